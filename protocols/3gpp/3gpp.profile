@@ -1,0 +1,3 @@
+[Profile]
+Name=3gpp
+Family=3gpp

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The device side of a protocol family, as imei-sim plays it. Each family
+ * folder has <family>-device.c with an IrDeviceModel; imei-sim owns the
+ * pseudo-terminal, line assembly, echo, timing and transport faults, and
+ * hands each complete command line to the phone's model. */
+
+#define IR_SIM_MAX_SLOTS 2
+
+typedef struct {
+	char *family;	    /* "mediatek" */
+	char *manufacturer; /* +CGMI */
+	char *model;	    /* +CGMM */
+	char *revision;	    /* +CGMR */
+	char *serial;	    /* +CGSN=0 */
+	char *hwid;	    /* hardware id (secure families, later) */
+	guint n_slots;
+	char *imei[IR_SIM_MAX_SLOTS];	  /* NULL for an empty slot */
+	gboolean read_only[IR_SIM_MAX_SLOTS];
+	gboolean echo;	    /* ATE1 / ATE0 */
+	/* faults the model applies to writes */
+	char *write_error;  /* NULL, or the final line to answer instead, e.g. "+CME ERROR: 100" */
+	gboolean no_stick;  /* a write answers OK but the slot keeps its value */
+	gboolean dirty;	    /* set by the model when state changed (saved by imei-sim) */
+} IrSimState;
+
+typedef struct {
+	const char *family;
+	/* Handles one command line as sent, "AT" prefix included, without CR.
+	 * Appends the whole answer (information lines and final result code,
+	 * each "\r\n...\r\n" framed per V.250) to @reply and returns TRUE, or
+	 * returns FALSE when this family does not know the command (the 3gpp
+	 * model is asked next, then "ERROR"). */
+	gboolean (*handle) (IrSimState *state, const char *line, GString *reply);
+} IrDeviceModel;
+
+/* Every model, NULL-terminated; 3gpp is the common base. */
+const IrDeviceModel *const *ir_device_model_get_all (void);
+const IrDeviceModel *ir_device_model_lookup (const char *family);
+
+/* Runs @line through the phone's family model, then the 3gpp model, else
+ * answers ERROR. */
+void ir_device_model_dispatch (IrSimState *state, const char *line, GString *reply);
+
+/* V.250 framing helpers shared by models. */
+void ir_sim_reply_line (GString *reply, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+void ir_sim_reply_ok (GString *reply);
+void ir_sim_reply_error (GString *reply);
+void ir_sim_reply_cme (GString *reply, int code);
+
+/* Common write path every model calls: applies read-only (answers the
+ * family's @read_only_code as +CME ERROR), the write_error and no_stick
+ * faults, validates @imei's shape (15 digits) and stores it. */
+void ir_sim_state_write_slot (IrSimState *state, guint slot, const char *imei, int read_only_code, GString *reply);
+
+G_END_DECLS

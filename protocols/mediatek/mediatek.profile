@@ -1,0 +1,3 @@
+[Profile]
+Name=mediatek
+Family=mediatek

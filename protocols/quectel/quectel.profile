@@ -1,0 +1,3 @@
+[Profile]
+Name=quectel
+Family=quectel

@@ -1,0 +1,3 @@
+[Profile]
+Name=simcom
+Family=simcom

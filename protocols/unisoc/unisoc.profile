@@ -1,0 +1,3 @@
+[Profile]
+Name=unisoc
+Family=unisoc

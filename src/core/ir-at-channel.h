@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "ir-at-parser.h"
+#include "ir-transport.h"
+
+G_BEGIN_DECLS
+
+/* Sends one AT command at a time over a transport and collects its
+ * response with a per-command timeout. Blocking: run it in a worker thread
+ * (GTask) from a UI; a GCancellable stops a command within one poll slice. */
+#define IR_TYPE_AT_CHANNEL (ir_at_channel_get_type ())
+G_DECLARE_FINAL_TYPE (IrAtChannel, ir_at_channel, IR, AT_CHANNEL, GObject)
+
+#define IR_AT_DEFAULT_TIMEOUT_MS 3000
+
+IrAtChannel *ir_at_channel_new (IrTransport *transport);
+IrTransport *ir_at_channel_get_transport (IrAtChannel *self);
+
+/* Sends "@command\r" and waits for a final result code. Returns the
+ * response for any final result (OK and errors alike); a GError only when
+ * no response came: IR_ERROR_TIMEOUT naming the command, the port and the
+ * timeout; IR_ERROR_DISCONNECTED; IR_ERROR_PROTOCOL; IR_ERROR_CANCELLED.
+ * Bytes pending before the command are drained and kept as URCs. */
+IrAtResponse *ir_at_channel_command (IrAtChannel *self,
+				     const char *command,
+				     guint timeout_ms,
+				     GCancellable *cancellable,
+				     GError **error);
+
+/* ir_at_channel_command() + ir_at_response_check(): only OK responses. */
+IrAtResponse *ir_at_channel_command_ok (IrAtChannel *self,
+					const char *command,
+					guint timeout_ms,
+					GCancellable *cancellable,
+					GError **error);
+
+/* URCs collected so far (array of char *), emptied by the call. */
+GPtrArray *ir_at_channel_take_urcs (IrAtChannel *self);
+
+G_END_DECLS

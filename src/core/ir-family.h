@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "ir-at-channel.h"
+#include "ir-profile.h"
+
+G_BEGIN_DECLS
+
+/* The host side of one protocol family (protocols/<family>/<family>-host.c).
+ * Reads are idempotent and may be retried by the driver on a garbled or
+ * lost answer; writes are never retried. A slot that refuses writes for
+ * good (OTP, read-only NV) is IR_ERROR_READ_ONLY. */
+typedef struct {
+	const char *id;	   /* "mediatek" — the folder name */
+	const char *title; /* "MediaTek (AT+EGMR)" */
+	/* Reads every IMEI slot the profile has; returns char * per slot (NULL
+	 * for an empty slot), in slot order. */
+	GPtrArray *(*read_imeis) (IrAtChannel *channel,
+				  const IrProfile *profile,
+				  GCancellable *cancellable,
+				  GError **error);
+	/* Writes @imei (already validated) to 0-based @slot. NULL when the
+	 * family cannot write (3gpp): callers get IR_ERROR_NOT_SUPPORTED. */
+	gboolean (*write_imei) (IrAtChannel *channel,
+				const IrProfile *profile,
+				guint slot,
+				const char *imei,
+				GCancellable *cancellable,
+				GError **error);
+} IrFamily;
+
+/* Every family, in protocols/ order; NULL-terminated. */
+const IrFamily *const *ir_family_get_all (void);
+const IrFamily *ir_family_lookup (const char *id);
+
+G_END_DECLS

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* IMEI and IMEISV per 3GPP TS 23.003 §6.2: TAC (8) + SNR (6) + CD (1), or
+ * TAC + SNR + SVN (2). Identities compare on the 14 TAC+SNR digits. */
+
+#define IR_IMEI_LEN	    15
+#define IR_IMEISV_LEN	    16
+#define IR_IMEI_ID_LEN	    14
+#define IR_IMEI_TAC_LEN	    8
+
+typedef enum {
+	IR_IMEI_STATUS_VALID,
+	IR_IMEI_STATUS_FACTORY_DEFAULT, /* all zeros: wiped by flashing */
+	IR_IMEI_STATUS_BAD_CHECK_DIGIT, /* 15 digits, Luhn check fails */
+	IR_IMEI_STATUS_MALFORMED,	/* wrong length or not digits */
+	IR_IMEI_STATUS_DUPLICATE,	/* on the brand's known-duplicate list */
+	IR_IMEI_STATUS_EMPTY,		/* the slot holds nothing */
+} IrImeiStatus;
+
+/* Luhn check digit ('0'..'9') over the first 14 digits of @digits;
+ * returns 0 when @digits does not start with 14 decimal digits. */
+char ir_imei_check_digit (const char *digits);
+
+/* Strict parse of a 15-digit IMEI; names what is wrong otherwise. */
+gboolean ir_imei_validate (const char *imei, GError **error);
+
+/* Strict parse of a 16-digit IMEISV (no check digit; SVN 99 is reserved). */
+gboolean ir_imeisv_validate (const char *imeisv, GError **error);
+
+/* TRUE when both start with the same 14 identity digits. */
+gboolean ir_imei_same_identity (const char *a, const char *b);
+
+/* Classification of what a slot read back, without a duplicate list. */
+IrImeiStatus ir_imei_classify (const char *imei);
+
+const char *ir_imei_status_to_string (IrImeiStatus status);
+
+/* One line of human explanation, e.g. "check digit is 4, should be 7". */
+char *ir_imei_describe (const char *imei, IrImeiStatus status);
+
+/* The brand's list of IMEIs known to be shared by many phones.
+ * Format (documented in docs/duplicates-list.md): UTF-8 text, one IMEI or
+ * 14-digit identity per line, '#' starts a comment, blank lines ignored. */
+typedef struct _IrDuplicateList IrDuplicateList;
+
+IrDuplicateList *ir_duplicate_list_new (void);
+IrDuplicateList *ir_duplicate_list_load (const char *path, GError **error);
+gboolean ir_duplicate_list_parse (IrDuplicateList *self,
+				  const char *text,
+				  gsize len,
+				  const char *origin,
+				  GError **error);
+gboolean ir_duplicate_list_contains (const IrDuplicateList *self, const char *imei);
+guint ir_duplicate_list_size (const IrDuplicateList *self);
+void ir_duplicate_list_free (IrDuplicateList *self);
+
+/* ir_imei_classify() plus the duplicate list (may be NULL). */
+IrImeiStatus ir_imei_classify_full (const char *imei, const IrDuplicateList *dups);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrDuplicateList, ir_duplicate_list_free)
+
+G_END_DECLS

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* A protocol profile: which phones speak which family, and how. Profiles
+ * are GKeyFiles kept beside each family in protocols/<family>/*.profile and
+ * compiled into the library as GResources (documented in protocols/README.md).
+ *
+ *   [Profile]
+ *   Name=MediaTek dual-SIM handset
+ *   Family=mediatek
+ *   UsbIds=0e8d:2000;0e8d:2007;        (optional)
+ *   Manufacturer=*MediaTek*;*MTK*;     (globs, case-insensitive)
+ *   Model=*                            (globs, case-insensitive)
+ *   Slots=2
+ *   CommandTimeoutMs=3000
+ *   WriteTimeoutMs=10000
+ *   Priority=50                        (higher wins; 3gpp fallback is 0)
+ */
+typedef struct {
+	char *id;	  /* file name without .profile */
+	char *name;
+	char *family;
+	GArray *usb_ids;  /* guint32: vid << 16 | pid */
+	char **manufacturer_globs;
+	char **model_globs;
+	guint slots;
+	guint command_timeout_ms;
+	guint write_timeout_ms;
+	int priority;
+} IrProfile;
+
+void ir_profile_free (IrProfile *profile);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrProfile, ir_profile_free)
+
+IrProfile *ir_profile_parse (const char *id, const char *data, gsize len, GError **error);
+
+/* Every built-in profile (owned by the library, never freed). */
+GPtrArray *ir_profile_get_all (void);
+
+/* The best profile for what we know of a phone: a USB id match wins, then
+ * manufacturer + model globs, then priority. Never NULL: the 3gpp profile
+ * matches anything that answers +CGSN. @vid/@pid 0 when unknown. */
+const IrProfile *ir_profile_match (guint16 vid, guint16 pid, const char *manufacturer, const char *model);
+
+const IrProfile *ir_profile_lookup (const char *id);
+
+G_END_DECLS

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "ir-at-channel.h"
+#include "ir-family.h"
+#include "ir-imei.h"
+#include "ir-port.h"
+
+G_BEGIN_DECLS
+
+/* One phone on one port: identify it (27.007 identity reads, profile match,
+ * every IMEI slot, classification) and write a slot through its family. */
+
+typedef struct {
+	guint index;	     /* 0-based slot */
+	char *imei;	     /* as read; NULL when the slot is empty */
+	IrImeiStatus status;
+	char *detail;	     /* human explanation of the status */
+} IrImeiSlot;
+
+typedef struct {
+	char *port;
+	char *manufacturer;
+	char *model;
+	char *revision;
+	char *serial;	    /* +CGSN=0 when the phone has it, else USB serial, else NULL */
+	guint16 usb_vid;    /* 0 when unknown */
+	guint16 usb_pid;
+	const IrProfile *profile;
+	const IrFamily *family;
+	GPtrArray *slots;   /* IrImeiSlot */
+} IrDeviceInfo;
+
+void ir_device_info_free (IrDeviceInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrDeviceInfo, ir_device_info_free)
+
+#define IR_TYPE_SESSION (ir_session_get_type ())
+G_DECLARE_FINAL_TYPE (IrSession, ir_session, IR, SESSION, GObject)
+
+/* Opens @port (see ir_port_transport_new()); errors name the port and what
+ * to do (NOT_FOUND, BUSY with the ModemManager hint, PERMISSION_DENIED with
+ * the group / udev rule). */
+IrSession *ir_session_open (const char *port, GError **error);
+/* Wraps an already open transport. */
+IrSession *ir_session_new (IrTransport *transport);
+
+IrAtChannel *ir_session_get_channel (IrSession *self);
+
+/* Records the device session from now on (see IrRecording). */
+void ir_session_set_recording (IrSession *self, IrRecording *recording);
+
+/* @dups may be NULL. IR_ERROR_NOT_A_PHONE when the port answers but not to
+ * AT; IR_ERROR_TIMEOUT when it is silent. */
+IrDeviceInfo *ir_session_identify (IrSession *self,
+				   const IrDuplicateList *dups,
+				   GCancellable *cancellable,
+				   GError **error);
+
+/* Validates @imei (strict, never "fixed"), then writes it via the family of
+ * the last identify. Never retried. */
+gboolean ir_session_write_imei (IrSession *self,
+				guint slot,
+				const char *imei,
+				GCancellable *cancellable,
+				GError **error);
+
+G_END_DECLS
