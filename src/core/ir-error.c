@@ -5,7 +5,7 @@
 
 #include "ir-error.h"
 
-G_DEFINE_QUARK (ir-error-quark, ir_error)
+G_DEFINE_QUARK (ir - error - quark, ir_error)
 
 IrError
 ir_error_from_errno (int errnum)
