@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package imeirestore needs to build, test and run
+# its demo. Safe to run again: it only calls apt when something is missing.
+set -euo pipefail
+
+packages=(
+  # build
+  meson ninja-build pkg-config gcc clang lld
+  # libraries (DESIGN.md §7)
+  libglib2.0-dev libjson-glib-dev libserialport-dev libusb-1.0-0-dev
+  # tests: cmocka units, umockdev for the libserialport discovery path
+  libcmocka-dev umockdev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
