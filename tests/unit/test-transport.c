@@ -1,0 +1,572 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <pty.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <glib/gstdio.h>
+
+#include "ir-error.h"
+#include "ir-port.h"
+#include "ir-transport-replay.h"
+#include "ir-transport-termios.h"
+
+/* A real pseudo-terminal pair: the test plays the phone on the master, the
+ * transport under test opens the slave by path, as it opens imei-sim's. */
+typedef struct {
+	int master;
+	char *slave_path;
+	IrTransport *transport;
+	char *tmpdir;
+} PtyFixture;
+
+static int
+pty_setup (void **state)
+{
+	PtyFixture *fx = g_new0 (PtyFixture, 1);
+	int slave = -1;
+	char name[256] = {0};
+	g_autoptr (GError) error = NULL;
+
+	assert_int_equal (openpty (&fx->master, &slave, name, NULL, NULL), 0);
+	/* keep only the master: the slave must be opened by the transport */
+	close (slave);
+	fx->slave_path = g_strdup (name);
+	fx->transport = ir_transport_termios_new (fx->slave_path);
+	fx->tmpdir = g_dir_make_tmp ("ir-test-transport-XXXXXX", &error);
+	assert_non_null (fx->tmpdir);
+	*state = fx;
+	return 0;
+}
+
+static int
+pty_teardown (void **state)
+{
+	PtyFixture *fx = *state;
+	g_autoptr (GDir) dir = g_dir_open (fx->tmpdir, 0, NULL);
+	const char *name;
+
+	g_clear_object (&fx->transport);
+	if (fx->master >= 0)
+		close (fx->master);
+	while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+		g_autofree char *path = g_build_filename (fx->tmpdir, name, NULL);
+		g_unlink (path);
+	}
+	g_rmdir (fx->tmpdir);
+	g_free (fx->tmpdir);
+	g_free (fx->slave_path);
+	g_free (fx);
+	return 0;
+}
+
+static void
+master_write (PtyFixture *fx, const char *text)
+{
+	assert_int_equal (write (fx->master, text, strlen (text)), (ssize_t)strlen (text));
+}
+
+static char *
+master_read_all (PtyFixture *fx, gsize want)
+{
+	GString *got = g_string_new (NULL);
+	gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+
+	while (got->len < want && g_get_monotonic_time () < deadline) {
+		char buf[256];
+		GPollFD pfd = {.fd = fx->master, .events = G_IO_IN};
+		ssize_t n;
+
+		if (g_poll (&pfd, 1, 100) <= 0)
+			continue;
+		n = read (fx->master, buf, sizeof (buf));
+		if (n > 0)
+			g_string_append_len (got, buf, n);
+	}
+	return g_string_free (got, FALSE);
+}
+
+static void
+test_termios_write_read (void **state)
+{
+	PtyFixture *fx = *state;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *got = NULL;
+	guint8 buf[64] = {0};
+	gssize n;
+
+	assert_true (ir_transport_open (fx->transport, &error));
+	assert_null (error);
+	assert_true (ir_transport_is_open (fx->transport));
+	assert_string_equal (ir_transport_get_path (fx->transport), fx->slave_path);
+
+	/* raw mode: "\r" must arrive as "\r", not translated to "\n" */
+	assert_true (ir_transport_write (fx->transport, (const guint8 *)"AT+CGMI\r", 8, &error));
+	got = master_read_all (fx, 8);
+	assert_string_equal (got, "AT+CGMI\r");
+
+	master_write (fx, "\r\nMediaTek\r\n\r\nOK\r\n");
+	n = ir_transport_read (fx->transport, buf, sizeof (buf) - 1, 2000, NULL, &error);
+	assert_null (error);
+	assert_true (n > 0);
+	/* a pty may deliver in pieces: collect the rest */
+	while (n < 18) {
+		gssize more = ir_transport_read (
+		    fx->transport, buf + n, sizeof (buf) - 1 - n, 2000, NULL, &error);
+		assert_true (more > 0);
+		n += more;
+	}
+	assert_int_equal (n, 18);
+	assert_memory_equal (buf, "\r\nMediaTek\r\n\r\nOK\r\n", 18);
+}
+
+static void
+test_termios_timeout (void **state)
+{
+	PtyFixture *fx = *state;
+	g_autoptr (GError) error = NULL;
+	guint8 buf[16];
+	gint64 start;
+	gint64 elapsed_ms;
+
+	assert_true (ir_transport_open (fx->transport, &error));
+	start = g_get_monotonic_time ();
+	assert_int_equal (ir_transport_read (fx->transport, buf, sizeof (buf), 150, NULL, &error),
+			  0);
+	elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+	assert_null (error);
+	assert_true (elapsed_ms >= 140);
+	assert_true (elapsed_ms < 2000);
+}
+
+static gboolean
+cancel_cb (gpointer user_data)
+{
+	g_cancellable_cancel (G_CANCELLABLE (user_data));
+	return G_SOURCE_REMOVE;
+}
+
+static gpointer
+cancel_thread (gpointer user_data)
+{
+	g_usleep (100 * 1000);
+	cancel_cb (user_data);
+	return NULL;
+}
+
+static void
+test_termios_cancel (void **state)
+{
+	PtyFixture *fx = *state;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+	g_autoptr (GThread) thread = NULL;
+	guint8 buf[16];
+	gint64 start;
+
+	assert_true (ir_transport_open (fx->transport, &error));
+	thread = g_thread_new ("cancel", cancel_thread, cancellable);
+	start = g_get_monotonic_time ();
+	assert_int_equal (
+	    ir_transport_read (fx->transport, buf, sizeof (buf), 10000, cancellable, &error), -1);
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_CANCELLED));
+	/* well before the 10 s timeout */
+	assert_true (g_get_monotonic_time () - start < 5 * G_USEC_PER_SEC);
+	g_thread_join (g_steal_pointer (&thread));
+}
+
+static void
+test_termios_hangup (void **state)
+{
+	PtyFixture *fx = *state;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrRecording) recording = ir_recording_new (fx->slave_path);
+	guint8 buf[16];
+	const IrRecordingEvent *last;
+
+	assert_true (ir_transport_open (fx->transport, &error));
+	ir_transport_set_recording (fx->transport, recording);
+	close (fx->master);
+	fx->master = -1;
+	assert_int_equal (ir_transport_read (fx->transport, buf, sizeof (buf), 2000, NULL, &error),
+			  -1);
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_DISCONNECTED));
+	assert_non_null (strstr (error->message, fx->slave_path));
+	assert_non_null (strstr (error->message, "went away"));
+	/* the hangup is part of the recorded session */
+	assert_int_equal (ir_recording_get_n_events (recording), 1);
+	last = ir_recording_get_event (recording, 0);
+	assert_int_equal (last->direction, IR_RECORDING_HANGUP);
+}
+
+static void
+test_termios_busy (void **state)
+{
+	PtyFixture *fx = *state;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrTransport) second = ir_transport_termios_new (fx->slave_path);
+	g_autofree char *pid = g_strdup_printf ("(pid %d)", (int)getpid ());
+
+	assert_true (ir_transport_open (fx->transport, &error));
+	assert_false (ir_transport_open (second, &error));
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_BUSY));
+	assert_non_null (strstr (error->message, fx->slave_path));
+	/* the holder is this very process, found through /proc */
+	assert_non_null (strstr (error->message, pid));
+	assert_non_null (strstr (error->message, "70-imeirestore.rules"));
+	assert_false (ir_transport_is_open (second));
+
+	/* once the first lets go, the second gets the port */
+	ir_transport_close (fx->transport);
+	g_clear_error (&error);
+	assert_true (ir_transport_open (second, &error));
+	assert_null (error);
+}
+
+static void
+test_termios_not_a_tty (void **state)
+{
+	PtyFixture *fx = *state;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *path = g_build_filename (fx->tmpdir, "plain-file", NULL);
+	g_autoptr (IrTransport) transport = NULL;
+
+	assert_true (g_file_set_contents (path, "hello", -1, NULL));
+	transport = ir_transport_termios_new (path);
+	assert_false (ir_transport_open (transport, &error));
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_NOT_A_PHONE));
+	assert_non_null (strstr (error->message, "is not a serial port"));
+}
+
+static void
+test_termios_missing (void **state)
+{
+	PtyFixture *fx = *state;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *path = g_build_filename (fx->tmpdir, "ttyNOPE", NULL);
+	g_autoptr (IrTransport) transport = ir_transport_termios_new (path);
+
+	assert_false (ir_transport_open (transport, &error));
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_NOT_FOUND));
+	assert_non_null (strstr (error->message, "imeictl list"));
+}
+
+static void
+test_termios_not_open (void **state)
+{
+	PtyFixture *fx = *state;
+	g_autoptr (GError) error = NULL;
+	guint8 buf[4];
+
+	assert_false (ir_transport_write (fx->transport, (const guint8 *)"AT\r", 3, &error));
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_FAILED));
+	g_clear_error (&error);
+	assert_int_equal (ir_transport_read (fx->transport, buf, sizeof (buf), 10, NULL, &error),
+			  -1);
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_FAILED));
+}
+
+static void
+test_recording_captures_both_directions (void **state)
+{
+	PtyFixture *fx = *state;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrRecording) recording = ir_recording_new (fx->slave_path);
+	g_autofree char *got = NULL;
+	g_autoptr (GString) read_back = g_string_new (NULL);
+	guint8 buf[64];
+	guint n_events;
+	const IrRecordingEvent *ev;
+
+	assert_true (ir_transport_open (fx->transport, &error));
+	ir_transport_set_recording (fx->transport, recording);
+	assert_ptr_equal (ir_transport_get_recording (fx->transport), recording);
+
+	assert_true (ir_transport_write (fx->transport, (const guint8 *)"AT\r", 3, &error));
+	got = master_read_all (fx, 3);
+	assert_string_equal (got, "AT\r");
+	master_write (fx, "OK\r\n");
+	while (read_back->len < 4) {
+		gssize n = ir_transport_read (fx->transport, buf, sizeof (buf), 2000, NULL, &error);
+		assert_true (n > 0);
+		g_string_append_len (read_back, (const char *)buf, n);
+	}
+	/* a timeout adds nothing */
+	n_events = ir_recording_get_n_events (recording);
+	assert_int_equal (ir_transport_read (fx->transport, buf, sizeof (buf), 100, NULL, &error),
+			  0);
+	assert_int_equal (ir_recording_get_n_events (recording), n_events);
+
+	assert_true (n_events >= 2);
+	ev = ir_recording_get_event (recording, 0);
+	assert_int_equal (ev->direction, IR_RECORDING_WRITE);
+	assert_int_equal (g_bytes_get_size (ev->data), 3);
+	assert_memory_equal (g_bytes_get_data (ev->data, NULL), "AT\r", 3);
+	g_string_truncate (read_back, 0);
+	for (guint i = 1; i < n_events; i++) {
+		ev = ir_recording_get_event (recording, i);
+		assert_int_equal (ev->direction, IR_RECORDING_READ);
+		assert_true (ev->time_us >= ir_recording_get_event (recording, i - 1)->time_us);
+		g_string_append_len (
+		    read_back, g_bytes_get_data (ev->data, NULL), g_bytes_get_size (ev->data));
+	}
+	assert_string_equal (read_back->str, "OK\r\n");
+
+	/* detached: nothing more is recorded */
+	ir_transport_set_recording (fx->transport, NULL);
+	assert_true (ir_transport_write (fx->transport, (const guint8 *)"AT\r", 3, &error));
+	assert_int_equal (ir_recording_get_n_events (recording), n_events);
+}
+
+/* --- replay --- */
+
+static IrRecording *
+replay_session (void)
+{
+	IrRecording *rec = ir_recording_new ("/dev/ttyUSB0");
+
+	ir_recording_add_at (rec, IR_RECORDING_WRITE, 0, (const guint8 *)"AT+CGMI\r", 8);
+	ir_recording_add_at (rec, IR_RECORDING_READ, 100, (const guint8 *)"\r\nMediaTek\r\n", 12);
+	ir_recording_add_at (rec, IR_RECORDING_READ, 200, (const guint8 *)"\r\nOK\r\n", 6);
+	ir_recording_add_at (rec, IR_RECORDING_WRITE, 300, (const guint8 *)"AT+CGMM\r", 8);
+	ir_recording_add_at (
+	    rec, IR_RECORDING_READ, 400, (const guint8 *)"\r\nMT6765\r\n\r\nOK\r\n", 16);
+	return rec;
+}
+
+/* everything that can be read right now, as a string */
+static char *
+replay_read_available (IrTransport *transport)
+{
+	GString *got = g_string_new (NULL);
+
+	for (;;) {
+		g_autoptr (GError) error = NULL;
+		guint8 buf[5]; /* small on purpose: remainders must be kept */
+		gssize n = ir_transport_read (transport, buf, sizeof (buf), 10, NULL, &error);
+
+		assert_null (error);
+		if (n == 0)
+			break;
+		g_string_append_len (got, (const char *)buf, n);
+	}
+	return g_string_free (got, FALSE);
+}
+
+static void
+test_replay_matching (void **state)
+{
+	g_autoptr (IrRecording) rec = replay_session ();
+	g_autoptr (IrTransport) transport = ir_transport_replay_new_from_recording (rec, "s.json");
+	g_autoptr (GError) error = NULL;
+	g_autofree char *before = NULL;
+	g_autofree char *first = NULL;
+	g_autofree char *second = NULL;
+
+	assert_string_equal (ir_transport_get_path (transport), "replay:s.json");
+	assert_true (ir_transport_open (transport, &error));
+	/* the phone does not answer a command it has not been sent */
+	before = replay_read_available (transport);
+	assert_string_equal (before, "");
+	assert_true (ir_transport_write (transport, (const guint8 *)"AT+CGMI\r", 8, &error));
+	first = replay_read_available (transport);
+	assert_string_equal (first, "\r\nMediaTek\r\n\r\nOK\r\n");
+	assert_true (ir_transport_write (transport, (const guint8 *)"AT+CGMM\r", 8, &error));
+	second = replay_read_available (transport);
+	assert_string_equal (second, "\r\nMT6765\r\n\r\nOK\r\n");
+}
+
+static void
+test_replay_split_and_joined_writes (void **state)
+{
+	g_autoptr (IrRecording) rec = replay_session ();
+	g_autoptr (IrTransport) transport = ir_transport_replay_new_from_recording (rec, "s.json");
+	g_autoptr (GError) error = NULL;
+	g_autofree char *partial = NULL;
+	g_autofree char *all = NULL;
+
+	assert_true (ir_transport_open (transport, &error));
+	/* split: the answer comes only once the whole command is in */
+	assert_true (ir_transport_write (transport, (const guint8 *)"AT+", 3, &error));
+	partial = replay_read_available (transport);
+	assert_string_equal (partial, "");
+	/* joined: the rest of one command and all of the next at once */
+	assert_true (ir_transport_write (transport, (const guint8 *)"CGMI\rAT+CGMM\r", 13, &error));
+	assert_null (error);
+	all = replay_read_available (transport);
+	assert_string_equal (all, "\r\nMediaTek\r\n\r\nOK\r\n\r\nMT6765\r\n\r\nOK\r\n");
+}
+
+static void
+test_replay_mismatch (void **state)
+{
+	g_autoptr (IrRecording) rec = replay_session ();
+	g_autoptr (IrTransport) transport = ir_transport_replay_new_from_recording (rec, "s.json");
+	g_autoptr (GError) error = NULL;
+	g_autofree char *first = NULL;
+
+	assert_true (ir_transport_open (transport, &error));
+	assert_true (ir_transport_write (transport, (const guint8 *)"AT+CGMI\r", 8, &error));
+	first = replay_read_available (transport);
+	assert_false (ir_transport_write (transport, (const guint8 *)"AT+CGSN\r", 8, &error));
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_REPLAY_MISMATCH));
+	assert_non_null (strstr (error->message, "s.json"));
+	assert_non_null (strstr (error->message, "event 3"));
+	assert_non_null (strstr (error->message, "expected \"AT+CGMM\\r\""));
+	assert_non_null (strstr (error->message, "got \"AT+CGSN\\r\""));
+}
+
+static void
+test_replay_write_past_end (void **state)
+{
+	g_autoptr (IrRecording) rec = replay_session ();
+	g_autoptr (IrTransport) transport = ir_transport_replay_new_from_recording (rec, "s.json");
+	g_autoptr (GError) error = NULL;
+
+	assert_true (ir_transport_open (transport, &error));
+	assert_true (
+	    ir_transport_write (transport, (const guint8 *)"AT+CGMI\rAT+CGMM\r", 16, &error));
+	assert_false (ir_transport_write (transport, (const guint8 *)"\x01", 1, &error));
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_REPLAY_MISMATCH));
+	assert_non_null (strstr (error->message, "no more writes"));
+	assert_non_null (strstr (error->message, "\\x01"));
+}
+
+static void
+test_replay_silent_tail (void **state)
+{
+	g_autoptr (IrRecording) rec = replay_session ();
+	g_autoptr (IrTransport) transport = ir_transport_replay_new_from_recording (rec, "s.json");
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+	g_autoptr (GThread) thread = NULL;
+	g_autofree char *all = NULL;
+	guint8 buf[8];
+	gint64 start;
+
+	assert_true (ir_transport_open (transport, &error));
+	assert_true (
+	    ir_transport_write (transport, (const guint8 *)"AT+CGMI\rAT+CGMM\r", 16, &error));
+	all = replay_read_available (transport);
+	assert_string_equal (all, "\r\nMediaTek\r\n\r\nOK\r\n\r\nMT6765\r\n\r\nOK\r\n");
+	/* past the end the phone is silent for the whole timeout */
+	start = g_get_monotonic_time ();
+	assert_int_equal (ir_transport_read (transport, buf, sizeof (buf), 150, NULL, &error), 0);
+	assert_null (error);
+	assert_true (g_get_monotonic_time () - start >= 140 * 1000);
+	/* and that wait can be cancelled */
+	thread = g_thread_new ("cancel", cancel_thread, cancellable);
+	start = g_get_monotonic_time ();
+	assert_int_equal (
+	    ir_transport_read (transport, buf, sizeof (buf), 10000, cancellable, &error), -1);
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_CANCELLED));
+	assert_true (g_get_monotonic_time () - start < 5 * G_USEC_PER_SEC);
+	g_thread_join (g_steal_pointer (&thread));
+}
+
+static void
+test_replay_hangup (void **state)
+{
+	g_autoptr (IrRecording) rec = ir_recording_new ("/dev/ttyUSB0");
+	g_autoptr (IrTransport) transport = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *answer = NULL;
+	guint8 buf[8];
+
+	ir_recording_add_at (rec, IR_RECORDING_WRITE, 0, (const guint8 *)"AT\r", 3);
+	ir_recording_add_at (rec, IR_RECORDING_READ, 10, (const guint8 *)"OK\r\n", 4);
+	ir_recording_add_at (rec, IR_RECORDING_HANGUP, 20, NULL, 0);
+	transport = ir_transport_replay_new_from_recording (rec, "h.json");
+	assert_true (ir_transport_open (transport, &error));
+	assert_true (ir_transport_write (transport, (const guint8 *)"AT\r", 3, &error));
+	assert_int_equal (ir_transport_read (transport, buf, sizeof (buf), 10, NULL, &error), 4);
+	assert_int_equal (ir_transport_read (transport, buf, sizeof (buf), 10, NULL, &error), -1);
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_DISCONNECTED));
+	g_clear_error (&error);
+	assert_false (ir_transport_write (transport, (const guint8 *)"AT\r", 3, &error));
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_DISCONNECTED));
+}
+
+static void
+test_replay_from_file (void **state)
+{
+	PtyFixture *fx = *state;
+	g_autoptr (IrRecording) rec = replay_session ();
+	g_autofree char *path = g_build_filename (fx->tmpdir, "session.json", NULL);
+	g_autofree char *expected_path = g_strdup_printf ("replay:%s", path);
+	g_autofree char *bad = g_build_filename (fx->tmpdir, "bad.json", NULL);
+	g_autoptr (IrTransport) transport = NULL;
+	g_autoptr (IrTransport) missing = NULL;
+	g_autoptr (IrTransport) invalid = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *first = NULL;
+
+	assert_true (ir_recording_save (rec, path, &error));
+	transport = ir_transport_replay_new (path, &error);
+	assert_non_null (transport);
+	assert_string_equal (ir_transport_get_path (transport), expected_path);
+	assert_true (ir_transport_open (transport, &error));
+	assert_true (ir_transport_write (transport, (const guint8 *)"AT+CGMI\r", 8, &error));
+	first = replay_read_available (transport);
+	assert_string_equal (first, "\r\nMediaTek\r\n\r\nOK\r\n");
+
+	missing = ir_transport_replay_new ("/nonexistent.json", &error);
+	assert_null (missing);
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_NOT_FOUND));
+	g_clear_error (&error);
+	assert_true (g_file_set_contents (bad, "{}", -1, NULL));
+	invalid = ir_transport_replay_new (bad, &error);
+	assert_null (invalid);
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_INVALID_INPUT));
+}
+
+static void
+test_replay_records (void **state)
+{
+	g_autoptr (IrRecording) rec = replay_session ();
+	g_autoptr (IrRecording) capture = ir_recording_new ("again");
+	g_autoptr (IrTransport) transport = ir_transport_replay_new_from_recording (rec, "s.json");
+	g_autoptr (GError) error = NULL;
+	g_autofree char *first = NULL;
+
+	/* recording is the base class's job, so replay sessions record too */
+	ir_transport_set_recording (transport, capture);
+	assert_true (ir_transport_open (transport, &error));
+	assert_true (ir_transport_write (transport, (const guint8 *)"AT+CGMI\r", 8, &error));
+	first = replay_read_available (transport);
+	assert_true (ir_recording_get_n_events (capture) >= 2);
+	assert_int_equal (ir_recording_get_event (capture, 0)->direction, IR_RECORDING_WRITE);
+	assert_int_equal (ir_recording_get_event (capture, 1)->direction, IR_RECORDING_READ);
+}
+
+int
+main (void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown (test_termios_write_read, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_termios_timeout, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_termios_cancel, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_termios_hangup, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_termios_busy, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_termios_not_a_tty, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_termios_missing, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_termios_not_open, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_recording_captures_both_directions, pty_setup, pty_teardown),
+	    cmocka_unit_test (test_replay_matching),
+	    cmocka_unit_test (test_replay_split_and_joined_writes),
+	    cmocka_unit_test (test_replay_mismatch),
+	    cmocka_unit_test (test_replay_write_past_end),
+	    cmocka_unit_test (test_replay_silent_tail),
+	    cmocka_unit_test (test_replay_hangup),
+	    cmocka_unit_test_setup_teardown (test_replay_from_file, pty_setup, pty_teardown),
+	    cmocka_unit_test (test_replay_records),
+	};
+	return cmocka_run_group_tests (tests, NULL, NULL);
+}
