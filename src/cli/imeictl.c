@@ -1,1 +1,402 @@
-int main (void) { return 0; }
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib-unix.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "ir-cli-output.h"
+#include "ir-cli.h"
+#include "ir-error.h"
+
+/* imeictl: the headless front end. Parses the command line (global options
+ * may come before or after the command), checks its input, then runs the
+ * command in a worker thread while the main loop waits for Ctrl-C, which
+ * cancels the command and exits 130. */
+
+static const IrCliCommand *const commands[] = {
+    &ir_cli_command_list,
+    &ir_cli_command_identify,
+    NULL,
+};
+
+static gboolean opt_json = FALSE;
+static gboolean opt_verbose = FALSE;
+static gboolean opt_version = FALSE;
+static char *opt_record = NULL;
+
+static GOptionEntry global_entries[] = {
+    {"json", 'j', 0, G_OPTION_ARG_NONE, &opt_json, "Print one JSON object (see imeictl(1))", NULL},
+    {"record",
+     0,
+     0,
+     G_OPTION_ARG_FILENAME,
+     &opt_record,
+     "Save the device session to FILE, even when the command fails",
+     "FILE"},
+    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Show debug messages", NULL},
+    {"version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Show the version and exit", NULL},
+    {NULL},
+};
+
+#define IR_CLI_EXIT_CODES                                                                          \
+	"Exit codes:\n"                                                                            \
+	"  0    success\n"                                                                         \
+	"  1    failure (anything not listed below)\n"                                             \
+	"  2    bad input or usage: option, argument, IMEI or file\n"                              \
+	"  3    the port cannot be opened: missing, busy or permission denied\n"                   \
+	"  4    the device is silent, went away, or is not a phone\n"                              \
+	"  5    the device refused a command, or a protocol error\n"                               \
+	"  130  cancelled (Ctrl-C)\n"                                                              \
+	"\n"                                                                                       \
+	"Environment:\n"                                                                           \
+	"  IMEIRESTORE_DUPLICATES  the known-duplicate IMEI list when --duplicates is not given\n" \
+	"\n"                                                                                       \
+	"See imeictl(1) for the JSON output and examples."
+
+static const IrCliCommand *
+ir_cli_lookup_command (const char *name)
+{
+	for (guint i = 0; commands[i] != NULL; i++) {
+		if (g_strcmp0 (commands[i]->name, name) == 0)
+			return commands[i];
+	}
+	return NULL;
+}
+
+static gboolean
+ir_cli_entries_take_value (const GOptionEntry *entries, const char *arg)
+{
+	for (guint i = 0; entries != NULL && entries[i].long_name != NULL; i++) {
+		const GOptionEntry *e = &entries[i];
+		gboolean has_value = e->arg != G_OPTION_ARG_NONE;
+
+		if (g_str_has_prefix (arg, "--") && g_strcmp0 (arg + 2, e->long_name) == 0)
+			return has_value;
+		if (arg[0] == '-' && arg[1] == e->short_name && arg[2] == '\0')
+			return has_value;
+	}
+	return FALSE;
+}
+
+/* Whether @arg is an option that takes the next word as its value. */
+static gboolean
+ir_cli_option_takes_value (const char *arg)
+{
+	if (ir_cli_entries_take_value (global_entries, arg))
+		return TRUE;
+	for (guint i = 0; commands[i] != NULL; i++) {
+		if (ir_cli_entries_take_value (commands[i]->entries, arg))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* The command word: the first argument that is neither an option nor the
+ * value of one, so that `imeictl --record f.json identify PORT` works. */
+static const char *
+ir_cli_find_command (char **argv)
+{
+	for (guint i = 1; argv[i] != NULL; i++) {
+		const char *arg = argv[i];
+		if (g_strcmp0 (arg, "--") == 0)
+			return argv[i + 1];
+		if (arg[0] != '-' || arg[1] == '\0')
+			return arg;
+		if (ir_cli_option_takes_value (arg) && argv[i + 1] != NULL)
+			i++;
+	}
+	return NULL;
+}
+
+static char *
+ir_cli_commands_summary (void)
+{
+	GString *str = g_string_new ("Finds phones and reads their IMEIs.\n\nCommands:");
+
+	for (guint i = 0; commands[i] != NULL; i++) {
+		g_autofree char *usage =
+		    g_strdup_printf ("%s %s", commands[i]->name, commands[i]->parameter_string);
+		g_string_append_printf (str, "\n  %-16s %s", usage, commands[i]->summary);
+	}
+	g_string_append (str, "\n\nRun imeictl COMMAND --help for a command's options.");
+	return g_string_free (str, FALSE);
+}
+
+static GOptionContext *
+ir_cli_option_context_new (const IrCliCommand *cmd)
+{
+	GOptionContext *context;
+	g_autofree char *summary = NULL;
+
+	if (cmd == NULL) {
+		context = g_option_context_new ("COMMAND [ARGUMENTS]");
+		summary = ir_cli_commands_summary ();
+	} else {
+		g_autofree char *usage =
+		    g_strdup_printf ("%s %s", cmd->name, cmd->parameter_string);
+		context = g_option_context_new (usage);
+		summary = g_strdup (cmd->description);
+		if (cmd->entries != NULL)
+			g_option_context_add_main_entries (context, cmd->entries, NULL);
+	}
+	g_option_context_add_main_entries (context, global_entries, NULL);
+	g_option_context_set_summary (context, summary);
+	g_option_context_set_description (context, IR_CLI_EXIT_CODES);
+	return context;
+}
+
+/* Positional arguments after the command word, checked against its needs. */
+static gboolean
+ir_cli_collect_args (const IrCliCommand *cmd, char **argv, IrCli *cli, GError **error)
+{
+	g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+	gboolean seen_command = FALSE;
+
+	for (guint i = 1; argv[i] != NULL; i++) {
+		if (!seen_command && g_strcmp0 (argv[i], cmd->name) == 0) {
+			seen_command = TRUE;
+			continue;
+		}
+		if (g_strcmp0 (argv[i], "--") == 0)
+			continue;
+		g_ptr_array_add (args, g_strdup (argv[i]));
+	}
+	if (args->len < cmd->min_args) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "%s needs a %s, e.g. imeictl %s /dev/ttyUSB0 (`imeictl list` shows "
+			     "the ports)",
+			     cmd->name,
+			     cmd->parameter_string,
+			     cmd->name);
+		return FALSE;
+	}
+	if (args->len > cmd->max_args) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "unexpected argument '%s' after %s: see imeictl %s --help",
+			     (const char *)g_ptr_array_index (args, cmd->max_args),
+			     cmd->name,
+			     cmd->name);
+		return FALSE;
+	}
+	g_ptr_array_add (args, NULL);
+	cli->args = (char **)g_ptr_array_free (g_steal_pointer (&args), FALSE);
+	return TRUE;
+}
+
+static gboolean
+ir_cli_check_record (const IrCliCommand *cmd, IrCli *cli, GError **error)
+{
+	g_autofree char *dir = NULL;
+
+	if (cli->record_path == NULL)
+		return TRUE;
+	if (!cmd->uses_device) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "%s talks to no device, so --record has nothing to save: use it "
+			     "with identify",
+			     cmd->name);
+		return FALSE;
+	}
+	/* find out now rather than after the phone has been talked to */
+	dir = g_path_get_dirname (cli->record_path);
+	if (!g_file_test (dir, G_FILE_TEST_IS_DIR) || access (dir, W_OK) != 0) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "cannot save the recording to %s (--record): %s is not a writable "
+			     "directory",
+			     cli->record_path,
+			     dir);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Parses the command line; NULL with @error set for bad usage, NULL and
+ * *@exit_now set when there is nothing to run (--help, --version). */
+static const IrCliCommand *
+ir_cli_parse (char **argv, IrCli *cli, gboolean *exit_now, GError **error)
+{
+	const char *name = ir_cli_find_command (argv);
+	const IrCliCommand *cmd = name != NULL ? ir_cli_lookup_command (name) : NULL;
+	g_autoptr (GOptionContext) context = ir_cli_option_context_new (cmd);
+	g_auto (GStrv) args = g_strdupv (argv);
+
+	g_autoptr (GError) error_local = NULL;
+
+	if (!g_option_context_parse_strv (context, &args, &error_local)) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "%s: see imeictl%s%s --help",
+			     error_local->message,
+			     cmd != NULL ? " " : "",
+			     cmd != NULL ? cmd->name : "");
+		return NULL;
+	}
+	cli->json = opt_json;
+	cli->record_path = opt_record;
+	if (opt_verbose)
+		g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+	if (opt_version) {
+		g_print ("imeictl %s\n", PACKAGE_VERSION);
+		*exit_now = TRUE;
+		return NULL;
+	}
+	if (name == NULL) {
+		g_set_error_literal (error,
+				     IR_ERROR,
+				     IR_ERROR_INVALID_INPUT,
+				     "no command given: try imeictl list, or see imeictl --help");
+		return NULL;
+	}
+	if (cmd == NULL) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "unknown command '%s': the commands are list and identify (see "
+			     "imeictl --help)",
+			     name);
+		return NULL;
+	}
+	if (!ir_cli_collect_args (cmd, args, cli, error))
+		return NULL;
+	if (!ir_cli_check_record (cmd, cli, error))
+		return NULL;
+	return cmd;
+}
+
+typedef struct {
+	const IrCliCommand *cmd;
+	IrCli *cli;
+	GCancellable *cancellable;
+	GMainLoop *loop;
+	GError *error;
+	guint n_signals;
+} IrCliRun;
+
+static void
+ir_cli_worker (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
+{
+	IrCliRun *run = task_data;
+	GError *error = NULL;
+
+	if (!run->cmd->run (run->cli, cancellable, &error)) {
+		g_task_return_error (task, error);
+		return;
+	}
+	g_task_return_boolean (task, TRUE);
+}
+
+static void
+ir_cli_worker_done (GObject *source_object, GAsyncResult *res, gpointer user_data)
+{
+	IrCliRun *run = user_data;
+
+	g_task_propagate_boolean (G_TASK (res), &run->error);
+	g_main_loop_quit (run->loop);
+}
+
+static gboolean
+ir_cli_on_signal (gpointer user_data)
+{
+	IrCliRun *run = user_data;
+
+	/* the first Ctrl-C asks the command to stop cleanly (the recording is
+	 * still saved); a second one means the user does not want to wait */
+	if (++run->n_signals > 1) {
+		fputs ("imeictl: cancelled\n", stderr);
+		_exit (130);
+	}
+	g_cancellable_cancel (run->cancellable);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+ir_cli_is_cancel (const GError *error)
+{
+	return g_error_matches (error, IR_ERROR, IR_ERROR_CANCELLED) ||
+	       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* Runs @cmd in a worker thread; Ctrl-C (or SIGTERM) cancels it. */
+static gboolean
+ir_cli_run (const IrCliCommand *cmd, IrCli *cli, GError **error)
+{
+	g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+	g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+	g_autoptr (GTask) task = NULL;
+	IrCliRun run = {.cmd = cmd, .cli = cli, .cancellable = cancellable, .loop = loop};
+	guint sigint_id = g_unix_signal_add (SIGINT, ir_cli_on_signal, &run);
+	guint sigterm_id = g_unix_signal_add (SIGTERM, ir_cli_on_signal, &run);
+
+	task = g_task_new (NULL, cancellable, ir_cli_worker_done, &run);
+	g_task_set_task_data (task, &run, NULL);
+	/* the worker decides how to react to a cancel: it saves the recording */
+	g_task_set_check_cancellable (task, FALSE);
+	g_task_run_in_thread (task, ir_cli_worker);
+	g_main_loop_run (loop);
+	g_source_remove (sigint_id);
+	g_source_remove (sigterm_id);
+
+	if (run.error == NULL)
+		return TRUE;
+	if (g_cancellable_is_cancelled (cancellable) || ir_cli_is_cancel (run.error)) {
+		g_clear_error (&run.error);
+		g_set_error_literal (error,
+				     IR_ERROR,
+				     IR_ERROR_CANCELLED,
+				     "cancelled by the user; nothing was written to the phone");
+		return FALSE;
+	}
+	g_propagate_error (error, run.error);
+	return FALSE;
+}
+
+int
+main (int argc, char **argv)
+{
+	const IrCliCommand *cmd;
+	gboolean exit_now = FALSE;
+	IrCli cli = {0};
+	g_autoptr (GError) error = NULL;
+
+	setlocale (LC_ALL, "");
+	g_set_prgname ("imeictl");
+	cmd = ir_cli_parse (argv, &cli, &exit_now, &error);
+	if (cmd == NULL) {
+		if (exit_now)
+			return 0;
+		ir_cli_print_error (error, opt_json);
+		return ir_cli_exit_code (error);
+	}
+	if (cmd->prepare != NULL && !cmd->prepare (&cli, &error)) {
+		ir_cli_print_error (error, cli.json);
+		g_strfreev (cli.args);
+		return ir_cli_exit_code (error);
+	}
+	cli.out = g_string_new (NULL);
+	if (!ir_cli_run (cmd, &cli, &error)) {
+		ir_cli_print_error (error, cli.json);
+	} else {
+		fputs (cli.out->str, stdout);
+		if (fflush (stdout) != 0) {
+			fputs ("imeictl: failed to write the output: is stdout closed?\n", stderr);
+			g_string_free (cli.out, TRUE);
+			g_strfreev (cli.args);
+			return 1;
+		}
+	}
+	g_string_free (cli.out, TRUE);
+	g_strfreev (cli.args);
+	return ir_cli_exit_code (error);
+}

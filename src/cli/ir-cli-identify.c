@@ -1,1 +1,361 @@
-/* work in progress: see the issue */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "ir-cli-output.h"
+#include "ir-cli-timeout.h"
+#include "ir-cli.h"
+#include "ir-error.h"
+#include "ir-session.h"
+
+/* imeictl identify PORT: the phone's identity and every IMEI slot with its
+ * classification. Only reads: nothing is ever written to the phone. */
+
+#define IR_CLI_TIMEOUT_MAX_MS 600000
+
+static char *opt_duplicates = NULL;
+static char *opt_timeout = NULL;
+
+static GOptionEntry ir_cli_identify_entries[] = {
+    {"duplicates",
+     0,
+     0,
+     G_OPTION_ARG_FILENAME,
+     &opt_duplicates,
+     "The brand's list of known-duplicate IMEIs (default: $IMEIRESTORE_DUPLICATES)",
+     "FILE"},
+    {"timeout",
+     0,
+     0,
+     G_OPTION_ARG_STRING,
+     &opt_timeout,
+     "Give up on an AT command not answered within MS milliseconds",
+     "MS"},
+    {NULL},
+};
+
+/* what prepare() worked out, for run() */
+static IrDuplicateList *duplicates = NULL;
+static char *duplicates_path = NULL;
+static guint timeout_ms = 0;
+
+static gboolean
+ir_cli_identify_parse_timeout (const char *text, guint *value, GError **error)
+{
+	guint64 tmp = 0;
+
+	if (!g_ascii_string_to_unsigned (text, 10, 1, IR_CLI_TIMEOUT_MAX_MS, &tmp, NULL)) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "--timeout '%s' is not a time-out: give whole milliseconds from 1 to "
+			     "%u, e.g. --timeout 5000",
+			     text,
+			     (guint)IR_CLI_TIMEOUT_MAX_MS);
+		return FALSE;
+	}
+	*value = (guint)tmp;
+	return TRUE;
+}
+
+static gboolean
+ir_cli_identify_load_duplicates (GError **error)
+{
+	const char *path = opt_duplicates;
+	g_autoptr (GError) error_local = NULL;
+
+	if (path == NULL)
+		path = g_getenv ("IMEIRESTORE_DUPLICATES");
+	if (path == NULL || path[0] == '\0')
+		return TRUE;
+	duplicates = ir_duplicate_list_load (path, &error_local);
+	if (duplicates == NULL) {
+		/* whatever went wrong, it is the file the user gave us: bad input,
+		 * reported before the phone is touched */
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "cannot use the duplicate list %s%s: %s",
+			     path,
+			     opt_duplicates == NULL ? " (from $IMEIRESTORE_DUPLICATES)" : "",
+			     error_local->message);
+		return FALSE;
+	}
+	duplicates_path = g_strdup (path);
+	return TRUE;
+}
+
+static gboolean
+ir_cli_identify_prepare (IrCli *cli, GError **error)
+{
+	if (cli->args[0][0] == '\0') {
+		g_set_error_literal (
+		    error,
+		    IR_ERROR,
+		    IR_ERROR_INVALID_INPUT,
+		    "the port is an empty string: name a port from `imeictl list`, "
+		    "e.g. /dev/ttyUSB0");
+		return FALSE;
+	}
+	if (opt_timeout != NULL && !ir_cli_identify_parse_timeout (opt_timeout, &timeout_ms, error))
+		return FALSE;
+	return ir_cli_identify_load_duplicates (error);
+}
+
+static IrSession *
+ir_cli_identify_open (const char *port, GError **error)
+{
+	g_autoptr (IrTransport) inner = NULL;
+	g_autoptr (IrTransport) transport = NULL;
+
+	if (timeout_ms == 0)
+		return ir_session_open (port, error);
+	inner = ir_port_transport_new (port, error);
+	if (inner == NULL)
+		return NULL;
+	transport = ir_cli_timeout_transport_new (inner, timeout_ms);
+	if (!ir_transport_open (transport, error))
+		return NULL;
+	return ir_session_new (transport);
+}
+
+static const char *
+ir_cli_identify_status_id (IrImeiStatus status)
+{
+	switch (status) {
+	case IR_IMEI_STATUS_VALID:
+		return "valid";
+	case IR_IMEI_STATUS_FACTORY_DEFAULT:
+		return "factory_default";
+	case IR_IMEI_STATUS_BAD_CHECK_DIGIT:
+		return "bad_check_digit";
+	case IR_IMEI_STATUS_MALFORMED:
+		return "malformed";
+	case IR_IMEI_STATUS_DUPLICATE:
+		return "duplicate";
+	case IR_IMEI_STATUS_EMPTY:
+		return "empty";
+	default:
+		return "unknown";
+	}
+}
+
+/* The computed check digit as text, NULL when the slot has no 14 digits. */
+static char *
+ir_cli_identify_check_digit (const IrImeiSlot *slot)
+{
+	char cd = slot->imei != NULL ? ir_imei_check_digit (slot->imei) : 0;
+	return cd != 0 ? g_strdup_printf ("%c", cd) : NULL;
+}
+
+static char *
+ir_cli_identify_status_text (const IrImeiSlot *slot)
+{
+	char cd = slot->imei != NULL ? ir_imei_check_digit (slot->imei) : 0;
+
+	switch (slot->status) {
+	case IR_IMEI_STATUS_VALID:
+		return g_strdup ("valid");
+	case IR_IMEI_STATUS_FACTORY_DEFAULT:
+		return g_strdup ("factory default (all zeros)");
+	case IR_IMEI_STATUS_BAD_CHECK_DIGIT:
+		if (cd != 0 && strlen (slot->imei) >= IR_IMEI_LEN)
+			return g_strdup_printf (
+			    "wrong check digit: %c, should be %c", slot->imei[IR_IMEI_ID_LEN], cd);
+		return g_strdup ("wrong check digit");
+	case IR_IMEI_STATUS_MALFORMED:
+		if (slot->detail != NULL)
+			return g_strdup_printf ("malformed: %s", slot->detail);
+		return g_strdup ("malformed");
+	case IR_IMEI_STATUS_DUPLICATE:
+		return g_strdup ("known duplicate (on the brand's list)");
+	case IR_IMEI_STATUS_EMPTY:
+		return g_strdup ("empty");
+	default:
+		return g_strdup (slot->detail != NULL ? slot->detail : "unknown");
+	}
+}
+
+static void
+ir_cli_identify_format_json (const IrDeviceInfo *info, GString *out)
+{
+	g_autoptr (JsonBuilder) builder = json_builder_new ();
+	g_autoptr (JsonNode) root = NULL;
+	g_autofree char *vid = ir_cli_usb_id_to_string (info->usb_vid);
+	g_autofree char *pid = ir_cli_usb_id_to_string (info->usb_pid);
+	g_autofree char *text = NULL;
+
+	json_builder_begin_object (builder);
+	ir_cli_json_add_string_or_null (builder, "port", info->port);
+	ir_cli_json_add_string_or_null (builder, "manufacturer", info->manufacturer);
+	ir_cli_json_add_string_or_null (builder, "model", info->model);
+	ir_cli_json_add_string_or_null (builder, "revision", info->revision);
+	ir_cli_json_add_string_or_null (builder, "serial", info->serial);
+	ir_cli_json_add_string_or_null (builder, "usb_vid", vid);
+	ir_cli_json_add_string_or_null (builder, "usb_pid", pid);
+	ir_cli_json_add_string_or_null (
+	    builder, "family", info->family != NULL ? info->family->id : NULL);
+	ir_cli_json_add_string_or_null (
+	    builder, "family_title", info->family != NULL ? info->family->title : NULL);
+	ir_cli_json_add_string_or_null (
+	    builder, "profile", info->profile != NULL ? info->profile->id : NULL);
+	ir_cli_json_add_string_or_null (
+	    builder, "profile_name", info->profile != NULL ? info->profile->name : NULL);
+	ir_cli_json_add_string_or_null (builder, "duplicates_list", duplicates_path);
+	json_builder_set_member_name (builder, "slots");
+	json_builder_begin_array (builder);
+	for (guint i = 0; info->slots != NULL && i < info->slots->len; i++) {
+		const IrImeiSlot *slot = g_ptr_array_index (info->slots, i);
+		g_autofree char *cd = ir_cli_identify_check_digit (slot);
+
+		json_builder_begin_object (builder);
+		json_builder_set_member_name (builder, "index");
+		json_builder_add_int_value (builder, slot->index);
+		ir_cli_json_add_string_or_null (builder, "imei", slot->imei);
+		ir_cli_json_add_string_or_null (
+		    builder, "status", ir_cli_identify_status_id (slot->status));
+		ir_cli_json_add_string_or_null (builder, "check_digit", cd);
+		ir_cli_json_add_string_or_null (builder, "detail", slot->detail);
+		json_builder_end_object (builder);
+	}
+	json_builder_end_array (builder);
+	json_builder_end_object (builder);
+	root = json_builder_get_root (builder);
+	text = ir_cli_json_to_string (root);
+	g_string_append (out, text);
+}
+
+static void
+ir_cli_identify_format_identity (const IrDeviceInfo *info, GString *out)
+{
+	g_autoptr (IrCliTable) table = ir_cli_table_new (2);
+	g_autofree char *usb = NULL;
+	g_autofree char *family = NULL;
+	g_autofree char *profile = NULL;
+
+	if (info->usb_vid != 0 || info->usb_pid != 0)
+		usb = g_strdup_printf ("%04x:%04x", info->usb_vid, info->usb_pid);
+	if (info->family != NULL)
+		family = g_strdup_printf ("%s (%s)", info->family->id, info->family->title);
+	if (info->profile != NULL)
+		profile = g_strdup_printf ("%s (%s)", info->profile->name, info->profile->id);
+	ir_cli_table_add_row (table, "Port", info->port);
+	ir_cli_table_add_row (table, "Manufacturer", info->manufacturer);
+	ir_cli_table_add_row (table, "Model", info->model);
+	ir_cli_table_add_row (table, "Firmware", info->revision);
+	ir_cli_table_add_row (table, "Serial", info->serial);
+	ir_cli_table_add_row (table, "USB", usb != NULL ? usb : "not a USB device");
+	ir_cli_table_add_row (table, "Family", family);
+	ir_cli_table_add_row (table, "Profile", profile);
+	if (duplicates_path != NULL)
+		ir_cli_table_add_row (table, "Duplicate list", duplicates_path);
+	ir_cli_table_render (table, out);
+}
+
+static void
+ir_cli_identify_format_text (const IrDeviceInfo *info, GString *out)
+{
+	g_autoptr (IrCliTable) table = ir_cli_table_new (4);
+	g_autoptr (GString) todo = g_string_new (NULL);
+	guint n_slots = info->slots != NULL ? info->slots->len : 0;
+
+	ir_cli_identify_format_identity (info, out);
+	g_string_append_c (out, '\n');
+	if (n_slots == 0) {
+		g_string_append (out, "The phone reported no IMEI slot.\n");
+		return;
+	}
+	ir_cli_table_add_row (table, "SLOT", "IMEI", "CHECK DIGIT", "STATUS");
+	for (guint i = 0; i < n_slots; i++) {
+		const IrImeiSlot *slot = g_ptr_array_index (info->slots, i);
+		g_autofree char *number = g_strdup_printf ("%u", slot->index + 1);
+		g_autofree char *cd = ir_cli_identify_check_digit (slot);
+		g_autofree char *status = ir_cli_identify_status_text (slot);
+
+		ir_cli_table_add_row (table, number, slot->imei, cd, status);
+		if (slot->status != IR_IMEI_STATUS_VALID && slot->status != IR_IMEI_STATUS_EMPTY)
+			g_string_append_printf (todo, "%s%s", todo->len > 0 ? ", " : "", number);
+	}
+	ir_cli_table_render (table, out);
+	if (todo->len > 0) {
+		g_string_append_printf (
+		    out,
+		    "\nWhat to do: have an authorised service centre restore the "
+		    "original IMEI of slot %s.\n",
+		    todo->str);
+	}
+}
+
+static gboolean
+ir_cli_identify_save_recording (IrCli *cli, IrRecording *recording, GError **error)
+{
+	if (!ir_recording_save (recording, cli->record_path, error)) {
+		g_prefix_error (error,
+				"failed to save the session recording to %s (--record): ",
+				cli->record_path);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+ir_cli_identify_run (IrCli *cli, GCancellable *cancellable, GError **error)
+{
+	const char *port = cli->args[0];
+	g_autoptr (IrSession) session = NULL;
+	g_autoptr (IrRecording) recording = NULL;
+	g_autoptr (IrDeviceInfo) info = NULL;
+	g_autoptr (GError) error_local = NULL;
+
+	session = ir_cli_identify_open (port, error);
+	if (session == NULL)
+		return FALSE;
+	if (cli->record_path != NULL) {
+		recording = ir_recording_new (port);
+		ir_session_set_recording (session, recording);
+	}
+	info = ir_session_identify (session, duplicates, cancellable, &error_local);
+
+	/* a recording of a failed session is the one worth having: save it
+	 * whatever happened, but report the identify error first */
+	if (recording != NULL) {
+		g_autoptr (GError) error_save = NULL;
+		if (!ir_cli_identify_save_recording (cli, recording, &error_save)) {
+			if (error_local == NULL) {
+				g_propagate_error (error, g_steal_pointer (&error_save));
+				return FALSE;
+			}
+			g_autofree char *both = g_strdup_printf (
+			    "%s; also %s", error_local->message, error_save->message);
+			g_free (error_local->message);
+			error_local->message = g_steal_pointer (&both);
+		}
+	}
+	if (info == NULL) {
+		g_propagate_error (error, g_steal_pointer (&error_local));
+		return FALSE;
+	}
+	if (cli->json)
+		ir_cli_identify_format_json (info, cli->out);
+	else
+		ir_cli_identify_format_text (info, cli->out);
+	return TRUE;
+}
+
+const IrCliCommand ir_cli_command_identify = {
+    .name = "identify",
+    .parameter_string = "PORT",
+    .summary = "Show a phone's identity and classify every IMEI slot",
+    .description =
+	"Reads the manufacturer, model, firmware, serial number and every IMEI slot of the phone "
+	"on PORT and classifies each IMEI: valid, factory default (all zeros), wrong check digit, "
+	"malformed or known duplicate. PORT is a device path (/dev/ttyUSB0), a symlink to one, "
+	"or replay:FILE for a recorded session. Nothing is written to the phone.",
+    .entries = ir_cli_identify_entries,
+    .min_args = 1,
+    .max_args = 1,
+    .uses_device = TRUE,
+    .prepare = ir_cli_identify_prepare,
+    .run = ir_cli_identify_run,
+};
