@@ -68,6 +68,10 @@ gboolean ir_at_parser_feed (IrAtParser *self, const guint8 *data, gsize len, gbo
 IrAtResponse *ir_at_parser_steal_response (IrAtParser *self);
 /* URC lines that arrived outside any response (set the command to NULL). */
 GPtrArray *ir_at_parser_steal_urcs (IrAtParser *self);
+/* Bytes fed after the final line (minus its own line end), to be fed to the
+ * parser of the next command or drain; with a NULL command, the bytes of the
+ * unfinished last line. Owned by the parser; @len is set. */
+const guint8 *ir_at_parser_get_leftover (IrAtParser *self, gsize *len);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrAtParser, ir_at_parser_free)
 
 /* ---- helpers for information lines, used by the protocol drivers ---- */
