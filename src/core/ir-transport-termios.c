@@ -28,8 +28,10 @@ G_DEFINE_TYPE_WITH_PRIVATE (IrTransportTermios, ir_transport_termios, IR_TYPE_TR
 #define GET_PRIVATE(o) (ir_transport_termios_get_instance_private (o))
 
 char *
-ir_transport_find_holder (const char *path)
+ir_transport_find_holder (const char *path, int ignore_fd)
 {
+	g_autofree char *self_pid = g_strdup_printf ("%d", (int)getpid ());
+	g_autofree char *ignore = g_strdup_printf ("%d", ignore_fd);
 	g_autofree char *target = realpath (path, NULL);
 	g_autoptr (GDir) proc = NULL;
 	const char *pid;
@@ -58,6 +60,8 @@ ir_transport_find_holder (const char *path)
 
 			if (g_strcmp0 (dest, target) != 0)
 				continue;
+			if (g_strcmp0 (pid, self_pid) == 0 && g_strcmp0 (fd, ignore) == 0)
+				continue;
 			comm_path = g_build_filename ("/proc", pid, "comm", NULL);
 			if (!g_file_get_contents (comm_path, &comm, NULL, NULL))
 				return g_strdup_printf ("pid %s", pid);
@@ -68,9 +72,9 @@ ir_transport_find_holder (const char *path)
 }
 
 static void
-ir_transport_set_error_busy (GError **error, const char *path)
+ir_transport_set_error_busy (GError **error, const char *path, int ignore_fd)
 {
-	g_autofree char *holder = ir_transport_find_holder (path);
+	g_autofree char *holder = ir_transport_find_holder (path, ignore_fd);
 
 	if (holder != NULL) {
 		g_set_error (error,
@@ -117,7 +121,7 @@ ir_transport_set_error_errno (
 		break;
 	case EBUSY:
 	case EWOULDBLOCK:
-		ir_transport_set_error_busy (error, path);
+		ir_transport_set_error_busy (error, path, -1);
 		return;
 	case EACCES:
 	case EPERM:
@@ -178,9 +182,14 @@ ir_transport_termios_adopt_fd (IrTransportTermios *self, int fd, gboolean owns_f
 	if (flock (fd, LOCK_EX | LOCK_NB) < 0) {
 		int errsv = errno;
 
+		if (errsv == EWOULDBLOCK) {
+			/* our own descriptor must not be named as the holder */
+			ir_transport_set_error_busy (error, path, fd);
+		} else {
+			ir_transport_set_error_errno (error, errsv, "lock", path, TRUE);
+		}
 		if (owns_fd)
 			close (fd);
-		ir_transport_set_error_errno (error, errsv, "lock", path, TRUE);
 		return FALSE;
 	}
 	priv->fd = fd;

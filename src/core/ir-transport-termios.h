@@ -39,7 +39,8 @@ void ir_transport_set_error_errno (
     GError **error, int errnum, const char *action, const char *path, gboolean opening);
 
 /* Best effort: "ModemManager (pid 123)" for the process holding @path open,
- * NULL when it cannot be found (other users' /proc is often unreadable). */
-char *ir_transport_find_holder (const char *path);
+ * NULL when it cannot be found (other users' /proc is often unreadable).
+ * @ignore_fd (or -1) is a descriptor of this process not to count. */
+char *ir_transport_find_holder (const char *path, int ignore_fd);
 
 G_END_DECLS

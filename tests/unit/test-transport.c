@@ -15,6 +15,7 @@
 #include "ir-error.h"
 #include "ir-port.h"
 #include "ir-transport-replay.h"
+#include "ir-transport-serialport.h"
 #include "ir-transport-termios.h"
 
 /* A real pseudo-terminal pair: the test plays the phone on the master, the
@@ -545,6 +546,98 @@ test_replay_records (void **state)
 	assert_int_equal (ir_recording_get_event (capture, 1)->direction, IR_RECORDING_READ);
 }
 
+/* --- choosing a transport for a path --- */
+
+static void
+test_port_transport_kinds (void **state)
+{
+	PtyFixture *fx = *state;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *link = g_build_filename (fx->tmpdir, "phone0", NULL);
+	g_autofree char *missing = g_build_filename (fx->tmpdir, "ttyGONE", NULL);
+	g_autofree char *session = g_build_filename (fx->tmpdir, "s.json", NULL);
+	g_autofree char *replay_path = g_strdup_printf ("replay:%s", session);
+	g_autoptr (IrRecording) rec = replay_session ();
+	g_autoptr (IrTransport) pty = NULL;
+	g_autoptr (IrTransport) via_link = NULL;
+	g_autoptr (IrTransport) replay = NULL;
+	g_autoptr (IrTransport) none = NULL;
+	g_autoptr (IrTransport) no_replay = NULL;
+
+	/* a pseudo-terminal goes to termios, also behind imei-sim's symlink */
+	pty = ir_port_transport_new (fx->slave_path, &error);
+	assert_non_null (pty);
+	assert_true (G_TYPE_CHECK_INSTANCE_TYPE (pty, IR_TYPE_TRANSPORT_TERMIOS));
+	assert_false (G_TYPE_CHECK_INSTANCE_TYPE (pty, IR_TYPE_TRANSPORT_SERIALPORT));
+	assert_int_equal (symlink (fx->slave_path, link), 0);
+	via_link = ir_port_transport_new (link, &error);
+	assert_non_null (via_link);
+	assert_false (G_TYPE_CHECK_INSTANCE_TYPE (via_link, IR_TYPE_TRANSPORT_SERIALPORT));
+	assert_string_equal (ir_transport_get_path (via_link), link);
+	assert_true (ir_transport_open (via_link, &error));
+	assert_null (error);
+
+	/* replay:FILE */
+	assert_true (ir_recording_save (rec, session, &error));
+	replay = ir_port_transport_new (replay_path, &error);
+	assert_non_null (replay);
+	assert_true (IR_IS_TRANSPORT_REPLAY (replay));
+	assert_string_equal (ir_transport_get_path (replay), replay_path);
+
+	/* what does not exist is NOT_FOUND, with the way out */
+	none = ir_port_transport_new (missing, &error);
+	assert_null (none);
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_NOT_FOUND));
+	assert_non_null (strstr (error->message, missing));
+	assert_non_null (strstr (error->message, "imeictl list"));
+	g_clear_error (&error);
+	no_replay = ir_port_transport_new ("replay:/nonexistent.json", &error);
+	assert_null (no_replay);
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_NOT_FOUND));
+}
+
+static void
+test_port_query (void **state)
+{
+	PtyFixture *fx = *state;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrPortInfo) pty = NULL;
+	g_autoptr (IrPortInfo) missing = NULL;
+
+	pty = ir_port_query (fx->slave_path, &error);
+	assert_non_null (pty);
+	assert_string_equal (pty->kind, "pty");
+	assert_string_equal (pty->path, fx->slave_path);
+	assert_int_equal (pty->usb_vid, 0);
+	assert_int_equal (pty->usb_bus, -1);
+	assert_null (pty->usb_serial);
+
+	missing = ir_port_query ("/dev/ttyIMEIRESTORE-NONE", &error);
+	assert_null (missing);
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_NOT_FOUND));
+}
+
+static void
+test_port_list_sorted (void **state)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GPtrArray) ports = ir_port_list (&error);
+
+	/* the machine's own ports vary: check only what always holds */
+	assert_non_null (ports);
+	assert_null (error);
+	for (guint i = 0; i < ports->len; i++) {
+		IrPortInfo *info = g_ptr_array_index (ports, i);
+
+		assert_true (g_str_has_prefix (info->path, "/dev/"));
+		assert_non_null (info->kind);
+		if (i > 0) {
+			IrPortInfo *prev = g_ptr_array_index (ports, i - 1);
+			assert_true (g_strcmp0 (prev->path, info->path) <= 0);
+		}
+	}
+}
+
 int
 main (void)
 {
@@ -567,6 +660,9 @@ main (void)
 	    cmocka_unit_test (test_replay_hangup),
 	    cmocka_unit_test_setup_teardown (test_replay_from_file, pty_setup, pty_teardown),
 	    cmocka_unit_test (test_replay_records),
+	    cmocka_unit_test_setup_teardown (test_port_transport_kinds, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_port_query, pty_setup, pty_teardown),
+	    cmocka_unit_test (test_port_list_sorted),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }
