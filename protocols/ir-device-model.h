@@ -20,13 +20,15 @@ typedef struct {
 	char *serial;	    /* +CGSN=0 */
 	char *hwid;	    /* hardware id (secure families, later) */
 	guint n_slots;
-	char *imei[IR_SIM_MAX_SLOTS];	  /* NULL for an empty slot */
+	char *imei[IR_SIM_MAX_SLOTS]; /* NULL for an empty slot */
 	gboolean read_only[IR_SIM_MAX_SLOTS];
-	gboolean echo;	    /* ATE1 / ATE0 */
+	gboolean echo; /* ATE1 / ATE0 */
 	/* faults the model applies to writes */
-	char *write_error;  /* NULL, or the final line to answer instead, e.g. "+CME ERROR: 100" */
-	gboolean no_stick;  /* a write answers OK but the slot keeps its value */
-	gboolean dirty;	    /* set by the model when state changed (saved by imei-sim) */
+	char *write_error; /* NULL, or the final line to answer instead, e.g. "+CME ERROR: 100" */
+	gboolean no_stick; /* a write answers OK but the slot keeps its value */
+	gboolean dirty;	   /* set by the model when state changed (saved by imei-sim) */
+	guint cmee;	   /* AT+CMEE mode: 0 plain ERROR (power-up), 1 numeric, 2 verbose;
+			      not saved: a reboot resets it, as on a phone */
 } IrSimState;
 
 typedef struct {
@@ -52,10 +54,14 @@ void ir_sim_reply_line (GString *reply, const char *fmt, ...) G_GNUC_PRINTF (2, 
 void ir_sim_reply_ok (GString *reply);
 void ir_sim_reply_error (GString *reply);
 void ir_sim_reply_cme (GString *reply, int code);
+/* A refusal as the phone's +CMEE mode wants it: "ERROR", "+CME ERROR: 21"
+ * or "+CME ERROR: invalid index". */
+void ir_device_model_reply_cme (const IrSimState *state, GString *reply, int code);
 
 /* Common write path every model calls: applies read-only (answers the
  * family's @read_only_code as +CME ERROR), the write_error and no_stick
  * faults, validates @imei's shape (15 digits) and stores it. */
-void ir_sim_state_write_slot (IrSimState *state, guint slot, const char *imei, int read_only_code, GString *reply);
+void ir_sim_state_write_slot (
+    IrSimState *state, guint slot, const char *imei, int read_only_code, GString *reply);
 
 G_END_DECLS

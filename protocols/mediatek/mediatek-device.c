@@ -1,1 +1,79 @@
-/* work in progress */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "ir-device-model-private.h"
+#include "ir-family-codes.h"
+
+/* AT+EGMR=<op>,<type>[,"<imei>"]: op 0 reads, 1 writes; type 7 is IMEI 1,
+ * type 10 IMEI 2 (README.md). */
+
+static gboolean
+ir_mediatek_type_to_slot (guint type, guint *slot)
+{
+	if (type == IR_EGMR_TYPE_IMEI1) {
+		*slot = 0;
+		return TRUE;
+	}
+	if (type == IR_EGMR_TYPE_IMEI2) {
+		*slot = 1;
+		return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+ir_mediatek_egmr (IrSimState *state, GPtrArray *args, GString *reply)
+{
+	const IrDeviceModelArg *value;
+	guint op = 0;
+	guint type = 0;
+	guint slot = 0;
+
+	if (args == NULL || args->len < 2 ||
+	    !ir_device_model_arg_uint (g_ptr_array_index (args, 0), 1, &op) ||
+	    !ir_device_model_arg_uint (g_ptr_array_index (args, 1), G_MAXUINT16, &type) ||
+	    !ir_mediatek_type_to_slot (type, &slot) || args->len != (op == 0 ? 2u : 3u)) {
+		ir_device_model_reply_cme (state, reply, IR_CME_INCORRECT_PARAMETERS);
+		return;
+	}
+	if (!ir_device_model_check_slot (state, slot, reply))
+		return;
+	if (op == 0) {
+		ir_device_model_reply_imei (reply, "+EGMR", state->imei[slot], TRUE);
+		return;
+	}
+	value = g_ptr_array_index (args, 2);
+	if (!value->quoted) {
+		ir_device_model_reply_cme (state, reply, IR_CME_INCORRECT_PARAMETERS);
+		return;
+	}
+	ir_sim_state_write_slot (state, slot, value->value, IR_MEDIATEK_READ_ONLY_CME, reply);
+}
+
+static gboolean
+ir_mediatek_handle (IrSimState *state, const char *line, GString *reply)
+{
+	g_autoptr (GPtrArray) args = NULL;
+
+	if (!g_str_has_prefix (line, "AT+EGMR"))
+		return FALSE;
+	if (g_strcmp0 (line, "AT+EGMR=?") == 0) {
+		ir_sim_reply_line (reply, "+EGMR: (0,1),(7,10)");
+		ir_sim_reply_ok (reply);
+		return TRUE;
+	}
+	if (!g_str_has_prefix (line, "AT+EGMR=")) {
+		ir_sim_reply_error (reply);
+		return TRUE;
+	}
+	args = ir_device_model_split_args (line + strlen ("AT+EGMR="));
+	ir_mediatek_egmr (state, args, reply);
+	return TRUE;
+}
+
+const IrDeviceModel ir_device_model_mediatek = {
+    .family = "mediatek",
+    .handle = ir_mediatek_handle,
+};

@@ -6,7 +6,7 @@
 G_BEGIN_DECLS
 
 /* A protocol profile: which phones speak which family, and how. Profiles
- * are GKeyFiles kept beside each family in protocols/<family>/*.profile and
+ * are GKeyFiles kept beside each family in protocols/<family>/<id>.profile and
  * compiled into the library as GResources (documented in protocols/README.md).
  *
  *   [Profile]
@@ -32,6 +32,12 @@ typedef struct {
 	guint write_timeout_ms;
 	int priority;
 } IrProfile;
+
+/* "vvvv:*" in UsbIds: any product of the vendor, kept as PID 0000 in usb_ids
+ * (a PID no device uses; an explicit "vvvv:0000" is refused). */
+#define IR_PROFILE_USB_ANY_PID 0x0000
+/* No phone family has more than two IMEI slots. */
+#define IR_PROFILE_MAX_SLOTS 2
 
 void ir_profile_free (IrProfile *profile);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrProfile, ir_profile_free)

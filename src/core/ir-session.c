@@ -1,1 +1,425 @@
-/* work in progress: see the issue */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "ir-error.h"
+#include "ir-family-private.h"
+#include "ir-session.h"
+
+/* "AT" is asked at most this often before we decide what the port is; two
+ * silent tries in a row are enough to call it silent. */
+#define IR_SESSION_PROBE_ATTEMPTS	 3
+#define IR_SESSION_PROBE_SILENT_ATTEMPTS 2
+#define IR_SESSION_PROBE_TIMEOUT_MS	 2000
+/* How much of a non-modem's answer the error message quotes. */
+#define IR_SESSION_PROBE_QUOTE_MAX 32
+
+struct _IrSession {
+	GObject parent_instance;
+	IrTransport *transport;
+	IrAtChannel *channel;
+	/* of the last identify, for writes */
+	const IrProfile *profile;
+	const IrFamily *family;
+};
+
+G_DEFINE_TYPE (IrSession, ir_session, G_TYPE_OBJECT)
+
+typedef enum {
+	IR_SESSION_PROBE_SILENT,
+	IR_SESSION_PROBE_GARBAGE, /* bytes, but never a final result code */
+	IR_SESSION_PROBE_MODEM,
+} IrSessionProbe;
+
+static void
+ir_imei_slot_free (IrImeiSlot *slot)
+{
+	g_free (slot->imei);
+	g_free (slot->detail);
+	g_free (slot);
+}
+
+void
+ir_device_info_free (IrDeviceInfo *info)
+{
+	if (info == NULL)
+		return;
+	g_free (info->port);
+	g_free (info->manufacturer);
+	g_free (info->model);
+	g_free (info->revision);
+	g_free (info->serial);
+	if (info->slots != NULL)
+		g_ptr_array_unref (info->slots);
+	g_free (info);
+}
+
+static void
+ir_session_finalize (GObject *object)
+{
+	IrSession *self = IR_SESSION (object);
+
+	g_clear_object (&self->channel);
+	g_clear_object (&self->transport);
+	G_OBJECT_CLASS (ir_session_parent_class)->finalize (object);
+}
+
+static void
+ir_session_class_init (IrSessionClass *klass)
+{
+	G_OBJECT_CLASS (klass)->finalize = ir_session_finalize;
+}
+
+static void
+ir_session_init (IrSession *self)
+{
+}
+
+IrSession *
+ir_session_new (IrTransport *transport)
+{
+	IrSession *self;
+
+	g_return_val_if_fail (IR_IS_TRANSPORT (transport), NULL);
+
+	self = g_object_new (IR_TYPE_SESSION, NULL);
+	self->transport = g_object_ref (transport);
+	self->channel = ir_at_channel_new (transport);
+	return self;
+}
+
+IrSession *
+ir_session_open (const char *port, GError **error)
+{
+	g_autoptr (IrTransport) transport = NULL;
+
+	g_return_val_if_fail (port != NULL, NULL);
+
+	transport = ir_port_transport_new (port, error);
+	if (transport == NULL)
+		return NULL;
+	if (!ir_transport_open (transport, error)) {
+		g_prefix_error (error, "%s: ", port);
+		return NULL;
+	}
+	return ir_session_new (transport);
+}
+
+IrAtChannel *
+ir_session_get_channel (IrSession *self)
+{
+	g_return_val_if_fail (IR_IS_SESSION (self), NULL);
+	return self->channel;
+}
+
+void
+ir_session_set_recording (IrSession *self, IrRecording *recording)
+{
+	g_return_if_fail (IR_IS_SESSION (self));
+	ir_transport_set_recording (self->transport, recording);
+}
+
+static const char *
+ir_session_port (IrSession *self)
+{
+	return ir_transport_get_path (self->transport);
+}
+
+/* Reads the answer to "AT" straight off the transport: unlike the AT
+ * channel it has to tell "nothing at all" from "bytes, but no result code". */
+static IrSessionProbe
+ir_session_probe_once (IrSession *self, GString *seen, GCancellable *cancellable, GError **error)
+{
+	g_autoptr (IrAtParser) parser = ir_at_parser_new ("AT");
+	gint64 deadline =
+	    g_get_monotonic_time () + IR_SESSION_PROBE_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+	gboolean got_bytes = FALSE;
+
+	if (!ir_transport_write (self->transport, (const guint8 *)"AT\r", 3, error))
+		return IR_SESSION_PROBE_SILENT;
+	for (gint64 now = g_get_monotonic_time (); now < deadline; now = g_get_monotonic_time ()) {
+		guint8 buf[256];
+		gboolean done = FALSE;
+		guint remaining_ms = (guint)((deadline - now + 999) / 1000);
+		gssize n = ir_transport_read (
+		    self->transport, buf, sizeof (buf), remaining_ms, cancellable, error);
+		if (n < 0)
+			return IR_SESSION_PROBE_SILENT;
+		if (n == 0)
+			continue;
+		got_bytes = TRUE;
+		if (seen->len < IR_SESSION_PROBE_QUOTE_MAX)
+			g_string_append_len (
+			    seen,
+			    (const char *)buf,
+			    MIN ((gsize)n, IR_SESSION_PROBE_QUOTE_MAX - seen->len));
+		/* a line too long for any modem is as good as garbage */
+		if (!ir_at_parser_feed (parser, buf, (gsize)n, &done, NULL))
+			return IR_SESSION_PROBE_GARBAGE;
+		if (done)
+			return IR_SESSION_PROBE_MODEM;
+	}
+	return got_bytes ? IR_SESSION_PROBE_GARBAGE : IR_SESSION_PROBE_SILENT;
+}
+
+static gboolean
+ir_session_probe (IrSession *self, GCancellable *cancellable, GError **error)
+{
+	g_autoptr (GString) seen = g_string_new (NULL);
+	g_autofree char *quoted = NULL;
+	gboolean got_garbage = FALSE;
+	guint silent_in_a_row = 0;
+
+	for (guint attempt = 0; attempt < IR_SESSION_PROBE_ATTEMPTS; attempt++) {
+		g_autoptr (GError) error_local = NULL;
+		IrSessionProbe probe =
+		    ir_session_probe_once (self, seen, cancellable, &error_local);
+		if (error_local != NULL) {
+			g_propagate_prefixed_error (error,
+						    g_steal_pointer (&error_local),
+						    "failed to talk to %s: ",
+						    ir_session_port (self));
+			return FALSE;
+		}
+		if (probe == IR_SESSION_PROBE_MODEM)
+			return TRUE;
+		if (probe == IR_SESSION_PROBE_GARBAGE) {
+			got_garbage = TRUE;
+			silent_in_a_row = 0;
+		} else if (++silent_in_a_row >= IR_SESSION_PROBE_SILENT_ATTEMPTS) {
+			break;
+		}
+	}
+	if (!got_garbage) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_TIMEOUT,
+			     "no answer on %s: is it a phone's AT port? \"AT\" got no reply in "
+			     "%u ms, %u times; check that the phone is on and its cable is in, "
+			     "and pick its modem port from `imeictl list`",
+			     ir_session_port (self),
+			     (guint)IR_SESSION_PROBE_TIMEOUT_MS,
+			     silent_in_a_row);
+		return FALSE;
+	}
+	quoted = g_strescape (seen->str, NULL);
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_NOT_A_PHONE,
+		     "%s answers but not as an AT modem: \"AT\" never got OK or ERROR (it sent "
+		     "\"%s\"); pick the phone's modem port from `imeictl list`",
+		     ir_session_port (self),
+		     quoted);
+	return FALSE;
+}
+
+/* Errors after which there is no point asking the phone anything else. */
+static gboolean
+ir_session_error_is_fatal (const GError *error)
+{
+	return g_error_matches (error, IR_ERROR, IR_ERROR_DISCONNECTED) ||
+	       g_error_matches (error, IR_ERROR, IR_ERROR_CANCELLED);
+}
+
+/* An identity read that may fail (not every phone has +CGMR or +CGSN=0):
+ * *@out stays NULL then. FALSE only when the phone is gone or we are told
+ * to stop. */
+static gboolean
+ir_session_read_text (IrSession *self,
+		      const char *command,
+		      const char *prefix,
+		      guint timeout_ms,
+		      char **out,
+		      GCancellable *cancellable,
+		      GError **error)
+{
+	g_autoptr (GError) error_local = NULL;
+	g_autoptr (IrAtResponse) resp = NULL;
+	g_autofree char *value = NULL;
+
+	resp =
+	    ir_family_command_read (self->channel, command, timeout_ms, cancellable, &error_local);
+	if (resp != NULL)
+		value = ir_at_response_get_value (resp, prefix, &error_local);
+	if (value == NULL) {
+		if (ir_session_error_is_fatal (error_local)) {
+			g_propagate_error (error, g_steal_pointer (&error_local));
+			return FALSE;
+		}
+		g_debug ("%s on %s: %s; going on without it",
+			 command,
+			 ir_session_port (self),
+			 error_local->message);
+		return TRUE;
+	}
+	if (value[0] != '\0')
+		*out = g_steal_pointer (&value);
+	return TRUE;
+}
+
+static gboolean
+ir_session_read_identity (IrSession *self,
+			  IrDeviceInfo *info,
+			  GCancellable *cancellable,
+			  GError **error)
+{
+	const IrProfile *base = ir_profile_lookup ("3gpp");
+	guint timeout_ms = base != NULL ? base->command_timeout_ms : IR_AT_DEFAULT_TIMEOUT_MS;
+	g_autoptr (GError) error_local = NULL;
+	g_autoptr (IrAtResponse) resp = NULL;
+
+	/* numeric +CME ERROR codes: the only way to tell a write-once slot
+	 * from any other refusal; a phone that refuses keeps plain ERROR */
+	resp = ir_at_channel_command (
+	    self->channel, "AT+CMEE=1", timeout_ms, cancellable, &error_local);
+	if (resp == NULL && ir_session_error_is_fatal (error_local)) {
+		g_propagate_error (error, g_steal_pointer (&error_local));
+		return FALSE;
+	}
+	return ir_session_read_text (
+		   self, "AT+CGMI", "+CGMI", timeout_ms, &info->manufacturer, cancellable, error) &&
+	       ir_session_read_text (
+		   self, "AT+CGMM", "+CGMM", timeout_ms, &info->model, cancellable, error) &&
+	       ir_session_read_text (
+		   self, "AT+CGMR", "+CGMR", timeout_ms, &info->revision, cancellable, error) &&
+	       ir_session_read_text (
+		   self, "AT+CGSN=0", "+CGSN", timeout_ms, &info->serial, cancellable, error);
+}
+
+/* USB identity when the system knows the port (not for pseudo-terminals). */
+static void
+ir_session_read_usb (IrSession *self, IrDeviceInfo *info)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrPortInfo) port = ir_port_query (ir_session_port (self), &error);
+
+	if (port == NULL) {
+		g_debug ("no USB identity for %s: %s", ir_session_port (self), error->message);
+		return;
+	}
+	info->usb_vid = port->usb_vid;
+	info->usb_pid = port->usb_pid;
+	if (info->serial == NULL && port->usb_serial != NULL)
+		info->serial = g_strdup (port->usb_serial);
+}
+
+static GPtrArray *
+ir_session_classify (GPtrArray *imeis, const IrDuplicateList *dups)
+{
+	GPtrArray *slots = g_ptr_array_new_with_free_func ((GDestroyNotify)ir_imei_slot_free);
+
+	for (guint i = 0; i < imeis->len; i++) {
+		IrImeiSlot *slot = g_new0 (IrImeiSlot, 1);
+		slot->index = i;
+		slot->imei = g_strdup (g_ptr_array_index (imeis, i));
+		slot->status = slot->imei != NULL ? ir_imei_classify_full (slot->imei, dups)
+						  : IR_IMEI_STATUS_EMPTY;
+		slot->detail = ir_imei_describe (slot->imei, slot->status);
+		g_ptr_array_add (slots, slot);
+	}
+	return slots;
+}
+
+static gboolean
+ir_session_read_slots (IrSession *self,
+		       IrDeviceInfo *info,
+		       const IrDuplicateList *dups,
+		       GCancellable *cancellable,
+		       GError **error)
+{
+	g_autoptr (GPtrArray) imeis = NULL;
+
+	info->profile =
+	    ir_profile_match (info->usb_vid, info->usb_pid, info->manufacturer, info->model);
+	info->family = ir_family_lookup (info->profile->family);
+	if (info->family == NULL) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_FAILED,
+			     "profile %s names family %s, which this build does not have",
+			     info->profile->id,
+			     info->profile->family);
+		return FALSE;
+	}
+	imeis = info->family->read_imeis (self->channel, info->profile, cancellable, error);
+	if (imeis == NULL) {
+		g_prefix_error (error,
+				"failed to read the IMEIs of %s (%s): ",
+				ir_session_port (self),
+				info->family->title);
+		return FALSE;
+	}
+	info->slots = ir_session_classify (imeis, dups);
+	return TRUE;
+}
+
+IrDeviceInfo *
+ir_session_identify (IrSession *self,
+		     const IrDuplicateList *dups,
+		     GCancellable *cancellable,
+		     GError **error)
+{
+	g_autoptr (IrDeviceInfo) info = g_new0 (IrDeviceInfo, 1);
+
+	g_return_val_if_fail (IR_IS_SESSION (self), NULL);
+
+	self->profile = NULL;
+	self->family = NULL;
+	info->port = g_strdup (ir_session_port (self));
+	if (!ir_session_probe (self, cancellable, error))
+		return NULL;
+	if (!ir_session_read_identity (self, info, cancellable, error)) {
+		g_prefix_error (error, "failed to identify %s: ", info->port);
+		return NULL;
+	}
+	ir_session_read_usb (self, info);
+	if (!ir_session_read_slots (self, info, dups, cancellable, error))
+		return NULL;
+	self->profile = info->profile;
+	self->family = info->family;
+	return g_steal_pointer (&info);
+}
+
+gboolean
+ir_session_write_imei (
+    IrSession *self, guint slot, const char *imei, GCancellable *cancellable, GError **error)
+{
+	g_return_val_if_fail (IR_IS_SESSION (self), FALSE);
+	g_return_val_if_fail (imei != NULL, FALSE);
+
+	/* what the technician typed is checked, never "fixed" */
+	if (!ir_imei_validate (imei, error)) {
+		g_prefix_error (error, "nothing written to %s: ", ir_session_port (self));
+		return FALSE;
+	}
+	if (self->family == NULL) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_FAILED,
+			     "nothing written to %s: identify the phone before writing to it",
+			     ir_session_port (self));
+		return FALSE;
+	}
+	if (slot >= self->profile->slots) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "nothing written to %s: the phone has %u IMEI slot(s), there is no "
+			     "slot %u",
+			     ir_session_port (self),
+			     self->profile->slots,
+			     slot + 1);
+		return FALSE;
+	}
+	if (self->family->write_imei == NULL) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_NOT_SUPPORTED,
+			     "nothing written to %s: %s phones have no IMEI write command; "
+			     "restoring this phone needs its brand's own tool",
+			     ir_session_port (self),
+			     self->family->title);
+		return FALSE;
+	}
+	return self->family->write_imei (
+	    self->channel, self->profile, slot, imei, cancellable, error);
+}
