@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "ir-session.h"
+
+/* How long one `imeictl identify` takes against a simulated MediaTek phone,
+ * through the core API in-process, beside a minimal raw termios loop that
+ * sends the same AT commands: the ratio is what our layers (session, AT
+ * channel, parsers, drivers) cost over the bare pseudo-terminal. Per AT
+ * command, our AT channel is timed the same way as the raw loop: from
+ * before the write to the parsed final result. Prints figures; never fails
+ * on a time. */
+
+#define BENCH_DEFAULT_N	   200
+#define BENCH_RAW_TIMEOUT  5000 /* ms: only to stop on a broken simulator */
+#define BENCH_MAX_COMMANDS 64
+
+typedef struct {
+	char *command; /* "AT+CGMI" */
+	GArray *ours;  /* gdouble ms, per sample */
+	GArray *raw;
+} BenchCommand;
+
+static void
+bench_command_free (BenchCommand *cmd)
+{
+	g_free (cmd->command);
+	g_array_unref (cmd->ours);
+	g_array_unref (cmd->raw);
+	g_free (cmd);
+}
+
+static int
+bench_compare_doubles (gconstpointer a, gconstpointer b)
+{
+	gdouble x = *(const gdouble *)a;
+	gdouble y = *(const gdouble *)b;
+	return (x > y) - (x < y);
+}
+
+/* The @pct percentile (nearest rank) of @samples, in their unit. */
+static gdouble
+bench_percentile (GArray *samples, guint pct)
+{
+	g_autoptr (GArray) sorted = NULL;
+	guint rank;
+
+	if (samples->len == 0)
+		return 0;
+	sorted = g_array_copy (samples);
+	g_array_sort (sorted, bench_compare_doubles);
+	rank = (pct * sorted->len + 99) / 100;
+	return g_array_index (sorted, gdouble, MAX (rank, 1) - 1);
+}
+
+static void
+bench_child_setup (gpointer user_data)
+{
+	/* the simulator must not outlive the benchmark */
+	prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+/* Starts imei-sim with a dual-IMEI MediaTek phone; returns its pty path. */
+static GSubprocess *
+bench_start_sim (const char *sim_path, char **pty, GError **error)
+{
+	g_autoptr (GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	g_autoptr (GSubprocess) proc = NULL;
+	g_autoptr (GDataInputStream) stream = NULL;
+
+	g_subprocess_launcher_set_child_setup (launcher, bench_child_setup, NULL, NULL);
+	proc = g_subprocess_launcher_spawn (launcher,
+					    error,
+					    sim_path,
+					    "--family",
+					    "mediatek",
+					    "--manufacturer",
+					    "MediaTek",
+					    "--model",
+					    "MT6765",
+					    "--imei",
+					    "490154203237518",
+					    "--imei",
+					    "000000000000000",
+					    NULL);
+	if (proc == NULL)
+		return NULL;
+	stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+	for (;;) {
+		g_autofree char *line =
+		    g_data_input_stream_read_line_utf8 (stream, NULL, NULL, error);
+		if (line == NULL) {
+			if (error != NULL && *error == NULL)
+				g_set_error (error,
+					     G_IO_ERROR,
+					     G_IO_ERROR_FAILED,
+					     "%s exited before \"ready\"",
+					     sim_path);
+			return NULL;
+		}
+		if (g_strcmp0 (line, "ready") == 0)
+			break;
+		if (*pty == NULL && strchr (line, ' ') != NULL)
+			*pty = g_strdup (strchr (line, ' ') + 1);
+	}
+	return g_steal_pointer (&proc);
+}
+
+static char *
+bench_event_text (const IrRecordingEvent *ev)
+{
+	gsize len = 0;
+	const char *data = g_bytes_get_data (ev->data, &len);
+	g_autofree char *text = g_strndup (data, len);
+
+	return g_strdup (g_strstrip (g_strdelimit (text, "\r\n", ' ')));
+}
+
+/* The commands one identify sends, in order, out of its recording. */
+static void
+bench_collect_commands (IrRecording *recording, GPtrArray *commands)
+{
+	for (guint i = 0; i < ir_recording_get_n_events (recording); i++) {
+		const IrRecordingEvent *ev = ir_recording_get_event (recording, i);
+		BenchCommand *cmd;
+
+		if (ev->direction != IR_RECORDING_WRITE)
+			continue;
+		cmd = g_new0 (BenchCommand, 1);
+		cmd->command = bench_event_text (ev);
+		cmd->ours = g_array_new (FALSE, FALSE, sizeof (gdouble));
+		cmd->raw = g_array_new (FALSE, FALSE, sizeof (gdouble));
+		g_ptr_array_add (commands, cmd);
+	}
+}
+
+/* One untimed identify with a recording, to learn which commands it sends. */
+static gboolean
+bench_learn_commands (const char *pty, GPtrArray *commands, GError **error)
+{
+	g_autoptr (IrSession) session = ir_session_open (pty, error);
+	g_autoptr (IrRecording) recording = ir_recording_new (pty);
+	g_autoptr (IrDeviceInfo) info = NULL;
+
+	if (session == NULL)
+		return FALSE;
+	ir_session_set_recording (session, recording);
+	info = ir_session_identify (session, NULL, NULL, error);
+	if (info == NULL)
+		return FALSE;
+	bench_collect_commands (recording, commands);
+	return commands->len > 0;
+}
+
+/* N whole identify sessions, as imeictl runs them (without --record). */
+static gboolean
+bench_ours (const char *pty, guint n, GArray *identify_ms, GArray *open_ms, GError **error)
+{
+	for (guint i = 0; i < n; i++) {
+		g_autoptr (IrSession) session = NULL;
+		g_autoptr (IrDeviceInfo) info = NULL;
+		gint64 t0 = g_get_monotonic_time ();
+		gint64 t1;
+		gdouble ms;
+
+		session = ir_session_open (pty, error);
+		if (session == NULL)
+			return FALSE;
+		t1 = g_get_monotonic_time ();
+		ms = (gdouble)(t1 - t0) / 1000.0;
+		g_array_append_val (open_ms, ms);
+		info = ir_session_identify (session, NULL, NULL, error);
+		if (info == NULL)
+			return FALSE;
+		ms = (gdouble)(g_get_monotonic_time () - t1) / 1000.0;
+		g_array_append_val (identify_ms, ms);
+	}
+	return TRUE;
+}
+
+/* The same commands one at a time through our AT channel: write, read,
+ * parse, as the drivers use it. */
+static gboolean
+bench_channel (const char *pty, guint n, GPtrArray *commands, GError **error)
+{
+	g_autoptr (IrSession) session = ir_session_open (pty, error);
+	IrAtChannel *channel;
+
+	if (session == NULL)
+		return FALSE;
+	channel = ir_session_get_channel (session);
+	for (guint i = 0; i < n; i++) {
+		for (guint c = 0; c < commands->len; c++) {
+			BenchCommand *cmd = g_ptr_array_index (commands, c);
+			gint64 t0 = g_get_monotonic_time ();
+			g_autoptr (IrAtResponse) resp = ir_at_channel_command (
+			    channel, cmd->command, IR_AT_DEFAULT_TIMEOUT_MS, NULL, error);
+			gdouble ms;
+
+			if (resp == NULL)
+				return FALSE;
+			ms = (gdouble)(g_get_monotonic_time () - t0) / 1000.0;
+			g_array_append_val (cmd->ours, ms);
+		}
+	}
+	return TRUE;
+}
+
+static gboolean
+bench_raw_open (const char *pty, int *fd_out, GError **error)
+{
+	struct termios tio;
+	int fd = open (pty, O_RDWR | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0 || tcgetattr (fd, &tio) != 0) {
+		g_set_error (error,
+			     G_IO_ERROR,
+			     g_io_error_from_errno (errno),
+			     "cannot open %s: %s",
+			     pty,
+			     g_strerror (errno));
+		if (fd >= 0)
+			close (fd);
+		return FALSE;
+	}
+	cfmakeraw (&tio);
+	tcsetattr (fd, TCSANOW, &tio);
+	*fd_out = fd;
+	return TRUE;
+}
+
+static gboolean
+bench_raw_final (const GString *buf)
+{
+	return g_str_has_suffix (buf->str, "OK\r\n") || g_str_has_suffix (buf->str, "ERROR\r\n") ||
+	       strstr (buf->str, "+CME ERROR") != NULL;
+}
+
+/* One command the bare way: write, read until a final result code. */
+static gboolean
+bench_raw_command (int fd, const char *command, GError **error)
+{
+	g_autofree char *line = g_strdup_printf ("%s\r", command);
+	g_autoptr (GString) buf = g_string_new (NULL);
+
+	if (write (fd, line, strlen (line)) != (ssize_t)strlen (line)) {
+		g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "write %s failed", command);
+		return FALSE;
+	}
+	while (!bench_raw_final (buf)) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		char chunk[512];
+		ssize_t n;
+
+		if (poll (&pfd, 1, BENCH_RAW_TIMEOUT) <= 0) {
+			g_set_error (error,
+				     G_IO_ERROR,
+				     G_IO_ERROR_TIMED_OUT,
+				     "%s: no final result code from the simulator",
+				     command);
+			return FALSE;
+		}
+		n = read (fd, chunk, sizeof (chunk));
+		if (n > 0)
+			g_string_append_len (buf, chunk, n);
+		else if (n == 0 || errno != EAGAIN) {
+			g_set_error (
+			    error, G_IO_ERROR, G_IO_ERROR_FAILED, "read after %s failed", command);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static gboolean
+bench_raw (const char *pty, guint n, GArray *sequence_ms, GPtrArray *commands, GError **error)
+{
+	int fd = -1;
+
+	if (!bench_raw_open (pty, &fd, error))
+		return FALSE;
+	for (guint i = 0; i < n; i++) {
+		gint64 t0 = g_get_monotonic_time ();
+		gdouble ms;
+
+		for (guint c = 0; c < commands->len; c++) {
+			BenchCommand *cmd = g_ptr_array_index (commands, c);
+			gint64 c0 = g_get_monotonic_time ();
+			if (!bench_raw_command (fd, cmd->command, error)) {
+				close (fd);
+				return FALSE;
+			}
+			ms = (gdouble)(g_get_monotonic_time () - c0) / 1000.0;
+			g_array_append_val (cmd->raw, ms);
+		}
+		ms = (gdouble)(g_get_monotonic_time () - t0) / 1000.0;
+		g_array_append_val (sequence_ms, ms);
+	}
+	close (fd);
+	return TRUE;
+}
+
+static void
+bench_print_row (const char *what, GArray *samples)
+{
+	g_print ("  %-34s %9.3f ms %9.3f ms\n",
+		 what,
+		 bench_percentile (samples, 50),
+		 bench_percentile (samples, 90));
+}
+
+static GArray *
+bench_all_samples (GPtrArray *commands, gboolean ours)
+{
+	GArray *all = g_array_new (FALSE, FALSE, sizeof (gdouble));
+
+	for (guint c = 0; c < commands->len; c++) {
+		BenchCommand *cmd = g_ptr_array_index (commands, c);
+		GArray *src = ours ? cmd->ours : cmd->raw;
+		g_array_append_vals (all, src->data, src->len);
+	}
+	return all;
+}
+
+static gdouble
+bench_ratio (gdouble ours, gdouble raw)
+{
+	return raw > 0 ? ours / raw : 0;
+}
+
+static void
+bench_report (guint n, GArray *identify_ms, GArray *open_ms, GArray *raw_ms, GPtrArray *commands)
+{
+	g_autoptr (GArray) ours_all = bench_all_samples (commands, TRUE);
+	g_autoptr (GArray) raw_all = bench_all_samples (commands, FALSE);
+
+	g_print ("identify against imei-sim (MediaTek, 2 IMEI slots): %u runs, %u AT commands "
+		 "each\n\n",
+		 n,
+		 commands->len);
+	g_print ("  %-34s %12s %12s\n", "", "median", "p90");
+	bench_print_row ("open the port (ours)", open_ms);
+	bench_print_row ("identify (ours)", identify_ms);
+	bench_print_row ("same commands, raw termios loop", raw_ms);
+	bench_print_row ("per AT command (our AT channel)", ours_all);
+	bench_print_row ("per AT command (raw loop)", raw_all);
+	g_print ("\n  ratio ours/raw, median: identify %.2fx, per AT command %.2fx\n\n",
+		 bench_ratio (bench_percentile (identify_ms, 50), bench_percentile (raw_ms, 50)),
+		 bench_ratio (bench_percentile (ours_all, 50), bench_percentile (raw_all, 50)));
+	g_print ("  %-20s %12s %12s %12s %8s\n",
+		 "command",
+		 "ours median",
+		 "ours p90",
+		 "raw median",
+		 "ratio");
+	for (guint c = 0; c < commands->len; c++) {
+		BenchCommand *cmd = g_ptr_array_index (commands, c);
+		gdouble ours = bench_percentile (cmd->ours, 50);
+		gdouble raw = bench_percentile (cmd->raw, 50);
+		g_print ("  %-20s %9.3f ms %9.3f ms %9.3f ms %7.2fx\n",
+			 cmd->command,
+			 ours,
+			 bench_percentile (cmd->ours, 90),
+			 raw,
+			 bench_ratio (ours, raw));
+	}
+}
+
+int
+main (int argc, char **argv)
+{
+	const char *sim_path =
+	    g_getenv ("IMEI_SIM") != NULL ? g_getenv ("IMEI_SIM") : IR_BENCH_IMEI_SIM;
+	guint64 n = BENCH_DEFAULT_N;
+	g_autofree char *pty = NULL;
+	g_autoptr (GSubprocess) sim = NULL;
+	g_autoptr (GArray) identify_ms = g_array_new (FALSE, FALSE, sizeof (gdouble));
+	g_autoptr (GArray) open_ms = g_array_new (FALSE, FALSE, sizeof (gdouble));
+	g_autoptr (GArray) raw_ms = g_array_new (FALSE, FALSE, sizeof (gdouble));
+	g_autoptr (GPtrArray) commands =
+	    g_ptr_array_new_with_free_func ((GDestroyNotify)bench_command_free);
+	g_autoptr (GError) error = NULL;
+
+	if (argc > 2 ||
+	    (argc == 2 && !g_ascii_string_to_unsigned (argv[1], 10, 1, 100000, &n, NULL))) {
+		g_printerr ("usage: %s [RUNS]   (RUNS from 1 to 100000, default %u; "
+			    "$IMEI_SIM overrides the simulator)\n",
+			    argv[0],
+			    BENCH_DEFAULT_N);
+		return 2;
+	}
+	sim = bench_start_sim (sim_path, &pty, &error);
+	if (sim == NULL || pty == NULL) {
+		g_printerr ("bench-identify: cannot start the simulator %s: %s\n",
+			    sim_path,
+			    error != NULL ? error->message : "it printed no port");
+		return 1;
+	}
+	if (!bench_learn_commands (pty, commands, &error) ||
+	    !bench_ours (pty, (guint)n, identify_ms, open_ms, &error) ||
+	    !bench_channel (pty, (guint)n, commands, &error) ||
+	    !bench_raw (pty, (guint)n, raw_ms, commands, &error)) {
+		g_printerr ("bench-identify: %s\n", error->message);
+		g_subprocess_send_signal (sim, SIGTERM);
+		return 1;
+	}
+	bench_report ((guint)n, identify_ms, open_ms, raw_ms, commands);
+	g_subprocess_send_signal (sim, SIGTERM);
+	g_subprocess_wait (sim, NULL, NULL);
+	return 0;
+}
