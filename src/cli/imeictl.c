@@ -111,6 +111,19 @@ ir_cli_find_command (char **argv)
 	return NULL;
 }
 
+/* Whether --json is on the command line, for errors found while parsing it. */
+static gboolean
+ir_cli_wants_json (char **argv)
+{
+	for (guint i = 1; argv[i] != NULL && g_strcmp0 (argv[i], "--") != 0; i++) {
+		if (g_strcmp0 (argv[i], "--json") == 0 || g_strcmp0 (argv[i], "-j") == 0)
+			return TRUE;
+		if (ir_cli_option_takes_value (argv[i]) && argv[i + 1] != NULL)
+			i++;
+	}
+	return FALSE;
+}
+
 static char *
 ir_cli_commands_summary (void)
 {
@@ -234,6 +247,8 @@ ir_cli_parse (char **argv, IrCli *cli, gboolean *exit_now, GError **error)
 	g_autoptr (GError) error_local = NULL;
 
 	if (!g_option_context_parse_strv (context, &args, &error_local)) {
+		/* --json may not have been parsed yet: scripts still get JSON */
+		opt_json = opt_json || ir_cli_wants_json (argv);
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,

@@ -253,11 +253,25 @@ ir_cli_identify_format_identity (const IrDeviceInfo *info, GString *out)
 	ir_cli_table_render (table, out);
 }
 
+/* "slot 1", "slots 1 and 2", "slots 1, 2 and 3" */
+static char *
+ir_cli_identify_join_slots (GPtrArray *numbers)
+{
+	GString *str = g_string_new (numbers->len == 1 ? "slot " : "slots ");
+
+	for (guint i = 0; i < numbers->len; i++) {
+		if (i > 0)
+			g_string_append (str, i + 1 == numbers->len ? " and " : ", ");
+		g_string_append (str, g_ptr_array_index (numbers, i));
+	}
+	return g_string_free (str, FALSE);
+}
+
 static void
 ir_cli_identify_format_text (const IrDeviceInfo *info, GString *out)
 {
 	g_autoptr (IrCliTable) table = ir_cli_table_new (4);
-	g_autoptr (GString) todo = g_string_new (NULL);
+	g_autoptr (GPtrArray) todo = g_ptr_array_new_with_free_func (g_free);
 	guint n_slots = info->slots != NULL ? info->slots->len : 0;
 
 	ir_cli_identify_format_identity (info, out);
@@ -275,15 +289,16 @@ ir_cli_identify_format_text (const IrDeviceInfo *info, GString *out)
 
 		ir_cli_table_add_row (table, number, slot->imei, cd, status);
 		if (slot->status != IR_IMEI_STATUS_VALID && slot->status != IR_IMEI_STATUS_EMPTY)
-			g_string_append_printf (todo, "%s%s", todo->len > 0 ? ", " : "", number);
+			g_ptr_array_add (todo, g_steal_pointer (&number));
 	}
 	ir_cli_table_render (table, out);
 	if (todo->len > 0) {
+		g_autofree char *which = ir_cli_identify_join_slots (todo);
 		g_string_append_printf (
 		    out,
 		    "\nWhat to do: have an authorised service centre restore the "
-		    "original IMEI of slot %s.\n",
-		    todo->str);
+		    "original IMEI of %s.\n",
+		    which);
 	}
 }
 

@@ -246,7 +246,7 @@ test_identify_text (void **state)
 	assert_non_null (
 	    strstr (run->out, "2     " BAD "  4            wrong check digit: 7, should be 4\n"));
 	assert_non_null (strstr (run->out, "What to do: "));
-	assert_non_null (strstr (run->out, "slot 1, 2."));
+	assert_non_null (strstr (run->out, "original IMEI of slots 1 and 2.\n"));
 }
 
 /* The global options may come before the command too. */
