@@ -68,9 +68,12 @@ ir_profile_check_keys (GKeyFile *kf, GError **error)
 			return FALSE;
 		}
 	}
-	keys = g_key_file_get_keys (kf, IR_PROFILE_GROUP, NULL, error);
+	keys = g_key_file_get_keys (kf, IR_PROFILE_GROUP, NULL, NULL);
 	if (keys == NULL) {
-		g_prefix_error (error, "no [" IR_PROFILE_GROUP "] group: ");
+		g_set_error_literal (error,
+				     IR_ERROR,
+				     IR_ERROR_INVALID_INPUT,
+				     "no [" IR_PROFILE_GROUP "] group");
 		return FALSE;
 	}
 	for (guint i = 0; keys[i] != NULL; i++) {
@@ -133,6 +136,24 @@ ir_profile_get_int (
 	return TRUE;
 }
 
+/* A ;-separated list, its errors in our domain. */
+static char **
+ir_profile_get_list (GKeyFile *kf, const char *key, GError **error)
+{
+	g_autoptr (GError) error_local = NULL;
+	char **list = g_key_file_get_string_list (kf, IR_PROFILE_GROUP, key, NULL, &error_local);
+
+	if (list == NULL) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "%s: %s",
+			     key,
+			     error_local->message);
+	}
+	return list;
+}
+
 static gboolean
 ir_profile_parse_hex16 (const char *text, guint16 *out)
 {
@@ -192,7 +213,7 @@ ir_profile_parse_usb_ids (GKeyFile *kf, IrProfile *profile, GError **error)
 	profile->usb_ids = g_array_new (FALSE, FALSE, sizeof (guint32));
 	if (!g_key_file_has_key (kf, IR_PROFILE_GROUP, "UsbIds", NULL))
 		return TRUE;
-	ids = g_key_file_get_string_list (kf, IR_PROFILE_GROUP, "UsbIds", NULL, error);
+	ids = ir_profile_get_list (kf, "UsbIds", error);
 	if (ids == NULL)
 		return FALSE;
 	for (guint i = 0; ids[i] != NULL; i++) {
@@ -219,7 +240,7 @@ ir_profile_parse_globs (
 		*out = g_steal_pointer (&globs);
 		return TRUE;
 	}
-	globs = g_key_file_get_string_list (kf, IR_PROFILE_GROUP, key, NULL, error);
+	globs = ir_profile_get_list (kf, key, error);
 	if (globs == NULL)
 		return FALSE;
 	if (globs[0] == NULL) {

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "ir-protocol-test.h"
+
+static const IrTestFamily ir_test_mediatek = {
+    .family = "mediatek",
+    .manufacturer = "MediaTek Inc.",
+    .model = "MT6765",
+    .n_slots = 2,
+    .write_prefix = "AT+EGMR=1,",
+    .read_prefix = "AT+EGMR=0,",
+    .n_reads = 2,
+};
+
+#define EGMR(imei) IR_LINE ("+EGMR: \"" imei "\"") IR_OK
+
+/* In order, on one dual-IMEI phone holding IMEI_A and IMEI_B. */
+static const IrTestModelRow ir_test_mediatek_rows[] = {
+    /* power-up +CMEE=0: refusals are a plain ERROR */
+    {"AT+EGMR=0,8", IR_ERROR_LINE},
+    {"AT+CMEE=1", IR_OK},
+    {"AT+EGMR=0,7", EGMR (IR_TEST_IMEI_A)},
+    {"AT+EGMR=0,10", EGMR (IR_TEST_IMEI_B)},
+    {"at+egmr=0,7", EGMR (IR_TEST_IMEI_A)},
+    {"AT+EGMR = 0, 10", EGMR (IR_TEST_IMEI_B)},
+    {"AT+EGMR=?", IR_LINE ("+EGMR: (0,1),(7,10)") IR_OK},
+    /* malformed */
+    {"AT+EGMR?", IR_ERROR_LINE},
+    {"AT+EGMR", IR_ERROR_LINE},
+    {"AT+EGMR=", IR_CME (50)},
+    {"AT+EGMR=0", IR_CME (50)},
+    {"AT+EGMR=0,8", IR_CME (50)},
+    {"AT+EGMR=0,7,", IR_CME (50)},
+    {"AT+EGMR=2,7", IR_CME (50)},
+    {"AT+EGMR=-1,7", IR_CME (50)},
+    {"AT+EGMR=\"0\",7", IR_CME (50)},
+    {"AT+EGMR=0,7,\"" IR_TEST_IMEI_C "\"", IR_CME (50)},
+    {"AT+EGMR=1,7", IR_CME (50)},
+    {"AT+EGMR=1,7," IR_TEST_IMEI_C, IR_CME (50)},
+    {"AT+EGMR=1,7,\"12345\"", IR_CME (50)},
+    {"AT+EGMR=1,7,\"49015420323751X\"", IR_CME (50)},
+    {"AT+EGMR=1,7,\"4901542032375", IR_CME (50)},
+    {"AT+EGMR=1,7,\"" IR_TEST_IMEI_C "\"x", IR_CME (50)},
+    {"AT+EGMR=1,7,\"" IR_TEST_IMEI_C "\",1", IR_CME (50)},
+    /* a write, then its read back; the other slot untouched */
+    {"AT+EGMR=1,10,\"" IR_TEST_IMEI_C "\"", IR_OK},
+    {"AT+EGMR=0,10", EGMR (IR_TEST_IMEI_C)},
+    {"AT+EGMR=0,7", EGMR (IR_TEST_IMEI_A)},
+    /* the 3gpp base answers what the family does not know */
+    {"AT+CGSN=1", IR_LINE ("+CGSN: \"" IR_TEST_IMEI_A "\"") IR_OK},
+    {"AT+CGMI", IR_LINE ("MediaTek Inc.") IR_OK},
+    {"AT+EGMX=0,7", IR_ERROR_LINE},
+    {"AT+CMEE=2", IR_OK},
+    {"AT+EGMR=0,8", IR_LINE ("+CME ERROR: incorrect parameters")},
+    {"", NULL},
+    {"EGMR=0,7", IR_ERROR_LINE},
+};
+
+static void
+test_mediatek_model_rows (void **cstate)
+{
+	IrSimState *state = ir_test_state_new (
+	    "mediatek", "MediaTek Inc.", "MT6765", 2, IR_TEST_IMEI_A, IR_TEST_IMEI_B);
+
+	ir_test_model_rows (state, ir_test_mediatek_rows, G_N_ELEMENTS (ir_test_mediatek_rows));
+	assert_true (state->dirty);
+	ir_test_state_free (state);
+}
+
+/* Faults and shapes the write path answers, numeric codes on. */
+static const IrTestModelRow ir_test_mediatek_fault_rows[] = {
+    {"AT+CMEE=1", IR_OK},
+    /* slot 1 is write-once: the family's code, 601 */
+    {"AT+EGMR=1,7,\"" IR_TEST_IMEI_C "\"", IR_CME (601)},
+    /* a bad IMEI is refused before the read-only check */
+    {"AT+EGMR=1,7,\"123\"", IR_CME (50)},
+    /* the phone has one slot only */
+    {"AT+EGMR=0,10", IR_CME (21)},
+    {"AT+EGMR=1,10,\"" IR_TEST_IMEI_C "\"", IR_CME (21)},
+    {"AT+EGMR=0,7", EGMR (IR_TEST_IMEI_A)},
+};
+
+static void
+test_mediatek_model_faults (void **cstate)
+{
+	IrSimState *state =
+	    ir_test_state_new ("mediatek", "MediaTek Inc.", "MT6261", 1, IR_TEST_IMEI_A, NULL);
+
+	state->read_only[0] = TRUE;
+	ir_test_model_rows (
+	    state, ir_test_mediatek_fault_rows, G_N_ELEMENTS (ir_test_mediatek_fault_rows));
+	assert_false (state->dirty);
+	ir_test_state_free (state);
+}
+
+/* The profile has two slots; a phone without record 10 refuses its read:
+ * that is an answer, not a lost line, so it is not asked again. */
+static void
+test_mediatek_refused_read (void **cstate)
+{
+	g_autoptr (IrTestPhone) phone = ir_test_phone_new (
+	    ir_test_state_new ("mediatek", "MediaTek Inc.", "MT6261", 1, IR_TEST_IMEI_A, NULL));
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrDeviceInfo) info = ir_session_identify (phone->session, NULL, NULL, &error);
+
+	assert_null (info);
+	ir_test_assert_error (error, IR_ERROR_AT_REFUSED, "AT+EGMR=0,10");
+	assert_non_null (strstr (error->message, "slot 2"));
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+EGMR=0,10"), 1);
+}
+
+int
+main (void)
+{
+	const struct CMUnitTest tests[] = {
+	    IR_TEST_FAMILY_TESTS (ir_test_mediatek),
+	    cmocka_unit_test (test_mediatek_model_rows),
+	    cmocka_unit_test (test_mediatek_model_faults),
+	    cmocka_unit_test (test_mediatek_refused_read),
+	};
+	return cmocka_run_group_tests_name ("mediatek", tests, NULL, NULL);
+}

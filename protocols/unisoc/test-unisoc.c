@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "ir-protocol-test.h"
+
+static const IrTestFamily ir_test_unisoc = {
+    .family = "unisoc",
+    .manufacturer = "UNISOC",
+    .model = "T606",
+    .n_slots = 2,
+    .write_prefix = "AT+SPIMEI=",
+    .read_prefix = "AT+SPIMEI?",
+    .n_reads = 1,
+};
+
+#define SPIMEI(a, b) IR_LINE ("+SPIMEI: 0,\"" a "\"") IR_LINE ("+SPIMEI: 1,\"" b "\"") IR_OK
+
+static const IrTestModelRow ir_test_unisoc_rows[] = {
+    {"AT+SPIMEI=2,\"" IR_TEST_IMEI_C "\"", IR_ERROR_LINE},
+    {"AT+CMEE=1", IR_OK},
+    {"AT+SPIMEI?", SPIMEI (IR_TEST_IMEI_A, IR_TEST_IMEI_B)},
+    {"at+spimei?", SPIMEI (IR_TEST_IMEI_A, IR_TEST_IMEI_B)},
+    {"AT+SPIMEI=?", IR_LINE ("+SPIMEI: (0-1),\"imei\"") IR_OK},
+    /* malformed */
+    {"AT+SPIMEI", IR_ERROR_LINE},
+    {"AT+SPIMEI=", IR_CME (50)},
+    {"AT+SPIMEI=0", IR_CME (50)},
+    {"AT+SPIMEI=0," IR_TEST_IMEI_C, IR_CME (50)},
+    {"AT+SPIMEI=\"0\",\"" IR_TEST_IMEI_C "\"", IR_CME (50)},
+    {"AT+SPIMEI=x,\"" IR_TEST_IMEI_C "\"", IR_CME (50)},
+    {"AT+SPIMEI=0,\"12\"", IR_CME (50)},
+    {"AT+SPIMEI=0,\"" IR_TEST_IMEI_C, IR_CME (50)},
+    {"AT+SPIMEI=0,\"" IR_TEST_IMEI_C "\",0", IR_CME (50)},
+    /* slots are 0 and 1 */
+    {"AT+SPIMEI=2,\"" IR_TEST_IMEI_C "\"", IR_CME (21)},
+    /* the blank V.250 ignores, as seen typed in the field */
+    {"AT+SPIMEI=1, \"" IR_TEST_IMEI_C "\"", IR_OK},
+    {"AT+SPIMEI?", SPIMEI (IR_TEST_IMEI_A, IR_TEST_IMEI_C)},
+    {"AT+SPIMEI=0,\"" IR_TEST_IMEI_ZERO "\"", IR_OK},
+    {"AT+SPIMEI?", SPIMEI (IR_TEST_IMEI_ZERO, IR_TEST_IMEI_C)},
+    {"AT+CMEE=2", IR_OK},
+    {"AT+SPIMEI=2,\"" IR_TEST_IMEI_C "\"", IR_LINE ("+CME ERROR: invalid index")},
+};
+
+static void
+test_unisoc_model_rows (void **cstate)
+{
+	IrSimState *state =
+	    ir_test_state_new ("unisoc", "UNISOC", "T606", 2, IR_TEST_IMEI_A, IR_TEST_IMEI_B);
+
+	ir_test_model_rows (state, ir_test_unisoc_rows, G_N_ELEMENTS (ir_test_unisoc_rows));
+	assert_true (state->dirty);
+	ir_test_state_free (state);
+}
+
+static const IrTestModelRow ir_test_unisoc_fault_rows[] = {
+    {"AT+CMEE=1", IR_OK},
+    {"AT+SPIMEI=1,\"" IR_TEST_IMEI_C "\"", IR_CME (604)},
+    {"AT+SPIMEI=0,\"" IR_TEST_IMEI_C "\"", IR_OK},
+    {"AT+SPIMEI?", SPIMEI (IR_TEST_IMEI_C, "")},
+};
+
+static void
+test_unisoc_model_faults (void **cstate)
+{
+	IrSimState *state = ir_test_state_new ("unisoc", "UNISOC", "T606", 2, IR_TEST_IMEI_A, NULL);
+
+	state->read_only[1] = TRUE;
+	ir_test_model_rows (
+	    state, ir_test_unisoc_fault_rows, G_N_ELEMENTS (ir_test_unisoc_fault_rows));
+	ir_test_state_free (state);
+}
+
+/* Every slot must be in the answer: a missing line is a garbled answer. */
+static void
+test_unisoc_missing_slot_line (void **cstate)
+{
+	g_autoptr (IrTestPhone) phone = ir_test_phone_new (
+	    ir_test_state_new ("unisoc", "UNISOC", "T606", 1, IR_TEST_IMEI_A, NULL));
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrDeviceInfo) info = ir_session_identify (phone->session, NULL, NULL, &error);
+
+	assert_null (info);
+	ir_test_assert_error (error, IR_ERROR_PROTOCOL, "no +SPIMEI: line for slot 1");
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+SPIMEI?"), 3);
+}
+
+int
+main (void)
+{
+	const struct CMUnitTest tests[] = {
+	    IR_TEST_FAMILY_TESTS (ir_test_unisoc),
+	    cmocka_unit_test (test_unisoc_model_rows),
+	    cmocka_unit_test (test_unisoc_model_faults),
+	    cmocka_unit_test (test_unisoc_missing_slot_line),
+	};
+	return cmocka_run_group_tests_name ("unisoc", tests, NULL, NULL);
+}
