@@ -32,7 +32,7 @@ ir_device_model_lookup (const char *family)
 	return NULL;
 }
 
-/* V.250 §5.1: command lines are case-insensitive and blanks in them are
+/* V.250 command lines are case-insensitive and blanks in them are
  * ignored, except inside string constants. The models then only ever see
  * "AT+EGMR=0,7" whether "at+egmr = 0, 7" or the former was typed. */
 static char *

@@ -136,7 +136,7 @@ ir_3gpp_basic (IrSimState *state, const char *rest, GString *reply)
 		ir_sim_reply_ok (reply);
 		return TRUE;
 	}
-	/* V.250 §6.2.4: E and E0 switch echo off, E1 on */
+	/* V.250 E: E and E0 switch echo off, E1 on */
 	if (g_strcmp0 (rest, "E") == 0 || g_strcmp0 (rest, "E0") == 0 ||
 	    g_strcmp0 (rest, "E1") == 0) {
 		state->echo = g_strcmp0 (rest, "E1") == 0;
