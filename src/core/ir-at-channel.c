@@ -51,10 +51,10 @@ ir_at_channel_port (IrAtChannel *self)
 static void
 ir_at_channel_add_urcs (IrAtChannel *self, GPtrArray *urcs)
 {
-	g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->urcs_lock);
-
+	g_mutex_lock (&self->urcs_lock);
 	for (guint i = 0; urcs != NULL && i < urcs->len; i++)
 		g_ptr_array_add (self->urcs, g_strdup (g_ptr_array_index (urcs, i)));
+	g_mutex_unlock (&self->urcs_lock);
 }
 
 GPtrArray *
