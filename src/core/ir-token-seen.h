@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The workstation's record of every restore token id (cti) it has accepted,
+ * so that a token is used once only, even across restarts and by several
+ * imeictl processes at once.
+ *
+ * File format (UTF-8 text, append-only):
+ *   line 1:  "imeirestore-token-seen 1"
+ *   then one line per accepted token: the cti in lowercase hex, a space, and
+ *   the token's exp as decimal Unix seconds.
+ * Each add takes an exclusive flock(2) on the file, re-reads it, appends the
+ * line and fsync()s before returning, so a token is never accepted twice
+ * and an accepted token is on disk before it is used.
+ *
+ * A last line without its newline is an append torn by a crash: that cti
+ * was never reported as accepted, so the tail is cut off. Anything else
+ * that does not parse is corruption: an error names the file and line and
+ * nothing is accepted until a person looks at it. */
+
+#define IR_TOKEN_SEEN_MAGIC "imeirestore-token-seen 1"
+
+typedef struct _IrTokenSeen IrTokenSeen;
+
+/* Opens (creating it and its folder when missing) and checks the store. */
+IrTokenSeen *ir_token_seen_open (const char *path, GError **error);
+void ir_token_seen_free (IrTokenSeen *self);
+
+const char *ir_token_seen_get_path (const IrTokenSeen *self);
+
+/* Sets *@seen to whether @cti is recorded. */
+gboolean ir_token_seen_contains (
+    IrTokenSeen *self, const guint8 *cti, gsize cti_len, gboolean *seen, GError **error);
+
+/* Records @cti durably unless it is already there. Returns FALSE with
+ * *@replayed set to TRUE when it was seen before, and FALSE with *@replayed
+ * FALSE when the store could not be read or written. */
+gboolean ir_token_seen_add (IrTokenSeen *self,
+			    const guint8 *cti,
+			    gsize cti_len,
+			    gint64 exp,
+			    gboolean *replayed,
+			    GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrTokenSeen, ir_token_seen_free)
+
+G_END_DECLS

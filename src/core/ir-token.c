@@ -1,0 +1,1244 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/ecdsa.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "ir-error.h"
+#include "ir-imei.h"
+#include "ir-token-cbor.h"
+#include "ir-token-private.h"
+#include "ir-token.h"
+
+#define SIG_LEN 64 /* Ed25519, and ES256 as r||s */
+
+/* Which claims were present; strings and GBytes use NULL for absent. */
+enum {
+	HAVE_EXP = 1 << 0,
+	HAVE_NBF = 1 << 1,
+	HAVE_IAT = 1 << 2,
+	HAVE_CNF = 1 << 3,
+	HAVE_DEVICE = 1 << 4,
+	HAVE_IMEIS = 1 << 5,
+};
+
+struct _IrToken {
+	gint64 alg;
+	char *kid;
+	GBytes *protected; /* the bstr contents, as signed */
+	GBytes *payload;
+	GBytes *signature;
+	guint have;
+	IrTokenClaims claims;
+};
+
+const char *
+ir_token_refusal_to_string (IrTokenRefusal refusal)
+{
+	static const char *const names[] = {
+	    [IR_TOKEN_OK] = "ok",
+	    [IR_TOKEN_REFUSED_MALFORMED] = "malformed",
+	    [IR_TOKEN_REFUSED_TOO_LARGE] = "too-large",
+	    [IR_TOKEN_REFUSED_CRITICAL_HEADER] = "critical-header",
+	    [IR_TOKEN_REFUSED_UNKNOWN_KID] = "unknown-kid",
+	    [IR_TOKEN_REFUSED_ALGORITHM] = "algorithm",
+	    [IR_TOKEN_REFUSED_SIGNATURE] = "signature",
+	    [IR_TOKEN_REFUSED_MISSING_CLAIM] = "missing-claim",
+	    [IR_TOKEN_REFUSED_ISSUER] = "issuer",
+	    [IR_TOKEN_REFUSED_AUDIENCE] = "audience",
+	    [IR_TOKEN_REFUSED_EXPIRED] = "expired",
+	    [IR_TOKEN_REFUSED_NOT_YET_VALID] = "not-yet-valid",
+	    [IR_TOKEN_REFUSED_ISSUED_IN_FUTURE] = "issued-in-future",
+	    [IR_TOKEN_REFUSED_LIFETIME] = "lifetime",
+	    [IR_TOKEN_REFUSED_CNF] = "client-certificate",
+	    [IR_TOKEN_REFUSED_DEVICE] = "device",
+	    [IR_TOKEN_REFUSED_NONCE] = "nonce",
+	    [IR_TOKEN_REFUSED_COUNTER] = "counter",
+	    [IR_TOKEN_REFUSED_CURRENT_IMEI] = "current-imei",
+	    [IR_TOKEN_REFUSED_IMEI] = "imei",
+	    [IR_TOKEN_REFUSED_CENTRE] = "centre",
+	    [IR_TOKEN_REFUSED_REPLAYED] = "replayed",
+	    [IR_TOKEN_REFUSED_STORE] = "store",
+	};
+	if ((guint)refusal >= G_N_ELEMENTS (names))
+		return "unknown";
+	return names[refusal];
+}
+
+void
+ir_token_claims_clear (IrTokenClaims *claims)
+{
+	g_free (claims->iss);
+	g_free (claims->aud);
+	g_clear_pointer (&claims->cti, g_bytes_unref);
+	g_free (claims->hardware_id);
+	g_free (claims->serial);
+	g_clear_pointer (&claims->nonce, g_bytes_unref);
+	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++) {
+		g_free (claims->current_imei[i]);
+		g_free (claims->imei[i]);
+	}
+	g_free (claims->phase);
+	g_free (claims->centre);
+	memset (claims, 0, sizeof (*claims));
+}
+
+void
+ir_token_free (IrToken *token)
+{
+	g_free (token->kid);
+	g_clear_pointer (&token->protected, g_bytes_unref);
+	g_clear_pointer (&token->payload, g_bytes_unref);
+	g_clear_pointer (&token->signature, g_bytes_unref);
+	ir_token_claims_clear (&token->claims);
+	g_free (token);
+}
+
+const IrTokenClaims *
+ir_token_get_claims (const IrToken *token)
+{
+	return &token->claims;
+}
+
+const char *
+ir_token_get_kid (const IrToken *token)
+{
+	return token->kid;
+}
+
+IrTokenAlg
+ir_token_get_alg (const IrToken *token)
+{
+	return (IrTokenAlg)token->alg;
+}
+
+/* Every refusal goes through here: the enum for code, the message for people. */
+G_GNUC_PRINTF (4, 5)
+static gboolean
+refuse (IrTokenRefusal *refusal, GError **error, IrTokenRefusal reason, const char *fmt, ...)
+{
+	va_list args;
+	g_autofree char *msg = NULL;
+	int code = reason == IR_TOKEN_REFUSED_MALFORMED || reason == IR_TOKEN_REFUSED_TOO_LARGE
+		       ? IR_ERROR_PROTOCOL
+		       : IR_ERROR_INVALID_INPUT;
+
+	va_start (args, fmt);
+	msg = g_strdup_vprintf (fmt, args);
+	va_end (args);
+	if (refusal != NULL)
+		*refusal = reason;
+	g_set_error (error,
+		     IR_ERROR,
+		     code,
+		     "restore token refused (%s): %s",
+		     ir_token_refusal_to_string (reason),
+		     msg);
+	return FALSE;
+}
+
+/* A strict-CBOR error from ir-token-cbor becomes a MALFORMED refusal. */
+static gboolean
+refuse_cbor (IrTokenRefusal *refusal, GError **error, GError *cause)
+{
+	return refuse (refusal, error, IR_TOKEN_REFUSED_MALFORMED, "%s", cause->message);
+}
+
+/* ---- decoding: structure and types only ---- */
+
+typedef struct {
+	IrCborReader r;
+	IrTokenRefusal *refusal;
+	GError **error;
+} Dec;
+
+static gboolean
+dec_head (Dec *d, IrCborType type, IrCborHead *head, const char *what)
+{
+	g_autoptr (GError) cause = NULL;
+
+	if (!ir_cbor_reader_read_head (&d->r, head, &cause))
+		return refuse_cbor (d->refusal, d->error, cause);
+	if (head->type != type)
+		return refuse (d->refusal,
+			       d->error,
+			       IR_TOKEN_REFUSED_MALFORMED,
+			       "%s is a %s, not a %s",
+			       what,
+			       ir_cbor_type_to_string (head->type),
+			       ir_cbor_type_to_string (type));
+	return TRUE;
+}
+
+static gboolean
+dec_int (Dec *d, gint64 *value, const char *what)
+{
+	g_autoptr (GError) cause = NULL;
+
+	if (!ir_cbor_reader_read_int (&d->r, value, &cause))
+		return refuse (d->refusal,
+			       d->error,
+			       IR_TOKEN_REFUSED_MALFORMED,
+			       "%s: %s",
+			       what,
+			       cause->message);
+	return TRUE;
+}
+
+static gboolean
+dec_uint (Dec *d, gint64 *value, const char *what)
+{
+	if (!dec_int (d, value, what))
+		return FALSE;
+	if (*value < 0)
+		return refuse (
+		    d->refusal, d->error, IR_TOKEN_REFUSED_MALFORMED, "%s is negative", what);
+	return TRUE;
+}
+
+static gboolean
+dec_text (Dec *d, char **out, gsize min, gsize max, const char *what)
+{
+	IrCborHead head;
+
+	if (!dec_head (d, IR_CBOR_TEXT, &head, what))
+		return FALSE;
+	if (head.value < min || head.value > max)
+		return refuse (d->refusal,
+			       d->error,
+			       IR_TOKEN_REFUSED_MALFORMED,
+			       "%s is %" G_GUINT64_FORMAT " bytes, not %" G_GSIZE_FORMAT
+			       " to %" G_GSIZE_FORMAT,
+			       what,
+			       head.value,
+			       min,
+			       max);
+	*out = g_strndup ((const char *)head.data, head.value);
+	return TRUE;
+}
+
+static gboolean
+dec_bytes (Dec *d, GBytes **out, gsize min, gsize max, const char *what)
+{
+	IrCborHead head;
+
+	if (!dec_head (d, IR_CBOR_BYTES, &head, what))
+		return FALSE;
+	if (head.value < min || head.value > max)
+		return refuse (d->refusal,
+			       d->error,
+			       IR_TOKEN_REFUSED_MALFORMED,
+			       "%s is %" G_GUINT64_FORMAT " bytes, not %" G_GSIZE_FORMAT
+			       " to %" G_GSIZE_FORMAT,
+			       what,
+			       head.value,
+			       min,
+			       max);
+	*out = g_bytes_new (head.data, head.value);
+	return TRUE;
+}
+
+static gboolean
+dec_map (Dec *d, guint64 *n, guint64 min, guint64 max, const char *what)
+{
+	IrCborHead head;
+
+	if (!dec_head (d, IR_CBOR_MAP, &head, what))
+		return FALSE;
+	if (head.value < min || head.value > max)
+		return refuse (d->refusal,
+			       d->error,
+			       IR_TOKEN_REFUSED_MALFORMED,
+			       "%s has %" G_GUINT64_FORMAT " entries, not %" G_GUINT64_FORMAT
+			       " to %" G_GUINT64_FORMAT,
+			       what,
+			       head.value,
+			       min,
+			       max);
+	*n = head.value;
+	return TRUE;
+}
+
+/* Starts a reader on a nested bstr (protected header, payload) after
+ * checking that its contents are strict CBOR too. */
+static gboolean
+dec_nested (Dec *d, GBytes *bytes, const char *what)
+{
+	g_autoptr (GError) cause = NULL;
+	gsize len = 0;
+	const guint8 *buf = g_bytes_get_data (bytes, &len);
+
+	if (!ir_cbor_validate (buf, len, what, &cause))
+		return refuse_cbor (d->refusal, d->error, cause);
+	ir_cbor_reader_init (&d->r, buf, len, what);
+	return TRUE;
+}
+
+/* map slot → text, slots 0..IR_TOKEN_MAX_SLOTS-1 (keys are sorted and unique). */
+static gboolean
+dec_slot_map (Dec *d, char **slots, gsize min_len, const char *what)
+{
+	guint64 n = 0;
+
+	if (!dec_map (d, &n, 1, IR_TOKEN_MAX_SLOTS, what))
+		return FALSE;
+	for (guint64 i = 0; i < n; i++) {
+		gint64 slot = 0;
+		if (!dec_uint (d, &slot, what))
+			return FALSE;
+		if (slot >= IR_TOKEN_MAX_SLOTS)
+			return refuse (d->refusal,
+				       d->error,
+				       IR_TOKEN_REFUSED_MALFORMED,
+				       "%s names slot %" G_GINT64_FORMAT
+				       ", phones have slots 0 to %d",
+				       what,
+				       slot,
+				       IR_TOKEN_MAX_SLOTS - 1);
+		if (!dec_text (d, &slots[slot], min_len, IR_TOKEN_TEXT_MAX, what))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+dec_protected (Dec *d, IrToken *token)
+{
+	guint64 n = 0;
+	gboolean have_alg = FALSE;
+
+	if (!dec_nested (d, token->protected, "protected header"))
+		return FALSE;
+	if (!dec_map (d, &n, 1, 4, "protected header"))
+		return FALSE;
+	for (guint64 i = 0; i < n; i++) {
+		gint64 label = 0;
+		g_autoptr (GBytes) kid = NULL;
+		if (!dec_int (d, &label, "protected header label"))
+			return FALSE;
+		if (label == IR_COSE_HDR_ALG) {
+			if (!dec_int (d, &token->alg, "protected header alg (1)"))
+				return FALSE;
+			have_alg = TRUE;
+		} else if (label == IR_COSE_HDR_KID) {
+			if (!dec_bytes (d, &kid, 1, 64, "protected header kid (4)"))
+				return FALSE;
+			token->kid =
+			    g_strndup (g_bytes_get_data (kid, NULL), g_bytes_get_size (kid));
+			if (strlen (token->kid) != g_bytes_get_size (kid))
+				return refuse (d->refusal,
+					       d->error,
+					       IR_TOKEN_REFUSED_MALFORMED,
+					       "protected header kid (4) holds a NUL byte");
+		} else {
+			return refuse (d->refusal,
+				       d->error,
+				       IR_TOKEN_REFUSED_CRITICAL_HEADER,
+				       "protected header %s%" G_GINT64_FORMAT
+				       " is not understood; only alg (1) and kid (4) are",
+				       label == IR_COSE_HDR_CRIT ? "crit " : "",
+				       label);
+		}
+	}
+	if (!have_alg || token->kid == NULL)
+		return refuse (d->refusal,
+			       d->error,
+			       IR_TOKEN_REFUSED_MALFORMED,
+			       "the protected header needs both alg (1) and kid (4)");
+	return TRUE;
+}
+
+static gboolean
+dec_cnf (Dec *d, IrToken *token)
+{
+	guint64 n = 0;
+	gint64 method = 0;
+	g_autoptr (GBytes) hash = NULL;
+
+	if (!dec_map (d, &n, 1, 1, "claim cnf (8)") || !dec_int (d, &method, "claim cnf (8)"))
+		return FALSE;
+	if (method != IR_TOKEN_CNF_SPKI_S256)
+		return refuse (d->refusal,
+			       d->error,
+			       IR_TOKEN_REFUSED_MALFORMED,
+			       "claim cnf (8) uses confirmation method %" G_GINT64_FORMAT
+			       ", only %d (SHA-256 of the client certificate's key) is supported",
+			       method,
+			       IR_TOKEN_CNF_SPKI_S256);
+	if (!dec_bytes (d, &hash, IR_TOKEN_CNF_LEN, IR_TOKEN_CNF_LEN, "claim cnf (8)"))
+		return FALSE;
+	memcpy (token->claims.cnf, g_bytes_get_data (hash, NULL), IR_TOKEN_CNF_LEN);
+	token->have |= HAVE_CNF;
+	return TRUE;
+}
+
+static gboolean
+dec_device (Dec *d, IrTokenClaims *c)
+{
+	const char *what = "claim device (-65537)";
+	guint64 n = 0;
+
+	if (!dec_map (d, &n, 1, 5, what))
+		return FALSE;
+	for (guint64 i = 0; i < n; i++) {
+		gint64 key = 0, counter = 0;
+		gboolean ok;
+		if (!dec_int (d, &key, what))
+			return FALSE;
+		switch (key) {
+		case IR_TOKEN_DEV_HWID:
+			ok = dec_text (d, &c->hardware_id, 1, IR_TOKEN_TEXT_MAX, what);
+			break;
+		case IR_TOKEN_DEV_SERIAL:
+			ok = dec_text (d, &c->serial, 1, IR_TOKEN_TEXT_MAX, what);
+			break;
+		case IR_TOKEN_DEV_NONCE:
+			ok = dec_bytes (d, &c->nonce, IR_TOKEN_NONCE_MIN, IR_TOKEN_NONCE_MAX, what);
+			break;
+		case IR_TOKEN_DEV_COUNTER:
+			ok = dec_uint (d, &counter, what);
+			c->counter = (guint64)counter;
+			c->has_counter = TRUE;
+			break;
+		case IR_TOKEN_DEV_CURRENT:
+			ok = dec_slot_map (d, c->current_imei, 0, what);
+			c->has_current = TRUE;
+			break;
+		default:
+			return refuse (d->refusal,
+				       d->error,
+				       IR_TOKEN_REFUSED_MALFORMED,
+				       "%s has an unknown key %" G_GINT64_FORMAT,
+				       what,
+				       key);
+		}
+		if (!ok)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+dec_claim (Dec *d, IrToken *token, gint64 label)
+{
+	IrTokenClaims *c = &token->claims;
+
+	switch (label) {
+	case IR_TOKEN_CLAIM_ISS:
+		return dec_text (d, &c->iss, 1, IR_TOKEN_TEXT_MAX, "claim iss (1)");
+	case IR_TOKEN_CLAIM_AUD:
+		return dec_text (d, &c->aud, 1, IR_TOKEN_TEXT_MAX, "claim aud (3)");
+	case IR_TOKEN_CLAIM_EXP:
+		token->have |= HAVE_EXP;
+		return dec_uint (d, &c->exp, "claim exp (4)");
+	case IR_TOKEN_CLAIM_NBF:
+		token->have |= HAVE_NBF;
+		return dec_uint (d, &c->nbf, "claim nbf (5)");
+	case IR_TOKEN_CLAIM_IAT:
+		token->have |= HAVE_IAT;
+		return dec_uint (d, &c->iat, "claim iat (6)");
+	case IR_TOKEN_CLAIM_CTI:
+		return dec_bytes (d, &c->cti, IR_TOKEN_CTI_MIN, IR_TOKEN_CTI_MAX, "claim cti (7)");
+	case IR_TOKEN_CLAIM_CNF:
+		return dec_cnf (d, token);
+	case IR_TOKEN_CLAIM_DEVICE:
+		token->have |= HAVE_DEVICE;
+		return dec_device (d, c);
+	case IR_TOKEN_CLAIM_IMEIS:
+		token->have |= HAVE_IMEIS;
+		return dec_slot_map (d, c->imei, 1, "claim imeis (-65538)");
+	case IR_TOKEN_CLAIM_PHASE:
+		return dec_text (d, &c->phase, 1, IR_TOKEN_TEXT_MAX, "claim phase (-65539)");
+	case IR_TOKEN_CLAIM_CENTRE:
+		return dec_text (d, &c->centre, 1, IR_TOKEN_TEXT_MAX, "claim centre (-65540)");
+	default:
+		return refuse (d->refusal,
+			       d->error,
+			       IR_TOKEN_REFUSED_MALFORMED,
+			       "claim %" G_GINT64_FORMAT " is not part of secure-restore-v1",
+			       label);
+	}
+}
+
+static gboolean
+dec_payload (Dec *d, IrToken *token)
+{
+	guint64 n = 0;
+
+	if (!dec_nested (d, token->payload, "claims"))
+		return FALSE;
+	if (!dec_map (d, &n, 1, 16, "claims"))
+		return FALSE;
+	for (guint64 i = 0; i < n; i++) {
+		gint64 label = 0;
+		if (!dec_int (d, &label, "claim label") || !dec_claim (d, token, label))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* COSE_Sign1 = #6.18([protected: bstr, unprotected: {}, payload: bstr, signature: bstr]) */
+static gboolean
+dec_envelope (Dec *d, IrToken *token)
+{
+	IrCborHead head;
+	guint64 n = 0;
+
+	if (!dec_head (d, IR_CBOR_TAG, &head, "restore token (a tagged COSE_Sign1)"))
+		return FALSE;
+	if (head.value != IR_COSE_TAG_SIGN1)
+		return refuse (d->refusal,
+			       d->error,
+			       IR_TOKEN_REFUSED_MALFORMED,
+			       "tag %" G_GUINT64_FORMAT " is not COSE_Sign1 (18)",
+			       head.value);
+	if (!dec_head (d, IR_CBOR_ARRAY, &head, "COSE_Sign1"))
+		return FALSE;
+	if (head.value != 4)
+		return refuse (d->refusal,
+			       d->error,
+			       IR_TOKEN_REFUSED_MALFORMED,
+			       "COSE_Sign1 is not an array of 4");
+	if (!dec_bytes (d, &token->protected, 1, IR_TOKEN_MAX_SIZE, "protected header"))
+		return FALSE;
+	if (!dec_map (d, &n, 0, 0, "unprotected header (alg and kid belong in the protected one)"))
+		return FALSE;
+	if (!dec_bytes (d, &token->payload, 1, IR_TOKEN_MAX_SIZE, "payload"))
+		return FALSE;
+	return dec_bytes (d, &token->signature, SIG_LEN, SIG_LEN, "signature");
+}
+
+IrToken *
+ir_token_decode (const guint8 *data, gsize len, IrTokenRefusal *refusal, GError **error)
+{
+	g_autoptr (IrToken) token = g_new0 (IrToken, 1);
+	g_autoptr (GError) cause = NULL;
+	Dec d = {.refusal = refusal, .error = error};
+
+	if (refusal != NULL)
+		*refusal = IR_TOKEN_OK;
+	if (len > IR_TOKEN_MAX_SIZE) {
+		refuse (refusal,
+			error,
+			IR_TOKEN_REFUSED_TOO_LARGE,
+			"%" G_GSIZE_FORMAT " bytes, at most %d are accepted",
+			len,
+			IR_TOKEN_MAX_SIZE);
+		return NULL;
+	}
+	if (!ir_cbor_validate (data, len, "restore token", &cause)) {
+		refuse_cbor (refusal, error, cause);
+		return NULL;
+	}
+	ir_cbor_reader_init (&d.r, data, len, "restore token");
+	if (!dec_envelope (&d, token) || !dec_protected (&d, token) || !dec_payload (&d, token))
+		return NULL;
+	return g_steal_pointer (&token);
+}
+
+/* ---- signatures ---- */
+
+/* Sig_structure = ["Signature1", body_protected, external_aad: h'', payload]
+ * (RFC 9052 §4.4): the bytes that are actually signed. */
+static GBytes *
+sig_structure (GBytes *protected, GBytes *payload, GError **error)
+{
+	g_autoptr (cbor_item_t) arr = cbor_new_definite_array (4);
+	gsize plen = 0, len = 0;
+	const guint8 *pdata = g_bytes_get_data (protected, &plen);
+	const guint8 *data = g_bytes_get_data (payload, &len);
+
+	ir_cbor_array_push_take (arr, ir_cbor_build_text ("Signature1"));
+	ir_cbor_array_push_take (arr, ir_cbor_build_bytes (pdata, plen));
+	ir_cbor_array_push_take (arr, ir_cbor_build_bytes (NULL, 0));
+	ir_cbor_array_push_take (arr, ir_cbor_build_bytes (data, len));
+	return ir_cbor_serialize (arr, error);
+}
+
+static gboolean
+fail_openssl (GError **error, const char *what)
+{
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_FAILED,
+		     "failed to %s: OpenSSL error %lu",
+		     what,
+		     ERR_get_error ());
+	return FALSE;
+}
+
+/* ECDSA signatures travel as r||s (RFC 9053 §2.1); OpenSSL speaks DER. */
+static gboolean
+ecdsa_der_to_raw (const guint8 *der, gsize len, guint8 raw[SIG_LEN])
+{
+	const unsigned char *p = der;
+	ECDSA_SIG *sig = d2i_ECDSA_SIG (NULL, &p, (long)len);
+	const BIGNUM *r = NULL, *s = NULL;
+	gboolean ok;
+
+	if (sig == NULL)
+		return FALSE;
+	ECDSA_SIG_get0 (sig, &r, &s);
+	ok = BN_bn2binpad (r, raw, SIG_LEN / 2) == SIG_LEN / 2 &&
+	     BN_bn2binpad (s, raw + SIG_LEN / 2, SIG_LEN / 2) == SIG_LEN / 2;
+	ECDSA_SIG_free (sig);
+	return ok;
+}
+
+static GBytes *
+ecdsa_raw_to_der (const guint8 *raw)
+{
+	ECDSA_SIG *sig = ECDSA_SIG_new ();
+	BIGNUM *r = BN_bin2bn (raw, SIG_LEN / 2, NULL);
+	BIGNUM *s = BN_bin2bn (raw + SIG_LEN / 2, SIG_LEN / 2, NULL);
+	unsigned char *der = NULL;
+	int len;
+	GBytes *out = NULL;
+
+	if (sig == NULL || r == NULL || s == NULL || ECDSA_SIG_set0 (sig, r, s) != 1) {
+		BN_free (r);
+		BN_free (s);
+		ECDSA_SIG_free (sig);
+		return NULL;
+	}
+	len = i2d_ECDSA_SIG (sig, &der);
+	if (len > 0)
+		out = g_bytes_new (der, (gsize)len);
+	OPENSSL_free (der);
+	ECDSA_SIG_free (sig);
+	return out;
+}
+
+static const EVP_MD *
+alg_digest (IrTokenAlg alg)
+{
+	return alg == IR_TOKEN_ALG_ES256 ? EVP_sha256 () : NULL; /* Ed25519 hashes itself */
+}
+
+static GBytes *
+sign_bytes (IrTokenAlg alg, EVP_PKEY *key, GBytes *tbs, GError **error)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+	guint8 der[128];
+	guint8 raw[SIG_LEN];
+	size_t sig_len = sizeof (der);
+	gsize tbs_len = 0;
+	const guint8 *tbs_data = g_bytes_get_data (tbs, &tbs_len);
+	gboolean ok = ctx != NULL &&
+		      EVP_DigestSignInit (ctx, NULL, alg_digest (alg), NULL, key) == 1 &&
+		      EVP_DigestSign (ctx, der, &sig_len, tbs_data, tbs_len) == 1;
+
+	EVP_MD_CTX_free (ctx);
+	if (!ok) {
+		fail_openssl (error, "sign the restore token");
+		return NULL;
+	}
+	if (alg == IR_TOKEN_ALG_EDDSA)
+		return g_bytes_new (der, sig_len);
+	if (!ecdsa_der_to_raw (der, sig_len, raw)) {
+		fail_openssl (error, "convert the ECDSA signature to r||s");
+		return NULL;
+	}
+	return g_bytes_new (raw, SIG_LEN);
+}
+
+static gboolean
+verify_signature (const IrToken *token, IrTokenAlg alg, EVP_PKEY *key)
+{
+	g_autoptr (GBytes) tbs = sig_structure (token->protected, token->payload, NULL);
+	g_autoptr (GBytes) der = NULL;
+	EVP_MD_CTX *ctx = NULL;
+	gsize sig_len = 0, tbs_len = 0;
+	const guint8 *sig = g_bytes_get_data (token->signature, &sig_len);
+	const guint8 *tbs_data;
+	gboolean ok;
+
+	if (tbs == NULL)
+		return FALSE;
+	tbs_data = g_bytes_get_data (tbs, &tbs_len);
+	if (alg == IR_TOKEN_ALG_ES256) {
+		der = ecdsa_raw_to_der (sig);
+		if (der == NULL)
+			return FALSE;
+		sig = g_bytes_get_data (der, &sig_len);
+	}
+	ctx = EVP_MD_CTX_new ();
+	ok = ctx != NULL && EVP_DigestVerifyInit (ctx, NULL, alg_digest (alg), NULL, key) == 1 &&
+	     EVP_DigestVerify (ctx, sig, sig_len, tbs_data, tbs_len) == 1;
+	EVP_MD_CTX_free (ctx);
+	ERR_clear_error ();
+	return ok;
+}
+
+/* ---- verification ---- */
+
+static gboolean
+verify_pinned_signature (const IrToken *token,
+			 const IrTrustStore *trust,
+			 IrTokenRefusal *refusal,
+			 GError **error)
+{
+	IrTokenAlg pinned = 0;
+	EVP_PKEY *key = ir_trust_store_lookup_key (trust, token->kid, &pinned);
+
+	if (key == NULL)
+		return refuse (refusal,
+			       error,
+			       IR_TOKEN_REFUSED_UNKNOWN_KID,
+			       "signed with key id '%s', which the trust store does not pin; "
+			       "update the trust store or ask the brand which key it uses",
+			       token->kid);
+	if (token->alg != (gint64)pinned)
+		return refuse (refusal,
+			       error,
+			       IR_TOKEN_REFUSED_ALGORITHM,
+			       "header alg (1) is %" G_GINT64_FORMAT
+			       " but key '%s' is pinned to %s (%d)",
+			       token->alg,
+			       token->kid,
+			       ir_token_alg_to_string (pinned),
+			       (int)pinned);
+	if (!verify_signature (token, pinned, key))
+		return refuse (
+		    refusal,
+		    error,
+		    IR_TOKEN_REFUSED_SIGNATURE,
+		    "the %s signature by key '%s' does not verify: the token was altered "
+		    "or not issued by the brand",
+		    ir_token_alg_to_string (pinned),
+		    token->kid);
+	return TRUE;
+}
+
+static gboolean
+verify_present (const IrToken *token, IrTokenRefusal *refusal, GError **error)
+{
+	const IrTokenClaims *c = &token->claims;
+	const struct {
+		gboolean ok;
+		const char *name;
+	} required[] = {
+	    {c->iss != NULL, "iss (1)"},
+	    {c->aud != NULL, "aud (3)"},
+	    {(token->have & HAVE_EXP) != 0, "exp (4)"},
+	    {(token->have & HAVE_NBF) != 0, "nbf (5)"},
+	    {(token->have & HAVE_IAT) != 0, "iat (6)"},
+	    {c->cti != NULL, "cti (7)"},
+	    {(token->have & HAVE_CNF) != 0, "cnf (8)"},
+	    {(token->have & HAVE_DEVICE) != 0, "device (-65537)"},
+	    {c->hardware_id != NULL || c->serial != NULL,
+	     "device (-65537) hardware id (1) or serial (2)"},
+	    {(token->have & HAVE_IMEIS) != 0, "imeis (-65538)"},
+	    {c->phase != NULL, "phase (-65539)"},
+	    {c->centre != NULL, "centre (-65540)"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS (required); i++) {
+		if (!required[i].ok)
+			return refuse (refusal,
+				       error,
+				       IR_TOKEN_REFUSED_MISSING_CLAIM,
+				       "claim %s is missing",
+				       required[i].name);
+	}
+	return TRUE;
+}
+
+static gboolean
+verify_times (const IrTokenClaims *c,
+	      const IrTokenExpect *expect,
+	      IrTokenRefusal *refusal,
+	      GError **error)
+{
+	gint64 now = expect->now != 0 ? expect->now : g_get_real_time () / G_USEC_PER_SEC;
+	gint64 skew = expect->skew;
+
+	if (c->exp <= c->iat || c->exp - c->iat > IR_TOKEN_MAX_LIFETIME)
+		return refuse (refusal,
+			       error,
+			       IR_TOKEN_REFUSED_LIFETIME,
+			       "claims exp (4) - iat (6) = %" G_GINT64_FORMAT
+			       " s, a token lives 1 to %d s",
+			       c->exp - c->iat,
+			       IR_TOKEN_MAX_LIFETIME);
+	if (now - skew >= c->exp)
+		return refuse (refusal,
+			       error,
+			       IR_TOKEN_REFUSED_EXPIRED,
+			       "claim exp (4): expired %" G_GINT64_FORMAT
+			       " s ago; request a new token (and check this computer's clock)",
+			       now - c->exp);
+	if (c->nbf > now + skew)
+		return refuse (refusal,
+			       error,
+			       IR_TOKEN_REFUSED_NOT_YET_VALID,
+			       "claim nbf (5): not valid for another %" G_GINT64_FORMAT
+			       " s; check this computer's clock",
+			       c->nbf - now);
+	if (c->iat > now + skew)
+		return refuse (refusal,
+			       error,
+			       IR_TOKEN_REFUSED_ISSUED_IN_FUTURE,
+			       "claim iat (6): issued %" G_GINT64_FORMAT
+			       " s in the future; check this computer's clock",
+			       c->iat - now);
+	return TRUE;
+}
+
+static gboolean
+verify_device (const IrTokenClaims *c,
+	       const IrTokenExpect *e,
+	       IrTokenRefusal *refusal,
+	       GError **error)
+{
+	gsize nonce_len = 0;
+	const guint8 *nonce = c->nonce != NULL ? g_bytes_get_data (c->nonce, &nonce_len) : NULL;
+
+	if (c->hardware_id != NULL && g_strcmp0 (c->hardware_id, e->hardware_id) != 0)
+		return refuse (
+		    refusal,
+		    error,
+		    IR_TOKEN_REFUSED_DEVICE,
+		    "claim device (-65537): issued for hardware id %s, the phone reports %s",
+		    c->hardware_id,
+		    e->hardware_id != NULL ? e->hardware_id : "none");
+	if (c->serial != NULL && g_strcmp0 (c->serial, e->serial) != 0)
+		return refuse (refusal,
+			       error,
+			       IR_TOKEN_REFUSED_DEVICE,
+			       "claim device (-65537): issued for serial %s, the phone reports %s",
+			       c->serial,
+			       e->serial != NULL ? e->serial : "none");
+	if ((nonce == NULL) != (e->nonce == NULL) ||
+	    (nonce != NULL &&
+	     (nonce_len != e->nonce_len || CRYPTO_memcmp (nonce, e->nonce, nonce_len) != 0)))
+		return refuse (
+		    refusal,
+		    error,
+		    IR_TOKEN_REFUSED_NONCE,
+		    "claim device (-65537) nonce (3) is not the phone's current challenge; "
+		    "ask the phone for a new challenge and request a new token");
+	if (c->has_counter != e->has_counter || c->counter != e->counter)
+		return refuse (
+		    refusal,
+		    error,
+		    IR_TOKEN_REFUSED_COUNTER,
+		    "claim device (-65537) counter (4) is not the phone's current counter");
+	for (guint i = 0; c->has_current && i < IR_TOKEN_MAX_SLOTS; i++) {
+		if (g_strcmp0 (c->current_imei[i], e->current_imei[i]) != 0)
+			return refuse (refusal,
+				       error,
+				       IR_TOKEN_REFUSED_CURRENT_IMEI,
+				       "claim device (-65537): slot %u held %s when the token was "
+				       "requested and holds %s now; identify the phone again",
+				       i,
+				       c->current_imei[i] != NULL ? c->current_imei[i] : "nothing",
+				       e->current_imei[i] != NULL ? e->current_imei[i] : "nothing");
+	}
+	return TRUE;
+}
+
+static gboolean
+verify_imeis (const IrTokenClaims *c, IrTokenRefusal *refusal, GError **error)
+{
+	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++) {
+		g_autoptr (GError) why = NULL;
+		if (c->imei[i] == NULL)
+			continue;
+		if (!ir_imei_validate (c->imei[i], &why))
+			return refuse (refusal,
+				       error,
+				       IR_TOKEN_REFUSED_IMEI,
+				       "claim imeis (-65538) slot %u: %s",
+				       i,
+				       why->message);
+		if (ir_imei_classify (c->imei[i]) != IR_IMEI_STATUS_VALID)
+			return refuse (refusal,
+				       error,
+				       IR_TOKEN_REFUSED_IMEI,
+				       "claim imeis (-65538) slot %u: %s is a factory default, "
+				       "not an original IMEI",
+				       i,
+				       c->imei[i]);
+	}
+	return TRUE;
+}
+
+gboolean
+ir_token_verify (const IrToken *token,
+		 const IrTrustStore *trust,
+		 const IrTokenExpect *expect,
+		 IrTokenRefusal *refusal,
+		 GError **error)
+{
+	const IrTokenClaims *c = &token->claims;
+
+	if (refusal != NULL)
+		*refusal = IR_TOKEN_OK;
+	if (!verify_pinned_signature (token, trust, refusal, error) ||
+	    !verify_present (token, refusal, error))
+		return FALSE;
+	if (g_strcmp0 (c->iss, ir_trust_store_get_issuer (trust)) != 0)
+		return refuse (refusal,
+			       error,
+			       IR_TOKEN_REFUSED_ISSUER,
+			       "claim iss (1) is '%s', the trust store expects '%s'",
+			       c->iss,
+			       ir_trust_store_get_issuer (trust));
+	if (g_strcmp0 (c->aud, ir_trust_store_get_audience (trust)) != 0)
+		return refuse (refusal,
+			       error,
+			       IR_TOKEN_REFUSED_AUDIENCE,
+			       "claim aud (3) is '%s', the trust store expects '%s'",
+			       c->aud,
+			       ir_trust_store_get_audience (trust));
+	if (!verify_times (c, expect, refusal, error))
+		return FALSE;
+	if (expect->client_spki_sha256 != NULL &&
+	    CRYPTO_memcmp (c->cnf, expect->client_spki_sha256, IR_TOKEN_CNF_LEN) != 0)
+		return refuse (refusal,
+			       error,
+			       IR_TOKEN_REFUSED_CNF,
+			       "claim cnf (8): issued to another client certificate than the "
+			       "one in use");
+	if (!verify_device (c, expect, refusal, error) || !verify_imeis (c, refusal, error))
+		return FALSE;
+	if (expect->centre != NULL && g_strcmp0 (c->centre, expect->centre) != 0)
+		return refuse (refusal,
+			       error,
+			       IR_TOKEN_REFUSED_CENTRE,
+			       "claim centre (-65540) is '%s', this technician works for '%s'",
+			       c->centre,
+			       expect->centre);
+	return TRUE;
+}
+
+IrToken *
+ir_token_verify_bytes (const guint8 *data,
+		       gsize len,
+		       const IrTrustStore *trust,
+		       const IrTokenExpect *expect,
+		       IrTokenSeen *seen,
+		       IrTokenRefusal *refusal,
+		       GError **error)
+{
+	g_autoptr (IrToken) token = ir_token_decode (data, len, refusal, error);
+	g_autoptr (GError) store_error = NULL;
+	gboolean replayed = FALSE;
+	gsize cti_len = 0;
+	const guint8 *cti;
+
+	if (token == NULL || !ir_token_verify (token, trust, expect, refusal, error))
+		return NULL;
+	if (seen == NULL)
+		return g_steal_pointer (&token);
+	cti = g_bytes_get_data (token->claims.cti, &cti_len);
+	if (!ir_token_seen_add (seen, cti, cti_len, token->claims.exp, &replayed, &store_error)) {
+		if (replayed) {
+			refuse (refusal,
+				error,
+				IR_TOKEN_REFUSED_REPLAYED,
+				"claim cti (7): %s",
+				store_error->message);
+			return NULL;
+		}
+		if (refusal != NULL)
+			*refusal = IR_TOKEN_REFUSED_STORE;
+		g_propagate_prefixed_error (
+		    error, g_steal_pointer (&store_error), "restore token not accepted: ");
+		return NULL;
+	}
+	return g_steal_pointer (&token);
+}
+
+/* ---- encoding (server side) ---- */
+
+static gboolean bad_claims (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+bad_claims (GError **error, const char *fmt, ...)
+{
+	va_list args;
+	g_autofree char *msg = NULL;
+
+	va_start (args, fmt);
+	msg = g_strdup_vprintf (fmt, args);
+	va_end (args);
+	g_set_error (
+	    error, IR_ERROR, IR_ERROR_INVALID_INPUT, "cannot issue a restore token: %s", msg);
+	return FALSE;
+}
+
+static gboolean
+text_ok (const char *text, gsize min)
+{
+	return text != NULL && strlen (text) >= min && strlen (text) <= IR_TOKEN_TEXT_MAX &&
+	       g_utf8_validate (text, -1, NULL);
+}
+
+static gboolean
+check_claims (const IrTokenClaims *c, GError **error)
+{
+	gsize cti_len = c->cti != NULL ? g_bytes_get_size (c->cti) : 0;
+	gsize nonce_len = c->nonce != NULL ? g_bytes_get_size (c->nonce) : 0;
+	guint n_imeis = 0;
+
+	if (!text_ok (c->iss, 1) || !text_ok (c->aud, 1) || !text_ok (c->phase, 1) ||
+	    !text_ok (c->centre, 1))
+		return bad_claims (error,
+				   "iss, aud, phase and centre are 1 to %d bytes of UTF-8",
+				   IR_TOKEN_TEXT_MAX);
+	if (cti_len < IR_TOKEN_CTI_MIN || cti_len > IR_TOKEN_CTI_MAX)
+		return bad_claims (
+		    error, "cti is %d to %d bytes", IR_TOKEN_CTI_MIN, IR_TOKEN_CTI_MAX);
+	if (c->iat < 0 || c->nbf < 0 || c->exp <= c->iat || c->exp - c->iat > IR_TOKEN_MAX_LIFETIME)
+		return bad_claims (error, "exp must be 1 to %d s after iat", IR_TOKEN_MAX_LIFETIME);
+	if (c->hardware_id == NULL && c->serial == NULL)
+		return bad_claims (error, "the device binding needs a hardware id or a serial");
+	if ((c->hardware_id != NULL && !text_ok (c->hardware_id, 1)) ||
+	    (c->serial != NULL && !text_ok (c->serial, 1)))
+		return bad_claims (
+		    error, "hardware id and serial are 1 to %d bytes", IR_TOKEN_TEXT_MAX);
+	if (c->nonce != NULL && (nonce_len < IR_TOKEN_NONCE_MIN || nonce_len > IR_TOKEN_NONCE_MAX))
+		return bad_claims (
+		    error, "a nonce is %d to %d bytes", IR_TOKEN_NONCE_MIN, IR_TOKEN_NONCE_MAX);
+	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++) {
+		g_autoptr (GError) why = NULL;
+		if (c->current_imei[i] != NULL && !text_ok (c->current_imei[i], 0))
+			return bad_claims (error, "current IMEI of slot %u is too long", i);
+		if (c->imei[i] == NULL)
+			continue;
+		n_imeis++;
+		if (!ir_imei_validate (c->imei[i], &why) ||
+		    ir_imei_classify (c->imei[i]) != IR_IMEI_STATUS_VALID)
+			return bad_claims (
+			    error, "slot %u: %s is not an original IMEI", i, c->imei[i]);
+	}
+	if (n_imeis == 0)
+		return bad_claims (error, "no IMEI to write");
+	return TRUE;
+}
+
+static cbor_item_t *
+build_slot_map (char *const *slots)
+{
+	guint n = 0;
+	cbor_item_t *map;
+
+	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++)
+		n += slots[i] != NULL;
+	map = cbor_new_definite_map (n);
+	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++) {
+		if (slots[i] != NULL)
+			ir_cbor_map_add_take (
+			    map, ir_cbor_build_uint (i), ir_cbor_build_text (slots[i]));
+	}
+	return map;
+}
+
+/* Keys in canonical order: 1..5 are one byte each and ascending. */
+static cbor_item_t *
+build_device (const IrTokenClaims *c)
+{
+	gsize n = (c->hardware_id != NULL) + (c->serial != NULL) + (c->nonce != NULL) +
+		  (c->has_counter != FALSE) + (c->has_current != FALSE);
+	cbor_item_t *dev = cbor_new_definite_map (n);
+
+	if (c->hardware_id != NULL)
+		ir_cbor_map_add_take (dev,
+				      ir_cbor_build_uint (IR_TOKEN_DEV_HWID),
+				      ir_cbor_build_text (c->hardware_id));
+	if (c->serial != NULL)
+		ir_cbor_map_add_take (
+		    dev, ir_cbor_build_uint (IR_TOKEN_DEV_SERIAL), ir_cbor_build_text (c->serial));
+	if (c->nonce != NULL)
+		ir_cbor_map_add_take (dev,
+				      ir_cbor_build_uint (IR_TOKEN_DEV_NONCE),
+				      ir_cbor_build_bytes (g_bytes_get_data (c->nonce, NULL),
+							   g_bytes_get_size (c->nonce)));
+	if (c->has_counter)
+		ir_cbor_map_add_take (dev,
+				      ir_cbor_build_uint (IR_TOKEN_DEV_COUNTER),
+				      ir_cbor_build_uint (c->counter));
+	if (c->has_current)
+		ir_cbor_map_add_take (dev,
+				      ir_cbor_build_uint (IR_TOKEN_DEV_CURRENT),
+				      build_slot_map (c->current_imei));
+	return dev;
+}
+
+static void
+add_text_claim (cbor_item_t *map, gint64 label, const char *text)
+{
+	if (text != NULL)
+		ir_cbor_map_add_take (map, ir_cbor_build_int (label), ir_cbor_build_text (text));
+}
+
+/* Claims map in canonical order: 1, 3..8 (one byte each), then the private
+ * labels -65537.. whose encodings 0x3a00010000.. sort after them. Absent
+ * strings are left out (only tests build such tokens). */
+GBytes *
+ir_token_build_payload (const IrTokenClaims *c, GError **error)
+{
+	g_autoptr (cbor_item_t) map = cbor_new_definite_map (11);
+	cbor_item_t *cnf = cbor_new_definite_map (1);
+
+	ir_cbor_map_add_take (cnf,
+			      ir_cbor_build_int (IR_TOKEN_CNF_SPKI_S256),
+			      ir_cbor_build_bytes (c->cnf, IR_TOKEN_CNF_LEN));
+	add_text_claim (map, IR_TOKEN_CLAIM_ISS, c->iss);
+	add_text_claim (map, IR_TOKEN_CLAIM_AUD, c->aud);
+	ir_cbor_map_add_take (
+	    map, ir_cbor_build_int (IR_TOKEN_CLAIM_EXP), ir_cbor_build_int (c->exp));
+	ir_cbor_map_add_take (
+	    map, ir_cbor_build_int (IR_TOKEN_CLAIM_NBF), ir_cbor_build_int (c->nbf));
+	ir_cbor_map_add_take (
+	    map, ir_cbor_build_int (IR_TOKEN_CLAIM_IAT), ir_cbor_build_int (c->iat));
+	if (c->cti != NULL)
+		ir_cbor_map_add_take (map,
+				      ir_cbor_build_int (IR_TOKEN_CLAIM_CTI),
+				      ir_cbor_build_bytes (g_bytes_get_data (c->cti, NULL),
+							   g_bytes_get_size (c->cti)));
+	ir_cbor_map_add_take (map, ir_cbor_build_int (IR_TOKEN_CLAIM_CNF), cnf);
+	ir_cbor_map_add_take (map, ir_cbor_build_int (IR_TOKEN_CLAIM_DEVICE), build_device (c));
+	ir_cbor_map_add_take (
+	    map, ir_cbor_build_int (IR_TOKEN_CLAIM_IMEIS), build_slot_map (c->imei));
+	add_text_claim (map, IR_TOKEN_CLAIM_PHASE, c->phase);
+	add_text_claim (map, IR_TOKEN_CLAIM_CENTRE, c->centre);
+	return ir_cbor_serialize (map, error);
+}
+
+GBytes *
+ir_token_build_protected (gint64 alg, const char *kid, GError **error)
+{
+	g_autoptr (cbor_item_t) map = cbor_new_definite_map (2);
+
+	ir_cbor_map_add_take (map, ir_cbor_build_uint (IR_COSE_HDR_ALG), ir_cbor_build_int (alg));
+	ir_cbor_map_add_take (map,
+			      ir_cbor_build_uint (IR_COSE_HDR_KID),
+			      ir_cbor_build_bytes ((const guint8 *)kid, strlen (kid)));
+	return ir_cbor_serialize (map, error);
+}
+
+GBytes *
+ir_token_sign_raw (
+    GBytes *protected, GBytes *payload, IrTokenAlg alg, EVP_PKEY *key, GError **error)
+{
+	g_autoptr (GBytes) tbs = sig_structure (protected, payload, error);
+	g_autoptr (GBytes) sig = NULL;
+	g_autoptr (cbor_item_t) arr = cbor_new_definite_array (4);
+	g_autoptr (cbor_item_t) tagged = NULL;
+
+	if (tbs == NULL)
+		return NULL;
+	sig = sign_bytes (alg, key, tbs, error);
+	if (sig == NULL)
+		return NULL;
+	ir_cbor_array_push_take (
+	    arr,
+	    ir_cbor_build_bytes (g_bytes_get_data (protected, NULL), g_bytes_get_size (protected)));
+	ir_cbor_array_push_take (arr, cbor_new_definite_map (0));
+	ir_cbor_array_push_take (
+	    arr,
+	    ir_cbor_build_bytes (g_bytes_get_data (payload, NULL), g_bytes_get_size (payload)));
+	ir_cbor_array_push_take (
+	    arr, ir_cbor_build_bytes (g_bytes_get_data (sig, NULL), g_bytes_get_size (sig)));
+	tagged = cbor_build_tag (IR_COSE_TAG_SIGN1, arr);
+	return ir_cbor_serialize (tagged, error);
+}
+
+GBytes *
+ir_token_encode_unchecked (
+    const IrTokenClaims *claims, IrTokenAlg alg, const char *kid, EVP_PKEY *key, GError **error)
+{
+	g_autoptr (GBytes) protected = ir_token_build_protected (alg, kid, error);
+	g_autoptr (GBytes) payload = NULL;
+
+	if (protected == NULL)
+		return NULL;
+	payload = ir_token_build_payload (claims, error);
+	if (payload == NULL)
+		return NULL;
+	return ir_token_sign_raw (protected, payload, alg, key, error);
+}
+
+GBytes *
+ir_token_encode (
+    const IrTokenClaims *claims, IrTokenAlg alg, const char *kid, EVP_PKEY *key, GError **error)
+{
+	if (kid == NULL || kid[0] == '\0' || strlen (kid) > 64) {
+		bad_claims (error, "a key id is 1 to 64 bytes");
+		return NULL;
+	}
+	if (!ir_token_alg_check_key (alg, key, error)) {
+		g_prefix_error (error, "cannot issue a restore token with key '%s': ", kid);
+		return NULL;
+	}
+	if (!check_claims (claims, error))
+		return NULL;
+	return ir_token_encode_unchecked (claims, alg, kid, key, error);
+}
+
+GBytes *
+ir_token_get_payload (const IrToken *token)
+{
+	return token->payload;
+}
+
+GBytes *
+ir_token_get_protected (const IrToken *token)
+{
+	return token->protected;
+}
+
+gboolean
+ir_token_is_complete (const IrToken *token)
+{
+	guint all = HAVE_EXP | HAVE_NBF | HAVE_IAT | HAVE_CNF | HAVE_DEVICE | HAVE_IMEIS;
+	return (token->have & all) == all;
+}
+
+/* ---- cnf ---- */
+
+static X509 *
+parse_certificate (const guint8 *cert, gsize len)
+{
+	const unsigned char *p = cert;
+
+	if (len > 10 && memcmp (cert, "-----BEGIN", 10) == 0) {
+		BIO *bio = BIO_new_mem_buf (cert, (int)MIN (len, (gsize)G_MAXINT));
+		X509 *x = PEM_read_bio_X509 (bio, NULL, NULL, NULL);
+		BIO_free (bio);
+		return x;
+	}
+	return d2i_X509 (NULL, &p, (long)MIN (len, (gsize)G_MAXLONG));
+}
+
+gboolean
+ir_token_spki_sha256 (const guint8 *cert, gsize len, guint8 out[IR_TOKEN_CNF_LEN], GError **error)
+{
+	X509 *x = parse_certificate (cert, len);
+	unsigned char *spki = NULL;
+	int spki_len = x != NULL ? i2d_X509_PUBKEY (X509_get_X509_PUBKEY (x), &spki) : -1;
+	unsigned int md_len = 0;
+	gboolean ok = spki_len > 0 &&
+		      EVP_Digest (spki, (size_t)spki_len, out, &md_len, EVP_sha256 (), NULL) == 1;
+
+	OPENSSL_free (spki);
+	X509_free (x);
+	ERR_clear_error ();
+	if (!ok) {
+		g_set_error_literal (error,
+				     IR_ERROR,
+				     IR_ERROR_INVALID_INPUT,
+				     "failed to hash the client certificate's public key: not a "
+				     "PEM or DER X.509 certificate");
+		return FALSE;
+	}
+	return TRUE;
+}
