@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -136,17 +135,6 @@ ir_port_check_exists (const char *path, struct stat *st, GError **error)
 	return FALSE;
 }
 
-/* imei-sim keeps stable symlinks: judge the device behind them */
-static char *
-ir_port_resolve (const char *path)
-{
-	char *resolved = realpath (path, NULL);
-
-	if (resolved == NULL)
-		return g_strdup (path);
-	return resolved;
-}
-
 static gboolean
 ir_port_is_pty (const char *resolved, const struct stat *st)
 {
@@ -156,15 +144,57 @@ ir_port_is_pty (const char *resolved, const struct stat *st)
 	       major (st->st_rdev) <= IR_PORT_PTY_MAJOR_MAX;
 }
 
-/* the libserialport view of @resolved, NULL when it does not know it */
+/* the libserialport view of @name, NULL when sysfs does not know it */
 static struct sp_port *
-ir_port_lookup_sp (const char *resolved)
+ir_port_lookup_sp (const char *name)
 {
 	struct sp_port *port = NULL;
 
-	if (sp_get_port_by_name (resolved, &port) != SP_OK)
+	if (!g_str_has_prefix (name, "/dev/"))
+		return NULL; /* all libserialport accepts on Linux */
+	if (sp_get_port_by_name (name, &port) != SP_OK)
 		return NULL;
 	return port;
+}
+
+typedef struct {
+	char *resolved; /* symlinks followed */
+	gboolean is_pty;
+	struct sp_port *port; /* when libserialport knows it */
+	char *device;	      /* the name libserialport knows it by */
+} IrPortClass;
+
+static void
+ir_port_class_clear (IrPortClass *klass)
+{
+	g_free (klass->resolved);
+	g_free (klass->device);
+	if (klass->port != NULL)
+		sp_free_port (klass->port);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrPortClass, ir_port_class_clear)
+
+/* libserialport's sysfs lookup comes first: a name it knows is a real
+ * port even where a testbed (umockdev) backs its node with a pty; then
+ * pseudo-terminals, also behind symlinks such as imei-sim's, which
+ * libserialport cannot open; then a symlink to a known port
+ * (/dev/serial/by-id). */
+static void
+ir_port_classify (const char *path, const struct stat *st, IrPortClass *klass)
+{
+	klass->resolved = ir_transport_resolve_path (path);
+	klass->port = ir_port_lookup_sp (path);
+	if (klass->port != NULL) {
+		klass->device = g_strdup (path);
+		return;
+	}
+	klass->is_pty = ir_port_is_pty (klass->resolved, st);
+	if (klass->is_pty)
+		return;
+	klass->port = ir_port_lookup_sp (klass->resolved);
+	if (klass->port != NULL)
+		klass->device = g_strdup (klass->resolved);
 }
 
 static IrPortInfo *
@@ -191,8 +221,7 @@ IrPortInfo *
 ir_port_query (const char *path, GError **error)
 {
 	struct stat st;
-	g_autofree char *resolved = NULL;
-	struct sp_port *port;
+	g_auto (IrPortClass) klass = {NULL};
 	IrPortInfo *info;
 
 	g_return_val_if_fail (path != NULL, NULL);
@@ -201,20 +230,16 @@ ir_port_query (const char *path, GError **error)
 		return ir_port_query_replay (path, error);
 	if (!ir_port_check_exists (path, &st, error))
 		return NULL;
-	resolved = ir_port_resolve (path);
-	if (ir_port_is_pty (resolved, &st)) {
+	ir_port_classify (path, &st, &klass);
+	if (klass.port != NULL)
+		return ir_port_info_from_sp (path, klass.port);
+	if (klass.is_pty) {
 		info = ir_port_info_new (path, "pty");
-		info->description = g_strdup_printf ("pseudo-terminal %s", resolved);
+		info->description = g_strdup_printf ("pseudo-terminal %s", klass.resolved);
 		return info;
 	}
-	port = ir_port_lookup_sp (resolved);
-	if (port == NULL) {
-		info = ir_port_info_new (path, "native");
-		info->description = g_path_get_basename (resolved);
-		return info;
-	}
-	info = ir_port_info_from_sp (path, port);
-	sp_free_port (port);
+	info = ir_port_info_new (path, "native");
+	info->description = g_path_get_basename (klass.resolved);
 	return info;
 }
 
@@ -222,8 +247,7 @@ IrTransport *
 ir_port_transport_new (const char *path, GError **error)
 {
 	struct stat st;
-	g_autofree char *resolved = NULL;
-	struct sp_port *port;
+	g_auto (IrPortClass) klass = {NULL};
 
 	g_return_val_if_fail (path != NULL, NULL);
 
@@ -231,14 +255,8 @@ ir_port_transport_new (const char *path, GError **error)
 		return ir_transport_replay_new (path + strlen (IR_PORT_REPLAY_PREFIX), error);
 	if (!ir_port_check_exists (path, &st, error))
 		return NULL;
-	resolved = ir_port_resolve (path);
-	/* libserialport cannot open pseudo-terminals (it looks them up in
-	 * sysfs and finds nothing), so never ask it about one */
-	if (ir_port_is_pty (resolved, &st))
-		return ir_transport_termios_new (path);
-	port = ir_port_lookup_sp (resolved);
-	if (port == NULL)
-		return ir_transport_termios_new (path);
-	sp_free_port (port);
-	return ir_transport_serialport_new (path, resolved);
+	ir_port_classify (path, &st, &klass);
+	if (klass.port != NULL)
+		return ir_transport_serialport_new (path, klass.device);
+	return ir_transport_termios_new (path);
 }

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <sys/file.h>
 #include <termios.h>
 #include <unistd.h>
@@ -27,17 +26,36 @@ G_DEFINE_TYPE_WITH_PRIVATE (IrTransportTermios, ir_transport_termios, IR_TYPE_TR
 
 #define GET_PRIVATE(o) (ir_transport_termios_get_instance_private (o))
 
+/* enough for any sane chain, and ELOOP-like chains stop */
+#define IR_TRANSPORT_MAX_LINKS 40
+
+char *
+ir_transport_resolve_path (const char *path)
+{
+	g_autofree char *cur = g_canonicalize_filename (path, NULL);
+
+	for (guint i = 0; i < IR_TRANSPORT_MAX_LINKS; i++) {
+		g_autofree char *target = g_file_read_link (cur, NULL);
+		g_autofree char *dir = NULL;
+
+		if (target == NULL)
+			break;
+		dir = g_path_get_dirname (cur);
+		g_free (cur);
+		cur = g_canonicalize_filename (target, dir);
+	}
+	return g_steal_pointer (&cur);
+}
+
 char *
 ir_transport_find_holder (const char *path, int ignore_fd)
 {
 	g_autofree char *self_pid = g_strdup_printf ("%d", (int)getpid ());
 	g_autofree char *ignore = g_strdup_printf ("%d", ignore_fd);
-	g_autofree char *target = realpath (path, NULL);
+	g_autofree char *target = ir_transport_resolve_path (path);
 	g_autoptr (GDir) proc = NULL;
 	const char *pid;
 
-	if (target == NULL)
-		return NULL;
 	proc = g_dir_open ("/proc", 0, NULL);
 	if (proc == NULL)
 		return NULL;

@@ -38,6 +38,12 @@ int ir_transport_termios_get_fd (IrTransportTermios *self);
 void ir_transport_set_error_errno (
     GError **error, int errnum, const char *action, const char *path, gboolean opening);
 
+/* @path with every symlink followed (imei-sim's stable links,
+ * /dev/serial/by-id), or a copy of @path when it is not a link. Follows
+ * links one by one with readlink() rather than realpath(), which
+ * umockdev's preload mishandles. */
+char *ir_transport_resolve_path (const char *path);
+
 /* Best effort: "ModemManager (pid 123)" for the process holding @path open,
  * NULL when it cannot be found (other users' /proc is often unreadable).
  * @ignore_fd (or -1) is a descriptor of this process not to count. */
