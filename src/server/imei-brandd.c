@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <event2/event.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "ir-brandd-config.h"
+#include "ir-brandd-http.h"
+#include "ir-brandd-import.h"
+#include "ir-brandd-issue.h"
+#include "ir-brandd-store.h"
+#include "ir-brandd-tls.h"
+#include "ir-error.h"
+
+/* imei-brandd: the reference brand server. `serve` runs the HTTPS API of
+ * docs/brand-api.md on one libevent loop (requests are short and the
+ * database is local, so one thread keeps the quota and single-use rules
+ * simple); the other commands manage its database. */
+
+#define EXIT_FAILED   1
+#define EXIT_USAGE    2
+#define STOP_GRACE_MS 5000
+
+static char *opt_config = NULL;
+static char *opt_db = NULL;
+static char *opt_listen = NULL;
+static gint64 opt_quota = -1;
+static gboolean opt_verbose = FALSE;
+static gboolean opt_version = FALSE;
+
+static GOptionEntry entries[] = {
+    {"config",
+     'c',
+     0,
+     G_OPTION_ARG_FILENAME,
+     &opt_config,
+     "Read settings from FILE (GKeyFile)",
+     "FILE"},
+    {"db",
+     0,
+     0,
+     G_OPTION_ARG_FILENAME,
+     &opt_db,
+     "SQLite database (overrides [server] database)",
+     "PATH"},
+    {"listen",
+     'l',
+     0,
+     G_OPTION_ARG_STRING,
+     &opt_listen,
+     "Listen on HOST:PORT (port 0: any free port)",
+     "HOST:PORT"},
+    {"quota", 0, 0, G_OPTION_ARG_INT64, &opt_quota, "Daily token quota (centre set)", "N"},
+    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Log every request", NULL},
+    {"version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Show the version and exit", NULL},
+    {NULL},
+};
+
+#define SUMMARY                                                                                    \
+	"Commands:\n"                                                                              \
+	"  serve --config FILE [--listen HOST:PORT] [--db PATH]   run the HTTPS API\n"             \
+	"  init-db --db PATH                                      create the database\n"           \
+	"  import --db PATH FILE.csv                              load factory records\n"          \
+	"  centre set ID --quota N --db PATH                      set a centre's daily quota\n"    \
+	"\n"                                                                                       \
+	"Exit codes: 0 success, 1 failure (or rows rejected by import), 2 bad usage or config.\n"  \
+	"See imei-brandd(1)."
+
+typedef struct {
+	struct event_base *base;
+	IrBranddServer *server;
+} ServeState;
+
+static int
+fail (int code, const GError *error)
+{
+	g_printerr ("imei-brandd: %s\n", error->message);
+	return code;
+}
+
+static int
+usage (const char *message)
+{
+	g_printerr ("imei-brandd: %s\nTry imei-brandd --help.\n", message);
+	return EXIT_USAGE;
+}
+
+/* The config file, then the flags on top of it. */
+static IrBranddConfig *
+load_config (GError **error)
+{
+	g_autoptr (IrBranddConfig) config = ir_brandd_config_new ();
+
+	if (opt_config != NULL && !ir_brandd_config_load (config, opt_config, error))
+		return NULL;
+	if (opt_listen != NULL && !ir_brandd_config_set_listen (config, opt_listen, error)) {
+		g_prefix_error (error, "--listen: ");
+		return NULL;
+	}
+	if (opt_db != NULL) {
+		g_free (config->database);
+		config->database = g_strdup (opt_db);
+	}
+	return g_steal_pointer (&config);
+}
+
+static void
+on_signal (evutil_socket_t sig, short what, void *arg)
+{
+	ServeState *state = arg;
+
+	g_message ("received %s, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	ir_brandd_server_stop (state->server, STOP_GRACE_MS);
+}
+
+static void
+print_listening (const IrBranddConfig *config, guint16 port)
+{
+	gboolean v6 = strchr (config->listen_host, ':') != NULL;
+
+	g_print ("listening on https://%s%s%s:%u\n",
+		 v6 ? "[" : "",
+		 config->listen_host,
+		 v6 ? "]" : "",
+		 port);
+	fflush (stdout);
+}
+
+static int
+run_loop (IrBranddConfig *config, SSL_CTX *ctx, IrBranddIssuer *issuer)
+{
+	ServeState state = {0};
+	struct event *sigterm = NULL;
+	struct event *sigint = NULL;
+	g_autoptr (GError) error = NULL;
+
+	state.base = event_base_new ();
+	state.server = ir_brandd_server_new (state.base, config, ctx, issuer, &error);
+	if (state.server == NULL) {
+		event_base_free (state.base);
+		return fail (EXIT_FAILED, error);
+	}
+	sigterm = evsignal_new (state.base, SIGTERM, on_signal, &state);
+	sigint = evsignal_new (state.base, SIGINT, on_signal, &state);
+	evsignal_add (sigterm, NULL);
+	evsignal_add (sigint, NULL);
+	print_listening (config, ir_brandd_server_get_port (state.server));
+	event_base_dispatch (state.base);
+	event_free (sigterm);
+	event_free (sigint);
+	ir_brandd_server_free (state.server);
+	event_base_free (state.base);
+	g_message ("stopped");
+	return EXIT_SUCCESS;
+}
+
+static int
+cmd_serve (int argc, char **argv)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrBranddConfig) config = NULL;
+	g_autoptr (IrBranddStore) store = NULL;
+	g_autoptr (IrBranddIssuer) issuer = NULL;
+	SSL_CTX *ctx = NULL;
+	int rc;
+
+	if (argc != 0)
+		return usage ("serve takes no arguments");
+	if (opt_config == NULL)
+		return usage ("serve needs --config FILE");
+	config = load_config (&error);
+	if (config == NULL || !ir_brandd_config_check_serve (config, &error))
+		return fail (EXIT_USAGE, error);
+	ctx = ir_brandd_tls_context_new (config, &error);
+	if (ctx == NULL)
+		return fail (EXIT_USAGE, error);
+	store = ir_brandd_store_open (config->database, &error);
+	if (store != NULL)
+		issuer = ir_brandd_issuer_new (config, store, &error);
+	if (issuer == NULL) {
+		SSL_CTX_free (ctx);
+		return fail (EXIT_USAGE, error);
+	}
+	/* a client that hangs up mid-answer must not kill the server */
+	signal (SIGPIPE, SIG_IGN);
+	rc = run_loop (config, ctx, issuer);
+	SSL_CTX_free (ctx);
+	return rc;
+}
+
+static const char *
+database_path (IrBranddConfig *config)
+{
+	return config != NULL ? config->database : NULL;
+}
+
+static int
+cmd_init_db (int argc, char **argv)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrBranddConfig) config = load_config (&error);
+
+	if (config == NULL)
+		return fail (EXIT_USAGE, error);
+	if (argc != 0 || database_path (config) == NULL)
+		return usage ("init-db needs --db PATH (or --config FILE) and no arguments");
+	if (!ir_brandd_store_init (config->database, &error))
+		return fail (EXIT_FAILED, error);
+	g_print ("database %s is ready (schema version %d)\n",
+		 config->database,
+		 IR_BRANDD_SCHEMA_VERSION);
+	return EXIT_SUCCESS;
+}
+
+static void
+print_import (const IrBranddImport *imp)
+{
+	for (guint i = 0; i < imp->rows->len; i++) {
+		const IrBranddImportRow *row = g_ptr_array_index (imp->rows, i);
+		if (row->reason != NULL)
+			g_print ("line %u: rejected: %s\n", row->line, row->reason);
+	}
+	g_print (
+	    "%u rows accepted, %u rejected\n", imp->rows->len - imp->n_rejected, imp->n_rejected);
+}
+
+static int
+cmd_import (int argc, char **argv)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrBranddConfig) config = load_config (&error);
+	g_autoptr (IrBranddStore) store = NULL;
+	g_autoptr (IrBranddImport) imp = NULL;
+	g_autofree char *text = NULL;
+	gsize len = 0;
+
+	if (config == NULL)
+		return fail (EXIT_USAGE, error);
+	if (argc != 1 || database_path (config) == NULL)
+		return usage ("import needs --db PATH and one FILE.csv");
+	if (!g_file_get_contents (argv[0], &text, &len, &error))
+		return fail (EXIT_USAGE, error);
+	imp = ir_brandd_import_parse (text, len, &error);
+	if (imp == NULL) {
+		g_prefix_error (&error, "%s: ", argv[0]);
+		return fail (EXIT_FAILED, error);
+	}
+	store = ir_brandd_store_open (config->database, &error);
+	if (store == NULL)
+		return fail (EXIT_FAILED, error);
+	if (!ir_brandd_import_apply (imp, store, g_get_real_time () / G_USEC_PER_SEC, &error)) {
+		print_import (imp);
+		return fail (EXIT_FAILED, error);
+	}
+	print_import (imp);
+	g_print ("imported %u devices into %s\n", imp->rows->len, config->database);
+	return EXIT_SUCCESS;
+}
+
+static int
+cmd_centre (int argc, char **argv)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrBranddConfig) config = load_config (&error);
+	g_autoptr (IrBranddStore) store = NULL;
+
+	if (config == NULL)
+		return fail (EXIT_USAGE, error);
+	if (argc != 2 || g_strcmp0 (argv[0], "set") != 0 || argv[1][0] == '\0')
+		return usage ("usage: centre set ID --quota N --db PATH");
+	if (opt_quota < 0 || opt_quota > 10000000)
+		return usage ("centre set needs --quota N (0 to 10000000 tokens a day)");
+	if (database_path (config) == NULL)
+		return usage ("centre set needs --db PATH (or --config FILE)");
+	store = ir_brandd_store_open (config->database, &error);
+	if (store == NULL ||
+	    !ir_brandd_store_set_centre_quota (store, argv[1], (guint)opt_quota, &error))
+		return fail (EXIT_FAILED, error);
+	g_print ("centre %s: daily quota %" G_GINT64_FORMAT "\n", argv[1], opt_quota);
+	return EXIT_SUCCESS;
+}
+
+static const struct {
+	const char *name;
+	int (*func) (int argc, char **argv);
+} commands[] = {
+    {"serve", cmd_serve},
+    {"init-db", cmd_init_db},
+    {"import", cmd_import},
+    {"centre", cmd_centre},
+};
+
+int
+main (int argc, char **argv)
+{
+	g_autoptr (GOptionContext) ctx = g_option_context_new ("COMMAND [ARGS] — the brand server");
+	g_autoptr (GError) error = NULL;
+
+	setlocale (LC_ALL, "");
+	g_option_context_add_main_entries (ctx, entries, NULL);
+	g_option_context_set_summary (ctx, SUMMARY);
+	if (!g_option_context_parse (ctx, &argc, &argv, &error))
+		return usage (error->message);
+	if (opt_version) {
+		g_print ("imei-brandd %s\n", PACKAGE_VERSION);
+		return EXIT_SUCCESS;
+	}
+	if (opt_verbose)
+		g_log_set_debug_enabled (TRUE);
+	if (argc < 2)
+		return usage ("no command; expected serve, init-db, import or centre");
+	for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
+		if (g_strcmp0 (argv[1], commands[i].name) == 0)
+			return commands[i].func (argc - 2, argv + 2);
+	}
+	return usage ("unknown command; expected serve, init-db, import or centre");
+}

@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "ir-brandd-config.h"
+#include "ir-error.h"
+#include "ir-token.h"
+
+/* The config file is strict: a typo in a key would otherwise silently leave
+ * a default (say, a quota) in force, so unknown groups and keys are errors. */
+
+typedef enum {
+	KEY_STRING,
+	KEY_PATH,
+	KEY_UINT,
+	KEY_SIZE,
+	KEY_SECONDS, /* decimal seconds, stored as milliseconds */
+	KEY_LISTEN,
+	KEY_ALGORITHM,
+} KeyType;
+
+typedef struct {
+	const char *group;
+	const char *key;
+	KeyType type;
+	gsize offset;
+	guint64 min;
+	guint64 max;
+} KeyDef;
+
+#define OFF(field) G_STRUCT_OFFSET (IrBranddConfig, field)
+
+static const KeyDef keys[] = {
+    {"server", "listen", KEY_LISTEN, 0},
+    {"server", "database", KEY_PATH, OFF (database)},
+    {"server", "max-body-size", KEY_SIZE, OFF (max_body_size), 256, 16 * 1024 * 1024},
+    {"server", "max-header-size", KEY_SIZE, OFF (max_header_size), 512, 1024 * 1024},
+    {"server", "timeout", KEY_SECONDS, OFF (timeout_ms), 100, 3600 * 1000},
+    {"server", "max-connections", KEY_UINT, OFF (max_connections), 1, 100000},
+    {"tls", "certificate", KEY_PATH, OFF (certificate)},
+    {"tls", "private-key", KEY_PATH, OFF (private_key)},
+    {"tls", "client-ca", KEY_PATH, OFF (client_ca)},
+    {"tokens", "signing-key", KEY_PATH, OFF (signing_key)},
+    {"tokens", "algorithm", KEY_ALGORITHM, 0},
+    {"tokens", "key-id", KEY_STRING, OFF (key_id), 1, 64},
+    {"tokens", "issuer", KEY_STRING, OFF (issuer), 1, IR_TOKEN_TEXT_MAX},
+    {"tokens", "audience", KEY_STRING, OFF (audience), 1, IR_TOKEN_TEXT_MAX},
+    {"tokens", "lifetime", KEY_UINT, OFF (lifetime), 1, IR_TOKEN_MAX_LIFETIME},
+    {"tokens", "phase", KEY_STRING, OFF (phase), 1, IR_TOKEN_TEXT_MAX},
+    {"centres", "default-daily-quota", KEY_UINT, OFF (default_quota), 0, 10000000},
+};
+
+IrBranddConfig *
+ir_brandd_config_new (void)
+{
+	IrBranddConfig *self = g_new0 (IrBranddConfig, 1);
+
+	self->listen_host = g_strdup ("127.0.0.1");
+	self->listen_port = 8443;
+	self->max_body_size = IR_BRANDD_DEFAULT_MAX_BODY;
+	self->max_header_size = IR_BRANDD_DEFAULT_MAX_HEADERS;
+	self->timeout_ms = IR_BRANDD_DEFAULT_TIMEOUT_MS;
+	self->max_connections = IR_BRANDD_DEFAULT_MAX_CONNECTIONS;
+	self->algorithm = IR_TOKEN_ALG_EDDSA;
+	self->issuer = g_strdup ("imei-brandd.dev");
+	self->audience = g_strdup ("imeirestore");
+	self->lifetime = IR_TOKEN_MAX_LIFETIME;
+	self->phase = g_strdup ("default");
+	self->default_quota = IR_BRANDD_DEFAULT_QUOTA;
+	return self;
+}
+
+void
+ir_brandd_config_free (IrBranddConfig *self)
+{
+	if (self == NULL)
+		return;
+	g_free (self->listen_host);
+	g_free (self->database);
+	g_free (self->certificate);
+	g_free (self->private_key);
+	g_free (self->client_ca);
+	g_free (self->signing_key);
+	g_free (self->key_id);
+	g_free (self->issuer);
+	g_free (self->audience);
+	g_free (self->phase);
+	g_free (self);
+}
+
+gboolean
+ir_brandd_config_set_listen (IrBranddConfig *self, const char *value, GError **error)
+{
+	const char *colon = strrchr (value, ':');
+	g_autofree char *host = NULL;
+	guint64 port = 0;
+
+	if (colon == NULL || colon == value ||
+	    !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &port, NULL)) {
+		g_set_error (
+		    error,
+		    IR_ERROR,
+		    IR_ERROR_INVALID_INPUT,
+		    "listen address '%s' is not HOST:PORT (e.g. 127.0.0.1:8443, [::1]:8443, "
+		    "port 0 picks a free port)",
+		    value);
+		return FALSE;
+	}
+	host = g_strndup (value, colon - value);
+	if (host[0] == '[' && g_str_has_suffix (host, "]")) {
+		char *inner = g_strndup (host + 1, strlen (host) - 2);
+		g_free (host);
+		host = inner;
+	}
+	if (!g_hostname_is_ip_address (host)) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "listen address '%s': '%s' is not a numeric IP address",
+			     value,
+			     host);
+		return FALSE;
+	}
+	g_free (self->listen_host);
+	self->listen_host = g_steal_pointer (&host);
+	self->listen_port = (guint16)port;
+	return TRUE;
+}
+
+static gboolean
+bad_key (GError **error, const KeyDef *def, const char *value, const char *why)
+{
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_INVALID_INPUT,
+		     "[%s] %s = '%s': %s",
+		     def->group,
+		     def->key,
+		     value,
+		     why);
+	return FALSE;
+}
+
+static char *
+resolve_path (const char *value, const char *base_dir)
+{
+	if (g_path_is_absolute (value) || base_dir == NULL)
+		return g_strdup (value);
+	return g_build_filename (base_dir, value, NULL);
+}
+
+static gboolean
+parse_uint (const KeyDef *def, const char *value, guint64 *out, GError **error)
+{
+	g_autofree char *why = NULL;
+
+	if (g_ascii_string_to_unsigned (value, 10, def->min, def->max, out, NULL))
+		return TRUE;
+	why = g_strdup_printf ("expected a whole number from %" G_GUINT64_FORMAT
+			       " to %" G_GUINT64_FORMAT,
+			       def->min,
+			       def->max);
+	return bad_key (error, def, value, why);
+}
+
+static gboolean
+parse_seconds (const KeyDef *def, const char *value, guint *out_ms, GError **error)
+{
+	char *end = NULL;
+	double secs = g_ascii_strtod (value, &end);
+	double ms = secs * 1000.0;
+
+	if (end == value || *end != '\0' || !(ms >= (double)def->min) || ms > (double)def->max)
+		return bad_key (
+		    error, def, value, "expected seconds from 0.1 to 3600, e.g. 10 or 2.5");
+	*out_ms = (guint)ms;
+	return TRUE;
+}
+
+static gboolean
+apply_key (IrBranddConfig *self,
+	   const KeyDef *def,
+	   const char *value,
+	   const char *base_dir,
+	   GError **error)
+{
+	guint8 *base = (guint8 *)self;
+	guint64 n = 0;
+
+	switch (def->type) {
+	case KEY_LISTEN:
+		if (!ir_brandd_config_set_listen (self, value, error)) {
+			g_prefix_error (error, "[%s] %s: ", def->group, def->key);
+			return FALSE;
+		}
+		return TRUE;
+	case KEY_ALGORITHM:
+		if (g_strcmp0 (value, "EdDSA") == 0)
+			self->algorithm = IR_TOKEN_ALG_EDDSA;
+		else if (g_strcmp0 (value, "ES256") == 0)
+			self->algorithm = IR_TOKEN_ALG_ES256;
+		else
+			return bad_key (error, def, value, "expected EdDSA or ES256");
+		return TRUE;
+	case KEY_STRING:
+		if (strlen (value) < def->min || strlen (value) > def->max)
+			return bad_key (error, def, value, "empty or too long");
+		g_free (*(char **)(base + def->offset));
+		*(char **)(base + def->offset) = g_strdup (value);
+		return TRUE;
+	case KEY_PATH:
+		if (value[0] == '\0')
+			return bad_key (error, def, value, "expected a file path");
+		g_free (*(char **)(base + def->offset));
+		*(char **)(base + def->offset) = resolve_path (value, base_dir);
+		return TRUE;
+	case KEY_UINT:
+		if (!parse_uint (def, value, &n, error))
+			return FALSE;
+		*(guint *)(base + def->offset) = (guint)n;
+		return TRUE;
+	case KEY_SIZE:
+		if (!parse_uint (def, value, &n, error))
+			return FALSE;
+		*(gsize *)(base + def->offset) = (gsize)n;
+		return TRUE;
+	case KEY_SECONDS:
+		return parse_seconds (def, value, (guint *)(base + def->offset), error);
+	}
+	g_assert_not_reached ();
+}
+
+static const KeyDef *
+lookup_key (const char *group, const char *key)
+{
+	for (guint i = 0; i < G_N_ELEMENTS (keys); i++) {
+		if (g_strcmp0 (keys[i].group, group) == 0 && g_strcmp0 (keys[i].key, key) == 0)
+			return &keys[i];
+	}
+	return NULL;
+}
+
+static gboolean
+group_known (const char *group)
+{
+	for (guint i = 0; i < G_N_ELEMENTS (keys); i++) {
+		if (g_strcmp0 (keys[i].group, group) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static gboolean
+load_group (
+    IrBranddConfig *self, GKeyFile *kf, const char *group, const char *base_dir, GError **error)
+{
+	g_auto (GStrv) names = g_key_file_get_keys (kf, group, NULL, NULL);
+
+	for (guint i = 0; names != NULL && names[i] != NULL; i++) {
+		const KeyDef *def = lookup_key (group, names[i]);
+		g_autofree char *value = NULL;
+
+		if (def == NULL) {
+			g_set_error (error,
+				     IR_ERROR,
+				     IR_ERROR_INVALID_INPUT,
+				     "[%s] %s: unknown key; see data/imei-brandd.conf.example",
+				     group,
+				     names[i]);
+			return FALSE;
+		}
+		value = g_key_file_get_string (kf, group, names[i], error);
+		if (value == NULL)
+			return FALSE;
+		g_strstrip (value);
+		if (!apply_key (self, def, value, base_dir, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+ir_brandd_config_load (IrBranddConfig *self, const char *path, GError **error)
+{
+	g_autoptr (GKeyFile) kf = g_key_file_new ();
+	g_auto (GStrv) groups = NULL;
+	g_autofree char *base_dir = NULL;
+	g_autofree char *abs = g_canonicalize_filename (path, NULL);
+
+	if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error)) {
+		g_prefix_error (error, "failed to read config %s: ", path);
+		return FALSE;
+	}
+	base_dir = g_path_get_dirname (abs);
+	groups = g_key_file_get_groups (kf, NULL);
+	for (guint i = 0; groups[i] != NULL; i++) {
+		if (!group_known (groups[i])) {
+			g_set_error (
+			    error,
+			    IR_ERROR,
+			    IR_ERROR_INVALID_INPUT,
+			    "config %s: [%s]: unknown group; expected server, tls, tokens or "
+			    "centres",
+			    path,
+			    groups[i]);
+			return FALSE;
+		}
+		if (!load_group (self, kf, groups[i], base_dir, error)) {
+			g_prefix_error (error, "config %s: ", path);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static gboolean
+require (const char *value, const char *group, const char *key, GError **error)
+{
+	if (value != NULL)
+		return TRUE;
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_INVALID_INPUT,
+		     "[%s] %s is not set; serve needs it (see data/imei-brandd.conf.example)",
+		     group,
+		     key);
+	return FALSE;
+}
+
+gboolean
+ir_brandd_config_check_serve (const IrBranddConfig *self, GError **error)
+{
+	return require (self->database, "server", "database", error) &&
+	       require (self->certificate, "tls", "certificate", error) &&
+	       require (self->private_key, "tls", "private-key", error) &&
+	       require (self->client_ca, "tls", "client-ca", error) &&
+	       require (self->signing_key, "tokens", "signing-key", error) &&
+	       require (self->key_id, "tokens", "key-id", error);
+}

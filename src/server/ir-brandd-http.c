@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <json-glib/json-glib.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ir-brandd-http.h"
+#include "ir-brandd-request.h"
+#include "ir-brandd-tls.h"
+#include "ir-error.h"
+
+#define STOP_POLL_MS 20
+
+struct _IrBranddServer {
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	struct event *stop_timer;
+	SSL_CTX *ctx;
+	IrBranddIssuer *issuer;
+	gsize max_body_size;
+	guint max_connections;
+	guint *n_connections; /* open TLS connections: an rc box, see Conn */
+	guint n_sending;      /* answers handed to evhttp and not yet written */
+	guint16 port;
+	gboolean stopping;
+	gint64 stop_deadline;
+	gboolean refused_logged;
+};
+
+/* One per connection, attached to its SSL object: freeing the SSL (which
+ * bufferevent_openssl does when evhttp closes the connection) is the one
+ * place every connection ends, whatever the reason. */
+typedef struct {
+	guint *n_connections; /* shared with the server, which may be gone */
+} Conn;
+
+static int conn_index = -1;
+
+static void
+conn_free (void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	Conn *conn = ptr;
+
+	if (conn == NULL)
+		return;
+	(*conn->n_connections)--;
+	g_rc_box_release (conn->n_connections);
+	g_free (conn);
+}
+
+static struct bufferevent *
+bev_cb (struct event_base *base, void *arg)
+{
+	IrBranddServer *self = arg;
+	SSL *ssl = SSL_new (self->ctx);
+	struct bufferevent *bev = NULL;
+	Conn *conn = g_new0 (Conn, 1);
+
+	/* evhttp falls back to a plain-text connection when this returns
+	 * NULL, so running out of memory here must not return */
+	if (ssl == NULL)
+		g_error ("out of memory creating a TLS connection");
+	conn->n_connections = g_rc_box_acquire (self->n_connections);
+	SSL_set_ex_data (ssl, conn_index, conn);
+	(*self->n_connections)++;
+	if (*self->n_connections > self->max_connections || self->stopping) {
+		if (!self->refused_logged)
+			g_message ("refusing connections: %u open, max-connections is %u",
+				   *self->n_connections - 1,
+				   self->max_connections);
+		self->refused_logged = TRUE;
+		ir_brandd_tls_mark_refused (ssl);
+	} else {
+		self->refused_logged = FALSE;
+	}
+	bev = bufferevent_openssl_socket_new (base,
+					      -1,
+					      ssl,
+					      BUFFEREVENT_SSL_ACCEPTING,
+					      BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	if (bev == NULL)
+		g_error ("out of memory creating a TLS connection");
+	/* a client that closes without close_notify has still had its
+	 * complete answer; that is not an error worth logging */
+	bufferevent_openssl_set_allow_dirty_shutdown (bev, 1);
+	return bev;
+}
+
+static void
+reply_complete (struct evhttp_request *req, void *arg)
+{
+	IrBranddServer *self = arg;
+
+	if (self->n_sending > 0)
+		self->n_sending--;
+}
+
+static void
+send_json (IrBranddServer *self, struct evhttp_request *req, guint status, JsonNode *node)
+{
+	struct evkeyvalq *headers = evhttp_request_get_output_headers (req);
+	struct evbuffer *buf = evbuffer_new ();
+	g_autofree char *text = json_to_string (node, FALSE);
+
+	evhttp_add_header (headers, "Content-Type", "application/json");
+	evhttp_add_header (headers, "Cache-Control", "no-store");
+	evbuffer_add (buf, text, strlen (text));
+	evbuffer_add (buf, "\n", 1);
+	self->n_sending++;
+	evhttp_request_set_on_complete_cb (req, reply_complete, self);
+	evhttp_send_reply (req, (int)status, NULL, buf);
+	evbuffer_free (buf);
+}
+
+static void
+send_refusal (IrBranddServer *self, struct evhttp_request *req, const IrBranddAnswer *answer)
+{
+	g_autoptr (JsonBuilder) b = json_builder_new ();
+	g_autoptr (JsonNode) root = NULL;
+
+	json_builder_begin_object (b);
+	json_builder_set_member_name (b, "error");
+	json_builder_begin_object (b);
+	json_builder_set_member_name (b, "code");
+	json_builder_add_string_value (b, ir_brandd_refusal_code (answer->refusal));
+	json_builder_set_member_name (b, "message");
+	json_builder_add_string_value (b, answer->message != NULL ? answer->message : "");
+	json_builder_end_object (b);
+	json_builder_end_object (b);
+	root = json_builder_get_root (b);
+	g_debug ("%s %s: %u %s: %s",
+		 evhttp_request_get_command (req) == EVHTTP_REQ_POST ? "POST" : "GET",
+		 evhttp_request_get_uri (req),
+		 ir_brandd_refusal_status (answer->refusal),
+		 ir_brandd_refusal_code (answer->refusal),
+		 answer->message);
+	send_json (self, req, ir_brandd_refusal_status (answer->refusal), root);
+}
+
+static void
+send_simple_refusal (IrBranddServer *self,
+		     struct evhttp_request *req,
+		     IrBranddRefusal refusal,
+		     const char *message)
+{
+	IrBranddAnswer answer = {refusal, (char *)message};
+	send_refusal (self, req, &answer);
+}
+
+typedef JsonNode *(*RouteFunc) (IrBranddServer *self,
+				const IrBranddPeer *peer,
+				const char *body,
+				gsize len,
+				IrBranddAnswer *answer);
+
+static JsonNode *
+route_health (IrBranddServer *self,
+	      const IrBranddPeer *peer,
+	      const char *body,
+	      gsize len,
+	      IrBranddAnswer *answer)
+{
+	g_autoptr (JsonBuilder) b = json_builder_new ();
+
+	json_builder_begin_object (b);
+	json_builder_set_member_name (b, "status");
+	json_builder_add_string_value (b, "ok");
+	json_builder_set_member_name (b, "version");
+	json_builder_add_string_value (b, PACKAGE_VERSION);
+	json_builder_end_object (b);
+	return json_builder_get_root (b);
+}
+
+static JsonNode *
+malformed (IrBranddAnswer *answer, const GError *error)
+{
+	answer->refusal = IR_BRANDD_MALFORMED_REQUEST;
+	answer->message = g_strdup (error->message);
+	return NULL;
+}
+
+static JsonNode *
+route_tokens (IrBranddServer *self,
+	      const IrBranddPeer *peer,
+	      const char *body,
+	      gsize len,
+	      IrBranddAnswer *answer)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrBranddTokenRequest) req = NULL;
+
+	/* who asks comes before what is asked: an auditor learns nothing
+	 * about the request format or the registry */
+	if (!ir_brandd_check_technician (peer, answer))
+		return NULL;
+	req = ir_brandd_token_request_parse (body, len, &error);
+	if (req == NULL)
+		return malformed (answer, error);
+	return ir_brandd_issuer_issue (
+	    self->issuer, peer, req, g_get_real_time () / G_USEC_PER_SEC, answer);
+}
+
+static JsonNode *
+route_reports (IrBranddServer *self,
+	       const IrBranddPeer *peer,
+	       const char *body,
+	       gsize len,
+	       IrBranddAnswer *answer)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrBranddReport) rep = NULL;
+
+	if (!ir_brandd_check_technician (peer, answer))
+		return NULL;
+	rep = ir_brandd_report_parse (body, len, &error);
+	if (rep == NULL)
+		return malformed (answer, error);
+	return ir_brandd_issuer_report (
+	    self->issuer, peer, rep, g_get_real_time () / G_USEC_PER_SEC, answer);
+}
+
+static const struct {
+	const char *path;
+	enum evhttp_cmd_type method;
+	const char *allow;
+	RouteFunc func;
+} routes[] = {
+    {"/v1/health", EVHTTP_REQ_GET, "GET", route_health},
+    {"/v1/tokens", EVHTTP_REQ_POST, "POST", route_tokens},
+    {"/v1/reports", EVHTTP_REQ_POST, "POST", route_reports},
+};
+
+static gboolean
+content_type_ok (struct evhttp_request *req)
+{
+	const char *ct =
+	    evhttp_find_header (evhttp_request_get_input_headers (req), "Content-Type");
+	gsize n = strlen ("application/json");
+
+	return ct != NULL && g_ascii_strncasecmp (ct, "application/json", n) == 0 &&
+	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+static gboolean
+read_peer (struct evhttp_request *req, IrBranddPeer *peer, IrBranddAnswer *answer)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection (req);
+	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent (evcon) : NULL;
+	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl (bev) : NULL;
+	g_autoptr (GError) error = NULL;
+
+	if (ssl == NULL || !ir_brandd_tls_peer (ssl, peer, &error)) {
+		answer->refusal = IR_BRANDD_ROLE_NOT_ALLOWED;
+		answer->message =
+		    g_strdup (error != NULL ? error->message : "not a TLS connection");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+dispatch (IrBranddServer *self, struct evhttp_request *req, guint route)
+{
+	struct evbuffer *input = evhttp_request_get_input_buffer (req);
+	gsize len = evbuffer_get_length (input);
+	g_auto (IrBranddPeer) peer = {0};
+	g_auto (IrBranddAnswer) answer = {0};
+	g_autoptr (JsonNode) result = NULL;
+	const char *body;
+
+	if (!read_peer (req, &peer, &answer)) {
+		send_refusal (self, req, &answer);
+		return;
+	}
+	if (len > self->max_body_size) {
+		send_simple_refusal (
+		    self, req, IR_BRANDD_TOO_LARGE, "the body is over max-body-size");
+		return;
+	}
+	if (routes[route].method == EVHTTP_REQ_POST && !content_type_ok (req)) {
+		send_simple_refusal (self,
+				     req,
+				     IR_BRANDD_MALFORMED_REQUEST,
+				     "Content-Type: expected application/json");
+		return;
+	}
+	body = len > 0 ? (const char *)evbuffer_pullup (input, (ev_ssize_t)len) : "";
+	result = routes[route].func (self, &peer, body, len, &answer);
+	if (result == NULL) {
+		send_refusal (self, req, &answer);
+		return;
+	}
+	send_json (self, req, 200, result);
+}
+
+static void
+handle_request (struct evhttp_request *req, void *arg)
+{
+	IrBranddServer *self = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri (req);
+	const char *path = uri != NULL ? evhttp_uri_get_path (uri) : NULL;
+	enum evhttp_cmd_type method = evhttp_request_get_command (req);
+
+	for (guint i = 0; i < G_N_ELEMENTS (routes); i++) {
+		if (g_strcmp0 (path, routes[i].path) != 0)
+			continue;
+		if (method != routes[i].method) {
+			g_autofree char *msg =
+			    g_strdup_printf ("%s takes %s only", routes[i].path, routes[i].allow);
+			evhttp_add_header (
+			    evhttp_request_get_output_headers (req), "Allow", routes[i].allow);
+			send_simple_refusal (self, req, IR_BRANDD_METHOD_NOT_ALLOWED, msg);
+			return;
+		}
+		dispatch (self, req, i);
+		return;
+	}
+	send_simple_refusal (self,
+			     req,
+			     IR_BRANDD_NOT_FOUND,
+			     "no such endpoint; see docs/brand-api.md (/v1/tokens, /v1/reports, "
+			     "/v1/health)");
+}
+
+static gboolean
+bind_listener (IrBranddServer *self, const IrBranddConfig *config, GError **error)
+{
+	struct sockaddr_storage ss;
+	socklen_t ss_len = sizeof ss;
+	evutil_socket_t fd;
+
+	self->bound =
+	    evhttp_bind_socket_with_handle (self->http, config->listen_host, config->listen_port);
+	if (self->bound == NULL) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_BUSY,
+			     "failed to listen on %s port %u: address in use or not available "
+			     "(try another --listen)",
+			     config->listen_host,
+			     config->listen_port);
+		return FALSE;
+	}
+	fd = evhttp_bound_socket_get_fd (self->bound);
+	memset (&ss, 0, sizeof ss);
+	if (getsockname (fd, (struct sockaddr *)&ss, &ss_len) != 0) {
+		g_set_error (error, IR_ERROR, IR_ERROR_FAILED, "failed to read the listening port");
+		return FALSE;
+	}
+	self->port = ss.ss_family == AF_INET6 ? ntohs (((struct sockaddr_in6 *)&ss)->sin6_port)
+					      : ntohs (((struct sockaddr_in *)&ss)->sin_port);
+	return TRUE;
+}
+
+IrBranddServer *
+ir_brandd_server_new (struct event_base *base,
+		      const IrBranddConfig *config,
+		      SSL_CTX *ctx,
+		      IrBranddIssuer *issuer,
+		      GError **error)
+{
+	g_autoptr (IrBranddServer) self = g_new0 (IrBranddServer, 1);
+	struct timeval tv = {config->timeout_ms / 1000, (config->timeout_ms % 1000) * 1000};
+
+	if (conn_index < 0)
+		conn_index = SSL_get_ex_new_index (0, NULL, NULL, NULL, conn_free);
+	self->base = base;
+	self->ctx = ctx;
+	self->issuer = issuer;
+	self->max_body_size = config->max_body_size;
+	self->max_connections = config->max_connections;
+	self->n_connections = g_rc_box_new0 (guint);
+	self->http = evhttp_new (base);
+	if (self->http == NULL) {
+		g_set_error (error, IR_ERROR, IR_ERROR_FAILED, "failed to create the HTTP server");
+		return NULL;
+	}
+	evhttp_set_bevcb (self->http, bev_cb, self);
+	evhttp_set_gencb (self->http, handle_request, self);
+	evhttp_set_allowed_methods (self->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+	evhttp_set_max_body_size (self->http, (ev_ssize_t)config->max_body_size);
+	evhttp_set_max_headers_size (self->http, (ev_ssize_t)config->max_header_size);
+	evhttp_set_timeout_tv (self->http, &tv);
+	if (!bind_listener (self, config, error))
+		return NULL;
+	return g_steal_pointer (&self);
+}
+
+guint16
+ir_brandd_server_get_port (IrBranddServer *self)
+{
+	return self->port;
+}
+
+static void
+stop_poll (evutil_socket_t fd, short what, void *arg)
+{
+	IrBranddServer *self = arg;
+	struct timeval tv = {0, STOP_POLL_MS * 1000};
+
+	if (self->n_sending == 0 || g_get_monotonic_time () >= self->stop_deadline) {
+		event_base_loopbreak (self->base);
+		return;
+	}
+	evtimer_add (self->stop_timer, &tv);
+}
+
+void
+ir_brandd_server_stop (IrBranddServer *self, guint grace_ms)
+{
+	struct timeval tv = {0, 0};
+
+	if (self->stopping)
+		return;
+	self->stopping = TRUE;
+	if (self->bound != NULL) {
+		evhttp_del_accept_socket (self->http, self->bound);
+		self->bound = NULL;
+	}
+	self->stop_deadline = g_get_monotonic_time () + (gint64)grace_ms * 1000;
+	self->stop_timer = evtimer_new (self->base, stop_poll, self);
+	evtimer_add (self->stop_timer, &tv);
+}
+
+void
+ir_brandd_server_free (IrBranddServer *self)
+{
+	if (self == NULL)
+		return;
+	if (self->http != NULL)
+		evhttp_free (self->http); /* closes every connection */
+	if (self->stop_timer != NULL)
+		event_free (self->stop_timer);
+	/* connections still being finalised by libevent keep the counter */
+	g_rc_box_release (self->n_connections);
+	g_free (self);
+}

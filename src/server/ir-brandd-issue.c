@@ -1,0 +1,517 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <string.h>
+
+#include "ir-brandd-issue.h"
+#include "ir-error.h"
+#include "ir-imei.h"
+
+#define CTI_LEN 16
+
+struct _IrBranddIssuer {
+	IrBranddStore *store;
+	EVP_PKEY *key;
+	IrTokenAlg alg;
+	char *kid;
+	char *iss;
+	char *aud;
+	char *phase;
+	guint lifetime;
+	guint default_quota;
+};
+
+static const struct {
+	const char *code;
+	guint status;
+} refusals[] = {
+    [IR_BRANDD_OK] = {"ok", 200},
+    [IR_BRANDD_MALFORMED_REQUEST] = {"malformed_request", 400},
+    [IR_BRANDD_ROLE_NOT_ALLOWED] = {"role_not_allowed", 403},
+    [IR_BRANDD_NO_CENTRE] = {"no_centre", 403},
+    [IR_BRANDD_UNKNOWN_DEVICE] = {"unknown_device", 404},
+    [IR_BRANDD_DEVICE_MISMATCH] = {"device_mismatch", 409},
+    [IR_BRANDD_IMEI_IN_USE] = {"imei_in_use", 409},
+    [IR_BRANDD_QUOTA_REACHED] = {"quota_reached", 429},
+    [IR_BRANDD_UNKNOWN_TOKEN] = {"unknown_token", 404},
+    [IR_BRANDD_NOT_YOUR_TOKEN] = {"not_your_token", 403},
+    [IR_BRANDD_ALREADY_REPORTED] = {"already_reported", 409},
+    [IR_BRANDD_TOO_LARGE] = {"too_large", 413},
+    [IR_BRANDD_NOT_FOUND] = {"not_found", 404},
+    [IR_BRANDD_METHOD_NOT_ALLOWED] = {"method_not_allowed", 405},
+    [IR_BRANDD_INTERNAL] = {"internal", 500},
+};
+
+const char *
+ir_brandd_refusal_code (IrBranddRefusal refusal)
+{
+	return (guint)refusal < G_N_ELEMENTS (refusals) ? refusals[refusal].code : "internal";
+}
+
+guint
+ir_brandd_refusal_status (IrBranddRefusal refusal)
+{
+	return (guint)refusal < G_N_ELEMENTS (refusals) ? refusals[refusal].status : 500;
+}
+
+void
+ir_brandd_answer_clear (IrBranddAnswer *answer)
+{
+	g_clear_pointer (&answer->message, g_free);
+	answer->refusal = IR_BRANDD_OK;
+}
+
+static gboolean refuse (IrBranddAnswer *answer, IrBranddRefusal refusal, const char *fmt, ...)
+    G_GNUC_PRINTF (3, 4);
+
+static gboolean
+refuse (IrBranddAnswer *answer, IrBranddRefusal refusal, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start (args, fmt);
+	g_free (answer->message);
+	answer->message = g_strdup_vprintf (fmt, args);
+	va_end (args);
+	answer->refusal = refusal;
+	return FALSE;
+}
+
+gboolean
+ir_brandd_check_technician (const IrBranddPeer *peer, IrBranddAnswer *answer)
+{
+	if (g_strcmp0 (peer->role, "technician") != 0)
+		return refuse (answer,
+			       IR_BRANDD_ROLE_NOT_ALLOWED,
+			       "this needs a technician certificate; %s has role %s",
+			       peer->subject != NULL ? peer->subject : "the client certificate",
+			       peer->role != NULL ? peer->role : "none");
+	if (peer->centre == NULL)
+		return refuse (answer,
+			       IR_BRANDD_NO_CENTRE,
+			       "the client certificate %s names no service centre "
+			       "(urn:imeirestore:centre:ID); ask the brand for a new certificate",
+			       peer->subject != NULL ? peer->subject : "");
+	return TRUE;
+}
+
+static const char *
+device_name (const IrBranddTokenRequest *req)
+{
+	return req->hardware_id != NULL ? req->hardware_id : req->serial;
+}
+
+static gboolean
+same_text (const char *registered, const char *asked)
+{
+	return asked == NULL || (registered != NULL && g_ascii_strcasecmp (registered, asked) == 0);
+}
+
+gboolean
+ir_brandd_match_device (const IrBranddTokenRequest *req,
+			IrBranddDevice *by_hwid,
+			IrBranddDevice *by_serial,
+			IrBranddDevice **device,
+			IrBranddAnswer *answer)
+{
+	IrBranddDevice *dev = by_hwid != NULL ? by_hwid : by_serial;
+
+	*device = NULL;
+	if (dev == NULL)
+		return refuse (answer,
+			       IR_BRANDD_UNKNOWN_DEVICE,
+			       "no device with %s%s%s%s%s is registered; check the phone's "
+			       "identity or ask the brand to import it",
+			       req->hardware_id != NULL ? "hardware id " : "",
+			       req->hardware_id != NULL ? req->hardware_id : "",
+			       req->hardware_id != NULL && req->serial != NULL ? " or " : "",
+			       req->serial != NULL ? "serial " : "",
+			       req->serial != NULL ? req->serial : "");
+	/* both identifiers given: they must not name two registered devices,
+	 * nor contradict what the registry knows of the device */
+	if ((by_hwid != NULL && by_serial != NULL && by_hwid->id != by_serial->id) ||
+	    (req->serial != NULL && dev->serial != NULL &&
+	     g_strcmp0 (dev->serial, req->serial) != 0) ||
+	    (req->hardware_id != NULL && dev->hardware_id != NULL &&
+	     g_strcmp0 (dev->hardware_id, req->hardware_id) != 0))
+		return refuse (answer,
+			       IR_BRANDD_DEVICE_MISMATCH,
+			       "hardware id %s and serial %s do not belong to the same registered "
+			       "device; identify the phone again",
+			       req->hardware_id != NULL ? req->hardware_id : "(none)",
+			       req->serial != NULL ? req->serial : "(none)");
+	if (!same_text (dev->manufacturer, req->manufacturer) ||
+	    !same_text (dev->model, req->model))
+		return refuse (answer,
+			       IR_BRANDD_DEVICE_MISMATCH,
+			       "device %s is registered as %s %s (TAC %s), the phone says %s %s; "
+			       "check that this is the right phone",
+			       device_name (req),
+			       dev->manufacturer,
+			       dev->model,
+			       dev->tac,
+			       req->manufacturer != NULL ? req->manufacturer : "?",
+			       req->model != NULL ? req->model : "?");
+	*device = dev;
+	return TRUE;
+}
+
+void
+ir_brandd_issuer_free (IrBranddIssuer *self)
+{
+	if (self == NULL)
+		return;
+	EVP_PKEY_free (self->key);
+	g_free (self->kid);
+	g_free (self->iss);
+	g_free (self->aud);
+	g_free (self->phase);
+	g_free (self);
+}
+
+static EVP_PKEY *
+load_private_key (const char *path, GError **error)
+{
+	g_autofree char *pem = NULL;
+	gsize len = 0;
+	BIO *bio;
+	EVP_PKEY *key;
+
+	if (!g_file_get_contents (path, &pem, &len, error)) {
+		g_prefix_error (error, "failed to read the token-signing key: ");
+		return NULL;
+	}
+	bio = BIO_new_mem_buf (pem, (int)MIN (len, (gsize)G_MAXINT));
+	key = PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL);
+	BIO_free (bio);
+	if (key == NULL)
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "[tokens] signing-key %s: not a PEM private key without passphrase",
+			     path);
+	return key;
+}
+
+IrBranddIssuer *
+ir_brandd_issuer_new (const IrBranddConfig *config, IrBranddStore *store, GError **error)
+{
+	g_autoptr (IrBranddIssuer) self = g_new0 (IrBranddIssuer, 1);
+
+	self->key = load_private_key (config->signing_key, error);
+	if (self->key == NULL)
+		return NULL;
+	if (!ir_token_alg_check_key (config->algorithm, self->key, error)) {
+		g_prefix_error (error,
+				"[tokens] signing-key %s does not fit algorithm=%s: ",
+				config->signing_key,
+				ir_token_alg_to_string (config->algorithm));
+		return NULL;
+	}
+	self->store = store;
+	self->alg = config->algorithm;
+	self->kid = g_strdup (config->key_id);
+	self->iss = g_strdup (config->issuer);
+	self->aud = g_strdup (config->audience);
+	self->phase = g_strdup (config->phase);
+	self->lifetime = MIN (config->lifetime, IR_TOKEN_MAX_LIFETIME);
+	self->default_quota = config->default_quota;
+	return g_steal_pointer (&self);
+}
+
+static gboolean
+internal (IrBranddAnswer *answer, const GError *error)
+{
+	g_warning ("%s", error->message);
+	return refuse (answer,
+		       IR_BRANDD_INTERNAL,
+		       "the server failed and recorded nothing; try again later (%s)",
+		       error->message);
+}
+
+static gboolean
+find_device (IrBranddIssuer *self,
+	     const IrBranddTokenRequest *req,
+	     IrBranddDevice **by_hwid,
+	     IrBranddDevice **by_serial,
+	     IrBranddAnswer *answer)
+{
+	g_autoptr (GError) error = NULL;
+
+	if (!ir_brandd_store_find_device (
+		self->store, "hardware_id", req->hardware_id, by_hwid, &error) ||
+	    !ir_brandd_store_find_device (self->store, "serial", req->serial, by_serial, &error))
+		return internal (answer, error);
+	return TRUE;
+}
+
+static gboolean
+check_imeis_free (IrBranddIssuer *self, const IrBranddDevice *dev, IrBranddAnswer *answer)
+{
+	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++) {
+		g_autoptr (GError) error = NULL;
+		gint64 holder = 0;
+
+		if (dev->imei[i] == NULL)
+			continue;
+		if (!ir_brandd_store_imei_holder (
+			self->store, dev->id, dev->imei[i], &holder, &error))
+			return internal (answer, error);
+		if (holder != 0)
+			return refuse (answer,
+				       IR_BRANDD_IMEI_IN_USE,
+				       "the original IMEI %s (slot %u) of this device is in use by "
+				       "another registered device (#%" G_GINT64_FORMAT
+				       "); ask the brand to investigate before restoring",
+				       dev->imei[i],
+				       i + 1,
+				       holder);
+	}
+	return TRUE;
+}
+
+static void
+fill_claims (IrBranddIssuer *self,
+	     const IrBranddPeer *peer,
+	     const IrBranddTokenRequest *req,
+	     const IrBranddDevice *dev,
+	     gint64 now,
+	     IrTokenClaims *c)
+{
+	guint8 cti[CTI_LEN];
+
+	RAND_bytes (cti, sizeof cti);
+	c->iss = g_strdup (self->iss);
+	c->aud = g_strdup (self->aud);
+	c->iat = now;
+	c->nbf = now;
+	c->exp = now + self->lifetime;
+	c->cti = g_bytes_new (cti, sizeof cti);
+	memcpy (c->cnf, peer->cnf, IR_TOKEN_CNF_LEN);
+	/* bound to the identifiers the phone gave, which the tool compares
+	 * with the phone in hand */
+	c->hardware_id = g_strdup (req->hardware_id);
+	c->serial = g_strdup (req->serial);
+	c->nonce = req->nonce != NULL ? g_bytes_ref (req->nonce) : NULL;
+	c->has_counter = req->has_counter;
+	c->counter = req->counter;
+	c->has_current = TRUE;
+	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++) {
+		c->current_imei[i] = g_strdup (req->current_imei[i]);
+		c->imei[i] = g_strdup (dev->imei[i]);
+	}
+	c->phase = g_strdup (self->phase);
+	c->centre = g_strdup (peer->centre);
+}
+
+static char *
+to_hex (GBytes *bytes)
+{
+	gsize len = 0;
+	const guint8 *data = g_bytes_get_data (bytes, &len);
+	GString *s = g_string_sized_new (len * 2);
+
+	for (gsize i = 0; i < len; i++)
+		g_string_append_printf (s, "%02x", data[i]);
+	return g_string_free (s, FALSE);
+}
+
+static char *
+to_base64url (GBytes *bytes)
+{
+	gsize len = 0;
+	const guint8 *data = g_bytes_get_data (bytes, &len);
+	char *b64 = g_base64_encode (data, len);
+
+	g_strdelimit (b64, "+", '-');
+	g_strdelimit (b64, "/", '_');
+	char *pad = strchr (b64, '=');
+
+	if (pad != NULL)
+		*pad = '\0';
+	return b64;
+}
+
+static char *
+rfc3339 (gint64 t)
+{
+	g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (t);
+	return g_date_time_format (dt, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+static JsonNode *
+imeis_array (char *const *imeis)
+{
+	g_autoptr (JsonBuilder) b = json_builder_new ();
+
+	json_builder_begin_array (b);
+	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++) {
+		if (imeis[i] != NULL)
+			json_builder_add_string_value (b, imeis[i]);
+		else if (i + 1 < IR_TOKEN_MAX_SLOTS && imeis[i + 1] != NULL)
+			json_builder_add_null_value (b);
+	}
+	json_builder_end_array (b);
+	return json_builder_get_root (b);
+}
+
+static JsonNode *
+token_answer (const IrTokenClaims *c, GBytes *token)
+{
+	g_autoptr (JsonBuilder) b = json_builder_new ();
+	g_autofree char *b64 = to_base64url (token);
+	g_autofree char *hex = to_hex (c->cti);
+	g_autofree char *expires = rfc3339 (c->exp);
+
+	json_builder_begin_object (b);
+	json_builder_set_member_name (b, "token");
+	json_builder_add_string_value (b, b64);
+	json_builder_set_member_name (b, "token_id");
+	json_builder_add_string_value (b, hex);
+	json_builder_set_member_name (b, "expires");
+	json_builder_add_string_value (b, expires);
+	json_builder_set_member_name (b, "imeis");
+	json_builder_add_value (b, imeis_array (c->imei));
+	json_builder_set_member_name (b, "phase");
+	json_builder_add_string_value (b, c->phase);
+	json_builder_set_member_name (b, "centre");
+	json_builder_add_string_value (b, c->centre);
+	json_builder_end_object (b);
+	return json_builder_get_root (b);
+}
+
+static gboolean
+record_token (IrBranddIssuer *self,
+	      const IrTokenClaims *c,
+	      const IrBranddDevice *dev,
+	      IrBranddAnswer *answer)
+{
+	g_autoptr (JsonNode) imeis = imeis_array (c->imei);
+	g_autofree char *imeis_json = json_to_string (imeis, FALSE);
+	IrBranddTokenRecord rec = {
+	    .cti = c->cti,
+	    .device_id = dev->id,
+	    .cnf = c->cnf,
+	    .centre = c->centre,
+	    .issued_at = c->iat,
+	    .expires_at = c->exp,
+	    .imeis_json = imeis_json,
+	};
+	g_autoptr (GError) error = NULL;
+	gboolean reached = FALSE;
+	guint quota = 0;
+
+	if (!ir_brandd_store_record_token (
+		self->store, &rec, self->default_quota, &reached, &quota, &error))
+		return internal (answer, error);
+	if (reached)
+		return refuse (answer,
+			       IR_BRANDD_QUOTA_REACHED,
+			       "centre %s has used its quota of %u tokens for today (UTC); it "
+			       "resets at 00:00 UTC",
+			       c->centre,
+			       quota);
+	return TRUE;
+}
+
+JsonNode *
+ir_brandd_issuer_issue (IrBranddIssuer *self,
+			const IrBranddPeer *peer,
+			const IrBranddTokenRequest *req,
+			gint64 now,
+			IrBranddAnswer *answer)
+{
+	g_autoptr (IrBranddDevice) by_hwid = NULL;
+	g_autoptr (IrBranddDevice) by_serial = NULL;
+	g_auto (IrTokenClaims) claims = {0};
+	g_autoptr (GBytes) token = NULL;
+	g_autoptr (GError) error = NULL;
+	IrBranddDevice *dev = NULL;
+
+	if (!ir_brandd_check_technician (peer, answer) ||
+	    !find_device (self, req, &by_hwid, &by_serial, answer) ||
+	    !ir_brandd_match_device (req, by_hwid, by_serial, &dev, answer) ||
+	    !check_imeis_free (self, dev, answer))
+		return NULL;
+	fill_claims (self, peer, req, dev, now, &claims);
+	/* sign before recording, so that a token is only counted once it
+	 * exists; the quota check and the insert share one transaction */
+	token = ir_token_encode (&claims, self->alg, self->kid, self->key, &error);
+	if (token == NULL) {
+		internal (answer, error);
+		return NULL;
+	}
+	if (!record_token (self, &claims, dev, answer))
+		return NULL;
+	return token_answer (&claims, token);
+}
+
+static JsonNode *
+recorded_answer (void)
+{
+	g_autoptr (JsonBuilder) b = json_builder_new ();
+
+	json_builder_begin_object (b);
+	json_builder_set_member_name (b, "status");
+	json_builder_add_string_value (b, "recorded");
+	json_builder_end_object (b);
+	return json_builder_get_root (b);
+}
+
+JsonNode *
+ir_brandd_issuer_report (IrBranddIssuer *self,
+			 const IrBranddPeer *peer,
+			 const IrBranddReport *report,
+			 gint64 now,
+			 IrBranddAnswer *answer)
+{
+	g_autoptr (JsonNode) read_back =
+	    report->has_read_back ? imeis_array (report->read_back) : NULL;
+	g_autofree char *read_back_json =
+	    read_back != NULL ? json_to_string (read_back, FALSE) : NULL;
+	g_autofree char *hex = to_hex (report->cti);
+	IrBranddReportRecord rec = {
+	    .cti = report->cti,
+	    .cnf = peer->cnf,
+	    .outcome = ir_brandd_outcome_to_string (report->outcome),
+	    .read_back_json = read_back_json,
+	    .read_back = report->has_read_back ? report->read_back : NULL,
+	    .detail = report->detail,
+	    .now = now,
+	};
+	g_autoptr (GError) error = NULL;
+	IrBranddReportResult result = IR_BRANDD_REPORT_RECORDED;
+
+	if (!ir_brandd_check_technician (peer, answer))
+		return NULL;
+	if (!ir_brandd_store_record_report (self->store, &rec, &result, &error)) {
+		internal (answer, error);
+		return NULL;
+	}
+	switch (result) {
+	case IR_BRANDD_REPORT_RECORDED:
+		return recorded_answer ();
+	case IR_BRANDD_REPORT_UNKNOWN_TOKEN:
+		refuse (answer,
+			IR_BRANDD_UNKNOWN_TOKEN,
+			"this server never issued token %s; check the token id",
+			hex);
+		break;
+	case IR_BRANDD_REPORT_NOT_YOUR_TOKEN:
+		refuse (answer,
+			IR_BRANDD_NOT_YOUR_TOKEN,
+			"token %s was issued to another client certificate; only the technician "
+			"who asked for it may report it",
+			hex);
+		break;
+	case IR_BRANDD_REPORT_ALREADY_REPORTED:
+		refuse (answer,
+			IR_BRANDD_ALREADY_REPORTED,
+			"the outcome of token %s was already reported; tokens are single use",
+			hex);
+		break;
+	}
+	return NULL;
+}

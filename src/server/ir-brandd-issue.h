@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "ir-brandd-config.h"
+#include "ir-brandd-request.h"
+#include "ir-brandd-store.h"
+#include "ir-brandd-tls.h"
+
+G_BEGIN_DECLS
+
+/* What the endpoints of docs/brand-api.md decide: who may ask, which
+ * device is meant, whether its IMEIs are free and the centre under quota,
+ * then the signed token; and the single-use report. Independent of HTTP:
+ * answers are JSON objects or an IrBranddRefusal with a message. */
+
+typedef enum {
+	IR_BRANDD_OK = 0,
+	IR_BRANDD_MALFORMED_REQUEST,
+	IR_BRANDD_ROLE_NOT_ALLOWED,
+	IR_BRANDD_NO_CENTRE,
+	IR_BRANDD_UNKNOWN_DEVICE,
+	IR_BRANDD_DEVICE_MISMATCH,
+	IR_BRANDD_IMEI_IN_USE,
+	IR_BRANDD_QUOTA_REACHED,
+	IR_BRANDD_UNKNOWN_TOKEN,
+	IR_BRANDD_NOT_YOUR_TOKEN,
+	IR_BRANDD_ALREADY_REPORTED,
+	IR_BRANDD_TOO_LARGE,
+	IR_BRANDD_NOT_FOUND,
+	IR_BRANDD_METHOD_NOT_ALLOWED,
+	IR_BRANDD_INTERNAL,
+} IrBranddRefusal;
+
+/* The stable "code" of the error object and its HTTP status. */
+const char *ir_brandd_refusal_code (IrBranddRefusal refusal);
+guint ir_brandd_refusal_status (IrBranddRefusal refusal);
+
+typedef struct {
+	IrBranddRefusal refusal;
+	char *message; /* for people: what is wrong and what to do */
+} IrBranddAnswer;
+
+void ir_brandd_answer_clear (IrBranddAnswer *answer);
+
+/* Refuses a certificate whose role is not technician, or that names no
+ * centre. */
+gboolean ir_brandd_check_technician (const IrBranddPeer *peer, IrBranddAnswer *answer);
+
+/* Which registered device a request means: the one its hardware id names,
+ * else the one its serial names; refused when the two name different
+ * devices, or when manufacturer or model (compared without case) disagree
+ * with the registry. */
+gboolean ir_brandd_match_device (const IrBranddTokenRequest *req,
+				 IrBranddDevice *by_hwid,
+				 IrBranddDevice *by_serial,
+				 IrBranddDevice **device,
+				 IrBranddAnswer *answer);
+
+typedef struct _IrBranddIssuer IrBranddIssuer;
+
+/* Loads the signing key of @config and checks it against its algorithm.
+ * @store is borrowed. */
+IrBranddIssuer *
+ir_brandd_issuer_new (const IrBranddConfig *config, IrBranddStore *store, GError **error);
+void ir_brandd_issuer_free (IrBranddIssuer *self);
+
+/* POST /v1/tokens. @now in Unix seconds. */
+JsonNode *ir_brandd_issuer_issue (IrBranddIssuer *self,
+				  const IrBranddPeer *peer,
+				  const IrBranddTokenRequest *req,
+				  gint64 now,
+				  IrBranddAnswer *answer);
+
+/* POST /v1/reports. */
+JsonNode *ir_brandd_issuer_report (IrBranddIssuer *self,
+				   const IrBranddPeer *peer,
+				   const IrBranddReport *report,
+				   gint64 now,
+				   IrBranddAnswer *answer);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBranddIssuer, ir_brandd_issuer_free)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrBranddAnswer, ir_brandd_answer_clear)
+
+G_END_DECLS

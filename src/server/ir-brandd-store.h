@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "ir-token.h"
+
+G_BEGIN_DECLS
+
+/* imei-brandd's SQLite database (WAL): the device registry, issued tokens,
+ * reports and centres. Schema: ir-brandd-schema.sql. Every statement is
+ * prepared once and kept; values are always bound, never formatted into
+ * SQL. One store per thread. */
+
+#define IR_BRANDD_SCHEMA_VERSION 1
+
+typedef struct _IrBranddStore IrBranddStore;
+
+typedef struct {
+	gint64 id;
+	char *serial;	   /* NULL: none registered */
+	char *hardware_id; /* NULL: none registered */
+	char *manufacturer;
+	char *model;
+	char *tac;
+	char *imei[IR_TOKEN_MAX_SLOTS]; /* original IMEIs; NULL: no such slot */
+} IrBranddDevice;
+
+void ir_brandd_device_free (IrBranddDevice *device);
+
+/* Creates the database with the schema, or checks the version of an
+ * existing one. */
+gboolean ir_brandd_store_init (const char *path, GError **error);
+
+/* Opens an existing, initialised database. */
+IrBranddStore *ir_brandd_store_open (const char *path, GError **error);
+void ir_brandd_store_free (IrBranddStore *self);
+
+/* The device registered with @hardware_id and the one with @serial (either
+ * may be NULL to skip it); *out is NULL when there is none. */
+gboolean ir_brandd_store_find_device (IrBranddStore *self,
+				      const char *column, /* "serial" or "hardware_id" */
+				      const char *value,
+				      IrBranddDevice **out,
+				      GError **error);
+
+/* The id of a device other than @device_id whose original IMEI, or whose
+ * last successful report, has the identity of @imei; 0 when none. */
+gboolean ir_brandd_store_imei_holder (
+    IrBranddStore *self, gint64 device_id, const char *imei, gint64 *holder, GError **error);
+
+typedef struct {
+	GBytes *cti;
+	gint64 device_id;
+	const guint8 *cnf; /* IR_TOKEN_CNF_LEN bytes */
+	const char *centre;
+	gint64 issued_at;
+	gint64 expires_at;
+	const char *imeis_json;
+} IrBranddTokenRecord;
+
+/* In one write transaction: counts the tokens of the centre on the UTC day
+ * of issued_at and, when under the centre's quota (or @default_quota),
+ * records the token. *quota_reached says that nothing was recorded. */
+gboolean ir_brandd_store_record_token (IrBranddStore *self,
+				       const IrBranddTokenRecord *record,
+				       guint default_quota,
+				       gboolean *quota_reached,
+				       guint *quota,
+				       GError **error);
+
+typedef enum {
+	IR_BRANDD_REPORT_RECORDED,
+	IR_BRANDD_REPORT_UNKNOWN_TOKEN,
+	IR_BRANDD_REPORT_NOT_YOUR_TOKEN,
+	IR_BRANDD_REPORT_ALREADY_REPORTED,
+} IrBranddReportResult;
+
+typedef struct {
+	GBytes *cti;
+	const guint8 *cnf; /* of the client reporting */
+	const char *outcome;
+	const char *read_back_json; /* NULL when not given */
+	char *const *read_back;	    /* IR_TOKEN_MAX_SLOTS, NULL entries allowed */
+	const char *detail;
+	gint64 now;
+} IrBranddReportRecord;
+
+/* In one write transaction: looks the token up, checks that the same
+ * client asks and that it was not reported yet, records the report and,
+ * for a success, what the device now holds. */
+gboolean ir_brandd_store_record_report (IrBranddStore *self,
+					const IrBranddReportRecord *record,
+					IrBranddReportResult *result,
+					GError **error);
+
+gboolean ir_brandd_store_set_centre_quota (IrBranddStore *self,
+					   const char *centre,
+					   guint quota,
+					   GError **error);
+
+/* For `import`: a transaction around many rows. */
+gboolean ir_brandd_store_begin (IrBranddStore *self, GError **error);
+gboolean ir_brandd_store_commit (IrBranddStore *self, GError **error);
+void ir_brandd_store_rollback (IrBranddStore *self);
+
+/* Why @device cannot be added (serial, hardware id or an IMEI identity
+ * already registered), or NULL in *why when it can. */
+gboolean ir_brandd_store_device_conflict (IrBranddStore *self,
+					  const IrBranddDevice *device,
+					  char **why,
+					  GError **error);
+gboolean ir_brandd_store_insert_device (IrBranddStore *self,
+					const IrBranddDevice *device,
+					gint64 now,
+					GError **error);
+
+/* Rows in a table, for tests and `import`'s summary. */
+gboolean
+ir_brandd_store_count (IrBranddStore *self, const char *table, gint64 *count, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBranddStore, ir_brandd_store_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBranddDevice, ir_brandd_device_free)
+
+G_END_DECLS

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <string.h>
+
+#include "ir-brandd-tls.h"
+#include "ir-error.h"
+
+static int refused_index = -1;
+
+static gboolean
+tls_error (GError **error, const char *what, const char *path)
+{
+	char buf[256] = "unknown error";
+	unsigned long e = ERR_peek_last_error ();
+
+	if (e != 0)
+		ERR_error_string_n (e, buf, sizeof buf);
+	ERR_clear_error ();
+	g_set_error (
+	    error, IR_ERROR, IR_ERROR_INVALID_INPUT, "failed to %s %s: %s", what, path, buf);
+	return FALSE;
+}
+
+static int
+client_hello_cb (SSL *ssl, int *alert, void *arg)
+{
+	if (SSL_get_ex_data (ssl, refused_index) != NULL) {
+		*alert = SSL_AD_INTERNAL_ERROR;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+void
+ir_brandd_tls_mark_refused (SSL *ssl)
+{
+	SSL_set_ex_data (ssl, refused_index, GINT_TO_POINTER (1));
+}
+
+static gboolean
+load_identity (SSL_CTX *ctx, const IrBranddConfig *config, GError **error)
+{
+	if (SSL_CTX_use_certificate_chain_file (ctx, config->certificate) != 1)
+		return tls_error (error, "load the server certificate", config->certificate);
+	if (SSL_CTX_use_PrivateKey_file (ctx, config->private_key, SSL_FILETYPE_PEM) != 1)
+		return tls_error (error, "load the server private key", config->private_key);
+	if (SSL_CTX_check_private_key (ctx) != 1)
+		return tls_error (error, "match the server key with", config->certificate);
+	return TRUE;
+}
+
+static gboolean
+load_client_ca (SSL_CTX *ctx, const IrBranddConfig *config, GError **error)
+{
+	STACK_OF (X509_NAME) *names = NULL;
+
+	if (SSL_CTX_load_verify_locations (ctx, config->client_ca, NULL) != 1)
+		return tls_error (error, "load the client CA", config->client_ca);
+	names = SSL_load_client_CA_file (config->client_ca);
+	if (names == NULL)
+		return tls_error (error, "read the client CA names from", config->client_ca);
+	SSL_CTX_set_client_CA_list (ctx, names);
+	return TRUE;
+}
+
+SSL_CTX *
+ir_brandd_tls_context_new (const IrBranddConfig *config, GError **error)
+{
+	SSL_CTX *ctx = SSL_CTX_new (TLS_server_method ());
+
+	if (refused_index < 0)
+		refused_index = SSL_get_ex_new_index (0, NULL, NULL, NULL, NULL);
+	if (ctx == NULL) {
+		tls_error (error, "create", "a TLS context");
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version (ctx, TLS1_3_VERSION);
+	SSL_CTX_set_max_proto_version (ctx, TLS1_3_VERSION);
+	/* No resumption: a resumed session skips the certificate exchange,
+	 * and each connection should show its (possibly revoked) certificate.
+	 * Tickets also do not survive evhttp's bufferevent callback
+	 * (libevent issue #1897). */
+	SSL_CTX_set_options (ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_num_tickets (ctx, 0);
+	SSL_CTX_set_session_cache_mode (ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_verify (ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_verify_depth (ctx, 4);
+	SSL_CTX_set_client_hello_cb (ctx, client_hello_cb, NULL);
+	if (!load_identity (ctx, config, error) || !load_client_ca (ctx, config, error)) {
+		SSL_CTX_free (ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+void
+ir_brandd_peer_clear (IrBranddPeer *peer)
+{
+	g_clear_pointer (&peer->role, g_free);
+	g_clear_pointer (&peer->centre, g_free);
+	g_clear_pointer (&peer->subject, g_free);
+}
+
+/* Sets *slot to @value the first time; a second, different value makes the
+ * attribute ambiguous, which counts as absent. */
+static void
+take_unique (char **slot, gboolean *ambiguous, const char *value)
+{
+	if (*slot == NULL && !*ambiguous) {
+		*slot = g_strdup (value);
+	} else if (g_strcmp0 (*slot, value) != 0) {
+		g_clear_pointer (slot, g_free);
+		*ambiguous = TRUE;
+	}
+}
+
+static void
+read_san_uris (X509 *cert, IrBranddPeer *peer)
+{
+	GENERAL_NAMES *names = X509_get_ext_d2i (cert, NID_subject_alt_name, NULL, NULL);
+	gboolean role_ambiguous = FALSE;
+	gboolean centre_ambiguous = FALSE;
+
+	for (int i = 0; names != NULL && i < sk_GENERAL_NAME_num (names); i++) {
+		const GENERAL_NAME *gn = sk_GENERAL_NAME_value (names, i);
+		const char *uri;
+		int len;
+
+		if (gn->type != GEN_URI)
+			continue;
+		uri = (const char *)ASN1_STRING_get0_data (gn->d.uniformResourceIdentifier);
+		len = ASN1_STRING_length (gn->d.uniformResourceIdentifier);
+		if (uri == NULL || len <= 0 || memchr (uri, '\0', (size_t)len) != NULL)
+			continue;
+		if (g_str_has_prefix (uri, IR_BRANDD_ROLE_URN) &&
+		    uri[strlen (IR_BRANDD_ROLE_URN)] != '\0')
+			take_unique (
+			    &peer->role, &role_ambiguous, uri + strlen (IR_BRANDD_ROLE_URN));
+		else if (g_str_has_prefix (uri, IR_BRANDD_CENTRE_URN) &&
+			 uri[strlen (IR_BRANDD_CENTRE_URN)] != '\0')
+			take_unique (
+			    &peer->centre, &centre_ambiguous, uri + strlen (IR_BRANDD_CENTRE_URN));
+	}
+	GENERAL_NAMES_free (names);
+}
+
+gboolean
+ir_brandd_tls_peer (SSL *ssl, IrBranddPeer *peer, GError **error)
+{
+	X509 *cert = SSL_get0_peer_certificate (ssl);
+	unsigned char *der = NULL;
+	int der_len;
+	char subject[256] = "";
+	gboolean ok;
+
+	if (cert == NULL || SSL_get_verify_result (ssl) != X509_V_OK) {
+		g_set_error_literal (error,
+				     IR_ERROR,
+				     IR_ERROR_PERMISSION_DENIED,
+				     "no verified client certificate on this connection");
+		return FALSE;
+	}
+	/* the same hash the tool puts in cnf and the verifier compares */
+	der_len = i2d_X509 (cert, &der);
+	ok = der_len > 0 && ir_token_spki_sha256 (der, (gsize)der_len, peer->cnf, error);
+	OPENSSL_free (der);
+	if (!ok)
+		return FALSE;
+	X509_NAME_oneline (X509_get_subject_name (cert), subject, sizeof subject);
+	peer->subject = g_strdup (subject);
+	read_san_uris (cert, peer);
+	return TRUE;
+}
