@@ -328,3 +328,29 @@ ir_test_json_equal_but_port (JsonNode *a, JsonNode *b)
 	json_object_remove_member (json_node_get_object (cb), "port");
 	return json_node_equal (ca, cb);
 }
+
+int
+ir_test_run_table (const char *group,
+		   void (*func) (void **state),
+		   const void *rows,
+		   gsize row_size,
+		   guint n_rows,
+		   const void *extra,
+		   guint n_extra)
+{
+	g_autofree struct CMUnitTest *tests = g_new0 (struct CMUnitTest, n_rows + n_extra);
+
+	for (guint i = 0; i < n_rows; i++) {
+		const guint8 *row = (const guint8 *)rows + i * row_size;
+		const char *name = NULL;
+
+		/* the row's first member is its name */
+		memcpy (&name, row, sizeof (name));
+		tests[i].name = name;
+		tests[i].test_func = func;
+		tests[i].initial_state = (void *)row;
+	}
+	if (n_extra > 0)
+		memcpy (tests + n_rows, extra, n_extra * sizeof (struct CMUnitTest));
+	return _cmocka_run_group_tests (group, tests, n_rows + n_extra, NULL, NULL);
+}

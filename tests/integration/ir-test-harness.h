@@ -77,4 +77,16 @@ const char *ir_test_slot_string (JsonNode *root, guint idx, const char *name);
 /* Equal JSON objects once the "port" member is left out of both. */
 gboolean ir_test_json_equal_but_port (JsonNode *a, JsonNode *b);
 
+/* Runs one cmocka test per row of the table @rows (@n_rows rows of
+ * @row_size bytes whose first member is the row's name, const char *), each
+ * calling @func with the row as its state, then the @n_extra tests of
+ * @extra. Returns what cmocka returns: the number of failed tests. */
+int ir_test_run_table (const char *group,
+		       void (*func) (void **state),
+		       const void *rows,
+		       gsize row_size,
+		       guint n_rows,
+		       const void *extra,
+		       guint n_extra);
+
 G_END_DECLS

@@ -308,14 +308,11 @@ test_bad_case (void **state)
 int
 main (void)
 {
-	g_autoptr (GArray) tests = g_array_new (FALSE, TRUE, sizeof (struct CMUnitTest));
-
-	for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++) {
-		struct CMUnitTest t = {.name = bad_cases[i].name,
-				       .test_func = test_bad_case,
-				       .initial_state = (void *)&bad_cases[i]};
-		g_array_append_val (tests, t);
-	}
-	return _cmocka_run_group_tests (
-	    "bad-input", (const struct CMUnitTest *)tests->data, tests->len, NULL, NULL);
+	return ir_test_run_table ("bad-input",
+				  test_bad_case,
+				  bad_cases,
+				  sizeof (bad_cases[0]),
+				  G_N_ELEMENTS (bad_cases),
+				  NULL,
+				  0);
 }

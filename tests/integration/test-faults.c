@@ -126,14 +126,11 @@ test_fault_case (void **state)
 int
 main (void)
 {
-	g_autoptr (GArray) tests = g_array_new (FALSE, TRUE, sizeof (struct CMUnitTest));
-
-	for (guint i = 0; i < G_N_ELEMENTS (fault_cases); i++) {
-		struct CMUnitTest t = {.name = fault_cases[i].name,
-				       .test_func = test_fault_case,
-				       .initial_state = (void *)&fault_cases[i]};
-		g_array_append_val (tests, t);
-	}
-	return _cmocka_run_group_tests (
-	    "faults", (const struct CMUnitTest *)tests->data, tests->len, NULL, NULL);
+	return ir_test_run_table ("faults",
+				  test_fault_case,
+				  fault_cases,
+				  sizeof (fault_cases[0]),
+				  G_N_ELEMENTS (fault_cases),
+				  NULL,
+				  0);
 }

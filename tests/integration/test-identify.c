@@ -180,6 +180,23 @@ test_identify_options_before_command (void **state)
 	assert_true (g_file_test (record, G_FILE_TEST_IS_REGULAR));
 }
 
+/* A stable symlink (imei-sim --link, or a udev by-id link) is a port too. */
+static void
+test_identify_symlink (void **state)
+{
+	g_autoptr (IrTestSim) sim =
+	    ir_test_sim_start ("--family quectel --imei " D " --link @TMP@/quectel-modem");
+	g_autofree char *link = g_build_filename (sim->tmpdir, "quectel-modem", NULL);
+	g_autoptr (IrTestRun) run = ir_test_imeictl ("identify", link, "--json", NULL);
+
+	assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+	assert_int_equal (run->exit_code, 0);
+	assert_string_equal (ir_test_json_string (run->json, "port"), link);
+	assert_string_equal (ir_test_json_string (run->json, "family"), "quectel");
+	assert_string_equal (ir_test_slot_string (run->json, 0, "imei"), D);
+	assert_string_equal (ir_test_slot_string (run->json, 0, "status"), "valid");
+}
+
 /* list never fails for want of ports: an empty list is a friendly line. */
 static void
 test_list (void **state)
@@ -229,23 +246,19 @@ test_help_lists_commands_and_exit_codes (void **state)
 int
 main (void)
 {
-	g_autoptr (GArray) tests = g_array_new (FALSE, TRUE, sizeof (struct CMUnitTest));
+	const struct CMUnitTest more[] = {
+	    cmocka_unit_test (test_identify_text),
+	    cmocka_unit_test (test_identify_options_before_command),
+	    cmocka_unit_test (test_identify_symlink),
+	    cmocka_unit_test (test_list),
+	    cmocka_unit_test (test_help_lists_commands_and_exit_codes),
+	};
 
-	for (guint i = 0; i < G_N_ELEMENTS (identify_cases); i++) {
-		struct CMUnitTest t = {.name = identify_cases[i].name,
-				       .test_func = test_identify_case,
-				       .initial_state = (void *)&identify_cases[i]};
-		g_array_append_val (tests, t);
-	}
-	{
-		const struct CMUnitTest more[] = {
-		    cmocka_unit_test (test_identify_text),
-		    cmocka_unit_test (test_identify_options_before_command),
-		    cmocka_unit_test (test_list),
-		    cmocka_unit_test (test_help_lists_commands_and_exit_codes),
-		};
-		g_array_append_vals (tests, more, G_N_ELEMENTS (more));
-	}
-	return _cmocka_run_group_tests (
-	    "identify", (const struct CMUnitTest *)tests->data, tests->len, NULL, NULL);
+	return ir_test_run_table ("identify",
+				  test_identify_case,
+				  identify_cases,
+				  sizeof (identify_cases[0]),
+				  G_N_ELEMENTS (identify_cases),
+				  more,
+				  G_N_ELEMENTS (more));
 }

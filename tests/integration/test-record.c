@@ -151,20 +151,17 @@ test_cancel (void **state)
 int
 main (void)
 {
-	g_autoptr (GArray) tests = g_array_new (FALSE, TRUE, sizeof (struct CMUnitTest));
 	const struct CMUnitTest more[] = {
 	    cmocka_unit_test (test_record_disconnect),
 	    cmocka_unit_test (test_record_timeout),
 	    cmocka_unit_test (test_cancel),
 	};
 
-	for (guint i = 0; i < G_N_ELEMENTS (replay_cases); i++) {
-		struct CMUnitTest t = {.name = replay_cases[i].name,
-				       .test_func = test_replay_case,
-				       .initial_state = (void *)&replay_cases[i]};
-		g_array_append_val (tests, t);
-	}
-	g_array_append_vals (tests, more, G_N_ELEMENTS (more));
-	return _cmocka_run_group_tests (
-	    "record-replay", (const struct CMUnitTest *)tests->data, tests->len, NULL, NULL);
+	return ir_test_run_table ("record-replay",
+				  test_replay_case,
+				  replay_cases,
+				  sizeof (replay_cases[0]),
+				  G_N_ELEMENTS (replay_cases),
+				  more,
+				  G_N_ELEMENTS (more));
 }
