@@ -261,7 +261,7 @@ ir_cli_parse (char **argv, IrCli *cli, gboolean *exit_now, GError **error)
 	cli->json = opt_json;
 	cli->record_path = opt_record;
 	if (opt_verbose)
-		g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+		g_log_set_debug_enabled (TRUE);
 	if (opt_version) {
 		g_print ("imeictl %s\n", PACKAGE_VERSION);
 		*exit_now = TRUE;

@@ -362,11 +362,11 @@ const IrCliCommand ir_cli_command_identify = {
     .name = "identify",
     .parameter_string = "PORT",
     .summary = "Show a phone's identity and classify every IMEI slot",
-    .description =
-	"Reads the manufacturer, model, firmware, serial number and every IMEI slot of the phone "
-	"on PORT and classifies each IMEI: valid, factory default (all zeros), wrong check digit, "
-	"malformed or known duplicate. PORT is a device path (/dev/ttyUSB0), a symlink to one, "
-	"or replay:FILE for a recorded session. Nothing is written to the phone.",
+    .description = "Reads the manufacturer, model, firmware, serial number and every IMEI slot\n"
+		   "of the phone on PORT and classifies each IMEI: valid, factory default (all\n"
+		   "zeros), wrong check digit, malformed or known duplicate. PORT is a device\n"
+		   "path (/dev/ttyUSB0), a symlink to one, or replay:FILE for a session saved\n"
+		   "with --record. Nothing is written to the phone.",
     .entries = ir_cli_identify_entries,
     .min_args = 1,
     .max_args = 1,

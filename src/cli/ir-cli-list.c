@@ -111,7 +111,7 @@ const IrCliCommand ir_cli_command_list = {
     .name = "list",
     .parameter_string = "",
     .summary = "List serial ports with their USB identity",
-    .description = "Lists every serial port with its kind, USB vendor:product ids, USB serial "
+    .description = "Lists every serial port with its kind, USB vendor:product ids, USB serial\n"
 		   "number, manufacturer and product. Opens no port.",
     .entries = NULL,
     .min_args = 0,
