@@ -346,6 +346,36 @@ rm_rf (const char *dir)
 	g_rmdir (dir);
 }
 
+/* ir_token_spki_sha256(), the value of a token's cnf, agrees with the
+ * openssl CLI's pin (server-pin.txt) for PEM and DER, and refuses garbage. */
+static void
+check_cnf_hash (const char *dir, X509 *server)
+{
+	g_autofree char *pem_path = g_build_filename (dir, "server.pem", NULL);
+	g_autofree char *pin_path = g_build_filename (dir, "server-pin.txt", NULL);
+	g_autofree char *pem = NULL;
+	g_autofree char *pin = NULL;
+	g_autofree char *b64 = NULL;
+	g_autoptr (GError) error = NULL;
+	guint8 hash[IR_TOKEN_CNF_LEN], hash_der[IR_TOKEN_CNF_LEN];
+	unsigned char *der = NULL;
+	gsize pem_len = 0;
+	int der_len;
+
+	assert_true (g_file_get_contents (pem_path, &pem, &pem_len, NULL));
+	assert_true (g_file_get_contents (pin_path, &pin, NULL, NULL));
+	assert_true (ir_token_spki_sha256 ((const guint8 *)pem, pem_len, hash, &error));
+	b64 = g_base64_encode (hash, sizeof (hash));
+	assert_string_equal (pin + strlen ("sha256//"), b64);
+	der_len = i2d_X509 (server, &der);
+	assert_true (ir_token_spki_sha256 (der, (gsize)der_len, hash_der, &error));
+	OPENSSL_free (der);
+	assert_memory_equal (hash, hash_der, sizeof (hash));
+	assert_false (
+	    ir_token_spki_sha256 ((const guint8 *)"-----BEGIN nonsense", 19, hash, &error));
+	assert_non_null (strstr (error->message, "not a PEM or DER X.509 certificate"));
+}
+
 static void
 test_dev_pki (void **state)
 {
@@ -382,6 +412,7 @@ test_dev_pki (void **state)
 	spki_len = i2d_X509_PUBKEY (X509_get_X509_PUBKEY (server), &spki);
 	assert_true (ir_trust_store_server_pin_matches (store, spki, (gsize)spki_len));
 	OPENSSL_free (spki);
+	check_cnf_hash (dir, server);
 	assert_int_equal (X509_check_host (server, "localhost", 0, 0, NULL), 1);
 	assert_int_equal (X509_check_ip_asc (server, "127.0.0.1", 0), 1);
 	assert_int_equal (X509_check_ip_asc (server, "::1", 0), 1);
