@@ -74,6 +74,20 @@ ir_port_monitor_event_dispatch (gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* Always through a source: g_main_context_invoke() would run the handler
+ * right here, in the event thread, whenever nobody iterates the context. */
+static void
+ir_port_monitor_queue (GMainContext *context, IrPortMonitorEvent *event)
+{
+	g_autoptr (GSource) source = g_idle_source_new ();
+
+	g_source_set_priority (source, G_PRIORITY_DEFAULT);
+	g_source_set_callback (
+	    source, ir_port_monitor_event_dispatch, event, ir_port_monitor_event_free);
+	g_source_set_static_name (source, "[imeirestore] USB hotplug event");
+	g_source_attach (source, context);
+}
+
 /* runs in the event thread */
 static int LIBUSB_CALL
 ir_port_monitor_hotplug_cb (libusb_context *ctx,
@@ -94,11 +108,7 @@ ir_port_monitor_hotplug_cb (libusb_context *ctx,
 	event->pid = desc.idProduct;
 	event->bus = libusb_get_bus_number (device);
 	event->address = libusb_get_device_address (device);
-	g_main_context_invoke_full (self->context,
-				    G_PRIORITY_DEFAULT,
-				    ir_port_monitor_event_dispatch,
-				    event,
-				    ir_port_monitor_event_free);
+	ir_port_monitor_queue (self->context, event);
 	return 0; /* stay registered */
 }
 
