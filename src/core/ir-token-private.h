@@ -5,6 +5,15 @@
 
 G_BEGIN_DECLS
 
+#define IR_TOKEN_SIG_LEN 64 /* Ed25519, and ES256 as r||s */
+
+/* Signs / verifies the Sig_structure ["Signature1", @protected, h'',
+ * @payload]; ES256 signatures are r||s, as COSE has them. */
+GBytes *ir_token_cose_sign (
+    IrTokenAlg alg, EVP_PKEY *key, GBytes *protected, GBytes *payload, GError **error);
+gboolean ir_token_cose_verify (
+    IrTokenAlg alg, EVP_PKEY *key, GBytes *protected, GBytes *payload, GBytes *signature);
+
 /* Pieces of the token encoder for tests, test vectors and the fuzz corpus
  * only: they skip the claims checks of ir_token_encode(), so they can build
  * tokens a verifier must refuse. Never call them to issue a real token. */

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "ir-error.h"
+#include "ir-imei.h"
+#include "ir-token-cbor.h"
+#include "ir-token-private.h"
+#include "ir-token.h"
+
+/* The server side of the restore token: claims checked as a verifier
+ * would, then encoded deterministically and signed. */
+
+static gboolean bad_claims (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+bad_claims (GError **error, const char *fmt, ...)
+{
+	va_list args;
+	g_autofree char *msg = NULL;
+
+	va_start (args, fmt);
+	msg = g_strdup_vprintf (fmt, args);
+	va_end (args);
+	g_set_error (
+	    error, IR_ERROR, IR_ERROR_INVALID_INPUT, "cannot issue a restore token: %s", msg);
+	return FALSE;
+}
+
+static gboolean
+text_ok (const char *text, gsize min)
+{
+	return text != NULL && strlen (text) >= min && strlen (text) <= IR_TOKEN_TEXT_MAX &&
+	       g_utf8_validate (text, -1, NULL);
+}
+
+static gboolean
+check_claims (const IrTokenClaims *c, GError **error)
+{
+	gsize cti_len = c->cti != NULL ? g_bytes_get_size (c->cti) : 0;
+	gsize nonce_len = c->nonce != NULL ? g_bytes_get_size (c->nonce) : 0;
+	guint n_imeis = 0;
+
+	if (!text_ok (c->iss, 1) || !text_ok (c->aud, 1) || !text_ok (c->phase, 1) ||
+	    !text_ok (c->centre, 1))
+		return bad_claims (error,
+				   "iss, aud, phase and centre are 1 to %d bytes of UTF-8",
+				   IR_TOKEN_TEXT_MAX);
+	if (cti_len < IR_TOKEN_CTI_MIN || cti_len > IR_TOKEN_CTI_MAX)
+		return bad_claims (
+		    error, "cti is %d to %d bytes", IR_TOKEN_CTI_MIN, IR_TOKEN_CTI_MAX);
+	if (c->iat < 0 || c->nbf < 0 || c->exp <= c->iat || c->exp - c->iat > IR_TOKEN_MAX_LIFETIME)
+		return bad_claims (error, "exp must be 1 to %d s after iat", IR_TOKEN_MAX_LIFETIME);
+	if (c->hardware_id == NULL && c->serial == NULL)
+		return bad_claims (error, "the device binding needs a hardware id or a serial");
+	if ((c->hardware_id != NULL && !text_ok (c->hardware_id, 1)) ||
+	    (c->serial != NULL && !text_ok (c->serial, 1)))
+		return bad_claims (
+		    error, "hardware id and serial are 1 to %d bytes", IR_TOKEN_TEXT_MAX);
+	if (c->nonce != NULL && (nonce_len < IR_TOKEN_NONCE_MIN || nonce_len > IR_TOKEN_NONCE_MAX))
+		return bad_claims (
+		    error, "a nonce is %d to %d bytes", IR_TOKEN_NONCE_MIN, IR_TOKEN_NONCE_MAX);
+	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++) {
+		g_autoptr (GError) why = NULL;
+		if (c->current_imei[i] != NULL && !text_ok (c->current_imei[i], 0))
+			return bad_claims (error, "current IMEI of slot %u is too long", i);
+		if (c->imei[i] == NULL)
+			continue;
+		n_imeis++;
+		if (!ir_imei_validate (c->imei[i], &why) ||
+		    ir_imei_classify (c->imei[i]) != IR_IMEI_STATUS_VALID)
+			return bad_claims (
+			    error, "slot %u: %s is not an original IMEI", i, c->imei[i]);
+	}
+	if (n_imeis == 0)
+		return bad_claims (error, "no IMEI to write");
+	return TRUE;
+}
+
+static cbor_item_t *
+build_slot_map (char *const *slots)
+{
+	guint n = 0;
+	cbor_item_t *map;
+
+	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++)
+		n += slots[i] != NULL;
+	map = cbor_new_definite_map (n);
+	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++) {
+		if (slots[i] != NULL)
+			ir_cbor_map_add_take (
+			    map, ir_cbor_build_uint (i), ir_cbor_build_text (slots[i]));
+	}
+	return map;
+}
+
+/* Keys in canonical order: 1..5 are one byte each and ascending. */
+static cbor_item_t *
+build_device (const IrTokenClaims *c)
+{
+	gsize n = (c->hardware_id != NULL) + (c->serial != NULL) + (c->nonce != NULL) +
+		  (c->has_counter != FALSE) + (c->has_current != FALSE);
+	cbor_item_t *dev = cbor_new_definite_map (n);
+
+	if (c->hardware_id != NULL)
+		ir_cbor_map_add_take (dev,
+				      ir_cbor_build_uint (IR_TOKEN_DEV_HWID),
+				      ir_cbor_build_text (c->hardware_id));
+	if (c->serial != NULL)
+		ir_cbor_map_add_take (
+		    dev, ir_cbor_build_uint (IR_TOKEN_DEV_SERIAL), ir_cbor_build_text (c->serial));
+	if (c->nonce != NULL)
+		ir_cbor_map_add_take (dev,
+				      ir_cbor_build_uint (IR_TOKEN_DEV_NONCE),
+				      ir_cbor_build_bytes (g_bytes_get_data (c->nonce, NULL),
+							   g_bytes_get_size (c->nonce)));
+	if (c->has_counter)
+		ir_cbor_map_add_take (dev,
+				      ir_cbor_build_uint (IR_TOKEN_DEV_COUNTER),
+				      ir_cbor_build_uint (c->counter));
+	if (c->has_current)
+		ir_cbor_map_add_take (dev,
+				      ir_cbor_build_uint (IR_TOKEN_DEV_CURRENT),
+				      build_slot_map (c->current_imei));
+	return dev;
+}
+
+static void
+add_text_claim (cbor_item_t *map, gint64 label, const char *text)
+{
+	if (text != NULL)
+		ir_cbor_map_add_take (map, ir_cbor_build_int (label), ir_cbor_build_text (text));
+}
+
+/* Claims map in canonical order: 1, 3..8 (one byte each), then the private
+ * labels -65537.. whose encodings 0x3a00010000.. sort after them. Absent
+ * strings are left out (only tests build such tokens). */
+GBytes *
+ir_token_build_payload (const IrTokenClaims *c, GError **error)
+{
+	g_autoptr (cbor_item_t) map = cbor_new_definite_map (11);
+	cbor_item_t *cnf = cbor_new_definite_map (1);
+
+	ir_cbor_map_add_take (cnf,
+			      ir_cbor_build_int (IR_TOKEN_CNF_SPKI_S256),
+			      ir_cbor_build_bytes (c->cnf, IR_TOKEN_CNF_LEN));
+	add_text_claim (map, IR_TOKEN_CLAIM_ISS, c->iss);
+	add_text_claim (map, IR_TOKEN_CLAIM_AUD, c->aud);
+	ir_cbor_map_add_take (
+	    map, ir_cbor_build_int (IR_TOKEN_CLAIM_EXP), ir_cbor_build_int (c->exp));
+	ir_cbor_map_add_take (
+	    map, ir_cbor_build_int (IR_TOKEN_CLAIM_NBF), ir_cbor_build_int (c->nbf));
+	ir_cbor_map_add_take (
+	    map, ir_cbor_build_int (IR_TOKEN_CLAIM_IAT), ir_cbor_build_int (c->iat));
+	if (c->cti != NULL)
+		ir_cbor_map_add_take (map,
+				      ir_cbor_build_int (IR_TOKEN_CLAIM_CTI),
+				      ir_cbor_build_bytes (g_bytes_get_data (c->cti, NULL),
+							   g_bytes_get_size (c->cti)));
+	ir_cbor_map_add_take (map, ir_cbor_build_int (IR_TOKEN_CLAIM_CNF), cnf);
+	ir_cbor_map_add_take (map, ir_cbor_build_int (IR_TOKEN_CLAIM_DEVICE), build_device (c));
+	ir_cbor_map_add_take (
+	    map, ir_cbor_build_int (IR_TOKEN_CLAIM_IMEIS), build_slot_map (c->imei));
+	add_text_claim (map, IR_TOKEN_CLAIM_PHASE, c->phase);
+	add_text_claim (map, IR_TOKEN_CLAIM_CENTRE, c->centre);
+	return ir_cbor_serialize (map, error);
+}
+
+GBytes *
+ir_token_build_protected (gint64 alg, const char *kid, GError **error)
+{
+	g_autoptr (cbor_item_t) map = cbor_new_definite_map (2);
+
+	ir_cbor_map_add_take (map, ir_cbor_build_uint (IR_COSE_HDR_ALG), ir_cbor_build_int (alg));
+	ir_cbor_map_add_take (map,
+			      ir_cbor_build_uint (IR_COSE_HDR_KID),
+			      ir_cbor_build_bytes ((const guint8 *)kid, strlen (kid)));
+	return ir_cbor_serialize (map, error);
+}
+
+GBytes *
+ir_token_sign_raw (
+    GBytes *protected, GBytes *payload, IrTokenAlg alg, EVP_PKEY *key, GError **error)
+{
+	g_autoptr (GBytes) sig = ir_token_cose_sign (alg, key, protected, payload, error);
+	g_autoptr (cbor_item_t) arr = cbor_new_definite_array (4);
+	g_autoptr (cbor_item_t) tagged = NULL;
+
+	if (sig == NULL)
+		return NULL;
+	ir_cbor_array_push_take (
+	    arr,
+	    ir_cbor_build_bytes (g_bytes_get_data (protected, NULL), g_bytes_get_size (protected)));
+	ir_cbor_array_push_take (arr, cbor_new_definite_map (0));
+	ir_cbor_array_push_take (
+	    arr,
+	    ir_cbor_build_bytes (g_bytes_get_data (payload, NULL), g_bytes_get_size (payload)));
+	ir_cbor_array_push_take (
+	    arr, ir_cbor_build_bytes (g_bytes_get_data (sig, NULL), g_bytes_get_size (sig)));
+	tagged = cbor_build_tag (IR_COSE_TAG_SIGN1, arr);
+	return ir_cbor_serialize (tagged, error);
+}
+
+GBytes *
+ir_token_encode_unchecked (
+    const IrTokenClaims *claims, IrTokenAlg alg, const char *kid, EVP_PKEY *key, GError **error)
+{
+	g_autoptr (GBytes) protected = ir_token_build_protected (alg, kid, error);
+	g_autoptr (GBytes) payload = NULL;
+
+	if (protected == NULL)
+		return NULL;
+	payload = ir_token_build_payload (claims, error);
+	if (payload == NULL)
+		return NULL;
+	return ir_token_sign_raw (protected, payload, alg, key, error);
+}
+
+GBytes *
+ir_token_encode (
+    const IrTokenClaims *claims, IrTokenAlg alg, const char *kid, EVP_PKEY *key, GError **error)
+{
+	if (kid == NULL || kid[0] == '\0' || strlen (kid) > 64) {
+		bad_claims (error, "a key id is 1 to 64 bytes");
+		return NULL;
+	}
+	if (!ir_token_alg_check_key (alg, key, error)) {
+		g_prefix_error (error, "cannot issue a restore token with key '%s': ", kid);
+		return NULL;
+	}
+	if (!check_claims (claims, error))
+		return NULL;
+	return ir_token_encode_unchecked (claims, alg, kid, key, error);
+}
