@@ -343,75 +343,80 @@ ir_cli_is_cancel (const GError *error)
 	       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
-/* Runs @cmd in a worker thread; Ctrl-C (or SIGTERM) cancels it. */
+/* Runs the command in a worker thread while the main loop waits for it
+ * and for Ctrl-C (or SIGTERM), which cancels it. */
 static gboolean
-ir_cli_run (const IrCliCommand *cmd, IrCli *cli, GError **error)
+ir_cli_run (IrCliRun *run, GError **error)
 {
-	g_autoptr (GCancellable) cancellable = g_cancellable_new ();
-	g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-	g_autoptr (GTask) task = NULL;
-	IrCliRun run = {.cmd = cmd, .cli = cli, .cancellable = cancellable, .loop = loop};
-	guint sigint_id = g_unix_signal_add (SIGINT, ir_cli_on_signal, &run);
-	guint sigterm_id = g_unix_signal_add (SIGTERM, ir_cli_on_signal, &run);
+	g_autoptr (GTask) task = g_task_new (NULL, run->cancellable, ir_cli_worker_done, run);
 
-	task = g_task_new (NULL, cancellable, ir_cli_worker_done, &run);
-	g_task_set_task_data (task, &run, NULL);
+	g_task_set_task_data (task, run, NULL);
 	/* the worker decides how to react to a cancel: it saves the recording */
 	g_task_set_check_cancellable (task, FALSE);
 	g_task_run_in_thread (task, ir_cli_worker);
-	g_main_loop_run (loop);
-	g_source_remove (sigint_id);
-	g_source_remove (sigterm_id);
+	g_main_loop_run (run->loop);
 
-	if (run.error == NULL)
+	if (run->error == NULL)
 		return TRUE;
-	if (g_cancellable_is_cancelled (cancellable) || ir_cli_is_cancel (run.error)) {
-		g_clear_error (&run.error);
+	if (g_cancellable_is_cancelled (run->cancellable) || ir_cli_is_cancel (run->error)) {
+		g_clear_error (&run->error);
 		g_set_error_literal (error,
 				     IR_ERROR,
 				     IR_ERROR_CANCELLED,
 				     "cancelled by the user; nothing was written to the phone");
 		return FALSE;
 	}
-	g_propagate_error (error, run.error);
+	g_propagate_error (error, g_steal_pointer (&run->error));
 	return FALSE;
 }
+
+static void
+ir_cli_clear (IrCli *cli)
+{
+	g_strfreev (cli->args);
+	if (cli->out != NULL)
+		g_string_free (cli->out, TRUE);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrCli, ir_cli_clear)
 
 int
 main (int argc, char **argv)
 {
-	const IrCliCommand *cmd;
+	g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+	g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+	IrCliRun run = {.cancellable = cancellable, .loop = loop};
 	gboolean exit_now = FALSE;
-	IrCli cli = {0};
+	g_auto (IrCli) cli = {0};
 	g_autoptr (GError) error = NULL;
 
 	setlocale (LC_ALL, "");
 	g_set_prgname ("imeictl");
-	cmd = ir_cli_parse (argv, &cli, &exit_now, &error);
-	if (cmd == NULL) {
+	/* from the start, so that an early Ctrl-C still ends in a clean 130 */
+	g_unix_signal_add (SIGINT, ir_cli_on_signal, &run);
+	g_unix_signal_add (SIGTERM, ir_cli_on_signal, &run);
+
+	run.cmd = ir_cli_parse (argv, &cli, &exit_now, &error);
+	if (run.cmd == NULL) {
 		if (exit_now)
 			return 0;
 		ir_cli_print_error (error, opt_json);
 		return ir_cli_exit_code (error);
 	}
-	if (cmd->prepare != NULL && !cmd->prepare (&cli, &error)) {
+	if (run.cmd->prepare != NULL && !run.cmd->prepare (&cli, &error)) {
 		ir_cli_print_error (error, cli.json);
-		g_strfreev (cli.args);
 		return ir_cli_exit_code (error);
 	}
 	cli.out = g_string_new (NULL);
-	if (!ir_cli_run (cmd, &cli, &error)) {
+	run.cli = &cli;
+	if (!ir_cli_run (&run, &error)) {
 		ir_cli_print_error (error, cli.json);
-	} else {
-		fputs (cli.out->str, stdout);
-		if (fflush (stdout) != 0) {
-			fputs ("imeictl: failed to write the output: is stdout closed?\n", stderr);
-			g_string_free (cli.out, TRUE);
-			g_strfreev (cli.args);
-			return 1;
-		}
+		return ir_cli_exit_code (error);
 	}
-	g_string_free (cli.out, TRUE);
-	g_strfreev (cli.args);
-	return ir_cli_exit_code (error);
+	fputs (cli.out->str, stdout);
+	if (fflush (stdout) != 0) {
+		fputs ("imeictl: failed to write the output: is stdout closed?\n", stderr);
+		return 1;
+	}
+	return 0;
 }
