@@ -46,6 +46,7 @@ fail_openssl (GError **error, const char *what)
 		     "failed to %s: OpenSSL error %lu",
 		     what,
 		     ERR_get_error ());
+	ERR_clear_error ();
 	return FALSE;
 }
 
@@ -136,7 +137,7 @@ ir_token_cose_verify (
 	const guint8 *tbs_data;
 	gboolean ok;
 
-	if (tbs == NULL)
+	if (tbs == NULL || sig_len != SIG_LEN)
 		return FALSE;
 	tbs_data = g_bytes_get_data (tbs, &tbs_len);
 	if (alg == IR_TOKEN_ALG_ES256) {

@@ -119,14 +119,21 @@ static gboolean
 refuse (IrTokenRefusal *refusal, GError **error, IrTokenRefusal reason, const char *fmt, ...)
 {
 	va_list args;
+	g_autofree char *raw = NULL;
 	g_autofree char *msg = NULL;
 	int code = reason == IR_TOKEN_REFUSED_MALFORMED || reason == IR_TOKEN_REFUSED_TOO_LARGE
 		       ? IR_ERROR_PROTOCOL
 		       : IR_ERROR_INVALID_INPUT;
 
 	va_start (args, fmt);
-	msg = g_strdup_vprintf (fmt, args);
+	raw = g_strdup_vprintf (fmt, args);
 	va_end (args);
+	/* messages quote the token and the phone: keep them printable */
+	msg = g_utf8_make_valid (raw, -1);
+	for (char *p = msg; *p != '\0'; p++) {
+		if ((guchar)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	}
 	if (refusal != NULL)
 		*refusal = reason;
 	g_set_error (error,
@@ -303,6 +310,19 @@ dec_slot_map (Dec *d, char **slots, gsize min_len, const char *what)
 }
 
 static gboolean
+kid_is_printable (GBytes *kid)
+{
+	gsize len = 0;
+	const guint8 *data = g_bytes_get_data (kid, &len);
+
+	for (gsize i = 0; i < len; i++) {
+		if (data[i] <= 0x20 || data[i] >= 0x7f)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
 dec_protected (Dec *d, IrToken *token)
 {
 	guint64 n = 0;
@@ -324,13 +344,13 @@ dec_protected (Dec *d, IrToken *token)
 		} else if (label == IR_COSE_HDR_KID) {
 			if (!dec_bytes (d, &kid, 1, 64, "protected header kid (4)"))
 				return FALSE;
-			token->kid =
-			    g_strndup (g_bytes_get_data (kid, NULL), g_bytes_get_size (kid));
-			if (strlen (token->kid) != g_bytes_get_size (kid))
+			if (!kid_is_printable (kid))
 				return refuse (d->refusal,
 					       d->error,
 					       IR_TOKEN_REFUSED_MALFORMED,
-					       "protected header kid (4) holds a NUL byte");
+					       "protected header kid (4) is not printable ASCII");
+			token->kid =
+			    g_strndup (g_bytes_get_data (kid, NULL), g_bytes_get_size (kid));
 		} else {
 			return refuse (d->refusal,
 				       d->error,

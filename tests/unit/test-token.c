@@ -213,6 +213,12 @@ e_no_hwid (IrTokenExpect *e)
 	e->hardware_id = NULL;
 }
 static void
+e_hwid_escape (IrTokenExpect *e)
+{
+	e->hardware_id = "HW\x1b[2J\n";
+}
+
+static void
 e_other_serial (IrTokenExpect *e)
 {
 	e->serial = "SN000000";
@@ -301,6 +307,7 @@ static const ClaimRow claim_rows[] = {
     {"client other cert", NULL, e_other_cert, IR_TOKEN_REFUSED_CNF, "cnf (8)"},
     {"device side: no cnf", NULL, e_device_side, IR_TOKEN_OK, NULL},
     {"other hardware id", c_hwid, NULL, IR_TOKEN_REFUSED_DEVICE, "hardware id HW-0002"},
+    {"phone hwid with escapes", NULL, e_hwid_escape, IR_TOKEN_REFUSED_DEVICE, "reports HW?[2J?"},
     {"phone without hwid", NULL, e_no_hwid, IR_TOKEN_REFUSED_DEVICE, "reports none"},
     {"other serial", c_serial, NULL, IR_TOKEN_REFUSED_DEVICE, "serial SN999999"},
     {"phone other serial", NULL, e_other_serial, IR_TOKEN_REFUSED_DEVICE, "device (-65537)"},
@@ -486,7 +493,13 @@ static const HeaderRow header_rows[] = {
      IR_TOKEN_ALG_EDDSA,
      "ed",
      IR_TOKEN_REFUSED_MALFORMED,
-     "NUL"},
+     "not printable ASCII"},
+    {"kid with ESC",
+     "a2 01 27 04 43 1b5b41",
+     IR_TOKEN_ALG_EDDSA,
+     "ed",
+     IR_TOKEN_REFUSED_MALFORMED,
+     "not printable ASCII"},
     {"keys out of order",
      "a2 04 43 656431 01 27",
      IR_TOKEN_ALG_EDDSA,
