@@ -193,6 +193,7 @@ test_arrive_and_leave (void **state)
 	g_autoptr (IrPortMonitor) monitor = monitor_new (fx);
 	g_autofree char *sysfs = NULL;
 
+	assert_true (IR_IS_PORT_MONITOR (monitor));
 	sysfs = add_phone (fx, 5);
 	assert_true (wait_for (NULL, &fx->n_arrived, 1));
 	assert_int_equal (fx->vid, 0x0e8d);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pty.h>
 #include <setjmp.h>
@@ -477,7 +478,6 @@ test_replay_hangup (void **state)
 	g_autoptr (IrRecording) rec = ir_recording_new ("/dev/ttyUSB0");
 	g_autoptr (IrTransport) transport = NULL;
 	g_autoptr (GError) error = NULL;
-	g_autofree char *answer = NULL;
 	guint8 buf[8];
 
 	ir_recording_add_at (rec, IR_RECORDING_WRITE, 0, (const guint8 *)"AT\r", 3);
@@ -638,6 +638,109 @@ test_port_list_sorted (void **state)
 	}
 }
 
+/* --- the one errno mapping --- */
+
+typedef struct {
+	int errnum;
+	gboolean opening;
+	IrError code;
+	const char *message; /* a part of the message */
+} ErrnoCase;
+
+static const ErrnoCase errno_cases[] = {
+    {ENOENT, TRUE, IR_ERROR_NOT_FOUND, "imeictl list"},
+    {ENODEV, TRUE, IR_ERROR_NOT_FOUND, "imeictl list"},
+    {ENXIO, TRUE, IR_ERROR_NOT_FOUND, "imeictl list"},
+    {EACCES, TRUE, IR_ERROR_PERMISSION_DENIED, "'dialout' group"},
+    {EPERM, TRUE, IR_ERROR_PERMISSION_DENIED, "sudo usermod -aG dialout $USER"},
+    {EACCES, TRUE, IR_ERROR_PERMISSION_DENIED, "70-imeirestore.rules"},
+    {EBUSY, TRUE, IR_ERROR_BUSY, "is in use by"},
+    {EWOULDBLOCK, TRUE, IR_ERROR_BUSY, "ModemManager"},
+    {EIO, FALSE, IR_ERROR_DISCONNECTED, "went away: it was unplugged or rebooted"},
+    {ENODEV, FALSE, IR_ERROR_DISCONNECTED, "went away"},
+    {ENXIO, FALSE, IR_ERROR_DISCONNECTED, "went away"},
+    {EPIPE, FALSE, IR_ERROR_DISCONNECTED, "went away"},
+    {ETIMEDOUT, FALSE, IR_ERROR_TIMEOUT, "failed to read from"},
+    {EINVAL, FALSE, IR_ERROR_FAILED, "Invalid argument"},
+};
+
+static void
+test_errno_mapping (void **state)
+{
+	for (guint i = 0; i < G_N_ELEMENTS (errno_cases); i++) {
+		const ErrnoCase *c = &errno_cases[i];
+		g_autoptr (GError) error = NULL;
+
+		ir_transport_set_error_errno (&error,
+					      c->errnum,
+					      c->opening ? "open" : "read from",
+					      "/dev/ttyTEST9",
+					      c->opening);
+		assert_non_null (error);
+		if (!g_error_matches (error, IR_ERROR, c->code))
+			fail_msg ("case %u: code %d, expected %d: %s",
+				  i,
+				  error->code,
+				  c->code,
+				  error->message);
+		if (strstr (error->message, "/dev/ttyTEST9") == NULL ||
+		    strstr (error->message, c->message) == NULL)
+			fail_msg ("case %u: \"%s\" lacks the port or \"%s\"",
+				  i,
+				  error->message,
+				  c->message);
+	}
+}
+
+/* the phone reads slowly: write() must still deliver everything */
+typedef struct {
+	int master;
+	gsize want;
+	gsize got;
+} SlowReader;
+
+static gpointer
+slow_reader_thread (gpointer user_data)
+{
+	SlowReader *r = user_data;
+	gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+	while (r->got < r->want && g_get_monotonic_time () < deadline) {
+		char buf[512];
+		GPollFD pfd = {.fd = r->master, .events = G_IO_IN};
+		ssize_t n;
+
+		if (g_poll (&pfd, 1, 100) <= 0)
+			continue;
+		n = read (r->master, buf, sizeof (buf));
+		if (n > 0)
+			r->got += (gsize)n;
+		g_usleep (200);
+	}
+	return NULL;
+}
+
+static void
+test_termios_large_write (void **state)
+{
+	PtyFixture *fx = *state;
+	g_autoptr (GError) error = NULL;
+	g_autofree guint8 *data = g_malloc (256 * 1024);
+	SlowReader reader = {.master = fx->master, .want = 256 * 1024};
+	GThread *thread;
+
+	memset (data, 'A', 256 * 1024);
+	assert_true (ir_transport_open (fx->transport, &error));
+	/* opening twice is harmless */
+	assert_true (ir_transport_open (fx->transport, &error));
+	thread = g_thread_new ("slow-reader", slow_reader_thread, &reader);
+	/* far more than the pty buffers: the write must wait for room */
+	assert_true (ir_transport_write (fx->transport, data, 256 * 1024, &error));
+	assert_null (error);
+	g_thread_join (thread);
+	assert_int_equal (reader.got, 256 * 1024);
+}
+
 int
 main (void)
 {
@@ -663,6 +766,8 @@ main (void)
 	    cmocka_unit_test_setup_teardown (test_port_transport_kinds, pty_setup, pty_teardown),
 	    cmocka_unit_test_setup_teardown (test_port_query, pty_setup, pty_teardown),
 	    cmocka_unit_test (test_port_list_sorted),
+	    cmocka_unit_test (test_errno_mapping),
+	    cmocka_unit_test_setup_teardown (test_termios_large_write, pty_setup, pty_teardown),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }
