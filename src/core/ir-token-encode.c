@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <openssl/pem.h>
+
 #include "ir-error.h"
 #include "ir-imei.h"
 #include "ir-token-cbor.h"
@@ -232,4 +234,116 @@ ir_token_encode (
 	if (!check_claims (claims, error))
 		return NULL;
 	return ir_token_encode_unchecked (claims, alg, kid, key, error);
+}
+
+/* ---- keys and the text form ---- */
+
+EVP_PKEY *
+ir_token_signing_key_load (const char *path, IrTokenAlg *alg, GError **error)
+{
+	g_autofree char *pem = NULL;
+	g_autoptr (GError) read_error = NULL;
+	gsize len = 0;
+	BIO *bio;
+	EVP_PKEY *key;
+
+	if (!g_file_get_contents (path, &pem, &len, &read_error)) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_NOT_FOUND,
+			     "failed to read the token-signing key: %s",
+			     read_error->message);
+		return NULL;
+	}
+	bio = BIO_new_mem_buf (pem, (int)MIN (len, (gsize)G_MAXINT));
+	key = PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL);
+	BIO_free (bio);
+	if (key == NULL) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "%s is not an unencrypted PEM private key",
+			     path);
+		return NULL;
+	}
+	if (ir_token_alg_check_key (IR_TOKEN_ALG_EDDSA, key, NULL)) {
+		*alg = IR_TOKEN_ALG_EDDSA;
+		return key;
+	}
+	if (ir_token_alg_check_key (IR_TOKEN_ALG_ES256, key, NULL)) {
+		*alg = IR_TOKEN_ALG_ES256;
+		return key;
+	}
+	EVP_PKEY_free (key);
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_INVALID_INPUT,
+		     "%s is neither an Ed25519 nor an ECDSA P-256 key; tokens are signed "
+		     "with EdDSA or ES256 only",
+		     path);
+	return NULL;
+}
+
+char *
+ir_token_to_base64url (GBytes *token)
+{
+	gsize len = 0;
+	const guint8 *data = g_bytes_get_data (token, &len);
+	char *text = g_base64_encode (data, len);
+	gsize out = 0;
+
+	for (gsize i = 0; text[i] != '\0'; i++) {
+		if (text[i] == '=')
+			break;
+		text[out++] = text[i] == '+' ? '-' : text[i] == '/' ? '_' : text[i];
+	}
+	text[out] = '\0';
+	return text;
+}
+
+GBytes *
+ir_token_from_base64url (const char *text, GError **error)
+{
+	gsize len = strlen (text);
+	g_autoptr (GString) std = NULL;
+	g_autofree guint8 *raw = NULL;
+	g_autofree char *again = NULL;
+	gsize raw_len = 0;
+
+	if (len == 0 || len > (IR_TOKEN_MAX_SIZE + 2) / 3 * 4 || len % 4 == 1) {
+		g_set_error (
+		    error,
+		    IR_ERROR,
+		    IR_ERROR_PROTOCOL,
+		    "a restore token in base64url is 1 to %d characters, not %" G_GSIZE_FORMAT,
+		    (IR_TOKEN_MAX_SIZE + 2) / 3 * 4,
+		    len);
+		return NULL;
+	}
+	std = g_string_sized_new (len + 3);
+	for (gsize i = 0; i < len; i++) {
+		char c = text[i];
+		if (!g_ascii_isalnum (c) && c != '-' && c != '_') {
+			g_set_error (error,
+				     IR_ERROR,
+				     IR_ERROR_PROTOCOL,
+				     "restore token: character %" G_GSIZE_FORMAT
+				     " is not in the base64url alphabet",
+				     i + 1);
+			return NULL;
+		}
+		g_string_append_c (std, c == '-' ? '+' : c == '_' ? '/' : c);
+	}
+	while (std->len % 4 != 0)
+		g_string_append_c (std, '=');
+	raw = g_base64_decode (std->str, &raw_len);
+	again = g_base64_encode (raw, raw_len);
+	if (g_strcmp0 (again, std->str) != 0) {
+		g_set_error_literal (error,
+				     IR_ERROR,
+				     IR_ERROR_PROTOCOL,
+				     "restore token: base64url with non-zero trailing bits");
+		return NULL;
+	}
+	return g_bytes_new (raw, raw_len);
 }

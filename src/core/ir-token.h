@@ -180,6 +180,17 @@ IrTokenAlg ir_token_get_alg (const IrToken *token);
 gboolean
 ir_token_spki_sha256 (const guint8 *cert, gsize len, guint8 out[IR_TOKEN_CNF_LEN], GError **error);
 
+/* Loads a token-signing private key (PEM, unencrypted: the server's own
+ * key file) and tells its algorithm: Ed25519 → EdDSA, P-256 → ES256. */
+EVP_PKEY *ir_token_signing_key_load (const char *path, IrTokenAlg *alg, GError **error);
+
+/* The token's text form on the wire (JSON, AT commands): base64url without
+ * padding (RFC 4648 §5). Decoding is strict: only the URL alphabet, no
+ * padding, no line breaks, canonical trailing bits, at most the size of
+ * an IR_TOKEN_MAX_SIZE token. */
+char *ir_token_to_base64url (GBytes *token);
+GBytes *ir_token_from_base64url (const char *text, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrToken, ir_token_free)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrTokenClaims, ir_token_claims_clear)
 

@@ -7,7 +7,9 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <glib/gstdio.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "ir-error.h"
 #include "ir-token-private.h"
@@ -661,6 +663,130 @@ test_vector_es256 (void **state)
 	check_vector ("good-es256.hex", IR_TOKEN_ALG_ES256, "vector-es256");
 }
 
+/* ---- the text form and the server's key file ---- */
+
+typedef struct {
+	const char *text;
+	const char *hex; /* NULL: refused */
+} B64Row;
+
+static const B64Row b64_rows[] = {
+    {"_-8", "ffef"},
+    {"AA", "00"},
+    {"AAA", "0000"},
+    {"AAAA", "000000"},
+    {"0oI", "d2 82"},
+    {"_-9", NULL}, /* trailing bits not zero */
+    {"AB", NULL},  /* ditto */
+    {"A", NULL},   /* 6 bits are no byte */
+    {"", NULL},
+    {"AA==", NULL}, /* no padding */
+    {"AA\n", NULL},
+    {"A+/A", NULL}, /* standard alphabet */
+    {"AA AA", NULL},
+};
+
+static void
+test_base64url (void **state)
+{
+	for (guint i = 0; i < G_N_ELEMENTS (b64_rows); i++) {
+		g_autoptr (GError) error = NULL;
+		g_autoptr (GBytes) got = ir_token_from_base64url (b64_rows[i].text, &error);
+		g_autoptr (GBytes) want =
+		    b64_rows[i].hex != NULL ? hex_bytes (b64_rows[i].hex) : NULL;
+		g_autofree char *back = NULL;
+
+		if (want == NULL) {
+			if (got != NULL)
+				fail_msg ("'%s' accepted", b64_rows[i].text);
+			assert_int_equal (error->code, IR_ERROR_PROTOCOL);
+			continue;
+		}
+		if (got == NULL)
+			fail_msg ("'%s': %s", b64_rows[i].text, error->message);
+		assert_true (g_bytes_equal (got, want));
+		back = ir_token_to_base64url (got);
+		assert_string_equal (back, b64_rows[i].text);
+	}
+	/* short lengths (every tail case) and the largest token round-trip */
+	static const gsize lens[] = {
+	    1, 2, 3, 4, 5, 6, 7, 8, 31, 32, 33, 1000, 4095, IR_TOKEN_MAX_SIZE};
+	for (guint l = 0; l < G_N_ELEMENTS (lens); l++) {
+		gsize n = lens[l];
+		g_autofree guint8 *data = g_malloc (n);
+		g_autoptr (GBytes) bytes = NULL;
+		g_autoptr (GBytes) back = NULL;
+		g_autofree char *text = NULL;
+		g_autoptr (GError) error = NULL;
+
+		for (gsize i = 0; i < n; i++)
+			data[i] = (guint8)(i * 37 + n);
+		bytes = g_bytes_new (data, n);
+		text = ir_token_to_base64url (bytes);
+		back = ir_token_from_base64url (text, &error);
+		assert_true (back != NULL && g_bytes_equal (back, bytes));
+	}
+	{
+		g_autofree char *big = g_strnfill ((IR_TOKEN_MAX_SIZE + 2) / 3 * 4 + 4, 'A');
+		g_autoptr (GError) error = NULL;
+		g_autoptr (GBytes) none = ir_token_from_base64url (big, &error);
+		assert_null (none);
+	}
+}
+
+static char *
+write_key (const char *dir, const char *name, EVP_PKEY *key)
+{
+	char *path = g_build_filename (dir, name, NULL);
+	FILE *f = fopen (path, "w");
+
+	assert_non_null (f);
+	assert_int_equal (PEM_write_PrivateKey (f, key, NULL, NULL, 0, NULL, NULL), 1);
+	fclose (f);
+	return path;
+}
+
+static void
+test_signing_key_load (void **state)
+{
+	g_autofree char *dir = g_dir_make_tmp ("ir-key-XXXXXX", NULL);
+	EVP_PKEY *p384 = EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-384");
+	g_autofree char *ed = write_key (dir, "ed.key", key_ed);
+	g_autofree char *es = write_key (dir, "es.key", key_es);
+	g_autofree char *other = write_key (dir, "p384.key", p384);
+	g_autofree char *junk = g_build_filename (dir, "junk.key", NULL);
+	g_autoptr (GError) e1 = NULL;
+	g_autoptr (GError) e2 = NULL;
+	g_autoptr (GError) e3 = NULL;
+	g_autoptr (GError) e4 = NULL;
+	g_autoptr (GError) e5 = NULL;
+	IrTokenAlg alg = 0;
+	EVP_PKEY *k;
+
+	k = ir_token_signing_key_load (ed, &alg, &e1);
+	assert_non_null (k);
+	assert_int_equal (alg, IR_TOKEN_ALG_EDDSA);
+	EVP_PKEY_free (k);
+	k = ir_token_signing_key_load (es, &alg, &e2);
+	assert_non_null (k);
+	assert_int_equal (alg, IR_TOKEN_ALG_ES256);
+	EVP_PKEY_free (k);
+	assert_null (ir_token_signing_key_load (other, &alg, &e3));
+	assert_non_null (strstr (e3->message, "neither an Ed25519 nor an ECDSA P-256 key"));
+	assert_true (g_file_set_contents (junk, "-----BEGIN NOTHING-----\n", -1, NULL));
+	assert_null (ir_token_signing_key_load (junk, &alg, &e4));
+	assert_int_equal (e4->code, IR_ERROR_INVALID_INPUT);
+	g_unlink (junk);
+	assert_null (ir_token_signing_key_load (junk, &alg, &e5));
+	assert_int_equal (e5->code, IR_ERROR_NOT_FOUND);
+
+	EVP_PKEY_free (p384);
+	g_unlink (ed);
+	g_unlink (es);
+	g_unlink (other);
+	g_rmdir (dir);
+}
+
 static void
 test_refusal_names (void **state)
 {
@@ -685,6 +811,8 @@ main (void)
 	    cmocka_unit_test (test_tampered_payload),
 	    cmocka_unit_test (test_vector_ed25519),
 	    cmocka_unit_test (test_vector_es256),
+	    cmocka_unit_test (test_base64url),
+	    cmocka_unit_test (test_signing_key_load),
 	    cmocka_unit_test (test_refusal_names),
 	};
 	return cmocka_run_group_tests (tests, token_test_setup, token_test_teardown);
