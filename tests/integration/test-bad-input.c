@@ -26,6 +26,7 @@ typedef enum {
 	PORT_PTY_SILENT,    /* a pseudo-terminal nobody answers on */
 	PORT_PTY_NMEA,	    /* a GPS receiver: NMEA sentences, whatever we send */
 	PORT_PTY_ECHO,	    /* echoes each command and never answers */
+	PORT_PTY_HOSTILE,   /* answers AT, with terminal escapes in its identity */
 	PORT_MISSING,	    /* no such file */
 	PORT_DANGLING_LINK, /* a symlink to nothing (a phone that left) */
 	PORT_REGULAR_FILE,  /* a file, not a terminal */
@@ -126,11 +127,49 @@ typedef struct {
 	PortKind kind;
 	gint stop;
 	GThread *thread;
+	GString *line; /* PORT_PTY_HOSTILE: the command being received */
 } PtyPeer;
 
 static const char nmea[] =
     "$GPGGA,092750.000,5321.6802,N,00630.3372,W,1,8,1.03,61.7,M,55.2,M,,*76\r\n"
     "$GPRMC,092750.000,A,5321.6802,N,00630.3372,W,0.02,31.66,280511,,,A*43\r\n";
+
+/* A device that answers AT like a phone but puts terminal control
+ * sequences in its identity strings: they must never reach a terminal. */
+static const char *
+pty_peer_hostile_answer (const char *line)
+{
+	if (g_strcmp0 (line, "AT+CGMI") == 0)
+		return "\r\nEvil\x1b[31mCorp\x07\r\n\r\nOK\r\n";
+	if (g_strcmp0 (line, "AT+CGMM") == 0)
+		return "\r\nModel\x1b]0;pwned\x07\x1b[2J\r\n\r\nOK\r\n";
+	if (g_strcmp0 (line, "AT+CGMR") == 0)
+		return "\r\nrev\x08\x08\x08\x7f"
+		       "1.0\r\n\r\nOK\r\n";
+	if (g_strcmp0 (line, "AT+CGSN") == 0 || g_strcmp0 (line, "AT+CGSN=1") == 0 ||
+	    g_strcmp0 (line, "AT+GSN") == 0)
+		return "\r\n" IR_TEST_IMEI_A "\r\n\r\nOK\r\n";
+	if (g_strcmp0 (line, "AT") == 0 || g_strcmp0 (line, "AT+CMEE=1") == 0)
+		return "\r\nOK\r\n";
+	return "\r\nERROR\r\n";
+}
+
+static void
+pty_peer_hostile_feed (PtyPeer *peer, const guint8 *buf, gsize len)
+{
+	for (gsize i = 0; i < len; i++) {
+		const char *answer;
+
+		if (buf[i] != '\r') {
+			g_string_append_c (peer->line, (char)buf[i]);
+			continue;
+		}
+		answer = pty_peer_hostile_answer (peer->line->str);
+		g_string_truncate (peer->line, 0);
+		if (write (peer->master, answer, strlen (answer)) < 0)
+			return;
+	}
+}
 
 /* The far end of a pseudo-terminal that is not a phone. */
 static gpointer
@@ -155,6 +194,10 @@ pty_peer_thread (gpointer data)
 		n = read (peer->master, buf, sizeof (buf));
 		if (n <= 0 && errno != EAGAIN)
 			break;
+		if (n > 0 && peer->kind == PORT_PTY_HOSTILE) {
+			pty_peer_hostile_feed (peer, buf, (gsize)n);
+			continue;
+		}
 		if (n > 0 && write (peer->master, buf, (size_t)n) < 0)
 			break;
 	}
@@ -188,7 +231,8 @@ fixture_open_pty (Fixture *fx, PortKind kind)
 	fcntl (fx->peer.master, F_SETFL, fcntl (fx->peer.master, F_GETFL) | O_NONBLOCK);
 	fx->port = g_strdup (name);
 	fx->peer.kind = kind;
-	if (kind == PORT_PTY_NMEA || kind == PORT_PTY_ECHO)
+	fx->peer.line = g_string_new (NULL);
+	if (kind == PORT_PTY_NMEA || kind == PORT_PTY_ECHO || kind == PORT_PTY_HOSTILE)
 		fx->peer.thread = g_thread_new ("pty-peer", pty_peer_thread, &fx->peer);
 }
 
@@ -202,6 +246,7 @@ fixture_setup_port (Fixture *fx, PortKind kind)
 	case PORT_PTY_SILENT:
 	case PORT_PTY_NMEA:
 	case PORT_PTY_ECHO:
+	case PORT_PTY_HOSTILE:
 		fixture_open_pty (fx, kind);
 		break;
 	case PORT_MISSING:
@@ -240,6 +285,8 @@ fixture_free (Fixture *fx)
 		g_thread_join (fx->peer.thread);
 	if (fx->peer.master >= 0)
 		close (fx->peer.master);
+	if (fx->peer.line != NULL)
+		g_string_free (fx->peer.line, TRUE);
 	if (fx->lock_fd >= 0)
 		close (fx->lock_fd);
 	if (fx->slave >= 0)
@@ -305,14 +352,54 @@ test_bad_case (void **state)
 	fixture_free (&fx);
 }
 
+static void
+assert_no_control_characters (const char *what, const char *text)
+{
+	for (const char *p = text; *p != '\0'; p++) {
+		if ((g_ascii_iscntrl (*p) && *p != '\n') || *p == 0x7f)
+			fail_msg ("%s has control character 0x%02x: %s", what, (guint8)*p, text);
+	}
+}
+
+/* Identity strings from the device reach the terminal only as text. */
+static void
+test_hostile_identity (void **state)
+{
+	Fixture fx = {.tmpdir = ir_test_mkdtemp ()};
+	g_autoptr (IrTestRun) text = NULL;
+	g_autoptr (IrTestRun) json = NULL;
+
+	fixture_setup_port (&fx, PORT_PTY_HOSTILE);
+	text = ir_test_imeictl ("identify", fx.port, NULL);
+	json = ir_test_imeictl ("identify", fx.port, "--json", NULL);
+	assert_no_control_characters ("stdout", text->out);
+	assert_no_control_characters ("stderr", text->err);
+	assert_no_control_characters ("stderr", json->err);
+	/* JSON escapes what it carries; whatever the core made of the
+	 * strings, the IMEI it read is the phone's */
+	assert_no_control_characters ("JSON", json->out);
+	if (json->exit_code == 0) {
+		assert_int_equal (text->exit_code, 0);
+		assert_string_equal (ir_test_slot_string (json->json, 0, "imei"), IR_TEST_IMEI_A);
+		assert_string_equal (ir_test_slot_string (json->json, 0, "status"), "valid");
+	} else {
+		ir_test_assert_error (json, json->exit_code, NULL, fx.port, NULL);
+	}
+	fixture_free (&fx);
+}
+
 int
 main (void)
 {
+	const struct CMUnitTest more[] = {
+	    cmocka_unit_test (test_hostile_identity),
+	};
+
 	return ir_test_run_table ("bad-input",
 				  test_bad_case,
 				  bad_cases,
 				  sizeof (bad_cases[0]),
 				  G_N_ELEMENTS (bad_cases),
-				  NULL,
-				  0);
+				  more,
+				  G_N_ELEMENTS (more));
 }
