@@ -71,15 +71,26 @@ ir_cli_identify_load_duplicates (GError **error)
 		return TRUE;
 	duplicates = ir_duplicate_list_load (path, &error_local);
 	if (duplicates == NULL) {
+		const char *origin =
+		    opt_duplicates != NULL ? "--duplicates" : "$IMEIRESTORE_DUPLICATES";
+
 		/* whatever went wrong, it is the file the user gave us: bad input,
 		 * reported before the phone is touched */
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_INVALID_INPUT,
-			     "cannot use the duplicate list %s%s: %s",
-			     path,
-			     opt_duplicates == NULL ? " (from $IMEIRESTORE_DUPLICATES)" : "",
-			     error_local->message);
+		if (strstr (error_local->message, path) != NULL)
+			g_set_error (error,
+				     IR_ERROR,
+				     IR_ERROR_INVALID_INPUT,
+				     "%s: %s",
+				     origin,
+				     error_local->message);
+		else
+			g_set_error (error,
+				     IR_ERROR,
+				     IR_ERROR_INVALID_INPUT,
+				     "%s: cannot use the duplicate list %s: %s",
+				     origin,
+				     path,
+				     error_local->message);
 		return FALSE;
 	}
 	duplicates_path = g_strdup (path);
