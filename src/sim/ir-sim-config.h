@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "ir-sim-phone.h"
+
+G_BEGIN_DECLS
+
+/* How one simulated phone is configured, from imei-sim's flags or from one
+ * [phone NAME] group of a --config file. Both go through the same keys
+ * (ir_sim_phone_config_set) so that a flag and a config key always accept
+ * the same values and fail with the same message (docs/imei-sim.md). */
+typedef struct {
+	char *name;
+	/* identity; NULL keeps the family's default */
+	char *family;
+	char *manufacturer;
+	char *model;
+	char *revision;
+	char *serial;
+	char *hwid;
+	GPtrArray *imeis; /* char *, "" for an empty slot; empty: family default */
+	gboolean echo;
+	/* faults the model applies to writes */
+	char *write_error; /* the final line, "ERROR" or "+CME ERROR: N" */
+	gboolean read_only[IR_SIM_MAX_SLOTS];
+	gboolean no_stick;
+	/* faults the phone applies to its answers */
+	IrSimFaults faults;
+	char *state_file;
+	char *link;
+	char *replay;
+	/* keys given, to refuse keys that a replayed phone would ignore */
+	GHashTable *keys_set;
+} IrSimPhoneConfig;
+
+IrSimPhoneConfig *ir_sim_phone_config_new (const char *name);
+void ir_sim_phone_config_free (IrSimPhoneConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrSimPhoneConfig, ir_sim_phone_config_free)
+
+/* Every key a phone accepts, NULL-terminated: the flag names without "--". */
+const char *const *ir_sim_phone_config_get_keys (void);
+
+/* Applies @key = @value. "imei" and "read-only-slot" add one more each call.
+ * The error names neither the key nor where it came from: the caller prefixes
+ * "--key: " or "FILE: [phone NAME] key: ". */
+gboolean ir_sim_phone_config_set (IrSimPhoneConfig *config,
+				  const char *key,
+				  const char *value,
+				  GError **error);
+
+/* Checks what no single key can: read-only slots that exist, --replay alone. */
+gboolean ir_sim_phone_config_validate (IrSimPhoneConfig *config, GError **error);
+
+/* A new phone state: the family's defaults with the configured overrides.
+ * Call after ir_sim_phone_config_validate(). */
+IrSimState *ir_sim_phone_config_to_state (IrSimPhoneConfig *config);
+
+/* The simulated phone @config describes, with its state file and link set,
+ * not yet serving. */
+IrSimPhone *ir_sim_phone_config_create_phone (IrSimPhoneConfig *config, GError **error);
+
+/* Parses an imei-sim --config file: one [phone NAME] group per phone.
+ * Returns IrSimPhoneConfig *, validated, in file order. */
+GPtrArray *ir_sim_config_parse (const char *data, gsize len, const char *origin, GError **error);
+GPtrArray *ir_sim_config_load (const char *path, GError **error);
+
+/* A phone state of @family with its defaults (realistic identity strings the
+ * family's profile matches, valid IMEIs), or NULL for an unknown family. */
+IrSimState *ir_sim_state_new_default (const char *family);
+void ir_sim_state_free (IrSimState *state);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrSimState, ir_sim_state_free)
+/* The families imei-sim knows, NULL-terminated. */
+const char *const *ir_sim_state_get_families (void);
+
+/* The state file: IMEI slots of one phone in a GKeyFile (docs/imei-sim.md).
+ * Loading refuses a file written by a phone of another family or slot count. */
+gboolean ir_sim_state_load_file (IrSimState *state, const char *path, GError **error);
+gboolean ir_sim_state_save_file (const IrSimState *state, const char *path, GError **error);
+
+G_END_DECLS
