@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "ir-recording.h"
+#include "sim-test-host.h"
+
+#define CMD_TIMEOUT_MS 3000
+#define QUIET_MS       300
+
+/* imei-sim as a QA script runs it: a subprocess whose stdout announces the
+ * phones and "ready". */
+typedef struct {
+	GSubprocess *process;
+	GDataInputStream *out;
+	GPtrArray *names; /* char * */
+	GPtrArray *paths; /* char * */
+} Sim;
+
+static void
+sim_free (Sim *sim)
+{
+	if (sim->process != NULL && g_subprocess_get_identifier (sim->process) != NULL)
+		g_subprocess_force_exit (sim->process);
+	g_clear_object (&sim->process);
+	g_clear_object (&sim->out);
+	g_ptr_array_unref (sim->names);
+	g_ptr_array_unref (sim->paths);
+	g_free (sim);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Sim, sim_free)
+
+static const char *
+imei_sim_binary (void)
+{
+	const char *path = g_getenv ("IMEI_SIM");
+	if (path == NULL)
+		fail_msg ("IMEI_SIM is not set: run this test through meson test");
+	return path;
+}
+
+static GSubprocess *
+spawn (const char *const *args)
+{
+	g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+	g_autoptr (GError) error = NULL;
+	GSubprocess *process;
+
+	g_ptr_array_add (argv, (gpointer)imei_sim_binary ());
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add (argv, (gpointer)args[i]);
+	g_ptr_array_add (argv, NULL);
+	process =
+	    g_subprocess_newv ((const char *const *)argv->pdata,
+			       G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+			       &error);
+	if (process == NULL)
+		fail_msg ("failed to start imei-sim: %s", error->message);
+	return process;
+}
+
+/* Starts imei-sim and reads "NAME PATH" lines up to "ready". */
+static Sim *
+sim_start (const char *const *args)
+{
+	Sim *sim = g_new0 (Sim, 1);
+
+	sim->names = g_ptr_array_new_with_free_func (g_free);
+	sim->paths = g_ptr_array_new_with_free_func (g_free);
+	sim->process = spawn (args);
+	sim->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (sim->process));
+	for (;;) {
+		g_autoptr (GError) error = NULL;
+		g_autofree char *line =
+		    g_data_input_stream_read_line_utf8 (sim->out, NULL, NULL, &error);
+		g_auto (GStrv) words = NULL;
+		if (line == NULL)
+			fail_msg ("imei-sim ended before \"ready\"");
+		if (g_strcmp0 (line, "ready") == 0)
+			return sim;
+		words = g_strsplit (line, " ", -1);
+		assert_int_equal (g_strv_length (words), 2);
+		assert_true (g_str_has_prefix (words[1], "/dev/pts/"));
+		g_ptr_array_add (sim->names, g_strdup (words[0]));
+		g_ptr_array_add (sim->paths, g_strdup (words[1]));
+	}
+}
+
+static char *
+read_all (GInputStream *stream)
+{
+	g_autoptr (GOutputStream) mem = g_memory_output_stream_new_resizable ();
+	g_autoptr (GError) error = NULL;
+
+	assert_true (g_output_stream_splice (
+			 mem, stream, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, &error) >= 0);
+	g_output_stream_write (mem, "", 1, NULL, NULL);
+	return g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (mem));
+}
+
+/* Signals imei-sim, waits, returns its stderr; asserts exit status 0. */
+static char *
+sim_stop (Sim *sim, int signum)
+{
+	g_autoptr (GError) error = NULL;
+	char *err;
+
+	if (signum != 0)
+		g_subprocess_send_signal (sim->process, signum);
+	err = read_all (g_subprocess_get_stderr_pipe (sim->process));
+	assert_true (g_subprocess_wait (sim->process, NULL, &error));
+	assert_true (g_subprocess_get_if_exited (sim->process));
+	if (g_subprocess_get_exit_status (sim->process) != 0)
+		fail_msg (
+		    "imei-sim exited %d: %s", g_subprocess_get_exit_status (sim->process), err);
+	return err;
+}
+
+static GString *
+ask (const char *path, const char *cmd)
+{
+	int fd = sim_test_host_open (path);
+	GString *answer = sim_test_host_command (fd, cmd, CMD_TIMEOUT_MS);
+	close (fd);
+	return answer;
+}
+
+static guint
+count_lines (const char *text)
+{
+	guint n = 0;
+	for (const char *p = text; *p != '\0'; p++)
+		n += *p == '\n';
+	return n;
+}
+
+static char *
+tmp_dir_new (void)
+{
+	char *dir = g_dir_make_tmp ("imei-sim-bin-XXXXXX", NULL);
+	assert_non_null (dir);
+	return dir;
+}
+
+static void
+tmp_dir_remove (const char *dir)
+{
+	g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+	const char *name;
+
+	while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
+		g_autofree char *path = g_build_filename (dir, name, NULL);
+		(void)g_unlink (path);
+	}
+	(void)g_rmdir (dir);
+}
+
+/* Flags, link, state, SIGTERM; then a restart keeps the written IMEI. */
+static void
+test_binary_flags (void **state)
+{
+	g_autofree char *dir = tmp_dir_new ();
+	g_autofree char *link = g_build_filename (dir, "ttySIM0", NULL);
+	g_autofree char *state_file = g_build_filename (dir, "m1.state", NULL);
+	const char *args[] = {"--name",
+			      "m1",
+			      "--family",
+			      "mediatek",
+			      "--imei",
+			      "000000000000000",
+			      "--imei",
+			      "000000000000000",
+			      "--no-echo",
+			      "--link",
+			      link,
+			      "--state",
+			      state_file,
+			      NULL};
+
+	{
+		g_autoptr (Sim) sim = sim_start (args);
+		g_autoptr (GString) before = NULL;
+		g_autoptr (GString) wrote = NULL;
+		g_autofree char *target = g_file_read_link (link, NULL);
+
+		assert_int_equal (sim->names->len, 1);
+		assert_string_equal (g_ptr_array_index (sim->names, 0), "m1");
+		assert_string_equal (target, g_ptr_array_index (sim->paths, 0));
+		before = ask (link, "AT+EGMR=0,10");
+		assert_non_null (strstr (before->str, "000000000000000"));
+		wrote = ask (link, "AT+EGMR=1,10,\"490154203237518\"");
+		assert_true (g_str_has_suffix (wrote->str, "\r\nOK\r\n"));
+		g_free (sim_stop (sim, SIGTERM));
+		assert_false (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+	}
+	{
+		g_autoptr (Sim) sim = sim_start (args);
+		g_autoptr (GString) after = ask (link, "AT+EGMR=0,10");
+		assert_non_null (strstr (after->str, "490154203237518"));
+		g_free (sim_stop (sim, SIGINT));
+		assert_false (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+	}
+	tmp_dir_remove (dir);
+}
+
+static void
+test_binary_config (void **state)
+{
+	g_autofree char *dir = tmp_dir_new ();
+	g_autofree char *ini = g_build_filename (dir, "phones.ini", NULL);
+	const char *contents = "[phone first]\nfamily=simcom\necho=false\n"
+			       "[phone second]\nfamily=unisoc\nmanufacturer=Spreadtrum\n"
+			       "imei=864012039876545\n";
+	const char *args[] = {"--config", ini, NULL};
+
+	assert_true (g_file_set_contents (ini, contents, -1, NULL));
+	{
+		g_autoptr (Sim) sim = sim_start (args);
+		g_autoptr (GString) a = NULL;
+		g_autoptr (GString) b = NULL;
+
+		assert_int_equal (sim->names->len, 2);
+		assert_string_equal (g_ptr_array_index (sim->names, 0), "first");
+		assert_string_equal (g_ptr_array_index (sim->names, 1), "second");
+		a = ask (g_ptr_array_index (sim->paths, 0), "AT+CGMI");
+		b = ask (g_ptr_array_index (sim->paths, 1), "AT+CGMI");
+		assert_non_null (strstr (a->str, "SIMCOM"));
+		assert_non_null (strstr (b->str, "Spreadtrum"));
+		g_free (sim_stop (sim, SIGTERM));
+	}
+	tmp_dir_remove (dir);
+}
+
+/* The last phone hanging up ends imei-sim, exit 0. */
+static void
+test_binary_disconnect (void **state)
+{
+	const char *args[] = {"--family", "3gpp", "--disconnect-after", "1", NULL};
+	g_autoptr (Sim) sim = sim_start (args);
+	int fd = sim_test_host_open (g_ptr_array_index (sim->paths, 0));
+	g_autoptr (GString) answer = sim_test_host_command (fd, "AT+CGMI", CMD_TIMEOUT_MS);
+	gboolean hangup = FALSE;
+	g_autoptr (GString) after = sim_test_host_read_until (fd, NULL, CMD_TIMEOUT_MS, &hangup);
+	g_autofree char *err = NULL;
+
+	if (!g_str_has_suffix (answer->str, "\r\nOK\r\n"))
+		fail_msg ("answer \"%s\"", g_strescape (answer->str, NULL));
+	assert_true (hangup);
+	close (fd);
+	err = sim_stop (sim, 0);
+	assert_non_null (strstr (err, "hung up after 1 commands"));
+}
+
+static void
+test_binary_replay_divergence (void **state)
+{
+	g_autofree char *dir = tmp_dir_new ();
+	g_autofree char *file = g_build_filename (dir, "session.json", NULL);
+	g_autoptr (IrRecording) recording = ir_recording_new ("/dev/ttyUSB0");
+	g_autoptr (GError) error = NULL;
+	const char *args[] = {"--replay", file, NULL};
+
+	ir_recording_add_at (recording, IR_RECORDING_WRITE, 0, (const guint8 *)"AT+CGMI\r", 8);
+	ir_recording_add_at (recording, IR_RECORDING_READ, 500, (const guint8 *)"\r\nOK\r\n", 6);
+	assert_true (ir_recording_save (recording, file, &error));
+	{
+		g_autoptr (Sim) sim = sim_start (args);
+		g_autoptr (GString) right = ask (g_ptr_array_index (sim->paths, 0), "AT+CGMI");
+		g_autoptr (GString) wrong = ask (g_ptr_array_index (sim->paths, 0), "AT+CGMM");
+		g_autofree char *err = NULL;
+
+		assert_string_equal (right->str, "\r\nOK\r\n");
+		assert_int_equal (wrong->len, 0);
+		err = sim_stop (sim, SIGTERM);
+		if (strstr (err,
+			    "replay diverged after the last event (2): expected nothing more, "
+			    "got \"AT+CGMM\\r\"") == NULL)
+			fail_msg ("stderr: %s", err);
+	}
+	tmp_dir_remove (dir);
+}
+
+/* Bad input: one line naming the flag, exit 2, no phone announced. */
+static void
+test_binary_bad_input (void **state)
+{
+	g_autofree char *dir = tmp_dir_new ();
+	g_autofree char *ini = g_build_filename (dir, "ok.ini", NULL);
+	g_autofree char *simcom_state = g_build_filename (dir, "simcom.state", NULL);
+	g_autofree char *regular = g_build_filename (dir, "regular", NULL);
+	const struct {
+		const char *args[8];
+		const char *error;
+	} rows[] = {
+	    {{NULL}, "imei-sim: --family: no family given"},
+	    {{"--family", "nokia"},
+	     "imei-sim: --family: unknown family \"nokia\": allowed are 3gpp"},
+	    {{"--family", "simcom", "--imei", "1", "--imei", "2", "--imei", "3"},
+	     "--imei: a phone has at most 2 IMEI slots"},
+	    {{"--family", "simcom", "--latency", "soon"}, "--latency: \"soon\" is not a latency"},
+	    {{"--family", "simcom", "--drop-rate", "2"}, "--drop-rate: \"2\" is not a probability"},
+	    {{"--family", "simcom", "--garble-rate"}, "Missing argument for --garble-rate"},
+	    {{"--family", "simcom", "--seed", "x"}, "--seed: \"x\" is not a seed"},
+	    {{"--family", "simcom", "--disconnect-after", "-1"}, "--disconnect-after:"},
+	    {{"--family", "simcom", "--write-error", "OOPS"}, "--write-error: \"OOPS\" is not a"},
+	    {{"--family", "simcom", "--read-only-slot", "2"},
+	     "--read-only-slot: slot 2 does not exist"},
+	    {{"--family", "simcom", "--read-only-slot", "9"},
+	     "--read-only-slot: \"9\" is not a slot"},
+	    {{"--family", "simcom", "--bogus"}, "Unknown option --bogus"},
+	    {{"--family", "simcom", "extra"}, "unexpected argument \"extra\""},
+	    {{"--config", "/nonexistent/phones.ini"}, "failed to read config file"},
+	    {{"--config", ini, "--model", "X"}, "--model: cannot be combined with --config"},
+	    {{"--replay", "/nonexistent/session.json"}, "failed to load the recording"},
+	    {{"--replay", "/tmp/x.json", "--imei", "1"}, "--imei: cannot be combined with replay"},
+	    {{"--family", "mediatek", "--state", simcom_state}, "belongs to a simcom phone"},
+	    {{"--family", "simcom", "--link", regular}, "is not a symlink"},
+	};
+
+	assert_true (g_file_set_contents (ini, "[phone a]\nfamily=simcom\n", -1, NULL));
+	assert_true (
+	    g_file_set_contents (simcom_state, "[state]\nfamily=simcom\nimei=1;\n", -1, NULL));
+	assert_true (g_file_set_contents (regular, "keep", -1, NULL));
+	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
+		g_autoptr (GSubprocess) process = spawn (rows[i].args);
+		g_autofree char *out = NULL;
+		g_autofree char *err = NULL;
+		g_autoptr (GError) error = NULL;
+
+		assert_true (
+		    g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error));
+		assert_true (g_subprocess_get_if_exited (process));
+		if (g_subprocess_get_exit_status (process) != 2 ||
+		    strstr (err, rows[i].error) == NULL)
+			fail_msg ("row %u: exit %d, stderr \"%s\", expected \"%s\"",
+				  i,
+				  g_subprocess_get_exit_status (process),
+				  err,
+				  rows[i].error);
+		/* one line, nothing announced */
+		assert_int_equal (count_lines (err), 1);
+		assert_string_equal (out, "");
+	}
+	assert_true (g_file_test (regular, G_FILE_TEST_IS_REGULAR));
+	tmp_dir_remove (dir);
+}
+
+int
+main (void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test (test_binary_flags),
+	    cmocka_unit_test (test_binary_config),
+	    cmocka_unit_test (test_binary_disconnect),
+	    cmocka_unit_test (test_binary_replay_divergence),
+	    cmocka_unit_test (test_binary_bad_input),
+	};
+	return cmocka_run_group_tests (tests, NULL, NULL);
+}
