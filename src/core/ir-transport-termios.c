@@ -374,7 +374,15 @@ ir_transport_termios_read (IrTransport *transport,
 		n = read (priv->fd, buf, size);
 		if (n > 0)
 			return n;
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		if (n < 0 && errno == EINTR)
+			continue;
+		/* nothing to read and the line is down: spinning until the
+		 * deadline would only hide the hangup */
+		if (n < 0 && errno == EAGAIN && (revents & (G_IO_HUP | G_IO_ERR)) != 0) {
+			ir_transport_set_error_errno (error, EIO, "read from", path, FALSE);
+			return -1;
+		}
+		if (n < 0 && errno == EAGAIN)
 			continue;
 		if (n < 0) {
 			ir_transport_set_error_errno (error, errno, "read from", path, FALSE);
