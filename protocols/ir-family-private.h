@@ -14,8 +14,10 @@ extern const IrFamily ir_family_quectel;
 extern const IrFamily ir_family_simcom;
 extern const IrFamily ir_family_unisoc;
 
-/* A read is sent at most this many times. */
-#define IR_FAMILY_READ_ATTEMPTS 3
+/* A read whose answer is lost or unreadable is sent at most this many
+ * times; one whose answers disagree, at most IR_FAMILY_CONFIRM_ATTEMPTS. */
+#define IR_FAMILY_READ_ATTEMPTS	   3
+#define IR_FAMILY_CONFIRM_ATTEMPTS 5
 
 /* The port a channel talks to, for messages. */
 const char *ir_family_channel_port (IrAtChannel *channel);
@@ -37,9 +39,10 @@ typedef GPtrArray *(*IrFamilyParseFunc) (const IrAtResponse *resp,
 					 GError **error);
 
 /* Reads IMEI slots with @command: retried as ir_family_command_read(), and
- * also when @parse fails or when a slot holds something that is not a
- * well-formed IMEI, until two answers agree: a garbled digit then shows as
- * a disagreement, while a phone that really holds a bad IMEI says so twice. */
+ * also when @parse fails. An answer with a slot that is not a well-formed
+ * IMEI is only taken once the same answer came twice: a garbled digit shows
+ * as a disagreement, while a phone that really holds a bad IMEI says so
+ * again. Answers that never agree are IR_ERROR_PROTOCOL. */
 GPtrArray *ir_family_read_imeis (IrAtChannel *channel,
 				 const IrProfile *profile,
 				 const char *command,

@@ -128,6 +128,16 @@ ir_family_read_imeis_once (IrAtChannel *channel,
 	return values;
 }
 
+static gboolean
+ir_family_values_seen (GPtrArray *seen, GPtrArray *values)
+{
+	for (guint i = 0; i < seen->len; i++) {
+		if (ir_family_values_equal (g_ptr_array_index (seen, i), values))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 GPtrArray *
 ir_family_read_imeis (IrAtChannel *channel,
 		      const IrProfile *profile,
@@ -137,34 +147,47 @@ ir_family_read_imeis (IrAtChannel *channel,
 		      GCancellable *cancellable,
 		      GError **error)
 {
-	g_autoptr (GPtrArray) previous = NULL;
+	g_autoptr (GPtrArray) seen =
+	    g_ptr_array_new_with_free_func ((GDestroyNotify)g_ptr_array_unref);
+	guint failures = 0;
 
-	for (guint attempt = 1; attempt <= IR_FAMILY_READ_ATTEMPTS; attempt++) {
+	for (guint attempt = 1; attempt <= IR_FAMILY_CONFIRM_ATTEMPTS; attempt++) {
 		g_autoptr (GError) error_local = NULL;
 		g_autoptr (GPtrArray) values = ir_family_read_imeis_once (
 		    channel, profile, command, parse, user_data, cancellable, &error_local);
 		if (values == NULL) {
-			if (attempt < IR_FAMILY_READ_ATTEMPTS &&
+			if (++failures < IR_FAMILY_READ_ATTEMPTS &&
 			    ir_family_error_is_retryable (error_local)) {
 				g_debug ("%s; asking again", error_local->message);
 				continue;
 			}
-			if (attempt > 1)
+			if (g_error_matches (error_local, IR_ERROR, IR_ERROR_PROTOCOL))
+				g_prefix_error (
+				    &error_local,
+				    "after %u attempts, the answers still arrive garbled "
+				    "(check the cable and the port, then try again): ",
+				    attempt);
+			else if (attempt > 1)
 				g_prefix_error (&error_local, "after %u attempts: ", attempt);
 			g_propagate_error (error, g_steal_pointer (&error_local));
 			return NULL;
 		}
-		if (ir_family_values_plausible (values) ||
-		    ir_family_values_equal (values, previous))
+		if (ir_family_values_plausible (values) || ir_family_values_seen (seen, values))
 			return g_steal_pointer (&values);
 		g_debug ("%s on %s: not a well-formed IMEI; asking again to be sure",
 			 command,
 			 ir_family_channel_port (channel));
-		g_clear_pointer (&previous, g_ptr_array_unref);
-		previous = g_steal_pointer (&values);
+		g_ptr_array_add (seen, g_steal_pointer (&values));
 	}
-	/* Answers kept disagreeing: report what the phone said last. */
-	return g_steal_pointer (&previous);
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_PROTOCOL,
+		     "%s on %s answered differently %u times, never with a well-formed IMEI: "
+		     "the answers arrive garbled; check the cable and the port, then try again",
+		     command,
+		     ir_family_channel_port (channel),
+		     (guint)IR_FAMILY_CONFIRM_ATTEMPTS);
+	return NULL;
 }
 
 static gboolean

@@ -1,6 +1,6 @@
 # Quectel LTE/5G modules (2c7c is Quectel's USB vendor id; the product ids
-# are those the Linux option driver lists: EC25/EG25, EC21, EG91, EG95,
-# BG96, EP06, RM500Q).
+# are those Quectel's Linux USB driver guide gives: EC25/EG25, EC21, EG91,
+# EG95, BG96, EP06, RM500Q).
 [Profile]
 Name=Quectel cellular module
 Family=quectel

@@ -220,40 +220,122 @@ ir_session_error_is_fatal (const GError *error)
 	       g_error_matches (error, IR_ERROR, IR_ERROR_CANCELLED);
 }
 
-/* An identity read that may fail (not every phone has +CGMR or +CGSN=0):
- * *@out stays NULL then. FALSE only when the phone is gone or we are told
- * to stop. */
+/* Control characters, broken UTF-8 and U+FFFD (which the AT layer puts in
+ * place of broken UTF-8) in an identity string are bytes garbled on the
+ * line, not what the phone meant. */
+static gboolean
+ir_session_text_is_clean (const char *text)
+{
+	if (!g_utf8_validate (text, -1, NULL))
+		return FALSE;
+	for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p)) {
+		gunichar c = g_utf8_get_char (p);
+		if (g_unichar_iscntrl (c) || c == 0xFFFD)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static char *
+ir_session_read_text_once (IrSession *self,
+			   const char *command,
+			   const char *prefix,
+			   guint timeout_ms,
+			   GCancellable *cancellable,
+			   GError **error)
+{
+	g_autoptr (IrAtResponse) resp = NULL;
+	g_autofree char *value = NULL;
+
+	resp = ir_at_channel_command_ok (self->channel, command, timeout_ms, cancellable, error);
+	if (resp == NULL)
+		return NULL;
+	value = ir_at_response_get_value (resp, prefix, error);
+	if (value == NULL)
+		return NULL;
+	if (!ir_session_text_is_clean (value)) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_PROTOCOL,
+			     "garbled answer to %s on %s",
+			     command,
+			     ir_session_port (self));
+		return NULL;
+	}
+	return g_steal_pointer (&value);
+}
+
+/* An identity read that may be refused (not every phone has +CGMR or
+ * +CGSN=0): *@out stays NULL then. Lost or garbled answers are asked again,
+ * and an answer is only taken once it came twice: a garbled letter in +CGMI
+ * would choose the wrong driver, one in the serial would be recorded.
+ * Answers that never arrive clean or never agree leave the value out, or
+ * fail the identify when it is @needed to choose the driver. FALSE when the
+ * phone is gone, we are told to stop, or a needed value cannot be read
+ * reliably. */
 static gboolean
 ir_session_read_text (IrSession *self,
 		      const char *command,
 		      const char *prefix,
 		      guint timeout_ms,
+		      gboolean needed,
 		      char **out,
 		      GCancellable *cancellable,
 		      GError **error)
 {
-	g_autoptr (GError) error_local = NULL;
-	g_autoptr (IrAtResponse) resp = NULL;
-	g_autofree char *value = NULL;
+	g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
+	guint failures = 0;
 
-	resp =
-	    ir_family_command_read (self->channel, command, timeout_ms, cancellable, &error_local);
-	if (resp != NULL)
-		value = ir_at_response_get_value (resp, prefix, &error_local);
-	if (value == NULL) {
-		if (ir_session_error_is_fatal (error_local)) {
-			g_propagate_error (error, g_steal_pointer (&error_local));
-			return FALSE;
+	for (guint attempt = 1; attempt <= IR_FAMILY_CONFIRM_ATTEMPTS; attempt++) {
+		g_autoptr (GError) error_local = NULL;
+		g_autofree char *value = ir_session_read_text_once (
+		    self, command, prefix, timeout_ms, cancellable, &error_local);
+		if (value == NULL) {
+			if (ir_session_error_is_fatal (error_local)) {
+				g_propagate_error (error, g_steal_pointer (&error_local));
+				return FALSE;
+			}
+			if (g_error_matches (error_local, IR_ERROR, IR_ERROR_TIMEOUT) ||
+			    g_error_matches (error_local, IR_ERROR, IR_ERROR_PROTOCOL)) {
+				if (++failures < IR_FAMILY_READ_ATTEMPTS)
+					continue;
+				/* lost or garbled every time: guessing the driver
+				 * without it would be worse than stopping */
+				if (needed) {
+					g_prefix_error (
+					    &error_local, "after %u attempts: ", attempt);
+					g_propagate_error (error, g_steal_pointer (&error_local));
+					return FALSE;
+				}
+			}
+			g_debug ("%s on %s: %s; going on without it",
+				 command,
+				 ir_session_port (self),
+				 error_local->message);
+			return TRUE;
 		}
-		g_debug ("%s on %s: %s; going on without it",
+		if (g_ptr_array_find_with_equal_func (seen, value, g_str_equal, NULL)) {
+			if (value[0] != '\0')
+				*out = g_steal_pointer (&value);
+			return TRUE;
+		}
+		g_ptr_array_add (seen, g_steal_pointer (&value));
+	}
+	if (!needed) {
+		g_debug ("%s on %s: the answers never agreed; going on without it",
 			 command,
-			 ir_session_port (self),
-			 error_local->message);
+			 ir_session_port (self));
 		return TRUE;
 	}
-	if (value[0] != '\0')
-		*out = g_steal_pointer (&value);
-	return TRUE;
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_PROTOCOL,
+		     "%s on %s answered differently %u times: the answers arrive garbled; "
+		     "check the cable and the port, then try again",
+		     command,
+		     ir_session_port (self),
+		     (guint)IR_FAMILY_CONFIRM_ATTEMPTS);
+	return FALSE;
 }
 
 static gboolean
@@ -275,14 +357,32 @@ ir_session_read_identity (IrSession *self,
 		g_propagate_error (error, g_steal_pointer (&error_local));
 		return FALSE;
 	}
-	return ir_session_read_text (
-		   self, "AT+CGMI", "+CGMI", timeout_ms, &info->manufacturer, cancellable, error) &&
+	return ir_session_read_text (self,
+				     "AT+CGMI",
+				     "+CGMI",
+				     timeout_ms,
+				     TRUE,
+				     &info->manufacturer,
+				     cancellable,
+				     error) &&
 	       ir_session_read_text (
-		   self, "AT+CGMM", "+CGMM", timeout_ms, &info->model, cancellable, error) &&
-	       ir_session_read_text (
-		   self, "AT+CGMR", "+CGMR", timeout_ms, &info->revision, cancellable, error) &&
-	       ir_session_read_text (
-		   self, "AT+CGSN=0", "+CGSN", timeout_ms, &info->serial, cancellable, error);
+		   self, "AT+CGMM", "+CGMM", timeout_ms, TRUE, &info->model, cancellable, error) &&
+	       ir_session_read_text (self,
+				     "AT+CGMR",
+				     "+CGMR",
+				     timeout_ms,
+				     FALSE,
+				     &info->revision,
+				     cancellable,
+				     error) &&
+	       ir_session_read_text (self,
+				     "AT+CGSN=0",
+				     "+CGSN",
+				     timeout_ms,
+				     FALSE,
+				     &info->serial,
+				     cancellable,
+				     error);
 }
 
 /* USB identity when the system knows the port (not for pseudo-terminals). */

@@ -14,8 +14,12 @@ struct _IrModelTransport {
 	GPtrArray *commands;
 	guint garble_next;
 	guint flip_next;
+	guint flips_done;
 	guint drop_next;
-	GPtrArray *refused; /* command lines answered ERROR without the model */
+	GPtrArray *refused;    /* command lines answered ERROR without the model */
+	char *corrupt_command; /* answers to this line get a letter changed */
+	guint corrupt_left;
+	guint corrupt_done;
 };
 
 G_DEFINE_TYPE (IrModelTransport, ir_model_transport, IR_TYPE_TRANSPORT)
@@ -36,11 +40,29 @@ ir_model_transport_mangle (IrModelTransport *self, GString *reply)
 		for (gsize i = 0; i + 15 <= reply->len; i++) {
 			if (strspn (reply->str + i, "0123456789") >= 15) {
 				char *d = &reply->str[i + 7];
-				*d = (char)('0' + ((*d - '0' + 1) % 10));
+				/* by one more each time, so that no two flips agree */
+				*d = (char)('0' + ((guint)(*d - '0') + ++self->flips_done) % 10);
 				self->flip_next--;
 				return;
 			}
 		}
+	}
+}
+
+/* A printable garble no clean-text check can see: the first letter moves
+ * on by one more each time (M -> N, then O, ...), so no two agree. */
+static void
+ir_model_transport_corrupt (IrModelTransport *self, GString *reply)
+{
+	guint shift = ++self->corrupt_done;
+
+	self->corrupt_left--;
+	for (gsize i = 0; i < reply->len; i++) {
+		char base = g_ascii_isupper (reply->str[i]) ? 'A' : 'a';
+		if (!g_ascii_isalpha (reply->str[i]))
+			continue;
+		reply->str[i] = (char)(base + (reply->str[i] - base + shift) % 26);
+		return;
 	}
 }
 
@@ -72,6 +94,8 @@ ir_model_transport_handle_line (IrModelTransport *self, const char *line)
 		return;
 	}
 	ir_model_transport_mangle (self, reply);
+	if (self->corrupt_left > 0 && g_strcmp0 (line, self->corrupt_command) == 0)
+		ir_model_transport_corrupt (self, reply);
 	g_byte_array_append (self->answer, (const guint8 *)reply->str, reply->len);
 }
 
@@ -122,6 +146,7 @@ ir_model_transport_finalize (GObject *object)
 	g_byte_array_unref (self->answer);
 	g_ptr_array_unref (self->commands);
 	g_ptr_array_unref (self->refused);
+	g_free (self->corrupt_command);
 	G_OBJECT_CLASS (ir_model_transport_parent_class)->finalize (object);
 }
 
@@ -212,4 +237,15 @@ ir_model_transport_count (IrModelTransport *self, const char *prefix)
 			count++;
 	}
 	return count;
+}
+
+void
+ir_model_transport_corrupt_once (IrModelTransport *self, const char *command)
+{
+	if (g_strcmp0 (command, self->corrupt_command) != 0) {
+		g_free (self->corrupt_command);
+		self->corrupt_command = g_strdup (command);
+		self->corrupt_left = 0;
+	}
+	self->corrupt_left++;
 }

@@ -25,11 +25,14 @@ IrModelTransport *ir_model_transport_new (IrSimState *state);
 void ir_model_transport_set_mode (IrModelTransport *self, IrModelTransportMode mode);
 /* The next @n answers lose their digits to '?' (a garbled line). */
 void ir_model_transport_garble_next (IrModelTransport *self, guint n);
-/* The next @n answers have their first IMEI digit changed (5 -> 6, ...): a
- * garble that still looks like digits. */
+/* The next @n answers have one IMEI digit changed, by one more each time
+ * (5 -> 6, then 5 -> 7, ...): a garble that still looks like digits. */
 void ir_model_transport_flip_next (IrModelTransport *self, guint n);
 /* The next @n answers are lost altogether. */
 void ir_model_transport_drop_next (IrModelTransport *self, guint n);
+/* One more answer to @command (exactly as sent) gets its first letter
+ * changed, differently each time: a garble that still looks like text. */
+void ir_model_transport_corrupt_once (IrModelTransport *self, const char *command);
 /* @command (exactly as sent) is answered ERROR, as by a phone without it. */
 void ir_model_transport_refuse (IrModelTransport *self, const char *command);
 /* Every command line received, without CR (char *). */

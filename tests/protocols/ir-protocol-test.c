@@ -397,6 +397,21 @@ ir_test_family_read_gives_up (void **cstate)
 }
 
 void
+ir_test_family_read_never_agrees (void **cstate)
+{
+	const IrTestFamily *f = *cstate;
+	g_autoptr (IrTestPhone) phone = ir_test_family_phone (f, IR_TEST_IMEI_A, IR_TEST_IMEI_B);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GPtrArray) imeis = NULL;
+
+	ir_model_transport_flip_next (phone->transport, 5);
+	imeis = ir_test_family_read (phone, f, &error);
+	assert_null (imeis);
+	ir_test_assert_error (error, IR_ERROR_PROTOCOL, "answered differently 5 times");
+	assert_int_equal (ir_model_transport_count (phone->transport, f->read_prefix), 5);
+}
+
+void
 ir_test_family_bad_imei_read_twice (void **cstate)
 {
 	const IrTestFamily *f = *cstate;

@@ -90,6 +90,7 @@ void ir_test_family_invalid_imei (void **cstate);
 void ir_test_family_write_not_retried (void **cstate);
 void ir_test_family_read_retried (void **cstate);
 void ir_test_family_read_gives_up (void **cstate);
+void ir_test_family_read_never_agrees (void **cstate);
 void ir_test_family_bad_imei_read_twice (void **cstate);
 
 #define IR_TEST_FAMILY_TESTS(family)                                                               \

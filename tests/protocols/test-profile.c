@@ -24,7 +24,9 @@ static const struct {
     {HEAD "Slots=1\nUsbIds=0e8d:*\n[Extra]\nA=b\n", "unknown group [Extra]"},
     {HEAD "Slots=1\nUsbIds=0e8d:*\nSlot=1\n", "unknown key Slot"},
     /* a translated name is fine (po/ has hi) */
-    {HEAD "Slots=1\nUsbIds=0e8d:*\nName[hi]=\xe0\xa4\x9f\xe0\xa5\x87\xe0\xa4\xb8\xe0\xa5\x8d\xe0\xa4\x9f\n", NULL},
+    {HEAD "Slots=1\nUsbIds=0e8d:*\nName[hi]="
+	  "\xe0\xa4\x9f\xe0\xa5\x87\xe0\xa4\xb8\xe0\xa5\x8d\xe0\xa4\x9f\n",
+     NULL},
     {"[Profile]\nFamily=mediatek\nSlots=1\nUsbIds=0e8d:*\n", "Name is missing"},
     {"[Profile]\nName=\nFamily=mediatek\nSlots=1\nUsbIds=0e8d:*\n", "Name is missing"},
     {"[Profile]\nName=x\nSlots=1\nUsbIds=0e8d:*\n", "Family is missing"},

@@ -102,6 +102,80 @@ test_session_unknown_manufacturer (void **cstate)
 			     IR_TEST_IMEI_A);
 }
 
+/* Identity reads are confirmed: a garbled +CGMI that still reads as text
+ * would otherwise pick the 3gpp fallback. */
+static void
+test_session_identity_confirmed (void **cstate)
+{
+	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrDeviceInfo) info = NULL;
+
+	ir_model_transport_corrupt_once (phone->transport, "AT+CGMI");
+	info = ir_test_phone_identify (phone);
+	assert_string_equal (info->manufacturer, "MediaTek Inc.");
+	assert_string_equal (info->profile->id, "mediatek");
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMI"), 3);
+	/* when nothing is garbled, twice is enough */
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMM"), 2);
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMR"), 2);
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGSN=0"), 2);
+}
+
+/* Broken UTF-8 in an identity string is garble (the AT parser already
+ * drops control bytes): asked again. */
+static void
+test_session_identity_garbled (void **cstate)
+{
+	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrDeviceInfo) info = NULL;
+
+	g_free (phone->state->revision);
+	phone->state->revision = g_strdup ("REV\xff");
+	info = ir_test_phone_identify (phone);
+	/* the phone always says so: after three tries it is left out */
+	assert_null (info->revision);
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMR"), 3);
+	assert_string_equal (info->family->id, "mediatek");
+}
+
+/* A +CGMI that never arrives clean fails the identify: no driver is
+ * chosen on a guess. */
+static void
+test_session_manufacturer_garbled (void **cstate)
+{
+	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrDeviceInfo) info = NULL;
+	g_autoptr (GError) error = NULL;
+
+	g_free (phone->state->manufacturer);
+	phone->state->manufacturer = g_strdup ("Media\xffTek");
+	info = ir_session_identify (phone->session, NULL, NULL, &error);
+	assert_null (info);
+	ir_test_assert_error (
+	    error, IR_ERROR_PROTOCOL, "after 3 attempts: garbled answer to AT+CGMI");
+	assert_false (ir_model_transport_saw (phone->transport, "AT+EGMR"));
+}
+
+/* A +CGMI that never reads the same twice fails the identify rather than
+ * choosing a driver on a garbled name. */
+static void
+test_session_identity_never_agrees (void **cstate)
+{
+	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrDeviceInfo) info = NULL;
+	g_autoptr (GError) error = NULL;
+
+	/* the transport changes the first letter of the next answers to AT+CGMI,
+	 * one after the other: N, O, P, Q, R */
+	for (guint i = 0; i < 5; i++)
+		ir_model_transport_corrupt_once (phone->transport, "AT+CGMI");
+	info = ir_session_identify (phone->session, NULL, NULL, &error);
+	assert_null (info);
+	ir_test_assert_error (
+	    error, IR_ERROR_PROTOCOL, "AT+CGMI on model:mediatek answered differently 5 times");
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMI"), 5);
+}
+
 static void
 test_session_write_before_identify (void **cstate)
 {
@@ -187,6 +261,10 @@ main (void)
 	    cmocka_unit_test (test_session_probe_retried),
 	    cmocka_unit_test (test_session_identity_refused),
 	    cmocka_unit_test (test_session_unknown_manufacturer),
+	    cmocka_unit_test (test_session_identity_confirmed),
+	    cmocka_unit_test (test_session_identity_garbled),
+	    cmocka_unit_test (test_session_identity_never_agrees),
+	    cmocka_unit_test (test_session_manufacturer_garbled),
 	    cmocka_unit_test (test_session_write_before_identify),
 	    cmocka_unit_test (test_session_write_after_failed_identify),
 	    cmocka_unit_test (test_session_read_only_without_cmee),
