@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <glib/gstdio.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "brandd-test-env.h"
+
+/* The IMEIs above: Luhn over the 14 identity digits, e.g.
+ * 49015420323751 -> 8, 35209900176148 -> 1, 49015420323752 -> 6,
+ * 35209900176149 -> 9. */
+
+static char *pki_dir = NULL;
+
+static const char *
+env_or_fail (const char *name)
+{
+	const char *value = g_getenv (name);
+
+	if (value == NULL)
+		fail_msg ("%s is not set; run the tests with meson test", name);
+	return value;
+}
+
+int
+bt_sh (const char *cmdline, char **out, char **err)
+{
+	const char *argv[] = {"/bin/sh", "-c", cmdline, NULL};
+	g_autoptr (GError) error = NULL;
+	int status = 0;
+
+	if (!g_spawn_sync (
+		NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error))
+		fail_msg ("cannot run %s: %s", cmdline, error->message);
+	return WIFEXITED (status) ? WEXITSTATUS (status) : -WTERMSIG (status);
+}
+
+static void
+remove_pki (void)
+{
+	g_autofree char *cmd = NULL;
+
+	if (pki_dir == NULL)
+		return;
+	cmd = g_strdup_printf ("rm -rf '%s'", pki_dir);
+	bt_sh (cmd, NULL, NULL);
+	g_clear_pointer (&pki_dir, g_free);
+}
+
+/* gen-dev-pki.sh makes every certificate the tests need but one with a
+ * role and no centre: that one is signed here with the same CA. */
+static void
+make_nocentre_cert (const char *dir)
+{
+	g_autofree char *cmd = g_strdup_printf (
+	    "set -e; cd '%s'; "
+	    "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "
+	    "technician-nocentre.key 2>/dev/null; "
+	    "openssl req -new -key technician-nocentre.key -subj '/O=imeirestore dev/CN=nocentre' "
+	    "-out nocentre.csr; "
+	    "printf '%%s\\n' basicConstraints=critical,CA:FALSE extendedKeyUsage=clientAuth "
+	    "subjectAltName=URI:urn:imeirestore:role:technician > nocentre.ext; "
+	    "openssl x509 -req -in nocentre.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+	    "-days 2 -sha256 -extfile nocentre.ext -out technician-nocentre.pem 2>/dev/null",
+	    dir);
+	g_autofree char *err = NULL;
+
+	if (bt_sh (cmd, NULL, &err) != 0)
+		fail_msg ("cannot make the no-centre certificate: %s", err);
+}
+
+const char *
+bt_pki_dir (void)
+{
+	g_autofree char *script = NULL;
+	g_autofree char *cmd = NULL;
+	g_autofree char *err = NULL;
+	g_autoptr (GError) error = NULL;
+
+	if (pki_dir != NULL)
+		return pki_dir;
+	pki_dir = g_dir_make_tmp ("brandd-pki-XXXXXX", &error);
+	if (pki_dir == NULL)
+		fail_msg ("cannot make a temporary folder: %s", error->message);
+	atexit (remove_pki);
+	script = g_build_filename (env_or_fail ("IR_SRCDIR"), "certs", "gen-dev-pki.sh", NULL);
+	cmd = g_strdup_printf ("'%s' '%s' >/dev/null", script, pki_dir);
+	if (bt_sh (cmd, NULL, &err) != 0)
+		fail_msg ("gen-dev-pki.sh failed: %s", err);
+	make_nocentre_cert (pki_dir);
+	return pki_dir;
+}
+
+char *
+bt_write_file (const char *dir, const char *name, const char *contents)
+{
+	char *path = g_build_filename (dir, name, NULL);
+	g_autoptr (GError) error = NULL;
+
+	if (!g_file_set_contents (path, contents, -1, &error))
+		fail_msg ("cannot write %s: %s", path, error->message);
+	return path;
+}
+
+int
+bt_run_brandd (const char *const *argv, char **out, char **err)
+{
+	g_autoptr (GPtrArray) args = g_ptr_array_new ();
+	g_autoptr (GError) error = NULL;
+	int status = 0;
+
+	g_ptr_array_add (args, (gpointer)env_or_fail ("IMEI_BRANDD"));
+	for (guint i = 0; argv[i] != NULL; i++)
+		g_ptr_array_add (args, (gpointer)argv[i]);
+	g_ptr_array_add (args, NULL);
+	if (!g_spawn_sync (NULL,
+			   (char **)args->pdata,
+			   NULL,
+			   G_SPAWN_DEFAULT,
+			   NULL,
+			   NULL,
+			   out,
+			   err,
+			   &status,
+			   &error))
+		fail_msg ("cannot run imei-brandd: %s", error->message);
+	return WIFEXITED (status) ? WEXITSTATUS (status) : -WTERMSIG (status);
+}
+
+static const char devices_csv[] =
+    "serial,hardware_id,manufacturer,model,tac,imei1,imei2\n" BT_DEV1_SERIAL "," BT_DEV1_HWID
+    ",MediaTek,MT6765,49015420," BT_DEV1_IMEI1 "," BT_DEV1_IMEI2 "\n" BT_DEV2_SERIAL
+    ",,Quectel,EC25,49015420," BT_DEV2_IMEI1 ",\n"
+    "," BT_DEV3_HWID ",imeirestore,SR1,35209900," BT_DEV3_IMEI1 ",\n";
+
+BtEnv *
+bt_env_new (const char *extra_config)
+{
+	g_autoptr (BtEnv) env = g_new0 (BtEnv, 1);
+	g_autoptr (GError) error = NULL;
+	g_autofree char *conf = NULL;
+	g_autofree char *csv = NULL;
+	g_autofree char *err = NULL;
+	const char *pki = bt_pki_dir ();
+
+	env->dir = g_dir_make_tmp ("brandd-test-XXXXXX", &error);
+	if (env->dir == NULL)
+		fail_msg ("cannot make a temporary folder: %s", error->message);
+	env->pki = g_strdup (pki);
+	env->db = g_build_filename (env->dir, "brandd.db", NULL);
+	conf = g_strdup_printf ("[server]\nlisten=127.0.0.1:0\ndatabase=brandd.db\n"
+				"[tls]\ncertificate=%s/server.pem\nprivate-key=%s/server.key\n"
+				"client-ca=%s/ca.pem\n"
+				"[tokens]\nsigning-key=%s/token-ed25519.key\nalgorithm=EdDSA\n"
+				"key-id=dev-ed25519-1\nphase=IN-2026-P1\n%s\n",
+				pki,
+				pki,
+				pki,
+				pki,
+				extra_config != NULL ? extra_config : "");
+	env->conf = bt_write_file (env->dir, "brandd.conf", conf);
+	csv = bt_write_file (env->dir, "devices.csv", devices_csv);
+	{
+		const char *init[] = {"init-db", "--db", env->db, NULL};
+		const char *import[] = {"import", "--db", env->db, csv, NULL};
+		if (bt_run_brandd (init, NULL, &err) != 0)
+			fail_msg ("init-db failed: %s", err);
+		g_clear_pointer (&err, g_free);
+		if (bt_run_brandd (import, NULL, &err) != 0)
+			fail_msg ("import failed: %s", err);
+	}
+	return g_steal_pointer (&env);
+}
+
+void
+bt_env_start (BtEnv *env)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GDataInputStream) out = NULL;
+	g_autofree char *line = NULL;
+	const char *prefix = "listening on https://127.0.0.1:";
+
+	env->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+				      &error,
+				      env_or_fail ("IMEI_BRANDD"),
+				      "serve",
+				      "--config",
+				      env->conf,
+				      NULL);
+	if (env->proc == NULL)
+		fail_msg ("cannot start imei-brandd: %s", error->message);
+	out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (env->proc));
+	line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+	if (line == NULL || !g_str_has_prefix (line, prefix))
+		fail_msg ("imei-brandd did not say where it listens: %s",
+			  line != NULL ? line : (error != NULL ? error->message : "EOF"));
+	env->port = (guint16)g_ascii_strtoull (line + strlen (prefix), NULL, 10);
+	env->url = g_strdup_printf ("https://127.0.0.1:%u", env->port);
+}
+
+int
+bt_env_stop (BtEnv *env)
+{
+	g_autoptr (GError) error = NULL;
+	int status;
+
+	if (env->proc == NULL)
+		return 0;
+	g_subprocess_send_signal (env->proc, SIGTERM);
+	if (!g_subprocess_wait (env->proc, NULL, &error))
+		fail_msg ("waiting for imei-brandd: %s", error->message);
+	status = g_subprocess_get_if_exited (env->proc) ? g_subprocess_get_exit_status (env->proc)
+							: -g_subprocess_get_term_sig (env->proc);
+	g_clear_object (&env->proc);
+	return status;
+}
+
+void
+bt_env_free (BtEnv *env)
+{
+	g_autofree char *cmd = NULL;
+
+	if (env == NULL)
+		return;
+	if (env->proc != NULL) {
+		g_subprocess_force_exit (env->proc);
+		g_subprocess_wait (env->proc, NULL, NULL);
+		g_object_unref (env->proc);
+	}
+	cmd = g_strdup_printf ("rm -rf '%s'", env->dir);
+	bt_sh (cmd, NULL, NULL);
+	g_free (env->dir);
+	g_free (env->pki);
+	g_free (env->conf);
+	g_free (env->db);
+	g_free (env->url);
+	g_free (env);
+}
+
+void
+bt_response_free (BtResponse *r)
+{
+	if (r == NULL)
+		return;
+	g_free (r->body);
+	if (r->json != NULL)
+		json_node_unref (r->json);
+	g_free (r);
+}
+
+static size_t
+collect (char *data, size_t size, size_t n, void *arg)
+{
+	g_string_append_len (arg, data, (gssize)(size * n));
+	return size * n;
+}
+
+BtResponse *
+bt_request (
+    BtEnv *env, const char *client, const char *path, const char *body, const char *content_type)
+{
+	CURL *curl = curl_easy_init ();
+	struct curl_slist *headers = NULL;
+	g_autoptr (GString) buf = g_string_new (NULL);
+	g_autofree char *url = g_strconcat (env->url, path, NULL);
+	g_autofree char *ca = g_build_filename (env->pki, "ca.pem", NULL);
+	g_autofree char *cert = NULL;
+	g_autofree char *key = NULL;
+	g_autofree char *ct = g_strdup_printf (
+	    "Content-Type: %s", content_type != NULL ? content_type : "application/json");
+	BtResponse *r = g_new0 (BtResponse, 1);
+	g_autoptr (JsonParser) parser = json_parser_new ();
+
+	curl_easy_setopt (curl, CURLOPT_URL, url);
+	curl_easy_setopt (curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3);
+	curl_easy_setopt (curl, CURLOPT_CAINFO, ca);
+	curl_easy_setopt (curl, CURLOPT_TIMEOUT, 20L);
+	curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+	if (client != NULL) {
+		cert = g_strdup_printf ("%s/%s.pem", env->pki, client);
+		key = g_strdup_printf ("%s/%s.key", env->pki, client);
+		curl_easy_setopt (curl, CURLOPT_SSLCERT, cert);
+		curl_easy_setopt (curl, CURLOPT_SSLKEY, key);
+	}
+	if (body != NULL) {
+		headers = curl_slist_append (headers, ct);
+		curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
+		curl_easy_setopt (curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt (curl, CURLOPT_POSTFIELDSIZE, (long)strlen (body));
+	}
+	curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt (curl, CURLOPT_WRITEDATA, buf);
+	r->curl_code = (int)curl_easy_perform (curl);
+	if (r->curl_code == CURLE_OK)
+		curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all (headers);
+	curl_easy_cleanup (curl);
+	r->body = g_strdup (buf->str);
+	if (r->status != 0 && json_parser_load_from_data (parser, r->body, -1, NULL) &&
+	    json_parser_get_root (parser) != NULL)
+		r->json = json_node_copy (json_parser_get_root (parser));
+	return r;
+}
+
+const char *
+bt_json_string (const BtResponse *r, const char *member)
+{
+	JsonObject *obj;
+
+	if (r->json == NULL || !JSON_NODE_HOLDS_OBJECT (r->json))
+		return NULL;
+	obj = json_node_get_object (r->json);
+	if (!json_object_has_member (obj, member) ||
+	    json_node_get_value_type (json_object_get_member (obj, member)) != G_TYPE_STRING)
+		return NULL;
+	return json_object_get_string_member (obj, member);
+}
+
+const char *
+bt_error_code (const BtResponse *r)
+{
+	JsonObject *obj;
+	JsonNode *err;
+
+	if (r->json == NULL || !JSON_NODE_HOLDS_OBJECT (r->json))
+		return NULL;
+	obj = json_node_get_object (r->json);
+	err = json_object_get_member (obj, "error");
+	if (err == NULL || !JSON_NODE_HOLDS_OBJECT (err))
+		return NULL;
+	return json_object_get_string_member_with_default (
+	    json_node_get_object (err), "code", NULL);
+}

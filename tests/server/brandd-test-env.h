@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* What the imei-brandd tests share: a development PKI generated at test
+ * time with certs/gen-dev-pki.sh into a temporary folder, a database with
+ * the devices below, the real imei-brandd ($IMEI_BRANDD) started on
+ * 127.0.0.1:0, and HTTPS requests over libcurl with mutual TLS 1.3.
+ * Helpers fail the current cmocka test when the environment breaks. */
+
+/* Registered devices (IMEIs Luhn-checked by tests/server/meson.build's
+ * neighbours: python one-liner in the comments of brandd-test-env.c). */
+#define BT_DEV1_SERIAL "SN0001"
+#define BT_DEV1_HWID   "HW-0001"
+#define BT_DEV1_IMEI1  "490154203237518"
+#define BT_DEV1_IMEI2  "352099001761481"
+#define BT_DEV2_SERIAL "SN0002"
+#define BT_DEV2_IMEI1  "490154203237526"
+#define BT_DEV3_HWID   "HW-0003"
+#define BT_DEV3_IMEI1  "352099001761499"
+
+typedef struct {
+	char *dir;  /* temporary folder: pki/, brandd.conf, brandd.db */
+	char *pki;  /* dir/pki */
+	char *conf; /* dir/brandd.conf */
+	char *db;
+	GSubprocess *proc;
+	char *url; /* https://127.0.0.1:PORT */
+	guint16 port;
+} BtEnv;
+
+/* The PKI is made once per test binary (it is slow) and shared. */
+const char *bt_pki_dir (void);
+
+/* A temporary folder with the shared PKI, a config with @extra_config
+ * appended (may be NULL; GKeyFile merges a repeated group, and a key
+ * given again wins), and an initialised
+ * database holding the devices above. The server is not started. */
+BtEnv *bt_env_new (const char *extra_config);
+/* Starts imei-brandd serve and waits for "listening on". */
+void bt_env_start (BtEnv *env);
+/* SIGTERM, then waits; returns the exit status (-signal when killed). */
+int bt_env_stop (BtEnv *env);
+void bt_env_free (BtEnv *env);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BtEnv, bt_env_free)
+
+typedef struct {
+	long status;   /* 0 when there was no HTTP answer (TLS refused...) */
+	int curl_code; /* CURLcode */
+	char *body;
+	JsonNode *json; /* body parsed, NULL when not JSON */
+} BtResponse;
+
+void bt_response_free (BtResponse *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BtResponse, bt_response_free)
+
+/* @client is the stem of a certificate in the PKI ("technician-alice"), or
+ * NULL for none. @body NULL makes a GET. @content_type NULL: JSON. */
+BtResponse *bt_request (
+    BtEnv *env, const char *client, const char *path, const char *body, const char *content_type);
+
+/* The "error"."code" of a refusal, or NULL. */
+const char *bt_error_code (const BtResponse *r);
+const char *bt_json_string (const BtResponse *r, const char *member);
+
+/* Runs imei-brandd with @argv (NULL-terminated, without the program). */
+int bt_run_brandd (const char *const *argv, char **out, char **err);
+
+/* Writes @contents into @dir/@name; returns the path. */
+char *bt_write_file (const char *dir, const char *name, const char *contents);
+
+/* Runs a shell command line; returns its exit status. */
+int bt_sh (const char *cmdline, char **out, char **err);
+
+G_END_DECLS
