@@ -8,8 +8,12 @@ packages=(
   meson ninja-build pkg-config gcc clang lld
   # libraries (DESIGN.md §7)
   libglib2.0-dev libjson-glib-dev libserialport-dev libusb-1.0-0-dev
-  # tests: cmocka units, umockdev for the libserialport discovery path
-  libcmocka-dev umockdev
+  libcbor-dev libssl-dev libevent-dev libsqlite3-dev libcurl4-openssl-dev
+  # the dev/test PKI generator (certs/gen-dev-pki.sh) and TLS tests
+  openssl curl
+  # tests: cmocka units; umockdev (+ its library, for the hotplug test) for the
+  # libserialport discovery path
+  libcmocka-dev umockdev libumockdev-dev
 )
 
 missing=()

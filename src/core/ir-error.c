@@ -57,6 +57,8 @@ ir_error_exit_code (const GError *error)
 	case IR_ERROR_NOT_STICKING:
 	case IR_ERROR_REPLAY_MISMATCH:
 		return 5;
+	case IR_ERROR_TOKEN_REFUSED:
+		return 6;
 	case IR_ERROR_CANCELLED:
 		return 130;
 	case IR_ERROR_FAILED:

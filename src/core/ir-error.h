@@ -26,6 +26,7 @@ typedef enum {
 	IR_ERROR_NOT_SUPPORTED,     /* the family cannot do this */
 	IR_ERROR_NOT_STICKING,      /* write said OK, read-back disagrees */
 	IR_ERROR_REPLAY_MISMATCH,   /* replayed session diverged from recording */
+	IR_ERROR_TOKEN_REFUSED,	    /* a restore token failed verification */
 } IrError;
 
 GQuark ir_error_quark (void);

@@ -123,7 +123,7 @@ refuse (IrTokenRefusal *refusal, GError **error, IrTokenRefusal reason, const ch
 	g_autofree char *msg = NULL;
 	int code = reason == IR_TOKEN_REFUSED_MALFORMED || reason == IR_TOKEN_REFUSED_TOO_LARGE
 		       ? IR_ERROR_PROTOCOL
-		       : IR_ERROR_INVALID_INPUT;
+		       : IR_ERROR_TOKEN_REFUSED;
 
 	va_start (args, fmt);
 	raw = g_strdup_vprintf (fmt, args);

@@ -18,7 +18,7 @@ G_BEGIN_DECLS
  * device verify with ir_token_verify_bytes() (decode + verify + single use),
  * or with ir_token_decode() then ir_token_verify(). Every refusal has its own
  * IrTokenRefusal for callers to switch on, and a GError that names the claim
- * (code IR_ERROR_PROTOCOL for undecodable bytes, IR_ERROR_INVALID_INPUT for
+ * (code IR_ERROR_PROTOCOL for undecodable bytes, IR_ERROR_TOKEN_REFUSED for
  * a token that decodes but is refused, or the store's own error when the
  * used-token store fails). */
 

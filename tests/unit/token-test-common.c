@@ -119,7 +119,7 @@ assert_outcome (const char *name,
 	assert_int_equal (error->code,
 			  want == IR_TOKEN_REFUSED_MALFORMED || want == IR_TOKEN_REFUSED_TOO_LARGE
 			      ? IR_ERROR_PROTOCOL
-			      : IR_ERROR_INVALID_INPUT);
+			      : IR_ERROR_TOKEN_REFUSED);
 	if (part != NULL && strstr (error->message, part) == NULL)
 		fail_msg ("%s: message '%s' does not name '%s'", name, error->message, part);
 }
