@@ -36,7 +36,7 @@ IrPortInfo *ir_port_query (const char *path, GError **error);
  * NOT_FOUND otherwise with a hint to run `imeictl list`. */
 IrTransport *ir_port_transport_new (const char *path, GError **error);
 
-/* USB hotplug: "arrived" and "left" signals carry (guint16 vid, guint16 pid,
+/* USB hotplug: "arrived" and "left" signals carry (guint vid, guint pid,
  * int bus, int address) as they happen. Events are dispatched from the
  * thread-default main context that was current at ir_port_monitor_new(). */
 #define IR_TYPE_PORT_MONITOR (ir_port_monitor_get_type ())
