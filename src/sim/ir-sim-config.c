@@ -836,6 +836,32 @@ ir_sim_config_check_unique (GPtrArray *configs, GError **error)
 	return TRUE;
 }
 
+/* GKeyFile merges a group given twice into one: two [phone a] groups
+ * would silently become one phone, so refuse them before parsing. */
+static gboolean
+ir_sim_config_check_groups (const char *data, gsize len, GError **error)
+{
+	g_autofree char *text = g_strndup (data, len);
+	g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+	g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		char *line = g_strstrip (lines[i]);
+		if (line[0] != '[')
+			continue;
+		if (!g_hash_table_add (seen, line)) {
+			g_set_error (error,
+				     IR_ERROR,
+				     IR_ERROR_INVALID_INPUT,
+				     "%s appears twice (line %u): give each phone its own name",
+				     line,
+				     i + 1);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 GPtrArray *
 ir_sim_config_parse (const char *data, gsize len, const char *origin, GError **error)
 {
@@ -844,7 +870,8 @@ ir_sim_config_parse (const char *data, gsize len, const char *origin, GError **e
 	    g_ptr_array_new_with_free_func ((GDestroyNotify)ir_sim_phone_config_free);
 	g_auto (GStrv) groups = NULL;
 
-	if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_NONE, error)) {
+	if (!ir_sim_config_check_groups (data, len, error) ||
+	    !g_key_file_load_from_data (kf, data, len, G_KEY_FILE_NONE, error)) {
 		g_prefix_error (error, "%s: ", origin);
 		return NULL;
 	}

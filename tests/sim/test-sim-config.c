@@ -163,6 +163,9 @@ test_config_files (void **state)
 	    {"[phone a]\nfamily=simcom\necho=maybe\n",
 	     0,
 	     "[phone a] echo: \"maybe\" is not a boolean"},
+	    {"[phone a]\nfamily=simcom\n[phone b]\nfamily=unisoc\n[phone a]\nfamily=quectel\n",
+	     0,
+	     "[phone a] appears twice (line 5)"},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
