@@ -9,6 +9,7 @@
 #include <event2/keyvalq_struct.h>
 #include <json-glib/json-glib.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -337,6 +338,7 @@ bind_listener (IrBranddServer *self, const IrBranddConfig *config, GError **erro
 	struct sockaddr_storage ss;
 	socklen_t ss_len = sizeof ss;
 	evutil_socket_t fd;
+	int one = 1;
 
 	self->bound =
 	    evhttp_bind_socket_with_handle (self->http, config->listen_host, config->listen_port);
@@ -351,6 +353,11 @@ bind_listener (IrBranddServer *self, const IrBranddConfig *config, GError **erro
 		return FALSE;
 	}
 	fd = evhttp_bound_socket_get_fd (self->bound);
+	/* accepted sockets inherit it (Linux): an answer goes out as several
+	 * TLS records, and Nagle would hold the last one for the client's
+	 * delayed ACK, 40 ms a request */
+	if (setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
+		g_warning ("failed to set TCP_NODELAY on the listening socket");
 	memset (&ss, 0, sizeof ss);
 	if (getsockname (fd, (struct sockaddr *)&ss, &ss_len) != 0) {
 		g_set_error (error, IR_ERROR, IR_ERROR_FAILED, "failed to read the listening port");
