@@ -300,14 +300,31 @@ ir_sim_phone_handle_line (IrSimPhone *self)
 	ir_sim_phone_answer (self, reply);
 }
 
+/* The device echoes what it receives as it receives it (ATE1); sent
+ * before a line's answer, and per line, so that ATE0 silences what
+ * follows it. */
+static void
+ir_sim_phone_flush_echo (IrSimPhone *self, GByteArray *echo)
+{
+	if (echo->len == 0)
+		return;
+	ir_sim_phone_queue (self, g_bytes_new (echo->data, echo->len), 0);
+	g_byte_array_set_size (echo, 0);
+}
+
 /* V.250 line assembly: a command ends at CR; LF alone ends one too (hosts
  * that send "\n" or "\r\n"); empty lines are ignored; BS edits the line. */
 static void
-ir_sim_phone_assemble (IrSimPhone *self, const guint8 *data, gsize len)
+ir_sim_phone_receive_model (IrSimPhone *self, const guint8 *data, gsize len)
 {
+	g_autoptr (GByteArray) echo = g_byte_array_new ();
+
 	for (gsize i = 0; i < len && !self->closing; i++) {
 		guint8 c = data[i];
+		if (self->state->echo)
+			g_byte_array_append (echo, &c, 1);
 		if (c == '\r' || c == '\n') {
+			ir_sim_phone_flush_echo (self, echo);
 			if (self->line->len > 0 || self->line_overflow)
 				ir_sim_phone_handle_line (self);
 		} else if (c == '\b' || c == 0x7f) {
@@ -321,15 +338,8 @@ ir_sim_phone_assemble (IrSimPhone *self, const guint8 *data, gsize len)
 			g_string_append_c (self->line, (char)c);
 		}
 	}
-}
-
-static void
-ir_sim_phone_receive_model (IrSimPhone *self, const guint8 *data, gsize len)
-{
-	/* the device echoes what it receives, as it receives it (ATE1) */
-	if (self->state->echo)
-		ir_sim_phone_queue (self, g_bytes_new (data, len), 0);
-	ir_sim_phone_assemble (self, data, len);
+	if (!self->closing)
+		ir_sim_phone_flush_echo (self, echo);
 }
 
 static void

@@ -11,18 +11,21 @@ G_BEGIN_DECLS
 /* Transport-level faults, applied by the phone server to every answer.
  * Random faults draw from a GRand seeded with @seed so a run reproduces. */
 typedef struct {
-	guint latency_ms;	 /* delay before each answer */
-	double drop_rate;	 /* probability that an answer byte is lost */
-	double garble_rate;	 /* probability that an answer byte is flipped */
-	guint disconnect_after;	 /* hang up after N commands; 0 = never */
+	guint latency_ms;	/* delay before each answer */
+	double drop_rate;	/* probability that an answer byte is lost */
+	double garble_rate;	/* probability that an answer byte is flipped */
+	guint disconnect_after; /* hang up after N commands; 0 = never */
 	guint32 seed;
 } IrSimFaults;
 
-/* One simulated phone on its own pseudo-terminal. */
+/* One simulated phone on its own pseudo-terminal (docs/imei-sim.md).
+ * Signal "hangup" (no arguments): the phone hung up (disconnect_after, a
+ * replayed hangup); emitted on the serving context before the pty closes. */
 #define IR_TYPE_SIM_PHONE (ir_sim_phone_get_type ())
 G_DECLARE_FINAL_TYPE (IrSimPhone, ir_sim_phone, IR, SIM_PHONE, GObject)
 
-/* Takes @state. Opens the pseudo-terminal; its slave path is the port the
+/* Takes @state (freed with ir_sim_state_free(), ir-sim-config.h), also on
+ * failure. Opens the pseudo-terminal; its slave path is the port the
  * host opens. @faults may be NULL. */
 IrSimPhone *ir_sim_phone_new (IrSimState *state, const IrSimFaults *faults, GError **error);
 /* Plays @recording as the device instead of a model (imei-sim --replay). */

@@ -122,6 +122,41 @@ test_echo (void **state)
 	}
 }
 
+/* Echo goes line by line, before each answer: ATE0 silences what follows
+ * it in the same write, and ATE1 brings echo back. */
+static void
+test_echo_switch (void **state)
+{
+	const struct {
+		const char *input;
+		const char *expected;
+	} rows[] = {
+	    {"ATE0\rAT+CGMI\r", "ATE0\r\r\nOK\r\n\r\nTelit\r\n\r\nOK\r\n"},
+	    {"AT+CGMI\rAT+CGMM\r",
+	     "AT+CGMI\r\r\nTelit\r\n\r\nOK\r\nAT+CGMM\r\r\nLE910C1-EU\r\n\r\nOK\r\n"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
+		g_autoptr (IrSimPhone) phone = phone_new ("family", "3gpp", NULL);
+		int fd = sim_test_host_open (ir_sim_phone_get_path (phone));
+		g_autoptr (GString) answer = NULL;
+		sim_test_host_write (fd, rows[i].input);
+		answer = sim_test_host_read_until (fd, NULL, QUIET_MS + 200, NULL);
+		close (fd);
+		assert_string_equal (answer->str, rows[i].expected);
+	}
+	/* ATE1 after ATE0: the ATE1 line itself is not echoed, what follows is */
+	{
+		g_autoptr (IrSimPhone) phone = phone_new ("family", "3gpp", "echo", "false", NULL);
+		int fd = sim_test_host_open (ir_sim_phone_get_path (phone));
+		g_autoptr (GString) answer = NULL;
+		sim_test_host_write (fd, "ATE1\rAT\r");
+		answer = sim_test_host_read_until (fd, NULL, QUIET_MS + 200, NULL);
+		close (fd);
+		assert_string_equal (answer->str, "\r\nOK\r\nAT\r\r\nOK\r\n");
+	}
+}
+
 static void
 test_line_assembly (void **state)
 {
@@ -504,6 +539,7 @@ main (void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test (test_echo),
+	    cmocka_unit_test (test_echo_switch),
 	    cmocka_unit_test (test_line_assembly),
 	    cmocka_unit_test (test_reconnect),
 	    cmocka_unit_test (test_family_reads),
