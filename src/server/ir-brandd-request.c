@@ -54,14 +54,15 @@ parse_object (const char *body, gsize len, GError **error)
 /* A text member: absent → *out NULL (an error when @required), otherwise a
  * string of @min..@max bytes without control characters. */
 static gboolean
-get_text (JsonObject *obj,
-	  const char *parent,
-	  const char *name,
-	  gboolean required,
-	  gsize min,
-	  gsize max,
-	  char **out,
-	  GError **error)
+get_text_full (JsonObject *obj,
+	       const char *parent,
+	       const char *name,
+	       gboolean required,
+	       gsize min,
+	       gsize max,
+	       gboolean free_text,
+	       char **out,
+	       GError **error)
 {
 	g_autofree char *path =
 	    parent != NULL ? g_strdup_printf ("%s.%s", parent, name) : g_strdup (name);
@@ -86,11 +87,25 @@ get_text (JsonObject *obj,
 		return bad (error, path, why);
 	}
 	for (const char *p = text; *p != '\0'; p++) {
-		if ((guchar)*p < 0x20 || *p == 0x7f)
+		/* free text (detail) may run over several lines */
+		if (((guchar)*p < 0x20 || *p == 0x7f) && !(free_text && (*p == '\n' || *p == '\t')))
 			return bad (error, path, "contains a control character");
 	}
 	*out = g_strdup (text);
 	return TRUE;
+}
+
+static gboolean
+get_text (JsonObject *obj,
+	  const char *parent,
+	  const char *name,
+	  gboolean required,
+	  gsize min,
+	  gsize max,
+	  char **out,
+	  GError **error)
+{
+	return get_text_full (obj, parent, name, required, min, max, FALSE, out, error);
 }
 
 static JsonObject *
@@ -339,7 +354,8 @@ ir_brandd_report_parse (const char *body, gsize len, GError **error)
 		return NULL;
 	rep = g_new0 (IrBranddReport, 1);
 	if (!parse_token_id (root, rep, error) || !parse_outcome (root, rep, error) ||
-	    !get_text (root, NULL, "detail", FALSE, 0, IR_BRANDD_DETAIL_MAX, &rep->detail, error))
+	    !get_text_full (
+		root, NULL, "detail", FALSE, 0, IR_BRANDD_DETAIL_MAX, TRUE, &rep->detail, error))
 		return NULL;
 	rep->has_read_back =
 	    json_object_has_member (root, "imeis_read_back") &&

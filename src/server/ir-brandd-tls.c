@@ -165,7 +165,12 @@ ir_brandd_tls_peer (SSL *ssl, IrBranddPeer *peer, GError **error)
 	}
 	/* the same hash the tool puts in cnf and the verifier compares */
 	der_len = i2d_X509 (cert, &der);
-	ok = der_len > 0 && ir_token_spki_sha256 (der, (gsize)der_len, peer->cnf, error);
+	if (der_len <= 0) {
+		g_set_error_literal (
+		    error, IR_ERROR, IR_ERROR_FAILED, "failed to encode the client certificate");
+		return FALSE;
+	}
+	ok = ir_token_spki_sha256 (der, (gsize)der_len, peer->cnf, error);
 	OPENSSL_free (der);
 	if (!ok)
 		return FALSE;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <setjmp.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
@@ -207,7 +208,7 @@ test_init_db_versions (void **state)
 	g_autofree char *dir = g_dir_make_tmp ("brandd-db-XXXXXX", &error);
 	g_autofree char *db = g_build_filename (dir, "brandd.db", NULL);
 	g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
-	g_autofree char *bump = g_strdup_printf ("sqlite3 '%s' 'PRAGMA user_version = 7'", db);
+	sqlite3 *raw = NULL;
 
 	/* a database that was never initialised is refused, not created */
 	assert_null (ir_brandd_store_open (db, &error));
@@ -219,7 +220,11 @@ test_init_db_versions (void **state)
 		assert_non_null (store);
 	}
 	/* a newer schema is refused with both versions named */
-	if (bt_sh (bump, NULL, NULL) == 0) {
+	assert_int_equal (sqlite3_open (db, &raw), SQLITE_OK);
+	assert_int_equal (sqlite3_exec (raw, "PRAGMA user_version = 7", NULL, NULL, NULL),
+			  SQLITE_OK);
+	sqlite3_close (raw);
+	{
 		g_autoptr (IrBranddStore) store = ir_brandd_store_open (db, &error);
 		assert_null (store);
 		assert_non_null (strstr (error->message, "version 7"));

@@ -123,6 +123,14 @@ static const Row report_rows[] = {
      "{\"token_id\": \"00112233445566778899aabbccddeeff\", \"outcome\": \"success\", "
      "\"imeis_read_back\": [\"abc\"]}",
      "imeis_read_back[0]"},
+    {"detail with a carriage return",
+     "{\"token_id\": \"00112233445566778899aabbccddeeff\", \"outcome\": \"failed\","
+     " \"detail\": \"+CME ERROR: 100\\r\\n\\tafter retry\"}",
+     "detail"},
+    {"detail multi-line",
+     "{\"token_id\": \"00112233445566778899aabbccddeeff\", \"outcome\": \"failed\","
+     " \"detail\": \"write failed\\n\\tread-back: 000000000000000\"}",
+     NULL},
     {"detail number",
      "{\"token_id\": \"00112233445566778899aabbccddeeff\", \"outcome\": \"failed\", \"detail\": 1}",
      "detail"},

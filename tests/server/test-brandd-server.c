@@ -588,9 +588,9 @@ test_tls_refusals (void **state)
 }
 
 static void
-test_body_too_large (void **state)
+test_size_limits (void **state)
 {
-	g_autoptr (BtEnv) env = bt_env_new ("[server]\nmax-body-size=1024");
+	g_autoptr (BtEnv) env = bt_env_new ("[server]\nmax-body-size=1024\nmax-header-size=1024");
 	g_autoptr (GString) big =
 	    g_string_new ("{\"device\": {\"serial\": \"SN0001\", \"pad\": \"");
 	g_autoptr (BtResponse) r = NULL;
@@ -602,6 +602,14 @@ test_body_too_large (void **state)
 	g_string_append (big, "\"}, \"current_imeis\": [null]}");
 	r = bt_request (env, ALICE, "/v1/tokens", big->str, NULL);
 	assert_int_equal (r->status, 413);
+	/* headers over max-header-size: refused by libevent with 400 */
+	{
+		g_autoptr (BtResponse) h = NULL;
+		g_autofree char *path = g_strnfill (2000, 'a');
+		g_autofree char *long_path = g_strconcat ("/v1/health?", path, NULL);
+		h = bt_request (env, ALICE, long_path, NULL, NULL);
+		assert_int_equal (h->status, 400);
+	}
 	/* the server is still there for the next client */
 	small = bt_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
 	assert_int_equal (small->status, 200);
@@ -752,7 +760,7 @@ main (void)
 	    cmocka_unit_test_setup_teardown (test_imei_in_use, setup, teardown),
 	    cmocka_unit_test_setup_teardown (test_tls_refusals, setup, teardown),
 	    cmocka_unit_test (test_quota),
-	    cmocka_unit_test (test_body_too_large),
+	    cmocka_unit_test (test_size_limits),
 	    cmocka_unit_test (test_max_connections),
 	    cmocka_unit_test (test_idle_timeout),
 	    cmocka_unit_test (test_bad_config),
