@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ir-sim-phone.h"
+#include "ir-sim-state.h"
 
 G_BEGIN_DECLS
 
@@ -63,18 +64,5 @@ IrSimPhone *ir_sim_phone_config_create_phone (IrSimPhoneConfig *config, GError *
  * Returns IrSimPhoneConfig *, validated, in file order. */
 GPtrArray *ir_sim_config_parse (const char *data, gsize len, const char *origin, GError **error);
 GPtrArray *ir_sim_config_load (const char *path, GError **error);
-
-/* A phone state of @family with its defaults (realistic identity strings the
- * family's profile matches, valid IMEIs), or NULL for an unknown family. */
-IrSimState *ir_sim_state_new_default (const char *family);
-void ir_sim_state_free (IrSimState *state);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrSimState, ir_sim_state_free)
-/* The families imei-sim knows, NULL-terminated. */
-const char *const *ir_sim_state_get_families (void);
-
-/* The state file: IMEI slots of one phone in a GKeyFile (docs/imei-sim.md).
- * Loading refuses a file written by a phone of another family or slot count. */
-gboolean ir_sim_state_load_file (IrSimState *state, const char *path, GError **error);
-gboolean ir_sim_state_save_file (const IrSimState *state, const char *path, GError **error);
 
 G_END_DECLS

@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "ir-error.h"
-#include "ir-sim-config.h"
 #include "ir-sim-phone.h"
 #include "ir-sim-replay.h"
+#include "ir-sim-state.h"
 
 /* V.250 asks for at least 40 characters per command line; phones take a few
  * hundred. A longer line is answered ERROR, as a phone's buffer would. */

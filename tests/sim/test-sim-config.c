@@ -257,6 +257,11 @@ test_family_defaults (void **state)
 			assert_int_equal (sum % 10, 0);
 		}
 	}
+	/* the families imei-sim offers are those with a device model */
+	for (guint i = 0; families[i] != NULL; i++)
+		assert_non_null (ir_device_model_lookup (families[i]));
+	for (const IrDeviceModel *const *m = ir_device_model_get_all (); *m != NULL; m++)
+		assert_true (g_strv_contains (families, (*m)->family));
 	assert_null (ir_sim_state_new_default ("nokia"));
 	assert_null (ir_sim_state_new_default (NULL));
 }
