@@ -116,6 +116,10 @@ send_json (IrBranddServer *self, struct evhttp_request *req, guint status, JsonN
 	evhttp_add_header (headers, "Cache-Control", "no-store");
 	evbuffer_add (buf, text, strlen (text));
 	evbuffer_add (buf, "\n", 1);
+	g_debug ("%s %s: %u",
+		 evhttp_request_get_command (req) == EVHTTP_REQ_POST ? "POST" : "GET",
+		 evhttp_request_get_uri (req),
+		 status);
 	self->n_sending++;
 	evhttp_request_set_on_complete_cb (req, reply_complete, self);
 	evhttp_send_reply (req, (int)status, NULL, buf);
@@ -138,12 +142,7 @@ send_refusal (IrBranddServer *self, struct evhttp_request *req, const IrBranddAn
 	json_builder_end_object (b);
 	json_builder_end_object (b);
 	root = json_builder_get_root (b);
-	g_debug ("%s %s: %u %s: %s",
-		 evhttp_request_get_command (req) == EVHTTP_REQ_POST ? "POST" : "GET",
-		 evhttp_request_get_uri (req),
-		 ir_brandd_refusal_status (answer->refusal),
-		 ir_brandd_refusal_code (answer->refusal),
-		 answer->message);
+	g_debug ("refused: %s: %s", ir_brandd_refusal_code (answer->refusal), answer->message);
 	send_json (self, req, ir_brandd_refusal_status (answer->refusal), root);
 }
 

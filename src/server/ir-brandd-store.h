@@ -36,10 +36,10 @@ gboolean ir_brandd_store_init (const char *path, GError **error);
 IrBranddStore *ir_brandd_store_open (const char *path, GError **error);
 void ir_brandd_store_free (IrBranddStore *self);
 
-/* The device registered with @hardware_id and the one with @serial (either
- * may be NULL to skip it); *out is NULL when there is none. */
+/* The device whose @column ("serial" or "hardware_id") is @value; *out is
+ * NULL when there is none, or when @value is NULL. */
 gboolean ir_brandd_store_find_device (IrBranddStore *self,
-				      const char *column, /* "serial" or "hardware_id" */
+				      const char *column,
 				      const char *value,
 				      IrBranddDevice **out,
 				      GError **error);

@@ -12,8 +12,7 @@ G_BEGIN_DECLS
  * 127.0.0.1:0, and HTTPS requests over libcurl with mutual TLS 1.3.
  * Helpers fail the current cmocka test when the environment breaks. */
 
-/* Registered devices (IMEIs Luhn-checked by tests/server/meson.build's
- * neighbours: python one-liner in the comments of brandd-test-env.c). */
+/* Registered devices (check digits worked out in brandd-test-env.c). */
 #define BT_DEV1_SERIAL "SN0001"
 #define BT_DEV1_HWID   "HW-0001"
 #define BT_DEV1_IMEI1  "490154203237518"

@@ -711,6 +711,22 @@ test_bad_config (void **state)
 }
 
 static void
+test_sigint (void **state)
+{
+	g_autoptr (BtEnv) env = bt_env_new (NULL);
+	g_autoptr (BtResponse) r = NULL;
+
+	bt_env_start (env);
+	r = bt_request (env, ALICE, "/v1/health", NULL, NULL);
+	assert_int_equal (r->status, 200);
+	g_subprocess_send_signal (env->proc, SIGINT);
+	assert_true (g_subprocess_wait (env->proc, NULL, NULL));
+	assert_true (g_subprocess_get_if_exited (env->proc));
+	assert_int_equal (g_subprocess_get_exit_status (env->proc), 0);
+	g_clear_object (&env->proc);
+}
+
+static void
 test_es256_key (void **state)
 {
 	g_autofree char *extra = g_strdup_printf ("[tokens]\nsigning-key=%s/token-es256.key\n"
@@ -765,6 +781,7 @@ main (void)
 	    cmocka_unit_test (test_idle_timeout),
 	    cmocka_unit_test (test_bad_config),
 	    cmocka_unit_test (test_es256_key),
+	    cmocka_unit_test (test_sigint),
 	};
 
 	curl_global_init (CURL_GLOBAL_DEFAULT);
