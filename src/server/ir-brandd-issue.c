@@ -88,6 +88,11 @@ ir_brandd_check_technician (const IrBranddPeer *peer, IrBranddAnswer *answer)
 			       "this needs a technician certificate; %s has role %s",
 			       peer->subject != NULL ? peer->subject : "the client certificate",
 			       peer->role != NULL ? peer->role : "none");
+	if (peer->centre != NULL && strlen (peer->centre) > IR_TOKEN_TEXT_MAX)
+		return refuse (answer,
+			       IR_BRANDD_NO_CENTRE,
+			       "the centre id in the client certificate is longer than %d bytes",
+			       IR_TOKEN_TEXT_MAX);
 	if (peer->centre == NULL)
 		return refuse (answer,
 			       IR_BRANDD_NO_CENTRE,

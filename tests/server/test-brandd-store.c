@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "brandd-test-env.h"
+#include "ir-brandd-store.h"
+
+/* The registry store on its own: the quota's UTC day, the single-use
+ * report, and what a successful report says about IMEIs in use. */
+
+#define DAY1_LAST  1795996799 /* 2026-11-29T23:59:59Z */
+#define DAY2_FIRST 1795996800 /* 2026-11-30T00:00:00Z */
+
+typedef struct {
+	char *dir;
+	IrBranddStore *store;
+	gint64 dev1;
+	gint64 dev2;
+} Fixture;
+
+static gint64
+add_device (IrBranddStore *store, const char *serial, const char *imei)
+{
+	IrBranddDevice dev = {.serial = (char *)serial,
+			      .manufacturer = (char *)"M",
+			      .model = (char *)"X",
+			      .tac = (char *)"49015420",
+			      .imei = {(char *)imei, NULL}};
+	g_autoptr (IrBranddDevice) found = NULL;
+	g_autoptr (GError) error = NULL;
+
+	assert_true (ir_brandd_store_insert_device (store, &dev, 0, &error));
+	assert_true (ir_brandd_store_find_device (store, "serial", serial, &found, &error));
+	assert_non_null (found);
+	assert_string_equal (found->imei[0], imei);
+	return found->id;
+}
+
+static int
+setup (void **state)
+{
+	Fixture *f = g_new0 (Fixture, 1);
+	g_autoptr (GError) error = NULL;
+	g_autofree char *db = NULL;
+
+	f->dir = g_dir_make_tmp ("brandd-store-XXXXXX", &error);
+	db = g_build_filename (f->dir, "brandd.db", NULL);
+	assert_true (ir_brandd_store_init (db, &error));
+	f->store = ir_brandd_store_open (db, &error);
+	assert_non_null (f->store);
+	f->dev1 = add_device (f->store, "SN1", BT_DEV1_IMEI1);
+	f->dev2 = add_device (f->store, "SN2", BT_DEV2_IMEI1);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown (void **state)
+{
+	Fixture *f = *state;
+	g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", f->dir);
+
+	ir_brandd_store_free (f->store);
+	bt_sh (rm, NULL, NULL);
+	g_free (f->dir);
+	g_free (f);
+	return 0;
+}
+
+static const guint8 cnf_a[32] = {1};
+static const guint8 cnf_b[32] = {2};
+
+static gboolean
+issue (Fixture *f, guint8 cti_byte, gint64 at, const char *centre, guint default_quota)
+{
+	guint8 cti[16] = {cti_byte};
+	g_autoptr (GBytes) cti_bytes = g_bytes_new (cti, sizeof cti);
+	IrBranddTokenRecord rec = {.cti = cti_bytes,
+				   .device_id = f->dev1,
+				   .cnf = cnf_a,
+				   .centre = centre,
+				   .issued_at = at,
+				   .expires_at = at + 900,
+				   .imeis_json = "[]"};
+	g_autoptr (GError) error = NULL;
+	gboolean reached = TRUE;
+	guint quota = 0;
+
+	assert_true (
+	    ir_brandd_store_record_token (f->store, &rec, default_quota, &reached, &quota, &error));
+	return !reached;
+}
+
+static void
+test_quota_utc_day (void **state)
+{
+	Fixture *f = *state;
+	g_autoptr (GError) error = NULL;
+	gint64 n = 0;
+
+	assert_true (issue (f, 1, DAY1_LAST - 10, "C1", 2));
+	assert_true (issue (f, 2, DAY1_LAST, "C1", 2));
+	assert_false (issue (f, 3, DAY1_LAST, "C1", 2)); /* third on day 1 */
+	assert_true (issue (f, 4, DAY1_LAST, "C2", 2));	 /* another centre */
+	assert_true (issue (f, 5, DAY2_FIRST, "C1", 2)); /* new UTC day */
+	/* a centre's own quota wins over the default */
+	assert_true (ir_brandd_store_set_centre_quota (f->store, "C1", 3, &error));
+	assert_true (issue (f, 6, DAY2_FIRST, "C1", 2));
+	assert_true (issue (f, 7, DAY2_FIRST, "C1", 2));
+	assert_false (issue (f, 8, DAY2_FIRST, "C1", 2));
+	assert_true (ir_brandd_store_set_centre_quota (f->store, "C1", 0, &error));
+	assert_false (issue (f, 9, DAY2_FIRST + 86400, "C1", 2));
+	/* refused tokens were not recorded */
+	assert_true (ir_brandd_store_count (f->store, "tokens", &n, &error));
+	assert_int_equal (n, 6);
+}
+
+static IrBranddReportResult
+report (Fixture *f, guint8 cti_byte, const guint8 *cnf, const char *outcome, const char *read_back)
+{
+	guint8 cti[16] = {cti_byte};
+	g_autoptr (GBytes) cti_bytes = g_bytes_new (cti, sizeof cti);
+	char *slots[2] = {(char *)read_back, NULL};
+	IrBranddReportRecord rec = {.cti = cti_bytes,
+				    .cnf = cnf,
+				    .outcome = outcome,
+				    .read_back_json = "[]",
+				    .read_back = slots,
+				    .now = DAY2_FIRST};
+	IrBranddReportResult result = IR_BRANDD_REPORT_RECORDED;
+	g_autoptr (GError) error = NULL;
+
+	assert_true (ir_brandd_store_record_report (f->store, &rec, &result, &error));
+	return result;
+}
+
+static void
+test_reports (void **state)
+{
+	Fixture *f = *state;
+	g_autoptr (GError) error = NULL;
+	gint64 holder = -1;
+	gint64 n = 0;
+
+	assert_true (issue (f, 1, DAY1_LAST, "C1", 10));
+	assert_int_equal (report (f, 9, cnf_a, "failed", NULL), IR_BRANDD_REPORT_UNKNOWN_TOKEN);
+	assert_int_equal (report (f, 1, cnf_b, "failed", NULL), IR_BRANDD_REPORT_NOT_YOUR_TOKEN);
+	/* token 1 was issued for device 1; its read-back says it now holds
+	 * device 2's original IMEI */
+	assert_true (
+	    ir_brandd_store_imei_holder (f->store, f->dev2, BT_DEV2_IMEI1, &holder, &error));
+	assert_int_equal (holder, 0);
+	assert_int_equal (report (f, 1, cnf_a, "success", BT_DEV2_IMEI1),
+			  IR_BRANDD_REPORT_RECORDED);
+	assert_int_equal (report (f, 1, cnf_a, "success", BT_DEV2_IMEI1),
+			  IR_BRANDD_REPORT_ALREADY_REPORTED);
+	assert_true (
+	    ir_brandd_store_imei_holder (f->store, f->dev2, BT_DEV2_IMEI1, &holder, &error));
+	assert_int_equal (holder, f->dev1);
+	/* the device itself is not "another device" */
+	assert_true (
+	    ir_brandd_store_imei_holder (f->store, f->dev1, BT_DEV1_IMEI1, &holder, &error));
+	assert_int_equal (holder, 0);
+	assert_true (ir_brandd_store_count (f->store, "reports", &n, &error));
+	assert_int_equal (n, 1);
+}
+
+int
+main (void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown (test_quota_utc_day, setup, teardown),
+	    cmocka_unit_test_setup_teardown (test_reports, setup, teardown),
+	};
+	return cmocka_run_group_tests (tests, NULL, NULL);
+}
