@@ -209,6 +209,29 @@ test_reconnect (void **state)
 	assert_int_equal (ir_sim_phone_get_n_commands (phone), 20);
 }
 
+/* A host that writes a lot before it reads: the pty fills up (more than
+ * the kernel buffers), the phone waits for room and loses nothing. */
+static void
+test_slow_reader (void **state)
+{
+	g_autoptr (IrSimPhone) phone = phone_new ("family", "3gpp", NULL);
+	int fd = sim_test_host_open (ir_sim_phone_get_path (phone));
+	g_autoptr (GString) commands = g_string_new (NULL);
+	g_autoptr (GString) answers = NULL;
+	const guint n = 3000;
+
+	for (guint i = 0; i < n; i++)
+		g_string_append (commands, "AT+CGMI\r");
+	sim_test_host_write (fd, commands->str);
+	/* let the phone run into a full pty before anything is read */
+	g_usleep (200 * 1000);
+	answers = sim_test_host_read_until (fd, NULL, 2000, NULL);
+	close (fd);
+	/* echo and answer of every command, in order */
+	assert_int_equal (count_substr (answers->str, "AT+CGMI\r\r\nTelit\r\n\r\nOK\r\n"), n);
+	assert_int_equal (ir_sim_phone_get_n_commands (phone), n);
+}
+
 /* ---- families ---- */
 
 static void
@@ -542,6 +565,7 @@ main (void)
 	    cmocka_unit_test (test_echo_switch),
 	    cmocka_unit_test (test_line_assembly),
 	    cmocka_unit_test (test_reconnect),
+	    cmocka_unit_test (test_slow_reader),
 	    cmocka_unit_test (test_family_reads),
 	    cmocka_unit_test (test_write_survives_reboot),
 	    cmocka_unit_test (test_state_file_mismatch),
