@@ -105,6 +105,32 @@ sim_test_host_read_until (int fd, const char *until, guint timeout_ms, gboolean 
 }
 
 GString *
+sim_test_host_read_settled (int fd, guint first_ms, guint quiet_ms)
+{
+	GString *got = g_string_new (NULL);
+	guint wait_ms = first_ms;
+
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		char buf[4096];
+		gssize n;
+		int rc = poll (&pfd, 1, (int)wait_ms);
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			return got;
+		n = read (fd, buf, sizeof (buf));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return got;
+		g_string_append_len (got, buf, n);
+		wait_ms = quiet_ms;
+	}
+}
+
+GString *
 sim_test_host_command (int fd, const char *command, guint timeout_ms)
 {
 	g_autofree char *line = g_strdup_printf ("%s\r", command);

@@ -15,6 +15,10 @@ void sim_test_host_write (int fd, const char *data);
  * passes), the port hangs up, or @timeout_ms passes. Sets @hangup when the
  * port hung up (POLLHUP, EOF or EIO). */
 GString *sim_test_host_read_until (int fd, const char *until, guint timeout_ms, gboolean *hangup);
+/* Waits up to @first_ms for a first byte, then reads until nothing more
+ * arrives for @quiet_ms (or the port hangs up): what a phone answers to
+ * input whose answer is not a single final result. */
+GString *sim_test_host_read_settled (int fd, guint first_ms, guint quiet_ms);
 /* Writes @command + CR and reads until a final result code (OK, ERROR,
  * +CME ERROR: ...) or @timeout_ms. */
 GString *sim_test_host_command (int fd, const char *command, guint timeout_ms);

@@ -141,7 +141,7 @@ test_echo_switch (void **state)
 		int fd = sim_test_host_open (ir_sim_phone_get_path (phone));
 		g_autoptr (GString) answer = NULL;
 		sim_test_host_write (fd, rows[i].input);
-		answer = sim_test_host_read_until (fd, NULL, QUIET_MS + 200, NULL);
+		answer = sim_test_host_read_settled (fd, CMD_TIMEOUT_MS, QUIET_MS);
 		close (fd);
 		assert_string_equal (answer->str, rows[i].expected);
 	}
@@ -151,7 +151,7 @@ test_echo_switch (void **state)
 		int fd = sim_test_host_open (ir_sim_phone_get_path (phone));
 		g_autoptr (GString) answer = NULL;
 		sim_test_host_write (fd, "ATE1\rAT\r");
-		answer = sim_test_host_read_until (fd, NULL, QUIET_MS + 200, NULL);
+		answer = sim_test_host_read_settled (fd, CMD_TIMEOUT_MS, QUIET_MS);
 		close (fd);
 		assert_string_equal (answer->str, "\r\nOK\r\nAT\r\r\nOK\r\n");
 	}
@@ -187,7 +187,8 @@ test_line_assembly (void **state)
 		g_autoptr (GString) answer = NULL;
 		gsize len = rows[i].len >= 0 ? (gsize)rows[i].len : strlen (rows[i].input);
 		assert_int_equal (write (fd, rows[i].input, len), (gssize)len);
-		answer = sim_test_host_read_until (fd, NULL, QUIET_MS + 200, NULL);
+		answer = sim_test_host_read_settled (
+		    fd, rows[i].n_ok + rows[i].n_error > 0 ? CMD_TIMEOUT_MS : QUIET_MS, QUIET_MS);
 		close (fd);
 		assert_int_equal (count_substr (answer->str, "\r\nOK\r\n"), rows[i].n_ok);
 		assert_int_equal (count_substr (answer->str, "ERROR"), rows[i].n_error);
@@ -225,7 +226,7 @@ test_slow_reader (void **state)
 	sim_test_host_write (fd, commands->str);
 	/* let the phone run into a full pty before anything is read */
 	g_usleep (200 * 1000);
-	answers = sim_test_host_read_until (fd, NULL, 2000, NULL);
+	answers = sim_test_host_read_settled (fd, CMD_TIMEOUT_MS, QUIET_MS);
 	close (fd);
 	/* echo and answer of every command, in order */
 	assert_int_equal (count_substr (answers->str, "AT+CGMI\r\r\nTelit\r\n\r\nOK\r\n"), n);
@@ -391,8 +392,9 @@ faulty_answer (const char *key, const char *rate, const char *seed)
 		phone = phone_new ("family", "mediatek", "echo", "false", NULL);
 	fd = sim_test_host_open (ir_sim_phone_get_path (phone));
 	sim_test_host_write (fd, "AT+EGMR=0,7\r");
-	/* the final line may be lost: read what comes in a while */
-	answer = sim_test_host_read_until (fd, NULL, QUIET_MS + 200, NULL);
+	/* the final line may be lost: read what comes in a while (with every
+	 * byte dropped nothing comes: do not wait the full command timeout) */
+	answer = sim_test_host_read_settled (fd, 1000, QUIET_MS);
 	close (fd);
 	return answer;
 }
