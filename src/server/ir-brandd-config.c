@@ -185,7 +185,6 @@ apply_key (IrBranddConfig *self,
 	   const char *base_dir,
 	   GError **error)
 {
-	guint8 *base = (guint8 *)self;
 	guint64 n = 0;
 
 	switch (def->type) {
@@ -206,27 +205,28 @@ apply_key (IrBranddConfig *self,
 	case KEY_STRING:
 		if (strlen (value) < def->min || strlen (value) > def->max)
 			return bad_key (error, def, value, "empty or too long");
-		g_free (*(char **)(base + def->offset));
-		*(char **)(base + def->offset) = g_strdup (value);
+		g_free (*((char **)G_STRUCT_MEMBER_P (self, def->offset)));
+		*((char **)G_STRUCT_MEMBER_P (self, def->offset)) = g_strdup (value);
 		return TRUE;
 	case KEY_PATH:
 		if (value[0] == '\0')
 			return bad_key (error, def, value, "expected a file path");
-		g_free (*(char **)(base + def->offset));
-		*(char **)(base + def->offset) = resolve_path (value, base_dir);
+		g_free (*((char **)G_STRUCT_MEMBER_P (self, def->offset)));
+		*((char **)G_STRUCT_MEMBER_P (self, def->offset)) = resolve_path (value, base_dir);
 		return TRUE;
 	case KEY_UINT:
 		if (!parse_uint (def, value, &n, error))
 			return FALSE;
-		*(guint *)(base + def->offset) = (guint)n;
+		*((guint *)G_STRUCT_MEMBER_P (self, def->offset)) = (guint)n;
 		return TRUE;
 	case KEY_SIZE:
 		if (!parse_uint (def, value, &n, error))
 			return FALSE;
-		*(gsize *)(base + def->offset) = (gsize)n;
+		*((gsize *)G_STRUCT_MEMBER_P (self, def->offset)) = (gsize)n;
 		return TRUE;
 	case KEY_SECONDS:
-		return parse_seconds (def, value, (guint *)(base + def->offset), error);
+		return parse_seconds (
+		    def, value, ((guint *)G_STRUCT_MEMBER_P (self, def->offset)), error);
 	}
 	g_assert_not_reached ();
 }
