@@ -256,6 +256,7 @@ test_binary_disconnect (void **state)
 	if (!g_str_has_suffix (answer->str, "\r\nOK\r\n"))
 		fail_msg ("answer \"%s\"", g_strescape (answer->str, NULL));
 	assert_true (hangup);
+	assert_int_equal (after->len, 0);
 	close (fd);
 	err = sim_stop (sim, 0);
 	assert_non_null (strstr (err, "hung up after 1 commands"));

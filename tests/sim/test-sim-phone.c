@@ -513,6 +513,7 @@ test_fault_writes (void **state)
 		g_autoptr (GString) cmee = command (phone, "AT+CMEE=1");
 		g_autoptr (GString) wrote = command (phone, rows[i].write);
 		g_autoptr (GString) read = command (phone, rows[i].read);
+		assert_true (g_str_has_suffix (cmee->str, "\r\nOK\r\n"));
 		if (strstr (wrote->str, rows[i].final) == NULL)
 			fail_msg (
 			    "row %u: write answered \"%s\"", i, g_strescape (wrote->str, NULL));
