@@ -548,29 +548,36 @@ ir_sim_check_name (const char *name, GError **error)
 	return TRUE;
 }
 
+/* The repeatable keys are lists in a file: imei=A;B is --imei A --imei B
+ * ("imei=;" is one empty slot). */
+static gboolean
+ir_sim_config_set_list (
+    IrSimPhoneConfig *config, GKeyFile *kf, const char *group, const char *key, GError **error)
+{
+	gsize n = 0;
+	g_auto (GStrv) values = g_key_file_get_string_list (kf, group, key, &n, error);
+
+	if (values == NULL)
+		return FALSE;
+	for (gsize i = 0; i < n; i++) {
+		if (!ir_sim_phone_config_set (config, key, values[i], error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 static gboolean
 ir_sim_config_set_key (
     IrSimPhoneConfig *config, GKeyFile *kf, const char *group, const char *key, GError **error)
 {
-	/* the repeatable keys are lists in a file: imei=A;B */
-	if (g_strcmp0 (key, "imei") == 0 || g_strcmp0 (key, "read-only-slot") == 0) {
-		gsize n = 0;
-		g_auto (GStrv) values = g_key_file_get_string_list (kf, group, key, &n, error);
-		if (values == NULL)
-			return FALSE;
-		for (gsize i = 0; i < n; i++) {
-			if (!ir_sim_phone_config_set (config, key, values[i], error))
-				return FALSE;
-		}
-		/* "imei=;" is one empty slot: GKeyFile gives it as one "" */
-		return TRUE;
-	}
-	{
-		g_autofree char *value = g_key_file_get_string (kf, group, key, error);
-		if (value == NULL)
-			return FALSE;
-		return ir_sim_phone_config_set (config, key, value, error);
-	}
+	g_autofree char *value = NULL;
+
+	if (g_strcmp0 (key, "imei") == 0 || g_strcmp0 (key, "read-only-slot") == 0)
+		return ir_sim_config_set_list (config, kf, group, key, error);
+	value = g_key_file_get_string (kf, group, key, error);
+	if (value == NULL)
+		return FALSE;
+	return ir_sim_phone_config_set (config, key, value, error);
 }
 
 static IrSimPhoneConfig *
