@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "ir-error.h"
+#include "ir-profile.h"
 #include "ir-sim-config.h"
 
 /* One key at a time, as a flag or a config line gives it. */
@@ -242,6 +243,9 @@ test_family_defaults (void **state)
 		g_autoptr (IrSimState) s = ir_sim_state_new_default (families[i]);
 		assert_non_null (s);
 		assert_string_equal (s->family, families[i]);
+		/* the identity a host reads picks this family's profile */
+		assert_string_equal (ir_profile_match (0, 0, s->manufacturer, s->model)->family,
+				     families[i]);
 		assert_true (s->n_slots >= 1 && s->n_slots <= IR_SIM_MAX_SLOTS);
 		for (guint j = 0; j < s->n_slots; j++) {
 			const char *imei = s->imei[j];
