@@ -177,8 +177,13 @@ cmd_serve (int argc, char **argv)
 	if (ctx == NULL)
 		return fail (EXIT_USAGE, error);
 	store = ir_brandd_store_open (config->database, &error);
-	if (store != NULL)
+	if (store != NULL) {
+		/* the loop is blocked while a statement waits for a lock: give
+		 * up well before the connection's own timeout would drop the
+		 * answer */
+		ir_brandd_store_set_busy_timeout (store, MIN (5000, config->timeout_ms / 2));
 		issuer = ir_brandd_issuer_new (config, store, &error);
+	}
 	if (issuer == NULL) {
 		SSL_CTX_free (ctx);
 		return fail (EXIT_USAGE, error);

@@ -277,17 +277,23 @@ check_imeis_free (IrBranddIssuer *self, const IrBranddDevice *dev, IrBranddAnswe
 	return TRUE;
 }
 
-static void
+static gboolean
 fill_claims (IrBranddIssuer *self,
 	     const IrBranddPeer *peer,
 	     const IrBranddTokenRequest *req,
 	     const IrBranddDevice *dev,
 	     gint64 now,
-	     IrTokenClaims *c)
+	     IrTokenClaims *c,
+	     IrBranddAnswer *answer)
 {
 	guint8 cti[CTI_LEN];
 
-	RAND_bytes (cti, sizeof cti);
+	/* the cti is what makes a token single use: never a weak one */
+	if (RAND_bytes (cti, sizeof cti) != 1) {
+		g_autoptr (GError) error =
+		    g_error_new_literal (IR_ERROR, IR_ERROR_FAILED, "the random generator failed");
+		return internal (answer, error);
+	}
 	c->iss = g_strdup (self->iss);
 	c->aud = g_strdup (self->aud);
 	c->iat = now;
@@ -309,6 +315,7 @@ fill_claims (IrBranddIssuer *self,
 	}
 	c->phase = g_strdup (self->phase);
 	c->centre = g_strdup (peer->centre);
+	return TRUE;
 }
 
 static char *
@@ -440,7 +447,8 @@ ir_brandd_issuer_issue (IrBranddIssuer *self,
 	    !ir_brandd_match_device (req, by_hwid, by_serial, &dev, answer) ||
 	    !check_imeis_free (self, dev, answer))
 		return NULL;
-	fill_claims (self, peer, req, dev, now, &claims);
+	if (!fill_claims (self, peer, req, dev, now, &claims, answer))
+		return NULL;
 	/* sign before recording, so that a token is only counted once it
 	 * exists; the quota check and the insert share one transaction */
 	token = ir_token_encode (&claims, self->alg, self->kid, self->key, &error);

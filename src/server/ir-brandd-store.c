@@ -292,6 +292,12 @@ ir_brandd_store_free (IrBranddStore *self)
 	g_free (self);
 }
 
+void
+ir_brandd_store_set_busy_timeout (IrBranddStore *self, guint ms)
+{
+	sqlite3_busy_timeout (self->db, (int)MIN (ms, (guint)G_MAXINT));
+}
+
 gboolean
 ir_brandd_store_begin (IrBranddStore *self, GError **error)
 {

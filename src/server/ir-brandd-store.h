@@ -36,6 +36,10 @@ gboolean ir_brandd_store_init (const char *path, GError **error);
 IrBranddStore *ir_brandd_store_open (const char *path, GError **error);
 void ir_brandd_store_free (IrBranddStore *self);
 
+/* How long a statement waits for another writer's lock before failing
+ * (5 s unless set). */
+void ir_brandd_store_set_busy_timeout (IrBranddStore *self, guint ms);
+
 /* The device whose @column ("serial" or "hardware_id") is @value; *out is
  * NULL when there is none, or when @value is NULL. */
 gboolean ir_brandd_store_find_device (IrBranddStore *self,

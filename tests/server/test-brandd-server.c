@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
@@ -40,7 +41,7 @@ static const char dev2_request[] = "{\"device\": {\"serial\": \"" BT_DEV2_SERIAL
 static int
 setup (void **state)
 {
-	BtEnv *env = bt_env_new ("[server]\ntimeout=5\n[centres]\ndefault-daily-quota=50");
+	BtEnv *env = bt_env_new ("[centres]\ndefault-daily-quota=50");
 	bt_env_start (env);
 	*state = env;
 	return 0;
@@ -710,6 +711,29 @@ test_bad_config (void **state)
 	}
 }
 
+/* Another process holds the database's write lock past the busy timeout:
+ * the answer is internal, and nothing was recorded. */
+static void
+test_internal (void **state)
+{
+	BtEnv *env = *state;
+	sqlite3 *db = NULL;
+	g_autoptr (BtResponse) r = NULL;
+	g_autoptr (BtResponse) after = NULL;
+
+	assert_int_equal (sqlite3_open (env->db, &db), SQLITE_OK);
+	assert_int_equal (sqlite3_exec (db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	r = bt_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
+	assert_int_equal (sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close (db);
+	assert_int_equal (r->status, 500);
+	assert_string_equal (bt_error_code (r), "internal");
+	assert_non_null (strstr (r->body, "recorded nothing"));
+	/* the lock gone, the server serves again */
+	after = bt_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
+	assert_int_equal (after->status, 200);
+}
+
 static void
 test_sigint (void **state)
 {
@@ -782,6 +806,7 @@ main (void)
 	    cmocka_unit_test (test_bad_config),
 	    cmocka_unit_test (test_es256_key),
 	    cmocka_unit_test (test_sigint),
+	    cmocka_unit_test_setup_teardown (test_internal, setup, teardown),
 	};
 
 	curl_global_init (CURL_GLOBAL_DEFAULT);
