@@ -17,7 +17,9 @@ extern const IrFamily ir_family_unisoc;
 /* A read whose answer is lost or unreadable is sent at most this many
  * times; one whose answers disagree, at most IR_FAMILY_CONFIRM_ATTEMPTS. */
 #define IR_FAMILY_READ_ATTEMPTS	   3
-#define IR_FAMILY_CONFIRM_ATTEMPTS 5
+#define IR_FAMILY_CONFIRM_ATTEMPTS 8
+/* Identical answers needed to believe one that is not a well-formed IMEI. */
+#define IR_FAMILY_CONFIRM_AGREE 3
 
 /* The port a channel talks to, for messages. */
 const char *ir_family_channel_port (IrAtChannel *channel);
@@ -40,9 +42,11 @@ typedef GPtrArray *(*IrFamilyParseFunc) (const IrAtResponse *resp,
 
 /* Reads IMEI slots with @command: retried as ir_family_command_read(), and
  * also when @parse fails. An answer with a slot that is not a well-formed
- * IMEI is only taken once the same answer came twice: a garbled digit shows
- * as a disagreement, while a phone that really holds a bad IMEI says so
- * again. Answers that never agree are IR_ERROR_PROTOCOL. */
+ * IMEI is only taken once the same answer came IR_FAMILY_CONFIRM_AGREE
+ * times: a garbled or lost digit shows as a disagreement, while a phone
+ * that really holds a bad IMEI says the same every time. A run of one digit
+ * shorter than an IMEI is lost bytes, never taken. Answers that never agree
+ * are IR_ERROR_PROTOCOL. */
 GPtrArray *ir_family_read_imeis (IrAtChannel *channel,
 				 const IrProfile *profile,
 				 const char *command,

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "ir-error.h"
 #include "ir-family-private.h"
 #include "ir-imei.h"
@@ -101,6 +103,45 @@ ir_family_values_equal (GPtrArray *a, GPtrArray *b)
 	return TRUE;
 }
 
+/* How many earlier answers were this one. */
+static guint
+ir_family_values_count (GPtrArray *seen, GPtrArray *values)
+{
+	guint count = 0;
+
+	for (guint i = 0; i < seen->len; i++) {
+		if (ir_family_values_equal (g_ptr_array_index (seen, i), values))
+			count++;
+	}
+	return count;
+}
+
+/* A run of one digit shorter than an IMEI: what a line that loses bytes
+ * makes of the all-zero factory default, and the same however many bytes
+ * it loses where. No phone holds that, so it is never taken as read. */
+static gboolean
+ir_family_values_shortened_run (GPtrArray *values, const char *command, GError **error)
+{
+	for (guint i = 0; i < values->len; i++) {
+		const char *imei = g_ptr_array_index (values, i);
+		gsize len = imei != NULL ? strlen (imei) : 0;
+		if (len == 0 || len >= IR_IMEI_LEN || !g_ascii_isdigit (imei[0]) ||
+		    strspn (imei, (const char[]){imei[0], '\0'}) != len)
+			continue;
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_PROTOCOL,
+			     "slot %u answered %" G_GSIZE_FORMAT " times the digit %c to %s, "
+			     "fewer than an IMEI has: bytes were lost on the way",
+			     i + 1,
+			     len,
+			     imei[0],
+			     command);
+		return TRUE;
+	}
+	return FALSE;
+}
+
 /* One attempt: the command, then the parse. */
 static GPtrArray *
 ir_family_read_imeis_once (IrAtChannel *channel,
@@ -119,6 +160,8 @@ ir_family_read_imeis_once (IrAtChannel *channel,
 	if (resp == NULL)
 		return NULL;
 	values = parse (resp, profile, user_data, error);
+	if (values != NULL && ir_family_values_shortened_run (values, command, error))
+		g_clear_pointer (&values, g_ptr_array_unref);
 	if (values == NULL) {
 		g_prefix_error (error,
 				"unreadable answer to %s on %s: ",
@@ -126,16 +169,6 @@ ir_family_read_imeis_once (IrAtChannel *channel,
 				ir_family_channel_port (channel));
 	}
 	return values;
-}
-
-static gboolean
-ir_family_values_seen (GPtrArray *seen, GPtrArray *values)
-{
-	for (guint i = 0; i < seen->len; i++) {
-		if (ir_family_values_equal (g_ptr_array_index (seen, i), values))
-			return TRUE;
-	}
-	return FALSE;
 }
 
 GPtrArray *
@@ -172,7 +205,8 @@ ir_family_read_imeis (IrAtChannel *channel,
 			g_propagate_error (error, g_steal_pointer (&error_local));
 			return NULL;
 		}
-		if (ir_family_values_plausible (values) || ir_family_values_seen (seen, values))
+		if (ir_family_values_plausible (values) ||
+		    ir_family_values_count (seen, values) + 1 >= IR_FAMILY_CONFIRM_AGREE)
 			return g_steal_pointer (&values);
 		g_debug ("%s on %s: not a well-formed IMEI; asking again to be sure",
 			 command,

@@ -265,10 +265,24 @@ ir_session_read_text_once (IrSession *self,
 	return g_steal_pointer (&value);
 }
 
+static guint
+ir_session_count_seen (GPtrArray *seen, const char *value)
+{
+	guint count = 0;
+
+	for (guint i = 0; i < seen->len; i++) {
+		if (g_strcmp0 (g_ptr_array_index (seen, i), value) == 0)
+			count++;
+	}
+	return count;
+}
+
 /* An identity read that may be refused (not every phone has +CGMR or
  * +CGSN=0): *@out stays NULL then. Lost or garbled answers are asked again,
- * and an answer is only taken once it came twice: a garbled letter in +CGMI
- * would choose the wrong driver, one in the serial would be recorded.
+ * and an answer is only taken once it came IR_FAMILY_CONFIRM_AGREE times:
+ * text has no check digit, a garbled or lost letter in +CGMI would choose
+ * the wrong driver, one in the serial would be recorded, and two answers
+ * that lost the same letter agree more often than one would think.
  * Answers that never arrive clean or never agree leave the value out, or
  * fail the identify when it is @needed to choose the driver. FALSE when the
  * phone is gone, we are told to stop, or a needed value cannot be read
@@ -314,7 +328,7 @@ ir_session_read_text (IrSession *self,
 				 error_local->message);
 			return TRUE;
 		}
-		if (g_ptr_array_find_with_equal_func (seen, value, g_str_equal, NULL)) {
+		if (ir_session_count_seen (seen, value) + 1 >= IR_FAMILY_CONFIRM_AGREE) {
 			if (value[0] != '\0')
 				*out = g_steal_pointer (&value);
 			return TRUE;

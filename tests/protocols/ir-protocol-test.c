@@ -404,24 +404,39 @@ ir_test_family_read_never_agrees (void **cstate)
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GPtrArray) imeis = NULL;
 
-	ir_model_transport_flip_next (phone->transport, 5);
+	ir_model_transport_flip_next (phone->transport, IR_FAMILY_CONFIRM_ATTEMPTS);
 	imeis = ir_test_family_read (phone, f, &error);
 	assert_null (imeis);
-	ir_test_assert_error (error, IR_ERROR_PROTOCOL, "answered differently 5 times");
-	assert_int_equal (ir_model_transport_count (phone->transport, f->read_prefix), 5);
+	ir_test_assert_error (error, IR_ERROR_PROTOCOL, "answered differently 8 times");
+	assert_int_equal (ir_model_transport_count (phone->transport, f->read_prefix),
+			  IR_FAMILY_CONFIRM_ATTEMPTS);
 }
 
 void
-ir_test_family_bad_imei_read_twice (void **cstate)
+ir_test_family_bad_imei_read_thrice (void **cstate)
 {
 	const IrTestFamily *f = *cstate;
 	g_autoptr (IrTestPhone) phone =
 	    ir_test_family_phone (f, IR_TEST_IMEI_BAD_CD, IR_TEST_IMEI_B);
 	g_autoptr (IrDeviceInfo) info = ir_test_phone_identify (phone);
 
-	/* the phone really holds it: said twice, reported as it is */
+	/* the phone really holds it: said three times, reported as it is */
 	assert_string_equal (ir_test_slot (info, 0)->imei, IR_TEST_IMEI_BAD_CD);
 	assert_int_equal (ir_test_slot (info, 0)->status, IR_IMEI_STATUS_BAD_CHECK_DIGIT);
 	assert_int_equal (ir_model_transport_count (phone->transport, f->read_prefix),
-			  f->n_reads + 1);
+			  f->n_reads + 2);
+}
+
+void
+ir_test_family_shortened_zeros (void **cstate)
+{
+	const IrTestFamily *f = *cstate;
+	g_autoptr (IrTestPhone) phone = ir_test_family_phone (f, "0000000000000", IR_TEST_IMEI_B);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GPtrArray) imeis = ir_test_family_read (phone, f, &error);
+
+	/* what a lossy line makes of the factory default: never taken */
+	assert_null (imeis);
+	ir_test_assert_error (error, IR_ERROR_PROTOCOL, "bytes were lost on the way");
+	assert_int_equal (ir_model_transport_count (phone->transport, f->read_prefix), 3);
 }

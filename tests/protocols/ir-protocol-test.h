@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "ir-error.h"
+#include "ir-family-private.h"
 #include "ir-model-transport.h"
 #include "ir-session.h"
 
@@ -91,7 +92,8 @@ void ir_test_family_write_not_retried (void **cstate);
 void ir_test_family_read_retried (void **cstate);
 void ir_test_family_read_gives_up (void **cstate);
 void ir_test_family_read_never_agrees (void **cstate);
-void ir_test_family_bad_imei_read_twice (void **cstate);
+void ir_test_family_bad_imei_read_thrice (void **cstate);
+void ir_test_family_shortened_zeros (void **cstate);
 
 #define IR_TEST_FAMILY_TESTS(family)                                                               \
 	cmocka_unit_test_prestate (ir_test_family_identify, (void *)&(family)),                    \
@@ -105,7 +107,8 @@ void ir_test_family_bad_imei_read_twice (void **cstate);
 	    cmocka_unit_test_prestate (ir_test_family_write_not_retried, (void *)&(family)),       \
 	    cmocka_unit_test_prestate (ir_test_family_read_retried, (void *)&(family)),            \
 	    cmocka_unit_test_prestate (ir_test_family_read_gives_up, (void *)&(family)),           \
-	    cmocka_unit_test_prestate (ir_test_family_bad_imei_read_twice, (void *)&(family))
+	    cmocka_unit_test_prestate (ir_test_family_bad_imei_read_thrice, (void *)&(family)),    \
+	    cmocka_unit_test_prestate (ir_test_family_shortened_zeros, (void *)&(family))
 
 /* The GError's message contains @needle. */
 void ir_test_assert_error (const GError *error, int code, const char *needle);

@@ -114,11 +114,11 @@ test_session_identity_confirmed (void **cstate)
 	info = ir_test_phone_identify (phone);
 	assert_string_equal (info->manufacturer, "MediaTek Inc.");
 	assert_string_equal (info->profile->id, "mediatek");
-	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMI"), 3);
-	/* when nothing is garbled, twice is enough */
-	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMM"), 2);
-	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMR"), 2);
-	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGSN=0"), 2);
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMI"), 4);
+	/* when nothing is garbled, three times */
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMM"), 3);
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMR"), 3);
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGSN=0"), 3);
 }
 
 /* Broken UTF-8 in an identity string is garble (the AT parser already
@@ -165,15 +165,16 @@ test_session_identity_never_agrees (void **cstate)
 	g_autoptr (IrDeviceInfo) info = NULL;
 	g_autoptr (GError) error = NULL;
 
-	/* the transport changes the first letter of the next answers to AT+CGMI,
-	 * one after the other: N, O, P, Q, R */
-	for (guint i = 0; i < 5; i++)
+	/* the transport changes the first letter of every answer to AT+CGMI,
+	 * differently each time: N, O, P, ... */
+	for (guint i = 0; i < IR_FAMILY_CONFIRM_ATTEMPTS; i++)
 		ir_model_transport_corrupt_once (phone->transport, "AT+CGMI");
 	info = ir_session_identify (phone->session, NULL, NULL, &error);
 	assert_null (info);
 	ir_test_assert_error (
-	    error, IR_ERROR_PROTOCOL, "AT+CGMI on model:mediatek answered differently 5 times");
-	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMI"), 5);
+	    error, IR_ERROR_PROTOCOL, "AT+CGMI on model:mediatek answered differently 8 times");
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMI"),
+			  IR_FAMILY_CONFIRM_ATTEMPTS);
 }
 
 static void
