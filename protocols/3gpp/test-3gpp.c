@@ -206,6 +206,7 @@ test_3gpp_cannot_write (void **cstate)
 	g_autoptr (GError) error = NULL;
 	guint sent = ir_model_transport_get_commands (phone->transport)->len;
 
+	assert_string_equal (info->family->id, "3gpp");
 	assert_false (ir_session_write_imei (phone->session, 0, IR_TEST_IMEI_C, NULL, &error));
 	ir_test_assert_error (error, IR_ERROR_NOT_SUPPORTED, "no IMEI write command");
 	assert_int_equal (ir_model_transport_get_commands (phone->transport)->len, sent);

@@ -208,7 +208,7 @@ ir_test_family_factory_default (void **cstate)
 static void
 ir_test_family_write (IrTestPhone *phone, guint slot, const char *imei, GError **error)
 {
-	g_autoptr (IrDeviceInfo) info = ir_test_phone_identify (phone);
+	ir_device_info_free (ir_test_phone_identify (phone));
 	ir_session_write_imei (phone->session, slot, imei, NULL, error);
 }
 
@@ -307,6 +307,7 @@ ir_test_family_invalid_imei (void **cstate)
 	g_autoptr (IrTestPhone) phone = ir_test_family_phone (f, IR_TEST_IMEI_A, IR_TEST_IMEI_B);
 	g_autoptr (IrDeviceInfo) info = ir_test_phone_identify (phone);
 
+	assert_int_equal (info->slots->len, f->n_slots);
 	for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
 		g_autoptr (GError) error = NULL;
 		assert_false (ir_session_write_imei (phone->session, 0, bad[i], NULL, &error));

@@ -198,6 +198,8 @@ test_session_write_after_failed_identify (void **cstate)
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GError) error2 = NULL;
 
+	assert_string_equal (info->family->id, "mediatek");
+
 	ir_model_transport_refuse (phone->transport, "AT+EGMR=0,7");
 	info2 = ir_session_identify (phone->session, NULL, NULL, &error);
 	assert_null (info2);
