@@ -70,10 +70,8 @@ ir_profile_check_keys (GKeyFile *kf, GError **error)
 	}
 	keys = g_key_file_get_keys (kf, IR_PROFILE_GROUP, NULL, NULL);
 	if (keys == NULL) {
-		g_set_error_literal (error,
-				     IR_ERROR,
-				     IR_ERROR_INVALID_INPUT,
-				     "no [" IR_PROFILE_GROUP "] group");
+		g_set_error_literal (
+		    error, IR_ERROR, IR_ERROR_INVALID_INPUT, "no [" IR_PROFILE_GROUP "] group");
 		return FALSE;
 	}
 	for (guint i = 0; keys[i] != NULL; i++) {
@@ -144,12 +142,8 @@ ir_profile_get_list (GKeyFile *kf, const char *key, GError **error)
 	char **list = g_key_file_get_string_list (kf, IR_PROFILE_GROUP, key, NULL, &error_local);
 
 	if (list == NULL) {
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_INVALID_INPUT,
-			     "%s: %s",
-			     key,
-			     error_local->message);
+		g_set_error (
+		    error, IR_ERROR, IR_ERROR_INVALID_INPUT, "%s: %s", key, error_local->message);
 	}
 	return list;
 }
