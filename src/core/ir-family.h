@@ -6,6 +6,18 @@
 
 G_BEGIN_DECLS
 
+/* What a secure family's phone answers to its challenge command
+ * (protocols/secure-restore-v1/README.md): who it is, a fresh single-use
+ * nonce, and a counter that only goes up. */
+typedef struct {
+	char *hardware_id;
+	GBytes *nonce;
+	guint64 counter;
+} IrChallenge;
+
+void ir_challenge_free (IrChallenge *challenge);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrChallenge, ir_challenge_free)
+
 /* The host side of one protocol family (protocols/<family>/<family>-host.c).
  * Reads are idempotent and may be retried by the driver on a garbled or
  * lost answer; writes are never retried. A slot that refuses writes for
@@ -27,6 +39,20 @@ typedef struct {
 				const char *imei,
 				GCancellable *cancellable,
 				GError **error);
+	/* Secure families only, NULL for legacy ones: the phone verifies the
+	 * brand's token itself. challenge() asks for a fresh nonce; restore()
+	 * hands the phone the token (base64url), and the phone writes the
+	 * slots the token names. A refusal by the phone is
+	 * IR_ERROR_TOKEN_REFUSED naming its reason. Never retried. */
+	IrChallenge *(*challenge) (IrAtChannel *channel,
+				   const IrProfile *profile,
+				   GCancellable *cancellable,
+				   GError **error);
+	gboolean (*restore) (IrAtChannel *channel,
+			     const IrProfile *profile,
+			     const char *token_base64url,
+			     GCancellable *cancellable,
+			     GError **error);
 } IrFamily;
 
 /* Every family, in protocols/ order; NULL-terminated. */
