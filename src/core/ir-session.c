@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "ir-error.h"
 #include "ir-family-private.h"
 #include "ir-session.h"
@@ -91,14 +93,18 @@ IrSession *
 ir_session_open (const char *port, GError **error)
 {
 	g_autoptr (IrTransport) transport = NULL;
+	g_autoptr (GError) error_local = NULL;
 
 	g_return_val_if_fail (port != NULL, NULL);
 
 	transport = ir_port_transport_new (port, error);
 	if (transport == NULL)
 		return NULL;
-	if (!ir_transport_open (transport, error)) {
-		g_prefix_error (error, "%s: ", port);
+	if (!ir_transport_open (transport, &error_local)) {
+		/* the transports name the port already; say it once */
+		if (strstr (error_local->message, port) == NULL)
+			g_prefix_error (&error_local, "%s: ", port);
+		g_propagate_error (error, g_steal_pointer (&error_local));
 		return NULL;
 	}
 	return ir_session_new (transport);

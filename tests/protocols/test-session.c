@@ -238,6 +238,21 @@ test_session_open_missing_port (void **cstate)
 	ir_test_assert_error (error, IR_ERROR_NOT_FOUND, "/dev/imeirestore-no-such-port");
 }
 
+/* Opening errors come from the transport, which names the port: once. */
+static void
+test_session_open_not_a_tty (void **cstate)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrSession) session = ir_session_open ("/dev/null", &error);
+	const char *first;
+
+	assert_null (session);
+	assert_non_null (error);
+	first = strstr (error->message, "/dev/null");
+	assert_non_null (first);
+	assert_null (strstr (first + 1, "/dev/null"));
+}
+
 static void
 test_session_recording (void **cstate)
 {
@@ -272,6 +287,7 @@ main (void)
 	    cmocka_unit_test (test_session_write_after_failed_identify),
 	    cmocka_unit_test (test_session_read_only_without_cmee),
 	    cmocka_unit_test (test_session_open_missing_port),
+	    cmocka_unit_test (test_session_open_not_a_tty),
 	    cmocka_unit_test (test_session_recording),
 	};
 	return cmocka_run_group_tests_name ("session", tests, NULL, NULL);
