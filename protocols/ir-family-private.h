@@ -45,13 +45,15 @@ typedef GPtrArray *(*IrFamilyParseFunc) (const IrAtResponse *resp,
  * IMEI is only taken once the same answer came IR_FAMILY_CONFIRM_AGREE
  * times: a garbled or lost digit shows as a disagreement, while a phone
  * that really holds a bad IMEI says the same every time. A run of one digit
- * shorter than an IMEI is lost bytes, never taken. Answers that never agree
- * are IR_ERROR_PROTOCOL. */
+ * shorter than an IMEI is lost bytes, never taken. An answer with fewer
+ * than @n_expected slots (a single-IMEI phone, or a lost line) is confirmed
+ * the same way. Answers that never agree are IR_ERROR_PROTOCOL. */
 GPtrArray *ir_family_read_imeis (IrAtChannel *channel,
 				 const IrProfile *profile,
 				 const char *command,
 				 IrFamilyParseFunc parse,
 				 gpointer user_data,
+				 guint n_expected,
 				 GCancellable *cancellable,
 				 GError **error);
 

@@ -77,8 +77,11 @@ ir_family_command_read (IrAtChannel *channel,
 /* A slot value that needs no second opinion: empty, or a well-formed IMEI
  * (valid, or the all-zero factory default). */
 static gboolean
-ir_family_values_plausible (GPtrArray *values)
+ir_family_values_plausible (GPtrArray *values, guint n_expected)
 {
+	/* fewer slots than expected: a single-IMEI phone, or a lost line */
+	if (values->len < n_expected)
+		return FALSE;
 	for (guint i = 0; i < values->len; i++) {
 		const char *imei = g_ptr_array_index (values, i);
 		IrImeiStatus status;
@@ -177,6 +180,7 @@ ir_family_read_imeis (IrAtChannel *channel,
 		      const char *command,
 		      IrFamilyParseFunc parse,
 		      gpointer user_data,
+		      guint n_expected,
 		      GCancellable *cancellable,
 		      GError **error)
 {
@@ -205,10 +209,10 @@ ir_family_read_imeis (IrAtChannel *channel,
 			g_propagate_error (error, g_steal_pointer (&error_local));
 			return NULL;
 		}
-		if (ir_family_values_plausible (values) ||
+		if (ir_family_values_plausible (values, n_expected) ||
 		    ir_family_values_count (seen, values) + 1 >= IR_FAMILY_CONFIRM_AGREE)
 			return g_steal_pointer (&values);
-		g_debug ("%s on %s: not a well-formed IMEI; asking again to be sure",
+		g_debug ("%s on %s: not a well-formed IMEI in every slot; asking again to be sure",
 			 command,
 			 ir_family_channel_port (channel));
 		g_ptr_array_add (seen, g_steal_pointer (&values));

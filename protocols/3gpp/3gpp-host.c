@@ -29,6 +29,7 @@ ir_3gpp_read_imeis (IrAtChannel *channel,
 							  ir_3gpp_imei_reads[i].command,
 							  ir_family_parse_single,
 							  (gpointer)ir_3gpp_imei_reads[i].prefix,
+							  1,
 							  cancellable,
 							  &error_local);
 		if (values != NULL) {

@@ -20,15 +20,26 @@ ir_mediatek_read_imeis (IrAtChannel *channel,
 	     slot++) {
 		g_autofree char *command =
 		    g_strdup_printf ("AT+EGMR=0,%u", ir_mediatek_types[slot]);
+		g_autoptr (GError) error_local = NULL;
 		g_autoptr (GPtrArray) values = ir_family_read_imeis (channel,
 								     profile,
 								     command,
 								     ir_family_parse_single,
 								     (gpointer) "+EGMR",
+								     1,
 								     cancellable,
-								     error);
+								     &error_local);
+		/* a single-IMEI phone has no record 10: it has one slot */
+		if (values == NULL && slot > 0 &&
+		    g_error_matches (error_local, IR_ERROR, IR_ERROR_AT_REFUSED)) {
+			g_debug ("%s; the phone has %u IMEI slot(s)", error_local->message, slot);
+			break;
+		}
 		if (values == NULL) {
-			g_prefix_error (error, "failed to read IMEI slot %u: ", slot + 1);
+			g_propagate_prefixed_error (error,
+						    g_steal_pointer (&error_local),
+						    "failed to read IMEI slot %u: ",
+						    slot + 1);
 			return NULL;
 		}
 		g_ptr_array_add (imeis, g_strdup (g_ptr_array_index (values, 0)));

@@ -96,20 +96,43 @@ test_mediatek_model_faults (void **cstate)
 	ir_test_state_free (state);
 }
 
-/* The profile has two slots; a phone without record 10 refuses its read:
- * that is an answer, not a lost line, so it is not asked again. */
+/* The profile has two slots; a single-IMEI phone refuses record 10: it
+ * has one slot then. That refusal is an answer, not a lost line: asked once. */
+static void
+test_mediatek_single_imei_phone (void **cstate)
+{
+	g_autoptr (IrTestPhone) phone = ir_test_phone_new (
+	    ir_test_state_new ("mediatek", "MediaTek Inc.", "MT6261", 1, IR_TEST_IMEI_A, NULL));
+	g_autoptr (IrDeviceInfo) info = ir_test_phone_identify (phone);
+	g_autoptr (GError) error = NULL;
+
+	assert_string_equal (info->profile->id, "mediatek");
+	assert_int_equal (info->slots->len, 1);
+	assert_string_equal (((IrImeiSlot *)g_ptr_array_index (info->slots, 0))->imei,
+			     IR_TEST_IMEI_A);
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+EGMR=0,10"), 1);
+
+	/* and slot 2 is refused before the phone is asked */
+	assert_false (ir_session_write_imei (phone->session, 1, IR_TEST_IMEI_C, NULL, &error));
+	ir_test_assert_error (error, IR_ERROR_INVALID_INPUT, "has 1 IMEI slot(s)");
+	assert_false (ir_model_transport_saw (phone->transport, "AT+EGMR=1"));
+}
+
+/* A refused read of slot 1 is an error: the phone has no +EGMR at all. */
 static void
 test_mediatek_refused_read (void **cstate)
 {
 	g_autoptr (IrTestPhone) phone = ir_test_phone_new (
-	    ir_test_state_new ("mediatek", "MediaTek Inc.", "MT6261", 1, IR_TEST_IMEI_A, NULL));
+	    ir_test_state_new ("mediatek", "MediaTek Inc.", "MT6765", 2, IR_TEST_IMEI_A, NULL));
 	g_autoptr (GError) error = NULL;
-	g_autoptr (IrDeviceInfo) info = ir_session_identify (phone->session, NULL, NULL, &error);
+	g_autoptr (IrDeviceInfo) info = NULL;
 
+	ir_model_transport_refuse (phone->transport, "AT+EGMR=0,7");
+	info = ir_session_identify (phone->session, NULL, NULL, &error);
 	assert_null (info);
-	ir_test_assert_error (error, IR_ERROR_AT_REFUSED, "AT+EGMR=0,10");
-	assert_non_null (strstr (error->message, "slot 2"));
-	assert_int_equal (ir_model_transport_count (phone->transport, "AT+EGMR=0,10"), 1);
+	ir_test_assert_error (error, IR_ERROR_AT_REFUSED, "AT+EGMR=0,7");
+	assert_non_null (strstr (error->message, "slot 1"));
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+EGMR=0,7"), 1);
 }
 
 int
@@ -119,6 +142,7 @@ main (void)
 	    IR_TEST_FAMILY_TESTS (ir_test_mediatek),
 	    cmocka_unit_test (test_mediatek_model_rows),
 	    cmocka_unit_test (test_mediatek_model_faults),
+	    cmocka_unit_test (test_mediatek_single_imei_phone),
 	    cmocka_unit_test (test_mediatek_refused_read),
 	};
 	return cmocka_run_group_tests_name ("mediatek", tests, NULL, NULL);

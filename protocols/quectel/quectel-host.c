@@ -19,6 +19,7 @@ ir_quectel_read_imeis (IrAtChannel *channel,
 						  command,
 						  ir_family_parse_single,
 						  (gpointer) "+EGMR",
+						  1,
 						  cancellable,
 						  error);
 	if (values == NULL)

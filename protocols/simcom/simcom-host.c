@@ -18,6 +18,7 @@ ir_simcom_read_imeis (IrAtChannel *channel,
 						  "AT+SIMEI?",
 						  ir_family_parse_single,
 						  (gpointer) "+SIMEI",
+						  1,
 						  cancellable,
 						  error);
 	if (values == NULL)

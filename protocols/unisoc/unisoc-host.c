@@ -83,8 +83,11 @@ ir_unisoc_parse (const IrAtResponse *resp,
 		g_ptr_array_index (values, slot) = imei;
 		seen[slot] = TRUE;
 	}
+	/* a single-IMEI phone answers slot 0 only; a gap is a lost line */
 	for (guint slot = 0; slot < profile->slots; slot++) {
-		if (!seen[slot]) {
+		if (seen[slot])
+			continue;
+		if (slot == 0 || (slot + 1 < profile->slots && seen[slot + 1])) {
 			g_set_error (error,
 				     IR_ERROR,
 				     IR_ERROR_PROTOCOL,
@@ -92,6 +95,8 @@ ir_unisoc_parse (const IrAtResponse *resp,
 				     slot);
 			return NULL;
 		}
+		g_ptr_array_set_size (values, slot);
+		break;
 	}
 	return g_steal_pointer (&values);
 }
@@ -102,8 +107,14 @@ ir_unisoc_read_imeis (IrAtChannel *channel,
 		      GCancellable *cancellable,
 		      GError **error)
 {
-	return ir_family_read_imeis (
-	    channel, profile, "AT+SPIMEI?", ir_unisoc_parse, NULL, cancellable, error);
+	return ir_family_read_imeis (channel,
+				     profile,
+				     "AT+SPIMEI?",
+				     ir_unisoc_parse,
+				     NULL,
+				     profile->slots,
+				     cancellable,
+				     error);
 }
 
 static gboolean

@@ -26,7 +26,8 @@ typedef struct {
 	const char *id;	   /* "mediatek" — the folder name */
 	const char *title; /* "MediaTek (AT+EGMR)" */
 	/* Reads every IMEI slot the profile has; returns char * per slot (NULL
-	 * for an empty slot), in slot order. */
+	 * for an empty slot), in slot order. Fewer when the phone says it has
+	 * fewer (a single-IMEI phone matched by a dual-IMEI profile). */
 	GPtrArray *(*read_imeis) (IrAtChannel *channel,
 				  const IrProfile *profile,
 				  GCancellable *cancellable,

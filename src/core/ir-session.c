@@ -22,6 +22,7 @@ struct _IrSession {
 	/* of the last identify, for writes */
 	const IrProfile *profile;
 	const IrFamily *family;
+	guint n_slots; /* what the phone has, maybe fewer than its profile */
 };
 
 G_DEFINE_TYPE (IrSession, ir_session, G_TYPE_OBJECT)
@@ -496,6 +497,7 @@ ir_session_identify (IrSession *self,
 		return NULL;
 	self->profile = info->profile;
 	self->family = info->family;
+	self->n_slots = info->slots->len;
 	return g_steal_pointer (&info);
 }
 
@@ -519,14 +521,14 @@ ir_session_write_imei (
 			     ir_session_port (self));
 		return FALSE;
 	}
-	if (slot >= self->profile->slots) {
+	if (slot >= self->n_slots) {
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
 			     "nothing written to %s: the phone has %u IMEI slot(s), there is no "
 			     "slot %u",
 			     ir_session_port (self),
-			     self->profile->slots,
+			     self->n_slots,
 			     slot + 1);
 		return FALSE;
 	}

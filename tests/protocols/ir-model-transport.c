@@ -17,6 +17,7 @@ struct _IrModelTransport {
 	guint flips_done;
 	guint drop_next;
 	GPtrArray *refused;    /* command lines answered ERROR without the model */
+	GHashTable *canned;    /* command line -> answer sent instead of the model's */
 	char *corrupt_command; /* answers to this line get a letter changed */
 	guint corrupt_left;
 	guint corrupt_done;
@@ -77,6 +78,11 @@ ir_model_transport_handle_line (IrModelTransport *self, const char *line)
 	if (self->mode == IR_MODEL_TRANSPORT_GARBAGE) {
 		static const char garbage[] = "\x7f\x01zz\r\n$GPGGA,1\r\n";
 		g_byte_array_append (self->answer, (const guint8 *)garbage, sizeof (garbage) - 1);
+		return;
+	}
+	if (g_hash_table_contains (self->canned, line)) {
+		const char *canned = g_hash_table_lookup (self->canned, line);
+		g_byte_array_append (self->answer, (const guint8 *)canned, strlen (canned));
 		return;
 	}
 	if (g_ptr_array_find_with_equal_func (self->refused, line, g_str_equal, NULL)) {
@@ -146,6 +152,7 @@ ir_model_transport_finalize (GObject *object)
 	g_byte_array_unref (self->answer);
 	g_ptr_array_unref (self->commands);
 	g_ptr_array_unref (self->refused);
+	g_hash_table_unref (self->canned);
 	g_free (self->corrupt_command);
 	G_OBJECT_CLASS (ir_model_transport_parent_class)->finalize (object);
 }
@@ -167,6 +174,7 @@ ir_model_transport_init (IrModelTransport *self)
 	self->answer = g_byte_array_new ();
 	self->commands = g_ptr_array_new_with_free_func (g_free);
 	self->refused = g_ptr_array_new_with_free_func (g_free);
+	self->canned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 IrModelTransport *
@@ -248,4 +256,10 @@ ir_model_transport_corrupt_once (IrModelTransport *self, const char *command)
 		self->corrupt_left = 0;
 	}
 	self->corrupt_left++;
+}
+
+void
+ir_model_transport_answer (IrModelTransport *self, const char *command, const char *answer)
+{
+	g_hash_table_insert (self->canned, g_strdup (command), g_strdup (answer));
 }

@@ -33,6 +33,9 @@ void ir_model_transport_drop_next (IrModelTransport *self, guint n);
 /* One more answer to @command (exactly as sent) gets its first letter
  * changed, differently each time: a garble that still looks like text. */
 void ir_model_transport_corrupt_once (IrModelTransport *self, const char *command);
+/* @command (exactly as sent) is always answered @answer (framing included),
+ * bypassing the model: for answers no model gives. */
+void ir_model_transport_answer (IrModelTransport *self, const char *command, const char *answer);
 /* @command (exactly as sent) is answered ERROR, as by a phone without it. */
 void ir_model_transport_refuse (IrModelTransport *self, const char *command);
 /* Every command line received, without CR (char *). */
