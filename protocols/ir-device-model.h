@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "ir-trust-store.h"
+
 G_BEGIN_DECLS
 
 /* The device side of a protocol family, as imei-sim plays it. Each family
@@ -11,6 +13,10 @@ G_BEGIN_DECLS
  * hands each complete command line to the phone's model. */
 
 #define IR_SIM_MAX_SLOTS 2
+/* V.250 asks for at least 40 characters per command line; phones take a few
+ * hundred. A longer line is answered ERROR, as a phone's buffer would. A
+ * family whose commands are longer says so in IrDeviceModel.max_line. */
+#define IR_DEVICE_MODEL_MAX_LINE 512
 
 typedef struct {
 	char *family;	    /* "mediatek" */
@@ -29,21 +35,35 @@ typedef struct {
 	gboolean dirty;	   /* set by the model when state changed (saved by imei-sim) */
 	guint cmee;	   /* AT+CMEE mode: 0 plain ERROR (power-up), 1 numeric, 2 verbose;
 			      not saved: a reboot resets it, as on a phone */
+	/* secure families (secure-restore-v1): the phone verifies tokens itself */
+	IrTrustStore *trust_store; /* the brand's keys "in firmware" (a reference); NULL:
+				      none, every token is refused as unknown-kid */
+	GBytes *nonce;		   /* the outstanding challenge's nonce; NULL: none. Not
+				      saved: a reboot forgets it, as RAM would */
+	guint64 counter;	   /* challenges made so far; saved, never goes back */
 } IrSimState;
 
 typedef struct {
 	const char *family;
-	/* Handles one command line as sent, "AT" prefix included, without CR.
+	/* Handles one command line as sent, "AT" prefix included, without CR,
+	 * as ir_device_model_dispatch() normalised it (upper case and no
+	 * blanks outside double quotes, V.250).
 	 * Appends the whole answer (information lines and final result code,
 	 * each "\r\n...\r\n" framed per V.250) to @reply and returns TRUE, or
 	 * returns FALSE when this family does not know the command (the 3gpp
 	 * model is asked next, then "ERROR"). */
 	gboolean (*handle) (IrSimState *state, const char *line, GString *reply);
+	/* longest command line the phone takes; 0: IR_DEVICE_MODEL_MAX_LINE */
+	guint max_line;
 } IrDeviceModel;
 
 /* Every model, NULL-terminated; 3gpp is the common base. */
 const IrDeviceModel *const *ir_device_model_get_all (void);
 const IrDeviceModel *ir_device_model_lookup (const char *family);
+
+/* The longest command line a phone of @family takes (IrDeviceModel.max_line,
+ * else IR_DEVICE_MODEL_MAX_LINE). */
+guint ir_device_model_get_max_line (const char *family);
 
 /* Runs @line through the phone's family model, then the 3gpp model, else
  * answers ERROR. */
@@ -59,8 +79,9 @@ void ir_sim_reply_cme (GString *reply, int code);
 void ir_device_model_reply_cme (const IrSimState *state, GString *reply, int code);
 
 /* Common write path every model calls: applies read-only (answers the
- * family's @read_only_code as +CME ERROR), the write_error and no_stick
- * faults, validates @imei's shape (15 digits) and stores it. */
+ * family's @read_only_code as +CME ERROR, in the phone's +CMEE mode), the
+ * write_error and no_stick faults, validates @imei's shape (15 digits) and
+ * stores it. */
 void ir_sim_state_write_slot (
     IrSimState *state, guint slot, const char *imei, int read_only_code, GString *reply);
 
