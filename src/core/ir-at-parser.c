@@ -12,7 +12,8 @@
  * result does not depend on how the bytes were split into reads. */
 
 struct _IrAtParser {
-	char *command;	       /* trimmed command, NULL when draining */
+	char *command; /* trimmed command, NULL when draining */
+	gsize command_len;
 	char *expected_prefix; /* "+CGSN" for "AT+CGSN=1", NULL for basic commands */
 	GString *line;	       /* the line being assembled, control bytes dropped */
 	gsize response_bytes;  /* every byte fed before the final line */
@@ -550,6 +551,7 @@ ir_at_parser_new (const char *command)
 
 	if (command != NULL) {
 		self->command = g_strstrip (g_strdup (command));
+		self->command_len = strlen (self->command);
 		self->expected_prefix = command_expected_prefix (self->command);
 	}
 	self->line = g_string_new (NULL);
@@ -688,13 +690,27 @@ feed_leftover (IrAtParser *self, guint8 byte, GError **error)
 	return TRUE;
 }
 
+/* Line noise a line may carry in front of the echo and still be the echo. */
+#define IR_AT_ECHO_NOISE_MAX 64
+
+/* The limits are for answers: until the echo has been seen, a line may also
+ * be the echo of a command longer than an answer line (a restore token is
+ * several kilobytes), with some line noise glued in front of it. */
+static gsize
+parser_line_max (IrAtParser *self)
+{
+	if (self->command != NULL && !self->echo_checked)
+		return MAX (IR_AT_MAX_LINE, self->command_len + IR_AT_ECHO_NOISE_MAX);
+	return IR_AT_MAX_LINE;
+}
+
 static gboolean
 feed_byte (IrAtParser *self, guint8 byte, GError **error)
 {
 	if (self->done)
 		return feed_leftover (self, byte, error);
 
-	if (++self->response_bytes > IR_AT_MAX_RESPONSE) {
+	if (++self->response_bytes > IR_AT_MAX_RESPONSE + self->command_len) {
 		return fail (self,
 			     error,
 			     "the answer to %s is longer than %d bytes (IR_AT_MAX_RESPONSE) "
@@ -712,7 +728,7 @@ feed_byte (IrAtParser *self, guint8 byte, GError **error)
 		byte = ' ';
 	if (byte < 0x20 || byte == 0x7f)
 		return TRUE;
-	if (self->line->len >= IR_AT_MAX_LINE) {
+	if (self->line->len >= parser_line_max (self)) {
 		return fail (self,
 			     error,
 			     "a line of the answer to %s is longer than %d bytes (IR_AT_MAX_LINE): "

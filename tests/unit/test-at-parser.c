@@ -682,6 +682,44 @@ test_parser_states (void **state)
 	assert_null (ir_at_parser_steal_response (parser));
 }
 
+/* The echo of a command longer than an answer line (AT+IRRESTORE carries a
+ * token of up to 5464 characters) is removed, not refused; once it came,
+ * answer lines have the ordinary limit again. */
+static void
+test_parser_long_echo (void **state)
+{
+	g_autoptr (GString) command = g_string_new ("AT+IRRESTORE=\"");
+	g_autoptr (GString) input = NULL;
+	g_autoptr (IrAtParser) parser = NULL;
+	g_autoptr (IrAtParser) parser2 = NULL;
+	g_autoptr (IrAtResponse) resp = NULL;
+	g_autoptr (GError) error = NULL;
+	gboolean done = FALSE;
+
+	for (guint i = 0; i < 5464; i++)
+		g_string_append_c (command, "AZaz09-_"[i % 8]);
+	g_string_append_c (command, '"');
+	parser = ir_at_parser_new (command->str);
+	/* noise glued in front of the echo, then the echo, then the answer */
+	input = g_string_new ("\x01~");
+	g_string_append_printf (input, "%s\r\r\n+CME ERROR: 716\r\n", command->str);
+	assert_true (
+	    ir_at_parser_feed (parser, (const guint8 *)input->str, input->len, &done, &error));
+	assert_true (done);
+	resp = ir_at_parser_steal_response (parser);
+	assert_int_equal (resp->final, IR_AT_FINAL_CME_ERROR);
+	assert_int_equal (resp->code, 716);
+	assert_int_equal (resp->lines->len, 0);
+
+	/* after the echo, a line as long as the command is garbage again */
+	parser2 = ir_at_parser_new (command->str);
+	g_string_printf (input, "%s\r\n%s\r\nOK\r\n", command->str, command->str);
+	assert_false (
+	    ir_at_parser_feed (parser2, (const guint8 *)input->str, input->len, &done, &error));
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_PROTOCOL));
+	assert_non_null (strstr (error->message, "IR_AT_MAX_LINE"));
+}
+
 /* A response can be stolen once; bytes fed after it become leftover */
 static void
 test_parser_steal_once (void **state)
@@ -1055,6 +1093,7 @@ main (void)
 	    cmocka_unit_test (test_parser_table),
 	    cmocka_unit_test (test_parser_states),
 	    cmocka_unit_test (test_parser_steal_once),
+	    cmocka_unit_test (test_parser_long_echo),
 	    cmocka_unit_test (test_parse_final_table),
 	    cmocka_unit_test (test_line_is_urc_table),
 	    cmocka_unit_test (test_get_value_table),
