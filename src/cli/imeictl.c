@@ -19,6 +19,7 @@
 static const IrCliCommand *const commands[] = {
     &ir_cli_command_list,
     &ir_cli_command_identify,
+    &ir_cli_command_restore,
     NULL,
 };
 
@@ -418,5 +419,5 @@ main (int argc, char **argv)
 		fputs ("imeictl: failed to write the output: is stdout closed?\n", stderr);
 		return 1;
 	}
-	return 0;
+	return cli.exit_code;
 }

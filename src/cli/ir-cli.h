@@ -14,6 +14,9 @@ typedef struct {
 	char *record_path; /* --record FILE, NULL when not given */
 	char **args;	   /* positional arguments after the command name */
 	GString *out;	   /* what goes to stdout on success */
+	/* a command that reports its own failures (restore: one outcome per
+	 * phone) prints them, returns TRUE and sets the exit code here */
+	int exit_code;
 } IrCli;
 
 typedef struct {
@@ -33,5 +36,6 @@ typedef struct {
 
 extern const IrCliCommand ir_cli_command_list;
 extern const IrCliCommand ir_cli_command_identify;
+extern const IrCliCommand ir_cli_command_restore;
 
 G_END_DECLS

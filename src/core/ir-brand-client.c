@@ -1,0 +1,937 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <json-glib/json-glib.h>
+#include <openssl/x509_vfy.h>
+#include <string.h>
+
+#include "ir-brand-client.h"
+#include "ir-brand-credential.h"
+#include "ir-error.h"
+
+/* A brand server's answers are small JSON objects; anything larger is not
+ * the server we want to talk to. */
+#define IR_BRAND_MAX_ANSWER (64 * 1024)
+#define IR_BRAND_RETRY_MS   300
+
+struct _IrBrandClient {
+	gatomicrefcount ref;
+	char *url;
+	IrTrustStore *trust;
+	char *cert_path;
+	char *cert_type; /* "PEM" or "P12" */
+	char *key_path;
+	char *passphrase;
+	guint connect_timeout_ms;
+	guint timeout_ms;
+	IrBrandCredential *cred;
+};
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CURL, curl_easy_cleanup)
+
+void
+ir_brand_status_clear (IrBrandStatus *status)
+{
+	g_clear_pointer (&status->server_code, g_free);
+	status->failure = IR_BRAND_FAILURE_NONE;
+	status->http_status = 0;
+	status->request_sent = FALSE;
+}
+
+const char *
+ir_brand_failure_to_string (IrBrandFailure failure)
+{
+	static const char *const names[] = {
+	    [IR_BRAND_FAILURE_NONE] = "none",
+	    [IR_BRAND_FAILURE_CREDENTIAL] = "client_credential",
+	    [IR_BRAND_FAILURE_UNREACHABLE] = "server_unreachable",
+	    [IR_BRAND_FAILURE_TIMEOUT] = "server_timeout",
+	    [IR_BRAND_FAILURE_TLS_SERVER_CA] = "tls_server_ca",
+	    [IR_BRAND_FAILURE_TLS_SERVER_NAME] = "tls_server_name",
+	    [IR_BRAND_FAILURE_TLS_PIN] = "tls_pin_mismatch",
+	    [IR_BRAND_FAILURE_TLS_CLIENT] = "tls_client_refused",
+	    [IR_BRAND_FAILURE_TLS] = "tls_failed",
+	    [IR_BRAND_FAILURE_REFUSED] = "refused",
+	    [IR_BRAND_FAILURE_BAD_ANSWER] = "bad_answer",
+	};
+	if ((guint)failure < G_N_ELEMENTS (names))
+		return names[failure];
+	return "failed";
+}
+
+static void
+ir_brand_status_set (IrBrandStatus *status, IrBrandFailure failure, const char *code)
+{
+	if (status == NULL)
+		return;
+	status->failure = failure;
+	g_free (status->server_code);
+	status->server_code = g_strdup (code != NULL ? code : ir_brand_failure_to_string (failure));
+}
+
+static gboolean
+ir_brand_curl_is_openssl (GError **error)
+{
+	const curl_version_info_data *info = curl_version_info (CURLVERSION_NOW);
+
+	/* pins, PKCS#12 and the TLS alert texts below are OpenSSL's */
+	if (info->ssl_version == NULL || strstr (info->ssl_version, "OpenSSL") == NULL) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_NOT_SUPPORTED,
+			     "libcurl uses %s, not OpenSSL: install the OpenSSL flavour of libcurl "
+			     "(libcurl4 on Debian)",
+			     info->ssl_version != NULL ? info->ssl_version : "no TLS");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gpointer
+ir_brand_curl_global_init (gpointer data)
+{
+	return GINT_TO_POINTER (curl_global_init (CURL_GLOBAL_DEFAULT) == CURLE_OK);
+}
+
+IrBrandClient *
+ir_brand_client_new (const IrBrandClientConfig *config, IrBrandStatus *status, GError **error)
+{
+	static GOnce once = G_ONCE_INIT;
+	g_autoptr (IrBrandClient) self = NULL;
+	const char *origin;
+
+	g_return_val_if_fail (config->server_url != NULL && config->trust != NULL, NULL);
+
+	g_once (&once, ir_brand_curl_global_init, NULL);
+	if (!GPOINTER_TO_INT (once.retval)) {
+		g_set_error_literal (
+		    error, IR_ERROR, IR_ERROR_FAILED, "libcurl could not be initialised");
+		return NULL;
+	}
+	if (!ir_brand_curl_is_openssl (error))
+		return NULL;
+	if (!g_str_has_prefix (config->server_url, "https://")) {
+		ir_brand_status_set (status, IR_BRAND_FAILURE_CREDENTIAL, "invalid_url");
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "the brand server URL '%s' does not start with https://: give it as "
+			     "https://HOST:PORT",
+			     config->server_url);
+		return NULL;
+	}
+	self = g_new0 (IrBrandClient, 1);
+	g_atomic_ref_count_init (&self->ref);
+	self->url = g_strdup (config->server_url);
+	while (g_str_has_suffix (self->url, "/"))
+		self->url[strlen (self->url) - 1] = '\0';
+	self->trust = ir_trust_store_ref (config->trust);
+	self->passphrase = g_strdup (config->passphrase);
+	self->connect_timeout_ms = config->connect_timeout_ms != 0 ? config->connect_timeout_ms
+								   : IR_BRAND_DEFAULT_CONNECT_MS;
+	self->timeout_ms =
+	    config->timeout_ms != 0 ? config->timeout_ms : IR_BRAND_DEFAULT_TIMEOUT_MS;
+	if (config->p12_path != NULL) {
+		origin = config->p12_path;
+		self->cert_path = g_strdup (config->p12_path);
+		self->cert_type = g_strdup ("P12");
+		self->cred =
+		    ir_brand_credential_load_p12 (config->p12_path, config->passphrase, error);
+	} else if (config->cert_path != NULL && config->key_path != NULL) {
+		origin = config->cert_path;
+		self->cert_path = g_strdup (config->cert_path);
+		self->key_path = g_strdup (config->key_path);
+		self->cert_type = g_strdup ("PEM");
+		self->cred = ir_brand_credential_load_pem (
+		    config->cert_path, config->key_path, config->passphrase, error);
+	} else {
+		g_set_error_literal (
+		    error,
+		    IR_ERROR,
+		    IR_ERROR_INVALID_INPUT,
+		    "no client certificate: give --p12 FILE (with its passphrase), or "
+		    "--cert FILE and --key FILE");
+		ir_brand_status_set (status, IR_BRAND_FAILURE_CREDENTIAL, NULL);
+		return NULL;
+	}
+	if (self->cred == NULL || (!config->no_local_checks &&
+				   !ir_brand_credential_check (self->cred, origin, 0, error))) {
+		ir_brand_status_set (status, IR_BRAND_FAILURE_CREDENTIAL, NULL);
+		return NULL;
+	}
+	return g_steal_pointer (&self);
+}
+
+IrBrandClient *
+ir_brand_client_ref (IrBrandClient *self)
+{
+	g_atomic_ref_count_inc (&self->ref);
+	return self;
+}
+
+void
+ir_brand_client_unref (IrBrandClient *self)
+{
+	if (self == NULL || !g_atomic_ref_count_dec (&self->ref))
+		return;
+	g_free (self->url);
+	ir_trust_store_unref (self->trust);
+	g_free (self->cert_path);
+	g_free (self->cert_type);
+	g_free (self->key_path);
+	if (self->passphrase != NULL)
+		memset (self->passphrase, 0, strlen (self->passphrase));
+	g_free (self->passphrase);
+	ir_brand_credential_free (self->cred);
+	g_free (self);
+}
+
+const char *
+ir_brand_client_get_url (const IrBrandClient *self)
+{
+	return self->url;
+}
+
+const guint8 *
+ir_brand_client_get_cnf (const IrBrandClient *self)
+{
+	return self->cred->cnf;
+}
+
+const char *
+ir_brand_client_get_centre (const IrBrandClient *self)
+{
+	return self->cred->centre;
+}
+
+const char *
+ir_brand_client_get_role (const IrBrandClient *self)
+{
+	return self->cred->role;
+}
+
+const char *
+ir_brand_client_get_subject (const IrBrandClient *self)
+{
+	return self->cred->subject;
+}
+
+/* ---- one HTTPS request ---- */
+
+typedef struct {
+	GString *body;
+	GCancellable *cancellable;
+	gboolean too_large;
+} IrBrandTransfer;
+
+static size_t
+ir_brand_collect (char *data, size_t size, size_t n, void *arg)
+{
+	IrBrandTransfer *xfer = arg;
+
+	if (xfer->body->len + size * n > IR_BRAND_MAX_ANSWER) {
+		xfer->too_large = TRUE;
+		return 0;
+	}
+	g_string_append_len (xfer->body, data, (gssize)(size * n));
+	return size * n;
+}
+
+static int
+ir_brand_progress (
+    void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	IrBrandTransfer *xfer = arg;
+	return g_cancellable_is_cancelled (xfer->cancellable) ? 1 : 0;
+}
+
+static CURL *
+ir_brand_easy_new (IrBrandClient *self, const char *url, IrBrandTransfer *xfer, char *errbuf)
+{
+	CURL *curl = curl_easy_init ();
+
+	if (curl == NULL)
+		return NULL;
+	curl_easy_setopt (curl, CURLOPT_URL, url);
+	curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, errbuf);
+	/* TLS 1.3 and nothing else; verification of the server is never off */
+	curl_easy_setopt (curl,
+			  CURLOPT_SSLVERSION,
+			  (long)(CURL_SSLVERSION_TLSv1_3 | CURL_SSLVERSION_MAX_TLSv1_3));
+	curl_easy_setopt (curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt (curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* the brand CA is the only CA: no system bundle, no CA directory */
+	curl_easy_setopt (curl, CURLOPT_CAINFO, ir_trust_store_get_brand_ca (self->trust));
+	curl_easy_setopt (curl, CURLOPT_CAPATH, NULL);
+	curl_easy_setopt (
+	    curl, CURLOPT_PINNEDPUBLICKEY, ir_trust_store_get_server_pins (self->trust));
+	curl_easy_setopt (curl, CURLOPT_SSLCERT, self->cert_path);
+	curl_easy_setopt (curl, CURLOPT_SSLCERTTYPE, self->cert_type);
+	if (self->key_path != NULL)
+		curl_easy_setopt (curl, CURLOPT_SSLKEY, self->key_path);
+	if (self->passphrase != NULL)
+		curl_easy_setopt (curl, CURLOPT_KEYPASSWD, self->passphrase);
+	curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long)self->connect_timeout_ms);
+	curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS, (long)self->timeout_ms);
+	curl_easy_setopt (curl, CURLOPT_FOLLOWLOCATION, 0L);
+	/* a proxy on loopback makes no sense; elsewhere the environment's wins */
+	curl_easy_setopt (curl, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
+	curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, ir_brand_collect);
+	curl_easy_setopt (curl, CURLOPT_WRITEDATA, xfer);
+	curl_easy_setopt (curl, CURLOPT_XFERINFOFUNCTION, ir_brand_progress);
+	curl_easy_setopt (curl, CURLOPT_XFERINFODATA, xfer);
+	curl_easy_setopt (curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt (curl, CURLOPT_USERAGENT, "imeictl/" PACKAGE_VERSION);
+	return curl;
+}
+
+/* The server refused our certificate during the handshake: with TLS 1.3
+ * the alert arrives when we read, and OpenSSL names it in the text. */
+static const char *
+ir_brand_client_alert_advice (const char *errbuf)
+{
+	if (strstr (errbuf, "alert certificate expired") != NULL)
+		return "as expired: ask the brand for a new certificate (or fix this "
+		       "workstation's clock)";
+	if (strstr (errbuf, "alert unknown ca") != NULL)
+		return "as not issued by the brand CA: use the certificate the brand issued "
+		       "to you";
+	if (strstr (errbuf, "alert certificate required") != NULL)
+		return "because none was sent: give --p12 or --cert/--key";
+	if (strstr (errbuf, "alert bad certificate") != NULL ||
+	    strstr (errbuf, "alert certificate unknown") != NULL ||
+	    strstr (errbuf, "alert unsupported certificate") != NULL ||
+	    strstr (errbuf, "alert certificate revoked") != NULL ||
+	    strstr (errbuf, "alert access denied") != NULL)
+		return "(bad, revoked or unsuitable certificate): ask the brand to check your "
+		       "certificate";
+	return NULL;
+}
+
+static gboolean
+ir_brand_is_ca_problem (long verify)
+{
+	switch (verify) {
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+	case X509_V_ERR_CERT_UNTRUSTED:
+		return TRUE;
+	default:
+		return FALSE;
+	}
+}
+
+static void
+ir_brand_fail_tls_verify (
+    IrBrandClient *self, CURL *curl, const char *errbuf, IrBrandStatus *status, GError **error)
+{
+	long verify = X509_V_OK;
+
+	curl_easy_getinfo (curl, CURLINFO_SSL_VERIFYRESULT, &verify);
+	if (verify == X509_V_OK || strstr (errbuf, "subject name") != NULL) {
+		ir_brand_status_set (status, IR_BRAND_FAILURE_TLS_SERVER_NAME, NULL);
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_FAILED,
+			     "the brand server at %s has a certificate for another name (%s): give "
+			     "--server with the host name in its certificate",
+			     self->url,
+			     errbuf);
+		return;
+	}
+	if (ir_brand_is_ca_problem (verify)) {
+		ir_brand_status_set (status, IR_BRAND_FAILURE_TLS_SERVER_CA, NULL);
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_FAILED,
+			     "the brand server at %s has a certificate the brand CA %s does not "
+			     "vouch for (%s): it is not the brand's server, or the trust store is "
+			     "out of date; do not go on, ask the brand for the current trust store",
+			     self->url,
+			     ir_trust_store_get_brand_ca (self->trust),
+			     X509_verify_cert_error_string (verify));
+		return;
+	}
+	ir_brand_status_set (status, IR_BRAND_FAILURE_TLS, NULL);
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_FAILED,
+		     "the brand server's certificate at %s failed verification (%s): ask the "
+		     "brand to check its server certificate",
+		     self->url,
+		     X509_verify_cert_error_string (verify));
+}
+
+/* Turns a failed transfer into a message that says what to do. */
+static void
+ir_brand_fail_transport (IrBrandClient *self,
+			 CURL *curl,
+			 CURLcode code,
+			 const char *errbuf,
+			 IrBrandStatus *status,
+			 GError **error)
+{
+	const char *detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror (code);
+	const char *advice = ir_brand_client_alert_advice (detail);
+
+	if (advice != NULL) {
+		ir_brand_status_set (status, IR_BRAND_FAILURE_TLS_CLIENT, NULL);
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_FAILED,
+			     "the brand server at %s refused this workstation's client "
+			     "certificate %s %s (%s)",
+			     self->url,
+			     self->cred->subject,
+			     advice,
+			     detail);
+		return;
+	}
+	switch (code) {
+	case CURLE_ABORTED_BY_CALLBACK:
+		ir_brand_status_set (status, IR_BRAND_FAILURE_NONE, "cancelled");
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_CANCELLED,
+			     "request to the brand server %s cancelled",
+			     self->url);
+		return;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		ir_brand_status_set (status, IR_BRAND_FAILURE_UNREACHABLE, NULL);
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_FAILED,
+			     "cannot reach the brand server at %s (%s): check that the server is "
+			     "running and that this workstation's network reaches it, and the "
+			     "URL (--server or $IMEIRESTORE_SERVER)",
+			     self->url,
+			     detail);
+		return;
+	case CURLE_OPERATION_TIMEDOUT:
+		ir_brand_status_set (status, IR_BRAND_FAILURE_TIMEOUT, NULL);
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_TIMEOUT,
+			     "the brand server at %s did not answer in time (%s): check the server "
+			     "and the network, then try again",
+			     self->url,
+			     detail);
+		return;
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		ir_brand_status_set (status, IR_BRAND_FAILURE_TLS_PIN, NULL);
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_FAILED,
+			     "the brand server at %s does not have the public key pinned in the "
+			     "trust store: the connection may be intercepted, or the brand changed "
+			     "its server key; do not go on, ask the brand for the current trust "
+			     "store",
+			     self->url);
+		return;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		ir_brand_fail_tls_verify (self, curl, detail, status, error);
+		return;
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+		ir_brand_status_set (status, IR_BRAND_FAILURE_CREDENTIAL, NULL);
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_FAILED,
+			     "TLS could not use this workstation's certificate or trust store for "
+			     "%s (%s): check the files given with --p12/--cert/--key and "
+			     "--trust-store",
+			     self->url,
+			     detail);
+		return;
+	case CURLE_SSL_CONNECT_ERROR:
+		ir_brand_status_set (status, IR_BRAND_FAILURE_TLS, NULL);
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_FAILED,
+			     "the TLS 1.3 handshake with the brand server at %s failed (%s): the "
+			     "server must speak TLS 1.3; check the URL and the server",
+			     self->url,
+			     detail);
+		return;
+	default:
+		ir_brand_status_set (status, IR_BRAND_FAILURE_UNREACHABLE, NULL);
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_FAILED,
+			     "talking to the brand server at %s failed (%s): check the server and "
+			     "the network, then try again",
+			     self->url,
+			     detail);
+		return;
+	}
+}
+
+typedef struct {
+	const char *code;
+	const char *advice;
+} IrBrandRefusal;
+
+static const IrBrandRefusal ir_brand_refusals[] = {
+    {"malformed_request",
+     "refused the request as malformed: imeictl and the server disagree on the API; "
+     "report this with the server's message"},
+    {"role_not_allowed",
+     "says this certificate's role may not do this: use a technician certificate"},
+    {"no_centre",
+     "says this certificate names no service centre: ask the brand for a technician "
+     "certificate with your centre"},
+    {"unknown_device",
+     "has no record of this phone: check that its serial / hardware id are right, or ask "
+     "the brand to import its factory record"},
+    {"device_mismatch",
+     "has a record for this phone's identity that disagrees with what the phone reports: "
+     "check it is the phone you think, then ask the brand"},
+    {"imei_in_use",
+     "says this phone's original IMEI is in use by another registered device: do not "
+     "restore it; ask the brand to investigate"},
+    {"quota_reached",
+     "says your centre's daily token quota is used up (it resets at 00:00 UTC): try "
+     "again tomorrow or ask the brand to raise it"},
+    {"unknown_token", "never issued this token"},
+    {"not_your_token", "says this token was issued to another certificate"},
+    {"already_reported", "already has a report for this token: tokens are single use"},
+    {"too_large", "refused the request as too large"},
+    {"internal", "failed internally and recorded nothing: try again, or ask the brand"},
+};
+
+static const char *
+ir_brand_refusal_advice (const char *code)
+{
+	for (guint i = 0; i < G_N_ELEMENTS (ir_brand_refusals); i++) {
+		if (g_strcmp0 (ir_brand_refusals[i].code, code) == 0)
+			return ir_brand_refusals[i].advice;
+	}
+	return NULL;
+}
+
+static JsonObject *
+ir_brand_parse_object (const char *body, JsonParser *parser)
+{
+	JsonNode *root;
+
+	if (!json_parser_load_from_data (parser, body, -1, NULL))
+		return NULL;
+	root = json_parser_get_root (parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+		return NULL;
+	return json_node_get_object (root);
+}
+
+static const char *
+ir_brand_member_string (JsonObject *obj, const char *name)
+{
+	JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
+
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+	    json_node_get_value_type (node) != G_TYPE_STRING)
+		return NULL;
+	return json_node_get_string (node);
+}
+
+/* A non-200 answer: the documented error object, or something else. */
+static void
+ir_brand_fail_answer (IrBrandClient *self,
+		      const char *path,
+		      long http_status,
+		      const char *body,
+		      IrBrandStatus *status,
+		      GError **error)
+{
+	g_autoptr (JsonParser) parser = json_parser_new ();
+	JsonObject *obj = ir_brand_parse_object (body, parser);
+	JsonObject *err = NULL;
+	const char *code = NULL;
+	const char *message = NULL;
+	const char *advice;
+
+	if (obj != NULL && json_object_has_member (obj, "error") &&
+	    JSON_NODE_HOLDS_OBJECT (json_object_get_member (obj, "error")))
+		err = json_object_get_object_member (obj, "error");
+	code = ir_brand_member_string (err, "code");
+	message = ir_brand_member_string (err, "message");
+	/* libevent refuses an oversized body with its own HTML page */
+	if (code == NULL && http_status == 413)
+		code = "too_large";
+	advice = ir_brand_refusal_advice (code);
+	if (advice == NULL) {
+		ir_brand_status_set (status, IR_BRAND_FAILURE_BAD_ANSWER, code);
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_PROTOCOL,
+			     "the brand server at %s answered %s with HTTP %ld%s%s: that is not in "
+			     "the brand API; check that --server names an imei-brandd",
+			     self->url,
+			     path,
+			     http_status,
+			     code != NULL ? " and code " : "",
+			     code != NULL ? code : "");
+		return;
+	}
+	ir_brand_status_set (status, IR_BRAND_FAILURE_REFUSED, code);
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_FAILED,
+		     "the brand server %s (%s)%s%s",
+		     advice,
+		     code,
+		     message != NULL ? "; the server said: " : "",
+		     message != NULL ? message : "");
+}
+
+/* One request, no retry. Returns the answer's JSON object (in @parser)
+ * on HTTP 200. */
+static JsonObject *
+ir_brand_request_once (IrBrandClient *self,
+		       const char *path,
+		       const char *body,
+		       JsonParser *parser,
+		       IrBrandStatus *status,
+		       GCancellable *cancellable,
+		       GError **error)
+{
+	g_autofree char *url = g_strconcat (self->url, path, NULL);
+	g_autoptr (GString) answer = g_string_new (NULL);
+	IrBrandTransfer xfer = {.body = answer, .cancellable = cancellable};
+	char errbuf[CURL_ERROR_SIZE] = "";
+	g_autoptr (CURL) curl = ir_brand_easy_new (self, url, &xfer, errbuf);
+	struct curl_slist *headers = NULL;
+	long http_status = 0;
+	long request_size = 0;
+	CURLcode code;
+	JsonObject *obj;
+
+	if (curl == NULL) {
+		g_set_error_literal (
+		    error, IR_ERROR, IR_ERROR_FAILED, "libcurl could not make a request handle");
+		return NULL;
+	}
+	if (body != NULL) {
+		headers = curl_slist_append (headers, "Content-Type: application/json");
+		curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
+		curl_easy_setopt (curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt (curl, CURLOPT_POSTFIELDSIZE, (long)strlen (body));
+	}
+	code = curl_easy_perform (curl);
+	curl_slist_free_all (headers);
+	curl_easy_getinfo (curl, CURLINFO_REQUEST_SIZE, &request_size);
+	if (status != NULL)
+		status->request_sent = request_size > 0;
+	if (code != CURLE_OK) {
+		if (xfer.too_large) {
+			ir_brand_status_set (status, IR_BRAND_FAILURE_BAD_ANSWER, NULL);
+			g_set_error (error,
+				     IR_ERROR,
+				     IR_ERROR_PROTOCOL,
+				     "the brand server at %s sent more than %u bytes for %s: that "
+				     "is not an imei-brandd answer",
+				     self->url,
+				     (guint)IR_BRAND_MAX_ANSWER,
+				     path);
+			return NULL;
+		}
+		ir_brand_fail_transport (self, curl, code, errbuf, status, error);
+		return NULL;
+	}
+	curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &http_status);
+	if (status != NULL)
+		status->http_status = http_status;
+	if (http_status != 200) {
+		ir_brand_fail_answer (self, path, http_status, answer->str, status, error);
+		return NULL;
+	}
+	obj = ir_brand_parse_object (answer->str, parser);
+	if (obj == NULL) {
+		ir_brand_status_set (status, IR_BRAND_FAILURE_BAD_ANSWER, NULL);
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_PROTOCOL,
+			     "the brand server at %s answered %s with something that is not a "
+			     "JSON object: check that --server names an imei-brandd",
+			     self->url,
+			     path);
+		return NULL;
+	}
+	return obj;
+}
+
+static gboolean
+ir_brand_failure_is_transport (const IrBrandStatus *status)
+{
+	return status->failure == IR_BRAND_FAILURE_UNREACHABLE ||
+	       status->failure == IR_BRAND_FAILURE_TIMEOUT;
+}
+
+gboolean
+ir_brand_client_health (IrBrandClient *self,
+			IrBrandStatus *status,
+			GCancellable *cancellable,
+			GError **error)
+{
+	g_auto (IrBrandStatus) status_local = {0};
+	IrBrandStatus *st = status != NULL ? status : &status_local;
+
+	for (guint attempt = 1;; attempt++) {
+		g_autoptr (JsonParser) parser = json_parser_new ();
+		g_autoptr (GError) error_local = NULL;
+
+		ir_brand_status_clear (st);
+		if (ir_brand_request_once (
+			self, "/v1/health", NULL, parser, st, cancellable, &error_local) != NULL)
+			return TRUE;
+		/* a GET changes nothing on the server: any transport failure may be
+		 * tried again */
+		if (attempt >= IR_BRAND_ATTEMPTS || !ir_brand_failure_is_transport (st)) {
+			g_propagate_error (error, g_steal_pointer (&error_local));
+			return FALSE;
+		}
+		g_usleep (IR_BRAND_RETRY_MS * attempt * 1000);
+	}
+}
+
+static char *
+ir_brand_token_request_body (const IrBrandTokenRequest *req)
+{
+	g_autoptr (JsonBuilder) b = json_builder_new ();
+	g_autoptr (JsonGenerator) gen = json_generator_new ();
+	g_autoptr (JsonNode) root = NULL;
+	const struct {
+		const char *name;
+		const char *value;
+	} device[] = {
+	    {"manufacturer", req->manufacturer},
+	    {"model", req->model},
+	    {"revision", req->revision},
+	    {"serial", req->serial},
+	    {"hardware_id", req->hardware_id},
+	    {"family", req->family},
+	};
+
+	json_builder_begin_object (b);
+	json_builder_set_member_name (b, "device");
+	json_builder_begin_object (b);
+	for (guint i = 0; i < G_N_ELEMENTS (device); i++) {
+		if (device[i].value == NULL)
+			continue;
+		json_builder_set_member_name (b, device[i].name);
+		json_builder_add_string_value (b, device[i].value);
+	}
+	json_builder_end_object (b);
+	if (req->nonce != NULL) {
+		g_autofree char *nonce = ir_token_to_base64url (req->nonce);
+		json_builder_set_member_name (b, "challenge");
+		json_builder_begin_object (b);
+		json_builder_set_member_name (b, "nonce");
+		json_builder_add_string_value (b, nonce);
+		json_builder_set_member_name (b, "counter");
+		json_builder_add_int_value (b, (gint64)req->counter);
+		json_builder_end_object (b);
+	}
+	json_builder_set_member_name (b, "current_imeis");
+	json_builder_begin_array (b);
+	for (guint i = 0; i < req->n_slots && i < IR_TOKEN_MAX_SLOTS; i++) {
+		if (req->current_imei[i] != NULL)
+			json_builder_add_string_value (b, req->current_imei[i]);
+		else
+			json_builder_add_null_value (b);
+	}
+	json_builder_end_array (b);
+	json_builder_end_object (b);
+	root = json_builder_get_root (b);
+	json_generator_set_root (gen, root);
+	return json_generator_to_data (gen, NULL);
+}
+
+void
+ir_brand_token_answer_free (IrBrandTokenAnswer *answer)
+{
+	if (answer == NULL)
+		return;
+	g_clear_pointer (&answer->token, g_bytes_unref);
+	g_free (answer->token_id);
+	g_free (answer->expires);
+	g_free (answer->phase);
+	g_free (answer->centre);
+	g_free (answer);
+}
+
+static IrBrandTokenAnswer *
+ir_brand_token_answer_parse (IrBrandClient *self,
+			     JsonObject *obj,
+			     IrBrandStatus *status,
+			     GError **error)
+{
+	g_autoptr (IrBrandTokenAnswer) answer = g_new0 (IrBrandTokenAnswer, 1);
+	const char *token = ir_brand_member_string (obj, "token");
+	const char *token_id = ir_brand_member_string (obj, "token_id");
+	g_autoptr (GError) error_local = NULL;
+
+	if (token == NULL || token_id == NULL) {
+		ir_brand_status_set (status, IR_BRAND_FAILURE_BAD_ANSWER, NULL);
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_PROTOCOL,
+			     "the brand server at %s answered the token request without %s: check "
+			     "that --server names an imei-brandd",
+			     self->url,
+			     token == NULL ? "a token" : "a token_id");
+		return NULL;
+	}
+	answer->token = ir_token_from_base64url (token, &error_local);
+	if (answer->token == NULL) {
+		ir_brand_status_set (status, IR_BRAND_FAILURE_BAD_ANSWER, NULL);
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_PROTOCOL,
+			     "the brand server at %s sent token %s in a form that is not strict "
+			     "base64url: %s",
+			     self->url,
+			     token_id,
+			     error_local->message);
+		return NULL;
+	}
+	answer->token_id = g_strdup (token_id);
+	answer->expires = g_strdup (ir_brand_member_string (obj, "expires"));
+	answer->phase = g_strdup (ir_brand_member_string (obj, "phase"));
+	answer->centre = g_strdup (ir_brand_member_string (obj, "centre"));
+	return g_steal_pointer (&answer);
+}
+
+IrBrandTokenAnswer *
+ir_brand_client_request_token (IrBrandClient *self,
+			       const IrBrandTokenRequest *request,
+			       IrBrandStatus *status,
+			       GCancellable *cancellable,
+			       GError **error)
+{
+	g_auto (IrBrandStatus) status_local = {0};
+	IrBrandStatus *st = status != NULL ? status : &status_local;
+	g_autofree char *body = ir_brand_token_request_body (request);
+
+	for (guint attempt = 1;; attempt++) {
+		g_autoptr (JsonParser) parser = json_parser_new ();
+		g_autoptr (GError) error_local = NULL;
+		JsonObject *obj;
+
+		ir_brand_status_clear (st);
+		obj = ir_brand_request_once (
+		    self, "/v1/tokens", body, parser, st, cancellable, &error_local);
+		if (obj != NULL)
+			return ir_brand_token_answer_parse (self, obj, st, error);
+		/* a token spends quota: ask again only when nothing left this
+		 * workstation (no connection was made) */
+		if (attempt >= IR_BRAND_ATTEMPTS || st->request_sent ||
+		    st->failure != IR_BRAND_FAILURE_UNREACHABLE) {
+			g_propagate_error (error, g_steal_pointer (&error_local));
+			return NULL;
+		}
+		g_usleep (IR_BRAND_RETRY_MS * attempt * 1000);
+	}
+}
+
+static char *
+ir_brand_report_body (const char *token_id,
+		      const char *outcome,
+		      const char *const *read_back,
+		      guint n_read_back,
+		      const char *detail)
+{
+	g_autoptr (JsonBuilder) b = json_builder_new ();
+	g_autoptr (JsonGenerator) gen = json_generator_new ();
+	g_autoptr (JsonNode) root = NULL;
+
+	json_builder_begin_object (b);
+	json_builder_set_member_name (b, "token_id");
+	json_builder_add_string_value (b, token_id);
+	json_builder_set_member_name (b, "outcome");
+	json_builder_add_string_value (b, outcome);
+	if (n_read_back > 0) {
+		json_builder_set_member_name (b, "imeis_read_back");
+		json_builder_begin_array (b);
+		for (guint i = 0; i < n_read_back; i++) {
+			/* the server takes digits only: anything else read back is
+			 * described in the detail instead */
+			const char *v = read_back[i];
+			gboolean digits = v != NULL && v[0] != '\0';
+			for (const char *p = v; digits && *p != '\0'; p++)
+				digits = g_ascii_isdigit (*p);
+			if (digits && strlen (v) <= 128)
+				json_builder_add_string_value (b, v);
+			else
+				json_builder_add_null_value (b);
+		}
+		json_builder_end_array (b);
+	}
+	if (detail != NULL && detail[0] != '\0') {
+		g_autofree char *cut = g_utf8_make_valid (detail, -1);
+		/* the server's limit is 512 bytes: cut at a character boundary */
+		if (strlen (cut) > 512) {
+			const char *end = g_utf8_find_prev_char (cut, cut + 512);
+			cut[end != NULL ? end - cut : 0] = '\0';
+		}
+		json_builder_set_member_name (b, "detail");
+		json_builder_add_string_value (b, cut);
+	}
+	json_builder_end_object (b);
+	root = json_builder_get_root (b);
+	json_generator_set_root (gen, root);
+	return json_generator_to_data (gen, NULL);
+}
+
+gboolean
+ir_brand_client_report (IrBrandClient *self,
+			const char *token_id,
+			const char *outcome,
+			const char *const *read_back,
+			guint n_read_back,
+			const char *detail,
+			IrBrandStatus *status,
+			GCancellable *cancellable,
+			GError **error)
+{
+	g_auto (IrBrandStatus) status_local = {0};
+	IrBrandStatus *st = status != NULL ? status : &status_local;
+	g_autofree char *body =
+	    ir_brand_report_body (token_id, outcome, read_back, n_read_back, detail);
+	gboolean earlier_may_have_arrived = FALSE;
+
+	for (guint attempt = 1;; attempt++) {
+		g_autoptr (JsonParser) parser = json_parser_new ();
+		g_autoptr (GError) error_local = NULL;
+
+		ir_brand_status_clear (st);
+		if (ir_brand_request_once (
+			self, "/v1/reports", body, parser, st, cancellable, &error_local) != NULL)
+			return TRUE;
+		/* our own earlier attempt got through, but its answer was lost */
+		if (earlier_may_have_arrived && st->failure == IR_BRAND_FAILURE_REFUSED &&
+		    g_strcmp0 (st->server_code, "already_reported") == 0) {
+			ir_brand_status_clear (st);
+			return TRUE;
+		}
+		if (attempt >= IR_BRAND_ATTEMPTS || !ir_brand_failure_is_transport (st)) {
+			g_propagate_prefixed_error (error,
+						    g_steal_pointer (&error_local),
+						    "failed to report outcome %s of token %s: ",
+						    outcome,
+						    token_id);
+			return FALSE;
+		}
+		earlier_may_have_arrived = earlier_may_have_arrived || st->request_sent;
+		g_usleep (IR_BRAND_RETRY_MS * attempt * 1000);
+	}
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ir-token.h"
+#include "ir-trust-store.h"
+
+G_BEGIN_DECLS
+
+/* The workstation's side of the brand API (docs/brand-api.md): libcurl
+ * with OpenSSL, mutual TLS 1.3 only, the technician's own certificate, the
+ * trust store's brand CA as the only CA and its server pin(s) as
+ * CURLOPT_PINNEDPUBLICKEY. Verification is always on.
+ *
+ * Retries (only where a second attempt cannot do harm):
+ *  - GET /v1/health: any transport failure, up to IR_BRAND_ATTEMPTS times.
+ *  - POST /v1/tokens: spends the centre's quota, so it is retried only
+ *    when the connection was never made (nothing was sent).
+ *  - POST /v1/reports: retried after a transport failure even when the
+ *    request may have reached the server, because the server refuses a
+ *    second report of a token (already_reported). An already_reported
+ *    answer to a retry, after an attempt whose fate we could not see, is
+ *    our own earlier report arriving: done. The same answer to a first
+ *    attempt is someone else's (or an earlier run's) report: an error.
+ *
+ * Errors are in the IR_ERROR domain; what kind of failure it was, for
+ * messages and exit codes, is in IrBrandStatus. Every function may be
+ * called from several threads at once: each request has its own handle. */
+
+#define IR_BRAND_ATTEMPTS	    3
+#define IR_BRAND_DEFAULT_CONNECT_MS 5000
+#define IR_BRAND_DEFAULT_TIMEOUT_MS 20000
+
+typedef enum {
+	IR_BRAND_FAILURE_NONE,
+	IR_BRAND_FAILURE_CREDENTIAL,	  /* our certificate/key/PKCS#12 (read locally) */
+	IR_BRAND_FAILURE_UNREACHABLE,	  /* no connection: server down, wrong URL, network */
+	IR_BRAND_FAILURE_TIMEOUT,	  /* connected, but no answer in time */
+	IR_BRAND_FAILURE_TLS_SERVER_CA,	  /* server certificate not from the brand CA */
+	IR_BRAND_FAILURE_TLS_SERVER_NAME, /* server certificate not for this host */
+	IR_BRAND_FAILURE_TLS_PIN,	  /* server key is not the pinned one */
+	IR_BRAND_FAILURE_TLS_CLIENT,	  /* the server refused our certificate in TLS */
+	IR_BRAND_FAILURE_TLS,		  /* any other TLS failure */
+	IR_BRAND_FAILURE_REFUSED,	  /* a documented refusal: server_code says which */
+	IR_BRAND_FAILURE_BAD_ANSWER,	  /* the server answered outside the API */
+} IrBrandFailure;
+
+typedef struct {
+	IrBrandFailure failure;
+	char *server_code; /* "quota_reached", or a TLS/transport code (see ..._code()) */
+	long http_status;  /* 0 when there was no HTTP answer */
+	/* whether the last request may have reached the server: a POST
+	 * /v1/tokens that failed with this set may have spent quota */
+	gboolean request_sent;
+} IrBrandStatus;
+
+void ir_brand_status_clear (IrBrandStatus *status);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrBrandStatus, ir_brand_status_clear)
+
+/* A stable word for @failure ("unreachable", "tls_pin"...); for
+ * IR_BRAND_FAILURE_REFUSED the caller prints server_code instead. */
+const char *ir_brand_failure_to_string (IrBrandFailure failure);
+
+typedef struct {
+	const char *server_url; /* https://host:port, without a path */
+	IrTrustStore *trust;	/* brand CA and server pins */
+	/* the technician's credential: PEM certificate + key, or PKCS#12 */
+	const char *cert_path;
+	const char *key_path;
+	const char *p12_path;
+	const char *passphrase;	  /* of the PKCS#12 (or of an encrypted PEM key) */
+	guint connect_timeout_ms; /* 0: IR_BRAND_DEFAULT_CONNECT_MS */
+	guint timeout_ms;	  /* whole request; 0: IR_BRAND_DEFAULT_TIMEOUT_MS */
+	/* tests only: skip the local expiry and role checks, to see what the
+	 * server itself says about such a certificate */
+	gboolean no_local_checks;
+} IrBrandClientConfig;
+
+typedef struct _IrBrandClient IrBrandClient;
+
+/* Loads and checks the credential (readable, key matches, passphrase,
+ * not expired, role technician, a centre) and computes its cnf. Fails
+ * with IR_BRAND_FAILURE_CREDENTIAL in @status (may be NULL). */
+IrBrandClient *
+ir_brand_client_new (const IrBrandClientConfig *config, IrBrandStatus *status, GError **error);
+IrBrandClient *ir_brand_client_ref (IrBrandClient *self);
+void ir_brand_client_unref (IrBrandClient *self);
+
+const char *ir_brand_client_get_url (const IrBrandClient *self);
+/* SHA-256 of our certificate's SubjectPublicKeyInfo: what a token's cnf
+ * must hold. */
+const guint8 *ir_brand_client_get_cnf (const IrBrandClient *self);
+/* From the certificate's SAN URIs; NULL when absent. */
+const char *ir_brand_client_get_centre (const IrBrandClient *self);
+const char *ir_brand_client_get_role (const IrBrandClient *self);
+const char *ir_brand_client_get_subject (const IrBrandClient *self);
+
+/* GET /v1/health: proves the server, its pin and our certificate before
+ * a phone is touched. */
+gboolean ir_brand_client_health (IrBrandClient *self,
+				 IrBrandStatus *status,
+				 GCancellable *cancellable,
+				 GError **error);
+
+typedef struct {
+	const char *manufacturer;
+	const char *model;
+	const char *revision;
+	const char *serial;
+	const char *hardware_id;
+	const char *family;
+	GBytes *nonce; /* NULL for a legacy family: no challenge */
+	guint64 counter;
+	const char *current_imei[IR_TOKEN_MAX_SLOTS]; /* NULL: empty slot */
+	guint n_slots;
+} IrBrandTokenRequest;
+
+typedef struct {
+	GBytes *token; /* COSE_Sign1 bytes */
+	char *token_id;
+	char *expires;
+	char *phase;
+	char *centre;
+} IrBrandTokenAnswer;
+
+void ir_brand_token_answer_free (IrBrandTokenAnswer *answer);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBrandTokenAnswer, ir_brand_token_answer_free)
+
+/* POST /v1/tokens. Not retried once sent (see above). */
+IrBrandTokenAnswer *ir_brand_client_request_token (IrBrandClient *self,
+						   const IrBrandTokenRequest *request,
+						   IrBrandStatus *status,
+						   GCancellable *cancellable,
+						   GError **error);
+
+/* POST /v1/reports; @outcome is "success", "failed", "aborted" or
+ * "unknown"; @read_back may be NULL (n_read_back 0). */
+gboolean ir_brand_client_report (IrBrandClient *self,
+				 const char *token_id,
+				 const char *outcome,
+				 const char *const *read_back,
+				 guint n_read_back,
+				 const char *detail,
+				 IrBrandStatus *status,
+				 GCancellable *cancellable,
+				 GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBrandClient, ir_brand_client_unref)
+
+G_END_DECLS

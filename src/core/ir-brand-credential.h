@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "ir-token.h"
+
+G_BEGIN_DECLS
+
+/* The technician's client certificate as the brand client needs it: what
+ * it says (role and centre from its SAN URIs, subject, expiry) and its
+ * cnf, read from a PEM certificate + key or from a PKCS#12 file. Private
+ * to ir-brand-client.c and its tests. */
+typedef struct {
+	char *subject;
+	char *role;   /* urn:imeirestore:role:ROLE, NULL when none or several */
+	char *centre; /* urn:imeirestore:centre:ID, NULL when none or several */
+	char *not_after;
+	gint64 not_after_unix;
+	gint64 not_before_unix;
+	guint8 cnf[IR_TOKEN_CNF_LEN];
+} IrBrandCredential;
+
+void ir_brand_credential_free (IrBrandCredential *cred);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBrandCredential, ir_brand_credential_free)
+
+/* PEM certificate @cert_path and its private key @key_path (encrypted
+ * keys need @passphrase); the key must match the certificate. */
+IrBrandCredential *ir_brand_credential_load_pem (const char *cert_path,
+						 const char *key_path,
+						 const char *passphrase,
+						 GError **error);
+
+/* PKCS#12 @path opened with @passphrase (OpenSSL PKCS12_parse). */
+IrBrandCredential *
+ir_brand_credential_load_p12 (const char *path, const char *passphrase, GError **error);
+
+/* Expiry and role checks done before the server is asked, so that the
+ * technician hears about them in words rather than as a TLS alert. */
+gboolean ir_brand_credential_check (const IrBrandCredential *cred,
+				    const char *origin,
+				    gint64 now,
+				    GError **error);
+
+G_END_DECLS
