@@ -459,9 +459,11 @@ ir_restore_write_legacy (IrRestoreRun *run)
 static gboolean
 ir_restore_refused_for_nonce (const GError *error)
 {
+	/* the family names the refusal as ir_token_refusal_to_string() in
+	 * parentheses after the phone's answer: "(+CME ERROR: 716, nonce)" */
 	return g_error_matches (error, IR_ERROR, IR_ERROR_TOKEN_REFUSED) &&
-	       (strstr (error->message, "nonce") != NULL ||
-		strstr (error->message, "counter") != NULL);
+	       (strstr (error->message, ", nonce)") != NULL ||
+		strstr (error->message, ", counter)") != NULL);
 }
 
 static gboolean

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include <cmocka.h>
+
+#include "test-restore-env.h"
+
+static char *pki_dir = NULL;
+
+int
+rt_sh (const char *cmdline, char **out)
+{
+	const char *argv[] = {"/bin/sh", "-c", cmdline, NULL};
+	g_autoptr (GError) error = NULL;
+	g_autofree char *err = NULL;
+	int status = 0;
+
+	if (!g_spawn_sync (
+		NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, &err, &status, &error))
+		fail_msg ("cannot run %s: %s", cmdline, error->message);
+	if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+		print_message ("%s: %s\n", cmdline, err);
+	return WIFEXITED (status) ? WEXITSTATUS (status) : -WTERMSIG (status);
+}
+
+static const char *
+rt_getenv (const char *name)
+{
+	const char *value = g_getenv (name);
+
+	if (value == NULL || value[0] == '\0')
+		fail_msg ("%s is not set: run the restore tests with meson test", name);
+	return value;
+}
+
+static void
+rt_remove_pki (void)
+{
+	g_autofree char *cmd = NULL;
+
+	if (pki_dir == NULL)
+		return;
+	cmd = g_strdup_printf ("rm -rf '%s'", pki_dir);
+	rt_sh (cmd, NULL);
+	g_clear_pointer (&pki_dir, g_free);
+}
+
+const char *
+rt_pki (void)
+{
+	g_autoptr (GError) error = NULL;
+	g_autofree char *cmd = NULL;
+
+	if (pki_dir != NULL)
+		return pki_dir;
+	pki_dir = g_dir_make_tmp ("restore-pki-XXXXXX", &error);
+	if (pki_dir == NULL)
+		fail_msg ("cannot make a temporary folder: %s", error->message);
+	atexit (rt_remove_pki);
+	cmd = g_strdup_printf (
+	    "'%s/certs/gen-dev-pki.sh' '%s' >/dev/null", rt_getenv ("IR_SRCDIR"), pki_dir);
+	if (rt_sh (cmd, NULL) != 0)
+		fail_msg ("gen-dev-pki.sh failed");
+	return pki_dir;
+}
+
+char *
+rt_trust_store_variant (const char *name, const char *brand_ca, const char *pin)
+{
+	const char *pki = rt_pki ();
+	g_autofree char *orig = g_build_filename (pki, "trust-store.conf", NULL);
+	g_autofree char *text = NULL;
+	g_autoptr (GKeyFile) kf = g_key_file_new ();
+	g_autoptr (GError) error = NULL;
+	char *path = g_build_filename (pki, name, NULL);
+
+	if (!g_key_file_load_from_file (kf, orig, G_KEY_FILE_KEEP_COMMENTS, &error))
+		fail_msg ("cannot read %s: %s", orig, error->message);
+	if (brand_ca != NULL)
+		g_key_file_set_string (kf, "trust-store", "brand-ca", brand_ca);
+	if (pin != NULL)
+		g_key_file_set_string (kf, "trust-store", "server-pin", pin);
+	text = g_key_file_to_data (kf, NULL, NULL);
+	if (!g_file_set_contents (path, text, -1, &error))
+		fail_msg ("cannot write %s: %s", path, error->message);
+	return path;
+}
+
+static const char devices_csv[] =
+    "serial,hardware_id,manufacturer,model,tac,imei1,imei2\n" RT_MTK_SERIAL
+    ",,MediaTek Inc.,MT6765,49015420," RT_MTK_IMEI1 "," RT_MTK_IMEI2 "\n" RT_MTK2_SERIAL
+    ",,MediaTek Inc.,MT6765,26053179," RT_MTK2_IMEI1 "," RT_MTK2_IMEI2 "\n" RT_QCT_SERIAL
+    ",,Quectel,EC25,86779804," RT_QCT_IMEI1 ",\n" RT_SIM_SERIAL
+    ",,SIMCOM INCORPORATED,SIMCOM_SIM7600E-H,86891503," RT_SIM_IMEI1 ",\n" RT_UNI_SERIAL
+    ",,UNISOC,SC9863A,86401203," RT_UNI_IMEI1 "," RT_UNI_IMEI2 "\n" RT_SR_SERIAL "," RT_SR_HWID
+    ",imeirestore reference phone,SR1,35209900," RT_SR_IMEI1 "," RT_SR_IMEI2 "\n" RT_INUSE_SERIAL
+    ",,Quectel,EC25,86723003," RT_INUSE_IMEI1 ",\n" RT_OTHER_SERIAL
+    ",,Quectel,EC25,35209900," RT_OTHER_IMEI1 ",\n";
+
+static void
+rt_child_die_with_parent (gpointer data)
+{
+	prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static void
+rt_brandd (const char *const *args)
+{
+	g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+	g_autoptr (GError) error = NULL;
+	g_autofree char *err = NULL;
+	int status = 0;
+
+	g_ptr_array_add (argv, (gpointer)rt_getenv ("IMEI_BRANDD"));
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add (argv, (gpointer)args[i]);
+	g_ptr_array_add (argv, NULL);
+	if (!g_spawn_sync (NULL,
+			   (char **)argv->pdata,
+			   NULL,
+			   G_SPAWN_STDOUT_TO_DEV_NULL,
+			   NULL,
+			   NULL,
+			   NULL,
+			   &err,
+			   &status,
+			   &error) ||
+	    !WIFEXITED (status) || WEXITSTATUS (status) != 0)
+		fail_msg (
+		    "imei-brandd %s failed: %s", args[0], error != NULL ? error->message : err);
+}
+
+RtServer *
+rt_server_start (const char *extra_config)
+{
+	g_autoptr (RtServer) s = g_new0 (RtServer, 1);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	g_autoptr (GDataInputStream) out = NULL;
+	g_autofree char *conf = NULL;
+	g_autofree char *csv = NULL;
+	g_autofree char *line = NULL;
+	const char *pki = rt_pki ();
+	const char *prefix = "listening on ";
+
+	s->dir = ir_test_mkdtemp ();
+	s->db = g_build_filename (s->dir, "brandd.db", NULL);
+	s->state_dir = g_build_filename (s->dir, "state", NULL);
+	conf = g_strdup_printf ("[server]\nlisten=127.0.0.1:0\ndatabase=%s\n"
+				"[tls]\ncertificate=%s/server.pem\nprivate-key=%s/server.key\n"
+				"client-ca=%s/ca.pem\n"
+				"[tokens]\nsigning-key=%s/token-ed25519.key\nalgorithm=EdDSA\n"
+				"key-id=dev-ed25519-1\nphase=IN-2026-P1\n%s\n",
+				s->db,
+				pki,
+				pki,
+				pki,
+				pki,
+				extra_config != NULL ? extra_config : "");
+	s->conf = ir_test_write_file (s->dir, "brandd.conf", conf);
+	csv = ir_test_write_file (s->dir, "devices.csv", devices_csv);
+	{
+		const char *init[] = {"init-db", "--db", s->db, NULL};
+		const char *import[] = {"import", "--db", s->db, csv, NULL};
+		rt_brandd (init);
+		rt_brandd (import);
+	}
+	g_subprocess_launcher_set_child_setup (launcher, rt_child_die_with_parent, NULL, NULL);
+	s->proc = g_subprocess_launcher_spawn (
+	    launcher, &error, rt_getenv ("IMEI_BRANDD"), "serve", "--config", s->conf, NULL);
+	if (s->proc == NULL)
+		fail_msg ("cannot start imei-brandd: %s", error->message);
+	out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));
+	line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+	if (line == NULL || !g_str_has_prefix (line, prefix))
+		fail_msg ("imei-brandd did not say where it listens: %s",
+			  line != NULL ? line : "EOF");
+	s->url = g_strdup (line + strlen (prefix));
+	return g_steal_pointer (&s);
+}
+
+void
+rt_server_free (RtServer *s)
+{
+	g_autofree char *cmd = NULL;
+
+	if (s == NULL)
+		return;
+	if (s->proc != NULL) {
+		g_subprocess_send_signal (s->proc, SIGTERM);
+		g_subprocess_wait (s->proc, NULL, NULL);
+		g_object_unref (s->proc);
+	}
+	cmd = g_strdup_printf ("rm -rf '%s'", s->dir);
+	rt_sh (cmd, NULL);
+	g_free (s->dir);
+	g_free (s->conf);
+	g_free (s->db);
+	g_free (s->url);
+	g_free (s->state_dir);
+	g_free (s);
+}
+
+static gboolean
+rt_has_word (const char *const *words, const char *word)
+{
+	for (guint i = 0; words != NULL && words[i] != NULL; i++) {
+		if (g_strcmp0 (words[i], word) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+IrTestRun *
+rt_restore (RtServer *server, const char *port, gboolean yes, const char *const *extra)
+{
+	const char *pki = rt_pki ();
+	g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+	g_autofree char *pass_file = g_build_filename (pki, "pkcs12-passphrase.txt", NULL);
+
+	g_ptr_array_add (argv, g_strdup ("restore"));
+	if (port != NULL)
+		g_ptr_array_add (argv, g_strdup (port));
+	g_ptr_array_add (argv, g_strdup ("--json"));
+	if (yes)
+		g_ptr_array_add (argv, g_strdup ("--yes"));
+	g_ptr_array_add (argv, g_strdup ("--server"));
+	g_ptr_array_add (argv, g_strdup (server->url));
+	if (!rt_has_word (extra, "--trust-store")) {
+		g_ptr_array_add (argv, g_strdup ("--trust-store"));
+		g_ptr_array_add (argv, g_build_filename (pki, "trust-store.conf", NULL));
+	}
+	if (!rt_has_word (extra, "--cert") && !rt_has_word (extra, "--p12")) {
+		g_ptr_array_add (argv, g_strdup ("--p12"));
+		g_ptr_array_add (argv, g_build_filename (pki, "technician-alice.p12", NULL));
+		g_ptr_array_add (argv, g_strdup ("--p12-passphrase-file"));
+		g_ptr_array_add (argv, g_strdup (pass_file));
+	}
+	g_ptr_array_add (argv, g_strdup ("--state-dir"));
+	g_ptr_array_add (argv, g_strdup (server->state_dir));
+	for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+		g_ptr_array_add (argv, g_strdup (extra[i]));
+	g_ptr_array_add (argv, NULL);
+	return ir_test_imeictl_full ((const char *const *)argv->pdata, NULL);
+}
+
+IrTestSim *
+rt_sim_start (const char *args)
+{
+	g_autofree char *full = g_strdup_printf ("%s --state @TMP@/phone.state", args);
+	return ir_test_sim_start (full);
+}
+
+char *
+rt_sim_imeis (IrTestSim *sim)
+{
+	g_autofree char *path = g_build_filename (sim->tmpdir, "phone.state", NULL);
+	g_autoptr (GKeyFile) kf = g_key_file_new ();
+	g_autoptr (GError) error = NULL;
+
+	if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error))
+		fail_msg ("cannot read the phone's state %s: %s", path, error->message);
+	return g_key_file_get_value (kf, "state", "imei", NULL);
+}
+
+const char *
+rt_json_path (const IrTestRun *run, const char *path)
+{
+	g_auto (GStrv) parts = g_strsplit (path, ".", 2);
+	JsonObject *obj;
+	JsonNode *node;
+
+	if (run->json == NULL || !JSON_NODE_HOLDS_OBJECT (run->json))
+		return NULL;
+	obj = json_node_get_object (run->json);
+	if (parts[1] != NULL) {
+		node = json_object_get_member (obj, parts[0]);
+		if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+			return NULL;
+		obj = json_node_get_object (node);
+	}
+	node = json_object_get_member (obj, parts[1] != NULL ? parts[1] : parts[0]);
+	if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+	    json_node_get_value_type (node) != G_TYPE_STRING)
+		return NULL;
+	return json_node_get_string (node);
+}
+
+const char *
+rt_error_code (const IrTestRun *run)
+{
+	return rt_json_path (run, "error.code");
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "ir-test-harness.h"
+
+G_BEGIN_DECLS
+
+/* What the restore tests share: a development PKI made once per test
+ * binary with certs/gen-dev-pki.sh, the real imei-brandd ($IMEI_BRANDD)
+ * on 127.0.0.1:0 with the devices below imported, and imeictl restore
+ * runs against simulated phones. */
+
+/* Registered devices: serial, and the original IMEIs the brand holds.
+ * Manufacturer and model are each family's simulator defaults. */
+#define RT_MTK_SERIAL  "SN-MTK-1"
+#define RT_MTK_IMEI1   "490154203237518"
+#define RT_MTK_IMEI2   "352099001761481"
+#define RT_MTK2_SERIAL "SN-MTK-2"
+#define RT_MTK2_IMEI1  "260531793113837"
+#define RT_MTK2_IMEI2  "356938035643809"
+#define RT_QCT_SERIAL  "SN-QCT-1"
+#define RT_QCT_IMEI1   "867798045678902"
+#define RT_SIM_SERIAL  "SN-SIM-1"
+#define RT_SIM_IMEI1   "868915031234560"
+#define RT_UNI_SERIAL  "SN-UNI-1"
+#define RT_UNI_IMEI1   "864012039876545"
+#define RT_UNI_IMEI2   "864012039876552"
+#define RT_SR_SERIAL   "SR1000001"
+#define RT_SR_HWID     "sr1-hw-000001"
+#define RT_SR_IMEI1    "352099002000012"
+#define RT_SR_IMEI2    "352099002000020"
+/* a device whose original IMEI another device reported holding */
+#define RT_INUSE_SERIAL "SN-INUSE"
+#define RT_INUSE_IMEI1	"867230030123454"
+#define RT_OTHER_SERIAL "SN-OTHER"
+#define RT_OTHER_IMEI1	"352099001761499"
+
+typedef struct {
+	char *dir; /* brandd.conf, brandd.db, state/ */
+	char *conf;
+	char *db;
+	GSubprocess *proc;
+	char *url;
+	char *state_dir;
+} RtServer;
+
+const char *rt_pki (void);
+/* A trust store file in the PKI folder: @name with @brand_ca and @pin
+ * (NULL: the PKI's own). */
+char *rt_trust_store_variant (const char *name, const char *brand_ca, const char *pin);
+
+/* A database with every device above; @extra_config appended to the
+ * config (e.g. "[centres]\ndefault-daily-quota=1\n"); started. */
+RtServer *rt_server_start (const char *extra_config);
+void rt_server_free (RtServer *server);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RtServer, rt_server_free)
+
+/* imeictl --json restore @port (--yes when @yes) with the PKI's alice (PKCS#12),
+ * the server, trust store and a state folder in the server's folder.
+ * @extra: more words (NULL-terminated list, may be NULL), which replace
+ * the default credential when they contain --cert or --p12. */
+IrTestRun *rt_restore (RtServer *server, const char *port, gboolean yes, const char *const *extra);
+
+/* A simulated phone with a state file; the IMEIs it holds now. */
+IrTestSim *rt_sim_start (const char *args);
+char *rt_sim_imeis (IrTestSim *sim);
+
+/* "error"."code" of a restore JSON result (NULL when absent). */
+const char *rt_error_code (const IrTestRun *run);
+/* A member of the root object, or of an object member: "report.outcome". */
+const char *rt_json_path (const IrTestRun *run, const char *path);
+
+int rt_sh (const char *cmdline, char **out);
+
+G_END_DECLS
