@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "ir-cli-output.h"
-#include "ir-cli-timeout.h"
 #include "ir-cli.h"
 #include "ir-error.h"
 #include "ir-session.h"
@@ -117,18 +116,11 @@ ir_cli_identify_prepare (IrCli *cli, GError **error)
 static IrSession *
 ir_cli_identify_open (const char *port, GError **error)
 {
-	g_autoptr (IrTransport) inner = NULL;
-	g_autoptr (IrTransport) transport = NULL;
+	IrSession *session = ir_session_open (port, error);
 
-	if (timeout_ms == 0)
-		return ir_session_open (port, error);
-	inner = ir_port_transport_new (port, error);
-	if (inner == NULL)
-		return NULL;
-	transport = ir_cli_timeout_transport_new (inner, timeout_ms);
-	if (!ir_transport_open (transport, error))
-		return NULL;
-	return ir_session_new (transport);
+	if (session != NULL)
+		ir_session_set_timeout_limit (session, timeout_ms);
+	return session;
 }
 
 static const char *

@@ -22,10 +22,11 @@
 struct _IrAtChannel {
 	GObject parent_instance;
 	IrTransport *transport;
-	GMutex command_lock; /* one command in flight */
-	GMutex urcs_lock;    /* guards urcs */
-	GPtrArray *urcs;     /* (char *) collected between take_urcs() calls */
-	GByteArray *pending; /* bytes after the last final line, not yet parsed */
+	GMutex command_lock;	/* one command in flight */
+	GMutex urcs_lock;	/* guards urcs */
+	GPtrArray *urcs;	/* (char *) collected between take_urcs() calls */
+	GByteArray *pending;	/* bytes after the last final line, not yet parsed */
+	guint timeout_limit_ms; /* 0: none */
 };
 
 enum { PROP_0, PROP_TRANSPORT, N_PROPS };
@@ -270,8 +271,17 @@ ir_at_channel_command (IrAtChannel *self,
 	}
 	if (timeout_ms == 0)
 		timeout_ms = IR_AT_DEFAULT_TIMEOUT_MS;
+	if (self->timeout_limit_ms > 0)
+		timeout_ms = MIN (timeout_ms, self->timeout_limit_ms);
 	locker = g_mutex_locker_new (&self->command_lock);
 	return ir_at_channel_command_locked (self, command, timeout_ms, cancellable, error);
+}
+
+void
+ir_at_channel_set_timeout_limit (IrAtChannel *self, guint limit_ms)
+{
+	g_return_if_fail (IR_IS_AT_CHANNEL (self));
+	self->timeout_limit_ms = limit_ms;
 }
 
 IrAtResponse *

@@ -35,6 +35,11 @@ IrAtResponse *ir_at_channel_command_ok (IrAtChannel *self,
 					GCancellable *cancellable,
 					GError **error);
 
+/* Caps the timeout of every command from now on (0: no cap): a user who
+ * asks for a quicker verdict (imeictl --timeout) gets it from every
+ * command, whatever a profile allows. */
+void ir_at_channel_set_timeout_limit (IrAtChannel *self, guint limit_ms);
+
 /* URCs collected so far (array of char *), emptied by the call. */
 GPtrArray *ir_at_channel_take_urcs (IrAtChannel *self);
 

@@ -19,6 +19,7 @@ struct _IrSession {
 	GObject parent_instance;
 	IrTransport *transport;
 	IrAtChannel *channel;
+	guint probe_timeout_ms;
 	/* of the last identify, for writes */
 	const IrProfile *profile;
 	const IrFamily *family;
@@ -75,6 +76,7 @@ ir_session_class_init (IrSessionClass *klass)
 static void
 ir_session_init (IrSession *self)
 {
+	self->probe_timeout_ms = IR_SESSION_PROBE_TIMEOUT_MS;
 }
 
 IrSession *
@@ -119,6 +121,15 @@ ir_session_get_channel (IrSession *self)
 }
 
 void
+ir_session_set_timeout_limit (IrSession *self, guint limit_ms)
+{
+	g_return_if_fail (IR_IS_SESSION (self));
+	self->probe_timeout_ms = limit_ms > 0 ? MIN (limit_ms, IR_SESSION_PROBE_TIMEOUT_MS)
+					      : IR_SESSION_PROBE_TIMEOUT_MS;
+	ir_at_channel_set_timeout_limit (self->channel, limit_ms);
+}
+
+void
 ir_session_set_recording (IrSession *self, IrRecording *recording)
 {
 	g_return_if_fail (IR_IS_SESSION (self));
@@ -131,6 +142,18 @@ ir_session_port (IrSession *self)
 	return ir_transport_get_path (self->transport);
 }
 
+/* The echo of our own "AT", and nothing else: a modem that is slow to
+ * answer, not some other device, so it counts as silence. */
+static gboolean
+ir_session_probe_is_echo (const guint8 *buf, gsize len)
+{
+	for (gsize i = 0; i < len; i++) {
+		if (buf[i] == '\0' || strchr ("ATat\r\n", buf[i]) == NULL)
+			return FALSE;
+	}
+	return TRUE;
+}
+
 /* Reads the answer to "AT" straight off the transport: unlike the AT
  * channel it has to tell "nothing at all" from "bytes, but no result code". */
 static IrSessionProbe
@@ -138,7 +161,7 @@ ir_session_probe_once (IrSession *self, GString *seen, GCancellable *cancellable
 {
 	g_autoptr (IrAtParser) parser = ir_at_parser_new ("AT");
 	gint64 deadline =
-	    g_get_monotonic_time () + IR_SESSION_PROBE_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+	    g_get_monotonic_time () + self->probe_timeout_ms * G_TIME_SPAN_MILLISECOND;
 	gboolean got_bytes = FALSE;
 
 	if (!ir_transport_write (self->transport, (const guint8 *)"AT\r", 3, error))
@@ -153,7 +176,8 @@ ir_session_probe_once (IrSession *self, GString *seen, GCancellable *cancellable
 			return IR_SESSION_PROBE_SILENT;
 		if (n == 0)
 			continue;
-		got_bytes = TRUE;
+		if (!ir_session_probe_is_echo (buf, (gsize)n))
+			got_bytes = TRUE;
 		if (seen->len < IR_SESSION_PROBE_QUOTE_MAX)
 			g_string_append_len (
 			    seen,
@@ -204,7 +228,7 @@ ir_session_probe (IrSession *self, GCancellable *cancellable, GError **error)
 			     "%u ms, %u times; check that the phone is on and its cable is in, "
 			     "and pick its modem port from `imeictl list`",
 			     ir_session_port (self),
-			     (guint)IR_SESSION_PROBE_TIMEOUT_MS,
+			     self->probe_timeout_ms,
 			     silent_in_a_row);
 		return FALSE;
 	}

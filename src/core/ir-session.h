@@ -46,6 +46,9 @@ IrSession *ir_session_new (IrTransport *transport);
 
 IrAtChannel *ir_session_get_channel (IrSession *self);
 
+/* Caps every command's timeout, the "AT" probe's included (0: no cap). */
+void ir_session_set_timeout_limit (IrSession *self, guint limit_ms);
+
 /* Records the device session from now on (see IrRecording). */
 void ir_session_set_recording (IrSession *self, IrRecording *recording);
 

@@ -59,11 +59,12 @@ static const BadCase bad_cases[] = {
     {"permission-denied", PORT_NO_PERMISSION, "identify @PORT@ --json", NULL,
      3, "permission_denied", "@PORT@", "permission denied"},
     {"silent-port", PORT_PTY_SILENT, "identify @PORT@ --json --timeout 300", NULL,
-     4, "timeout", "@PORT@", "AT got no answer"},
+     4, "timeout", "@PORT@", "\"AT\" got no reply in 300 ms"},
     {"gps-receiver", PORT_PTY_NMEA, "identify @PORT@ --json --timeout 300", NULL,
      4, NULL, "@PORT@", NULL},
+    /* an echo of "AT" alone is a slow modem, not another device */
     {"echo-only", PORT_PTY_ECHO, "identify @PORT@ --json --timeout 300", NULL,
-     4, NULL, "@PORT@", NULL},
+     4, "timeout", "@PORT@", "\"AT\" got no reply in 300 ms"},
     /* without --timeout, the session's own probe tells silence from garbage */
     {"silent-port-default-timeout", PORT_PTY_SILENT, "identify @PORT@ --json", NULL,
      4, "timeout", "@PORT@", "imeictl list"},

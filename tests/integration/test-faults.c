@@ -43,7 +43,7 @@ static const FaultCase fault_cases[] = {
     {"latency-below-timeout",         PHONE " --latency 100",   "2000", EXPECT_SUCCESS},
     {"latency-below-default-timeout", PHONE " --latency 300",   NULL,   EXPECT_SUCCESS},
     {"latency-above-timeout",         PHONE " --latency 1500",  "300",  EXPECT_ERROR,
-     4, "timeout", "AT got no answer"},
+     4, "timeout", "\"AT\" got no reply in 300 ms"},
     {"disconnect-after-1", PHONE " --disconnect-after 1", "2000", EXPECT_ERROR,
      4, "disconnected", "went away"},
     {"disconnect-after-3", PHONE " --disconnect-after 3", "2000", EXPECT_ERROR,
