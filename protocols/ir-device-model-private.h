@@ -12,8 +12,11 @@ extern const IrDeviceModel ir_device_model_mediatek;
 extern const IrDeviceModel ir_device_model_quectel;
 extern const IrDeviceModel ir_device_model_simcom;
 extern const IrDeviceModel ir_device_model_unisoc;
+extern const IrDeviceModel ir_device_model_secure_restore_v1;
 
 /* 3GPP TS 27.007 §9.2 codes the models answer with. */
+#define IR_CME_PHONE_FAILURE	       0
+#define IR_CME_OPERATION_NOT_ALLOWED   3
 #define IR_CME_OPERATION_NOT_SUPPORTED 4
 #define IR_CME_INVALID_INDEX	       21
 #define IR_CME_INCORRECT_PARAMETERS    50

@@ -13,6 +13,7 @@ static const IrDeviceModel *const ir_device_models[] = {
     &ir_device_model_quectel,
     &ir_device_model_simcom,
     &ir_device_model_unisoc,
+    &ir_device_model_secure_restore_v1,
     NULL,
 };
 
@@ -30,6 +31,16 @@ ir_device_model_lookup (const char *family)
 			return ir_device_models[i];
 	}
 	return NULL;
+}
+
+guint
+ir_device_model_get_max_line (const char *family)
+{
+	const IrDeviceModel *model = ir_device_model_lookup (family);
+
+	if (model == NULL || model->max_line == 0)
+		return IR_DEVICE_MODEL_MAX_LINE;
+	return model->max_line;
 }
 
 /* V.250 command lines are case-insensitive and blanks in them are

@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "ir-trust-store.h"
+
 G_BEGIN_DECLS
 
 /* The device side of a protocol family, as imei-sim plays it. Each family
@@ -11,6 +13,10 @@ G_BEGIN_DECLS
  * hands each complete command line to the phone's model. */
 
 #define IR_SIM_MAX_SLOTS 2
+/* V.250 asks for at least 40 characters per command line; phones take a few
+ * hundred. A longer line is answered ERROR, as a phone's buffer would. A
+ * family whose commands are longer says so in IrDeviceModel.max_line. */
+#define IR_DEVICE_MODEL_MAX_LINE 512
 
 typedef struct {
 	char *family;	    /* "mediatek" */
@@ -29,6 +35,12 @@ typedef struct {
 	gboolean dirty;	   /* set by the model when state changed (saved by imei-sim) */
 	guint cmee;	   /* AT+CMEE mode: 0 plain ERROR (power-up), 1 numeric, 2 verbose;
 			      not saved: a reboot resets it, as on a phone */
+	/* secure families (secure-restore-v1): the phone verifies tokens itself */
+	IrTrustStore *trust_store; /* the brand's keys "in firmware" (a reference); NULL:
+				      none, every token is refused as unknown-kid */
+	GBytes *nonce;		   /* the outstanding challenge's nonce; NULL: none. Not
+				      saved: a reboot forgets it, as RAM would */
+	guint64 counter;	   /* challenges made so far; saved, never goes back */
 } IrSimState;
 
 typedef struct {
@@ -41,11 +53,17 @@ typedef struct {
 	 * returns FALSE when this family does not know the command (the 3gpp
 	 * model is asked next, then "ERROR"). */
 	gboolean (*handle) (IrSimState *state, const char *line, GString *reply);
+	/* longest command line the phone takes; 0: IR_DEVICE_MODEL_MAX_LINE */
+	guint max_line;
 } IrDeviceModel;
 
 /* Every model, NULL-terminated; 3gpp is the common base. */
 const IrDeviceModel *const *ir_device_model_get_all (void);
 const IrDeviceModel *ir_device_model_lookup (const char *family);
+
+/* The longest command line a phone of @family takes (IrDeviceModel.max_line,
+ * else IR_DEVICE_MODEL_MAX_LINE). */
+guint ir_device_model_get_max_line (const char *family);
 
 /* Runs @line through the phone's family model, then the 3gpp model, else
  * answers ERROR. */

@@ -13,6 +13,7 @@ static const IrFamily *const ir_families[] = {
     &ir_family_quectel,
     &ir_family_simcom,
     &ir_family_unisoc,
+    &ir_family_secure_restore_v1,
     NULL,
 };
 

@@ -78,7 +78,10 @@ ir_sim_app_parse_args (IrSimApp *app, int *argc, char ***argv, GError **error)
 	const GOptionEntry entries[] = {
 	    IR_SIM_FLAG ("name", 0, "Phone name printed before its path (default: phone)", "NAME"),
 	    IR_SIM_FLAG (
-		"family", 0, "Protocol family: 3gpp, mediatek, quectel, simcom, unisoc", "FAMILY"),
+		"family",
+		0,
+		"Protocol family: 3gpp, mediatek, quectel, simcom, unisoc, secure-restore-v1",
+		"FAMILY"),
 	    IR_SIM_FLAG ("manufacturer", 0, "+CGMI answer", "TEXT"),
 	    IR_SIM_FLAG ("model", 0, "+CGMM answer", "TEXT"),
 	    IR_SIM_FLAG ("revision", 0, "+CGMR answer (firmware)", "TEXT"),
@@ -99,6 +102,11 @@ ir_sim_app_parse_args (IrSimApp *app, int *argc, char ***argv, GError **error)
 	    IR_SIM_FLAG ("read-only-slot", 0, "Refuse writes to slot N (1 or 2; repeatable)", "N"),
 	    IR_SIM_SWITCH ("no-stick", "Writes answer OK but change nothing"),
 	    IR_SIM_FLAG ("replay", 0, "Play a recorded session as the device", "FILE"),
+	    IR_SIM_FLAG (
+		"trust-store",
+		0,
+		"Brand keys a secure-restore-v1 phone verifies tokens with (required there)",
+		"FILE"),
 	    {"config",
 	     0,
 	     0,

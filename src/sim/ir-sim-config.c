@@ -10,17 +10,31 @@
 #define IR_SIM_MAX_VALUE_LEN  64
 
 static const char *const keys[] = {
-    "family",	      "manufacturer",
-    "model",	      "revision",
-    "serial",	      "hwid",
-    "imei",	      "echo",
-    "state",	      "link",
-    "latency",	      "drop-rate",
-    "garble-rate",    "disconnect-after",
-    "seed",	      "write-error",
-    "read-only-slot", "no-stick",
-    "replay",	      NULL,
+    "family",
+    "manufacturer",
+    "model",
+    "revision",
+    "serial",
+    "hwid",
+    "imei",
+    "echo",
+    "state",
+    "link",
+    "latency",
+    "drop-rate",
+    "garble-rate",
+    "disconnect-after",
+    "seed",
+    "write-error",
+    "read-only-slot",
+    "no-stick",
+    "replay",
+    "trust-store",
+    NULL,
 };
+
+/* The family whose phones verify restore tokens themselves. */
+#define IR_SIM_SECURE_FAMILY "secure-restore-v1"
 
 /* What a replayed phone ignores: it answers what the recording holds. */
 static const char *const replay_conflicts[] = {
@@ -41,6 +55,7 @@ static const char *const replay_conflicts[] = {
     "write-error",
     "read-only-slot",
     "no-stick",
+    "trust-store",
     NULL,
 };
 
@@ -78,6 +93,7 @@ ir_sim_phone_config_free (IrSimPhoneConfig *config)
 	g_free (config->state_file);
 	g_free (config->link);
 	g_free (config->replay);
+	g_clear_pointer (&config->trust_store, ir_trust_store_unref);
 	g_hash_table_unref (config->keys_set);
 	g_free (config);
 }
@@ -284,6 +300,29 @@ ir_sim_set_path (char **field, const char *value, GError **error)
 	return TRUE;
 }
 
+/* Loaded at once, so that a bad file fails on its own flag or line. */
+static gboolean
+ir_sim_set_trust_store (IrSimPhoneConfig *config, const char *value, GError **error)
+{
+	IrTrustStore *store;
+
+	if (value[0] == '\0') {
+		g_set_error_literal (
+		    error, IR_ERROR, IR_ERROR_INVALID_INPUT, "empty path: give a file name");
+		return FALSE;
+	}
+	store = ir_trust_store_load (value, error);
+	if (store == NULL) {
+		g_prefix_error (error,
+				"failed to load the phone's trust store (give the trust-store.conf "
+				"that certs/gen-dev-pki.sh writes, or the brand's): ");
+		return FALSE;
+	}
+	g_clear_pointer (&config->trust_store, ir_trust_store_unref);
+	config->trust_store = store;
+	return TRUE;
+}
+
 static gboolean
 ir_sim_set_family (IrSimPhoneConfig *config, const char *value, GError **error)
 {
@@ -377,6 +416,8 @@ ir_sim_phone_config_set_identity (IrSimPhoneConfig *config,
 		return ir_sim_set_path (&config->link, value, error);
 	if (g_strcmp0 (key, "replay") == 0)
 		return ir_sim_set_path (&config->replay, value, error);
+	if (g_strcmp0 (key, "trust-store") == 0)
+		return ir_sim_set_trust_store (config, value, error);
 	return ir_sim_phone_config_set_fault (config, key, value, error);
 }
 
@@ -419,6 +460,34 @@ ir_sim_phone_config_validate_replay (IrSimPhoneConfig *config, GError **error)
 	return TRUE;
 }
 
+/* A secure phone without brand keys could verify nothing; a legacy one
+ * would silently ignore them. */
+static gboolean
+ir_sim_phone_config_validate_trust_store (IrSimPhoneConfig *config, GError **error)
+{
+	gboolean secure = g_strcmp0 (config->family, IR_SIM_SECURE_FAMILY) == 0;
+
+	if (secure && config->trust_store == NULL) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "trust-store: a " IR_SIM_SECURE_FAMILY " phone verifies restore "
+			     "tokens with the brand's keys: give the trust-store.conf that "
+			     "certs/gen-dev-pki.sh writes (or the brand's)");
+		return FALSE;
+	}
+	if (!secure && config->trust_store != NULL) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "trust-store: a %s phone does not verify restore tokens, only "
+			     "a " IR_SIM_SECURE_FAMILY " one does: drop it or change the family",
+			     config->family);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean
 ir_sim_phone_config_validate (IrSimPhoneConfig *config, GError **error)
 {
@@ -436,6 +505,8 @@ ir_sim_phone_config_validate (IrSimPhoneConfig *config, GError **error)
 			     known);
 		return FALSE;
 	}
+	if (!ir_sim_phone_config_validate_trust_store (config, error))
+		return FALSE;
 	defaults = ir_sim_state_new_default (config->family);
 	n_slots = config->imeis->len > 0 ? config->imeis->len : defaults->n_slots;
 	for (guint i = n_slots; i < IR_SIM_MAX_SLOTS; i++) {
@@ -494,6 +565,8 @@ ir_sim_phone_config_to_state (IrSimPhoneConfig *config)
 	state->echo = config->echo;
 	state->write_error = g_strdup (config->write_error);
 	state->no_stick = config->no_stick;
+	if (config->trust_store != NULL)
+		state->trust_store = ir_trust_store_ref (config->trust_store);
 	return state;
 }
 

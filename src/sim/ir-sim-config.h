@@ -30,6 +30,9 @@ typedef struct {
 	char *state_file;
 	char *link;
 	char *replay;
+	/* the brand keys a secure phone verifies tokens with (secure-restore-v1
+	 * only, and required there), loaded when the key is set */
+	IrTrustStore *trust_store;
 	/* keys given, to refuse keys that a replayed phone would ignore */
 	GHashTable *keys_set;
 } IrSimPhoneConfig;
@@ -49,7 +52,8 @@ gboolean ir_sim_phone_config_set (IrSimPhoneConfig *config,
 				  const char *value,
 				  GError **error);
 
-/* Checks what no single key can: read-only slots that exist, --replay alone. */
+/* Checks what no single key can: read-only slots that exist, --replay alone,
+ * a trust store for a secure-restore-v1 phone and for no other. */
 gboolean ir_sim_phone_config_validate (IrSimPhoneConfig *config, GError **error);
 
 /* A new phone state: the family's defaults with the configured overrides.

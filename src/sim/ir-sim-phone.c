@@ -16,9 +16,6 @@
 #include "ir-sim-replay.h"
 #include "ir-sim-state.h"
 
-/* V.250 asks for at least 40 characters per command line; phones take a few
- * hundred. A longer line is answered ERROR, as a phone's buffer would. */
-#define IR_SIM_MAX_LINE		512
 #define IR_SIM_READ_CHUNK	4096
 #define IR_SIM_HANGUP_GRACE_MS	2000
 #define IR_SIM_HANGUP_POLL_MS	10
@@ -43,6 +40,7 @@ struct _IrSimPhone {
 	char *link;
 	char *state_file;
 	GString *line;
+	guint max_line; /* the family's (ir_device_model_get_max_line()); longer: ERROR */
 	gboolean line_overflow;
 	gboolean closing; /* a hangup is queued: input is ignored */
 	gboolean hung_up;
@@ -332,7 +330,7 @@ ir_sim_phone_receive_model (IrSimPhone *self, const guint8 *data, gsize len)
 				g_string_truncate (self->line, self->line->len - 1);
 		} else if (c == '\0') {
 			continue;
-		} else if (self->line->len >= IR_SIM_MAX_LINE) {
+		} else if (self->line->len >= self->max_line) {
 			self->line_overflow = TRUE;
 		} else {
 			g_string_append_c (self->line, (char)c);
@@ -453,6 +451,7 @@ ir_sim_phone_new (IrSimState *state, const IrSimFaults *faults, GError **error)
 	g_return_val_if_fail (state != NULL, NULL);
 
 	self->state = state;
+	self->max_line = ir_device_model_get_max_line (state->family);
 	if (faults != NULL)
 		self->faults = *faults;
 	self->rand = g_rand_new_with_seed (self->faults.seed);

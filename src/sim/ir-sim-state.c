@@ -59,9 +59,20 @@ static const IrSimFamilyDefaults family_defaults[] = {
      "unisoc-hw-9863-0001",
      2,
      {"864012039876545", "864012039876552"}},
+    /* this project's reference phone (protocols/secure-restore-v1/README.md):
+     * a +CGMI no real handset answers */
+    {"secure-restore-v1",
+     "imeirestore reference phone",
+     "SR1",
+     "SR1-FW-1.0.0",
+     "SR1000001",
+     "sr1-hw-000001",
+     2,
+     {"352099002000012", "352099002000020"}},
 };
 
-static const char *const families[] = {"3gpp", "mediatek", "quectel", "simcom", "unisoc", NULL};
+static const char *const families[] = {
+    "3gpp", "mediatek", "quectel", "simcom", "unisoc", "secure-restore-v1", NULL};
 
 const char *const *
 ir_sim_state_get_families (void)
@@ -115,12 +126,48 @@ ir_sim_state_free (IrSimState *state)
 	for (guint i = 0; i < IR_SIM_MAX_SLOTS; i++)
 		g_free (state->imei[i]);
 	g_free (state->write_error);
+	g_clear_pointer (&state->trust_store, ir_trust_store_unref);
+	g_clear_pointer (&state->nonce, g_bytes_unref);
 	g_free (state);
+}
+
+/* The families whose phones make challenges keep their counter. */
+static gboolean
+ir_sim_state_has_counter (const IrSimState *state)
+{
+	return g_strcmp0 (state->family, "secure-restore-v1") == 0;
 }
 
 /* State file: the part of a phone that it changes itself and that a reboot
  * keeps. Family and slot count are stored to refuse another phone's file. */
 #define IR_SIM_STATE_GROUP "state"
+
+/* The challenge counter: absent is 0 (a phone that never made a challenge);
+ * anything but a whole number is refused rather than guessed, since a
+ * counter that went back would let an old challenge come round again. */
+static gboolean
+ir_sim_state_load_counter (IrSimState *state, GKeyFile *kf, const char *path, GError **error)
+{
+	g_autofree char *text = g_key_file_get_value (kf, IR_SIM_STATE_GROUP, "counter", NULL);
+	guint64 counter = 0;
+
+	if (text == NULL) {
+		state->counter = 0;
+		return TRUE;
+	}
+	if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, &counter, NULL)) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "state file %s: counter=%s is not a whole number from 0 to "
+			     "18446744073709551615: correct it or delete the file",
+			     path,
+			     text);
+		return FALSE;
+	}
+	state->counter = counter;
+	return TRUE;
+}
 
 gboolean
 ir_sim_state_load_file (IrSimState *state, const char *path, GError **error)
@@ -164,6 +211,8 @@ ir_sim_state_load_file (IrSimState *state, const char *path, GError **error)
 			     state->n_slots);
 		return FALSE;
 	}
+	if (ir_sim_state_has_counter (state) && !ir_sim_state_load_counter (state, kf, path, error))
+		return FALSE;
 	for (guint i = 0; i < state->n_slots; i++) {
 		g_free (state->imei[i]);
 		state->imei[i] = imeis[i][0] != '\0' ? g_strdup (imeis[i]) : NULL;
@@ -183,12 +232,14 @@ ir_sim_state_save_file (const IrSimState *state, const char *path, GError **erro
 				NULL,
 				NULL,
 				" imei-sim phone state: IMEI slots as the phone holds them "
-				"(empty: no IMEI)",
+				"(empty: no IMEI), and a secure phone's challenge counter",
 				NULL);
 	g_key_file_set_string (kf, IR_SIM_STATE_GROUP, "family", state->family);
 	for (guint i = 0; i < state->n_slots; i++)
 		imeis[i] = state->imei[i] != NULL ? state->imei[i] : "";
 	g_key_file_set_string_list (kf, IR_SIM_STATE_GROUP, "imei", imeis, state->n_slots);
+	if (ir_sim_state_has_counter (state))
+		g_key_file_set_uint64 (kf, IR_SIM_STATE_GROUP, "counter", state->counter);
 	data = g_key_file_to_data (kf, &len, NULL);
 	/* g_file_set_contents() writes a temporary file and renames it: a
 	 * killed simulator never leaves half a state file behind */

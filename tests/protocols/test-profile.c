@@ -114,7 +114,9 @@ test_profile_parse_values (void **cstate)
 static void
 test_profile_builtin (void **cstate)
 {
-	static const char *ids[] = {"3gpp", "mediatek", "quectel", "simcom", "unisoc"};
+	/* in resource name order */
+	static const char *ids[] = {
+	    "3gpp", "mediatek", "quectel", "secure-restore-v1", "simcom", "unisoc"};
 	GPtrArray *profiles = ir_profile_get_all ();
 
 	assert_int_equal (profiles->len, G_N_ELEMENTS (ids));
@@ -131,6 +133,7 @@ test_profile_builtin (void **cstate)
 	assert_int_equal (ir_profile_lookup ("mediatek")->slots, 2);
 	assert_int_equal (ir_profile_lookup ("unisoc")->slots, 2);
 	assert_int_equal (ir_profile_lookup ("simcom")->slots, 1);
+	assert_int_equal (ir_profile_lookup ("secure-restore-v1")->slots, 2);
 	assert_null (ir_family_lookup ("nokia"));
 }
 
@@ -162,6 +165,11 @@ static const struct {
     {0, 0, "UNISOC", "T606", "unisoc"},
     {0, 0, "Spreadtrum Communications", "SC9863A", "unisoc"},
     {0, 0, "sprd", "x", "unisoc"},
+    /* this project's secure reference phone, and only it */
+    {0, 0, "imeirestore reference phone", "SR1", "secure-restore-v1"},
+    {0, 0, "IMEIRESTORE REFERENCE PHONE rev B", "x", "secure-restore-v1"},
+    {0, 0, "imeirestore", "SR1", "3gpp"},
+    {0x0e8d, 0x2000, "imeirestore reference phone", "SR1", "mediatek"},
     /* an unknown USB id falls to the globs */
     {0x1234, 0x5678, "Spreadtrum", "SC9863A", "unisoc"},
     /* anything else: the 3gpp fallback */
