@@ -50,6 +50,8 @@ static GOptionEntry global_entries[] = {
 	"  3    the port cannot be opened: missing, busy or permission denied\n"                   \
 	"  4    the device is silent, went away, or is not a phone\n"                              \
 	"  5    the device refused a command, or a protocol error\n"                               \
+	"  6-10 restore: token refused, server unreachable or refused, outcome unknown,\n"         \
+	"       declined (see imeictl(1), RESTORE)\n"                                             \
 	"  130  cancelled (Ctrl-C)\n"                                                              \
 	"\n"                                                                                       \
 	"Environment:\n"                                                                           \
@@ -279,7 +281,7 @@ ir_cli_parse (char **argv, IrCli *cli, gboolean *exit_now, GError **error)
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
-			     "unknown command '%s': the commands are list and identify (see "
+			     "unknown command '%s': the commands are list, identify and restore (see "
 			     "imeictl --help)",
 			     name);
 		return NULL;
