@@ -304,6 +304,7 @@ ir_sim_set_path (char **field, const char *value, GError **error)
 static gboolean
 ir_sim_set_trust_store (IrSimPhoneConfig *config, const char *value, GError **error)
 {
+	g_autoptr (GError) error_local = NULL;
 	IrTrustStore *store;
 
 	if (value[0] == '\0') {
@@ -311,11 +312,14 @@ ir_sim_set_trust_store (IrSimPhoneConfig *config, const char *value, GError **er
 		    error, IR_ERROR, IR_ERROR_INVALID_INPUT, "empty path: give a file name");
 		return FALSE;
 	}
-	store = ir_trust_store_load (value, error);
+	store = ir_trust_store_load (value, &error_local);
 	if (store == NULL) {
-		g_prefix_error (error,
-				"failed to load the phone's trust store (give the trust-store.conf "
-				"that certs/gen-dev-pki.sh writes, or the brand's): ");
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "failed to load the phone's trust store: %s: give the "
+			     "trust-store.conf that certs/gen-dev-pki.sh writes, or the brand's",
+			     error_local->message);
 		return FALSE;
 	}
 	g_clear_pointer (&config->trust_store, ir_trust_store_unref);

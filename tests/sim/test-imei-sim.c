@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,7 +13,10 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "ir-at-parser.h"
 #include "ir-recording.h"
+#include "ir-token.h"
+#include "secure-restore-v1/secure-restore-v1-host.h"
 #include "sim-test-host.h"
 
 #define CMD_TIMEOUT_MS 3000
@@ -291,6 +295,180 @@ test_binary_replay_divergence (void **state)
 	tmp_dir_remove (dir);
 }
 
+/* ---- a secure-restore-v1 phone, with a development PKI ---- */
+
+/* certs/gen-dev-pki.sh into @dir. */
+static void
+make_pki (const char *dir)
+{
+	const char *srcdir = g_getenv ("IR_SRCDIR");
+	g_autofree char *script = NULL;
+	g_autofree char *err = NULL;
+	g_autoptr (GError) error = NULL;
+	int status = 0;
+
+	if (srcdir == NULL)
+		fail_msg ("IR_SRCDIR is not set: run this test through meson test");
+	script = g_build_filename (srcdir, "certs", "gen-dev-pki.sh", NULL);
+	{
+		const char *argv[] = {script, dir, NULL};
+		if (!g_spawn_sync (NULL,
+				   (char **)argv,
+				   NULL,
+				   G_SPAWN_STDOUT_TO_DEV_NULL,
+				   NULL,
+				   NULL,
+				   NULL,
+				   &err,
+				   &status,
+				   &error))
+			fail_msg ("cannot run %s: %s", script, error->message);
+	}
+	if (!g_spawn_check_wait_status (status, NULL))
+		fail_msg ("gen-dev-pki.sh failed: %s", err);
+}
+
+/* AT+IRCHAL over the port, read with the host driver's parser. */
+static IrChallenge *
+secure_challenge (int fd)
+{
+	g_autoptr (GString) answer = sim_test_host_command (fd, "AT+IRCHAL", CMD_TIMEOUT_MS);
+	g_autoptr (IrAtParser) parser = ir_at_parser_new ("AT+IRCHAL");
+	g_autoptr (IrAtResponse) resp = NULL;
+	g_autoptr (GError) error = NULL;
+	gboolean done = FALSE;
+	IrChallenge *chal;
+
+	assert_true (
+	    ir_at_parser_feed (parser, (const guint8 *)answer->str, answer->len, &done, &error));
+	assert_true (done);
+	resp = ir_at_parser_steal_response (parser);
+	chal = ir_secure_parse_challenge (resp, &error);
+	if (chal == NULL)
+		fail_msg ("AT+IRCHAL: %s", error->message);
+	return chal;
+}
+
+/* A token for @chal that restores the family's default IMEIs. */
+static char *
+secure_token (const char *pki, const IrChallenge *chal)
+{
+	g_autofree char *key_path = g_build_filename (pki, "token-ed25519.key", NULL);
+	g_autoptr (GError) error = NULL;
+	g_auto (IrTokenClaims) c = {0};
+	g_autoptr (GBytes) token = NULL;
+	IrTokenAlg alg;
+	EVP_PKEY *key = ir_token_signing_key_load (key_path, &alg, &error);
+
+	assert_non_null (key);
+	c.iss = g_strdup ("imei-brandd.dev");
+	c.aud = g_strdup ("imeirestore");
+	c.iat = c.nbf = g_get_real_time () / G_USEC_PER_SEC - 5;
+	c.exp = c.iat + 600;
+	c.cti = g_bytes_new ("0123456789abcdef", 16);
+	c.hardware_id = g_strdup (chal->hardware_id);
+	c.serial = g_strdup ("SR1000001");
+	c.nonce = g_bytes_ref (chal->nonce);
+	c.has_counter = TRUE;
+	c.counter = chal->counter;
+	c.imei[0] = g_strdup ("352099002000012");
+	c.imei[1] = g_strdup ("352099002000020");
+	c.phase = g_strdup ("phase-1");
+	c.centre = g_strdup ("DL-0001");
+	token = ir_token_encode (&c, IR_TOKEN_ALG_EDDSA, "dev-ed25519-1", key, &error);
+	EVP_PKEY_free (key);
+	if (token == NULL)
+		fail_msg ("cannot sign: %s", error->message);
+	return ir_token_to_base64url (token);
+}
+
+static GString *
+secure_restore (int fd, const char *text)
+{
+	g_autofree char *line = g_strdup_printf ("AT+IRRESTORE=\"%s\"", text);
+	return sim_test_host_command (fd, line, CMD_TIMEOUT_MS);
+}
+
+/* The phone over its real pty, echo on: a challenge, a restore, a line as
+ * long as the largest token (it arrives whole), one longer (the buffer
+ * refuses it); then a restart keeps the IMEIs and the counter. */
+static void
+test_binary_secure (void **state)
+{
+	g_autofree char *dir = tmp_dir_new ();
+	g_autofree char *pki = g_build_filename (dir, "pki", NULL);
+	g_autofree char *store = g_build_filename (pki, "trust-store.conf", NULL);
+	g_autofree char *state_file = g_build_filename (dir, "secure.state", NULL);
+	g_autofree char *saved = NULL;
+	g_autofree char *rm = NULL;
+	const char *args[] = {"--family",
+			      "secure-restore-v1",
+			      "--trust-store",
+			      store,
+			      "--state",
+			      state_file,
+			      "--imei",
+			      "000000000000000",
+			      "--imei",
+			      "000000000000000",
+			      NULL};
+
+	make_pki (pki);
+	{
+		g_autoptr (Sim) sim = sim_start (args);
+		int fd = sim_test_host_open (g_ptr_array_index (sim->paths, 0));
+		g_autoptr (GString) cmee = sim_test_host_command (fd, "AT+CMEE=1", CMD_TIMEOUT_MS);
+		g_autoptr (IrChallenge) chal = secure_challenge (fd);
+		g_autofree char *text = secure_token (pki, chal);
+		g_autoptr (GString) ok = secure_restore (fd, text);
+		g_autoptr (IrChallenge) chal2 = secure_challenge (fd);
+		g_autoptr (GString) big = NULL;
+		g_autoptr (GString) huge = NULL;
+		g_autoptr (GString) imeis = NULL;
+		GString *text_big = g_string_new (NULL);
+
+		assert_true (g_str_has_suffix (cmee->str, "\r\nOK\r\n"));
+		assert_string_equal (chal->hardware_id, "sr1-hw-000001");
+		assert_true (chal->counter == 1);
+		if (!g_str_has_suffix (ok->str, "\r\nOK\r\n"))
+			fail_msg ("restore answered \"%s\"", g_strescape (ok->str, NULL));
+		assert_true (chal2->counter == 2);
+		/* 5468 characters: through the pty whole, refused as too large */
+		for (guint i = 0; i < 5468; i++)
+			g_string_append_c (text_big, 'A');
+		big = secure_restore (fd, text_big->str);
+		assert_true (g_str_has_suffix (big->str, "\r\n+CME ERROR: 702\r\n"));
+		/* past the phone's 6144-character line buffer */
+		g_string_append (text_big, text_big->str);
+		huge = secure_restore (fd, text_big->str);
+		assert_true (g_str_has_suffix (huge->str, "\r\nERROR\r\n"));
+		g_string_free (text_big, TRUE);
+		imeis = sim_test_host_command (fd, "AT+IRIMEI?", CMD_TIMEOUT_MS);
+		assert_non_null (strstr (imeis->str, "+IRIMEI: 0,\"352099002000012\""));
+		assert_non_null (strstr (imeis->str, "+IRIMEI: 1,\"352099002000020\""));
+		close (fd);
+		g_free (sim_stop (sim, SIGTERM));
+	}
+	assert_true (g_file_get_contents (state_file, &saved, NULL, NULL));
+	assert_non_null (strstr (saved, "counter=2"));
+	{
+		g_autoptr (Sim) sim = sim_start (args);
+		int fd = sim_test_host_open (g_ptr_array_index (sim->paths, 0));
+		g_autoptr (GString) imeis =
+		    sim_test_host_command (fd, "AT+IRIMEI?", CMD_TIMEOUT_MS);
+		g_autoptr (IrChallenge) chal = secure_challenge (fd);
+
+		assert_non_null (strstr (imeis->str, "+IRIMEI: 0,\"352099002000012\""));
+		/* the counter never goes back, across restarts */
+		assert_true (chal->counter == 3);
+		close (fd);
+		g_free (sim_stop (sim, SIGTERM));
+	}
+	rm = g_strdup_printf ("rm -rf '%s'", pki);
+	assert_int_equal (system (rm), 0);
+	tmp_dir_remove (dir);
+}
+
 /* Bad input: one line naming the flag, exit 2, no phone announced. */
 static void
 test_binary_bad_input (void **state)
@@ -326,6 +504,11 @@ test_binary_bad_input (void **state)
 	    {{"--replay", "/tmp/x.json", "--imei", "1"}, "--imei: cannot be combined with replay"},
 	    {{"--family", "mediatek", "--state", simcom_state}, "belongs to a simcom phone"},
 	    {{"--family", "simcom", "--link", regular}, "is not a symlink"},
+	    {{"--family", "secure-restore-v1"},
+	     "imei-sim: --trust-store: a secure-restore-v1 phone verifies restore tokens"},
+	    {{"--family", "secure-restore-v1", "--trust-store", "/nonexistent/ts.conf"},
+	     "--trust-store: failed to load the phone's trust store"},
+	    {{"--family", "simcom", "--trust-store", ""}, "--trust-store: empty path"},
 	};
 
 	assert_true (g_file_set_contents (ini, "[phone a]\nfamily=simcom\n", -1, NULL));
@@ -365,6 +548,7 @@ main (void)
 	    cmocka_unit_test (test_binary_disconnect),
 	    cmocka_unit_test (test_binary_replay_divergence),
 	    cmocka_unit_test (test_binary_bad_input),
+	    cmocka_unit_test (test_binary_secure),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -81,6 +81,10 @@ test_config_keys (void **state)
 	    {"read-only-slot", "3", "allowed are 1 and 2"},
 	    {"no-stick", "true", NULL},
 	    {"no-stick", "1", "allowed are true and false"},
+	    {"trust-store", "", "empty path"},
+	    {"trust-store",
+	     "/nonexistent/trust-store.conf",
+	     "failed to load the phone's trust store"},
 	    {"colour", "red", "unknown key: allowed are family,"},
 	};
 
@@ -292,6 +296,131 @@ test_state_file_roundtrip (void **state)
 	(void)g_rmdir (dir);
 }
 
+/* $IR_SRCDIR/tests/data/token/trust-store.conf: a real trust store whose
+ * keys are the token test vectors'. */
+static char *
+vector_trust_store (void)
+{
+	const char *srcdir = g_getenv ("IR_SRCDIR");
+
+	if (srcdir == NULL)
+		fail_msg ("IR_SRCDIR is not set: run the tests with meson test");
+	return g_build_filename (srcdir, "tests", "data", "token", "trust-store.conf", NULL);
+}
+
+/* A secure-restore-v1 phone needs brand keys, and no other phone takes
+ * them; the state gets its own reference. */
+static void
+test_config_trust_store (void **state)
+{
+	g_autofree char *store = vector_trust_store ();
+	g_autofree char *ok_ini =
+	    g_strdup_printf ("[phone s]\nfamily=secure-restore-v1\ntrust-store=%s\n", store);
+	g_autofree char *legacy_ini =
+	    g_strdup_printf ("[phone m]\nfamily=mediatek\ntrust-store=%s\n", store);
+	g_autofree char *replay_ini =
+	    g_strdup_printf ("[phone r]\nreplay=/tmp/r.json\ntrust-store=%s\n", store);
+	const struct {
+		const char *ini;
+		const char *error; /* NULL: accepted */
+	} rows[] = {
+	    {ok_ini, NULL},
+	    {"[phone s]\nfamily=secure-restore-v1\n",
+	     "[phone s] trust-store: a secure-restore-v1 phone verifies restore tokens"},
+	    {legacy_ini, "[phone m] trust-store: a mediatek phone does not verify restore tokens"},
+	    {replay_ini, "trust-store: cannot be combined with replay"},
+	    {"[phone s]\nfamily=secure-restore-v1\ntrust-store=/nonexistent/ts.conf\n",
+	     "[phone s] trust-store: failed to load the phone's trust store"},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
+		g_autoptr (GError) error = NULL;
+		g_autoptr (GPtrArray) configs =
+		    ir_sim_config_parse (rows[i].ini, strlen (rows[i].ini), "t.ini", &error);
+		if (rows[i].error == NULL) {
+			g_autoptr (IrSimState) s = NULL;
+			IrSimPhoneConfig *config;
+			if (configs == NULL)
+				fail_msg ("row %u refused: %s", i, error->message);
+			config = g_ptr_array_index (configs, 0);
+			s = ir_sim_phone_config_to_state (config);
+			assert_non_null (s->trust_store);
+			assert_ptr_equal (s->trust_store, config->trust_store);
+			assert_non_null (
+			    ir_trust_store_lookup_key (s->trust_store, "vector-ed25519", NULL));
+			assert_string_equal (s->hwid, "sr1-hw-000001");
+			assert_null (s->nonce);
+			assert_true (s->counter == 0);
+			continue;
+		}
+		if (configs != NULL)
+			fail_msg ("row %u accepted", i);
+		if (strstr (error->message, rows[i].error) == NULL)
+			fail_msg ("row %u: \"%s\" lacks \"%s\"", i, error->message, rows[i].error);
+	}
+}
+
+/* A secure phone's state file keeps its challenge counter (and never its
+ * nonce); a counter that is not a number is refused, not guessed. */
+static void
+test_state_file_counter (void **state)
+{
+	g_autofree char *dir = g_dir_make_tmp ("imei-sim-config-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename (dir, "s", NULL);
+	g_autoptr (IrSimState) a = ir_sim_state_new_default ("secure-restore-v1");
+	g_autoptr (IrSimState) b = ir_sim_state_new_default ("secure-restore-v1");
+	g_autoptr (IrSimState) m = ir_sim_state_new_default ("mediatek");
+	g_autoptr (GError) error = NULL;
+	g_autofree char *text = NULL;
+	const struct {
+		const char *contents;
+		guint64 counter; /* when accepted */
+		const char *error;
+	} rows[] = {
+	    {"[state]\nfamily=secure-restore-v1\nimei=352099002000012;;\n", 0, NULL},
+	    {"[state]\nfamily=secure-restore-v1\nimei=;;\ncounter=18446744073709551615\n",
+	     G_MAXUINT64,
+	     NULL},
+	    {"[state]\nfamily=secure-restore-v1\nimei=;;\ncounter=-1\n", 0, "counter=-1 is not"},
+	    {"[state]\nfamily=secure-restore-v1\nimei=;;\ncounter=ten\n", 0, "counter=ten is not"},
+	    {"[state]\nfamily=secure-restore-v1\nimei=;;\ncounter=18446744073709551616\n",
+	     0,
+	     "is not a whole number"},
+	};
+
+	a->counter = 7;
+	a->nonce = g_bytes_new ("0123456789abcdef", 16);
+	assert_true (ir_sim_state_save_file (a, path, &error));
+	assert_true (ir_sim_state_load_file (b, path, &error));
+	assert_true (b->counter == 7);
+	assert_null (b->nonce);
+	assert_true (g_file_get_contents (path, &text, NULL, NULL));
+	assert_non_null (strstr (text, "counter=7"));
+	g_clear_pointer (&text, g_free);
+	/* a legacy phone has no counter to keep */
+	assert_true (ir_sim_state_save_file (m, path, &error));
+	assert_true (g_file_get_contents (path, &text, NULL, NULL));
+	assert_null (strstr (text, "counter="));
+
+	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
+		g_autoptr (GError) row_error = NULL;
+		assert_true (g_file_set_contents (path, rows[i].contents, -1, NULL));
+		b->counter = 99;
+		if (rows[i].error == NULL) {
+			if (!ir_sim_state_load_file (b, path, &row_error))
+				fail_msg ("row %u: %s", i, row_error->message);
+			assert_true (b->counter == rows[i].counter);
+			continue;
+		}
+		assert_false (ir_sim_state_load_file (b, path, &row_error));
+		if (strstr (row_error->message, rows[i].error) == NULL)
+			fail_msg (
+			    "row %u: \"%s\" lacks \"%s\"", i, row_error->message, rows[i].error);
+	}
+	(void)g_unlink (path);
+	(void)g_rmdir (dir);
+}
+
 int
 main (void)
 {
@@ -302,6 +431,8 @@ main (void)
 	    cmocka_unit_test (test_config_to_state),
 	    cmocka_unit_test (test_family_defaults),
 	    cmocka_unit_test (test_state_file_roundtrip),
+	    cmocka_unit_test (test_config_trust_store),
+	    cmocka_unit_test (test_state_file_counter),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }
