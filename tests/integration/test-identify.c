@@ -87,14 +87,34 @@ static const IdentifyCase identify_cases[] = {
      "--family unisoc --manufacturer Unisoc --model SC9863A --imei " ZERO " --imei " BAD,
      DUPS_NONE, "Unisoc", "SC9863A", "unisoc", 2,
      {ZERO, BAD}, {"factory_default", "bad_check_digit"}, {"0", "4"}},
+    /* the phone verifies restore tokens itself; identify needs no token */
+    {"secure-restore-v1-factory-default-and-valid",
+     "--family secure-restore-v1 --trust-store @SRCDIR@/tests/data/token/trust-store.conf "
+     "--imei " ZERO " --imei " D,
+     DUPS_NONE, "imeirestore reference phone", "SR1", "secure-restore-v1", 2,
+     {ZERO, D}, {"factory_default", "valid"}, {"0", "1"}},
 };
 /* clang-format on */
+
+/* The simulator with @args, @SRCDIR@ standing for the source tree (the
+ * committed public test trust store is there). */
+static IrTestSim *
+identify_sim_start (const char *args)
+{
+	g_autoptr (GString) expanded = g_string_new (args);
+	const char *srcdir = g_getenv ("IR_SRCDIR");
+
+	if (srcdir == NULL)
+		fail_msg ("IR_SRCDIR is not set: run the tests with meson test");
+	g_string_replace (expanded, "@SRCDIR@", srcdir, 0);
+	return ir_test_sim_start (expanded->str);
+}
 
 static void
 test_identify_case (void **state)
 {
 	const IdentifyCase *tc = *state;
-	g_autoptr (IrTestSim) sim = ir_test_sim_start (tc->sim_args);
+	g_autoptr (IrTestSim) sim = identify_sim_start (tc->sim_args);
 	g_autofree char *dups = ir_test_write_file (sim->tmpdir,
 						    "duplicates.txt",
 						    "# known duplicates, for the tests\n"
