@@ -1050,7 +1050,6 @@ static void
 test_secure_host_errors (void **cstate)
 {
 	g_autoptr (IrTestPhone) phone = secure_phone_new ();
-	g_autoptr (IrDeviceInfo) info = ir_test_phone_identify (phone);
 	g_autofree IrProfile *profile = ir_test_fast_profile (FAMILY);
 	const IrFamily *family = ir_family_lookup (FAMILY);
 	IrAtChannel *channel = ir_session_get_channel (phone->session);
@@ -1088,6 +1087,9 @@ test_secure_host_errors (void **cstate)
 	     IR_TEST_IMEI_C},
 	};
 	guint sent = 0;
+
+	/* identify first: it asks for numeric error codes */
+	ir_device_info_free (ir_test_phone_identify (phone));
 
 	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
 		g_autoptr (IrChallenge) chal = NULL;
@@ -1133,11 +1135,13 @@ static void
 test_secure_host_challenge_garbled (void **cstate)
 {
 	g_autoptr (IrTestPhone) phone = secure_phone_new ();
-	g_autoptr (IrDeviceInfo) info = ir_test_phone_identify (phone);
 	g_autofree IrProfile *profile = ir_test_fast_profile (FAMILY);
 	const IrFamily *family = ir_family_lookup (FAMILY);
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrChallenge) chal = NULL;
+
+	/* identify first: it asks for numeric error codes */
+	ir_device_info_free (ir_test_phone_identify (phone));
 
 	ir_model_transport_corrupt_once (phone->transport, "AT+IRCHAL");
 	chal = family->challenge (ir_session_get_channel (phone->session), profile, NULL, &error);
