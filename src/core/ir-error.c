@@ -59,6 +59,11 @@ ir_error_exit_code (const GError *error)
 		return 5;
 	case IR_ERROR_TOKEN_REFUSED:
 		return 6;
+	case IR_ERROR_TAMPERED:
+	case IR_ERROR_READ_ONLY_LOG:
+		return 7;
+	case IR_ERROR_IO:
+		return 8;
 	case IR_ERROR_CANCELLED:
 		return 130;
 	case IR_ERROR_FAILED:

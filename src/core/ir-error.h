@@ -27,6 +27,9 @@ typedef enum {
 	IR_ERROR_NOT_STICKING,      /* write said OK, read-back disagrees */
 	IR_ERROR_REPLAY_MISMATCH,   /* replayed session diverged from recording */
 	IR_ERROR_TOKEN_REFUSED,	    /* a restore token failed verification */
+	IR_ERROR_TAMPERED,	    /* the migration log or a proof does not verify */
+	IR_ERROR_READ_ONLY_LOG,	    /* the log is read-only after a tamper alarm */
+	IR_ERROR_IO,		    /* a file write or sync failed (ENOSPC, EIO, ...) */
 } IrError;
 
 GQuark ir_error_quark (void);

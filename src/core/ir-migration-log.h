@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <openssl/evp.h>
+
+#include "ir-checkpoint.h"
+#include "ir-merkle.h"
+
+G_BEGIN_DECLS
+
+/* The workstation's migration log (DESIGN.md §5, docs/migration-log.md):
+ * one append-only JSON Lines file, each line's bytes a leaf of an RFC 9162
+ * Merkle tree, and after each record a signed C2SP checkpoint appended to
+ * a checkpoint file beside it.
+ *
+ *   DIR/migration-log.jsonl      the records
+ *   DIR/migration-log.checkpoints the signed notes, one after another
+ *
+ * Append is durable before it returns: write the line, fdatasync, only
+ * then the checkpoint (written and synced). A failed write or sync is
+ * IR_ERROR_IO and the log refuses further appends (no fsync retry: after a
+ * failed fsync the page cache cannot be trusted). At open: a torn tail
+ * past the last checkpoint is cut and a RECOVERY record says how many
+ * bytes; any mismatch inside the checkpointed part makes the log read-only
+ * (IR_ERROR_READ_ONLY_LOG on append) and raises the tamper alarm:
+ * ir_migration_log_get_tamper_error() says what and where. */
+
+#define IR_MIGRATION_LOG_SCHEMA 1
+
+typedef enum {
+	IR_LOG_RECORD_START,	    /* the workstation started */
+	IR_LOG_RECORD_INTENT,	    /* about to write to a phone */
+	IR_LOG_RECORD_RESULT,	    /* what came of an INTENT */
+	IR_LOG_RECORD_RECOVERY,	    /* a torn tail was cut at open */
+	IR_LOG_RECORD_KEY_ROTATION, /* the workstation key changed */
+} IrLogRecordType;
+
+const char *ir_log_record_type_to_string (IrLogRecordType type);
+
+#define IR_TYPE_MIGRATION_LOG (ir_migration_log_get_type ())
+G_DECLARE_FINAL_TYPE (IrMigrationLog, ir_migration_log, IR, MIGRATION_LOG, GObject)
+
+/* Opens (creating when absent) the log in @dir. @origin is the
+ * workstation identity (checkpoint origin line); @key signs checkpoints
+ * under @key_name. Verifies everything and recovers a torn tail. A log
+ * found tampered is still returned, read-only, with the alarm raised. */
+IrMigrationLog *ir_migration_log_open (const char *dir,
+				       const char *origin,
+				       const char *key_name,
+				       EVP_PKEY *key,
+				       GError **error);
+
+/* Appends one record: @fields (schema, type, time and seq are added
+ * here). Returns the record's index (0-based leaf number). */
+gboolean ir_migration_log_append (IrMigrationLog *self,
+				  IrLogRecordType type,
+				  JsonObject *fields,
+				  guint64 *index,
+				  GError **error);
+
+gboolean ir_migration_log_is_read_only (IrMigrationLog *self);
+/* NULL while all is well. */
+const GError *ir_migration_log_get_tamper_error (IrMigrationLog *self);
+
+guint64 ir_migration_log_get_size (IrMigrationLog *self);
+const IrMerkleTree *ir_migration_log_get_tree (IrMigrationLog *self);
+/* The latest signed checkpoint (note text). */
+const char *ir_migration_log_get_checkpoint (IrMigrationLog *self);
+/* The record lines [@start, @end) as stored (without the newline). */
+GPtrArray *ir_migration_log_read_lines (IrMigrationLog *self,
+					guint64 start,
+					guint64 end,
+					GError **error);
+
+/* INTENT records (JsonObject) that have no RESULT yet. */
+GPtrArray *ir_migration_log_get_open_intents (IrMigrationLog *self);
+
+G_END_DECLS
