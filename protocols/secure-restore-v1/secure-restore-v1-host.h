@@ -6,8 +6,10 @@
 G_BEGIN_DECLS
 
 /* The pure parts of the secure-restore-v1 host driver (README.md, "Device
- * commands"), for its table tests: no I/O, answers in, values or errors
- * out. */
+ * commands"), in secure-restore-v1-parse.c, for the driver, its table
+ * tests and its fuzz target: no I/O, answers in, values or errors out. */
+
+#define IR_SECURE_RESTORE_COMMAND "AT+IRRESTORE"
 
 /* The answer to AT+IRCHAL: exactly one
  *   +IRCHAL: "<hardware id>","<nonce base64url>",<counter>
