@@ -41,6 +41,10 @@ ir_cli_error_code (const GError *error)
 	    [IR_ERROR_NOT_SUPPORTED] = "not_supported",
 	    [IR_ERROR_NOT_STICKING] = "not_sticking",
 	    [IR_ERROR_REPLAY_MISMATCH] = "replay_mismatch",
+	    [IR_ERROR_TOKEN_REFUSED] = "token_refused",
+	    [IR_ERROR_TAMPERED] = "tampered",
+	    [IR_ERROR_READ_ONLY_LOG] = "read_only_log",
+	    [IR_ERROR_IO] = "io",
 	};
 
 	if (error->domain == G_OPTION_ERROR)
