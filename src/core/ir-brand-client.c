@@ -394,6 +394,26 @@ ir_brand_fail_transport (IrBrandClient *self,
 			     detail);
 		return;
 	}
+	if (code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING) {
+		g_autoptr (GError) issuer_error = NULL;
+
+		/* the alert was lost; the likely reasons can be checked here */
+		if (!ir_brand_credential_check (self->cred, self->cert_path, 0, &issuer_error) ||
+		    !ir_brand_credential_check_issuer (self->cred,
+						       self->cert_path,
+						       ir_trust_store_get_brand_ca (self->trust),
+						       &issuer_error)) {
+			ir_brand_status_set (status, IR_BRAND_FAILURE_TLS_CLIENT, NULL);
+			g_set_error (error,
+				     IR_ERROR,
+				     IR_ERROR_FAILED,
+				     "the brand server at %s closed the connection (%s): %s",
+				     self->url,
+				     detail,
+				     issuer_error->message);
+			return;
+		}
+	}
 	switch (code) {
 	case CURLE_ABORTED_BY_CALLBACK:
 		ir_brand_status_set (status, IR_BRAND_FAILURE_NONE, "cancelled");
@@ -463,15 +483,32 @@ ir_brand_fail_transport (IrBrandClient *self,
 			     self->url,
 			     detail);
 		return;
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+		/* with TLS 1.3 the server judges our certificate after the
+		 * handshake; its alert is lost when it closes before we read */
+		ir_brand_status_set (status, IR_BRAND_FAILURE_UNREACHABLE, NULL);
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_FAILED,
+			     "the brand server at %s closed the connection (%s): check the server "
+			     "and the network; if it goes on, the server may refuse this "
+			     "workstation's client certificate %s: ask the brand to check it",
+			     self->url,
+			     detail,
+			     self->cred->subject);
+		return;
 	default:
 		ir_brand_status_set (status, IR_BRAND_FAILURE_UNREACHABLE, NULL);
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_FAILED,
-			     "talking to the brand server at %s failed (%s): check the server and "
-			     "the network, then try again",
+			     "talking to the brand server at %s failed (%s, curl code %d): check "
+			     "the server and the network, then try again",
 			     self->url,
-			     detail);
+			     detail,
+			     (int)code);
 		return;
 	}
 }

@@ -19,6 +19,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIO, BIO_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PKCS12, PKCS12_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GENERAL_NAMES, GENERAL_NAMES_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_STORE, X509_STORE_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_STORE_CTX, X509_STORE_CTX_free)
 
 void
 ir_brand_credential_free (IrBrandCredential *cred)
@@ -29,6 +31,7 @@ ir_brand_credential_free (IrBrandCredential *cred)
 	g_free (cred->role);
 	g_free (cred->centre);
 	g_free (cred->not_after);
+	g_clear_pointer (&cred->der, g_bytes_unref);
 	g_free (cred);
 }
 
@@ -116,6 +119,7 @@ ir_brand_credential_from_x509 (X509 *cert, const char *origin, GError **error)
 		return NULL;
 	}
 	ok = ir_token_spki_sha256 (der, (gsize)der_len, cred->cnf, error);
+	cred->der = g_bytes_new (der, (gsize)der_len);
 	OPENSSL_free (der);
 	if (!ok)
 		return NULL;
@@ -308,4 +312,49 @@ ir_brand_credential_check (const IrBrandCredential *cred,
 		return FALSE;
 	}
 	return TRUE;
+}
+
+gboolean
+ir_brand_credential_check_issuer (const IrBrandCredential *cred,
+				  const char *origin,
+				  const char *ca_path,
+				  GError **error)
+{
+	g_autoptr (X509_STORE) store = X509_STORE_new ();
+	g_autoptr (X509_STORE_CTX) ctx = X509_STORE_CTX_new ();
+	g_autoptr (X509) cert = NULL;
+	gsize len = 0;
+	const unsigned char *p = g_bytes_get_data (cred->der, &len);
+	int verify;
+
+	cert = d2i_X509 (NULL, &p, (long)len);
+	if (cert == NULL || store == NULL || ctx == NULL ||
+	    !X509_STORE_load_file (store, ca_path)) {
+		g_autofree char *why = ir_brand_openssl_error ();
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "cannot check %s against the brand CA %s: %s",
+			     origin,
+			     ca_path,
+			     why);
+		return FALSE;
+	}
+	/* only the issuer here: the dates were checked with a clearer message */
+	X509_STORE_set_flags (store, X509_V_FLAG_NO_CHECK_TIME);
+	X509_STORE_CTX_init (ctx, store, cert, NULL);
+	if (X509_verify_cert (ctx) == 1)
+		return TRUE;
+	verify = X509_STORE_CTX_get_error (ctx);
+	ERR_clear_error ();
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_INVALID_INPUT,
+		     "the client certificate %s (%s) was not issued by the brand CA of the trust "
+		     "store (%s): the brand server would refuse it; use the certificate the brand "
+		     "issued to you",
+		     origin,
+		     cred->subject,
+		     X509_verify_cert_error_string (verify));
+	return FALSE;
 }

@@ -19,6 +19,7 @@ typedef struct {
 	gint64 not_after_unix;
 	gint64 not_before_unix;
 	guint8 cnf[IR_TOKEN_CNF_LEN];
+	GBytes *der; /* the certificate */
 } IrBrandCredential;
 
 void ir_brand_credential_free (IrBrandCredential *cred);
@@ -41,5 +42,13 @@ gboolean ir_brand_credential_check (const IrBrandCredential *cred,
 				    const char *origin,
 				    gint64 now,
 				    GError **error);
+
+/* Whether the certificate was issued by the brand CA in @ca_path (PEM):
+ * a certificate from another CA would only be refused by the server with
+ * a TLS alert, which can be lost when the server closes first. */
+gboolean ir_brand_credential_check_issuer (const IrBrandCredential *cred,
+					   const char *origin,
+					   const char *ca_path,
+					   GError **error);
 
 G_END_DECLS

@@ -444,7 +444,7 @@ ir_restore_write_legacy (IrRestoreRun *run)
 		/* not cancellable from here on: a half-done restore is worse */
 		if (ir_session_write_imei (run->session, slot->index, slot->target, NULL, &error))
 			continue;
-		g_prefix_error (&error, "failed to write IMEI slot %u of %s: ", i + 1, r->port);
+		/* the family's message names the slot, the command and the port */
 		return ir_restore_stop (run,
 					ir_restore_error_leaves_unknown (error)
 					    ? IR_RESTORE_UNKNOWN

@@ -133,7 +133,9 @@ test_server_refuses_expired_cert (void **state)
 
 	assert_false (ir_brand_client_health (client, &status, NULL, &error));
 	assert_int_equal (status.failure, IR_BRAND_FAILURE_TLS_CLIENT);
-	assert_non_null (strstr (error->message, "as expired"));
+	/* the server's alert, or (when it closed before we read it) our
+	 * own check of why it refused */
+	assert_non_null (strstr (error->message, "expired"));
 	assert_non_null (strstr (error->message, server->url));
 }
 
