@@ -454,6 +454,9 @@ ir_cli_restore_exit_code (const IrRestoreResult *r)
 	case IR_RESTORE_UNKNOWN:
 		return IR_RESTORE_EXIT_UNKNOWN;
 	case IR_RESTORE_WRITE_FAILED:
+		/* a secure phone that refused the token wrote nothing */
+		if (g_error_matches (r->error, IR_ERROR, IR_ERROR_TOKEN_REFUSED))
+			return IR_RESTORE_EXIT_TOKEN;
 		return IR_RESTORE_EXIT_WRITE;
 	case IR_RESTORE_NOT_STARTED:
 	default:

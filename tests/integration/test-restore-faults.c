@@ -229,6 +229,20 @@ static const FaultRow rows[] = {
      RT_QCT_IMEI1 ";",
      "unknown",
      TRUE},
+    {"secure phone refuses the token (it does not know the key)",
+     "--family secure-restore-v1 --trust-store @PKI@/ts-phone-other-key.conf --imei " ZERO
+     " --imei " ZERO,
+     NULL,
+     SETUP_NONE,
+     FALSE,
+     {NULL},
+     6,
+     "token_refused",
+     "refused the restore token",
+     "reported to the brand server as failed",
+     ZERO ";" ZERO ";",
+     "failed",
+     FALSE},
     {"no --yes without a terminal",
      QUECTEL_WIPED,
      NULL,
@@ -271,6 +285,13 @@ make_trust_store_variants (void)
 	g_autofree char *foreign = g_build_filename (rt_pki (), "foreign-ca.pem", NULL);
 	g_autofree char *a = rt_trust_store_variant ("ts-foreign-ca.conf", foreign, NULL);
 	g_autofree char *b = rt_trust_store_variant ("ts-other-pin.conf", NULL, PIN_OTHER);
+	g_autofree char *c = rt_trust_store_variant ("ts-phone-other-key.conf", NULL, NULL);
+	g_autoptr (GKeyFile) kf = g_key_file_new ();
+
+	/* a phone that knows only the ES256 key: the server signs with EdDSA */
+	assert_true (g_key_file_load_from_file (kf, c, G_KEY_FILE_NONE, NULL));
+	assert_true (g_key_file_remove_group (kf, "token-key dev-ed25519-1", NULL));
+	assert_true (g_key_file_save_to_file (kf, c, NULL));
 }
 
 static void
@@ -357,7 +378,7 @@ test_restore_fault (void **state)
 
 	make_trust_store_variants ();
 	server = rt_server_start (row->server_config);
-	sim_args = row->setup == SETUP_DISCONNECT ? disconnect_args () : g_strdup (row->sim_args);
+	sim_args = row->setup == SETUP_DISCONNECT ? disconnect_args () : expand (row->sim_args);
 	sim = rt_sim_start (sim_args);
 	if (row->setup == SETUP_SPEND_QUOTA)
 		setup_spend_quota (server);
