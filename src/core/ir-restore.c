@@ -71,6 +71,7 @@ ir_restore_result_free (IrRestoreResult *result)
 	ir_brand_status_clear (&result->brand);
 	g_clear_error (&result->report_error);
 	g_free (result->recovery_path);
+	g_free (result->token_sha256);
 	g_free (result);
 }
 
@@ -331,6 +332,8 @@ ir_restore_verify (IrRestoreRun *run)
 	r->centre = g_strdup (claims->centre);
 	g_bytes_unref (run->token);
 	run->token = g_bytes_ref (run->answer->token);
+	g_free (r->token_sha256);
+	r->token_sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, run->token);
 	return TRUE;
 }
 

@@ -87,6 +87,7 @@ typedef struct {
 	gboolean reported;
 	GError *report_error;
 	char *recovery_path; /* the journal's record of this token, when kept */
+	char *token_sha256;  /* hex SHA-256 of the verified token's bytes (INTENT) */
 } IrRestoreResult;
 
 void ir_restore_result_free (IrRestoreResult *result);
