@@ -242,14 +242,14 @@ check_note_text (const char *text, gsize len, GError **error)
 			     "it is %" G_GSIZE_FORMAT " bytes, more than the %d allowed",
 			     len,
 			     IR_CHECKPOINT_MAX_NOTE_LEN);
-	if (!g_utf8_validate_len (text, len, NULL))
-		return fail (error, "it is not valid UTF-8");
 	for (gsize i = 0; i < len; i++) {
 		guint8 c = (guint8)text[i];
 
 		if ((c < 0x20 && c != '\n') || c == 0x7f)
 			return fail (error, "control byte 0x%02x at offset %" G_GSIZE_FORMAT, c, i);
 	}
+	if (!g_utf8_validate_len (text, len, NULL))
+		return fail (error, "it is not valid UTF-8");
 	if (text[len - 1] != '\n')
 		return fail (error, "it does not end with a newline");
 	return TRUE;
