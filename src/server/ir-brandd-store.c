@@ -11,6 +11,10 @@
 #include "ir-imei.h"
 
 #define SCHEMA_RESOURCE "/org/imeirestore/brandd/ir-brandd-schema.sql"
+/* Migrations: MIGRATIONS[i] takes a database from version i + 1 to i + 2. */
+static const char *const MIGRATIONS[] = {
+    "/org/imeirestore/brandd/ir-brandd-schema-2.sql",
+};
 #define BUSY_TIMEOUT_MS 5000
 
 struct _IrBranddStore {
@@ -176,10 +180,10 @@ open_db (const char *path, int flags, GError **error)
 /* Each statement of the schema is prepared and stepped in turn, inside one
  * transaction, so that a failure leaves an empty database. */
 static gboolean
-run_schema (sqlite3 *db, const char *path, GError **error)
+run_schema (sqlite3 *db, const char *path, const char *resource, GError **error)
 {
 	g_autoptr (GBytes) schema = g_resource_lookup_data (
-	    ir_brandd_get_resource (), SCHEMA_RESOURCE, G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+	    ir_brandd_get_resource (), resource, G_RESOURCE_LOOKUP_FLAGS_NONE, error);
 	const char *sql = NULL;
 
 	if (schema == NULL)
@@ -236,7 +240,10 @@ check_version (sqlite3 *db, const char *path, GError **error)
 		     path,
 		     version,
 		     IR_BRANDD_SCHEMA_VERSION,
-		     version == 0 ? "; initialise it with imei-brandd init-db --db PATH" : "");
+		     version == 0 ? "; initialise it with imei-brandd init-db --db PATH"
+		     : version < IR_BRANDD_SCHEMA_VERSION
+			 ? "; upgrade it with imei-brandd init-db --db PATH (back it up first)"
+			 : "");
 	return FALSE;
 }
 
@@ -250,7 +257,12 @@ ir_brandd_store_init (const char *path, GError **error)
 		return FALSE;
 	ok = set_wal (db, path, error);
 	if (ok && schema_version (db) == 0)
-		ok = run_schema (db, path, error);
+		ok = run_schema (db, path, SCHEMA_RESOURCE, error);
+	/* each migration is one transaction that ends by setting the version
+	 * it reaches, so an interrupted upgrade resumes where it stopped */
+	for (int v = schema_version (db); ok && v >= 1 && v < IR_BRANDD_SCHEMA_VERSION;
+	     v = schema_version (db))
+		ok = run_schema (db, path, MIGRATIONS[v - 1], error);
 	ok = ok && check_version (db, path, error);
 	sqlite3_close (db);
 	return ok;
@@ -816,4 +828,26 @@ ir_brandd_store_count (IrBranddStore *self, const char *table, gint64 *count, GE
 	}
 	g_set_error (error, IR_ERROR, IR_ERROR_INVALID_INPUT, "no table %s to count", table);
 	return FALSE;
+}
+
+sqlite3_stmt *
+ir_brandd_store_prepare (IrBranddStore *self, const char *sql, GError **error)
+{
+	return stmt_get (self, sql, error);
+}
+
+gboolean
+ir_brandd_store_step_done (IrBranddStore *self,
+			   sqlite3_stmt *stmt,
+			   const char *what,
+			   GError **error)
+{
+	return stmt_done (self, stmt, what, error);
+}
+
+gboolean
+ir_brandd_store_step_row (
+    IrBranddStore *self, sqlite3_stmt *stmt, gboolean *row, const char *what, GError **error)
+{
+	return stmt_row (self, stmt, row, what, error);
 }

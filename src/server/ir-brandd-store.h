@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <sqlite3.h>
 
 #include "ir-token.h"
 
@@ -12,7 +13,9 @@ G_BEGIN_DECLS
  * prepared once and kept; values are always bound, never formatted into
  * SQL. One store per thread. */
 
-#define IR_BRANDD_SCHEMA_VERSION 1
+/* 2: witnessed workstation logs (ir-brandd-schema-2.sql, the migration
+ * from 1 that `init-db` applies to an existing database). */
+#define IR_BRANDD_SCHEMA_VERSION 2
 
 typedef struct _IrBranddStore IrBranddStore;
 
@@ -122,6 +125,17 @@ gboolean ir_brandd_store_insert_device (IrBranddStore *self,
 /* Rows in a table, for tests and `import`'s summary. */
 gboolean
 ir_brandd_store_count (IrBranddStore *self, const char *table, gint64 *count, GError **error);
+
+/* For the other server modules that keep tables in the same database
+ * (ir-brandd-witness-store.c): a statement prepared once and cached, keyed
+ * by @sql (a string literal); and stepping it with the store's errors. */
+sqlite3_stmt *ir_brandd_store_prepare (IrBranddStore *self, const char *sql, GError **error);
+gboolean ir_brandd_store_step_done (IrBranddStore *self,
+				    sqlite3_stmt *stmt,
+				    const char *what,
+				    GError **error);
+gboolean ir_brandd_store_step_row (
+    IrBranddStore *self, sqlite3_stmt *stmt, gboolean *row, const char *what, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBranddStore, ir_brandd_store_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBranddDevice, ir_brandd_device_free)
