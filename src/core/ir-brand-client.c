@@ -37,6 +37,8 @@ ir_brand_status_clear (IrBrandStatus *status)
 	status->failure = IR_BRAND_FAILURE_NONE;
 	status->http_status = 0;
 	status->request_sent = FALSE;
+	status->has_witnessed_size = FALSE;
+	status->witnessed_size = 0;
 }
 
 const char *
@@ -544,6 +546,27 @@ static const IrBrandRefusal ir_brand_refusals[] = {
     {"already_reported", "already has a report for this token: tokens are single use"},
     {"too_large", "refused the request as too large"},
     {"internal", "failed internally and recorded nothing: try again, or ask the brand"},
+    {"witness_disabled", "does not witness migration logs (no witness key): ask the brand"},
+    {"witness_size_mismatch",
+     "has witnessed another size of this migration log than the upload starts from"},
+    {"bad_checkpoint",
+     "refused the migration log's checkpoint (its signature or its form): check the "
+     "workstation key, or tell the brand auditor"},
+    {"records_mismatch",
+     "says the uploaded records do not match the log's checkpoint: run imeictl audit verify"},
+    {"origin_key_mismatch",
+     "knows this workstation under another key: ask the brand to re-register it"},
+    {"wrong_centre", "says this workstation's log belongs to another centre than your certificate"},
+    {"log_forked",
+     "says this workstation's migration log is not the one it witnessed (it was changed): "
+     "no tokens; tell the brand auditor"},
+    {"log_shrank",
+     "says this workstation's migration log lost records it witnessed: no tokens; tell the "
+     "brand auditor"},
+    {"log_missing",
+     "has witnessed a migration log from this certificate and needs its checkpoint with the "
+     "request"},
+    {"unknown_workstation", "has witnessed no migration log of this workstation"},
 };
 
 static const char *
@@ -620,6 +643,14 @@ ir_brand_fail_answer (IrBrandClient *self,
 		return;
 	}
 	ir_brand_status_set (status, IR_BRAND_FAILURE_REFUSED, code);
+	if (status != NULL && err != NULL && json_object_has_member (err, "witnessed_size") &&
+	    json_node_get_value_type (json_object_get_member (err, "witnessed_size")) ==
+		G_TYPE_INT64 &&
+	    json_object_get_int_member (err, "witnessed_size") >= 0) {
+		status->has_witnessed_size = TRUE;
+		status->witnessed_size =
+		    (guint64)json_object_get_int_member (err, "witnessed_size");
+	}
 	g_set_error (error,
 		     IR_ERROR,
 		     IR_ERROR_FAILED,
@@ -740,6 +771,27 @@ ir_brand_client_health (IrBrandClient *self,
 	}
 }
 
+/* The witness members (docs/brand-api.md, "Witnessing"). */
+static void
+ir_brand_add_log_members (JsonBuilder *b, const IrBrandTokenRequest *req)
+{
+	gsize len = 0;
+	const guint8 *data =
+	    req->log_consistency != NULL ? g_bytes_get_data (req->log_consistency, &len) : NULL;
+
+	json_builder_set_member_name (b, "checkpoint");
+	json_builder_add_string_value (b, req->log_checkpoint);
+	json_builder_set_member_name (b, "witnessed_size");
+	json_builder_add_int_value (b, (gint64)req->witnessed_size);
+	json_builder_set_member_name (b, "consistency");
+	json_builder_begin_array (b);
+	for (gsize off = 0; off + 32 <= len; off += 32) {
+		g_autofree char *b64 = g_base64_encode (data + off, 32);
+		json_builder_add_string_value (b, b64);
+	}
+	json_builder_end_array (b);
+}
+
 static char *
 ir_brand_token_request_body (const IrBrandTokenRequest *req)
 {
@@ -787,6 +839,8 @@ ir_brand_token_request_body (const IrBrandTokenRequest *req)
 			json_builder_add_null_value (b);
 	}
 	json_builder_end_array (b);
+	if (req->log_checkpoint != NULL)
+		ir_brand_add_log_members (b, req);
 	json_builder_end_object (b);
 	root = json_builder_get_root (b);
 	json_generator_set_root (gen, root);
@@ -971,4 +1025,22 @@ ir_brand_client_report (IrBrandClient *self,
 		earlier_may_have_arrived = earlier_may_have_arrived || st->request_sent;
 		g_usleep (IR_BRAND_RETRY_MS * attempt * 1000);
 	}
+}
+
+JsonObject *
+ir_brand_client_post_json (IrBrandClient *self,
+			   const char *path,
+			   const char *body,
+			   IrBrandStatus *status,
+			   GCancellable *cancellable,
+			   GError **error)
+{
+	g_autoptr (JsonParser) parser = json_parser_new ();
+	JsonObject *obj;
+
+	if (status != NULL)
+		ir_brand_status_clear (status);
+	obj = ir_brand_request_once (self, path, body, parser, status, cancellable, error);
+	/* the object lives in the parser's tree */
+	return obj != NULL ? json_object_ref (obj) : NULL;
 }

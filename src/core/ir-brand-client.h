@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "ir-token.h"
 #include "ir-trust-store.h"
@@ -53,6 +54,9 @@ typedef struct {
 	/* whether the last request may have reached the server: a POST
 	 * /v1/tokens that failed with this set may have spent quota */
 	gboolean request_sent;
+	/* a witness_size_mismatch refusal says what the server holds */
+	gboolean has_witnessed_size;
+	guint64 witnessed_size;
 } IrBrandStatus;
 
 void ir_brand_status_clear (IrBrandStatus *status);
@@ -114,6 +118,13 @@ typedef struct {
 	guint64 counter;
 	const char *current_imei[IR_TOKEN_MAX_SLOTS]; /* NULL: empty slot */
 	guint n_slots;
+	/* the workstation's migration log, for the witness check
+	 * (ir_witness_fill_token_request()): its latest checkpoint note (NULL:
+	 * not sent), the size the server last witnessed and the consistency
+	 * proof from there (concatenated hashes, NULL: empty) */
+	const char *log_checkpoint;
+	guint64 witnessed_size;
+	GBytes *log_consistency;
 } IrBrandTokenRequest;
 
 typedef struct {
@@ -145,6 +156,16 @@ gboolean ir_brand_client_report (IrBrandClient *self,
 				 IrBrandStatus *status,
 				 GCancellable *cancellable,
 				 GError **error);
+
+/* POST @path with the JSON text @body, once (never retried: the caller
+ * knows whether a repeat is harmless). The answer's JSON object on HTTP
+ * 200 (unref it); a refusal as for the other requests. */
+JsonObject *ir_brand_client_post_json (IrBrandClient *self,
+				       const char *path,
+				       const char *body,
+				       IrBrandStatus *status,
+				       GCancellable *cancellable,
+				       GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBrandClient, ir_brand_client_unref)
 
