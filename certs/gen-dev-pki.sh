@@ -160,6 +160,11 @@ for k in token-ed25519 token-es256; do
 done
 pub_b64 () { openssl pkey -pubin -in "$1" -outform DER | openssl base64 -A; }
 
+# -- the server's witness key: cosigns the workstations' log checkpoints
+# (imei-brandd [witness] key; key name "$issuer/witness" unless set)
+openssl genpkey -algorithm ed25519 -out witness.key
+openssl pkey -in witness.key -pubout -out witness.pub.pem
+
 printf '%s\n' "$pass" >pkcs12-passphrase.txt
 spki_pin server.pem >server-pin.txt
 
