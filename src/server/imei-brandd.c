@@ -12,6 +12,7 @@
 #include "ir-brandd-issue.h"
 #include "ir-brandd-store.h"
 #include "ir-brandd-tls.h"
+#include "ir-brandd-witness.h"
 #include "ir-error.h"
 
 /* imei-brandd: the reference brand server. `serve` runs the HTTPS API of
@@ -129,7 +130,7 @@ print_listening (const IrBranddConfig *config, guint16 port)
 }
 
 static int
-run_loop (IrBranddConfig *config, SSL_CTX *ctx, IrBranddIssuer *issuer)
+run_loop (IrBranddConfig *config, SSL_CTX *ctx, IrBranddIssuer *issuer, IrBranddWitness *witness)
 {
 	ServeState state = {0};
 	struct event *sigterm = NULL;
@@ -142,6 +143,7 @@ run_loop (IrBranddConfig *config, SSL_CTX *ctx, IrBranddIssuer *issuer)
 		event_base_free (state.base);
 		return fail (EXIT_FAILED, error);
 	}
+	ir_brandd_server_set_witness (state.server, witness);
 	sigterm = evsignal_new (state.base, SIGTERM, on_signal, &state);
 	sigint = evsignal_new (state.base, SIGINT, on_signal, &state);
 	evsignal_add (sigterm, NULL);
@@ -163,6 +165,7 @@ cmd_serve (int argc, char **argv)
 	g_autoptr (IrBranddConfig) config = NULL;
 	g_autoptr (IrBranddStore) store = NULL;
 	g_autoptr (IrBranddIssuer) issuer = NULL;
+	g_autoptr (IrBranddWitness) witness = NULL;
 	SSL_CTX *ctx = NULL;
 	int rc;
 
@@ -184,13 +187,15 @@ cmd_serve (int argc, char **argv)
 		ir_brandd_store_set_busy_timeout (store, MIN (5000, config->timeout_ms / 2));
 		issuer = ir_brandd_issuer_new (config, store, &error);
 	}
-	if (issuer == NULL) {
+	if (issuer != NULL)
+		witness = ir_brandd_witness_new (config, store, &error);
+	if (witness == NULL) {
 		SSL_CTX_free (ctx);
 		return fail (EXIT_USAGE, error);
 	}
 	/* a client that hangs up mid-answer must not kill the server */
 	signal (SIGPIPE, SIG_IGN);
-	rc = run_loop (config, ctx, issuer);
+	rc = run_loop (config, ctx, issuer, witness);
 	SSL_CTX_free (ctx);
 	return rc;
 }

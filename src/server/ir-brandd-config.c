@@ -49,6 +49,8 @@ static const KeyDef keys[] = {
     {"tokens", "lifetime", KEY_UINT, OFF (lifetime), 1, IR_TOKEN_MAX_LIFETIME},
     {"tokens", "phase", KEY_STRING, OFF (phase), 1, IR_TOKEN_TEXT_MAX},
     {"centres", "default-daily-quota", KEY_UINT, OFF (default_quota), 0, 10000000},
+    {"witness", "key", KEY_PATH, OFF (witness_key)},
+    {"witness", "name", KEY_STRING, OFF (witness_name), 1, 256},
 };
 
 IrBranddConfig *
@@ -86,6 +88,8 @@ ir_brandd_config_free (IrBranddConfig *self)
 	g_free (self->issuer);
 	g_free (self->audience);
 	g_free (self->phase);
+	g_free (self->witness_key);
+	g_free (self->witness_name);
 	g_free (self);
 }
 
@@ -300,8 +304,8 @@ ir_brandd_config_load (IrBranddConfig *self, const char *path, GError **error)
 			    error,
 			    IR_ERROR,
 			    IR_ERROR_INVALID_INPUT,
-			    "config %s: [%s]: unknown group; expected server, tls, tokens or "
-			    "centres",
+			    "config %s: [%s]: unknown group; expected server, tls, tokens, "
+			    "centres or witness",
 			    path,
 			    groups[i]);
 			return FALSE;

@@ -41,6 +41,11 @@ typedef struct {
 	char *phase;
 
 	guint default_quota; /* tokens per centre per UTC day */
+
+	/* the witness's cosigning key (PEM, Ed25519) and its signed-note key
+	 * name; without a key POST /v1/witness is refused */
+	char *witness_key;
+	char *witness_name;
 } IrBranddConfig;
 
 IrBranddConfig *ir_brandd_config_new (void);

@@ -16,6 +16,7 @@
 #include "ir-brandd-http.h"
 #include "ir-brandd-request.h"
 #include "ir-brandd-tls.h"
+#include "ir-brandd-witness.h"
 #include "ir-error.h"
 
 #define STOP_POLL_MS 20
@@ -27,6 +28,7 @@ struct _IrBranddServer {
 	struct event *stop_timer;
 	SSL_CTX *ctx;
 	IrBranddIssuer *issuer;
+	IrBranddWitness *witness; /* NULL: no witnessing routes */
 	gsize max_body_size;
 	guint max_connections;
 	guint *n_connections; /* open TLS connections: an rc box, see Conn */
@@ -139,6 +141,10 @@ send_refusal (IrBranddServer *self, struct evhttp_request *req, const IrBranddAn
 	json_builder_add_string_value (b, ir_brandd_refusal_code (answer->refusal));
 	json_builder_set_member_name (b, "message");
 	json_builder_add_string_value (b, answer->message != NULL ? answer->message : "");
+	if (answer->has_witnessed_size) {
+		json_builder_set_member_name (b, "witnessed_size");
+		json_builder_add_int_value (b, (gint64)answer->witnessed_size);
+	}
 	json_builder_end_object (b);
 	json_builder_end_object (b);
 	root = json_builder_get_root (b);
@@ -161,6 +167,13 @@ typedef JsonNode *(*RouteFunc) (IrBranddServer *self,
 				const char *body,
 				gsize len,
 				IrBranddAnswer *answer);
+
+/* A route under a prefix: the rest of the path and the query come too. */
+typedef JsonNode *(*PrefixRouteFunc) (IrBranddServer *self,
+				      const IrBranddPeer *peer,
+				      const char *rest,
+				      const char *query,
+				      IrBranddAnswer *answer);
 
 static JsonNode *
 route_health (IrBranddServer *self,
@@ -205,6 +218,10 @@ route_tokens (IrBranddServer *self,
 	req = ir_brandd_token_request_parse (body, len, &error);
 	if (req == NULL)
 		return malformed (answer, error);
+	/* no token to a workstation whose log forked or shrank */
+	if (self->witness != NULL &&
+	    !ir_brandd_witness_check_token (self->witness, peer, body, len, answer))
+		return NULL;
 	return ir_brandd_issuer_issue (
 	    self->issuer, peer, req, g_get_real_time () / G_USEC_PER_SEC, answer);
 }
@@ -228,15 +245,68 @@ route_reports (IrBranddServer *self,
 	    self->issuer, peer, rep, g_get_real_time () / G_USEC_PER_SEC, answer);
 }
 
+static JsonNode *
+route_witness (IrBranddServer *self,
+	       const IrBranddPeer *peer,
+	       const char *body,
+	       gsize len,
+	       IrBranddAnswer *answer)
+{
+	return ir_brandd_witness_upload (
+	    self->witness, peer, body, len, g_get_real_time () / G_USEC_PER_SEC, answer);
+}
+
+static JsonNode *
+route_workstations (IrBranddServer *self,
+		    const IrBranddPeer *peer,
+		    const char *body,
+		    gsize len,
+		    IrBranddAnswer *answer)
+{
+	return ir_brandd_witness_list (self->witness, peer, answer);
+}
+
+/* /v1/workstations/ORIGIN/records: the origin has slashes of its own,
+ * sent as %2F or as they are. */
+static JsonNode *
+route_records (IrBranddServer *self,
+	       const IrBranddPeer *peer,
+	       const char *rest,
+	       const char *query,
+	       IrBranddAnswer *answer)
+{
+	g_autofree char *raw = NULL;
+	g_autofree char *origin = NULL;
+
+	if (!g_str_has_suffix (rest, "/records") || strlen (rest) == strlen ("/records")) {
+		answer->refusal = IR_BRANDD_NOT_FOUND;
+		answer->message = g_strdup ("expected /v1/workstations/ORIGIN/records");
+		return NULL;
+	}
+	raw = g_strndup (rest, strlen (rest) - strlen ("/records"));
+	origin = g_uri_unescape_string (raw, NULL);
+	if (origin == NULL || !g_utf8_validate (origin, -1, NULL)) {
+		answer->refusal = IR_BRANDD_MALFORMED_REQUEST;
+		answer->message = g_strdup ("the origin in the path is not percent-encoded UTF-8");
+		return NULL;
+	}
+	return ir_brandd_witness_records (self->witness, peer, origin, query, answer);
+}
+
 static const struct {
 	const char *path;
 	enum evhttp_cmd_type method;
 	const char *allow;
 	RouteFunc func;
+	gboolean witness;	     /* needs the witness */
+	PrefixRouteFunc prefix_func; /* path is a prefix */
 } routes[] = {
     {"/v1/health", EVHTTP_REQ_GET, "GET", route_health},
     {"/v1/tokens", EVHTTP_REQ_POST, "POST", route_tokens},
     {"/v1/reports", EVHTTP_REQ_POST, "POST", route_reports},
+    {"/v1/witness", EVHTTP_REQ_POST, "POST", route_witness, TRUE},
+    {"/v1/workstations", EVHTTP_REQ_GET, "GET", route_workstations, TRUE},
+    {"/v1/workstations/", EVHTTP_REQ_GET, "GET", NULL, TRUE, route_records},
 };
 
 static gboolean
@@ -268,7 +338,7 @@ read_peer (struct evhttp_request *req, IrBranddPeer *peer, IrBranddAnswer *answe
 }
 
 static void
-dispatch (IrBranddServer *self, struct evhttp_request *req, guint route)
+dispatch (IrBranddServer *self, struct evhttp_request *req, guint route, const char *rest)
 {
 	struct evbuffer *input = evhttp_request_get_input_buffer (req);
 	gsize len = evbuffer_get_length (input);
@@ -294,7 +364,13 @@ dispatch (IrBranddServer *self, struct evhttp_request *req, guint route)
 		return;
 	}
 	body = len > 0 ? (const char *)evbuffer_pullup (input, (ev_ssize_t)len) : "";
-	result = routes[route].func (self, &peer, body, len, &answer);
+	if (routes[route].prefix_func != NULL) {
+		const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri (req);
+		result = routes[route].prefix_func (
+		    self, &peer, rest, evhttp_uri_get_query (uri), &answer);
+	} else {
+		result = routes[route].func (self, &peer, body, len, &answer);
+	}
 	if (result == NULL) {
 		send_refusal (self, req, &answer);
 		return;
@@ -311,7 +387,14 @@ handle_request (struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type method = evhttp_request_get_command (req);
 
 	for (guint i = 0; i < G_N_ELEMENTS (routes); i++) {
-		if (g_strcmp0 (path, routes[i].path) != 0)
+		const char *rest = NULL;
+
+		if (routes[i].witness && self->witness == NULL)
+			continue;
+		if (routes[i].prefix_func != NULL && path != NULL &&
+		    g_str_has_prefix (path, routes[i].path))
+			rest = path + strlen (routes[i].path);
+		else if (g_strcmp0 (path, routes[i].path) != 0)
 			continue;
 		if (method != routes[i].method) {
 			g_autofree char *msg =
@@ -321,14 +404,14 @@ handle_request (struct evhttp_request *req, void *arg)
 			send_simple_refusal (self, req, IR_BRANDD_METHOD_NOT_ALLOWED, msg);
 			return;
 		}
-		dispatch (self, req, i);
+		dispatch (self, req, i, rest);
 		return;
 	}
 	send_simple_refusal (self,
 			     req,
 			     IR_BRANDD_NOT_FOUND,
 			     "no such endpoint; see docs/brand-api.md (/v1/tokens, /v1/reports, "
-			     "/v1/health)");
+			     "/v1/health, /v1/witness, /v1/workstations)");
 }
 
 static gboolean
@@ -399,6 +482,12 @@ ir_brandd_server_new (struct event_base *base,
 	if (!bind_listener (self, config, error))
 		return NULL;
 	return g_steal_pointer (&self);
+}
+
+void
+ir_brandd_server_set_witness (IrBranddServer *self, IrBranddWitness *witness)
+{
+	self->witness = witness;
 }
 
 guint16

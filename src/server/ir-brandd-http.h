@@ -7,6 +7,7 @@
 
 #include "ir-brandd-config.h"
 #include "ir-brandd-issue.h"
+#include "ir-brandd-witness.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +23,9 @@ IrBranddServer *ir_brandd_server_new (struct event_base *base,
 				      SSL_CTX *ctx,
 				      IrBranddIssuer *issuer,
 				      GError **error);
+
+/* Adds the witnessing and auditor routes (@witness borrowed). */
+void ir_brandd_server_set_witness (IrBranddServer *self, IrBranddWitness *witness);
 
 /* The port actually bound (the kernel's choice for port 0). */
 guint16 ir_brandd_server_get_port (IrBranddServer *self);

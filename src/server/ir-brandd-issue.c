@@ -42,6 +42,16 @@ static const struct {
     [IR_BRANDD_NOT_FOUND] = {"not_found", 404},
     [IR_BRANDD_METHOD_NOT_ALLOWED] = {"method_not_allowed", 405},
     [IR_BRANDD_INTERNAL] = {"internal", 500},
+    [IR_BRANDD_WITNESS_DISABLED] = {"witness_disabled", 503},
+    [IR_BRANDD_WITNESS_SIZE_MISMATCH] = {"witness_size_mismatch", 409},
+    [IR_BRANDD_BAD_CHECKPOINT] = {"bad_checkpoint", 400},
+    [IR_BRANDD_RECORDS_MISMATCH] = {"records_mismatch", 400},
+    [IR_BRANDD_ORIGIN_KEY_MISMATCH] = {"origin_key_mismatch", 409},
+    [IR_BRANDD_WRONG_CENTRE] = {"wrong_centre", 403},
+    [IR_BRANDD_LOG_FORKED] = {"log_forked", 409},
+    [IR_BRANDD_LOG_SHRANK] = {"log_shrank", 409},
+    [IR_BRANDD_LOG_MISSING] = {"log_missing", 409},
+    [IR_BRANDD_UNKNOWN_WORKSTATION] = {"unknown_workstation", 404},
 };
 
 const char *
@@ -61,6 +71,8 @@ ir_brandd_answer_clear (IrBranddAnswer *answer)
 {
 	g_clear_pointer (&answer->message, g_free);
 	answer->refusal = IR_BRANDD_OK;
+	answer->has_witnessed_size = FALSE;
+	answer->witnessed_size = 0;
 }
 
 static gboolean refuse (IrBranddAnswer *answer, IrBranddRefusal refusal, const char *fmt, ...)

@@ -31,6 +31,17 @@ typedef enum {
 	IR_BRANDD_NOT_FOUND,
 	IR_BRANDD_METHOD_NOT_ALLOWED,
 	IR_BRANDD_INTERNAL,
+	/* witnessing (ir-brandd-witness.h) */
+	IR_BRANDD_WITNESS_DISABLED,
+	IR_BRANDD_WITNESS_SIZE_MISMATCH,
+	IR_BRANDD_BAD_CHECKPOINT,
+	IR_BRANDD_RECORDS_MISMATCH,
+	IR_BRANDD_ORIGIN_KEY_MISMATCH,
+	IR_BRANDD_WRONG_CENTRE,
+	IR_BRANDD_LOG_FORKED,
+	IR_BRANDD_LOG_SHRANK,
+	IR_BRANDD_LOG_MISSING,
+	IR_BRANDD_UNKNOWN_WORKSTATION,
 } IrBranddRefusal;
 
 /* The stable "code" of the error object and its HTTP status. */
@@ -40,6 +51,9 @@ guint ir_brandd_refusal_status (IrBranddRefusal refusal);
 typedef struct {
 	IrBranddRefusal refusal;
 	char *message; /* for people: what is wrong and what to do */
+	/* witness_size_mismatch also says what the server holds */
+	gboolean has_witnessed_size;
+	guint64 witnessed_size;
 } IrBranddAnswer;
 
 void ir_brandd_answer_clear (IrBranddAnswer *answer);

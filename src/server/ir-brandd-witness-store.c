@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "ir-brandd-witness-store.h"
+#include "ir-error.h"
+
+void
+ir_brandd_witnessed_log_free (IrBranddWitnessedLog *log)
+{
+	if (log == NULL)
+		return;
+	g_free (log->origin);
+	g_free (log->centre);
+	if (log->public_key != NULL)
+		g_bytes_unref (log->public_key);
+	g_free (log->checkpoint);
+	g_free (log->cosigned);
+	g_free (log);
+}
+
+static char *
+column_text (sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *text = sqlite3_column_text (stmt, col);
+	return text != NULL ? g_strdup ((const char *)text) : NULL;
+}
+
+#define LOG_COLUMNS                                                                                \
+	"origin, centre, public_key, size, root, checkpoint, cosigned, registered_at, updated_at"
+
+static IrBranddWitnessedLog *
+log_from_row (sqlite3_stmt *stmt)
+{
+	IrBranddWitnessedLog *log = g_new0 (IrBranddWitnessedLog, 1);
+	const void *root = sqlite3_column_blob (stmt, 4);
+
+	log->origin = column_text (stmt, 0);
+	log->centre = column_text (stmt, 1);
+	log->public_key =
+	    g_bytes_new (sqlite3_column_blob (stmt, 2), (gsize)sqlite3_column_bytes (stmt, 2));
+	log->size = (guint64)sqlite3_column_int64 (stmt, 3);
+	/* the schema checks the length */
+	if (root != NULL && sqlite3_column_bytes (stmt, 4) == IR_MERKLE_HASH_LEN)
+		memcpy (log->root, root, IR_MERKLE_HASH_LEN);
+	log->checkpoint = column_text (stmt, 5);
+	log->cosigned = column_text (stmt, 6);
+	log->registered_at = sqlite3_column_int64 (stmt, 7);
+	log->updated_at = sqlite3_column_int64 (stmt, 8);
+	return log;
+}
+
+gboolean
+ir_brandd_witness_store_get (IrBranddStore *store,
+			     const char *origin,
+			     IrBranddWitnessedLog **out,
+			     GError **error)
+{
+	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	    store, "SELECT " LOG_COLUMNS " FROM witnessed_logs WHERE origin = ?", error);
+	gboolean row = FALSE;
+
+	*out = NULL;
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+	if (!ir_brandd_store_step_row (store, stmt, &row, "read a witnessed log", error))
+		return FALSE;
+	if (row)
+		*out = log_from_row (stmt);
+	sqlite3_reset (stmt);
+	return TRUE;
+}
+
+GPtrArray *
+ir_brandd_witness_store_list (IrBranddStore *store, GError **error)
+{
+	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	    store, "SELECT " LOG_COLUMNS " FROM witnessed_logs ORDER BY origin", error);
+	g_autoptr (GPtrArray) logs =
+	    g_ptr_array_new_with_free_func ((GDestroyNotify)ir_brandd_witnessed_log_free);
+	gboolean row = TRUE;
+
+	if (stmt == NULL)
+		return NULL;
+	while (row) {
+		if (!ir_brandd_store_step_row (store, stmt, &row, "list witnessed logs", error))
+			return NULL;
+		if (row)
+			g_ptr_array_add (logs, log_from_row (stmt));
+	}
+	sqlite3_reset (stmt);
+	return g_steal_pointer (&logs);
+}
+
+gboolean
+ir_brandd_witness_store_load_tree (IrBranddStore *store,
+				   const char *origin,
+				   IrMerkleTree *tree,
+				   GError **error)
+{
+	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	    store,
+	    "SELECT seq, leaf_hash FROM witnessed_records WHERE origin = ? ORDER BY seq",
+	    error);
+	gboolean row = TRUE;
+
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+	while (row) {
+		if (!ir_brandd_store_step_row (store, stmt, &row, "read witnessed records", error))
+			return FALSE;
+		if (!row)
+			break;
+		/* the primary key and the saves keep seq dense from 0 */
+		if ((guint64)sqlite3_column_int64 (stmt, 0) != ir_merkle_tree_get_size (tree) ||
+		    sqlite3_column_bytes (stmt, 1) != IR_MERKLE_HASH_LEN) {
+			sqlite3_reset (stmt);
+			g_set_error (error,
+				     IR_ERROR,
+				     IR_ERROR_FAILED,
+				     "the witnessed records of %s have a gap at %" G_GUINT64_FORMAT
+				     "; the database was changed by hand",
+				     origin,
+				     ir_merkle_tree_get_size (tree));
+			return FALSE;
+		}
+		ir_merkle_tree_append_hash (tree, sqlite3_column_blob (stmt, 1));
+	}
+	sqlite3_reset (stmt);
+	return TRUE;
+}
+
+GPtrArray *
+ir_brandd_witness_store_lines (
+    IrBranddStore *store, const char *origin, guint64 start, guint64 end, GError **error)
+{
+	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	    store,
+	    "SELECT line FROM witnessed_records WHERE origin = ? AND seq >= ? AND seq < ? "
+	    "ORDER BY seq",
+	    error);
+	g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+	gboolean row = TRUE;
+
+	if (stmt == NULL)
+		return NULL;
+	sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)start);
+	sqlite3_bind_int64 (stmt, 3, (sqlite3_int64)end);
+	while (row) {
+		if (!ir_brandd_store_step_row (store, stmt, &row, "read witnessed records", error))
+			return NULL;
+		if (row)
+			g_ptr_array_add (lines, column_text (stmt, 0));
+	}
+	sqlite3_reset (stmt);
+	return g_steal_pointer (&lines);
+}
+
+gboolean
+ir_brandd_witness_store_client_origin (IrBranddStore *store,
+				       const guint8 *cnf,
+				       char **origin,
+				       GError **error)
+{
+	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	    store, "SELECT origin FROM witness_clients WHERE cnf = ?", error);
+	gboolean row = FALSE;
+
+	*origin = NULL;
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_blob (stmt, 1, cnf, 32, SQLITE_TRANSIENT);
+	if (!ir_brandd_store_step_row (store, stmt, &row, "read a witness client", error))
+		return FALSE;
+	if (row)
+		*origin = column_text (stmt, 0);
+	sqlite3_reset (stmt);
+	return TRUE;
+}
+
+static gboolean
+write_log_row (IrBranddStore *store,
+	       const IrBranddWitnessedLog *log,
+	       gboolean create,
+	       guint64 old_size,
+	       GError **error)
+{
+	sqlite3_stmt *stmt = NULL;
+	gsize key_len = 0;
+	const void *key = g_bytes_get_data (log->public_key, &key_len);
+
+	if (create) {
+		stmt = ir_brandd_store_prepare (store,
+						"INSERT INTO witnessed_logs (" LOG_COLUMNS
+						") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+						error);
+	} else {
+		stmt = ir_brandd_store_prepare (
+		    store,
+		    "UPDATE witnessed_logs SET size = ?4, root = ?5, checkpoint = ?6, "
+		    "cosigned = ?7, updated_at = ?9 WHERE origin = ?1 AND size = ?10",
+		    error);
+	}
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_text (stmt, 1, log->origin, -1, SQLITE_TRANSIENT);
+	if (create) {
+		sqlite3_bind_text (stmt, 2, log->centre, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_blob (stmt, 3, key, (int)key_len, SQLITE_TRANSIENT);
+		sqlite3_bind_int64 (stmt, 8, log->registered_at);
+	} else {
+		sqlite3_bind_int64 (stmt, 10, (sqlite3_int64)old_size);
+	}
+	sqlite3_bind_int64 (stmt, 4, (sqlite3_int64)log->size);
+	sqlite3_bind_blob (stmt, 5, log->root, IR_MERKLE_HASH_LEN, SQLITE_TRANSIENT);
+	sqlite3_bind_text (stmt, 6, log->checkpoint, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text (stmt, 7, log->cosigned, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64 (stmt, 9, log->updated_at);
+	if (!ir_brandd_store_step_done (store, stmt, "record a witnessed checkpoint", error))
+		return FALSE;
+	if (sqlite3_changes (sqlite3_db_handle (stmt)) != 1) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_BUSY,
+			     "another upload of %s was witnessed at the same time; upload again",
+			     log->origin);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+write_records (IrBranddStore *store,
+	       const char *origin,
+	       guint64 first,
+	       GPtrArray *lines,
+	       const guint8 *leaf_hashes,
+	       GError **error)
+{
+	for (guint i = 0; i < lines->len; i++) {
+		sqlite3_stmt *stmt = ir_brandd_store_prepare (
+		    store,
+		    "INSERT INTO witnessed_records (origin, seq, line, leaf_hash) "
+		    "VALUES (?, ?, ?, ?)",
+		    error);
+
+		if (stmt == NULL)
+			return FALSE;
+		sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)(first + i));
+		sqlite3_bind_text (stmt, 3, g_ptr_array_index (lines, i), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_blob (stmt,
+				   4,
+				   leaf_hashes + (gsize)i * IR_MERKLE_HASH_LEN,
+				   IR_MERKLE_HASH_LEN,
+				   SQLITE_TRANSIENT);
+		if (!ir_brandd_store_step_done (store, stmt, "record a witnessed record", error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+write_client (IrBranddStore *store, const char *origin, const guint8 *cnf, GError **error)
+{
+	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	    store, "INSERT OR REPLACE INTO witness_clients (cnf, origin) VALUES (?, ?)", error);
+
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_blob (stmt, 1, cnf, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_text (stmt, 2, origin, -1, SQLITE_TRANSIENT);
+	return ir_brandd_store_step_done (store, stmt, "record a witness client", error);
+}
+
+gboolean
+ir_brandd_witness_store_save (IrBranddStore *store,
+			      const IrBranddWitnessedLog *log,
+			      gboolean create,
+			      guint64 old_size,
+			      GPtrArray *lines,
+			      const guint8 *leaf_hashes,
+			      const guint8 *cnf,
+			      GError **error)
+{
+	if (!ir_brandd_store_begin (store, error))
+		return FALSE;
+	if (!write_log_row (store, log, create, old_size, error) ||
+	    !write_records (store, log->origin, old_size, lines, leaf_hashes, error) ||
+	    !write_client (store, log->origin, cnf, error)) {
+		ir_brandd_store_rollback (store);
+		return FALSE;
+	}
+	return ir_brandd_store_commit (store, error);
+}

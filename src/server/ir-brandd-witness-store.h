@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "ir-brandd-store.h"
+#include "ir-merkle.h"
+
+G_BEGIN_DECLS
+
+/* The witness's tables (ir-brandd-schema-2.sql) in the server's database:
+ * what it has witnessed of each workstation log. No policy here; the
+ * checks are in ir-brandd-witness.c. */
+
+typedef struct {
+	char *origin;
+	char *centre;
+	GBytes *public_key; /* SPKI DER */
+	guint64 size;
+	guint8 root[IR_MERKLE_HASH_LEN];
+	char *checkpoint; /* the workstation's note, as uploaded */
+	char *cosigned;	  /* the same with the witness's signature line */
+	gint64 registered_at;
+	gint64 updated_at;
+} IrBranddWitnessedLog;
+
+void ir_brandd_witnessed_log_free (IrBranddWitnessedLog *log);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBranddWitnessedLog, ir_brandd_witnessed_log_free)
+
+/* *out is NULL when @origin was never witnessed. */
+gboolean ir_brandd_witness_store_get (IrBranddStore *store,
+				      const char *origin,
+				      IrBranddWitnessedLog **out,
+				      GError **error);
+
+/* Every witnessed log, by origin. */
+GPtrArray *ir_brandd_witness_store_list (IrBranddStore *store, GError **error);
+
+/* Appends the leaf hashes of the witnessed records of @origin, in order. */
+gboolean ir_brandd_witness_store_load_tree (IrBranddStore *store,
+					    const char *origin,
+					    IrMerkleTree *tree,
+					    GError **error);
+
+/* The record lines [@start, @end) of @origin. */
+GPtrArray *ir_brandd_witness_store_lines (
+    IrBranddStore *store, const char *origin, guint64 start, guint64 end, GError **error);
+
+/* The origin a client certificate (@cnf, 32 bytes) uploaded, or NULL. */
+gboolean ir_brandd_witness_store_client_origin (IrBranddStore *store,
+						const guint8 *cnf,
+						char **origin,
+						GError **error);
+
+/* In one transaction: creates the row of @log (@create) or moves it from
+ * @old_size to log->size (refused with IR_ERROR_BUSY when another upload
+ * moved it first), adds the records @lines with their @leaf_hashes (32
+ * bytes each, concatenated) from @old_size on, and remembers @cnf as a
+ * client of the log. */
+gboolean ir_brandd_witness_store_save (IrBranddStore *store,
+				       const IrBranddWitnessedLog *log,
+				       gboolean create,
+				       guint64 old_size,
+				       GPtrArray *lines,
+				       const guint8 *leaf_hashes,
+				       const guint8 *cnf,
+				       GError **error);
+
+G_END_DECLS

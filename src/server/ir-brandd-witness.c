@@ -1,0 +1,935 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <string.h>
+
+#include "ir-brandd-witness-store.h"
+#include "ir-brandd-witness.h"
+#include "ir-checkpoint.h"
+#include "ir-error.h"
+#include "ir-merkle.h"
+
+/* What is checked, in order, on an upload (docs/brand-api.md):
+ *
+ *  1. who: a technician certificate with a centre, and an origin of the
+ *     form imeirestore/<that centre>/<workstation>;
+ *  2. the checkpoint parses, names the origin and is signed by the
+ *     uploaded key under the key name = origin; the key is the one bound
+ *     to the origin at its first upload (trust on first use);
+ *  3. the same checkpoint as the one last witnessed: the stored
+ *     cosignature again (an idempotent repeat);
+ *  4. the checkpoint is not smaller than the witnessed size (log_shrank),
+ *     and old_size is the witnessed size (witness_size_mismatch, with the
+ *     size, so that the client resends from there);
+ *  5. the consistency proof takes the witnessed root to the checkpoint's
+ *     root (log_forked): the workstation's log extends what was witnessed;
+ *  6. the witnessed leaves followed by the leaves of the uploaded records
+ *     give exactly the checkpoint's root (records_mismatch): the records
+ *     are the ones the checkpoint commits to. Step 6 alone would prove
+ *     both; step 5 tells a fork from a client that sent the wrong lines.
+ *
+ * Then the records and the checkpoint are stored in one transaction and
+ * the witness's signature line is added to the note. Ed25519 signatures
+ * are deterministic, so cosigning the same note gives the same answer. */
+
+#define ORIGIN_MAX     256
+#define CHECKPOINT_MAX 8192
+#define RECORD_MAX     (64 * 1024)
+#define PROOF_MAX      64 /* hashes: far beyond a 2^63 tree */
+#define PUBKEY_MAX     1024
+
+struct _IrBranddWitness {
+	IrBranddStore *store;
+	EVP_PKEY *key; /* NULL: uploads are refused */
+	char *name;
+};
+
+void
+ir_brandd_witness_free (IrBranddWitness *self)
+{
+	if (self == NULL)
+		return;
+	EVP_PKEY_free (self->key);
+	g_free (self->name);
+	g_free (self);
+}
+
+static EVP_PKEY *
+load_key (const char *path, GError **error)
+{
+	g_autofree char *pem = NULL;
+	gsize len = 0;
+	BIO *bio;
+	EVP_PKEY *key;
+
+	if (!g_file_get_contents (path, &pem, &len, error)) {
+		g_prefix_error (error, "failed to read the witness key: ");
+		return NULL;
+	}
+	bio = BIO_new_mem_buf (pem, (int)MIN (len, (gsize)G_MAXINT));
+	key = PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL);
+	BIO_free (bio);
+	if (key == NULL || EVP_PKEY_get_base_id (key) != EVP_PKEY_ED25519) {
+		EVP_PKEY_free (key);
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "[witness] key %s: not a PEM Ed25519 private key without passphrase "
+			     "(openssl genpkey -algorithm ed25519)",
+			     path);
+		return NULL;
+	}
+	return key;
+}
+
+IrBranddWitness *
+ir_brandd_witness_new (const IrBranddConfig *config, IrBranddStore *store, GError **error)
+{
+	g_autoptr (IrBranddWitness) self = g_new0 (IrBranddWitness, 1);
+
+	self->store = store;
+	if (config->witness_key != NULL) {
+		self->key = load_key (config->witness_key, error);
+		if (self->key == NULL)
+			return NULL;
+	}
+	/* a signed-note key name has no spaces and no '+' */
+	self->name = config->witness_name != NULL ? g_strdup (config->witness_name)
+						  : g_strdup_printf ("%s/witness", config->issuer);
+	if (strpbrk (self->name, " +\n\t") != NULL) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "[witness] name '%s': a signed-note key name has no spaces or '+'",
+			     self->name);
+		return NULL;
+	}
+	return g_steal_pointer (&self);
+}
+
+static gboolean refuse (IrBranddAnswer *answer, IrBranddRefusal refusal, const char *fmt, ...)
+    G_GNUC_PRINTF (3, 4);
+
+static gboolean
+refuse (IrBranddAnswer *answer, IrBranddRefusal refusal, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start (args, fmt);
+	g_free (answer->message);
+	answer->message = g_strdup_vprintf (fmt, args);
+	va_end (args);
+	answer->refusal = refusal;
+	return FALSE;
+}
+
+static gboolean
+internal (IrBranddAnswer *answer, const GError *error)
+{
+	g_warning ("%s", error->message);
+	return refuse (answer,
+		       IR_BRANDD_INTERNAL,
+		       "the server failed and recorded nothing; try again later (%s)",
+		       error->message);
+}
+
+static gboolean
+size_mismatch (IrBranddAnswer *answer, const char *origin, guint64 witnessed, guint64 asked)
+{
+	answer->has_witnessed_size = TRUE;
+	answer->witnessed_size = witnessed;
+	return refuse (answer,
+		       IR_BRANDD_WITNESS_SIZE_MISMATCH,
+		       "the server has witnessed %" G_GUINT64_FORMAT
+		       " records of %s, not %" G_GUINT64_FORMAT
+		       "; send the records and the consistency proof from %" G_GUINT64_FORMAT,
+		       witnessed,
+		       origin,
+		       asked,
+		       witnessed);
+}
+
+static gboolean
+malformed (IrBranddAnswer *answer, const char *path, const char *why)
+{
+	return refuse (answer, IR_BRANDD_MALFORMED_REQUEST, "%s: %s", path, why);
+}
+
+/* -- JSON members -- */
+
+static JsonObject *
+parse_object (const char *body, gsize len, IrBranddAnswer *answer)
+{
+	g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+	g_autoptr (GError) why = NULL;
+	JsonNode *root;
+
+	if (len == 0 || !g_utf8_validate (body, (gssize)len, NULL) ||
+	    memchr (body, '\0', len) != NULL) {
+		malformed (answer, "body", "expected a JSON object in UTF-8");
+		return NULL;
+	}
+	if (!json_parser_load_from_data (parser, body, (gssize)len, &why)) {
+		refuse (answer, IR_BRANDD_MALFORMED_REQUEST, "body: not JSON: %s", why->message);
+		return NULL;
+	}
+	root = json_parser_get_root (parser);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
+		malformed (answer, "body", "expected a JSON object");
+		return NULL;
+	}
+	return json_object_ref (json_node_get_object (root));
+}
+
+static gboolean
+is_string (JsonNode *node)
+{
+	return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+	       json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+/* A string member of 1..@max bytes; absent → NULL unless @required. */
+static gboolean
+get_string (JsonObject *obj,
+	    const char *name,
+	    gboolean required,
+	    gsize max,
+	    const char **out,
+	    IrBranddAnswer *answer)
+{
+	JsonNode *node = json_object_get_member (obj, name);
+	gsize len;
+
+	*out = NULL;
+	if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+		return required ? malformed (answer, name, "missing") : TRUE;
+	if (!is_string (node))
+		return malformed (answer, name, "expected a string");
+	len = strlen (json_node_get_string (node));
+	if (len == 0 || len > max)
+		return malformed (answer, name, "empty or too long");
+	*out = json_node_get_string (node);
+	return TRUE;
+}
+
+static gboolean
+get_size (JsonObject *obj,
+	  const char *name,
+	  gboolean required,
+	  gboolean *present,
+	  guint64 *out,
+	  IrBranddAnswer *answer)
+{
+	JsonNode *node = json_object_get_member (obj, name);
+
+	*present = FALSE;
+	*out = 0;
+	if (node == NULL)
+		return required ? malformed (answer, name, "missing") : TRUE;
+	if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
+	    json_node_get_int (node) < 0)
+		return malformed (answer, name, "expected a whole number, 0 or more");
+	*present = TRUE;
+	*out = (guint64)json_node_get_int (node);
+	return TRUE;
+}
+
+/* Standard base64 with padding, checked by encoding the result again:
+ * g_base64_decode() skips what it does not know. */
+static GBytes *
+strict_base64 (const char *text)
+{
+	gsize len = 0;
+	g_autofree guint8 *data = NULL;
+	g_autofree char *again = NULL;
+
+	if (text[0] == '\0' || strspn (text,
+				       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				       "0123456789+/=") != strlen (text))
+		return NULL;
+	data = g_base64_decode (text, &len);
+	again = g_base64_encode (data, len);
+	if (len == 0 || g_strcmp0 (again, text) != 0)
+		return NULL;
+	return g_bytes_new_take (g_steal_pointer (&data), len);
+}
+
+/* An array of base64 SHA-256 hashes, concatenated into @out. */
+static gboolean
+get_proof (JsonObject *obj, const char *name, GByteArray *out, IrBranddAnswer *answer)
+{
+	JsonNode *node = json_object_get_member (obj, name);
+	JsonArray *arr;
+
+	if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+		return TRUE;
+	if (!JSON_NODE_HOLDS_ARRAY (node))
+		return malformed (answer, name, "expected an array of base64 hashes");
+	arr = json_node_get_array (node);
+	if (json_array_get_length (arr) > PROOF_MAX)
+		return malformed (answer, name, "too many hashes");
+	for (guint i = 0; i < json_array_get_length (arr); i++) {
+		JsonNode *el = json_array_get_element (arr, i);
+		g_autofree char *path = g_strdup_printf ("%s[%u]", name, i);
+		g_autoptr (GBytes) hash = NULL;
+
+		if (!is_string (el))
+			return malformed (answer, path, "expected a base64 string");
+		hash = strict_base64 (json_node_get_string (el));
+		if (hash == NULL || g_bytes_get_size (hash) != IR_MERKLE_HASH_LEN)
+			return malformed (answer, path, "expected the base64 of a 32-byte hash");
+		g_byte_array_append (out, g_bytes_get_data (hash, NULL), IR_MERKLE_HASH_LEN);
+	}
+	return TRUE;
+}
+
+/* -- the upload -- */
+
+typedef struct {
+	const char *origin;
+	GBytes *public_key; /* SPKI DER */
+	EVP_PKEY *pub;
+	const char *note;
+	IrCheckpoint *checkpoint;
+	guint64 old_size;
+	GByteArray *proof;
+	GPtrArray *records; /* const char *, borrowed from the JSON */
+	JsonObject *root;
+} Upload;
+
+static void
+upload_clear (Upload *u)
+{
+	g_clear_pointer (&u->public_key, g_bytes_unref);
+	g_clear_pointer (&u->pub, EVP_PKEY_free);
+	g_clear_pointer (&u->checkpoint, ir_checkpoint_free);
+	g_clear_pointer (&u->proof, g_byte_array_unref);
+	g_clear_pointer (&u->records, g_ptr_array_unref);
+	g_clear_pointer (&u->root, json_object_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Upload, upload_clear)
+
+static gboolean
+parse_public_key (Upload *u, const char *b64, IrBranddAnswer *answer)
+{
+	const unsigned char *der = NULL;
+	gsize len = 0;
+	int id;
+
+	u->public_key = strict_base64 (b64);
+	if (u->public_key == NULL || g_bytes_get_size (u->public_key) > PUBKEY_MAX)
+		return malformed (answer, "public_key", "expected the base64 of an SPKI (DER)");
+	der = g_bytes_get_data (u->public_key, &len);
+	u->pub = d2i_PUBKEY (NULL, &der, (long)len);
+	if (u->pub == NULL ||
+	    der != (const unsigned char *)g_bytes_get_data (u->public_key, NULL) + len)
+		return malformed (answer, "public_key", "not a DER SubjectPublicKeyInfo");
+	id = EVP_PKEY_get_base_id (u->pub);
+	if (id != EVP_PKEY_ED25519 && id != EVP_PKEY_EC)
+		return malformed (answer, "public_key", "expected an Ed25519 or ECDSA P-256 key");
+	return TRUE;
+}
+
+static gboolean
+parse_records (Upload *u, IrBranddAnswer *answer)
+{
+	JsonNode *node = json_object_get_member (u->root, "records");
+	JsonArray *arr;
+
+	u->records = g_ptr_array_new ();
+	if (node == NULL)
+		return malformed (answer, "records", "missing");
+	if (!JSON_NODE_HOLDS_ARRAY (node))
+		return malformed (answer, "records", "expected an array of record lines");
+	arr = json_node_get_array (node);
+	for (guint i = 0; i < json_array_get_length (arr); i++) {
+		JsonNode *el = json_array_get_element (arr, i);
+		g_autofree char *path = g_strdup_printf ("records[%u]", i);
+		const char *line;
+
+		if (!is_string (el))
+			return malformed (answer, path, "expected a string (one record line)");
+		line = json_node_get_string (el);
+		if (line[0] == '\0' || strlen (line) > RECORD_MAX || strchr (line, '\n') != NULL)
+			return malformed (
+			    answer, path, "expected one line of at most 64 KiB, without newline");
+		g_ptr_array_add (u->records, (gpointer)line);
+	}
+	return TRUE;
+}
+
+static gboolean
+parse_upload (Upload *u, const char *body, gsize len, IrBranddAnswer *answer)
+{
+	g_autoptr (GError) error = NULL;
+	const char *key_b64 = NULL;
+	gboolean present = FALSE;
+
+	u->root = parse_object (body, len, answer);
+	u->proof = g_byte_array_new ();
+	if (u->root == NULL ||
+	    !get_string (u->root, "origin", TRUE, ORIGIN_MAX, &u->origin, answer) ||
+	    !get_string (u->root, "public_key", TRUE, PUBKEY_MAX * 2, &key_b64, answer) ||
+	    !get_string (u->root, "checkpoint", TRUE, CHECKPOINT_MAX, &u->note, answer) ||
+	    !get_size (u->root, "old_size", TRUE, &present, &u->old_size, answer) ||
+	    !get_proof (u->root, "consistency", u->proof, answer) ||
+	    !parse_public_key (u, key_b64, answer) || !parse_records (u, answer))
+		return FALSE;
+	u->checkpoint = ir_checkpoint_parse (u->note, strlen (u->note), &error);
+	if (u->checkpoint == NULL)
+		return refuse (answer,
+			       IR_BRANDD_BAD_CHECKPOINT,
+			       "checkpoint: not a signed checkpoint note: %s",
+			       error->message);
+	if (g_strcmp0 (u->checkpoint->origin, u->origin) != 0)
+		return refuse (answer,
+			       IR_BRANDD_BAD_CHECKPOINT,
+			       "checkpoint: its origin is '%s', the upload says '%s'",
+			       u->checkpoint->origin,
+			       u->origin);
+	return TRUE;
+}
+
+/* imeirestore/<centre>/<workstation>: a workstation only witnesses under
+ * the centre of its certificate. */
+static gboolean
+check_origin_centre (const char *origin, const IrBranddPeer *peer, IrBranddAnswer *answer)
+{
+	g_autofree char *prefix = g_strdup_printf ("imeirestore/%s/", peer->centre);
+
+	if (!g_str_has_prefix (origin, prefix) || origin[strlen (prefix)] == '\0' ||
+	    strchr (origin + strlen (prefix), '/') != NULL)
+		return refuse (answer,
+			       IR_BRANDD_WRONG_CENTRE,
+			       "origin '%s' is not of the form %s<workstation>: a workstation "
+			       "witnesses only under the centre of its certificate (%s)",
+			       origin,
+			       prefix,
+			       peer->subject != NULL ? peer->subject : "");
+	return TRUE;
+}
+
+static gboolean
+check_key (const Upload *u, const IrBranddWitnessedLog *log, IrBranddAnswer *answer)
+{
+	g_autoptr (GError) error = NULL;
+
+	/* key rotation (a KEY_ROTATION record under the old key) is not
+	 * supported yet: a new key needs the brand to remove the old row */
+	if (log != NULL && !g_bytes_equal (log->public_key, u->public_key))
+		return refuse (answer,
+			       IR_BRANDD_ORIGIN_KEY_MISMATCH,
+			       "%s is registered with another public key since its first upload; "
+			       "key rotation is not supported: ask the brand to re-register the "
+			       "workstation",
+			       u->origin);
+	if (!ir_checkpoint_verify (u->checkpoint, u->origin, u->pub, &error))
+		return refuse (answer,
+			       IR_BRANDD_BAD_CHECKPOINT,
+			       "checkpoint of %s: the signature by key %s does not verify: %s",
+			       u->origin,
+			       u->origin,
+			       error->message);
+	return TRUE;
+}
+
+static gboolean
+check_sizes (const Upload *u, const IrBranddWitnessedLog *log, IrBranddAnswer *answer)
+{
+	guint64 witnessed = log != NULL ? log->size : 0;
+	guint64 size = u->checkpoint->size;
+
+	if (size < witnessed)
+		return refuse (answer,
+			       IR_BRANDD_LOG_SHRANK,
+			       "the checkpoint of %s is at size %" G_GUINT64_FORMAT
+			       ", the server has witnessed %" G_GUINT64_FORMAT
+			       " records: the log lost records; tell the brand auditor",
+			       u->origin,
+			       size,
+			       witnessed);
+	if (u->old_size != witnessed)
+		return size_mismatch (answer, u->origin, witnessed, u->old_size);
+	if (u->records->len != size - witnessed)
+		return refuse (answer,
+			       IR_BRANDD_MALFORMED_REQUEST,
+			       "records: %u lines, but the checkpoint goes from %" G_GUINT64_FORMAT
+			       " to %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " records)",
+			       u->records->len,
+			       witnessed,
+			       size,
+			       size - witnessed);
+	return TRUE;
+}
+
+/* Does the checkpoint extend what was witnessed? Shared with tokens. */
+static gboolean
+check_consistency (const char *origin,
+		   const IrBranddWitnessedLog *log,
+		   const IrCheckpoint *cp,
+		   const GByteArray *proof,
+		   IrBranddAnswer *answer)
+{
+	g_autoptr (GError) error = NULL;
+
+	if (log == NULL || log->size == 0)
+		return proof->len == 0 ? TRUE
+				       : malformed (answer,
+						    "consistency",
+						    "expected no hashes from an empty tree");
+	if (cp->size == log->size) {
+		if (memcmp (cp->root, log->root, IR_MERKLE_HASH_LEN) == 0 && proof->len == 0)
+			return TRUE;
+		return refuse (answer,
+			       IR_BRANDD_LOG_FORKED,
+			       "the checkpoint of %s at size %" G_GUINT64_FORMAT
+			       " has another root than the one witnessed at that size: the log "
+			       "was changed; tell the brand auditor",
+			       origin,
+			       cp->size);
+	}
+	if (!ir_merkle_verify_consistency (
+		log->size, cp->size, log->root, cp->root, proof->data, proof->len, &error))
+		return refuse (
+		    answer,
+		    IR_BRANDD_LOG_FORKED,
+		    "the checkpoint of %s at size %" G_GUINT64_FORMAT
+		    " is not consistent with the one witnessed at size %" G_GUINT64_FORMAT
+		    " (%s): the log was changed; tell the brand auditor",
+		    origin,
+		    cp->size,
+		    log->size,
+		    error->message);
+	return TRUE;
+}
+
+/* Step 6: the records are the leaves the checkpoint commits to. */
+static gboolean
+check_records (IrBranddWitness *self,
+	       const Upload *u,
+	       const IrBranddWitnessedLog *log,
+	       GByteArray *leaf_hashes,
+	       IrBranddAnswer *answer)
+{
+	g_autoptr (IrMerkleTree) tree = ir_merkle_tree_new ();
+	g_autoptr (GError) error = NULL;
+	guint8 root[IR_MERKLE_HASH_LEN];
+
+	if (log != NULL &&
+	    !ir_brandd_witness_store_load_tree (self->store, u->origin, tree, &error))
+		return internal (answer, error);
+	for (guint i = 0; i < u->records->len; i++) {
+		const char *line = g_ptr_array_index (u->records, i);
+		guint8 leaf[IR_MERKLE_HASH_LEN];
+
+		ir_merkle_leaf_hash ((const guint8 *)line, strlen (line), leaf);
+		ir_merkle_tree_append_hash (tree, leaf);
+		g_byte_array_append (leaf_hashes, leaf, sizeof leaf);
+	}
+	if (!ir_merkle_tree_root (tree, ir_merkle_tree_get_size (tree), root, &error))
+		return internal (answer, error);
+	if (memcmp (root, u->checkpoint->root, IR_MERKLE_HASH_LEN) != 0)
+		return refuse (answer,
+			       IR_BRANDD_RECORDS_MISMATCH,
+			       "records %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT
+			       " of %s do not hash to the checkpoint's root: send the lines "
+			       "exactly as in the log file, without the newline",
+			       u->old_size,
+			       u->checkpoint->size,
+			       u->origin);
+	return TRUE;
+}
+
+static JsonNode *
+cosigned_answer (const char *cosigned, guint64 size)
+{
+	g_autoptr (JsonBuilder) b = json_builder_new ();
+
+	json_builder_begin_object (b);
+	json_builder_set_member_name (b, "cosigned");
+	json_builder_add_string_value (b, cosigned);
+	json_builder_set_member_name (b, "size");
+	json_builder_add_int_value (b, (gint64)size);
+	json_builder_end_object (b);
+	return json_builder_get_root (b);
+}
+
+static JsonNode *
+store_upload (IrBranddWitness *self,
+	      const IrBranddPeer *peer,
+	      const Upload *u,
+	      const IrBranddWitnessedLog *old,
+	      GByteArray *leaf_hashes,
+	      gint64 now,
+	      IrBranddAnswer *answer)
+{
+	g_autoptr (GError) error = NULL;
+	g_autofree char *cosigned = ir_checkpoint_cosign (u->note, self->name, self->key, &error);
+	IrBranddWitnessedLog log = {
+	    .origin = (char *)u->origin,
+	    .centre = peer->centre,
+	    .public_key = u->public_key,
+	    .size = u->checkpoint->size,
+	    .checkpoint = (char *)u->note,
+	    .cosigned = cosigned,
+	    .registered_at = old != NULL ? old->registered_at : now,
+	    .updated_at = now,
+	};
+
+	if (cosigned == NULL) {
+		internal (answer, error);
+		return NULL;
+	}
+	memcpy (log.root, u->checkpoint->root, IR_MERKLE_HASH_LEN);
+	if (!ir_brandd_witness_store_save (self->store,
+					   &log,
+					   old == NULL,
+					   u->old_size,
+					   u->records,
+					   leaf_hashes->data,
+					   peer->cnf,
+					   &error)) {
+		internal (answer, error);
+		return NULL;
+	}
+	return cosigned_answer (cosigned, log.size);
+}
+
+JsonNode *
+ir_brandd_witness_upload (IrBranddWitness *self,
+			  const IrBranddPeer *peer,
+			  const char *body,
+			  gsize len,
+			  gint64 now,
+			  IrBranddAnswer *answer)
+{
+	g_auto (Upload) u = {0};
+	g_autoptr (IrBranddWitnessedLog) log = NULL;
+	g_autoptr (GByteArray) leaf_hashes = g_byte_array_new ();
+	g_autoptr (GError) error = NULL;
+
+	if (!ir_brandd_check_technician (peer, answer))
+		return NULL;
+	if (self->key == NULL) {
+		refuse (answer,
+			IR_BRANDD_WITNESS_DISABLED,
+			"this server has no witness key ([witness] key); ask the brand to set one");
+		return NULL;
+	}
+	if (!parse_upload (&u, body, len, answer) || !check_origin_centre (u.origin, peer, answer))
+		return NULL;
+	if (!ir_brandd_witness_store_get (self->store, u.origin, &log, &error)) {
+		internal (answer, error);
+		return NULL;
+	}
+	if (!check_key (&u, log, answer))
+		return NULL;
+	/* a repeat of the last upload (its answer was lost) */
+	if (log != NULL && g_strcmp0 (log->checkpoint, u.note) == 0)
+		return cosigned_answer (log->cosigned, log->size);
+	if (!check_sizes (&u, log, answer) ||
+	    !check_consistency (u.origin, log, u.checkpoint, u.proof, answer) ||
+	    !check_records (self, &u, log, leaf_hashes, answer))
+		return NULL;
+	return store_upload (self, peer, &u, log, leaf_hashes, now, answer);
+}
+
+/* -- token requests -- */
+
+static gboolean
+check_token_log (const IrBranddWitnessedLog *log,
+		 const IrBranddPeer *peer,
+		 const IrCheckpoint *cp,
+		 gboolean has_size,
+		 guint64 size,
+		 const GByteArray *proof,
+		 IrBranddAnswer *answer)
+{
+	g_autoptr (GError) error = NULL;
+	const unsigned char *der = g_bytes_get_data (log->public_key, NULL);
+	EVP_PKEY *pub = NULL;
+	gboolean ok;
+
+	if (g_strcmp0 (log->centre, peer->centre) != 0)
+		return refuse (answer,
+			       IR_BRANDD_WRONG_CENTRE,
+			       "the log of %s belongs to centre %s, the certificate to %s",
+			       log->origin,
+			       log->centre,
+			       peer->centre);
+	pub = d2i_PUBKEY (NULL, &der, (long)g_bytes_get_size (log->public_key));
+	ok = pub != NULL && ir_checkpoint_verify (cp, log->origin, pub, &error);
+	EVP_PKEY_free (pub);
+	if (!ok)
+		return refuse (answer,
+			       IR_BRANDD_BAD_CHECKPOINT,
+			       "the checkpoint of %s is not signed by its registered key (%s)",
+			       log->origin,
+			       error != NULL ? error->message : "unreadable key");
+	if (cp->size < log->size)
+		return refuse (answer,
+			       IR_BRANDD_LOG_SHRANK,
+			       "the log of %s is at size %" G_GUINT64_FORMAT
+			       ", the server has witnessed %" G_GUINT64_FORMAT
+			       ": records were lost; no tokens until the brand auditor has looked",
+			       log->origin,
+			       cp->size,
+			       log->size);
+	/* a proof from another size would look like a fork */
+	if (has_size && size != log->size)
+		return size_mismatch (answer, log->origin, log->size, size);
+	return check_consistency (log->origin, log, cp, proof, answer);
+}
+
+gboolean
+ir_brandd_witness_check_token (IrBranddWitness *self,
+			       const IrBranddPeer *peer,
+			       const char *body,
+			       gsize len,
+			       IrBranddAnswer *answer)
+{
+	g_autoptr (JsonObject) root = parse_object (body, len, answer);
+	g_autoptr (GByteArray) proof = g_byte_array_new ();
+	g_autoptr (IrCheckpoint) cp = NULL;
+	g_autoptr (IrBranddWitnessedLog) log = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *client_origin = NULL;
+	const char *note = NULL;
+	gboolean has_size = FALSE;
+	guint64 size = 0;
+
+	if (root == NULL ||
+	    !get_string (root, "checkpoint", FALSE, CHECKPOINT_MAX, &note, answer) ||
+	    !get_proof (root, "consistency", proof, answer) ||
+	    !get_size (root, "witnessed_size", FALSE, &has_size, &size, answer))
+		return FALSE;
+	if (note == NULL) {
+		/* a certificate that uploaded a log must show it */
+		if (!ir_brandd_witness_store_client_origin (
+			self->store, peer->cnf, &client_origin, &error))
+			return internal (answer, error);
+		if (client_origin != NULL)
+			return refuse (answer,
+				       IR_BRANDD_LOG_MISSING,
+				       "this certificate has uploaded the migration log of %s; a "
+				       "token request must carry its latest checkpoint",
+				       client_origin);
+		return TRUE;
+	}
+	cp = ir_checkpoint_parse (note, strlen (note), &error);
+	if (cp == NULL)
+		return refuse (answer,
+			       IR_BRANDD_BAD_CHECKPOINT,
+			       "checkpoint: not a signed checkpoint note: %s",
+			       error->message);
+	if (!ir_brandd_witness_store_get (self->store, cp->origin, &log, &error))
+		return internal (answer, error);
+	if (log == NULL)
+		return TRUE; /* never witnessed: nothing to compare with yet */
+	return check_token_log (log, peer, cp, has_size, size, proof, answer);
+}
+
+/* -- auditors -- */
+
+static gboolean
+check_auditor (const IrBranddPeer *peer, IrBranddAnswer *answer)
+{
+	if (g_strcmp0 (peer->role, "auditor") != 0)
+		return refuse (answer,
+			       IR_BRANDD_ROLE_NOT_ALLOWED,
+			       "this needs an auditor certificate; %s has role %s",
+			       peer->subject != NULL ? peer->subject : "the client certificate",
+			       peer->role != NULL ? peer->role : "none");
+	return TRUE;
+}
+
+static char *
+rfc3339 (gint64 t)
+{
+	g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (t);
+	return g_date_time_format (dt, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+static void
+add_log_members (JsonBuilder *b, const IrBranddWitnessedLog *log)
+{
+	g_autofree char *updated = rfc3339 (log->updated_at);
+	g_autofree char *registered = rfc3339 (log->registered_at);
+
+	json_builder_set_member_name (b, "origin");
+	json_builder_add_string_value (b, log->origin);
+	json_builder_set_member_name (b, "centre");
+	json_builder_add_string_value (b, log->centre);
+	json_builder_set_member_name (b, "witnessed_size");
+	json_builder_add_int_value (b, (gint64)log->size);
+	json_builder_set_member_name (b, "registered");
+	json_builder_add_string_value (b, registered);
+	json_builder_set_member_name (b, "last_upload");
+	json_builder_add_string_value (b, updated);
+	json_builder_set_member_name (b, "cosigned");
+	json_builder_add_string_value (b, log->cosigned);
+}
+
+JsonNode *
+ir_brandd_witness_list (IrBranddWitness *self, const IrBranddPeer *peer, IrBranddAnswer *answer)
+{
+	g_autoptr (JsonBuilder) b = json_builder_new ();
+	g_autoptr (GPtrArray) logs = NULL;
+	g_autoptr (GError) error = NULL;
+
+	if (!check_auditor (peer, answer))
+		return NULL;
+	logs = ir_brandd_witness_store_list (self->store, &error);
+	if (logs == NULL) {
+		internal (answer, error);
+		return NULL;
+	}
+	json_builder_begin_object (b);
+	json_builder_set_member_name (b, "workstations");
+	json_builder_begin_array (b);
+	for (guint i = 0; i < logs->len; i++) {
+		json_builder_begin_object (b);
+		add_log_members (b, g_ptr_array_index (logs, i));
+		json_builder_end_object (b);
+	}
+	json_builder_end_array (b);
+	json_builder_end_object (b);
+	return json_builder_get_root (b);
+}
+
+/* start=&end= of a query string; absent: @start 0, @end the size. */
+static gboolean
+parse_range (const char *query, guint64 size, guint64 *start, guint64 *end, IrBranddAnswer *answer)
+{
+	g_autoptr (GHashTable) params = NULL;
+	g_autoptr (GError) error = NULL;
+	const char *names[] = {"start", "end"};
+	guint64 *outs[] = {start, end};
+
+	*start = 0;
+	*end = size;
+	if (query == NULL || query[0] == '\0')
+		return TRUE;
+	params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, &error);
+	if (params == NULL)
+		return malformed (answer, "query", "expected start=N&end=N");
+	for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+		const char *v = g_hash_table_lookup (params, names[i]);
+
+		if (v != NULL && !g_ascii_string_to_unsigned (v, 10, 0, G_MAXINT64, outs[i], NULL))
+			return malformed (answer, names[i], "expected a whole number, 0 or more");
+	}
+	if (g_hash_table_lookup (params, "end") == NULL)
+		*end = MIN (size, *start + IR_BRANDD_WITNESS_MAX_RECORDS_PAGE);
+	if (*start > *end || *end > size)
+		return refuse (answer,
+			       IR_BRANDD_MALFORMED_REQUEST,
+			       "start=%" G_GUINT64_FORMAT "&end=%" G_GUINT64_FORMAT
+			       ": expected start <= end <= %" G_GUINT64_FORMAT
+			       " (the witnessed size)",
+			       *start,
+			       *end,
+			       size);
+	if (*end - *start > IR_BRANDD_WITNESS_MAX_RECORDS_PAGE)
+		return refuse (answer,
+			       IR_BRANDD_MALFORMED_REQUEST,
+			       "at most %d records a request; ask for the rest with start=",
+			       IR_BRANDD_WITNESS_MAX_RECORDS_PAGE);
+	return TRUE;
+}
+
+static void
+add_proof (JsonBuilder *b, GBytes *proof)
+{
+	gsize len = 0;
+	const guint8 *data = g_bytes_get_data (proof, &len);
+
+	json_builder_begin_array (b);
+	for (gsize off = 0; off + IR_MERKLE_HASH_LEN <= len; off += IR_MERKLE_HASH_LEN) {
+		g_autofree char *b64 = g_base64_encode (data + off, IR_MERKLE_HASH_LEN);
+		json_builder_add_string_value (b, b64);
+	}
+	json_builder_end_array (b);
+}
+
+static gboolean
+add_records (JsonBuilder *b,
+	     const IrMerkleTree *tree,
+	     GPtrArray *lines,
+	     guint64 start,
+	     guint64 size,
+	     GError **error)
+{
+	json_builder_begin_array (b);
+	for (guint i = 0; i < lines->len; i++) {
+		g_autoptr (GBytes) proof =
+		    ir_merkle_tree_inclusion_proof (tree, start + i, size, error);
+
+		if (proof == NULL)
+			return FALSE;
+		json_builder_begin_object (b);
+		json_builder_set_member_name (b, "seq");
+		json_builder_add_int_value (b, (gint64)(start + i));
+		json_builder_set_member_name (b, "line");
+		json_builder_add_string_value (b, g_ptr_array_index (lines, i));
+		json_builder_set_member_name (b, "inclusion");
+		add_proof (b, proof);
+		json_builder_end_object (b);
+	}
+	json_builder_end_array (b);
+	return TRUE;
+}
+
+JsonNode *
+ir_brandd_witness_records (IrBranddWitness *self,
+			   const IrBranddPeer *peer,
+			   const char *origin,
+			   const char *query,
+			   IrBranddAnswer *answer)
+{
+	g_autoptr (JsonBuilder) b = json_builder_new ();
+	g_autoptr (IrBranddWitnessedLog) log = NULL;
+	g_autoptr (IrMerkleTree) tree = ir_merkle_tree_new ();
+	g_autoptr (GPtrArray) lines = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *root_b64 = NULL;
+	guint64 start = 0;
+	guint64 end = 0;
+
+	if (!check_auditor (peer, answer))
+		return NULL;
+	if (!ir_brandd_witness_store_get (self->store, origin, &log, &error)) {
+		internal (answer, error);
+		return NULL;
+	}
+	if (log == NULL) {
+		refuse (answer,
+			IR_BRANDD_UNKNOWN_WORKSTATION,
+			"no migration log of %s was witnessed; GET /v1/workstations lists them",
+			origin);
+		return NULL;
+	}
+	if (!parse_range (query, log->size, &start, &end, answer))
+		return NULL;
+	if (!ir_brandd_witness_store_load_tree (self->store, origin, tree, &error) ||
+	    (lines = ir_brandd_witness_store_lines (self->store, origin, start, end, &error)) ==
+		NULL) {
+		internal (answer, error);
+		return NULL;
+	}
+	root_b64 = g_base64_encode (log->root, IR_MERKLE_HASH_LEN);
+	json_builder_begin_object (b);
+	add_log_members (b, log);
+	json_builder_set_member_name (b, "root");
+	json_builder_add_string_value (b, root_b64);
+	json_builder_set_member_name (b, "records");
+	if (!add_records (b, tree, lines, start, log->size, &error)) {
+		internal (answer, error);
+		return NULL;
+	}
+	json_builder_end_object (b);
+	return json_builder_get_root (b);
+}
