@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "ir-migration-log.h"
+
+G_BEGIN_DECLS
+
+/* One migration-log record (docs/migration-log.md): a JSON object on one
+ * line with "schema", "seq", "type", "time" and the fields of its type.
+ * Pure: parsing, formatting and validation, no I/O. Strict: an unknown
+ * type, schema or member, a missing member or one of the wrong JSON type
+ * is refused with IR_ERROR_INVALID_INPUT naming the member. */
+
+typedef struct {
+	guint64 seq;
+	IrLogRecordType type;
+	char *time;	    /* RFC 3339 UTC, "YYYY-MM-DDTHH:MM:SSZ" */
+	JsonObject *object; /* the whole record as parsed */
+} IrLogRecord;
+
+void ir_log_record_free (IrLogRecord *record);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrLogRecord, ir_log_record_free)
+
+gboolean ir_log_record_type_from_string (const char *text, IrLogRecordType *type);
+
+/* @line without its newline; @len bytes (no NUL needed). */
+IrLogRecord *ir_log_record_parse (const char *line, gsize len, GError **error);
+
+/* Checks a whole record object (schema, seq, type, time and the fields
+ * of its type). */
+gboolean ir_log_record_validate (JsonObject *object, GError **error);
+
+/* The record line (no newline): schema, seq, type and @time (UTC, whole
+ * seconds) first, then @fields in their order. @fields must not carry the
+ * four common members. The result is validated as the parser would. */
+char *ir_log_record_format (
+    IrLogRecordType type, guint64 seq, GDateTime *time, JsonObject *fields, GError **error);
+
+G_END_DECLS

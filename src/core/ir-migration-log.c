@@ -1,0 +1,966 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <openssl/x509.h>
+
+#include "ir-error.h"
+#include "ir-log-record.h"
+#include "ir-migration-log.h"
+
+/* The writer of docs/migration-log.md. The files are only ever appended
+ * to, with one exception: at open, the bytes past the last checkpoint (at
+ * most one unacknowledged record) are cut, and a RECOVERY record says so.
+ *
+ * Durability order of one append:
+ *   1. write(line + "\n") in one call on the O_APPEND log, fdatasync
+ *   2. extend the tree, sign its checkpoint, write(note + "\n") on the
+ *      O_APPEND checkpoint file, fsync
+ *   3. only now report success
+ * A record is acknowledged only after step 2 synced, so a record without
+ * its checkpoint (or with a torn one) was never acknowledged, and cutting
+ * it at the next open loses nothing anyone was told was kept. */
+
+#define LOG_FILE	"migration-log.jsonl"
+#define CHECKPOINT_FILE "migration-log.checkpoints"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
+
+struct _IrMigrationLog {
+	GObject parent_instance;
+	char *log_path;
+	char *cp_path;
+	char *origin;
+	char *key_name;
+	EVP_PKEY *key;
+	int log_fd;
+	int cp_fd;
+	IrMerkleTree *tree;
+	GArray *offsets; /* guint64: start of each line, then the end of the last */
+	char *checkpoint;
+	gboolean read_only;
+	GError *tamper_error;
+	GError *io_error;
+	GHashTable *open_intents; /* intent_id -> JsonObject (INTENT record) */
+};
+
+G_DEFINE_TYPE (IrMigrationLog, ir_migration_log, G_TYPE_OBJECT)
+
+static void
+ir_migration_log_finalize (GObject *object)
+{
+	IrMigrationLog *self = IR_MIGRATION_LOG (object);
+
+	if (self->log_fd >= 0)
+		close (self->log_fd);
+	if (self->cp_fd >= 0)
+		close (self->cp_fd);
+	g_free (self->log_path);
+	g_free (self->cp_path);
+	g_free (self->origin);
+	g_free (self->key_name);
+	EVP_PKEY_free (self->key);
+	g_clear_pointer (&self->tree, ir_merkle_tree_free);
+	g_array_unref (self->offsets);
+	g_free (self->checkpoint);
+	g_clear_error (&self->tamper_error);
+	g_clear_error (&self->io_error);
+	g_hash_table_unref (self->open_intents);
+	G_OBJECT_CLASS (ir_migration_log_parent_class)->finalize (object);
+}
+
+static void
+ir_migration_log_class_init (IrMigrationLogClass *klass)
+{
+	G_OBJECT_CLASS (klass)->finalize = ir_migration_log_finalize;
+}
+
+static void
+ir_migration_log_init (IrMigrationLog *self)
+{
+	guint64 zero = 0;
+
+	self->log_fd = -1;
+	self->cp_fd = -1;
+	self->tree = ir_merkle_tree_new ();
+	self->offsets = g_array_new (FALSE, FALSE, sizeof (guint64));
+	g_array_append_val (self->offsets, zero);
+	self->open_intents = g_hash_table_new_full (
+	    g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_object_unref);
+}
+
+static gboolean
+set_io_error (GError **error, int errnum, const char *what, const char *path)
+{
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_IO,
+		     "failed to %s %s: %s; check the disk (space, health), then restart "
+		     "imeirestore: the log accepts no more records in this run",
+		     what,
+		     path,
+		     g_strerror (errnum));
+	return FALSE;
+}
+
+/* ---- records in memory: offsets, open intents ---- */
+
+static guint64
+line_start (IrMigrationLog *self, guint64 index)
+{
+	return g_array_index (self->offsets, guint64, index);
+}
+
+static guint64
+log_end (IrMigrationLog *self)
+{
+	return line_start (self, self->offsets->len - 1);
+}
+
+static void
+track_record (IrMigrationLog *self, const IrLogRecord *record)
+{
+	const char *id;
+
+	if (record->type != IR_LOG_RECORD_INTENT && record->type != IR_LOG_RECORD_RESULT)
+		return;
+	id = json_object_get_string_member (record->object, "intent_id");
+	if (record->type == IR_LOG_RECORD_INTENT)
+		g_hash_table_replace (
+		    self->open_intents, g_strdup (id), json_object_ref (record->object));
+	else
+		g_hash_table_remove (self->open_intents, id);
+}
+
+/* ---- open: the scan of both files ---- */
+
+typedef struct {
+	gsize offset; /* in the checkpoint file */
+	gsize len;    /* the note, without the blank line after it */
+	guint line;   /* 1-based line of its first line in the file */
+	IrCheckpoint *checkpoint;
+} Note;
+
+static void
+note_clear (gpointer data)
+{
+	Note *note = data;
+
+	ir_checkpoint_free (note->checkpoint);
+}
+
+typedef struct {
+	const char *log;
+	gsize log_len;
+	gsize log_pos; /* end of the lines already in the tree */
+	const char *cp;
+	gsize cp_len;
+	GArray *notes;		  /* Note: the complete ones */
+	gsize cp_complete;	  /* end of the last complete note's blank line */
+	guint64 rotation;	  /* index + 1 of the last KEY_ROTATION, 0 if none */
+	guint64 rotation_horizon; /* the same, as find_rotation() saw it */
+	char *rotation_key;	  /* its new_public_key */
+} Scan;
+
+static void
+scan_clear (Scan *scan)
+{
+	g_array_unref (scan->notes);
+	g_free (scan->rotation_key);
+}
+
+static gboolean tamper (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+tamper (GError **error, const char *format, ...)
+{
+	va_list args;
+	g_autofree char *what = NULL;
+
+	va_start (args, format);
+	what = g_strdup_vprintf (format, args);
+	va_end (args);
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_TAMPERED,
+		     "migration log tampered with: %s; the log is read-only: keep both files "
+		     "as they are and call the brand's audit team",
+		     what);
+	return FALSE;
+}
+
+/* Splits the checkpoint file into notes: body lines up to a blank line,
+ * signature lines ("— ...") up to the blank line that ends the note. What
+ * follows the last complete note is a torn note (or nothing). */
+static void
+split_notes (Scan *scan)
+{
+	gsize pos = 0;
+	guint line = 1;
+
+	while (pos < scan->cp_len) {
+		const char *start = scan->cp + pos;
+		const char *body_end = g_strstr_len (start, scan->cp_len - pos, "\n\n");
+		const char *end;
+		Note note = {pos, 0, line, NULL};
+
+		if (body_end == NULL)
+			return;
+		/* the signature block ends at the next blank line */
+		end = g_strstr_len (body_end + 2, scan->cp + scan->cp_len - (body_end + 2), "\n\n");
+		if (end == NULL)
+			return;
+		note.len = (gsize)(end + 1 - start);
+		for (gsize i = 0; i < note.len + 1; i++)
+			line += start[i] == '\n';
+		g_array_append_val (scan->notes, note);
+		pos += note.len + 1;
+		scan->cp_complete = pos;
+	}
+}
+
+/* Takes the next whole line of the log into the tree. FALSE when only a
+ * partial line (or nothing) is left. */
+static gboolean
+take_line (IrMigrationLog *self, Scan *scan, const char **line, gsize *len)
+{
+	const char *start = scan->log + scan->log_pos;
+	const char *nl;
+	guint64 next;
+
+	if (scan->log_pos >= scan->log_len)
+		return FALSE;
+	nl = memchr (start, '\n', scan->log_len - scan->log_pos);
+	if (nl == NULL)
+		return FALSE;
+	*line = start;
+	*len = (gsize)(nl - start);
+	ir_merkle_tree_append (self->tree, (const guint8 *)start, *len);
+	scan->log_pos += *len + 1;
+	next = scan->log_pos;
+	g_array_append_val (self->offsets, next);
+	return TRUE;
+}
+
+/* A checkpointed line: a valid record at its place (seq = index). */
+static gboolean
+check_record (IrMigrationLog *self, Scan *scan, const char *line, gsize len, GError **error)
+{
+	guint64 index = ir_merkle_tree_get_size (self->tree) - 1;
+	g_autoptr (GError) parse_error = NULL;
+	g_autoptr (IrLogRecord) record = ir_log_record_parse (line, len, &parse_error);
+
+	if (record == NULL)
+		return tamper (error,
+			       "%s line %" G_GUINT64_FORMAT ": not a valid record: %s",
+			       LOG_FILE,
+			       index + 1,
+			       parse_error->message);
+	if (record->seq != index)
+		return tamper (error,
+			       "%s line %" G_GUINT64_FORMAT ": seq %" G_GUINT64_FORMAT
+			       " where %" G_GUINT64_FORMAT
+			       " was expected (a record was removed, inserted or reordered)",
+			       LOG_FILE,
+			       index + 1,
+			       record->seq,
+			       index);
+	track_record (self, record);
+	if (record->type == IR_LOG_RECORD_KEY_ROTATION) {
+		scan->rotation = index + 1;
+		g_free (scan->rotation_key);
+		scan->rotation_key =
+		    g_strdup (json_object_get_string_member (record->object, "new_public_key"));
+	}
+	return TRUE;
+}
+
+static gboolean
+check_note_root (IrMigrationLog *self, Scan *scan, guint k, guint64 prev_size, GError **error)
+{
+	Note *note = &g_array_index (scan->notes, Note, k);
+	IrCheckpoint *cp = note->checkpoint;
+	guint8 root[IR_MERKLE_HASH_LEN];
+
+	if (!ir_merkle_tree_root (self->tree, cp->size, root, error))
+		return FALSE;
+	if (memcmp (root, cp->root, sizeof (root)) == 0)
+		return TRUE;
+	if (prev_size + 1 == cp->size)
+		return tamper (error,
+			       "%s line %" G_GUINT64_FORMAT
+			       ": record changed (it does not match checkpoint %u, line %u of %s)",
+			       LOG_FILE,
+			       cp->size,
+			       k + 1,
+			       note->line,
+			       CHECKPOINT_FILE);
+	return tamper (error,
+		       "%s lines %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
+		       ": a record changed (they do not match checkpoint %u, line %u of %s)",
+		       LOG_FILE,
+		       prev_size + 1,
+		       cp->size,
+		       k + 1,
+		       note->line,
+		       CHECKPOINT_FILE);
+}
+
+static EVP_PKEY *
+public_key_from_base64 (const char *text)
+{
+	gsize len = 0;
+	g_autofree guint8 *der = g_base64_decode (text, &len);
+	const unsigned char *p = der;
+
+	return d2i_PUBKEY (NULL, &p, (long)len);
+}
+
+/* Where the last KEY_ROTATION line is (index + 1; 0 if none), found before
+ * the records are parsed, to know which checkpoints our key signed: those
+ * after it. The formatter writes "type" as the third member, so every
+ * rotation record holds this exact text; the full parse confirms it. */
+static guint64
+find_rotation (const Scan *scan, guint64 lines)
+{
+	static const char needle[] = ",\"type\":\"KEY_ROTATION\",";
+	const char *p = scan->log;
+	const char *end = scan->log + scan->log_len;
+	guint64 found = 0;
+
+	for (guint64 i = 0; i < lines && p != NULL && p < end; i++) {
+		const char *nl = memchr (p, '\n', (gsize)(end - p));
+		gsize len = nl != NULL ? (gsize)(nl - p) : (gsize)(end - p);
+
+		if (memmem (p, len, needle, sizeof (needle) - 1) != NULL)
+			found = i + 1;
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+	return found;
+}
+
+/* Parses every complete note (before any record: which of them our key
+ * signed depends on where the last checkpointed KEY_ROTATION is). */
+static gboolean
+parse_notes (IrMigrationLog *self, Scan *scan, GError **error)
+{
+	guint64 max_size = 0;
+
+	for (guint k = 0; k < scan->notes->len; k++) {
+		Note *note = &g_array_index (scan->notes, Note, k);
+		g_autoptr (GError) parse_error = NULL;
+
+		note->checkpoint =
+		    ir_checkpoint_parse (scan->cp + note->offset, note->len, &parse_error);
+		if (note->checkpoint == NULL)
+			return tamper (error,
+				       "%s line %u: checkpoint %u does not parse: %s",
+				       CHECKPOINT_FILE,
+				       note->line,
+				       k + 1,
+				       parse_error->message);
+		max_size = MAX (max_size, note->checkpoint->size);
+	}
+	scan->rotation_horizon = find_rotation (scan, max_size);
+	return TRUE;
+}
+
+/* Checkpoints after the last KEY_ROTATION are signed by this
+ * workstation's key. Those up to it were signed by an earlier key, which
+ * the writer cannot check (the first key of a log is nowhere in it):
+ * their roots are checked all the same, their signatures by the auditor
+ * with the earlier public key (docs/migration-log.md). */
+static gboolean
+verify_note (IrMigrationLog *self, Scan *scan, guint k, GError **error)
+{
+	Note *note = &g_array_index (scan->notes, Note, k);
+	g_autoptr (GError) verify_error = NULL;
+
+	if (scan->rotation_horizon > 0 && note->checkpoint->size <= scan->rotation_horizon)
+		return TRUE;
+	if (ir_checkpoint_verify (note->checkpoint, self->key_name, self->key, &verify_error))
+		return TRUE;
+	return tamper (error,
+		       "%s line %u: checkpoint %u (log line %" G_GUINT64_FORMAT
+		       ") is not signed by this workstation's key %s: %s",
+		       CHECKPOINT_FILE,
+		       note->line,
+		       k + 1,
+		       note->checkpoint->size,
+		       self->key_name,
+		       verify_error->message);
+}
+
+/* The rotation the full parse found must be the one assumed above, and
+ * must hand over to this workstation's key. */
+static gboolean
+check_rotation (IrMigrationLog *self, Scan *scan, GError **error)
+{
+	g_autoptr (EVP_PKEY) rotated = NULL;
+
+	if (scan->rotation != scan->rotation_horizon)
+		return tamper (error,
+			       "%s line %" G_GUINT64_FORMAT
+			       ": KEY_ROTATION text in a record that is not a KEY_ROTATION record",
+			       LOG_FILE,
+			       scan->rotation_horizon);
+	if (scan->rotation == 0)
+		return TRUE;
+	rotated = public_key_from_base64 (scan->rotation_key);
+	if (rotated == NULL || EVP_PKEY_eq (rotated, self->key) != 1)
+		return tamper (error,
+			       "%s line %" G_GUINT64_FORMAT
+			       ": the KEY_ROTATION record hands over to a key that is not this "
+			       "workstation's key %s",
+			       LOG_FILE,
+			       scan->rotation,
+			       self->key_name);
+	return TRUE;
+}
+
+/* Pass 1: every complete note parses, names this workstation, never
+ * shrinks, and its root is the tree's root at its size; every line it
+ * covers is a valid record at its place. */
+static gboolean
+scan_checkpointed (IrMigrationLog *self, Scan *scan, GError **error)
+{
+	guint64 prev_size = 0;
+
+	for (guint k = 0; k < scan->notes->len; k++) {
+		Note *note = &g_array_index (scan->notes, Note, k);
+
+		if (g_strcmp0 (note->checkpoint->origin, self->origin) != 0)
+			return tamper (error,
+				       "%s line %u: checkpoint %u is for \"%s\", not \"%s\"",
+				       CHECKPOINT_FILE,
+				       note->line,
+				       k + 1,
+				       note->checkpoint->origin,
+				       self->origin);
+		if (!verify_note (self, scan, k, error))
+			return FALSE;
+		if (note->checkpoint->size < prev_size)
+			return tamper (error,
+				       "%s line %u: checkpoint %u has size %" G_GUINT64_FORMAT
+				       ", less than the %" G_GUINT64_FORMAT
+				       " before it (checkpoints never shrink)",
+				       CHECKPOINT_FILE,
+				       note->line,
+				       k + 1,
+				       note->checkpoint->size,
+				       prev_size);
+		while (ir_merkle_tree_get_size (self->tree) < note->checkpoint->size) {
+			const char *line = NULL;
+			gsize len = 0;
+
+			if (!take_line (self, scan, &line, &len))
+				return tamper (
+				    error,
+				    "%s line %" G_GUINT64_FORMAT
+				    ": missing: checkpoint %u covers %" G_GUINT64_FORMAT
+				    " records but the log has only %" G_GUINT64_FORMAT
+				    " whole lines (records removed or the log truncated)",
+				    LOG_FILE,
+				    ir_merkle_tree_get_size (self->tree) + 1,
+				    k + 1,
+				    note->checkpoint->size,
+				    ir_merkle_tree_get_size (self->tree));
+			if (!check_record (self, scan, line, len, error))
+				return FALSE;
+		}
+		if (!check_note_root (self, scan, k, prev_size, error))
+			return FALSE;
+		prev_size = note->checkpoint->size;
+	}
+	return TRUE;
+}
+
+/* The note a writer would have appended for the current tree, to check
+ * that a torn note is a byte prefix of it (its blank line included):
+ * Ed25519 signatures are deterministic, so the writer's note is known to
+ * the byte and a torn note that differs anywhere is not a crash. */
+static gboolean
+torn_note_matches (IrMigrationLog *self, const char *torn, gsize len, GError **error)
+{
+	guint64 size = ir_merkle_tree_get_size (self->tree);
+	guint8 root[IR_MERKLE_HASH_LEN];
+	g_autofree char *note = NULL;
+	gsize note_len;
+
+	if (!ir_merkle_tree_root (self->tree, size, root, error))
+		return FALSE;
+	note = ir_checkpoint_sign (self->origin, size, root, self->key_name, self->key, error);
+	if (note == NULL)
+		return FALSE;
+	note_len = strlen (note);
+	if (len > note_len + 1)
+		return FALSE;
+	return memcmp (torn, note, MIN (len, note_len)) == 0 &&
+	       (len <= note_len || torn[note_len] == '\n');
+}
+
+static guint
+count_lines (const char *text, gsize len)
+{
+	guint n = 0;
+
+	for (gsize i = 0; i < len; i++)
+		n += text[i] == '\n';
+	return n;
+}
+
+/* What lies past the last checkpoint. One append can leave at most one
+ * record there: a partial line, or one whole line whose checkpoint is
+ * missing or torn. Anything more cannot come from a crash (a writer stops
+ * at its first failure), so it is tampering, e.g. a deleted checkpoint
+ * file, and is not cut. */
+static gboolean
+check_tail (IrMigrationLog *self, Scan *scan, gsize *cut_from, GError **error)
+{
+	gsize torn_cp = scan->cp_len - scan->cp_complete;
+	guint64 size = ir_merkle_tree_get_size (self->tree);
+	gsize tail = scan->log_len - scan->log_pos;
+	const char *nl = tail > 0 ? memchr (scan->log + scan->log_pos, '\n', tail) : NULL;
+	gboolean one_whole = nl != NULL && (gsize)(nl - (scan->log + scan->log_pos)) == tail - 1;
+
+	*cut_from = scan->log_pos;
+	if (tail > 0 && nl != NULL && !one_whole)
+		return tamper (
+		    error,
+		    "%s line %" G_GUINT64_FORMAT
+		    ": more than one record past the last checkpoint (size %" G_GUINT64_FORMAT
+		    "): a crash leaves at most one (checkpoints removed?)",
+		    LOG_FILE,
+		    size + 2,
+		    size);
+	if (torn_cp == 0)
+		return TRUE;
+	if (!one_whole)
+		return tamper (error,
+			       "%s line %u: the file ends in the middle of checkpoint %u, with no "
+			       "record for it to cover (checkpoint file damaged or truncated)",
+			       CHECKPOINT_FILE,
+			       count_lines (scan->cp, scan->cp_complete) + 1,
+			       scan->notes->len + 1);
+	ir_merkle_tree_append (self->tree, (const guint8 *)scan->log + scan->log_pos, tail - 1);
+	if (!torn_note_matches (self, scan->cp + scan->cp_complete, torn_cp, error)) {
+		ir_merkle_tree_truncate (self->tree, size);
+		if (error != NULL && *error != NULL)
+			return FALSE;
+		return tamper (error,
+			       "%s line %u: the file ends with a partial checkpoint that is not "
+			       "the one for log line %" G_GUINT64_FORMAT,
+			       CHECKPOINT_FILE,
+			       count_lines (scan->cp, scan->cp_complete) + 1,
+			       size + 1);
+	}
+	ir_merkle_tree_truncate (self->tree, size);
+	return TRUE;
+}
+
+static gboolean
+read_file (int fd, const char *path, GMappedFile **out, GError **error)
+{
+	g_autoptr (GError) map_error = NULL;
+	struct stat st;
+
+	if (fstat (fd, &st) != 0)
+		return set_io_error (error, errno, "stat", path);
+	if (st.st_size == 0)
+		return TRUE;
+	*out = g_mapped_file_new_from_fd (fd, FALSE, &map_error);
+	if (*out == NULL) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_IO,
+			     "failed to read %s: %s",
+			     path,
+			     map_error->message);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+cut_file (int fd, const char *path, gsize size, GError **error)
+{
+	if (ftruncate (fd, (off_t)size) != 0)
+		return set_io_error (error, errno, "cut the torn tail of", path);
+	if (fsync (fd) != 0)
+		return set_io_error (error, errno, "sync", path);
+	return TRUE;
+}
+
+static gboolean
+append_recovery (IrMigrationLog *self, gsize cut, gsize cut_cp, GError **error)
+{
+	g_autoptr (JsonObject) fields = json_object_new ();
+	g_autofree char *reason = g_strdup_printf (
+	    "cut %" G_GSIZE_FORMAT " bytes of %s past checkpoint size %" G_GUINT64_FORMAT
+	    " and %" G_GSIZE_FORMAT " bytes of a torn checkpoint: an append that was never "
+	    "acknowledged (crash or failed sync)",
+	    cut,
+	    LOG_FILE,
+	    ir_merkle_tree_get_size (self->tree),
+	    cut_cp);
+
+	json_object_set_int_member (fields, "cut_bytes", (gint64)cut);
+	json_object_set_string_member (fields, "reason", reason);
+	return ir_migration_log_append (self, IR_LOG_RECORD_RECOVERY, fields, NULL, error);
+}
+
+/* Verifies both files and cuts a torn tail. A tamper finding is kept in
+ * self->tamper_error (not @error): the log is still returned. */
+static gboolean
+load (IrMigrationLog *self, GError **error)
+{
+	g_autoptr (GMappedFile) log_map = NULL;
+	g_autoptr (GMappedFile) cp_map = NULL;
+	g_autoptr (GError) found = NULL;
+	Scan scan = {0};
+	gsize cut_from = 0;
+	gsize cut = 0;
+	gsize cut_cp = 0;
+	gboolean ok;
+
+	if (!read_file (self->log_fd, self->log_path, &log_map, error) ||
+	    !read_file (self->cp_fd, self->cp_path, &cp_map, error))
+		return FALSE;
+	if (log_map != NULL) {
+		scan.log = g_mapped_file_get_contents (log_map);
+		scan.log_len = g_mapped_file_get_length (log_map);
+	}
+	if (cp_map != NULL) {
+		scan.cp = g_mapped_file_get_contents (cp_map);
+		scan.cp_len = g_mapped_file_get_length (cp_map);
+	}
+	scan.notes = g_array_new (FALSE, TRUE, sizeof (Note));
+	g_array_set_clear_func (scan.notes, note_clear);
+	split_notes (&scan);
+	ok = parse_notes (self, &scan, &found) && scan_checkpointed (self, &scan, &found) &&
+	     check_rotation (self, &scan, &found) && check_tail (self, &scan, &cut_from, &found);
+	if (ok && scan.notes->len > 0) {
+		Note *last = &g_array_index (scan.notes, Note, scan.notes->len - 1);
+
+		self->checkpoint = g_strndup (scan.cp + last->offset, last->len);
+	}
+	cut = scan.log_len - cut_from;
+	cut_cp = scan.cp_len - scan.cp_complete;
+	scan_clear (&scan);
+	if (!ok) {
+		self->read_only = TRUE;
+		self->tamper_error = g_steal_pointer (&found);
+		return TRUE;
+	}
+	g_clear_pointer (&log_map, g_mapped_file_unref);
+	g_clear_pointer (&cp_map, g_mapped_file_unref);
+	if (cut == 0 && cut_cp == 0)
+		return TRUE;
+	/* the cut happens before RECOVERY is written: a crash in between
+	 * loses the RECOVERY, never an acknowledged record */
+	if (!cut_file (self->log_fd, self->log_path, cut_from, error) ||
+	    !cut_file (self->cp_fd, self->cp_path, scan.cp_complete, error))
+		return FALSE;
+	return append_recovery (self, cut, cut_cp, error);
+}
+
+static int
+open_file (const char *path, gboolean *created, GError **error)
+{
+	int fd = open (path, O_RDWR | O_APPEND | O_CLOEXEC, 0600);
+
+	if (fd < 0 && errno == ENOENT) {
+		fd = open (path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		*created = TRUE;
+	}
+	if (fd < 0)
+		g_set_error (error,
+			     IR_ERROR,
+			     ir_error_from_errno (errno),
+			     "failed to open migration log %s: %s",
+			     path,
+			     g_strerror (errno));
+	return fd;
+}
+
+static gboolean
+sync_dir (const char *dir, GError **error)
+{
+	int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return set_io_error (error, errno, "open", dir);
+	rc = fsync (fd);
+	close (fd);
+	if (rc != 0)
+		return set_io_error (error, errno, "sync", dir);
+	return TRUE;
+}
+
+IrMigrationLog *
+ir_migration_log_open (
+    const char *dir, const char *origin, const char *key_name, EVP_PKEY *key, GError **error)
+{
+	g_autoptr (IrMigrationLog) self = g_object_new (IR_TYPE_MIGRATION_LOG, NULL);
+	gboolean created = FALSE;
+
+	g_return_val_if_fail (dir != NULL && origin != NULL && key_name != NULL, NULL);
+	g_return_val_if_fail (key != NULL, NULL);
+
+	if (g_mkdir_with_parents (dir, 0700) != 0) {
+		g_set_error (error,
+			     IR_ERROR,
+			     ir_error_from_errno (errno),
+			     "failed to create the migration log directory %s: %s",
+			     dir,
+			     g_strerror (errno));
+		return NULL;
+	}
+	self->log_path = g_build_filename (dir, LOG_FILE, NULL);
+	self->cp_path = g_build_filename (dir, CHECKPOINT_FILE, NULL);
+	self->origin = g_strdup (origin);
+	self->key_name = g_strdup (key_name);
+	self->key = key;
+	EVP_PKEY_up_ref (key);
+	self->log_fd = open_file (self->log_path, &created, error);
+	if (self->log_fd < 0)
+		return NULL;
+	/* two writers would interleave records: one process per log */
+	if (flock (self->log_fd, LOCK_EX | LOCK_NB) != 0) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_BUSY,
+			     "migration log %s is in use by another imeirestore process: "
+			     "close it first",
+			     self->log_path);
+		return NULL;
+	}
+	self->cp_fd = open_file (self->cp_path, &created, error);
+	if (self->cp_fd < 0)
+		return NULL;
+	if (created && !sync_dir (dir, error))
+		return NULL;
+	if (!load (self, error))
+		return NULL;
+	return g_steal_pointer (&self);
+}
+
+/* ---- append ---- */
+
+static gboolean
+write_once (int fd, const char *path, const char *data, gsize len, GError **error)
+{
+	ssize_t n;
+
+	do
+		n = write (fd, data, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return set_io_error (error, errno, "append to", path);
+	/* no second write: the line must land whole or be cut as torn */
+	if ((gsize)n != len)
+		return set_io_error (error, ENOSPC, "append a whole record to", path);
+	return TRUE;
+}
+
+/* Any failure once bytes may have reached a file ends writing for this
+ * run. No fsync retry: after a failed fsync Linux may already have
+ * dropped the dirty pages and marked them clean, so a second fsync can
+ * succeed without the data being on disk (the 2018 PostgreSQL
+ * "fsyncgate"). Only the next open, reading what really is on disk, can
+ * say what was kept. */
+static gboolean
+fail_io (IrMigrationLog *self, GError *io_error, GError **error)
+{
+	self->read_only = TRUE;
+	g_clear_error (&self->io_error);
+	self->io_error = g_error_copy (io_error);
+	g_propagate_error (error, io_error);
+	return FALSE;
+}
+
+static gboolean
+write_checkpoint (IrMigrationLog *self, char **note_out, GError **error)
+{
+	guint64 size = ir_merkle_tree_get_size (self->tree);
+	guint8 root[IR_MERKLE_HASH_LEN];
+	g_autofree char *note = NULL;
+	g_autofree char *data = NULL;
+
+	if (!ir_merkle_tree_root (self->tree, size, root, error))
+		return FALSE;
+	note = ir_checkpoint_sign (self->origin, size, root, self->key_name, self->key, error);
+	if (note == NULL)
+		return FALSE;
+	data = g_strconcat (note, "\n", NULL);
+	if (!write_once (self->cp_fd, self->cp_path, data, strlen (data), error))
+		return FALSE;
+	if (fsync (self->cp_fd) != 0)
+		return set_io_error (error, errno, "sync", self->cp_path);
+	*note_out = g_steal_pointer (&note);
+	return TRUE;
+}
+
+gboolean
+ir_migration_log_append (
+    IrMigrationLog *self, IrLogRecordType type, JsonObject *fields, guint64 *index, GError **error)
+{
+	guint64 seq;
+	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+	g_autoptr (GError) io_error = NULL;
+	g_autoptr (IrLogRecord) record = NULL;
+	g_autofree char *line = NULL;
+	g_autofree char *data = NULL;
+	g_autofree char *note = NULL;
+	gsize len;
+	guint64 end;
+
+	g_return_val_if_fail (IR_IS_MIGRATION_LOG (self), FALSE);
+
+	if (self->read_only) {
+		const GError *why =
+		    self->tamper_error != NULL ? self->tamper_error : self->io_error;
+
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_READ_ONLY_LOG,
+			     "migration log %s is read-only, nothing recorded: %s",
+			     self->log_path,
+			     why != NULL ? why->message : "unknown reason");
+		return FALSE;
+	}
+	seq = ir_merkle_tree_get_size (self->tree);
+	line = ir_log_record_format (type, seq, now, fields, error);
+	if (line == NULL)
+		return FALSE;
+	len = strlen (line);
+	data = g_strconcat (line, "\n", NULL);
+	if (!write_once (self->log_fd, self->log_path, data, len + 1, &io_error))
+		return fail_io (self, g_steal_pointer (&io_error), error);
+	if (fdatasync (self->log_fd) != 0) {
+		set_io_error (&io_error, errno, "sync", self->log_path);
+		return fail_io (self, g_steal_pointer (&io_error), error);
+	}
+	ir_merkle_tree_append (self->tree, (const guint8 *)line, len);
+	if (!write_checkpoint (self, &note, &io_error)) {
+		ir_merkle_tree_truncate (self->tree, seq);
+		return fail_io (self, g_steal_pointer (&io_error), error);
+	}
+	/* acknowledged from here on */
+	end = log_end (self) + len + 1;
+	g_array_append_val (self->offsets, end);
+	g_free (self->checkpoint);
+	self->checkpoint = g_steal_pointer (&note);
+	record = ir_log_record_parse (line, len, NULL);
+	if (record != NULL)
+		track_record (self, record);
+	if (index != NULL)
+		*index = seq;
+	return TRUE;
+}
+
+/* ---- accessors ---- */
+
+gboolean
+ir_migration_log_is_read_only (IrMigrationLog *self)
+{
+	g_return_val_if_fail (IR_IS_MIGRATION_LOG (self), TRUE);
+	return self->read_only;
+}
+
+const GError *
+ir_migration_log_get_tamper_error (IrMigrationLog *self)
+{
+	g_return_val_if_fail (IR_IS_MIGRATION_LOG (self), NULL);
+	return self->tamper_error;
+}
+
+guint64
+ir_migration_log_get_size (IrMigrationLog *self)
+{
+	g_return_val_if_fail (IR_IS_MIGRATION_LOG (self), 0);
+	return ir_merkle_tree_get_size (self->tree);
+}
+
+const IrMerkleTree *
+ir_migration_log_get_tree (IrMigrationLog *self)
+{
+	g_return_val_if_fail (IR_IS_MIGRATION_LOG (self), NULL);
+	return self->tree;
+}
+
+const char *
+ir_migration_log_get_checkpoint (IrMigrationLog *self)
+{
+	g_return_val_if_fail (IR_IS_MIGRATION_LOG (self), NULL);
+	return self->checkpoint;
+}
+
+GPtrArray *
+ir_migration_log_read_lines (IrMigrationLog *self, guint64 start, guint64 end, GError **error)
+{
+	g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+	guint64 size;
+
+	g_return_val_if_fail (IR_IS_MIGRATION_LOG (self), NULL);
+
+	size = self->offsets->len - 1;
+	if (start > end || end > size) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "records %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT
+			     " are not in the log (it has %" G_GUINT64_FORMAT ")",
+			     start,
+			     end,
+			     size);
+		return NULL;
+	}
+	for (guint64 i = start; i < end; i++) {
+		guint64 from = line_start (self, i);
+		gsize len = (gsize)(line_start (self, i + 1) - from - 1);
+		g_autofree char *buf = g_malloc (len + 1);
+		ssize_t n = pread (self->log_fd, buf, len, (off_t)from);
+
+		if (n < 0 || (gsize)n != len) {
+			set_io_error (error, n < 0 ? errno : EIO, "read", self->log_path);
+			return NULL;
+		}
+		buf[len] = '\0';
+		g_ptr_array_add (lines, g_steal_pointer (&buf));
+	}
+	return g_steal_pointer (&lines);
+}
+
+static gint
+compare_seq (gconstpointer a, gconstpointer b)
+{
+	gint64 sa = json_object_get_int_member (*(JsonObject *const *)a, "seq");
+	gint64 sb = json_object_get_int_member (*(JsonObject *const *)b, "seq");
+
+	return sa < sb ? -1 : sa > sb;
+}
+
+GPtrArray *
+ir_migration_log_get_open_intents (IrMigrationLog *self)
+{
+	GPtrArray *intents = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
+	GHashTableIter iter;
+	gpointer value;
+
+	g_return_val_if_fail (IR_IS_MIGRATION_LOG (self), intents);
+
+	g_hash_table_iter_init (&iter, self->open_intents);
+	while (g_hash_table_iter_next (&iter, NULL, &value))
+		g_ptr_array_add (intents, json_object_ref (value));
+	g_ptr_array_sort (intents, compare_seq);
+	return intents;
+}
