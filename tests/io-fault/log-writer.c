@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ir-error.h"
+#include "ir-migration-log.h"
+#include "ir-workstation-key.h"
+
+/* A small program that appends to the migration log in DIR, for the
+ * io-fault and crash tests. It does what a writing program does: open,
+ * START, then records. Every acknowledged record is printed at once as
+ * "ack SEQ" (the crash test reads them through a pipe). On a failed
+ * append: "fail CODE MESSAGE", one more append to show the log refuses
+ * it ("then CODE MESSAGE"), exit 2.
+ *
+ *   log-writer DIR COUNT   COUNT records after START, exit 0
+ *   log-writer DIR loop    until killed */
+
+#define ORIGIN "imeirestore/DEL01/ws1"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
+
+static JsonObject *
+record_fields (IrLogRecordType type, guint64 n)
+{
+	JsonObject *fields = json_object_new ();
+	g_autofree char *id = g_strdup_printf ("%04" G_GINT64_MODIFIER "x", n);
+
+	if (type == IR_LOG_RECORD_START) {
+		json_object_set_string_member (
+		    fields, "software", PACKAGE_NAME " " PACKAGE_VERSION);
+		json_object_set_string_member (fields, "workstation", "ws1");
+	} else {
+		JsonArray *slots = json_array_new ();
+
+		json_array_add_string_element (slots, "490154203237518");
+		json_object_set_string_member (fields, "intent_id", id);
+		json_object_set_string_member (fields, "outcome", "success");
+		json_object_set_array_member (fields, "imeis_read_back", slots);
+	}
+	return fields;
+}
+
+static gboolean
+append (IrMigrationLog *log, IrLogRecordType type, guint64 n)
+{
+	g_autoptr (JsonObject) fields = record_fields (type, n);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GError) again = NULL;
+	guint64 seq = 0;
+
+	if (ir_migration_log_append (log, type, fields, &seq, &error)) {
+		printf ("ack %" G_GUINT64_FORMAT "\n", seq);
+		fflush (stdout);
+		return TRUE;
+	}
+	printf ("fail %d %s\n", error->code, error->message);
+	if (!ir_migration_log_append (log, type, fields, NULL, &again))
+		printf ("then %d %s\n", again->code, again->message);
+	fflush (stdout);
+	return FALSE;
+}
+
+int
+main (int argc, char **argv)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (EVP_PKEY) key = NULL;
+	g_autoptr (IrMigrationLog) log = NULL;
+	g_autofree char *key_path = NULL;
+	gboolean loop;
+	guint64 count;
+
+	if (argc != 3) {
+		fprintf (stderr, "usage: log-writer DIR COUNT|loop\n");
+		return 1;
+	}
+	loop = g_strcmp0 (argv[2], "loop") == 0;
+	count = loop ? G_MAXUINT64 : g_ascii_strtoull (argv[2], NULL, 10);
+	key_path = g_build_filename (argv[1], IR_WORKSTATION_KEY_FILE, NULL);
+	key = ir_workstation_key_load_or_create (key_path, &error);
+	if (key == NULL) {
+		fprintf (stderr, "%s\n", error->message);
+		return 1;
+	}
+	log = ir_migration_log_open (argv[1], ORIGIN, ORIGIN, key, &error);
+	if (log == NULL) {
+		printf ("open-error %d %s\n", error->code, error->message);
+		return 3;
+	}
+	if (ir_migration_log_get_tamper_error (log) != NULL) {
+		printf ("tampered %s\n", ir_migration_log_get_tamper_error (log)->message);
+		return 4;
+	}
+	if (!append (log, IR_LOG_RECORD_START, 0))
+		return 2;
+	for (guint64 i = 1; i <= count; i++) {
+		if (!append (log, IR_LOG_RECORD_RESULT, i))
+			return 2;
+	}
+	return 0;
+}

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "ir-error.h"
+#include "ir-log-record.h"
+#include "ir-migration-log.h"
+#include "ir-workstation-key.h"
+
+/* Injected write and sync failures (ENOSPC, EIO) through the io-fault
+ * preload, on a log-writer child: the failed append is IR_ERROR_IO
+ * naming the file and the errno, nothing is acknowledged after it, the
+ * log refuses further appends, no sync is retried; after a restart every
+ * acknowledged record is there and an unacknowledged tail is cut with a
+ * RECOVERY record. */
+
+#define ORIGIN "imeirestore/DEL01/ws1"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
+
+typedef struct {
+	const char *name;
+	const char *path; /* fnmatch pattern */
+	const char *ops;
+	const char *errno_name;
+	const char *errno_text;
+	guint after;
+	guint acked;		 /* records (START included) acknowledged first */
+	const char *failed_call; /* the call reported failed, once */
+	gboolean recovery;	 /* the failed record's bytes are cut at reopen */
+	gboolean kept;		 /* ... or found whole, with its checkpoint */
+} FaultRow;
+
+#define LOG_GLOB "*/migration-log.jsonl"
+#define CPS_GLOB "*/migration-log.checkpoints"
+
+static const FaultRow rows[] = {
+    {"log write ENOSPC at once",
+     LOG_GLOB,
+     "write",
+     "ENOSPC",
+     "No space left on device",
+     0,
+     0,
+     "write",
+     FALSE},
+    {"log write EIO after 2", LOG_GLOB, "write", "EIO", "Input/output error", 2, 2, "write", FALSE},
+    {"log fdatasync EIO at once",
+     LOG_GLOB,
+     "fdatasync,fsync",
+     "EIO",
+     "Input/output error",
+     0,
+     0,
+     "fdatasync",
+     TRUE},
+    {"log fdatasync ENOSPC after 3",
+     LOG_GLOB,
+     "fdatasync,fsync",
+     "ENOSPC",
+     "No space left on device",
+     3,
+     3,
+     "fdatasync",
+     TRUE},
+    {"checkpoint write ENOSPC at once",
+     CPS_GLOB,
+     "write",
+     "ENOSPC",
+     "No space left on device",
+     0,
+     0,
+     "write",
+     TRUE},
+    {"checkpoint write EIO after 1",
+     CPS_GLOB,
+     "write",
+     "EIO",
+     "Input/output error",
+     1,
+     1,
+     "write",
+     TRUE},
+    {"checkpoint fsync EIO at once",
+     CPS_GLOB,
+     "fdatasync,fsync",
+     "EIO",
+     "Input/output error",
+     0,
+     0,
+     "fsync",
+     FALSE,
+     TRUE},
+    {"checkpoint fsync ENOSPC after 2",
+     CPS_GLOB,
+     "fdatasync,fsync",
+     "ENOSPC",
+     "No space left on device",
+     2,
+     2,
+     "fsync",
+     FALSE,
+     TRUE},
+};
+
+static char *
+run_writer (const char *dir, const char *count, const FaultRow *row, const char *report)
+{
+	g_autoptr (GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+	g_autoptr (GSubprocess) child = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *asan = NULL;
+	char *out = NULL;
+
+	if (row != NULL) {
+		/* an ASan build wants its runtime first; ours is preloaded */
+		asan = g_strdup_printf (
+		    "%s%sverify_asan_link_order=0",
+		    g_getenv ("ASAN_OPTIONS") != NULL ? g_getenv ("ASAN_OPTIONS") : "",
+		    g_getenv ("ASAN_OPTIONS") != NULL ? ":" : "");
+		g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan, TRUE);
+		g_subprocess_launcher_setenv (launcher, "LD_PRELOAD", IR_IO_FAULT_LIB, TRUE);
+		g_subprocess_launcher_setenv (launcher, "IR_FAULT_PATH", row->path, TRUE);
+		g_subprocess_launcher_setenv (launcher, "IR_FAULT_OPS", row->ops, TRUE);
+		g_subprocess_launcher_setenv (launcher, "IR_FAULT_ERRNO", row->errno_name, TRUE);
+		g_subprocess_launcher_setenv (launcher, "IR_FAULT_REPORT", report, TRUE);
+		{
+			g_autofree char *after = g_strdup_printf ("%u", row->after);
+			g_subprocess_launcher_setenv (launcher, "IR_FAULT_AFTER", after, TRUE);
+		}
+	}
+	child = g_subprocess_launcher_spawn (launcher, &error, IR_LOG_WRITER, dir, count, NULL);
+	assert_non_null (child);
+	assert_true (g_subprocess_communicate_utf8 (child, NULL, NULL, &out, NULL, &error));
+	return out;
+}
+
+static EVP_PKEY *
+load_key (const char *dir)
+{
+	g_autofree char *path = g_build_filename (dir, IR_WORKSTATION_KEY_FILE, NULL);
+	g_autoptr (GError) error = NULL;
+	EVP_PKEY *key = ir_workstation_key_load (path, &error);
+
+	if (key == NULL)
+		fail_msg ("%s", error->message);
+	return key;
+}
+
+static guint
+count_acks (const char *out)
+{
+	guint n = 0;
+
+	for (const char *p = out; (p = strstr (p, "ack ")) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* the report: the failed call once, no call on the file after it */
+static void
+check_report (const char *report, const FaultRow *row)
+{
+	g_autofree char *text = NULL;
+	g_auto (GStrv) lines = NULL;
+	g_autofree char *want = g_strdup_printf ("%s failed", row->failed_call);
+	guint n = 0;
+
+	assert_true (g_file_get_contents (report, &text, NULL, NULL));
+	lines = g_strsplit (text, "\n", -1);
+	for (n = 0; lines[n] != NULL && !g_str_has_suffix (lines[n], " failed"); n++)
+		;
+	if (lines[n] == NULL || g_strcmp0 (lines[n], want) != 0)
+		fail_msg ("%s: report has no \"%s\":\n%s", row->name, want, text);
+	/* no retry: nothing after the failure (the last element is "") */
+	if (lines[n + 1] == NULL || *lines[n + 1] != '\0')
+		fail_msg ("%s: calls after the failure:\n%s", row->name, text);
+}
+
+static void
+test_faults (void **state)
+{
+	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
+		const FaultRow *row = &rows[i];
+		g_autofree char *dir = g_dir_make_tmp ("ir-io-fault-XXXXXX", NULL);
+		g_autofree char *report = g_build_filename (dir, "report", NULL);
+		g_autofree char *first = run_writer (dir, "1", NULL, NULL);
+		g_autofree char *out = run_writer (dir, "20", row, report);
+		g_autofree char *fail_line = g_strdup_printf ("fail %d ", IR_ERROR_IO);
+		g_autofree char *then_line = g_strdup_printf ("then %d ", IR_ERROR_READ_ONLY_LOG);
+		g_autoptr (EVP_PKEY) key = load_key (dir);
+		g_autoptr (GError) error = NULL;
+		g_autoptr (IrMigrationLog) log = NULL;
+		g_autoptr (GPtrArray) lines = NULL;
+		g_autoptr (IrLogRecord) last = NULL;
+		const char *fail;
+		guint64 want;
+
+		/* a log of two records (START, RESULT) to start from */
+		assert_int_equal (count_acks (first), 2);
+		if (count_acks (out) != row->acked)
+			fail_msg ("%s: %u acknowledged, expected %u:\n%s",
+				  row->name,
+				  count_acks (out),
+				  row->acked,
+				  out);
+		fail = strstr (out, fail_line);
+		if (fail == NULL)
+			fail_msg ("%s: no IR_ERROR_IO:\n%s", row->name, out);
+		/* the message names the file and the errno */
+		assert_non_null (strstr (fail,
+					 g_str_has_prefix (row->path, "*/migration-log.j")
+					     ? "migration-log.jsonl"
+					     : "migration-log.checkpoints"));
+		assert_non_null (strstr (fail, row->errno_text));
+		assert_non_null (strstr (out, then_line));
+		assert_non_null (strstr (out, "read-only"));
+		check_report (report, row);
+
+		/* restart: what was acknowledged is there, the rest cut */
+		log = ir_migration_log_open (dir, ORIGIN, ORIGIN, key, &error);
+		assert_non_null (log);
+		assert_null (ir_migration_log_get_tamper_error (log));
+		want = 2 + row->acked + (row->recovery || row->kept ? 1 : 0);
+		if (ir_migration_log_get_size (log) != want)
+			fail_msg ("%s: size %" G_GUINT64_FORMAT ", expected %" G_GUINT64_FORMAT,
+				  row->name,
+				  ir_migration_log_get_size (log),
+				  want);
+		lines = ir_migration_log_read_lines (log, want - 1, want, &error);
+		last = ir_log_record_parse (lines->pdata[0], strlen (lines->pdata[0]), &error);
+		assert_non_null (last);
+		if (row->recovery) {
+			assert_int_equal (last->type, IR_LOG_RECORD_RECOVERY);
+			assert_true (json_object_get_int_member (last->object, "cut_bytes") > 0);
+		} else {
+			assert_int_not_equal (last->type, IR_LOG_RECORD_RECOVERY);
+		}
+		g_clear_object (&log);
+		g_unlink (report);
+	}
+}
+
+int
+main (void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test (test_faults),
+	};
+
+	return cmocka_run_group_tests (tests, NULL, NULL);
+}
