@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "ir-error.h"
+#include "ir-witness-client.h"
+#include "ir-workstation-key.h"
+
+static void
+add_proof (JsonBuilder *b, IrMigrationLog *log, guint64 old_size, GError **error, gboolean *ok)
+{
+	const IrMerkleTree *tree = ir_migration_log_get_tree (log);
+	guint64 size = ir_migration_log_get_size (log);
+	g_autoptr (GBytes) proof = NULL;
+	const guint8 *data;
+	gsize len = 0;
+
+	json_builder_begin_array (b);
+	/* from an empty tree, or to the same size, the proof is empty */
+	if (old_size > 0 && old_size < size) {
+		proof = ir_merkle_tree_consistency_proof (tree, old_size, size, error);
+		if (proof == NULL) {
+			*ok = FALSE;
+			json_builder_end_array (b);
+			return;
+		}
+		data = g_bytes_get_data (proof, &len);
+		for (gsize off = 0; off + IR_MERKLE_HASH_LEN <= len; off += IR_MERKLE_HASH_LEN) {
+			g_autofree char *b64 = g_base64_encode (data + off, IR_MERKLE_HASH_LEN);
+			json_builder_add_string_value (b, b64);
+		}
+	}
+	json_builder_end_array (b);
+}
+
+static const char *
+checkpoint_or_error (IrMigrationLog *log, GError **error)
+{
+	const char *note = ir_migration_log_get_checkpoint (log);
+
+	if (note == NULL)
+		g_set_error_literal (error,
+				     IR_ERROR,
+				     IR_ERROR_FAILED,
+				     "the migration log has no checkpoint yet; nothing to witness");
+	return note;
+}
+
+char *
+ir_witness_upload_body (IrMigrationLog *log, EVP_PKEY *key, guint64 old_size, GError **error)
+{
+	g_autoptr (JsonBuilder) b = json_builder_new ();
+	g_autoptr (JsonNode) root = NULL;
+	g_autoptr (GPtrArray) lines = NULL;
+	g_autofree char *pub = NULL;
+	guint64 size = ir_migration_log_get_size (log);
+	const char *note = checkpoint_or_error (log, error);
+	g_autoptr (IrCheckpoint) cp = NULL;
+	gboolean ok = TRUE;
+
+	if (note == NULL)
+		return NULL;
+	cp = ir_checkpoint_parse (note, strlen (note), error);
+	if (cp == NULL)
+		return NULL;
+	if (old_size > size) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_TAMPERED,
+			     "the server has witnessed %" G_GUINT64_FORMAT
+			     " records but the log holds %" G_GUINT64_FORMAT
+			     ": records were lost; tell the brand auditor",
+			     old_size,
+			     size);
+		return NULL;
+	}
+	pub = ir_workstation_key_public_base64 (key, error);
+	lines = pub != NULL ? ir_migration_log_read_lines (log, old_size, size, error) : NULL;
+	if (lines == NULL)
+		return NULL;
+	json_builder_begin_object (b);
+	json_builder_set_member_name (b, "origin");
+	json_builder_add_string_value (b, cp->origin);
+	json_builder_set_member_name (b, "public_key");
+	json_builder_add_string_value (b, pub);
+	json_builder_set_member_name (b, "checkpoint");
+	json_builder_add_string_value (b, note);
+	json_builder_set_member_name (b, "old_size");
+	json_builder_add_int_value (b, (gint64)old_size);
+	json_builder_set_member_name (b, "consistency");
+	add_proof (b, log, old_size, error, &ok);
+	json_builder_set_member_name (b, "records");
+	json_builder_begin_array (b);
+	for (guint i = 0; i < lines->len; i++)
+		json_builder_add_string_value (b, g_ptr_array_index (lines, i));
+	json_builder_end_array (b);
+	json_builder_end_object (b);
+	if (!ok)
+		return NULL;
+	root = json_builder_get_root (b);
+	return json_to_string (root, FALSE);
+}
+
+gboolean
+ir_witness_load_size (const char *dir, guint64 *size, GError **error)
+{
+	g_autofree char *path = g_build_filename (dir, IR_WITNESS_SIZE_FILE, NULL);
+	g_autofree char *text = NULL;
+	g_autoptr (GError) local = NULL;
+
+	*size = 0;
+	if (!g_file_get_contents (path, &text, NULL, &local)) {
+		if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			return TRUE;
+		g_set_error (
+		    error, IR_ERROR, IR_ERROR_IO, "failed to read %s: %s", path, local->message);
+		return FALSE;
+	}
+	g_strstrip (text);
+	if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT64, size, NULL)) {
+		/* only a hint: the server says where to resend from */
+		g_warning ("%s does not hold a size; uploading from 0", path);
+		*size = 0;
+	}
+	return TRUE;
+}
+
+static gboolean
+save_state (const char *dir, guint64 size, const char *cosigned, GError **error)
+{
+	g_autofree char *size_path = g_build_filename (dir, IR_WITNESS_SIZE_FILE, NULL);
+	g_autofree char *note_path = g_build_filename (dir, IR_WITNESS_COSIGNED_FILE, NULL);
+	g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT "\n", size);
+
+	/* the note first: a size without its note would claim more */
+	if (!g_file_set_contents_full (
+		note_path, cosigned, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error) ||
+	    !g_file_set_contents_full (
+		size_path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error)) {
+		g_prefix_error (error, "failed to keep the server's cosignature in %s: ", dir);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* The answer: {"cosigned": note, "size": N}, the note for our checkpoint. */
+static gboolean
+read_answer (
+    JsonObject *obj, IrMigrationLog *log, const char **cosigned, guint64 *size, GError **error)
+{
+	JsonNode *note = json_object_get_member (obj, "cosigned");
+	JsonNode *n = json_object_get_member (obj, "size");
+	const char *ours = ir_migration_log_get_checkpoint (log);
+
+	if (note == NULL || json_node_get_value_type (note) != G_TYPE_STRING || n == NULL ||
+	    json_node_get_value_type (n) != G_TYPE_INT64 || json_node_get_int (n) < 0 ||
+	    !g_str_has_prefix (json_node_get_string (note), ours)) {
+		g_set_error_literal (
+		    error,
+		    IR_ERROR,
+		    IR_ERROR_PROTOCOL,
+		    "the brand server answered the log upload without a "
+		    "cosignature of our checkpoint; check that it is an imei-brandd");
+		return FALSE;
+	}
+	*cosigned = json_node_get_string (note);
+	*size = (guint64)json_node_get_int (n);
+	return TRUE;
+}
+
+static JsonObject *
+post_upload (IrBrandClient *client,
+	     IrMigrationLog *log,
+	     EVP_PKEY *key,
+	     guint64 old_size,
+	     IrBrandStatus *status,
+	     GCancellable *cancellable,
+	     GError **error)
+{
+	g_autofree char *body = ir_witness_upload_body (log, key, old_size, error);
+
+	if (body == NULL)
+		return NULL;
+	return ir_brand_client_post_json (client, "/v1/witness", body, status, cancellable, error);
+}
+
+gboolean
+ir_witness_client_upload (IrBrandClient *client,
+			  IrMigrationLog *log,
+			  EVP_PKEY *key,
+			  const char *dir,
+			  guint64 *witnessed,
+			  IrBrandStatus *status,
+			  GCancellable *cancellable,
+			  GError **error)
+{
+	g_auto (IrBrandStatus) local_status = {0};
+	IrBrandStatus *st = status != NULL ? status : &local_status;
+	g_autoptr (JsonObject) obj = NULL;
+	g_autoptr (GError) first = NULL;
+	const char *cosigned = NULL;
+	guint64 old_size = 0;
+	guint64 size = 0;
+
+	if (!ir_witness_load_size (dir, &old_size, error))
+		return FALSE;
+	obj = post_upload (client, log, key, old_size, st, cancellable, &first);
+	/* an earlier upload went through but its answer was lost, or the
+	 * state file is stale: the server says where it is */
+	if (obj == NULL && st->has_witnessed_size &&
+	    g_strcmp0 (st->server_code, "witness_size_mismatch") == 0) {
+		guint64 from = st->witnessed_size;
+
+		ir_brand_status_clear (st);
+		obj = post_upload (client, log, key, from, st, cancellable, error);
+	} else if (obj == NULL) {
+		g_propagate_error (error, g_steal_pointer (&first));
+	}
+	if (obj == NULL) {
+		g_prefix_error (error, "failed to upload the migration log for witnessing: ");
+		return FALSE;
+	}
+	if (!read_answer (obj, log, &cosigned, &size, error) ||
+	    !save_state (dir, size, cosigned, error))
+		return FALSE;
+	if (witnessed != NULL)
+		*witnessed = size;
+	return TRUE;
+}
+
+gboolean
+ir_witness_fill_token_request (IrBrandTokenRequest *req,
+			       IrMigrationLog *log,
+			       guint64 witnessed_size,
+			       GBytes **proof,
+			       GError **error)
+{
+	const char *note = checkpoint_or_error (log, error);
+	guint64 size = ir_migration_log_get_size (log);
+
+	*proof = NULL;
+	if (note == NULL)
+		return FALSE;
+	if (witnessed_size > size) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_TAMPERED,
+			     "the server has witnessed %" G_GUINT64_FORMAT
+			     " records of this log, which holds %" G_GUINT64_FORMAT
+			     ": records were lost; tell the brand auditor",
+			     witnessed_size,
+			     size);
+		return FALSE;
+	}
+	if (witnessed_size > 0 && witnessed_size < size) {
+		*proof = ir_merkle_tree_consistency_proof (
+		    ir_migration_log_get_tree (log), witnessed_size, size, error);
+		if (*proof == NULL)
+			return FALSE;
+	}
+	req->log_checkpoint = note;
+	req->witnessed_size = witnessed_size;
+	req->log_consistency = *proof;
+	return TRUE;
+}

@@ -1,0 +1,829 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <openssl/pem.h>
+#include <setjmp.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "brandd-test-env.h"
+#include "ir-brand-client.h"
+#include "ir-checkpoint.h"
+#include "ir-merkle.h"
+#include "ir-migration-log.h"
+#include "ir-trust-store.h"
+#include "ir-witness-client.h"
+#include "ir-workstation-key.h"
+
+/* imei-brandd as witness of real migration logs (written with the log
+ * writer, signed with a workstation key): uploads first, incremental,
+ * repeated, resumed and refused (forked, shrunk, malformed); tokens
+ * refused to a forked or shrunk log; the auditor endpoints with inclusion
+ * proofs; the schema migration from version 1. */
+
+#define ALICE	     "technician-alice" /* centre DL-0001 */
+#define BOB	     "technician-bob"	/* centre MH-0002 */
+#define CAROL	     "auditor-carol"
+#define WITNESS_NAME "imei-brandd.dev/witness"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
+
+static const char dev1_request[] =
+    "{\"device\": {\"manufacturer\": \"MediaTek\", \"model\": \"MT6765\","
+    " \"serial\": \"" BT_DEV1_SERIAL "\", \"hardware_id\": \"" BT_DEV1_HWID "\"},"
+    " \"challenge\": {\"nonce\": \"AAECAwQFBgcICQ\", \"counter\": 7},"
+    " \"current_imeis\": [\"000000000000000\", \"000000000000000\"]}";
+
+/* -- a workstation: its folder, key and log -- */
+
+typedef struct {
+	char *dir;
+	EVP_PKEY *key;
+	char *origin;
+	IrMigrationLog *log;
+} Ws;
+
+static void
+ws_free (Ws *ws)
+{
+	g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", ws->dir);
+
+	bt_sh (cmd, NULL, NULL);
+	g_clear_object (&ws->log);
+	EVP_PKEY_free (ws->key);
+	g_free (ws->origin);
+	g_free (ws->dir);
+	g_free (ws);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Ws, ws_free)
+
+/* A fresh log in a new folder; @key_from: reuse that workstation's key
+ * and origin (a second log under the same identity: a fork). */
+static Ws *
+ws_new (const char *centre, const char *name, const Ws *key_from)
+{
+	Ws *ws = g_new0 (Ws, 1);
+	g_autoptr (GError) error = NULL;
+	g_autofree char *key_path = NULL;
+
+	ws->dir = g_dir_make_tmp ("witness-ws-XXXXXX", &error);
+	assert_non_null (ws->dir);
+	if (key_from != NULL) {
+		ws->key = EVP_PKEY_dup (key_from->key);
+		ws->origin = g_strdup (key_from->origin);
+	} else {
+		key_path = g_build_filename (ws->dir, IR_WORKSTATION_KEY_FILE, NULL);
+		ws->key = ir_workstation_key_load_or_create (key_path, &error);
+		ws->origin = ir_workstation_key_name (centre, name, &error);
+	}
+	assert_non_null (ws->key);
+	assert_non_null (ws->origin);
+	ws->log = ir_migration_log_open (ws->dir, ws->origin, ws->origin, ws->key, &error);
+	if (ws->log == NULL)
+		fail_msg ("cannot open the log: %s", error->message);
+	return ws;
+}
+
+/* Appends @n START records; @tag makes two logs differ. */
+static void
+ws_append (Ws *ws, guint n, const char *tag)
+{
+	for (guint i = 0; i < n; i++) {
+		g_autoptr (JsonObject) fields = json_object_new ();
+		g_autoptr (GError) error = NULL;
+		g_autofree char *software = g_strdup_printf ("imeirestore-%s-%u", tag, i);
+		guint64 index = 0;
+
+		json_object_set_string_member (fields, "software", software);
+		json_object_set_string_member (fields, "workstation", "ws-1");
+		if (!ir_migration_log_append (ws->log, IR_LOG_RECORD_START, fields, &index, &error))
+			fail_msg ("append failed: %s", error->message);
+	}
+}
+
+static char *
+ws_body (Ws *ws, guint64 old_size)
+{
+	g_autoptr (GError) error = NULL;
+	char *body = ir_witness_upload_body (ws->log, ws->key, old_size, &error);
+
+	if (body == NULL)
+		fail_msg ("cannot build the upload: %s", error->message);
+	return body;
+}
+
+static BtResponse *
+upload (BtEnv *env, Ws *ws, guint64 old_size)
+{
+	g_autofree char *body = ws_body (ws, old_size);
+	return bt_request (env, ALICE, "/v1/witness", body, NULL);
+}
+
+static gint64
+json_int (const BtResponse *r, const char *member)
+{
+	assert_non_null (r->json);
+	return json_object_get_int_member (json_node_get_object (r->json), member);
+}
+
+static gint64
+error_witnessed_size (const BtResponse *r)
+{
+	JsonObject *err = json_object_get_object_member (json_node_get_object (r->json), "error");
+	return json_object_get_int_member (err, "witnessed_size");
+}
+
+/* The cosigned note carries the workstation's signature and the witness's. */
+static void
+assert_cosigned (const char *note, const Ws *ws, guint64 size)
+{
+	g_autofree char *pub_path = g_build_filename (bt_pki_dir (), "witness.pub.pem", NULL);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrCheckpoint) cp = NULL;
+	g_autoptr (EVP_PKEY) pub = NULL;
+	FILE *f = fopen (pub_path, "r");
+
+	assert_non_null (f);
+	pub = PEM_read_PUBKEY (f, NULL, NULL, NULL);
+	fclose (f);
+	assert_non_null (pub);
+	cp = ir_checkpoint_parse (note, strlen (note), &error);
+	if (cp == NULL)
+		fail_msg ("cosigned note does not parse: %s", error->message);
+	assert_int_equal (cp->size, size);
+	assert_string_equal (cp->origin, ws->origin);
+	if (!ir_checkpoint_verify (cp, WITNESS_NAME, pub, &error))
+		fail_msg ("witness signature: %s", error->message);
+	if (!ir_checkpoint_verify (cp, ws->origin, ws->key, &error))
+		fail_msg ("workstation signature: %s", error->message);
+	/* the workstation's note, with one more signature line */
+	assert_true (g_str_has_prefix (note, ir_migration_log_get_checkpoint (ws->log)));
+}
+
+static int
+setup (void **state)
+{
+	g_autofree char *extra = g_strdup_printf ("[witness]\nkey=%s/witness.key\n", bt_pki_dir ());
+	BtEnv *env = bt_env_new (extra);
+
+	bt_env_start (env);
+	*state = env;
+	return 0;
+}
+
+static int
+teardown (void **state)
+{
+	BtEnv *env = *state;
+
+	assert_int_equal (bt_env_stop (env), 0);
+	bt_env_free (env);
+	return 0;
+}
+
+static void
+test_first_incremental_repeat (void **state)
+{
+	BtEnv *env = *state;
+	g_autoptr (Ws) ws = ws_new ("DL-0001", "ws-1", NULL);
+	g_autoptr (BtResponse) r1 = NULL;
+	g_autoptr (BtResponse) r2 = NULL;
+	g_autoptr (BtResponse) r3 = NULL;
+	g_autoptr (BtResponse) stale = NULL;
+	g_autofree char *first = NULL;
+
+	ws_append (ws, 3, "a");
+	r1 = upload (env, ws, 0);
+	assert_int_equal (r1->status, 200);
+	assert_int_equal (json_int (r1, "size"), ir_migration_log_get_size (ws->log));
+	assert_cosigned (bt_json_string (r1, "cosigned"), ws, ir_migration_log_get_size (ws->log));
+	first = g_strdup (bt_json_string (r1, "cosigned"));
+
+	/* the same upload again: the same cosignature, nothing added */
+	r2 = upload (env, ws, 0);
+	assert_int_equal (r2->status, 200);
+	assert_string_equal (bt_json_string (r2, "cosigned"), first);
+
+	/* two more records, from the witnessed size with a proof */
+	ws_append (ws, 2, "a");
+	r3 = upload (env, ws, json_int (r1, "size"));
+	assert_int_equal (r3->status, 200);
+	assert_int_equal (json_int (r3, "size"), ir_migration_log_get_size (ws->log));
+	assert_cosigned (bt_json_string (r3, "cosigned"), ws, ir_migration_log_get_size (ws->log));
+
+	/* a resend from a size the server has left behind names its size */
+	stale = upload (env, ws, 0);
+	assert_int_equal (stale->status, 200); /* same checkpoint: a repeat */
+	ws_append (ws, 1, "a");
+	g_clear_pointer (&stale, bt_response_free);
+	stale = upload (env, ws, json_int (r1, "size"));
+	assert_int_equal (stale->status, 409);
+	assert_string_equal (bt_error_code (stale), "witness_size_mismatch");
+	assert_int_equal (error_witnessed_size (stale), json_int (r3, "size"));
+}
+
+/* The workstation client: its state says 0 (the answer of an upload that
+ * went through was lost), the server says where it is, the client resends
+ * from there and keeps the cosigned note beside the log. */
+static void
+test_client_resume (void **state)
+{
+	BtEnv *env = *state;
+	g_autoptr (Ws) ws = ws_new ("DL-0001", "ws-2", NULL);
+	g_autoptr (BtResponse) r = NULL;
+	g_autoptr (IrTrustStore) trust = NULL;
+	g_autoptr (IrBrandClient) client = NULL;
+	g_autoptr (GError) error = NULL;
+	g_auto (IrBrandStatus) status = {0};
+	g_autofree char *ts = g_build_filename (bt_pki_dir (), "trust-store.conf", NULL);
+	g_autofree char *cert = g_build_filename (bt_pki_dir (), ALICE ".pem", NULL);
+	g_autofree char *key = g_build_filename (bt_pki_dir (), ALICE ".key", NULL);
+	g_autofree char *note_path = g_build_filename (ws->dir, IR_WITNESS_COSIGNED_FILE, NULL);
+	g_autofree char *note = NULL;
+	IrBrandClientConfig cfg = {0};
+	guint64 witnessed = 0;
+	guint64 kept = 0;
+
+	ws_append (ws, 4, "b");
+	r = upload (env, ws, 0); /* "lost" answer: the client never saw it */
+	assert_int_equal (r->status, 200);
+	ws_append (ws, 3, "b");
+
+	trust = ir_trust_store_load (ts, &error);
+	if (trust == NULL)
+		fail_msg ("trust store: %s", error->message);
+	cfg.server_url = env->url;
+	cfg.trust = trust;
+	cfg.cert_path = cert;
+	cfg.key_path = key;
+	client = ir_brand_client_new (&cfg, &status, &error);
+	if (client == NULL)
+		fail_msg ("brand client: %s", error->message);
+	if (!ir_witness_client_upload (
+		client, ws->log, ws->key, ws->dir, &witnessed, &status, NULL, &error))
+		fail_msg ("upload: %s", error->message);
+	assert_int_equal (witnessed, 7);
+	assert_true (ir_witness_load_size (ws->dir, &kept, &error));
+	assert_int_equal (kept, 7);
+	assert_true (g_file_get_contents (note_path, &note, NULL, &error));
+	assert_cosigned (note, ws, 7);
+
+	/* nothing new: the same answer again */
+	assert_true (ir_witness_client_upload (
+	    client, ws->log, ws->key, ws->dir, &witnessed, &status, NULL, &error));
+	assert_int_equal (witnessed, 7);
+}
+
+static void
+test_forked_and_shrunk (void **state)
+{
+	BtEnv *env = *state;
+	g_autoptr (Ws) ws = ws_new ("DL-0001", "ws-3", NULL);
+	g_autoptr (Ws) fork = NULL;
+	g_autoptr (Ws) same_size = NULL;
+	g_autoptr (Ws) shrunk = NULL;
+	g_autoptr (BtResponse) r = NULL;
+	g_autoptr (BtResponse) rf = NULL;
+	g_autoptr (BtResponse) rs = NULL;
+	g_autoptr (BtResponse) rk = NULL;
+	guint64 size;
+
+	ws_append (ws, 3, "c");
+	r = upload (env, ws, 0);
+	assert_int_equal (r->status, 200);
+	size = ir_migration_log_get_size (ws->log);
+
+	/* the same identity, other records, longer: not an extension */
+	fork = ws_new (NULL, NULL, ws);
+	ws_append (fork, 5, "forked");
+	rf = upload (env, fork, size);
+	assert_int_equal (rf->status, 409);
+	assert_string_equal (bt_error_code (rf), "log_forked");
+
+	/* other records at the very same size */
+	same_size = ws_new (NULL, NULL, ws);
+	ws_append (same_size, 3, "other");
+	assert_int_equal (ir_migration_log_get_size (same_size->log), size);
+	rk = upload (env, same_size, size);
+	assert_int_equal (rk->status, 409);
+	assert_string_equal (bt_error_code (rk), "log_forked");
+
+	/* fewer records than witnessed (sent from 0: the shrunk log cannot
+	 * start from the witnessed size); shrinking is named first */
+	shrunk = ws_new (NULL, NULL, ws);
+	ws_append (shrunk, 1, "c");
+	rs = upload (env, shrunk, 0);
+	assert_int_equal (rs->status, 409);
+	assert_string_equal (bt_error_code (rs), "log_shrank");
+}
+
+/* dev1_request with the witness members of @ws from @witnessed. */
+static char *
+token_body (Ws *ws, gboolean with_log, guint64 witnessed)
+{
+	g_autoptr (JsonParser) parser = json_parser_new ();
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GBytes) proof = NULL;
+	IrBrandTokenRequest req = {0};
+	JsonObject *obj;
+	JsonArray *arr;
+	gsize len = 0;
+	const guint8 *data;
+
+	assert_true (json_parser_load_from_data (parser, dev1_request, -1, NULL));
+	obj = json_node_get_object (json_parser_get_root (parser));
+	if (with_log) {
+		if (!ir_witness_fill_token_request (&req, ws->log, witnessed, &proof, &error))
+			fail_msg ("token members: %s", error->message);
+		json_object_set_string_member (obj, "checkpoint", req.log_checkpoint);
+		json_object_set_int_member (obj, "witnessed_size", (gint64)req.witnessed_size);
+		arr = json_array_new ();
+		data = proof != NULL ? g_bytes_get_data (proof, &len) : NULL;
+		for (gsize off = 0; off < len; off += IR_MERKLE_HASH_LEN) {
+			g_autofree char *b64 = g_base64_encode (data + off, IR_MERKLE_HASH_LEN);
+			json_array_add_string_element (arr, b64);
+		}
+		json_object_set_array_member (obj, "consistency", arr);
+	}
+	return json_to_string (json_parser_get_root (parser), FALSE);
+}
+
+static void
+test_tokens (void **state)
+{
+	BtEnv *env = *state;
+	g_autoptr (Ws) ws = ws_new ("DL-0001", "ws-4", NULL);
+	g_autoptr (Ws) fork = NULL;
+	g_autoptr (Ws) shrunk = NULL;
+	g_autoptr (BtResponse) r = NULL;
+	guint64 size;
+	const struct {
+		const char *what;
+		const char *client;
+		Ws **ws;
+		gboolean with_log;
+		gboolean from_witnessed;
+		long status;
+		const char *code;
+	} cases[] = {
+	    {"bob never uploaded: no log needed", BOB, &ws, FALSE, FALSE, 200, NULL},
+	    {"alice uploaded: her checkpoint is needed",
+	     ALICE,
+	     &ws,
+	     FALSE,
+	     FALSE,
+	     409,
+	     "log_missing"},
+	    {"the witnessed checkpoint", ALICE, &ws, TRUE, TRUE, 200, NULL},
+	    {"a fork of the witnessed log", ALICE, &fork, TRUE, TRUE, 409, "log_forked"},
+	    {"a shrunk log", ALICE, &shrunk, TRUE, FALSE, 409, "log_shrank"},
+	    {"a wrong witnessed size", ALICE, &ws, TRUE, FALSE, 409, "witness_size_mismatch"},
+	};
+
+	ws_append (ws, 3, "d");
+	r = upload (env, ws, 0);
+	assert_int_equal (r->status, 200);
+	size = ir_migration_log_get_size (ws->log);
+	ws_append (ws, 2, "d"); /* grown since: consistent */
+	fork = ws_new (NULL, NULL, ws);
+	ws_append (fork, 6, "forked");
+	shrunk = ws_new (NULL, NULL, ws);
+	ws_append (shrunk, 1, "d");
+
+	for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+		g_autofree char *body = NULL;
+		g_autoptr (BtResponse) t = NULL;
+		guint64 from = cases[i].from_witnessed ? size : 0;
+
+		/* the shrunk log says what it has, the wrong size says 1 */
+		if (cases[i].with_log && !cases[i].from_witnessed)
+			from = MIN (1, ir_migration_log_get_size ((*cases[i].ws)->log));
+		body = token_body (*cases[i].ws, cases[i].with_log, from);
+		t = bt_request (env, cases[i].client, "/v1/tokens", body, NULL);
+		if (t->status != cases[i].status ||
+		    g_strcmp0 (bt_error_code (t), cases[i].code) != 0)
+			fail_msg ("%s: HTTP %ld %s", cases[i].what, t->status, t->body);
+	}
+}
+
+static void
+test_auditor (void **state)
+{
+	BtEnv *env = *state;
+	g_autoptr (Ws) ws = ws_new ("DL-0001", "ws-5", NULL);
+	g_autoptr (BtResponse) r = NULL;
+	g_autoptr (BtResponse) list = NULL;
+	g_autoptr (BtResponse) recs = NULL;
+	g_autoptr (IrCheckpoint) cp = NULL;
+	g_autoptr (GPtrArray) lines = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *escaped = NULL;
+	g_autofree char *path = NULL;
+	JsonArray *arr;
+	JsonObject *item;
+	const char *note;
+
+	ws_append (ws, 6, "e");
+	r = upload (env, ws, 0);
+	assert_int_equal (r->status, 200);
+
+	list = bt_request (env, CAROL, "/v1/workstations", NULL, NULL);
+	assert_int_equal (list->status, 200);
+	arr = json_object_get_array_member (json_node_get_object (list->json), "workstations");
+	assert_int_equal (json_array_get_length (arr), 1);
+	item = json_array_get_object_element (arr, 0);
+	assert_string_equal (json_object_get_string_member (item, "origin"), ws->origin);
+	assert_string_equal (json_object_get_string_member (item, "centre"), "DL-0001");
+	assert_int_equal (json_object_get_int_member (item, "witnessed_size"), 6);
+	assert_non_null (json_object_get_string_member (item, "last_upload"));
+
+	escaped = g_uri_escape_string (ws->origin, NULL, FALSE);
+	path = g_strdup_printf ("/v1/workstations/%s/records?start=1&end=5", escaped);
+	recs = bt_request (env, CAROL, path, NULL, NULL);
+	assert_int_equal (recs->status, 200);
+	note = bt_json_string (recs, "cosigned");
+	assert_cosigned (note, ws, 6);
+	cp = ir_checkpoint_parse (note, strlen (note), &error);
+	assert_non_null (cp);
+	lines = ir_migration_log_read_lines (ws->log, 1, 5, &error);
+	assert_non_null (lines);
+	arr = json_object_get_array_member (json_node_get_object (recs->json), "records");
+	assert_int_equal (json_array_get_length (arr), 4);
+	for (guint i = 0; i < 4; i++) {
+		JsonObject *rec = json_array_get_object_element (arr, i);
+		JsonArray *inc = json_object_get_array_member (rec, "inclusion");
+		const char *line = json_object_get_string_member (rec, "line");
+		g_autoptr (GByteArray) proof = g_byte_array_new ();
+		guint8 leaf[IR_MERKLE_HASH_LEN];
+
+		assert_int_equal (json_object_get_int_member (rec, "seq"), 1 + i);
+		assert_string_equal (line, g_ptr_array_index (lines, i));
+		for (guint k = 0; k < json_array_get_length (inc); k++) {
+			gsize n = 0;
+			g_autofree guint8 *h =
+			    g_base64_decode (json_array_get_string_element (inc, k), &n);
+			assert_int_equal (n, IR_MERKLE_HASH_LEN);
+			g_byte_array_append (proof, h, (guint)n);
+		}
+		ir_merkle_leaf_hash ((const guint8 *)line, strlen (line), leaf);
+		if (!ir_merkle_verify_inclusion (
+			1 + i, 6, leaf, proof->data, proof->len, cp->root, &error))
+			fail_msg ("inclusion of record %u: %s", 1 + i, error->message);
+		/* a flipped bit in the proof must fail */
+		if (proof->len > 0) {
+			proof->data[0] ^= 1;
+			assert_false (ir_merkle_verify_inclusion (
+			    1 + i, 6, leaf, proof->data, proof->len, cp->root, NULL));
+		}
+	}
+}
+
+static void
+test_auditor_refusals (void **state)
+{
+	BtEnv *env = *state;
+	g_autoptr (Ws) ws = ws_new ("DL-0001", "ws-6", NULL);
+	g_autoptr (BtResponse) r = NULL;
+	const struct {
+		const char *client;
+		const char *path;
+		long status;
+		const char *code;
+	} cases[] = {
+	    {ALICE, "/v1/workstations", 403, "role_not_allowed"},
+	    {ALICE,
+	     "/v1/workstations/imeirestore%2FDL-0001%2Fws-6/records",
+	     403,
+	     "role_not_allowed"},
+	    {CAROL,
+	     "/v1/workstations/imeirestore%2FDL-0001%2Fnone/records",
+	     404,
+	     "unknown_workstation"},
+	    {CAROL, "/v1/workstations/imeirestore/DL-0001/ws-6/records", 200, NULL},
+	    {CAROL,
+	     "/v1/workstations/imeirestore%2FDL-0001%2Fws-6/records?start=2&end=1",
+	     400,
+	     "malformed_request"},
+	    {CAROL,
+	     "/v1/workstations/imeirestore%2FDL-0001%2Fws-6/records?end=99",
+	     400,
+	     "malformed_request"},
+	    {CAROL,
+	     "/v1/workstations/imeirestore%2FDL-0001%2Fws-6/records?start=x",
+	     400,
+	     "malformed_request"},
+	    {CAROL, "/v1/workstations/imeirestore%2FDL-0001%2Fws-6", 404, "not_found"},
+	    {CAROL, "/v1/witness", 405, "method_not_allowed"},
+	};
+
+	ws_append (ws, 2, "f");
+	r = upload (env, ws, 0);
+	assert_int_equal (r->status, 200);
+	for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+		g_autoptr (BtResponse) t =
+		    bt_request (env, cases[i].client, cases[i].path, NULL, NULL);
+		if (t->status != cases[i].status ||
+		    g_strcmp0 (bt_error_code (t), cases[i].code) != 0)
+			fail_msg ("%s: HTTP %ld %s", cases[i].path, t->status, t->body);
+	}
+}
+
+/* Replaces the first @from in @body by @to. */
+static char *
+edit (const char *body, const char *from, const char *to)
+{
+	const char *at = strstr (body, from);
+
+	if (at == NULL)
+		fail_msg ("'%s' not in the upload", from);
+	return g_strdup_printf ("%.*s%s%s", (int)(at - body), body, to, at + strlen (from));
+}
+
+static char *
+set_member (const char *body, const char *member, JsonNode *value)
+{
+	g_autoptr (JsonParser) parser = json_parser_new ();
+	JsonObject *obj;
+
+	assert_true (json_parser_load_from_data (parser, body, -1, NULL));
+	obj = json_node_get_object (json_parser_get_root (parser));
+	if (value == NULL)
+		json_object_remove_member (obj, member);
+	else
+		json_object_set_member (obj, member, value);
+	return json_to_string (json_parser_get_root (parser), FALSE);
+}
+
+static JsonNode *
+string_node (const char *s)
+{
+	JsonNode *n = json_node_new (JSON_NODE_VALUE);
+	json_node_set_string (n, s);
+	return n;
+}
+
+static JsonNode *
+int_node (gint64 v)
+{
+	JsonNode *n = json_node_new (JSON_NODE_VALUE);
+	json_node_set_int (n, v);
+	return n;
+}
+
+static JsonNode *
+parse_node (const char *text)
+{
+	g_autoptr (JsonParser) parser = json_parser_new ();
+	assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+	return json_node_copy (json_parser_get_root (parser));
+}
+
+static void
+test_malformed (void **state)
+{
+	BtEnv *env = *state;
+	g_autoptr (Ws) ws = ws_new ("DL-0001", "ws-7", NULL);
+	g_autoptr (Ws) other_key = ws_new ("DL-0001", "ws-7", NULL); /* same origin, new key */
+	g_autoptr (Ws) bob_ws = ws_new ("MH-0002", "ws-7", NULL);
+	g_autoptr (Ws) known = ws_new ("DL-0001", "ws-8", NULL);
+	g_autoptr (BtResponse) r = NULL;
+	g_autofree char *good = NULL;
+	g_autofree char *bob_body = NULL;
+	g_autofree char *other_cp = NULL;
+	g_autoptr (GError) error = NULL;
+
+	ws_append (ws, 2, "g");
+	ws_append (other_key, 2, "g");
+	ws_append (bob_ws, 2, "g");
+	ws_append (known, 2, "g");
+	good = ws_body (ws, 0);
+	bob_body = ws_body (bob_ws, 0);
+	other_cp = g_strdup (ir_migration_log_get_checkpoint (other_key->log));
+	r = upload (env, known, 0);
+	assert_int_equal (r->status, 200);
+
+	struct {
+		const char *what;
+		const char *client;
+		char *body;
+		long status;
+		const char *code;
+	} cases[] = {
+	    {"not JSON", ALICE, g_strdup ("{"), 400, "malformed_request"},
+	    {"not an object", ALICE, g_strdup ("[]"), 400, "malformed_request"},
+	    {"no origin", ALICE, set_member (good, "origin", NULL), 400, "malformed_request"},
+	    {"origin a number",
+	     ALICE,
+	     set_member (good, "origin", int_node (3)),
+	     400,
+	     "malformed_request"},
+	    {"no public key",
+	     ALICE,
+	     set_member (good, "public_key", NULL),
+	     400,
+	     "malformed_request"},
+	    {"public key not base64",
+	     ALICE,
+	     set_member (good, "public_key", string_node ("@@@")),
+	     400,
+	     "malformed_request"},
+	    {"public key not SPKI",
+	     ALICE,
+	     set_member (good, "public_key", string_node ("AAAA")),
+	     400,
+	     "malformed_request"},
+	    {"no checkpoint",
+	     ALICE,
+	     set_member (good, "checkpoint", NULL),
+	     400,
+	     "malformed_request"},
+	    {"checkpoint garbage",
+	     ALICE,
+	     set_member (good, "checkpoint", string_node ("x\n")),
+	     400,
+	     "bad_checkpoint"},
+	    {"checkpoint signed by another key",
+	     ALICE,
+	     set_member (good, "checkpoint", string_node (other_cp)),
+	     400,
+	     "bad_checkpoint"},
+	    {"no old_size", ALICE, set_member (good, "old_size", NULL), 400, "malformed_request"},
+	    {"negative old_size",
+	     ALICE,
+	     set_member (good, "old_size", int_node (-1)),
+	     400,
+	     "malformed_request"},
+	    {"old_size past a new log",
+	     ALICE,
+	     set_member (good, "old_size", int_node (1)),
+	     409,
+	     "witness_size_mismatch"},
+	    {"consistency not hashes",
+	     ALICE,
+	     set_member (good, "consistency", parse_node ("[\"AAAA\"]")),
+	     400,
+	     "malformed_request"},
+	    {"consistency from an empty tree",
+	     ALICE,
+	     set_member (good,
+			 "consistency",
+			 parse_node ("[\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"]")),
+	     400,
+	     "malformed_request"},
+	    {"no records", ALICE, set_member (good, "records", NULL), 400, "malformed_request"},
+	    {"a record not a string",
+	     ALICE,
+	     set_member (good, "records", parse_node ("[1, 2]")),
+	     400,
+	     "malformed_request"},
+	    {"one record missing",
+	     ALICE,
+	     set_member (good, "records", parse_node ("[\"{}\"]")),
+	     400,
+	     "malformed_request"},
+	    {"a record changed",
+	     ALICE,
+	     edit (good, "imeirestore-g-1", "imeirestore-g-X"),
+	     400,
+	     "records_mismatch"},
+	    {"records swapped", ALICE, NULL, 400, "records_mismatch"},
+	    {"another centre's origin", ALICE, g_strdup (bob_body), 403, "wrong_centre"},
+	    {"an auditor", CAROL, g_strdup (good), 403, "role_not_allowed"},
+	    {"a known origin with a new key", ALICE, NULL, 409, "origin_key_mismatch"},
+	};
+
+	/* the two records in the other order */
+	{
+		g_autoptr (GPtrArray) both = ir_migration_log_read_lines (ws->log, 0, 2, &error);
+		g_autoptr (JsonArray) arr = json_array_new ();
+		JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+		json_array_add_string_element (arr, g_ptr_array_index (both, 1));
+		json_array_add_string_element (arr, g_ptr_array_index (both, 0));
+		json_node_set_array (node, arr);
+		cases[19].body = set_member (good, "records", node);
+	}
+	/* ws-8 is registered: the same origin under another key */
+	{
+		g_autoptr (Ws) known2 = ws_new (NULL, NULL, known);
+		g_autoptr (EVP_PKEY) fresh = NULL;
+		g_autofree char *key_path = g_build_filename (known2->dir, "k2.pem", NULL);
+
+		fresh = ir_workstation_key_load_or_create (key_path, &error);
+		assert_non_null (fresh);
+		EVP_PKEY_free (known2->key);
+		known2->key = EVP_PKEY_dup (fresh);
+		g_clear_object (&known2->log);
+		g_free (known2->dir);
+		known2->dir = g_dir_make_tmp ("witness-ws-XXXXXX", &error);
+		known2->log = ir_migration_log_open (
+		    known2->dir, known2->origin, known2->origin, known2->key, &error);
+		assert_non_null (known2->log);
+		ws_append (known2, 2, "g");
+		cases[22].body = ws_body (known2, 0);
+	}
+
+	for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+		g_autoptr (BtResponse) t =
+		    bt_request (env, cases[i].client, "/v1/witness", cases[i].body, NULL);
+		if (t->status != cases[i].status ||
+		    g_strcmp0 (bt_error_code (t), cases[i].code) != 0)
+			fail_msg ("%s: HTTP %ld %s", cases[i].what, t->status, t->body);
+		g_free (cases[i].body);
+	}
+	/* none of that was recorded: the good upload is still the first */
+	g_clear_pointer (&r, bt_response_free);
+	r = bt_request (env, ALICE, "/v1/witness", good, NULL);
+	assert_int_equal (r->status, 200);
+	assert_int_equal (json_int (r, "size"), 2);
+}
+
+static void
+test_witness_disabled (void **state)
+{
+	g_autoptr (BtEnv) env = bt_env_new (NULL);
+	g_autoptr (Ws) ws = ws_new ("DL-0001", "ws-9", NULL);
+	g_autoptr (BtResponse) r = NULL;
+
+	bt_env_start (env);
+	ws_append (ws, 1, "h");
+	r = upload (env, ws, 0);
+	assert_int_equal (r->status, 503);
+	assert_string_equal (bt_error_code (r), "witness_disabled");
+	assert_int_equal (bt_env_stop (env), 0);
+}
+
+/* A version 1 database (as imei-brandd 1 made it) is upgraded by init-db
+ * and refused by serve until then. */
+static void
+test_schema_migration (void **state)
+{
+	g_autoptr (BtEnv) env = bt_env_new (NULL);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+	g_autofree char *err = NULL;
+	const char *init[] = {"init-db", "--db", env->db, NULL};
+	int version = -1;
+
+	assert_int_equal (sqlite3_open (env->db, &db), SQLITE_OK);
+	assert_int_equal (sqlite3_exec (db,
+					"DROP TABLE witness_clients; DROP TABLE witnessed_records; "
+					"DROP TABLE witnessed_logs; PRAGMA user_version = 1",
+					NULL,
+					NULL,
+					NULL),
+			  SQLITE_OK);
+	sqlite3_close (db);
+	{
+		const char *centre[] = {
+		    "centre", "set", "X", "--quota", "1", "--db", env->db, NULL};
+		assert_int_equal (bt_run_brandd (centre, NULL, &err), 1);
+		assert_non_null (strstr (err, "upgrade it with imei-brandd init-db"));
+	}
+	assert_int_equal (bt_run_brandd (init, NULL, NULL), 0);
+	assert_int_equal (sqlite3_open (env->db, &db), SQLITE_OK);
+	assert_int_equal (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL),
+			  SQLITE_OK);
+	assert_int_equal (sqlite3_step (stmt), SQLITE_ROW);
+	version = sqlite3_column_int (stmt, 0);
+	sqlite3_finalize (stmt);
+	assert_int_equal (version, 2);
+	/* the devices of version 1 are still there, the new tables too */
+	assert_int_equal (sqlite3_prepare_v2 (
+			      db,
+			      "SELECT (SELECT count(*) FROM devices), count(*) FROM witnessed_logs",
+			      -1,
+			      &stmt,
+			      NULL),
+			  SQLITE_OK);
+	assert_int_equal (sqlite3_step (stmt), SQLITE_ROW);
+	assert_int_equal (sqlite3_column_int (stmt, 0), 3);
+	assert_int_equal (sqlite3_column_int (stmt, 1), 0);
+	sqlite3_finalize (stmt);
+	sqlite3_close (db);
+}
+
+int
+main (void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown (test_first_incremental_repeat, setup, teardown),
+	    cmocka_unit_test_setup_teardown (test_client_resume, setup, teardown),
+	    cmocka_unit_test_setup_teardown (test_forked_and_shrunk, setup, teardown),
+	    cmocka_unit_test_setup_teardown (test_tokens, setup, teardown),
+	    cmocka_unit_test_setup_teardown (test_auditor, setup, teardown),
+	    cmocka_unit_test_setup_teardown (test_auditor_refusals, setup, teardown),
+	    cmocka_unit_test_setup_teardown (test_malformed, setup, teardown),
+	    cmocka_unit_test (test_witness_disabled),
+	    cmocka_unit_test (test_schema_migration),
+	};
+
+	curl_global_init (CURL_GLOBAL_DEFAULT);
+	bt_pki_dir ();
+	return cmocka_run_group_tests (tests, NULL, NULL);
+}
