@@ -59,44 +59,6 @@ ir_cli_identify_parse_timeout (const char *text, guint *value, GError **error)
 }
 
 static gboolean
-ir_cli_identify_load_duplicates (GError **error)
-{
-	const char *path = opt_duplicates;
-	g_autoptr (GError) error_local = NULL;
-
-	if (path == NULL)
-		path = g_getenv ("IMEIRESTORE_DUPLICATES");
-	if (path == NULL || path[0] == '\0')
-		return TRUE;
-	duplicates = ir_duplicate_list_load (path, &error_local);
-	if (duplicates == NULL) {
-		const char *origin =
-		    opt_duplicates != NULL ? "--duplicates" : "$IMEIRESTORE_DUPLICATES";
-
-		/* whatever went wrong, it is the file the user gave us: bad input,
-		 * reported before the phone is touched */
-		if (strstr (error_local->message, path) != NULL)
-			g_set_error (error,
-				     IR_ERROR,
-				     IR_ERROR_INVALID_INPUT,
-				     "%s: %s",
-				     origin,
-				     error_local->message);
-		else
-			g_set_error (error,
-				     IR_ERROR,
-				     IR_ERROR_INVALID_INPUT,
-				     "%s: cannot use the duplicate list %s: %s",
-				     origin,
-				     path,
-				     error_local->message);
-		return FALSE;
-	}
-	duplicates_path = g_strdup (path);
-	return TRUE;
-}
-
-static gboolean
 ir_cli_identify_prepare (IrCli *cli, GError **error)
 {
 	if (cli->args[0][0] == '\0') {
@@ -110,7 +72,7 @@ ir_cli_identify_prepare (IrCli *cli, GError **error)
 	}
 	if (opt_timeout != NULL && !ir_cli_identify_parse_timeout (opt_timeout, &timeout_ms, error))
 		return FALSE;
-	return ir_cli_identify_load_duplicates (error);
+	return ir_cli_load_duplicates (opt_duplicates, &duplicates, &duplicates_path, error);
 }
 
 static IrSession *

@@ -224,3 +224,36 @@ ir_cli_table_free (IrCliTable *self)
 	g_ptr_array_unref (self->rows);
 	g_free (self);
 }
+
+gboolean
+ir_cli_load_duplicates (const char *option, IrDuplicateList **list, char **path, GError **error)
+{
+	const char *origin = option != NULL ? "--duplicates" : "$IMEIRESTORE_DUPLICATES";
+	const char *file = option != NULL ? option : g_getenv ("IMEIRESTORE_DUPLICATES");
+	g_autoptr (GError) error_local = NULL;
+
+	if (file == NULL || file[0] == '\0')
+		return TRUE;
+	*list = ir_duplicate_list_load (file, &error_local);
+	if (*list == NULL) {
+		/* whatever went wrong, it is the file the user gave us */
+		if (strstr (error_local->message, file) != NULL)
+			g_set_error (error,
+				     IR_ERROR,
+				     IR_ERROR_INVALID_INPUT,
+				     "%s: %s",
+				     origin,
+				     error_local->message);
+		else
+			g_set_error (error,
+				     IR_ERROR,
+				     IR_ERROR_INVALID_INPUT,
+				     "%s: cannot use the duplicate list %s: %s",
+				     origin,
+				     file,
+				     error_local->message);
+		return FALSE;
+	}
+	*path = g_strdup (file);
+	return TRUE;
+}

@@ -3,6 +3,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "ir-imei.h"
+
 G_BEGIN_DECLS
 
 /* Output helpers shared by every imeictl command: error reporting (one line
@@ -12,6 +14,13 @@ G_BEGIN_DECLS
 /* The documented exit code of imeictl(1) for @error: ir_error_exit_code()
  * for the IR_ERROR domain, 2 for option errors, 130 for a cancel, else 1. */
 int ir_cli_exit_code (const GError *error);
+
+/* The brand's duplicate list from --duplicates (@option, may be NULL) or
+ * else $IMEIRESTORE_DUPLICATES; none when neither is set (*@list and
+ * *@path stay NULL). Any failure is bad input naming where the path came
+ * from, reported before a phone is touched. */
+gboolean
+ir_cli_load_duplicates (const char *option, IrDuplicateList **list, char **path, GError **error);
 
 /* The stable "code" member of the JSON error object, e.g. "busy". */
 const char *ir_cli_error_code (const GError *error);
