@@ -20,6 +20,7 @@ static const IrCliCommand *const commands[] = {
     &ir_cli_command_list,
     &ir_cli_command_identify,
     &ir_cli_command_restore,
+    &ir_cli_command_audit,
     NULL,
 };
 
@@ -52,6 +53,8 @@ static GOptionEntry global_entries[] = {
 	"  5    the device refused a command, or a protocol error\n"                               \
 	"  6-10 restore: token refused, server unreachable or refused, outcome unknown,\n"         \
 	"       declined (see imeictl(1), RESTORE)\n"                                             \
+	"  7    audit: the migration log does not verify (tampered; see imeictl(1), AUDIT)\n"     \
+	"  8    a write or sync of the migration log failed (disk full, I/O error)\n"             \
 	"  130  cancelled (Ctrl-C)\n"                                                              \
 	"\n"                                                                                       \
 	"Environment:\n"                                                                           \
@@ -281,8 +284,8 @@ ir_cli_parse (char **argv, IrCli *cli, gboolean *exit_now, GError **error)
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
-			     "unknown command '%s': the commands are list, identify and restore (see "
-			     "imeictl --help)",
+			     "unknown command '%s': the commands are list, identify, restore and "
+			     "audit (see imeictl --help)",
 			     name);
 		return NULL;
 	}

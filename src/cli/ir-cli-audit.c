@@ -1,0 +1,572 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ir-audit.h"
+#include "ir-cli-output.h"
+#include "ir-cli.h"
+#include "ir-error.h"
+
+/* imeictl audit verify|show|export|stats LOG: the brand auditor's tools
+ * over a workstation's migration log (src/core/ir-audit.c does the work).
+ * show, export and stats verify the log first: when it does not verify,
+ * the tamper alarm goes to stderr before anything else and the exit code
+ * is 7 even though the rows are printed. */
+
+static char *opt_key = NULL;
+static char *opt_witness_key = NULL;
+static char *opt_cosigned = NULL;
+static char *opt_from = NULL;
+static char *opt_to = NULL;
+static char *opt_technician = NULL;
+static char *opt_centre = NULL;
+static char *opt_imei = NULL;
+static char *opt_outcome = NULL;
+static char *opt_phase = NULL;
+static char *opt_type = NULL;
+static char *opt_by = NULL;
+static gboolean opt_csv = FALSE;
+
+static GOptionEntry ir_cli_audit_entries[] = {
+    {"key",
+     0,
+     0,
+     G_OPTION_ARG_FILENAME,
+     &opt_key,
+     "The workstation's public key the brand registered (PEM): the only key that proves who "
+     "signed",
+     "PUBKEY.pem"},
+    {"witness-key",
+     0,
+     0,
+     G_OPTION_ARG_FILENAME,
+     &opt_witness_key,
+     "The witness's (brand server's) public key (PEM), with --cosigned",
+     "PUBKEY.pem"},
+    {"cosigned",
+     0,
+     0,
+     G_OPTION_ARG_FILENAME,
+     &opt_cosigned,
+     "A checkpoint the witness cosigned (signed note), with --witness-key",
+     "NOTE"},
+    {"from",
+     0,
+     0,
+     G_OPTION_ARG_STRING,
+     &opt_from,
+     "Records at or after T (UTC date or RFC 3339)",
+     "T"},
+    {"to",
+     0,
+     0,
+     G_OPTION_ARG_STRING,
+     &opt_to,
+     "Records at or before T (a date: its whole day)",
+     "T"},
+    {"technician",
+     0,
+     0,
+     G_OPTION_ARG_STRING,
+     &opt_technician,
+     "Only this technician (certificate CN)",
+     "CN"},
+    {"centre", 0, 0, G_OPTION_ARG_STRING, &opt_centre, "Only this service centre", "CENTRE"},
+    {"imei",
+     0,
+     0,
+     G_OPTION_ARG_STRING,
+     &opt_imei,
+     "Only restorations where this IMEI (14 identity digits) was before, target or read back",
+     "IMEI"},
+    {"outcome",
+     0,
+     0,
+     G_OPTION_ARG_STRING,
+     &opt_outcome,
+     "success, failed, aborted, unknown, recovered or open",
+     "OUTCOME"},
+    {"phase", 0, 0, G_OPTION_ARG_STRING, &opt_phase, "Only this rollout phase", "PHASE"},
+    {"type",
+     0,
+     0,
+     G_OPTION_ARG_STRING,
+     &opt_type,
+     "START, INTENT, RESULT, RECOVERY or KEY_ROTATION",
+     "TYPE"},
+    {"csv", 0, 0, G_OPTION_ARG_NONE, &opt_csv, "export: CSV (RFC 4180) instead of JSON", NULL},
+    {"by",
+     0,
+     0,
+     G_OPTION_ARG_STRING,
+     &opt_by,
+     "stats: group by day, technician, centre, outcome or phase (default day)",
+     "GROUP"},
+    {NULL},
+};
+
+typedef enum {
+	AUDIT_VERIFY,
+	AUDIT_SHOW,
+	AUDIT_EXPORT,
+	AUDIT_STATS,
+} AuditAction;
+
+static const char *const action_names[] = {"verify", "show", "export", "stats", NULL};
+
+/* what prepare() worked out, for run() */
+static AuditAction action;
+static IrAuditPaths *paths = NULL;
+static EVP_PKEY *key = NULL;
+static EVP_PKEY *witness_key = NULL;
+static char *cosigned_note = NULL;
+static IrAuditFilter filter;
+static IrAuditGroupBy group_by = IR_AUDIT_BY_DAY;
+
+static gboolean bad_input (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+bad_input (GError **error, const char *format, ...)
+{
+	va_list args;
+	g_autofree char *msg = NULL;
+
+	va_start (args, format);
+	msg = g_strdup_vprintf (format, args);
+	va_end (args);
+	g_set_error_literal (error, IR_ERROR, IR_ERROR_INVALID_INPUT, msg);
+	return FALSE;
+}
+
+static gboolean
+ir_cli_audit_parse_action (IrCli *cli, GError **error)
+{
+	guint n = cli->args != NULL ? g_strv_length (cli->args) : 0;
+
+	if (n < 2)
+		return bad_input (error,
+				  "audit needs what to do and a log, e.g. imeictl audit verify "
+				  "/var/lib/imeirestore/log (verify, show, export or stats)");
+	for (guint i = 0; action_names[i] != NULL; i++) {
+		if (g_strcmp0 (cli->args[0], action_names[i]) == 0) {
+			action = (AuditAction)i;
+			return TRUE;
+		}
+	}
+	return bad_input (
+	    error, "unknown audit command '%s': give verify, show, export or stats", cli->args[0]);
+}
+
+/* Options that make no sense for the chosen action are refused rather
+ * than silently ignored: an auditor must not think a filter applied. */
+static gboolean
+ir_cli_audit_check_options (IrCli *cli, GError **error)
+{
+	gboolean has_filter = opt_from != NULL || opt_to != NULL || opt_technician != NULL ||
+			      opt_centre != NULL || opt_imei != NULL || opt_outcome != NULL ||
+			      opt_phase != NULL || opt_type != NULL;
+
+	if (action == AUDIT_VERIFY && has_filter)
+		return bad_input (error,
+				  "audit verify checks the whole log: filters (--from, --to, "
+				  "--technician, ...) are for show, export and stats");
+	if (opt_csv && action != AUDIT_EXPORT)
+		return bad_input (error, "--csv is for audit export");
+	if (opt_by != NULL && action != AUDIT_STATS)
+		return bad_input (error, "--by is for audit stats");
+	if (action == AUDIT_EXPORT && opt_csv == cli->json)
+		return bad_input (error, "audit export needs exactly one of --csv and --json");
+	if ((opt_witness_key != NULL) != (opt_cosigned != NULL))
+		return bad_input (error,
+				  "--witness-key and --cosigned go together: the witness's public "
+				  "key and the checkpoint it cosigned");
+	return TRUE;
+}
+
+static gboolean
+ir_cli_audit_load_inputs (GError **error)
+{
+	g_autoptr (GError) error_local = NULL;
+
+	if (opt_key != NULL) {
+		key = ir_audit_load_public_key (opt_key, "--key", error);
+		if (key == NULL)
+			return FALSE;
+	}
+	if (opt_witness_key != NULL) {
+		witness_key = ir_audit_load_public_key (opt_witness_key, "--witness-key", error);
+		if (witness_key == NULL)
+			return FALSE;
+		if (key != NULL && EVP_PKEY_eq (key, witness_key) == 1)
+			return bad_input (error,
+					  "the witness key is the workstation key: a log cannot "
+					  "witness itself; give the brand server's witness key");
+		if (!g_file_get_contents (opt_cosigned, &cosigned_note, NULL, &error_local))
+			return bad_input (error,
+					  "--cosigned: cannot read the cosigned checkpoint: %s",
+					  error_local->message);
+	}
+	return TRUE;
+}
+
+static gboolean
+ir_cli_audit_set_filter (GError **error)
+{
+	ir_audit_filter_init (&filter);
+	if (opt_from != NULL &&
+	    !ir_audit_parse_time (opt_from, "--from", FALSE, &filter.from, error))
+		return FALSE;
+	if (opt_to != NULL && !ir_audit_parse_time (opt_to, "--to", TRUE, &filter.to, error))
+		return FALSE;
+	if (filter.from > filter.to)
+		return bad_input (
+		    error, "--from %s is after --to %s: nothing could match", opt_from, opt_to);
+	if (opt_imei != NULL && !ir_audit_filter_set_imei (&filter, opt_imei, error))
+		return FALSE;
+	if (opt_outcome != NULL && !ir_audit_filter_set_outcome (&filter, opt_outcome, error))
+		return FALSE;
+	if (opt_type != NULL && !ir_audit_filter_set_type (&filter, opt_type, error))
+		return FALSE;
+	if (opt_by != NULL && !ir_audit_group_by_from_string (opt_by, &group_by, error))
+		return FALSE;
+	filter.technician = g_strdup (opt_technician);
+	filter.centre = g_strdup (opt_centre);
+	filter.phase = g_strdup (opt_phase);
+	return TRUE;
+}
+
+static gboolean
+ir_cli_audit_prepare (IrCli *cli, GError **error)
+{
+	if (!ir_cli_audit_parse_action (cli, error))
+		return FALSE;
+	if (!ir_cli_audit_check_options (cli, error))
+		return FALSE;
+	if (!ir_cli_audit_set_filter (error))
+		return FALSE;
+	if (!ir_cli_audit_load_inputs (error))
+		return FALSE;
+	paths = ir_audit_paths_resolve (cli->args[1], error);
+	return paths != NULL;
+}
+
+static IrAuditReport *
+ir_cli_audit_verify_log (GCancellable *cancellable, GError **error)
+{
+	IrAuditVerifyOptions options = {
+	    .key = key,
+	    .witness_key = witness_key,
+	    .cosigned_note = cosigned_note,
+	};
+	return ir_audit_verify (paths, &options, cancellable, error);
+}
+
+static const char *
+ir_cli_audit_trust_id (IrAuditTrust trust)
+{
+	switch (trust) {
+	case IR_AUDIT_TRUST_GIVEN:
+		return "given";
+	case IR_AUDIT_TRUST_LOG_ONLY:
+		return "log_only";
+	case IR_AUDIT_TRUST_NONE:
+	default:
+		return "none";
+	}
+}
+
+static void
+ir_cli_audit_report_json (const IrAuditReport *r, GString *out)
+{
+	g_autoptr (JsonBuilder) b = json_builder_new ();
+	g_autoptr (JsonNode) root = NULL;
+	g_autofree char *root_b64 = g_base64_encode (r->root, sizeof (r->root));
+	g_autofree char *text = NULL;
+
+	json_builder_begin_object (b);
+	json_builder_set_member_name (b, "verified");
+	json_builder_add_boolean_value (b, r->error == NULL);
+	json_builder_set_member_name (b, "records");
+	json_builder_add_int_value (b, (gint64)r->n_records);
+	json_builder_set_member_name (b, "checkpoints");
+	json_builder_add_int_value (b, (gint64)r->n_checkpoints);
+	json_builder_set_member_name (b, "signed_size");
+	json_builder_add_int_value (b, (gint64)r->signed_size);
+	json_builder_set_member_name (b, "signatures_checked");
+	json_builder_add_int_value (b, (gint64)r->n_signatures_checked);
+	ir_cli_json_add_string_or_null (b, "root", r->error == NULL ? root_b64 : NULL);
+	ir_cli_json_add_string_or_null (b, "origin", r->origin);
+	ir_cli_json_add_string_or_null (b, "keys", r->key_names);
+	ir_cli_json_add_string_or_null (b, "trust", ir_cli_audit_trust_id (r->trust));
+	ir_cli_json_add_string_or_null (b, "trust_note", ir_audit_trust_to_string (r->trust));
+	json_builder_set_member_name (b, "witnessed_size");
+	if (r->witnessed)
+		json_builder_add_int_value (b, (gint64)r->witnessed_size);
+	else
+		json_builder_add_null_value (b);
+	json_builder_set_member_name (b, "open_intents");
+	json_builder_add_int_value (b, (gint64)r->n_open_intents);
+	json_builder_set_member_name (b, "warnings");
+	json_builder_begin_array (b);
+	for (guint i = 0; i < r->warnings->len; i++)
+		json_builder_add_string_value (b, g_ptr_array_index (r->warnings, i));
+	json_builder_end_array (b);
+	json_builder_set_member_name (b, "error");
+	if (r->error != NULL) {
+		json_builder_begin_object (b);
+		ir_cli_json_add_string_or_null (b, "code", ir_cli_error_code (r->error));
+		ir_cli_json_add_string_or_null (b, "message", r->error->message);
+		json_builder_set_member_name (b, "line");
+		json_builder_add_int_value (b, (gint64)r->bad_line);
+		json_builder_set_member_name (b, "checkpoint");
+		json_builder_add_int_value (b, (gint64)r->bad_checkpoint);
+		json_builder_set_member_name (b, "exit_code");
+		json_builder_add_int_value (b, ir_error_exit_code (r->error));
+		json_builder_end_object (b);
+	} else {
+		json_builder_add_null_value (b);
+	}
+	json_builder_end_object (b);
+	root = json_builder_get_root (b);
+	text = ir_cli_json_to_string (root);
+	g_string_append (out, text);
+}
+
+static void
+ir_cli_audit_report_text (const IrAuditReport *r, GString *out)
+{
+	g_autofree char *root_b64 = g_base64_encode (r->root, sizeof (r->root));
+
+	g_string_append_printf (out, "Log:         %s\n", paths->records);
+	g_string_append_printf (out,
+				"Records:     %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
+				" signed, %" G_GUINT64_FORMAT " INTENT, %" G_GUINT64_FORMAT
+				" RESULT)\n",
+				r->n_records,
+				r->signed_size,
+				r->n_intents,
+				r->n_results);
+	g_string_append_printf (out,
+				"Checkpoints: %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
+				" signatures checked)\n",
+				r->n_checkpoints,
+				r->n_signatures_checked);
+	g_string_append_printf (out, "Origin:      %s\n", r->origin != NULL ? r->origin : "-");
+	g_string_append_printf (
+	    out, "Signed by:   %s\n", r->key_names != NULL ? r->key_names : "-");
+	g_string_append_printf (out, "Trust:       %s\n", ir_audit_trust_to_string (r->trust));
+	if (r->witnessed)
+		g_string_append_printf (out,
+					"Witness:     cosigned at size %" G_GUINT64_FORMAT
+					", consistent with the log\n",
+					r->witnessed_size);
+	else
+		g_string_append (out, "Witness:     not checked (no --cosigned)\n");
+	if (r->error == NULL)
+		g_string_append_printf (out, "Root:        %s\n", root_b64);
+	for (guint i = 0; i < r->warnings->len; i++)
+		g_string_append_printf (
+		    out, "Warning:     %s\n", (const char *)g_ptr_array_index (r->warnings, i));
+	if (r->error != NULL)
+		g_string_append_printf (out, "Result:      TAMPERED: %s\n", r->error->message);
+	else
+		g_string_append (out,
+				 "Result:      verified: every record and checkpoint checks out\n");
+}
+
+/* The tamper alarm: one line on stderr, before any output. */
+static void
+ir_cli_audit_alarm (IrCli *cli, const IrAuditReport *report, gboolean rows_follow)
+{
+	g_autofree char *line = ir_cli_one_line (report->error->message);
+
+	g_printerr ("imeictl: TAMPER ALARM: the log does not verify: %s%s\n",
+		    line,
+		    rows_follow ? " -- the output below comes from a log that cannot be trusted"
+				: "");
+	cli->exit_code = ir_error_exit_code (report->error);
+}
+
+static gboolean
+ir_cli_audit_verify (IrCli *cli, GCancellable *cancellable, GError **error)
+{
+	g_autoptr (IrAuditReport) report = ir_cli_audit_verify_log (cancellable, error);
+
+	if (report == NULL)
+		return FALSE;
+	if (report->error != NULL)
+		ir_cli_audit_alarm (cli, report, FALSE);
+	if (cli->json)
+		ir_cli_audit_report_json (report, cli->out);
+	else
+		ir_cli_audit_report_text (report, cli->out);
+	return TRUE;
+}
+
+static void
+ir_cli_audit_show_table (GPtrArray *rows, GString *out)
+{
+	g_autoptr (IrCliTable) table = ir_cli_table_new (8);
+
+	if (rows->len == 0) {
+		g_string_append (out, "No record matches.\n");
+		return;
+	}
+	ir_cli_table_add_row (table,
+			      "TIME",
+			      "SEQ",
+			      "TYPE",
+			      "TECHNICIAN",
+			      "CENTRE",
+			      "PHONE",
+			      "IMEIS BEFORE -> AFTER / DETAILS",
+			      "OUTCOME");
+	for (guint i = 0; i < rows->len; i++) {
+		const IrAuditRow *row = g_ptr_array_index (rows, i);
+		g_autofree char *seq = g_strdup_printf ("%" G_GUINT64_FORMAT, row->seq);
+		g_autofree char *phone = ir_audit_row_phone_text (row);
+		g_autofree char *imeis = row->type == IR_LOG_RECORD_INTENT
+					     ? ir_audit_row_imeis_text (row)
+					     : g_strdup (row->details);
+		g_autofree char *outcome =
+		    row->reason != NULL ? g_strdup_printf ("%s: %s", row->outcome, row->reason)
+					: g_strdup (row->outcome);
+		ir_cli_table_add_row (table,
+				      row->time_text,
+				      seq,
+				      ir_log_record_type_to_string (row->type),
+				      row->technician,
+				      row->centre,
+				      phone,
+				      imeis,
+				      outcome);
+	}
+	ir_cli_table_render (table, out);
+}
+
+static void
+ir_cli_audit_stats_output (IrCli *cli, GPtrArray *rows)
+{
+	g_autoptr (GPtrArray) groups = ir_audit_stats (rows, group_by);
+	guint64 total = 0;
+
+	if (cli->json) {
+		g_autoptr (JsonBuilder) b = json_builder_new ();
+		g_autoptr (JsonNode) root = NULL;
+		g_autofree char *text = NULL;
+
+		json_builder_begin_object (b);
+		ir_cli_json_add_string_or_null (b, "by", ir_audit_group_by_to_string (group_by));
+		json_builder_set_member_name (b, "groups");
+		json_builder_begin_array (b);
+		for (guint i = 0; i < groups->len; i++) {
+			const IrAuditGroup *g = g_ptr_array_index (groups, i);
+			json_builder_begin_object (b);
+			ir_cli_json_add_string_or_null (b, "group", g->group);
+			json_builder_set_member_name (b, "total");
+			json_builder_add_int_value (b, (gint64)g->total);
+			for (guint o = 0; o < IR_AUDIT_N_OUTCOMES; o++) {
+				json_builder_set_member_name (b, ir_audit_outcomes[o]);
+				json_builder_add_int_value (b, (gint64)g->outcomes[o]);
+			}
+			json_builder_end_object (b);
+			total += g->total;
+		}
+		json_builder_end_array (b);
+		json_builder_set_member_name (b, "total");
+		json_builder_add_int_value (b, (gint64)total);
+		json_builder_end_object (b);
+		root = json_builder_get_root (b);
+		text = ir_cli_json_to_string (root);
+		g_string_append (cli->out, text);
+		return;
+	} else {
+		g_autoptr (IrCliTable) table = ir_cli_table_new (2 + IR_AUDIT_N_OUTCOMES);
+		g_autofree char *head = g_ascii_strup (ir_audit_group_by_to_string (group_by), -1);
+		g_autofree char *total_text = NULL;
+		const char *header[2 + IR_AUDIT_N_OUTCOMES] = {head, "TOTAL"};
+		char *upper[IR_AUDIT_N_OUTCOMES] = {NULL};
+
+		for (guint o = 0; o < IR_AUDIT_N_OUTCOMES; o++) {
+			upper[o] = g_ascii_strup (ir_audit_outcomes[o], -1);
+			header[2 + o] = upper[o];
+		}
+		ir_cli_table_add_rowv (table, header);
+		for (guint i = 0; i < groups->len; i++) {
+			const IrAuditGroup *g = g_ptr_array_index (groups, i);
+			g_auto (GStrv) cells = g_new0 (char *, 3 + IR_AUDIT_N_OUTCOMES);
+			cells[0] = g_strdup (g->group);
+			cells[1] = g_strdup_printf ("%" G_GUINT64_FORMAT, g->total);
+			for (guint o = 0; o < IR_AUDIT_N_OUTCOMES; o++)
+				cells[2 + o] =
+				    g_strdup_printf ("%" G_GUINT64_FORMAT, g->outcomes[o]);
+			ir_cli_table_add_rowv (table, (const char *const *)cells);
+			total += g->total;
+		}
+		ir_cli_table_render (table, cli->out);
+		total_text = g_strdup_printf ("%" G_GUINT64_FORMAT, total);
+		g_string_append_printf (cli->out, "%s restoration(s)\n", total_text);
+		for (guint o = 0; o < IR_AUDIT_N_OUTCOMES; o++)
+			g_free (upper[o]);
+	}
+}
+
+static gboolean
+ir_cli_audit_query (IrCli *cli, GCancellable *cancellable, GError **error)
+{
+	g_autoptr (IrAuditReport) report = ir_cli_audit_verify_log (cancellable, error);
+	g_autoptr (GPtrArray) rows = NULL;
+
+	if (report == NULL)
+		return FALSE;
+	if (report->error != NULL)
+		ir_cli_audit_alarm (cli, report, TRUE);
+	rows = ir_audit_query (paths, &filter, cancellable, error);
+	if (rows == NULL)
+		return FALSE;
+	if (action == AUDIT_STATS) {
+		ir_cli_audit_stats_output (cli, rows);
+	} else if (action == AUDIT_EXPORT && opt_csv) {
+		g_autofree char *csv = ir_audit_rows_to_csv (rows);
+		g_string_append (cli->out, csv);
+	} else if (cli->json) {
+		g_autoptr (JsonNode) root = ir_audit_rows_to_json (rows);
+		g_autofree char *text = ir_cli_json_to_string (root);
+		g_string_append (cli->out, text);
+	} else {
+		ir_cli_audit_show_table (rows, cli->out);
+	}
+	return TRUE;
+}
+
+static gboolean
+ir_cli_audit_run (IrCli *cli, GCancellable *cancellable, GError **error)
+{
+	if (action == AUDIT_VERIFY)
+		return ir_cli_audit_verify (cli, cancellable, error);
+	return ir_cli_audit_query (cli, cancellable, error);
+}
+
+const IrCliCommand ir_cli_command_audit = {
+    .name = "audit",
+    .parameter_string = "verify|show|export|stats LOG",
+    .summary = "Verify a migration log, or show, export and count its records",
+    .description =
+	"verify LOG: recompute every record's hash and every checkpoint's root, check\n"
+	"every signature and the consistency between checkpoints (and with a witness's\n"
+	"cosignature); name the first bad record. Give --key, the workstation key the\n"
+	"brand registered: keys found in the log itself prove consistency only.\n"
+	"show LOG [filters]: restorations (INTENT with its RESULT) and other records.\n"
+	"export LOG --csv|--json [filters]; stats LOG [filters] [--by GROUP].\n"
+	"LOG is a log directory or its migration-log.jsonl. A log that does not verify\n"
+	"raises the tamper alarm on stderr and exits 7, even for show, export and stats.\n"
+	"See imeictl(1), AUDIT.",
+    .entries = ir_cli_audit_entries,
+    .min_args = 0,
+    .max_args = 2,
+    .uses_device = FALSE,
+    .prepare = ir_cli_audit_prepare,
+    .run = ir_cli_audit_run,
+};
