@@ -758,6 +758,73 @@ test_torn_checkpoint_foreign (void **state)
 	rm_log (dir);
 }
 
+/* ---- the workstation key ---- */
+
+static void
+test_workstation_key (void **state)
+{
+	g_autofree char *dir = g_dir_make_tmp ("ir-key-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename (dir, "state", IR_WORKSTATION_KEY_FILE, NULL);
+	g_autofree char *pem = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (EVP_PKEY) made = ir_workstation_key_load_or_create (path, &error);
+	g_autoptr (EVP_PKEY) again = NULL;
+	g_autoptr (EVP_PKEY) refused = NULL;
+	g_autofree char *name = NULL;
+	g_autofree char *b64 = NULL;
+	struct stat st;
+
+	assert_non_null (made);
+	assert_int_equal (stat (path, &st), 0);
+	assert_int_equal (st.st_mode & 0777, 0600);
+	assert_true (g_file_get_contents (path, &pem, NULL, NULL));
+	assert_true (g_str_has_prefix (pem, "-----BEGIN PRIVATE KEY-----\n")); /* PKCS#8 */
+
+	/* the same key next time */
+	again = ir_workstation_key_load_or_create (path, &error);
+	assert_non_null (again);
+	assert_int_equal (EVP_PKEY_eq (made, again), 1);
+
+	/* readable by others: refused, not fixed behind the user's back */
+	assert_int_equal (chmod (path, 0640), 0);
+	refused = ir_workstation_key_load_or_create (path, &error);
+	assert_null (refused);
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_PERMISSION_DENIED));
+	assert_non_null (strstr (error->message, "mode 0640"));
+	assert_non_null (strstr (error->message, "chmod 600"));
+	g_clear_error (&error);
+	assert_int_equal (stat (path, &st), 0);
+	assert_int_equal (st.st_mode & 0777, 0640);
+
+	/* not a key */
+	assert_int_equal (chmod (path, 0600), 0);
+	{
+		g_autofree char *sub = g_path_get_dirname (path);
+		write_in (sub, IR_WORKSTATION_KEY_FILE, "not a key\n", 10);
+	}
+	refused = ir_workstation_key_load (path, &error);
+	assert_null (refused);
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_INVALID_INPUT));
+	assert_non_null (strstr (error->message, "PKCS#8"));
+	g_clear_error (&error);
+
+	/* names */
+	name = ir_workstation_key_name ("DEL01", "ws1", &error);
+	assert_string_equal (name, "imeirestore/DEL01/ws1");
+	assert_null (ir_workstation_key_name ("DEL 01", "ws1", &error));
+	g_clear_error (&error);
+	assert_null (ir_workstation_key_name ("DEL01", "a/b", &error));
+	g_clear_error (&error);
+	assert_null (ir_workstation_key_name ("", "ws1", &error));
+	g_clear_error (&error);
+	assert_null (ir_workstation_key_name ("DEL01", "w+1", &error));
+	g_clear_error (&error);
+	b64 = ir_workstation_key_public_base64 (made, &error);
+	assert_non_null (b64);
+	assert_true (g_str_has_prefix (b64, "MCowBQYDK2VwAyEA")); /* Ed25519 SPKI */
+	g_unlink (path);
+}
+
 int
 main (void)
 {
@@ -771,6 +838,7 @@ main (void)
 	    cmocka_unit_test (test_torn_last_line),
 	    cmocka_unit_test (test_torn_checkpoint),
 	    cmocka_unit_test (test_torn_checkpoint_foreign),
+	    cmocka_unit_test (test_workstation_key),
 	};
 
 	return cmocka_run_group_tests (tests, setup, teardown);
