@@ -20,6 +20,7 @@ static const IrCliCommand *const commands[] = {
     &ir_cli_command_list,
     &ir_cli_command_identify,
     &ir_cli_command_restore,
+    &ir_cli_command_recover,
     &ir_cli_command_audit,
     NULL,
 };

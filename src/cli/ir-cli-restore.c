@@ -9,6 +9,7 @@
 #include "ir-cli-output.h"
 #include "ir-cli.h"
 #include "ir-error.h"
+#include "ir-restore-log.h"
 #include "ir-restore.h"
 
 /* imeictl restore PORT | --all [PORT...]: restores the original IMEIs
@@ -43,6 +44,7 @@ static char *opt_passphrase_file = NULL;
 static char *opt_centre = NULL;
 static char *opt_state_dir = NULL;
 static char *opt_duplicates = NULL;
+static char *opt_workstation = NULL;
 
 static GOptionEntry ir_cli_restore_entries[] = {
     {"all",
@@ -101,8 +103,17 @@ static GOptionEntry ir_cli_restore_entries[] = {
      0,
      G_OPTION_ARG_FILENAME,
      &opt_state_dir,
-     "Used tokens and kept tokens (default: $XDG_DATA_HOME/imeirestore)",
+     "Used tokens, the migration log and the workstation key (default: "
+     "$XDG_DATA_HOME/imeirestore)",
      "DIR"},
+    {"workstation",
+     0,
+     0,
+     G_OPTION_ARG_STRING,
+     &opt_workstation,
+     "This workstation's id in the migration log (default: $IMEIRESTORE_WORKSTATION, "
+     "else the host name)",
+     "ID"},
     {"duplicates",
      0,
      0,
@@ -118,7 +129,8 @@ static IrTrustStore *trust = NULL;
 static IrBrandClient *client = NULL;
 static IrTokenSeen *seen = NULL;
 static IrDuplicateList *duplicates = NULL;
-static char *pending_dir = NULL;
+static IrRestoreLog *restore_log = NULL;
+static guint n_pending = 0; /* INTENTs of the log whose outcome is unknown */
 static GMutex confirm_lock;
 
 /* option, else environment, else [restore] in the config file */
@@ -289,6 +301,41 @@ ir_cli_restore_make_client (GKeyFile *config, GError **error)
 	return TRUE;
 }
 
+/* The migration log must take a durable INTENT before any phone is
+ * written: a log that cannot (tampered, unwritable) stops here. */
+static gboolean
+ir_cli_restore_open_log (GKeyFile *config, const char *dir, GError **error)
+{
+	g_autofree char *workstation = ir_cli_restore_setting (
+	    opt_workstation, "IMEIRESTORE_WORKSTATION", config, "workstation");
+	g_autoptr (GPtrArray) pending = NULL;
+	IrRestoreLogConfig cfg = {
+	    .state_dir = dir,
+	    .centre = ir_brand_client_get_centre (client),
+	    .workstation = workstation,
+	    .technician = ir_brand_client_get_subject (client),
+	};
+
+	if (cfg.centre == NULL) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "your certificate names no service centre, which the migration log "
+			     "needs: ask the brand for a technician certificate");
+		return FALSE;
+	}
+	restore_log = ir_restore_log_open (&cfg, error);
+	if (restore_log == NULL) {
+		g_prefix_error (error, "nothing done: ");
+		return FALSE;
+	}
+	pending = ir_restore_log_pending (restore_log, error);
+	if (pending == NULL)
+		return FALSE;
+	n_pending = pending->len;
+	return TRUE;
+}
+
 static gboolean
 ir_cli_restore_open_state (GKeyFile *config, GError **error)
 {
@@ -302,7 +349,8 @@ ir_cli_restore_open_state (GKeyFile *config, GError **error)
 	seen = ir_token_seen_open (seen_path, error);
 	if (seen == NULL)
 		return FALSE;
-	pending_dir = g_build_filename (dir, "pending", NULL);
+	if (!ir_cli_restore_open_log (config, dir, error))
+		return FALSE;
 	if (opt_duplicates != NULL) {
 		duplicates = ir_duplicate_list_load (opt_duplicates, error);
 		if (duplicates == NULL) {
@@ -537,9 +585,11 @@ ir_cli_restore_message (const IrRestoreResult *r)
 	}
 	if (r->recovery_path != NULL)
 		g_string_append_printf (msg,
-					"; the token is kept for recovery in %s: read the phone "
-					"again with imeictl identify before anything else",
-					r->recovery_path);
+					"; the outcome is kept for recovery in %s (a pending "
+					"INTENT): connect the phone again and run imeictl recover "
+					"%s before anything else",
+					r->recovery_path,
+					r->port);
 	return ir_cli_one_line (msg->str);
 }
 
@@ -707,10 +757,48 @@ ir_cli_restore_options (void)
 	    .seen = seen,
 	    .duplicates = duplicates,
 	    .confirm = ir_cli_restore_confirm,
-	    .journal = ir_restore_recovery_journal (),
-	    .journal_data = pending_dir,
+	    .journal = ir_restore_log_journal (),
+	    .journal_data = restore_log,
 	};
 	return opts;
+}
+
+static IrRestoreResult *
+ir_cli_restore_not_started (const char *port, GError *error)
+{
+	IrRestoreResult *r = g_new0 (IrRestoreResult, 1);
+
+	r->slots = g_ptr_array_new ();
+	r->port = g_strdup (port);
+	r->outcome = IR_RESTORE_NOT_STARTED;
+	r->stage = IR_RESTORE_STAGE_IDENTIFY;
+	r->error = error;
+	return r;
+}
+
+/* A phone with a pending INTENT in the log is read again and its RESULT
+ * recorded before anything else is done to it (DESIGN.md §4 step 8). */
+static IrRestoreResult *
+ir_cli_restore_port (const char *port, GCancellable *cancellable)
+{
+	IrRestoreOptions opts = ir_cli_restore_options ();
+	g_autoptr (IrSession) session = NULL;
+	GError *error = NULL;
+	IrRestoreResult *r;
+
+	if (n_pending == 0)
+		return ir_restore_run_port (port, &opts, cancellable);
+	session = ir_session_open (port, NULL);
+	if (session == NULL)
+		return ir_restore_run_port (port, &opts, cancellable);
+	if (!ir_restore_log_recover (restore_log, session, NULL, NULL, &error)) {
+		g_prefix_error (&error, "nothing written to %s: ", port);
+		return ir_cli_restore_not_started (port, error);
+	}
+	r = ir_restore_run (session, &opts, cancellable);
+	if (r->port == NULL)
+		r->port = g_strdup (port);
+	return r;
 }
 
 /* The brand server, its pin and our certificate, before any phone. */
@@ -756,8 +844,7 @@ ir_cli_restore_preflight (IrCli *cli, GCancellable *cancellable)
 static gboolean
 ir_cli_restore_one (IrCli *cli, GCancellable *cancellable)
 {
-	IrRestoreOptions opts = ir_cli_restore_options ();
-	g_autoptr (IrRestoreResult) r = ir_restore_run_port (cli->args[0], &opts, cancellable);
+	g_autoptr (IrRestoreResult) r = ir_cli_restore_port (cli->args[0], cancellable);
 
 	cli->exit_code = ir_cli_restore_exit_code (r);
 	if (cli->json) {
@@ -788,9 +875,8 @@ static void
 ir_cli_restore_worker (gpointer data, gpointer user_data)
 {
 	IrCliRestoreJob *job = data;
-	IrRestoreOptions opts = ir_cli_restore_options ();
 
-	job->result = ir_restore_run_port (job->port, &opts, job->cancellable);
+	job->result = ir_cli_restore_port (job->port, job->cancellable);
 }
 
 static GPtrArray *

@@ -37,6 +37,7 @@ typedef struct {
 extern const IrCliCommand ir_cli_command_list;
 extern const IrCliCommand ir_cli_command_identify;
 extern const IrCliCommand ir_cli_command_restore;
+extern const IrCliCommand ir_cli_command_recover;
 extern const IrCliCommand ir_cli_command_audit;
 
 G_END_DECLS
