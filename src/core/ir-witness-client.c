@@ -8,10 +8,14 @@
 #include "ir-workstation-key.h"
 
 static void
-add_proof (JsonBuilder *b, IrMigrationLog *log, guint64 old_size, GError **error, gboolean *ok)
+add_proof (JsonBuilder *b,
+	   IrMigrationLog *log,
+	   guint64 old_size,
+	   guint64 size,
+	   GError **error,
+	   gboolean *ok)
 {
 	const IrMerkleTree *tree = ir_migration_log_get_tree (log);
-	guint64 size = ir_migration_log_get_size (log);
 	g_autoptr (GBytes) proof = NULL;
 	const guint8 *data;
 	gsize len = 0;
@@ -47,24 +51,21 @@ checkpoint_or_error (IrMigrationLog *log, GError **error)
 	return note;
 }
 
-char *
-ir_witness_upload_body (IrMigrationLog *log, EVP_PKEY *key, guint64 old_size, GError **error)
+/* The body for records [@old_size, @note's size), @note being the log's
+ * signed checkpoint at that size. */
+static char *
+upload_body (IrMigrationLog *log, EVP_PKEY *key, guint64 old_size, const char *note, GError **error)
 {
 	g_autoptr (JsonBuilder) b = json_builder_new ();
 	g_autoptr (JsonNode) root = NULL;
 	g_autoptr (GPtrArray) lines = NULL;
 	g_autofree char *pub = NULL;
-	guint64 size = ir_migration_log_get_size (log);
-	const char *note = checkpoint_or_error (log, error);
-	g_autoptr (IrCheckpoint) cp = NULL;
+	g_autoptr (IrCheckpoint) cp = ir_checkpoint_parse (note, strlen (note), error);
 	gboolean ok = TRUE;
 
-	if (note == NULL)
-		return NULL;
-	cp = ir_checkpoint_parse (note, strlen (note), error);
 	if (cp == NULL)
 		return NULL;
-	if (old_size > size) {
+	if (old_size > cp->size) {
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_TAMPERED,
@@ -72,11 +73,11 @@ ir_witness_upload_body (IrMigrationLog *log, EVP_PKEY *key, guint64 old_size, GE
 			     " records but the log holds %" G_GUINT64_FORMAT
 			     ": records were lost; tell the brand auditor",
 			     old_size,
-			     size);
+			     cp->size);
 		return NULL;
 	}
 	pub = ir_workstation_key_public_base64 (key, error);
-	lines = pub != NULL ? ir_migration_log_read_lines (log, old_size, size, error) : NULL;
+	lines = pub != NULL ? ir_migration_log_read_lines (log, old_size, cp->size, error) : NULL;
 	if (lines == NULL)
 		return NULL;
 	json_builder_begin_object (b);
@@ -89,7 +90,7 @@ ir_witness_upload_body (IrMigrationLog *log, EVP_PKEY *key, guint64 old_size, GE
 	json_builder_set_member_name (b, "old_size");
 	json_builder_add_int_value (b, (gint64)old_size);
 	json_builder_set_member_name (b, "consistency");
-	add_proof (b, log, old_size, error, &ok);
+	add_proof (b, log, old_size, cp->size, error, &ok);
 	json_builder_set_member_name (b, "records");
 	json_builder_begin_array (b);
 	for (guint i = 0; i < lines->len; i++)
@@ -100,6 +101,83 @@ ir_witness_upload_body (IrMigrationLog *log, EVP_PKEY *key, guint64 old_size, GE
 		return NULL;
 	root = json_builder_get_root (b);
 	return json_to_string (root, FALSE);
+}
+
+char *
+ir_witness_upload_body (IrMigrationLog *log, EVP_PKEY *key, guint64 old_size, GError **error)
+{
+	const char *note = checkpoint_or_error (log, error);
+
+	return note != NULL ? upload_body (log, key, old_size, note, error) : NULL;
+}
+
+/* The signed checkpoint at @size from the checkpoint file beside the log
+ * (docs/migration-log.md: notes one after another, each ending with its
+ * signature lines, separated by one empty line). */
+static char *
+note_at (const char *dir, guint64 size, GError **error)
+{
+	g_autofree char *path = g_build_filename (dir, "migration-log.checkpoints", NULL);
+	g_autofree char *text = NULL;
+	gsize len = 0;
+	gsize pos = 0;
+
+	if (!g_file_get_contents (path, &text, &len, error)) {
+		g_prefix_error (error, "failed to read the checkpoints: ");
+		return NULL;
+	}
+	while (pos < len) {
+		const char *start = text + pos;
+		const char *body_end = g_strstr_len (start, (gssize)(len - pos), "\n\n");
+		const char *end =
+		    body_end != NULL
+			? g_strstr_len (body_end + 2, (gssize)(text + len - (body_end + 2)), "\n\n")
+			: NULL;
+		gsize note_len;
+		g_autoptr (IrCheckpoint) cp = NULL;
+
+		if (end == NULL)
+			break;
+		note_len = (gsize)(end + 1 - start);
+		cp = ir_checkpoint_parse (start, note_len, NULL);
+		if (cp != NULL && cp->size == size)
+			return g_strndup (start, note_len);
+		pos += note_len + 1;
+	}
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_NOT_FOUND,
+		     "%s has no checkpoint at size %" G_GUINT64_FORMAT,
+		     path,
+		     size);
+	return NULL;
+}
+
+/* Where a batch from @from ends: records up to IR_WITNESS_BATCH_BYTES (at
+ * least one), so that an upload stays under the server's body limit. */
+static guint64
+batch_end (IrMigrationLog *log, guint64 from, GError **error, gboolean *ok)
+{
+	guint64 size = ir_migration_log_get_size (log);
+	guint64 end = from;
+	gsize bytes = 0;
+	g_autoptr (GPtrArray) lines = NULL;
+
+	*ok = TRUE;
+	if (from >= size)
+		return size;
+	lines = ir_migration_log_read_lines (log, from, size, error);
+	if (lines == NULL) {
+		*ok = FALSE;
+		return from;
+	}
+	for (guint i = 0; i < lines->len; i++) {
+		bytes += strlen (g_ptr_array_index (lines, i)) + 8;
+		if (bytes > IR_WITNESS_BATCH_BYTES && end > from)
+			break;
+		end++;
+	}
+	return end;
 }
 
 gboolean
@@ -144,14 +222,13 @@ save_state (const char *dir, guint64 size, const char *cosigned, GError **error)
 	return TRUE;
 }
 
-/* The answer: {"cosigned": note, "size": N}, the note for our checkpoint. */
+/* The answer: {"cosigned": note, "size": N}. */
 static gboolean
 read_answer (
-    JsonObject *obj, IrMigrationLog *log, const char **cosigned, guint64 *size, GError **error)
+    JsonObject *obj, const char *ours, const char **cosigned, guint64 *size, GError **error)
 {
 	JsonNode *note = json_object_get_member (obj, "cosigned");
 	JsonNode *n = json_object_get_member (obj, "size");
-	const char *ours = ir_migration_log_get_checkpoint (log);
 
 	if (note == NULL || json_node_get_value_type (note) != G_TYPE_STRING || n == NULL ||
 	    json_node_get_value_type (n) != G_TYPE_INT64 || json_node_get_int (n) < 0 ||
@@ -170,19 +247,36 @@ read_answer (
 }
 
 static JsonObject *
-post_upload (IrBrandClient *client,
-	     IrMigrationLog *log,
-	     EVP_PKEY *key,
-	     guint64 old_size,
-	     IrBrandStatus *status,
-	     GCancellable *cancellable,
-	     GError **error)
+post_batch (IrBrandClient *client,
+	    IrMigrationLog *log,
+	    EVP_PKEY *key,
+	    const char *dir,
+	    guint64 from,
+	    char **sent,
+	    IrBrandStatus *status,
+	    GCancellable *cancellable,
+	    GError **error)
 {
-	g_autofree char *body = ir_witness_upload_body (log, key, old_size, error);
+	gboolean ok = TRUE;
+	guint64 end = batch_end (log, from, error, &ok);
+	g_autofree char *note = NULL;
+	g_autofree char *body = NULL;
+	JsonObject *obj;
 
+	if (!ok)
+		return NULL;
+	if (end == ir_migration_log_get_size (log))
+		note = g_strdup (checkpoint_or_error (log, error));
+	else
+		note = note_at (dir, end, error);
+	if (note != NULL)
+		body = upload_body (log, key, from, note, error);
 	if (body == NULL)
 		return NULL;
-	return ir_brand_client_post_json (client, "/v1/witness", body, status, cancellable, error);
+	obj = ir_brand_client_post_json (client, "/v1/witness", body, status, cancellable, error);
+	if (obj != NULL)
+		*sent = g_steal_pointer (&note);
+	return obj;
 }
 
 gboolean
@@ -197,35 +291,42 @@ ir_witness_client_upload (IrBrandClient *client,
 {
 	g_auto (IrBrandStatus) local_status = {0};
 	IrBrandStatus *st = status != NULL ? status : &local_status;
-	g_autoptr (JsonObject) obj = NULL;
-	g_autoptr (GError) first = NULL;
-	const char *cosigned = NULL;
-	guint64 old_size = 0;
-	guint64 size = 0;
+	guint64 from = 0;
+	guint64 size = ir_migration_log_get_size (log);
+	gboolean resent = FALSE;
 
-	if (!ir_witness_load_size (dir, &old_size, error))
+	if (!ir_witness_load_size (dir, &from, error))
 		return FALSE;
-	obj = post_upload (client, log, key, old_size, st, cancellable, &first);
-	/* an earlier upload went through but its answer was lost, or the
-	 * state file is stale: the server says where it is */
-	if (obj == NULL && st->has_witnessed_size &&
-	    g_strcmp0 (st->server_code, "witness_size_mismatch") == 0) {
-		guint64 from = st->witnessed_size;
+	do {
+		g_autoptr (JsonObject) obj = NULL;
+		g_autoptr (GError) local = NULL;
+		g_autofree char *sent = NULL;
+		const char *cosigned = NULL;
 
-		ir_brand_status_clear (st);
-		obj = post_upload (client, log, key, from, st, cancellable, error);
-	} else if (obj == NULL) {
-		g_propagate_error (error, g_steal_pointer (&first));
-	}
-	if (obj == NULL) {
-		g_prefix_error (error, "failed to upload the migration log for witnessing: ");
-		return FALSE;
-	}
-	if (!read_answer (obj, log, &cosigned, &size, error) ||
-	    !save_state (dir, size, cosigned, error))
-		return FALSE;
+		obj = post_batch (
+		    client, log, key, dir, MIN (from, size), &sent, st, cancellable, &local);
+		/* an earlier upload went through but its answer was lost, or
+		 * the state file is stale: the server says where it is (once) */
+		if (obj == NULL && !resent && st->has_witnessed_size &&
+		    g_strcmp0 (st->server_code, "witness_size_mismatch") == 0) {
+			from = st->witnessed_size;
+			resent = TRUE;
+			continue;
+		}
+		if (obj == NULL) {
+			g_propagate_prefixed_error (
+			    error,
+			    g_steal_pointer (&local),
+			    "failed to upload the migration log for witnessing: ");
+			return FALSE;
+		}
+		if (!read_answer (obj, sent, &cosigned, &from, error) ||
+		    !save_state (dir, from, cosigned, error))
+			return FALSE;
+		resent = FALSE;
+	} while (from < size);
 	if (witnessed != NULL)
-		*witnessed = size;
+		*witnessed = from;
 	return TRUE;
 }
 

@@ -23,6 +23,10 @@ G_BEGIN_DECLS
 
 #define IR_WITNESS_SIZE_FILE	 "migration-log.witnessed"
 #define IR_WITNESS_COSIGNED_FILE "migration-log.cosigned"
+/* An upload carries at most about this much record text (the server's
+ * default max-body-size is 16 KiB); a longer backlog goes in several,
+ * each with the log's own checkpoint at its end. */
+#define IR_WITNESS_BATCH_BYTES 8192
 
 /* The POST /v1/witness body for records [@old_size, size of @log). @key
  * is the workstation key (its public half is sent). */
@@ -31,9 +35,10 @@ char *ir_witness_upload_body (IrMigrationLog *log, EVP_PKEY *key, guint64 old_si
 /* The last size the server accepted (0 when the file is absent). */
 gboolean ir_witness_load_size (const char *dir, guint64 *size, GError **error);
 
-/* Uploads what the server lacks; on witness_size_mismatch resends once
- * from the server's size. Stores the size and the cosigned note in @dir
- * and returns the size in @witnessed (may be NULL). */
+/* Uploads what the server lacks, in batches; on witness_size_mismatch
+ * resends from the server's size. After each batch stores the size and
+ * the cosigned note in @dir (the log's folder, which also holds its
+ * checkpoints); returns the size in @witnessed (may be NULL). */
 gboolean ir_witness_client_upload (IrBrandClient *client,
 				   IrMigrationLog *log,
 				   EVP_PKEY *key,

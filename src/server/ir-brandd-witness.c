@@ -20,9 +20,12 @@
  *     to the origin at its first upload (trust on first use);
  *  3. the same checkpoint as the one last witnessed: the stored
  *     cosignature again (an idempotent repeat);
- *  4. the checkpoint is not smaller than the witnessed size (log_shrank),
- *     and old_size is the witnessed size (witness_size_mismatch, with the
- *     size, so that the client resends from there);
+ *  4. old_size is the witnessed size (witness_size_mismatch, with the
+ *     size, so that the client resends from there); a checkpoint below the
+ *     witnessed size is log_shrank when old_size claims the witnessed
+ *     size, log_forked when the server's own tree has another root at that
+ *     size, and otherwise an older checkpoint (a stale resend): the size
+ *     mismatch again;
  *  5. the consistency proof takes the witnessed root to the checkpoint's
  *     root (log_forked): the workstation's log extends what was witnessed;
  *  6. the witnessed leaves followed by the leaves of the uploaded records
@@ -436,13 +439,22 @@ check_key (const Upload *u, const IrBranddWitnessedLog *log, IrBranddAnswer *ans
 	return TRUE;
 }
 
+/* A checkpoint below the witnessed size: an older checkpoint of the same
+ * log (a client resending a batch from a stale size: tell it where the
+ * server is), another log under the same origin (forked), or, when the
+ * client claims to be at the witnessed size, a log that lost records. */
 static gboolean
-check_sizes (const Upload *u, const IrBranddWitnessedLog *log, IrBranddAnswer *answer)
+check_older (IrBranddWitness *self,
+	     const Upload *u,
+	     const IrBranddWitnessedLog *log,
+	     IrBranddAnswer *answer)
 {
-	guint64 witnessed = log != NULL ? log->size : 0;
+	g_autoptr (IrMerkleTree) tree = ir_merkle_tree_new ();
+	g_autoptr (GError) error = NULL;
+	guint8 root[IR_MERKLE_HASH_LEN];
 	guint64 size = u->checkpoint->size;
 
-	if (size < witnessed)
+	if (u->old_size >= log->size)
 		return refuse (answer,
 			       IR_BRANDD_LOG_SHRANK,
 			       "the checkpoint of %s is at size %" G_GUINT64_FORMAT
@@ -450,7 +462,32 @@ check_sizes (const Upload *u, const IrBranddWitnessedLog *log, IrBranddAnswer *a
 			       " records: the log lost records; tell the brand auditor",
 			       u->origin,
 			       size,
-			       witnessed);
+			       log->size);
+	if (!ir_brandd_witness_store_load_tree (self->store, u->origin, tree, &error) ||
+	    !ir_merkle_tree_root (tree, size, root, &error))
+		return internal (answer, error);
+	if (memcmp (root, u->checkpoint->root, IR_MERKLE_HASH_LEN) != 0)
+		return refuse (answer,
+			       IR_BRANDD_LOG_FORKED,
+			       "the checkpoint of %s at size %" G_GUINT64_FORMAT
+			       " has another root than the witnessed log at that size: the log "
+			       "was changed; tell the brand auditor",
+			       u->origin,
+			       size);
+	return size_mismatch (answer, u->origin, log->size, u->old_size);
+}
+
+static gboolean
+check_sizes (IrBranddWitness *self,
+	     const Upload *u,
+	     const IrBranddWitnessedLog *log,
+	     IrBranddAnswer *answer)
+{
+	guint64 witnessed = log != NULL ? log->size : 0;
+	guint64 size = u->checkpoint->size;
+
+	if (size < witnessed)
+		return check_older (self, u, log, answer);
 	if (u->old_size != witnessed)
 		return size_mismatch (answer, u->origin, witnessed, u->old_size);
 	if (u->records->len != size - witnessed)
@@ -630,7 +667,7 @@ ir_brandd_witness_upload (IrBranddWitness *self,
 	/* a repeat of the last upload (its answer was lost) */
 	if (log != NULL && g_strcmp0 (log->checkpoint, u.note) == 0)
 		return cosigned_answer (log->cosigned, log->size);
-	if (!check_sizes (&u, log, answer) ||
+	if (!check_sizes (self, &u, log, answer) ||
 	    !check_consistency (u.origin, log, u.checkpoint, u.proof, answer) ||
 	    !check_records (self, &u, log, leaf_hashes, answer))
 		return NULL;

@@ -124,6 +124,56 @@ upload (BtEnv *env, Ws *ws, guint64 old_size)
 	return bt_request (env, ALICE, "/v1/witness", body, NULL);
 }
 
+/* Replaces the first @from in @body by @to. */
+static char *
+edit (const char *body, const char *from, const char *to)
+{
+	const char *at = strstr (body, from);
+
+	if (at == NULL)
+		fail_msg ("'%s' not in the upload", from);
+	return g_strdup_printf ("%.*s%s%s", (int)(at - body), body, to, at + strlen (from));
+}
+
+static char *
+set_member (const char *body, const char *member, JsonNode *value)
+{
+	g_autoptr (JsonParser) parser = json_parser_new ();
+	JsonObject *obj;
+
+	assert_true (json_parser_load_from_data (parser, body, -1, NULL));
+	obj = json_node_get_object (json_parser_get_root (parser));
+	if (value == NULL)
+		json_object_remove_member (obj, member);
+	else
+		json_object_set_member (obj, member, value);
+	return json_to_string (json_parser_get_root (parser), FALSE);
+}
+
+static JsonNode *
+string_node (const char *s)
+{
+	JsonNode *n = json_node_new (JSON_NODE_VALUE);
+	json_node_set_string (n, s);
+	return n;
+}
+
+static JsonNode *
+int_node (gint64 v)
+{
+	JsonNode *n = json_node_new (JSON_NODE_VALUE);
+	json_node_set_int (n, v);
+	return n;
+}
+
+static JsonNode *
+parse_node (const char *text)
+{
+	g_autoptr (JsonParser) parser = json_parser_new ();
+	assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+	return json_node_copy (json_parser_get_root (parser));
+}
+
 static gint64
 json_int (const BtResponse *r, const char *member)
 {
@@ -252,7 +302,13 @@ test_client_resume (void **state)
 	ws_append (ws, 4, "b");
 	r = upload (env, ws, 0); /* "lost" answer: the client never saw it */
 	assert_int_equal (r->status, 200);
-	ws_append (ws, 3, "b");
+	/* a backlog past one upload's worth: several batches, each with the
+	 * log's checkpoint at its end */
+	ws_append (ws, 150, "b");
+	{
+		g_autofree char *all = ws_body (ws, 4);
+		assert_true (strlen (all) > 2 * IR_WITNESS_BATCH_BYTES);
+	}
 
 	trust = ir_trust_store_load (ts, &error);
 	if (trust == NULL)
@@ -267,16 +323,16 @@ test_client_resume (void **state)
 	if (!ir_witness_client_upload (
 		client, ws->log, ws->key, ws->dir, &witnessed, &status, NULL, &error))
 		fail_msg ("upload: %s", error->message);
-	assert_int_equal (witnessed, 7);
+	assert_int_equal (witnessed, 154);
 	assert_true (ir_witness_load_size (ws->dir, &kept, &error));
-	assert_int_equal (kept, 7);
+	assert_int_equal (kept, 154);
 	assert_true (g_file_get_contents (note_path, &note, NULL, &error));
-	assert_cosigned (note, ws, 7);
+	assert_cosigned (note, ws, 154);
 
 	/* nothing new: the same answer again */
 	assert_true (ir_witness_client_upload (
 	    client, ws->log, ws->key, ws->dir, &witnessed, &status, NULL, &error));
-	assert_int_equal (witnessed, 7);
+	assert_int_equal (witnessed, 154);
 }
 
 static void
@@ -291,9 +347,15 @@ test_forked_and_shrunk (void **state)
 	g_autoptr (BtResponse) rf = NULL;
 	g_autoptr (BtResponse) rs = NULL;
 	g_autoptr (BtResponse) rk = NULL;
+	g_autoptr (BtResponse) older = NULL;
+	g_autofree char *body = NULL;
+	g_autofree char *body2 = NULL;
+	g_autofree char *shrunk_body = NULL;
 	guint64 size;
 
-	ws_append (ws, 3, "c");
+	ws_append (ws, 2, "c");
+	body2 = ws_body (ws, 0); /* an older checkpoint, kept for later */
+	ws_append (ws, 1, "c");
 	r = upload (env, ws, 0);
 	assert_int_equal (r->status, 200);
 	size = ir_migration_log_get_size (ws->log);
@@ -313,13 +375,27 @@ test_forked_and_shrunk (void **state)
 	assert_int_equal (rk->status, 409);
 	assert_string_equal (bt_error_code (rk), "log_forked");
 
-	/* fewer records than witnessed (sent from 0: the shrunk log cannot
-	 * start from the witnessed size); shrinking is named first */
+	/* fewer records than witnessed, from the witnessed size */
 	shrunk = ws_new (NULL, NULL, ws);
-	ws_append (shrunk, 1, "c");
-	rs = upload (env, shrunk, 0);
+	ws_append (shrunk, 1, "shrunk");
+	shrunk_body = ws_body (shrunk, 0);
+	body = set_member (shrunk_body, "old_size", int_node ((gint64)size));
+	rs = bt_request (env, ALICE, "/v1/witness", body, NULL);
 	assert_int_equal (rs->status, 409);
 	assert_string_equal (bt_error_code (rs), "log_shrank");
+
+	/* an older checkpoint of the witnessed log (a stale client's batch):
+	 * the server says where it is; another log at that size: a fork */
+	older = bt_request (env, ALICE, "/v1/witness", body2, NULL);
+	assert_int_equal (older->status, 409);
+	assert_string_equal (bt_error_code (older), "witness_size_mismatch");
+	assert_int_equal (error_witnessed_size (older), size);
+	g_clear_pointer (&body, g_free);
+	body = g_strdup (shrunk_body);
+	g_clear_pointer (&rs, bt_response_free);
+	rs = bt_request (env, ALICE, "/v1/witness", body, NULL);
+	assert_int_equal (rs->status, 409);
+	assert_string_equal (bt_error_code (rs), "log_forked");
 }
 
 /* dev1_request with the witness members of @ws from @witnessed. */
@@ -531,56 +607,6 @@ test_auditor_refusals (void **state)
 		    g_strcmp0 (bt_error_code (t), cases[i].code) != 0)
 			fail_msg ("%s: HTTP %ld %s", cases[i].path, t->status, t->body);
 	}
-}
-
-/* Replaces the first @from in @body by @to. */
-static char *
-edit (const char *body, const char *from, const char *to)
-{
-	const char *at = strstr (body, from);
-
-	if (at == NULL)
-		fail_msg ("'%s' not in the upload", from);
-	return g_strdup_printf ("%.*s%s%s", (int)(at - body), body, to, at + strlen (from));
-}
-
-static char *
-set_member (const char *body, const char *member, JsonNode *value)
-{
-	g_autoptr (JsonParser) parser = json_parser_new ();
-	JsonObject *obj;
-
-	assert_true (json_parser_load_from_data (parser, body, -1, NULL));
-	obj = json_node_get_object (json_parser_get_root (parser));
-	if (value == NULL)
-		json_object_remove_member (obj, member);
-	else
-		json_object_set_member (obj, member, value);
-	return json_to_string (json_parser_get_root (parser), FALSE);
-}
-
-static JsonNode *
-string_node (const char *s)
-{
-	JsonNode *n = json_node_new (JSON_NODE_VALUE);
-	json_node_set_string (n, s);
-	return n;
-}
-
-static JsonNode *
-int_node (gint64 v)
-{
-	JsonNode *n = json_node_new (JSON_NODE_VALUE);
-	json_node_set_int (n, v);
-	return n;
-}
-
-static JsonNode *
-parse_node (const char *text)
-{
-	g_autoptr (JsonParser) parser = json_parser_new ();
-	assert_true (json_parser_load_from_data (parser, text, -1, NULL));
-	return json_node_copy (json_parser_get_root (parser));
 }
 
 static void
