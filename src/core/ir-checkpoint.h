@@ -14,10 +14,11 @@ G_BEGIN_DECLS
  *   \n
  *   — <key name> <base64(key id (4 bytes) || signature)>\n
  *
- * Key ids and signature types as the signed-note spec says (Ed25519
- * 0x01; ECDSA P-256 as documented in docs/migration-log.md). Parsing is
- * pure and strict (no I/O). A witness cosignature is one more signature
- * line on the same note. */
+ * Key ids and signature types as the signed-note spec says: Ed25519
+ * (0x01) only, since the spec has no settled ECDSA type (an ECDSA key is
+ * IR_ERROR_NOT_SUPPORTED; docs/checkpoints.md). Parsing is pure and strict
+ * (no I/O). A witness cosignature is one more signature line on the same
+ * note. */
 
 typedef struct {
 	char *key_name;
