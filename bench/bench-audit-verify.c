@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <openssl/pem.h>
+
+#include "ir-checkpoint.h"
+#include "ir-log-record.h"
+#include "ir-merkle.h"
+
+/* `imeictl audit verify` on a 1,000,000-record log beside `sha256sum` of
+ * the same file: wall time of each, their ratio, and the verify's peak
+ * RSS (ru_maxrss of the child, from wait4). Prints figures; never fails
+ * on a time.
+ *
+ * The log is generated here, not by ir_migration_log_append: a million
+ * fdatasync() calls would take an hour and measure the disk, not the
+ * verifier. The records are real ones (ir_log_record_format, INTENT and
+ * RESULT pairs of the usual size), written through stdio without syncs;
+ * the checkpoints are real signed notes (ir_checkpoint_sign over the
+ * tree's root) but one every 1,000 records instead of one per record, as
+ * the writer does: a million Ed25519 verifications would dominate the
+ * figure (about 50 us each), and the cost per checkpoint is printed
+ * separately so the per-record log's time can be estimated.
+ *
+ * IR_BENCH_RECORDS=N changes the size (e.g. 100000 for a quick run). */
+
+#define ORIGIN "imeirestore/centre-bench/ws-1"
+#define EVERY  1000
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
+
+static JsonArray *
+slots (const char *a, const char *b)
+{
+	JsonArray *array = json_array_new ();
+
+	json_array_add_string_element (array, a);
+	if (b != NULL)
+		json_array_add_string_element (array, b);
+	else
+		json_array_add_null_element (array);
+	return array;
+}
+
+static JsonObject *
+intent_fields (guint64 i, const char *id)
+{
+	JsonObject *o = json_object_new ();
+	JsonObject *phone = json_object_new ();
+	g_autofree char *sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, id, -1);
+	g_autofree char *serial = g_strdup_printf ("SN%010" G_GUINT64_FORMAT, i);
+	g_autofree char *hw = g_strdup_printf ("%016" G_GINT64_MODIFIER "x", i * 7919);
+
+	json_object_set_string_member (o, "intent_id", id);
+	json_object_set_string_member (o, "technician", i % 3 ? "tech-anita" : "tech-bala");
+	json_object_set_string_member (o, "centre", "centre-bench");
+	json_object_set_string_member (o, "workstation", "ws-1");
+	json_object_set_string_member (phone, "port", "/dev/ttyUSB0");
+	json_object_set_string_member (phone, "manufacturer", "MediaTek");
+	json_object_set_string_member (phone, "model", "MT6765");
+	json_object_set_string_member (phone, "serial", serial);
+	json_object_set_string_member (phone, "hardware_id", hw);
+	json_object_set_string_member (phone, "family", "mediatek");
+	json_object_set_object_member (o, "phone", phone);
+	json_object_set_array_member (
+	    o, "imeis_before", slots ("000000000000000", "000000000000000"));
+	json_object_set_array_member (
+	    o, "imeis_target", slots ("490154203237518", "260531793113837"));
+	json_object_set_string_member (o, "token_id", id);
+	json_object_set_string_member (o, "token_sha256", sha);
+	json_object_set_string_member (o, "phase", "phase-1");
+	return o;
+}
+
+static JsonObject *
+result_fields (const char *id)
+{
+	JsonObject *o = json_object_new ();
+
+	json_object_set_string_member (o, "intent_id", id);
+	json_object_set_string_member (o, "outcome", "success");
+	json_object_set_array_member (
+	    o, "imeis_read_back", slots ("490154203237518", "260531793113837"));
+	return o;
+}
+
+static void
+write_checkpoint (FILE *cp, IrMerkleTree *tree, EVP_PKEY *key)
+{
+	guint8 root[IR_MERKLE_HASH_LEN];
+	guint64 size = ir_merkle_tree_get_size (tree);
+	g_autofree char *note = NULL;
+
+	g_assert (ir_merkle_tree_root (tree, size, root, NULL));
+	note = ir_checkpoint_sign (ORIGIN, size, root, ORIGIN, key, NULL);
+	g_assert (note != NULL);
+	fprintf (cp, "%s\n", note);
+}
+
+static void
+generate (const char *dir, guint64 n, EVP_PKEY *key)
+{
+	g_autofree char *log_path = g_build_filename (dir, "migration-log.jsonl", NULL);
+	g_autofree char *cp_path = g_build_filename (dir, "migration-log.checkpoints", NULL);
+	FILE *log = fopen (log_path, "we");
+	FILE *cp = fopen (cp_path, "we");
+	g_autoptr (IrMerkleTree) tree = ir_merkle_tree_new ();
+	g_autoptr (GDateTime) t0 = g_date_time_new_utc (2026, 11, 1, 8, 0, 0);
+
+	g_assert (log != NULL && cp != NULL);
+	for (guint64 i = 0; i < n; i++) {
+		g_autofree char *id = g_strdup_printf ("%032" G_GINT64_MODIFIER "x", i / 2);
+		g_autoptr (JsonObject) fields =
+		    i % 2 == 0 ? intent_fields (i, id) : result_fields (id);
+		g_autoptr (GDateTime) t = g_date_time_add_seconds (t0, (gdouble)i * 2);
+		g_autofree char *line = ir_log_record_format (
+		    i % 2 == 0 ? IR_LOG_RECORD_INTENT : IR_LOG_RECORD_RESULT, i, t, fields, NULL);
+
+		g_assert (line != NULL);
+		fprintf (log, "%s\n", line);
+		ir_merkle_tree_append (tree, (const guint8 *)line, strlen (line));
+		if ((i + 1) % EVERY == 0 || i + 1 == n)
+			write_checkpoint (cp, tree, key);
+	}
+	g_assert (fclose (log) == 0 && fclose (cp) == 0);
+}
+
+/* Runs @argv, returns its wall time in seconds; @maxrss_kb its peak RSS. */
+static double
+run_timed (const char *const *argv, long *maxrss_kb, int *status)
+{
+	gint64 start = g_get_monotonic_time ();
+	struct rusage ru = {0};
+	pid_t pid = fork ();
+
+	if (pid == 0) {
+		int devnull = open ("/dev/null", O_WRONLY);
+		dup2 (devnull, STDOUT_FILENO);
+		execv (argv[0], (char *const *)argv);
+		_exit (127);
+	}
+	g_assert (pid > 0);
+	g_assert (wait4 (pid, status, 0, &ru) == pid);
+	if (maxrss_kb != NULL)
+		*maxrss_kb = ru.ru_maxrss;
+	return (double)(g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+}
+
+int
+main (int argc, char **argv)
+{
+	const char *n_env = g_getenv ("IR_BENCH_RECORDS");
+	guint64 n = n_env != NULL ? g_ascii_strtoull (n_env, NULL, 10) : 1000000;
+	g_autofree char *dir = g_dir_make_tmp ("bench-audit-XXXXXX", NULL);
+	g_autofree char *pub = g_build_filename (dir, "ws.pub.pem", NULL);
+	g_autofree char *log_path = g_build_filename (dir, "migration-log.jsonl", NULL);
+	g_autoptr (EVP_PKEY) key = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
+	g_autofree char *sha256sum = g_find_program_in_path ("sha256sum");
+	const char *verify_argv[] = {IR_BENCH_IMEICTL, "audit", "verify", dir, "--key", pub, NULL};
+	const char *sha_argv[] = {sha256sum, log_path, NULL};
+	FILE *fp;
+	GStatBuf st;
+	gint64 t0;
+	double gen_s, verify_s, sha_s;
+	long rss_kb = 0;
+	int status = 0;
+
+	g_assert (dir != NULL && n > 0);
+	fp = fopen (pub, "we");
+	PEM_write_PUBKEY (fp, key);
+	fclose (fp);
+
+	t0 = g_get_monotonic_time ();
+	generate (dir, n, key);
+	gen_s = (double)(g_get_monotonic_time () - t0) / G_USEC_PER_SEC;
+	g_stat (log_path, &st);
+	g_print ("log: %" G_GUINT64_FORMAT
+		 " records, %.1f MB, a checkpoint every %d (%" G_GUINT64_FORMAT
+		 " notes); generated in %.1f s\n",
+		 n,
+		 (double)st.st_size / 1e6,
+		 EVERY,
+		 (n + EVERY - 1) / EVERY,
+		 gen_s);
+
+	/* warm the page cache for both, so that neither pays the disk */
+	run_timed (sha_argv, NULL, &status);
+	sha_s = run_timed (sha_argv, NULL, &status);
+	verify_s = run_timed (verify_argv, &rss_kb, &status);
+	g_print ("sha256sum:            %.3f s\n", sha_s);
+	g_print ("imeictl audit verify: %.3f s (exit %d), %.2f us a record\n",
+		 verify_s,
+		 WIFEXITED (status) ? WEXITSTATUS (status) : -1,
+		 verify_s * 1e6 / (double)n);
+	g_print ("ratio verify / sha256sum: %.1f\n", sha_s > 0 ? verify_s / sha_s : 0.0);
+	g_print ("verify peak RSS: %.1f MB (ru_maxrss), %.1f bytes a record\n",
+		 (double)rss_kb / 1024,
+		 (double)rss_kb * 1024 / (double)n);
+
+	g_unlink (log_path);
+	{
+		g_autofree char *cp = g_build_filename (dir, "migration-log.checkpoints", NULL);
+		g_unlink (cp);
+	}
+	g_unlink (pub);
+	g_rmdir (dir);
+	return 0;
+}
