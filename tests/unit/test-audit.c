@@ -14,6 +14,9 @@
 #include "ir-audit.h"
 #include "ir-checkpoint.h"
 #include "ir-error.h"
+#include "ir-log-record.h"
+#include "ir-migration-log.h"
+#include "ir-workstation-key.h"
 
 /* ir-audit: verification of logs written by the real writer, each kind of
  * tampering named at the right line, filters, exports and stats. */
@@ -809,6 +812,112 @@ test_stats (void **state)
 	assert_non_null (strstr (error->message, "--by"));
 }
 
+#define ORIGIN2 "imeirestore/centre-delhi/ws-1-k2"
+
+/* Appends KEY_ROTATION to @new_key by @old_key, then one START by @new_key. */
+static void
+rotate (const char *dir,
+	EVP_PKEY *old_key,
+	const char *old_name,
+	EVP_PKEY *new_key,
+	const char *new_name)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (JsonObject) rot = json_object_new ();
+	g_autoptr (JsonObject) start = json_object_new ();
+	g_autofree char *b64 = ir_workstation_key_public_base64 (new_key, &error);
+	g_autoptr (IrMigrationLog) log1 = NULL;
+	g_autoptr (IrMigrationLog) log2 = NULL;
+
+	g_assert_no_error (error);
+	log1 = ir_migration_log_open (dir, IR_TEST_AUDIT_ORIGIN, old_name, old_key, &error);
+	g_assert_no_error (error);
+	json_object_set_string_member (rot, "old_key_name", old_name);
+	json_object_set_string_member (rot, "new_key_name", new_name);
+	json_object_set_string_member (rot, "new_public_key", b64);
+	assert_true (ir_migration_log_append (log1, IR_LOG_RECORD_KEY_ROTATION, rot, NULL, &error));
+	g_clear_object (&log1);
+	log2 = ir_migration_log_open (dir, IR_TEST_AUDIT_ORIGIN, new_name, new_key, &error);
+	g_assert_no_error (error);
+	json_object_set_string_member (start, "software", "imeirestore 0.1.0");
+	json_object_set_string_member (start, "workstation", "ws-1");
+	assert_true (ir_migration_log_append (log2, IR_LOG_RECORD_START, start, NULL, &error));
+}
+
+static void
+test_key_rotation (void **state)
+{
+	Fixture *f = *state;
+	g_autoptr (EVP_PKEY) key2 = ir_test_audit_keygen ();
+	IrAuditVerifyOptions with_key = {.key = f->key};
+	IrAuditVerifyOptions with_new_key = {.key = key2};
+	g_autoptr (IrAuditReport) r1 = NULL;
+	g_autoptr (IrAuditReport) r2 = NULL;
+	g_autoptr (IrAuditReport) r3 = NULL;
+
+	rotate (f->dir, f->key, IR_TEST_AUDIT_ORIGIN, key2, ORIGIN2);
+	/* the registered key, then the rotation it signed */
+	r1 = verify_dir (f->dir, &with_key);
+	assert_null (r1->error);
+	assert_int_equal (r1->n_records, IR_TEST_AUDIT_N + 2);
+	assert_int_equal (r1->n_signatures_checked, IR_TEST_AUDIT_N + 2);
+	assert_int_equal (r1->trust, IR_AUDIT_TRUST_GIVEN);
+	assert_string_equal (r1->key_names, IR_TEST_AUDIT_ORIGIN ", " ORIGIN2);
+	/* no key: only the checkpoint after the rotation, with the log's key */
+	r2 = verify_dir (f->dir, NULL);
+	assert_null (r2->error);
+	assert_int_equal (r2->n_signatures_checked, 1);
+	assert_int_equal (r2->trust, IR_AUDIT_TRUST_LOG_ONLY);
+	/* the new key did not sign the first checkpoints */
+	r3 = verify_dir (f->dir, &with_new_key);
+	assert_non_null (r3->error);
+	assert_int_equal (r3->bad_checkpoint, 1);
+}
+
+/* Someone with another key announces it in a KEY_ROTATION: the
+ * checkpoint covering that record is not signed by the trusted key. */
+static void
+test_key_rotation_forged (void **state)
+{
+	Fixture *f = *state;
+	g_autoptr (EVP_PKEY) evil = ir_test_audit_keygen ();
+	IrAuditVerifyOptions with_key = {.key = f->key};
+	g_autoptr (IrAuditReport) r = NULL;
+
+	g_autoptr (GPtrArray) lines = ir_test_audit_read_lines (f->dir);
+	g_autoptr (IrMerkleTree) tree = ir_merkle_tree_new ();
+	g_autoptr (JsonObject) rot = json_object_new ();
+	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+	g_autofree char *b64 = ir_workstation_key_public_base64 (evil, NULL);
+	g_autofree char *cp_path = g_build_filename (f->dir, "migration-log.checkpoints", NULL);
+	g_autofree char *cps = NULL;
+	g_autofree char *note = NULL;
+	g_autofree char *all = NULL;
+	guint8 root[IR_MERKLE_HASH_LEN];
+
+	/* the writer refuses this, so it is forged by hand: the record, and
+	 * its checkpoint signed by the key it announces */
+	json_object_set_string_member (rot, "old_key_name", IR_TEST_AUDIT_ORIGIN);
+	json_object_set_string_member (rot, "new_key_name", ORIGIN2);
+	json_object_set_string_member (rot, "new_public_key", b64);
+	g_ptr_array_add (
+	    lines, ir_log_record_format (IR_LOG_RECORD_KEY_ROTATION, lines->len, now, rot, NULL));
+	ir_test_audit_write_lines (f->dir, lines);
+	for (guint i = 0; i < lines->len; i++) {
+		const char *line = g_ptr_array_index (lines, i);
+		ir_merkle_tree_append (tree, (const guint8 *)line, strlen (line));
+	}
+	assert_true (ir_merkle_tree_root (tree, lines->len, root, NULL));
+	note = ir_checkpoint_sign (IR_TEST_AUDIT_ORIGIN, lines->len, root, ORIGIN2, evil, NULL);
+	assert_true (g_file_get_contents (cp_path, &cps, NULL, NULL));
+	all = g_strconcat (cps, note, "\n", NULL);
+	assert_true (g_file_set_contents (cp_path, all, -1, NULL));
+	r = verify_dir (f->dir, &with_key);
+	assert_non_null (r->error);
+	assert_int_equal (r->bad_checkpoint, IR_TEST_AUDIT_N + 1);
+	assert_non_null (strstr (r->error->message, "is not signed by the trusted key"));
+}
+
 int
 main (void)
 {
@@ -831,6 +940,9 @@ main (void)
 	    cmocka_unit_test_setup_teardown (test_export_csv, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown (test_export_json, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown (test_stats, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown (test_key_rotation, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_key_rotation_forged, fixture_setup, fixture_teardown),
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS (tamper_rows); i++) {
