@@ -758,6 +758,53 @@ test_torn_checkpoint_foreign (void **state)
 	rm_log (dir);
 }
 
+/* ---- key rotation ---- */
+
+static void
+test_key_rotation (void **state)
+{
+	g_autofree char *dir = g_dir_make_tmp ("ir-log-XXXXXX", NULL);
+	g_autoptr (EVP_PKEY) next = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
+	g_autoptr (EVP_PKEY) other = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
+	g_autoptr (IrMigrationLog) log = open_log (dir, key);
+	g_autoptr (JsonObject) rotation = json_object_new ();
+	g_autofree char *b64 = ir_workstation_key_public_base64 (next, NULL);
+	const char *want_old[] = {CPS " line 13: checkpoint 3 (log line 3) is not signed", NULL};
+	const char *want_other[] = {LOG " line 2: the KEY_ROTATION record hands over to a key",
+				    NULL};
+
+	append (log, IR_LOG_RECORD_START, start_fields (), 0);
+	json_object_set_string_member (rotation, "old_key_name", KEY_NAME);
+	json_object_set_string_member (rotation, "new_key_name", KEY_NAME);
+	json_object_set_string_member (rotation, "new_public_key", b64);
+	append (log, IR_LOG_RECORD_KEY_ROTATION, json_object_ref (rotation), 1);
+	g_clear_object (&log);
+
+	/* right after the rotation, a key it did not name is refused */
+	{
+		EVP_PKEY *saved = key;
+
+		key = other;
+		expect_tamper (dir, want_other, "key not named by the rotation");
+		key = saved;
+	}
+
+	/* the new key takes over: its checkpoints verify, the old ones are
+	 * checked by root */
+	log = open_log (dir, next);
+	assert_null (ir_migration_log_get_tamper_error (log));
+	append (log, IR_LOG_RECORD_START, start_fields (), 2);
+	g_clear_object (&log);
+	log = open_log (dir, next);
+	assert_null (ir_migration_log_get_tamper_error (log));
+	assert_int_equal (ir_migration_log_get_size (log), 3);
+	g_clear_object (&log);
+
+	/* the old key cannot sign on after the rotation */
+	expect_tamper (dir, want_old, "old key after rotation");
+	rm_log (dir);
+}
+
 /* ---- the workstation key ---- */
 
 static void
@@ -838,6 +885,7 @@ main (void)
 	    cmocka_unit_test (test_torn_last_line),
 	    cmocka_unit_test (test_torn_checkpoint),
 	    cmocka_unit_test (test_torn_checkpoint_foreign),
+	    cmocka_unit_test (test_key_rotation),
 	    cmocka_unit_test (test_workstation_key),
 	};
 
