@@ -5,8 +5,7 @@
 #include <openssl/x509.h>
 #include <string.h>
 
-#include "ir-brandd-witness-store.h"
-#include "ir-brandd-witness.h"
+#include "ir-brandd-witness-private.h"
 #include "ir-checkpoint.h"
 #include "ir-error.h"
 #include "ir-merkle.h"
@@ -42,12 +41,6 @@
 #define RECORD_MAX     (64 * 1024)
 #define PROOF_MAX      64 /* hashes: far beyond a 2^63 tree */
 #define PUBKEY_MAX     1024
-
-struct _IrBranddWitness {
-	IrBranddStore *store;
-	EVP_PKEY *key; /* NULL: uploads are refused */
-	char *name;
-};
 
 void
 ir_brandd_witness_free (IrBranddWitness *self)
@@ -112,11 +105,8 @@ ir_brandd_witness_new (const IrBranddConfig *config, IrBranddStore *store, GErro
 	return g_steal_pointer (&self);
 }
 
-static gboolean refuse (IrBranddAnswer *answer, IrBranddRefusal refusal, const char *fmt, ...)
-    G_GNUC_PRINTF (3, 4);
-
-static gboolean
-refuse (IrBranddAnswer *answer, IrBranddRefusal refusal, const char *fmt, ...)
+gboolean
+ir_brandd_witness_refuse (IrBranddAnswer *answer, IrBranddRefusal refusal, const char *fmt, ...)
 {
 	va_list args;
 
@@ -128,14 +118,15 @@ refuse (IrBranddAnswer *answer, IrBranddRefusal refusal, const char *fmt, ...)
 	return FALSE;
 }
 
-static gboolean
-internal (IrBranddAnswer *answer, const GError *error)
+gboolean
+ir_brandd_witness_internal (IrBranddAnswer *answer, const GError *error)
 {
 	g_warning ("%s", error->message);
-	return refuse (answer,
-		       IR_BRANDD_INTERNAL,
-		       "the server failed and recorded nothing; try again later (%s)",
-		       error->message);
+	return ir_brandd_witness_refuse (
+	    answer,
+	    IR_BRANDD_INTERNAL,
+	    "the server failed and recorded nothing; try again later (%s)",
+	    error->message);
 }
 
 static gboolean
@@ -143,21 +134,21 @@ size_mismatch (IrBranddAnswer *answer, const char *origin, guint64 witnessed, gu
 {
 	answer->has_witnessed_size = TRUE;
 	answer->witnessed_size = witnessed;
-	return refuse (answer,
-		       IR_BRANDD_WITNESS_SIZE_MISMATCH,
-		       "the server has witnessed %" G_GUINT64_FORMAT
-		       " records of %s, not %" G_GUINT64_FORMAT
-		       "; send the records and the consistency proof from %" G_GUINT64_FORMAT,
-		       witnessed,
-		       origin,
-		       asked,
-		       witnessed);
+	return ir_brandd_witness_refuse (
+	    answer,
+	    IR_BRANDD_WITNESS_SIZE_MISMATCH,
+	    "the server has witnessed %" G_GUINT64_FORMAT " records of %s, not %" G_GUINT64_FORMAT
+	    "; send the records and the consistency proof from %" G_GUINT64_FORMAT,
+	    witnessed,
+	    origin,
+	    asked,
+	    witnessed);
 }
 
 static gboolean
 malformed (IrBranddAnswer *answer, const char *path, const char *why)
 {
-	return refuse (answer, IR_BRANDD_MALFORMED_REQUEST, "%s: %s", path, why);
+	return ir_brandd_witness_refuse (answer, IR_BRANDD_MALFORMED_REQUEST, "%s: %s", path, why);
 }
 
 /* -- JSON members -- */
@@ -175,7 +166,8 @@ parse_object (const char *body, gsize len, IrBranddAnswer *answer)
 		return NULL;
 	}
 	if (!json_parser_load_from_data (parser, body, (gssize)len, &why)) {
-		refuse (answer, IR_BRANDD_MALFORMED_REQUEST, "body: not JSON: %s", why->message);
+		ir_brandd_witness_refuse (
+		    answer, IR_BRANDD_MALFORMED_REQUEST, "body: not JSON: %s", why->message);
 		return NULL;
 	}
 	root = json_parser_get_root (parser);
@@ -383,16 +375,17 @@ parse_upload (Upload *u, const char *body, gsize len, IrBranddAnswer *answer)
 		return FALSE;
 	u->checkpoint = ir_checkpoint_parse (u->note, strlen (u->note), &error);
 	if (u->checkpoint == NULL)
-		return refuse (answer,
-			       IR_BRANDD_BAD_CHECKPOINT,
-			       "checkpoint: not a signed checkpoint note: %s",
-			       error->message);
+		return ir_brandd_witness_refuse (answer,
+						 IR_BRANDD_BAD_CHECKPOINT,
+						 "checkpoint: not a signed checkpoint note: %s",
+						 error->message);
 	if (g_strcmp0 (u->checkpoint->origin, u->origin) != 0)
-		return refuse (answer,
-			       IR_BRANDD_BAD_CHECKPOINT,
-			       "checkpoint: its origin is '%s', the upload says '%s'",
-			       u->checkpoint->origin,
-			       u->origin);
+		return ir_brandd_witness_refuse (
+		    answer,
+		    IR_BRANDD_BAD_CHECKPOINT,
+		    "checkpoint: its origin is '%s', the upload says '%s'",
+		    u->checkpoint->origin,
+		    u->origin);
 	return TRUE;
 }
 
@@ -405,13 +398,14 @@ check_origin_centre (const char *origin, const IrBranddPeer *peer, IrBranddAnswe
 
 	if (!g_str_has_prefix (origin, prefix) || origin[strlen (prefix)] == '\0' ||
 	    strchr (origin + strlen (prefix), '/') != NULL)
-		return refuse (answer,
-			       IR_BRANDD_WRONG_CENTRE,
-			       "origin '%s' is not of the form %s<workstation>: a workstation "
-			       "witnesses only under the centre of its certificate (%s)",
-			       origin,
-			       prefix,
-			       peer->subject != NULL ? peer->subject : "");
+		return ir_brandd_witness_refuse (
+		    answer,
+		    IR_BRANDD_WRONG_CENTRE,
+		    "origin '%s' is not of the form %s<workstation>: a workstation "
+		    "witnesses only under the centre of its certificate (%s)",
+		    origin,
+		    prefix,
+		    peer->subject != NULL ? peer->subject : "");
 	return TRUE;
 }
 
@@ -423,19 +417,21 @@ check_key (const Upload *u, const IrBranddWitnessedLog *log, IrBranddAnswer *ans
 	/* key rotation (a KEY_ROTATION record under the old key) is not
 	 * supported yet: a new key needs the brand to remove the old row */
 	if (log != NULL && !g_bytes_equal (log->public_key, u->public_key))
-		return refuse (answer,
-			       IR_BRANDD_ORIGIN_KEY_MISMATCH,
-			       "%s is registered with another public key since its first upload; "
-			       "key rotation is not supported: ask the brand to re-register the "
-			       "workstation",
-			       u->origin);
+		return ir_brandd_witness_refuse (
+		    answer,
+		    IR_BRANDD_ORIGIN_KEY_MISMATCH,
+		    "%s is registered with another public key since its first upload; "
+		    "key rotation is not supported: ask the brand to re-register the "
+		    "workstation",
+		    u->origin);
 	if (!ir_checkpoint_verify (u->checkpoint, u->origin, u->pub, &error))
-		return refuse (answer,
-			       IR_BRANDD_BAD_CHECKPOINT,
-			       "checkpoint of %s: the signature by key %s does not verify: %s",
-			       u->origin,
-			       u->origin,
-			       error->message);
+		return ir_brandd_witness_refuse (
+		    answer,
+		    IR_BRANDD_BAD_CHECKPOINT,
+		    "checkpoint of %s: the signature by key %s does not verify: %s",
+		    u->origin,
+		    u->origin,
+		    error->message);
 	return TRUE;
 }
 
@@ -455,25 +451,27 @@ check_older (IrBranddWitness *self,
 	guint64 size = u->checkpoint->size;
 
 	if (u->old_size >= log->size)
-		return refuse (answer,
-			       IR_BRANDD_LOG_SHRANK,
-			       "the checkpoint of %s is at size %" G_GUINT64_FORMAT
-			       ", the server has witnessed %" G_GUINT64_FORMAT
-			       " records: the log lost records; tell the brand auditor",
-			       u->origin,
-			       size,
-			       log->size);
+		return ir_brandd_witness_refuse (
+		    answer,
+		    IR_BRANDD_LOG_SHRANK,
+		    "the checkpoint of %s is at size %" G_GUINT64_FORMAT
+		    ", the server has witnessed %" G_GUINT64_FORMAT
+		    " records: the log lost records; tell the brand auditor",
+		    u->origin,
+		    size,
+		    log->size);
 	if (!ir_brandd_witness_store_load_tree (self->store, u->origin, tree, &error) ||
 	    !ir_merkle_tree_root (tree, size, root, &error))
-		return internal (answer, error);
+		return ir_brandd_witness_internal (answer, error);
 	if (memcmp (root, u->checkpoint->root, IR_MERKLE_HASH_LEN) != 0)
-		return refuse (answer,
-			       IR_BRANDD_LOG_FORKED,
-			       "the checkpoint of %s at size %" G_GUINT64_FORMAT
-			       " has another root than the witnessed log at that size: the log "
-			       "was changed; tell the brand auditor",
-			       u->origin,
-			       size);
+		return ir_brandd_witness_refuse (
+		    answer,
+		    IR_BRANDD_LOG_FORKED,
+		    "the checkpoint of %s at size %" G_GUINT64_FORMAT
+		    " has another root than the witnessed log at that size: the log "
+		    "was changed; tell the brand auditor",
+		    u->origin,
+		    size);
 	return size_mismatch (answer, u->origin, log->size, u->old_size);
 }
 
@@ -491,14 +489,15 @@ check_sizes (IrBranddWitness *self,
 	if (u->old_size != witnessed)
 		return size_mismatch (answer, u->origin, witnessed, u->old_size);
 	if (u->records->len != size - witnessed)
-		return refuse (answer,
-			       IR_BRANDD_MALFORMED_REQUEST,
-			       "records: %u lines, but the checkpoint goes from %" G_GUINT64_FORMAT
-			       " to %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " records)",
-			       u->records->len,
-			       witnessed,
-			       size,
-			       size - witnessed);
+		return ir_brandd_witness_refuse (
+		    answer,
+		    IR_BRANDD_MALFORMED_REQUEST,
+		    "records: %u lines, but the checkpoint goes from %" G_GUINT64_FORMAT
+		    " to %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT " records)",
+		    u->records->len,
+		    witnessed,
+		    size,
+		    size - witnessed);
 	return TRUE;
 }
 
@@ -520,17 +519,18 @@ check_consistency (const char *origin,
 	if (cp->size == log->size) {
 		if (memcmp (cp->root, log->root, IR_MERKLE_HASH_LEN) == 0 && proof->len == 0)
 			return TRUE;
-		return refuse (answer,
-			       IR_BRANDD_LOG_FORKED,
-			       "the checkpoint of %s at size %" G_GUINT64_FORMAT
-			       " has another root than the one witnessed at that size: the log "
-			       "was changed; tell the brand auditor",
-			       origin,
-			       cp->size);
+		return ir_brandd_witness_refuse (
+		    answer,
+		    IR_BRANDD_LOG_FORKED,
+		    "the checkpoint of %s at size %" G_GUINT64_FORMAT
+		    " has another root than the one witnessed at that size: the log "
+		    "was changed; tell the brand auditor",
+		    origin,
+		    cp->size);
 	}
 	if (!ir_merkle_verify_consistency (
 		log->size, cp->size, log->root, cp->root, proof->data, proof->len, &error))
-		return refuse (
+		return ir_brandd_witness_refuse (
 		    answer,
 		    IR_BRANDD_LOG_FORKED,
 		    "the checkpoint of %s at size %" G_GUINT64_FORMAT
@@ -557,7 +557,7 @@ check_records (IrBranddWitness *self,
 
 	if (log != NULL &&
 	    !ir_brandd_witness_store_load_tree (self->store, u->origin, tree, &error))
-		return internal (answer, error);
+		return ir_brandd_witness_internal (answer, error);
 	for (guint i = 0; i < u->records->len; i++) {
 		const char *line = g_ptr_array_index (u->records, i);
 		guint8 leaf[IR_MERKLE_HASH_LEN];
@@ -567,16 +567,17 @@ check_records (IrBranddWitness *self,
 		g_byte_array_append (leaf_hashes, leaf, sizeof leaf);
 	}
 	if (!ir_merkle_tree_root (tree, ir_merkle_tree_get_size (tree), root, &error))
-		return internal (answer, error);
+		return ir_brandd_witness_internal (answer, error);
 	if (memcmp (root, u->checkpoint->root, IR_MERKLE_HASH_LEN) != 0)
-		return refuse (answer,
-			       IR_BRANDD_RECORDS_MISMATCH,
-			       "records %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT
-			       " of %s do not hash to the checkpoint's root: send the lines "
-			       "exactly as in the log file, without the newline",
-			       u->old_size,
-			       u->checkpoint->size,
-			       u->origin);
+		return ir_brandd_witness_refuse (
+		    answer,
+		    IR_BRANDD_RECORDS_MISMATCH,
+		    "records %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT
+		    " of %s do not hash to the checkpoint's root: send the lines "
+		    "exactly as in the log file, without the newline",
+		    u->old_size,
+		    u->checkpoint->size,
+		    u->origin);
 	return TRUE;
 }
 
@@ -617,7 +618,7 @@ store_upload (IrBranddWitness *self,
 	};
 
 	if (cosigned == NULL) {
-		internal (answer, error);
+		ir_brandd_witness_internal (answer, error);
 		return NULL;
 	}
 	memcpy (log.root, u->checkpoint->root, IR_MERKLE_HASH_LEN);
@@ -629,7 +630,7 @@ store_upload (IrBranddWitness *self,
 					   leaf_hashes->data,
 					   peer->cnf,
 					   &error)) {
-		internal (answer, error);
+		ir_brandd_witness_internal (answer, error);
 		return NULL;
 	}
 	return cosigned_answer (cosigned, log.size);
@@ -651,15 +652,16 @@ ir_brandd_witness_upload (IrBranddWitness *self,
 	if (!ir_brandd_check_technician (peer, answer))
 		return NULL;
 	if (self->key == NULL) {
-		refuse (answer,
-			IR_BRANDD_WITNESS_DISABLED,
-			"this server has no witness key ([witness] key); ask the brand to set one");
+		ir_brandd_witness_refuse (
+		    answer,
+		    IR_BRANDD_WITNESS_DISABLED,
+		    "this server has no witness key ([witness] key); ask the brand to set one");
 		return NULL;
 	}
 	if (!parse_upload (&u, body, len, answer) || !check_origin_centre (u.origin, peer, answer))
 		return NULL;
 	if (!ir_brandd_witness_store_get (self->store, u.origin, &log, &error)) {
-		internal (answer, error);
+		ir_brandd_witness_internal (answer, error);
 		return NULL;
 	}
 	if (!check_key (&u, log, answer))
@@ -691,30 +693,33 @@ check_token_log (const IrBranddWitnessedLog *log,
 	gboolean ok;
 
 	if (g_strcmp0 (log->centre, peer->centre) != 0)
-		return refuse (answer,
-			       IR_BRANDD_WRONG_CENTRE,
-			       "the log of %s belongs to centre %s, the certificate to %s",
-			       log->origin,
-			       log->centre,
-			       peer->centre);
+		return ir_brandd_witness_refuse (
+		    answer,
+		    IR_BRANDD_WRONG_CENTRE,
+		    "the log of %s belongs to centre %s, the certificate to %s",
+		    log->origin,
+		    log->centre,
+		    peer->centre);
 	pub = d2i_PUBKEY (NULL, &der, (long)g_bytes_get_size (log->public_key));
 	ok = pub != NULL && ir_checkpoint_verify (cp, log->origin, pub, &error);
 	EVP_PKEY_free (pub);
 	if (!ok)
-		return refuse (answer,
-			       IR_BRANDD_BAD_CHECKPOINT,
-			       "the checkpoint of %s is not signed by its registered key (%s)",
-			       log->origin,
-			       error != NULL ? error->message : "unreadable key");
+		return ir_brandd_witness_refuse (
+		    answer,
+		    IR_BRANDD_BAD_CHECKPOINT,
+		    "the checkpoint of %s is not signed by its registered key (%s)",
+		    log->origin,
+		    error != NULL ? error->message : "unreadable key");
 	if (cp->size < log->size)
-		return refuse (answer,
-			       IR_BRANDD_LOG_SHRANK,
-			       "the log of %s is at size %" G_GUINT64_FORMAT
-			       ", the server has witnessed %" G_GUINT64_FORMAT
-			       ": records were lost; no tokens until the brand auditor has looked",
-			       log->origin,
-			       cp->size,
-			       log->size);
+		return ir_brandd_witness_refuse (
+		    answer,
+		    IR_BRANDD_LOG_SHRANK,
+		    "the log of %s is at size %" G_GUINT64_FORMAT
+		    ", the server has witnessed %" G_GUINT64_FORMAT
+		    ": records were lost; no tokens until the brand auditor has looked",
+		    log->origin,
+		    cp->size,
+		    log->size);
 	/* a proof from another size would look like a fork */
 	if (has_size && size != log->size)
 		return size_mismatch (answer, log->origin, log->size, size);
@@ -747,226 +752,25 @@ ir_brandd_witness_check_token (IrBranddWitness *self,
 		/* a certificate that uploaded a log must show it */
 		if (!ir_brandd_witness_store_client_origin (
 			self->store, peer->cnf, &client_origin, &error))
-			return internal (answer, error);
+			return ir_brandd_witness_internal (answer, error);
 		if (client_origin != NULL)
-			return refuse (answer,
-				       IR_BRANDD_LOG_MISSING,
-				       "this certificate has uploaded the migration log of %s; a "
-				       "token request must carry its latest checkpoint",
-				       client_origin);
+			return ir_brandd_witness_refuse (
+			    answer,
+			    IR_BRANDD_LOG_MISSING,
+			    "this certificate has uploaded the migration log of %s; a "
+			    "token request must carry its latest checkpoint",
+			    client_origin);
 		return TRUE;
 	}
 	cp = ir_checkpoint_parse (note, strlen (note), &error);
 	if (cp == NULL)
-		return refuse (answer,
-			       IR_BRANDD_BAD_CHECKPOINT,
-			       "checkpoint: not a signed checkpoint note: %s",
-			       error->message);
+		return ir_brandd_witness_refuse (answer,
+						 IR_BRANDD_BAD_CHECKPOINT,
+						 "checkpoint: not a signed checkpoint note: %s",
+						 error->message);
 	if (!ir_brandd_witness_store_get (self->store, cp->origin, &log, &error))
-		return internal (answer, error);
+		return ir_brandd_witness_internal (answer, error);
 	if (log == NULL)
 		return TRUE; /* never witnessed: nothing to compare with yet */
 	return check_token_log (log, peer, cp, has_size, size, proof, answer);
-}
-
-/* -- auditors -- */
-
-static gboolean
-check_auditor (const IrBranddPeer *peer, IrBranddAnswer *answer)
-{
-	if (g_strcmp0 (peer->role, "auditor") != 0)
-		return refuse (answer,
-			       IR_BRANDD_ROLE_NOT_ALLOWED,
-			       "this needs an auditor certificate; %s has role %s",
-			       peer->subject != NULL ? peer->subject : "the client certificate",
-			       peer->role != NULL ? peer->role : "none");
-	return TRUE;
-}
-
-static char *
-rfc3339 (gint64 t)
-{
-	g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (t);
-	return g_date_time_format (dt, "%Y-%m-%dT%H:%M:%SZ");
-}
-
-static void
-add_log_members (JsonBuilder *b, const IrBranddWitnessedLog *log)
-{
-	g_autofree char *updated = rfc3339 (log->updated_at);
-	g_autofree char *registered = rfc3339 (log->registered_at);
-
-	json_builder_set_member_name (b, "origin");
-	json_builder_add_string_value (b, log->origin);
-	json_builder_set_member_name (b, "centre");
-	json_builder_add_string_value (b, log->centre);
-	json_builder_set_member_name (b, "witnessed_size");
-	json_builder_add_int_value (b, (gint64)log->size);
-	json_builder_set_member_name (b, "registered");
-	json_builder_add_string_value (b, registered);
-	json_builder_set_member_name (b, "last_upload");
-	json_builder_add_string_value (b, updated);
-	json_builder_set_member_name (b, "cosigned");
-	json_builder_add_string_value (b, log->cosigned);
-}
-
-JsonNode *
-ir_brandd_witness_list (IrBranddWitness *self, const IrBranddPeer *peer, IrBranddAnswer *answer)
-{
-	g_autoptr (JsonBuilder) b = json_builder_new ();
-	g_autoptr (GPtrArray) logs = NULL;
-	g_autoptr (GError) error = NULL;
-
-	if (!check_auditor (peer, answer))
-		return NULL;
-	logs = ir_brandd_witness_store_list (self->store, &error);
-	if (logs == NULL) {
-		internal (answer, error);
-		return NULL;
-	}
-	json_builder_begin_object (b);
-	json_builder_set_member_name (b, "workstations");
-	json_builder_begin_array (b);
-	for (guint i = 0; i < logs->len; i++) {
-		json_builder_begin_object (b);
-		add_log_members (b, g_ptr_array_index (logs, i));
-		json_builder_end_object (b);
-	}
-	json_builder_end_array (b);
-	json_builder_end_object (b);
-	return json_builder_get_root (b);
-}
-
-/* start=&end= of a query string; absent: @start 0, @end the size. */
-static gboolean
-parse_range (const char *query, guint64 size, guint64 *start, guint64 *end, IrBranddAnswer *answer)
-{
-	g_autoptr (GHashTable) params = NULL;
-	g_autoptr (GError) error = NULL;
-	const char *names[] = {"start", "end"};
-	guint64 *outs[] = {start, end};
-
-	*start = 0;
-	*end = size;
-	if (query == NULL || query[0] == '\0')
-		return TRUE;
-	params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, &error);
-	if (params == NULL)
-		return malformed (answer, "query", "expected start=N&end=N");
-	for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
-		const char *v = g_hash_table_lookup (params, names[i]);
-
-		if (v != NULL && !g_ascii_string_to_unsigned (v, 10, 0, G_MAXINT64, outs[i], NULL))
-			return malformed (answer, names[i], "expected a whole number, 0 or more");
-	}
-	if (g_hash_table_lookup (params, "end") == NULL)
-		*end = MIN (size, *start + IR_BRANDD_WITNESS_MAX_RECORDS_PAGE);
-	if (*start > *end || *end > size)
-		return refuse (answer,
-			       IR_BRANDD_MALFORMED_REQUEST,
-			       "start=%" G_GUINT64_FORMAT "&end=%" G_GUINT64_FORMAT
-			       ": expected start <= end <= %" G_GUINT64_FORMAT
-			       " (the witnessed size)",
-			       *start,
-			       *end,
-			       size);
-	if (*end - *start > IR_BRANDD_WITNESS_MAX_RECORDS_PAGE)
-		return refuse (answer,
-			       IR_BRANDD_MALFORMED_REQUEST,
-			       "at most %d records a request; ask for the rest with start=",
-			       IR_BRANDD_WITNESS_MAX_RECORDS_PAGE);
-	return TRUE;
-}
-
-static void
-add_proof (JsonBuilder *b, GBytes *proof)
-{
-	gsize len = 0;
-	const guint8 *data = g_bytes_get_data (proof, &len);
-
-	json_builder_begin_array (b);
-	for (gsize off = 0; off + IR_MERKLE_HASH_LEN <= len; off += IR_MERKLE_HASH_LEN) {
-		g_autofree char *b64 = g_base64_encode (data + off, IR_MERKLE_HASH_LEN);
-		json_builder_add_string_value (b, b64);
-	}
-	json_builder_end_array (b);
-}
-
-static gboolean
-add_records (JsonBuilder *b,
-	     const IrMerkleTree *tree,
-	     GPtrArray *lines,
-	     guint64 start,
-	     guint64 size,
-	     GError **error)
-{
-	json_builder_begin_array (b);
-	for (guint i = 0; i < lines->len; i++) {
-		g_autoptr (GBytes) proof =
-		    ir_merkle_tree_inclusion_proof (tree, start + i, size, error);
-
-		if (proof == NULL)
-			return FALSE;
-		json_builder_begin_object (b);
-		json_builder_set_member_name (b, "seq");
-		json_builder_add_int_value (b, (gint64)(start + i));
-		json_builder_set_member_name (b, "line");
-		json_builder_add_string_value (b, g_ptr_array_index (lines, i));
-		json_builder_set_member_name (b, "inclusion");
-		add_proof (b, proof);
-		json_builder_end_object (b);
-	}
-	json_builder_end_array (b);
-	return TRUE;
-}
-
-JsonNode *
-ir_brandd_witness_records (IrBranddWitness *self,
-			   const IrBranddPeer *peer,
-			   const char *origin,
-			   const char *query,
-			   IrBranddAnswer *answer)
-{
-	g_autoptr (JsonBuilder) b = json_builder_new ();
-	g_autoptr (IrBranddWitnessedLog) log = NULL;
-	g_autoptr (IrMerkleTree) tree = ir_merkle_tree_new ();
-	g_autoptr (GPtrArray) lines = NULL;
-	g_autoptr (GError) error = NULL;
-	g_autofree char *root_b64 = NULL;
-	guint64 start = 0;
-	guint64 end = 0;
-
-	if (!check_auditor (peer, answer))
-		return NULL;
-	if (!ir_brandd_witness_store_get (self->store, origin, &log, &error)) {
-		internal (answer, error);
-		return NULL;
-	}
-	if (log == NULL) {
-		refuse (answer,
-			IR_BRANDD_UNKNOWN_WORKSTATION,
-			"no migration log of %s was witnessed; GET /v1/workstations lists them",
-			origin);
-		return NULL;
-	}
-	if (!parse_range (query, log->size, &start, &end, answer))
-		return NULL;
-	if (!ir_brandd_witness_store_load_tree (self->store, origin, tree, &error) ||
-	    (lines = ir_brandd_witness_store_lines (self->store, origin, start, end, &error)) ==
-		NULL) {
-		internal (answer, error);
-		return NULL;
-	}
-	root_b64 = g_base64_encode (log->root, IR_MERKLE_HASH_LEN);
-	json_builder_begin_object (b);
-	add_log_members (b, log);
-	json_builder_set_member_name (b, "root");
-	json_builder_add_string_value (b, root_b64);
-	json_builder_set_member_name (b, "records");
-	if (!add_records (b, tree, lines, start, log->size, &error)) {
-		internal (answer, error);
-		return NULL;
-	}
-	json_builder_end_object (b);
-	return json_builder_get_root (b);
 }
