@@ -114,9 +114,11 @@ ir_restore_log_check_writable (IrRestoreLog *self, GError **error)
 static gboolean
 ir_restore_log_append (IrRestoreLog *self, IrLogRecordType type, JsonObject *fields, GError **error)
 {
-	g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+	g_autoptr (GMutexLocker) locker = NULL;
 	guint64 index = 0;
 
+	/* assigned apart from its declaration: clang sees it used */
+	locker = g_mutex_locker_new (&self->lock);
 	if (!ir_migration_log_append (self->log, type, fields, &index, error)) {
 		g_prefix_error (error,
 				"cannot append %s to the migration log %s: ",
@@ -422,14 +424,17 @@ ir_restore_log_parse_line (const char *line, guint64 index, GError **error)
 GPtrArray *
 ir_restore_log_pending (IrRestoreLog *self, GError **error)
 {
-	g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
-	guint64 size = ir_migration_log_get_size (self->log);
-	g_autoptr (GPtrArray) lines = ir_migration_log_read_lines (self->log, 0, size, error);
+	g_autoptr (GMutexLocker) locker = NULL;
+	guint64 size;
+	g_autoptr (GPtrArray) lines = NULL;
 	g_autoptr (GPtrArray) intents =
 	    g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
 	g_autoptr (GHashTable) open = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 	GPtrArray *pending;
 
+	locker = g_mutex_locker_new (&self->lock);
+	size = ir_migration_log_get_size (self->log);
+	lines = ir_migration_log_read_lines (self->log, 0, size, error);
 	if (lines == NULL) {
 		g_prefix_error (error, "cannot read the migration log %s: ", self->path);
 		return NULL;
