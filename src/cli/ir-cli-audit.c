@@ -369,9 +369,12 @@ ir_cli_audit_report_text (const IrAuditReport *r, GString *out)
 	for (guint i = 0; i < r->warnings->len; i++)
 		g_string_append_printf (
 		    out, "Warning:     %s\n", (const char *)g_ptr_array_index (r->warnings, i));
-	if (r->error != NULL)
+	if (r->error != NULL) {
+		/* the counts above stop where verification stopped */
+		g_string_append (
+		    out, "Stopped:     at the first failure; the counts above are up to it\n");
 		g_string_append_printf (out, "Result:      TAMPERED: %s\n", r->error->message);
-	else
+	} else
 		g_string_append (out,
 				 "Result:      verified: every record and checkpoint checks out\n");
 }
