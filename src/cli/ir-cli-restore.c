@@ -119,7 +119,7 @@ static GOptionEntry ir_cli_restore_entries[] = {
      0,
      G_OPTION_ARG_FILENAME,
      &opt_duplicates,
-     "The brand's list of known-duplicate IMEIs",
+     "The brand's list of known-duplicate IMEIs (default: $IMEIRESTORE_DUPLICATES)",
      "FILE"},
     {NULL},
 };
@@ -129,6 +129,7 @@ static IrTrustStore *trust = NULL;
 static IrBrandClient *client = NULL;
 static IrTokenSeen *seen = NULL;
 static IrDuplicateList *duplicates = NULL;
+static char *duplicates_path = NULL;
 static IrRestoreLog *restore_log = NULL;
 static guint n_pending = 0; /* INTENTs of the log whose outcome is unknown */
 static GMutex confirm_lock;
@@ -349,16 +350,7 @@ ir_cli_restore_open_state (GKeyFile *config, GError **error)
 	seen = ir_token_seen_open (seen_path, error);
 	if (seen == NULL)
 		return FALSE;
-	if (!ir_cli_restore_open_log (config, dir, error))
-		return FALSE;
-	if (opt_duplicates != NULL) {
-		duplicates = ir_duplicate_list_load (opt_duplicates, error);
-		if (duplicates == NULL) {
-			g_prefix_error (error, "--duplicates: ");
-			return FALSE;
-		}
-	}
-	return TRUE;
+	return ir_cli_restore_open_log (config, dir, error);
 }
 
 static gboolean
@@ -374,6 +366,9 @@ ir_cli_restore_prepare (IrCli *cli, GError **error)
 		g_set_error_literal (error, IR_ERROR, IR_ERROR_INVALID_INPUT, error_local->message);
 		return FALSE;
 	}
+	/* bad input before the state folder or the log is opened */
+	if (!ir_cli_load_duplicates (opt_duplicates, &duplicates, &duplicates_path, error))
+		return FALSE;
 	return ir_cli_restore_load_trust (config, error) &&
 	       ir_cli_restore_make_client (config, error) &&
 	       ir_cli_restore_open_state (config, error);
@@ -583,6 +578,17 @@ ir_cli_restore_message (const IrRestoreResult *r)
 						r->report_error != NULL ? r->report_error->message
 									: "?");
 	}
+	if (r->stage == IR_RESTORE_STAGE_TOKEN &&
+	    (g_strcmp0 (r->brand.server_code, "log_forked") == 0 ||
+	     g_strcmp0 (r->brand.server_code, "log_shrank") == 0 ||
+	     g_strcmp0 (r->brand.server_code, "log_missing") == 0))
+		g_string_append_printf (msg,
+					"; the brand server no longer trusts this workstation's "
+					"migration log (%s): nothing was written, and no token is "
+					"issued to it until the brand auditor has checked the log "
+					"(imeictl audit verify %s)",
+					r->brand.server_code,
+					ir_restore_log_get_path (restore_log));
 	if (r->recovery_path != NULL)
 		g_string_append_printf (msg,
 					"; the outcome is kept for recovery in %s (a pending "
@@ -966,14 +972,59 @@ ir_cli_restore_all (IrCli *cli, GCancellable *cancellable, GError **error)
 	return TRUE;
 }
 
+/* After the reports (and any recovery RESULTs): the brand server
+ * witnesses the log's new records. A failed upload does not undo a
+ * restore: it is a warning, and the next run sends them again. */
+static char *
+ir_cli_restore_upload (GCancellable *cancellable)
+{
+	g_auto (IrBrandStatus) status = {0};
+	g_autoptr (GError) error = NULL;
+
+	if (ir_restore_log_upload (restore_log, client, NULL, &status, cancellable, &error))
+		return NULL;
+	return ir_cli_one_line (error->message);
+}
+
+/* The warning member of the JSON on cli->out, which ends with the root
+ * object's closing brace. */
+static void
+ir_cli_restore_json_warning (IrCli *cli, const char *warning)
+{
+	g_autoptr (JsonParser) parser = json_parser_new ();
+	g_autoptr (JsonGenerator) gen = json_generator_new ();
+	JsonNode *root;
+	g_autofree char *text = NULL;
+
+	if (!json_parser_load_from_data (parser, cli->out->str, -1, NULL))
+		return;
+	root = json_parser_get_root (parser);
+	if (!JSON_NODE_HOLDS_OBJECT (root))
+		return;
+	json_object_set_string_member (json_node_get_object (root), "witness_warning", warning);
+	text = ir_cli_json_to_string (root);
+	g_string_assign (cli->out, text);
+}
+
 static gboolean
 ir_cli_restore_run (IrCli *cli, GCancellable *cancellable, GError **error)
 {
+	g_autofree char *warning = NULL;
+	gboolean ok;
+
 	if (!ir_cli_restore_preflight (cli, cancellable))
 		return TRUE;
-	if (opt_all)
-		return ir_cli_restore_all (cli, cancellable, error);
-	return ir_cli_restore_one (cli, cancellable);
+	ok = opt_all ? ir_cli_restore_all (cli, cancellable, error)
+		     : ir_cli_restore_one (cli, cancellable);
+	if (!ok)
+		return FALSE;
+	warning = ir_cli_restore_upload (cancellable);
+	if (warning != NULL) {
+		fprintf (stderr, "imeictl: warning: %s\n", warning);
+		if (cli->json)
+			ir_cli_restore_json_warning (cli, warning);
+	}
+	return TRUE;
 }
 
 const IrCliCommand ir_cli_command_restore = {

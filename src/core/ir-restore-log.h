@@ -59,6 +59,25 @@ const char *ir_restore_log_get_origin (IrRestoreLog *self);
  * never reported after a failed sync. */
 const IrRestoreJournal *ir_restore_log_journal (void);
 
+/* Witnessing (docs/brand-api.md, src/core/ir-witness-client.h). Fills
+ * the log members of @req: the latest checkpoint and the consistency
+ * proof from the size the server last witnessed. *@keep (set even on
+ * failure) holds what @req points to: unref it after the request. */
+gboolean ir_restore_log_fill_token_request (IrRestoreLog *self,
+					    IrBrandTokenRequest *req,
+					    GPtrArray **keep,
+					    GError **error);
+
+/* Uploads the records the server has not witnessed and keeps its
+ * cosigned note beside the log. A failure leaves the log as it is: the
+ * next upload resends from the size the server accepted. */
+gboolean ir_restore_log_upload (IrRestoreLog *self,
+				IrBrandClient *client,
+				guint64 *witnessed,
+				IrBrandStatus *status,
+				GCancellable *cancellable,
+				GError **error);
+
 /* INTENT records (JsonObject, owned by the array) whose outcome is not
  * known yet, in log order. */
 GPtrArray *ir_restore_log_pending (IrRestoreLog *self, GError **error);

@@ -238,11 +238,18 @@ ir_restore_request_token (IrRestoreRun *run)
 	    .counter = run->challenge != NULL ? run->challenge->counter : 0,
 	    .n_slots = r->slots->len,
 	};
+	const IrRestoreJournal *journal = run->opts->journal;
+	g_autoptr (GPtrArray) keep = NULL;
 	GError *error = NULL;
 
 	for (guint i = 0; i < r->slots->len; i++) {
 		const IrRestoreSlot *slot = g_ptr_array_index (r->slots, i);
 		req.current_imei[i] = slot->before;
+	}
+	if (journal != NULL && journal->token_request != NULL &&
+	    !journal->token_request (&req, run->opts->journal_data, &keep, &error)) {
+		g_prefix_error (&error, "no token asked for %s: ", r->port);
+		return ir_restore_stop (run, IR_RESTORE_NOT_STARTED, IR_RESTORE_STAGE_TOKEN, error);
 	}
 	g_clear_pointer (&run->answer, ir_brand_token_answer_free);
 	g_clear_pointer (&r->token_id, g_free);

@@ -28,7 +28,8 @@ G_BEGIN_DECLS
  *  - A write the phone refuses, or one that does not read back, is
  *    WRITE_FAILED and reported "failed" with what was read back. The
  *    phone gone (or silent) after a write was sent is UNKNOWN: reported
- *    "unknown", and the journal keeps the token for recovery. */
+ *    "unknown", and the INTENT stays pending in the migration log for
+ *    recovery (src/core/ir-restore-log.h). */
 
 typedef enum {
 	IR_RESTORE_RESTORED,	  /* written and read back; reported success */
@@ -86,21 +87,29 @@ typedef struct {
 	const char *report_outcome; /* "success"...; NULL: nothing to report */
 	gboolean reported;
 	GError *report_error;
-	char *recovery_path; /* the journal's record of this token, when kept */
+	char *recovery_path; /* the migration log holding this token's pending INTENT */
 	char *token_sha256;  /* hex SHA-256 of the verified token's bytes (INTENT) */
 } IrRestoreResult;
 
 void ir_restore_result_free (IrRestoreResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrRestoreResult, ir_restore_result_free)
 
-/* Where the migration log goes (next issue): INTENT before the first
- * write, RESULT after the read-back (or the failure) and before the
- * report, REPORTED after the report was tried. intent() returning FALSE
- * stops the restore: nothing is written. Called on the worker thread. */
+/* The journal is the migration log (ir_restore_log_journal()): INTENT
+ * before the first write, RESULT after the read-back (or the failure) and
+ * before the report, REPORTED after the report was tried. intent()
+ * returning FALSE stops the restore: nothing is written. token_request
+ * (may be NULL) fills the log members of every token request (the
+ * witness check, docs/brand-api.md); *@keep holds what they point to and
+ * is unreffed after the request; FALSE stops before the token is asked
+ * for. Called on the worker thread. */
 typedef struct {
 	gboolean (*intent) (IrRestoreResult *result, gpointer user_data, GError **error);
 	void (*result) (IrRestoreResult *result, gpointer user_data);
 	void (*reported) (IrRestoreResult *result, gpointer user_data);
+	gboolean (*token_request) (IrBrandTokenRequest *req,
+				   gpointer user_data,
+				   GPtrArray **keep,
+				   GError **error);
 } IrRestoreJournal;
 
 /* Shows the plan (result->slots with their targets, the token) and asks.
@@ -130,12 +139,5 @@ ir_restore_run (IrSession *session, const IrRestoreOptions *options, GCancellabl
 /* Opens @port, then ir_restore_run(). */
 IrRestoreResult *
 ir_restore_run_port (const char *port, const IrRestoreOptions *options, GCancellable *cancellable);
-
-/* The journal of this issue: one JSON file per token in @dir
- * ("<token_id>.json"), written durably at INTENT, updated at RESULT,
- * removed once a known outcome was reported, and kept (with the outcome
- * and the report's fate) when the outcome is unknown or the report did
- * not reach the server: that file is the token kept for recovery. */
-const IrRestoreJournal *ir_restore_recovery_journal (void);
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 
 #include "ir-brand-client.h"
 #include "ir-error.h"
+#include "ir-restore-log.h"
 #include "ir-restore.h"
 #include "test-restore-env.h"
 
@@ -90,9 +91,16 @@ test_nonce_changes_mid_flow (void **state)
 	g_autoptr (IrTrustStore) trust = load_trust ();
 	g_autoptr (IrBrandClient) client = make_client (server, trust, "technician-alice", FALSE);
 	g_autofree char *seen_path = g_build_filename (server->dir, "token-seen", NULL);
-	g_autofree char *pending = g_build_filename (server->dir, "pending", NULL);
 	g_autoptr (IrTokenSeen) seen = ir_token_seen_open (seen_path, NULL);
 	g_autoptr (GError) error = NULL;
+	IrRestoreLogConfig log_cfg = {
+	    .state_dir = server->state_dir,
+	    .centre = ir_brand_client_get_centre (client),
+	    .workstation = "ws-brand",
+	    .technician = ir_brand_client_get_subject (client),
+	};
+	g_autoptr (IrRestoreLog) log = ir_restore_log_open (&log_cfg, &error);
+	g_autoptr (GPtrArray) pending = NULL;
 	g_autoptr (IrSession) session = ir_session_open (sim->path, &error);
 	NonceChanger nc = {.session = session};
 	IrRestoreOptions opts = {
@@ -101,12 +109,13 @@ test_nonce_changes_mid_flow (void **state)
 	    .seen = seen,
 	    .confirm = confirm_and_rechallenge,
 	    .confirm_data = &nc,
-	    .journal = ir_restore_recovery_journal (),
-	    .journal_data = pending,
+	    .journal = ir_restore_log_journal (),
+	    .journal_data = log,
 	};
 	g_autoptr (IrRestoreResult) r = NULL;
 	g_autofree char *after = NULL;
 
+	assert_non_null (log);
 	assert_non_null (session);
 	r = ir_restore_run (session, &opts, NULL);
 	if (r->error != NULL)
@@ -117,6 +126,10 @@ test_nonce_changes_mid_flow (void **state)
 	assert_true (r->reported);
 	assert_string_equal (r->report_outcome, "success");
 	assert_null (r->recovery_path);
+	/* both tokens' INTENTs have their RESULT: none is pending */
+	pending = ir_restore_log_pending (log, &error);
+	assert_non_null (pending);
+	assert_int_equal (pending->len, 0);
 	after = rt_sim_imeis (sim);
 	assert_string_equal (after, RT_SR_IMEI1 ";" RT_SR_IMEI2 ";");
 }

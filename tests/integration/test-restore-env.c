@@ -159,8 +159,10 @@ rt_server_start (const char *extra_config)
 				"[tls]\ncertificate=%s/server.pem\nprivate-key=%s/server.key\n"
 				"client-ca=%s/ca.pem\n"
 				"[tokens]\nsigning-key=%s/token-ed25519.key\nalgorithm=EdDSA\n"
-				"key-id=dev-ed25519-1\nphase=IN-2026-P1\n%s\n",
+				"key-id=dev-ed25519-1\nphase=IN-2026-P1\n"
+				"[witness]\nkey=%s/witness.key\n%s\n",
 				s->db,
+				pki,
 				pki,
 				pki,
 				pki,
