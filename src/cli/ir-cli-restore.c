@@ -131,7 +131,8 @@ static IrTokenSeen *seen = NULL;
 static IrDuplicateList *duplicates = NULL;
 static char *duplicates_path = NULL;
 static IrRestoreLog *restore_log = NULL;
-static guint n_pending = 0; /* INTENTs of the log whose outcome is unknown */
+static guint n_pending = 0;  /* INTENTs of the log whose outcome is unknown */
+static gint log_refused = 0; /* a token was refused for the log: no upload */
 static GMutex confirm_lock;
 
 /* option, else environment, else [restore] in the config file */
@@ -558,6 +559,16 @@ ir_cli_restore_rank (int exit_code)
 	return G_N_ELEMENTS (order);
 }
 
+/* The server refused the token because of this workstation's log. */
+static gboolean
+ir_cli_restore_log_refused (const IrRestoreResult *r)
+{
+	return r->stage == IR_RESTORE_STAGE_TOKEN &&
+	       (g_strcmp0 (r->brand.server_code, "log_forked") == 0 ||
+		g_strcmp0 (r->brand.server_code, "log_shrank") == 0 ||
+		g_strcmp0 (r->brand.server_code, "log_missing") == 0);
+}
+
 /* The error and what became of the token, on one line. */
 static char *
 ir_cli_restore_message (const IrRestoreResult *r)
@@ -578,10 +589,7 @@ ir_cli_restore_message (const IrRestoreResult *r)
 						r->report_error != NULL ? r->report_error->message
 									: "?");
 	}
-	if (r->stage == IR_RESTORE_STAGE_TOKEN &&
-	    (g_strcmp0 (r->brand.server_code, "log_forked") == 0 ||
-	     g_strcmp0 (r->brand.server_code, "log_shrank") == 0 ||
-	     g_strcmp0 (r->brand.server_code, "log_missing") == 0))
+	if (ir_cli_restore_log_refused (r))
 		g_string_append_printf (msg,
 					"; the brand server no longer trusts this workstation's "
 					"migration log (%s): nothing was written, and no token is "
@@ -782,6 +790,16 @@ ir_cli_restore_not_started (const char *port, GError *error)
 	return r;
 }
 
+/* The server will not witness a log it refused a token for: uploading
+ * it again would only repeat the refusal as a second message. */
+static IrRestoreResult *
+ir_cli_restore_note_refusal (IrRestoreResult *r)
+{
+	if (ir_cli_restore_log_refused (r))
+		g_atomic_int_set (&log_refused, 1);
+	return r;
+}
+
 /* A phone with a pending INTENT in the log is read again and its RESULT
  * recorded before anything else is done to it (DESIGN.md §4 step 8). */
 static IrRestoreResult *
@@ -793,10 +811,10 @@ ir_cli_restore_port (const char *port, GCancellable *cancellable)
 	IrRestoreResult *r;
 
 	if (n_pending == 0)
-		return ir_restore_run_port (port, &opts, cancellable);
+		return ir_cli_restore_note_refusal (ir_restore_run_port (port, &opts, cancellable));
 	session = ir_session_open (port, NULL);
 	if (session == NULL)
-		return ir_restore_run_port (port, &opts, cancellable);
+		return ir_cli_restore_note_refusal (ir_restore_run_port (port, &opts, cancellable));
 	if (!ir_restore_log_recover (restore_log, session, NULL, NULL, &error)) {
 		g_prefix_error (&error, "nothing written to %s: ", port);
 		return ir_cli_restore_not_started (port, error);
@@ -804,7 +822,7 @@ ir_cli_restore_port (const char *port, GCancellable *cancellable)
 	r = ir_restore_run (session, &opts, cancellable);
 	if (r->port == NULL)
 		r->port = g_strdup (port);
-	return r;
+	return ir_cli_restore_note_refusal (r);
 }
 
 /* The brand server, its pin and our certificate, before any phone. */
@@ -1018,6 +1036,8 @@ ir_cli_restore_run (IrCli *cli, GCancellable *cancellable, GError **error)
 		     : ir_cli_restore_one (cli, cancellable);
 	if (!ok)
 		return FALSE;
+	if (g_atomic_int_get (&log_refused))
+		return TRUE;
 	warning = ir_cli_restore_upload (cancellable);
 	if (warning != NULL) {
 		fprintf (stderr, "imeictl: warning: %s\n", warning);
