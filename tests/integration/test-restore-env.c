@@ -151,6 +151,8 @@ rt_server_start (const char *extra_config)
 	g_autofree char *line = NULL;
 	const char *pki = rt_pki ();
 	const char *prefix = "listening on ";
+	/* the witness key unless the test configures the witness itself */
+	gboolean own_witness = extra_config != NULL && strstr (extra_config, "[witness]") != NULL;
 
 	s->dir = ir_test_mkdtemp ();
 	s->db = g_build_filename (s->dir, "brandd.db", NULL);
@@ -160,13 +162,15 @@ rt_server_start (const char *extra_config)
 				"client-ca=%s/ca.pem\n"
 				"[tokens]\nsigning-key=%s/token-ed25519.key\nalgorithm=EdDSA\n"
 				"key-id=dev-ed25519-1\nphase=IN-2026-P1\n"
-				"[witness]\nkey=%s/witness.key\n%s\n",
+				"%s%s%s\n%s\n",
 				s->db,
 				pki,
 				pki,
 				pki,
 				pki,
-				pki,
+				own_witness ? "" : "[witness]\nkey=",
+				own_witness ? "" : pki,
+				own_witness ? "" : "/witness.key",
 				extra_config != NULL ? extra_config : "");
 	s->conf = ir_test_write_file (s->dir, "brandd.conf", conf);
 	csv = ir_test_write_file (s->dir, "devices.csv", devices_csv);

@@ -50,7 +50,9 @@ const char *rt_pki (void);
 char *rt_trust_store_variant (const char *name, const char *brand_ca, const char *pin);
 
 /* A database with every device above; @extra_config appended to the
- * config (e.g. "[centres]\ndefault-daily-quota=1\n"); started. */
+ * config (e.g. "[centres]\ndefault-daily-quota=1\n"); started. The
+ * server witnesses logs with the PKI's witness.key unless @extra_config
+ * has a [witness] group of its own. */
 RtServer *rt_server_start (const char *extra_config);
 void rt_server_free (RtServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RtServer, rt_server_free)

@@ -90,6 +90,31 @@ test_witnessed_after_restore (void **state)
 	assert_int_equal (audit_witness (dir, other_pub), 7);
 }
 
+/* A server that does not witness refuses the upload (witness_disabled):
+ * the restore succeeded, so exit 0, with a warning on stderr and in the
+ * JSON, and nothing recorded as witnessed. */
+static void
+test_upload_refused_is_warning (void **state)
+{
+	g_autoptr (RtServer) server = rt_server_start ("[witness]\n");
+	g_autofree char *dir = g_build_filename (server->dir, "ws", NULL);
+	g_autofree char *size_file = g_build_filename (dir, "migration-log.witnessed", NULL);
+	g_autoptr (IrTestSim) sim = rt_sim_start (QCT_WIPED);
+	g_autoptr (IrTestRun) run = rl_restore (server, dir, sim->path, NULL);
+	g_autofree char *after = rt_sim_imeis (sim);
+	const char *warning;
+
+	assert_int_equal (run->exit_code, 0);
+	assert_string_equal (rt_json_path (run, "outcome"), "restored");
+	warning = rt_json_path (run, "witness_warning");
+	assert_non_null (warning);
+	assert_non_null (strstr (warning, "next run sends it again"));
+	assert_non_null (strstr (run->err, "imeictl: warning: "));
+	assert_non_null (strstr (run->err, "witness"));
+	assert_false (g_file_test (size_file, G_FILE_TEST_EXISTS));
+	assert_string_equal (after, RT_QCT_IMEI1 ";");
+}
+
 /* A log replaced by another one (same workstation and key, other records,
  * at least the witnessed size): the next token is refused as log_forked,
  * nothing is written, and the message says what to do. */
@@ -199,6 +224,7 @@ main (void)
 	const struct CMUnitTest extra[] = {
 	    cmocka_unit_test (test_witnessed_after_restore),
 	    cmocka_unit_test (test_forked_log_refused),
+	    cmocka_unit_test (test_upload_refused_is_warning),
 	};
 
 	return ir_test_run_table ("restore-witness",
