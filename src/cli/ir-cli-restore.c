@@ -1004,13 +1004,12 @@ ir_cli_restore_upload (GCancellable *cancellable)
 	return ir_cli_one_line (error->message);
 }
 
-/* The warning member of the JSON on cli->out, which ends with the root
- * object's closing brace. */
+/* Adds witness_warning to the root object already in cli->out: the
+ * upload comes after the result was written. */
 static void
 ir_cli_restore_json_warning (IrCli *cli, const char *warning)
 {
 	g_autoptr (JsonParser) parser = json_parser_new ();
-	g_autoptr (JsonGenerator) gen = json_generator_new ();
 	JsonNode *root;
 	g_autofree char *text = NULL;
 
