@@ -53,9 +53,9 @@ static GOptionEntry global_entries[] = {
 	"  4    the device is silent, went away, or is not a phone\n"                              \
 	"  5    the device refused a command, or a protocol error\n"                               \
 	"  6-10 restore: token refused, server unreachable or refused, outcome unknown,\n"         \
-	"       declined (see imeictl(1), RESTORE)\n"                                             \
-	"  7    audit: the migration log does not verify (tampered; see imeictl(1), AUDIT)\n"     \
-	"  8    a write or sync of the migration log failed (disk full, I/O error)\n"             \
+	"       declined (see imeictl(1), RESTORE)\n"                                              \
+	"  11   the migration log does not verify (tampered) or is read-only after that\n"         \
+	"  12   a write or sync of the migration log failed (disk full, I/O error)\n"              \
 	"  130  cancelled (Ctrl-C)\n"                                                              \
 	"\n"                                                                                       \
 	"Environment:\n"                                                                           \

@@ -564,7 +564,7 @@ const IrCliCommand ir_cli_command_audit = {
 	"show LOG [filters]: restorations (INTENT with its RESULT) and other records.\n"
 	"export LOG --csv|--json [filters]; stats LOG [filters] [--by GROUP].\n"
 	"LOG is a log directory or its migration-log.jsonl. A log that does not verify\n"
-	"raises the tamper alarm on stderr and exits 7, even for show, export and stats.\n"
+	"raises the tamper alarm on stderr and exits 11, even for show, export and stats.\n"
 	"See imeictl(1), AUDIT.",
     .entries = ir_cli_audit_entries,
     .min_args = 0,

@@ -59,11 +59,12 @@ ir_error_exit_code (const GError *error)
 		return 5;
 	case IR_ERROR_TOKEN_REFUSED:
 		return 6;
+	/* 7 to 10 are restore's (brand server, outcome unknown, declined) */
 	case IR_ERROR_TAMPERED:
 	case IR_ERROR_READ_ONLY_LOG:
-		return 7;
+		return 11;
 	case IR_ERROR_IO:
-		return 8;
+		return 12;
 	case IR_ERROR_CANCELLED:
 		return 130;
 	case IR_ERROR_FAILED:

@@ -175,25 +175,25 @@ static const CliRow cli_rows[] = {
      "356938035643809 -> 356938035643809"},
     {"stats-by-outcome", "audit stats @LOG@ --by outcome", 0, NULL, NULL, "4 restoration(s)"},
     {"export-csv", "audit export @LOG@ --csv", 0, NULL, NULL, "seq,type,time,intent_id"},
-    /* tampered: the alarm first, exit 7, output still there */
+    /* tampered: the alarm first, exit 11, output still there */
     {"verify-tampered",
      "audit verify @BAD@ --key @KEY@",
-     7,
+     11,
      "TAMPER ALARM",
      "line 3 (seq 2) does not match checkpoint 3",
      "Result:      TAMPERED"},
-    {"show-tampered", "audit show @BAD@", 7, "TAMPER ALARM", "cannot be trusted", "tech-anita"},
-    {"export-tampered", "audit export @BAD@ --csv", 7, "TAMPER ALARM", "line 3", "seq,type"},
-    {"stats-tampered", "audit stats @BAD@", 7, "TAMPER ALARM", "line 3", "restoration(s)"},
+    {"show-tampered", "audit show @BAD@", 11, "TAMPER ALARM", "cannot be trusted", "tech-anita"},
+    {"export-tampered", "audit export @BAD@ --csv", 11, "TAMPER ALARM", "line 3", "seq,type"},
+    {"stats-tampered", "audit stats @BAD@", 11, "TAMPER ALARM", "line 3", "restoration(s)"},
     {"witness-is-workstation-key",
      "audit verify @LOG@ --witness-key @KEY@ --cosigned @NOTE@",
-     7,
+     11,
      "TAMPER ALARM",
      "no signature by the witness key",
      NULL},
     {"wrong-key",
      "audit verify @LOG@ --key @WKEY@",
-     7,
+     11,
      "TAMPER ALARM",
      "checkpoint 1 (migration-log.checkpoints line 1, size 1) is not signed by the trusted key",
      NULL},
@@ -286,7 +286,7 @@ test_verify_json_tampered (void **state)
 	JsonObject *o;
 	JsonObject *err;
 
-	assert_int_equal (run->exit_code, 7);
+	assert_int_equal (run->exit_code, 11);
 	assert_true (g_str_has_prefix (run->err, "imeictl: TAMPER ALARM"));
 	assert_non_null (run->json);
 	o = json_node_get_object (run->json);
@@ -295,7 +295,7 @@ test_verify_json_tampered (void **state)
 	assert_string_equal (json_object_get_string_member (err, "code"), "tampered");
 	assert_int_equal (json_object_get_int_member (err, "line"), 3);
 	assert_int_equal (json_object_get_int_member (err, "checkpoint"), 3);
-	assert_int_equal (json_object_get_int_member (err, "exit_code"), 7);
+	assert_int_equal (json_object_get_int_member (err, "exit_code"), 11);
 }
 
 static void

@@ -283,10 +283,12 @@ static void
 make_trust_store_variants (void)
 {
 	g_autofree char *foreign = g_build_filename (rt_pki (), "foreign-ca.pem", NULL);
-	g_autofree char *a = rt_trust_store_variant ("ts-foreign-ca.conf", foreign, NULL);
-	g_autofree char *b = rt_trust_store_variant ("ts-other-pin.conf", NULL, PIN_OTHER);
 	g_autofree char *c = rt_trust_store_variant ("ts-phone-other-key.conf", NULL, NULL);
 	g_autoptr (GKeyFile) kf = g_key_file_new ();
+
+	/* written for the rows that name them; only the last is edited here */
+	g_free (rt_trust_store_variant ("ts-foreign-ca.conf", foreign, NULL));
+	g_free (rt_trust_store_variant ("ts-other-pin.conf", NULL, PIN_OTHER));
 
 	/* a phone that knows only the ES256 key: the server signs with EdDSA */
 	assert_true (g_key_file_load_from_file (kf, c, G_KEY_FILE_NONE, NULL));

@@ -171,7 +171,7 @@ test_log_tampered_refuses (void **state)
 
 	refused = rl_restore (server, dir, second->path, NULL);
 	ir_test_assert_error (
-	    refused, 7, "read_only_log", "read-only", "migration-log.jsonl", "audit verify", NULL);
+	    refused, 11, "read_only_log", "read-only", "migration-log.jsonl", "audit verify", NULL);
 	after = rt_sim_imeis (second);
 	assert_string_equal (after, ZERO ";" ZERO ";");
 	after_text = rl_log_text (dir);

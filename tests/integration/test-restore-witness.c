@@ -87,7 +87,7 @@ test_witnessed_after_restore (void **state)
 			       "openssl pkey -pubout -out '%s'",
 			       other_pub);
 	assert_int_equal (rt_sh (cmd, NULL), 0);
-	assert_int_equal (audit_witness (dir, other_pub), 7);
+	assert_int_equal (audit_witness (dir, other_pub), 11);
 }
 
 /* A server that does not witness refuses the upload (witness_disabled):
