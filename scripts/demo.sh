@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# The demo: sets everything up, starts simulated phones and shows what the
-# workstation tool sees on each:
+# The demo: sets everything up, starts simulated phones and a local brand
+# server, shows what the workstation tool sees on each phone, then restores
+# every phone that needs it under the brand's authority:
 #   - a MediaTek dual-IMEI handset wiped to all zeros by a flash,
-#   - a SIMCom module with a valid IMEI,
-#   - a 3GPP-only phone carrying an IMEI on the brand's known-duplicate list.
-# Everything runs from ./build-demo and a temporary folder; nothing is
+#   - a secure-restore-v1 reference phone, also wiped (it verifies the token itself),
+#   - a SIMCom module with a valid IMEI (nothing to do),
+#   - a 3GPP-only phone carrying an IMEI on the brand's known-duplicate list
+#     (3GPP defines no write command: the tool says so and asks for no token).
+# The brand server (imei-brandd) runs on 127.0.0.1 with its SQLite registry
+# and a PKI generated for this run under ./build-demo/pki; nothing is
 # installed outside the checkout but the Debian packages setup.sh names.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,18 +21,36 @@ meson compile -C "$build" >/dev/null
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/imeirestore-demo.XXXXXX")
 sim_pid=""
+brandd_pid=""
 cleanup () {
-  [ -n "$sim_pid" ] && kill -TERM "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+  for pid in $sim_pid $brandd_pid; do
+    kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
 
+pki=$top/$build/pki
+echo "== generating a throwaway PKI into $build/pki (certs/gen-dev-pki.sh)"
+rm -rf "$pki"
+certs/gen-dev-pki.sh "$pki" >/dev/null
+
 cat >"$work/phones.ini" <<INI
 [phone wiped-mediatek]
 family=mediatek
+serial=DEMO-MTK-0001
 imei=000000000000000;000000000000000
 state=$work/wiped-mediatek.state
 link=$work/ttyWIPED
+
+[phone wiped-secure]
+family=secure-restore-v1
+serial=DEMO-SR-0001
+hwid=DEMO-HW-0001
+imei=000000000000000;000000000000000
+trust-store=$pki/trust-store.conf
+state=$work/wiped-secure.state
+link=$work/ttySECURE
 
 [phone simcom-module]
 family=simcom
@@ -50,10 +72,69 @@ while read -r name path <&"${SIM[0]}"; do
 done
 
 export IMEIRESTORE_DUPLICATES="$top/data/demo/duplicates.txt"
-for port in ttyWIPED ttySIMCOM ttyDUP; do
+imeictl="$build/src/cli/imeictl"
+for port in ttyWIPED ttySECURE ttySIMCOM ttyDUP; do
   echo
   echo "== imeictl identify $work/$port"
-  "$build/src/cli/imeictl" identify "$work/$port" || true
+  "$imeictl" identify "$work/$port" || true
 done
+
+echo
+echo "== the brand server: registry of factory records, then imei-brandd serve"
+cat >"$work/factory.csv" <<CSV
+serial,hardware_id,manufacturer,model,tac,imei1,imei2
+DEMO-MTK-0001,,MediaTek Inc.,MT6765,49015420,490154203237518,490154203237526
+,DEMO-HW-0001,imeirestore reference phone,SR1,35846211,358462110000015,358462110000023
+CSV
+cat >"$work/brandd.conf" <<CONF
+[server]
+listen=127.0.0.1:0
+database=$work/brandd.db
+[tls]
+certificate=$pki/server.pem
+private-key=$pki/server.key
+client-ca=$pki/ca.pem
+[tokens]
+signing-key=$pki/token-ed25519.key
+algorithm=EdDSA
+key-id=dev-ed25519-1
+phase=IN-2026-P1
+[witness]
+key=$pki/witness.key
+CONF
+brandd="$build/src/server/imei-brandd"
+"$brandd" init-db --db "$work/brandd.db" >/dev/null
+"$brandd" import --db "$work/brandd.db" "$work/factory.csv"
+"$brandd" serve --config "$work/brandd.conf" >"$work/brandd.out" 2>"$work/brandd.log" &
+brandd_pid=$!
+for _ in $(seq 100); do
+  grep -q '^listening on ' "$work/brandd.out" 2>/dev/null && break
+  kill -0 "$brandd_pid" 2>/dev/null || { cat "$work/brandd.log" >&2; exit 1; }
+  sleep 0.1
+done
+listening=$(grep -m1 '^listening on ' "$work/brandd.out")
+url=${listening#listening on }
+echo "   $listening"
+
+echo
+echo "== imeictl restore --all: every phone at once, as technician alice of centre DL-0001"
+"$imeictl" restore --all --yes \
+  --server "$url" --trust-store "$pki/trust-store.conf" \
+  --p12 "$pki/technician-alice.p12" --p12-passphrase-file "$pki/pkcs12-passphrase.txt" \
+  --state-dir "$work/state" \
+  "$work/ttyWIPED" "$work/ttySECURE" "$work/ttySIMCOM" "$work/ttyDUP" || true
+
+for port in ttyWIPED ttySECURE; do
+  echo
+  echo "== after the restore: imeictl identify $work/$port"
+  "$imeictl" identify "$work/$port" || true
+done
+
+echo
+echo "== the auditor: imeictl audit verify and show on this workstation's migration log"
+"$imeictl" audit verify "$work/state" --witness-key "$pki/witness.pub.pem" \
+  --cosigned "$work/state/migration-log.cosigned" || true
+echo
+"$imeictl" audit show "$work/state" || true
 echo
 echo "Done. 'imeictl --help' and man/imeictl.1 say what else it does."
