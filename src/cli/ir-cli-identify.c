@@ -85,27 +85,6 @@ ir_cli_identify_open (const char *port, GError **error)
 	return session;
 }
 
-static const char *
-ir_cli_identify_status_id (IrImeiStatus status)
-{
-	switch (status) {
-	case IR_IMEI_STATUS_VALID:
-		return "valid";
-	case IR_IMEI_STATUS_FACTORY_DEFAULT:
-		return "factory_default";
-	case IR_IMEI_STATUS_BAD_CHECK_DIGIT:
-		return "bad_check_digit";
-	case IR_IMEI_STATUS_MALFORMED:
-		return "malformed";
-	case IR_IMEI_STATUS_DUPLICATE:
-		return "duplicate";
-	case IR_IMEI_STATUS_EMPTY:
-		return "empty";
-	default:
-		return "unknown";
-	}
-}
-
 /* The computed check digit as text, NULL when the slot has no 14 digits. */
 static char *
 ir_cli_identify_check_digit (const IrImeiSlot *slot)
@@ -179,7 +158,7 @@ ir_cli_identify_format_json (const IrDeviceInfo *info, GString *out)
 		json_builder_add_int_value (builder, slot->index);
 		ir_cli_json_add_string_or_null (builder, "imei", slot->imei);
 		ir_cli_json_add_string_or_null (
-		    builder, "status", ir_cli_identify_status_id (slot->status));
+		    builder, "status", ir_cli_imei_status_id (slot->status));
 		ir_cli_json_add_string_or_null (builder, "check_digit", cd);
 		ir_cli_json_add_string_or_null (builder, "detail", slot->detail);
 		json_builder_end_object (builder);

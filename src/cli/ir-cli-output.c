@@ -257,3 +257,24 @@ ir_cli_load_duplicates (const char *option, IrDuplicateList **list, char **path,
 	*path = g_strdup (file);
 	return TRUE;
 }
+
+const char *
+ir_cli_imei_status_id (IrImeiStatus status)
+{
+	switch (status) {
+	case IR_IMEI_STATUS_VALID:
+		return "valid";
+	case IR_IMEI_STATUS_FACTORY_DEFAULT:
+		return "factory_default";
+	case IR_IMEI_STATUS_BAD_CHECK_DIGIT:
+		return "bad_check_digit";
+	case IR_IMEI_STATUS_MALFORMED:
+		return "malformed";
+	case IR_IMEI_STATUS_DUPLICATE:
+		return "duplicate";
+	case IR_IMEI_STATUS_EMPTY:
+		return "empty";
+	default:
+		return "unknown";
+	}
+}

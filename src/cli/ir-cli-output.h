@@ -15,6 +15,9 @@ G_BEGIN_DECLS
  * for the IR_ERROR domain, 2 for option errors, 130 for a cancel, else 1. */
 int ir_cli_exit_code (const GError *error);
 
+/* The JSON id of a slot's classification ("factory_default", ...). */
+const char *ir_cli_imei_status_id (IrImeiStatus status);
+
 /* The brand's duplicate list from --duplicates (@option, may be NULL) or
  * else $IMEIRESTORE_DUPLICATES; none when neither is set (*@list and
  * *@path stay NULL). Any failure is bad input naming where the path came

@@ -398,27 +398,6 @@ ir_cli_restore_status_text (IrImeiStatus status)
 	}
 }
 
-static const char *
-ir_cli_restore_status_id (IrImeiStatus status)
-{
-	switch (status) {
-	case IR_IMEI_STATUS_VALID:
-		return "valid";
-	case IR_IMEI_STATUS_FACTORY_DEFAULT:
-		return "factory_default";
-	case IR_IMEI_STATUS_BAD_CHECK_DIGIT:
-		return "bad_check_digit";
-	case IR_IMEI_STATUS_MALFORMED:
-		return "malformed";
-	case IR_IMEI_STATUS_DUPLICATE:
-		return "duplicate";
-	case IR_IMEI_STATUS_EMPTY:
-		return "empty";
-	default:
-		return "unknown";
-	}
-}
-
 static void
 ir_cli_restore_describe_plan (const IrRestoreResult *r, GString *out)
 {
@@ -633,8 +612,7 @@ ir_cli_restore_json_result (JsonBuilder *b, const IrRestoreResult *r)
 		json_builder_set_member_name (b, "index");
 		json_builder_add_int_value (b, slot->index);
 		ir_cli_json_add_string_or_null (b, "before", slot->before);
-		ir_cli_json_add_string_or_null (
-		    b, "status", ir_cli_restore_status_id (slot->status));
+		ir_cli_json_add_string_or_null (b, "status", ir_cli_imei_status_id (slot->status));
 		ir_cli_json_add_string_or_null (b, "written", slot->target);
 		ir_cli_json_add_string_or_null (b, "read_back", slot->after);
 		json_builder_end_object (b);
