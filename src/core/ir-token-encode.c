@@ -9,6 +9,7 @@
 #include "ir-imei.h"
 #include "ir-token-cbor.h"
 #include "ir-token-private.h"
+#include "ir-pem.h"
 #include "ir-token.h"
 
 /* The server side of the restore token: claims checked as a verifier
@@ -241,31 +242,10 @@ ir_token_encode (
 EVP_PKEY *
 ir_token_signing_key_load (const char *path, IrTokenAlg *alg, GError **error)
 {
-	g_autofree char *pem = NULL;
-	g_autoptr (GError) read_error = NULL;
-	gsize len = 0;
-	BIO *bio;
-	EVP_PKEY *key;
+	EVP_PKEY *key = ir_pem_load_private_key (path, "token-signing key", error);
 
-	if (!g_file_get_contents (path, &pem, &len, &read_error)) {
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_NOT_FOUND,
-			     "failed to read the token-signing key: %s",
-			     read_error->message);
+	if (key == NULL)
 		return NULL;
-	}
-	bio = BIO_new_mem_buf (pem, (int)MIN (len, (gsize)G_MAXINT));
-	key = PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL);
-	BIO_free (bio);
-	if (key == NULL) {
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_INVALID_INPUT,
-			     "%s is not an unencrypted PEM private key",
-			     path);
-		return NULL;
-	}
 	if (ir_token_alg_check_key (IR_TOKEN_ALG_EDDSA, key, NULL)) {
 		*alg = IR_TOKEN_ALG_EDDSA;
 		return key;

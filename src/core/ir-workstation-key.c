@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include "ir-error.h"
+#include "ir-pem.h"
 #include "ir-workstation-key.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
@@ -91,10 +92,7 @@ check_private (int fd, const char *path, GError **error)
 EVP_PKEY *
 ir_workstation_key_load (const char *path, GError **error)
 {
-	g_autoptr (BIO) bio = NULL;
 	g_autoptr (EVP_PKEY) key = NULL;
-	g_autofree char *pem = NULL;
-	gsize len = 0;
 	int fd;
 
 	fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -107,23 +105,9 @@ ir_workstation_key_load (const char *path, GError **error)
 		return NULL;
 	}
 	close (fd);
-	if (!g_file_get_contents (path, &pem, &len, error)) {
-		g_prefix_error (error, "failed to read the workstation key: ");
+	key = ir_pem_load_private_key (path, "workstation key", error);
+	if (key == NULL)
 		return NULL;
-	}
-	bio = BIO_new_mem_buf (pem, (int)len);
-	key = PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL);
-	OPENSSL_cleanse (pem, len);
-	if (key == NULL) {
-		g_autofree char *why = openssl_error ();
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_INVALID_INPUT,
-			     "workstation key %s is not a PKCS#8 PEM private key: %s",
-			     path,
-			     why);
-		return NULL;
-	}
 	if (EVP_PKEY_get_id (key) != EVP_PKEY_ED25519) {
 		g_set_error (error,
 			     IR_ERROR,

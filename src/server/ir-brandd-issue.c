@@ -8,6 +8,7 @@
 #include "ir-brandd-issue.h"
 #include "ir-error.h"
 #include "ir-imei.h"
+#include "ir-pem.h"
 
 #define CTI_LEN 16
 
@@ -188,36 +189,12 @@ ir_brandd_issuer_free (IrBranddIssuer *self)
 	g_free (self);
 }
 
-static EVP_PKEY *
-load_private_key (const char *path, GError **error)
-{
-	g_autofree char *pem = NULL;
-	gsize len = 0;
-	BIO *bio;
-	EVP_PKEY *key;
-
-	if (!g_file_get_contents (path, &pem, &len, error)) {
-		g_prefix_error (error, "failed to read the token-signing key: ");
-		return NULL;
-	}
-	bio = BIO_new_mem_buf (pem, (int)MIN (len, (gsize)G_MAXINT));
-	key = PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL);
-	BIO_free (bio);
-	if (key == NULL)
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_INVALID_INPUT,
-			     "[tokens] signing-key %s: not a PEM private key without passphrase",
-			     path);
-	return key;
-}
-
 IrBranddIssuer *
 ir_brandd_issuer_new (const IrBranddConfig *config, IrBranddStore *store, GError **error)
 {
 	g_autoptr (IrBranddIssuer) self = g_new0 (IrBranddIssuer, 1);
 
-	self->key = load_private_key (config->signing_key, error);
+	self->key = ir_pem_load_private_key (config->signing_key, "[tokens] signing-key", error);
 	if (self->key == NULL)
 		return NULL;
 	if (!ir_token_alg_check_key (config->algorithm, self->key, error)) {

@@ -9,6 +9,7 @@
 #include "ir-checkpoint.h"
 #include "ir-error.h"
 #include "ir-merkle.h"
+#include "ir-pem.h"
 
 /* What is checked, in order, on an upload (docs/brand-api.md):
  *
@@ -55,24 +56,14 @@ ir_brandd_witness_free (IrBranddWitness *self)
 static EVP_PKEY *
 load_key (const char *path, GError **error)
 {
-	g_autofree char *pem = NULL;
-	gsize len = 0;
-	BIO *bio;
-	EVP_PKEY *key;
+	EVP_PKEY *key = ir_pem_load_private_key (path, "[witness] key", error);
 
-	if (!g_file_get_contents (path, &pem, &len, error)) {
-		g_prefix_error (error, "failed to read the witness key: ");
-		return NULL;
-	}
-	bio = BIO_new_mem_buf (pem, (int)MIN (len, (gsize)G_MAXINT));
-	key = PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL);
-	BIO_free (bio);
-	if (key == NULL || EVP_PKEY_get_base_id (key) != EVP_PKEY_ED25519) {
+	if (key != NULL && EVP_PKEY_get_base_id (key) != EVP_PKEY_ED25519) {
 		EVP_PKEY_free (key);
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
-			     "[witness] key %s: not a PEM Ed25519 private key without passphrase "
+			     "[witness] key %s: not an Ed25519 key "
 			     "(openssl genpkey -algorithm ed25519)",
 			     path);
 		return NULL;
