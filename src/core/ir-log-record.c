@@ -443,11 +443,25 @@ ir_log_record_validate (JsonObject *object, GError **error)
 }
 
 /* A stored line is compact JSON: no control bytes anywhere (a JSON
- * string escapes them), valid UTF-8. */
+ * string escapes them), valid UTF-8, and only JSON's escapes: json-glib
+ * also reads C escapes such as "\765", which decode to invalid UTF-8. */
 static gboolean
 check_line_bytes (const char *line, gsize len, GError **error)
 {
 	for (gsize i = 0; i < len; i++) {
+		if (line[i] == '\\') {
+			if (i + 1 >= len || strchr ("\"\\/bfnrtu", line[i + 1]) == NULL ||
+			    line[i + 1] == '\0') {
+				g_set_error (error,
+					     IR_ERROR,
+					     IR_ERROR_INVALID_INPUT,
+					     "not a JSON escape at column %" G_GSIZE_FORMAT,
+					     i + 1);
+				return FALSE;
+			}
+			i++;
+			continue;
+		}
 		if ((guint8)line[i] < 0x20) {
 			g_set_error (error,
 				     IR_ERROR,
