@@ -10,7 +10,7 @@
 #include "ir-error.h"
 
 /* imeictl audit verify|show|export|stats LOG: the brand auditor's tools
- * over a workstation's migration log (src/core/ir-audit.c does the work).
+ * over a workstation's migration log (src/core/log/ir-audit.c does the work).
  * show, export and stats verify the log first: when it does not verify,
  * the tamper alarm goes to stderr before anything else and the exit code
  * is 7 even though the rows are printed. */

@@ -13,7 +13,7 @@
 #include "ir-restore.h"
 
 /* imeictl restore PORT | --all [PORT...]: restores the original IMEIs
- * under a brand token (src/core/ir-restore.h has the flow). Everything
+ * under a brand token (src/core/engine/ir-restore.h has the flow). Everything
  * that can be checked without the phone (options, credential, trust
  * store, the brand server's TLS and pin) is checked first, so that a bad
  * setup never touches a phone. Exit codes: restore section of imeictl(1). */

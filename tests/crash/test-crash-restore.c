@@ -14,7 +14,7 @@
 /* The restore flow killed with SIGKILL at every step, many times over,
  * with the real imei-sim and imei-brandd on loopback and a fresh PKI.
  * The kill comes from the test-only hook $IMEIRESTORE_TEST_CRASH_AT
- * (src/core/ir-restore-log.h), which is deterministic where a kill from
+ * (src/core/engine/ir-restore-log.h), which is deterministic where a kill from
  * outside would race. After each kill and the next restore of the same
  * phone: no acknowledged record lost (the log before is a prefix of the
  * log after), no torn record accepted (every line a whole JSON object,

@@ -29,7 +29,7 @@ G_BEGIN_DECLS
  *    WRITE_FAILED and reported "failed" with what was read back. The
  *    phone gone (or silent) after a write was sent is UNKNOWN: reported
  *    "unknown", and the INTENT stays pending in the migration log for
- *    recovery (src/core/ir-restore-log.h). */
+ *    recovery (src/core/engine/ir-restore-log.h). */
 
 typedef enum {
 	IR_RESTORE_RESTORED,	  /* written and read back; reported success */

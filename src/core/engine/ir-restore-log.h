@@ -59,7 +59,7 @@ const char *ir_restore_log_get_origin (IrRestoreLog *self);
  * never reported after a failed sync. */
 const IrRestoreJournal *ir_restore_log_journal (void);
 
-/* Witnessing (docs/brand-api.md, src/core/ir-witness-client.h). Fills
+/* Witnessing (docs/brand-api.md, src/core/brand/ir-witness-client.h). Fills
  * the log members of @req: the latest checkpoint and the consistency
  * proof from the size the server last witnessed. *@keep (set even on
  * failure) holds what @req points to: unref it after the request. */
