@@ -9,6 +9,8 @@ packages=(
   # libraries (DESIGN.md §7)
   libglib2.0-dev libjson-glib-dev libserialport-dev libusb-1.0-0-dev
   libcbor-dev libssl-dev libevent-dev libsqlite3-dev libcurl4-openssl-dev
+  # imei-brandd's strict request JSON (json-glib alone is lenient)
+  libjansson-dev
   # the dev/test PKI generator (certs/gen-dev-pki.sh) and TLS tests
   openssl curl
   # tests: cmocka units; umockdev (+ its library, for the hotplug test) for the

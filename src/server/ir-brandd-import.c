@@ -242,12 +242,17 @@ check_duplicates (IrBranddImport *self)
 		IrBranddImportRow *row = g_ptr_array_index (self->rows, i);
 		IrBranddDevice *d = row->device;
 		g_autofree char *serial = NULL;
+		g_autofree char *folded = NULL;
 
 		if (row->reason != NULL)
 			continue;
 		serial = d->serial != NULL ? g_strdup_printf ("serial %s", d->serial) : NULL;
+		/* serials that differ only in case name one device: a
+		 * technician reads them off a label, and the registry must
+		 * not hold both */
+		folded = d->serial != NULL ? g_ascii_strdown (d->serial, -1) : NULL;
 		row->reason =
-		    seen_before (serials, serial != NULL ? serial : "", d->serial, row->line);
+		    seen_before (serials, serial != NULL ? serial : "", folded, row->line);
 		if (row->reason == NULL && d->hardware_id != NULL)
 			row->reason = seen_before (hwids, "hardware id", d->hardware_id, row->line);
 		for (guint s = 0; row->reason == NULL && s < IR_TOKEN_MAX_SLOTS; s++) {
@@ -274,6 +279,12 @@ ir_brandd_import_parse (const char *text, gsize len, GError **error)
 	if (memchr (text, '\0', len) != NULL || !g_utf8_validate (text, (gssize)len, NULL)) {
 		g_set_error_literal (error, IR_ERROR, IR_ERROR_INVALID_INPUT, "not UTF-8 text");
 		return NULL;
+	}
+	/* a UTF-8 byte order mark (spreadsheets write one) is not part of
+	 * the first column's name */
+	if (len >= 3 && memcmp (text, "\xef\xbb\xbf", 3) == 0) {
+		text += 3;
+		len -= 3;
 	}
 	copy = g_strndup (text, len);
 	lines = g_strsplit (copy, "\n", -1);

@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "ir-brandd-json.h"
 #include "ir-brandd-request.h"
 #include "ir-error.h"
 #include "ir-imei.h"
@@ -21,34 +22,6 @@ bad (GError **error, const char *path, const char *why)
 {
 	g_set_error (error, IR_ERROR, IR_ERROR_INVALID_INPUT, "%s: %s", path, why);
 	return FALSE;
-}
-
-static JsonObject *
-parse_object (const char *body, gsize len, GError **error)
-{
-	g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-	g_autoptr (GError) why = NULL;
-	JsonNode *root;
-
-	if (len == 0) {
-		bad (error, "body", "empty; expected a JSON object");
-		return NULL;
-	}
-	if (!g_utf8_validate (body, (gssize)len, NULL) || memchr (body, '\0', len) != NULL) {
-		bad (error, "body", "not UTF-8 text");
-		return NULL;
-	}
-	if (!json_parser_load_from_data (parser, body, (gssize)len, &why)) {
-		g_set_error (
-		    error, IR_ERROR, IR_ERROR_INVALID_INPUT, "body: not JSON: %s", why->message);
-		return NULL;
-	}
-	root = json_parser_get_root (parser);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
-		bad (error, "body", "expected a JSON object");
-		return NULL;
-	}
-	return json_object_ref (json_node_get_object (root));
 }
 
 /* A text member: absent → *out NULL (an error when @required), otherwise a
@@ -276,7 +249,7 @@ ir_brandd_token_request_free (IrBranddTokenRequest *self)
 IrBranddTokenRequest *
 ir_brandd_token_request_parse (const char *body, gsize len, GError **error)
 {
-	g_autoptr (JsonObject) root = parse_object (body, len, error);
+	g_autoptr (JsonObject) root = ir_brandd_json_parse_object (body, len, error);
 	g_autoptr (IrBranddTokenRequest) req = NULL;
 
 	if (root == NULL)
@@ -347,7 +320,7 @@ parse_outcome (JsonObject *root, IrBranddReport *rep, GError **error)
 IrBranddReport *
 ir_brandd_report_parse (const char *body, gsize len, GError **error)
 {
-	g_autoptr (JsonObject) root = parse_object (body, len, error);
+	g_autoptr (JsonObject) root = ir_brandd_json_parse_object (body, len, error);
 	g_autoptr (IrBranddReport) rep = NULL;
 
 	if (root == NULL)

@@ -14,6 +14,7 @@
 /* Migrations: MIGRATIONS[i] takes a database from version i + 1 to i + 2. */
 static const char *const MIGRATIONS[] = {
     "/org/imeirestore/brandd/ir-brandd-schema-2.sql",
+    "/org/imeirestore/brandd/ir-brandd-schema-3.sql",
 };
 #define BUSY_TIMEOUT_MS 5000
 
@@ -456,22 +457,40 @@ centre_quota (IrBranddStore *self, const char *centre, guint *quota, GError **er
 	return TRUE;
 }
 
+/* The centre's counter row for @day (ir-brandd-schema-3.sql): one row
+ * read, however many tokens the day has. */
 static gboolean
 count_issued (IrBranddStore *self, const char *centre, const char *day, guint *n, GError **error)
 {
-	sqlite3_stmt *stmt =
-	    stmt_get (self, "SELECT count(*) FROM tokens WHERE centre = ? AND utc_day = ?", error);
+	sqlite3_stmt *stmt = stmt_get (
+	    self, "SELECT issued FROM centre_day_counts WHERE centre = ? AND utc_day = ?", error);
 	gboolean row = FALSE;
 
 	if (stmt == NULL)
 		return FALSE;
 	bind_text (stmt, 1, centre);
 	bind_text (stmt, 2, day);
-	if (!stmt_row (self, stmt, &row, "count a centre's tokens", error))
+	if (!stmt_row (self, stmt, &row, "read a centre's token count", error))
 		return FALSE;
 	*n = row ? (guint)sqlite3_column_int64 (stmt, 0) : 0;
 	sqlite3_reset (stmt);
 	return TRUE;
+}
+
+static gboolean
+count_one_more (IrBranddStore *self, const char *centre, const char *day, GError **error)
+{
+	sqlite3_stmt *stmt =
+	    stmt_get (self,
+		      "INSERT INTO centre_day_counts (centre, utc_day, issued) VALUES (?, ?, 1) "
+		      "ON CONFLICT (centre, utc_day) DO UPDATE SET issued = issued + 1",
+		      error);
+
+	if (stmt == NULL)
+		return FALSE;
+	bind_text (stmt, 1, centre);
+	bind_text (stmt, 2, day);
+	return stmt_done (self, stmt, "count a centre's token", error);
 }
 
 static char *
@@ -528,7 +547,8 @@ ir_brandd_store_record_token (IrBranddStore *self,
 		ir_brandd_store_rollback (self);
 		return TRUE;
 	}
-	if (!insert_token (self, record, day, error)) {
+	if (!insert_token (self, record, day, error) ||
+	    !count_one_more (self, record->centre, day, error)) {
 		ir_brandd_store_rollback (self);
 		return FALSE;
 	}
@@ -720,10 +740,17 @@ ir_brandd_store_device_conflict (IrBranddStore *self,
 	gboolean found = FALSE;
 
 	*why = NULL;
-	if (!exists (self, "SELECT 1 FROM devices WHERE serial = ?", device->serial, &found, error))
+	/* case-insensitive, like the file's own rows (devices_serial_nocase) */
+	if (!exists (self,
+		     "SELECT 1 FROM devices WHERE serial = ? COLLATE NOCASE",
+		     device->serial,
+		     &found,
+		     error))
 		return FALSE;
 	if (found) {
-		*why = g_strdup_printf ("serial %s is already registered", device->serial);
+		*why = g_strdup_printf ("serial %s is already registered (serials are compared "
+					"without case)",
+					device->serial);
 		return TRUE;
 	}
 	if (!exists (self,

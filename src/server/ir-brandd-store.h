@@ -14,8 +14,9 @@ G_BEGIN_DECLS
  * SQL. One store per thread. */
 
 /* 2: witnessed workstation logs (ir-brandd-schema-2.sql, the migration
- * from 1 that `init-db` applies to an existing database). */
-#define IR_BRANDD_SCHEMA_VERSION 2
+ * from 1 that `init-db` applies to an existing database); 3: the per-centre,
+ * per-day token counter (ir-brandd-schema-3.sql). */
+#define IR_BRANDD_SCHEMA_VERSION 3
 
 typedef struct _IrBranddStore IrBranddStore;
 
@@ -66,9 +67,10 @@ typedef struct {
 	const char *imeis_json;
 } IrBranddTokenRecord;
 
-/* In one write transaction: counts the tokens of the centre on the UTC day
- * of issued_at and, when under the centre's quota (or @default_quota),
- * records the token. *quota_reached says that nothing was recorded. */
+/* In one write transaction: reads the centre's counter for the UTC day of
+ * issued_at and, when under the centre's quota (or @default_quota),
+ * records the token and raises the counter. *quota_reached says that
+ * nothing was recorded. */
 gboolean ir_brandd_store_record_token (IrBranddStore *self,
 				       const IrBranddTokenRecord *record,
 				       guint default_quota,

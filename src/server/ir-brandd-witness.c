@@ -5,6 +5,7 @@
 #include <openssl/x509.h>
 #include <string.h>
 
+#include "ir-brandd-json.h"
 #include "ir-brandd-witness-private.h"
 #include "ir-checkpoint.h"
 #include "ir-error.h"
@@ -147,26 +148,13 @@ malformed (IrBranddAnswer *answer, const char *path, const char *why)
 static JsonObject *
 parse_object (const char *body, gsize len, IrBranddAnswer *answer)
 {
-	g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-	g_autoptr (GError) why = NULL;
-	JsonNode *root;
+	g_autoptr (GError) error = NULL;
+	JsonObject *root = ir_brandd_json_parse_object (body, len, &error);
 
-	if (len == 0 || !g_utf8_validate (body, (gssize)len, NULL) ||
-	    memchr (body, '\0', len) != NULL) {
-		malformed (answer, "body", "expected a JSON object in UTF-8");
-		return NULL;
-	}
-	if (!json_parser_load_from_data (parser, body, (gssize)len, &why)) {
+	if (root == NULL)
 		ir_brandd_witness_refuse (
-		    answer, IR_BRANDD_MALFORMED_REQUEST, "body: not JSON: %s", why->message);
-		return NULL;
-	}
-	root = json_parser_get_root (parser);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
-		malformed (answer, "body", "expected a JSON object");
-		return NULL;
-	}
-	return json_object_ref (json_node_get_object (root));
+		    answer, IR_BRANDD_MALFORMED_REQUEST, "%s", error->message);
+	return root;
 }
 
 static gboolean

@@ -94,6 +94,15 @@ static const Row rows[] = {
      2,
      3,
      "also on line 2"},
+    {"serials differing only in case",
+     HEADER GOOD1 "sn1,HW9,MediaTek,M,49015420,490154203237534,\n",
+     NULL,
+     2,
+     3,
+     "serial sn1 is also on line 2"},
+    {"UTF-8 byte order mark", "\xef\xbb\xbf" HEADER GOOD1, NULL, 1, 0, NULL},
+    {"byte order mark before a comment", "\xef\xbb\xbf# batch\n" HEADER GOOD1, NULL, 1, 0, NULL},
+    {"byte order mark twice", "\xef\xbb\xbf\xef\xbb\xbf" HEADER, "unknown column", 0, 0, NULL},
     {"duplicate hardware id",
      HEADER GOOD1 "SN9,HW1,MediaTek,M,49015420,490154203237534,\n",
      NULL,
@@ -170,8 +179,11 @@ test_cli_import (void **state)
 			   "bad.csv",
 			   HEADER "SN7,,Quectel,EC25,49015420,490154203237534,\n"
 				  "SN8,,Quectel,EC25,49015420,490154203237533,\n" GOOD2);
+	g_autofree char *lower = bt_write_file (
+	    dir, "lower.csv", HEADER "sn2,,Quectel,EC25,49015420,490154203237534,\n");
 	g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
 	const char *init[] = {"init-db", "--db", db, NULL};
+	const char *imp_lower[] = {"import", "--db", db, lower, NULL};
 	const char *imp_good[] = {"import", "--db", db, good, NULL};
 	const char *imp_bad[] = {"import", "--db", db, bad, NULL};
 	const char *imp_missing[] = {"import", "--db", db, NULL};
@@ -195,6 +207,14 @@ test_cli_import (void **state)
 		    strstr (out, "line 4: rejected: serial SN2 is already registered"));
 		assert_non_null (strstr (out, "1 rows accepted, 2 rejected"));
 		assert_non_null (strstr (err, "nothing imported"));
+		assert_int_equal (count_devices (db), 2);
+	}
+	{
+		g_autofree char *out = NULL;
+		/* SN2 is registered: sn2 is the same label to a technician */
+		assert_int_equal (bt_run_brandd (imp_lower, &out, NULL), 1);
+		assert_non_null (
+		    strstr (out, "line 2: rejected: serial sn2 is already registered"));
 		assert_int_equal (count_devices (db), 2);
 	}
 	assert_int_equal (bt_run_brandd (imp_missing, NULL, NULL), 2);
@@ -221,13 +241,13 @@ test_init_db_versions (void **state)
 	}
 	/* a newer schema is refused with both versions named */
 	assert_int_equal (sqlite3_open (db, &raw), SQLITE_OK);
-	assert_int_equal (sqlite3_exec (raw, "PRAGMA user_version = 7", NULL, NULL, NULL),
+	assert_int_equal (sqlite3_exec (raw, "PRAGMA user_version = 99", NULL, NULL, NULL),
 			  SQLITE_OK);
 	sqlite3_close (raw);
 	{
 		g_autoptr (IrBranddStore) store = ir_brandd_store_open (db, &error);
 		assert_null (store);
-		assert_non_null (strstr (error->message, "version 7"));
+		assert_non_null (strstr (error->message, "version 99"));
 	}
 	bt_sh (cmd, NULL, NULL);
 }

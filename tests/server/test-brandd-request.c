@@ -94,6 +94,54 @@ static const Row token_rows[] = {
     {"current slot object",
      "{\"device\": {\"serial\": \"S\"}, \"current_imeis\": [null, {}]}",
      "current_imeis[1]"},
+    /* strict JSON (issue 7): json-glib alone accepted every one of these */
+    {"escaped text",
+     "{\"device\": {\"serial\": \"S\\u00e9\\ud83d\\ude00\"}, \"current_imeis\": [null]}",
+     NULL},
+    {"two objects", "{\"device\": {\"serial\": \"S\"}, \"current_imeis\": [null]}{}", "body"},
+    {"two objects, space",
+     "{\"device\": {\"serial\": \"S\"}, \"current_imeis\": [null]} {\"x\": 1}",
+     "body"},
+    {"block comment",
+     "/* c */ {\"device\": {\"serial\": \"S\"}, \"current_imeis\": [null]}",
+     "body"},
+    {"comment inside",
+     "{\"device\": {\"serial\": \"S\"} /* c */, \"current_imeis\": [null]}",
+     "body"},
+    {"line comment", "{\"device\": {\"serial\": \"S\"}, // c\n \"current_imeis\": [null]}", "body"},
+    {"infinite number",
+     "{\"device\": {\"serial\": \"S\"}, \"current_imeis\": [null], \"x\": 1e999999}",
+     "body"},
+    {"infinite counter",
+     "{\"device\": {\"serial\": \"S\"}, \"challenge\": {\"nonce\": \"AAECAwQFBgcICQ\", "
+     "\"counter\": 1e999999}, \"current_imeis\": [null]}",
+     "body"},
+    {"integer past 64 bits",
+     "{\"device\": {\"serial\": \"S\"}, \"current_imeis\": [null], \"x\": 99999999999999999999}",
+     "body"},
+    {"NaN", "{\"device\": {\"serial\": \"S\"}, \"current_imeis\": [null], \"x\": NaN}", "body"},
+    {"C octal escape", "{\"device\": {\"serial\": \"S\\765\"}, \"current_imeis\": [null]}", "body"},
+    {"lone surrogate",
+     "{\"device\": {\"serial\": \"S\\ud800\"}, \"current_imeis\": [null]}",
+     "body"},
+    {"escaped NUL", "{\"device\": {\"serial\": \"S\\u0000T\"}, \"current_imeis\": [null]}", "body"},
+    {"duplicate member",
+     "{\"device\": {\"serial\": \"S\"}, \"current_imeis\": [null], \"current_imeis\": [null]}",
+     "body"},
+    {"duplicate nested member",
+     "{\"device\": {\"serial\": \"S\", \"serial\": \"T\"}, \"current_imeis\": [null]}",
+     "body"},
+    {"duplicate by escape",
+     "{\"device\": {\"serial\": \"S\", \"\\u0073erial\": \"T\"}, \"current_imeis\": [null]}",
+     "body"},
+    {"trailing comma", "{\"device\": {\"serial\": \"S\"}, \"current_imeis\": [null],}", "body"},
+    {"single quotes", "{'device': {'serial': 'S'}, 'current_imeis': [null]}", "body"},
+    {"raw control byte", "{\"device\": {\"serial\": \"S\tT\"}, \"current_imeis\": [null]}", "body"},
+    {"invalid UTF-8", "{\"device\": {\"serial\": \"S\xff\"}, \"current_imeis\": [null]}", "body"},
+    {"nested too deeply",
+     "{\"device\": {\"serial\": \"S\"}, \"current_imeis\": [null], \"x\": "
+     "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+     "body"},
 };
 
 static const Row report_rows[] = {
@@ -134,6 +182,18 @@ static const Row report_rows[] = {
     {"detail number",
      "{\"token_id\": \"00112233445566778899aabbccddeeff\", \"outcome\": \"failed\", \"detail\": 1}",
      "detail"},
+    {"detail with a C escape",
+     "{\"token_id\": \"00112233445566778899aabbccddeeff\", \"outcome\": \"failed\", \"detail\": "
+     "\"\\765\"}",
+     "body"},
+    {"outcome twice",
+     "{\"token_id\": \"00112233445566778899aabbccddeeff\", \"outcome\": \"failed\", \"outcome\": "
+     "\"success\", \"imeis_read_back\": [\"490154203237518\"]}",
+     "body"},
+    {"a second report after the first",
+     "{\"token_id\": \"00112233445566778899aabbccddeeff\", \"outcome\": \"failed\"}"
+     "{\"token_id\": \"00112233445566778899aabbccddeeff\", \"outcome\": \"success\"}",
+     "body"},
 };
 
 static void

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "brandd-test-env.h"
 #include "ir-brandd-store.h"
@@ -19,6 +20,7 @@
 
 typedef struct {
 	char *dir;
+	char *db;
 	IrBranddStore *store;
 	gint64 dev1;
 	gint64 dev2;
@@ -47,12 +49,11 @@ setup (void **state)
 {
 	Fixture *f = g_new0 (Fixture, 1);
 	g_autoptr (GError) error = NULL;
-	g_autofree char *db = NULL;
 
 	f->dir = g_dir_make_tmp ("brandd-store-XXXXXX", &error);
-	db = g_build_filename (f->dir, "brandd.db", NULL);
-	assert_true (ir_brandd_store_init (db, &error));
-	f->store = ir_brandd_store_open (db, &error);
+	f->db = g_build_filename (f->dir, "brandd.db", NULL);
+	assert_true (ir_brandd_store_init (f->db, &error));
+	f->store = ir_brandd_store_open (f->db, &error);
 	assert_non_null (f->store);
 	f->dev1 = add_device (f->store, "SN1", BT_DEV1_IMEI1);
 	f->dev2 = add_device (f->store, "SN2", BT_DEV2_IMEI1);
@@ -69,6 +70,7 @@ teardown (void **state)
 	ir_brandd_store_free (f->store);
 	bt_sh (rm, NULL, NULL);
 	g_free (f->dir);
+	g_free (f->db);
 	g_free (f);
 	return 0;
 }
@@ -119,6 +121,95 @@ test_quota_utc_day (void **state)
 	/* refused tokens were not recorded */
 	assert_true (ir_brandd_store_count (f->store, "tokens", &n, &error));
 	assert_int_equal (n, 6);
+}
+
+/* Runs @sql on the database file beside the store (another connection). */
+static void
+sql_exec (Fixture *f, const char *sql)
+{
+	sqlite3 *db = NULL;
+
+	assert_int_equal (sqlite3_open (f->db, &db), SQLITE_OK);
+	if (sqlite3_exec (db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg ("%s: %s", sql, sqlite3_errmsg (db));
+	sqlite3_close (db);
+}
+
+static gint64
+sql_int (Fixture *f, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+	gint64 value;
+
+	assert_int_equal (sqlite3_open (f->db, &db), SQLITE_OK);
+	assert_int_equal (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), SQLITE_OK);
+	assert_int_equal (sqlite3_step (stmt), SQLITE_ROW);
+	value = sqlite3_column_int64 (stmt, 0);
+	sqlite3_finalize (stmt);
+	sqlite3_close (db);
+	return value;
+}
+
+/* The quota reads the centre's counter row for the day, raised with each
+ * token, and never counts the day's tokens (issue 7: constant cost). */
+static void
+test_quota_counter_row (void **state)
+{
+	Fixture *f = *state;
+
+	assert_true (issue (f, 1, DAY1_LAST, "C1", 5));
+	assert_true (issue (f, 2, DAY1_LAST, "C1", 5));
+	assert_true (issue (f, 3, DAY1_LAST, "C2", 5));
+	assert_int_equal (sql_int (f,
+				   "SELECT issued FROM centre_day_counts "
+				   "WHERE centre = 'C1' AND utc_day = '2026-11-29'"),
+			  2);
+	assert_int_equal (sql_int (f,
+				   "SELECT issued FROM centre_day_counts "
+				   "WHERE centre = 'C2' AND utc_day = '2026-11-29'"),
+			  1);
+	/* the row is the quota's only source: at 5, the sixth is refused
+	 * although only two tokens of C1 exist */
+	sql_exec (f, "UPDATE centre_day_counts SET issued = 5 WHERE centre = 'C1'");
+	assert_false (issue (f, 4, DAY1_LAST, "C1", 5));
+	assert_true (issue (f, 5, DAY2_FIRST, "C1", 5));
+	/* a refused token does not raise it */
+	assert_int_equal (sql_int (f,
+				   "SELECT issued FROM centre_day_counts "
+				   "WHERE centre = 'C1' AND utc_day = '2026-11-29'"),
+			  5);
+}
+
+/* init-db takes a version 2 database to the current version, and the
+ * counter starts from the tokens the day already has. */
+static void
+test_migration_counts (void **state)
+{
+	Fixture *f = *state;
+	g_autoptr (GError) error = NULL;
+
+	assert_true (issue (f, 1, DAY1_LAST, "C1", 5));
+	assert_true (issue (f, 2, DAY1_LAST, "C1", 5));
+	assert_true (issue (f, 3, DAY2_FIRST, "C1", 5));
+	g_clear_pointer (&f->store, ir_brandd_store_free);
+	sql_exec (f,
+		  "DROP TABLE centre_day_counts; DROP INDEX devices_serial_nocase; "
+		  "PRAGMA user_version = 2");
+	f->store = ir_brandd_store_open (f->db, &error);
+	assert_null (f->store);
+	assert_non_null (strstr (error->message, "init-db"));
+	g_clear_error (&error);
+	assert_true (ir_brandd_store_init (f->db, &error));
+	assert_int_equal (sql_int (f, "PRAGMA user_version"), IR_BRANDD_SCHEMA_VERSION);
+	assert_int_equal (sql_int (f,
+				   "SELECT issued FROM centre_day_counts "
+				   "WHERE centre = 'C1' AND utc_day = '2026-11-29'"),
+			  2);
+	f->store = ir_brandd_store_open (f->db, &error);
+	assert_non_null (f->store);
+	assert_true (issue (f, 4, DAY2_FIRST, "C1", 2));
+	assert_false (issue (f, 5, DAY2_FIRST, "C1", 2));
 }
 
 static IrBranddReportResult
@@ -177,6 +268,8 @@ main (void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown (test_quota_utc_day, setup, teardown),
 	    cmocka_unit_test_setup_teardown (test_reports, setup, teardown),
+	    cmocka_unit_test_setup_teardown (test_quota_counter_row, setup, teardown),
+	    cmocka_unit_test_setup_teardown (test_migration_counts, setup, teardown),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

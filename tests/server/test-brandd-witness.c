@@ -13,6 +13,7 @@
 
 #include "brandd-test-env.h"
 #include "ir-brand-client.h"
+#include "ir-brandd-store.h"
 #include "ir-checkpoint.h"
 #include "ir-merkle.h"
 #include "ir-migration-log.h"
@@ -799,7 +800,8 @@ test_schema_migration (void **state)
 	assert_int_equal (sqlite3_open (env->db, &db), SQLITE_OK);
 	assert_int_equal (sqlite3_exec (db,
 					"DROP TABLE witness_clients; DROP TABLE witnessed_records; "
-					"DROP TABLE witnessed_logs; PRAGMA user_version = 1",
+					"DROP TABLE witnessed_logs; DROP TABLE centre_day_counts; "
+					"DROP INDEX devices_serial_nocase; PRAGMA user_version = 1",
 					NULL,
 					NULL,
 					NULL),
@@ -818,7 +820,7 @@ test_schema_migration (void **state)
 	assert_int_equal (sqlite3_step (stmt), SQLITE_ROW);
 	version = sqlite3_column_int (stmt, 0);
 	sqlite3_finalize (stmt);
-	assert_int_equal (version, 2);
+	assert_int_equal (version, IR_BRANDD_SCHEMA_VERSION);
 	/* the devices of version 1 are still there, the new tables too */
 	assert_int_equal (sqlite3_prepare_v2 (
 			      db,

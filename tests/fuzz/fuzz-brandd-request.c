@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz-target.h"
+#include "ir-brandd-request.h"
+
+/* imei-brandd's request parsers (POST /v1/tokens and /v1/reports bodies)
+ * on any bytes. Promises checked: a refusal always says why, naming a
+ * member or the body; a request that parses has a device identity, text
+ * members that are valid UTF-8 without control characters, and slots of
+ * printable ASCII; a report has a known outcome, a cti, a read-back when
+ * it says success and a detail within its limit. Any broken promise
+ * aborts. */
+
+static void
+check (gboolean condition)
+{
+	if (!condition)
+		abort ();
+}
+
+static void
+check_text (const char *text, gboolean free_text)
+{
+	if (text == NULL)
+		return;
+	check (g_utf8_validate (text, -1, NULL));
+	for (const char *p = text; *p != '\0'; p++)
+		check ((guchar)*p >= 0x20 || (free_text && (*p == '\n' || *p == '\t')));
+}
+
+static void
+check_slots (char *const *slots)
+{
+	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++) {
+		if (slots[i] == NULL)
+			continue;
+		check (strlen (slots[i]) <= IR_BRANDD_SLOT_TEXT_MAX);
+		for (const char *p = slots[i]; *p != '\0'; p++)
+			check (g_ascii_isprint (*p));
+	}
+}
+
+static void
+check_refusal (const GError *error)
+{
+	check (error != NULL && error->message != NULL && strstr (error->message, ": ") != NULL);
+}
+
+static void
+fuzz_token_request (const char *body, gsize len)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrBranddTokenRequest) req = ir_brandd_token_request_parse (body, len, &error);
+
+	if (req == NULL) {
+		check_refusal (error);
+		return;
+	}
+	check (error == NULL);
+	check (req->serial != NULL || req->hardware_id != NULL);
+	check_text (req->serial, FALSE);
+	check_text (req->hardware_id, FALSE);
+	check_text (req->manufacturer, FALSE);
+	check_text (req->model, FALSE);
+	check_text (req->revision, FALSE);
+	check_text (req->family, FALSE);
+	check ((req->nonce != NULL) == req->has_counter);
+	check_slots (req->current_imei);
+}
+
+static void
+fuzz_report (const char *body, gsize len)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrBranddReport) rep = ir_brandd_report_parse (body, len, &error);
+
+	if (rep == NULL) {
+		check_refusal (error);
+		return;
+	}
+	check (error == NULL);
+	check (ir_brandd_outcome_to_string (rep->outcome) != NULL);
+	check (rep->cti != NULL && g_bytes_get_size (rep->cti) > 0);
+	check (rep->outcome != IR_BRANDD_OUTCOME_SUCCESS || rep->has_read_back);
+	check (rep->detail == NULL || strlen (rep->detail) <= IR_BRANDD_DETAIL_MAX);
+	check_text (rep->detail, TRUE);
+	check_slots (rep->read_back);
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+	fuzz_token_request ((const char *)data, size);
+	fuzz_report ((const char *)data, size);
+	return 0;
+}
