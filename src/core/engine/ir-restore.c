@@ -30,6 +30,7 @@ ir_restore_stage_to_string (IrRestoreStage stage)
 {
 	static const char *const names[] = {
 	    [IR_RESTORE_STAGE_OPEN] = "open",
+	    [IR_RESTORE_STAGE_RECOVER] = "recover",
 	    [IR_RESTORE_STAGE_IDENTIFY] = "identify",
 	    [IR_RESTORE_STAGE_DIAGNOSE] = "diagnose",
 	    [IR_RESTORE_STAGE_CHALLENGE] = "challenge",
@@ -39,6 +40,7 @@ ir_restore_stage_to_string (IrRestoreStage stage)
 	    [IR_RESTORE_STAGE_INTENT] = "intent",
 	    [IR_RESTORE_STAGE_WRITE] = "write",
 	    [IR_RESTORE_STAGE_READ_BACK] = "read_back",
+	    [IR_RESTORE_STAGE_REPORT] = "report",
 	    [IR_RESTORE_STAGE_DONE] = "done",
 	};
 	return (guint)stage < G_N_ELEMENTS (names) ? names[stage] : "unknown";
@@ -93,6 +95,13 @@ ir_restore_run_clear (IrRestoreRun *run)
 	g_clear_pointer (&run->challenge, ir_challenge_free);
 	g_clear_pointer (&run->token, g_bytes_unref);
 	g_clear_pointer (&run->answer, ir_brand_token_answer_free);
+}
+
+static void
+ir_restore_enter (IrRestoreRun *run, IrRestoreStage stage)
+{
+	if (run->opts->stage != NULL)
+		run->opts->stage (run->result, stage, run->opts->stage_data);
 }
 
 static gboolean
@@ -211,6 +220,7 @@ ir_restore_challenge (IrRestoreRun *run)
 	g_clear_pointer (&run->challenge, ir_challenge_free);
 	if (!r->device_verifies)
 		return TRUE;
+	ir_restore_enter (run, IR_RESTORE_STAGE_CHALLENGE);
 	run->challenge =
 	    r->info->family->challenge (run->channel, r->info->profile, run->cancellable, &error);
 	if (run->challenge == NULL) {
@@ -242,6 +252,7 @@ ir_restore_request_token (IrRestoreRun *run)
 	g_autoptr (GPtrArray) keep = NULL;
 	GError *error = NULL;
 
+	ir_restore_enter (run, IR_RESTORE_STAGE_TOKEN);
 	for (guint i = 0; i < r->slots->len; i++) {
 		const IrRestoreSlot *slot = g_ptr_array_index (r->slots, i);
 		req.current_imei[i] = slot->before;
@@ -287,6 +298,7 @@ ir_restore_verify (IrRestoreRun *run)
 	gsize len = 0;
 	const guint8 *data = g_bytes_get_data (run->answer->token, &len);
 
+	ir_restore_enter (run, IR_RESTORE_STAGE_VERIFY);
 	if (run->challenge != NULL) {
 		expect.nonce = g_bytes_get_data (run->challenge->nonce, &expect.nonce_len);
 		expect.has_counter = TRUE;
@@ -355,8 +367,16 @@ ir_restore_confirm (IrRestoreRun *run)
 {
 	GError *error = NULL;
 
+	ir_restore_enter (run, IR_RESTORE_STAGE_CONFIRM);
 	if (run->opts->confirm == NULL)
-		return TRUE;
+		return ir_restore_stop (
+		    run,
+		    IR_RESTORE_NOT_STARTED,
+		    IR_RESTORE_STAGE_CONFIRM,
+		    g_error_new (IR_ERROR,
+				 IR_ERROR_FAILED,
+				 "nobody was asked to confirm the restore of %s; nothing written",
+				 run->result->port));
 	if (run->opts->confirm (run->result, run->opts->confirm_data, run->cancellable, &error))
 		return TRUE;
 	if (error != NULL)
@@ -420,6 +440,17 @@ ir_restore_intent (IrRestoreRun *run)
 	const IrRestoreJournal *journal = run->opts->journal;
 	GError *error = NULL;
 
+	ir_restore_enter (run, IR_RESTORE_STAGE_INTENT);
+	/* the commit point: a cancel that came before it writes nothing */
+	if (g_cancellable_is_cancelled (run->cancellable))
+		return ir_restore_stop (
+		    run,
+		    IR_RESTORE_NOT_STARTED,
+		    IR_RESTORE_STAGE_INTENT,
+		    g_error_new (IR_ERROR,
+				 IR_ERROR_CANCELLED,
+				 "the restore of %s was cancelled; nothing written",
+				 run->result->port));
 	if (journal == NULL || journal->intent == NULL)
 		return TRUE;
 	if (journal->intent (run->result, run->opts->journal_data, &error))
@@ -515,6 +546,7 @@ ir_restore_read_back (IrRestoreRun *run)
 	GError *error = NULL;
 	g_autoptr (GString) wrong = g_string_new (NULL);
 
+	ir_restore_enter (run, IR_RESTORE_STAGE_READ_BACK);
 	after = r->info->family->read_imeis (run->channel, r->info->profile, NULL, &error);
 	if (after == NULL) {
 		g_prefix_error (&error,
@@ -579,6 +611,7 @@ ir_restore_report (IrRestoreRun *run)
 
 	if (r->token_id == NULL)
 		return;
+	ir_restore_enter (run, IR_RESTORE_STAGE_REPORT);
 	r->report_outcome = ir_restore_report_outcome (r);
 	if (r->outcome == IR_RESTORE_RESTORED || r->outcome == IR_RESTORE_WRITE_FAILED) {
 		for (guint i = 0; i < r->slots->len; i++) {
@@ -628,6 +661,7 @@ ir_restore_authorise_and_write (IrRestoreRun *run)
 			ir_restore_report (run);
 			return;
 		}
+		ir_restore_enter (run, IR_RESTORE_STAGE_WRITE);
 		written = r->device_verifies ? ir_restore_write_secure (run, &again)
 					     : ir_restore_write_legacy (run);
 		if (!written && again) {
@@ -675,9 +709,11 @@ ir_restore_run (IrSession *session, const IrRestoreOptions *options, GCancellabl
 	r->slots = g_ptr_array_new_with_free_func ((GDestroyNotify)ir_restore_slot_free);
 	r->outcome = IR_RESTORE_NOT_STARTED;
 	r->stage = IR_RESTORE_STAGE_IDENTIFY;
+	ir_restore_enter (&run, IR_RESTORE_STAGE_IDENTIFY);
 	if (ir_restore_identify (&run)) {
 		g_free (r->port);
 		r->port = g_strdup (r->info->port);
+		ir_restore_enter (&run, IR_RESTORE_STAGE_DIAGNOSE);
 		if (ir_restore_diagnose (&run))
 			ir_restore_authorise_and_write (&run);
 	}

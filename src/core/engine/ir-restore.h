@@ -40,8 +40,13 @@ typedef enum {
 	IR_RESTORE_UNKNOWN,	  /* the phone went away after the write */
 } IrRestoreOutcome;
 
+/* The flow's stages, in the order a restore goes through them (CHALLENGE
+ * only for secure families; RECOVER only when the migration log has a
+ * pending INTENT, REPORT only when a token was issued: those two appear
+ * in progress, never as where a result stopped). */
 typedef enum {
 	IR_RESTORE_STAGE_OPEN,
+	IR_RESTORE_STAGE_RECOVER,
 	IR_RESTORE_STAGE_IDENTIFY,
 	IR_RESTORE_STAGE_DIAGNOSE,
 	IR_RESTORE_STAGE_CHALLENGE,
@@ -51,6 +56,7 @@ typedef enum {
 	IR_RESTORE_STAGE_INTENT,
 	IR_RESTORE_STAGE_WRITE,
 	IR_RESTORE_STAGE_READ_BACK,
+	IR_RESTORE_STAGE_REPORT,
 	IR_RESTORE_STAGE_DONE,
 } IrRestoreStage;
 
@@ -114,7 +120,9 @@ typedef struct {
 
 /* Shows the plan (result->slots with their targets, the token) and asks.
  * TRUE: go on. FALSE without @error: the technician said no. FALSE with
- * @error: could not ask (e.g. no terminal): nothing is written. */
+ * @error: could not ask (e.g. no terminal): nothing is written. Called on
+ * the worker thread; it may block until the answer (IrEngine waits for
+ * the front end's IrRestorePlan answer here). */
 typedef gboolean (*IrRestoreConfirmFunc) (const IrRestoreResult *plan,
 					  gpointer user_data,
 					  GCancellable *cancellable,
@@ -125,8 +133,15 @@ typedef struct {
 	IrTrustStore *trust;
 	IrTokenSeen *seen;		   /* cti store of this workstation */
 	const IrDuplicateList *duplicates; /* may be NULL */
-	IrRestoreConfirmFunc confirm;	   /* NULL: go on (callers decide) */
+	/* required: a NULL confirm stops the restore before the write with
+	 * nothing written (a front end that means "do not ask" says so in
+	 * its own confirm, as imeictl --yes does) */
+	IrRestoreConfirmFunc confirm;
 	gpointer confirm_data;
+	/* may be NULL: called on the worker thread as each stage starts
+	 * (the engine turns it into IrProgress updates) */
+	void (*stage) (const IrRestoreResult *result, IrRestoreStage stage, gpointer user_data);
+	gpointer stage_data;
 	const IrRestoreJournal *journal; /* may be NULL */
 	gpointer journal_data;
 } IrRestoreOptions;

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ir-progress.h"
+#include "ir-restore-log.h"
+#include "ir-restore-plan.h"
+#include "ir-restore.h"
+
+G_BEGIN_DECLS
+
+/* IrEngine: the one object every front end drives (imeictl, the GTK app),
+ * in the manner of fwupd's FuEngine. It owns this workstation's state —
+ * the technician's credential and the brand client, the trust store, the
+ * token-seen store, the migration log and its witness state, the
+ * duplicate list — and makes the decisions that keep a restore safe, so
+ * that no front end has to repeat them:
+ *
+ *  - pending INTENTs of the log are recovered (the phone re-read, a
+ *    RESULT "recovered" appended) before any new restore touches a
+ *    phone that has one;
+ *  - a restore waits for the front end's explicit answer to its plan
+ *    (IrRestorePlan); there is no default answer;
+ *  - restoring many phones runs a bounded pool of workers;
+ *  - the witness upload is its own operation, run after the reports,
+ *    and skipped once the server refused a token for this log.
+ *
+ * Threading: open the engine once, in the thread of the main context
+ * that will drive it. Every ir_engine_*_async() call captures the
+ * thread-default main context at call time (g_main_context_ref_
+ * thread_default()); its IrProgress updates, its IrEngineConfirmFunc and
+ * its GAsyncReadyCallback all run there, in that order, so a GTK main
+ * loop never blocks and imeictl drives the same calls from a GMainLoop.
+ * The blocking I/O (serial ports, TLS, fsync) runs in worker threads.
+ * Several operations may run at once, on different ports; an operation
+ * on a port that another one is using ends with IR_ERROR_BUSY.
+ *
+ * Cancelling an operation's GCancellable stops it at the next step that
+ * checks: before the commit point (the durable INTENT record) nothing is
+ * written to the phone and the log stays complete (no pending INTENT);
+ * once a write command has left, the restore goes on to its read-back and
+ * RESULT, since half a restore is worse than a finished one. */
+
+#define IR_TYPE_ENGINE (ir_engine_get_type ())
+G_DECLARE_FINAL_TYPE (IrEngine, ir_engine, IR, ENGINE, GObject)
+
+/* Phones restored at once by ir_engine_restore_many_async() when the
+ * config says 0: a powered USB hub's worth; each worker mostly waits on
+ * its phone. */
+#define IR_ENGINE_DEFAULT_MAX_WORKERS 64
+
+typedef struct {
+	const char *server_url;	      /* https://host:port of the brand server */
+	const char *trust_store_path; /* the brand's trust store (ir-trust-store.h) */
+	/* the technician's credential: PEM certificate + key, or PKCS#12
+	 * with its passphrase (the caller wipes its copy after open) */
+	const char *cert_path;
+	const char *key_path;
+	const char *p12_path;
+	const char *passphrase;
+	/* NULL: the certificate's; else it must be the certificate's */
+	const char *centre;
+	/* used tokens, the migration log and the workstation key */
+	const char *state_dir;
+	const char *workstation; /* id in the log; NULL: the host name */
+	/* the brand's known-duplicate IMEIs; NULL for none. The engine takes
+	 * it (and frees it) even when ir_engine_open() fails. */
+	IrDuplicateList *duplicates;
+	guint max_workers; /* 0: IR_ENGINE_DEFAULT_MAX_WORKERS */
+} IrEngineConfig;
+
+IrEngine *ir_engine_new (void);
+
+/* Opens everything a restore needs, in the order that lets bad input be
+ * reported before anything is written: the trust store, the credential
+ * (checked: readable, passphrase, not expired, role technician, a
+ * centre), the state folder's token-seen store, then the migration log
+ * (created when absent; a START record appended; a tampered log is
+ * IR_ERROR_READ_ONLY_LOG and nothing is done). Bad settings are
+ * IR_ERROR_INVALID_INPUT naming the setting and what to do. Blocks on
+ * file I/O only (no network, no phone): call it once, at start. */
+gboolean ir_engine_open (IrEngine *self, const IrEngineConfig *config, GError **error);
+
+/* Opens only the migration log in @state_dir, as it is (no START, no
+ * credential), for listing and recovering pending INTENTs
+ * (ir_engine_recover_async()); restores need ir_engine_open(). No log in
+ * @state_dir is IR_ERROR_NOT_FOUND. */
+gboolean ir_engine_open_log (IrEngine *self, const char *state_dir, GError **error);
+
+/* DIR/migration-log.jsonl; NULL before open. */
+const char *ir_engine_get_log_path (IrEngine *self);
+/* The technician's centre, from the certificate; NULL when open_log() only. */
+const char *ir_engine_get_centre (IrEngine *self);
+/* The brand client; NULL when open_log() only. */
+IrBrandClient *ir_engine_get_client (IrEngine *self);
+
+/* INTENT records (JsonObject) whose outcome the log does not know yet,
+ * in log order (ir_restore_log_pending()). Reads the log: call it from a
+ * worker, or when the log is small. */
+GPtrArray *ir_engine_get_pending (IrEngine *self, GError **error);
+
+/* TRUE once the brand server refused a token because of this
+ * workstation's log (log_forked, log_shrank, log_missing): no token and
+ * no witness upload until the brand auditor has checked the log. */
+gboolean ir_engine_get_log_refused (IrEngine *self);
+
+/* ---- operations: each one async, cancellable, with progress ----
+ *
+ * @progress (may be NULL) receives the operation's stages; the same
+ * IrProgress must not be given to two operations running at once. */
+
+/* GET /v1/health: the server, its pin and the certificate, before any
+ * phone is touched. On failure @status (may be NULL) says what failed
+ * (IrBrandStatus, cleared by the caller). */
+void ir_engine_check_server_async (IrEngine *self,
+				   GCancellable *cancellable,
+				   GAsyncReadyCallback callback,
+				   gpointer user_data);
+gboolean ir_engine_check_server_finish (IrEngine *self,
+					GAsyncResult *res,
+					IrBrandStatus *status,
+					GError **error);
+
+/* Identifies the phone on @port (a read: 27.007 identity, profile, every
+ * IMEI slot classified against the duplicate list), after recovering its
+ * pending INTENTs when the log has any. Stages: OPEN, RECOVER (only with
+ * pending INTENTs), IDENTIFY, DONE. */
+void ir_engine_identify_async (IrEngine *self,
+			       const char *port,
+			       IrProgress *progress,
+			       GCancellable *cancellable,
+			       GAsyncReadyCallback callback,
+			       gpointer user_data);
+IrDeviceInfo *ir_engine_identify_finish (IrEngine *self, GAsyncResult *res, GError **error);
+
+/* Asked on the caller's context when a restore has a verified token and
+ * is about to write: show @plan and answer it with
+ * ir_restore_plan_answer(), now or later (keep a reference until then).
+ * The restore waits for the answer, or for its cancellable. */
+typedef void (*IrEngineConfirmFunc) (IrEngine *engine, IrRestorePlan *plan, gpointer user_data);
+
+/* Restores the phone on @port (ir-restore.h has the flow): pending
+ * INTENTs of the phone recovered first, then identify, diagnose, token,
+ * verify, @confirm, INTENT, write, read back, RESULT, report. @confirm is
+ * required: NULL ends the restore NOT_STARTED at CONFIRM with nothing
+ * written. @confirm_data must live until the operation finished.
+ * Progress: OPEN, [RECOVER], IDENTIFY, DIAGNOSE, [CHALLENGE], TOKEN,
+ * VERIFY, CONFIRM, INTENT, WRITE, READ_BACK, [REPORT], DONE, stopping
+ * early (then DONE) when the restore stops. */
+void ir_engine_restore_async (IrEngine *self,
+			      const char *port,
+			      IrProgress *progress,
+			      IrEngineConfirmFunc confirm,
+			      gpointer confirm_data,
+			      GCancellable *cancellable,
+			      GAsyncReadyCallback callback,
+			      gpointer user_data);
+/* The outcome, stage and error of the restore, never NULL after
+ * ir_engine_open() (a phone that could not be restored is a result,
+ * not an error); NULL with @error only when the engine is not open for
+ * restores. */
+IrRestoreResult *ir_engine_restore_finish (IrEngine *self, GAsyncResult *res, GError **error);
+
+/* Restores every port of @ports at once, at most max_workers at a time,
+ * each as ir_engine_restore_async() does. @progress gets one child per
+ * port ("child-added", in @ports order) with that phone's stages; its own
+ * percentage is the mean of theirs. @confirm is asked once per phone
+ * that reaches the confirmation, one call at a time on the caller's
+ * context. */
+void ir_engine_restore_many_async (IrEngine *self,
+				   const char *const *ports,
+				   IrProgress *progress,
+				   IrEngineConfirmFunc confirm,
+				   gpointer confirm_data,
+				   GCancellable *cancellable,
+				   GAsyncReadyCallback callback,
+				   gpointer user_data);
+/* IrRestoreResult of each port, in @ports order (free the array). */
+GPtrArray *ir_engine_restore_many_finish (IrEngine *self, GAsyncResult *res, GError **error);
+
+/* Resolves the pending INTENTs of the phone on @port without restoring
+ * anything: reads it and appends a RESULT "recovered" per INTENT.
+ * @n_recovered (may be NULL): how many. Stages: OPEN, RECOVER, DONE. */
+void ir_engine_recover_async (IrEngine *self,
+			      const char *port,
+			      IrProgress *progress,
+			      GCancellable *cancellable,
+			      GAsyncReadyCallback callback,
+			      gpointer user_data);
+gboolean
+ir_engine_recover_finish (IrEngine *self, GAsyncResult *res, guint *n_recovered, GError **error);
+
+/* Uploads the log's records the brand server has not witnessed yet and
+ * keeps its cosigned checkpoint beside the log. Run it after the
+ * restores (their reports first). Does nothing and succeeds when the
+ * server refused a token for this log (ir_engine_get_log_refused()). A
+ * failure loses nothing: the next upload resends. @witnessed (may be
+ * NULL): the size the server now witnesses (0 when skipped). */
+void ir_engine_upload_witness_async (IrEngine *self,
+				     GCancellable *cancellable,
+				     GAsyncReadyCallback callback,
+				     gpointer user_data);
+gboolean ir_engine_upload_witness_finish (IrEngine *self,
+					  GAsyncResult *res,
+					  guint64 *witnessed,
+					  GError **error);
+
+G_END_DECLS
