@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <openssl/crypto.h>
+
+#include "ir-brand-credential.h"
+#include "ir-error.h"
+#include "ir-signin-page.h"
+
+struct _IrSigninPage {
+	GtkBox parent_instance;
+
+	GtkInfoBar *error_bar;
+	GtkLabel *error_title;
+	GtkLabel *error_detail;
+	GtkStack *credential_stack;
+	GtkEntry *credential_entry;
+	GtkEntry *passphrase_entry;
+	GtkEntry *server_entry;
+	GtkEntry *trust_entry;
+	GtkSpinner *spinner;
+	GtkButton *signin_button;
+
+	GCancellable *cancellable; /* of the sign-in in flight */
+};
+
+G_DEFINE_TYPE (IrSigninPage, ir_signin_page, GTK_TYPE_BOX)
+
+enum { IR_SIGNIN_PAGE_SIGNAL_SIGNED_IN, IR_SIGNIN_PAGE_N_SIGNALS };
+static guint ir_signin_page_signals[IR_SIGNIN_PAGE_N_SIGNALS];
+
+void
+ir_signin_free (IrSignin *signin)
+{
+	if (signin == NULL)
+		return;
+	g_clear_pointer (&signin->client, ir_brand_client_unref);
+	g_clear_pointer (&signin->trust, ir_trust_store_unref);
+	g_free (signin->trust_path);
+	g_free (signin->credential_path);
+	if (signin->passphrase != NULL)
+		OPENSSL_cleanse (signin->passphrase, strlen (signin->passphrase));
+	g_free (signin->passphrase);
+	g_free (signin);
+}
+
+/* A failure as the technician reads it: what happened, what to do. */
+typedef struct {
+	char *title;
+	char *detail;
+} IrSigninFailure;
+
+static void
+ir_signin_failure_free (IrSigninFailure *failure)
+{
+	g_free (failure->title);
+	g_free (failure->detail);
+	g_free (failure);
+}
+
+static IrSigninFailure *
+ir_signin_failure_new (const char *title, const char *detail)
+{
+	IrSigninFailure *failure = g_new0 (IrSigninFailure, 1);
+
+	failure->title = g_strdup (title);
+	failure->detail = g_strdup (detail);
+	return failure;
+}
+
+typedef struct {
+	char *server;
+	IrSignin *signin;
+	IrSigninFailure *failure;
+} IrSigninJob;
+
+static void
+ir_signin_job_free (IrSigninJob *job)
+{
+	g_free (job->server);
+	g_clear_pointer (&job->signin, ir_signin_free);
+	g_clear_pointer (&job->failure, ir_signin_failure_free);
+	g_free (job);
+}
+
+/* The credential alone, before any network: a missing file, a wrong
+ * passphrase, an expired or wrong-role certificate each get their words. */
+static IrSigninFailure *
+ir_signin_page_check_credential (const IrSignin *signin)
+{
+	g_autoptr (IrBrandCredential) cred = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *detail = NULL;
+
+	if (signin->credential_path[0] == '\0')
+		return ir_signin_failure_new (
+		    _ ("Choose your certificate"),
+		    _ ("Type the path of your PKCS#12 file (.p12), or choose it with Browse…"));
+	if (g_str_has_prefix (signin->credential_path, "pkcs11:"))
+		return ir_signin_failure_new (
+		    _ ("Hardware tokens are not supported by this version"),
+		    _ ("Choose your PKCS#12 file (.p12) instead of a pkcs11: token."));
+	if (!g_file_test (signin->credential_path, G_FILE_TEST_IS_REGULAR)) {
+		detail = g_strdup_printf (
+		    _ ("There is no file %s. Choose your PKCS#12 file (.p12) with Browse…"),
+		    signin->credential_path);
+		return ir_signin_failure_new (_ ("Certificate not found"), detail);
+	}
+	cred = ir_brand_credential_load_p12 (signin->credential_path, signin->passphrase, &error);
+	if (cred == NULL) {
+		detail =
+		    g_strdup_printf (_ ("%s does not open with this passphrase. Type it again; "
+					"if it is lost, ask your centre's administrator for a "
+					"new certificate."),
+				     signin->credential_path);
+		return ir_signin_failure_new (_ ("Wrong passphrase"), detail);
+	}
+	if (!ir_brand_credential_check (
+		cred, signin->credential_path, g_get_real_time () / G_USEC_PER_SEC, &error)) {
+		detail = g_strdup_printf (
+		    _ ("%s. Ask your centre's administrator for a new certificate."),
+		    error->message);
+		return ir_signin_failure_new (_ ("This certificate cannot be used"), detail);
+	}
+	return NULL;
+}
+
+static IrSigninFailure *
+ir_signin_page_server_failure (const IrBrandStatus *status, const char *server, const GError *error)
+{
+	g_autofree char *detail = NULL;
+
+	switch (status->failure) {
+	case IR_BRAND_FAILURE_UNREACHABLE:
+	case IR_BRAND_FAILURE_TIMEOUT:
+		detail =
+		    g_strdup_printf (_ ("Nothing was sent. Check the server address (%s) and the "
+					"network cable, then sign in again. (%s)"),
+				     server,
+				     error->message);
+		return ir_signin_failure_new (_ ("The brand server cannot be reached"), detail);
+	case IR_BRAND_FAILURE_TLS_CLIENT:
+		detail =
+		    g_strdup_printf (_ ("The server did not accept your certificate: it may "
+					"have been revoked. Ask your centre's administrator. (%s)"),
+				     error->message);
+		return ir_signin_failure_new (_ ("Your certificate was refused"), detail);
+	case IR_BRAND_FAILURE_TLS_SERVER_CA:
+	case IR_BRAND_FAILURE_TLS_SERVER_NAME:
+	case IR_BRAND_FAILURE_TLS_PIN:
+		detail = g_strdup_printf (_ ("The server at %s does not prove it is the brand's "
+					     "server. Check the address and the trust store. (%s)"),
+					  server,
+					  error->message);
+		return ir_signin_failure_new (_ ("This is not the brand's server"), detail);
+	default:
+		detail = g_strdup_printf (_ ("%s. Try again; if it persists, call the brand's "
+					     "support with this message."),
+					  error->message);
+		return ir_signin_failure_new (_ ("The brand server refused the sign-in"), detail);
+	}
+}
+
+static IrSigninFailure *
+ir_signin_page_connect (IrSigninJob *job, GCancellable *cancellable)
+{
+	IrSignin *signin = job->signin;
+	IrBrandClientConfig config = {0};
+	g_auto (IrBrandStatus) status = {0};
+	g_autoptr (GError) error = NULL;
+	g_autofree char *detail = NULL;
+
+	signin->trust = ir_trust_store_load (signin->trust_path, &error);
+	if (signin->trust == NULL) {
+		detail = g_strdup_printf (
+		    _ ("%s. Choose the brand's trust store (trust-store.conf)."), error->message);
+		return ir_signin_failure_new (_ ("The trust store cannot be read"), detail);
+	}
+	config.server_url = job->server;
+	config.trust = signin->trust;
+	config.p12_path = signin->credential_path;
+	config.passphrase = signin->passphrase;
+	signin->client = ir_brand_client_new (&config, &status, &error);
+	if (signin->client == NULL)
+		return ir_signin_failure_new (_ ("This certificate cannot be used"),
+					      error->message);
+	if (!ir_brand_client_health (signin->client, &status, cancellable, &error))
+		return ir_signin_page_server_failure (&status, job->server, error);
+	return NULL;
+}
+
+static void
+ir_signin_page_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+	IrSigninJob *job = task_data;
+
+	job->failure = ir_signin_page_check_credential (job->signin);
+	if (job->failure == NULL)
+		job->failure = ir_signin_page_connect (job, cancellable);
+	g_task_return_boolean (task, TRUE);
+}
+
+static void
+ir_signin_page_show_error (IrSigninPage *self, const char *title, const char *detail)
+{
+	gtk_label_set_text (self->error_title, title);
+	gtk_label_set_text (self->error_detail, detail);
+	gtk_info_bar_set_revealed (self->error_bar, TRUE);
+	atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->error_bar)), title);
+}
+
+static void
+ir_signin_page_set_busy (IrSigninPage *self, gboolean busy)
+{
+	if (busy)
+		gtk_spinner_start (self->spinner);
+	else
+		gtk_spinner_stop (self->spinner);
+	gtk_widget_set_sensitive (GTK_WIDGET (self->signin_button), !busy);
+}
+
+static void
+ir_signin_page_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	IrSigninPage *self = IR_SIGNIN_PAGE (source);
+	IrSigninJob *job = g_task_get_task_data (G_TASK (result));
+
+	if (g_cancellable_is_cancelled (self->cancellable))
+		return;
+	g_clear_object (&self->cancellable);
+	ir_signin_page_set_busy (self, FALSE);
+	if (job->failure != NULL) {
+		ir_signin_page_show_error (self, job->failure->title, job->failure->detail);
+		gtk_widget_grab_focus (GTK_WIDGET (self->passphrase_entry));
+		return;
+	}
+	gtk_info_bar_set_revealed (self->error_bar, FALSE);
+	gtk_entry_set_text (self->passphrase_entry, "");
+	/* the handler takes the IrSignin */
+	g_signal_emit (self,
+		       ir_signin_page_signals[IR_SIGNIN_PAGE_SIGNAL_SIGNED_IN],
+		       0,
+		       g_steal_pointer (&job->signin));
+}
+
+void
+ir_signin_page_sign_in (IrSigninPage *self)
+{
+	IrSigninJob *job = g_new0 (IrSigninJob, 1);
+	g_autoptr (GTask) task = NULL;
+
+	g_return_if_fail (IR_IS_SIGNIN_PAGE (self));
+	if (self->cancellable != NULL)
+		g_cancellable_cancel (self->cancellable);
+	g_clear_object (&self->cancellable);
+	self->cancellable = g_cancellable_new ();
+	job->signin = g_new0 (IrSignin, 1);
+	job->signin->credential_path =
+	    g_strstrip (g_strdup (gtk_entry_get_text (self->credential_entry)));
+	job->signin->trust_path = g_strstrip (g_strdup (gtk_entry_get_text (self->trust_entry)));
+	job->signin->passphrase = g_strdup (gtk_entry_get_text (self->passphrase_entry));
+	job->server = g_strstrip (g_strdup (gtk_entry_get_text (self->server_entry)));
+	ir_signin_page_set_busy (self, TRUE);
+	task = g_task_new (self, self->cancellable, ir_signin_page_done, NULL);
+	g_task_set_task_data (task, job, (GDestroyNotify)ir_signin_job_free);
+	g_task_run_in_thread (task, ir_signin_page_thread);
+}
+
+static void
+ir_signin_page_signin_clicked (IrSigninPage *self)
+{
+	ir_signin_page_sign_in (self);
+}
+
+static void
+ir_signin_page_browse_response (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+	IrSigninPage *self = IR_SIGNIN_PAGE (user_data);
+
+	if (response == GTK_RESPONSE_ACCEPT) {
+		g_autofree char *path = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (dialog));
+		gtk_entry_set_text (self->credential_entry, path);
+		gtk_widget_grab_focus (GTK_WIDGET (self->passphrase_entry));
+	}
+	g_object_unref (dialog);
+}
+
+static void
+ir_signin_page_browse_clicked (IrSigninPage *self)
+{
+	GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
+	GtkFileChooserNative *dialog = gtk_file_chooser_native_new (_ ("Your Certificate"),
+								    GTK_WINDOW (toplevel),
+								    GTK_FILE_CHOOSER_ACTION_OPEN,
+								    _ ("_Choose"),
+								    _ ("_Cancel"));
+	GtkFileFilter *filter = gtk_file_filter_new ();
+
+	gtk_file_filter_set_name (filter, _ ("PKCS#12 certificates"));
+	gtk_file_filter_add_pattern (filter, "*.p12");
+	gtk_file_filter_add_pattern (filter, "*.pfx");
+	gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+	g_signal_connect (dialog, "response", G_CALLBACK (ir_signin_page_browse_response), self);
+	gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+void
+ir_signin_page_bind_settings (IrSigninPage *self, GSettings *settings)
+{
+	g_settings_bind (
+	    settings, "credential", self->credential_entry, "text", G_SETTINGS_BIND_DEFAULT);
+	g_settings_bind (
+	    settings, "server-url", self->server_entry, "text", G_SETTINGS_BIND_DEFAULT);
+	g_settings_bind (
+	    settings, "trust-store", self->trust_entry, "text", G_SETTINGS_BIND_DEFAULT);
+}
+
+void
+ir_signin_page_set_passphrase (IrSigninPage *self, const char *passphrase)
+{
+	gtk_entry_set_text (self->passphrase_entry, passphrase);
+}
+
+char *
+ir_signin_page_get_error_text (IrSigninPage *self)
+{
+	if (!gtk_info_bar_get_revealed (self->error_bar))
+		return NULL;
+	return g_strdup_printf ("%s\n%s",
+				gtk_label_get_text (self->error_title),
+				gtk_label_get_text (self->error_detail));
+}
+
+gboolean
+ir_signin_page_get_busy (IrSigninPage *self)
+{
+	return self->cancellable != NULL;
+}
+
+void
+ir_signin_page_reset (IrSigninPage *self)
+{
+	gtk_entry_set_text (self->passphrase_entry, "");
+	gtk_info_bar_set_revealed (self->error_bar, FALSE);
+}
+
+static void
+ir_signin_page_map (GtkWidget *widget)
+{
+	IrSigninPage *self = IR_SIGNIN_PAGE (widget);
+
+	GTK_WIDGET_CLASS (ir_signin_page_parent_class)->map (widget);
+	gtk_widget_grab_default (GTK_WIDGET (self->signin_button));
+	if (gtk_entry_get_text_length (self->credential_entry) > 0)
+		gtk_widget_grab_focus (GTK_WIDGET (self->passphrase_entry));
+	else
+		gtk_widget_grab_focus (GTK_WIDGET (self->credential_entry));
+}
+
+static void
+ir_signin_page_dispose (GObject *object)
+{
+	IrSigninPage *self = IR_SIGNIN_PAGE (object);
+
+	if (self->cancellable != NULL)
+		g_cancellable_cancel (self->cancellable);
+	g_clear_object (&self->cancellable);
+	G_OBJECT_CLASS (ir_signin_page_parent_class)->dispose (object);
+}
+
+static void
+ir_signin_page_class_init (IrSigninPageClass *klass)
+{
+	GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+	G_OBJECT_CLASS (klass)->dispose = ir_signin_page_dispose;
+	widget_class->map = ir_signin_page_map;
+	ir_signin_page_signals[IR_SIGNIN_PAGE_SIGNAL_SIGNED_IN] =
+	    g_signal_new ("signed-in",
+			  G_TYPE_FROM_CLASS (klass),
+			  G_SIGNAL_RUN_LAST,
+			  0,
+			  NULL,
+			  NULL,
+			  NULL,
+			  G_TYPE_NONE,
+			  1,
+			  G_TYPE_POINTER);
+
+	gtk_widget_class_set_template_from_resource (
+	    widget_class, "/org/imeirestore/ImeiRestore/ir-signin-page.ui");
+	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, error_bar);
+	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, error_title);
+	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, error_detail);
+	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, credential_stack);
+	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, credential_entry);
+	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, passphrase_entry);
+	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, server_entry);
+	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, trust_entry);
+	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, spinner);
+	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, signin_button);
+	gtk_widget_class_bind_template_callback (widget_class, ir_signin_page_signin_clicked);
+	gtk_widget_class_bind_template_callback (widget_class, ir_signin_page_browse_clicked);
+}
+
+static void
+ir_signin_page_init (IrSigninPage *self)
+{
+	gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWidget *
+ir_signin_page_new (void)
+{
+	return g_object_new (IR_TYPE_SIGNIN_PAGE, NULL);
+}

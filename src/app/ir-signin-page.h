@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "ir-brand-client.h"
+#include "ir-trust-store.h"
+
+G_BEGIN_DECLS
+
+/* The technician's sign-in: their credential (a PKCS#12 file and its
+ * passphrase; the PKCS#11 token picker goes beside it), the brand server
+ * and the trust store. Signing in loads and checks the credential and
+ * proves the server (GET /v1/health) in a thread; a wrong passphrase, an
+ * expired or foreign certificate or an unreachable server ends in an
+ * info bar that says what to do. "signed-in" is emitted on success. */
+#define IR_TYPE_SIGNIN_PAGE (ir_signin_page_get_type ())
+G_DECLARE_FINAL_TYPE (IrSigninPage, ir_signin_page, IR, SIGNIN_PAGE, GtkBox)
+
+/* Who signed in, and the connection the restores will use. */
+typedef struct {
+	IrBrandClient *client;
+	IrTrustStore *trust;
+	char *trust_path;
+	char *credential_path;
+	char *passphrase; /* wiped when freed */
+} IrSignin;
+
+void ir_signin_free (IrSignin *signin);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrSignin, ir_signin_free)
+
+GtkWidget *ir_signin_page_new (void);
+
+/* The entries follow (and fill) the settings "credential", "server-url"
+ * and "trust-store". */
+void ir_signin_page_bind_settings (IrSigninPage *self, GSettings *settings);
+
+/* Starts a sign-in with what the form holds (the Sign In button). */
+void ir_signin_page_sign_in (IrSigninPage *self);
+/* The fields as a user types them (tests, the demo). */
+void ir_signin_page_set_passphrase (IrSigninPage *self, const char *passphrase);
+/* What the info bar says, "title\ndetail", or NULL when it is hidden. */
+char *ir_signin_page_get_error_text (IrSigninPage *self);
+gboolean ir_signin_page_get_busy (IrSigninPage *self);
+/* Empties the passphrase and forgets the error: after signing out. */
+void ir_signin_page_reset (IrSigninPage *self);
+
+G_END_DECLS

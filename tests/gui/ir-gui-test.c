@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "ir-gui-test.h"
+
+/* Seconds a condition may take: restores and verifications on a loaded
+ * machine under ASan take seconds, never this long. */
+#define IR_GUI_WAIT_LIMIT_S 90
+
+static gboolean
+ir_gui_test_window_mapped (gpointer data)
+{
+	IrGuiApp *gui = data;
+
+	gui->window =
+	    IR_APP_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (gui->app)));
+	return gui->window != NULL && gtk_widget_get_mapped (GTK_WIDGET (gui->window));
+}
+
+IrGuiApp *
+ir_gui_app_start (void)
+{
+	IrGuiApp *gui = g_new0 (IrGuiApp, 1);
+	g_autoptr (GError) error = NULL;
+
+	/* a stack's crossfade would paint the old page into a snapshot */
+	g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+	gui->app = ir_app_new ();
+	g_application_set_flags (G_APPLICATION (gui->app), G_APPLICATION_NON_UNIQUE);
+	if (!g_application_register (G_APPLICATION (gui->app), NULL, &error))
+		fail_msg ("cannot register the app: %s", error->message);
+	g_application_activate (G_APPLICATION (gui->app));
+	ir_gui_wait (ir_gui_test_window_mapped, gui, "the main window is shown");
+	return gui;
+}
+
+void
+ir_gui_app_free (IrGuiApp *gui)
+{
+	if (gui == NULL)
+		return;
+	if (gui->window != NULL)
+		gtk_widget_destroy (GTK_WIDGET (gui->window));
+	ir_gui_settle ();
+	g_object_unref (gui->app);
+	g_free (gui);
+}
+
+static gboolean
+ir_gui_test_timed_out (gpointer data)
+{
+	*(gboolean *)data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+void
+ir_gui_wait (IrGuiCondition condition, gpointer data, const char *what)
+{
+	gboolean timed_out = FALSE;
+	guint id = g_timeout_add_seconds (IR_GUI_WAIT_LIMIT_S, ir_gui_test_timed_out, &timed_out);
+
+	while (!condition (data)) {
+		if (timed_out)
+			fail_msg ("waited %d s for: %s", IR_GUI_WAIT_LIMIT_S, what);
+		g_main_context_iteration (NULL, TRUE);
+	}
+	g_source_remove (id);
+}
+
+void
+ir_gui_settle (void)
+{
+	while (g_main_context_pending (NULL))
+		g_main_context_iteration (NULL, FALSE);
+}
+
+static gboolean
+ir_gui_test_drawn_cb (GtkWidget *widget, cairo_t *cr, gpointer data)
+{
+	*(gboolean *)data = TRUE;
+	return FALSE;
+}
+
+static gboolean
+ir_gui_test_flag (gpointer data)
+{
+	return *(gboolean *)data;
+}
+
+/* The frame clock lays a window out before it paints it: once a paint
+ * has happened, what we draw is what is laid out now. */
+static void
+ir_gui_test_wait_painted (GtkWidget *window)
+{
+	gboolean drawn = FALSE;
+	gulong id =
+	    g_signal_connect_after (window, "draw", G_CALLBACK (ir_gui_test_drawn_cb), &drawn);
+
+	gtk_widget_queue_draw (window);
+	ir_gui_wait (ir_gui_test_flag, &drawn, "the window is painted");
+	g_signal_handler_disconnect (window, id);
+}
+
+void
+ir_gui_snapshot (GtkWidget *window, const char *name)
+{
+	const char *builddir = g_getenv ("IR_BUILDDIR");
+	g_autofree char *dir = g_build_filename (builddir, "tests", "gui", "screenshots", NULL);
+	g_autofree char *file = g_strdup_printf ("%s.png", name);
+	g_autofree char *path = g_build_filename (dir, file, NULL);
+	int w, h;
+	cairo_surface_t *surface;
+	cairo_t *cr;
+
+	ir_gui_test_wait_painted (window);
+	w = gtk_widget_get_allocated_width (window);
+	h = gtk_widget_get_allocated_height (window);
+	assert_true (w > 0 && h > 0);
+	g_mkdir_with_parents (dir, 0755);
+	surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w, h);
+	cr = cairo_create (surface);
+	gtk_widget_draw (window, cr);
+	cairo_destroy (cr);
+	assert_int_equal (cairo_surface_write_to_png (surface, path), CAIRO_STATUS_SUCCESS);
+	cairo_surface_destroy (surface);
+}
+
+static void
+ir_gui_test_find_cb (GtkWidget *widget, gpointer data)
+{
+	gpointer *state = data;
+
+	if (state[1] == NULL)
+		state[1] = ir_gui_find_by_name (widget, state[0]);
+}
+
+GtkWidget *
+ir_gui_find_by_name (GtkWidget *root, const char *name)
+{
+	gpointer state[2] = {(gpointer)name, NULL};
+	AtkObject *accessible = gtk_widget_get_accessible (root);
+
+	if (g_strcmp0 (atk_object_get_name (accessible), name) == 0)
+		return root;
+	if (GTK_IS_CONTAINER (root))
+		gtk_container_forall (GTK_CONTAINER (root), ir_gui_test_find_cb, state);
+	return state[1];
+}
