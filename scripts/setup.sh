@@ -16,6 +16,16 @@ packages=(
   # tests: cmocka units; umockdev (+ its library, for the hotplug test) for the
   # libserialport discovery path
   libcmocka-dev umockdev libumockdev-dev
+  # the GTK app (imei-restore): GTK 3; gettext for its catalogues (po/)
+  libgtk-3-dev gettext
+  # its tests: a real X server with no screen (Xvfb, xauth), a D-Bus session
+  # per test (dbus-x11 provides dbus-run-session's daemon), the AT-SPI bus and
+  # dogtail to drive the app from the keyboard as a person would
+  xvfb xauth dbus-x11 at-spi2-core python3-dogtail python3-gi gir1.2-gtk-3.0
+  # validation of its desktop integration: .desktop, AppStream metainfo
+  desktop-file-utils appstream
+  # the app's SVG icon is drawn by librsvg; fonts for Latin and Devanagari (hi)
+  librsvg2-common fonts-dejavu-core fonts-lohit-deva
 )
 
 missing=()
