@@ -10,7 +10,7 @@
 #include "ir-error.h"
 
 /* imeictl audit verify|show|export|stats LOG: the brand auditor's tools
- * over a workstation's migration log (src/core/log/ir-audit.c does the work).
+ * over a workstation's migration log (src/core/log/ir-audit-*.c do the work).
  * show, export and stats verify the log first: when it does not verify,
  * the tamper alarm goes to stderr before anything else and the exit code
  * is 7 even though the rows are printed. */
@@ -191,12 +191,13 @@ ir_cli_audit_load_inputs (GError **error)
 	g_autoptr (GError) error_local = NULL;
 
 	if (opt_key != NULL) {
-		key = ir_audit_load_public_key (opt_key, "--key", error);
+		key = ir_audit_paths_load_public_key (opt_key, "--key", error);
 		if (key == NULL)
 			return FALSE;
 	}
 	if (opt_witness_key != NULL) {
-		witness_key = ir_audit_load_public_key (opt_witness_key, "--witness-key", error);
+		witness_key =
+		    ir_audit_paths_load_public_key (opt_witness_key, "--witness-key", error);
 		if (witness_key == NULL)
 			return FALSE;
 		if (key != NULL && EVP_PKEY_eq (key, witness_key) == 1)
@@ -216,9 +217,9 @@ ir_cli_audit_set_filter (GError **error)
 {
 	ir_audit_filter_init (&filter);
 	if (opt_from != NULL &&
-	    !ir_audit_parse_time (opt_from, "--from", FALSE, &filter.from, error))
+	    !ir_audit_filter_parse_time (opt_from, "--from", FALSE, &filter.from, error))
 		return FALSE;
-	if (opt_to != NULL && !ir_audit_parse_time (opt_to, "--to", TRUE, &filter.to, error))
+	if (opt_to != NULL && !ir_audit_filter_parse_time (opt_to, "--to", TRUE, &filter.to, error))
 		return FALSE;
 	if (filter.from > filter.to)
 		return bad_input (
@@ -229,7 +230,7 @@ ir_cli_audit_set_filter (GError **error)
 		return FALSE;
 	if (opt_type != NULL && !ir_audit_filter_set_type (&filter, opt_type, error))
 		return FALSE;
-	if (opt_by != NULL && !ir_audit_group_by_from_string (opt_by, &group_by, error))
+	if (opt_by != NULL && !ir_audit_stats_group_by_from_string (opt_by, &group_by, error))
 		return FALSE;
 	filter.technician = g_strdup (opt_technician);
 	filter.centre = g_strdup (opt_centre);
@@ -300,7 +301,8 @@ ir_cli_audit_report_json (const IrAuditReport *r, GString *out)
 	ir_cli_json_add_string_or_null (b, "origin", r->origin);
 	ir_cli_json_add_string_or_null (b, "keys", r->key_names);
 	ir_cli_json_add_string_or_null (b, "trust", ir_cli_audit_trust_id (r->trust));
-	ir_cli_json_add_string_or_null (b, "trust_note", ir_audit_trust_to_string (r->trust));
+	ir_cli_json_add_string_or_null (
+	    b, "trust_note", ir_audit_verify_trust_to_string (r->trust));
 	json_builder_set_member_name (b, "witnessed_size");
 	if (r->witnessed)
 		json_builder_add_int_value (b, (gint64)r->witnessed_size);
@@ -356,7 +358,8 @@ ir_cli_audit_report_text (const IrAuditReport *r, GString *out)
 	g_string_append_printf (out, "Origin:      %s\n", r->origin != NULL ? r->origin : "-");
 	g_string_append_printf (
 	    out, "Signed by:   %s\n", r->key_names != NULL ? r->key_names : "-");
-	g_string_append_printf (out, "Trust:       %s\n", ir_audit_trust_to_string (r->trust));
+	g_string_append_printf (
+	    out, "Trust:       %s\n", ir_audit_verify_trust_to_string (r->trust));
 	if (r->witnessed)
 		g_string_append_printf (out,
 					"Witness:     cosigned at size %" G_GUINT64_FORMAT
@@ -429,9 +432,9 @@ ir_cli_audit_show_table (GPtrArray *rows, GString *out)
 	for (guint i = 0; i < rows->len; i++) {
 		const IrAuditRow *row = g_ptr_array_index (rows, i);
 		g_autofree char *seq = g_strdup_printf ("%" G_GUINT64_FORMAT, row->seq);
-		g_autofree char *phone = ir_audit_row_phone_text (row);
+		g_autofree char *phone = ir_audit_export_row_phone_text (row);
 		g_autofree char *imeis = row->type == IR_LOG_RECORD_INTENT
-					     ? ir_audit_row_imeis_text (row)
+					     ? ir_audit_export_row_imeis_text (row)
 					     : g_strdup (row->details);
 		g_autofree char *outcome =
 		    row->reason != NULL ? g_strdup_printf ("%s: %s", row->outcome, row->reason)
@@ -461,7 +464,8 @@ ir_cli_audit_stats_output (IrCli *cli, GPtrArray *rows)
 		g_autofree char *text = NULL;
 
 		json_builder_begin_object (b);
-		ir_cli_json_add_string_or_null (b, "by", ir_audit_group_by_to_string (group_by));
+		ir_cli_json_add_string_or_null (
+		    b, "by", ir_audit_stats_group_by_to_string (group_by));
 		json_builder_set_member_name (b, "groups");
 		json_builder_begin_array (b);
 		for (guint i = 0; i < groups->len; i++) {
@@ -487,7 +491,8 @@ ir_cli_audit_stats_output (IrCli *cli, GPtrArray *rows)
 		return;
 	} else {
 		g_autoptr (IrCliTable) table = ir_cli_table_new (2 + IR_AUDIT_N_OUTCOMES);
-		g_autofree char *head = g_ascii_strup (ir_audit_group_by_to_string (group_by), -1);
+		g_autofree char *head =
+		    g_ascii_strup (ir_audit_stats_group_by_to_string (group_by), -1);
 		g_autofree char *total_text = NULL;
 		const char *header[2 + IR_AUDIT_N_OUTCOMES] = {head, "TOTAL"};
 		char *upper[IR_AUDIT_N_OUTCOMES] = {NULL};
@@ -532,10 +537,10 @@ ir_cli_audit_query (IrCli *cli, GCancellable *cancellable, GError **error)
 	if (action == AUDIT_STATS) {
 		ir_cli_audit_stats_output (cli, rows);
 	} else if (action == AUDIT_EXPORT && opt_csv) {
-		g_autofree char *csv = ir_audit_rows_to_csv (rows);
+		g_autofree char *csv = ir_audit_export_rows_to_csv (rows);
 		g_string_append (cli->out, csv);
 	} else if (cli->json) {
-		g_autoptr (JsonNode) root = ir_audit_rows_to_json (rows);
+		g_autoptr (JsonNode) root = ir_audit_export_rows_to_json (rows);
 		g_autofree char *text = ir_cli_json_to_string (root);
 		g_string_append (cli->out, text);
 	} else {

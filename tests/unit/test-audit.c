@@ -151,7 +151,7 @@ test_verify_no_key (void **state)
 	assert_int_equal (r->n_signatures_checked, 0);
 	assert_int_equal (r->trust, IR_AUDIT_TRUST_NONE);
 	assert_true (warnings_contain (r, "signature not checked"));
-	assert_non_null (strstr (ir_audit_trust_to_string (r->trust), "--key"));
+	assert_non_null (strstr (ir_audit_verify_trust_to_string (r->trust), "--key"));
 }
 
 static void
@@ -530,8 +530,8 @@ test_parse_time (void **state)
 	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
 		g_autoptr (GError) error = NULL;
 		gint64 t = 0;
-		gboolean ok =
-		    ir_audit_parse_time (rows[i].text, "--from", rows[i].end_of_day, &t, &error);
+		gboolean ok = ir_audit_filter_parse_time (
+		    rows[i].text, "--from", rows[i].end_of_day, &t, &error);
 
 		if (ok != rows[i].ok)
 			fail_msg ("'%s': %s", rows[i].text, ok ? "accepted" : error->message);
@@ -596,9 +596,10 @@ set_filter (IrAuditFilter *filter, const FilterRow *row, GError **error)
 	else if (g_str_equal (row->option, "type"))
 		return ir_audit_filter_set_type (filter, row->value, error);
 	else if (g_str_equal (row->option, "from"))
-		return ir_audit_parse_time (row->value, "--from", FALSE, &filter->from, error);
+		return ir_audit_filter_parse_time (
+		    row->value, "--from", FALSE, &filter->from, error);
 	else if (g_str_equal (row->option, "to"))
-		return ir_audit_parse_time (row->value, "--to", TRUE, &filter->to, error);
+		return ir_audit_filter_parse_time (row->value, "--to", TRUE, &filter->to, error);
 	return TRUE;
 }
 
@@ -647,8 +648,8 @@ test_join (void **state)
 	const IrAuditRow *r1 = g_ptr_array_index (rows, 1);
 	const IrAuditRow *r3 = g_ptr_array_index (rows, 2);
 	const IrAuditRow *r7 = g_ptr_array_index (rows, 4);
-	g_autofree char *imeis = ir_audit_row_imeis_text (r1);
-	g_autofree char *imeis7 = ir_audit_row_imeis_text (r7);
+	g_autofree char *imeis = ir_audit_export_row_imeis_text (r1);
+	g_autofree char *imeis7 = ir_audit_export_row_imeis_text (r7);
 
 	assert_int_equal (rows->len, 5);
 	assert_true (r1->has_result);
@@ -721,7 +722,7 @@ test_export_csv (void **state)
 	Fixture *f = *state;
 	g_autoptr (IrAuditPaths) paths = ir_audit_paths_resolve (f->dir, NULL);
 	g_autoptr (GPtrArray) rows = ir_audit_query (paths, NULL, NULL, NULL);
-	g_autofree char *csv = ir_audit_rows_to_csv (rows);
+	g_autofree char *csv = ir_audit_export_rows_to_csv (rows);
 	g_autoptr (GPtrArray) records = csv_parse (csv);
 	GPtrArray *header = g_ptr_array_index (records, 0);
 
@@ -744,7 +745,7 @@ test_export_json (void **state)
 	Fixture *f = *state;
 	g_autoptr (IrAuditPaths) paths = ir_audit_paths_resolve (f->dir, NULL);
 	g_autoptr (GPtrArray) rows = ir_audit_query (paths, NULL, NULL, NULL);
-	g_autoptr (JsonNode) node = ir_audit_rows_to_json (rows);
+	g_autoptr (JsonNode) node = ir_audit_export_rows_to_json (rows);
 	g_autofree char *text = json_to_string (node, FALSE);
 	g_autoptr (JsonParser) parser = json_parser_new ();
 	JsonArray *array;
@@ -806,9 +807,9 @@ test_stats (void **state)
 	}
 	/* the log was written just now: every restoration on one or two days */
 	assert_true (days->len >= 1 && days->len <= 2);
-	assert_true (ir_audit_group_by_from_string ("centre", &by, NULL));
+	assert_true (ir_audit_stats_group_by_from_string ("centre", &by, NULL));
 	assert_int_equal (by, IR_AUDIT_BY_CENTRE);
-	assert_false (ir_audit_group_by_from_string ("week", &by, &error));
+	assert_false (ir_audit_stats_group_by_from_string ("week", &by, &error));
 	assert_non_null (strstr (error->message, "--by"));
 }
 

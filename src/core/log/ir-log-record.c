@@ -96,6 +96,14 @@ ir_log_record_type_to_string (IrLogRecordType type)
 	return type_specs[type].name;
 }
 
+gint64
+ir_log_record_time_to_unix (const char *time)
+{
+	g_autoptr (GDateTime) dt = g_date_time_new_from_iso8601 (time, NULL);
+
+	return dt != NULL ? g_date_time_to_unix (dt) : G_MININT64;
+}
+
 gboolean
 ir_log_record_type_from_string (const char *text, IrLogRecordType *type)
 {
@@ -121,7 +129,7 @@ ir_log_record_free (IrLogRecord *record)
 }
 
 static gboolean
-str_in (const char *text, const char *const *set, guint n)
+ir_log_record_str_in (const char *text, const char *const *set, guint n)
 {
 	for (guint i = 0; i < n; i++) {
 		if (g_strcmp0 (text, set[i]) == 0)
@@ -131,7 +139,7 @@ str_in (const char *text, const char *const *set, guint n)
 }
 
 static gboolean
-is_lower_hex (const char *text)
+ir_log_record_is_lower_hex (const char *text)
 {
 	for (const char *p = text; *p != '\0'; p++) {
 		if (!g_ascii_isxdigit (*p) || g_ascii_isupper (*p))
@@ -141,7 +149,7 @@ is_lower_hex (const char *text)
 }
 
 static gboolean
-is_base64 (const char *text)
+ir_log_record_is_base64 (const char *text)
 {
 	gsize len = strlen (text);
 	gsize pad = 0;
@@ -162,7 +170,7 @@ is_base64 (const char *text)
 }
 
 static const char *
-node_string (JsonNode *node)
+ir_log_record_node_string (JsonNode *node)
 {
 	if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE ||
 	    json_node_get_value_type (node) != G_TYPE_STRING)
@@ -171,7 +179,7 @@ node_string (JsonNode *node)
 }
 
 static gboolean
-node_count (JsonNode *node, guint64 *out)
+ir_log_record_node_count (JsonNode *node, guint64 *out)
 {
 	gint64 value;
 
@@ -187,7 +195,7 @@ node_count (JsonNode *node, guint64 *out)
 }
 
 static gboolean
-check_slots (JsonNode *node, const char *name, GError **error)
+ir_log_record_check_slots (JsonNode *node, const char *name, GError **error)
 {
 	JsonArray *array;
 	guint len;
@@ -215,7 +223,7 @@ check_slots (JsonNode *node, const char *name, GError **error)
 	for (guint i = 0; i < len; i++) {
 		JsonNode *slot = json_array_get_element (array, i);
 
-		if (JSON_NODE_HOLDS_NULL (slot) || node_string (slot) != NULL)
+		if (JSON_NODE_HOLDS_NULL (slot) || ir_log_record_node_string (slot) != NULL)
 			continue;
 		g_set_error (error,
 			     IR_ERROR,
@@ -229,7 +237,7 @@ check_slots (JsonNode *node, const char *name, GError **error)
 }
 
 static gboolean
-check_phone (JsonNode *node, GError **error)
+ir_log_record_check_phone (JsonNode *node, GError **error)
 {
 	JsonObject *phone;
 	g_autoptr (GList) members = NULL;
@@ -245,7 +253,7 @@ check_phone (JsonNode *node, GError **error)
 		const char *name = l->data;
 		JsonNode *value = json_object_get_member (phone, name);
 
-		if (!str_in (name, phone_members, G_N_ELEMENTS (phone_members))) {
+		if (!ir_log_record_str_in (name, phone_members, G_N_ELEMENTS (phone_members))) {
 			g_set_error (error,
 				     IR_ERROR,
 				     IR_ERROR_INVALID_INPUT,
@@ -253,7 +261,7 @@ check_phone (JsonNode *node, GError **error)
 				     name);
 			return FALSE;
 		}
-		if (!JSON_NODE_HOLDS_NULL (value) && node_string (value) == NULL) {
+		if (!JSON_NODE_HOLDS_NULL (value) && ir_log_record_node_string (value) == NULL) {
 			g_set_error (error,
 				     IR_ERROR,
 				     IR_ERROR_INVALID_INPUT,
@@ -262,7 +270,7 @@ check_phone (JsonNode *node, GError **error)
 			return FALSE;
 		}
 	}
-	if (node_string (json_object_get_member (phone, "port")) == NULL) {
+	if (ir_log_record_node_string (json_object_get_member (phone, "port")) == NULL) {
 		g_set_error_literal (
 		    error, IR_ERROR, IR_ERROR_INVALID_INPUT, "\"phone\" has no \"port\" string");
 		return FALSE;
@@ -271,18 +279,18 @@ check_phone (JsonNode *node, GError **error)
 }
 
 static gboolean
-check_field (JsonNode *node, const FieldSpec *spec, GError **error)
+ir_log_record_check_field (JsonNode *node, const FieldSpec *spec, GError **error)
 {
-	const char *text = node_string (node);
+	const char *text = ir_log_record_node_string (node);
 	const char *want = NULL;
 
 	switch (spec->kind) {
 	case FIELD_SLOTS:
-		return check_slots (node, spec->name, error);
+		return ir_log_record_check_slots (node, spec->name, error);
 	case FIELD_PHONE:
-		return check_phone (node, error);
+		return ir_log_record_check_phone (node, error);
 	case FIELD_COUNT:
-		if (!node_count (node, NULL))
+		if (!ir_log_record_node_count (node, NULL))
 			want = "an integer >= 0";
 		break;
 	case FIELD_TEXT:
@@ -294,19 +302,20 @@ check_field (JsonNode *node, const FieldSpec *spec, GError **error)
 			want = "a non-empty string";
 		break;
 	case FIELD_HEX:
-		if (text == NULL || *text == '\0' || strlen (text) % 2 != 0 || !is_lower_hex (text))
+		if (text == NULL || *text == '\0' || strlen (text) % 2 != 0 ||
+		    !ir_log_record_is_lower_hex (text))
 			want = "lower-case hex of even length";
 		break;
 	case FIELD_SHA256:
-		if (text == NULL || strlen (text) != 64 || !is_lower_hex (text))
+		if (text == NULL || strlen (text) != 64 || !ir_log_record_is_lower_hex (text))
 			want = "64 lower-case hex digits (SHA-256)";
 		break;
 	case FIELD_OUTCOME:
-		if (!str_in (text, outcomes, G_N_ELEMENTS (outcomes)))
+		if (!ir_log_record_str_in (text, outcomes, G_N_ELEMENTS (outcomes)))
 			want = "one of success, failed, aborted, unknown, recovered";
 		break;
 	case FIELD_BASE64:
-		if (text == NULL || !is_base64 (text))
+		if (text == NULL || !ir_log_record_is_base64 (text))
 			want = "padded base64";
 		break;
 	}
@@ -319,7 +328,7 @@ check_field (JsonNode *node, const FieldSpec *spec, GError **error)
 
 /* "YYYY-MM-DDTHH:MM:SSZ", a real UTC time (no 24:00:00, no 30 February) */
 static gboolean
-check_time (const char *text)
+ir_log_record_check_time (const char *text)
 {
 	static const char pattern[] = "dddd-dd-ddTdd:dd:ddZ";
 	g_autoptr (GDateTime) dt = NULL;
@@ -339,10 +348,10 @@ check_time (const char *text)
 }
 
 static gboolean
-check_common (JsonObject *object, IrLogRecordType *type, GError **error)
+ir_log_record_check_common (JsonObject *object, IrLogRecordType *type, GError **error)
 {
 	JsonNode *schema = json_object_get_member (object, "schema");
-	const char *type_text = node_string (json_object_get_member (object, "type"));
+	const char *type_text = ir_log_record_node_string (json_object_get_member (object, "type"));
 	guint64 version = 0;
 
 	if (schema == NULL) {
@@ -350,7 +359,7 @@ check_common (JsonObject *object, IrLogRecordType *type, GError **error)
 		    error, IR_ERROR, IR_ERROR_INVALID_INPUT, "no \"schema\" member");
 		return FALSE;
 	}
-	if (!node_count (schema, &version) || version != IR_MIGRATION_LOG_SCHEMA) {
+	if (!ir_log_record_node_count (schema, &version) || version != IR_MIGRATION_LOG_SCHEMA) {
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
@@ -358,7 +367,7 @@ check_common (JsonObject *object, IrLogRecordType *type, GError **error)
 			     IR_MIGRATION_LOG_SCHEMA);
 		return FALSE;
 	}
-	if (!node_count (json_object_get_member (object, "seq"), NULL)) {
+	if (!ir_log_record_node_count (json_object_get_member (object, "seq"), NULL)) {
 		g_set_error_literal (
 		    error, IR_ERROR, IR_ERROR_INVALID_INPUT, "\"seq\" must be an integer >= 0");
 		return FALSE;
@@ -371,7 +380,8 @@ check_common (JsonObject *object, IrLogRecordType *type, GError **error)
 		    "\"type\" must be START, INTENT, RESULT, RECOVERY or KEY_ROTATION");
 		return FALSE;
 	}
-	if (!check_time (node_string (json_object_get_member (object, "time")))) {
+	if (!ir_log_record_check_time (
+		ir_log_record_node_string (json_object_get_member (object, "time")))) {
 		g_set_error_literal (error,
 				     IR_ERROR,
 				     IR_ERROR_INVALID_INPUT,
@@ -382,7 +392,7 @@ check_common (JsonObject *object, IrLogRecordType *type, GError **error)
 }
 
 static const FieldSpec *
-find_field (const TypeSpec *spec, const char *name)
+ir_log_record_find_field (const TypeSpec *spec, const char *name)
 {
 	for (guint i = 0; i < spec->n_fields; i++) {
 		if (g_strcmp0 (spec->fields[i].name, name) == 0)
@@ -400,16 +410,16 @@ ir_log_record_validate (JsonObject *object, GError **error)
 
 	g_return_val_if_fail (object != NULL, FALSE);
 
-	if (!check_common (object, &type, error))
+	if (!ir_log_record_check_common (object, &type, error))
 		return FALSE;
 	spec = &type_specs[type];
 	members = json_object_get_members (object);
 	for (GList *l = members; l != NULL; l = l->next) {
 		const char *name = l->data;
 
-		if (str_in (name, common_members, G_N_ELEMENTS (common_members)))
+		if (ir_log_record_str_in (name, common_members, G_N_ELEMENTS (common_members)))
 			continue;
-		if (find_field (spec, name) == NULL) {
+		if (ir_log_record_find_field (spec, name) == NULL) {
 			g_set_error (error,
 				     IR_ERROR,
 				     IR_ERROR_INVALID_INPUT,
@@ -434,7 +444,7 @@ ir_log_record_validate (JsonObject *object, GError **error)
 				     field->name);
 			return FALSE;
 		}
-		if (!check_field (node, field, error)) {
+		if (!ir_log_record_check_field (node, field, error)) {
 			g_prefix_error (error, "%s record: ", spec->name);
 			return FALSE;
 		}
@@ -446,7 +456,7 @@ ir_log_record_validate (JsonObject *object, GError **error)
  * string escapes them), valid UTF-8, and only JSON's escapes: json-glib
  * also reads C escapes such as "\765", which decode to invalid UTF-8. */
 static gboolean
-check_line_bytes (const char *line, gsize len, GError **error)
+ir_log_record_check_line_bytes (const char *line, gsize len, GError **error)
 {
 	for (gsize i = 0; i < len; i++) {
 		if (line[i] == '\\') {
@@ -485,7 +495,7 @@ check_line_bytes (const char *line, gsize len, GError **error)
  * the brace that closes it is the last byte. Strings are skipped with
  * their escapes; the JSON inside is judged by json-glib. */
 static gboolean
-check_one_object (const char *line, gsize len, GError **error)
+ir_log_record_check_one_object (const char *line, gsize len, GError **error)
 {
 	gsize depth = 0;
 	gboolean in_string = FALSE;
@@ -535,8 +545,8 @@ ir_log_record_parse (const char *line, gsize len, GError **error)
 				     "empty line: a record is one JSON object");
 		return NULL;
 	}
-	if (len > G_MAXSSIZE || !check_line_bytes (line, len, error) ||
-	    !check_one_object (line, len, error))
+	if (len > G_MAXSSIZE || !ir_log_record_check_line_bytes (line, len, error) ||
+	    !ir_log_record_check_one_object (line, len, error))
 		return NULL;
 	if (!json_parser_load_from_data (parser, line, (gssize)len, &parse_error)) {
 		g_set_error (
@@ -553,7 +563,7 @@ ir_log_record_parse (const char *line, gsize len, GError **error)
 	if (!ir_log_record_validate (object, error))
 		return NULL;
 	record->object = json_object_ref (object);
-	node_count (json_object_get_member (object, "seq"), &record->seq);
+	ir_log_record_node_count (json_object_get_member (object, "seq"), &record->seq);
 	ir_log_record_type_from_string (json_object_get_string_member (object, "type"),
 					&record->type);
 	record->time = g_strdup (json_object_get_string_member (object, "time"));
@@ -594,7 +604,7 @@ ir_log_record_format (
 	for (GList *l = members; l != NULL; l = l->next) {
 		const char *name = l->data;
 
-		if (str_in (name, common_members, G_N_ELEMENTS (common_members))) {
+		if (ir_log_record_str_in (name, common_members, G_N_ELEMENTS (common_members))) {
 			g_set_error (error,
 				     IR_ERROR,
 				     IR_ERROR_INVALID_INPUT,

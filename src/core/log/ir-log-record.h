@@ -25,6 +25,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrLogRecord, ir_log_record_free)
 
 gboolean ir_log_record_type_from_string (const char *text, IrLogRecordType *type);
 
+/* A record's "time" as seconds since the epoch; G_MININT64 when it is
+ * not a time. */
+gint64 ir_log_record_time_to_unix (const char *time);
+
 /* @line without its newline; @len bytes (no NUL needed). */
 IrLogRecord *ir_log_record_parse (const char *line, gsize len, GError **error);
 

@@ -1,0 +1,934 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/x509.h>
+
+#include "ir-audit-verify.h"
+#include "ir-checkpoint.h"
+#include "ir-error.h"
+#include "ir-log-record.h"
+
+/* Verification reads the record file and the checkpoint file side by side,
+ * once: each record line becomes a leaf, and each checkpoint is checked
+ * when the tree reaches its size. Nothing but the tree (32 bytes a leaf)
+ * and the INTENTs still waiting for a RESULT is kept, so a million records
+ * cost tens of megabytes, not the file's size. */
+
+#define IR_AUDIT_VERIFY_DEFAULT_SKEW 300
+#define IR_AUDIT_VERIFY_CANCEL_EVERY 4096
+
+void
+ir_audit_verify_report_free (IrAuditReport *report)
+{
+	if (report == NULL)
+		return;
+	g_free (report->origin);
+	g_free (report->key_names);
+	g_ptr_array_unref (report->warnings);
+	g_clear_error (&report->error);
+	g_free (report);
+}
+
+const char *
+ir_audit_verify_trust_to_string (IrAuditTrust trust)
+{
+	switch (trust) {
+	case IR_AUDIT_TRUST_GIVEN:
+		return "checkpoint signatures checked against the key given with --key";
+	case IR_AUDIT_TRUST_LOG_ONLY:
+		return "checkpoint signatures checked only against keys the log itself announced "
+		       "(KEY_ROTATION): this proves the log is consistent, not who wrote it; pass "
+		       "--key with the key the brand registered for this workstation";
+	case IR_AUDIT_TRUST_NONE:
+	default:
+		return "checkpoint signatures NOT checked: no key was given and the log announces "
+		       "none; pass --key with the key the brand registered for this workstation";
+	}
+}
+
+/* Checkpoint file: notes one after another, each "body\n\nsignatures\n",
+ * separated by one empty line. */
+typedef struct {
+	FILE *fp;
+	const char *path;
+	guint64 line;	   /* lines read so far */
+	guint64 index;	   /* notes read so far (1-based number of the last) */
+	guint64 note_line; /* first line of the last note */
+	gboolean torn;	   /* the last note has no final newline */
+} IrAuditNoteReader;
+
+/* The next note's text, NULL at the end (or with @error on a read error). */
+static GString *
+ir_audit_verify_next_note (IrAuditNoteReader *r, GError **error)
+{
+	g_autoptr (GString) note = NULL;
+	gboolean in_signatures = FALSE;
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (r->fp == NULL)
+		return NULL;
+	while ((n = getline (&buf, &cap, r->fp)) > 0) {
+		gboolean blank = n == 1 && buf[0] == '\n';
+
+		r->line++;
+		if (note == NULL) {
+			if (blank)
+				continue;
+			note = g_string_new (NULL);
+			r->note_line = r->line;
+		}
+		if (blank && in_signatures)
+			break;
+		if (blank)
+			in_signatures = TRUE;
+		r->torn = buf[n - 1] != '\n';
+		g_string_append_len (note, buf, n);
+	}
+	free (buf);
+	if (ferror (r->fp)) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_IO,
+			     "failed to read the checkpoint file %s: %s",
+			     r->path,
+			     g_strerror (errno));
+		return NULL;
+	}
+	if (note != NULL)
+		r->index++;
+	return g_steal_pointer (&note);
+}
+
+/* A key rotation announced by a record, waiting for a checkpoint signed by
+ * the old key to cover it before the new key may sign. */
+typedef struct {
+	guint64 seq;
+	char *key_name;
+	EVP_PKEY *key;
+} IrAuditPendingKey;
+
+static void
+ir_audit_verify_pending_key_free (gpointer data)
+{
+	IrAuditPendingKey *pk = data;
+	g_free (pk->key_name);
+	EVP_PKEY_free (pk->key);
+	g_free (pk);
+}
+
+typedef struct {
+	const IrAuditVerifyOptions *options;
+	IrAuditReport *report;
+	IrMerkleTree *tree;
+	IrAuditNoteReader cps;
+	IrCheckpoint *next_cp; /* read, not yet reached */
+	/* the last checked checkpoint */
+	gboolean have_prev;
+	guint64 prev_size;
+	guint8 prev_root[IR_MERKLE_HASH_LEN];
+	/* signing key now trusted: NULL = none (no --key, no rotation yet) */
+	EVP_PKEY *key;
+	char *key_name; /* NULL: whatever name the note gives */
+	gboolean key_from_log;
+	GPtrArray *pending_keys; /* IrAuditPendingKey */
+	GHashTable *key_names;	 /* names that signed */
+	/* records */
+	GHashTable *open_intents;   /* intent_id -> seq + 1 (INTENTs without a final RESULT) */
+	GHashTable *closed_intents; /* 64-bit hash of intent_id (resolved ones) */
+	gint64 prev_time;
+	guint64 prev_time_line;
+	gboolean first_unchecked_warned;
+} IrAuditVerifier;
+
+static void G_GNUC_PRINTF (4, 5) ir_audit_verify_fail (
+    IrAuditVerifier *v, guint64 line, guint64 checkpoint, const char *format, ...)
+{
+	va_list args;
+	g_autofree char *msg = NULL;
+
+	if (v->report->error != NULL)
+		return;
+	va_start (args, format);
+	msg = g_strdup_vprintf (format, args);
+	va_end (args);
+	v->report->error = g_error_new_literal (IR_ERROR, IR_ERROR_TAMPERED, msg);
+	v->report->bad_line = line;
+	v->report->bad_checkpoint = checkpoint;
+}
+
+static void G_GNUC_PRINTF (2, 3) ir_audit_verify_warn (IrAuditVerifier *v, const char *format, ...)
+{
+	va_list args;
+
+	va_start (args, format);
+	g_ptr_array_add (v->report->warnings, g_strdup_vprintf (format, args));
+	va_end (args);
+}
+
+static guint64
+ir_audit_verify_intent_hash64 (const char *id)
+{
+	guint64 h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	for (const char *p = id; *p != '\0'; p++) {
+		h ^= (guchar)*p;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static gpointer
+ir_audit_verify_intent_key (const char *id)
+{
+	/* 64 bits of the id stand for it: a collision among a million ids
+	 * is a one in ten million million chance, and costs only a warning */
+	return (gpointer)(guintptr)ir_audit_verify_intent_hash64 (id);
+}
+
+static void
+ir_audit_verify_check_time (IrAuditVerifier *v, guint64 line, const IrLogRecord *rec)
+{
+	gint64 t = ir_log_record_time_to_unix (rec->time);
+	guint skew =
+	    v->options->max_skew != 0 ? v->options->max_skew : IR_AUDIT_VERIFY_DEFAULT_SKEW;
+
+	if (t == G_MININT64)
+		return; /* the record parser already checked the format */
+	if (v->prev_time != G_MININT64 && t + (gint64)skew < v->prev_time) {
+		ir_audit_verify_warn (v,
+				      "line %" G_GUINT64_FORMAT " (seq %" G_GUINT64_FORMAT
+				      "): its time %s is %" G_GINT64_FORMAT
+				      " s before that of line %" G_GUINT64_FORMAT
+				      ": was the workstation's clock set back?",
+				      line,
+				      rec->seq,
+				      rec->time,
+				      v->prev_time - t,
+				      v->prev_time_line);
+	}
+	if (t > v->prev_time || v->prev_time == G_MININT64) {
+		v->prev_time = t;
+		v->prev_time_line = line;
+	}
+}
+
+static void
+ir_audit_verify_intent (IrAuditVerifier *v, guint64 line, const IrLogRecord *rec)
+{
+	const char *id = json_object_get_string_member (rec->object, "intent_id");
+
+	v->report->n_intents++;
+	if (g_hash_table_contains (v->open_intents, id) ||
+	    g_hash_table_contains (v->closed_intents, ir_audit_verify_intent_key (id))) {
+		ir_audit_verify_fail (
+		    v,
+		    line,
+		    0,
+		    "line %" G_GUINT64_FORMAT " (seq %" G_GUINT64_FORMAT
+		    "): INTENT %s was already recorded earlier in the log: an intent id "
+		    "(the token id) is used once",
+		    line,
+		    rec->seq,
+		    id);
+		return;
+	}
+	g_hash_table_insert (v->open_intents, g_strdup (id), GSIZE_TO_POINTER (rec->seq + 1));
+}
+
+static void
+ir_audit_verify_result (IrAuditVerifier *v, guint64 line, const IrLogRecord *rec)
+{
+	const char *id = json_object_get_string_member (rec->object, "intent_id");
+	const char *outcome = json_object_get_string_member (rec->object, "outcome");
+	gboolean final = g_strcmp0 (outcome, "unknown") != 0;
+
+	v->report->n_results++;
+	if (g_hash_table_contains (v->open_intents, id)) {
+		/* "unknown" waits for the RESULT of the recovery */
+		if (final) {
+			g_hash_table_remove (v->open_intents, id);
+			g_hash_table_add (v->closed_intents, ir_audit_verify_intent_key (id));
+		}
+		return;
+	}
+	if (g_hash_table_contains (v->closed_intents, ir_audit_verify_intent_key (id))) {
+		ir_audit_verify_warn (
+		    v,
+		    "line %" G_GUINT64_FORMAT " (seq %" G_GUINT64_FORMAT
+		    "): a second RESULT (%s) for INTENT %s, which was already resolved",
+		    line,
+		    rec->seq,
+		    outcome,
+		    id);
+		return;
+	}
+	ir_audit_verify_fail (
+	    v,
+	    line,
+	    0,
+	    "line %" G_GUINT64_FORMAT " (seq %" G_GUINT64_FORMAT
+	    "): RESULT for intent %s has no INTENT before it: the INTENT was removed or "
+	    "the RESULT inserted",
+	    line,
+	    rec->seq,
+	    id);
+}
+
+static void
+ir_audit_verify_key_rotation (IrAuditVerifier *v, guint64 line, const IrLogRecord *rec)
+{
+	const char *b64 = json_object_get_string_member (rec->object, "new_public_key");
+	const char *name = json_object_get_string_member (rec->object, "new_key_name");
+	gsize len = 0;
+	g_autofree guchar *der = g_base64_decode (b64, &len);
+	const guchar *p = der;
+	EVP_PKEY *key = d2i_PUBKEY (NULL, &p, (long)len);
+	IrAuditPendingKey *pk;
+
+	if (key == NULL || p != der + len) {
+		EVP_PKEY_free (key);
+		ir_audit_verify_fail (
+		    v,
+		    line,
+		    0,
+		    "line %" G_GUINT64_FORMAT " (seq %" G_GUINT64_FORMAT
+		    "): KEY_ROTATION: new_public_key is not a SubjectPublicKeyInfo",
+		    line,
+		    rec->seq);
+		return;
+	}
+	pk = g_new0 (IrAuditPendingKey, 1);
+	pk->seq = rec->seq;
+	pk->key_name = g_strdup (name);
+	pk->key = key;
+	g_ptr_array_add (v->pending_keys, pk);
+}
+
+/* Every record parses, its seq is its line, time does not run back, each
+ * RESULT follows its INTENT. */
+static void
+ir_audit_verify_record (IrAuditVerifier *v, guint64 line, const char *text, gsize len)
+{
+	g_autoptr (GError) error_local = NULL;
+	g_autoptr (IrLogRecord) rec = ir_log_record_parse (text, len, &error_local);
+
+	if (rec == NULL) {
+		ir_audit_verify_fail (v,
+				      line,
+				      0,
+				      "line %" G_GUINT64_FORMAT " (seq %" G_GUINT64_FORMAT
+				      " expected): not a valid record: %s",
+				      line,
+				      line - 1,
+				      error_local->message);
+		return;
+	}
+	if (rec->seq != line - 1) {
+		ir_audit_verify_fail (v,
+				      line,
+				      0,
+				      "line %" G_GUINT64_FORMAT ": seq %" G_GUINT64_FORMAT
+				      " where %" G_GUINT64_FORMAT
+				      " was expected: records before it were removed, inserted or "
+				      "reordered",
+				      line,
+				      rec->seq,
+				      line - 1);
+		return;
+	}
+	ir_audit_verify_check_time (v, line, rec);
+	if (rec->type == IR_LOG_RECORD_INTENT)
+		ir_audit_verify_intent (v, line, rec);
+	else if (rec->type == IR_LOG_RECORD_RESULT)
+		ir_audit_verify_result (v, line, rec);
+	else if (rec->type == IR_LOG_RECORD_KEY_ROTATION)
+		ir_audit_verify_key_rotation (v, line, rec);
+}
+
+static const char *
+ir_audit_verify_cp_file_name (const IrAuditVerifier *v)
+{
+	const char *slash = strrchr (v->cps.path, '/');
+	return slash != NULL ? slash + 1 : v->cps.path;
+}
+
+/* The range of record lines a checkpoint vouches for beyond the last one. */
+static char *
+ir_audit_verify_span (const IrAuditVerifier *v, guint64 size)
+{
+	guint64 first = v->have_prev ? v->prev_size + 1 : 1;
+
+	if (size == first)
+		return g_strdup_printf (
+		    "line %" G_GUINT64_FORMAT " (seq %" G_GUINT64_FORMAT ")", size, size - 1);
+	return g_strdup_printf (
+	    "a record among lines %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, first, size);
+}
+
+/* Signature by the trusted key; then any rotation the checkpoint covers
+ * becomes the trusted key for the checkpoints after it. */
+static gboolean
+ir_audit_verify_check_signature (IrAuditVerifier *v, const IrCheckpoint *cp, guint64 number)
+{
+	g_autoptr (GError) error_local = NULL;
+	const char *name = v->key_name;
+
+	if (v->key == NULL) {
+		if (!v->first_unchecked_warned)
+			ir_audit_verify_warn (
+			    v,
+			    "checkpoint %" G_GUINT64_FORMAT
+			    " and those after it until a KEY_ROTATION: signature not "
+			    "checked (no --key)",
+			    number);
+		v->first_unchecked_warned = TRUE;
+	} else {
+		/* --key names no key: find the line the key's id points at */
+		for (guint i = 0; name == NULL && i < cp->signatures->len; i++) {
+			const IrNoteSignature *sig = g_ptr_array_index (cp->signatures, i);
+			guint8 id[4];
+			if (ir_checkpoint_key_id (sig->key_name, v->key, id, NULL) &&
+			    memcmp (id, sig->key_id, 4) == 0)
+				name = sig->key_name;
+		}
+		if (name == NULL) {
+			ir_audit_verify_fail (
+			    v,
+			    cp->size,
+			    number,
+			    "checkpoint %" G_GUINT64_FORMAT " (%s line %" G_GUINT64_FORMAT
+			    ", size %" G_GUINT64_FORMAT
+			    ") is not signed by the %s key: re-signed by another key",
+			    number,
+			    ir_audit_verify_cp_file_name (v),
+			    v->cps.note_line,
+			    cp->size,
+			    v->key_from_log ? "rotated" : "trusted");
+			return FALSE;
+		}
+		if (!ir_checkpoint_verify (cp, name, v->key, &error_local)) {
+			ir_audit_verify_fail (v,
+					      cp->size,
+					      number,
+					      "checkpoint %" G_GUINT64_FORMAT
+					      " (%s line %" G_GUINT64_FORMAT "): %s",
+					      number,
+					      ir_audit_verify_cp_file_name (v),
+					      v->cps.note_line,
+					      error_local->message);
+			return FALSE;
+		}
+		v->report->n_signatures_checked++;
+		g_hash_table_add (v->key_names, g_strdup (name));
+	}
+	while (v->pending_keys->len > 0) {
+		IrAuditPendingKey *pk = g_ptr_array_index (v->pending_keys, 0);
+		if (pk->seq >= cp->size)
+			break;
+		EVP_PKEY_free (v->key);
+		g_free (v->key_name);
+		v->key = g_steal_pointer (&pk->key);
+		v->key_name = g_steal_pointer (&pk->key_name);
+		if (v->report->trust == IR_AUDIT_TRUST_NONE)
+			v->key_from_log = TRUE;
+		g_ptr_array_remove_index (v->pending_keys, 0);
+	}
+	return TRUE;
+}
+
+static void
+ir_audit_verify_checkpoint (IrAuditVerifier *v, const IrCheckpoint *cp, guint64 number)
+{
+	guint8 root[IR_MERKLE_HASH_LEN];
+	g_autoptr (GError) error_local = NULL;
+
+	if (v->report->origin == NULL)
+		v->report->origin = g_strdup (cp->origin);
+	if (g_strcmp0 (v->report->origin, cp->origin) != 0) {
+		ir_audit_verify_fail (
+		    v,
+		    cp->size,
+		    number,
+		    "checkpoint %" G_GUINT64_FORMAT " (%s line %" G_GUINT64_FORMAT
+		    "): origin '%s' is not the log's '%s': a checkpoint of another log",
+		    number,
+		    ir_audit_verify_cp_file_name (v),
+		    v->cps.note_line,
+		    cp->origin,
+		    v->report->origin);
+		return;
+	}
+	if (!ir_audit_verify_check_signature (v, cp, number))
+		return;
+	if (!ir_merkle_tree_root (v->tree, cp->size, root, &error_local)) {
+		ir_audit_verify_fail (v, cp->size, number, "%s", error_local->message);
+		return;
+	}
+	if (memcmp (root, cp->root, IR_MERKLE_HASH_LEN) != 0) {
+		g_autofree char *span = ir_audit_verify_span (v, cp->size);
+		ir_audit_verify_fail (
+		    v,
+		    v->have_prev ? v->prev_size + 1 : 1,
+		    number,
+		    "%s does not match checkpoint %" G_GUINT64_FORMAT " (%s line %" G_GUINT64_FORMAT
+		    ", size %" G_GUINT64_FORMAT
+		    "): the record was altered, inserted or removed after it was signed",
+		    span,
+		    number,
+		    ir_audit_verify_cp_file_name (v),
+		    v->cps.note_line,
+		    cp->size);
+		return;
+	}
+	if (v->have_prev && v->prev_size > 0) {
+		g_autoptr (GBytes) proof =
+		    ir_merkle_tree_consistency_proof (v->tree, v->prev_size, cp->size, NULL);
+		gsize plen = 0;
+		const guint8 *p = proof != NULL ? g_bytes_get_data (proof, &plen) : NULL;
+		if (!ir_merkle_verify_consistency (
+			v->prev_size, cp->size, v->prev_root, cp->root, p, plen, &error_local)) {
+			ir_audit_verify_fail (v,
+					      cp->size,
+					      number,
+					      "checkpoint %" G_GUINT64_FORMAT
+					      " is not consistent with the one before it: %s",
+					      number,
+					      error_local->message);
+			return;
+		}
+	}
+	v->have_prev = TRUE;
+	v->prev_size = cp->size;
+	memcpy (v->prev_root, cp->root, IR_MERKLE_HASH_LEN);
+	v->report->n_checkpoints++;
+	v->report->signed_size = cp->size;
+}
+
+/* A crash leaves a prefix of a note: text, no control characters. */
+static gboolean
+ir_audit_verify_note_may_be_torn (const GString *text)
+{
+	for (gsize i = 0; i < text->len; i++) {
+		guchar c = (guchar)text->str[i];
+		if (c != '\n' && (c < 0x20 || c == 0x7f))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* Reads the next checkpoint into v->next_cp; FALSE when the verification
+ * has failed (or a read error, in @error). */
+static gboolean
+ir_audit_verify_next_checkpoint (IrAuditVerifier *v, GError **error)
+{
+	g_autoptr (GString) text = NULL;
+	g_autoptr (GError) error_local = NULL;
+	g_autoptr (GError) error_read = NULL;
+
+	g_clear_pointer (&v->next_cp, ir_checkpoint_free);
+	text = ir_audit_verify_next_note (&v->cps, &error_read);
+	if (error_read != NULL) {
+		g_propagate_error (error, g_steal_pointer (&error_read));
+		return FALSE;
+	}
+	if (text == NULL)
+		return TRUE;
+	v->next_cp = ir_checkpoint_parse (text->str, text->len, &error_local);
+	if (v->next_cp == NULL && v->cps.torn && feof (v->cps.fp) &&
+	    ir_audit_verify_note_may_be_torn (text)) {
+		ir_audit_verify_warn (v,
+				      "the last checkpoint (%s line %" G_GUINT64_FORMAT
+				      ") is cut short: the workstation stopped while writing it",
+				      ir_audit_verify_cp_file_name (v),
+				      v->cps.note_line);
+		return TRUE;
+	}
+	if (v->next_cp == NULL) {
+		ir_audit_verify_fail (v,
+				      0,
+				      v->cps.index,
+				      "checkpoint %" G_GUINT64_FORMAT " (%s line %" G_GUINT64_FORMAT
+				      ") does not parse: %s",
+				      v->cps.index,
+				      ir_audit_verify_cp_file_name (v),
+				      v->cps.note_line,
+				      error_local->message);
+		return TRUE;
+	}
+	if (v->have_prev && v->next_cp->size < v->prev_size) {
+		ir_audit_verify_fail (v,
+				      v->next_cp->size + 1,
+				      v->cps.index,
+				      "checkpoint %" G_GUINT64_FORMAT " (%s line %" G_GUINT64_FORMAT
+				      ") is for size %" G_GUINT64_FORMAT
+				      ", smaller than the %" G_GUINT64_FORMAT
+				      " of the checkpoint before it: the log shrank",
+				      v->cps.index,
+				      ir_audit_verify_cp_file_name (v),
+				      v->cps.note_line,
+				      v->next_cp->size,
+				      v->prev_size);
+	}
+	return TRUE;
+}
+
+/* Checks every checkpoint the tree has now reached. */
+static gboolean
+ir_audit_verify_reach (IrAuditVerifier *v, GError **error)
+{
+	guint64 size = ir_merkle_tree_get_size (v->tree);
+
+	while (v->report->error == NULL && v->next_cp != NULL && v->next_cp->size == size) {
+		ir_audit_verify_checkpoint (v, v->next_cp, v->cps.index);
+		if (v->report->error != NULL)
+			return TRUE;
+		if (!ir_audit_verify_next_checkpoint (v, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+ir_audit_verify_clear (IrAuditVerifier *v)
+{
+	if (v->cps.fp != NULL)
+		fclose (v->cps.fp);
+	g_clear_pointer (&v->next_cp, ir_checkpoint_free);
+	g_clear_pointer (&v->tree, ir_merkle_tree_free);
+	g_clear_pointer (&v->key, EVP_PKEY_free);
+	g_clear_pointer (&v->key_name, g_free);
+	g_clear_pointer (&v->pending_keys, g_ptr_array_unref);
+	g_clear_pointer (&v->key_names, g_hash_table_unref);
+	g_clear_pointer (&v->open_intents, g_hash_table_unref);
+	g_clear_pointer (&v->closed_intents, g_hash_table_unref);
+}
+
+/* The log's first line must at least look like a record, or this is not a
+ * log at all (bad input, not tampering). */
+static gboolean
+ir_audit_verify_looks_like_record (const char *text, gsize len)
+{
+	g_autoptr (JsonParser) parser = json_parser_new ();
+	JsonNode *root;
+
+	if (!json_parser_load_from_data (parser, text, (gssize)len, NULL))
+		return FALSE;
+	root = json_parser_get_root (parser);
+	return root != NULL && JSON_NODE_HOLDS_OBJECT (root) &&
+	       json_object_has_member (json_node_get_object (root), "schema");
+}
+
+static gboolean
+ir_audit_verify_open (IrAuditVerifier *v, const IrAuditPaths *paths, GError **error)
+{
+	v->cps.path = paths->checkpoints;
+	v->cps.fp = fopen (paths->checkpoints, "re");
+	if (v->cps.fp == NULL && errno != ENOENT) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "cannot read the checkpoint file %s: %s",
+			     paths->checkpoints,
+			     g_strerror (errno));
+		return FALSE;
+	}
+	if (!ir_audit_verify_next_checkpoint (v, error))
+		return FALSE;
+	return ir_audit_verify_reach (v, error); /* checkpoints of the empty tree */
+}
+
+static void
+ir_audit_verify_finish (IrAuditVerifier *v, guint64 n_lines, gboolean torn_tail)
+{
+	IrAuditReport *report = v->report;
+
+	if (report->error == NULL && v->next_cp != NULL) {
+		ir_audit_verify_fail (v,
+				      n_lines + 1,
+				      v->cps.index,
+				      "the record file ends after line %" G_GUINT64_FORMAT
+				      " but checkpoint %" G_GUINT64_FORMAT
+				      " (%s line %" G_GUINT64_FORMAT
+				      ") is signed for %" G_GUINT64_FORMAT
+				      " records: the records from line %" G_GUINT64_FORMAT
+				      " on were removed (truncated)",
+				      n_lines,
+				      v->cps.index,
+				      ir_audit_verify_cp_file_name (v),
+				      v->cps.note_line,
+				      v->next_cp->size,
+				      n_lines + 1);
+	}
+	if (report->error != NULL)
+		return;
+	if (v->cps.fp == NULL && n_lines > 0)
+		ir_audit_verify_fail (
+		    v,
+		    1,
+		    0,
+		    "the checkpoint file %s is missing: no record of the log is signed",
+		    v->cps.path);
+	else if (n_lines - report->signed_size + (torn_tail ? 1 : 0) > 1)
+		/* a crash leaves at most one unacknowledged record (the writer
+		 * cuts it at its next start): more is not a crash */
+		ir_audit_verify_fail (
+		    v,
+		    report->signed_size + 1,
+		    0,
+		    "lines %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
+		    " come after the last checkpoint (size %" G_GUINT64_FORMAT
+		    "): a crash leaves at most one; records were appended without "
+		    "signing, or checkpoints were removed",
+		    report->signed_size + 1,
+		    n_lines + (torn_tail ? 1 : 0),
+		    report->signed_size);
+	else if (report->signed_size < n_lines)
+		ir_audit_verify_warn (
+		    v,
+		    "line %" G_GUINT64_FORMAT
+		    " comes after the last checkpoint: no signature vouches for it (the "
+		    "workstation stopped before signing it and cuts it at its next start)",
+		    n_lines);
+	else if (torn_tail)
+		ir_audit_verify_warn (
+		    v,
+		    "line %" G_GUINT64_FORMAT
+		    " is cut short (no newline): the workstation stopped while writing "
+		    "it and cuts it at its next start",
+		    n_lines + 1);
+	if (report->error != NULL)
+		return;
+	report->n_open_intents = g_hash_table_size (v->open_intents);
+	if (report->n_open_intents > 0)
+		ir_audit_verify_warn (
+		    v,
+		    "%" G_GUINT64_FORMAT
+		    " INTENT(s) without a final RESULT: outcome unknown until the "
+		    "workstation re-reads the phone",
+		    report->n_open_intents);
+}
+
+/* The witness cosigned @note: its signature, its root at its size, and
+ * consistency from its size to the last checkpoint. */
+static void
+ir_audit_verify_witness (IrAuditVerifier *v, guint64 n_lines)
+{
+	const IrAuditVerifyOptions *o = v->options;
+	g_autoptr (GError) error_local = NULL;
+	g_autoptr (IrCheckpoint) cp =
+	    ir_checkpoint_parse (o->cosigned_note, strlen (o->cosigned_note), &error_local);
+	const char *wname = NULL;
+	guint8 root[IR_MERKLE_HASH_LEN];
+
+	if (cp == NULL) {
+		ir_audit_verify_fail (
+		    v, 0, 0, "the cosigned checkpoint does not parse: %s", error_local->message);
+		return;
+	}
+	for (guint i = 0; wname == NULL && i < cp->signatures->len; i++) {
+		const IrNoteSignature *sig = g_ptr_array_index (cp->signatures, i);
+		guint8 id[4];
+		/* the workstation's own line is never the witness's */
+		if (g_strcmp0 (sig->key_name, cp->origin) == 0)
+			continue;
+		if (ir_checkpoint_key_id (sig->key_name, o->witness_key, id, NULL) &&
+		    memcmp (id, sig->key_id, 4) == 0)
+			wname = sig->key_name;
+	}
+	if (wname == NULL) {
+		ir_audit_verify_fail (
+		    v, 0, 0, "the cosigned checkpoint carries no signature by the witness key");
+		return;
+	}
+	if (!ir_checkpoint_verify (cp, wname, o->witness_key, &error_local)) {
+		ir_audit_verify_fail (v, 0, 0, "witness cosignature: %s", error_local->message);
+		return;
+	}
+	if (v->report->origin != NULL && g_strcmp0 (cp->origin, v->report->origin) != 0) {
+		ir_audit_verify_fail (v,
+				      0,
+				      0,
+				      "the cosigned checkpoint is for '%s', not this log ('%s')",
+				      cp->origin,
+				      v->report->origin);
+		return;
+	}
+	if (cp->size > n_lines || cp->size > v->report->signed_size) {
+		ir_audit_verify_fail (
+		    v,
+		    MIN (n_lines, v->report->signed_size) + 1,
+		    0,
+		    "the witness cosigned %" G_GUINT64_FORMAT
+		    " records but the log has %" G_GUINT64_FORMAT
+		    " signed: the log was truncated after it was witnessed (from line "
+		    "%" G_GUINT64_FORMAT " on)",
+		    cp->size,
+		    v->report->signed_size,
+		    MIN (n_lines, v->report->signed_size) + 1);
+		return;
+	}
+	if (!ir_merkle_tree_root (v->tree, cp->size, root, NULL) ||
+	    memcmp (root, cp->root, IR_MERKLE_HASH_LEN) != 0) {
+		ir_audit_verify_fail (
+		    v,
+		    1,
+		    0,
+		    "the first %" G_GUINT64_FORMAT
+		    " records are not those the witness cosigned: the log was rewritten "
+		    "(lines 1-%" G_GUINT64_FORMAT ")",
+		    cp->size,
+		    cp->size);
+		return;
+	}
+	if (cp->size > 0 && cp->size < v->report->signed_size) {
+		g_autoptr (GBytes) proof = ir_merkle_tree_consistency_proof (
+		    v->tree, cp->size, v->report->signed_size, NULL);
+		gsize plen = 0;
+		const guint8 *p = proof != NULL ? g_bytes_get_data (proof, &plen) : NULL;
+		if (!ir_merkle_verify_consistency (cp->size,
+						   v->report->signed_size,
+						   cp->root,
+						   v->prev_root,
+						   p,
+						   plen,
+						   &error_local)) {
+			ir_audit_verify_fail (
+			    v, 0, 0, "witnessed checkpoint: %s", error_local->message);
+			return;
+		}
+	}
+	v->report->witnessed = TRUE;
+	v->report->witnessed_size = cp->size;
+}
+
+static char *
+ir_audit_verify_key_names (IrAuditVerifier *v)
+{
+	g_autoptr (GList) names = g_hash_table_get_keys (v->key_names);
+	g_autoptr (GString) str = g_string_new (NULL);
+
+	names = g_list_sort (names, (GCompareFunc)g_strcmp0);
+	for (GList *l = names; l != NULL; l = l->next)
+		g_string_append_printf (str, "%s%s", l != names ? ", " : "", (const char *)l->data);
+	return names != NULL ? g_string_free (g_steal_pointer (&str), FALSE) : NULL;
+}
+
+/* Streams the record file; FALSE only for read errors and cancels. */
+static gboolean
+ir_audit_verify_stream (IrAuditVerifier *v,
+			FILE *fp,
+			const IrAuditPaths *paths,
+			GCancellable *cancellable,
+			guint64 *n_lines,
+			gboolean *torn_tail,
+			GError **error)
+{
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	gboolean ok = TRUE;
+
+	while (ok && v->report->error == NULL && (n = getline (&buf, &cap, fp)) > 0) {
+		guint64 line = *n_lines + 1;
+
+		if (buf[n - 1] != '\n') {
+			/* a torn tail is only a crash when nothing signed it */
+			if (v->next_cp == NULL) {
+				*torn_tail = TRUE;
+				break;
+			}
+			n++; /* hashed as is: the checkpoint will not match */
+		}
+		if (line == 1 && v->cps.fp == NULL &&
+		    !ir_audit_verify_looks_like_record (buf, (gsize)n - 1)) {
+			g_set_error (error,
+				     IR_ERROR,
+				     IR_ERROR_INVALID_INPUT,
+				     "%s is not a migration log: its first line is not a record "
+				     "and there is no checkpoint file beside it",
+				     paths->records);
+			ok = FALSE;
+			break;
+		}
+		ir_merkle_tree_append (v->tree, (const guint8 *)buf, (gsize)n - 1);
+		*n_lines = line;
+		ir_audit_verify_record (v, line, buf, (gsize)n - 1);
+		ok = ir_audit_verify_reach (v, error);
+		if (line % IR_AUDIT_VERIFY_CANCEL_EVERY == 0 &&
+		    g_cancellable_set_error_if_cancelled (cancellable, error))
+			ok = FALSE;
+	}
+	free (buf);
+	if (ok && ferror (fp)) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_IO,
+			     "failed to read the log %s: %s",
+			     paths->records,
+			     g_strerror (errno));
+		ok = FALSE;
+	}
+	return ok;
+}
+
+IrAuditReport *
+ir_audit_verify (const IrAuditPaths *paths,
+		 const IrAuditVerifyOptions *options,
+		 GCancellable *cancellable,
+		 GError **error)
+{
+	static const IrAuditVerifyOptions defaults = {0};
+	g_autoptr (IrAuditReport) report = g_new0 (IrAuditReport, 1);
+	IrAuditVerifier v = {.options = options != NULL ? options : &defaults};
+	FILE *fp;
+	guint64 n_lines = 0;
+	gboolean torn_tail = FALSE;
+	gboolean ok;
+
+	report->warnings = g_ptr_array_new_with_free_func (g_free);
+	v.report = report;
+	v.tree = ir_merkle_tree_new ();
+	v.pending_keys = g_ptr_array_new_with_free_func (ir_audit_verify_pending_key_free);
+	v.key_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+	v.open_intents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+	v.closed_intents = g_hash_table_new (g_direct_hash, g_direct_equal);
+	v.prev_time = G_MININT64;
+	if (v.options->key != NULL) {
+		EVP_PKEY_up_ref (v.options->key);
+		v.key = v.options->key;
+		report->trust = IR_AUDIT_TRUST_GIVEN;
+	}
+
+	fp = fopen (paths->records, "re");
+	if (fp == NULL) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "cannot read the log %s: %s",
+			     paths->records,
+			     g_strerror (errno));
+		ir_audit_verify_clear (&v);
+		return NULL;
+	}
+	ok = ir_audit_verify_open (&v, paths, error) &&
+	     ir_audit_verify_stream (&v, fp, paths, cancellable, &n_lines, &torn_tail, error);
+	fclose (fp);
+	if (ok) {
+		report->n_records = n_lines;
+		ir_audit_verify_finish (&v, n_lines, torn_tail);
+		if (report->error == NULL && v.options->cosigned_note != NULL &&
+		    v.options->witness_key != NULL)
+			ir_audit_verify_witness (&v, n_lines);
+		ir_merkle_tree_root (v.tree, ir_merkle_tree_get_size (v.tree), report->root, NULL);
+		report->key_names = ir_audit_verify_key_names (&v);
+		if (v.key_from_log && report->n_signatures_checked > 0)
+			report->trust = IR_AUDIT_TRUST_LOG_ONLY;
+	}
+	ir_audit_verify_clear (&v);
+	return ok ? g_steal_pointer (&report) : NULL;
+}
