@@ -45,8 +45,19 @@ ir_cli_recover_prepare (IrCli *cli, GError **error)
 {
 	g_autofree char *dir = ir_cli_recover_state_dir ();
 
+	const GError *alarm;
+
 	restore_log = ir_restore_log_open_existing (dir, NULL, error);
-	return restore_log != NULL;
+	if (restore_log == NULL)
+		return FALSE;
+	/* the log was verified as it opened: on a tampered log the pending
+	 * INTENTs cannot be trusted, so none is listed (exit 11) */
+	alarm = ir_migration_log_get_tamper_error (ir_restore_log_get_log (restore_log));
+	if (alarm != NULL) {
+		g_set_error_literal (error, alarm->domain, alarm->code, alarm->message);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 static const char *

@@ -15,6 +15,7 @@
 #include "ir-checkpoint.h"
 #include "ir-error.h"
 #include "ir-log-record.h"
+#include "ir-log-tail.h"
 #include "ir-migration-log.h"
 #include "ir-workstation-key.h"
 
@@ -128,7 +129,8 @@ test_verify_good (void **state)
 	assert_null (r->error);
 	assert_int_equal (r->n_records, IR_TEST_AUDIT_N);
 	assert_int_equal (r->n_checkpoints, IR_TEST_AUDIT_N);
-	assert_int_equal (r->n_signatures_checked, IR_TEST_AUDIT_N);
+	/* the default mode: the last checkpoint's signature covers them all */
+	assert_int_equal (r->n_signatures_checked, 1);
 	assert_int_equal (r->signed_size, IR_TEST_AUDIT_N);
 	assert_int_equal (r->n_intents, 4);
 	assert_int_equal (r->n_results, 3);
@@ -136,6 +138,13 @@ test_verify_good (void **state)
 	assert_int_equal (r->trust, IR_AUDIT_TRUST_GIVEN);
 	assert_string_equal (r->origin, IR_TEST_AUDIT_ORIGIN);
 	assert_string_equal (r->key_names, IR_TEST_AUDIT_ORIGIN);
+
+	/* --all-signatures: every checkpoint's */
+	options.all_signatures = TRUE;
+	g_clear_pointer (&r, ir_audit_verify_report_free);
+	r = verify_dir (f->dir, &options);
+	assert_null (r->error);
+	assert_int_equal (r->n_signatures_checked, IR_TEST_AUDIT_N);
 	assert_true (warnings_contain (r, "1 INTENT(s) without a final RESULT"));
 	assert_false (r->witnessed);
 }
@@ -304,6 +313,65 @@ flip_checkpoint_root (Fixture *f, GPtrArray *lines)
 	assert_true (g_file_set_contents (path, text, -1, NULL));
 }
 
+/* The notes of the checkpoint file, each with its empty line. */
+static GPtrArray *
+read_notes (Fixture *f)
+{
+	g_autofree char *path = g_build_filename (f->dir, "migration-log.checkpoints", NULL);
+	g_autofree char *text = NULL;
+	gsize len = 0, pos = 0, note_len = 0, consumed = 0;
+	GPtrArray *notes = g_ptr_array_new_with_free_func (g_free);
+
+	assert_true (g_file_get_contents (path, &text, &len, NULL));
+	while (pos < len &&
+	       ir_log_tail_next_note (text + pos, len - pos, TRUE, &note_len, &consumed) ==
+		   IR_LOG_TAIL_NOTE_COMPLETE) {
+		g_ptr_array_add (notes, g_strndup (text + pos, consumed));
+		pos += consumed;
+	}
+	assert_int_equal (pos, len);
+	return notes;
+}
+
+static void
+write_notes (Fixture *f, GPtrArray *notes)
+{
+	g_autofree char *path = g_build_filename (f->dir, "migration-log.checkpoints", NULL);
+	g_autoptr (GString) out = g_string_new (NULL);
+
+	for (guint i = 0; i < notes->len; i++)
+		g_string_append (out, g_ptr_array_index (notes, i));
+	assert_true (g_file_set_contents (path, out->str, (gssize)out->len, NULL));
+}
+
+static void
+remove_note_3 (Fixture *f, GPtrArray *lines)
+{
+	g_autoptr (GPtrArray) notes = read_notes (f);
+
+	g_ptr_array_remove_index (notes, 2);
+	write_notes (f, notes);
+}
+
+static void
+duplicate_note_3 (Fixture *f, GPtrArray *lines)
+{
+	g_autoptr (GPtrArray) notes = read_notes (f);
+
+	g_ptr_array_insert (notes, 3, g_strdup (g_ptr_array_index (notes, 2)));
+	write_notes (f, notes);
+}
+
+static void
+replace_note_4_by_2 (Fixture *f, GPtrArray *lines)
+{
+	g_autoptr (GPtrArray) notes = read_notes (f);
+
+	g_free (notes->pdata[3]);
+	notes->pdata[3] = g_strdup (g_ptr_array_index (notes, 1));
+	write_notes (f, notes);
+}
+
 static void
 orphan_result (Fixture *f, GPtrArray *lines)
 {
@@ -323,27 +391,48 @@ static const TamperRow tamper_rows[] = {
     {"tamper-reorder", reorder_lines, FALSE, 4, 0, "line 4: seq 4 where 3 was expected"},
     {"tamper-insert-copy", insert_copy, FALSE, 3, 0, "line 3: seq 1 where 2 was expected"},
     {"tamper-insert-renumbered", insert_renumbered, FALSE, 6, 6, "line 6 (seq 5) does not match"},
-    {"tamper-append", append_two, FALSE, 9, 0, "lines 9-10 come after the last checkpoint"},
+    {"tamper-append", append_two, FALSE, 10, 0, "more than one record past the last checkpoint"},
     {"tamper-truncate", truncate_two, FALSE, 7, 7, "from line 7 on were removed (truncated)"},
     {"tamper-truncate-resign-other-key",
      truncate_resign_other_key,
      FALSE,
-     1,
-     1,
-     "checkpoint 1 (migration-log.checkpoints line 1, size 1) is not signed by the trusted key"},
+     6,
+     6,
+     "checkpoint 6 (migration-log.checkpoints line 31, size 6) is not signed by the trusted key"},
     {"tamper-truncate-resign-same-key-witness",
      truncate_resign_same_key,
      TRUE,
      7,
      0,
-     "the witness cosigned 8 records but the log has 6 signed"},
+     "the witness cosigned 8 records but the last checkpoint covers 6"},
     {"tamper-checkpoints-removed", remove_checkpoints, FALSE, 1, 0, "is missing"},
     {"tamper-checkpoint-altered",
      flip_checkpoint_root,
      FALSE,
-     4,
      3,
-     "checkpoint 3 (migration-log.checkpoints line 13)"},
+     3,
+     "checkpoint 3 (migration-log.checkpoints line 13) is for 4 records where 3 was expected"},
+    {"tamper-middle-note-removed",
+     remove_note_3,
+     FALSE,
+     3,
+     3,
+     "is for 4 records where 3 was expected: there is one checkpoint per record, and one "
+     "before it was removed"},
+    {"tamper-middle-note-duplicated",
+     duplicate_note_3,
+     FALSE,
+     3,
+     4,
+     "checkpoint 4 (migration-log.checkpoints line 19) is for 3 records where 4 was expected: "
+     "there is one checkpoint per record, and this one was duplicated or replaced by an older "
+     "one"},
+    {"tamper-middle-note-replaced-by-older",
+     replace_note_4_by_2,
+     FALSE,
+     2,
+     4,
+     "checkpoint 4 (migration-log.checkpoints line 19) is for 2 records where 4 was expected"},
     {"tamper-orphan-result", orphan_result, FALSE, 5, 0, "RESULT for intent 9222"},
 };
 
@@ -366,7 +455,8 @@ test_tamper (void **state)
 	row->mutate (f, lines);
 	if (row->mutate != truncate_resign_other_key && row->mutate != truncate_resign_same_key &&
 	    row->mutate != remove_checkpoints && row->mutate != flip_checkpoint_root &&
-	    row->mutate != orphan_result)
+	    row->mutate != orphan_result && row->mutate != remove_note_3 &&
+	    row->mutate != duplicate_note_3 && row->mutate != replace_note_4_by_2)
 		ir_test_audit_write_lines (f->dir, lines);
 	r = verify_dir (f->dir, &options);
 	if (r->error == NULL)
@@ -426,7 +516,9 @@ test_tamper_every_checkpoint_byte (void **state)
 	g_autofree char *path = g_build_filename (f->dir, "migration-log.checkpoints", NULL);
 	g_autofree char *orig = NULL;
 	gsize len = 0;
-	IrAuditVerifyOptions options = {.key = f->key};
+	/* every signature: a flipped byte in the signature of a note before
+	 * the last changes no record and no root, so only this mode sees it */
+	IrAuditVerifyOptions options = {.key = f->key, .all_signatures = TRUE};
 	guint missed = 0;
 
 	assert_true (g_file_get_contents (path, &orig, &len, NULL));
@@ -473,7 +565,8 @@ test_torn_tail (void **state)
 	ir_test_audit_write_lines (f->dir, lines);
 	r2 = verify_dir (f->dir, &options);
 	assert_null (r2->error);
-	assert_true (warnings_contain (r2, "line 9 comes after the last checkpoint"));
+	assert_true (warnings_contain (r2, "line 9 ("));
+	assert_true (warnings_contain (r2, "has no checkpoint"));
 	assert_true (g_file_set_contents (path, orig, -1, NULL));
 }
 
@@ -861,7 +954,8 @@ test_key_rotation (void **state)
 	r1 = verify_dir (f->dir, &with_key);
 	assert_null (r1->error);
 	assert_int_equal (r1->n_records, IR_TEST_AUDIT_N + 2);
-	assert_int_equal (r1->n_signatures_checked, IR_TEST_AUDIT_N + 2);
+	/* the one that covers the rotation (old key) and the last (new key) */
+	assert_int_equal (r1->n_signatures_checked, 2);
 	assert_int_equal (r1->trust, IR_AUDIT_TRUST_GIVEN);
 	assert_string_equal (r1->key_names, IR_TEST_AUDIT_ORIGIN ", " ORIGIN2);
 	/* no key: only the checkpoint after the rotation, with the log's key */
@@ -872,7 +966,9 @@ test_key_rotation (void **state)
 	/* the new key did not sign the first checkpoints */
 	r3 = verify_dir (f->dir, &with_new_key);
 	assert_non_null (r3->error);
-	assert_int_equal (r3->bad_checkpoint, 1);
+	/* the first signature the default mode checks: the one that covers
+	 * the rotation, signed by the old key */
+	assert_int_equal (r3->bad_checkpoint, IR_TEST_AUDIT_N + 1);
 }
 
 /* Someone with another key announces it in a KEY_ROTATION: the

@@ -405,10 +405,22 @@ test_flip_every_checkpoint_byte (void **state)
 	gsize len = 0;
 	g_autofree char *orig = read_in (dir, CPS, &len);
 
+	/* the signature line of the last note: every other note's root is
+	 * checked against the records, and this signature covers them all; a
+	 * flipped byte in an earlier signature changes no record and no root
+	 * (audit verify --all-signatures finds it: test-audit.c) */
+	gsize last_sig = (gsize)(g_strrstr_len (orig, (gssize)len - 2, "\n") + 1 - orig);
+
 	for (gsize i = 0; i < len; i++) {
 		g_autofree char *copy = g_memdup2 (orig, len);
 		g_autofree char *what = g_strdup_printf ("checkpoint byte %" G_GSIZE_FORMAT, i);
-		const char *want[] = {CPS " line ", NULL};
+		const char *want[] = {"migration log tampered with: ", NULL};
+		const char *line_start = g_strrstr_len (orig, (gssize)i, "\n");
+		gboolean in_sig = line_start != NULL && line_start + 1 < orig + len &&
+				  memcmp (line_start + 1, "\xe2\x80\x94", 3) == 0;
+
+		if (in_sig && i < last_sig)
+			continue;
 
 		copy[i] ^= 0x01;
 		write_in (dir, CPS, copy, len);
@@ -463,7 +475,7 @@ typedef enum {
 	EDIT_CHANGE_IMEI_LINE_4,
 	EDIT_TRUNCATE_MID_LINE_3,
 	EDIT_TRUNCATE_RESIGN_OTHER_KEY,
-	EDIT_DAMAGE_SIGNATURE_3,
+	EDIT_DAMAGE_LAST_SIGNATURE,
 	EDIT_SIZE_SHRINKS,
 	EDIT_OTHER_ORIGIN,
 	EDIT_CHECKPOINT_FILE_CUT_MID_NOTE,
@@ -487,13 +499,14 @@ static const TamperRow tamper_rows[] = {
     {"truncate inside line 3", EDIT_TRUNCATE_MID_LINE_3, {LOG " line 3: missing", "log truncated"}},
     {"truncate and re-sign with another key",
      EDIT_TRUNCATE_RESIGN_OTHER_KEY,
-     {CPS " line 1: checkpoint 1 (log line 1) is not signed by this workstation's key"}},
+     /* the last checkpoint's signature covers them all */
+     {CPS " line 7: checkpoint 2 (log line 2) is not signed by this workstation's key"}},
     {"checkpoint signature damaged",
-     EDIT_DAMAGE_SIGNATURE_3,
-     {CPS " line 13: checkpoint 3 (log line 3) is not signed"}},
+     EDIT_DAMAGE_LAST_SIGNATURE,
+     {CPS " line 19: checkpoint 4 (log line 4) is not signed"}},
     {"checkpoint size shrinks",
      EDIT_SIZE_SHRINKS,
-     {CPS " line 13: checkpoint 3 has size 1, less than the 2 before it"}},
+     {CPS " line 13: checkpoint 3 is for 1 records where 3 was expected", "replaced by an older one"}},
     {"checkpoint of another workstation",
      EDIT_OTHER_ORIGIN,
      {CPS " line 1: checkpoint 1 is for \"imeirestore/DEL01/ws9\""}},
@@ -563,14 +576,16 @@ apply_edit (const char *dir, Edit edit)
 		write_in (dir, CPS, notes, strlen (notes));
 		break;
 	}
-	case EDIT_DAMAGE_SIGNATURE_3: {
-		/* note 3 starts at line 11; its signature line is line 15 */
-		char *note3 = cps;
+	case EDIT_DAMAGE_LAST_SIGNATURE: {
+		/* note 4, the last, starts at line 19; its signature line is
+		 * line 23 (an earlier note's signature is audit verify
+		 * --all-signatures's to check: every root is checked here) */
+		char *note4 = cps;
 		char *sig;
 
-		for (guint i = 0; i < 2; i++)
-			note3 = strstr (note3, "\n\n") + 2, note3 = strstr (note3, "\n\n") + 2;
-		sig = strstr (note3, "\xe2\x80\x94 ");
+		for (guint i = 0; i < 3; i++)
+			note4 = strstr (note4, "\n\n") + 2, note4 = strstr (note4, "\n\n") + 2;
+		sig = strstr (note4, "\xe2\x80\x94 ");
 		sig = strchr (sig + 4, ' ') + 30;
 		*sig = *sig == 'A' ? 'B' : 'A';
 		write_in (dir, CPS, cps, cp_len);
@@ -714,7 +729,9 @@ test_torn_checkpoint (void **state)
 			break;
 		}
 	}
-	for (gsize t = 0; cp3 + t < cp_len; t++) {
+	/* up to its signature line's newline: the note is complete without
+	 * the empty line after it (a crash between the two bytes) */
+	for (gsize t = 0; cp3 + t + 1 < cp_len; t++) {
 		g_autofree char *dir = g_dir_make_tmp ("ir-log-XXXXXX", NULL);
 		g_autofree char *what = g_strdup_printf ("note 4 torn at %" G_GSIZE_FORMAT, t);
 		gsize cp_after = 0;
@@ -741,8 +758,8 @@ test_torn_checkpoint_foreign (void **state)
 	g_autofree char *cp_data = read_in (dir, CPS, &cp_len);
 	gsize cp3 = 0;
 	const char *want[] = {
-	    CPS
-	    " line 19: the file ends with a partial checkpoint that is not the one for log line 4",
+	    CPS " line 19: the file ends with a partial checkpoint that is not the one for " LOG
+		" line 4",
 	    NULL};
 
 	for (guint n = 0, i = 0; i + 1 < cp_len; i++) {

@@ -8,6 +8,7 @@
 
 #include "ir-audit-paths.h"
 #include "ir-error.h"
+#include "ir-migration-log.h"
 
 /* What the auditor names on the command line: a log directory or its
  * record file (and the checkpoint file beside it), and the public keys
@@ -23,6 +24,7 @@ ir_audit_paths_free (IrAuditPaths *paths)
 		return;
 	g_free (paths->records);
 	g_free (paths->checkpoints);
+	g_free (paths->cosigned);
 	g_free (paths);
 }
 
@@ -34,6 +36,7 @@ ir_audit_paths_resolve (const char *path, GError **error)
 	if (g_file_test (path, G_FILE_TEST_IS_DIR)) {
 		paths->records = g_build_filename (path, IR_AUDIT_PATHS_RECORDS_FILE, NULL);
 		paths->checkpoints = g_build_filename (path, IR_AUDIT_PATHS_CHECKPOINTS_FILE, NULL);
+		paths->cosigned = g_build_filename (path, IR_MIGRATION_LOG_COSIGNED_FILE, NULL);
 		if (!g_file_test (paths->records, G_FILE_TEST_IS_REGULAR)) {
 			g_set_error (error,
 				     IR_ERROR,
@@ -72,6 +75,9 @@ ir_audit_paths_resolve (const char *path, GError **error)
 		    "%.*s.checkpoints", (int)(strlen (path) - strlen (".jsonl")), path);
 	else
 		paths->checkpoints = g_strdup_printf ("%s.checkpoints", path);
+	if (g_str_has_suffix (path, ".jsonl"))
+		paths->cosigned = g_strdup_printf (
+		    "%.*s.cosigned", (int)(strlen (path) - strlen (".jsonl")), path);
 	return g_steal_pointer (&paths);
 }
 

@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 typedef struct {
 	char *records;	   /* DIR/migration-log.jsonl */
 	char *checkpoints; /* DIR/migration-log.checkpoints */
+	char *cosigned;	   /* DIR/migration-log.cosigned: the witness's last cosignature */
 } IrAuditPaths;
 
 void ir_audit_paths_free (IrAuditPaths *paths);

@@ -11,6 +11,7 @@
 #include "ir-checkpoint.h"
 #include "ir-error.h"
 #include "ir-log-record.h"
+#include "ir-log-tail.h"
 
 /* Verification reads the record file and the checkpoint file side by side,
  * once: each record line becomes a leaf, and each checkpoint is checked
@@ -20,6 +21,9 @@
 
 #define IR_AUDIT_VERIFY_DEFAULT_SKEW 300
 #define IR_AUDIT_VERIFY_CANCEL_EVERY 4096
+/* the records past the last checkpoint kept for the tail rule: one whole
+ * line and a second one are all it needs to tell (at most two lines) */
+#define IR_AUDIT_VERIFY_MAX_TAIL (1024 * 1024)
 
 void
 ir_audit_verify_report_free (IrAuditReport *report)
@@ -50,59 +54,86 @@ ir_audit_verify_trust_to_string (IrAuditTrust trust)
 	}
 }
 
-/* Checkpoint file: notes one after another, each "body\n\nsignatures\n",
- * separated by one empty line. */
+/* Checkpoint file: notes one after another, split by the rule the writer
+ * uses (ir_log_tail_next_note), read in chunks so memory does not grow
+ * with the file. */
 typedef struct {
 	FILE *fp;
 	const char *path;
-	guint64 line;	   /* lines read so far */
-	guint64 index;	   /* notes read so far (1-based number of the last) */
-	guint64 note_line; /* first line of the last note */
-	gboolean torn;	   /* the last note has no final newline */
+	GByteArray *buf;
+	gsize pos; /* start of the unread bytes in buf */
+	gboolean eof;
+	guint64 line;	      /* lines consumed so far */
+	guint64 index;	      /* notes read so far (1-based number of the last) */
+	guint64 note_line;    /* first line of the last note */
+	gboolean unseparated; /* a note not followed by its empty line */
 } IrAuditNoteReader;
 
-/* The next note's text, NULL at the end (or with @error on a read error). */
-static GString *
-ir_audit_verify_next_note (IrAuditNoteReader *r, GError **error)
+#define IR_AUDIT_VERIFY_READ_CHUNK (64 * 1024)
+
+static gboolean
+ir_audit_verify_fill (IrAuditNoteReader *r, GError **error)
 {
-	g_autoptr (GString) note = NULL;
-	gboolean in_signatures = FALSE;
-	char *buf = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	gsize old = r->buf->len;
+	gsize n;
 
-	if (r->fp == NULL)
-		return NULL;
-	while ((n = getline (&buf, &cap, r->fp)) > 0) {
-		gboolean blank = n == 1 && buf[0] == '\n';
-
-		r->line++;
-		if (note == NULL) {
-			if (blank)
-				continue;
-			note = g_string_new (NULL);
-			r->note_line = r->line;
-		}
-		if (blank && in_signatures)
-			break;
-		if (blank)
-			in_signatures = TRUE;
-		r->torn = buf[n - 1] != '\n';
-		g_string_append_len (note, buf, n);
-	}
-	free (buf);
-	if (ferror (r->fp)) {
+	g_byte_array_remove_range (r->buf, 0, (guint)r->pos);
+	r->pos = 0;
+	old = r->buf->len;
+	g_byte_array_set_size (r->buf, (guint)(old + IR_AUDIT_VERIFY_READ_CHUNK));
+	n = fread (r->buf->data + old, 1, IR_AUDIT_VERIFY_READ_CHUNK, r->fp);
+	g_byte_array_set_size (r->buf, (guint)(old + n));
+	if (n < IR_AUDIT_VERIFY_READ_CHUNK && ferror (r->fp)) {
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_IO,
 			     "failed to read the checkpoint file %s: %s",
 			     r->path,
 			     g_strerror (errno));
+		return FALSE;
+	}
+	r->eof = n < IR_AUDIT_VERIFY_READ_CHUNK && feof (r->fp);
+	return TRUE;
+}
+
+/* The next complete note's text; NULL at the end of the complete notes
+ * (what is left, ir_audit_verify_note_tail, is a torn note or nothing),
+ * when a note is not followed by its empty line (r->unseparated), or with
+ * @error on a read error. */
+static GString *
+ir_audit_verify_next_note (IrAuditNoteReader *r, GError **error)
+{
+	gsize note_len = 0;
+	gsize consumed = 0;
+	IrLogTailNote kind;
+	GString *note;
+
+	if (r->fp == NULL)
+		return NULL;
+	for (;;) {
+		kind = ir_log_tail_next_note ((const char *)r->buf->data + r->pos,
+					      r->buf->len - r->pos,
+					      r->eof,
+					      &note_len,
+					      &consumed);
+		if (kind != IR_LOG_TAIL_NOTE_INCOMPLETE || r->eof)
+			break;
+		if (!ir_audit_verify_fill (r, error))
+			return NULL;
+	}
+	if (kind == IR_LOG_TAIL_NOTE_INCOMPLETE)
+		return NULL;
+	r->note_line = r->line + 1;
+	if (kind == IR_LOG_TAIL_NOTE_UNSEPARATED) {
+		r->unseparated = TRUE;
 		return NULL;
 	}
-	if (note != NULL)
-		r->index++;
-	return g_steal_pointer (&note);
+	note = g_string_new_len ((const char *)r->buf->data + r->pos, (gssize)note_len);
+	for (gsize i = 0; i < consumed; i++)
+		r->line += r->buf->data[r->pos + i] == '\n';
+	r->pos += consumed;
+	r->index++;
+	return note;
 }
 
 /* A key rotation announced by a record, waiting for a checkpoint signed by
@@ -144,6 +175,13 @@ typedef struct {
 	gint64 prev_time;
 	guint64 prev_time_line;
 	gboolean first_unchecked_warned;
+	/* the last checkpoint whose signature was left for later: the next
+	 * one signed by the same key covers the same records and more */
+	IrCheckpoint *deferred;
+	guint64 deferred_number;
+	guint64 deferred_line;
+	GString *tail;	   /* record bytes past the last checkpoint (at most two lines) */
+	guint64 witnessed; /* the size a witness cosigned, 0 if none */
 } IrAuditVerifier;
 
 static void G_GNUC_PRINTF (4, 5) ir_audit_verify_fail (
@@ -370,10 +408,28 @@ ir_audit_verify_span (const IrAuditVerifier *v, guint64 size)
 	    "a record among lines %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, first, size);
 }
 
+/* The signatures the default mode checks: the last checkpoint each key
+ * signed (the one that covers a KEY_ROTATION, and the last of the file).
+ * Every checkpoint's root is checked against the records anyway, and a
+ * signature over the root at size N vouches for all N records, so the
+ * checkpoints in between add nothing but their own signature bytes
+ * (docs/migration-log.md, "What audit verify checks"). */
+static gboolean
+ir_audit_verify_must_sign_now (IrAuditVerifier *v, const IrCheckpoint *cp)
+{
+	const IrAuditPendingKey *pk =
+	    v->pending_keys->len > 0 ? g_ptr_array_index (v->pending_keys, 0) : NULL;
+
+	return v->options->all_signatures || (pk != NULL && pk->seq < cp->size);
+}
+
 /* Signature by the trusted key; then any rotation the checkpoint covers
  * becomes the trusted key for the checkpoints after it. */
 static gboolean
-ir_audit_verify_check_signature (IrAuditVerifier *v, const IrCheckpoint *cp, guint64 number)
+ir_audit_verify_check_signature (IrAuditVerifier *v,
+				 const IrCheckpoint *cp,
+				 guint64 number,
+				 guint64 note_line)
 {
 	g_autoptr (GError) error_local = NULL;
 	const char *name = v->key_name;
@@ -406,7 +462,7 @@ ir_audit_verify_check_signature (IrAuditVerifier *v, const IrCheckpoint *cp, gui
 			    ") is not signed by the %s key: re-signed by another key",
 			    number,
 			    ir_audit_verify_cp_file_name (v),
-			    v->cps.note_line,
+			    note_line,
 			    cp->size,
 			    v->key_from_log ? "rotated" : "trusted");
 			return FALSE;
@@ -419,7 +475,7 @@ ir_audit_verify_check_signature (IrAuditVerifier *v, const IrCheckpoint *cp, gui
 					      " (%s line %" G_GUINT64_FORMAT "): %s",
 					      number,
 					      ir_audit_verify_cp_file_name (v),
-					      v->cps.note_line,
+					      note_line,
 					      error_local->message);
 			return FALSE;
 		}
@@ -442,8 +498,9 @@ ir_audit_verify_check_signature (IrAuditVerifier *v, const IrCheckpoint *cp, gui
 }
 
 static void
-ir_audit_verify_checkpoint (IrAuditVerifier *v, const IrCheckpoint *cp, guint64 number)
+ir_audit_verify_checkpoint (IrAuditVerifier *v, IrCheckpoint *cp, guint64 number)
 {
+	gboolean deferred = FALSE;
 	guint8 root[IR_MERKLE_HASH_LEN];
 	g_autoptr (GError) error_local = NULL;
 
@@ -463,8 +520,11 @@ ir_audit_verify_checkpoint (IrAuditVerifier *v, const IrCheckpoint *cp, guint64 
 		    v->report->origin);
 		return;
 	}
-	if (!ir_audit_verify_check_signature (v, cp, number))
+	if (v->key != NULL && !ir_audit_verify_must_sign_now (v, cp)) {
+		deferred = TRUE;
+	} else if (!ir_audit_verify_check_signature (v, cp, number, v->cps.note_line)) {
 		return;
+	}
 	if (!ir_merkle_tree_root (v->tree, cp->size, root, &error_local)) {
 		ir_audit_verify_fail (v, cp->size, number, "%s", error_local->message);
 		return;
@@ -507,18 +567,14 @@ ir_audit_verify_checkpoint (IrAuditVerifier *v, const IrCheckpoint *cp, guint64 
 	memcpy (v->prev_root, cp->root, IR_MERKLE_HASH_LEN);
 	v->report->n_checkpoints++;
 	v->report->signed_size = cp->size;
-}
-
-/* A crash leaves a prefix of a note: text, no control characters. */
-static gboolean
-ir_audit_verify_note_may_be_torn (const GString *text)
-{
-	for (gsize i = 0; i < text->len; i++) {
-		guchar c = (guchar)text->str[i];
-		if (c != '\n' && (c < 0x20 || c == 0x7f))
-			return FALSE;
+	g_string_truncate (v->tail, 0);
+	g_clear_pointer (&v->deferred, ir_checkpoint_free);
+	if (deferred) {
+		/* cp is v->next_cp: kept until a later signature replaces it */
+		v->deferred = g_steal_pointer (&v->next_cp);
+		v->deferred_number = number;
+		v->deferred_line = v->cps.note_line;
 	}
-	return TRUE;
 }
 
 /* Reads the next checkpoint into v->next_cp; FALSE when the verification
@@ -539,15 +595,6 @@ ir_audit_verify_next_checkpoint (IrAuditVerifier *v, GError **error)
 	if (text == NULL)
 		return TRUE;
 	v->next_cp = ir_checkpoint_parse (text->str, text->len, &error_local);
-	if (v->next_cp == NULL && v->cps.torn && feof (v->cps.fp) &&
-	    ir_audit_verify_note_may_be_torn (text)) {
-		ir_audit_verify_warn (v,
-				      "the last checkpoint (%s line %" G_GUINT64_FORMAT
-				      ") is cut short: the workstation stopped while writing it",
-				      ir_audit_verify_cp_file_name (v),
-				      v->cps.note_line);
-		return TRUE;
-	}
 	if (v->next_cp == NULL) {
 		ir_audit_verify_fail (v,
 				      0,
@@ -560,19 +607,23 @@ ir_audit_verify_next_checkpoint (IrAuditVerifier *v, GError **error)
 				      error_local->message);
 		return TRUE;
 	}
-	if (v->have_prev && v->next_cp->size < v->prev_size) {
+	if (v->next_cp->size != v->cps.index) {
+		/* one note per record: note K is for size K */
 		ir_audit_verify_fail (v,
-				      v->next_cp->size + 1,
+				      MIN (v->next_cp->size, v->cps.index),
 				      v->cps.index,
 				      "checkpoint %" G_GUINT64_FORMAT " (%s line %" G_GUINT64_FORMAT
-				      ") is for size %" G_GUINT64_FORMAT
-				      ", smaller than the %" G_GUINT64_FORMAT
-				      " of the checkpoint before it: the log shrank",
+				      ") is for %" G_GUINT64_FORMAT
+				      " records where %" G_GUINT64_FORMAT
+				      " was expected: there is one checkpoint per record, and %s",
 				      v->cps.index,
 				      ir_audit_verify_cp_file_name (v),
 				      v->cps.note_line,
 				      v->next_cp->size,
-				      v->prev_size);
+				      v->cps.index,
+				      v->next_cp->size > v->cps.index
+					  ? "one before it was removed"
+					  : "this one was duplicated or replaced by an older one");
 	}
 	return TRUE;
 }
@@ -598,7 +649,11 @@ ir_audit_verify_clear (IrAuditVerifier *v)
 {
 	if (v->cps.fp != NULL)
 		fclose (v->cps.fp);
+	g_clear_pointer (&v->cps.buf, g_byte_array_unref);
 	g_clear_pointer (&v->next_cp, ir_checkpoint_free);
+	g_clear_pointer (&v->deferred, ir_checkpoint_free);
+	if (v->tail != NULL)
+		g_string_free (g_steal_pointer (&v->tail), TRUE);
 	g_clear_pointer (&v->tree, ir_merkle_tree_free);
 	g_clear_pointer (&v->key, EVP_PKEY_free);
 	g_clear_pointer (&v->key_name, g_free);
@@ -642,8 +697,37 @@ ir_audit_verify_open (IrAuditVerifier *v, const IrAuditPaths *paths, GError **er
 	return ir_audit_verify_reach (v, error); /* checkpoints of the empty tree */
 }
 
+/* What lies past the last complete checkpoint: the writer's own rule
+ * (ir-log-tail.c), so verify says what the writer does at its next start. */
 static void
-ir_audit_verify_finish (IrAuditVerifier *v, guint64 n_lines, gboolean torn_tail)
+ir_audit_verify_tail (IrAuditVerifier *v, guint64 n_lines)
+{
+	guint8 next_root[IR_MERKLE_HASH_LEN];
+	IrLogTail in = {
+	    .origin = v->report->origin,
+	    .size = v->report->signed_size,
+	    .records = v->tail->str,
+	    .records_len = v->tail->len,
+	    .checkpoints = v->cps.buf != NULL ? (const char *)v->cps.buf->data + v->cps.pos : "",
+	    .checkpoints_len = v->cps.buf != NULL ? v->cps.buf->len - v->cps.pos : 0,
+	    .checkpoints_line = v->cps.line + 1,
+	    .witnessed = v->witnessed,
+	};
+	g_auto (IrLogTailFinding) found = {0};
+
+	if (n_lines == v->report->signed_size + 1 &&
+	    ir_merkle_tree_root (v->tree, n_lines, next_root, NULL))
+		in.next_root = next_root;
+	ir_log_tail_classify (&in, &found);
+	if (found.verdict == IR_LOG_TAIL_TAMPERED)
+		ir_audit_verify_fail (v, found.bad_line, 0, "%s", found.what);
+	else if (found.verdict == IR_LOG_TAIL_TORN)
+		ir_audit_verify_warn (
+		    v, "%s; the workstation cuts it at its next start", found.what);
+}
+
+static void
+ir_audit_verify_finish (IrAuditVerifier *v, guint64 n_lines)
 {
 	IrAuditReport *report = v->report;
 
@@ -664,6 +748,16 @@ ir_audit_verify_finish (IrAuditVerifier *v, guint64 n_lines, gboolean torn_tail)
 				      v->next_cp->size,
 				      n_lines + 1);
 	}
+	if (report->error == NULL && v->cps.unseparated)
+		ir_audit_verify_fail (v,
+				      0,
+				      v->cps.index + 1,
+				      "checkpoint %" G_GUINT64_FORMAT " (%s line %" G_GUINT64_FORMAT
+				      ") is not followed by the empty line that ends it (one "
+				      "signature line per note)",
+				      v->cps.index + 1,
+				      ir_audit_verify_cp_file_name (v),
+				      v->cps.note_line);
 	if (report->error != NULL)
 		return;
 	if (v->cps.fp == NULL && n_lines > 0)
@@ -673,34 +767,11 @@ ir_audit_verify_finish (IrAuditVerifier *v, guint64 n_lines, gboolean torn_tail)
 		    0,
 		    "the checkpoint file %s is missing: no record of the log is signed",
 		    v->cps.path);
-	else if (n_lines - report->signed_size + (torn_tail ? 1 : 0) > 1)
-		/* a crash leaves at most one unacknowledged record (the writer
-		 * cuts it at its next start): more is not a crash */
-		ir_audit_verify_fail (
-		    v,
-		    report->signed_size + 1,
-		    0,
-		    "lines %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
-		    " come after the last checkpoint (size %" G_GUINT64_FORMAT
-		    "): a crash leaves at most one; records were appended without "
-		    "signing, or checkpoints were removed",
-		    report->signed_size + 1,
-		    n_lines + (torn_tail ? 1 : 0),
-		    report->signed_size);
-	else if (report->signed_size < n_lines)
-		ir_audit_verify_warn (
-		    v,
-		    "line %" G_GUINT64_FORMAT
-		    " comes after the last checkpoint: no signature vouches for it (the "
-		    "workstation stopped before signing it and cuts it at its next start)",
-		    n_lines);
-	else if (torn_tail)
-		ir_audit_verify_warn (
-		    v,
-		    "line %" G_GUINT64_FORMAT
-		    " is cut short (no newline): the workstation stopped while writing "
-		    "it and cuts it at its next start",
-		    n_lines + 1);
+	else
+		ir_audit_verify_tail (v, n_lines);
+	if (report->error == NULL && v->deferred != NULL)
+		ir_audit_verify_check_signature (
+		    v, v->deferred, v->deferred_number, v->deferred_line);
 	if (report->error != NULL)
 		return;
 	report->n_open_intents = g_hash_table_size (v->open_intents);
@@ -825,7 +896,6 @@ ir_audit_verify_stream (IrAuditVerifier *v,
 			const IrAuditPaths *paths,
 			GCancellable *cancellable,
 			guint64 *n_lines,
-			gboolean *torn_tail,
 			GError **error)
 {
 	char *buf = NULL;
@@ -838,11 +908,19 @@ ir_audit_verify_stream (IrAuditVerifier *v,
 
 		if (buf[n - 1] != '\n') {
 			/* a torn tail is only a crash when nothing signed it */
-			if (v->next_cp == NULL) {
-				*torn_tail = TRUE;
-				break;
-			}
-			n++; /* hashed as is: the checkpoint will not match */
+			if (v->next_cp != NULL && v->next_cp->size == line)
+				ir_audit_verify_fail (
+				    v,
+				    line,
+				    v->cps.index,
+				    "line %" G_GUINT64_FORMAT
+				    " has no newline, but checkpoint %" G_GUINT64_FORMAT
+				    " covers it: the end of the file was cut",
+				    line,
+				    v->cps.index);
+			else if (v->tail->len < IR_AUDIT_VERIFY_MAX_TAIL)
+				g_string_append_len (v->tail, buf, n);
+			break;
 		}
 		if (line == 1 && v->cps.fp == NULL &&
 		    !ir_audit_verify_looks_like_record (buf, (gsize)n - 1)) {
@@ -857,6 +935,11 @@ ir_audit_verify_stream (IrAuditVerifier *v,
 		}
 		ir_merkle_tree_append (v->tree, (const guint8 *)buf, (gsize)n - 1);
 		*n_lines = line;
+		/* past the last checkpoint until one covers it; two lines are
+		 * already more than a crash leaves */
+		if (v->tail->len < IR_AUDIT_VERIFY_MAX_TAIL &&
+		    ir_merkle_tree_get_size (v->tree) <= v->report->signed_size + 2)
+			g_string_append_len (v->tail, buf, n);
 		ir_audit_verify_record (v, line, buf, (gsize)n - 1);
 		ok = ir_audit_verify_reach (v, error);
 		if (line % IR_AUDIT_VERIFY_CANCEL_EVERY == 0 &&
@@ -876,6 +959,26 @@ ir_audit_verify_stream (IrAuditVerifier *v,
 	return ok;
 }
 
+/* The size a witness cosigned: the --cosigned note's, else the note the
+ * workstation keeps beside its log (no witness key needed: it only says
+ * which records must never be cut; the cosignature itself is checked
+ * with --witness-key). */
+static guint64
+ir_audit_verify_witnessed_size (const IrAuditVerifyOptions *options, const IrAuditPaths *paths)
+{
+	g_autofree char *text = NULL;
+	gsize len = 0;
+	g_autoptr (IrCheckpoint) note = NULL;
+
+	if (options->cosigned_note != NULL)
+		note = ir_checkpoint_parse (
+		    options->cosigned_note, strlen (options->cosigned_note), NULL);
+	else if (paths->cosigned != NULL &&
+		 g_file_get_contents (paths->cosigned, &text, &len, NULL))
+		note = ir_checkpoint_parse (text, len, NULL);
+	return note != NULL ? note->size : 0;
+}
+
 IrAuditReport *
 ir_audit_verify (const IrAuditPaths *paths,
 		 const IrAuditVerifyOptions *options,
@@ -887,7 +990,6 @@ ir_audit_verify (const IrAuditPaths *paths,
 	IrAuditVerifier v = {.options = options != NULL ? options : &defaults};
 	FILE *fp;
 	guint64 n_lines = 0;
-	gboolean torn_tail = FALSE;
 	gboolean ok;
 
 	report->warnings = g_ptr_array_new_with_free_func (g_free);
@@ -898,6 +1000,9 @@ ir_audit_verify (const IrAuditPaths *paths,
 	v.open_intents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 	v.closed_intents = g_hash_table_new (g_direct_hash, g_direct_equal);
 	v.prev_time = G_MININT64;
+	v.tail = g_string_new (NULL);
+	v.cps.buf = g_byte_array_new ();
+	v.witnessed = ir_audit_verify_witnessed_size (v.options, paths);
 	if (v.options->key != NULL) {
 		EVP_PKEY_up_ref (v.options->key);
 		v.key = v.options->key;
@@ -916,11 +1021,11 @@ ir_audit_verify (const IrAuditPaths *paths,
 		return NULL;
 	}
 	ok = ir_audit_verify_open (&v, paths, error) &&
-	     ir_audit_verify_stream (&v, fp, paths, cancellable, &n_lines, &torn_tail, error);
+	     ir_audit_verify_stream (&v, fp, paths, cancellable, &n_lines, error);
 	fclose (fp);
 	if (ok) {
 		report->n_records = n_lines;
-		ir_audit_verify_finish (&v, n_lines, torn_tail);
+		ir_audit_verify_finish (&v, n_lines);
 		if (report->error == NULL && v.options->cosigned_note != NULL &&
 		    v.options->witness_key != NULL)
 			ir_audit_verify_witness (&v, n_lines);

@@ -25,6 +25,9 @@ typedef struct {
 	/* a record may be this many seconds older than the one before it
 	 * (clock adjustments) before a warning; 0 means the default, 300 */
 	guint max_skew;
+	/* check every checkpoint's signature, not only those that matter
+	 * (docs/migration-log.md, "What audit verify checks") */
+	gboolean all_signatures;
 } IrAuditVerifyOptions;
 
 typedef enum {

@@ -13,6 +13,7 @@
 
 #include "ir-error.h"
 #include "ir-log-record.h"
+#include "ir-log-tail.h"
 #include "ir-migration-log.h"
 
 /* The writer of docs/migration-log.md. The files are only ever appended
@@ -45,6 +46,7 @@ struct _IrMigrationLog {
 	IrMerkleTree *tree;
 	GArray *offsets; /* guint64: start of each line, then the end of the last */
 	char *checkpoint;
+	gboolean cp_separated; /* the checkpoint file ends with the empty line after a note */
 	gboolean read_only;
 	GError *tamper_error;
 	GError *io_error;
@@ -163,7 +165,9 @@ typedef struct {
 	const char *cp;
 	gsize cp_len;
 	GArray *notes;		  /* Note: the complete ones */
-	gsize cp_complete;	  /* end of the last complete note's blank line */
+	gsize cp_complete;	  /* end of the last complete note (and its empty line) */
+	guint cp_complete_line;	  /* 1-based line of the checkpoint file just after it */
+	gboolean cp_separated;	  /* the last complete note has its empty line */
 	guint64 rotation;	  /* index + 1 of the last KEY_ROTATION, 0 if none */
 	guint64 rotation_horizon; /* the same, as find_rotation() saw it */
 	char *rotation_key;	  /* its new_public_key */
@@ -196,34 +200,51 @@ tamper (GError **error, const char *format, ...)
 	return FALSE;
 }
 
-/* Splits the checkpoint file into notes: body lines up to a blank line,
- * signature lines ("— ...") up to the blank line that ends the note. What
- * follows the last complete note is a torn note (or nothing). */
-static void
-split_notes (Scan *scan)
+static guint
+count_lines (const char *text, gsize len)
+{
+	guint n = 0;
+
+	for (gsize i = 0; i < len; i++)
+		n += text[i] == '\n';
+	return n;
+}
+
+/* Splits the checkpoint file into complete notes (ir_log_tail_next_note:
+ * the same rule as audit verify). What follows the last one is a torn
+ * note, or nothing; a note not followed by its empty line is tampering. */
+static gboolean
+split_notes (Scan *scan, GError **error)
 {
 	gsize pos = 0;
 	guint line = 1;
 
+	scan->cp_separated = TRUE;
+	scan->cp_complete_line = 1;
 	while (pos < scan->cp_len) {
-		const char *start = scan->cp + pos;
-		const char *body_end = g_strstr_len (start, scan->cp_len - pos, "\n\n");
-		const char *end;
 		Note note = {pos, 0, line, NULL};
+		gsize consumed = 0;
+		IrLogTailNote kind = ir_log_tail_next_note (
+		    scan->cp + pos, scan->cp_len - pos, TRUE, &note.len, &consumed);
 
-		if (body_end == NULL)
-			return;
-		/* the signature block ends at the next blank line */
-		end = g_strstr_len (body_end + 2, scan->cp + scan->cp_len - (body_end + 2), "\n\n");
-		if (end == NULL)
-			return;
-		note.len = (gsize)(end + 1 - start);
-		for (gsize i = 0; i < note.len + 1; i++)
-			line += start[i] == '\n';
+		if (kind == IR_LOG_TAIL_NOTE_INCOMPLETE)
+			return TRUE;
+		if (kind == IR_LOG_TAIL_NOTE_UNSEPARATED)
+			return tamper (
+			    error,
+			    "%s line %u: checkpoint %u is not followed by the empty line "
+			    "that ends it (one signature line per note)",
+			    CHECKPOINT_FILE,
+			    line,
+			    scan->notes->len + 1);
+		line += count_lines (scan->cp + pos, consumed);
 		g_array_append_val (scan->notes, note);
-		pos += note.len + 1;
+		pos += consumed;
 		scan->cp_complete = pos;
+		scan->cp_complete_line = line;
+		scan->cp_separated = consumed > note.len;
 	}
+	return TRUE;
 }
 
 /* Takes the next whole line of the log into the tree. FALSE when only a
@@ -366,6 +387,20 @@ parse_notes (IrMigrationLog *self, Scan *scan, GError **error)
 				       note->line,
 				       k + 1,
 				       parse_error->message);
+		if (note->checkpoint->size != k + 1)
+			return tamper (
+			    error,
+			    "%s line %u: checkpoint %u is for %" G_GUINT64_FORMAT
+			    " records where %u was expected: there is one checkpoint per "
+			    "record, and %s",
+			    CHECKPOINT_FILE,
+			    note->line,
+			    k + 1,
+			    note->checkpoint->size,
+			    k + 1,
+			    note->checkpoint->size > k + 1
+				? "one before it was removed"
+				: "this one was duplicated or replaced by an older one");
 		max_size = MAX (max_size, note->checkpoint->size);
 	}
 	scan->rotation_horizon = find_rotation (scan, max_size);
@@ -384,6 +419,11 @@ verify_note (IrMigrationLog *self, Scan *scan, guint k, GError **error)
 	g_autoptr (GError) verify_error = NULL;
 
 	if (scan->rotation_horizon > 0 && note->checkpoint->size <= scan->rotation_horizon)
+		return TRUE;
+	/* every note's root is checked against the records; the last note's
+	 * signature commits to all of them (audit verify does the same in its
+	 * default mode, docs/migration-log.md "What is checked") */
+	if (k + 1 != scan->notes->len)
 		return TRUE;
 	if (ir_checkpoint_verify (note->checkpoint, self->key_name, self->key, &verify_error))
 		return TRUE;
@@ -482,86 +522,59 @@ scan_checkpointed (IrMigrationLog *self, Scan *scan, GError **error)
 	return TRUE;
 }
 
-/* The note a writer would have appended for the current tree, to check
- * that a torn note is a byte prefix of it (its blank line included):
- * Ed25519 signatures are deterministic, so the writer's note is known to
- * the byte and a torn note that differs anywhere is not a crash. */
-static gboolean
-torn_note_matches (IrMigrationLog *self, const char *torn, gsize len, GError **error)
+/* The size a witness cosigned, from the note the witness client keeps
+ * beside the log: 0 when there is none (never witnessed, or a file that is
+ * not a note, which only a tamperer or a disk fault makes: the witness
+ * itself still refuses a log that shrank). */
+static guint64
+witnessed_size (IrMigrationLog *self)
 {
-	guint64 size = ir_merkle_tree_get_size (self->tree);
-	guint8 root[IR_MERKLE_HASH_LEN];
-	g_autofree char *note = NULL;
-	gsize note_len;
+	g_autofree char *dir = g_path_get_dirname (self->log_path);
+	g_autofree char *path = g_build_filename (dir, IR_MIGRATION_LOG_COSIGNED_FILE, NULL);
+	g_autofree char *text = NULL;
+	gsize len = 0;
+	g_autoptr (IrCheckpoint) note = NULL;
 
-	if (!ir_merkle_tree_root (self->tree, size, root, error))
-		return FALSE;
-	note = ir_checkpoint_sign (self->origin, size, root, self->key_name, self->key, error);
-	if (note == NULL)
-		return FALSE;
-	note_len = strlen (note);
-	if (len > note_len + 1)
-		return FALSE;
-	return memcmp (torn, note, MIN (len, note_len)) == 0 &&
-	       (len <= note_len || torn[note_len] == '\n');
+	if (!g_file_get_contents (path, &text, &len, NULL))
+		return 0;
+	note = ir_checkpoint_parse (text, len, NULL);
+	if (note == NULL || g_strcmp0 (note->origin, self->origin) != 0)
+		return 0;
+	return note->size;
 }
 
-static guint
-count_lines (const char *text, gsize len)
-{
-	guint n = 0;
-
-	for (gsize i = 0; i < len; i++)
-		n += text[i] == '\n';
-	return n;
-}
-
-/* What lies past the last checkpoint. One append can leave at most one
- * record there: a partial line, or one whole line whose checkpoint is
- * missing or torn. Anything more cannot come from a crash (a writer stops
- * at its first failure), so it is tampering, e.g. a deleted checkpoint
- * file, and is not cut. */
+/* What lies past the last complete note: the rule of ir-log-tail.c, the
+ * one audit verify applies too. */
 static gboolean
-check_tail (IrMigrationLog *self, Scan *scan, gsize *cut_from, GError **error)
+check_tail (IrMigrationLog *self, Scan *scan, gsize *cut_from, gsize *cut_cp, GError **error)
 {
-	gsize torn_cp = scan->cp_len - scan->cp_complete;
 	guint64 size = ir_merkle_tree_get_size (self->tree);
 	gsize tail = scan->log_len - scan->log_pos;
-	const char *nl = tail > 0 ? memchr (scan->log + scan->log_pos, '\n', tail) : NULL;
-	gboolean one_whole = nl != NULL && (gsize)(nl - (scan->log + scan->log_pos)) == tail - 1;
+	const char *records = scan->log + scan->log_pos;
+	guint8 next_root[IR_MERKLE_HASH_LEN];
+	IrLogTail in = {
+	    .origin = self->origin,
+	    .size = size,
+	    .records = records,
+	    .records_len = tail,
+	    .checkpoints = scan->cp + scan->cp_complete,
+	    .checkpoints_len = scan->cp_len - scan->cp_complete,
+	    .checkpoints_line = scan->cp_complete_line,
+	    .witnessed = witnessed_size (self),
+	};
+	g_auto (IrLogTailFinding) found = {0};
 
-	*cut_from = scan->log_pos;
-	if (tail > 0 && nl != NULL && !one_whole)
-		return tamper (
-		    error,
-		    "%s line %" G_GUINT64_FORMAT
-		    ": more than one record past the last checkpoint (size %" G_GUINT64_FORMAT
-		    "): a crash leaves at most one (checkpoints removed?)",
-		    LOG_FILE,
-		    size + 2,
-		    size);
-	if (torn_cp == 0)
-		return TRUE;
-	if (!one_whole)
-		return tamper (error,
-			       "%s line %u: the file ends in the middle of checkpoint %u, with no "
-			       "record for it to cover (checkpoint file damaged or truncated)",
-			       CHECKPOINT_FILE,
-			       count_lines (scan->cp, scan->cp_complete) + 1,
-			       scan->notes->len + 1);
-	ir_merkle_tree_append (self->tree, (const guint8 *)scan->log + scan->log_pos, tail - 1);
-	if (!torn_note_matches (self, scan->cp + scan->cp_complete, torn_cp, error)) {
+	if (tail > 0 && records[tail - 1] == '\n') {
+		ir_merkle_tree_append (self->tree, (const guint8 *)records, tail - 1);
+		ir_merkle_tree_root (self->tree, size + 1, next_root, NULL);
 		ir_merkle_tree_truncate (self->tree, size);
-		if (error != NULL && *error != NULL)
-			return FALSE;
-		return tamper (error,
-			       "%s line %u: the file ends with a partial checkpoint that is not "
-			       "the one for log line %" G_GUINT64_FORMAT,
-			       CHECKPOINT_FILE,
-			       count_lines (scan->cp, scan->cp_complete) + 1,
-			       size + 1);
+		in.next_root = next_root;
 	}
-	ir_merkle_tree_truncate (self->tree, size);
+	ir_log_tail_classify (&in, &found);
+	*cut_from = scan->log_len - found.cut_records;
+	*cut_cp = found.cut_checkpoints;
+	if (found.verdict == IR_LOG_TAIL_TAMPERED)
+		return tamper (error, "%s", found.what);
 	return TRUE;
 }
 
@@ -643,16 +656,16 @@ load (IrMigrationLog *self, GError **error)
 	}
 	scan.notes = g_array_new (FALSE, TRUE, sizeof (Note));
 	g_array_set_clear_func (scan.notes, note_clear);
-	split_notes (&scan);
-	ok = parse_notes (self, &scan, &found) && scan_checkpointed (self, &scan, &found) &&
-	     check_rotation (self, &scan, &found) && check_tail (self, &scan, &cut_from, &found);
+	ok = split_notes (&scan, &found) && parse_notes (self, &scan, &found) &&
+	     scan_checkpointed (self, &scan, &found) && check_rotation (self, &scan, &found) &&
+	     check_tail (self, &scan, &cut_from, &cut_cp, &found);
 	if (ok && scan.notes->len > 0) {
 		Note *last = &g_array_index (scan.notes, Note, scan.notes->len - 1);
 
 		self->checkpoint = g_strndup (scan.cp + last->offset, last->len);
 	}
 	cut = scan.log_len - cut_from;
-	cut_cp = scan.cp_len - scan.cp_complete;
+	self->cp_separated = scan.cp_separated;
 	scan_clear (&scan);
 	if (!ok) {
 		self->read_only = TRUE;
@@ -664,9 +677,12 @@ load (IrMigrationLog *self, GError **error)
 	if (cut == 0 && cut_cp == 0)
 		return TRUE;
 	/* the cut happens before RECOVERY is written: a crash in between
-	 * loses the RECOVERY, never an acknowledged record */
-	if (!cut_file (self->log_fd, self->log_path, cut_from, error) ||
-	    !cut_file (self->cp_fd, self->cp_path, scan.cp_complete, error))
+	 * loses the RECOVERY, never an acknowledged record. The torn note
+	 * goes first: a crash between the two cuts leaves a whole line
+	 * without a note, which is still a torn append, where the other order
+	 * would leave a note with no record, which is not */
+	if (!cut_file (self->cp_fd, self->cp_path, scan.cp_len - cut_cp, error) ||
+	    !cut_file (self->log_fd, self->log_path, cut_from, error))
 		return FALSE;
 	return append_recovery (self, cut, cut_cp, error);
 }
@@ -800,11 +816,14 @@ write_checkpoint (IrMigrationLog *self, char **note_out, GError **error)
 	note = ir_checkpoint_sign (self->origin, size, root, self->key_name, self->key, error);
 	if (note == NULL)
 		return FALSE;
-	data = g_strconcat (note, "\n", NULL);
+	/* a crash may have left the last note without its empty line: it
+	 * goes first, in the same write */
+	data = g_strconcat (self->cp_separated ? "" : "\n", note, "\n", NULL);
 	if (!write_once (self->cp_fd, self->cp_path, data, strlen (data), error))
 		return FALSE;
 	if (fsync (self->cp_fd) != 0)
 		return set_io_error (error, errno, "sync", self->cp_path);
+	self->cp_separated = TRUE;
 	*note_out = g_steal_pointer (&note);
 	return TRUE;
 }

@@ -28,6 +28,11 @@ G_BEGIN_DECLS
 
 #define IR_MIGRATION_LOG_SCHEMA 1
 
+/* Beside the log, kept by the witness client (src/core/brand): the last
+ * checkpoint the brand's witness cosigned. The log never cuts a record it
+ * covers. */
+#define IR_MIGRATION_LOG_COSIGNED_FILE "migration-log.cosigned"
+
 typedef enum {
 	IR_LOG_RECORD_START,	    /* the workstation started */
 	IR_LOG_RECORD_INTENT,	    /* about to write to a phone */
@@ -45,19 +50,13 @@ G_DECLARE_FINAL_TYPE (IrMigrationLog, ir_migration_log, IR, MIGRATION_LOG, GObje
  * workstation identity (checkpoint origin line); @key signs checkpoints
  * under @key_name. Verifies everything and recovers a torn tail. A log
  * found tampered is still returned, read-only, with the alarm raised. */
-IrMigrationLog *ir_migration_log_open (const char *dir,
-				       const char *origin,
-				       const char *key_name,
-				       EVP_PKEY *key,
-				       GError **error);
+IrMigrationLog *ir_migration_log_open (
+    const char *dir, const char *origin, const char *key_name, EVP_PKEY *key, GError **error);
 
 /* Appends one record: @fields (schema, type, time and seq are added
  * here). Returns the record's index (0-based leaf number). */
-gboolean ir_migration_log_append (IrMigrationLog *self,
-				  IrLogRecordType type,
-				  JsonObject *fields,
-				  guint64 *index,
-				  GError **error);
+gboolean ir_migration_log_append (
+    IrMigrationLog *self, IrLogRecordType type, JsonObject *fields, guint64 *index, GError **error);
 
 gboolean ir_migration_log_is_read_only (IrMigrationLog *self);
 /* NULL while all is well. */
@@ -68,10 +67,8 @@ const IrMerkleTree *ir_migration_log_get_tree (IrMigrationLog *self);
 /* The latest signed checkpoint (note text). */
 const char *ir_migration_log_get_checkpoint (IrMigrationLog *self);
 /* The record lines [@start, @end) as stored (without the newline). */
-GPtrArray *ir_migration_log_read_lines (IrMigrationLog *self,
-					guint64 start,
-					guint64 end,
-					GError **error);
+GPtrArray *
+ir_migration_log_read_lines (IrMigrationLog *self, guint64 start, guint64 end, GError **error);
 
 /* INTENT records (JsonObject) that have no RESULT yet. */
 GPtrArray *ir_migration_log_get_open_intents (IrMigrationLog *self);
