@@ -13,7 +13,7 @@
  * over a workstation's migration log (src/core/log/ir-audit-*.c do the work).
  * show, export and stats verify the log first: when it does not verify,
  * the tamper alarm goes to stderr before anything else and the exit code
- * is 7 even though the rows are printed. */
+ * is 11 even though the rows are printed. */
 
 static char *opt_key = NULL;
 static char *opt_witness_key = NULL;
@@ -28,6 +28,7 @@ static char *opt_phase = NULL;
 static char *opt_type = NULL;
 static char *opt_by = NULL;
 static gboolean opt_csv = FALSE;
+static gboolean opt_all_signatures = FALSE;
 
 static GOptionEntry ir_cli_audit_entries[] = {
     {"key",
@@ -97,6 +98,14 @@ static GOptionEntry ir_cli_audit_entries[] = {
      "START, INTENT, RESULT, RECOVERY or KEY_ROTATION",
      "TYPE"},
     {"csv", 0, 0, G_OPTION_ARG_NONE, &opt_csv, "export: CSV (RFC 4180) instead of JSON", NULL},
+    {"all-signatures",
+     0,
+     0,
+     G_OPTION_ARG_NONE,
+     &opt_all_signatures,
+     "verify: check every checkpoint's signature, not only the last one of each key (every "
+     "root is checked either way)",
+     NULL},
     {"by",
      0,
      0,
@@ -260,6 +269,7 @@ ir_cli_audit_verify_log (GCancellable *cancellable, GError **error)
 	    .key = key,
 	    .witness_key = witness_key,
 	    .cosigned_note = cosigned_note,
+	    .all_signatures = opt_all_signatures,
 	};
 	return ir_audit_verify (paths, &options, cancellable, error);
 }
