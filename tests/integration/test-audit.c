@@ -195,7 +195,8 @@ static const CliRow cli_rows[] = {
      "audit verify @LOG@ --key @WKEY@",
      11,
      "TAMPER ALARM",
-     "checkpoint 1 (migration-log.checkpoints line 1, size 1) is not signed by the trusted key",
+     /* the last checkpoint's signature is the one checked by default */
+     "is not signed by the trusted key: re-signed by another key",
      NULL},
     /* bad input: exit 2, one clear line */
     {"missing-log", "audit verify @TMP@/nope", 2, "does not exist", NULL, NULL},

@@ -125,6 +125,7 @@ test_forked_log_refused (void **state)
 	g_autofree char *dir = g_build_filename (server->dir, "ws", NULL);
 	g_autofree char *log = g_build_filename (dir, "migration-log.jsonl", NULL);
 	g_autofree char *cps = g_build_filename (dir, "migration-log.checkpoints", NULL);
+	g_autofree char *cosigned = g_build_filename (dir, "migration-log.cosigned", NULL);
 	g_autoptr (IrTestSim) first = rt_sim_start (QCT_WIPED);
 	g_autoptr (IrTestSim) valid = rt_sim_start (QCT_VALID);
 	g_autoptr (IrTestSim) victim = rt_sim_start (MTK_WIPED);
@@ -138,6 +139,10 @@ test_forked_log_refused (void **state)
 	assert_true (witnessed >= 2);
 	assert_int_equal (g_unlink (log), 0);
 	assert_int_equal (g_unlink (cps), 0);
+	/* and the workstation's copy of the cosignature: with it, the log
+	 * itself refuses to open a log shorter than what was witnessed
+	 * (exit 11); here it is the server that must notice */
+	assert_int_equal (g_unlink (cosigned), 0);
 	/* each run on a phone with nothing to do writes one START: grow the
 	 * new log to witnessed - 1, the refused run's START makes it witnessed */
 	for (guint64 i = 0; i + 1 < witnessed; i++) {
