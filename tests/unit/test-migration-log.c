@@ -416,7 +416,7 @@ test_flip_every_checkpoint_byte (void **state)
 		g_autofree char *what = g_strdup_printf ("checkpoint byte %" G_GSIZE_FORMAT, i);
 		const char *want[] = {"migration log tampered with: ", NULL};
 		const char *line_start = g_strrstr_len (orig, (gssize)i, "\n");
-		gboolean in_sig = line_start != NULL && line_start + 1 < orig + len &&
+		gboolean in_sig = line_start != NULL && line_start + 4 <= orig + len &&
 				  memcmp (line_start + 1, "\xe2\x80\x94", 3) == 0;
 
 		if (in_sig && i < last_sig)
@@ -506,7 +506,8 @@ static const TamperRow tamper_rows[] = {
      {CPS " line 19: checkpoint 4 (log line 4) is not signed"}},
     {"checkpoint size shrinks",
      EDIT_SIZE_SHRINKS,
-     {CPS " line 13: checkpoint 3 is for 1 records where 3 was expected", "replaced by an older one"}},
+     {CPS " line 13: checkpoint 3 is for 1 records where 3 was expected",
+      "replaced by an older one"}},
     {"checkpoint of another workstation",
      EDIT_OTHER_ORIGIN,
      {CPS " line 1: checkpoint 1 is for \"imeirestore/DEL01/ws9\""}},
