@@ -63,7 +63,7 @@ static void
 ir_auditor_loaded_free (IrAuditorLoaded *loaded)
 {
 	g_free (loaded->records_path);
-	g_clear_pointer (&loaded->report, ir_audit_report_free);
+	g_clear_pointer (&loaded->report, ir_audit_verify_report_free);
 	g_clear_pointer (&loaded->rows, g_ptr_array_unref);
 	g_free (loaded);
 }
@@ -118,7 +118,8 @@ ir_auditor_page_load_thread (GTask *task,
 	GError *error = NULL;
 
 	if (request->key_path != NULL) {
-		key = ir_audit_load_public_key (request->key_path, _ ("workstation key"), &error);
+		key = ir_audit_paths_load_public_key (
+		    request->key_path, _ ("workstation key"), &error);
 		if (key == NULL) {
 			g_task_return_error (task, error);
 			return;
@@ -230,7 +231,7 @@ ir_auditor_page_parse_date (
 
 	if (*text == '\0')
 		return TRUE;
-	return ir_audit_parse_time (text, what, end, out, error);
+	return ir_audit_filter_parse_time (text, what, end, out, error);
 }
 
 static gboolean
@@ -262,8 +263,8 @@ ir_auditor_page_read_filter (IrAuditorPage *self, IrAuditFilter *filter, GError 
 static void
 ir_auditor_page_append_row (IrAuditorPage *self, const IrAuditRow *row)
 {
-	g_autofree char *phone = ir_audit_row_phone_text (row);
-	g_autofree char *imeis = ir_audit_row_imeis_text (row);
+	g_autofree char *phone = ir_audit_export_row_phone_text (row);
+	g_autofree char *imeis = ir_audit_export_row_imeis_text (row);
 	const char *detail = row->reason != NULL ? row->reason : row->details;
 
 	gtk_list_store_insert_with_values (self->store,
@@ -480,8 +481,8 @@ ir_auditor_page_records_text (IrAuditorPage *self, const char *format)
 	g_autoptr (JsonNode) node = NULL;
 
 	if (g_strcmp0 (format, "csv") == 0)
-		return ir_audit_rows_to_csv (self->shown);
-	node = ir_audit_rows_to_json (self->shown);
+		return ir_audit_export_rows_to_csv (self->shown);
+	node = ir_audit_export_rows_to_json (self->shown);
 	return json_to_string (node, TRUE);
 }
 

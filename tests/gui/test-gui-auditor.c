@@ -173,14 +173,14 @@ ir_gui_auditor_exports (void **state)
 	assert_non_null (rows);
 	assert_true (ir_auditor_page_export (env->page, "csv", csv_path, &error));
 	csv = ir_gui_auditor_read (csv_path);
-	expected_csv = ir_audit_rows_to_csv (rows);
+	expected_csv = ir_audit_export_rows_to_csv (rows);
 	assert_string_equal (csv, expected_csv);
 	assert_non_null (strstr (csv, "tech-anita"));
 	assert_null (strstr (csv, "tech-bala"));
 
 	assert_true (ir_auditor_page_export (env->page, "json", json_path, &error));
 	assert_true (json_parser_load_from_file (parser, json_path, &error));
-	expected_json = ir_audit_rows_to_json (rows);
+	expected_json = ir_audit_export_rows_to_json (rows);
 	assert_true (json_node_equal (json_parser_get_root (parser), expected_json));
 }
 
