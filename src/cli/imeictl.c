@@ -16,7 +16,7 @@
  * command in a worker thread while the main loop waits for Ctrl-C, which
  * cancels the command and exits 130. */
 
-static const IrCliCommand *const commands[] = {
+static const IrCliCommand *const ir_cli_commands[] = {
     &ir_cli_command_list,
     &ir_cli_command_identify,
     &ir_cli_command_restore,
@@ -25,22 +25,42 @@ static const IrCliCommand *const commands[] = {
     NULL,
 };
 
-static gboolean opt_json = FALSE;
-static gboolean opt_verbose = FALSE;
-static gboolean opt_version = FALSE;
-static char *opt_record = NULL;
+typedef struct {
+	gboolean json;
+	gboolean verbose;
+	gboolean version;
+	char *record;
+} IrCliGlobalOptions;
 
-static GOptionEntry global_entries[] = {
-    {"json", 'j', 0, G_OPTION_ARG_NONE, &opt_json, "Print one JSON object (see imeictl(1))", NULL},
+static const GOptionEntry ir_cli_global_entries[] = {
+    {"json",
+     'j',
+     0,
+     G_OPTION_ARG_NONE,
+     IR_CLI_OPTION (IrCliGlobalOptions, json),
+     "Print one JSON object (see imeictl(1))",
+     NULL},
     {"record",
      0,
      0,
      G_OPTION_ARG_FILENAME,
-     &opt_record,
+     IR_CLI_OPTION (IrCliGlobalOptions, record),
      "Save the device session to FILE, even when the command fails",
      "FILE"},
-    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Show debug messages", NULL},
-    {"version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Show the version and exit", NULL},
+    {"verbose",
+     'v',
+     0,
+     G_OPTION_ARG_NONE,
+     IR_CLI_OPTION (IrCliGlobalOptions, verbose),
+     "Show debug messages",
+     NULL},
+    {"version",
+     0,
+     0,
+     G_OPTION_ARG_NONE,
+     IR_CLI_OPTION (IrCliGlobalOptions, version),
+     "Show the version and exit",
+     NULL},
     {NULL},
 };
 
@@ -66,9 +86,9 @@ static GOptionEntry global_entries[] = {
 static const IrCliCommand *
 ir_cli_lookup_command (const char *name)
 {
-	for (guint i = 0; commands[i] != NULL; i++) {
-		if (g_strcmp0 (commands[i]->name, name) == 0)
-			return commands[i];
+	for (guint i = 0; ir_cli_commands[i] != NULL; i++) {
+		if (g_strcmp0 (ir_cli_commands[i]->name, name) == 0)
+			return ir_cli_commands[i];
 	}
 	return NULL;
 }
@@ -92,10 +112,10 @@ ir_cli_entries_take_value (const GOptionEntry *entries, const char *arg)
 static gboolean
 ir_cli_option_takes_value (const char *arg)
 {
-	if (ir_cli_entries_take_value (global_entries, arg))
+	if (ir_cli_entries_take_value (ir_cli_global_entries, arg))
 		return TRUE;
-	for (guint i = 0; commands[i] != NULL; i++) {
-		if (ir_cli_entries_take_value (commands[i]->entries, arg))
+	for (guint i = 0; ir_cli_commands[i] != NULL; i++) {
+		if (ir_cli_entries_take_value (ir_cli_commands[i]->entries, arg))
 			return TRUE;
 	}
 	return FALSE;
@@ -136,17 +156,68 @@ ir_cli_commands_summary (void)
 {
 	GString *str = g_string_new ("Finds phones and reads their IMEIs.\n\nCommands:");
 
-	for (guint i = 0; commands[i] != NULL; i++) {
-		g_autofree char *usage =
-		    g_strdup_printf ("%s %s", commands[i]->name, commands[i]->parameter_string);
-		g_string_append_printf (str, "\n  %-16s %s", usage, commands[i]->summary);
+	for (guint i = 0; ir_cli_commands[i] != NULL; i++) {
+		g_autofree char *usage = g_strdup_printf (
+		    "%s %s", ir_cli_commands[i]->name, ir_cli_commands[i]->parameter_string);
+		g_string_append_printf (str, "\n  %-16s %s", usage, ir_cli_commands[i]->summary);
 	}
 	g_string_append (str, "\n\nRun imeictl COMMAND --help for a command's options.");
 	return g_string_free (str, FALSE);
 }
 
+/* A copy of the template @entries whose arg_data point into @base (NULL:
+ * a command whose arg_data still point at variables of its own, until
+ * ir-cli-audit.c moves its options into a struct). */
+static GOptionEntry *
+ir_cli_entries_bind (const GOptionEntry *entries, gpointer base)
+{
+	guint n = 0;
+	GOptionEntry *bound;
+
+	while (entries[n].long_name != NULL)
+		n++;
+	bound = g_new0 (GOptionEntry, n + 1);
+	for (guint i = 0; i < n; i++) {
+		bound[i] = entries[i];
+		if (base != NULL)
+			bound[i].arg_data = (guint8 *)base + GPOINTER_TO_SIZE (entries[i].arg_data);
+	}
+	return bound;
+}
+
+/* Frees the strings the option parser put into @base. */
+static void
+ir_cli_entries_free_values (const GOptionEntry *entries, gpointer base)
+{
+	for (guint i = 0; entries != NULL && entries[i].long_name != NULL; i++) {
+		gpointer *value =
+		    (gpointer *)((guint8 *)base + GPOINTER_TO_SIZE (entries[i].arg_data));
+		switch (entries[i].arg) {
+		case G_OPTION_ARG_STRING:
+		case G_OPTION_ARG_FILENAME:
+			g_clear_pointer (value, g_free);
+			break;
+		case G_OPTION_ARG_STRING_ARRAY:
+		case G_OPTION_ARG_FILENAME_ARRAY:
+			g_clear_pointer (value, g_strfreev);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void
+ir_cli_context_add_entries (GOptionContext *context, const GOptionEntry *entries, gpointer base)
+{
+	g_autofree GOptionEntry *bound = ir_cli_entries_bind (entries, base);
+
+	/* GOptionContext copies the entries */
+	g_option_context_add_main_entries (context, bound, NULL);
+}
+
 static GOptionContext *
-ir_cli_option_context_new (const IrCliCommand *cmd)
+ir_cli_option_context_new (const IrCliCommand *cmd, IrCliGlobalOptions *global, IrCli *cli)
 {
 	GOptionContext *context;
 	g_autofree char *summary = NULL;
@@ -160,9 +231,9 @@ ir_cli_option_context_new (const IrCliCommand *cmd)
 		context = g_option_context_new (usage);
 		summary = g_strdup (cmd->description);
 		if (cmd->entries != NULL)
-			g_option_context_add_main_entries (context, cmd->entries, NULL);
+			ir_cli_context_add_entries (context, cmd->entries, cli->options);
 	}
-	g_option_context_add_main_entries (context, global_entries, NULL);
+	ir_cli_context_add_entries (context, ir_cli_global_entries, global);
 	g_option_context_set_summary (context, summary);
 	g_option_context_set_description (context, IR_CLI_EXIT_CODES);
 	return context;
@@ -244,18 +315,21 @@ ir_cli_check_record (const IrCliCommand *cmd, IrCli *cli, GError **error)
 /* Parses the command line; NULL with @error set for bad usage, NULL and
  * *@exit_now set when there is nothing to run (--help, --version). */
 static const IrCliCommand *
-ir_cli_parse (char **argv, IrCli *cli, gboolean *exit_now, GError **error)
+ir_cli_parse (
+    char **argv, IrCliGlobalOptions *global, IrCli *cli, gboolean *exit_now, GError **error)
 {
 	const char *name = ir_cli_find_command (argv);
 	const IrCliCommand *cmd = name != NULL ? ir_cli_lookup_command (name) : NULL;
-	g_autoptr (GOptionContext) context = ir_cli_option_context_new (cmd);
+	g_autoptr (GOptionContext) context = NULL;
 	g_auto (GStrv) args = g_strdupv (argv);
-
 	g_autoptr (GError) error_local = NULL;
 
+	if (cmd != NULL && cmd->options_size > 0)
+		cli->options = g_malloc0 (cmd->options_size);
+	context = ir_cli_option_context_new (cmd, global, cli);
 	if (!g_option_context_parse_strv (context, &args, &error_local)) {
 		/* --json may not have been parsed yet: scripts still get JSON */
-		opt_json = opt_json || ir_cli_wants_json (argv);
+		global->json = global->json || ir_cli_wants_json (argv);
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
@@ -265,11 +339,11 @@ ir_cli_parse (char **argv, IrCli *cli, gboolean *exit_now, GError **error)
 			     cmd != NULL ? cmd->name : "");
 		return NULL;
 	}
-	cli->json = opt_json;
-	cli->record_path = opt_record;
-	if (opt_verbose)
+	cli->json = global->json;
+	cli->record_path = global->record;
+	if (global->verbose)
 		g_log_set_debug_enabled (TRUE);
-	if (opt_version) {
+	if (global->version) {
 		g_print ("imeictl %s\n", PACKAGE_VERSION);
 		*exit_now = TRUE;
 		return NULL;
@@ -377,15 +451,30 @@ ir_cli_run (IrCliRun *run, GError **error)
 	return FALSE;
 }
 
+/* What main() owns: the command, its IrCli and the global options. */
+typedef struct {
+	const IrCliCommand *cmd;
+	IrCli cli;
+	IrCliGlobalOptions global;
+} IrCliMain;
+
 static void
-ir_cli_clear (IrCli *cli)
+ir_cli_main_clear (IrCliMain *m)
 {
+	IrCli *cli = &m->cli;
+
+	if (m->cmd != NULL && m->cmd->state_free != NULL && cli->state != NULL)
+		m->cmd->state_free (cli->state);
+	if (m->cmd != NULL && cli->options != NULL)
+		ir_cli_entries_free_values (m->cmd->entries, cli->options);
+	g_free (cli->options);
+	ir_cli_entries_free_values (ir_cli_global_entries, &m->global);
 	g_strfreev (cli->args);
 	if (cli->out != NULL)
 		g_string_free (cli->out, TRUE);
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrCli, ir_cli_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrCliMain, ir_cli_main_clear)
 
 int
 main (int argc, char **argv)
@@ -394,7 +483,8 @@ main (int argc, char **argv)
 	g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
 	IrCliRun run = {.cancellable = cancellable, .loop = loop};
 	gboolean exit_now = FALSE;
-	g_auto (IrCli) cli = {0};
+	g_auto (IrCliMain) m = {0};
+	IrCli *cli = &m.cli;
 	g_autoptr (GError) error = NULL;
 
 	setlocale (LC_ALL, "");
@@ -403,27 +493,30 @@ main (int argc, char **argv)
 	g_unix_signal_add (SIGINT, ir_cli_on_signal, &run);
 	g_unix_signal_add (SIGTERM, ir_cli_on_signal, &run);
 
-	run.cmd = ir_cli_parse (argv, &cli, &exit_now, &error);
+	run.cmd = ir_cli_parse (argv, &m.global, cli, &exit_now, &error);
+	m.cmd = ir_cli_find_command (argv) != NULL
+		    ? ir_cli_lookup_command (ir_cli_find_command (argv))
+		    : NULL;
 	if (run.cmd == NULL) {
 		if (exit_now)
 			return 0;
-		ir_cli_print_error (error, opt_json);
+		ir_cli_print_error (error, m.global.json);
 		return ir_cli_exit_code (error);
 	}
-	if (run.cmd->prepare != NULL && !run.cmd->prepare (&cli, &error)) {
-		ir_cli_print_error (error, cli.json);
+	if (run.cmd->prepare != NULL && !run.cmd->prepare (cli, &error)) {
+		ir_cli_print_error (error, cli->json);
 		return ir_cli_exit_code (error);
 	}
-	cli.out = g_string_new (NULL);
-	run.cli = &cli;
+	cli->out = g_string_new (NULL);
+	run.cli = cli;
 	if (!ir_cli_run (&run, &error)) {
-		ir_cli_print_error (error, cli.json);
+		ir_cli_print_error (error, cli->json);
 		return ir_cli_exit_code (error);
 	}
-	fputs (cli.out->str, stdout);
+	fputs (cli->out->str, stdout);
 	if (fflush (stdout) != 0) {
 		fputs ("imeictl: failed to write the output: is stdout closed?\n", stderr);
 		return 1;
 	}
-	return cli.exit_code;
+	return cli->exit_code;
 }

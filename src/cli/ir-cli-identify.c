@@ -13,31 +13,45 @@
 
 #define IR_CLI_TIMEOUT_MAX_MS 600000
 
-static char *opt_duplicates = NULL;
-static char *opt_timeout = NULL;
+typedef struct {
+	char *duplicates;
+	char *timeout;
+} IrCliIdentifyOptions;
 
-static GOptionEntry ir_cli_identify_entries[] = {
+static const GOptionEntry ir_cli_identify_entries[] = {
     {"duplicates",
      0,
      0,
      G_OPTION_ARG_FILENAME,
-     &opt_duplicates,
+     IR_CLI_OPTION (IrCliIdentifyOptions, duplicates),
      "The brand's list of known-duplicate IMEIs (default: $IMEIRESTORE_DUPLICATES)",
      "FILE"},
     {"timeout",
      0,
      0,
      G_OPTION_ARG_STRING,
-     &opt_timeout,
+     IR_CLI_OPTION (IrCliIdentifyOptions, timeout),
      "Give up on an AT command not answered within MS milliseconds",
      "MS"},
     {NULL},
 };
 
 /* what prepare() worked out, for run() */
-static IrDuplicateList *duplicates = NULL;
-static char *duplicates_path = NULL;
-static guint timeout_ms = 0;
+typedef struct {
+	IrDuplicateList *duplicates;
+	char *duplicates_path;
+	guint timeout_ms;
+} IrCliIdentifyState;
+
+static void
+ir_cli_identify_state_free (gpointer data)
+{
+	IrCliIdentifyState *state = data;
+
+	g_clear_pointer (&state->duplicates, ir_duplicate_list_free);
+	g_free (state->duplicates_path);
+	g_free (state);
+}
 
 static gboolean
 ir_cli_identify_parse_timeout (const char *text, guint *value, GError **error)
@@ -61,6 +75,10 @@ ir_cli_identify_parse_timeout (const char *text, guint *value, GError **error)
 static gboolean
 ir_cli_identify_prepare (IrCli *cli, GError **error)
 {
+	IrCliIdentifyOptions *opts = cli->options;
+	IrCliIdentifyState *state = g_new0 (IrCliIdentifyState, 1);
+
+	cli->state = state;
 	if (cli->args[0][0] == '\0') {
 		g_set_error_literal (
 		    error,
@@ -70,13 +88,15 @@ ir_cli_identify_prepare (IrCli *cli, GError **error)
 		    "e.g. /dev/ttyUSB0");
 		return FALSE;
 	}
-	if (opt_timeout != NULL && !ir_cli_identify_parse_timeout (opt_timeout, &timeout_ms, error))
+	if (opts->timeout != NULL &&
+	    !ir_cli_identify_parse_timeout (opts->timeout, &state->timeout_ms, error))
 		return FALSE;
-	return ir_cli_load_duplicates (opt_duplicates, &duplicates, &duplicates_path, error);
+	return ir_cli_load_duplicates (
+	    opts->duplicates, &state->duplicates, &state->duplicates_path, error);
 }
 
 static IrSession *
-ir_cli_identify_open (const char *port, GError **error)
+ir_cli_identify_open (const char *port, guint timeout_ms, GError **error)
 {
 	IrSession *session = ir_session_open (port, error);
 
@@ -122,7 +142,9 @@ ir_cli_identify_status_text (const IrImeiSlot *slot)
 }
 
 static void
-ir_cli_identify_format_json (const IrDeviceInfo *info, GString *out)
+ir_cli_identify_format_json (const IrDeviceInfo *info,
+			     const IrCliIdentifyState *state,
+			     GString *out)
 {
 	g_autoptr (JsonBuilder) builder = json_builder_new ();
 	g_autoptr (JsonNode) root = NULL;
@@ -146,7 +168,7 @@ ir_cli_identify_format_json (const IrDeviceInfo *info, GString *out)
 	    builder, "profile", info->profile != NULL ? info->profile->id : NULL);
 	ir_cli_json_add_string_or_null (
 	    builder, "profile_name", info->profile != NULL ? info->profile->name : NULL);
-	ir_cli_json_add_string_or_null (builder, "duplicates_list", duplicates_path);
+	ir_cli_json_add_string_or_null (builder, "duplicates_list", state->duplicates_path);
 	json_builder_set_member_name (builder, "slots");
 	json_builder_begin_array (builder);
 	for (guint i = 0; info->slots != NULL && i < info->slots->len; i++) {
@@ -171,7 +193,9 @@ ir_cli_identify_format_json (const IrDeviceInfo *info, GString *out)
 }
 
 static void
-ir_cli_identify_format_identity (const IrDeviceInfo *info, GString *out)
+ir_cli_identify_format_identity (const IrDeviceInfo *info,
+				 const IrCliIdentifyState *state,
+				 GString *out)
 {
 	g_autoptr (IrCliTable) table = ir_cli_table_new (2);
 	g_autofree char *usb = NULL;
@@ -192,8 +216,8 @@ ir_cli_identify_format_identity (const IrDeviceInfo *info, GString *out)
 	ir_cli_table_add_row (table, "USB", usb != NULL ? usb : "not a USB device");
 	ir_cli_table_add_row (table, "Family", family);
 	ir_cli_table_add_row (table, "Profile", profile);
-	if (duplicates_path != NULL)
-		ir_cli_table_add_row (table, "Duplicate list", duplicates_path);
+	if (state->duplicates_path != NULL)
+		ir_cli_table_add_row (table, "Duplicate list", state->duplicates_path);
 	ir_cli_table_render (table, out);
 }
 
@@ -212,13 +236,15 @@ ir_cli_identify_join_slots (GPtrArray *numbers)
 }
 
 static void
-ir_cli_identify_format_text (const IrDeviceInfo *info, GString *out)
+ir_cli_identify_format_text (const IrDeviceInfo *info,
+			     const IrCliIdentifyState *state,
+			     GString *out)
 {
 	g_autoptr (IrCliTable) table = ir_cli_table_new (4);
 	g_autoptr (GPtrArray) todo = g_ptr_array_new_with_free_func (g_free);
 	guint n_slots = info->slots != NULL ? info->slots->len : 0;
 
-	ir_cli_identify_format_identity (info, out);
+	ir_cli_identify_format_identity (info, state, out);
 	g_string_append_c (out, '\n');
 	if (n_slots == 0) {
 		g_string_append (out, "The phone reported no IMEI slot.\n");
@@ -262,19 +288,20 @@ static gboolean
 ir_cli_identify_run (IrCli *cli, GCancellable *cancellable, GError **error)
 {
 	const char *port = cli->args[0];
+	const IrCliIdentifyState *state = cli->state;
 	g_autoptr (IrSession) session = NULL;
 	g_autoptr (IrRecording) recording = NULL;
 	g_autoptr (IrDeviceInfo) info = NULL;
 	g_autoptr (GError) error_local = NULL;
 
-	session = ir_cli_identify_open (port, error);
+	session = ir_cli_identify_open (port, state->timeout_ms, error);
 	if (session == NULL)
 		return FALSE;
 	if (cli->record_path != NULL) {
 		recording = ir_recording_new (port);
 		ir_session_set_recording (session, recording);
 	}
-	info = ir_session_identify (session, duplicates, cancellable, &error_local);
+	info = ir_session_identify (session, state->duplicates, cancellable, &error_local);
 
 	/* a recording of a failed session is the one worth having: save it
 	 * whatever happened, but report the identify error first */
@@ -296,9 +323,9 @@ ir_cli_identify_run (IrCli *cli, GCancellable *cancellable, GError **error)
 		return FALSE;
 	}
 	if (cli->json)
-		ir_cli_identify_format_json (info, cli->out);
+		ir_cli_identify_format_json (info, state, cli->out);
 	else
-		ir_cli_identify_format_text (info, cli->out);
+		ir_cli_identify_format_text (info, state, cli->out);
 	return TRUE;
 }
 
@@ -312,9 +339,11 @@ const IrCliCommand ir_cli_command_identify = {
 		   "path (/dev/ttyUSB0), a symlink to one, or replay:FILE for a session saved\n"
 		   "with --record. Nothing is written to the phone.",
     .entries = ir_cli_identify_entries,
+    .options_size = sizeof (IrCliIdentifyOptions),
     .min_args = 1,
     .max_args = 1,
     .uses_device = TRUE,
     .prepare = ir_cli_identify_prepare,
     .run = ir_cli_identify_run,
+    .state_free = ir_cli_identify_state_free,
 };

@@ -1,40 +1,42 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include "ir-cli-loop.h"
 #include "ir-cli-output.h"
 #include "ir-cli.h"
+#include "ir-engine.h"
 #include "ir-error.h"
-#include "ir-restore-log.h"
 
 /* imeictl recover [PORT...]: the INTENTs of the migration log whose
  * outcome is not known (the restore was interrupted, or the phone went
  * away after the write). Without PORT: lists them. With PORTs: reads each
  * phone and records a RESULT "recovered" for its pending INTENTs, without
- * restoring anything. imeictl restore does the same first, on its own. */
+ * restoring anything. imeictl restore does the same first, on its own.
+ * A thin client of IrEngine (ir_engine_open_log(), ir_engine_recover_async()). */
 
-static char *opt_state_dir = NULL;
+typedef struct {
+	char *state_dir;
+} IrCliRecoverOptions;
 
-static GOptionEntry ir_cli_recover_entries[] = {
+static const GOptionEntry ir_cli_recover_entries[] = {
     {"state-dir",
      0,
      0,
      G_OPTION_ARG_FILENAME,
-     &opt_state_dir,
+     IR_CLI_OPTION (IrCliRecoverOptions, state_dir),
      "The restore state folder (default: $IMEIRESTORE_STATE_DIR, else "
      "$XDG_DATA_HOME/imeirestore)",
      "DIR"},
     {NULL},
 };
 
-static IrRestoreLog *restore_log = NULL;
-
 static char *
-ir_cli_recover_state_dir (void)
+ir_cli_recover_state_dir (const IrCliRecoverOptions *opts)
 {
 	const char *env = g_getenv ("IMEIRESTORE_STATE_DIR");
 
-	if (opt_state_dir != NULL)
-		return g_strdup (opt_state_dir);
+	if (opts->state_dir != NULL)
+		return g_strdup (opts->state_dir);
 	if (env != NULL && env[0] != '\0')
 		return g_strdup (env);
 	return g_build_filename (g_get_user_data_dir (), "imeirestore", NULL);
@@ -43,21 +45,11 @@ ir_cli_recover_state_dir (void)
 static gboolean
 ir_cli_recover_prepare (IrCli *cli, GError **error)
 {
-	g_autofree char *dir = ir_cli_recover_state_dir ();
+	g_autofree char *dir = ir_cli_recover_state_dir (cli->options);
+	IrEngine *engine = ir_engine_new ();
 
-	const GError *alarm;
-
-	restore_log = ir_restore_log_open_existing (dir, NULL, error);
-	if (restore_log == NULL)
-		return FALSE;
-	/* the log was verified as it opened: on a tampered log the pending
-	 * INTENTs cannot be trusted, so none is listed (exit 11) */
-	alarm = ir_migration_log_get_tamper_error (ir_restore_log_get_log (restore_log));
-	if (alarm != NULL) {
-		g_set_error_literal (error, alarm->domain, alarm->code, alarm->message);
-		return FALSE;
-	}
-	return TRUE;
+	cli->state = engine;
+	return ir_engine_open_log (engine, dir, error);
 }
 
 static const char *
@@ -90,13 +82,15 @@ ir_cli_recover_slots (JsonObject *intent, const char *name)
 static void
 ir_cli_recover_list (IrCli *cli, GPtrArray *pending)
 {
+	const char *log_path = ir_engine_get_log_path (cli->state);
+
 	if (cli->json) {
 		g_autoptr (JsonBuilder) b = json_builder_new ();
 		g_autoptr (JsonNode) root = NULL;
 		g_autofree char *text = NULL;
 
 		json_builder_begin_object (b);
-		ir_cli_json_add_string_or_null (b, "log", ir_restore_log_get_path (restore_log));
+		ir_cli_json_add_string_or_null (b, "log", log_path);
 		json_builder_set_member_name (b, "pending");
 		json_builder_begin_array (b);
 		for (guint i = 0; i < pending->len; i++) {
@@ -115,7 +109,7 @@ ir_cli_recover_list (IrCli *cli, GPtrArray *pending)
 	if (pending->len == 0) {
 		g_string_append_printf (cli->out,
 					"No pending INTENT in %s: every restore has its outcome.\n",
-					ir_restore_log_get_path (restore_log));
+					log_path);
 		return;
 	}
 	{
@@ -148,12 +142,12 @@ ir_cli_recover_list (IrCli *cli, GPtrArray *pending)
 static gboolean
 ir_cli_recover_port (IrCli *cli, const char *port, GCancellable *cancellable, GError **error)
 {
-	g_autoptr (IrSession) session = ir_session_open (port, error);
+	g_auto (IrCliLoop) loop = {0};
 	guint n = 0;
 
-	if (session == NULL)
-		return FALSE;
-	if (!ir_restore_log_recover (restore_log, session, NULL, &n, error))
+	ir_cli_loop_init (&loop);
+	ir_engine_recover_async (cli->state, port, NULL, cancellable, ir_cli_loop_done, &loop);
+	if (!ir_engine_recover_finish (cli->state, ir_cli_loop_wait (&loop), &n, error))
 		return FALSE;
 	if (!cli->json)
 		g_string_append_printf (
@@ -171,7 +165,7 @@ ir_cli_recover_run (IrCli *cli, GCancellable *cancellable, GError **error)
 			return FALSE;
 	}
 	/* what is still pending, after the phones given */
-	pending = ir_restore_log_pending (restore_log, error);
+	pending = ir_engine_get_pending (cli->state, error);
 	if (pending == NULL)
 		return FALSE;
 	ir_cli_recover_list (cli, pending);
@@ -190,9 +184,11 @@ const IrCliCommand ir_cli_command_recover = {
 	"Nothing is written to a phone. imeictl restore does the same before it\n"
 	"touches a phone that has a pending INTENT. See imeictl(1), RECOVERY.",
     .entries = ir_cli_recover_entries,
+    .options_size = sizeof (IrCliRecoverOptions),
     .min_args = 0,
     .max_args = G_MAXUINT,
     .uses_device = TRUE,
     .prepare = ir_cli_recover_prepare,
     .run = ir_cli_recover_run,
+    .state_free = g_object_unref,
 };

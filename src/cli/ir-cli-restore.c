@@ -1,22 +1,27 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ir-cli-loop.h"
 #include "ir-cli-output.h"
 #include "ir-cli.h"
+#include "ir-engine.h"
 #include "ir-error.h"
-#include "ir-restore-log.h"
-#include "ir-restore.h"
 
 /* imeictl restore PORT | --all [PORT...]: restores the original IMEIs
- * under a brand token (src/core/engine/ir-restore.h has the flow). Everything
- * that can be checked without the phone (options, credential, trust
- * store, the brand server's TLS and pin) is checked first, so that a bad
- * setup never touches a phone. Exit codes: restore section of imeictl(1). */
+ * under a brand token. A thin client of IrEngine (src/core/engine/
+ * ir-engine.h), which holds the flow and the decisions that keep it safe
+ * (recovery first, confirmation, the worker pool, the witness upload);
+ * this file turns options into the engine's configuration, answers its
+ * confirmations on the terminal and prints the outcomes. Everything that
+ * can be checked without the phone (options, credential, trust store,
+ * the brand server's TLS and pin) is checked first, so that a bad setup
+ * never touches a phone. Exit codes: restore section of imeictl(1). */
 
 enum {
 	IR_RESTORE_EXIT_OK = 0,
@@ -33,76 +38,90 @@ enum {
 	IR_RESTORE_EXIT_CANCELLED = 130,
 };
 
-static gboolean opt_all = FALSE;
-static gboolean opt_yes = FALSE;
-static char *opt_server = NULL;
-static char *opt_trust_store = NULL;
-static char *opt_cert = NULL;
-static char *opt_key = NULL;
-static char *opt_p12 = NULL;
-static char *opt_passphrase_file = NULL;
-static char *opt_centre = NULL;
-static char *opt_state_dir = NULL;
-static char *opt_duplicates = NULL;
-static char *opt_workstation = NULL;
+typedef struct {
+	gboolean all;
+	gboolean yes;
+	char *server;
+	char *trust_store;
+	char *cert;
+	char *key;
+	char *p12;
+	char *passphrase_file;
+	char *centre;
+	char *state_dir;
+	char *duplicates;
+	char *workstation;
+} IrCliRestoreOptions;
 
-static GOptionEntry ir_cli_restore_entries[] = {
+static const GOptionEntry ir_cli_restore_entries[] = {
     {"all",
      0,
      0,
      G_OPTION_ARG_NONE,
-     &opt_all,
+     IR_CLI_OPTION (IrCliRestoreOptions, all),
      "Restore every connected phone at once (USB ports and the PORTs given)",
      NULL},
-    {"yes", 'y', 0, G_OPTION_ARG_NONE, &opt_yes, "Do not ask before writing (scripts)", NULL},
+    {"yes",
+     'y',
+     0,
+     G_OPTION_ARG_NONE,
+     IR_CLI_OPTION (IrCliRestoreOptions, yes),
+     "Do not ask before writing (scripts)",
+     NULL},
     {"server",
      0,
      0,
      G_OPTION_ARG_STRING,
-     &opt_server,
+     IR_CLI_OPTION (IrCliRestoreOptions, server),
      "The brand server (default: $IMEIRESTORE_SERVER)",
      "URL"},
     {"trust-store",
      0,
      0,
      G_OPTION_ARG_FILENAME,
-     &opt_trust_store,
+     IR_CLI_OPTION (IrCliRestoreOptions, trust_store),
      "The brand's trust store (default: $IMEIRESTORE_TRUST_STORE)",
      "FILE"},
     {"cert",
      0,
      0,
      G_OPTION_ARG_FILENAME,
-     &opt_cert,
+     IR_CLI_OPTION (IrCliRestoreOptions, cert),
      "Your client certificate, PEM (with --key)",
      "FILE"},
-    {"key", 0, 0, G_OPTION_ARG_FILENAME, &opt_key, "The private key of --cert, PEM", "FILE"},
+    {"key",
+     0,
+     0,
+     G_OPTION_ARG_FILENAME,
+     IR_CLI_OPTION (IrCliRestoreOptions, key),
+     "The private key of --cert, PEM",
+     "FILE"},
     {"p12",
      0,
      0,
      G_OPTION_ARG_FILENAME,
-     &opt_p12,
+     IR_CLI_OPTION (IrCliRestoreOptions, p12),
      "Your client certificate and key, PKCS#12",
      "FILE"},
     {"p12-passphrase-file",
      0,
      0,
      G_OPTION_ARG_FILENAME,
-     &opt_passphrase_file,
+     IR_CLI_OPTION (IrCliRestoreOptions, passphrase_file),
      "Read the PKCS#12 passphrase from FILE (default: $IMEIRESTORE_P12_PASSPHRASE)",
      "FILE"},
     {"centre",
      0,
      0,
      G_OPTION_ARG_STRING,
-     &opt_centre,
+     IR_CLI_OPTION (IrCliRestoreOptions, centre),
      "Your service centre; must be the one in your certificate",
      "ID"},
     {"state-dir",
      0,
      0,
      G_OPTION_ARG_FILENAME,
-     &opt_state_dir,
+     IR_CLI_OPTION (IrCliRestoreOptions, state_dir),
      "Used tokens, the migration log and the workstation key (default: "
      "$XDG_DATA_HOME/imeirestore)",
      "DIR"},
@@ -110,7 +129,7 @@ static GOptionEntry ir_cli_restore_entries[] = {
      0,
      0,
      G_OPTION_ARG_STRING,
-     &opt_workstation,
+     IR_CLI_OPTION (IrCliRestoreOptions, workstation),
      "This workstation's id in the migration log (default: $IMEIRESTORE_WORKSTATION, "
      "else the host name)",
      "ID"},
@@ -118,22 +137,27 @@ static GOptionEntry ir_cli_restore_entries[] = {
      0,
      0,
      G_OPTION_ARG_FILENAME,
-     &opt_duplicates,
+     IR_CLI_OPTION (IrCliRestoreOptions, duplicates),
      "The brand's list of known-duplicate IMEIs (default: $IMEIRESTORE_DUPLICATES)",
      "FILE"},
     {NULL},
 };
 
-/* What prepare() set up, shared by every worker. */
-static IrTrustStore *trust = NULL;
-static IrBrandClient *client = NULL;
-static IrTokenSeen *seen = NULL;
-static IrDuplicateList *duplicates = NULL;
-static char *duplicates_path = NULL;
-static IrRestoreLog *restore_log = NULL;
-static guint n_pending = 0;  /* INTENTs of the log whose outcome is unknown */
-static gint log_refused = 0; /* a token was refused for the log: no upload */
-static GMutex confirm_lock;
+/* What prepare() set up, for run(). */
+typedef struct {
+	IrEngine *engine;
+	gboolean all;
+	gboolean yes; /* --yes: the answer to every plan, chosen by the user */
+} IrCliRestoreState;
+
+static void
+ir_cli_restore_state_free (gpointer data)
+{
+	IrCliRestoreState *state = data;
+
+	g_clear_object (&state->engine);
+	g_free (state);
+}
 
 /* option, else environment, else [restore] in the config file */
 static char *
@@ -157,11 +181,17 @@ ir_cli_restore_load_config (GError **error)
 		? g_strdup (env)
 		: g_build_filename (g_get_user_config_dir (), "imeirestore", "imeictl.conf", NULL);
 	g_autoptr (GKeyFile) kf = g_key_file_new ();
+	g_autoptr (GError) error_local = NULL;
 
 	if (env == NULL && !g_file_test (path, G_FILE_TEST_EXISTS))
 		return NULL;
-	if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error)) {
-		g_prefix_error (error, "cannot read the imeictl configuration %s: ", path);
+	if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error_local)) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "cannot read the imeictl configuration %s: %s",
+			     path,
+			     error_local->message);
 		return NULL;
 	}
 	return g_steal_pointer (&kf);
@@ -183,31 +213,38 @@ ir_cli_restore_input_error (GError **error, const char *format, ...)
 	return FALSE;
 }
 
+/* The PKCS#12 passphrase: the first line of --p12-passphrase-file, else
+ * $IMEIRESTORE_P12_PASSPHRASE. The caller wipes it. */
 static char *
-ir_cli_restore_passphrase (GError **error)
+ir_cli_restore_passphrase (const IrCliRestoreOptions *opts, GError **error)
 {
 	g_autofree char *text = NULL;
-	const char *env = g_getenv ("IMEIRESTORE_P12_PASSPHRASE");
+	gsize len = 0;
+	g_autoptr (GError) error_local = NULL;
+	char *line;
 
-	if (opt_passphrase_file == NULL)
-		return g_strdup (env);
-	if (!g_file_get_contents (opt_passphrase_file, &text, NULL, error)) {
-		g_prefix_error (error, "--p12-passphrase-file: ");
-		(*error)->code = IR_ERROR_INVALID_INPUT;
-		(*error)->domain = IR_ERROR;
+	if (opts->passphrase_file == NULL)
+		return g_strdup (g_getenv ("IMEIRESTORE_P12_PASSPHRASE"));
+	if (!g_file_get_contents (opts->passphrase_file, &text, &len, &error_local)) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "--p12-passphrase-file: %s",
+			     error_local->message);
 		return NULL;
 	}
 	/* the first line; a trailing newline is not part of it */
-	text[strcspn (text, "\r\n")] = '\0';
-	return g_steal_pointer (&text);
+	line = g_strndup (text, strcspn (text, "\r\n"));
+	OPENSSL_cleanse (text, len);
+	return line;
 }
 
 static gboolean
-ir_cli_restore_check_args (IrCli *cli, GError **error)
+ir_cli_restore_check_args (IrCli *cli, const IrCliRestoreOptions *opts, GError **error)
 {
 	guint n = g_strv_length (cli->args);
 
-	if (!opt_all && n != 1)
+	if (!opts->all && n != 1)
 		return ir_cli_restore_input_error (
 		    error,
 		    "%s: give one PORT (e.g. imeictl restore /dev/ttyUSB0), or --all for every "
@@ -221,7 +258,7 @@ ir_cli_restore_check_args (IrCli *cli, GError **error)
 	}
 	/* confirmation needs someone to answer: refuse now, before any phone
 	 * or server is touched */
-	if (!opt_yes && !isatty (STDIN_FILENO))
+	if (!opts->yes && !isatty (STDIN_FILENO))
 		return ir_cli_restore_input_error (
 		    error,
 		    "%s: restore asks before it writes, and standard input is not a terminal; "
@@ -230,149 +267,112 @@ ir_cli_restore_check_args (IrCli *cli, GError **error)
 	return TRUE;
 }
 
+/* The credential settings that go together, before any file is read. */
 static gboolean
-ir_cli_restore_load_trust (GKeyFile *config, GError **error)
+ir_cli_restore_check_credential (const IrEngineConfig *cfg, GError **error)
 {
-	g_autofree char *path = ir_cli_restore_setting (
-	    opt_trust_store, "IMEIRESTORE_TRUST_STORE", config, "trust-store");
-
-	if (path == NULL)
-		path = g_build_filename (IR_SYSCONFDIR, "trust-store.conf", NULL);
-	trust = ir_trust_store_load (path, error);
-	if (trust == NULL) {
-		g_prefix_error (error, "--trust-store: ");
-		(*error)->domain = IR_ERROR;
-		(*error)->code = IR_ERROR_INVALID_INPUT;
-		return FALSE;
-	}
-	return TRUE;
-}
-
-static gboolean
-ir_cli_restore_make_client (GKeyFile *config, GError **error)
-{
-	g_autofree char *server =
-	    ir_cli_restore_setting (opt_server, "IMEIRESTORE_SERVER", config, "server");
-	g_autofree char *cert =
-	    ir_cli_restore_setting (opt_cert, "IMEIRESTORE_CERT", config, "cert");
-	g_autofree char *key = ir_cli_restore_setting (opt_key, "IMEIRESTORE_KEY", config, "key");
-	g_autofree char *p12 = ir_cli_restore_setting (opt_p12, "IMEIRESTORE_P12", config, "p12");
-	g_autofree char *centre =
-	    ir_cli_restore_setting (opt_centre, "IMEIRESTORE_CENTRE", config, "centre");
-	g_autofree char *passphrase = NULL;
-	IrBrandClientConfig cfg = {0};
-
-	if (server == NULL)
+	if (cfg->server_url == NULL)
 		return ir_cli_restore_input_error (
 		    error,
 		    "%s: give --server https://HOST:PORT or set $IMEIRESTORE_SERVER",
 		    "no brand server");
-	if (p12 != NULL && (cert != NULL || key != NULL))
+	if (cfg->p12_path != NULL && (cfg->cert_path != NULL || cfg->key_path != NULL))
 		return ir_cli_restore_input_error (error,
 						   "%s: give --p12, or --cert and --key, not both",
 						   "two client certificates");
-	if (p12 == NULL && (cert == NULL) != (key == NULL))
+	if (cfg->p12_path == NULL && (cfg->cert_path == NULL) != (cfg->key_path == NULL))
 		return ir_cli_restore_input_error (error,
 						   "%s: --cert and --key go together",
-						   cert == NULL ? "--key without --cert"
-								: "--cert without --key");
-	passphrase = ir_cli_restore_passphrase (error);
-	if (opt_passphrase_file != NULL && passphrase == NULL)
-		return FALSE;
-	cfg.server_url = server;
-	cfg.trust = trust;
-	cfg.cert_path = cert;
-	cfg.key_path = key;
-	cfg.p12_path = p12;
-	cfg.passphrase = passphrase;
-	client = ir_brand_client_new (&cfg, NULL, error);
-	if (passphrase != NULL)
-		memset (passphrase, 0, strlen (passphrase));
-	if (client == NULL)
-		return FALSE;
-	if (centre != NULL && g_strcmp0 (centre, ir_brand_client_get_centre (client)) != 0) {
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_INVALID_INPUT,
-			     "--centre %s, but your certificate is for centre %s: use your own "
-			     "centre's certificate",
-			     centre,
-			     ir_brand_client_get_centre (client));
-		return FALSE;
-	}
+						   cfg->cert_path == NULL ? "--key without --cert"
+									  : "--cert without --key");
 	return TRUE;
 }
 
-/* The migration log must take a durable INTENT before any phone is
- * written: a log that cannot (tampered, unwritable) stops here. */
+/* Options, environment and config file into the engine's configuration,
+ * then the engine opened: trust store, credential, state folder, log. */
 static gboolean
-ir_cli_restore_open_log (GKeyFile *config, const char *dir, GError **error)
+ir_cli_restore_open_engine (const IrCliRestoreOptions *opts,
+			    GKeyFile *config,
+			    IrDuplicateList *duplicates,
+			    IrEngine *engine,
+			    GError **error)
 {
+	g_autofree char *server =
+	    ir_cli_restore_setting (opts->server, "IMEIRESTORE_SERVER", config, "server");
+	g_autofree char *trust_store = ir_cli_restore_setting (
+	    opts->trust_store, "IMEIRESTORE_TRUST_STORE", config, "trust-store");
+	g_autofree char *cert =
+	    ir_cli_restore_setting (opts->cert, "IMEIRESTORE_CERT", config, "cert");
+	g_autofree char *key = ir_cli_restore_setting (opts->key, "IMEIRESTORE_KEY", config, "key");
+	g_autofree char *p12 = ir_cli_restore_setting (opts->p12, "IMEIRESTORE_P12", config, "p12");
+	g_autofree char *centre =
+	    ir_cli_restore_setting (opts->centre, "IMEIRESTORE_CENTRE", config, "centre");
+	g_autofree char *state_dir =
+	    ir_cli_restore_setting (opts->state_dir, "IMEIRESTORE_STATE_DIR", config, "state-dir");
 	g_autofree char *workstation = ir_cli_restore_setting (
-	    opt_workstation, "IMEIRESTORE_WORKSTATION", config, "workstation");
-	g_autoptr (GPtrArray) pending = NULL;
-	IrRestoreLogConfig cfg = {
-	    .state_dir = dir,
-	    .centre = ir_brand_client_get_centre (client),
+	    opts->workstation, "IMEIRESTORE_WORKSTATION", config, "workstation");
+	g_autofree char *passphrase = NULL;
+	IrEngineConfig cfg = {
+	    .server_url = server,
+	    .trust_store_path = trust_store,
+	    .cert_path = cert,
+	    .key_path = key,
+	    .p12_path = p12,
+	    .centre = centre,
+	    .centre_setting = "--centre",
+	    .state_dir = state_dir,
 	    .workstation = workstation,
-	    .technician = ir_brand_client_get_subject (client),
+	    .duplicates = duplicates,
 	};
+	gboolean ok;
 
-	if (cfg.centre == NULL) {
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_INVALID_INPUT,
-			     "your certificate names no service centre, which the migration log "
-			     "needs: ask the brand for a technician certificate");
+	if (!ir_cli_restore_check_credential (&cfg, error)) {
+		ir_duplicate_list_free (duplicates);
 		return FALSE;
 	}
-	restore_log = ir_restore_log_open (&cfg, error);
-	if (restore_log == NULL) {
-		g_prefix_error (error, "nothing done: ");
+	passphrase = ir_cli_restore_passphrase (opts, error);
+	if (opts->passphrase_file != NULL && passphrase == NULL) {
+		ir_duplicate_list_free (duplicates);
 		return FALSE;
 	}
-	pending = ir_restore_log_pending (restore_log, error);
-	if (pending == NULL)
-		return FALSE;
-	n_pending = pending->len;
-	return TRUE;
-}
-
-static gboolean
-ir_cli_restore_open_state (GKeyFile *config, GError **error)
-{
-	g_autofree char *dir =
-	    ir_cli_restore_setting (opt_state_dir, "IMEIRESTORE_STATE_DIR", config, "state-dir");
-	g_autofree char *seen_path = NULL;
-
-	if (dir == NULL)
-		dir = g_build_filename (g_get_user_data_dir (), "imeirestore", NULL);
-	seen_path = g_build_filename (dir, "token-seen", NULL);
-	seen = ir_token_seen_open (seen_path, error);
-	if (seen == NULL)
-		return FALSE;
-	return ir_cli_restore_open_log (config, dir, error);
+	if (trust_store == NULL)
+		cfg.trust_store_path = trust_store =
+		    g_build_filename (IR_SYSCONFDIR, "trust-store.conf", NULL);
+	if (state_dir == NULL)
+		cfg.state_dir = state_dir =
+		    g_build_filename (g_get_user_data_dir (), "imeirestore", NULL);
+	cfg.passphrase = passphrase;
+	ok = ir_engine_open (engine, &cfg, error);
+	if (passphrase != NULL)
+		OPENSSL_cleanse (passphrase, strlen (passphrase));
+	return ok;
 }
 
 static gboolean
 ir_cli_restore_prepare (IrCli *cli, GError **error)
 {
+	const IrCliRestoreOptions *opts = cli->options;
+	IrCliRestoreState *state = g_new0 (IrCliRestoreState, 1);
 	g_autoptr (GKeyFile) config = NULL;
 	g_autoptr (GError) error_local = NULL;
+	IrDuplicateList *duplicates = NULL;
+	g_autofree char *duplicates_path = NULL;
 
-	if (!ir_cli_restore_check_args (cli, error))
+	cli->state = state;
+	state->all = opts->all;
+	state->yes = opts->yes;
+	if (!ir_cli_restore_check_args (cli, opts, error))
 		return FALSE;
 	config = ir_cli_restore_load_config (&error_local);
 	if (error_local != NULL) {
-		g_set_error_literal (error, IR_ERROR, IR_ERROR_INVALID_INPUT, error_local->message);
+		g_propagate_error (error, g_steal_pointer (&error_local));
 		return FALSE;
 	}
 	/* bad input before the state folder or the log is opened */
-	if (!ir_cli_load_duplicates (opt_duplicates, &duplicates, &duplicates_path, error))
+	if (!ir_cli_load_duplicates (opts->duplicates, &duplicates, &duplicates_path, error))
 		return FALSE;
-	return ir_cli_restore_load_trust (config, error) &&
-	       ir_cli_restore_make_client (config, error) &&
-	       ir_cli_restore_open_state (config, error);
+	state->engine = ir_engine_new ();
+	return ir_cli_restore_open_engine (opts, config, duplicates, state->engine, error);
 }
 
 /* ---- confirmation ---- */
@@ -399,20 +399,23 @@ ir_cli_restore_status_text (IrImeiStatus status)
 }
 
 static void
-ir_cli_restore_describe_plan (const IrRestoreResult *r, GString *out)
+ir_cli_restore_describe_plan (IrRestorePlan *plan, GString *out)
 {
 	g_autoptr (IrCliTable) table = ir_cli_table_new (4);
+	GPtrArray *slots = ir_restore_plan_get_slots (plan);
+	const char *serial = ir_restore_plan_get_serial (plan);
+	const char *expires = ir_restore_plan_get_token_expires (plan);
 
 	g_string_append_printf (out,
 				"Phone on %s: %s %s, serial %s (%s)\n",
-				r->port,
-				r->info->manufacturer,
-				r->info->model,
-				r->info->serial != NULL ? r->info->serial : "none",
-				r->info->family->title);
+				ir_restore_plan_get_port (plan),
+				ir_restore_plan_get_manufacturer (plan),
+				ir_restore_plan_get_model (plan),
+				serial != NULL ? serial : "none",
+				ir_restore_plan_get_family_title (plan));
 	ir_cli_table_add_row (table, "SLOT", "NOW", "STATUS", "WRITE");
-	for (guint i = 0; i < r->slots->len; i++) {
-		const IrRestoreSlot *slot = g_ptr_array_index (r->slots, i);
+	for (guint i = 0; i < slots->len; i++) {
+		const IrRestoreSlot *slot = g_ptr_array_index (slots, i);
 		g_autofree char *n = g_strdup_printf ("%u", slot->index + 1);
 		ir_cli_table_add_row (table,
 				      n,
@@ -423,44 +426,47 @@ ir_cli_restore_describe_plan (const IrRestoreResult *r, GString *out)
 	ir_cli_table_render (table, out);
 	g_string_append_printf (out,
 				"Token %s, centre %s, phase %s, expires %s\n",
-				r->token_id,
-				r->centre,
-				r->phase,
-				r->token_expires != NULL ? r->token_expires : "-");
-	if (!r->device_verifies)
+				ir_restore_plan_get_token_id (plan),
+				ir_restore_plan_get_centre (plan),
+				ir_restore_plan_get_phase (plan),
+				expires != NULL ? expires : "-");
+	if (!ir_restore_plan_get_device_verifies (plan))
 		g_string_append (out,
 				 "The phone itself cannot verify the token (legacy family): this "
 				 "workstation verified it.\n");
 }
 
-static gboolean
-ir_cli_restore_confirm (const IrRestoreResult *plan,
-			gpointer user_data,
-			GCancellable *cancellable,
-			GError **error)
+/* IrEngineConfirmFunc, on the command's own main context: one question
+ * at a time on the terminal, whatever --all runs. --yes answers every
+ * plan without asking: the user chose so on the command line. */
+static void
+ir_cli_restore_confirm (IrEngine *engine, IrRestorePlan *plan, gpointer user_data)
 {
+	const IrCliRestoreState *state = user_data;
 	g_autoptr (GString) text = g_string_new (NULL);
-	g_autoptr (GMutexLocker) locker = NULL;
 	char answer[32] = "";
 
-	if (opt_yes)
-		return TRUE;
-	/* one question at a time on the terminal, whatever --all runs */
-	locker = g_mutex_locker_new (&confirm_lock);
+	if (state->yes) {
+		ir_restore_plan_answer (plan, TRUE);
+		return;
+	}
 	ir_cli_restore_describe_plan (plan, text);
 	g_string_append (text, "Write these IMEIs to the phone? Type yes to write: ");
 	fputs (text->str, stderr);
 	fflush (stderr);
 	if (fgets (answer, sizeof (answer), stdin) == NULL) {
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_INVALID_INPUT,
-			     "no answer to the confirmation for %s (end of input); nothing written",
-			     plan->port);
-		return FALSE;
+		g_autoptr (GError) error =
+		    g_error_new (IR_ERROR,
+				 IR_ERROR_INVALID_INPUT,
+				 "no answer to the confirmation for %s (end of input); nothing "
+				 "written",
+				 ir_restore_plan_get_port (plan));
+		ir_restore_plan_answer_error (plan, error);
+		return;
 	}
 	answer[strcspn (answer, "\r\n")] = '\0';
-	return g_ascii_strcasecmp (answer, "yes") == 0 || g_ascii_strcasecmp (answer, "y") == 0;
+	ir_restore_plan_answer (
+	    plan, g_ascii_strcasecmp (answer, "yes") == 0 || g_ascii_strcasecmp (answer, "y") == 0);
 }
 
 /* ---- outcome → exit code, code word, text ---- */
@@ -550,7 +556,7 @@ ir_cli_restore_log_refused (const IrRestoreResult *r)
 
 /* The error and what became of the token, on one line. */
 static char *
-ir_cli_restore_message (const IrRestoreResult *r)
+ir_cli_restore_message (const IrRestoreResult *r, const char *log_path)
 {
 	g_autoptr (GString) msg = g_string_new (r->error != NULL ? r->error->message : "");
 
@@ -575,7 +581,7 @@ ir_cli_restore_message (const IrRestoreResult *r)
 					"issued to it until the brand auditor has checked the log "
 					"(imeictl audit verify %s)",
 					r->brand.server_code,
-					ir_restore_log_get_path (restore_log));
+					log_path);
 	if (r->recovery_path != NULL)
 		g_string_append_printf (msg,
 					"; the outcome is kept for recovery in %s (a pending "
@@ -587,7 +593,7 @@ ir_cli_restore_message (const IrRestoreResult *r)
 }
 
 static void
-ir_cli_restore_json_result (JsonBuilder *b, const IrRestoreResult *r)
+ir_cli_restore_json_result (JsonBuilder *b, const IrRestoreResult *r, const char *log_path)
 {
 	int exit_code = ir_cli_restore_exit_code (r);
 
@@ -645,7 +651,7 @@ ir_cli_restore_json_result (JsonBuilder *b, const IrRestoreResult *r)
 	}
 	ir_cli_json_add_string_or_null (b, "recovery_file", r->recovery_path);
 	if (exit_code != 0 || r->error != NULL) {
-		g_autofree char *message = ir_cli_restore_message (r);
+		g_autofree char *message = ir_cli_restore_message (r, log_path);
 		json_builder_set_member_name (b, "error");
 		json_builder_begin_object (b);
 		ir_cli_json_add_string_or_null (b, "code", ir_cli_restore_error_code (r));
@@ -714,7 +720,7 @@ ir_cli_restore_text_result (const IrRestoreResult *r, GString *out)
 
 /* One line per phone for --all. */
 static void
-ir_cli_restore_summary_line (const IrRestoreResult *r, GString *out)
+ir_cli_restore_summary_line (const IrRestoreResult *r, const char *log_path, GString *out)
 {
 	g_autofree char *message = NULL;
 
@@ -729,7 +735,7 @@ ir_cli_restore_summary_line (const IrRestoreResult *r, GString *out)
 		g_string_append_c (out, '\n');
 		return;
 	}
-	message = ir_cli_restore_message (r);
+	message = ir_cli_restore_message (r, log_path);
 	g_string_append_printf (out,
 				"%s: %s (exit %d): %s\n",
 				r->port,
@@ -740,89 +746,29 @@ ir_cli_restore_summary_line (const IrRestoreResult *r, GString *out)
 
 /* ---- running ---- */
 
-static IrRestoreOptions
-ir_cli_restore_options (void)
-{
-	IrRestoreOptions opts = {
-	    .client = client,
-	    .trust = trust,
-	    .seen = seen,
-	    .duplicates = duplicates,
-	    .confirm = ir_cli_restore_confirm,
-	    .journal = ir_restore_log_journal (),
-	    .journal_data = restore_log,
-	};
-	return opts;
-}
-
-static IrRestoreResult *
-ir_cli_restore_not_started (const char *port, GError *error)
-{
-	IrRestoreResult *r = g_new0 (IrRestoreResult, 1);
-
-	r->slots = g_ptr_array_new ();
-	r->port = g_strdup (port);
-	r->outcome = IR_RESTORE_NOT_STARTED;
-	r->stage = IR_RESTORE_STAGE_IDENTIFY;
-	r->error = error;
-	return r;
-}
-
-/* The server will not witness a log it refused a token for: uploading
- * it again would only repeat the refusal as a second message. */
-static IrRestoreResult *
-ir_cli_restore_note_refusal (IrRestoreResult *r)
-{
-	if (ir_cli_restore_log_refused (r))
-		g_atomic_int_set (&log_refused, 1);
-	return r;
-}
-
-/* A phone with a pending INTENT in the log is read again and its RESULT
- * recorded before anything else is done to it (DESIGN.md §4 step 8). */
-static IrRestoreResult *
-ir_cli_restore_port (const char *port, GCancellable *cancellable)
-{
-	IrRestoreOptions opts = ir_cli_restore_options ();
-	g_autoptr (IrSession) session = NULL;
-	GError *error = NULL;
-	IrRestoreResult *r;
-
-	if (n_pending == 0)
-		return ir_cli_restore_note_refusal (ir_restore_run_port (port, &opts, cancellable));
-	session = ir_session_open (port, NULL);
-	if (session == NULL)
-		return ir_cli_restore_note_refusal (ir_restore_run_port (port, &opts, cancellable));
-	if (!ir_restore_log_recover (restore_log, session, NULL, NULL, &error)) {
-		g_prefix_error (&error, "nothing written to %s: ", port);
-		return ir_cli_restore_not_started (port, error);
-	}
-	r = ir_restore_run (session, &opts, cancellable);
-	if (r->port == NULL)
-		r->port = g_strdup (port);
-	return ir_cli_restore_note_refusal (r);
-}
-
 /* The brand server, its pin and our certificate, before any phone. */
 static gboolean
-ir_cli_restore_preflight (IrCli *cli, GCancellable *cancellable)
+ir_cli_restore_preflight (IrCli *cli, IrCliLoop *loop, GCancellable *cancellable)
 {
+	IrCliRestoreState *state = cli->state;
 	g_auto (IrBrandStatus) status = {0};
 	g_autoptr (GError) error = NULL;
+	g_autofree char *line = NULL;
 
-	if (ir_brand_client_health (client, &status, cancellable, &error))
+	ir_engine_check_server_async (state->engine, cancellable, ir_cli_loop_done, loop);
+	if (ir_engine_check_server_finish (state->engine, ir_cli_loop_wait (loop), &status, &error))
 		return TRUE;
 	g_prefix_error (&error, "nothing done: ");
+	line = ir_cli_one_line (error->message);
 	if (cli->json) {
 		g_autoptr (JsonBuilder) b = json_builder_new ();
 		g_autoptr (JsonNode) root = NULL;
 		g_autofree char *text = NULL;
-		g_autofree char *message = ir_cli_one_line (error->message);
 		json_builder_begin_object (b);
 		json_builder_set_member_name (b, "error");
 		json_builder_begin_object (b);
 		ir_cli_json_add_string_or_null (b, "code", status.server_code);
-		ir_cli_json_add_string_or_null (b, "message", message);
+		ir_cli_json_add_string_or_null (b, "message", line);
 		json_builder_set_member_name (b, "exit_code");
 		json_builder_add_int_value (b, IR_RESTORE_EXIT_SERVER);
 		json_builder_end_object (b);
@@ -833,10 +779,7 @@ ir_cli_restore_preflight (IrCli *cli, GCancellable *cancellable)
 		text = ir_cli_json_to_string (root);
 		g_string_append (cli->out, text);
 	}
-	{
-		g_autofree char *line = ir_cli_one_line (error->message);
-		fprintf (stderr, "imeictl: %s\n", line);
-	}
+	fprintf (stderr, "imeictl: %s\n", line);
 	cli->exit_code = g_error_matches (error, IR_ERROR, IR_ERROR_CANCELLED)
 			     ? IR_RESTORE_EXIT_CANCELLED
 			     : IR_RESTORE_EXIT_SERVER;
@@ -844,16 +787,29 @@ ir_cli_restore_preflight (IrCli *cli, GCancellable *cancellable)
 }
 
 static gboolean
-ir_cli_restore_one (IrCli *cli, GCancellable *cancellable)
+ir_cli_restore_one (IrCli *cli, IrCliLoop *loop, GCancellable *cancellable, GError **error)
 {
-	g_autoptr (IrRestoreResult) r = ir_cli_restore_port (cli->args[0], cancellable);
+	IrCliRestoreState *state = cli->state;
+	const char *log_path = ir_engine_get_log_path (state->engine);
+	g_autoptr (IrRestoreResult) r = NULL;
 
+	ir_engine_restore_async (state->engine,
+				 cli->args[0],
+				 NULL,
+				 ir_cli_restore_confirm,
+				 state,
+				 cancellable,
+				 ir_cli_loop_done,
+				 loop);
+	r = ir_engine_restore_finish (state->engine, ir_cli_loop_wait (loop), error);
+	if (r == NULL)
+		return FALSE;
 	cli->exit_code = ir_cli_restore_exit_code (r);
 	if (cli->json) {
 		g_autoptr (JsonBuilder) b = json_builder_new ();
 		g_autoptr (JsonNode) root = NULL;
 		g_autofree char *text = NULL;
-		ir_cli_restore_json_result (b, r);
+		ir_cli_restore_json_result (b, r, log_path);
 		root = json_builder_get_root (b);
 		text = ir_cli_json_to_string (root);
 		g_string_append (cli->out, text);
@@ -861,24 +817,10 @@ ir_cli_restore_one (IrCli *cli, GCancellable *cancellable)
 		ir_cli_restore_text_result (r, cli->out);
 	}
 	if (cli->exit_code != 0 || r->error != NULL) {
-		g_autofree char *message = ir_cli_restore_message (r);
+		g_autofree char *message = ir_cli_restore_message (r, log_path);
 		fprintf (stderr, "imeictl: %s\n", message);
 	}
 	return TRUE;
-}
-
-typedef struct {
-	char *port;
-	IrRestoreResult *result;
-	GCancellable *cancellable;
-} IrCliRestoreJob;
-
-static void
-ir_cli_restore_worker (gpointer data, gpointer user_data)
-{
-	IrCliRestoreJob *job = data;
-
-	job->result = ir_cli_restore_port (job->port, job->cancellable);
 }
 
 static GPtrArray *
@@ -900,21 +842,6 @@ ir_cli_restore_all_ports (IrCli *cli, GError **error)
 		if (!g_ptr_array_find_with_equal_func (ports, cli->args[i], g_str_equal, NULL))
 			g_ptr_array_add (ports, g_strdup (cli->args[i]));
 	}
-	return g_steal_pointer (&ports);
-}
-
-static gboolean
-ir_cli_restore_all (IrCli *cli, GCancellable *cancellable, GError **error)
-{
-	g_autoptr (GPtrArray) ports = ir_cli_restore_all_ports (cli, error);
-	g_autofree IrCliRestoreJob *jobs = NULL;
-	g_autoptr (JsonBuilder) b = json_builder_new ();
-	GThreadPool *pool;
-	int worst = 0;
-	guint n_bad = 0;
-
-	if (ports == NULL)
-		return FALSE;
 	if (ports->len == 0) {
 		g_set_error_literal (
 		    error,
@@ -922,31 +849,33 @@ ir_cli_restore_all (IrCli *cli, GCancellable *cancellable, GError **error)
 		    IR_ERROR_NOT_FOUND,
 		    "no phone found: connect the phones over USB, or name their ports "
 		    "after --all");
-		return FALSE;
+		return NULL;
 	}
-	jobs = g_new0 (IrCliRestoreJob, ports->len);
-	pool = g_thread_pool_new (ir_cli_restore_worker, NULL, (int)ports->len, FALSE, NULL);
-	for (guint i = 0; i < ports->len; i++) {
-		jobs[i].port = g_ptr_array_index (ports, i);
-		jobs[i].cancellable = cancellable;
-		g_thread_pool_push (pool, &jobs[i], NULL);
-	}
-	g_thread_pool_free (pool, FALSE, TRUE);
+	g_ptr_array_add (ports, NULL);
+	return g_steal_pointer (&ports);
+}
+
+/* One line (or JSON object) per phone, and the worst exit code. */
+static void
+ir_cli_restore_print_all (IrCli *cli, GPtrArray *results, const char *log_path)
+{
+	g_autoptr (JsonBuilder) b = json_builder_new ();
+	int worst = 0;
+	guint n_bad = 0;
 
 	json_builder_begin_object (b);
 	json_builder_set_member_name (b, "phones");
 	json_builder_begin_array (b);
-	for (guint i = 0; i < ports->len; i++) {
-		IrRestoreResult *r = jobs[i].result;
+	for (guint i = 0; i < results->len; i++) {
+		const IrRestoreResult *r = g_ptr_array_index (results, i);
 		int code = ir_cli_restore_exit_code (r);
 		if (ir_cli_restore_rank (code) > ir_cli_restore_rank (worst))
 			worst = code;
 		n_bad += code != 0 ? 1 : 0;
 		if (cli->json)
-			ir_cli_restore_json_result (b, r);
+			ir_cli_restore_json_result (b, r, log_path);
 		else
-			ir_cli_restore_summary_line (r, cli->out);
-		ir_restore_result_free (r);
+			ir_cli_restore_summary_line (r, log_path, cli->out);
 	}
 	json_builder_end_array (b);
 	json_builder_set_member_name (b, "exit_code");
@@ -962,24 +891,33 @@ ir_cli_restore_all (IrCli *cli, GCancellable *cancellable, GError **error)
 			 "imeictl: %u of %u phones not restored (worst exit %d): see the line of "
 			 "each phone\n",
 			 n_bad,
-			 ports->len,
+			 results->len,
 			 worst);
 	cli->exit_code = worst;
-	return TRUE;
 }
 
-/* After the reports (and any recovery RESULTs): the brand server
- * witnesses the log's new records. A failed upload does not undo a
- * restore: it is a warning, and the next run sends them again. */
-static char *
-ir_cli_restore_upload (GCancellable *cancellable)
+static gboolean
+ir_cli_restore_all (IrCli *cli, IrCliLoop *loop, GCancellable *cancellable, GError **error)
 {
-	g_auto (IrBrandStatus) status = {0};
-	g_autoptr (GError) error = NULL;
+	IrCliRestoreState *state = cli->state;
+	g_autoptr (GPtrArray) ports = ir_cli_restore_all_ports (cli, error);
+	g_autoptr (GPtrArray) results = NULL;
 
-	if (ir_restore_log_upload (restore_log, client, NULL, &status, cancellable, &error))
-		return NULL;
-	return ir_cli_one_line (error->message);
+	if (ports == NULL)
+		return FALSE;
+	ir_engine_restore_many_async (state->engine,
+				      (const char *const *)ports->pdata,
+				      NULL,
+				      ir_cli_restore_confirm,
+				      state,
+				      cancellable,
+				      ir_cli_loop_done,
+				      loop);
+	results = ir_engine_restore_many_finish (state->engine, ir_cli_loop_wait (loop), error);
+	if (results == NULL)
+		return FALSE;
+	ir_cli_restore_print_all (cli, results, ir_engine_get_log_path (state->engine));
+	return TRUE;
 }
 
 /* Adds witness_warning to the root object already in cli->out: the
@@ -1001,26 +939,40 @@ ir_cli_restore_json_warning (IrCli *cli, const char *warning)
 	g_string_assign (cli->out, text);
 }
 
+/* After the reports (and any recovery RESULTs): the brand server
+ * witnesses the log's new records. A failed upload does not undo a
+ * restore: it is a warning, and the next run sends them again. */
+static void
+ir_cli_restore_upload (IrCli *cli, IrCliLoop *loop, GCancellable *cancellable)
+{
+	IrCliRestoreState *state = cli->state;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *warning = NULL;
+
+	ir_engine_upload_witness_async (state->engine, cancellable, ir_cli_loop_done, loop);
+	if (ir_engine_upload_witness_finish (state->engine, ir_cli_loop_wait (loop), NULL, &error))
+		return;
+	warning = ir_cli_one_line (error->message);
+	fprintf (stderr, "imeictl: warning: %s\n", warning);
+	if (cli->json)
+		ir_cli_restore_json_warning (cli, warning);
+}
+
 static gboolean
 ir_cli_restore_run (IrCli *cli, GCancellable *cancellable, GError **error)
 {
-	g_autofree char *warning = NULL;
+	IrCliRestoreState *state = cli->state;
+	g_auto (IrCliLoop) loop = {0};
 	gboolean ok;
 
-	if (!ir_cli_restore_preflight (cli, cancellable))
+	ir_cli_loop_init (&loop);
+	if (!ir_cli_restore_preflight (cli, &loop, cancellable))
 		return TRUE;
-	ok = opt_all ? ir_cli_restore_all (cli, cancellable, error)
-		     : ir_cli_restore_one (cli, cancellable);
+	ok = state->all ? ir_cli_restore_all (cli, &loop, cancellable, error)
+			: ir_cli_restore_one (cli, &loop, cancellable, error);
 	if (!ok)
 		return FALSE;
-	if (g_atomic_int_get (&log_refused))
-		return TRUE;
-	warning = ir_cli_restore_upload (cancellable);
-	if (warning != NULL) {
-		fprintf (stderr, "imeictl: warning: %s\n", warning);
-		if (cli->json)
-			ir_cli_restore_json_warning (cli, warning);
-	}
+	ir_cli_restore_upload (cli, &loop, cancellable);
 	return TRUE;
 }
 
@@ -1036,9 +988,11 @@ const IrCliCommand ir_cli_command_restore = {
 	"reports the outcome to the server. With --all, every USB phone and every PORT\n"
 	"given is restored at once, one line per phone. See imeictl(1), RESTORE.",
     .entries = ir_cli_restore_entries,
+    .options_size = sizeof (IrCliRestoreOptions),
     .min_args = 0,
     .max_args = G_MAXUINT,
     .uses_device = FALSE,
     .prepare = ir_cli_restore_prepare,
     .run = ir_cli_restore_run,
+    .state_free = ir_cli_restore_state_free,
 };

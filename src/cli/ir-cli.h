@@ -17,14 +17,26 @@ typedef struct {
 	/* a command that reports its own failures (restore: one outcome per
 	 * phone) prints them, returns TRUE and sets the exit code here */
 	int exit_code;
+	/* the command's options (IrCliCommand.options_size bytes), filled by
+	 * the option parser: no option lives in a file-scope variable */
+	gpointer options;
+	/* what prepare() worked out for run(), freed by state_free */
+	gpointer state;
 } IrCli;
+
+/* An option's place in the command's options struct, for the arg_data of
+ * a GOptionEntry template (imeictl binds it to IrCli.options). */
+#define IR_CLI_OPTION(type, member) GSIZE_TO_POINTER (G_STRUCT_OFFSET (type, member))
 
 typedef struct {
 	const char *name;
 	const char *parameter_string; /* "PORT", shown in --help */
 	const char *summary;	      /* one line for `imeictl --help` */
 	const char *description;      /* shown by `imeictl COMMAND --help` */
-	GOptionEntry *entries;	      /* command options, NULL-terminated; may be NULL */
+	/* command options, NULL-terminated, may be NULL; arg_data is
+	 * IR_CLI_OPTION (options type, member) */
+	const GOptionEntry *entries;
+	gsize options_size;
 	guint min_args;
 	guint max_args;
 	gboolean uses_device; /* --record makes sense */
@@ -32,6 +44,7 @@ typedef struct {
 	 * and arguments, so that bad input is reported before any device I/O */
 	gboolean (*prepare) (IrCli *cli, GError **error);
 	gboolean (*run) (IrCli *cli, GCancellable *cancellable, GError **error);
+	GDestroyNotify state_free; /* of IrCli.state; may be NULL */
 } IrCliCommand;
 
 extern const IrCliCommand ir_cli_command_list;

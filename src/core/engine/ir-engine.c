@@ -127,8 +127,9 @@ ir_engine_open_client (IrEngine *self, const IrEngineConfig *config, GError **er
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
-			     "the centre is %s, but your certificate is for centre %s: use your "
-			     "own centre's certificate",
+			     "%s %s, but your certificate is for centre %s: use your own "
+			     "centre's certificate",
+			     config->centre_setting != NULL ? config->centre_setting : "centre",
 			     config->centre,
 			     centre);
 		return FALSE;
@@ -210,6 +211,7 @@ gboolean
 ir_engine_open_log (IrEngine *self, const char *state_dir, GError **error)
 {
 	g_autoptr (GPtrArray) pending = NULL;
+	const GError *alarm;
 
 	g_return_val_if_fail (IR_IS_ENGINE (self), FALSE);
 	g_return_val_if_fail (self->log == NULL, FALSE);
@@ -217,6 +219,13 @@ ir_engine_open_log (IrEngine *self, const char *state_dir, GError **error)
 	self->log = ir_restore_log_open_existing (state_dir, NULL, error);
 	if (self->log == NULL)
 		return FALSE;
+	/* the log was verified as it opened: on a tampered log the pending
+	 * INTENTs cannot be trusted, so none is listed or recovered */
+	alarm = ir_migration_log_get_tamper_error (ir_restore_log_get_log (self->log));
+	if (alarm != NULL) {
+		g_set_error_literal (error, alarm->domain, alarm->code, alarm->message);
+		return FALSE;
+	}
 	pending = ir_restore_log_pending (self->log, error);
 	if (pending == NULL)
 		return FALSE;

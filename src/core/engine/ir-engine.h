@@ -61,6 +61,9 @@ typedef struct {
 	const char *passphrase;
 	/* NULL: the certificate's; else it must be the certificate's */
 	const char *centre;
+	/* how the front end names the centre setting in the error when it is
+	 * not the certificate's ("--centre"); NULL: "centre" */
+	const char *centre_setting;
 	/* used tokens, the migration log and the workstation key */
 	const char *state_dir;
 	const char *workstation; /* id in the log; NULL: the host name */
@@ -85,7 +88,8 @@ gboolean ir_engine_open (IrEngine *self, const IrEngineConfig *config, GError **
 /* Opens only the migration log in @state_dir, as it is (no START, no
  * credential), for listing and recovering pending INTENTs
  * (ir_engine_recover_async()); restores need ir_engine_open(). No log in
- * @state_dir is IR_ERROR_NOT_FOUND. */
+ * @state_dir is IR_ERROR_NOT_FOUND; a log that does not verify is its
+ * tamper alarm (IR_ERROR_TAMPERED), and nothing is listed or recovered. */
 gboolean ir_engine_open_log (IrEngine *self, const char *state_dir, GError **error);
 
 /* DIR/migration-log.jsonl; NULL before open. */

@@ -13,7 +13,8 @@ IrRestorePlan *ir_restore_plan_new (const IrRestoreResult *result);
 
 /* On the restore's worker thread: waits for the answer. TRUE: write.
  * FALSE without @error: declined. FALSE with @error: @cancellable was
- * cancelled first (IR_ERROR_CANCELLED). */
+ * cancelled first (IR_ERROR_CANCELLED), or the front end could not ask
+ * (ir_restore_plan_answer_error()). */
 gboolean ir_restore_plan_wait (IrRestorePlan *self, GCancellable *cancellable, GError **error);
 
 G_END_DECLS

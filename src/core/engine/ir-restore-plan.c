@@ -26,6 +26,7 @@ struct _IrRestorePlan {
 	GCond cond;
 	gboolean answered;
 	gboolean write;
+	GError *answer_error; /* could not ask */
 	gboolean cancelled;
 };
 
@@ -56,6 +57,7 @@ ir_restore_plan_finalize (GObject *object)
 	g_free (self->token_expires);
 	g_free (self->phase);
 	g_free (self->centre);
+	g_clear_error (&self->answer_error);
 	g_mutex_clear (&self->lock);
 	g_cond_clear (&self->cond);
 	G_OBJECT_CLASS (ir_restore_plan_parent_class)->finalize (object);
@@ -205,6 +207,22 @@ ir_restore_plan_answer (IrRestorePlan *self, gboolean write)
 	g_cond_broadcast (&self->cond);
 }
 
+void
+ir_restore_plan_answer_error (IrRestorePlan *self, const GError *error)
+{
+	g_autoptr (GMutexLocker) locker = NULL;
+
+	g_return_if_fail (IR_IS_RESTORE_PLAN (self));
+	g_return_if_fail (error != NULL);
+	locker = g_mutex_locker_new (&self->lock);
+	if (self->answered)
+		return;
+	self->answered = TRUE;
+	self->write = FALSE;
+	self->answer_error = g_error_copy (error);
+	g_cond_broadcast (&self->cond);
+}
+
 gboolean
 ir_restore_plan_is_answered (IrRestorePlan *self)
 {
@@ -230,6 +248,7 @@ ir_restore_plan_wait (IrRestorePlan *self, GCancellable *cancellable, GError **e
 {
 	gulong handler = 0;
 	gboolean answered, write;
+	g_autoptr (GError) answer_error = NULL;
 
 	/* connect outside the lock: an already cancelled cancellable calls
 	 * the handler right here */
@@ -242,6 +261,8 @@ ir_restore_plan_wait (IrRestorePlan *self, GCancellable *cancellable, GError **e
 	/* a cancel wins over an answer that came with it: nothing written */
 	answered = self->answered && !self->cancelled;
 	write = self->write;
+	if (self->answer_error != NULL)
+		answer_error = g_error_copy (self->answer_error);
 	g_mutex_unlock (&self->lock);
 	if (cancellable != NULL)
 		g_cancellable_disconnect (cancellable, handler);
@@ -252,6 +273,10 @@ ir_restore_plan_wait (IrRestorePlan *self, GCancellable *cancellable, GError **e
 			     "the restore of %s was cancelled before the technician answered; "
 			     "nothing written",
 			     self->port);
+		return FALSE;
+	}
+	if (answer_error != NULL) {
+		g_propagate_error (error, g_steal_pointer (&answer_error));
 		return FALSE;
 	}
 	return write;

@@ -55,6 +55,11 @@ const char *ir_restore_plan_get_centre (IrRestorePlan *self);
  * DECLINED, the token is reported "aborted", nothing written). Only the
  * first answer counts; later ones are ignored. Thread-safe. */
 void ir_restore_plan_answer (IrRestorePlan *self, gboolean write);
+/* The front end could not ask (no terminal, end of input, the dialog
+ * could not be shown): the restore ends NOT_STARTED at CONFIRM with
+ * @error (copied), nothing written, the token reported "aborted". Counts
+ * as the answer. */
+void ir_restore_plan_answer_error (IrRestorePlan *self, const GError *error);
 gboolean ir_restore_plan_is_answered (IrRestorePlan *self);
 
 G_END_DECLS
