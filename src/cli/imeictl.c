@@ -165,9 +165,7 @@ ir_cli_commands_summary (void)
 	return g_string_free (str, FALSE);
 }
 
-/* A copy of the template @entries whose arg_data point into @base (NULL:
- * a command whose arg_data still point at variables of its own, until
- * ir-cli-audit.c moves its options into a struct). */
+/* A copy of the template @entries whose arg_data point into @base. */
 static GOptionEntry *
 ir_cli_entries_bind (const GOptionEntry *entries, gpointer base)
 {

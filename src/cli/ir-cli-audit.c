@@ -15,27 +15,29 @@
  * the tamper alarm goes to stderr before anything else and the exit code
  * is 11 even though the rows are printed. */
 
-static char *opt_key = NULL;
-static char *opt_witness_key = NULL;
-static char *opt_cosigned = NULL;
-static char *opt_from = NULL;
-static char *opt_to = NULL;
-static char *opt_technician = NULL;
-static char *opt_centre = NULL;
-static char *opt_imei = NULL;
-static char *opt_outcome = NULL;
-static char *opt_phase = NULL;
-static char *opt_type = NULL;
-static char *opt_by = NULL;
-static gboolean opt_csv = FALSE;
-static gboolean opt_all_signatures = FALSE;
+typedef struct {
+	char *key;
+	char *witness_key;
+	char *cosigned;
+	char *from;
+	char *to;
+	char *technician;
+	char *centre;
+	char *imei;
+	char *outcome;
+	char *phase;
+	char *type;
+	char *by;
+	gboolean csv;
+	gboolean all_signatures;
+} IrCliAuditOptions;
 
-static GOptionEntry ir_cli_audit_entries[] = {
+static const GOptionEntry ir_cli_audit_entries[] = {
     {"key",
      0,
      0,
      G_OPTION_ARG_FILENAME,
-     &opt_key,
+     IR_CLI_OPTION (IrCliAuditOptions, key),
      "The workstation's public key the brand registered (PEM): the only key that proves who "
      "signed",
      "PUBKEY.pem"},
@@ -43,66 +45,84 @@ static GOptionEntry ir_cli_audit_entries[] = {
      0,
      0,
      G_OPTION_ARG_FILENAME,
-     &opt_witness_key,
+     IR_CLI_OPTION (IrCliAuditOptions, witness_key),
      "The witness's (brand server's) public key (PEM), with --cosigned",
      "PUBKEY.pem"},
     {"cosigned",
      0,
      0,
      G_OPTION_ARG_FILENAME,
-     &opt_cosigned,
+     IR_CLI_OPTION (IrCliAuditOptions, cosigned),
      "A checkpoint the witness cosigned (signed note), with --witness-key",
      "NOTE"},
     {"from",
      0,
      0,
      G_OPTION_ARG_STRING,
-     &opt_from,
+     IR_CLI_OPTION (IrCliAuditOptions, from),
      "Records at or after T (UTC date or RFC 3339)",
      "T"},
     {"to",
      0,
      0,
      G_OPTION_ARG_STRING,
-     &opt_to,
+     IR_CLI_OPTION (IrCliAuditOptions, to),
      "Records at or before T (a date: its whole day)",
      "T"},
     {"technician",
      0,
      0,
      G_OPTION_ARG_STRING,
-     &opt_technician,
+     IR_CLI_OPTION (IrCliAuditOptions, technician),
      "Only this technician (certificate CN)",
      "CN"},
-    {"centre", 0, 0, G_OPTION_ARG_STRING, &opt_centre, "Only this service centre", "CENTRE"},
+    {"centre",
+     0,
+     0,
+     G_OPTION_ARG_STRING,
+     IR_CLI_OPTION (IrCliAuditOptions, centre),
+     "Only this service centre",
+     "CENTRE"},
     {"imei",
      0,
      0,
      G_OPTION_ARG_STRING,
-     &opt_imei,
+     IR_CLI_OPTION (IrCliAuditOptions, imei),
      "Only restorations where this IMEI (14 identity digits) was before, target or read back",
      "IMEI"},
     {"outcome",
      0,
      0,
      G_OPTION_ARG_STRING,
-     &opt_outcome,
+     IR_CLI_OPTION (IrCliAuditOptions, outcome),
      "success, failed, aborted, unknown, recovered or open",
      "OUTCOME"},
-    {"phase", 0, 0, G_OPTION_ARG_STRING, &opt_phase, "Only this rollout phase", "PHASE"},
+    {"phase",
+     0,
+     0,
+     G_OPTION_ARG_STRING,
+     IR_CLI_OPTION (IrCliAuditOptions, phase),
+     "Only this rollout phase",
+     "PHASE"},
     {"type",
      0,
      0,
      G_OPTION_ARG_STRING,
-     &opt_type,
+     IR_CLI_OPTION (IrCliAuditOptions, type),
      "START, INTENT, RESULT, RECOVERY or KEY_ROTATION",
      "TYPE"},
-    {"csv", 0, 0, G_OPTION_ARG_NONE, &opt_csv, "export: CSV (RFC 4180) instead of JSON", NULL},
+    {"csv",
+     0,
+     0,
+     G_OPTION_ARG_NONE,
+     IR_CLI_OPTION (IrCliAuditOptions, csv),
+     "export: CSV (RFC 4180) instead of JSON",
+     NULL},
     {"all-signatures",
      0,
      0,
      G_OPTION_ARG_NONE,
-     &opt_all_signatures,
+     IR_CLI_OPTION (IrCliAuditOptions, all_signatures),
      "verify: check every checkpoint's signature, not only the last one of each key (every "
      "root is checked either way)",
      NULL},
@@ -110,7 +130,7 @@ static GOptionEntry ir_cli_audit_entries[] = {
      0,
      0,
      G_OPTION_ARG_STRING,
-     &opt_by,
+     IR_CLI_OPTION (IrCliAuditOptions, by),
      "stats: group by day, technician, centre, outcome or phase (default day)",
      "GROUP"},
     {NULL},
@@ -121,23 +141,38 @@ typedef enum {
 	AUDIT_SHOW,
 	AUDIT_EXPORT,
 	AUDIT_STATS,
-} AuditAction;
-
-static const char *const action_names[] = {"verify", "show", "export", "stats", NULL};
+} IrCliAuditAction;
 
 /* what prepare() worked out, for run() */
-static AuditAction action;
-static IrAuditPaths *paths = NULL;
-static EVP_PKEY *key = NULL;
-static EVP_PKEY *witness_key = NULL;
-static char *cosigned_note = NULL;
-static IrAuditFilter filter;
-static IrAuditGroupBy group_by = IR_AUDIT_BY_DAY;
+typedef struct {
+	const IrCliAuditOptions *opts;
+	IrCliAuditAction action;
+	IrAuditPaths *paths;
+	EVP_PKEY *key;
+	EVP_PKEY *witness_key;
+	char *cosigned_note;
+	IrAuditFilter filter;
+	IrAuditGroupBy group_by;
+} IrCliAuditState;
 
-static gboolean bad_input (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+static void
+ir_cli_audit_state_free (gpointer data)
+{
+	IrCliAuditState *st = data;
+
+	g_clear_pointer (&st->paths, ir_audit_paths_free);
+	g_clear_pointer (&st->key, EVP_PKEY_free);
+	g_clear_pointer (&st->witness_key, EVP_PKEY_free);
+	g_free (st->cosigned_note);
+	ir_audit_filter_clear (&st->filter);
+	g_free (st);
+}
+
+static gboolean ir_cli_audit_bad_input (GError **error, const char *format, ...)
+    G_GNUC_PRINTF (2, 3);
 
 static gboolean
-bad_input (GError **error, const char *format, ...)
+ir_cli_audit_bad_input (GError **error, const char *format, ...)
 {
 	va_list args;
 	g_autofree char *msg = NULL;
@@ -152,19 +187,23 @@ bad_input (GError **error, const char *format, ...)
 static gboolean
 ir_cli_audit_parse_action (IrCli *cli, GError **error)
 {
+	IrCliAuditState *st = cli->state;
 	guint n = cli->args != NULL ? g_strv_length (cli->args) : 0;
 
 	if (n < 2)
-		return bad_input (error,
-				  "audit needs what to do and a log, e.g. imeictl audit verify "
-				  "/var/lib/imeirestore/log (verify, show, export or stats)");
+		return ir_cli_audit_bad_input (
+		    error,
+		    "audit needs what to do and a log, e.g. imeictl audit verify "
+		    "/var/lib/imeirestore/log (verify, show, export or stats)");
+	static const char *const action_names[] = {"verify", "show", "export", "stats", NULL};
+
 	for (guint i = 0; action_names[i] != NULL; i++) {
 		if (g_strcmp0 (cli->args[0], action_names[i]) == 0) {
-			action = (AuditAction)i;
+			st->action = (IrCliAuditAction)i;
 			return TRUE;
 		}
 	}
-	return bad_input (
+	return ir_cli_audit_bad_input (
 	    error, "unknown audit command '%s': give verify, show, export or stats", cli->args[0]);
 }
 
@@ -173,105 +212,126 @@ ir_cli_audit_parse_action (IrCli *cli, GError **error)
 static gboolean
 ir_cli_audit_check_options (IrCli *cli, GError **error)
 {
-	gboolean has_filter = opt_from != NULL || opt_to != NULL || opt_technician != NULL ||
-			      opt_centre != NULL || opt_imei != NULL || opt_outcome != NULL ||
-			      opt_phase != NULL || opt_type != NULL;
+	IrCliAuditState *st = cli->state;
+	gboolean has_filter = st->opts->from != NULL || st->opts->to != NULL ||
+			      st->opts->technician != NULL || st->opts->centre != NULL ||
+			      st->opts->imei != NULL || st->opts->outcome != NULL ||
+			      st->opts->phase != NULL || st->opts->type != NULL;
 
-	if (action == AUDIT_VERIFY && has_filter)
-		return bad_input (error,
-				  "audit verify checks the whole log: filters (--from, --to, "
-				  "--technician, ...) are for show, export and stats");
-	if (opt_csv && action != AUDIT_EXPORT)
-		return bad_input (error, "--csv is for audit export");
-	if (opt_by != NULL && action != AUDIT_STATS)
-		return bad_input (error, "--by is for audit stats");
-	if (action == AUDIT_EXPORT && opt_csv == cli->json)
-		return bad_input (error, "audit export needs exactly one of --csv and --json");
-	if ((opt_witness_key != NULL) != (opt_cosigned != NULL))
-		return bad_input (error,
-				  "--witness-key and --cosigned go together: the witness's public "
-				  "key and the checkpoint it cosigned");
+	if (st->action == AUDIT_VERIFY && has_filter)
+		return ir_cli_audit_bad_input (
+		    error,
+		    "audit verify checks the whole log: filters (--from, --to, "
+		    "--technician, ...) are for show, export and stats");
+	if (st->opts->csv && st->action != AUDIT_EXPORT)
+		return ir_cli_audit_bad_input (error, "--csv is for audit export");
+	if (st->opts->by != NULL && st->action != AUDIT_STATS)
+		return ir_cli_audit_bad_input (error, "--by is for audit stats");
+	if (st->action == AUDIT_EXPORT && st->opts->csv == cli->json)
+		return ir_cli_audit_bad_input (
+		    error, "audit export needs exactly one of --csv and --json");
+	if ((st->opts->witness_key != NULL) != (st->opts->cosigned != NULL))
+		return ir_cli_audit_bad_input (
+		    error,
+		    "--witness-key and --cosigned go together: the witness's public "
+		    "key and the checkpoint it cosigned");
 	return TRUE;
 }
 
 static gboolean
-ir_cli_audit_load_inputs (GError **error)
+ir_cli_audit_load_inputs (IrCliAuditState *st, GError **error)
 {
 	g_autoptr (GError) error_local = NULL;
 
-	if (opt_key != NULL) {
-		key = ir_audit_paths_load_public_key (opt_key, "--key", error);
-		if (key == NULL)
+	if (st->opts->key != NULL) {
+		st->key = ir_audit_paths_load_public_key (st->opts->key, "--key", error);
+		if (st->key == NULL)
 			return FALSE;
 	}
-	if (opt_witness_key != NULL) {
-		witness_key =
-		    ir_audit_paths_load_public_key (opt_witness_key, "--witness-key", error);
-		if (witness_key == NULL)
+	if (st->opts->witness_key != NULL) {
+		st->witness_key =
+		    ir_audit_paths_load_public_key (st->opts->witness_key, "--witness-key", error);
+		if (st->witness_key == NULL)
 			return FALSE;
-		if (key != NULL && EVP_PKEY_eq (key, witness_key) == 1)
-			return bad_input (error,
-					  "the witness key is the workstation key: a log cannot "
-					  "witness itself; give the brand server's witness key");
-		if (!g_file_get_contents (opt_cosigned, &cosigned_note, NULL, &error_local))
-			return bad_input (error,
-					  "--cosigned: cannot read the cosigned checkpoint: %s",
-					  error_local->message);
+		if (st->key != NULL && EVP_PKEY_eq (st->key, st->witness_key) == 1)
+			return ir_cli_audit_bad_input (
+			    error,
+			    "the witness key is the workstation key: a log cannot "
+			    "witness itself; give the brand server's witness key");
+		if (!g_file_get_contents (
+			st->opts->cosigned, &st->cosigned_note, NULL, &error_local))
+			return ir_cli_audit_bad_input (
+			    error,
+			    "--cosigned: cannot read the cosigned checkpoint: %s",
+			    error_local->message);
 	}
 	return TRUE;
 }
 
 static gboolean
-ir_cli_audit_set_filter (GError **error)
+ir_cli_audit_set_filter (IrCliAuditState *st, GError **error)
 {
-	ir_audit_filter_init (&filter);
-	if (opt_from != NULL &&
-	    !ir_audit_filter_parse_time (opt_from, "--from", FALSE, &filter.from, error))
+	ir_audit_filter_init (&st->filter);
+	if (st->opts->from != NULL &&
+	    !ir_audit_filter_parse_time (st->opts->from, "--from", FALSE, &st->filter.from, error))
 		return FALSE;
-	if (opt_to != NULL && !ir_audit_filter_parse_time (opt_to, "--to", TRUE, &filter.to, error))
+	if (st->opts->to != NULL &&
+	    !ir_audit_filter_parse_time (st->opts->to, "--to", TRUE, &st->filter.to, error))
 		return FALSE;
-	if (filter.from > filter.to)
-		return bad_input (
-		    error, "--from %s is after --to %s: nothing could match", opt_from, opt_to);
-	if (opt_imei != NULL && !ir_audit_filter_set_imei (&filter, opt_imei, error))
+	if (st->filter.from > st->filter.to)
+		return ir_cli_audit_bad_input (error,
+					       "--from %s is after --to %s: nothing could match",
+					       st->opts->from,
+					       st->opts->to);
+	if (st->opts->imei != NULL &&
+	    !ir_audit_filter_set_imei (&st->filter, st->opts->imei, error))
 		return FALSE;
-	if (opt_outcome != NULL && !ir_audit_filter_set_outcome (&filter, opt_outcome, error))
+	if (st->opts->outcome != NULL &&
+	    !ir_audit_filter_set_outcome (&st->filter, st->opts->outcome, error))
 		return FALSE;
-	if (opt_type != NULL && !ir_audit_filter_set_type (&filter, opt_type, error))
+	if (st->opts->type != NULL &&
+	    !ir_audit_filter_set_type (&st->filter, st->opts->type, error))
 		return FALSE;
-	if (opt_by != NULL && !ir_audit_stats_group_by_from_string (opt_by, &group_by, error))
+	if (st->opts->by != NULL &&
+	    !ir_audit_stats_group_by_from_string (st->opts->by, &st->group_by, error))
 		return FALSE;
-	filter.technician = g_strdup (opt_technician);
-	filter.centre = g_strdup (opt_centre);
-	filter.phase = g_strdup (opt_phase);
+	st->filter.technician = g_strdup (st->opts->technician);
+	st->filter.centre = g_strdup (st->opts->centre);
+	st->filter.phase = g_strdup (st->opts->phase);
 	return TRUE;
 }
 
 static gboolean
 ir_cli_audit_prepare (IrCli *cli, GError **error)
 {
+	IrCliAuditState *st = g_new0 (IrCliAuditState, 1);
+
+	st->opts = cli->options;
+	st->group_by = IR_AUDIT_BY_DAY;
+	ir_audit_filter_init (&st->filter);
+	cli->state = st;
 	if (!ir_cli_audit_parse_action (cli, error))
 		return FALSE;
 	if (!ir_cli_audit_check_options (cli, error))
 		return FALSE;
-	if (!ir_cli_audit_set_filter (error))
+	if (!ir_cli_audit_set_filter (st, error))
 		return FALSE;
-	if (!ir_cli_audit_load_inputs (error))
+	if (!ir_cli_audit_load_inputs (st, error))
 		return FALSE;
-	paths = ir_audit_paths_resolve (cli->args[1], error);
-	return paths != NULL;
+	st->paths = ir_audit_paths_resolve (cli->args[1], error);
+	return st->paths != NULL;
 }
 
 static IrAuditReport *
-ir_cli_audit_verify_log (GCancellable *cancellable, GError **error)
+ir_cli_audit_verify_log (IrCliAuditState *st, GCancellable *cancellable, GError **error)
 {
 	IrAuditVerifyOptions options = {
-	    .key = key,
-	    .witness_key = witness_key,
-	    .cosigned_note = cosigned_note,
-	    .all_signatures = opt_all_signatures,
+	    .key = st->key,
+	    .witness_key = st->witness_key,
+	    .cosigned_note = st->cosigned_note,
+	    .all_signatures = st->opts->all_signatures,
 	};
-	return ir_audit_verify (paths, &options, cancellable, error);
+	return ir_audit_verify (st->paths, &options, cancellable, error);
 }
 
 static const char *
@@ -347,11 +407,11 @@ ir_cli_audit_report_json (const IrAuditReport *r, GString *out)
 }
 
 static void
-ir_cli_audit_report_text (const IrAuditReport *r, GString *out)
+ir_cli_audit_report_text (const IrCliAuditState *st, const IrAuditReport *r, GString *out)
 {
 	g_autofree char *root_b64 = g_base64_encode (r->root, sizeof (r->root));
 
-	g_string_append_printf (out, "Log:         %s\n", paths->records);
+	g_string_append_printf (out, "Log:         %s\n", st->paths->records);
 	g_string_append_printf (out,
 				"Records:     %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
 				" signed, %" G_GUINT64_FORMAT " INTENT, %" G_GUINT64_FORMAT
@@ -408,7 +468,7 @@ ir_cli_audit_alarm (IrCli *cli, const IrAuditReport *report, gboolean rows_follo
 static gboolean
 ir_cli_audit_verify (IrCli *cli, GCancellable *cancellable, GError **error)
 {
-	g_autoptr (IrAuditReport) report = ir_cli_audit_verify_log (cancellable, error);
+	g_autoptr (IrAuditReport) report = ir_cli_audit_verify_log (cli->state, cancellable, error);
 
 	if (report == NULL)
 		return FALSE;
@@ -417,7 +477,7 @@ ir_cli_audit_verify (IrCli *cli, GCancellable *cancellable, GError **error)
 	if (cli->json)
 		ir_cli_audit_report_json (report, cli->out);
 	else
-		ir_cli_audit_report_text (report, cli->out);
+		ir_cli_audit_report_text (cli->state, report, cli->out);
 	return TRUE;
 }
 
@@ -465,7 +525,8 @@ ir_cli_audit_show_table (GPtrArray *rows, GString *out)
 static void
 ir_cli_audit_stats_output (IrCli *cli, GPtrArray *rows)
 {
-	g_autoptr (GPtrArray) groups = ir_audit_stats (rows, group_by);
+	IrCliAuditState *st = cli->state;
+	g_autoptr (GPtrArray) groups = ir_audit_stats (rows, st->group_by);
 	guint64 total = 0;
 
 	if (cli->json) {
@@ -475,7 +536,7 @@ ir_cli_audit_stats_output (IrCli *cli, GPtrArray *rows)
 
 		json_builder_begin_object (b);
 		ir_cli_json_add_string_or_null (
-		    b, "by", ir_audit_stats_group_by_to_string (group_by));
+		    b, "by", ir_audit_stats_group_by_to_string (st->group_by));
 		json_builder_set_member_name (b, "groups");
 		json_builder_begin_array (b);
 		for (guint i = 0; i < groups->len; i++) {
@@ -502,7 +563,7 @@ ir_cli_audit_stats_output (IrCli *cli, GPtrArray *rows)
 	} else {
 		g_autoptr (IrCliTable) table = ir_cli_table_new (2 + IR_AUDIT_N_OUTCOMES);
 		g_autofree char *head =
-		    g_ascii_strup (ir_audit_stats_group_by_to_string (group_by), -1);
+		    g_ascii_strup (ir_audit_stats_group_by_to_string (st->group_by), -1);
 		g_autofree char *total_text = NULL;
 		const char *header[2 + IR_AUDIT_N_OUTCOMES] = {head, "TOTAL"};
 		char *upper[IR_AUDIT_N_OUTCOMES] = {NULL};
@@ -534,19 +595,20 @@ ir_cli_audit_stats_output (IrCli *cli, GPtrArray *rows)
 static gboolean
 ir_cli_audit_query (IrCli *cli, GCancellable *cancellable, GError **error)
 {
-	g_autoptr (IrAuditReport) report = ir_cli_audit_verify_log (cancellable, error);
+	IrCliAuditState *st = cli->state;
+	g_autoptr (IrAuditReport) report = ir_cli_audit_verify_log (cli->state, cancellable, error);
 	g_autoptr (GPtrArray) rows = NULL;
 
 	if (report == NULL)
 		return FALSE;
 	if (report->error != NULL)
 		ir_cli_audit_alarm (cli, report, TRUE);
-	rows = ir_audit_query (paths, &filter, cancellable, error);
+	rows = ir_audit_query (st->paths, &st->filter, cancellable, error);
 	if (rows == NULL)
 		return FALSE;
-	if (action == AUDIT_STATS) {
+	if (st->action == AUDIT_STATS) {
 		ir_cli_audit_stats_output (cli, rows);
-	} else if (action == AUDIT_EXPORT && opt_csv) {
+	} else if (st->action == AUDIT_EXPORT && st->opts->csv) {
 		g_autofree char *csv = ir_audit_export_rows_to_csv (rows);
 		g_string_append (cli->out, csv);
 	} else if (cli->json) {
@@ -562,7 +624,8 @@ ir_cli_audit_query (IrCli *cli, GCancellable *cancellable, GError **error)
 static gboolean
 ir_cli_audit_run (IrCli *cli, GCancellable *cancellable, GError **error)
 {
-	if (action == AUDIT_VERIFY)
+	IrCliAuditState *st = cli->state;
+	if (st->action == AUDIT_VERIFY)
 		return ir_cli_audit_verify (cli, cancellable, error);
 	return ir_cli_audit_query (cli, cancellable, error);
 }
@@ -582,9 +645,11 @@ const IrCliCommand ir_cli_command_audit = {
 	"raises the tamper alarm on stderr and exits 11, even for show, export and stats.\n"
 	"See imeictl(1), AUDIT.",
     .entries = ir_cli_audit_entries,
+    .options_size = sizeof (IrCliAuditOptions),
     .min_args = 0,
     .max_args = 2,
     .uses_device = FALSE,
     .prepare = ir_cli_audit_prepare,
     .run = ir_cli_audit_run,
+    .state_free = ir_cli_audit_state_free,
 };
