@@ -22,6 +22,7 @@ static const IrCliCommand *const ir_cli_commands[] = {
     &ir_cli_command_restore,
     &ir_cli_command_recover,
     &ir_cli_command_audit,
+    &ir_cli_command_credential,
     NULL,
 };
 
@@ -357,8 +358,8 @@ ir_cli_parse (
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
-			     "unknown command '%s': the commands are list, identify, restore and "
-			     "audit (see imeictl --help)",
+			     "unknown command '%s': the commands are list, identify, restore, "
+			     "recover, audit and credential (see imeictl --help)",
 			     name);
 		return NULL;
 	}

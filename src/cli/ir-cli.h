@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "ir-brand-credential.h"
+
 G_BEGIN_DECLS
 
 /* What every imeictl command gets: the global options and a buffer for its
@@ -52,5 +54,12 @@ extern const IrCliCommand ir_cli_command_identify;
 extern const IrCliCommand ir_cli_command_restore;
 extern const IrCliCommand ir_cli_command_recover;
 extern const IrCliCommand ir_cli_command_audit;
+extern const IrCliCommand ir_cli_command_credential;
+
+/* The token credential @uri names (ir-brand-credential-pkcs11.h), checked
+ * (expiry, role) and unlocked with the PIN from @pin_file or typed
+ * without echo. In the main thread: it may ask on the terminal. */
+IrBrandCredential *
+ir_cli_credential_open (const char *uri, const char *module, const char *pin_file, GError **error);
 
 G_END_DECLS

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <json-glib/json-glib.h>
+#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <string.h>
 
@@ -19,7 +20,8 @@ struct _IrBrandClient {
 	gatomicrefcount ref;
 	char *url;
 	IrTrustStore *trust;
-	char *cert_path;
+	char *origin;	 /* how the credential is named in messages */
+	char *cert_path; /* NULL for a token's credential */
 	char *cert_type; /* "PEM" or "P12" */
 	char *key_path;
 	char *passphrase;
@@ -134,7 +136,20 @@ ir_brand_client_new (const IrBrandClientConfig *config, IrBrandStatus *status, G
 								   : IR_BRAND_DEFAULT_CONNECT_MS;
 	self->timeout_ms =
 	    config->timeout_ms != 0 ? config->timeout_ms : IR_BRAND_DEFAULT_TIMEOUT_MS;
-	if (config->p12_path != NULL) {
+	if (config->credential != NULL) {
+		origin = config->credential->uri;
+		self->cred = ir_brand_credential_ref (config->credential);
+		if (self->cred->key == NULL) {
+			g_set_error (error,
+				     IR_ERROR,
+				     IR_ERROR_INVALID_INPUT,
+				     "the token credential %s is not unlocked: log in to the token "
+				     "first",
+				     origin);
+			ir_brand_status_set (status, IR_BRAND_FAILURE_CREDENTIAL, NULL);
+			return NULL;
+		}
+	} else if (config->p12_path != NULL) {
 		origin = config->p12_path;
 		self->cert_path = g_strdup (config->p12_path);
 		self->cert_type = g_strdup ("P12");
@@ -152,11 +167,12 @@ ir_brand_client_new (const IrBrandClientConfig *config, IrBrandStatus *status, G
 		    error,
 		    IR_ERROR,
 		    IR_ERROR_INVALID_INPUT,
-		    "no client certificate: give --p12 FILE (with its passphrase), or "
-		    "--cert FILE and --key FILE");
+		    "no client certificate: give --credential pkcs11:… (a token), --p12 FILE "
+		    "(with its passphrase), or --cert FILE and --key FILE");
 		ir_brand_status_set (status, IR_BRAND_FAILURE_CREDENTIAL, NULL);
 		return NULL;
 	}
+	self->origin = g_strdup (origin);
 	if (self->cred == NULL || (!config->no_local_checks &&
 				   !ir_brand_credential_check (self->cred, origin, 0, error))) {
 		ir_brand_status_set (status, IR_BRAND_FAILURE_CREDENTIAL, NULL);
@@ -179,13 +195,14 @@ ir_brand_client_unref (IrBrandClient *self)
 		return;
 	g_free (self->url);
 	ir_trust_store_unref (self->trust);
+	g_free (self->origin);
 	g_free (self->cert_path);
 	g_free (self->cert_type);
 	g_free (self->key_path);
 	if (self->passphrase != NULL)
-		memset (self->passphrase, 0, strlen (self->passphrase));
+		OPENSSL_cleanse (self->passphrase, strlen (self->passphrase));
 	g_free (self->passphrase);
-	ir_brand_credential_free (self->cred);
+	ir_brand_credential_unref (self->cred);
 	g_free (self);
 }
 
@@ -248,6 +265,39 @@ ir_brand_progress (
 	return g_cancellable_is_cancelled (xfer->cancellable) ? 1 : 0;
 }
 
+/* A token's key is put on each connection's SSL_CTX by hand rather than
+ * through CURLOPT_SSLENGINE + CURLOPT_SSLKEYTYPE "ENG" (which libcurl
+ * 7.88's OpenSSL backend has): with those, libcurl takes and drops the
+ * engine with each handle, so the module is finalized between requests
+ * (its login lost: a PIN for every request, each a chance to lock it),
+ * the PIN would have to live in CURLOPT_KEYPASSWD (copied, never wiped),
+ * and a wrong PIN comes back only as "unable to set private key file".
+ * The EVP_PKEY from ir_brand_credential_unlock() signs on the token and
+ * is used by every handle of the session; libp11 serialises the token's
+ * sessions, so parallel workers may share it. */
+static CURLcode
+ir_brand_ssl_ctx (CURL *curl, void *ssl_ctx, void *user_data)
+{
+	const IrBrandCredential *cred = user_data;
+
+	if (SSL_CTX_use_certificate (ssl_ctx, cred->x509) != 1 ||
+	    SSL_CTX_use_PrivateKey (ssl_ctx, cred->key) != 1)
+		return CURLE_SSL_CERTPROBLEM;
+	return CURLE_OK;
+}
+
+static void
+ir_brand_easy_credential (IrBrandClient *self, CURL *curl)
+{
+	if (self->cred->key != NULL) {
+		curl_easy_setopt (curl, CURLOPT_SSL_CTX_FUNCTION, ir_brand_ssl_ctx);
+		curl_easy_setopt (curl, CURLOPT_SSL_CTX_DATA, self->cred);
+		return;
+	}
+	curl_easy_setopt (curl, CURLOPT_SSLCERT, self->cert_path);
+	curl_easy_setopt (curl, CURLOPT_SSLCERTTYPE, self->cert_type);
+}
+
 static CURL *
 ir_brand_easy_new (IrBrandClient *self, const char *url, IrBrandTransfer *xfer, char *errbuf)
 {
@@ -270,8 +320,7 @@ ir_brand_easy_new (IrBrandClient *self, const char *url, IrBrandTransfer *xfer, 
 	curl_easy_setopt (curl, CURLOPT_CAPATH, NULL);
 	curl_easy_setopt (
 	    curl, CURLOPT_PINNEDPUBLICKEY, ir_trust_store_get_server_pins (self->trust));
-	curl_easy_setopt (curl, CURLOPT_SSLCERT, self->cert_path);
-	curl_easy_setopt (curl, CURLOPT_SSLCERTTYPE, self->cert_type);
+	ir_brand_easy_credential (self, curl);
 	if (self->key_path != NULL)
 		curl_easy_setopt (curl, CURLOPT_SSLKEY, self->key_path);
 	if (self->passphrase != NULL)
@@ -400,9 +449,9 @@ ir_brand_fail_transport (IrBrandClient *self,
 		g_autoptr (GError) issuer_error = NULL;
 
 		/* the alert was lost; the likely reasons can be checked here */
-		if (!ir_brand_credential_check (self->cred, self->cert_path, 0, &issuer_error) ||
+		if (!ir_brand_credential_check (self->cred, self->origin, 0, &issuer_error) ||
 		    !ir_brand_credential_check_issuer (self->cred,
-						       self->cert_path,
+						       self->origin,
 						       ir_trust_store_get_brand_ca (self->trust),
 						       &issuer_error)) {
 			ir_brand_status_set (status, IR_BRAND_FAILURE_TLS_CLIENT, NULL);
@@ -470,8 +519,8 @@ ir_brand_fail_transport (IrBrandClient *self,
 			     IR_ERROR,
 			     IR_ERROR_FAILED,
 			     "TLS could not use this workstation's certificate or trust store for "
-			     "%s (%s): check the files given with --p12/--cert/--key and "
-			     "--trust-store",
+			     "%s (%s): check the credential given with --credential, --p12 or "
+			     "--cert/--key, and --trust-store",
 			     self->url,
 			     detail);
 		return;

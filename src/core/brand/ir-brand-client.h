@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "ir-brand-credential.h"
 #include "ir-token.h"
 #include "ir-trust-store.h"
 
@@ -69,7 +70,10 @@ const char *ir_brand_failure_to_string (IrBrandFailure failure);
 typedef struct {
 	const char *server_url; /* https://host:port, without a path */
 	IrTrustStore *trust;	/* brand CA and server pins */
-	/* the technician's credential: PEM certificate + key, or PKCS#12 */
+	/* the technician's credential: one opened beforehand (a PKCS#11
+	 * token's, unlocked: ir-brand-credential-pkcs11.h; the client takes a
+	 * reference), else PEM certificate + key, or PKCS#12 */
+	IrBrandCredential *credential;
 	const char *cert_path;
 	const char *key_path;
 	const char *p12_path;
@@ -84,7 +88,8 @@ typedef struct {
 typedef struct _IrBrandClient IrBrandClient;
 
 /* Loads and checks the credential (readable, key matches, passphrase,
- * not expired, role technician, a centre) and computes its cnf. Fails
+ * not expired, role technician, a centre) and computes its cnf. A
+ * PKCS#11 credential must be unlocked. Fails
  * with IR_BRAND_FAILURE_CREDENTIAL in @status (may be NULL). */
 IrBrandClient *
 ir_brand_client_new (const IrBrandClientConfig *config, IrBrandStatus *status, GError **error);

@@ -22,11 +22,25 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GENERAL_NAMES, GENERAL_NAMES_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_STORE, X509_STORE_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_STORE_CTX, X509_STORE_CTX_free)
 
-void
-ir_brand_credential_free (IrBrandCredential *cred)
+IrBrandCredential *
+ir_brand_credential_ref (IrBrandCredential *cred)
 {
-	if (cred == NULL)
+	g_atomic_ref_count_inc (&cred->ref);
+	return cred;
+}
+
+void
+ir_brand_credential_unref (IrBrandCredential *cred)
+{
+	if (cred == NULL || !g_atomic_ref_count_dec (&cred->ref))
 		return;
+	/* the key before the module it signs with */
+	EVP_PKEY_free (cred->key);
+	X509_free (cred->x509);
+	ir_pkcs11_object_free (cred->object);
+	ir_pkcs11_token_free (cred->token);
+	g_clear_pointer (&cred->module, ir_pkcs11_module_unref);
+	g_free (cred->uri);
 	g_free (cred->subject);
 	g_free (cred->role);
 	g_free (cred->centre);
@@ -103,8 +117,8 @@ ir_brand_san_value (X509 *cert, const char *prefix)
 	return g_steal_pointer (&found);
 }
 
-static IrBrandCredential *
-ir_brand_credential_from_x509 (X509 *cert, const char *origin, GError **error)
+IrBrandCredential *
+ir_brand_credential_new_from_x509 (X509 *cert, const char *origin, GError **error)
 {
 	g_autoptr (IrBrandCredential) cred = g_new0 (IrBrandCredential, 1);
 	unsigned char *der = NULL;
@@ -112,6 +126,7 @@ ir_brand_credential_from_x509 (X509 *cert, const char *origin, GError **error)
 	char subject[256];
 	gboolean ok;
 
+	g_atomic_ref_count_init (&cred->ref);
 	if (der_len <= 0) {
 		g_autofree char *why = ir_brand_openssl_error ();
 		g_set_error (
@@ -213,7 +228,7 @@ ir_brand_credential_load_pem (const char *cert_path,
 		    cert_path);
 		return NULL;
 	}
-	return ir_brand_credential_from_x509 (cert, cert_path, error);
+	return ir_brand_credential_new_from_x509 (cert, cert_path, error);
 }
 
 IrBrandCredential *
@@ -258,7 +273,7 @@ ir_brand_credential_load_p12 (const char *path, const char *passphrase, GError *
 			     path);
 		return NULL;
 	}
-	return ir_brand_credential_from_x509 (cert, path, error);
+	return ir_brand_credential_new_from_x509 (cert, path, error);
 }
 
 gboolean
