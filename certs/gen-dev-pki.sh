@@ -5,7 +5,16 @@
 # with the openssl command line (OpenSSL 3.0). Nothing here is for
 # production: see certs/README.md for how a brand installs its real anchors.
 #
-#   certs/gen-dev-pki.sh DIR
+#   certs/gen-dev-pki.sh [--pkcs11] DIR
+#
+# With --pkcs11 it also makes a SoftHSM token for the run (DIR/tokens, with
+# DIR/softhsm2.conf: export SOFTHSM2_CONF to use it) and generates on it, with
+# CKA_EXTRACTABLE false, the ECDSA P-256 keys of a technician and of the
+# certificates tests must see refused; each CSR is signed by its key on the
+# token through libp11's OpenSSL engine, and each certificate is stored next
+# to its key. A second token holds the technician's certificate without the
+# key. Needs softhsm2, opensc (pkcs11-tool) and libengine-pkcs11-openssl
+# (certs/gen-dev-pki-pkcs11.sh).
 #
 # Environment (all optional):
 #   IR_PKI_DAYS        validity of every certificate in days (default 2)
@@ -14,6 +23,7 @@
 #   IR_PKI_AUDITORS    "name:CENTRE ..." (default "carol:HQ")
 #   IR_PKI_ISSUER      token issuer, "iss" (default "imei-brandd.dev")
 #   IR_PKI_AUDIENCE    token audience, "aud" (default "imeirestore")
+#   IR_PKI_PKCS11_MODULE  the SoftHSM module (default: found in the usual places)
 #
 # DIR is created if needed. The script refuses a DIR inside the source tree
 # unless it is under a top-level build*/ folder, so that no private key can
@@ -25,7 +35,12 @@ die () {
   exit 1
 }
 
-[ $# -eq 1 ] || die "usage: $0 DIR (a folder outside the source tree, or under build*/)"
+pkcs11=no
+if [ "${1:-}" = --pkcs11 ]; then
+  pkcs11=yes
+  shift
+fi
+[ $# -eq 1 ] || die "usage: $0 [--pkcs11] DIR (a folder outside the source tree, or under build*/)"
 command -v openssl >/dev/null || die "openssl not found; install the openssl package"
 
 src=$(cd "$(dirname "$0")/.." && pwd -P)
@@ -69,6 +84,12 @@ make_leaf () {
   local stem=$1 cn=$2 ext=$3 ca=${4:-ca}
   new_p256_key "$stem.key"
   openssl req -new -key "$stem.key" -subj "/O=imeirestore dev/CN=$cn" -out "$work/$stem.csr"
+  sign_leaf "$stem" "$ext" "$ca"
+}
+
+# The CA signs $work/STEM.csr into STEM.pem: stem, extension lines, CA stem.
+sign_leaf () {
+  local stem=$1 ext=$2 ca=${3:-ca}
   printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
     "authorityKeyIdentifier=keyid" "subjectKeyIdentifier=hash" "$ext" >"$work/$stem.ext"
   openssl x509 -req -in "$work/$stem.csr" -CA "$ca.pem" -CAkey "$ca.key" -CAcreateserial \
@@ -144,12 +165,15 @@ extendedKeyUsage = clientAuth
 subjectAltName = URI:$role_urn:technician,URI:$centre_urn:$first_centre
 EOF
 openssl rand -hex 16 >"$work/ca-db/serial"
+sign_expired () { # CSR, certificate out
+  openssl ca -batch -config "$work/ca-db/openssl.cnf" -notext -extensions leaf \
+    -cert ca.pem -keyfile ca.key -startdate 20200101000000Z -enddate 20200102000000Z \
+    -in "$1" -out "$2" 2>/dev/null
+}
 new_p256_key technician-expired.key
 openssl req -new -key technician-expired.key -subj "/O=imeirestore dev/CN=expired" \
   -out "$work/expired.csr"
-openssl ca -batch -config "$work/ca-db/openssl.cnf" -notext -extensions leaf \
-  -cert ca.pem -keyfile ca.key -startdate 20200101000000Z -enddate 20200102000000Z \
-  -in "$work/expired.csr" -out technician-expired.pem 2>/dev/null
+sign_expired "$work/expired.csr" technician-expired.pem
 make_p12 technician-expired
 
 # -- token-signing keys: one per algorithm the token supports
@@ -189,4 +213,7 @@ public-key=$(pub_b64 token-es256.pub.pem)
 EOF
 
 chmod 0644 ./*.pem trust-store.conf server-pin.txt
+if [ "$pkcs11" = yes ]; then
+  . "$src/certs/gen-dev-pki-pkcs11.sh"
+fi
 echo "gen-dev-pki: wrote a $days-day development PKI to $out"

@@ -26,6 +26,11 @@ packages=(
   desktop-file-utils appstream
   # the app's SVG icon is drawn by librsvg; fonts for Latin and Devanagari (hi)
   librsvg2-common fonts-dejavu-core fonts-lohit-deva
+  # PKCS#11 technician tokens (certs/README.md): libp11 for keys and objects,
+  # p11-kit for RFC 7512 URIs and the configured modules; for the token made
+  # per test run by gen-dev-pki.sh --pkcs11: SoftHSM, pkcs11-tool (opensc) to
+  # generate the key on it, libp11's OpenSSL engine to sign its CSR there
+  libp11-dev libp11-kit-dev p11-kit softhsm2 opensc libengine-pkcs11-openssl
 )
 
 missing=()

@@ -57,9 +57,11 @@ ir_cli_credential_pin_from_file (const char *path, GError **error)
 	return pin;
 }
 
-/* One line from the terminal with echo off; the buffer is wiped. */
+/* One line from the terminal with echo off; the buffer is wiped. The echo
+ * goes off before the prompt is shown (and what was typed ahead is
+ * dropped), so that nothing typed after the prompt is ever echoed. */
 static char *
-ir_cli_credential_read_hidden (GError **error)
+ir_cli_credential_read_hidden (const char *prompt, GError **error)
 {
 	struct termios saved;
 	struct termios quiet;
@@ -78,9 +80,10 @@ ir_cli_credential_read_hidden (GError **error)
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	quiet.c_lflag |= ECHONL;
 	tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
+	g_printerr ("%s", prompt);
 	if (fgets (buf, sizeof (buf), stdin) != NULL)
 		pin = g_strndup (buf, strcspn (buf, "\r\n"));
-	tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
+	tcsetattr (STDIN_FILENO, TCSANOW, &saved);
 	OPENSSL_cleanse (buf, sizeof (buf));
 	if (pin == NULL)
 		g_set_error (error, IR_ERROR, IR_ERROR_CANCELLED, "no PIN typed: nothing done");
@@ -91,6 +94,7 @@ static char *
 ir_cli_credential_pin (const IrBrandPinRequest *request, gpointer user_data, GError **error)
 {
 	const char *pin_file = user_data;
+	g_autofree char *prompt = NULL;
 
 	if (pin_file != NULL)
 		return ir_cli_credential_pin_from_file (pin_file, error);
@@ -112,8 +116,8 @@ ir_cli_credential_pin (const IrBrandPinRequest *request, gpointer user_data, GEr
 		g_printerr ("The token says ONE try is left before its PIN locks.\n");
 	else if (request->pin_count_low)
 		g_printerr ("The token says a wrong PIN was given before; few tries are left.\n");
-	g_printerr ("PIN of token %s (%s): ", request->token_label, request->subject);
-	return ir_cli_credential_read_hidden (error);
+	prompt = g_strdup_printf ("PIN of token %s (%s): ", request->token_label, request->subject);
+	return ir_cli_credential_read_hidden (prompt, error);
 }
 
 IrBrandCredential *

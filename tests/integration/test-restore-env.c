@@ -65,11 +65,93 @@ rt_pki (void)
 	if (pki_dir == NULL)
 		fail_msg ("cannot make a temporary folder: %s", error->message);
 	atexit (rt_remove_pki);
-	cmd = g_strdup_printf (
-	    "'%s/certs/gen-dev-pki.sh' '%s' >/dev/null", rt_getenv ("IR_SRCDIR"), pki_dir);
+	cmd = g_strdup_printf ("'%s/certs/gen-dev-pki.sh' %s '%s' >/dev/null",
+			       rt_getenv ("IR_SRCDIR"),
+			       rt_pkcs11 () ? "--pkcs11" : "",
+			       pki_dir);
 	if (rt_sh (cmd, NULL) != 0)
 		fail_msg ("gen-dev-pki.sh failed");
+	if (rt_pkcs11 ()) {
+		/* every imeictl of the run sees the run's tokens */
+		g_autofree char *conf = g_build_filename (pki_dir, "softhsm2.conf", NULL);
+		g_setenv ("SOFTHSM2_CONF", conf, TRUE);
+	}
 	return pki_dir;
+}
+
+gboolean
+rt_pkcs11 (void)
+{
+	return g_strcmp0 (g_getenv ("RT_PKCS11"), "1") == 0;
+}
+
+char *
+rt_pki_text (const char *name)
+{
+	g_autofree char *path = g_build_filename (rt_pki (), name, NULL);
+	g_autoptr (GError) error = NULL;
+	char *text = NULL;
+
+	if (!g_file_get_contents (path, &text, NULL, &error))
+		fail_msg ("cannot read %s: %s", path, error->message);
+	g_strchomp (text);
+	return text;
+}
+
+/* --credential for @object on the run's token, with its module and PIN. */
+static void
+rt_add_token_words (GPtrArray *argv, const char *object)
+{
+	g_autofree char *module = rt_pki_text ("pkcs11-module.txt");
+
+	g_ptr_array_add (argv, g_strdup ("--credential"));
+	g_ptr_array_add (argv, g_strdup_printf ("pkcs11:token=imeirestore-dev;object=%s", object));
+	g_ptr_array_add (argv, g_strdup ("--module"));
+	g_ptr_array_add (argv, g_steal_pointer (&module));
+	g_ptr_array_add (argv, g_strdup ("--pin-file"));
+	g_ptr_array_add (argv, g_build_filename (rt_pki (), "pkcs11-pin.txt", NULL));
+}
+
+/* Under RT_PKCS11, a PEM or PKCS#12 credential a test names is the same
+ * certificate's object on the token (gen-dev-pki-pkcs11.sh). */
+static const char *
+rt_token_object (const char *file)
+{
+	static const struct {
+		const char *file;
+		const char *object;
+	} objects[] = {
+	    {"technician-alice.p12", "technician"},
+	    {"technician-alice.pem", "technician"},
+	    {"technician-expired.pem", "technician-expired"},
+	    {"technician-foreign.pem", "technician-foreign"},
+	    {"auditor-carol.p12", "auditor"},
+	};
+	g_autofree char *base = g_path_get_basename (file);
+
+	for (guint i = 0; i < G_N_ELEMENTS (objects); i++) {
+		if (g_strcmp0 (objects[i].file, base) == 0)
+			return objects[i].object;
+	}
+	fail_msg ("no token object for %s: add it to rt_token_object", file);
+	return NULL;
+}
+
+/* @extra with its file credential (--cert/--key, --p12 and its passphrase
+ * file) replaced by the token's. */
+static void
+rt_add_extra_on_token (GPtrArray *argv, const char *const *extra)
+{
+	for (guint i = 0; extra != NULL && extra[i] != NULL; i++) {
+		if (g_strcmp0 (extra[i], "--cert") == 0 || g_strcmp0 (extra[i], "--p12") == 0) {
+			rt_add_token_words (argv, rt_token_object (extra[++i]));
+		} else if (g_strcmp0 (extra[i], "--key") == 0 ||
+			   g_strcmp0 (extra[i], "--p12-passphrase-file") == 0) {
+			i++;
+		} else {
+			g_ptr_array_add (argv, g_strdup (extra[i]));
+		}
+	}
 }
 
 char *
@@ -245,7 +327,12 @@ rt_restore (RtServer *server, const char *port, gboolean yes, const char *const 
 		g_ptr_array_add (argv, g_strdup ("--trust-store"));
 		g_ptr_array_add (argv, g_build_filename (pki, "trust-store.conf", NULL));
 	}
-	if (!rt_has_word (extra, "--cert") && !rt_has_word (extra, "--p12")) {
+	if (rt_pkcs11 ()) {
+		if (!rt_has_word (extra, "--cert") && !rt_has_word (extra, "--p12") &&
+		    !rt_has_word (extra, "--credential"))
+			rt_add_token_words (argv, "technician");
+	} else if (!rt_has_word (extra, "--cert") && !rt_has_word (extra, "--p12") &&
+		   !rt_has_word (extra, "--credential")) {
 		g_ptr_array_add (argv, g_strdup ("--p12"));
 		g_ptr_array_add (argv, g_build_filename (pki, "technician-alice.p12", NULL));
 		g_ptr_array_add (argv, g_strdup ("--p12-passphrase-file"));
@@ -253,8 +340,12 @@ rt_restore (RtServer *server, const char *port, gboolean yes, const char *const 
 	}
 	g_ptr_array_add (argv, g_strdup ("--state-dir"));
 	g_ptr_array_add (argv, g_strdup (server->state_dir));
-	for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
-		g_ptr_array_add (argv, g_strdup (extra[i]));
+	if (rt_pkcs11 ()) {
+		rt_add_extra_on_token (argv, extra);
+	} else {
+		for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+			g_ptr_array_add (argv, g_strdup (extra[i]));
+	}
 	g_ptr_array_add (argv, NULL);
 	return ir_test_imeictl_full ((const char *const *)argv->pdata, NULL);
 }

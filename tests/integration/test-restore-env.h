@@ -45,6 +45,13 @@ typedef struct {
 } RtServer;
 
 const char *rt_pki (void);
+/* $RT_PKCS11=1: the PKI has the SoftHSM token of gen-dev-pki.sh --pkcs11
+ * ($SOFTHSM2_CONF set for every child), and rt_restore uses the token's
+ * technician, a PEM or PKCS#12 credential in @extra the same certificate's
+ * object on the token. */
+gboolean rt_pkcs11 (void);
+/* The first line of a file of the PKI folder ("pkcs11-pin.txt"). */
+char *rt_pki_text (const char *name);
 /* A trust store file in the PKI folder: @name with @brand_ca and @pin
  * (NULL: the PKI's own). */
 char *rt_trust_store_variant (const char *name, const char *brand_ca, const char *pin);
@@ -60,7 +67,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RtServer, rt_server_free)
 /* imeictl --json restore @port (--yes when @yes) with the PKI's alice (PKCS#12),
  * the server, trust store and a state folder in the server's folder.
  * @extra: more words (NULL-terminated list, may be NULL), which replace
- * the default credential when they contain --cert or --p12. */
+ * the default credential when they contain --cert, --p12 or --credential. */
 IrTestRun *rt_restore (RtServer *server, const char *port, gboolean yes, const char *const *extra);
 
 /* A simulated phone with a state file; the IMEIs it holds now. */

@@ -25,16 +25,18 @@ ir_pkcs11_uri_free (IrPkcs11Uri *uri)
 	g_free (uri);
 }
 
-/* A CK_TOKEN_INFO field is blank-padded, not NUL-terminated; an all-blank
- * field is one the URI did not name (p11-kit leaves it so). */
+/* A CK_TOKEN_INFO field is blank-padded, not NUL-terminated; p11-kit
+ * leaves a field the URI does not name all zeros. */
 static char *
 ir_pkcs11_uri_field (const unsigned char *field, gsize len)
 {
 	gsize n = len;
 
+	if (memchr (field, '\0', len) == field)
+		return NULL;
 	while (n > 0 && field[n - 1] == ' ')
 		n--;
-	return n > 0 ? g_strndup ((const char *)field, n) : NULL;
+	return g_strndup ((const char *)field, n);
 }
 
 static void

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <gmodule.h>
 #include <libp11.h>
 #include <openssl/err.h>
 #include <p11-kit/p11-kit.h>
@@ -72,6 +73,31 @@ ir_pkcs11_last_rv (void)
 	return rv;
 }
 
+/* Whether @path loads and has C_GetFunctionList, asked first through
+ * GModule: libp11 would print the loader's complaint on stderr and say
+ * only that it failed. */
+static gboolean
+ir_pkcs11_module_check (const char *path, GError **error)
+{
+	GModule *module = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+	gpointer symbol = NULL;
+
+	if (module != NULL && g_module_symbol (module, "C_GetFunctionList", &symbol)) {
+		g_module_close (module);
+		return TRUE;
+	}
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_INVALID_INPUT,
+		     "%s cannot be loaded as a PKCS#11 module (%s): give the path of your "
+		     "token's PKCS#11 module (a .so file), or reinstall its driver",
+		     path,
+		     module != NULL ? "it has no C_GetFunctionList" : g_module_error ());
+	if (module != NULL)
+		g_module_close (module);
+	return FALSE;
+}
+
 IrPkcs11Module *
 ir_pkcs11_module_open (const char *path, GError **error)
 {
@@ -87,6 +113,8 @@ ir_pkcs11_module_open (const char *path, GError **error)
 			     path != NULL ? path : "(none)");
 		return NULL;
 	}
+	if (!ir_pkcs11_module_check (path, error))
+		return NULL;
 	self = g_new0 (IrPkcs11Module, 1);
 	g_atomic_ref_count_init (&self->ref);
 	self->path = g_strdup (path);
