@@ -105,6 +105,7 @@ ir_engine_open_client (IrEngine *self, const IrEngineConfig *config, GError **er
 	IrBrandClientConfig cfg = {
 	    .server_url = config->server_url,
 	    .trust = self->trust,
+	    .credential = config->credential,
 	    .cert_path = config->cert_path,
 	    .key_path = config->key_path,
 	    .p12_path = config->p12_path,

@@ -53,8 +53,12 @@ G_DECLARE_FINAL_TYPE (IrEngine, ir_engine, IR, ENGINE, GObject)
 typedef struct {
 	const char *server_url;	      /* https://host:port of the brand server */
 	const char *trust_store_path; /* the brand's trust store (ir-trust-store.h) */
-	/* the technician's credential: PEM certificate + key, or PKCS#12
-	 * with its passphrase (the caller wipes its copy after open) */
+	/* the technician's credential: a PKCS#11 token's, found and unlocked
+	 * by the front end at sign-in (ir-brand-credential-pkcs11.h: the
+	 * token picker and the PIN dialog; the engine takes a reference), or
+	 * PEM certificate + key, or PKCS#12 with its passphrase (the caller
+	 * wipes its copy after open) */
+	IrBrandCredential *credential;
 	const char *cert_path;
 	const char *key_path;
 	const char *p12_path;
