@@ -230,13 +230,26 @@ ir_cli_credential_print_json (IrCli *cli, GPtrArray *listings)
 static char *
 ir_cli_credential_token_cell (const IrPkcs11Token *token)
 {
+	static const struct {
+		const char *id;
+		const char *words;
+	} states[] = {
+	    {"locked", ", PIN locked"},
+	    {"final_try", ", one PIN try left"},
+	    {"count_low", ", a wrong PIN was tried"},
+	    {"keypad", ", PIN on the reader's keypad"},
+	};
 	const char *pin = ir_cli_credential_pin_state (token);
+	const char *words = "";
 
-	return g_strdup_printf ("%s (serial %s%s%s)",
+	for (guint i = 0; i < G_N_ELEMENTS (states); i++) {
+		if (g_strcmp0 (states[i].id, pin) == 0)
+			words = states[i].words;
+	}
+	return g_strdup_printf ("%s (serial %s%s)",
 				token->label,
 				token->serial != NULL ? token->serial : "none",
-				g_strcmp0 (pin, "ok") != 0 ? ", PIN " : "",
-				g_strcmp0 (pin, "ok") != 0 ? pin : "");
+				words);
 }
 
 static void
