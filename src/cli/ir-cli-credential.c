@@ -19,14 +19,16 @@
 
 #define IR_CLI_PIN_MAX 256
 
-static char *opt_module = NULL;
+typedef struct {
+	char *module;
+} IrCliCredentialOptions;
 
-static GOptionEntry ir_cli_credential_entries[] = {
+static const GOptionEntry ir_cli_credential_entries[] = {
     {"module",
      0,
      0,
      G_OPTION_ARG_FILENAME,
-     &opt_module,
+     IR_CLI_OPTION (IrCliCredentialOptions, module),
      "Only this PKCS#11 module (default: every module p11-kit is configured with)",
      "FILE"},
     {NULL},
@@ -288,7 +290,8 @@ ir_cli_credential_print_text (IrCli *cli, GPtrArray *listings)
 static gboolean
 ir_cli_credential_run (IrCli *cli, GCancellable *cancellable, GError **error)
 {
-	g_autoptr (GPtrArray) listings = ir_brand_credential_list_pkcs11 (opt_module, error);
+	const IrCliCredentialOptions *opts = cli->options;
+	g_autoptr (GPtrArray) listings = ir_brand_credential_list_pkcs11 (opts->module, error);
 
 	if (listings == NULL)
 		return FALSE;
@@ -309,6 +312,7 @@ const IrCliCommand ir_cli_command_credential = {
 		   "configured with, or the one given with --module. No PIN is asked.\n"
 		   "See imeictl(1), CREDENTIALS.",
     .entries = ir_cli_credential_entries,
+    .options_size = sizeof (IrCliCredentialOptions),
     .min_args = 1,
     .max_args = 1,
     .uses_device = FALSE,

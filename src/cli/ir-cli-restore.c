@@ -47,6 +47,9 @@ typedef struct {
 	char *key;
 	char *p12;
 	char *passphrase_file;
+	char *credential;
+	char *module;
+	char *pin_file;
 	char *centre;
 	char *state_dir;
 	char *duplicates;
@@ -110,6 +113,28 @@ static const GOptionEntry ir_cli_restore_entries[] = {
      IR_CLI_OPTION (IrCliRestoreOptions, passphrase_file),
      "Read the PKCS#12 passphrase from FILE (default: $IMEIRESTORE_P12_PASSPHRASE)",
      "FILE"},
+    {"credential",
+     0,
+     0,
+     G_OPTION_ARG_STRING,
+     IR_CLI_OPTION (IrCliRestoreOptions, credential),
+     "Your certificate and key on a PKCS#11 token (see imeictl credential list)",
+     "pkcs11:URI"},
+    {"module",
+     0,
+     0,
+     G_OPTION_ARG_FILENAME,
+     IR_CLI_OPTION (IrCliRestoreOptions, module),
+     "The token's PKCS#11 module (default: the URI's module-path, else p11-kit's "
+     "modules)",
+     "FILE"},
+    {"pin-file",
+     0,
+     0,
+     G_OPTION_ARG_FILENAME,
+     IR_CLI_OPTION (IrCliRestoreOptions, pin_file),
+     "Read the token's PIN from FILE (default: asked without echo)",
+     "FILE"},
     {"centre",
      0,
      0,
@@ -150,12 +175,27 @@ typedef struct {
 	gboolean yes; /* --yes: the answer to every plan, chosen by the user */
 } IrCliRestoreState;
 
+/* Drops the engine and waits (a few seconds at most) until it is gone: a
+ * GTask's worker thread may hold it a moment after the task returned, and
+ * its last unref must not run during exit(): with a PKCS#11 credential it
+ * closes the token's sessions and finalizes the module, whose library
+ * (SoftHSM's C++ statics, OpenSSL's tables) exit() is tearing down. */
 static void
 ir_cli_restore_state_free (gpointer data)
 {
 	IrCliRestoreState *state = data;
+	GWeakRef weak;
 
+	g_weak_ref_init (&weak, state->engine);
 	g_clear_object (&state->engine);
+	for (guint i = 0; i < 500; i++) {
+		IrEngine *engine = g_weak_ref_get (&weak);
+		if (engine == NULL)
+			break;
+		g_object_unref (engine);
+		g_usleep (10 * 1000);
+	}
+	g_weak_ref_clear (&weak);
 	g_free (state);
 }
 
@@ -267,15 +307,22 @@ ir_cli_restore_check_args (IrCli *cli, const IrCliRestoreOptions *opts, GError *
 	return TRUE;
 }
 
-/* The credential settings that go together, before any file is read. */
+/* The credential settings that go together, before any file is read;
+ * @token is the --credential URI. */
 static gboolean
-ir_cli_restore_check_credential (const IrEngineConfig *cfg, GError **error)
+ir_cli_restore_check_credential (const IrEngineConfig *cfg, const char *token, GError **error)
 {
 	if (cfg->server_url == NULL)
 		return ir_cli_restore_input_error (
 		    error,
 		    "%s: give --server https://HOST:PORT or set $IMEIRESTORE_SERVER",
 		    "no brand server");
+	if (token != NULL &&
+	    (cfg->p12_path != NULL || cfg->cert_path != NULL || cfg->key_path != NULL))
+		return ir_cli_restore_input_error (
+		    error,
+		    "%s: give --credential (a token), --p12, or --cert and --key: one of them",
+		    "two client certificates");
 	if (cfg->p12_path != NULL && (cfg->cert_path != NULL || cfg->key_path != NULL))
 		return ir_cli_restore_input_error (error,
 						   "%s: give --p12, or --cert and --key, not both",
@@ -311,6 +358,11 @@ ir_cli_restore_open_engine (const IrCliRestoreOptions *opts,
 	    ir_cli_restore_setting (opts->state_dir, "IMEIRESTORE_STATE_DIR", config, "state-dir");
 	g_autofree char *workstation = ir_cli_restore_setting (
 	    opts->workstation, "IMEIRESTORE_WORKSTATION", config, "workstation");
+	g_autofree char *token = ir_cli_restore_setting (
+	    opts->credential, "IMEIRESTORE_CREDENTIAL", config, "credential");
+	g_autofree char *module =
+	    ir_cli_restore_setting (opts->module, "IMEIRESTORE_PKCS11_MODULE", config, "module");
+	g_autoptr (IrBrandCredential) token_cred = NULL;
 	g_autofree char *passphrase = NULL;
 	IrEngineConfig cfg = {
 	    .server_url = server,
@@ -326,9 +378,19 @@ ir_cli_restore_open_engine (const IrCliRestoreOptions *opts,
 	};
 	gboolean ok;
 
-	if (!ir_cli_restore_check_credential (&cfg, error)) {
+	if (!ir_cli_restore_check_credential (&cfg, token, error)) {
 		ir_duplicate_list_free (duplicates);
 		return FALSE;
+	}
+	/* the token's PIN is asked here, in the main thread, before the
+	 * state folder is touched */
+	if (token != NULL) {
+		token_cred = ir_cli_credential_open (token, module, opts->pin_file, error);
+		if (token_cred == NULL) {
+			ir_duplicate_list_free (duplicates);
+			return FALSE;
+		}
+		cfg.credential = token_cred;
 	}
 	passphrase = ir_cli_restore_passphrase (opts, error);
 	if (opts->passphrase_file != NULL && passphrase == NULL) {
