@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ir-error.h"
+#include "ir-restore-eligible.h"
 #include "ir-restore.h"
 #include "ir-token.h"
 
@@ -115,20 +116,6 @@ ir_restore_stop (IrRestoreRun *run, IrRestoreOutcome outcome, IrRestoreStage sta
 }
 
 static gboolean
-ir_restore_slot_needs_restore (IrImeiStatus status)
-{
-	switch (status) {
-	case IR_IMEI_STATUS_FACTORY_DEFAULT:
-	case IR_IMEI_STATUS_DUPLICATE:
-	case IR_IMEI_STATUS_BAD_CHECK_DIGIT:
-	case IR_IMEI_STATUS_MALFORMED:
-		return TRUE;
-	default:
-		return FALSE;
-	}
-}
-
-static gboolean
 ir_restore_identify (IrRestoreRun *run)
 {
 	IrRestoreResult *r = run->result;
@@ -156,58 +143,17 @@ static gboolean
 ir_restore_diagnose (IrRestoreRun *run)
 {
 	IrRestoreResult *r = run->result;
-	const IrFamily *family = r->info->family;
-	gboolean needed = FALSE;
+	GError *error = NULL;
 
-	for (guint i = 0; i < r->slots->len; i++) {
-		const IrRestoreSlot *slot = g_ptr_array_index (r->slots, i);
-		needed = needed || ir_restore_slot_needs_restore (slot->status);
-	}
-	if (r->slots->len == 0 || r->slots->len > IR_TOKEN_MAX_SLOTS) {
-		return ir_restore_stop (
-		    run,
-		    IR_RESTORE_NOT_STARTED,
-		    IR_RESTORE_STAGE_DIAGNOSE,
-		    g_error_new (IR_ERROR,
-				 IR_ERROR_NOT_SUPPORTED,
-				 "%s reports %u IMEI slots; a restore token covers 1 "
-				 "or 2: nothing done",
-				 r->port,
-				 r->slots->len));
-	}
-	if (!needed) {
+	if (!ir_restore_check_eligible (r->info, &error)) {
+		if (error != NULL)
+			return ir_restore_stop (
+			    run, IR_RESTORE_NOT_STARTED, IR_RESTORE_STAGE_DIAGNOSE, error);
 		r->outcome = IR_RESTORE_NOTHING_TO_DO;
 		r->stage = IR_RESTORE_STAGE_DONE;
 		return FALSE;
 	}
-	if (family->write_imei == NULL && family->restore == NULL) {
-		return ir_restore_stop (
-		    run,
-		    IR_RESTORE_NOT_STARTED,
-		    IR_RESTORE_STAGE_DIAGNOSE,
-		    g_error_new (
-			IR_ERROR,
-			IR_ERROR_NOT_SUPPORTED,
-			"%s needs its IMEI restored, but %s phones have no IMEI write "
-			"command: no token was asked for and nothing was written; restoring "
-			"this phone needs its brand's own tool",
-			r->port,
-			family->title));
-	}
-	r->device_verifies = family->challenge != NULL && family->restore != NULL;
-	if (!r->device_verifies && r->info->serial == NULL) {
-		return ir_restore_stop (
-		    run,
-		    IR_RESTORE_NOT_STARTED,
-		    IR_RESTORE_STAGE_DIAGNOSE,
-		    g_error_new (
-			IR_ERROR,
-			IR_ERROR_NOT_SUPPORTED,
-			"%s reports no serial number (AT+CGSN=0): a token for a %s phone "
-			"is bound to its serial, so none can be asked for; nothing written",
-			r->port,
-			family->title));
-	}
+	r->device_verifies = ir_restore_family_verifies (r->info->family);
 	return TRUE;
 }
 
