@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 
 #include "ir-brand-credential.h"
+#include "ir-imei.h"
 #include "ir-error.h"
 #include "ir-signin-page.h"
 
@@ -23,6 +24,7 @@ struct _IrSigninPage {
 	GtkButton *signin_button;
 
 	GCancellable *cancellable; /* of the sign-in in flight */
+	GSettings *settings;
 };
 
 G_DEFINE_TYPE (IrSigninPage, ir_signin_page, GTK_TYPE_BOX)
@@ -30,18 +32,27 @@ G_DEFINE_TYPE (IrSigninPage, ir_signin_page, GTK_TYPE_BOX)
 enum { IR_SIGNIN_PAGE_SIGNAL_SIGNED_IN, IR_SIGNIN_PAGE_N_SIGNALS };
 static guint ir_signin_page_signals[IR_SIGNIN_PAGE_N_SIGNALS];
 
+static void
+ir_signin_wipe_passphrase (IrSignin *signin)
+{
+	if (signin->passphrase != NULL)
+		OPENSSL_cleanse (signin->passphrase, strlen (signin->passphrase));
+	g_clear_pointer (&signin->passphrase, g_free);
+}
+
 void
 ir_signin_free (IrSignin *signin)
 {
 	if (signin == NULL)
 		return;
-	g_clear_pointer (&signin->client, ir_brand_client_unref);
-	g_clear_pointer (&signin->trust, ir_trust_store_unref);
+	g_clear_object (&signin->engine);
+	g_free (signin->server);
 	g_free (signin->trust_path);
 	g_free (signin->credential_path);
-	if (signin->passphrase != NULL)
-		OPENSSL_cleanse (signin->passphrase, strlen (signin->passphrase));
-	g_free (signin->passphrase);
+	g_free (signin->state_dir);
+	g_free (signin->duplicates_path);
+	g_free (signin->workstation);
+	ir_signin_wipe_passphrase (signin);
 	g_free (signin);
 }
 
@@ -58,6 +69,7 @@ ir_signin_failure_free (IrSigninFailure *failure)
 	g_free (failure->detail);
 	g_free (failure);
 }
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrSigninFailure, ir_signin_failure_free)
 
 static IrSigninFailure *
 ir_signin_failure_new (const char *title, const char *detail)
@@ -70,15 +82,15 @@ ir_signin_failure_new (const char *title, const char *detail)
 }
 
 typedef struct {
-	char *server;
 	IrSignin *signin;
+	IrDuplicateList *duplicates; /* loaded in the thread, given to the engine */
 	IrSigninFailure *failure;
 } IrSigninJob;
 
 static void
 ir_signin_job_free (IrSigninJob *job)
 {
-	g_free (job->server);
+	g_clear_pointer (&job->duplicates, ir_duplicate_list_free);
 	g_clear_pointer (&job->signin, ir_signin_free);
 	g_clear_pointer (&job->failure, ir_signin_failure_free);
 	g_free (job);
@@ -163,33 +175,24 @@ ir_signin_page_server_failure (const IrBrandStatus *status, const char *server, 
 }
 
 static IrSigninFailure *
-ir_signin_page_connect (IrSigninJob *job, GCancellable *cancellable)
+ir_signin_page_load_duplicates (IrSigninJob *job)
 {
-	IrSignin *signin = job->signin;
-	IrBrandClientConfig config = {0};
-	g_auto (IrBrandStatus) status = {0};
 	g_autoptr (GError) error = NULL;
 	g_autofree char *detail = NULL;
 
-	signin->trust = ir_trust_store_load (signin->trust_path, &error);
-	if (signin->trust == NULL) {
-		detail = g_strdup_printf (
-		    _ ("%s. Choose the brand's trust store (trust-store.conf)."), error->message);
-		return ir_signin_failure_new (_ ("The trust store cannot be read"), detail);
-	}
-	config.server_url = job->server;
-	config.trust = signin->trust;
-	config.p12_path = signin->credential_path;
-	config.passphrase = signin->passphrase;
-	signin->client = ir_brand_client_new (&config, &status, &error);
-	if (signin->client == NULL)
-		return ir_signin_failure_new (_ ("This certificate cannot be used"),
-					      error->message);
-	if (!ir_brand_client_health (signin->client, &status, cancellable, &error))
-		return ir_signin_page_server_failure (&status, job->server, error);
-	return NULL;
+	if (job->signin->duplicates_path == NULL)
+		return NULL;
+	job->duplicates = ir_duplicate_list_load (job->signin->duplicates_path, &error);
+	if (job->duplicates != NULL)
+		return NULL;
+	detail = g_strdup_printf (
+	    _ ("%s. Fix the file, or clear the known-duplicate list in the settings."),
+	    error->message);
+	return ir_signin_failure_new (_ ("The known-duplicate list cannot be read"), detail);
 }
 
+/* The file checks, off the main thread: PKCS#12 decryption is slow on
+ * purpose, and the duplicate list may be long. */
 static void
 ir_signin_page_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
@@ -197,7 +200,7 @@ ir_signin_page_thread (GTask *task, gpointer source, gpointer task_data, GCancel
 
 	job->failure = ir_signin_page_check_credential (job->signin);
 	if (job->failure == NULL)
-		job->failure = ir_signin_page_connect (job, cancellable);
+		job->failure = ir_signin_page_load_duplicates (job);
 	g_task_return_boolean (task, TRUE);
 }
 
@@ -221,27 +224,121 @@ ir_signin_page_set_busy (IrSigninPage *self, gboolean busy)
 }
 
 static void
-ir_signin_page_done (GObject *source, GAsyncResult *result, gpointer user_data)
+ir_signin_page_fail (IrSigninPage *self, const char *title, const char *detail)
 {
-	IrSigninPage *self = IR_SIGNIN_PAGE (source);
-	IrSigninJob *job = g_task_get_task_data (G_TASK (result));
-
-	if (g_cancellable_is_cancelled (self->cancellable))
-		return;
 	g_clear_object (&self->cancellable);
 	ir_signin_page_set_busy (self, FALSE);
-	if (job->failure != NULL) {
-		ir_signin_page_show_error (self, job->failure->title, job->failure->detail);
-		gtk_widget_grab_focus (GTK_WIDGET (self->passphrase_entry));
+	ir_signin_page_show_error (self, title, detail);
+	gtk_widget_grab_focus (GTK_WIDGET (self->passphrase_entry));
+}
+
+static void
+ir_signin_page_server_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	g_autoptr (GTask) task = G_TASK (user_data);
+	IrSigninPage *self = g_task_get_source_object (task);
+	IrSigninJob *job = g_task_get_task_data (task);
+	g_auto (IrBrandStatus) status = {0};
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrSigninFailure) failure = NULL;
+
+	if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+		return;
+	if (!ir_engine_check_server_finish (IR_ENGINE (source), result, &status, &error)) {
+		failure = ir_signin_page_server_failure (&status, job->signin->server, error);
+		ir_signin_page_fail (self, failure->title, failure->detail);
 		return;
 	}
+	g_clear_object (&self->cancellable);
+	ir_signin_page_set_busy (self, FALSE);
 	gtk_info_bar_set_revealed (self->error_bar, FALSE);
-	gtk_entry_set_text (self->passphrase_entry, "");
 	/* the handler takes the IrSignin */
 	g_signal_emit (self,
 		       ir_signin_page_signals[IR_SIGNIN_PAGE_SIGNAL_SIGNED_IN],
 		       0,
 		       g_steal_pointer (&job->signin));
+}
+
+static IrSigninFailure *
+ir_signin_page_open_failure (const GError *error)
+{
+	g_autofree char *detail = NULL;
+
+	if (g_error_matches (error, IR_ERROR, IR_ERROR_READ_ONLY_LOG) ||
+	    g_error_matches (error, IR_ERROR, IR_ERROR_TAMPERED)) {
+		detail =
+		    g_strdup_printf (_ ("%s. Nothing will be written on this workstation: call "
+					"the brand's auditor, who can open the log in the "
+					"Auditor view."),
+				     error->message);
+		return ir_signin_failure_new (
+		    _ ("This workstation's migration log does not verify"), detail);
+	}
+	detail =
+	    g_strdup_printf (_ ("%s. Check the settings, then sign in again."), error->message);
+	return ir_signin_failure_new (_ ("The workstation cannot be opened"), detail);
+}
+
+/* Opens the engine on the main thread, as the engine asks (it is then
+ * driven from this context); it blocks on local files only: the trust
+ * store, the credential, the state folder and one durable START record. */
+static void
+ir_signin_page_open_engine (IrSigninPage *self, GTask *task)
+{
+	IrSigninJob *job = g_task_get_task_data (task);
+	IrSignin *signin = job->signin;
+	IrEngineConfig config = {
+	    .server_url = signin->server,
+	    .trust_store_path = signin->trust_path,
+	    .p12_path = signin->credential_path,
+	    .passphrase = signin->passphrase,
+	    .state_dir = signin->state_dir,
+	    .workstation = signin->workstation,
+	    .duplicates = g_steal_pointer (&job->duplicates),
+	};
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrSigninFailure) failure = NULL;
+
+	signin->engine = ir_engine_new ();
+	if (!ir_engine_open (signin->engine, &config, &error)) {
+		ir_signin_wipe_passphrase (signin);
+		failure = ir_signin_page_open_failure (error);
+		ir_signin_page_fail (self, failure->title, failure->detail);
+		return;
+	}
+	ir_signin_wipe_passphrase (signin);
+	ir_engine_check_server_async (signin->engine,
+				      g_task_get_cancellable (task),
+				      ir_signin_page_server_checked,
+				      g_object_ref (task));
+}
+
+static void
+ir_signin_page_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+	IrSigninPage *self = IR_SIGNIN_PAGE (source);
+	IrSigninJob *job = g_task_get_task_data (G_TASK (result));
+
+	if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
+		return;
+	if (job->failure != NULL) {
+		ir_signin_wipe_passphrase (job->signin);
+		ir_signin_page_fail (self, job->failure->title, job->failure->detail);
+		return;
+	}
+	gtk_entry_set_text (self->passphrase_entry, "");
+	ir_signin_page_open_engine (self, G_TASK (result));
+}
+
+static char *
+ir_signin_page_setting (IrSigninPage *self, const char *key)
+{
+	g_autofree char *value = NULL;
+
+	if (self->settings == NULL)
+		return NULL;
+	value = g_settings_get_string (self->settings, key);
+	return *value == '\0' ? NULL : g_steal_pointer (&value);
 }
 
 void
@@ -260,7 +357,13 @@ ir_signin_page_sign_in (IrSigninPage *self)
 	    g_strstrip (g_strdup (gtk_entry_get_text (self->credential_entry)));
 	job->signin->trust_path = g_strstrip (g_strdup (gtk_entry_get_text (self->trust_entry)));
 	job->signin->passphrase = g_strdup (gtk_entry_get_text (self->passphrase_entry));
-	job->server = g_strstrip (g_strdup (gtk_entry_get_text (self->server_entry)));
+	job->signin->server = g_strstrip (g_strdup (gtk_entry_get_text (self->server_entry)));
+	job->signin->state_dir = ir_signin_page_setting (self, "state-dir");
+	if (job->signin->state_dir == NULL)
+		job->signin->state_dir =
+		    g_build_filename (g_get_user_data_dir (), "imeirestore", NULL);
+	job->signin->duplicates_path = ir_signin_page_setting (self, "duplicates");
+	job->signin->workstation = ir_signin_page_setting (self, "workstation");
 	ir_signin_page_set_busy (self, TRUE);
 	task = g_task_new (self, self->cancellable, ir_signin_page_done, NULL);
 	g_task_set_task_data (task, job, (GDestroyNotify)ir_signin_job_free);
@@ -308,6 +411,7 @@ ir_signin_page_browse_clicked (IrSigninPage *self)
 void
 ir_signin_page_bind_settings (IrSigninPage *self, GSettings *settings)
 {
+	g_set_object (&self->settings, settings);
 	g_settings_bind (
 	    settings, "credential", self->credential_entry, "text", G_SETTINGS_BIND_DEFAULT);
 	g_settings_bind (
@@ -366,6 +470,7 @@ ir_signin_page_dispose (GObject *object)
 	if (self->cancellable != NULL)
 		g_cancellable_cancel (self->cancellable);
 	g_clear_object (&self->cancellable);
+	g_clear_object (&self->settings);
 	G_OBJECT_CLASS (ir_signin_page_parent_class)->dispose (object);
 }
 

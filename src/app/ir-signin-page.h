@@ -3,27 +3,31 @@
 
 #include <gtk/gtk.h>
 
-#include "ir-brand-client.h"
-#include "ir-trust-store.h"
+#include "ir-engine.h"
 
 G_BEGIN_DECLS
 
 /* The technician's sign-in: their credential (a PKCS#12 file and its
  * passphrase; the PKCS#11 token picker goes beside it), the brand server
- * and the trust store. Signing in loads and checks the credential and
- * proves the server (GET /v1/health) in a thread; a wrong passphrase, an
- * expired or foreign certificate or an unreachable server ends in an
- * info bar that says what to do. "signed-in" is emitted on success. */
+ * and the trust store. Signing in checks the credential in a thread (a
+ * wrong passphrase, an expired or wrong-role certificate get their own
+ * words), opens the workstation's IrEngine with it (trust store, state
+ * folder, migration log) and proves the server (GET /v1/health) before
+ * any phone is touched; every failure ends in an info bar that says what
+ * to do. "signed-in" carries the open engine. */
 #define IR_TYPE_SIGNIN_PAGE (ir_signin_page_get_type ())
 G_DECLARE_FINAL_TYPE (IrSigninPage, ir_signin_page, IR, SIGNIN_PAGE, GtkBox)
 
-/* Who signed in, and the connection the restores will use. */
+/* Who signed in, and the engine every restore goes through. */
 typedef struct {
-	IrBrandClient *client;
-	IrTrustStore *trust;
+	IrEngine *engine;
+	char *server;
 	char *trust_path;
 	char *credential_path;
-	char *passphrase; /* wiped when freed */
+	char *state_dir;
+	char *duplicates_path; /* NULL: none */
+	char *workstation;     /* NULL: the host name */
+	char *passphrase;      /* wiped once the engine is open */
 } IrSignin;
 
 void ir_signin_free (IrSignin *signin);
@@ -32,7 +36,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrSignin, ir_signin_free)
 GtkWidget *ir_signin_page_new (void);
 
 /* The entries follow (and fill) the settings "credential", "server-url"
- * and "trust-store". */
+ * and "trust-store"; "state-dir", "duplicates" and "workstation" are read
+ * at sign-in. */
 void ir_signin_page_bind_settings (IrSigninPage *self, GSettings *settings);
 
 /* Starts a sign-in with what the form holds (the Sign In button). */

@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "ir-audit.h"
+#include "ir-gui-test.h"
+#include "test-restore-env.h"
+
+/* The technician's side of the real app against the real imei-brandd on
+ * 127.0.0.1 and imei-sim phones, driven through the window's actions and
+ * the widgets' own buttons: sign-in failures (wrong passphrase, server
+ * down), two phones restored at once with "Restore all eligible", a
+ * scanned IMEI, then the failure paths (token refused, phone unplugged in
+ * the middle of the write, server gone), each ending with the right words
+ * on the done page and a complete migration log. A PNG of each step goes
+ * to tests/gui/screenshots/ in the build folder. */
+
+#define ZERO	      "000000000000000"
+#define MTK_WIPED     "--family mediatek --serial " RT_MTK_SERIAL " --imei " ZERO " --imei " ZERO
+#define MTK2_WIPED    "--family mediatek --serial " RT_MTK2_SERIAL " --imei " ZERO " --imei " ZERO
+#define QCT_WIPED     "--family quectel --serial " RT_QCT_SERIAL " --imei " ZERO
+#define UNKNOWN_WIPED "--family mediatek --serial SN-NOT-REGISTERED --imei " ZERO
+/* each answer takes this long, so that the write and verify pages are on
+ * screen long enough to be seen (and photographed) */
+#define SLOW " --latency 150"
+
+typedef struct {
+	RtServer *server;
+	char *tmp;
+	char *state_dir;
+	char *passphrase;
+	IrGuiApp *gui;
+	IrWorkbench *bench;
+	GPtrArray *sims; /* IrTestSim, stopped at the end */
+	/* what the phones' "changed" handler saw */
+	gboolean saw_inhibited;
+	gboolean saw_unplug_warning;
+	GHashTable *shot; /* pages already photographed */
+} Env;
+
+static GSettings *
+ir_gui_tech_settings (Env *env)
+{
+	return ir_app_get_settings (env->gui->app);
+}
+
+static int
+ir_gui_tech_setup (void **state)
+{
+	Env *env = g_new0 (Env, 1);
+	g_autofree char *pass_file = g_build_filename (rt_pki (), "pkcs12-passphrase.txt", NULL);
+	g_autofree char *p12 = g_build_filename (rt_pki (), "technician-alice.p12", NULL);
+	g_autofree char *trust = g_build_filename (rt_pki (), "trust-store.conf", NULL);
+
+	assert_true (g_file_get_contents (pass_file, &env->passphrase, NULL, NULL));
+	g_strstrip (env->passphrase);
+	env->server = rt_server_start (NULL);
+	env->tmp = ir_test_mkdtemp ();
+	env->state_dir = g_build_filename (env->tmp, "state", NULL);
+	env->sims = g_ptr_array_new_with_free_func ((GDestroyNotify)ir_test_sim_free);
+	env->shot = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+	env->gui = ir_gui_app_start ();
+	env->bench = ir_app_window_get_workbench (env->gui->window);
+	g_settings_set_string (ir_gui_tech_settings (env), "credential", p12);
+	g_settings_set_string (ir_gui_tech_settings (env), "trust-store", trust);
+	g_settings_set_string (ir_gui_tech_settings (env), "state-dir", env->state_dir);
+	g_settings_set_string (ir_gui_tech_settings (env), "server-url", env->server->url);
+	*state = env;
+	return 0;
+}
+
+static int
+ir_gui_tech_teardown (void **state)
+{
+	Env *env = *state;
+
+	ir_gui_app_free (env->gui);
+	g_ptr_array_unref (env->sims);
+	g_hash_table_unref (env->shot);
+	rt_server_free (env->server);
+	ir_test_rmdir (env->tmp);
+	g_free (env->tmp);
+	g_free (env->state_dir);
+	g_free (env->passphrase);
+	g_free (env);
+	return 0;
+}
+
+static gboolean
+ir_gui_tech_signin_idle (gpointer data)
+{
+	return !ir_signin_page_get_busy (IR_SIGNIN_PAGE (data));
+}
+
+/* Types @passphrase and presses Sign In; returns the error shown, if any. */
+static char *
+ir_gui_tech_sign_in (Env *env, const char *passphrase)
+{
+	IrSigninPage *page = ir_app_window_get_signin_page (env->gui->window);
+
+	ir_signin_page_set_passphrase (page, passphrase);
+	ir_signin_page_sign_in (page);
+	ir_gui_wait (ir_gui_tech_signin_idle, page, "the sign-in ends");
+	return ir_signin_page_get_error_text (page);
+}
+
+static char *
+ir_gui_tech_log_path (Env *env)
+{
+	return g_build_filename (env->state_dir, "migration-log.jsonl", NULL);
+}
+
+static IrAuditReport *
+ir_gui_tech_verify_log (Env *env)
+{
+	g_autofree char *path = ir_gui_tech_log_path (env);
+	g_autoptr (IrAuditPaths) paths = ir_audit_paths_resolve (path, NULL);
+	IrAuditVerifyOptions options = {0};
+	g_autoptr (GError) error = NULL;
+	IrAuditReport *report;
+
+	assert_non_null (paths);
+	report = ir_audit_verify (paths, &options, NULL, &error);
+	if (report == NULL)
+		fail_msg ("cannot verify the log: %s", error->message);
+	if (report->error != NULL)
+		fail_msg ("the log does not verify: %s", report->error->message);
+	return report;
+}
+
+/* A wrong passphrase: said in words; nothing is created on disk. */
+static void
+ir_gui_tech_wrong_passphrase (void **state)
+{
+	Env *env = *state;
+	g_autofree char *error = ir_gui_tech_sign_in (env, "not-the-passphrase");
+	g_autofree char *log = ir_gui_tech_log_path (env);
+
+	assert_non_null (error);
+	assert_non_null (strstr (error, "Wrong passphrase"));
+	assert_string_equal (ir_app_window_get_visible_page (env->gui->window), "signin");
+	assert_false (g_file_test (log, G_FILE_TEST_EXISTS));
+	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "signin-wrong-passphrase");
+}
+
+/* A port where nothing listens on 127.0.0.1: bound, then closed. */
+static char *
+ir_gui_tech_dead_url (void)
+{
+	g_autoptr (GSocket) socket =
+	    g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+	g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+	g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+	g_autoptr (GSocketAddress) bound = NULL;
+	guint16 port;
+
+	assert_true (g_socket_bind (socket, any, FALSE, NULL));
+	bound = g_socket_get_local_address (socket, NULL);
+	port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+	g_socket_close (socket, NULL);
+	return g_strdup_printf ("https://127.0.0.1:%u", port);
+}
+
+/* The server down at sign-in: said in words, the workbench stays closed. */
+static void
+ir_gui_tech_server_down_at_signin (void **state)
+{
+	Env *env = *state;
+	g_autofree char *dead = ir_gui_tech_dead_url ();
+	g_autofree char *error = NULL;
+
+	g_settings_set_string (ir_gui_tech_settings (env), "server-url", dead);
+	error = ir_gui_tech_sign_in (env, env->passphrase);
+	assert_non_null (error);
+	assert_non_null (strstr (error, "cannot be reached"));
+	assert_string_equal (ir_app_window_get_visible_page (env->gui->window), "signin");
+	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "signin-server-down");
+	g_settings_set_string (ir_gui_tech_settings (env), "server-url", env->server->url);
+}
+
+static void
+ir_gui_tech_signed_in (void **state)
+{
+	Env *env = *state;
+	g_autofree char *error = NULL;
+
+	ir_signin_page_set_passphrase (ir_app_window_get_signin_page (env->gui->window), "••••");
+	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "step-0-signin");
+	error = ir_gui_tech_sign_in (env, env->passphrase);
+	assert_null (error);
+	assert_string_equal (ir_app_window_get_visible_page (env->gui->window), "workbench");
+	/* the technician actions are on now */
+	assert_true (
+	    g_action_group_get_action_enabled (G_ACTION_GROUP (env->gui->window), "restore-all"));
+}
+
+typedef struct {
+	IrWorkbench *bench;
+	const char *port;
+	IrPhoneState state;
+} IrGuiPhoneWait;
+
+static gboolean
+ir_gui_tech_phone_in (gpointer data)
+{
+	IrGuiPhoneWait *wait = data;
+	IrPhone *phone = ir_workbench_get_phone (wait->bench, wait->port);
+
+	return phone != NULL && ir_phone_get_state (phone) == wait->state;
+}
+
+static void
+ir_gui_tech_wait_state (Env *env, const char *port, IrPhoneState state, const char *what)
+{
+	IrGuiPhoneWait wait = {env->bench, port, state};
+
+	ir_gui_wait (ir_gui_tech_phone_in, &wait, what);
+}
+
+/* Every change of a phone: whether suspend was inhibited and "Do not
+ * unplug" shown while it was written, and a picture of each step the
+ * first time it is on screen. */
+static void
+ir_gui_tech_phone_changed (IrPhone *phone, gpointer user_data)
+{
+	Env *env = user_data;
+	IrPhoneView *view = ir_workbench_get_view (env->bench, ir_phone_get_port (phone));
+	const char *step = ir_phone_view_get_step (view);
+	g_autofree char *name = g_strdup_printf ("step-%s", step);
+
+	if (ir_phone_get_writing (phone)) {
+		env->saw_inhibited = env->saw_inhibited || ir_workbench_get_inhibited (env->bench);
+		env->saw_unplug_warning = TRUE;
+	}
+	ir_workbench_select (env->bench, ir_phone_get_port (phone));
+	if ((g_strcmp0 (step, "write") == 0 || g_strcmp0 (step, "verify") == 0 ||
+	     g_strcmp0 (step, "authorise") == 0) &&
+	    !g_hash_table_contains (env->shot, name)) {
+		g_hash_table_add (env->shot, g_strdup (name));
+		ir_gui_snapshot (GTK_WIDGET (env->gui->window), name);
+	}
+}
+
+static IrTestSim *
+ir_gui_tech_add_phone (Env *env, const char *args)
+{
+	IrTestSim *sim = rt_sim_start (args);
+	g_autoptr (GError) error = NULL;
+
+	g_ptr_array_add (env->sims, sim);
+	if (!ir_workbench_add_port (env->bench, sim->path, &error))
+		fail_msg ("cannot add %s: %s", sim->path, error->message);
+	g_signal_connect (ir_workbench_get_phone (env->bench, sim->path),
+			  "changed",
+			  G_CALLBACK (ir_gui_tech_phone_changed),
+			  env);
+	return sim;
+}
+
+/* Two wiped phones at once through "Restore all eligible": each confirmed
+ * on its own confirm page, written, read back, reported, in the log. */
+static void
+ir_gui_tech_two_phones (void **state)
+{
+	Env *env = *state;
+	IrTestSim *a = ir_gui_tech_add_phone (env, MTK_WIPED SLOW);
+	IrTestSim *b = ir_gui_tech_add_phone (env, MTK2_WIPED SLOW);
+	IrTestSim *sims[] = {a, b};
+	g_autoptr (IrAuditReport) report = NULL;
+	g_autofree char *imeis_a = NULL;
+	g_autofree char *imeis_b = NULL;
+
+	ir_gui_tech_wait_state (env, a->path, IR_PHONE_STATE_IDENTIFIED, "phone A is read");
+	ir_gui_tech_wait_state (env, b->path, IR_PHONE_STATE_IDENTIFIED, "phone B is read");
+	assert_int_equal (ir_workbench_get_n_eligible (env->bench), 2);
+	ir_workbench_select (env->bench, a->path);
+	assert_string_equal (ir_phone_view_get_step (ir_workbench_get_view (env->bench, a->path)),
+			     "diagnose");
+	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "step-1-diagnose");
+
+	g_action_group_activate_action (G_ACTION_GROUP (env->gui->window), "restore-all", NULL);
+	ir_gui_tech_wait_state (env, a->path, IR_PHONE_STATE_CONFIRM, "phone A asks to confirm");
+	ir_gui_tech_wait_state (env, b->path, IR_PHONE_STATE_CONFIRM, "phone B asks to confirm");
+	for (gsize i = 0; i < G_N_ELEMENTS (sims); i++) {
+		IrPhoneView *view = ir_workbench_get_view (env->bench, sims[i]->path);
+		GtkWidget *write = ir_phone_view_get_write_button (view);
+		ir_workbench_select (env->bench, sims[i]->path);
+		assert_string_equal (ir_phone_view_get_step (view), "confirm");
+		/* destructive, and never what Enter presses */
+		assert_true (gtk_style_context_has_class (gtk_widget_get_style_context (write),
+							  "destructive-action"));
+		assert_false (gtk_widget_has_default (write));
+		assert_false (gtk_widget_has_focus (write));
+		if (i == 0) {
+			ir_phone_view_scan (view, "490154203237519");
+			assert_non_null (
+			    strstr (ir_phone_view_get_scan_text (view), "should be 8"));
+			ir_phone_view_scan (view, "352099001761481");
+			assert_non_null (strstr (ir_phone_view_get_scan_text (view), "slot 2"));
+			ir_gui_snapshot (GTK_WIDGET (env->gui->window), "step-2-confirm");
+			ir_phone_view_scan (view, "356938035643809");
+			assert_non_null (
+			    strstr (ir_phone_view_get_scan_text (view), "does not hold"));
+		}
+		gtk_button_clicked (GTK_BUTTON (write));
+	}
+	ir_gui_tech_wait_state (env, a->path, IR_PHONE_STATE_DONE, "phone A is restored");
+	ir_gui_tech_wait_state (env, b->path, IR_PHONE_STATE_DONE, "phone B is restored");
+	ir_workbench_select (env->bench, a->path);
+	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "step-3-done");
+	assert_true (env->saw_unplug_warning);
+	assert_true (env->saw_inhibited);
+	assert_false (ir_workbench_get_inhibited (env->bench));
+	for (gsize i = 0; i < G_N_ELEMENTS (sims); i++) {
+		IrPhone *phone = ir_workbench_get_phone (env->bench, sims[i]->path);
+		g_autofree char *text =
+		    ir_phone_view_get_done_text (ir_workbench_get_view (env->bench, sims[i]->path));
+		assert_int_equal (ir_phone_get_result (phone)->outcome, IR_RESTORE_RESTORED);
+		assert_non_null (strstr (text, "IMEI restored"));
+	}
+	imeis_a = rt_sim_imeis (a);
+	imeis_b = rt_sim_imeis (b);
+	assert_string_equal (imeis_a, RT_MTK_IMEI1 ";" RT_MTK_IMEI2 ";");
+	assert_string_equal (imeis_b, RT_MTK2_IMEI1 ";" RT_MTK2_IMEI2 ";");
+	report = ir_gui_tech_verify_log (env);
+	assert_int_equal (report->n_intents, 2);
+	assert_int_equal (report->n_open_intents, 0);
+}
+
+/* Runs "restore the selected phone" on a fresh phone and waits for the
+ * confirmation (answered with @write) or the end. */
+static IrPhone *
+ir_gui_tech_restore_one (Env *env, const char *args, gboolean write, IrTestSim **out)
+{
+	IrTestSim *sim = ir_gui_tech_add_phone (env, args);
+	IrPhone *phone = ir_workbench_get_phone (env->bench, sim->path);
+
+	*out = sim;
+	ir_gui_tech_wait_state (env, sim->path, IR_PHONE_STATE_IDENTIFIED, "the phone is read");
+	ir_workbench_select (env->bench, sim->path);
+	g_action_group_activate_action (
+	    G_ACTION_GROUP (env->gui->window), "restore-selected", NULL);
+	assert_int_equal (ir_phone_get_state (phone), IR_PHONE_STATE_BUSY);
+	return phone;
+}
+
+typedef struct {
+	IrPhone *phone;
+} IrGuiSettled;
+
+static gboolean
+ir_gui_tech_settled (gpointer data)
+{
+	IrPhoneState state = ir_phone_get_state (IR_PHONE (data));
+
+	return state == IR_PHONE_STATE_DONE || state == IR_PHONE_STATE_CONFIRM;
+}
+
+static char *
+ir_gui_tech_done_text (Env *env, IrPhone *phone)
+{
+	return ir_phone_view_get_done_text (
+	    ir_workbench_get_view (env->bench, ir_phone_get_port (phone)));
+}
+
+/* A phone the brand does not know: refused, nothing written, no INTENT. */
+static void
+ir_gui_tech_token_refused (void **state)
+{
+	Env *env = *state;
+	g_autoptr (IrAuditReport) before = ir_gui_tech_verify_log (env);
+	g_autoptr (IrAuditReport) after = NULL;
+	IrTestSim *sim = NULL;
+	IrPhone *phone = ir_gui_tech_restore_one (env, UNKNOWN_WIPED, TRUE, &sim);
+	g_autofree char *text = NULL;
+	g_autofree char *imeis = NULL;
+
+	ir_gui_wait (ir_gui_tech_settled, phone, "the refused restore ends");
+	assert_int_equal (ir_phone_get_state (phone), IR_PHONE_STATE_DONE);
+	assert_int_equal (ir_phone_get_result (phone)->outcome, IR_RESTORE_NOT_STARTED);
+	text = ir_gui_tech_done_text (env, phone);
+	assert_non_null (strstr (text, "refused a token"));
+	assert_non_null (strstr (text, "Nothing was written"));
+	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "failure-token-refused");
+	imeis = rt_sim_imeis (sim);
+	assert_int_equal (strspn (imeis, "0;"), strlen (imeis));
+	after = ir_gui_tech_verify_log (env);
+	assert_int_equal (after->n_intents, before->n_intents);
+	assert_int_equal (after->n_open_intents, 0);
+}
+
+/* The number of commands an identify sends a quectel twin, from the
+ * simulator's own count: what the app sends before its restore. */
+static guint
+ir_gui_tech_identify_commands (void)
+{
+	g_autoptr (IrTestSim) twin = rt_sim_start (QCT_WIPED);
+	g_autofree char *rec = g_build_filename (twin->tmpdir, "identify.json", NULL);
+	g_autoptr (IrTestRun) run = ir_test_imeictl ("identify", twin->path, "--record", rec, NULL);
+	g_autoptr (JsonParser) parser = json_parser_new ();
+	JsonArray *events;
+	guint n = 0;
+
+	assert_int_equal (run->exit_code, 0);
+	assert_true (json_parser_load_from_file (parser, rec, NULL));
+	events = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+					       "events");
+	for (guint i = 0; i < json_array_get_length (events); i++) {
+		JsonObject *ev = json_array_get_object_element (events, i);
+		const char *text = json_object_get_string_member_with_default (ev, "text", "");
+		if (g_strcmp0 (json_object_get_string_member (ev, "dir"), "w") == 0 &&
+		    g_str_has_suffix (text, "\r"))
+			n++;
+	}
+	return n;
+}
+
+/* The phone hangs up right after the write command (the simulator's
+ * disconnect fault): outcome unknown, the INTENT pending in the log; on
+ * the next sign-in the recovery dialog lists it and, with the phone back,
+ * recovers it. */
+static void
+ir_gui_tech_unplugged (void **state)
+{
+	Env *env = *state;
+	guint n = ir_gui_tech_identify_commands ();
+	g_autofree char *link = g_build_filename (env->tmp, "ttyQCT", NULL);
+	/* the app's identify, the restore's identify, its re-read, the write */
+	g_autofree char *args =
+	    g_strdup_printf (QCT_WIPED " --link %s --disconnect-after %u", link, 2 * n + 1 + 1);
+	g_autofree char *back = g_strdup_printf (QCT_WIPED " --link %s", link);
+	g_autoptr (IrAuditReport) report = NULL;
+	IrTestSim *sim = NULL;
+	IrPhone *phone = ir_gui_tech_restore_one (env, args, TRUE, &sim);
+	g_autofree char *text = NULL;
+	IrRecoverDialog *dialog;
+
+	ir_gui_wait (ir_gui_tech_settled, phone, "the restore asks to confirm");
+	assert_int_equal (ir_phone_get_state (phone), IR_PHONE_STATE_CONFIRM);
+	ir_phone_answer (phone, TRUE);
+	ir_gui_tech_wait_state (env, sim->path, IR_PHONE_STATE_DONE, "the write ends");
+	assert_int_equal (ir_phone_get_result (phone)->outcome, IR_RESTORE_UNKNOWN);
+	text = ir_gui_tech_done_text (env, phone);
+	assert_non_null (strstr (text, "Outcome unknown"));
+	assert_non_null (strstr (text, "Plug the same phone in again"));
+	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "failure-unplugged");
+	report = ir_gui_tech_verify_log (env);
+	assert_int_equal (report->n_open_intents, 1);
+
+	/* the next sign-in: the dialog first; the phone back on its port (the
+	 * hung-up simulator stopped first: it removes its link as it exits) */
+	g_action_group_activate_action (G_ACTION_GROUP (env->gui->window), "sign-out", NULL);
+	g_ptr_array_remove (env->sims, sim);
+	g_ptr_array_add (env->sims, rt_sim_start (back));
+	g_free (ir_gui_tech_sign_in (env, env->passphrase));
+	dialog = ir_workbench_get_recover_dialog (env->bench);
+	assert_non_null (dialog);
+	ir_gui_snapshot (GTK_WIDGET (dialog), "recover-dialog");
+	gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
+	while (ir_recover_dialog_get_running (dialog) > 0)
+		g_main_context_iteration (NULL, TRUE);
+	if (strstr (ir_recover_dialog_get_status (dialog), "Recovered: 1.") == NULL)
+		fail_msg ("recovery: %s", ir_recover_dialog_get_status (dialog));
+	gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+	g_clear_pointer (&report, ir_audit_report_free);
+	report = ir_gui_tech_verify_log (env);
+	assert_int_equal (report->n_open_intents, 0);
+}
+
+/* The server gone after sign-in: the restore stops before any write. */
+static void
+ir_gui_tech_server_gone (void **state)
+{
+	Env *env = *state;
+	g_autoptr (IrAuditReport) before = ir_gui_tech_verify_log (env);
+	g_autoptr (IrAuditReport) after = NULL;
+	IrTestSim *sim = NULL;
+	IrPhone *phone;
+	g_autofree char *text = NULL;
+
+	g_clear_pointer (&env->server, rt_server_free);
+	phone = ir_gui_tech_restore_one (env, MTK_WIPED, TRUE, &sim);
+	ir_gui_wait (ir_gui_tech_settled, phone, "the restore ends");
+	assert_int_equal (ir_phone_get_result (phone)->outcome, IR_RESTORE_NOT_STARTED);
+	text = ir_gui_tech_done_text (env, phone);
+	assert_non_null (strstr (text, "cannot be reached"));
+	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "failure-server-down");
+	after = ir_gui_tech_verify_log (env);
+	assert_int_equal (after->n_intents, before->n_intents);
+	assert_int_equal (after->n_open_intents, 0);
+}
+
+int
+main (void)
+{
+	/* in order: each test goes on from where the one before left the app */
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test (ir_gui_tech_wrong_passphrase),
+	    cmocka_unit_test (ir_gui_tech_server_down_at_signin),
+	    cmocka_unit_test (ir_gui_tech_signed_in),
+	    cmocka_unit_test (ir_gui_tech_two_phones),
+	    cmocka_unit_test (ir_gui_tech_token_refused),
+	    cmocka_unit_test (ir_gui_tech_unplugged),
+	    cmocka_unit_test (ir_gui_tech_server_gone),
+	};
+
+	gtk_init (NULL, NULL);
+	return cmocka_run_group_tests_name (
+	    "gui-technician", tests, ir_gui_tech_setup, ir_gui_tech_teardown);
+}
