@@ -470,7 +470,7 @@ ir_gui_tech_unplugged (void **state)
 	if (strstr (ir_recover_dialog_get_status (dialog), "Recovered: 1.") == NULL)
 		fail_msg ("recovery: %s", ir_recover_dialog_get_status (dialog));
 	gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
-	g_clear_pointer (&report, ir_audit_report_free);
+	g_clear_pointer (&report, ir_audit_verify_report_free);
 	report = ir_gui_tech_verify_log (env);
 	assert_int_equal (report->n_open_intents, 0);
 }
