@@ -31,6 +31,9 @@ typedef struct {
 static const FieldSpec start_fields[] = {
     {"software", FIELD_NAME},
     {"workstation", FIELD_NAME},
+    /* the key that signs from here on (SubjectPublicKeyInfo DER): what
+     * imeictl audit key prints and the brand registers */
+    {"public_key", FIELD_BASE64, TRUE},
 };
 
 static const FieldSpec intent_fields[] = {

@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <openssl/x509.h>
 
+#include "ir-durable.h"
 #include "ir-error.h"
 #include "ir-log-record.h"
 #include "ir-log-tail.h"
@@ -99,7 +100,7 @@ ir_migration_log_init (IrMigrationLog *self)
 }
 
 static gboolean
-set_io_error (GError **error, int errnum, const char *what, const char *path)
+ir_migration_log_set_io_error (GError **error, int errnum, const char *what, const char *path)
 {
 	g_set_error (error,
 		     IR_ERROR,
@@ -115,19 +116,19 @@ set_io_error (GError **error, int errnum, const char *what, const char *path)
 /* ---- records in memory: offsets, open intents ---- */
 
 static guint64
-line_start (IrMigrationLog *self, guint64 index)
+ir_migration_log_line_start (IrMigrationLog *self, guint64 index)
 {
 	return g_array_index (self->offsets, guint64, index);
 }
 
 static guint64
-log_end (IrMigrationLog *self)
+ir_migration_log_log_end (IrMigrationLog *self)
 {
-	return line_start (self, self->offsets->len - 1);
+	return ir_migration_log_line_start (self, self->offsets->len - 1);
 }
 
 static void
-track_record (IrMigrationLog *self, const IrLogRecord *record)
+ir_migration_log_track_record (IrMigrationLog *self, const IrLogRecord *record)
 {
 	const char *id;
 
@@ -151,7 +152,7 @@ typedef struct {
 } Note;
 
 static void
-note_clear (gpointer data)
+ir_migration_log_note_clear (gpointer data)
 {
 	Note *note = data;
 
@@ -169,21 +170,22 @@ typedef struct {
 	guint cp_complete_line;	  /* 1-based line of the checkpoint file just after it */
 	gboolean cp_separated;	  /* the last complete note has its empty line */
 	guint64 rotation;	  /* index + 1 of the last KEY_ROTATION, 0 if none */
-	guint64 rotation_horizon; /* the same, as find_rotation() saw it */
+	guint64 rotation_horizon; /* the same, as ir_migration_log_find_rotation() saw it */
 	char *rotation_key;	  /* its new_public_key */
 } Scan;
 
 static void
-scan_clear (Scan *scan)
+ir_migration_log_scan_clear (Scan *scan)
 {
 	g_array_unref (scan->notes);
 	g_free (scan->rotation_key);
 }
 
-static gboolean tamper (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+static gboolean ir_migration_log_tamper (GError **error, const char *format, ...)
+    G_GNUC_PRINTF (2, 3);
 
 static gboolean
-tamper (GError **error, const char *format, ...)
+ir_migration_log_tamper (GError **error, const char *format, ...)
 {
 	va_list args;
 	g_autofree char *what = NULL;
@@ -201,7 +203,7 @@ tamper (GError **error, const char *format, ...)
 }
 
 static guint
-count_lines (const char *text, gsize len)
+ir_migration_log_count_lines (const char *text, gsize len)
 {
 	guint n = 0;
 
@@ -214,7 +216,7 @@ count_lines (const char *text, gsize len)
  * the same rule as audit verify). What follows the last one is a torn
  * note, or nothing; a note not followed by its empty line is tampering. */
 static gboolean
-split_notes (Scan *scan, GError **error)
+ir_migration_log_split_notes (Scan *scan, GError **error)
 {
 	gsize pos = 0;
 	guint line = 1;
@@ -230,14 +232,14 @@ split_notes (Scan *scan, GError **error)
 		if (kind == IR_LOG_TAIL_NOTE_INCOMPLETE)
 			return TRUE;
 		if (kind == IR_LOG_TAIL_NOTE_UNSEPARATED)
-			return tamper (
+			return ir_migration_log_tamper (
 			    error,
 			    "%s line %u: checkpoint %u is not followed by the empty line "
 			    "that ends it (one signature line per note)",
 			    CHECKPOINT_FILE,
 			    line,
 			    scan->notes->len + 1);
-		line += count_lines (scan->cp + pos, consumed);
+		line += ir_migration_log_count_lines (scan->cp + pos, consumed);
 		g_array_append_val (scan->notes, note);
 		pos += consumed;
 		scan->cp_complete = pos;
@@ -250,7 +252,7 @@ split_notes (Scan *scan, GError **error)
 /* Takes the next whole line of the log into the tree. FALSE when only a
  * partial line (or nothing) is left. */
 static gboolean
-take_line (IrMigrationLog *self, Scan *scan, const char **line, gsize *len)
+ir_migration_log_take_line (IrMigrationLog *self, Scan *scan, const char **line, gsize *len)
 {
 	const char *start = scan->log + scan->log_pos;
 	const char *nl;
@@ -272,28 +274,31 @@ take_line (IrMigrationLog *self, Scan *scan, const char **line, gsize *len)
 
 /* A checkpointed line: a valid record at its place (seq = index). */
 static gboolean
-check_record (IrMigrationLog *self, Scan *scan, const char *line, gsize len, GError **error)
+ir_migration_log_check_record (
+    IrMigrationLog *self, Scan *scan, const char *line, gsize len, GError **error)
 {
 	guint64 index = ir_merkle_tree_get_size (self->tree) - 1;
 	g_autoptr (GError) parse_error = NULL;
 	g_autoptr (IrLogRecord) record = ir_log_record_parse (line, len, &parse_error);
 
 	if (record == NULL)
-		return tamper (error,
-			       "%s line %" G_GUINT64_FORMAT ": not a valid record: %s",
-			       LOG_FILE,
-			       index + 1,
-			       parse_error->message);
+		return ir_migration_log_tamper (error,
+						"%s line %" G_GUINT64_FORMAT
+						": not a valid record: %s",
+						LOG_FILE,
+						index + 1,
+						parse_error->message);
 	if (record->seq != index)
-		return tamper (error,
-			       "%s line %" G_GUINT64_FORMAT ": seq %" G_GUINT64_FORMAT
-			       " where %" G_GUINT64_FORMAT
-			       " was expected (a record was removed, inserted or reordered)",
-			       LOG_FILE,
-			       index + 1,
-			       record->seq,
-			       index);
-	track_record (self, record);
+		return ir_migration_log_tamper (
+		    error,
+		    "%s line %" G_GUINT64_FORMAT ": seq %" G_GUINT64_FORMAT
+		    " where %" G_GUINT64_FORMAT
+		    " was expected (a record was removed, inserted or reordered)",
+		    LOG_FILE,
+		    index + 1,
+		    record->seq,
+		    index);
+	ir_migration_log_track_record (self, record);
 	if (record->type == IR_LOG_RECORD_KEY_ROTATION) {
 		scan->rotation = index + 1;
 		g_free (scan->rotation_key);
@@ -304,7 +309,8 @@ check_record (IrMigrationLog *self, Scan *scan, const char *line, gsize len, GEr
 }
 
 static gboolean
-check_note_root (IrMigrationLog *self, Scan *scan, guint k, guint64 prev_size, GError **error)
+ir_migration_log_check_note_root (
+    IrMigrationLog *self, Scan *scan, guint k, guint64 prev_size, GError **error)
 {
 	Note *note = &g_array_index (scan->notes, Note, k);
 	IrCheckpoint *cp = note->checkpoint;
@@ -315,23 +321,25 @@ check_note_root (IrMigrationLog *self, Scan *scan, guint k, guint64 prev_size, G
 	if (memcmp (root, cp->root, sizeof (root)) == 0)
 		return TRUE;
 	if (prev_size + 1 == cp->size)
-		return tamper (error,
-			       "%s line %" G_GUINT64_FORMAT
-			       ": record changed (it does not match checkpoint %u, line %u of %s)",
-			       LOG_FILE,
-			       cp->size,
-			       k + 1,
-			       note->line,
-			       CHECKPOINT_FILE);
-	return tamper (error,
-		       "%s lines %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
-		       ": a record changed (they do not match checkpoint %u, line %u of %s)",
-		       LOG_FILE,
-		       prev_size + 1,
-		       cp->size,
-		       k + 1,
-		       note->line,
-		       CHECKPOINT_FILE);
+		return ir_migration_log_tamper (
+		    error,
+		    "%s line %" G_GUINT64_FORMAT
+		    ": record changed (it does not match checkpoint %u, line %u of %s)",
+		    LOG_FILE,
+		    cp->size,
+		    k + 1,
+		    note->line,
+		    CHECKPOINT_FILE);
+	return ir_migration_log_tamper (
+	    error,
+	    "%s lines %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
+	    ": a record changed (they do not match checkpoint %u, line %u of %s)",
+	    LOG_FILE,
+	    prev_size + 1,
+	    cp->size,
+	    k + 1,
+	    note->line,
+	    CHECKPOINT_FILE);
 }
 
 static EVP_PKEY *
@@ -349,7 +357,7 @@ public_key_from_base64 (const char *text)
  * after it. The formatter writes "type" as the third member, so every
  * rotation record holds this exact text; the full parse confirms it. */
 static guint64
-find_rotation (const Scan *scan, guint64 lines)
+ir_migration_log_find_rotation (const Scan *scan, guint64 lines)
 {
 	static const char needle[] = ",\"type\":\"KEY_ROTATION\",";
 	const char *p = scan->log;
@@ -370,7 +378,7 @@ find_rotation (const Scan *scan, guint64 lines)
 /* Parses every complete note (before any record: which of them our key
  * signed depends on where the last checkpointed KEY_ROTATION is). */
 static gboolean
-parse_notes (IrMigrationLog *self, Scan *scan, GError **error)
+ir_migration_log_parse_notes (IrMigrationLog *self, Scan *scan, GError **error)
 {
 	guint64 max_size = 0;
 
@@ -381,14 +389,15 @@ parse_notes (IrMigrationLog *self, Scan *scan, GError **error)
 		note->checkpoint =
 		    ir_checkpoint_parse (scan->cp + note->offset, note->len, &parse_error);
 		if (note->checkpoint == NULL)
-			return tamper (error,
-				       "%s line %u: checkpoint %u does not parse: %s",
-				       CHECKPOINT_FILE,
-				       note->line,
-				       k + 1,
-				       parse_error->message);
+			return ir_migration_log_tamper (
+			    error,
+			    "%s line %u: checkpoint %u does not parse: %s",
+			    CHECKPOINT_FILE,
+			    note->line,
+			    k + 1,
+			    parse_error->message);
 		if (note->checkpoint->size != k + 1)
-			return tamper (
+			return ir_migration_log_tamper (
 			    error,
 			    "%s line %u: checkpoint %u is for %" G_GUINT64_FORMAT
 			    " records where %u was expected: there is one checkpoint per "
@@ -403,7 +412,7 @@ parse_notes (IrMigrationLog *self, Scan *scan, GError **error)
 				: "this one was duplicated or replaced by an older one");
 		max_size = MAX (max_size, note->checkpoint->size);
 	}
-	scan->rotation_horizon = find_rotation (scan, max_size);
+	scan->rotation_horizon = ir_migration_log_find_rotation (scan, max_size);
 	return TRUE;
 }
 
@@ -413,7 +422,7 @@ parse_notes (IrMigrationLog *self, Scan *scan, GError **error)
  * their roots are checked all the same, their signatures by the auditor
  * with the earlier public key (docs/migration-log.md). */
 static gboolean
-verify_note (IrMigrationLog *self, Scan *scan, guint k, GError **error)
+ir_migration_log_verify_note (IrMigrationLog *self, Scan *scan, guint k, GError **error)
 {
 	Note *note = &g_array_index (scan->notes, Note, k);
 	g_autoptr (GError) verify_error = NULL;
@@ -427,41 +436,43 @@ verify_note (IrMigrationLog *self, Scan *scan, guint k, GError **error)
 		return TRUE;
 	if (ir_checkpoint_verify (note->checkpoint, self->key_name, self->key, &verify_error))
 		return TRUE;
-	return tamper (error,
-		       "%s line %u: checkpoint %u (log line %" G_GUINT64_FORMAT
-		       ") is not signed by this workstation's key %s: %s",
-		       CHECKPOINT_FILE,
-		       note->line,
-		       k + 1,
-		       note->checkpoint->size,
-		       self->key_name,
-		       verify_error->message);
+	return ir_migration_log_tamper (error,
+					"%s line %u: checkpoint %u (log line %" G_GUINT64_FORMAT
+					") is not signed by this workstation's key %s: %s",
+					CHECKPOINT_FILE,
+					note->line,
+					k + 1,
+					note->checkpoint->size,
+					self->key_name,
+					verify_error->message);
 }
 
 /* The rotation the full parse found must be the one assumed above, and
  * must hand over to this workstation's key. */
 static gboolean
-check_rotation (IrMigrationLog *self, Scan *scan, GError **error)
+ir_migration_log_check_rotation (IrMigrationLog *self, Scan *scan, GError **error)
 {
 	g_autoptr (EVP_PKEY) rotated = NULL;
 
 	if (scan->rotation != scan->rotation_horizon)
-		return tamper (error,
-			       "%s line %" G_GUINT64_FORMAT
-			       ": KEY_ROTATION text in a record that is not a KEY_ROTATION record",
-			       LOG_FILE,
-			       scan->rotation_horizon);
+		return ir_migration_log_tamper (
+		    error,
+		    "%s line %" G_GUINT64_FORMAT
+		    ": KEY_ROTATION text in a record that is not a KEY_ROTATION record",
+		    LOG_FILE,
+		    scan->rotation_horizon);
 	if (scan->rotation == 0)
 		return TRUE;
 	rotated = public_key_from_base64 (scan->rotation_key);
 	if (rotated == NULL || EVP_PKEY_eq (rotated, self->key) != 1)
-		return tamper (error,
-			       "%s line %" G_GUINT64_FORMAT
-			       ": the KEY_ROTATION record hands over to a key that is not this "
-			       "workstation's key %s",
-			       LOG_FILE,
-			       scan->rotation,
-			       self->key_name);
+		return ir_migration_log_tamper (
+		    error,
+		    "%s line %" G_GUINT64_FORMAT
+		    ": the KEY_ROTATION record hands over to a key that is not this "
+		    "workstation's key %s",
+		    LOG_FILE,
+		    scan->rotation,
+		    self->key_name);
 	return TRUE;
 }
 
@@ -469,7 +480,7 @@ check_rotation (IrMigrationLog *self, Scan *scan, GError **error)
  * shrinks, and its root is the tree's root at its size; every line it
  * covers is a valid record at its place. */
 static gboolean
-scan_checkpointed (IrMigrationLog *self, Scan *scan, GError **error)
+ir_migration_log_scan_checkpointed (IrMigrationLog *self, Scan *scan, GError **error)
 {
 	guint64 prev_size = 0;
 
@@ -477,31 +488,33 @@ scan_checkpointed (IrMigrationLog *self, Scan *scan, GError **error)
 		Note *note = &g_array_index (scan->notes, Note, k);
 
 		if (g_strcmp0 (note->checkpoint->origin, self->origin) != 0)
-			return tamper (error,
-				       "%s line %u: checkpoint %u is for \"%s\", not \"%s\"",
-				       CHECKPOINT_FILE,
-				       note->line,
-				       k + 1,
-				       note->checkpoint->origin,
-				       self->origin);
-		if (!verify_note (self, scan, k, error))
+			return ir_migration_log_tamper (
+			    error,
+			    "%s line %u: checkpoint %u is for \"%s\", not \"%s\"",
+			    CHECKPOINT_FILE,
+			    note->line,
+			    k + 1,
+			    note->checkpoint->origin,
+			    self->origin);
+		if (!ir_migration_log_verify_note (self, scan, k, error))
 			return FALSE;
 		if (note->checkpoint->size < prev_size)
-			return tamper (error,
-				       "%s line %u: checkpoint %u has size %" G_GUINT64_FORMAT
-				       ", less than the %" G_GUINT64_FORMAT
-				       " before it (checkpoints never shrink)",
-				       CHECKPOINT_FILE,
-				       note->line,
-				       k + 1,
-				       note->checkpoint->size,
-				       prev_size);
+			return ir_migration_log_tamper (
+			    error,
+			    "%s line %u: checkpoint %u has size %" G_GUINT64_FORMAT
+			    ", less than the %" G_GUINT64_FORMAT
+			    " before it (checkpoints never shrink)",
+			    CHECKPOINT_FILE,
+			    note->line,
+			    k + 1,
+			    note->checkpoint->size,
+			    prev_size);
 		while (ir_merkle_tree_get_size (self->tree) < note->checkpoint->size) {
 			const char *line = NULL;
 			gsize len = 0;
 
-			if (!take_line (self, scan, &line, &len))
-				return tamper (
+			if (!ir_migration_log_take_line (self, scan, &line, &len))
+				return ir_migration_log_tamper (
 				    error,
 				    "%s line %" G_GUINT64_FORMAT
 				    ": missing: checkpoint %u covers %" G_GUINT64_FORMAT
@@ -512,10 +525,10 @@ scan_checkpointed (IrMigrationLog *self, Scan *scan, GError **error)
 				    k + 1,
 				    note->checkpoint->size,
 				    ir_merkle_tree_get_size (self->tree));
-			if (!check_record (self, scan, line, len, error))
+			if (!ir_migration_log_check_record (self, scan, line, len, error))
 				return FALSE;
 		}
-		if (!check_note_root (self, scan, k, prev_size, error))
+		if (!ir_migration_log_check_note_root (self, scan, k, prev_size, error))
 			return FALSE;
 		prev_size = note->checkpoint->size;
 	}
@@ -527,7 +540,7 @@ scan_checkpointed (IrMigrationLog *self, Scan *scan, GError **error)
  * not a note, which only a tamperer or a disk fault makes: the witness
  * itself still refuses a log that shrank). */
 static guint64
-witnessed_size (IrMigrationLog *self)
+ir_migration_log_witnessed_size (IrMigrationLog *self)
 {
 	g_autofree char *dir = g_path_get_dirname (self->log_path);
 	g_autofree char *path = g_build_filename (dir, IR_MIGRATION_LOG_COSIGNED_FILE, NULL);
@@ -546,7 +559,8 @@ witnessed_size (IrMigrationLog *self)
 /* What lies past the last complete note: the rule of ir-log-tail.c, the
  * one audit verify applies too. */
 static gboolean
-check_tail (IrMigrationLog *self, Scan *scan, gsize *cut_from, gsize *cut_cp, GError **error)
+ir_migration_log_check_tail (
+    IrMigrationLog *self, Scan *scan, gsize *cut_from, gsize *cut_cp, GError **error)
 {
 	guint64 size = ir_merkle_tree_get_size (self->tree);
 	gsize tail = scan->log_len - scan->log_pos;
@@ -560,7 +574,7 @@ check_tail (IrMigrationLog *self, Scan *scan, gsize *cut_from, gsize *cut_cp, GE
 	    .checkpoints = scan->cp + scan->cp_complete,
 	    .checkpoints_len = scan->cp_len - scan->cp_complete,
 	    .checkpoints_line = scan->cp_complete_line,
-	    .witnessed = witnessed_size (self),
+	    .witnessed = ir_migration_log_witnessed_size (self),
 	};
 	g_auto (IrLogTailFinding) found = {0};
 
@@ -574,18 +588,18 @@ check_tail (IrMigrationLog *self, Scan *scan, gsize *cut_from, gsize *cut_cp, GE
 	*cut_from = scan->log_len - found.cut_records;
 	*cut_cp = found.cut_checkpoints;
 	if (found.verdict == IR_LOG_TAIL_TAMPERED)
-		return tamper (error, "%s", found.what);
+		return ir_migration_log_tamper (error, "%s", found.what);
 	return TRUE;
 }
 
 static gboolean
-read_file (int fd, const char *path, GMappedFile **out, GError **error)
+ir_migration_log_read_file (int fd, const char *path, GMappedFile **out, GError **error)
 {
 	g_autoptr (GError) map_error = NULL;
 	struct stat st;
 
 	if (fstat (fd, &st) != 0)
-		return set_io_error (error, errno, "stat", path);
+		return ir_migration_log_set_io_error (error, errno, "stat", path);
 	if (st.st_size == 0)
 		return TRUE;
 	*out = g_mapped_file_new_from_fd (fd, FALSE, &map_error);
@@ -602,17 +616,17 @@ read_file (int fd, const char *path, GMappedFile **out, GError **error)
 }
 
 static gboolean
-cut_file (int fd, const char *path, gsize size, GError **error)
+ir_migration_log_cut_file (int fd, const char *path, gsize size, GError **error)
 {
 	if (ftruncate (fd, (off_t)size) != 0)
-		return set_io_error (error, errno, "cut the torn tail of", path);
+		return ir_migration_log_set_io_error (error, errno, "cut the torn tail of", path);
 	if (fsync (fd) != 0)
-		return set_io_error (error, errno, "sync", path);
+		return ir_migration_log_set_io_error (error, errno, "sync", path);
 	return TRUE;
 }
 
 static gboolean
-append_recovery (IrMigrationLog *self, gsize cut, gsize cut_cp, GError **error)
+ir_migration_log_append_recovery (IrMigrationLog *self, gsize cut, gsize cut_cp, GError **error)
 {
 	g_autoptr (JsonObject) fields = json_object_new ();
 	g_autofree char *reason = g_strdup_printf (
@@ -629,10 +643,10 @@ append_recovery (IrMigrationLog *self, gsize cut, gsize cut_cp, GError **error)
 	return ir_migration_log_append (self, IR_LOG_RECORD_RECOVERY, fields, NULL, error);
 }
 
-/* Verifies both files and cuts a torn tail. A tamper finding is kept in
+/* Verifies both files and cuts a torn tail. A ir_migration_log_tamper finding is kept in
  * self->tamper_error (not @error): the log is still returned. */
 static gboolean
-load (IrMigrationLog *self, GError **error)
+ir_migration_log_load (IrMigrationLog *self, GError **error)
 {
 	g_autoptr (GMappedFile) log_map = NULL;
 	g_autoptr (GMappedFile) cp_map = NULL;
@@ -643,8 +657,8 @@ load (IrMigrationLog *self, GError **error)
 	gsize cut_cp = 0;
 	gboolean ok;
 
-	if (!read_file (self->log_fd, self->log_path, &log_map, error) ||
-	    !read_file (self->cp_fd, self->cp_path, &cp_map, error))
+	if (!ir_migration_log_read_file (self->log_fd, self->log_path, &log_map, error) ||
+	    !ir_migration_log_read_file (self->cp_fd, self->cp_path, &cp_map, error))
 		return FALSE;
 	if (log_map != NULL) {
 		scan.log = g_mapped_file_get_contents (log_map);
@@ -655,10 +669,12 @@ load (IrMigrationLog *self, GError **error)
 		scan.cp_len = g_mapped_file_get_length (cp_map);
 	}
 	scan.notes = g_array_new (FALSE, TRUE, sizeof (Note));
-	g_array_set_clear_func (scan.notes, note_clear);
-	ok = split_notes (&scan, &found) && parse_notes (self, &scan, &found) &&
-	     scan_checkpointed (self, &scan, &found) && check_rotation (self, &scan, &found) &&
-	     check_tail (self, &scan, &cut_from, &cut_cp, &found);
+	g_array_set_clear_func (scan.notes, ir_migration_log_note_clear);
+	ok = ir_migration_log_split_notes (&scan, &found) &&
+	     ir_migration_log_parse_notes (self, &scan, &found) &&
+	     ir_migration_log_scan_checkpointed (self, &scan, &found) &&
+	     ir_migration_log_check_rotation (self, &scan, &found) &&
+	     ir_migration_log_check_tail (self, &scan, &cut_from, &cut_cp, &found);
 	if (ok && scan.notes->len > 0) {
 		Note *last = &g_array_index (scan.notes, Note, scan.notes->len - 1);
 
@@ -666,7 +682,7 @@ load (IrMigrationLog *self, GError **error)
 	}
 	cut = scan.log_len - cut_from;
 	self->cp_separated = scan.cp_separated;
-	scan_clear (&scan);
+	ir_migration_log_scan_clear (&scan);
 	if (!ok) {
 		self->read_only = TRUE;
 		self->tamper_error = g_steal_pointer (&found);
@@ -681,14 +697,14 @@ load (IrMigrationLog *self, GError **error)
 	 * goes first: a crash between the two cuts leaves a whole line
 	 * without a note, which is still a torn append, where the other order
 	 * would leave a note with no record, which is not */
-	if (!cut_file (self->cp_fd, self->cp_path, scan.cp_len - cut_cp, error) ||
-	    !cut_file (self->log_fd, self->log_path, cut_from, error))
+	if (!ir_migration_log_cut_file (self->cp_fd, self->cp_path, scan.cp_len - cut_cp, error) ||
+	    !ir_migration_log_cut_file (self->log_fd, self->log_path, cut_from, error))
 		return FALSE;
-	return append_recovery (self, cut, cut_cp, error);
+	return ir_migration_log_append_recovery (self, cut, cut_cp, error);
 }
 
 static int
-open_file (const char *path, gboolean *created, GError **error)
+ir_migration_log_open_file (const char *path, gboolean *created, GError **error)
 {
 	int fd = open (path, O_RDWR | O_APPEND | O_CLOEXEC, 0600);
 
@@ -704,21 +720,6 @@ open_file (const char *path, gboolean *created, GError **error)
 			     path,
 			     g_strerror (errno));
 	return fd;
-}
-
-static gboolean
-sync_dir (const char *dir, GError **error)
-{
-	int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc;
-
-	if (fd < 0)
-		return set_io_error (error, errno, "open", dir);
-	rc = fsync (fd);
-	close (fd);
-	if (rc != 0)
-		return set_io_error (error, errno, "sync", dir);
-	return TRUE;
 }
 
 IrMigrationLog *
@@ -746,7 +747,7 @@ ir_migration_log_open (
 	self->key_name = g_strdup (key_name);
 	self->key = key;
 	EVP_PKEY_up_ref (key);
-	self->log_fd = open_file (self->log_path, &created, error);
+	self->log_fd = ir_migration_log_open_file (self->log_path, &created, error);
 	if (self->log_fd < 0)
 		return NULL;
 	/* two writers would interleave records: one process per log */
@@ -759,12 +760,12 @@ ir_migration_log_open (
 			     self->log_path);
 		return NULL;
 	}
-	self->cp_fd = open_file (self->cp_path, &created, error);
+	self->cp_fd = ir_migration_log_open_file (self->cp_path, &created, error);
 	if (self->cp_fd < 0)
 		return NULL;
-	if (created && !sync_dir (dir, error))
+	if (created && !ir_durable_sync_dir (dir, error))
 		return NULL;
-	if (!load (self, error))
+	if (!ir_migration_log_load (self, error))
 		return NULL;
 	return g_steal_pointer (&self);
 }
@@ -772,7 +773,7 @@ ir_migration_log_open (
 /* ---- append ---- */
 
 static gboolean
-write_once (int fd, const char *path, const char *data, gsize len, GError **error)
+ir_migration_log_write_once (int fd, const char *path, const char *data, gsize len, GError **error)
 {
 	ssize_t n;
 
@@ -780,10 +781,11 @@ write_once (int fd, const char *path, const char *data, gsize len, GError **erro
 		n = write (fd, data, len);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return set_io_error (error, errno, "append to", path);
+		return ir_migration_log_set_io_error (error, errno, "append to", path);
 	/* no second write: the line must land whole or be cut as torn */
 	if ((gsize)n != len)
-		return set_io_error (error, ENOSPC, "append a whole record to", path);
+		return ir_migration_log_set_io_error (
+		    error, ENOSPC, "append a whole record to", path);
 	return TRUE;
 }
 
@@ -794,7 +796,7 @@ write_once (int fd, const char *path, const char *data, gsize len, GError **erro
  * "fsyncgate"). Only the next open, reading what really is on disk, can
  * say what was kept. */
 static gboolean
-fail_io (IrMigrationLog *self, GError *io_error, GError **error)
+ir_migration_log_fail_io (IrMigrationLog *self, GError *io_error, GError **error)
 {
 	self->read_only = TRUE;
 	g_clear_error (&self->io_error);
@@ -804,7 +806,7 @@ fail_io (IrMigrationLog *self, GError *io_error, GError **error)
 }
 
 static gboolean
-write_checkpoint (IrMigrationLog *self, char **note_out, GError **error)
+ir_migration_log_write_checkpoint (IrMigrationLog *self, char **note_out, GError **error)
 {
 	guint64 size = ir_merkle_tree_get_size (self->tree);
 	guint8 root[IR_MERKLE_HASH_LEN];
@@ -819,10 +821,10 @@ write_checkpoint (IrMigrationLog *self, char **note_out, GError **error)
 	/* a crash may have left the last note without its empty line: it
 	 * goes first, in the same write */
 	data = g_strconcat (self->cp_separated ? "" : "\n", note, "\n", NULL);
-	if (!write_once (self->cp_fd, self->cp_path, data, strlen (data), error))
+	if (!ir_migration_log_write_once (self->cp_fd, self->cp_path, data, strlen (data), error))
 		return FALSE;
 	if (fsync (self->cp_fd) != 0)
-		return set_io_error (error, errno, "sync", self->cp_path);
+		return ir_migration_log_set_io_error (error, errno, "sync", self->cp_path);
 	self->cp_separated = TRUE;
 	*note_out = g_steal_pointer (&note);
 	return TRUE;
@@ -862,25 +864,25 @@ ir_migration_log_append (
 		return FALSE;
 	len = strlen (line);
 	data = g_strconcat (line, "\n", NULL);
-	if (!write_once (self->log_fd, self->log_path, data, len + 1, &io_error))
-		return fail_io (self, g_steal_pointer (&io_error), error);
+	if (!ir_migration_log_write_once (self->log_fd, self->log_path, data, len + 1, &io_error))
+		return ir_migration_log_fail_io (self, g_steal_pointer (&io_error), error);
 	if (fdatasync (self->log_fd) != 0) {
-		set_io_error (&io_error, errno, "sync", self->log_path);
-		return fail_io (self, g_steal_pointer (&io_error), error);
+		ir_migration_log_set_io_error (&io_error, errno, "sync", self->log_path);
+		return ir_migration_log_fail_io (self, g_steal_pointer (&io_error), error);
 	}
 	ir_merkle_tree_append (self->tree, (const guint8 *)line, len);
-	if (!write_checkpoint (self, &note, &io_error)) {
+	if (!ir_migration_log_write_checkpoint (self, &note, &io_error)) {
 		ir_merkle_tree_truncate (self->tree, seq);
-		return fail_io (self, g_steal_pointer (&io_error), error);
+		return ir_migration_log_fail_io (self, g_steal_pointer (&io_error), error);
 	}
 	/* acknowledged from here on */
-	end = log_end (self) + len + 1;
+	end = ir_migration_log_log_end (self) + len + 1;
 	g_array_append_val (self->offsets, end);
 	g_free (self->checkpoint);
 	self->checkpoint = g_steal_pointer (&note);
 	record = ir_log_record_parse (line, len, NULL);
 	if (record != NULL)
-		track_record (self, record);
+		ir_migration_log_track_record (self, record);
 	if (index != NULL)
 		*index = seq;
 	return TRUE;
@@ -944,13 +946,14 @@ ir_migration_log_read_lines (IrMigrationLog *self, guint64 start, guint64 end, G
 		return NULL;
 	}
 	for (guint64 i = start; i < end; i++) {
-		guint64 from = line_start (self, i);
-		gsize len = (gsize)(line_start (self, i + 1) - from - 1);
+		guint64 from = ir_migration_log_line_start (self, i);
+		gsize len = (gsize)(ir_migration_log_line_start (self, i + 1) - from - 1);
 		g_autofree char *buf = g_malloc (len + 1);
 		ssize_t n = pread (self->log_fd, buf, len, (off_t)from);
 
 		if (n < 0 || (gsize)n != len) {
-			set_io_error (error, n < 0 ? errno : EIO, "read", self->log_path);
+			ir_migration_log_set_io_error (
+			    error, n < 0 ? errno : EIO, "read", self->log_path);
 			return NULL;
 		}
 		buf[len] = '\0';
@@ -960,7 +963,7 @@ ir_migration_log_read_lines (IrMigrationLog *self, guint64 start, guint64 end, G
 }
 
 static gint
-compare_seq (gconstpointer a, gconstpointer b)
+ir_migration_log_compare_seq (gconstpointer a, gconstpointer b)
 {
 	gint64 sa = json_object_get_int_member (*(JsonObject *const *)a, "seq");
 	gint64 sb = json_object_get_int_member (*(JsonObject *const *)b, "seq");
@@ -980,6 +983,6 @@ ir_migration_log_get_open_intents (IrMigrationLog *self)
 	g_hash_table_iter_init (&iter, self->open_intents);
 	while (g_hash_table_iter_next (&iter, NULL, &value))
 		g_ptr_array_add (intents, json_object_ref (value));
-	g_ptr_array_sort (intents, compare_seq);
+	g_ptr_array_sort (intents, ir_migration_log_compare_seq);
 	return intents;
 }

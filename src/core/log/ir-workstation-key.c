@@ -13,6 +13,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "ir-durable.h"
 #include "ir-error.h"
 #include "ir-pem.h"
 #include "ir-workstation-key.h"
@@ -21,7 +22,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIO, BIO_free)
 
 static char *
-openssl_error (void)
+ir_workstation_key_openssl_error (void)
 {
 	unsigned long code = ERR_get_error ();
 	char buf[256];
@@ -34,7 +35,7 @@ openssl_error (void)
 }
 
 static gboolean
-set_errno_error (GError **error, int errnum, const char *what, const char *path)
+ir_workstation_key_set_errno_error (GError **error, int errnum, const char *what, const char *path)
 {
 	g_set_error (error,
 		     IR_ERROR,
@@ -49,12 +50,13 @@ set_errno_error (GError **error, int errnum, const char *what, const char *path)
 /* Only its owner may read a signing key: a key others can read signs
  * nothing worth believing, so we stop rather than quietly chmod it. */
 static gboolean
-check_private (int fd, const char *path, GError **error)
+ir_workstation_key_check_private (int fd, const char *path, GError **error)
 {
 	struct stat st;
 
 	if (fstat (fd, &st) != 0)
-		return set_errno_error (error, errno, "stat the workstation key", path);
+		return ir_workstation_key_set_errno_error (
+		    error, errno, "stat the workstation key", path);
 	if (!S_ISREG (st.st_mode)) {
 		g_set_error (error,
 			     IR_ERROR,
@@ -97,10 +99,10 @@ ir_workstation_key_load (const char *path, GError **error)
 
 	fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
-		set_errno_error (error, errno, "open the workstation key", path);
+		ir_workstation_key_set_errno_error (error, errno, "open the workstation key", path);
 		return NULL;
 	}
-	if (!check_private (fd, path, error)) {
+	if (!ir_workstation_key_check_private (fd, path, error)) {
 		close (fd);
 		return NULL;
 	}
@@ -119,52 +121,22 @@ ir_workstation_key_load (const char *path, GError **error)
 	return g_steal_pointer (&key);
 }
 
-static gboolean
-write_all (int fd, const char *data, gsize len)
-{
-	while (len > 0) {
-		ssize_t n = write (fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return FALSE;
-		data += n;
-		len -= (gsize)n;
-	}
-	return TRUE;
-}
-
-static gboolean
-fsync_dir (const char *path, GError **error)
-{
-	g_autofree char *dir = g_path_get_dirname (path);
-	int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc;
-
-	if (fd < 0)
-		return set_errno_error (error, errno, "open the key directory", dir);
-	rc = fsync (fd);
-	close (fd);
-	if (rc != 0)
-		return set_errno_error (error, errno, "sync the key directory", dir);
-	return TRUE;
-}
-
 /* O_EXCL with mode 0600 from the start: the key is never readable by
  * others, not even for a moment. Written to a temporary name, synced,
  * then renamed, so a crash never leaves half a key behind. */
 static gboolean
-write_key (const char *path, EVP_PKEY *key, GError **error)
+ir_workstation_key_write (const char *path, EVP_PKEY *key, GError **error)
 {
 	g_autoptr (BIO) bio = BIO_new (BIO_s_mem ());
 	g_autofree char *tmp = g_strdup_printf ("%s.tmp-%d", path, (int)getpid ());
+	g_autofree char *dir = NULL;
+	g_autoptr (GError) error_local = NULL;
 	char *pem = NULL;
 	long len;
 	int fd;
 
 	if (!PEM_write_bio_PrivateKey (bio, key, NULL, NULL, 0, NULL, NULL)) {
-		g_autofree char *why = openssl_error ();
+		g_autofree char *why = ir_workstation_key_openssl_error ();
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_FAILED,
@@ -175,13 +147,15 @@ write_key (const char *path, EVP_PKEY *key, GError **error)
 	len = BIO_get_mem_data (bio, &pem);
 	fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return set_errno_error (error, errno, "create the workstation key", tmp);
-	if (!write_all (fd, pem, (gsize)len) || fsync (fd) != 0) {
+		return ir_workstation_key_set_errno_error (
+		    error, errno, "create the workstation key", tmp);
+	if (!ir_durable_write_all (fd, pem, (gsize)len) || fsync (fd) != 0) {
 		int errnum = errno;
 
 		close (fd);
 		g_unlink (tmp);
-		return set_errno_error (error, errnum, "write the workstation key", tmp);
+		return ir_workstation_key_set_errno_error (
+		    error, errnum, "write the workstation key", tmp);
 	}
 	close (fd);
 	/* link() rather than rename(): never replaces a key another process
@@ -190,10 +164,19 @@ write_key (const char *path, EVP_PKEY *key, GError **error)
 		int errnum = errno;
 
 		g_unlink (tmp);
-		return set_errno_error (error, errnum, "install the workstation key", path);
+		return ir_workstation_key_set_errno_error (
+		    error, errnum, "install the workstation key", path);
 	}
 	g_unlink (tmp);
-	return fsync_dir (path, error);
+	dir = g_path_get_dirname (path);
+	if (!ir_durable_sync_dir (dir, &error_local)) {
+		g_propagate_prefixed_error (error,
+					    g_steal_pointer (&error_local),
+					    "the workstation key %s may not survive a crash: ",
+					    path);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 EVP_PKEY *
@@ -211,12 +194,12 @@ ir_workstation_key_load_or_create (const char *path, GError **error)
 		return NULL;
 	}
 	if (g_mkdir_with_parents (dir, 0700) != 0) {
-		set_errno_error (error, errno, "create the key directory", dir);
+		ir_workstation_key_set_errno_error (error, errno, "create the key directory", dir);
 		return NULL;
 	}
 	key = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
 	if (key == NULL) {
-		g_autofree char *why = openssl_error ();
+		g_autofree char *why = ir_workstation_key_openssl_error ();
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_FAILED,
@@ -224,7 +207,7 @@ ir_workstation_key_load_or_create (const char *path, GError **error)
 			     why);
 		return NULL;
 	}
-	if (!write_key (path, key, error)) {
+	if (!ir_workstation_key_write (path, key, error)) {
 		/* another process won the race: use its key */
 		if (g_error_matches (*error, IR_ERROR, IR_ERROR_FAILED) &&
 		    g_file_test (path, G_FILE_TEST_EXISTS)) {
@@ -237,7 +220,7 @@ ir_workstation_key_load_or_create (const char *path, GError **error)
 }
 
 static gboolean
-name_part_ok (const char *part)
+ir_workstation_key_name_part_ok (const char *part)
 {
 	if (part == NULL || *part == '\0' || !g_utf8_validate (part, -1, NULL))
 		return FALSE;
@@ -253,7 +236,8 @@ name_part_ok (const char *part)
 char *
 ir_workstation_key_name (const char *centre, const char *workstation, GError **error)
 {
-	if (!name_part_ok (centre) || !name_part_ok (workstation)) {
+	if (!ir_workstation_key_name_part_ok (centre) ||
+	    !ir_workstation_key_name_part_ok (workstation)) {
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
@@ -267,6 +251,30 @@ ir_workstation_key_name (const char *centre, const char *workstation, GError **e
 }
 
 char *
+ir_workstation_key_public_pem (EVP_PKEY *key, GError **error)
+{
+	BIO *bio = BIO_new (BIO_s_mem ());
+	char *data = NULL;
+	long len;
+	char *pem = NULL;
+
+	if (bio != NULL && PEM_write_bio_PUBKEY (bio, key) == 1) {
+		len = BIO_get_mem_data (bio, &data);
+		pem = g_strndup (data, (gsize)len);
+	}
+	BIO_free (bio);
+	if (pem == NULL) {
+		g_autofree char *why = ir_workstation_key_openssl_error ();
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_FAILED,
+			     "failed to encode the workstation public key: %s",
+			     why);
+	}
+	return pem;
+}
+
+char *
 ir_workstation_key_public_base64 (EVP_PKEY *key, GError **error)
 {
 	unsigned char *der = NULL;
@@ -274,7 +282,7 @@ ir_workstation_key_public_base64 (EVP_PKEY *key, GError **error)
 	char *b64;
 
 	if (len <= 0) {
-		g_autofree char *why = openssl_error ();
+		g_autofree char *why = ir_workstation_key_openssl_error ();
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_FAILED,

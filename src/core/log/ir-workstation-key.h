@@ -26,7 +26,12 @@ EVP_PKEY *ir_workstation_key_load (const char *path, GError **error);
  * empty or has a space, '+' or '/' (the note format forbids them). */
 char *ir_workstation_key_name (const char *centre, const char *workstation, GError **error);
 
-/* Base64 of the public key's SubjectPublicKeyInfo DER (KEY_ROTATION). */
+/* The public key as PEM (-----BEGIN PUBLIC KEY-----): what audit verify
+ * --key takes and the brand registers. */
+char *ir_workstation_key_public_pem (EVP_PKEY *key, GError **error);
+
+/* Base64 of the public key's SubjectPublicKeyInfo DER (KEY_ROTATION, the
+ * START record's public_key). */
 char *ir_workstation_key_public_base64 (EVP_PKEY *key, GError **error);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 
+#include "ir-durable.h"
 #include "ir-error.h"
 #include "ir-token-seen.h"
 
@@ -25,7 +26,7 @@ typedef struct {
 } Locked;
 
 static void
-locked_close (Locked *lk)
+ir_token_seen_locked_close (Locked *lk)
 {
 	if (lk->fd >= 0)
 		close (lk->fd); /* releases the flock */
@@ -33,10 +34,10 @@ locked_close (Locked *lk)
 		g_byte_array_unref (lk->contents);
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Locked, locked_close)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Locked, ir_token_seen_locked_close)
 
 static gboolean
-fail_errno (const char *what, const char *path, GError **error)
+ir_token_seen_fail_errno (const char *what, const char *path, GError **error)
 {
 	int errnum = errno;
 	g_set_error (error,
@@ -50,31 +51,16 @@ fail_errno (const char *what, const char *path, GError **error)
 }
 
 static gboolean
-write_all (int fd, const char *data, gsize len)
-{
-	while (len > 0) {
-		ssize_t n = write (fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return FALSE;
-		data += n;
-		len -= (gsize)n;
-	}
-	return TRUE;
-}
-
-static gboolean
-locked_open (Locked *lk, const char *path, GError **error)
+ir_token_seen_locked_open (Locked *lk, const char *path, GError **error)
 {
 	guint8 buf[4096];
 
 	lk->fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lk->fd < 0)
-		return fail_errno ("open", path, error);
+		return ir_token_seen_fail_errno ("open", path, error);
 	while (flock (lk->fd, LOCK_EX) < 0) {
 		if (errno != EINTR)
-			return fail_errno ("lock", path, error);
+			return ir_token_seen_fail_errno ("lock", path, error);
 	}
 	lk->contents = g_byte_array_new ();
 	for (;;) {
@@ -82,7 +68,7 @@ locked_open (Locked *lk, const char *path, GError **error)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return fail_errno ("read", path, error);
+			return ir_token_seen_fail_errno ("read", path, error);
 		if (n == 0)
 			break;
 		g_byte_array_append (lk->contents, buf, (guint)n);
@@ -91,7 +77,7 @@ locked_open (Locked *lk, const char *path, GError **error)
 }
 
 static gboolean
-corrupt (const char *path, guint line, const char *why, GError **error)
+ir_token_seen_corrupt (const char *path, guint line, const char *why, GError **error)
 {
 	g_set_error (error,
 		     IR_ERROR,
@@ -106,7 +92,7 @@ corrupt (const char *path, guint line, const char *why, GError **error)
 }
 
 static gboolean
-parse_line (const char *line, gsize len, char **cti_hex)
+ir_token_seen_parse_line (const char *line, gsize len, char **cti_hex)
 {
 	const char *sp = memchr (line, ' ', len);
 	gsize hex_len = sp != NULL ? (gsize)(sp - line) : 0;
@@ -130,7 +116,7 @@ parse_line (const char *line, gsize len, char **cti_hex)
 /* Checks one line: returns what is wrong with it, or NULL; a record line
  * adds its cti to @set. */
 static const char *
-check_line (const char *line, gsize len, guint line_no, GHashTable *set)
+ir_token_seen_check_line (const char *line, gsize len, guint line_no, GHashTable *set)
 {
 	g_autofree char *hex = NULL;
 
@@ -140,7 +126,7 @@ check_line (const char *line, gsize len, guint line_no, GHashTable *set)
 			return "not a used-token store header";
 		return NULL;
 	}
-	if (!parse_line (line, len, &hex))
+	if (!ir_token_seen_parse_line (line, len, &hex))
 		return "not 'HEX-CTI EXP'";
 	if (!g_hash_table_add (set, g_steal_pointer (&hex)))
 		return "a token id recorded twice";
@@ -150,7 +136,7 @@ check_line (const char *line, gsize len, guint line_no, GHashTable *set)
 /* Parses the whole file into a set of hex ctis. *@valid_len is where a torn
  * last line starts (the file length when there is none). */
 static GHashTable *
-parse_store (const char *path, GByteArray *contents, gsize *valid_len, GError **error)
+ir_token_seen_parse_store (const char *path, GByteArray *contents, gsize *valid_len, GError **error)
 {
 	g_autoptr (GHashTable) set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 	const char *data = (const char *)contents->data;
@@ -167,9 +153,10 @@ parse_store (const char *path, GByteArray *contents, gsize *valid_len, GError **
 			*valid_len = pos; /* torn append */
 			break;
 		}
-		why = check_line (data + pos, (gsize)(nl - (data + pos)), ++line_no, set);
+		why = ir_token_seen_check_line (
+		    data + pos, (gsize)(nl - (data + pos)), ++line_no, set);
 		if (why != NULL) {
-			corrupt (path, line_no, why, error);
+			ir_token_seen_corrupt (path, line_no, why, error);
 			return NULL;
 		}
 		pos = (gsize)(nl - data) + 1;
@@ -179,12 +166,12 @@ parse_store (const char *path, GByteArray *contents, gsize *valid_len, GError **
 
 /* Writes the header into an empty file or cuts a torn tail, under the lock. */
 static gboolean
-repair_tail (Locked *lk, const char *path, gsize valid_len)
+ir_token_seen_repair_tail (Locked *lk, const char *path, gsize valid_len)
 {
 	if (valid_len == 0) {
 		const char *hdr = IR_TOKEN_SEEN_MAGIC "\n";
 		if (ftruncate (lk->fd, 0) < 0 || lseek (lk->fd, 0, SEEK_SET) < 0 ||
-		    !write_all (lk->fd, hdr, strlen (hdr)))
+		    !ir_durable_write_all (lk->fd, hdr, strlen (hdr)))
 			return FALSE;
 		g_byte_array_set_size (lk->contents, 0);
 		g_byte_array_append (lk->contents, (const guint8 *)hdr, (guint)strlen (hdr));
@@ -199,18 +186,18 @@ repair_tail (Locked *lk, const char *path, gsize valid_len)
 }
 
 static GHashTable *
-load_locked (Locked *lk, const char *path, gboolean repair, GError **error)
+ir_token_seen_load_locked (Locked *lk, const char *path, gboolean repair, GError **error)
 {
 	gsize valid_len = 0;
 	g_autoptr (GHashTable) set = NULL;
 
-	if (!locked_open (lk, path, error))
+	if (!ir_token_seen_locked_open (lk, path, error))
 		return NULL;
-	set = parse_store (path, lk->contents, &valid_len, error);
+	set = ir_token_seen_parse_store (path, lk->contents, &valid_len, error);
 	if (set == NULL)
 		return NULL;
-	if (repair && !repair_tail (lk, path, valid_len)) {
-		fail_errno ("repair", path, error);
+	if (repair && !ir_token_seen_repair_tail (lk, path, valid_len)) {
+		ir_token_seen_fail_errno ("repair", path, error);
 		return NULL;
 	}
 	return g_steal_pointer (&set);
@@ -226,10 +213,10 @@ ir_token_seen_open (const char *path, GError **error)
 
 	self->path = g_strdup (path);
 	if (g_mkdir_with_parents (dir, 0700) < 0) {
-		fail_errno ("create the folder of", path, error);
+		ir_token_seen_fail_errno ("create the folder of", path, error);
 		return NULL;
 	}
-	set = load_locked (&lk, path, TRUE, error);
+	set = ir_token_seen_load_locked (&lk, path, TRUE, error);
 	if (set == NULL)
 		return NULL;
 	return g_steal_pointer (&self);
@@ -249,7 +236,7 @@ ir_token_seen_get_path (const IrTokenSeen *self)
 }
 
 static gboolean
-check_cti (const guint8 *cti, gsize cti_len, GError **error)
+ir_token_seen_check_cti (const guint8 *cti, gsize cti_len, GError **error)
 {
 	if (cti == NULL || cti_len == 0 || cti_len > CTI_MAX_LEN) {
 		g_set_error (error,
@@ -264,7 +251,7 @@ check_cti (const guint8 *cti, gsize cti_len, GError **error)
 }
 
 static char *
-cti_to_hex (const guint8 *cti, gsize cti_len)
+ir_token_seen_cti_to_hex (const guint8 *cti, gsize cti_len)
 {
 	GString *str = g_string_sized_new (cti_len * 2);
 	for (gsize i = 0; i < cti_len; i++)
@@ -280,12 +267,12 @@ ir_token_seen_contains (
 	g_autoptr (GHashTable) set = NULL;
 	g_autofree char *hex = NULL;
 
-	if (!check_cti (cti, cti_len, error))
+	if (!ir_token_seen_check_cti (cti, cti_len, error))
 		return FALSE;
-	set = load_locked (&lk, self->path, FALSE, error);
+	set = ir_token_seen_load_locked (&lk, self->path, FALSE, error);
 	if (set == NULL)
 		return FALSE;
-	hex = cti_to_hex (cti, cti_len);
+	hex = ir_token_seen_cti_to_hex (cti, cti_len);
 	*seen = g_hash_table_contains (set, hex);
 	return TRUE;
 }
@@ -304,12 +291,12 @@ ir_token_seen_add (IrTokenSeen *self,
 	g_autofree char *line = NULL;
 
 	*replayed = FALSE;
-	if (!check_cti (cti, cti_len, error))
+	if (!ir_token_seen_check_cti (cti, cti_len, error))
 		return FALSE;
-	set = load_locked (&lk, self->path, TRUE, error);
+	set = ir_token_seen_load_locked (&lk, self->path, TRUE, error);
 	if (set == NULL)
 		return FALSE;
-	hex = cti_to_hex (cti, cti_len);
+	hex = ir_token_seen_cti_to_hex (cti, cti_len);
 	if (g_hash_table_contains (set, hex)) {
 		*replayed = TRUE;
 		g_set_error (error,
@@ -322,8 +309,8 @@ ir_token_seen_add (IrTokenSeen *self,
 		return FALSE;
 	}
 	line = g_strdup_printf ("%s %" G_GINT64_FORMAT "\n", hex, MAX (exp, 0));
-	if (lseek (lk.fd, 0, SEEK_END) < 0 || !write_all (lk.fd, line, strlen (line)) ||
+	if (lseek (lk.fd, 0, SEEK_END) < 0 || !ir_durable_write_all (lk.fd, line, strlen (line)) ||
 	    fsync (lk.fd) < 0)
-		return fail_errno ("append to", self->path, error);
+		return ir_token_seen_fail_errno ("append to", self->path, error);
 	return TRUE;
 }
