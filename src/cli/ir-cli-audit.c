@@ -7,7 +7,9 @@
 #include "ir-audit.h"
 #include "ir-cli-output.h"
 #include "ir-cli.h"
+#include "ir-checkpoint.h"
 #include "ir-error.h"
+#include "ir-workstation-key.h"
 
 /* imeictl audit verify|show|export|stats LOG: the brand auditor's tools
  * over a workstation's migration log (src/core/log/ir-audit-*.c do the work).
@@ -141,6 +143,7 @@ typedef enum {
 	AUDIT_SHOW,
 	AUDIT_EXPORT,
 	AUDIT_STATS,
+	AUDIT_KEY,
 } IrCliAuditAction;
 
 /* what prepare() worked out, for run() */
@@ -190,6 +193,10 @@ ir_cli_audit_parse_action (IrCli *cli, GError **error)
 	IrCliAuditState *st = cli->state;
 	guint n = cli->args != NULL ? g_strv_length (cli->args) : 0;
 
+	if (n >= 1 && g_strcmp0 (cli->args[0], "key") == 0) {
+		st->action = AUDIT_KEY;
+		return TRUE;
+	}
 	if (n < 2)
 		return ir_cli_audit_bad_input (
 		    error,
@@ -204,7 +211,9 @@ ir_cli_audit_parse_action (IrCli *cli, GError **error)
 		}
 	}
 	return ir_cli_audit_bad_input (
-	    error, "unknown audit command '%s': give verify, show, export or stats", cli->args[0]);
+	    error,
+	    "unknown audit command '%s': give verify, show, export, stats or key",
+	    cli->args[0]);
 }
 
 /* Options that make no sense for the chosen action are refused rather
@@ -218,6 +227,13 @@ ir_cli_audit_check_options (IrCli *cli, GError **error)
 			      st->opts->imei != NULL || st->opts->outcome != NULL ||
 			      st->opts->phase != NULL || st->opts->type != NULL;
 
+	if (st->action == AUDIT_KEY &&
+	    (has_filter || st->opts->key != NULL || st->opts->witness_key != NULL ||
+	     st->opts->cosigned != NULL || st->opts->csv || st->opts->by != NULL ||
+	     st->opts->all_signatures))
+		return ir_cli_audit_bad_input (error,
+					       "audit key takes no option but --json: it prints "
+					       "the workstation's public key");
 	if (st->action == AUDIT_VERIFY && has_filter)
 		return ir_cli_audit_bad_input (
 		    error,
@@ -316,6 +332,8 @@ ir_cli_audit_prepare (IrCli *cli, GError **error)
 		return FALSE;
 	if (!ir_cli_audit_set_filter (st, error))
 		return FALSE;
+	if (st->action == AUDIT_KEY)
+		return TRUE;
 	if (!ir_cli_audit_load_inputs (st, error))
 		return FALSE;
 	st->paths = ir_audit_paths_resolve (cli->args[1], error);
@@ -621,10 +639,83 @@ ir_cli_audit_query (IrCli *cli, GCancellable *cancellable, GError **error)
 	return TRUE;
 }
 
+/* The state folder: the one given, else $IMEIRESTORE_STATE_DIR, else the
+ * default of imeictl restore. */
+static char *
+ir_cli_audit_state_dir (IrCli *cli)
+{
+	const char *env = g_getenv ("IMEIRESTORE_STATE_DIR");
+
+	if (cli->args[1] != NULL)
+		return g_strdup (cli->args[1]);
+	if (env != NULL && env[0] != '\0')
+		return g_strdup (env);
+	return g_build_filename (g_get_user_data_dir (), "imeirestore", NULL);
+}
+
+/* imeictl audit key [DIR]: the public half of the workstation key, as PEM
+ * (what audit verify --key takes and the brand registers); with --json
+ * also its signed-note key name and key id. */
+static gboolean
+ir_cli_audit_key (IrCli *cli, GError **error)
+{
+	g_autofree char *dir = ir_cli_audit_state_dir (cli);
+	g_autofree char *path = g_build_filename (dir, IR_WORKSTATION_KEY_FILE, NULL);
+	g_autofree char *cps = g_build_filename (dir, "migration-log.checkpoints", NULL);
+	g_autofree char *first = NULL;
+	g_autofree char *name = NULL;
+	g_autofree char *pem = NULL;
+	g_autofree char *b64 = NULL;
+	g_autofree char *id_hex = NULL;
+	g_autoptr (GError) error_local = NULL;
+	EVP_PKEY *ws_key = ir_workstation_key_load (path, &error_local);
+	guint8 id[4];
+
+	if (ws_key == NULL) {
+		g_propagate_prefixed_error (error,
+					    g_steal_pointer (&error_local),
+					    "no workstation key to print (give the state folder of "
+					    "imeictl restore): ");
+		return FALSE;
+	}
+	/* the key name is the log's origin, the first line of its checkpoints */
+	if (g_file_get_contents (cps, &first, NULL, NULL) && strchr (first, '\n') != NULL)
+		name = g_strndup (first, strcspn (first, "\n"));
+	if (name != NULL && ir_checkpoint_key_id (name, ws_key, id, NULL))
+		id_hex = g_strdup_printf ("%02x%02x%02x%02x", id[0], id[1], id[2], id[3]);
+	pem = ir_workstation_key_public_pem (ws_key, error);
+	b64 = pem != NULL ? ir_workstation_key_public_base64 (ws_key, error) : NULL;
+	EVP_PKEY_free (ws_key);
+	if (b64 == NULL)
+		return FALSE;
+	if (!cli->json) {
+		g_string_append (cli->out, pem);
+		return TRUE;
+	}
+	{
+		g_autoptr (JsonBuilder) b = json_builder_new ();
+		g_autoptr (JsonNode) root = NULL;
+		g_autofree char *text = NULL;
+
+		json_builder_begin_object (b);
+		ir_cli_json_add_string_or_null (b, "key_name", name);
+		ir_cli_json_add_string_or_null (b, "key_id", id_hex);
+		ir_cli_json_add_string_or_null (b, "public_key", b64);
+		ir_cli_json_add_string_or_null (b, "public_key_pem", pem);
+		json_builder_end_object (b);
+		root = json_builder_get_root (b);
+		text = ir_cli_json_to_string (root);
+		g_string_append (cli->out, text);
+	}
+	return TRUE;
+}
+
 static gboolean
 ir_cli_audit_run (IrCli *cli, GCancellable *cancellable, GError **error)
 {
 	IrCliAuditState *st = cli->state;
+	if (st->action == AUDIT_KEY)
+		return ir_cli_audit_key (cli, error);
 	if (st->action == AUDIT_VERIFY)
 		return ir_cli_audit_verify (cli, cancellable, error);
 	return ir_cli_audit_query (cli, cancellable, error);
@@ -632,7 +723,7 @@ ir_cli_audit_run (IrCli *cli, GCancellable *cancellable, GError **error)
 
 const IrCliCommand ir_cli_command_audit = {
     .name = "audit",
-    .parameter_string = "verify|show|export|stats LOG",
+    .parameter_string = "verify|show|export|stats LOG | key [DIR]",
     .summary = "Verify a migration log, or show, export and count its records",
     .description =
 	"verify LOG: recompute every record's hash and every checkpoint's root, check\n"
@@ -641,6 +732,8 @@ const IrCliCommand ir_cli_command_audit = {
 	"brand registered: keys found in the log itself prove consistency only.\n"
 	"show LOG [filters]: restorations (INTENT with its RESULT) and other records.\n"
 	"export LOG --csv|--json [filters]; stats LOG [filters] [--by GROUP].\n"
+	"key [DIR]: the workstation's public key (PEM), for the brand to register and\n"
+	"for audit verify --key; DIR is the state folder (default $IMEIRESTORE_STATE_DIR).\n"
 	"LOG is a log directory or its migration-log.jsonl. A log that does not verify\n"
 	"raises the tamper alarm on stderr and exits 11, even for show, export and stats.\n"
 	"See imeictl(1), AUDIT.",

@@ -43,6 +43,7 @@ add_log_members (JsonBuilder *b, const IrBranddWitnessedLog *log)
 {
 	g_autofree char *updated = rfc3339 (log->updated_at);
 	g_autofree char *registered = rfc3339 (log->registered_at);
+	g_autofree char *key = NULL;
 
 	json_builder_set_member_name (b, "origin");
 	json_builder_add_string_value (b, log->origin);
@@ -56,6 +57,17 @@ add_log_members (JsonBuilder *b, const IrBranddWitnessedLog *log)
 	json_builder_add_string_value (b, updated);
 	json_builder_set_member_name (b, "cosigned");
 	json_builder_add_string_value (b, log->cosigned);
+	/* the workstation key the log was registered with: what an auditor
+	 * gives imeictl audit verify --key (base64 of the SPKI DER, as the
+	 * upload carried it) */
+	if (log->public_key != NULL)
+		key = g_base64_encode (g_bytes_get_data (log->public_key, NULL),
+				       g_bytes_get_size (log->public_key));
+	json_builder_set_member_name (b, "public_key");
+	if (key != NULL)
+		json_builder_add_string_value (b, key);
+	else
+		json_builder_add_null_value (b);
 }
 
 JsonNode *

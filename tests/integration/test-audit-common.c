@@ -8,6 +8,7 @@
 #include "ir-error.h"
 #include "ir-merkle.h"
 #include "ir-migration-log.h"
+#include "ir-workstation-key.h"
 #include "test-audit-common.h"
 
 EVP_PKEY *
@@ -116,11 +117,17 @@ ir_test_audit_write_log (const char *dir, EVP_PKEY *key, GError **error)
 	const char *z1[2] = {Z, NULL};
 	const char *e[2] = {"353456789012348", NULL};
 	const char *f[2] = {"867230030123454", NULL};
+	g_autofree char *public_key = NULL;
 
 	if (log == NULL)
 		return FALSE;
 	json_object_set_string_member (start, "software", "imeirestore 0.1.0");
 	json_object_set_string_member (start, "workstation", "ws-1");
+	/* as imeictl restore writes it: the START announces the key */
+	public_key = ir_workstation_key_public_base64 (key, error);
+	if (public_key == NULL)
+		return FALSE;
+	json_object_set_string_member (start, "public_key", public_key);
 	return ir_migration_log_append (log, IR_LOG_RECORD_START, start, NULL, error) &&
 	       append_intent (log, I1, "tech-anita", "centre-delhi", "phase-1", z2, ab, error) &&
 	       append_result (log, I1, "success", NULL, ab, error) &&

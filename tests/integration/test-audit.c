@@ -8,6 +8,8 @@
 
 #include <cmocka.h>
 #include <glib/gstdio.h>
+#include <openssl/pem.h>
+#include <sys/stat.h>
 
 #include "ir-checkpoint.h"
 #include "ir-test-harness.h"
@@ -61,6 +63,16 @@ env_setup (void **state)
 	env.key = g_build_filename (env.tmp, "ws.pub.pem", NULL);
 	env.wkey = g_build_filename (env.tmp, "witness.pub.pem", NULL);
 	assert_true (ir_test_audit_write_public_key (key, env.key, NULL));
+	/* the private key beside the log, as imeictl restore keeps it */
+	{
+		g_autofree char *path = g_build_filename (env.log, "workstation-key.pem", NULL);
+		FILE *fp = fopen (path, "we");
+
+		assert_non_null (fp);
+		assert_int_equal (fchmod (fileno (fp), 0600), 0);
+		assert_true (PEM_write_PrivateKey (fp, key, NULL, NULL, 0, NULL, NULL) == 1);
+		assert_int_equal (fclose (fp), 0);
+	}
 	assert_true (ir_test_audit_write_public_key (witness, env.wkey, NULL));
 	last = ir_test_audit_last_note (env.log);
 	cosigned = ir_checkpoint_cosign (last, "witness.example", witness, NULL);
@@ -240,6 +252,15 @@ static const CliRow cli_rows[] = {
      NULL,
      NULL},
     {"extra-arg", "audit verify @LOG@ @LOG@", 2, "unexpected argument", NULL, NULL},
+    {"key", "audit key @LOG@", 0, NULL, NULL, "-----BEGIN PUBLIC KEY-----"},
+    {"key-json", "audit key @LOG@ --json", 0, NULL, NULL, "\"key_id\""},
+    {"key-with-option",
+     "audit key @LOG@ --key @KEY@",
+     2,
+     "audit key takes no option but --json",
+     NULL,
+     NULL},
+    {"key-missing", "audit key @TMP@", 3, "workstation-key.pem", "state folder", NULL},
 };
 
 static void
@@ -261,6 +282,24 @@ test_cli (void **state)
 		ir_test_assert_error (run, row->exit_code, NULL, row->err1, row->err2, NULL);
 	if (row->out != NULL && strstr (run->out, row->out) == NULL)
 		fail_msg ("%s: stdout does not mention \"%s\": %s", row->name, row->out, run->out);
+}
+
+/* imeictl audit key prints the key that verifies the log, byte for byte
+ * the PEM the brand would register. */
+static void
+test_key_verifies (void **state)
+{
+	g_autoptr (IrTestRun) run = ir_test_imeictl ("audit", "key", env.log, NULL);
+	g_autofree char *want = NULL;
+	g_autofree char *printed = g_build_filename (env.tmp, "printed.pub.pem", NULL);
+	g_autoptr (IrTestRun) verify = NULL;
+
+	assert_int_equal (run->exit_code, 0);
+	assert_true (g_file_get_contents (env.key, &want, NULL, NULL));
+	assert_string_equal (run->out, want);
+	assert_true (g_file_set_contents (printed, run->out, -1, NULL));
+	verify = ir_test_imeictl ("audit", "verify", env.log, "--key", printed, NULL);
+	assert_int_equal (verify->exit_code, 0);
 }
 
 static void
@@ -324,6 +363,7 @@ int
 main (void)
 {
 	const struct CMUnitTest extra[] = {
+	    cmocka_unit_test (test_key_verifies),
 	    cmocka_unit_test (test_export_json),
 	    cmocka_unit_test (test_verify_json_tampered),
 	    cmocka_unit_test (test_stats_json),

@@ -518,6 +518,11 @@ test_auditor (void **state)
 	assert_string_equal (json_object_get_string_member (item, "centre"), "DL-0001");
 	assert_int_equal (json_object_get_int_member (item, "witnessed_size"), 6);
 	assert_non_null (json_object_get_string_member (item, "last_upload"));
+	/* the key the workstation registered with its first upload */
+	{
+		g_autofree char *b64 = ir_workstation_key_public_base64 (ws->key, NULL);
+		assert_string_equal (json_object_get_string_member (item, "public_key"), b64);
+	}
 
 	escaped = g_uri_escape_string (ws->origin, NULL, FALSE);
 	path = g_strdup_printf ("/v1/workstations/%s/records?start=1&end=5", escaped);

@@ -138,6 +138,11 @@ test_verify_good (void **state)
 	assert_int_equal (r->trust, IR_AUDIT_TRUST_GIVEN);
 	assert_string_equal (r->origin, IR_TEST_AUDIT_ORIGIN);
 	assert_string_equal (r->key_names, IR_TEST_AUDIT_ORIGIN);
+	{
+		g_autofree char *b64 = ir_workstation_key_public_base64 (f->key, NULL);
+		assert_string_equal (r->announced_key, b64);
+		assert_false (warnings_contain (r, "START announces"));
+	}
 
 	/* --all-signatures: every checkpoint's */
 	options.all_signatures = TRUE;
@@ -256,6 +261,32 @@ copy_as_seq (GPtrArray *lines, guint seq)
 
 	assert_non_null (p);
 	return g_strdup_printf ("%.*s\"seq\":%u,%s", (int)(p - line), line, seq, p + 8);
+}
+
+/* A START announcing another key than the one that signs: a warning (the
+ * signatures hold; the announcement is what is wrong). */
+static void
+test_start_announces_other_key (void **state)
+{
+	Fixture *f = *state;
+	g_autoptr (EVP_PKEY) other = ir_test_audit_keygen ();
+	g_autofree char *ours = ir_workstation_key_public_base64 (f->key, NULL);
+	g_autofree char *theirs = ir_workstation_key_public_base64 (other, NULL);
+	g_autoptr (GPtrArray) lines = ir_test_audit_read_lines (f->dir);
+	IrAuditVerifyOptions options = {.key = f->key};
+	g_autoptr (IrAuditReport) r = NULL;
+	char *start = g_ptr_array_index (lines, 0);
+	g_auto (GStrv) parts = g_strsplit (start, ours, 2);
+
+	assert_int_equal (g_strv_length (parts), 2);
+	lines->pdata[0] = g_strjoin (theirs, parts[0], parts[1], NULL);
+	g_free (start);
+	ir_test_audit_write_lines (f->dir, lines);
+	ir_test_audit_resign (f->dir, f->key, IR_TEST_AUDIT_ORIGIN);
+	r = verify_dir (f->dir, &options);
+	assert_null (r->error);
+	assert_true (warnings_contain (
+	    r, "line 1 (seq 0): START announces a public key that is not the trusted (--key) key"));
 }
 
 static void
@@ -1023,6 +1054,8 @@ main (void)
 	guint n = 0;
 	const struct CMUnitTest fixed[] = {
 	    cmocka_unit_test_setup_teardown (test_verify_good, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_start_announces_other_key, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown (test_verify_no_key, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown (test_verify_witness, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown (

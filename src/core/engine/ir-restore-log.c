@@ -142,6 +142,7 @@ ir_restore_log_open (const IrRestoreLogConfig *config, GError **error)
 	g_autofree char *workstation =
 	    g_strdup (config->workstation != NULL ? config->workstation : g_get_host_name ());
 	g_autofree char *origin = NULL;
+	g_autofree char *public_key = NULL;
 
 	g_return_val_if_fail (config->state_dir != NULL && config->centre != NULL, NULL);
 	origin = ir_workstation_key_name (config->centre, workstation, error);
@@ -159,6 +160,12 @@ ir_restore_log_open (const IrRestoreLogConfig *config, GError **error)
 	self->technician = ir_restore_log_common_name (config->technician);
 	json_object_set_string_member (start, "software", PACKAGE_NAME " " PACKAGE_VERSION);
 	json_object_set_string_member (start, "workstation", self->workstation);
+	/* announced in the log itself: what imeictl audit key prints and the
+	 * brand's registry must confirm */
+	public_key = ir_workstation_key_public_base64 (self->key, error);
+	if (public_key == NULL)
+		return NULL;
+	json_object_set_string_member (start, "public_key", public_key);
 	if (!ir_restore_log_append (self, IR_LOG_RECORD_START, start, error))
 		return NULL;
 	ir_restore_log_crash_point ("start");

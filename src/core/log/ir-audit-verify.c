@@ -32,6 +32,7 @@ ir_audit_verify_report_free (IrAuditReport *report)
 		return;
 	g_free (report->origin);
 	g_free (report->key_names);
+	g_free (report->announced_key);
 	g_ptr_array_unref (report->warnings);
 	g_clear_error (&report->error);
 	g_free (report);
@@ -347,6 +348,39 @@ ir_audit_verify_key_rotation (IrAuditVerifier *v, guint64 line, const IrLogRecor
 	g_ptr_array_add (v->pending_keys, pk);
 }
 
+/* A START may announce the key that signs from there on: it must be the
+ * key in force (--key, or the one the last KEY_ROTATION handed over to).
+ * That it is the key the brand registered is for --key (or the brand's
+ * registry) to say: a log can announce anything. */
+static void
+ir_audit_verify_start (IrAuditVerifier *v, guint64 line, const IrLogRecord *rec)
+{
+	const char *b64 =
+	    json_object_get_string_member_with_default (rec->object, "public_key", NULL);
+	gsize len = 0;
+	g_autofree guchar *der = NULL;
+	const guchar *p;
+	EVP_PKEY *announced;
+
+	if (b64 == NULL)
+		return;
+	g_free (v->report->announced_key);
+	v->report->announced_key = g_strdup (b64);
+	if (v->key == NULL || v->pending_keys->len > 0)
+		return;
+	der = g_base64_decode (b64, &len);
+	p = der;
+	announced = d2i_PUBKEY (NULL, &p, (long)len);
+	if (announced == NULL || EVP_PKEY_eq (announced, v->key) != 1)
+		ir_audit_verify_warn (v,
+				      "line %" G_GUINT64_FORMAT " (seq %" G_GUINT64_FORMAT
+				      "): START announces a public key that is not the %s key",
+				      line,
+				      rec->seq,
+				      v->key_from_log ? "rotated" : "trusted (--key)");
+	EVP_PKEY_free (announced);
+}
+
 /* Every record parses, its seq is its line, time does not run back, each
  * RESULT follows its INTENT. */
 static void
@@ -380,6 +414,8 @@ ir_audit_verify_record (IrAuditVerifier *v, guint64 line, const char *text, gsiz
 		return;
 	}
 	ir_audit_verify_check_time (v, line, rec);
+	if (rec->type == IR_LOG_RECORD_START)
+		ir_audit_verify_start (v, line, rec);
 	if (rec->type == IR_LOG_RECORD_INTENT)
 		ir_audit_verify_intent (v, line, rec);
 	else if (rec->type == IR_LOG_RECORD_RESULT)

@@ -45,8 +45,9 @@ typedef struct {
 	guint64 n_results;
 	guint64 n_open_intents; /* INTENT without a final RESULT */
 	guint8 root[IR_MERKLE_HASH_LEN];
-	char *origin;	 /* the checkpoints' origin, NULL when none */
-	char *key_names; /* the keys that signed, "a, b" */
+	char *origin;	     /* the checkpoints' origin, NULL when none */
+	char *key_names;     /* the keys that signed, "a, b" */
+	char *announced_key; /* the last START's public_key (base64 SPKI DER), NULL if none */
 	IrAuditTrust trust;
 	gboolean witnessed;
 	guint64 witnessed_size;
