@@ -36,27 +36,28 @@ static const GOptionEntry ir_cli_credential_entries[] = {
 
 /* ---- the PIN ---- */
 
-static char *
-ir_cli_credential_pin_from_file (const char *path, GError **error)
+char *
+ir_cli_credential_read_secret (const char *path, const char *option, GError **error)
 {
 	g_autoptr (GError) error_local = NULL;
 	char *text = NULL;
 	gsize len = 0;
-	char *pin;
+	char *line;
 
 	if (!g_file_get_contents (path, &text, &len, &error_local)) {
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
-			     "--pin-file: %s",
+			     "%s: %s",
+			     option,
 			     error_local->message);
 		return NULL;
 	}
 	/* the first line; a trailing newline is not part of it */
-	pin = g_strndup (text, strcspn (text, "\r\n"));
+	line = g_strndup (text, strcspn (text, "\r\n"));
 	OPENSSL_cleanse (text, len);
 	g_free (text);
-	return pin;
+	return line;
 }
 
 /* One line from the terminal with echo off; the buffer is wiped. The echo
@@ -99,7 +100,7 @@ ir_cli_credential_pin (const IrBrandPinRequest *request, gpointer user_data, GEr
 	g_autofree char *prompt = NULL;
 
 	if (pin_file != NULL)
-		return ir_cli_credential_pin_from_file (pin_file, error);
+		return ir_cli_credential_read_secret (pin_file, "--pin-file", error);
 	if (request->protected_auth) {
 		g_printerr ("Type the PIN of token %s on the reader's own keypad.\n",
 			    request->token_label);

@@ -258,25 +258,10 @@ ir_cli_restore_input_error (GError **error, const char *format, ...)
 static char *
 ir_cli_restore_passphrase (const IrCliRestoreOptions *opts, GError **error)
 {
-	g_autofree char *text = NULL;
-	gsize len = 0;
-	g_autoptr (GError) error_local = NULL;
-	char *line;
-
 	if (opts->passphrase_file == NULL)
 		return g_strdup (g_getenv ("IMEIRESTORE_P12_PASSPHRASE"));
-	if (!g_file_get_contents (opts->passphrase_file, &text, &len, &error_local)) {
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_INVALID_INPUT,
-			     "--p12-passphrase-file: %s",
-			     error_local->message);
-		return NULL;
-	}
-	/* the first line; a trailing newline is not part of it */
-	line = g_strndup (text, strcspn (text, "\r\n"));
-	OPENSSL_cleanse (text, len);
-	return line;
+	return ir_cli_credential_read_secret (
+	    opts->passphrase_file, "--p12-passphrase-file", error);
 }
 
 static gboolean

@@ -56,6 +56,11 @@ extern const IrCliCommand ir_cli_command_recover;
 extern const IrCliCommand ir_cli_command_audit;
 extern const IrCliCommand ir_cli_command_credential;
 
+/* The first line of the file @path that holds a secret (a PIN, a
+ * passphrase), the file's text wiped; errors name @option. The caller
+ * wipes the result with OPENSSL_cleanse. */
+char *ir_cli_credential_read_secret (const char *path, const char *option, GError **error);
+
 /* The token credential @uri names (ir-brand-credential-pkcs11.h), checked
  * (expiry, role) and unlocked with the PIN from @pin_file or typed
  * without echo. In the main thread: it may ask on the terminal. */

@@ -498,14 +498,25 @@ pin_from_file (const IrBrandPinRequest *request, gpointer user_data, GError **er
 	return rt_pki_text ("pkcs11-pin.txt");
 }
 
+static IrTrustStore *
+load_trust (void)
+{
+	g_autofree char *path = g_build_filename (rt_pki (), "trust-store.conf", NULL);
+	g_autoptr (GError) error = NULL;
+	IrTrustStore *trust = ir_trust_store_load (path, &error);
+
+	if (trust == NULL)
+		fail_msg ("%s", error->message);
+	return trust;
+}
+
 /* The server's own view of a token certificate (local checks off): an
  * auditor's may connect but gets no token. */
 static void
 test_api_server_refuses_auditor (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autofree char *ts_path = g_build_filename (rt_pki (), "trust-store.conf", NULL);
-	g_autoptr (IrTrustStore) trust = ir_trust_store_load (ts_path, NULL);
+	g_autoptr (IrTrustStore) trust = load_trust ();
 	g_autofree char *module = module_path ();
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrBrandCredential) cred = ir_brand_credential_find_pkcs11 (
@@ -538,8 +549,7 @@ static void
 test_api_list_then_sign_in (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autofree char *ts_path = g_build_filename (rt_pki (), "trust-store.conf", NULL);
-	g_autoptr (IrTrustStore) trust = ir_trust_store_load (ts_path, NULL);
+	g_autoptr (IrTrustStore) trust = load_trust ();
 	g_autofree char *module = module_path ();
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GPtrArray) listings = ir_brand_credential_list_pkcs11 (module, &error);
