@@ -77,9 +77,9 @@ ir_brand_pkcs11_list_module (const char *path, GPtrArray *listings, GError **err
 		return FALSE;
 	if (tokens->len == 0)
 		g_ptr_array_add (listings, ir_brand_pkcs11_listing_new (path, NULL));
-	for (guint i = 0; i < tokens->len; i++) {
+	while (tokens->len > 0) {
 		IrBrandTokenListing *listing =
-		    ir_brand_pkcs11_listing_new (path, g_ptr_array_steal_index (tokens, i--));
+		    ir_brand_pkcs11_listing_new (path, g_ptr_array_steal_index (tokens, 0));
 		g_ptr_array_add (listings, listing);
 		if (!ir_brand_pkcs11_list_token (module, listing, error))
 			return FALSE;
