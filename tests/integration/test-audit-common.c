@@ -146,7 +146,7 @@ ir_test_audit_read_lines (const char *dir)
 	g_auto (GStrv) parts = NULL;
 	GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
 
-	g_assert (g_file_get_contents (path, &text, NULL, NULL));
+	g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
 	parts = g_strsplit (text, "\n", -1);
 	for (guint i = 0; parts[i] != NULL; i++) {
 		if (parts[i][0] != '\0')
@@ -163,7 +163,7 @@ ir_test_audit_write_lines (const char *dir, GPtrArray *lines)
 
 	for (guint i = 0; i < lines->len; i++)
 		g_string_append_printf (text, "%s\n", (const char *)g_ptr_array_index (lines, i));
-	g_assert (g_file_set_contents (path, text->str, (gssize)text->len, NULL));
+	g_assert_true (g_file_set_contents (path, text->str, (gssize)text->len, NULL));
 }
 
 void
@@ -180,12 +180,12 @@ ir_test_audit_resign (const char *dir, EVP_PKEY *key, const char *key_name)
 		g_autofree char *note = NULL;
 
 		ir_merkle_tree_append (tree, (const guint8 *)line, strlen (line));
-		g_assert (ir_merkle_tree_root (tree, i + 1, root, NULL));
+		g_assert_true (ir_merkle_tree_root (tree, i + 1, root, NULL));
 		note = ir_checkpoint_sign (IR_TEST_AUDIT_ORIGIN, i + 1, root, key_name, key, NULL);
 		g_assert (note != NULL);
 		g_string_append_printf (text, "%s\n", note);
 	}
-	g_assert (g_file_set_contents (path, text->str, (gssize)text->len, NULL));
+	g_assert_true (g_file_set_contents (path, text->str, (gssize)text->len, NULL));
 }
 
 char *
@@ -196,7 +196,7 @@ ir_test_audit_last_note (const char *dir)
 	const char *start;
 	gsize len;
 
-	g_assert (g_file_get_contents (path, &text, &len, NULL));
+	g_assert_true (g_file_get_contents (path, &text, &len, NULL));
 	/* notes are separated by "\n\n" after their signature lines: the last
 	 * note starts after the last blank line that follows a signature */
 	g_assert (len > 2 && text[len - 1] == '\n' && text[len - 2] == '\n');

@@ -144,7 +144,7 @@ hex_bytes (const char *hex)
 			p++;
 			continue;
 		}
-		g_assert (g_ascii_isxdigit (p[0]) && g_ascii_isxdigit (p[1]));
+		g_assert_true (g_ascii_isxdigit (p[0]) && g_ascii_isxdigit (p[1]));
 		b = (guint8)(g_ascii_xdigit_value (p[0]) << 4 | g_ascii_xdigit_value (p[1]));
 		g_byte_array_append (arr, &b, 1);
 		p += 2;

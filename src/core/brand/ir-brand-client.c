@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <json-glib/json-glib.h>
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <string.h>

@@ -185,6 +185,7 @@ ir_workstation_key_load_or_create (const char *path, GError **error)
 	g_autofree char *dir = g_path_get_dirname (path);
 	g_autoptr (EVP_PKEY) key = NULL;
 	g_autoptr (GError) load_error = NULL;
+	g_autoptr (GError) write_error = NULL;
 
 	key = ir_workstation_key_load (path, &load_error);
 	if (key != NULL)
@@ -207,13 +208,12 @@ ir_workstation_key_load_or_create (const char *path, GError **error)
 			     why);
 		return NULL;
 	}
-	if (!ir_workstation_key_write (path, key, error)) {
+	if (!ir_workstation_key_write (path, key, &write_error)) {
 		/* another process won the race: use its key */
-		if (g_error_matches (*error, IR_ERROR, IR_ERROR_FAILED) &&
-		    g_file_test (path, G_FILE_TEST_EXISTS)) {
-			g_clear_error (error);
+		if (g_error_matches (write_error, IR_ERROR, IR_ERROR_FAILED) &&
+		    g_file_test (path, G_FILE_TEST_EXISTS))
 			return ir_workstation_key_load (path, error);
-		}
+		g_propagate_error (error, g_steal_pointer (&write_error));
 		return NULL;
 	}
 	return g_steal_pointer (&key);
