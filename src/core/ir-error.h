@@ -11,20 +11,20 @@ G_BEGIN_DECLS
 #define IR_ERROR (ir_error_quark ())
 
 typedef enum {
-	IR_ERROR_FAILED,            /* anything not covered below */
-	IR_ERROR_INVALID_INPUT,     /* bad argument, IMEI or file given by the user */
-	IR_ERROR_NOT_FOUND,         /* port or file does not exist */
-	IR_ERROR_BUSY,              /* port held by another program */
+	IR_ERROR_FAILED,	    /* anything not covered below */
+	IR_ERROR_INVALID_INPUT,	    /* bad argument, IMEI or file given by the user */
+	IR_ERROR_NOT_FOUND,	    /* port or file does not exist */
+	IR_ERROR_BUSY,		    /* port held by another program */
 	IR_ERROR_PERMISSION_DENIED, /* no access to the port */
-	IR_ERROR_TIMEOUT,           /* the device did not answer in time */
-	IR_ERROR_CANCELLED,         /* the caller cancelled */
-	IR_ERROR_DISCONNECTED,      /* the device went away mid-session */
-	IR_ERROR_PROTOCOL,          /* malformed, garbled or oversized response */
-	IR_ERROR_NOT_A_PHONE,       /* something answers, but not as a phone */
-	IR_ERROR_AT_REFUSED,        /* ERROR, +CME ERROR or +CMS ERROR final result */
-	IR_ERROR_READ_ONLY,         /* write-once / read-only slot: never retried */
-	IR_ERROR_NOT_SUPPORTED,     /* the family cannot do this */
-	IR_ERROR_NOT_STICKING,      /* write said OK, read-back disagrees */
+	IR_ERROR_TIMEOUT,	    /* the device did not answer in time */
+	IR_ERROR_CANCELLED,	    /* the caller cancelled */
+	IR_ERROR_DISCONNECTED,	    /* the device went away mid-session */
+	IR_ERROR_PROTOCOL,	    /* malformed, garbled or oversized response */
+	IR_ERROR_NOT_A_PHONE,	    /* something answers, but not as a phone */
+	IR_ERROR_AT_REFUSED,	    /* ERROR, +CME ERROR or +CMS ERROR final result */
+	IR_ERROR_READ_ONLY,	    /* write-once / read-only slot: never retried */
+	IR_ERROR_NOT_SUPPORTED,	    /* the family cannot do this */
+	IR_ERROR_NOT_STICKING,	    /* write said OK, read-back disagrees */
 	IR_ERROR_REPLAY_MISMATCH,   /* replayed session diverged from recording */
 	IR_ERROR_TOKEN_REFUSED,	    /* a restore token failed verification */
 	IR_ERROR_TAMPERED,	    /* the migration log or a proof does not verify */

@@ -8,10 +8,10 @@ G_BEGIN_DECLS
 /* IMEI and IMEISV per 3GPP TS 23.003 §6.2: TAC (8) + SNR (6) + CD (1), or
  * TAC + SNR + SVN (2). Identities compare on the 14 TAC+SNR digits. */
 
-#define IR_IMEI_LEN	    15
-#define IR_IMEISV_LEN	    16
-#define IR_IMEI_ID_LEN	    14
-#define IR_IMEI_TAC_LEN	    8
+#define IR_IMEI_LEN	15
+#define IR_IMEISV_LEN	16
+#define IR_IMEI_ID_LEN	14
+#define IR_IMEI_TAC_LEN 8
 
 typedef enum {
 	IR_IMEI_STATUS_VALID,
@@ -50,11 +50,8 @@ typedef struct _IrDuplicateList IrDuplicateList;
 
 IrDuplicateList *ir_duplicate_list_new (void);
 IrDuplicateList *ir_duplicate_list_load (const char *path, GError **error);
-gboolean ir_duplicate_list_parse (IrDuplicateList *self,
-				  const char *text,
-				  gsize len,
-				  const char *origin,
-				  GError **error);
+gboolean ir_duplicate_list_parse (
+    IrDuplicateList *self, const char *text, gsize len, const char *origin, GError **error);
 gboolean ir_duplicate_list_contains (const IrDuplicateList *self, const char *imei);
 guint ir_duplicate_list_size (const IrDuplicateList *self);
 void ir_duplicate_list_free (IrDuplicateList *self);

@@ -8,7 +8,7 @@ G_BEGIN_DECLS
 /* Pure AT response parsing: no I/O, no clocks. Bytes in, structure out.
  * The AT channel feeds what the transport read; tests feed tables. */
 
-#define IR_AT_MAX_LINE	   1024	 /* longer lines are a protocol error */
+#define IR_AT_MAX_LINE	   1024	       /* longer lines are a protocol error */
 #define IR_AT_MAX_RESPONSE (16 * 1024) /* so is a longer response */
 
 typedef enum {
@@ -63,7 +63,8 @@ void ir_at_parser_free (IrAtParser *self);
  * Stray CR/LF, NULs and non-printable bytes are tolerated; over-long lines
  * or responses are IR_ERROR_PROTOCOL. Bytes after the final line are kept
  * for ir_at_parser_get_leftover(). */
-gboolean ir_at_parser_feed (IrAtParser *self, const guint8 *data, gsize len, gboolean *done, GError **error);
+gboolean
+ir_at_parser_feed (IrAtParser *self, const guint8 *data, gsize len, gboolean *done, GError **error);
 /* The finished response (only after *done). */
 IrAtResponse *ir_at_parser_steal_response (IrAtParser *self);
 /* URC lines that arrived outside any response (set the command to NULL). */

@@ -10,14 +10,14 @@ G_BEGIN_DECLS
  * imei-sim, which libserialport cannot open) goes through termios; a path
  * of the form "replay:FILE" plays a recorded session back. */
 typedef struct {
-	char *path;	    /* /dev/ttyUSB0 */
-	char *description;  /* libserialport's description */
-	char *kind;	    /* "usb", "native", "bluetooth", "pty", "replay" */
-	guint16 usb_vid;    /* 0 when not USB */
+	char *path;	   /* /dev/ttyUSB0 */
+	char *description; /* libserialport's description */
+	char *kind;	   /* "usb", "native", "bluetooth", "pty", "replay" */
+	guint16 usb_vid;   /* 0 when not USB */
 	guint16 usb_pid;
-	int usb_bus;	    /* -1 when unknown */
+	int usb_bus; /* -1 when unknown */
 	int usb_address;
-	char *usb_serial;   /* NULL when unknown */
+	char *usb_serial; /* NULL when unknown */
 	char *usb_manufacturer;
 	char *usb_product;
 } IrPortInfo;

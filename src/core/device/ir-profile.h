@@ -21,10 +21,10 @@ G_BEGIN_DECLS
  *   Priority=50                        (higher wins; 3gpp fallback is 0)
  */
 typedef struct {
-	char *id;	  /* file name without .profile */
+	char *id; /* file name without .profile */
 	char *name;
 	char *family;
-	GArray *usb_ids;  /* guint32: vid << 16 | pid */
+	GArray *usb_ids; /* guint32: vid << 16 | pid */
 	char **manufacturer_globs;
 	char **model_globs;
 	guint slots;
@@ -50,7 +50,8 @@ GPtrArray *ir_profile_get_all (void);
 /* The best profile for what we know of a phone: a USB id match wins, then
  * manufacturer + model globs, then priority. Never NULL: the 3gpp profile
  * matches anything that answers +CGSN. @vid/@pid 0 when unknown. */
-const IrProfile *ir_profile_match (guint16 vid, guint16 pid, const char *manufacturer, const char *model);
+const IrProfile *
+ir_profile_match (guint16 vid, guint16 pid, const char *manufacturer, const char *model);
 
 const IrProfile *ir_profile_lookup (const char *id);
 

@@ -10,8 +10,8 @@ G_BEGIN_DECLS
  * back by IrTransportReplay (host side) and by imei-sim --replay (device
  * side). */
 typedef enum {
-	IR_RECORDING_WRITE, /* host -> device, "w" */
-	IR_RECORDING_READ,  /* device -> host, "r" */
+	IR_RECORDING_WRITE,  /* host -> device, "w" */
+	IR_RECORDING_READ,   /* device -> host, "r" */
 	IR_RECORDING_HANGUP, /* the device went away, "hangup" */
 } IrRecordingDirection;
 
@@ -33,7 +33,8 @@ char *ir_recording_to_json (IrRecording *self);
 const char *ir_recording_get_port (IrRecording *self);
 /* Adds an event stamped with the time since the recording was created;
  * consecutive events of the same direction are not merged. */
-void ir_recording_add (IrRecording *self, IrRecordingDirection direction, const guint8 *data, gsize len);
+void
+ir_recording_add (IrRecording *self, IrRecordingDirection direction, const guint8 *data, gsize len);
 /* Adds an event with an explicit time (for tests and conversion). */
 void ir_recording_add_at (IrRecording *self,
 			  IrRecordingDirection direction,

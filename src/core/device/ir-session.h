@@ -12,10 +12,10 @@ G_BEGIN_DECLS
  * every IMEI slot, classification) and write a slot through its family. */
 
 typedef struct {
-	guint index;	     /* 0-based slot */
-	char *imei;	     /* as read; NULL when the slot is empty */
+	guint index; /* 0-based slot */
+	char *imei;  /* as read; NULL when the slot is empty */
 	IrImeiStatus status;
-	char *detail;	     /* human explanation of the status */
+	char *detail; /* human explanation of the status */
 } IrImeiSlot;
 
 typedef struct {
@@ -23,12 +23,12 @@ typedef struct {
 	char *manufacturer;
 	char *model;
 	char *revision;
-	char *serial;	    /* +CGSN=0 when the phone has it, else USB serial, else NULL */
-	guint16 usb_vid;    /* 0 when unknown */
+	char *serial;	 /* +CGSN=0 when the phone has it, else USB serial, else NULL */
+	guint16 usb_vid; /* 0 when unknown */
 	guint16 usb_pid;
 	const IrProfile *profile;
 	const IrFamily *family;
-	GPtrArray *slots;   /* IrImeiSlot */
+	GPtrArray *slots; /* IrImeiSlot */
 } IrDeviceInfo;
 
 void ir_device_info_free (IrDeviceInfo *info);
@@ -61,10 +61,7 @@ IrDeviceInfo *ir_session_identify (IrSession *self,
 
 /* Validates @imei (strict, never "fixed"), then writes it via the family of
  * the last identify. Never retried. */
-gboolean ir_session_write_imei (IrSession *self,
-				guint slot,
-				const char *imei,
-				GCancellable *cancellable,
-				GError **error);
+gboolean ir_session_write_imei (
+    IrSession *self, guint slot, const char *imei, GCancellable *cancellable, GError **error);
 
 G_END_DECLS

@@ -59,9 +59,7 @@ gboolean ir_checkpoint_verify (const IrCheckpoint *checkpoint,
 			       GError **error);
 
 /* The signed-note key id of (@key_name, @public_key). */
-gboolean ir_checkpoint_key_id (const char *key_name,
-			       EVP_PKEY *public_key,
-			       guint8 out[4],
-			       GError **error);
+gboolean
+ir_checkpoint_key_id (const char *key_name, EVP_PKEY *public_key, guint8 out[4], GError **error);
 
 G_END_DECLS
