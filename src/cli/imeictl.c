@@ -16,7 +16,7 @@
  * command in a worker thread while the main loop waits for Ctrl-C, which
  * cancels the command and exits 130. */
 
-static const IrCliCommand *const ir_cli_commands[] = {
+static const IrCliCommand *const imeictl_commands[] = {
     &ir_cli_command_list,
     &ir_cli_command_identify,
     &ir_cli_command_restore,
@@ -31,35 +31,35 @@ typedef struct {
 	gboolean verbose;
 	gboolean version;
 	char *record;
-} IrCliGlobalOptions;
+} ImeictlGlobalOptions;
 
-static const GOptionEntry ir_cli_global_entries[] = {
+static const GOptionEntry imeictl_global_entries[] = {
     {"json",
      'j',
      0,
      G_OPTION_ARG_NONE,
-     IR_CLI_OPTION (IrCliGlobalOptions, json),
+     IR_CLI_OPTION (ImeictlGlobalOptions, json),
      "Print one JSON object (see imeictl(1))",
      NULL},
     {"record",
      0,
      0,
      G_OPTION_ARG_FILENAME,
-     IR_CLI_OPTION (IrCliGlobalOptions, record),
+     IR_CLI_OPTION (ImeictlGlobalOptions, record),
      "Save the device session to FILE, even when the command fails",
      "FILE"},
     {"verbose",
      'v',
      0,
      G_OPTION_ARG_NONE,
-     IR_CLI_OPTION (IrCliGlobalOptions, verbose),
+     IR_CLI_OPTION (ImeictlGlobalOptions, verbose),
      "Show debug messages",
      NULL},
     {"version",
      0,
      0,
      G_OPTION_ARG_NONE,
-     IR_CLI_OPTION (IrCliGlobalOptions, version),
+     IR_CLI_OPTION (ImeictlGlobalOptions, version),
      "Show the version and exit",
      NULL},
     {NULL},
@@ -85,17 +85,17 @@ static const GOptionEntry ir_cli_global_entries[] = {
 	"See imeictl(1) for the JSON output and examples."
 
 static const IrCliCommand *
-ir_cli_lookup_command (const char *name)
+imeictl_lookup_command (const char *name)
 {
-	for (guint i = 0; ir_cli_commands[i] != NULL; i++) {
-		if (g_strcmp0 (ir_cli_commands[i]->name, name) == 0)
-			return ir_cli_commands[i];
+	for (guint i = 0; imeictl_commands[i] != NULL; i++) {
+		if (g_strcmp0 (imeictl_commands[i]->name, name) == 0)
+			return imeictl_commands[i];
 	}
 	return NULL;
 }
 
 static gboolean
-ir_cli_entries_take_value (const GOptionEntry *entries, const char *arg)
+imeictl_entries_take_value (const GOptionEntry *entries, const char *arg)
 {
 	for (guint i = 0; entries != NULL && entries[i].long_name != NULL; i++) {
 		const GOptionEntry *e = &entries[i];
@@ -111,12 +111,12 @@ ir_cli_entries_take_value (const GOptionEntry *entries, const char *arg)
 
 /* Whether @arg is an option that takes the next word as its value. */
 static gboolean
-ir_cli_option_takes_value (const char *arg)
+imeictl_option_takes_value (const char *arg)
 {
-	if (ir_cli_entries_take_value (ir_cli_global_entries, arg))
+	if (imeictl_entries_take_value (imeictl_global_entries, arg))
 		return TRUE;
-	for (guint i = 0; ir_cli_commands[i] != NULL; i++) {
-		if (ir_cli_entries_take_value (ir_cli_commands[i]->entries, arg))
+	for (guint i = 0; imeictl_commands[i] != NULL; i++) {
+		if (imeictl_entries_take_value (imeictl_commands[i]->entries, arg))
 			return TRUE;
 	}
 	return FALSE;
@@ -125,7 +125,7 @@ ir_cli_option_takes_value (const char *arg)
 /* The command word: the first argument that is neither an option nor the
  * value of one, so that `imeictl --record f.json identify PORT` works. */
 static const char *
-ir_cli_find_command (char **argv)
+imeictl_find_command (char **argv)
 {
 	for (guint i = 1; argv[i] != NULL; i++) {
 		const char *arg = argv[i];
@@ -133,7 +133,7 @@ ir_cli_find_command (char **argv)
 			return argv[i + 1];
 		if (arg[0] != '-' || arg[1] == '\0')
 			return arg;
-		if (ir_cli_option_takes_value (arg) && argv[i + 1] != NULL)
+		if (imeictl_option_takes_value (arg) && argv[i + 1] != NULL)
 			i++;
 	}
 	return NULL;
@@ -141,26 +141,26 @@ ir_cli_find_command (char **argv)
 
 /* Whether --json is on the command line, for errors found while parsing it. */
 static gboolean
-ir_cli_wants_json (char **argv)
+imeictl_wants_json (char **argv)
 {
 	for (guint i = 1; argv[i] != NULL && g_strcmp0 (argv[i], "--") != 0; i++) {
 		if (g_strcmp0 (argv[i], "--json") == 0 || g_strcmp0 (argv[i], "-j") == 0)
 			return TRUE;
-		if (ir_cli_option_takes_value (argv[i]) && argv[i + 1] != NULL)
+		if (imeictl_option_takes_value (argv[i]) && argv[i + 1] != NULL)
 			i++;
 	}
 	return FALSE;
 }
 
 static char *
-ir_cli_commands_summary (void)
+imeictl_commands_summary (void)
 {
 	GString *str = g_string_new ("Finds phones and reads their IMEIs.\n\nCommands:");
 
-	for (guint i = 0; ir_cli_commands[i] != NULL; i++) {
+	for (guint i = 0; imeictl_commands[i] != NULL; i++) {
 		g_autofree char *usage = g_strdup_printf (
-		    "%s %s", ir_cli_commands[i]->name, ir_cli_commands[i]->parameter_string);
-		g_string_append_printf (str, "\n  %-16s %s", usage, ir_cli_commands[i]->summary);
+		    "%s %s", imeictl_commands[i]->name, imeictl_commands[i]->parameter_string);
+		g_string_append_printf (str, "\n  %-16s %s", usage, imeictl_commands[i]->summary);
 	}
 	g_string_append (str, "\n\nRun imeictl COMMAND --help for a command's options.");
 	return g_string_free (str, FALSE);
@@ -168,7 +168,7 @@ ir_cli_commands_summary (void)
 
 /* A copy of the template @entries whose arg_data point into @base. */
 static GOptionEntry *
-ir_cli_entries_bind (const GOptionEntry *entries, gpointer base)
+imeictl_entries_bind (const GOptionEntry *entries, gpointer base)
 {
 	guint n = 0;
 	GOptionEntry *bound;
@@ -186,7 +186,7 @@ ir_cli_entries_bind (const GOptionEntry *entries, gpointer base)
 
 /* Frees the strings the option parser put into @base. */
 static void
-ir_cli_entries_free_values (const GOptionEntry *entries, gpointer base)
+imeictl_entries_free_values (const GOptionEntry *entries, gpointer base)
 {
 	for (guint i = 0; entries != NULL && entries[i].long_name != NULL; i++) {
 		gpointer *value =
@@ -207,32 +207,32 @@ ir_cli_entries_free_values (const GOptionEntry *entries, gpointer base)
 }
 
 static void
-ir_cli_context_add_entries (GOptionContext *context, const GOptionEntry *entries, gpointer base)
+imeictl_context_add_entries (GOptionContext *context, const GOptionEntry *entries, gpointer base)
 {
-	g_autofree GOptionEntry *bound = ir_cli_entries_bind (entries, base);
+	g_autofree GOptionEntry *bound = imeictl_entries_bind (entries, base);
 
 	/* GOptionContext copies the entries */
 	g_option_context_add_main_entries (context, bound, NULL);
 }
 
 static GOptionContext *
-ir_cli_option_context_new (const IrCliCommand *cmd, IrCliGlobalOptions *global, IrCli *cli)
+imeictl_option_context_new (const IrCliCommand *cmd, ImeictlGlobalOptions *global, IrCli *cli)
 {
 	GOptionContext *context;
 	g_autofree char *summary = NULL;
 
 	if (cmd == NULL) {
 		context = g_option_context_new ("COMMAND [ARGUMENTS]");
-		summary = ir_cli_commands_summary ();
+		summary = imeictl_commands_summary ();
 	} else {
 		g_autofree char *usage =
 		    g_strdup_printf ("%s %s", cmd->name, cmd->parameter_string);
 		context = g_option_context_new (usage);
 		summary = g_strdup (cmd->description);
 		if (cmd->entries != NULL)
-			ir_cli_context_add_entries (context, cmd->entries, cli->options);
+			imeictl_context_add_entries (context, cmd->entries, cli->options);
 	}
-	ir_cli_context_add_entries (context, ir_cli_global_entries, global);
+	imeictl_context_add_entries (context, imeictl_global_entries, global);
 	g_option_context_set_summary (context, summary);
 	g_option_context_set_description (context, IR_CLI_EXIT_CODES);
 	return context;
@@ -240,7 +240,7 @@ ir_cli_option_context_new (const IrCliCommand *cmd, IrCliGlobalOptions *global, 
 
 /* Positional arguments after the command word, checked against its needs. */
 static gboolean
-ir_cli_collect_args (const IrCliCommand *cmd, char **argv, IrCli *cli, GError **error)
+imeictl_collect_args (const IrCliCommand *cmd, char **argv, IrCli *cli, GError **error)
 {
 	g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
 	gboolean seen_command = FALSE;
@@ -281,7 +281,7 @@ ir_cli_collect_args (const IrCliCommand *cmd, char **argv, IrCli *cli, GError **
 }
 
 static gboolean
-ir_cli_check_record (const IrCliCommand *cmd, IrCli *cli, GError **error)
+imeictl_check_record (const IrCliCommand *cmd, IrCli *cli, GError **error)
 {
 	g_autofree char *dir = NULL;
 
@@ -314,21 +314,21 @@ ir_cli_check_record (const IrCliCommand *cmd, IrCli *cli, GError **error)
 /* Parses the command line; NULL with @error set for bad usage, NULL and
  * *@exit_now set when there is nothing to run (--help, --version). */
 static const IrCliCommand *
-ir_cli_parse (
-    char **argv, IrCliGlobalOptions *global, IrCli *cli, gboolean *exit_now, GError **error)
+imeictl_parse (
+    char **argv, ImeictlGlobalOptions *global, IrCli *cli, gboolean *exit_now, GError **error)
 {
-	const char *name = ir_cli_find_command (argv);
-	const IrCliCommand *cmd = name != NULL ? ir_cli_lookup_command (name) : NULL;
+	const char *name = imeictl_find_command (argv);
+	const IrCliCommand *cmd = name != NULL ? imeictl_lookup_command (name) : NULL;
 	g_autoptr (GOptionContext) context = NULL;
 	g_auto (GStrv) args = g_strdupv (argv);
 	g_autoptr (GError) error_local = NULL;
 
 	if (cmd != NULL && cmd->options_size > 0)
 		cli->options = g_malloc0 (cmd->options_size);
-	context = ir_cli_option_context_new (cmd, global, cli);
+	context = imeictl_option_context_new (cmd, global, cli);
 	if (!g_option_context_parse_strv (context, &args, &error_local)) {
 		/* --json may not have been parsed yet: scripts still get JSON */
-		global->json = global->json || ir_cli_wants_json (argv);
+		global->json = global->json || imeictl_wants_json (argv);
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
@@ -363,9 +363,9 @@ ir_cli_parse (
 			     name);
 		return NULL;
 	}
-	if (!ir_cli_collect_args (cmd, args, cli, error))
+	if (!imeictl_collect_args (cmd, args, cli, error))
 		return NULL;
-	if (!ir_cli_check_record (cmd, cli, error))
+	if (!imeictl_check_record (cmd, cli, error))
 		return NULL;
 	return cmd;
 }
@@ -377,12 +377,12 @@ typedef struct {
 	GMainLoop *loop;
 	GError *error;
 	guint n_signals;
-} IrCliRun;
+} ImeictlRun;
 
 static void
-ir_cli_worker (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
+imeictl_worker (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
-	IrCliRun *run = task_data;
+	ImeictlRun *run = task_data;
 	GError *error = NULL;
 
 	if (!run->cmd->run (run->cli, cancellable, &error)) {
@@ -393,18 +393,18 @@ ir_cli_worker (GTask *task, gpointer source_object, gpointer task_data, GCancell
 }
 
 static void
-ir_cli_worker_done (GObject *source_object, GAsyncResult *res, gpointer user_data)
+imeictl_worker_done (GObject *source_object, GAsyncResult *res, gpointer user_data)
 {
-	IrCliRun *run = user_data;
+	ImeictlRun *run = user_data;
 
 	g_task_propagate_boolean (G_TASK (res), &run->error);
 	g_main_loop_quit (run->loop);
 }
 
 static gboolean
-ir_cli_on_signal (gpointer user_data)
+imeictl_on_signal (gpointer user_data)
 {
-	IrCliRun *run = user_data;
+	ImeictlRun *run = user_data;
 
 	/* the first Ctrl-C asks the command to stop cleanly (the recording is
 	 * still saved); a second one means the user does not want to wait */
@@ -417,7 +417,7 @@ ir_cli_on_signal (gpointer user_data)
 }
 
 static gboolean
-ir_cli_is_cancel (const GError *error)
+imeictl_is_cancel (const GError *error)
 {
 	return g_error_matches (error, IR_ERROR, IR_ERROR_CANCELLED) ||
 	       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -426,19 +426,19 @@ ir_cli_is_cancel (const GError *error)
 /* Runs the command in a worker thread while the main loop waits for it
  * and for Ctrl-C (or SIGTERM), which cancels it. */
 static gboolean
-ir_cli_run (IrCliRun *run, GError **error)
+imeictl_run (ImeictlRun *run, GError **error)
 {
-	g_autoptr (GTask) task = g_task_new (NULL, run->cancellable, ir_cli_worker_done, run);
+	g_autoptr (GTask) task = g_task_new (NULL, run->cancellable, imeictl_worker_done, run);
 
 	g_task_set_task_data (task, run, NULL);
 	/* the worker decides how to react to a cancel: it saves the recording */
 	g_task_set_check_cancellable (task, FALSE);
-	g_task_run_in_thread (task, ir_cli_worker);
+	g_task_run_in_thread (task, imeictl_worker);
 	g_main_loop_run (run->loop);
 
 	if (run->error == NULL)
 		return TRUE;
-	if (g_cancellable_is_cancelled (run->cancellable) || ir_cli_is_cancel (run->error)) {
+	if (g_cancellable_is_cancelled (run->cancellable) || imeictl_is_cancel (run->error)) {
 		g_clear_error (&run->error);
 		g_set_error_literal (error,
 				     IR_ERROR,
@@ -454,63 +454,63 @@ ir_cli_run (IrCliRun *run, GError **error)
 typedef struct {
 	const IrCliCommand *cmd;
 	IrCli cli;
-	IrCliGlobalOptions global;
-} IrCliMain;
+	ImeictlGlobalOptions global;
+} ImeictlMain;
 
 static void
-ir_cli_main_clear (IrCliMain *m)
+imeictl_main_clear (ImeictlMain *m)
 {
 	IrCli *cli = &m->cli;
 
 	if (m->cmd != NULL && m->cmd->state_free != NULL && cli->state != NULL)
 		m->cmd->state_free (cli->state);
 	if (m->cmd != NULL && cli->options != NULL)
-		ir_cli_entries_free_values (m->cmd->entries, cli->options);
+		imeictl_entries_free_values (m->cmd->entries, cli->options);
 	g_free (cli->options);
-	ir_cli_entries_free_values (ir_cli_global_entries, &m->global);
+	imeictl_entries_free_values (imeictl_global_entries, &m->global);
 	g_strfreev (cli->args);
 	if (cli->out != NULL)
 		g_string_free (cli->out, TRUE);
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrCliMain, ir_cli_main_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ImeictlMain, imeictl_main_clear)
 
 int
 main (int argc, char **argv)
 {
 	g_autoptr (GCancellable) cancellable = g_cancellable_new ();
 	g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-	IrCliRun run = {.cancellable = cancellable, .loop = loop};
+	ImeictlRun run = {.cancellable = cancellable, .loop = loop};
 	gboolean exit_now = FALSE;
-	g_auto (IrCliMain) m = {0};
+	g_auto (ImeictlMain) m = {0};
 	IrCli *cli = &m.cli;
 	g_autoptr (GError) error = NULL;
 
 	setlocale (LC_ALL, "");
 	g_set_prgname ("imeictl");
 	/* from the start, so that an early Ctrl-C still ends in a clean 130 */
-	g_unix_signal_add (SIGINT, ir_cli_on_signal, &run);
-	g_unix_signal_add (SIGTERM, ir_cli_on_signal, &run);
+	g_unix_signal_add (SIGINT, imeictl_on_signal, &run);
+	g_unix_signal_add (SIGTERM, imeictl_on_signal, &run);
 
-	run.cmd = ir_cli_parse (argv, &m.global, cli, &exit_now, &error);
-	m.cmd = ir_cli_find_command (argv) != NULL
-		    ? ir_cli_lookup_command (ir_cli_find_command (argv))
+	run.cmd = imeictl_parse (argv, &m.global, cli, &exit_now, &error);
+	m.cmd = imeictl_find_command (argv) != NULL
+		    ? imeictl_lookup_command (imeictl_find_command (argv))
 		    : NULL;
 	if (run.cmd == NULL) {
 		if (exit_now)
 			return 0;
-		ir_cli_print_error (error, m.global.json);
-		return ir_cli_exit_code (error);
+		ir_cli_output_print_error (error, m.global.json);
+		return ir_cli_output_exit_code (error);
 	}
 	if (run.cmd->prepare != NULL && !run.cmd->prepare (cli, &error)) {
-		ir_cli_print_error (error, cli->json);
-		return ir_cli_exit_code (error);
+		ir_cli_output_print_error (error, cli->json);
+		return ir_cli_output_exit_code (error);
 	}
 	cli->out = g_string_new (NULL);
 	run.cli = cli;
-	if (!ir_cli_run (&run, &error)) {
-		ir_cli_print_error (error, cli->json);
-		return ir_cli_exit_code (error);
+	if (!imeictl_run (&run, &error)) {
+		ir_cli_output_print_error (error, cli->json);
+		return ir_cli_output_exit_code (error);
 	}
 	fputs (cli->out->str, stdout);
 	if (fflush (stdout) != 0) {

@@ -385,11 +385,11 @@ ir_cli_audit_report_json (const IrAuditReport *r, GString *out)
 	json_builder_add_int_value (b, (gint64)r->signed_size);
 	json_builder_set_member_name (b, "signatures_checked");
 	json_builder_add_int_value (b, (gint64)r->n_signatures_checked);
-	ir_cli_json_add_string_or_null (b, "root", r->error == NULL ? root_b64 : NULL);
-	ir_cli_json_add_string_or_null (b, "origin", r->origin);
-	ir_cli_json_add_string_or_null (b, "keys", r->key_names);
-	ir_cli_json_add_string_or_null (b, "trust", ir_cli_audit_trust_id (r->trust));
-	ir_cli_json_add_string_or_null (
+	ir_cli_output_json_add_string_or_null (b, "root", r->error == NULL ? root_b64 : NULL);
+	ir_cli_output_json_add_string_or_null (b, "origin", r->origin);
+	ir_cli_output_json_add_string_or_null (b, "keys", r->key_names);
+	ir_cli_output_json_add_string_or_null (b, "trust", ir_cli_audit_trust_id (r->trust));
+	ir_cli_output_json_add_string_or_null (
 	    b, "trust_note", ir_audit_verify_trust_to_string (r->trust));
 	json_builder_set_member_name (b, "witnessed_size");
 	if (r->witnessed)
@@ -406,8 +406,9 @@ ir_cli_audit_report_json (const IrAuditReport *r, GString *out)
 	json_builder_set_member_name (b, "error");
 	if (r->error != NULL) {
 		json_builder_begin_object (b);
-		ir_cli_json_add_string_or_null (b, "code", ir_cli_error_code (r->error));
-		ir_cli_json_add_string_or_null (b, "message", r->error->message);
+		ir_cli_output_json_add_string_or_null (
+		    b, "code", ir_cli_output_error_code (r->error));
+		ir_cli_output_json_add_string_or_null (b, "message", r->error->message);
 		json_builder_set_member_name (b, "line");
 		json_builder_add_int_value (b, (gint64)r->bad_line);
 		json_builder_set_member_name (b, "checkpoint");
@@ -420,7 +421,7 @@ ir_cli_audit_report_json (const IrAuditReport *r, GString *out)
 	}
 	json_builder_end_object (b);
 	root = json_builder_get_root (b);
-	text = ir_cli_json_to_string (root);
+	text = ir_cli_output_json_to_string (root);
 	g_string_append (out, text);
 }
 
@@ -474,7 +475,7 @@ ir_cli_audit_report_text (const IrCliAuditState *st, const IrAuditReport *r, GSt
 static void
 ir_cli_audit_alarm (IrCli *cli, const IrAuditReport *report, gboolean rows_follow)
 {
-	g_autofree char *line = ir_cli_one_line (report->error->message);
+	g_autofree char *line = ir_cli_output_one_line (report->error->message);
 
 	g_printerr ("imeictl: TAMPER ALARM: the log does not verify: %s%s\n",
 		    line,
@@ -553,14 +554,14 @@ ir_cli_audit_stats_output (IrCli *cli, GPtrArray *rows)
 		g_autofree char *text = NULL;
 
 		json_builder_begin_object (b);
-		ir_cli_json_add_string_or_null (
+		ir_cli_output_json_add_string_or_null (
 		    b, "by", ir_audit_stats_group_by_to_string (st->group_by));
 		json_builder_set_member_name (b, "groups");
 		json_builder_begin_array (b);
 		for (guint i = 0; i < groups->len; i++) {
 			const IrAuditGroup *g = g_ptr_array_index (groups, i);
 			json_builder_begin_object (b);
-			ir_cli_json_add_string_or_null (b, "group", g->group);
+			ir_cli_output_json_add_string_or_null (b, "group", g->group);
 			json_builder_set_member_name (b, "total");
 			json_builder_add_int_value (b, (gint64)g->total);
 			for (guint o = 0; o < IR_AUDIT_N_OUTCOMES; o++) {
@@ -575,7 +576,7 @@ ir_cli_audit_stats_output (IrCli *cli, GPtrArray *rows)
 		json_builder_add_int_value (b, (gint64)total);
 		json_builder_end_object (b);
 		root = json_builder_get_root (b);
-		text = ir_cli_json_to_string (root);
+		text = ir_cli_output_json_to_string (root);
 		g_string_append (cli->out, text);
 		return;
 	} else {
@@ -631,7 +632,7 @@ ir_cli_audit_query (IrCli *cli, GCancellable *cancellable, GError **error)
 		g_string_append (cli->out, csv);
 	} else if (cli->json) {
 		g_autoptr (JsonNode) root = ir_audit_export_rows_to_json (rows);
-		g_autofree char *text = ir_cli_json_to_string (root);
+		g_autofree char *text = ir_cli_output_json_to_string (root);
 		g_string_append (cli->out, text);
 	} else {
 		ir_cli_audit_show_table (rows, cli->out);

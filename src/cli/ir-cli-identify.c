@@ -91,7 +91,7 @@ ir_cli_identify_prepare (IrCli *cli, GError **error)
 	if (opts->timeout != NULL &&
 	    !ir_cli_identify_parse_timeout (opts->timeout, &state->timeout_ms, error))
 		return FALSE;
-	return ir_cli_load_duplicates (
+	return ir_cli_output_load_duplicates (
 	    opts->duplicates, &state->duplicates, &state->duplicates_path, error);
 }
 
@@ -148,27 +148,27 @@ ir_cli_identify_format_json (const IrDeviceInfo *info,
 {
 	g_autoptr (JsonBuilder) builder = json_builder_new ();
 	g_autoptr (JsonNode) root = NULL;
-	g_autofree char *vid = ir_cli_usb_id_to_string (info->usb_vid);
-	g_autofree char *pid = ir_cli_usb_id_to_string (info->usb_pid);
+	g_autofree char *vid = ir_cli_output_usb_id_to_string (info->usb_vid);
+	g_autofree char *pid = ir_cli_output_usb_id_to_string (info->usb_pid);
 	g_autofree char *text = NULL;
 
 	json_builder_begin_object (builder);
-	ir_cli_json_add_string_or_null (builder, "port", info->port);
-	ir_cli_json_add_string_or_null (builder, "manufacturer", info->manufacturer);
-	ir_cli_json_add_string_or_null (builder, "model", info->model);
-	ir_cli_json_add_string_or_null (builder, "revision", info->revision);
-	ir_cli_json_add_string_or_null (builder, "serial", info->serial);
-	ir_cli_json_add_string_or_null (builder, "usb_vid", vid);
-	ir_cli_json_add_string_or_null (builder, "usb_pid", pid);
-	ir_cli_json_add_string_or_null (
+	ir_cli_output_json_add_string_or_null (builder, "port", info->port);
+	ir_cli_output_json_add_string_or_null (builder, "manufacturer", info->manufacturer);
+	ir_cli_output_json_add_string_or_null (builder, "model", info->model);
+	ir_cli_output_json_add_string_or_null (builder, "revision", info->revision);
+	ir_cli_output_json_add_string_or_null (builder, "serial", info->serial);
+	ir_cli_output_json_add_string_or_null (builder, "usb_vid", vid);
+	ir_cli_output_json_add_string_or_null (builder, "usb_pid", pid);
+	ir_cli_output_json_add_string_or_null (
 	    builder, "family", info->family != NULL ? info->family->id : NULL);
-	ir_cli_json_add_string_or_null (
+	ir_cli_output_json_add_string_or_null (
 	    builder, "family_title", info->family != NULL ? info->family->title : NULL);
-	ir_cli_json_add_string_or_null (
+	ir_cli_output_json_add_string_or_null (
 	    builder, "profile", info->profile != NULL ? info->profile->id : NULL);
-	ir_cli_json_add_string_or_null (
+	ir_cli_output_json_add_string_or_null (
 	    builder, "profile_name", info->profile != NULL ? info->profile->name : NULL);
-	ir_cli_json_add_string_or_null (builder, "duplicates_list", state->duplicates_path);
+	ir_cli_output_json_add_string_or_null (builder, "duplicates_list", state->duplicates_path);
 	json_builder_set_member_name (builder, "slots");
 	json_builder_begin_array (builder);
 	for (guint i = 0; info->slots != NULL && i < info->slots->len; i++) {
@@ -178,17 +178,17 @@ ir_cli_identify_format_json (const IrDeviceInfo *info,
 		json_builder_begin_object (builder);
 		json_builder_set_member_name (builder, "index");
 		json_builder_add_int_value (builder, slot->index);
-		ir_cli_json_add_string_or_null (builder, "imei", slot->imei);
-		ir_cli_json_add_string_or_null (
-		    builder, "status", ir_cli_imei_status_id (slot->status));
-		ir_cli_json_add_string_or_null (builder, "check_digit", cd);
-		ir_cli_json_add_string_or_null (builder, "detail", slot->detail);
+		ir_cli_output_json_add_string_or_null (builder, "imei", slot->imei);
+		ir_cli_output_json_add_string_or_null (
+		    builder, "status", ir_cli_output_imei_status_id (slot->status));
+		ir_cli_output_json_add_string_or_null (builder, "check_digit", cd);
+		ir_cli_output_json_add_string_or_null (builder, "detail", slot->detail);
 		json_builder_end_object (builder);
 	}
 	json_builder_end_array (builder);
 	json_builder_end_object (builder);
 	root = json_builder_get_root (builder);
-	text = ir_cli_json_to_string (root);
+	text = ir_cli_output_json_to_string (root);
 	g_string_append (out, text);
 }
 

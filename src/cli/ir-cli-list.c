@@ -38,26 +38,27 @@ ir_cli_list_format_json (GPtrArray *ports, GString *out)
 	json_builder_begin_array (builder);
 	for (guint i = 0; i < ports->len; i++) {
 		const IrPortInfo *port = g_ptr_array_index (ports, i);
-		g_autofree char *vid = ir_cli_usb_id_to_string (port->usb_vid);
-		g_autofree char *pid = ir_cli_usb_id_to_string (port->usb_pid);
+		g_autofree char *vid = ir_cli_output_usb_id_to_string (port->usb_vid);
+		g_autofree char *pid = ir_cli_output_usb_id_to_string (port->usb_pid);
 
 		json_builder_begin_object (builder);
-		ir_cli_json_add_string_or_null (builder, "path", port->path);
-		ir_cli_json_add_string_or_null (builder, "kind", port->kind);
-		ir_cli_json_add_string_or_null (builder, "description", port->description);
-		ir_cli_json_add_string_or_null (builder, "usb_vid", vid);
-		ir_cli_json_add_string_or_null (builder, "usb_pid", pid);
+		ir_cli_output_json_add_string_or_null (builder, "path", port->path);
+		ir_cli_output_json_add_string_or_null (builder, "kind", port->kind);
+		ir_cli_output_json_add_string_or_null (builder, "description", port->description);
+		ir_cli_output_json_add_string_or_null (builder, "usb_vid", vid);
+		ir_cli_output_json_add_string_or_null (builder, "usb_pid", pid);
 		ir_cli_list_add_int_or_null (builder, "usb_bus", port->usb_bus);
 		ir_cli_list_add_int_or_null (builder, "usb_address", port->usb_address);
-		ir_cli_json_add_string_or_null (builder, "serial", port->usb_serial);
-		ir_cli_json_add_string_or_null (builder, "manufacturer", port->usb_manufacturer);
-		ir_cli_json_add_string_or_null (builder, "product", port->usb_product);
+		ir_cli_output_json_add_string_or_null (builder, "serial", port->usb_serial);
+		ir_cli_output_json_add_string_or_null (
+		    builder, "manufacturer", port->usb_manufacturer);
+		ir_cli_output_json_add_string_or_null (builder, "product", port->usb_product);
 		json_builder_end_object (builder);
 	}
 	json_builder_end_array (builder);
 	json_builder_end_object (builder);
 	root = json_builder_get_root (builder);
-	text = ir_cli_json_to_string (root);
+	text = ir_cli_output_json_to_string (root);
 	g_string_append (out, text);
 }
 

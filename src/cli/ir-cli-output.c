@@ -9,7 +9,7 @@
 #include "ir-error.h"
 
 int
-ir_cli_exit_code (const GError *error)
+ir_cli_output_exit_code (const GError *error)
 {
 	if (error == NULL)
 		return 0;
@@ -23,7 +23,7 @@ ir_cli_exit_code (const GError *error)
 }
 
 const char *
-ir_cli_error_code (const GError *error)
+ir_cli_output_error_code (const GError *error)
 {
 	static const char *const codes[] = {
 	    [IR_ERROR_FAILED] = "failed",
@@ -58,7 +58,7 @@ ir_cli_error_code (const GError *error)
 }
 
 char *
-ir_cli_one_line (const char *message)
+ir_cli_output_one_line (const char *message)
 {
 	g_autoptr (GString) str = g_string_new (NULL);
 	g_autofree char *valid = g_utf8_make_valid (message != NULL ? message : "", -1);
@@ -80,9 +80,9 @@ ir_cli_one_line (const char *message)
 }
 
 void
-ir_cli_print_error (const GError *error, gboolean json)
+ir_cli_output_print_error (const GError *error, gboolean json)
 {
-	g_autofree char *message = ir_cli_one_line (error->message);
+	g_autofree char *message = ir_cli_output_one_line (error->message);
 
 	if (json) {
 		g_autoptr (JsonBuilder) builder = json_builder_new ();
@@ -93,15 +93,15 @@ ir_cli_print_error (const GError *error, gboolean json)
 		json_builder_set_member_name (builder, "error");
 		json_builder_begin_object (builder);
 		json_builder_set_member_name (builder, "code");
-		json_builder_add_string_value (builder, ir_cli_error_code (error));
+		json_builder_add_string_value (builder, ir_cli_output_error_code (error));
 		json_builder_set_member_name (builder, "message");
 		json_builder_add_string_value (builder, message);
 		json_builder_set_member_name (builder, "exit_code");
-		json_builder_add_int_value (builder, ir_cli_exit_code (error));
+		json_builder_add_int_value (builder, ir_cli_output_exit_code (error));
 		json_builder_end_object (builder);
 		json_builder_end_object (builder);
 		root = json_builder_get_root (builder);
-		text = ir_cli_json_to_string (root);
+		text = ir_cli_output_json_to_string (root);
 		fputs (text, stdout);
 		fflush (stdout);
 	}
@@ -109,7 +109,7 @@ ir_cli_print_error (const GError *error, gboolean json)
 }
 
 char *
-ir_cli_json_to_string (JsonNode *root)
+ir_cli_output_json_to_string (JsonNode *root)
 {
 	g_autoptr (JsonGenerator) generator = json_generator_new ();
 	g_autofree char *text = NULL;
@@ -122,7 +122,7 @@ ir_cli_json_to_string (JsonNode *root)
 }
 
 void
-ir_cli_json_add_string_or_null (JsonBuilder *builder, const char *member, const char *value)
+ir_cli_output_json_add_string_or_null (JsonBuilder *builder, const char *member, const char *value)
 {
 	json_builder_set_member_name (builder, member);
 	if (value != NULL)
@@ -132,7 +132,7 @@ ir_cli_json_add_string_or_null (JsonBuilder *builder, const char *member, const 
 }
 
 char *
-ir_cli_usb_id_to_string (guint16 id)
+ir_cli_output_usb_id_to_string (guint16 id)
 {
 	if (id == 0)
 		return NULL;
@@ -162,7 +162,8 @@ ir_cli_table_add_rowv (IrCliTable *self, const char *const *cells)
 
 	for (guint i = 0; i < self->n_columns; i++) {
 		const char *cell = cells[i];
-		row[i] = cell != NULL && cell[0] != '\0' ? ir_cli_one_line (cell) : g_strdup ("-");
+		row[i] = cell != NULL && cell[0] != '\0' ? ir_cli_output_one_line (cell)
+							 : g_strdup ("-");
 		/* a device string of only blanks would vanish otherwise */
 		if (row[i][0] == '\0') {
 			g_free (row[i]);
@@ -186,7 +187,7 @@ ir_cli_table_add_row (IrCliTable *self, ...)
 }
 
 static glong
-ir_cli_text_width (const char *text)
+ir_cli_output_text_width (const char *text)
 {
 	if (!g_utf8_validate (text, -1, NULL))
 		return (glong)strlen (text);
@@ -201,7 +202,7 @@ ir_cli_table_render (IrCliTable *self, GString *out)
 	for (guint r = 0; r < self->rows->len; r++) {
 		char **row = g_ptr_array_index (self->rows, r);
 		for (guint c = 0; c < self->n_columns; c++)
-			widths[c] = MAX (widths[c], ir_cli_text_width (row[c]));
+			widths[c] = MAX (widths[c], ir_cli_output_text_width (row[c]));
 	}
 	for (guint r = 0; r < self->rows->len; r++) {
 		char **row = g_ptr_array_index (self->rows, r);
@@ -209,7 +210,8 @@ ir_cli_table_render (IrCliTable *self, GString *out)
 			g_string_append (out, row[c]);
 			if (c + 1 == self->n_columns)
 				break;
-			for (glong pad = ir_cli_text_width (row[c]); pad < widths[c] + 2; pad++)
+			for (glong pad = ir_cli_output_text_width (row[c]); pad < widths[c] + 2;
+			     pad++)
 				g_string_append_c (out, ' ');
 		}
 		g_string_append_c (out, '\n');
@@ -226,7 +228,10 @@ ir_cli_table_free (IrCliTable *self)
 }
 
 gboolean
-ir_cli_load_duplicates (const char *option, IrDuplicateList **list, char **path, GError **error)
+ir_cli_output_load_duplicates (const char *option,
+			       IrDuplicateList **list,
+			       char **path,
+			       GError **error)
 {
 	const char *origin = option != NULL ? "--duplicates" : "$IMEIRESTORE_DUPLICATES";
 	const char *file = option != NULL ? option : g_getenv ("IMEIRESTORE_DUPLICATES");
@@ -259,7 +264,7 @@ ir_cli_load_duplicates (const char *option, IrDuplicateList **list, char **path,
 }
 
 const char *
-ir_cli_imei_status_id (IrImeiStatus status)
+ir_cli_output_imei_status_id (IrImeiStatus status)
 {
 	switch (status) {
 	case IR_IMEI_STATUS_VALID:

@@ -13,36 +13,39 @@ G_BEGIN_DECLS
 
 /* The documented exit code of imeictl(1) for @error: ir_error_exit_code()
  * for the IR_ERROR domain, 2 for option errors, 130 for a cancel, else 1. */
-int ir_cli_exit_code (const GError *error);
+int ir_cli_output_exit_code (const GError *error);
 
 /* The JSON id of a slot's classification ("factory_default", ...). */
-const char *ir_cli_imei_status_id (IrImeiStatus status);
+const char *ir_cli_output_imei_status_id (IrImeiStatus status);
 
 /* The brand's duplicate list from --duplicates (@option, may be NULL) or
  * else $IMEIRESTORE_DUPLICATES; none when neither is set (*@list and
  * *@path stay NULL). Any failure is bad input naming where the path came
  * from, reported before a phone is touched. */
-gboolean
-ir_cli_load_duplicates (const char *option, IrDuplicateList **list, char **path, GError **error);
+gboolean ir_cli_output_load_duplicates (const char *option,
+					IrDuplicateList **list,
+					char **path,
+					GError **error);
 
 /* The stable "code" member of the JSON error object, e.g. "busy". */
-const char *ir_cli_error_code (const GError *error);
+const char *ir_cli_output_error_code (const GError *error);
 
 /* @message on one line: line breaks and tabs become spaces. */
-char *ir_cli_one_line (const char *message);
+char *ir_cli_output_one_line (const char *message);
 
 /* Writes "imeictl: MESSAGE" on stderr and, with @json, the error object
  * {"error":{"code":..,"message":..,"exit_code":..}} on stdout. */
-void ir_cli_print_error (const GError *error, gboolean json);
+void ir_cli_output_print_error (const GError *error, gboolean json);
 
 /* Pretty-printed JSON text of @root with a trailing newline. */
-char *ir_cli_json_to_string (JsonNode *root);
+char *ir_cli_output_json_to_string (JsonNode *root);
 
 /* Adds "@member": @value to the object being built, or null when NULL. */
-void ir_cli_json_add_string_or_null (JsonBuilder *builder, const char *member, const char *value);
+void
+ir_cli_output_json_add_string_or_null (JsonBuilder *builder, const char *member, const char *value);
 
 /* "0e8d" for a USB id, NULL for 0 (unknown). */
-char *ir_cli_usb_id_to_string (guint16 id);
+char *ir_cli_output_usb_id_to_string (guint16 id);
 
 /* A plain-text table with columns aligned on the widest cell. */
 typedef struct _IrCliTable IrCliTable;

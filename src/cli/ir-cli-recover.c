@@ -90,7 +90,7 @@ ir_cli_recover_list (IrCli *cli, GPtrArray *pending)
 		g_autofree char *text = NULL;
 
 		json_builder_begin_object (b);
-		ir_cli_json_add_string_or_null (b, "log", log_path);
+		ir_cli_output_json_add_string_or_null (b, "log", log_path);
 		json_builder_set_member_name (b, "pending");
 		json_builder_begin_array (b);
 		for (guint i = 0; i < pending->len; i++) {
@@ -102,7 +102,7 @@ ir_cli_recover_list (IrCli *cli, GPtrArray *pending)
 		json_builder_end_array (b);
 		json_builder_end_object (b);
 		root = json_builder_get_root (b);
-		text = ir_cli_json_to_string (root);
+		text = ir_cli_output_json_to_string (root);
 		g_string_append (cli->out, text);
 		return;
 	}

@@ -416,7 +416,7 @@ ir_cli_restore_prepare (IrCli *cli, GError **error)
 		return FALSE;
 	}
 	/* bad input before the state folder or the log is opened */
-	if (!ir_cli_load_duplicates (opts->duplicates, &duplicates, &duplicates_path, error))
+	if (!ir_cli_output_load_duplicates (opts->duplicates, &duplicates, &duplicates_path, error))
 		return FALSE;
 	state->engine = ir_engine_new ();
 	return ir_cli_restore_open_engine (opts, config, duplicates, state->engine, error);
@@ -563,7 +563,7 @@ ir_cli_restore_error_code (const IrRestoreResult *r)
 	if (g_error_matches (r->error, IR_ERROR, IR_ERROR_TOKEN_REFUSED) ||
 	    r->stage == IR_RESTORE_STAGE_VERIFY)
 		return "token_refused";
-	return ir_cli_error_code (r->error);
+	return ir_cli_output_error_code (r->error);
 }
 
 /* Worse outcomes rank higher: --all exits with the worst. */
@@ -636,7 +636,7 @@ ir_cli_restore_message (const IrRestoreResult *r, const char *log_path)
 					"%s before anything else",
 					r->recovery_path,
 					r->port);
-	return ir_cli_one_line (msg->str);
+	return ir_cli_output_one_line (msg->str);
 }
 
 static void
@@ -645,15 +645,17 @@ ir_cli_restore_json_result (JsonBuilder *b, const IrRestoreResult *r, const char
 	int exit_code = ir_cli_restore_exit_code (r);
 
 	json_builder_begin_object (b);
-	ir_cli_json_add_string_or_null (b, "port", r->port);
-	ir_cli_json_add_string_or_null (b, "outcome", ir_restore_outcome_to_string (r->outcome));
-	ir_cli_json_add_string_or_null (b, "stage", ir_restore_stage_to_string (r->stage));
-	ir_cli_json_add_string_or_null (
+	ir_cli_output_json_add_string_or_null (b, "port", r->port);
+	ir_cli_output_json_add_string_or_null (
+	    b, "outcome", ir_restore_outcome_to_string (r->outcome));
+	ir_cli_output_json_add_string_or_null (b, "stage", ir_restore_stage_to_string (r->stage));
+	ir_cli_output_json_add_string_or_null (
 	    b, "manufacturer", r->info != NULL ? r->info->manufacturer : NULL);
-	ir_cli_json_add_string_or_null (b, "model", r->info != NULL ? r->info->model : NULL);
-	ir_cli_json_add_string_or_null (b, "serial", r->info != NULL ? r->info->serial : NULL);
-	ir_cli_json_add_string_or_null (b, "hardware_id", r->hardware_id);
-	ir_cli_json_add_string_or_null (
+	ir_cli_output_json_add_string_or_null (b, "model", r->info != NULL ? r->info->model : NULL);
+	ir_cli_output_json_add_string_or_null (
+	    b, "serial", r->info != NULL ? r->info->serial : NULL);
+	ir_cli_output_json_add_string_or_null (b, "hardware_id", r->hardware_id);
+	ir_cli_output_json_add_string_or_null (
 	    b, "family", r->info != NULL && r->info->family != NULL ? r->info->family->id : NULL);
 	json_builder_set_member_name (b, "device_verifies_token");
 	json_builder_add_boolean_value (b, r->device_verifies);
@@ -664,20 +666,21 @@ ir_cli_restore_json_result (JsonBuilder *b, const IrRestoreResult *r, const char
 		json_builder_begin_object (b);
 		json_builder_set_member_name (b, "index");
 		json_builder_add_int_value (b, slot->index);
-		ir_cli_json_add_string_or_null (b, "before", slot->before);
-		ir_cli_json_add_string_or_null (b, "status", ir_cli_imei_status_id (slot->status));
-		ir_cli_json_add_string_or_null (b, "written", slot->target);
-		ir_cli_json_add_string_or_null (b, "read_back", slot->after);
+		ir_cli_output_json_add_string_or_null (b, "before", slot->before);
+		ir_cli_output_json_add_string_or_null (
+		    b, "status", ir_cli_output_imei_status_id (slot->status));
+		ir_cli_output_json_add_string_or_null (b, "written", slot->target);
+		ir_cli_output_json_add_string_or_null (b, "read_back", slot->after);
 		json_builder_end_object (b);
 	}
 	json_builder_end_array (b);
 	json_builder_set_member_name (b, "token");
 	if (r->token_id != NULL) {
 		json_builder_begin_object (b);
-		ir_cli_json_add_string_or_null (b, "id", r->token_id);
-		ir_cli_json_add_string_or_null (b, "expires", r->token_expires);
-		ir_cli_json_add_string_or_null (b, "phase", r->phase);
-		ir_cli_json_add_string_or_null (b, "centre", r->centre);
+		ir_cli_output_json_add_string_or_null (b, "id", r->token_id);
+		ir_cli_output_json_add_string_or_null (b, "expires", r->token_expires);
+		ir_cli_output_json_add_string_or_null (b, "phase", r->phase);
+		ir_cli_output_json_add_string_or_null (b, "centre", r->centre);
 		json_builder_set_member_name (b, "requests");
 		json_builder_add_int_value (b, r->token_requests);
 		json_builder_end_object (b);
@@ -687,22 +690,22 @@ ir_cli_restore_json_result (JsonBuilder *b, const IrRestoreResult *r, const char
 	json_builder_set_member_name (b, "report");
 	if (r->report_outcome != NULL) {
 		json_builder_begin_object (b);
-		ir_cli_json_add_string_or_null (b, "outcome", r->report_outcome);
+		ir_cli_output_json_add_string_or_null (b, "outcome", r->report_outcome);
 		json_builder_set_member_name (b, "reported");
 		json_builder_add_boolean_value (b, r->reported);
-		ir_cli_json_add_string_or_null (
+		ir_cli_output_json_add_string_or_null (
 		    b, "error", r->report_error != NULL ? r->report_error->message : NULL);
 		json_builder_end_object (b);
 	} else {
 		json_builder_add_null_value (b);
 	}
-	ir_cli_json_add_string_or_null (b, "recovery_file", r->recovery_path);
+	ir_cli_output_json_add_string_or_null (b, "recovery_file", r->recovery_path);
 	if (exit_code != 0 || r->error != NULL) {
 		g_autofree char *message = ir_cli_restore_message (r, log_path);
 		json_builder_set_member_name (b, "error");
 		json_builder_begin_object (b);
-		ir_cli_json_add_string_or_null (b, "code", ir_cli_restore_error_code (r));
-		ir_cli_json_add_string_or_null (b, "message", message);
+		ir_cli_output_json_add_string_or_null (b, "code", ir_cli_restore_error_code (r));
+		ir_cli_output_json_add_string_or_null (b, "message", message);
 		json_builder_set_member_name (b, "exit_code");
 		json_builder_add_int_value (b, exit_code);
 		json_builder_end_object (b);
@@ -806,7 +809,7 @@ ir_cli_restore_preflight (IrCli *cli, IrCliLoop *loop, GCancellable *cancellable
 	if (ir_engine_check_server_finish (state->engine, ir_cli_loop_wait (loop), &status, &error))
 		return TRUE;
 	g_prefix_error (&error, "nothing done: ");
-	line = ir_cli_one_line (error->message);
+	line = ir_cli_output_one_line (error->message);
 	if (cli->json) {
 		g_autoptr (JsonBuilder) b = json_builder_new ();
 		g_autoptr (JsonNode) root = NULL;
@@ -814,8 +817,8 @@ ir_cli_restore_preflight (IrCli *cli, IrCliLoop *loop, GCancellable *cancellable
 		json_builder_begin_object (b);
 		json_builder_set_member_name (b, "error");
 		json_builder_begin_object (b);
-		ir_cli_json_add_string_or_null (b, "code", status.server_code);
-		ir_cli_json_add_string_or_null (b, "message", line);
+		ir_cli_output_json_add_string_or_null (b, "code", status.server_code);
+		ir_cli_output_json_add_string_or_null (b, "message", line);
 		json_builder_set_member_name (b, "exit_code");
 		json_builder_add_int_value (b, IR_RESTORE_EXIT_SERVER);
 		json_builder_end_object (b);
@@ -823,7 +826,7 @@ ir_cli_restore_preflight (IrCli *cli, IrCliLoop *loop, GCancellable *cancellable
 		json_builder_add_int_value (b, IR_RESTORE_EXIT_SERVER);
 		json_builder_end_object (b);
 		root = json_builder_get_root (b);
-		text = ir_cli_json_to_string (root);
+		text = ir_cli_output_json_to_string (root);
 		g_string_append (cli->out, text);
 	}
 	fprintf (stderr, "imeictl: %s\n", line);
@@ -858,7 +861,7 @@ ir_cli_restore_one (IrCli *cli, IrCliLoop *loop, GCancellable *cancellable, GErr
 		g_autofree char *text = NULL;
 		ir_cli_restore_json_result (b, r, log_path);
 		root = json_builder_get_root (b);
-		text = ir_cli_json_to_string (root);
+		text = ir_cli_output_json_to_string (root);
 		g_string_append (cli->out, text);
 	} else {
 		ir_cli_restore_text_result (r, cli->out);
@@ -930,7 +933,7 @@ ir_cli_restore_print_all (IrCli *cli, GPtrArray *results, const char *log_path)
 	json_builder_end_object (b);
 	if (cli->json) {
 		g_autoptr (JsonNode) root = json_builder_get_root (b);
-		g_autofree char *text = ir_cli_json_to_string (root);
+		g_autofree char *text = ir_cli_output_json_to_string (root);
 		g_string_append (cli->out, text);
 	}
 	if (n_bad > 0)
@@ -982,7 +985,7 @@ ir_cli_restore_json_warning (IrCli *cli, const char *warning)
 	if (!JSON_NODE_HOLDS_OBJECT (root))
 		return;
 	json_object_set_string_member (json_node_get_object (root), "witness_warning", warning);
-	text = ir_cli_json_to_string (root);
+	text = ir_cli_output_json_to_string (root);
 	g_string_assign (cli->out, text);
 }
 
@@ -999,7 +1002,7 @@ ir_cli_restore_upload (IrCli *cli, IrCliLoop *loop, GCancellable *cancellable)
 	ir_engine_upload_witness_async (state->engine, cancellable, ir_cli_loop_done, loop);
 	if (ir_engine_upload_witness_finish (state->engine, ir_cli_loop_wait (loop), NULL, &error))
 		return;
-	warning = ir_cli_one_line (error->message);
+	warning = ir_cli_output_one_line (error->message);
 	fprintf (stderr, "imeictl: warning: %s\n", warning);
 	if (cli->json)
 		ir_cli_restore_json_warning (cli, warning);

@@ -53,10 +53,10 @@ typedef struct {
 	IrRestoreResult *result;
 	GPtrArray *results;
 	GError *error;
-} EngRun;
+} TestEngineRun;
 
 static void
-eng_run_clear (EngRun *run)
+test_engine_run_clear (TestEngineRun *run)
 {
 	g_main_loop_unref (run->loop);
 	g_object_unref (run->cancellable);
@@ -70,7 +70,7 @@ eng_run_clear (EngRun *run)
 }
 
 static void
-eng_run_init (EngRun *run, Answer answer)
+test_engine_run_init (TestEngineRun *run, Answer answer)
 {
 	memset (run, 0, sizeof (*run));
 	run->context = g_main_context_default ();
@@ -85,19 +85,19 @@ eng_run_init (EngRun *run, Answer answer)
 }
 
 static void
-eng_check_thread (EngRun *run)
+test_engine_check_thread (TestEngineRun *run)
 {
 	if (g_thread_self () != run->main_thread || !g_main_context_is_owner (run->context))
 		run->n_wrong_thread++;
 }
 
 static void
-eng_on_changed (IrProgress *progress, EngRun *run)
+test_engine_on_changed (IrProgress *progress, TestEngineRun *run)
 {
 	IrRestoreStage stage = ir_progress_get_stage (progress);
 	GArray *stages = g_hash_table_lookup (run->child_stages, progress);
 
-	eng_check_thread (run);
+	test_engine_check_thread (run);
 	if (run->done)
 		run->progress_after_done = TRUE;
 	if (stages == NULL)
@@ -113,28 +113,28 @@ eng_on_changed (IrProgress *progress, EngRun *run)
 }
 
 static void
-eng_on_child_added (IrProgress *progress, IrProgress *child, EngRun *run)
+test_engine_on_child_added (IrProgress *progress, IrProgress *child, TestEngineRun *run)
 {
-	eng_check_thread (run);
+	test_engine_check_thread (run);
 	g_ptr_array_add (run->children, g_object_ref (child));
 	g_hash_table_insert (
 	    run->child_stages, child, g_array_new (FALSE, FALSE, sizeof (IrRestoreStage)));
-	g_signal_connect (child, "changed", G_CALLBACK (eng_on_changed), run);
+	g_signal_connect (child, "changed", G_CALLBACK (test_engine_on_changed), run);
 }
 
 static gboolean
-eng_answer_no (gpointer data)
+test_engine_answer_no (gpointer data)
 {
 	ir_restore_plan_answer (data, FALSE);
 	return G_SOURCE_REMOVE;
 }
 
 static void
-eng_confirm (IrEngine *engine, IrRestorePlan *plan, gpointer user_data)
+test_engine_confirm (IrEngine *engine, IrRestorePlan *plan, gpointer user_data)
 {
-	EngRun *run = user_data;
+	TestEngineRun *run = user_data;
 
-	eng_check_thread (run);
+	test_engine_check_thread (run);
 	run->n_confirms++;
 	run->confirm_after_confirm_stage =
 	    run->stages->len > 0 &&
@@ -148,7 +148,7 @@ eng_confirm (IrEngine *engine, IrRestorePlan *plan, gpointer user_data)
 		break;
 	case ANSWER_NO_LATER:
 		g_idle_add_full (
-		    G_PRIORITY_DEFAULT, eng_answer_no, g_object_ref (plan), g_object_unref);
+		    G_PRIORITY_DEFAULT, test_engine_answer_no, g_object_ref (plan), g_object_unref);
 		break;
 	case ANSWER_CANCEL:
 	default:
@@ -158,38 +158,38 @@ eng_confirm (IrEngine *engine, IrRestorePlan *plan, gpointer user_data)
 }
 
 static void
-eng_restore_done (GObject *source, GAsyncResult *res, gpointer user_data)
+test_engine_restore_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-	EngRun *run = user_data;
+	TestEngineRun *run = user_data;
 
-	eng_check_thread (run);
+	test_engine_check_thread (run);
 	run->result = ir_engine_restore_finish (IR_ENGINE (source), res, &run->error);
 	run->done = TRUE;
 	g_main_loop_quit (run->loop);
 }
 
 static void
-eng_many_done (GObject *source, GAsyncResult *res, gpointer user_data)
+test_engine_many_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-	EngRun *run = user_data;
+	TestEngineRun *run = user_data;
 
-	eng_check_thread (run);
+	test_engine_check_thread (run);
 	run->results = ir_engine_restore_many_finish (IR_ENGINE (source), res, &run->error);
 	run->done = TRUE;
 	g_main_loop_quit (run->loop);
 }
 
 static gboolean
-eng_timeout (gpointer user_data)
+test_engine_timeout (gpointer user_data)
 {
 	fail_msg ("the engine did not finish in %u s", ENG_TIMEOUT);
 	return G_SOURCE_REMOVE;
 }
 
 static void
-eng_run_loop (EngRun *run)
+test_engine_run_loop (TestEngineRun *run)
 {
-	guint id = g_timeout_add_seconds (ENG_TIMEOUT, eng_timeout, run);
+	guint id = g_timeout_add_seconds (ENG_TIMEOUT, test_engine_timeout, run);
 
 	g_main_loop_run (run->loop);
 	g_source_remove (id);
@@ -199,7 +199,7 @@ eng_run_loop (EngRun *run)
 }
 
 static IrEngine *
-eng_open (RtServer *server, const char *state_dir)
+test_engine_open (RtServer *server, const char *state_dir)
 {
 	const char *pki = rt_pki ();
 	g_autofree char *ts = g_build_filename (pki, "trust-store.conf", NULL);
@@ -222,14 +222,20 @@ eng_open (RtServer *server, const char *state_dir)
 }
 
 static void
-eng_restore (IrEngine *engine, const char *port, EngRun *run)
+test_engine_restore (IrEngine *engine, const char *port, TestEngineRun *run)
 {
 	g_autoptr (IrProgress) progress = ir_progress_new ();
 
-	g_signal_connect (progress, "changed", G_CALLBACK (eng_on_changed), run);
-	ir_engine_restore_async (
-	    engine, port, progress, eng_confirm, run, run->cancellable, eng_restore_done, run);
-	eng_run_loop (run);
+	g_signal_connect (progress, "changed", G_CALLBACK (test_engine_on_changed), run);
+	ir_engine_restore_async (engine,
+				 port,
+				 progress,
+				 test_engine_confirm,
+				 run,
+				 run->cancellable,
+				 test_engine_restore_done,
+				 run);
+	test_engine_run_loop (run);
 	assert_null (run->error);
 	assert_non_null (run->result);
 	assert_int_equal (run->n_wrong_thread, 0);
@@ -237,7 +243,7 @@ eng_restore (IrEngine *engine, const char *port, EngRun *run)
 }
 
 static void
-eng_assert_stages (GArray *got, const IrRestoreStage *want, guint n_want)
+test_engine_assert_stages (GArray *got, const IrRestoreStage *want, guint n_want)
 {
 	g_autoptr (GString) text = g_string_new (NULL);
 
@@ -258,7 +264,7 @@ eng_assert_stages (GArray *got, const IrRestoreStage *want, guint n_want)
 }
 
 static guint
-eng_count (GPtrArray *records, const char *type)
+test_engine_count (GPtrArray *records, const char *type)
 {
 	guint n = 0;
 
@@ -288,21 +294,21 @@ test_engine_progress_in_order (void **state)
 	g_autoptr (RtServer) server = rt_server_start (NULL);
 	g_autoptr (IrTestSim) sim = rt_sim_start (QCT_WIPED);
 	g_autofree char *dir = g_build_filename (server->dir, "eng-progress", NULL);
-	g_autoptr (IrEngine) engine = eng_open (server, dir);
+	g_autoptr (IrEngine) engine = test_engine_open (server, dir);
 	g_autofree char *imeis = NULL;
-	EngRun run;
+	TestEngineRun run;
 
-	eng_run_init (&run, ANSWER_YES);
-	eng_restore (engine, sim->path, &run);
+	test_engine_run_init (&run, ANSWER_YES);
+	test_engine_restore (engine, sim->path, &run);
 	assert_int_equal (run.result->outcome, IR_RESTORE_RESTORED);
-	eng_assert_stages (run.stages, want, G_N_ELEMENTS (want));
+	test_engine_assert_stages (run.stages, want, G_N_ELEMENTS (want));
 	assert_int_equal (run.n_confirms, 1);
 	assert_true (run.confirm_after_confirm_stage);
 	assert_true (run.write_in_flight_seen);
 	assert_false (run.write_in_flight_outside_write);
 	imeis = rt_sim_imeis (sim);
 	assert_string_equal (imeis, RT_QCT_IMEI1 ";");
-	eng_run_clear (&run);
+	test_engine_run_clear (&run);
 }
 
 /* Cancelled while the plan waits (the last step before the commit
@@ -313,15 +319,15 @@ test_engine_cancel_before_commit (void **state)
 	g_autoptr (RtServer) server = rt_server_start (NULL);
 	g_autoptr (IrTestSim) sim = rt_sim_start (QCT_WIPED);
 	g_autofree char *dir = g_build_filename (server->dir, "eng-cancel", NULL);
-	g_autoptr (IrEngine) engine = eng_open (server, dir);
+	g_autoptr (IrEngine) engine = test_engine_open (server, dir);
 	g_autoptr (GPtrArray) records = NULL;
 	g_autoptr (GPtrArray) pending = NULL;
 	g_autofree char *imeis = NULL;
 	g_autoptr (GError) error = NULL;
-	EngRun run;
+	TestEngineRun run;
 
-	eng_run_init (&run, ANSWER_CANCEL);
-	eng_restore (engine, sim->path, &run);
+	test_engine_run_init (&run, ANSWER_CANCEL);
+	test_engine_restore (engine, sim->path, &run);
 	assert_int_equal (run.result->outcome, IR_RESTORE_NOT_STARTED);
 	assert_int_equal (run.result->stage, IR_RESTORE_STAGE_CONFIRM);
 	assert_true (g_error_matches (run.result->error, IR_ERROR, IR_ERROR_CANCELLED));
@@ -330,12 +336,12 @@ test_engine_cancel_before_commit (void **state)
 	imeis = rt_sim_imeis (sim);
 	assert_string_equal (imeis, ZERO ";");
 	records = rl_records (dir);
-	assert_int_equal (eng_count (records, "INTENT"), 0);
-	assert_int_equal (eng_count (records, "START"), 1);
+	assert_int_equal (test_engine_count (records, "INTENT"), 0);
+	assert_int_equal (test_engine_count (records, "START"), 1);
 	pending = ir_engine_get_pending (engine, &error);
 	assert_non_null (pending);
 	assert_int_equal (pending->len, 0);
-	eng_run_clear (&run);
+	test_engine_run_clear (&run);
 }
 
 /* The technician says no, later than the question (as a dialog does). */
@@ -345,13 +351,13 @@ test_engine_confirm_no (void **state)
 	g_autoptr (RtServer) server = rt_server_start (NULL);
 	g_autoptr (IrTestSim) sim = rt_sim_start (QCT_WIPED);
 	g_autofree char *dir = g_build_filename (server->dir, "eng-no", NULL);
-	g_autoptr (IrEngine) engine = eng_open (server, dir);
+	g_autoptr (IrEngine) engine = test_engine_open (server, dir);
 	g_autoptr (GPtrArray) records = NULL;
 	g_autofree char *imeis = NULL;
-	EngRun run;
+	TestEngineRun run;
 
-	eng_run_init (&run, ANSWER_NO_LATER);
-	eng_restore (engine, sim->path, &run);
+	test_engine_run_init (&run, ANSWER_NO_LATER);
+	test_engine_restore (engine, sim->path, &run);
 	assert_int_equal (run.result->outcome, IR_RESTORE_DECLINED);
 	assert_int_equal (run.n_confirms, 1);
 	assert_false (run.write_in_flight_seen);
@@ -360,8 +366,8 @@ test_engine_confirm_no (void **state)
 	imeis = rt_sim_imeis (sim);
 	assert_string_equal (imeis, ZERO ";");
 	records = rl_records (dir);
-	assert_int_equal (eng_count (records, "INTENT"), 0);
-	eng_run_clear (&run);
+	assert_int_equal (test_engine_count (records, "INTENT"), 0);
+	test_engine_run_clear (&run);
 }
 
 /* No confirm at all is not "go on". */
@@ -371,26 +377,26 @@ test_engine_null_confirm (void **state)
 	g_autoptr (RtServer) server = rt_server_start (NULL);
 	g_autoptr (IrTestSim) sim = rt_sim_start (QCT_WIPED);
 	g_autofree char *dir = g_build_filename (server->dir, "eng-null", NULL);
-	g_autoptr (IrEngine) engine = eng_open (server, dir);
+	g_autoptr (IrEngine) engine = test_engine_open (server, dir);
 	g_autofree char *imeis = NULL;
-	EngRun run;
+	TestEngineRun run;
 
-	eng_run_init (&run, ANSWER_YES);
+	test_engine_run_init (&run, ANSWER_YES);
 	ir_engine_restore_async (
-	    engine, sim->path, NULL, NULL, NULL, run.cancellable, eng_restore_done, &run);
-	eng_run_loop (&run);
+	    engine, sim->path, NULL, NULL, NULL, run.cancellable, test_engine_restore_done, &run);
+	test_engine_run_loop (&run);
 	assert_non_null (run.result);
 	assert_int_equal (run.result->outcome, IR_RESTORE_NOT_STARTED);
 	assert_int_equal (run.result->stage, IR_RESTORE_STAGE_CONFIRM);
 	imeis = rt_sim_imeis (sim);
 	assert_string_equal (imeis, ZERO ";");
-	eng_run_clear (&run);
+	test_engine_run_clear (&run);
 }
 
 /* ENG_PHONES Quectel phones ENG-00.. registered with the server, wiped,
  * in one imei-sim; their paths. */
 static GPtrArray *
-eng_start_phones (RtServer *server, GSubprocess **proc)
+test_engine_start_phones (RtServer *server, GSubprocess **proc)
 {
 	g_autoptr (GString) csv =
 	    g_string_new ("serial,hardware_id,manufacturer,model,tac,imei1\n");
@@ -452,26 +458,26 @@ test_engine_many (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
 	g_autofree char *dir = g_build_filename (server->dir, "eng-many", NULL);
-	g_autoptr (IrEngine) engine = eng_open (server, dir);
+	g_autoptr (IrEngine) engine = test_engine_open (server, dir);
 	g_autoptr (IrProgress) progress = ir_progress_new ();
 	g_autoptr (GSubprocess) sim = NULL;
-	g_autoptr (GPtrArray) paths = eng_start_phones (server, &sim);
+	g_autoptr (GPtrArray) paths = test_engine_start_phones (server, &sim);
 	g_autoptr (GPtrArray) records = NULL;
-	EngRun run;
+	TestEngineRun run;
 
-	eng_run_init (&run, ANSWER_YES);
+	test_engine_run_init (&run, ANSWER_YES);
 	g_ptr_array_add (paths, NULL);
-	g_signal_connect (progress, "child-added", G_CALLBACK (eng_on_child_added), &run);
-	g_signal_connect (progress, "changed", G_CALLBACK (eng_on_changed), &run);
+	g_signal_connect (progress, "child-added", G_CALLBACK (test_engine_on_child_added), &run);
+	g_signal_connect (progress, "changed", G_CALLBACK (test_engine_on_changed), &run);
 	ir_engine_restore_many_async (engine,
 				      (const char *const *)paths->pdata,
 				      progress,
-				      eng_confirm,
+				      test_engine_confirm,
 				      &run,
 				      run.cancellable,
-				      eng_many_done,
+				      test_engine_many_done,
 				      &run);
-	eng_run_loop (&run);
+	test_engine_run_loop (&run);
 	g_ptr_array_remove_index (paths, paths->len - 1);
 	assert_null (run.error);
 	assert_int_equal (run.n_wrong_thread, 0);
@@ -495,11 +501,11 @@ test_engine_many (void **state)
 		assert_int_equal (ir_progress_get_percentage (child), 100);
 	}
 	records = rl_records (dir);
-	assert_int_equal (eng_count (records, "INTENT"), ENG_PHONES);
+	assert_int_equal (test_engine_count (records, "INTENT"), ENG_PHONES);
 	rl_assert_all_resolved (records);
 	g_subprocess_send_signal (sim, SIGTERM);
 	g_subprocess_wait (sim, NULL, NULL);
-	eng_run_clear (&run);
+	test_engine_run_clear (&run);
 }
 
 /* imeictl killed after its INTENT, just before the write, leaves a
@@ -532,14 +538,14 @@ test_engine_recovers_first (void **state)
 	g_autoptr (GPtrArray) records = NULL;
 	const char *intent_id;
 	int first, recovered, start2, second;
-	EngRun run;
+	TestEngineRun run;
 
 	assert_int_equal (crashed->exit_code, -SIGKILL);
-	engine = eng_open (server, dir);
-	eng_run_init (&run, ANSWER_YES);
-	eng_restore (engine, sim->path, &run);
+	engine = test_engine_open (server, dir);
+	test_engine_run_init (&run, ANSWER_YES);
+	test_engine_restore (engine, sim->path, &run);
 	assert_int_equal (run.result->outcome, IR_RESTORE_RESTORED);
-	eng_assert_stages (run.stages, want, G_N_ELEMENTS (want));
+	test_engine_assert_stages (run.stages, want, G_N_ELEMENTS (want));
 	records = rl_records (dir);
 	first = rl_find (records, 0, "INTENT", NULL);
 	assert_true (first >= 0);
@@ -554,7 +560,7 @@ test_engine_recovers_first (void **state)
 	assert_string_equal (rl_string (g_ptr_array_index (records, recovered), "outcome"),
 			     "recovered");
 	rl_assert_all_resolved (records);
-	eng_run_clear (&run);
+	test_engine_run_clear (&run);
 }
 
 int
