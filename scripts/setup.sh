@@ -6,6 +6,9 @@ set -euo pipefail
 packages=(
   # build
   meson ninja-build pkg-config gcc clang lld
+  # the style suite: clang-format --dry-run over the C files, and
+  # scripts/check-source.py
+  clang-format python3
   # libraries (DESIGN.md §7)
   libglib2.0-dev libjson-glib-dev libserialport-dev libusb-1.0-0-dev
   libcbor-dev libssl-dev libevent-dev libsqlite3-dev libcurl4-openssl-dev
