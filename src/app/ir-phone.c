@@ -78,7 +78,7 @@ ir_phone_identified (GObject *source, GAsyncResult *res, gpointer user_data)
 		self->error = g_steal_pointer (&error);
 	} else {
 		self->info = info;
-		self->eligible = ir_restore_check_eligible (info, &self->ineligible);
+		self->eligible = ir_restore_eligible_check (info, &self->ineligible);
 		self->state = IR_PHONE_STATE_IDENTIFIED;
 	}
 	ir_phone_emit_changed (self);

@@ -8,7 +8,7 @@
 G_BEGIN_DECLS
 
 /* One connected phone as the app shows it: its port, what identify found
- * (and whether it is eligible for a restore: ir_restore_check_eligible),
+ * (and whether it is eligible for a restore: ir_restore_eligible_check),
  * the operation in flight with its IrProgress, the plan waiting for the
  * technician's answer, and the last restore's result. Every operation is
  * the engine's (ir_engine_identify_async, ir_engine_restore_async, or a

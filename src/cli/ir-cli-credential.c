@@ -171,11 +171,11 @@ static void
 ir_cli_credential_json_cert (JsonBuilder *b, const IrBrandCredential *cred)
 {
 	json_builder_begin_object (b);
-	ir_cli_json_add_string_or_null (b, "uri", cred->uri);
-	ir_cli_json_add_string_or_null (b, "subject", cred->subject);
-	ir_cli_json_add_string_or_null (b, "role", cred->role);
-	ir_cli_json_add_string_or_null (b, "centre", cred->centre);
-	ir_cli_json_add_string_or_null (b, "not_after", cred->not_after);
+	ir_cli_output_json_add_string_or_null (b, "uri", cred->uri);
+	ir_cli_output_json_add_string_or_null (b, "subject", cred->subject);
+	ir_cli_output_json_add_string_or_null (b, "role", cred->role);
+	ir_cli_output_json_add_string_or_null (b, "centre", cred->centre);
+	ir_cli_output_json_add_string_or_null (b, "not_after", cred->not_after);
 	json_builder_set_member_name (b, "expired");
 	json_builder_add_boolean_value (b,
 					cred->not_after_unix != 0 &&
@@ -188,18 +188,20 @@ static void
 ir_cli_credential_json_listing (JsonBuilder *b, const IrBrandTokenListing *l)
 {
 	json_builder_begin_object (b);
-	ir_cli_json_add_string_or_null (b, "module", l->module);
-	ir_cli_json_add_string_or_null (b, "error", l->error != NULL ? l->error->message : NULL);
+	ir_cli_output_json_add_string_or_null (b, "module", l->module);
+	ir_cli_output_json_add_string_or_null (
+	    b, "error", l->error != NULL ? l->error->message : NULL);
 	json_builder_set_member_name (b, "token");
 	if (l->token == NULL) {
 		json_builder_add_null_value (b);
 	} else {
 		json_builder_begin_object (b);
-		ir_cli_json_add_string_or_null (b, "label", l->token->label);
-		ir_cli_json_add_string_or_null (b, "serial", l->token->serial);
-		ir_cli_json_add_string_or_null (b, "manufacturer", l->token->manufacturer);
-		ir_cli_json_add_string_or_null (b, "model", l->token->model);
-		ir_cli_json_add_string_or_null (b, "pin", ir_cli_credential_pin_state (l->token));
+		ir_cli_output_json_add_string_or_null (b, "label", l->token->label);
+		ir_cli_output_json_add_string_or_null (b, "serial", l->token->serial);
+		ir_cli_output_json_add_string_or_null (b, "manufacturer", l->token->manufacturer);
+		ir_cli_output_json_add_string_or_null (b, "model", l->token->model);
+		ir_cli_output_json_add_string_or_null (
+		    b, "pin", ir_cli_credential_pin_state (l->token));
 		json_builder_end_object (b);
 	}
 	json_builder_set_member_name (b, "certificates");
@@ -225,7 +227,7 @@ ir_cli_credential_print_json (IrCli *cli, GPtrArray *listings)
 	json_builder_end_array (b);
 	json_builder_end_object (b);
 	root = json_builder_get_root (b);
-	text = ir_cli_json_to_string (root);
+	text = ir_cli_output_json_to_string (root);
 	g_string_append (cli->out, text);
 }
 

@@ -12,7 +12,7 @@
 #include "ir-family.h"
 #include "ir-restore-eligible.h"
 
-/* ir_restore_check_eligible(): the diagnosis the restore flow makes before
+/* ir_restore_eligible_check(): the diagnosis the restore flow makes before
  * a token is asked for, and that the app's phone list shows. One row per
  * case, the refusals beside the good ones. */
 
@@ -109,7 +109,7 @@ test_restore_eligible_row (void **state)
 		g_ptr_array_add (slots, slot);
 	}
 	info.slots = slots;
-	ok = ir_restore_check_eligible (&info, &error);
+	ok = ir_restore_eligible_check (&info, &error);
 	switch (row->expect) {
 	case ELIGIBLE:
 		assert_true (ok);

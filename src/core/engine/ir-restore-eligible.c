@@ -7,7 +7,7 @@
 #include "ir-token.h"
 
 gboolean
-ir_restore_status_needs_restore (IrImeiStatus status)
+ir_restore_eligible_status_needs_restore (IrImeiStatus status)
 {
 	switch (status) {
 	case IR_IMEI_STATUS_FACTORY_DEFAULT:
@@ -21,20 +21,20 @@ ir_restore_status_needs_restore (IrImeiStatus status)
 }
 
 gboolean
-ir_restore_family_verifies (const IrFamily *family)
+ir_restore_eligible_family_verifies (const IrFamily *family)
 {
 	return family->challenge != NULL && family->restore != NULL;
 }
 
 gboolean
-ir_restore_check_eligible (const IrDeviceInfo *info, GError **error)
+ir_restore_eligible_check (const IrDeviceInfo *info, GError **error)
 {
 	const IrFamily *family = info->family;
 	gboolean needed = FALSE;
 
 	for (guint i = 0; i < info->slots->len; i++) {
 		const IrImeiSlot *slot = g_ptr_array_index (info->slots, i);
-		needed = needed || ir_restore_status_needs_restore (slot->status);
+		needed = needed || ir_restore_eligible_status_needs_restore (slot->status);
 	}
 	if (info->slots->len == 0 || info->slots->len > IR_TOKEN_MAX_SLOTS) {
 		g_set_error (
@@ -59,7 +59,7 @@ ir_restore_check_eligible (const IrDeviceInfo *info, GError **error)
 			     family->title);
 		return FALSE;
 	}
-	if (!ir_restore_family_verifies (family) && info->serial == NULL) {
+	if (!ir_restore_eligible_family_verifies (family) && info->serial == NULL) {
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_NOT_SUPPORTED,

@@ -17,12 +17,12 @@ G_BEGIN_DECLS
  * FALSE with IR_ERROR_NOT_SUPPORTED: a restore is needed but cannot be
  * done here (no write command, no serial, no slot or too many), the
  * message saying why. */
-gboolean ir_restore_check_eligible (const IrDeviceInfo *info, GError **error);
+gboolean ir_restore_eligible_check (const IrDeviceInfo *info, GError **error);
 
 /* Whether a slot holding @status needs restoring. */
-gboolean ir_restore_status_needs_restore (IrImeiStatus status);
+gboolean ir_restore_eligible_status_needs_restore (IrImeiStatus status);
 
 /* Whether the phone itself verifies the token (a secure family). */
-gboolean ir_restore_family_verifies (const IrFamily *family);
+gboolean ir_restore_eligible_family_verifies (const IrFamily *family);
 
 G_END_DECLS

@@ -145,7 +145,7 @@ ir_restore_diagnose (IrRestoreRun *run)
 	IrRestoreResult *r = run->result;
 	GError *error = NULL;
 
-	if (!ir_restore_check_eligible (r->info, &error)) {
+	if (!ir_restore_eligible_check (r->info, &error)) {
 		if (error != NULL)
 			return ir_restore_stop (
 			    run, IR_RESTORE_NOT_STARTED, IR_RESTORE_STAGE_DIAGNOSE, error);
@@ -153,7 +153,7 @@ ir_restore_diagnose (IrRestoreRun *run)
 		r->stage = IR_RESTORE_STAGE_DONE;
 		return FALSE;
 	}
-	r->device_verifies = ir_restore_family_verifies (r->info->family);
+	r->device_verifies = ir_restore_eligible_family_verifies (r->info->family);
 	return TRUE;
 }
 
