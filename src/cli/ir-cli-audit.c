@@ -699,13 +699,13 @@ ir_cli_audit_key (IrCli *cli, GError **error)
 		g_autofree char *text = NULL;
 
 		json_builder_begin_object (b);
-		ir_cli_json_add_string_or_null (b, "key_name", name);
-		ir_cli_json_add_string_or_null (b, "key_id", id_hex);
-		ir_cli_json_add_string_or_null (b, "public_key", b64);
-		ir_cli_json_add_string_or_null (b, "public_key_pem", pem);
+		ir_cli_output_json_add_string_or_null (b, "key_name", name);
+		ir_cli_output_json_add_string_or_null (b, "key_id", id_hex);
+		ir_cli_output_json_add_string_or_null (b, "public_key", b64);
+		ir_cli_output_json_add_string_or_null (b, "public_key_pem", pem);
 		json_builder_end_object (b);
 		root = json_builder_get_root (b);
-		text = ir_cli_json_to_string (root);
+		text = ir_cli_output_json_to_string (root);
 		g_string_append (cli->out, text);
 	}
 	return TRUE;
