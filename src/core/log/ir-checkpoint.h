@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include "ir-merkle.h"
+#include "ir-signed-note.h"
 
 G_BEGIN_DECLS
 
@@ -19,12 +20,6 @@ G_BEGIN_DECLS
  * IR_ERROR_NOT_SUPPORTED; docs/checkpoints.md). Parsing is pure and strict
  * (no I/O). A witness cosignature is one more signature line on the same
  * note. */
-
-typedef struct {
-	char *key_name;
-	guint8 key_id[4];
-	GBytes *signature; /* without the key id */
-} IrNoteSignature;
 
 typedef struct {
 	char *origin;
