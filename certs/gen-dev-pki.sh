@@ -189,6 +189,11 @@ pub_b64 () { openssl pkey -pubin -in "$1" -outform DER | openssl base64 -A; }
 openssl genpkey -algorithm ed25519 -out witness.key
 openssl pkey -in witness.key -pubout -out witness.pub.pem
 
+# -- the brand's rollout-policy key: signs policies, reports and block lists
+# as signed notes (docs/rollout-policy.md); key name "$issuer/policy"
+openssl genpkey -algorithm ed25519 -out policy.key
+openssl pkey -in policy.key -pubout -out policy.pub.pem
+
 printf '%s\n' "$pass" >pkcs12-passphrase.txt
 spki_pin server.pem >server-pin.txt
 
@@ -210,6 +215,9 @@ public-key=$(pub_b64 token-ed25519.pub.pem)
 [token-key dev-es256-1]
 algorithm=ES256
 public-key=$(pub_b64 token-es256.pub.pem)
+
+[policy-key $issuer/policy]
+public-key=$(pub_b64 policy.pub.pem)
 EOF
 
 chmod 0644 ./*.pem trust-store.conf server-pin.txt

@@ -172,6 +172,18 @@ static const StoreRow store_rows[] = {
      MAIN "[token-key k]\nalgorithm=ES256\npublic-key=@P384@\n",
      "not a key for ES256"},
     {"duplicate kid", MAIN KEYED KEYED, NULL}, /* GKeyFile merges groups: last wins */
+    {"policy key", MAIN KEYED "[policy-key brand.example/policy]\npublic-key=@ED@\n", NULL},
+    {"policy key P-256",
+     MAIN KEYED "[policy-key p]\npublic-key=@ES@\n",
+     "a policy key is an Ed25519 key"},
+    {"policy key name", MAIN KEYED "[policy-key a b]\npublic-key=@ED@\n", "a policy key name is"},
+    {"policy key algorithm",
+     MAIN KEYED "[policy-key p]\nalgorithm=EdDSA\npublic-key=@ED@\n",
+     "unknown key 'algorithm' in [policy-key p]"},
+    {"policy key missing", MAIN KEYED "[policy-key p]\n", "needs a non-empty 'public-key'"},
+    {"policy key not SPKI",
+     MAIN KEYED "[policy-key p]\npublic-key=AAAAAAAA\n",
+     "public-key is not base64 of a DER"},
 };
 
 static void
@@ -207,7 +219,8 @@ test_accessors (void **state)
 {
 	g_autofree char *text =
 	    expand ("# comment\n[trust-store]\nversion=1\nbrand-ca=@CA@\nserver-pin=" PIN1 ";" PIN2
-		    "\nissuer=iss\naudience=aud\n" KEYED KEYES);
+		    "\nissuer=iss\naudience=aud\n" KEYED KEYES
+		    "[policy-key b.example/policy]\npublic-key=@ED@\n");
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrTrustStore) store =
 	    ir_trust_store_new_from_data (text, strlen (text), NULL, "t", &error);
@@ -230,6 +243,12 @@ test_accessors (void **state)
 	assert_int_equal (g_strv_length (ids), 2);
 	assert_string_equal (ids[0], "ed1");
 	assert_string_equal (ids[1], "es-2:b_c.d");
+	g_strfreev (ids);
+	ids = ir_trust_store_get_policy_key_names (store);
+	assert_int_equal (g_strv_length (ids), 1);
+	assert_string_equal (ids[0], "b.example/policy");
+	assert_non_null (ir_trust_store_lookup_policy_key (store, "b.example/policy"));
+	assert_null (ir_trust_store_lookup_policy_key (store, "ed1"));
 	assert_false (ir_trust_store_server_pin_matches (store, zeros, sizeof (zeros)));
 	assert_string_equal (ir_token_alg_to_string (IR_TOKEN_ALG_ES256), "ES256");
 	assert_string_equal (ir_token_alg_to_string (IR_TOKEN_ALG_EDDSA), "EdDSA");

@@ -12,10 +12,11 @@
 #include "ir-error.h"
 #include "ir-trust-store.h"
 
-#define GROUP_MAIN    "trust-store"
-#define GROUP_KEY_PFX "token-key "
-#define KID_MAX_LEN   64
-#define PIN_PREFIX    "sha256//"
+#define GROUP_MAIN	 "trust-store"
+#define GROUP_KEY_PFX	 "token-key "
+#define GROUP_POLICY_PFX "policy-key "
+#define KID_MAX_LEN	 64
+#define PIN_PREFIX	 "sha256//"
 
 typedef struct {
 	IrTokenAlg alg;
@@ -28,8 +29,9 @@ struct _IrTrustStore {
 	char *audience;
 	char *brand_ca;
 	char *server_pins;
-	GPtrArray *pins;  /* GBytes, 32 bytes each */
-	GHashTable *keys; /* kid → TokenKey */
+	GPtrArray *pins;	 /* GBytes, 32 bytes each */
+	GHashTable *keys;	 /* kid → TokenKey */
+	GHashTable *policy_keys; /* signed-note key name → EVP_PKEY (Ed25519) */
 };
 
 static void
@@ -51,6 +53,8 @@ ir_trust_store_clear (IrTrustStore *self)
 		g_ptr_array_unref (self->pins);
 	if (self->keys != NULL)
 		g_hash_table_unref (self->keys);
+	if (self->policy_keys != NULL)
+		g_hash_table_unref (self->policy_keys);
 }
 
 IrTrustStore *
@@ -293,17 +297,97 @@ kid_is_valid (const char *kid)
 	return TRUE;
 }
 
+/* public-key=BASE64 of a DER SubjectPublicKeyInfo, nothing after it. */
+static EVP_PKEY *
+parse_public_key (IrTrustStore *self, GKeyFile *kf, const char *group, GError **error)
+{
+	g_autofree char *pub_b64 = get_required (kf, group, "public-key", self->origin, error);
+	g_autoptr (GBytes) der = NULL;
+	const unsigned char *p = NULL;
+	EVP_PKEY *key = NULL;
+	gsize der_len = 0;
+
+	if (pub_b64 == NULL)
+		return NULL;
+	der = strict_base64 (pub_b64);
+	if (der != NULL) {
+		p = g_bytes_get_data (der, &der_len);
+		key = d2i_PUBKEY (NULL, &p, (long)der_len);
+	}
+	if (key == NULL || p != (const unsigned char *)g_bytes_get_data (der, NULL) + der_len) {
+		EVP_PKEY_free (key);
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "%s: [%s]: public-key is not base64 of a DER SubjectPublicKeyInfo "
+			     "(openssl pkey -pubin -outform DER | base64 -w0)",
+			     self->origin,
+			     group);
+		return NULL;
+	}
+	return key;
+}
+
+/* Signed-note key names such as "brand.example/policy". */
+static gboolean
+policy_name_is_valid (const char *name)
+{
+	gsize len = strlen (name);
+
+	if (len == 0 || len > KID_MAX_LEN)
+		return FALSE;
+	for (gsize i = 0; i < len; i++) {
+		if (!g_ascii_isalnum (name[i]) && strchr ("-_.:/", name[i]) == NULL)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* [policy-key NAME]: the brand's rollout-policy key, Ed25519, NAME being
+ * the signed-note key name its notes carry. */
+static gboolean
+parse_policy_group (IrTrustStore *self, GKeyFile *kf, const char *group, GError **error)
+{
+	static const char *const known[] = {"public-key", NULL};
+	const char *name = group + strlen (GROUP_POLICY_PFX);
+	EVP_PKEY *key = NULL;
+
+	if (!policy_name_is_valid (name)) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "%s: [%s]: a policy key name is 1 to %d letters, digits or '-_.:/'",
+			     self->origin,
+			     group,
+			     KID_MAX_LEN);
+		return FALSE;
+	}
+	if (!check_known_keys (kf, group, known, self->origin, error))
+		return FALSE;
+	key = parse_public_key (self, kf, group, error);
+	if (key == NULL)
+		return FALSE;
+	if (EVP_PKEY_get_base_id (key) != EVP_PKEY_ED25519) {
+		EVP_PKEY_free (key);
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "%s: [%s]: a policy key is an Ed25519 key (signed notes)",
+			     self->origin,
+			     group);
+		return FALSE;
+	}
+	g_hash_table_insert (self->policy_keys, g_strdup (name), key);
+	return TRUE;
+}
+
 static gboolean
 parse_key_group (IrTrustStore *self, GKeyFile *kf, const char *group, GError **error)
 {
 	static const char *const known[] = {"algorithm", "public-key", NULL};
 	const char *kid = group + strlen (GROUP_KEY_PFX);
 	g_autofree char *alg_str = NULL;
-	g_autofree char *pub_b64 = NULL;
-	g_autoptr (GBytes) der = NULL;
 	g_autofree TokenKey *tk = g_new0 (TokenKey, 1);
-	const unsigned char *p = NULL;
-	gsize der_len = 0;
 
 	if (!kid_is_valid (kid)) {
 		g_set_error (error,
@@ -330,26 +414,9 @@ parse_key_group (IrTrustStore *self, GKeyFile *kf, const char *group, GError **e
 			     alg_str);
 		return FALSE;
 	}
-	pub_b64 = get_required (kf, group, "public-key", self->origin, error);
-	if (pub_b64 == NULL)
+	tk->key = parse_public_key (self, kf, group, error);
+	if (tk->key == NULL)
 		return FALSE;
-	der = strict_base64 (pub_b64);
-	if (der != NULL) {
-		p = g_bytes_get_data (der, &der_len);
-		tk->key = d2i_PUBKEY (NULL, &p, (long)der_len);
-	}
-	if (tk->key == NULL || p != (const unsigned char *)g_bytes_get_data (der, NULL) + der_len) {
-		if (tk->key != NULL)
-			EVP_PKEY_free (tk->key);
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_INVALID_INPUT,
-			     "%s: [%s]: public-key is not base64 of a DER SubjectPublicKeyInfo "
-			     "(openssl pkey -pubin -outform DER | base64 -w0)",
-			     self->origin,
-			     group);
-		return FALSE;
-	}
 	if (!ir_token_alg_check_key (tk->alg, tk->key, error)) {
 		EVP_PKEY_free (tk->key);
 		g_prefix_error (error, "%s: [%s]: ", self->origin, group);
@@ -372,6 +439,8 @@ ir_trust_store_new_from_data (
 	self->origin = g_strdup (origin != NULL ? origin : "trust store");
 	self->keys =
 	    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)token_key_free);
+	self->policy_keys =
+	    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)EVP_PKEY_free);
 	if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_NONE, &kf_error)) {
 		g_set_error (error,
 			     IR_ERROR,
@@ -387,12 +456,17 @@ ir_trust_store_new_from_data (
 	for (guint i = 0; groups[i] != NULL; i++) {
 		if (g_strcmp0 (groups[i], GROUP_MAIN) == 0)
 			continue;
+		if (g_str_has_prefix (groups[i], GROUP_POLICY_PFX)) {
+			if (!parse_policy_group (self, kf, groups[i], error))
+				return NULL;
+			continue;
+		}
 		if (!g_str_has_prefix (groups[i], GROUP_KEY_PFX)) {
 			g_set_error (error,
 				     IR_ERROR,
 				     IR_ERROR_INVALID_INPUT,
 				     "%s: unknown group [%s]; expected [" GROUP_MAIN
-				     "] or [" GROUP_KEY_PFX "KID]",
+				     "], [" GROUP_KEY_PFX "KID] or [" GROUP_POLICY_PFX "NAME]",
 				     self->origin,
 				     groups[i]);
 			return NULL;
@@ -509,5 +583,25 @@ ir_trust_store_get_key_ids (const IrTrustStore *self)
 	qsort (ids, n, sizeof (char *), compare_strp);
 	for (guint i = 0; i < n; i++)
 		g_strv_builder_add (builder, ids[i]);
+	return g_strv_builder_end (builder);
+}
+
+EVP_PKEY *
+ir_trust_store_lookup_policy_key (const IrTrustStore *self, const char *name)
+{
+	return g_hash_table_lookup (self->policy_keys, name);
+}
+
+char **
+ir_trust_store_get_policy_key_names (const IrTrustStore *self)
+{
+	g_autofree const char **names =
+	    (const char **)g_hash_table_get_keys_as_array (self->policy_keys, NULL);
+	g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+	guint n = g_hash_table_size (self->policy_keys);
+
+	qsort (names, n, sizeof (char *), compare_strp);
+	for (guint i = 0; i < n; i++)
+		g_strv_builder_add (builder, names[i]);
 	return g_strv_builder_end (builder);
 }

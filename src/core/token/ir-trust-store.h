@@ -23,6 +23,9 @@ G_BEGIN_DECLS
  *   algorithm=EdDSA | ES256
  *   public-key=BASE64 of the DER SubjectPublicKeyInfo
  *
+ *   [policy-key NAME]                      # the brand's rollout-policy key:
+ *   public-key=BASE64 of the DER SPKI      # Ed25519, NAME its signed-note name
+ *
  * Parsing is strict: unknown groups and keys, a missing or empty value, a
  * key that does not match its algorithm, a bad pin or an unreadable CA are
  * errors that name the file, group and key. */
@@ -68,6 +71,14 @@ EVP_PKEY *ir_trust_store_lookup_key (const IrTrustStore *self, const char *kid, 
 
 /* Every key id, sorted; free with g_strfreev(). */
 char **ir_trust_store_get_key_ids (const IrTrustStore *self);
+
+/* The rollout-policy key (Ed25519) named @name, or NULL; owned by the
+ * store. */
+EVP_PKEY *ir_trust_store_lookup_policy_key (const IrTrustStore *self, const char *name);
+
+/* Every policy key name, sorted (empty when the store pins none); free
+ * with g_strfreev(). */
+char **ir_trust_store_get_policy_key_names (const IrTrustStore *self);
 
 /* Checks that @key is a key for @alg (an Ed25519 key for EdDSA, a P-256 key
  * for ES256), public or private. Shared with the token encoder. */
