@@ -51,6 +51,8 @@ static const KeyDef keys[] = {
     {"centres", "default-daily-quota", KEY_UINT, OFF (default_quota), 0, 10000000},
     {"witness", "key", KEY_PATH, OFF (witness_key)},
     {"witness", "name", KEY_STRING, OFF (witness_name), 1, 256},
+    {"policy", "public-key", KEY_PATH, OFF (policy_public_key)},
+    {"policy", "key-name", KEY_STRING, OFF (policy_key_name), 1, 64},
 };
 
 IrBranddConfig *
@@ -90,6 +92,8 @@ ir_brandd_config_free (IrBranddConfig *self)
 	g_free (self->phase);
 	g_free (self->witness_key);
 	g_free (self->witness_name);
+	g_free (self->policy_public_key);
+	g_free (self->policy_key_name);
 	g_free (self);
 }
 
@@ -305,7 +309,7 @@ ir_brandd_config_load (IrBranddConfig *self, const char *path, GError **error)
 			    IR_ERROR,
 			    IR_ERROR_INVALID_INPUT,
 			    "config %s: [%s]: unknown group; expected server, tls, tokens, "
-			    "centres or witness",
+			    "centres, witness or policy",
 			    path,
 			    groups[i]);
 			return FALSE;

@@ -46,6 +46,12 @@ typedef struct {
 	 * name; without a key POST /v1/witness is refused */
 	char *witness_key;
 	char *witness_name;
+
+	/* the brand's rollout-policy key (PEM, Ed25519 public) and its
+	 * signed-note name (default <issuer>/policy): `policy publish`
+	 * verifies with it, and the server again when it reads a policy */
+	char *policy_public_key;
+	char *policy_key_name;
 } IrBranddConfig;
 
 IrBranddConfig *ir_brandd_config_new (void);

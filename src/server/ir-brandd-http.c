@@ -246,6 +246,17 @@ route_reports (IrBranddServer *self,
 }
 
 static JsonNode *
+route_policy (IrBranddServer *self,
+	      const IrBranddPeer *peer,
+	      const char *body,
+	      gsize len,
+	      IrBranddAnswer *answer)
+{
+	return ir_brandd_issuer_policy (
+	    self->issuer, peer, g_get_real_time () / G_USEC_PER_SEC, answer);
+}
+
+static JsonNode *
 route_witness (IrBranddServer *self,
 	       const IrBranddPeer *peer,
 	       const char *body,
@@ -304,6 +315,7 @@ static const struct {
     {"/v1/health", EVHTTP_REQ_GET, "GET", route_health},
     {"/v1/tokens", EVHTTP_REQ_POST, "POST", route_tokens},
     {"/v1/reports", EVHTTP_REQ_POST, "POST", route_reports},
+    {"/v1/policy", EVHTTP_REQ_GET, "GET", route_policy},
     {"/v1/witness", EVHTTP_REQ_POST, "POST", route_witness, TRUE},
     {"/v1/workstations", EVHTTP_REQ_GET, "GET", route_workstations, TRUE},
     {"/v1/workstations/", EVHTTP_REQ_GET, "GET", NULL, TRUE, route_records},
@@ -407,11 +419,12 @@ handle_request (struct evhttp_request *req, void *arg)
 		dispatch (self, req, i, rest);
 		return;
 	}
-	send_simple_refusal (self,
-			     req,
-			     IR_BRANDD_NOT_FOUND,
-			     "no such endpoint; see docs/brand-api.md (/v1/tokens, /v1/reports, "
-			     "/v1/health, /v1/witness, /v1/workstations)");
+	send_simple_refusal (
+	    self,
+	    req,
+	    IR_BRANDD_NOT_FOUND,
+	    "no such endpoint; see docs/brand-api.md (/v1/tokens, /v1/reports, /v1/policy, "
+	    "/v1/health, /v1/witness, /v1/workstations)");
 }
 
 static gboolean

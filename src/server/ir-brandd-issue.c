@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ir-brandd-issue.h"
+#include "ir-brandd-rollout.h"
 #include "ir-error.h"
 #include "ir-imei.h"
 #include "ir-pem.h"
@@ -14,6 +15,7 @@
 
 struct _IrBranddIssuer {
 	IrBranddStore *store;
+	IrBranddRollout *rollout;
 	EVP_PKEY *key;
 	IrTokenAlg alg;
 	char *kid;
@@ -53,6 +55,11 @@ static const struct {
     [IR_BRANDD_LOG_SHRANK] = {"log_shrank", 409},
     [IR_BRANDD_LOG_MISSING] = {"log_missing", 409},
     [IR_BRANDD_UNKNOWN_WORKSTATION] = {"unknown_workstation", 404},
+    [IR_BRANDD_NOT_ELIGIBLE] = {"not_eligible", 403},
+    [IR_BRANDD_PHASE_PAUSED] = {"phase_paused", 403},
+    [IR_BRANDD_CAP_REACHED] = {"cap_reached", 429},
+    [IR_BRANDD_POLICY_EXPIRED] = {"policy_expired", 403},
+    [IR_BRANDD_NO_POLICY] = {"no_policy", 404},
 };
 
 const char *
@@ -182,6 +189,7 @@ ir_brandd_issuer_free (IrBranddIssuer *self)
 	if (self == NULL)
 		return;
 	EVP_PKEY_free (self->key);
+	ir_brandd_rollout_free (self->rollout);
 	g_free (self->kid);
 	g_free (self->iss);
 	g_free (self->aud);
@@ -204,6 +212,9 @@ ir_brandd_issuer_new (const IrBranddConfig *config, IrBranddStore *store, GError
 				ir_token_alg_to_string (config->algorithm));
 		return NULL;
 	}
+	self->rollout = ir_brandd_rollout_new (config, store, error);
+	if (self->rollout == NULL)
+		return NULL;
 	self->store = store;
 	self->alg = config->algorithm;
 	self->kid = g_strdup (config->key_id);
@@ -271,6 +282,7 @@ fill_claims (IrBranddIssuer *self,
 	     const IrBranddPeer *peer,
 	     const IrBranddTokenRequest *req,
 	     const IrBranddDevice *dev,
+	     const IrBranddRolloutDecision *decision,
 	     gint64 now,
 	     IrTokenClaims *c,
 	     IrBranddAnswer *answer)
@@ -302,7 +314,8 @@ fill_claims (IrBranddIssuer *self,
 		c->current_imei[i] = g_strdup (req->current_imei[i]);
 		c->imei[i] = g_strdup (dev->imei[i]);
 	}
-	c->phase = g_strdup (self->phase);
+	/* under a policy the token names the phase it was counted in */
+	c->phase = g_strdup (decision->applies ? decision->phase : self->phase);
 	c->centre = g_strdup (peer->centre);
 	return TRUE;
 }
@@ -359,7 +372,7 @@ imeis_array (char *const *imeis)
 }
 
 static JsonNode *
-token_answer (const IrTokenClaims *c, GBytes *token)
+token_answer (const IrTokenClaims *c, GBytes *token, const IrBranddRolloutDecision *decision)
 {
 	g_autoptr (JsonBuilder) b = json_builder_new ();
 	g_autofree char *b64 = to_base64url (token);
@@ -379,6 +392,10 @@ token_answer (const IrTokenClaims *c, GBytes *token)
 	json_builder_add_string_value (b, c->phase);
 	json_builder_set_member_name (b, "centre");
 	json_builder_add_string_value (b, c->centre);
+	if (decision->applies) {
+		json_builder_set_member_name (b, "policy_version");
+		json_builder_add_int_value (b, decision->claim.policy_version);
+	}
 	json_builder_end_object (b);
 	return json_builder_get_root (b);
 }
@@ -387,6 +404,7 @@ static gboolean
 record_token (IrBranddIssuer *self,
 	      const IrTokenClaims *c,
 	      const IrBranddDevice *dev,
+	      IrBranddRolloutDecision *decision,
 	      IrBranddAnswer *answer)
 {
 	g_autoptr (JsonNode) imeis = imeis_array (c->imei);
@@ -399,6 +417,7 @@ record_token (IrBranddIssuer *self,
 	    .issued_at = c->iat,
 	    .expires_at = c->exp,
 	    .imeis_json = imeis_json,
+	    .rollout = decision->applies ? &decision->claim : NULL,
 	};
 	g_autoptr (GError) error = NULL;
 	gboolean reached = FALSE;
@@ -417,6 +436,69 @@ record_token (IrBranddIssuer *self,
 	return TRUE;
 }
 
+static gboolean
+refuse_ineligible (IrBranddAnswer *answer, const IrEligibility *elig)
+{
+	IrBranddRefusal refusal = IR_BRANDD_NOT_ELIGIBLE;
+
+	switch (elig->reason) {
+	case IR_NOT_ELIGIBLE_EXPIRED:
+		refusal = IR_BRANDD_POLICY_EXPIRED;
+		break;
+	case IR_NOT_ELIGIBLE_PAUSED:
+		refusal = IR_BRANDD_PHASE_PAUSED;
+		break;
+	case IR_NOT_ELIGIBLE_CENTRE_CAP:
+	case IR_NOT_ELIGIBLE_NATIONAL_CAP:
+		refusal = IR_BRANDD_CAP_REACHED;
+		break;
+	default:
+		break;
+	}
+	return refuse (answer, refusal, "%s", elig->sentence);
+}
+
+/* Signs a token and records it with its rollout claim; *retry when a
+ * newer policy was published in between (decide again). */
+static JsonNode *
+issue_once (IrBranddIssuer *self,
+	    const IrBranddPeer *peer,
+	    const IrBranddTokenRequest *req,
+	    const IrBranddDevice *dev,
+	    IrBranddRolloutDecision *decision,
+	    gint64 now,
+	    gboolean *retry,
+	    IrBranddAnswer *answer)
+{
+	g_auto (IrTokenClaims) claims = {0};
+	g_autoptr (GBytes) token = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GDateTime) when = g_date_time_new_from_unix_utc (now);
+	g_autoptr (IrEligibility) refusal = NULL;
+
+	*retry = FALSE;
+	if (!fill_claims (self, peer, req, dev, decision, now, &claims, answer))
+		return NULL;
+	/* sign before recording, so that a token is only counted once it
+	 * exists; the quota and rollout checks and the insert share one
+	 * transaction */
+	token = ir_token_encode (&claims, self->alg, self->kid, self->key, &error);
+	if (token == NULL) {
+		internal (answer, error);
+		return NULL;
+	}
+	if (!record_token (self, &claims, dev, decision, answer))
+		return NULL;
+	if (decision->applies && decision->claim.result != IR_BRANDD_CLAIM_OK) {
+		*retry = decision->claim.result == IR_BRANDD_CLAIM_POLICY_CHANGED;
+		refusal =
+		    ir_brandd_rollout_claim_refusal (self->rollout, decision, peer->centre, when);
+		refuse_ineligible (answer, refusal);
+		return NULL;
+	}
+	return token_answer (&claims, token, decision);
+}
+
 JsonNode *
 ir_brandd_issuer_issue (IrBranddIssuer *self,
 			const IrBranddPeer *peer,
@@ -426,28 +508,68 @@ ir_brandd_issuer_issue (IrBranddIssuer *self,
 {
 	g_autoptr (IrBranddDevice) by_hwid = NULL;
 	g_autoptr (IrBranddDevice) by_serial = NULL;
-	g_auto (IrTokenClaims) claims = {0};
-	g_autoptr (GBytes) token = NULL;
-	g_autoptr (GError) error = NULL;
+	g_autoptr (GDateTime) when = g_date_time_new_from_unix_utc (now);
 	IrBranddDevice *dev = NULL;
+	gboolean retry = TRUE;
+	JsonNode *result = NULL;
 
 	if (!ir_brandd_check_technician (peer, answer) ||
 	    !find_device (self, req, &by_hwid, &by_serial, answer) ||
 	    !ir_brandd_match_device (req, by_hwid, by_serial, &dev, answer) ||
 	    !check_imeis_free (self, dev, answer))
 		return NULL;
-	if (!fill_claims (self, peer, req, dev, now, &claims, answer))
+	/* eligibility comes from the registry's TAC and model, never from what
+	 * the request says */
+	for (guint attempt = 0; retry && attempt < 2; attempt++) {
+		g_auto (IrBranddRolloutDecision) decision = {0};
+		g_autoptr (GError) error = NULL;
+
+		if (!ir_brandd_rollout_decide (self->rollout,
+					       peer->centre,
+					       dev->tac,
+					       dev->model,
+					       when,
+					       &decision,
+					       &error)) {
+			internal (answer, error);
+			return NULL;
+		}
+		if (decision.refusal != NULL) {
+			refuse_ineligible (answer, decision.refusal);
+			return NULL;
+		}
+		ir_brandd_answer_clear (answer);
+		result = issue_once (self, peer, req, dev, &decision, now, &retry, answer);
+	}
+	return result;
+}
+
+JsonNode *
+ir_brandd_issuer_policy (IrBranddIssuer *self,
+			 const IrBranddPeer *peer,
+			 gint64 now,
+			 IrBranddAnswer *answer)
+{
+	g_autoptr (GDateTime) when = g_date_time_new_from_unix_utc (now);
+	g_autoptr (GError) error = NULL;
+	JsonNode *node = NULL;
+
+	if (peer->role == NULL) {
+		refuse (answer,
+			IR_BRANDD_ROLE_NOT_ALLOWED,
+			"the client certificate has no role; ask the brand for a new certificate");
 		return NULL;
-	/* sign before recording, so that a token is only counted once it
-	 * exists; the quota check and the insert share one transaction */
-	token = ir_token_encode (&claims, self->alg, self->kid, self->key, &error);
-	if (token == NULL) {
+	}
+	if (!ir_brandd_rollout_answer (self->rollout, peer->centre, when, &node, &error)) {
 		internal (answer, error);
 		return NULL;
 	}
-	if (!record_token (self, &claims, dev, answer))
-		return NULL;
-	return token_answer (&claims, token);
+	if (node == NULL)
+		refuse (answer,
+			IR_BRANDD_NO_POLICY,
+			"no rollout policy has been published on this server; the brand "
+			"publishes one with imei-brandd policy publish");
+	return node;
 }
 
 static JsonNode *

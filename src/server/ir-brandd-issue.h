@@ -42,6 +42,12 @@ typedef enum {
 	IR_BRANDD_LOG_SHRANK,
 	IR_BRANDD_LOG_MISSING,
 	IR_BRANDD_UNKNOWN_WORKSTATION,
+	/* the phased rollout (ir-brandd-rollout.h) */
+	IR_BRANDD_NOT_ELIGIBLE,
+	IR_BRANDD_PHASE_PAUSED,
+	IR_BRANDD_CAP_REACHED,
+	IR_BRANDD_POLICY_EXPIRED,
+	IR_BRANDD_NO_POLICY,
 } IrBranddRefusal;
 
 /* The stable "code" of the error object and its HTTP status. */
@@ -86,6 +92,13 @@ JsonNode *ir_brandd_issuer_issue (IrBranddIssuer *self,
 				  const IrBranddTokenRequest *req,
 				  gint64 now,
 				  IrBranddAnswer *answer);
+
+/* GET /v1/policy: the current signed policy, the paused phases and the
+ * centre's usage today. */
+JsonNode *ir_brandd_issuer_policy (IrBranddIssuer *self,
+				   const IrBranddPeer *peer,
+				   gint64 now,
+				   IrBranddAnswer *answer);
 
 /* POST /v1/reports. */
 JsonNode *ir_brandd_issuer_report (IrBranddIssuer *self,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ir-brandd-resources.h"
+#include "ir-brandd-rollout-store.h"
 #include "ir-brandd-store.h"
 #include "ir-error.h"
 #include "ir-imei.h"
@@ -15,6 +16,7 @@
 static const char *const MIGRATIONS[] = {
     "/org/imeirestore/brandd/ir-brandd-schema-2.sql",
     "/org/imeirestore/brandd/ir-brandd-schema-3.sql",
+    "/org/imeirestore/brandd/ir-brandd-schema-4.sql",
 };
 #define BUSY_TIMEOUT_MS 5000
 
@@ -547,8 +549,20 @@ ir_brandd_store_record_token (IrBranddStore *self,
 		ir_brandd_store_rollback (self);
 		return TRUE;
 	}
+	if (record->rollout != NULL &&
+	    !ir_brandd_rollout_store_check (self, record->centre, record->rollout, error)) {
+		ir_brandd_store_rollback (self);
+		return FALSE;
+	}
+	if (record->rollout != NULL && record->rollout->result != IR_BRANDD_CLAIM_OK) {
+		ir_brandd_store_rollback (self);
+		return TRUE;
+	}
 	if (!insert_token (self, record, day, error) ||
-	    !count_one_more (self, record->centre, day, error)) {
+	    !count_one_more (self, record->centre, day, error) ||
+	    (record->rollout != NULL &&
+	     !ir_brandd_rollout_store_record (
+		 self, record->cti, record->centre, record->rollout, error))) {
 		ir_brandd_store_rollback (self);
 		return FALSE;
 	}

@@ -15,8 +15,9 @@ G_BEGIN_DECLS
 
 /* 2: witnessed workstation logs (ir-brandd-schema-2.sql, the migration
  * from 1 that `init-db` applies to an existing database); 3: the per-centre,
- * per-day token counter (ir-brandd-schema-3.sql). */
-#define IR_BRANDD_SCHEMA_VERSION 3
+ * per-day token counter (ir-brandd-schema-3.sql); 4: the phased rollout
+ * (ir-brandd-schema-4.sql). */
+#define IR_BRANDD_SCHEMA_VERSION 4
 
 typedef struct _IrBranddStore IrBranddStore;
 
@@ -57,6 +58,9 @@ gboolean ir_brandd_store_find_device (IrBranddStore *self,
 gboolean ir_brandd_store_imei_holder (
     IrBranddStore *self, gint64 device_id, const char *imei, gint64 *holder, GError **error);
 
+/* ir-brandd-rollout-store.h */
+typedef struct _IrBranddRolloutClaim IrBranddRolloutClaim;
+
 typedef struct {
 	GBytes *cti;
 	gint64 device_id;
@@ -65,12 +69,17 @@ typedef struct {
 	gint64 issued_at;
 	gint64 expires_at;
 	const char *imeis_json;
+	/* NULL: no rollout policy published. Otherwise checked (policy
+	 * current, phase not paused, both caps) and counted in the same
+	 * transaction; its result says whether the token was recorded. */
+	IrBranddRolloutClaim *rollout;
 } IrBranddTokenRecord;
 
 /* In one write transaction: reads the centre's counter for the UTC day of
- * issued_at and, when under the centre's quota (or @default_quota),
- * records the token and raises the counter. *quota_reached says that
- * nothing was recorded. */
+ * issued_at and, when under the centre's quota (or @default_quota) and
+ * within the rollout claim, records the token and raises the counters.
+ * *quota_reached, or a rollout result other than OK, says that nothing
+ * was recorded. */
 gboolean ir_brandd_store_record_token (IrBranddStore *self,
 				       const IrBranddTokenRecord *record,
 				       guint default_quota,

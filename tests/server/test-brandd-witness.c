@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "brandd-test-env.h"
+#include "ir-brandd-store.h"
 #include "ir-brand-client.h"
 #include "ir-brandd-store.h"
 #include "ir-checkpoint.h"
@@ -804,6 +805,9 @@ test_schema_migration (void **state)
 
 	assert_int_equal (sqlite3_open (env->db, &db), SQLITE_OK);
 	assert_int_equal (sqlite3_exec (db,
+					"DROP TABLE blocklist; DROP TABLE token_rollout; "
+					"DROP TABLE rollout_counts; DROP TABLE rollout_paused; "
+					"DROP TABLE rollout_policies; "
 					"DROP TABLE witness_clients; DROP TABLE witnessed_records; "
 					"DROP TABLE witnessed_logs; DROP TABLE centre_day_counts; "
 					"DROP INDEX devices_serial_nocase; PRAGMA user_version = 1",
