@@ -10,6 +10,7 @@
 #include "ir-brandd-http.h"
 #include "ir-brandd-import.h"
 #include "ir-brandd-issue.h"
+#include "ir-brandd-policy-cmd.h"
 #include "ir-brandd-store.h"
 #include "ir-brandd-tls.h"
 #include "ir-brandd-witness.h"
@@ -29,6 +30,10 @@ static char *opt_db = NULL;
 static char *opt_listen = NULL;
 static gint64 opt_quota = -1;
 static gboolean opt_verbose = FALSE;
+static char *opt_key = NULL;
+static char *opt_key_name = NULL;
+static char *opt_out = NULL;
+static gboolean opt_json = FALSE;
 static gboolean opt_version = FALSE;
 
 static GOptionEntry entries[] = {
@@ -55,6 +60,16 @@ static GOptionEntry entries[] = {
      "HOST:PORT"},
     {"quota", 0, 0, G_OPTION_ARG_INT64, &opt_quota, "Daily token quota (centre set)", "N"},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Log every request", NULL},
+    {"key",
+     0,
+     0,
+     G_OPTION_ARG_FILENAME,
+     &opt_key,
+     "policy sign: the policy private key; publish: its public key",
+     "PEM"},
+    {"key-name", 0, 0, G_OPTION_ARG_STRING, &opt_key_name, "Signed-note key name", "NAME"},
+    {"out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out, "Write the signed note to FILE", "FILE"},
+    {"json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "policy show: JSON", NULL},
     {"version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Show the version and exit", NULL},
     {NULL},
 };
@@ -65,6 +80,10 @@ static GOptionEntry entries[] = {
 	"  init-db --db PATH                                      create the database\n"           \
 	"  import --db PATH FILE.csv                              load factory records\n"          \
 	"  centre set ID --quota N --db PATH                      set a centre's daily quota\n"    \
+	"  policy sign --key KEY [--out FILE] POLICY.json         sign a rollout policy\n"         \
+	"  policy publish --db PATH POLICY.note                   install a signed policy\n"       \
+	"  policy show --db PATH [--json]                         print the current policy\n"      \
+	"  policy pause|resume PHASE --db PATH                    the kill switch\n"               \
 	"\n"                                                                                       \
 	"Exit codes: 0 success, 1 failure (or rows rejected by import), 2 bad usage or config.\n"  \
 	"See imei-brandd(1)."
@@ -292,6 +311,23 @@ cmd_centre (int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+static int
+cmd_policy (int argc, char **argv)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrBranddConfig) config = load_config (&error);
+	IrBranddPolicyOptions options = {
+	    .key = opt_key,
+	    .key_name = opt_key_name,
+	    .out = opt_out,
+	    .json = opt_json,
+	};
+
+	if (config == NULL)
+		return fail (EXIT_USAGE, error);
+	return ir_brandd_policy_command (config, &options, argc, argv);
+}
+
 static const struct {
 	const char *name;
 	int (*func) (int argc, char **argv);
@@ -300,6 +336,7 @@ static const struct {
     {"init-db", cmd_init_db},
     {"import", cmd_import},
     {"centre", cmd_centre},
+    {"policy", cmd_policy},
 };
 
 int
@@ -320,10 +357,10 @@ main (int argc, char **argv)
 	if (opt_verbose)
 		g_log_set_debug_enabled (TRUE);
 	if (argc < 2)
-		return usage ("no command; expected serve, init-db, import or centre");
+		return usage ("no command; expected serve, init-db, import, centre or policy");
 	for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
 		if (g_strcmp0 (argv[1], commands[i].name) == 0)
 			return commands[i].func (argc - 2, argv + 2);
 	}
-	return usage ("unknown command; expected serve, init-db, import or centre");
+	return usage ("unknown command; expected serve, init-db, import, centre or policy");
 }

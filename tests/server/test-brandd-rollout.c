@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <setjmp.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "brandd-test-env.h"
+#include "ir-imei.h"
+#include "ir-pem.h"
+#include "ir-signed-note.h"
+
+/* The phased rollout on the real imei-brandd: policy sign/publish/show,
+ * older, same, expired, tampered and foreign policies refused, tokens
+ * only for eligible phones with the phase and policy version, the kill
+ * switch at once for a running server, a centre cap with its reason, and
+ * a race of 64 clients against two server processes sharing one database
+ * that never overshoots either cap (three rounds). */
+
+#define ALICE "technician-alice" /* centre DL-0001 */
+#define BOB   "technician-bob"	 /* centre MH-0002 */
+#define ZEROS "\"000000000000000\""
+
+#define RACE_CLIENTS	  64
+#define RACE_ROUNDS	  3
+#define RACE_CENTRE_CAP	  12
+#define RACE_NATIONAL_CAP 20
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
+
+/* Today and its neighbours as local dates in Asia/Kolkata. */
+static char *
+rt_day (int offset)
+{
+	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier ("Asia/Kolkata");
+	g_autoptr (GDateTime) now = g_date_time_new_now (tz);
+	g_autoptr (GDateTime) day = g_date_time_add_days (now, offset);
+
+	return g_date_time_format (day, "%Y-%m-%d");
+}
+
+/* A policy document: one phase @phase over TAC prefixes @tacs (a JSON
+ * array), with its caps; issued on 2025-12-01, expiring at @expires. */
+static char *
+rt_policy_json (gint64 version,
+		const char *phase,
+		const char *tacs,
+		guint centre_cap,
+		guint national_cap,
+		const char *expires)
+{
+	g_autofree char *start = rt_day (-1);
+	g_autofree char *end = rt_day (1);
+
+	return g_strdup_printf (
+	    "{\"format\": \"imeirestore-rollout-policy/1\", \"version\": %" G_GINT64_FORMAT ",\n"
+	    " \"issued\": \"2025-12-01T00:00:00+05:30\", \"expires\": \"%s\",\n"
+	    " \"time_zone\": \"Asia/Kolkata\",\n"
+	    " \"centres\": {\"DL-0001\": \"DL\", \"MH-0002\": \"MH\"},\n"
+	    " \"phases\": [{\"id\": \"%s\", \"title\": \"Test phase\", \"state\": \"active\",\n"
+	    "   \"window\": {\"start\": \"%s\", \"end\": \"%s\"},\n"
+	    "   \"eligibility\": {\"tac_prefixes\": %s, \"circles\": [\"DL\", \"MH\"]},\n"
+	    "   \"centre_daily_cap\": %u, \"national_daily_cap\": %u}]}\n",
+	    version,
+	    expires,
+	    phase,
+	    start,
+	    end,
+	    tacs,
+	    centre_cap,
+	    national_cap);
+}
+
+static char *
+rt_future (void)
+{
+	g_autofree char *day = rt_day (30);
+
+	return g_strdup_printf ("%sT00:00:00+05:30", day);
+}
+
+/* Signs @json with the PKI's policy key, as `policy sign` would not for an
+ * expired document (tests need one). */
+static char *
+rt_sign (const char *json, const char *key_file)
+{
+	g_autofree char *path = g_build_filename (bt_pki_dir (), key_file, NULL);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (EVP_PKEY) key = ir_pem_load_private_key (path, "test", &error);
+	char *note;
+
+	assert_non_null (key);
+	note = ir_signed_note_sign (json, "imei-brandd.dev/policy", key, &error);
+	assert_non_null (note);
+	return note;
+}
+
+static BtEnv *
+rt_env (void)
+{
+	g_autofree char *extra =
+	    g_strdup_printf ("[policy]\npublic-key=%s/policy.pub.pem\n", bt_pki_dir ());
+
+	return bt_env_new (extra);
+}
+
+/* `policy sign` then `policy publish`; returns publish's exit code. */
+static int
+rt_publish_json (BtEnv *env, const char *json, char **err)
+{
+	g_autofree char *in = bt_write_file (env->dir, "policy.json", json);
+	g_autofree char *out = g_build_filename (env->dir, "policy.note", NULL);
+	g_autofree char *key = g_build_filename (env->pki, "policy.key", NULL);
+	g_autofree char *sign_err = NULL;
+	const char *sign[] = {
+	    "policy", "sign", "--config", env->conf, "--key", key, "--out", out, in, NULL};
+	const char *publish[] = {"policy", "publish", "--config", env->conf, out, NULL};
+
+	if (bt_run_brandd (sign, NULL, &sign_err) != 0)
+		fail_msg ("policy sign failed: %s", sign_err);
+	return bt_run_brandd (publish, NULL, err);
+}
+
+static int
+rt_publish_note (BtEnv *env, const char *note, char **err)
+{
+	g_autofree char *path = bt_write_file (env->dir, "given.note", note);
+	const char *publish[] = {"policy", "publish", "--config", env->conf, path, NULL};
+
+	return bt_run_brandd (publish, NULL, err);
+}
+
+static void
+rt_assert_contains (const char *text, const char *part)
+{
+	if (text == NULL || strstr (text, part) == NULL)
+		fail_msg ("\"%s\" does not say \"%s\"", text != NULL ? text : "(null)", part);
+}
+
+static void
+test_policy_commands (void **state)
+{
+	g_autoptr (BtEnv) env = rt_env ();
+	g_autofree char *future = rt_future ();
+	g_autofree char *v2 = rt_policy_json (2, "p1", "[\"4901\"]", 5, 10, future);
+	g_autofree char *v1 = rt_policy_json (1, "p1", "[\"4901\"]", 5, 10, future);
+	g_autofree char *expired =
+	    rt_policy_json (3, "p1", "[\"4901\"]", 5, 10, "2026-01-01T00:00:00+05:30");
+	g_autofree char *v4 = rt_policy_json (4, "p1", "[\"4901\"]", 5, 10, future);
+	g_autofree char *err = NULL;
+	g_autofree char *out = NULL;
+	const char *show[] = {"policy", "show", "--config", env->conf, NULL};
+	const char *show_json[] = {"policy", "show", "--json", "--config", env->conf, NULL};
+
+	/* nothing published yet */
+	assert_int_equal (bt_run_brandd (show, NULL, &err), 1);
+	rt_assert_contains (err, "no rollout policy has been published");
+	g_clear_pointer (&err, g_free);
+
+	assert_int_equal (rt_publish_json (env, v2, &err), 0);
+	g_clear_pointer (&err, g_free);
+	assert_int_equal (bt_run_brandd (show, &out, NULL), 0);
+	rt_assert_contains (out, "rollout policy version 2");
+	rt_assert_contains (out, "time zone Asia/Kolkata");
+	rt_assert_contains (out, "phase p1: Test phase [active]");
+	g_clear_pointer (&out, g_free);
+	assert_int_equal (bt_run_brandd (show_json, &out, NULL), 0);
+	rt_assert_contains (out, "\"version\" : 2");
+	rt_assert_contains (out, "\"national_daily_cap\" : 10");
+	g_clear_pointer (&out, g_free);
+
+	/* an older and the same version are refused; nothing changes */
+	{
+		g_autofree char *note = rt_sign (v1, "policy.key");
+		assert_int_equal (rt_publish_note (env, note, &err), 1);
+		rt_assert_contains (err, "version 1 is not newer than version 2");
+		g_clear_pointer (&err, g_free);
+	}
+	assert_int_equal (rt_publish_json (env, v2, &err), 1);
+	rt_assert_contains (err, "never goes back");
+	g_clear_pointer (&err, g_free);
+	/* an expired one: sign refuses it, and publish refuses it signed */
+	{
+		g_autofree char *in = bt_write_file (env->dir, "expired.json", expired);
+		g_autofree char *key = g_build_filename (env->pki, "policy.key", NULL);
+		const char *sign[] = {"policy", "sign", "--key", key, in, NULL};
+		g_autofree char *note = rt_sign (expired, "policy.key");
+
+		assert_int_equal (bt_run_brandd (sign, NULL, &err), 1);
+		rt_assert_contains (err, "expired at 2026-01-01 00:00 IST (Asia/Kolkata)");
+		g_clear_pointer (&err, g_free);
+		assert_int_equal (rt_publish_note (env, note, &err), 1);
+		rt_assert_contains (err, "expired");
+		g_clear_pointer (&err, g_free);
+	}
+	/* signed by another key, or changed after signing */
+	{
+		g_autofree char *foreign = rt_sign (v4, "witness.key");
+		g_autofree char *note = rt_sign (v4, "policy.key");
+		char *cap = strstr (note, "\"centre_daily_cap\": 5");
+
+		assert_int_equal (rt_publish_note (env, foreign, &err), 1);
+		rt_assert_contains (err, "has no signature by imei-brandd.dev/policy");
+		g_clear_pointer (&err, g_free);
+		assert_non_null (cap);
+		cap[strlen ("\"centre_daily_cap\": ")] = '9';
+		assert_int_equal (rt_publish_note (env, note, &err), 1);
+		rt_assert_contains (err, "does not verify");
+		g_clear_pointer (&err, g_free);
+	}
+	assert_int_equal (bt_run_brandd (show, &out, NULL), 0);
+	rt_assert_contains (out, "rollout policy version 2");
+	g_clear_pointer (&out, g_free);
+	/* the kill switch needs a phase the policy has */
+	{
+		const char *pause_bad[] = {"policy", "pause", "p9", "--config", env->conf, NULL};
+		assert_int_equal (bt_run_brandd (pause_bad, NULL, &err), 1);
+		rt_assert_contains (err, "phase p9 is not in the published rollout policy");
+	}
+}
+
+static char *
+rt_request_for (const char *serial)
+{
+	return g_strdup_printf (
+	    "{\"device\": {\"serial\": \"%s\"}, \"current_imeis\": [" ZEROS "]}", serial);
+}
+
+static gint64
+rt_json_int (const BtResponse *r, const char *member)
+{
+	JsonObject *obj = json_node_get_object (r->json);
+
+	return json_object_get_int_member_with_default (obj, member, -1);
+}
+
+static const char *
+rt_error_message (const BtResponse *r)
+{
+	JsonObject *err = json_object_get_object_member (json_node_get_object (r->json), "error");
+
+	return json_object_get_string_member_with_default (err, "message", NULL);
+}
+
+static void
+test_enforcement (void **state)
+{
+	g_autoptr (BtEnv) env = rt_env ();
+	g_autofree char *future = rt_future ();
+	/* devices 1 and 2 have TAC 49015420, device 3 35209900 */
+	g_autofree char *policy = rt_policy_json (1, "p1", "[\"4901\"]", 1, 10, future);
+	g_autofree char *dev1 = rt_request_for ("SN0001");
+	g_autofree char *dev2 = rt_request_for ("SN0002");
+	const char *dev3 =
+	    "{\"device\": {\"hardware_id\": \"HW-0003\"}, \"current_imeis\": [" ZEROS "]}";
+	g_autofree char *err = NULL;
+
+	/* before any policy: tokens as before, with the configured phase */
+	bt_env_start (env);
+	{
+		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/tokens", dev1, NULL);
+		g_autoptr (BtResponse) p = bt_request (env, ALICE, "/v1/policy", NULL, NULL);
+
+		assert_int_equal (r->status, 200);
+		assert_string_equal (bt_json_string (r, "phase"), "IN-2026-P1");
+		assert_int_equal (p->status, 404);
+		assert_string_equal (bt_error_code (p), "no_policy");
+	}
+	/* published while the server runs: it applies to the next request */
+	assert_int_equal (rt_publish_json (env, policy, &err), 0);
+	{
+		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/tokens", dev1, NULL);
+		g_autoptr (BtResponse) again = bt_request (env, ALICE, "/v1/tokens", dev2, NULL);
+		g_autoptr (BtResponse) other = bt_request (env, BOB, "/v1/tokens", dev2, NULL);
+		g_autoptr (BtResponse) no = bt_request (env, BOB, "/v1/tokens", dev3, NULL);
+
+		assert_int_equal (r->status, 200);
+		assert_string_equal (bt_json_string (r, "phase"), "p1");
+		assert_int_equal (rt_json_int (r, "policy_version"), 1);
+		/* alice's centre has used its cap of 1 today */
+		assert_int_equal (again->status, 429);
+		assert_string_equal (bt_error_code (again), "cap_reached");
+		rt_assert_contains (
+		    rt_error_message (again),
+		    "centre DL-0001 has reached its cap of 1 restorations in phase p1");
+		rt_assert_contains (rt_error_message (again), "00:00 IST (Asia/Kolkata)");
+		/* bob's centre has its own */
+		assert_int_equal (other->status, 200);
+		/* device 3's TAC is in no phase */
+		assert_int_equal (no->status, 403);
+		assert_string_equal (bt_error_code (no), "not_eligible");
+		rt_assert_contains (
+		    rt_error_message (no),
+		    "no phase of rollout policy version 1 covers this phone (TAC 35209900");
+	}
+	{
+		g_autoptr (BtResponse) p = bt_request (env, BOB, "/v1/policy", NULL, NULL);
+		JsonObject *obj = json_node_get_object (p->json);
+		JsonObject *usage =
+		    json_array_get_object_element (json_object_get_array_member (obj, "usage"), 0);
+
+		assert_int_equal (p->status, 200);
+		assert_int_equal (json_object_get_int_member (obj, "version"), 1);
+		rt_assert_contains (json_object_get_string_member (obj, "policy"),
+				    "\xe2\x80\x94 imei-brandd.dev/policy ");
+		assert_int_equal (json_object_get_int_member (usage, "centre_issued"), 1);
+		assert_int_equal (json_object_get_int_member (usage, "national_issued"), 2);
+	}
+	assert_int_equal (bt_env_stop (env), 0);
+}
+
+static void
+test_kill_switch (void **state)
+{
+	g_autoptr (BtEnv) env = rt_env ();
+	g_autofree char *future = rt_future ();
+	g_autofree char *policy = rt_policy_json (1, "p1", "[\"4901\"]", 50, 100, future);
+	g_autofree char *dev1 = rt_request_for ("SN0001");
+	g_autofree char *err = NULL;
+	const char *pause[] = {"policy", "pause", "p1", "--config", env->conf, NULL};
+	const char *resume[] = {"policy", "resume", "p1", "--config", env->conf, NULL};
+
+	assert_int_equal (rt_publish_json (env, policy, &err), 0);
+	bt_env_start (env);
+	{
+		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/tokens", dev1, NULL);
+		assert_int_equal (r->status, 200);
+	}
+	/* another process pulls the switch: the very next request is refused */
+	assert_int_equal (bt_run_brandd (pause, NULL, NULL), 0);
+	{
+		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/tokens", dev1, NULL);
+		g_autoptr (BtResponse) p = bt_request (env, ALICE, "/v1/policy", NULL, NULL);
+		JsonArray *paused =
+		    json_object_get_array_member (json_node_get_object (p->json), "paused");
+
+		assert_int_equal (r->status, 403);
+		assert_string_equal (bt_error_code (r), "phase_paused");
+		rt_assert_contains (rt_error_message (r), "phase p1 (Test phase) is paused");
+		assert_int_equal (json_array_get_length (paused), 1);
+		assert_string_equal (json_array_get_string_element (paused, 0), "p1");
+	}
+	assert_int_equal (bt_run_brandd (resume, NULL, NULL), 0);
+	{
+		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/tokens", dev1, NULL);
+		assert_int_equal (r->status, 200);
+	}
+	assert_int_equal (bt_env_stop (env), 0);
+}
+
+/* A policy that expired after it was published refuses every token. */
+static void
+test_expired_in_database (void **state)
+{
+	g_autoptr (BtEnv) env = rt_env ();
+	g_autofree char *note = NULL;
+	g_autofree char *json =
+	    rt_policy_json (9, "p1", "[\"4901\"]", 50, 100, "2026-01-01T00:00:00+05:30");
+	g_autofree char *dev1 = rt_request_for ("SN0001");
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+
+	note = rt_sign (json, "policy.key");
+	assert_int_equal (sqlite3_open (env->db, &db), SQLITE_OK);
+	assert_int_equal (sqlite3_prepare_v2 (
+			      db, "INSERT INTO rollout_policies VALUES (9, ?, 0)", -1, &stmt, NULL),
+			  SQLITE_OK);
+	sqlite3_bind_text (stmt, 1, note, -1, SQLITE_TRANSIENT);
+	assert_int_equal (sqlite3_step (stmt), SQLITE_DONE);
+	sqlite3_finalize (stmt);
+	sqlite3_close (db);
+	bt_env_start (env);
+	{
+		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/tokens", dev1, NULL);
+		assert_int_equal (r->status, 403);
+		assert_string_equal (bt_error_code (r), "policy_expired");
+		rt_assert_contains (rt_error_message (r), "expired at 2026-01-01 00:00 IST");
+	}
+	assert_int_equal (bt_env_stop (env), 0);
+}
+
+/* ---- the race ---- */
+
+typedef struct {
+	BtEnv *server;
+	const char *client;
+	char *body;
+	long status;
+	char *code;
+} RtRaceCall;
+
+static gpointer
+rt_race_thread (gpointer data)
+{
+	RtRaceCall *call = data;
+	g_autoptr (BtResponse) r =
+	    bt_request (call->server, call->client, "/v1/tokens", call->body, NULL);
+
+	call->status = r->status;
+	call->code = g_strdup (bt_error_code (r));
+	return NULL;
+}
+
+/* RACE_ROUNDS × RACE_CLIENTS devices with TAC 35000000, each round its own. */
+static void
+rt_import_race_devices (BtEnv *env)
+{
+	g_autoptr (GString) csv =
+	    g_string_new ("serial,hardware_id,manufacturer,model,tac,imei1,imei2\n");
+	g_autofree char *path = NULL;
+	g_autofree char *err = NULL;
+
+	for (guint i = 0; i < RACE_ROUNDS * RACE_CLIENTS; i++) {
+		g_autofree char *digits = g_strdup_printf ("35000000%06u", i);
+
+		g_string_append_printf (csv,
+					"RACE-%03u,,Acme,R1,35000000,%s%c,\n",
+					i,
+					digits,
+					ir_imei_check_digit (digits));
+	}
+	path = bt_write_file (env->dir, "race.csv", csv->str);
+	{
+		const char *import[] = {"import", "--db", env->db, path, NULL};
+		if (bt_run_brandd (import, NULL, &err) != 0)
+			fail_msg ("import failed: %s", err);
+	}
+}
+
+static gint64
+rt_db_count (const char *db_path, const char *sql, const char *arg)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+	gint64 n = -1;
+
+	assert_int_equal (sqlite3_open (db_path, &db), SQLITE_OK);
+	assert_int_equal (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), SQLITE_OK);
+	sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step (stmt) == SQLITE_ROW)
+		n = sqlite3_column_int64 (stmt, 0);
+	sqlite3_finalize (stmt);
+	sqlite3_close (db);
+	return n;
+}
+
+static void
+rt_race_round (BtEnv *a, BtEnv *b, guint round)
+{
+	g_autofree char *phase = g_strdup_printf ("race-%u", round);
+	g_autofree char *future = rt_future ();
+	g_autofree char *policy = rt_policy_json (
+	    round + 1, phase, "[\"3500\"]", RACE_CENTRE_CAP, RACE_NATIONAL_CAP, future);
+	g_autofree char *err = NULL;
+	RtRaceCall calls[RACE_CLIENTS];
+	GThread *threads[RACE_CLIENTS];
+	guint granted[2] = {0, 0};
+
+	if (rt_publish_json (a, policy, &err) != 0)
+		fail_msg ("publish: %s", err);
+	for (guint i = 0; i < RACE_CLIENTS; i++) {
+		g_autofree char *serial = g_strdup_printf ("RACE-%03u", round * RACE_CLIENTS + i);
+
+		calls[i] = (RtRaceCall){
+		    .server = i % 2 == 0 ? a : b,
+		    .client = i % 4 < 2 ? ALICE : BOB,
+		    .body = rt_request_for (serial),
+		};
+	}
+	for (guint i = 0; i < RACE_CLIENTS; i++)
+		threads[i] = g_thread_new ("race", rt_race_thread, &calls[i]);
+	for (guint i = 0; i < RACE_CLIENTS; i++)
+		g_thread_join (threads[i]);
+	for (guint i = 0; i < RACE_CLIENTS; i++) {
+		if (calls[i].status == 200)
+			granted[i % 4 < 2 ? 0 : 1]++;
+		else if (calls[i].status != 429 || g_strcmp0 (calls[i].code, "cap_reached") != 0)
+			fail_msg ("round %u call %u: status %ld %s",
+				  round,
+				  i,
+				  calls[i].status,
+				  calls[i].code);
+		g_free (calls[i].body);
+		g_free (calls[i].code);
+	}
+	/* 32 asks per centre against a centre cap of 12 and a national cap
+	 * of 20: exactly 20 granted, neither centre over 12 */
+	assert_true (granted[0] <= RACE_CENTRE_CAP && granted[1] <= RACE_CENTRE_CAP);
+	assert_int_equal (granted[0] + granted[1], RACE_NATIONAL_CAP);
+	assert_int_equal (
+	    rt_db_count (a->db, "SELECT count(*) FROM token_rollout WHERE phase = ?", phase),
+	    RACE_NATIONAL_CAP);
+	assert_int_equal (
+	    rt_db_count (
+		a->db, "SELECT issued FROM rollout_counts WHERE phase = ? AND centre = ''", phase),
+	    RACE_NATIONAL_CAP);
+}
+
+static void
+test_cap_race_two_servers (void **state)
+{
+	g_autoptr (BtEnv) a = rt_env ();
+	BtEnv b = {.dir = a->dir, .pki = a->pki, .conf = a->conf, .db = a->db};
+
+	rt_import_race_devices (a);
+	bt_env_start (a);
+	bt_env_start (&b);
+	for (guint round = 0; round < RACE_ROUNDS; round++)
+		rt_race_round (a, &b, round);
+	assert_int_equal (bt_env_stop (&b), 0);
+	g_free (b.url);
+	assert_int_equal (bt_env_stop (a), 0);
+}
+
+int
+main (void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test (test_policy_commands),
+	    cmocka_unit_test (test_enforcement),
+	    cmocka_unit_test (test_kill_switch),
+	    cmocka_unit_test (test_expired_in_database),
+	    cmocka_unit_test (test_cap_race_two_servers),
+	};
+
+	curl_global_init (CURL_GLOBAL_DEFAULT);
+	bt_pki_dir ();
+	return cmocka_run_group_tests (tests, NULL, NULL);
+}
