@@ -194,6 +194,8 @@ test_migration_counts (void **state)
 	assert_true (issue (f, 3, DAY2_FIRST, "C1", 5));
 	g_clear_pointer (&f->store, ir_brandd_store_free);
 	sql_exec (f,
+		  "DROP TABLE blocklist; DROP TABLE token_rollout; DROP TABLE rollout_counts; "
+		  "DROP TABLE rollout_paused; DROP TABLE rollout_policies; "
 		  "DROP TABLE centre_day_counts; DROP INDEX devices_serial_nocase; "
 		  "PRAGMA user_version = 2");
 	f->store = ir_brandd_store_open (f->db, &error);
