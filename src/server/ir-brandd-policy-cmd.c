@@ -76,8 +76,7 @@ ir_brandd_policy_sign (const IrBranddConfig *config,
 		g_prefix_error (&error, "%s: ", argv[0]);
 		return ir_brandd_policy_fail (EXIT_FAILED, error);
 	}
-	body = g_strchomp (g_strdup (text));
-	body = g_strconcat (g_steal_pointer (&body), "\n", NULL);
+	body = g_strconcat (g_strchomp (text), "\n", NULL);
 	key = ir_pem_load_private_key (options->key, "--key", &error);
 	if (key == NULL)
 		return ir_brandd_policy_fail (EXIT_USAGE, error);
