@@ -617,6 +617,14 @@ static const IrBrandRefusal ir_brand_refusals[] = {
      "has witnessed a migration log from this certificate and needs its checkpoint with the "
      "request"},
     {"unknown_workstation", "has witnessed no migration log of this workstation"},
+    {"not_eligible",
+     "says this phone is not eligible under the brand's rollout policy now: do not restore it "
+     "yet (imeictl policy show lists the phases)"},
+    {"phase_paused",
+     "says the brand paused this phone's rollout phase: no restore until it is resumed"},
+    {"cap_reached", "says a daily cap of the rollout phase is reached: try again when it reopens"},
+    {"policy_expired", "says its rollout policy has expired: ask the brand to publish a new one"},
+    {"no_policy", "has no rollout policy published"},
 };
 
 static const char *
@@ -821,6 +829,37 @@ ir_brand_client_health (IrBrandClient *self,
 	}
 }
 
+JsonObject *
+ir_brand_client_get_json (IrBrandClient *self,
+			  const char *path,
+			  IrBrandStatus *status,
+			  GCancellable *cancellable,
+			  GError **error)
+{
+	g_auto (IrBrandStatus) status_local = {0};
+	IrBrandStatus *st = status != NULL ? status : &status_local;
+
+	for (guint attempt = 1;; attempt++) {
+		g_autoptr (JsonParser) parser = json_parser_new ();
+		g_autoptr (GError) error_local = NULL;
+		JsonObject *obj;
+
+		ir_brand_status_clear (st);
+		obj =
+		    ir_brand_request_once (self, path, NULL, parser, st, cancellable, &error_local);
+		/* the object lives in the parser's tree */
+		if (obj != NULL)
+			return json_object_ref (obj);
+		/* a GET changes nothing on the server: try again after a
+		 * transport failure */
+		if (attempt >= IR_BRAND_ATTEMPTS || !ir_brand_failure_is_transport (st)) {
+			g_propagate_error (error, g_steal_pointer (&error_local));
+			return NULL;
+		}
+		g_usleep (IR_BRAND_RETRY_MS * attempt * 1000);
+	}
+}
+
 /* The witness members (docs/brand-api.md, "Witnessing"). */
 static void
 ir_brand_add_log_members (JsonBuilder *b, const IrBrandTokenRequest *req)
@@ -949,6 +988,10 @@ ir_brand_token_answer_parse (IrBrandClient *self,
 	answer->expires = g_strdup (ir_brand_member_string (obj, "expires"));
 	answer->phase = g_strdup (ir_brand_member_string (obj, "phase"));
 	answer->centre = g_strdup (ir_brand_member_string (obj, "centre"));
+	if (json_object_has_member (obj, "policy_version") &&
+	    json_node_get_value_type (json_object_get_member (obj, "policy_version")) ==
+		G_TYPE_INT64)
+		answer->policy_version = json_object_get_int_member (obj, "policy_version");
 	return g_steal_pointer (&answer);
 }
 

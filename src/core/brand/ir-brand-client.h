@@ -138,6 +138,7 @@ typedef struct {
 	char *expires;
 	char *phase;
 	char *centre;
+	gint64 policy_version; /* 0: issued without a rollout policy */
 } IrBrandTokenAnswer;
 
 void ir_brand_token_answer_free (IrBrandTokenAnswer *answer);
@@ -171,6 +172,14 @@ JsonObject *ir_brand_client_post_json (IrBrandClient *self,
 				       IrBrandStatus *status,
 				       GCancellable *cancellable,
 				       GError **error);
+
+/* GET @path (retried after a transport failure, as a GET changes
+ * nothing): the answer's JSON object on HTTP 200 (unref it). */
+JsonObject *ir_brand_client_get_json (IrBrandClient *self,
+				      const char *path,
+				      IrBrandStatus *status,
+				      GCancellable *cancellable,
+				      GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBrandClient, ir_brand_client_unref)
 
