@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir-engine.h"
 #include "ir-restore.h"
 
 /* A restoration end to end on loopback: a development PKI, imei-brandd and
@@ -15,15 +16,19 @@
  *     N times (argument 1, default 20): identify, token over mutual TLS,
  *     verify, write, read back, report. The phone is wiped again with a
  *     plain AT write between runs (not timed). Median and p90.
- *  2. `imeictl restore --all` with 1 phone, then with 16 phones, each
- *     answering after 50 ms (imei-sim latency), fresh phones for each run:
- *     wall time of each and the ratio 16/1 (1.0 would be perfect
- *     parallelism). Prints figures; never fails on a time. */
+ *  2. restore --all through IrEngine (ir_engine_restore_many_async(),
+ *     the call imeictl restore --all and the app make, driven from a
+ *     GMainLoop) with 1, 16 and 64 phones, each answering after 50 ms
+ *     (imei-sim latency), fresh phones for each run: wall time of each
+ *     and the ratios 16/1 and 64/1 (1.0 would be perfect parallelism).
+ *     Prints figures; never fails on a time. */
 
 #define BENCH_DEFAULT_RUNS 20
-#define BENCH_PHONES	   16
-#define BENCH_LATENCY_MS   50
-#define BENCH_TAC	   "35209900"
+/* the batch sizes of part 2, and the phones registered for them */
+static const guint bench_sizes[] = {1, 16, 64};
+#define BENCH_DEVICES	 (1 + 16 + 64)
+#define BENCH_LATENCY_MS 50
+#define BENCH_TAC	 "35209900"
 
 static char *pki = NULL;
 static char *workdir = NULL;
@@ -87,7 +92,7 @@ start_server (GSubprocess **proc)
 	g_autofree char *csv_path = g_build_filename (workdir, "devices.csv", NULL);
 	const char *brandd = prog ("IMEI_BRANDD", IR_BENCH_IMEI_BRANDD);
 
-	for (guint i = 0; i <= BENCH_PHONES; i++) {
+	for (guint i = 0; i <= BENCH_DEVICES; i++) {
 		g_autofree char *imei = imei_for (i + 1);
 		g_string_append_printf (
 		    csv, "BENCH-%02u,,Quectel,EC25," BENCH_TAC ",%s\n", i, imei);
@@ -262,38 +267,79 @@ bench_one_phone (const char *url, guint runs)
 		g_array_index (ms, gdouble, 0));
 }
 
-/* Wall time of one `imeictl restore --all` over fresh phones. */
-static gdouble
-bench_all (const char *url, guint first, guint n)
+/* the benchmark answers yes to every plan: it restores its own phones */
+static void
+bench_engine_confirm (IrEngine *engine, IrRestorePlan *plan, gpointer user_data)
 {
-	g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-	g_autoptr (GPtrArray) paths = NULL;
-	g_autoptr (GError) error = NULL;
+	ir_restore_plan_answer (plan, TRUE);
+}
+
+static void
+bench_engine_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	GAsyncResult **out = user_data;
+
+	*out = g_object_ref (res);
+}
+
+static IrEngine *
+bench_engine_open (const char *url)
+{
+	g_autofree char *ts = g_build_filename (pki, "trust-store.conf", NULL);
+	g_autofree char *cert = g_build_filename (pki, "technician-alice.pem", NULL);
+	g_autofree char *key = g_build_filename (pki, "technician-alice.key", NULL);
 	g_autofree char *state = g_build_filename (workdir, "state", NULL);
+	IrEngineConfig cfg = {
+	    .server_url = url,
+	    .trust_store_path = ts,
+	    .cert_path = cert,
+	    .key_path = key,
+	    .state_dir = state,
+	    .workstation = "bench",
+	};
+	g_autoptr (IrEngine) engine = ir_engine_new ();
+	g_autoptr (GError) error = NULL;
+
+	if (!ir_engine_open (engine, &cfg, &error))
+		die ("opening the engine", error);
+	return g_steal_pointer (&engine);
+}
+
+/* Wall time of one restore --all through the engine over @n fresh phones. */
+static gdouble
+bench_all (IrEngine *engine, guint first, guint n)
+{
+	g_autoptr (GPtrArray) paths = NULL;
+	g_autoptr (GPtrArray) results = NULL;
+	g_autoptr (GError) error = NULL;
+	GAsyncResult *res = NULL;
 	GSubprocess *sim = NULL;
-	g_autoptr (GSubprocess) ctl = NULL;
 	gint64 t0;
 	gdouble elapsed;
 
 	paths = start_phones (first, n, BENCH_LATENCY_MS, &sim);
-	g_ptr_array_add (argv, g_strdup (prog ("IMEICTL", IR_BENCH_IMEICTL)));
-	g_ptr_array_add (argv, g_strdup ("restore"));
-	g_ptr_array_add (argv, g_strdup ("--all"));
-	g_ptr_array_add (argv, g_strdup ("--yes"));
-	g_ptr_array_add (argv, g_strdup_printf ("--server=%s", url));
-	g_ptr_array_add (argv, g_strdup_printf ("--trust-store=%s/trust-store.conf", pki));
-	g_ptr_array_add (argv, g_strdup_printf ("--cert=%s/technician-alice.pem", pki));
-	g_ptr_array_add (argv, g_strdup_printf ("--key=%s/technician-alice.key", pki));
-	g_ptr_array_add (argv, g_strdup_printf ("--state-dir=%s", state));
-	for (guint i = 0; i < paths->len; i++)
-		g_ptr_array_add (argv, g_strdup (g_ptr_array_index (paths, i)));
-	g_ptr_array_add (argv, NULL);
+	g_ptr_array_add (paths, NULL);
 	t0 = g_get_monotonic_time ();
-	ctl = g_subprocess_newv (
-	    (const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
-	if (ctl == NULL || !g_subprocess_wait_check (ctl, NULL, &error))
-		die ("imeictl restore --all", error);
+	ir_engine_restore_many_async (engine,
+				      (const char *const *)paths->pdata,
+				      NULL,
+				      bench_engine_confirm,
+				      NULL,
+				      NULL,
+				      bench_engine_done,
+				      &res);
+	while (res == NULL)
+		g_main_context_iteration (NULL, TRUE);
 	elapsed = (gdouble)(g_get_monotonic_time () - t0) / 1000.0;
+	results = ir_engine_restore_many_finish (engine, res, &error);
+	g_object_unref (res);
+	if (results == NULL)
+		die ("restore --all", error);
+	for (guint i = 0; i < results->len; i++) {
+		const IrRestoreResult *r = g_ptr_array_index (results, i);
+		if (r->outcome != IR_RESTORE_RESTORED)
+			die ("restore --all: a phone was not restored", r->error);
+	}
 	stop (sim);
 	return elapsed;
 }
@@ -306,8 +352,9 @@ main (int argc, char **argv)
 	g_autofree char *cmd = NULL;
 	g_autofree char *url = NULL;
 	GSubprocess *server = NULL;
-	gdouble one;
-	gdouble many;
+	g_autoptr (IrEngine) engine = NULL;
+	gdouble ms[G_N_ELEMENTS (bench_sizes)];
+	guint first = 0;
 
 	runs = MAX (runs, 1);
 	workdir = g_dir_make_tmp ("bench-restore-XXXXXX", &error);
@@ -319,15 +366,25 @@ main (int argc, char **argv)
 	url = start_server (&server);
 
 	bench_one_phone (url, runs);
-	one = bench_all (url, 0, 1);
-	many = bench_all (url, 1, BENCH_PHONES);
-	printf ("imeictl restore --all, phones answering after %u ms each:\n", BENCH_LATENCY_MS);
-	printf ("  1 phone    %8.1f ms\n", one);
-	printf ("  %u phones  %8.1f ms\n", BENCH_PHONES, many);
-	printf ("  ratio %u/1: %.2fx (1.00 = fully parallel, %u.00 = serial)\n",
-		BENCH_PHONES,
-		many / one,
-		BENCH_PHONES);
+	engine = bench_engine_open (url);
+	for (guint i = 0; i < G_N_ELEMENTS (bench_sizes); i++) {
+		ms[i] = bench_all (engine, first, bench_sizes[i]);
+		first += bench_sizes[i];
+	}
+	printf ("restore --all through IrEngine (at most %u workers), phones answering after "
+		"%u ms each:\n",
+		(guint)IR_ENGINE_DEFAULT_MAX_WORKERS,
+		BENCH_LATENCY_MS);
+	for (guint i = 0; i < G_N_ELEMENTS (bench_sizes); i++)
+		printf ("  %2u phone%s %8.1f ms\n",
+			bench_sizes[i],
+			bench_sizes[i] == 1 ? " " : "s",
+			ms[i]);
+	for (guint i = 1; i < G_N_ELEMENTS (bench_sizes); i++)
+		printf ("  ratio %u/1: %.2fx (1.00 = fully parallel, %u.00 = serial)\n",
+			bench_sizes[i],
+			ms[i] / ms[0],
+			bench_sizes[i]);
 	fflush (stdout);
 
 	stop (server);
