@@ -45,6 +45,8 @@ ir_cli_output_error_code (const GError *error)
 	    [IR_ERROR_TAMPERED] = "tampered",
 	    [IR_ERROR_READ_ONLY_LOG] = "read_only_log",
 	    [IR_ERROR_IO] = "io",
+	    [IR_ERROR_SPC_LOCKED] = "spc_locked",
+	    [IR_ERROR_SPC_REFUSED] = "spc_refused",
 	};
 
 	if (error->domain == G_OPTION_ERROR)

@@ -56,6 +56,8 @@ ir_error_exit_code (const GError *error)
 	case IR_ERROR_NOT_SUPPORTED:
 	case IR_ERROR_NOT_STICKING:
 	case IR_ERROR_REPLAY_MISMATCH:
+	case IR_ERROR_SPC_LOCKED:
+	case IR_ERROR_SPC_REFUSED:
 		return 5;
 	case IR_ERROR_TOKEN_REFUSED:
 		return 6;

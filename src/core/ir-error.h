@@ -30,6 +30,8 @@ typedef enum {
 	IR_ERROR_TAMPERED,	    /* the migration log or a proof does not verify */
 	IR_ERROR_READ_ONLY_LOG,	    /* the log is read-only after a tamper alarm */
 	IR_ERROR_IO,		    /* a file write or sync failed (ENOSPC, EIO, ...) */
+	IR_ERROR_SPC_LOCKED,	    /* DIAG: the phone wants its SPC before this write */
+	IR_ERROR_SPC_REFUSED,	    /* DIAG: the phone refused the SPC: never retried */
 } IrError;
 
 GQuark ir_error_quark (void);
