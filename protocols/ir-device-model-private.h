@@ -13,6 +13,7 @@ extern const IrDeviceModel ir_device_model_quectel;
 extern const IrDeviceModel ir_device_model_simcom;
 extern const IrDeviceModel ir_device_model_unisoc;
 extern const IrDeviceModel ir_device_model_secure_restore_v1;
+extern const IrDeviceModel ir_device_model_qualcomm;
 
 /* 3GPP TS 27.007 §9.2 codes the models answer with. */
 #define IR_CME_PHONE_FAILURE	       0

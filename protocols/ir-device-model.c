@@ -14,6 +14,7 @@ static const IrDeviceModel *const ir_device_models[] = {
     &ir_device_model_simcom,
     &ir_device_model_unisoc,
     &ir_device_model_secure_restore_v1,
+    &ir_device_model_qualcomm,
     NULL,
 };
 
@@ -81,6 +82,16 @@ ir_device_model_dispatch (IrSimState *state, const char *line, GString *reply)
 	if (ir_device_model_3gpp.handle (state, cmd, reply))
 		return;
 	ir_sim_reply_error (reply);
+}
+
+gboolean
+ir_device_model_dispatch_frame (IrSimState *state, const guint8 *req, gsize len, GByteArray *reply)
+{
+	const IrDeviceModel *model = ir_device_model_lookup (state->family);
+
+	if (model == NULL || model->handle_frame == NULL || len == 0)
+		return FALSE;
+	return model->handle_frame (state, req, len, reply);
 }
 
 void
@@ -188,6 +199,7 @@ ir_sim_state_write_slot (
 		state->imei[slot] = g_strdup (imei);
 		state->dirty = TRUE;
 	}
+	state->hangup_now = state->hangup_after_write;
 	ir_sim_reply_ok (reply);
 }
 

@@ -14,6 +14,7 @@ extern const IrFamily ir_family_quectel;
 extern const IrFamily ir_family_simcom;
 extern const IrFamily ir_family_unisoc;
 extern const IrFamily ir_family_secure_restore_v1;
+extern const IrFamily ir_family_qualcomm;
 
 /* A read whose answer is lost or unreadable is sent at most this many
  * times; one whose answers disagree, at most IR_FAMILY_CONFIRM_ATTEMPTS. */

@@ -14,6 +14,7 @@ static const IrFamily *const ir_families[] = {
     &ir_family_simcom,
     &ir_family_unisoc,
     &ir_family_secure_restore_v1,
+    &ir_family_qualcomm,
     NULL,
 };
 
@@ -31,6 +32,21 @@ ir_family_lookup (const char *id)
 			return ir_families[i];
 	}
 	return NULL;
+}
+
+gboolean
+ir_family_is_binary (const IrFamily *family)
+{
+	return family != NULL && family->probe != NULL;
+}
+
+void
+ir_family_identity_clear (IrFamilyIdentity *identity)
+{
+	g_clear_pointer (&identity->manufacturer, g_free);
+	g_clear_pointer (&identity->model, g_free);
+	g_clear_pointer (&identity->revision, g_free);
+	g_clear_pointer (&identity->serial, g_free);
 }
 
 const char *

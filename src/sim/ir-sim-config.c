@@ -30,8 +30,25 @@ static const char *const keys[] = {
     "no-stick",
     "replay",
     "trust-store",
+    "disconnect-after-write",
+    "spc",
+    "spc-required",
+    "needs-qcdmg",
+    "bad-crc-command",
+    "drop-terminator-command",
     NULL,
 };
+
+/* Keys only a DIAG (qualcomm) phone has. */
+static const char *const diag_keys[] = {
+    "spc",
+    "spc-required",
+    "needs-qcdmg",
+    "bad-crc-command",
+    "drop-terminator-command",
+    NULL,
+};
+#define IR_SIM_DIAG_FAMILY "qualcomm"
 
 /* The family whose phones verify restore tokens themselves. */
 #define IR_SIM_SECURE_FAMILY "secure-restore-v1"
@@ -56,6 +73,12 @@ static const char *const replay_conflicts[] = {
     "read-only-slot",
     "no-stick",
     "trust-store",
+    "disconnect-after-write",
+    "spc",
+    "spc-required",
+    "needs-qcdmg",
+    "bad-crc-command",
+    "drop-terminator-command",
     NULL,
 };
 
@@ -90,6 +113,7 @@ ir_sim_phone_config_free (IrSimPhoneConfig *config)
 	g_free (config->hwid);
 	g_ptr_array_unref (config->imeis);
 	g_free (config->write_error);
+	g_free (config->spc);
 	g_free (config->state_file);
 	g_free (config->link);
 	g_free (config->replay);
@@ -345,6 +369,53 @@ ir_sim_set_family (IrSimPhoneConfig *config, const char *value, GError **error)
 	return TRUE;
 }
 
+/* "0x26" or "38": a DIAG command code, kept as code + 1 (0: no fault). */
+static gboolean
+ir_sim_parse_diag_command (const char *value, guint *out, GError **error)
+{
+	guint64 v = 0;
+	gboolean hex = g_str_has_prefix (value, "0x") || g_str_has_prefix (value, "0X");
+
+	if (!g_ascii_string_to_unsigned (hex ? value + 2 : value, hex ? 16 : 10, 0, 255, &v, NULL)) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "\"%s\" is not a DIAG command code: give 0 to 255, e.g. 0x26 (NV read)",
+			     value);
+		return FALSE;
+	}
+	*out = (guint)v + 1;
+	return TRUE;
+}
+
+static gboolean
+ir_sim_phone_config_set_diag (IrSimPhoneConfig *config,
+			      const char *key,
+			      const char *value,
+			      GError **error)
+{
+	if (g_strcmp0 (key, "spc") == 0) {
+		if (strlen (value) != 6 || strspn (value, "0123456789") != 6) {
+			g_set_error_literal (error,
+					     IR_ERROR,
+					     IR_ERROR_INVALID_INPUT,
+					     "a service programming code is 6 digits, e.g. 000000");
+			return FALSE;
+		}
+		return ir_sim_set_string (&config->spc, value, error);
+	}
+	if (g_strcmp0 (key, "spc-required") == 0)
+		return ir_sim_parse_bool (value, &config->spc_required, error);
+	if (g_strcmp0 (key, "needs-qcdmg") == 0)
+		return ir_sim_parse_bool (value, &config->needs_qcdmg, error);
+	if (g_strcmp0 (key, "bad-crc-command") == 0)
+		return ir_sim_parse_diag_command (value, &config->faults.bad_crc_command, error);
+	if (g_strcmp0 (key, "drop-terminator-command") == 0)
+		return ir_sim_parse_diag_command (value, &config->faults.no_flag_command, error);
+	g_assert_not_reached ();
+	return FALSE;
+}
+
 static gboolean
 ir_sim_phone_config_set_fault (IrSimPhoneConfig *config,
 			       const char *key,
@@ -388,9 +459,11 @@ ir_sim_phone_config_set_fault (IrSimPhoneConfig *config,
 		return ir_sim_parse_read_only_slot (config, value, error);
 	if (g_strcmp0 (key, "no-stick") == 0)
 		return ir_sim_parse_bool (value, &config->no_stick, error);
-	g_assert_not_reached ();
-	return FALSE;
+	if (g_strcmp0 (key, "disconnect-after-write") == 0)
+		return ir_sim_parse_bool (value, &config->hangup_after_write, error);
+	return ir_sim_phone_config_set_diag (config, key, value, error);
 }
+
 
 static gboolean
 ir_sim_phone_config_set_identity (IrSimPhoneConfig *config,
@@ -492,6 +565,26 @@ ir_sim_phone_config_validate_trust_store (IrSimPhoneConfig *config, GError **err
 	return TRUE;
 }
 
+/* DIAG's keys would be silently ignored by an AT phone. */
+static gboolean
+ir_sim_phone_config_validate_diag (IrSimPhoneConfig *config, GError **error)
+{
+	if (g_strcmp0 (config->family, IR_SIM_DIAG_FAMILY) == 0)
+		return TRUE;
+	for (guint i = 0; diag_keys[i] != NULL; i++) {
+		if (g_hash_table_contains (config->keys_set, diag_keys[i])) {
+			g_set_error (error,
+				     IR_ERROR,
+				     IR_ERROR_INVALID_INPUT,
+				     "%s: only a " IR_SIM_DIAG_FAMILY " (DIAG) phone has it; drop "
+				     "it or set family=" IR_SIM_DIAG_FAMILY,
+				     diag_keys[i]);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 gboolean
 ir_sim_phone_config_validate (IrSimPhoneConfig *config, GError **error)
 {
@@ -510,6 +603,8 @@ ir_sim_phone_config_validate (IrSimPhoneConfig *config, GError **error)
 		return FALSE;
 	}
 	if (!ir_sim_phone_config_validate_trust_store (config, error))
+		return FALSE;
+	if (!ir_sim_phone_config_validate_diag (config, error))
 		return FALSE;
 	defaults = ir_sim_state_new_default (config->family);
 	n_slots = config->imeis->len > 0 ? config->imeis->len : defaults->n_slots;
@@ -569,6 +664,12 @@ ir_sim_phone_config_to_state (IrSimPhoneConfig *config)
 	state->echo = config->echo;
 	state->write_error = g_strdup (config->write_error);
 	state->no_stick = config->no_stick;
+	state->hangup_after_write = config->hangup_after_write;
+	if (config->spc != NULL)
+		ir_sim_replace_str (&state->spc, config->spc);
+	state->spc_required = config->spc_required;
+	/* a DIAG port speaks DIAG from the start unless it needs AT$QCDMG */
+	state->diag_mode = g_strcmp0 (state->family, IR_SIM_DIAG_FAMILY) == 0 && !config->needs_qcdmg;
 	if (config->trust_store != NULL)
 		state->trust_store = ir_trust_store_ref (config->trust_store);
 	return state;

@@ -25,6 +25,11 @@ typedef struct {
 	char *write_error; /* the final line, "ERROR" or "+CME ERROR: N" */
 	gboolean read_only[IR_SIM_MAX_SLOTS];
 	gboolean no_stick;
+	gboolean hangup_after_write; /* hang up once a write is answered */
+	/* DIAG (qualcomm) phones */
+	char *spc;
+	gboolean spc_required;
+	gboolean needs_qcdmg; /* AT until AT$QCDMG */
 	/* faults the phone applies to its answers */
 	IrSimFaults faults;
 	char *state_file;

@@ -15,6 +15,7 @@
 #include "ir-sim-phone.h"
 #include "ir-sim-replay.h"
 #include "ir-sim-state.h"
+#include "qualcomm/qualcomm-hdlc.h"
 
 #define IR_SIM_READ_CHUNK	4096
 #define IR_SIM_HANGUP_GRACE_MS	2000
@@ -40,6 +41,7 @@ struct _IrSimPhone {
 	char *link;
 	char *state_file;
 	GString *line;
+	IrQcHdlcReader *frames; /* DIAG input, once state->diag_mode is set */
 	guint max_line; /* the family's (ir_device_model_get_max_line()); longer: ERROR */
 	gboolean line_overflow;
 	gboolean closing; /* a hangup is queued: input is ignored */
@@ -264,16 +266,85 @@ ir_sim_phone_apply_faults (IrSimPhone *self, GString *reply)
 	return g_byte_array_free_to_bytes (out);
 }
 
+/* @reply's bytes go out with the transport faults; the phone hangs up
+ * after them when told to (disconnect_after, a model's hangup_now). */
 static void
-ir_sim_phone_answer (IrSimPhone *self, GString *reply)
+ir_sim_phone_answer_bytes (IrSimPhone *self, const guint8 *data, gsize len)
 {
 	guint n_commands = (guint)g_atomic_int_add (&self->n_commands, 1) + 1;
+	g_autoptr (GString) reply = g_string_new_len ((const char *)data, (gssize)len);
+	gboolean hangup = self->state != NULL && self->state->hangup_now;
 
 	ir_sim_phone_queue (
 	    self, ir_sim_phone_apply_faults (self, reply), (gint64)self->faults.latency_ms * 1000);
-	if (self->faults.disconnect_after > 0 && n_commands >= self->faults.disconnect_after) {
+	if (self->state != NULL)
+		self->state->hangup_now = FALSE;
+	if (hangup ||
+	    (self->faults.disconnect_after > 0 && n_commands >= self->faults.disconnect_after)) {
 		self->closing = TRUE;
 		ir_sim_phone_queue (self, NULL, 0);
+	}
+}
+
+static void
+ir_sim_phone_answer (IrSimPhone *self, GString *reply)
+{
+	ir_sim_phone_answer_bytes (self, (const guint8 *)reply->str, reply->len);
+}
+
+/* Frames a DIAG answer, with the framing faults aimed at its command:
+ * the first answer to that command only, so that a retry gets through. */
+static GBytes *
+ir_sim_phone_frame (IrSimPhone *self, GByteArray *payload)
+{
+	g_autoptr (GBytes) frame = ir_qc_hdlc_encode (payload->data, payload->len);
+	gsize len = 0;
+	guint8 *out = g_memdup2 (g_bytes_get_data (frame, &len), g_bytes_get_size (frame));
+	guint code = (guint)payload->data[0] + 1;
+
+	if (self->faults.bad_crc_command == code) {
+		/* the last CRC byte, before the terminator; never into 0x7E */
+		out[len - 2] = out[len - 2] == 0x5E ? 0x5F : out[len - 2] ^ 0x01;
+		if (out[len - 2] == 0x7E || out[len - 2] == 0x7D)
+			out[len - 2] ^= 0x02;
+		self->faults.bad_crc_command = 0;
+	}
+	if (self->faults.no_flag_command == code) {
+		len--;
+		self->faults.no_flag_command = 0;
+	}
+	return g_bytes_new_take (out, len);
+}
+
+/* DIAG input: every good frame is a request; a bad one (a bad CRC, an
+ * "AT" probe flushed by the host's leading 0x7E) is dropped unanswered,
+ * as the phone's DIAG task does. */
+static void
+ir_sim_phone_receive_frames (IrSimPhone *self, const guint8 *data, gsize len)
+{
+	for (gsize off = 0; off < len && !self->closing;) {
+		gsize used = 0;
+		g_autoptr (GError) error = NULL;
+		g_autoptr (GBytes) req =
+		    ir_qc_hdlc_reader_push (self->frames, data + off, len - off, &used, &error);
+		g_autoptr (GByteArray) payload = g_byte_array_new ();
+		g_autoptr (GBytes) frame = NULL;
+
+		off += used;
+		if (req == NULL ||
+		    !ir_device_model_dispatch_frame (self->state,
+						     g_bytes_get_data (req, NULL),
+						     g_bytes_get_size (req),
+						     payload) ||
+		    payload->len == 0)
+			continue;
+		if (self->state->dirty) {
+			ir_sim_phone_save_state (self);
+			self->state->dirty = FALSE;
+		}
+		frame = ir_sim_phone_frame (self, payload);
+		ir_sim_phone_answer_bytes (
+		    self, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame));
 	}
 }
 
@@ -395,6 +466,8 @@ ir_sim_phone_readable_cb (int fd, GIOCondition condition, gpointer user_data)
 		return G_SOURCE_CONTINUE;
 	if (self->replay != NULL)
 		ir_sim_phone_receive_replay (self, buf, (gsize)n);
+	else if (self->state->diag_mode)
+		ir_sim_phone_receive_frames (self, buf, (gsize)n);
 	else
 		ir_sim_phone_receive_model (self, buf, (gsize)n);
 	return G_SOURCE_CONTINUE;
@@ -650,6 +723,7 @@ ir_sim_phone_finalize (GObject *object)
 	g_free (self->path);
 	g_free (self->state_file);
 	g_string_free (self->line, TRUE);
+	ir_qc_hdlc_reader_free (self->frames);
 	if (self->rand != NULL)
 		g_rand_free (self->rand);
 	ir_sim_state_free (self->state);
@@ -663,6 +737,7 @@ ir_sim_phone_init (IrSimPhone *self)
 	self->master_fd = -1;
 	self->slave_fd = -1;
 	self->line = g_string_new (NULL);
+	self->frames = ir_qc_hdlc_reader_new ();
 	g_queue_init (&self->chunks);
 }
 

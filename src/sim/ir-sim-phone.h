@@ -16,6 +16,10 @@ typedef struct {
 	double garble_rate;	/* probability that an answer byte is flipped */
 	guint disconnect_after; /* hang up after N commands; 0 = never */
 	guint32 seed;
+	/* DIAG framing faults on the first answer to a command, kept as the
+	 * command code + 1 (0: none): a bad CRC, or no 0x7E terminator */
+	guint bad_crc_command;
+	guint no_flag_command;
 } IrSimFaults;
 
 /* One simulated phone on its own pseudo-terminal (docs/imei-sim.md).

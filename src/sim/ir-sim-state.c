@@ -69,10 +69,19 @@ static const IrSimFamilyDefaults family_defaults[] = {
      "sr1-hw-000001",
      2,
      {"352099002000012", "352099002000020"}},
+    /* the serial is the ESN, in hex, that DIAG command 0x01 answers */
+    {"qualcomm",
+     "Qualcomm",
+     "IRQC-X55",
+     "MPSS.HI.2.0.c3-00123-SDX55",
+     "8A3C51D2",
+     "qc-hw-x55-0001",
+     2,
+     {"358476312345671", "358476312345689"}},
 };
 
 static const char *const families[] = {
-    "3gpp", "mediatek", "quectel", "simcom", "unisoc", "secure-restore-v1", NULL};
+    "3gpp", "mediatek", "quectel", "simcom", "unisoc", "secure-restore-v1", "qualcomm", NULL};
 
 const char *const *
 ir_sim_state_get_families (void)
@@ -126,6 +135,7 @@ ir_sim_state_free (IrSimState *state)
 	for (guint i = 0; i < IR_SIM_MAX_SLOTS; i++)
 		g_free (state->imei[i]);
 	g_free (state->write_error);
+	g_free (state->spc);
 	g_clear_pointer (&state->trust_store, ir_trust_store_unref);
 	g_clear_pointer (&state->nonce, g_bytes_unref);
 	g_free (state);

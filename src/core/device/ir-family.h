@@ -18,6 +18,18 @@ typedef struct {
 void ir_challenge_free (IrChallenge *challenge);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrChallenge, ir_challenge_free)
 
+/* Who a phone says it is, over a family's own protocol (binary families:
+ * the 27.007 reads of an AT port give the same for the others). NULL
+ * members are unknown. */
+typedef struct {
+	char *manufacturer;
+	char *model;
+	char *revision;
+	char *serial;
+} IrFamilyIdentity;
+
+void ir_family_identity_clear (IrFamilyIdentity *identity);
+
 /* The host side of one protocol family (protocols/<family>/<family>-host.c).
  * Reads are idempotent and may be retried by the driver on a garbled or
  * lost answer; writes are never retried. A slot that refuses writes for
@@ -54,10 +66,39 @@ typedef struct {
 			     const char *token_base64url,
 			     GCancellable *cancellable,
 			     GError **error);
+	/* Binary families only (qualcomm's DIAG), NULL for AT ones: their
+	 * port does not speak AT, so every hook of theirs talks straight to
+	 * ir_at_channel_get_transport (@channel) and never sends AT. probe()
+	 * says whether the port answers the family's protocol within
+	 * @timeout_ms; identify() reads who the phone is over it. */
+	gboolean (*probe) (IrAtChannel *channel,
+			   guint timeout_ms,
+			   GCancellable *cancellable,
+			   GError **error);
+	gboolean (*identify) (IrAtChannel *channel,
+			      IrFamilyIdentity *identity,
+			      GCancellable *cancellable,
+			      GError **error);
+	/* Optional, for any family: called once after the INTENT is durable
+	 * and before the first write_imei() (DIAG: the mode change to offline,
+	 * then the SPC when @spc is not NULL). A refusal stops the restore
+	 * with nothing written. */
+	gboolean (*prepare_write) (IrAtChannel *channel,
+				   const IrProfile *profile,
+				   const char *spc,
+				   GCancellable *cancellable,
+				   GError **error);
+	/* What the technician must do once the IMEIs are written and read
+	 * back (DIAG: the phone stays offline until it is restarted); NULL:
+	 * nothing. */
+	const char *after_write;
 } IrFamily;
 
 /* Every family, in protocols/ order; NULL-terminated. */
 const IrFamily *const *ir_family_get_all (void);
 const IrFamily *ir_family_lookup (const char *id);
+
+/* TRUE for a family whose port does not speak AT (it has a probe()). */
+gboolean ir_family_is_binary (const IrFamily *family);
 
 G_END_DECLS

@@ -491,8 +491,14 @@ ir_profile_score (
 	return score;
 }
 
-const IrProfile *
-ir_profile_match (guint16 vid, guint16 pid, const char *manufacturer, const char *model)
+/* The best profile of @family (NULL: of every AT family); NULL when none
+ * scores. */
+static const IrProfile *
+ir_profile_match_where (guint16 vid,
+			guint16 pid,
+			const char *manufacturer,
+			const char *model,
+			const IrFamily *family)
 {
 	GPtrArray *profiles = ir_profile_get_all ();
 	const IrProfile *best = NULL;
@@ -500,7 +506,14 @@ ir_profile_match (guint16 vid, guint16 pid, const char *manufacturer, const char
 
 	for (guint i = 0; i < profiles->len; i++) {
 		const IrProfile *profile = g_ptr_array_index (profiles, i);
-		int score = ir_profile_score (profile, vid, pid, manufacturer, model);
+		const IrFamily *own = ir_family_lookup (profile->family);
+		int score;
+
+		/* an AT phone never gets a binary family's profile, nor the
+		 * reverse: its port would not understand the driver */
+		if (family != NULL ? own != family : ir_family_is_binary (own))
+			continue;
+		score = ir_profile_score (profile, vid, pid, manufacturer, model);
 		if (score == 0)
 			continue;
 		if (best == NULL || score > best_score ||
@@ -509,8 +522,47 @@ ir_profile_match (guint16 vid, guint16 pid, const char *manufacturer, const char
 			best_score = score;
 		}
 	}
+	return best;
+}
+
+const IrProfile *
+ir_profile_match (guint16 vid, guint16 pid, const char *manufacturer, const char *model)
+{
+	const IrProfile *best = ir_profile_match_where (vid, pid, manufacturer, model, NULL);
+
 	if (best == NULL)
 		best = ir_profile_lookup ("3gpp");
 	g_assert (best != NULL);
 	return best;
+}
+
+const IrProfile *
+ir_profile_match_family (guint16 vid,
+			 guint16 pid,
+			 const char *manufacturer,
+			 const char *model,
+			 const char *family)
+{
+	const IrFamily *wanted = ir_family_lookup (family);
+
+	g_return_val_if_fail (wanted != NULL, NULL);
+	return ir_profile_match_where (vid, pid, manufacturer, model, wanted);
+}
+
+/* The binary family whose profiles claim this USB id, to try its probe
+ * before "AT" (DESIGN.md §5: USB ids only speed the guess). */
+const char *
+ir_profile_guess_binary_family (guint16 vid, guint16 pid)
+{
+	GPtrArray *profiles = ir_profile_get_all ();
+
+	if (vid == 0)
+		return NULL;
+	for (guint i = 0; i < profiles->len; i++) {
+		const IrProfile *profile = g_ptr_array_index (profiles, i);
+		if (ir_family_is_binary (ir_family_lookup (profile->family)) &&
+		    ir_profile_usb_score (profile, vid, pid) == IR_PROFILE_SCORE_USB_EXACT)
+			return profile->family;
+	}
+	return NULL;
 }

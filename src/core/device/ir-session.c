@@ -20,6 +20,7 @@ struct _IrSession {
 	IrTransport *transport;
 	IrAtChannel *channel;
 	guint probe_timeout_ms;
+	IrSessionProtocol protocol;
 	/* of the last identify, for writes */
 	const IrProfile *profile;
 	const IrFamily *family;
@@ -129,6 +130,27 @@ ir_session_set_timeout_limit (IrSession *self, guint limit_ms)
 	ir_at_channel_set_timeout_limit (self->channel, limit_ms);
 }
 
+gboolean
+ir_session_protocol_from_string (const char *text, IrSessionProtocol *protocol)
+{
+	static const char *const names[] = {"auto", "at", "diag"};
+
+	for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+		if (g_strcmp0 (text, names[i]) == 0) {
+			*protocol = (IrSessionProtocol)i;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+void
+ir_session_set_protocol (IrSession *self, IrSessionProtocol protocol)
+{
+	g_return_if_fail (IR_IS_SESSION (self));
+	self->protocol = protocol;
+}
+
 void
 ir_session_set_recording (IrSession *self, IrRecording *recording)
 {
@@ -192,8 +214,63 @@ ir_session_probe_once (IrSession *self, GString *seen, GCancellable *cancellable
 	return got_bytes ? IR_SESSION_PROBE_GARBAGE : IR_SESSION_PROBE_SILENT;
 }
 
+/* The binary family (DIAG) whose probe the port answers, @first tried
+ * first; *@found stays NULL when none does. FALSE only when the port is
+ * gone or we are told to stop. */
+/* One binary family's probe: TRUE with *@found set when the port answers
+ * it; FALSE only when the port is gone or we are told to stop. */
 static gboolean
-ir_session_probe (IrSession *self, GCancellable *cancellable, GError **error)
+ir_session_probe_one (IrSession *self,
+		      const IrFamily *family,
+		      const IrFamily **found,
+		      GCancellable *cancellable,
+		      GError **error)
+{
+	g_autoptr (GError) error_local = NULL;
+
+	if (family->probe (self->channel, self->probe_timeout_ms, cancellable, &error_local)) {
+		*found = family;
+		return TRUE;
+	}
+	if (error_local == NULL)
+		return TRUE;
+	g_propagate_prefixed_error (
+	    error, g_steal_pointer (&error_local), "failed to talk to %s: ", ir_session_port (self));
+	return FALSE;
+}
+
+/* The binary family (DIAG) whose probe the port answers, @first tried
+ * first; *@found stays NULL when none does. */
+static gboolean
+ir_session_probe_binary (IrSession *self,
+			 const char *first,
+			 const IrFamily **found,
+			 GCancellable *cancellable,
+			 GError **error)
+{
+	const IrFamily *const *all = ir_family_get_all ();
+	const IrFamily *guess = first != NULL ? ir_family_lookup (first) : NULL;
+
+	if (ir_family_is_binary (guess)) {
+		if (!ir_session_probe_one (self, guess, found, cancellable, error))
+			return FALSE;
+		if (*found != NULL)
+			return TRUE;
+	}
+	for (guint i = 0; all[i] != NULL && *found == NULL; i++) {
+		if (all[i] == guess || !ir_family_is_binary (all[i]))
+			continue;
+		if (!ir_session_probe_one (self, all[i], found, cancellable, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+ir_session_probe_at (IrSession *self,
+		     const IrFamily **binary,
+		     GCancellable *cancellable,
+		     GError **error)
 {
 	g_autoptr (GString) seen = g_string_new (NULL);
 	g_autofree char *quoted = NULL;
@@ -216,9 +293,17 @@ ir_session_probe (IrSession *self, GCancellable *cancellable, GError **error)
 		if (probe == IR_SESSION_PROBE_GARBAGE) {
 			got_garbage = TRUE;
 			silent_in_a_row = 0;
-		} else if (++silent_in_a_row >= IR_SESSION_PROBE_SILENT_ATTEMPTS) {
-			break;
+			continue;
 		}
+		/* silent to "AT": a DIAG port says so to its own probe */
+		if (attempt == 0 && self->protocol == IR_SESSION_PROTOCOL_AUTO) {
+			if (!ir_session_probe_binary (self, NULL, binary, cancellable, error))
+				return FALSE;
+			if (*binary != NULL)
+				return TRUE;
+		}
+		if (++silent_in_a_row >= IR_SESSION_PROBE_SILENT_ATTEMPTS)
+			break;
 	}
 	if (!got_garbage) {
 		g_set_error (error,
@@ -241,6 +326,40 @@ ir_session_probe (IrSession *self, GCancellable *cancellable, GError **error)
 		     ir_session_port (self),
 		     quoted);
 	return FALSE;
+}
+
+/* What the port speaks: AT (*@binary NULL) or a binary family's protocol.
+ * A USB id of a binary family's profile has that family asked first. */
+static gboolean
+ir_session_probe (IrSession *self,
+		  guint16 vid,
+		  guint16 pid,
+		  const IrFamily **binary,
+		  GCancellable *cancellable,
+		  GError **error)
+{
+	const char *guess = ir_profile_guess_binary_family (vid, pid);
+
+	*binary = NULL;
+	if (self->protocol == IR_SESSION_PROTOCOL_DIAG ||
+	    (self->protocol == IR_SESSION_PROTOCOL_AUTO && guess != NULL)) {
+		if (!ir_session_probe_binary (self, guess, binary, cancellable, error))
+			return FALSE;
+		if (*binary != NULL)
+			return TRUE;
+		if (self->protocol == IR_SESSION_PROTOCOL_DIAG) {
+			g_set_error (error,
+				     IR_ERROR,
+				     IR_ERROR_TIMEOUT,
+				     "no DIAG answer on %s: the version-info request (0x00) got no "
+				     "reply in %u ms; is it the phone's DIAG port? Some phones open "
+				     "it only after AT$QCDMG on their AT port (`imeictl diag-mode`)",
+				     ir_session_port (self),
+				     self->probe_timeout_ms);
+			return FALSE;
+		}
+	}
+	return ir_session_probe_at (self, binary, cancellable, error);
 }
 
 /* Errors after which there is no point asking the phone anything else. */
@@ -473,8 +592,9 @@ ir_session_read_slots (IrSession *self,
 {
 	g_autoptr (GPtrArray) imeis = NULL;
 
-	info->profile =
-	    ir_profile_match (info->usb_vid, info->usb_pid, info->manufacturer, info->model);
+	if (info->profile == NULL)
+		info->profile = ir_profile_match (
+		    info->usb_vid, info->usb_pid, info->manufacturer, info->model);
 	info->family = ir_family_lookup (info->profile->family);
 	if (info->family == NULL) {
 		g_set_error (error,
@@ -497,6 +617,40 @@ ir_session_read_slots (IrSession *self,
 	return TRUE;
 }
 
+/* Who the phone is, over a binary family's own protocol, and its profile
+ * among that family's. */
+static gboolean
+ir_session_read_identity_binary (IrSession *self,
+				 const IrFamily *family,
+				 IrDeviceInfo *info,
+				 GCancellable *cancellable,
+				 GError **error)
+{
+	IrFamilyIdentity identity = {NULL};
+
+	if (!family->identify (self->channel, &identity, cancellable, error)) {
+		ir_family_identity_clear (&identity);
+		return FALSE;
+	}
+	info->manufacturer = g_steal_pointer (&identity.manufacturer);
+	info->model = g_steal_pointer (&identity.model);
+	info->revision = g_steal_pointer (&identity.revision);
+	info->serial = g_steal_pointer (&identity.serial);
+	ir_session_read_usb (self, info);
+	info->profile = ir_profile_match_family (
+	    info->usb_vid, info->usb_pid, info->manufacturer, info->model, family->id);
+	if (info->profile == NULL) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_FAILED,
+			     "no %s profile matches the phone on %s: this build lacks one",
+			     family->title,
+			     ir_session_port (self));
+		return FALSE;
+	}
+	return TRUE;
+}
+
 IrDeviceInfo *
 ir_session_identify (IrSession *self,
 		     const IrDuplicateList *dups,
@@ -504,19 +658,33 @@ ir_session_identify (IrSession *self,
 		     GError **error)
 {
 	g_autoptr (IrDeviceInfo) info = g_new0 (IrDeviceInfo, 1);
+	g_autoptr (IrPortInfo) port = NULL;
+	const IrFamily *binary = NULL;
 
 	g_return_val_if_fail (IR_IS_SESSION (self), NULL);
 
 	self->profile = NULL;
 	self->family = NULL;
 	info->port = g_strdup (ir_session_port (self));
-	if (!ir_session_probe (self, cancellable, error))
+	port = ir_port_query (info->port, NULL);
+	if (!ir_session_probe (self,
+			       port != NULL ? port->usb_vid : 0,
+			       port != NULL ? port->usb_pid : 0,
+			       &binary,
+			       cancellable,
+			       error))
 		return NULL;
-	if (!ir_session_read_identity (self, info, cancellable, error)) {
+	if (binary != NULL) {
+		if (!ir_session_read_identity_binary (self, binary, info, cancellable, error)) {
+			g_prefix_error (error, "failed to identify %s: ", info->port);
+			return NULL;
+		}
+	} else if (!ir_session_read_identity (self, info, cancellable, error)) {
 		g_prefix_error (error, "failed to identify %s: ", info->port);
 		return NULL;
+	} else {
+		ir_session_read_usb (self, info);
 	}
-	ir_session_read_usb (self, info);
 	if (!ir_session_read_slots (self, info, dups, cancellable, error))
 		return NULL;
 	self->profile = info->profile;

@@ -34,6 +34,19 @@ typedef struct {
 void ir_device_info_free (IrDeviceInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrDeviceInfo, ir_device_info_free)
 
+/* Which protocol a port is asked in (DESIGN.md §5): AUTO probes AT first
+ * and takes a port silent to "AT" that answers a binary family's probe
+ * (DIAG's version info) as that family's, trying the binary family first
+ * when the port's USB id is one of its profiles'; AT and DIAG force one. */
+typedef enum {
+	IR_SESSION_PROTOCOL_AUTO,
+	IR_SESSION_PROTOCOL_AT,
+	IR_SESSION_PROTOCOL_DIAG,
+} IrSessionProtocol;
+
+/* "auto", "at", "diag" (what --protocol takes); FALSE for anything else. */
+gboolean ir_session_protocol_from_string (const char *text, IrSessionProtocol *protocol);
+
 #define IR_TYPE_SESSION (ir_session_get_type ())
 G_DECLARE_FINAL_TYPE (IrSession, ir_session, IR, SESSION, GObject)
 
@@ -49,11 +62,13 @@ IrAtChannel *ir_session_get_channel (IrSession *self);
 /* Caps every command's timeout, the "AT" probe's included (0: no cap). */
 void ir_session_set_timeout_limit (IrSession *self, guint limit_ms);
 
+void ir_session_set_protocol (IrSession *self, IrSessionProtocol protocol);
+
 /* Records the device session from now on (see IrRecording). */
 void ir_session_set_recording (IrSession *self, IrRecording *recording);
 
 /* @dups may be NULL. IR_ERROR_NOT_A_PHONE when the port answers but not to
- * AT; IR_ERROR_TIMEOUT when it is silent. */
+ * AT; IR_ERROR_TIMEOUT when it is silent (to DIAG too, unless AT is forced). */
 IrDeviceInfo *ir_session_identify (IrSession *self,
 				   const IrDuplicateList *dups,
 				   GCancellable *cancellable,
