@@ -42,12 +42,12 @@ typedef struct {
 				      saved: a reboot forgets it, as RAM would */
 	guint64 counter;	   /* challenges made so far; saved, never goes back */
 	/* qualcomm DIAG phones (protocols/qualcomm/README.md, "Simulator") */
-	gboolean diag_mode;	     /* the port speaks DIAG; FALSE: AT until AT$QCDMG */
-	char *spc;		     /* the phone's service programming code (6 digits) */
-	gboolean spc_required;	     /* NV writes answer "SPC locked" until it is sent */
-	gboolean spc_unlocked;	     /* not saved: a reboot locks the phone again */
-	guint spc_failures;	     /* wrong codes since power-up; 3 lock out the SPC */
-	gboolean offline;	     /* after DIAG's mode change; not saved */
+	gboolean diag_mode;    /* the port speaks DIAG; FALSE: AT until AT$QCDMG */
+	char *spc;	       /* the phone's service programming code (6 digits) */
+	gboolean spc_required; /* NV writes answer "SPC locked" until it is sent */
+	gboolean spc_unlocked; /* not saved: a reboot locks the phone again */
+	guint spc_failures;    /* wrong codes since power-up; 3 lock out the SPC */
+	gboolean offline;      /* after DIAG's mode change; not saved */
 	/* any family: the phone hangs up once it has answered a write */
 	gboolean hangup_after_write;
 	gboolean hangup_now; /* set by a model: imei-sim hangs up after this answer */
@@ -70,7 +70,10 @@ typedef struct {
 	 * hands each decoded request here. Appends the answer payload
 	 * (unframed: imei-sim frames it and applies the framing faults) to
 	 * @reply; FALSE when the phone answers nothing. */
-	gboolean (*handle_frame) (IrSimState *state, const guint8 *req, gsize len, GByteArray *reply);
+	gboolean (*handle_frame) (IrSimState *state,
+				  const guint8 *req,
+				  gsize len,
+				  GByteArray *reply);
 } IrDeviceModel;
 
 /* Every model, NULL-terminated; 3gpp is the common base. */
@@ -83,7 +86,8 @@ guint ir_device_model_get_max_line (const char *family);
 
 /* Hands one decoded DIAG request to the phone's family model; FALSE when
  * the family has no binary protocol or answers nothing. */
-gboolean ir_device_model_dispatch_frame (IrSimState *state, const guint8 *req, gsize len, GByteArray *reply);
+gboolean
+ir_device_model_dispatch_frame (IrSimState *state, const guint8 *req, gsize len, GByteArray *reply);
 
 /* Runs @line through the phone's family model, then the 3gpp model, else
  * answers ERROR. */

@@ -12,9 +12,9 @@
  * to DIAG; the 3gpp model answers the rest. Multi-byte fields are
  * little-endian, as on the wire. */
 
-#define IR_QC_DEV_NV_LEN     133 /* code, item, 128 bytes, status */
-#define IR_QC_DEV_NV_EXT_LEN 138 /* 0x4B header, item, context, 128 bytes, status */
-#define IR_QC_DEV_SPC_TRIES  3	 /* wrong codes before the phone locks the SPC out */
+#define IR_QC_DEV_NV_LEN      133 /* code, item, 128 bytes, status */
+#define IR_QC_DEV_NV_EXT_LEN  138 /* 0x4B header, item, context, 128 bytes, status */
+#define IR_QC_DEV_SPC_TRIES   3	  /* wrong codes before the phone locks the SPC out */
 #define IR_QC_DEV_DEFAULT_SPC "000000"
 
 static guint16
@@ -34,7 +34,8 @@ ir_qc_dev_refuse (guint8 code, const guint8 *req, gsize len, GByteArray *reply)
 
 /* The NV answer: the request echoed, its data field and status replaced. */
 static void
-ir_qc_dev_nv_answer (const guint8 *req, gsize len, const guint8 *data, guint16 status, GByteArray *reply)
+ir_qc_dev_nv_answer (
+    const guint8 *req, gsize len, const guint8 *data, guint16 status, GByteArray *reply)
 {
 	gsize data_off = len - 2 - IR_QC_NV_ITEM_SIZE;
 	guint8 st[2] = {(guint8)(status & 0xFF), (guint8)(status >> 8)};
@@ -56,7 +57,8 @@ ir_qc_dev_slot_bytes (const IrSimState *state, guint slot, guint8 *data)
 		return IR_QC_NV_INACTIVE;
 	if (g_str_has_prefix (imei, "nv550:")) {
 		const char *hex = imei + 6;
-		for (guint i = 0; i < IR_QC_NV_ITEM_SIZE && hex[0] != '\0' && hex[1] != '\0'; i++, hex += 2)
+		for (guint i = 0; i < IR_QC_NV_ITEM_SIZE && hex[0] != '\0' && hex[1] != '\0';
+		     i++, hex += 2)
 			data[i] = (guint8)((g_ascii_xdigit_value (hex[0]) << 4) |
 					   g_ascii_xdigit_value (hex[1]));
 		return IR_QC_NV_DONE;
@@ -211,7 +213,8 @@ ir_qc_dev_version (IrSimState *state, GByteArray *reply)
 static gboolean
 ir_qc_dev_ext_build_id (IrSimState *state, GByteArray *reply)
 {
-	static const guint8 head[12] = {IR_QC_DIAG_EXT_BUILD_ID, 0, 0, 0, 0xE1, 0, 0, 0, 0x2A, 0, 0, 0};
+	static const guint8 head[12] = {
+	    IR_QC_DIAG_EXT_BUILD_ID, 0, 0, 0, 0xE1, 0, 0, 0, 0x2A, 0, 0, 0};
 	const char *revision = state->revision != NULL ? state->revision : "";
 	const char *model = state->model != NULL ? state->model : "";
 
@@ -250,8 +253,13 @@ ir_qc_dev_handle_frame (IrSimState *state, const guint8 *req, gsize len, GByteAr
 	case IR_QC_DIAG_NV_WRITE:
 		if (len != IR_QC_DEV_NV_LEN)
 			return ir_qc_dev_refuse (IR_QC_DIAG_BAD_LEN, req, len, reply);
-		return ir_qc_dev_nv (
-		    state, req, len, req[0] == IR_QC_DIAG_NV_WRITE, ir_qc_dev_le16 (req + 1), 0, reply);
+		return ir_qc_dev_nv (state,
+				     req,
+				     len,
+				     req[0] == IR_QC_DIAG_NV_WRITE,
+				     ir_qc_dev_le16 (req + 1),
+				     0,
+				     reply);
 	case IR_QC_DIAG_SUBSYS:
 		return ir_qc_dev_subsys (state, req, len, reply);
 	case IR_QC_DIAG_SPC:

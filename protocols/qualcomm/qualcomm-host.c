@@ -72,9 +72,8 @@ ir_qc_host_read_nv_once (IrAtChannel *channel,
 	*inactive = rsp->status == IR_QC_NV_INACTIVE;
 	if (rsp->status == IR_QC_NV_DONE || *inactive)
 		return TRUE;
-	what = g_strdup_printf ("NV item 550 of IMEI slot %u on %s",
-				slot + 1,
-				ir_transport_get_path (transport));
+	what = g_strdup_printf (
+	    "NV item 550 of IMEI slot %u on %s", slot + 1, ir_transport_get_path (transport));
 	ir_qc_nv_status_set_error (rsp->status, FALSE, what, error);
 	return FALSE;
 }
@@ -103,14 +102,16 @@ ir_qc_host_read_slot (IrAtChannel *channel,
 			if (!inactive &&
 			    ir_qc_nv_imei_decode (rsp.data, sizeof (rsp.data), imei, &why) ==
 				IR_QC_NV_IMEI_MALFORMED)
-				g_debug ("IMEI slot %u holds a malformed NV 550: %s", slot + 1, why);
+				g_debug (
+				    "IMEI slot %u holds a malformed NV 550: %s", slot + 1, why);
 			return TRUE;
 		}
 		if (slot > 0 && g_error_matches (error_local, IR_ERROR, IR_ERROR_NOT_SUPPORTED)) {
 			*absent = TRUE;
 			return TRUE;
 		}
-		if (attempt >= IR_FAMILY_READ_ATTEMPTS || !ir_qc_host_read_retryable (error_local)) {
+		if (attempt >= IR_FAMILY_READ_ATTEMPTS ||
+		    !ir_qc_host_read_retryable (error_local)) {
 			if (attempt > 1)
 				g_prefix_error (&error_local, "after %u attempts: ", attempt);
 			g_propagate_error (error, g_steal_pointer (&error_local));
@@ -157,10 +158,7 @@ ir_qc_host_read_imeis (IrAtChannel *channel,
 
 /* The answer to a write: judged once, never asked again. */
 static gboolean
-ir_qc_host_check_write (IrAtChannel *channel,
-			guint slot,
-			GBytes *answer,
-			GError **error)
+ir_qc_host_check_write (IrAtChannel *channel, guint slot, GBytes *answer, GError **error)
 {
 	IrQcNvResponse rsp = {0};
 	g_autofree char *what = NULL;
@@ -228,12 +226,13 @@ ir_qc_host_write_imei (IrAtChannel *channel,
 					 &error_local);
 	if (answer == NULL) {
 		/* sent once: a lost or garbled answer leaves the outcome open */
-		g_propagate_prefixed_error (error,
-					    g_steal_pointer (&error_local),
-					    "the NV write of IMEI slot %u was sent but its answer was "
-					    "lost; the outcome is unknown: identify the phone again "
-					    "to see what it holds: ",
-					    slot + 1);
+		g_propagate_prefixed_error (
+		    error,
+		    g_steal_pointer (&error_local),
+		    "the NV write of IMEI slot %u was sent but its answer was "
+		    "lost; the outcome is unknown: identify the phone again "
+		    "to see what it holds: ",
+		    slot + 1);
 		return FALSE;
 	}
 	return ir_qc_host_check_write (channel, slot, answer, error);
@@ -339,15 +338,14 @@ ir_qc_host_prepare_write (IrAtChannel *channel,
 }
 
 static gboolean
-ir_qc_host_probe (IrAtChannel *channel,
-		  guint timeout_ms,
-		  GCancellable *cancellable,
-		  GError **error)
+ir_qc_host_probe (IrAtChannel *channel, guint timeout_ms, GCancellable *cancellable, GError **error)
 {
 	g_autoptr (GBytes) req = ir_qc_diag_request_simple (IR_QC_DIAG_VERSION_INFO);
 	g_autoptr (GBytes) answer = NULL;
 	g_autoptr (GError) error_local = NULL;
+	g_autofree char *model = NULL;
 	const guint8 *p;
+	gsize len = 0;
 
 	answer = ir_qc_channel_exchange (
 	    ir_qc_host_transport (channel), req, timeout_ms, cancellable, &error_local);
@@ -361,15 +359,22 @@ ir_qc_host_probe (IrAtChannel *channel,
 		g_debug ("%s: %s", ir_family_channel_port (channel), error_local->message);
 		return FALSE;
 	}
-	/* any DIAG answer, a refusal included, proves the protocol */
-	p = g_bytes_get_data (answer, NULL);
-	return p[0] == IR_QC_DIAG_VERSION_INFO || p[0] == IR_QC_DIAG_BAD_CMD ||
-	       p[0] == IR_QC_DIAG_BAD_LEN;
+	/* a real version-info answer, or DIAG's refusal of the request,
+	 * proves the protocol; the bare request coming back is an AT port
+	 * echoing what it was sent (ATE1), not a DIAG port */
+	p = g_bytes_get_data (answer, &len);
+	if ((p[0] == IR_QC_DIAG_BAD_CMD || p[0] == IR_QC_DIAG_BAD_LEN) && len > 1)
+		return TRUE;
+	model = ir_qc_diag_parse_version_model (p, len, NULL);
+	return model != NULL;
 }
 
 /* A read of the identity that may be refused or lost: NULL then. */
 static GBytes *
-ir_qc_host_ask (IrAtChannel *channel, IrQcDiagCommand command, GCancellable *cancellable, GError **error)
+ir_qc_host_ask (IrAtChannel *channel,
+		IrQcDiagCommand command,
+		GCancellable *cancellable,
+		GError **error)
 {
 	const IrProfile *base = ir_profile_lookup ("qualcomm");
 	guint timeout_ms = base != NULL ? base->command_timeout_ms : 3000;
@@ -381,7 +386,8 @@ ir_qc_host_ask (IrAtChannel *channel, IrQcDiagCommand command, GCancellable *can
 		    ir_qc_host_transport (channel), req, timeout_ms, cancellable, &error_local);
 		if (answer != NULL)
 			return answer;
-		if (attempt >= IR_FAMILY_READ_ATTEMPTS || !ir_qc_host_read_retryable (error_local)) {
+		if (attempt >= IR_FAMILY_READ_ATTEMPTS ||
+		    !ir_qc_host_read_retryable (error_local)) {
 			g_propagate_error (error, g_steal_pointer (&error_local));
 			return NULL;
 		}

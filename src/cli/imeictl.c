@@ -23,6 +23,7 @@ static const IrCliCommand *const imeictl_commands[] = {
     &ir_cli_command_recover,
     &ir_cli_command_audit,
     &ir_cli_command_credential,
+    &ir_cli_command_diag_mode,
     NULL,
 };
 

@@ -16,6 +16,7 @@
 typedef struct {
 	char *duplicates;
 	char *timeout;
+	char *protocol;
 } IrCliIdentifyOptions;
 
 static const GOptionEntry ir_cli_identify_entries[] = {
@@ -33,6 +34,14 @@ static const GOptionEntry ir_cli_identify_entries[] = {
      IR_CLI_OPTION (IrCliIdentifyOptions, timeout),
      "Give up on an AT command not answered within MS milliseconds",
      "MS"},
+    {"protocol",
+     0,
+     0,
+     G_OPTION_ARG_STRING,
+     IR_CLI_OPTION (IrCliIdentifyOptions, protocol),
+     "Ask the port in this protocol only: at, diag (Qualcomm), or auto (default: AT, "
+     "then DIAG when the port is silent to AT)",
+     "PROTOCOL"},
     {NULL},
 };
 
@@ -41,6 +50,7 @@ typedef struct {
 	IrDuplicateList *duplicates;
 	char *duplicates_path;
 	guint timeout_ms;
+	IrSessionProtocol protocol;
 } IrCliIdentifyState;
 
 static void
@@ -91,17 +101,23 @@ ir_cli_identify_prepare (IrCli *cli, GError **error)
 	if (opts->timeout != NULL &&
 	    !ir_cli_identify_parse_timeout (opts->timeout, &state->timeout_ms, error))
 		return FALSE;
+	if (!ir_cli_output_parse_protocol (opts->protocol, &state->protocol, error))
+		return FALSE;
 	return ir_cli_output_load_duplicates (
 	    opts->duplicates, &state->duplicates, &state->duplicates_path, error);
 }
 
 static IrSession *
-ir_cli_identify_open (const char *port, guint timeout_ms, GError **error)
+ir_cli_identify_open (const char *port,
+		      guint timeout_ms,
+		      IrSessionProtocol protocol,
+		      GError **error)
 {
 	IrSession *session = ir_session_open (port, error);
 
 	if (session != NULL)
 		ir_session_set_timeout_limit (session, timeout_ms);
+	ir_session_set_protocol (session, protocol);
 	return session;
 }
 
@@ -294,7 +310,7 @@ ir_cli_identify_run (IrCli *cli, GCancellable *cancellable, GError **error)
 	g_autoptr (IrDeviceInfo) info = NULL;
 	g_autoptr (GError) error_local = NULL;
 
-	session = ir_cli_identify_open (port, state->timeout_ms, error);
+	session = ir_cli_identify_open (port, state->timeout_ms, state->protocol, error);
 	if (session == NULL)
 		return FALSE;
 	if (cli->record_path != NULL) {

@@ -4,6 +4,7 @@
 #include "ir-cli-output.h"
 #include "ir-cli.h"
 #include "ir-port.h"
+#include "ir-profile.h"
 
 /* imeictl list: every serial port with its USB identity. Opens nothing, so
  * it is safe to run while another program talks to a phone. */
@@ -53,6 +54,12 @@ ir_cli_list_format_json (GPtrArray *ports, GString *out)
 		ir_cli_output_json_add_string_or_null (
 		    builder, "manufacturer", port->usb_manufacturer);
 		ir_cli_output_json_add_string_or_null (builder, "product", port->usb_product);
+		/* a USB id of a DIAG profile: the port is probed in DIAG first */
+		ir_cli_output_json_add_string_or_null (
+		    builder,
+		    "protocol_guess",
+		    ir_profile_guess_binary_family (port->usb_vid, port->usb_pid) != NULL ? "diag"
+											  : NULL);
 		json_builder_end_object (builder);
 	}
 	json_builder_end_array (builder);

@@ -230,6 +230,21 @@ ir_cli_table_free (IrCliTable *self)
 }
 
 gboolean
+ir_cli_output_parse_protocol (const char *text, IrSessionProtocol *protocol, GError **error)
+{
+	*protocol = IR_SESSION_PROTOCOL_AUTO;
+	if (text == NULL || ir_session_protocol_from_string (text, protocol))
+		return TRUE;
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_INVALID_INPUT,
+		     "--protocol '%s' is not a protocol: give at (AT commands), diag (Qualcomm "
+		     "DIAG) or auto (probe AT, then DIAG)",
+		     text);
+	return FALSE;
+}
+
+gboolean
 ir_cli_output_load_duplicates (const char *option,
 			       IrDuplicateList **list,
 			       char **path,

@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 
 #include "ir-imei.h"
+#include "ir-session.h"
 
 G_BEGIN_DECLS
 
@@ -26,6 +27,11 @@ gboolean ir_cli_output_load_duplicates (const char *option,
 					IrDuplicateList **list,
 					char **path,
 					GError **error);
+
+/* --protocol's value (NULL: auto) as an IrSessionProtocol; anything but
+ * auto, at or diag is bad input. */
+gboolean
+ir_cli_output_parse_protocol (const char *text, IrSessionProtocol *protocol, GError **error);
 
 /* The stable "code" member of the JSON error object, e.g. "busy". */
 const char *ir_cli_output_error_code (const GError *error);

@@ -54,6 +54,7 @@ typedef struct {
 	char *state_dir;
 	char *duplicates;
 	char *workstation;
+	char *protocol;
 } IrCliRestoreOptions;
 
 static const GOptionEntry ir_cli_restore_entries[] = {
@@ -165,6 +166,13 @@ static const GOptionEntry ir_cli_restore_entries[] = {
      IR_CLI_OPTION (IrCliRestoreOptions, duplicates),
      "The brand's list of known-duplicate IMEIs (default: $IMEIRESTORE_DUPLICATES)",
      "FILE"},
+    {"protocol",
+     0,
+     0,
+     G_OPTION_ARG_STRING,
+     IR_CLI_OPTION (IrCliRestoreOptions, protocol),
+     "Ask the ports in this protocol only: at, diag (Qualcomm), or auto (default)",
+     "PROTOCOL"},
     {NULL},
 };
 
@@ -363,6 +371,10 @@ ir_cli_restore_open_engine (const IrCliRestoreOptions *opts,
 	};
 	gboolean ok;
 
+	if (!ir_cli_output_parse_protocol (opts->protocol, &cfg.protocol, error)) {
+		ir_duplicate_list_free (duplicates);
+		return FALSE;
+	}
 	if (!ir_cli_restore_check_credential (&cfg, token, error)) {
 		ir_duplicate_list_free (duplicates);
 		return FALSE;
@@ -700,6 +712,7 @@ ir_cli_restore_json_result (JsonBuilder *b, const IrRestoreResult *r, const char
 		json_builder_add_null_value (b);
 	}
 	ir_cli_output_json_add_string_or_null (b, "recovery_file", r->recovery_path);
+	ir_cli_output_json_add_string_or_null (b, "advice", r->advice);
 	if (exit_code != 0 || r->error != NULL) {
 		g_autofree char *message = ir_cli_restore_message (r, log_path);
 		json_builder_set_member_name (b, "error");
@@ -766,6 +779,8 @@ ir_cli_restore_text_result (const IrRestoreResult *r, GString *out)
 		g_string_append (out,
 				 "Note: this phone's family cannot verify the token itself; this "
 				 "workstation verified it before writing.\n");
+	if (r->advice != NULL)
+		g_string_append_printf (out, "Next: %s.\n", r->advice);
 }
 
 /* One line per phone for --all. */
@@ -782,6 +797,8 @@ ir_cli_restore_summary_line (const IrRestoreResult *r, const char *log_path, GSt
 			if (slot->target != NULL)
 				g_string_append_printf (out, ", slot %u %s", i + 1, slot->after);
 		}
+		if (r->advice != NULL)
+			g_string_append_printf (out, "; next: %s", r->advice);
 		g_string_append_c (out, '\n');
 		return;
 	}

@@ -66,5 +66,6 @@ char *ir_cli_credential_read_secret (const char *path, const char *option, GErro
  * without echo. In the main thread: it may ask on the terminal. */
 IrBrandCredential *
 ir_cli_credential_open (const char *uri, const char *module, const char *pin_file, GError **error);
+extern const IrCliCommand ir_cli_command_diag_mode;
 
 G_END_DECLS

@@ -15,6 +15,7 @@ typedef enum {
 	COL_TAC,
 	COL_IMEI1,
 	COL_IMEI2,
+	COL_SPC,
 	N_COLS,
 } Column;
 
@@ -29,6 +30,8 @@ static const struct {
     [COL_TAC] = {"tac", TRUE},
     [COL_IMEI1] = {"imei1", TRUE},
     [COL_IMEI2] = {"imei2", FALSE},
+    /* the 6-digit SPC of a phone that needs one before its IMEI write */
+    [COL_SPC] = {"spc", FALSE},
 };
 
 #define FIELD_MAX 128
@@ -87,15 +90,15 @@ parse_header (const char *line, guint line_no, int *map, guint *n_fields, GError
 				col = (int)c;
 		}
 		if (col < 0 || seen[col]) {
-			g_set_error (
-			    error,
-			    IR_ERROR,
-			    IR_ERROR_INVALID_INPUT,
-			    "line %u: %s column '%s' in the header; expected serial, "
-			    "hardware_id, manufacturer, model, tac, imei1 and optionally imei2",
-			    line_no,
-			    col < 0 ? "unknown" : "repeated",
-			    names[i]);
+			g_set_error (error,
+				     IR_ERROR,
+				     IR_ERROR_INVALID_INPUT,
+				     "line %u: %s column '%s' in the header; expected serial, "
+				     "hardware_id, manufacturer, model, tac, imei1 and optionally "
+				     "imei2 and spc",
+				     line_no,
+				     col < 0 ? "unknown" : "repeated",
+				     names[i]);
 			return FALSE;
 		}
 		seen[col] = TRUE;
@@ -172,6 +175,8 @@ check_device (const IrBranddDevice *d)
 		return why;
 	if (d->imei[1] != NULL && ir_imei_same_identity (d->imei[0], d->imei[1]))
 		return g_strdup_printf ("imei1 and imei2 are the same IMEI %s", d->imei[0]);
+	if (d->spc != NULL && (strlen (d->spc) != 6 || strspn (d->spc, "0123456789") != 6))
+		return g_strdup ("spc is not 6 digits (leave it empty when the phone needs none)");
 	return NULL;
 }
 
@@ -190,7 +195,7 @@ parse_row (const char *line, guint line_no, const int *map, guint n_fields)
 {
 	g_auto (GStrv) fields = split_fields (line);
 	IrBranddImportRow *row = g_new0 (IrBranddImportRow, 1);
-	const char *v[N_COLS] = {"", "", "", "", "", "", ""};
+	const char *v[N_COLS] = {"", "", "", "", "", "", "", ""};
 	IrBranddDevice *d;
 
 	row->line = line_no;
@@ -209,6 +214,7 @@ parse_row (const char *line, guint line_no, const int *map, guint n_fields)
 	d->tac = g_strdup (v[COL_TAC]);
 	d->imei[0] = g_strdup (v[COL_IMEI1]);
 	d->imei[1] = v[COL_IMEI2][0] != '\0' ? g_strdup (v[COL_IMEI2]) : NULL;
+	d->spc = v[COL_SPC][0] != '\0' ? g_strdup (v[COL_SPC]) : NULL;
 	row->reason = check_device (d);
 	normalise (d);
 	row->device = d;

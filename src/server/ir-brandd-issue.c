@@ -317,6 +317,9 @@ fill_claims (IrBranddIssuer *self,
 	/* under a policy the token names the phase it was counted in */
 	c->phase = g_strdup (decision->applies ? decision->phase : self->phase);
 	c->centre = g_strdup (peer->centre);
+	/* a phone that needs its SPC before the write gets it from the
+	 * registry inside the signed token, never from a guess by the tool */
+	c->spc = g_strdup (dev->spc);
 	return TRUE;
 }
 

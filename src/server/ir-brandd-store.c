@@ -17,6 +17,7 @@ static const char *const MIGRATIONS[] = {
     "/org/imeirestore/brandd/ir-brandd-schema-2.sql",
     "/org/imeirestore/brandd/ir-brandd-schema-3.sql",
     "/org/imeirestore/brandd/ir-brandd-schema-4.sql",
+    "/org/imeirestore/brandd/ir-brandd-schema-5.sql",
 };
 #define BUSY_TIMEOUT_MS 5000
 
@@ -39,6 +40,7 @@ ir_brandd_device_free (IrBranddDevice *device)
 	g_free (device->tac);
 	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++)
 		g_free (device->imei[i]);
+	g_free (device->spc);
 	g_free (device);
 }
 
@@ -381,9 +383,9 @@ ir_brandd_store_find_device (IrBranddStore *self,
 			     GError **error)
 {
 	const char *sql = g_strcmp0 (column, "serial") == 0
-			      ? "SELECT id, serial, hardware_id, manufacturer, model, tac "
+			      ? "SELECT id, serial, hardware_id, manufacturer, model, tac, spc "
 				"FROM devices WHERE serial = ?"
-			      : "SELECT id, serial, hardware_id, manufacturer, model, tac "
+			      : "SELECT id, serial, hardware_id, manufacturer, model, tac, spc "
 				"FROM devices WHERE hardware_id = ?";
 	sqlite3_stmt *stmt = NULL;
 	g_autoptr (IrBranddDevice) dev = NULL;
@@ -409,6 +411,7 @@ ir_brandd_store_find_device (IrBranddStore *self,
 	dev->manufacturer = column_text (stmt, 3);
 	dev->model = column_text (stmt, 4);
 	dev->tac = column_text (stmt, 5);
+	dev->spc = column_text (stmt, 6);
 	sqlite3_reset (stmt);
 	if (!load_imeis (self, dev, error))
 		return FALSE;
@@ -806,7 +809,7 @@ ir_brandd_store_insert_device (IrBranddStore *self,
 {
 	sqlite3_stmt *stmt = stmt_get (self,
 				       "INSERT INTO devices (serial, hardware_id, manufacturer, "
-				       "model, tac, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
+				       "model, tac, imported_at, spc) VALUES (?, ?, ?, ?, ?, ?, ?)",
 				       error);
 	gint64 id;
 
@@ -818,6 +821,7 @@ ir_brandd_store_insert_device (IrBranddStore *self,
 	bind_text (stmt, 4, device->model);
 	bind_text (stmt, 5, device->tac);
 	sqlite3_bind_int64 (stmt, 6, now);
+	bind_text (stmt, 7, device->spc);
 	if (!stmt_done (self, stmt, "insert a device", error))
 		return FALSE;
 	id = sqlite3_last_insert_rowid (self->db);

@@ -16,8 +16,8 @@ G_BEGIN_DECLS
 /* 2: witnessed workstation logs (ir-brandd-schema-2.sql, the migration
  * from 1 that `init-db` applies to an existing database); 3: the per-centre,
  * per-day token counter (ir-brandd-schema-3.sql); 4: the phased rollout
- * (ir-brandd-schema-4.sql). */
-#define IR_BRANDD_SCHEMA_VERSION 4
+ * (ir-brandd-schema-4.sql); 5: the SPC of DIAG phones (ir-brandd-schema-5.sql). */
+#define IR_BRANDD_SCHEMA_VERSION 5
 
 typedef struct _IrBranddStore IrBranddStore;
 
@@ -29,6 +29,7 @@ typedef struct {
 	char *model;
 	char *tac;
 	char *imei[IR_TOKEN_MAX_SLOTS]; /* original IMEIs; NULL: no such slot */
+	char *spc;			/* 6 digits (schema 4), for DIAG phones; NULL: none held */
 } IrBranddDevice;
 
 void ir_brandd_device_free (IrBranddDevice *device);

@@ -49,7 +49,9 @@ ir_sim_app_option_cb (const char *option_name, const char *value, gpointer data,
 		app->name_set = TRUE;
 		return TRUE;
 	}
-	if (g_strcmp0 (key, "echo") == 0 || g_strcmp0 (key, "no-stick") == 0) {
+	if (g_strcmp0 (key, "echo") == 0 || g_strcmp0 (key, "no-stick") == 0 ||
+	    g_strcmp0 (key, "disconnect-after-write") == 0 ||
+	    g_strcmp0 (key, "spc-required") == 0 || g_strcmp0 (key, "needs-qcdmg") == 0) {
 		val = "true";
 	} else if (g_strcmp0 (key, "no-echo") == 0) {
 		key = "echo";
@@ -80,7 +82,8 @@ ir_sim_app_parse_args (IrSimApp *app, int *argc, char ***argv, GError **error)
 	    IR_SIM_FLAG (
 		"family",
 		0,
-		"Protocol family: 3gpp, mediatek, quectel, simcom, unisoc, secure-restore-v1",
+		"Protocol family: 3gpp, mediatek, quectel, simcom, unisoc, secure-restore-v1, "
+		"qualcomm",
 		"FAMILY"),
 	    IR_SIM_FLAG ("manufacturer", 0, "+CGMI answer", "TEXT"),
 	    IR_SIM_FLAG ("model", 0, "+CGMM answer", "TEXT"),
@@ -101,6 +104,18 @@ ir_sim_app_parse_args (IrSimApp *app, int *argc, char ***argv, GError **error)
 	    IR_SIM_FLAG ("write-error", 0, "Answer writes with ERROR or CME:N", "ERROR|CME:N"),
 	    IR_SIM_FLAG ("read-only-slot", 0, "Refuse writes to slot N (1 or 2; repeatable)", "N"),
 	    IR_SIM_SWITCH ("no-stick", "Writes answer OK but change nothing"),
+	    IR_SIM_SWITCH ("disconnect-after-write", "Hang up once a write is answered"),
+	    IR_SIM_FLAG ("spc", 0, "The DIAG phone's service programming code", "DIGITS"),
+	    IR_SIM_SWITCH ("spc-required", "DIAG NV writes need the SPC first"),
+	    IR_SIM_SWITCH ("needs-qcdmg", "The DIAG phone speaks AT until AT$QCDMG"),
+	    IR_SIM_FLAG ("bad-crc-command",
+			 0,
+			 "Corrupt the CRC of the first DIAG answer to command CODE",
+			 "CODE"),
+	    IR_SIM_FLAG ("drop-terminator-command",
+			 0,
+			 "Drop the 0x7E of the first DIAG answer to command CODE",
+			 "CODE"),
 	    IR_SIM_FLAG ("replay", 0, "Play a recorded session as the device", "FILE"),
 	    IR_SIM_FLAG (
 		"trust-store",

@@ -376,12 +376,14 @@ ir_sim_parse_diag_command (const char *value, guint *out, GError **error)
 	guint64 v = 0;
 	gboolean hex = g_str_has_prefix (value, "0x") || g_str_has_prefix (value, "0X");
 
-	if (!g_ascii_string_to_unsigned (hex ? value + 2 : value, hex ? 16 : 10, 0, 255, &v, NULL)) {
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_INVALID_INPUT,
-			     "\"%s\" is not a DIAG command code: give 0 to 255, e.g. 0x26 (NV read)",
-			     value);
+	if (!g_ascii_string_to_unsigned (
+		hex ? value + 2 : value, hex ? 16 : 10, 0, 255, &v, NULL)) {
+		g_set_error (
+		    error,
+		    IR_ERROR,
+		    IR_ERROR_INVALID_INPUT,
+		    "\"%s\" is not a DIAG command code: give 0 to 255, e.g. 0x26 (NV read)",
+		    value);
 		return FALSE;
 	}
 	*out = (guint)v + 1;
@@ -463,7 +465,6 @@ ir_sim_phone_config_set_fault (IrSimPhoneConfig *config,
 		return ir_sim_parse_bool (value, &config->hangup_after_write, error);
 	return ir_sim_phone_config_set_diag (config, key, value, error);
 }
-
 
 static gboolean
 ir_sim_phone_config_set_identity (IrSimPhoneConfig *config,
@@ -669,7 +670,8 @@ ir_sim_phone_config_to_state (IrSimPhoneConfig *config)
 		ir_sim_replace_str (&state->spc, config->spc);
 	state->spc_required = config->spc_required;
 	/* a DIAG port speaks DIAG from the start unless it needs AT$QCDMG */
-	state->diag_mode = g_strcmp0 (state->family, IR_SIM_DIAG_FAMILY) == 0 && !config->needs_qcdmg;
+	state->diag_mode =
+	    g_strcmp0 (state->family, IR_SIM_DIAG_FAMILY) == 0 && !config->needs_qcdmg;
 	if (config->trust_store != NULL)
 		state->trust_store = ir_trust_store_ref (config->trust_store);
 	return state;

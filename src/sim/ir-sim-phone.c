@@ -42,7 +42,7 @@ struct _IrSimPhone {
 	char *state_file;
 	GString *line;
 	IrQcHdlcReader *frames; /* DIAG input, once state->diag_mode is set */
-	guint max_line; /* the family's (ir_device_model_get_max_line()); longer: ERROR */
+	guint max_line;		/* the family's (ir_device_model_get_max_line()); longer: ERROR */
 	gboolean line_overflow;
 	gboolean closing; /* a hangup is queued: input is ignored */
 	gboolean hung_up;

@@ -187,6 +187,13 @@ static const char devices_csv[] =
     ",,Quectel,EC25,86723003," RT_INUSE_IMEI1 ",\n" RT_OTHER_SERIAL
     ",,Quectel,EC25,35209900," RT_OTHER_IMEI1 ",\n";
 
+/* imported on their own: the registry's optional spc column */
+static const char devices_qualcomm_csv[] =
+    "serial,hardware_id,manufacturer,model,tac,imei1,imei2,spc\n" RT_QC1_SERIAL
+    ",,Qualcomm,IRQC-X55,35847631," RT_QC1_IMEI1 ",,\n" RT_QC2_SERIAL
+    ",,Qualcomm,IRQC-X55,35847631," RT_QC2_IMEI1 "," RT_QC2_IMEI2 ",\n" RT_QCSPC_SERIAL
+    ",,Qualcomm,IRQC-X55,35847631," RT_QCSPC_IMEI1 ",," RT_QCSPC_SPC "\n";
+
 static void
 rt_child_die_with_parent (gpointer data)
 {
@@ -230,6 +237,7 @@ rt_server_start (const char *extra_config)
 	g_autoptr (GDataInputStream) out = NULL;
 	g_autofree char *conf = NULL;
 	g_autofree char *csv = NULL;
+	g_autofree char *qc_csv = NULL;
 	g_autofree char *line = NULL;
 	const char *pki = rt_pki ();
 	const char *prefix = "listening on ";
@@ -256,11 +264,14 @@ rt_server_start (const char *extra_config)
 				extra_config != NULL ? extra_config : "");
 	s->conf = ir_test_write_file (s->dir, "brandd.conf", conf);
 	csv = ir_test_write_file (s->dir, "devices.csv", devices_csv);
+	qc_csv = ir_test_write_file (s->dir, "devices-qualcomm.csv", devices_qualcomm_csv);
 	{
 		const char *init[] = {"init-db", "--db", s->db, NULL};
 		const char *import[] = {"import", "--db", s->db, csv, NULL};
+		const char *import_qc[] = {"import", "--db", s->db, qc_csv, NULL};
 		rt_brandd (init);
 		rt_brandd (import);
+		rt_brandd (import_qc);
 	}
 	g_subprocess_launcher_set_child_setup (launcher, rt_child_die_with_parent, NULL, NULL);
 	s->proc = g_subprocess_launcher_spawn (

@@ -29,6 +29,19 @@ G_BEGIN_DECLS
 #define RT_SR_HWID     "sr1-hw-000001"
 #define RT_SR_IMEI1    "352099002000012"
 #define RT_SR_IMEI2    "352099002000020"
+/* Qualcomm DIAG phones: the serial is the ESN the phone answers; one
+ * needs its SPC, which the registry holds */
+#define RT_QC1_ESN	"0C1A0001"
+#define RT_QC1_SERIAL	"ESN:" RT_QC1_ESN
+#define RT_QC1_IMEI1	"358476310000013"
+#define RT_QC2_ESN	"0C2A0002"
+#define RT_QC2_SERIAL	"ESN:" RT_QC2_ESN
+#define RT_QC2_IMEI1	"358476310000021"
+#define RT_QC2_IMEI2	"358476310000039"
+#define RT_QCSPC_ESN	"0C3A0003"
+#define RT_QCSPC_SERIAL "ESN:" RT_QCSPC_ESN
+#define RT_QCSPC_IMEI1	"358476310000047"
+#define RT_QCSPC_SPC	"246810"
 /* a device whose original IMEI another device reported holding */
 #define RT_INUSE_SERIAL "SN-INUSE"
 #define RT_INUSE_IMEI1	"867230030123454"

@@ -810,7 +810,8 @@ test_schema_migration (void **state)
 					"DROP TABLE rollout_policies; "
 					"DROP TABLE witness_clients; DROP TABLE witnessed_records; "
 					"DROP TABLE witnessed_logs; DROP TABLE centre_day_counts; "
-					"DROP INDEX devices_serial_nocase; PRAGMA user_version = 1",
+					"DROP INDEX devices_serial_nocase; "
+					"ALTER TABLE devices DROP COLUMN spc; PRAGMA user_version = 1",
 					NULL,
 					NULL,
 					NULL),

@@ -494,11 +494,8 @@ ir_profile_score (
 /* The best profile of @family (NULL: of every AT family); NULL when none
  * scores. */
 static const IrProfile *
-ir_profile_match_where (guint16 vid,
-			guint16 pid,
-			const char *manufacturer,
-			const char *model,
-			const IrFamily *family)
+ir_profile_match_where (
+    guint16 vid, guint16 pid, const char *manufacturer, const char *model, const IrFamily *family)
 {
 	GPtrArray *profiles = ir_profile_get_all ();
 	const IrProfile *best = NULL;
@@ -537,11 +534,8 @@ ir_profile_match (guint16 vid, guint16 pid, const char *manufacturer, const char
 }
 
 const IrProfile *
-ir_profile_match_family (guint16 vid,
-			 guint16 pid,
-			 const char *manufacturer,
-			 const char *model,
-			 const char *family)
+ir_profile_match_family (
+    guint16 vid, guint16 pid, const char *manufacturer, const char *model, const char *family)
 {
 	const IrFamily *wanted = ir_family_lookup (family);
 

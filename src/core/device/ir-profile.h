@@ -56,11 +56,8 @@ ir_profile_match (guint16 vid, guint16 pid, const char *manufacturer, const char
 /* The best profile of one (binary) family for a phone identified over its
  * own protocol; NULL when none of its profiles matches. ir_profile_match()
  * never returns a binary family's profile. */
-const IrProfile *ir_profile_match_family (guint16 vid,
-					  guint16 pid,
-					  const char *manufacturer,
-					  const char *model,
-					  const char *family);
+const IrProfile *ir_profile_match_family (
+    guint16 vid, guint16 pid, const char *manufacturer, const char *model, const char *family);
 
 /* The binary family (e.g. "qualcomm") one of whose profiles names this
  * exact USB id, or NULL: its probe goes first. */

@@ -234,8 +234,10 @@ ir_session_probe_one (IrSession *self,
 	}
 	if (error_local == NULL)
 		return TRUE;
-	g_propagate_prefixed_error (
-	    error, g_steal_pointer (&error_local), "failed to talk to %s: ", ir_session_port (self));
+	g_propagate_prefixed_error (error,
+				    g_steal_pointer (&error_local),
+				    "failed to talk to %s: ",
+				    ir_session_port (self));
 	return FALSE;
 }
 
@@ -348,14 +350,15 @@ ir_session_probe (IrSession *self,
 		if (*binary != NULL)
 			return TRUE;
 		if (self->protocol == IR_SESSION_PROTOCOL_DIAG) {
-			g_set_error (error,
-				     IR_ERROR,
-				     IR_ERROR_TIMEOUT,
-				     "no DIAG answer on %s: the version-info request (0x00) got no "
-				     "reply in %u ms; is it the phone's DIAG port? Some phones open "
-				     "it only after AT$QCDMG on their AT port (`imeictl diag-mode`)",
-				     ir_session_port (self),
-				     self->probe_timeout_ms);
+			g_set_error (
+			    error,
+			    IR_ERROR,
+			    IR_ERROR_TIMEOUT,
+			    "no DIAG answer on %s: the version-info request (0x00) got no "
+			    "reply in %u ms; is it the phone's DIAG port? Some phones open "
+			    "it only after AT$QCDMG on their AT port (`imeictl diag-mode`)",
+			    ir_session_port (self),
+			    self->probe_timeout_ms);
 			return FALSE;
 		}
 	}

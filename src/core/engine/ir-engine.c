@@ -19,6 +19,7 @@ struct _IrEngine {
 	IrDuplicateList *duplicates;
 	IrRestoreLog *log;
 	guint max_workers;
+	IrSessionProtocol protocol;
 	gint log_refused; /* atomic */
 	GMutex lock;	  /* busy_ports, n_pending, pending_stale */
 	GHashTable *busy_ports;
@@ -27,6 +28,17 @@ struct _IrEngine {
 };
 
 G_DEFINE_TYPE (IrEngine, ir_engine, G_TYPE_OBJECT)
+
+/* Every port is asked in the protocol the engine was configured with. */
+static IrSession *
+ir_engine_session_open (IrEngine *self, const char *port, GError **error)
+{
+	IrSession *session = ir_session_open (port, error);
+
+	if (session != NULL)
+		ir_session_set_protocol (session, self->protocol);
+	return session;
+}
 
 /* What one operation needs and gives back, shared by its two tasks. */
 typedef struct {
@@ -187,6 +199,7 @@ ir_engine_open (IrEngine *self, const IrEngineConfig *config, GError **error)
 	self->duplicates = config->duplicates;
 	if (config->max_workers > 0)
 		self->max_workers = config->max_workers;
+	self->protocol = config->protocol;
 	if (config->trust_store_path == NULL) {
 		g_set_error_literal (error,
 				     IR_ERROR,
@@ -598,6 +611,7 @@ ir_engine_restore_session (IrEngineRestoreJob *job, GCancellable *cancellable)
 	    .journal_data = self->log,
 	    .stage = ir_engine_restore_stage,
 	    .stage_data = job,
+	    .protocol = self->protocol,
 	};
 	g_autoptr (IrSession) session = NULL;
 	GError *error = NULL;
@@ -607,7 +621,7 @@ ir_engine_restore_session (IrEngineRestoreJob *job, GCancellable *cancellable)
 		return ir_restore_run_port (job->port, &opts, cancellable);
 	/* a phone with a pending INTENT is read again and its RESULT recorded
 	 * before anything else is done to it (DESIGN.md §4 step 8) */
-	session = ir_session_open (job->port, NULL);
+	session = ir_engine_session_open (self, job->port, NULL);
 	if (session == NULL)
 		return ir_restore_run_port (job->port, &opts, cancellable);
 	ir_engine_progress (job->progress, IR_RESTORE_STAGE_RECOVER, job->port);
@@ -804,7 +818,7 @@ ir_engine_identify_port (IrEngineOp *op, GCancellable *cancellable, GError **err
 	g_autoptr (IrSession) session = NULL;
 
 	ir_engine_progress (op->progress, IR_RESTORE_STAGE_OPEN, op->port);
-	session = ir_session_open (op->port, error);
+	session = ir_engine_session_open (self, op->port, error);
 	if (session == NULL)
 		return FALSE;
 	if (self->log != NULL && ir_engine_pending_count (self) > 0 &&
@@ -869,7 +883,7 @@ ir_engine_recover_port (IrEngineOp *op, GError **error)
 	g_autoptr (IrSession) session = NULL;
 
 	ir_engine_progress (op->progress, IR_RESTORE_STAGE_OPEN, op->port);
-	session = ir_session_open (op->port, error);
+	session = ir_engine_session_open (op->engine, op->port, error);
 	if (session == NULL)
 		return FALSE;
 	return ir_engine_recover_session (op, session, &op->n_recovered, error);

@@ -75,6 +75,8 @@ typedef struct {
 	 * it (and frees it) even when ir_engine_open() fails. */
 	IrDuplicateList *duplicates;
 	guint max_workers; /* 0: IR_ENGINE_DEFAULT_MAX_WORKERS */
+	/* how every port is asked (DESIGN.md §5); AUTO probes AT, then DIAG */
+	IrSessionProtocol protocol;
 } IrEngineConfig;
 
 IrEngine *ir_engine_new (void);

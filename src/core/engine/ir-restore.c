@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "ir-error.h"
 #include "ir-restore-eligible.h"
 #include "ir-restore.h"
@@ -88,11 +90,22 @@ typedef struct {
 	IrChallenge *challenge;
 	GBytes *token;
 	IrBrandTokenAnswer *answer;
+	char *spc; /* from the verified token, for the family's prepare_write() */
 } IrRestoreRun;
+
+/* the SPC unlocks the phone: no copy outlives its use */
+static void
+ir_restore_run_clear_spc (IrRestoreRun *run)
+{
+	if (run->spc != NULL)
+		OPENSSL_cleanse (run->spc, strlen (run->spc));
+	g_clear_pointer (&run->spc, g_free);
+}
 
 static void
 ir_restore_run_clear (IrRestoreRun *run)
 {
+	ir_restore_run_clear_spc (run);
 	g_clear_pointer (&run->challenge, ir_challenge_free);
 	g_clear_pointer (&run->token, g_bytes_unref);
 	g_clear_pointer (&run->answer, ir_brand_token_answer_free);
@@ -295,6 +308,8 @@ ir_restore_verify (IrRestoreRun *run)
 	r->phase = g_strdup (claims->phase);
 	g_free (r->centre);
 	r->centre = g_strdup (claims->centre);
+	ir_restore_run_clear_spc (run);
+	run->spc = g_strdup (claims->spc);
 	g_bytes_unref (run->token);
 	run->token = g_bytes_ref (run->answer->token);
 	g_free (r->token_sha256);
@@ -417,11 +432,33 @@ ir_restore_error_leaves_unknown (const GError *error)
 	       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* The family's step before its first write (DIAG: offline, then the SPC
+ * the token carries). Nothing is written yet, so a refusal is a failed
+ * write with nothing changed, never an unknown outcome. */
+static gboolean
+ir_restore_prepare_write (IrRestoreRun *run)
+{
+	IrRestoreResult *r = run->result;
+	const IrFamily *family = r->info->family;
+	GError *error = NULL;
+	gboolean ok;
+
+	if (family->prepare_write == NULL)
+		return TRUE;
+	ok = family->prepare_write (run->channel, r->info->profile, run->spc, NULL, &error);
+	ir_restore_run_clear_spc (run);
+	if (ok)
+		return TRUE;
+	return ir_restore_stop (run, IR_RESTORE_WRITE_FAILED, IR_RESTORE_STAGE_WRITE, error);
+}
+
 static gboolean
 ir_restore_write_legacy (IrRestoreRun *run)
 {
 	IrRestoreResult *r = run->result;
 
+	if (!ir_restore_prepare_write (run))
+		return FALSE;
 	for (guint i = 0; i < r->slots->len; i++) {
 		const IrRestoreSlot *slot = g_ptr_array_index (r->slots, i);
 		GError *error = NULL;
@@ -622,6 +659,7 @@ ir_restore_authorise_and_write (IrRestoreRun *run)
 		if (written && ir_restore_read_back (run)) {
 			r->outcome = IR_RESTORE_RESTORED;
 			r->stage = IR_RESTORE_STAGE_DONE;
+			r->advice = r->info->family->after_write;
 		}
 		if (r->outcome == IR_RESTORE_WRITE_FAILED && r->stage == IR_RESTORE_STAGE_WRITE) {
 			/* what the phone holds now, for the report; best effort */
@@ -675,6 +713,8 @@ ir_restore_run_port (const char *port, const IrRestoreOptions *options, GCancell
 	GError *error = NULL;
 
 	session = ir_session_open (port, &error);
+	if (session != NULL)
+		ir_session_set_protocol (session, options->protocol);
 	if (session == NULL) {
 		r = g_new0 (IrRestoreResult, 1);
 		r->slots = g_ptr_array_new_with_free_func ((GDestroyNotify)ir_restore_slot_free);

@@ -95,6 +95,9 @@ typedef struct {
 	GError *report_error;
 	char *recovery_path; /* the migration log holding this token's pending INTENT */
 	char *token_sha256;  /* hex SHA-256 of the verified token's bytes (INTENT) */
+	/* RESTORED: what the technician must do now (the family's
+	 * after_write, e.g. restart a DIAG phone); NULL: nothing */
+	const char *advice;
 } IrRestoreResult;
 
 void ir_restore_result_free (IrRestoreResult *result);
@@ -144,6 +147,8 @@ typedef struct {
 	gpointer stage_data;
 	const IrRestoreJournal *journal; /* may be NULL */
 	gpointer journal_data;
+	/* how ir_restore_run_port() asks the port (DESIGN.md §5) */
+	IrSessionProtocol protocol;
 } IrRestoreOptions;
 
 /* Runs the whole flow on an open session. Never NULL: the outcome, the

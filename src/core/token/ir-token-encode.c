@@ -50,6 +50,9 @@ check_claims (const IrTokenClaims *c, GError **error)
 		return bad_claims (error,
 				   "iss, aud, phase and centre are 1 to %d bytes of UTF-8",
 				   IR_TOKEN_TEXT_MAX);
+	if (c->spc != NULL && (strlen (c->spc) != IR_TOKEN_SPC_LEN ||
+			       strspn (c->spc, "0123456789") != IR_TOKEN_SPC_LEN))
+		return bad_claims (error, "spc is 6 decimal digits");
 	if (cti_len < IR_TOKEN_CTI_MIN || cti_len > IR_TOKEN_CTI_MAX)
 		return bad_claims (
 		    error, "cti is %d to %d bytes", IR_TOKEN_CTI_MIN, IR_TOKEN_CTI_MAX);
@@ -142,7 +145,7 @@ add_text_claim (cbor_item_t *map, gint64 label, const char *text)
 GBytes *
 ir_token_build_payload (const IrTokenClaims *c, GError **error)
 {
-	g_autoptr (cbor_item_t) map = cbor_new_definite_map (11);
+	g_autoptr (cbor_item_t) map = cbor_new_definite_map (12);
 	cbor_item_t *cnf = cbor_new_definite_map (1);
 
 	ir_cbor_map_add_take (cnf,
@@ -167,6 +170,7 @@ ir_token_build_payload (const IrTokenClaims *c, GError **error)
 	    map, ir_cbor_build_int (IR_TOKEN_CLAIM_IMEIS), build_slot_map (c->imei));
 	add_text_claim (map, IR_TOKEN_CLAIM_PHASE, c->phase);
 	add_text_claim (map, IR_TOKEN_CLAIM_CENTRE, c->centre);
+	add_text_claim (map, IR_TOKEN_CLAIM_SPC, c->spc);
 	return ir_cbor_serialize (map, error);
 }
 

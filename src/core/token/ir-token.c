@@ -81,6 +81,9 @@ ir_token_claims_clear (IrTokenClaims *claims)
 	}
 	g_free (claims->phase);
 	g_free (claims->centre);
+	if (claims->spc != NULL)
+		OPENSSL_cleanse (claims->spc, strlen (claims->spc));
+	g_free (claims->spc);
 	memset (claims, 0, sizeof (*claims));
 }
 
@@ -439,6 +442,20 @@ dec_device (Dec *d, IrTokenClaims *c)
 	return TRUE;
 }
 
+/* Six decimal digits, nothing else: what a phone's SPC unlock takes. */
+static gboolean
+dec_spc (Dec *d, char **out)
+{
+	if (!dec_text (d, out, IR_TOKEN_SPC_LEN, IR_TOKEN_SPC_LEN, "claim spc (-65541)"))
+		return FALSE;
+	if (strspn (*out, "0123456789") == IR_TOKEN_SPC_LEN)
+		return TRUE;
+	return refuse (d->refusal,
+		       d->error,
+		       IR_TOKEN_REFUSED_MALFORMED,
+		       "claim spc (-65541) is not 6 decimal digits");
+}
+
 static gboolean
 dec_claim (Dec *d, IrToken *token, gint64 label)
 {
@@ -472,6 +489,8 @@ dec_claim (Dec *d, IrToken *token, gint64 label)
 		return dec_text (d, &c->phase, 1, IR_TOKEN_TEXT_MAX, "claim phase (-65539)");
 	case IR_TOKEN_CLAIM_CENTRE:
 		return dec_text (d, &c->centre, 1, IR_TOKEN_TEXT_MAX, "claim centre (-65540)");
+	case IR_TOKEN_CLAIM_SPC:
+		return dec_spc (d, &c->spc);
 	default:
 		return refuse (d->refusal,
 			       d->error,

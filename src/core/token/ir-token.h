@@ -52,6 +52,11 @@ G_BEGIN_DECLS
 #define IR_TOKEN_CLAIM_IMEIS  (-65538) /* map slot → IMEI to write */
 #define IR_TOKEN_CLAIM_PHASE  (-65539) /* text: rollout phase id */
 #define IR_TOKEN_CLAIM_CENTRE (-65540) /* text: service centre id */
+/* text: the phone's 6-digit service programming code, only for a family
+ * that needs one before its write (qualcomm DIAG) and only when the
+ * brand's registry holds it; absent otherwise */
+#define IR_TOKEN_CLAIM_SPC (-65541)
+#define IR_TOKEN_SPC_LEN   6
 
 /* Confirmation method inside cnf: SHA-256 of the requesting client
  * certificate's DER SubjectPublicKeyInfo (private-use label). */
@@ -115,6 +120,7 @@ typedef struct {
 	char *imei[IR_TOKEN_MAX_SLOTS]; /* to write; NULL: leave the slot alone */
 	char *phase;
 	char *centre;
+	char *spc; /* NULL: none; wiped when the claims are cleared */
 } IrTokenClaims;
 
 void ir_token_claims_clear (IrTokenClaims *claims);
