@@ -115,9 +115,10 @@ ir_cli_identify_open (const char *port,
 {
 	IrSession *session = ir_session_open (port, error);
 
-	if (session != NULL)
+	if (session != NULL) {
 		ir_session_set_timeout_limit (session, timeout_ms);
-	ir_session_set_protocol (session, protocol);
+		ir_session_set_protocol (session, protocol);
+	}
 	return session;
 }
 

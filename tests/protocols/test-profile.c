@@ -116,7 +116,7 @@ test_profile_builtin (void **cstate)
 {
 	/* in resource name order */
 	static const char *ids[] = {
-	    "3gpp", "mediatek", "quectel", "secure-restore-v1", "simcom", "unisoc"};
+	    "3gpp", "mediatek", "qualcomm", "quectel", "secure-restore-v1", "simcom", "unisoc"};
 	GPtrArray *profiles = ir_profile_get_all ();
 
 	assert_int_equal (profiles->len, G_N_ELEMENTS (ids));
@@ -134,7 +134,17 @@ test_profile_builtin (void **cstate)
 	assert_int_equal (ir_profile_lookup ("unisoc")->slots, 2);
 	assert_int_equal (ir_profile_lookup ("simcom")->slots, 1);
 	assert_int_equal (ir_profile_lookup ("secure-restore-v1")->slots, 2);
+	assert_int_equal (ir_profile_lookup ("qualcomm")->slots, 2);
 	assert_null (ir_family_lookup ("nokia"));
+	/* a DIAG profile only for a port found to speak DIAG: its USB id
+	 * never hands an AT port to the DIAG driver */
+	assert_string_equal (ir_profile_match (0x05c6, 0x9091, "Qualcomm", "X55")->family, "3gpp");
+	assert_string_equal (
+	    ir_profile_match_family (0x05c6, 0x9091, "Qualcomm", "X55", "qualcomm")->id,
+	    "qualcomm");
+	assert_string_equal (ir_profile_guess_binary_family (0x05c6, 0x9091), "qualcomm");
+	assert_null (ir_profile_guess_binary_family (0x05c6, 0x1234));
+	assert_null (ir_profile_guess_binary_family (0x0e8d, 0x2000));
 }
 
 static const struct {
