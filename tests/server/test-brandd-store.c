@@ -197,7 +197,7 @@ test_migration_counts (void **state)
 		  "DROP TABLE blocklist; DROP TABLE token_rollout; DROP TABLE rollout_counts; "
 		  "DROP TABLE rollout_paused; DROP TABLE rollout_policies; "
 		  "DROP TABLE centre_day_counts; DROP INDEX devices_serial_nocase; "
-		  "PRAGMA user_version = 2");
+		  "ALTER TABLE devices DROP COLUMN spc; PRAGMA user_version = 2");
 	f->store = ir_brandd_store_open (f->db, &error);
 	assert_null (f->store);
 	assert_non_null (strstr (error->message, "init-db"));
