@@ -42,6 +42,7 @@ ir_test_state_free (IrSimState *state)
 	for (guint i = 0; i < IR_SIM_MAX_SLOTS; i++)
 		g_free (state->imei[i]);
 	g_free (state->write_error);
+	g_free (state->spc);
 	g_clear_pointer (&state->trust_store, ir_trust_store_unref);
 	g_clear_pointer (&state->nonce, g_bytes_unref);
 	g_free (state);
