@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "ir-device-model-private.h"
-#include "qualcomm-diag.h"
-#include "qualcomm-nv-imei.h"
+#include "ir-qc-diag.h"
+#include "ir-qc-nv-imei.h"
 
 /* A Qualcomm handset's DIAG port as imei-sim plays it (README.md,
  * "Simulator"). Its AT side only knows AT$QCDMG, which switches the port
@@ -18,14 +18,14 @@
 #define IR_QC_DEV_DEFAULT_SPC "000000"
 
 static guint16
-ir_qc_dev_le16 (const guint8 *p)
+qualcomm_device_le16 (const guint8 *p)
 {
 	return (guint16)(p[0] | (p[1] << 8));
 }
 
 /* DIAG's refusal: its code, then the request as received. */
 static gboolean
-ir_qc_dev_refuse (guint8 code, const guint8 *req, gsize len, GByteArray *reply)
+qualcomm_device_refuse (guint8 code, const guint8 *req, gsize len, GByteArray *reply)
 {
 	g_byte_array_append (reply, &code, 1);
 	g_byte_array_append (reply, req, (guint)MIN (len, (gsize)IR_QC_DEV_NV_EXT_LEN));
@@ -34,7 +34,7 @@ ir_qc_dev_refuse (guint8 code, const guint8 *req, gsize len, GByteArray *reply)
 
 /* The NV answer: the request echoed, its data field and status replaced. */
 static void
-ir_qc_dev_nv_answer (
+qualcomm_device_nv_answer (
     const guint8 *req, gsize len, const guint8 *data, guint16 status, GByteArray *reply)
 {
 	gsize data_off = len - 2 - IR_QC_NV_ITEM_SIZE;
@@ -48,7 +48,7 @@ ir_qc_dev_nv_answer (
 /* What slot @slot holds as NV 550 bytes: "nv550:<hex>" in the state is
  * raw contents (to play a malformed item), anything else an IMEI. */
 static guint16
-ir_qc_dev_slot_bytes (const IrSimState *state, guint slot, guint8 *data)
+qualcomm_device_slot_bytes (const IrSimState *state, guint slot, guint8 *data)
 {
 	const char *imei = state->imei[slot];
 
@@ -69,7 +69,7 @@ ir_qc_dev_slot_bytes (const IrSimState *state, guint slot, guint8 *data)
 }
 
 static void
-ir_qc_dev_nv_write (IrSimState *state, guint slot, const guint8 *data, guint16 *status)
+qualcomm_device_nv_write (IrSimState *state, guint slot, const guint8 *data, guint16 *status)
 {
 	g_autofree char *imei = NULL;
 
@@ -92,61 +92,61 @@ ir_qc_dev_nv_write (IrSimState *state, guint slot, const guint8 *data, guint16 *
 
 /* NV read or write of @item for @slot; @len is the whole request. */
 static gboolean
-ir_qc_dev_nv (IrSimState *state,
-	      const guint8 *req,
-	      gsize len,
-	      gboolean write,
-	      guint16 item,
-	      guint slot,
-	      GByteArray *reply)
+qualcomm_device_nv (IrSimState *state,
+		    const guint8 *req,
+		    gsize len,
+		    gboolean write,
+		    guint16 item,
+		    guint slot,
+		    GByteArray *reply)
 {
 	guint8 data[IR_QC_NV_ITEM_SIZE];
 	guint16 status = IR_QC_NV_DONE;
 
 	if (slot >= state->n_slots || slot >= IR_SIM_MAX_SLOTS)
-		return ir_qc_dev_refuse (IR_QC_DIAG_BAD_PARM, req, len, reply);
+		return qualcomm_device_refuse (IR_QC_DIAG_BAD_PARM, req, len, reply);
 	if (write && state->spc_required && !state->spc_unlocked)
-		return ir_qc_dev_refuse (IR_QC_DIAG_BAD_SPC_MODE, req, len, reply);
+		return qualcomm_device_refuse (IR_QC_DIAG_BAD_SPC_MODE, req, len, reply);
 	memcpy (data, req + len - 2 - IR_QC_NV_ITEM_SIZE, IR_QC_NV_ITEM_SIZE);
 	if (item != IR_QC_NV_UE_IMEI)
 		status = write ? IR_QC_NV_BAD_PARAMETER : IR_QC_NV_INACTIVE;
 	else if (write)
-		ir_qc_dev_nv_write (state, slot, data, &status);
+		qualcomm_device_nv_write (state, slot, data, &status);
 	else
-		status = ir_qc_dev_slot_bytes (state, slot, data);
-	ir_qc_dev_nv_answer (req, len, data, status, reply);
+		status = qualcomm_device_slot_bytes (state, slot, data);
+	qualcomm_device_nv_answer (req, len, data, status, reply);
 	return TRUE;
 }
 
 static gboolean
-ir_qc_dev_subsys (IrSimState *state, const guint8 *req, gsize len, GByteArray *reply)
+qualcomm_device_subsys (IrSimState *state, const guint8 *req, gsize len, GByteArray *reply)
 {
 	guint16 cmd;
 
 	if (len < 4 || req[1] != IR_QC_SUBSYS_NV)
-		return ir_qc_dev_refuse (IR_QC_DIAG_BAD_CMD, req, len, reply);
-	cmd = ir_qc_dev_le16 (req + 2);
+		return qualcomm_device_refuse (IR_QC_DIAG_BAD_CMD, req, len, reply);
+	cmd = qualcomm_device_le16 (req + 2);
 	if (cmd != IR_QC_SUBSYS_NV_READ_EXT && cmd != IR_QC_SUBSYS_NV_WRITE_EXT)
-		return ir_qc_dev_refuse (IR_QC_DIAG_BAD_CMD, req, len, reply);
+		return qualcomm_device_refuse (IR_QC_DIAG_BAD_CMD, req, len, reply);
 	if (len != IR_QC_DEV_NV_EXT_LEN)
-		return ir_qc_dev_refuse (IR_QC_DIAG_BAD_LEN, req, len, reply);
-	return ir_qc_dev_nv (state,
-			     req,
-			     len,
-			     cmd == IR_QC_SUBSYS_NV_WRITE_EXT,
-			     ir_qc_dev_le16 (req + 4),
-			     ir_qc_dev_le16 (req + 6),
-			     reply);
+		return qualcomm_device_refuse (IR_QC_DIAG_BAD_LEN, req, len, reply);
+	return qualcomm_device_nv (state,
+				   req,
+				   len,
+				   cmd == IR_QC_SUBSYS_NV_WRITE_EXT,
+				   qualcomm_device_le16 (req + 4),
+				   qualcomm_device_le16 (req + 6),
+				   reply);
 }
 
 static gboolean
-ir_qc_dev_spc (IrSimState *state, const guint8 *req, gsize len, GByteArray *reply)
+qualcomm_device_spc (IrSimState *state, const guint8 *req, gsize len, GByteArray *reply)
 {
 	const char *spc = state->spc != NULL ? state->spc : IR_QC_DEV_DEFAULT_SPC;
 	guint8 answer[2] = {IR_QC_DIAG_SPC, 0};
 
 	if (len != 1 + IR_QC_SPC_LEN)
-		return ir_qc_dev_refuse (IR_QC_DIAG_BAD_LEN, req, len, reply);
+		return qualcomm_device_refuse (IR_QC_DIAG_BAD_LEN, req, len, reply);
 	/* locked out after repeated wrong codes, the right one included */
 	if (state->spc_failures < IR_QC_DEV_SPC_TRIES &&
 	    memcmp (req + 1, spc, IR_QC_SPC_LEN) == 0) {
@@ -160,30 +160,30 @@ ir_qc_dev_spc (IrSimState *state, const guint8 *req, gsize len, GByteArray *repl
 }
 
 static gboolean
-ir_qc_dev_control (IrSimState *state, const guint8 *req, gsize len, GByteArray *reply)
+qualcomm_device_control (IrSimState *state, const guint8 *req, gsize len, GByteArray *reply)
 {
 	guint16 mode;
 
 	if (len != 3)
-		return ir_qc_dev_refuse (IR_QC_DIAG_BAD_LEN, req, len, reply);
-	mode = ir_qc_dev_le16 (req + 1);
+		return qualcomm_device_refuse (IR_QC_DIAG_BAD_LEN, req, len, reply);
+	mode = qualcomm_device_le16 (req + 1);
 	if (mode == IR_QC_DIAG_MODE_OFFLINE) {
 		state->offline = TRUE;
 	} else if (mode == IR_QC_DIAG_MODE_RESET) {
 		/* a reset only from offline, as phones do; it locks the SPC again */
 		if (!state->offline)
-			return ir_qc_dev_refuse (IR_QC_DIAG_BAD_MODE, req, len, reply);
+			return qualcomm_device_refuse (IR_QC_DIAG_BAD_MODE, req, len, reply);
 		state->offline = FALSE;
 		state->spc_unlocked = FALSE;
 	} else {
-		return ir_qc_dev_refuse (IR_QC_DIAG_BAD_PARM, req, len, reply);
+		return qualcomm_device_refuse (IR_QC_DIAG_BAD_PARM, req, len, reply);
 	}
 	g_byte_array_append (reply, req, 3);
 	return TRUE;
 }
 
 static void
-ir_qc_dev_put_text (GByteArray *reply, const char *text, gsize width)
+qualcomm_device_put_text (GByteArray *reply, const char *text, gsize width)
 {
 	guint8 field[64] = {0};
 	gsize len = text != NULL ? strlen (text) : 0;
@@ -195,23 +195,23 @@ ir_qc_dev_put_text (GByteArray *reply, const char *text, gsize width)
 }
 
 static gboolean
-ir_qc_dev_version (IrSimState *state, GByteArray *reply)
+qualcomm_device_version (IrSimState *state, GByteArray *reply)
 {
 	static const guint8 tail[8] = {0x01, 0x0A, 0x00, 0x01, 0x00, 0x02, 0x0D, 0x00};
 	guint8 code = IR_QC_DIAG_VERSION_INFO;
 
 	g_byte_array_append (reply, &code, 1);
-	ir_qc_dev_put_text (reply, "Dec 04 2026", 11);
-	ir_qc_dev_put_text (reply, "12:00:00", 8);
-	ir_qc_dev_put_text (reply, "Dec 04 2026", 11);
-	ir_qc_dev_put_text (reply, "12:00:00", 8);
-	ir_qc_dev_put_text (reply, state->model, 8);
+	qualcomm_device_put_text (reply, "Dec 04 2026", 11);
+	qualcomm_device_put_text (reply, "12:00:00", 8);
+	qualcomm_device_put_text (reply, "Dec 04 2026", 11);
+	qualcomm_device_put_text (reply, "12:00:00", 8);
+	qualcomm_device_put_text (reply, state->model, 8);
 	g_byte_array_append (reply, tail, sizeof (tail));
 	return TRUE;
 }
 
 static gboolean
-ir_qc_dev_ext_build_id (IrSimState *state, GByteArray *reply)
+qualcomm_device_ext_build_id (IrSimState *state, GByteArray *reply)
 {
 	static const guint8 head[12] = {
 	    IR_QC_DIAG_EXT_BUILD_ID, 0, 0, 0, 0xE1, 0, 0, 0, 0x2A, 0, 0, 0};
@@ -226,7 +226,7 @@ ir_qc_dev_ext_build_id (IrSimState *state, GByteArray *reply)
 
 /* The ESN is the state's serial read as hex (8 digits); 0 when it is not. */
 static gboolean
-ir_qc_dev_esn (IrSimState *state, GByteArray *reply)
+qualcomm_device_esn (IrSimState *state, GByteArray *reply)
 {
 	guint64 esn = 0;
 	guint8 answer[5] = {IR_QC_DIAG_ESN};
@@ -240,40 +240,40 @@ ir_qc_dev_esn (IrSimState *state, GByteArray *reply)
 }
 
 static gboolean
-ir_qc_dev_handle_frame (IrSimState *state, const guint8 *req, gsize len, GByteArray *reply)
+qualcomm_device_handle_frame (IrSimState *state, const guint8 *req, gsize len, GByteArray *reply)
 {
 	switch (req[0]) {
 	case IR_QC_DIAG_VERSION_INFO:
-		return ir_qc_dev_version (state, reply);
+		return qualcomm_device_version (state, reply);
 	case IR_QC_DIAG_ESN:
-		return ir_qc_dev_esn (state, reply);
+		return qualcomm_device_esn (state, reply);
 	case IR_QC_DIAG_EXT_BUILD_ID:
-		return ir_qc_dev_ext_build_id (state, reply);
+		return qualcomm_device_ext_build_id (state, reply);
 	case IR_QC_DIAG_NV_READ:
 	case IR_QC_DIAG_NV_WRITE:
 		if (len != IR_QC_DEV_NV_LEN)
-			return ir_qc_dev_refuse (IR_QC_DIAG_BAD_LEN, req, len, reply);
-		return ir_qc_dev_nv (state,
-				     req,
-				     len,
-				     req[0] == IR_QC_DIAG_NV_WRITE,
-				     ir_qc_dev_le16 (req + 1),
-				     0,
-				     reply);
+			return qualcomm_device_refuse (IR_QC_DIAG_BAD_LEN, req, len, reply);
+		return qualcomm_device_nv (state,
+					   req,
+					   len,
+					   req[0] == IR_QC_DIAG_NV_WRITE,
+					   qualcomm_device_le16 (req + 1),
+					   0,
+					   reply);
 	case IR_QC_DIAG_SUBSYS:
-		return ir_qc_dev_subsys (state, req, len, reply);
+		return qualcomm_device_subsys (state, req, len, reply);
 	case IR_QC_DIAG_SPC:
-		return ir_qc_dev_spc (state, req, len, reply);
+		return qualcomm_device_spc (state, req, len, reply);
 	case IR_QC_DIAG_CONTROL:
-		return ir_qc_dev_control (state, req, len, reply);
+		return qualcomm_device_control (state, req, len, reply);
 	default:
-		return ir_qc_dev_refuse (IR_QC_DIAG_BAD_CMD, req, len, reply);
+		return qualcomm_device_refuse (IR_QC_DIAG_BAD_CMD, req, len, reply);
 	}
 }
 
 /* The AT side: AT$QCDMG switches the port to DIAG after its OK. */
 static gboolean
-ir_qc_dev_handle_line (IrSimState *state, const char *line, GString *reply)
+qualcomm_device_handle_line (IrSimState *state, const char *line, GString *reply)
 {
 	if (g_strcmp0 (line, "AT$QCDMG") != 0)
 		return FALSE;
@@ -284,6 +284,6 @@ ir_qc_dev_handle_line (IrSimState *state, const char *line, GString *reply)
 
 const IrDeviceModel ir_device_model_qualcomm = {
     .family = "qualcomm",
-    .handle = ir_qc_dev_handle_line,
-    .handle_frame = ir_qc_dev_handle_frame,
+    .handle = qualcomm_device_handle_line,
+    .handle_frame = qualcomm_device_handle_frame,
 };

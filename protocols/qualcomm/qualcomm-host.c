@@ -7,9 +7,9 @@
 
 #include "ir-error.h"
 #include "ir-family-private.h"
-#include "qualcomm-channel.h"
-#include "qualcomm-diag.h"
-#include "qualcomm-nv-imei.h"
+#include "ir-qc-channel.h"
+#include "ir-qc-diag.h"
+#include "ir-qc-nv-imei.h"
 
 /* The host driver of Qualcomm's DIAG port (README.md): no AT at all, every
  * hook talks to the channel's transport. Slot 1 is NV item 550 through
@@ -20,20 +20,20 @@
 
 /* A status or failure after which asking the same read again may help. */
 static gboolean
-ir_qc_host_read_retryable (const GError *error)
+qualcomm_host_read_retryable (const GError *error)
 {
 	return g_error_matches (error, IR_ERROR, IR_ERROR_TIMEOUT) ||
 	       g_error_matches (error, IR_ERROR, IR_ERROR_PROTOCOL);
 }
 
 static IrTransport *
-ir_qc_host_transport (IrAtChannel *channel)
+qualcomm_host_transport (IrAtChannel *channel)
 {
 	return ir_at_channel_get_transport (channel);
 }
 
 static GBytes *
-ir_qc_host_nv_request (guint slot, gboolean write, const guint8 *data, gsize len)
+qualcomm_host_nv_request (guint slot, gboolean write, const guint8 *data, gsize len)
 {
 	if (slot == 0)
 		return ir_qc_diag_request_nv (
@@ -44,16 +44,16 @@ ir_qc_host_nv_request (guint slot, gboolean write, const guint8 *data, gsize len
 /* One NV read of slot @slot's item; the status is judged here: DONE gives
  * the data, INACTIVE an unset slot (*@inactive), the rest an error. */
 static gboolean
-ir_qc_host_read_nv_once (IrAtChannel *channel,
-			 const IrProfile *profile,
-			 guint slot,
-			 IrQcNvResponse *rsp,
-			 gboolean *inactive,
-			 GCancellable *cancellable,
-			 GError **error)
+qualcomm_host_read_nv_once (IrAtChannel *channel,
+			    const IrProfile *profile,
+			    guint slot,
+			    IrQcNvResponse *rsp,
+			    gboolean *inactive,
+			    GCancellable *cancellable,
+			    GError **error)
 {
-	IrTransport *transport = ir_qc_host_transport (channel);
-	g_autoptr (GBytes) req = ir_qc_host_nv_request (slot, FALSE, NULL, 0);
+	IrTransport *transport = qualcomm_host_transport (channel);
+	g_autoptr (GBytes) req = qualcomm_host_nv_request (slot, FALSE, NULL, 0);
 	g_autoptr (GBytes) answer = NULL;
 	g_autofree char *what = NULL;
 
@@ -74,7 +74,7 @@ ir_qc_host_read_nv_once (IrAtChannel *channel,
 		return TRUE;
 	what = g_strdup_printf (
 	    "NV item 550 of IMEI slot %u on %s", slot + 1, ir_transport_get_path (transport));
-	ir_qc_nv_status_set_error (rsp->status, FALSE, what, error);
+	ir_qc_diag_nv_status_set_error (rsp->status, FALSE, what, error);
 	return FALSE;
 }
 
@@ -82,13 +82,13 @@ ir_qc_host_read_nv_once (IrAtChannel *channel,
  * *@absent when the phone has no such slot (slot 2: the subsystem command
  * refused, or the item inactive). */
 static gboolean
-ir_qc_host_read_slot (IrAtChannel *channel,
-		      const IrProfile *profile,
-		      guint slot,
-		      char **imei,
-		      gboolean *absent,
-		      GCancellable *cancellable,
-		      GError **error)
+qualcomm_host_read_slot (IrAtChannel *channel,
+			 const IrProfile *profile,
+			 guint slot,
+			 char **imei,
+			 gboolean *absent,
+			 GCancellable *cancellable,
+			 GError **error)
 {
 	for (guint attempt = 1;; attempt++) {
 		IrQcNvResponse rsp = {0};
@@ -96,7 +96,7 @@ ir_qc_host_read_slot (IrAtChannel *channel,
 		g_autoptr (GError) error_local = NULL;
 		g_autofree char *why = NULL;
 
-		if (ir_qc_host_read_nv_once (
+		if (qualcomm_host_read_nv_once (
 			channel, profile, slot, &rsp, &inactive, cancellable, &error_local)) {
 			*absent = slot > 0 && inactive;
 			if (!inactive &&
@@ -111,7 +111,7 @@ ir_qc_host_read_slot (IrAtChannel *channel,
 			return TRUE;
 		}
 		if (attempt >= IR_FAMILY_READ_ATTEMPTS ||
-		    !ir_qc_host_read_retryable (error_local)) {
+		    !qualcomm_host_read_retryable (error_local)) {
 			if (attempt > 1)
 				g_prefix_error (&error_local, "after %u attempts: ", attempt);
 			g_propagate_error (error, g_steal_pointer (&error_local));
@@ -125,10 +125,10 @@ ir_qc_host_read_slot (IrAtChannel *channel,
 }
 
 static GPtrArray *
-ir_qc_host_read_imeis (IrAtChannel *channel,
-		       const IrProfile *profile,
-		       GCancellable *cancellable,
-		       GError **error)
+qualcomm_host_read_imeis (IrAtChannel *channel,
+			  const IrProfile *profile,
+			  GCancellable *cancellable,
+			  GError **error)
 {
 	g_autoptr (GPtrArray) imeis = g_ptr_array_new_with_free_func (g_free);
 
@@ -137,7 +137,7 @@ ir_qc_host_read_imeis (IrAtChannel *channel,
 		gboolean absent = FALSE;
 		g_autoptr (GError) error_local = NULL;
 
-		if (!ir_qc_host_read_slot (
+		if (!qualcomm_host_read_slot (
 			channel, profile, slot, &imei, &absent, cancellable, &error_local)) {
 			g_propagate_prefixed_error (error,
 						    g_steal_pointer (&error_local),
@@ -158,7 +158,7 @@ ir_qc_host_read_imeis (IrAtChannel *channel,
 
 /* The answer to a write: judged once, never asked again. */
 static gboolean
-ir_qc_host_check_write (IrAtChannel *channel, guint slot, GBytes *answer, GError **error)
+qualcomm_host_check_write (IrAtChannel *channel, guint slot, GBytes *answer, GError **error)
 {
 	IrQcNvResponse rsp = {0};
 	g_autofree char *what = NULL;
@@ -187,19 +187,19 @@ ir_qc_host_check_write (IrAtChannel *channel, guint slot, GBytes *answer, GError
 		return FALSE;
 	}
 	if (rsp.status != IR_QC_NV_DONE) {
-		ir_qc_nv_status_set_error (rsp.status, TRUE, what, error);
+		ir_qc_diag_nv_status_set_error (rsp.status, TRUE, what, error);
 		return FALSE;
 	}
 	return TRUE;
 }
 
 static gboolean
-ir_qc_host_write_imei (IrAtChannel *channel,
-		       const IrProfile *profile,
-		       guint slot,
-		       const char *imei,
-		       GCancellable *cancellable,
-		       GError **error)
+qualcomm_host_write_imei (IrAtChannel *channel,
+			  const IrProfile *profile,
+			  guint slot,
+			  const char *imei,
+			  GCancellable *cancellable,
+			  GError **error)
 {
 	guint8 nv[IR_QC_NV_IMEI_LEN];
 	g_autoptr (GBytes) req = NULL;
@@ -218,8 +218,8 @@ ir_qc_host_write_imei (IrAtChannel *channel,
 	}
 	if (!ir_qc_nv_imei_encode (imei, nv, error))
 		return FALSE;
-	req = ir_qc_host_nv_request (slot, TRUE, nv, sizeof (nv));
-	answer = ir_qc_channel_exchange (ir_qc_host_transport (channel),
+	req = qualcomm_host_nv_request (slot, TRUE, nv, sizeof (nv));
+	answer = ir_qc_channel_exchange (qualcomm_host_transport (channel),
 					 req,
 					 profile->write_timeout_ms,
 					 cancellable,
@@ -235,22 +235,22 @@ ir_qc_host_write_imei (IrAtChannel *channel,
 		    slot + 1);
 		return FALSE;
 	}
-	return ir_qc_host_check_write (channel, slot, answer, error);
+	return qualcomm_host_check_write (channel, slot, answer, error);
 }
 
 /* Offline first (a phone may refuse NV writes while its modem runs); a
  * phone without the mode change is told by its write. */
 static gboolean
-ir_qc_host_go_offline (IrAtChannel *channel,
-		       const IrProfile *profile,
-		       GCancellable *cancellable,
-		       GError **error)
+qualcomm_host_go_offline (IrAtChannel *channel,
+			  const IrProfile *profile,
+			  GCancellable *cancellable,
+			  GError **error)
 {
 	g_autoptr (GBytes) req = ir_qc_diag_request_control (IR_QC_DIAG_MODE_OFFLINE);
 	g_autoptr (GBytes) answer = NULL;
 	g_autoptr (GError) error_local = NULL;
 
-	answer = ir_qc_channel_exchange (ir_qc_host_transport (channel),
+	answer = ir_qc_channel_exchange (qualcomm_host_transport (channel),
 					 req,
 					 profile->command_timeout_ms,
 					 cancellable,
@@ -276,11 +276,11 @@ ir_qc_host_go_offline (IrAtChannel *channel,
 
 /* The SPC is sent once: a phone locks itself after repeated wrong codes. */
 static gboolean
-ir_qc_host_send_spc (IrAtChannel *channel,
-		     const IrProfile *profile,
-		     const char *spc,
-		     GCancellable *cancellable,
-		     GError **error)
+qualcomm_host_send_spc (IrAtChannel *channel,
+			const IrProfile *profile,
+			const char *spc,
+			GCancellable *cancellable,
+			GError **error)
 {
 	g_autoptr (GBytes) req = NULL;
 	g_autoptr (GBytes) answer = NULL;
@@ -290,7 +290,7 @@ ir_qc_host_send_spc (IrAtChannel *channel,
 	req = ir_qc_diag_request_spc (spc, error);
 	if (req == NULL)
 		return FALSE;
-	answer = ir_qc_channel_exchange (ir_qc_host_transport (channel),
+	answer = ir_qc_channel_exchange (qualcomm_host_transport (channel),
 					 req,
 					 profile->command_timeout_ms,
 					 cancellable,
@@ -324,21 +324,24 @@ ir_qc_host_send_spc (IrAtChannel *channel,
 }
 
 static gboolean
-ir_qc_host_prepare_write (IrAtChannel *channel,
-			  const IrProfile *profile,
-			  const char *spc,
-			  GCancellable *cancellable,
-			  GError **error)
+qualcomm_host_prepare_write (IrAtChannel *channel,
+			     const IrProfile *profile,
+			     const char *spc,
+			     GCancellable *cancellable,
+			     GError **error)
 {
-	if (!ir_qc_host_go_offline (channel, profile, cancellable, error))
+	if (!qualcomm_host_go_offline (channel, profile, cancellable, error))
 		return FALSE;
 	if (spc == NULL)
 		return TRUE;
-	return ir_qc_host_send_spc (channel, profile, spc, cancellable, error);
+	return qualcomm_host_send_spc (channel, profile, spc, cancellable, error);
 }
 
 static gboolean
-ir_qc_host_probe (IrAtChannel *channel, guint timeout_ms, GCancellable *cancellable, GError **error)
+qualcomm_host_probe (IrAtChannel *channel,
+		     guint timeout_ms,
+		     GCancellable *cancellable,
+		     GError **error)
 {
 	g_autoptr (GBytes) req = ir_qc_diag_request_simple (IR_QC_DIAG_VERSION_INFO);
 	g_autoptr (GBytes) answer = NULL;
@@ -348,7 +351,7 @@ ir_qc_host_probe (IrAtChannel *channel, guint timeout_ms, GCancellable *cancella
 	gsize len = 0;
 
 	answer = ir_qc_channel_exchange (
-	    ir_qc_host_transport (channel), req, timeout_ms, cancellable, &error_local);
+	    qualcomm_host_transport (channel), req, timeout_ms, cancellable, &error_local);
 	if (answer == NULL) {
 		/* silence or garbage: not a DIAG port; gone or cancelled: say so */
 		if (g_error_matches (error_local, IR_ERROR, IR_ERROR_DISCONNECTED) ||
@@ -371,10 +374,10 @@ ir_qc_host_probe (IrAtChannel *channel, guint timeout_ms, GCancellable *cancella
 
 /* A read of the identity that may be refused or lost: NULL then. */
 static GBytes *
-ir_qc_host_ask (IrAtChannel *channel,
-		IrQcDiagCommand command,
-		GCancellable *cancellable,
-		GError **error)
+qualcomm_host_ask (IrAtChannel *channel,
+		   IrQcDiagCommand command,
+		   GCancellable *cancellable,
+		   GError **error)
 {
 	const IrProfile *base = ir_profile_lookup ("qualcomm");
 	guint timeout_ms = base != NULL ? base->command_timeout_ms : 3000;
@@ -383,11 +386,11 @@ ir_qc_host_ask (IrAtChannel *channel,
 	for (guint attempt = 1;; attempt++) {
 		g_autoptr (GError) error_local = NULL;
 		GBytes *answer = ir_qc_channel_exchange (
-		    ir_qc_host_transport (channel), req, timeout_ms, cancellable, &error_local);
+		    qualcomm_host_transport (channel), req, timeout_ms, cancellable, &error_local);
 		if (answer != NULL)
 			return answer;
 		if (attempt >= IR_FAMILY_READ_ATTEMPTS ||
-		    !ir_qc_host_read_retryable (error_local)) {
+		    !qualcomm_host_read_retryable (error_local)) {
 			g_propagate_error (error, g_steal_pointer (&error_local));
 			return NULL;
 		}
@@ -395,23 +398,23 @@ ir_qc_host_ask (IrAtChannel *channel,
 }
 
 static gboolean
-ir_qc_host_identify (IrAtChannel *channel,
-		     IrFamilyIdentity *identity,
-		     GCancellable *cancellable,
-		     GError **error)
+qualcomm_host_identify (IrAtChannel *channel,
+			IrFamilyIdentity *identity,
+			GCancellable *cancellable,
+			GError **error)
 {
 	g_autoptr (GBytes) version = NULL;
 	g_autoptr (GBytes) build = NULL;
 	g_autoptr (GBytes) esn = NULL;
 	g_autoptr (GError) error_local = NULL;
 
-	version = ir_qc_host_ask (channel, IR_QC_DIAG_VERSION_INFO, cancellable, error);
+	version = qualcomm_host_ask (channel, IR_QC_DIAG_VERSION_INFO, cancellable, error);
 	if (version == NULL)
 		return FALSE;
 	identity->manufacturer = g_strdup (IR_QC_MANUFACTURER);
 	identity->model = ir_qc_diag_parse_version_model (
 	    g_bytes_get_data (version, NULL), g_bytes_get_size (version), NULL);
-	build = ir_qc_host_ask (channel, IR_QC_DIAG_EXT_BUILD_ID, cancellable, &error_local);
+	build = qualcomm_host_ask (channel, IR_QC_DIAG_EXT_BUILD_ID, cancellable, &error_local);
 	if (build != NULL) {
 		g_autofree char *build_id = NULL;
 		g_autofree char *model = NULL;
@@ -433,7 +436,7 @@ ir_qc_host_identify (IrAtChannel *channel,
 		return FALSE;
 	}
 	g_clear_error (&error_local);
-	esn = ir_qc_host_ask (channel, IR_QC_DIAG_ESN, cancellable, &error_local);
+	esn = qualcomm_host_ask (channel, IR_QC_DIAG_ESN, cancellable, &error_local);
 	if (esn != NULL) {
 		g_autofree char *text = ir_qc_diag_parse_esn (
 		    g_bytes_get_data (esn, NULL), g_bytes_get_size (esn), NULL);
@@ -451,11 +454,11 @@ ir_qc_host_identify (IrAtChannel *channel,
 const IrFamily ir_family_qualcomm = {
     .id = "qualcomm",
     .title = "Qualcomm (DIAG NV 550)",
-    .read_imeis = ir_qc_host_read_imeis,
-    .write_imei = ir_qc_host_write_imei,
-    .probe = ir_qc_host_probe,
-    .identify = ir_qc_host_identify,
-    .prepare_write = ir_qc_host_prepare_write,
+    .read_imeis = qualcomm_host_read_imeis,
+    .write_imei = qualcomm_host_write_imei,
+    .probe = qualcomm_host_probe,
+    .identify = qualcomm_host_identify,
+    .prepare_write = qualcomm_host_prepare_write,
     .after_write = "the phone is offline (DIAG mode change): restart it (power off, then on) "
 		   "so that its modem takes the restored IMEI",
 };

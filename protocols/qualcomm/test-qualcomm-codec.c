@@ -9,9 +9,9 @@
 #include <cmocka.h>
 
 #include "ir-error.h"
-#include "qualcomm-diag.h"
-#include "qualcomm-hdlc.h"
-#include "qualcomm-nv-imei.h"
+#include "ir-qc-diag.h"
+#include "ir-qc-hdlc.h"
+#include "ir-qc-nv-imei.h"
 
 /* The qualcomm family's pure codecs, from tables with malformed rows beside
  * good ones. Vectors marked "libqcdm" are frames and CRCs from ModemManager's
@@ -27,7 +27,7 @@
 
 /* "08 9a 09" -> bytes; spaces ignored */
 static GBytes *
-test_hex (const char *hex)
+test_qualcomm_codec_hex (const char *hex)
 {
 	GByteArray *out = g_byte_array_new ();
 
@@ -45,7 +45,7 @@ test_hex (const char *hex)
 }
 
 static void
-test_assert_bytes (GBytes *got, GBytes *want)
+test_qualcomm_codec_assert_bytes (GBytes *got, GBytes *want)
 {
 	assert_non_null (got);
 	assert_int_equal (g_bytes_get_size (got), g_bytes_get_size (want));
@@ -74,12 +74,12 @@ static const CrcRow crc_rows[] = {
 };
 
 static void
-test_qc_crc (void **state)
+test_qualcomm_codec_crc (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (crc_rows); i++) {
 		const CrcRow *row = &crc_rows[i];
 		g_autoptr (GBytes) data = row->hex != NULL
-					      ? test_hex (row->hex)
+					      ? test_qualcomm_codec_hex (row->hex)
 					      : g_bytes_new (row->text, strlen (row->text));
 		guint16 crc =
 		    ir_qc_hdlc_crc16 (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
@@ -91,7 +91,7 @@ test_qc_crc (void **state)
 /* libqcdm test_crc16_2: an NV read of item 178 (0x26 0xb2 0x00, then 128 +
  * 2 zero bytes), CRC 0x6D69 */
 static void
-test_qc_crc_nv_read (void **state)
+test_qualcomm_codec_crc_nv_read (void **state)
 {
 	g_autoptr (GBytes) req = ir_qc_diag_request_nv (IR_QC_DIAG_NV_READ, 178, NULL, 0);
 
@@ -137,11 +137,11 @@ static const FrameRow frame_rows[] = {
 };
 
 static void
-test_qc_frame_rows (void **state)
+test_qualcomm_codec_frame_rows (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (frame_rows); i++) {
 		const FrameRow *row = &frame_rows[i];
-		g_autoptr (GBytes) frame = test_hex (row->frame);
+		g_autoptr (GBytes) frame = test_qualcomm_codec_hex (row->frame);
 		g_autoptr (GError) error = NULL;
 		g_autoptr (GBytes) payload = ir_qc_hdlc_decode (
 		    g_bytes_get_data (frame, NULL), g_bytes_get_size (frame), &error);
@@ -154,18 +154,18 @@ test_qc_frame_rows (void **state)
 					  row->error,
 					  error != NULL ? error->message : "a payload");
 		} else {
-			g_autoptr (GBytes) want = test_hex (row->payload);
+			g_autoptr (GBytes) want = test_qualcomm_codec_hex (row->payload);
 			if (error != NULL)
 				fail_msg ("%s: %s", row->name, error->message);
-			test_assert_bytes (payload, want);
+			test_qualcomm_codec_assert_bytes (payload, want);
 		}
 	}
 }
 
 static void
-test_qc_frame_real (void **state)
+test_qualcomm_codec_frame_real (void **state)
 {
-	g_autoptr (GBytes) frame = test_hex (LIBQCDM_PILOT_FRAME);
+	g_autoptr (GBytes) frame = test_qualcomm_codec_hex (LIBQCDM_PILOT_FRAME);
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GBytes) payload = NULL;
 	g_autoptr (GBytes) again = NULL;
@@ -178,13 +178,13 @@ test_qc_frame_real (void **state)
 	assert_int_equal (((const guint8 *)g_bytes_get_data (payload, NULL))[0], 0x40);
 	/* and back to the same bytes: the escapes are the only ones possible */
 	again = ir_qc_hdlc_encode (g_bytes_get_data (payload, NULL), g_bytes_get_size (payload));
-	test_assert_bytes (again, frame);
+	test_qualcomm_codec_assert_bytes (again, frame);
 }
 
 /* Every position of a special byte, CRC bytes included (some one-byte
  * payloads have a 0x7E or 0x7D in their CRC): escaped, and only there. */
 static void
-test_qc_frame_escapes_everywhere (void **state)
+test_qualcomm_codec_frame_escapes_everywhere (void **state)
 {
 	const guint8 specials[] = {IR_QC_HDLC_FLAG, IR_QC_HDLC_ESCAPE};
 	guint escaped_crcs = 0;
@@ -233,9 +233,9 @@ test_qc_frame_escapes_everywhere (void **state)
 
 /* A frame split anywhere, and two in one read, come out the same. */
 static void
-test_qc_reader_split (void **state)
+test_qualcomm_codec_reader_split (void **state)
 {
-	g_autoptr (GBytes) one = test_hex ("7e 4b050800 01dd 7e 7d5e 816a 7e");
+	g_autoptr (GBytes) one = test_qualcomm_codec_hex ("7e 4b050800 01dd 7e 7d5e 816a 7e");
 	gsize n;
 	const guint8 *data = g_bytes_get_data (one, &n);
 
@@ -270,12 +270,12 @@ test_qc_reader_split (void **state)
 /* A bad frame and an oversize run are reported once each; the next good
  * frame still comes through. */
 static void
-test_qc_reader_bad_then_good (void **state)
+test_qualcomm_codec_reader_bad_then_good (void **state)
 {
 	g_autoptr (IrQcHdlcReader) reader = ir_qc_hdlc_reader_new ();
 	g_autoptr (GByteArray) line = g_byte_array_new ();
-	g_autoptr (GBytes) bad = test_hex ("4b050800 01de 7e");
-	g_autoptr (GBytes) good = test_hex ("4b050800 01dd 7e");
+	g_autoptr (GBytes) bad = test_qualcomm_codec_hex ("4b050800 01de 7e");
+	g_autoptr (GBytes) good = test_qualcomm_codec_hex ("4b050800 01dd 7e");
 	guint n_errors = 0;
 	guint n_good = 0;
 	guint8 filler = 0x11;
@@ -315,7 +315,7 @@ test_qc_reader_bad_then_good (void **state)
 }
 
 static void
-test_qc_decode_oversize (void **state)
+test_qualcomm_codec_decode_oversize (void **state)
 {
 	g_autofree guint8 *big = g_malloc0 (IR_QC_HDLC_MAX_PAYLOAD + 3);
 	g_autoptr (GError) error = NULL;
@@ -380,11 +380,11 @@ static const NvImeiRow nv_imei_rows[] = {
 };
 
 static void
-test_qc_nv_imei_decode_rows (void **state)
+test_qualcomm_codec_nv_imei_decode_rows (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (nv_imei_rows); i++) {
 		const NvImeiRow *row = &nv_imei_rows[i];
-		g_autoptr (GBytes) nv = test_hex (row->nv);
+		g_autoptr (GBytes) nv = test_qualcomm_codec_hex (row->nv);
 		g_autofree char *imei = NULL;
 		g_autofree char *why = NULL;
 		g_autofree char *want_text = NULL;
@@ -435,7 +435,7 @@ static const NvEncodeRow nv_encode_rows[] = {
 };
 
 static void
-test_qc_nv_imei_encode_rows (void **state)
+test_qualcomm_codec_nv_imei_encode_rows (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (nv_encode_rows); i++) {
 		const NvEncodeRow *row = &nv_encode_rows[i];
@@ -449,7 +449,7 @@ test_qc_nv_imei_encode_rows (void **state)
 			for (guint b = 0; b < sizeof (out); b++)
 				assert_int_equal (out[b], 0xEE);
 		} else {
-			g_autoptr (GBytes) want = test_hex (row->nv);
+			g_autoptr (GBytes) want = test_qualcomm_codec_hex (row->nv);
 			g_autofree char *back = NULL;
 			assert_true (ir_qc_nv_imei_encode (row->imei, out, &error));
 			assert_memory_equal (out, g_bytes_get_data (want, NULL), sizeof (out));
@@ -464,9 +464,9 @@ test_qc_nv_imei_encode_rows (void **state)
 
 /* An NV answer as a phone sends it: the request echoed with its status. */
 static GBytes *
-test_nv_answer (int context, guint16 item, const char *data_hex, guint16 status)
+test_qualcomm_codec_nv_answer (int context, guint16 item, const char *data_hex, guint16 status)
 {
-	g_autoptr (GBytes) data = test_hex (data_hex);
+	g_autoptr (GBytes) data = test_qualcomm_codec_hex (data_hex);
 	g_autoptr (GBytes) req = context >= 0
 				     ? ir_qc_diag_request_nv_ext (FALSE,
 								  item,
@@ -487,7 +487,7 @@ test_nv_answer (int context, guint16 item, const char *data_hex, guint16 status)
 
 typedef struct {
 	const char *name;
-	const char *answer; /* hex; NULL: test_nv_answer() of the fields below */
+	const char *answer; /* hex; NULL: test_qualcomm_codec_nv_answer() of the fields below */
 	int context;
 	guint16 item;
 	guint16 status;
@@ -514,7 +514,7 @@ static const NvAnswerRow nv_answer_rows[] = {
 };
 
 static void
-test_qc_nv_answer_rows (void **state)
+test_qualcomm_codec_nv_answer_rows (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (nv_answer_rows); i++) {
 		const NvAnswerRow *row = &nv_answer_rows[i];
@@ -522,8 +522,8 @@ test_qc_nv_answer_rows (void **state)
 		int want_context = row->context >= 0 ? 1 : -1;
 		g_autoptr (GBytes) answer =
 		    row->answer != NULL
-			? test_hex (row->answer)
-			: test_nv_answer (
+			? test_qualcomm_codec_hex (row->answer)
+			: test_qualcomm_codec_nv_answer (
 			      row->context, row->item, "089a0910868775937800", row->status);
 		IrQcNvResponse rsp = {0};
 		g_autoptr (GError) error = NULL;
@@ -553,7 +553,7 @@ test_qc_nv_answer_rows (void **state)
 
 /* Every NV status has its own message and the code callers act on. */
 static void
-test_qc_nv_status_errors (void **state)
+test_qualcomm_codec_nv_status_errors (void **state)
 {
 	static const struct {
 		guint status;
@@ -576,10 +576,11 @@ test_qc_nv_status_errors (void **state)
 	    {0xFFFF, FALSE, IR_ERROR_PROTOCOL, "unknown NV status 65535"},
 	};
 
-	assert_string_equal (ir_qc_nv_status_to_string (0), "done");
+	assert_string_equal (ir_qc_diag_nv_status_to_string (0), "done");
 	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
 		g_autoptr (GError) error = NULL;
-		ir_qc_nv_status_set_error (rows[i].status, rows[i].write, "NV item 550", &error);
+		ir_qc_diag_nv_status_set_error (
+		    rows[i].status, rows[i].write, "NV item 550", &error);
 		assert_non_null (error);
 		if (error->code != rows[i].code || strstr (error->message, rows[i].words) == NULL ||
 		    !g_str_has_prefix (error->message, "NV item 550"))
@@ -595,7 +596,7 @@ typedef struct {
 } TextRow;
 
 static void
-test_qc_identity_answers (void **state)
+test_qualcomm_codec_identity_answers (void **state)
 {
 	static const TextRow esn_rows[] = {
 	    {"esn", "01 efbeadde", "DEADBEEF"},
@@ -609,14 +610,14 @@ test_qc_identity_answers (void **state)
 	    {"short", "41", NULL},
 	};
 	for (guint i = 0; i < G_N_ELEMENTS (esn_rows); i++) {
-		g_autoptr (GBytes) a = test_hex (esn_rows[i].answer);
+		g_autoptr (GBytes) a = test_qualcomm_codec_hex (esn_rows[i].answer);
 		g_autofree char *esn =
 		    ir_qc_diag_parse_esn (g_bytes_get_data (a, NULL), g_bytes_get_size (a), NULL);
 		assert_string_equal (esn != NULL ? esn : "(null)",
 				     esn_rows[i].value != NULL ? esn_rows[i].value : "(null)");
 	}
 	for (guint i = 0; i < G_N_ELEMENTS (spc_rows); i++) {
-		g_autoptr (GBytes) a = test_hex (spc_rows[i].answer);
+		g_autoptr (GBytes) a = test_qualcomm_codec_hex (spc_rows[i].answer);
 		gboolean accepted = FALSE;
 		gboolean ok = ir_qc_diag_parse_spc (
 		    g_bytes_get_data (a, NULL), g_bytes_get_size (a), &accepted, NULL);
@@ -627,7 +628,7 @@ test_qc_identity_answers (void **state)
 }
 
 static void
-test_qc_ext_build_id (void **state)
+test_qualcomm_codec_ext_build_id (void **state)
 {
 	static const guint8 good[] = {0x7C, 0,	 0,   0,   1,	0,   0, 0,   2,	  0,   0, 0,
 				      'M',  'P', 'S', 'S', '.', '1', 0, 'X', '5', '0', 0};
@@ -653,20 +654,20 @@ test_qc_ext_build_id (void **state)
 }
 
 static void
-test_qc_requests (void **state)
+test_qualcomm_codec_requests (void **state)
 {
 	g_autoptr (GBytes) control = ir_qc_diag_request_control (IR_QC_DIAG_MODE_OFFLINE);
-	g_autoptr (GBytes) want_control = test_hex ("29 0100");
+	g_autoptr (GBytes) want_control = test_qualcomm_codec_hex ("29 0100");
 	g_autoptr (GBytes) spc = NULL;
-	g_autoptr (GBytes) want_spc = test_hex ("41 313233343536");
+	g_autoptr (GBytes) want_spc = test_qualcomm_codec_hex ("41 313233343536");
 	g_autoptr (GBytes) ext = ir_qc_diag_request_nv_ext (TRUE, 550, 1, NULL, 0);
 	const char *bad_spcs[] = {"12345", "1234567", "12a456", "", NULL};
 	const guint8 *e;
 	gsize n;
 
-	test_assert_bytes (control, want_control);
+	test_qualcomm_codec_assert_bytes (control, want_control);
 	spc = ir_qc_diag_request_spc ("123456", NULL);
-	test_assert_bytes (spc, want_spc);
+	test_qualcomm_codec_assert_bytes (spc, want_spc);
 	for (guint i = 0; i < G_N_ELEMENTS (bad_spcs); i++) {
 		g_autoptr (GError) error = NULL;
 		assert_null (ir_qc_diag_request_spc (bad_spcs[i], &error));
@@ -681,21 +682,21 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_qc_crc),
-	    cmocka_unit_test (test_qc_crc_nv_read),
-	    cmocka_unit_test (test_qc_frame_rows),
-	    cmocka_unit_test (test_qc_frame_real),
-	    cmocka_unit_test (test_qc_frame_escapes_everywhere),
-	    cmocka_unit_test (test_qc_reader_split),
-	    cmocka_unit_test (test_qc_reader_bad_then_good),
-	    cmocka_unit_test (test_qc_decode_oversize),
-	    cmocka_unit_test (test_qc_nv_imei_decode_rows),
-	    cmocka_unit_test (test_qc_nv_imei_encode_rows),
-	    cmocka_unit_test (test_qc_nv_answer_rows),
-	    cmocka_unit_test (test_qc_nv_status_errors),
-	    cmocka_unit_test (test_qc_identity_answers),
-	    cmocka_unit_test (test_qc_ext_build_id),
-	    cmocka_unit_test (test_qc_requests),
+	    cmocka_unit_test (test_qualcomm_codec_crc),
+	    cmocka_unit_test (test_qualcomm_codec_crc_nv_read),
+	    cmocka_unit_test (test_qualcomm_codec_frame_rows),
+	    cmocka_unit_test (test_qualcomm_codec_frame_real),
+	    cmocka_unit_test (test_qualcomm_codec_frame_escapes_everywhere),
+	    cmocka_unit_test (test_qualcomm_codec_reader_split),
+	    cmocka_unit_test (test_qualcomm_codec_reader_bad_then_good),
+	    cmocka_unit_test (test_qualcomm_codec_decode_oversize),
+	    cmocka_unit_test (test_qualcomm_codec_nv_imei_decode_rows),
+	    cmocka_unit_test (test_qualcomm_codec_nv_imei_encode_rows),
+	    cmocka_unit_test (test_qualcomm_codec_nv_answer_rows),
+	    cmocka_unit_test (test_qualcomm_codec_nv_status_errors),
+	    cmocka_unit_test (test_qualcomm_codec_identity_answers),
+	    cmocka_unit_test (test_qualcomm_codec_ext_build_id),
+	    cmocka_unit_test (test_qualcomm_codec_requests),
 	};
 	return cmocka_run_group_tests_name ("qualcomm-codec", tests, NULL, NULL);
 }

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "ir-protocol-test.h"
-#include "qualcomm/qualcomm-diag.h"
-#include "qualcomm/qualcomm-nv-imei.h"
+#include "qualcomm/ir-qc-diag.h"
+#include "qualcomm/ir-qc-nv-imei.h"
 
 /* imei-sim's DIAG phone (qualcomm-device.c) from a table of requests and
  * what it must answer, malformed requests beside good ones, then the host
@@ -13,7 +13,7 @@
 
 /* "26 2602 ..." -> bytes; spaces ignored */
 static GByteArray *
-test_hex (const char *hex)
+test_qualcomm_hex (const char *hex)
 {
 	GByteArray *out = g_byte_array_new ();
 
@@ -31,7 +31,7 @@ test_hex (const char *hex)
 }
 
 static GBytes *
-test_nv_request (IrQcDiagCommand command, int context, const char *imei)
+test_qualcomm_nv_request (IrQcDiagCommand command, int context, const char *imei)
 {
 	guint8 nv[IR_QC_NV_IMEI_LEN] = {0};
 
@@ -177,13 +177,13 @@ test_qualcomm_model_rows (void **cstate)
 		if (g_str_has_prefix (row->name, "write read-only"))
 			state->read_only[0] = TRUE;
 		if (row->hex != NULL) {
-			GByteArray *bytes = test_hex (row->hex);
+			GByteArray *bytes = test_qualcomm_hex (row->hex);
 			req = g_byte_array_free_to_bytes (bytes);
 		} else {
-			req = test_nv_request (row->command,
-					       row->context,
-					       row->command == IR_QC_DIAG_NV_WRITE ? row->imei
-										   : NULL);
+			req = test_qualcomm_nv_request (
+			    row->command,
+			    row->context,
+			    row->command == IR_QC_DIAG_NV_WRITE ? row->imei : NULL);
 		}
 		if (!ir_device_model_dispatch_frame (
 			state, g_bytes_get_data (req, NULL), g_bytes_get_size (req), reply))
@@ -206,7 +206,7 @@ test_qualcomm_spc_lockout (void **cstate)
 
 	state->diag_mode = TRUE;
 	for (guint i = 0; i < G_N_ELEMENTS (tries); i++) {
-		g_autoptr (GByteArray) req = test_hex (tries[i]);
+		g_autoptr (GByteArray) req = test_qualcomm_hex (tries[i]);
 		g_autoptr (GByteArray) reply = g_byte_array_new ();
 		assert_true (ir_device_model_dispatch_frame (state, req->data, req->len, reply));
 		assert_int_equal (reply->data[1], 0);

@@ -29,7 +29,7 @@ typedef struct {
 	char *model;
 	char *tac;
 	char *imei[IR_TOKEN_MAX_SLOTS]; /* original IMEIs; NULL: no such slot */
-	char *spc;			/* 6 digits (schema 4), for DIAG phones; NULL: none held */
+	char *spc;			/* 6 digits (schema 5), for DIAG phones; NULL: none held */
 } IrBranddDevice;
 
 void ir_brandd_device_free (IrBranddDevice *device);

@@ -15,7 +15,7 @@
 #include "ir-sim-phone.h"
 #include "ir-sim-replay.h"
 #include "ir-sim-state.h"
-#include "qualcomm/qualcomm-hdlc.h"
+#include "qualcomm/ir-qc-hdlc.h"
 
 #define IR_SIM_READ_CHUNK	4096
 #define IR_SIM_HANGUP_GRACE_MS	2000

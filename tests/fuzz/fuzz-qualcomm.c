@@ -6,9 +6,9 @@
 
 #include "fuzz-target.h"
 #include "ir-error.h"
-#include "qualcomm/qualcomm-diag.h"
-#include "qualcomm/qualcomm-hdlc.h"
-#include "qualcomm/qualcomm-nv-imei.h"
+#include "qualcomm/ir-qc-diag.h"
+#include "qualcomm/ir-qc-hdlc.h"
+#include "qualcomm/ir-qc-nv-imei.h"
 
 /* The qualcomm family's pure codecs (protocols/qualcomm/) on whatever a
  * phone's DIAG port might send: the bytes go through the HDLC reader as off
@@ -17,7 +17,7 @@
  * else aborts, which libFuzzer reports. */
 
 static void
-check_error (const GError *error)
+fuzz_qualcomm_error (const GError *error)
 {
 	if (error == NULL || error->domain != IR_ERROR || error->message[0] == '\0')
 		abort ();
@@ -25,7 +25,7 @@ check_error (const GError *error)
 
 /* what decoded must encode and decode to the same bytes */
 static void
-check_round_trip (GBytes *payload)
+fuzz_qualcomm_round_trip (GBytes *payload)
 {
 	gsize n;
 	const guint8 *p = g_bytes_get_data (payload, &n);
@@ -46,7 +46,7 @@ check_round_trip (GBytes *payload)
 }
 
 static void
-check_nv_imei (const guint8 *data, gsize len)
+fuzz_qualcomm_nv_imei (const guint8 *data, gsize len)
 {
 	g_autofree char *imei = NULL;
 	g_autofree char *why = NULL;
@@ -75,27 +75,27 @@ check_nv_imei (const guint8 *data, gsize len)
 }
 
 static void
-check_nv (const guint8 *p, gsize n, gboolean write, int context)
+fuzz_qualcomm_nv (const guint8 *p, gsize n, gboolean write, int context)
 {
 	IrQcNvResponse rsp;
 	g_autoptr (GError) error = NULL;
 
 	if (!ir_qc_diag_parse_nv (p, n, write, IR_QC_NV_UE_IMEI, context, &rsp, &error)) {
-		check_error (error);
+		fuzz_qualcomm_error (error);
 		return;
 	}
 	if (rsp.item != IR_QC_NV_UE_IMEI || (context >= 0 && rsp.context != context))
 		abort ();
-	check_nv_imei (rsp.data, sizeof (rsp.data));
+	fuzz_qualcomm_nv_imei (rsp.data, sizeof (rsp.data));
 	if (rsp.status != IR_QC_NV_DONE) {
 		g_autoptr (GError) status_error = NULL;
-		ir_qc_nv_status_set_error (rsp.status, write, "fuzz", &status_error);
-		check_error (status_error);
+		ir_qc_diag_nv_status_set_error (rsp.status, write, "fuzz", &status_error);
+		fuzz_qualcomm_error (status_error);
 	}
 }
 
 static void
-check_identity (const guint8 *p, gsize n)
+fuzz_qualcomm_identity (const guint8 *p, gsize n)
 {
 	g_autoptr (GError) error = NULL;
 	g_autofree char *esn = ir_qc_diag_parse_esn (p, n, &error);
@@ -105,13 +105,13 @@ check_identity (const guint8 *p, gsize n)
 	gboolean accepted = FALSE;
 
 	if (esn == NULL)
-		check_error (error);
+		fuzz_qualcomm_error (error);
 	else if (strlen (esn) != 8)
 		abort ();
 	g_clear_error (&error);
 	model = ir_qc_diag_parse_version_model (p, n, &error);
 	if (model == NULL)
-		check_error (error);
+		fuzz_qualcomm_error (error);
 	g_clear_error (&error);
 	if (ir_qc_diag_parse_ext_build_id (p, n, &build_id, &ext_model, &error)) {
 		if (build_id == NULL)
@@ -119,26 +119,26 @@ check_identity (const guint8 *p, gsize n)
 		g_free (build_id);
 		g_free (ext_model);
 	} else {
-		check_error (error);
+		fuzz_qualcomm_error (error);
 	}
 	g_clear_error (&error);
 	if (!ir_qc_diag_parse_spc (p, n, &accepted, &error))
-		check_error (error);
+		fuzz_qualcomm_error (error);
 }
 
 static void
-check_payload (GBytes *payload)
+fuzz_qualcomm_payload (GBytes *payload)
 {
 	gsize n;
 	const guint8 *p = g_bytes_get_data (payload, &n);
 
-	check_round_trip (payload);
-	check_nv (p, n, FALSE, -1);
-	check_nv (p, n, TRUE, -1);
-	check_nv (p, n, FALSE, 1);
-	check_nv (p, n, TRUE, 1);
-	check_identity (p, n);
-	check_nv_imei (p, n);
+	fuzz_qualcomm_round_trip (payload);
+	fuzz_qualcomm_nv (p, n, FALSE, -1);
+	fuzz_qualcomm_nv (p, n, TRUE, -1);
+	fuzz_qualcomm_nv (p, n, FALSE, 1);
+	fuzz_qualcomm_nv (p, n, TRUE, 1);
+	fuzz_qualcomm_identity (p, n);
+	fuzz_qualcomm_nv_imei (p, n);
 }
 
 int
@@ -156,9 +156,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 			abort ();
 		off += used;
 		if (payload != NULL)
-			check_payload (payload);
+			fuzz_qualcomm_payload (payload);
 		else if (error != NULL)
-			check_error (error);
+			fuzz_qualcomm_error (error);
 	}
 	if (ir_qc_hdlc_reader_get_pending (reader) > IR_QC_HDLC_MAX_FRAME)
 		abort ();

@@ -144,7 +144,7 @@ static const QcRow rows[] = {
 /* The run's records in the migration log: an INTENT and a RESULT, or an
  * INTENT alone when the outcome is left for recovery. */
 static void
-assert_log (RtServer *server, gboolean kept)
+test_restore_qualcomm_assert_log (RtServer *server, gboolean kept)
 {
 	g_autofree char *log = g_build_filename (server->state_dir, "migration-log.jsonl", NULL);
 	g_autofree char *text = NULL;
@@ -164,7 +164,7 @@ assert_log (RtServer *server, gboolean kept)
 }
 
 static void
-test_qualcomm_restore (void **state)
+test_restore_qualcomm_restore (void **state)
 {
 	const QcRow *row = *state;
 	g_autoptr (RtServer) server = rt_server_start (NULL);
@@ -190,12 +190,12 @@ test_qualcomm_restore (void **state)
 		assert_non_null (rt_json_path (run, "recovery_file"));
 	else
 		assert_null (rt_json_path (run, "recovery_file"));
-	assert_log (server, row->kept);
+	test_restore_qualcomm_assert_log (server, row->kept);
 }
 
 /* identify of a one- and a two-slot phone, and of one behind AT$QCDMG */
 static void
-test_qualcomm_identify (void **state)
+test_restore_qualcomm_identify (void **state)
 {
 	g_autoptr (IrTestSim) one = ir_test_sim_start (QC1);
 	g_autoptr (IrTestSim) two = ir_test_sim_start ("--family qualcomm --serial " RT_QC2_ESN
@@ -227,7 +227,7 @@ test_qualcomm_identify (void **state)
 }
 
 static void
-test_qualcomm_qcdmg (void **state)
+test_restore_qualcomm_qcdmg (void **state)
 {
 	g_autoptr (IrTestSim) sim = ir_test_sim_start (QC1 " --needs-qcdmg");
 	g_autoptr (IrTestRun) before =
@@ -247,12 +247,12 @@ int
 main (void)
 {
 	const struct CMUnitTest extra[] = {
-	    cmocka_unit_test (test_qualcomm_identify),
-	    cmocka_unit_test (test_qualcomm_qcdmg),
+	    cmocka_unit_test (test_restore_qualcomm_identify),
+	    cmocka_unit_test (test_restore_qualcomm_qcdmg),
 	};
 
 	return ir_test_run_table ("restore-qualcomm",
-				  test_qualcomm_restore,
+				  test_restore_qualcomm_restore,
 				  rows,
 				  sizeof (rows[0]),
 				  G_N_ELEMENTS (rows),

@@ -804,18 +804,19 @@ test_schema_migration (void **state)
 	int version = -1;
 
 	assert_int_equal (sqlite3_open (env->db, &db), SQLITE_OK);
-	assert_int_equal (sqlite3_exec (db,
-					"DROP TABLE blocklist; DROP TABLE token_rollout; "
-					"DROP TABLE rollout_counts; DROP TABLE rollout_paused; "
-					"DROP TABLE rollout_policies; "
-					"DROP TABLE witness_clients; DROP TABLE witnessed_records; "
-					"DROP TABLE witnessed_logs; DROP TABLE centre_day_counts; "
-					"DROP INDEX devices_serial_nocase; "
-					"ALTER TABLE devices DROP COLUMN spc; PRAGMA user_version = 1",
-					NULL,
-					NULL,
-					NULL),
-			  SQLITE_OK);
+	assert_int_equal (
+	    sqlite3_exec (db,
+			  "DROP TABLE blocklist; DROP TABLE token_rollout; "
+			  "DROP TABLE rollout_counts; DROP TABLE rollout_paused; "
+			  "DROP TABLE rollout_policies; "
+			  "DROP TABLE witness_clients; DROP TABLE witnessed_records; "
+			  "DROP TABLE witnessed_logs; DROP TABLE centre_day_counts; "
+			  "DROP INDEX devices_serial_nocase; "
+			  "ALTER TABLE devices DROP COLUMN spc; PRAGMA user_version = 1",
+			  NULL,
+			  NULL,
+			  NULL),
+	    SQLITE_OK);
 	sqlite3_close (db);
 	{
 		const char *centre[] = {

@@ -6,7 +6,7 @@
 G_BEGIN_DECLS
 
 /* DIAG (QCDM) packets the qualcomm family uses, as payloads before HDLC
- * framing (qualcomm-hdlc.h), and the pure parsers of their answers
+ * framing (ir-qc-hdlc.h), and the pure parsers of their answers
  * (README.md "Commands"). Multi-byte fields are little-endian. */
 
 typedef enum {
@@ -55,7 +55,7 @@ typedef enum {
 } IrQcNvStatus;
 
 /* "done", "busy", ..., "not allocated"; NULL for a status outside the enum */
-const char *ir_qc_nv_status_to_string (guint status);
+const char *ir_qc_diag_nv_status_to_string (guint status);
 
 /* A non-DONE status as a GError naming @what ("NV item 550 on slot 1"),
  * one message per status, with a code that tells callers what to do:
@@ -63,7 +63,8 @@ const char *ir_qc_nv_status_to_string (guint status);
  * and INACTIVE on a write IR_ERROR_NOT_SUPPORTED (hard stops), BAD_COMMAND /
  * BAD_PARAMETER / BAD_TAG IR_ERROR_NOT_SUPPORTED, the rest IR_ERROR_FAILED.
  * An unknown status is IR_ERROR_PROTOCOL. */
-void ir_qc_nv_status_set_error (guint status, gboolean write, const char *what, GError **error);
+void
+ir_qc_diag_nv_status_set_error (guint status, gboolean write, const char *what, GError **error);
 
 /* Requests. The SPC request refuses anything but six digits
  * (IR_ERROR_INVALID_INPUT) before a byte is built. */
@@ -94,7 +95,7 @@ typedef struct {
 /* Parses the answer to an NV request for @item (and @context, -1 for the
  * plain command): checked as ir_qc_diag_check_response(), then the echoed
  * item and context must match. The status is returned, not judged: the
- * caller maps it with ir_qc_nv_status_set_error(). */
+ * caller maps it with ir_qc_diag_nv_status_set_error(). */
 gboolean ir_qc_diag_parse_nv (const guint8 *payload,
 			      gsize len,
 			      gboolean write,

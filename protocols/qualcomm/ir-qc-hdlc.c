@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "ir-error.h"
-#include "qualcomm-hdlc.h"
+#include "ir-qc-hdlc.h"
 
 /* CRC-16/X.25 bit by bit: 2 kB frames at most, a table would buy nothing
  * a phone's serial line could notice (bench/ measures the whole identify). */

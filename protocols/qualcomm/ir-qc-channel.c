@@ -2,8 +2,8 @@
 #include "config.h"
 
 #include "ir-error.h"
-#include "qualcomm-channel.h"
-#include "qualcomm-hdlc.h"
+#include "ir-qc-channel.h"
+#include "ir-qc-hdlc.h"
 
 #define IR_QC_CHANNEL_READ_CHUNK 512
 

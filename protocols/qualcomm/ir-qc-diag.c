@@ -6,7 +6,7 @@
 #include <openssl/crypto.h>
 
 #include "ir-error.h"
-#include "qualcomm-diag.h"
+#include "ir-qc-diag.h"
 
 /* Offsets in the answers (README.md "Commands"). */
 #define IR_QC_NV_LEN	     (1 + 2 + IR_QC_NV_ITEM_SIZE + 2)
@@ -18,7 +18,7 @@
 #define IR_QC_SPC_RSP_LEN    2
 #define IR_QC_TEXT_MAX	     128 /* longest version string we keep */
 
-static const char *const ir_qc_nv_status_names[] = {
+static const char *const ir_qc_diag_nv_status_names[] = {
     [IR_QC_NV_DONE] = "done",
     [IR_QC_NV_BUSY] = "busy",
     [IR_QC_NV_BAD_COMMAND] = "bad command",
@@ -33,16 +33,16 @@ static const char *const ir_qc_nv_status_names[] = {
 };
 
 const char *
-ir_qc_nv_status_to_string (guint status)
+ir_qc_diag_nv_status_to_string (guint status)
 {
-	if (status >= G_N_ELEMENTS (ir_qc_nv_status_names))
+	if (status >= G_N_ELEMENTS (ir_qc_diag_nv_status_names))
 		return NULL;
-	return ir_qc_nv_status_names[status];
+	return ir_qc_diag_nv_status_names[status];
 }
 
 /* What each status means for the technician, and the code callers act on. */
 static void
-ir_qc_nv_status_explain (guint status, gboolean write, IrError *code, const char **hint)
+ir_qc_diag_nv_status_explain (guint status, gboolean write, IrError *code, const char **hint)
 {
 	*code = IR_ERROR_FAILED;
 	switch ((IrQcNvStatus)status) {
@@ -80,9 +80,9 @@ ir_qc_nv_status_explain (guint status, gboolean write, IrError *code, const char
 }
 
 void
-ir_qc_nv_status_set_error (guint status, gboolean write, const char *what, GError **error)
+ir_qc_diag_nv_status_set_error (guint status, gboolean write, const char *what, GError **error)
 {
-	const char *name = ir_qc_nv_status_to_string (status);
+	const char *name = ir_qc_diag_nv_status_to_string (status);
 	const char *hint = NULL;
 	IrError code;
 
@@ -97,7 +97,7 @@ ir_qc_nv_status_set_error (guint status, gboolean write, const char *what, GErro
 			     status);
 		return;
 	}
-	ir_qc_nv_status_explain (status, write, &code, &hint);
+	ir_qc_diag_nv_status_explain (status, write, &code, &hint);
 	g_set_error (error,
 		     IR_ERROR,
 		     code,

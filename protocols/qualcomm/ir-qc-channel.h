@@ -6,7 +6,7 @@
 G_BEGIN_DECLS
 
 /* One DIAG request and its answer over a transport (qualcomm's AT-less
- * port): the request framed (qualcomm-hdlc.h) after a lone 0x7E that
+ * port): the request framed (ir-qc-hdlc.h) after a lone 0x7E that
  * flushes whatever the phone's receiver holds (an "AT" from the probe, a
  * half frame), then the first good answer frame within @timeout_ms.
  * Unsolicited frames (log, event and message reports) are skipped. A

@@ -5,7 +5,7 @@
 
 #include "ir-error.h"
 #include "ir-imei.h"
-#include "qualcomm-nv-imei.h"
+#include "ir-qc-nv-imei.h"
 
 gboolean
 ir_qc_nv_imei_encode (const char *imei, guint8 *out, GError **error)
