@@ -142,15 +142,25 @@ ir_cli_credential_open (const char *uri, const char *module, const char *pin_fil
 static gboolean
 ir_cli_credential_prepare (IrCli *cli, GError **error)
 {
-	if (g_strcmp0 (cli->args[0], "list") != 0) {
+	const char *sub = cli->args != NULL ? cli->args[0] : NULL;
+
+	if (g_strcmp0 (sub, "list") == 0)
+		return TRUE;
+	if (sub == NULL)
+		g_set_error_literal (
+		    error,
+		    IR_ERROR,
+		    IR_ERROR_INVALID_INPUT,
+		    "credential needs what to do: imeictl credential list shows the "
+		    "certificates on your tokens");
+	else
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
-			     "unknown credential command '%s': the one there is is list",
-			     cli->args[0]);
-		return FALSE;
-	}
-	return TRUE;
+			     "unknown credential command '%s': the only one is imeictl credential "
+			     "list",
+			     sub);
+	return FALSE;
 }
 
 static const char *
@@ -316,7 +326,7 @@ const IrCliCommand ir_cli_command_credential = {
 		   "See imeictl(1), CREDENTIALS.",
     .entries = ir_cli_credential_entries,
     .options_size = sizeof (IrCliCredentialOptions),
-    .min_args = 1,
+    .min_args = 0,
     .max_args = 1,
     .uses_device = FALSE,
     .prepare = ir_cli_credential_prepare,
