@@ -144,9 +144,10 @@ bench_pkcs11_sign_in (const BenchPkcs11 *b)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrBrandCredential) cred =
-	    ir_brand_credential_find_pkcs11 (BENCH_TOKEN, b->module, &error);
+	    ir_brand_credential_pkcs11_find (BENCH_TOKEN, b->module, &error);
 
-	if (cred == NULL || !ir_brand_credential_unlock (cred, bench_pkcs11_pin, b->pin, &error))
+	if (cred == NULL ||
+	    !ir_brand_credential_pkcs11_unlock (cred, bench_pkcs11_pin, b->pin, &error))
 		bench_pkcs11_die ("signing in with the token", error);
 	return g_steal_pointer (&cred);
 }

@@ -126,13 +126,14 @@ ir_cli_credential_pin (const IrBrandPinRequest *request, gpointer user_data, GEr
 IrBrandCredential *
 ir_cli_credential_open (const char *uri, const char *module, const char *pin_file, GError **error)
 {
-	g_autoptr (IrBrandCredential) cred = ir_brand_credential_find_pkcs11 (uri, module, error);
+	g_autoptr (IrBrandCredential) cred = ir_brand_credential_pkcs11_find (uri, module, error);
 
 	if (cred == NULL)
 		return NULL;
 	/* an expired or auditor certificate is said before a PIN try is spent */
 	if (!ir_brand_credential_check (cred, uri, 0, error) ||
-	    !ir_brand_credential_unlock (cred, ir_cli_credential_pin, (gpointer)pin_file, error))
+	    !ir_brand_credential_pkcs11_unlock (
+		cred, ir_cli_credential_pin, (gpointer)pin_file, error))
 		return NULL;
 	return g_steal_pointer (&cred);
 }
@@ -304,7 +305,7 @@ static gboolean
 ir_cli_credential_run (IrCli *cli, GCancellable *cancellable, GError **error)
 {
 	const IrCliCredentialOptions *opts = cli->options;
-	g_autoptr (GPtrArray) listings = ir_brand_credential_list_pkcs11 (opts->module, error);
+	g_autoptr (GPtrArray) listings = ir_brand_credential_pkcs11_list (opts->module, error);
 
 	if (listings == NULL)
 		return FALSE;

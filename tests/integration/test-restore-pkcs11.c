@@ -37,19 +37,19 @@
 #define SOFTHSM_ULONG_ATTR  2UL
 
 static char *
-module_path (void)
+test_restore_pkcs11_module_path (void)
 {
 	return rt_pki_text ("pkcs11-module.txt");
 }
 
 static IrTestRun *
-restore_with (RtServer *server, const char *port, const char *const *words)
+test_restore_pkcs11_restore_with (RtServer *server, const char *port, const char *const *words)
 {
 	return rt_restore (server, port, TRUE, words);
 }
 
 static char *
-pin_file_with (const char *pin)
+test_restore_pkcs11_pin_file_with (const char *pin)
 {
 	g_autofree char *text = g_strdup_printf ("%s\n", pin);
 	return ir_test_write_file (rt_pki (), "pin-other.txt", text);
@@ -58,11 +58,11 @@ pin_file_with (const char *pin)
 /* ---- a restore with the key on the token ---- */
 
 static void
-test_restore_with_token (void **state)
+test_restore_pkcs11_restore_with_token (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
 	g_autoptr (IrTestSim) sim = rt_sim_start (QUECTEL_WIPED);
-	g_autoptr (IrTestRun) run = restore_with (server, sim->path, NULL);
+	g_autoptr (IrTestRun) run = test_restore_pkcs11_restore_with (server, sim->path, NULL);
 	g_autofree char *after = rt_sim_imeis (sim);
 	g_autofree char *cmd =
 	    g_strdup_printf ("grep -rl 'alice-token' '%s' >/dev/null", server->state_dir);
@@ -77,7 +77,7 @@ test_restore_with_token (void **state)
 
 /* Two phones at once: the workers share the token's key. */
 static void
-test_restore_all_with_token (void **state)
+test_restore_pkcs11_restore_all_with_token (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
 	g_autoptr (IrTestSim) a = rt_sim_start ("--family mediatek --serial " RT_MTK_SERIAL
@@ -96,7 +96,7 @@ test_restore_all_with_token (void **state)
 /* ---- the PIN typed on a terminal ---- */
 
 static GString *
-read_until (int fd, const char *needle, GString *seen)
+test_restore_pkcs11_read_until (int fd, const char *needle, GString *seen)
 {
 	char buf[512];
 
@@ -115,11 +115,11 @@ read_until (int fd, const char *needle, GString *seen)
 }
 
 static void
-test_pin_prompt_no_echo (void **state)
+test_restore_pkcs11_pin_prompt_no_echo (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
 	g_autoptr (IrTestSim) sim = rt_sim_start (QUECTEL_WIPED);
-	g_autofree char *module = module_path ();
+	g_autofree char *module = test_restore_pkcs11_module_path ();
 	g_autofree char *pin = rt_pki_text ("pkcs11-pin.txt");
 	g_autofree char *ts = g_build_filename (rt_pki (), "trust-store.conf", NULL);
 	g_autofree char *line = g_strdup_printf ("%s\n", pin);
@@ -156,10 +156,10 @@ test_pin_prompt_no_echo (void **state)
 					    NULL);
 	assert_non_null (proc);
 	g_clear_object (&launcher); /* closes our copies of the terminal's side */
-	read_until (master, "PIN of token " TOKEN, seen);
+	test_restore_pkcs11_read_until (master, "PIN of token " TOKEN, seen);
 	assert_non_null (strstr (seen->str, "alice-token"));
 	assert_int_equal (write (master, line, strlen (line)), (ssize_t)strlen (line));
-	read_until (master, NULL, seen);
+	test_restore_pkcs11_read_until (master, NULL, seen);
 	assert_true (g_subprocess_wait (proc, NULL, &error));
 	close (master);
 	assert_int_equal (g_subprocess_get_exit_status (proc), 0);
@@ -173,15 +173,15 @@ test_pin_prompt_no_echo (void **state)
 /* ---- what goes wrong with a token ---- */
 
 static void
-test_wrong_pin (void **state)
+test_restore_pkcs11_wrong_pin (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
 	g_autoptr (IrTestSim) sim = rt_sim_start (QUECTEL_WIPED);
-	g_autofree char *module = module_path ();
-	g_autofree char *wrong = pin_file_with ("00000000");
+	g_autofree char *module = test_restore_pkcs11_module_path ();
+	g_autofree char *wrong = test_restore_pkcs11_pin_file_with ("00000000");
 	const char *words[] = {
 	    "--credential", TECHNICIAN, "--module", module, "--pin-file", wrong, NULL};
-	g_autoptr (IrTestRun) first = restore_with (server, sim->path, words);
+	g_autoptr (IrTestRun) first = test_restore_pkcs11_restore_with (server, sim->path, words);
 	g_autoptr (IrTestRun) second = NULL;
 	g_autoptr (IrTestRun) right = NULL;
 	g_autofree char *after = rt_sim_imeis (sim);
@@ -190,11 +190,11 @@ test_wrong_pin (void **state)
 	assert_string_equal (after, ZERO ";");
 	assert_null (rt_json_path (first, "token.id"));
 	/* the token now says a wrong PIN was given: the next message says so */
-	second = restore_with (server, sim->path, words);
+	second = test_restore_pkcs11_restore_with (server, sim->path, words);
 	ir_test_assert_error (
 	    second, 2, "invalid_input", "wrong PIN for token " TOKEN, "few tries are left", NULL);
 	/* and the right PIN still works: nothing was spent on the server */
-	right = restore_with (server, sim->path, NULL);
+	right = test_restore_pkcs11_restore_with (server, sim->path, NULL);
 	assert_int_equal (right->exit_code, 0);
 }
 
@@ -202,7 +202,7 @@ test_wrong_pin (void **state)
  * CKF_USER_PIN_LOCKED set: what a real token reports after too many wrong
  * PINs (SoftHSM counts no tries, so it never locks by itself). */
 static void
-lock_token_pin (const char *dir, const char *label)
+test_restore_pkcs11_lock_token_pin (const char *dir, const char *label)
 {
 	g_autofree char *cmd = g_strdup_printf (
 	    "grep -l '%s' '%s'/tokens/*/token.object | head -n 1 | tr -d '\\n'", label, dir);
@@ -229,7 +229,7 @@ lock_token_pin (const char *dir, const char *label)
 }
 
 static void
-test_locked_pin (void **state)
+test_restore_pkcs11_locked_pin (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
 	g_autoptr (IrTestSim) sim = rt_sim_start (QUECTEL_WIPED);
@@ -239,7 +239,7 @@ test_locked_pin (void **state)
 	    "directories.tokendir = %s/tokens\nobjectstore.backend = file\n", copy);
 	g_autofree char *conf = ir_test_write_file (copy, "softhsm2.conf", conf_text);
 	g_autofree char *saved = g_strdup (g_getenv ("SOFTHSM2_CONF"));
-	g_autofree char *module = module_path ();
+	g_autofree char *module = test_restore_pkcs11_module_path ();
 	/* no --pin-file and no terminal: had the PIN been asked, the message
 	 * would say that standard input is not a terminal */
 	const char *words[] = {"--credential", TECHNICIAN, "--module", module, NULL};
@@ -249,7 +249,7 @@ test_locked_pin (void **state)
 	g_autofree char *after = NULL;
 
 	assert_int_equal (rt_sh (cmd, NULL), 0);
-	lock_token_pin (copy, TOKEN);
+	test_restore_pkcs11_lock_token_pin (copy, TOKEN);
 	g_setenv ("SOFTHSM2_CONF", conf, TRUE);
 	run = rt_restore (server, sim->path, TRUE, words);
 	list = ir_test_imeictl_full (list_argv, NULL);
@@ -266,11 +266,11 @@ test_locked_pin (void **state)
 }
 
 static void
-test_token_without_key (void **state)
+test_restore_pkcs11_token_without_key (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
 	g_autoptr (IrTestSim) sim = rt_sim_start (QUECTEL_WIPED);
-	g_autofree char *module = module_path ();
+	g_autofree char *module = test_restore_pkcs11_module_path ();
 	g_autofree char *pin = g_build_filename (rt_pki (), "pkcs11-pin.txt", NULL);
 	const char *words[] = {"--credential",
 			       "pkcs11:token=imeirestore-nokey;object=technician",
@@ -279,7 +279,7 @@ test_token_without_key (void **state)
 			       "--pin-file",
 			       pin,
 			       NULL};
-	g_autoptr (IrTestRun) run = restore_with (server, sim->path, words);
+	g_autoptr (IrTestRun) run = test_restore_pkcs11_restore_with (server, sim->path, words);
 	g_autofree char *after = rt_sim_imeis (sim);
 
 	ir_test_assert_error (run,
@@ -339,15 +339,16 @@ static const TokenInputRow token_input_rows[] = {
 };
 
 static void
-test_token_input (void **state)
+test_restore_pkcs11_token_input (void **state)
 {
 	const TokenInputRow *row = *state;
 	g_autoptr (RtServer) server = rt_server_start (NULL);
 	g_autoptr (IrTestSim) sim = rt_sim_start (QUECTEL_WIPED);
-	g_autofree char *module = row->module != NULL ? g_strdup (row->module) : module_path ();
+	g_autofree char *module =
+	    row->module != NULL ? g_strdup (row->module) : test_restore_pkcs11_module_path ();
 	/* no --pin-file: every row must stop before a PIN is asked */
 	const char *words[] = {"--credential", row->credential, "--module", module, NULL};
-	g_autoptr (IrTestRun) run = restore_with (server, sim->path, words);
+	g_autoptr (IrTestRun) run = test_restore_pkcs11_restore_with (server, sim->path, words);
 	g_autofree char *after = rt_sim_imeis (sim);
 
 	ir_test_assert_error (run, 2, "invalid_input", row->needle1, row->needle2, NULL);
@@ -357,9 +358,9 @@ test_token_input (void **state)
 /* ---- imeictl credential list ---- */
 
 static void
-test_credential_list (void **state)
+test_restore_pkcs11_credential_list (void **state)
 {
-	g_autofree char *module = module_path ();
+	g_autofree char *module = test_restore_pkcs11_module_path ();
 	const char *argv[] = {"--json", "credential", "list", "--module", module, NULL};
 	const char *text_argv[] = {"credential", "list", "--module", module, NULL};
 	g_autoptr (IrTestRun) run = ir_test_imeictl_full (argv, NULL);
@@ -402,7 +403,7 @@ test_credential_list (void **state)
 /* Without --module: the modules p11-kit is configured with, among them the
  * softhsm2 package's (its module file is installed with it). */
 static void
-test_credential_list_p11kit (void **state)
+test_restore_pkcs11_credential_list_p11kit (void **state)
 {
 	const char *argv[] = {"--json", "credential", "list", NULL};
 	g_autoptr (IrTestRun) run = NULL;
@@ -417,7 +418,7 @@ test_credential_list_p11kit (void **state)
 /* ---- the key was made on the token and cannot leave it ---- */
 
 static CK_SLOT_ID
-find_slot (CK_FUNCTION_LIST *p11, const char *label)
+test_restore_pkcs11_find_slot (CK_FUNCTION_LIST *p11, const char *label)
 {
 	CK_SLOT_ID slots[16];
 	CK_ULONG n = G_N_ELEMENTS (slots);
@@ -435,9 +436,9 @@ find_slot (CK_FUNCTION_LIST *p11, const char *label)
 }
 
 static void
-test_key_not_extractable (void **state)
+test_restore_pkcs11_key_not_extractable (void **state)
 {
-	g_autofree char *module = module_path ();
+	g_autofree char *module = test_restore_pkcs11_module_path ();
 	g_autofree char *pin = rt_pki_text ("pkcs11-pin.txt");
 	CK_FUNCTION_LIST *p11 = p11_kit_module_load (module, P11_KIT_MODULE_UNMANAGED);
 	CK_OBJECT_CLASS klass = CKO_PRIVATE_KEY;
@@ -448,9 +449,12 @@ test_key_not_extractable (void **state)
 
 	assert_non_null (p11);
 	assert_int_equal (p11->C_Initialize (NULL), CKR_OK);
-	assert_int_equal (
-	    p11->C_OpenSession (find_slot (p11, TOKEN), CKF_SERIAL_SESSION, NULL, NULL, &session),
-	    CKR_OK);
+	assert_int_equal (p11->C_OpenSession (test_restore_pkcs11_find_slot (p11, TOKEN),
+					      CKF_SERIAL_SESSION,
+					      NULL,
+					      NULL,
+					      &session),
+			  CKR_OK);
 	assert_int_equal (p11->C_Login (session, CKU_USER, (CK_UTF8CHAR *)pin, strlen (pin)),
 			  CKR_OK);
 	assert_int_equal (p11->C_FindObjectsInit (session, find, 1), CKR_OK);
@@ -488,7 +492,9 @@ test_key_not_extractable (void **state)
 /* ---- the core API the GTK sign-in will use, in-process ---- */
 
 static char *
-pin_from_file (const IrBrandPinRequest *request, gpointer user_data, GError **error)
+test_restore_pkcs11_pin_from_file (const IrBrandPinRequest *request,
+				   gpointer user_data,
+				   GError **error)
 {
 	guint *calls = user_data;
 
@@ -499,7 +505,7 @@ pin_from_file (const IrBrandPinRequest *request, gpointer user_data, GError **er
 }
 
 static IrTrustStore *
-load_trust (void)
+test_restore_pkcs11_load_trust (void)
 {
 	g_autofree char *path = g_build_filename (rt_pki (), "trust-store.conf", NULL);
 	g_autoptr (GError) error = NULL;
@@ -513,13 +519,13 @@ load_trust (void)
 /* The server's own view of a token certificate (local checks off): an
  * auditor's may connect but gets no token. */
 static void
-test_api_server_refuses_auditor (void **state)
+test_restore_pkcs11_api_server_refuses_auditor (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTrustStore) trust = load_trust ();
-	g_autofree char *module = module_path ();
+	g_autoptr (IrTrustStore) trust = test_restore_pkcs11_load_trust ();
+	g_autofree char *module = test_restore_pkcs11_module_path ();
 	g_autoptr (GError) error = NULL;
-	g_autoptr (IrBrandCredential) cred = ir_brand_credential_find_pkcs11 (
+	g_autoptr (IrBrandCredential) cred = ir_brand_credential_pkcs11_find (
 	    "pkcs11:token=" TOKEN ";object=auditor", module, &error);
 	IrBrandClientConfig cfg = {
 	    .server_url = server->url, .trust = trust, .no_local_checks = TRUE};
@@ -532,7 +538,8 @@ test_api_server_refuses_auditor (void **state)
 	assert_non_null (cred);
 	assert_string_equal (cred->role, "auditor");
 	assert_null (cred->key);
-	assert_true (ir_brand_credential_unlock (cred, pin_from_file, &calls, &error));
+	assert_true (ir_brand_credential_pkcs11_unlock (
+	    cred, test_restore_pkcs11_pin_from_file, &calls, &error));
 	assert_int_equal (calls, 1);
 	cfg.credential = cred;
 	client = ir_brand_client_new (&cfg, NULL, &error);
@@ -546,13 +553,13 @@ test_api_server_refuses_auditor (void **state)
 /* The listing and a credential from it: what the picker shows is what
  * signs in, and the token's cnf is its certificate's. */
 static void
-test_api_list_then_sign_in (void **state)
+test_restore_pkcs11_api_list_then_sign_in (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTrustStore) trust = load_trust ();
-	g_autofree char *module = module_path ();
+	g_autoptr (IrTrustStore) trust = test_restore_pkcs11_load_trust ();
+	g_autofree char *module = test_restore_pkcs11_module_path ();
 	g_autoptr (GError) error = NULL;
-	g_autoptr (GPtrArray) listings = ir_brand_credential_list_pkcs11 (module, &error);
+	g_autoptr (GPtrArray) listings = ir_brand_credential_pkcs11_list (module, &error);
 	const IrBrandCredential *picked = NULL;
 	g_autoptr (IrBrandCredential) cred = NULL;
 	g_autoptr (IrBrandClient) client = NULL;
@@ -573,14 +580,16 @@ test_api_list_then_sign_in (void **state)
 	if (picked == NULL)
 		fail_msg ("alice-token is not in the listing");
 	/* the listing's modules are closed; the credential's stays open */
-	cred = ir_brand_credential_find_pkcs11 (picked->uri, module, &error);
+	cred = ir_brand_credential_pkcs11_find (picked->uri, module, &error);
 	assert_non_null (cred);
 	assert_memory_equal (cred->cnf, picked->cnf, IR_TOKEN_CNF_LEN);
 	assert_true (ir_brand_credential_check (cred, picked->uri, 0, &error));
 	g_clear_pointer (&listings, g_ptr_array_unref);
-	assert_true (ir_brand_credential_unlock (cred, pin_from_file, &calls, &error));
+	assert_true (ir_brand_credential_pkcs11_unlock (
+	    cred, test_restore_pkcs11_pin_from_file, &calls, &error));
 	/* unlocking twice asks no second PIN */
-	assert_true (ir_brand_credential_unlock (cred, pin_from_file, &calls, &error));
+	assert_true (ir_brand_credential_pkcs11_unlock (
+	    cred, test_restore_pkcs11_pin_from_file, &calls, &error));
 	assert_int_equal (calls, 1);
 	cfg.credential = cred;
 	client = ir_brand_client_new (&cfg, NULL, &error);
@@ -593,23 +602,23 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_restore_with_token),
-	    cmocka_unit_test (test_restore_all_with_token),
-	    cmocka_unit_test (test_pin_prompt_no_echo),
-	    cmocka_unit_test (test_wrong_pin),
-	    cmocka_unit_test (test_locked_pin),
-	    cmocka_unit_test (test_token_without_key),
-	    cmocka_unit_test (test_credential_list),
-	    cmocka_unit_test (test_credential_list_p11kit),
-	    cmocka_unit_test (test_key_not_extractable),
-	    cmocka_unit_test (test_api_server_refuses_auditor),
-	    cmocka_unit_test (test_api_list_then_sign_in),
+	    cmocka_unit_test (test_restore_pkcs11_restore_with_token),
+	    cmocka_unit_test (test_restore_pkcs11_restore_all_with_token),
+	    cmocka_unit_test (test_restore_pkcs11_pin_prompt_no_echo),
+	    cmocka_unit_test (test_restore_pkcs11_wrong_pin),
+	    cmocka_unit_test (test_restore_pkcs11_locked_pin),
+	    cmocka_unit_test (test_restore_pkcs11_token_without_key),
+	    cmocka_unit_test (test_restore_pkcs11_credential_list),
+	    cmocka_unit_test (test_restore_pkcs11_credential_list_p11kit),
+	    cmocka_unit_test (test_restore_pkcs11_key_not_extractable),
+	    cmocka_unit_test (test_restore_pkcs11_api_server_refuses_auditor),
+	    cmocka_unit_test (test_restore_pkcs11_api_list_then_sign_in),
 	};
 
 	if (!rt_pkcs11 ())
 		fail_msg ("run with RT_PKCS11=1 (meson test does)");
 	return ir_test_run_table ("restore-pkcs11",
-				  test_token_input,
+				  test_restore_pkcs11_token_input,
 				  token_input_rows,
 				  sizeof (token_input_rows[0]),
 				  G_N_ELEMENTS (token_input_rows),

@@ -45,7 +45,7 @@ static const UriRow rows[] = {
 };
 
 static void
-test_uri_row (void **state)
+test_pkcs11_uri_uri_row (void **state)
 {
 	const UriRow *row = *state;
 	g_autoptr (GError) error = NULL;
@@ -79,7 +79,7 @@ test_uri_row (void **state)
 /* What the listing prints, --credential reads back to the same token and
  * object. */
 static void
-test_format_round_trip (void **state)
+test_pkcs11_uri_format_round_trip (void **state)
 {
 	const guint8 id_data[] = {0x01, 0xab};
 	g_autoptr (GBytes) id = g_bytes_new (id_data, sizeof (id_data));
@@ -102,7 +102,7 @@ test_format_round_trip (void **state)
 
 /* Fields a URI does not name match any token. */
 static void
-test_match_any (void **state)
+test_pkcs11_uri_match_any (void **state)
 {
 	g_autoptr (IrPkcs11Uri) uri = ir_pkcs11_uri_parse ("pkcs11:object=x", NULL);
 
@@ -118,10 +118,12 @@ main (void)
 
 	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
 		tests[i].name = rows[i].text[0] != '\0' ? rows[i].text : "(empty)";
-		tests[i].test_func = test_uri_row;
+		tests[i].test_func = test_pkcs11_uri_uri_row;
 		tests[i].initial_state = (void *)&rows[i];
 	}
-	tests[G_N_ELEMENTS (rows)] = (struct CMUnitTest)cmocka_unit_test (test_format_round_trip);
-	tests[G_N_ELEMENTS (rows) + 1] = (struct CMUnitTest)cmocka_unit_test (test_match_any);
+	tests[G_N_ELEMENTS (rows)] =
+	    (struct CMUnitTest)cmocka_unit_test (test_pkcs11_uri_format_round_trip);
+	tests[G_N_ELEMENTS (rows) + 1] =
+	    (struct CMUnitTest)cmocka_unit_test (test_pkcs11_uri_match_any);
 	return _cmocka_run_group_tests ("pkcs11-uri", tests, G_N_ELEMENTS (rows) + 2, NULL, NULL);
 }

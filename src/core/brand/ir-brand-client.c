@@ -273,7 +273,7 @@ ir_brand_progress (
  * (its login lost: a PIN for every request, each a chance to lock it),
  * the PIN would have to live in CURLOPT_KEYPASSWD (copied, never wiped),
  * and a wrong PIN comes back only as "unable to set private key file".
- * The EVP_PKEY from ir_brand_credential_unlock() signs on the token and
+ * The EVP_PKEY from ir_brand_credential_pkcs11_unlock() signs on the token and
  * is used by every handle of the session; libp11 serialises the token's
  * sessions, so parallel workers may share it. */
 static CURLcode

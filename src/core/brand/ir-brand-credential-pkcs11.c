@@ -8,7 +8,7 @@
 #include "ir-error.h"
 
 void
-ir_brand_token_listing_free (IrBrandTokenListing *listing)
+ir_brand_credential_pkcs11_listing_free (IrBrandTokenListing *listing)
 {
 	if (listing == NULL)
 		return;
@@ -21,7 +21,7 @@ ir_brand_token_listing_free (IrBrandTokenListing *listing)
 
 /* @module alone, or p11-kit's configured modules. */
 static GStrv
-ir_brand_pkcs11_modules (const char *module, GError **error)
+ir_brand_credential_pkcs11_modules (const char *module, GError **error)
 {
 	if (module != NULL) {
 		const char *one[] = {module, NULL};
@@ -31,7 +31,7 @@ ir_brand_pkcs11_modules (const char *module, GError **error)
 }
 
 static IrBrandTokenListing *
-ir_brand_pkcs11_listing_new (const char *module, IrPkcs11Token *token)
+ir_brand_credential_pkcs11_listing_new (const char *module, IrPkcs11Token *token)
 {
 	IrBrandTokenListing *listing = g_new0 (IrBrandTokenListing, 1);
 
@@ -44,7 +44,9 @@ ir_brand_pkcs11_listing_new (const char *module, IrPkcs11Token *token)
 
 /* Each certificate as a credential without its key. */
 static gboolean
-ir_brand_pkcs11_list_token (IrPkcs11Module *module, IrBrandTokenListing *listing, GError **error)
+ir_brand_credential_pkcs11_list_token (IrPkcs11Module *module,
+				       IrBrandTokenListing *listing,
+				       GError **error)
 {
 	g_autoptr (GPtrArray) objects =
 	    ir_pkcs11_module_list_certificates (module, listing->token, error);
@@ -65,7 +67,7 @@ ir_brand_pkcs11_list_token (IrPkcs11Module *module, IrBrandTokenListing *listing
 
 /* The listings of one module: one per token, or one saying none is in. */
 static gboolean
-ir_brand_pkcs11_list_module (const char *path, GPtrArray *listings, GError **error)
+ir_brand_credential_pkcs11_list_module (const char *path, GPtrArray *listings, GError **error)
 {
 	g_autoptr (IrPkcs11Module) module = ir_pkcs11_module_open (path, error);
 	g_autoptr (GPtrArray) tokens = NULL;
@@ -76,23 +78,23 @@ ir_brand_pkcs11_list_module (const char *path, GPtrArray *listings, GError **err
 	if (tokens == NULL)
 		return FALSE;
 	if (tokens->len == 0)
-		g_ptr_array_add (listings, ir_brand_pkcs11_listing_new (path, NULL));
+		g_ptr_array_add (listings, ir_brand_credential_pkcs11_listing_new (path, NULL));
 	while (tokens->len > 0) {
-		IrBrandTokenListing *listing =
-		    ir_brand_pkcs11_listing_new (path, g_ptr_array_steal_index (tokens, 0));
+		IrBrandTokenListing *listing = ir_brand_credential_pkcs11_listing_new (
+		    path, g_ptr_array_steal_index (tokens, 0));
 		g_ptr_array_add (listings, listing);
-		if (!ir_brand_pkcs11_list_token (module, listing, error))
+		if (!ir_brand_credential_pkcs11_list_token (module, listing, error))
 			return FALSE;
 	}
 	return TRUE;
 }
 
 GPtrArray *
-ir_brand_credential_list_pkcs11 (const char *module, GError **error)
+ir_brand_credential_pkcs11_list (const char *module, GError **error)
 {
-	g_auto (GStrv) paths = ir_brand_pkcs11_modules (module, error);
-	g_autoptr (GPtrArray) listings =
-	    g_ptr_array_new_with_free_func ((GDestroyNotify)ir_brand_token_listing_free);
+	g_auto (GStrv) paths = ir_brand_credential_pkcs11_modules (module, error);
+	g_autoptr (GPtrArray) listings = g_ptr_array_new_with_free_func (
+	    (GDestroyNotify)ir_brand_credential_pkcs11_listing_free);
 
 	if (paths == NULL)
 		return NULL;
@@ -100,14 +102,14 @@ ir_brand_credential_list_pkcs11 (const char *module, GError **error)
 		g_autoptr (GError) error_local = NULL;
 		IrBrandTokenListing *failed;
 
-		if (ir_brand_pkcs11_list_module (paths[i], listings, &error_local))
+		if (ir_brand_credential_pkcs11_list_module (paths[i], listings, &error_local))
 			continue;
 		if (module != NULL) {
 			g_propagate_error (error, g_steal_pointer (&error_local));
 			return NULL;
 		}
 		/* one broken driver does not hide the other tokens */
-		failed = ir_brand_pkcs11_listing_new (paths[i], NULL);
+		failed = ir_brand_credential_pkcs11_listing_new (paths[i], NULL);
 		failed->error = g_steal_pointer (&error_local);
 		g_ptr_array_add (listings, failed);
 	}
@@ -117,7 +119,7 @@ ir_brand_credential_list_pkcs11 (const char *module, GError **error)
 /* ---- finding the credential a URI names ---- */
 
 static gboolean
-ir_brand_pkcs11_object_matches (const IrPkcs11Uri *uri, const IrPkcs11Object *object)
+ir_brand_credential_pkcs11_object_matches (const IrPkcs11Uri *uri, const IrPkcs11Object *object)
 {
 	if (uri->object != NULL && g_strcmp0 (uri->object, object->label) != 0)
 		return FALSE;
@@ -127,11 +129,11 @@ ir_brand_pkcs11_object_matches (const IrPkcs11Uri *uri, const IrPkcs11Object *ob
 }
 
 static IrPkcs11Object *
-ir_brand_pkcs11_pick_certificate (IrPkcs11Module *module,
-				  const IrPkcs11Token *token,
-				  const IrPkcs11Uri *uri,
-				  const char *text,
-				  GError **error)
+ir_brand_credential_pkcs11_pick_certificate (IrPkcs11Module *module,
+					     const IrPkcs11Token *token,
+					     const IrPkcs11Uri *uri,
+					     const char *text,
+					     GError **error)
 {
 	g_autoptr (GPtrArray) objects = ir_pkcs11_module_list_certificates (module, token, error);
 	guint found = 0;
@@ -140,7 +142,8 @@ ir_brand_pkcs11_pick_certificate (IrPkcs11Module *module,
 	if (objects == NULL)
 		return NULL;
 	for (guint i = 0; i < objects->len; i++) {
-		if (!ir_brand_pkcs11_object_matches (uri, g_ptr_array_index (objects, i)))
+		if (!ir_brand_credential_pkcs11_object_matches (uri,
+								g_ptr_array_index (objects, i)))
 			continue;
 		found = i;
 		n_found++;
@@ -162,10 +165,10 @@ ir_brand_pkcs11_pick_certificate (IrPkcs11Module *module,
 /* The one token of @module that @uri names; NULL without an error when
  * none is inserted there. */
 static IrPkcs11Token *
-ir_brand_pkcs11_pick_token (IrPkcs11Module *module,
-			    const IrPkcs11Uri *uri,
-			    const char *text,
-			    GError **error)
+ir_brand_credential_pkcs11_pick_token (IrPkcs11Module *module,
+				       const IrPkcs11Uri *uri,
+				       const char *text,
+				       GError **error)
 {
 	g_autoptr (GPtrArray) tokens = ir_pkcs11_module_list_tokens (module, error);
 	const IrPkcs11Token *found = NULL;
@@ -197,7 +200,7 @@ ir_brand_pkcs11_pick_token (IrPkcs11Module *module,
 
 /* A locked PIN is told before anyone types a PIN into it. */
 static gboolean
-ir_brand_pkcs11_check_token (const IrPkcs11Token *token, GError **error)
+ir_brand_credential_pkcs11_check_token (const IrPkcs11Token *token, GError **error)
 {
 	if (!token->pin_locked)
 		return TRUE;
@@ -214,7 +217,7 @@ ir_brand_pkcs11_check_token (const IrPkcs11Token *token, GError **error)
 /* The credential @uri names on @module, or NULL without an error when the
  * token is not inserted there (@unusable: the module itself failed). */
 static IrBrandCredential *
-ir_brand_pkcs11_find_on (
+ir_brand_credential_pkcs11_find_on (
     const char *path, const IrPkcs11Uri *uri, const char *text, gboolean *unusable, GError **error)
 {
 	g_autoptr (IrPkcs11Module) module = ir_pkcs11_module_open (path, error);
@@ -226,15 +229,15 @@ ir_brand_pkcs11_find_on (
 	*unusable = module == NULL;
 	if (module == NULL)
 		return NULL;
-	token = ir_brand_pkcs11_pick_token (module, uri, text, &error_local);
+	token = ir_brand_credential_pkcs11_pick_token (module, uri, text, &error_local);
 	if (token == NULL) {
 		if (error_local != NULL)
 			g_propagate_error (error, g_steal_pointer (&error_local));
 		return NULL;
 	}
-	if (!ir_brand_pkcs11_check_token (token, error))
+	if (!ir_brand_credential_pkcs11_check_token (token, error))
 		return NULL;
-	object = ir_brand_pkcs11_pick_certificate (module, token, uri, text, error);
+	object = ir_brand_credential_pkcs11_pick_certificate (module, token, uri, text, error);
 	if (object == NULL)
 		return NULL;
 	cred = ir_brand_credential_new_from_x509 (object->x509, text, error);
@@ -249,7 +252,7 @@ ir_brand_pkcs11_find_on (
 }
 
 static void
-ir_brand_pkcs11_not_inserted (const IrPkcs11Uri *uri, GStrv paths, GError **error)
+ir_brand_credential_pkcs11_not_inserted (const IrPkcs11Uri *uri, GStrv paths, GError **error)
 {
 	g_autofree char *searched = g_strjoinv (", ", paths);
 
@@ -274,21 +277,22 @@ ir_brand_pkcs11_not_inserted (const IrPkcs11Uri *uri, GStrv paths, GError **erro
 }
 
 IrBrandCredential *
-ir_brand_credential_find_pkcs11 (const char *text, const char *module, GError **error)
+ir_brand_credential_pkcs11_find (const char *text, const char *module, GError **error)
 {
 	g_autoptr (IrPkcs11Uri) uri = ir_pkcs11_uri_parse (text, error);
 	g_auto (GStrv) paths = NULL;
 
 	if (uri == NULL)
 		return NULL;
-	paths = ir_brand_pkcs11_modules (module != NULL ? module : uri->module_path, error);
+	paths =
+	    ir_brand_credential_pkcs11_modules (module != NULL ? module : uri->module_path, error);
 	if (paths == NULL)
 		return NULL;
 	for (guint i = 0; paths[i] != NULL; i++) {
 		g_autoptr (GError) error_local = NULL;
 		gboolean unusable = FALSE;
-		IrBrandCredential *cred =
-		    ir_brand_pkcs11_find_on (paths[i], uri, text, &unusable, &error_local);
+		IrBrandCredential *cred = ir_brand_credential_pkcs11_find_on (
+		    paths[i], uri, text, &unusable, &error_local);
 
 		if (cred != NULL)
 			return cred;
@@ -298,17 +302,17 @@ ir_brand_credential_find_pkcs11 (const char *text, const char *module, GError **
 			return NULL;
 		}
 	}
-	ir_brand_pkcs11_not_inserted (uri, paths, error);
+	ir_brand_credential_pkcs11_not_inserted (uri, paths, error);
 	return NULL;
 }
 
 /* ---- unlocking ---- */
 
 static gboolean
-ir_brand_pkcs11_login (IrBrandCredential *cred,
-		       IrBrandPinFunc pin_func,
-		       gpointer user_data,
-		       GError **error)
+ir_brand_credential_pkcs11_login (IrBrandCredential *cred,
+				  IrBrandPinFunc pin_func,
+				  gpointer user_data,
+				  GError **error)
 {
 	IrBrandPinRequest request = {
 	    .token_label = cred->token->label,
@@ -344,10 +348,10 @@ ir_brand_pkcs11_login (IrBrandCredential *cred,
 }
 
 gboolean
-ir_brand_credential_unlock (IrBrandCredential *cred,
-			    IrBrandPinFunc pin_func,
-			    gpointer user_data,
-			    GError **error)
+ir_brand_credential_pkcs11_unlock (IrBrandCredential *cred,
+				   IrBrandPinFunc pin_func,
+				   gpointer user_data,
+				   GError **error)
 {
 	if (cred->key != NULL)
 		return TRUE;
@@ -360,7 +364,7 @@ ir_brand_credential_unlock (IrBrandCredential *cred,
 		return FALSE;
 	}
 	if (cred->token->login_required &&
-	    !ir_brand_pkcs11_login (cred, pin_func, user_data, error))
+	    !ir_brand_credential_pkcs11_login (cred, pin_func, user_data, error))
 		return FALSE;
 	cred->key = ir_pkcs11_module_private_key (cred->module, cred->token, cred->object, error);
 	return cred->key != NULL;

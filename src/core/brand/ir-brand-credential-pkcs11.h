@@ -8,11 +8,11 @@ G_BEGIN_DECLS
 /* A technician's credential on a PKCS#11 token (smart card, USB token):
  * the API imeictl and the GTK app's sign-in share.
  *
- *   picker:  ir_brand_credential_list_pkcs11 () -> tokens, each with the
+ *   picker:  ir_brand_credential_pkcs11_list () -> tokens, each with the
  *            certificates on it (subject, role, centre, expiry, URI)
- *   sign-in: ir_brand_credential_find_pkcs11 (uri) -> the certificate,
+ *   sign-in: ir_brand_credential_pkcs11_find (uri) -> the certificate,
  *            checked (ir_brand_credential_check) before any PIN is asked;
- *            ir_brand_credential_unlock (cred, pin_func) -> the key, which
+ *            ir_brand_credential_pkcs11_unlock (cred, pin_func) -> the key, which
  *            never leaves the token;
  *            IrBrandClientConfig.credential = cred.
  *
@@ -28,13 +28,13 @@ typedef struct {
 	GPtrArray *credentials; /* IrBrandCredential (locked): the token's certificates */
 } IrBrandTokenListing;
 
-void ir_brand_token_listing_free (IrBrandTokenListing *listing);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBrandTokenListing, ir_brand_token_listing_free)
+void ir_brand_credential_pkcs11_listing_free (IrBrandTokenListing *listing);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBrandTokenListing, ir_brand_credential_pkcs11_listing_free)
 
 /* The tokens of @module, or of every module p11-kit is configured with
  * when @module is NULL (a module that cannot be read is a listing with
  * its error; with @module given, that is the function's error). */
-GPtrArray *ir_brand_credential_list_pkcs11 (const char *module, GError **error);
+GPtrArray *ir_brand_credential_pkcs11_list (const char *module, GError **error);
 
 /* The certificate @uri names on a token that is inserted now, searched in
  * @module, else the URI's module-path, else p11-kit's modules. Fails
@@ -42,7 +42,7 @@ GPtrArray *ir_brand_credential_list_pkcs11 (const char *module, GError **error);
  * locked, or it has no such certificate (or several and the URI does not
  * say which). */
 IrBrandCredential *
-ir_brand_credential_find_pkcs11 (const char *uri, const char *module, GError **error);
+ir_brand_credential_pkcs11_find (const char *uri, const char *module, GError **error);
 
 typedef struct {
 	const char *token_label;
@@ -64,9 +64,9 @@ typedef char *(*IrBrandPinFunc) (const IrBrandPinRequest *request,
  * never logged) and takes the private key that goes with the certificate.
  * Wrong PIN (with the tries left where the token says), locked PIN, key
  * not on this token and token taken out each get their own message. */
-gboolean ir_brand_credential_unlock (IrBrandCredential *cred,
-				     IrBrandPinFunc pin_func,
-				     gpointer user_data,
-				     GError **error);
+gboolean ir_brand_credential_pkcs11_unlock (IrBrandCredential *cred,
+					    IrBrandPinFunc pin_func,
+					    gpointer user_data,
+					    GError **error);
 
 G_END_DECLS
