@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "ir-imei.h"
 #include "ir-trust-store.h"
 
 G_BEGIN_DECLS
@@ -12,7 +13,7 @@ G_BEGIN_DECLS
  * pseudo-terminal, line assembly, echo, timing and transport faults, and
  * hands each complete command line to the phone's model. */
 
-#define IR_SIM_MAX_SLOTS 2
+#define IR_SIM_MAX_SLOTS IR_IMEI_MAX_SLOTS /* the name the simulator uses */
 /* V.250 asks for at least 40 characters per command line; phones take a few
  * hundred. A longer line is answered ERROR, as a phone's buffer would. A
  * family whose commands are longer says so in IrDeviceModel.max_line. */

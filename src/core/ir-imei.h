@@ -13,6 +13,11 @@ G_BEGIN_DECLS
 #define IR_IMEI_ID_LEN	14
 #define IR_IMEI_TAC_LEN 8
 
+/* The IMEI slots a phone has at most (dual SIM): the one bound every table
+ * of slots is sized by (tokens, profiles, the simulator, the brand's
+ * registry, log records); each such table asserts it at build time. */
+#define IR_IMEI_MAX_SLOTS 2
+
 typedef enum {
 	IR_IMEI_STATUS_VALID,
 	IR_IMEI_STATUS_FACTORY_DEFAULT, /* all zeros: wiped by flashing */

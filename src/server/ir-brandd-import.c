@@ -33,6 +33,8 @@ static const struct {
     /* the 6-digit SPC of a phone that needs one before its IMEI write */
     [COL_SPC] = {"spc", FALSE},
 };
+/* the registry's columns: one per IMEI slot a phone may have */
+G_STATIC_ASSERT (COL_IMEI2 - COL_IMEI1 + 1 == IR_IMEI_MAX_SLOTS);
 
 #define FIELD_MAX 128
 

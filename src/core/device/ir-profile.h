@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "ir-imei.h"
+
 G_BEGIN_DECLS
 
 /* A protocol profile: which phones speak which family, and how. Profiles
@@ -37,7 +39,7 @@ typedef struct {
  * (a PID no device uses; an explicit "vvvv:0000" is refused). */
 #define IR_PROFILE_USB_ANY_PID 0x0000
 /* No phone family has more than two IMEI slots. */
-#define IR_PROFILE_MAX_SLOTS 2
+#define IR_PROFILE_MAX_SLOTS IR_IMEI_MAX_SLOTS /* the name the profile code uses */
 
 void ir_profile_free (IrProfile *profile);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrProfile, ir_profile_free)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ir-error.h"
+#include "ir-imei.h"
 #include "ir-log-record.h"
 
 /* The schema of docs/migration-log.md as tables: what each type carries
@@ -90,6 +91,8 @@ static const char *const phone_members[] = {
 static const char *const outcomes[] = {"success", "failed", "aborted", "unknown", "recovered"};
 
 #define IR_LOG_RECORD_MAX_SLOTS 8
+/* records hold what a phone reported; never fewer slots than a phone has */
+G_STATIC_ASSERT (IR_LOG_RECORD_MAX_SLOTS >= IR_IMEI_MAX_SLOTS);
 
 const char *
 ir_log_record_type_to_string (IrLogRecordType type)

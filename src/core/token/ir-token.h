@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <openssl/evp.h>
 
+#include "ir-imei.h"
 #include "ir-token-seen.h"
 #include "ir-trust-store.h"
 
@@ -22,11 +23,11 @@ G_BEGIN_DECLS
  * a token that decodes but is refused, or the store's own error when the
  * used-token store fails). */
 
-#define IR_TOKEN_MAX_SIZE     4096 /* bytes of COSE_Sign1 */
-#define IR_TOKEN_MAX_LIFETIME 900  /* seconds from iat to exp */
-#define IR_TOKEN_DEFAULT_SKEW 60   /* seconds of clock skew tolerated */
-#define IR_TOKEN_MAX_SLOTS    2	   /* IMEI slots, 0-based */
-#define IR_TOKEN_CNF_LEN      32   /* SHA-256 */
+#define IR_TOKEN_MAX_SIZE     4096		/* bytes of COSE_Sign1 */
+#define IR_TOKEN_MAX_LIFETIME 900		/* seconds from iat to exp */
+#define IR_TOKEN_DEFAULT_SKEW 60		/* seconds of clock skew tolerated */
+#define IR_TOKEN_MAX_SLOTS    IR_IMEI_MAX_SLOTS /* the name the token code uses */
+#define IR_TOKEN_CNF_LEN      32		/* SHA-256 */
 #define IR_TOKEN_CTI_MIN      8
 #define IR_TOKEN_CTI_MAX      64
 #define IR_TOKEN_NONCE_MIN    8
