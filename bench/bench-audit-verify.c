@@ -14,6 +14,7 @@
 #include "ir-checkpoint.h"
 #include "ir-log-record.h"
 #include "ir-merkle.h"
+#include "ir-openssl-autoptr.h"
 
 /* `imeictl audit verify` on a 1,000,000-record log beside `sha256sum` of
  * the same file: wall time of each, their ratio, and the verify's peak
@@ -34,8 +35,6 @@
 
 #define ORIGIN "imeirestore/centre-bench/ws-1"
 #define EVERY  1000
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
 
 static JsonArray *
 slots (const char *a, const char *b)

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "ir-migration-log.h"
+#include "ir-openssl-autoptr.h"
 
 /* Durable append rate of the migration log (records/s, median of runs)
  * beside a raw loop of write + fdatasync of the same lines on the same
@@ -21,8 +22,6 @@
  *   go to $IR_BENCH_DIR, else the temporary directory. */
 
 #define ORIGIN "imeirestore/BENCH/ws1"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
 
 static JsonObject *
 intent_fields (guint i)

@@ -12,11 +12,10 @@
 #include "ir-pem.h"
 #include "ir-policy.h"
 #include "ir-signed-note.h"
+#include "ir-openssl-autoptr.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE  2
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
 
 static int
 ir_brandd_policy_fail (int code, const GError *error)

@@ -7,6 +7,7 @@
 #include "ir-error.h"
 #include "ir-migration-log.h"
 #include "ir-workstation-key.h"
+#include "ir-openssl-autoptr.h"
 
 /* A small program that appends to the migration log in DIR, for the
  * io-fault and crash tests. It does what a writing program does: open,
@@ -19,8 +20,6 @@
  *   log-writer DIR loop    until killed */
 
 #define ORIGIN "imeirestore/DEL01/ws1"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
 
 static JsonObject *
 record_fields (IrLogRecordType type, guint64 n)

@@ -15,6 +15,7 @@
 #include "ir-log-record.h"
 #include "ir-migration-log.h"
 #include "ir-workstation-key.h"
+#include "ir-openssl-autoptr.h"
 
 /* Injected write and sync failures (ENOSPC, EIO) through the io-fault
  * preload, on a log-writer child: the failed append is IR_ERROR_IO
@@ -24,8 +25,6 @@
  * RECOVERY record. */
 
 #define ORIGIN "imeirestore/DEL01/ws1"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
 
 typedef struct {
 	const char *name;

@@ -16,6 +16,7 @@
 #include "ir-log-record.h"
 #include "ir-migration-log.h"
 #include "ir-workstation-key.h"
+#include "ir-openssl-autoptr.h"
 
 /* The log writer killed with SIGKILL at random moments, many times over,
  * on one log: a log-writer child appends in a loop and prints every
@@ -29,8 +30,6 @@
 #define KILLS  50
 #define LOG    "migration-log.jsonl"
 #define CPS    "migration-log.checkpoints"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
 
 typedef struct {
 	GMainLoop *loop;

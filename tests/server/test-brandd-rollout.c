@@ -14,6 +14,7 @@
 #include "ir-imei.h"
 #include "ir-pem.h"
 #include "ir-signed-note.h"
+#include "ir-openssl-autoptr.h"
 
 /* The phased rollout on the real imei-brandd: policy sign/publish/show,
  * older, same, expired, tampered and foreign policies refused, tokens
@@ -30,8 +31,6 @@
 #define RACE_ROUNDS	  3
 #define RACE_CENTRE_CAP	  12
 #define RACE_NATIONAL_CAP 20
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
 
 /* Today and its neighbours as local dates in Asia/Kolkata. */
 static char *

@@ -21,6 +21,7 @@
 #include "ir-trust-store.h"
 #include "ir-witness-client.h"
 #include "ir-workstation-key.h"
+#include "ir-openssl-autoptr.h"
 
 /* imei-brandd as witness of real migration logs (written with the log
  * writer, signed with a workstation key): uploads first, incremental,
@@ -32,8 +33,6 @@
 #define BOB	     "technician-bob"	/* centre MH-0002 */
 #define CAROL	     "auditor-carol"
 #define WITNESS_NAME "imei-brandd.dev/witness"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
 
 static const char dev1_request[] =
     "{\"device\": {\"manufacturer\": \"MediaTek\", \"model\": \"MT6765\","

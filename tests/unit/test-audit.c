@@ -18,11 +18,10 @@
 #include "ir-log-tail.h"
 #include "ir-migration-log.h"
 #include "ir-workstation-key.h"
+#include "ir-openssl-autoptr.h"
 
 /* ir-audit: verification of logs written by the real writer, each kind of
  * tampering named at the right line, filters, exports and stats. */
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
 
 typedef struct {
 	char *dir;

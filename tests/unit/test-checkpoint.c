@@ -12,9 +12,7 @@
 
 #include "ir-checkpoint.h"
 #include "ir-error.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_MD_CTX, EVP_MD_CTX_free)
+#include "ir-openssl-autoptr.h"
 
 #define DASH "\xe2\x80\x94 "
 /* base64(43 cd ef 01 || 00 01 .. 3f): any key id and 64 signature bytes */

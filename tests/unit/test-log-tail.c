@@ -17,6 +17,7 @@
 #include "ir-log-tail.h"
 #include "ir-migration-log.h"
 #include "ir-workstation-key.h"
+#include "ir-openssl-autoptr.h"
 
 /* The crash-tail table (docs/migration-log.md, "The tail"): the last
  * append of a real log cut at every byte length, record line then note,
@@ -27,8 +28,6 @@
 #define ORIGIN "imeirestore/DEL01/ws1"
 #define LOG    "migration-log.jsonl"
 #define CPS    "migration-log.checkpoints"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
 
 typedef struct {
 	EVP_PKEY *key;

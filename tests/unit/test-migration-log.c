@@ -17,6 +17,7 @@
 #include "ir-log-record.h"
 #include "ir-migration-log.h"
 #include "ir-workstation-key.h"
+#include "ir-openssl-autoptr.h"
 
 /* The log writer: round trip, reopen, open intents, the tamper table (each
  * with its message and the right line), torn tails of every length. */
@@ -25,8 +26,6 @@
 #define KEY_NAME "imeirestore/DEL01/ws1"
 #define LOG	 "migration-log.jsonl"
 #define CPS	 "migration-log.checkpoints"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
 
 static EVP_PKEY *key;
 

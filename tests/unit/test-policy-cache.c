@@ -14,8 +14,7 @@
 #include "ir-error.h"
 #include "ir-policy-cache.h"
 #include "ir-signed-note.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
+#include "ir-openssl-autoptr.h"
 
 /* The workstation's policy cache: a policy verified against the pinned
  * key is kept and survives a restart; an older, an expired, a foreign, a

@@ -14,8 +14,7 @@
 #include "ir-policy-eligibility.h"
 #include "ir-policy.h"
 #include "ir-signed-note.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
+#include "ir-openssl-autoptr.h"
 
 /* The rollout policy parser and the eligibility decision: a table of good
  * and malformed documents, signing, freshness, and the eligibility matrix

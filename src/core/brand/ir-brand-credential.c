@@ -10,17 +10,12 @@
 
 #include "ir-brand-credential.h"
 #include "ir-error.h"
+#include "ir-openssl-autoptr.h"
 
 #define IR_URN_ROLE   "urn:imeirestore:role:"
 #define IR_URN_CENTRE "urn:imeirestore:centre:"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509, X509_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIO, BIO_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PKCS12, PKCS12_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GENERAL_NAMES, GENERAL_NAMES_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_STORE, X509_STORE_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_STORE_CTX, X509_STORE_CTX_free)
 
 IrBrandCredential *
 ir_brand_credential_ref (IrBrandCredential *cred)

@@ -11,6 +11,7 @@
 #include "ir-restore-log.h"
 #include "ir-witness-client.h"
 #include "ir-workstation-key.h"
+#include "ir-openssl-autoptr.h"
 
 #define IR_RESTORE_LOG_FILE	       "migration-log.jsonl"
 #define IR_RESTORE_LOG_CHECKPOINT_FILE "migration-log.checkpoints"
@@ -26,8 +27,6 @@ struct _IrRestoreLog {
 	char *technician;
 	char *centre;
 };
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
 
 /* ---- test-only crash points ---- */
 

@@ -16,6 +16,7 @@
 #include "ir-log-record.h"
 #include "ir-log-tail.h"
 #include "ir-migration-log.h"
+#include "ir-openssl-autoptr.h"
 
 /* The writer of docs/migration-log.md. The files are only ever appended
  * to, with one exception: at open, the bytes past the last checkpoint (at
@@ -32,8 +33,6 @@
 
 #define LOG_FILE	"migration-log.jsonl"
 #define CHECKPOINT_FILE "migration-log.checkpoints"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
 
 struct _IrMigrationLog {
 	GObject parent_instance;

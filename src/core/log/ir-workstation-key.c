@@ -17,9 +17,7 @@
 #include "ir-error.h"
 #include "ir-pem.h"
 #include "ir-workstation-key.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIO, BIO_free)
+#include "ir-openssl-autoptr.h"
 
 static char *
 ir_workstation_key_openssl_error (void)

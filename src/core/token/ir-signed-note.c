@@ -6,14 +6,13 @@
 
 #include "ir-error.h"
 #include "ir-signed-note.h"
+#include "ir-openssl-autoptr.h"
 
 /* Ed25519 is signed-note signature type 0x01; the spec has no settled
  * ECDSA type, so no other key is accepted. */
 #define ED25519_TYPE 0x01
 #define ED25519_LEN  64
 #define EM_DASH	     "\xe2\x80\x94 "
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_MD_CTX, EVP_MD_CTX_free)
 
 static void
 ir_signed_note_signature_free (gpointer data)
