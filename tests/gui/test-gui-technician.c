@@ -249,12 +249,17 @@ ir_gui_tech_phone_changed (IrPhone *phone, gpointer user_data)
 	}
 }
 
+/* Starts a phone and adds it by @port (NULL: its pseudo-terminal). */
 static IrTestSim *
-ir_gui_tech_add_phone (Env *env, const char *args)
+ir_gui_tech_add_phone_at (Env *env, const char *args, const char *port)
 {
 	IrTestSim *sim = rt_sim_start (args);
 	g_autoptr (GError) error = NULL;
 
+	if (port != NULL) {
+		g_free (sim->path);
+		sim->path = g_strdup (port);
+	}
 	g_ptr_array_add (env->sims, sim);
 	if (!ir_workbench_add_port (env->bench, sim->path, &error))
 		fail_msg ("cannot add %s: %s", sim->path, error->message);
@@ -263,6 +268,12 @@ ir_gui_tech_add_phone (Env *env, const char *args)
 			  G_CALLBACK (ir_gui_tech_phone_changed),
 			  env);
 	return sim;
+}
+
+static IrTestSim *
+ir_gui_tech_add_phone (Env *env, const char *args)
+{
+	return ir_gui_tech_add_phone_at (env, args, NULL);
 }
 
 /* Two wiped phones at once through "Restore all eligible": each confirmed
@@ -335,12 +346,12 @@ ir_gui_tech_two_phones (void **state)
 	assert_int_equal (report->n_open_intents, 0);
 }
 
-/* Runs "restore the selected phone" on a fresh phone and waits for the
- * confirmation (answered with @write) or the end. */
+/* Adds a fresh phone (at @port, NULL: its pseudo-terminal) and runs
+ * "restore the selected phone" on it. */
 static IrPhone *
-ir_gui_tech_restore_one (Env *env, const char *args, gboolean write, IrTestSim **out)
+ir_gui_tech_restore_one (Env *env, const char *args, const char *port, IrTestSim **out)
 {
-	IrTestSim *sim = ir_gui_tech_add_phone (env, args);
+	IrTestSim *sim = ir_gui_tech_add_phone_at (env, args, port);
 	IrPhone *phone = ir_workbench_get_phone (env->bench, sim->path);
 
 	*out = sim;
@@ -379,7 +390,7 @@ ir_gui_tech_token_refused (void **state)
 	g_autoptr (IrAuditReport) before = ir_gui_tech_verify_log (env);
 	g_autoptr (IrAuditReport) after = NULL;
 	IrTestSim *sim = NULL;
-	IrPhone *phone = ir_gui_tech_restore_one (env, UNKNOWN_WIPED, TRUE, &sim);
+	IrPhone *phone = ir_gui_tech_restore_one (env, UNKNOWN_WIPED, NULL, &sim);
 	g_autofree char *text = NULL;
 	g_autofree char *imeis = NULL;
 
@@ -439,7 +450,7 @@ ir_gui_tech_unplugged (void **state)
 	g_autofree char *back = g_strdup_printf (QCT_WIPED " --link %s", link);
 	g_autoptr (IrAuditReport) report = NULL;
 	IrTestSim *sim = NULL;
-	IrPhone *phone = ir_gui_tech_restore_one (env, args, TRUE, &sim);
+	IrPhone *phone = ir_gui_tech_restore_one (env, args, link, &sim);
 	g_autofree char *text = NULL;
 	IrRecoverDialog *dialog;
 
@@ -487,7 +498,7 @@ ir_gui_tech_server_gone (void **state)
 	g_autofree char *text = NULL;
 
 	g_clear_pointer (&env->server, rt_server_free);
-	phone = ir_gui_tech_restore_one (env, MTK_WIPED, TRUE, &sim);
+	phone = ir_gui_tech_restore_one (env, MTK_WIPED, NULL, &sim);
 	ir_gui_wait (ir_gui_tech_settled, phone, "the restore ends");
 	assert_int_equal (ir_phone_get_result (phone)->outcome, IR_RESTORE_NOT_STARTED);
 	text = ir_gui_tech_done_text (env, phone);
