@@ -10,11 +10,38 @@
 # The brand server (imei-brandd) runs on 127.0.0.1 with its SQLite registry
 # and a PKI generated for this run under ./build-demo/pki; nothing is
 # installed outside the checkout but the Debian packages setup.sh names.
+#
+# With a display ($DISPLAY), the GTK app opens on the same phones and server
+# instead of imeictl restore. `./scripts/demo.sh --screenshots DIR` runs the
+# app's GUI session (tests/gui: sign-in, two phones restored at once, the
+# failure pages, the auditor's view) under Xvfb and writes a PNG of each
+# step into DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 
+shots=""
+if [ "${1:-}" = "--screenshots" ]; then
+  [ -n "${2:-}" ] || { echo "usage: $0 [--screenshots DIR]" >&2; exit 2; }
+  mkdir -p "$2"
+  shots=$(cd "$2" && pwd)
+fi
+
 ./scripts/setup.sh
+
+if [ -n "$shots" ]; then
+  build=build-demo-gui
+  [ -d "$build" ] || meson setup "$build" >/dev/null
+  meson compile -C "$build" >/dev/null
+  export IR_BUILDDIR=$top/$build IR_SRCDIR=$top IR_SCREENSHOT_DIR=$shots
+  export IMEI_SIM=$top/$build/src/sim/imei-sim IMEI_BRANDD=$top/$build/src/server/imei-brandd
+  export IMEICTL=$top/$build/src/cli/imeictl NO_AT_BRIDGE=1
+  tests/gui/run-under-xvfb.sh "$build/tests/gui/test-gui-technician" >/dev/null
+  tests/gui/run-under-xvfb.sh "$build/tests/gui/test-gui-auditor" >/dev/null
+  echo "screenshots of each step in $shots:"
+  ls "$shots"
+  exit 0
+fi
 build=build-demo
 [ -d "$build" ] || meson setup "$build" -Dtests=false >/dev/null
 meson compile -C "$build" >/dev/null
@@ -115,6 +142,21 @@ done
 listening=$(grep -m1 '^listening on ' "$work/brandd.out")
 url=${listening#listening on }
 echo "   $listening"
+
+if [ -n "${DISPLAY:-}" ] && [ -z "${CI:-}" ]; then
+  echo
+  echo "== the app (imei-restore) on the same phones and server"
+  export GSETTINGS_SCHEMA_DIR=$top/$build/ui GSETTINGS_BACKEND=keyfile XDG_CONFIG_HOME=$work/config
+  gsettings set org.imeirestore.ImeiRestore server-url "$url"
+  gsettings set org.imeirestore.ImeiRestore credential "$pki/technician-alice.p12"
+  gsettings set org.imeirestore.ImeiRestore trust-store "$pki/trust-store.conf"
+  gsettings set org.imeirestore.ImeiRestore state-dir "$work/state"
+  echo "   sign in with the passphrase: $(cat "$pki/pkcs12-passphrase.txt")"
+  echo "   then Add Port (Ctrl+N) for each phone:"
+  for port in ttyWIPED ttySECURE ttySIMCOM ttyDUP; do echo "     $work/$port"; done
+  "$build/src/app/imei-restore"
+  exit 0
+fi
 
 echo
 echo "== imeictl restore --all: every phone at once, as technician alice of centre DL-0001"

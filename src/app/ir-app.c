@@ -103,13 +103,27 @@ ir_app_startup (GApplication *app)
 	gtk_window_set_default_icon_name (IR_APP_ID);
 }
 
+/* $IMEIRESTORE_REPORT_FIRST_DRAW: "first-draw" on stdout once the window
+ * has drawn itself, for bench/bench-app (start to first drawn window). */
+static gboolean
+ir_app_first_draw (GtkWidget *window, cairo_t *cr, gpointer user_data)
+{
+	g_signal_handlers_disconnect_by_func (window, ir_app_first_draw, user_data);
+	g_print ("first-draw\n");
+	return FALSE;
+}
+
 static void
 ir_app_activate (GApplication *app)
 {
 	GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
-	if (window == NULL)
+	if (window == NULL) {
 		window = GTK_WINDOW (ir_app_window_new (IR_APP (app)));
+		if (g_getenv ("IMEIRESTORE_REPORT_FIRST_DRAW") != NULL)
+			g_signal_connect_after (
+			    window, "draw", G_CALLBACK (ir_app_first_draw), NULL);
+	}
 	gtk_window_present (window);
 }
 

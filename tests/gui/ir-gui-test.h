@@ -33,7 +33,8 @@ void ir_gui_wait (IrGuiCondition condition, gpointer data, const char *what);
 /* Runs what is pending now (layout, redraws, idle callbacks). */
 void ir_gui_settle (void);
 
-/* Draws @window into $IR_BUILDDIR/tests/gui/screenshots/@name.png. */
+/* Draws @window into $IR_BUILDDIR/tests/gui/screenshots/@name.png, or into
+ * $IR_SCREENSHOT_DIR when set (scripts/demo.sh --screenshots DIR). */
 void ir_gui_snapshot (GtkWidget *window, const char *name);
 
 /* The first widget under @root whose accessible name is @name. */
