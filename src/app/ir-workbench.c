@@ -7,6 +7,7 @@
 #include "ir-error.h"
 #include "ir-port.h"
 #include "ir-workbench.h"
+#include "ir-port-monitor.h"
 
 struct _IrWorkbench {
 	GtkBox parent_instance;

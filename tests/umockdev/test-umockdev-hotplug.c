@@ -15,6 +15,7 @@
 
 #include "ir-error.h"
 #include "ir-port.h"
+#include "ir-port-monitor.h"
 
 #define EVENT_WAIT_US (5 * G_USEC_PER_SEC)
 

@@ -4,7 +4,7 @@
 #include <libusb.h>
 
 #include "ir-error.h"
-#include "ir-port.h"
+#include "ir-port-monitor.h"
 
 /* libusb delivers hotplug events on whatever thread handles its events;
  * a private thread does that here and every event is handed to the main
