@@ -4,6 +4,9 @@
 # every phone that needs it under the brand's authority:
 #   - a MediaTek dual-IMEI handset wiped to all zeros by a flash,
 #   - a secure-restore-v1 reference phone, also wiped (it verifies the token itself),
+#   - a Qualcomm handset on its DIAG port (no AT at all), wiped, that wants its
+#     service programming code before the NV write (the brand's registry
+#     holds it; it travels inside the signed token),
 #   - a SIMCom module with a valid IMEI (nothing to do),
 #   - a 3GPP-only phone carrying an IMEI on the brand's known-duplicate list
 #     (3GPP defines no write command: the tool says so and asks for no token).
@@ -79,6 +82,15 @@ trust-store=$pki/trust-store.conf
 state=$work/wiped-secure.state
 link=$work/ttySECURE
 
+[phone wiped-qualcomm]
+family=qualcomm
+serial=0C5A0005
+imei=000000000000000;000000000000000
+spc=246810
+spc-required=true
+state=$work/wiped-qualcomm.state
+link=$work/ttyQUALCOMM
+
 [phone simcom-module]
 family=simcom
 imei=868915031234560
@@ -100,7 +112,7 @@ done
 
 export IMEIRESTORE_DUPLICATES="$top/data/demo/duplicates.txt"
 imeictl="$build/src/cli/imeictl"
-for port in ttyWIPED ttySECURE ttySIMCOM ttyDUP; do
+for port in ttyWIPED ttySECURE ttyQUALCOMM ttySIMCOM ttyDUP; do
   echo
   echo "== imeictl identify $work/$port"
   "$imeictl" identify "$work/$port" || true
@@ -109,9 +121,10 @@ done
 echo
 echo "== the brand server: registry of factory records, then imei-brandd serve"
 cat >"$work/factory.csv" <<CSV
-serial,hardware_id,manufacturer,model,tac,imei1,imei2
-DEMO-MTK-0001,,MediaTek Inc.,MT6765,49015420,490154203237518,490154203237526
-,DEMO-HW-0001,imeirestore reference phone,SR1,35846211,358462110000015,358462110000023
+serial,hardware_id,manufacturer,model,tac,imei1,imei2,spc
+DEMO-MTK-0001,,MediaTek Inc.,MT6765,49015420,490154203237518,490154203237526,
+,DEMO-HW-0001,imeirestore reference phone,SR1,35846211,358462110000015,358462110000023,
+ESN:0C5A0005,,Qualcomm,IRQC-X55,35847631,358476310000054,358476310000062,246810
 CSV
 cat >"$work/brandd.conf" <<CONF
 [server]
@@ -164,9 +177,9 @@ echo "== imeictl restore --all: every phone at once, as technician alice of cent
   --server "$url" --trust-store "$pki/trust-store.conf" \
   --p12 "$pki/technician-alice.p12" --p12-passphrase-file "$pki/pkcs12-passphrase.txt" \
   --state-dir "$work/state" \
-  "$work/ttyWIPED" "$work/ttySECURE" "$work/ttySIMCOM" "$work/ttyDUP" || true
+  "$work/ttyWIPED" "$work/ttySECURE" "$work/ttyQUALCOMM" "$work/ttySIMCOM" "$work/ttyDUP" || true
 
-for port in ttyWIPED ttySECURE; do
+for port in ttyWIPED ttySECURE ttyQUALCOMM; do
   echo
   echo "== after the restore: imeictl identify $work/$port"
   "$imeictl" identify "$work/$port" || true

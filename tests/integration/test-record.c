@@ -32,6 +32,8 @@ static const ReplayCase replay_cases[] = {
     {"unisoc",
      "--family unisoc --manufacturer Unisoc --model T610 --imei " IR_TEST_IMEI_C
      " --imei " IR_TEST_IMEI_ZERO},
+    /* a binary DIAG session: silent to AT, then framed requests and answers */
+    {"qualcomm", "--family qualcomm --imei " IR_TEST_IMEI_ZERO " --imei " IR_TEST_IMEI_A},
 };
 
 static JsonNode *
@@ -81,6 +83,13 @@ test_replay_case (void **state)
 	assert_int_equal (live->exit_code, 0);
 	assert_true (count_events (record, "w") > 0);
 	assert_true (count_events (record, "r") > 0);
+	if (g_strcmp0 (tc->name, "qualcomm") == 0) {
+		g_autofree char *text = NULL;
+		/* DIAG frames are no text: kept as base64, byte for byte */
+		assert_true (g_file_get_contents (record, &text, NULL, NULL));
+		assert_non_null (strstr (text, "\"base64\""));
+		assert_string_equal (ir_test_json_string (live->json, "family"), "qualcomm");
+	}
 
 	/* the host side plays the phone from the file */
 	replayed = ir_test_imeictl ("identify", replay_port, "--json", NULL);

@@ -290,6 +290,22 @@ e_zero_skew (IrTokenExpect *e)
 	e->now = VECTOR_NOW + 590;
 }
 
+static void
+c_spc (IrTokenClaims *c)
+{
+	set_str (&c->spc, "246810");
+}
+static void
+c_spc_letters (IrTokenClaims *c)
+{
+	set_str (&c->spc, "24681A");
+}
+static void
+c_spc_short (IrTokenClaims *c)
+{
+	set_str (&c->spc, "24681");
+}
+
 static const ClaimRow claim_rows[] = {
     {"good", NULL, NULL, IR_TOKEN_OK, NULL},
     {"wrong iss", c_iss, NULL, IR_TOKEN_REFUSED_ISSUER, "iss (1)"},
@@ -345,7 +361,33 @@ static const ClaimRow claim_rows[] = {
     {"no cti", c_no_cti, NULL, IR_TOKEN_REFUSED_MISSING_CLAIM, "cti (7) is missing"},
     {"no phase", c_no_phase, NULL, IR_TOKEN_REFUSED_MISSING_CLAIM, "phase (-65539) is missing"},
     {"no centre", c_no_centre, NULL, IR_TOKEN_REFUSED_MISSING_CLAIM, "centre (-65540) is missing"},
+    /* the optional SPC of a DIAG phone (protocols/qualcomm/README.md) */
+    {"spc, six digits", c_spc, NULL, IR_TOKEN_OK, NULL},
+    {"spc with a letter", c_spc_letters, NULL, IR_TOKEN_REFUSED_MALFORMED, "spc (-65541)"},
+    {"spc of five digits", c_spc_short, NULL, IR_TOKEN_REFUSED_MALFORMED, "spc (-65541)"},
 };
+
+/* The SPC comes back out of a verified token; the encoder refuses a bad one. */
+static void
+test_claims_spc (void **state)
+{
+	g_auto (IrTokenClaims) claims = {0};
+	g_autoptr (GBytes) token = NULL;
+	g_autoptr (IrToken) decoded = NULL;
+	g_autoptr (GError) error = NULL;
+
+	vector_claims (&claims);
+	c_spc (&claims);
+	token = encode_ed (&claims);
+	decoded = ir_token_decode (
+	    g_bytes_get_data (token, NULL), g_bytes_get_size (token), NULL, &error);
+	assert_non_null (decoded);
+	assert_string_equal (ir_token_get_claims (decoded)->spc, "246810");
+	c_spc_letters (&claims);
+	g_clear_error (&error);
+	assert_null (ir_token_encode (&claims, IR_TOKEN_ALG_EDDSA, "ed1", key_ed, &error));
+	assert_non_null (strstr (error->message, "spc"));
+}
 
 static void
 test_claims (void **state)
@@ -805,6 +847,7 @@ main (void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test (test_claims),
+	    cmocka_unit_test (test_claims_spc),
 	    cmocka_unit_test (test_encode_refuses),
 	    cmocka_unit_test (test_encode_key_checks),
 	    cmocka_unit_test (test_headers),
