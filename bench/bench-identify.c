@@ -12,6 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "ir-protocols.h"
 #include "ir-session.h"
 
 /* How long one `imeictl identify` takes against a simulated MediaTek phone,
@@ -393,6 +394,7 @@ main (int argc, char **argv)
 	    g_ptr_array_new_with_free_func ((GDestroyNotify)bench_command_free);
 	g_autoptr (GError) error = NULL;
 
+	ir_protocols_register ();
 	if (argc > 2 ||
 	    (argc == 2 && !g_ascii_string_to_unsigned (argv[1], 10, 1, 100000, &n, NULL))) {
 		g_printerr ("usage: %s [RUNS]   (RUNS from 1 to 100000, default %u; "

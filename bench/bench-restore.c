@@ -9,6 +9,7 @@
 
 #include "ir-engine.h"
 #include "ir-restore.h"
+#include "ir-protocols.h"
 
 /* A restoration end to end on loopback: a development PKI, imei-brandd and
  * imei-sim, all started here.
@@ -356,6 +357,7 @@ main (int argc, char **argv)
 	gdouble ms[G_N_ELEMENTS (bench_sizes)];
 	guint first = 0;
 
+	ir_protocols_register ();
 	runs = MAX (runs, 1);
 	workdir = g_dir_make_tmp ("bench-restore-XXXXXX", &error);
 	if (workdir == NULL)

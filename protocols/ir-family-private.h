@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "ir-at-read.h"
 #include "ir-family.h"
 
 G_BEGIN_DECLS
 
-/* What the host drivers of protocols/<family>/ share (ir-family.c): retried
- * reads, one-shot writes and the mapping of a family's write-once refusal. */
+/* What the host drivers of protocols/<family>/ share (ir-family.c): IMEI
+ * reads through the one read/confirm loop of core (ir-at-read.h), one-shot
+ * writes and the mapping of a family's write-once refusal. Each family
+ * registers itself with core's registry (ir-protocols.c). */
 
 extern const IrFamily ir_family_3gpp;
 extern const IrFamily ir_family_mediatek;
@@ -16,25 +19,6 @@ extern const IrFamily ir_family_unisoc;
 extern const IrFamily ir_family_secure_restore_v1;
 extern const IrFamily ir_family_qualcomm;
 
-/* A read whose answer is lost or unreadable is sent at most this many
- * times; one whose answers disagree, at most IR_FAMILY_CONFIRM_ATTEMPTS. */
-#define IR_FAMILY_READ_ATTEMPTS	   3
-#define IR_FAMILY_CONFIRM_ATTEMPTS 8
-/* Identical answers needed to believe one that is not a well-formed IMEI. */
-#define IR_FAMILY_CONFIRM_AGREE 3
-
-/* The port a channel talks to, for messages. */
-const char *ir_family_channel_port (IrAtChannel *channel);
-
-/* Sends a read command until it gets a final result: retried on
- * IR_ERROR_TIMEOUT and IR_ERROR_PROTOCOL (lost or garbled answer), never on
- * a refusal (IR_ERROR_AT_REFUSED) or a disconnect. Only OK responses. */
-IrAtResponse *ir_family_command_read (IrAtChannel *channel,
-				      const char *command,
-				      guint timeout_ms,
-				      GCancellable *cancellable,
-				      GError **error);
-
 /* Turns the answer to a read command into one char * per IMEI slot (NULL
  * for an empty slot); IR_ERROR_PROTOCOL when the answer cannot be read. */
 typedef GPtrArray *(*IrFamilyParseFunc) (const IrAtResponse *resp,
@@ -42,14 +26,12 @@ typedef GPtrArray *(*IrFamilyParseFunc) (const IrAtResponse *resp,
 					 gpointer user_data,
 					 GError **error);
 
-/* Reads IMEI slots with @command: retried as ir_family_command_read(), and
- * also when @parse fails. An answer with a slot that is not a well-formed
- * IMEI is only taken once the same answer came IR_FAMILY_CONFIRM_AGREE
- * times: a garbled or lost digit shows as a disagreement, while a phone
- * that really holds a bad IMEI says the same every time. A run of one digit
- * shorter than an IMEI is lost bytes, never taken. An answer with fewer
- * than @n_expected slots (a single-IMEI phone, or a lost line) is confirmed
- * the same way. Answers that never agree are IR_ERROR_PROTOCOL. */
+/* Reads IMEI slots with @command through ir_at_read(): taken at once when
+ * the answer came clean with a well-formed IMEI (valid or all-zero) or an
+ * empty slot in each of @n_expected slots; otherwise confirmed as
+ * ir-at-read.h says. A run of one digit shorter than an IMEI is lost
+ * bytes, never taken. An answer that holds no IMEI at all (an ESN, a MEID,
+ * free text) is kept as it came, for the session to report. */
 GPtrArray *ir_family_read_imeis (IrAtChannel *channel,
 				 const IrProfile *profile,
 				 const char *command,
@@ -60,7 +42,8 @@ GPtrArray *ir_family_read_imeis (IrAtChannel *channel,
 				 GError **error);
 
 /* One IMEI value out of an answer such as "+EGMR: \"490154203237518\"":
- * "" (returned as an empty string) is an empty slot. */
+ * "" (returned as an empty string) is an empty slot; an answer with no run
+ * of IMEI digits is returned as it came (the phone's own words). */
 char *ir_family_parse_imei_value (const IrAtResponse *resp, const char *prefix, GError **error);
 
 /* IrFamilyParseFunc for answers with a single IMEI; @user_data is the

@@ -7,95 +7,13 @@
 #include "ir-family-private.h"
 #include "ir-imei.h"
 
-static const IrFamily *const ir_families[] = {
-    &ir_family_3gpp,
-    &ir_family_mediatek,
-    &ir_family_quectel,
-    &ir_family_simcom,
-    &ir_family_unisoc,
-    &ir_family_secure_restore_v1,
-    &ir_family_qualcomm,
-    NULL,
-};
-
-const IrFamily *const *
-ir_family_get_all (void)
-{
-	return ir_families;
-}
-
-const IrFamily *
-ir_family_lookup (const char *id)
-{
-	for (guint i = 0; ir_families[i] != NULL; i++) {
-		if (g_strcmp0 (ir_families[i]->id, id) == 0)
-			return ir_families[i];
-	}
-	return NULL;
-}
-
-gboolean
-ir_family_is_binary (const IrFamily *family)
-{
-	return family != NULL && family->probe != NULL;
-}
-
-void
-ir_family_identity_clear (IrFamilyIdentity *identity)
-{
-	g_clear_pointer (&identity->manufacturer, g_free);
-	g_clear_pointer (&identity->model, g_free);
-	g_clear_pointer (&identity->revision, g_free);
-	g_clear_pointer (&identity->serial, g_free);
-}
-
-const char *
-ir_family_channel_port (IrAtChannel *channel)
-{
-	return ir_transport_get_path (ir_at_channel_get_transport (channel));
-}
-
-/* A lost or garbled answer is worth asking again; a refusal, a vanished
- * device or the caller's cancel are not. */
-static gboolean
-ir_family_error_is_retryable (const GError *error)
-{
-	return g_error_matches (error, IR_ERROR, IR_ERROR_TIMEOUT) ||
-	       g_error_matches (error, IR_ERROR, IR_ERROR_PROTOCOL);
-}
-
-IrAtResponse *
-ir_family_command_read (IrAtChannel *channel,
-			const char *command,
-			guint timeout_ms,
-			GCancellable *cancellable,
-			GError **error)
-{
-	for (guint attempt = 1;; attempt++) {
-		g_autoptr (GError) error_local = NULL;
-		IrAtResponse *resp = ir_at_channel_command_ok (
-		    channel, command, timeout_ms, cancellable, &error_local);
-		if (resp != NULL)
-			return resp;
-		if (attempt >= IR_FAMILY_READ_ATTEMPTS ||
-		    !ir_family_error_is_retryable (error_local)) {
-			if (attempt > 1)
-				g_prefix_error (&error_local, "after %u attempts: ", attempt);
-			g_propagate_error (error, g_steal_pointer (&error_local));
-			return NULL;
-		}
-		g_debug ("%s on %s: %s; asking again",
-			 command,
-			 ir_family_channel_port (channel),
-			 error_local->message);
-	}
-}
-
 /* A slot value that needs no second opinion: empty, or a well-formed IMEI
  * (valid, or the all-zero factory default). */
 static gboolean
-ir_family_values_plausible (GPtrArray *values, guint n_expected)
+ir_family_values_plausible (GPtrArray *values, gpointer user_data)
 {
+	guint n_expected = GPOINTER_TO_UINT (user_data);
+
 	/* fewer slots than expected: a single-IMEI phone, or a lost line */
 	if (values->len < n_expected)
 		return FALSE;
@@ -109,31 +27,6 @@ ir_family_values_plausible (GPtrArray *values, guint n_expected)
 			return FALSE;
 	}
 	return TRUE;
-}
-
-static gboolean
-ir_family_values_equal (GPtrArray *a, GPtrArray *b)
-{
-	if (a == NULL || b == NULL || a->len != b->len)
-		return FALSE;
-	for (guint i = 0; i < a->len; i++) {
-		if (g_strcmp0 (g_ptr_array_index (a, i), g_ptr_array_index (b, i)) != 0)
-			return FALSE;
-	}
-	return TRUE;
-}
-
-/* How many earlier answers were this one. */
-static guint
-ir_family_values_count (GPtrArray *seen, GPtrArray *values)
-{
-	guint count = 0;
-
-	for (guint i = 0; i < seen->len; i++) {
-		if (ir_family_values_equal (g_ptr_array_index (seen, i), values))
-			count++;
-	}
-	return count;
 }
 
 /* A run of one digit shorter than an IMEI: what a line that loses bytes
@@ -162,33 +55,32 @@ ir_family_values_shortened_run (GPtrArray *values, const char *command, GError *
 	return FALSE;
 }
 
-/* One attempt: the command, then the parse. */
-static GPtrArray *
-ir_family_read_imeis_once (IrAtChannel *channel,
-			   const IrProfile *profile,
-			   const char *command,
-			   IrFamilyParseFunc parse,
-			   gpointer user_data,
-			   GCancellable *cancellable,
-			   GError **error)
-{
-	g_autoptr (IrAtResponse) resp = NULL;
-	GPtrArray *values;
+/* What ir_at_read() hands the family's parse. */
+typedef struct {
+	const IrProfile *profile;
+	const char *command;
+	IrFamilyParseFunc parse;
+	gpointer user_data;
+	guint n_expected;
+} IrFamilyRead;
 
-	resp = ir_at_channel_command_ok (
-	    channel, command, profile->command_timeout_ms, cancellable, error);
-	if (resp == NULL)
-		return NULL;
-	values = parse (resp, profile, user_data, error);
-	if (values != NULL && ir_family_values_shortened_run (values, command, error))
+static GPtrArray *
+ir_family_read_parse (const IrAtResponse *resp, gpointer user_data, GError **error)
+{
+	IrFamilyRead *read = user_data;
+	GPtrArray *values = read->parse (resp, read->profile, read->user_data, error);
+
+	if (values != NULL && ir_family_values_shortened_run (values, read->command, error))
 		g_clear_pointer (&values, g_ptr_array_unref);
-	if (values == NULL) {
-		g_prefix_error (error,
-				"unreadable answer to %s on %s: ",
-				command,
-				ir_family_channel_port (channel));
-	}
 	return values;
+}
+
+static gboolean
+ir_family_read_well_formed (GPtrArray *values, gpointer user_data)
+{
+	IrFamilyRead *read = user_data;
+
+	return ir_family_values_plausible (values, GUINT_TO_POINTER (read->n_expected));
 }
 
 GPtrArray *
@@ -201,48 +93,16 @@ ir_family_read_imeis (IrAtChannel *channel,
 		      GCancellable *cancellable,
 		      GError **error)
 {
-	g_autoptr (GPtrArray) seen =
-	    g_ptr_array_new_with_free_func ((GDestroyNotify)g_ptr_array_unref);
-	guint failures = 0;
+	IrFamilyRead family_read = {profile, command, parse, user_data, n_expected};
+	IrAtRead read = {
+	    .command = command,
+	    .timeout_ms = profile->command_timeout_ms,
+	    .parse = ir_family_read_parse,
+	    .well_formed = ir_family_read_well_formed,
+	    .user_data = &family_read,
+	};
 
-	for (guint attempt = 1; attempt <= IR_FAMILY_CONFIRM_ATTEMPTS; attempt++) {
-		g_autoptr (GError) error_local = NULL;
-		g_autoptr (GPtrArray) values = ir_family_read_imeis_once (
-		    channel, profile, command, parse, user_data, cancellable, &error_local);
-		if (values == NULL) {
-			if (++failures < IR_FAMILY_READ_ATTEMPTS &&
-			    ir_family_error_is_retryable (error_local)) {
-				g_debug ("%s; asking again", error_local->message);
-				continue;
-			}
-			if (g_error_matches (error_local, IR_ERROR, IR_ERROR_PROTOCOL))
-				g_prefix_error (
-				    &error_local,
-				    "after %u attempts, the answers still arrive garbled "
-				    "(check the cable and the port, then try again): ",
-				    attempt);
-			else if (attempt > 1)
-				g_prefix_error (&error_local, "after %u attempts: ", attempt);
-			g_propagate_error (error, g_steal_pointer (&error_local));
-			return NULL;
-		}
-		if (ir_family_values_plausible (values, n_expected) ||
-		    ir_family_values_count (seen, values) + 1 >= IR_FAMILY_CONFIRM_AGREE)
-			return g_steal_pointer (&values);
-		g_debug ("%s on %s: not a well-formed IMEI in every slot; asking again to be sure",
-			 command,
-			 ir_family_channel_port (channel));
-		g_ptr_array_add (seen, g_steal_pointer (&values));
-	}
-	g_set_error (error,
-		     IR_ERROR,
-		     IR_ERROR_PROTOCOL,
-		     "%s on %s answered differently %u times, never with a well-formed IMEI: "
-		     "the answers arrive garbled; check the cable and the port, then try again",
-		     command,
-		     ir_family_channel_port (channel),
-		     (guint)IR_FAMILY_CONFIRM_ATTEMPTS);
-	return NULL;
+	return ir_at_read (channel, &read, cancellable, error);
 }
 
 static gboolean
@@ -259,6 +119,7 @@ char *
 ir_family_parse_imei_value (const IrAtResponse *resp, const char *prefix, GError **error)
 {
 	g_autofree char *value = ir_at_response_get_value (resp, prefix, error);
+	g_autofree char *imei = NULL;
 
 	if (value == NULL)
 		return NULL;
@@ -266,7 +127,11 @@ ir_family_parse_imei_value (const IrAtResponse *resp, const char *prefix, GError
 	 * judge; anything else may have words around the IMEI */
 	if (ir_family_is_digits (value))
 		return g_steal_pointer (&value);
-	return ir_at_parse_imei (resp, prefix, error);
+	imei = ir_at_parse_imei (resp, prefix, NULL);
+	if (imei != NULL)
+		return g_steal_pointer (&imei);
+	/* an ESN, a MEID, free text: what the phone says, to be shown as such */
+	return g_steal_pointer (&value);
 }
 
 GPtrArray *
@@ -312,7 +177,7 @@ ir_family_write (IrAtChannel *channel,
 		 GCancellable *cancellable,
 		 GError **error)
 {
-	const char *port = ir_family_channel_port (channel);
+	const char *port = ir_at_read_port (channel);
 	g_autoptr (IrAtResponse) resp = NULL;
 	g_autoptr (GError) error_local = NULL;
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ir-protocol-test.h"
+#include "ir-protocols.h"
 
 #define CGSN(value) IR_LINE ("+CGSN: \"" value "\"") IR_OK
 
@@ -244,5 +245,6 @@ main (void)
 	    cmocka_unit_test (test_3gpp_cannot_write),
 	    cmocka_unit_test (test_3gpp_read_retried),
 	};
+	ir_protocols_register ();
 	return cmocka_run_group_tests_name ("3gpp", tests, NULL, NULL);
 }

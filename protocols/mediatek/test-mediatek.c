@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ir-protocol-test.h"
+#include "ir-protocols.h"
 
 static const IrTestFamily ir_test_mediatek = {
     .family = "mediatek",
@@ -118,21 +119,23 @@ test_mediatek_single_imei_phone (void **cstate)
 	assert_false (ir_model_transport_saw (phone->transport, "AT+EGMR=1"));
 }
 
-/* A refused read of slot 1 is an error: the phone has no +EGMR at all. */
+/* A refused read of slot 1: the firmware has no +EGMR. The phone is
+ * still identified, by its 27.007 read, and shown as not writable. */
 static void
 test_mediatek_refused_read (void **cstate)
 {
 	g_autoptr (IrTestPhone) phone = ir_test_phone_new (
 	    ir_test_state_new ("mediatek", "MediaTek Inc.", "MT6765", 2, IR_TEST_IMEI_A, NULL));
-	g_autoptr (GError) error = NULL;
 	g_autoptr (IrDeviceInfo) info = NULL;
 
 	ir_model_transport_refuse (phone->transport, "AT+EGMR=0,7");
-	info = ir_session_identify (phone->session, NULL, NULL, &error);
-	assert_null (info);
-	ir_test_assert_error (error, IR_ERROR_AT_REFUSED, "AT+EGMR=0,7");
-	assert_non_null (strstr (error->message, "slot 1"));
+	info = ir_test_phone_identify (phone);
+	assert_string_equal (info->read_family->id, "3gpp");
+	assert_false (info->can_write);
+	assert_non_null (strstr (info->write_support, "AT+EGMR=0,7"));
+	assert_non_null (strstr (info->write_support, "slot 1"));
 	assert_int_equal (ir_model_transport_count (phone->transport, "AT+EGMR=0,7"), 1);
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGSN=1"), 1);
 }
 
 int
@@ -145,5 +148,6 @@ main (void)
 	    cmocka_unit_test (test_mediatek_single_imei_phone),
 	    cmocka_unit_test (test_mediatek_refused_read),
 	};
+	ir_protocols_register ();
 	return cmocka_run_group_tests_name ("mediatek", tests, NULL, NULL);
 }

@@ -110,8 +110,7 @@ qualcomm_host_read_slot (IrAtChannel *channel,
 			*absent = TRUE;
 			return TRUE;
 		}
-		if (attempt >= IR_FAMILY_READ_ATTEMPTS ||
-		    !qualcomm_host_read_retryable (error_local)) {
+		if (attempt >= IR_AT_READ_ATTEMPTS || !qualcomm_host_read_retryable (error_local)) {
 			if (attempt > 1)
 				g_prefix_error (&error_local, "after %u attempts: ", attempt);
 			g_propagate_error (error, g_steal_pointer (&error_local));
@@ -119,7 +118,7 @@ qualcomm_host_read_slot (IrAtChannel *channel,
 		}
 		g_debug ("NV read of slot %u on %s: %s; asking again",
 			 slot + 1,
-			 ir_family_channel_port (channel),
+			 ir_at_read_port (channel),
 			 error_local->message);
 	}
 }
@@ -147,7 +146,7 @@ qualcomm_host_read_imeis (IrAtChannel *channel,
 		}
 		if (absent) {
 			g_debug ("%s has no IMEI slot %u over DIAG",
-				 ir_family_channel_port (channel),
+				 ir_at_read_port (channel),
 				 slot + 1);
 			break;
 		}
@@ -164,7 +163,7 @@ qualcomm_host_check_write (IrAtChannel *channel, guint slot, GBytes *answer, GEr
 	g_autofree char *what = NULL;
 	g_autoptr (GError) error_local = NULL;
 
-	what = g_strdup_printf ("IMEI slot %u on %s", slot + 1, ir_family_channel_port (channel));
+	what = g_strdup_printf ("IMEI slot %u on %s", slot + 1, ir_at_read_port (channel));
 	if (!ir_qc_diag_parse_nv (g_bytes_get_data (answer, NULL),
 				  g_bytes_get_size (answer),
 				  TRUE,
@@ -212,7 +211,7 @@ qualcomm_host_write_imei (IrAtChannel *channel,
 			     IR_ERROR_INVALID_INPUT,
 			     "IMEI slot %u does not exist on %s: the phone has %u",
 			     slot + 1,
-			     ir_family_channel_port (channel),
+			     ir_at_read_port (channel),
 			     profile->slots);
 		return FALSE;
 	}
@@ -262,15 +261,14 @@ qualcomm_host_go_offline (IrAtChannel *channel,
 							 &error_local))
 		return TRUE;
 	if (g_error_matches (error_local, IR_ERROR, IR_ERROR_NOT_SUPPORTED)) {
-		g_debug ("%s: %s; writing without it",
-			 ir_family_channel_port (channel),
-			 error_local->message);
+		g_debug (
+		    "%s: %s; writing without it", ir_at_read_port (channel), error_local->message);
 		return TRUE;
 	}
 	g_propagate_prefixed_error (error,
 				    g_steal_pointer (&error_local),
 				    "nothing written to %s: the mode change to offline failed: ",
-				    ir_family_channel_port (channel));
+				    ir_at_read_port (channel));
 	return FALSE;
 }
 
@@ -306,7 +304,7 @@ qualcomm_host_send_spc (IrAtChannel *channel,
 					    "nothing written to %s: the SPC was sent but not "
 					    "answered; do not send it again before identifying the "
 					    "phone: ",
-					    ir_family_channel_port (channel));
+					    ir_at_read_port (channel));
 		return FALSE;
 	}
 	if (!accepted) {
@@ -317,7 +315,7 @@ qualcomm_host_send_spc (IrAtChannel *channel,
 			     "code (SPC) from the brand's registry; stop here and do not try "
 			     "again (phones lock after repeated wrong codes): ask the brand to "
 			     "check the SPC it holds for this phone",
-			     ir_family_channel_port (channel));
+			     ir_at_read_port (channel));
 		return FALSE;
 	}
 	return TRUE;
@@ -359,7 +357,7 @@ qualcomm_host_probe (IrAtChannel *channel,
 			g_propagate_error (error, g_steal_pointer (&error_local));
 			return FALSE;
 		}
-		g_debug ("%s: %s", ir_family_channel_port (channel), error_local->message);
+		g_debug ("%s: %s", ir_at_read_port (channel), error_local->message);
 		return FALSE;
 	}
 	/* a real version-info answer, or DIAG's refusal of the request,
@@ -389,8 +387,7 @@ qualcomm_host_ask (IrAtChannel *channel,
 		    qualcomm_host_transport (channel), req, timeout_ms, cancellable, &error_local);
 		if (answer != NULL)
 			return answer;
-		if (attempt >= IR_FAMILY_READ_ATTEMPTS ||
-		    !qualcomm_host_read_retryable (error_local)) {
+		if (attempt >= IR_AT_READ_ATTEMPTS || !qualcomm_host_read_retryable (error_local)) {
 			g_propagate_error (error, g_steal_pointer (&error_local));
 			return NULL;
 		}

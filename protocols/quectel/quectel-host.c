@@ -45,7 +45,7 @@ ir_quectel_write_imei (IrAtChannel *channel,
 			     IR_ERROR_INVALID_INPUT,
 			     "IMEI slot %u does not exist on %s: Quectel modules have one",
 			     slot + 1,
-			     ir_family_channel_port (channel));
+			     ir_at_read_port (channel));
 		return FALSE;
 	}
 	command = g_strdup_printf ("AT+EGMR=1,%u,\"%s\"", IR_EGMR_TYPE_IMEI1, imei);

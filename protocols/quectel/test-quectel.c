@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ir-protocol-test.h"
+#include "ir-protocols.h"
 
 static const IrTestFamily ir_test_quectel = {
     .family = "quectel",
@@ -82,5 +83,6 @@ main (void)
 	    cmocka_unit_test (test_quectel_model_rows),
 	    cmocka_unit_test (test_quectel_model_faults),
 	};
+	ir_protocols_register ();
 	return cmocka_run_group_tests_name ("quectel", tests, NULL, NULL);
 }

@@ -53,7 +53,7 @@ ir_secure_challenge (IrAtChannel *channel,
 	if (challenge == NULL)
 		g_prefix_error (error,
 				"unreadable challenge from %s (ask for a new one): ",
-				ir_family_channel_port (channel));
+				ir_at_read_port (channel));
 	return challenge;
 }
 
@@ -114,7 +114,7 @@ ir_secure_restore (IrAtChannel *channel,
 		   GCancellable *cancellable,
 		   GError **error)
 {
-	const char *port = ir_family_channel_port (channel);
+	const char *port = ir_at_read_port (channel);
 	g_autofree char *command = NULL;
 	g_autoptr (IrAtResponse) resp = NULL;
 	g_autoptr (GError) error_local = NULL;

@@ -9,6 +9,7 @@
 #include "ir-token-private.h"
 #include "ir-token.h"
 #include "secure-restore-v1/secure-restore-v1-host.h"
+#include "ir-protocols.h"
 
 /* secure-restore-v1: the device model (challenge, restore, every refusal
  * with nothing written), the host's pure parsers, and the host driver
@@ -1181,5 +1182,6 @@ main (void)
 	    cmocka_unit_test_prestate (ir_test_family_bad_imei_read_thrice, (void *)&secure_family),
 	    cmocka_unit_test_prestate (ir_test_family_shortened_zeros, (void *)&secure_family),
 	};
+	ir_protocols_register ();
 	return cmocka_run_group_tests_name ("secure-restore-v1", tests, setup_pki, teardown_pki);
 }

@@ -44,7 +44,7 @@ ir_simcom_write_imei (IrAtChannel *channel,
 			     IR_ERROR_INVALID_INPUT,
 			     "IMEI slot %u does not exist on %s: SIMCom modules have one",
 			     slot + 1,
-			     ir_family_channel_port (channel));
+			     ir_at_read_port (channel));
 		return FALSE;
 	}
 	/* unquoted, as SIMCom's manual writes it */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ir-protocol-test.h"
+#include "ir-protocols.h"
 
 static const IrTestFamily ir_test_simcom = {
     .family = "simcom",
@@ -80,5 +81,6 @@ main (void)
 	    cmocka_unit_test (test_simcom_model_rows),
 	    cmocka_unit_test (test_simcom_model_faults),
 	};
+	ir_protocols_register ();
 	return cmocka_run_group_tests_name ("simcom", tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ir-protocol-test.h"
+#include "ir-protocols.h"
 
 static const IrTestFamily ir_test_unisoc = {
     .family = "unisoc",
@@ -146,5 +147,6 @@ main (void)
 	    cmocka_unit_test (test_unisoc_single_imei_phone),
 	    cmocka_unit_test (test_unisoc_parse_rows),
 	};
+	ir_protocols_register ();
 	return cmocka_run_group_tests_name ("unisoc", tests, NULL, NULL);
 }

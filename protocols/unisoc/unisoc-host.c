@@ -133,7 +133,7 @@ ir_unisoc_write_imei (IrAtChannel *channel,
 			     IR_ERROR_INVALID_INPUT,
 			     "IMEI slot %u does not exist on %s: the phone has %u",
 			     slot + 1,
-			     ir_family_channel_port (channel),
+			     ir_at_read_port (channel),
 			     profile->slots);
 		return FALSE;
 	}

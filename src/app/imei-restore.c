@@ -5,6 +5,7 @@
 #include <locale.h>
 
 #include "ir-app.h"
+#include "ir-protocols.h"
 
 /* imei-restore: the GTK workstation app (src/app/ir-app.h). */
 int
@@ -14,6 +15,7 @@ main (int argc, char *argv[])
 	g_autoptr (IrApp) app = NULL;
 
 	setlocale (LC_ALL, "");
+	ir_protocols_register ();
 	bindtextdomain (GETTEXT_PACKAGE,
 			g_getenv ("IMEIRESTORE_LOCALEDIR") != NULL
 			    ? g_getenv ("IMEIRESTORE_LOCALEDIR")

@@ -10,6 +10,7 @@
 #include "ir-cli-output.h"
 #include "ir-cli.h"
 #include "ir-error.h"
+#include "ir-protocols.h"
 
 /* imeictl: the headless front end. Parses the command line (global options
  * may come before or after the command), checks its input, then runs the
@@ -489,6 +490,7 @@ main (int argc, char **argv)
 
 	setlocale (LC_ALL, "");
 	g_set_prgname ("imeictl");
+	ir_protocols_register ();
 	/* from the start, so that an early Ctrl-C still ends in a clean 130 */
 	g_unix_signal_add (SIGINT, imeictl_on_signal, &run);
 	g_unix_signal_add (SIGTERM, imeictl_on_signal, &run);

@@ -185,7 +185,17 @@ ir_cli_identify_format_json (const IrDeviceInfo *info,
 	    builder, "profile", info->profile != NULL ? info->profile->id : NULL);
 	ir_cli_output_json_add_string_or_null (
 	    builder, "profile_name", info->profile != NULL ? info->profile->name : NULL);
+	ir_cli_output_json_add_string_or_null (
+	    builder, "read_with", info->read_family != NULL ? info->read_family->id : NULL);
+	json_builder_set_member_name (builder, "can_write");
+	json_builder_add_boolean_value (builder, info->can_write);
+	ir_cli_output_json_add_string_or_null (builder, "write_support", info->write_support);
 	ir_cli_output_json_add_string_or_null (builder, "duplicates_list", state->duplicates_path);
+	json_builder_set_member_name (builder, "notes");
+	json_builder_begin_array (builder);
+	for (guint i = 0; info->notes != NULL && i < info->notes->len; i++)
+		json_builder_add_string_value (builder, g_ptr_array_index (info->notes, i));
+	json_builder_end_array (builder);
 	json_builder_set_member_name (builder, "slots");
 	json_builder_begin_array (builder);
 	for (guint i = 0; info->slots != NULL && i < info->slots->len; i++) {
@@ -233,6 +243,9 @@ ir_cli_identify_format_identity (const IrDeviceInfo *info,
 	ir_cli_table_add_row (table, "USB", usb != NULL ? usb : "not a USB device");
 	ir_cli_table_add_row (table, "Family", family);
 	ir_cli_table_add_row (table, "Profile", profile);
+	if (info->read_family != NULL && info->read_family != info->family)
+		ir_cli_table_add_row (table, "IMEI read with", info->read_family->title);
+	ir_cli_table_add_row (table, "IMEI write", info->write_support);
 	if (state->duplicates_path != NULL)
 		ir_cli_table_add_row (table, "Duplicate list", state->duplicates_path);
 	ir_cli_table_render (table, out);
@@ -279,6 +292,12 @@ ir_cli_identify_format_text (const IrDeviceInfo *info,
 			g_ptr_array_add (todo, g_steal_pointer (&number));
 	}
 	ir_cli_table_render (table, out);
+	/* reads that failed are said, never dropped in silence */
+	for (guint i = 0; info->notes != NULL && i < info->notes->len; i++)
+		g_string_append_printf (out,
+					"%sNote: %s\n",
+					i == 0 ? "\n" : "",
+					(const char *)g_ptr_array_index (info->notes, i));
 	if (todo->len > 0) {
 		g_autofree char *which = ir_cli_identify_join_slots (todo);
 		g_string_append_printf (

@@ -12,6 +12,7 @@
 #include "ir-engine.h"
 #include "ir-error.h"
 #include "test-restore-log-env.h"
+#include "ir-protocols.h"
 
 /* IrEngine alone, driven from a plain GMainLoop on the main thread as a
  * front end drives it: real imei-sim phones on pseudo-terminals, the real
@@ -575,5 +576,6 @@ main (void)
 	    cmocka_unit_test (test_engine_recovers_first),
 	};
 
+	ir_protocols_register ();
 	return cmocka_run_group_tests_name ("engine", tests, NULL, NULL);
 }

@@ -62,6 +62,18 @@ static const FaultCase fault_cases[] = {
 };
 /* clang-format on */
 
+/* The notes, joined. */
+static char *
+notes_text (JsonNode *json)
+{
+	JsonArray *notes = json_object_get_array_member (json_node_get_object (json), "notes");
+	g_autoptr (GString) all = g_string_new (NULL);
+
+	for (guint i = 0; i < json_array_get_length (notes); i++)
+		g_string_append_printf (all, "%s\n", json_array_get_string_element (notes, i));
+	return g_string_free (g_steal_pointer (&all), FALSE);
+}
+
 static void
 assert_right_imeis (JsonNode *json)
 {
@@ -72,6 +84,33 @@ assert_right_imeis (JsonNode *json)
 	assert_string_equal (ir_test_slot_string (json, 1, "status"), "factory_default");
 	assert_string_equal (ir_test_json_string (json, "manufacturer"), "MediaTek");
 	assert_string_equal (ir_test_json_string (json, "model"), "MT6765");
+}
+
+/* Under noise an identify may fall back to fewer reads, but what it
+ * reports is what the phone holds, and what it could not read it says:
+ * the first IMEI is right; a second slot is right or said to be unread;
+ * a missing manufacturer is said to be unread. */
+static void
+assert_right_or_said (JsonNode *json)
+{
+	g_autofree char *notes = notes_text (json);
+	guint n_slots = json_array_get_length (ir_test_json_slots (json));
+
+	assert_string_equal (ir_test_slot_string (json, 0, "imei"), IR_TEST_IMEI_A);
+	assert_string_equal (ir_test_slot_string (json, 0, "status"), "valid");
+	if (n_slots == 2) {
+		assert_string_equal (ir_test_slot_string (json, 1, "imei"), IR_TEST_IMEI_ZERO);
+		assert_string_equal (ir_test_slot_string (json, 1, "status"), "factory_default");
+	} else {
+		assert_int_equal (n_slots, 1);
+		assert_non_null (strstr (notes, "second IMEI") != NULL
+				     ? strstr (notes, "second IMEI")
+				     : strstr (notes, "IMEI slot 2 not read"));
+	}
+	if (ir_test_json_string (json, "manufacturer") != NULL)
+		assert_string_equal (ir_test_json_string (json, "manufacturer"), "MediaTek");
+	else
+		assert_non_null (strstr (notes, "manufacturer"));
 }
 
 static void
@@ -99,7 +138,7 @@ test_fault_case (void **state)
 		 * phone holds; failing is allowed, lying is not */
 		if (run->exit_code == 0) {
 			assert_string_equal (run->err, "");
-			assert_right_imeis (run->json);
+			assert_right_or_said (run->json);
 		} else {
 			const char *code;
 			ir_test_assert_error (run, run->exit_code, NULL, sim->path, NULL);

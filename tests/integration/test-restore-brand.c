@@ -14,6 +14,7 @@
 #include "ir-restore-log.h"
 #include "ir-restore.h"
 #include "test-restore-env.h"
+#include "ir-protocols.h"
 
 /* The brand client and the restore flow in-process, against the real
  * imei-brandd and imei-sim: what the command line cannot provoke (a
@@ -234,5 +235,6 @@ main (void)
 	    cmocka_unit_test (test_report_twice),
 	    cmocka_unit_test (test_p12_and_pem_cnf),
 	};
+	ir_protocols_register ();
 	return cmocka_run_group_tests_name ("restore-brand", tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ir-protocol-test.h"
+#include "ir-protocols.h"
 
 #define HEAD "[Profile]\nName=Test\nFamily=mediatek\n"
 
@@ -220,5 +221,6 @@ main (void)
 	    cmocka_unit_test (test_profile_builtin),
 	    cmocka_unit_test (test_profile_match),
 	};
+	ir_protocols_register ();
 	return cmocka_run_group_tests_name ("profile", tests, NULL, NULL);
 }

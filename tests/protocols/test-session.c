@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ir-protocol-test.h"
+#include "ir-protocols.h"
 
 static IrTestPhone *
 ir_test_session_phone (void)
@@ -71,20 +72,40 @@ test_session_probe_retried (void **cstate)
 	    g_ptr_array_index (ir_model_transport_get_commands (phone->transport), 1), "~"));
 }
 
-/* Identity reads a phone refuses are left out, not fatal. */
+/* The notes, joined, for assertions. */
+static char *
+test_session_notes (const IrDeviceInfo *info)
+{
+	g_autoptr (GString) all = g_string_new (NULL);
+
+	for (guint i = 0; i < info->notes->len; i++)
+		g_string_append_printf (
+		    all, "%s\n", (const char *)g_ptr_array_index (info->notes, i));
+	return g_string_free (g_steal_pointer (&all), FALSE);
+}
+
+/* Identity reads a phone refuses in both forms are left out, not fatal,
+ * and said so in the notes. */
 static void
 test_session_identity_refused (void **cstate)
 {
 	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
 	g_autoptr (IrDeviceInfo) info = NULL;
+	g_autofree char *notes = NULL;
 	const IrImeiSlot *slot;
 
 	ir_model_transport_refuse (phone->transport, "AT+CMEE=1");
 	ir_model_transport_refuse (phone->transport, "AT+CGMR");
+	ir_model_transport_refuse (phone->transport, "AT+GMR");
 	ir_model_transport_refuse (phone->transport, "AT+CGSN=0");
 	info = ir_test_phone_identify (phone);
 	assert_null (info->revision);
 	assert_null (info->serial);
+	notes = test_session_notes (info);
+	assert_non_null (
+	    strstr (notes, "revision not read: AT+CGMR on model:mediatek was refused"));
+	assert_non_null (strstr (notes, "AT+GMR on model:mediatek was refused"));
+	assert_non_null (strstr (notes, "serial number not read: AT+CGSN=0"));
 	assert_string_equal (info->manufacturer, "MediaTek Inc.");
 	assert_string_equal (info->profile->id, "mediatek");
 	slot = g_ptr_array_index (info->slots, 1);
@@ -92,24 +113,74 @@ test_session_identity_refused (void **cstate)
 	assert_int_equal (phone->state->cmee, 0);
 }
 
-/* Without +CGMI the manufacturer globs cannot match: 3gpp reads it. */
+/* Each 27.007 identity read falls back to its V.250 form. */
 static void
-test_session_unknown_manufacturer (void **cstate)
+test_session_identity_v250_fallback (void **cstate)
 {
 	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
 	g_autoptr (IrDeviceInfo) info = NULL;
 
 	ir_model_transport_refuse (phone->transport, "AT+CGMI");
+	ir_model_transport_refuse (phone->transport, "AT+CGMM");
+	ir_model_transport_refuse (phone->transport, "AT+CGMR");
+	info = ir_test_phone_identify (phone);
+	assert_string_equal (info->manufacturer, "MediaTek Inc.");
+	assert_string_equal (info->model, "MT6765");
+	assert_non_null (info->revision);
+	assert_string_equal (info->profile->id, "mediatek");
+	assert_int_equal (info->notes->len, 0);
+}
+
+/* Without a manufacturer the globs cannot match: 3gpp reads it, and the
+ * second slot a dual-SIM phone may have is not dropped without a word. */
+static void
+test_session_unknown_manufacturer (void **cstate)
+{
+	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrDeviceInfo) info = NULL;
+	g_autofree char *notes = NULL;
+
+	ir_model_transport_refuse (phone->transport, "AT+CGMI");
+	ir_model_transport_refuse (phone->transport, "AT+GMI");
 	info = ir_test_phone_identify (phone);
 	assert_null (info->manufacturer);
 	assert_string_equal (info->profile->id, "3gpp");
 	assert_int_equal (info->slots->len, 1);
 	assert_string_equal (((IrImeiSlot *)g_ptr_array_index (info->slots, 0))->imei,
 			     IR_TEST_IMEI_A);
+	notes = test_session_notes (info);
+	assert_non_null (strstr (notes, "manufacturer not read"));
+	assert_non_null (strstr (notes, "if this is a dual-SIM phone, its second IMEI"));
+	assert_false (info->can_write);
 }
 
-/* Identity reads are confirmed: a garbled +CGMI that still reads as text
- * would otherwise pick the 3gpp fallback. */
+/* On a clean line every identity value is read once: the whole identify
+ * of a two-slot MediaTek phone is the minimal sequence. */
+static void
+test_session_clean_line_reads_once (void **cstate)
+{
+	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrDeviceInfo) info = ir_test_phone_identify (phone);
+	const char *const expected[] = {"AT",
+					"ATE0V1Q0",
+					"AT+CMEE=1",
+					"AT+CGMI",
+					"AT+CGMM",
+					"AT+CGMR",
+					"AT+CGSN=0",
+					"AT+EGMR=0,7",
+					"AT+EGMR=0,10"};
+	GPtrArray *sent = ir_model_transport_get_commands (phone->transport);
+
+	assert_int_equal (sent->len, G_N_ELEMENTS (expected));
+	for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+		assert_string_equal (g_ptr_array_index (sent, i), expected[i]);
+	assert_true (info->can_write);
+	assert_int_equal (info->notes->len, 0);
+}
+
+/* A +CGMI garbled into another name that matches no profile is confirmed
+ * before the phone is taken for one no driver knows. */
 static void
 test_session_identity_confirmed (void **cstate)
 {
@@ -120,11 +191,11 @@ test_session_identity_confirmed (void **cstate)
 	info = ir_test_phone_identify (phone);
 	assert_string_equal (info->manufacturer, "MediaTek Inc.");
 	assert_string_equal (info->profile->id, "mediatek");
-	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMI"), 4);
-	/* when nothing is garbled, three times */
-	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMM"), 3);
-	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMR"), 3);
-	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGSN=0"), 3);
+	/* "NediaTek Inc.", then "MediaTek Inc." twice */
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMI"), 3);
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMM"), 1);
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMR"), 1);
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGSN=0"), 1);
 }
 
 /* Broken UTF-8 in an identity string is garble (the AT parser already
@@ -138,49 +209,56 @@ test_session_identity_garbled (void **cstate)
 	g_free (phone->state->revision);
 	phone->state->revision = g_strdup ("REV\xff");
 	info = ir_test_phone_identify (phone);
-	/* the phone always says so: after three tries it is left out */
+	/* the phone always says so: after three tries of each form it is left out */
 	assert_null (info->revision);
 	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMR"), 3);
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+GMR"), 3);
 	assert_string_equal (info->family->id, "mediatek");
 }
 
-/* A +CGMI that never arrives clean fails the identify: no driver is
- * chosen on a guess. */
+/* A +CGMI that never arrives clean chooses no driver on a guess: the
+ * IMEI is read the 27.007 way, nothing can be written, and the notes say
+ * the manufacturer arrived garbled. */
 static void
 test_session_manufacturer_garbled (void **cstate)
 {
 	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
 	g_autoptr (IrDeviceInfo) info = NULL;
-	g_autoptr (GError) error = NULL;
+	g_autofree char *notes = NULL;
 
 	g_free (phone->state->manufacturer);
 	phone->state->manufacturer = g_strdup ("Media\xffTek");
-	info = ir_session_identify (phone->session, NULL, NULL, &error);
-	assert_null (info);
-	ir_test_assert_error (
-	    error, IR_ERROR_PROTOCOL, "after 3 attempts: garbled answer to AT+CGMI");
+	info = ir_test_phone_identify (phone);
+	assert_null (info->manufacturer);
+	assert_string_equal (info->profile->id, "3gpp");
+	assert_false (info->can_write);
+	notes = test_session_notes (info);
+	assert_non_null (strstr (notes, "still arrive garbled"));
 	assert_false (ir_model_transport_saw (phone->transport, "AT+EGMR"));
 }
 
-/* A +CGMI that never reads the same twice fails the identify rather than
- * choosing a driver on a garbled name. */
+/* A +CGMI that never reads the same twice chooses no driver: "garbled"
+ * is said because the answers differed. */
 static void
 test_session_identity_never_agrees (void **cstate)
 {
 	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
 	g_autoptr (IrDeviceInfo) info = NULL;
-	g_autoptr (GError) error = NULL;
+	g_autofree char *notes = NULL;
 
 	/* the transport changes the first letter of every answer to AT+CGMI,
 	 * differently each time: N, O, P, ... */
-	for (guint i = 0; i < IR_FAMILY_CONFIRM_ATTEMPTS; i++)
+	for (guint i = 0; i < 2 * IR_AT_READ_CONFIRM_ATTEMPTS + 1; i++)
 		ir_model_transport_corrupt_once (phone->transport, "AT+CGMI");
-	info = ir_session_identify (phone->session, NULL, NULL, &error);
-	assert_null (info);
-	ir_test_assert_error (
-	    error, IR_ERROR_PROTOCOL, "AT+CGMI on model:mediatek answered differently 8 times");
+	ir_model_transport_refuse (phone->transport, "AT+GMI");
+	info = ir_test_phone_identify (phone);
+	assert_null (info->manufacturer);
+	assert_string_equal (info->profile->id, "3gpp");
+	notes = test_session_notes (info);
+	assert_non_null (strstr (notes, "AT+CGMI on model:mediatek answered differently 8 times"));
+	/* once, then 8 tries to confirm */
 	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMI"),
-			  IR_FAMILY_CONFIRM_ATTEMPTS);
+			  1 + IR_AT_READ_CONFIRM_ATTEMPTS);
 }
 
 static void
@@ -206,13 +284,39 @@ test_session_write_after_failed_identify (void **cstate)
 
 	assert_string_equal (info->family->id, "mediatek");
 
-	ir_model_transport_refuse (phone->transport, "AT+EGMR=0,7");
+	ir_model_transport_set_mode (phone->transport, IR_MODEL_TRANSPORT_SILENT);
 	info2 = ir_session_identify (phone->session, NULL, NULL, &error);
 	assert_null (info2);
-	ir_test_assert_error (
-	    error, IR_ERROR_AT_REFUSED, "failed to read the IMEIs of model:mediatek");
+	ir_test_assert_error (error, IR_ERROR_TIMEOUT, "no answer on model:mediatek");
 	assert_false (ir_session_write_imei (phone->session, 0, IR_TEST_IMEI_C, NULL, &error2));
 	ir_test_assert_error (error2, IR_ERROR_FAILED, "identify the phone before writing");
+	assert_false (ir_model_transport_saw (phone->transport, "AT+EGMR=1"));
+}
+
+/* A vendor read the firmware refuses does not fail the identify: the
+ * 27.007 read gives the IMEI, and the write is shown as not available. */
+static void
+test_session_vendor_refused_falls_back (void **cstate)
+{
+	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrDeviceInfo) info = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *notes = NULL;
+
+	ir_model_transport_refuse (phone->transport, "AT+EGMR=0,7");
+	info = ir_test_phone_identify (phone);
+	assert_string_equal (info->family->id, "mediatek");
+	assert_string_equal (info->read_family->id, "3gpp");
+	assert_int_equal (info->slots->len, 1);
+	assert_string_equal (((IrImeiSlot *)g_ptr_array_index (info->slots, 0))->imei,
+			     IR_TEST_IMEI_A);
+	assert_false (info->can_write);
+	assert_non_null (strstr (info->write_support, "disabled in this firmware"));
+	notes = test_session_notes (info);
+	assert_non_null (strstr (notes, "AT+EGMR=0,7 on model:mediatek was refused"));
+	assert_non_null (strstr (notes, "IMEI slot 2 not read"));
+	assert_false (ir_session_write_imei (phone->session, 0, IR_TEST_IMEI_C, NULL, &error));
+	ir_test_assert_error (error, IR_ERROR_NOT_SUPPORTED, "disabled in this firmware");
 	assert_false (ir_model_transport_saw (phone->transport, "AT+EGMR=1"));
 }
 
@@ -284,6 +388,9 @@ main (void)
 	    cmocka_unit_test (test_session_not_a_phone),
 	    cmocka_unit_test (test_session_probe_retried),
 	    cmocka_unit_test (test_session_identity_refused),
+	    cmocka_unit_test (test_session_identity_v250_fallback),
+	    cmocka_unit_test (test_session_clean_line_reads_once),
+	    cmocka_unit_test (test_session_vendor_refused_falls_back),
 	    cmocka_unit_test (test_session_unknown_manufacturer),
 	    cmocka_unit_test (test_session_identity_confirmed),
 	    cmocka_unit_test (test_session_identity_garbled),
@@ -296,5 +403,6 @@ main (void)
 	    cmocka_unit_test (test_session_open_not_a_tty),
 	    cmocka_unit_test (test_session_recording),
 	};
+	ir_protocols_register ();
 	return cmocka_run_group_tests_name ("session", tests, NULL, NULL);
 }

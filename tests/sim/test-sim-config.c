@@ -13,6 +13,7 @@
 #include "ir-family.h"
 #include "ir-profile.h"
 #include "ir-sim-config.h"
+#include "ir-protocols.h"
 
 /* One key at a time, as a flag or a config line gives it. */
 static void
@@ -441,5 +442,6 @@ main (void)
 	    cmocka_unit_test (test_config_trust_store),
 	    cmocka_unit_test (test_state_file_counter),
 	};
+	ir_protocols_register ();
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -27,6 +27,7 @@ struct _IrAtChannel {
 	GPtrArray *urcs;	/* (char *) collected between take_urcs() calls */
 	GByteArray *pending;	/* bytes after the last final line, not yet parsed */
 	guint timeout_limit_ms; /* 0: none */
+	char *charset;		/* +CSCS; NULL: not asked yet */
 };
 
 enum { PROP_0, PROP_TRANSPORT, N_PROPS };
@@ -277,6 +278,21 @@ ir_at_channel_command (IrAtChannel *self,
 	return ir_at_channel_command_locked (self, command, timeout_ms, cancellable, error);
 }
 
+const char *
+ir_at_channel_get_charset (IrAtChannel *self)
+{
+	g_return_val_if_fail (IR_IS_AT_CHANNEL (self), NULL);
+	return self->charset;
+}
+
+void
+ir_at_channel_set_charset (IrAtChannel *self, const char *charset)
+{
+	g_return_if_fail (IR_IS_AT_CHANNEL (self));
+	g_free (self->charset);
+	self->charset = g_strdup (charset);
+}
+
 void
 ir_at_channel_set_timeout_limit (IrAtChannel *self, guint limit_ms)
 {
@@ -347,6 +363,7 @@ ir_at_channel_finalize (GObject *object)
 
 	g_ptr_array_unref (self->urcs);
 	g_byte_array_unref (self->pending);
+	g_free (self->charset);
 	g_mutex_clear (&self->command_lock);
 	g_mutex_clear (&self->urcs_lock);
 	G_OBJECT_CLASS (ir_at_channel_parent_class)->finalize (object);

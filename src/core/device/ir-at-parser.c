@@ -18,6 +18,7 @@ struct _IrAtParser {
 	GString *line;	       /* the line being assembled, control bytes dropped */
 	gsize response_bytes;  /* every byte fed before the final line */
 	gboolean echo_checked; /* an information line came: no more echo removal */
+	gboolean numeric_ok;   /* a basic setting command: "0" may be its OK (V0) */
 	gboolean done;
 	gboolean failed;
 	IrAtResponse *resp;
@@ -40,6 +41,8 @@ static const IrAtFinalWord final_words[] = {
     {"ERROR", IR_AT_FINAL_ERROR},
     {"COMMAND NOT SUPPORT", IR_AT_FINAL_ERROR},
     {"TOO MANY PARAMETERS", IR_AT_FINAL_ERROR},
+    /* "not available": older Sony Ericsson and some feature phones */
+    {"NA", IR_AT_FINAL_ERROR},
     {"NO CARRIER", IR_AT_FINAL_NO_CARRIER},
     {"BUSY", IR_AT_FINAL_BUSY},
     {"NO ANSWER", IR_AT_FINAL_NO_ANSWER},
@@ -102,6 +105,10 @@ ir_at_parse_final (const char *line, IrAtFinal *final, int *code)
 	} else if ((rest = match_error_keyword (text, "+CMS ERROR")) != NULL) {
 		found = IR_AT_FINAL_CMS_ERROR;
 		number = parse_error_number (g_strstrip ((char *)rest));
+	} else if ((rest = match_error_keyword (text, "MODEM ERROR")) != NULL) {
+		/* Motorola and some ZTE firmwares: "MODEM ERROR: 4" */
+		found = IR_AT_FINAL_ERROR;
+		number = parse_error_number (g_strstrip ((char *)rest));
 	}
 	if (found == IR_AT_FINAL_NONE)
 		return FALSE;
@@ -110,6 +117,42 @@ ir_at_parse_final (const char *line, IrAtFinal *final, int *code)
 	if (code != NULL)
 		*code = number;
 	return TRUE;
+}
+
+/* V.250 §5.7.1 Table 1: the numeric form of the verbose codes above */
+static const IrAtFinal numeric_finals[] = {
+    IR_AT_FINAL_OK,
+    IR_AT_FINAL_CONNECT,
+    IR_AT_FINAL_NONE, /* 2: RING */
+    IR_AT_FINAL_NO_CARRIER,
+    IR_AT_FINAL_ERROR,
+    IR_AT_FINAL_NONE, /* 5: not a V.250 code */
+    IR_AT_FINAL_NO_DIALTONE,
+    IR_AT_FINAL_BUSY,
+    IR_AT_FINAL_NO_ANSWER,
+};
+
+gboolean
+ir_at_parse_numeric_final (const char *line, IrAtFinal *final)
+{
+	g_autofree char *text = g_strstrip (g_strdup (line != NULL ? line : ""));
+	guint digit;
+
+	if (strlen (text) != 1 || !g_ascii_isdigit (text[0]))
+		return FALSE;
+	digit = (guint)(text[0] - '0');
+	if (digit >= G_N_ELEMENTS (numeric_finals) || numeric_finals[digit] == IR_AT_FINAL_NONE)
+		return FALSE;
+	if (final != NULL)
+		*final = numeric_finals[digit];
+	return TRUE;
+}
+
+gboolean
+ir_at_final_is_call_progress (IrAtFinal final)
+{
+	return final == IR_AT_FINAL_NO_CARRIER || final == IR_AT_FINAL_BUSY ||
+	       final == IR_AT_FINAL_NO_ANSWER || final == IR_AT_FINAL_NO_DIALTONE;
 }
 
 /* ---- unsolicited result codes ---- */
@@ -544,6 +587,20 @@ command_expected_prefix (const char *command)
 	return g_ascii_strup (command, len);
 }
 
+/* "AT", "ATE0V1Q0", "AT&F": letters, digits and '&' only, never I (ATI
+ * answers free text). */
+static gboolean
+command_is_basic_setting (const char *command)
+{
+	if (g_ascii_strncasecmp (command, "AT", 2) != 0)
+		return FALSE;
+	for (const char *p = command + 2; *p != '\0'; p++) {
+		if (!(g_ascii_isalnum (*p) || *p == '&') || g_ascii_toupper (*p) == 'I')
+			return FALSE;
+	}
+	return TRUE;
+}
+
 IrAtParser *
 ir_at_parser_new (const char *command)
 {
@@ -553,6 +610,7 @@ ir_at_parser_new (const char *command)
 		self->command = g_strstrip (g_strdup (command));
 		self->command_len = strlen (self->command);
 		self->expected_prefix = command_expected_prefix (self->command);
+		self->numeric_ok = command_is_basic_setting (self->command);
 	}
 	self->line = g_string_new (NULL);
 	self->resp = ir_at_response_new ();
@@ -625,7 +683,14 @@ handle_line (IrAtParser *self, char *line)
 		finish_response (self, line, final, code);
 		return;
 	}
+	if (self->numeric_ok && ir_at_parse_numeric_final (line, &final)) {
+		finish_response (self, line, final, -1);
+		return;
+	}
 	if (line_is_echo (self, line)) {
+		/* bytes glued in front of the echo came from nowhere */
+		if (strlen (line) > self->command_len)
+			self->resp->noisy = TRUE;
 		self->echo_checked = TRUE;
 		return;
 	}
@@ -646,6 +711,8 @@ complete_line (IrAtParser *self)
 		return;
 	/* non-UTF-8 noise becomes U+FFFD, so that callers can print any line
 	 * and two digit runs split by noise are never glued together */
+	if (!g_utf8_validate (self->line->str, (gssize)self->line->len, NULL) && !self->done)
+		self->resp->noisy = TRUE;
 	valid = g_utf8_make_valid (self->line->str, self->line->len);
 	g_string_truncate (self->line, 0);
 	g_strstrip (valid);
@@ -726,8 +793,10 @@ feed_byte (IrAtParser *self, guint8 byte, GError **error)
 	/* a tab separates words; other control bytes are line noise */
 	if (byte == '\t')
 		byte = ' ';
-	if (byte < 0x20 || byte == 0x7f)
+	if (byte < 0x20 || byte == 0x7f) {
+		self->resp->noisy = TRUE;
 		return TRUE;
+	}
 	if (self->line->len >= parser_line_max (self)) {
 		return fail (self,
 			     error,

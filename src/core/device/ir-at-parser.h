@@ -30,13 +30,33 @@ typedef struct {
 	char *final_line; /* the final result line as received */
 	GPtrArray *lines; /* information lines (char *), echo and URCs removed */
 	GPtrArray *urcs;  /* unsolicited result codes seen meanwhile */
+	/* stray bytes came with the answer: control characters other than
+	 * CR, LF and TAB, bytes that are not UTF-8, or line noise glued to
+	 * the echo. An answer that is not noisy needs no second reading when
+	 * its values are well-formed (ir-at-read.h). */
+	gboolean noisy;
 } IrAtResponse;
 
 void ir_at_response_free (IrAtResponse *resp);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrAtResponse, ir_at_response_free)
 
-/* TRUE when @line is a final result code; fills @final and @code. */
+/* TRUE when @line is a final result code; fills @final and @code. Besides
+ * the V.250 and 27.007 ones, the refusals some firmwares send instead of
+ * ERROR: "COMMAND NOT SUPPORT", "TOO MANY PARAMETERS", "NA" (not
+ * available) and "MODEM ERROR: <n>" (IR_AT_FINAL_ERROR with @code n). */
 gboolean ir_at_parse_final (const char *line, IrAtFinal *final, int *code);
+
+/* TRUE when @line is a V.250 numeric result code (ATV0) that ends a
+ * command: "0" OK, "1" CONNECT, "3" NO CARRIER, "4" ERROR, "6" NO
+ * DIALTONE, "7" BUSY, "8" NO ANSWER ("2" is RING, unsolicited). The parser
+ * takes them only as the answer to a basic setting command such as "AT" or
+ * "ATE0V1Q0" (the ones sent before the phone is known to be in V1), where
+ * no information line can be a lone digit. */
+gboolean ir_at_parse_numeric_final (const char *line, IrAtFinal *final);
+
+/* TRUE for a final that a call or its ringing caused (NO CARRIER, BUSY, NO
+ * ANSWER, NO DIALTONE): not an answer to a read, which is asked again. */
+gboolean ir_at_final_is_call_progress (IrAtFinal final);
 
 /* TRUE when @line is an unsolicited result code and not an answer to a
  * command whose information lines start with @expected_prefix (may be NULL). */

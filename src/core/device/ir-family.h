@@ -94,8 +94,15 @@ typedef struct {
 	const char *after_write;
 } IrFamily;
 
-/* Every family, in protocols/ order; NULL-terminated. */
-const IrFamily *const *ir_family_get_all (void);
+/* The registry of families (ir-family-registry.c). Core never includes a
+ * driver's header: the drivers of protocols/ add themselves here
+ * (ir_protocols_register(), protocols/ir-protocols.h) and the session and
+ * the profiles find them by id. Registering the same id twice keeps the
+ * first. Thread-safe. */
+void ir_family_register (const IrFamily *family);
+/* Every registered family, in registration order (a new array of
+ * const IrFamily *, owned by the caller). */
+GPtrArray *ir_family_get_all (void);
 const IrFamily *ir_family_lookup (const char *id);
 
 /* TRUE for a family whose port does not speak AT (it has a probe()). */

@@ -305,17 +305,21 @@ ir_profile_parse_keyfile (GKeyFile *kf, IrProfile *profile, GError **error)
 	if (profile->family == NULL)
 		return FALSE;
 	if (ir_family_lookup (profile->family) == NULL) {
-		GString *known = g_string_new (NULL);
-		const IrFamily *const *all = ir_family_get_all ();
-		for (guint i = 0; all[i] != NULL; i++)
-			g_string_append_printf (known, "%s%s", i > 0 ? ", " : "", all[i]->id);
+		g_autoptr (GString) known = g_string_new (NULL);
+		g_autoptr (GPtrArray) all = ir_family_get_all ();
+		for (guint i = 0; i < all->len; i++) {
+			const IrFamily *family = g_ptr_array_index (all, i);
+			g_string_append_printf (known, "%s%s", i > 0 ? ", " : "", family->id);
+		}
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
-			     "Family=%s is not a protocol family (known: %s)",
+			     "Family=%s is not a protocol family (known: %s%s)",
 			     profile->family,
-			     known->str);
-		g_string_free (known, TRUE);
+			     known->str,
+			     all->len == 0 ? "none registered: the program must call "
+					     "ir_protocols_register() first"
+					   : "");
 		return FALSE;
 	}
 	if (!ir_profile_parse_usb_ids (kf, profile, error))

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "ir-error.h"
-#include "ir-family-private.h"
+#include "ir-at-read.h"
 #include "ir-session.h"
 
 /* "AT" is asked at most this often before we decide what the port is; two
@@ -25,6 +25,8 @@ struct _IrSession {
 	const IrProfile *profile;
 	const IrFamily *family;
 	guint n_slots; /* what the phone has, maybe fewer than its profile */
+	gboolean can_write;
+	char *write_support; /* IrDeviceInfo.write_support */
 };
 
 G_DEFINE_TYPE (IrSession, ir_session, G_TYPE_OBJECT)
@@ -53,8 +55,11 @@ ir_device_info_free (IrDeviceInfo *info)
 	g_free (info->model);
 	g_free (info->revision);
 	g_free (info->serial);
+	g_free (info->write_support);
 	if (info->slots != NULL)
 		g_ptr_array_unref (info->slots);
+	if (info->notes != NULL)
+		g_ptr_array_unref (info->notes);
 	g_free (info);
 }
 
@@ -65,6 +70,7 @@ ir_session_finalize (GObject *object)
 
 	g_clear_object (&self->channel);
 	g_clear_object (&self->transport);
+	g_free (self->write_support);
 	G_OBJECT_CLASS (ir_session_parent_class)->finalize (object);
 }
 
@@ -250,7 +256,7 @@ ir_session_probe_binary (IrSession *self,
 			 GCancellable *cancellable,
 			 GError **error)
 {
-	const IrFamily *const *all = ir_family_get_all ();
+	g_autoptr (GPtrArray) all = ir_family_get_all ();
 	const IrFamily *guess = first != NULL ? ir_family_lookup (first) : NULL;
 
 	if (ir_family_is_binary (guess)) {
@@ -259,10 +265,11 @@ ir_session_probe_binary (IrSession *self,
 		if (*found != NULL)
 			return TRUE;
 	}
-	for (guint i = 0; all[i] != NULL && *found == NULL; i++) {
-		if (all[i] == guess || !ir_family_is_binary (all[i]))
+	for (guint i = 0; i < all->len && *found == NULL; i++) {
+		const IrFamily *family = g_ptr_array_index (all, i);
+		if (family == guess || !ir_family_is_binary (family))
 			continue;
-		if (!ir_session_probe_one (self, all[i], found, cancellable, error))
+		if (!ir_session_probe_one (self, family, found, cancellable, error))
 			return FALSE;
 	}
 	return TRUE;
@@ -365,14 +372,6 @@ ir_session_probe (IrSession *self,
 	return ir_session_probe_at (self, binary, cancellable, error);
 }
 
-/* Errors after which there is no point asking the phone anything else. */
-static gboolean
-ir_session_error_is_fatal (const GError *error)
-{
-	return g_error_matches (error, IR_ERROR, IR_ERROR_DISCONNECTED) ||
-	       g_error_matches (error, IR_ERROR, IR_ERROR_CANCELLED);
-}
-
 /* Control characters, broken UTF-8 and U+FFFD (which the AT layer puts in
  * place of broken UTF-8) in an identity string are bytes garbled on the
  * line, not what the phone meant. */
@@ -389,120 +388,134 @@ ir_session_text_is_clean (const char *text)
 	return TRUE;
 }
 
-static char *
-ir_session_read_text_once (IrSession *self,
-			   const char *command,
-			   const char *prefix,
-			   guint timeout_ms,
-			   GCancellable *cancellable,
-			   GError **error)
+/* IrAtReadParseFunc of the identity reads; @user_data is the information
+ * line prefix ("+CGMI"). An OK with no text is "" (the phone has nothing
+ * to say), not a garbled answer. */
+static GPtrArray *
+ir_session_parse_text (const IrAtResponse *resp, gpointer user_data, GError **error)
 {
-	g_autoptr (IrAtResponse) resp = NULL;
+	g_autoptr (GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
 	g_autofree char *value = NULL;
 
-	resp = ir_at_channel_command_ok (self->channel, command, timeout_ms, cancellable, error);
-	if (resp == NULL)
-		return NULL;
-	value = ir_at_response_get_value (resp, prefix, error);
+	if (resp->lines->len == 0) {
+		g_ptr_array_add (values, g_strdup (""));
+		return g_steal_pointer (&values);
+	}
+	value = ir_at_response_get_value (resp, user_data, error);
 	if (value == NULL)
 		return NULL;
 	if (!ir_session_text_is_clean (value)) {
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_PROTOCOL,
-			     "garbled answer to %s on %s",
-			     command,
-			     ir_session_port (self));
+		g_set_error_literal (error, IR_ERROR, IR_ERROR_PROTOCOL, "garbled answer");
 		return NULL;
 	}
-	return g_steal_pointer (&value);
+	g_ptr_array_add (values, g_steal_pointer (&value));
+	return g_steal_pointer (&values);
 }
 
-static guint
-ir_session_count_seen (GPtrArray *seen, const char *value)
+/* A clean text needs no second reading (ir-at-read.h). */
+static gboolean
+ir_session_text_well_formed (GPtrArray *values, gpointer user_data)
 {
-	guint count = 0;
-
-	for (guint i = 0; i < seen->len; i++) {
-		if (g_strcmp0 (g_ptr_array_index (seen, i), value) == 0)
-			count++;
-	}
-	return count;
+	return values->len == 1;
 }
 
-/* An identity read that may be refused (not every phone has +CGMR or
- * +CGSN=0): *@out stays NULL then. Lost or garbled answers are asked again,
- * and an answer is only taken once it came IR_FAMILY_CONFIRM_AGREE times:
- * text has no check digit, a garbled or lost letter in +CGMI would choose
- * the wrong driver, one in the serial would be recorded, and two answers
- * that lost the same letter agree more often than one would think.
- * Answers that never arrive clean or never agree leave the value out, or
- * fail the identify when it is @needed to choose the driver. FALSE when the
- * phone is gone, we are told to stop, or a needed value cannot be read
- * reliably. */
+static void ir_session_note (IrDeviceInfo *info, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+ir_session_note (IrDeviceInfo *info, const char *format, ...)
+{
+	va_list args;
+
+	va_start (args, format);
+	g_ptr_array_add (info->notes, g_strdup_vprintf (format, args));
+	va_end (args);
+}
+
+/* One identity value, 27.007 form first, then its V.250 form (@fallback
+ * may be NULL). A value that cannot be had is left NULL and said in the
+ * notes: identify goes on, since the IMEI read does not need it. FALSE
+ * only when the phone is gone or we are told to stop. */
 static gboolean
 ir_session_read_text (IrSession *self,
-		      const char *command,
-		      const char *prefix,
-		      guint timeout_ms,
-		      gboolean needed,
+		      IrDeviceInfo *info,
+		      const char *what,
+		      const char *const forms[2],
+		      gboolean confirm,
 		      char **out,
 		      GCancellable *cancellable,
 		      GError **error)
 {
-	g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
-	guint failures = 0;
+	const IrProfile *base = ir_profile_lookup ("3gpp");
+	g_autoptr (GString) failures = g_string_new (NULL);
 
-	for (guint attempt = 1; attempt <= IR_FAMILY_CONFIRM_ATTEMPTS; attempt++) {
+	for (guint i = 0; i < 2 && forms[i] != NULL; i++) {
 		g_autoptr (GError) error_local = NULL;
-		g_autofree char *value = ir_session_read_text_once (
-		    self, command, prefix, timeout_ms, cancellable, &error_local);
-		if (value == NULL) {
-			if (ir_session_error_is_fatal (error_local)) {
-				g_propagate_error (error, g_steal_pointer (&error_local));
-				return FALSE;
+		g_autofree char *prefix = g_strdup (forms[i] + 2);
+		g_autoptr (GPtrArray) values = NULL;
+		IrAtRead read = {
+		    .command = forms[i],
+		    .timeout_ms =
+			base != NULL ? base->command_timeout_ms : IR_AT_DEFAULT_TIMEOUT_MS,
+		    .parse = ir_session_parse_text,
+		    .well_formed = ir_session_text_well_formed,
+		    .user_data = prefix,
+		    .confirm = confirm,
+		};
+
+		/* "+CGSN=0" answers "+CGSN: ..." */
+		prefix[strcspn (prefix, "=?")] = '\0';
+		values = ir_at_read (self->channel, &read, cancellable, &error_local);
+		if (values != NULL) {
+			const char *value = g_ptr_array_index (values, 0);
+			if (value[0] != '\0') {
+				*out = g_strdup (value);
+				return TRUE;
 			}
-			if (g_error_matches (error_local, IR_ERROR, IR_ERROR_TIMEOUT) ||
-			    g_error_matches (error_local, IR_ERROR, IR_ERROR_PROTOCOL)) {
-				if (++failures < IR_FAMILY_READ_ATTEMPTS)
-					continue;
-				/* lost or garbled every time: guessing the driver
-				 * without it would be worse than stopping */
-				if (needed) {
-					g_prefix_error (
-					    &error_local, "after %u attempts: ", attempt);
-					g_propagate_error (error, g_steal_pointer (&error_local));
-					return FALSE;
-				}
-			}
-			g_debug ("%s on %s: %s; going on without it",
-				 command,
-				 ir_session_port (self),
-				 error_local->message);
-			return TRUE;
+			g_string_append_printf (failures,
+						"%s%s answered no text",
+						failures->len > 0 ? "; " : "",
+						forms[i]);
+			continue;
 		}
-		if (ir_session_count_seen (seen, value) + 1 >= IR_FAMILY_CONFIRM_AGREE) {
-			if (value[0] != '\0')
-				*out = g_steal_pointer (&value);
-			return TRUE;
+		if (ir_at_read_error_is_fatal (error_local)) {
+			g_propagate_error (error, g_steal_pointer (&error_local));
+			return FALSE;
 		}
-		g_ptr_array_add (seen, g_steal_pointer (&value));
+		g_string_append_printf (
+		    failures, "%s%s", failures->len > 0 ? "; " : "", error_local->message);
 	}
-	if (!needed) {
-		g_debug ("%s on %s: the answers never agreed; going on without it",
-			 command,
-			 ir_session_port (self));
-		return TRUE;
+	ir_session_note (info, "%s not read: %s", what, failures->str);
+	return TRUE;
+}
+
+static const char *const ir_session_cgmi[] = {"AT+CGMI", "AT+GMI"};
+static const char *const ir_session_cgmm[] = {"AT+CGMM", "AT+GMM"};
+static const char *const ir_session_cgmr[] = {"AT+CGMR", "AT+GMR"};
+static const char *const ir_session_serial[] = {"AT+CGSN=0", NULL};
+
+/* ATE0 V1 Q0 as ModemManager sets them: no echo to confuse with answers,
+ * verbose result codes, result codes at all; then numeric +CME ERROR
+ * codes, the only way to tell a write-once slot from any other refusal.
+ * A phone that refuses either keeps its settings: the parser copes with
+ * echo and numeric codes all the same. */
+static gboolean
+ir_session_normalise (IrSession *self, GCancellable *cancellable, GError **error)
+{
+	static const char *const commands[] = {"ATE0V1Q0", "AT+CMEE=1"};
+
+	for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
+		g_autoptr (GError) error_local = NULL;
+		g_autoptr (IrAtResponse) resp = ir_at_channel_command (self->channel,
+								       commands[i],
+								       IR_AT_DEFAULT_TIMEOUT_MS,
+								       cancellable,
+								       &error_local);
+		if (resp == NULL && ir_at_read_error_is_fatal (error_local)) {
+			g_propagate_error (error, g_steal_pointer (&error_local));
+			return FALSE;
+		}
 	}
-	g_set_error (error,
-		     IR_ERROR,
-		     IR_ERROR_PROTOCOL,
-		     "%s on %s answered differently %u times: the answers arrive garbled; "
-		     "check the cable and the port, then try again",
-		     command,
-		     ir_session_port (self),
-		     (guint)IR_FAMILY_CONFIRM_ATTEMPTS);
-	return FALSE;
+	return TRUE;
 }
 
 static gboolean
@@ -511,45 +524,60 @@ ir_session_read_identity (IrSession *self,
 			  GCancellable *cancellable,
 			  GError **error)
 {
-	const IrProfile *base = ir_profile_lookup ("3gpp");
-	guint timeout_ms = base != NULL ? base->command_timeout_ms : IR_AT_DEFAULT_TIMEOUT_MS;
-	g_autoptr (GError) error_local = NULL;
-	g_autoptr (IrAtResponse) resp = NULL;
-
-	/* numeric +CME ERROR codes: the only way to tell a write-once slot
-	 * from any other refusal; a phone that refuses keeps plain ERROR */
-	resp = ir_at_channel_command (
-	    self->channel, "AT+CMEE=1", timeout_ms, cancellable, &error_local);
-	if (resp == NULL && ir_session_error_is_fatal (error_local)) {
-		g_propagate_error (error, g_steal_pointer (&error_local));
-		return FALSE;
-	}
-	return ir_session_read_text (self,
-				     "AT+CGMI",
-				     "+CGMI",
-				     timeout_ms,
-				     TRUE,
+	return ir_session_normalise (self, cancellable, error) &&
+	       ir_session_read_text (self,
+				     info,
+				     "manufacturer",
+				     ir_session_cgmi,
+				     FALSE,
 				     &info->manufacturer,
 				     cancellable,
 				     error) &&
 	       ir_session_read_text (
-		   self, "AT+CGMM", "+CGMM", timeout_ms, TRUE, &info->model, cancellable, error) &&
+		   self, info, "model", ir_session_cgmm, FALSE, &info->model, cancellable, error) &&
 	       ir_session_read_text (self,
-				     "AT+CGMR",
-				     "+CGMR",
-				     timeout_ms,
+				     info,
+				     "revision",
+				     ir_session_cgmr,
 				     FALSE,
 				     &info->revision,
 				     cancellable,
 				     error) &&
 	       ir_session_read_text (self,
-				     "AT+CGSN=0",
-				     "+CGSN",
-				     timeout_ms,
+				     info,
+				     "serial number",
+				     ir_session_serial,
 				     FALSE,
 				     &info->serial,
 				     cancellable,
 				     error);
+}
+
+/* A manufacturer read once that matches no brand's profile may be one
+ * whose letter was garbled into another letter on the way (a noise no
+ * clean-text check can see): it is read again until two answers agree
+ * before the phone is taken for one no driver knows. A phone whose name
+ * does match costs no second command. */
+static gboolean
+ir_session_confirm_manufacturer (IrSession *self,
+				 IrDeviceInfo *info,
+				 GCancellable *cancellable,
+				 GError **error)
+{
+	/* the confirmed answer, or none (said in the notes) */
+	g_clear_pointer (&info->manufacturer, g_free);
+	if (!ir_session_read_text (self,
+				   info,
+				   "manufacturer (confirmed)",
+				   ir_session_cgmi,
+				   TRUE,
+				   &info->manufacturer,
+				   cancellable,
+				   error))
+		return FALSE;
+	info->profile =
+	    ir_profile_match (info->usb_vid, info->usb_pid, info->manufacturer, info->model);
+	return TRUE;
 }
 
 /* USB identity when the system knows the port (not for pseudo-terminals). */
@@ -569,6 +597,18 @@ ir_session_read_usb (IrSession *self, IrDeviceInfo *info)
 		info->serial = g_strdup (port->usb_serial);
 }
 
+/* TRUE when @value is what an IMEI read can answer: digits (of any
+ * length: the classifier judges them) or nothing. */
+static gboolean
+ir_session_value_is_digits (const char *value)
+{
+	for (const char *p = value; p != NULL && *p != '\0'; p++) {
+		if (!g_ascii_isdigit (*p))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 static GPtrArray *
 ir_session_classify (GPtrArray *imeis, const IrDuplicateList *dups)
 {
@@ -576,14 +616,154 @@ ir_session_classify (GPtrArray *imeis, const IrDuplicateList *dups)
 
 	for (guint i = 0; i < imeis->len; i++) {
 		IrImeiSlot *slot = g_new0 (IrImeiSlot, 1);
+		g_autofree char *detail = NULL;
 		slot->index = i;
 		slot->imei = g_strdup (g_ptr_array_index (imeis, i));
 		slot->status = slot->imei != NULL ? ir_imei_classify_full (slot->imei, dups)
 						  : IR_IMEI_STATUS_EMPTY;
-		slot->detail = ir_imei_describe (slot->imei, slot->status);
+		detail = ir_imei_describe (slot->imei, slot->status);
+		/* a run of the wrong length is shown with the answer it came from */
+		slot->detail =
+		    slot->status == IR_IMEI_STATUS_MALFORMED
+			? g_strdup_printf ("%s (the phone answered \"%s\")", detail, slot->imei)
+			: g_steal_pointer (&detail);
 		g_ptr_array_add (slots, slot);
 	}
 	return slots;
+}
+
+/* The first value that is not an IMEI read's answer (an ESN, a MEID, free
+ * text), or NULL. */
+static const char *
+ir_session_find_non_imei (GPtrArray *imeis)
+{
+	for (guint i = 0; i < imeis->len; i++) {
+		const char *value = g_ptr_array_index (imeis, i);
+		if (!ir_session_value_is_digits (value))
+			return value;
+	}
+	return NULL;
+}
+
+/* The vendor's IMEI read; NULL with the reason in @why when it did not
+ * give IMEIs (refused, silent, garbled, or words instead of digits). */
+static GPtrArray *
+ir_session_read_vendor (
+    IrSession *self, IrDeviceInfo *info, char **why, GCancellable *cancellable, GError **error)
+{
+	g_autoptr (GError) error_local = NULL;
+	g_autoptr (GPtrArray) imeis =
+	    info->family->read_imeis (self->channel, info->profile, cancellable, &error_local);
+	const char *odd;
+
+	if (imeis == NULL) {
+		if (ir_at_read_error_is_fatal (error_local)) {
+			g_propagate_error (error, g_steal_pointer (&error_local));
+			return NULL;
+		}
+		*why = g_strdup (error_local->message);
+		return NULL;
+	}
+	odd = ir_session_find_non_imei (imeis);
+	if (odd != NULL) {
+		*why = g_strdup_printf ("its IMEI read answered \"%s\", not an IMEI", odd);
+		return NULL;
+	}
+	return g_steal_pointer (&imeis);
+}
+
+/* 27.007 has one IMEI per phone: a second slot of a dual-SIM phone is not
+ * there to read, and is said so rather than dropped. */
+static void
+ir_session_note_single_slot (IrDeviceInfo *info, guint expected)
+{
+	if (expected > 1) {
+		ir_session_note (info,
+				 "IMEI slot 2 not read: the 27.007 read gives one IMEI, and "
+				 "this phone's own read (%s) did not work",
+				 info->family->title);
+		return;
+	}
+	ir_session_note (info,
+			 "only one IMEI can be read over 27.007: if this is a dual-SIM "
+			 "phone, its second IMEI needs its brand's command, and %s matches "
+			 "no brand profile",
+			 info->manufacturer != NULL ? info->manufacturer : "its manufacturer");
+}
+
+static GPtrArray *
+ir_session_read_3gpp (IrSession *self,
+		      IrDeviceInfo *info,
+		      GCancellable *cancellable,
+		      GError **error)
+{
+	g_autoptr (GPtrArray) imeis = NULL;
+	const char *odd;
+
+	info->read_family = ir_family_lookup ("3gpp");
+	if (info->read_family == NULL) {
+		g_set_error_literal (error,
+				     IR_ERROR,
+				     IR_ERROR_FAILED,
+				     "the 3gpp protocol family is not registered: the program must "
+				     "call ir_protocols_register()");
+		return NULL;
+	}
+	imeis = info->read_family->read_imeis (
+	    self->channel, ir_profile_lookup ("3gpp"), cancellable, error);
+	if (imeis == NULL)
+		return NULL;
+	odd = ir_session_find_non_imei (imeis);
+	if (odd != NULL) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_NOT_SUPPORTED,
+			     "this phone reports no IMEI over AT: the IMEI read answered \"%s\" "
+			     "every time (a CDMA ESN or MEID, or text); nothing here can restore "
+			     "it",
+			     odd);
+		return NULL;
+	}
+	g_ptr_array_set_size (imeis, MIN (imeis->len, 1));
+	return g_steal_pointer (&imeis);
+}
+
+static const IrFamily *
+ir_session_lookup_family (IrDeviceInfo *info, GError **error)
+{
+	const IrFamily *family = ir_family_lookup (info->profile->family);
+
+	if (family == NULL)
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_FAILED,
+			     "profile %s names family %s, which this build does not have "
+			     "(or the program did not call ir_protocols_register())",
+			     info->profile->id,
+			     info->profile->family);
+	return family;
+}
+
+/* The write side, worked out apart from the read: a family with a write
+ * command whose own read worked can write; otherwise say why not. */
+static void
+ir_session_set_write_support (IrDeviceInfo *info, const char *vendor_failure)
+{
+	info->can_write = info->family->write_imei != NULL && info->read_family == info->family;
+	if (info->can_write)
+		info->write_support = g_strdup_printf ("writable with %s", info->family->title);
+	else if (info->family->write_imei == NULL && info->family->restore == NULL)
+		info->write_support = g_strdup_printf (
+		    "not writable over AT: %s has no IMEI write command", info->family->title);
+	else if (info->family->write_imei == NULL)
+		info->write_support =
+		    g_strdup_printf ("written only with a brand token (%s)", info->family->title);
+	else
+		info->write_support = g_strdup_printf (
+		    "not writable: %s did not answer its own read (%s), so its write "
+		    "command is most likely disabled in this firmware",
+		    info->family->title,
+		    vendor_failure);
 }
 
 static gboolean
@@ -594,28 +774,38 @@ ir_session_read_slots (IrSession *self,
 		       GError **error)
 {
 	g_autoptr (GPtrArray) imeis = NULL;
+	g_autofree char *why = NULL;
 
 	if (info->profile == NULL)
 		info->profile = ir_profile_match (
 		    info->usb_vid, info->usb_pid, info->manufacturer, info->model);
-	info->family = ir_family_lookup (info->profile->family);
-	if (info->family == NULL) {
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_FAILED,
-			     "profile %s names family %s, which this build does not have",
-			     info->profile->id,
-			     info->profile->family);
+	if (g_strcmp0 (info->profile->family, "3gpp") == 0 && info->manufacturer != NULL &&
+	    !ir_session_confirm_manufacturer (self, info, cancellable, error))
 		return FALSE;
+	info->family = ir_session_lookup_family (info, error);
+	if (info->family == NULL)
+		return FALSE;
+	info->read_family = info->family;
+	if (g_strcmp0 (info->family->id, "3gpp") != 0) {
+		imeis = ir_session_read_vendor (self, info, &why, cancellable, error);
+		if (imeis == NULL && why == NULL)
+			return FALSE;
 	}
-	imeis = info->family->read_imeis (self->channel, info->profile, cancellable, error);
 	if (imeis == NULL) {
-		g_prefix_error (error,
-				"failed to read the IMEIs of %s (%s): ",
-				ir_session_port (self),
-				info->family->title);
-		return FALSE;
+		if (why != NULL)
+			ir_session_note (info,
+					 "%s read failed, read with 27.007 instead: %s",
+					 info->family->title,
+					 why);
+		imeis = ir_session_read_3gpp (self, info, cancellable, error);
+		if (imeis == NULL) {
+			g_prefix_error (
+			    error, "failed to read the IMEI of %s: ", ir_session_port (self));
+			return FALSE;
+		}
+		ir_session_note_single_slot (info, info->profile->slots);
 	}
+	ir_session_set_write_support (info, why);
 	info->slots = ir_session_classify (imeis, dups);
 	return TRUE;
 }
@@ -666,6 +856,7 @@ ir_session_identify (IrSession *self,
 
 	g_return_val_if_fail (IR_IS_SESSION (self), NULL);
 
+	info->notes = g_ptr_array_new_with_free_func (g_free);
 	self->profile = NULL;
 	self->family = NULL;
 	info->port = g_strdup (ir_session_port (self));
@@ -692,6 +883,9 @@ ir_session_identify (IrSession *self,
 		return NULL;
 	self->profile = info->profile;
 	self->family = info->family;
+	self->can_write = info->can_write;
+	g_free (self->write_support);
+	self->write_support = g_strdup (info->write_support);
 	self->n_slots = info->slots->len;
 	return g_steal_pointer (&info);
 }
@@ -735,6 +929,15 @@ ir_session_write_imei (
 			     "restoring this phone needs its brand's own tool",
 			     ir_session_port (self),
 			     self->family->title);
+		return FALSE;
+	}
+	if (!self->can_write) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_NOT_SUPPORTED,
+			     "nothing written to %s: %s",
+			     ir_session_port (self),
+			     self->write_support);
 		return FALSE;
 	}
 	return self->family->write_imei (

@@ -27,8 +27,13 @@ typedef struct {
 	guint16 usb_vid; /* 0 when unknown */
 	guint16 usb_pid;
 	const IrProfile *profile;
-	const IrFamily *family;
-	GPtrArray *slots; /* IrImeiSlot */
+	const IrFamily *family;	     /* the profile's family: what writes */
+	const IrFamily *read_family; /* what read the IMEIs: the profile's family, or
+					3gpp when the vendor read failed */
+	gboolean can_write;	     /* a write command is there and worked for reads */
+	char *write_support;	     /* why (not), in words */
+	GPtrArray *slots;	     /* IrImeiSlot */
+	GPtrArray *notes;	     /* char *: reads that failed, fallbacks taken */
 } IrDeviceInfo;
 
 void ir_device_info_free (IrDeviceInfo *info);
@@ -67,8 +72,17 @@ void ir_session_set_protocol (IrSession *self, IrSessionProtocol protocol);
 /* Records the device session from now on (see IrRecording). */
 void ir_session_set_recording (IrSession *self, IrRecording *recording);
 
-/* @dups may be NULL. IR_ERROR_NOT_A_PHONE when the port answers but not to
- * AT; IR_ERROR_TIMEOUT when it is silent (to DIAG too, unless AT is forced). */
+/* @dups may be NULL. Sends "AT", then normalises the V.250 settings
+ * (ATE0 V1 Q0) and asks for numeric +CME errors, reads the identity (each
+ * 27.007 read with its V.250 fallback: +CGMI/+GMI, +CGMM/+GMM,
+ * +CGMR/+GMR; +CGSN=0), matches a profile and reads every IMEI slot with
+ * its family, falling back to the 27.007 reads when the vendor command is
+ * refused or unanswered (identify is a read: the vendor command decides
+ * only what can be written, info->can_write). Reads that failed are in
+ * info->notes. IR_ERROR_NOT_A_PHONE when the port answers but not to AT;
+ * IR_ERROR_TIMEOUT when it is silent (to DIAG too, unless AT is forced); IR_ERROR_NOT_SUPPORTED
+ * when the phone consistently answers something that is not an IMEI (ESN, MEID, text), quoting it.
+ */
 IrDeviceInfo *ir_session_identify (IrSession *self,
 				   const IrDuplicateList *dups,
 				   GCancellable *cancellable,

@@ -4,6 +4,7 @@
 #include "ir-engine.h"
 #include "ir-error.h"
 #include "ir-progress-private.h"
+#include "ir-protocols.h"
 #include "ir-restore-plan-private.h"
 
 /* Every operation runs its blocking part in a worker thread (an inner
@@ -93,6 +94,8 @@ static void
 ir_engine_class_init (IrEngineClass *klass)
 {
 	G_OBJECT_CLASS (klass)->finalize = ir_engine_finalize;
+	/* the drivers every session looks families up among */
+	ir_protocols_register ();
 }
 
 static void

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "ir-at-charset.h"
+#include "ir-at-read.h"
+#include "ir-error.h"
+
+/* How long the phone may take to say which character set it uses. */
+#define IR_AT_READ_CSCS_TIMEOUT_MS 3000
+
+const char *
+ir_at_read_port (IrAtChannel *channel)
+{
+	const char *path = ir_transport_get_path (ir_at_channel_get_transport (channel));
+
+	return path != NULL ? path : "(unnamed port)";
+}
+
+gboolean
+ir_at_read_error_is_retryable (const GError *error)
+{
+	return g_error_matches (error, IR_ERROR, IR_ERROR_TIMEOUT) ||
+	       g_error_matches (error, IR_ERROR, IR_ERROR_PROTOCOL);
+}
+
+gboolean
+ir_at_read_error_is_fatal (const GError *error)
+{
+	return g_error_matches (error, IR_ERROR, IR_ERROR_DISCONNECTED) ||
+	       g_error_matches (error, IR_ERROR, IR_ERROR_CANCELLED);
+}
+
+/* RING, +CRING and +CLIP: an incoming call, which some firmwares answer
+ * the command in progress with ERROR for. */
+static gboolean
+ir_at_read_saw_ring (const IrAtResponse *resp)
+{
+	for (guint i = 0; i < resp->urcs->len; i++) {
+		const char *urc = g_ptr_array_index (resp->urcs, i);
+		if (g_strcmp0 (urc, "RING") == 0 || g_str_has_prefix (urc, "+CRING") ||
+		    g_str_has_prefix (urc, "+CLIP"))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* One command, one answer: OK, or an error saying why not. A call-progress
+ * final, or a refusal that came with a ring, is an interruption
+ * (IR_ERROR_PROTOCOL, asked again), never the phone's answer to a read. */
+static IrAtResponse *
+ir_at_read_command_once (IrAtChannel *channel,
+			 const char *command,
+			 guint timeout_ms,
+			 GCancellable *cancellable,
+			 GError **error)
+{
+	g_autoptr (IrAtResponse) resp =
+	    ir_at_channel_command (channel, command, timeout_ms, cancellable, error);
+
+	if (resp == NULL)
+		return NULL;
+	if (ir_at_final_is_call_progress (resp->final) ||
+	    (resp->final != IR_AT_FINAL_OK && ir_at_read_saw_ring (resp))) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_PROTOCOL,
+			     "%s on %s was interrupted by a call (\"%s\")",
+			     command,
+			     ir_at_read_port (channel),
+			     resp->final_line);
+		return NULL;
+	}
+	if (!ir_at_response_check (resp, command, ir_at_read_port (channel), error))
+		return NULL;
+	return g_steal_pointer (&resp);
+}
+
+IrAtResponse *
+ir_at_read_command (IrAtChannel *channel,
+		    const char *command,
+		    guint timeout_ms,
+		    GCancellable *cancellable,
+		    GError **error)
+{
+	for (guint attempt = 1;; attempt++) {
+		g_autoptr (GError) error_local = NULL;
+		IrAtResponse *resp = ir_at_read_command_once (
+		    channel, command, timeout_ms, cancellable, &error_local);
+		if (resp != NULL)
+			return resp;
+		if (attempt >= IR_AT_READ_ATTEMPTS ||
+		    !ir_at_read_error_is_retryable (error_local)) {
+			if (attempt > 1)
+				g_prefix_error (&error_local, "after %u attempts: ", attempt);
+			g_propagate_error (error, g_steal_pointer (&error_local));
+			return NULL;
+		}
+		g_debug ("%s; asking again", error_local->message);
+	}
+}
+
+/* Asks the phone its character set, once per channel; "" when it will not
+ * say (then answers are taken as they came). */
+static const char *
+ir_at_read_charset (IrAtChannel *channel, GCancellable *cancellable)
+{
+	g_autoptr (IrAtResponse) resp = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *value = NULL;
+	g_autofree char *charset = NULL;
+
+	if (ir_at_channel_get_charset (channel) != NULL)
+		return ir_at_channel_get_charset (channel);
+	resp = ir_at_read_command (
+	    channel, "AT+CSCS?", IR_AT_READ_CSCS_TIMEOUT_MS, cancellable, &error);
+	if (resp != NULL)
+		value = ir_at_response_get_value (resp, "+CSCS", &error);
+	if (value == NULL)
+		g_debug ("AT+CSCS? on %s: %s", ir_at_read_port (channel), error->message);
+	charset = ir_at_charset_normalise (value != NULL ? value : "");
+	ir_at_channel_set_charset (channel, charset);
+	return ir_at_channel_get_charset (channel);
+}
+
+/* Hex-looking values are decoded when the phone says its charset is UCS2
+ * or HEX; +CSCS is only asked the first time a value looks so. */
+static void
+ir_at_read_decode (IrAtChannel *channel, GPtrArray *values, GCancellable *cancellable)
+{
+	for (guint i = 0; i < values->len; i++) {
+		const char *value = g_ptr_array_index (values, i);
+		const char *charset;
+		char *decoded;
+
+		if (!ir_at_charset_looks_encoded (value))
+			continue;
+		charset = ir_at_read_charset (channel, cancellable);
+		if (!ir_at_charset_is_encoded (charset))
+			return;
+		decoded = ir_at_charset_decode (charset, value);
+		if (decoded == NULL)
+			continue;
+		g_free (g_ptr_array_index (values, i));
+		g_ptr_array_index (values, i) = decoded;
+	}
+}
+
+/* One attempt: the command, then the parse; *@noisy as the answer came. */
+static GPtrArray *
+ir_at_read_once (IrAtChannel *channel,
+		 const IrAtRead *read,
+		 gboolean *noisy,
+		 GCancellable *cancellable,
+		 GError **error)
+{
+	g_autoptr (IrAtResponse) resp = NULL;
+	GPtrArray *values;
+
+	resp =
+	    ir_at_read_command_once (channel, read->command, read->timeout_ms, cancellable, error);
+	if (resp == NULL)
+		return NULL;
+	*noisy = resp->noisy;
+	values = read->parse (resp, read->user_data, error);
+	if (values == NULL) {
+		g_prefix_error (error,
+				"unreadable answer to %s on %s: ",
+				read->command,
+				ir_at_read_port (channel));
+		return NULL;
+	}
+	ir_at_read_decode (channel, values, cancellable);
+	return values;
+}
+
+static gboolean
+ir_at_read_values_equal (GPtrArray *a, GPtrArray *b)
+{
+	if (a->len != b->len)
+		return FALSE;
+	for (guint i = 0; i < a->len; i++) {
+		if (g_strcmp0 (g_ptr_array_index (a, i), g_ptr_array_index (b, i)) != 0)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* How many earlier answers were this one. */
+static guint
+ir_at_read_values_count (GPtrArray *seen, GPtrArray *values)
+{
+	guint count = 0;
+
+	for (guint i = 0; i < seen->len; i++) {
+		if (ir_at_read_values_equal (g_ptr_array_index (seen, i), values))
+			count++;
+	}
+	return count;
+}
+
+/* The error after a failed attempt, or NULL to ask again. */
+static GError *
+ir_at_read_failed (const IrAtRead *read, GError *error_local, guint failures, guint attempt)
+{
+	if (failures < IR_AT_READ_ATTEMPTS && ir_at_read_error_is_retryable (error_local)) {
+		g_debug ("%s; asking again", error_local->message);
+		g_error_free (error_local);
+		return NULL;
+	}
+	if (g_error_matches (error_local, IR_ERROR, IR_ERROR_PROTOCOL))
+		g_prefix_error (&error_local,
+				"after %u attempts, the answers still arrive garbled or "
+				"interrupted (check the cable and the port, then try again): ",
+				attempt);
+	else if (attempt > 1)
+		g_prefix_error (&error_local, "after %u attempts: ", attempt);
+	return error_local;
+}
+
+GPtrArray *
+ir_at_read (IrAtChannel *channel, const IrAtRead *read, GCancellable *cancellable, GError **error)
+{
+	g_autoptr (GPtrArray) seen =
+	    g_ptr_array_new_with_free_func ((GDestroyNotify)g_ptr_array_unref);
+	guint failures = 0;
+
+	g_return_val_if_fail (read != NULL && read->parse != NULL, NULL);
+
+	for (guint attempt = 1; attempt <= IR_AT_READ_CONFIRM_ATTEMPTS; attempt++) {
+		g_autoptr (GError) error_local = NULL;
+		gboolean noisy = FALSE;
+		gboolean well_formed;
+		guint agree;
+		g_autoptr (GPtrArray) values =
+		    ir_at_read_once (channel, read, &noisy, cancellable, &error_local);
+		if (values == NULL) {
+			GError *final = ir_at_read_failed (
+			    read, g_steal_pointer (&error_local), ++failures, attempt);
+			if (final == NULL)
+				continue;
+			g_propagate_error (error, final);
+			return NULL;
+		}
+		well_formed =
+		    read->well_formed == NULL || read->well_formed (values, read->user_data);
+		if (well_formed && !noisy && !read->confirm)
+			return g_steal_pointer (&values);
+		agree =
+		    well_formed ? IR_AT_READ_CONFIRM_AGREE_WELL_FORMED : IR_AT_READ_CONFIRM_AGREE;
+		if (ir_at_read_values_count (seen, values) + 1 >= agree)
+			return g_steal_pointer (&values);
+		g_debug ("%s on %s: %s; asking again to be sure",
+			 read->command,
+			 ir_at_read_port (channel),
+			 noisy ? "noise on the line" : "not a well-formed answer");
+		g_ptr_array_add (seen, g_steal_pointer (&values));
+	}
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_PROTOCOL,
+		     "%s on %s answered differently %u times: the answers arrive garbled; "
+		     "check the cable and the port, then try again",
+		     read->command,
+		     ir_at_read_port (channel),
+		     (guint)IR_AT_READ_CONFIRM_ATTEMPTS);
+	return NULL;
+}
