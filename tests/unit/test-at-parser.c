@@ -29,6 +29,13 @@ typedef enum {
 	GEN_NOISE_FLOOD,     /* control bytes only, never a line, over the response limit */
 } Generator;
 
+/* What a finished response's noisy flag must be. */
+typedef enum {
+	NOISE_UNCHECKED,
+	NOISE_CLEAN,
+	NOISE_NOISY,
+} Noise;
+
 typedef struct {
 	const char *name;
 	const char *command; /* NULL: draining unsolicited data */
@@ -43,6 +50,7 @@ typedef struct {
 	const char *urcs[MAX_ITEMS];
 	const char *leftover; /* checked always; NULL means empty */
 	const char *error;    /* IR_ERROR_PROTOCOL whose message contains this */
+	Noise noise;	      /* IrAtResponse.noisy, when checked */
 } ParserRow;
 
 static const ParserRow parser_rows[] = {
@@ -54,7 +62,8 @@ static const ParserRow parser_rows[] = {
      .lines = {"490154203237518"},
      .final = IR_AT_FINAL_OK,
      .code = -1,
-     .final_line = "OK"},
+     .final_line = "OK",
+     .noise = NOISE_CLEAN},
     {"cgsn-echo",
      "AT+CGSN",
      BYTES ("AT+CGSN\r\r\n490154203237518\r\n\r\nOK\r\n"),
@@ -75,7 +84,8 @@ static const ParserRow parser_rows[] = {
      .done = TRUE,
      .lines = {"490154203237518"},
      .final = IR_AT_FINAL_OK,
-     .code = -1},
+     .code = -1,
+     .noise = NOISE_NOISY},
     {"cgsn-quoted",
      "AT+CGSN",
      BYTES ("\r\n+CGSN: \"490154203237518\"\r\n\r\nOK\r\n"),
@@ -214,14 +224,16 @@ static const ParserRow parser_rows[] = {
      .done = TRUE,
      .lines = {"490154203237518"},
      .final = IR_AT_FINAL_OK,
-     .code = -1},
+     .code = -1,
+     .noise = NOISE_NOISY},
     {"high-bytes-valid-utf8-kept",
      "AT+CGMI",
      BYTES ("\r\n+CGMI: Caf\xc3\xa9 Mobile\r\nOK\r\n"),
      .done = TRUE,
      .lines = {"+CGMI: Caf\xc3\xa9 Mobile"},
      .final = IR_AT_FINAL_OK,
-     .code = -1},
+     .code = -1,
+     .noise = NOISE_CLEAN},
     {"high-bytes-invalid-utf8-replaced",
      "AT+CGSN",
      BYTES ("\r\n4901542\xff"
@@ -230,7 +242,8 @@ static const ParserRow parser_rows[] = {
      .lines = {"4901542\xef\xbf\xbd"
 	       "03237518"},
      .final = IR_AT_FINAL_OK,
-     .code = -1},
+     .code = -1,
+     .noise = NOISE_NOISY},
     {"garbage-line-before-answer",
      "AT+CGMI",
      BYTES ("\x80\x81\r\n+CGMI: ZTE\r\nOK\r\n"),
@@ -329,6 +342,45 @@ static const ParserRow parser_rows[] = {
      .done = FALSE,
      .urcs = {"RING"}},
     {"nothing", "AT+CGSN", BYTES (""), .done = FALSE},
+    /* ---- V.250 numeric result codes (ATV0): only for basic commands ---- */
+    {"v0-ok-to-at", "AT", BYTES ("0\r"), .done = TRUE, .final = IR_AT_FINAL_OK, .code = -1},
+    {"v0-echo-then-ok", "AT", BYTES ("AT\r0\r"), .done = TRUE, .final = IR_AT_FINAL_OK, .code = -1},
+    {"v0-error-to-settings",
+     "ATE0V1Q0",
+     BYTES ("4\r"),
+     .done = TRUE,
+     .final = IR_AT_FINAL_ERROR,
+     .code = -1},
+    {"v0-no-carrier",
+     "AT",
+     BYTES ("3\r"),
+     .done = TRUE,
+     .final = IR_AT_FINAL_NO_CARRIER,
+     .code = -1},
+    {"v0-ring-is-not-final", "AT", BYTES ("2\r"), .done = FALSE},
+    {"v0-digit-answer-to-extended-is-information",
+     "AT+CGMR",
+     BYTES ("\r\n0\r\n\r\nOK\r\n"),
+     .done = TRUE,
+     .lines = {"0"},
+     .final = IR_AT_FINAL_OK,
+     .code = -1},
+    {"v0-digit-answer-to-ati-is-information", "ATI", BYTES ("0\r"), .done = FALSE},
+    /* ---- firmwares' own refusals ---- */
+    {"modem-error-n",
+     "AT+CGSN",
+     BYTES ("\r\nMODEM ERROR: 4\r\n"),
+     .done = TRUE,
+     .final = IR_AT_FINAL_ERROR,
+     .code = 4,
+     .final_line = "MODEM ERROR: 4"},
+    {"na-is-a-refusal",
+     "AT+SIMEI?",
+     BYTES ("\r\nNA\r\n"),
+     .done = TRUE,
+     .final = IR_AT_FINAL_ERROR,
+     .code = -1,
+     .final_line = "NA"},
     {"only-line-ends", "AT+CGSN", BYTES ("\r\n\r\n\n\r"), .done = FALSE},
     {"lowercase-ok-is-not-final", "AT+CGMI", BYTES ("\r\nok\r\n"), .done = FALSE},
     /* ---- every final and error form ---- */
@@ -611,6 +663,11 @@ check_row (const ParserRow *row, ParserResult *result)
 	assert_non_null (result->resp->final_line);
 	if (row->final_line != NULL)
 		assert_string_equal (result->resp->final_line, row->final_line);
+	if (row->noise != NOISE_UNCHECKED) {
+		if (result->resp->noisy != (row->noise == NOISE_NOISY))
+			print_error ("row %s: noisy is %d\n", row->name, result->resp->noisy);
+		assert_int_equal (result->resp->noisy, row->noise == NOISE_NOISY);
+	}
 }
 
 static void
@@ -773,6 +830,12 @@ static const FinalRow final_rows[] = {
     {"CONNECT", TRUE, IR_AT_FINAL_CONNECT, -1},
     {"CONNECT 9600", TRUE, IR_AT_FINAL_CONNECT, -1},
     {"COMMAND NOT SUPPORT", TRUE, IR_AT_FINAL_ERROR, -1},
+    {"NA", TRUE, IR_AT_FINAL_ERROR, -1},
+    {"MODEM ERROR: 4", TRUE, IR_AT_FINAL_ERROR, 4},
+    {"MODEM ERROR", TRUE, IR_AT_FINAL_ERROR, -1},
+    {"MODEM ERRORS", FALSE, IR_AT_FINAL_NONE, -1},
+    {"NAK", FALSE, IR_AT_FINAL_NONE, -1},
+    {"0", FALSE, IR_AT_FINAL_NONE, -1},
     /* malformed and near misses */
     {"", FALSE, IR_AT_FINAL_NONE, -1},
     {NULL, FALSE, IR_AT_FINAL_NONE, -1},

@@ -47,14 +47,15 @@ ir_at_charset_hex_value (const char *text, guint len)
 	return value;
 }
 
-/* An identity string decoded to a control character was never text. */
+/* Identity strings (names, models, IMEIs) are printable ASCII. Decoded to
+ * anything else, the answer was never encoded: some firmwares in UCS2 send
+ * numbers plainly, and an IMEISV "4901542032375101" read as UCS2 would be
+ * four CJK characters. */
 static gboolean
 ir_at_charset_text_ok (const char *text)
 {
-	if (!g_utf8_validate (text, -1, NULL))
-		return FALSE;
-	for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p)) {
-		if (g_unichar_iscntrl (g_utf8_get_char (p)))
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p < 0x20 || *p > 0x7e)
 			return FALSE;
 	}
 	return TRUE;

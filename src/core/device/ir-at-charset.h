@@ -22,9 +22,10 @@ char *ir_at_charset_normalise (const char *name);
 /* TRUE for the charsets whose strings ir_at_charset_decode() decodes. */
 gboolean ir_at_charset_is_encoded (const char *charset);
 
-/* Decodes @text from @charset ("UCS2" or "HEX") to UTF-8. NULL (no error
- * set: the caller keeps the raw answer) when @text is not a well-formed
- * string in that charset or decodes to control characters. */
+/* Decodes @text from @charset ("UCS2" or "HEX"). NULL (no error set: the
+ * caller keeps the raw answer) when @text is not a well-formed string in
+ * that charset or does not decode to printable ASCII, which every identity
+ * string is (a plain IMEISV would otherwise "decode" as UCS2 to CJK). */
 char *ir_at_charset_decode (const char *charset, const char *text);
 
 G_END_DECLS
