@@ -10,6 +10,7 @@
 
 #include "ir-error.h"
 #include "ir-family.h"
+#include "ir-protocols.h"
 #include "ir-restore-eligible.h"
 
 /* ir_restore_eligible_check(): the diagnosis the restore flow makes before
@@ -138,5 +139,6 @@ main (void)
 									 (void *)&rows[i]);
 		tests[i].name = rows[i].name;
 	}
+	ir_protocols_register ();
 	return cmocka_run_group_tests_name ("restore-eligible", tests, NULL, NULL);
 }
