@@ -398,9 +398,7 @@ describe_refusal (const IrAtResponse *resp)
 	switch (resp->final) {
 	case IR_AT_FINAL_ERROR:
 		return g_strdup_printf (
-		    "%s; the device does not accept this command or its "
-		    "arguments: check that the right protocol family is selected",
-		    line);
+		    "%s; the device does not accept this command or its arguments", line);
 	case IR_AT_FINAL_CME_ERROR:
 		if (resp->code >= 0) {
 			return g_strdup_printf (

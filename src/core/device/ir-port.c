@@ -11,10 +11,12 @@
 #include "ir-error.h"
 #include "ir-port.h"
 #include "ir-transport-replay.h"
+#include "ir-transport-script.h"
 #include "ir-transport-serialport.h"
 #include "ir-transport-termios.h"
 
 #define IR_PORT_REPLAY_PREFIX "replay:"
+#define IR_PORT_SCRIPT_PREFIX "script:"
 
 /* Unix 98 pseudo-terminal slaves (Documentation/admin-guide/devices.txt) */
 #define IR_PORT_PTY_MAJOR_MIN 136
@@ -197,23 +199,28 @@ ir_port_classify (const char *path, const struct stat *st, IrPortClass *klass)
 		klass->device = g_strdup (klass->resolved);
 }
 
+/* "replay:FILE" (a session recording) and "script:FILE" (an answer
+ * script): files that play a phone, with no USB identity. */
 static IrPortInfo *
 ir_port_query_replay (const char *path, GError **error)
 {
-	const char *file = path + strlen (IR_PORT_REPLAY_PREFIX);
+	gboolean script = g_str_has_prefix (path, IR_PORT_SCRIPT_PREFIX);
+	const char *file = strchr (path, ':') + 1;
+	const char *what = script ? "answer script" : "session recording";
 	IrPortInfo *info;
 
 	if (!g_file_test (file, G_FILE_TEST_IS_REGULAR)) {
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_NOT_FOUND,
-			     "session recording %s does not exist: give the file a "
-			     "recorded session was saved to",
-			     file);
+			     "%s %s does not exist: give the file a %s was saved to",
+			     what,
+			     file,
+			     what);
 		return NULL;
 	}
-	info = ir_port_info_new (path, "replay");
-	info->description = g_strdup_printf ("recorded session %s", file);
+	info = ir_port_info_new (path, script ? "script" : "replay");
+	info->description = g_strdup_printf ("%s %s", what, file);
 	return info;
 }
 
@@ -226,7 +233,8 @@ ir_port_query (const char *path, GError **error)
 
 	g_return_val_if_fail (path != NULL, NULL);
 
-	if (g_str_has_prefix (path, IR_PORT_REPLAY_PREFIX))
+	if (g_str_has_prefix (path, IR_PORT_REPLAY_PREFIX) ||
+	    g_str_has_prefix (path, IR_PORT_SCRIPT_PREFIX))
 		return ir_port_query_replay (path, error);
 	if (!ir_port_check_exists (path, &st, error))
 		return NULL;
@@ -253,6 +261,8 @@ ir_port_transport_new (const char *path, GError **error)
 
 	if (g_str_has_prefix (path, IR_PORT_REPLAY_PREFIX))
 		return ir_transport_replay_new (path + strlen (IR_PORT_REPLAY_PREFIX), error);
+	if (g_str_has_prefix (path, IR_PORT_SCRIPT_PREFIX))
+		return ir_transport_script_new (path + strlen (IR_PORT_SCRIPT_PREFIX), error);
 	if (!ir_port_check_exists (path, &st, error))
 		return NULL;
 	ir_port_classify (path, &st, &klass);

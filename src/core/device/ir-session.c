@@ -677,6 +677,9 @@ ir_session_read_vendor (
 static void
 ir_session_note_single_slot (IrDeviceInfo *info, guint expected)
 {
+	/* a single-IMEI brand whose own read failed: that failure is noted */
+	if (expected <= 1 && g_strcmp0 (info->family->id, "3gpp") != 0)
+		return;
 	if (expected > 1) {
 		ir_session_note (info,
 				 "IMEI slot 2 not read: the 27.007 read gives one IMEI, and "

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "ir-answer-script.h"
+#include "ir-transport.h"
+
+G_BEGIN_DECLS
+
+/* Plays an answer script (ir-answer-script.h) as the phone: each command
+ * line the host writes (up to CR) gets the script's answer for it, in any
+ * order; a silent answer lets the host's read time out. No echo: a script
+ * holds answers only. Selected by "script:FILE" paths. */
+#define IR_TYPE_TRANSPORT_SCRIPT (ir_transport_script_get_type ())
+G_DECLARE_FINAL_TYPE (IrTransportScript, ir_transport_script, IR, TRANSPORT_SCRIPT, IrTransport)
+
+/* Loads @path; the transport's path is "script:@path". */
+IrTransport *ir_transport_script_new (const char *path, GError **error);
+
+G_END_DECLS
