@@ -26,7 +26,7 @@ typedef GPtrArray *(*IrFamilyParseFunc) (const IrAtResponse *resp,
 					 gpointer user_data,
 					 GError **error);
 
-/* Reads IMEI slots with @command through ir_at_read(): taken at once when
+/* Reads IMEI slots with @command through ir_at_read_confirmed(): taken at once when
  * the answer came clean with a well-formed IMEI (valid or all-zero) or an
  * empty slot in each of @n_expected slots; otherwise confirmed as
  * ir-at-read.h says. A run of one digit shorter than an IMEI is lost

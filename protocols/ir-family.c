@@ -55,7 +55,7 @@ ir_family_values_shortened_run (GPtrArray *values, const char *command, GError *
 	return FALSE;
 }
 
-/* What ir_at_read() hands the family's parse. */
+/* What ir_at_read_confirmed() hands the family's parse. */
 typedef struct {
 	const IrProfile *profile;
 	const char *command;
@@ -102,7 +102,7 @@ ir_family_read_imeis (IrAtChannel *channel,
 	    .user_data = &family_read,
 	};
 
-	return ir_at_read (channel, &read, cancellable, error);
+	return ir_at_read_confirmed (channel, &read, cancellable, error);
 }
 
 static gboolean

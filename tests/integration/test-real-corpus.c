@@ -29,7 +29,7 @@
 #define CORPUS_MIN_DEVICES 25
 #define CORPUS_TIMEOUT_MS  "300"
 
-static const char *const corpus_vendors[] = {
+static const char *const test_real_corpus_vendors[] = {
     "Huawei",
     "ZTE",
     "Sierra",
@@ -50,15 +50,15 @@ typedef struct {
 } CorpusFile;
 
 static char *
-corpus_dir (void)
+test_real_corpus_dir (void)
 {
 	return g_build_filename (g_getenv ("IR_SRCDIR"), "tests", "data", "real", NULL);
 }
 
 static GPtrArray *
-corpus_list (void)
+test_real_corpus_list (void)
 {
-	g_autofree char *dir = corpus_dir ();
+	g_autofree char *dir = test_real_corpus_dir ();
 	g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
 	GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
 	const char *name;
@@ -73,7 +73,7 @@ corpus_list (void)
 }
 
 static const char *
-corpus_notes_contain (JsonNode *json, const char *text)
+test_real_corpus_notes_contain (JsonNode *json, const char *text)
 {
 	JsonArray *notes = json_object_get_array_member (json_node_get_object (json), "notes");
 
@@ -86,7 +86,7 @@ corpus_notes_contain (JsonNode *json, const char *text)
 }
 
 static const char *
-corpus_error_message (JsonNode *json)
+test_real_corpus_error_message (JsonNode *json)
 {
 	JsonObject *root = json_node_get_object (json);
 
@@ -97,7 +97,7 @@ corpus_error_message (JsonNode *json)
 }
 
 static void
-corpus_check_string (const char *file, const char *key, const char *got, const char *want)
+test_real_corpus_check_string (const char *file, const char *key, const char *got, const char *want)
 {
 	if (g_strcmp0 (want, "-") == 0)
 		want = NULL;
@@ -107,62 +107,65 @@ corpus_check_string (const char *file, const char *key, const char *got, const c
 }
 
 static void
-corpus_check_slot (const char *file, JsonNode *json, const char *key, const char *value)
+test_real_corpus_check_slot (const char *file, JsonNode *json, const char *key, const char *value)
 {
 	guint index = (guint)g_ascii_strtoull (key + strlen ("slot"), NULL, 10) - 1;
 	g_auto (GStrv) words = g_strsplit (value, " ", 2);
 
 	assert_int_equal (g_strv_length (words), 2);
 	assert_true (index < json_array_get_length (ir_test_json_slots (json)));
-	corpus_check_string (file, key, ir_test_slot_string (json, index, "imei"), words[0]);
-	corpus_check_string (file, key, ir_test_slot_string (json, index, "status"), words[1]);
+	test_real_corpus_check_string (
+	    file, key, ir_test_slot_string (json, index, "imei"), words[0]);
+	test_real_corpus_check_string (
+	    file, key, ir_test_slot_string (json, index, "status"), words[1]);
 }
 
 static void
-corpus_check_bool (const char *file, JsonNode *json, const char *key, const char *value)
+test_real_corpus_check_bool (const char *file, JsonNode *json, const char *key, const char *value)
 {
 	gboolean got = json_object_get_boolean_member (json_node_get_object (json), key);
 
-	corpus_check_string (file, key, got ? "true" : "false", value);
+	test_real_corpus_check_string (file, key, got ? "true" : "false", value);
 }
 
 static void
-corpus_check (const char *file, const IrTestRun *run, const IrAnswerScriptPair *e)
+test_real_corpus_check (const char *file, const IrTestRun *run, const IrAnswerScriptPair *e)
 {
 	if (g_strcmp0 (e->key, "exit") == 0) {
 		assert_int_equal (run->exit_code, (int)g_ascii_strtoll (e->value, NULL, 10));
 	} else if (g_strcmp0 (e->key, "error") == 0) {
-		const char *message = corpus_error_message (run->json);
+		const char *message = test_real_corpus_error_message (run->json);
 		if (message == NULL || strstr (message, e->value) == NULL)
 			print_error ("%s: error \"%s\" lacks \"%s\"\n", file, message, e->value);
 		assert_non_null (message);
 		assert_non_null (strstr (message, e->value));
 	} else if (g_strcmp0 (e->key, "note") == 0) {
-		if (corpus_notes_contain (run->json, e->value) == NULL)
+		if (test_real_corpus_notes_contain (run->json, e->value) == NULL)
 			print_error ("%s: no note contains \"%s\": %s\n", file, e->value, run->out);
-		assert_non_null (corpus_notes_contain (run->json, e->value));
+		assert_non_null (test_real_corpus_notes_contain (run->json, e->value));
 	} else if (g_strcmp0 (e->key, "write") == 0) {
 		const char *words = ir_test_json_string (run->json, "write_support");
 		if (words == NULL || strstr (words, e->value) == NULL)
-			print_error ("%s: write support \"%s\" lacks \"%s\"\n", file, words, e->value);
+			print_error (
+			    "%s: write support \"%s\" lacks \"%s\"\n", file, words, e->value);
 		assert_non_null (words);
 		assert_non_null (strstr (words, e->value));
 	} else if (g_strcmp0 (e->key, "slots") == 0) {
 		assert_int_equal (json_array_get_length (ir_test_json_slots (run->json)),
 				  (guint)g_ascii_strtoull (e->value, NULL, 10));
 	} else if (g_str_has_prefix (e->key, "slot")) {
-		corpus_check_slot (file, run->json, e->key, e->value);
+		test_real_corpus_check_slot (file, run->json, e->key, e->value);
 	} else if (g_strcmp0 (e->key, "can_write") == 0) {
-		corpus_check_bool (file, run->json, e->key, e->value);
+		test_real_corpus_check_bool (file, run->json, e->key, e->value);
 	} else {
-		corpus_check_string (
+		test_real_corpus_check_string (
 		    file, e->key, ir_test_json_string (run->json, e->key), e->value);
 	}
 }
 
 /* One phone: every expectation of its file. */
 static void
-test_corpus_file (const char *path)
+test_real_corpus_file (const char *path)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrAnswerScript) script = ir_answer_script_load (path, &error);
@@ -189,7 +192,7 @@ test_corpus_file (const char *path)
 	for (guint i = 0; i < expect->len; i++) {
 		const IrAnswerScriptPair *e = g_ptr_array_index (expect, i);
 		exit_said = exit_said || g_strcmp0 (e->key, "exit") == 0;
-		corpus_check (path, run, e);
+		test_real_corpus_check (path, run, e);
 	}
 	if (!exit_said) {
 		if (run->exit_code != 0)
@@ -199,19 +202,19 @@ test_corpus_file (const char *path)
 }
 
 static void
-test_corpus_replays (void **state)
+test_real_corpus_replays (void **state)
 {
-	g_autoptr (GPtrArray) files = corpus_list ();
+	g_autoptr (GPtrArray) files = test_real_corpus_list ();
 
 	for (guint i = 0; i < files->len; i++)
-		test_corpus_file (g_ptr_array_index (files, i));
+		test_real_corpus_file (g_ptr_array_index (files, i));
 }
 
 /* At least CORPUS_MIN_DEVICES devices, every vendor the issue names. */
 static void
-test_corpus_coverage (void **state)
+test_real_corpus_coverage (void **state)
 {
-	g_autoptr (GPtrArray) files = corpus_list ();
+	g_autoptr (GPtrArray) files = test_real_corpus_list ();
 	g_autoptr (GHashTable) vendors =
 	    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
@@ -223,10 +226,11 @@ test_corpus_coverage (void **state)
 		g_hash_table_add (vendors,
 				  g_strdup (ir_answer_script_get_header (script, "vendor")));
 	}
-	for (guint i = 0; corpus_vendors[i] != NULL; i++) {
-		if (!g_hash_table_contains (vendors, corpus_vendors[i]))
-			print_error ("no device of vendor %s in the corpus\n", corpus_vendors[i]);
-		assert_true (g_hash_table_contains (vendors, corpus_vendors[i]));
+	for (guint i = 0; test_real_corpus_vendors[i] != NULL; i++) {
+		if (!g_hash_table_contains (vendors, test_real_corpus_vendors[i]))
+			print_error ("no device of vendor %s in the corpus\n",
+				     test_real_corpus_vendors[i]);
+		assert_true (g_hash_table_contains (vendors, test_real_corpus_vendors[i]));
 	}
 }
 
@@ -234,8 +238,8 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_corpus_coverage),
-	    cmocka_unit_test (test_corpus_replays),
+	    cmocka_unit_test (test_real_corpus_coverage),
+	    cmocka_unit_test (test_real_corpus_replays),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

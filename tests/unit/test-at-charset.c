@@ -55,7 +55,7 @@ static const CharsetRow charset_rows[] = {
 /* clang-format on */
 
 static void
-test_charset_table (void **state)
+test_at_charset_table (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (charset_rows); i++) {
 		const CharsetRow *row = &charset_rows[i];
@@ -78,7 +78,7 @@ test_charset_table (void **state)
 }
 
 static void
-test_charset_names (void **state)
+test_at_charset_names (void **state)
 {
 	const struct {
 		const char *name;
@@ -107,8 +107,8 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_charset_table),
-	    cmocka_unit_test (test_charset_names),
+	    cmocka_unit_test (test_at_charset_table),
+	    cmocka_unit_test (test_at_charset_names),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

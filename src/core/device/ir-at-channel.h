@@ -42,7 +42,7 @@ void ir_at_channel_set_timeout_limit (IrAtChannel *self, guint limit_ms);
 
 /* The phone's character set (+CSCS) as far as this channel knows it:
  * NULL until someone asked, "" when the phone would not say. Set by
- * ir_at_read() the first time an answer looks hex-encoded. */
+ * ir_at_read_confirmed() the first time an answer looks hex-encoded. */
 const char *ir_at_channel_get_charset (IrAtChannel *self);
 void ir_at_channel_set_charset (IrAtChannel *self, const char *charset);
 

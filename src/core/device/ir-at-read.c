@@ -220,7 +220,10 @@ ir_at_read_failed (const IrAtRead *read, GError *error_local, guint failures, gu
 }
 
 GPtrArray *
-ir_at_read (IrAtChannel *channel, const IrAtRead *read, GCancellable *cancellable, GError **error)
+ir_at_read_confirmed (IrAtChannel *channel,
+		      const IrAtRead *read,
+		      GCancellable *cancellable,
+		      GError **error)
 {
 	g_autoptr (GPtrArray) seen =
 	    g_ptr_array_new_with_free_func ((GDestroyNotify)g_ptr_array_unref);

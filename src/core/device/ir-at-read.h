@@ -53,10 +53,12 @@ typedef struct {
  * IR_ERROR_AT_REFUSED (a real refusal: never retried), IR_ERROR_TIMEOUT
  * (silent every time), IR_ERROR_PROTOCOL (answers that never agree, or
  * never readable), IR_ERROR_DISCONNECTED and IR_ERROR_CANCELLED. */
-GPtrArray *
-ir_at_read (IrAtChannel *channel, const IrAtRead *read, GCancellable *cancellable, GError **error);
+GPtrArray *ir_at_read_confirmed (IrAtChannel *channel,
+				 const IrAtRead *read,
+				 GCancellable *cancellable,
+				 GError **error);
 
-/* One command until it gets an OK answer, retried as ir_at_read() retries
+/* One command until it gets an OK answer, retried as ir_at_read_confirmed() retries
  * lost or interrupted answers; for reads whose values are not confirmed. */
 IrAtResponse *ir_at_read_command (IrAtChannel *channel,
 				  const char *command,

@@ -94,7 +94,7 @@ typedef struct {
 	const char *after_write;
 } IrFamily;
 
-/* The registry of families (ir-family-registry.c). Core never includes a
+/* The registry of families (ir-family.c). Core never includes a
  * driver's header: the drivers of protocols/ add themselves here
  * (ir_protocols_register(), protocols/ir-protocols.h) and the session and
  * the profiles find them by id. Registering the same id twice keeps the

@@ -464,7 +464,7 @@ ir_session_read_text (IrSession *self,
 
 		/* "+CGSN=0" answers "+CGSN: ..." */
 		prefix[strcspn (prefix, "=?")] = '\0';
-		values = ir_at_read (self->channel, &read, cancellable, &error_local);
+		values = ir_at_read_confirmed (self->channel, &read, cancellable, &error_local);
 		if (values != NULL) {
 			const char *value = g_ptr_array_index (values, 0);
 			if (value[0] != '\0') {
