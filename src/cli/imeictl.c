@@ -25,6 +25,7 @@ static const IrCliCommand *const imeictl_commands[] = {
     &ir_cli_command_audit,
     &ir_cli_command_credential,
     &ir_cli_command_diag_mode,
+    &ir_cli_command_policy,
     NULL,
 };
 

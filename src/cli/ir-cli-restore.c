@@ -823,8 +823,15 @@ ir_cli_restore_preflight (IrCli *cli, IrCliLoop *loop, GCancellable *cancellable
 	g_autofree char *line = NULL;
 
 	ir_engine_check_server_async (state->engine, cancellable, ir_cli_loop_done, loop);
-	if (ir_engine_check_server_finish (state->engine, ir_cli_loop_wait (loop), &status, &error))
+	if (ir_engine_check_server_finish (
+		state->engine, ir_cli_loop_wait (loop), &status, &error)) {
+		g_autofree char *warning = ir_engine_get_policy_warning (state->engine);
+
+		/* the cached policy still applies; the technician should know */
+		if (warning != NULL)
+			fprintf (stderr, "imeictl: warning: %s\n", warning);
 		return TRUE;
+	}
 	g_prefix_error (&error, "nothing done: ");
 	line = ir_cli_output_one_line (error->message);
 	if (cli->json) {

@@ -19,6 +19,8 @@ struct _IrEngine {
 	IrTokenSeen *seen;
 	IrDuplicateList *duplicates;
 	IrRestoreLog *log;
+	IrPolicyCache *policy; /* the cached rollout policy */
+	char *policy_warning;  /* why the last refresh was refused (lock) */
 	guint max_workers;
 	IrSessionProtocol protocol;
 	gint log_refused; /* atomic */
@@ -81,6 +83,8 @@ ir_engine_finalize (GObject *object)
 	IrEngine *self = IR_ENGINE (object);
 
 	g_clear_pointer (&self->log, ir_restore_log_free);
+	g_clear_pointer (&self->policy, ir_policy_cache_free);
+	g_free (self->policy_warning);
 	g_clear_pointer (&self->seen, ir_token_seen_free);
 	g_clear_pointer (&self->client, ir_brand_client_unref);
 	g_clear_pointer (&self->trust, ir_trust_store_unref);
@@ -178,6 +182,13 @@ ir_engine_open_state (IrEngine *self, const IrEngineConfig *config, GError **err
 	self->seen = ir_token_seen_open (seen_path, error);
 	if (self->seen == NULL)
 		return FALSE;
+	/* a cached policy changed on disk is bad input: say so before the
+	 * log is touched */
+	self->policy = ir_policy_cache_new (config->state_dir, self->trust);
+	if (!ir_policy_cache_load (self->policy, error)) {
+		g_prefix_error (error, "nothing done: ");
+		return FALSE;
+	}
 	self->log = ir_restore_log_open (&cfg, error);
 	if (self->log == NULL) {
 		g_prefix_error (error, "nothing done: ");
@@ -481,7 +492,78 @@ ir_engine_check_server_worker (GTask *task,
 		g_task_return_error (task, error);
 		return;
 	}
+	/* the rollout policy comes with the check, so that eligibility is
+	 * known before the first phone; a refused one leaves the cache as it
+	 * was and a warning (ir_engine_get_policy_warning()) */
+	ir_engine_refresh_policy (op->engine, cancellable, NULL);
 	g_task_return_boolean (task, TRUE);
+}
+
+gboolean
+ir_engine_refresh_policy (IrEngine *self, GCancellable *cancellable, GError **error)
+{
+	g_auto (IrBrandStatus) status = {0};
+	g_autoptr (JsonObject) answer = NULL;
+	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+	g_autoptr (GError) local = NULL;
+	gboolean ok;
+
+	g_return_val_if_fail (self->client != NULL && self->policy != NULL, FALSE);
+
+	answer =
+	    ir_brand_client_get_json (self->client, "/v1/policy", &status, cancellable, &local);
+	if (answer == NULL && g_strcmp0 (status.server_code, "no_policy") == 0)
+		return TRUE;
+	g_mutex_lock (&self->lock);
+	ok = answer != NULL && ir_policy_cache_update (self->policy, answer, now, &local);
+	g_clear_pointer (&self->policy_warning, g_free);
+	if (!ok)
+		self->policy_warning = g_strdup (local->message);
+	g_mutex_unlock (&self->lock);
+	if (!ok)
+		g_propagate_error (error, g_steal_pointer (&local));
+	return ok;
+}
+
+char *
+ir_engine_get_policy_warning (IrEngine *self)
+{
+	char *warning;
+
+	g_mutex_lock (&self->lock);
+	warning = g_strdup (self->policy_warning);
+	g_mutex_unlock (&self->lock);
+	return warning;
+}
+
+IrPolicyCache *
+ir_engine_get_policy_cache (IrEngine *self)
+{
+	return self->policy;
+}
+
+IrEligibility *
+ir_engine_check_eligibility (IrEngine *self, const IrDeviceInfo *info, GDateTime *now)
+{
+	const IrImeiSlot *slot =
+	    info->slots != NULL && info->slots->len > 0 ? g_ptr_array_index (info->slots, 0) : NULL;
+	g_autofree char *tac = NULL;
+	IrPolicyPhone phone = {
+	    .model = info->model,
+	    .centre = self->client != NULL ? ir_brand_client_get_centre (self->client) : NULL,
+	};
+	IrEligibility *elig;
+
+	if (self->policy == NULL)
+		return NULL;
+	/* a wiped phone's zeros are no TAC: the server checks it then */
+	if (slot != NULL && slot->imei != NULL && strlen (slot->imei) == 15 &&
+	    !g_str_has_prefix (slot->imei, "00000000"))
+		phone.tac = tac = g_strndup (slot->imei, 8);
+	g_mutex_lock (&self->lock);
+	elig = ir_policy_cache_check (self->policy, &phone, now);
+	g_mutex_unlock (&self->lock);
+	return elig;
 }
 
 void
@@ -608,6 +690,7 @@ ir_engine_restore_session (IrEngineRestoreJob *job, GCancellable *cancellable)
 	    .trust = self->trust,
 	    .seen = self->seen,
 	    .duplicates = self->duplicates,
+	    .policy = self->policy,
 	    .confirm = job->confirm != NULL ? ir_engine_restore_confirm : NULL,
 	    .confirm_data = job,
 	    .journal = ir_restore_log_journal (),

@@ -115,6 +115,35 @@ GPtrArray *ir_engine_get_pending (IrEngine *self, GError **error);
  * no witness upload until the brand auditor has checked the log. */
 gboolean ir_engine_get_log_refused (IrEngine *self);
 
+/* ---- the rollout policy (docs/rollout-policy.md) ----
+ *
+ * The engine keeps the brand's signed rollout policy in the state folder
+ * (IrPolicyCache), refreshes it with every ir_engine_check_server_async(),
+ * and a restore stops before asking for a token when the cached policy
+ * says the phone is not eligible. Front ends show eligibility with
+ * ir_engine_check_eligibility(). */
+
+/* GET /v1/policy now (blocking: call it from a worker, or at start): the
+ * cache takes the server's policy when it verifies, is not older and not
+ * expired; otherwise it keeps what it had and the error says why (also
+ * kept for ir_engine_get_policy_warning()). No policy on the server is
+ * not an error. Do not call it while restores run. */
+gboolean ir_engine_refresh_policy (IrEngine *self, GCancellable *cancellable, GError **error);
+
+/* Why the last refresh was refused (free it), or NULL. */
+char *ir_engine_get_policy_warning (IrEngine *self);
+
+/* The cached policy; NULL before ir_engine_open(). */
+IrPolicyCache *ir_engine_get_policy_cache (IrEngine *self);
+
+/* Is the identified phone @info eligible at @now under the cached policy,
+ * and if not, why (IrEligibility: reason, phase, until when, a sentence in
+ * the policy's local time)? NULL when no policy is cached: the server
+ * decides alone. The phone's TAC is the one it shows (none for a wiped
+ * phone), its model, and this technician's centre. */
+IrEligibility *
+ir_engine_check_eligibility (IrEngine *self, const IrDeviceInfo *info, GDateTime *now);
+
 /* ---- operations: each one async, cancellable, with progress ----
  *
  * @progress (may be NULL) receives the operation's stages; the same

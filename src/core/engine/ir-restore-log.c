@@ -323,6 +323,8 @@ ir_restore_log_intent (IrRestoreResult *r, gpointer user_data, GError **error)
 	ir_restore_log_set_string (fields, "token_id", r->token_id);
 	ir_restore_log_set_string (fields, "token_sha256", r->token_sha256);
 	ir_restore_log_set_string (fields, "phase", r->phase);
+	if (r->policy_version > 0)
+		json_object_set_int_member (fields, "policy_version", r->policy_version);
 	if (!ir_restore_log_append (self, IR_LOG_RECORD_INTENT, fields, error))
 		return FALSE;
 	ir_restore_log_crash_point ("write");
@@ -377,6 +379,12 @@ ir_restore_log_result (IrRestoreResult *r, gpointer user_data)
 	json_object_set_string_member (fields, "outcome", ir_restore_log_outcome (r->outcome));
 	if (r->error != NULL)
 		json_object_set_string_member (fields, "reason", r->error->message);
+	/* the phase and policy version again, so that a regulator's count of
+	 * RESULTs per phase needs no join with the INTENTs */
+	if (r->phase != NULL)
+		json_object_set_string_member (fields, "phase", r->phase);
+	if (r->policy_version > 0)
+		json_object_set_int_member (fields, "policy_version", r->policy_version);
 	json_object_set_array_member (
 	    fields, "imeis_read_back", ir_restore_log_slots (r, IR_RESTORE_LOG_AFTER));
 	if (!ir_restore_log_append (self, IR_LOG_RECORD_RESULT, fields, &error)) {

@@ -150,6 +150,60 @@ ir_restore_identify (IrRestoreRun *run)
 	return TRUE;
 }
 
+/* The TAC the phone shows, when it shows a real one: a wiped phone's
+ * zeros say nothing, and then only the server (which knows the original
+ * IMEI) can check the TAC. */
+static const char *
+ir_restore_shown_tac (const IrRestoreResult *r, char tac[9])
+{
+	const IrRestoreSlot *slot = r->slots->len > 0 ? g_ptr_array_index (r->slots, 0) : NULL;
+
+	if (slot == NULL || slot->before == NULL || strlen (slot->before) != 15 ||
+	    g_str_has_prefix (slot->before, "00000000"))
+		return NULL;
+	for (guint i = 0; i < 8; i++) {
+		if (!g_ascii_isdigit (slot->before[i]))
+			return NULL;
+	}
+	memcpy (tac, slot->before, 8);
+	tac[8] = '\0';
+	return tac;
+}
+
+/* Eligibility under the cached rollout policy, before a token is asked
+ * for: the technician learns why now, not after a refusal. */
+static gboolean
+ir_restore_check_policy (IrRestoreRun *run)
+{
+	IrRestoreResult *r = run->result;
+	char tac[9];
+	IrPolicyPhone phone = {
+	    .tac = ir_restore_shown_tac (r, tac),
+	    .model = r->info->model,
+	    .centre = ir_brand_client_get_centre (run->opts->client),
+	};
+	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+	g_autoptr (IrEligibility) elig = NULL;
+
+	if (run->opts->policy == NULL)
+		return TRUE;
+	elig = ir_policy_cache_check (run->opts->policy, &phone, now);
+	if (elig == NULL || elig->reason == IR_ELIGIBLE)
+		return TRUE;
+	return ir_restore_stop (
+	    run,
+	    IR_RESTORE_NOT_STARTED,
+	    IR_RESTORE_STAGE_DIAGNOSE,
+	    g_error_new (IR_ERROR,
+			 IR_ERROR_NOT_SUPPORTED,
+			 "%s is not eligible under rollout policy version %" G_GINT64_FORMAT
+			 " (%s): %s; nothing asked for, nothing written",
+			 r->port,
+			 elig->policy_version,
+			 ir_eligibility_reason_to_string (elig->reason),
+			 elig->sentence));
+}
+
 /* Which slots need restoring, and whether this family can do it at all:
  * both before any token is asked for (a token spends quota). */
 static gboolean
@@ -167,7 +221,7 @@ ir_restore_diagnose (IrRestoreRun *run)
 		return FALSE;
 	}
 	r->device_verifies = ir_restore_eligible_family_verifies (r->info->family);
-	return TRUE;
+	return ir_restore_check_policy (run);
 }
 
 static gboolean
@@ -235,6 +289,7 @@ ir_restore_request_token (IrRestoreRun *run)
 	r->token_id = g_strdup (run->answer->token_id);
 	g_free (r->token_expires);
 	r->token_expires = g_strdup (run->answer->expires);
+	r->policy_version = run->answer->policy_version;
 	return TRUE;
 }
 

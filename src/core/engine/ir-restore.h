@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ir-brand-client.h"
+#include "ir-policy-cache.h"
 #include "ir-session.h"
 #include "ir-token-seen.h"
 #include "ir-trust-store.h"
@@ -87,8 +88,9 @@ typedef struct {
 	char *token_expires;
 	char *phase;
 	char *centre;
-	guint token_requests; /* 2 when the phone's challenge changed */
-	IrBrandStatus brand;  /* of the brand request that failed */
+	gint64 policy_version; /* the rollout policy of the token; 0: none */
+	guint token_requests;  /* 2 when the phone's challenge changed */
+	IrBrandStatus brand;   /* of the brand request that failed */
 	/* the report to the brand server */
 	const char *report_outcome; /* "success"...; NULL: nothing to report */
 	gboolean reported;
@@ -136,6 +138,9 @@ typedef struct {
 	IrTrustStore *trust;
 	IrTokenSeen *seen;		   /* cti store of this workstation */
 	const IrDuplicateList *duplicates; /* may be NULL */
+	/* the cached rollout policy (may be NULL: the server alone decides):
+	 * a phone it says is not eligible stops before any token is asked */
+	const IrPolicyCache *policy;
 	/* required: a NULL confirm stops the restore before the write with
 	 * nothing written (a front end that means "do not ask" says so in
 	 * its own confirm, as imeictl --yes does) */

@@ -48,6 +48,8 @@ static const FieldSpec intent_fields[] = {
     {"token_id", FIELD_HEX},
     {"token_sha256", FIELD_SHA256},
     {"phase", FIELD_NAME},
+    /* the rollout policy the token was issued under (docs/rollout-policy.md) */
+    {"policy_version", FIELD_COUNT, TRUE},
 };
 
 static const FieldSpec result_fields[] = {
@@ -55,6 +57,8 @@ static const FieldSpec result_fields[] = {
     {"outcome", FIELD_OUTCOME},
     {"reason", FIELD_TEXT, TRUE},
     {"imeis_read_back", FIELD_SLOTS},
+    {"phase", FIELD_NAME, TRUE},
+    {"policy_version", FIELD_COUNT, TRUE},
 };
 
 static const FieldSpec recovery_fields[] = {

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "test-restore-env.h"
+
+/* imeictl restore under a rollout policy, against the real imei-brandd:
+ * the policy comes with the server check and is cached; a phone the
+ * cached policy says is not eligible stops before any token is asked for,
+ * with the reason; an eligible one is restored and its INTENT and RESULT
+ * carry the phase and the policy version; imeictl policy show prints the
+ * cached policy; an older policy served later is refused by the tool,
+ * which keeps the newer one. */
+
+#define ZERO IR_TEST_IMEI_ZERO
+
+static char *
+rp_day (int offset)
+{
+	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier ("Asia/Kolkata");
+	g_autoptr (GDateTime) now = g_date_time_new_now (tz);
+	g_autoptr (GDateTime) day = g_date_time_add_days (now, offset);
+
+	return g_date_time_format (day, "%Y-%m-%d");
+}
+
+/* Signs and publishes a policy of @version whose phase p1 covers TAC
+ * 4901 and the models in @models (a JSON array, "[]" for any). */
+static void
+rp_publish (RtServer *server, gint64 version, const char *models)
+{
+	g_autofree char *start = rp_day (-1);
+	g_autofree char *end = rp_day (1);
+	g_autofree char *expires = rp_day (30);
+	g_autofree char *json = g_strdup_printf (
+	    "{\"format\": \"imeirestore-rollout-policy/1\", \"version\": %" G_GINT64_FORMAT ","
+	    " \"issued\": \"2025-12-01T00:00:00+05:30\", \"expires\": \"%sT00:00:00+05:30\","
+	    " \"centres\": {\"DL-0001\": \"DL\"},"
+	    " \"phases\": [{\"id\": \"p1\", \"title\": \"Delhi MediaTek\", \"state\": \"active\","
+	    " \"window\": {\"start\": \"%s\", \"end\": \"%s\"},"
+	    " \"eligibility\": {\"tac_prefixes\": [\"4901\"], \"models\": %s, \"circles\": "
+	    "[\"DL\"]},"
+	    " \"centre_daily_cap\": 10, \"national_daily_cap\": 100}]}\n",
+	    version,
+	    expires,
+	    start,
+	    end,
+	    models);
+	g_autofree char *in = g_build_filename (server->dir, "policy.json", NULL);
+	g_autofree char *note = g_build_filename (server->dir, "policy.note", NULL);
+	g_autofree char *cmd = NULL;
+
+	assert_true (g_file_set_contents (in, json, -1, NULL));
+	cmd = g_strdup_printf (
+	    "'%s' policy sign --key '%s/policy.key' --out '%s' '%s' >/dev/null && "
+	    "'%s' policy publish --db '%s' --key '%s/policy.pub.pem' '%s' >/dev/null",
+	    g_getenv ("IMEI_BRANDD"),
+	    rt_pki (),
+	    note,
+	    in,
+	    g_getenv ("IMEI_BRANDD"),
+	    server->db,
+	    rt_pki (),
+	    note);
+	assert_int_equal (rt_sh (cmd, NULL), 0);
+}
+
+/* One SQL statement on the server's database: the first column of its
+ * first row (0 when none). */
+static int
+rp_sql (RtServer *server, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+	int value = 0;
+
+	assert_int_equal (sqlite3_open (server->db, &db), SQLITE_OK);
+	assert_int_equal (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), SQLITE_OK);
+	if (sqlite3_step (stmt) == SQLITE_ROW)
+		value = sqlite3_column_int (stmt, 0);
+	sqlite3_finalize (stmt);
+	sqlite3_close (db);
+	return value;
+}
+
+/* The last record of @type in the migration log. */
+static JsonObject *
+rp_last_record (RtServer *server, const char *type)
+{
+	g_autofree char *path = g_build_filename (server->state_dir, "migration-log.jsonl", NULL);
+	g_autofree char *text = NULL;
+	g_auto (GStrv) lines = NULL;
+	JsonObject *found = NULL;
+
+	assert_true (g_file_get_contents (path, &text, NULL, NULL));
+	lines = g_strsplit (text, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		g_autoptr (JsonNode) node = json_from_string (lines[i], NULL);
+		JsonObject *obj = node != NULL && JSON_NODE_HOLDS_OBJECT (node)
+				      ? json_node_get_object (node)
+				      : NULL;
+
+		if (obj != NULL &&
+		    g_strcmp0 (json_object_get_string_member_with_default (obj, "type", NULL),
+			       type) == 0) {
+			g_clear_pointer (&found, json_object_unref);
+			found = json_object_ref (obj);
+		}
+	}
+	assert_non_null (found);
+	return found;
+}
+
+static void
+test_restore_policy (void **state)
+{
+	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (IrTestSim) sim = rt_sim_start ("--family mediatek --serial " RT_MTK_SERIAL
+						  " --imei " ZERO " --imei " ZERO);
+	g_autofree char *ts = g_build_filename (rt_pki (), "trust-store.conf", NULL);
+
+	/* version 1 covers other models only: the tool stops before a token */
+	rp_publish (server, 1, "[\"NO-SUCH-MODEL\"]");
+	{
+		g_autoptr (IrTestRun) run = rt_restore (server, sim->path, TRUE, NULL);
+		g_autofree char *after = rt_sim_imeis (sim);
+
+		assert_int_not_equal (run->exit_code, 0);
+		assert_string_equal (rt_json_path (run, "outcome"), "not_started");
+		assert_non_null (
+		    strstr (run->err, "is not eligible under rollout policy version 1 (no_phase)"));
+		assert_non_null (
+		    strstr (run->err, "no phase of rollout policy version 1 covers this phone"));
+		assert_int_equal (rp_sql (server, "SELECT count(*) FROM tokens"), 0);
+		assert_string_equal (after, ZERO ";" ZERO ";");
+	}
+	/* version 2 covers it */
+	rp_publish (server, 2, "[]");
+	{
+		g_autoptr (IrTestRun) run = rt_restore (server, sim->path, TRUE, NULL);
+		g_autoptr (JsonObject) intent = NULL;
+		g_autoptr (JsonObject) result = NULL;
+
+		assert_int_equal (run->exit_code, 0);
+		assert_string_equal (rt_json_path (run, "outcome"), "restored");
+		intent = rp_last_record (server, "INTENT");
+		result = rp_last_record (server, "RESULT");
+		assert_string_equal (json_object_get_string_member (intent, "phase"), "p1");
+		assert_int_equal (json_object_get_int_member (intent, "policy_version"), 2);
+		assert_string_equal (json_object_get_string_member (result, "phase"), "p1");
+		assert_int_equal (json_object_get_int_member (result, "policy_version"), 2);
+	}
+	{
+		g_autoptr (IrTestRun) show = ir_test_imeictl ("--json",
+							      "policy",
+							      "show",
+							      "--state-dir",
+							      server->state_dir,
+							      "--trust-store",
+							      ts,
+							      NULL);
+
+		assert_int_equal (show->exit_code, 0);
+		assert_int_equal (
+		    json_object_get_int_member (json_node_get_object (show->json), "version"), 2);
+	}
+	/* the server serves version 1 again (its database rolled back): the
+	 * tool refuses it, says so, and keeps version 2 */
+	{
+		g_autofree char *cmd = g_strdup_printf (
+		    "sqlite3 '%s' 'DELETE FROM rollout_policies WHERE version = 2'", server->db);
+		g_autoptr (IrTestSim) other = rt_sim_start (
+		    "--family mediatek --serial " RT_MTK2_SERIAL " --imei " ZERO " --imei " ZERO);
+		g_autoptr (IrTestRun) run = NULL;
+		g_autoptr (IrTestRun) show = NULL;
+
+		rp_sql (server, "DELETE FROM rollout_policies WHERE version = 2");
+		run = rt_restore (server, other->path, TRUE, NULL);
+		assert_non_null (strstr (run->err,
+					 "warning: refused the server's rollout policy: rollout "
+					 "policy version 1 is older than version 2"));
+		show = ir_test_imeictl (
+		    "policy", "show", "--state-dir", server->state_dir, "--trust-store", ts, NULL);
+		assert_int_equal (show->exit_code, 0);
+		assert_non_null (strstr (show->out, "rollout policy version 2"));
+	}
+}
+
+int
+main (void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test (test_restore_policy),
+	};
+
+	return cmocka_run_group_tests (tests, NULL, NULL);
+}
