@@ -105,7 +105,8 @@ ir_cli_policy_json_phase (JsonBuilder *b, const IrPolicyPhase *p, const char *co
 	json_builder_begin_object (b);
 	ir_cli_output_json_add_string_or_null (b, "id", p->id);
 	ir_cli_output_json_add_string_or_null (b, "title", p->title);
-	ir_cli_output_json_add_string_or_null (b, "state", ir_phase_state_to_string (p->state));
+	ir_cli_output_json_add_string_or_null (
+	    b, "state", ir_policy_phase_state_to_string (p->state));
 	json_builder_set_member_name (b, "paused");
 	json_builder_add_boolean_value (b, g_strv_contains (paused, p->id));
 	ir_cli_output_json_add_string_or_null (b, "start", p->start_date);

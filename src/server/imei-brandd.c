@@ -10,7 +10,7 @@
 #include "ir-brandd-http.h"
 #include "ir-brandd-import.h"
 #include "ir-brandd-issue.h"
-#include "ir-brandd-policy-cmd.h"
+#include "ir-brandd-policy.h"
 #include "ir-brandd-store.h"
 #include "ir-brandd-tls.h"
 #include "ir-brandd-witness.h"

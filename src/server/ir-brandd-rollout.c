@@ -137,8 +137,7 @@ ir_brandd_rollout_decide (IrBranddRollout *self,
 	 * read only gives the technician the right reason */
 	if (!ir_brandd_rollout_store_paused (self->store, &paused, error))
 		return FALSE;
-	elig =
-	    ir_policy_check_eligibility (policy, &phone, (const char *const *)paused, NULL, 0, now);
+	elig = ir_eligibility_check (policy, &phone, (const char *const *)paused, NULL, 0, now);
 	if (elig->reason != IR_ELIGIBLE) {
 		decision->refusal = g_steal_pointer (&elig);
 		return TRUE;
@@ -168,12 +167,12 @@ ir_brandd_rollout_claim_refusal (IrBranddRollout *self,
 
 	if (phase != NULL && (decision->claim.result == IR_BRANDD_CLAIM_CENTRE_CAP ||
 			      decision->claim.result == IR_BRANDD_CLAIM_NATIONAL_CAP))
-		return ir_policy_cap_reached (self->policy,
-					      phase,
-					      centre,
-					      decision->claim.result ==
-						  IR_BRANDD_CLAIM_NATIONAL_CAP,
-					      now);
+		return ir_eligibility_cap_reached (self->policy,
+						   phase,
+						   centre,
+						   decision->claim.result ==
+						       IR_BRANDD_CLAIM_NATIONAL_CAP,
+						   now);
 	elig = g_new0 (IrEligibility, 1);
 	elig->policy_version = decision->claim.policy_version;
 	elig->phase = g_strdup (decision->phase);

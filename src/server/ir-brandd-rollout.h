@@ -7,7 +7,7 @@
 #include "ir-brandd-config.h"
 #include "ir-brandd-rollout-store.h"
 #include "ir-brandd-store.h"
-#include "ir-policy-eligibility.h"
+#include "ir-eligibility.h"
 
 G_BEGIN_DECLS
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "fuzz-target.h"
-#include "ir-policy-eligibility.h"
+#include "ir-eligibility.h"
 #include "ir-policy.h"
 
 /* The input is a rollout policy document (JSON). Whatever the parser
@@ -49,7 +49,7 @@ fuzz_policy_check_eligibility (const IrPolicy *policy)
 
 		for (guint j = 0; j < G_N_ELEMENTS (phones); j++) {
 			g_autoptr (IrEligibility) elig =
-			    ir_policy_check_eligibility (policy, &phones[j], NULL, NULL, 0, now);
+			    ir_eligibility_check (policy, &phones[j], NULL, NULL, 0, now);
 
 			fuzz_policy_check (elig->sentence != NULL && elig->day != NULL);
 			fuzz_policy_check ((elig->reason == IR_ELIGIBLE) ==

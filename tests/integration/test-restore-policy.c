@@ -22,7 +22,7 @@
 #define ZERO IR_TEST_IMEI_ZERO
 
 static char *
-rp_day (int offset)
+test_restore_policy_day (int offset)
 {
 	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier ("Asia/Kolkata");
 	g_autoptr (GDateTime) now = g_date_time_new_now (tz);
@@ -34,11 +34,11 @@ rp_day (int offset)
 /* Signs and publishes a policy of @version whose phase p1 covers TAC
  * 4901 and the models in @models (a JSON array, "[]" for any). */
 static void
-rp_publish (RtServer *server, gint64 version, const char *models)
+test_restore_policy_publish (RtServer *server, gint64 version, const char *models)
 {
-	g_autofree char *start = rp_day (-1);
-	g_autofree char *end = rp_day (1);
-	g_autofree char *expires = rp_day (30);
+	g_autofree char *start = test_restore_policy_day (-1);
+	g_autofree char *end = test_restore_policy_day (1);
+	g_autofree char *expires = test_restore_policy_day (30);
 	g_autofree char *json = g_strdup_printf (
 	    "{\"format\": \"imeirestore-rollout-policy/1\", \"version\": %" G_GINT64_FORMAT ","
 	    " \"issued\": \"2025-12-01T00:00:00+05:30\", \"expires\": \"%sT00:00:00+05:30\","
@@ -75,7 +75,7 @@ rp_publish (RtServer *server, gint64 version, const char *models)
 /* One SQL statement on the server's database: the first column of its
  * first row (0 when none). */
 static int
-rp_sql (RtServer *server, const char *sql)
+test_restore_policy_sql (RtServer *server, const char *sql)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *stmt = NULL;
@@ -92,7 +92,7 @@ rp_sql (RtServer *server, const char *sql)
 
 /* The last record of @type in the migration log. */
 static JsonObject *
-rp_last_record (RtServer *server, const char *type)
+test_restore_policy_last_record (RtServer *server, const char *type)
 {
 	g_autofree char *path = g_build_filename (server->state_dir, "migration-log.jsonl", NULL);
 	g_autofree char *text = NULL;
@@ -119,7 +119,7 @@ rp_last_record (RtServer *server, const char *type)
 }
 
 static void
-test_restore_policy (void **state)
+test_restore_policy_restore (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
 	g_autoptr (IrTestSim) sim = rt_sim_start ("--family mediatek --serial " RT_MTK_SERIAL
@@ -127,7 +127,7 @@ test_restore_policy (void **state)
 	g_autofree char *ts = g_build_filename (rt_pki (), "trust-store.conf", NULL);
 
 	/* version 1 covers other models only: the tool stops before a token */
-	rp_publish (server, 1, "[\"NO-SUCH-MODEL\"]");
+	test_restore_policy_publish (server, 1, "[\"NO-SUCH-MODEL\"]");
 	{
 		g_autoptr (IrTestRun) run = rt_restore (server, sim->path, TRUE, NULL);
 		g_autofree char *after = rt_sim_imeis (sim);
@@ -138,11 +138,12 @@ test_restore_policy (void **state)
 		    strstr (run->err, "is not eligible under rollout policy version 1 (no_phase)"));
 		assert_non_null (
 		    strstr (run->err, "no phase of rollout policy version 1 covers this phone"));
-		assert_int_equal (rp_sql (server, "SELECT count(*) FROM tokens"), 0);
+		assert_int_equal (test_restore_policy_sql (server, "SELECT count(*) FROM tokens"),
+				  0);
 		assert_string_equal (after, ZERO ";" ZERO ";");
 	}
 	/* version 2 covers it */
-	rp_publish (server, 2, "[]");
+	test_restore_policy_publish (server, 2, "[]");
 	{
 		g_autoptr (IrTestRun) run = rt_restore (server, sim->path, TRUE, NULL);
 		g_autoptr (JsonObject) intent = NULL;
@@ -150,8 +151,8 @@ test_restore_policy (void **state)
 
 		assert_int_equal (run->exit_code, 0);
 		assert_string_equal (rt_json_path (run, "outcome"), "restored");
-		intent = rp_last_record (server, "INTENT");
-		result = rp_last_record (server, "RESULT");
+		intent = test_restore_policy_last_record (server, "INTENT");
+		result = test_restore_policy_last_record (server, "RESULT");
 		assert_string_equal (json_object_get_string_member (intent, "phase"), "p1");
 		assert_int_equal (json_object_get_int_member (intent, "policy_version"), 2);
 		assert_string_equal (json_object_get_string_member (result, "phase"), "p1");
@@ -181,7 +182,7 @@ test_restore_policy (void **state)
 		g_autoptr (IrTestRun) run = NULL;
 		g_autoptr (IrTestRun) show = NULL;
 
-		rp_sql (server, "DELETE FROM rollout_policies WHERE version = 2");
+		test_restore_policy_sql (server, "DELETE FROM rollout_policies WHERE version = 2");
 		run = rt_restore (server, other->path, TRUE, NULL);
 		assert_non_null (strstr (run->err,
 					 "warning: refused the server's rollout policy: rollout "
@@ -197,7 +198,7 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_restore_policy),
+	    cmocka_unit_test (test_restore_policy_restore),
 	};
 
 	return cmocka_run_group_tests (tests, NULL, NULL);

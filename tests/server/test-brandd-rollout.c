@@ -34,7 +34,7 @@
 
 /* Today and its neighbours as local dates in Asia/Kolkata. */
 static char *
-rt_day (int offset)
+test_brandd_rollout_day (int offset)
 {
 	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier ("Asia/Kolkata");
 	g_autoptr (GDateTime) now = g_date_time_new_now (tz);
@@ -46,15 +46,15 @@ rt_day (int offset)
 /* A policy document: one phase @phase over TAC prefixes @tacs (a JSON
  * array), with its caps; issued on 2025-12-01, expiring at @expires. */
 static char *
-rt_policy_json (gint64 version,
-		const char *phase,
-		const char *tacs,
-		guint centre_cap,
-		guint national_cap,
-		const char *expires)
+test_brandd_rollout_policy_json (gint64 version,
+				 const char *phase,
+				 const char *tacs,
+				 guint centre_cap,
+				 guint national_cap,
+				 const char *expires)
 {
-	g_autofree char *start = rt_day (-1);
-	g_autofree char *end = rt_day (1);
+	g_autofree char *start = test_brandd_rollout_day (-1);
+	g_autofree char *end = test_brandd_rollout_day (1);
 
 	return g_strdup_printf (
 	    "{\"format\": \"imeirestore-rollout-policy/1\", \"version\": %" G_GINT64_FORMAT ",\n"
@@ -76,9 +76,9 @@ rt_policy_json (gint64 version,
 }
 
 static char *
-rt_future (void)
+test_brandd_rollout_future (void)
 {
-	g_autofree char *day = rt_day (30);
+	g_autofree char *day = test_brandd_rollout_day (30);
 
 	return g_strdup_printf ("%sT00:00:00+05:30", day);
 }
@@ -86,7 +86,7 @@ rt_future (void)
 /* Signs @json with the PKI's policy key, as `policy sign` would not for an
  * expired document (tests need one). */
 static char *
-rt_sign (const char *json, const char *key_file)
+test_brandd_rollout_sign (const char *json, const char *key_file)
 {
 	g_autofree char *path = g_build_filename (bt_pki_dir (), key_file, NULL);
 	g_autoptr (GError) error = NULL;
@@ -100,7 +100,7 @@ rt_sign (const char *json, const char *key_file)
 }
 
 static BtEnv *
-rt_env (void)
+test_brandd_rollout_env (void)
 {
 	g_autofree char *extra =
 	    g_strdup_printf ("[policy]\npublic-key=%s/policy.pub.pem\n", bt_pki_dir ());
@@ -110,7 +110,7 @@ rt_env (void)
 
 /* `policy sign` then `policy publish`; returns publish's exit code. */
 static int
-rt_publish_json (BtEnv *env, const char *json, char **err)
+test_brandd_rollout_publish_json (BtEnv *env, const char *json, char **err)
 {
 	g_autofree char *in = bt_write_file (env->dir, "policy.json", json);
 	g_autofree char *out = g_build_filename (env->dir, "policy.note", NULL);
@@ -126,7 +126,7 @@ rt_publish_json (BtEnv *env, const char *json, char **err)
 }
 
 static int
-rt_publish_note (BtEnv *env, const char *note, char **err)
+test_brandd_rollout_publish_note (BtEnv *env, const char *note, char **err)
 {
 	g_autofree char *path = bt_write_file (env->dir, "given.note", note);
 	const char *publish[] = {"policy", "publish", "--config", env->conf, path, NULL};
@@ -135,22 +135,25 @@ rt_publish_note (BtEnv *env, const char *note, char **err)
 }
 
 static void
-rt_assert_contains (const char *text, const char *part)
+test_brandd_rollout_assert_contains (const char *text, const char *part)
 {
 	if (text == NULL || strstr (text, part) == NULL)
 		fail_msg ("\"%s\" does not say \"%s\"", text != NULL ? text : "(null)", part);
 }
 
 static void
-test_policy_commands (void **state)
+test_brandd_rollout_policy_commands (void **state)
 {
-	g_autoptr (BtEnv) env = rt_env ();
-	g_autofree char *future = rt_future ();
-	g_autofree char *v2 = rt_policy_json (2, "p1", "[\"4901\"]", 5, 10, future);
-	g_autofree char *v1 = rt_policy_json (1, "p1", "[\"4901\"]", 5, 10, future);
-	g_autofree char *expired =
-	    rt_policy_json (3, "p1", "[\"4901\"]", 5, 10, "2026-01-01T00:00:00+05:30");
-	g_autofree char *v4 = rt_policy_json (4, "p1", "[\"4901\"]", 5, 10, future);
+	g_autoptr (BtEnv) env = test_brandd_rollout_env ();
+	g_autofree char *future = test_brandd_rollout_future ();
+	g_autofree char *v2 =
+	    test_brandd_rollout_policy_json (2, "p1", "[\"4901\"]", 5, 10, future);
+	g_autofree char *v1 =
+	    test_brandd_rollout_policy_json (1, "p1", "[\"4901\"]", 5, 10, future);
+	g_autofree char *expired = test_brandd_rollout_policy_json (
+	    3, "p1", "[\"4901\"]", 5, 10, "2026-01-01T00:00:00+05:30");
+	g_autofree char *v4 =
+	    test_brandd_rollout_policy_json (4, "p1", "[\"4901\"]", 5, 10, future);
 	g_autofree char *err = NULL;
 	g_autofree char *out = NULL;
 	const char *show[] = {"policy", "show", "--config", env->conf, NULL};
@@ -158,80 +161,83 @@ test_policy_commands (void **state)
 
 	/* nothing published yet */
 	assert_int_equal (bt_run_brandd (show, NULL, &err), 1);
-	rt_assert_contains (err, "no rollout policy has been published");
+	test_brandd_rollout_assert_contains (err, "no rollout policy has been published");
 	g_clear_pointer (&err, g_free);
 
-	assert_int_equal (rt_publish_json (env, v2, &err), 0);
+	assert_int_equal (test_brandd_rollout_publish_json (env, v2, &err), 0);
 	g_clear_pointer (&err, g_free);
 	assert_int_equal (bt_run_brandd (show, &out, NULL), 0);
-	rt_assert_contains (out, "rollout policy version 2");
-	rt_assert_contains (out, "time zone Asia/Kolkata");
-	rt_assert_contains (out, "phase p1: Test phase [active]");
+	test_brandd_rollout_assert_contains (out, "rollout policy version 2");
+	test_brandd_rollout_assert_contains (out, "time zone Asia/Kolkata");
+	test_brandd_rollout_assert_contains (out, "phase p1: Test phase [active]");
 	g_clear_pointer (&out, g_free);
 	assert_int_equal (bt_run_brandd (show_json, &out, NULL), 0);
-	rt_assert_contains (out, "\"version\" : 2");
-	rt_assert_contains (out, "\"national_daily_cap\" : 10");
+	test_brandd_rollout_assert_contains (out, "\"version\" : 2");
+	test_brandd_rollout_assert_contains (out, "\"national_daily_cap\" : 10");
 	g_clear_pointer (&out, g_free);
 
 	/* an older and the same version are refused; nothing changes */
 	{
-		g_autofree char *note = rt_sign (v1, "policy.key");
-		assert_int_equal (rt_publish_note (env, note, &err), 1);
-		rt_assert_contains (err, "version 1 is not newer than version 2");
+		g_autofree char *note = test_brandd_rollout_sign (v1, "policy.key");
+		assert_int_equal (test_brandd_rollout_publish_note (env, note, &err), 1);
+		test_brandd_rollout_assert_contains (err, "version 1 is not newer than version 2");
 		g_clear_pointer (&err, g_free);
 	}
-	assert_int_equal (rt_publish_json (env, v2, &err), 1);
-	rt_assert_contains (err, "never goes back");
+	assert_int_equal (test_brandd_rollout_publish_json (env, v2, &err), 1);
+	test_brandd_rollout_assert_contains (err, "never goes back");
 	g_clear_pointer (&err, g_free);
 	/* an expired one: sign refuses it, and publish refuses it signed */
 	{
 		g_autofree char *in = bt_write_file (env->dir, "expired.json", expired);
 		g_autofree char *key = g_build_filename (env->pki, "policy.key", NULL);
 		const char *sign[] = {"policy", "sign", "--key", key, in, NULL};
-		g_autofree char *note = rt_sign (expired, "policy.key");
+		g_autofree char *note = test_brandd_rollout_sign (expired, "policy.key");
 
 		assert_int_equal (bt_run_brandd (sign, NULL, &err), 1);
-		rt_assert_contains (err, "expired at 2026-01-01 00:00 IST (Asia/Kolkata)");
+		test_brandd_rollout_assert_contains (
+		    err, "expired at 2026-01-01 00:00 IST (Asia/Kolkata)");
 		g_clear_pointer (&err, g_free);
-		assert_int_equal (rt_publish_note (env, note, &err), 1);
-		rt_assert_contains (err, "expired");
+		assert_int_equal (test_brandd_rollout_publish_note (env, note, &err), 1);
+		test_brandd_rollout_assert_contains (err, "expired");
 		g_clear_pointer (&err, g_free);
 	}
 	/* signed by another key, or changed after signing */
 	{
-		g_autofree char *foreign = rt_sign (v4, "witness.key");
-		g_autofree char *note = rt_sign (v4, "policy.key");
+		g_autofree char *foreign = test_brandd_rollout_sign (v4, "witness.key");
+		g_autofree char *note = test_brandd_rollout_sign (v4, "policy.key");
 		char *cap = strstr (note, "\"centre_daily_cap\": 5");
 
-		assert_int_equal (rt_publish_note (env, foreign, &err), 1);
-		rt_assert_contains (err, "has no signature by imei-brandd.dev/policy");
+		assert_int_equal (test_brandd_rollout_publish_note (env, foreign, &err), 1);
+		test_brandd_rollout_assert_contains (err,
+						     "has no signature by imei-brandd.dev/policy");
 		g_clear_pointer (&err, g_free);
 		assert_non_null (cap);
 		cap[strlen ("\"centre_daily_cap\": ")] = '9';
-		assert_int_equal (rt_publish_note (env, note, &err), 1);
-		rt_assert_contains (err, "does not verify");
+		assert_int_equal (test_brandd_rollout_publish_note (env, note, &err), 1);
+		test_brandd_rollout_assert_contains (err, "does not verify");
 		g_clear_pointer (&err, g_free);
 	}
 	assert_int_equal (bt_run_brandd (show, &out, NULL), 0);
-	rt_assert_contains (out, "rollout policy version 2");
+	test_brandd_rollout_assert_contains (out, "rollout policy version 2");
 	g_clear_pointer (&out, g_free);
 	/* the kill switch needs a phase the policy has */
 	{
 		const char *pause_bad[] = {"policy", "pause", "p9", "--config", env->conf, NULL};
 		assert_int_equal (bt_run_brandd (pause_bad, NULL, &err), 1);
-		rt_assert_contains (err, "phase p9 is not in the published rollout policy");
+		test_brandd_rollout_assert_contains (
+		    err, "phase p9 is not in the published rollout policy");
 	}
 }
 
 static char *
-rt_request_for (const char *serial)
+test_brandd_rollout_request_for (const char *serial)
 {
 	return g_strdup_printf (
 	    "{\"device\": {\"serial\": \"%s\"}, \"current_imeis\": [" ZEROS "]}", serial);
 }
 
 static gint64
-rt_json_int (const BtResponse *r, const char *member)
+test_brandd_rollout_json_int (const BtResponse *r, const char *member)
 {
 	JsonObject *obj = json_node_get_object (r->json);
 
@@ -239,7 +245,7 @@ rt_json_int (const BtResponse *r, const char *member)
 }
 
 static const char *
-rt_error_message (const BtResponse *r)
+test_brandd_rollout_error_message (const BtResponse *r)
 {
 	JsonObject *err = json_object_get_object_member (json_node_get_object (r->json), "error");
 
@@ -247,14 +253,15 @@ rt_error_message (const BtResponse *r)
 }
 
 static void
-test_enforcement (void **state)
+test_brandd_rollout_enforcement (void **state)
 {
-	g_autoptr (BtEnv) env = rt_env ();
-	g_autofree char *future = rt_future ();
+	g_autoptr (BtEnv) env = test_brandd_rollout_env ();
+	g_autofree char *future = test_brandd_rollout_future ();
 	/* devices 1 and 2 have TAC 49015420, device 3 35209900 */
-	g_autofree char *policy = rt_policy_json (1, "p1", "[\"4901\"]", 1, 10, future);
-	g_autofree char *dev1 = rt_request_for ("SN0001");
-	g_autofree char *dev2 = rt_request_for ("SN0002");
+	g_autofree char *policy =
+	    test_brandd_rollout_policy_json (1, "p1", "[\"4901\"]", 1, 10, future);
+	g_autofree char *dev1 = test_brandd_rollout_request_for ("SN0001");
+	g_autofree char *dev2 = test_brandd_rollout_request_for ("SN0002");
 	const char *dev3 =
 	    "{\"device\": {\"hardware_id\": \"HW-0003\"}, \"current_imeis\": [" ZEROS "]}";
 	g_autofree char *err = NULL;
@@ -271,7 +278,7 @@ test_enforcement (void **state)
 		assert_string_equal (bt_error_code (p), "no_policy");
 	}
 	/* published while the server runs: it applies to the next request */
-	assert_int_equal (rt_publish_json (env, policy, &err), 0);
+	assert_int_equal (test_brandd_rollout_publish_json (env, policy, &err), 0);
 	{
 		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/tokens", dev1, NULL);
 		g_autoptr (BtResponse) again = bt_request (env, ALICE, "/v1/tokens", dev2, NULL);
@@ -280,21 +287,22 @@ test_enforcement (void **state)
 
 		assert_int_equal (r->status, 200);
 		assert_string_equal (bt_json_string (r, "phase"), "p1");
-		assert_int_equal (rt_json_int (r, "policy_version"), 1);
+		assert_int_equal (test_brandd_rollout_json_int (r, "policy_version"), 1);
 		/* alice's centre has used its cap of 1 today */
 		assert_int_equal (again->status, 429);
 		assert_string_equal (bt_error_code (again), "cap_reached");
-		rt_assert_contains (
-		    rt_error_message (again),
+		test_brandd_rollout_assert_contains (
+		    test_brandd_rollout_error_message (again),
 		    "centre DL-0001 has reached its cap of 1 restorations in phase p1");
-		rt_assert_contains (rt_error_message (again), "00:00 IST (Asia/Kolkata)");
+		test_brandd_rollout_assert_contains (test_brandd_rollout_error_message (again),
+						     "00:00 IST (Asia/Kolkata)");
 		/* bob's centre has its own */
 		assert_int_equal (other->status, 200);
 		/* device 3's TAC is in no phase */
 		assert_int_equal (no->status, 403);
 		assert_string_equal (bt_error_code (no), "not_eligible");
-		rt_assert_contains (
-		    rt_error_message (no),
+		test_brandd_rollout_assert_contains (
+		    test_brandd_rollout_error_message (no),
 		    "no phase of rollout policy version 1 covers this phone (TAC 35209900");
 	}
 	{
@@ -305,8 +313,8 @@ test_enforcement (void **state)
 
 		assert_int_equal (p->status, 200);
 		assert_int_equal (json_object_get_int_member (obj, "version"), 1);
-		rt_assert_contains (json_object_get_string_member (obj, "policy"),
-				    "\xe2\x80\x94 imei-brandd.dev/policy ");
+		test_brandd_rollout_assert_contains (json_object_get_string_member (obj, "policy"),
+						     "\xe2\x80\x94 imei-brandd.dev/policy ");
 		assert_int_equal (json_object_get_int_member (usage, "centre_issued"), 1);
 		assert_int_equal (json_object_get_int_member (usage, "national_issued"), 2);
 	}
@@ -314,17 +322,18 @@ test_enforcement (void **state)
 }
 
 static void
-test_kill_switch (void **state)
+test_brandd_rollout_kill_switch (void **state)
 {
-	g_autoptr (BtEnv) env = rt_env ();
-	g_autofree char *future = rt_future ();
-	g_autofree char *policy = rt_policy_json (1, "p1", "[\"4901\"]", 50, 100, future);
-	g_autofree char *dev1 = rt_request_for ("SN0001");
+	g_autoptr (BtEnv) env = test_brandd_rollout_env ();
+	g_autofree char *future = test_brandd_rollout_future ();
+	g_autofree char *policy =
+	    test_brandd_rollout_policy_json (1, "p1", "[\"4901\"]", 50, 100, future);
+	g_autofree char *dev1 = test_brandd_rollout_request_for ("SN0001");
 	g_autofree char *err = NULL;
 	const char *pause[] = {"policy", "pause", "p1", "--config", env->conf, NULL};
 	const char *resume[] = {"policy", "resume", "p1", "--config", env->conf, NULL};
 
-	assert_int_equal (rt_publish_json (env, policy, &err), 0);
+	assert_int_equal (test_brandd_rollout_publish_json (env, policy, &err), 0);
 	bt_env_start (env);
 	{
 		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/tokens", dev1, NULL);
@@ -340,7 +349,8 @@ test_kill_switch (void **state)
 
 		assert_int_equal (r->status, 403);
 		assert_string_equal (bt_error_code (r), "phase_paused");
-		rt_assert_contains (rt_error_message (r), "phase p1 (Test phase) is paused");
+		test_brandd_rollout_assert_contains (test_brandd_rollout_error_message (r),
+						     "phase p1 (Test phase) is paused");
 		assert_int_equal (json_array_get_length (paused), 1);
 		assert_string_equal (json_array_get_string_element (paused, 0), "p1");
 	}
@@ -354,17 +364,17 @@ test_kill_switch (void **state)
 
 /* A policy that expired after it was published refuses every token. */
 static void
-test_expired_in_database (void **state)
+test_brandd_rollout_expired_in_database (void **state)
 {
-	g_autoptr (BtEnv) env = rt_env ();
+	g_autoptr (BtEnv) env = test_brandd_rollout_env ();
 	g_autofree char *note = NULL;
-	g_autofree char *json =
-	    rt_policy_json (9, "p1", "[\"4901\"]", 50, 100, "2026-01-01T00:00:00+05:30");
-	g_autofree char *dev1 = rt_request_for ("SN0001");
+	g_autofree char *json = test_brandd_rollout_policy_json (
+	    9, "p1", "[\"4901\"]", 50, 100, "2026-01-01T00:00:00+05:30");
+	g_autofree char *dev1 = test_brandd_rollout_request_for ("SN0001");
 	sqlite3 *db = NULL;
 	sqlite3_stmt *stmt = NULL;
 
-	note = rt_sign (json, "policy.key");
+	note = test_brandd_rollout_sign (json, "policy.key");
 	assert_int_equal (sqlite3_open (env->db, &db), SQLITE_OK);
 	assert_int_equal (sqlite3_prepare_v2 (
 			      db, "INSERT INTO rollout_policies VALUES (9, ?, 0)", -1, &stmt, NULL),
@@ -378,7 +388,8 @@ test_expired_in_database (void **state)
 		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/tokens", dev1, NULL);
 		assert_int_equal (r->status, 403);
 		assert_string_equal (bt_error_code (r), "policy_expired");
-		rt_assert_contains (rt_error_message (r), "expired at 2026-01-01 00:00 IST");
+		test_brandd_rollout_assert_contains (test_brandd_rollout_error_message (r),
+						     "expired at 2026-01-01 00:00 IST");
 	}
 	assert_int_equal (bt_env_stop (env), 0);
 }
@@ -394,7 +405,7 @@ typedef struct {
 } RtRaceCall;
 
 static gpointer
-rt_race_thread (gpointer data)
+test_brandd_rollout_race_thread (gpointer data)
 {
 	RtRaceCall *call = data;
 	g_autoptr (BtResponse) r =
@@ -407,7 +418,7 @@ rt_race_thread (gpointer data)
 
 /* RACE_ROUNDS × RACE_CLIENTS devices with TAC 35000000, each round its own. */
 static void
-rt_import_race_devices (BtEnv *env)
+test_brandd_rollout_import_race_devices (BtEnv *env)
 {
 	g_autoptr (GString) csv =
 	    g_string_new ("serial,hardware_id,manufacturer,model,tac,imei1,imei2\n");
@@ -432,7 +443,7 @@ rt_import_race_devices (BtEnv *env)
 }
 
 static gint64
-rt_db_count (const char *db_path, const char *sql, const char *arg)
+test_brandd_rollout_db_count (const char *db_path, const char *sql, const char *arg)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *stmt = NULL;
@@ -449,18 +460,18 @@ rt_db_count (const char *db_path, const char *sql, const char *arg)
 }
 
 static void
-rt_race_round (BtEnv *a, BtEnv *b, guint round)
+test_brandd_rollout_race_round (BtEnv *a, BtEnv *b, guint round)
 {
 	g_autofree char *phase = g_strdup_printf ("race-%u", round);
-	g_autofree char *future = rt_future ();
-	g_autofree char *policy = rt_policy_json (
+	g_autofree char *future = test_brandd_rollout_future ();
+	g_autofree char *policy = test_brandd_rollout_policy_json (
 	    round + 1, phase, "[\"3500\"]", RACE_CENTRE_CAP, RACE_NATIONAL_CAP, future);
 	g_autofree char *err = NULL;
 	RtRaceCall calls[RACE_CLIENTS];
 	GThread *threads[RACE_CLIENTS];
 	guint granted[2] = {0, 0};
 
-	if (rt_publish_json (a, policy, &err) != 0)
+	if (test_brandd_rollout_publish_json (a, policy, &err) != 0)
 		fail_msg ("publish: %s", err);
 	for (guint i = 0; i < RACE_CLIENTS; i++) {
 		g_autofree char *serial = g_strdup_printf ("RACE-%03u", round * RACE_CLIENTS + i);
@@ -468,11 +479,11 @@ rt_race_round (BtEnv *a, BtEnv *b, guint round)
 		calls[i] = (RtRaceCall){
 		    .server = i % 2 == 0 ? a : b,
 		    .client = i % 4 < 2 ? ALICE : BOB,
-		    .body = rt_request_for (serial),
+		    .body = test_brandd_rollout_request_for (serial),
 		};
 	}
 	for (guint i = 0; i < RACE_CLIENTS; i++)
-		threads[i] = g_thread_new ("race", rt_race_thread, &calls[i]);
+		threads[i] = g_thread_new ("race", test_brandd_rollout_race_thread, &calls[i]);
 	for (guint i = 0; i < RACE_CLIENTS; i++)
 		g_thread_join (threads[i]);
 	for (guint i = 0; i < RACE_CLIENTS; i++) {
@@ -491,26 +502,26 @@ rt_race_round (BtEnv *a, BtEnv *b, guint round)
 	 * of 20: exactly 20 granted, neither centre over 12 */
 	assert_true (granted[0] <= RACE_CENTRE_CAP && granted[1] <= RACE_CENTRE_CAP);
 	assert_int_equal (granted[0] + granted[1], RACE_NATIONAL_CAP);
+	assert_int_equal (test_brandd_rollout_db_count (
+			      a->db, "SELECT count(*) FROM token_rollout WHERE phase = ?", phase),
+			  RACE_NATIONAL_CAP);
 	assert_int_equal (
-	    rt_db_count (a->db, "SELECT count(*) FROM token_rollout WHERE phase = ?", phase),
-	    RACE_NATIONAL_CAP);
-	assert_int_equal (
-	    rt_db_count (
+	    test_brandd_rollout_db_count (
 		a->db, "SELECT issued FROM rollout_counts WHERE phase = ? AND centre = ''", phase),
 	    RACE_NATIONAL_CAP);
 }
 
 static void
-test_cap_race_two_servers (void **state)
+test_brandd_rollout_cap_race_two_servers (void **state)
 {
-	g_autoptr (BtEnv) a = rt_env ();
+	g_autoptr (BtEnv) a = test_brandd_rollout_env ();
 	BtEnv b = {.dir = a->dir, .pki = a->pki, .conf = a->conf, .db = a->db};
 
-	rt_import_race_devices (a);
+	test_brandd_rollout_import_race_devices (a);
 	bt_env_start (a);
 	bt_env_start (&b);
 	for (guint round = 0; round < RACE_ROUNDS; round++)
-		rt_race_round (a, &b, round);
+		test_brandd_rollout_race_round (a, &b, round);
 	assert_int_equal (bt_env_stop (&b), 0);
 	g_free (b.url);
 	assert_int_equal (bt_env_stop (a), 0);
@@ -520,11 +531,11 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_policy_commands),
-	    cmocka_unit_test (test_enforcement),
-	    cmocka_unit_test (test_kill_switch),
-	    cmocka_unit_test (test_expired_in_database),
-	    cmocka_unit_test (test_cap_race_two_servers),
+	    cmocka_unit_test (test_brandd_rollout_policy_commands),
+	    cmocka_unit_test (test_brandd_rollout_enforcement),
+	    cmocka_unit_test (test_brandd_rollout_kill_switch),
+	    cmocka_unit_test (test_brandd_rollout_expired_in_database),
+	    cmocka_unit_test (test_brandd_rollout_cap_race_two_servers),
 	};
 
 	curl_global_init (CURL_GLOBAL_DEFAULT);

@@ -32,7 +32,7 @@ typedef struct {
 } Fixture;
 
 static char *
-pc_public_b64 (EVP_PKEY *key)
+test_policy_cache_public_b64 (EVP_PKEY *key)
 {
 	unsigned char *der = NULL;
 	int len = i2d_PUBKEY (key, &der);
@@ -43,7 +43,7 @@ pc_public_b64 (EVP_PKEY *key)
 }
 
 static int
-pc_setup (void **state)
+test_policy_cache_setup (void **state)
 {
 	Fixture *f = g_new0 (Fixture, 1);
 	g_autofree char *ca = g_build_filename (
@@ -51,12 +51,12 @@ pc_setup (void **state)
 	g_autofree char *pub = NULL;
 	g_autofree char *text = NULL;
 	g_autoptr (EVP_PKEY) token = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
-	g_autofree char *token_b64 = pc_public_b64 (token);
+	g_autofree char *token_b64 = test_policy_cache_public_b64 (token);
 
 	f->dir = g_dir_make_tmp ("policy-cache-XXXXXX", NULL);
 	f->key = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
 	f->other = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
-	pub = pc_public_b64 (f->key);
+	pub = test_policy_cache_public_b64 (f->key);
 	text = g_strdup_printf (
 	    "[trust-store]\nversion=1\nbrand-ca=%s\n"
 	    "server-pin=sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
@@ -72,7 +72,7 @@ pc_setup (void **state)
 }
 
 static int
-pc_teardown (void **state)
+test_policy_cache_teardown (void **state)
 {
 	Fixture *f = *state;
 	g_autofree char *path = g_build_filename (f->dir, IR_POLICY_CACHE_FILE, NULL);
@@ -90,12 +90,12 @@ pc_teardown (void **state)
 /* A GET /v1/policy answer for a policy of @version expiring at @expires,
  * whose one phase p1 covers TAC 3512 with a centre cap of 2. */
 static JsonObject *
-pc_answer (EVP_PKEY *key,
-	   gint64 version,
-	   const char *expires,
-	   const char *title,
-	   const char *paused,
-	   guint centre_used)
+test_policy_cache_answer (EVP_PKEY *key,
+			  gint64 version,
+			  const char *expires,
+			  const char *title,
+			  const char *paused,
+			  guint centre_used)
 {
 	g_autofree char *json = g_strdup_printf (
 	    "{\"format\": \"imeirestore-rollout-policy/1\", \"version\": %" G_GINT64_FORMAT ","
@@ -130,7 +130,7 @@ pc_answer (EVP_PKEY *key,
 }
 
 static GDateTime *
-pc_at (const char *iso)
+test_policy_cache_at (const char *iso)
 {
 	return g_date_time_new_from_iso8601 (iso, NULL);
 }
@@ -138,17 +138,19 @@ pc_at (const char *iso)
 #define FUTURE "2027-06-30T00:00:00+05:30"
 
 static void
-test_cache_refusals (void **state)
+test_policy_cache_refusals (void **state)
 {
 	Fixture *f = *state;
 	g_autoptr (IrPolicyCache) cache = ir_policy_cache_new (f->dir, f->trust);
-	g_autoptr (GDateTime) now = pc_at ("2026-12-05T12:00:00+05:30");
-	g_autoptr (JsonObject) v2 = pc_answer (f->key, 2, FUTURE, "Two", NULL, 0);
-	g_autoptr (JsonObject) v1 = pc_answer (f->key, 1, FUTURE, "One", NULL, 0);
-	g_autoptr (JsonObject) v2b = pc_answer (f->key, 2, FUTURE, "Two again", NULL, 0);
+	g_autoptr (GDateTime) now = test_policy_cache_at ("2026-12-05T12:00:00+05:30");
+	g_autoptr (JsonObject) v2 = test_policy_cache_answer (f->key, 2, FUTURE, "Two", NULL, 0);
+	g_autoptr (JsonObject) v1 = test_policy_cache_answer (f->key, 1, FUTURE, "One", NULL, 0);
+	g_autoptr (JsonObject) v2b =
+	    test_policy_cache_answer (f->key, 2, FUTURE, "Two again", NULL, 0);
 	g_autoptr (JsonObject) v3_expired =
-	    pc_answer (f->key, 3, "2026-12-05T00:00:00+05:30", "Three", NULL, 0);
-	g_autoptr (JsonObject) v4_foreign = pc_answer (f->other, 4, FUTURE, "Four", NULL, 0);
+	    test_policy_cache_answer (f->key, 3, "2026-12-05T00:00:00+05:30", "Three", NULL, 0);
+	g_autoptr (JsonObject) v4_foreign =
+	    test_policy_cache_answer (f->other, 4, FUTURE, "Four", NULL, 0);
 	g_autoptr (GError) error = NULL;
 
 	assert_true (ir_policy_cache_load (cache, &error));
@@ -173,7 +175,8 @@ test_cache_refusals (void **state)
 	g_clear_error (&error);
 	/* a changed number in the note */
 	{
-		g_autoptr (JsonObject) v5 = pc_answer (f->key, 5, FUTURE, "Five", NULL, 0);
+		g_autoptr (JsonObject) v5 =
+		    test_policy_cache_answer (f->key, 5, FUTURE, "Five", NULL, 0);
 		g_autofree char *note = g_strdup (json_object_get_string_member (v5, "policy"));
 		char *cap = strstr (note, "\"centre_daily_cap\": 2");
 
@@ -195,12 +198,12 @@ test_cache_refusals (void **state)
 }
 
 static void
-test_cache_tampered_file (void **state)
+test_policy_cache_tampered_file (void **state)
 {
 	Fixture *f = *state;
 	g_autoptr (IrPolicyCache) cache = ir_policy_cache_new (f->dir, f->trust);
-	g_autoptr (GDateTime) now = pc_at ("2026-12-05T12:00:00+05:30");
-	g_autoptr (JsonObject) v2 = pc_answer (f->key, 2, FUTURE, "Two", NULL, 0);
+	g_autoptr (GDateTime) now = test_policy_cache_at ("2026-12-05T12:00:00+05:30");
+	g_autoptr (JsonObject) v2 = test_policy_cache_answer (f->key, 2, FUTURE, "Two", NULL, 0);
 	g_autofree char *path = g_build_filename (f->dir, IR_POLICY_CACHE_FILE, NULL);
 	g_autofree char *text = NULL;
 	g_autoptr (GString) s = NULL;
@@ -219,19 +222,20 @@ test_cache_tampered_file (void **state)
 }
 
 static void
-test_cache_eligibility (void **state)
+test_policy_cache_eligibility (void **state)
 {
 	Fixture *f = *state;
 	g_autoptr (IrPolicyCache) cache = ir_policy_cache_new (f->dir, f->trust);
-	g_autoptr (GDateTime) today = pc_at ("2026-12-05T12:00:00+05:30");
-	g_autoptr (GDateTime) tomorrow = pc_at ("2026-12-06T00:00:00+05:30");
+	g_autoptr (GDateTime) today = test_policy_cache_at ("2026-12-05T12:00:00+05:30");
+	g_autoptr (GDateTime) tomorrow = test_policy_cache_at ("2026-12-06T00:00:00+05:30");
 	IrPolicyPhone phone = {.tac = "35120000", .model = "X", .centre = "DL-0001"};
 	g_autoptr (GError) error = NULL;
 
 	assert_null (ir_policy_cache_check (cache, &phone, today));
 	{
 		/* today's usage: the centre used its cap of 2 */
-		g_autoptr (JsonObject) used = pc_answer (f->key, 2, FUTURE, "Two", NULL, 2);
+		g_autoptr (JsonObject) used =
+		    test_policy_cache_answer (f->key, 2, FUTURE, "Two", NULL, 2);
 		g_autoptr (IrEligibility) now = NULL;
 		g_autoptr (IrEligibility) next = NULL;
 
@@ -244,7 +248,8 @@ test_cache_eligibility (void **state)
 		assert_int_equal (next->reason, IR_ELIGIBLE);
 	}
 	{
-		g_autoptr (JsonObject) paused = pc_answer (f->key, 3, FUTURE, "Three", "p1", 0);
+		g_autoptr (JsonObject) paused =
+		    test_policy_cache_answer (f->key, 3, FUTURE, "Three", "p1", 0);
 		g_autoptr (IrEligibility) elig = NULL;
 
 		assert_true (ir_policy_cache_update (cache, paused, today, &error));
@@ -258,9 +263,13 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown (test_cache_refusals, pc_setup, pc_teardown),
-	    cmocka_unit_test_setup_teardown (test_cache_tampered_file, pc_setup, pc_teardown),
-	    cmocka_unit_test_setup_teardown (test_cache_eligibility, pc_setup, pc_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_policy_cache_refusals, test_policy_cache_setup, test_policy_cache_teardown),
+	    cmocka_unit_test_setup_teardown (test_policy_cache_tampered_file,
+					     test_policy_cache_setup,
+					     test_policy_cache_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_policy_cache_eligibility, test_policy_cache_setup, test_policy_cache_teardown),
 	};
 
 	return cmocka_run_group_tests (tests, NULL, NULL);

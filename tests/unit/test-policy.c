@@ -11,7 +11,7 @@
 #include <openssl/evp.h>
 
 #include "ir-error.h"
-#include "ir-policy-eligibility.h"
+#include "ir-eligibility.h"
 #include "ir-policy.h"
 #include "ir-signed-note.h"
 #include "ir-openssl-autoptr.h"
@@ -107,7 +107,7 @@ static const ParseRow parse_rows[] = {
 };
 
 static char *
-make_doc (const ParseRow *row)
+test_policy_make_doc (const ParseRow *row)
 {
 	GString *s = g_string_new (GOOD);
 
@@ -121,7 +121,7 @@ test_policy_parse_table (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (parse_rows); i++) {
 		const ParseRow *row = &parse_rows[i];
-		g_autofree char *doc = make_doc (row);
+		g_autofree char *doc = test_policy_make_doc (row);
 		g_autoptr (GError) error = NULL;
 		g_autoptr (IrPolicy) policy = ir_policy_parse (doc, strlen (doc), &error);
 
@@ -142,7 +142,7 @@ test_policy_parse_table (void **state)
 }
 
 static IrPolicy *
-load_example (void)
+test_policy_load_example (void)
 {
 	g_autofree char *path = g_build_filename (
 	    g_getenv ("IR_SRCDIR"), "tests", "data", "policy", "example-policy.json", NULL);
@@ -161,7 +161,7 @@ load_example (void)
 static void
 test_policy_fields (void **state)
 {
-	g_autoptr (IrPolicy) policy = load_example ();
+	g_autoptr (IrPolicy) policy = test_policy_load_example ();
 	const IrPolicyPhase *p1 = ir_policy_find_phase (policy, "p1");
 	g_autofree char *opens = NULL;
 	g_autofree char *closes = NULL;
@@ -219,7 +219,7 @@ test_policy_note (void **state)
 }
 
 static GDateTime *
-at (const char *iso)
+test_policy_at (const char *iso)
 {
 	GDateTime *dt = g_date_time_new_from_iso8601 (iso, NULL);
 
@@ -230,9 +230,9 @@ at (const char *iso)
 static void
 test_policy_fresh (void **state)
 {
-	g_autoptr (IrPolicy) policy = load_example ();
-	g_autoptr (GDateTime) before = at ("2027-06-29T18:29:59Z");
-	g_autoptr (GDateTime) expiry = at ("2027-06-29T18:30:00Z");
+	g_autoptr (IrPolicy) policy = test_policy_load_example ();
+	g_autoptr (GDateTime) before = test_policy_at ("2027-06-29T18:29:59Z");
+	g_autoptr (GDateTime) expiry = test_policy_at ("2027-06-29T18:30:00Z");
 	g_autoptr (GError) error = NULL;
 
 	assert_true (ir_policy_check_fresh (policy, 0, before, &error));
@@ -539,17 +539,17 @@ static const EligRow elig_rows[] = {
 static void
 test_policy_eligibility_matrix (void **state)
 {
-	g_autoptr (IrPolicy) policy = load_example ();
+	g_autoptr (IrPolicy) policy = test_policy_load_example ();
 
 	for (guint i = 0; i < G_N_ELEMENTS (elig_rows); i++) {
 		const EligRow *row = &elig_rows[i];
-		g_autoptr (GDateTime) now = at (row->now);
+		g_autoptr (GDateTime) now = test_policy_at (row->now);
 		const char *paused[] = {row->paused, NULL};
 		IrPolicyPhone phone = {.tac = row->tac, .model = row->model, .centre = row->centre};
 		IrPolicyUsage usage = {.phase = row->phase,
 				       .centre_issued = (guint)MAX (row->centre_used, 0),
 				       .national_issued = (guint)MAX (row->national_used, 0)};
-		g_autoptr (IrEligibility) elig = ir_policy_check_eligibility (
+		g_autoptr (IrEligibility) elig = ir_eligibility_check (
 		    policy, &phone, paused, &usage, row->centre_used >= 0 ? 1 : 0, now);
 
 		if (elig->reason != row->reason || g_strcmp0 (elig->phase, row->phase) != 0)
@@ -581,11 +581,11 @@ test_policy_dst_window (void **state)
 {
 	const ParseRow row = {
 	    "dst", "\"centres\"", "\"time_zone\": \"America/New_York\", \"centres\"", NULL};
-	g_autofree char *doc = make_doc (&row);
+	g_autofree char *doc = test_policy_make_doc (&row);
 	g_autoptr (GString) s = g_string_new (doc);
 	g_autoptr (IrPolicy) policy = NULL;
-	g_autoptr (GDateTime) last = at ("2026-03-09T03:59:59Z");
-	g_autoptr (GDateTime) after = at ("2026-03-09T04:00:00Z");
+	g_autoptr (GDateTime) last = test_policy_at ("2026-03-09T03:59:59Z");
+	g_autoptr (GDateTime) after = test_policy_at ("2026-03-09T04:00:00Z");
 	IrPolicyPhone phone = {.tac = "35120000", .model = "X1", .centre = "DL-0001"};
 	g_autoptr (IrEligibility) in = NULL;
 	g_autoptr (IrEligibility) out = NULL;
@@ -595,8 +595,8 @@ test_policy_dst_window (void **state)
 	g_string_replace (s, "2026-11-20T10:00:00+05:30", "2026-01-01T00:00:00Z", 1);
 	policy = ir_policy_parse (s->str, s->len, NULL);
 	assert_non_null (policy);
-	in = ir_policy_check_eligibility (policy, &phone, NULL, NULL, 0, last);
-	out = ir_policy_check_eligibility (policy, &phone, NULL, NULL, 0, after);
+	in = ir_eligibility_check (policy, &phone, NULL, NULL, 0, last);
+	out = ir_eligibility_check (policy, &phone, NULL, NULL, 0, after);
 	assert_int_equal (in->reason, IR_ELIGIBLE);
 	assert_string_equal (in->day, "2026-03-08");
 	assert_int_equal (out->reason, IR_NOT_ELIGIBLE_CLOSED);

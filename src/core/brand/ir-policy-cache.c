@@ -292,11 +292,10 @@ ir_policy_cache_check (const IrPolicyCache *self, const IrPolicyPhone *phone, GD
 	today = ir_policy_local_day (self->policy, now);
 	/* yesterday's counts say nothing about today's caps */
 	usage_today = g_strcmp0 (today, self->usage_day) == 0;
-	return ir_policy_check_eligibility (self->policy,
-					    phone,
-					    ir_policy_cache_get_paused (self),
-					    usage_today ? (const IrPolicyUsage *)self->usage->data
-							: NULL,
-					    usage_today ? self->usage->len : 0,
-					    now);
+	return ir_eligibility_check (self->policy,
+				     phone,
+				     ir_policy_cache_get_paused (self),
+				     usage_today ? (const IrPolicyUsage *)self->usage->data : NULL,
+				     usage_today ? self->usage->len : 0,
+				     now);
 }

@@ -3,7 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "ir-policy-eligibility.h"
+#include "ir-eligibility.h"
 #include "ir-trust-store.h"
 
 G_BEGIN_DECLS

@@ -17,7 +17,7 @@ static const char *const ir_policy_state_names[] = {
 };
 
 const char *
-ir_phase_state_to_string (IrPhaseState state)
+ir_policy_phase_state_to_string (IrPhaseState state)
 {
 	return (guint)state < G_N_ELEMENTS (ir_policy_state_names) ? ir_policy_state_names[state]
 								   : "?";
@@ -712,7 +712,7 @@ ir_policy_describe (const IrPolicy *policy)
 					"  phase %s: %s [%s]\n",
 					p->id,
 					p->title,
-					ir_phase_state_to_string (p->state));
+					ir_policy_phase_state_to_string (p->state));
 		g_string_append_printf (s,
 					"    window        %s to %s (%s)\n",
 					p->start_date,

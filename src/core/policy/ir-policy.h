@@ -34,7 +34,7 @@ typedef enum {
 	IR_PHASE_CLOSED,
 } IrPhaseState;
 
-const char *ir_phase_state_to_string (IrPhaseState state);
+const char *ir_policy_phase_state_to_string (IrPhaseState state);
 
 typedef struct {
 	char *id;

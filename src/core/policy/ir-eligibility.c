@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "ir-policy-eligibility.h"
+#include "ir-eligibility.h"
 
 static const char *const ir_eligibility_codes[] = {
     [IR_ELIGIBLE] = "eligible",
@@ -51,7 +51,7 @@ ir_eligibility_new (const IrPolicy *policy,
 }
 
 static gboolean
-ir_policy_list_has_prefix (char **prefixes, const char *tac)
+ir_eligibility_has_prefix (char **prefixes, const char *tac)
 {
 	for (guint i = 0; prefixes[i] != NULL; i++) {
 		if (g_str_has_prefix (tac, prefixes[i]))
@@ -61,7 +61,7 @@ ir_policy_list_has_prefix (char **prefixes, const char *tac)
 }
 
 static gboolean
-ir_policy_list_has_casefold (char **list, const char *value)
+ir_eligibility_has_casefold (char **list, const char *value)
 {
 	for (guint i = 0; list[i] != NULL; i++) {
 		if (g_ascii_strcasecmp (list[i], value) == 0)
@@ -71,17 +71,17 @@ ir_policy_list_has_casefold (char **list, const char *value)
 }
 
 gboolean
-ir_policy_phase_covers (const IrPolicy *policy,
-			const IrPolicyPhase *phase,
-			const IrPolicyPhone *phone)
+ir_eligibility_phase_covers (const IrPolicy *policy,
+			     const IrPolicyPhase *phase,
+			     const IrPolicyPhone *phone)
 {
 	const char *circle = ir_policy_centre_circle (policy, phone->centre);
 
 	if (phase->tac_prefixes != NULL && phone->tac != NULL &&
-	    !ir_policy_list_has_prefix (phase->tac_prefixes, phone->tac))
+	    !ir_eligibility_has_prefix (phase->tac_prefixes, phone->tac))
 		return FALSE;
 	if (phase->models != NULL && phone->model != NULL &&
-	    !ir_policy_list_has_casefold (phase->models, phone->model))
+	    !ir_eligibility_has_casefold (phase->models, phone->model))
 		return FALSE;
 	/* a centre the policy does not place in a circle is in none */
 	if (phase->circles != NULL &&
@@ -91,21 +91,21 @@ ir_policy_phase_covers (const IrPolicy *policy,
 }
 
 static gboolean
-ir_policy_is_paused (const IrPolicyPhase *phase, const char *const *paused)
+ir_eligibility_is_paused (const IrPolicyPhase *phase, const char *const *paused)
 {
 	return phase->state == IR_PHASE_PAUSED ||
 	       (paused != NULL && g_strv_contains (paused, phase->id));
 }
 
 static gboolean
-ir_policy_in_window (const IrPolicyPhase *phase, GDateTime *now)
+ir_eligibility_in_window (const IrPolicyPhase *phase, GDateTime *now)
 {
 	return g_date_time_compare (now, phase->opens) >= 0 &&
 	       g_date_time_compare (now, phase->closes) < 0;
 }
 
 static const IrPolicyUsage *
-ir_policy_find_usage (const IrPolicyUsage *usage, guint n_usage, const char *phase)
+ir_eligibility_find_usage (const IrPolicyUsage *usage, guint n_usage, const char *phase)
 {
 	for (guint i = 0; usage != NULL && i < n_usage; i++) {
 		if (g_strcmp0 (usage[i].phase, phase) == 0)
@@ -115,11 +115,11 @@ ir_policy_find_usage (const IrPolicyUsage *usage, guint n_usage, const char *pha
 }
 
 IrEligibility *
-ir_policy_cap_reached (const IrPolicy *policy,
-		       const IrPolicyPhase *phase,
-		       const char *centre,
-		       gboolean national,
-		       GDateTime *now)
+ir_eligibility_cap_reached (const IrPolicy *policy,
+			    const IrPolicyPhase *phase,
+			    const char *centre,
+			    gboolean national,
+			    GDateTime *now)
 {
 	IrEligibility *elig = ir_eligibility_new (policy,
 						  national ? IR_NOT_ELIGIBLE_NATIONAL_CAP
@@ -158,21 +158,21 @@ ir_policy_cap_reached (const IrPolicy *policy,
 }
 
 static IrEligibility *
-ir_policy_eligible (const IrPolicy *policy,
-		    const IrPolicyPhase *phase,
-		    const IrPolicyPhone *phone,
-		    const IrPolicyUsage *usage,
-		    guint n_usage,
-		    GDateTime *now)
+ir_eligibility_eligible (const IrPolicy *policy,
+			 const IrPolicyPhase *phase,
+			 const IrPolicyPhone *phone,
+			 const IrPolicyUsage *usage,
+			 guint n_usage,
+			 GDateTime *now)
 {
-	const IrPolicyUsage *u = ir_policy_find_usage (usage, n_usage, phase->id);
+	const IrPolicyUsage *u = ir_eligibility_find_usage (usage, n_usage, phase->id);
 	IrEligibility *elig = NULL;
 	g_autofree char *closes = NULL;
 
 	if (u != NULL && u->national_issued >= phase->national_daily_cap)
-		return ir_policy_cap_reached (policy, phase, phone->centre, TRUE, now);
+		return ir_eligibility_cap_reached (policy, phase, phone->centre, TRUE, now);
 	if (u != NULL && u->centre_issued >= phase->centre_daily_cap)
-		return ir_policy_cap_reached (policy, phase, phone->centre, FALSE, now);
+		return ir_eligibility_cap_reached (policy, phase, phone->centre, FALSE, now);
 	elig = ir_eligibility_new (policy, IR_ELIGIBLE, phase, now);
 	elig->when = g_date_time_ref (phase->closes);
 	closes = ir_policy_format_time (policy, phase->closes);
@@ -187,7 +187,7 @@ ir_policy_eligible (const IrPolicy *policy,
 }
 
 static char *
-ir_policy_phone_text (const IrPolicy *policy, const IrPolicyPhone *phone)
+ir_eligibility_phone_text (const IrPolicy *policy, const IrPolicyPhone *phone)
 {
 	const char *circle = ir_policy_centre_circle (policy, phone->centre);
 
@@ -202,26 +202,26 @@ ir_policy_phone_text (const IrPolicy *policy, const IrPolicyPhone *phone)
  * says most: paused first (the brand stopped it), then the one that opens
  * soonest, then the one that closed last. */
 static IrEligibility *
-ir_policy_why_not (const IrPolicy *policy,
-		   const IrPolicyPhone *phone,
-		   const char *const *paused,
-		   GDateTime *now)
+ir_eligibility_why_not (const IrPolicy *policy,
+			const IrPolicyPhone *phone,
+			const char *const *paused,
+			GDateTime *now)
 {
 	const IrPolicyPhase *pause = NULL;
 	const IrPolicyPhase *next = NULL;
 	const IrPolicyPhase *last = NULL;
 	IrEligibility *elig;
 	g_autofree char *when = NULL;
-	g_autofree char *who = ir_policy_phone_text (policy, phone);
+	g_autofree char *who = ir_eligibility_phone_text (policy, phone);
 
 	for (guint i = 0; i < policy->phases->len; i++) {
 		const IrPolicyPhase *p = g_ptr_array_index (policy->phases, i);
 		gboolean ended =
 		    p->state == IR_PHASE_CLOSED || g_date_time_compare (now, p->closes) >= 0;
 
-		if (!ir_policy_phase_covers (policy, p, phone))
+		if (!ir_eligibility_phase_covers (policy, p, phone))
 			continue;
-		if (!ended && ir_policy_is_paused (p, paused) && pause == NULL)
+		if (!ended && ir_eligibility_is_paused (p, paused) && pause == NULL)
 			pause = p;
 		else if (!ended &&
 			 (next == NULL || g_date_time_compare (p->opens, next->opens) < 0))
@@ -239,7 +239,7 @@ ir_policy_why_not (const IrPolicy *policy,
 		return elig;
 	}
 	if (next != NULL) {
-		gboolean window_open = ir_policy_in_window (next, now);
+		gboolean window_open = ir_eligibility_in_window (next, now);
 
 		elig = ir_eligibility_new (policy, IR_NOT_ELIGIBLE_NOT_OPEN, next, now);
 		elig->when = g_date_time_ref (window_open ? next->closes : next->opens);
@@ -249,7 +249,7 @@ ir_policy_why_not (const IrPolicy *policy,
 						   "has not opened it (its window began at %s)",
 						   next->id,
 						   next->title,
-						   ir_phase_state_to_string (next->state),
+						   ir_policy_phase_state_to_string (next->state),
 						   when)
 				: g_strdup_printf (
 				      "phase %s (%s) opens at %s", next->id, next->title, when);
@@ -275,12 +275,12 @@ ir_policy_why_not (const IrPolicy *policy,
 }
 
 IrEligibility *
-ir_policy_check_eligibility (const IrPolicy *policy,
-			     const IrPolicyPhone *phone,
-			     const char *const *paused,
-			     const IrPolicyUsage *usage,
-			     guint n_usage,
-			     GDateTime *now)
+ir_eligibility_check (const IrPolicy *policy,
+		      const IrPolicyPhone *phone,
+		      const char *const *paused,
+		      const IrPolicyUsage *usage,
+		      guint n_usage,
+		      GDateTime *now)
 {
 	if (g_date_time_compare (now, policy->expires) >= 0) {
 		IrEligibility *elig =
@@ -298,9 +298,10 @@ ir_policy_check_eligibility (const IrPolicy *policy,
 	for (guint i = 0; i < policy->phases->len; i++) {
 		const IrPolicyPhase *p = g_ptr_array_index (policy->phases, i);
 
-		if (p->state == IR_PHASE_ACTIVE && !ir_policy_is_paused (p, paused) &&
-		    ir_policy_in_window (p, now) && ir_policy_phase_covers (policy, p, phone))
-			return ir_policy_eligible (policy, p, phone, usage, n_usage, now);
+		if (p->state == IR_PHASE_ACTIVE && !ir_eligibility_is_paused (p, paused) &&
+		    ir_eligibility_in_window (p, now) &&
+		    ir_eligibility_phase_covers (policy, p, phone))
+			return ir_eligibility_eligible (policy, p, phone, usage, n_usage, now);
 	}
-	return ir_policy_why_not (policy, phone, paused, now);
+	return ir_eligibility_why_not (policy, phone, paused, now);
 }

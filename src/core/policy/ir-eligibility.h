@@ -61,25 +61,25 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrEligibility, ir_eligibility_free)
 /* @paused: phase ids the server's kill switch stopped (NULL: none);
  * @usage: n_usage entries of today's counts (NULL: unknown, caps not
  * checked). */
-IrEligibility *ir_policy_check_eligibility (const IrPolicy *policy,
-					    const IrPolicyPhone *phone,
-					    const char *const *paused,
-					    const IrPolicyUsage *usage,
-					    guint n_usage,
-					    GDateTime *now);
+IrEligibility *ir_eligibility_check (const IrPolicy *policy,
+				     const IrPolicyPhone *phone,
+				     const char *const *paused,
+				     const IrPolicyUsage *usage,
+				     guint n_usage,
+				     GDateTime *now);
 
 /* The refusal when @phase's centre (@national FALSE) or national cap is
  * reached on the local day of @now: the sentence says until when. */
-IrEligibility *ir_policy_cap_reached (const IrPolicy *policy,
-				      const IrPolicyPhase *phase,
-				      const char *centre,
-				      gboolean national,
-				      GDateTime *now);
+IrEligibility *ir_eligibility_cap_reached (const IrPolicy *policy,
+					   const IrPolicyPhase *phase,
+					   const char *centre,
+					   gboolean national,
+					   GDateTime *now);
 
 /* TRUE when @phase covers @phone (TAC, model, circle; unknown fields are
  * not checked). */
-gboolean ir_policy_phase_covers (const IrPolicy *policy,
-				 const IrPolicyPhase *phase,
-				 const IrPolicyPhone *phone);
+gboolean ir_eligibility_phase_covers (const IrPolicy *policy,
+				      const IrPolicyPhase *phase,
+				      const IrPolicyPhone *phone);
 
 G_END_DECLS

@@ -5,7 +5,7 @@
 #include <openssl/pem.h>
 #include <string.h>
 
-#include "ir-brandd-policy-cmd.h"
+#include "ir-brandd-policy.h"
 #include "ir-brandd-rollout-store.h"
 #include "ir-brandd-rollout.h"
 #include "ir-error.h"
@@ -215,7 +215,7 @@ ir_brandd_policy_phase_json (const IrPolicyPhase *p, gboolean paused, guint issu
 	json_builder_begin_object (b);
 	ir_brandd_policy_member (b, "id", p->id);
 	ir_brandd_policy_member (b, "title", p->title);
-	ir_brandd_policy_member (b, "state", ir_phase_state_to_string (p->state));
+	ir_brandd_policy_member (b, "state", ir_policy_phase_state_to_string (p->state));
 	json_builder_set_member_name (b, "paused");
 	json_builder_add_boolean_value (b, paused);
 	ir_brandd_policy_member (b, "start", p->start_date);
