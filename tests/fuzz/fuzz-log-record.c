@@ -6,9 +6,12 @@
 
 #include "fuzz-target.h"
 #include "ir-log-record.h"
+#include "ir-log-scan.h"
 
-/* The migration-log record parser on any bytes. Promises checked: a
- * refusal always says why; a record that parses has a known type, a time
+/* The migration-log record parser on any bytes. Promises checked: the
+ * strict streaming parser (ir_log_scan_record, what audit verify runs
+ * alone) accepts exactly what the whole parse accepts, with the same seq,
+ * type and time; a refusal always says why; a record that parses has a known type, a time
  * and its object; and formatting it again gives a line that parses to the
  * same type and seq, and that formats to itself (the formatter is
  * canonical). Any broken promise aborts. */
@@ -49,16 +52,23 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrLogRecord) record = ir_log_record_parse ((const char *)data, size, &error);
+	IrLogScanRecord scan;
+	/* the strict streaming parser the verifier uses alone must agree with
+	 * the whole parse (itself, then json-glib and the JsonObject checks) */
+	gboolean scanned = ir_log_scan_record ((const char *)data, size, &scan, NULL);
 	g_autoptr (IrLogRecord) again = NULL;
 	g_autoptr (IrLogRecord) third = NULL;
 	g_autofree char *line = NULL;
 	g_autofree char *line2 = NULL;
 
 	if (record == NULL) {
+		check (!scanned || size > G_MAXSSIZE);
 		check (error != NULL && error->message != NULL && *error->message != '\0');
 		return 0;
 	}
 	check (error == NULL);
+	check (scanned && scan.seq == record->seq && scan.type == record->type);
+	check (ir_log_scan_time_to_unix (scan.time) == ir_log_record_time_to_unix (record->time));
 	check (ir_log_record_type_to_string (record->type) != NULL);
 	check (record->time != NULL && strlen (record->time) == 20);
 	check (ir_log_record_validate (record->object, NULL));

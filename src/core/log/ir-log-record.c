@@ -6,6 +6,7 @@
 #include "ir-error.h"
 #include "ir-imei.h"
 #include "ir-log-record.h"
+#include "ir-log-scan.h"
 
 /* The schema of docs/migration-log.md as tables: what each type carries
  * and of which kind. A record with a member not in its table is refused,
@@ -462,83 +463,6 @@ ir_log_record_validate (JsonObject *object, GError **error)
 	return TRUE;
 }
 
-/* A stored line is compact JSON: no control bytes anywhere (a JSON
- * string escapes them), valid UTF-8, and only JSON's escapes: json-glib
- * also reads C escapes such as "\765", which decode to invalid UTF-8. */
-static gboolean
-ir_log_record_check_line_bytes (const char *line, gsize len, GError **error)
-{
-	for (gsize i = 0; i < len; i++) {
-		if (line[i] == '\\') {
-			if (i + 1 >= len || strchr ("\"\\/bfnrtu", line[i + 1]) == NULL ||
-			    line[i + 1] == '\0') {
-				g_set_error (error,
-					     IR_ERROR,
-					     IR_ERROR_INVALID_INPUT,
-					     "not a JSON escape at column %" G_GSIZE_FORMAT,
-					     i + 1);
-				return FALSE;
-			}
-			i++;
-			continue;
-		}
-		if ((guint8)line[i] < 0x20) {
-			g_set_error (error,
-				     IR_ERROR,
-				     IR_ERROR_INVALID_INPUT,
-				     "control byte 0x%02x at column %" G_GSIZE_FORMAT,
-				     (guint8)line[i],
-				     i + 1);
-			return FALSE;
-		}
-	}
-	if (!g_utf8_validate_len (line, len, NULL)) {
-		g_set_error_literal (
-		    error, IR_ERROR, IR_ERROR_INVALID_INPUT, "the line is not valid UTF-8");
-		return FALSE;
-	}
-	return TRUE;
-}
-
-/* json-glib reads the first value and may ignore what follows it ("{} {}"
- * parses), so the line must be exactly one object: it starts with '{' and
- * the brace that closes it is the last byte. Strings are skipped with
- * their escapes; the JSON inside is judged by json-glib. */
-static gboolean
-ir_log_record_check_one_object (const char *line, gsize len, GError **error)
-{
-	gsize depth = 0;
-	gboolean in_string = FALSE;
-
-	for (gsize i = 0; i < len; i++) {
-		char c = line[i];
-
-		if (in_string) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = FALSE;
-			continue;
-		}
-		if (c == '"')
-			in_string = TRUE;
-		else if (c == '{' || c == '[')
-			depth++;
-		else if ((c == '}' || c == ']') && depth > 0)
-			depth--;
-		if (depth == 0 && i + 1 < len) {
-			g_set_error (error,
-				     IR_ERROR,
-				     IR_ERROR_INVALID_INPUT,
-				     "a record must be one JSON object and nothing else "
-				     "(column %" G_GSIZE_FORMAT ")",
-				     i + 1);
-			return FALSE;
-		}
-	}
-	return TRUE;
-}
-
 IrLogRecord *
 ir_log_record_parse (const char *line, gsize len, GError **error)
 {
@@ -547,16 +471,10 @@ ir_log_record_parse (const char *line, gsize len, GError **error)
 	g_autoptr (GError) parse_error = NULL;
 	JsonNode *root;
 	JsonObject *object;
+	IrLogScanRecord scan;
 
-	if (len == 0) {
-		g_set_error_literal (error,
-				     IR_ERROR,
-				     IR_ERROR_INVALID_INPUT,
-				     "empty line: a record is one JSON object");
-		return NULL;
-	}
-	if (len > G_MAXSSIZE || !ir_log_record_check_line_bytes (line, len, error) ||
-	    !ir_log_record_check_one_object (line, len, error))
+	/* the strict parser decides; json-glib only builds the object */
+	if (len > G_MAXSSIZE || !ir_log_scan_record (line, len, &scan, error))
 		return NULL;
 	if (!json_parser_load_from_data (parser, line, (gssize)len, &parse_error)) {
 		g_set_error (
