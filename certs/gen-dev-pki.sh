@@ -137,6 +137,11 @@ first_centre=${first_centre#*:}
 make_leaf client-norole norole "$(client_ext "" "$first_centre")"
 make_p12 client-norole
 
+# no extended key usage at all, and serverAuth only: not client certificates
+make_leaf technician-noeku noeku "subjectAltName=URI:$role_urn:technician,URI:$centre_urn:$first_centre"
+make_leaf technician-serverauth serverauth \
+  "$(printf '%s\n' extendedKeyUsage=serverAuth "subjectAltName=URI:$role_urn:technician,URI:$centre_urn:$first_centre")"
+
 make_ca "imeirestore dev FOREIGN CA (not trusted)" foreign-ca
 make_leaf technician-foreign foreign "$(client_ext technician "$first_centre")" foreign-ca
 make_p12 technician-foreign foreign-ca
@@ -151,6 +156,8 @@ default_ca = dev
 database = $work/ca-db/index.txt
 new_certs_dir = $work/ca-db
 serial = $work/ca-db/serial
+crlnumber = $work/ca-db/crlnumber
+default_crl_days = $days
 default_md = sha256
 policy = any
 copy_extensions = none
@@ -175,6 +182,21 @@ openssl req -new -key technician-expired.key -subj "/O=imeirestore dev/CN=expire
   -out "$work/expired.csr"
 sign_expired "$work/expired.csr" technician-expired.pem
 make_p12 technician-expired
+
+# A revoked technician and the CA's CRL that lists it ([tls] crl of
+# imei-brandd; `imei-brandd cert revoke` is the other way, see README.md).
+echo 01 >"$work/ca-db/crlnumber"
+new_p256_key technician-revoked.key
+openssl req -new -key technician-revoked.key -subj "/O=imeirestore dev/CN=revoked" \
+  -out "$work/revoked.csr"
+openssl ca -batch -config "$work/ca-db/openssl.cnf" -notext -extensions leaf \
+  -cert ca.pem -keyfile ca.key -days "$days" \
+  -in "$work/revoked.csr" -out technician-revoked.pem 2>/dev/null
+openssl ca -config "$work/ca-db/openssl.cnf" -cert ca.pem -keyfile ca.key \
+  -revoke technician-revoked.pem -crl_reason keyCompromise 2>/dev/null
+openssl ca -gencrl -config "$work/ca-db/openssl.cnf" -cert ca.pem -keyfile ca.key \
+  -out crl.pem 2>/dev/null
+make_p12 technician-revoked
 
 # -- token-signing keys: one per algorithm the token supports
 openssl genpkey -algorithm ed25519 -out token-ed25519.key

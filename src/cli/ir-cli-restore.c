@@ -719,6 +719,10 @@ ir_cli_restore_json_result (JsonBuilder *b, const IrRestoreResult *r, const char
 		json_builder_begin_object (b);
 		ir_cli_output_json_add_string_or_null (b, "code", ir_cli_restore_error_code (r));
 		ir_cli_output_json_add_string_or_null (b, "message", message);
+		/* token_live: when the device's other token expires */
+		if (r->stage == IR_RESTORE_STAGE_TOKEN && r->brand.live_token_expires != NULL)
+			ir_cli_output_json_add_string_or_null (
+			    b, "live_token_expires", r->brand.live_token_expires);
 		json_builder_set_member_name (b, "exit_code");
 		json_builder_add_int_value (b, exit_code);
 		json_builder_end_object (b);

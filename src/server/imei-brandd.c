@@ -5,12 +5,15 @@
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
 
 #include "ir-brandd-config.h"
 #include "ir-brandd-http.h"
 #include "ir-brandd-import.h"
 #include "ir-brandd-issue.h"
 #include "ir-brandd-policy.h"
+#include "ir-brandd-revocation.h"
 #include "ir-brandd-store.h"
 #include "ir-brandd-tls.h"
 #include "ir-brandd-witness.h"
@@ -29,6 +32,7 @@ static char *opt_config = NULL;
 static char *opt_db = NULL;
 static char *opt_listen = NULL;
 static gint64 opt_quota = -1;
+static char *opt_reason = NULL;
 static gboolean opt_verbose = FALSE;
 static char *opt_key = NULL;
 static char *opt_key_name = NULL;
@@ -59,6 +63,7 @@ static GOptionEntry entries[] = {
      "Listen on HOST:PORT (port 0: any free port)",
      "HOST:PORT"},
     {"quota", 0, 0, G_OPTION_ARG_INT64, &opt_quota, "Daily token quota (centre set)", "N"},
+    {"reason", 0, 0, G_OPTION_ARG_STRING, &opt_reason, "Why (cert revoke)", "TEXT"},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Log every request", NULL},
     {"key",
      0,
@@ -84,6 +89,7 @@ static GOptionEntry entries[] = {
 	"  policy publish --db PATH POLICY.note                   install a signed policy\n"       \
 	"  policy show --db PATH [--json]                         print the current policy\n"      \
 	"  policy pause|resume PHASE --db PATH                    the kill switch\n"               \
+	"  cert revoke SERIAL [--reason TEXT] --db PATH           revoke a client certificate\n"   \
 	"\n"                                                                                       \
 	"Exit codes: 0 success, 1 failure (or rows rejected by import), 2 bad usage or config.\n"  \
 	"See imei-brandd(1)."
@@ -148,8 +154,29 @@ print_listening (const IrBranddConfig *config, guint16 port)
 	fflush (stdout);
 }
 
+/* Each connection is a socket: raise the soft limit on open files to the
+ * hard one, so that a flood of connections meets the server's own limits
+ * (max-handshakes, max-connections), not accept() failing with EMFILE. */
+static void
+raise_fd_limit (void)
+{
+	struct rlimit rl;
+
+	if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit (RLIMIT_NOFILE, &rl) != 0)
+			g_warning ("failed to raise the open-file limit");
+	}
+}
+
+typedef struct {
+	IrBranddIssuer *issuer;
+	IrBranddWitness *witness;
+	IrBranddRevocation *revocation;
+} ServeParts;
+
 static int
-run_loop (IrBranddConfig *config, SSL_CTX *ctx, IrBranddIssuer *issuer, IrBranddWitness *witness)
+run_loop (IrBranddConfig *config, SSL_CTX *ctx, const ServeParts *parts)
 {
 	ServeState state = {0};
 	struct event *sigterm = NULL;
@@ -157,12 +184,13 @@ run_loop (IrBranddConfig *config, SSL_CTX *ctx, IrBranddIssuer *issuer, IrBrandd
 	g_autoptr (GError) error = NULL;
 
 	state.base = event_base_new ();
-	state.server = ir_brandd_server_new (state.base, config, ctx, issuer, &error);
+	state.server = ir_brandd_server_new (state.base, config, ctx, parts->issuer, &error);
 	if (state.server == NULL) {
 		event_base_free (state.base);
 		return fail (EXIT_FAILED, error);
 	}
-	ir_brandd_server_set_witness (state.server, witness);
+	ir_brandd_server_set_witness (state.server, parts->witness);
+	ir_brandd_server_set_revocation (state.server, parts->revocation);
 	sigterm = evsignal_new (state.base, SIGTERM, on_signal, &state);
 	sigint = evsignal_new (state.base, SIGINT, on_signal, &state);
 	evsignal_add (sigterm, NULL);
@@ -185,7 +213,9 @@ cmd_serve (int argc, char **argv)
 	g_autoptr (IrBranddStore) store = NULL;
 	g_autoptr (IrBranddIssuer) issuer = NULL;
 	g_autoptr (IrBranddWitness) witness = NULL;
+	g_autoptr (IrBranddRevocation) revocation = NULL;
 	SSL_CTX *ctx = NULL;
+	ServeParts parts;
 	int rc;
 
 	if (argc != 0)
@@ -208,13 +238,17 @@ cmd_serve (int argc, char **argv)
 	}
 	if (issuer != NULL)
 		witness = ir_brandd_witness_new (config, store, &error);
-	if (witness == NULL) {
+	if (witness != NULL)
+		revocation = ir_brandd_revocation_new (config, store, &error);
+	if (revocation == NULL) {
 		SSL_CTX_free (ctx);
 		return fail (EXIT_USAGE, error);
 	}
 	/* a client that hangs up mid-answer must not kill the server */
 	signal (SIGPIPE, SIG_IGN);
-	rc = run_loop (config, ctx, issuer, witness);
+	raise_fd_limit ();
+	parts = (ServeParts){issuer, witness, revocation};
+	rc = run_loop (config, ctx, &parts);
 	SSL_CTX_free (ctx);
 	return rc;
 }
@@ -328,6 +362,38 @@ cmd_policy (int argc, char **argv)
 	return ir_brandd_policy_command (config, &options, argc, argv);
 }
 
+/* Takes effect at the next request of a running server, on connections
+ * already open too (ir-brandd-revocation.c). */
+static int
+cmd_cert (int argc, char **argv)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrBranddConfig) config = load_config (&error);
+	g_autoptr (IrBranddStore) store = NULL;
+	g_autofree char *serial = NULL;
+
+	if (config == NULL)
+		return fail (EXIT_USAGE, error);
+	if (argc != 2 || g_strcmp0 (argv[0], "revoke") != 0)
+		return usage ("usage: cert revoke SERIAL [--reason TEXT] --db PATH");
+	serial = ir_brandd_tls_normalise_serial (argv[1]);
+	if (serial == NULL)
+		return usage ("cert revoke: SERIAL is the certificate's serial number in hex, as "
+			      "openssl x509 -noout -serial prints it (colons allowed)");
+	if (opt_reason != NULL &&
+	    (strlen (opt_reason) > 256 || !g_utf8_validate (opt_reason, -1, NULL)))
+		return usage ("cert revoke: --reason is UTF-8 text of at most 256 bytes");
+	if (database_path (config) == NULL)
+		return usage ("cert revoke needs --db PATH (or --config FILE)");
+	store = ir_brandd_store_open (config->database, &error);
+	if (store == NULL ||
+	    !ir_brandd_store_revoke (
+		store, serial, opt_reason, g_get_real_time () / G_USEC_PER_SEC, &error))
+		return fail (EXIT_FAILED, error);
+	g_print ("certificate %s is revoked\n", serial);
+	return EXIT_SUCCESS;
+}
+
 static const struct {
 	const char *name;
 	int (*func) (int argc, char **argv);
@@ -337,6 +403,7 @@ static const struct {
     {"import", cmd_import},
     {"centre", cmd_centre},
     {"policy", cmd_policy},
+    {"cert", cmd_cert},
 };
 
 int
@@ -357,10 +424,11 @@ main (int argc, char **argv)
 	if (opt_verbose)
 		g_log_set_debug_enabled (TRUE);
 	if (argc < 2)
-		return usage ("no command; expected serve, init-db, import, centre or policy");
+		return usage (
+		    "no command; expected serve, init-db, import, centre, policy or cert");
 	for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
 		if (g_strcmp0 (argv[1], commands[i].name) == 0)
 			return commands[i].func (argc - 2, argv + 2);
 	}
-	return usage ("unknown command; expected serve, init-db, import, centre or policy");
+	return usage ("unknown command; expected serve, init-db, import, centre, policy or cert");
 }

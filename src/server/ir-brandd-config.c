@@ -38,9 +38,13 @@ static const KeyDef keys[] = {
     {"server", "max-header-size", KEY_SIZE, OFF (max_header_size), 512, 1024 * 1024},
     {"server", "timeout", KEY_SECONDS, OFF (timeout_ms), 100, 3600 * 1000},
     {"server", "max-connections", KEY_UINT, OFF (max_connections), 1, 100000},
+    {"server", "handshake-timeout", KEY_SECONDS, OFF (handshake_timeout_ms), 100, 600 * 1000},
+    {"server", "max-handshakes", KEY_UINT, OFF (max_handshakes), 1, 100000},
+    {"server", "max-handshakes-per-address", KEY_UINT, OFF (max_handshakes_per_address), 1, 100000},
     {"tls", "certificate", KEY_PATH, OFF (certificate)},
     {"tls", "private-key", KEY_PATH, OFF (private_key)},
     {"tls", "client-ca", KEY_PATH, OFF (client_ca)},
+    {"tls", "crl", KEY_PATH, OFF (crl)},
     {"tokens", "signing-key", KEY_PATH, OFF (signing_key)},
     {"tokens", "algorithm", KEY_ALGORITHM, 0},
     {"tokens", "key-id", KEY_STRING, OFF (key_id), 1, 64},
@@ -66,6 +70,9 @@ ir_brandd_config_new (void)
 	self->max_header_size = IR_BRANDD_DEFAULT_MAX_HEADERS;
 	self->timeout_ms = IR_BRANDD_DEFAULT_TIMEOUT_MS;
 	self->max_connections = IR_BRANDD_DEFAULT_MAX_CONNECTIONS;
+	self->handshake_timeout_ms = IR_BRANDD_DEFAULT_HANDSHAKE_MS;
+	self->max_handshakes = IR_BRANDD_DEFAULT_MAX_HANDSHAKES;
+	self->max_handshakes_per_address = IR_BRANDD_DEFAULT_MAX_HANDSHAKES_PER_ADDRESS;
 	self->algorithm = IR_TOKEN_ALG_EDDSA;
 	self->issuer = g_strdup ("imei-brandd.dev");
 	self->audience = g_strdup ("imeirestore");
@@ -85,6 +92,7 @@ ir_brandd_config_free (IrBranddConfig *self)
 	g_free (self->certificate);
 	g_free (self->private_key);
 	g_free (self->client_ca);
+	g_free (self->crl);
 	g_free (self->signing_key);
 	g_free (self->key_id);
 	g_free (self->issuer);

@@ -13,11 +13,14 @@ G_BEGIN_DECLS
  * the config file. Every value is checked when loaded; an error names the
  * group and key. */
 
-#define IR_BRANDD_DEFAULT_QUOTA		  200
-#define IR_BRANDD_DEFAULT_MAX_BODY	  16384
-#define IR_BRANDD_DEFAULT_MAX_HEADERS	  8192
-#define IR_BRANDD_DEFAULT_TIMEOUT_MS	  10000
-#define IR_BRANDD_DEFAULT_MAX_CONNECTIONS 256
+#define IR_BRANDD_DEFAULT_QUOTA			     200
+#define IR_BRANDD_DEFAULT_MAX_BODY		     16384
+#define IR_BRANDD_DEFAULT_MAX_HEADERS		     8192
+#define IR_BRANDD_DEFAULT_TIMEOUT_MS		     10000
+#define IR_BRANDD_DEFAULT_MAX_CONNECTIONS	     256
+#define IR_BRANDD_DEFAULT_HANDSHAKE_MS		     5000
+#define IR_BRANDD_DEFAULT_MAX_HANDSHAKES	     64
+#define IR_BRANDD_DEFAULT_MAX_HANDSHAKES_PER_ADDRESS 16
 
 typedef struct {
 	char *listen_host;   /* numeric IPv4 or IPv6 address */
@@ -25,12 +28,16 @@ typedef struct {
 	char *database;
 	gsize max_body_size;
 	gsize max_header_size;
-	guint timeout_ms; /* idle and read/write timeout of a connection */
-	guint max_connections;
+	guint timeout_ms;		  /* idle and read/write timeout, and each whole request */
+	guint max_connections;		  /* authenticated (handshake done) */
+	guint handshake_timeout_ms;	  /* the whole TLS handshake */
+	guint max_handshakes;		  /* unauthenticated connections */
+	guint max_handshakes_per_address; /* the same, per source address */
 
 	char *certificate; /* server certificate chain, PEM */
 	char *private_key;
 	char *client_ca; /* CA that client certificates must chain to */
+	char *crl;	 /* that CA's CRL, PEM; NULL: none */
 
 	char *signing_key; /* token-signing private key, PEM */
 	IrTokenAlg algorithm;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ir-brandd-conns.h"
 #include "ir-brandd-http.h"
 #include "ir-brandd-request.h"
 #include "ir-brandd-tls.h"
@@ -28,37 +29,15 @@ struct _IrBranddServer {
 	struct event *stop_timer;
 	SSL_CTX *ctx;
 	IrBranddIssuer *issuer;
-	IrBranddWitness *witness; /* NULL: no witnessing routes */
+	IrBranddWitness *witness;	/* NULL: no witnessing routes */
+	IrBranddRevocation *revocation; /* NULL: the handshake's check only */
+	IrBranddConns *conns;		/* connection limits and deadlines */
 	gsize max_body_size;
-	guint max_connections;
-	guint *n_connections; /* open TLS connections: an rc box, see Conn */
-	guint n_sending;      /* answers handed to evhttp and not yet written */
+	guint n_sending; /* answers handed to evhttp and not yet written */
 	guint16 port;
 	gboolean stopping;
 	gint64 stop_deadline;
-	gboolean refused_logged;
 };
-
-/* One per connection, attached to its SSL object: freeing the SSL (which
- * bufferevent_openssl does when evhttp closes the connection) is the one
- * place every connection ends, whatever the reason. */
-typedef struct {
-	guint *n_connections; /* shared with the server, which may be gone */
-} Conn;
-
-static int conn_index = -1;
-
-static void
-conn_free (void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
-{
-	Conn *conn = ptr;
-
-	if (conn == NULL)
-		return;
-	(*conn->n_connections)--;
-	g_rc_box_release (conn->n_connections);
-	g_free (conn);
-}
 
 static struct bufferevent *
 bev_cb (struct event_base *base, void *arg)
@@ -66,25 +45,11 @@ bev_cb (struct event_base *base, void *arg)
 	IrBranddServer *self = arg;
 	SSL *ssl = SSL_new (self->ctx);
 	struct bufferevent *bev = NULL;
-	Conn *conn = g_new0 (Conn, 1);
 
 	/* evhttp falls back to a plain-text connection when this returns
 	 * NULL, so running out of memory here must not return */
 	if (ssl == NULL)
 		g_error ("out of memory creating a TLS connection");
-	conn->n_connections = g_rc_box_acquire (self->n_connections);
-	SSL_set_ex_data (ssl, conn_index, conn);
-	(*self->n_connections)++;
-	if (*self->n_connections > self->max_connections || self->stopping) {
-		if (!self->refused_logged)
-			g_message ("refusing connections: %u open, max-connections is %u",
-				   *self->n_connections - 1,
-				   self->max_connections);
-		self->refused_logged = TRUE;
-		ir_brandd_tls_mark_refused (ssl);
-	} else {
-		self->refused_logged = FALSE;
-	}
 	bev = bufferevent_openssl_socket_new (base,
 					      -1,
 					      ssl,
@@ -95,16 +60,30 @@ bev_cb (struct event_base *base, void *arg)
 	/* a client that closes without close_notify has still had its
 	 * complete answer; that is not an error worth logging */
 	bufferevent_openssl_set_allow_dirty_shutdown (bev, 1);
+	ir_brandd_conns_add (self->conns, ssl, bev);
 	return bev;
+}
+
+static SSL *
+request_ssl (struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection (req);
+	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent (evcon) : NULL;
+
+	return bev != NULL ? bufferevent_openssl_get_ssl (bev) : NULL;
 }
 
 static void
 reply_complete (struct evhttp_request *req, void *arg)
 {
 	IrBranddServer *self = arg;
+	SSL *ssl = request_ssl (req);
 
 	if (self->n_sending > 0)
 		self->n_sending--;
+	/* the connection waits for its next request: that one's deadline */
+	if (ssl != NULL)
+		ir_brandd_conns_request_done (ssl);
 }
 
 static void
@@ -144,6 +123,14 @@ send_refusal (IrBranddServer *self, struct evhttp_request *req, const IrBranddAn
 	if (answer->has_witnessed_size) {
 		json_builder_set_member_name (b, "witnessed_size");
 		json_builder_add_int_value (b, (gint64)answer->witnessed_size);
+	}
+	if (answer->live_token_expires != 0) {
+		g_autoptr (GDateTime) dt =
+		    g_date_time_new_from_unix_utc (answer->live_token_expires);
+		g_autofree char *text = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%SZ");
+
+		json_builder_set_member_name (b, "live_token_expires");
+		json_builder_add_string_value (b, text);
 	}
 	json_builder_end_object (b);
 	json_builder_end_object (b);
@@ -210,6 +197,7 @@ route_tokens (IrBranddServer *self,
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrBranddTokenRequest) req = NULL;
+	gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
 	/* who asks comes before what is asked: an auditor learns nothing
 	 * about the request format or the registry */
@@ -220,10 +208,9 @@ route_tokens (IrBranddServer *self,
 		return malformed (answer, error);
 	/* no token to a workstation whose log forked or shrank */
 	if (self->witness != NULL &&
-	    !ir_brandd_witness_check_token (self->witness, peer, body, len, answer))
+	    !ir_brandd_witness_check_token (self->witness, peer, body, len, now, answer))
 		return NULL;
-	return ir_brandd_issuer_issue (
-	    self->issuer, peer, req, g_get_real_time () / G_USEC_PER_SEC, answer);
+	return ir_brandd_issuer_issue (self->issuer, peer, req, now, answer);
 }
 
 static JsonNode *
@@ -335,9 +322,7 @@ content_type_ok (struct evhttp_request *req)
 static gboolean
 read_peer (struct evhttp_request *req, IrBranddPeer *peer, IrBranddAnswer *answer)
 {
-	struct evhttp_connection *evcon = evhttp_request_get_connection (req);
-	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent (evcon) : NULL;
-	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl (bev) : NULL;
+	SSL *ssl = request_ssl (req);
 	g_autoptr (GError) error = NULL;
 
 	if (ssl == NULL || !ir_brandd_tls_peer (ssl, peer, &error)) {
@@ -359,7 +344,12 @@ dispatch (IrBranddServer *self, struct evhttp_request *req, guint route, const c
 	g_autoptr (JsonNode) result = NULL;
 	const char *body;
 
-	if (!read_peer (req, &peer, &answer)) {
+	/* a certificate may expire or be revoked while its connection is
+	 * open: every request is checked, not only the handshake */
+	if (!read_peer (req, &peer, &answer) ||
+	    (self->revocation != NULL &&
+	     !ir_brandd_revocation_check (
+		 self->revocation, &peer, g_get_real_time () / G_USEC_PER_SEC, &answer))) {
 		send_refusal (self, req, &answer);
 		return;
 	}
@@ -397,7 +387,11 @@ handle_request (struct evhttp_request *req, void *arg)
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri (req);
 	const char *path = uri != NULL ? evhttp_uri_get_path (uri) : NULL;
 	enum evhttp_cmd_type method = evhttp_request_get_command (req);
+	SSL *ssl = request_ssl (req);
 
+	/* the request is read: its deadline is met */
+	if (ssl != NULL)
+		ir_brandd_conns_request_read (ssl);
 	for (guint i = 0; i < G_N_ELEMENTS (routes); i++) {
 		const char *rest = NULL;
 
@@ -453,6 +447,13 @@ bind_listener (IrBranddServer *self, const IrBranddConfig *config, GError **erro
 	 * delayed ACK, 40 ms a request */
 	if (setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
 		g_warning ("failed to set TCP_NODELAY on the listening socket");
+	/* evhttp listens with a backlog of 128: a burst of connections beyond
+	 * it has its SYNs dropped and retried seconds later, in bursts that
+	 * crowd out clients arriving then. Linux takes a second listen() as a
+	 * new backlog (capped at net.core.somaxconn); the connection limits
+	 * (ir-brandd-conns.c) decide what is kept. */
+	if (listen (fd, SOMAXCONN) != 0)
+		g_warning ("failed to raise the listening socket's backlog");
 	memset (&ss, 0, sizeof ss);
 	if (getsockname (fd, (struct sockaddr *)&ss, &ss_len) != 0) {
 		g_set_error (error, IR_ERROR, IR_ERROR_FAILED, "failed to read the listening port");
@@ -472,15 +473,19 @@ ir_brandd_server_new (struct event_base *base,
 {
 	g_autoptr (IrBranddServer) self = g_new0 (IrBranddServer, 1);
 	struct timeval tv = {config->timeout_ms / 1000, (config->timeout_ms % 1000) * 1000};
+	IrBranddConnLimits limits = {
+	    .max_connections = config->max_connections,
+	    .max_handshakes = config->max_handshakes,
+	    .max_handshakes_per_address = config->max_handshakes_per_address,
+	    .handshake_timeout_ms = config->handshake_timeout_ms,
+	    .request_timeout_ms = config->timeout_ms,
+	};
 
-	if (conn_index < 0)
-		conn_index = SSL_get_ex_new_index (0, NULL, NULL, NULL, conn_free);
 	self->base = base;
 	self->ctx = ctx;
 	self->issuer = issuer;
 	self->max_body_size = config->max_body_size;
-	self->max_connections = config->max_connections;
-	self->n_connections = g_rc_box_new0 (guint);
+	self->conns = ir_brandd_conns_new (base, ctx, &limits);
 	self->http = evhttp_new (base);
 	if (self->http == NULL) {
 		g_set_error (error, IR_ERROR, IR_ERROR_FAILED, "failed to create the HTTP server");
@@ -501,6 +506,12 @@ void
 ir_brandd_server_set_witness (IrBranddServer *self, IrBranddWitness *witness)
 {
 	self->witness = witness;
+}
+
+void
+ir_brandd_server_set_revocation (IrBranddServer *self, IrBranddRevocation *revocation)
+{
+	self->revocation = revocation;
 }
 
 guint16
@@ -530,6 +541,7 @@ ir_brandd_server_stop (IrBranddServer *self, guint grace_ms)
 	if (self->stopping)
 		return;
 	self->stopping = TRUE;
+	ir_brandd_conns_stop_accepting (self->conns);
 	if (self->bound != NULL) {
 		evhttp_del_accept_socket (self->http, self->bound);
 		self->bound = NULL;
@@ -548,7 +560,7 @@ ir_brandd_server_free (IrBranddServer *self)
 		evhttp_free (self->http); /* closes every connection */
 	if (self->stop_timer != NULL)
 		event_free (self->stop_timer);
-	/* connections still being finalised by libevent keep the counter */
-	g_rc_box_release (self->n_connections);
+	/* connections still being finalised by libevent keep their reference */
+	ir_brandd_conns_unref (self->conns);
 	g_free (self);
 }

@@ -7,6 +7,7 @@
 
 #include "ir-brandd-config.h"
 #include "ir-brandd-issue.h"
+#include "ir-brandd-revocation.h"
 #include "ir-brandd-witness.h"
 
 G_BEGIN_DECLS
@@ -26,6 +27,10 @@ IrBranddServer *ir_brandd_server_new (struct event_base *base,
 
 /* Adds the witnessing and auditor routes (@witness borrowed). */
 void ir_brandd_server_set_witness (IrBranddServer *self, IrBranddWitness *witness);
+
+/* Checks every request's client certificate with @revocation (borrowed):
+ * expiry and revocation, on open connections too. */
+void ir_brandd_server_set_revocation (IrBranddServer *self, IrBranddRevocation *revocation);
 
 /* The port actually bound (the kernel's choice for port 0). */
 guint16 ir_brandd_server_get_port (IrBranddServer *self);

@@ -16,6 +16,7 @@ typedef enum {
 	COL_IMEI1,
 	COL_IMEI2,
 	COL_SPC,
+	COL_CENTRE,
 	N_COLS,
 } Column;
 
@@ -32,6 +33,7 @@ static const struct {
     [COL_IMEI2] = {"imei2", FALSE},
     /* the 6-digit SPC of a phone that needs one before its IMEI write */
     [COL_SPC] = {"spc", FALSE},
+    [COL_CENTRE] = {"centre", FALSE},
 };
 /* the registry's columns: one per IMEI slot a phone may have */
 G_STATIC_ASSERT (COL_IMEI2 - COL_IMEI1 + 1 == IR_IMEI_MAX_SLOTS);
@@ -97,7 +99,7 @@ parse_header (const char *line, guint line_no, int *map, guint *n_fields, GError
 				     IR_ERROR_INVALID_INPUT,
 				     "line %u: %s column '%s' in the header; expected serial, "
 				     "hardware_id, manufacturer, model, tac, imei1 and optionally "
-				     "imei2 and spc",
+				     "imei2, spc and centre",
 				     line_no,
 				     col < 0 ? "unknown" : "repeated",
 				     names[i]);
@@ -164,7 +166,8 @@ check_device (const IrBranddDevice *d)
 	if ((why = check_text ("serial", d->serial, FALSE)) != NULL ||
 	    (why = check_text ("hardware_id", d->hardware_id, FALSE)) != NULL ||
 	    (why = check_text ("manufacturer", d->manufacturer, TRUE)) != NULL ||
-	    (why = check_text ("model", d->model, TRUE)) != NULL)
+	    (why = check_text ("model", d->model, TRUE)) != NULL ||
+	    (why = check_text ("centre", d->centre, FALSE)) != NULL)
 		return why;
 	if (d->serial[0] == '\0' && d->hardware_id[0] == '\0')
 		return g_strdup ("serial and hardware_id are both empty; give at least one");
@@ -190,6 +193,8 @@ normalise (IrBranddDevice *d)
 		g_clear_pointer (&d->serial, g_free);
 	if (d->hardware_id != NULL && d->hardware_id[0] == '\0')
 		g_clear_pointer (&d->hardware_id, g_free);
+	if (d->centre != NULL && d->centre[0] == '\0')
+		g_clear_pointer (&d->centre, g_free);
 }
 
 static IrBranddImportRow *
@@ -197,7 +202,7 @@ parse_row (const char *line, guint line_no, const int *map, guint n_fields)
 {
 	g_auto (GStrv) fields = split_fields (line);
 	IrBranddImportRow *row = g_new0 (IrBranddImportRow, 1);
-	const char *v[N_COLS] = {"", "", "", "", "", "", "", ""};
+	const char *v[N_COLS] = {"", "", "", "", "", "", "", "", ""};
 	IrBranddDevice *d;
 
 	row->line = line_no;
@@ -217,6 +222,7 @@ parse_row (const char *line, guint line_no, const int *map, guint n_fields)
 	d->imei[0] = g_strdup (v[COL_IMEI1]);
 	d->imei[1] = v[COL_IMEI2][0] != '\0' ? g_strdup (v[COL_IMEI2]) : NULL;
 	d->spc = v[COL_SPC][0] != '\0' ? g_strdup (v[COL_SPC]) : NULL;
+	d->centre = g_strdup (v[COL_CENTRE]);
 	row->reason = check_device (d);
 	normalise (d);
 	row->device = d;

@@ -60,6 +60,11 @@ static const struct {
     [IR_BRANDD_CAP_REACHED] = {"cap_reached", 429},
     [IR_BRANDD_POLICY_EXPIRED] = {"policy_expired", 403},
     [IR_BRANDD_NO_POLICY] = {"no_policy", 404},
+    [IR_BRANDD_ORIGIN_NOT_BOUND] = {"origin_not_bound", 409},
+    [IR_BRANDD_CERTIFICATE_REVOKED] = {"certificate_revoked", 403},
+    [IR_BRANDD_CERTIFICATE_EXPIRED] = {"certificate_expired", 403},
+    [IR_BRANDD_TOKEN_LIVE] = {"token_live", 409},
+    [IR_BRANDD_READ_BACK_MISMATCH] = {"read_back_mismatch", 409},
 };
 
 const char *
@@ -81,6 +86,7 @@ ir_brandd_answer_clear (IrBranddAnswer *answer)
 	answer->refusal = IR_BRANDD_OK;
 	answer->has_witnessed_size = FALSE;
 	answer->witnessed_size = 0;
+	answer->live_token_expires = 0;
 }
 
 static gboolean refuse (IrBranddAnswer *answer, IrBranddRefusal refusal, const char *fmt, ...)
@@ -181,6 +187,22 @@ ir_brandd_match_device (const IrBranddTokenRequest *req,
 			       req->model != NULL ? req->model : "?");
 	*device = dev;
 	return TRUE;
+}
+
+gboolean
+ir_brandd_check_device_centre (const IrBranddPeer *peer,
+			       const IrBranddDevice *device,
+			       IrBranddAnswer *answer)
+{
+	if (device->centre == NULL || g_strcmp0 (device->centre, peer->centre) == 0)
+		return TRUE;
+	return refuse (answer,
+		       IR_BRANDD_WRONG_CENTRE,
+		       "device %s is registered to service centre %s, the certificate is of "
+		       "centre %s: it is restored there only",
+		       device->serial != NULL ? device->serial : device->hardware_id,
+		       device->centre,
+		       peer->centre);
 }
 
 void
@@ -425,10 +447,22 @@ record_token (IrBranddIssuer *self,
 	g_autoptr (GError) error = NULL;
 	gboolean reached = FALSE;
 	guint quota = 0;
+	gint64 live_until = 0;
 
 	if (!ir_brandd_store_record_token (
-		self->store, &rec, self->default_quota, &reached, &quota, &error))
+		self->store, &rec, self->default_quota, &reached, &quota, &live_until, &error))
 		return internal (answer, error);
+	if (live_until != 0) {
+		g_autofree char *until = rfc3339 (live_until);
+		answer->live_token_expires = live_until;
+		return refuse (answer,
+			       IR_BRANDD_TOKEN_LIVE,
+			       "device %s already has a live token, until %s: a device has one "
+			       "token at a time; report that token's outcome (the technician "
+			       "who holds it), or try again after it expires",
+			       dev->serial != NULL ? dev->serial : dev->hardware_id,
+			       until);
+	}
 	if (reached)
 		return refuse (answer,
 			       IR_BRANDD_QUOTA_REACHED,
@@ -519,6 +553,7 @@ ir_brandd_issuer_issue (IrBranddIssuer *self,
 	if (!ir_brandd_check_technician (peer, answer) ||
 	    !find_device (self, req, &by_hwid, &by_serial, answer) ||
 	    !ir_brandd_match_device (req, by_hwid, by_serial, &dev, answer) ||
+	    !ir_brandd_check_device_centre (peer, dev, answer) ||
 	    !check_imeis_free (self, dev, answer))
 		return NULL;
 	/* eligibility comes from the registry's TAC and model, never from what
@@ -609,11 +644,12 @@ ir_brandd_issuer_report (IrBranddIssuer *self,
 	    .now = now,
 	};
 	g_autoptr (GError) error = NULL;
+	g_autofree char *issued = NULL;
 	IrBranddReportResult result = IR_BRANDD_REPORT_RECORDED;
 
 	if (!ir_brandd_check_technician (peer, answer))
 		return NULL;
-	if (!ir_brandd_store_record_report (self->store, &rec, &result, &error)) {
+	if (!ir_brandd_store_record_report (self->store, &rec, &result, &issued, &error)) {
 		internal (answer, error);
 		return NULL;
 	}
@@ -638,6 +674,16 @@ ir_brandd_issuer_report (IrBranddIssuer *self,
 			IR_BRANDD_ALREADY_REPORTED,
 			"the outcome of token %s was already reported; tokens are single use",
 			hex);
+		break;
+	case IR_BRANDD_REPORT_MISMATCH:
+		refuse (answer,
+			IR_BRANDD_READ_BACK_MISMATCH,
+			"token %s was issued to write %s, the success report read back %s: not "
+			"recorded as a success (kept for the brand auditor as a mismatch); "
+			"report the outcome as failed with what the phone holds",
+			hex,
+			issued != NULL ? issued : "?",
+			read_back_json != NULL ? read_back_json : "nothing");
 		break;
 	}
 	return NULL;

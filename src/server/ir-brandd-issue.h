@@ -48,6 +48,13 @@ typedef enum {
 	IR_BRANDD_CAP_REACHED,
 	IR_BRANDD_POLICY_EXPIRED,
 	IR_BRANDD_NO_POLICY,
+	IR_BRANDD_ORIGIN_NOT_BOUND,
+	/* the client certificate, checked at every request */
+	IR_BRANDD_CERTIFICATE_REVOKED,
+	IR_BRANDD_CERTIFICATE_EXPIRED,
+	/* one live token per device; a success must read back its IMEIs */
+	IR_BRANDD_TOKEN_LIVE,
+	IR_BRANDD_READ_BACK_MISMATCH,
 } IrBranddRefusal;
 
 /* The stable "code" of the error object and its HTTP status. */
@@ -60,6 +67,8 @@ typedef struct {
 	/* witness_size_mismatch also says what the server holds */
 	gboolean has_witnessed_size;
 	guint64 witnessed_size;
+	/* token_live also says when the live token expires (Unix seconds) */
+	gint64 live_token_expires;
 } IrBranddAnswer;
 
 void ir_brandd_answer_clear (IrBranddAnswer *answer);
@@ -71,12 +80,18 @@ gboolean ir_brandd_check_technician (const IrBranddPeer *peer, IrBranddAnswer *a
 /* Which registered device a request means: the one its hardware id names,
  * else the one its serial names; refused when the two name different
  * devices, or when manufacturer or model (compared without case) disagree
- * with the registry. */
+ * with the registry. Whether @peer's centre may restore it is
+ * ir_brandd_check_device_centre(). */
 gboolean ir_brandd_match_device (const IrBranddTokenRequest *req,
 				 IrBranddDevice *by_hwid,
 				 IrBranddDevice *by_serial,
 				 IrBranddDevice **device,
 				 IrBranddAnswer *answer);
+
+/* A device the registry ties to a centre is only restored there. */
+gboolean ir_brandd_check_device_centre (const IrBranddPeer *peer,
+					const IrBranddDevice *device,
+					IrBranddAnswer *answer);
 
 typedef struct _IrBranddIssuer IrBranddIssuer;
 

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -18,6 +19,9 @@ static const char *const MIGRATIONS[] = {
     "/org/imeirestore/brandd/ir-brandd-schema-3.sql",
     "/org/imeirestore/brandd/ir-brandd-schema-4.sql",
     "/org/imeirestore/brandd/ir-brandd-schema-5.sql",
+    "/org/imeirestore/brandd/ir-brandd-schema-6.sql",
+    "/org/imeirestore/brandd/ir-brandd-schema-7.sql",
+    "/org/imeirestore/brandd/ir-brandd-schema-8.sql",
 };
 #define BUSY_TIMEOUT_MS 5000
 
@@ -41,6 +45,7 @@ ir_brandd_device_free (IrBranddDevice *device)
 	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++)
 		g_free (device->imei[i]);
 	g_free (device->spc);
+	g_free (device->centre);
 	g_free (device);
 }
 
@@ -382,11 +387,12 @@ ir_brandd_store_find_device (IrBranddStore *self,
 			     IrBranddDevice **out,
 			     GError **error)
 {
-	const char *sql = g_strcmp0 (column, "serial") == 0
-			      ? "SELECT id, serial, hardware_id, manufacturer, model, tac, spc "
-				"FROM devices WHERE serial = ?"
-			      : "SELECT id, serial, hardware_id, manufacturer, model, tac, spc "
-				"FROM devices WHERE hardware_id = ?";
+	const char *sql =
+	    g_strcmp0 (column, "serial") == 0
+		? "SELECT id, serial, hardware_id, manufacturer, model, tac, spc, centre "
+		  "FROM devices WHERE serial = ?"
+		: "SELECT id, serial, hardware_id, manufacturer, model, tac, spc, centre "
+		  "FROM devices WHERE hardware_id = ?";
 	sqlite3_stmt *stmt = NULL;
 	g_autoptr (IrBranddDevice) dev = NULL;
 	gboolean row = FALSE;
@@ -412,6 +418,7 @@ ir_brandd_store_find_device (IrBranddStore *self,
 	dev->model = column_text (stmt, 4);
 	dev->tac = column_text (stmt, 5);
 	dev->spc = column_text (stmt, 6);
+	dev->centre = column_text (stmt, 7);
 	sqlite3_reset (stmt);
 	if (!load_imeis (self, dev, error))
 		return FALSE;
@@ -527,12 +534,64 @@ insert_token (IrBranddStore *self, const IrBranddTokenRecord *r, const char *day
 	return stmt_done (self, stmt, "record a token", error);
 }
 
+/* The expiry of the device's live token (unexpired at @now, not
+ * reported) held by another certificate than @cnf, or 0. */
+static gboolean
+live_token (IrBranddStore *self, const IrBranddTokenRecord *r, gint64 *until, GError **error)
+{
+	sqlite3_stmt *stmt =
+	    stmt_get (self,
+		      "SELECT max(expires_at) FROM tokens t "
+		      "WHERE t.device_id = ? AND t.expires_at > ? AND t.cnf <> ? "
+		      "AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.cti = t.cti)",
+		      error);
+	gboolean row = FALSE;
+
+	*until = 0;
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_int64 (stmt, 1, r->device_id);
+	sqlite3_bind_int64 (stmt, 2, r->issued_at);
+	sqlite3_bind_blob (stmt, 3, r->cnf, IR_TOKEN_CNF_LEN, SQLITE_TRANSIENT);
+	if (!stmt_row (self, stmt, &row, "look for a live token", error))
+		return FALSE;
+	if (row && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+		*until = sqlite3_column_int64 (stmt, 0);
+	sqlite3_reset (stmt);
+	return TRUE;
+}
+
+/* The same certificate asking again (a retry after a crash or a lost
+ * answer): its earlier live tokens for the device are closed as aborted,
+ * so that the device still has one live token. */
+static gboolean
+supersede_own (IrBranddStore *self, const IrBranddTokenRecord *r, GError **error)
+{
+	sqlite3_stmt *stmt =
+	    stmt_get (self,
+		      "INSERT INTO reports (cti, outcome, imeis_read_back, detail, reported_at) "
+		      "SELECT cti, 'aborted', NULL, 'superseded by a newer token for the same "
+		      "certificate', ?1 FROM tokens t WHERE t.device_id = ?2 AND t.expires_at > ?1 "
+		      "AND t.cnf = ?3 AND t.cti <> ?4 AND NOT EXISTS "
+		      "(SELECT 1 FROM reports r WHERE r.cti = t.cti)",
+		      error);
+
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_int64 (stmt, 1, r->issued_at);
+	sqlite3_bind_int64 (stmt, 2, r->device_id);
+	sqlite3_bind_blob (stmt, 3, r->cnf, IR_TOKEN_CNF_LEN, SQLITE_TRANSIENT);
+	bind_bytes (stmt, 4, r->cti);
+	return stmt_done (self, stmt, "close superseded tokens", error);
+}
+
 gboolean
 ir_brandd_store_record_token (IrBranddStore *self,
 			      const IrBranddTokenRecord *record,
 			      guint default_quota,
 			      gboolean *quota_reached,
 			      guint *quota,
+			      gint64 *live_until,
 			      GError **error)
 {
 	g_autofree char *day = utc_day (record->issued_at);
@@ -542,10 +601,15 @@ ir_brandd_store_record_token (IrBranddStore *self,
 	*quota = default_quota;
 	if (!ir_brandd_store_begin (self, error))
 		return FALSE;
-	if (!centre_quota (self, record->centre, quota, error) ||
+	if (!live_token (self, record, live_until, error) ||
+	    !centre_quota (self, record->centre, quota, error) ||
 	    !count_issued (self, record->centre, day, &issued, error)) {
 		ir_brandd_store_rollback (self);
 		return FALSE;
+	}
+	if (*live_until != 0) {
+		ir_brandd_store_rollback (self);
+		return TRUE;
 	}
 	if (issued >= *quota) {
 		*quota_reached = TRUE;
@@ -565,39 +629,104 @@ ir_brandd_store_record_token (IrBranddStore *self,
 	    !count_one_more (self, record->centre, day, error) ||
 	    (record->rollout != NULL &&
 	     !ir_brandd_rollout_store_record (
-		 self, record->cti, record->centre, record->rollout, error))) {
+		 self, record->cti, record->centre, record->rollout, error)) ||
+	    !supersede_own (self, record, error)) {
 		ir_brandd_store_rollback (self);
 		return FALSE;
 	}
 	return ir_brandd_store_commit (self, error);
 }
 
-/* Looks the token up: *found, and whether @cnf is the one it was issued to. */
+typedef struct {
+	gboolean found;
+	gboolean same_client; /* @cnf is the one it was issued to */
+	gboolean reported;
+	gint64 device_id;
+	char *imeis; /* JSON array of the IMEIs it was issued to write */
+} TokenRow;
+
+static void
+token_row_clear (TokenRow *t)
+{
+	g_clear_pointer (&t->imeis, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TokenRow, token_row_clear)
+
 static gboolean
-token_owner (IrBranddStore *self,
-	     const IrBranddReportRecord *r,
-	     gboolean *found,
-	     gboolean *same_client,
-	     gint64 *device_id,
-	     GError **error)
+token_owner (IrBranddStore *self, const IrBranddReportRecord *r, TokenRow *t, GError **error)
 {
 	sqlite3_stmt *stmt =
-	    stmt_get (self, "SELECT cnf, device_id FROM tokens WHERE cti = ?", error);
+	    stmt_get (self,
+		      "SELECT cnf, device_id, imeis, EXISTS (SELECT 1 FROM reports "
+		      "r WHERE r.cti = t.cti) FROM tokens t WHERE cti = ?",
+		      error);
 	const void *cnf = NULL;
 
 	if (stmt == NULL)
 		return FALSE;
 	bind_bytes (stmt, 1, r->cti);
-	if (!stmt_row (self, stmt, found, "look a token up", error))
+	if (!stmt_row (self, stmt, &t->found, "look a token up", error))
 		return FALSE;
-	if (*found) {
+	if (t->found) {
 		cnf = sqlite3_column_blob (stmt, 0);
-		*same_client = cnf != NULL && sqlite3_column_bytes (stmt, 0) == IR_TOKEN_CNF_LEN &&
-			       memcmp (cnf, r->cnf, IR_TOKEN_CNF_LEN) == 0;
-		*device_id = sqlite3_column_int64 (stmt, 1);
+		t->same_client = cnf != NULL &&
+				 sqlite3_column_bytes (stmt, 0) == IR_TOKEN_CNF_LEN &&
+				 memcmp (cnf, r->cnf, IR_TOKEN_CNF_LEN) == 0;
+		t->device_id = sqlite3_column_int64 (stmt, 1);
+		t->imeis = column_text (stmt, 2);
+		t->reported = sqlite3_column_int (stmt, 3) != 0;
 	}
 	sqlite3_reset (stmt);
 	return TRUE;
+}
+
+/* Does the read-back hold, in every slot, what the token was issued to
+ * write (@issued: its JSON array, as ir-brandd-issue.c stored it)? */
+static gboolean
+read_back_matches (const char *issued, char *const *read_back)
+{
+	g_autoptr (JsonParser) parser = json_parser_new ();
+	JsonNode *root;
+	JsonArray *arr;
+
+	if (issued == NULL || !json_parser_load_from_data (parser, issued, -1, NULL))
+		return FALSE;
+	root = json_parser_get_root (parser);
+	if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
+		return FALSE;
+	arr = json_node_get_array (root);
+	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++) {
+		JsonNode *el =
+		    i < json_array_get_length (arr) ? json_array_get_element (arr, i) : NULL;
+		const char *want = el != NULL && JSON_NODE_HOLDS_VALUE (el) &&
+					   json_node_get_value_type (el) == G_TYPE_STRING
+				       ? json_node_get_string (el)
+				       : NULL;
+
+		if (g_strcmp0 (want, read_back[i]) != 0)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+insert_mismatch (IrBranddStore *self, const IrBranddReportRecord *r, GError **error)
+{
+	sqlite3_stmt *stmt =
+	    stmt_get (self,
+		      "INSERT INTO report_mismatches (cti, outcome, imeis_read_back, detail, "
+		      "reported_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (cti) DO NOTHING",
+		      error);
+
+	if (stmt == NULL)
+		return FALSE;
+	bind_bytes (stmt, 1, r->cti);
+	bind_text (stmt, 2, r->outcome);
+	bind_text (stmt, 3, r->read_back_json != NULL ? r->read_back_json : "[]");
+	bind_text (stmt, 4, r->detail);
+	sqlite3_bind_int64 (stmt, 5, r->now);
+	return stmt_done (self, stmt, "keep a mismatched report", error);
 }
 
 static gboolean
@@ -662,22 +791,34 @@ static gboolean
 record_report_locked (IrBranddStore *self,
 		      const IrBranddReportRecord *r,
 		      IrBranddReportResult *result,
+		      char **issued_imeis,
 		      GError **error)
 {
-	gboolean found = FALSE;
-	gboolean same_client = FALSE;
+	g_auto (TokenRow) t = {0};
+	gboolean success = g_strcmp0 (r->outcome, "success") == 0;
 	gboolean dup = FALSE;
-	gint64 device_id = 0;
 
-	if (!token_owner (self, r, &found, &same_client, &device_id, error))
+	if (!token_owner (self, r, &t, error))
 		return FALSE;
-	if (!found) {
+	if (!t.found) {
 		*result = IR_BRANDD_REPORT_UNKNOWN_TOKEN;
 		return TRUE;
 	}
-	if (!same_client) {
+	if (issued_imeis != NULL)
+		*issued_imeis = g_strdup (t.imeis);
+	if (!t.same_client) {
 		*result = IR_BRANDD_REPORT_NOT_YOUR_TOKEN;
 		return TRUE;
+	}
+	if (t.reported) {
+		*result = IR_BRANDD_REPORT_ALREADY_REPORTED;
+		return TRUE;
+	}
+	/* a success names what the device holds now: only what the token was
+	 * for, or another device's IMEIs would be marked as in use */
+	if (success && (r->read_back == NULL || !read_back_matches (t.imeis, r->read_back))) {
+		*result = IR_BRANDD_REPORT_MISMATCH;
+		return insert_mismatch (self, r, error);
 	}
 	if (!insert_report (self, r, &dup, error))
 		return FALSE;
@@ -685,8 +826,7 @@ record_report_locked (IrBranddStore *self,
 		*result = IR_BRANDD_REPORT_ALREADY_REPORTED;
 		return TRUE;
 	}
-	if (g_strcmp0 (r->outcome, "success") == 0 && r->read_back != NULL &&
-	    !replace_reported (self, device_id, r->read_back, error))
+	if (success && !replace_reported (self, t.device_id, r->read_back, error))
 		return FALSE;
 	*result = IR_BRANDD_REPORT_RECORDED;
 	return TRUE;
@@ -696,15 +836,19 @@ gboolean
 ir_brandd_store_record_report (IrBranddStore *self,
 			       const IrBranddReportRecord *record,
 			       IrBranddReportResult *result,
+			       char **issued_imeis,
 			       GError **error)
 {
+	if (issued_imeis != NULL)
+		*issued_imeis = NULL;
 	if (!ir_brandd_store_begin (self, error))
 		return FALSE;
-	if (!record_report_locked (self, record, result, error)) {
+	if (!record_report_locked (self, record, result, issued_imeis, error)) {
 		ir_brandd_store_rollback (self);
 		return FALSE;
 	}
-	if (*result != IR_BRANDD_REPORT_RECORDED) {
+	/* a mismatch is kept for the auditor although the report is refused */
+	if (*result != IR_BRANDD_REPORT_RECORDED && *result != IR_BRANDD_REPORT_MISMATCH) {
 		ir_brandd_store_rollback (self);
 		return TRUE;
 	}
@@ -807,10 +951,11 @@ ir_brandd_store_insert_device (IrBranddStore *self,
 			       gint64 now,
 			       GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get (self,
-				       "INSERT INTO devices (serial, hardware_id, manufacturer, "
-				       "model, tac, imported_at, spc) VALUES (?, ?, ?, ?, ?, ?, ?)",
-				       error);
+	sqlite3_stmt *stmt =
+	    stmt_get (self,
+		      "INSERT INTO devices (serial, hardware_id, manufacturer, "
+		      "model, tac, imported_at, spc, centre) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		      error);
 	gint64 id;
 
 	if (stmt == NULL)
@@ -822,6 +967,7 @@ ir_brandd_store_insert_device (IrBranddStore *self,
 	bind_text (stmt, 5, device->tac);
 	sqlite3_bind_int64 (stmt, 6, now);
 	bind_text (stmt, 7, device->spc);
+	bind_text (stmt, 8, device->centre);
 	if (!stmt_done (self, stmt, "insert a device", error))
 		return FALSE;
 	id = sqlite3_last_insert_rowid (self->db);
@@ -873,6 +1019,43 @@ ir_brandd_store_count (IrBranddStore *self, const char *table, gint64 *count, GE
 	}
 	g_set_error (error, IR_ERROR, IR_ERROR_INVALID_INPUT, "no table %s to count", table);
 	return FALSE;
+}
+
+gboolean
+ir_brandd_store_revoke (
+    IrBranddStore *self, const char *serial, const char *reason, gint64 now, GError **error)
+{
+	sqlite3_stmt *stmt =
+	    stmt_get (self,
+		      "INSERT INTO revoked_certificates (serial, reason, revoked_at) "
+		      "VALUES (?, ?, ?) ON CONFLICT (serial) DO NOTHING",
+		      error);
+
+	if (stmt == NULL)
+		return FALSE;
+	bind_text (stmt, 1, serial);
+	bind_text (stmt, 2, reason);
+	sqlite3_bind_int64 (stmt, 3, now);
+	return stmt_done (self, stmt, "revoke a certificate", error);
+}
+
+gboolean
+ir_brandd_store_revoked (
+    IrBranddStore *self, const char *serial, gboolean *revoked, gint64 *when, GError **error)
+{
+	sqlite3_stmt *stmt =
+	    stmt_get (self, "SELECT revoked_at FROM revoked_certificates WHERE serial = ?", error);
+
+	*revoked = FALSE;
+	if (stmt == NULL)
+		return FALSE;
+	bind_text (stmt, 1, serial);
+	if (!stmt_row (self, stmt, revoked, "look a revocation up", error))
+		return FALSE;
+	if (*revoked && when != NULL)
+		*when = sqlite3_column_int64 (stmt, 0);
+	sqlite3_reset (stmt);
+	return TRUE;
 }
 
 sqlite3_stmt *

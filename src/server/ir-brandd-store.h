@@ -16,8 +16,11 @@ G_BEGIN_DECLS
 /* 2: witnessed workstation logs (ir-brandd-schema-2.sql, the migration
  * from 1 that `init-db` applies to an existing database); 3: the per-centre,
  * per-day token counter (ir-brandd-schema-3.sql); 4: the phased rollout
- * (ir-brandd-schema-4.sql); 5: the SPC of DIAG phones (ir-brandd-schema-5.sql). */
-#define IR_BRANDD_SCHEMA_VERSION 5
+ * (ir-brandd-schema-4.sql); 5: the SPC of DIAG phones (ir-brandd-schema-5.sql);
+ * 6: workstations' first contact (ir-brandd-schema-6.sql); 7: revoked client
+ * certificates (ir-brandd-schema-7.sql); 8: report mismatches, live tokens,
+ * devices tied to a centre (ir-brandd-schema-8.sql). */
+#define IR_BRANDD_SCHEMA_VERSION 8
 
 typedef struct _IrBranddStore IrBranddStore;
 
@@ -30,6 +33,7 @@ typedef struct {
 	char *tac;
 	char *imei[IR_TOKEN_MAX_SLOTS]; /* original IMEIs; NULL: no such slot */
 	char *spc;			/* 6 digits (schema 5), for DIAG phones; NULL: none held */
+	char *centre;			/* the only centre it is restored at; NULL: any */
 } IrBranddDevice;
 
 void ir_brandd_device_free (IrBranddDevice *device);
@@ -76,16 +80,20 @@ typedef struct {
 	IrBranddRolloutClaim *rollout;
 } IrBranddTokenRecord;
 
-/* In one write transaction: reads the centre's counter for the UTC day of
- * issued_at and, when under the centre's quota (or @default_quota) and
- * within the rollout claim, records the token and raises the counters.
- * *quota_reached, or a rollout result other than OK, says that nothing
- * was recorded. */
+/* In one write transaction: refuses when another certificate holds a live
+ * token for the device (not expired at issued_at, not reported:
+ * *live_until is its expiry, else 0); reads the centre's counter for the
+ * UTC day of issued_at and, when under the centre's quota (or
+ * @default_quota) and within the rollout claim, records the token, raises
+ * the counters and closes as aborted ("superseded") this certificate's
+ * earlier live tokens for the device. *quota_reached, *live_until, or a
+ * rollout result other than OK, says that nothing was recorded. */
 gboolean ir_brandd_store_record_token (IrBranddStore *self,
 				       const IrBranddTokenRecord *record,
 				       guint default_quota,
 				       gboolean *quota_reached,
 				       guint *quota,
+				       gint64 *live_until,
 				       GError **error);
 
 typedef enum {
@@ -93,6 +101,7 @@ typedef enum {
 	IR_BRANDD_REPORT_UNKNOWN_TOKEN,
 	IR_BRANDD_REPORT_NOT_YOUR_TOKEN,
 	IR_BRANDD_REPORT_ALREADY_REPORTED,
+	IR_BRANDD_REPORT_MISMATCH, /* kept in report_mismatches, not as a report */
 } IrBranddReportResult;
 
 typedef struct {
@@ -106,17 +115,30 @@ typedef struct {
 } IrBranddReportRecord;
 
 /* In one write transaction: looks the token up, checks that the same
- * client asks and that it was not reported yet, records the report and,
- * for a success, what the device now holds. */
+ * client asks and that it was not reported yet; a success whose read-back
+ * differs, in any slot, from the IMEIs the token was issued to write is
+ * kept in report_mismatches and not recorded (MISMATCH); otherwise records
+ * the report and, for a success, what the device now holds. *issued_imeis
+ * (may be NULL) gets the token's IMEIs as a JSON array, for messages. */
 gboolean ir_brandd_store_record_report (IrBranddStore *self,
 					const IrBranddReportRecord *record,
 					IrBranddReportResult *result,
+					char **issued_imeis,
 					GError **error);
 
 gboolean ir_brandd_store_set_centre_quota (IrBranddStore *self,
 					   const char *centre,
 					   guint quota,
 					   GError **error);
+
+/* `cert revoke`: @serial (hex, upper case, no leading zeros) is revoked
+ * from @now; revoking it again changes nothing. */
+gboolean ir_brandd_store_revoke (
+    IrBranddStore *self, const char *serial, const char *reason, gint64 now, GError **error);
+
+/* Whether @serial is revoked, and since when (@when may be NULL). */
+gboolean ir_brandd_store_revoked (
+    IrBranddStore *self, const char *serial, gboolean *revoked, gint64 *when, GError **error);
 
 /* For `import`: a transaction around many rows. */
 gboolean ir_brandd_store_begin (IrBranddStore *self, GError **error);

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <string.h>
+#include <time.h>
 
 #include "ir-brandd-tls.h"
 #include "ir-error.h"
-
-static int refused_index = -1;
 
 static gboolean
 tls_error (GError **error, const char *what, const char *path)
@@ -22,22 +22,6 @@ tls_error (GError **error, const char *what, const char *path)
 	g_set_error (
 	    error, IR_ERROR, IR_ERROR_INVALID_INPUT, "failed to %s %s: %s", what, path, buf);
 	return FALSE;
-}
-
-static int
-client_hello_cb (SSL *ssl, int *alert, void *arg)
-{
-	if (SSL_get_ex_data (ssl, refused_index) != NULL) {
-		*alert = SSL_AD_INTERNAL_ERROR;
-		return SSL_CLIENT_HELLO_ERROR;
-	}
-	return SSL_CLIENT_HELLO_SUCCESS;
-}
-
-void
-ir_brandd_tls_mark_refused (SSL *ssl)
-{
-	SSL_set_ex_data (ssl, refused_index, GINT_TO_POINTER (1));
 }
 
 static gboolean
@@ -66,13 +50,44 @@ load_client_ca (SSL_CTX *ctx, const IrBranddConfig *config, GError **error)
 	return TRUE;
 }
 
+/* OpenSSL's purpose check lets a certificate without any extended key
+ * usage through; a client certificate here must name clientAuth. */
+static int
+verify_cb (int preverify_ok, X509_STORE_CTX *store)
+{
+	X509 *cert = X509_STORE_CTX_get_current_cert (store);
+
+	if (!preverify_ok || X509_STORE_CTX_get_error_depth (store) != 0 || cert == NULL)
+		return preverify_ok;
+	if (!(X509_get_extension_flags (cert) & EXFLAG_XKUSAGE) ||
+	    !(X509_get_extended_key_usage (cert) & XKU_SSL_CLIENT)) {
+		X509_STORE_CTX_set_error (store, X509_V_ERR_INVALID_PURPOSE);
+		return 0;
+	}
+	return 1;
+}
+
+/* The CA's CRL, checked for the client certificate at the handshake (and
+ * by ir-brandd-revocation.c at every request). */
+static gboolean
+load_crl (SSL_CTX *ctx, const IrBranddConfig *config, GError **error)
+{
+	X509_STORE *store = SSL_CTX_get_cert_store (ctx);
+	X509_LOOKUP *lookup = X509_STORE_add_lookup (store, X509_LOOKUP_file ());
+
+	if (config->crl == NULL)
+		return TRUE;
+	if (lookup == NULL || X509_load_crl_file (lookup, config->crl, X509_FILETYPE_PEM) < 1)
+		return tls_error (error, "load the CRL", config->crl);
+	X509_STORE_set_flags (store, X509_V_FLAG_CRL_CHECK);
+	return TRUE;
+}
+
 SSL_CTX *
 ir_brandd_tls_context_new (const IrBranddConfig *config, GError **error)
 {
 	SSL_CTX *ctx = SSL_CTX_new (TLS_server_method ());
 
-	if (refused_index < 0)
-		refused_index = SSL_get_ex_new_index (0, NULL, NULL, NULL, NULL);
 	if (ctx == NULL) {
 		tls_error (error, "create", "a TLS context");
 		return NULL;
@@ -86,10 +101,11 @@ ir_brandd_tls_context_new (const IrBranddConfig *config, GError **error)
 	SSL_CTX_set_options (ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_num_tickets (ctx, 0);
 	SSL_CTX_set_session_cache_mode (ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_verify (ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_verify (ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
+	SSL_CTX_set_purpose (ctx, X509_PURPOSE_SSL_CLIENT);
 	SSL_CTX_set_verify_depth (ctx, 4);
-	SSL_CTX_set_client_hello_cb (ctx, client_hello_cb, NULL);
-	if (!load_identity (ctx, config, error) || !load_client_ca (ctx, config, error)) {
+	if (!load_identity (ctx, config, error) || !load_client_ca (ctx, config, error) ||
+	    !load_crl (ctx, config, error)) {
 		SSL_CTX_free (ctx);
 		return NULL;
 	}
@@ -102,6 +118,71 @@ ir_brandd_peer_clear (IrBranddPeer *peer)
 	g_clear_pointer (&peer->role, g_free);
 	g_clear_pointer (&peer->centre, g_free);
 	g_clear_pointer (&peer->subject, g_free);
+	g_clear_pointer (&peer->serial, g_free);
+}
+
+char *
+ir_brandd_tls_normalise_serial (const char *text)
+{
+	g_autoptr (GString) hex = g_string_new (NULL);
+	BIGNUM *bn = NULL;
+	char *out = NULL;
+	char *norm;
+
+	if (g_str_has_prefix (text, "0x") || g_str_has_prefix (text, "0X"))
+		text += 2;
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p == ':')
+			continue;
+		if (!g_ascii_isxdigit (*p))
+			return NULL;
+		g_string_append_c (hex, *p);
+	}
+	/* 20 bytes at most (RFC 5280) */
+	if (hex->len == 0 || hex->len > 40 || BN_hex2bn (&bn, hex->str) == 0)
+		return NULL;
+	out = BN_bn2hex (bn);
+	BN_free (bn);
+	if (out == NULL)
+		return NULL;
+	norm = g_ascii_strup (out, -1);
+	OPENSSL_free (out);
+	return norm;
+}
+
+static gboolean
+read_validity_failed (GError **error)
+{
+	g_set_error_literal (
+	    error, IR_ERROR, IR_ERROR_FAILED, "failed to read the client certificate's validity");
+	return FALSE;
+}
+
+/* Serial (as ir_brandd_tls_normalise_serial() writes it) and validity. */
+static gboolean
+read_serial_and_validity (X509 *cert, IrBranddPeer *peer, GError **error)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN (X509_get0_serialNumber (cert), NULL);
+	char *hex = bn != NULL ? BN_bn2hex (bn) : NULL;
+	struct tm tm;
+
+	BN_free (bn);
+	if (hex == NULL) {
+		g_set_error_literal (error,
+				     IR_ERROR,
+				     IR_ERROR_FAILED,
+				     "failed to read the client certificate's serial");
+		return FALSE;
+	}
+	peer->serial = g_ascii_strup (hex, -1);
+	OPENSSL_free (hex);
+	if (ASN1_TIME_to_tm (X509_get0_notBefore (cert), &tm) != 1)
+		return read_validity_failed (error);
+	peer->not_before = (gint64)timegm (&tm);
+	if (ASN1_TIME_to_tm (X509_get0_notAfter (cert), &tm) != 1)
+		return read_validity_failed (error);
+	peer->not_after = (gint64)timegm (&tm);
+	return TRUE;
 }
 
 /* Sets *slot to @value the first time; a second, different value makes the
@@ -177,5 +258,5 @@ ir_brandd_tls_peer (SSL *ssl, IrBranddPeer *peer, GError **error)
 	X509_NAME_oneline (X509_get_subject_name (cert), subject, sizeof subject);
 	peer->subject = g_strdup (subject);
 	read_san_uris (cert, peer);
-	return TRUE;
+	return read_serial_and_validity (cert, peer, error);
 }

@@ -10,26 +10,31 @@
 G_BEGIN_DECLS
 
 /* The server's TLS: 1.3 only, a client certificate required and verified
- * against the brand CA, no session resumption (every connection proves its
- * certificate again), and who the client is, read from its certificate. */
+ * against the brand CA (with [tls] crl when set) and carrying the
+ * clientAuth extended key usage, no session resumption (every connection
+ * proves its certificate again), and who the client is, read from its
+ * certificate. */
 
 #define IR_BRANDD_ROLE_URN   "urn:imeirestore:role:"
 #define IR_BRANDD_CENTRE_URN "urn:imeirestore:centre:"
 
 SSL_CTX *ir_brandd_tls_context_new (const IrBranddConfig *config, GError **error);
 
-/* A connection accepted beyond max-connections: its handshake is refused at
- * the ClientHello, before any expensive work. */
-void ir_brandd_tls_mark_refused (SSL *ssl);
-
 typedef struct {
 	char *role;		      /* NULL: the certificate names none (or several) */
 	char *centre;		      /* NULL: likewise */
 	guint8 cnf[IR_TOKEN_CNF_LEN]; /* SHA-256 of the certificate's SPKI */
 	char *subject;		      /* for logs */
+	char *serial;		      /* hex, upper case, no leading zeros */
+	gint64 not_before;	      /* Unix seconds */
+	gint64 not_after;
 } IrBranddPeer;
 
 void ir_brandd_peer_clear (IrBranddPeer *peer);
+
+/* A certificate serial as typed (hex, colons and a 0x prefix allowed) in
+ * the form IrBranddPeer.serial has; NULL when it is not one. */
+char *ir_brandd_tls_normalise_serial (const char *text);
 
 /* The verified peer certificate of @ssl (always present once the handshake
  * is done, since it is required). */

@@ -182,6 +182,55 @@ ir_brandd_witness_store_client_origin (IrBranddStore *store,
 	return TRUE;
 }
 
+gboolean
+ir_brandd_witness_store_first_contact (
+    IrBranddStore *store, const guint8 *cnf, char **origin, GBytes **public_key, GError **error)
+{
+	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	    store, "SELECT origin, public_key FROM witness_first_contacts WHERE cnf = ?", error);
+	gboolean row = FALSE;
+
+	*origin = NULL;
+	*public_key = NULL;
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_blob (stmt, 1, cnf, 32, SQLITE_TRANSIENT);
+	if (!ir_brandd_store_step_row (store, stmt, &row, "read a first contact", error))
+		return FALSE;
+	if (row) {
+		*origin = column_text (stmt, 0);
+		*public_key = g_bytes_new (sqlite3_column_blob (stmt, 1),
+					   (gsize)sqlite3_column_bytes (stmt, 1));
+	}
+	sqlite3_reset (stmt);
+	return TRUE;
+}
+
+gboolean
+ir_brandd_witness_store_add_first_contact (IrBranddStore *store,
+					   const guint8 *cnf,
+					   const char *origin,
+					   GBytes *public_key,
+					   gint64 now,
+					   GError **error)
+{
+	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	    store,
+	    "INSERT INTO witness_first_contacts (cnf, origin, public_key, contacted_at) "
+	    "VALUES (?, ?, ?, ?) ON CONFLICT (cnf) DO NOTHING",
+	    error);
+	gsize len = 0;
+	const void *key = g_bytes_get_data (public_key, &len);
+
+	if (stmt == NULL)
+		return FALSE;
+	sqlite3_bind_blob (stmt, 1, cnf, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_text (stmt, 2, origin, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob (stmt, 3, key, (int)len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64 (stmt, 4, now);
+	return ir_brandd_store_step_done (store, stmt, "record a first contact", error);
+}
+
 static gboolean
 write_log_row (IrBranddStore *store,
 	       const IrBranddWitnessedLog *log,

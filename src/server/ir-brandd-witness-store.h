@@ -52,6 +52,18 @@ gboolean ir_brandd_witness_store_client_origin (IrBranddStore *store,
 						char **origin,
 						GError **error);
 
+/* The origin and key of the first contact of @cnf (NULL: none). */
+gboolean ir_brandd_witness_store_first_contact (
+    IrBranddStore *store, const guint8 *cnf, char **origin, GBytes **public_key, GError **error);
+
+/* Records the first contact of @cnf with @origin under @public_key. */
+gboolean ir_brandd_witness_store_add_first_contact (IrBranddStore *store,
+						    const guint8 *cnf,
+						    const char *origin,
+						    GBytes *public_key,
+						    gint64 now,
+						    GError **error);
+
 /* In one transaction: creates the row of @log (@create) or moves it from
  * @old_size to log->size (refused with IR_ERROR_BUSY when another upload
  * moved it first), adds the records @lines with their @leaf_hashes (32

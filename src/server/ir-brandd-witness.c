@@ -286,22 +286,23 @@ upload_clear (Upload *u)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Upload, upload_clear)
 
+/* A workstation key as sent: base64 of a DER SubjectPublicKeyInfo,
+ * Ed25519 or ECDSA P-256. */
 static gboolean
-parse_public_key (Upload *u, const char *b64, IrBranddAnswer *answer)
+parse_spki (const char *b64, GBytes **spki, EVP_PKEY **pub, IrBranddAnswer *answer)
 {
 	const unsigned char *der = NULL;
 	gsize len = 0;
 	int id;
 
-	u->public_key = strict_base64 (b64);
-	if (u->public_key == NULL || g_bytes_get_size (u->public_key) > PUBKEY_MAX)
+	*spki = strict_base64 (b64);
+	if (*spki == NULL || g_bytes_get_size (*spki) > PUBKEY_MAX)
 		return malformed (answer, "public_key", "expected the base64 of an SPKI (DER)");
-	der = g_bytes_get_data (u->public_key, &len);
-	u->pub = d2i_PUBKEY (NULL, &der, (long)len);
-	if (u->pub == NULL ||
-	    der != (const unsigned char *)g_bytes_get_data (u->public_key, NULL) + len)
+	der = g_bytes_get_data (*spki, &len);
+	*pub = d2i_PUBKEY (NULL, &der, (long)len);
+	if (*pub == NULL || der != (const unsigned char *)g_bytes_get_data (*spki, NULL) + len)
 		return malformed (answer, "public_key", "not a DER SubjectPublicKeyInfo");
-	id = EVP_PKEY_get_base_id (u->pub);
+	id = EVP_PKEY_get_base_id (*pub);
 	if (id != EVP_PKEY_ED25519 && id != EVP_PKEY_EC)
 		return malformed (answer, "public_key", "expected an Ed25519 or ECDSA P-256 key");
 	return TRUE;
@@ -350,7 +351,7 @@ parse_upload (Upload *u, const char *body, gsize len, IrBranddAnswer *answer)
 	    !get_string (u->root, "checkpoint", TRUE, CHECKPOINT_MAX, &u->note, answer) ||
 	    !get_size (u->root, "old_size", TRUE, &present, &u->old_size, answer) ||
 	    !get_proof (u->root, "consistency", u->proof, answer) ||
-	    !parse_public_key (u, key_b64, answer) || !parse_records (u, answer))
+	    !parse_spki (key_b64, &u->public_key, &u->pub, answer) || !parse_records (u, answer))
 		return FALSE;
 	u->checkpoint = ir_checkpoint_parse (u->note, strlen (u->note), &error);
 	if (u->checkpoint == NULL)
@@ -705,11 +706,85 @@ check_token_log (const IrBranddWitnessedLog *log,
 	return check_consistency (log->origin, log, cp, proof, answer);
 }
 
+/* The origin @peer is bound to (by an upload, else by its first
+ * contact), or NULL; *first_key: the key of the first contact. */
+static gboolean
+bound_origin (IrBranddWitness *self,
+	      const IrBranddPeer *peer,
+	      char **origin,
+	      GBytes **first_key,
+	      IrBranddAnswer *answer)
+{
+	g_autoptr (GError) error = NULL;
+
+	*first_key = NULL;
+	if (!ir_brandd_witness_store_client_origin (self->store, peer->cnf, origin, &error))
+		return ir_brandd_witness_internal (answer, error);
+	if (*origin == NULL && !ir_brandd_witness_store_first_contact (
+				   self->store, peer->cnf, origin, first_key, &error))
+		return ir_brandd_witness_internal (answer, error);
+	return TRUE;
+}
+
+/* An origin the server never witnessed, from a certificate bound to no
+ * other: the workstation's first contact (docs/brand-api.md). */
+static gboolean
+check_first_contact (IrBranddWitness *self,
+		     const IrBranddPeer *peer,
+		     JsonObject *root,
+		     const IrCheckpoint *cp,
+		     GBytes *first_key,
+		     gint64 now,
+		     IrBranddAnswer *answer)
+{
+	g_autoptr (GBytes) spki = NULL;
+	g_autoptr (GError) error = NULL;
+	EVP_PKEY *pub = NULL;
+	const char *key_b64 = NULL;
+	gboolean ok;
+
+	if (!check_origin_centre (cp->origin, peer, answer) ||
+	    !get_string (root, "public_key", FALSE, PUBKEY_MAX * 2, &key_b64, answer))
+		return FALSE;
+	if (key_b64 == NULL)
+		return ir_brandd_witness_refuse (
+		    answer,
+		    IR_BRANDD_UNKNOWN_WORKSTATION,
+		    "the server has never witnessed the log of %s: a first contact must carry "
+		    "the workstation's public_key, whose signature on the checkpoint is checked",
+		    cp->origin);
+	ok = parse_spki (key_b64, &spki, &pub, answer) &&
+	     ir_checkpoint_verify (cp, cp->origin, pub, &error);
+	EVP_PKEY_free (pub);
+	if (!ok && error == NULL)
+		return FALSE;
+	if (!ok)
+		return ir_brandd_witness_refuse (
+		    answer,
+		    IR_BRANDD_BAD_CHECKPOINT,
+		    "the checkpoint of %s is not signed by the public_key "
+		    "sent with it: %s",
+		    cp->origin,
+		    error->message);
+	if (first_key != NULL && !g_bytes_equal (first_key, spki))
+		return ir_brandd_witness_refuse (
+		    answer,
+		    IR_BRANDD_ORIGIN_KEY_MISMATCH,
+		    "this certificate first contacted the server for %s with another "
+		    "workstation key; ask the brand to re-register the workstation",
+		    cp->origin);
+	if (first_key == NULL && !ir_brandd_witness_store_add_first_contact (
+				     self->store, peer->cnf, cp->origin, spki, now, &error))
+		return ir_brandd_witness_internal (answer, error);
+	return TRUE;
+}
+
 gboolean
 ir_brandd_witness_check_token (IrBranddWitness *self,
 			       const IrBranddPeer *peer,
 			       const char *body,
 			       gsize len,
+			       gint64 now,
 			       IrBranddAnswer *answer)
 {
 	g_autoptr (JsonObject) root = parse_object (body, len, answer);
@@ -717,7 +792,8 @@ ir_brandd_witness_check_token (IrBranddWitness *self,
 	g_autoptr (IrCheckpoint) cp = NULL;
 	g_autoptr (IrBranddWitnessedLog) log = NULL;
 	g_autoptr (GError) error = NULL;
-	g_autofree char *client_origin = NULL;
+	g_autoptr (GBytes) first_key = NULL;
+	g_autofree char *bound = NULL;
 	const char *note = NULL;
 	gboolean has_size = FALSE;
 	guint64 size = 0;
@@ -725,20 +801,18 @@ ir_brandd_witness_check_token (IrBranddWitness *self,
 	if (root == NULL ||
 	    !get_string (root, "checkpoint", FALSE, CHECKPOINT_MAX, &note, answer) ||
 	    !get_proof (root, "consistency", proof, answer) ||
-	    !get_size (root, "witnessed_size", FALSE, &has_size, &size, answer))
+	    !get_size (root, "witnessed_size", FALSE, &has_size, &size, answer) ||
+	    !bound_origin (self, peer, &bound, &first_key, answer))
 		return FALSE;
 	if (note == NULL) {
-		/* a certificate that uploaded a log must show it */
-		if (!ir_brandd_witness_store_client_origin (
-			self->store, peer->cnf, &client_origin, &error))
-			return ir_brandd_witness_internal (answer, error);
-		if (client_origin != NULL)
+		/* a certificate bound to a log must show it */
+		if (bound != NULL)
 			return ir_brandd_witness_refuse (
 			    answer,
 			    IR_BRANDD_LOG_MISSING,
-			    "this certificate has uploaded the migration log of %s; a "
+			    "this certificate is bound to the migration log of %s; a "
 			    "token request must carry its latest checkpoint",
-			    client_origin);
+			    bound);
 		return TRUE;
 	}
 	cp = ir_checkpoint_parse (note, strlen (note), &error);
@@ -747,9 +821,18 @@ ir_brandd_witness_check_token (IrBranddWitness *self,
 						 IR_BRANDD_BAD_CHECKPOINT,
 						 "checkpoint: not a signed checkpoint note: %s",
 						 error->message);
+	if (bound != NULL && g_strcmp0 (bound, cp->origin) != 0)
+		return ir_brandd_witness_refuse (
+		    answer,
+		    IR_BRANDD_ORIGIN_NOT_BOUND,
+		    "this certificate is bound to the migration log of %s, the checkpoint is "
+		    "of %s: send that workstation's own checkpoint, or ask the brand to "
+		    "re-register the certificate",
+		    bound,
+		    cp->origin);
 	if (!ir_brandd_witness_store_get (self->store, cp->origin, &log, &error))
 		return ir_brandd_witness_internal (answer, error);
 	if (log == NULL)
-		return TRUE; /* never witnessed: nothing to compare with yet */
+		return check_first_contact (self, peer, root, cp, first_key, now, answer);
 	return check_token_log (log, peer, cp, has_size, size, proof, answer);
 }

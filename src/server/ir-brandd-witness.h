@@ -35,12 +35,18 @@ JsonNode *ir_brandd_witness_upload (IrBranddWitness *self,
 				    IrBranddAnswer *answer);
 
 /* The log members of a POST /v1/tokens body ("checkpoint", "consistency",
- * "witnessed_size"): TRUE when the workstation's log is consistent with
- * what was witnessed, or when there is nothing to compare. */
+ * "witnessed_size", "public_key"): TRUE when the workstation's log is
+ * consistent with what was witnessed. A certificate is bound to one
+ * origin, by its uploads or by its first contact: a checkpoint of another
+ * origin is refused (origin_not_bound). An origin never witnessed is only
+ * accepted at the first contact of a certificate that is bound to none:
+ * under its centre, with the workstation's public key, whose signature on
+ * the checkpoint must verify; the contact is recorded (@now). */
 gboolean ir_brandd_witness_check_token (IrBranddWitness *self,
 					const IrBranddPeer *peer,
 					const char *body,
 					gsize len,
+					gint64 now,
 					IrBranddAnswer *answer);
 
 /* GET /v1/workstations (auditor). */

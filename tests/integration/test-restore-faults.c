@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <glib/gstdio.h>
 
 #include "test-restore-env.h"
@@ -309,33 +310,27 @@ setup_spend_quota (RtServer *server)
 	assert_int_equal (run->exit_code, 0);
 }
 
-/* What a phone holding the wrong identity looks like to the brand: a
- * successful report for another device whose read-back is our original. */
+/* What a phone holding the wrong identity looks like to the brand: another
+ * device's last successful read-back is our original. The server no
+ * longer accepts such a report (read_back_mismatch, issue 7), but a
+ * database from before may hold one: written here as it would be. */
 static void
 setup_imei_in_use (RtServer *server)
 {
-	const char *pki = rt_pki ();
-	g_autofree char *curl = g_strdup_printf (
-	    "curl -sS --tlsv1.3 --cacert '%s/ca.pem' --cert '%s/technician-alice.pem' "
-	    "--key '%s/technician-alice.key' -H 'Content-Type: application/json'",
-	    pki,
-	    pki,
-	    pki);
-	g_autofree char *cmd = g_strdup_printf (
-	    "set -e; id=$(%s -d '{\"device\":{\"serial\":\"" RT_OTHER_SERIAL
-	    "\"},\"current_imeis\":[\"" ZERO "\"]}' %s/v1/tokens | "
-	    "sed -n 's/.*\"token_id\" *: *\"\\([0-9a-f]*\\)\".*/\\1/p'); test -n \"$id\"; "
-	    "%s -d "
-	    "'{\"token_id\":\"'$id'\",\"outcome\":\"success\",\"imeis_read_back\":["
-	    "\"" RT_INUSE_IMEI1 "\"]}' %s/v1/reports",
-	    curl,
-	    server->url,
-	    curl,
-	    server->url);
-	g_autofree char *out = NULL;
+	sqlite3 *db = NULL;
+	char *err = NULL;
 
-	assert_int_equal (rt_sh (cmd, &out), 0);
-	assert_non_null (strstr (out, "recorded"));
+	assert_int_equal (sqlite3_open (server->db, &db), SQLITE_OK);
+	if (sqlite3_exec (db,
+			  "INSERT INTO reported_imeis (device_id, slot, identity) "
+			  "SELECT id, 0, substr('" RT_INUSE_IMEI1 "', 1, 14) FROM devices "
+			  "WHERE serial = '" RT_OTHER_SERIAL "'",
+			  NULL,
+			  NULL,
+			  &err) != SQLITE_OK)
+		fail_msg ("cannot record the read-back: %s", err);
+	assert_int_equal (sqlite3_changes (db), 1);
+	sqlite3_close (db);
 }
 
 /* The simulator hangs up after N answers: N = the commands of an identify

@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -336,4 +343,156 @@ bt_error_code (const BtResponse *r)
 		return NULL;
 	return json_object_get_string_member_with_default (
 	    json_node_get_object (err), "code", NULL);
+}
+
+struct _BtTls {
+	SSL_CTX *ctx;
+	SSL *ssl;
+	int fd;
+};
+
+void
+bt_tls_free (BtTls *tls)
+{
+	if (tls == NULL)
+		return;
+	if (tls->ssl != NULL)
+		SSL_free (tls->ssl);
+	if (tls->ctx != NULL)
+		SSL_CTX_free (tls->ctx);
+	if (tls->fd >= 0)
+		close (tls->fd);
+	g_free (tls);
+}
+
+static SSL_CTX *
+bt_tls_context (BtEnv *env, const char *client)
+{
+	g_autofree char *ca = g_build_filename (env->pki, "ca.pem", NULL);
+	g_autofree char *cert = g_strdup_printf ("%s/%s.pem", env->pki, client);
+	g_autofree char *key = g_strdup_printf ("%s/%s.key", env->pki, client);
+	SSL_CTX *ctx = SSL_CTX_new (TLS_client_method ());
+
+	assert_non_null (ctx);
+	SSL_CTX_set_min_proto_version (ctx, TLS1_3_VERSION);
+	SSL_CTX_set_verify (ctx, SSL_VERIFY_PEER, NULL);
+	if (SSL_CTX_load_verify_locations (ctx, ca, NULL) != 1 ||
+	    SSL_CTX_use_certificate_file (ctx, cert, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_use_PrivateKey_file (ctx, key, SSL_FILETYPE_PEM) != 1)
+		fail_msg ("cannot load the TLS client identity %s", client);
+	return ctx;
+}
+
+BtTls *
+bt_tls_connect (BtEnv *env, const char *client)
+{
+	g_autoptr (BtTls) tls = g_new0 (BtTls, 1);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons (env->port)};
+	struct timeval tv = {10, 0};
+
+	sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+	tls->fd = socket (AF_INET, SOCK_STREAM, 0);
+	assert_true (tls->fd >= 0);
+	/* nothing in these tests may hang: every read gives up after 10 s */
+	setsockopt (tls->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	if (connect (tls->fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+		return NULL;
+	tls->ctx = bt_tls_context (env, client);
+	tls->ssl = SSL_new (tls->ctx);
+	SSL_set_fd (tls->ssl, tls->fd);
+	SSL_set_tlsext_host_name (tls->ssl, "localhost");
+	if (SSL_set1_host (tls->ssl, "127.0.0.1") != 1 || SSL_connect (tls->ssl) != 1)
+		return NULL;
+	return g_steal_pointer (&tls);
+}
+
+gboolean
+bt_tls_write (BtTls *tls, const char *data, gsize len)
+{
+	return len == 0 || SSL_write (tls->ssl, data, (int)len) == (int)len;
+}
+
+/* Reads until @buf holds the headers and Content-Length bytes of body. */
+static gboolean
+bt_tls_read_answer (BtTls *tls, GString *buf, gsize *header_len, gsize *body_len)
+{
+	char chunk[4096];
+
+	while (TRUE) {
+		const char *end = strstr (buf->str, "\r\n\r\n");
+		const char *cl = NULL;
+		int n;
+
+		if (end != NULL) {
+			*header_len = (gsize)(end - buf->str) + 4;
+			cl = g_strstr_len (buf->str, (gssize)*header_len, "Content-Length: ");
+			*body_len = cl != NULL ? g_ascii_strtoull (cl + 16, NULL, 10) : 0;
+			if (buf->len >= *header_len + *body_len)
+				return TRUE;
+		}
+		n = SSL_read (tls->ssl, chunk, sizeof chunk);
+		if (n <= 0)
+			return FALSE;
+		g_string_append_len (buf, chunk, n);
+	}
+}
+
+BtResponse *
+bt_tls_request (BtTls *tls, const char *path, const char *body)
+{
+	g_autofree char *head = NULL;
+	g_autoptr (GString) buf = g_string_new (NULL);
+	g_autoptr (JsonParser) parser = json_parser_new ();
+	BtResponse *r = g_new0 (BtResponse, 1);
+	gsize header_len = 0;
+	gsize body_len = 0;
+
+	head = g_strdup_printf ("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s"
+				"Content-Length: %zu\r\n\r\n",
+				body != NULL ? "POST" : "GET",
+				path,
+				body != NULL ? "Content-Type: application/json\r\n" : "",
+				body != NULL ? strlen (body) : 0);
+	if (!bt_tls_write (tls, head, strlen (head)) ||
+	    !bt_tls_write (tls, body != NULL ? body : "", body != NULL ? strlen (body) : 0) ||
+	    !bt_tls_read_answer (tls, buf, &header_len, &body_len)) {
+		r->body = g_strdup ("");
+		return r;
+	}
+	if (g_str_has_prefix (buf->str, "HTTP/1.1 "))
+		r->status = (long)g_ascii_strtoll (buf->str + 9, NULL, 10);
+	r->body = g_strndup (buf->str + header_len, body_len);
+	if (json_parser_load_from_data (parser, r->body, -1, NULL) &&
+	    json_parser_get_root (parser) != NULL)
+		r->json = json_node_copy (json_parser_get_root (parser));
+	return r;
+}
+
+gboolean
+bt_tls_closed (BtTls *tls, guint wait_ms)
+{
+	struct pollfd pfd = {.fd = tls->fd, .events = POLLIN};
+	char byte;
+
+	if (SSL_pending (tls->ssl) > 0)
+		return FALSE;
+	if (poll (&pfd, 1, (int)wait_ms) != 1)
+		return FALSE;
+	return SSL_read (tls->ssl, &byte, 1) <= 0;
+}
+
+void
+bt_raise_fd_limit (guint n)
+{
+	struct rlimit rl;
+
+	assert_int_equal (getrlimit (RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max < n)
+		fail_msg ("the hard open-file limit is %lu, this test needs %u",
+			  (unsigned long)rl.rlim_max,
+			  n);
+	if (rl.rlim_cur < n) {
+		rl.rlim_cur = n;
+		assert_int_equal (setrlimit (RLIMIT_NOFILE, &rl), 0);
+	}
 }

@@ -62,6 +62,30 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BtResponse, bt_response_free)
 BtResponse *bt_request (
     BtEnv *env, const char *client, const char *path, const char *body, const char *content_type);
 
+/* A keep-alive mutual TLS 1.3 connection of our own (OpenSSL, blocking,
+ * peer verified against the PKI's CA), for what libcurl hides: holding a
+ * connection open, several requests on one connection, slow clients. */
+typedef struct _BtTls BtTls;
+
+/* NULL when the connection or the handshake fails. In TLS 1.3 the server
+ * judges the client certificate after the client's handshake is done:
+ * a refusal shows on the first request. */
+BtTls *bt_tls_connect (BtEnv *env, const char *client);
+/* One HTTP/1.1 request (GET when @body is NULL); status 0 when the
+ * connection failed or was closed. */
+BtResponse *bt_tls_request (BtTls *tls, const char *path, const char *body);
+/* Writes @len raw bytes through TLS; FALSE when the connection is gone. */
+gboolean bt_tls_write (BtTls *tls, const char *data, gsize len);
+/* TRUE when the server has closed the connection (reads EOF or an error
+ * within @wait_ms). */
+gboolean bt_tls_closed (BtTls *tls, guint wait_ms);
+void bt_tls_free (BtTls *tls);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BtTls, bt_tls_free)
+
+/* Raises this process's open-file limit to at least @n (fails the test if
+ * the hard limit is lower). */
+void bt_raise_fd_limit (guint n);
+
 /* The "error"."code" of a refusal, or NULL. */
 const char *bt_error_code (const BtResponse *r);
 const char *bt_json_string (const BtResponse *r, const char *member);

@@ -511,29 +511,137 @@ test_report_single_use (void **state)
 	assert_string_equal (bt_error_code (second), "already_reported");
 }
 
-/* Device 2 was restored with device 1's IMEI (the fault the registry
- * must catch): device 1 may then not get a token for it. */
+static char *
+outcome_body (const char *id, const char *outcome)
+{
+	return g_strdup_printf ("{\"token_id\": \"%s\", \"outcome\": \"%s\"}", id, outcome);
+}
+
+/* Reports @tok (a token answer) as aborted: its device is free again. */
 static void
-test_imei_in_use (void **state)
+release (BtEnv *env, const char *client, const BtResponse *tok)
+{
+	g_autofree char *id = token_id (tok);
+	g_autofree char *body = outcome_body (id, "aborted");
+	g_autoptr (BtResponse) r = bt_request (env, client, "/v1/reports", body, NULL);
+
+	assert_int_equal (r->status, 200);
+}
+
+static gint64
+sql_count (BtEnv *env, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+	gint64 n;
+
+	assert_int_equal (sqlite3_open (env->db, &db), SQLITE_OK);
+	assert_int_equal (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), SQLITE_OK);
+	assert_int_equal (sqlite3_step (stmt), SQLITE_ROW);
+	n = sqlite3_column_int64 (stmt, 0);
+	sqlite3_finalize (stmt);
+	sqlite3_close (db);
+	return n;
+}
+
+/* Issue 7: a success report whose read-back named device 1's IMEI, sent
+ * for device 2's token, made device 1 imei_in_use. Now it is refused as a
+ * mismatch, kept for the auditor, and device 1 can still be restored; the
+ * token stays open for its true outcome. */
+static void
+test_read_back_mismatch (void **state)
 {
 	BtEnv *env = *state;
 	g_autoptr (BtResponse) tok = bt_request (env, ALICE, "/v1/tokens", dev2_request, NULL);
 	g_autofree char *id = token_id (tok);
 	g_autofree char *body = report_body (id, "success", "[\"" BT_DEV1_IMEI1 "\"]");
+	g_autofree char *truth = report_body (id, "success", "[\"" BT_DEV2_IMEI1 "\"]");
 	g_autoptr (BtResponse) rep = NULL;
 	g_autoptr (BtResponse) r = NULL;
-	g_autoptr (BtResponse) r2 = NULL;
+	g_autoptr (BtResponse) ok = NULL;
 
 	assert_int_equal (tok->status, 200);
 	rep = bt_request (env, ALICE, "/v1/reports", body, NULL);
-	assert_int_equal (rep->status, 200);
+	assert_int_equal (rep->status, 409);
+	assert_string_equal (bt_error_code (rep), "read_back_mismatch");
+	assert_non_null (strstr (rep->body, BT_DEV2_IMEI1));
+	assert_non_null (strstr (rep->body, "mismatch"));
+	assert_int_equal (sql_count (env, "SELECT count(*) FROM report_mismatches"), 1);
+	assert_int_equal (sql_count (env, "SELECT count(*) FROM reports"), 0);
 	r = bt_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
-	assert_int_equal (r->status, 409);
-	assert_string_equal (bt_error_code (r), "imei_in_use");
-	assert_non_null (strstr (r->body, BT_DEV1_IMEI1));
-	/* device 2 itself is not blocked by what it holds */
-	r2 = bt_request (env, ALICE, "/v1/tokens", dev2_request, NULL);
-	assert_int_equal (r2->status, 200);
+	assert_int_equal (r->status, 200);
+	ok = bt_request (env, ALICE, "/v1/reports", truth, NULL);
+	assert_int_equal (ok->status, 200);
+}
+
+/* At most one live token per device: another certificate (of another
+ * centre here) is refused with the live token's expiry; the holder asking
+ * again gets a new token that supersedes its own; reporting it frees the
+ * device. */
+static void
+test_live_token (void **state)
+{
+	BtEnv *env = *state;
+	g_autoptr (BtResponse) first = bt_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
+	g_autoptr (BtResponse) other_centre = NULL;
+	g_autoptr (BtResponse) again = NULL;
+	g_autoptr (BtResponse) late = NULL;
+	g_autoptr (BtResponse) still = NULL;
+	g_autoptr (BtResponse) after = NULL;
+	g_autofree char *first_id = token_id (first);
+	g_autofree char *late_body = NULL;
+	JsonObject *err;
+
+	assert_int_equal (first->status, 200);
+	other_centre = bt_request (env, BOB, "/v1/tokens", dev1_request, NULL);
+	assert_int_equal (other_centre->status, 409);
+	assert_string_equal (bt_error_code (other_centre), "token_live");
+	err = json_object_get_object_member (json_node_get_object (other_centre->json), "error");
+	assert_string_equal (json_object_get_string_member (err, "live_token_expires"),
+			     bt_json_string (first, "expires"));
+	assert_non_null (strstr (json_object_get_string_member (err, "message"),
+				 bt_json_string (first, "expires")));
+	/* refused requests were not recorded */
+	assert_int_equal (sql_count (env, "SELECT count(*) FROM tokens"), 1);
+	again = bt_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
+	assert_int_equal (again->status, 200);
+	late_body = outcome_body (first_id, "failed");
+	late = bt_request (env, ALICE, "/v1/reports", late_body, NULL);
+	assert_int_equal (late->status, 409);
+	assert_string_equal (bt_error_code (late), "already_reported");
+	still = bt_request (env, BOB, "/v1/tokens", dev1_request, NULL);
+	assert_int_equal (still->status, 409);
+	assert_string_equal (bt_error_code (still), "token_live");
+	release (env, ALICE, again);
+	after = bt_request (env, BOB, "/v1/tokens", dev1_request, NULL);
+	assert_int_equal (after->status, 200);
+}
+
+/* A device the factory records tie to a centre is restored there only. */
+static void
+test_device_centre (void **state)
+{
+	g_autoptr (BtEnv) env = bt_env_new (NULL);
+	g_autofree char *csv =
+	    bt_write_file (env->dir,
+			   "tied.csv",
+			   "serial,hardware_id,manufacturer,model,tac,imei1,centre\n"
+			   "SN0009,,Quectel,EC25,49015420,490154203237534,MH-0002\n");
+	const char *imp[] = {"import", "--db", env->db, csv, NULL};
+	const char *req = "{\"device\": {\"serial\": \"SN0009\"}, \"current_imeis\": [null]}";
+
+	assert_int_equal (bt_run_brandd (imp, NULL, NULL), 0);
+	bt_env_start (env);
+	{
+		g_autoptr (BtResponse) alice = bt_request (env, ALICE, "/v1/tokens", req, NULL);
+		g_autoptr (BtResponse) bob = bt_request (env, BOB, "/v1/tokens", req, NULL);
+
+		assert_int_equal (alice->status, 403);
+		assert_string_equal (bt_error_code (alice), "wrong_centre");
+		assert_non_null (strstr (alice->body, "MH-0002"));
+		assert_int_equal (bob->status, 200);
+	}
+	assert_int_equal (bt_env_stop (env), 0);
 }
 
 static void
@@ -545,21 +653,26 @@ test_quota (void **state)
 
 	assert_int_equal (bt_run_brandd (set, NULL, &err), 0);
 	bt_env_start (env);
-	/* alice's centre has its own quota of 3, bob's the default of 1 */
+	/* alice's centre has its own quota of 3, bob's the default of 1; each
+	 * token is reported at once, so that the device is free again */
 	for (guint i = 0; i < 3; i++) {
 		g_autoptr (BtResponse) r =
 		    bt_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
 		assert_int_equal (r->status, 200);
+		release (env, ALICE, r);
 	}
 	{
 		g_autoptr (BtResponse) r =
 		    bt_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
 		g_autoptr (BtResponse) b1 = bt_request (env, BOB, "/v1/tokens", dev2_request, NULL);
-		g_autoptr (BtResponse) b2 = bt_request (env, BOB, "/v1/tokens", dev2_request, NULL);
+		g_autoptr (BtResponse) b2 = NULL;
+
 		assert_int_equal (r->status, 429);
 		assert_string_equal (bt_error_code (r), "quota_reached");
 		assert_non_null (strstr (r->body, "00:00 UTC"));
 		assert_int_equal (b1->status, 200);
+		release (env, BOB, b1);
+		b2 = bt_request (env, BOB, "/v1/tokens", dev2_request, NULL);
 		assert_int_equal (b2->status, 429);
 		assert_string_equal (bt_error_code (b2), "quota_reached");
 	}
@@ -629,22 +742,40 @@ tcp_connect (guint16 port)
 	return fd;
 }
 
+/* max-connections counts authenticated connections only: silent TCP
+ * connections do not hold its slots (issue 7), two keep-alive clients
+ * with certificates do. */
 static void
 test_max_connections (void **state)
 {
 	g_autoptr (BtEnv) env = bt_env_new ("[server]\nmax-connections=2");
-	int fds[2];
+	g_autoptr (BtTls) held0 = NULL;
+	g_autoptr (BtTls) held1 = NULL;
+	BtTls **held[2] = {&held0, &held1};
+	int fds[4];
 
 	bt_env_start (env);
-	for (guint i = 0; i < 2; i++)
+	for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
 		fds[i] = tcp_connect (env->port);
-	g_usleep (200 * 1000);
+	{
+		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/health", NULL, NULL);
+		assert_int_equal (r->status, 200);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS (held); i++) {
+		g_autoptr (BtResponse) r = NULL;
+		*held[i] = bt_tls_connect (env, ALICE);
+		assert_non_null (*held[i]);
+		r = bt_tls_request (*held[i], "/v1/health", NULL);
+		assert_int_equal (r->status, 200);
+	}
 	{
 		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/health", NULL, NULL);
 		assert_int_equal (r->status, 0);
 		assert_int_not_equal (r->curl_code, CURLE_OK);
 	}
-	for (guint i = 0; i < 2; i++)
+	for (guint i = 0; i < G_N_ELEMENTS (held); i++)
+		g_clear_pointer (held[i], bt_tls_free);
+	for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
 		close (fds[i]);
 	g_usleep (300 * 1000);
 	{
@@ -797,7 +928,9 @@ main (void)
 	    cmocka_unit_test_setup_teardown (test_token_legacy, setup, teardown),
 	    cmocka_unit_test_setup_teardown (test_refusals, setup, teardown),
 	    cmocka_unit_test_setup_teardown (test_report_single_use, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_imei_in_use, setup, teardown),
+	    cmocka_unit_test_setup_teardown (test_read_back_mismatch, setup, teardown),
+	    cmocka_unit_test_setup_teardown (test_live_token, setup, teardown),
+	    cmocka_unit_test (test_device_centre),
 	    cmocka_unit_test_setup_teardown (test_tls_refusals, setup, teardown),
 	    cmocka_unit_test (test_quota),
 	    cmocka_unit_test (test_size_limits),

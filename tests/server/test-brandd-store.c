@@ -78,25 +78,44 @@ teardown (void **state)
 static const guint8 cnf_a[32] = {1};
 static const guint8 cnf_b[32] = {2};
 
+/* Records a token for device 1 issued at @at and valid for @lifetime
+ * seconds (0: expired at once, so that it never holds the device);
+ * *live_until (may be NULL) gets the store's answer on a live token. */
 static gboolean
-issue (Fixture *f, guint8 cti_byte, gint64 at, const char *centre, guint default_quota)
+issue_full (Fixture *f,
+	    const guint8 *cnf,
+	    guint8 cti_byte,
+	    gint64 at,
+	    gint64 lifetime,
+	    const char *centre,
+	    guint default_quota,
+	    gint64 *live_until)
 {
 	guint8 cti[16] = {cti_byte};
 	g_autoptr (GBytes) cti_bytes = g_bytes_new (cti, sizeof cti);
 	IrBranddTokenRecord rec = {.cti = cti_bytes,
 				   .device_id = f->dev1,
-				   .cnf = cnf_a,
+				   .cnf = cnf,
 				   .centre = centre,
 				   .issued_at = at,
-				   .expires_at = at + 900,
-				   .imeis_json = "[]"};
+				   .expires_at = at + lifetime,
+				   .imeis_json = "[\"" BT_DEV1_IMEI1 "\"]"};
 	g_autoptr (GError) error = NULL;
 	gboolean reached = TRUE;
 	guint quota = 0;
+	gint64 live = -1;
 
-	assert_true (
-	    ir_brandd_store_record_token (f->store, &rec, default_quota, &reached, &quota, &error));
-	return !reached;
+	assert_true (ir_brandd_store_record_token (
+	    f->store, &rec, default_quota, &reached, &quota, &live, &error));
+	if (live_until != NULL)
+		*live_until = live;
+	return !reached && live == 0;
+}
+
+static gboolean
+issue (Fixture *f, guint8 cti_byte, gint64 at, const char *centre, guint default_quota)
+{
+	return issue_full (f, cnf_a, cti_byte, at, 0, centre, default_quota, NULL);
 }
 
 static void
@@ -197,7 +216,10 @@ test_migration_counts (void **state)
 		  "DROP TABLE blocklist; DROP TABLE token_rollout; DROP TABLE rollout_counts; "
 		  "DROP TABLE rollout_paused; DROP TABLE rollout_policies; "
 		  "DROP TABLE centre_day_counts; DROP INDEX devices_serial_nocase; "
-		  "ALTER TABLE devices DROP COLUMN spc; PRAGMA user_version = 2");
+		  "DROP TABLE witness_first_contacts; DROP TABLE revoked_certificates; "
+		  "DROP TABLE report_mismatches; DROP INDEX tokens_device_live; "
+		  "ALTER TABLE devices DROP COLUMN centre; ALTER TABLE devices DROP COLUMN spc; "
+		  "PRAGMA user_version = 2");
 	f->store = ir_brandd_store_open (f->db, &error);
 	assert_null (f->store);
 	assert_non_null (strstr (error->message, "init-db"));
@@ -228,8 +250,11 @@ report (Fixture *f, guint8 cti_byte, const guint8 *cnf, const char *outcome, con
 				    .now = DAY2_FIRST};
 	IrBranddReportResult result = IR_BRANDD_REPORT_RECORDED;
 	g_autoptr (GError) error = NULL;
+	g_autofree char *issued = NULL;
 
-	assert_true (ir_brandd_store_record_report (f->store, &rec, &result, &error));
+	assert_true (ir_brandd_store_record_report (f->store, &rec, &result, &issued, &error));
+	if (result != IR_BRANDD_REPORT_UNKNOWN_TOKEN)
+		assert_string_equal (issued, "[\"" BT_DEV1_IMEI1 "\"]");
 	return result;
 }
 
@@ -244,18 +269,24 @@ test_reports (void **state)
 	assert_true (issue (f, 1, DAY1_LAST, "C1", 10));
 	assert_int_equal (report (f, 9, cnf_a, "failed", NULL), IR_BRANDD_REPORT_UNKNOWN_TOKEN);
 	assert_int_equal (report (f, 1, cnf_b, "failed", NULL), IR_BRANDD_REPORT_NOT_YOUR_TOKEN);
-	/* token 1 was issued for device 1; its read-back says it now holds
-	 * device 2's original IMEI */
+	/* issue 7: token 1 was issued to write device 1's IMEI; a success that
+	 * read back device 2's is refused and kept as a mismatch, and does not
+	 * make device 2's IMEI "in use" */
+	assert_int_equal (report (f, 1, cnf_a, "success", BT_DEV2_IMEI1),
+			  IR_BRANDD_REPORT_MISMATCH);
+	assert_int_equal (sql_int (f, "SELECT count(*) FROM report_mismatches"), 1);
 	assert_true (
 	    ir_brandd_store_imei_holder (f->store, f->dev2, BT_DEV2_IMEI1, &holder, &error));
 	assert_int_equal (holder, 0);
-	assert_int_equal (report (f, 1, cnf_a, "success", BT_DEV2_IMEI1),
+	assert_int_equal (report (f, 1, cnf_a, "success", NULL), IR_BRANDD_REPORT_MISMATCH);
+	assert_int_equal (sql_int (f, "SELECT count(*) FROM report_mismatches"), 1);
+	/* the token is still open: its true outcome is recorded once */
+	assert_int_equal (report (f, 1, cnf_a, "success", BT_DEV1_IMEI1),
 			  IR_BRANDD_REPORT_RECORDED);
+	assert_int_equal (report (f, 1, cnf_a, "success", BT_DEV1_IMEI1),
+			  IR_BRANDD_REPORT_ALREADY_REPORTED);
 	assert_int_equal (report (f, 1, cnf_a, "success", BT_DEV2_IMEI1),
 			  IR_BRANDD_REPORT_ALREADY_REPORTED);
-	assert_true (
-	    ir_brandd_store_imei_holder (f->store, f->dev2, BT_DEV2_IMEI1, &holder, &error));
-	assert_int_equal (holder, f->dev1);
 	/* the device itself is not "another device" */
 	assert_true (
 	    ir_brandd_store_imei_holder (f->store, f->dev1, BT_DEV1_IMEI1, &holder, &error));
@@ -264,12 +295,48 @@ test_reports (void **state)
 	assert_int_equal (n, 1);
 }
 
+/* At most one live token per device: another certificate is refused
+ * with the live one's expiry until it is reported or has expired; the
+ * same certificate asking again (a crash, a lost answer) supersedes its
+ * own. */
+static void
+test_live_token (void **state)
+{
+	Fixture *f = *state;
+	gint64 until = 0;
+
+	assert_true (issue_full (f, cnf_a, 1, DAY1_LAST - 1000, 900, "C1", 10, &until));
+	assert_int_equal (until, 0);
+	assert_false (issue_full (f, cnf_b, 2, DAY1_LAST - 990, 900, "C2", 10, &until));
+	assert_int_equal (until, DAY1_LAST - 100);
+	assert_int_equal (sql_int (f, "SELECT count(*) FROM tokens"), 1);
+	/* refused, it did not count against the quota */
+	assert_int_equal (sql_int (f, "SELECT count(*) FROM centre_day_counts WHERE centre = 'C2'"),
+			  0);
+	/* the holder again: token 3 replaces token 1, closed as aborted */
+	assert_true (issue_full (f, cnf_a, 3, DAY1_LAST - 985, 900, "C1", 10, &until));
+	assert_int_equal (sql_int (f,
+				   "SELECT count(*) FROM reports WHERE outcome = 'aborted' AND "
+				   "detail LIKE 'superseded%'"),
+			  1);
+	assert_int_equal (report (f, 1, cnf_a, "failed", NULL), IR_BRANDD_REPORT_ALREADY_REPORTED);
+	assert_false (issue_full (f, cnf_b, 4, DAY1_LAST - 984, 900, "C2", 10, &until));
+	assert_int_equal (until, DAY1_LAST - 85);
+	assert_int_equal (report (f, 3, cnf_a, "aborted", NULL), IR_BRANDD_REPORT_RECORDED);
+	assert_true (issue_full (f, cnf_b, 5, DAY1_LAST - 980, 900, "C2", 10, &until));
+	/* token 5 expires at DAY1_LAST - 80: from then on another is issued */
+	assert_false (issue_full (f, cnf_a, 6, DAY1_LAST - 81, 900, "C1", 10, &until));
+	assert_int_equal (until, DAY1_LAST - 80);
+	assert_true (issue_full (f, cnf_a, 7, DAY1_LAST - 80, 900, "C1", 10, &until));
+}
+
 int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown (test_quota_utc_day, setup, teardown),
 	    cmocka_unit_test_setup_teardown (test_reports, setup, teardown),
+	    cmocka_unit_test_setup_teardown (test_live_token, setup, teardown),
 	    cmocka_unit_test_setup_teardown (test_quota_counter_row, setup, teardown),
 	    cmocka_unit_test_setup_teardown (test_migration_counts, setup, teardown),
 	};

@@ -40,6 +40,9 @@ static const char dev1_request[] =
     " \"challenge\": {\"nonce\": \"AAECAwQFBgcICQ\", \"counter\": 7},"
     " \"current_imeis\": [\"000000000000000\", \"000000000000000\"]}";
 
+static const char dev2_request[] = "{\"device\": {\"serial\": \"" BT_DEV2_SERIAL "\"},"
+				   " \"current_imeis\": [\"000000000000000\"]}";
+
 /* -- a workstation: its folder, key and log -- */
 
 typedef struct {
@@ -399,9 +402,9 @@ test_forked_and_shrunk (void **state)
 	assert_string_equal (bt_error_code (rs), "log_forked");
 }
 
-/* dev1_request with the witness members of @ws from @witnessed. */
+/* @request with the witness members of @ws from @witnessed. */
 static char *
-token_body (Ws *ws, gboolean with_log, guint64 witnessed)
+token_body_for (const char *request, Ws *ws, gboolean with_log, guint64 witnessed)
 {
 	g_autoptr (JsonParser) parser = json_parser_new ();
 	g_autoptr (GError) error = NULL;
@@ -412,7 +415,7 @@ token_body (Ws *ws, gboolean with_log, guint64 witnessed)
 	gsize len = 0;
 	const guint8 *data;
 
-	assert_true (json_parser_load_from_data (parser, dev1_request, -1, NULL));
+	assert_true (json_parser_load_from_data (parser, request, -1, NULL));
 	obj = json_node_get_object (json_parser_get_root (parser));
 	if (with_log) {
 		if (!ir_witness_fill_token_request (&req, ws->log, witnessed, &proof, &error))
@@ -428,6 +431,12 @@ token_body (Ws *ws, gboolean with_log, guint64 witnessed)
 		json_object_set_array_member (obj, "consistency", arr);
 	}
 	return json_to_string (json_parser_get_root (parser), FALSE);
+}
+
+static char *
+token_body (Ws *ws, gboolean with_log, guint64 witnessed)
+{
+	return token_body_for (dev1_request, ws, with_log, witnessed);
 }
 
 static void
@@ -480,11 +489,202 @@ test_tokens (void **state)
 		/* the shrunk log says what it has, the wrong size says 1 */
 		if (cases[i].with_log && !cases[i].from_witnessed)
 			from = MIN (1, ir_migration_log_get_size ((*cases[i].ws)->log));
-		body = token_body (*cases[i].ws, cases[i].with_log, from);
+		/* bob's token is for device 2: device 1 has one live token at a
+		 * time, and alice's control case takes it */
+		body = token_body_for (g_strcmp0 (cases[i].client, BOB) == 0 ? dev2_request
+									     : dev1_request,
+				       *cases[i].ws,
+				       cases[i].with_log,
+				       from);
 		t = bt_request (env, cases[i].client, "/v1/tokens", body, NULL);
 		if (t->status != cases[i].status ||
 		    g_strcmp0 (bt_error_code (t), cases[i].code) != 0)
 			fail_msg ("%s: HTTP %ld %s", cases[i].what, t->status, t->body);
+	}
+}
+
+/* @request with the checkpoint of @ws (as never witnessed: size 0) and,
+ * when @key_of is not NULL, the public key of that workstation. */
+static char *
+first_contact_body (const char *request, Ws *ws, Ws *key_of, gboolean break_signature)
+{
+	g_autoptr (JsonParser) parser = json_parser_new ();
+	g_autoptr (GError) error = NULL;
+	g_autofree char *note = g_strdup (ir_migration_log_get_checkpoint (ws->log));
+	JsonObject *obj;
+
+	assert_non_null (note);
+	/* one character of the signature's base64, well inside it */
+	if (break_signature) {
+		gsize n = strlen (note);
+		note[n - 8] = note[n - 8] == 'A' ? 'B' : 'A';
+	}
+	assert_true (json_parser_load_from_data (parser, request, -1, NULL));
+	obj = json_node_get_object (json_parser_get_root (parser));
+	json_object_set_string_member (obj, "checkpoint", note);
+	json_object_set_int_member (obj, "witnessed_size", 0);
+	json_object_set_array_member (obj, "consistency", json_array_new ());
+	if (key_of != NULL) {
+		g_autofree char *pub = ir_workstation_key_public_base64 (key_of->key, &error);
+		assert_non_null (pub);
+		json_object_set_string_member (obj, "public_key", pub);
+	}
+	return json_to_string (json_parser_get_root (parser), FALSE);
+}
+
+/* Issue 7: a certificate refused for its own log got a token with the
+ * checkpoint of an origin the server never witnessed. Now a certificate is
+ * bound to one origin (upload or first contact), and a first contact needs
+ * the workstation key whose signature is checked. One row per bypass
+ * variant, in order (bob's first contact binds him halfway). */
+static void
+test_token_bypass (void **state)
+{
+	BtEnv *env = *state;
+	g_autoptr (Ws) mine = ws_new ("DL-0001", "ws-10", NULL);
+	g_autoptr (Ws) colleague = ws_new ("DL-0001", "ws-11", NULL);
+	g_autoptr (Ws) other_centre = ws_new ("MH-0002", "ws-12", NULL);
+	g_autoptr (Ws) bobs = ws_new ("MH-0002", "ws-13", NULL);
+	g_autoptr (Ws) bobs_second = ws_new ("MH-0002", "ws-14", NULL);
+	g_autoptr (BtResponse) r = NULL;
+	const struct {
+		const char *what;
+		const char *client;
+		const char *request;
+		Ws **ws;
+		Ws **key_of;
+		gboolean break_signature;
+		long status;
+		const char *code;
+	} cases[] = {
+	    {"bound: a colleague's never-witnessed origin, with its key",
+	     ALICE,
+	     dev1_request,
+	     &colleague,
+	     &colleague,
+	     FALSE,
+	     409,
+	     "origin_not_bound"},
+	    {"bound: a colleague's origin without a key",
+	     ALICE,
+	     dev1_request,
+	     &colleague,
+	     NULL,
+	     FALSE,
+	     409,
+	     "origin_not_bound"},
+	    {"bound: another centre's never-witnessed origin",
+	     ALICE,
+	     dev1_request,
+	     &other_centre,
+	     &other_centre,
+	     FALSE,
+	     409,
+	     "origin_not_bound"},
+	    {"bound: a broken signature on an unknown origin",
+	     ALICE,
+	     dev1_request,
+	     &colleague,
+	     &colleague,
+	     TRUE,
+	     409,
+	     "origin_not_bound"},
+	    {"bound: its own log's checkpoint (control)",
+	     ALICE,
+	     dev1_request,
+	     &mine,
+	     NULL,
+	     FALSE,
+	     200,
+	     NULL},
+	    {"first contact: no public key",
+	     BOB,
+	     dev2_request,
+	     &bobs,
+	     NULL,
+	     FALSE,
+	     404,
+	     "unknown_workstation"},
+	    {"first contact: another workstation's key",
+	     BOB,
+	     dev2_request,
+	     &bobs,
+	     &bobs_second,
+	     FALSE,
+	     400,
+	     "bad_checkpoint"},
+	    {"first contact: a broken signature",
+	     BOB,
+	     dev2_request,
+	     &bobs,
+	     &bobs,
+	     TRUE,
+	     400,
+	     "bad_checkpoint"},
+	    {"first contact: another centre's origin",
+	     BOB,
+	     dev2_request,
+	     &colleague,
+	     &colleague,
+	     FALSE,
+	     403,
+	     "wrong_centre"},
+	    {"first contact, right key (control)",
+	     BOB,
+	     dev2_request,
+	     &bobs,
+	     &bobs,
+	     FALSE,
+	     200,
+	     NULL},
+	    {"after the first contact: a second unknown origin",
+	     BOB,
+	     dev2_request,
+	     &bobs_second,
+	     &bobs_second,
+	     FALSE,
+	     409,
+	     "origin_not_bound"},
+	    {"after the first contact: the same origin, another key",
+	     BOB,
+	     dev2_request,
+	     &bobs,
+	     &bobs_second,
+	     FALSE,
+	     400,
+	     "bad_checkpoint"},
+	};
+
+	ws_append (mine, 2, "m");
+	ws_append (colleague, 2, "c");
+	ws_append (other_centre, 2, "o");
+	ws_append (bobs, 2, "b");
+	ws_append (bobs_second, 2, "s");
+	r = upload (env, mine, 0);
+	assert_int_equal (r->status, 200);
+	for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+		g_autofree char *body =
+		    first_contact_body (cases[i].request,
+					*cases[i].ws,
+					cases[i].key_of != NULL ? *cases[i].key_of : NULL,
+					cases[i].break_signature);
+		g_autoptr (BtResponse) t = NULL;
+
+		/* her own log: from the witnessed size, as the tool sends it */
+		if (cases[i].ws == &mine) {
+			g_free (body);
+			body = token_body (mine, TRUE, ir_migration_log_get_size (mine->log));
+		}
+		t = bt_request (env, cases[i].client, "/v1/tokens", body, NULL);
+		if (t->status != cases[i].status ||
+		    g_strcmp0 (bt_error_code (t), cases[i].code) != 0)
+			fail_msg ("%s: HTTP %ld %s", cases[i].what, t->status, t->body);
+	}
+	/* the first contact binds bob: without a checkpoint he is refused */
+	{
+		g_autoptr (BtResponse) t = bt_request (env, BOB, "/v1/tokens", dev2_request, NULL);
+		assert_int_equal (t->status, 409);
+		assert_string_equal (bt_error_code (t), "log_missing");
 	}
 }
 
@@ -810,8 +1010,11 @@ test_schema_migration (void **state)
 			  "DROP TABLE rollout_policies; "
 			  "DROP TABLE witness_clients; DROP TABLE witnessed_records; "
 			  "DROP TABLE witnessed_logs; DROP TABLE centre_day_counts; "
-			  "DROP INDEX devices_serial_nocase; "
-			  "ALTER TABLE devices DROP COLUMN spc; PRAGMA user_version = 1",
+			  "DROP INDEX devices_serial_nocase; DROP TABLE witness_first_contacts; "
+			  "DROP TABLE revoked_certificates; DROP TABLE report_mismatches; "
+			  "DROP INDEX tokens_device_live; ALTER TABLE devices DROP COLUMN centre; "
+			  "ALTER TABLE devices DROP COLUMN spc; "
+			  "PRAGMA user_version = 1",
 			  NULL,
 			  NULL,
 			  NULL),
@@ -854,6 +1057,7 @@ main (void)
 	    cmocka_unit_test_setup_teardown (test_client_resume, setup, teardown),
 	    cmocka_unit_test_setup_teardown (test_forked_and_shrunk, setup, teardown),
 	    cmocka_unit_test_setup_teardown (test_tokens, setup, teardown),
+	    cmocka_unit_test_setup_teardown (test_token_bypass, setup, teardown),
 	    cmocka_unit_test_setup_teardown (test_auditor, setup, teardown),
 	    cmocka_unit_test_setup_teardown (test_auditor_refusals, setup, teardown),
 	    cmocka_unit_test_setup_teardown (test_malformed, setup, teardown),

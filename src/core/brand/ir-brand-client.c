@@ -42,6 +42,7 @@ ir_brand_status_clear (IrBrandStatus *status)
 	status->request_sent = FALSE;
 	status->has_witnessed_size = FALSE;
 	status->witnessed_size = 0;
+	g_clear_pointer (&status->live_token_expires, g_free);
 }
 
 const char *
@@ -625,6 +626,20 @@ static const IrBrandRefusal ir_brand_refusals[] = {
     {"cap_reached", "says a daily cap of the rollout phase is reached: try again when it reopens"},
     {"policy_expired", "says its rollout policy has expired: ask the brand to publish a new one"},
     {"no_policy", "has no rollout policy published"},
+    {"token_live",
+     "says this phone already has a live token (a restore in progress here or at another "
+     "centre): finish or report that restore, or try again after it expires"},
+    {"read_back_mismatch",
+     "refused the success report: what was read back is not what the token was issued to "
+     "write (kept for the brand auditor); report the true outcome"},
+    {"certificate_revoked",
+     "says this client certificate is revoked: ask the brand for a new certificate"},
+    {"certificate_expired",
+     "says this client certificate has expired (or is not valid yet): ask the brand for a "
+     "new certificate, and check the workstation's clock"},
+    {"origin_not_bound",
+     "says this certificate is bound to another workstation's migration log: use the "
+     "workstation it was first used on, or ask the brand to re-register the certificate"},
 };
 
 static const char *
@@ -708,6 +723,11 @@ ir_brand_fail_answer (IrBrandClient *self,
 		status->has_witnessed_size = TRUE;
 		status->witnessed_size =
 		    (guint64)json_object_get_int_member (err, "witnessed_size");
+	}
+	if (status != NULL && ir_brand_member_string (err, "live_token_expires") != NULL) {
+		g_free (status->live_token_expires);
+		status->live_token_expires =
+		    g_strdup (ir_brand_member_string (err, "live_token_expires"));
 	}
 	g_set_error (error,
 		     IR_ERROR,
@@ -872,6 +892,10 @@ ir_brand_add_log_members (JsonBuilder *b, const IrBrandTokenRequest *req)
 	json_builder_add_string_value (b, req->log_checkpoint);
 	json_builder_set_member_name (b, "witnessed_size");
 	json_builder_add_int_value (b, (gint64)req->witnessed_size);
+	if (req->log_public_key != NULL) {
+		json_builder_set_member_name (b, "public_key");
+		json_builder_add_string_value (b, req->log_public_key);
+	}
 	json_builder_set_member_name (b, "consistency");
 	json_builder_begin_array (b);
 	for (gsize off = 0; off + 32 <= len; off += 32) {

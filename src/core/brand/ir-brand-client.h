@@ -58,6 +58,9 @@ typedef struct {
 	/* a witness_size_mismatch refusal says what the server holds */
 	gboolean has_witnessed_size;
 	guint64 witnessed_size;
+	/* a token_live refusal says when the device's live token expires
+	 * (RFC 3339, as the server sent it); NULL otherwise */
+	char *live_token_expires;
 } IrBrandStatus;
 
 void ir_brand_status_clear (IrBrandStatus *status);
@@ -130,6 +133,10 @@ typedef struct {
 	const char *log_checkpoint;
 	guint64 witnessed_size;
 	GBytes *log_consistency;
+	/* the workstation key's public half (base64 SPKI, NULL: not sent): the
+	 * server checks the checkpoint with it at the workstation's first
+	 * contact, before it has witnessed the log */
+	const char *log_public_key;
 } IrBrandTokenRequest;
 
 typedef struct {

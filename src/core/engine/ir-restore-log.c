@@ -412,6 +412,7 @@ ir_restore_log_reported (IrRestoreResult *r, gpointer user_data)
 typedef struct {
 	char *note;
 	GBytes *proof;
+	char *public_key;
 } IrRestoreLogHeld;
 
 static void
@@ -420,6 +421,7 @@ ir_restore_log_held_free (gpointer data)
 	IrRestoreLogHeld *held = data;
 
 	g_free (held->note);
+	g_free (held->public_key);
 	if (held->proof != NULL)
 		g_bytes_unref (held->proof);
 	g_free (held);
@@ -448,6 +450,11 @@ ir_restore_log_fill_token_request (IrRestoreLog *self,
 	/* another phone's append may replace the note once the lock is gone */
 	held->note = g_strdup (req->log_checkpoint);
 	req->log_checkpoint = held->note;
+	/* the server needs it at the workstation's first contact */
+	held->public_key = ir_workstation_key_public_base64 (self->key, error);
+	if (held->public_key == NULL)
+		return FALSE;
+	req->log_public_key = held->public_key;
 	return TRUE;
 }
 
