@@ -4,107 +4,16 @@
 #include <string.h>
 
 #include "ir-error.h"
-#include "ir-imei.h"
 #include "ir-log-record.h"
 #include "ir-log-scan.h"
-
-/* The schema of docs/migration-log.md as tables: what each type carries
- * and of which kind. A record with a member not in its table is refused,
- * so that a line always means exactly what the schema says. */
-
-typedef enum {
-	FIELD_NAME,    /* non-empty string */
-	FIELD_TEXT,    /* any string */
-	FIELD_HEX,     /* non-empty lower-case hex, even length */
-	FIELD_SHA256,  /* 64 lower-case hex digits */
-	FIELD_COUNT,   /* integer >= 0 */
-	FIELD_SLOTS,   /* array of 1..8 strings or nulls, one per IMEI slot */
-	FIELD_PHONE,   /* the phone's identity object */
-	FIELD_OUTCOME, /* success, failed, aborted, unknown, recovered */
-	FIELD_BASE64,  /* standard base64, padded */
-} FieldKind;
-
-typedef struct {
-	const char *name;
-	FieldKind kind;
-	gboolean optional;
-} FieldSpec;
-
-static const FieldSpec start_fields[] = {
-    {"software", FIELD_NAME},
-    {"workstation", FIELD_NAME},
-    /* the key that signs from here on (SubjectPublicKeyInfo DER): what
-     * imeictl audit key prints and the brand registers */
-    {"public_key", FIELD_BASE64, TRUE},
-};
-
-static const FieldSpec intent_fields[] = {
-    {"intent_id", FIELD_HEX},
-    {"technician", FIELD_NAME},
-    {"centre", FIELD_NAME},
-    {"workstation", FIELD_NAME},
-    {"phone", FIELD_PHONE},
-    {"imeis_before", FIELD_SLOTS},
-    {"imeis_target", FIELD_SLOTS},
-    {"token_id", FIELD_HEX},
-    {"token_sha256", FIELD_SHA256},
-    {"phase", FIELD_NAME},
-    /* the rollout policy the token was issued under (docs/rollout-policy.md) */
-    {"policy_version", FIELD_COUNT, TRUE},
-};
-
-static const FieldSpec result_fields[] = {
-    {"intent_id", FIELD_HEX},
-    {"outcome", FIELD_OUTCOME},
-    {"reason", FIELD_TEXT, TRUE},
-    {"imeis_read_back", FIELD_SLOTS},
-    {"phase", FIELD_NAME, TRUE},
-    {"policy_version", FIELD_COUNT, TRUE},
-};
-
-static const FieldSpec recovery_fields[] = {
-    {"cut_bytes", FIELD_COUNT},
-    {"reason", FIELD_TEXT},
-};
-
-static const FieldSpec key_rotation_fields[] = {
-    {"old_key_name", FIELD_NAME},
-    {"new_key_name", FIELD_NAME},
-    {"new_public_key", FIELD_BASE64},
-};
-
-typedef struct {
-	const char *name;
-	const FieldSpec *fields;
-	guint n_fields;
-} TypeSpec;
-
-/* indexed by IrLogRecordType */
-static const TypeSpec type_specs[] = {
-    {"START", start_fields, G_N_ELEMENTS (start_fields)},
-    {"INTENT", intent_fields, G_N_ELEMENTS (intent_fields)},
-    {"RESULT", result_fields, G_N_ELEMENTS (result_fields)},
-    {"RECOVERY", recovery_fields, G_N_ELEMENTS (recovery_fields)},
-    {"KEY_ROTATION", key_rotation_fields, G_N_ELEMENTS (key_rotation_fields)},
-};
-
-static const char *const common_members[] = {"schema", "seq", "type", "time"};
-
-static const char *const phone_members[] = {
-    "port", "manufacturer", "model", "serial", "hardware_id", "family"};
-
-static const char *const outcomes[] = {"success", "failed", "aborted", "unknown", "recovered"};
-
-#define IR_LOG_RECORD_MAX_SLOTS 8
-/* records hold what a phone reported; never fewer slots than a phone has */
-G_STATIC_ASSERT (IR_LOG_RECORD_MAX_SLOTS >= IR_IMEI_MAX_SLOTS);
+#include "ir-log-schema.h"
 
 const char *
 ir_log_record_type_to_string (IrLogRecordType type)
 {
-	if ((guint)type >= G_N_ELEMENTS (type_specs))
+	if ((guint)type >= ir_log_schema_n_types)
 		return NULL;
-	return type_specs[type].name;
+	return ir_log_schema_types[type].name;
 }
 
 gint64
@@ -118,8 +27,8 @@ ir_log_record_time_to_unix (const char *time)
 gboolean
 ir_log_record_type_from_string (const char *text, IrLogRecordType *type)
 {
-	for (guint i = 0; text != NULL && i < G_N_ELEMENTS (type_specs); i++) {
-		if (g_strcmp0 (text, type_specs[i].name) == 0) {
+	for (guint i = 0; text != NULL && i < ir_log_schema_n_types; i++) {
+		if (g_strcmp0 (text, ir_log_schema_types[i].name) == 0) {
 			if (type != NULL)
 				*type = (IrLogRecordType)i;
 			return TRUE;
@@ -221,14 +130,14 @@ ir_log_record_check_slots (JsonNode *node, const char *name, GError **error)
 	}
 	array = json_node_get_array (node);
 	len = json_array_get_length (array);
-	if (len == 0 || len > IR_LOG_RECORD_MAX_SLOTS) {
+	if (len == 0 || len > IR_LOG_SCHEMA_MAX_SLOTS) {
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
 			     "\"%s\" has %u slots, expected 1 to %u",
 			     name,
 			     len,
-			     (guint)IR_LOG_RECORD_MAX_SLOTS);
+			     (guint)IR_LOG_SCHEMA_MAX_SLOTS);
 		return FALSE;
 	}
 	for (guint i = 0; i < len; i++) {
@@ -264,7 +173,7 @@ ir_log_record_check_phone (JsonNode *node, GError **error)
 		const char *name = l->data;
 		JsonNode *value = json_object_get_member (phone, name);
 
-		if (!ir_log_record_str_in (name, phone_members, G_N_ELEMENTS (phone_members))) {
+		if (!ir_log_record_str_in (name, ir_log_schema_phone, ir_log_schema_n_phone)) {
 			g_set_error (error,
 				     IR_ERROR,
 				     IR_ERROR_INVALID_INPUT,
@@ -290,42 +199,42 @@ ir_log_record_check_phone (JsonNode *node, GError **error)
 }
 
 static gboolean
-ir_log_record_check_field (JsonNode *node, const FieldSpec *spec, GError **error)
+ir_log_record_check_field (JsonNode *node, const IrLogFieldSpec *spec, GError **error)
 {
 	const char *text = ir_log_record_node_string (node);
 	const char *want = NULL;
 
 	switch (spec->kind) {
-	case FIELD_SLOTS:
+	case IR_LOG_FIELD_SLOTS:
 		return ir_log_record_check_slots (node, spec->name, error);
-	case FIELD_PHONE:
+	case IR_LOG_FIELD_PHONE:
 		return ir_log_record_check_phone (node, error);
-	case FIELD_COUNT:
+	case IR_LOG_FIELD_COUNT:
 		if (!ir_log_record_node_count (node, NULL))
 			want = "an integer >= 0";
 		break;
-	case FIELD_TEXT:
+	case IR_LOG_FIELD_TEXT:
 		if (text == NULL)
 			want = "a string";
 		break;
-	case FIELD_NAME:
+	case IR_LOG_FIELD_NAME:
 		if (text == NULL || *text == '\0')
 			want = "a non-empty string";
 		break;
-	case FIELD_HEX:
+	case IR_LOG_FIELD_HEX:
 		if (text == NULL || *text == '\0' || strlen (text) % 2 != 0 ||
 		    !ir_log_record_is_lower_hex (text))
 			want = "lower-case hex of even length";
 		break;
-	case FIELD_SHA256:
+	case IR_LOG_FIELD_SHA256:
 		if (text == NULL || strlen (text) != 64 || !ir_log_record_is_lower_hex (text))
 			want = "64 lower-case hex digits (SHA-256)";
 		break;
-	case FIELD_OUTCOME:
-		if (!ir_log_record_str_in (text, outcomes, G_N_ELEMENTS (outcomes)))
+	case IR_LOG_FIELD_OUTCOME:
+		if (!ir_log_record_str_in (text, ir_log_schema_outcomes, ir_log_schema_n_outcomes))
 			want = "one of success, failed, aborted, unknown, recovered";
 		break;
-	case FIELD_BASE64:
+	case IR_LOG_FIELD_BASE64:
 		if (text == NULL || !ir_log_record_is_base64 (text))
 			want = "padded base64";
 		break;
@@ -402,8 +311,8 @@ ir_log_record_check_common (JsonObject *object, IrLogRecordType *type, GError **
 	return TRUE;
 }
 
-static const FieldSpec *
-ir_log_record_find_field (const TypeSpec *spec, const char *name)
+static const IrLogFieldSpec *
+ir_log_record_find_field (const IrLogTypeSpec *spec, const char *name)
 {
 	for (guint i = 0; i < spec->n_fields; i++) {
 		if (g_strcmp0 (spec->fields[i].name, name) == 0)
@@ -416,19 +325,19 @@ gboolean
 ir_log_record_validate (JsonObject *object, GError **error)
 {
 	IrLogRecordType type = IR_LOG_RECORD_START;
-	const TypeSpec *spec;
+	const IrLogTypeSpec *spec;
 	g_autoptr (GList) members = NULL;
 
 	g_return_val_if_fail (object != NULL, FALSE);
 
 	if (!ir_log_record_check_common (object, &type, error))
 		return FALSE;
-	spec = &type_specs[type];
+	spec = &ir_log_schema_types[type];
 	members = json_object_get_members (object);
 	for (GList *l = members; l != NULL; l = l->next) {
 		const char *name = l->data;
 
-		if (ir_log_record_str_in (name, common_members, G_N_ELEMENTS (common_members)))
+		if (ir_log_record_str_in (name, ir_log_schema_common, ir_log_schema_n_common))
 			continue;
 		if (ir_log_record_find_field (spec, name) == NULL) {
 			g_set_error (error,
@@ -441,7 +350,7 @@ ir_log_record_validate (JsonObject *object, GError **error)
 		}
 	}
 	for (guint i = 0; i < spec->n_fields; i++) {
-		const FieldSpec *field = &spec->fields[i];
+		const IrLogFieldSpec *field = &spec->fields[i];
 		JsonNode *node = json_object_get_member (object, field->name);
 
 		if (node == NULL && field->optional)
@@ -532,7 +441,7 @@ ir_log_record_format (
 	for (GList *l = members; l != NULL; l = l->next) {
 		const char *name = l->data;
 
-		if (ir_log_record_str_in (name, common_members, G_N_ELEMENTS (common_members))) {
+		if (ir_log_record_str_in (name, ir_log_schema_common, ir_log_schema_n_common)) {
 			g_set_error (error,
 				     IR_ERROR,
 				     IR_ERROR_INVALID_INPUT,

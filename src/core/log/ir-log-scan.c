@@ -5,6 +5,7 @@
 
 #include "ir-error.h"
 #include "ir-log-scan.h"
+#include "ir-log-schema.h"
 
 /* Two steps, as the JsonObject path does them: the JSON text (one object,
  * its members with their values' kinds and spans), then the schema over
@@ -16,7 +17,6 @@
 
 #define IR_LOG_SCAN_MAX_MEMBERS 24
 #define IR_LOG_SCAN_MAX_DEPTH	8
-#define IR_LOG_SCAN_MAX_SLOTS	8
 
 typedef enum {
 	IR_LOG_SCAN_STRING,
@@ -42,78 +42,6 @@ typedef struct {
 	GError **error;
 	gboolean failed;
 } IrLogScanner;
-
-typedef enum {
-	IR_LOG_SCAN_FIELD_NAME,
-	IR_LOG_SCAN_FIELD_TEXT,
-	IR_LOG_SCAN_FIELD_HEX,
-	IR_LOG_SCAN_FIELD_SHA256,
-	IR_LOG_SCAN_FIELD_COUNT,
-	IR_LOG_SCAN_FIELD_SLOTS,
-	IR_LOG_SCAN_FIELD_PHONE,
-	IR_LOG_SCAN_FIELD_OUTCOME,
-	IR_LOG_SCAN_FIELD_BASE64,
-} IrLogScanField;
-
-typedef struct {
-	const char *name;
-	IrLogScanField kind;
-	gboolean optional;
-} IrLogScanFieldSpec;
-
-/* The schema of docs/migration-log.md, as ir-log-record.c has it. */
-static const IrLogScanFieldSpec ir_log_scan_start[] = {
-    {"software", IR_LOG_SCAN_FIELD_NAME},
-    {"workstation", IR_LOG_SCAN_FIELD_NAME},
-    {"public_key", IR_LOG_SCAN_FIELD_BASE64, TRUE},
-};
-static const IrLogScanFieldSpec ir_log_scan_intent[] = {
-    {"intent_id", IR_LOG_SCAN_FIELD_HEX},
-    {"technician", IR_LOG_SCAN_FIELD_NAME},
-    {"centre", IR_LOG_SCAN_FIELD_NAME},
-    {"workstation", IR_LOG_SCAN_FIELD_NAME},
-    {"phone", IR_LOG_SCAN_FIELD_PHONE},
-    {"imeis_before", IR_LOG_SCAN_FIELD_SLOTS},
-    {"imeis_target", IR_LOG_SCAN_FIELD_SLOTS},
-    {"token_id", IR_LOG_SCAN_FIELD_HEX},
-    {"token_sha256", IR_LOG_SCAN_FIELD_SHA256},
-    {"phase", IR_LOG_SCAN_FIELD_NAME},
-};
-static const IrLogScanFieldSpec ir_log_scan_result[] = {
-    {"intent_id", IR_LOG_SCAN_FIELD_HEX},
-    {"outcome", IR_LOG_SCAN_FIELD_OUTCOME},
-    {"reason", IR_LOG_SCAN_FIELD_TEXT, TRUE},
-    {"imeis_read_back", IR_LOG_SCAN_FIELD_SLOTS},
-};
-static const IrLogScanFieldSpec ir_log_scan_recovery[] = {
-    {"cut_bytes", IR_LOG_SCAN_FIELD_COUNT},
-    {"reason", IR_LOG_SCAN_FIELD_TEXT},
-};
-static const IrLogScanFieldSpec ir_log_scan_rotation[] = {
-    {"old_key_name", IR_LOG_SCAN_FIELD_NAME},
-    {"new_key_name", IR_LOG_SCAN_FIELD_NAME},
-    {"new_public_key", IR_LOG_SCAN_FIELD_BASE64},
-};
-
-typedef struct {
-	const char *name;
-	const IrLogScanFieldSpec *fields;
-	guint n_fields;
-} IrLogScanType;
-
-/* indexed by IrLogRecordType */
-static const IrLogScanType ir_log_scan_types[] = {
-    {"START", ir_log_scan_start, G_N_ELEMENTS (ir_log_scan_start)},
-    {"INTENT", ir_log_scan_intent, G_N_ELEMENTS (ir_log_scan_intent)},
-    {"RESULT", ir_log_scan_result, G_N_ELEMENTS (ir_log_scan_result)},
-    {"RECOVERY", ir_log_scan_recovery, G_N_ELEMENTS (ir_log_scan_recovery)},
-    {"KEY_ROTATION", ir_log_scan_rotation, G_N_ELEMENTS (ir_log_scan_rotation)},
-};
-
-static const char *const ir_log_scan_phone_members[] = {
-    "port", "manufacturer", "model", "serial", "hardware_id", "family"};
-static const char *const ir_log_scan_outcomes[] = {
-    "success", "failed", "aborted", "unknown", "recovered"};
 
 static gboolean G_GNUC_PRINTF (2, 3) ir_log_scan_refuse (GError **error, const char *format, ...)
 {
@@ -526,12 +454,12 @@ ir_log_scan_slots (const IrLogScanMember *m, const char *name, GError **error)
 		    error, "\"%s\" must be an array of IMEIs (one per slot, null for none)", name);
 	if (!ir_log_scan_each (m, FALSE, ir_log_scan_slot, &slots))
 		return FALSE;
-	if (slots.n == 0 || slots.n > IR_LOG_SCAN_MAX_SLOTS)
+	if (slots.n == 0 || slots.n > IR_LOG_SCHEMA_MAX_SLOTS)
 		return ir_log_scan_refuse (error,
 					   "\"%s\" has %u slots, expected 1 to %u",
 					   name,
 					   slots.n,
-					   (guint)IR_LOG_SCAN_MAX_SLOTS);
+					   (guint)IR_LOG_SCHEMA_MAX_SLOTS);
 	return TRUE;
 }
 
@@ -546,18 +474,18 @@ ir_log_scan_phone_member (const IrLogScanMember *el, guint index, gpointer data)
 {
 	IrLogScanPhone *phone = data;
 
-	for (guint i = 0; i < G_N_ELEMENTS (ir_log_scan_phone_members); i++) {
-		if (!ir_log_scan_span_is (el->name, ir_log_scan_phone_members[i]))
+	for (guint i = 0; i < ir_log_schema_n_phone; i++) {
+		if (!ir_log_scan_span_is (el->name, ir_log_schema_phone[i]))
 			continue;
 		if (phone->seen & (1u << i))
 			return ir_log_scan_refuse (phone->error,
 						   "\"phone\" has \"%s\" twice",
-						   ir_log_scan_phone_members[i]);
+						   ir_log_schema_phone[i]);
 		phone->seen |= 1u << i;
 		if (el->kind != IR_LOG_SCAN_STRING && el->kind != IR_LOG_SCAN_NULL)
 			return ir_log_scan_refuse (phone->error,
 						   "\"phone\".\"%s\" must be a string or null",
-						   ir_log_scan_phone_members[i]);
+						   ir_log_schema_phone[i]);
 		phone->has_port = phone->has_port || (i == 0 && el->kind == IR_LOG_SCAN_STRING);
 		return TRUE;
 	}
@@ -582,49 +510,49 @@ ir_log_scan_phone (const IrLogScanMember *m, GError **error)
 }
 
 static const char *
-ir_log_scan_field_want (const IrLogScanMember *m, IrLogScanField kind)
+ir_log_scan_field_want (const IrLogScanMember *m, IrLogFieldKind kind)
 {
 	gboolean str = m->kind == IR_LOG_SCAN_STRING;
 
 	switch (kind) {
-	case IR_LOG_SCAN_FIELD_COUNT:
+	case IR_LOG_FIELD_COUNT:
 		return m->kind == IR_LOG_SCAN_INT ? NULL : "an integer >= 0";
-	case IR_LOG_SCAN_FIELD_TEXT:
+	case IR_LOG_FIELD_TEXT:
 		return str ? NULL : "a string";
-	case IR_LOG_SCAN_FIELD_NAME:
+	case IR_LOG_FIELD_NAME:
 		return str && m->value.len > 0 ? NULL : "a non-empty string";
-	case IR_LOG_SCAN_FIELD_HEX:
+	case IR_LOG_FIELD_HEX:
 		return str && m->value.len > 0 && m->value.len % 2 == 0 &&
 			       ir_log_scan_all (m->value, "0123456789abcdef")
 			   ? NULL
 			   : "lower-case hex of even length";
-	case IR_LOG_SCAN_FIELD_SHA256:
+	case IR_LOG_FIELD_SHA256:
 		return str && m->value.len == 64 && ir_log_scan_all (m->value, "0123456789abcdef")
 			   ? NULL
 			   : "64 lower-case hex digits (SHA-256)";
-	case IR_LOG_SCAN_FIELD_OUTCOME:
-		for (guint i = 0; str && i < G_N_ELEMENTS (ir_log_scan_outcomes); i++) {
-			if (ir_log_scan_span_is (m->value, ir_log_scan_outcomes[i]))
+	case IR_LOG_FIELD_OUTCOME:
+		for (guint i = 0; str && i < ir_log_schema_n_outcomes; i++) {
+			if (ir_log_scan_span_is (m->value, ir_log_schema_outcomes[i]))
 				return NULL;
 		}
 		return "one of success, failed, aborted, unknown, recovered";
-	case IR_LOG_SCAN_FIELD_BASE64:
+	case IR_LOG_FIELD_BASE64:
 		return str && ir_log_scan_base64 (m->value) ? NULL : "padded base64";
-	case IR_LOG_SCAN_FIELD_SLOTS:
-	case IR_LOG_SCAN_FIELD_PHONE:
+	case IR_LOG_FIELD_SLOTS:
+	case IR_LOG_FIELD_PHONE:
 	default:
 		return NULL;
 	}
 }
 
 static gboolean
-ir_log_scan_field (const IrLogScanMember *m, const IrLogScanFieldSpec *spec, GError **error)
+ir_log_scan_field (const IrLogScanMember *m, const IrLogFieldSpec *spec, GError **error)
 {
 	const char *want;
 
-	if (spec->kind == IR_LOG_SCAN_FIELD_SLOTS)
+	if (spec->kind == IR_LOG_FIELD_SLOTS)
 		return ir_log_scan_slots (m, spec->name, error);
-	if (spec->kind == IR_LOG_SCAN_FIELD_PHONE)
+	if (spec->kind == IR_LOG_FIELD_PHONE)
 		return ir_log_scan_phone (m, error);
 	want = ir_log_scan_field_want (m, spec->kind);
 	if (want == NULL)
@@ -703,9 +631,9 @@ ir_log_scan_common (const IrLogScanMember *members, guint n, IrLogScanRecord *ou
 	if (seq == NULL || seq->kind != IR_LOG_SCAN_INT)
 		return ir_log_scan_refuse (error, "\"seq\" must be an integer >= 0");
 	for (guint i = 0; type != NULL && type->kind == IR_LOG_SCAN_STRING &&
-			  i < G_N_ELEMENTS (ir_log_scan_types);
+			  i < ir_log_schema_n_types;
 	     i++) {
-		if (ir_log_scan_span_is (type->value, ir_log_scan_types[i].name)) {
+		if (ir_log_scan_span_is (type->value, ir_log_schema_types[i].name)) {
 			out->type = (IrLogRecordType)i;
 			known = TRUE;
 		}
@@ -724,19 +652,22 @@ ir_log_scan_common (const IrLogScanMember *members, guint n, IrLogScanRecord *ou
 static gboolean
 ir_log_scan_is_common (IrLogScanSpan name)
 {
-	return ir_log_scan_span_is (name, "schema") || ir_log_scan_span_is (name, "seq") ||
-	       ir_log_scan_span_is (name, "type") || ir_log_scan_span_is (name, "time");
+	for (guint i = 0; i < ir_log_schema_n_common; i++) {
+		if (ir_log_scan_span_is (name, ir_log_schema_common[i]))
+			return TRUE;
+	}
+	return FALSE;
 }
 
 static gboolean
 ir_log_scan_schema (const IrLogScanMember *members, guint n, IrLogScanRecord *out, GError **error)
 {
-	const IrLogScanType *spec;
+	const IrLogTypeSpec *spec;
 	g_autoptr (GError) field_error = NULL;
 
 	if (!ir_log_scan_common (members, n, out, error))
 		return FALSE;
-	spec = &ir_log_scan_types[out->type];
+	spec = &ir_log_schema_types[out->type];
 	for (guint i = 0; i < n; i++) {
 		gboolean known = ir_log_scan_is_common (members[i].name);
 
