@@ -157,7 +157,13 @@ exercise_helpers (const IrAtResponse *resp, const char *command)
 	int code = 0;
 
 	check (resp->final != IR_AT_FINAL_NONE && resp->final_line != NULL);
-	check (ir_at_parse_final (resp->final_line, &final, &code));
+	/* a basic setting command ("AT") may end in a V.250 numeric code:
+	 * the phone is in ATV0 until the parser's caller sends ATV1 */
+	if (!ir_at_parse_final (resp->final_line, &final, &code)) {
+		check (ir_at_parse_numeric_final (resp->final_line, &final));
+		check (resp->code == -1);
+		code = -1;
+	}
 	check (final == resp->final && code == resp->code);
 	check (ir_at_response_check (resp, command, "/dev/fuzz", &error) ==
 	       (resp->final == IR_AT_FINAL_OK));
