@@ -364,6 +364,9 @@ def main():
     )
     parser.add_argument("--list-prefix-debt", action="store_true")
     parser.add_argument("--list-rules", action="store_true")
+    parser.add_argument(
+        "files", nargs="*", help="check only these C files (default: the whole tree)"
+    )
     args = parser.parse_args()
     if args.list_rules:
         print("\n".join(RULES))
@@ -372,8 +375,13 @@ def main():
     if args.list_prefix_debt:
         checker.list_prefix_debt()
         return 0
-    for rel in checker.files():
-        checker.check_file(rel)
+    if args.files:
+        wanted = [os.path.relpath(os.path.abspath(f), checker.root) for f in args.files]
+    else:
+        wanted = checker.files()
+    for rel in wanted:
+        if rel.endswith((".c", ".h")):
+            checker.check_file(rel)
     for problem in checker.problems:
         print(problem)
     if checker.problems:

@@ -478,9 +478,8 @@ ir_log_scan_phone_member (const IrLogScanMember *el, guint index, gpointer data)
 		if (!ir_log_scan_span_is (el->name, ir_log_schema_phone[i]))
 			continue;
 		if (phone->seen & (1u << i))
-			return ir_log_scan_refuse (phone->error,
-						   "\"phone\" has \"%s\" twice",
-						   ir_log_schema_phone[i]);
+			return ir_log_scan_refuse (
+			    phone->error, "\"phone\" has \"%s\" twice", ir_log_schema_phone[i]);
 		phone->seen |= 1u << i;
 		if (el->kind != IR_LOG_SCAN_STRING && el->kind != IR_LOG_SCAN_NULL)
 			return ir_log_scan_refuse (phone->error,
@@ -630,8 +629,8 @@ ir_log_scan_common (const IrLogScanMember *members, guint n, IrLogScanRecord *ou
 		    IR_MIGRATION_LOG_SCHEMA);
 	if (seq == NULL || seq->kind != IR_LOG_SCAN_INT)
 		return ir_log_scan_refuse (error, "\"seq\" must be an integer >= 0");
-	for (guint i = 0; type != NULL && type->kind == IR_LOG_SCAN_STRING &&
-			  i < ir_log_schema_n_types;
+	for (guint i = 0;
+	     type != NULL && type->kind == IR_LOG_SCAN_STRING && i < ir_log_schema_n_types;
 	     i++) {
 		if (ir_log_scan_span_is (type->value, ir_log_schema_types[i].name)) {
 			out->type = (IrLogRecordType)i;
