@@ -25,7 +25,8 @@ Rules:
                      simulator's or another folder's private header
   function-prefix    every function, static ones too, carries its file's
                      prefix (ir-foo-bar.c: ir_foo_bar_*), or that of a type
-                     the file defines; enforced where PREFIX_ENFORCED says
+                     the file defines, or (exported) that of the header
+                     beside it that declares it; enforced where PREFIX_ENFORCED says
                      and for every file not in PREFIX_DEBT
 """
 
@@ -103,6 +104,7 @@ class Checker:
         self.root = root
         self.problems = []
         self.prefix_debt = self.load_prefix_debt()
+        self.header_cache = {}
 
     def load_prefix_debt(self):
         path = os.path.join(self.root, PREFIX_DEBT_FILE)
@@ -325,6 +327,31 @@ class Checker:
                 prefixes.append(re.sub(r"(?<!^)(?=[A-Z])", "_", t).lower() + "_")
         return sorted(set(prefixes))
 
+    def header_declarations(self, directory):
+        """{header prefix: code of the header} for the headers of a folder."""
+        if directory not in self.header_cache:
+            found = {}
+            for name in sorted(os.listdir(os.path.join(self.root, directory))):
+                if name.endswith(".h"):
+                    path = os.path.join(self.root, directory, name)
+                    with open(path, encoding="utf-8", errors="replace") as f:
+                        code = strip_comments_and_strings(f.read())
+                    found[name[:-2].replace("-", "_") + "_"] = code
+            self.header_cache[directory] = found
+        return self.header_cache[directory]
+
+    def declared_by_own_header(self, rel, name, return_line):
+        # one API spread over several files (ir-token.h's ir_token_* defined
+        # in ir-token.c, ir-token-cose.c and ir-token-encode.c): an exported
+        # function may carry the prefix of the header beside it that
+        # declares it
+        if re.search(r"\bstatic\b", return_line):
+            return False
+        for prefix, code in self.header_declarations(os.path.dirname(rel)).items():
+            if name.startswith(prefix) and re.search(r"\b" + name + r"\s*\(", code):
+                return True
+        return False
+
     def prefix_violations(self, rel, lines):
         prefixes = self.prefixes(rel, lines)
         # a definition: a name and "(" at the start of a line, after a line
@@ -341,7 +368,11 @@ class Checker:
                     and not prev.startswith("#")
                 ):
                     name = m.group(1)
-                    if name != "main" and not name.startswith(tuple(prefixes)):
+                    if (
+                        name != "main"
+                        and not name.startswith(tuple(prefixes))
+                        and not self.declared_by_own_header(rel, name, prev)
+                    ):
                         yield i + 1, name, prefixes
             depth += line.count("{") - line.count("}")
 

@@ -5,7 +5,7 @@
 
 #include "fuzz-target.h"
 #include "ir-imei.h"
-#include "ir-token-cbor.h"
+#include "ir-cbor.h"
 #include "ir-token-private.h"
 #include "ir-token.h"
 

@@ -10,7 +10,7 @@
 #include <openssl/x509.h>
 
 #include "ir-error.h"
-#include "ir-token-cbor.h"
+#include "ir-cbor.h"
 #include "ir-token-private.h"
 
 /* The COSE_Sign1 signature (RFC 9052 §4.4, RFC 9053 §2) with OpenSSL EVP,

@@ -7,7 +7,7 @@
 
 #include "ir-error.h"
 #include "ir-imei.h"
-#include "ir-token-cbor.h"
+#include "ir-cbor.h"
 #include "ir-token-private.h"
 #include "ir-pem.h"
 #include "ir-token.h"

@@ -7,7 +7,7 @@
 
 #include "ir-error.h"
 #include "ir-imei.h"
-#include "ir-token-cbor.h"
+#include "ir-cbor.h"
 #include "ir-token-private.h"
 #include "ir-token.h"
 
@@ -148,7 +148,7 @@ refuse (IrTokenRefusal *refusal, GError **error, IrTokenRefusal reason, const ch
 	return FALSE;
 }
 
-/* A strict-CBOR error from ir-token-cbor becomes a MALFORMED refusal. */
+/* A strict-CBOR error from ir-cbor becomes a MALFORMED refusal. */
 static gboolean
 refuse_cbor (IrTokenRefusal *refusal, GError **error, GError *cause)
 {

@@ -10,7 +10,7 @@
 #include <openssl/evp.h>
 
 #include "ir-error.h"
-#include "ir-token-cbor.h"
+#include "ir-cbor.h"
 #include "ir-token-private.h"
 #include "ir-token.h"
 #include "token-test-common.h"

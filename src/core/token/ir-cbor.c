@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "ir-error.h"
-#include "ir-token-cbor.h"
+#include "ir-cbor.h"
 
 /* What one cbor_stream_decode() call reported through its callbacks. */
 typedef struct {
