@@ -97,7 +97,7 @@ ir_imei_validate (const char *imei, GError **error)
 }
 
 gboolean
-ir_imeisv_validate (const char *imeisv, GError **error)
+ir_imei_validate_imeisv (const char *imeisv, GError **error)
 {
 	g_autofree char *problem = NULL;
 

@@ -35,7 +35,7 @@ char ir_imei_check_digit (const char *digits);
 gboolean ir_imei_validate (const char *imei, GError **error);
 
 /* Strict parse of a 16-digit IMEISV (no check digit; SVN 99 is reserved). */
-gboolean ir_imeisv_validate (const char *imeisv, GError **error);
+gboolean ir_imei_validate_imeisv (const char *imeisv, GError **error);
 
 /* TRUE when both start with the same 14 identity digits. */
 gboolean ir_imei_same_identity (const char *a, const char *b);

@@ -64,7 +64,7 @@ run_clear (Run *run)
 }
 
 static void
-check (gboolean condition)
+fuzz_at_parser_check (gboolean condition)
 {
 	if (!condition)
 		abort ();
@@ -72,7 +72,7 @@ check (gboolean condition)
 
 /* chunk sizes 1..64 from a small LCG seeded by the input itself */
 static gsize
-next_chunk (guint32 *state)
+fuzz_at_parser_next_chunk (guint32 *state)
 {
 	*state = *state * 1103515245u + 12345u;
 	return 1 + ((*state >> 16) % 64);
@@ -90,7 +90,7 @@ run_parser (Run *run, const char *command, const guint8 *data, gsize len, guint 
 
 	run->ok = TRUE;
 	while (run->ok && off < len) {
-		gsize chunk = seed == G_MAXUINT ? len : next_chunk (&state);
+		gsize chunk = seed == G_MAXUINT ? len : fuzz_at_parser_next_chunk (&state);
 
 		chunk = MIN (chunk, len - off);
 
@@ -98,87 +98,89 @@ run_parser (Run *run, const char *command, const guint8 *data, gsize len, guint 
 		off += chunk;
 	}
 	if (!run->ok) {
-		check (error != NULL && error->message != NULL);
+		fuzz_at_parser_check (error != NULL && error->message != NULL);
 		run->error = g_strdup (error->message);
 		/* a failed parser stays failed */
-		check (!ir_at_parser_feed (parser, (const guint8 *)"\r\nOK\r\n", 6, NULL, NULL));
+		fuzz_at_parser_check (
+		    !ir_at_parser_feed (parser, (const guint8 *)"\r\nOK\r\n", 6, NULL, NULL));
 	}
 	run->resp = ir_at_parser_steal_response (parser);
-	check (ir_at_parser_steal_response (parser) == NULL);
+	fuzz_at_parser_check (ir_at_parser_steal_response (parser) == NULL);
 	run->urcs = ir_at_parser_steal_urcs (parser);
 	rest = ir_at_parser_get_leftover (parser, &rest_len);
 	run->leftover = g_bytes_new (rest, rest_len);
 }
 
 static void
-check_same_strv (GPtrArray *a, GPtrArray *b)
+fuzz_at_parser_check_same_strv (GPtrArray *a, GPtrArray *b)
 {
-	check (a->len == b->len);
+	fuzz_at_parser_check (a->len == b->len);
 	for (guint i = 0; i < a->len; i++)
-		check (g_strcmp0 (g_ptr_array_index (a, i), g_ptr_array_index (b, i)) == 0);
+		fuzz_at_parser_check (
+		    g_strcmp0 (g_ptr_array_index (a, i), g_ptr_array_index (b, i)) == 0);
 }
 
 static void
-check_same (const Run *a, const Run *b)
+fuzz_at_parser_check_same (const Run *a, const Run *b)
 {
-	check (a->ok == b->ok);
-	check (g_strcmp0 (a->error, b->error) == 0);
-	check (a->ok == FALSE || a->done == b->done);
-	check (g_bytes_equal (a->leftover, b->leftover));
-	check_same_strv (a->urcs, b->urcs);
-	check ((a->resp == NULL) == (b->resp == NULL));
+	fuzz_at_parser_check (a->ok == b->ok);
+	fuzz_at_parser_check (g_strcmp0 (a->error, b->error) == 0);
+	fuzz_at_parser_check (a->ok == FALSE || a->done == b->done);
+	fuzz_at_parser_check (g_bytes_equal (a->leftover, b->leftover));
+	fuzz_at_parser_check_same_strv (a->urcs, b->urcs);
+	fuzz_at_parser_check ((a->resp == NULL) == (b->resp == NULL));
 	if (a->resp == NULL)
 		return;
-	check (a->resp->final == b->resp->final);
-	check (a->resp->code == b->resp->code);
-	check (g_strcmp0 (a->resp->final_line, b->resp->final_line) == 0);
-	check_same_strv (a->resp->lines, b->resp->lines);
-	check_same_strv (a->resp->urcs, b->resp->urcs);
+	fuzz_at_parser_check (a->resp->final == b->resp->final);
+	fuzz_at_parser_check (a->resp->code == b->resp->code);
+	fuzz_at_parser_check (g_strcmp0 (a->resp->final_line, b->resp->final_line) == 0);
+	fuzz_at_parser_check_same_strv (a->resp->lines, b->resp->lines);
+	fuzz_at_parser_check_same_strv (a->resp->urcs, b->resp->urcs);
 }
 
 /* non-empty, trimmed, bounded, valid UTF-8, no control bytes */
 static void
-check_clean_line (const char *line)
+fuzz_at_parser_check_clean_line (const char *line)
 {
 	gsize len = strlen (line);
 
-	check (len > 0 && len <= IR_AT_MAX_LINE * 3); /* U+FFFD may triple a byte */
-	check (g_utf8_validate (line, -1, NULL));
-	check (!g_ascii_isspace (line[0]) && !g_ascii_isspace (line[len - 1]));
+	fuzz_at_parser_check (len > 0 && len <= IR_AT_MAX_LINE * 3); /* U+FFFD may triple a byte */
+	fuzz_at_parser_check (g_utf8_validate (line, -1, NULL));
+	fuzz_at_parser_check (!g_ascii_isspace (line[0]) && !g_ascii_isspace (line[len - 1]));
 	for (gsize i = 0; i < len; i++)
-		check ((guint8)line[i] >= 0x20 && line[i] != 0x7f);
+		fuzz_at_parser_check ((guint8)line[i] >= 0x20 && line[i] != 0x7f);
 }
 
 static void
-exercise_helpers (const IrAtResponse *resp, const char *command)
+fuzz_at_parser_exercise_helpers (const IrAtResponse *resp, const char *command)
 {
 	g_autoptr (GError) error = NULL;
 	IrAtFinal final = IR_AT_FINAL_NONE;
 	int code = 0;
 
-	check (resp->final != IR_AT_FINAL_NONE && resp->final_line != NULL);
+	fuzz_at_parser_check (resp->final != IR_AT_FINAL_NONE && resp->final_line != NULL);
 	/* a basic setting command ("AT") may end in a V.250 numeric code:
 	 * the phone is in ATV0 until the parser's caller sends ATV1 */
 	if (!ir_at_parse_final (resp->final_line, &final, &code)) {
-		check (ir_at_parse_numeric_final (resp->final_line, &final));
-		check (resp->code == -1);
+		fuzz_at_parser_check (ir_at_parse_numeric_final (resp->final_line, &final));
+		fuzz_at_parser_check (resp->code == -1);
 		code = -1;
 	}
-	check (final == resp->final && code == resp->code);
-	check (ir_at_response_check (resp, command, "/dev/fuzz", &error) ==
-	       (resp->final == IR_AT_FINAL_OK));
-	check ((error == NULL) == (resp->final == IR_AT_FINAL_OK));
-	check (ir_at_cme_error_to_string (resp->code) != NULL);
+	fuzz_at_parser_check (final == resp->final && code == resp->code);
+	fuzz_at_parser_check (ir_at_response_check (resp, command, "/dev/fuzz", &error) ==
+			      (resp->final == IR_AT_FINAL_OK));
+	fuzz_at_parser_check ((error == NULL) == (resp->final == IR_AT_FINAL_OK));
+	fuzz_at_parser_check (ir_at_cme_error_to_string (resp->code) != NULL);
 
 	for (guint i = 0; i < resp->lines->len; i++) {
 		const char *line = g_ptr_array_index (resp->lines, i);
 
-		check_clean_line (line);
-		check (!ir_at_parse_final (line, NULL, NULL));
+		fuzz_at_parser_check_clean_line (line);
+		fuzz_at_parser_check (!ir_at_parse_final (line, NULL, NULL));
 		ir_at_line_is_urc (line, NULL);
 	}
 	for (guint i = 0; i < resp->urcs->len; i++)
-		check_clean_line (g_ptr_array_index (resp->urcs, i));
+		fuzz_at_parser_check_clean_line (g_ptr_array_index (resp->urcs, i));
 
 	for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++) {
 		g_autoptr (GError) value_error = NULL;
@@ -186,22 +188,22 @@ exercise_helpers (const IrAtResponse *resp, const char *command)
 		g_autofree char *value = ir_at_response_get_value (resp, prefixes[i], &value_error);
 		g_autofree char *imei = ir_at_parse_imei (resp, prefixes[i], &imei_error);
 
-		check ((value == NULL) == (value_error != NULL));
-		check ((value == NULL) == (resp->lines->len == 0));
-		check ((imei == NULL) == (imei_error != NULL));
+		fuzz_at_parser_check ((value == NULL) == (value_error != NULL));
+		fuzz_at_parser_check ((value == NULL) == (resp->lines->len == 0));
+		fuzz_at_parser_check ((imei == NULL) == (imei_error != NULL));
 		if (imei != NULL) {
 			gsize len = strlen (imei);
 
-			check (len >= 14 && len <= 17);
+			fuzz_at_parser_check (len >= 14 && len <= 17);
 			for (gsize j = 0; j < len; j++)
-				check (g_ascii_isdigit (imei[j]));
+				fuzz_at_parser_check (g_ascii_isdigit (imei[j]));
 		}
 	}
 }
 
 /* The bytes after the answer go to the next parser, as the channel does */
 static void
-drain_leftover (GBytes *leftover)
+fuzz_at_parser_drain_leftover (GBytes *leftover)
 {
 	g_autoptr (IrAtParser) drain = ir_at_parser_new (NULL);
 	g_autoptr (GPtrArray) urcs = NULL;
@@ -210,11 +212,11 @@ drain_leftover (GBytes *leftover)
 	gboolean done = TRUE;
 
 	if (ir_at_parser_feed (drain, data, len, &done, NULL))
-		check (!done);
-	check (ir_at_parser_steal_response (drain) == NULL);
+		fuzz_at_parser_check (!done);
+	fuzz_at_parser_check (ir_at_parser_steal_response (drain) == NULL);
 	urcs = ir_at_parser_steal_urcs (drain);
 	for (guint i = 0; i < urcs->len; i++)
-		check_clean_line (g_ptr_array_index (urcs, i));
+		fuzz_at_parser_check_clean_line (g_ptr_array_index (urcs, i));
 }
 
 int
@@ -230,20 +232,20 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 	command = commands[data[0] % G_N_ELEMENTS (commands)];
 	run_parser (&chunked, command, data + 2, size - 2, data[1]);
 	run_parser (&whole, command, data + 2, size - 2, G_MAXUINT);
-	check_same (&chunked, &whole);
+	fuzz_at_parser_check_same (&chunked, &whole);
 
 	if (whole.resp != NULL) {
 		/* a complete answer followed by a flood past IR_AT_MAX_RESPONSE:
 		 * the answer stands, the feed still fails on the flood */
-		check (whole.ok ? whole.done : whole.error != NULL);
-		exercise_helpers (whole.resp, command);
-		check (chunked.urcs->len == 0);
+		fuzz_at_parser_check (whole.ok ? whole.done : whole.error != NULL);
+		fuzz_at_parser_exercise_helpers (whole.resp, command);
+		fuzz_at_parser_check (chunked.urcs->len == 0);
 	} else if (whole.ok) {
-		check (!whole.done);
+		fuzz_at_parser_check (!whole.done);
 	}
 	for (guint i = 0; i < whole.urcs->len; i++)
-		check_clean_line (g_ptr_array_index (whole.urcs, i));
-	drain_leftover (whole.leftover);
+		fuzz_at_parser_check_clean_line (g_ptr_array_index (whole.urcs, i));
+	fuzz_at_parser_drain_leftover (whole.leftover);
 
 	/* the line-level functions on raw text too, as a caller might */
 	text = g_strndup ((const char *)data + 2, MIN (size - 2, 512));

@@ -15,7 +15,7 @@
  * a corpus that silently went away must not look like a pass. */
 
 static int
-replay_file (const char *path)
+fuzz_corpus_main_replay_file (const char *path)
 {
 	g_autofree char *data = NULL;
 	g_autoptr (GError) error = NULL;
@@ -30,14 +30,14 @@ replay_file (const char *path)
 }
 
 static gint
-compare_names (gconstpointer a, gconstpointer b)
+fuzz_corpus_main_compare_names (gconstpointer a, gconstpointer b)
 {
 	return g_strcmp0 (*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Runs every regular file of @dir in name order; returns the count, or -1 */
 static int
-replay_dir (const char *dir)
+fuzz_corpus_main_replay_dir (const char *dir)
 {
 	g_autoptr (GDir) gdir = NULL;
 	g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
@@ -52,13 +52,13 @@ replay_dir (const char *dir)
 	}
 	while ((name = g_dir_read_name (gdir)) != NULL)
 		g_ptr_array_add (names, g_build_filename (dir, name, NULL));
-	g_ptr_array_sort (names, compare_names);
+	g_ptr_array_sort (names, fuzz_corpus_main_compare_names);
 	for (guint i = 0; i < names->len; i++) {
 		const char *path = g_ptr_array_index (names, i);
 
 		if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
 			continue;
-		if (replay_file (path) < 0)
+		if (fuzz_corpus_main_replay_file (path) < 0)
 			return -1;
 		count++;
 	}
@@ -75,7 +75,7 @@ main (int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	for (int i = 1; i < argc; i++) {
-		int n = replay_dir (argv[i]);
+		int n = fuzz_corpus_main_replay_dir (argv[i]);
 
 		if (n < 0)
 			return EXIT_FAILURE;

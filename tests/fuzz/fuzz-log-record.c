@@ -17,14 +17,14 @@
  * canonical). Any broken promise aborts. */
 
 static void
-check (gboolean condition)
+fuzz_log_record_check (gboolean condition)
 {
 	if (!condition)
 		abort ();
 }
 
 static char *
-reformat (const IrLogRecord *record)
+fuzz_log_record_reformat (const IrLogRecord *record)
 {
 	g_autoptr (JsonObject) fields = json_object_new ();
 	g_autoptr (GDateTime) time = g_date_time_new_from_iso8601 (record->time, NULL);
@@ -32,7 +32,7 @@ reformat (const IrLogRecord *record)
 	g_autoptr (GError) error = NULL;
 	char *line;
 
-	check (time != NULL);
+	fuzz_log_record_check (time != NULL);
 	for (GList *l = members; l != NULL; l = l->next) {
 		const char *name = l->data;
 
@@ -43,7 +43,7 @@ reformat (const IrLogRecord *record)
 		    fields, name, json_node_copy (json_object_get_member (record->object, name)));
 	}
 	line = ir_log_record_format (record->type, record->seq, time, fields, &error);
-	check (line != NULL && error == NULL);
+	fuzz_log_record_check (line != NULL && error == NULL);
 	return line;
 }
 
@@ -62,26 +62,28 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 	g_autofree char *line2 = NULL;
 
 	if (record == NULL) {
-		check (!scanned || size > G_MAXSSIZE);
-		check (error != NULL && error->message != NULL && *error->message != '\0');
+		fuzz_log_record_check (!scanned || size > G_MAXSSIZE);
+		fuzz_log_record_check (error != NULL && error->message != NULL &&
+				       *error->message != '\0');
 		return 0;
 	}
-	check (error == NULL);
-	check (scanned && scan.seq == record->seq && scan.type == record->type);
-	check (ir_log_scan_time_to_unix (scan.time) == ir_log_record_time_to_unix (record->time));
-	check (ir_log_record_type_to_string (record->type) != NULL);
-	check (record->time != NULL && strlen (record->time) == 20);
-	check (ir_log_record_validate (record->object, NULL));
+	fuzz_log_record_check (error == NULL);
+	fuzz_log_record_check (scanned && scan.seq == record->seq && scan.type == record->type);
+	fuzz_log_record_check (ir_log_scan_time_to_unix (scan.time) ==
+			       ir_log_record_time_to_unix (record->time));
+	fuzz_log_record_check (ir_log_record_type_to_string (record->type) != NULL);
+	fuzz_log_record_check (record->time != NULL && strlen (record->time) == 20);
+	fuzz_log_record_check (ir_log_record_validate (record->object, NULL));
 
-	line = reformat (record);
-	check (strchr (line, '\n') == NULL);
+	line = fuzz_log_record_reformat (record);
+	fuzz_log_record_check (strchr (line, '\n') == NULL);
 	again = ir_log_record_parse (line, strlen (line), NULL);
-	check (again != NULL);
-	check (again->type == record->type && again->seq == record->seq);
-	check (g_strcmp0 (again->time, record->time) == 0);
-	line2 = reformat (again);
-	check (g_strcmp0 (line, line2) == 0);
+	fuzz_log_record_check (again != NULL);
+	fuzz_log_record_check (again->type == record->type && again->seq == record->seq);
+	fuzz_log_record_check (g_strcmp0 (again->time, record->time) == 0);
+	line2 = fuzz_log_record_reformat (again);
+	fuzz_log_record_check (g_strcmp0 (line, line2) == 0);
 	third = ir_log_record_parse (line2, strlen (line2), NULL);
-	check (third != NULL);
+	fuzz_log_record_check (third != NULL);
 	return 0;
 }

@@ -20,7 +20,7 @@
 static const char *const commands[] = {"AT+IRCHAL", "AT+IRIMEI?", "AT+IRRESTORE"};
 
 static void
-check_challenge (const IrAtResponse *resp)
+fuzz_secure_restore_v1_check_challenge (const IrAtResponse *resp)
 {
 	g_autoptr (GError) error = NULL;
 	IrChallenge *chal = ir_secure_parse_challenge (resp, &error);
@@ -42,7 +42,7 @@ check_challenge (const IrAtResponse *resp)
 }
 
 static void
-check_imeis (const IrAtResponse *resp)
+fuzz_secure_restore_v1_check_imeis (const IrAtResponse *resp)
 {
 	IrProfile profile = {.slots = 2};
 	g_autoptr (GError) error = NULL;
@@ -65,7 +65,7 @@ check_imeis (const IrAtResponse *resp)
 }
 
 static void
-check_restore (const IrAtResponse *resp)
+fuzz_secure_restore_v1_check_restore (const IrAtResponse *resp)
 {
 	g_autoptr (GError) error = NULL;
 	gboolean ok = ir_secure_check_restore (resp, "fuzz", &error);
@@ -93,10 +93,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 		return 0;
 	resp = ir_at_parser_steal_response (parser);
 	if (g_strcmp0 (command, "AT+IRCHAL") == 0)
-		check_challenge (resp);
+		fuzz_secure_restore_v1_check_challenge (resp);
 	else if (g_strcmp0 (command, "AT+IRIMEI?") == 0)
-		check_imeis (resp);
+		fuzz_secure_restore_v1_check_imeis (resp);
 	else
-		check_restore (resp);
+		fuzz_secure_restore_v1_check_restore (resp);
 	return 0;
 }

@@ -20,14 +20,14 @@
  *    are not valid. */
 
 static void
-check (gboolean condition)
+fuzz_token_check (gboolean condition)
 {
 	if (!condition)
 		abort ();
 }
 
 static IrTrustStore *
-vector_trust (void)
+fuzz_token_vector_trust (void)
 {
 	static IrTrustStore *trust = NULL;
 	static gboolean tried = FALSE;
@@ -43,24 +43,25 @@ vector_trust (void)
 }
 
 static void
-check_round_trip (const IrToken *token)
+fuzz_token_check_round_trip (const IrToken *token)
 {
 	g_autoptr (GBytes) protected = NULL;
 	g_autoptr (GBytes) payload = NULL;
 
 	protected =
 	    ir_token_build_protected (ir_token_get_alg (token), ir_token_get_kid (token), NULL);
-	check (protected != NULL && g_bytes_equal (protected, ir_token_get_protected (token)));
+	fuzz_token_check (protected != NULL &&
+			  g_bytes_equal (protected, ir_token_get_protected (token)));
 	if (!ir_token_is_complete (token))
 		return;
 	payload = ir_token_build_payload (ir_token_get_claims (token), NULL);
-	check (payload != NULL && g_bytes_equal (payload, ir_token_get_payload (token)));
+	fuzz_token_check (payload != NULL && g_bytes_equal (payload, ir_token_get_payload (token)));
 }
 
 static void
-check_verify (const IrToken *token)
+fuzz_token_check_verify (const IrToken *token)
 {
-	IrTrustStore *trust = vector_trust ();
+	IrTrustStore *trust = fuzz_token_vector_trust ();
 	const IrTokenClaims *c = ir_token_get_claims (token);
 	g_autoptr (GError) error = NULL;
 	IrTokenRefusal refusal = IR_TOKEN_OK;
@@ -80,10 +81,10 @@ check_verify (const IrToken *token)
 	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++)
 		expect.current_imei[i] = c->current_imei[i];
 	ok = ir_token_verify (token, trust, &expect, &refusal, &error);
-	check (ok == (refusal == IR_TOKEN_OK));
-	check (ok == (error == NULL));
+	fuzz_token_check (ok == (refusal == IR_TOKEN_OK));
+	fuzz_token_check (ok == (error == NULL));
 	for (guint i = 0; ok && i < IR_TOKEN_MAX_SLOTS; i++)
-		check (c->imei[i] == NULL || ir_imei_validate (c->imei[i], NULL));
+		fuzz_token_check (c->imei[i] == NULL || ir_imei_validate (c->imei[i], NULL));
 }
 
 int
@@ -94,12 +95,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 	g_autoptr (IrToken) token = ir_token_decode (data, size, &refusal, &error);
 
 	if (token == NULL) {
-		check (refusal != IR_TOKEN_OK && error != NULL && error->message != NULL);
+		fuzz_token_check (refusal != IR_TOKEN_OK && error != NULL &&
+				  error->message != NULL);
 		return 0;
 	}
-	check (refusal == IR_TOKEN_OK && error == NULL);
-	check (ir_cbor_validate (data, size, "fuzz", NULL));
-	check_round_trip (token);
-	check_verify (token);
+	fuzz_token_check (refusal == IR_TOKEN_OK && error == NULL);
+	fuzz_token_check (ir_cbor_validate (data, size, "fuzz", NULL));
+	fuzz_token_check_round_trip (token);
+	fuzz_token_check_verify (token);
 	return 0;
 }

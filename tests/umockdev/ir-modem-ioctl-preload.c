@@ -25,7 +25,7 @@ static int ir_modem_bits = TIOCM_DTR | TIOCM_RTS | TIOCM_CTS | TIOCM_DSR | TIOCM
 unsigned int ir_modem_ioctl_emulated = 0;
 
 static IrIoctlFunc
-ir_real_ioctl (void)
+ir_modem_ioctl_preload_real_ioctl (void)
 {
 	static IrIoctlFunc real = NULL;
 
@@ -40,14 +40,14 @@ ir_real_ioctl (void)
 }
 
 static int
-ir_is_modem_request (unsigned long request)
+ir_modem_ioctl_preload_is_modem_request (unsigned long request)
 {
 	return request == TIOCMGET || request == TIOCMSET || request == TIOCMBIS ||
 	       request == TIOCMBIC;
 }
 
 static void
-ir_emulate (unsigned long request, int *arg)
+ir_modem_ioctl_preload_emulate (unsigned long request, int *arg)
 {
 	switch (request) {
 	case TIOCMGET:
@@ -82,8 +82,8 @@ ioctl (int fd, unsigned long request, ...)
 	arg = va_arg (ap, void *);
 	va_end (ap);
 
-	rc = ir_real_ioctl () (fd, request, arg);
-	if (rc == 0 || !ir_is_modem_request (request) || arg == NULL)
+	rc = ir_modem_ioctl_preload_real_ioctl () (fd, request, arg);
+	if (rc == 0 || !ir_modem_ioctl_preload_is_modem_request (request) || arg == NULL)
 		return rc;
 	errsv = errno;
 	/* only terminals without modem lines; tcgetattr() asks the real
@@ -92,6 +92,6 @@ ioctl (int fd, unsigned long request, ...)
 		errno = errsv;
 		return rc;
 	}
-	ir_emulate (request, arg);
+	ir_modem_ioctl_preload_emulate (request, arg);
 	return 0;
 }

@@ -53,7 +53,7 @@ fixture_teardown (void **state)
 }
 
 static void
-on_event (Fixture *fx, guint vid, guint pid, int bus, int address)
+test_umockdev_hotplug_on_event (Fixture *fx, guint vid, guint pid, int bus, int address)
 {
 	fx->vid = vid;
 	fx->pid = pid;
@@ -63,27 +63,29 @@ on_event (Fixture *fx, guint vid, guint pid, int bus, int address)
 }
 
 static void
-on_arrived (IrPortMonitor *monitor, guint vid, guint pid, int bus, int address, gpointer user_data)
+test_umockdev_hotplug_on_arrived (
+    IrPortMonitor *monitor, guint vid, guint pid, int bus, int address, gpointer user_data)
 {
 	Fixture *fx = user_data;
 
 	fx->n_arrived++;
-	on_event (fx, vid, pid, bus, address);
+	test_umockdev_hotplug_on_event (fx, vid, pid, bus, address);
 }
 
 static void
-on_left (IrPortMonitor *monitor, guint vid, guint pid, int bus, int address, gpointer user_data)
+test_umockdev_hotplug_on_left (
+    IrPortMonitor *monitor, guint vid, guint pid, int bus, int address, gpointer user_data)
 {
 	Fixture *fx = user_data;
 
 	fx->n_left++;
-	on_event (fx, vid, pid, bus, address);
+	test_umockdev_hotplug_on_event (fx, vid, pid, bus, address);
 }
 
 /* a MediaTek phone as usbfs/sysfs show it: the descriptors file is what
  * libusb reads for the ids */
 static char *
-add_phone (Fixture *fx, guint devnum)
+test_umockdev_hotplug_add_phone (Fixture *fx, guint devnum)
 {
 	guint8 descriptors[] = {/* device: USB 2.0, vendor 0e8d, product 2000, one configuration */
 				0x12,
@@ -156,14 +158,14 @@ add_phone (Fixture *fx, guint devnum)
 }
 
 static void
-remove_phone (Fixture *fx, const char *sysfs)
+test_umockdev_hotplug_remove_phone (Fixture *fx, const char *sysfs)
 {
 	umockdev_testbed_uevent (fx->testbed, sysfs, "remove");
 	umockdev_testbed_remove_device (fx->testbed, sysfs);
 }
 
 static gboolean
-wait_for (GMainContext *context, guint *counter, guint want)
+test_umockdev_hotplug_wait_for (GMainContext *context, guint *counter, guint want)
 {
 	gint64 deadline = g_get_monotonic_time () + EVENT_WAIT_US;
 
@@ -175,28 +177,28 @@ wait_for (GMainContext *context, guint *counter, guint want)
 }
 
 static IrPortMonitor *
-monitor_new (Fixture *fx)
+test_umockdev_hotplug_monitor_new (Fixture *fx)
 {
 	g_autoptr (GError) error = NULL;
 	IrPortMonitor *monitor = ir_port_monitor_new (&error);
 
 	if (monitor == NULL)
 		fail_msg ("%s", error->message);
-	g_signal_connect (monitor, "arrived", G_CALLBACK (on_arrived), fx);
-	g_signal_connect (monitor, "left", G_CALLBACK (on_left), fx);
+	g_signal_connect (monitor, "arrived", G_CALLBACK (test_umockdev_hotplug_on_arrived), fx);
+	g_signal_connect (monitor, "left", G_CALLBACK (test_umockdev_hotplug_on_left), fx);
 	return monitor;
 }
 
 static void
-test_arrive_and_leave (void **state)
+test_umockdev_hotplug_arrive_and_leave (void **state)
 {
 	Fixture *fx = *state;
-	g_autoptr (IrPortMonitor) monitor = monitor_new (fx);
+	g_autoptr (IrPortMonitor) monitor = test_umockdev_hotplug_monitor_new (fx);
 	g_autofree char *sysfs = NULL;
 
 	assert_true (IR_IS_PORT_MONITOR (monitor));
-	sysfs = add_phone (fx, 5);
-	assert_true (wait_for (NULL, &fx->n_arrived, 1));
+	sysfs = test_umockdev_hotplug_add_phone (fx, 5);
+	assert_true (test_umockdev_hotplug_wait_for (NULL, &fx->n_arrived, 1));
 	assert_int_equal (fx->vid, 0x0e8d);
 	assert_int_equal (fx->pid, 0x2000);
 	assert_int_equal (fx->bus, 1);
@@ -206,15 +208,15 @@ test_arrive_and_leave (void **state)
 	assert_int_equal (fx->n_left, 0);
 
 	fx->vid = 0;
-	remove_phone (fx, sysfs);
-	assert_true (wait_for (NULL, &fx->n_left, 1));
+	test_umockdev_hotplug_remove_phone (fx, sysfs);
+	assert_true (test_umockdev_hotplug_wait_for (NULL, &fx->n_left, 1));
 	assert_int_equal (fx->vid, 0x0e8d);
 	assert_int_equal (fx->address, 5);
 	assert_int_equal (fx->n_arrived, 1);
 }
 
 static void
-test_events_in_creating_context (void **state)
+test_umockdev_hotplug_events_in_creating_context (void **state)
 {
 	Fixture *fx = *state;
 	g_autoptr (GMainContext) context = g_main_context_new ();
@@ -223,10 +225,10 @@ test_events_in_creating_context (void **state)
 	guint i;
 
 	g_main_context_push_thread_default (context);
-	monitor = monitor_new (fx);
+	monitor = test_umockdev_hotplug_monitor_new (fx);
 	g_main_context_pop_thread_default (context);
 
-	sysfs = add_phone (fx, 6);
+	sysfs = test_umockdev_hotplug_add_phone (fx, 6);
 	/* the default context gets nothing... */
 	for (i = 0; i < 50; i++) {
 		g_main_context_iteration (NULL, FALSE);
@@ -234,21 +236,21 @@ test_events_in_creating_context (void **state)
 	}
 	assert_int_equal (fx->n_arrived, 0);
 	/* ...the monitor's own context gets the event */
-	assert_true (wait_for (context, &fx->n_arrived, 1));
+	assert_true (test_umockdev_hotplug_wait_for (context, &fx->n_arrived, 1));
 	assert_int_equal (fx->address, 6);
-	remove_phone (fx, sysfs);
-	assert_true (wait_for (context, &fx->n_left, 1));
+	test_umockdev_hotplug_remove_phone (fx, sysfs);
+	assert_true (test_umockdev_hotplug_wait_for (context, &fx->n_left, 1));
 }
 
 static void
-test_no_events_after_unref (void **state)
+test_umockdev_hotplug_no_events_after_unref (void **state)
 {
 	Fixture *fx = *state;
-	IrPortMonitor *monitor = monitor_new (fx);
+	IrPortMonitor *monitor = test_umockdev_hotplug_monitor_new (fx);
 	g_autofree char *sysfs = NULL;
 	gint64 start;
 
-	sysfs = add_phone (fx, 7);
+	sysfs = test_umockdev_hotplug_add_phone (fx, 7);
 	/* let the event thread queue the arrival, but do not dispatch it */
 	start = g_get_monotonic_time ();
 	while (!g_main_context_pending (NULL) && g_get_monotonic_time () - start < EVENT_WAIT_US)
@@ -263,7 +265,7 @@ test_no_events_after_unref (void **state)
 		g_usleep (10 * 1000);
 	}
 	assert_int_equal (fx->n_arrived, 0);
-	remove_phone (fx, sysfs);
+	test_umockdev_hotplug_remove_phone (fx, sysfs);
 }
 
 int
@@ -271,11 +273,11 @@ main (void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown (
-		test_arrive_and_leave, fixture_setup, fixture_teardown),
+		test_umockdev_hotplug_arrive_and_leave, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown (
-		test_events_in_creating_context, fixture_setup, fixture_teardown),
+		test_umockdev_hotplug_events_in_creating_context, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown (
-		test_no_events_after_unref, fixture_setup, fixture_teardown),
+		test_umockdev_hotplug_no_events_after_unref, fixture_setup, fixture_teardown),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -23,7 +23,7 @@
 #define FAKE_PORT "/dev/ttyUSB0"
 
 static int
-check_environment (void **state)
+test_umockdev_ports_check_environment (void **state)
 {
 	/* without umockdev this would test the build machine's ports */
 	if (g_getenv ("UMOCKDEV_DIR") == NULL)
@@ -34,7 +34,7 @@ check_environment (void **state)
 }
 
 static void
-assert_fake_identity (const IrPortInfo *info)
+test_umockdev_ports_assert_fake_identity (const IrPortInfo *info)
 {
 	assert_string_equal (info->kind, "usb");
 	assert_int_equal (info->usb_vid, 0x0e8d);
@@ -51,7 +51,7 @@ assert_fake_identity (const IrPortInfo *info)
 }
 
 static void
-test_list_finds_fake_port (void **state)
+test_umockdev_ports_list_finds_fake_port (void **state)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GPtrArray) ports = ir_port_list (&error);
@@ -64,11 +64,11 @@ test_list_finds_fake_port (void **state)
 	assert_int_equal (ports->len, 1);
 	info = g_ptr_array_index (ports, 0);
 	assert_string_equal (info->path, FAKE_PORT);
-	assert_fake_identity (info);
+	test_umockdev_ports_assert_fake_identity (info);
 }
 
 static void
-test_query_fake_port (void **state)
+test_umockdev_ports_query_fake_port (void **state)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrPortInfo) info = ir_port_query (FAKE_PORT, &error);
@@ -76,11 +76,11 @@ test_query_fake_port (void **state)
 	assert_null (error);
 	assert_non_null (info);
 	assert_string_equal (info->path, FAKE_PORT);
-	assert_fake_identity (info);
+	test_umockdev_ports_assert_fake_identity (info);
 }
 
 static void
-test_open_with_libserialport (void **state)
+test_umockdev_ports_open_with_libserialport (void **state)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrTransport) transport = ir_port_transport_new (FAKE_PORT, &error);
@@ -118,9 +118,9 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_list_finds_fake_port),
-	    cmocka_unit_test (test_query_fake_port),
-	    cmocka_unit_test (test_open_with_libserialport),
+	    cmocka_unit_test (test_umockdev_ports_list_finds_fake_port),
+	    cmocka_unit_test (test_umockdev_ports_query_fake_port),
+	    cmocka_unit_test (test_umockdev_ports_open_with_libserialport),
 	};
-	return cmocka_run_group_tests (tests, check_environment, NULL);
+	return cmocka_run_group_tests (tests, test_umockdev_ports_check_environment, NULL);
 }

@@ -18,7 +18,7 @@
 #include "token-vector.h"
 
 static char *
-public_key_b64 (EVP_PKEY *key)
+make_token_vector_public_key_b64 (EVP_PKEY *key)
 {
 	unsigned char *der = NULL;
 	int len = i2d_PUBKEY (key, &der);
@@ -31,12 +31,12 @@ public_key_b64 (EVP_PKEY *key)
 }
 
 static void
-write_token (const char *data_dir,
-	     const char *corpus_dir,
-	     const char *name,
-	     IrTokenAlg alg,
-	     const char *kid,
-	     EVP_PKEY *key)
+make_token_vector_write_token (const char *data_dir,
+			       const char *corpus_dir,
+			       const char *name,
+			       IrTokenAlg alg,
+			       const char *kid,
+			       EVP_PKEY *key)
 {
 	g_auto (IrTokenClaims) claims;
 	g_autoptr (GError) error = NULL;
@@ -76,10 +76,12 @@ main (int argc, char **argv)
 		return 2;
 	}
 	g_assert (ed != NULL && es != NULL);
-	write_token (argv[1], argv[2], "good-ed25519", IR_TOKEN_ALG_EDDSA, "vector-ed25519", ed);
-	write_token (argv[1], argv[2], "good-es256", IR_TOKEN_ALG_ES256, "vector-es256", es);
-	ed_b64 = public_key_b64 (ed);
-	es_b64 = public_key_b64 (es);
+	make_token_vector_write_token (
+	    argv[1], argv[2], "good-ed25519", IR_TOKEN_ALG_EDDSA, "vector-ed25519", ed);
+	make_token_vector_write_token (
+	    argv[1], argv[2], "good-es256", IR_TOKEN_ALG_ES256, "vector-es256", es);
+	ed_b64 = make_token_vector_public_key_b64 (ed);
+	es_b64 = make_token_vector_public_key_b64 (es);
 	store = g_strdup_printf (
 	    "# Public keys of the known-good vectors (tests/unit/make-token-vector.c).\n"
 	    "[trust-store]\n"

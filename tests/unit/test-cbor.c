@@ -86,14 +86,14 @@ static const PatchRow patch_rows[] = {
 };
 
 static void
-test_payload_strict (void **state)
+test_cbor_payload_strict (void **state)
 {
-	g_autoptr (GBytes) payload = good_payload ();
-	g_autoptr (GBytes) protected = hex_bytes ("a2 01 27 04 43 656431");
+	g_autoptr (GBytes) payload = token_test_common_good_payload ();
+	g_autoptr (GBytes) protected = token_test_common_hex_bytes ("a2 01 27 04 43 656431");
 
 	for (guint i = 0; i < G_N_ELEMENTS (patch_rows); i++) {
 		const PatchRow *row = &patch_rows[i];
-		g_autoptr (GBytes) bad = patch (payload, row->find, row->repl);
+		g_autoptr (GBytes) bad = token_test_common_patch (payload, row->find, row->repl);
 		g_autoptr (GError) error = NULL;
 		g_autoptr (GBytes) token =
 		    ir_token_sign_raw (protected, bad, IR_TOKEN_ALG_EDDSA, key_ed, &error);
@@ -101,14 +101,14 @@ test_payload_strict (void **state)
 
 		assert_non_null (token);
 		vector_expect (&expect);
-		assert_outcome (row->name, token, &expect, row->want, row->part);
+		token_test_common_assert_outcome (row->name, token, &expect, row->want, row->part);
 	}
 }
 
 /* ---- the COSE_Sign1 envelope, assembled by hand ---- */
 
 static void
-append_bstr (GString *hex, GBytes *bytes)
+test_cbor_append_bstr (GString *hex, GBytes *bytes)
 {
 	gsize len = 0;
 	const guint8 *data = g_bytes_get_data (bytes, &len);
@@ -211,10 +211,10 @@ static const EnvelopeRow envelope_rows[] = {
 };
 
 static void
-test_envelope (void **state)
+test_cbor_envelope (void **state)
 {
-	g_autoptr (GBytes) payload = good_payload ();
-	g_autoptr (GBytes) protected = hex_bytes ("a2 01 27 04 43 656431");
+	g_autoptr (GBytes) payload = token_test_common_good_payload ();
+	g_autoptr (GBytes) protected = token_test_common_hex_bytes ("a2 01 27 04 43 656431");
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GBytes) good =
 	    ir_token_sign_raw (protected, payload, IR_TOKEN_ALG_EDDSA, key_ed, &error);
@@ -228,23 +228,23 @@ test_envelope (void **state)
 		g_autoptr (GBytes) token = NULL;
 		IrTokenExpect expect;
 
-		append_bstr (hex, protected);
+		test_cbor_append_bstr (hex, protected);
 		g_string_append (hex, row->unprotected);
 		if (row->omit_payload)
 			g_string_append (hex, row->payload_hex);
 		else
-			append_bstr (hex, payload);
+			test_cbor_append_bstr (hex, payload);
 		if (row->sig_len < 0) {
-			append_bstr (hex, sig);
+			test_cbor_append_bstr (hex, sig);
 		} else {
 			g_autofree guint8 *zeros = g_malloc0 ((gsize)row->sig_len);
 			g_autoptr (GBytes) s = g_bytes_new (zeros, (gsize)row->sig_len);
-			append_bstr (hex, s);
+			test_cbor_append_bstr (hex, s);
 		}
 		g_string_append (hex, row->suffix);
-		token = hex_bytes (hex->str);
+		token = token_test_common_hex_bytes (hex->str);
 		vector_expect (&expect);
-		assert_outcome (row->name, token, &expect, row->want, row->part);
+		token_test_common_assert_outcome (row->name, token, &expect, row->want, row->part);
 	}
 }
 
@@ -272,33 +272,34 @@ static const RawRow raw_rows[] = {
 };
 
 static void
-test_raw (void **state)
+test_cbor_raw (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (raw_rows); i++) {
-		g_autoptr (GBytes) token = hex_bytes (raw_rows[i].hex);
+		g_autoptr (GBytes) token = token_test_common_hex_bytes (raw_rows[i].hex);
 		IrTokenExpect expect;
 
 		vector_expect (&expect);
-		assert_outcome (
+		token_test_common_assert_outcome (
 		    raw_rows[i].name, token, &expect, IR_TOKEN_REFUSED_MALFORMED, raw_rows[i].part);
 	}
 }
 
 static void
-test_too_large (void **state)
+test_cbor_too_large (void **state)
 {
 	g_autofree guint8 *big = g_malloc0 (IR_TOKEN_MAX_SIZE + 1);
 	g_autoptr (GBytes) token = g_bytes_new (big, IR_TOKEN_MAX_SIZE + 1);
 	IrTokenExpect expect;
 
 	vector_expect (&expect);
-	assert_outcome ("too large", token, &expect, IR_TOKEN_REFUSED_TOO_LARGE, "4097 bytes");
+	token_test_common_assert_outcome (
+	    "too large", token, &expect, IR_TOKEN_REFUSED_TOO_LARGE, "4097 bytes");
 }
 
 /* Every prefix of a good token is refused as malformed, and every single
  * changed byte is refused for some reason: nothing slips through. */
 static void
-test_truncation_and_tampering (void **state)
+test_cbor_truncation_and_tampering (void **state)
 {
 	g_auto (IrTokenClaims) claims = {0};
 	g_autoptr (GBytes) token = NULL;
@@ -307,7 +308,7 @@ test_truncation_and_tampering (void **state)
 	IrTokenExpect expect;
 
 	vector_claims (&claims);
-	token = encode_ed (&claims);
+	token = token_test_common_encode_ed (&claims);
 	data = g_bytes_get_data (token, &len);
 	vector_expect (&expect);
 	for (gsize cut = 0; cut < len; cut++) {
@@ -380,7 +381,7 @@ static void
 test_cbor_strict (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (cbor_rows); i++) {
-		g_autoptr (GBytes) bytes = hex_bytes (cbor_rows[i].hex);
+		g_autoptr (GBytes) bytes = token_test_common_hex_bytes (cbor_rows[i].hex);
 		g_autoptr (GError) error = NULL;
 		gsize len = 0;
 		const guint8 *data = g_bytes_get_data (bytes, &len);
@@ -456,14 +457,14 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_payload_strict),
-	    cmocka_unit_test (test_envelope),
-	    cmocka_unit_test (test_raw),
-	    cmocka_unit_test (test_too_large),
-	    cmocka_unit_test (test_truncation_and_tampering),
+	    cmocka_unit_test (test_cbor_payload_strict),
+	    cmocka_unit_test (test_cbor_envelope),
+	    cmocka_unit_test (test_cbor_raw),
+	    cmocka_unit_test (test_cbor_too_large),
+	    cmocka_unit_test (test_cbor_truncation_and_tampering),
 	    cmocka_unit_test (test_cbor_strict),
 	    cmocka_unit_test (test_cbor_encode_shortest),
 	    cmocka_unit_test (test_cbor_encode_unsorted),
 	};
-	return cmocka_run_group_tests (tests, token_test_setup, token_test_teardown);
+	return cmocka_run_group_tests (tests, token_test_common_setup, token_test_common_teardown);
 }

@@ -33,7 +33,7 @@ static const CheckDigitRow check_digit_rows[] = {
 };
 
 static void
-test_check_digit (void **state)
+test_imei_check_digit (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (check_digit_rows); i++) {
 		const CheckDigitRow *row = &check_digit_rows[i];
@@ -73,7 +73,7 @@ static const ImeiRow imei_rows[] = {
 };
 
 static void
-test_validate_classify (void **state)
+test_imei_validate_classify (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (imei_rows); i++) {
 		const ImeiRow *row = &imei_rows[i];
@@ -101,7 +101,7 @@ test_validate_classify (void **state)
 }
 
 static void
-test_describe (void **state)
+test_imei_describe (void **state)
 {
 	g_autofree char *bad = ir_imei_describe ("260531793113838", IR_IMEI_STATUS_BAD_CHECK_DIGIT);
 	g_autofree char *zero =
@@ -129,11 +129,11 @@ static const ImeisvRow imeisv_rows[] = {
 };
 
 static void
-test_imeisv (void **state)
+test_imei_imeisv (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (imeisv_rows); i++) {
 		g_autoptr (GError) error = NULL;
-		gboolean ok = ir_imeisv_validate (imeisv_rows[i].imeisv, &error);
+		gboolean ok = ir_imei_validate_imeisv (imeisv_rows[i].imeisv, &error);
 		if (ok != imeisv_rows[i].valid)
 			fail_msg ("row %u (%s): got %d", i, imeisv_rows[i].imeisv, ok);
 		if (!ok)
@@ -159,7 +159,7 @@ static const IdentityRow identity_rows[] = {
 };
 
 static void
-test_same_identity (void **state)
+test_imei_same_identity (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (identity_rows); i++) {
 		const IdentityRow *row = &identity_rows[i];
@@ -190,7 +190,7 @@ static const DupListRow duplist_rows[] = {
 };
 
 static void
-test_duplicate_list (void **state)
+test_imei_duplicate_list (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (duplist_rows); i++) {
 		const DupListRow *row = &duplist_rows[i];
@@ -218,7 +218,7 @@ test_duplicate_list (void **state)
 }
 
 static void
-test_classify_duplicate (void **state)
+test_imei_classify_duplicate (void **state)
 {
 	g_autoptr (IrDuplicateList) list = ir_duplicate_list_new ();
 	const char *text = "49015420323751\n";
@@ -236,7 +236,7 @@ test_classify_duplicate (void **state)
 }
 
 static void
-test_duplicate_list_load (void **state)
+test_imei_duplicate_list_load (void **state)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrDuplicateList) list = ir_duplicate_list_load ("/nonexistent/dups.txt", &error);
@@ -250,14 +250,14 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_check_digit),
-	    cmocka_unit_test (test_validate_classify),
-	    cmocka_unit_test (test_describe),
-	    cmocka_unit_test (test_imeisv),
-	    cmocka_unit_test (test_same_identity),
-	    cmocka_unit_test (test_duplicate_list),
-	    cmocka_unit_test (test_classify_duplicate),
-	    cmocka_unit_test (test_duplicate_list_load),
+	    cmocka_unit_test (test_imei_check_digit),
+	    cmocka_unit_test (test_imei_validate_classify),
+	    cmocka_unit_test (test_imei_describe),
+	    cmocka_unit_test (test_imei_imeisv),
+	    cmocka_unit_test (test_imei_same_identity),
+	    cmocka_unit_test (test_imei_duplicate_list),
+	    cmocka_unit_test (test_imei_classify_duplicate),
+	    cmocka_unit_test (test_imei_duplicate_list_load),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -21,7 +21,7 @@
 /* ---- single use: the cti store ---- */
 
 static void
-test_replay (void **state)
+test_token_seen_replay (void **state)
 {
 	g_autofree char *dir = g_dir_make_tmp ("ir-token-XXXXXX", NULL);
 	g_autofree char *sub = g_build_filename (dir, "sub", NULL);
@@ -43,7 +43,7 @@ test_replay (void **state)
 	assert_non_null (seen);
 	vector_claims (&claims);
 	vector_expect (&expect);
-	token = encode_ed (&claims);
+	token = token_test_common_encode_ed (&claims);
 	data = g_bytes_get_data (token, &len);
 
 	/* a refused token does not use up its cti */
@@ -80,7 +80,7 @@ test_replay (void **state)
 	assert_true (g_file_set_contents (path, "imeirestore-token-seen 1\nzz 1\n", -1, NULL));
 	g_bytes_unref (claims.cti);
 	claims.cti = g_bytes_new ("other-cti-000001", 16);
-	refused_token = encode_ed (&claims);
+	refused_token = token_test_common_encode_ed (&claims);
 	data = g_bytes_get_data (refused_token, &len);
 	g_clear_pointer (&after, ir_token_free);
 	after = ir_token_verify_bytes (data, len, trust, &expect, seen, &got, &error);
@@ -124,7 +124,7 @@ static const SeenRow seen_rows[] = {
 };
 
 static void
-test_seen_store (void **state)
+test_token_seen_seen_store (void **state)
 {
 	g_autofree char *dir = g_dir_make_tmp ("ir-seen-XXXXXX", NULL);
 	g_autofree char *path = g_build_filename (dir, "seen", NULL);
@@ -199,8 +199,8 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_replay),
-	    cmocka_unit_test (test_seen_store),
+	    cmocka_unit_test (test_token_seen_replay),
+	    cmocka_unit_test (test_token_seen_seen_store),
 	};
-	return cmocka_run_group_tests (tests, token_test_setup, token_test_teardown);
+	return cmocka_run_group_tests (tests, token_test_common_setup, token_test_common_teardown);
 }

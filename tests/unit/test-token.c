@@ -30,346 +30,410 @@ typedef struct {
 } ClaimRow;
 
 static void
-c_iss (IrTokenClaims *c)
+test_token_c_iss (IrTokenClaims *c)
 {
-	set_str (&c->iss, "evil.example");
+	token_test_common_set_str (&c->iss, "evil.example");
 }
 static void
-c_aud (IrTokenClaims *c)
+test_token_c_aud (IrTokenClaims *c)
 {
-	set_str (&c->aud, "someone-else");
+	token_test_common_set_str (&c->aud, "someone-else");
 }
 static void
-c_expired (IrTokenClaims *c)
+test_token_c_expired (IrTokenClaims *c)
 {
 	c->iat = c->nbf = VECTOR_NOW - 700;
 	c->exp = VECTOR_NOW - 61;
 }
 static void
-c_expired_in_skew (IrTokenClaims *c)
+test_token_c_expired_in_skew (IrTokenClaims *c)
 {
 	c->iat = c->nbf = VECTOR_NOW - 600;
 	c->exp = VECTOR_NOW - 59;
 }
 static void
-c_nbf_future (IrTokenClaims *c)
+test_token_c_nbf_future (IrTokenClaims *c)
 {
 	c->nbf = VECTOR_NOW + 120;
 }
 static void
-c_nbf_in_skew (IrTokenClaims *c)
+test_token_c_nbf_in_skew (IrTokenClaims *c)
 {
 	c->nbf = VECTOR_NOW + 60;
 }
 static void
-c_iat_future (IrTokenClaims *c)
+test_token_c_iat_future (IrTokenClaims *c)
 {
 	c->iat = VECTOR_NOW + 100;
 	c->exp = VECTOR_NOW + 700;
 }
 static void
-c_lifetime (IrTokenClaims *c)
+test_token_c_lifetime (IrTokenClaims *c)
 {
 	c->exp = c->iat + IR_TOKEN_MAX_LIFETIME + 1;
 }
 static void
-c_lifetime_max (IrTokenClaims *c)
+test_token_c_lifetime_max (IrTokenClaims *c)
 {
 	c->exp = c->iat + IR_TOKEN_MAX_LIFETIME;
 }
 static void
-c_exp_before_iat (IrTokenClaims *c)
+test_token_c_exp_before_iat (IrTokenClaims *c)
 {
 	c->exp = c->iat;
 }
 static void
-c_cnf (IrTokenClaims *c)
+test_token_c_cnf (IrTokenClaims *c)
 {
 	c->cnf[31] ^= 1;
 }
 static void
-c_hwid (IrTokenClaims *c)
+test_token_c_hwid (IrTokenClaims *c)
 {
-	set_str (&c->hardware_id, "HW-0002");
+	token_test_common_set_str (&c->hardware_id, "HW-0002");
 }
 static void
-c_serial (IrTokenClaims *c)
+test_token_c_serial (IrTokenClaims *c)
 {
-	set_str (&c->serial, "SN999999");
+	token_test_common_set_str (&c->serial, "SN999999");
 }
 static void
-c_serial_only (IrTokenClaims *c)
+test_token_c_serial_only (IrTokenClaims *c)
 {
 	g_clear_pointer (&c->hardware_id, g_free);
 }
 static void
-c_no_ids (IrTokenClaims *c)
+test_token_c_no_ids (IrTokenClaims *c)
 {
 	g_clear_pointer (&c->hardware_id, g_free);
 	g_clear_pointer (&c->serial, g_free);
 }
 static void
-c_nonce (IrTokenClaims *c)
+test_token_c_nonce (IrTokenClaims *c)
 {
 	guint8 n[16] = {0};
 	g_bytes_unref (c->nonce);
 	c->nonce = g_bytes_new (n, sizeof (n));
 }
 static void
-c_no_nonce (IrTokenClaims *c)
+test_token_c_no_nonce (IrTokenClaims *c)
 {
 	g_clear_pointer (&c->nonce, g_bytes_unref);
 }
 static void
-c_counter (IrTokenClaims *c)
+test_token_c_counter (IrTokenClaims *c)
 {
 	c->counter = VECTOR_COUNTER + 1;
 }
 static void
-c_no_counter (IrTokenClaims *c)
+test_token_c_no_counter (IrTokenClaims *c)
 {
 	c->has_counter = FALSE;
 	c->counter = 0;
 }
 static void
-c_current (IrTokenClaims *c)
+test_token_c_current (IrTokenClaims *c)
 {
-	set_str (&c->current_imei[0], "490154203237518");
+	token_test_common_set_str (&c->current_imei[0], "490154203237518");
 }
 static void
-c_current_slot1 (IrTokenClaims *c)
+test_token_c_current_slot1 (IrTokenClaims *c)
 {
-	set_str (&c->current_imei[1], "000000000000000");
+	token_test_common_set_str (&c->current_imei[1], "000000000000000");
 }
 static void
-c_unbound_current (IrTokenClaims *c)
+test_token_c_unbound_current (IrTokenClaims *c)
 {
 	c->has_current = FALSE;
-	set_str (&c->current_imei[0], NULL);
+	token_test_common_set_str (&c->current_imei[0], NULL);
 }
 static void
-c_imei_check (IrTokenClaims *c)
+test_token_c_imei_check (IrTokenClaims *c)
 {
-	set_str (&c->imei[1], "352099001761482");
+	token_test_common_set_str (&c->imei[1], "352099001761482");
 }
 static void
-c_imei_zero (IrTokenClaims *c)
+test_token_c_imei_zero (IrTokenClaims *c)
 {
-	set_str (&c->imei[0], "000000000000000");
+	token_test_common_set_str (&c->imei[0], "000000000000000");
 }
 static void
-c_imei_short (IrTokenClaims *c)
+test_token_c_imei_short (IrTokenClaims *c)
 {
-	set_str (&c->imei[0], "49015420323751");
+	token_test_common_set_str (&c->imei[0], "49015420323751");
 }
 static void
-c_imei_alpha (IrTokenClaims *c)
+test_token_c_imei_alpha (IrTokenClaims *c)
 {
-	set_str (&c->imei[0], "49015420323751X");
+	token_test_common_set_str (&c->imei[0], "49015420323751X");
 }
 static void
-c_centre (IrTokenClaims *c)
+test_token_c_centre (IrTokenClaims *c)
 {
-	set_str (&c->centre, "MH-0002");
+	token_test_common_set_str (&c->centre, "MH-0002");
 }
 static void
-c_no_iss (IrTokenClaims *c)
+test_token_c_no_iss (IrTokenClaims *c)
 {
-	set_str (&c->iss, NULL);
+	token_test_common_set_str (&c->iss, NULL);
 }
 static void
-c_no_aud (IrTokenClaims *c)
+test_token_c_no_aud (IrTokenClaims *c)
 {
-	set_str (&c->aud, NULL);
+	token_test_common_set_str (&c->aud, NULL);
 }
 static void
-c_no_cti (IrTokenClaims *c)
+test_token_c_no_cti (IrTokenClaims *c)
 {
 	g_clear_pointer (&c->cti, g_bytes_unref);
 }
 static void
-c_no_phase (IrTokenClaims *c)
+test_token_c_no_phase (IrTokenClaims *c)
 {
-	set_str (&c->phase, NULL);
+	token_test_common_set_str (&c->phase, NULL);
 }
 static void
-c_no_centre (IrTokenClaims *c)
+test_token_c_no_centre (IrTokenClaims *c)
 {
-	set_str (&c->centre, NULL);
+	token_test_common_set_str (&c->centre, NULL);
 }
 
 static void
-e_other_cert (IrTokenExpect *e)
+test_token_e_other_cert (IrTokenExpect *e)
 {
 	static const guint8 other[32] = {1};
 	e->client_spki_sha256 = other;
 }
 static void
-e_device_side (IrTokenExpect *e)
+test_token_e_device_side (IrTokenExpect *e)
 {
 	e->client_spki_sha256 = NULL;
 }
 static void
-e_no_hwid (IrTokenExpect *e)
+test_token_e_no_hwid (IrTokenExpect *e)
 {
 	e->hardware_id = NULL;
 }
 static void
-e_hwid_escape (IrTokenExpect *e)
+test_token_e_hwid_escape (IrTokenExpect *e)
 {
 	e->hardware_id = "HW\x1b[2J\n";
 }
 
 static void
-e_other_serial (IrTokenExpect *e)
+test_token_e_other_serial (IrTokenExpect *e)
 {
 	e->serial = "SN000000";
 }
 static void
-e_new_nonce (IrTokenExpect *e)
+test_token_e_new_nonce (IrTokenExpect *e)
 {
 	static const guint8 n[16] = {9};
 	e->nonce = n;
 }
 static void
-e_short_nonce (IrTokenExpect *e)
+test_token_e_short_nonce (IrTokenExpect *e)
 {
 	e->nonce_len = 15;
 }
 static void
-e_no_challenge (IrTokenExpect *e)
+test_token_e_no_challenge (IrTokenExpect *e)
 {
 	e->nonce = NULL;
 	e->nonce_len = 0;
 	e->has_counter = FALSE;
 }
 static void
-e_counter (IrTokenExpect *e)
+test_token_e_counter (IrTokenExpect *e)
 {
 	e->counter = VECTOR_COUNTER + 1;
 }
 static void
-e_no_counter (IrTokenExpect *e)
+test_token_e_no_counter (IrTokenExpect *e)
 {
 	e->has_counter = FALSE;
 }
 static void
-e_current (IrTokenExpect *e)
+test_token_e_current (IrTokenExpect *e)
 {
 	e->current_imei[0] = "000000000000001";
 }
 static void
-e_current_gone (IrTokenExpect *e)
+test_token_e_current_gone (IrTokenExpect *e)
 {
 	e->current_imei[0] = NULL;
 }
 static void
-e_other_centre (IrTokenExpect *e)
+test_token_e_other_centre (IrTokenExpect *e)
 {
 	e->centre = "KA-0003";
 }
 static void
-e_any_centre (IrTokenExpect *e)
+test_token_e_any_centre (IrTokenExpect *e)
 {
 	e->centre = NULL;
 }
 static void
-e_clock_late (IrTokenExpect *e)
+test_token_e_clock_late (IrTokenExpect *e)
 {
 	e->now = VECTOR_NOW + 700;
 }
 static void
-e_clock_early (IrTokenExpect *e)
+test_token_e_clock_early (IrTokenExpect *e)
 {
 	e->now = VECTOR_NOW - 200;
 }
 static void
-e_zero_skew (IrTokenExpect *e)
+test_token_e_zero_skew (IrTokenExpect *e)
 {
 	e->skew = 0;
 	e->now = VECTOR_NOW + 590;
 }
 
 static void
-c_spc (IrTokenClaims *c)
+test_token_c_spc (IrTokenClaims *c)
 {
-	set_str (&c->spc, "246810");
+	token_test_common_set_str (&c->spc, "246810");
 }
 static void
-c_spc_letters (IrTokenClaims *c)
+test_token_c_spc_letters (IrTokenClaims *c)
 {
-	set_str (&c->spc, "24681A");
+	token_test_common_set_str (&c->spc, "24681A");
 }
 static void
-c_spc_short (IrTokenClaims *c)
+test_token_c_spc_short (IrTokenClaims *c)
 {
-	set_str (&c->spc, "24681");
+	token_test_common_set_str (&c->spc, "24681");
 }
 
 static const ClaimRow claim_rows[] = {
     {"good", NULL, NULL, IR_TOKEN_OK, NULL},
-    {"wrong iss", c_iss, NULL, IR_TOKEN_REFUSED_ISSUER, "iss (1)"},
-    {"wrong aud", c_aud, NULL, IR_TOKEN_REFUSED_AUDIENCE, "aud (3)"},
-    {"expired", c_expired, NULL, IR_TOKEN_REFUSED_EXPIRED, "exp (4)"},
-    {"expired within skew", c_expired_in_skew, NULL, IR_TOKEN_OK, NULL},
-    {"clock late", NULL, e_clock_late, IR_TOKEN_REFUSED_EXPIRED, "exp (4)"},
-    {"exp == now, no skew", NULL, e_zero_skew, IR_TOKEN_REFUSED_EXPIRED, "exp (4)"},
-    {"nbf in future", c_nbf_future, NULL, IR_TOKEN_REFUSED_NOT_YET_VALID, "nbf (5)"},
-    {"nbf within skew", c_nbf_in_skew, NULL, IR_TOKEN_OK, NULL},
-    {"clock early", NULL, e_clock_early, IR_TOKEN_REFUSED_NOT_YET_VALID, "nbf (5)"},
-    {"iat in future", c_iat_future, NULL, IR_TOKEN_REFUSED_ISSUED_IN_FUTURE, "iat (6)"},
-    {"lifetime 901 s", c_lifetime, NULL, IR_TOKEN_REFUSED_LIFETIME, "exp (4) - iat (6)"},
-    {"lifetime 900 s", c_lifetime_max, NULL, IR_TOKEN_OK, NULL},
-    {"exp == iat", c_exp_before_iat, NULL, IR_TOKEN_REFUSED_LIFETIME, "exp (4) - iat (6)"},
-    {"cnf other cert", c_cnf, NULL, IR_TOKEN_REFUSED_CNF, "cnf (8)"},
-    {"client other cert", NULL, e_other_cert, IR_TOKEN_REFUSED_CNF, "cnf (8)"},
-    {"device side: no cnf", NULL, e_device_side, IR_TOKEN_OK, NULL},
-    {"other hardware id", c_hwid, NULL, IR_TOKEN_REFUSED_DEVICE, "hardware id HW-0002"},
-    {"phone hwid with escapes", NULL, e_hwid_escape, IR_TOKEN_REFUSED_DEVICE, "reports HW?[2J?"},
-    {"phone without hwid", NULL, e_no_hwid, IR_TOKEN_REFUSED_DEVICE, "reports none"},
-    {"other serial", c_serial, NULL, IR_TOKEN_REFUSED_DEVICE, "serial SN999999"},
-    {"phone other serial", NULL, e_other_serial, IR_TOKEN_REFUSED_DEVICE, "device (-65537)"},
-    {"serial binding only", c_serial_only, e_no_hwid, IR_TOKEN_OK, NULL},
+    {"wrong iss", test_token_c_iss, NULL, IR_TOKEN_REFUSED_ISSUER, "iss (1)"},
+    {"wrong aud", test_token_c_aud, NULL, IR_TOKEN_REFUSED_AUDIENCE, "aud (3)"},
+    {"expired", test_token_c_expired, NULL, IR_TOKEN_REFUSED_EXPIRED, "exp (4)"},
+    {"expired within skew", test_token_c_expired_in_skew, NULL, IR_TOKEN_OK, NULL},
+    {"clock late", NULL, test_token_e_clock_late, IR_TOKEN_REFUSED_EXPIRED, "exp (4)"},
+    {"exp == now, no skew", NULL, test_token_e_zero_skew, IR_TOKEN_REFUSED_EXPIRED, "exp (4)"},
+    {"nbf in future", test_token_c_nbf_future, NULL, IR_TOKEN_REFUSED_NOT_YET_VALID, "nbf (5)"},
+    {"nbf within skew", test_token_c_nbf_in_skew, NULL, IR_TOKEN_OK, NULL},
+    {"clock early", NULL, test_token_e_clock_early, IR_TOKEN_REFUSED_NOT_YET_VALID, "nbf (5)"},
+    {"iat in future", test_token_c_iat_future, NULL, IR_TOKEN_REFUSED_ISSUED_IN_FUTURE, "iat (6)"},
+    {"lifetime 901 s", test_token_c_lifetime, NULL, IR_TOKEN_REFUSED_LIFETIME, "exp (4) - iat (6)"},
+    {"lifetime 900 s", test_token_c_lifetime_max, NULL, IR_TOKEN_OK, NULL},
+    {"exp == iat",
+     test_token_c_exp_before_iat,
+     NULL,
+     IR_TOKEN_REFUSED_LIFETIME,
+     "exp (4) - iat (6)"},
+    {"cnf other cert", test_token_c_cnf, NULL, IR_TOKEN_REFUSED_CNF, "cnf (8)"},
+    {"client other cert", NULL, test_token_e_other_cert, IR_TOKEN_REFUSED_CNF, "cnf (8)"},
+    {"device side: no cnf", NULL, test_token_e_device_side, IR_TOKEN_OK, NULL},
+    {"other hardware id", test_token_c_hwid, NULL, IR_TOKEN_REFUSED_DEVICE, "hardware id HW-0002"},
+    {"phone hwid with escapes",
+     NULL,
+     test_token_e_hwid_escape,
+     IR_TOKEN_REFUSED_DEVICE,
+     "reports HW?[2J?"},
+    {"phone without hwid", NULL, test_token_e_no_hwid, IR_TOKEN_REFUSED_DEVICE, "reports none"},
+    {"other serial", test_token_c_serial, NULL, IR_TOKEN_REFUSED_DEVICE, "serial SN999999"},
+    {"phone other serial",
+     NULL,
+     test_token_e_other_serial,
+     IR_TOKEN_REFUSED_DEVICE,
+     "device (-65537)"},
+    {"serial binding only", test_token_c_serial_only, test_token_e_no_hwid, IR_TOKEN_OK, NULL},
     {"no hwid, no serial",
-     c_no_ids,
+     test_token_c_no_ids,
      NULL,
      IR_TOKEN_REFUSED_MISSING_CLAIM,
      "hardware id (1) or serial (2)"},
-    {"other nonce", c_nonce, NULL, IR_TOKEN_REFUSED_NONCE, "nonce (3)"},
-    {"phone new challenge", NULL, e_new_nonce, IR_TOKEN_REFUSED_NONCE, "nonce (3)"},
-    {"nonce prefix", NULL, e_short_nonce, IR_TOKEN_REFUSED_NONCE, "nonce (3)"},
-    {"token without nonce", c_no_nonce, NULL, IR_TOKEN_REFUSED_NONCE, "nonce (3)"},
-    {"phone without challenge", NULL, e_no_challenge, IR_TOKEN_REFUSED_NONCE, "nonce (3)"},
-    {"other counter", c_counter, NULL, IR_TOKEN_REFUSED_COUNTER, "counter (4)"},
-    {"phone counter moved", NULL, e_counter, IR_TOKEN_REFUSED_COUNTER, "counter (4)"},
-    {"token without counter", c_no_counter, NULL, IR_TOKEN_REFUSED_COUNTER, "counter (4)"},
-    {"phone without counter", NULL, e_no_counter, IR_TOKEN_REFUSED_COUNTER, "counter (4)"},
-    {"current IMEI differs", c_current, NULL, IR_TOKEN_REFUSED_CURRENT_IMEI, "slot 0"},
-    {"current slot 1 differs", c_current_slot1, NULL, IR_TOKEN_REFUSED_CURRENT_IMEI, "slot 1"},
-    {"phone IMEI changed", NULL, e_current, IR_TOKEN_REFUSED_CURRENT_IMEI, "000000000000001"},
-    {"phone slot now empty", NULL, e_current_gone, IR_TOKEN_REFUSED_CURRENT_IMEI, "holds nothing"},
-    {"current not bound", c_unbound_current, e_current, IR_TOKEN_OK, NULL},
-    {"IMEI check digit", c_imei_check, NULL, IR_TOKEN_REFUSED_IMEI, "imeis (-65538) slot 1"},
-    {"IMEI all zeros", c_imei_zero, NULL, IR_TOKEN_REFUSED_IMEI, "factory default"},
-    {"IMEI 14 digits", c_imei_short, NULL, IR_TOKEN_REFUSED_IMEI, "imeis (-65538) slot 0"},
-    {"IMEI letter", c_imei_alpha, NULL, IR_TOKEN_REFUSED_IMEI, "imeis (-65538) slot 0"},
-    {"other centre", c_centre, NULL, IR_TOKEN_REFUSED_CENTRE, "centre (-65540)"},
-    {"technician other centre", NULL, e_other_centre, IR_TOKEN_REFUSED_CENTRE, "KA-0003"},
-    {"centre not checked", c_centre, e_any_centre, IR_TOKEN_OK, NULL},
-    {"no iss", c_no_iss, NULL, IR_TOKEN_REFUSED_MISSING_CLAIM, "iss (1) is missing"},
-    {"no aud", c_no_aud, NULL, IR_TOKEN_REFUSED_MISSING_CLAIM, "aud (3) is missing"},
-    {"no cti", c_no_cti, NULL, IR_TOKEN_REFUSED_MISSING_CLAIM, "cti (7) is missing"},
-    {"no phase", c_no_phase, NULL, IR_TOKEN_REFUSED_MISSING_CLAIM, "phase (-65539) is missing"},
-    {"no centre", c_no_centre, NULL, IR_TOKEN_REFUSED_MISSING_CLAIM, "centre (-65540) is missing"},
+    {"other nonce", test_token_c_nonce, NULL, IR_TOKEN_REFUSED_NONCE, "nonce (3)"},
+    {"phone new challenge", NULL, test_token_e_new_nonce, IR_TOKEN_REFUSED_NONCE, "nonce (3)"},
+    {"nonce prefix", NULL, test_token_e_short_nonce, IR_TOKEN_REFUSED_NONCE, "nonce (3)"},
+    {"token without nonce", test_token_c_no_nonce, NULL, IR_TOKEN_REFUSED_NONCE, "nonce (3)"},
+    {"phone without challenge",
+     NULL,
+     test_token_e_no_challenge,
+     IR_TOKEN_REFUSED_NONCE,
+     "nonce (3)"},
+    {"other counter", test_token_c_counter, NULL, IR_TOKEN_REFUSED_COUNTER, "counter (4)"},
+    {"phone counter moved", NULL, test_token_e_counter, IR_TOKEN_REFUSED_COUNTER, "counter (4)"},
+    {"token without counter",
+     test_token_c_no_counter,
+     NULL,
+     IR_TOKEN_REFUSED_COUNTER,
+     "counter (4)"},
+    {"phone without counter",
+     NULL,
+     test_token_e_no_counter,
+     IR_TOKEN_REFUSED_COUNTER,
+     "counter (4)"},
+    {"current IMEI differs", test_token_c_current, NULL, IR_TOKEN_REFUSED_CURRENT_IMEI, "slot 0"},
+    {"current slot 1 differs",
+     test_token_c_current_slot1,
+     NULL,
+     IR_TOKEN_REFUSED_CURRENT_IMEI,
+     "slot 1"},
+    {"phone IMEI changed",
+     NULL,
+     test_token_e_current,
+     IR_TOKEN_REFUSED_CURRENT_IMEI,
+     "000000000000001"},
+    {"phone slot now empty",
+     NULL,
+     test_token_e_current_gone,
+     IR_TOKEN_REFUSED_CURRENT_IMEI,
+     "holds nothing"},
+    {"current not bound", test_token_c_unbound_current, test_token_e_current, IR_TOKEN_OK, NULL},
+    {"IMEI check digit",
+     test_token_c_imei_check,
+     NULL,
+     IR_TOKEN_REFUSED_IMEI,
+     "imeis (-65538) slot 1"},
+    {"IMEI all zeros", test_token_c_imei_zero, NULL, IR_TOKEN_REFUSED_IMEI, "factory default"},
+    {"IMEI 14 digits",
+     test_token_c_imei_short,
+     NULL,
+     IR_TOKEN_REFUSED_IMEI,
+     "imeis (-65538) slot 0"},
+    {"IMEI letter", test_token_c_imei_alpha, NULL, IR_TOKEN_REFUSED_IMEI, "imeis (-65538) slot 0"},
+    {"other centre", test_token_c_centre, NULL, IR_TOKEN_REFUSED_CENTRE, "centre (-65540)"},
+    {"technician other centre",
+     NULL,
+     test_token_e_other_centre,
+     IR_TOKEN_REFUSED_CENTRE,
+     "KA-0003"},
+    {"centre not checked", test_token_c_centre, test_token_e_any_centre, IR_TOKEN_OK, NULL},
+    {"no iss", test_token_c_no_iss, NULL, IR_TOKEN_REFUSED_MISSING_CLAIM, "iss (1) is missing"},
+    {"no aud", test_token_c_no_aud, NULL, IR_TOKEN_REFUSED_MISSING_CLAIM, "aud (3) is missing"},
+    {"no cti", test_token_c_no_cti, NULL, IR_TOKEN_REFUSED_MISSING_CLAIM, "cti (7) is missing"},
+    {"no phase",
+     test_token_c_no_phase,
+     NULL,
+     IR_TOKEN_REFUSED_MISSING_CLAIM,
+     "phase (-65539) is missing"},
+    {"no centre",
+     test_token_c_no_centre,
+     NULL,
+     IR_TOKEN_REFUSED_MISSING_CLAIM,
+     "centre (-65540) is missing"},
     /* the optional SPC of a DIAG phone (protocols/qualcomm/README.md) */
-    {"spc, six digits", c_spc, NULL, IR_TOKEN_OK, NULL},
-    {"spc with a letter", c_spc_letters, NULL, IR_TOKEN_REFUSED_MALFORMED, "spc (-65541)"},
-    {"spc of five digits", c_spc_short, NULL, IR_TOKEN_REFUSED_MALFORMED, "spc (-65541)"},
+    {"spc, six digits", test_token_c_spc, NULL, IR_TOKEN_OK, NULL},
+    {"spc with a letter",
+     test_token_c_spc_letters,
+     NULL,
+     IR_TOKEN_REFUSED_MALFORMED,
+     "spc (-65541)"},
+    {"spc of five digits",
+     test_token_c_spc_short,
+     NULL,
+     IR_TOKEN_REFUSED_MALFORMED,
+     "spc (-65541)"},
 };
 
 /* The SPC comes back out of a verified token; the encoder refuses a bad one. */
 static void
-test_claims_spc (void **state)
+test_token_claims_spc (void **state)
 {
 	g_auto (IrTokenClaims) claims = {0};
 	g_autoptr (GBytes) token = NULL;
@@ -377,20 +441,20 @@ test_claims_spc (void **state)
 	g_autoptr (GError) error = NULL;
 
 	vector_claims (&claims);
-	c_spc (&claims);
-	token = encode_ed (&claims);
+	test_token_c_spc (&claims);
+	token = token_test_common_encode_ed (&claims);
 	decoded = ir_token_decode (
 	    g_bytes_get_data (token, NULL), g_bytes_get_size (token), NULL, &error);
 	assert_non_null (decoded);
 	assert_string_equal (ir_token_get_claims (decoded)->spc, "246810");
-	c_spc_letters (&claims);
+	test_token_c_spc_letters (&claims);
 	g_clear_error (&error);
 	assert_null (ir_token_encode (&claims, IR_TOKEN_ALG_EDDSA, "ed1", key_ed, &error));
 	assert_non_null (strstr (error->message, "spc"));
 }
 
 static void
-test_claims (void **state)
+test_token_claims (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (claim_rows); i++) {
 		const ClaimRow *row = &claim_rows[i];
@@ -404,27 +468,27 @@ test_claims (void **state)
 			row->claims (&claims);
 		if (row->expect != NULL)
 			row->expect (&expect);
-		token = encode_ed (&claims);
-		assert_outcome (row->name, token, &expect, row->want, row->part);
+		token = token_test_common_encode_ed (&claims);
+		token_test_common_assert_outcome (row->name, token, &expect, row->want, row->part);
 	}
 }
 
 /* The server side refuses to issue what no verifier would accept. */
 static void
-test_encode_refuses (void **state)
+test_token_encode_refuses (void **state)
 {
 	void (*const bad[]) (IrTokenClaims *) = {
-	    c_lifetime,
-	    c_exp_before_iat,
-	    c_no_ids,
-	    c_imei_check,
-	    c_imei_zero,
-	    c_imei_short,
-	    c_no_iss,
-	    c_no_aud,
-	    c_no_cti,
-	    c_no_phase,
-	    c_no_centre,
+	    test_token_c_lifetime,
+	    test_token_c_exp_before_iat,
+	    test_token_c_no_ids,
+	    test_token_c_imei_check,
+	    test_token_c_imei_zero,
+	    test_token_c_imei_short,
+	    test_token_c_no_iss,
+	    test_token_c_no_aud,
+	    test_token_c_no_cti,
+	    test_token_c_no_phase,
+	    test_token_c_no_centre,
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
@@ -442,7 +506,7 @@ test_encode_refuses (void **state)
 }
 
 static void
-test_encode_key_checks (void **state)
+test_token_encode_key_checks (void **state)
 {
 	g_auto (IrTokenClaims) claims = {0};
 	g_autoptr (GError) error = NULL;
@@ -579,7 +643,7 @@ static const HeaderRow header_rows[] = {
 };
 
 static EVP_PKEY *
-signer_key (const char *name)
+test_token_signer_key (const char *name)
 {
 	if (g_strcmp0 (name, "es") == 0)
 		return key_es;
@@ -589,28 +653,28 @@ signer_key (const char *name)
 }
 
 static void
-test_headers (void **state)
+test_token_headers (void **state)
 {
-	g_autoptr (GBytes) payload = good_payload ();
+	g_autoptr (GBytes) payload = token_test_common_good_payload ();
 
 	for (guint i = 0; i < G_N_ELEMENTS (header_rows); i++) {
 		const HeaderRow *row = &header_rows[i];
-		g_autoptr (GBytes) protected = hex_bytes (row->protected_hex);
+		g_autoptr (GBytes) protected = token_test_common_hex_bytes (row->protected_hex);
 		g_autoptr (GError) error = NULL;
 		g_autoptr (GBytes) token = NULL;
 		IrTokenExpect expect;
 
 		token = ir_token_sign_raw (
-		    protected, payload, row->sign_alg, signer_key (row->signer), &error);
+		    protected, payload, row->sign_alg, test_token_signer_key (row->signer), &error);
 		assert_non_null (token);
 		vector_expect (&expect);
-		assert_outcome (row->name, token, &expect, row->want, row->part);
+		token_test_common_assert_outcome (row->name, token, &expect, row->want, row->part);
 	}
 }
 
 /* Changing one IMEI digit keeps the CBOR valid: the signature catches it. */
 static void
-test_tampered_payload (void **state)
+test_token_tampered_payload (void **state)
 {
 	g_auto (IrTokenClaims) claims = {0};
 	g_autoptr (GBytes) token = NULL;
@@ -618,38 +682,38 @@ test_tampered_payload (void **state)
 	IrTokenExpect expect;
 
 	vector_claims (&claims);
-	token = encode_ed (&claims);
+	token = token_test_common_encode_ed (&claims);
 	/* 490154203237518 → 490154203237526: still a valid IMEI */
-	tampered =
-	    patch (token, "6f343930313534323033323337353138", "6f343930313534323033323337353236");
+	tampered = token_test_common_patch (
+	    token, "6f343930313534323033323337353138", "6f343930313534323033323337353236");
 	vector_expect (&expect);
-	assert_outcome (
+	token_test_common_assert_outcome (
 	    "IMEI changed", tampered, &expect, IR_TOKEN_REFUSED_SIGNATURE, "does not verify");
 }
 
 /* ---- the committed known-good vectors ---- */
 
 static GBytes *
-read_hex_file (const char *name)
+test_token_read_hex_file (const char *name)
 {
-	g_autofree char *path = data_path (name);
+	g_autofree char *path = token_test_common_data_path (name);
 	g_autofree char *text = NULL;
 	g_autoptr (GError) error = NULL;
 
 	if (!g_file_get_contents (path, &text, NULL, &error))
 		fail_msg ("%s", error->message);
-	return hex_bytes (text);
+	return token_test_common_hex_bytes (text);
 }
 
 static void
-check_vector (const char *file, IrTokenAlg alg, const char *kid)
+test_token_check_vector (const char *file, IrTokenAlg alg, const char *kid)
 {
-	g_autofree char *store_path = data_path ("trust-store.conf");
+	g_autofree char *store_path = token_test_common_data_path ("trust-store.conf");
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrTrustStore) vtrust = ir_trust_store_load (store_path, &error);
-	g_autoptr (GBytes) token = read_hex_file (file);
+	g_autoptr (GBytes) token = test_token_read_hex_file (file);
 	g_autoptr (IrToken) tok = NULL;
-	g_autoptr (GBytes) payload = good_payload ();
+	g_autoptr (GBytes) payload = token_test_common_good_payload ();
 	IrTokenRefusal got = IR_TOKEN_OK;
 	const IrTokenClaims *c;
 	IrTokenExpect expect;
@@ -694,15 +758,15 @@ check_vector (const char *file, IrTokenAlg alg, const char *kid)
 }
 
 static void
-test_vector_ed25519 (void **state)
+test_token_vector_ed25519 (void **state)
 {
-	check_vector ("good-ed25519.hex", IR_TOKEN_ALG_EDDSA, "vector-ed25519");
+	test_token_check_vector ("good-ed25519.hex", IR_TOKEN_ALG_EDDSA, "vector-ed25519");
 }
 
 static void
-test_vector_es256 (void **state)
+test_token_vector_es256 (void **state)
 {
-	check_vector ("good-es256.hex", IR_TOKEN_ALG_ES256, "vector-es256");
+	test_token_check_vector ("good-es256.hex", IR_TOKEN_ALG_ES256, "vector-es256");
 }
 
 /* ---- the text form and the server's key file ---- */
@@ -729,13 +793,13 @@ static const B64Row b64_rows[] = {
 };
 
 static void
-test_base64url (void **state)
+test_token_base64url (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (b64_rows); i++) {
 		g_autoptr (GError) error = NULL;
 		g_autoptr (GBytes) got = ir_token_from_base64url (b64_rows[i].text, &error);
 		g_autoptr (GBytes) want =
-		    b64_rows[i].hex != NULL ? hex_bytes (b64_rows[i].hex) : NULL;
+		    b64_rows[i].hex != NULL ? token_test_common_hex_bytes (b64_rows[i].hex) : NULL;
 		g_autofree char *back = NULL;
 
 		if (want == NULL) {
@@ -777,7 +841,7 @@ test_base64url (void **state)
 }
 
 static char *
-write_key (const char *dir, const char *name, EVP_PKEY *key)
+test_token_write_key (const char *dir, const char *name, EVP_PKEY *key)
 {
 	char *path = g_build_filename (dir, name, NULL);
 	FILE *f = fopen (path, "w");
@@ -789,13 +853,13 @@ write_key (const char *dir, const char *name, EVP_PKEY *key)
 }
 
 static void
-test_signing_key_load (void **state)
+test_token_signing_key_load (void **state)
 {
 	g_autofree char *dir = g_dir_make_tmp ("ir-key-XXXXXX", NULL);
 	EVP_PKEY *p384 = EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-384");
-	g_autofree char *ed = write_key (dir, "ed.key", key_ed);
-	g_autofree char *es = write_key (dir, "es.key", key_es);
-	g_autofree char *other = write_key (dir, "p384.key", p384);
+	g_autofree char *ed = test_token_write_key (dir, "ed.key", key_ed);
+	g_autofree char *es = test_token_write_key (dir, "es.key", key_es);
+	g_autofree char *other = test_token_write_key (dir, "p384.key", p384);
 	g_autofree char *junk = g_build_filename (dir, "junk.key", NULL);
 	g_autoptr (GError) e1 = NULL;
 	g_autoptr (GError) e2 = NULL;
@@ -830,7 +894,7 @@ test_signing_key_load (void **state)
 }
 
 static void
-test_refusal_names (void **state)
+test_token_refusal_names (void **state)
 {
 	g_autoptr (GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
 
@@ -846,17 +910,17 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_claims),
-	    cmocka_unit_test (test_claims_spc),
-	    cmocka_unit_test (test_encode_refuses),
-	    cmocka_unit_test (test_encode_key_checks),
-	    cmocka_unit_test (test_headers),
-	    cmocka_unit_test (test_tampered_payload),
-	    cmocka_unit_test (test_vector_ed25519),
-	    cmocka_unit_test (test_vector_es256),
-	    cmocka_unit_test (test_base64url),
-	    cmocka_unit_test (test_signing_key_load),
-	    cmocka_unit_test (test_refusal_names),
+	    cmocka_unit_test (test_token_claims),
+	    cmocka_unit_test (test_token_claims_spc),
+	    cmocka_unit_test (test_token_encode_refuses),
+	    cmocka_unit_test (test_token_encode_key_checks),
+	    cmocka_unit_test (test_token_headers),
+	    cmocka_unit_test (test_token_tampered_payload),
+	    cmocka_unit_test (test_token_vector_ed25519),
+	    cmocka_unit_test (test_token_vector_es256),
+	    cmocka_unit_test (test_token_base64url),
+	    cmocka_unit_test (test_token_signing_key_load),
+	    cmocka_unit_test (test_token_refusal_names),
 	};
-	return cmocka_run_group_tests (tests, token_test_setup, token_test_teardown);
+	return cmocka_run_group_tests (tests, token_test_common_setup, token_test_common_teardown);
 }

@@ -25,14 +25,14 @@ static char *ca_path;
 static char *not_ca_path;
 
 static char *
-srcdir_path (const char *a, const char *b, const char *c)
+test_trust_store_srcdir_path (const char *a, const char *b, const char *c)
 {
 	const char *srcdir = g_getenv ("IR_SRCDIR");
 	return g_build_filename (srcdir != NULL ? srcdir : ".", a, b, c, NULL);
 }
 
 static char *
-public_key_b64 (EVP_PKEY *key)
+test_trust_store_public_key_b64 (EVP_PKEY *key)
 {
 	unsigned char *der = NULL;
 	int len = i2d_PUBKEY (key, &der);
@@ -43,18 +43,18 @@ public_key_b64 (EVP_PKEY *key)
 }
 
 static int
-group_setup (void **state)
+test_trust_store_group_setup (void **state)
 {
-	ed_b64 = public_key_b64 (EVP_PKEY_Q_keygen (NULL, NULL, "ED25519"));
-	es_b64 = public_key_b64 (EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-256"));
-	p384_b64 = public_key_b64 (EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-384"));
-	ca_path = srcdir_path ("tests", "data", "token/brand-ca.pem");
-	not_ca_path = srcdir_path ("tests", "data", "token/good-ed25519.hex");
+	ed_b64 = test_trust_store_public_key_b64 (EVP_PKEY_Q_keygen (NULL, NULL, "ED25519"));
+	es_b64 = test_trust_store_public_key_b64 (EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-256"));
+	p384_b64 = test_trust_store_public_key_b64 (EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-384"));
+	ca_path = test_trust_store_srcdir_path ("tests", "data", "token/brand-ca.pem");
+	not_ca_path = test_trust_store_srcdir_path ("tests", "data", "token/good-ed25519.hex");
 	return 0;
 }
 
 static int
-group_teardown (void **state)
+test_trust_store_group_teardown (void **state)
 {
 	g_free (ed_b64);
 	g_free (es_b64);
@@ -66,7 +66,7 @@ group_teardown (void **state)
 
 /* @ED@, @ES@, @P384@ become public keys, @CA@ the brand CA path. */
 static char *
-expand (const char *tmpl)
+test_trust_store_expand (const char *tmpl)
 {
 	g_autoptr (GString) s = g_string_new (tmpl);
 	g_string_replace (s, "@ED@", ed_b64, 0);
@@ -187,11 +187,11 @@ static const StoreRow store_rows[] = {
 };
 
 static void
-test_parse (void **state)
+test_trust_store_parse (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (store_rows); i++) {
 		const StoreRow *row = &store_rows[i];
-		g_autofree char *text = expand (row->text);
+		g_autofree char *text = test_trust_store_expand (row->text);
 		g_autoptr (GError) error = NULL;
 		g_autoptr (IrTrustStore) store =
 		    ir_trust_store_new_from_data (text, strlen (text), NULL, "row.conf", &error);
@@ -215,12 +215,12 @@ test_parse (void **state)
 }
 
 static void
-test_accessors (void **state)
+test_trust_store_accessors (void **state)
 {
-	g_autofree char *text =
-	    expand ("# comment\n[trust-store]\nversion=1\nbrand-ca=@CA@\nserver-pin=" PIN1 ";" PIN2
-		    "\nissuer=iss\naudience=aud\n" KEYED KEYES
-		    "[policy-key b.example/policy]\npublic-key=@ED@\n");
+	g_autofree char *text = test_trust_store_expand (
+	    "# comment\n[trust-store]\nversion=1\nbrand-ca=@CA@\nserver-pin=" PIN1 ";" PIN2
+	    "\nissuer=iss\naudience=aud\n" KEYED KEYES
+	    "[policy-key b.example/policy]\npublic-key=@ED@\n");
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrTrustStore) store =
 	    ir_trust_store_new_from_data (text, strlen (text), NULL, "t", &error);
@@ -259,15 +259,17 @@ test_accessors (void **state)
 }
 
 static void
-test_load_files (void **state)
+test_trust_store_load_files (void **state)
 {
-	g_autofree char *vector = srcdir_path ("tests", "data", "token/trust-store.conf");
+	g_autofree char *vector =
+	    test_trust_store_srcdir_path ("tests", "data", "token/trust-store.conf");
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GError) error2 = NULL;
 	g_autoptr (IrTrustStore) store = ir_trust_store_load (vector, &error);
 	g_autoptr (IrTrustStore) missing =
 	    ir_trust_store_load ("/nonexistent/trust-store.conf", &error2);
-	g_autofree char *expected_ca = srcdir_path ("tests", "data", "token/brand-ca.pem");
+	g_autofree char *expected_ca =
+	    test_trust_store_srcdir_path ("tests", "data", "token/brand-ca.pem");
 
 	if (store == NULL)
 		fail_msg ("%s", error->message);
@@ -281,7 +283,7 @@ test_load_files (void **state)
 /* ---- certs/gen-dev-pki.sh, run for real ---- */
 
 static X509 *
-read_cert (const char *dir, const char *name)
+test_trust_store_read_cert (const char *dir, const char *name)
 {
 	g_autofree char *path = g_build_filename (dir, name, NULL);
 	FILE *f = fopen (path, "r");
@@ -297,7 +299,7 @@ read_cert (const char *dir, const char *name)
 
 /* The SAN URIs of a certificate, joined by spaces. */
 static char *
-san_uris (X509 *x)
+test_trust_store_san_uris (X509 *x)
 {
 	GENERAL_NAMES *names = X509_get_ext_d2i (x, NID_subject_alt_name, NULL, NULL);
 	GString *out = g_string_new (NULL);
@@ -315,7 +317,7 @@ san_uris (X509 *x)
 }
 
 static int
-verify_with (X509 *ca, X509 *leaf)
+test_trust_store_verify_with (X509 *ca, X509 *leaf)
 {
 	X509_STORE *store = X509_STORE_new ();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new ();
@@ -331,9 +333,9 @@ verify_with (X509 *ca, X509 *leaf)
 }
 
 static gboolean
-run_script (const char *target, char **err_out)
+test_trust_store_run_script (const char *target, char **err_out)
 {
-	g_autofree char *script = srcdir_path ("certs", "gen-dev-pki.sh", NULL);
+	g_autofree char *script = test_trust_store_srcdir_path ("certs", "gen-dev-pki.sh", NULL);
 	const char *argv[] = {script, target, NULL};
 	int status = 0;
 	g_autoptr (GError) error = NULL;
@@ -353,7 +355,7 @@ run_script (const char *target, char **err_out)
 }
 
 static void
-rm_rf (const char *dir)
+test_trust_store_rm_rf (const char *dir)
 {
 	g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
 	const char *name;
@@ -368,7 +370,7 @@ rm_rf (const char *dir)
 /* ir_token_spki_sha256(), the value of a token's cnf, agrees with the
  * openssl CLI's pin (server-pin.txt) for PEM and DER, and refuses garbage. */
 static void
-check_cnf_hash (const char *dir, X509 *server)
+test_trust_store_check_cnf_hash (const char *dir, X509 *server)
 {
 	g_autofree char *pem_path = g_build_filename (dir, "server.pem", NULL);
 	g_autofree char *pin_path = g_build_filename (dir, "server-pin.txt", NULL);
@@ -396,7 +398,7 @@ check_cnf_hash (const char *dir, X509 *server)
 }
 
 static void
-test_dev_pki (void **state)
+test_trust_store_dev_pki (void **state)
 {
 	g_autofree char *tmp = g_dir_make_tmp ("ir-pki-XXXXXX", NULL);
 	g_autofree char *dir = g_build_filename (tmp, "pki", NULL);
@@ -411,7 +413,7 @@ test_dev_pki (void **state)
 	unsigned char *spki = NULL;
 	int spki_len;
 
-	if (!run_script (dir, &err))
+	if (!test_trust_store_run_script (dir, &err))
 		fail_msg ("gen-dev-pki.sh failed: %s", err);
 	store = ir_trust_store_load (store_path, &error);
 	if (store == NULL)
@@ -419,33 +421,34 @@ test_dev_pki (void **state)
 	assert_non_null (ir_trust_store_lookup_key (store, "dev-ed25519-1", NULL));
 	assert_non_null (ir_trust_store_lookup_key (store, "dev-es256-1", NULL));
 
-	ca = read_cert (dir, "ca.pem");
-	server = read_cert (dir, "server.pem");
-	tech = read_cert (dir, "technician-alice.pem");
-	auditor = read_cert (dir, "auditor-carol.pem");
-	expired = read_cert (dir, "technician-expired.pem");
-	foreign = read_cert (dir, "technician-foreign.pem");
-	norole = read_cert (dir, "client-norole.pem");
+	ca = test_trust_store_read_cert (dir, "ca.pem");
+	server = test_trust_store_read_cert (dir, "server.pem");
+	tech = test_trust_store_read_cert (dir, "technician-alice.pem");
+	auditor = test_trust_store_read_cert (dir, "auditor-carol.pem");
+	expired = test_trust_store_read_cert (dir, "technician-expired.pem");
+	foreign = test_trust_store_read_cert (dir, "technician-foreign.pem");
+	norole = test_trust_store_read_cert (dir, "client-norole.pem");
 
 	/* the pin in the trust store is the server's key */
 	spki_len = i2d_X509_PUBKEY (X509_get_X509_PUBKEY (server), &spki);
 	assert_true (ir_trust_store_server_pin_matches (store, spki, (gsize)spki_len));
 	OPENSSL_free (spki);
-	check_cnf_hash (dir, server);
+	test_trust_store_check_cnf_hash (dir, server);
 	assert_int_equal (X509_check_host (server, "localhost", 0, 0, NULL), 1);
 	assert_int_equal (X509_check_ip_asc (server, "127.0.0.1", 0), 1);
 	assert_int_equal (X509_check_ip_asc (server, "::1", 0), 1);
 
-	assert_int_equal (verify_with (ca, server), X509_V_OK);
-	assert_int_equal (verify_with (ca, tech), X509_V_OK);
-	assert_int_equal (verify_with (ca, auditor), X509_V_OK);
-	assert_int_equal (verify_with (ca, norole), X509_V_OK);
-	assert_int_equal (verify_with (ca, expired), X509_V_ERR_CERT_HAS_EXPIRED);
-	assert_int_equal (verify_with (ca, foreign), X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+	assert_int_equal (test_trust_store_verify_with (ca, server), X509_V_OK);
+	assert_int_equal (test_trust_store_verify_with (ca, tech), X509_V_OK);
+	assert_int_equal (test_trust_store_verify_with (ca, auditor), X509_V_OK);
+	assert_int_equal (test_trust_store_verify_with (ca, norole), X509_V_OK);
+	assert_int_equal (test_trust_store_verify_with (ca, expired), X509_V_ERR_CERT_HAS_EXPIRED);
+	assert_int_equal (test_trust_store_verify_with (ca, foreign),
+			  X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
 
-	tech_uris = san_uris (tech);
-	auditor_uris = san_uris (auditor);
-	norole_uris = san_uris (norole);
+	tech_uris = test_trust_store_san_uris (tech);
+	auditor_uris = test_trust_store_san_uris (auditor);
+	norole_uris = test_trust_store_san_uris (norole);
 	assert_string_equal (tech_uris,
 			     "urn:imeirestore:role:technician urn:imeirestore:centre:DL-0001 ");
 	assert_string_equal (auditor_uris,
@@ -459,18 +462,19 @@ test_dev_pki (void **state)
 	X509_free (expired);
 	X509_free (foreign);
 	X509_free (norole);
-	rm_rf (dir);
+	test_trust_store_rm_rf (dir);
 	g_rmdir (tmp);
 }
 
 /* The script never writes keys into the source tree. */
 static void
-test_dev_pki_refuses_source_tree (void **state)
+test_trust_store_dev_pki_refuses_source_tree (void **state)
 {
-	g_autofree char *inside = srcdir_path ("certs", "ir-test-pki-must-not-exist", NULL);
+	g_autofree char *inside =
+	    test_trust_store_srcdir_path ("certs", "ir-test-pki-must-not-exist", NULL);
 	g_autofree char *err = NULL;
 
-	assert_false (run_script (inside, &err));
+	assert_false (test_trust_store_run_script (inside, &err));
 	assert_non_null (strstr (err, "refusing to write keys into the source tree"));
 	assert_false (g_file_test (inside, G_FILE_TEST_EXISTS));
 }
@@ -479,11 +483,12 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_parse),
-	    cmocka_unit_test (test_accessors),
-	    cmocka_unit_test (test_load_files),
-	    cmocka_unit_test (test_dev_pki),
-	    cmocka_unit_test (test_dev_pki_refuses_source_tree),
+	    cmocka_unit_test (test_trust_store_parse),
+	    cmocka_unit_test (test_trust_store_accessors),
+	    cmocka_unit_test (test_trust_store_load_files),
+	    cmocka_unit_test (test_trust_store_dev_pki),
+	    cmocka_unit_test (test_trust_store_dev_pki_refuses_source_tree),
 	};
-	return cmocka_run_group_tests (tests, group_setup, group_teardown);
+	return cmocka_run_group_tests (
+	    tests, test_trust_store_group_setup, test_trust_store_group_teardown);
 }

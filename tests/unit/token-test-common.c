@@ -24,7 +24,7 @@ EVP_PKEY *key_other;
 IrTrustStore *trust;
 
 char *
-data_path (const char *name)
+token_test_common_data_path (const char *name)
 {
 	const char *srcdir = g_getenv ("IR_SRCDIR");
 	return g_build_filename (
@@ -32,7 +32,7 @@ data_path (const char *name)
 }
 
 char *
-public_key_b64 (EVP_PKEY *key)
+token_test_common_public_key_b64 (EVP_PKEY *key)
 {
 	unsigned char *der = NULL;
 	int len = i2d_PUBKEY (key, &der);
@@ -42,19 +42,19 @@ public_key_b64 (EVP_PKEY *key)
 }
 
 int
-token_test_setup (void **state)
+token_test_common_setup (void **state)
 {
 	g_autofree char *ed_b64 = NULL;
 	g_autofree char *es_b64 = NULL;
-	g_autofree char *ca = data_path ("brand-ca.pem");
+	g_autofree char *ca = token_test_common_data_path ("brand-ca.pem");
 	g_autofree char *text = NULL;
 	g_autoptr (GError) error = NULL;
 
 	key_ed = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
 	key_es = EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-256");
 	key_other = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
-	ed_b64 = public_key_b64 (key_ed);
-	es_b64 = public_key_b64 (key_es);
+	ed_b64 = token_test_common_public_key_b64 (key_ed);
+	es_b64 = token_test_common_public_key_b64 (key_es);
 	text = g_strdup_printf ("[trust-store]\nversion=1\nbrand-ca=%s\n"
 				"server-pin=sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
 				"issuer=" VECTOR_ISSUER "\naudience=" VECTOR_AUDIENCE "\n"
@@ -70,7 +70,7 @@ token_test_setup (void **state)
 }
 
 int
-token_test_teardown (void **state)
+token_test_common_teardown (void **state)
 {
 	EVP_PKEY_free (key_ed);
 	EVP_PKEY_free (key_es);
@@ -80,7 +80,7 @@ token_test_teardown (void **state)
 }
 
 void
-set_str (char **field, const char *value)
+token_test_common_set_str (char **field, const char *value)
 {
 	g_free (*field);
 	*field = g_strdup (value);
@@ -89,11 +89,11 @@ set_str (char **field, const char *value)
 /* Checks the outcome of verifying @token: @want, and for a refusal a
  * message that names @part (the claim). */
 void
-assert_outcome (const char *name,
-		GBytes *token,
-		const IrTokenExpect *expect,
-		IrTokenRefusal want,
-		const char *part)
+token_test_common_assert_outcome (const char *name,
+				  GBytes *token,
+				  const IrTokenExpect *expect,
+				  IrTokenRefusal want,
+				  const char *part)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrToken) tok = NULL;
@@ -125,7 +125,7 @@ assert_outcome (const char *name,
 }
 
 GBytes *
-encode_ed (const IrTokenClaims *claims)
+token_test_common_encode_ed (const IrTokenClaims *claims)
 {
 	g_autoptr (GError) error = NULL;
 	GBytes *token =
@@ -135,7 +135,7 @@ encode_ed (const IrTokenClaims *claims)
 }
 
 GBytes *
-hex_bytes (const char *hex)
+token_test_common_hex_bytes (const char *hex)
 {
 	GByteArray *arr = g_byte_array_new ();
 	for (const char *p = hex; *p != '\0';) {
@@ -153,7 +153,7 @@ hex_bytes (const char *hex)
 }
 
 GBytes *
-good_payload (void)
+token_test_common_good_payload (void)
 {
 	g_auto (IrTokenClaims) claims = {0};
 	g_autoptr (GError) error = NULL;
@@ -166,10 +166,10 @@ good_payload (void)
 }
 
 GBytes *
-patch (GBytes *src, const char *find_hex, const char *repl_hex)
+token_test_common_patch (GBytes *src, const char *find_hex, const char *repl_hex)
 {
-	g_autoptr (GBytes) find = hex_bytes (find_hex);
-	g_autoptr (GBytes) repl = hex_bytes (repl_hex);
+	g_autoptr (GBytes) find = token_test_common_hex_bytes (find_hex);
+	g_autoptr (GBytes) repl = token_test_common_hex_bytes (repl_hex);
 	gsize len = 0, flen = 0, rlen = 0;
 	const guint8 *data = g_bytes_get_data (src, &len);
 	const guint8 *f = g_bytes_get_data (find, &flen);

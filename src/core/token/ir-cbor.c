@@ -15,7 +15,7 @@ typedef struct {
 } HeadCtx;
 
 static void
-head_set (void *ctx, IrCborType type, guint64 value)
+ir_cbor_head_set (void *ctx, IrCborType type, guint64 value)
 {
 	HeadCtx *hc = ctx;
 	hc->head->type = type;
@@ -24,7 +24,7 @@ head_set (void *ctx, IrCborType type, guint64 value)
 }
 
 static void
-refuse (void *ctx, const char *why)
+ir_cbor_refuse (void *ctx, const char *why)
 {
 	HeadCtx *hc = ctx;
 	hc->refused = why;
@@ -32,154 +32,154 @@ refuse (void *ctx, const char *why)
 }
 
 static void
-cb_uint8 (void *ctx, uint8_t v)
+ir_cbor_cb_uint8 (void *ctx, uint8_t v)
 {
-	head_set (ctx, IR_CBOR_UINT, v);
+	ir_cbor_head_set (ctx, IR_CBOR_UINT, v);
 }
 
 static void
-cb_uint16 (void *ctx, uint16_t v)
+ir_cbor_cb_uint16 (void *ctx, uint16_t v)
 {
-	head_set (ctx, IR_CBOR_UINT, v);
+	ir_cbor_head_set (ctx, IR_CBOR_UINT, v);
 }
 
 static void
-cb_uint32 (void *ctx, uint32_t v)
+ir_cbor_cb_uint32 (void *ctx, uint32_t v)
 {
-	head_set (ctx, IR_CBOR_UINT, v);
+	ir_cbor_head_set (ctx, IR_CBOR_UINT, v);
 }
 
 static void
-cb_uint64 (void *ctx, uint64_t v)
+ir_cbor_cb_uint64 (void *ctx, uint64_t v)
 {
-	head_set (ctx, IR_CBOR_UINT, v);
+	ir_cbor_head_set (ctx, IR_CBOR_UINT, v);
 }
 
 static void
-cb_negint8 (void *ctx, uint8_t v)
+ir_cbor_cb_negint8 (void *ctx, uint8_t v)
 {
-	head_set (ctx, IR_CBOR_NEGINT, v);
+	ir_cbor_head_set (ctx, IR_CBOR_NEGINT, v);
 }
 
 static void
-cb_negint16 (void *ctx, uint16_t v)
+ir_cbor_cb_negint16 (void *ctx, uint16_t v)
 {
-	head_set (ctx, IR_CBOR_NEGINT, v);
+	ir_cbor_head_set (ctx, IR_CBOR_NEGINT, v);
 }
 
 static void
-cb_negint32 (void *ctx, uint32_t v)
+ir_cbor_cb_negint32 (void *ctx, uint32_t v)
 {
-	head_set (ctx, IR_CBOR_NEGINT, v);
+	ir_cbor_head_set (ctx, IR_CBOR_NEGINT, v);
 }
 
 static void
-cb_negint64 (void *ctx, uint64_t v)
+ir_cbor_cb_negint64 (void *ctx, uint64_t v)
 {
-	head_set (ctx, IR_CBOR_NEGINT, v);
+	ir_cbor_head_set (ctx, IR_CBOR_NEGINT, v);
 }
 
 static void
-cb_bytes (void *ctx, cbor_data data, size_t len)
+ir_cbor_cb_bytes (void *ctx, cbor_data data, size_t len)
 {
 	HeadCtx *hc = ctx;
-	head_set (ctx, IR_CBOR_BYTES, len);
+	ir_cbor_head_set (ctx, IR_CBOR_BYTES, len);
 	hc->head->data = data;
 }
 
 static void
-cb_text (void *ctx, cbor_data data, size_t len)
+ir_cbor_cb_text (void *ctx, cbor_data data, size_t len)
 {
 	HeadCtx *hc = ctx;
-	head_set (ctx, IR_CBOR_TEXT, len);
+	ir_cbor_head_set (ctx, IR_CBOR_TEXT, len);
 	hc->head->data = data;
 }
 
 static void
-cb_array (void *ctx, size_t n)
+ir_cbor_cb_array (void *ctx, size_t n)
 {
-	head_set (ctx, IR_CBOR_ARRAY, n);
+	ir_cbor_head_set (ctx, IR_CBOR_ARRAY, n);
 }
 
 static void
-cb_map (void *ctx, size_t n)
+ir_cbor_cb_map (void *ctx, size_t n)
 {
-	head_set (ctx, IR_CBOR_MAP, n);
+	ir_cbor_head_set (ctx, IR_CBOR_MAP, n);
 }
 
 static void
-cb_tag (void *ctx, uint64_t v)
+ir_cbor_cb_tag (void *ctx, uint64_t v)
 {
-	head_set (ctx, IR_CBOR_TAG, v);
+	ir_cbor_head_set (ctx, IR_CBOR_TAG, v);
 }
 
 static void
-cb_indefinite (void *ctx)
+ir_cbor_cb_indefinite (void *ctx)
 {
-	refuse (ctx, "an indefinite length (only definite lengths are allowed)");
+	ir_cbor_refuse (ctx, "an indefinite length (only definite lengths are allowed)");
 }
 
 static void
-cb_break (void *ctx)
+ir_cbor_cb_break (void *ctx)
 {
-	refuse (ctx, "a break code outside an indefinite-length item");
+	ir_cbor_refuse (ctx, "a break code outside an indefinite-length item");
 }
 
 static void
-cb_float (void *ctx, float v)
+ir_cbor_cb_float (void *ctx, float v)
 {
-	refuse (ctx, "a floating-point number");
+	ir_cbor_refuse (ctx, "a floating-point number");
 }
 
 static void
-cb_double (void *ctx, double v)
+ir_cbor_cb_double (void *ctx, double v)
 {
-	refuse (ctx, "a floating-point number");
+	ir_cbor_refuse (ctx, "a floating-point number");
 }
 
 static void
-cb_undefined (void *ctx)
+ir_cbor_cb_undefined (void *ctx)
 {
-	refuse (ctx, "the simple value undefined");
+	ir_cbor_refuse (ctx, "the simple value undefined");
 }
 
 static void
-cb_null (void *ctx)
+ir_cbor_cb_null (void *ctx)
 {
-	head_set (ctx, IR_CBOR_NULL, 0);
+	ir_cbor_head_set (ctx, IR_CBOR_NULL, 0);
 }
 
 static void
-cb_bool (void *ctx, bool v)
+ir_cbor_cb_bool (void *ctx, bool v)
 {
-	head_set (ctx, v ? IR_CBOR_TRUE : IR_CBOR_FALSE, 0);
+	ir_cbor_head_set (ctx, v ? IR_CBOR_TRUE : IR_CBOR_FALSE, 0);
 }
 
 static const struct cbor_callbacks strict_callbacks = {
-    .uint8 = cb_uint8,
-    .uint16 = cb_uint16,
-    .uint32 = cb_uint32,
-    .uint64 = cb_uint64,
-    .negint8 = cb_negint8,
-    .negint16 = cb_negint16,
-    .negint32 = cb_negint32,
-    .negint64 = cb_negint64,
-    .byte_string_start = cb_indefinite,
-    .byte_string = cb_bytes,
-    .string = cb_text,
-    .string_start = cb_indefinite,
-    .indef_array_start = cb_indefinite,
-    .array_start = cb_array,
-    .indef_map_start = cb_indefinite,
-    .map_start = cb_map,
-    .tag = cb_tag,
-    .float2 = cb_float,
-    .float4 = cb_float,
-    .float8 = cb_double,
-    .undefined = cb_undefined,
-    .null = cb_null,
-    .boolean = cb_bool,
-    .indef_break = cb_break,
+    .uint8 = ir_cbor_cb_uint8,
+    .uint16 = ir_cbor_cb_uint16,
+    .uint32 = ir_cbor_cb_uint32,
+    .uint64 = ir_cbor_cb_uint64,
+    .negint8 = ir_cbor_cb_negint8,
+    .negint16 = ir_cbor_cb_negint16,
+    .negint32 = ir_cbor_cb_negint32,
+    .negint64 = ir_cbor_cb_negint64,
+    .byte_string_start = ir_cbor_cb_indefinite,
+    .byte_string = ir_cbor_cb_bytes,
+    .string = ir_cbor_cb_text,
+    .string_start = ir_cbor_cb_indefinite,
+    .indef_array_start = ir_cbor_cb_indefinite,
+    .array_start = ir_cbor_cb_array,
+    .indef_map_start = ir_cbor_cb_indefinite,
+    .map_start = ir_cbor_cb_map,
+    .tag = ir_cbor_cb_tag,
+    .float2 = ir_cbor_cb_float,
+    .float4 = ir_cbor_cb_float,
+    .float8 = ir_cbor_cb_double,
+    .undefined = ir_cbor_cb_undefined,
+    .null = ir_cbor_cb_null,
+    .boolean = ir_cbor_cb_bool,
+    .indef_break = ir_cbor_cb_break,
 };
 
 const char *
@@ -212,7 +212,7 @@ ir_cbor_type_to_string (IrCborType type)
 
 /* Size of the head that encodes @value in the shortest form (RFC 8949 §4.2.1). */
 static gsize
-shortest_head_size (guint64 value)
+ir_cbor_shortest_head_size (guint64 value)
 {
 	if (value < 24)
 		return 1;
@@ -235,7 +235,7 @@ ir_cbor_reader_init (IrCborReader *self, const guint8 *buf, gsize len, const cha
 }
 
 static gboolean
-malformed (IrCborReader *self, gsize offset, GError **error, const char *why)
+ir_cbor_malformed (IrCborReader *self, gsize offset, GError **error, const char *why)
 {
 	g_set_error (error,
 		     IR_ERROR,
@@ -248,7 +248,7 @@ malformed (IrCborReader *self, gsize offset, GError **error, const char *why)
 }
 
 static gboolean
-check_head_form (IrCborReader *self, IrCborHead *head, gsize read, GError **error)
+ir_cbor_check_head_form (IrCborReader *self, IrCborHead *head, gsize read, GError **error)
 {
 	gsize head_size = read;
 	gboolean has_argument =
@@ -256,37 +256,39 @@ check_head_form (IrCborReader *self, IrCborHead *head, gsize read, GError **erro
 
 	if (head->type == IR_CBOR_BYTES || head->type == IR_CBOR_TEXT)
 		head_size = read - head->value;
-	if (has_argument && head_size != shortest_head_size (head->value))
-		return malformed (self,
-				  head->offset,
-				  error,
-				  "an integer, length or tag not in its shortest form");
+	if (has_argument && head_size != ir_cbor_shortest_head_size (head->value))
+		return ir_cbor_malformed (self,
+					  head->offset,
+					  error,
+					  "an integer, length or tag not in its shortest form");
 	if (head->type == IR_CBOR_TEXT &&
 	    !g_utf8_validate_len ((const char *)head->data, head->value, NULL))
-		return malformed (self, head->offset, error, "a text string that is not UTF-8");
+		return ir_cbor_malformed (
+		    self, head->offset, error, "a text string that is not UTF-8");
 	return TRUE;
 }
 
 /* libcbor 0.8's streaming decoder refuses tags 6 to 20 as "unassigned",
  * COSE_Sign1's 18 among them, so tag heads (major type 6) are read here. */
 static gboolean
-read_tag_head (IrCborReader *self, IrCborHead *head, GError **error)
+ir_cbor_read_tag_head (IrCborReader *self, IrCborHead *head, GError **error)
 {
 	guint8 info = self->buf[self->pos] & 0x1f;
 	gsize extra = info < 24 ? 0 : info <= 27 ? (gsize)1 << (info - 24) : G_MAXSIZE;
 	guint64 value = info;
 
 	if (extra == G_MAXSIZE)
-		return malformed (self, self->pos, error, "a reserved or invalid initial byte");
+		return ir_cbor_malformed (
+		    self, self->pos, error, "a reserved or invalid initial byte");
 	if (extra > self->len - self->pos - 1)
-		return malformed (self, self->pos, error, "truncated data");
+		return ir_cbor_malformed (self, self->pos, error, "truncated data");
 	if (extra > 0)
 		value = 0;
 	for (gsize i = 1; i <= extra; i++)
 		value = value << 8 | self->buf[self->pos + i];
 	head->type = IR_CBOR_TAG;
 	head->value = value;
-	if (!check_head_form (self, head, 1 + extra, error))
+	if (!ir_cbor_check_head_form (self, head, 1 + extra, error))
 		return FALSE;
 	self->pos += 1 + extra;
 	head->end = self->pos;
@@ -302,18 +304,19 @@ ir_cbor_reader_read_head (IrCborReader *self, IrCborHead *head, GError **error)
 	memset (head, 0, sizeof (*head));
 	head->offset = self->pos;
 	if (self->pos >= self->len)
-		return malformed (self, self->pos, error, "truncated data");
+		return ir_cbor_malformed (self, self->pos, error, "truncated data");
 	if ((self->buf[self->pos] >> 5) == 6)
-		return read_tag_head (self, head, error);
+		return ir_cbor_read_tag_head (self, head, error);
 	res = cbor_stream_decode (
 	    self->buf + self->pos, self->len - self->pos, &strict_callbacks, &ctx);
 	if (res.status == CBOR_DECODER_NEDATA)
-		return malformed (self, self->pos, error, "truncated data");
+		return ir_cbor_malformed (self, self->pos, error, "truncated data");
 	if (res.status != CBOR_DECODER_FINISHED || !ctx.seen || res.read == 0)
-		return malformed (self, self->pos, error, "a reserved or invalid initial byte");
+		return ir_cbor_malformed (
+		    self, self->pos, error, "a reserved or invalid initial byte");
 	if (ctx.refused != NULL)
-		return malformed (self, self->pos, error, ctx.refused);
-	if (!check_head_form (self, head, res.read, error))
+		return ir_cbor_malformed (self, self->pos, error, ctx.refused);
+	if (!ir_cbor_check_head_form (self, head, res.read, error))
 		return FALSE;
 	self->pos += res.read;
 	head->end = self->pos;
@@ -329,7 +332,7 @@ ir_cbor_reader_expect (IrCborReader *self, IrCborType type, IrCborHead *head, GE
 		g_autofree char *why = g_strdup_printf ("a %s where a %s belongs",
 							ir_cbor_type_to_string (head->type),
 							ir_cbor_type_to_string (type));
-		return malformed (self, head->offset, error, why);
+		return ir_cbor_malformed (self, head->offset, error, why);
 	}
 	return TRUE;
 }
@@ -343,7 +346,8 @@ ir_cbor_reader_read_int (IrCborReader *self, gint64 *value, GError **error)
 		return FALSE;
 	if ((head.type != IR_CBOR_UINT && head.type != IR_CBOR_NEGINT) ||
 	    head.value > (guint64)G_MAXINT64)
-		return malformed (self, head.offset, error, "an item where an integer belongs");
+		return ir_cbor_malformed (
+		    self, head.offset, error, "an item where an integer belongs");
 	*value = head.type == IR_CBOR_UINT ? (gint64)head.value : -1 - (gint64)head.value;
 	return TRUE;
 }
@@ -351,14 +355,15 @@ ir_cbor_reader_read_int (IrCborReader *self, gint64 *value, GError **error)
 /* Walks one item. With @check_keys, map keys must be in canonical order and
  * unique; @items counts every item against IR_CBOR_MAX_ITEMS. */
 static gboolean
-walk_item (IrCborReader *self, guint depth, guint *items, gboolean check_keys, GError **error)
+ir_cbor_walk_item (
+    IrCborReader *self, guint depth, guint *items, gboolean check_keys, GError **error)
 {
 	IrCborHead head;
 
 	if (depth > IR_CBOR_MAX_DEPTH)
-		return malformed (self, self->pos, error, "nesting deeper than allowed");
+		return ir_cbor_malformed (self, self->pos, error, "nesting deeper than allowed");
 	if (++(*items) > IR_CBOR_MAX_ITEMS)
-		return malformed (self, self->pos, error, "more items than allowed");
+		return ir_cbor_malformed (self, self->pos, error, "more items than allowed");
 	if (!ir_cbor_reader_read_head (self, &head, error))
 		return FALSE;
 
@@ -366,13 +371,13 @@ walk_item (IrCborReader *self, guint depth, guint *items, gboolean check_keys, G
 	 * is truncation, caught before looping on it */
 	if ((head.type == IR_CBOR_ARRAY && head.value > self->len - self->pos) ||
 	    (head.type == IR_CBOR_MAP && head.value > (self->len - self->pos) / 2))
-		return malformed (self, head.offset, error, "truncated data");
+		return ir_cbor_malformed (self, head.offset, error, "truncated data");
 
 	if (head.type == IR_CBOR_TAG)
-		return walk_item (self, depth + 1, items, check_keys, error);
+		return ir_cbor_walk_item (self, depth + 1, items, check_keys, error);
 	if (head.type == IR_CBOR_ARRAY) {
 		for (guint64 i = 0; i < head.value; i++) {
-			if (!walk_item (self, depth + 1, items, check_keys, error))
+			if (!ir_cbor_walk_item (self, depth + 1, items, check_keys, error))
 				return FALSE;
 		}
 	}
@@ -380,7 +385,7 @@ walk_item (IrCborReader *self, guint depth, guint *items, gboolean check_keys, G
 		gsize prev_start = 0, prev_len = 0;
 		for (guint64 i = 0; i < head.value; i++) {
 			gsize key_start = self->pos;
-			if (!walk_item (self, depth + 1, items, check_keys, error))
+			if (!ir_cbor_walk_item (self, depth + 1, items, check_keys, error))
 				return FALSE;
 			gsize key_len = self->pos - key_start;
 			if (check_keys && i > 0) {
@@ -388,17 +393,18 @@ walk_item (IrCborReader *self, guint depth, guint *items, gboolean check_keys, G
 						  self->buf + key_start,
 						  MIN (prev_len, key_len));
 				if (cmp == 0 && prev_len == key_len)
-					return malformed (
+					return ir_cbor_malformed (
 					    self, key_start, error, "a duplicate map key");
 				if (cmp > 0 || (cmp == 0 && prev_len > key_len))
-					return malformed (self,
-							  key_start,
-							  error,
-							  "map keys not in canonical order");
+					return ir_cbor_malformed (
+					    self,
+					    key_start,
+					    error,
+					    "map keys not in canonical order");
 			}
 			prev_start = key_start;
 			prev_len = key_len;
-			if (!walk_item (self, depth + 1, items, check_keys, error))
+			if (!ir_cbor_walk_item (self, depth + 1, items, check_keys, error))
 				return FALSE;
 		}
 	}
@@ -409,14 +415,14 @@ gboolean
 ir_cbor_reader_skip (IrCborReader *self, GError **error)
 {
 	guint items = 0;
-	return walk_item (self, 0, &items, FALSE, error);
+	return ir_cbor_walk_item (self, 0, &items, FALSE, error);
 }
 
 gboolean
 ir_cbor_reader_at_end (IrCborReader *self, GError **error)
 {
 	if (self->pos != self->len)
-		return malformed (self, self->pos, error, "trailing bytes after the item");
+		return ir_cbor_malformed (self, self->pos, error, "trailing bytes after the item");
 	return TRUE;
 }
 
@@ -427,7 +433,7 @@ ir_cbor_validate (const guint8 *buf, gsize len, const char *what, GError **error
 	guint items = 0;
 
 	ir_cbor_reader_init (&reader, buf, len, what);
-	if (!walk_item (&reader, 0, &items, TRUE, error))
+	if (!ir_cbor_walk_item (&reader, 0, &items, TRUE, error))
 		return FALSE;
 	return ir_cbor_reader_at_end (&reader, error);
 }

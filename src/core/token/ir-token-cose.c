@@ -23,7 +23,7 @@
 /* Sig_structure = ["Signature1", body_protected, external_aad: h'', payload]
  * (RFC 9052 §4.4): the bytes that are actually signed. */
 static GBytes *
-sig_structure (GBytes *protected, GBytes *payload, GError **error)
+ir_token_cose_sig_structure (GBytes *protected, GBytes *payload, GError **error)
 {
 	g_autoptr (cbor_item_t) arr = cbor_new_definite_array (4);
 	gsize plen = 0, len = 0;
@@ -38,7 +38,7 @@ sig_structure (GBytes *protected, GBytes *payload, GError **error)
 }
 
 static gboolean
-fail_openssl (GError **error, const char *what)
+ir_token_cose_fail_openssl (GError **error, const char *what)
 {
 	g_set_error (error,
 		     IR_ERROR,
@@ -52,7 +52,7 @@ fail_openssl (GError **error, const char *what)
 
 /* ECDSA signatures travel as r||s (RFC 9053 §2.1); OpenSSL speaks DER. */
 static gboolean
-ecdsa_der_to_raw (const guint8 *der, gsize len, guint8 raw[SIG_LEN])
+ir_token_cose_ecdsa_der_to_raw (const guint8 *der, gsize len, guint8 raw[SIG_LEN])
 {
 	const unsigned char *p = der;
 	ECDSA_SIG *sig = d2i_ECDSA_SIG (NULL, &p, (long)len);
@@ -69,7 +69,7 @@ ecdsa_der_to_raw (const guint8 *der, gsize len, guint8 raw[SIG_LEN])
 }
 
 static GBytes *
-ecdsa_raw_to_der (const guint8 *raw)
+ir_token_cose_ecdsa_raw_to_der (const guint8 *raw)
 {
 	ECDSA_SIG *sig = ECDSA_SIG_new ();
 	BIGNUM *r = BN_bin2bn (raw, SIG_LEN / 2, NULL);
@@ -93,13 +93,13 @@ ecdsa_raw_to_der (const guint8 *raw)
 }
 
 static const EVP_MD *
-alg_digest (IrTokenAlg alg)
+ir_token_cose_alg_digest (IrTokenAlg alg)
 {
 	return alg == IR_TOKEN_ALG_ES256 ? EVP_sha256 () : NULL; /* Ed25519 hashes itself */
 }
 
 static GBytes *
-sign_bytes (IrTokenAlg alg, EVP_PKEY *key, GBytes *tbs, GError **error)
+ir_token_cose_sign_bytes (IrTokenAlg alg, EVP_PKEY *key, GBytes *tbs, GError **error)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
 	guint8 der[128];
@@ -107,19 +107,20 @@ sign_bytes (IrTokenAlg alg, EVP_PKEY *key, GBytes *tbs, GError **error)
 	size_t sig_len = sizeof (der);
 	gsize tbs_len = 0;
 	const guint8 *tbs_data = g_bytes_get_data (tbs, &tbs_len);
-	gboolean ok = ctx != NULL &&
-		      EVP_DigestSignInit (ctx, NULL, alg_digest (alg), NULL, key) == 1 &&
-		      EVP_DigestSign (ctx, der, &sig_len, tbs_data, tbs_len) == 1;
+	gboolean ok =
+	    ctx != NULL &&
+	    EVP_DigestSignInit (ctx, NULL, ir_token_cose_alg_digest (alg), NULL, key) == 1 &&
+	    EVP_DigestSign (ctx, der, &sig_len, tbs_data, tbs_len) == 1;
 
 	EVP_MD_CTX_free (ctx);
 	if (!ok) {
-		fail_openssl (error, "sign the restore token");
+		ir_token_cose_fail_openssl (error, "sign the restore token");
 		return NULL;
 	}
 	if (alg == IR_TOKEN_ALG_EDDSA)
 		return g_bytes_new (der, sig_len);
-	if (!ecdsa_der_to_raw (der, sig_len, raw)) {
-		fail_openssl (error, "convert the ECDSA signature to r||s");
+	if (!ir_token_cose_ecdsa_der_to_raw (der, sig_len, raw)) {
+		ir_token_cose_fail_openssl (error, "convert the ECDSA signature to r||s");
 		return NULL;
 	}
 	return g_bytes_new (raw, SIG_LEN);
@@ -129,7 +130,7 @@ gboolean
 ir_token_cose_verify (
     IrTokenAlg alg, EVP_PKEY *key, GBytes *protected, GBytes *payload, GBytes *signature)
 {
-	g_autoptr (GBytes) tbs = sig_structure (protected, payload, NULL);
+	g_autoptr (GBytes) tbs = ir_token_cose_sig_structure (protected, payload, NULL);
 	g_autoptr (GBytes) der = NULL;
 	EVP_MD_CTX *ctx = NULL;
 	gsize sig_len = 0, tbs_len = 0;
@@ -141,13 +142,14 @@ ir_token_cose_verify (
 		return FALSE;
 	tbs_data = g_bytes_get_data (tbs, &tbs_len);
 	if (alg == IR_TOKEN_ALG_ES256) {
-		der = ecdsa_raw_to_der (sig);
+		der = ir_token_cose_ecdsa_raw_to_der (sig);
 		if (der == NULL)
 			return FALSE;
 		sig = g_bytes_get_data (der, &sig_len);
 	}
 	ctx = EVP_MD_CTX_new ();
-	ok = ctx != NULL && EVP_DigestVerifyInit (ctx, NULL, alg_digest (alg), NULL, key) == 1 &&
+	ok = ctx != NULL &&
+	     EVP_DigestVerifyInit (ctx, NULL, ir_token_cose_alg_digest (alg), NULL, key) == 1 &&
 	     EVP_DigestVerify (ctx, sig, sig_len, tbs_data, tbs_len) == 1;
 	EVP_MD_CTX_free (ctx);
 	ERR_clear_error ();
@@ -158,17 +160,17 @@ GBytes *
 ir_token_cose_sign (
     IrTokenAlg alg, EVP_PKEY *key, GBytes *protected, GBytes *payload, GError **error)
 {
-	g_autoptr (GBytes) tbs = sig_structure (protected, payload, error);
+	g_autoptr (GBytes) tbs = ir_token_cose_sig_structure (protected, payload, error);
 
 	if (tbs == NULL)
 		return NULL;
-	return sign_bytes (alg, key, tbs, error);
+	return ir_token_cose_sign_bytes (alg, key, tbs, error);
 }
 
 /* ---- cnf ---- */
 
 static X509 *
-parse_certificate (const guint8 *cert, gsize len)
+ir_token_cose_parse_certificate (const guint8 *cert, gsize len)
 {
 	const unsigned char *p = cert;
 
@@ -184,7 +186,7 @@ parse_certificate (const guint8 *cert, gsize len)
 gboolean
 ir_token_spki_sha256 (const guint8 *cert, gsize len, guint8 out[IR_TOKEN_CNF_LEN], GError **error)
 {
-	X509 *x = parse_certificate (cert, len);
+	X509 *x = ir_token_cose_parse_certificate (cert, len);
 	unsigned char *spki = NULL;
 	int spki_len = x != NULL ? i2d_X509_PUBKEY (X509_get_X509_PUBKEY (x), &spki) : -1;
 	unsigned int md_len = 0;

@@ -15,10 +15,11 @@
 /* The server side of the restore token: claims checked as a verifier
  * would, then encoded deterministically and signed. */
 
-static gboolean bad_claims (GError **error, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+static gboolean ir_token_encode_bad_claims (GError **error, const char *fmt, ...)
+    G_GNUC_PRINTF (2, 3);
 
 static gboolean
-bad_claims (GError **error, const char *fmt, ...)
+ir_token_encode_bad_claims (GError **error, const char *fmt, ...)
 {
 	va_list args;
 	g_autofree char *msg = NULL;
@@ -32,60 +33,64 @@ bad_claims (GError **error, const char *fmt, ...)
 }
 
 static gboolean
-text_ok (const char *text, gsize min)
+ir_token_encode_text_ok (const char *text, gsize min)
 {
 	return text != NULL && strlen (text) >= min && strlen (text) <= IR_TOKEN_TEXT_MAX &&
 	       g_utf8_validate (text, -1, NULL);
 }
 
 static gboolean
-check_claims (const IrTokenClaims *c, GError **error)
+ir_token_encode_check_claims (const IrTokenClaims *c, GError **error)
 {
 	gsize cti_len = c->cti != NULL ? g_bytes_get_size (c->cti) : 0;
 	gsize nonce_len = c->nonce != NULL ? g_bytes_get_size (c->nonce) : 0;
 	guint n_imeis = 0;
 
-	if (!text_ok (c->iss, 1) || !text_ok (c->aud, 1) || !text_ok (c->phase, 1) ||
-	    !text_ok (c->centre, 1))
-		return bad_claims (error,
-				   "iss, aud, phase and centre are 1 to %d bytes of UTF-8",
-				   IR_TOKEN_TEXT_MAX);
+	if (!ir_token_encode_text_ok (c->iss, 1) || !ir_token_encode_text_ok (c->aud, 1) ||
+	    !ir_token_encode_text_ok (c->phase, 1) || !ir_token_encode_text_ok (c->centre, 1))
+		return ir_token_encode_bad_claims (
+		    error,
+		    "iss, aud, phase and centre are 1 to %d bytes of UTF-8",
+		    IR_TOKEN_TEXT_MAX);
 	if (c->spc != NULL && (strlen (c->spc) != IR_TOKEN_SPC_LEN ||
 			       strspn (c->spc, "0123456789") != IR_TOKEN_SPC_LEN))
-		return bad_claims (error, "spc is 6 decimal digits");
+		return ir_token_encode_bad_claims (error, "spc is 6 decimal digits");
 	if (cti_len < IR_TOKEN_CTI_MIN || cti_len > IR_TOKEN_CTI_MAX)
-		return bad_claims (
+		return ir_token_encode_bad_claims (
 		    error, "cti is %d to %d bytes", IR_TOKEN_CTI_MIN, IR_TOKEN_CTI_MAX);
 	if (c->iat < 0 || c->nbf < 0 || c->exp <= c->iat || c->exp - c->iat > IR_TOKEN_MAX_LIFETIME)
-		return bad_claims (error, "exp must be 1 to %d s after iat", IR_TOKEN_MAX_LIFETIME);
+		return ir_token_encode_bad_claims (
+		    error, "exp must be 1 to %d s after iat", IR_TOKEN_MAX_LIFETIME);
 	if (c->hardware_id == NULL && c->serial == NULL)
-		return bad_claims (error, "the device binding needs a hardware id or a serial");
-	if ((c->hardware_id != NULL && !text_ok (c->hardware_id, 1)) ||
-	    (c->serial != NULL && !text_ok (c->serial, 1)))
-		return bad_claims (
+		return ir_token_encode_bad_claims (
+		    error, "the device binding needs a hardware id or a serial");
+	if ((c->hardware_id != NULL && !ir_token_encode_text_ok (c->hardware_id, 1)) ||
+	    (c->serial != NULL && !ir_token_encode_text_ok (c->serial, 1)))
+		return ir_token_encode_bad_claims (
 		    error, "hardware id and serial are 1 to %d bytes", IR_TOKEN_TEXT_MAX);
 	if (c->nonce != NULL && (nonce_len < IR_TOKEN_NONCE_MIN || nonce_len > IR_TOKEN_NONCE_MAX))
-		return bad_claims (
+		return ir_token_encode_bad_claims (
 		    error, "a nonce is %d to %d bytes", IR_TOKEN_NONCE_MIN, IR_TOKEN_NONCE_MAX);
 	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++) {
 		g_autoptr (GError) why = NULL;
-		if (c->current_imei[i] != NULL && !text_ok (c->current_imei[i], 0))
-			return bad_claims (error, "current IMEI of slot %u is too long", i);
+		if (c->current_imei[i] != NULL && !ir_token_encode_text_ok (c->current_imei[i], 0))
+			return ir_token_encode_bad_claims (
+			    error, "current IMEI of slot %u is too long", i);
 		if (c->imei[i] == NULL)
 			continue;
 		n_imeis++;
 		if (!ir_imei_validate (c->imei[i], &why) ||
 		    ir_imei_classify (c->imei[i]) != IR_IMEI_STATUS_VALID)
-			return bad_claims (
+			return ir_token_encode_bad_claims (
 			    error, "slot %u: %s is not an original IMEI", i, c->imei[i]);
 	}
 	if (n_imeis == 0)
-		return bad_claims (error, "no IMEI to write");
+		return ir_token_encode_bad_claims (error, "no IMEI to write");
 	return TRUE;
 }
 
 static cbor_item_t *
-build_slot_map (char *const *slots)
+ir_token_encode_build_slot_map (char *const *slots)
 {
 	guint n = 0;
 	cbor_item_t *map;
@@ -103,7 +108,7 @@ build_slot_map (char *const *slots)
 
 /* Keys in canonical order: 1..5 are one byte each and ascending. */
 static cbor_item_t *
-build_device (const IrTokenClaims *c)
+ir_token_encode_build_device (const IrTokenClaims *c)
 {
 	gsize n = (c->hardware_id != NULL) + (c->serial != NULL) + (c->nonce != NULL) +
 		  (c->has_counter != FALSE) + (c->has_current != FALSE);
@@ -128,12 +133,12 @@ build_device (const IrTokenClaims *c)
 	if (c->has_current)
 		ir_cbor_map_add_take (dev,
 				      ir_cbor_build_uint (IR_TOKEN_DEV_CURRENT),
-				      build_slot_map (c->current_imei));
+				      ir_token_encode_build_slot_map (c->current_imei));
 	return dev;
 }
 
 static void
-add_text_claim (cbor_item_t *map, gint64 label, const char *text)
+ir_token_encode_add_text_claim (cbor_item_t *map, gint64 label, const char *text)
 {
 	if (text != NULL)
 		ir_cbor_map_add_take (map, ir_cbor_build_int (label), ir_cbor_build_text (text));
@@ -151,8 +156,8 @@ ir_token_build_payload (const IrTokenClaims *c, GError **error)
 	ir_cbor_map_add_take (cnf,
 			      ir_cbor_build_int (IR_TOKEN_CNF_SPKI_S256),
 			      ir_cbor_build_bytes (c->cnf, IR_TOKEN_CNF_LEN));
-	add_text_claim (map, IR_TOKEN_CLAIM_ISS, c->iss);
-	add_text_claim (map, IR_TOKEN_CLAIM_AUD, c->aud);
+	ir_token_encode_add_text_claim (map, IR_TOKEN_CLAIM_ISS, c->iss);
+	ir_token_encode_add_text_claim (map, IR_TOKEN_CLAIM_AUD, c->aud);
 	ir_cbor_map_add_take (
 	    map, ir_cbor_build_int (IR_TOKEN_CLAIM_EXP), ir_cbor_build_int (c->exp));
 	ir_cbor_map_add_take (
@@ -165,12 +170,14 @@ ir_token_build_payload (const IrTokenClaims *c, GError **error)
 				      ir_cbor_build_bytes (g_bytes_get_data (c->cti, NULL),
 							   g_bytes_get_size (c->cti)));
 	ir_cbor_map_add_take (map, ir_cbor_build_int (IR_TOKEN_CLAIM_CNF), cnf);
-	ir_cbor_map_add_take (map, ir_cbor_build_int (IR_TOKEN_CLAIM_DEVICE), build_device (c));
 	ir_cbor_map_add_take (
-	    map, ir_cbor_build_int (IR_TOKEN_CLAIM_IMEIS), build_slot_map (c->imei));
-	add_text_claim (map, IR_TOKEN_CLAIM_PHASE, c->phase);
-	add_text_claim (map, IR_TOKEN_CLAIM_CENTRE, c->centre);
-	add_text_claim (map, IR_TOKEN_CLAIM_SPC, c->spc);
+	    map, ir_cbor_build_int (IR_TOKEN_CLAIM_DEVICE), ir_token_encode_build_device (c));
+	ir_cbor_map_add_take (map,
+			      ir_cbor_build_int (IR_TOKEN_CLAIM_IMEIS),
+			      ir_token_encode_build_slot_map (c->imei));
+	ir_token_encode_add_text_claim (map, IR_TOKEN_CLAIM_PHASE, c->phase);
+	ir_token_encode_add_text_claim (map, IR_TOKEN_CLAIM_CENTRE, c->centre);
+	ir_token_encode_add_text_claim (map, IR_TOKEN_CLAIM_SPC, c->spc);
 	return ir_cbor_serialize (map, error);
 }
 
@@ -229,14 +236,14 @@ ir_token_encode (
     const IrTokenClaims *claims, IrTokenAlg alg, const char *kid, EVP_PKEY *key, GError **error)
 {
 	if (kid == NULL || kid[0] == '\0' || strlen (kid) > 64) {
-		bad_claims (error, "a key id is 1 to 64 bytes");
+		ir_token_encode_bad_claims (error, "a key id is 1 to 64 bytes");
 		return NULL;
 	}
 	if (!ir_token_alg_check_key (alg, key, error)) {
 		g_prefix_error (error, "cannot issue a restore token with key '%s': ", kid);
 		return NULL;
 	}
-	if (!check_claims (claims, error))
+	if (!ir_token_encode_check_claims (claims, error))
 		return NULL;
 	return ir_token_encode_unchecked (claims, alg, kid, key, error);
 }

@@ -119,7 +119,8 @@ ir_token_get_alg (const IrToken *token)
 /* Every refusal goes through here: the enum for code, the message for people. */
 G_GNUC_PRINTF (4, 5)
 static gboolean
-refuse (IrTokenRefusal *refusal, GError **error, IrTokenRefusal reason, const char *fmt, ...)
+ir_token_refuse (
+    IrTokenRefusal *refusal, GError **error, IrTokenRefusal reason, const char *fmt, ...)
 {
 	va_list args;
 	g_autofree char *raw = NULL;
@@ -150,9 +151,9 @@ refuse (IrTokenRefusal *refusal, GError **error, IrTokenRefusal reason, const ch
 
 /* A strict-CBOR error from ir-cbor becomes a MALFORMED refusal. */
 static gboolean
-refuse_cbor (IrTokenRefusal *refusal, GError **error, GError *cause)
+ir_token_refuse_cbor (IrTokenRefusal *refusal, GError **error, GError *cause)
 {
-	return refuse (refusal, error, IR_TOKEN_REFUSED_MALFORMED, "%s", cause->message);
+	return ir_token_refuse (refusal, error, IR_TOKEN_REFUSED_MALFORMED, "%s", cause->message);
 }
 
 /* ---- decoding: structure and types only ---- */
@@ -169,15 +170,15 @@ dec_head (Dec *d, IrCborType type, IrCborHead *head, const char *what)
 	g_autoptr (GError) cause = NULL;
 
 	if (!ir_cbor_reader_read_head (&d->r, head, &cause))
-		return refuse_cbor (d->refusal, d->error, cause);
+		return ir_token_refuse_cbor (d->refusal, d->error, cause);
 	if (head->type != type)
-		return refuse (d->refusal,
-			       d->error,
-			       IR_TOKEN_REFUSED_MALFORMED,
-			       "%s is a %s, not a %s",
-			       what,
-			       ir_cbor_type_to_string (head->type),
-			       ir_cbor_type_to_string (type));
+		return ir_token_refuse (d->refusal,
+					d->error,
+					IR_TOKEN_REFUSED_MALFORMED,
+					"%s is a %s, not a %s",
+					what,
+					ir_cbor_type_to_string (head->type),
+					ir_cbor_type_to_string (type));
 	return TRUE;
 }
 
@@ -187,12 +188,12 @@ dec_int (Dec *d, gint64 *value, const char *what)
 	g_autoptr (GError) cause = NULL;
 
 	if (!ir_cbor_reader_read_int (&d->r, value, &cause))
-		return refuse (d->refusal,
-			       d->error,
-			       IR_TOKEN_REFUSED_MALFORMED,
-			       "%s: %s",
-			       what,
-			       cause->message);
+		return ir_token_refuse (d->refusal,
+					d->error,
+					IR_TOKEN_REFUSED_MALFORMED,
+					"%s: %s",
+					what,
+					cause->message);
 	return TRUE;
 }
 
@@ -202,7 +203,7 @@ dec_uint (Dec *d, gint64 *value, const char *what)
 	if (!dec_int (d, value, what))
 		return FALSE;
 	if (*value < 0)
-		return refuse (
+		return ir_token_refuse (
 		    d->refusal, d->error, IR_TOKEN_REFUSED_MALFORMED, "%s is negative", what);
 	return TRUE;
 }
@@ -215,15 +216,15 @@ dec_text (Dec *d, char **out, gsize min, gsize max, const char *what)
 	if (!dec_head (d, IR_CBOR_TEXT, &head, what))
 		return FALSE;
 	if (head.value < min || head.value > max)
-		return refuse (d->refusal,
-			       d->error,
-			       IR_TOKEN_REFUSED_MALFORMED,
-			       "%s is %" G_GUINT64_FORMAT " bytes, not %" G_GSIZE_FORMAT
-			       " to %" G_GSIZE_FORMAT,
-			       what,
-			       head.value,
-			       min,
-			       max);
+		return ir_token_refuse (d->refusal,
+					d->error,
+					IR_TOKEN_REFUSED_MALFORMED,
+					"%s is %" G_GUINT64_FORMAT " bytes, not %" G_GSIZE_FORMAT
+					" to %" G_GSIZE_FORMAT,
+					what,
+					head.value,
+					min,
+					max);
 	*out = g_strndup ((const char *)head.data, head.value);
 	return TRUE;
 }
@@ -236,15 +237,15 @@ dec_bytes (Dec *d, GBytes **out, gsize min, gsize max, const char *what)
 	if (!dec_head (d, IR_CBOR_BYTES, &head, what))
 		return FALSE;
 	if (head.value < min || head.value > max)
-		return refuse (d->refusal,
-			       d->error,
-			       IR_TOKEN_REFUSED_MALFORMED,
-			       "%s is %" G_GUINT64_FORMAT " bytes, not %" G_GSIZE_FORMAT
-			       " to %" G_GSIZE_FORMAT,
-			       what,
-			       head.value,
-			       min,
-			       max);
+		return ir_token_refuse (d->refusal,
+					d->error,
+					IR_TOKEN_REFUSED_MALFORMED,
+					"%s is %" G_GUINT64_FORMAT " bytes, not %" G_GSIZE_FORMAT
+					" to %" G_GSIZE_FORMAT,
+					what,
+					head.value,
+					min,
+					max);
 	*out = g_bytes_new (head.data, head.value);
 	return TRUE;
 }
@@ -257,15 +258,15 @@ dec_map (Dec *d, guint64 *n, guint64 min, guint64 max, const char *what)
 	if (!dec_head (d, IR_CBOR_MAP, &head, what))
 		return FALSE;
 	if (head.value < min || head.value > max)
-		return refuse (d->refusal,
-			       d->error,
-			       IR_TOKEN_REFUSED_MALFORMED,
-			       "%s has %" G_GUINT64_FORMAT " entries, not %" G_GUINT64_FORMAT
-			       " to %" G_GUINT64_FORMAT,
-			       what,
-			       head.value,
-			       min,
-			       max);
+		return ir_token_refuse (d->refusal,
+					d->error,
+					IR_TOKEN_REFUSED_MALFORMED,
+					"%s has %" G_GUINT64_FORMAT
+					" entries, not %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT,
+					what,
+					head.value,
+					min,
+					max);
 	*n = head.value;
 	return TRUE;
 }
@@ -280,7 +281,7 @@ dec_nested (Dec *d, GBytes *bytes, const char *what)
 	const guint8 *buf = g_bytes_get_data (bytes, &len);
 
 	if (!ir_cbor_validate (buf, len, what, &cause))
-		return refuse_cbor (d->refusal, d->error, cause);
+		return ir_token_refuse_cbor (d->refusal, d->error, cause);
 	ir_cbor_reader_init (&d->r, buf, len, what);
 	return TRUE;
 }
@@ -298,14 +299,14 @@ dec_slot_map (Dec *d, char **slots, gsize min_len, const char *what)
 		if (!dec_uint (d, &slot, what))
 			return FALSE;
 		if (slot >= IR_TOKEN_MAX_SLOTS)
-			return refuse (d->refusal,
-				       d->error,
-				       IR_TOKEN_REFUSED_MALFORMED,
-				       "%s names slot %" G_GINT64_FORMAT
-				       ", phones have slots 0 to %d",
-				       what,
-				       slot,
-				       IR_TOKEN_MAX_SLOTS - 1);
+			return ir_token_refuse (d->refusal,
+						d->error,
+						IR_TOKEN_REFUSED_MALFORMED,
+						"%s names slot %" G_GINT64_FORMAT
+						", phones have slots 0 to %d",
+						what,
+						slot,
+						IR_TOKEN_MAX_SLOTS - 1);
 		if (!dec_text (d, &slots[slot], min_len, IR_TOKEN_TEXT_MAX, what))
 			return FALSE;
 	}
@@ -313,7 +314,7 @@ dec_slot_map (Dec *d, char **slots, gsize min_len, const char *what)
 }
 
 static gboolean
-kid_is_printable (GBytes *kid)
+ir_token_kid_is_printable (GBytes *kid)
 {
 	gsize len = 0;
 	const guint8 *data = g_bytes_get_data (kid, &len);
@@ -347,28 +348,29 @@ dec_protected (Dec *d, IrToken *token)
 		} else if (label == IR_COSE_HDR_KID) {
 			if (!dec_bytes (d, &kid, 1, 64, "protected header kid (4)"))
 				return FALSE;
-			if (!kid_is_printable (kid))
-				return refuse (d->refusal,
-					       d->error,
-					       IR_TOKEN_REFUSED_MALFORMED,
-					       "protected header kid (4) is not printable ASCII");
+			if (!ir_token_kid_is_printable (kid))
+				return ir_token_refuse (
+				    d->refusal,
+				    d->error,
+				    IR_TOKEN_REFUSED_MALFORMED,
+				    "protected header kid (4) is not printable ASCII");
 			token->kid =
 			    g_strndup (g_bytes_get_data (kid, NULL), g_bytes_get_size (kid));
 		} else {
-			return refuse (d->refusal,
-				       d->error,
-				       IR_TOKEN_REFUSED_CRITICAL_HEADER,
-				       "protected header %s%" G_GINT64_FORMAT
-				       " is not understood; only alg (1) and kid (4) are",
-				       label == IR_COSE_HDR_CRIT ? "crit " : "",
-				       label);
+			return ir_token_refuse (d->refusal,
+						d->error,
+						IR_TOKEN_REFUSED_CRITICAL_HEADER,
+						"protected header %s%" G_GINT64_FORMAT
+						" is not understood; only alg (1) and kid (4) are",
+						label == IR_COSE_HDR_CRIT ? "crit " : "",
+						label);
 		}
 	}
 	if (!have_alg || token->kid == NULL)
-		return refuse (d->refusal,
-			       d->error,
-			       IR_TOKEN_REFUSED_MALFORMED,
-			       "the protected header needs both alg (1) and kid (4)");
+		return ir_token_refuse (d->refusal,
+					d->error,
+					IR_TOKEN_REFUSED_MALFORMED,
+					"the protected header needs both alg (1) and kid (4)");
 	return TRUE;
 }
 
@@ -382,13 +384,14 @@ dec_cnf (Dec *d, IrToken *token)
 	if (!dec_map (d, &n, 1, 1, "claim cnf (8)") || !dec_int (d, &method, "claim cnf (8)"))
 		return FALSE;
 	if (method != IR_TOKEN_CNF_SPKI_S256)
-		return refuse (d->refusal,
-			       d->error,
-			       IR_TOKEN_REFUSED_MALFORMED,
-			       "claim cnf (8) uses confirmation method %" G_GINT64_FORMAT
-			       ", only %d (SHA-256 of the client certificate's key) is supported",
-			       method,
-			       IR_TOKEN_CNF_SPKI_S256);
+		return ir_token_refuse (
+		    d->refusal,
+		    d->error,
+		    IR_TOKEN_REFUSED_MALFORMED,
+		    "claim cnf (8) uses confirmation method %" G_GINT64_FORMAT
+		    ", only %d (SHA-256 of the client certificate's key) is supported",
+		    method,
+		    IR_TOKEN_CNF_SPKI_S256);
 	if (!dec_bytes (d, &hash, IR_TOKEN_CNF_LEN, IR_TOKEN_CNF_LEN, "claim cnf (8)"))
 		return FALSE;
 	memcpy (token->claims.cnf, g_bytes_get_data (hash, NULL), IR_TOKEN_CNF_LEN);
@@ -429,12 +432,12 @@ dec_device (Dec *d, IrTokenClaims *c)
 			c->has_current = TRUE;
 			break;
 		default:
-			return refuse (d->refusal,
-				       d->error,
-				       IR_TOKEN_REFUSED_MALFORMED,
-				       "%s has an unknown key %" G_GINT64_FORMAT,
-				       what,
-				       key);
+			return ir_token_refuse (d->refusal,
+						d->error,
+						IR_TOKEN_REFUSED_MALFORMED,
+						"%s has an unknown key %" G_GINT64_FORMAT,
+						what,
+						key);
 		}
 		if (!ok)
 			return FALSE;
@@ -450,10 +453,10 @@ dec_spc (Dec *d, char **out)
 		return FALSE;
 	if (strspn (*out, "0123456789") == IR_TOKEN_SPC_LEN)
 		return TRUE;
-	return refuse (d->refusal,
-		       d->error,
-		       IR_TOKEN_REFUSED_MALFORMED,
-		       "claim spc (-65541) is not 6 decimal digits");
+	return ir_token_refuse (d->refusal,
+				d->error,
+				IR_TOKEN_REFUSED_MALFORMED,
+				"claim spc (-65541) is not 6 decimal digits");
 }
 
 static gboolean
@@ -492,11 +495,12 @@ dec_claim (Dec *d, IrToken *token, gint64 label)
 	case IR_TOKEN_CLAIM_SPC:
 		return dec_spc (d, &c->spc);
 	default:
-		return refuse (d->refusal,
-			       d->error,
-			       IR_TOKEN_REFUSED_MALFORMED,
-			       "claim %" G_GINT64_FORMAT " is not part of secure-restore-v1",
-			       label);
+		return ir_token_refuse (d->refusal,
+					d->error,
+					IR_TOKEN_REFUSED_MALFORMED,
+					"claim %" G_GINT64_FORMAT
+					" is not part of secure-restore-v1",
+					label);
 	}
 }
 
@@ -527,18 +531,18 @@ dec_envelope (Dec *d, IrToken *token)
 	if (!dec_head (d, IR_CBOR_TAG, &head, "restore token (a tagged COSE_Sign1)"))
 		return FALSE;
 	if (head.value != IR_COSE_TAG_SIGN1)
-		return refuse (d->refusal,
-			       d->error,
-			       IR_TOKEN_REFUSED_MALFORMED,
-			       "tag %" G_GUINT64_FORMAT " is not COSE_Sign1 (18)",
-			       head.value);
+		return ir_token_refuse (d->refusal,
+					d->error,
+					IR_TOKEN_REFUSED_MALFORMED,
+					"tag %" G_GUINT64_FORMAT " is not COSE_Sign1 (18)",
+					head.value);
 	if (!dec_head (d, IR_CBOR_ARRAY, &head, "COSE_Sign1"))
 		return FALSE;
 	if (head.value != 4)
-		return refuse (d->refusal,
-			       d->error,
-			       IR_TOKEN_REFUSED_MALFORMED,
-			       "COSE_Sign1 is not an array of 4");
+		return ir_token_refuse (d->refusal,
+					d->error,
+					IR_TOKEN_REFUSED_MALFORMED,
+					"COSE_Sign1 is not an array of 4");
 	if (!dec_bytes (d, &token->protected, 1, IR_TOKEN_MAX_SIZE, "protected header"))
 		return FALSE;
 	if (!dec_map (d, &n, 0, 0, "unprotected header (alg and kid belong in the protected one)"))
@@ -558,16 +562,16 @@ ir_token_decode (const guint8 *data, gsize len, IrTokenRefusal *refusal, GError 
 	if (refusal != NULL)
 		*refusal = IR_TOKEN_OK;
 	if (len > IR_TOKEN_MAX_SIZE) {
-		refuse (refusal,
-			error,
-			IR_TOKEN_REFUSED_TOO_LARGE,
-			"%" G_GSIZE_FORMAT " bytes, at most %d are accepted",
-			len,
-			IR_TOKEN_MAX_SIZE);
+		ir_token_refuse (refusal,
+				 error,
+				 IR_TOKEN_REFUSED_TOO_LARGE,
+				 "%" G_GSIZE_FORMAT " bytes, at most %d are accepted",
+				 len,
+				 IR_TOKEN_MAX_SIZE);
 		return NULL;
 	}
 	if (!ir_cbor_validate (data, len, "restore token", &cause)) {
-		refuse_cbor (refusal, error, cause);
+		ir_token_refuse_cbor (refusal, error, cause);
 		return NULL;
 	}
 	ir_cbor_reader_init (&d.r, data, len, "restore token");
@@ -579,33 +583,34 @@ ir_token_decode (const guint8 *data, gsize len, IrTokenRefusal *refusal, GError 
 /* ---- verification ---- */
 
 static gboolean
-verify_pinned_signature (const IrToken *token,
-			 const IrTrustStore *trust,
-			 IrTokenRefusal *refusal,
-			 GError **error)
+ir_token_verify_pinned_signature (const IrToken *token,
+				  const IrTrustStore *trust,
+				  IrTokenRefusal *refusal,
+				  GError **error)
 {
 	IrTokenAlg pinned = 0;
 	EVP_PKEY *key = ir_trust_store_lookup_key (trust, token->kid, &pinned);
 
 	if (key == NULL)
-		return refuse (refusal,
-			       error,
-			       IR_TOKEN_REFUSED_UNKNOWN_KID,
-			       "signed with key id '%s', which the trust store does not pin; "
-			       "update the trust store or ask the brand which key it uses",
-			       token->kid);
+		return ir_token_refuse (
+		    refusal,
+		    error,
+		    IR_TOKEN_REFUSED_UNKNOWN_KID,
+		    "signed with key id '%s', which the trust store does not pin; "
+		    "update the trust store or ask the brand which key it uses",
+		    token->kid);
 	if (token->alg != (gint64)pinned)
-		return refuse (refusal,
-			       error,
-			       IR_TOKEN_REFUSED_ALGORITHM,
-			       "header alg (1) is %" G_GINT64_FORMAT
-			       " but key '%s' is pinned to %s (%d)",
-			       token->alg,
-			       token->kid,
-			       ir_token_alg_to_string (pinned),
-			       (int)pinned);
+		return ir_token_refuse (refusal,
+					error,
+					IR_TOKEN_REFUSED_ALGORITHM,
+					"header alg (1) is %" G_GINT64_FORMAT
+					" but key '%s' is pinned to %s (%d)",
+					token->alg,
+					token->kid,
+					ir_token_alg_to_string (pinned),
+					(int)pinned);
 	if (!ir_token_cose_verify (pinned, key, token->protected, token->payload, token->signature))
-		return refuse (
+		return ir_token_refuse (
 		    refusal,
 		    error,
 		    IR_TOKEN_REFUSED_SIGNATURE,
@@ -617,7 +622,7 @@ verify_pinned_signature (const IrToken *token,
 }
 
 static gboolean
-verify_present (const IrToken *token, IrTokenRefusal *refusal, GError **error)
+ir_token_verify_present (const IrToken *token, IrTokenRefusal *refusal, GError **error)
 {
 	const IrTokenClaims *c = &token->claims;
 	const struct {
@@ -641,67 +646,68 @@ verify_present (const IrToken *token, IrTokenRefusal *refusal, GError **error)
 
 	for (guint i = 0; i < G_N_ELEMENTS (required); i++) {
 		if (!required[i].ok)
-			return refuse (refusal,
-				       error,
-				       IR_TOKEN_REFUSED_MISSING_CLAIM,
-				       "claim %s is missing",
-				       required[i].name);
+			return ir_token_refuse (refusal,
+						error,
+						IR_TOKEN_REFUSED_MISSING_CLAIM,
+						"claim %s is missing",
+						required[i].name);
 	}
 	return TRUE;
 }
 
 static gboolean
-verify_times (const IrTokenClaims *c,
-	      const IrTokenExpect *expect,
-	      IrTokenRefusal *refusal,
-	      GError **error)
+ir_token_verify_times (const IrTokenClaims *c,
+		       const IrTokenExpect *expect,
+		       IrTokenRefusal *refusal,
+		       GError **error)
 {
 	gint64 now = expect->now != 0 ? expect->now : g_get_real_time () / G_USEC_PER_SEC;
 	gint64 skew = expect->skew;
 
 	if (c->exp <= c->iat || c->exp - c->iat > IR_TOKEN_MAX_LIFETIME)
-		return refuse (refusal,
-			       error,
-			       IR_TOKEN_REFUSED_LIFETIME,
-			       "claims exp (4) - iat (6) = %" G_GINT64_FORMAT
-			       " s, a token lives 1 to %d s",
-			       c->exp - c->iat,
-			       IR_TOKEN_MAX_LIFETIME);
+		return ir_token_refuse (refusal,
+					error,
+					IR_TOKEN_REFUSED_LIFETIME,
+					"claims exp (4) - iat (6) = %" G_GINT64_FORMAT
+					" s, a token lives 1 to %d s",
+					c->exp - c->iat,
+					IR_TOKEN_MAX_LIFETIME);
 	if (now - skew >= c->exp)
-		return refuse (refusal,
-			       error,
-			       IR_TOKEN_REFUSED_EXPIRED,
-			       "claim exp (4): expired %" G_GINT64_FORMAT
-			       " s ago; request a new token (and check this computer's clock)",
-			       now - c->exp);
+		return ir_token_refuse (
+		    refusal,
+		    error,
+		    IR_TOKEN_REFUSED_EXPIRED,
+		    "claim exp (4): expired %" G_GINT64_FORMAT
+		    " s ago; request a new token (and check this computer's clock)",
+		    now - c->exp);
 	if (c->nbf > now + skew)
-		return refuse (refusal,
-			       error,
-			       IR_TOKEN_REFUSED_NOT_YET_VALID,
-			       "claim nbf (5): not valid for another %" G_GINT64_FORMAT
-			       " s; check this computer's clock",
-			       c->nbf - now);
+		return ir_token_refuse (refusal,
+					error,
+					IR_TOKEN_REFUSED_NOT_YET_VALID,
+					"claim nbf (5): not valid for another %" G_GINT64_FORMAT
+					" s; check this computer's clock",
+					c->nbf - now);
 	if (c->iat > now + skew)
-		return refuse (refusal,
-			       error,
-			       IR_TOKEN_REFUSED_ISSUED_IN_FUTURE,
-			       "claim iat (6): issued %" G_GINT64_FORMAT
-			       " s in the future; check this computer's clock",
-			       c->iat - now);
+		return ir_token_refuse (refusal,
+					error,
+					IR_TOKEN_REFUSED_ISSUED_IN_FUTURE,
+					"claim iat (6): issued %" G_GINT64_FORMAT
+					" s in the future; check this computer's clock",
+					c->iat - now);
 	return TRUE;
 }
 
 static gboolean
-verify_device (const IrTokenClaims *c,
-	       const IrTokenExpect *e,
-	       IrTokenRefusal *refusal,
-	       GError **error)
+ir_token_verify_device (const IrTokenClaims *c,
+			const IrTokenExpect *e,
+			IrTokenRefusal *refusal,
+			GError **error)
 {
 	gsize nonce_len = 0;
 	const guint8 *nonce = c->nonce != NULL ? g_bytes_get_data (c->nonce, &nonce_len) : NULL;
 
 	if (c->hardware_id != NULL && g_strcmp0 (c->hardware_id, e->hardware_id) != 0)
-		return refuse (
+		return ir_token_refuse (
 		    refusal,
 		    error,
 		    IR_TOKEN_REFUSED_DEVICE,
@@ -709,63 +715,66 @@ verify_device (const IrTokenClaims *c,
 		    c->hardware_id,
 		    e->hardware_id != NULL ? e->hardware_id : "none");
 	if (c->serial != NULL && g_strcmp0 (c->serial, e->serial) != 0)
-		return refuse (refusal,
-			       error,
-			       IR_TOKEN_REFUSED_DEVICE,
-			       "claim device (-65537): issued for serial %s, the phone reports %s",
-			       c->serial,
-			       e->serial != NULL ? e->serial : "none");
+		return ir_token_refuse (
+		    refusal,
+		    error,
+		    IR_TOKEN_REFUSED_DEVICE,
+		    "claim device (-65537): issued for serial %s, the phone reports %s",
+		    c->serial,
+		    e->serial != NULL ? e->serial : "none");
 	if ((nonce == NULL) != (e->nonce == NULL) ||
 	    (nonce != NULL &&
 	     (nonce_len != e->nonce_len || CRYPTO_memcmp (nonce, e->nonce, nonce_len) != 0)))
-		return refuse (
+		return ir_token_refuse (
 		    refusal,
 		    error,
 		    IR_TOKEN_REFUSED_NONCE,
 		    "claim device (-65537) nonce (3) is not the phone's current challenge; "
 		    "ask the phone for a new challenge and request a new token");
 	if (c->has_counter != e->has_counter || c->counter != e->counter)
-		return refuse (
+		return ir_token_refuse (
 		    refusal,
 		    error,
 		    IR_TOKEN_REFUSED_COUNTER,
 		    "claim device (-65537) counter (4) is not the phone's current counter");
 	for (guint i = 0; c->has_current && i < IR_TOKEN_MAX_SLOTS; i++) {
 		if (g_strcmp0 (c->current_imei[i], e->current_imei[i]) != 0)
-			return refuse (refusal,
-				       error,
-				       IR_TOKEN_REFUSED_CURRENT_IMEI,
-				       "claim device (-65537): slot %u held %s when the token was "
-				       "requested and holds %s now; identify the phone again",
-				       i,
-				       c->current_imei[i] != NULL ? c->current_imei[i] : "nothing",
-				       e->current_imei[i] != NULL ? e->current_imei[i] : "nothing");
+			return ir_token_refuse (
+			    refusal,
+			    error,
+			    IR_TOKEN_REFUSED_CURRENT_IMEI,
+			    "claim device (-65537): slot %u held %s when the token was "
+			    "requested and holds %s now; identify the phone again",
+			    i,
+			    c->current_imei[i] != NULL ? c->current_imei[i] : "nothing",
+			    e->current_imei[i] != NULL ? e->current_imei[i] : "nothing");
 	}
 	return TRUE;
 }
 
 static gboolean
-verify_imeis (const IrTokenClaims *c, IrTokenRefusal *refusal, GError **error)
+ir_token_verify_imeis (const IrTokenClaims *c, IrTokenRefusal *refusal, GError **error)
 {
 	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++) {
 		g_autoptr (GError) why = NULL;
 		if (c->imei[i] == NULL)
 			continue;
 		if (!ir_imei_validate (c->imei[i], &why))
-			return refuse (refusal,
-				       error,
-				       IR_TOKEN_REFUSED_IMEI,
-				       "claim imeis (-65538) slot %u: %s",
-				       i,
-				       why->message);
+			return ir_token_refuse (refusal,
+						error,
+						IR_TOKEN_REFUSED_IMEI,
+						"claim imeis (-65538) slot %u: %s",
+						i,
+						why->message);
 		if (ir_imei_classify (c->imei[i]) != IR_IMEI_STATUS_VALID)
-			return refuse (refusal,
-				       error,
-				       IR_TOKEN_REFUSED_IMEI,
-				       "claim imeis (-65538) slot %u: %s is a factory default, "
-				       "not an original IMEI",
-				       i,
-				       c->imei[i]);
+			return ir_token_refuse (
+			    refusal,
+			    error,
+			    IR_TOKEN_REFUSED_IMEI,
+			    "claim imeis (-65538) slot %u: %s is a factory default, "
+			    "not an original IMEI",
+			    i,
+			    c->imei[i]);
 	}
 	return TRUE;
 }
@@ -781,41 +790,44 @@ ir_token_verify (const IrToken *token,
 
 	if (refusal != NULL)
 		*refusal = IR_TOKEN_OK;
-	if (!verify_pinned_signature (token, trust, refusal, error) ||
-	    !verify_present (token, refusal, error))
+	if (!ir_token_verify_pinned_signature (token, trust, refusal, error) ||
+	    !ir_token_verify_present (token, refusal, error))
 		return FALSE;
 	if (g_strcmp0 (c->iss, ir_trust_store_get_issuer (trust)) != 0)
-		return refuse (refusal,
-			       error,
-			       IR_TOKEN_REFUSED_ISSUER,
-			       "claim iss (1) is '%s', the trust store expects '%s'",
-			       c->iss,
-			       ir_trust_store_get_issuer (trust));
+		return ir_token_refuse (refusal,
+					error,
+					IR_TOKEN_REFUSED_ISSUER,
+					"claim iss (1) is '%s', the trust store expects '%s'",
+					c->iss,
+					ir_trust_store_get_issuer (trust));
 	if (g_strcmp0 (c->aud, ir_trust_store_get_audience (trust)) != 0)
-		return refuse (refusal,
-			       error,
-			       IR_TOKEN_REFUSED_AUDIENCE,
-			       "claim aud (3) is '%s', the trust store expects '%s'",
-			       c->aud,
-			       ir_trust_store_get_audience (trust));
-	if (!verify_times (c, expect, refusal, error))
+		return ir_token_refuse (refusal,
+					error,
+					IR_TOKEN_REFUSED_AUDIENCE,
+					"claim aud (3) is '%s', the trust store expects '%s'",
+					c->aud,
+					ir_trust_store_get_audience (trust));
+	if (!ir_token_verify_times (c, expect, refusal, error))
 		return FALSE;
 	if (expect->client_spki_sha256 != NULL &&
 	    CRYPTO_memcmp (c->cnf, expect->client_spki_sha256, IR_TOKEN_CNF_LEN) != 0)
-		return refuse (refusal,
-			       error,
-			       IR_TOKEN_REFUSED_CNF,
-			       "claim cnf (8): issued to another client certificate than the "
-			       "one in use");
-	if (!verify_device (c, expect, refusal, error) || !verify_imeis (c, refusal, error))
+		return ir_token_refuse (
+		    refusal,
+		    error,
+		    IR_TOKEN_REFUSED_CNF,
+		    "claim cnf (8): issued to another client certificate than the "
+		    "one in use");
+	if (!ir_token_verify_device (c, expect, refusal, error) ||
+	    !ir_token_verify_imeis (c, refusal, error))
 		return FALSE;
 	if (expect->centre != NULL && g_strcmp0 (c->centre, expect->centre) != 0)
-		return refuse (refusal,
-			       error,
-			       IR_TOKEN_REFUSED_CENTRE,
-			       "claim centre (-65540) is '%s', this technician works for '%s'",
-			       c->centre,
-			       expect->centre);
+		return ir_token_refuse (
+		    refusal,
+		    error,
+		    IR_TOKEN_REFUSED_CENTRE,
+		    "claim centre (-65540) is '%s', this technician works for '%s'",
+		    c->centre,
+		    expect->centre);
 	return TRUE;
 }
 
@@ -841,11 +853,11 @@ ir_token_verify_bytes (const guint8 *data,
 	cti = g_bytes_get_data (token->claims.cti, &cti_len);
 	if (!ir_token_seen_add (seen, cti, cti_len, token->claims.exp, &replayed, &store_error)) {
 		if (replayed) {
-			refuse (refusal,
-				error,
-				IR_TOKEN_REFUSED_REPLAYED,
-				"claim cti (7): %s",
-				store_error->message);
+			ir_token_refuse (refusal,
+					 error,
+					 IR_TOKEN_REFUSED_REPLAYED,
+					 "claim cti (7): %s",
+					 store_error->message);
 			return NULL;
 		}
 		if (refusal != NULL)

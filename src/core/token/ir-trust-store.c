@@ -83,7 +83,7 @@ ir_token_alg_to_string (IrTokenAlg alg)
 }
 
 static gboolean
-alg_from_string (const char *str, IrTokenAlg *alg)
+ir_trust_store_alg_from_string (const char *str, IrTokenAlg *alg)
 {
 	if (g_strcmp0 (str, "ES256") == 0) {
 		*alg = IR_TOKEN_ALG_ES256;
@@ -122,7 +122,7 @@ ir_token_alg_check_key (IrTokenAlg alg, EVP_PKEY *key, GError **error)
 /* Base64 that decodes and encodes back to the same text: g_base64_decode()
  * skips stray characters, a trust anchor must not. */
 static GBytes *
-strict_base64 (const char *text)
+ir_trust_store_strict_base64 (const char *text)
 {
 	gsize len = 0;
 	g_autofree guchar *raw = g_base64_decode (text, &len);
@@ -134,7 +134,7 @@ strict_base64 (const char *text)
 }
 
 static gboolean
-check_known_keys (
+ir_trust_store_check_known_keys (
     GKeyFile *kf, const char *group, const char *const *known, const char *origin, GError **error)
 {
 	g_auto (GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
@@ -155,7 +155,8 @@ check_known_keys (
 }
 
 static char *
-get_required (GKeyFile *kf, const char *group, const char *key, const char *origin, GError **error)
+ir_trust_store_get_required (
+    GKeyFile *kf, const char *group, const char *key, const char *origin, GError **error)
 {
 	g_autofree char *value = g_key_file_get_string (kf, group, key, NULL);
 
@@ -173,7 +174,7 @@ get_required (GKeyFile *kf, const char *group, const char *key, const char *orig
 }
 
 static gboolean
-parse_pins (IrTrustStore *self, const char *pins, GError **error)
+ir_trust_store_parse_pins (IrTrustStore *self, const char *pins, GError **error)
 {
 	g_auto (GStrv) parts = g_strsplit (pins, ";", -1);
 
@@ -181,7 +182,7 @@ parse_pins (IrTrustStore *self, const char *pins, GError **error)
 	for (guint i = 0; parts[i] != NULL; i++) {
 		g_autoptr (GBytes) hash = NULL;
 		if (g_str_has_prefix (parts[i], PIN_PREFIX))
-			hash = strict_base64 (parts[i] + strlen (PIN_PREFIX));
+			hash = ir_trust_store_strict_base64 (parts[i] + strlen (PIN_PREFIX));
 		if (hash == NULL || g_bytes_get_size (hash) != 32) {
 			g_set_error (error,
 				     IR_ERROR,
@@ -199,7 +200,10 @@ parse_pins (IrTrustStore *self, const char *pins, GError **error)
 }
 
 static gboolean
-load_brand_ca (IrTrustStore *self, const char *value, const char *base_dir, GError **error)
+ir_trust_store_load_brand_ca (IrTrustStore *self,
+			      const char *value,
+			      const char *base_dir,
+			      GError **error)
 {
 	g_autofree char *contents = NULL;
 	gsize len = 0;
@@ -237,7 +241,10 @@ load_brand_ca (IrTrustStore *self, const char *value, const char *base_dir, GErr
 }
 
 static gboolean
-parse_main_group (IrTrustStore *self, GKeyFile *kf, const char *base_dir, GError **error)
+ir_trust_store_parse_main_group (IrTrustStore *self,
+				 GKeyFile *kf,
+				 const char *base_dir,
+				 GError **error)
 {
 	static const char *const known[] = {
 	    "version", "brand-ca", "server-pin", "issuer", "audience", NULL};
@@ -253,9 +260,9 @@ parse_main_group (IrTrustStore *self, GKeyFile *kf, const char *base_dir, GError
 			     self->origin);
 		return FALSE;
 	}
-	if (!check_known_keys (kf, GROUP_MAIN, known, self->origin, error))
+	if (!ir_trust_store_check_known_keys (kf, GROUP_MAIN, known, self->origin, error))
 		return FALSE;
-	version = get_required (kf, GROUP_MAIN, "version", self->origin, error);
+	version = ir_trust_store_get_required (kf, GROUP_MAIN, "version", self->origin, error);
 	if (version == NULL)
 		return FALSE;
 	if (g_strcmp0 (version, "1") != 0) {
@@ -268,23 +275,24 @@ parse_main_group (IrTrustStore *self, GKeyFile *kf, const char *base_dir, GError
 			     version);
 		return FALSE;
 	}
-	self->issuer = get_required (kf, GROUP_MAIN, "issuer", self->origin, error);
+	self->issuer = ir_trust_store_get_required (kf, GROUP_MAIN, "issuer", self->origin, error);
 	if (self->issuer == NULL)
 		return FALSE;
-	self->audience = get_required (kf, GROUP_MAIN, "audience", self->origin, error);
+	self->audience =
+	    ir_trust_store_get_required (kf, GROUP_MAIN, "audience", self->origin, error);
 	if (self->audience == NULL)
 		return FALSE;
-	pins = get_required (kf, GROUP_MAIN, "server-pin", self->origin, error);
-	if (pins == NULL || !parse_pins (self, pins, error))
+	pins = ir_trust_store_get_required (kf, GROUP_MAIN, "server-pin", self->origin, error);
+	if (pins == NULL || !ir_trust_store_parse_pins (self, pins, error))
 		return FALSE;
-	ca = get_required (kf, GROUP_MAIN, "brand-ca", self->origin, error);
+	ca = ir_trust_store_get_required (kf, GROUP_MAIN, "brand-ca", self->origin, error);
 	if (ca == NULL)
 		return FALSE;
-	return load_brand_ca (self, ca, base_dir, error);
+	return ir_trust_store_load_brand_ca (self, ca, base_dir, error);
 }
 
 static gboolean
-kid_is_valid (const char *kid)
+ir_trust_store_kid_is_valid (const char *kid)
 {
 	gsize len = strlen (kid);
 
@@ -299,9 +307,13 @@ kid_is_valid (const char *kid)
 
 /* public-key=BASE64 of a DER SubjectPublicKeyInfo, nothing after it. */
 static EVP_PKEY *
-parse_public_key (IrTrustStore *self, GKeyFile *kf, const char *group, GError **error)
+ir_trust_store_parse_public_key (IrTrustStore *self,
+				 GKeyFile *kf,
+				 const char *group,
+				 GError **error)
 {
-	g_autofree char *pub_b64 = get_required (kf, group, "public-key", self->origin, error);
+	g_autofree char *pub_b64 =
+	    ir_trust_store_get_required (kf, group, "public-key", self->origin, error);
 	g_autoptr (GBytes) der = NULL;
 	const unsigned char *p = NULL;
 	EVP_PKEY *key = NULL;
@@ -309,7 +321,7 @@ parse_public_key (IrTrustStore *self, GKeyFile *kf, const char *group, GError **
 
 	if (pub_b64 == NULL)
 		return NULL;
-	der = strict_base64 (pub_b64);
+	der = ir_trust_store_strict_base64 (pub_b64);
 	if (der != NULL) {
 		p = g_bytes_get_data (der, &der_len);
 		key = d2i_PUBKEY (NULL, &p, (long)der_len);
@@ -330,7 +342,7 @@ parse_public_key (IrTrustStore *self, GKeyFile *kf, const char *group, GError **
 
 /* Signed-note key names such as "brand.example/policy". */
 static gboolean
-policy_name_is_valid (const char *name)
+ir_trust_store_policy_name_is_valid (const char *name)
 {
 	gsize len = strlen (name);
 
@@ -346,13 +358,16 @@ policy_name_is_valid (const char *name)
 /* [policy-key NAME]: the brand's rollout-policy key, Ed25519, NAME being
  * the signed-note key name its notes carry. */
 static gboolean
-parse_policy_group (IrTrustStore *self, GKeyFile *kf, const char *group, GError **error)
+ir_trust_store_parse_policy_group (IrTrustStore *self,
+				   GKeyFile *kf,
+				   const char *group,
+				   GError **error)
 {
 	static const char *const known[] = {"public-key", NULL};
 	const char *name = group + strlen (GROUP_POLICY_PFX);
 	EVP_PKEY *key = NULL;
 
-	if (!policy_name_is_valid (name)) {
+	if (!ir_trust_store_policy_name_is_valid (name)) {
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
@@ -362,9 +377,9 @@ parse_policy_group (IrTrustStore *self, GKeyFile *kf, const char *group, GError 
 			     KID_MAX_LEN);
 		return FALSE;
 	}
-	if (!check_known_keys (kf, group, known, self->origin, error))
+	if (!ir_trust_store_check_known_keys (kf, group, known, self->origin, error))
 		return FALSE;
-	key = parse_public_key (self, kf, group, error);
+	key = ir_trust_store_parse_public_key (self, kf, group, error);
 	if (key == NULL)
 		return FALSE;
 	if (EVP_PKEY_get_base_id (key) != EVP_PKEY_ED25519) {
@@ -382,14 +397,14 @@ parse_policy_group (IrTrustStore *self, GKeyFile *kf, const char *group, GError 
 }
 
 static gboolean
-parse_key_group (IrTrustStore *self, GKeyFile *kf, const char *group, GError **error)
+ir_trust_store_parse_key_group (IrTrustStore *self, GKeyFile *kf, const char *group, GError **error)
 {
 	static const char *const known[] = {"algorithm", "public-key", NULL};
 	const char *kid = group + strlen (GROUP_KEY_PFX);
 	g_autofree char *alg_str = NULL;
 	g_autofree TokenKey *tk = g_new0 (TokenKey, 1);
 
-	if (!kid_is_valid (kid)) {
+	if (!ir_trust_store_kid_is_valid (kid)) {
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
@@ -399,12 +414,12 @@ parse_key_group (IrTrustStore *self, GKeyFile *kf, const char *group, GError **e
 			     KID_MAX_LEN);
 		return FALSE;
 	}
-	if (!check_known_keys (kf, group, known, self->origin, error))
+	if (!ir_trust_store_check_known_keys (kf, group, known, self->origin, error))
 		return FALSE;
-	alg_str = get_required (kf, group, "algorithm", self->origin, error);
+	alg_str = ir_trust_store_get_required (kf, group, "algorithm", self->origin, error);
 	if (alg_str == NULL)
 		return FALSE;
-	if (!alg_from_string (alg_str, &tk->alg)) {
+	if (!ir_trust_store_alg_from_string (alg_str, &tk->alg)) {
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
@@ -414,7 +429,7 @@ parse_key_group (IrTrustStore *self, GKeyFile *kf, const char *group, GError **e
 			     alg_str);
 		return FALSE;
 	}
-	tk->key = parse_public_key (self, kf, group, error);
+	tk->key = ir_trust_store_parse_public_key (self, kf, group, error);
 	if (tk->key == NULL)
 		return FALSE;
 	if (!ir_token_alg_check_key (tk->alg, tk->key, error)) {
@@ -450,14 +465,14 @@ ir_trust_store_new_from_data (
 			     kf_error->message);
 		return NULL;
 	}
-	if (!parse_main_group (self, kf, base_dir != NULL ? base_dir : cwd, error))
+	if (!ir_trust_store_parse_main_group (self, kf, base_dir != NULL ? base_dir : cwd, error))
 		return NULL;
 	groups = g_key_file_get_groups (kf, NULL);
 	for (guint i = 0; groups[i] != NULL; i++) {
 		if (g_strcmp0 (groups[i], GROUP_MAIN) == 0)
 			continue;
 		if (g_str_has_prefix (groups[i], GROUP_POLICY_PFX)) {
-			if (!parse_policy_group (self, kf, groups[i], error))
+			if (!ir_trust_store_parse_policy_group (self, kf, groups[i], error))
 				return NULL;
 			continue;
 		}
@@ -471,7 +486,7 @@ ir_trust_store_new_from_data (
 				     groups[i]);
 			return NULL;
 		}
-		if (!parse_key_group (self, kf, groups[i], error))
+		if (!ir_trust_store_parse_key_group (self, kf, groups[i], error))
 			return NULL;
 	}
 	if (g_hash_table_size (self->keys) == 0) {
@@ -567,7 +582,7 @@ ir_trust_store_lookup_key (const IrTrustStore *self, const char *kid, IrTokenAlg
 }
 
 static int
-compare_strp (const void *a, const void *b)
+ir_trust_store_compare_strp (const void *a, const void *b)
 {
 	return strcmp (*(const char *const *)a, *(const char *const *)b);
 }
@@ -580,7 +595,7 @@ ir_trust_store_get_key_ids (const IrTrustStore *self)
 	g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
 	guint n = g_hash_table_size (self->keys);
 
-	qsort (ids, n, sizeof (char *), compare_strp);
+	qsort (ids, n, sizeof (char *), ir_trust_store_compare_strp);
 	for (guint i = 0; i < n; i++)
 		g_strv_builder_add (builder, ids[i]);
 	return g_strv_builder_end (builder);
@@ -600,7 +615,7 @@ ir_trust_store_get_policy_key_names (const IrTrustStore *self)
 	g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
 	guint n = g_hash_table_size (self->policy_keys);
 
-	qsort (names, n, sizeof (char *), compare_strp);
+	qsort (names, n, sizeof (char *), ir_trust_store_compare_strp);
 	for (guint i = 0; i < n; i++)
 		g_strv_builder_add (builder, names[i]);
 	return g_strv_builder_end (builder);
