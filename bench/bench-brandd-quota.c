@@ -266,8 +266,8 @@ main (int argc, char **argv)
 		bench_quota_die ("make a folder", error->message);
 	calls = calls == 0 ? BENCH_DEFAULT_CALLS : calls;
 	path = g_build_filename (dir, "brandd.db", NULL);
-	if (!ir_brandd_store_init (path, &error) ||
-	    (store = ir_brandd_store_open (path, &error)) == NULL)
+	if (!ir_brandd_store_init (IR_BRANDD_BACKEND_SQLITE, path, &error) ||
+	    (store = ir_brandd_store_open (IR_BRANDD_BACKEND_SQLITE, path, &error)) == NULL)
 		bench_quota_die (path, error->message);
 	device_id = bench_quota_add_device (store);
 	if (sqlite3_open (path, &db) != SQLITE_OK)

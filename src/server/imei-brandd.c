@@ -53,7 +53,8 @@ static GOptionEntry entries[] = {
      0,
      G_OPTION_ARG_FILENAME,
      &opt_db,
-     "SQLite database (overrides [server] database)",
+     "SQLite database (overrides [server] database), or with [store] "
+     "backend=postgresql the connection string",
      "PATH"},
     {"listen",
      'l',
@@ -100,14 +101,14 @@ typedef struct {
 } ServeState;
 
 static int
-fail (int code, const GError *error)
+imei_brandd_fail (int code, const GError *error)
 {
 	g_printerr ("imei-brandd: %s\n", error->message);
 	return code;
 }
 
 static int
-usage (const char *message)
+imei_brandd_usage (const char *message)
 {
 	g_printerr ("imei-brandd: %s\nTry imei-brandd --help.\n", message);
 	return EXIT_USAGE;
@@ -115,7 +116,7 @@ usage (const char *message)
 
 /* The config file, then the flags on top of it. */
 static IrBranddConfig *
-load_config (GError **error)
+imei_brandd_load_config (GError **error)
 {
 	g_autoptr (IrBranddConfig) config = ir_brandd_config_new ();
 
@@ -125,7 +126,11 @@ load_config (GError **error)
 		g_prefix_error (error, "--listen: ");
 		return NULL;
 	}
-	if (opt_db != NULL) {
+	/* with [store] backend=postgresql, --db is the connection string */
+	if (opt_db != NULL && config->store_backend == IR_BRANDD_BACKEND_POSTGRESQL) {
+		g_free (config->store_connection);
+		config->store_connection = g_strdup (opt_db);
+	} else if (opt_db != NULL) {
 		g_free (config->database);
 		config->database = g_strdup (opt_db);
 	}
@@ -133,7 +138,7 @@ load_config (GError **error)
 }
 
 static void
-on_signal (evutil_socket_t sig, short what, void *arg)
+imei_brandd_on_signal (evutil_socket_t sig, short what, void *arg)
 {
 	ServeState *state = arg;
 
@@ -142,7 +147,7 @@ on_signal (evutil_socket_t sig, short what, void *arg)
 }
 
 static void
-print_listening (const IrBranddConfig *config, guint16 port)
+imei_brandd_print_listening (const IrBranddConfig *config, guint16 port)
 {
 	gboolean v6 = strchr (config->listen_host, ':') != NULL;
 
@@ -158,7 +163,7 @@ print_listening (const IrBranddConfig *config, guint16 port)
  * hard one, so that a flood of connections meets the server's own limits
  * (max-handshakes, max-connections), not accept() failing with EMFILE. */
 static void
-raise_fd_limit (void)
+imei_brandd_raise_fd_limit (void)
 {
 	struct rlimit rl;
 
@@ -176,7 +181,7 @@ typedef struct {
 } ServeParts;
 
 static int
-run_loop (IrBranddConfig *config, SSL_CTX *ctx, const ServeParts *parts)
+imei_brandd_run_loop (IrBranddConfig *config, SSL_CTX *ctx, const ServeParts *parts)
 {
 	ServeState state = {0};
 	struct event *sigterm = NULL;
@@ -187,15 +192,15 @@ run_loop (IrBranddConfig *config, SSL_CTX *ctx, const ServeParts *parts)
 	state.server = ir_brandd_server_new (state.base, config, ctx, parts->issuer, &error);
 	if (state.server == NULL) {
 		event_base_free (state.base);
-		return fail (EXIT_FAILED, error);
+		return imei_brandd_fail (EXIT_FAILED, error);
 	}
 	ir_brandd_server_set_witness (state.server, parts->witness);
 	ir_brandd_server_set_revocation (state.server, parts->revocation);
-	sigterm = evsignal_new (state.base, SIGTERM, on_signal, &state);
-	sigint = evsignal_new (state.base, SIGINT, on_signal, &state);
+	sigterm = evsignal_new (state.base, SIGTERM, imei_brandd_on_signal, &state);
+	sigint = evsignal_new (state.base, SIGINT, imei_brandd_on_signal, &state);
 	evsignal_add (sigterm, NULL);
 	evsignal_add (sigint, NULL);
-	print_listening (config, ir_brandd_server_get_port (state.server));
+	imei_brandd_print_listening (config, ir_brandd_server_get_port (state.server));
 	event_base_dispatch (state.base);
 	event_free (sigterm);
 	event_free (sigint);
@@ -206,7 +211,7 @@ run_loop (IrBranddConfig *config, SSL_CTX *ctx, const ServeParts *parts)
 }
 
 static int
-cmd_serve (int argc, char **argv)
+imei_brandd_cmd_serve (int argc, char **argv)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrBranddConfig) config = NULL;
@@ -219,16 +224,17 @@ cmd_serve (int argc, char **argv)
 	int rc;
 
 	if (argc != 0)
-		return usage ("serve takes no arguments");
+		return imei_brandd_usage ("serve takes no arguments");
 	if (opt_config == NULL)
-		return usage ("serve needs --config FILE");
-	config = load_config (&error);
+		return imei_brandd_usage ("serve needs --config FILE");
+	config = imei_brandd_load_config (&error);
 	if (config == NULL || !ir_brandd_config_check_serve (config, &error))
-		return fail (EXIT_USAGE, error);
+		return imei_brandd_fail (EXIT_USAGE, error);
 	ctx = ir_brandd_tls_context_new (config, &error);
 	if (ctx == NULL)
-		return fail (EXIT_USAGE, error);
-	store = ir_brandd_store_open (config->database, &error);
+		return imei_brandd_fail (EXIT_USAGE, error);
+	store = ir_brandd_store_open (
+	    config->store_backend, ir_brandd_config_store_target (config), &error);
 	if (store != NULL) {
 		/* the loop is blocked while a statement waits for a lock: give
 		 * up well before the connection's own timeout would drop the
@@ -242,43 +248,45 @@ cmd_serve (int argc, char **argv)
 		revocation = ir_brandd_revocation_new (config, store, &error);
 	if (revocation == NULL) {
 		SSL_CTX_free (ctx);
-		return fail (EXIT_USAGE, error);
+		return imei_brandd_fail (EXIT_USAGE, error);
 	}
 	/* a client that hangs up mid-answer must not kill the server */
 	signal (SIGPIPE, SIG_IGN);
-	raise_fd_limit ();
+	imei_brandd_raise_fd_limit ();
 	parts = (ServeParts){issuer, witness, revocation};
-	rc = run_loop (config, ctx, &parts);
+	rc = imei_brandd_run_loop (config, ctx, &parts);
 	SSL_CTX_free (ctx);
 	return rc;
 }
 
 static const char *
-database_path (IrBranddConfig *config)
+imei_brandd_database_path (IrBranddConfig *config)
 {
-	return config != NULL ? config->database : NULL;
+	return config != NULL ? ir_brandd_config_store_target (config) : NULL;
 }
 
 static int
-cmd_init_db (int argc, char **argv)
+imei_brandd_cmd_init_db (int argc, char **argv)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (IrBranddConfig) config = load_config (&error);
+	g_autoptr (IrBranddConfig) config = imei_brandd_load_config (&error);
 
 	if (config == NULL)
-		return fail (EXIT_USAGE, error);
-	if (argc != 0 || database_path (config) == NULL)
-		return usage ("init-db needs --db PATH (or --config FILE) and no arguments");
-	if (!ir_brandd_store_init (config->database, &error))
-		return fail (EXIT_FAILED, error);
+		return imei_brandd_fail (EXIT_USAGE, error);
+	if (argc != 0 || imei_brandd_database_path (config) == NULL)
+		return imei_brandd_usage (
+		    "init-db needs --db PATH (or --config FILE) and no arguments");
+	if (!ir_brandd_store_init (
+		config->store_backend, ir_brandd_config_store_target (config), &error))
+		return imei_brandd_fail (EXIT_FAILED, error);
 	g_print ("database %s is ready (schema version %d)\n",
-		 config->database,
+		 ir_brandd_config_store_target (config),
 		 IR_BRANDD_SCHEMA_VERSION);
 	return EXIT_SUCCESS;
 }
 
 static void
-print_import (const IrBranddImport *imp)
+imei_brandd_print_import (const IrBranddImport *imp)
 {
 	for (guint i = 0; i < imp->rows->len; i++) {
 		const IrBranddImportRow *row = g_ptr_array_index (imp->rows, i);
@@ -290,66 +298,71 @@ print_import (const IrBranddImport *imp)
 }
 
 static int
-cmd_import (int argc, char **argv)
+imei_brandd_cmd_import (int argc, char **argv)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (IrBranddConfig) config = load_config (&error);
+	g_autoptr (IrBranddConfig) config = imei_brandd_load_config (&error);
 	g_autoptr (IrBranddStore) store = NULL;
 	g_autoptr (IrBranddImport) imp = NULL;
 	g_autofree char *text = NULL;
 	gsize len = 0;
 
 	if (config == NULL)
-		return fail (EXIT_USAGE, error);
-	if (argc != 1 || database_path (config) == NULL)
-		return usage ("import needs --db PATH and one FILE.csv");
+		return imei_brandd_fail (EXIT_USAGE, error);
+	if (argc != 1 || imei_brandd_database_path (config) == NULL)
+		return imei_brandd_usage ("import needs --db PATH and one FILE.csv");
 	if (!g_file_get_contents (argv[0], &text, &len, &error))
-		return fail (EXIT_USAGE, error);
+		return imei_brandd_fail (EXIT_USAGE, error);
 	imp = ir_brandd_import_parse (text, len, &error);
 	if (imp == NULL) {
 		g_prefix_error (&error, "%s: ", argv[0]);
-		return fail (EXIT_FAILED, error);
+		return imei_brandd_fail (EXIT_FAILED, error);
 	}
-	store = ir_brandd_store_open (config->database, &error);
+	store = ir_brandd_store_open (
+	    config->store_backend, ir_brandd_config_store_target (config), &error);
 	if (store == NULL)
-		return fail (EXIT_FAILED, error);
+		return imei_brandd_fail (EXIT_FAILED, error);
 	if (!ir_brandd_import_apply (imp, store, g_get_real_time () / G_USEC_PER_SEC, &error)) {
-		print_import (imp);
-		return fail (EXIT_FAILED, error);
+		imei_brandd_print_import (imp);
+		return imei_brandd_fail (EXIT_FAILED, error);
 	}
-	print_import (imp);
-	g_print ("imported %u devices into %s\n", imp->rows->len, config->database);
+	imei_brandd_print_import (imp);
+	g_print ("imported %u devices into %s\n",
+		 imp->rows->len,
+		 ir_brandd_config_store_target (config));
 	return EXIT_SUCCESS;
 }
 
 static int
-cmd_centre (int argc, char **argv)
+imei_brandd_cmd_centre (int argc, char **argv)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (IrBranddConfig) config = load_config (&error);
+	g_autoptr (IrBranddConfig) config = imei_brandd_load_config (&error);
 	g_autoptr (IrBranddStore) store = NULL;
 
 	if (config == NULL)
-		return fail (EXIT_USAGE, error);
+		return imei_brandd_fail (EXIT_USAGE, error);
 	if (argc != 2 || g_strcmp0 (argv[0], "set") != 0 || argv[1][0] == '\0')
-		return usage ("usage: centre set ID --quota N --db PATH");
+		return imei_brandd_usage ("usage: centre set ID --quota N --db PATH");
 	if (opt_quota < 0 || opt_quota > 10000000)
-		return usage ("centre set needs --quota N (0 to 10000000 tokens a day)");
-	if (database_path (config) == NULL)
-		return usage ("centre set needs --db PATH (or --config FILE)");
-	store = ir_brandd_store_open (config->database, &error);
+		return imei_brandd_usage (
+		    "centre set needs --quota N (0 to 10000000 tokens a day)");
+	if (imei_brandd_database_path (config) == NULL)
+		return imei_brandd_usage ("centre set needs --db PATH (or --config FILE)");
+	store = ir_brandd_store_open (
+	    config->store_backend, ir_brandd_config_store_target (config), &error);
 	if (store == NULL ||
 	    !ir_brandd_store_set_centre_quota (store, argv[1], (guint)opt_quota, &error))
-		return fail (EXIT_FAILED, error);
+		return imei_brandd_fail (EXIT_FAILED, error);
 	g_print ("centre %s: daily quota %" G_GINT64_FORMAT "\n", argv[1], opt_quota);
 	return EXIT_SUCCESS;
 }
 
 static int
-cmd_policy (int argc, char **argv)
+imei_brandd_cmd_policy (int argc, char **argv)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (IrBranddConfig) config = load_config (&error);
+	g_autoptr (IrBranddConfig) config = imei_brandd_load_config (&error);
 	IrBranddPolicyOptions options = {
 	    .key = opt_key,
 	    .key_name = opt_key_name,
@@ -358,38 +371,41 @@ cmd_policy (int argc, char **argv)
 	};
 
 	if (config == NULL)
-		return fail (EXIT_USAGE, error);
+		return imei_brandd_fail (EXIT_USAGE, error);
 	return ir_brandd_policy_command (config, &options, argc, argv);
 }
 
 /* Takes effect at the next request of a running server, on connections
  * already open too (ir-brandd-revocation.c). */
 static int
-cmd_cert (int argc, char **argv)
+imei_brandd_cmd_cert (int argc, char **argv)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (IrBranddConfig) config = load_config (&error);
+	g_autoptr (IrBranddConfig) config = imei_brandd_load_config (&error);
 	g_autoptr (IrBranddStore) store = NULL;
 	g_autofree char *serial = NULL;
 
 	if (config == NULL)
-		return fail (EXIT_USAGE, error);
+		return imei_brandd_fail (EXIT_USAGE, error);
 	if (argc != 2 || g_strcmp0 (argv[0], "revoke") != 0)
-		return usage ("usage: cert revoke SERIAL [--reason TEXT] --db PATH");
+		return imei_brandd_usage ("usage: cert revoke SERIAL [--reason TEXT] --db PATH");
 	serial = ir_brandd_tls_normalise_serial (argv[1]);
 	if (serial == NULL)
-		return usage ("cert revoke: SERIAL is the certificate's serial number in hex, as "
-			      "openssl x509 -noout -serial prints it (colons allowed)");
+		return imei_brandd_usage (
+		    "cert revoke: SERIAL is the certificate's serial number in hex, as "
+		    "openssl x509 -noout -serial prints it (colons allowed)");
 	if (opt_reason != NULL &&
 	    (strlen (opt_reason) > 256 || !g_utf8_validate (opt_reason, -1, NULL)))
-		return usage ("cert revoke: --reason is UTF-8 text of at most 256 bytes");
-	if (database_path (config) == NULL)
-		return usage ("cert revoke needs --db PATH (or --config FILE)");
-	store = ir_brandd_store_open (config->database, &error);
+		return imei_brandd_usage (
+		    "cert revoke: --reason is UTF-8 text of at most 256 bytes");
+	if (imei_brandd_database_path (config) == NULL)
+		return imei_brandd_usage ("cert revoke needs --db PATH (or --config FILE)");
+	store = ir_brandd_store_open (
+	    config->store_backend, ir_brandd_config_store_target (config), &error);
 	if (store == NULL ||
 	    !ir_brandd_store_revoke (
 		store, serial, opt_reason, g_get_real_time () / G_USEC_PER_SEC, &error))
-		return fail (EXIT_FAILED, error);
+		return imei_brandd_fail (EXIT_FAILED, error);
 	g_print ("certificate %s is revoked\n", serial);
 	return EXIT_SUCCESS;
 }
@@ -398,12 +414,12 @@ static const struct {
 	const char *name;
 	int (*func) (int argc, char **argv);
 } commands[] = {
-    {"serve", cmd_serve},
-    {"init-db", cmd_init_db},
-    {"import", cmd_import},
-    {"centre", cmd_centre},
-    {"policy", cmd_policy},
-    {"cert", cmd_cert},
+    {"serve", imei_brandd_cmd_serve},
+    {"init-db", imei_brandd_cmd_init_db},
+    {"import", imei_brandd_cmd_import},
+    {"centre", imei_brandd_cmd_centre},
+    {"policy", imei_brandd_cmd_policy},
+    {"cert", imei_brandd_cmd_cert},
 };
 
 int
@@ -416,7 +432,7 @@ main (int argc, char **argv)
 	g_option_context_add_main_entries (ctx, entries, NULL);
 	g_option_context_set_summary (ctx, SUMMARY);
 	if (!g_option_context_parse (ctx, &argc, &argv, &error))
-		return usage (error->message);
+		return imei_brandd_usage (error->message);
 	if (opt_version) {
 		g_print ("imei-brandd %s\n", PACKAGE_VERSION);
 		return EXIT_SUCCESS;
@@ -424,11 +440,12 @@ main (int argc, char **argv)
 	if (opt_verbose)
 		g_log_set_debug_enabled (TRUE);
 	if (argc < 2)
-		return usage (
+		return imei_brandd_usage (
 		    "no command; expected serve, init-db, import, centre, policy or cert");
 	for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
 		if (g_strcmp0 (argv[1], commands[i].name) == 0)
 			return commands[i].func (argc - 2, argv + 2);
 	}
-	return usage ("unknown command; expected serve, init-db, import, centre, policy or cert");
+	return imei_brandd_usage (
+	    "unknown command; expected serve, init-db, import, centre, policy or cert");
 }

@@ -18,6 +18,7 @@ typedef enum {
 	KEY_SECONDS, /* decimal seconds, stored as milliseconds */
 	KEY_LISTEN,
 	KEY_ALGORITHM,
+	KEY_BACKEND,
 } KeyType;
 
 typedef struct {
@@ -57,6 +58,9 @@ static const KeyDef keys[] = {
     {"witness", "name", KEY_STRING, OFF (witness_name), 1, 256},
     {"policy", "public-key", KEY_PATH, OFF (policy_public_key)},
     {"policy", "key-name", KEY_STRING, OFF (policy_key_name), 1, 64},
+    {"store", "backend", KEY_BACKEND, 0},
+    /* a libpq connection string; a password only through its passfile */
+    {"store", "connection", KEY_STRING, OFF (store_connection), 1, 4096},
 };
 
 IrBranddConfig *
@@ -102,6 +106,7 @@ ir_brandd_config_free (IrBranddConfig *self)
 	g_free (self->witness_name);
 	g_free (self->policy_public_key);
 	g_free (self->policy_key_name);
+	g_free (self->store_connection);
 	g_free (self);
 }
 
@@ -145,7 +150,7 @@ ir_brandd_config_set_listen (IrBranddConfig *self, const char *value, GError **e
 }
 
 static gboolean
-bad_key (GError **error, const KeyDef *def, const char *value, const char *why)
+ir_brandd_config_bad_key (GError **error, const KeyDef *def, const char *value, const char *why)
 {
 	g_set_error (error,
 		     IR_ERROR,
@@ -159,7 +164,7 @@ bad_key (GError **error, const KeyDef *def, const char *value, const char *why)
 }
 
 static char *
-resolve_path (const char *value, const char *base_dir)
+ir_brandd_config_resolve_path (const char *value, const char *base_dir)
 {
 	if (g_path_is_absolute (value) || base_dir == NULL)
 		return g_strdup (value);
@@ -167,7 +172,7 @@ resolve_path (const char *value, const char *base_dir)
 }
 
 static gboolean
-parse_uint (const KeyDef *def, const char *value, guint64 *out, GError **error)
+ir_brandd_config_parse_uint (const KeyDef *def, const char *value, guint64 *out, GError **error)
 {
 	g_autofree char *why = NULL;
 
@@ -177,29 +182,29 @@ parse_uint (const KeyDef *def, const char *value, guint64 *out, GError **error)
 			       " to %" G_GUINT64_FORMAT,
 			       def->min,
 			       def->max);
-	return bad_key (error, def, value, why);
+	return ir_brandd_config_bad_key (error, def, value, why);
 }
 
 static gboolean
-parse_seconds (const KeyDef *def, const char *value, guint *out_ms, GError **error)
+ir_brandd_config_parse_seconds (const KeyDef *def, const char *value, guint *out_ms, GError **error)
 {
 	char *end = NULL;
 	double secs = g_ascii_strtod (value, &end);
 	double ms = secs * 1000.0;
 
 	if (end == value || *end != '\0' || !(ms >= (double)def->min) || ms > (double)def->max)
-		return bad_key (
+		return ir_brandd_config_bad_key (
 		    error, def, value, "expected seconds from 0.1 to 3600, e.g. 10 or 2.5");
 	*out_ms = (guint)ms;
 	return TRUE;
 }
 
 static gboolean
-apply_key (IrBranddConfig *self,
-	   const KeyDef *def,
-	   const char *value,
-	   const char *base_dir,
-	   GError **error)
+ir_brandd_config_apply_key (IrBranddConfig *self,
+			    const KeyDef *def,
+			    const char *value,
+			    const char *base_dir,
+			    GError **error)
 {
 	guint64 n = 0;
 
@@ -216,39 +221,46 @@ apply_key (IrBranddConfig *self,
 		else if (g_strcmp0 (value, "ES256") == 0)
 			self->algorithm = IR_TOKEN_ALG_ES256;
 		else
-			return bad_key (error, def, value, "expected EdDSA or ES256");
+			return ir_brandd_config_bad_key (
+			    error, def, value, "expected EdDSA or ES256");
+		return TRUE;
+	case KEY_BACKEND:
+		if (!ir_brandd_db_backend_from_string (value, &self->store_backend, NULL))
+			return ir_brandd_config_bad_key (
+			    error, def, value, "expected sqlite or postgresql");
 		return TRUE;
 	case KEY_STRING:
 		if (strlen (value) < def->min || strlen (value) > def->max)
-			return bad_key (error, def, value, "empty or too long");
+			return ir_brandd_config_bad_key (error, def, value, "empty or too long");
 		g_free (*((char **)G_STRUCT_MEMBER_P (self, def->offset)));
 		*((char **)G_STRUCT_MEMBER_P (self, def->offset)) = g_strdup (value);
 		return TRUE;
 	case KEY_PATH:
 		if (value[0] == '\0')
-			return bad_key (error, def, value, "expected a file path");
+			return ir_brandd_config_bad_key (error, def, value, "expected a file path");
 		g_free (*((char **)G_STRUCT_MEMBER_P (self, def->offset)));
-		*((char **)G_STRUCT_MEMBER_P (self, def->offset)) = resolve_path (value, base_dir);
+		*((char **)G_STRUCT_MEMBER_P (self, def->offset)) =
+		    ir_brandd_config_resolve_path (value, base_dir);
 		return TRUE;
 	case KEY_UINT:
-		if (!parse_uint (def, value, &n, error))
+		if (!ir_brandd_config_parse_uint (def, value, &n, error))
 			return FALSE;
 		*((guint *)G_STRUCT_MEMBER_P (self, def->offset)) = (guint)n;
 		return TRUE;
 	case KEY_SIZE:
-		if (!parse_uint (def, value, &n, error))
+		if (!ir_brandd_config_parse_uint (def, value, &n, error))
 			return FALSE;
 		*((gsize *)G_STRUCT_MEMBER_P (self, def->offset)) = (gsize)n;
 		return TRUE;
 	case KEY_SECONDS:
-		return parse_seconds (
+		return ir_brandd_config_parse_seconds (
 		    def, value, ((guint *)G_STRUCT_MEMBER_P (self, def->offset)), error);
 	}
 	g_assert_not_reached ();
 }
 
 static const KeyDef *
-lookup_key (const char *group, const char *key)
+ir_brandd_config_lookup_key (const char *group, const char *key)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (keys); i++) {
 		if (g_strcmp0 (keys[i].group, group) == 0 && g_strcmp0 (keys[i].key, key) == 0)
@@ -258,7 +270,7 @@ lookup_key (const char *group, const char *key)
 }
 
 static gboolean
-group_known (const char *group)
+ir_brandd_config_group_known (const char *group)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (keys); i++) {
 		if (g_strcmp0 (keys[i].group, group) == 0)
@@ -268,13 +280,13 @@ group_known (const char *group)
 }
 
 static gboolean
-load_group (
+ir_brandd_config_load_group (
     IrBranddConfig *self, GKeyFile *kf, const char *group, const char *base_dir, GError **error)
 {
 	g_auto (GStrv) names = g_key_file_get_keys (kf, group, NULL, NULL);
 
 	for (guint i = 0; names != NULL && names[i] != NULL; i++) {
-		const KeyDef *def = lookup_key (group, names[i]);
+		const KeyDef *def = ir_brandd_config_lookup_key (group, names[i]);
 		g_autofree char *value = NULL;
 
 		if (def == NULL) {
@@ -290,7 +302,7 @@ load_group (
 		if (value == NULL)
 			return FALSE;
 		g_strstrip (value);
-		if (!apply_key (self, def, value, base_dir, error))
+		if (!ir_brandd_config_apply_key (self, def, value, base_dir, error))
 			return FALSE;
 	}
 	return TRUE;
@@ -311,18 +323,18 @@ ir_brandd_config_load (IrBranddConfig *self, const char *path, GError **error)
 	base_dir = g_path_get_dirname (abs);
 	groups = g_key_file_get_groups (kf, NULL);
 	for (guint i = 0; groups[i] != NULL; i++) {
-		if (!group_known (groups[i])) {
+		if (!ir_brandd_config_group_known (groups[i])) {
 			g_set_error (
 			    error,
 			    IR_ERROR,
 			    IR_ERROR_INVALID_INPUT,
 			    "config %s: [%s]: unknown group; expected server, tls, tokens, "
-			    "centres, witness or policy",
+			    "centres, witness, policy or store",
 			    path,
 			    groups[i]);
 			return FALSE;
 		}
-		if (!load_group (self, kf, groups[i], base_dir, error)) {
+		if (!ir_brandd_config_load_group (self, kf, groups[i], base_dir, error)) {
 			g_prefix_error (error, "config %s: ", path);
 			return FALSE;
 		}
@@ -331,7 +343,7 @@ ir_brandd_config_load (IrBranddConfig *self, const char *path, GError **error)
 }
 
 static gboolean
-require (const char *value, const char *group, const char *key, GError **error)
+ir_brandd_config_require (const char *value, const char *group, const char *key, GError **error)
 {
 	if (value != NULL)
 		return TRUE;
@@ -344,13 +356,29 @@ require (const char *value, const char *group, const char *key, GError **error)
 	return FALSE;
 }
 
+const char *
+ir_brandd_config_store_target (const IrBranddConfig *self)
+{
+	return self->store_backend == IR_BRANDD_BACKEND_POSTGRESQL ? self->store_connection
+								   : self->database;
+}
+
+gboolean
+ir_brandd_config_check_store (const IrBranddConfig *self, GError **error)
+{
+	if (self->store_backend == IR_BRANDD_BACKEND_POSTGRESQL)
+		return ir_brandd_config_require (
+		    self->store_connection, "store", "connection", error);
+	return ir_brandd_config_require (self->database, "server", "database", error);
+}
+
 gboolean
 ir_brandd_config_check_serve (const IrBranddConfig *self, GError **error)
 {
-	return require (self->database, "server", "database", error) &&
-	       require (self->certificate, "tls", "certificate", error) &&
-	       require (self->private_key, "tls", "private-key", error) &&
-	       require (self->client_ca, "tls", "client-ca", error) &&
-	       require (self->signing_key, "tokens", "signing-key", error) &&
-	       require (self->key_id, "tokens", "key-id", error);
+	return ir_brandd_config_check_store (self, error) &&
+	       ir_brandd_config_require (self->certificate, "tls", "certificate", error) &&
+	       ir_brandd_config_require (self->private_key, "tls", "private-key", error) &&
+	       ir_brandd_config_require (self->client_ca, "tls", "client-ca", error) &&
+	       ir_brandd_config_require (self->signing_key, "tokens", "signing-key", error) &&
+	       ir_brandd_config_require (self->key_id, "tokens", "key-id", error);
 }

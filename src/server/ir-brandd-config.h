@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "ir-brandd-db.h"
 #include "ir-trust-store.h"
 
 G_BEGIN_DECLS
@@ -59,6 +60,12 @@ typedef struct {
 	 * verifies with it, and the server again when it reads a policy */
 	char *policy_public_key;
 	char *policy_key_name;
+
+	/* [store]: SQLite at @database unless backend=postgresql, then the
+	 * libpq connection string (the password in its passfile, never
+	 * here) */
+	IrBranddBackend store_backend;
+	char *store_connection;
 } IrBranddConfig;
 
 IrBranddConfig *ir_brandd_config_new (void);
@@ -69,6 +76,11 @@ gboolean ir_brandd_config_load (IrBranddConfig *self, const char *path, GError *
 
 /* Parses "HOST:PORT" or "[V6]:PORT" into @self. */
 gboolean ir_brandd_config_set_listen (IrBranddConfig *self, const char *value, GError **error);
+
+/* The database path, or the PostgreSQL connection string. */
+const char *ir_brandd_config_store_target (const IrBranddConfig *self);
+/* Checks that the database is named for the backend. */
+gboolean ir_brandd_config_check_store (const IrBranddConfig *self, GError **error);
 
 /* Checks that everything `serve` needs is set. */
 gboolean ir_brandd_config_check_serve (const IrBranddConfig *self, GError **error);

@@ -45,7 +45,7 @@ row_free (gpointer data)
 {
 	IrBranddImportRow *row = data;
 
-	ir_brandd_device_free (row->device);
+	ir_brandd_store_device_free (row->device);
 	g_free (row->reason);
 	g_free (row);
 }

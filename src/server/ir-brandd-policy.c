@@ -147,7 +147,7 @@ ir_brandd_policy_publish (const IrBranddConfig *config,
 	gboolean installed = FALSE;
 	gsize len = 0;
 
-	if (argc != 1 || config->database == NULL)
+	if (argc != 1 || ir_brandd_config_store_target (config) == NULL)
 		return ir_brandd_policy_usage (
 		    "usage: policy publish --db PATH (or --config FILE) POLICY.note");
 	key = ir_brandd_policy_public_key (config, options, &error);
@@ -161,7 +161,8 @@ ir_brandd_policy_publish (const IrBranddConfig *config,
 		g_prefix_error (&error, "%s: ", argv[0]);
 		return ir_brandd_policy_fail (EXIT_FAILED, error);
 	}
-	store = ir_brandd_store_open (config->database, &error);
+	store = ir_brandd_store_open (
+	    config->store_backend, ir_brandd_config_store_target (config), &error);
 	if (store == NULL || !ir_brandd_rollout_store_publish (store,
 							       policy->version,
 							       policy->note,
@@ -182,7 +183,7 @@ ir_brandd_policy_publish (const IrBranddConfig *config,
 	g_print ("published rollout policy version %" G_GINT64_FORMAT " (%u phases) into %s\n",
 		 policy->version,
 		 policy->phases->len,
-		 config->database);
+		 ir_brandd_config_store_target (config));
 	return EXIT_SUCCESS;
 }
 
@@ -294,9 +295,10 @@ ir_brandd_policy_show (const IrBranddConfig *config,
 	g_autofree char *text = NULL;
 	const IrPolicy *policy = NULL;
 
-	if (argc != 0 || config->database == NULL)
+	if (argc != 0 || ir_brandd_config_store_target (config) == NULL)
 		return ir_brandd_policy_usage ("usage: policy show --db PATH [--json]");
-	store = ir_brandd_store_open (config->database, &error);
+	store = ir_brandd_store_open (
+	    config->store_backend, ir_brandd_config_store_target (config), &error);
 	if (store != NULL)
 		rollout = ir_brandd_rollout_new (config, store, &error);
 	if (rollout == NULL || !ir_brandd_rollout_current (rollout, &policy, &error) ||
@@ -304,7 +306,7 @@ ir_brandd_policy_show (const IrBranddConfig *config,
 		return ir_brandd_policy_fail (EXIT_FAILED, error);
 	if (policy == NULL) {
 		g_printerr ("imei-brandd: no rollout policy has been published in %s\n",
-			    config->database);
+			    ir_brandd_config_store_target (config));
 		return EXIT_FAILED;
 	}
 	if (options->json)
@@ -327,10 +329,11 @@ ir_brandd_policy_pause (const IrBranddConfig *config, gboolean pause, int argc, 
 	g_autoptr (GDateTime) now = ir_brandd_policy_now ();
 	const IrPolicy *policy = NULL;
 
-	if (argc != 1 || config->database == NULL)
+	if (argc != 1 || ir_brandd_config_store_target (config) == NULL)
 		return ir_brandd_policy_usage (pause ? "usage: policy pause PHASE --db PATH"
 						     : "usage: policy resume PHASE --db PATH");
-	store = ir_brandd_store_open (config->database, &error);
+	store = ir_brandd_store_open (
+	    config->store_backend, ir_brandd_config_store_target (config), &error);
 	if (store != NULL)
 		rollout = ir_brandd_rollout_new (config, store, &error);
 	if (rollout == NULL || !ir_brandd_rollout_current (rollout, &policy, &error))

@@ -17,7 +17,7 @@ ir_brandd_rollout_store_issued (IrBranddStore *store,
 				guint *issued,
 				GError **error)
 {
-	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	IrBranddStmt *stmt = ir_brandd_store_prepare (
 	    store,
 	    "SELECT issued FROM rollout_counts WHERE phase = ? AND day = ? AND centre = ?",
 	    error);
@@ -26,21 +26,21 @@ ir_brandd_rollout_store_issued (IrBranddStore *store,
 	*issued = 0;
 	if (stmt == NULL)
 		return FALSE;
-	sqlite3_bind_text (stmt, 1, phase, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text (stmt, 2, day, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text (stmt, 3, centre != NULL ? centre : NATIONAL, -1, SQLITE_TRANSIENT);
+	ir_brandd_stmt_bind_text (stmt, 1, phase);
+	ir_brandd_stmt_bind_text (stmt, 2, day);
+	ir_brandd_stmt_bind_text (stmt, 3, centre != NULL ? centre : NATIONAL);
 	if (!ir_brandd_store_step_row (store, stmt, &row, "read a rollout counter", error))
 		return FALSE;
 	if (row)
-		*issued = (guint)sqlite3_column_int64 (stmt, 0);
-	sqlite3_reset (stmt);
+		*issued = (guint)ir_brandd_stmt_column_int64 (stmt, 0);
+	ir_brandd_stmt_reset (stmt);
 	return TRUE;
 }
 
 gboolean
 ir_brandd_rollout_store_current (IrBranddStore *store, gint64 *version, char **note, GError **error)
 {
-	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	IrBranddStmt *stmt = ir_brandd_store_prepare (
 	    store,
 	    "SELECT version, note FROM rollout_policies ORDER BY version DESC LIMIT 1",
 	    error);
@@ -54,11 +54,11 @@ ir_brandd_rollout_store_current (IrBranddStore *store, gint64 *version, char **n
 	if (!ir_brandd_store_step_row (store, stmt, &row, "read the rollout policy", error))
 		return FALSE;
 	if (row) {
-		*version = sqlite3_column_int64 (stmt, 0);
+		*version = ir_brandd_stmt_column_int64 (stmt, 0);
 		if (note != NULL)
-			*note = g_strdup ((const char *)sqlite3_column_text (stmt, 1));
+			*note = g_strdup (ir_brandd_stmt_column_text (stmt, 1));
 	}
-	sqlite3_reset (stmt);
+	ir_brandd_stmt_reset (stmt);
 	return TRUE;
 }
 
@@ -68,15 +68,15 @@ ir_brandd_rollout_store_is_paused (IrBranddStore *store,
 				   gboolean *paused,
 				   GError **error)
 {
-	sqlite3_stmt *stmt =
+	IrBranddStmt *stmt =
 	    ir_brandd_store_prepare (store, "SELECT 1 FROM rollout_paused WHERE phase = ?", error);
 
 	if (stmt == NULL)
 		return FALSE;
-	sqlite3_bind_text (stmt, 1, phase, -1, SQLITE_TRANSIENT);
+	ir_brandd_stmt_bind_text (stmt, 1, phase);
 	if (!ir_brandd_store_step_row (store, stmt, paused, "read the kill switch", error))
 		return FALSE;
-	sqlite3_reset (stmt);
+	ir_brandd_stmt_reset (stmt);
 	return TRUE;
 }
 
@@ -118,7 +118,7 @@ ir_brandd_rollout_store_count_one (IrBranddStore *store,
 				   const char *centre,
 				   GError **error)
 {
-	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	IrBranddStmt *stmt = ir_brandd_store_prepare (
 	    store,
 	    "INSERT INTO rollout_counts (phase, day, centre, issued) VALUES (?, ?, ?, 1) "
 	    "ON CONFLICT (phase, day, centre) DO UPDATE SET issued = issued + 1",
@@ -126,9 +126,9 @@ ir_brandd_rollout_store_count_one (IrBranddStore *store,
 
 	if (stmt == NULL)
 		return FALSE;
-	sqlite3_bind_text (stmt, 1, claim->phase, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text (stmt, 2, claim->day, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text (stmt, 3, centre, -1, SQLITE_TRANSIENT);
+	ir_brandd_stmt_bind_text (stmt, 1, claim->phase);
+	ir_brandd_stmt_bind_text (stmt, 2, claim->day);
+	ir_brandd_stmt_bind_text (stmt, 3, centre);
 	return ir_brandd_store_step_done (store, stmt, "raise a rollout counter", error);
 }
 
@@ -139,7 +139,7 @@ ir_brandd_rollout_store_record (IrBranddStore *store,
 				const IrBranddRolloutClaim *claim,
 				GError **error)
 {
-	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	IrBranddStmt *stmt = ir_brandd_store_prepare (
 	    store,
 	    "INSERT INTO token_rollout (cti, phase, policy_version, day, centre, circle) "
 	    "VALUES (?, ?, ?, ?, ?, ?)",
@@ -149,15 +149,15 @@ ir_brandd_rollout_store_record (IrBranddStore *store,
 
 	if (stmt == NULL)
 		return FALSE;
-	sqlite3_bind_blob (stmt, 1, data, (int)len, SQLITE_TRANSIENT);
-	sqlite3_bind_text (stmt, 2, claim->phase, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64 (stmt, 3, claim->policy_version);
-	sqlite3_bind_text (stmt, 4, claim->day, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text (stmt, 5, centre, -1, SQLITE_TRANSIENT);
+	ir_brandd_stmt_bind_blob (stmt, 1, data, (int)len);
+	ir_brandd_stmt_bind_text (stmt, 2, claim->phase);
+	ir_brandd_stmt_bind_int64 (stmt, 3, claim->policy_version);
+	ir_brandd_stmt_bind_text (stmt, 4, claim->day);
+	ir_brandd_stmt_bind_text (stmt, 5, centre);
 	if (claim->circle != NULL)
-		sqlite3_bind_text (stmt, 6, claim->circle, -1, SQLITE_TRANSIENT);
+		ir_brandd_stmt_bind_text (stmt, 6, claim->circle);
 	else
-		sqlite3_bind_null (stmt, 6);
+		ir_brandd_stmt_bind_null (stmt, 6);
 	return ir_brandd_store_step_done (store, stmt, "record a token's phase", error) &&
 	       ir_brandd_rollout_store_count_one (store, claim, centre, error) &&
 	       ir_brandd_rollout_store_count_one (store, claim, NATIONAL, error);
@@ -167,16 +167,16 @@ static gboolean
 ir_brandd_rollout_store_insert (
     IrBranddStore *store, gint64 version, const char *note, gint64 now, GError **error)
 {
-	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	IrBranddStmt *stmt = ir_brandd_store_prepare (
 	    store,
 	    "INSERT INTO rollout_policies (version, note, published_at) VALUES (?, ?, ?)",
 	    error);
 
 	if (stmt == NULL)
 		return FALSE;
-	sqlite3_bind_int64 (stmt, 1, version);
-	sqlite3_bind_text (stmt, 2, note, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64 (stmt, 3, now);
+	ir_brandd_stmt_bind_int64 (stmt, 1, version);
+	ir_brandd_stmt_bind_text (stmt, 2, note);
+	ir_brandd_stmt_bind_int64 (stmt, 3, now);
 	return ir_brandd_store_step_done (store, stmt, "install the rollout policy", error);
 }
 
@@ -213,7 +213,7 @@ ir_brandd_rollout_store_publish (IrBranddStore *store,
 gboolean
 ir_brandd_rollout_store_paused (IrBranddStore *store, char ***phases, GError **error)
 {
-	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	IrBranddStmt *stmt = ir_brandd_store_prepare (
 	    store, "SELECT phase FROM rollout_paused ORDER BY phase", error);
 	g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
 	gboolean row = TRUE;
@@ -225,9 +225,9 @@ ir_brandd_rollout_store_paused (IrBranddStore *store, char ***phases, GError **e
 		if (!ir_brandd_store_step_row (store, stmt, &row, "read the kill switch", error))
 			return FALSE;
 		if (row)
-			g_strv_builder_add (builder, (const char *)sqlite3_column_text (stmt, 0));
+			g_strv_builder_add (builder, ir_brandd_stmt_column_text (stmt, 0));
 	}
-	sqlite3_reset (stmt);
+	ir_brandd_stmt_reset (stmt);
 	*phases = g_strv_builder_end (builder);
 	return TRUE;
 }
@@ -236,16 +236,16 @@ gboolean
 ir_brandd_rollout_store_set_paused (
     IrBranddStore *store, const char *phase, gboolean paused, gint64 now, GError **error)
 {
-	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	IrBranddStmt *stmt = ir_brandd_store_prepare (
 	    store,
 	    paused ? "INSERT INTO rollout_paused (phase, paused_at) VALUES (?, ?) "
 		     "ON CONFLICT (phase) DO NOTHING"
-		   : "DELETE FROM rollout_paused WHERE phase = ? AND ? IS NOT NULL",
+		   : "DELETE FROM rollout_paused WHERE phase = ? AND CAST(? AS BIGINT) IS NOT NULL",
 	    error);
 
 	if (stmt == NULL)
 		return FALSE;
-	sqlite3_bind_text (stmt, 1, phase, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64 (stmt, 2, now);
+	ir_brandd_stmt_bind_text (stmt, 1, phase);
+	ir_brandd_stmt_bind_int64 (stmt, 2, now);
 	return ir_brandd_store_step_done (store, stmt, "set the kill switch", error);
 }

@@ -3,7 +3,6 @@
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
-#include <sqlite3.h>
 #include <string.h>
 
 #include "ir-brandd-resources.h"
@@ -12,28 +11,39 @@
 #include "ir-error.h"
 #include "ir-imei.h"
 
-#define SCHEMA_RESOURCE "/org/imeirestore/brandd/ir-brandd-schema.sql"
-/* Migrations: MIGRATIONS[i] takes a database from version i + 1 to i + 2. */
-static const char *const MIGRATIONS[] = {
-    "/org/imeirestore/brandd/ir-brandd-schema-2.sql",
-    "/org/imeirestore/brandd/ir-brandd-schema-3.sql",
-    "/org/imeirestore/brandd/ir-brandd-schema-4.sql",
-    "/org/imeirestore/brandd/ir-brandd-schema-5.sql",
-    "/org/imeirestore/brandd/ir-brandd-schema-6.sql",
-    "/org/imeirestore/brandd/ir-brandd-schema-7.sql",
-    "/org/imeirestore/brandd/ir-brandd-schema-8.sql",
+#define IR_BRANDD_STORE_RESOURCE(name) ("/org/imeirestore/brandd/" name)
+
+/* The schema's versions, described once for both backends: the script
+ * that takes a database to each version, per backend. A fresh SQLite
+ * database runs them all from 1; PostgreSQL came in at version 8, whose
+ * script makes the whole schema, and a fresh PostgreSQL database starts
+ * at the first version it has a script for. A later version needs both. */
+typedef struct {
+	int version;
+	const char *sqlite;
+	const char *postgresql; /* NULL: part of the next PostgreSQL script */
+} IrBranddStoreMigration;
+
+static const IrBranddStoreMigration IR_BRANDD_STORE_MIGRATIONS[] = {
+    {1, IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema.sql"), NULL},
+    {2, IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-2.sql"), NULL},
+    {3, IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-3.sql"), NULL},
+    {4, IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-4.sql"), NULL},
+    {5, IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-5.sql"), NULL},
+    {6, IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-6.sql"), NULL},
+    {7, IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-7.sql"), NULL},
+    {8,
+     IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-8.sql"),
+     IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-pg-8.sql")},
 };
-#define BUSY_TIMEOUT_MS 5000
+G_STATIC_ASSERT (G_N_ELEMENTS (IR_BRANDD_STORE_MIGRATIONS) == IR_BRANDD_SCHEMA_VERSION);
 
 struct _IrBranddStore {
-	sqlite3 *db;
-	char *path;
-	GHashTable *stmts; /* SQL text (static) → sqlite3_stmt */
-	gboolean in_transaction;
+	IrBranddDb *db;
 };
 
 void
-ir_brandd_device_free (IrBranddDevice *device)
+ir_brandd_store_device_free (IrBranddDevice *device)
 {
 	if (device == NULL)
 		return;
@@ -49,255 +59,85 @@ ir_brandd_device_free (IrBranddDevice *device)
 	g_free (device);
 }
 
+static const char *
+ir_brandd_store_script (const IrBranddStoreMigration *m, IrBranddBackend backend)
+{
+	return backend == IR_BRANDD_BACKEND_POSTGRESQL ? m->postgresql : m->sqlite;
+}
+
+/* One migration in one transaction that ends by setting the version it
+ * reaches, so that an interrupted upgrade resumes where it stopped and a
+ * failure leaves the database as it was. */
 static gboolean
-db_error (sqlite3 *db, const char *path, const char *what, GError **error)
-{
-	g_set_error (error,
-		     IR_ERROR,
-		     sqlite3_errcode (db) == SQLITE_BUSY ? IR_ERROR_BUSY : IR_ERROR_FAILED,
-		     "database %s: failed to %s: %s",
-		     path,
-		     what,
-		     sqlite3_errmsg (db));
-	return FALSE;
-}
-
-static gboolean
-store_error (IrBranddStore *self, const char *what, GError **error)
-{
-	return db_error (self->db, self->path, what, error);
-}
-
-static void
-finalize_stmt (gpointer stmt)
-{
-	sqlite3_finalize (stmt);
-}
-
-/* Prepared once, reset before each use: @sql must be a string literal. */
-static sqlite3_stmt *
-stmt_get (IrBranddStore *self, const char *sql, GError **error)
-{
-	sqlite3_stmt *stmt = g_hash_table_lookup (self->stmts, sql);
-
-	if (stmt != NULL) {
-		sqlite3_reset (stmt);
-		sqlite3_clear_bindings (stmt);
-		return stmt;
-	}
-	if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) !=
-	    SQLITE_OK) {
-		store_error (self, "prepare a statement", error);
-		return NULL;
-	}
-	g_hash_table_insert (self->stmts, (gpointer)sql, stmt);
-	return stmt;
-}
-
-static void
-bind_text (sqlite3_stmt *stmt, int idx, const char *text)
-{
-	if (text == NULL)
-		sqlite3_bind_null (stmt, idx);
-	else
-		sqlite3_bind_text (stmt, idx, text, -1, SQLITE_TRANSIENT);
-}
-
-static void
-bind_bytes (sqlite3_stmt *stmt, int idx, GBytes *bytes)
-{
-	gsize len = 0;
-	const guint8 *data = g_bytes_get_data (bytes, &len);
-
-	sqlite3_bind_blob (stmt, idx, data, (int)len, SQLITE_TRANSIENT);
-}
-
-static char *
-column_text (sqlite3_stmt *stmt, int col)
-{
-	const unsigned char *text = sqlite3_column_text (stmt, col);
-	return text != NULL ? g_strdup ((const char *)text) : NULL;
-}
-
-/* Runs a statement that returns no rows. */
-static gboolean
-stmt_done (IrBranddStore *self, sqlite3_stmt *stmt, const char *what, GError **error)
-{
-	int rc = sqlite3_step (stmt);
-
-	sqlite3_reset (stmt);
-	if (rc != SQLITE_DONE)
-		return store_error (self, what, error);
-	return TRUE;
-}
-
-/* Steps once: TRUE with *row set when a row came, TRUE with *row unset at
- * the end. */
-static gboolean
-stmt_row (IrBranddStore *self, sqlite3_stmt *stmt, gboolean *row, const char *what, GError **error)
-{
-	int rc = sqlite3_step (stmt);
-
-	*row = rc == SQLITE_ROW;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_error (self, what, error);
-	return TRUE;
-}
-
-static gboolean
-exec_simple (IrBranddStore *self, const char *sql, const char *what, GError **error)
-{
-	sqlite3_stmt *stmt = stmt_get (self, sql, error);
-	return stmt != NULL && stmt_done (self, stmt, what, error);
-}
-
-static int
-schema_version (sqlite3 *db)
-{
-	sqlite3_stmt *stmt = NULL;
-	int version = -1;
-
-	if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
-	    sqlite3_step (stmt) == SQLITE_ROW)
-		version = sqlite3_column_int (stmt, 0);
-	sqlite3_finalize (stmt);
-	return version;
-}
-
-static sqlite3 *
-open_db (const char *path, int flags, GError **error)
-{
-	sqlite3 *db = NULL;
-
-	if (sqlite3_open_v2 (path, &db, flags, NULL) != SQLITE_OK) {
-		g_set_error (error,
-			     IR_ERROR,
-			     db == NULL ? IR_ERROR_FAILED : IR_ERROR_NOT_FOUND,
-			     "failed to open database %s: %s%s",
-			     path,
-			     db != NULL ? sqlite3_errmsg (db) : "out of memory",
-			     (flags & SQLITE_OPEN_CREATE)
-				 ? ""
-				 : "; create it with imei-brandd init-db --db PATH");
-		sqlite3_close (db);
-		return NULL;
-	}
-	sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
-	sqlite3_extended_result_codes (db, 0);
-	return db;
-}
-
-/* Each statement of the schema is prepared and stepped in turn, inside one
- * transaction, so that a failure leaves an empty database. */
-static gboolean
-run_schema (sqlite3 *db, const char *path, const char *resource, GError **error)
+ir_brandd_store_run_script (IrBranddDb *db, const char *resource, GError **error)
 {
 	g_autoptr (GBytes) schema = g_resource_lookup_data (
 	    ir_brandd_get_resource (), resource, G_RESOURCE_LOOKUP_FLAGS_NONE, error);
-	const char *sql = NULL;
 
-	if (schema == NULL)
+	if (schema == NULL || !ir_brandd_db_begin (db, error))
 		return FALSE;
-	sql = g_bytes_get_data (schema, NULL);
-	if (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return db_error (db, path, "start the schema transaction", error);
-	while (sql != NULL && *sql != '\0') {
-		sqlite3_stmt *stmt = NULL;
-		const char *tail = NULL;
-		int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, &tail);
-
-		if (rc == SQLITE_OK && stmt != NULL)
-			rc = sqlite3_step (stmt) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-		sqlite3_finalize (stmt);
-		if (rc != SQLITE_OK) {
-			db_error (db, path, "create the schema", error);
-			sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-			return FALSE;
-		}
-		sql = tail;
+	if (!ir_brandd_db_exec_script (db, g_bytes_get_data (schema, NULL), error)) {
+		g_prefix_error (error, "%s: ", strrchr (resource, '/') + 1);
+		ir_brandd_db_rollback (db);
+		return FALSE;
 	}
-	if (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		return db_error (db, path, "commit the schema", error);
-	return TRUE;
+	return ir_brandd_db_commit (db, error);
 }
 
 static gboolean
-set_wal (sqlite3 *db, const char *path, GError **error)
+ir_brandd_store_check_version (IrBranddDb *db, GError **error)
 {
-	sqlite3_stmt *stmt = NULL;
-	gboolean ok = FALSE;
+	int version = 0;
 
-	if (sqlite3_prepare_v2 (db, "PRAGMA journal_mode=WAL", -1, &stmt, NULL) == SQLITE_OK &&
-	    sqlite3_step (stmt) == SQLITE_ROW)
-		ok = g_strcmp0 ((const char *)sqlite3_column_text (stmt, 0), "wal") == 0;
-	sqlite3_finalize (stmt);
-	if (!ok)
-		return db_error (db, path, "switch to WAL journal mode", error);
-	return TRUE;
-}
-
-static gboolean
-check_version (sqlite3 *db, const char *path, GError **error)
-{
-	int version = schema_version (db);
-
+	if (!ir_brandd_db_schema_version (db, &version, error))
+		return FALSE;
 	if (version == IR_BRANDD_SCHEMA_VERSION)
 		return TRUE;
 	g_set_error (error,
 		     IR_ERROR,
 		     IR_ERROR_INVALID_INPUT,
 		     "database %s has schema version %d, this imei-brandd needs %d%s",
-		     path,
+		     ir_brandd_db_get_name (db),
 		     version,
 		     IR_BRANDD_SCHEMA_VERSION,
-		     version == 0 ? "; initialise it with imei-brandd init-db --db PATH"
+		     version == 0 ? "; initialise it with imei-brandd init-db"
 		     : version < IR_BRANDD_SCHEMA_VERSION
-			 ? "; upgrade it with imei-brandd init-db --db PATH (back it up first)"
-			 : "");
+			 ? "; upgrade it with imei-brandd init-db (back it up first)"
+			 : "; this imei-brandd is older than the database: run the newer one");
 	return FALSE;
 }
 
 gboolean
-ir_brandd_store_init (const char *path, GError **error)
+ir_brandd_store_init (IrBranddBackend backend, const char *target, GError **error)
 {
-	sqlite3 *db = open_db (path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, error);
-	gboolean ok;
+	g_autoptr (IrBranddDb) db = ir_brandd_db_open (backend, target, TRUE, error);
+	int version = 0;
 
-	if (db == NULL)
+	if (db == NULL || !ir_brandd_db_schema_version (db, &version, error))
 		return FALSE;
-	ok = set_wal (db, path, error);
-	if (ok && schema_version (db) == 0)
-		ok = run_schema (db, path, SCHEMA_RESOURCE, error);
-	/* each migration is one transaction that ends by setting the version
-	 * it reaches, so an interrupted upgrade resumes where it stopped */
-	for (int v = schema_version (db); ok && v >= 1 && v < IR_BRANDD_SCHEMA_VERSION;
-	     v = schema_version (db))
-		ok = run_schema (db, path, MIGRATIONS[v - 1], error);
-	ok = ok && check_version (db, path, error);
-	sqlite3_close (db);
-	return ok;
+	for (guint i = 0; i < G_N_ELEMENTS (IR_BRANDD_STORE_MIGRATIONS); i++) {
+		const IrBranddStoreMigration *m = &IR_BRANDD_STORE_MIGRATIONS[i];
+		const char *script = ir_brandd_store_script (m, backend);
+
+		if (m->version <= version || script == NULL)
+			continue;
+		if (!ir_brandd_store_run_script (db, script, error) ||
+		    !ir_brandd_db_schema_version (db, &version, error))
+			return FALSE;
+	}
+	return ir_brandd_store_check_version (db, error);
 }
 
 IrBranddStore *
-ir_brandd_store_open (const char *path, GError **error)
+ir_brandd_store_open (IrBranddBackend backend, const char *target, GError **error)
 {
-	sqlite3 *db = open_db (path, SQLITE_OPEN_READWRITE, error);
+	g_autoptr (IrBranddDb) db = ir_brandd_db_open (backend, target, FALSE, error);
 	IrBranddStore *self;
 
-	if (db == NULL)
+	if (db == NULL || !ir_brandd_store_check_version (db, error))
 		return NULL;
-	if (!set_wal (db, path, error) || !check_version (db, path, error)) {
-		sqlite3_close (db);
-		return NULL;
-	}
 	self = g_new0 (IrBranddStore, 1);
-	self->db = db;
-	self->path = g_strdup (path);
-	self->stmts = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, finalize_stmt);
-	if (!exec_simple (self, "PRAGMA foreign_keys = ON", "enable foreign keys", error)) {
-		ir_brandd_store_free (self);
-		return NULL;
-	}
+	self->db = g_steal_pointer (&db);
 	return self;
 }
 
@@ -306,77 +146,88 @@ ir_brandd_store_free (IrBranddStore *self)
 {
 	if (self == NULL)
 		return;
-	if (self->in_transaction)
-		ir_brandd_store_rollback (self);
-	g_hash_table_unref (self->stmts);
-	sqlite3_close (self->db);
-	g_free (self->path);
+	ir_brandd_db_free (self->db);
 	g_free (self);
+}
+
+IrBranddDb *
+ir_brandd_store_get_db (IrBranddStore *self)
+{
+	return self->db;
 }
 
 void
 ir_brandd_store_set_busy_timeout (IrBranddStore *self, guint ms)
 {
-	sqlite3_busy_timeout (self->db, (int)MIN (ms, (guint)G_MAXINT));
+	ir_brandd_db_set_busy_timeout (self->db, ms);
 }
 
 gboolean
 ir_brandd_store_begin (IrBranddStore *self, GError **error)
 {
-	/* IMMEDIATE: take the write lock now, so that a count and the insert
-	 * that depends on it cannot interleave with another writer. */
-	if (!exec_simple (self, "BEGIN IMMEDIATE", "start a transaction", error))
-		return FALSE;
-	self->in_transaction = TRUE;
-	return TRUE;
+	return ir_brandd_db_begin (self->db, error);
 }
 
 gboolean
 ir_brandd_store_commit (IrBranddStore *self, GError **error)
 {
-	if (!exec_simple (self, "COMMIT", "commit", error)) {
-		ir_brandd_store_rollback (self);
-		return FALSE;
-	}
-	self->in_transaction = FALSE;
-	return TRUE;
+	return ir_brandd_db_commit (self->db, error);
 }
 
 void
 ir_brandd_store_rollback (IrBranddStore *self)
 {
-	sqlite3_stmt *stmt = stmt_get (self, "ROLLBACK", NULL);
+	ir_brandd_db_rollback (self->db);
+}
 
-	if (stmt != NULL) {
-		sqlite3_step (stmt);
-		sqlite3_reset (stmt);
-	}
-	self->in_transaction = FALSE;
+IrBranddStmt *
+ir_brandd_store_prepare (IrBranddStore *self, const char *sql, GError **error)
+{
+	return ir_brandd_db_prepare (self->db, sql, error);
+}
+
+gboolean
+ir_brandd_store_step_done (IrBranddStore *self,
+			   IrBranddStmt *stmt,
+			   const char *what,
+			   GError **error)
+{
+	(void)self;
+	return ir_brandd_stmt_run (stmt, what, error);
+}
+
+gboolean
+ir_brandd_store_step_row (
+    IrBranddStore *self, IrBranddStmt *stmt, gboolean *row, const char *what, GError **error)
+{
+	(void)self;
+	return ir_brandd_stmt_step (stmt, row, what, error);
 }
 
 static gboolean
-load_imeis (IrBranddStore *self, IrBranddDevice *dev, GError **error)
+ir_brandd_store_load_imeis (IrBranddStore *self, IrBranddDevice *dev, GError **error)
 {
-	sqlite3_stmt *stmt =
-	    stmt_get (self, "SELECT slot, imei FROM device_imeis WHERE device_id = ?", error);
-	gboolean row = FALSE;
+	IrBranddStmt *stmt = ir_brandd_db_prepare (
+	    self->db, "SELECT slot, imei FROM device_imeis WHERE device_id = ?", error);
+	gboolean row = TRUE;
 
 	if (stmt == NULL)
 		return FALSE;
-	sqlite3_bind_int64 (stmt, 1, dev->id);
-	while (TRUE) {
-		int slot;
-		if (!stmt_row (self, stmt, &row, "read a device's IMEIs", error))
+	ir_brandd_stmt_bind_int64 (stmt, 1, dev->id);
+	while (row) {
+		gint64 slot;
+
+		if (!ir_brandd_stmt_step (stmt, &row, "read a device's IMEIs", error))
 			return FALSE;
 		if (!row)
 			break;
-		slot = sqlite3_column_int (stmt, 0);
+		slot = ir_brandd_stmt_column_int64 (stmt, 0);
 		if (slot >= 0 && slot < IR_TOKEN_MAX_SLOTS) {
 			g_free (dev->imei[slot]);
-			dev->imei[slot] = column_text (stmt, 1);
+			dev->imei[slot] = ir_brandd_stmt_dup_text (stmt, 1);
 		}
 	}
-	sqlite3_reset (stmt);
+	ir_brandd_stmt_reset (stmt);
 	return TRUE;
 }
 
@@ -393,34 +244,34 @@ ir_brandd_store_find_device (IrBranddStore *self,
 		  "FROM devices WHERE serial = ?"
 		: "SELECT id, serial, hardware_id, manufacturer, model, tac, spc, centre "
 		  "FROM devices WHERE hardware_id = ?";
-	sqlite3_stmt *stmt = NULL;
+	IrBranddStmt *stmt = NULL;
 	g_autoptr (IrBranddDevice) dev = NULL;
 	gboolean row = FALSE;
 
 	*out = NULL;
 	if (value == NULL)
 		return TRUE;
-	stmt = stmt_get (self, sql, error);
+	stmt = ir_brandd_db_prepare (self->db, sql, error);
 	if (stmt == NULL)
 		return FALSE;
-	bind_text (stmt, 1, value);
-	if (!stmt_row (self, stmt, &row, "look a device up", error))
+	ir_brandd_stmt_bind_text (stmt, 1, value);
+	if (!ir_brandd_stmt_step (stmt, &row, "look a device up", error))
 		return FALSE;
 	if (!row) {
-		sqlite3_reset (stmt);
+		ir_brandd_stmt_reset (stmt);
 		return TRUE;
 	}
 	dev = g_new0 (IrBranddDevice, 1);
-	dev->id = sqlite3_column_int64 (stmt, 0);
-	dev->serial = column_text (stmt, 1);
-	dev->hardware_id = column_text (stmt, 2);
-	dev->manufacturer = column_text (stmt, 3);
-	dev->model = column_text (stmt, 4);
-	dev->tac = column_text (stmt, 5);
-	dev->spc = column_text (stmt, 6);
-	dev->centre = column_text (stmt, 7);
-	sqlite3_reset (stmt);
-	if (!load_imeis (self, dev, error))
+	dev->id = ir_brandd_stmt_column_int64 (stmt, 0);
+	dev->serial = ir_brandd_stmt_dup_text (stmt, 1);
+	dev->hardware_id = ir_brandd_stmt_dup_text (stmt, 2);
+	dev->manufacturer = ir_brandd_stmt_dup_text (stmt, 3);
+	dev->model = ir_brandd_stmt_dup_text (stmt, 4);
+	dev->tac = ir_brandd_stmt_dup_text (stmt, 5);
+	dev->spc = ir_brandd_stmt_dup_text (stmt, 6);
+	dev->centre = ir_brandd_stmt_dup_text (stmt, 7);
+	ir_brandd_stmt_reset (stmt);
+	if (!ir_brandd_store_load_imeis (self, dev, error))
 		return FALSE;
 	*out = g_steal_pointer (&dev);
 	return TRUE;
@@ -430,134 +281,149 @@ gboolean
 ir_brandd_store_imei_holder (
     IrBranddStore *self, gint64 device_id, const char *imei, gint64 *holder, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get (self,
-				       "SELECT device_id FROM device_imeis "
-				       "WHERE identity = ?1 AND device_id <> ?2 "
-				       "UNION SELECT device_id FROM reported_imeis "
-				       "WHERE identity = ?1 AND device_id <> ?2 LIMIT 1",
-				       error);
+	IrBranddStmt *stmt =
+	    ir_brandd_db_prepare (self->db,
+				  "SELECT device_id FROM device_imeis "
+				  "WHERE identity = ?1 AND device_id <> ?2 "
+				  "UNION SELECT device_id FROM reported_imeis "
+				  "WHERE identity = ?1 AND device_id <> ?2 LIMIT 1",
+				  error);
 	g_autofree char *identity = g_strndup (imei, IR_IMEI_ID_LEN);
 	gboolean row = FALSE;
 
 	*holder = 0;
 	if (stmt == NULL)
 		return FALSE;
-	bind_text (stmt, 1, identity);
-	sqlite3_bind_int64 (stmt, 2, device_id);
-	if (!stmt_row (self, stmt, &row, "look an IMEI up", error))
+	ir_brandd_stmt_bind_text (stmt, 1, identity);
+	ir_brandd_stmt_bind_int64 (stmt, 2, device_id);
+	if (!ir_brandd_stmt_step (stmt, &row, "look an IMEI up", error))
 		return FALSE;
 	if (row)
-		*holder = sqlite3_column_int64 (stmt, 0);
-	sqlite3_reset (stmt);
+		*holder = ir_brandd_stmt_column_int64 (stmt, 0);
+	ir_brandd_stmt_reset (stmt);
 	return TRUE;
 }
 
 static gboolean
-centre_quota (IrBranddStore *self, const char *centre, guint *quota, GError **error)
+ir_brandd_store_centre_quota (IrBranddStore *self, const char *centre, guint *quota, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get (self, "SELECT daily_quota FROM centres WHERE id = ?", error);
+	IrBranddStmt *stmt =
+	    ir_brandd_db_prepare (self->db, "SELECT daily_quota FROM centres WHERE id = ?", error);
 	gboolean row = FALSE;
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_text (stmt, 1, centre);
-	if (!stmt_row (self, stmt, &row, "read a centre's quota", error))
+	ir_brandd_stmt_bind_text (stmt, 1, centre);
+	if (!ir_brandd_stmt_step (stmt, &row, "read a centre's quota", error))
 		return FALSE;
 	if (row)
-		*quota = (guint)sqlite3_column_int64 (stmt, 0);
-	sqlite3_reset (stmt);
+		*quota = (guint)ir_brandd_stmt_column_int64 (stmt, 0);
+	ir_brandd_stmt_reset (stmt);
 	return TRUE;
 }
 
 /* The centre's counter row for @day (ir-brandd-schema-3.sql): one row
  * read, however many tokens the day has. */
 static gboolean
-count_issued (IrBranddStore *self, const char *centre, const char *day, guint *n, GError **error)
+ir_brandd_store_count_issued (
+    IrBranddStore *self, const char *centre, const char *day, guint *n, GError **error)
 {
-	sqlite3_stmt *stmt = stmt_get (
-	    self, "SELECT issued FROM centre_day_counts WHERE centre = ? AND utc_day = ?", error);
+	IrBranddStmt *stmt = ir_brandd_db_prepare (
+	    self->db,
+	    "SELECT issued FROM centre_day_counts WHERE centre = ? AND utc_day = ?",
+	    error);
 	gboolean row = FALSE;
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_text (stmt, 1, centre);
-	bind_text (stmt, 2, day);
-	if (!stmt_row (self, stmt, &row, "read a centre's token count", error))
+	ir_brandd_stmt_bind_text (stmt, 1, centre);
+	ir_brandd_stmt_bind_text (stmt, 2, day);
+	if (!ir_brandd_stmt_step (stmt, &row, "read a centre's token count", error))
 		return FALSE;
-	*n = row ? (guint)sqlite3_column_int64 (stmt, 0) : 0;
-	sqlite3_reset (stmt);
+	*n = row ? (guint)ir_brandd_stmt_column_int64 (stmt, 0) : 0;
+	ir_brandd_stmt_reset (stmt);
 	return TRUE;
 }
 
 static gboolean
-count_one_more (IrBranddStore *self, const char *centre, const char *day, GError **error)
+ir_brandd_store_count_one_more (IrBranddStore *self,
+				const char *centre,
+				const char *day,
+				GError **error)
 {
-	sqlite3_stmt *stmt =
-	    stmt_get (self,
-		      "INSERT INTO centre_day_counts (centre, utc_day, issued) VALUES (?, ?, 1) "
-		      "ON CONFLICT (centre, utc_day) DO UPDATE SET issued = issued + 1",
-		      error);
+	IrBranddStmt *stmt = ir_brandd_db_prepare (
+	    self->db,
+	    "INSERT INTO centre_day_counts (centre, utc_day, issued) VALUES (?, ?, 1) "
+	    "ON CONFLICT (centre, utc_day) DO UPDATE SET issued = centre_day_counts.issued + 1",
+	    error);
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_text (stmt, 1, centre);
-	bind_text (stmt, 2, day);
-	return stmt_done (self, stmt, "count a centre's token", error);
+	ir_brandd_stmt_bind_text (stmt, 1, centre);
+	ir_brandd_stmt_bind_text (stmt, 2, day);
+	return ir_brandd_stmt_run (stmt, "count a centre's token", error);
 }
 
 static char *
-utc_day (gint64 unix_time)
+ir_brandd_store_utc_day (gint64 unix_time)
 {
 	g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (unix_time);
 	return g_date_time_format (dt, "%Y-%m-%d");
 }
 
 static gboolean
-insert_token (IrBranddStore *self, const IrBranddTokenRecord *r, const char *day, GError **error)
+ir_brandd_store_insert_token (IrBranddStore *self,
+			      const IrBranddTokenRecord *r,
+			      const char *day,
+			      GError **error)
 {
-	sqlite3_stmt *stmt =
-	    stmt_get (self,
-		      "INSERT INTO tokens (cti, device_id, cnf, centre, issued_at, "
-		      "utc_day, expires_at, imeis) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		      error);
+	IrBranddStmt *stmt =
+	    ir_brandd_db_prepare (self->db,
+				  "INSERT INTO tokens (cti, device_id, cnf, centre, issued_at, "
+				  "utc_day, expires_at, imeis) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+				  error);
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_bytes (stmt, 1, r->cti);
-	sqlite3_bind_int64 (stmt, 2, r->device_id);
-	sqlite3_bind_blob (stmt, 3, r->cnf, IR_TOKEN_CNF_LEN, SQLITE_TRANSIENT);
-	bind_text (stmt, 4, r->centre);
-	sqlite3_bind_int64 (stmt, 5, r->issued_at);
-	bind_text (stmt, 6, day);
-	sqlite3_bind_int64 (stmt, 7, r->expires_at);
-	bind_text (stmt, 8, r->imeis_json);
-	return stmt_done (self, stmt, "record a token", error);
+	ir_brandd_stmt_bind_bytes (stmt, 1, r->cti);
+	ir_brandd_stmt_bind_int64 (stmt, 2, r->device_id);
+	ir_brandd_stmt_bind_blob (stmt, 3, r->cnf, IR_TOKEN_CNF_LEN);
+	ir_brandd_stmt_bind_text (stmt, 4, r->centre);
+	ir_brandd_stmt_bind_int64 (stmt, 5, r->issued_at);
+	ir_brandd_stmt_bind_text (stmt, 6, day);
+	ir_brandd_stmt_bind_int64 (stmt, 7, r->expires_at);
+	ir_brandd_stmt_bind_text (stmt, 8, r->imeis_json);
+	return ir_brandd_stmt_run (stmt, "record a token", error);
 }
 
 /* The expiry of the device's live token (unexpired at @now, not
  * reported) held by another certificate than @cnf, or 0. */
 static gboolean
-live_token (IrBranddStore *self, const IrBranddTokenRecord *r, gint64 *until, GError **error)
+ir_brandd_store_live_token (IrBranddStore *self,
+			    const IrBranddTokenRecord *r,
+			    gint64 *until,
+			    GError **error)
 {
-	sqlite3_stmt *stmt =
-	    stmt_get (self,
-		      "SELECT max(expires_at) FROM tokens t "
-		      "WHERE t.device_id = ? AND t.expires_at > ? AND t.cnf <> ? "
-		      "AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.cti = t.cti)",
-		      error);
+	IrBranddStmt *stmt =
+	    ir_brandd_db_prepare (self->db,
+				  "SELECT max(expires_at) FROM tokens t "
+				  "WHERE t.device_id = ? AND t.expires_at > ? AND t.cnf <> ? "
+				  "AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.cti = t.cti)",
+				  error);
 	gboolean row = FALSE;
 
 	*until = 0;
 	if (stmt == NULL)
 		return FALSE;
-	sqlite3_bind_int64 (stmt, 1, r->device_id);
-	sqlite3_bind_int64 (stmt, 2, r->issued_at);
-	sqlite3_bind_blob (stmt, 3, r->cnf, IR_TOKEN_CNF_LEN, SQLITE_TRANSIENT);
-	if (!stmt_row (self, stmt, &row, "look for a live token", error))
+	ir_brandd_stmt_bind_int64 (stmt, 1, r->device_id);
+	ir_brandd_stmt_bind_int64 (stmt, 2, r->issued_at);
+	ir_brandd_stmt_bind_blob (stmt, 3, r->cnf, IR_TOKEN_CNF_LEN);
+	if (!ir_brandd_stmt_step (stmt, &row, "look for a live token", error))
 		return FALSE;
-	if (row && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-		*until = sqlite3_column_int64 (stmt, 0);
-	sqlite3_reset (stmt);
+	/* NULL (no live token) reads as 0 */
+	if (row)
+		*until = ir_brandd_stmt_column_int64 (stmt, 0);
+	ir_brandd_stmt_reset (stmt);
 	return TRUE;
 }
 
@@ -565,24 +431,75 @@ live_token (IrBranddStore *self, const IrBranddTokenRecord *r, gint64 *until, GE
  * answer): its earlier live tokens for the device are closed as aborted,
  * so that the device still has one live token. */
 static gboolean
-supersede_own (IrBranddStore *self, const IrBranddTokenRecord *r, GError **error)
+ir_brandd_store_supersede_own (IrBranddStore *self, const IrBranddTokenRecord *r, GError **error)
 {
-	sqlite3_stmt *stmt =
-	    stmt_get (self,
-		      "INSERT INTO reports (cti, outcome, imeis_read_back, detail, reported_at) "
-		      "SELECT cti, 'aborted', NULL, 'superseded by a newer token for the same "
-		      "certificate', ?1 FROM tokens t WHERE t.device_id = ?2 AND t.expires_at > ?1 "
-		      "AND t.cnf = ?3 AND t.cti <> ?4 AND NOT EXISTS "
-		      "(SELECT 1 FROM reports r WHERE r.cti = t.cti)",
-		      error);
+	IrBranddStmt *stmt = ir_brandd_db_prepare (
+	    self->db,
+	    "INSERT INTO reports (cti, outcome, imeis_read_back, detail, reported_at) "
+	    "SELECT cti, 'aborted', NULL, 'superseded by a newer token for the same "
+	    "certificate', CAST(?1 AS BIGINT) FROM tokens t WHERE t.device_id = ?2 "
+	    "AND t.expires_at > ?1 AND t.cnf = ?3 AND t.cti <> ?4 AND NOT EXISTS "
+	    "(SELECT 1 FROM reports r WHERE r.cti = t.cti)",
+	    error);
 
 	if (stmt == NULL)
 		return FALSE;
-	sqlite3_bind_int64 (stmt, 1, r->issued_at);
-	sqlite3_bind_int64 (stmt, 2, r->device_id);
-	sqlite3_bind_blob (stmt, 3, r->cnf, IR_TOKEN_CNF_LEN, SQLITE_TRANSIENT);
-	bind_bytes (stmt, 4, r->cti);
-	return stmt_done (self, stmt, "close superseded tokens", error);
+	ir_brandd_stmt_bind_int64 (stmt, 1, r->issued_at);
+	ir_brandd_stmt_bind_int64 (stmt, 2, r->device_id);
+	ir_brandd_stmt_bind_blob (stmt, 3, r->cnf, IR_TOKEN_CNF_LEN);
+	ir_brandd_stmt_bind_bytes (stmt, 4, r->cti);
+	return ir_brandd_stmt_run (stmt, "close superseded tokens", error);
+}
+
+typedef struct {
+	IrBranddStore *self;
+	const IrBranddTokenRecord *record;
+	const char *day;
+	guint default_quota;
+	gboolean *quota_reached;
+	guint *quota;
+	gint64 *live_until;
+} IrBranddStoreTokenTxn;
+
+static gboolean
+ir_brandd_store_record_token_txn (IrBranddDb *db,
+				  gpointer user_data,
+				  gboolean *commit,
+				  GError **error)
+{
+	IrBranddStoreTokenTxn *t = user_data;
+	IrBranddStore *self = t->self;
+	const IrBranddTokenRecord *record = t->record;
+	guint issued = 0;
+
+	(void)db;
+	*t->quota_reached = FALSE;
+	*t->quota = t->default_quota;
+	*commit = FALSE;
+	if (!ir_brandd_store_live_token (self, record, t->live_until, error) ||
+	    !ir_brandd_store_centre_quota (self, record->centre, t->quota, error) ||
+	    !ir_brandd_store_count_issued (self, record->centre, t->day, &issued, error))
+		return FALSE;
+	if (*t->live_until != 0)
+		return TRUE;
+	if (issued >= *t->quota) {
+		*t->quota_reached = TRUE;
+		return TRUE;
+	}
+	if (record->rollout != NULL &&
+	    !ir_brandd_rollout_store_check (self, record->centre, record->rollout, error))
+		return FALSE;
+	if (record->rollout != NULL && record->rollout->result != IR_BRANDD_CLAIM_OK)
+		return TRUE;
+	if (!ir_brandd_store_insert_token (self, record, t->day, error) ||
+	    !ir_brandd_store_count_one_more (self, record->centre, t->day, error) ||
+	    (record->rollout != NULL &&
+	     !ir_brandd_rollout_store_record (
+		 self, record->cti, record->centre, record->rollout, error)) ||
+	    !ir_brandd_store_supersede_own (self, record, error))
+		return FALSE;
+	*commit = TRUE;
+	return TRUE;
 }
 
 gboolean
@@ -594,47 +511,11 @@ ir_brandd_store_record_token (IrBranddStore *self,
 			      gint64 *live_until,
 			      GError **error)
 {
-	g_autofree char *day = utc_day (record->issued_at);
-	guint issued = 0;
+	g_autofree char *day = ir_brandd_store_utc_day (record->issued_at);
+	IrBranddStoreTokenTxn t = {
+	    self, record, day, default_quota, quota_reached, quota, live_until};
 
-	*quota_reached = FALSE;
-	*quota = default_quota;
-	if (!ir_brandd_store_begin (self, error))
-		return FALSE;
-	if (!live_token (self, record, live_until, error) ||
-	    !centre_quota (self, record->centre, quota, error) ||
-	    !count_issued (self, record->centre, day, &issued, error)) {
-		ir_brandd_store_rollback (self);
-		return FALSE;
-	}
-	if (*live_until != 0) {
-		ir_brandd_store_rollback (self);
-		return TRUE;
-	}
-	if (issued >= *quota) {
-		*quota_reached = TRUE;
-		ir_brandd_store_rollback (self);
-		return TRUE;
-	}
-	if (record->rollout != NULL &&
-	    !ir_brandd_rollout_store_check (self, record->centre, record->rollout, error)) {
-		ir_brandd_store_rollback (self);
-		return FALSE;
-	}
-	if (record->rollout != NULL && record->rollout->result != IR_BRANDD_CLAIM_OK) {
-		ir_brandd_store_rollback (self);
-		return TRUE;
-	}
-	if (!insert_token (self, record, day, error) ||
-	    !count_one_more (self, record->centre, day, error) ||
-	    (record->rollout != NULL &&
-	     !ir_brandd_rollout_store_record (
-		 self, record->cti, record->centre, record->rollout, error)) ||
-	    !supersede_own (self, record, error)) {
-		ir_brandd_store_rollback (self);
-		return FALSE;
-	}
-	return ir_brandd_store_commit (self, error);
+	return ir_brandd_db_transact (self->db, ir_brandd_store_record_token_txn, &t, error);
 }
 
 typedef struct {
@@ -643,48 +524,51 @@ typedef struct {
 	gboolean reported;
 	gint64 device_id;
 	char *imeis; /* JSON array of the IMEIs it was issued to write */
-} TokenRow;
+} IrBranddStoreTokenRow;
 
 static void
-token_row_clear (TokenRow *t)
+ir_brandd_store_token_row_clear (IrBranddStoreTokenRow *t)
 {
 	g_clear_pointer (&t->imeis, g_free);
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TokenRow, token_row_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrBranddStoreTokenRow, ir_brandd_store_token_row_clear)
 
 static gboolean
-token_owner (IrBranddStore *self, const IrBranddReportRecord *r, TokenRow *t, GError **error)
+ir_brandd_store_token_owner (IrBranddStore *self,
+			     const IrBranddReportRecord *r,
+			     IrBranddStoreTokenRow *t,
+			     GError **error)
 {
-	sqlite3_stmt *stmt =
-	    stmt_get (self,
-		      "SELECT cnf, device_id, imeis, EXISTS (SELECT 1 FROM reports "
-		      "r WHERE r.cti = t.cti) FROM tokens t WHERE cti = ?",
-		      error);
-	const void *cnf = NULL;
+	IrBranddStmt *stmt = ir_brandd_db_prepare (
+	    self->db,
+	    "SELECT cnf, device_id, imeis, CASE WHEN EXISTS (SELECT 1 FROM reports "
+	    "r WHERE r.cti = t.cti) THEN 1 ELSE 0 END FROM tokens t WHERE cti = ?",
+	    error);
+	const guint8 *cnf = NULL;
+	gsize cnf_len = 0;
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_bytes (stmt, 1, r->cti);
-	if (!stmt_row (self, stmt, &t->found, "look a token up", error))
+	ir_brandd_stmt_bind_bytes (stmt, 1, r->cti);
+	if (!ir_brandd_stmt_step (stmt, &t->found, "look a token up", error))
 		return FALSE;
 	if (t->found) {
-		cnf = sqlite3_column_blob (stmt, 0);
-		t->same_client = cnf != NULL &&
-				 sqlite3_column_bytes (stmt, 0) == IR_TOKEN_CNF_LEN &&
+		cnf = ir_brandd_stmt_column_blob (stmt, 0, &cnf_len);
+		t->same_client = cnf != NULL && cnf_len == IR_TOKEN_CNF_LEN &&
 				 memcmp (cnf, r->cnf, IR_TOKEN_CNF_LEN) == 0;
-		t->device_id = sqlite3_column_int64 (stmt, 1);
-		t->imeis = column_text (stmt, 2);
-		t->reported = sqlite3_column_int (stmt, 3) != 0;
+		t->device_id = ir_brandd_stmt_column_int64 (stmt, 1);
+		t->imeis = ir_brandd_stmt_dup_text (stmt, 2);
+		t->reported = ir_brandd_stmt_column_int64 (stmt, 3) != 0;
 	}
-	sqlite3_reset (stmt);
+	ir_brandd_stmt_reset (stmt);
 	return TRUE;
 }
 
 /* Does the read-back hold, in every slot, what the token was issued to
  * write (@issued: its JSON array, as ir-brandd-issue.c stored it)? */
 static gboolean
-read_back_matches (const char *issued, char *const *read_back)
+ir_brandd_store_read_back_matches (const char *issued, char *const *read_back)
 {
 	g_autoptr (JsonParser) parser = json_parser_new ();
 	JsonNode *root;
@@ -711,124 +595,148 @@ read_back_matches (const char *issued, char *const *read_back)
 }
 
 static gboolean
-insert_mismatch (IrBranddStore *self, const IrBranddReportRecord *r, GError **error)
+ir_brandd_store_insert_mismatch (IrBranddStore *self, const IrBranddReportRecord *r, GError **error)
 {
-	sqlite3_stmt *stmt =
-	    stmt_get (self,
-		      "INSERT INTO report_mismatches (cti, outcome, imeis_read_back, detail, "
-		      "reported_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (cti) DO NOTHING",
-		      error);
+	IrBranddStmt *stmt = ir_brandd_db_prepare (
+	    self->db,
+	    "INSERT INTO report_mismatches (cti, outcome, imeis_read_back, detail, "
+	    "reported_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (cti) DO NOTHING",
+	    error);
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_bytes (stmt, 1, r->cti);
-	bind_text (stmt, 2, r->outcome);
-	bind_text (stmt, 3, r->read_back_json != NULL ? r->read_back_json : "[]");
-	bind_text (stmt, 4, r->detail);
-	sqlite3_bind_int64 (stmt, 5, r->now);
-	return stmt_done (self, stmt, "keep a mismatched report", error);
+	ir_brandd_stmt_bind_bytes (stmt, 1, r->cti);
+	ir_brandd_stmt_bind_text (stmt, 2, r->outcome);
+	ir_brandd_stmt_bind_text (stmt, 3, r->read_back_json != NULL ? r->read_back_json : "[]");
+	ir_brandd_stmt_bind_text (stmt, 4, r->detail);
+	ir_brandd_stmt_bind_int64 (stmt, 5, r->now);
+	return ir_brandd_stmt_run (stmt, "keep a mismatched report", error);
 }
 
 static gboolean
-insert_report (IrBranddStore *self, const IrBranddReportRecord *r, gboolean *dup, GError **error)
+ir_brandd_store_insert_report (IrBranddStore *self,
+			       const IrBranddReportRecord *r,
+			       gboolean *dup,
+			       GError **error)
 {
-	sqlite3_stmt *stmt =
-	    stmt_get (self,
-		      "INSERT INTO reports (cti, outcome, imeis_read_back, detail, "
-		      "reported_at) VALUES (?, ?, ?, ?, ?) "
-		      "ON CONFLICT (cti) DO NOTHING",
-		      error);
+	IrBranddStmt *stmt =
+	    ir_brandd_db_prepare (self->db,
+				  "INSERT INTO reports (cti, outcome, imeis_read_back, detail, "
+				  "reported_at) VALUES (?, ?, ?, ?, ?) "
+				  "ON CONFLICT (cti) DO NOTHING",
+				  error);
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_bytes (stmt, 1, r->cti);
-	bind_text (stmt, 2, r->outcome);
-	bind_text (stmt, 3, r->read_back_json);
-	bind_text (stmt, 4, r->detail);
-	sqlite3_bind_int64 (stmt, 5, r->now);
-	if (!stmt_done (self, stmt, "record a report", error))
+	ir_brandd_stmt_bind_bytes (stmt, 1, r->cti);
+	ir_brandd_stmt_bind_text (stmt, 2, r->outcome);
+	ir_brandd_stmt_bind_text (stmt, 3, r->read_back_json);
+	ir_brandd_stmt_bind_text (stmt, 4, r->detail);
+	ir_brandd_stmt_bind_int64 (stmt, 5, r->now);
+	if (!ir_brandd_stmt_run (stmt, "record a report", error))
 		return FALSE;
-	*dup = sqlite3_changes (self->db) == 0;
+	*dup = ir_brandd_stmt_changes (stmt) == 0;
 	return TRUE;
 }
 
 /* A success tells what the device holds now: that is what a later request
  * for another device is compared with (imei_in_use). */
 static gboolean
-replace_reported (IrBranddStore *self, gint64 device_id, char *const *imeis, GError **error)
+ir_brandd_store_replace_reported (IrBranddStore *self,
+				  gint64 device_id,
+				  char *const *imeis,
+				  GError **error)
 {
-	sqlite3_stmt *del =
-	    stmt_get (self, "DELETE FROM reported_imeis WHERE device_id = ?", error);
+	IrBranddStmt *del = ir_brandd_db_prepare (
+	    self->db, "DELETE FROM reported_imeis WHERE device_id = ?", error);
 
 	if (del == NULL)
 		return FALSE;
-	sqlite3_bind_int64 (del, 1, device_id);
-	if (!stmt_done (self, del, "forget a device's reported IMEIs", error))
+	ir_brandd_stmt_bind_int64 (del, 1, device_id);
+	if (!ir_brandd_stmt_run (del, "forget a device's reported IMEIs", error))
 		return FALSE;
 	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++) {
-		sqlite3_stmt *ins = NULL;
+		IrBranddStmt *ins = NULL;
 		g_autofree char *identity = NULL;
 
 		if (imeis[i] == NULL || strlen (imeis[i]) < IR_IMEI_ID_LEN)
 			continue;
-		ins = stmt_get (self,
-				"INSERT INTO reported_imeis (device_id, slot, identity) "
-				"VALUES (?, ?, ?)",
-				error);
+		ins =
+		    ir_brandd_db_prepare (self->db,
+					  "INSERT INTO reported_imeis (device_id, slot, identity) "
+					  "VALUES (?, ?, ?)",
+					  error);
 		if (ins == NULL)
 			return FALSE;
 		identity = g_strndup (imeis[i], IR_IMEI_ID_LEN);
-		sqlite3_bind_int64 (ins, 1, device_id);
-		sqlite3_bind_int (ins, 2, (int)i);
-		bind_text (ins, 3, identity);
-		if (!stmt_done (self, ins, "record a device's reported IMEIs", error))
+		ir_brandd_stmt_bind_int64 (ins, 1, device_id);
+		ir_brandd_stmt_bind_int64 (ins, 2, i);
+		ir_brandd_stmt_bind_text (ins, 3, identity);
+		if (!ir_brandd_stmt_run (ins, "record a device's reported IMEIs", error))
 			return FALSE;
 	}
 	return TRUE;
 }
 
+typedef struct {
+	IrBranddStore *self;
+	const IrBranddReportRecord *record;
+	IrBranddReportResult *result;
+	char **issued_imeis;
+} IrBranddStoreReportTxn;
+
 static gboolean
-record_report_locked (IrBranddStore *self,
-		      const IrBranddReportRecord *r,
-		      IrBranddReportResult *result,
-		      char **issued_imeis,
-		      GError **error)
+ir_brandd_store_record_report_txn (IrBranddDb *db,
+				   gpointer user_data,
+				   gboolean *commit,
+				   GError **error)
 {
-	g_auto (TokenRow) t = {0};
+	IrBranddStoreReportTxn *txn = user_data;
+	const IrBranddReportRecord *r = txn->record;
+	g_auto (IrBranddStoreTokenRow) t = {0};
 	gboolean success = g_strcmp0 (r->outcome, "success") == 0;
 	gboolean dup = FALSE;
 
-	if (!token_owner (self, r, &t, error))
+	(void)db;
+	*commit = FALSE;
+	if (txn->issued_imeis != NULL)
+		g_clear_pointer (txn->issued_imeis, g_free);
+	if (!ir_brandd_store_token_owner (txn->self, r, &t, error))
 		return FALSE;
 	if (!t.found) {
-		*result = IR_BRANDD_REPORT_UNKNOWN_TOKEN;
+		*txn->result = IR_BRANDD_REPORT_UNKNOWN_TOKEN;
 		return TRUE;
 	}
-	if (issued_imeis != NULL)
-		*issued_imeis = g_strdup (t.imeis);
+	if (txn->issued_imeis != NULL)
+		*txn->issued_imeis = g_strdup (t.imeis);
 	if (!t.same_client) {
-		*result = IR_BRANDD_REPORT_NOT_YOUR_TOKEN;
+		*txn->result = IR_BRANDD_REPORT_NOT_YOUR_TOKEN;
 		return TRUE;
 	}
 	if (t.reported) {
-		*result = IR_BRANDD_REPORT_ALREADY_REPORTED;
+		*txn->result = IR_BRANDD_REPORT_ALREADY_REPORTED;
 		return TRUE;
 	}
 	/* a success names what the device holds now: only what the token was
-	 * for, or another device's IMEIs would be marked as in use */
-	if (success && (r->read_back == NULL || !read_back_matches (t.imeis, r->read_back))) {
-		*result = IR_BRANDD_REPORT_MISMATCH;
-		return insert_mismatch (self, r, error);
+	 * for, or another device's IMEIs would be marked as in use; a
+	 * mismatch is kept for the auditor although the report is refused */
+	if (success &&
+	    (r->read_back == NULL || !ir_brandd_store_read_back_matches (t.imeis, r->read_back))) {
+		*txn->result = IR_BRANDD_REPORT_MISMATCH;
+		*commit = TRUE;
+		return ir_brandd_store_insert_mismatch (txn->self, r, error);
 	}
-	if (!insert_report (self, r, &dup, error))
+	if (!ir_brandd_store_insert_report (txn->self, r, &dup, error))
 		return FALSE;
 	if (dup) {
-		*result = IR_BRANDD_REPORT_ALREADY_REPORTED;
+		*txn->result = IR_BRANDD_REPORT_ALREADY_REPORTED;
 		return TRUE;
 	}
-	if (success && !replace_reported (self, t.device_id, r->read_back, error))
+	if (success &&
+	    !ir_brandd_store_replace_reported (txn->self, t.device_id, r->read_back, error))
 		return FALSE;
-	*result = IR_BRANDD_REPORT_RECORDED;
+	*txn->result = IR_BRANDD_REPORT_RECORDED;
+	*commit = TRUE;
 	return TRUE;
 }
 
@@ -839,20 +747,11 @@ ir_brandd_store_record_report (IrBranddStore *self,
 			       char **issued_imeis,
 			       GError **error)
 {
+	IrBranddStoreReportTxn txn = {self, record, result, issued_imeis};
+
 	if (issued_imeis != NULL)
 		*issued_imeis = NULL;
-	if (!ir_brandd_store_begin (self, error))
-		return FALSE;
-	if (!record_report_locked (self, record, result, issued_imeis, error)) {
-		ir_brandd_store_rollback (self);
-		return FALSE;
-	}
-	/* a mismatch is kept for the auditor although the report is refused */
-	if (*result != IR_BRANDD_REPORT_RECORDED && *result != IR_BRANDD_REPORT_MISMATCH) {
-		ir_brandd_store_rollback (self);
-		return TRUE;
-	}
-	return ir_brandd_store_commit (self, error);
+	return ir_brandd_db_transact (self->db, ir_brandd_store_record_report_txn, &txn, error);
 }
 
 gboolean
@@ -861,34 +760,31 @@ ir_brandd_store_set_centre_quota (IrBranddStore *self,
 				  guint quota,
 				  GError **error)
 {
-	sqlite3_stmt *stmt =
-	    stmt_get (self,
-		      "INSERT INTO centres (id, daily_quota) VALUES (?, ?) "
-		      "ON CONFLICT (id) DO UPDATE SET daily_quota = excluded.daily_quota",
-		      error);
+	IrBranddStmt *stmt = ir_brandd_db_prepare (
+	    self->db,
+	    "INSERT INTO centres (id, daily_quota) VALUES (?, ?) "
+	    "ON CONFLICT (id) DO UPDATE SET daily_quota = excluded.daily_quota",
+	    error);
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_text (stmt, 1, centre);
-	sqlite3_bind_int64 (stmt, 2, quota);
-	return stmt_done (self, stmt, "set a centre's quota", error);
+	ir_brandd_stmt_bind_text (stmt, 1, centre);
+	ir_brandd_stmt_bind_int64 (stmt, 2, quota);
+	return ir_brandd_stmt_run (stmt, "set a centre's quota", error);
 }
 
 static gboolean
-exists (IrBranddStore *self, const char *sql, const char *value, gboolean *found, GError **error)
+ir_brandd_store_exists (IrBranddStmt *stmt, const char *value, gboolean *found, GError **error)
 {
-	sqlite3_stmt *stmt = NULL;
-
 	*found = FALSE;
 	if (value == NULL)
 		return TRUE;
-	stmt = stmt_get (self, sql, error);
 	if (stmt == NULL)
 		return FALSE;
-	bind_text (stmt, 1, value);
-	if (!stmt_row (self, stmt, found, "check the registry", error))
+	ir_brandd_stmt_bind_text (stmt, 1, value);
+	if (!ir_brandd_stmt_step (stmt, found, "check the registry", error))
 		return FALSE;
-	sqlite3_reset (stmt);
+	ir_brandd_stmt_reset (stmt);
 	return TRUE;
 }
 
@@ -901,12 +797,17 @@ ir_brandd_store_device_conflict (IrBranddStore *self,
 	gboolean found = FALSE;
 
 	*why = NULL;
-	/* case-insensitive, like the file's own rows (devices_serial_nocase) */
-	if (!exists (self,
-		     "SELECT 1 FROM devices WHERE serial = ? COLLATE NOCASE",
-		     device->serial,
-		     &found,
-		     error))
+	/* case-insensitive, like the file's own rows (the index
+	 * devices_serial_nocase on both backends) */
+	if (device->serial != NULL &&
+	    !ir_brandd_store_exists (ir_brandd_db_prepare_dialect (
+					 self->db,
+					 "SELECT 1 FROM devices WHERE serial = ? COLLATE NOCASE",
+					 "SELECT 1 FROM devices WHERE lower(serial) = lower(?)",
+					 error),
+				     device->serial,
+				     &found,
+				     error))
 		return FALSE;
 	if (found) {
 		*why = g_strdup_printf ("serial %s is already registered (serials are compared "
@@ -914,11 +815,13 @@ ir_brandd_store_device_conflict (IrBranddStore *self,
 					device->serial);
 		return TRUE;
 	}
-	if (!exists (self,
-		     "SELECT 1 FROM devices WHERE hardware_id = ?",
-		     device->hardware_id,
-		     &found,
-		     error))
+	if (device->hardware_id != NULL &&
+	    !ir_brandd_store_exists (
+		ir_brandd_db_prepare (
+		    self->db, "SELECT 1 FROM devices WHERE hardware_id = ?", error),
+		device->hardware_id,
+		&found,
+		error))
 		return FALSE;
 	if (found) {
 		*why =
@@ -928,11 +831,15 @@ ir_brandd_store_device_conflict (IrBranddStore *self,
 	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++) {
 		g_autofree char *identity =
 		    device->imei[i] != NULL ? g_strndup (device->imei[i], IR_IMEI_ID_LEN) : NULL;
-		if (!exists (self,
-			     "SELECT 1 FROM device_imeis WHERE identity = ?",
-			     identity,
-			     &found,
-			     error))
+
+		if (identity == NULL)
+			continue;
+		if (!ir_brandd_store_exists (
+			ir_brandd_db_prepare (
+			    self->db, "SELECT 1 FROM device_imeis WHERE identity = ?", error),
+			identity,
+			&found,
+			error))
 			return FALSE;
 		if (found) {
 			*why = g_strdup_printf ("IMEI %s (slot %u) is already registered to "
@@ -951,44 +858,49 @@ ir_brandd_store_insert_device (IrBranddStore *self,
 			       gint64 now,
 			       GError **error)
 {
-	sqlite3_stmt *stmt =
-	    stmt_get (self,
-		      "INSERT INTO devices (serial, hardware_id, manufacturer, "
-		      "model, tac, imported_at, spc, centre) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		      error);
+	IrBranddStmt *stmt = ir_brandd_db_prepare (
+	    self->db,
+	    "INSERT INTO devices (serial, hardware_id, manufacturer, "
+	    "model, tac, imported_at, spc, centre) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+	    error);
+	gboolean row = FALSE;
 	gint64 id;
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_text (stmt, 1, device->serial);
-	bind_text (stmt, 2, device->hardware_id);
-	bind_text (stmt, 3, device->manufacturer);
-	bind_text (stmt, 4, device->model);
-	bind_text (stmt, 5, device->tac);
-	sqlite3_bind_int64 (stmt, 6, now);
-	bind_text (stmt, 7, device->spc);
-	bind_text (stmt, 8, device->centre);
-	if (!stmt_done (self, stmt, "insert a device", error))
+	ir_brandd_stmt_bind_text (stmt, 1, device->serial);
+	ir_brandd_stmt_bind_text (stmt, 2, device->hardware_id);
+	ir_brandd_stmt_bind_text (stmt, 3, device->manufacturer);
+	ir_brandd_stmt_bind_text (stmt, 4, device->model);
+	ir_brandd_stmt_bind_text (stmt, 5, device->tac);
+	ir_brandd_stmt_bind_int64 (stmt, 6, now);
+	ir_brandd_stmt_bind_text (stmt, 7, device->spc);
+	ir_brandd_stmt_bind_text (stmt, 8, device->centre);
+	if (!ir_brandd_stmt_step (stmt, &row, "insert a device", error))
 		return FALSE;
-	id = sqlite3_last_insert_rowid (self->db);
+	id = ir_brandd_stmt_column_int64 (stmt, 0);
+	/* SQLite writes the row when stepped to its end */
+	if (!ir_brandd_stmt_run (stmt, "insert a device", error))
+		return FALSE;
 	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++) {
-		sqlite3_stmt *ins = NULL;
+		IrBranddStmt *ins = NULL;
 		g_autofree char *identity = NULL;
 
 		if (device->imei[i] == NULL)
 			continue;
-		ins = stmt_get (self,
-				"INSERT INTO device_imeis (device_id, slot, imei, identity) "
-				"VALUES (?, ?, ?, ?)",
-				error);
+		ins = ir_brandd_db_prepare (
+		    self->db,
+		    "INSERT INTO device_imeis (device_id, slot, imei, identity) "
+		    "VALUES (?, ?, ?, ?)",
+		    error);
 		if (ins == NULL)
 			return FALSE;
 		identity = g_strndup (device->imei[i], IR_IMEI_ID_LEN);
-		sqlite3_bind_int64 (ins, 1, id);
-		sqlite3_bind_int (ins, 2, (int)i);
-		bind_text (ins, 3, device->imei[i]);
-		bind_text (ins, 4, identity);
-		if (!stmt_done (self, ins, "insert a device's IMEI", error))
+		ir_brandd_stmt_bind_int64 (ins, 1, id);
+		ir_brandd_stmt_bind_int64 (ins, 2, i);
+		ir_brandd_stmt_bind_text (ins, 3, device->imei[i]);
+		ir_brandd_stmt_bind_text (ins, 4, identity);
+		if (!ir_brandd_stmt_run (ins, "insert a device's IMEI", error))
 			return FALSE;
 	}
 	return TRUE;
@@ -1005,16 +917,16 @@ ir_brandd_store_count (IrBranddStore *self, const char *table, gint64 *count, GE
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS (sql); i++) {
-		sqlite3_stmt *stmt = NULL;
+		IrBranddStmt *stmt = NULL;
 		gboolean row = FALSE;
 
 		if (g_strcmp0 (table, sql[i][0]) != 0)
 			continue;
-		stmt = stmt_get (self, sql[i][1], error);
-		if (stmt == NULL || !stmt_row (self, stmt, &row, "count rows", error))
+		stmt = ir_brandd_db_prepare (self->db, sql[i][1], error);
+		if (stmt == NULL || !ir_brandd_stmt_step (stmt, &row, "count rows", error))
 			return FALSE;
-		*count = row ? sqlite3_column_int64 (stmt, 0) : 0;
-		sqlite3_reset (stmt);
+		*count = row ? ir_brandd_stmt_column_int64 (stmt, 0) : 0;
+		ir_brandd_stmt_reset (stmt);
 		return TRUE;
 	}
 	g_set_error (error, IR_ERROR, IR_ERROR_INVALID_INPUT, "no table %s to count", table);
@@ -1025,57 +937,35 @@ gboolean
 ir_brandd_store_revoke (
     IrBranddStore *self, const char *serial, const char *reason, gint64 now, GError **error)
 {
-	sqlite3_stmt *stmt =
-	    stmt_get (self,
-		      "INSERT INTO revoked_certificates (serial, reason, revoked_at) "
-		      "VALUES (?, ?, ?) ON CONFLICT (serial) DO NOTHING",
-		      error);
+	IrBranddStmt *stmt =
+	    ir_brandd_db_prepare (self->db,
+				  "INSERT INTO revoked_certificates (serial, reason, revoked_at) "
+				  "VALUES (?, ?, ?) ON CONFLICT (serial) DO NOTHING",
+				  error);
 
 	if (stmt == NULL)
 		return FALSE;
-	bind_text (stmt, 1, serial);
-	bind_text (stmt, 2, reason);
-	sqlite3_bind_int64 (stmt, 3, now);
-	return stmt_done (self, stmt, "revoke a certificate", error);
+	ir_brandd_stmt_bind_text (stmt, 1, serial);
+	ir_brandd_stmt_bind_text (stmt, 2, reason);
+	ir_brandd_stmt_bind_int64 (stmt, 3, now);
+	return ir_brandd_stmt_run (stmt, "revoke a certificate", error);
 }
 
 gboolean
 ir_brandd_store_revoked (
     IrBranddStore *self, const char *serial, gboolean *revoked, gint64 *when, GError **error)
 {
-	sqlite3_stmt *stmt =
-	    stmt_get (self, "SELECT revoked_at FROM revoked_certificates WHERE serial = ?", error);
+	IrBranddStmt *stmt = ir_brandd_db_prepare (
+	    self->db, "SELECT revoked_at FROM revoked_certificates WHERE serial = ?", error);
 
 	*revoked = FALSE;
 	if (stmt == NULL)
 		return FALSE;
-	bind_text (stmt, 1, serial);
-	if (!stmt_row (self, stmt, revoked, "look a revocation up", error))
+	ir_brandd_stmt_bind_text (stmt, 1, serial);
+	if (!ir_brandd_stmt_step (stmt, revoked, "look a revocation up", error))
 		return FALSE;
 	if (*revoked && when != NULL)
-		*when = sqlite3_column_int64 (stmt, 0);
-	sqlite3_reset (stmt);
+		*when = ir_brandd_stmt_column_int64 (stmt, 0);
+	ir_brandd_stmt_reset (stmt);
 	return TRUE;
-}
-
-sqlite3_stmt *
-ir_brandd_store_prepare (IrBranddStore *self, const char *sql, GError **error)
-{
-	return stmt_get (self, sql, error);
-}
-
-gboolean
-ir_brandd_store_step_done (IrBranddStore *self,
-			   sqlite3_stmt *stmt,
-			   const char *what,
-			   GError **error)
-{
-	return stmt_done (self, stmt, what, error);
-}
-
-gboolean
-ir_brandd_store_step_row (
-    IrBranddStore *self, sqlite3_stmt *stmt, gboolean *row, const char *what, GError **error)
-{
-	return stmt_row (self, stmt, row, what, error);
 }

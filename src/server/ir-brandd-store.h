@@ -2,16 +2,17 @@
 #pragma once
 
 #include <glib.h>
-#include <sqlite3.h>
-
+#include "ir-brandd-db.h"
 #include "ir-token.h"
 
 G_BEGIN_DECLS
 
-/* imei-brandd's SQLite database (WAL): the device registry, issued tokens,
- * reports and centres. Schema: ir-brandd-schema.sql. Every statement is
- * prepared once and kept; values are always bound, never formatted into
- * SQL. One store per thread. */
+/* imei-brandd's database: the device registry, issued tokens, reports and
+ * centres, on SQLite (WAL, the default) or PostgreSQL (ir-brandd-db.h).
+ * Schema: ir-brandd-schema.sql and its migrations (ir-brandd-store.c lists
+ * them for both backends). Every check-and-update runs in one database
+ * transaction, so that several servers on one database keep the rules.
+ * One store per thread. */
 
 /* 2: witnessed workstation logs (ir-brandd-schema-2.sql, the migration
  * from 1 that `init-db` applies to an existing database); 3: the per-centre,
@@ -36,15 +37,17 @@ typedef struct {
 	char *centre;			/* the only centre it is restored at; NULL: any */
 } IrBranddDevice;
 
-void ir_brandd_device_free (IrBranddDevice *device);
+void ir_brandd_store_device_free (IrBranddDevice *device);
 
-/* Creates the database with the schema, or checks the version of an
- * existing one. */
-gboolean ir_brandd_store_init (const char *path, GError **error);
+/* Creates the schema in an empty database (a SQLite file is created),
+ * or takes an older one to this version, one migration per transaction.
+ * @target: a path, or a libpq connection string. */
+gboolean ir_brandd_store_init (IrBranddBackend backend, const char *target, GError **error);
 
-/* Opens an existing, initialised database. */
-IrBranddStore *ir_brandd_store_open (const char *path, GError **error);
+/* Opens an existing database; refused unless its schema is this version. */
+IrBranddStore *ir_brandd_store_open (IrBranddBackend backend, const char *target, GError **error);
 void ir_brandd_store_free (IrBranddStore *self);
+IrBranddDb *ir_brandd_store_get_db (IrBranddStore *self);
 
 /* How long a statement waits for another writer's lock before failing
  * (5 s unless set). */
@@ -140,7 +143,8 @@ gboolean ir_brandd_store_revoke (
 gboolean ir_brandd_store_revoked (
     IrBranddStore *self, const char *serial, gboolean *revoked, gint64 *when, GError **error);
 
-/* For `import`: a transaction around many rows. */
+/* For `import` and the modules beside the store: a write transaction
+ * around many statements (ir_brandd_db_transact() retries one). */
 gboolean ir_brandd_store_begin (IrBranddStore *self, GError **error);
 gboolean ir_brandd_store_commit (IrBranddStore *self, GError **error);
 void ir_brandd_store_rollback (IrBranddStore *self);
@@ -162,16 +166,17 @@ ir_brandd_store_count (IrBranddStore *self, const char *table, gint64 *count, GE
 
 /* For the other server modules that keep tables in the same database
  * (ir-brandd-witness-store.c): a statement prepared once and cached, keyed
- * by @sql (a string literal); and stepping it with the store's errors. */
-sqlite3_stmt *ir_brandd_store_prepare (IrBranddStore *self, const char *sql, GError **error);
+ * by @sql (a string literal, in the dialect of ir-brandd-db.h); and
+ * stepping it with the store's errors. */
+IrBranddStmt *ir_brandd_store_prepare (IrBranddStore *self, const char *sql, GError **error);
 gboolean ir_brandd_store_step_done (IrBranddStore *self,
-				    sqlite3_stmt *stmt,
+				    IrBranddStmt *stmt,
 				    const char *what,
 				    GError **error);
 gboolean ir_brandd_store_step_row (
-    IrBranddStore *self, sqlite3_stmt *stmt, gboolean *row, const char *what, GError **error);
+    IrBranddStore *self, IrBranddStmt *stmt, gboolean *row, const char *what, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBranddStore, ir_brandd_store_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBranddDevice, ir_brandd_device_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBranddDevice, ir_brandd_store_device_free)
 
 G_END_DECLS

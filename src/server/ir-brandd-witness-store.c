@@ -7,7 +7,7 @@
 #include "ir-error.h"
 
 void
-ir_brandd_witnessed_log_free (IrBranddWitnessedLog *log)
+ir_brandd_witness_store_log_free (IrBranddWitnessedLog *log)
 {
 	if (log == NULL)
 		return;
@@ -20,34 +20,29 @@ ir_brandd_witnessed_log_free (IrBranddWitnessedLog *log)
 	g_free (log);
 }
 
-static char *
-column_text (sqlite3_stmt *stmt, int col)
-{
-	const unsigned char *text = sqlite3_column_text (stmt, col);
-	return text != NULL ? g_strdup ((const char *)text) : NULL;
-}
-
 #define LOG_COLUMNS                                                                                \
 	"origin, centre, public_key, size, root, checkpoint, cosigned, registered_at, updated_at"
 
 static IrBranddWitnessedLog *
-log_from_row (sqlite3_stmt *stmt)
+ir_brandd_witness_store_log_from_row (IrBranddStmt *stmt)
 {
 	IrBranddWitnessedLog *log = g_new0 (IrBranddWitnessedLog, 1);
-	const void *root = sqlite3_column_blob (stmt, 4);
+	gsize key_len = 0;
+	const guint8 *key = ir_brandd_stmt_column_blob (stmt, 2, &key_len);
+	gsize root_len = 0;
+	const guint8 *root = ir_brandd_stmt_column_blob (stmt, 4, &root_len);
 
-	log->origin = column_text (stmt, 0);
-	log->centre = column_text (stmt, 1);
-	log->public_key =
-	    g_bytes_new (sqlite3_column_blob (stmt, 2), (gsize)sqlite3_column_bytes (stmt, 2));
-	log->size = (guint64)sqlite3_column_int64 (stmt, 3);
+	log->origin = ir_brandd_stmt_dup_text (stmt, 0);
+	log->centre = ir_brandd_stmt_dup_text (stmt, 1);
+	log->public_key = g_bytes_new (key, key_len);
+	log->size = (guint64)ir_brandd_stmt_column_int64 (stmt, 3);
 	/* the schema checks the length */
-	if (root != NULL && sqlite3_column_bytes (stmt, 4) == IR_MERKLE_HASH_LEN)
+	if (root != NULL && root_len == IR_MERKLE_HASH_LEN)
 		memcpy (log->root, root, IR_MERKLE_HASH_LEN);
-	log->checkpoint = column_text (stmt, 5);
-	log->cosigned = column_text (stmt, 6);
-	log->registered_at = sqlite3_column_int64 (stmt, 7);
-	log->updated_at = sqlite3_column_int64 (stmt, 8);
+	log->checkpoint = ir_brandd_stmt_dup_text (stmt, 5);
+	log->cosigned = ir_brandd_stmt_dup_text (stmt, 6);
+	log->registered_at = ir_brandd_stmt_column_int64 (stmt, 7);
+	log->updated_at = ir_brandd_stmt_column_int64 (stmt, 8);
 	return log;
 }
 
@@ -57,29 +52,29 @@ ir_brandd_witness_store_get (IrBranddStore *store,
 			     IrBranddWitnessedLog **out,
 			     GError **error)
 {
-	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	IrBranddStmt *stmt = ir_brandd_store_prepare (
 	    store, "SELECT " LOG_COLUMNS " FROM witnessed_logs WHERE origin = ?", error);
 	gboolean row = FALSE;
 
 	*out = NULL;
 	if (stmt == NULL)
 		return FALSE;
-	sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+	ir_brandd_stmt_bind_text (stmt, 1, origin);
 	if (!ir_brandd_store_step_row (store, stmt, &row, "read a witnessed log", error))
 		return FALSE;
 	if (row)
-		*out = log_from_row (stmt);
-	sqlite3_reset (stmt);
+		*out = ir_brandd_witness_store_log_from_row (stmt);
+	ir_brandd_stmt_reset (stmt);
 	return TRUE;
 }
 
 GPtrArray *
 ir_brandd_witness_store_list (IrBranddStore *store, GError **error)
 {
-	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	IrBranddStmt *stmt = ir_brandd_store_prepare (
 	    store, "SELECT " LOG_COLUMNS " FROM witnessed_logs ORDER BY origin", error);
 	g_autoptr (GPtrArray) logs =
-	    g_ptr_array_new_with_free_func ((GDestroyNotify)ir_brandd_witnessed_log_free);
+	    g_ptr_array_new_with_free_func ((GDestroyNotify)ir_brandd_witness_store_log_free);
 	gboolean row = TRUE;
 
 	if (stmt == NULL)
@@ -88,9 +83,9 @@ ir_brandd_witness_store_list (IrBranddStore *store, GError **error)
 		if (!ir_brandd_store_step_row (store, stmt, &row, "list witnessed logs", error))
 			return NULL;
 		if (row)
-			g_ptr_array_add (logs, log_from_row (stmt));
+			g_ptr_array_add (logs, ir_brandd_witness_store_log_from_row (stmt));
 	}
-	sqlite3_reset (stmt);
+	ir_brandd_stmt_reset (stmt);
 	return g_steal_pointer (&logs);
 }
 
@@ -100,7 +95,7 @@ ir_brandd_witness_store_load_tree (IrBranddStore *store,
 				   IrMerkleTree *tree,
 				   GError **error)
 {
-	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	IrBranddStmt *stmt = ir_brandd_store_prepare (
 	    store,
 	    "SELECT seq, leaf_hash FROM witnessed_records WHERE origin = ? ORDER BY seq",
 	    error);
@@ -108,16 +103,20 @@ ir_brandd_witness_store_load_tree (IrBranddStore *store,
 
 	if (stmt == NULL)
 		return FALSE;
-	sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
+	ir_brandd_stmt_bind_text (stmt, 1, origin);
 	while (row) {
 		if (!ir_brandd_store_step_row (store, stmt, &row, "read witnessed records", error))
 			return FALSE;
 		if (!row)
 			break;
 		/* the primary key and the saves keep seq dense from 0 */
-		if ((guint64)sqlite3_column_int64 (stmt, 0) != ir_merkle_tree_get_size (tree) ||
-		    sqlite3_column_bytes (stmt, 1) != IR_MERKLE_HASH_LEN) {
-			sqlite3_reset (stmt);
+		gsize hash_len = 0;
+		const guint8 *hash = ir_brandd_stmt_column_blob (stmt, 1, &hash_len);
+
+		if ((guint64)ir_brandd_stmt_column_int64 (stmt, 0) !=
+			ir_merkle_tree_get_size (tree) ||
+		    hash_len != IR_MERKLE_HASH_LEN) {
+			ir_brandd_stmt_reset (stmt);
 			g_set_error (error,
 				     IR_ERROR,
 				     IR_ERROR_FAILED,
@@ -127,9 +126,9 @@ ir_brandd_witness_store_load_tree (IrBranddStore *store,
 				     ir_merkle_tree_get_size (tree));
 			return FALSE;
 		}
-		ir_merkle_tree_append_hash (tree, sqlite3_column_blob (stmt, 1));
+		ir_merkle_tree_append_hash (tree, hash);
 	}
-	sqlite3_reset (stmt);
+	ir_brandd_stmt_reset (stmt);
 	return TRUE;
 }
 
@@ -137,7 +136,7 @@ GPtrArray *
 ir_brandd_witness_store_lines (
     IrBranddStore *store, const char *origin, guint64 start, guint64 end, GError **error)
 {
-	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	IrBranddStmt *stmt = ir_brandd_store_prepare (
 	    store,
 	    "SELECT line FROM witnessed_records WHERE origin = ? AND seq >= ? AND seq < ? "
 	    "ORDER BY seq",
@@ -147,16 +146,16 @@ ir_brandd_witness_store_lines (
 
 	if (stmt == NULL)
 		return NULL;
-	sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)start);
-	sqlite3_bind_int64 (stmt, 3, (sqlite3_int64)end);
+	ir_brandd_stmt_bind_text (stmt, 1, origin);
+	ir_brandd_stmt_bind_int64 (stmt, 2, (gint64)start);
+	ir_brandd_stmt_bind_int64 (stmt, 3, (gint64)end);
 	while (row) {
 		if (!ir_brandd_store_step_row (store, stmt, &row, "read witnessed records", error))
 			return NULL;
 		if (row)
-			g_ptr_array_add (lines, column_text (stmt, 0));
+			g_ptr_array_add (lines, ir_brandd_stmt_dup_text (stmt, 0));
 	}
-	sqlite3_reset (stmt);
+	ir_brandd_stmt_reset (stmt);
 	return g_steal_pointer (&lines);
 }
 
@@ -166,19 +165,19 @@ ir_brandd_witness_store_client_origin (IrBranddStore *store,
 				       char **origin,
 				       GError **error)
 {
-	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	IrBranddStmt *stmt = ir_brandd_store_prepare (
 	    store, "SELECT origin FROM witness_clients WHERE cnf = ?", error);
 	gboolean row = FALSE;
 
 	*origin = NULL;
 	if (stmt == NULL)
 		return FALSE;
-	sqlite3_bind_blob (stmt, 1, cnf, 32, SQLITE_TRANSIENT);
+	ir_brandd_stmt_bind_blob (stmt, 1, cnf, 32);
 	if (!ir_brandd_store_step_row (store, stmt, &row, "read a witness client", error))
 		return FALSE;
 	if (row)
-		*origin = column_text (stmt, 0);
-	sqlite3_reset (stmt);
+		*origin = ir_brandd_stmt_dup_text (stmt, 0);
+	ir_brandd_stmt_reset (stmt);
 	return TRUE;
 }
 
@@ -186,7 +185,7 @@ gboolean
 ir_brandd_witness_store_first_contact (
     IrBranddStore *store, const guint8 *cnf, char **origin, GBytes **public_key, GError **error)
 {
-	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	IrBranddStmt *stmt = ir_brandd_store_prepare (
 	    store, "SELECT origin, public_key FROM witness_first_contacts WHERE cnf = ?", error);
 	gboolean row = FALSE;
 
@@ -194,15 +193,17 @@ ir_brandd_witness_store_first_contact (
 	*public_key = NULL;
 	if (stmt == NULL)
 		return FALSE;
-	sqlite3_bind_blob (stmt, 1, cnf, 32, SQLITE_TRANSIENT);
+	ir_brandd_stmt_bind_blob (stmt, 1, cnf, 32);
 	if (!ir_brandd_store_step_row (store, stmt, &row, "read a first contact", error))
 		return FALSE;
 	if (row) {
-		*origin = column_text (stmt, 0);
-		*public_key = g_bytes_new (sqlite3_column_blob (stmt, 1),
-					   (gsize)sqlite3_column_bytes (stmt, 1));
+		*origin = ir_brandd_stmt_dup_text (stmt, 0);
+		gsize key_len = 0;
+		const guint8 *key = ir_brandd_stmt_column_blob (stmt, 1, &key_len);
+
+		*public_key = g_bytes_new (key, key_len);
 	}
-	sqlite3_reset (stmt);
+	ir_brandd_stmt_reset (stmt);
 	return TRUE;
 }
 
@@ -214,7 +215,7 @@ ir_brandd_witness_store_add_first_contact (IrBranddStore *store,
 					   gint64 now,
 					   GError **error)
 {
-	sqlite3_stmt *stmt = ir_brandd_store_prepare (
+	IrBranddStmt *stmt = ir_brandd_store_prepare (
 	    store,
 	    "INSERT INTO witness_first_contacts (cnf, origin, public_key, contacted_at) "
 	    "VALUES (?, ?, ?, ?) ON CONFLICT (cnf) DO NOTHING",
@@ -224,21 +225,21 @@ ir_brandd_witness_store_add_first_contact (IrBranddStore *store,
 
 	if (stmt == NULL)
 		return FALSE;
-	sqlite3_bind_blob (stmt, 1, cnf, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_text (stmt, 2, origin, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_blob (stmt, 3, key, (int)len, SQLITE_TRANSIENT);
-	sqlite3_bind_int64 (stmt, 4, now);
+	ir_brandd_stmt_bind_blob (stmt, 1, cnf, 32);
+	ir_brandd_stmt_bind_text (stmt, 2, origin);
+	ir_brandd_stmt_bind_blob (stmt, 3, key, (int)len);
+	ir_brandd_stmt_bind_int64 (stmt, 4, now);
 	return ir_brandd_store_step_done (store, stmt, "record a first contact", error);
 }
 
 static gboolean
-write_log_row (IrBranddStore *store,
-	       const IrBranddWitnessedLog *log,
-	       gboolean create,
-	       guint64 old_size,
-	       GError **error)
+ir_brandd_witness_store_write_log_row (IrBranddStore *store,
+				       const IrBranddWitnessedLog *log,
+				       gboolean create,
+				       guint64 old_size,
+				       GError **error)
 {
-	sqlite3_stmt *stmt = NULL;
+	IrBranddStmt *stmt = NULL;
 	gsize key_len = 0;
 	const void *key = g_bytes_get_data (log->public_key, &key_len);
 
@@ -256,22 +257,22 @@ write_log_row (IrBranddStore *store,
 	}
 	if (stmt == NULL)
 		return FALSE;
-	sqlite3_bind_text (stmt, 1, log->origin, -1, SQLITE_TRANSIENT);
+	ir_brandd_stmt_bind_text (stmt, 1, log->origin);
 	if (create) {
-		sqlite3_bind_text (stmt, 2, log->centre, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_blob (stmt, 3, key, (int)key_len, SQLITE_TRANSIENT);
-		sqlite3_bind_int64 (stmt, 8, log->registered_at);
+		ir_brandd_stmt_bind_text (stmt, 2, log->centre);
+		ir_brandd_stmt_bind_blob (stmt, 3, key, (int)key_len);
+		ir_brandd_stmt_bind_int64 (stmt, 8, log->registered_at);
 	} else {
-		sqlite3_bind_int64 (stmt, 10, (sqlite3_int64)old_size);
+		ir_brandd_stmt_bind_int64 (stmt, 10, (gint64)old_size);
 	}
-	sqlite3_bind_int64 (stmt, 4, (sqlite3_int64)log->size);
-	sqlite3_bind_blob (stmt, 5, log->root, IR_MERKLE_HASH_LEN, SQLITE_TRANSIENT);
-	sqlite3_bind_text (stmt, 6, log->checkpoint, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text (stmt, 7, log->cosigned, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64 (stmt, 9, log->updated_at);
+	ir_brandd_stmt_bind_int64 (stmt, 4, (gint64)log->size);
+	ir_brandd_stmt_bind_blob (stmt, 5, log->root, IR_MERKLE_HASH_LEN);
+	ir_brandd_stmt_bind_text (stmt, 6, log->checkpoint);
+	ir_brandd_stmt_bind_text (stmt, 7, log->cosigned);
+	ir_brandd_stmt_bind_int64 (stmt, 9, log->updated_at);
 	if (!ir_brandd_store_step_done (store, stmt, "record a witnessed checkpoint", error))
 		return FALSE;
-	if (sqlite3_changes (sqlite3_db_handle (stmt)) != 1) {
+	if (ir_brandd_stmt_changes (stmt) != 1) {
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_BUSY,
@@ -283,15 +284,15 @@ write_log_row (IrBranddStore *store,
 }
 
 static gboolean
-write_records (IrBranddStore *store,
-	       const char *origin,
-	       guint64 first,
-	       GPtrArray *lines,
-	       const guint8 *leaf_hashes,
-	       GError **error)
+ir_brandd_witness_store_write_records (IrBranddStore *store,
+				       const char *origin,
+				       guint64 first,
+				       GPtrArray *lines,
+				       const guint8 *leaf_hashes,
+				       GError **error)
 {
 	for (guint i = 0; i < lines->len; i++) {
-		sqlite3_stmt *stmt = ir_brandd_store_prepare (
+		IrBranddStmt *stmt = ir_brandd_store_prepare (
 		    store,
 		    "INSERT INTO witnessed_records (origin, seq, line, leaf_hash) "
 		    "VALUES (?, ?, ?, ?)",
@@ -299,14 +300,11 @@ write_records (IrBranddStore *store,
 
 		if (stmt == NULL)
 			return FALSE;
-		sqlite3_bind_text (stmt, 1, origin, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64 (stmt, 2, (sqlite3_int64)(first + i));
-		sqlite3_bind_text (stmt, 3, g_ptr_array_index (lines, i), -1, SQLITE_TRANSIENT);
-		sqlite3_bind_blob (stmt,
-				   4,
-				   leaf_hashes + (gsize)i * IR_MERKLE_HASH_LEN,
-				   IR_MERKLE_HASH_LEN,
-				   SQLITE_TRANSIENT);
+		ir_brandd_stmt_bind_text (stmt, 1, origin);
+		ir_brandd_stmt_bind_int64 (stmt, 2, (gint64)(first + i));
+		ir_brandd_stmt_bind_text (stmt, 3, g_ptr_array_index (lines, i));
+		ir_brandd_stmt_bind_blob (
+		    stmt, 4, leaf_hashes + (gsize)i * IR_MERKLE_HASH_LEN, IR_MERKLE_HASH_LEN);
 		if (!ir_brandd_store_step_done (store, stmt, "record a witnessed record", error))
 			return FALSE;
 	}
@@ -314,15 +312,21 @@ write_records (IrBranddStore *store,
 }
 
 static gboolean
-write_client (IrBranddStore *store, const char *origin, const guint8 *cnf, GError **error)
+ir_brandd_witness_store_write_client (IrBranddStore *store,
+				      const char *origin,
+				      const guint8 *cnf,
+				      GError **error)
 {
-	sqlite3_stmt *stmt = ir_brandd_store_prepare (
-	    store, "INSERT OR REPLACE INTO witness_clients (cnf, origin) VALUES (?, ?)", error);
+	IrBranddStmt *stmt =
+	    ir_brandd_store_prepare (store,
+				     "INSERT INTO witness_clients (cnf, origin) VALUES (?, ?) "
+				     "ON CONFLICT (cnf) DO UPDATE SET origin = excluded.origin",
+				     error);
 
 	if (stmt == NULL)
 		return FALSE;
-	sqlite3_bind_blob (stmt, 1, cnf, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_text (stmt, 2, origin, -1, SQLITE_TRANSIENT);
+	ir_brandd_stmt_bind_blob (stmt, 1, cnf, 32);
+	ir_brandd_stmt_bind_text (stmt, 2, origin);
 	return ir_brandd_store_step_done (store, stmt, "record a witness client", error);
 }
 
@@ -338,9 +342,10 @@ ir_brandd_witness_store_save (IrBranddStore *store,
 {
 	if (!ir_brandd_store_begin (store, error))
 		return FALSE;
-	if (!write_log_row (store, log, create, old_size, error) ||
-	    !write_records (store, log->origin, old_size, lines, leaf_hashes, error) ||
-	    !write_client (store, log->origin, cnf, error)) {
+	if (!ir_brandd_witness_store_write_log_row (store, log, create, old_size, error) ||
+	    !ir_brandd_witness_store_write_records (
+		store, log->origin, old_size, lines, leaf_hashes, error) ||
+	    !ir_brandd_witness_store_write_client (store, log->origin, cnf, error)) {
 		ir_brandd_store_rollback (store);
 		return FALSE;
 	}

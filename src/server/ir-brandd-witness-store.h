@@ -24,8 +24,8 @@ typedef struct {
 	gint64 updated_at;
 } IrBranddWitnessedLog;
 
-void ir_brandd_witnessed_log_free (IrBranddWitnessedLog *log);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBranddWitnessedLog, ir_brandd_witnessed_log_free)
+void ir_brandd_witness_store_log_free (IrBranddWitnessedLog *log);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBranddWitnessedLog, ir_brandd_witness_store_log_free)
 
 /* *out is NULL when @origin was never witnessed. */
 gboolean ir_brandd_witness_store_get (IrBranddStore *store,

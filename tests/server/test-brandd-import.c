@@ -157,7 +157,8 @@ static gint64
 count_devices (const char *db)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (IrBranddStore) store = ir_brandd_store_open (db, &error);
+	g_autoptr (IrBranddStore) store =
+	    ir_brandd_store_open (IR_BRANDD_BACKEND_SQLITE, db, &error);
 	gint64 n = -1;
 
 	assert_non_null (store);
@@ -231,12 +232,13 @@ test_init_db_versions (void **state)
 	sqlite3 *raw = NULL;
 
 	/* a database that was never initialised is refused, not created */
-	assert_null (ir_brandd_store_open (db, &error));
+	assert_null (ir_brandd_store_open (IR_BRANDD_BACKEND_SQLITE, db, &error));
 	g_clear_error (&error);
-	assert_true (ir_brandd_store_init (db, &error));
-	assert_true (ir_brandd_store_init (db, &error)); /* idempotent */
+	assert_true (ir_brandd_store_init (IR_BRANDD_BACKEND_SQLITE, db, &error));
+	assert_true (ir_brandd_store_init (IR_BRANDD_BACKEND_SQLITE, db, &error)); /* idempotent */
 	{
-		g_autoptr (IrBranddStore) store = ir_brandd_store_open (db, &error);
+		g_autoptr (IrBranddStore) store =
+		    ir_brandd_store_open (IR_BRANDD_BACKEND_SQLITE, db, &error);
 		assert_non_null (store);
 	}
 	/* a newer schema is refused with both versions named */
@@ -245,7 +247,8 @@ test_init_db_versions (void **state)
 			  SQLITE_OK);
 	sqlite3_close (raw);
 	{
-		g_autoptr (IrBranddStore) store = ir_brandd_store_open (db, &error);
+		g_autoptr (IrBranddStore) store =
+		    ir_brandd_store_open (IR_BRANDD_BACKEND_SQLITE, db, &error);
 		assert_null (store);
 		assert_non_null (strstr (error->message, "version 99"));
 	}

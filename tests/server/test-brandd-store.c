@@ -52,8 +52,8 @@ setup (void **state)
 
 	f->dir = g_dir_make_tmp ("brandd-store-XXXXXX", &error);
 	f->db = g_build_filename (f->dir, "brandd.db", NULL);
-	assert_true (ir_brandd_store_init (f->db, &error));
-	f->store = ir_brandd_store_open (f->db, &error);
+	assert_true (ir_brandd_store_init (IR_BRANDD_BACKEND_SQLITE, f->db, &error));
+	f->store = ir_brandd_store_open (IR_BRANDD_BACKEND_SQLITE, f->db, &error);
 	assert_non_null (f->store);
 	f->dev1 = add_device (f->store, "SN1", BT_DEV1_IMEI1);
 	f->dev2 = add_device (f->store, "SN2", BT_DEV2_IMEI1);
@@ -220,17 +220,17 @@ test_migration_counts (void **state)
 		  "DROP TABLE report_mismatches; DROP INDEX tokens_device_live; "
 		  "ALTER TABLE devices DROP COLUMN centre; ALTER TABLE devices DROP COLUMN spc; "
 		  "PRAGMA user_version = 2");
-	f->store = ir_brandd_store_open (f->db, &error);
+	f->store = ir_brandd_store_open (IR_BRANDD_BACKEND_SQLITE, f->db, &error);
 	assert_null (f->store);
 	assert_non_null (strstr (error->message, "init-db"));
 	g_clear_error (&error);
-	assert_true (ir_brandd_store_init (f->db, &error));
+	assert_true (ir_brandd_store_init (IR_BRANDD_BACKEND_SQLITE, f->db, &error));
 	assert_int_equal (sql_int (f, "PRAGMA user_version"), IR_BRANDD_SCHEMA_VERSION);
 	assert_int_equal (sql_int (f,
 				   "SELECT issued FROM centre_day_counts "
 				   "WHERE centre = 'C1' AND utc_day = '2026-11-29'"),
 			  2);
-	f->store = ir_brandd_store_open (f->db, &error);
+	f->store = ir_brandd_store_open (IR_BRANDD_BACKEND_SQLITE, f->db, &error);
 	assert_non_null (f->store);
 	assert_true (issue (f, 4, DAY2_FIRST, "C1", 2));
 	assert_false (issue (f, 5, DAY2_FIRST, "C1", 2));
