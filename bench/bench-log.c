@@ -13,10 +13,14 @@
 #include "ir-openssl-autoptr.h"
 
 /* Durable append rate of the migration log (records/s, median of runs)
- * beside a raw loop of write + fdatasync of the same lines on the same
- * filesystem, and the ratio. The log does more per record: a second
- * write and sync (the checkpoint), a Merkle root and an Ed25519
- * signature. Prints figures, never fails on a time.
+ * beside a raw loop of write + fdatasync of the same bytes (each record
+ * line and its signature line) on the same filesystem, and the ratios: a
+ * new log (inline layout: one write and one fdatasync a record, plus a
+ * Merkle root and an Ed25519 signature), a log of the notes layout as
+ * older versions wrote it (a second write and fsync for the checkpoint
+ * file), and 8 threads appending to one inline log at once (group commit:
+ * one fdatasync for every record waiting). Prints figures, never fails on
+ * a time.
  *
  *   bench-log [RECORDS [RUNS]]   (default 200 records, 5 runs); the files
  *   go to $IR_BENCH_DIR, else the temporary directory. */
@@ -58,9 +62,61 @@ rm_dir (const char *dir)
 	g_rmdir (dir);
 }
 
-/* records/s of @n durable appends; the lines written go to @lines */
+/* each append's bytes: an inline log's record line and signature line */
+static GPtrArray *
+split_appends (const char *dir)
+{
+	g_autofree char *path = g_build_filename (dir, "migration-log.jsonl", NULL);
+	g_autofree char *text = NULL;
+	GPtrArray *appends = g_ptr_array_new_with_free_func (g_free);
+	const char *p;
+
+	if (!g_file_get_contents (path, &text, NULL, NULL))
+		abort ();
+	for (p = text; *p != '\0';) {
+		const char *nl = strchr (p, '\n');
+		const char *end = nl != NULL ? strchr (nl + 1, '\n') : NULL;
+
+		if (end == NULL)
+			abort ();
+		g_ptr_array_add (appends, g_strndup (p, (gsize)(end + 1 - p)));
+		p = end + 1;
+	}
+	return appends;
+}
+
+typedef struct {
+	IrMigrationLog *log;
+	guint from;
+	guint n;
+} Worker;
+
+static gpointer
+append_thread (gpointer data)
+{
+	Worker *w = data;
+
+	for (guint i = w->from; i < w->from + w->n; i++) {
+		g_autoptr (JsonObject) fields = intent_fields (i);
+		g_autoptr (GError) error = NULL;
+
+		if (!ir_migration_log_append (w->log, IR_LOG_RECORD_INTENT, fields, NULL, &error)) {
+			fprintf (stderr, "bench-log: %s\n", error->message);
+			exit (1);
+		}
+	}
+	return NULL;
+}
+
+/* records/s of @n durable appends by @threads threads; an inline log's
+ * appends (their bytes) go to @appends */
 static double
-run_log (const char *base, EVP_PKEY *key, guint n, GPtrArray **lines)
+run_log (const char *base,
+	 EVP_PKEY *key,
+	 guint n,
+	 IrMigrationLogLayout layout,
+	 guint threads,
+	 GPtrArray **appends)
 {
 	g_autofree char *dir = g_build_filename (base, "bench-log-XXXXXX", NULL);
 	g_autoptr (IrMigrationLog) log = NULL;
@@ -70,29 +126,32 @@ run_log (const char *base, EVP_PKEY *key, guint n, GPtrArray **lines)
 
 	if (g_mkdtemp (dir) == NULL)
 		abort ();
-	log = ir_migration_log_open (dir, ORIGIN, ORIGIN, key, &error);
+	log = ir_migration_log_open_layout (dir, ORIGIN, ORIGIN, key, layout, &error);
 	if (log == NULL) {
 		fprintf (stderr, "bench-log: %s\n", error->message);
 		exit (1);
 	}
 	start = g_get_monotonic_time ();
-	for (guint i = 0; i < n; i++) {
-		g_autoptr (JsonObject) fields = intent_fields (i);
+	{
+		g_autofree GThread **t = g_new0 (GThread *, threads);
+		g_autofree Worker *w = g_new0 (Worker, threads);
 
-		if (!ir_migration_log_append (log, IR_LOG_RECORD_INTENT, fields, NULL, &error)) {
-			fprintf (stderr, "bench-log: %s\n", error->message);
-			exit (1);
+		for (guint i = 0; i < threads; i++) {
+			w[i] = (Worker){log, i * (n / threads), n / threads};
+			t[i] = g_thread_new ("append", append_thread, &w[i]);
 		}
+		for (guint i = 0; i < threads; i++)
+			g_thread_join (t[i]);
 	}
 	secs = (double)(g_get_monotonic_time () - start) / G_USEC_PER_SEC;
-	if (lines != NULL && *lines == NULL)
-		*lines = ir_migration_log_read_lines (log, 0, n, NULL);
 	g_clear_object (&log);
+	if (appends != NULL && *appends == NULL)
+		*appends = split_appends (dir);
 	rm_dir (dir);
 	return n / secs;
 }
 
-/* the same lines, write + fdatasync each, nothing else */
+/* the same bytes, write + fdatasync each append, nothing else */
 static double
 run_raw (const char *base, GPtrArray *lines)
 {
@@ -143,9 +202,11 @@ main (int argc, char **argv)
 	    g_getenv ("IR_BENCH_DIR") != NULL ? g_getenv ("IR_BENCH_DIR") : g_get_tmp_dir ();
 	g_autoptr (EVP_PKEY) key = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
 	g_autoptr (GArray) log_rates = g_array_new (FALSE, FALSE, sizeof (double));
+	g_autoptr (GArray) notes_rates = g_array_new (FALSE, FALSE, sizeof (double));
+	g_autoptr (GArray) group_rates = g_array_new (FALSE, FALSE, sizeof (double));
 	g_autoptr (GArray) raw_rates = g_array_new (FALSE, FALSE, sizeof (double));
 	g_autoptr (GPtrArray) lines = NULL;
-	double log_rate, raw_rate;
+	double log_rate, notes_rate, group_rate, raw_rate;
 	gsize bytes = 0;
 
 	if (n == 0 || runs == 0) {
@@ -153,17 +214,23 @@ main (int argc, char **argv)
 		return 1;
 	}
 	for (guint r = 0; r < runs; r++) {
-		double rate = run_log (base, key, n, &lines);
+		double rate = run_log (base, key, n, IR_MIGRATION_LOG_LAYOUT_INLINE, 1, &lines);
 
 		g_array_append_val (log_rates, rate);
 		rate = run_raw (base, lines);
 		g_array_append_val (raw_rates, rate);
+		rate = run_log (base, key, n, IR_MIGRATION_LOG_LAYOUT_NOTES, 1, NULL);
+		g_array_append_val (notes_rates, rate);
+		rate = run_log (base, key, n - n % 8, IR_MIGRATION_LOG_LAYOUT_INLINE, 8, NULL);
+		g_array_append_val (group_rates, rate);
 	}
 	if (lines == NULL)
 		return 1;
 	for (guint i = 0; i < lines->len; i++)
 		bytes += strlen (lines->pdata[i]) + 1;
 	log_rate = median (log_rates);
+	notes_rate = median (notes_rates);
+	group_rate = median (group_rates);
 	raw_rate = median (raw_rates);
 	printf ("migration log durable append, %u records of %" G_GSIZE_FORMAT
 		" bytes on average, %u runs, in %s\n",
@@ -171,11 +238,17 @@ main (int argc, char **argv)
 		bytes / n,
 		runs,
 		base);
-	printf (
-	    "  log append (write+fdatasync, checkpoint write+fsync): %8.1f records/s (median)\n",
-	    log_rate);
-	printf ("  raw write+fdatasync of the same lines:               %8.1f records/s (median)\n",
+	printf ("  raw write+fdatasync of the same bytes (baseline):   %8.1f records/s (median)\n",
 		raw_rate);
-	printf ("  ratio raw/log: %.2f (the log syncs twice a record)\n", raw_rate / log_rate);
+	printf ("  log append, inline layout (1 write, 1 fdatasync):  %8.1f records/s (median)\n",
+		log_rate);
+	printf ("  log append, notes layout (2 writes, 2 syncs):      %8.1f records/s (median)\n",
+		notes_rate);
+	printf ("  log append, inline, 8 threads (group commit):      %8.1f records/s (median)\n",
+		group_rate);
+	printf ("  ratio raw/log: inline %.2f, notes %.2f (target <= 1.2), 8 threads %.2f\n",
+		raw_rate / log_rate,
+		raw_rate / notes_rate,
+		raw_rate / group_rate);
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include "ir-cli.h"
 #include "ir-checkpoint.h"
 #include "ir-error.h"
+#include "ir-migration-log.h"
 #include "ir-workstation-key.h"
 
 /* imeictl audit verify|show|export|stats LOG: the brand auditor's tools
@@ -662,8 +663,6 @@ ir_cli_audit_key (IrCli *cli, GError **error)
 {
 	g_autofree char *dir = ir_cli_audit_state_dir (cli);
 	g_autofree char *path = g_build_filename (dir, IR_WORKSTATION_KEY_FILE, NULL);
-	g_autofree char *cps = g_build_filename (dir, "migration-log.checkpoints", NULL);
-	g_autofree char *first = NULL;
 	g_autofree char *name = NULL;
 	g_autofree char *pem = NULL;
 	g_autofree char *b64 = NULL;
@@ -679,9 +678,8 @@ ir_cli_audit_key (IrCli *cli, GError **error)
 					    "imeictl restore): ");
 		return FALSE;
 	}
-	/* the key name is the log's origin, the first line of its checkpoints */
-	if (g_file_get_contents (cps, &first, NULL, NULL) && strchr (first, '\n') != NULL)
-		name = g_strndup (first, strcspn (first, "\n"));
+	/* the key name is the log's origin */
+	name = ir_migration_log_read_origin (dir, NULL);
 	if (name != NULL && ir_checkpoint_key_id (name, ws_key, id, NULL))
 		id_hex = g_strdup_printf ("%02x%02x%02x%02x", id[0], id[1], id[2], id[3]);
 	pem = ir_workstation_key_public_pem (ws_key, error);

@@ -59,7 +59,9 @@ ir_gui_auditor_copy_log (const char *from, const char *to)
 		g_autofree char *b = g_build_filename (to, names[i], NULL);
 		g_autofree char *data = NULL;
 		gsize len = 0;
-		assert_true (g_file_get_contents (a, &data, &len, NULL));
+		/* a log of the inline layout has no checkpoint file */
+		if (!g_file_get_contents (a, &data, &len, NULL))
+			continue;
 		assert_true (g_file_set_contents (b, data, (gssize)len, NULL));
 	}
 }

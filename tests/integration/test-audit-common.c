@@ -108,7 +108,12 @@ gboolean
 ir_test_audit_write_log (const char *dir, EVP_PKEY *key, GError **error)
 {
 	g_autoptr (IrMigrationLog) log =
-	    ir_migration_log_open (dir, IR_TEST_AUDIT_ORIGIN, IR_TEST_AUDIT_ORIGIN, key, error);
+	    ir_migration_log_open_layout (dir,
+					  IR_TEST_AUDIT_ORIGIN,
+					  IR_TEST_AUDIT_ORIGIN,
+					  key,
+					  IR_MIGRATION_LOG_LAYOUT_NOTES,
+					  error);
 	g_autoptr (JsonObject) start = json_object_new ();
 	const char *z2[2] = {Z, Z};
 	const char *ab[2] = {"490154203237518", "260531793113837"};

@@ -138,7 +138,8 @@ test_forked_log_refused (void **state)
 	witnessed = witnessed_size (dir);
 	assert_true (witnessed >= 2);
 	assert_int_equal (g_unlink (log), 0);
-	assert_int_equal (g_unlink (cps), 0);
+	/* a new log has none (inline layout); remove one all the same */
+	g_unlink (cps);
 	/* and the workstation's copy of the cosignature: with it, the log
 	 * itself refuses to open a log shorter than what was witnessed
 	 * (exit 11); here it is the server that must notice */

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ir-error.h"
 #include "ir-migration-log.h"
@@ -17,7 +18,10 @@
  * it ("then CODE MESSAGE"), exit 2.
  *
  *   log-writer DIR COUNT   COUNT records after START, exit 0
- *   log-writer DIR loop    until killed */
+ *   log-writer DIR loop    until killed
+ *   log-writer DIR batch:COUNT  START, then COUNT records queued at once
+ *                          (ir_migration_log_append_begin) before any is
+ *                          waited for: one group commit */
 
 #define ORIGIN "imeirestore/DEL01/ws1"
 
@@ -62,6 +66,38 @@ append (IrMigrationLog *log, IrLogRecordType type, guint64 n)
 	return FALSE;
 }
 
+/* COUNT records queued, then each waited for in turn: the first wait
+ * writes and syncs them all */
+static gboolean
+append_batch (IrMigrationLog *log, guint64 count)
+{
+	g_autoptr (GArray) seqs = g_array_new (FALSE, FALSE, sizeof (guint64));
+	g_autoptr (GError) error = NULL;
+
+	for (guint64 i = 1; i <= count; i++) {
+		g_autoptr (JsonObject) fields = record_fields (IR_LOG_RECORD_RESULT, i);
+		guint64 seq = 0;
+
+		if (!ir_migration_log_append_begin (
+			log, IR_LOG_RECORD_RESULT, fields, &seq, &error)) {
+			printf ("fail %d %s\n", error->code, error->message);
+			return FALSE;
+		}
+		g_array_append_val (seqs, seq);
+	}
+	for (guint i = 0; i < seqs->len; i++) {
+		guint64 seq = g_array_index (seqs, guint64, i);
+
+		if (!ir_migration_log_append_finish (log, seq, &error)) {
+			printf ("fail %d %s\n", error->code, error->message);
+			return FALSE;
+		}
+		printf ("ack %" G_GUINT64_FORMAT "\n", seq);
+	}
+	fflush (stdout);
+	return TRUE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -70,6 +106,7 @@ main (int argc, char **argv)
 	g_autoptr (IrMigrationLog) log = NULL;
 	g_autofree char *key_path = NULL;
 	gboolean loop;
+	gboolean batch;
 	guint64 count;
 
 	if (argc != 3) {
@@ -77,14 +114,27 @@ main (int argc, char **argv)
 		return 1;
 	}
 	loop = g_strcmp0 (argv[2], "loop") == 0;
-	count = loop ? G_MAXUINT64 : g_ascii_strtoull (argv[2], NULL, 10);
+	batch = g_str_has_prefix (argv[2], "batch:");
+	count = loop	? G_MAXUINT64
+		: batch ? g_ascii_strtoull (argv[2] + strlen ("batch:"), NULL, 10)
+			: g_ascii_strtoull (argv[2], NULL, 10);
 	key_path = g_build_filename (argv[1], IR_WORKSTATION_KEY_FILE, NULL);
 	key = ir_workstation_key_load_or_create (key_path, &error);
 	if (key == NULL) {
 		fprintf (stderr, "%s\n", error->message);
 		return 1;
 	}
-	log = ir_migration_log_open (argv[1], ORIGIN, ORIGIN, key, &error);
+	/* IR_LOG_WRITER_LAYOUT=notes: a new log in the notes layout, as
+	 * older versions wrote them */
+	log = ir_migration_log_open_layout (
+	    argv[1],
+	    ORIGIN,
+	    ORIGIN,
+	    key,
+	    g_strcmp0 (g_getenv ("IR_LOG_WRITER_LAYOUT"), "notes") == 0
+		? IR_MIGRATION_LOG_LAYOUT_NOTES
+		: IR_MIGRATION_LOG_LAYOUT_INLINE,
+	    &error);
 	if (log == NULL) {
 		printf ("open-error %d %s\n", error->code, error->message);
 		return 3;
@@ -95,6 +145,8 @@ main (int argc, char **argv)
 	}
 	if (!append (log, IR_LOG_RECORD_START, 0))
 		return 2;
+	if (batch)
+		return append_batch (log, count) ? 0 : 2;
 	for (guint64 i = 1; i <= count; i++) {
 		if (!append (log, IR_LOG_RECORD_RESULT, i))
 			return 2;

@@ -37,6 +37,7 @@ typedef struct {
 	const char *failed_call; /* the call reported failed, once */
 	gboolean recovery;	 /* the failed record's bytes are cut at reopen */
 	gboolean kept;		 /* ... or found whole, with its checkpoint */
+	gboolean inline_layout;	 /* a new log (signature lines inline), else notes */
 } FaultRow;
 
 #define LOG_GLOB "*/migration-log.jsonl"
@@ -109,10 +110,61 @@ static const FaultRow rows[] = {
      "fsync",
      FALSE,
      TRUE},
+    /* inline: one write and one fdatasync per append; a failed write
+     * leaves nothing (the preload writes no byte), a failed sync leaves
+     * the whole pair, found complete at restart */
+    {"inline write ENOSPC at once",
+     LOG_GLOB,
+     "write",
+     "ENOSPC",
+     "No space left on device",
+     0,
+     0,
+     "write",
+     FALSE,
+     FALSE,
+     TRUE},
+    {"inline write EIO after 2",
+     LOG_GLOB,
+     "write",
+     "EIO",
+     "Input/output error",
+     2,
+     2,
+     "write",
+     FALSE,
+     FALSE,
+     TRUE},
+    {"inline fdatasync EIO at once",
+     LOG_GLOB,
+     "fdatasync,fsync",
+     "EIO",
+     "Input/output error",
+     0,
+     0,
+     "fdatasync",
+     FALSE,
+     TRUE,
+     TRUE},
+    {"inline fdatasync ENOSPC after 3",
+     LOG_GLOB,
+     "fdatasync,fsync",
+     "ENOSPC",
+     "No space left on device",
+     3,
+     3,
+     "fdatasync",
+     FALSE,
+     TRUE,
+     TRUE},
 };
 
 static char *
-run_writer (const char *dir, const char *count, const FaultRow *row, const char *report)
+run_writer (const char *dir,
+	    const char *count,
+	    gboolean inline_layout,
+	    const FaultRow *row,
+	    const char *report)
 {
 	g_autoptr (GSubprocessLauncher) launcher =
 	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -121,6 +173,8 @@ run_writer (const char *dir, const char *count, const FaultRow *row, const char 
 	g_autofree char *asan = NULL;
 	char *out = NULL;
 
+	if (!inline_layout)
+		g_subprocess_launcher_setenv (launcher, "IR_LOG_WRITER_LAYOUT", "notes", TRUE);
 	if (row != NULL) {
 		/* an ASan build wants its runtime first; ours is preloaded */
 		asan = g_strdup_printf (
@@ -193,8 +247,8 @@ test_faults (void **state)
 		const FaultRow *row = &rows[i];
 		g_autofree char *dir = g_dir_make_tmp ("ir-io-fault-XXXXXX", NULL);
 		g_autofree char *report = g_build_filename (dir, "report", NULL);
-		g_autofree char *first = run_writer (dir, "1", NULL, NULL);
-		g_autofree char *out = run_writer (dir, "20", row, report);
+		g_autofree char *first = run_writer (dir, "1", row->inline_layout, NULL, NULL);
+		g_autofree char *out = run_writer (dir, "20", row->inline_layout, row, report);
 		g_autofree char *fail_line = g_strdup_printf ("fail %d ", IR_ERROR_IO);
 		g_autofree char *then_line = g_strdup_printf ("then %d ", IR_ERROR_READ_ONLY_LOG);
 		g_autoptr (EVP_PKEY) key = load_key (dir);
@@ -250,11 +304,88 @@ test_faults (void **state)
 	}
 }
 
+/* How many times @call appears in the preload's report. */
+static guint
+count_calls (const char *report, const char *call)
+{
+	g_autofree char *text = NULL;
+	g_autofree char *needle = g_strdup_printf ("%s ok", call);
+	g_auto (GStrv) lines = NULL;
+	guint n = 0;
+
+	assert_true (g_file_get_contents (report, &text, NULL, NULL));
+	lines = g_strsplit (text, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++)
+		n += g_strcmp0 (lines[i], needle) == 0;
+	return n;
+}
+
+/* The io-fault preload counting, never failing (IR_FAULT_AFTER past any
+ * count): what one durable append of the inline layout costs. */
+static char *
+count_run (const char *dir, const char *count, const char *report)
+{
+	static const FaultRow counting = {"count",
+					  LOG_GLOB,
+					  "write,fdatasync,fsync",
+					  "EIO",
+					  "",
+					  1000000,
+					  0,
+					  "",
+					  FALSE,
+					  FALSE,
+					  TRUE};
+
+	return run_writer (dir, count, TRUE, &counting, report);
+}
+
+/* One write and one fdatasync per record, and nothing on any other file
+ * (there is no checkpoint file): START and 5 records, 6 of each. */
+static void
+test_one_sync_per_record (void **state)
+{
+	g_autofree char *dir = g_dir_make_tmp ("ir-io-fault-XXXXXX", NULL);
+	g_autofree char *report = g_build_filename (dir, "report", NULL);
+	g_autofree char *cps = g_build_filename (dir, "migration-log.checkpoints", NULL);
+	g_autofree char *out = count_run (dir, "5", report);
+
+	assert_int_equal (count_acks (out), 6);
+	assert_int_equal (count_calls (report, "write"), 6);
+	assert_int_equal (count_calls (report, "fdatasync"), 6);
+	assert_int_equal (count_calls (report, "fsync"), 0);
+	assert_false (g_file_test (cps, G_FILE_TEST_EXISTS));
+}
+
+/* Group commit: 8 records queued before any is waited for are written in
+ * one write() and made durable by one fdatasync, and each is
+ * acknowledged; START before them had its own. */
+static void
+test_group_commit (void **state)
+{
+	g_autofree char *dir = g_dir_make_tmp ("ir-io-fault-XXXXXX", NULL);
+	g_autofree char *report = g_build_filename (dir, "report", NULL);
+	g_autofree char *out = count_run (dir, "batch:8", report);
+	g_autoptr (EVP_PKEY) key = load_key (dir);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrMigrationLog) log = NULL;
+
+	assert_int_equal (count_acks (out), 9);
+	assert_int_equal (count_calls (report, "write"), 2);
+	assert_int_equal (count_calls (report, "fdatasync"), 2);
+	log = ir_migration_log_open (dir, ORIGIN, ORIGIN, key, &error);
+	g_assert_no_error (error);
+	assert_null (ir_migration_log_get_tamper_error (log));
+	assert_int_equal (ir_migration_log_get_size (log), 9);
+}
+
 int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test (test_faults),
+	    cmocka_unit_test (test_one_sync_per_record),
+	    cmocka_unit_test (test_group_commit),
 	};
 
 	return cmocka_run_group_tests (tests, NULL, NULL);

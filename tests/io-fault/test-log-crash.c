@@ -14,6 +14,7 @@
 
 #include "ir-error.h"
 #include "ir-log-record.h"
+#include "ir-log-tail.h"
 #include "ir-migration-log.h"
 #include "ir-workstation-key.h"
 #include "ir-openssl-autoptr.h"
@@ -38,8 +39,10 @@ typedef struct {
 
 /* whatever the child printed before it died */
 static char *
-run_and_kill (const char *dir, guint delay_ms)
+run_and_kill (const char *dir, guint delay_ms, gboolean inline_layout)
 {
+	g_autoptr (GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 	g_autoptr (GSubprocess) child = NULL;
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GString) out = g_string_new (NULL);
@@ -47,8 +50,9 @@ run_and_kill (const char *dir, guint delay_ms)
 	char buf[4096];
 	gssize n;
 
-	child = g_subprocess_new (
-	    G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, IR_LOG_WRITER, dir, "loop", NULL);
+	if (!inline_layout)
+		g_subprocess_launcher_setenv (launcher, "IR_LOG_WRITER_LAYOUT", "notes", TRUE);
+	child = g_subprocess_launcher_spawn (launcher, &error, IR_LOG_WRITER, dir, "loop", NULL);
 	assert_non_null (child);
 	g_usleep (delay_ms * 1000);
 	g_subprocess_send_signal (child, SIGKILL);
@@ -59,9 +63,20 @@ run_and_kill (const char *dir, guint delay_ms)
 	return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
+/* inline layout: bytes past the last whole signature line */
+static gsize
+tail_bytes_inline (const char *log, gsize log_len)
+{
+	gsize pos = 0, first = 0, consumed = 0;
+
+	while (ir_log_tail_next_pair (log + pos, log_len - pos, &first, &consumed))
+		pos += consumed;
+	return log_len - pos;
+}
+
 /* bytes of the log past its last checkpoint, as the files are now */
 static gsize
-tail_bytes (const char *dir)
+tail_bytes (const char *dir, gboolean inline_layout)
 {
 	g_autofree char *log_path = g_build_filename (dir, LOG, NULL);
 	g_autofree char *cps_path = g_build_filename (dir, CPS, NULL);
@@ -71,6 +86,8 @@ tail_bytes (const char *dir)
 
 	if (!g_file_get_contents (log_path, &log, &log_len, NULL))
 		return 0;
+	if (inline_layout)
+		return tail_bytes_inline (log, log_len);
 	if (!g_file_get_contents (cps_path, &cps, &cps_len, NULL))
 		cps_len = 0;
 	/* each complete note holds two blank-line separators */
@@ -108,7 +125,7 @@ check_acked (IrMigrationLog *log, GHashTable *acked)
 }
 
 static void
-test_crash_loop (void **state)
+crash_loop (gboolean inline_layout, guint kills)
 {
 	g_autofree char *dir = g_dir_make_tmp ("ir-log-crash-XXXXXX", NULL);
 	g_autofree char *key_path = g_build_filename (dir, IR_WORKSTATION_KEY_FILE, NULL);
@@ -123,10 +140,10 @@ test_crash_loop (void **state)
 	printf ("# crash test seed %u (IR_CRASH_SEED=%u replays it), log in %s\n", seed, seed, dir);
 	rand = g_rand_new_with_seed (seed);
 
-	for (guint kill = 0; kill < KILLS; kill++) {
+	for (guint kill = 0; kill < kills; kill++) {
 		/* from before the open to well into the appends */
 		guint delay = (guint)g_rand_int_range (rand, 1, 120);
-		g_autofree char *out = run_and_kill (dir, delay);
+		g_autofree char *out = run_and_kill (dir, delay, inline_layout);
 		g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
 		g_autoptr (EVP_PKEY) key = NULL;
 		g_autoptr (IrMigrationLog) log = NULL;
@@ -148,7 +165,7 @@ test_crash_loop (void **state)
 		key = ir_workstation_key_load (key_path, &error);
 		if (key == NULL)
 			fail_msg ("kill %u: %s", kill, error->message);
-		tail = tail_bytes (dir);
+		tail = tail_bytes (dir, inline_layout);
 		log = ir_migration_log_open (dir, ORIGIN, ORIGIN, key, &error);
 		if (log == NULL)
 			fail_msg ("kill %u: %s", kill, error->message);
@@ -173,20 +190,34 @@ test_crash_loop (void **state)
 		}
 		/* nothing past the last checkpoint now */
 		g_clear_object (&log);
-		assert_int_equal (tail_bytes (dir), 0);
+		assert_int_equal (tail_bytes (dir, inline_layout), 0);
 	}
 	printf ("# %u kills, %u acknowledged records kept, %u torn tails cut\n",
-		KILLS,
+		kills,
 		g_hash_table_size (acked),
 		recoveries);
 	assert_true (g_hash_table_size (acked) > 0);
+}
+
+static void
+test_crash_loop_inline (void **state)
+{
+	crash_loop (TRUE, KILLS);
+}
+
+/* logs of the notes layout are still written (one record at a time) */
+static void
+test_crash_loop_notes (void **state)
+{
+	crash_loop (FALSE, KILLS / 2);
 }
 
 int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_crash_loop),
+	    cmocka_unit_test (test_crash_loop_inline),
+	    cmocka_unit_test (test_crash_loop_notes),
 	};
 
 	return cmocka_run_group_tests (tests, NULL, NULL);

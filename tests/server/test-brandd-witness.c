@@ -409,6 +409,7 @@ token_body_for (const char *request, Ws *ws, gboolean with_log, guint64 witnesse
 	g_autoptr (JsonParser) parser = json_parser_new ();
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GBytes) proof = NULL;
+	g_autofree char *note = NULL;
 	IrBrandTokenRequest req = {0};
 	JsonObject *obj;
 	JsonArray *arr;
@@ -418,7 +419,8 @@ token_body_for (const char *request, Ws *ws, gboolean with_log, guint64 witnesse
 	assert_true (json_parser_load_from_data (parser, request, -1, NULL));
 	obj = json_node_get_object (json_parser_get_root (parser));
 	if (with_log) {
-		if (!ir_witness_fill_token_request (&req, ws->log, witnessed, &proof, &error))
+		if (!ir_witness_fill_token_request (
+			&req, ws->log, witnessed, &note, &proof, &error))
 			fail_msg ("token members: %s", error->message);
 		json_object_set_string_member (obj, "checkpoint", req.log_checkpoint);
 		json_object_set_int_member (obj, "witnessed_size", (gint64)req.witnessed_size);

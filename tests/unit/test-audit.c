@@ -954,7 +954,8 @@ rotate (const char *dir,
 	g_autoptr (IrMigrationLog) log2 = NULL;
 
 	g_assert_no_error (error);
-	log1 = ir_migration_log_open (dir, IR_TEST_AUDIT_ORIGIN, old_name, old_key, &error);
+	log1 = ir_migration_log_open_layout (
+	    dir, IR_TEST_AUDIT_ORIGIN, old_name, old_key, IR_MIGRATION_LOG_LAYOUT_NOTES, &error);
 	g_assert_no_error (error);
 	json_object_set_string_member (rot, "old_key_name", old_name);
 	json_object_set_string_member (rot, "new_key_name", new_name);

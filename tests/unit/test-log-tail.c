@@ -20,22 +20,26 @@
 #include "ir-openssl-autoptr.h"
 
 /* The crash-tail table (docs/migration-log.md, "The tail"): the last
- * append of a real log cut at every byte length, record line then note,
- * with and without a witness cosignature covering it, judged by the writer
- * at open, by imeictl recover and by audit verify. The three must give the
- * same verdict, and it must be the documented one. */
+ * append of a real log cut at every byte length, with and without a
+ * witness cosignature covering it, judged by the writer at open, by
+ * imeictl recover and by audit verify. The three must give the same
+ * verdict, and it must be the documented one. Both layouts: inline (the
+ * record line then its signature line, one write) and notes (the record
+ * line, then its note in the checkpoint file). */
 
 #define ORIGIN "imeirestore/DEL01/ws1"
 #define LOG    "migration-log.jsonl"
 #define CPS    "migration-log.checkpoints"
 
 typedef struct {
+	IrMigrationLogLayout layout;
 	EVP_PKEY *key;
 	char *key_pem;
 	GBytes *base_log; /* three records */
 	GBytes *base_cps;
-	char *line;	  /* the fourth record's line, with its newline */
-	char *note;	  /* its note, with its empty line */
+	char *line;	  /* the fourth record's line, with its newline (inline: and its
+			     signature line) */
+	char *note;	  /* notes: its note, with its empty line; inline: "" */
 	gsize note_len;	  /* through the signature line's newline */
 	char *cosigned_4; /* a note for size 4 (as a witness would keep it) */
 } Table;
@@ -62,13 +66,16 @@ tail_rm_dir (const char *dir)
 	g_rmdir (dir);
 }
 
+/* the file's bytes; none for a NULL @name */
 static GBytes *
 tail_read (const char *dir, const char *name)
 {
-	g_autofree char *path = g_build_filename (dir, name, NULL);
+	g_autofree char *path = name != NULL ? g_build_filename (dir, name, NULL) : NULL;
 	char *data = NULL;
 	gsize len = 0;
 
+	if (name == NULL)
+		return g_bytes_new (NULL, 0);
 	assert_true (g_file_get_contents (path, &data, &len, NULL));
 	return g_bytes_new_take (data, len);
 }
@@ -102,7 +109,7 @@ tail_append (IrMigrationLog *log, const char *json)
 }
 
 static int
-tail_setup (void **state)
+tail_setup (void **state, IrMigrationLogLayout layout)
 {
 	Table *t = g_new0 (Table, 1);
 	g_autofree char *dir = tail_tmp_dir ();
@@ -113,36 +120,57 @@ tail_setup (void **state)
 	gsize base_log_len, base_cps_len, len4, consumed = 0;
 	const char *cps;
 
+	t->layout = layout;
 	t->key = ir_workstation_key_load_or_create (key_path, &error);
 	g_assert_no_error (error);
 	assert_true (g_file_get_contents (key_path, &t->key_pem, NULL, NULL));
 	{
 		g_autoptr (IrMigrationLog) log =
-		    ir_migration_log_open (dir, ORIGIN, ORIGIN, t->key, &error);
+		    ir_migration_log_open_layout (dir, ORIGIN, ORIGIN, t->key, layout, &error);
 		g_assert_no_error (error);
 		for (guint i = 0; i < 3; i++)
 			tail_append (
 			    log, "{\"software\":\"imeirestore 0.1.0\",\"workstation\":\"ws1\"}");
 		t->base_log = tail_read (dir, LOG);
-		t->base_cps = tail_read (dir, CPS);
+		t->base_cps = tail_read (dir, layout == IR_MIGRATION_LOG_LAYOUT_NOTES ? CPS : NULL);
 		tail_append (log, "{\"software\":\"s\",\"workstation\":\"w\"}");
+		t->cosigned_4 = g_strdup (ir_migration_log_get_checkpoint (log));
 	}
 	log4 = tail_read (dir, LOG);
-	cps4 = tail_read (dir, CPS);
+	cps4 = tail_read (dir, layout == IR_MIGRATION_LOG_LAYOUT_NOTES ? CPS : NULL);
 	base_log_len = g_bytes_get_size (t->base_log);
 	base_cps_len = g_bytes_get_size (t->base_cps);
 	t->line = g_strndup ((const char *)g_bytes_get_data (log4, NULL) + base_log_len,
 			     g_bytes_get_size (log4) - base_log_len);
 	cps = (const char *)g_bytes_get_data (cps4, &len4);
-	t->note = g_strndup (cps + base_cps_len, len4 - base_cps_len);
-	assert_int_equal (
-	    ir_log_tail_next_note (t->note, strlen (t->note), TRUE, &t->note_len, &consumed),
-	    IR_LOG_TAIL_NOTE_COMPLETE);
-	assert_int_equal (consumed, strlen (t->note));
-	t->cosigned_4 = g_strndup (t->note, t->note_len);
+	t->note = g_strndup (cps != NULL ? cps + base_cps_len : "", len4 - base_cps_len);
+	if (layout == IR_MIGRATION_LOG_LAYOUT_NOTES) {
+		assert_int_equal (ir_log_tail_next_note (
+				      t->note, strlen (t->note), TRUE, &t->note_len, &consumed),
+				  IR_LOG_TAIL_NOTE_COMPLETE);
+		assert_int_equal (consumed, strlen (t->note));
+		assert_int_equal (strlen (t->cosigned_4), t->note_len);
+		assert_memory_equal (t->cosigned_4, t->note, t->note_len);
+	} else {
+		/* one write: the record line and its signature line */
+		assert_int_equal (strlen (t->note), 0);
+		assert_non_null (strstr (t->line, "}\n\xe2\x80\x94 " ORIGIN " "));
+	}
 	tail_rm_dir (dir);
 	*state = t;
 	return 0;
+}
+
+static int
+tail_setup_inline (void **state)
+{
+	return tail_setup (state, IR_MIGRATION_LOG_LAYOUT_INLINE);
+}
+
+static int
+tail_setup_notes (void **state)
+{
+	return tail_setup (state, IR_MIGRATION_LOG_LAYOUT_NOTES);
 }
 
 static int
@@ -177,7 +205,8 @@ tail_make_state (Table *t, gsize cut, gboolean witnessed)
 	g_autofree char *key_path = g_build_filename (dir, IR_WORKSTATION_KEY_FILE, NULL);
 
 	tail_write (dir, LOG, base_log, base_log_len, t->line, in_line);
-	tail_write (dir, CPS, base_cps, base_cps_len, t->note, in_note);
+	if (t->layout == IR_MIGRATION_LOG_LAYOUT_NOTES)
+		tail_write (dir, CPS, base_cps, base_cps_len, t->note, in_note);
 	tail_write (dir, IR_WORKSTATION_KEY_FILE, t->key_pem, strlen (t->key_pem), "", 0);
 	if (witnessed)
 		tail_write (dir,
@@ -306,7 +335,8 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown (test_every_length, tail_setup, tail_teardown),
+	    cmocka_unit_test_setup_teardown (test_every_length, tail_setup_inline, tail_teardown),
+	    cmocka_unit_test_setup_teardown (test_every_length, tail_setup_notes, tail_teardown),
 	};
 
 	return cmocka_run_group_tests (tests, NULL, NULL);

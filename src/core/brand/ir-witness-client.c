@@ -38,10 +38,12 @@ add_proof (JsonBuilder *b,
 	json_builder_end_array (b);
 }
 
-static const char *
-checkpoint_or_error (IrMigrationLog *log, GError **error)
+/* The latest durable checkpoint and its size, taken together: phones may
+ * be appending in other threads. */
+static char *
+checkpoint_or_error (IrMigrationLog *log, guint64 *size, GError **error)
 {
-	const char *note = ir_migration_log_get_checkpoint (log);
+	char *note = ir_migration_log_dup_checkpoint (log, size);
 
 	if (note == NULL)
 		g_set_error_literal (error,
@@ -106,51 +108,9 @@ upload_body (IrMigrationLog *log, EVP_PKEY *key, guint64 old_size, const char *n
 char *
 ir_witness_upload_body (IrMigrationLog *log, EVP_PKEY *key, guint64 old_size, GError **error)
 {
-	const char *note = checkpoint_or_error (log, error);
+	g_autofree char *note = checkpoint_or_error (log, NULL, error);
 
 	return note != NULL ? upload_body (log, key, old_size, note, error) : NULL;
-}
-
-/* The signed checkpoint at @size from the checkpoint file beside the log
- * (docs/migration-log.md: notes one after another, each ending with its
- * signature lines, separated by one empty line). */
-static char *
-note_at (const char *dir, guint64 size, GError **error)
-{
-	g_autofree char *path = g_build_filename (dir, "migration-log.checkpoints", NULL);
-	g_autofree char *text = NULL;
-	gsize len = 0;
-	gsize pos = 0;
-
-	if (!g_file_get_contents (path, &text, &len, error)) {
-		g_prefix_error (error, "failed to read the checkpoints: ");
-		return NULL;
-	}
-	while (pos < len) {
-		const char *start = text + pos;
-		const char *body_end = g_strstr_len (start, (gssize)(len - pos), "\n\n");
-		const char *end =
-		    body_end != NULL
-			? g_strstr_len (body_end + 2, (gssize)(text + len - (body_end + 2)), "\n\n")
-			: NULL;
-		gsize note_len;
-		g_autoptr (IrCheckpoint) cp = NULL;
-
-		if (end == NULL)
-			break;
-		note_len = (gsize)(end + 1 - start);
-		cp = ir_checkpoint_parse (start, note_len, NULL);
-		if (cp != NULL && cp->size == size)
-			return g_strndup (start, note_len);
-		pos += note_len + 1;
-	}
-	g_set_error (error,
-		     IR_ERROR,
-		     IR_ERROR_NOT_FOUND,
-		     "%s has no checkpoint at size %" G_GUINT64_FORMAT,
-		     path,
-		     size);
-	return NULL;
 }
 
 /* Where a batch from @from ends: records up to IR_WITNESS_BATCH_BYTES (at
@@ -265,10 +225,7 @@ post_batch (IrBrandClient *client,
 
 	if (!ok)
 		return NULL;
-	if (end == ir_migration_log_get_size (log))
-		note = g_strdup (checkpoint_or_error (log, error));
-	else
-		note = note_at (dir, end, error);
+	note = ir_migration_log_read_checkpoint (log, end, error);
 	if (note != NULL)
 		body = upload_body (log, key, from, note, error);
 	if (body == NULL)
@@ -334,11 +291,12 @@ gboolean
 ir_witness_fill_token_request (IrBrandTokenRequest *req,
 			       IrMigrationLog *log,
 			       guint64 witnessed_size,
+			       char **note_out,
 			       GBytes **proof,
 			       GError **error)
 {
-	const char *note = checkpoint_or_error (log, error);
-	guint64 size = ir_migration_log_get_size (log);
+	guint64 size = 0;
+	g_autofree char *note = checkpoint_or_error (log, &size, error);
 
 	*proof = NULL;
 	if (note == NULL)
@@ -361,6 +319,7 @@ ir_witness_fill_token_request (IrBrandTokenRequest *req,
 			return FALSE;
 	}
 	req->log_checkpoint = note;
+	*note_out = g_steal_pointer (&note);
 	req->witnessed_size = witnessed_size;
 	req->log_consistency = *proof;
 	return TRUE;

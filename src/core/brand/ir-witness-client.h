@@ -50,10 +50,12 @@ gboolean ir_witness_client_upload (IrBrandClient *client,
 
 /* Fills the log members of @req (log_checkpoint, witnessed_size,
  * log_consistency) from @log and the size the server last witnessed;
- * *proof holds the consistency proof: unref it after the request. */
+ * *note holds the checkpoint (free it) and *proof the consistency proof
+ * (unref it) after the request. */
 gboolean ir_witness_fill_token_request (IrBrandTokenRequest *req,
 					IrMigrationLog *log,
 					guint64 witnessed_size,
+					char **note,
 					GBytes **proof,
 					GError **error);
 

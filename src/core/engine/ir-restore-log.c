@@ -13,8 +13,7 @@
 #include "ir-workstation-key.h"
 #include "ir-openssl-autoptr.h"
 
-#define IR_RESTORE_LOG_FILE	       "migration-log.jsonl"
-#define IR_RESTORE_LOG_CHECKPOINT_FILE "migration-log.checkpoints"
+#define IR_RESTORE_LOG_FILE "migration-log.jsonl"
 
 struct _IrRestoreLog {
 	GMutex lock; /* appends and scans: restore --all runs phones at once */
@@ -118,12 +117,17 @@ ir_restore_log_check_writable (IrRestoreLog *self, GError **error)
 static gboolean
 ir_restore_log_append (IrRestoreLog *self, IrLogRecordType type, JsonObject *fields, GError **error)
 {
-	g_autoptr (GMutexLocker) locker = NULL;
 	guint64 index = 0;
+	gboolean queued;
 
-	/* assigned apart from its declaration: clang sees it used */
-	locker = g_mutex_locker_new (&self->lock);
-	if (!ir_migration_log_append (self->log, type, fields, &index, error)) {
+	/* the record takes its place under the lock (the witness upload and
+	 * the token request read the tree under it too), but waits for the
+	 * disk outside it: the appends of every phone waiting then share one
+	 * fdatasync (group commit) */
+	g_mutex_lock (&self->lock);
+	queued = ir_migration_log_append_begin (self->log, type, fields, &index, error);
+	g_mutex_unlock (&self->lock);
+	if (!queued || !ir_migration_log_append_finish (self->log, index, error)) {
 		g_prefix_error (error,
 				"cannot append %s to the migration log %s: ",
 				ir_log_record_type_to_string (type),
@@ -171,46 +175,13 @@ ir_restore_log_open (const IrRestoreLogConfig *config, GError **error)
 	return g_steal_pointer (&self);
 }
 
-/* The origin is the first line of the first checkpoint. */
-static char *
-ir_restore_log_read_origin (const char *dir, GError **error)
-{
-	g_autofree char *path = g_build_filename (dir, IR_RESTORE_LOG_CHECKPOINT_FILE, NULL);
-	g_autofree char *text = NULL;
-
-	if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_NOT_FOUND,
-			     "no migration log in %s (no %s): give the state folder of imeictl "
-			     "restore with --state-dir",
-			     dir,
-			     IR_RESTORE_LOG_CHECKPOINT_FILE);
-		return NULL;
-	}
-	if (!g_file_get_contents (path, &text, NULL, error)) {
-		g_prefix_error (error, "cannot read the migration log's checkpoints: ");
-		return NULL;
-	}
-	if (text[0] == '\0' || text[strcspn (text, "\n")] != '\n') {
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_TAMPERED,
-			     "%s does not start with a checkpoint origin line: check the log "
-			     "with imeictl audit verify",
-			     path);
-		return NULL;
-	}
-	return g_strndup (text, strcspn (text, "\n"));
-}
-
 IrRestoreLog *
 ir_restore_log_open_existing (const char *state_dir, const char *origin, GError **error)
 {
 	g_autofree char *found = NULL;
 
 	if (origin == NULL) {
-		found = ir_restore_log_read_origin (state_dir, error);
+		found = ir_migration_log_read_origin (state_dir, error);
 		if (found == NULL)
 			return NULL;
 		origin = found;
@@ -443,13 +414,11 @@ ir_restore_log_fill_token_request (IrRestoreLog *self,
 		return FALSE;
 	/* assigned apart from its declaration: clang sees it used */
 	locker = g_mutex_locker_new (&self->lock);
-	if (!ir_witness_fill_token_request (req, self->log, witnessed, &held->proof, error)) {
+	if (!ir_witness_fill_token_request (
+		req, self->log, witnessed, &held->note, &held->proof, error)) {
 		g_prefix_error (error, "cannot prove the migration log %s: ", self->path);
 		return FALSE;
 	}
-	/* another phone's append may replace the note once the lock is gone */
-	held->note = g_strdup (req->log_checkpoint);
-	req->log_checkpoint = held->note;
 	/* the server needs it at the workstation's first contact */
 	held->public_key = ir_workstation_key_public_base64 (self->key, error);
 	if (held->public_key == NULL)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
 #include <openssl/x509.h>
 
 #include "ir-audit-verify.h"
@@ -12,6 +13,7 @@
 #include "ir-error.h"
 #include "ir-log-record.h"
 #include "ir-log-scan.h"
+#include "ir-log-sigline.h"
 #include "ir-log-tail.h"
 
 /* Verification reads the record file and the checkpoint file side by side,
@@ -182,9 +184,21 @@ typedef struct {
 	IrCheckpoint *deferred;
 	guint64 deferred_number;
 	guint64 deferred_line;
-	GString *tail;	   /* record bytes past the last checkpoint (at most two lines) */
-	guint64 witnessed; /* the size a witness cosigned, 0 if none */
+	GString *tail;		/* record bytes past the last checkpoint (at most two lines) */
+	guint64 witnessed;	/* the size a witness cosigned, 0 if none */
+	gboolean inline_layout; /* signature lines in the record file */
+	GArray *sig_offsets;	/* inline: guint64, where each signature line starts */
+	GString *deferred_sig;	/* inline: the signature line of v->deferred_number */
+	const char *records_path;
+	guint64 verified_size; /* the last size whose signature verified */
 } IrAuditVerifier;
+
+/* The 1-based line of the record file where record @record is. */
+static guint64
+ir_audit_verify_line (const IrAuditVerifier *v, guint64 record)
+{
+	return v->inline_layout ? 2 * record - 1 : record;
+}
 
 static void G_GNUC_PRINTF (4, 5) ir_audit_verify_fail (
     IrAuditVerifier *v, guint64 line, guint64 checkpoint, const char *format, ...)
@@ -245,12 +259,12 @@ ir_audit_verify_check_time (IrAuditVerifier *v, guint64 line, const IrLogScanRec
 				      "): its time %.*s is %" G_GINT64_FORMAT
 				      " s before that of line %" G_GUINT64_FORMAT
 				      ": was the workstation's clock set back?",
-				      line,
+				      ir_audit_verify_line (v, line),
 				      rec->seq,
 				      (int)rec->time.len,
 				      rec->time.text,
 				      v->prev_time - t,
-				      v->prev_time_line);
+				      ir_audit_verify_line (v, v->prev_time_line));
 	}
 	if (t > v->prev_time || v->prev_time == G_MININT64) {
 		v->prev_time = t;
@@ -273,7 +287,7 @@ ir_audit_verify_intent (IrAuditVerifier *v, guint64 line, const IrLogScanRecord 
 		    "line %" G_GUINT64_FORMAT " (seq %" G_GUINT64_FORMAT
 		    "): INTENT %s was already recorded earlier in the log: an intent id "
 		    "(the token id) is used once",
-		    line,
+		    ir_audit_verify_line (v, line),
 		    rec->seq,
 		    id);
 		return;
@@ -303,7 +317,7 @@ ir_audit_verify_result (IrAuditVerifier *v, guint64 line, const IrLogScanRecord 
 		    v,
 		    "line %" G_GUINT64_FORMAT " (seq %" G_GUINT64_FORMAT
 		    "): a second RESULT (%s) for INTENT %s, which was already resolved",
-		    line,
+		    ir_audit_verify_line (v, line),
 		    rec->seq,
 		    outcome,
 		    id);
@@ -316,7 +330,7 @@ ir_audit_verify_result (IrAuditVerifier *v, guint64 line, const IrLogScanRecord 
 	    "line %" G_GUINT64_FORMAT " (seq %" G_GUINT64_FORMAT
 	    "): RESULT for intent %s has no INTENT before it: the INTENT was removed or "
 	    "the RESULT inserted",
-	    line,
+	    ir_audit_verify_line (v, line),
 	    rec->seq,
 	    id);
 }
@@ -340,7 +354,7 @@ ir_audit_verify_key_rotation (IrAuditVerifier *v, guint64 line, const IrLogScanR
 		    0,
 		    "line %" G_GUINT64_FORMAT " (seq %" G_GUINT64_FORMAT
 		    "): KEY_ROTATION: new_public_key is not a SubjectPublicKeyInfo",
-		    line,
+		    ir_audit_verify_line (v, line),
 		    rec->seq);
 		return;
 	}
@@ -379,7 +393,7 @@ ir_audit_verify_start (IrAuditVerifier *v, guint64 line, const IrLogScanRecord *
 		ir_audit_verify_warn (v,
 				      "line %" G_GUINT64_FORMAT " (seq %" G_GUINT64_FORMAT
 				      "): START announces a public key that is not the %s key",
-				      line,
+				      ir_audit_verify_line (v, line),
 				      rec->seq,
 				      v->key_from_log ? "rotated" : "trusted (--key)");
 	EVP_PKEY_free (announced);
@@ -401,7 +415,7 @@ ir_audit_verify_record (IrAuditVerifier *v, guint64 line, const char *text, gsiz
 				      0,
 				      "line %" G_GUINT64_FORMAT " (seq %" G_GUINT64_FORMAT
 				      " expected): not a valid record: %s",
-				      line,
+				      ir_audit_verify_line (v, line),
 				      line - 1,
 				      error_local->message);
 		return;
@@ -414,7 +428,7 @@ ir_audit_verify_record (IrAuditVerifier *v, guint64 line, const char *text, gsiz
 				      " where %" G_GUINT64_FORMAT
 				      " was expected: records before it were removed, inserted or "
 				      "reordered",
-				      line,
+				      ir_audit_verify_line (v, line),
 				      rec->seq,
 				      line - 1);
 		return;
@@ -522,6 +536,7 @@ ir_audit_verify_check_signature (IrAuditVerifier *v,
 			return FALSE;
 		}
 		v->report->n_signatures_checked++;
+		v->verified_size = cp->size;
 		g_hash_table_add (v->key_names, g_strdup (name));
 	}
 	while (v->pending_keys->len > 0) {
@@ -688,6 +703,9 @@ ir_audit_verify_clear (IrAuditVerifier *v)
 	g_clear_pointer (&v->key_names, g_hash_table_unref);
 	g_clear_pointer (&v->open_intents, g_hash_table_unref);
 	g_clear_pointer (&v->closed_intents, g_hash_table_unref);
+	g_clear_pointer (&v->sig_offsets, g_array_unref);
+	if (v->deferred_sig != NULL)
+		g_string_free (g_steal_pointer (&v->deferred_sig), TRUE);
 }
 
 /* The log's first line must at least look like a record, or this is not a
@@ -753,8 +771,10 @@ ir_audit_verify_tail (IrAuditVerifier *v, guint64 n_lines)
 		    v, "%s; the workstation cuts it at its next start", found.what);
 }
 
+static void ir_audit_verify_finish_inline (IrAuditVerifier *v);
+
 static void
-ir_audit_verify_finish (IrAuditVerifier *v, guint64 n_lines)
+ir_audit_verify_finish_notes (IrAuditVerifier *v, guint64 n_lines)
 {
 	IrAuditReport *report = v->report;
 
@@ -799,6 +819,17 @@ ir_audit_verify_finish (IrAuditVerifier *v, guint64 n_lines)
 	if (report->error == NULL && v->deferred != NULL)
 		ir_audit_verify_check_signature (
 		    v, v->deferred, v->deferred_number, v->deferred_line);
+}
+
+static void
+ir_audit_verify_finish (IrAuditVerifier *v, guint64 n_lines)
+{
+	IrAuditReport *report = v->report;
+
+	if (v->inline_layout)
+		ir_audit_verify_finish_inline (v);
+	else
+		ir_audit_verify_finish_notes (v, n_lines);
 	if (report->error != NULL)
 		return;
 	report->n_open_intents = g_hash_table_size (v->open_intents);
@@ -986,6 +1017,267 @@ ir_audit_verify_stream (IrAuditVerifier *v,
 	return ok;
 }
 
+/* ---- the inline layout: a signature line after each record ---- */
+
+/* The checkpoint for size @size whose signature line is @sig. */
+static IrCheckpoint *
+ir_audit_verify_inline_note (IrAuditVerifier *v, guint64 size, const char *sig, gsize len)
+{
+	guint8 root[IR_MERKLE_HASH_LEN];
+	g_autofree char *note = NULL;
+
+	if (!ir_merkle_tree_root (v->tree, size, root, NULL))
+		return NULL;
+	note = ir_log_sigline_note (v->report->origin, size, root, sig, len);
+	return ir_checkpoint_parse (note, strlen (note), NULL);
+}
+
+/* The signature of checkpoint @size, read back from the file. */
+static gboolean
+ir_audit_verify_inline_sig_ok (IrAuditVerifier *v, FILE *fp, guint64 size, const char *name)
+{
+	gsize len =
+	    strlen (IR_LOG_SIGLINE_EM_DASH) + strlen (v->report->origin) + 1 + IR_LOG_SIGLINE_B64;
+	g_autofree char *sig = g_malloc (len);
+	g_autoptr (IrCheckpoint) cp = NULL;
+
+	if (fseeko (fp, (off_t)g_array_index (v->sig_offsets, guint64, size - 1), SEEK_SET) != 0 ||
+	    fread (sig, 1, len, fp) != len)
+		return FALSE;
+	cp = ir_audit_verify_inline_note (v, size, sig, len);
+	return cp != NULL && ir_checkpoint_verify (cp, name, v->key, NULL);
+}
+
+/* The last signature failed: the first size whose signature fails is the
+ * first record changed (a signature over the root at N commits to all N
+ * records), or that signature line was damaged. */
+static void
+ir_audit_verify_inline_locate (IrAuditVerifier *v, guint64 size)
+{
+	g_autoptr (GError) was = g_steal_pointer (&v->report->error);
+	FILE *fp = fopen (v->records_path, "re");
+	guint64 good = v->verified_size;
+	guint64 bad = size;
+	const char *name = v->key_name != NULL ? v->key_name : v->report->origin;
+
+	while (fp != NULL && bad - good > 1) {
+		guint64 mid = good + (bad - good) / 2;
+
+		if (ir_audit_verify_inline_sig_ok (v, fp, mid, name))
+			good = mid;
+		else
+			bad = mid;
+	}
+	if (fp != NULL)
+		fclose (fp);
+	ir_audit_verify_fail (v,
+			      bad,
+			      bad,
+			      "line %" G_GUINT64_FORMAT " (seq %" G_GUINT64_FORMAT
+			      "): the record was altered after it was signed, or its signature "
+			      "line (line %" G_GUINT64_FORMAT "): %s",
+			      ir_audit_verify_line (v, bad),
+			      bad - 1,
+			      ir_audit_verify_line (v, bad) + 1,
+			      was->message);
+}
+
+/* A whole pair: the record line in v->tail (with its newline), then its
+ * signature line @sig (@len bytes, without the newline) at @sig_offset. */
+static void
+ir_audit_verify_pair (
+    IrAuditVerifier *v, guint64 number, const char *sig, gsize len, guint64 sig_offset)
+{
+	const char *rec = v->tail->str;
+	gsize rec_len = v->tail->len - 1;
+	const char *name = NULL;
+	gsize name_len = 0;
+	IrCheckpoint bare = {.size = number};
+	g_autoptr (IrCheckpoint) cp = NULL;
+	const IrCheckpoint *check = &bare;
+
+	if (rec[0] != '{') {
+		ir_audit_verify_fail (v,
+				      number,
+				      0,
+				      "line %" G_GUINT64_FORMAT
+				      ": a signature line where record %" G_GUINT64_FORMAT
+				      " was expected (a record was removed, or a signature line "
+				      "duplicated)",
+				      ir_audit_verify_line (v, number),
+				      number);
+		return;
+	}
+	ir_merkle_tree_append (v->tree, (const guint8 *)rec, rec_len);
+	ir_audit_verify_record (v, number, rec, rec_len);
+	if (v->report->error != NULL)
+		return;
+	if (len > 0 && sig[0] == '{') {
+		ir_audit_verify_fail (
+		    v,
+		    number,
+		    0,
+		    "line %" G_GUINT64_FORMAT
+		    ": a record where the signature line of record %" G_GUINT64_FORMAT
+		    " was expected: signature lines were removed (or, for a log of "
+		    "the notes layout, its checkpoint file is missing or empty)",
+		    ir_audit_verify_line (v, number) + 1,
+		    number);
+		return;
+	}
+	if (!ir_log_sigline_parse (sig, len, &name, &name_len)) {
+		ir_audit_verify_fail (v,
+				      number,
+				      number,
+				      "line %" G_GUINT64_FORMAT
+				      ": not the signature line of record %" G_GUINT64_FORMAT
+				      " (its signature line was damaged, or a line inserted)",
+				      ir_audit_verify_line (v, number) + 1,
+				      number);
+		return;
+	}
+	if (v->report->origin == NULL)
+		v->report->origin = g_strndup (name, name_len);
+	if (strlen (v->report->origin) != name_len ||
+	    memcmp (v->report->origin, name, name_len) != 0) {
+		ir_audit_verify_fail (v,
+				      number,
+				      number,
+				      "line %" G_GUINT64_FORMAT ": record %" G_GUINT64_FORMAT
+				      " is signed as '%.*s', not as the log's '%s': a signature "
+				      "line of another log",
+				      ir_audit_verify_line (v, number) + 1,
+				      number,
+				      (int)name_len,
+				      name,
+				      v->report->origin);
+		return;
+	}
+	g_array_append_val (v->sig_offsets, sig_offset);
+	v->report->n_checkpoints++;
+	v->report->signed_size = number;
+	v->have_prev = TRUE;
+	v->prev_size = number;
+	g_string_truncate (v->tail, 0);
+	if (v->key != NULL && !ir_audit_verify_must_sign_now (v, &bare)) {
+		g_string_assign (v->deferred_sig, "");
+		g_string_append_len (v->deferred_sig, sig, (gssize)len);
+		v->deferred_number = number;
+		return;
+	}
+	g_string_truncate (v->deferred_sig, 0);
+	if (v->key != NULL) {
+		cp = ir_audit_verify_inline_note (v, number, sig, len);
+		if (cp == NULL) {
+			ir_audit_verify_fail (v,
+					      number,
+					      number,
+					      "line %" G_GUINT64_FORMAT
+					      ": the signature line of record %" G_GUINT64_FORMAT
+					      " is not a signed-note signature line",
+					      ir_audit_verify_line (v, number) + 1,
+					      number);
+			return;
+		}
+		check = cp;
+	}
+	if (!ir_audit_verify_check_signature (
+		v, check, number, ir_audit_verify_line (v, number) + 1))
+		ir_audit_verify_inline_locate (v, number);
+}
+
+/* The deferred last signature, then the tail (the writer's rule,
+ * ir_log_tail_classify_inline). */
+static void
+ir_audit_verify_finish_inline (IrAuditVerifier *v)
+{
+	g_auto (IrLogTailFinding) found = {0};
+	IrLogTailInline in = {
+	    .origin = v->report->origin,
+	    .size = v->report->signed_size,
+	    .tail = v->tail->str,
+	    .tail_len = v->tail->len,
+	    .witnessed = v->witnessed,
+	};
+
+	ir_log_tail_classify_inline (&in, &found);
+	if (found.verdict == IR_LOG_TAIL_TAMPERED)
+		ir_audit_verify_fail (v, found.bad_line, 0, "%s", found.what);
+	else if (found.verdict == IR_LOG_TAIL_TORN)
+		ir_audit_verify_warn (
+		    v, "%s; the workstation cuts it at its next start", found.what);
+	if (v->report->error == NULL && v->deferred_sig->len > 0) {
+		g_autoptr (IrCheckpoint) cp = ir_audit_verify_inline_note (
+		    v, v->deferred_number, v->deferred_sig->str, v->deferred_sig->len);
+
+		if (cp == NULL || !ir_audit_verify_check_signature (
+				      v,
+				      cp,
+				      v->deferred_number,
+				      ir_audit_verify_line (v, v->deferred_number) + 1))
+			ir_audit_verify_inline_locate (v, v->deferred_number);
+	}
+}
+
+/* Streams a record file of the inline layout: pairs of lines. The record
+ * waits in v->tail until its signature line is whole: a record without
+ * one is the tail, judged like the writer judges it. */
+static gboolean
+ir_audit_verify_stream_inline (IrAuditVerifier *v,
+			       FILE *fp,
+			       const IrAuditPaths *paths,
+			       GCancellable *cancellable,
+			       guint64 *n_records,
+			       GError **error)
+{
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	guint64 offset = 0;
+	gboolean ok = TRUE;
+
+	while (ok && v->report->error == NULL && (n = getline (&buf, &cap, fp)) > 0) {
+		gboolean whole = buf[n - 1] == '\n';
+		gboolean have_record = v->tail->len > 0;
+
+		if (!have_record && offset == 0 && whole &&
+		    !ir_audit_verify_looks_like_record (buf, (gsize)n - 1)) {
+			g_set_error (error,
+				     IR_ERROR,
+				     IR_ERROR_INVALID_INPUT,
+				     "%s is not a migration log: its first line is not a record "
+				     "and there is no checkpoint file beside it",
+				     paths->records);
+			ok = FALSE;
+			break;
+		}
+		if (!have_record || !whole) {
+			if (v->tail->len < IR_AUDIT_VERIFY_MAX_TAIL)
+				g_string_append_len (v->tail, buf, n);
+		} else {
+			*n_records += 1;
+			ir_audit_verify_pair (v, *n_records, buf, (gsize)n - 1, offset);
+			if (*n_records % IR_AUDIT_VERIFY_CANCEL_EVERY == 0 &&
+			    g_cancellable_set_error_if_cancelled (cancellable, error))
+				ok = FALSE;
+		}
+		offset += (guint64)n;
+		if (!whole)
+			break;
+	}
+	free (buf);
+	if (ok && ferror (fp)) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_IO,
+			     "failed to read the log %s: %s",
+			     paths->records,
+			     g_strerror (errno));
+		ok = FALSE;
+	}
+	return ok;
+}
+
 /* The size a witness cosigned: the --cosigned note's, else the note the
  * workstation keeps beside its log (no witness key needed: it only says
  * which records must never be cut; the cosignature itself is checked
@@ -1004,6 +1296,17 @@ ir_audit_verify_witnessed_size (const IrAuditVerifyOptions *options, const IrAud
 		 g_file_get_contents (paths->cosigned, &text, &len, NULL))
 		note = ir_checkpoint_parse (text, len, NULL);
 	return note != NULL ? note->size : 0;
+}
+
+/* A checkpoint file that holds anything makes a log of the notes layout;
+ * every other log is inline (docs/migration-log.md, "Layout"), as the
+ * writer decides. */
+static gboolean
+ir_audit_verify_is_inline (const IrAuditPaths *paths)
+{
+	GStatBuf st;
+
+	return g_stat (paths->checkpoints, &st) != 0 || st.st_size == 0;
 }
 
 IrAuditReport *
@@ -1047,8 +1350,15 @@ ir_audit_verify (const IrAuditPaths *paths,
 		ir_audit_verify_clear (&v);
 		return NULL;
 	}
-	ok = ir_audit_verify_open (&v, paths, error) &&
-	     ir_audit_verify_stream (&v, fp, paths, cancellable, &n_lines, error);
+	v.records_path = paths->records;
+	v.inline_layout = ir_audit_verify_is_inline (paths);
+	v.sig_offsets = g_array_new (FALSE, FALSE, sizeof (guint64));
+	v.deferred_sig = g_string_new (NULL);
+	if (v.inline_layout)
+		ok = ir_audit_verify_stream_inline (&v, fp, paths, cancellable, &n_lines, error);
+	else
+		ok = ir_audit_verify_open (&v, paths, error) &&
+		     ir_audit_verify_stream (&v, fp, paths, cancellable, &n_lines, error);
 	fclose (fp);
 	if (ok) {
 		report->n_records = n_lines;

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "ir-log-sigline.h"
 #include "ir-log-tail.h"
 
 /* One append writes the record line (and fdatasyncs it), then the note for
@@ -222,4 +223,108 @@ ir_log_tail_classify (const IrLogTail *tail, IrLogTailFinding *finding)
 			     IR_LOG_TAIL_RECORDS_FILE,
 			     tail->size + 1,
 			     tail->records_len);
+}
+
+/* ---- the inline layout ----
+ *
+ * One append (or one group commit) is one write() of record lines each
+ * followed by its signature line, then one fdatasync. A crash leaves a
+ * prefix of that write: whole pairs (complete, so kept) and then at most
+ * one record cut short, or a whole record with none or part of its
+ * signature line. That last record was never acknowledged: it is cut.
+ * Anything else past the last whole signature line is not a crash. */
+
+gboolean
+ir_log_tail_next_pair (const char *buf, gsize len, gsize *first_len, gsize *consumed)
+{
+	const char *nl1 = len > 0 ? memchr (buf, '\n', len) : NULL;
+	const char *nl2;
+
+	if (nl1 == NULL)
+		return FALSE;
+	nl2 = memchr (nl1 + 1, '\n', (gsize)(buf + len - (nl1 + 1)));
+	if (nl2 == NULL)
+		return FALSE;
+	*first_len = (gsize)(nl1 - buf);
+	*consumed = (gsize)(nl2 + 1 - buf);
+	return TRUE;
+}
+
+static void
+ir_log_tail_torn_inline (const IrLogTailInline *tail, IrLogTailFinding *finding, const char *has)
+{
+	finding->verdict = IR_LOG_TAIL_TORN;
+	finding->cut_records = tail->tail_len;
+	finding->what = g_strdup_printf ("%s record %" G_GUINT64_FORMAT " (line %" G_GUINT64_FORMAT
+					 ", %" G_GSIZE_FORMAT " bytes) %s: its append was "
+					 "never acknowledged (crash or failed write or sync)",
+					 IR_LOG_TAIL_RECORDS_FILE,
+					 tail->size + 1,
+					 2 * tail->size + 1,
+					 tail->tail_len,
+					 has);
+}
+
+void
+ir_log_tail_classify_inline (const IrLogTailInline *tail, IrLogTailFinding *finding)
+{
+	guint64 line = 2 * tail->size + 1;
+	const char *nl = tail->tail_len > 0 ? memchr (tail->tail, '\n', tail->tail_len) : NULL;
+	const char *rest = nl != NULL ? nl + 1 : NULL;
+	gsize rest_len = nl != NULL ? (gsize)(tail->tail + tail->tail_len - rest) : 0;
+
+	memset (finding, 0, sizeof (*finding));
+	if (tail->witnessed > tail->size) {
+		ir_log_tail_tampered (
+		    finding,
+		    tail->size + 1,
+		    "the witness cosigned %" G_GUINT64_FORMAT " records but only %" G_GUINT64_FORMAT
+		    " have their signature line: records from %s line %" G_GUINT64_FORMAT
+		    " on were removed or their signatures cut after they were "
+		    "witnessed",
+		    tail->witnessed,
+		    tail->size,
+		    IR_LOG_TAIL_RECORDS_FILE,
+		    line);
+		return;
+	}
+	if (tail->tail_len == 0) {
+		finding->verdict = IR_LOG_TAIL_CLEAN;
+		return;
+	}
+	/* every record line starts with '{'; a signature line never does */
+	if (tail->tail[0] != '{') {
+		ir_log_tail_tampered (
+		    finding,
+		    tail->size + 1,
+		    "%s line %" G_GUINT64_FORMAT
+		    ": the file ends with bytes that are not record %" G_GUINT64_FORMAT
+		    " (a signature line with no record before it?)",
+		    IR_LOG_TAIL_RECORDS_FILE,
+		    line,
+		    tail->size + 1);
+		return;
+	}
+	if (nl == NULL) {
+		ir_log_tail_torn_inline (tail, finding, "is cut short (no newline)");
+		return;
+	}
+	if (rest_len == 0) {
+		ir_log_tail_torn_inline (tail, finding, "has no signature line");
+		return;
+	}
+	if (!ir_log_sigline_is_prefix (rest, rest_len, tail->origin)) {
+		ir_log_tail_tampered (
+		    finding,
+		    tail->size + 1,
+		    "%s line %" G_GUINT64_FORMAT
+		    ": the file ends with a partial line that is not the signature "
+		    "line of record %" G_GUINT64_FORMAT
+		    " (more than one record past the last signature?)",
+		    IR_LOG_TAIL_RECORDS_FILE,
+		    line + 1,
+		    tail->size + 1);
+		return;
+	}
+	ir_log_tail_torn_inline (tail, finding, "has only part of its signature line");
 }

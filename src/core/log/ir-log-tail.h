@@ -68,4 +68,22 @@ void ir_log_tail_classify (const IrLogTail *tail, IrLogTailFinding *finding);
 
 const char *ir_log_tail_verdict_to_string (IrLogTailVerdict verdict);
 
+/* The inline layout (ir-log-sigline.h): one file, each record line
+ * followed by its signature line, both in one write(). */
+
+/* TRUE when @buf starts with two whole lines (a record and, if the file
+ * is not damaged, its signature line): @first_len is the first without
+ * its "\n", @consumed both with theirs. FALSE: what is left is the tail. */
+gboolean ir_log_tail_next_pair (const char *buf, gsize len, gsize *first_len, gsize *consumed);
+
+typedef struct {
+	const char *origin; /* the key name of the signature lines; NULL if none yet */
+	guint64 size;	    /* records followed by a whole signature line */
+	const char *tail;   /* the file past the last whole signature line */
+	gsize tail_len;
+	guint64 witnessed; /* the size a witness cosigned, 0 if none */
+} IrLogTailInline;
+
+void ir_log_tail_classify_inline (const IrLogTailInline *tail, IrLogTailFinding *finding);
+
 G_END_DECLS

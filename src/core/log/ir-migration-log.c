@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include "ir-durable.h"
 #include "ir-error.h"
 #include "ir-log-record.h"
+#include "ir-log-sigline.h"
 #include "ir-log-tail.h"
 #include "ir-migration-log.h"
 #include "ir-openssl-autoptr.h"
@@ -22,14 +24,18 @@
  * to, with one exception: at open, the bytes past the last checkpoint (at
  * most one unacknowledged record) are cut, and a RECOVERY record says so.
  *
- * Durability order of one append:
- *   1. write(line + "\n") in one call on the O_APPEND log, fdatasync
- *   2. extend the tree, sign its checkpoint, write(note + "\n") on the
- *      O_APPEND checkpoint file, fsync
- *   3. only now report success
- * A record is acknowledged only after step 2 synced, so a record without
- * its checkpoint (or with a torn one) was never acknowledged, and cutting
- * it at the next open loses nothing anyone was told was kept. */
+ * Durability order of one append, inline layout (every new log):
+ *   1. format the record, extend the tree, sign its checkpoint
+ *   2. write(line + "\n" + signature line + "\n") on the O_APPEND log, in
+ *      one call with those of every other thread waiting (group commit),
+ *      then one fdatasync
+ *   3. only now report success to each of them
+ * Notes layout (logs written before it): write(line + "\n"), fdatasync,
+ * then write(note + "\n") on the checkpoint file, fsync, one record at a
+ * time. Either way a record is acknowledged only after its checkpoint
+ * synced, so a record without it (or with a torn one) was never
+ * acknowledged, and cutting it at the next open loses nothing anyone was
+ * told was kept. */
 
 #define LOG_FILE	"migration-log.jsonl"
 #define CHECKPOINT_FILE "migration-log.checkpoints"
@@ -43,8 +49,19 @@ struct _IrMigrationLog {
 	EVP_PKEY *key;
 	int log_fd;
 	int cp_fd;
+	IrMigrationLogLayout layout;
+	/* appends may come from several threads: the lock guards all below;
+	 * the tree and lines hold records not yet durable too (up to
+	 * ir_merkle_tree_get_size), the rest only durable ones */
+	GMutex lock;
+	GCond durable_cond;
 	IrMerkleTree *tree;
-	GArray *offsets; /* guint64: start of each line, then the end of the last */
+	GArray *lines; /* IrMigrationLogLine: where each record line is */
+	guint64 log_end;
+	guint64 durable;  /* records written and synced */
+	GString *pending; /* INLINE: lines and signature lines not yet written */
+	char *pending_checkpoint;
+	gboolean syncing; /* a thread is writing and syncing a batch */
 	char *checkpoint;
 	gboolean cp_separated; /* the checkpoint file ends with the empty line after a note */
 	gboolean read_only;
@@ -52,6 +69,11 @@ struct _IrMigrationLog {
 	GError *io_error;
 	GHashTable *open_intents; /* intent_id -> JsonObject (INTENT record) */
 };
+
+typedef struct {
+	guint64 start;
+	gsize len; /* without the newline */
+} IrMigrationLogLine;
 
 G_DEFINE_TYPE (IrMigrationLog, ir_migration_log, G_TYPE_OBJECT)
 
@@ -70,8 +92,12 @@ ir_migration_log_finalize (GObject *object)
 	g_free (self->key_name);
 	EVP_PKEY_free (self->key);
 	g_clear_pointer (&self->tree, ir_merkle_tree_free);
-	g_array_unref (self->offsets);
+	g_array_unref (self->lines);
+	g_string_free (self->pending, TRUE);
+	g_free (self->pending_checkpoint);
 	g_free (self->checkpoint);
+	g_mutex_clear (&self->lock);
+	g_cond_clear (&self->durable_cond);
 	g_clear_error (&self->tamper_error);
 	g_clear_error (&self->io_error);
 	g_hash_table_unref (self->open_intents);
@@ -87,13 +113,13 @@ ir_migration_log_class_init (IrMigrationLogClass *klass)
 static void
 ir_migration_log_init (IrMigrationLog *self)
 {
-	guint64 zero = 0;
-
 	self->log_fd = -1;
 	self->cp_fd = -1;
+	g_mutex_init (&self->lock);
+	g_cond_init (&self->durable_cond);
 	self->tree = ir_merkle_tree_new ();
-	self->offsets = g_array_new (FALSE, FALSE, sizeof (guint64));
-	g_array_append_val (self->offsets, zero);
+	self->lines = g_array_new (FALSE, FALSE, sizeof (IrMigrationLogLine));
+	self->pending = g_string_new (NULL);
 	self->open_intents = g_hash_table_new_full (
 	    g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_object_unref);
 }
@@ -112,18 +138,21 @@ ir_migration_log_set_io_error (GError **error, int errnum, const char *what, con
 	return FALSE;
 }
 
-/* ---- records in memory: offsets, open intents ---- */
+/* ---- records in memory: where the lines are, open intents ---- */
 
-static guint64
-ir_migration_log_line_start (IrMigrationLog *self, guint64 index)
+static void
+ir_migration_log_add_line (IrMigrationLog *self, guint64 start, gsize len)
 {
-	return g_array_index (self->offsets, guint64, index);
+	IrMigrationLogLine line = {start, len};
+
+	g_array_append_val (self->lines, line);
 }
 
+/* The 1-based line of the file where record @index is. */
 static guint64
-ir_migration_log_log_end (IrMigrationLog *self)
+ir_migration_log_file_line (IrMigrationLog *self, guint64 index)
 {
-	return ir_migration_log_line_start (self, self->offsets->len - 1);
+	return self->layout == IR_MIGRATION_LOG_LAYOUT_INLINE ? 2 * index + 1 : index + 1;
 }
 
 static void
@@ -255,7 +284,6 @@ ir_migration_log_take_line (IrMigrationLog *self, Scan *scan, const char **line,
 {
 	const char *start = scan->log + scan->log_pos;
 	const char *nl;
-	guint64 next;
 
 	if (scan->log_pos >= scan->log_len)
 		return FALSE;
@@ -265,9 +293,8 @@ ir_migration_log_take_line (IrMigrationLog *self, Scan *scan, const char **line,
 	*line = start;
 	*len = (gsize)(nl - start);
 	ir_merkle_tree_append (self->tree, (const guint8 *)start, *len);
+	ir_migration_log_add_line (self, scan->log_pos, *len);
 	scan->log_pos += *len + 1;
-	next = scan->log_pos;
-	g_array_append_val (self->offsets, next);
 	return TRUE;
 }
 
@@ -285,7 +312,7 @@ ir_migration_log_check_record (
 						"%s line %" G_GUINT64_FORMAT
 						": not a valid record: %s",
 						LOG_FILE,
-						index + 1,
+						ir_migration_log_file_line (self, index),
 						parse_error->message);
 	if (record->seq != index)
 		return ir_migration_log_tamper (
@@ -294,7 +321,7 @@ ir_migration_log_check_record (
 		    " where %" G_GUINT64_FORMAT
 		    " was expected (a record was removed, inserted or reordered)",
 		    LOG_FILE,
-		    index + 1,
+		    ir_migration_log_file_line (self, index),
 		    record->seq,
 		    index);
 	ir_migration_log_track_record (self, record);
@@ -591,6 +618,178 @@ ir_migration_log_check_tail (
 	return TRUE;
 }
 
+/* ---- open: the inline layout ---- */
+
+typedef struct {
+	gsize offset; /* of the signature line in the log */
+	gsize len;    /* without its newline */
+} IrMigrationLogSig;
+
+/* A whole pair: a record at its place, then its signature line by this
+ * log's key name. */
+static gboolean
+ir_migration_log_check_pair (IrMigrationLog *self,
+			     Scan *scan,
+			     const char *rec,
+			     gsize rec_len,
+			     const char *sig,
+			     gsize sig_len,
+			     GError **error)
+{
+	guint64 index = ir_merkle_tree_get_size (self->tree);
+	guint64 line = ir_migration_log_file_line (self, index);
+	const char *name = NULL;
+	gsize name_len = 0;
+
+	if (rec_len > 0 && rec[0] != '{')
+		return ir_migration_log_tamper (
+		    error,
+		    "%s line %" G_GUINT64_FORMAT
+		    ": a signature line where record %" G_GUINT64_FORMAT
+		    " was expected (a record was removed, or a signature line duplicated)",
+		    LOG_FILE,
+		    line,
+		    index + 1);
+	ir_merkle_tree_append (self->tree, (const guint8 *)rec, rec_len);
+	ir_migration_log_add_line (self, (guint64)(rec - scan->log), rec_len);
+	if (!ir_migration_log_check_record (self, scan, rec, rec_len, error))
+		return FALSE;
+	if (sig_len > 0 && sig[0] == '{')
+		return ir_migration_log_tamper (
+		    error,
+		    "%s line %" G_GUINT64_FORMAT ": a record where the signature line of record "
+		    "%" G_GUINT64_FORMAT " was expected: signature lines were removed (or, for a "
+		    "log of the notes layout, its checkpoint file %s is missing or empty)",
+		    LOG_FILE,
+		    line + 1,
+		    index + 1,
+		    CHECKPOINT_FILE);
+	if (!ir_log_sigline_parse (sig, sig_len, &name, &name_len))
+		return ir_migration_log_tamper (
+		    error,
+		    "%s line %" G_GUINT64_FORMAT
+		    ": not the signature line of record %" G_GUINT64_FORMAT
+		    " (its signature line was damaged, or a line inserted)",
+		    LOG_FILE,
+		    line + 1,
+		    index + 1);
+	if (name_len != strlen (self->key_name) || memcmp (name, self->key_name, name_len) != 0)
+		return ir_migration_log_tamper (error,
+						"%s line %" G_GUINT64_FORMAT
+						": record %" G_GUINT64_FORMAT
+						" is signed as \"%.*s\", not \"%s\"",
+						LOG_FILE,
+						line + 1,
+						index + 1,
+						(int)name_len,
+						name,
+						self->key_name);
+	return TRUE;
+}
+
+static gboolean
+ir_migration_log_sig_verifies (
+    IrMigrationLog *self, const Scan *scan, GArray *sigs, guint64 size, GError **error)
+{
+	const IrMigrationLogSig *sig = &g_array_index (sigs, IrMigrationLogSig, size - 1);
+	guint8 root[IR_MERKLE_HASH_LEN];
+
+	return ir_merkle_tree_root (self->tree, size, root, error) &&
+	       ir_log_sigline_verify (self->origin,
+				      size,
+				      root,
+				      scan->log + sig->offset,
+				      sig->len,
+				      self->key_name,
+				      self->key,
+				      error);
+}
+
+/* The last signature commits to every record (docs/migration-log.md, "What
+ * is checked"); when it fails, the first size whose signature fails is the
+ * first record changed (or the signature damaged): a bisection over the
+ * signatures after the last KEY_ROTATION, which our key made. */
+static gboolean
+ir_migration_log_check_last_sig (IrMigrationLog *self,
+				 const Scan *scan,
+				 GArray *sigs,
+				 GError **error)
+{
+	guint64 size = sigs->len;
+	guint64 good = scan->rotation;
+	guint64 bad = size;
+	g_autoptr (GError) verify_error = NULL;
+
+	if (size == 0 || size <= scan->rotation ||
+	    ir_migration_log_sig_verifies (self, scan, sigs, size, &verify_error))
+		return TRUE;
+	while (bad - good > 1) {
+		guint64 mid = good + (bad - good) / 2;
+
+		if (ir_migration_log_sig_verifies (self, scan, sigs, mid, NULL))
+			good = mid;
+		else
+			bad = mid;
+	}
+	return ir_migration_log_tamper (error,
+					"%s line %" G_GUINT64_FORMAT ": record %" G_GUINT64_FORMAT
+					" changed, or its signature line (line %" G_GUINT64_FORMAT
+					"): the checkpoint at size %" G_GUINT64_FORMAT
+					" is not signed by this workstation's key %s",
+					LOG_FILE,
+					ir_migration_log_file_line (self, bad - 1),
+					bad,
+					ir_migration_log_file_line (self, bad - 1) + 1,
+					bad,
+					self->key_name);
+}
+
+/* Every whole pair, then the tail (ir_log_tail_classify_inline: the rule
+ * audit verify applies too), then the signatures. */
+static gboolean
+ir_migration_log_scan_inline (IrMigrationLog *self, Scan *scan, gsize *cut, GError **error)
+{
+	g_autoptr (GArray) sigs = g_array_new (FALSE, FALSE, sizeof (IrMigrationLogSig));
+	gsize rec_len = 0;
+	gsize consumed = 0;
+	g_auto (IrLogTailFinding) found = {0};
+	IrLogTailInline in = {.origin = self->key_name};
+
+	while (ir_log_tail_next_pair (
+	    scan->log + scan->log_pos, scan->log_len - scan->log_pos, &rec_len, &consumed)) {
+		const char *rec = scan->log + scan->log_pos;
+		IrMigrationLogSig sig = {scan->log_pos + rec_len + 1, consumed - rec_len - 2};
+
+		if (!ir_migration_log_check_pair (
+			self, scan, rec, rec_len, scan->log + sig.offset, sig.len, error))
+			return FALSE;
+		g_array_append_val (sigs, sig);
+		scan->log_pos += consumed;
+	}
+	in.size = sigs->len;
+	in.tail = scan->log + scan->log_pos;
+	in.tail_len = scan->log_len - scan->log_pos;
+	in.witnessed = ir_migration_log_witnessed_size (self);
+	ir_log_tail_classify_inline (&in, &found);
+	if (found.verdict == IR_LOG_TAIL_TAMPERED)
+		return ir_migration_log_tamper (error, "%s", found.what);
+	*cut = found.cut_records;
+	scan->rotation_horizon = scan->rotation;
+	if (!ir_migration_log_check_rotation (self, scan, error) ||
+	    !ir_migration_log_check_last_sig (self, scan, sigs, error))
+		return FALSE;
+	if (sigs->len > 0) {
+		const IrMigrationLogSig *last =
+		    &g_array_index (sigs, IrMigrationLogSig, sigs->len - 1);
+		guint8 root[IR_MERKLE_HASH_LEN];
+
+		ir_merkle_tree_root (self->tree, sigs->len, root, NULL);
+		self->checkpoint = ir_log_sigline_note (
+		    self->origin, sigs->len, root, scan->log + last->offset, last->len);
+	}
+	return TRUE;
+}
+
 static gboolean
 ir_migration_log_read_file (int fd, const char *path, GMappedFile **out, GError **error)
 {
@@ -628,21 +827,51 @@ static gboolean
 ir_migration_log_append_recovery (IrMigrationLog *self, gsize cut, gsize cut_cp, GError **error)
 {
 	g_autoptr (JsonObject) fields = json_object_new ();
-	g_autofree char *reason = g_strdup_printf (
-	    "cut %" G_GSIZE_FORMAT " bytes of %s past checkpoint size %" G_GUINT64_FORMAT
-	    " and %" G_GSIZE_FORMAT " bytes of a torn checkpoint: an append that was never "
-	    "acknowledged (crash or failed sync)",
-	    cut,
-	    LOG_FILE,
-	    ir_merkle_tree_get_size (self->tree),
-	    cut_cp);
+	g_autofree char *reason = NULL;
 
+	if (self->layout == IR_MIGRATION_LOG_LAYOUT_INLINE)
+		reason = g_strdup_printf (
+		    "cut %" G_GSIZE_FORMAT " bytes of %s past record %" G_GUINT64_FORMAT
+		    " (a record without its whole signature line): an append that was never "
+		    "acknowledged (crash or failed write or sync)",
+		    cut,
+		    LOG_FILE,
+		    ir_merkle_tree_get_size (self->tree));
+	else
+		reason = g_strdup_printf (
+		    "cut %" G_GSIZE_FORMAT " bytes of %s past checkpoint size %" G_GUINT64_FORMAT
+		    " and %" G_GSIZE_FORMAT " bytes of a torn checkpoint: an append that was never "
+		    "acknowledged (crash or failed sync)",
+		    cut,
+		    LOG_FILE,
+		    ir_merkle_tree_get_size (self->tree),
+		    cut_cp);
 	json_object_set_int_member (fields, "cut_bytes", (gint64)cut);
 	json_object_set_string_member (fields, "reason", reason);
 	return ir_migration_log_append (self, IR_LOG_RECORD_RECOVERY, fields, NULL, error);
 }
 
-/* Verifies both files and cuts a torn tail. A ir_migration_log_tamper finding is kept in
+/* The notes layout: both files, note by note. */
+static gboolean
+ir_migration_log_scan_notes (
+    IrMigrationLog *self, Scan *scan, gsize *cut_from, gsize *cut_cp, GError **error)
+{
+	gboolean ok = ir_migration_log_split_notes (scan, error) &&
+		      ir_migration_log_parse_notes (self, scan, error) &&
+		      ir_migration_log_scan_checkpointed (self, scan, error) &&
+		      ir_migration_log_check_rotation (self, scan, error) &&
+		      ir_migration_log_check_tail (self, scan, cut_from, cut_cp, error);
+
+	if (ok && scan->notes->len > 0) {
+		Note *last = &g_array_index (scan->notes, Note, scan->notes->len - 1);
+
+		self->checkpoint = g_strndup (scan->cp + last->offset, last->len);
+	}
+	self->cp_separated = scan->cp_separated;
+	return ok;
+}
+
+/* Verifies the log and cuts a torn tail. A ir_migration_log_tamper finding is kept in
  * self->tamper_error (not @error): the log is still returned. */
 static gboolean
 ir_migration_log_load (IrMigrationLog *self, GError **error)
@@ -654,10 +883,12 @@ ir_migration_log_load (IrMigrationLog *self, GError **error)
 	gsize cut_from = 0;
 	gsize cut = 0;
 	gsize cut_cp = 0;
+	gsize cp_len = 0;
 	gboolean ok;
 
 	if (!ir_migration_log_read_file (self->log_fd, self->log_path, &log_map, error) ||
-	    !ir_migration_log_read_file (self->cp_fd, self->cp_path, &cp_map, error))
+	    (self->cp_fd >= 0 &&
+	     !ir_migration_log_read_file (self->cp_fd, self->cp_path, &cp_map, error)))
 		return FALSE;
 	if (log_map != NULL) {
 		scan.log = g_mapped_file_get_contents (log_map);
@@ -669,19 +900,16 @@ ir_migration_log_load (IrMigrationLog *self, GError **error)
 	}
 	scan.notes = g_array_new (FALSE, TRUE, sizeof (Note));
 	g_array_set_clear_func (scan.notes, ir_migration_log_note_clear);
-	ok = ir_migration_log_split_notes (&scan, &found) &&
-	     ir_migration_log_parse_notes (self, &scan, &found) &&
-	     ir_migration_log_scan_checkpointed (self, &scan, &found) &&
-	     ir_migration_log_check_rotation (self, &scan, &found) &&
-	     ir_migration_log_check_tail (self, &scan, &cut_from, &cut_cp, &found);
-	if (ok && scan.notes->len > 0) {
-		Note *last = &g_array_index (scan.notes, Note, scan.notes->len - 1);
-
-		self->checkpoint = g_strndup (scan.cp + last->offset, last->len);
+	if (self->layout == IR_MIGRATION_LOG_LAYOUT_INLINE) {
+		ok = ir_migration_log_scan_inline (self, &scan, &cut, &found);
+		cut_from = scan.log_len - cut;
+	} else {
+		ok = ir_migration_log_scan_notes (self, &scan, &cut_from, &cut_cp, &found);
+		cut = scan.log_len - cut_from;
 	}
-	cut = scan.log_len - cut_from;
-	self->cp_separated = scan.cp_separated;
+	cp_len = scan.cp_len;
 	ir_migration_log_scan_clear (&scan);
+	self->durable = ir_merkle_tree_get_size (self->tree);
 	if (!ok) {
 		self->read_only = TRUE;
 		self->tamper_error = g_steal_pointer (&found);
@@ -689,6 +917,7 @@ ir_migration_log_load (IrMigrationLog *self, GError **error)
 	}
 	g_clear_pointer (&log_map, g_mapped_file_unref);
 	g_clear_pointer (&cp_map, g_mapped_file_unref);
+	self->log_end = cut_from;
 	if (cut == 0 && cut_cp == 0)
 		return TRUE;
 	/* the cut happens before RECOVERY is written: a crash in between
@@ -696,17 +925,20 @@ ir_migration_log_load (IrMigrationLog *self, GError **error)
 	 * goes first: a crash between the two cuts leaves a whole line
 	 * without a note, which is still a torn append, where the other order
 	 * would leave a note with no record, which is not */
-	if (!ir_migration_log_cut_file (self->cp_fd, self->cp_path, scan.cp_len - cut_cp, error) ||
+	if ((cut_cp > 0 &&
+	     !ir_migration_log_cut_file (self->cp_fd, self->cp_path, cp_len - cut_cp, error)) ||
 	    !ir_migration_log_cut_file (self->log_fd, self->log_path, cut_from, error))
 		return FALSE;
 	return ir_migration_log_append_recovery (self, cut, cut_cp, error);
 }
 
 static int
-ir_migration_log_open_file (const char *path, gboolean *created, GError **error)
+ir_migration_log_open_file (const char *path, gboolean create, gboolean *created, GError **error)
 {
 	int fd = open (path, O_RDWR | O_APPEND | O_CLOEXEC, 0600);
 
+	if (fd < 0 && errno == ENOENT && !create)
+		return -1;
 	if (fd < 0 && errno == ENOENT) {
 		fd = open (path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 		*created = TRUE;
@@ -721,9 +953,42 @@ ir_migration_log_open_file (const char *path, gboolean *created, GError **error)
 	return fd;
 }
 
+/* A checkpoint file that holds anything makes a log of the notes layout;
+ * every other log is inline (docs/migration-log.md, "Layout"). */
+static gboolean
+ir_migration_log_choose_layout (IrMigrationLog *self,
+				IrMigrationLogLayout new_layout,
+				gboolean *created,
+				GError **error)
+{
+	struct stat log_st, cp_st;
+	gboolean has_notes;
+
+	self->cp_fd = ir_migration_log_open_file (self->cp_path, FALSE, created, error);
+	if (self->cp_fd < 0 && errno != ENOENT)
+		return FALSE;
+	if (fstat (self->log_fd, &log_st) != 0)
+		return ir_migration_log_set_io_error (error, errno, "stat", self->log_path);
+	has_notes = self->cp_fd >= 0 && fstat (self->cp_fd, &cp_st) == 0 && cp_st.st_size > 0;
+	if (has_notes || (log_st.st_size == 0 && new_layout == IR_MIGRATION_LOG_LAYOUT_NOTES))
+		self->layout = IR_MIGRATION_LOG_LAYOUT_NOTES;
+	else
+		self->layout = IR_MIGRATION_LOG_LAYOUT_INLINE;
+	if (self->layout == IR_MIGRATION_LOG_LAYOUT_NOTES && self->cp_fd < 0) {
+		self->cp_fd = ir_migration_log_open_file (self->cp_path, TRUE, created, error);
+		if (self->cp_fd < 0)
+			return FALSE;
+	}
+	return TRUE;
+}
+
 IrMigrationLog *
-ir_migration_log_open (
-    const char *dir, const char *origin, const char *key_name, EVP_PKEY *key, GError **error)
+ir_migration_log_open_layout (const char *dir,
+			      const char *origin,
+			      const char *key_name,
+			      EVP_PKEY *key,
+			      IrMigrationLogLayout new_layout,
+			      GError **error)
 {
 	g_autoptr (IrMigrationLog) self = g_object_new (IR_TYPE_MIGRATION_LOG, NULL);
 	gboolean created = FALSE;
@@ -746,7 +1011,7 @@ ir_migration_log_open (
 	self->key_name = g_strdup (key_name);
 	self->key = key;
 	EVP_PKEY_up_ref (key);
-	self->log_fd = ir_migration_log_open_file (self->log_path, &created, error);
+	self->log_fd = ir_migration_log_open_file (self->log_path, TRUE, &created, error);
 	if (self->log_fd < 0)
 		return NULL;
 	/* two writers would interleave records: one process per log */
@@ -759,14 +1024,71 @@ ir_migration_log_open (
 			     self->log_path);
 		return NULL;
 	}
-	self->cp_fd = ir_migration_log_open_file (self->cp_path, &created, error);
-	if (self->cp_fd < 0)
+	if (!ir_migration_log_choose_layout (self, new_layout, &created, error))
 		return NULL;
 	if (created && !ir_durable_sync_dir (dir, error))
 		return NULL;
 	if (!ir_migration_log_load (self, error))
 		return NULL;
 	return g_steal_pointer (&self);
+}
+
+IrMigrationLog *
+ir_migration_log_open (
+    const char *dir, const char *origin, const char *key_name, EVP_PKEY *key, GError **error)
+{
+	return ir_migration_log_open_layout (
+	    dir, origin, key_name, key, IR_MIGRATION_LOG_LAYOUT_INLINE, error);
+}
+
+/* The origin from the files alone: the first line of the checkpoint file
+ * (notes layout), else the key name of the signature line after the first
+ * record (inline layout; the key name is the origin). */
+char *
+ir_migration_log_read_origin (const char *dir, GError **error)
+{
+	g_autofree char *cps = g_build_filename (dir, CHECKPOINT_FILE, NULL);
+	g_autofree char *records = g_build_filename (dir, LOG_FILE, NULL);
+	g_autofree char *text = NULL;
+	FILE *fp;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = 0;
+	const char *name = NULL;
+	gsize name_len = 0;
+	char *found = NULL;
+
+	if (g_file_get_contents (cps, &text, NULL, NULL) && text[0] != '\0') {
+		if (text[strcspn (text, "\n")] == '\n')
+			return g_strndup (text, strcspn (text, "\n"));
+	} else if ((fp = fopen (records, "re")) != NULL) {
+		for (guint i = 0; i < 2 && (n = getline (&line, &cap, fp)) > 0; i++)
+			;
+		if (n > 1 && line[n - 1] == '\n' &&
+		    ir_log_sigline_parse (line, (gsize)n - 1, &name, &name_len))
+			found = g_strndup (name, name_len);
+		free (line);
+		fclose (fp);
+		if (found != NULL)
+			return found;
+	} else {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_NOT_FOUND,
+			     "no migration log in %s (no %s): give the state folder of imeictl "
+			     "restore with --state-dir",
+			     dir,
+			     LOG_FILE);
+		return NULL;
+	}
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_TAMPERED,
+		     "the migration log in %s does not say its origin (no checkpoint origin line, "
+		     "no signature line after its first record): check the log with imeictl "
+		     "audit verify",
+		     dir);
+	return NULL;
 }
 
 /* ---- append ---- */
@@ -804,84 +1126,196 @@ ir_migration_log_fail_io (IrMigrationLog *self, GError *io_error, GError **error
 	return FALSE;
 }
 
+/* NOTES layout: the note after its synced record line, in its own file. */
 static gboolean
-ir_migration_log_write_checkpoint (IrMigrationLog *self, char **note_out, GError **error)
+ir_migration_log_write_checkpoint (IrMigrationLog *self, const char *note, GError **error)
 {
-	guint64 size = ir_merkle_tree_get_size (self->tree);
-	guint8 root[IR_MERKLE_HASH_LEN];
-	g_autofree char *note = NULL;
-	g_autofree char *data = NULL;
-
-	if (!ir_merkle_tree_root (self->tree, size, root, error))
-		return FALSE;
-	note = ir_checkpoint_sign (self->origin, size, root, self->key_name, self->key, error);
-	if (note == NULL)
-		return FALSE;
 	/* a crash may have left the last note without its empty line: it
 	 * goes first, in the same write */
-	data = g_strconcat (self->cp_separated ? "" : "\n", note, "\n", NULL);
+	g_autofree char *data = g_strconcat (self->cp_separated ? "" : "\n", note, "\n", NULL);
+
 	if (!ir_migration_log_write_once (self->cp_fd, self->cp_path, data, strlen (data), error))
 		return FALSE;
 	if (fsync (self->cp_fd) != 0)
 		return ir_migration_log_set_io_error (error, errno, "sync", self->cp_path);
 	self->cp_separated = TRUE;
-	*note_out = g_steal_pointer (&note);
 	return TRUE;
+}
+
+/* NOTES layout: record line synced, then its note synced, one at a time
+ * (under the lock: no group commit, the tail rule of that layout allows
+ * one record past the last note). */
+static gboolean
+ir_migration_log_commit_notes (IrMigrationLog *self,
+			       const char *line,
+			       const char *note,
+			       GError **error)
+{
+	g_autofree char *data = g_strconcat (line, "\n", NULL);
+	gsize len = strlen (data);
+
+	if (!ir_migration_log_write_once (self->log_fd, self->log_path, data, len, error))
+		return FALSE;
+	if (fdatasync (self->log_fd) != 0)
+		return ir_migration_log_set_io_error (error, errno, "sync", self->log_path);
+	return ir_migration_log_write_checkpoint (self, note, error);
+}
+
+static gboolean
+ir_migration_log_refuse_read_only (IrMigrationLog *self, GError **error)
+{
+	const GError *why = self->tamper_error != NULL ? self->tamper_error : self->io_error;
+
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_READ_ONLY_LOG,
+		     "migration log %s is read-only, nothing recorded: %s",
+		     self->log_path,
+		     why != NULL ? why->message : "unknown reason");
+	return FALSE;
+}
+
+/* Formats, extends the tree and signs (the lock held). INLINE: the pair
+ * waits in self->pending for the next group commit; NOTES: written and
+ * synced here. */
+static gboolean
+ir_migration_log_enqueue (IrMigrationLog *self,
+			  IrLogRecordType type,
+			  JsonObject *fields,
+			  guint64 *seq_out,
+			  GError **error)
+{
+	guint64 seq = ir_merkle_tree_get_size (self->tree);
+	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+	g_autoptr (GError) io_error = NULL;
+	g_autoptr (IrLogRecord) record = NULL;
+	g_autofree char *line = NULL;
+	g_autofree char *note = NULL;
+	g_autofree char *sig = NULL;
+	guint8 root[IR_MERKLE_HASH_LEN];
+	gsize len;
+
+	if (self->read_only)
+		return ir_migration_log_refuse_read_only (self, error);
+	line = ir_log_record_format (type, seq, now, fields, error);
+	if (line == NULL)
+		return FALSE;
+	len = strlen (line);
+	ir_merkle_tree_append (self->tree, (const guint8 *)line, len);
+	if (!ir_merkle_tree_root (self->tree, seq + 1, root, error) ||
+	    (note = ir_checkpoint_sign (
+		 self->origin, seq + 1, root, self->key_name, self->key, error)) == NULL) {
+		ir_merkle_tree_truncate (self->tree, seq);
+		return FALSE;
+	}
+	if (self->layout == IR_MIGRATION_LOG_LAYOUT_NOTES) {
+		if (!ir_migration_log_commit_notes (self, line, note, &io_error)) {
+			ir_merkle_tree_truncate (self->tree, seq);
+			return ir_migration_log_fail_io (self, g_steal_pointer (&io_error), error);
+		}
+		ir_migration_log_add_line (self, self->log_end, len);
+		self->log_end += len + 1;
+		self->durable = seq + 1;
+		g_free (self->checkpoint);
+		self->checkpoint = g_steal_pointer (&note);
+	} else {
+		sig = ir_log_sigline_from_note (note);
+		ir_migration_log_add_line (self, self->log_end, len);
+		g_string_append_len (self->pending, line, (gssize)len);
+		g_string_append_c (self->pending, '\n');
+		g_string_append (self->pending, sig);
+		self->log_end += len + 1 + strlen (sig);
+		g_free (self->pending_checkpoint);
+		self->pending_checkpoint = g_steal_pointer (&note);
+	}
+	record = ir_log_record_parse (line, len, NULL);
+	if (record != NULL)
+		ir_migration_log_track_record (self, record);
+	*seq_out = seq;
+	return TRUE;
+}
+
+/* Group commit (the lock held): the first waiter writes everything
+ * pending in one write() and syncs it once, outside the lock, while later
+ * appends queue up for the next batch; every waiter whose record that
+ * sync covered returns. */
+static void
+ir_migration_log_commit_batch (IrMigrationLog *self)
+{
+	g_autoptr (GString) batch = g_steal_pointer (&self->pending);
+	g_autofree char *note = g_steal_pointer (&self->pending_checkpoint);
+	guint64 end = ir_merkle_tree_get_size (self->tree);
+	g_autoptr (GError) io_error = NULL;
+	gboolean ok;
+
+	self->pending = g_string_new (NULL);
+	self->syncing = TRUE;
+	g_mutex_unlock (&self->lock);
+	ok = ir_migration_log_write_once (
+	    self->log_fd, self->log_path, batch->str, batch->len, &io_error);
+	if (ok && fdatasync (self->log_fd) != 0)
+		ok = ir_migration_log_set_io_error (&io_error, errno, "sync", self->log_path);
+	g_mutex_lock (&self->lock);
+	self->syncing = FALSE;
+	if (ok) {
+		self->durable = end;
+		g_free (self->checkpoint);
+		self->checkpoint = g_steal_pointer (&note);
+	} else {
+		ir_migration_log_fail_io (self, g_steal_pointer (&io_error), NULL);
+	}
+	g_cond_broadcast (&self->durable_cond);
+}
+
+static gboolean
+ir_migration_log_wait_durable (IrMigrationLog *self, guint64 seq, GError **error)
+{
+	while (self->durable <= seq && self->io_error == NULL) {
+		if (self->syncing)
+			g_cond_wait (&self->durable_cond, &self->lock);
+		else
+			ir_migration_log_commit_batch (self);
+	}
+	if (self->durable > seq)
+		return TRUE;
+	g_propagate_error (error, g_error_copy (self->io_error));
+	return FALSE;
+}
+
+gboolean
+ir_migration_log_append_begin (
+    IrMigrationLog *self, IrLogRecordType type, JsonObject *fields, guint64 *index, GError **error)
+{
+	g_autoptr (GMutexLocker) locker = NULL;
+
+	g_return_val_if_fail (IR_IS_MIGRATION_LOG (self), FALSE);
+	g_return_val_if_fail (index != NULL, FALSE);
+
+	/* assigned apart from its declaration: clang sees it used */
+	locker = g_mutex_locker_new (&self->lock);
+	return ir_migration_log_enqueue (self, type, fields, index, error);
+}
+
+gboolean
+ir_migration_log_append_finish (IrMigrationLog *self, guint64 index, GError **error)
+{
+	g_autoptr (GMutexLocker) locker = NULL;
+
+	g_return_val_if_fail (IR_IS_MIGRATION_LOG (self), FALSE);
+
+	locker = g_mutex_locker_new (&self->lock);
+	return ir_migration_log_wait_durable (self, index, error);
 }
 
 gboolean
 ir_migration_log_append (
     IrMigrationLog *self, IrLogRecordType type, JsonObject *fields, guint64 *index, GError **error)
 {
-	guint64 seq;
-	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-	g_autoptr (GError) io_error = NULL;
-	g_autoptr (IrLogRecord) record = NULL;
-	g_autofree char *line = NULL;
-	g_autofree char *data = NULL;
-	g_autofree char *note = NULL;
-	gsize len;
-	guint64 end;
+	guint64 seq = 0;
 
-	g_return_val_if_fail (IR_IS_MIGRATION_LOG (self), FALSE);
-
-	if (self->read_only) {
-		const GError *why =
-		    self->tamper_error != NULL ? self->tamper_error : self->io_error;
-
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_READ_ONLY_LOG,
-			     "migration log %s is read-only, nothing recorded: %s",
-			     self->log_path,
-			     why != NULL ? why->message : "unknown reason");
+	if (!ir_migration_log_append_begin (self, type, fields, &seq, error) ||
+	    !ir_migration_log_append_finish (self, seq, error))
 		return FALSE;
-	}
-	seq = ir_merkle_tree_get_size (self->tree);
-	line = ir_log_record_format (type, seq, now, fields, error);
-	if (line == NULL)
-		return FALSE;
-	len = strlen (line);
-	data = g_strconcat (line, "\n", NULL);
-	if (!ir_migration_log_write_once (self->log_fd, self->log_path, data, len + 1, &io_error))
-		return ir_migration_log_fail_io (self, g_steal_pointer (&io_error), error);
-	if (fdatasync (self->log_fd) != 0) {
-		ir_migration_log_set_io_error (&io_error, errno, "sync", self->log_path);
-		return ir_migration_log_fail_io (self, g_steal_pointer (&io_error), error);
-	}
-	ir_merkle_tree_append (self->tree, (const guint8 *)line, len);
-	if (!ir_migration_log_write_checkpoint (self, &note, &io_error)) {
-		ir_merkle_tree_truncate (self->tree, seq);
-		return ir_migration_log_fail_io (self, g_steal_pointer (&io_error), error);
-	}
-	/* acknowledged from here on */
-	end = ir_migration_log_log_end (self) + len + 1;
-	g_array_append_val (self->offsets, end);
-	g_free (self->checkpoint);
-	self->checkpoint = g_steal_pointer (&note);
-	record = ir_log_record_parse (line, len, NULL);
-	if (record != NULL)
-		ir_migration_log_track_record (self, record);
 	if (index != NULL)
 		*index = seq;
 	return TRUE;
@@ -892,7 +1326,10 @@ ir_migration_log_append (
 gboolean
 ir_migration_log_is_read_only (IrMigrationLog *self)
 {
+	g_autoptr (GMutexLocker) locker = NULL;
+
 	g_return_val_if_fail (IR_IS_MIGRATION_LOG (self), TRUE);
+	locker = g_mutex_locker_new (&self->lock);
 	return self->read_only;
 }
 
@@ -903,11 +1340,21 @@ ir_migration_log_get_tamper_error (IrMigrationLog *self)
 	return self->tamper_error;
 }
 
+IrMigrationLogLayout
+ir_migration_log_get_layout (IrMigrationLog *self)
+{
+	g_return_val_if_fail (IR_IS_MIGRATION_LOG (self), IR_MIGRATION_LOG_LAYOUT_INLINE);
+	return self->layout;
+}
+
 guint64
 ir_migration_log_get_size (IrMigrationLog *self)
 {
+	g_autoptr (GMutexLocker) locker = NULL;
+
 	g_return_val_if_fail (IR_IS_MIGRATION_LOG (self), 0);
-	return ir_merkle_tree_get_size (self->tree);
+	locker = g_mutex_locker_new (&self->lock);
+	return self->durable;
 }
 
 const IrMerkleTree *
@@ -924,15 +1371,108 @@ ir_migration_log_get_checkpoint (IrMigrationLog *self)
 	return self->checkpoint;
 }
 
+char *
+ir_migration_log_dup_checkpoint (IrMigrationLog *self, guint64 *size)
+{
+	g_autoptr (GMutexLocker) locker = NULL;
+
+	g_return_val_if_fail (IR_IS_MIGRATION_LOG (self), NULL);
+	locker = g_mutex_locker_new (&self->lock);
+	if (size != NULL)
+		*size = self->durable;
+	return g_strdup (self->checkpoint);
+}
+
+/* NOTES layout: note @size is the @size-th of the checkpoint file (one
+ * per record). */
+static char *
+ir_migration_log_read_note (IrMigrationLog *self, guint64 size, GError **error)
+{
+	g_autofree char *text = NULL;
+	gsize len = 0;
+	gsize pos = 0;
+
+	if (!g_file_get_contents (self->cp_path, &text, &len, error)) {
+		g_prefix_error (error, "failed to read the checkpoints: ");
+		return NULL;
+	}
+	for (guint64 k = 1; pos < len; k++) {
+		gsize note_len = 0;
+		gsize consumed = 0;
+
+		if (ir_log_tail_next_note (text + pos, len - pos, TRUE, &note_len, &consumed) !=
+		    IR_LOG_TAIL_NOTE_COMPLETE)
+			break;
+		if (k == size)
+			return g_strndup (text + pos, note_len);
+		pos += consumed;
+	}
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_NOT_FOUND,
+		     "%s has no checkpoint at size %" G_GUINT64_FORMAT,
+		     self->cp_path,
+		     size);
+	return NULL;
+}
+
+char *
+ir_migration_log_read_checkpoint (IrMigrationLog *self, guint64 size, GError **error)
+{
+	IrMigrationLogLine at = {0};
+	guint8 root[IR_MERKLE_HASH_LEN];
+	gsize sig_len;
+	g_autofree char *sig = NULL;
+	ssize_t n;
+
+	g_return_val_if_fail (IR_IS_MIGRATION_LOG (self), NULL);
+
+	g_mutex_lock (&self->lock);
+	if (size >= 1 && size <= self->durable) {
+		at = g_array_index (self->lines, IrMigrationLogLine, size - 1);
+		ir_merkle_tree_root (self->tree, size, root, NULL);
+	}
+	g_mutex_unlock (&self->lock);
+	if (at.len == 0) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_NOT_FOUND,
+			     "%s has no checkpoint at size %" G_GUINT64_FORMAT,
+			     self->log_path,
+			     size);
+		return NULL;
+	}
+	if (self->layout == IR_MIGRATION_LOG_LAYOUT_NOTES)
+		return ir_migration_log_read_note (self, size, error);
+	/* the signature line right after the record: its length is known,
+	 * the key name is the origin whatever key signed */
+	sig_len =
+	    strlen (IR_LOG_SIGLINE_EM_DASH) + strlen (self->key_name) + 1 + IR_LOG_SIGLINE_B64;
+	sig = g_malloc (sig_len);
+	n = pread (self->log_fd, sig, sig_len, (off_t)(at.start + at.len + 1));
+	if (n < 0 || (gsize)n != sig_len) {
+		ir_migration_log_set_io_error (error, n < 0 ? errno : EIO, "read", self->log_path);
+		return NULL;
+	}
+	return ir_log_sigline_note (self->origin, size, root, sig, sig_len);
+}
+
 GPtrArray *
 ir_migration_log_read_lines (IrMigrationLog *self, guint64 start, guint64 end, GError **error)
 {
 	g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+	g_autoptr (GArray) where = g_array_new (FALSE, FALSE, sizeof (IrMigrationLogLine));
 	guint64 size;
 
 	g_return_val_if_fail (IR_IS_MIGRATION_LOG (self), NULL);
 
-	size = self->offsets->len - 1;
+	g_mutex_lock (&self->lock);
+	size = self->durable;
+	if (start <= end && end <= size)
+		g_array_append_vals (where,
+				     &g_array_index (self->lines, IrMigrationLogLine, start),
+				     (guint)(end - start));
+	g_mutex_unlock (&self->lock);
 	if (start > end || end > size) {
 		g_set_error (error,
 			     IR_ERROR,
@@ -944,18 +1484,17 @@ ir_migration_log_read_lines (IrMigrationLog *self, guint64 start, guint64 end, G
 			     size);
 		return NULL;
 	}
-	for (guint64 i = start; i < end; i++) {
-		guint64 from = ir_migration_log_line_start (self, i);
-		gsize len = (gsize)(ir_migration_log_line_start (self, i + 1) - from - 1);
-		g_autofree char *buf = g_malloc (len + 1);
-		ssize_t n = pread (self->log_fd, buf, len, (off_t)from);
+	for (guint i = 0; i < where->len; i++) {
+		const IrMigrationLogLine *at = &g_array_index (where, IrMigrationLogLine, i);
+		g_autofree char *buf = g_malloc (at->len + 1);
+		ssize_t n = pread (self->log_fd, buf, at->len, (off_t)at->start);
 
-		if (n < 0 || (gsize)n != len) {
+		if (n < 0 || (gsize)n != at->len) {
 			ir_migration_log_set_io_error (
 			    error, n < 0 ? errno : EIO, "read", self->log_path);
 			return NULL;
 		}
-		buf[len] = '\0';
+		buf[at->len] = '\0';
 		g_ptr_array_add (lines, g_steal_pointer (&buf));
 	}
 	return g_steal_pointer (&lines);
@@ -979,9 +1518,11 @@ ir_migration_log_get_open_intents (IrMigrationLog *self)
 
 	g_return_val_if_fail (IR_IS_MIGRATION_LOG (self), intents);
 
+	g_mutex_lock (&self->lock);
 	g_hash_table_iter_init (&iter, self->open_intents);
 	while (g_hash_table_iter_next (&iter, NULL, &value))
 		g_ptr_array_add (intents, json_object_ref (value));
+	g_mutex_unlock (&self->lock);
 	g_ptr_array_sort (intents, ir_migration_log_compare_seq);
 	return intents;
 }
