@@ -14,6 +14,7 @@ struct _IrPhoneRow {
 	GtkLabel *subtitle_label;
 	GtkLabel *slots_label;
 	GtkLabel *stage_label;
+	GtkLabel *rollout_label;
 	GtkProgressBar *progress_bar;
 
 	IrPhone *phone;
@@ -74,6 +75,8 @@ ir_phone_row_stage_text (IrPhone *phone)
 	case IR_PHONE_STATE_IDENTIFIED:
 		if (ir_phone_get_eligible (phone))
 			return _ ("Eligible: needs its IMEI restored");
+		if (ir_phone_get_rollout (phone) != NULL)
+			return _ ("Not eligible under the rollout policy");
 		if (ir_phone_get_ineligible_error (phone) != NULL)
 			return _ ("Needs a restore this workstation cannot do");
 		return _ ("Nothing to restore");
@@ -89,6 +92,18 @@ ir_phone_row_stage_text (IrPhone *phone)
 	if (progress != NULL && ir_progress_get_message (progress) != NULL)
 		return ir_progress_get_message (progress);
 	return _ ("Working…");
+}
+
+/* The policy's word on the phone while it waits to be restored. */
+static void
+ir_phone_row_sync_rollout (IrPhoneRow *self)
+{
+	const char *text = ir_phone_get_rollout_text (self->phone);
+	gboolean shown =
+	    text != NULL && ir_phone_get_state (self->phone) == IR_PHONE_STATE_IDENTIFIED;
+
+	gtk_label_set_text (self->rollout_label, shown ? text : "");
+	gtk_widget_set_visible (GTK_WIDGET (self->rollout_label), shown);
 }
 
 static void
@@ -114,12 +129,19 @@ ir_phone_row_sync (IrPhoneRow *self)
 	gtk_label_set_text (self->slots_label, slots);
 	gtk_widget_set_visible (GTK_WIDGET (self->slots_label), *slots != '\0');
 	gtk_label_set_text (self->stage_label, stage);
+	ir_phone_row_sync_rollout (self);
 	gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), busy);
 	if (busy && percentage >= 0)
 		gtk_progress_bar_set_fraction (self->progress_bar, percentage / 100.0);
 	else if (busy)
 		gtk_progress_bar_pulse (self->progress_bar);
-	name = g_strdup_printf ("%s, %s: %s", title, ir_phone_get_port (self->phone), stage);
+	name = gtk_widget_get_visible (GTK_WIDGET (self->rollout_label))
+		   ? g_strdup_printf ("%s, %s: %s. %s",
+				      title,
+				      ir_phone_get_port (self->phone),
+				      stage,
+				      gtk_label_get_text (self->rollout_label))
+		   : g_strdup_printf ("%s, %s: %s", title, ir_phone_get_port (self->phone), stage);
 	atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self)), name);
 }
 
@@ -146,6 +168,7 @@ ir_phone_row_class_init (IrPhoneRowClass *klass)
 	gtk_widget_class_bind_template_child (widget_class, IrPhoneRow, subtitle_label);
 	gtk_widget_class_bind_template_child (widget_class, IrPhoneRow, slots_label);
 	gtk_widget_class_bind_template_child (widget_class, IrPhoneRow, stage_label);
+	gtk_widget_class_bind_template_child (widget_class, IrPhoneRow, rollout_label);
 	gtk_widget_class_bind_template_child (widget_class, IrPhoneRow, progress_bar);
 }
 
@@ -177,4 +200,10 @@ const char *
 ir_phone_row_get_stage_text (IrPhoneRow *self)
 {
 	return gtk_label_get_text (self->stage_label);
+}
+
+const char *
+ir_phone_row_get_rollout_text (IrPhoneRow *self)
+{
+	return gtk_label_get_text (self->rollout_label);
 }

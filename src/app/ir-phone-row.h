@@ -8,7 +8,8 @@
 G_BEGIN_DECLS
 
 /* A phone in the phones list: model and family, each IMEI slot with its
- * classification, whether it is eligible, and the step it is at with a
+ * classification, whether it is eligible (and under the rollout policy, why
+ * not: which phase, when it opens, which cap), and the step it is at with a
  * small progress bar; its accessible name says all of it in one line. */
 #define IR_TYPE_PHONE_ROW (ir_phone_row_get_type ())
 G_DECLARE_FINAL_TYPE (IrPhoneRow, ir_phone_row, IR, PHONE_ROW, GtkListBoxRow)
@@ -17,5 +18,7 @@ GtkWidget *ir_phone_row_new (IrPhone *phone);
 IrPhone *ir_phone_row_get_phone (IrPhoneRow *self);
 /* What the stage line says now. */
 const char *ir_phone_row_get_stage_text (IrPhoneRow *self);
+/* What the rollout line says now ("" when hidden). */
+const char *ir_phone_row_get_rollout_text (IrPhoneRow *self);
 
 G_END_DECLS

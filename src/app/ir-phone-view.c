@@ -143,11 +143,18 @@ ir_phone_view_fill_diagnose (IrPhoneView *self)
 					 slot->status == IR_IMEI_STATUS_VALID ? NULL
 									      : "warning-text");
 	}
-	if (ir_phone_get_eligible (self->phone))
-		gtk_label_set_text (self->diagnose_label,
-				    _ ("This phone needs its original IMEI restored. Restore asks "
-				       "the brand server for a token; you confirm before anything "
-				       "is written."));
+	if (ir_phone_get_eligible (self->phone)) {
+		g_autofree char *text = g_strdup_printf (
+		    "%s%s%s",
+		    _ ("This phone needs its original IMEI restored. Restore asks the brand "
+		       "server for a token; you confirm before anything is written."),
+		    ir_phone_get_rollout_text (self->phone) != NULL ? " " : "",
+		    ir_phone_get_rollout_text (self->phone) != NULL
+			? ir_phone_get_rollout_text (self->phone)
+			: "");
+		gtk_label_set_text (self->diagnose_label, text);
+	} else if (ir_phone_get_rollout (self->phone) != NULL)
+		gtk_label_set_text (self->diagnose_label, ir_phone_get_rollout_text (self->phone));
 	else if (why != NULL)
 		gtk_label_set_text (self->diagnose_label, why->message);
 	else

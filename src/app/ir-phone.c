@@ -3,6 +3,7 @@
 
 #include "ir-error.h"
 #include "ir-phone.h"
+#include "ir-policy-text.h"
 #include "ir-restore-eligible.h"
 
 struct _IrPhone {
@@ -14,6 +15,8 @@ struct _IrPhone {
 	IrDeviceInfo *info;
 	gboolean eligible;
 	GError *ineligible;
+	IrEligibility *rollout;
+	char *rollout_text; /* the technician's words for it */
 	IrProgress *progress;
 	gulong progress_id;
 	IrRestorePlan *plan;
@@ -63,6 +66,24 @@ ir_phone_begin (IrPhone *self, IrProgress *progress, GCancellable *cancellable)
 	ir_phone_emit_changed (self);
 }
 
+/* The same decision the restore makes before it asks for a token, so that
+ * the list never promises what a restore would refuse. */
+static void
+ir_phone_check_rollout (IrPhone *self)
+{
+	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+
+	IrPolicyCache *cache = ir_engine_get_policy_cache (self->engine);
+
+	self->rollout = ir_engine_check_eligibility (self->engine, self->info, now);
+	if (self->rollout == NULL)
+		return;
+	self->rollout_text =
+	    ir_policy_text_eligibility (ir_policy_cache_get_policy (cache), self->rollout);
+	if (self->rollout->reason != IR_ELIGIBLE)
+		self->eligible = FALSE;
+}
+
 static void
 ir_phone_identified (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -73,12 +94,16 @@ ir_phone_identified (GObject *source, GAsyncResult *res, gpointer user_data)
 	g_clear_object (&self->cancellable);
 	g_clear_pointer (&self->info, ir_device_info_free);
 	g_clear_error (&self->ineligible);
+	g_clear_pointer (&self->rollout, ir_eligibility_free);
+	g_clear_pointer (&self->rollout_text, g_free);
 	if (info == NULL) {
 		self->state = IR_PHONE_STATE_FAILED;
 		self->error = g_steal_pointer (&error);
 	} else {
 		self->info = info;
 		self->eligible = ir_restore_eligible_check (info, &self->ineligible);
+		if (self->eligible)
+			ir_phone_check_rollout (self);
 		self->state = IR_PHONE_STATE_IDENTIFIED;
 	}
 	ir_phone_emit_changed (self);
@@ -245,6 +270,18 @@ ir_phone_get_ineligible_error (IrPhone *self)
 	return self->ineligible;
 }
 
+const IrEligibility *
+ir_phone_get_rollout (IrPhone *self)
+{
+	return self->rollout;
+}
+
+const char *
+ir_phone_get_rollout_text (IrPhone *self)
+{
+	return self->rollout_text;
+}
+
 IrProgress *
 ir_phone_get_progress (IrPhone *self)
 {
@@ -294,6 +331,8 @@ ir_phone_finalize (GObject *object)
 	g_clear_pointer (&self->result, ir_restore_result_free);
 	g_clear_error (&self->error);
 	g_clear_error (&self->ineligible);
+	g_clear_pointer (&self->rollout, ir_eligibility_free);
+	g_free (self->rollout_text);
 	G_OBJECT_CLASS (ir_phone_parent_class)->finalize (object);
 }
 

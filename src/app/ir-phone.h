@@ -37,6 +37,13 @@ const IrDeviceInfo *ir_phone_get_info (IrPhone *self);
 gboolean ir_phone_get_eligible (IrPhone *self);
 /* Why not eligible when a restore is needed; NULL otherwise. */
 const GError *ir_phone_get_ineligible_error (IrPhone *self);
+/* What the rollout policy in force says of this phone after identify
+ * (ir_engine_check_eligibility): NULL when no policy is cached (the
+ * server decides alone) or the phone needs no restore. A phone the policy
+ * refuses is not eligible, and a restore would stop before any token. */
+const IrEligibility *ir_phone_get_rollout (IrPhone *self);
+/* The same in the technician's words (ir_policy_text_eligibility()). */
+const char *ir_phone_get_rollout_text (IrPhone *self);
 /* The operation in flight (or the last one); NULL before any. */
 IrProgress *ir_phone_get_progress (IrPhone *self);
 /* The plan waiting for an answer (CONFIRM), else NULL. */

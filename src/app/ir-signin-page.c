@@ -8,6 +8,7 @@
 #include "ir-imei.h"
 #include "ir-error.h"
 #include "ir-signin-page.h"
+#include "ir-token-unlock.h"
 
 struct _IrSigninPage {
 	GtkBox parent_instance;
@@ -15,8 +16,13 @@ struct _IrSigninPage {
 	GtkInfoBar *error_bar;
 	GtkLabel *error_title;
 	GtkLabel *error_detail;
+	GtkRadioButton *file_radio;
+	GtkRadioButton *token_radio;
+	GtkLabel *credential_label;
 	GtkStack *credential_stack;
 	GtkEntry *credential_entry;
+	IrTokenPicker *token_picker;
+	GtkWidget *passphrase_label;
 	GtkEntry *passphrase_entry;
 	GtkEntry *server_entry;
 	GtkEntry *trust_entry;
@@ -49,6 +55,7 @@ ir_signin_free (IrSignin *signin)
 	g_free (signin->server);
 	g_free (signin->trust_path);
 	g_free (signin->credential_path);
+	g_clear_pointer (&signin->token, ir_brand_credential_unref);
 	g_free (signin->state_dir);
 	g_free (signin->duplicates_path);
 	g_free (signin->workstation);
@@ -105,14 +112,13 @@ ir_signin_page_check_credential (const IrSignin *signin)
 	g_autoptr (GError) error = NULL;
 	g_autofree char *detail = NULL;
 
+	/* a token's certificate was checked before its PIN was asked */
+	if (signin->token != NULL)
+		return NULL;
 	if (signin->credential_path[0] == '\0')
 		return ir_signin_failure_new (
 		    _ ("Choose your certificate"),
 		    _ ("Type the path of your PKCS#12 file (.p12), or choose it with Browse…"));
-	if (g_str_has_prefix (signin->credential_path, "pkcs11:"))
-		return ir_signin_failure_new (
-		    _ ("Hardware tokens are not supported by this version"),
-		    _ ("Choose your PKCS#12 file (.p12) instead of a pkcs11: token."));
 	if (!g_file_test (signin->credential_path, G_FILE_TEST_IS_REGULAR)) {
 		detail = g_strdup_printf (
 		    _ ("There is no file %s. Choose your PKCS#12 file (.p12) with Browse…"),
@@ -221,6 +227,8 @@ ir_signin_page_set_busy (IrSigninPage *self, gboolean busy)
 	else
 		gtk_spinner_stop (self->spinner);
 	gtk_widget_set_sensitive (GTK_WIDGET (self->signin_button), !busy);
+	/* one user of a PKCS#11 module at a time: no listing while signing in */
+	gtk_widget_set_sensitive (GTK_WIDGET (self->token_picker), !busy);
 }
 
 static void
@@ -290,8 +298,9 @@ ir_signin_page_open_engine (IrSigninPage *self, GTask *task)
 	IrEngineConfig config = {
 	    .server_url = signin->server,
 	    .trust_store_path = signin->trust_path,
-	    .p12_path = signin->credential_path,
-	    .passphrase = signin->passphrase,
+	    .credential = signin->token,
+	    .p12_path = signin->token == NULL ? signin->credential_path : NULL,
+	    .passphrase = signin->token == NULL ? signin->passphrase : NULL,
 	    .state_dir = signin->state_dir,
 	    .workstation = signin->workstation,
 	    .duplicates = g_steal_pointer (&job->duplicates),
@@ -341,11 +350,49 @@ ir_signin_page_setting (IrSigninPage *self, const char *key)
 	return *value == '\0' ? NULL : g_steal_pointer (&value);
 }
 
+static gboolean
+ir_signin_page_token_mode (IrSigninPage *self)
+{
+	return gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->token_radio));
+}
+
+static void
+ir_signin_page_start_job (IrSigninPage *self, GTask *task)
+{
+	g_task_run_in_thread (task, ir_signin_page_thread);
+}
+
+/* The token's PIN dialog has been answered and the key unlocked, or the
+ * sign-in ends here with what went wrong. */
+static void
+ir_signin_page_token_unlocked (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr (GTask) task = G_TASK (user_data);
+	IrSigninPage *self = g_task_get_source_object (task);
+	IrSigninJob *job = g_task_get_task_data (task);
+	g_autoptr (GError) error = NULL;
+	g_autofree char *title = NULL;
+
+	/* the form stays as it was while the PIN was asked */
+	gtk_widget_set_sensitive (GTK_WIDGET (self->token_picker), FALSE);
+	job->signin->token = ir_token_unlock_finish (res, &title, &error);
+	if (job->signin->token == NULL) {
+		g_autofree char *detail = g_strdup_printf ("%s.", error->message);
+		/* ir_signin_page_done() shows it */
+		job->failure = ir_signin_failure_new (title, detail);
+		g_task_return_boolean (task, TRUE);
+		return;
+	}
+	ir_signin_page_start_job (self, task);
+}
+
 void
 ir_signin_page_sign_in (IrSigninPage *self)
 {
 	IrSigninJob *job = g_new0 (IrSigninJob, 1);
 	g_autoptr (GTask) task = NULL;
+	gboolean token = ir_signin_page_token_mode (self);
+	const char *uri = ir_token_picker_get_uri (self->token_picker);
 
 	g_return_if_fail (IR_IS_SIGNIN_PAGE (self));
 	if (self->cancellable != NULL)
@@ -354,9 +401,11 @@ ir_signin_page_sign_in (IrSigninPage *self)
 	self->cancellable = g_cancellable_new ();
 	job->signin = g_new0 (IrSignin, 1);
 	job->signin->credential_path =
-	    g_strstrip (g_strdup (gtk_entry_get_text (self->credential_entry)));
+	    token ? g_strdup (uri != NULL ? uri : "")
+		  : g_strstrip (g_strdup (gtk_entry_get_text (self->credential_entry)));
 	job->signin->trust_path = g_strstrip (g_strdup (gtk_entry_get_text (self->trust_entry)));
-	job->signin->passphrase = g_strdup (gtk_entry_get_text (self->passphrase_entry));
+	job->signin->passphrase =
+	    token ? NULL : g_strdup (gtk_entry_get_text (self->passphrase_entry));
 	job->signin->server = g_strstrip (g_strdup (gtk_entry_get_text (self->server_entry)));
 	job->signin->state_dir = ir_signin_page_setting (self, "state-dir");
 	if (job->signin->state_dir == NULL)
@@ -364,10 +413,29 @@ ir_signin_page_sign_in (IrSigninPage *self)
 		    g_build_filename (g_get_user_data_dir (), "imeirestore", NULL);
 	job->signin->duplicates_path = ir_signin_page_setting (self, "duplicates");
 	job->signin->workstation = ir_signin_page_setting (self, "workstation");
+	if (self->settings != NULL && job->signin->credential_path[0] != '\0')
+		g_settings_set_string (self->settings, "credential", job->signin->credential_path);
 	ir_signin_page_set_busy (self, TRUE);
 	task = g_task_new (self, self->cancellable, ir_signin_page_done, NULL);
 	g_task_set_task_data (task, job, (GDestroyNotify)ir_signin_job_free);
-	g_task_run_in_thread (task, ir_signin_page_thread);
+	if (!token) {
+		ir_signin_page_start_job (self, task);
+		return;
+	}
+	if (uri == NULL) {
+		job->failure = ir_signin_failure_new (
+		    _ ("Choose your certificate"),
+		    _ ("Insert your smart card or USB token, press Refresh and choose your "
+		       "certificate in the list."));
+		g_task_return_boolean (task, TRUE);
+		return;
+	}
+	ir_token_unlock_async (GTK_WINDOW (gtk_widget_get_toplevel (GTK_WIDGET (self))),
+			       uri,
+			       ir_token_picker_get_module (self->token_picker),
+			       self->cancellable,
+			       ir_signin_page_token_unlocked,
+			       g_steal_pointer (&task));
 }
 
 static void
@@ -408,12 +476,60 @@ ir_signin_page_browse_clicked (IrSigninPage *self)
 	gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+/* Which kind of credential the form shows: the file's fields, or the
+ * token picker (listed when it is first shown). */
+static void
+ir_signin_page_kind_toggled (IrSigninPage *self)
+{
+	gboolean token = ir_signin_page_token_mode (self);
+
+	gtk_stack_set_visible_child_name (self->credential_stack, token ? "pkcs11" : "p12");
+	gtk_widget_set_visible (self->passphrase_label, !token);
+	gtk_widget_set_visible (GTK_WIDGET (self->passphrase_entry), !token);
+	gtk_label_set_text_with_mnemonic (self->credential_label,
+					  token ? _ ("_Certificate (token)")
+						: _ ("_Certificate (PKCS#12)"));
+	gtk_label_set_mnemonic_widget (self->credential_label,
+				       token ? ir_token_picker_get_combo (self->token_picker)
+					     : GTK_WIDGET (self->credential_entry));
+	if (token && ir_token_picker_get_n_certificates (self->token_picker) == 0 &&
+	    self->cancellable == NULL)
+		ir_token_picker_refresh (self->token_picker);
+}
+
+/* The credential setting: a pkcs11: URI chooses the token picker and that
+ * certificate, anything else is the PKCS#12 file's path. */
+static void
+ir_signin_page_credential_changed (IrSigninPage *self)
+{
+	g_autofree char *value = g_settings_get_string (self->settings, "credential");
+	g_autofree char *module = g_settings_get_string (self->settings, "pkcs11-module");
+
+	ir_token_picker_set_module (self->token_picker, module);
+	if (g_str_has_prefix (value, "pkcs11:")) {
+		ir_token_picker_set_uri (self->token_picker, value);
+		gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->token_radio), TRUE);
+	} else {
+		gtk_entry_set_text (self->credential_entry, value);
+		gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->file_radio), TRUE);
+	}
+}
+
 void
 ir_signin_page_bind_settings (IrSigninPage *self, GSettings *settings)
 {
 	g_set_object (&self->settings, settings);
-	g_settings_bind (
-	    settings, "credential", self->credential_entry, "text", G_SETTINGS_BIND_DEFAULT);
+	g_signal_connect_object (settings,
+				 "changed::credential",
+				 G_CALLBACK (ir_signin_page_credential_changed),
+				 self,
+				 G_CONNECT_SWAPPED);
+	g_signal_connect_object (settings,
+				 "changed::pkcs11-module",
+				 G_CALLBACK (ir_signin_page_credential_changed),
+				 self,
+				 G_CONNECT_SWAPPED);
+	ir_signin_page_credential_changed (self);
 	g_settings_bind (
 	    settings, "server-url", self->server_entry, "text", G_SETTINGS_BIND_DEFAULT);
 	g_settings_bind (
@@ -449,6 +565,12 @@ ir_signin_page_reset (IrSigninPage *self)
 	gtk_info_bar_set_revealed (self->error_bar, FALSE);
 }
 
+IrTokenPicker *
+ir_signin_page_get_token_picker (IrSigninPage *self)
+{
+	return self->token_picker;
+}
+
 static void
 ir_signin_page_map (GtkWidget *widget)
 {
@@ -456,7 +578,9 @@ ir_signin_page_map (GtkWidget *widget)
 
 	GTK_WIDGET_CLASS (ir_signin_page_parent_class)->map (widget);
 	gtk_widget_grab_default (GTK_WIDGET (self->signin_button));
-	if (gtk_entry_get_text_length (self->credential_entry) > 0)
+	if (ir_signin_page_token_mode (self))
+		gtk_widget_grab_focus (ir_token_picker_get_combo (self->token_picker));
+	else if (gtk_entry_get_text_length (self->credential_entry) > 0)
 		gtk_widget_grab_focus (GTK_WIDGET (self->passphrase_entry));
 	else
 		gtk_widget_grab_focus (GTK_WIDGET (self->credential_entry));
@@ -493,13 +617,19 @@ ir_signin_page_class_init (IrSigninPageClass *klass)
 			  1,
 			  G_TYPE_POINTER);
 
+	g_type_ensure (IR_TYPE_TOKEN_PICKER);
 	gtk_widget_class_set_template_from_resource (
 	    widget_class, "/org/imeirestore/ImeiRestore/ir-signin-page.ui");
 	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, error_bar);
 	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, error_title);
 	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, error_detail);
+	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, file_radio);
+	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, token_radio);
+	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, credential_label);
 	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, credential_stack);
 	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, credential_entry);
+	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, token_picker);
+	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, passphrase_label);
 	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, passphrase_entry);
 	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, server_entry);
 	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, trust_entry);
@@ -507,6 +637,7 @@ ir_signin_page_class_init (IrSigninPageClass *klass)
 	gtk_widget_class_bind_template_child (widget_class, IrSigninPage, signin_button);
 	gtk_widget_class_bind_template_callback (widget_class, ir_signin_page_signin_clicked);
 	gtk_widget_class_bind_template_callback (widget_class, ir_signin_page_browse_clicked);
+	gtk_widget_class_bind_template_callback (widget_class, ir_signin_page_kind_toggled);
 }
 
 static void

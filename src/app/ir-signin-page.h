@@ -4,11 +4,13 @@
 #include <gtk/gtk.h>
 
 #include "ir-engine.h"
+#include "ir-token-picker.h"
 
 G_BEGIN_DECLS
 
 /* The technician's sign-in: their credential (a PKCS#12 file and its
- * passphrase; the PKCS#11 token picker goes beside it), the brand server
+ * passphrase, or a certificate on a PKCS#11 token chosen in the token
+ * picker and unlocked with its PIN: ir-token-unlock.h), the brand server
  * and the trust store. Signing in checks the credential in a thread (a
  * wrong passphrase, an expired or wrong-role certificate get their own
  * words), opens the workstation's IrEngine with it (trust store, state
@@ -19,25 +21,29 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (IrSigninPage, ir_signin_page, IR, SIGNIN_PAGE, GtkBox)
 
 /* Who signed in, and the engine every restore goes through. */
-typedef struct {
+typedef struct _IrSignin IrSignin;
+struct _IrSignin {
 	IrEngine *engine;
 	char *server;
 	char *trust_path;
-	char *credential_path;
+	char *credential_path;	  /* the PKCS#12 file, or the token's pkcs11: URI */
+	IrBrandCredential *token; /* the unlocked token credential, or NULL */
 	char *state_dir;
 	char *duplicates_path; /* NULL: none */
 	char *workstation;     /* NULL: the host name */
 	char *passphrase;      /* wiped once the engine is open */
-} IrSignin;
+};
 
 void ir_signin_free (IrSignin *signin);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrSignin, ir_signin_free)
 
 GtkWidget *ir_signin_page_new (void);
 
-/* The entries follow (and fill) the settings "credential", "server-url"
- * and "trust-store"; "state-dir", "duplicates" and "workstation" are read
- * at sign-in. */
+/* The entries follow (and fill) the settings "server-url" and
+ * "trust-store"; "credential" chooses the kind (a pkcs11: URI the token
+ * picker, else the PKCS#12 file) and is written at each sign-in;
+ * "pkcs11-module" is the module the picker lists; "state-dir",
+ * "duplicates" and "workstation" are read at sign-in. */
 void ir_signin_page_bind_settings (IrSigninPage *self, GSettings *settings);
 
 /* Starts a sign-in with what the form holds (the Sign In button). */
@@ -49,5 +55,7 @@ char *ir_signin_page_get_error_text (IrSigninPage *self);
 gboolean ir_signin_page_get_busy (IrSigninPage *self);
 /* Empties the passphrase and forgets the error: after signing out. */
 void ir_signin_page_reset (IrSigninPage *self);
+/* The token picker (tests). */
+IrTokenPicker *ir_signin_page_get_token_picker (IrSigninPage *self);
 
 G_END_DECLS

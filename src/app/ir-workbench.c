@@ -7,6 +7,7 @@
 #include "ir-error.h"
 #include "ir-port.h"
 #include "ir-workbench.h"
+#include "ir-policy-text.h"
 #include "ir-port-monitor.h"
 
 struct _IrWorkbench {
@@ -14,6 +15,9 @@ struct _IrWorkbench {
 
 	GtkLabel *identity_label;
 	GtkLabel *server_label;
+	GtkExpander *policy_expander;
+	GtkLabel *policy_label;
+	GtkLabel *phases_label;
 	GtkListBox *phone_list;
 	GtkStack *view_stack;
 
@@ -39,6 +43,46 @@ ir_workbench_engine (IrWorkbench *self)
 	return self->signin != NULL ? self->signin->engine : NULL;
 }
 
+/* The rollout policy the engine holds after the sign-in's server check
+ * (and why a newer one was refused, when it was): what every phone's
+ * eligibility below is decided by. */
+static void
+ir_workbench_show_policy (IrWorkbench *self)
+{
+	IrEngine *engine = ir_workbench_engine (self);
+	IrPolicyCache *cache = ir_engine_get_policy_cache (engine);
+	const IrPolicy *policy = cache != NULL ? ir_policy_cache_get_policy (cache) : NULL;
+	g_autofree char *warning = ir_engine_get_policy_warning (engine);
+	g_autofree char *summary = NULL;
+	g_autofree char *phases = NULL;
+	g_autofree char *label = NULL;
+
+	if (policy == NULL) {
+		summary = g_strdup (_ ("No rollout policy: the brand server decides alone"));
+		phases = g_strdup (_ ("The brand server has published no rollout policy: each "
+				      "restore is decided by the server when it is asked for a "
+				      "token."));
+	} else {
+		summary = ir_policy_text_summary (policy);
+		phases = ir_policy_text_phases (policy, ir_policy_cache_get_paused (cache));
+	}
+	if (warning != NULL) {
+		g_autofree char *more = g_strdup_printf (
+		    _ ("%s\n\nThe brand server's newer policy was refused, so this one stays in "
+		       "force: %s"),
+		    phases,
+		    warning);
+		g_free (phases);
+		phases = g_steal_pointer (&more);
+	}
+	/* TRANSLATORS: the mnemonic opens the policy's phases (Alt+P) */
+	label = g_strdup_printf (_ ("_Policy: %s"), summary);
+	gtk_label_set_text_with_mnemonic (self->policy_label, label);
+	gtk_label_set_text (self->phases_label, phases);
+	atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->policy_expander)),
+			     summary);
+}
+
 static void
 ir_workbench_show_identity (IrWorkbench *self)
 {
@@ -55,6 +99,7 @@ ir_workbench_show_identity (IrWorkbench *self)
 				  ir_engine_get_log_path (ir_workbench_engine (self)));
 	gtk_label_set_text (self->identity_label, identity);
 	gtk_label_set_text (self->server_label, server);
+	ir_workbench_show_policy (self);
 }
 
 /* Suspend or logout in the middle of a write would leave the phone's
@@ -450,6 +495,14 @@ ir_workbench_get_recover_dialog (IrWorkbench *self)
 	return self->recover_dialog != NULL ? IR_RECOVER_DIALOG (self->recover_dialog) : NULL;
 }
 
+char *
+ir_workbench_get_policy_text (IrWorkbench *self)
+{
+	return g_strdup_printf ("%s\n%s",
+				gtk_label_get_text (self->policy_label),
+				gtk_label_get_text (self->phases_label));
+}
+
 gboolean
 ir_workbench_get_inhibited (IrWorkbench *self)
 {
@@ -492,6 +545,9 @@ ir_workbench_class_init (IrWorkbenchClass *klass)
 	    widget_class, "/org/imeirestore/ImeiRestore/ir-workbench.ui");
 	gtk_widget_class_bind_template_child (widget_class, IrWorkbench, identity_label);
 	gtk_widget_class_bind_template_child (widget_class, IrWorkbench, server_label);
+	gtk_widget_class_bind_template_child (widget_class, IrWorkbench, policy_expander);
+	gtk_widget_class_bind_template_child (widget_class, IrWorkbench, policy_label);
+	gtk_widget_class_bind_template_child (widget_class, IrWorkbench, phases_label);
 	gtk_widget_class_bind_template_child (widget_class, IrWorkbench, phone_list);
 	gtk_widget_class_bind_template_child (widget_class, IrWorkbench, view_stack);
 	gtk_widget_class_bind_template_callback (widget_class, ir_workbench_row_selected);

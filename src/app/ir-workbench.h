@@ -12,6 +12,7 @@
 G_BEGIN_DECLS
 
 /* The technician's bench once signed in: who is signed in and where, the
+ * rollout policy in force (its phases behind an expander), the
  * connected phones on the left (USB hotplug through IrPortMonitor, and
  * ports added by hand such as simulators'), the selected phone's step
  * view on the right, and "Restore all eligible" (the engine's bounded
@@ -40,6 +41,8 @@ IrRecoverDialog *ir_workbench_get_recover_dialog (IrWorkbench *self);
 /* Whether suspend and logout are inhibited now (a write in flight): asked
  * of the session with gtk_application_inhibit(). */
 gboolean ir_workbench_get_inhibited (IrWorkbench *self);
+/* The rollout policy line and its phases as shown ("summary\nphases"). */
+char *ir_workbench_get_policy_text (IrWorkbench *self);
 /* Phones a "Restore all eligible" would start now. */
 guint ir_workbench_get_n_eligible (IrWorkbench *self);
 

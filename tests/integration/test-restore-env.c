@@ -408,3 +408,35 @@ rt_error_code (const IrTestRun *run)
 {
 	return rt_json_path (run, "error.code");
 }
+
+char *
+rt_policy_day (int offset)
+{
+	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier ("Asia/Kolkata");
+	g_autoptr (GDateTime) now = g_date_time_new_now (tz);
+	g_autoptr (GDateTime) day = g_date_time_add_days (now, offset);
+
+	return g_date_time_format (day, "%Y-%m-%d");
+}
+
+void
+rt_policy_publish (RtServer *server, const char *json)
+{
+	g_autofree char *in = g_build_filename (server->dir, "policy.json", NULL);
+	g_autofree char *note = g_build_filename (server->dir, "policy.note", NULL);
+	g_autofree char *cmd = NULL;
+
+	assert_true (g_file_set_contents (in, json, -1, NULL));
+	cmd = g_strdup_printf (
+	    "'%s' policy sign --key '%s/policy.key' --out '%s' '%s' >/dev/null && "
+	    "'%s' policy publish --db '%s' --key '%s/policy.pub.pem' '%s' >/dev/null",
+	    g_getenv ("IMEI_BRANDD"),
+	    rt_pki (),
+	    note,
+	    in,
+	    g_getenv ("IMEI_BRANDD"),
+	    server->db,
+	    rt_pki (),
+	    note);
+	assert_int_equal (rt_sh (cmd, NULL), 0);
+}

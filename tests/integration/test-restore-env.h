@@ -94,4 +94,10 @@ const char *rt_json_path (const IrTestRun *run, const char *path);
 
 int rt_sh (const char *cmdline, char **out);
 
+/* The local date (Asia/Kolkata) @offset days from today, "YYYY-MM-DD". */
+char *rt_policy_day (int offset);
+/* Signs the rollout policy document @json with the PKI's policy key and
+ * publishes it in @server's database (imei-brandd policy sign, publish). */
+void rt_policy_publish (RtServer *server, const char *json);
+
 G_END_DECLS

@@ -21,24 +21,14 @@
 
 #define ZERO IR_TEST_IMEI_ZERO
 
-static char *
-test_restore_policy_day (int offset)
-{
-	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier ("Asia/Kolkata");
-	g_autoptr (GDateTime) now = g_date_time_new_now (tz);
-	g_autoptr (GDateTime) day = g_date_time_add_days (now, offset);
-
-	return g_date_time_format (day, "%Y-%m-%d");
-}
-
 /* Signs and publishes a policy of @version whose phase p1 covers TAC
  * 4901 and the models in @models (a JSON array, "[]" for any). */
 static void
 test_restore_policy_publish (RtServer *server, gint64 version, const char *models)
 {
-	g_autofree char *start = test_restore_policy_day (-1);
-	g_autofree char *end = test_restore_policy_day (1);
-	g_autofree char *expires = test_restore_policy_day (30);
+	g_autofree char *start = rt_policy_day (-1);
+	g_autofree char *end = rt_policy_day (1);
+	g_autofree char *expires = rt_policy_day (30);
 	g_autofree char *json = g_strdup_printf (
 	    "{\"format\": \"imeirestore-rollout-policy/1\", \"version\": %" G_GINT64_FORMAT ","
 	    " \"issued\": \"2025-12-01T00:00:00+05:30\", \"expires\": \"%sT00:00:00+05:30\","
@@ -53,23 +43,8 @@ test_restore_policy_publish (RtServer *server, gint64 version, const char *model
 	    start,
 	    end,
 	    models);
-	g_autofree char *in = g_build_filename (server->dir, "policy.json", NULL);
-	g_autofree char *note = g_build_filename (server->dir, "policy.note", NULL);
-	g_autofree char *cmd = NULL;
 
-	assert_true (g_file_set_contents (in, json, -1, NULL));
-	cmd = g_strdup_printf (
-	    "'%s' policy sign --key '%s/policy.key' --out '%s' '%s' >/dev/null && "
-	    "'%s' policy publish --db '%s' --key '%s/policy.pub.pem' '%s' >/dev/null",
-	    g_getenv ("IMEI_BRANDD"),
-	    rt_pki (),
-	    note,
-	    in,
-	    g_getenv ("IMEI_BRANDD"),
-	    server->db,
-	    rt_pki (),
-	    note);
-	assert_int_equal (rt_sh (cmd, NULL), 0);
+	rt_policy_publish (server, json);
 }
 
 /* One SQL statement on the server's database: the first column of its
