@@ -373,8 +373,6 @@ ir_signin_page_token_unlocked (GObject *source, GAsyncResult *res, gpointer user
 	g_autoptr (GError) error = NULL;
 	g_autofree char *title = NULL;
 
-	/* the form stays as it was while the PIN was asked */
-	gtk_widget_set_sensitive (GTK_WIDGET (self->token_picker), FALSE);
 	job->signin->token = ir_token_unlock_finish (res, &title, &error);
 	if (job->signin->token == NULL) {
 		g_autofree char *detail = g_strdup_printf ("%s.", error->message);

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "ir-brand-credential-pkcs11.h"
+#include "ir-pkcs11-uri.h"
 #include "ir-token-picker.h"
 
 struct _IrTokenPicker {
@@ -84,10 +85,50 @@ ir_token_picker_row_text (const IrBrandTokenListing *listing, const IrBrandCrede
 	return g_strdup_printf (_ ("%s · %s — token %s%s"), who, until, listing->token->label, pin);
 }
 
+/* Whether the listed certificate @listed is one that @wanted names: a
+ * setting may say less ("pkcs11:token=…;object=…") than a listing's URI. */
+static gboolean
+ir_token_picker_uri_matches (const IrPkcs11Uri *wanted, const char *listed)
+{
+	g_autoptr (IrPkcs11Uri) uri = ir_pkcs11_uri_parse (listed, NULL);
+	const char *fields[][2] = {
+	    {wanted->token_label, uri != NULL ? uri->token_label : NULL},
+	    {wanted->token_serial, uri != NULL ? uri->token_serial : NULL},
+	    {wanted->token_manufacturer, uri != NULL ? uri->token_manufacturer : NULL},
+	    {wanted->token_model, uri != NULL ? uri->token_model : NULL},
+	    {wanted->object, uri != NULL ? uri->object : NULL},
+	};
+
+	if (uri == NULL)
+		return FALSE;
+	for (guint i = 0; i < G_N_ELEMENTS (fields); i++) {
+		if (fields[i][0] != NULL && g_strcmp0 (fields[i][0], fields[i][1]) != 0)
+			return FALSE;
+	}
+	return wanted->id == NULL || (uri->id != NULL && g_bytes_equal (wanted->id, uri->id));
+}
+
+/* The row the wanted URI names, else the first. */
+static void
+ir_token_picker_choose (IrTokenPicker *self, GPtrArray *uris)
+{
+	g_autoptr (IrPkcs11Uri) wanted =
+	    self->wanted != NULL ? ir_pkcs11_uri_parse (self->wanted, NULL) : NULL;
+
+	for (guint i = 0; wanted != NULL && i < uris->len; i++) {
+		if (ir_token_picker_uri_matches (wanted, g_ptr_array_index (uris, i))) {
+			gtk_combo_box_set_active (GTK_COMBO_BOX (self->combo), (int)i);
+			return;
+		}
+	}
+	gtk_combo_box_set_active (GTK_COMBO_BOX (self->combo), 0);
+}
+
 static void
 ir_token_picker_fill (IrTokenPicker *self, GPtrArray *listings)
 {
 	g_autoptr (GString) status = g_string_new (NULL);
+	g_autoptr (GPtrArray) uris = g_ptr_array_new ();
 	guint n_tokens = 0;
 
 	gtk_combo_box_text_remove_all (self->combo);
@@ -107,6 +148,7 @@ ir_token_picker_fill (IrTokenPicker *self, GPtrArray *listings)
 			g_autofree char *text = ir_token_picker_row_text (l, cred);
 
 			gtk_combo_box_text_append (self->combo, cred->uri, text);
+			g_ptr_array_add (uris, cred->uri);
 			self->n_certificates++;
 		}
 		if (l->credentials->len == 0)
@@ -123,9 +165,7 @@ ir_token_picker_fill (IrTokenPicker *self, GPtrArray *listings)
 	g_strchomp (status->str);
 	gtk_label_set_text (self->status_label, status->str);
 	gtk_widget_set_visible (GTK_WIDGET (self->status_label), status->str[0] != '\0');
-	if (self->wanted == NULL ||
-	    !gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->combo), self->wanted))
-		gtk_combo_box_set_active (GTK_COMBO_BOX (self->combo), 0);
+	ir_token_picker_choose (self, uris);
 }
 
 static void
@@ -189,17 +229,37 @@ ir_token_picker_get_module (IrTokenPicker *self)
 const char *
 ir_token_picker_get_uri (IrTokenPicker *self)
 {
+	const char *active = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->combo));
+
 	if (self->cancellable != NULL)
 		return NULL;
-	return gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->combo));
+	/* with no token listed, the certificate of the last sign-in: signing
+	 * in then says what is wrong with that token (not inserted...) */
+	return active != NULL ? active : self->wanted;
 }
 
 void
 ir_token_picker_set_uri (IrTokenPicker *self, const char *uri)
 {
+	g_autoptr (IrPkcs11Uri) wanted = uri != NULL ? ir_pkcs11_uri_parse (uri, NULL) : NULL;
+	GtkTreeModel *model = gtk_combo_box_get_model (GTK_COMBO_BOX (self->combo));
+	GtkTreeIter iter;
+	gboolean more;
+	int id_column = gtk_combo_box_get_id_column (GTK_COMBO_BOX (self->combo));
+
 	ir_token_picker_set_string (&self->wanted, uri);
-	if (self->cancellable == NULL && uri != NULL)
-		gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->combo), uri);
+	if (self->cancellable != NULL || wanted == NULL)
+		return;
+	for (more = gtk_tree_model_get_iter_first (model, &iter); more;
+	     more = gtk_tree_model_iter_next (model, &iter)) {
+		g_autofree char *listed = NULL;
+
+		gtk_tree_model_get (model, &iter, id_column, &listed, -1);
+		if (ir_token_picker_uri_matches (wanted, listed)) {
+			gtk_combo_box_set_active_iter (GTK_COMBO_BOX (self->combo), &iter);
+			return;
+		}
+	}
 }
 
 guint

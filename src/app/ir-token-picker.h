@@ -27,7 +27,8 @@ const char *ir_token_picker_get_module (IrTokenPicker *self);
 void ir_token_picker_refresh (IrTokenPicker *self);
 gboolean ir_token_picker_get_busy (IrTokenPicker *self);
 
-/* The chosen certificate's URI, or NULL. */
+/* The chosen certificate's URI; with none listed, the one last chosen or
+ * set (ir_token_picker_set_uri()); NULL while listing. */
 const char *ir_token_picker_get_uri (IrTokenPicker *self);
 /* Chooses @uri once it is listed (now, or after the listing running). */
 void ir_token_picker_set_uri (IrTokenPicker *self, const char *uri);

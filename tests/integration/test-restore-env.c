@@ -440,3 +440,35 @@ rt_policy_publish (RtServer *server, const char *json)
 	    note);
 	assert_int_equal (rt_sh (cmd, NULL), 0);
 }
+
+/* SoftHSM's token file: the token flags attribute (CKA_VENDOR_DEFINED +
+ * 'SH' + 3), stored as big-endian type, kind (2: unsigned long), value. */
+#define RT_SOFTHSM_TOKEN_FLAGS 0x8000534bUL
+#define RT_SOFTHSM_ULONG_ATTR  2UL
+
+void
+rt_pkcs11_lock_pin (const char *dir, const char *label)
+{
+	g_autofree char *cmd = g_strdup_printf (
+	    "grep -l '%s' '%s'/tokens/*/token.object | head -n 1 | tr -d '\\n'", label, dir);
+	g_autofree char *path = NULL;
+	g_autofree char *data = NULL;
+	gsize len = 0;
+	guint8 pattern[16];
+	gboolean done = FALSE;
+
+	assert_int_equal (rt_sh (cmd, &path), 0);
+	assert_true (g_file_get_contents (path, &data, &len, NULL));
+	for (guint i = 0; i < 8; i++) {
+		pattern[i] = (guint8)(RT_SOFTHSM_TOKEN_FLAGS >> (8 * (7 - i)));
+		pattern[8 + i] = (guint8)(RT_SOFTHSM_ULONG_ATTR >> (8 * (7 - i)));
+	}
+	for (gsize at = 0; at + 24 <= len && !done; at++) {
+		if (memcmp (data + at, pattern, sizeof (pattern)) != 0)
+			continue;
+		data[at + 16 + 5] |= 0x04; /* CKF_USER_PIN_LOCKED 0x00040000, big-endian */
+		done = TRUE;
+	}
+	assert_true (done);
+	assert_true (g_file_set_contents (path, data, (gssize)len, NULL));
+}

@@ -63,6 +63,10 @@ const char *rt_pki (void);
  * technician, a PEM or PKCS#12 credential in @extra the same certificate's
  * object on the token. */
 gboolean rt_pkcs11 (void);
+/* Sets CKF_USER_PIN_LOCKED on the SoftHSM token @label whose files are
+ * under @dir/tokens: what a real token reports after too many wrong PINs
+ * (SoftHSM counts no tries, so it never locks by itself). */
+void rt_pkcs11_lock_pin (const char *dir, const char *label);
 /* The first line of a file of the PKI folder ("pkcs11-pin.txt"). */
 char *rt_pki_text (const char *name);
 /* A trust store file in the PKI folder: @name with @brand_ca and @pin

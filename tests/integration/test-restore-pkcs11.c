@@ -31,11 +31,6 @@
 #define TOKEN	      "imeirestore-dev"
 #define TECHNICIAN    "pkcs11:token=" TOKEN ";object=technician"
 
-/* SoftHSM's token file: the token flags attribute (CKA_VENDOR_DEFINED +
- * 'SH' + 3), stored as big-endian type, kind (2: unsigned long), value. */
-#define SOFTHSM_TOKEN_FLAGS 0x8000534bUL
-#define SOFTHSM_ULONG_ATTR  2UL
-
 static char *
 test_restore_pkcs11_module_path (void)
 {
@@ -198,36 +193,6 @@ test_restore_pkcs11_wrong_pin (void **state)
 	assert_int_equal (right->exit_code, 0);
 }
 
-/* @dir/tokens/…/token.object of the token named @label, with
- * CKF_USER_PIN_LOCKED set: what a real token reports after too many wrong
- * PINs (SoftHSM counts no tries, so it never locks by itself). */
-static void
-test_restore_pkcs11_lock_token_pin (const char *dir, const char *label)
-{
-	g_autofree char *cmd = g_strdup_printf (
-	    "grep -l '%s' '%s'/tokens/*/token.object | head -n 1 | tr -d '\\n'", label, dir);
-	g_autofree char *path = NULL;
-	g_autofree char *data = NULL;
-	gsize len = 0;
-	guint8 pattern[16];
-	gboolean done = FALSE;
-
-	assert_int_equal (rt_sh (cmd, &path), 0);
-	assert_true (g_file_get_contents (path, &data, &len, NULL));
-	for (guint i = 0; i < 8; i++) {
-		pattern[i] = (guint8)(SOFTHSM_TOKEN_FLAGS >> (8 * (7 - i)));
-		pattern[8 + i] = (guint8)(SOFTHSM_ULONG_ATTR >> (8 * (7 - i)));
-	}
-	for (gsize at = 0; at + 24 <= len && !done; at++) {
-		if (memcmp (data + at, pattern, sizeof (pattern)) != 0)
-			continue;
-		data[at + 16 + 5] |= 0x04; /* CKF_USER_PIN_LOCKED 0x00040000, big-endian */
-		done = TRUE;
-	}
-	assert_true (done);
-	assert_true (g_file_set_contents (path, data, (gssize)len, NULL));
-}
-
 static void
 test_restore_pkcs11_locked_pin (void **state)
 {
@@ -249,7 +214,7 @@ test_restore_pkcs11_locked_pin (void **state)
 	g_autofree char *after = NULL;
 
 	assert_int_equal (rt_sh (cmd, NULL), 0);
-	test_restore_pkcs11_lock_token_pin (copy, TOKEN);
+	rt_pkcs11_lock_pin (copy, TOKEN);
 	g_setenv ("SOFTHSM2_CONF", conf, TRUE);
 	run = rt_restore (server, sim->path, TRUE, words);
 	list = ir_test_imeictl_full (list_argv, NULL);
