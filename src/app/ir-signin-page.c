@@ -158,6 +158,14 @@ ir_signin_page_server_failure (const IrBrandStatus *status, const char *server, 
 				     server,
 				     error->message);
 		return ir_signin_failure_new (_ ("The brand server cannot be reached"), detail);
+	case IR_BRAND_FAILURE_REFUSED:
+		if (g_strcmp0 (status->server_code, "certificate_revoked") != 0)
+			break;
+		detail = g_strdup_printf (_ ("The brand has revoked your certificate: it cannot "
+					     "be used any more. Ask your centre's administrator "
+					     "for a new one. (%s)"),
+					  error->message);
+		return ir_signin_failure_new (_ ("Your certificate was revoked"), detail);
 	case IR_BRAND_FAILURE_TLS_CLIENT:
 		detail =
 		    g_strdup_printf (_ ("The server did not accept your certificate: it may "
@@ -173,11 +181,12 @@ ir_signin_page_server_failure (const IrBrandStatus *status, const char *server, 
 					  error->message);
 		return ir_signin_failure_new (_ ("This is not the brand's server"), detail);
 	default:
-		detail = g_strdup_printf (_ ("%s. Try again; if it persists, call the brand's "
-					     "support with this message."),
-					  error->message);
-		return ir_signin_failure_new (_ ("The brand server refused the sign-in"), detail);
+		break;
 	}
+	detail = g_strdup_printf (
+	    _ ("%s. Try again; if it persists, call the brand's support with this message."),
+	    error->message);
+	return ir_signin_failure_new (_ ("The brand server refused the sign-in"), detail);
 }
 
 static IrSigninFailure *

@@ -184,6 +184,60 @@ test_gui_technician_wrong_passphrase (void **state)
 	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "signin-wrong-passphrase");
 }
 
+/* Signs in with the PKI's certificate @name (PKCS#12, the run's
+ * passphrase); the error shown. Alice's is set again after. */
+static char *
+test_gui_technician_sign_in_as (Env *env, const char *name)
+{
+	g_autofree char *p12 = g_strdup_printf ("%s/%s.p12", rt_pki (), name);
+	g_autofree char *alice = g_build_filename (rt_pki (), "technician-alice.p12", NULL);
+	char *error;
+
+	g_settings_set_string (test_gui_technician_settings (env), "credential", p12);
+	error = test_gui_technician_sign_in (env, env->passphrase);
+	g_settings_set_string (test_gui_technician_settings (env), "credential", alice);
+	return error;
+}
+
+/* An expired certificate: said before the server is asked. */
+static void
+test_gui_technician_expired (void **state)
+{
+	Env *env = *state;
+	g_autofree char *error = test_gui_technician_sign_in_as (env, "technician-expired");
+
+	assert_non_null (error);
+	if (strstr (error, "This certificate cannot be used") == NULL ||
+	    strstr (error, "expired") == NULL)
+		fail_msg ("the info bar says: %s", error);
+	assert_string_equal (ir_app_window_get_visible_page (env->gui->window), "signin");
+	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "signin-expired");
+}
+
+/* A certificate the brand revoked (imei-brandd cert revoke): the server
+ * refuses it, and the info bar says to ask the centre's administrator. */
+static void
+test_gui_technician_revoked (void **state)
+{
+	Env *env = *state;
+	g_autofree char *cmd = g_strdup_printf (
+	    "serial=$(openssl x509 -noout -serial -in '%s/technician-revoked.pem' | cut -d= -f2) "
+	    "&& "
+	    "'%s' cert revoke \"$serial\" --reason 'laptop stolen' --db '%s' >/dev/null",
+	    rt_pki (),
+	    g_getenv ("IMEI_BRANDD"),
+	    env->server->db);
+	g_autofree char *error = NULL;
+
+	assert_int_equal (rt_sh (cmd, NULL), 0);
+	error = test_gui_technician_sign_in_as (env, "technician-revoked");
+	assert_non_null (error);
+	if (strstr (error, "Your certificate was revoked") == NULL)
+		fail_msg ("the info bar says: %s", error);
+	assert_string_equal (ir_app_window_get_visible_page (env->gui->window), "signin");
+	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "signin-revoked");
+}
+
 /* A port of 127.0.0.1 where nothing listens, for as long as @socket (the
  * caller's) stays open: bound without listening, so that a connection is
  * refused, and bound without SO_REUSEADDR, so that no other process (a
@@ -585,6 +639,8 @@ main (void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test (test_gui_technician_wrong_passphrase),
 	    cmocka_unit_test (test_gui_technician_server_down_at_signin),
+	    cmocka_unit_test (test_gui_technician_expired),
+	    cmocka_unit_test (test_gui_technician_revoked),
 	    cmocka_unit_test (test_gui_technician_signed_in),
 	    cmocka_unit_test (test_gui_technician_policy),
 	    cmocka_unit_test (test_gui_technician_two_phones),
