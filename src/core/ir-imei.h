@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "ir-duplicate-list.h" /* ir_imei_classify_full () */
+
 G_BEGIN_DECLS
 
 /* IMEI and IMEISV per 3GPP TS 23.003 §6.2: TAC (8) + SNR (6) + CD (1), or
@@ -48,22 +50,7 @@ const char *ir_imei_status_to_string (IrImeiStatus status);
 /* One line of human explanation, e.g. "check digit is 4, should be 7". */
 char *ir_imei_describe (const char *imei, IrImeiStatus status);
 
-/* The brand's list of IMEIs known to be shared by many phones.
- * Format (documented in docs/duplicates-list.md): UTF-8 text, one IMEI or
- * 14-digit identity per line, '#' starts a comment, blank lines ignored. */
-typedef struct _IrDuplicateList IrDuplicateList;
-
-IrDuplicateList *ir_duplicate_list_new (void);
-IrDuplicateList *ir_duplicate_list_load (const char *path, GError **error);
-gboolean ir_duplicate_list_parse (
-    IrDuplicateList *self, const char *text, gsize len, const char *origin, GError **error);
-gboolean ir_duplicate_list_contains (const IrDuplicateList *self, const char *imei);
-guint ir_duplicate_list_size (const IrDuplicateList *self);
-void ir_duplicate_list_free (IrDuplicateList *self);
-
 /* ir_imei_classify() plus the duplicate list (may be NULL). */
 IrImeiStatus ir_imei_classify_full (const char *imei, const IrDuplicateList *dups);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrDuplicateList, ir_duplicate_list_free)
 
 G_END_DECLS
