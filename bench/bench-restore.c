@@ -21,15 +21,22 @@
  *     the call imeictl restore --all and the app make, driven from a
  *     GMainLoop) with 1, 16 and 64 phones, each answering after 50 ms
  *     (imei-sim latency), fresh phones for each run: wall time of each
- *     and the ratios 16/1 and 64/1 (1.0 would be perfect parallelism).
+ *     and the ratios 16/1 and 64/1 (1.0 would be perfect parallelism),
+ *     medians of BENCH_ALL_ROUNDS rounds.
+ *  3. restore --all of 16 phones on an engine opened for it, with the
+ *     brand client's connections kept alive (the default) and with a new
+ *     connection per request (the baseline): requests, TLS handshakes
+ *     (new connections), requests per handshake and wall time.
  *     Prints figures; never fails on a time. */
 
 #define BENCH_DEFAULT_RUNS 20
 /* the batch sizes of part 2, and the phones registered for them */
 static const guint bench_sizes[] = {1, 16, 64};
-#define BENCH_DEVICES	 (1 + 16 + 64)
-#define BENCH_LATENCY_MS 50
-#define BENCH_TAC	 "35209900"
+#define BENCH_ALL_ROUNDS       3
+#define BENCH_HANDSHAKE_PHONES 16
+#define BENCH_DEVICES	       (BENCH_ALL_ROUNDS * (1 + 16 + 64) + 2 * BENCH_HANDSHAKE_PHONES)
+#define BENCH_LATENCY_MS       50
+#define BENCH_TAC	       "35209900"
 
 static char *pki = NULL;
 static char *workdir = NULL;
@@ -284,7 +291,7 @@ bench_engine_done (GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 static IrEngine *
-bench_engine_open (const char *url)
+bench_engine_open (const char *url, gboolean fresh_connections)
 {
 	g_autofree char *ts = g_build_filename (pki, "trust-store.conf", NULL);
 	g_autofree char *cert = g_build_filename (pki, "technician-alice.pem", NULL);
@@ -297,6 +304,7 @@ bench_engine_open (const char *url)
 	    .key_path = key,
 	    .state_dir = state,
 	    .workstation = "bench",
+	    .brand_fresh_connections = fresh_connections,
 	};
 	g_autoptr (IrEngine) engine = ir_engine_new ();
 	g_autoptr (GError) error = NULL;
@@ -345,6 +353,45 @@ bench_all (IrEngine *engine, guint first, guint n)
 	return elapsed;
 }
 
+static int
+bench_cmp_double (gconstpointer a, gconstpointer b)
+{
+	gdouble x = *(const gdouble *)a, y = *(const gdouble *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static gdouble
+bench_median (gdouble *values, guint n)
+{
+	g_autofree gdouble *sorted = g_memdup2 (values, n * sizeof (gdouble));
+
+	qsort (sorted, n, sizeof (gdouble), bench_cmp_double);
+	return sorted[n / 2];
+}
+
+/* Part 3: one restore --all of 16 phones on an engine of its own. */
+static void
+bench_handshakes (const char *url, guint first, gboolean fresh_connections)
+{
+	g_autoptr (IrEngine) engine = bench_engine_open (url, fresh_connections);
+	IrBrandClient *client = ir_engine_get_client (engine);
+	guint req0 = 0, conn0 = 0, req = 0, conn = 0;
+	gdouble ms;
+
+	ir_brand_client_get_connection_stats (client, &req0, &conn0);
+	ms = bench_all (engine, first, BENCH_HANDSHAKE_PHONES);
+	ir_brand_client_get_connection_stats (client, &req, &conn);
+	req -= req0;
+	conn -= conn0;
+	printf ("  %-34s %4u requests %4u handshakes  %5.2f requests/handshake  %8.1f ms\n",
+		fresh_connections ? "a new connection per request:" : "connections kept alive:",
+		req,
+		conn,
+		conn > 0 ? (gdouble)req / conn : 0.0,
+		ms);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -354,7 +401,8 @@ main (int argc, char **argv)
 	g_autofree char *url = NULL;
 	GSubprocess *server = NULL;
 	g_autoptr (IrEngine) engine = NULL;
-	gdouble ms[G_N_ELEMENTS (bench_sizes)];
+	gdouble ms[G_N_ELEMENTS (bench_sizes)][BENCH_ALL_ROUNDS];
+	gdouble med[G_N_ELEMENTS (bench_sizes)];
 	guint first = 0;
 
 	ir_protocols_register ();
@@ -368,25 +416,35 @@ main (int argc, char **argv)
 	url = start_server (&server);
 
 	bench_one_phone (url, runs);
-	engine = bench_engine_open (url);
-	for (guint i = 0; i < G_N_ELEMENTS (bench_sizes); i++) {
-		ms[i] = bench_all (engine, first, bench_sizes[i]);
-		first += bench_sizes[i];
+	engine = bench_engine_open (url, FALSE);
+	for (guint r = 0; r < BENCH_ALL_ROUNDS; r++) {
+		for (guint i = 0; i < G_N_ELEMENTS (bench_sizes); i++) {
+			ms[i][r] = bench_all (engine, first, bench_sizes[i]);
+			first += bench_sizes[i];
+		}
 	}
+	g_clear_object (&engine);
 	printf ("restore --all through IrEngine (at most %u workers), phones answering after "
-		"%u ms each:\n",
+		"%u ms each, median of %u rounds:\n",
 		(guint)IR_ENGINE_DEFAULT_MAX_WORKERS,
-		BENCH_LATENCY_MS);
-	for (guint i = 0; i < G_N_ELEMENTS (bench_sizes); i++)
+		BENCH_LATENCY_MS,
+		BENCH_ALL_ROUNDS);
+	for (guint i = 0; i < G_N_ELEMENTS (bench_sizes); i++) {
+		med[i] = bench_median (ms[i], BENCH_ALL_ROUNDS);
 		printf ("  %2u phone%s %8.1f ms\n",
 			bench_sizes[i],
 			bench_sizes[i] == 1 ? " " : "s",
-			ms[i]);
+			med[i]);
+	}
 	for (guint i = 1; i < G_N_ELEMENTS (bench_sizes); i++)
 		printf ("  ratio %u/1: %.2fx (1.00 = fully parallel, %u.00 = serial)\n",
 			bench_sizes[i],
-			ms[i] / ms[0],
+			med[i] / med[0],
 			bench_sizes[i]);
+	printf ("restore --all of %u phones, TLS handshakes with the brand server:\n",
+		BENCH_HANDSHAKE_PHONES);
+	bench_handshakes (url, first, TRUE);
+	bench_handshakes (url, first + BENCH_HANDSHAKE_PHONES, FALSE);
 	fflush (stdout);
 
 	stop (server);

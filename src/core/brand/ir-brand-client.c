@@ -29,6 +29,20 @@ struct _IrBrandClient {
 	guint connect_timeout_ms;
 	guint timeout_ms;
 	IrBrandCredential *cred;
+	/* Connection reuse: libcurl keeps a connection (and its TLS session)
+	 * with the easy handle that made it, and a connection cache in a
+	 * share object may not be used by several threads at once, so the
+	 * client keeps its idle handles and each request takes one (the
+	 * workers of restore --all run requests at once: as many handles as
+	 * requests in flight). The share holds the TLS session cache and the
+	 * DNS cache, which may be shared across threads. */
+	GMutex pool_lock;
+	GPtrArray *idle; /* CURL *: handles with their kept-alive connection */
+	CURLSH *share;
+	GMutex share_locks[CURL_LOCK_DATA_LAST];
+	gboolean fresh_connections;
+	gint n_requests;
+	gint n_connections;
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CURL, curl_easy_cleanup)
@@ -94,6 +108,39 @@ ir_brand_curl_is_openssl (GError **error)
 	return TRUE;
 }
 
+static void
+ir_brand_share_lock (CURL *curl, curl_lock_data data, curl_lock_access access, void *user_data)
+{
+	IrBrandClient *self = user_data;
+
+	g_mutex_lock (&self->share_locks[data]);
+}
+
+static void
+ir_brand_share_unlock (CURL *curl, curl_lock_data data, void *user_data)
+{
+	IrBrandClient *self = user_data;
+
+	g_mutex_unlock (&self->share_locks[data]);
+}
+
+static void
+ir_brand_client_init_pool (IrBrandClient *self)
+{
+	g_mutex_init (&self->pool_lock);
+	for (guint i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		g_mutex_init (&self->share_locks[i]);
+	self->idle = g_ptr_array_new_with_free_func ((GDestroyNotify)curl_easy_cleanup);
+	self->share = curl_share_init ();
+	if (self->share == NULL)
+		return;
+	curl_share_setopt (self->share, CURLSHOPT_LOCKFUNC, ir_brand_share_lock);
+	curl_share_setopt (self->share, CURLSHOPT_UNLOCKFUNC, ir_brand_share_unlock);
+	curl_share_setopt (self->share, CURLSHOPT_USERDATA, self);
+	curl_share_setopt (self->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	curl_share_setopt (self->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+}
+
 static gpointer
 ir_brand_curl_global_init (gpointer data)
 {
@@ -129,6 +176,8 @@ ir_brand_client_new (const IrBrandClientConfig *config, IrBrandStatus *status, G
 	}
 	self = g_new0 (IrBrandClient, 1);
 	g_atomic_ref_count_init (&self->ref);
+	ir_brand_client_init_pool (self);
+	self->fresh_connections = config->fresh_connections;
 	self->url = g_strdup (config->server_url);
 	while (g_str_has_suffix (self->url, "/"))
 		self->url[strlen (self->url) - 1] = '\0';
@@ -205,7 +254,23 @@ ir_brand_client_unref (IrBrandClient *self)
 		OPENSSL_cleanse (self->passphrase, strlen (self->passphrase));
 	g_free (self->passphrase);
 	ir_brand_credential_unref (self->cred);
+	/* the handles before the share they use */
+	g_ptr_array_unref (self->idle);
+	if (self->share != NULL)
+		curl_share_cleanup (self->share);
+	for (guint i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		g_mutex_clear (&self->share_locks[i]);
+	g_mutex_clear (&self->pool_lock);
 	g_free (self);
+}
+
+void
+ir_brand_client_get_connection_stats (IrBrandClient *self, guint *requests, guint *connections)
+{
+	if (requests != NULL)
+		*requests = (guint)g_atomic_int_get (&self->n_requests);
+	if (connections != NULL)
+		*connections = (guint)g_atomic_int_get (&self->n_connections);
 }
 
 const char *
@@ -300,13 +365,61 @@ ir_brand_easy_credential (IrBrandClient *self, CURL *curl)
 	curl_easy_setopt (curl, CURLOPT_SSLCERTTYPE, self->cert_type);
 }
 
+/* An idle handle (its connection kept alive), else a new one; every
+ * option is set again for this request (curl_easy_reset keeps only the
+ * connection, DNS and TLS session caches). */
+static CURL *
+ir_brand_easy_take (IrBrandClient *self)
+{
+	CURL *curl = NULL;
+
+	g_mutex_lock (&self->pool_lock);
+	if (self->idle->len > 0)
+		curl = g_ptr_array_steal_index (self->idle, self->idle->len - 1);
+	g_mutex_unlock (&self->pool_lock);
+	if (curl == NULL)
+		return curl_easy_init ();
+	curl_easy_reset (curl);
+	return curl;
+}
+
+typedef struct {
+	IrBrandClient *client;
+	CURL *curl;
+} IrBrandEasy;
+
+/* Back to the pool, with its connection, for the next request. */
+static void
+ir_brand_easy_release (IrBrandEasy *easy)
+{
+	IrBrandClient *self = easy->client;
+
+	if (easy->curl == NULL)
+		return;
+	if (self->fresh_connections) {
+		curl_easy_cleanup (easy->curl);
+		return;
+	}
+	g_mutex_lock (&self->pool_lock);
+	g_ptr_array_add (self->idle, easy->curl);
+	g_mutex_unlock (&self->pool_lock);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrBrandEasy, ir_brand_easy_release)
+
 static CURL *
 ir_brand_easy_new (IrBrandClient *self, const char *url, IrBrandTransfer *xfer, char *errbuf)
 {
-	CURL *curl = curl_easy_init ();
+	CURL *curl = ir_brand_easy_take (self);
 
 	if (curl == NULL)
 		return NULL;
+	if (self->share != NULL)
+		curl_easy_setopt (curl, CURLOPT_SHARE, self->share);
+	if (self->fresh_connections) {
+		curl_easy_setopt (curl, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt (curl, CURLOPT_FORBID_REUSE, 1L);
+	}
 	curl_easy_setopt (curl, CURLOPT_URL, url);
 	curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
@@ -754,8 +867,10 @@ ir_brand_request_once (IrBrandClient *self,
 	g_autoptr (GString) answer = g_string_new (NULL);
 	IrBrandTransfer xfer = {.body = answer, .cancellable = cancellable};
 	char errbuf[CURL_ERROR_SIZE] = "";
-	g_autoptr (CURL) curl = ir_brand_easy_new (self, url, &xfer, errbuf);
+	g_auto (IrBrandEasy) easy = {self, ir_brand_easy_new (self, url, &xfer, errbuf)};
+	CURL *curl = easy.curl;
 	struct curl_slist *headers = NULL;
+	long connects = 0;
 	long http_status = 0;
 	long request_size = 0;
 	CURLcode code;
@@ -774,6 +889,9 @@ ir_brand_request_once (IrBrandClient *self,
 	}
 	code = curl_easy_perform (curl);
 	curl_slist_free_all (headers);
+	curl_easy_getinfo (curl, CURLINFO_NUM_CONNECTS, &connects);
+	g_atomic_int_inc (&self->n_requests);
+	g_atomic_int_add (&self->n_connections, (gint)connects);
 	curl_easy_getinfo (curl, CURLINFO_REQUEST_SIZE, &request_size);
 	if (status != NULL)
 		status->request_sent = request_size > 0;

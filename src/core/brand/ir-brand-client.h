@@ -86,6 +86,9 @@ typedef struct {
 	/* tests only: skip the local expiry and role checks, to see what the
 	 * server itself says about such a certificate */
 	gboolean no_local_checks;
+	/* benches only: a new connection for every request, none kept alive
+	 * (the baseline of connection reuse) */
+	gboolean fresh_connections;
 } IrBrandClientConfig;
 
 typedef struct _IrBrandClient IrBrandClient;
@@ -98,6 +101,12 @@ IrBrandClient *
 ir_brand_client_new (const IrBrandClientConfig *config, IrBrandStatus *status, GError **error);
 IrBrandClient *ir_brand_client_ref (IrBrandClient *self);
 void ir_brand_client_unref (IrBrandClient *self);
+
+/* Requests made so far and the connections (each a full TLS handshake, or
+ * a resumed one when the server offers tickets) they opened: connections
+ * are kept alive and reused across requests and phones. */
+void
+ir_brand_client_get_connection_stats (IrBrandClient *self, guint *requests, guint *connections);
 
 const char *ir_brand_client_get_url (const IrBrandClient *self);
 /* SHA-256 of our certificate's SubjectPublicKeyInfo: what a token's cnf

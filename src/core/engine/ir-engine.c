@@ -129,6 +129,7 @@ ir_engine_open_client (IrEngine *self, const IrEngineConfig *config, GError **er
 	    .key_path = config->key_path,
 	    .p12_path = config->p12_path,
 	    .passphrase = config->passphrase,
+	    .fresh_connections = config->brand_fresh_connections,
 	};
 	const char *centre;
 

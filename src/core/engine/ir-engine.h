@@ -77,6 +77,8 @@ typedef struct {
 	guint max_workers; /* 0: IR_ENGINE_DEFAULT_MAX_WORKERS */
 	/* how every port is asked (DESIGN.md §5); AUTO probes AT, then DIAG */
 	IrSessionProtocol protocol;
+	/* benches only: no connection to the brand server kept alive */
+	gboolean brand_fresh_connections;
 } IrEngineConfig;
 
 IrEngine *ir_engine_new (void);

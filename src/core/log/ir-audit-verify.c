@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <openssl/x509.h>
 
+#include "ir-audit-sigpool.h"
 #include "ir-audit-verify.h"
 #include "ir-checkpoint.h"
 #include "ir-error.h"
@@ -73,7 +74,8 @@ typedef struct {
 	gboolean unseparated; /* a note not followed by its empty line */
 } IrAuditNoteReader;
 
-#define IR_AUDIT_VERIFY_READ_CHUNK (64 * 1024)
+#define IR_AUDIT_VERIFY_READ_CHUNK  (64 * 1024)
+#define IR_AUDIT_VERIFY_READ_BUFFER (1024 * 1024)
 
 static gboolean
 ir_audit_verify_fill (IrAuditNoteReader *r, GError **error)
@@ -190,7 +192,8 @@ typedef struct {
 	GArray *sig_offsets;	/* inline: guint64, where each signature line starts */
 	GString *deferred_sig;	/* inline: the signature line of v->deferred_number */
 	const char *records_path;
-	guint64 verified_size; /* the last size whose signature verified */
+	guint64 verified_size;	 /* the last size whose signature verified */
+	IrAuditSigpool *sigpool; /* --all-signatures: every core verifies */
 } IrAuditVerifier;
 
 /* The 1-based line of the record file where record @record is. */
@@ -447,8 +450,11 @@ ir_audit_verify_record (IrAuditVerifier *v, guint64 line, const char *text, gsiz
 static const char *
 ir_audit_verify_cp_file_name (const IrAuditVerifier *v)
 {
-	const char *slash = strrchr (v->cps.path, '/');
-	return slash != NULL ? slash + 1 : v->cps.path;
+	/* inline: the notes are in the record file */
+	const char *path = v->inline_layout ? v->records_path : v->cps.path;
+	const char *slash = strrchr (path, '/');
+
+	return slash != NULL ? slash + 1 : path;
 }
 
 /* The range of record lines a checkpoint vouches for beyond the last one. */
@@ -523,7 +529,9 @@ ir_audit_verify_check_signature (IrAuditVerifier *v,
 			    v->key_from_log ? "rotated" : "trusted");
 			return FALSE;
 		}
-		if (!ir_checkpoint_verify (cp, name, v->key, &error_local)) {
+		if (v->sigpool != NULL)
+			ir_audit_sigpool_push (v->sigpool, cp, number, note_line, name, v->key);
+		else if (!ir_checkpoint_verify (cp, name, v->key, &error_local)) {
 			ir_audit_verify_fail (v,
 					      cp->size,
 					      number,
@@ -704,6 +712,7 @@ ir_audit_verify_clear (IrAuditVerifier *v)
 	g_clear_pointer (&v->open_intents, g_hash_table_unref);
 	g_clear_pointer (&v->closed_intents, g_hash_table_unref);
 	g_clear_pointer (&v->sig_offsets, g_array_unref);
+	g_clear_pointer (&v->sigpool, ir_audit_sigpool_free);
 	if (v->deferred_sig != NULL)
 		g_string_free (g_steal_pointer (&v->deferred_sig), TRUE);
 }
@@ -821,10 +830,53 @@ ir_audit_verify_finish_notes (IrAuditVerifier *v, guint64 n_lines)
 		    v, v->deferred, v->deferred_number, v->deferred_line);
 }
 
+/* --all-signatures: the first signature that failed, in log order,
+ * reported as checking them one by one would. */
+static void
+ir_audit_verify_sigpool_finish (IrAuditVerifier *v)
+{
+	g_autoptr (GError) error_local = NULL;
+	guint64 number = 0;
+	guint64 line = 0;
+
+	if (v->sigpool == NULL ||
+	    ir_audit_sigpool_finish (v->sigpool, &number, &line, &error_local))
+		return;
+	/* one by one, the check would have stopped at whichever came first */
+	if (v->report->error != NULL && v->report->bad_line < number)
+		return;
+	g_clear_error (&v->report->error);
+	if (v->inline_layout)
+		ir_audit_verify_fail (v,
+				      number,
+				      number,
+				      "line %" G_GUINT64_FORMAT " (seq %" G_GUINT64_FORMAT
+				      "): the record was altered after it was signed, or its "
+				      "signature line (line %" G_GUINT64_FORMAT "): %s",
+				      ir_audit_verify_line (v, number),
+				      number - 1,
+				      line,
+				      error_local->message);
+	else
+		ir_audit_verify_fail (v,
+				      number,
+				      number,
+				      "checkpoint %" G_GUINT64_FORMAT " (%s line %" G_GUINT64_FORMAT
+				      "): %s",
+				      number,
+				      ir_audit_verify_cp_file_name (v),
+				      line,
+				      error_local->message);
+}
+
 static void
 ir_audit_verify_finish (IrAuditVerifier *v, guint64 n_lines)
 {
 	IrAuditReport *report = v->report;
+
+	ir_audit_verify_sigpool_finish (v);
+	if (report->error != NULL)
+		return;
 
 	if (v->inline_layout)
 		ir_audit_verify_finish_inline (v);
@@ -1079,17 +1131,22 @@ ir_audit_verify_inline_locate (IrAuditVerifier *v, guint64 size)
 			      ir_audit_verify_line (v, bad),
 			      bad - 1,
 			      ir_audit_verify_line (v, bad) + 1,
-			      was->message);
+			      was != NULL ? was->message
+					  : "it is not a signed-note signature line");
 }
 
-/* A whole pair: the record line in v->tail (with its newline), then its
- * signature line @sig (@len bytes, without the newline) at @sig_offset. */
+/* A whole pair: the record line @rec (@rec_len bytes), then its
+ * signature line @sig (@len bytes), both without their newline, the
+ * signature line at @sig_offset. */
 static void
-ir_audit_verify_pair (
-    IrAuditVerifier *v, guint64 number, const char *sig, gsize len, guint64 sig_offset)
+ir_audit_verify_pair (IrAuditVerifier *v,
+		      guint64 number,
+		      const char *rec,
+		      gsize rec_len,
+		      const char *sig,
+		      gsize len,
+		      guint64 sig_offset)
 {
-	const char *rec = v->tail->str;
-	gsize rec_len = v->tail->len - 1;
 	const char *name = NULL;
 	gsize name_len = 0;
 	IrCheckpoint bare = {.size = number};
@@ -1158,8 +1215,9 @@ ir_audit_verify_pair (
 	v->report->signed_size = number;
 	v->have_prev = TRUE;
 	v->prev_size = number;
-	g_string_truncate (v->tail, 0);
-	if (v->key != NULL && !ir_audit_verify_must_sign_now (v, &bare)) {
+	/* the first one is checked at once: the key name it gives is the
+	 * origin every later one is held to */
+	if (v->key != NULL && number > 1 && !ir_audit_verify_must_sign_now (v, &bare)) {
 		g_string_assign (v->deferred_sig, "");
 		g_string_append_len (v->deferred_sig, sig, (gssize)len);
 		v->deferred_number = number;
@@ -1219,9 +1277,21 @@ ir_audit_verify_finish_inline (IrAuditVerifier *v)
 	}
 }
 
-/* Streams a record file of the inline layout: pairs of lines. The record
- * waits in v->tail until its signature line is whole: a record without
- * one is the tail, judged like the writer judges it. */
+static gboolean
+ir_audit_verify_is_sigline (const char *line, gsize len)
+{
+	const char *name = NULL;
+	gsize name_len = 0;
+
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	return ir_log_sigline_parse (line, len, &name, &name_len);
+}
+
+/* Streams a record file of the inline layout: pairs of lines, each read
+ * into a buffer of its own (no copy). A record without its whole
+ * signature line is the tail, kept in v->tail and judged like the writer
+ * judges it. */
 static gboolean
 ir_audit_verify_stream_inline (IrAuditVerifier *v,
 			       FILE *fp,
@@ -1230,18 +1300,25 @@ ir_audit_verify_stream_inline (IrAuditVerifier *v,
 			       guint64 *n_records,
 			       GError **error)
 {
-	char *buf = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	char *rec = NULL;
+	char *sig = NULL;
+	size_t rec_cap = 0;
+	size_t sig_cap = 0;
+	ssize_t n1;
+	ssize_t n2 = 0;
 	guint64 offset = 0;
 	gboolean ok = TRUE;
 
-	while (ok && v->report->error == NULL && (n = getline (&buf, &cap, fp)) > 0) {
-		gboolean whole = buf[n - 1] == '\n';
-		gboolean have_record = v->tail->len > 0;
-
-		if (!have_record && offset == 0 && whole &&
-		    !ir_audit_verify_looks_like_record (buf, (gsize)n - 1)) {
+	while (ok && v->report->error == NULL && (n1 = getline (&rec, &rec_cap, fp)) > 0) {
+		if (rec[n1 - 1] != '\n' || (n2 = getline (&sig, &sig_cap, fp)) <= 0) {
+			g_string_append_len (v->tail, rec, MIN (n1, IR_AUDIT_VERIFY_MAX_TAIL));
+			break;
+		}
+		/* the formatter's first member, or a signature line after it,
+		 * says it is a log, however damaged */
+		if (offset == 0 && !g_str_has_prefix (rec, "{\"schema\":") &&
+		    !ir_audit_verify_looks_like_record (rec, (gsize)n1 - 1) &&
+		    !ir_audit_verify_is_sigline (sig, (gsize)n2)) {
 			g_set_error (error,
 				     IR_ERROR,
 				     IR_ERROR_INVALID_INPUT,
@@ -1251,21 +1328,21 @@ ir_audit_verify_stream_inline (IrAuditVerifier *v,
 			ok = FALSE;
 			break;
 		}
-		if (!have_record || !whole) {
-			if (v->tail->len < IR_AUDIT_VERIFY_MAX_TAIL)
-				g_string_append_len (v->tail, buf, n);
-		} else {
-			*n_records += 1;
-			ir_audit_verify_pair (v, *n_records, buf, (gsize)n - 1, offset);
-			if (*n_records % IR_AUDIT_VERIFY_CANCEL_EVERY == 0 &&
-			    g_cancellable_set_error_if_cancelled (cancellable, error))
-				ok = FALSE;
-		}
-		offset += (guint64)n;
-		if (!whole)
+		if (sig[n2 - 1] != '\n') {
+			g_string_append_len (v->tail, rec, n1);
+			g_string_append_len (v->tail, sig, MIN (n2, IR_AUDIT_VERIFY_MAX_TAIL));
 			break;
+		}
+		*n_records += 1;
+		ir_audit_verify_pair (
+		    v, *n_records, rec, (gsize)n1 - 1, sig, (gsize)n2 - 1, offset + (guint64)n1);
+		offset += (guint64)(n1 + n2);
+		if (*n_records % IR_AUDIT_VERIFY_CANCEL_EVERY == 0 &&
+		    g_cancellable_set_error_if_cancelled (cancellable, error))
+			ok = FALSE;
 	}
-	free (buf);
+	free (rec);
+	free (sig);
 	if (ok && ferror (fp)) {
 		g_set_error (error,
 			     IR_ERROR,
@@ -1350,10 +1427,14 @@ ir_audit_verify (const IrAuditPaths *paths,
 		ir_audit_verify_clear (&v);
 		return NULL;
 	}
+	/* big reads: fewer system calls on a log of a million records */
+	setvbuf (fp, NULL, _IOFBF, IR_AUDIT_VERIFY_READ_BUFFER);
 	v.records_path = paths->records;
 	v.inline_layout = ir_audit_verify_is_inline (paths);
 	v.sig_offsets = g_array_new (FALSE, FALSE, sizeof (guint64));
 	v.deferred_sig = g_string_new (NULL);
+	if (v.options->all_signatures && v.options->key != NULL)
+		v.sigpool = ir_audit_sigpool_new ();
 	if (v.inline_layout)
 		ok = ir_audit_verify_stream_inline (&v, fp, paths, cancellable, &n_lines, error);
 	else

@@ -58,9 +58,11 @@ static gboolean G_GNUC_PRINTF (2, 3) ir_log_scan_refuse (GError **error, const c
 static gboolean
 ir_log_scan_span_is (IrLogScanSpan span, const char *text)
 {
-	gsize n = strlen (text);
-
-	return span.text != NULL && span.len == n && memcmp (span.text, text, n) == 0;
+	/* no strlen: called for every member against every schema name; a
+	 * span holds no NUL (control bytes are refused), so strncmp stops at
+	 * the end of @text when it is the shorter */
+	return span.text != NULL && strncmp (span.text, text, span.len) == 0 &&
+	       text[span.len] == '\0';
 }
 
 /* ---- step 1: the JSON text ---- */
@@ -83,8 +85,20 @@ static gboolean
 ir_log_scan_bytes (const char *line, gsize len, GError **error)
 {
 	gboolean ascii = TRUE;
+	gsize i = 0;
 
-	for (gsize i = 0; i < len; i++) {
+	/* the hot path of audit verify: eight bytes at a time while they are
+	 * all printable ASCII (no byte < 0x20, none >= 0x80); the first word
+	 * that is not goes through the loop below, which names the column */
+	for (; i + 8 <= len; i += 8) {
+		guint64 w;
+
+		memcpy (&w, line + i, sizeof (w));
+		if ((w & 0x8080808080808080ULL) != 0 ||
+		    ((w - 0x2020202020202020ULL) & ~w & 0x8080808080808080ULL) != 0)
+			break;
+	}
+	for (; i < len; i++) {
 		guint8 c = (guint8)line[i];
 
 		if (c < 0x20)
@@ -363,11 +377,14 @@ ir_log_scan_find (const IrLogScanMember *members, guint n, const char *name)
 	return NULL;
 }
 
+/* Lower-case hex digits only (ids and hashes are written so). */
 static gboolean
-ir_log_scan_all (IrLogScanSpan span, const char *alphabet)
+ir_log_scan_lower_hex (IrLogScanSpan span)
 {
 	for (gsize i = 0; i < span.len; i++) {
-		if (strchr (alphabet, span.text[i]) == NULL || span.text[i] == '\0')
+		char c = span.text[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
 			return FALSE;
 	}
 	return TRUE;
@@ -522,11 +539,11 @@ ir_log_scan_field_want (const IrLogScanMember *m, IrLogFieldKind kind)
 		return str && m->value.len > 0 ? NULL : "a non-empty string";
 	case IR_LOG_FIELD_HEX:
 		return str && m->value.len > 0 && m->value.len % 2 == 0 &&
-			       ir_log_scan_all (m->value, "0123456789abcdef")
+			       ir_log_scan_lower_hex (m->value)
 			   ? NULL
 			   : "lower-case hex of even length";
 	case IR_LOG_FIELD_SHA256:
-		return str && m->value.len == 64 && ir_log_scan_all (m->value, "0123456789abcdef")
+		return str && m->value.len == 64 && ir_log_scan_lower_hex (m->value)
 			   ? NULL
 			   : "64 lower-case hex digits (SHA-256)";
 	case IR_LOG_FIELD_OUTCOME:

@@ -309,6 +309,19 @@ ir_log_tail_classify_inline (const IrLogTailInline *tail, IrLogTailFinding *find
 		ir_log_tail_torn_inline (tail, finding, "is cut short (no newline)");
 		return;
 	}
+	/* the writer writes whole records: a whole line that does not end
+	 * like one (a record and its signature line joined by a changed
+	 * newline) is no crash */
+	if (nl == tail->tail || nl[-1] != '}') {
+		ir_log_tail_tampered (finding,
+				      tail->size + 1,
+				      "%s line %" G_GUINT64_FORMAT
+				      ": the last line is not a whole record (a record and its "
+				      "signature line joined?)",
+				      IR_LOG_TAIL_RECORDS_FILE,
+				      line);
+		return;
+	}
 	if (rest_len == 0) {
 		ir_log_tail_torn_inline (tail, finding, "has no signature line");
 		return;

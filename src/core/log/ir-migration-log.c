@@ -720,6 +720,15 @@ ir_migration_log_check_last_sig (IrMigrationLog *self,
 	guint64 bad = size;
 	g_autoptr (GError) verify_error = NULL;
 
+	/* the first one too, as audit verify does: its key name is the one
+	 * the others are held to */
+	if (size > 0 && scan->rotation == 0 &&
+	    !ir_migration_log_sig_verifies (self, scan, sigs, 1, NULL))
+		return ir_migration_log_tamper (
+		    error,
+		    "%s line 2: the signature line of record 1 is not by this workstation's key %s",
+		    LOG_FILE,
+		    self->key_name);
 	if (size == 0 || size <= scan->rotation ||
 	    ir_migration_log_sig_verifies (self, scan, sigs, size, &verify_error))
 		return TRUE;
