@@ -26,6 +26,7 @@ static const IrCliCommand *const imeictl_commands[] = {
     &ir_cli_command_credential,
     &ir_cli_command_diag_mode,
     &ir_cli_command_policy,
+    &ir_cli_command_verify_report,
     NULL,
 };
 

@@ -56,6 +56,7 @@ extern const IrCliCommand ir_cli_command_recover;
 extern const IrCliCommand ir_cli_command_audit;
 extern const IrCliCommand ir_cli_command_credential;
 extern const IrCliCommand ir_cli_command_policy;
+extern const IrCliCommand ir_cli_command_verify_report;
 
 /* The first line of the file @path that holds a secret (a PIN, a
  * passphrase), the file's text wiped; errors name @option. The caller

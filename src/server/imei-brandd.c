@@ -8,11 +8,13 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "ir-brandd-clock.h"
 #include "ir-brandd-config.h"
 #include "ir-brandd-http.h"
 #include "ir-brandd-import.h"
 #include "ir-brandd-issue.h"
 #include "ir-brandd-policy.h"
+#include "ir-brandd-report.h"
 #include "ir-brandd-revocation.h"
 #include "ir-brandd-store.h"
 #include "ir-brandd-tls.h"
@@ -39,6 +41,10 @@ static char *opt_key_name = NULL;
 static char *opt_out = NULL;
 static gboolean opt_json = FALSE;
 static gboolean opt_version = FALSE;
+static char *opt_phase = NULL;
+static char *opt_from = NULL;
+static char *opt_to = NULL;
+static char *opt_date = NULL;
 
 static GOptionEntry entries[] = {
     {"config",
@@ -71,11 +77,22 @@ static GOptionEntry entries[] = {
      0,
      G_OPTION_ARG_FILENAME,
      &opt_key,
-     "policy sign: the policy private key; publish: its public key",
+     "policy sign, report summary, blocklist: the policy private key; publish: its public "
+     "key",
      "PEM"},
     {"key-name", 0, 0, G_OPTION_ARG_STRING, &opt_key_name, "Signed-note key name", "NAME"},
-    {"out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out, "Write the signed note to FILE", "FILE"},
-    {"json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "policy show: JSON", NULL},
+    {"out", 'o', 0, G_OPTION_ARG_FILENAME, &opt_out, "Write the output to FILE", "FILE"},
+    {"json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "policy show, report: JSON", NULL},
+    {"phase", 0, 0, G_OPTION_ARG_STRING, &opt_phase, "report: the rollout phase", "PHASE"},
+    {"from", 0, 0, G_OPTION_ARG_STRING, &opt_from, "report: the first day", "YYYY-MM-DD"},
+    {"to", 0, 0, G_OPTION_ARG_STRING, &opt_to, "report: the last day", "YYYY-MM-DD"},
+    {"date",
+     0,
+     0,
+     G_OPTION_ARG_STRING,
+     &opt_date,
+     "report summary|register, blocklist: the local day",
+     "YYYY-MM-DD"},
     {"version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Show the version and exit", NULL},
     {NULL},
 };
@@ -90,6 +107,12 @@ static GOptionEntry entries[] = {
 	"  policy publish --db PATH POLICY.note                   install a signed policy\n"       \
 	"  policy show --db PATH [--json]                         print the current policy\n"      \
 	"  policy pause|resume PHASE --db PATH                    the kill switch\n"               \
+	"  report --db PATH [--phase P] [--from D] [--to D] [--json]   tokens and outcomes "       \
+	"(CSV)\n"                                                                                  \
+	"  report summary --phase P --date D --key KEY --db PATH  a signed phase/day summary\n"    \
+	"  report register --date D --db PATH                     IMEIs restored (register CSV)\n" \
+	"  blocklist --date D --key KEY --db PATH                 the signed national block "      \
+	"list\n"                                                                                   \
 	"  cert revoke SERIAL [--reason TEXT] --db PATH           revoke a client certificate\n"   \
 	"\n"                                                                                       \
 	"Exit codes: 0 success, 1 failure (or rows rejected by import), 2 bad usage or config.\n"  \
@@ -221,12 +244,19 @@ imei_brandd_cmd_serve (int argc, char **argv)
 	g_autoptr (IrBranddRevocation) revocation = NULL;
 	SSL_CTX *ctx = NULL;
 	ServeParts parts;
+	gboolean fixed_clock = FALSE;
 	int rc;
 
 	if (argc != 0)
 		return imei_brandd_usage ("serve takes no arguments");
 	if (opt_config == NULL)
 		return imei_brandd_usage ("serve needs --config FILE");
+	if (!ir_brandd_clock_check (&fixed_clock, &error))
+		return imei_brandd_fail (EXIT_USAGE, error);
+	if (fixed_clock)
+		g_warning ("$IMEI_BRANDD_TEST_NOW is set: the rollout's clock is fixed at "
+			   "%" G_GINT64_FORMAT "; this is for tests only",
+			   ir_brandd_clock_now ());
 	config = imei_brandd_load_config (&error);
 	if (config == NULL || !ir_brandd_config_check_serve (config, &error))
 		return imei_brandd_fail (EXIT_USAGE, error);
@@ -375,6 +405,41 @@ imei_brandd_cmd_policy (int argc, char **argv)
 	return ir_brandd_policy_command (config, &options, argc, argv);
 }
 
+static int
+imei_brandd_cmd_report_like (int argc, char **argv, gboolean blocklist)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrBranddConfig) config = imei_brandd_load_config (&error);
+	gboolean fixed_clock = FALSE;
+	IrBranddReportOptions options = {
+	    .key = opt_key,
+	    .key_name = opt_key_name,
+	    .out = opt_out,
+	    .json = opt_json,
+	    .phase = opt_phase,
+	    .from = opt_from,
+	    .to = opt_to,
+	    .date = opt_date,
+	};
+
+	if (config == NULL || !ir_brandd_clock_check (&fixed_clock, &error))
+		return imei_brandd_fail (EXIT_USAGE, error);
+	return blocklist ? ir_brandd_blocklist_command (config, &options, argc, argv)
+			 : ir_brandd_report_command (config, &options, argc, argv);
+}
+
+static int
+imei_brandd_cmd_report (int argc, char **argv)
+{
+	return imei_brandd_cmd_report_like (argc, argv, FALSE);
+}
+
+static int
+imei_brandd_cmd_blocklist (int argc, char **argv)
+{
+	return imei_brandd_cmd_report_like (argc, argv, TRUE);
+}
+
 /* Takes effect at the next request of a running server, on connections
  * already open too (ir-brandd-revocation.c). */
 static int
@@ -420,6 +485,8 @@ static const struct {
     {"centre", imei_brandd_cmd_centre},
     {"policy", imei_brandd_cmd_policy},
     {"cert", imei_brandd_cmd_cert},
+    {"report", imei_brandd_cmd_report},
+    {"blocklist", imei_brandd_cmd_blocklist},
 };
 
 int
@@ -440,12 +507,13 @@ main (int argc, char **argv)
 	if (opt_verbose)
 		g_log_set_debug_enabled (TRUE);
 	if (argc < 2)
-		return imei_brandd_usage (
-		    "no command; expected serve, init-db, import, centre, policy or cert");
+		return imei_brandd_usage ("no command; expected serve, init-db, import, centre, "
+					  "policy, report, blocklist or cert");
 	for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
 		if (g_strcmp0 (argv[1], commands[i].name) == 0)
 			return commands[i].func (argc - 2, argv + 2);
 	}
-	return imei_brandd_usage (
-	    "unknown command; expected serve, init-db, import, centre, policy or cert");
+	return imei_brandd_usage ("unknown command; expected serve, init-db, import, centre, "
+				  "policy, report, blocklist or "
+				  "cert");
 }

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "ir-brandd-conns.h"
+#include "ir-brandd-clock.h"
 #include "ir-brandd-http.h"
 #include "ir-brandd-request.h"
 #include "ir-brandd-tls.h"
@@ -40,7 +41,7 @@ struct _IrBranddServer {
 };
 
 static struct bufferevent *
-bev_cb (struct event_base *base, void *arg)
+ir_brandd_http_bev_cb (struct event_base *base, void *arg)
 {
 	IrBranddServer *self = arg;
 	SSL *ssl = SSL_new (self->ctx);
@@ -65,7 +66,7 @@ bev_cb (struct event_base *base, void *arg)
 }
 
 static SSL *
-request_ssl (struct evhttp_request *req)
+ir_brandd_http_request_ssl (struct evhttp_request *req)
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection (req);
 	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent (evcon) : NULL;
@@ -74,10 +75,10 @@ request_ssl (struct evhttp_request *req)
 }
 
 static void
-reply_complete (struct evhttp_request *req, void *arg)
+ir_brandd_http_reply_complete (struct evhttp_request *req, void *arg)
 {
 	IrBranddServer *self = arg;
-	SSL *ssl = request_ssl (req);
+	SSL *ssl = ir_brandd_http_request_ssl (req);
 
 	if (self->n_sending > 0)
 		self->n_sending--;
@@ -87,7 +88,10 @@ reply_complete (struct evhttp_request *req, void *arg)
 }
 
 static void
-send_json (IrBranddServer *self, struct evhttp_request *req, guint status, JsonNode *node)
+ir_brandd_http_send_json (IrBranddServer *self,
+			  struct evhttp_request *req,
+			  guint status,
+			  JsonNode *node)
 {
 	struct evkeyvalq *headers = evhttp_request_get_output_headers (req);
 	struct evbuffer *buf = evbuffer_new ();
@@ -102,13 +106,15 @@ send_json (IrBranddServer *self, struct evhttp_request *req, guint status, JsonN
 		 evhttp_request_get_uri (req),
 		 status);
 	self->n_sending++;
-	evhttp_request_set_on_complete_cb (req, reply_complete, self);
+	evhttp_request_set_on_complete_cb (req, ir_brandd_http_reply_complete, self);
 	evhttp_send_reply (req, (int)status, NULL, buf);
 	evbuffer_free (buf);
 }
 
 static void
-send_refusal (IrBranddServer *self, struct evhttp_request *req, const IrBranddAnswer *answer)
+ir_brandd_http_send_refusal (IrBranddServer *self,
+			     struct evhttp_request *req,
+			     const IrBranddAnswer *answer)
 {
 	g_autoptr (JsonBuilder) b = json_builder_new ();
 	g_autoptr (JsonNode) root = NULL;
@@ -136,17 +142,17 @@ send_refusal (IrBranddServer *self, struct evhttp_request *req, const IrBranddAn
 	json_builder_end_object (b);
 	root = json_builder_get_root (b);
 	g_debug ("refused: %s: %s", ir_brandd_refusal_code (answer->refusal), answer->message);
-	send_json (self, req, ir_brandd_refusal_status (answer->refusal), root);
+	ir_brandd_http_send_json (self, req, ir_brandd_refusal_status (answer->refusal), root);
 }
 
 static void
-send_simple_refusal (IrBranddServer *self,
-		     struct evhttp_request *req,
-		     IrBranddRefusal refusal,
-		     const char *message)
+ir_brandd_http_send_simple_refusal (IrBranddServer *self,
+				    struct evhttp_request *req,
+				    IrBranddRefusal refusal,
+				    const char *message)
 {
 	IrBranddAnswer answer = {refusal, (char *)message};
-	send_refusal (self, req, &answer);
+	ir_brandd_http_send_refusal (self, req, &answer);
 }
 
 typedef JsonNode *(*RouteFunc) (IrBranddServer *self,
@@ -163,11 +169,11 @@ typedef JsonNode *(*PrefixRouteFunc) (IrBranddServer *self,
 				      IrBranddAnswer *answer);
 
 static JsonNode *
-route_health (IrBranddServer *self,
-	      const IrBranddPeer *peer,
-	      const char *body,
-	      gsize len,
-	      IrBranddAnswer *answer)
+ir_brandd_http_route_health (IrBranddServer *self,
+			     const IrBranddPeer *peer,
+			     const char *body,
+			     gsize len,
+			     IrBranddAnswer *answer)
 {
 	g_autoptr (JsonBuilder) b = json_builder_new ();
 
@@ -181,7 +187,7 @@ route_health (IrBranddServer *self,
 }
 
 static JsonNode *
-malformed (IrBranddAnswer *answer, const GError *error)
+ir_brandd_http_malformed (IrBranddAnswer *answer, const GError *error)
 {
 	answer->refusal = IR_BRANDD_MALFORMED_REQUEST;
 	answer->message = g_strdup (error->message);
@@ -189,15 +195,15 @@ malformed (IrBranddAnswer *answer, const GError *error)
 }
 
 static JsonNode *
-route_tokens (IrBranddServer *self,
-	      const IrBranddPeer *peer,
-	      const char *body,
-	      gsize len,
-	      IrBranddAnswer *answer)
+ir_brandd_http_route_tokens (IrBranddServer *self,
+			     const IrBranddPeer *peer,
+			     const char *body,
+			     gsize len,
+			     IrBranddAnswer *answer)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrBranddTokenRequest) req = NULL;
-	gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+	gint64 now = ir_brandd_clock_now ();
 
 	/* who asks comes before what is asked: an auditor learns nothing
 	 * about the request format or the registry */
@@ -205,7 +211,7 @@ route_tokens (IrBranddServer *self,
 		return NULL;
 	req = ir_brandd_token_request_parse (body, len, &error);
 	if (req == NULL)
-		return malformed (answer, error);
+		return ir_brandd_http_malformed (answer, error);
 	/* no token to a workstation whose log forked or shrank */
 	if (self->witness != NULL &&
 	    !ir_brandd_witness_check_token (self->witness, peer, body, len, now, answer))
@@ -214,11 +220,11 @@ route_tokens (IrBranddServer *self,
 }
 
 static JsonNode *
-route_reports (IrBranddServer *self,
-	       const IrBranddPeer *peer,
-	       const char *body,
-	       gsize len,
-	       IrBranddAnswer *answer)
+ir_brandd_http_route_reports (IrBranddServer *self,
+			      const IrBranddPeer *peer,
+			      const char *body,
+			      gsize len,
+			      IrBranddAnswer *answer)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrBranddReport) rep = NULL;
@@ -227,39 +233,37 @@ route_reports (IrBranddServer *self,
 		return NULL;
 	rep = ir_brandd_report_parse (body, len, &error);
 	if (rep == NULL)
-		return malformed (answer, error);
-	return ir_brandd_issuer_report (
-	    self->issuer, peer, rep, g_get_real_time () / G_USEC_PER_SEC, answer);
+		return ir_brandd_http_malformed (answer, error);
+	return ir_brandd_issuer_report (self->issuer, peer, rep, ir_brandd_clock_now (), answer);
 }
 
 static JsonNode *
-route_policy (IrBranddServer *self,
-	      const IrBranddPeer *peer,
-	      const char *body,
-	      gsize len,
-	      IrBranddAnswer *answer)
+ir_brandd_http_route_policy (IrBranddServer *self,
+			     const IrBranddPeer *peer,
+			     const char *body,
+			     gsize len,
+			     IrBranddAnswer *answer)
 {
-	return ir_brandd_issuer_policy (
-	    self->issuer, peer, g_get_real_time () / G_USEC_PER_SEC, answer);
+	return ir_brandd_issuer_policy (self->issuer, peer, ir_brandd_clock_now (), answer);
 }
 
 static JsonNode *
-route_witness (IrBranddServer *self,
-	       const IrBranddPeer *peer,
-	       const char *body,
-	       gsize len,
-	       IrBranddAnswer *answer)
+ir_brandd_http_route_witness (IrBranddServer *self,
+			      const IrBranddPeer *peer,
+			      const char *body,
+			      gsize len,
+			      IrBranddAnswer *answer)
 {
 	return ir_brandd_witness_upload (
-	    self->witness, peer, body, len, g_get_real_time () / G_USEC_PER_SEC, answer);
+	    self->witness, peer, body, len, ir_brandd_clock_now (), answer);
 }
 
 static JsonNode *
-route_workstations (IrBranddServer *self,
-		    const IrBranddPeer *peer,
-		    const char *body,
-		    gsize len,
-		    IrBranddAnswer *answer)
+ir_brandd_http_route_workstations (IrBranddServer *self,
+				   const IrBranddPeer *peer,
+				   const char *body,
+				   gsize len,
+				   IrBranddAnswer *answer)
 {
 	return ir_brandd_witness_list (self->witness, peer, answer);
 }
@@ -267,11 +271,11 @@ route_workstations (IrBranddServer *self,
 /* /v1/workstations/ORIGIN/records: the origin has slashes of its own,
  * sent as %2F or as they are. */
 static JsonNode *
-route_records (IrBranddServer *self,
-	       const IrBranddPeer *peer,
-	       const char *rest,
-	       const char *query,
-	       IrBranddAnswer *answer)
+ir_brandd_http_route_records (IrBranddServer *self,
+			      const IrBranddPeer *peer,
+			      const char *rest,
+			      const char *query,
+			      IrBranddAnswer *answer)
 {
 	g_autofree char *raw = NULL;
 	g_autofree char *origin = NULL;
@@ -299,17 +303,17 @@ static const struct {
 	gboolean witness;	     /* needs the witness */
 	PrefixRouteFunc prefix_func; /* path is a prefix */
 } routes[] = {
-    {"/v1/health", EVHTTP_REQ_GET, "GET", route_health},
-    {"/v1/tokens", EVHTTP_REQ_POST, "POST", route_tokens},
-    {"/v1/reports", EVHTTP_REQ_POST, "POST", route_reports},
-    {"/v1/policy", EVHTTP_REQ_GET, "GET", route_policy},
-    {"/v1/witness", EVHTTP_REQ_POST, "POST", route_witness, TRUE},
-    {"/v1/workstations", EVHTTP_REQ_GET, "GET", route_workstations, TRUE},
-    {"/v1/workstations/", EVHTTP_REQ_GET, "GET", NULL, TRUE, route_records},
+    {"/v1/health", EVHTTP_REQ_GET, "GET", ir_brandd_http_route_health},
+    {"/v1/tokens", EVHTTP_REQ_POST, "POST", ir_brandd_http_route_tokens},
+    {"/v1/reports", EVHTTP_REQ_POST, "POST", ir_brandd_http_route_reports},
+    {"/v1/policy", EVHTTP_REQ_GET, "GET", ir_brandd_http_route_policy},
+    {"/v1/witness", EVHTTP_REQ_POST, "POST", ir_brandd_http_route_witness, TRUE},
+    {"/v1/workstations", EVHTTP_REQ_GET, "GET", ir_brandd_http_route_workstations, TRUE},
+    {"/v1/workstations/", EVHTTP_REQ_GET, "GET", NULL, TRUE, ir_brandd_http_route_records},
 };
 
 static gboolean
-content_type_ok (struct evhttp_request *req)
+ir_brandd_http_content_type_ok (struct evhttp_request *req)
 {
 	const char *ct =
 	    evhttp_find_header (evhttp_request_get_input_headers (req), "Content-Type");
@@ -320,9 +324,9 @@ content_type_ok (struct evhttp_request *req)
 }
 
 static gboolean
-read_peer (struct evhttp_request *req, IrBranddPeer *peer, IrBranddAnswer *answer)
+ir_brandd_http_read_peer (struct evhttp_request *req, IrBranddPeer *peer, IrBranddAnswer *answer)
 {
-	SSL *ssl = request_ssl (req);
+	SSL *ssl = ir_brandd_http_request_ssl (req);
 	g_autoptr (GError) error = NULL;
 
 	if (ssl == NULL || !ir_brandd_tls_peer (ssl, peer, &error)) {
@@ -335,7 +339,10 @@ read_peer (struct evhttp_request *req, IrBranddPeer *peer, IrBranddAnswer *answe
 }
 
 static void
-dispatch (IrBranddServer *self, struct evhttp_request *req, guint route, const char *rest)
+ir_brandd_http_dispatch (IrBranddServer *self,
+			 struct evhttp_request *req,
+			 guint route,
+			 const char *rest)
 {
 	struct evbuffer *input = evhttp_request_get_input_buffer (req);
 	gsize len = evbuffer_get_length (input);
@@ -345,24 +352,25 @@ dispatch (IrBranddServer *self, struct evhttp_request *req, guint route, const c
 	const char *body;
 
 	/* a certificate may expire or be revoked while its connection is
-	 * open: every request is checked, not only the handshake */
-	if (!read_peer (req, &peer, &answer) ||
+	 * open: every request is checked, not only the handshake, and on the
+	 * real clock as TLS does (never the rollout's test clock) */
+	if (!ir_brandd_http_read_peer (req, &peer, &answer) ||
 	    (self->revocation != NULL &&
 	     !ir_brandd_revocation_check (
 		 self->revocation, &peer, g_get_real_time () / G_USEC_PER_SEC, &answer))) {
-		send_refusal (self, req, &answer);
+		ir_brandd_http_send_refusal (self, req, &answer);
 		return;
 	}
 	if (len > self->max_body_size) {
-		send_simple_refusal (
+		ir_brandd_http_send_simple_refusal (
 		    self, req, IR_BRANDD_TOO_LARGE, "the body is over max-body-size");
 		return;
 	}
-	if (routes[route].method == EVHTTP_REQ_POST && !content_type_ok (req)) {
-		send_simple_refusal (self,
-				     req,
-				     IR_BRANDD_MALFORMED_REQUEST,
-				     "Content-Type: expected application/json");
+	if (routes[route].method == EVHTTP_REQ_POST && !ir_brandd_http_content_type_ok (req)) {
+		ir_brandd_http_send_simple_refusal (self,
+						    req,
+						    IR_BRANDD_MALFORMED_REQUEST,
+						    "Content-Type: expected application/json");
 		return;
 	}
 	body = len > 0 ? (const char *)evbuffer_pullup (input, (ev_ssize_t)len) : "";
@@ -374,20 +382,20 @@ dispatch (IrBranddServer *self, struct evhttp_request *req, guint route, const c
 		result = routes[route].func (self, &peer, body, len, &answer);
 	}
 	if (result == NULL) {
-		send_refusal (self, req, &answer);
+		ir_brandd_http_send_refusal (self, req, &answer);
 		return;
 	}
-	send_json (self, req, 200, result);
+	ir_brandd_http_send_json (self, req, 200, result);
 }
 
 static void
-handle_request (struct evhttp_request *req, void *arg)
+ir_brandd_http_handle_request (struct evhttp_request *req, void *arg)
 {
 	IrBranddServer *self = arg;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri (req);
 	const char *path = uri != NULL ? evhttp_uri_get_path (uri) : NULL;
 	enum evhttp_cmd_type method = evhttp_request_get_command (req);
-	SSL *ssl = request_ssl (req);
+	SSL *ssl = ir_brandd_http_request_ssl (req);
 
 	/* the request is read: its deadline is met */
 	if (ssl != NULL)
@@ -407,13 +415,14 @@ handle_request (struct evhttp_request *req, void *arg)
 			    g_strdup_printf ("%s takes %s only", routes[i].path, routes[i].allow);
 			evhttp_add_header (
 			    evhttp_request_get_output_headers (req), "Allow", routes[i].allow);
-			send_simple_refusal (self, req, IR_BRANDD_METHOD_NOT_ALLOWED, msg);
+			ir_brandd_http_send_simple_refusal (
+			    self, req, IR_BRANDD_METHOD_NOT_ALLOWED, msg);
 			return;
 		}
-		dispatch (self, req, i, rest);
+		ir_brandd_http_dispatch (self, req, i, rest);
 		return;
 	}
-	send_simple_refusal (
+	ir_brandd_http_send_simple_refusal (
 	    self,
 	    req,
 	    IR_BRANDD_NOT_FOUND,
@@ -422,7 +431,7 @@ handle_request (struct evhttp_request *req, void *arg)
 }
 
 static gboolean
-bind_listener (IrBranddServer *self, const IrBranddConfig *config, GError **error)
+ir_brandd_http_bind_listener (IrBranddServer *self, const IrBranddConfig *config, GError **error)
 {
 	struct sockaddr_storage ss;
 	socklen_t ss_len = sizeof ss;
@@ -491,13 +500,13 @@ ir_brandd_server_new (struct event_base *base,
 		g_set_error (error, IR_ERROR, IR_ERROR_FAILED, "failed to create the HTTP server");
 		return NULL;
 	}
-	evhttp_set_bevcb (self->http, bev_cb, self);
-	evhttp_set_gencb (self->http, handle_request, self);
+	evhttp_set_bevcb (self->http, ir_brandd_http_bev_cb, self);
+	evhttp_set_gencb (self->http, ir_brandd_http_handle_request, self);
 	evhttp_set_allowed_methods (self->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
 	evhttp_set_max_body_size (self->http, (ev_ssize_t)config->max_body_size);
 	evhttp_set_max_headers_size (self->http, (ev_ssize_t)config->max_header_size);
 	evhttp_set_timeout_tv (self->http, &tv);
-	if (!bind_listener (self, config, error))
+	if (!ir_brandd_http_bind_listener (self, config, error))
 		return NULL;
 	return g_steal_pointer (&self);
 }
@@ -521,7 +530,7 @@ ir_brandd_server_get_port (IrBranddServer *self)
 }
 
 static void
-stop_poll (evutil_socket_t fd, short what, void *arg)
+ir_brandd_http_stop_poll (evutil_socket_t fd, short what, void *arg)
 {
 	IrBranddServer *self = arg;
 	struct timeval tv = {0, STOP_POLL_MS * 1000};
@@ -547,7 +556,7 @@ ir_brandd_server_stop (IrBranddServer *self, guint grace_ms)
 		self->bound = NULL;
 	}
 	self->stop_deadline = g_get_monotonic_time () + (gint64)grace_ms * 1000;
-	self->stop_timer = evtimer_new (self->base, stop_poll, self);
+	self->stop_timer = evtimer_new (self->base, ir_brandd_http_stop_poll, self);
 	evtimer_add (self->stop_timer, &tv);
 }
 

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "ir-block-list.h"
+#include "ir-brandd-blocklist-store.h"
+#include "ir-brandd-report.h"
+#include "ir-brandd-rollout.h"
+#include "ir-brandd-signer.h"
+#include "ir-eligibility.h"
+#include "ir-error.h"
+
+/* imei-brandd blocklist --date D: the national block list of local day D
+ * (docs/rollout-policy.md, "The national block list"). A registered phone
+ * is a candidate when every phase of the current policy that covers it
+ * (TAC, model, and the circle of the centre it is tied to, if any) has
+ * closed before D, and no restore of it has been reported successful. The
+ * priority order: the phone whose phases closed first, then by TAC, then
+ * by IMEI; a phone's IMEIs are scheduled together, and the list stops at
+ * the first phone that no longer fits under the policy's national block
+ * cap. Days are made in order and a day's list, once made, is printed
+ * again as it was. */
+
+#define EXIT_FAILED 1
+#define EXIT_USAGE  2
+
+typedef struct {
+	const IrBranddBlockDevice *device;
+	const IrPolicyPhase *phase; /* the covering phase that closed last */
+} IrBranddBlockCandidate;
+
+/* The covering phase that closed last, or NULL when one covering phase
+ * has not closed before @day (or none covers the phone). */
+static const IrPolicyPhase *
+ir_brandd_blocklist_closed_phase (const IrPolicy *policy,
+				  const IrBranddBlockDevice *device,
+				  const char *day)
+{
+	IrPolicyPhone phone = {
+	    .tac = device->tac, .model = device->model, .centre = device->centre};
+	const IrPolicyPhase *last = NULL;
+
+	for (guint i = 0; i < policy->phases->len; i++) {
+		const IrPolicyPhase *p = g_ptr_array_index (policy->phases, i);
+		gboolean closed = p->state == IR_PHASE_CLOSED || g_strcmp0 (p->end_date, day) < 0;
+
+		if (!ir_eligibility_phase_covers (policy, p, &phone))
+			continue;
+		if (!closed)
+			return NULL;
+		if (last == NULL || g_strcmp0 (p->end_date, last->end_date) > 0)
+			last = p;
+	}
+	return last;
+}
+
+static gint
+ir_brandd_blocklist_compare (gconstpointer a, gconstpointer b)
+{
+	const IrBranddBlockCandidate *x = a;
+	const IrBranddBlockCandidate *y = b;
+	int c = g_strcmp0 (x->phase->end_date, y->phase->end_date);
+
+	if (c == 0)
+		c = g_strcmp0 (x->device->tac, y->device->tac);
+	return c != 0 ? c : g_strcmp0 (x->device->imeis[0], y->device->imeis[0]);
+}
+
+static gboolean
+ir_brandd_blocklist_schedule (IrBranddStore *store,
+			      const IrPolicy *policy,
+			      const char *day,
+			      GError **error)
+{
+	g_autoptr (GPtrArray) devices = ir_brandd_blocklist_store_devices (store, error);
+	g_autoptr (GArray) candidates = g_array_new (FALSE, FALSE, sizeof (IrBranddBlockCandidate));
+	guint room = policy->national_block_cap;
+
+	if (devices == NULL)
+		return FALSE;
+	for (guint i = 0; i < devices->len; i++) {
+		const IrBranddBlockDevice *d = g_ptr_array_index (devices, i);
+		IrBranddBlockCandidate c = {d, NULL};
+
+		if (d->restored)
+			continue;
+		c.phase = ir_brandd_blocklist_closed_phase (policy, d, day);
+		if (c.phase != NULL)
+			g_array_append_val (candidates, c);
+	}
+	g_array_sort (candidates, ir_brandd_blocklist_compare);
+	for (guint i = 0; i < candidates->len; i++) {
+		const IrBranddBlockCandidate *c =
+		    &g_array_index (candidates, IrBranddBlockCandidate, i);
+		guint n = g_strv_length (c->device->imeis);
+
+		if (n > room)
+			break;
+		for (guint k = 0; k < n; k++) {
+			if (!ir_brandd_blocklist_store_schedule (store,
+								 c->device->imeis[k],
+								 c->device->id,
+								 c->phase->id,
+								 day,
+								 error))
+				return FALSE;
+		}
+		room -= n;
+	}
+	return TRUE;
+}
+
+static void
+ir_brandd_blocklist_fill (IrBlockList *list, GPtrArray *block, GPtrArray *unblock)
+{
+	for (guint i = 0; i + 1 < block->len; i += 2)
+		ir_block_list_add (list->block,
+				   g_ptr_array_index (block, i),
+				   g_ptr_array_index (block, i + 1),
+				   NULL);
+	for (guint i = 0; i + 1 < unblock->len; i += 2)
+		ir_block_list_add (list->unblock,
+				   g_ptr_array_index (unblock, i),
+				   NULL,
+				   g_ptr_array_index (unblock, i + 1));
+}
+
+/* Inside the transaction: refuses a day before the last one made; makes
+ * the day's list unless it was made already; reads it back. */
+static gboolean
+ir_brandd_blocklist_make_locked (IrBranddStore *store,
+				 const IrPolicy *policy,
+				 const char *day,
+				 IrBlockList *list,
+				 GError **error)
+{
+	g_autofree char *last = NULL;
+	g_autoptr (GPtrArray) block = NULL;
+	g_autoptr (GPtrArray) unblock = NULL;
+
+	if (!ir_brandd_blocklist_store_last_day (store, &last, error))
+		return FALSE;
+	if (last != NULL && g_strcmp0 (day, last) < 0) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "the block list of %s cannot be made any more: lists are made day "
+			     "by day and the last was %s; give --date %s or later",
+			     day,
+			     last,
+			     last);
+		return FALSE;
+	}
+	if (g_strcmp0 (day, last) != 0 &&
+	    (!ir_brandd_blocklist_store_unblock_restored (store, day, error) ||
+	     !ir_brandd_blocklist_schedule (store, policy, day, error)))
+		return FALSE;
+	block = ir_brandd_blocklist_store_day (store, day, FALSE, error);
+	unblock = block != NULL ? ir_brandd_blocklist_store_day (store, day, TRUE, error) : NULL;
+	if (unblock == NULL)
+		return FALSE;
+	ir_brandd_blocklist_fill (list, block, unblock);
+	return TRUE;
+}
+
+/* In one write transaction, so that two runs cannot schedule one IMEI
+ * twice or overshoot the cap together. */
+static gboolean
+ir_brandd_blocklist_make (IrBranddStore *store,
+			  const IrPolicy *policy,
+			  const char *day,
+			  IrBlockList *list,
+			  GError **error)
+{
+	if (!ir_brandd_store_begin (store, error))
+		return FALSE;
+	if (!ir_brandd_blocklist_make_locked (store, policy, day, list, error)) {
+		ir_brandd_store_rollback (store);
+		return FALSE;
+	}
+	return ir_brandd_store_commit (store, error);
+}
+
+int
+ir_brandd_blocklist_command (const IrBranddConfig *config,
+			     const IrBranddReportOptions *options,
+			     int argc,
+			     char **argv)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrBranddSigner) signer = NULL;
+	g_autoptr (IrBranddStore) store = NULL;
+	g_autoptr (IrBranddRollout) rollout = NULL;
+	g_autoptr (IrBlockList) list = ir_block_list_new ();
+	g_autofree char *body = NULL;
+	g_autofree char *note = NULL;
+	const IrPolicy *policy = NULL;
+
+	if (argc != 0 || ir_brandd_config_store_target (config) == NULL)
+		return ir_brandd_report_usage (
+		    "usage: blocklist --date YYYY-MM-DD --key POLICY.key --db PATH [--out FILE]");
+	if (options->date == NULL || !ir_rollout_note_is_date (options->date))
+		return ir_brandd_report_usage (
+		    "blocklist needs --date YYYY-MM-DD, the local day the list is for");
+	signer = ir_brandd_signer_load (config, options->key, options->key_name, &error);
+	if (signer == NULL)
+		return ir_brandd_report_fail (EXIT_USAGE, error);
+	store = ir_brandd_store_open (
+	    config->store_backend, ir_brandd_config_store_target (config), &error);
+	if (store != NULL)
+		rollout = ir_brandd_rollout_new (config, store, &error);
+	if (rollout == NULL || !ir_brandd_rollout_current (rollout, &policy, &error))
+		return ir_brandd_report_fail (EXIT_FAILED, error);
+	if (policy == NULL) {
+		g_printerr ("imei-brandd: no rollout policy has been published in %s; the block "
+			    "list follows its phases and its national block cap\n",
+			    config->database);
+		return EXIT_FAILED;
+	}
+	list->policy_version = policy->version;
+	list->time_zone = g_strdup (policy->time_zone_id);
+	list->day = g_strdup (options->date);
+	list->cap = policy->national_block_cap;
+	if (!ir_brandd_blocklist_make (store, policy, options->date, list, &error))
+		return ir_brandd_report_fail (EXIT_FAILED, error);
+	body = ir_block_list_format (list);
+	note = ir_brandd_signer_sign (signer, body, &error);
+	if (note == NULL)
+		return ir_brandd_report_fail (EXIT_FAILED, error);
+	return ir_brandd_report_emit (options, note, "the signed block list");
+}

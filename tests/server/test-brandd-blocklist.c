@@ -1,0 +1,515 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <setjmp.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ir-block-list.h"
+#include "ir-trust-store.h"
+#include "rollout-sim.h"
+
+/* Thirty simulated days of rollout on the real imei-brandd, its clock set
+ * to noon of each day ($IMEI_BRANDD_TEST_NOW): technicians of two centres
+ * ask for more tokens than the caps allow and report most restorations;
+ * every morning `imei-brandd blocklist` makes the day's signed national
+ * block list. No daily cap is ever overshot, no block list holds more
+ * than the national block cap or an IMEI restored before it was made or
+ * scheduled before, and a phone restored after it was scheduled is on the
+ * next list's unblock part. Then bad input to blocklist changes nothing. */
+
+#define ALICE	  ROLLOUT_SIM_ALICE
+#define BOB	  ROLLOUT_SIM_BOB
+#define TAC_A	  "35000000" /* phase p1, then p3 */
+#define TAC_B	  "35010000" /* phase p2 */
+#define N_A	  60
+#define N_B	  30
+#define DAYS	  30
+#define BLOCK_CAP 4
+#define P1_CENTRE 3
+#define P1_NATION 5
+#define P2_CENTRE 2
+#define P2_NATION 3
+#define P3_CENTRE 2
+#define P3_NATION 3
+#define V2_ON_DAY 15 /* policy version 2 opens p3 on day 16 */
+
+typedef struct {
+	BtEnv *env;
+	IrTrustStore *trust;
+	GHashTable *restored; /* IMEIs reported restored */
+	GHashTable *blocked;  /* IMEI → the day it was scheduled */
+	GHashTable *unblocked;
+	gboolean tried_a[N_A];
+	gboolean tried_b[N_B];
+	guint full_lists;
+	guint n_unblocked;
+	guint n_refused_cap;
+} TestBlock;
+
+/* Day @d (1-based) of the simulation, from 2027-01-01 in Asia/Kolkata. */
+static char *
+test_brandd_blocklist_day (guint d)
+{
+	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier ("Asia/Kolkata");
+	g_autoptr (GDateTime) first = g_date_time_new (tz, 2027, 1, 1, 12, 0, 0);
+	g_autoptr (GDateTime) day = g_date_time_add_days (first, (int)d - 1);
+
+	return g_date_time_format (day, "%Y-%m-%d");
+}
+
+static gint64
+test_brandd_blocklist_noon (guint d)
+{
+	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier ("Asia/Kolkata");
+	g_autoptr (GDateTime) first = g_date_time_new (tz, 2027, 1, 1, 12, 0, 0);
+	g_autoptr (GDateTime) day = g_date_time_add_days (first, (int)d - 1);
+
+	return g_date_time_to_unix (day);
+}
+
+static char *
+test_brandd_blocklist_phase (
+    const char *id, const char *tac, guint from, guint to, guint centre_cap, guint national_cap)
+{
+	g_autofree char *start = test_brandd_blocklist_day (from);
+	g_autofree char *end = test_brandd_blocklist_day (to);
+
+	return g_strdup_printf ("{\"id\": \"%s\", \"title\": \"%s\", \"state\": \"active\",\n"
+				"   \"window\": {\"start\": \"%s\", \"end\": \"%s\"},\n"
+				"   \"eligibility\": {\"tac_prefixes\": [\"%.4s\"]},\n"
+				"   \"centre_daily_cap\": %u, \"national_daily_cap\": %u}",
+				id,
+				id,
+				start,
+				end,
+				tac,
+				centre_cap,
+				national_cap);
+}
+
+static char *
+test_brandd_blocklist_policy (gint64 version)
+{
+	g_autofree char *p1 =
+	    test_brandd_blocklist_phase ("p1", TAC_A, 1, 10, P1_CENTRE, P1_NATION);
+	g_autofree char *p2 =
+	    test_brandd_blocklist_phase ("p2", TAC_B, 5, 20, P2_CENTRE, P2_NATION);
+	g_autofree char *p3 =
+	    test_brandd_blocklist_phase ("p3", TAC_A, V2_ON_DAY + 1, DAYS, P3_CENTRE, P3_NATION);
+
+	return g_strdup_printf (
+	    "{\"format\": \"imeirestore-rollout-policy/1\", \"version\": %" G_GINT64_FORMAT ",\n"
+	    " \"issued\": \"2026-11-01T00:00:00+05:30\", \"expires\": "
+	    "\"2027-12-31T00:00:00+05:30\",\n"
+	    " \"national_block_cap\": %u,\n"
+	    " \"centres\": {\"DL-0001\": \"DL\", \"MH-0002\": \"MH\"},\n"
+	    " \"phases\": [%s,\n  %s%s%s]}\n",
+	    version,
+	    BLOCK_CAP,
+	    p1,
+	    p2,
+	    version > 1 ? ",\n  " : "",
+	    version > 1 ? p3 : "");
+}
+
+static int
+test_brandd_blocklist_setup (void **state)
+{
+	TestBlock *t = g_new0 (TestBlock, 1);
+	g_autofree char *trust = g_build_filename (bt_pki_dir (), "trust-store.conf", NULL);
+	g_autofree char *v1 = test_brandd_blocklist_policy (1);
+
+	t->env = rollout_sim_env_new ();
+	t->trust = ir_trust_store_load (trust, NULL);
+	assert_non_null (t->trust);
+	t->restored = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+	t->blocked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+	t->unblocked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+	rollout_sim_import (t->env, "BA", TAC_A, N_A);
+	rollout_sim_import (t->env, "BB", TAC_B, N_B);
+	rollout_sim_publish (t->env, v1);
+	*state = t;
+	return 0;
+}
+
+static int
+test_brandd_blocklist_teardown (void **state)
+{
+	TestBlock *t = *state;
+
+	g_unsetenv ("IMEI_BRANDD_TEST_NOW");
+	ir_trust_store_unref (t->trust);
+	g_hash_table_unref (t->restored);
+	g_hash_table_unref (t->blocked);
+	g_hash_table_unref (t->unblocked);
+	bt_env_free (t->env);
+	g_free (t);
+	return 0;
+}
+
+static int
+test_brandd_blocklist_run (TestBlock *t, const char *day, const char *out, char **err)
+{
+	g_autofree char *key = g_build_filename (bt_pki_dir (), "policy.key", NULL);
+	const char *args[] = {
+	    "blocklist", "--date", day, "--key", key, "--out", out, "--config", t->env->conf, NULL};
+
+	return bt_run_brandd (args, NULL, err);
+}
+
+/* The morning of day @d: the list is made, verified with the trust store
+ * as a network operator would, and held against what the test knows. */
+static void
+test_brandd_blocklist_morning (TestBlock *t, guint d)
+{
+	g_autofree char *day = test_brandd_blocklist_day (d);
+	g_autofree char *out = g_strdup_printf ("%s/blocklist-%s.note", t->env->dir, day);
+	g_autofree char *err = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *key_name = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrSignedNote) note = NULL;
+	g_autoptr (JsonNode) body = NULL;
+	g_autoptr (IrBlockList) list = NULL;
+	IrRolloutNoteKind kind;
+	GHashTableIter iter;
+	gpointer key;
+
+	if (test_brandd_blocklist_run (t, day, out, &err) != 0)
+		fail_msg ("blocklist %s: %s", day, err);
+	assert_true (g_file_get_contents (out, &text, NULL, NULL));
+	note = ir_rollout_note_parse (text, strlen (text), &kind, &body, &error);
+	assert_non_null (note);
+	assert_int_equal (kind, IR_ROLLOUT_NOTE_BLOCK_LIST);
+	if (!ir_rollout_note_verify (note, t->trust, "block list", &key_name, &error))
+		fail_msg ("%s", error->message);
+	list = ir_block_list_parse (body, note->body, &error);
+	if (list == NULL)
+		fail_msg ("block list of %s: %s", day, error->message);
+	assert_string_equal (list->day, day);
+	assert_int_equal (list->cap, BLOCK_CAP);
+	assert_true (list->block->len <= BLOCK_CAP);
+	if (list->block->len == BLOCK_CAP)
+		t->full_lists++;
+	for (guint i = 0; i < list->block->len; i++) {
+		const IrBlockListEntry *e = g_ptr_array_index (list->block, i);
+
+		if (g_hash_table_contains (t->restored, e->imei))
+			fail_msg ("%s: %s was restored before the list was made", day, e->imei);
+		if (!g_hash_table_insert (t->blocked, g_strdup (e->imei), g_strdup (day)))
+			fail_msg ("%s: %s was scheduled before", day, e->imei);
+	}
+	for (guint i = 0; i < list->unblock->len; i++) {
+		const IrBlockListEntry *e = g_ptr_array_index (list->unblock, i);
+
+		assert_true (g_hash_table_contains (t->restored, e->imei));
+		assert_string_equal (e->day, g_hash_table_lookup (t->blocked, e->imei));
+		assert_true (g_hash_table_add (t->unblocked, g_strdup (e->imei)));
+		t->n_unblocked++;
+	}
+	/* every scheduled IMEI restored before this morning is unblocked by now */
+	g_hash_table_iter_init (&iter, t->blocked);
+	while (g_hash_table_iter_next (&iter, &key, NULL)) {
+		if (g_hash_table_contains (t->restored, key) &&
+		    !g_hash_table_contains (t->unblocked, key))
+			fail_msg ("%s: %s was restored after it was scheduled but is not unblocked",
+				  day,
+				  (char *)key);
+	}
+}
+
+/* One ask for device @i of @tac: granted tokens are reported, one in
+ * five as a failure (the phone stays wiped). */
+static gboolean
+test_brandd_blocklist_ask (TestBlock *t, const char *prefix, const char *tac, guint i, guint n)
+{
+	g_autofree char *serial = g_strdup_printf ("%s-%03u", prefix, i);
+	g_autofree char *token = NULL;
+	g_autofree char *imei = rollout_sim_imei (tac, i);
+	g_autofree char *read_back = g_strdup_printf ("[\"%s\"]", imei);
+	const char *client = n % 2 == 0 ? ALICE : BOB;
+	long status = rollout_sim_token (t->env, client, serial, &token);
+	gboolean fails = n % 5 == 4;
+
+	if (status == 429) {
+		t->n_refused_cap++;
+		return FALSE;
+	}
+	if (status != 200)
+		fail_msg ("token for %s: status %ld", serial, status);
+	assert_int_equal (rollout_sim_report (t->env,
+					      client,
+					      token,
+					      fails ? "failed" : "success",
+					      fails ? "[\"000000000000000\"]" : read_back),
+			  200);
+	if (!fails)
+		g_hash_table_add (t->restored, g_strdup (imei));
+	return TRUE;
+}
+
+/* Noon of day @d: seven asks for p1 phones (days 1-10), one for a p2
+ * phone (days 5-20), and from day 16 four for p1 phones already on the
+ * block list (phase p3). */
+static void
+test_brandd_blocklist_noon_asks (TestBlock *t, guint d)
+{
+	guint n = 0;
+
+	for (guint i = 0; d <= 10 && i < N_A && n < 7; i++) {
+		if (!t->tried_a[i]) {
+			t->tried_a[i] = test_brandd_blocklist_ask (t, "BA", TAC_A, i, n);
+			n++;
+		}
+	}
+	for (guint i = 0, asked = 0; d >= 5 && d <= 20 && i < N_B && asked < 1; i++) {
+		if (!t->tried_b[i]) {
+			t->tried_b[i] = test_brandd_blocklist_ask (t, "BB", TAC_B, i, n++);
+			asked++;
+		}
+	}
+	for (guint i = 0, asked = 0; d > V2_ON_DAY && i < N_A && asked < 4; i++) {
+		g_autofree char *imei = rollout_sim_imei (TAC_A, i);
+
+		if (g_hash_table_contains (t->blocked, imei) &&
+		    !g_hash_table_contains (t->restored, imei)) {
+			/* a second chance: every fifth ask still fails */
+			test_brandd_blocklist_ask (t, "BA", TAC_A, i, n++);
+			asked++;
+		}
+	}
+}
+
+static gint64
+test_brandd_blocklist_sql (BtEnv *env, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+	gint64 n = -1;
+
+	assert_int_equal (sqlite3_open (env->db, &db), SQLITE_OK);
+	assert_int_equal (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), SQLITE_OK);
+	if (sqlite3_step (stmt) == SQLITE_ROW)
+		n = sqlite3_column_int64 (stmt, 0);
+	sqlite3_finalize (stmt);
+	sqlite3_close (db);
+	return n;
+}
+
+/* The last day a list scheduled or unblocked anything. */
+static char *
+test_brandd_blocklist_last_day (BtEnv *env)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *stmt = NULL;
+	char *day = NULL;
+
+	assert_int_equal (sqlite3_open (env->db, &db), SQLITE_OK);
+	assert_int_equal (sqlite3_prepare_v2 (db,
+					      "SELECT max (max (scheduled_day), coalesce (max "
+					      "(unblocked_day), '')) FROM blocklist",
+					      -1,
+					      &stmt,
+					      NULL),
+			  SQLITE_OK);
+	if (sqlite3_step (stmt) == SQLITE_ROW)
+		day = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
+	sqlite3_finalize (stmt);
+	sqlite3_close (db);
+	assert_non_null (day);
+	return day;
+}
+
+static void
+test_brandd_blocklist_thirty_days (void **state)
+{
+	TestBlock *t = *state;
+
+	for (guint d = 1; d <= DAYS; d++) {
+		g_autofree char *now =
+		    g_strdup_printf ("%" G_GINT64_FORMAT, test_brandd_blocklist_noon (d));
+
+		if (d == V2_ON_DAY) {
+			g_autofree char *v2 = test_brandd_blocklist_policy (2);
+			rollout_sim_publish (t->env, v2);
+		}
+		test_brandd_blocklist_morning (t, d);
+		g_setenv ("IMEI_BRANDD_TEST_NOW", now, TRUE);
+		bt_env_start (t->env);
+		test_brandd_blocklist_noon_asks (t, d);
+		assert_int_equal (bt_env_stop (t->env), 0);
+		g_free (t->env->url);
+		t->env->url = NULL;
+	}
+	g_unsetenv ("IMEI_BRANDD_TEST_NOW");
+	/* the caps held every day, and were reached */
+	assert_true (
+	    test_brandd_blocklist_sql (
+		t->env,
+		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p1' AND centre = ''") ==
+	    P1_NATION);
+	assert_true (
+	    test_brandd_blocklist_sql (
+		t->env,
+		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p1' AND centre != ''") <=
+	    P1_CENTRE);
+	assert_true (
+	    test_brandd_blocklist_sql (
+		t->env,
+		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p2' AND centre = ''") <=
+	    P2_NATION);
+	assert_true (
+	    test_brandd_blocklist_sql (
+		t->env,
+		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p2' AND centre != ''") <=
+	    P2_CENTRE);
+	assert_true (
+	    test_brandd_blocklist_sql (
+		t->env,
+		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p3' AND centre = ''") <=
+	    P3_NATION);
+	assert_true (
+	    test_brandd_blocklist_sql (
+		t->env,
+		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p3' AND centre != ''") <=
+	    P3_CENTRE);
+	assert_true (test_brandd_blocklist_sql (t->env, "SELECT count (*) FROM token_rollout") ==
+		     test_brandd_blocklist_sql (
+			 t->env, "SELECT sum (issued) FROM rollout_counts WHERE centre = ''"));
+	assert_true (t->n_refused_cap > 0);
+	/* the block list was full on several days, and phones came off it */
+	assert_true (t->full_lists >= 3);
+	assert_true (t->n_unblocked > 0);
+	assert_int_equal (test_brandd_blocklist_sql (t->env, "SELECT count (*) FROM blocklist"),
+			  g_hash_table_size (t->blocked));
+	assert_int_equal (test_brandd_blocklist_sql (t->env,
+						     "SELECT max (n) FROM (SELECT count (*) AS n "
+						     "FROM blocklist GROUP BY scheduled_day)"),
+			  BLOCK_CAP);
+}
+
+typedef struct {
+	const char *name;
+	const char *args[14];
+	int exit_code;
+	const char *says;
+} TestBlockBad;
+
+/* After the thirty days: each refusal names what is wrong, and neither the
+ * block list table nor --out changes. */
+static void
+test_brandd_blocklist_bad_input (void **state)
+{
+	TestBlock *t = *state;
+	g_autofree char *key = g_build_filename (bt_pki_dir (), "policy.key", NULL);
+	g_autofree char *foreign = g_build_filename (bt_pki_dir (), "witness.key", NULL);
+	g_autofree char *out = g_build_filename (t->env->dir, "never-written", NULL);
+	g_autofree char *day1 = test_brandd_blocklist_day (1);
+	/* a day whose list was empty is not remembered: lists with nothing
+	 * scheduled or unblocked may be made again */
+	g_autofree char *last = test_brandd_blocklist_last_day (t->env);
+	g_autofree char *earlier = g_strdup_printf ("the last was %s", last);
+	const char *conf = t->env->conf;
+	gint64 rows = test_brandd_blocklist_sql (t->env, "SELECT count (*) FROM blocklist");
+	const TestBlockBad bad[] = {
+	    {"no date",
+	     {"blocklist", "--key", key, "--out", out, "--config", conf},
+	     2,
+	     "needs --date YYYY-MM-DD"},
+	    {"bad date",
+	     {"blocklist", "--date", "2027-1-5", "--key", key, "--out", out, "--config", conf},
+	     2,
+	     "needs --date YYYY-MM-DD"},
+	    {"no key",
+	     {"blocklist", "--date", "2027-03-01", "--out", out, "--config", conf},
+	     2,
+	     "--key POLICY.key"},
+	    {"foreign key",
+	     {"blocklist",
+	      "--date",
+	      "2027-03-01",
+	      "--key",
+	      foreign,
+	      "--out",
+	      out,
+	      "--config",
+	      conf},
+	     2,
+	     "--key is not the private half"},
+	    {"missing key",
+	     {"blocklist",
+	      "--date",
+	      "2027-03-01",
+	      "--key",
+	      "/nonexistent.key",
+	      "--out",
+	      out,
+	      "--config",
+	      conf},
+	     2,
+	     "/nonexistent.key"},
+	    {"argument",
+	     {"blocklist",
+	      "today",
+	      "--date",
+	      "2027-03-01",
+	      "--key",
+	      key,
+	      "--out",
+	      out,
+	      "--config",
+	      conf},
+	     2,
+	     "usage: blocklist"},
+	    {"day already past",
+	     {"blocklist", "--date", day1, "--key", key, "--out", out, "--config", conf},
+	     1,
+	     earlier},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+		g_autofree char *err = NULL;
+		int rc = bt_run_brandd (bad[i].args, NULL, &err);
+
+		if (rc != bad[i].exit_code || err == NULL || strstr (err, bad[i].says) == NULL)
+			fail_msg ("%s: exit %d, \"%s\"", bad[i].name, rc, err);
+		assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+		assert_int_equal (
+		    test_brandd_blocklist_sql (t->env, "SELECT count (*) FROM blocklist"), rows);
+	}
+	/* the last day made again: the same list, nothing new scheduled */
+	{
+		g_autofree char *first =
+		    g_strdup_printf ("%s/blocklist-%s.note", t->env->dir, last);
+		g_autofree char *again = g_build_filename (t->env->dir, "again.note", NULL);
+		g_autofree char *a = NULL;
+		g_autofree char *b = NULL;
+
+		assert_int_equal (test_brandd_blocklist_run (t, last, again, NULL), 0);
+		assert_true (g_file_get_contents (first, &a, NULL, NULL));
+		assert_true (g_file_get_contents (again, &b, NULL, NULL));
+		assert_string_equal (a, b);
+		assert_int_equal (
+		    test_brandd_blocklist_sql (t->env, "SELECT count (*) FROM blocklist"), rows);
+	}
+}
+
+int
+main (void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test (test_brandd_blocklist_thirty_days),
+	    cmocka_unit_test (test_brandd_blocklist_bad_input),
+	};
+
+	curl_global_init (CURL_GLOBAL_DEFAULT);
+	bt_pki_dir ();
+	return cmocka_run_group_tests (
+	    tests, test_brandd_blocklist_setup, test_brandd_blocklist_teardown);
+}
