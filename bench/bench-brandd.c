@@ -15,12 +15,19 @@
  * handshake and then reuses its connection), beside Ed25519 signatures per
  * second in-process with the same key (EVP, one thread), and the ratio of
  * the two: what a token costs over its signature (JSON, registry lookups,
- * the SQLite transaction with its fsync, HTTP and TLS records). The number
- * of requests per level is bounded (argument 1, default 2000). Prints
- * figures; never fails on a time. */
+ * the SQLite transaction with its fsync, HTTP and TLS records). Then the
+ * rollout policy's cost (issue 12): the same requests with 4 clients
+ * against a second server whose database has a published policy (the
+ * eligibility decision, the kill switch, two cap counters read and raised
+ * in the token's transaction), rounds alternating with the first server
+ * so that the machine's load falls on both alike; medians of the rounds
+ * and the on/off ratio. The number of requests per level is bounded
+ * (argument 1, default 2000). Prints figures; never fails on a time. */
 
 #define BENCH_DEFAULT_REQUESTS 2000
 #define BENCH_SIGN_SECONDS     2.0
+#define BENCH_POLICY_ROUNDS    3
+#define BENCH_POLICY_CLIENTS   4
 
 static const char request_body[] =
     "{\"device\": {\"manufacturer\": \"MediaTek\", \"model\": \"MT6765\", \"serial\": \"SN0001\","
@@ -101,9 +108,10 @@ client_thread (gpointer data)
 	return NULL;
 }
 
-/* One level: @n_clients threads share @total requests. Returns tokens/s. */
+/* One level: @n_clients threads share @total requests. Returns tokens/s;
+ * *p50 (may be NULL) the median latency in ms. */
 static gdouble
-run_level (const char *url, const char *pki, guint n_clients, guint total)
+run_level (const char *url, const char *pki, guint n_clients, guint total, gdouble *p50)
 {
 	g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (gdouble));
 	g_autofree Client *clients = g_new0 (Client, n_clients);
@@ -135,6 +143,8 @@ run_level (const char *url, const char *pki, guint n_clients, guint total)
 		 percentile (all, 99),
 		 failures);
 	fflush (stdout);
+	if (p50 != NULL)
+		*p50 = percentile (all, 50);
 	return all->len / secs;
 }
 
@@ -194,13 +204,18 @@ sh (const char *cmd)
 	return TRUE;
 }
 
-/* PKI, config, database with one device and a quota the run cannot reach. */
+/* Config @name.conf and database @name.db with one device and a quota the
+ * run cannot reach; the PKI in @dir/pki once. */
 static gboolean
-prepare (const char *dir, char **conf)
+prepare (const char *dir, const char *name, char **conf)
 {
 	g_autofree char *pki_cmd =
-	    g_strdup_printf ("'%s/certs/gen-dev-pki.sh' '%s/pki' >/dev/null", IR_BENCH_SRCDIR, dir);
+	    g_strdup_printf ("test -d '%s/pki' || '%s/certs/gen-dev-pki.sh' '%s/pki' >/dev/null",
+			     dir,
+			     IR_BENCH_SRCDIR,
+			     dir);
 	g_autofree char *db_cmd = NULL;
+	g_autofree char *conf_name = g_strdup_printf ("%s.conf", name);
 	g_autofree char *text = NULL;
 	const char csv[] =
 	    "serial,hardware_id,manufacturer,model,tac,imei1,imei2\n"
@@ -210,28 +225,70 @@ prepare (const char *dir, char **conf)
 	if (!sh (pki_cmd) || !g_file_set_contents (csv_path, csv, -1, NULL))
 		return FALSE;
 	text = g_strdup_printf (
-	    "[server]\nlisten=127.0.0.1:0\ndatabase=%s/brandd.db\n"
+	    "[server]\nlisten=127.0.0.1:0\ndatabase=%s/%s.db\n"
 	    "max-connections=64\n"
 	    "[tls]\ncertificate=%s/pki/server.pem\nprivate-key=%s/pki/server.key\n"
 	    "client-ca=%s/pki/ca.pem\n"
 	    "[tokens]\nsigning-key=%s/pki/token-ed25519.key\nkey-id=dev-ed25519-1\n"
-	    "[centres]\ndefault-daily-quota=10000000\n",
+	    "[centres]\ndefault-daily-quota=10000000\n"
+	    "[policy]\npublic-key=%s/pki/policy.pub.pem\n",
+	    dir,
+	    name,
 	    dir,
 	    dir,
 	    dir,
 	    dir,
 	    dir);
-	*conf = g_build_filename (dir, "brandd.conf", NULL);
+	*conf = g_build_filename (dir, conf_name, NULL);
 	if (!g_file_set_contents (*conf, text, -1, NULL))
 		return FALSE;
-	db_cmd = g_strdup_printf ("'%s' init-db --db '%s/brandd.db' >/dev/null && "
-				  "'%s' import --db '%s/brandd.db' '%s' >/dev/null",
+	db_cmd = g_strdup_printf ("'%s' init-db --db '%s/%s.db' >/dev/null && "
+				  "'%s' import --db '%s/%s.db' '%s' >/dev/null",
 				  IR_BENCH_IMEI_BRANDD,
 				  dir,
+				  name,
 				  IR_BENCH_IMEI_BRANDD,
 				  dir,
+				  name,
 				  csv_path);
 	return sh (db_cmd);
+}
+
+/* A policy whose one phase covers the bench's device today, with caps the
+ * run cannot reach, signed and published with imei-brandd itself. */
+static gboolean
+publish_policy (const char *dir, const char *conf)
+{
+	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier ("Asia/Kolkata");
+	g_autoptr (GDateTime) now = g_date_time_new_now (tz);
+	g_autoptr (GDateTime) yesterday = g_date_time_add_days (now, -1);
+	g_autoptr (GDateTime) later = g_date_time_add_days (now, 30);
+	g_autofree char *start = g_date_time_format (yesterday, "%Y-%m-%d");
+	g_autofree char *end = g_date_time_format (later, "%Y-%m-%d");
+	g_autofree char *json = g_strdup_printf (
+	    "{\"format\": \"imeirestore-rollout-policy/1\", \"version\": 1,\n"
+	    " \"issued\": \"2026-01-01T00:00:00+05:30\", \"expires\": \"%sT00:00:00+05:30\",\n"
+	    " \"centres\": {\"DL-0001\": \"DL\"},\n"
+	    " \"phases\": [{\"id\": \"bench\", \"title\": \"Bench\", \"state\": \"active\",\n"
+	    "   \"window\": {\"start\": \"%s\", \"end\": \"%s\"},\n"
+	    "   \"eligibility\": {\"tac_prefixes\": [\"4901\"], \"circles\": [\"DL\"]},\n"
+	    "   \"centre_daily_cap\": 10000000, \"national_daily_cap\": 10000000}]}\n",
+	    end,
+	    start,
+	    end);
+	g_autofree char *json_path = g_build_filename (dir, "policy.json", NULL);
+	g_autofree char *cmd = g_strdup_printf (
+	    "'%s' policy sign --key '%s/pki/policy.key' --out '%s/policy.note' '%s' >/dev/null && "
+	    "'%s' policy publish --config '%s' '%s/policy.note' >/dev/null",
+	    IR_BENCH_IMEI_BRANDD,
+	    dir,
+	    dir,
+	    json_path,
+	    IR_BENCH_IMEI_BRANDD,
+	    conf,
+	    dir);
+
+	return g_file_set_contents (json_path, json, -1, NULL) && sh (cmd);
 }
 
 static GSubprocess *
@@ -264,6 +321,47 @@ start_server (const char *conf, char **url)
 	return proc;
 }
 
+static gdouble
+median (gdouble *values, guint n)
+{
+	g_autoptr (GArray) sorted = g_array_new (FALSE, FALSE, sizeof (gdouble));
+
+	g_array_append_vals (sorted, values, n);
+	g_array_sort (sorted, compare_doubles);
+	return n == 0 ? 0 : g_array_index (sorted, gdouble, (n - 1) / 2);
+}
+
+/* Rounds alternating between the server without a policy (@off_url) and
+ * the one with (@on_url). */
+static void
+compare_policy (const char *off_url, const char *on_url, const char *pki, guint total)
+{
+	gdouble rate[2][BENCH_POLICY_ROUNDS];
+	gdouble p50[2][BENCH_POLICY_ROUNDS];
+	gdouble off;
+	gdouble on;
+
+	g_print ("\nrollout policy and cap checks off vs on, %u clients, %u rounds each, "
+		 "alternating\n",
+		 BENCH_POLICY_CLIENTS,
+		 BENCH_POLICY_ROUNDS);
+	g_print (
+	    "clients  requests   tokens/s   p50 ms    p99 ms  failures  (off, on, off, on...)\n");
+	for (guint r = 0; r < BENCH_POLICY_ROUNDS; r++) {
+		rate[0][r] = run_level (off_url, pki, BENCH_POLICY_CLIENTS, total, &p50[0][r]);
+		rate[1][r] = run_level (on_url, pki, BENCH_POLICY_CLIENTS, total, &p50[1][r]);
+	}
+	off = median (rate[0], BENCH_POLICY_ROUNDS);
+	on = median (rate[1], BENCH_POLICY_ROUNDS);
+	g_print ("policy off: median %.0f tokens/s, median p50 %.2f ms\n",
+		 off,
+		 median (p50[0], BENCH_POLICY_ROUNDS));
+	g_print ("policy on : median %.0f tokens/s, median p50 %.2f ms\n",
+		 on,
+		 median (p50[1], BENCH_POLICY_ROUNDS));
+	g_print ("on/off throughput ratio: %.2f\n", off > 0 ? on / off : 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -276,6 +374,9 @@ main (int argc, char **argv)
 	g_autofree char *key = NULL;
 	g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", dir);
 	g_autoptr (GSubprocess) server = NULL;
+	g_autoptr (GSubprocess) policy_server = NULL;
+	g_autofree char *policy_conf = NULL;
+	g_autofree char *policy_url = NULL;
 	gdouble best = 0;
 	gdouble sigs;
 	int rc = EXIT_SUCCESS;
@@ -283,14 +384,19 @@ main (int argc, char **argv)
 	if (total == 0)
 		total = BENCH_DEFAULT_REQUESTS;
 	curl_global_init (CURL_GLOBAL_DEFAULT);
-	if (dir == NULL || !prepare (dir, &conf) || (server = start_server (conf, &url)) == NULL) {
+	if (dir == NULL || !prepare (dir, "brandd", &conf) ||
+	    !prepare (dir, "brandd-policy", &policy_conf) || !publish_policy (dir, policy_conf) ||
+	    (server = start_server (conf, &url)) == NULL ||
+	    (policy_server = start_server (policy_conf, &policy_url)) == NULL) {
+		if (server != NULL)
+			g_subprocess_force_exit (server);
 		rc = EXIT_FAILURE;
 	} else {
 		g_print ("imei-brandd token issuance, %u requests per level, %s\n", total, url);
 		g_print ("clients  requests   tokens/s   p50 ms    p99 ms  failures\n");
 		g_autofree char *pki = g_build_filename (dir, "pki", NULL);
 		for (guint i = 0; i < G_N_ELEMENTS (levels); i++) {
-			gdouble rate = run_level (url, pki, levels[i], total);
+			gdouble rate = run_level (url, pki, levels[i], total, NULL);
 			best = MAX (best, rate);
 		}
 		key = g_strdup_printf ("%s/pki/token-ed25519.key", dir);
@@ -298,6 +404,9 @@ main (int argc, char **argv)
 		g_print ("Ed25519 signatures/s (EVP, one thread): %.0f\n", sigs);
 		if (sigs > 0)
 			g_print ("best tokens/s : signatures/s = 1 : %.1f\n", sigs / MAX (best, 1));
+		compare_policy (url, policy_url, pki, total);
+		g_subprocess_send_signal (policy_server, SIGTERM);
+		g_subprocess_wait (policy_server, NULL, NULL);
 		g_subprocess_send_signal (server, SIGTERM);
 		g_subprocess_wait (server, NULL, NULL);
 	}

@@ -160,6 +160,37 @@ ir_cli_verify_report_block_list (IrCli *cli, const IrBlockList *list, const char
 				list->unblock->len);
 }
 
+/* --json: what was verified, instead of the sentences. */
+static void
+ir_cli_verify_report_json (IrCli *cli,
+			   const char *kind,
+			   const char *key_name,
+			   const char *day,
+			   const char *phase,
+			   guint n_logs)
+{
+	IrCliVerifyReportState *state = cli->state;
+	g_autoptr (JsonBuilder) b = json_builder_new ();
+	g_autoptr (JsonNode) root = NULL;
+	g_autofree char *text = NULL;
+
+	json_builder_begin_object (b);
+	ir_cli_output_json_add_string_or_null (b, "kind", kind);
+	ir_cli_output_json_add_string_or_null (b, "key_name", key_name);
+	ir_cli_output_json_add_string_or_null (b, "day", day);
+	ir_cli_output_json_add_string_or_null (b, "phase", phase);
+	json_builder_set_member_name (b, "verified");
+	json_builder_add_boolean_value (b, TRUE);
+	json_builder_set_member_name (b, "logs_checked");
+	json_builder_add_int_value (b, state->logs->len);
+	json_builder_set_member_name (b, "logs_counted_by_summary");
+	json_builder_add_int_value (b, n_logs);
+	json_builder_end_object (b);
+	root = json_builder_get_root (b);
+	text = ir_cli_output_json_to_string (root);
+	g_string_assign (cli->out, text);
+}
+
 static gboolean
 ir_cli_verify_report_run (IrCli *cli, GCancellable *cancellable, GError **error)
 {
@@ -196,8 +227,12 @@ ir_cli_verify_report_run (IrCli *cli, GCancellable *cancellable, GError **error)
 	if (kind == IR_ROLLOUT_NOTE_SUMMARY) {
 		g_autoptr (IrRolloutSummary) s = ir_rollout_summary_parse (body, note->body, error);
 
-		return s != NULL &&
-		       ir_cli_verify_report_summary (cli, s, key_name, cancellable, error);
+		if (s == NULL ||
+		    !ir_cli_verify_report_summary (cli, s, key_name, cancellable, error))
+			return FALSE;
+		if (cli->json)
+			ir_cli_verify_report_json (
+			    cli, "summary", key_name, s->day, s->phase, s->logs->len);
 	} else {
 		g_autoptr (IrBlockList) list = ir_block_list_parse (body, note->body, error);
 
@@ -212,6 +247,8 @@ ir_cli_verify_report_run (IrCli *cli, GCancellable *cancellable, GError **error)
 			return FALSE;
 		}
 		ir_cli_verify_report_block_list (cli, list, key_name);
+		if (cli->json)
+			ir_cli_verify_report_json (cli, "block_list", key_name, list->day, NULL, 0);
 	}
 	return TRUE;
 }

@@ -223,3 +223,20 @@ rollout_sim_ws_upload (RolloutSimWs *ws, BtEnv *env, const char *client)
 		fail_msg ("upload refused: %ld %s", r->status, r->body);
 	ws->uploaded = ir_migration_log_get_size (ws->log);
 }
+
+void
+rollout_sim_expect_refusals (const RolloutSimRefusal *rows,
+			     guint n_rows,
+			     RolloutSimRunFunc run,
+			     const char *never_written)
+{
+	for (guint i = 0; i < n_rows; i++) {
+		g_autofree char *err = NULL;
+		int rc = run (rows[i].args, NULL, &err);
+
+		if (rc != rows[i].exit_code || err == NULL || strstr (err, rows[i].says) == NULL)
+			fail_msg ("%s: exit %d, \"%s\"", rows[i].name, rc, err);
+		if (never_written != NULL && g_file_test (never_written, G_FILE_TEST_EXISTS))
+			fail_msg ("%s: %s was written", rows[i].name, never_written);
+	}
+}

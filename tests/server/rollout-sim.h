@@ -72,4 +72,22 @@ void rollout_sim_ws_result (RolloutSimWs *ws,
 /* Uploads what the server has not witnessed yet, as @client. */
 void rollout_sim_ws_upload (RolloutSimWs *ws, BtEnv *env, const char *client);
 
+/* One bad command line and what its refusal must be. */
+typedef struct {
+	const char *name;
+	const char *args[16];
+	int exit_code;
+	const char *says; /* part of the message on standard error */
+} RolloutSimRefusal;
+
+typedef int (*RolloutSimRunFunc) (const char *const *argv, char **out, char **err);
+
+/* Runs each row with @run (bt_run_brandd, or an imeictl runner) and fails
+ * the test unless it exits with its code and says what it should; when
+ * @never_written is not NULL, that file must not exist afterwards. */
+void rollout_sim_expect_refusals (const RolloutSimRefusal *rows,
+				  guint n_rows,
+				  RolloutSimRunFunc run,
+				  const char *never_written);
+
 G_END_DECLS

@@ -341,6 +341,15 @@ test_brandd_report_summary_verifies (void **state)
 	g_clear_pointer (&out, g_free);
 	assert_int_equal (test_brandd_report_imeictl (alone, &out, &err), 0);
 	test_brandd_report_assert_contains (out, "the figures were not counted again");
+	g_clear_pointer (&out, g_free);
+	{
+		const char *json[] = {"--json", "verify-report", path, "--log", t->dl->dir, NULL};
+
+		assert_int_equal (test_brandd_report_imeictl (json, &out, &err), 0);
+		test_brandd_report_assert_contains (out, "\"kind\" : \"summary\"");
+		test_brandd_report_assert_contains (out, "\"verified\" : true");
+		test_brandd_report_assert_contains (out, "\"logs_checked\" : 1");
+	}
 }
 
 static void
@@ -473,13 +482,6 @@ test_brandd_report_register (void **state)
 	}
 }
 
-typedef struct {
-	const char *name;
-	const char *args[16];
-	int exit_code;
-	const char *says;
-} TestReportBad;
-
 static void
 test_brandd_report_bad_input (void **state)
 {
@@ -489,7 +491,7 @@ test_brandd_report_bad_input (void **state)
 	g_autofree char *out = g_build_filename (t->env->dir, "never-written", NULL);
 	g_autofree char *garbage = bt_write_file (t->env->dir, "garbage.note", "hello\n");
 	const char *conf = t->env->conf;
-	const TestReportBad rows[] = {
+	const RolloutSimRefusal rows[] = {
 	    {"from not a date",
 	     {"report", "--from", "2026-13-01", "--out", out, "--config", conf},
 	     2,
@@ -581,17 +583,10 @@ test_brandd_report_bad_input (void **state)
 	    {"no database", {"report", NULL}, 2, "report needs --db PATH"},
 	};
 
-	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
-		g_autofree char *err = NULL;
-		int rc = bt_run_brandd (rows[i].args, NULL, &err);
-
-		if (rc != rows[i].exit_code || err == NULL || strstr (err, rows[i].says) == NULL)
-			fail_msg ("%s: exit %d, \"%s\"", rows[i].name, rc, err);
-		assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
-	}
+	rollout_sim_expect_refusals (rows, G_N_ELEMENTS (rows), bt_run_brandd, out);
 	/* imeictl verify-report */
 	{
-		const TestReportBad bad[] = {
+		const RolloutSimRefusal bad[] = {
 		    {"missing file",
 		     {"verify-report", "/nonexistent/summary.note"},
 		     2,
@@ -603,14 +598,8 @@ test_brandd_report_bad_input (void **state)
 		     "--log /nonexistent/log"},
 		};
 
-		for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
-			g_autofree char *err = NULL;
-			int rc = test_brandd_report_imeictl (bad[i].args, NULL, &err);
-
-			if (rc != bad[i].exit_code || err == NULL ||
-			    strstr (err, bad[i].says) == NULL)
-				fail_msg ("%s: exit %d, \"%s\"", bad[i].name, rc, err);
-		}
+		rollout_sim_expect_refusals (
+		    bad, G_N_ELEMENTS (bad), test_brandd_report_imeictl, NULL);
 	}
 }
 
