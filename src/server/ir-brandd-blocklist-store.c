@@ -59,7 +59,7 @@ ir_brandd_blocklist_store_devices (IrBranddStore *store, GError **error)
 	    error);
 	g_autoptr (GPtrArray) devices =
 	    g_ptr_array_new_with_free_func (ir_brandd_blocklist_store_device_free);
-	g_autoptr (GPtrArray) imeis = g_ptr_array_new ();
+	g_autoptr (GPtrArray) imeis = g_ptr_array_new_with_free_func (g_free);
 	gboolean row = TRUE;
 
 	if (stmt == NULL)
@@ -67,7 +67,6 @@ ir_brandd_blocklist_store_devices (IrBranddStore *store, GError **error)
 	while (row) {
 		if (!ir_brandd_store_step_row (store, stmt, &row, "read the registry", error)) {
 			ir_brandd_stmt_reset (stmt);
-			g_ptr_array_foreach (imeis, (GFunc)g_free, NULL);
 			return NULL;
 		}
 		if (row) {

@@ -213,7 +213,7 @@ ir_brandd_blocklist_command (const IrBranddConfig *config,
 	if (policy == NULL) {
 		g_printerr ("imei-brandd: no rollout policy has been published in %s; the block "
 			    "list follows its phases and its national block cap\n",
-			    config->database);
+			    ir_brandd_config_store_target (config));
 		return EXIT_FAILED;
 	}
 	list->policy_version = policy->version;

@@ -23,7 +23,7 @@ ir_brandd_report_data_log_free (gpointer data)
 {
 	IrBranddReportLog *l = data;
 
-	ir_brandd_witnessed_log_free (l->log);
+	ir_brandd_witness_store_log_free (l->log);
 	ir_log_tally_free (l->tally);
 	g_free (l);
 }

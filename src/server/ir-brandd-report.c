@@ -100,7 +100,7 @@ ir_brandd_report_open (const IrBranddConfig *config,
 	if (*policy == NULL) {
 		g_printerr ("imei-brandd: no rollout policy has been published in %s; reports "
 			    "count by its phases and days: publish one first (policy publish)\n",
-			    config->database);
+			    ir_brandd_config_store_target (config));
 		return EXIT_FAILED;
 	}
 	return EXIT_SUCCESS;
