@@ -191,6 +191,10 @@ test_brandd_report_recount (const char *dir, const char *day, GHashTable *counts
 	assert_true (g_file_get_contents (path, &text, NULL, NULL));
 	lines = g_strsplit (text, "\n", -1);
 	for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+		/* a record line starts with '{'; the inline layout's signature
+		 * lines with U+2014 */
+		if (lines[i][0] != '{')
+			continue;
 		g_autoptr (JsonParser) parser = json_parser_new ();
 		JsonObject *rec;
 		const char *type;
@@ -455,7 +459,12 @@ test_brandd_report_changed_log_refused (void **state)
 
 	assert_int_equal (bt_sh (cmd, NULL, NULL), 0);
 	assert_int_equal (test_brandd_report_imeictl (verify, NULL, &err), 11);
-	test_brandd_report_assert_contains (err, "does not verify");
+	/* an inline-layout log verified without the workstation's key cannot
+	 * tell a changed record by itself; the witnessed root in the summary
+	 * can */
+	if (err == NULL || (strstr (err, "does not verify") == NULL &&
+			    strstr (err, "do not have the root the summary gives") == NULL))
+		fail_msg ("the changed log was not refused as such: %s", err);
 }
 
 static void
