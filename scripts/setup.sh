@@ -14,6 +14,9 @@ packages=(
   libcbor-dev libssl-dev libevent-dev libsqlite3-dev libcurl4-openssl-dev
   # imei-brandd's strict request JSON (json-glib alone is lenient)
   libjansson-dev
+  # imei-brandd's PostgreSQL backend (libpq), and the server-pg tests' throwaway
+  # cluster (initdb, pg_ctl; run as the package's postgres user under root)
+  libpq-dev postgresql
   # the dev/test PKI generator (certs/gen-dev-pki.sh) and TLS tests
   openssl curl
   # tests: cmocka units; umockdev (+ its library, for the hotplug test) for the

@@ -22,9 +22,10 @@
 #include "ir-error.h"
 
 /* imei-brandd: the reference brand server. `serve` runs the HTTPS API of
- * docs/brand-api.md on one libevent loop (requests are short and the
- * database is local, so one thread keeps the quota and single-use rules
- * simple); the other commands manage its database. */
+ * docs/brand-api.md on one libevent loop; the quota and single-use rules
+ * are kept by the database's transactions (ir-brandd-store.c), so several
+ * nodes may share one PostgreSQL. The other commands manage its
+ * database. */
 
 #define EXIT_FAILED   1
 #define EXIT_USAGE    2
@@ -59,8 +60,8 @@ static GOptionEntry entries[] = {
      0,
      G_OPTION_ARG_FILENAME,
      &opt_db,
-     "SQLite database (overrides [server] database), or with [store] "
-     "backend=postgresql the connection string",
+     "SQLite database (overrides [server] database), or a postgresql:// URI "
+     "(a libpq connection string with [store] backend=postgresql)",
      "PATH"},
     {"listen",
      'l',
@@ -149,7 +150,11 @@ imei_brandd_load_config (GError **error)
 		g_prefix_error (error, "--listen: ");
 		return NULL;
 	}
-	/* with [store] backend=postgresql, --db is the connection string */
+	/* a postgresql:// URI, or with [store] backend=postgresql any
+	 * libpq connection string, names PostgreSQL; else a SQLite file */
+	if (opt_db != NULL && (g_str_has_prefix (opt_db, "postgresql://") ||
+			       g_str_has_prefix (opt_db, "postgres://")))
+		config->store_backend = IR_BRANDD_BACKEND_POSTGRESQL;
 	if (opt_db != NULL && config->store_backend == IR_BRANDD_BACKEND_POSTGRESQL) {
 		g_free (config->store_connection);
 		config->store_connection = g_strdup (opt_db);

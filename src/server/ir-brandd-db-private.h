@@ -9,8 +9,9 @@ G_BEGIN_DECLS
  * statements (@stmt), opaque to the dispatcher. Errors from a backend name
  * the database's own message; the dispatcher adds the database's name and
  * what was being done. IR_ERROR_BUSY: a lock or serialization conflict
- * (run the transaction again); IR_ERROR_DISCONNECTED: the server is
- * gone (reconnect). */
+ * (run the transaction again); IR_ERROR_TIMEOUT: a lock held
+ * past the busy timeout; IR_ERROR_DISCONNECTED: the server is gone
+ * (reconnect). */
 typedef struct {
 	gpointer (*open) (const char *target, gboolean create, GError **error);
 	void (*close) (gpointer conn);

@@ -38,7 +38,7 @@ IrBranddBackend ir_brandd_db_get_backend (IrBranddDb *self);
 const char *ir_brandd_db_get_name (IrBranddDb *self);
 
 /* How long a statement waits for another writer's lock before failing
- * with IR_ERROR_BUSY (5 s unless set). */
+ * with IR_ERROR_BUSY (SQLite) or IR_ERROR_TIMEOUT (PostgreSQL) (5 s unless set). */
 void ir_brandd_db_set_busy_timeout (IrBranddDb *self, guint ms);
 
 /* Runs SQL text of several statements, without values (schema scripts). */

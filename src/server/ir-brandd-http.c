@@ -142,6 +142,8 @@ ir_brandd_http_send_refusal (IrBranddServer *self,
 	json_builder_end_object (b);
 	root = json_builder_get_root (b);
 	g_debug ("refused: %s: %s", ir_brandd_refusal_code (answer->refusal), answer->message);
+	if (answer->refusal == IR_BRANDD_UNAVAILABLE)
+		evhttp_add_header (evhttp_request_get_output_headers (req), "Retry-After", "2");
 	ir_brandd_http_send_json (self, req, ir_brandd_refusal_status (answer->refusal), root);
 }
 

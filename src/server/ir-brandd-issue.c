@@ -65,6 +65,7 @@ static const struct {
     [IR_BRANDD_CERTIFICATE_EXPIRED] = {"certificate_expired", 403},
     [IR_BRANDD_TOKEN_LIVE] = {"token_live", 409},
     [IR_BRANDD_READ_BACK_MISMATCH] = {"read_back_mismatch", 409},
+    [IR_BRANDD_UNAVAILABLE] = {"unavailable", 503},
 };
 
 const char *
@@ -251,11 +252,7 @@ ir_brandd_issuer_new (const IrBranddConfig *config, IrBranddStore *store, GError
 static gboolean
 internal (IrBranddAnswer *answer, const GError *error)
 {
-	g_warning ("%s", error->message);
-	return refuse (answer,
-		       IR_BRANDD_INTERNAL,
-		       "the server failed and recorded nothing; try again later (%s)",
-		       error->message);
+	return ir_brandd_answer_store_failed (answer, error);
 }
 
 static gboolean

@@ -55,6 +55,8 @@ typedef enum {
 	/* one live token per device; a success must read back its IMEIs */
 	IR_BRANDD_TOKEN_LIVE,
 	IR_BRANDD_READ_BACK_MISMATCH,
+	/* the database is busy or away for now (503, Retry-After) */
+	IR_BRANDD_UNAVAILABLE,
 } IrBranddRefusal;
 
 /* The stable "code" of the error object and its HTTP status. */
@@ -72,6 +74,10 @@ typedef struct {
 } IrBranddAnswer;
 
 void ir_brandd_answer_clear (IrBranddAnswer *answer);
+
+/* Logs @error, a failed database step, and refuses: unavailable (503) when
+ * the database is busy or unreachable, else internal (500). FALSE. */
+gboolean ir_brandd_answer_store_failed (IrBranddAnswer *answer, const GError *error);
 
 /* Refuses a certificate whose role is not technician, or that names no
  * centre. */

@@ -109,13 +109,8 @@ ir_brandd_revocation_check (IrBranddRevocation *self,
 		return ir_brandd_revocation_refuse (
 		    answer, IR_BRANDD_CERTIFICATE_REVOKED, peer, "is revoked ([tls] crl)");
 	if (!ir_brandd_store_revoked (self->store, peer->serial, &revoked, NULL, &error)) {
-		g_warning ("%s", error->message);
-		answer->refusal = IR_BRANDD_INTERNAL;
-		g_free (answer->message);
-		answer->message = g_strdup_printf (
-		    "the server could not check its revocation list; try again later (%s)",
-		    error->message);
-		return FALSE;
+		g_prefix_error (&error, "checking the revocation list: ");
+		return ir_brandd_answer_store_failed (answer, error);
 	}
 	if (revoked)
 		return ir_brandd_revocation_refuse (

@@ -121,7 +121,7 @@ ir_brandd_rollout_store_count_one (IrBranddStore *store,
 	IrBranddStmt *stmt = ir_brandd_store_prepare (
 	    store,
 	    "INSERT INTO rollout_counts (phase, day, centre, issued) VALUES (?, ?, ?, 1) "
-	    "ON CONFLICT (phase, day, centre) DO UPDATE SET issued = issued + 1",
+	    "ON CONFLICT (phase, day, centre) DO UPDATE SET issued = rollout_counts.issued + 1",
 	    error);
 
 	if (stmt == NULL)

@@ -113,12 +113,7 @@ ir_brandd_witness_refuse (IrBranddAnswer *answer, IrBranddRefusal refusal, const
 gboolean
 ir_brandd_witness_internal (IrBranddAnswer *answer, const GError *error)
 {
-	g_warning ("%s", error->message);
-	return ir_brandd_witness_refuse (
-	    answer,
-	    IR_BRANDD_INTERNAL,
-	    "the server failed and recorded nothing; try again later (%s)",
-	    error->message);
+	return ir_brandd_answer_store_failed (answer, error);
 }
 
 static gboolean

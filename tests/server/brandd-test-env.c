@@ -18,6 +18,8 @@
 #include <cmocka.h>
 
 #include "brandd-test-env.h"
+#include "brandd-test-pg.h"
+#include "ir-brandd-db.h"
 
 /* The IMEIs above: Luhn over the 14 identity digits, e.g.
  * 49015420323751 -> 8, 35209900176148 -> 1, 49015420323752 -> 6,
@@ -154,18 +156,27 @@ bt_env_new (const char *extra_config)
 	g_autofree char *conf = NULL;
 	g_autofree char *csv = NULL;
 	g_autofree char *err = NULL;
+	g_autofree char *store = NULL;
 	const char *pki = bt_pki_dir ();
 
 	env->dir = g_dir_make_tmp ("brandd-test-XXXXXX", &error);
 	if (env->dir == NULL)
 		fail_msg ("cannot make a temporary folder: %s", error->message);
 	env->pki = g_strdup (pki);
-	env->db = g_build_filename (env->dir, "brandd.db", NULL);
-	conf = g_strdup_printf ("[server]\nlisten=127.0.0.1:0\ndatabase=brandd.db\n"
+	/* the server-pg suite: the same tests on a database of their own in
+	 * the binary's PostgreSQL cluster */
+	if (brandd_test_pg_wanted ()) {
+		env->db = brandd_test_pg_new_database ();
+		store = g_strdup_printf ("[store]\nbackend=postgresql\nconnection=%s\n", env->db);
+	} else {
+		env->db = g_build_filename (env->dir, "brandd.db", NULL);
+	}
+	conf = g_strdup_printf ("[server]\nlisten=127.0.0.1:0\ndatabase=brandd.db\n%s"
 				"[tls]\ncertificate=%s/server.pem\nprivate-key=%s/server.key\n"
 				"client-ca=%s/ca.pem\n"
 				"[tokens]\nsigning-key=%s/token-ed25519.key\nalgorithm=EdDSA\n"
 				"key-id=dev-ed25519-1\nphase=IN-2026-P1\n%s\n",
+				store != NULL ? store : "",
 				pki,
 				pki,
 				pki,
@@ -256,6 +267,7 @@ bt_response_free (BtResponse *r)
 	if (r == NULL)
 		return;
 	g_free (r->body);
+	g_free (r->retry_after);
 	if (r->json != NULL)
 		json_node_unref (r->json);
 	g_free (r);
@@ -304,8 +316,14 @@ bt_request (
 	curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt (curl, CURLOPT_WRITEDATA, buf);
 	r->curl_code = (int)curl_easy_perform (curl);
-	if (r->curl_code == CURLE_OK)
+	if (r->curl_code == CURLE_OK) {
+		struct curl_header *retry = NULL;
+
 		curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &r->status);
+		if (curl_easy_header (curl, "Retry-After", 0, CURLH_HEADER, -1, &retry) ==
+		    CURLHE_OK)
+			r->retry_after = g_strdup (retry->value);
+	}
 	curl_slist_free_all (headers);
 	curl_easy_cleanup (curl);
 	r->body = g_strdup (buf->str);
@@ -495,4 +513,80 @@ bt_raise_fd_limit (guint n)
 		rl.rlim_cur = n;
 		assert_int_equal (setrlimit (RLIMIT_NOFILE, &rl), 0);
 	}
+}
+
+static IrBranddDb *
+bt_db_open (BtEnv *env)
+{
+	g_autoptr (GError) error = NULL;
+	IrBranddDb *db = ir_brandd_db_open (brandd_test_pg_wanted () ? IR_BRANDD_BACKEND_POSTGRESQL
+								     : IR_BRANDD_BACKEND_SQLITE,
+					    env->db,
+					    FALSE,
+					    &error);
+
+	if (db == NULL)
+		fail_msg ("cannot open the test database: %s", error->message);
+	return db;
+}
+
+gint64
+bt_db_int (BtEnv *env, const char *sql, const char *arg)
+{
+	g_autoptr (IrBranddDb) db = bt_db_open (env);
+	g_autoptr (GError) error = NULL;
+	IrBranddStmt *stmt = ir_brandd_db_prepare (db, sql, &error);
+	gboolean row = FALSE;
+	gint64 n = -1;
+
+	if (stmt == NULL)
+		fail_msg ("%s: %s", sql, error->message);
+	if (arg != NULL)
+		ir_brandd_stmt_bind_text (stmt, 1, arg);
+	if (!ir_brandd_stmt_step (stmt, &row, "run a test query", &error))
+		fail_msg ("%s: %s", sql, error->message);
+	if (row)
+		n = ir_brandd_stmt_column_int64 (stmt, 0);
+	ir_brandd_stmt_reset (stmt);
+	return n;
+}
+
+void
+bt_db_exec (BtEnv *env, const char *sql, const char *arg)
+{
+	g_autoptr (IrBranddDb) db = bt_db_open (env);
+	g_autoptr (GError) error = NULL;
+	IrBranddStmt *stmt = ir_brandd_db_prepare (db, sql, &error);
+
+	if (stmt == NULL)
+		fail_msg ("%s: %s", sql, error->message);
+	if (arg != NULL)
+		ir_brandd_stmt_bind_text (stmt, 1, arg);
+	if (!ir_brandd_stmt_run (stmt, "run a test statement", &error))
+		fail_msg ("%s: %s", sql, error->message);
+}
+
+IrBranddDb *
+bt_db_lock (BtEnv *env)
+{
+	IrBranddDb *db = bt_db_open (env);
+	g_autoptr (GError) error = NULL;
+	const char *sql =
+	    brandd_test_pg_wanted ()
+		? "BEGIN; LOCK TABLE tokens, centre_day_counts IN ACCESS EXCLUSIVE MODE"
+		: "BEGIN EXCLUSIVE";
+
+	if (!ir_brandd_db_exec_script (db, sql, &error))
+		fail_msg ("%s: %s", sql, error->message);
+	return db;
+}
+
+void
+bt_db_unlock (IrBranddDb *db)
+{
+	g_autoptr (GError) error = NULL;
+
+	if (!ir_brandd_db_exec_script (db, "ROLLBACK", &error))
+		fail_msg ("ROLLBACK: %s", error->message);
+	ir_brandd_db_free (db);
 }

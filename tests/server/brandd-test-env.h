@@ -4,6 +4,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "ir-brandd-db.h"
+
 G_BEGIN_DECLS
 
 /* What the imei-brandd tests share: a development PKI generated at test
@@ -51,7 +53,8 @@ typedef struct {
 	long status;   /* 0 when there was no HTTP answer (TLS refused...) */
 	int curl_code; /* CURLcode */
 	char *body;
-	JsonNode *json; /* body parsed, NULL when not JSON */
+	JsonNode *json;	   /* body parsed, NULL when not JSON */
+	char *retry_after; /* the Retry-After header, NULL when none */
 } BtResponse;
 
 void bt_response_free (BtResponse *r);
@@ -95,6 +98,16 @@ int bt_run_brandd (const char *const *argv, char **out, char **err);
 
 /* Writes @contents into @dir/@name; returns the path. */
 char *bt_write_file (const char *dir, const char *name, const char *contents);
+
+/* The test's database, on the backend the suite runs (SQLite, or
+ * PostgreSQL in server-pg): the first column of the first row of @sql
+ * (-1 when no row), with @arg (may be NULL) bound to its one parameter. */
+gint64 bt_db_int (BtEnv *env, const char *sql, const char *arg);
+void bt_db_exec (BtEnv *env, const char *sql, const char *arg);
+/* Holds the write lock of the database (SQLite) or of the token tables
+ * (PostgreSQL) as another process would, until bt_db_unlock(). */
+IrBranddDb *bt_db_lock (BtEnv *env);
+void bt_db_unlock (IrBranddDb *db);
 
 /* Runs a shell command line; returns its exit status. */
 int bt_sh (const char *cmdline, char **out, char **err);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "brandd-test-env.h"
+#include "brandd-test-pg.h"
 #include "ir-brandd-store.h"
 #include "ir-brand-client.h"
 #include "ir-brandd-store.h"
@@ -992,6 +993,27 @@ test_witness_disabled (void **state)
 	assert_int_equal (bt_env_stop (env), 0);
 }
 
+/* PostgreSQL came in at schema 8, so no older PostgreSQL database exists
+ * to upgrade: one that says it is older is refused, by the commands as by
+ * serve, with what to do. */
+static void
+test_schema_older_postgresql (BtEnv *env)
+{
+	g_autofree char *err = NULL;
+	const char *centre[] = {"centre", "set", "X", "--quota", "1", "--db", env->db, NULL};
+	const char *serve[] = {"serve", "--config", env->conf, NULL};
+
+	bt_db_exec (env, "UPDATE schema_version SET version = 7", NULL);
+	assert_int_equal (bt_run_brandd (centre, NULL, &err), 1);
+	assert_non_null (strstr (err, "has schema version 7, this imei-brandd needs"));
+	assert_non_null (strstr (err, "upgrade it with imei-brandd init-db"));
+	g_clear_pointer (&err, g_free);
+	assert_int_equal (bt_run_brandd (serve, NULL, &err), 2);
+	assert_non_null (strstr (err, "has schema version 7"));
+	bt_db_exec (env, "UPDATE schema_version SET version = 8", NULL);
+	assert_int_equal (bt_run_brandd (centre, NULL, NULL), 0);
+}
+
 /* A version 1 database (as imei-brandd 1 made it) is upgraded by init-db
  * and refused by serve until then. */
 static void
@@ -1004,6 +1026,10 @@ test_schema_migration (void **state)
 	const char *init[] = {"init-db", "--db", env->db, NULL};
 	int version = -1;
 
+	if (brandd_test_pg_wanted ()) {
+		test_schema_older_postgresql (env);
+		return;
+	}
 	assert_int_equal (sqlite3_open (env->db, &db), SQLITE_OK);
 	assert_int_equal (
 	    sqlite3_exec (db,
