@@ -47,7 +47,7 @@ ir_device_model_get_max_line (const char *family)
 /* V.250 command lines are case-insensitive and blanks in them are
  * ignored, except inside string constants. The models then only ever see
  * "AT+EGMR=0,7" whether "at+egmr = 0, 7" or the former was typed. */
-static char *
+char *
 ir_device_model_normalize (const char *line)
 {
 	GString *cmd = g_string_new (NULL);
@@ -74,14 +74,14 @@ ir_device_model_dispatch (IrSimState *state, const char *line, GString *reply)
 	if (cmd[0] == '\0')
 		return;
 	if (!g_str_has_prefix (cmd, "AT")) {
-		ir_sim_reply_error (reply);
+		ir_device_model_reply_error (reply);
 		return;
 	}
 	if (model != NULL && model != &ir_device_model_3gpp && model->handle (state, cmd, reply))
 		return;
 	if (ir_device_model_3gpp.handle (state, cmd, reply))
 		return;
-	ir_sim_reply_error (reply);
+	ir_device_model_reply_error (reply);
 }
 
 gboolean
@@ -95,7 +95,7 @@ ir_device_model_dispatch_frame (IrSimState *state, const guint8 *req, gsize len,
 }
 
 void
-ir_sim_reply_line (GString *reply, const char *fmt, ...)
+ir_device_model_reply_line (GString *reply, const char *fmt, ...)
 {
 	va_list args;
 
@@ -107,19 +107,19 @@ ir_sim_reply_line (GString *reply, const char *fmt, ...)
 }
 
 void
-ir_sim_reply_ok (GString *reply)
+ir_device_model_reply_ok (GString *reply)
 {
 	g_string_append (reply, "\r\nOK\r\n");
 }
 
 void
-ir_sim_reply_error (GString *reply)
+ir_device_model_reply_error (GString *reply)
 {
 	g_string_append (reply, "\r\nERROR\r\n");
 }
 
 void
-ir_sim_reply_cme (GString *reply, int code)
+ir_device_model_reply_cme_code (GString *reply, int code)
 {
 	g_string_append_printf (reply, "\r\n+CME ERROR: %d\r\n", code);
 }
@@ -129,13 +129,14 @@ ir_device_model_reply_cme (const IrSimState *state, GString *reply, int code)
 {
 	switch (state->cmee) {
 	case 1:
-		ir_sim_reply_cme (reply, code);
+		ir_device_model_reply_cme_code (reply, code);
 		break;
 	case 2:
-		ir_sim_reply_line (reply, "+CME ERROR: %s", ir_at_cme_error_to_string (code));
+		ir_device_model_reply_line (
+		    reply, "+CME ERROR: %s", ir_at_cme_error_to_string (code));
 		break;
 	default:
-		ir_sim_reply_error (reply);
+		ir_device_model_reply_error (reply);
 		break;
 	}
 }
@@ -146,10 +147,10 @@ ir_device_model_reply_imei (GString *reply, const char *prefix, const char *imei
 	const char *value = imei != NULL ? imei : "";
 
 	if (quoted)
-		ir_sim_reply_line (reply, "%s: \"%s\"", prefix, value);
+		ir_device_model_reply_line (reply, "%s: \"%s\"", prefix, value);
 	else
-		ir_sim_reply_line (reply, "%s: %s", prefix, value);
-	ir_sim_reply_ok (reply);
+		ir_device_model_reply_line (reply, "%s: %s", prefix, value);
+	ir_device_model_reply_ok (reply);
 }
 
 gboolean
@@ -177,7 +178,7 @@ ir_device_model_is_imei_shape (const char *imei)
 /* The order a phone checks in: the parameters, then whether the slot may
  * be written, then the write itself (where the injected faults live). */
 void
-ir_sim_state_write_slot (
+ir_device_model_write_slot (
     IrSimState *state, guint slot, const char *imei, int read_only_code, GString *reply)
 {
 	if (!ir_device_model_check_slot (state, slot, reply))
@@ -191,7 +192,7 @@ ir_sim_state_write_slot (
 		return;
 	}
 	if (state->write_error != NULL) {
-		ir_sim_reply_line (reply, "%s", state->write_error);
+		ir_device_model_reply_line (reply, "%s", state->write_error);
 		return;
 	}
 	if (!state->no_stick) {
@@ -200,7 +201,7 @@ ir_sim_state_write_slot (
 		state->dirty = TRUE;
 	}
 	state->hangup_now = state->hangup_after_write;
-	ir_sim_reply_ok (reply);
+	ir_device_model_reply_ok (reply);
 }
 
 static void

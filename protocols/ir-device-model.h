@@ -90,15 +90,19 @@ guint ir_device_model_get_max_line (const char *family);
 gboolean
 ir_device_model_dispatch_frame (IrSimState *state, const guint8 *req, gsize len, GByteArray *reply);
 
+/* @line as the models see it: upper case, no blanks outside double
+ * quotes (V.250 command lines are case-insensitive and ignore blanks). */
+char *ir_device_model_normalize (const char *line);
+
 /* Runs @line through the phone's family model, then the 3gpp model, else
  * answers ERROR. */
 void ir_device_model_dispatch (IrSimState *state, const char *line, GString *reply);
 
 /* V.250 framing helpers shared by models. */
-void ir_sim_reply_line (GString *reply, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
-void ir_sim_reply_ok (GString *reply);
-void ir_sim_reply_error (GString *reply);
-void ir_sim_reply_cme (GString *reply, int code);
+void ir_device_model_reply_line (GString *reply, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+void ir_device_model_reply_ok (GString *reply);
+void ir_device_model_reply_error (GString *reply);
+void ir_device_model_reply_cme_code (GString *reply, int code);
 /* A refusal as the phone's +CMEE mode wants it: "ERROR", "+CME ERROR: 21"
  * or "+CME ERROR: invalid index". */
 void ir_device_model_reply_cme (const IrSimState *state, GString *reply, int code);
@@ -107,7 +111,7 @@ void ir_device_model_reply_cme (const IrSimState *state, GString *reply, int cod
  * family's @read_only_code as +CME ERROR, in the phone's +CMEE mode), the
  * write_error and no_stick faults, validates @imei's shape (15 digits) and
  * stores it. */
-void ir_sim_state_write_slot (
+void ir_device_model_write_slot (
     IrSimState *state, guint slot, const char *imei, int read_only_code, GString *reply);
 
 G_END_DECLS

@@ -19,8 +19,8 @@ ir_3gpp_reply_text (const IrSimState *state, const char *text, GString *reply)
 		ir_device_model_reply_cme (state, reply, IR_CME_OPERATION_NOT_SUPPORTED);
 		return TRUE;
 	}
-	ir_sim_reply_line (reply, "%s", text);
-	ir_sim_reply_ok (reply);
+	ir_device_model_reply_line (reply, "%s", text);
+	ir_device_model_reply_ok (reply);
 	return TRUE;
 }
 
@@ -32,9 +32,9 @@ ir_3gpp_identity (const IrSimState *state, const char *params, const char *text,
 	if (params[0] == '\0')
 		return ir_3gpp_reply_text (state, text, reply);
 	if (g_strcmp0 (params, "=?") == 0)
-		ir_sim_reply_ok (reply);
+		ir_device_model_reply_ok (reply);
 	else
-		ir_sim_reply_error (reply);
+		ir_device_model_reply_error (reply);
 	return TRUE;
 }
 
@@ -81,15 +81,15 @@ ir_3gpp_cgsn (const IrSimState *state, const char *params, GString *reply)
 		return ir_3gpp_reply_text (
 		    state, state->n_slots > 0 ? state->imei[0] : NULL, reply);
 	if (g_strcmp0 (params, "=?") == 0) {
-		ir_sim_reply_line (reply, "+CGSN: (0-3)");
-		ir_sim_reply_ok (reply);
+		ir_device_model_reply_line (reply, "+CGSN: (0-3)");
+		ir_device_model_reply_ok (reply);
 		return TRUE;
 	}
 	if (params[0] == '=')
 		args = ir_device_model_split_args (params + 1);
 	if (args == NULL || args->len != 1 ||
 	    !ir_device_model_arg_uint (g_ptr_array_index (args, 0), 3, &snt)) {
-		ir_sim_reply_error (reply);
+		ir_device_model_reply_error (reply);
 		return TRUE;
 	}
 	return ir_3gpp_cgsn_value (state, snt, reply);
@@ -103,29 +103,29 @@ ir_3gpp_cmee (IrSimState *state, const char *params, GString *reply)
 	guint mode = 0;
 
 	if (g_strcmp0 (params, "?") == 0) {
-		ir_sim_reply_line (reply, "+CMEE: %u", state->cmee);
-		ir_sim_reply_ok (reply);
+		ir_device_model_reply_line (reply, "+CMEE: %u", state->cmee);
+		ir_device_model_reply_ok (reply);
 		return TRUE;
 	}
 	if (g_strcmp0 (params, "=?") == 0) {
-		ir_sim_reply_line (reply, "+CMEE: (0-2)");
-		ir_sim_reply_ok (reply);
+		ir_device_model_reply_line (reply, "+CMEE: (0-2)");
+		ir_device_model_reply_ok (reply);
 		return TRUE;
 	}
 	if (g_strcmp0 (params, "=") == 0 || params[0] == '\0') {
 		state->cmee = 0;
-		ir_sim_reply_ok (reply);
+		ir_device_model_reply_ok (reply);
 		return TRUE;
 	}
 	if (params[0] == '=')
 		args = ir_device_model_split_args (params + 1);
 	if (args == NULL || args->len != 1 ||
 	    !ir_device_model_arg_uint (g_ptr_array_index (args, 0), 2, &mode)) {
-		ir_sim_reply_error (reply);
+		ir_device_model_reply_error (reply);
 		return TRUE;
 	}
 	state->cmee = mode;
-	ir_sim_reply_ok (reply);
+	ir_device_model_reply_ok (reply);
 	return TRUE;
 }
 
@@ -133,23 +133,23 @@ static gboolean
 ir_3gpp_basic (IrSimState *state, const char *rest, GString *reply)
 {
 	if (rest[0] == '\0' || g_strcmp0 (rest, "Z") == 0) {
-		ir_sim_reply_ok (reply);
+		ir_device_model_reply_ok (reply);
 		return TRUE;
 	}
 	/* V.250 E: E and E0 switch echo off, E1 on */
 	if (g_strcmp0 (rest, "E") == 0 || g_strcmp0 (rest, "E0") == 0 ||
 	    g_strcmp0 (rest, "E1") == 0) {
 		state->echo = g_strcmp0 (rest, "E1") == 0;
-		ir_sim_reply_ok (reply);
+		ir_device_model_reply_ok (reply);
 		return TRUE;
 	}
 	if (g_strcmp0 (rest, "I") == 0 || g_strcmp0 (rest, "I0") == 0) {
-		ir_sim_reply_line (
+		ir_device_model_reply_line (
 		    reply, "%s", state->manufacturer != NULL ? state->manufacturer : "");
-		ir_sim_reply_line (reply, "%s", state->model != NULL ? state->model : "");
-		ir_sim_reply_line (
+		ir_device_model_reply_line (reply, "%s", state->model != NULL ? state->model : "");
+		ir_device_model_reply_line (
 		    reply, "Revision: %s", state->revision != NULL ? state->revision : "");
-		ir_sim_reply_ok (reply);
+		ir_device_model_reply_ok (reply);
 		return TRUE;
 	}
 	return FALSE;

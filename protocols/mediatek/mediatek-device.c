@@ -10,7 +10,7 @@
  * type 10 IMEI 2 (README.md). */
 
 static gboolean
-ir_mediatek_type_to_slot (guint type, guint *slot)
+mediatek_device_type_to_slot (guint type, guint *slot)
 {
 	if (type == IR_EGMR_TYPE_IMEI1) {
 		*slot = 0;
@@ -24,7 +24,7 @@ ir_mediatek_type_to_slot (guint type, guint *slot)
 }
 
 static void
-ir_mediatek_egmr (IrSimState *state, GPtrArray *args, GString *reply)
+mediatek_device_egmr (IrSimState *state, GPtrArray *args, GString *reply)
 {
 	const IrDeviceModelArg *value;
 	guint op = 0;
@@ -34,7 +34,7 @@ ir_mediatek_egmr (IrSimState *state, GPtrArray *args, GString *reply)
 	if (args == NULL || args->len < 2 ||
 	    !ir_device_model_arg_uint (g_ptr_array_index (args, 0), 1, &op) ||
 	    !ir_device_model_arg_uint (g_ptr_array_index (args, 1), G_MAXUINT16, &type) ||
-	    !ir_mediatek_type_to_slot (type, &slot) || args->len != (op == 0 ? 2u : 3u)) {
+	    !mediatek_device_type_to_slot (type, &slot) || args->len != (op == 0 ? 2u : 3u)) {
 		ir_device_model_reply_cme (state, reply, IR_CME_INCORRECT_PARAMETERS);
 		return;
 	}
@@ -49,31 +49,31 @@ ir_mediatek_egmr (IrSimState *state, GPtrArray *args, GString *reply)
 		ir_device_model_reply_cme (state, reply, IR_CME_INCORRECT_PARAMETERS);
 		return;
 	}
-	ir_sim_state_write_slot (state, slot, value->value, IR_MEDIATEK_READ_ONLY_CME, reply);
+	ir_device_model_write_slot (state, slot, value->value, IR_MEDIATEK_READ_ONLY_CME, reply);
 }
 
 static gboolean
-ir_mediatek_handle (IrSimState *state, const char *line, GString *reply)
+mediatek_device_handle (IrSimState *state, const char *line, GString *reply)
 {
 	g_autoptr (GPtrArray) args = NULL;
 
 	if (!g_str_has_prefix (line, "AT+EGMR"))
 		return FALSE;
 	if (g_strcmp0 (line, "AT+EGMR=?") == 0) {
-		ir_sim_reply_line (reply, "+EGMR: (0,1),(7,10)");
-		ir_sim_reply_ok (reply);
+		ir_device_model_reply_line (reply, "+EGMR: (0,1),(7,10)");
+		ir_device_model_reply_ok (reply);
 		return TRUE;
 	}
 	if (!g_str_has_prefix (line, "AT+EGMR=")) {
-		ir_sim_reply_error (reply);
+		ir_device_model_reply_error (reply);
 		return TRUE;
 	}
 	args = ir_device_model_split_args (line + strlen ("AT+EGMR="));
-	ir_mediatek_egmr (state, args, reply);
+	mediatek_device_egmr (state, args, reply);
 	return TRUE;
 }
 
 const IrDeviceModel ir_device_model_mediatek = {
     .family = "mediatek",
-    .handle = ir_mediatek_handle,
+    .handle = mediatek_device_handle,
 };

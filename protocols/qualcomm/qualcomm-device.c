@@ -277,7 +277,7 @@ qualcomm_device_handle_line (IrSimState *state, const char *line, GString *reply
 {
 	if (g_strcmp0 (line, "AT$QCDMG") != 0)
 		return FALSE;
-	ir_sim_reply_ok (reply);
+	ir_device_model_reply_ok (reply);
 	state->diag_mode = TRUE;
 	return TRUE;
 }

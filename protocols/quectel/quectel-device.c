@@ -10,7 +10,7 @@
  * (README.md). */
 
 static void
-ir_quectel_egmr (IrSimState *state, GPtrArray *args, GString *reply)
+quectel_device_egmr (IrSimState *state, GPtrArray *args, GString *reply)
 {
 	const IrDeviceModelArg *value;
 	guint op = 0;
@@ -34,31 +34,31 @@ ir_quectel_egmr (IrSimState *state, GPtrArray *args, GString *reply)
 		ir_device_model_reply_cme (state, reply, IR_CME_INCORRECT_PARAMETERS);
 		return;
 	}
-	ir_sim_state_write_slot (state, 0, value->value, IR_QUECTEL_READ_ONLY_CME, reply);
+	ir_device_model_write_slot (state, 0, value->value, IR_QUECTEL_READ_ONLY_CME, reply);
 }
 
 static gboolean
-ir_quectel_handle (IrSimState *state, const char *line, GString *reply)
+quectel_device_handle (IrSimState *state, const char *line, GString *reply)
 {
 	g_autoptr (GPtrArray) args = NULL;
 
 	if (!g_str_has_prefix (line, "AT+EGMR"))
 		return FALSE;
 	if (g_strcmp0 (line, "AT+EGMR=?") == 0) {
-		ir_sim_reply_line (reply, "+EGMR: (0,1),(7)");
-		ir_sim_reply_ok (reply);
+		ir_device_model_reply_line (reply, "+EGMR: (0,1),(7)");
+		ir_device_model_reply_ok (reply);
 		return TRUE;
 	}
 	if (!g_str_has_prefix (line, "AT+EGMR=")) {
-		ir_sim_reply_error (reply);
+		ir_device_model_reply_error (reply);
 		return TRUE;
 	}
 	args = ir_device_model_split_args (line + strlen ("AT+EGMR="));
-	ir_quectel_egmr (state, args, reply);
+	quectel_device_egmr (state, args, reply);
 	return TRUE;
 }
 
 const IrDeviceModel ir_device_model_quectel = {
     .family = "quectel",
-    .handle = ir_quectel_handle,
+    .handle = quectel_device_handle,
 };

@@ -14,21 +14,21 @@
  * was given (IrSimState.trust_store) and its own outstanding challenge. */
 
 static void
-ir_secure_reply_imeis (const IrSimState *state, GString *reply)
+secure_restore_v1_device_reply_imeis (const IrSimState *state, GString *reply)
 {
 	for (guint slot = 0; slot < state->n_slots && slot < IR_SIM_MAX_SLOTS; slot++) {
-		ir_sim_reply_line (reply,
-				   "+IRIMEI: %u,\"%s\"",
-				   slot,
-				   state->imei[slot] != NULL ? state->imei[slot] : "");
+		ir_device_model_reply_line (reply,
+					    "+IRIMEI: %u,\"%s\"",
+					    slot,
+					    state->imei[slot] != NULL ? state->imei[slot] : "");
 	}
-	ir_sim_reply_ok (reply);
+	ir_device_model_reply_ok (reply);
 }
 
 /* A fresh nonce replaces the outstanding one: only the newest challenge
  * can ever be answered by a token. */
 static void
-ir_secure_challenge (IrSimState *state, GString *reply)
+secure_restore_v1_device_challenge (IrSimState *state, GString *reply)
 {
 	guint8 nonce[IR_SECURE_NONCE_LEN];
 	g_autoptr (GBytes) bytes = NULL;
@@ -53,18 +53,20 @@ ir_secure_challenge (IrSimState *state, GString *reply)
 	state->counter++;
 	state->dirty = TRUE;
 	text = ir_token_to_base64url (bytes);
-	ir_sim_reply_line (
+	ir_device_model_reply_line (
 	    reply, "+IRCHAL: \"%s\",\"%s\",%" G_GUINT64_FORMAT, state->hwid, text, state->counter);
-	ir_sim_reply_ok (reply);
+	ir_device_model_reply_ok (reply);
 }
 
 /* A refused token in the phone's +CMEE mode; verbose mode names the reason
  * ("+CME ERROR: token expired"), since 27.007 has no text for 7xx. */
 static void
-ir_secure_reply_refusal (const IrSimState *state, GString *reply, IrTokenRefusal refusal)
+secure_restore_v1_device_reply_refusal (const IrSimState *state,
+					GString *reply,
+					IrTokenRefusal refusal)
 {
 	if (state->cmee == 2) {
-		ir_sim_reply_line (
+		ir_device_model_reply_line (
 		    reply, "+CME ERROR: token %s", ir_token_refusal_to_string (refusal));
 		return;
 	}
@@ -74,7 +76,7 @@ ir_secure_reply_refusal (const IrSimState *state, GString *reply, IrTokenRefusal
 /* What the verifier compares the token with: this phone and the challenge
  * it gave out, now. */
 static void
-ir_secure_expect_init (const IrSimState *state, GBytes *nonce, IrTokenExpect *expect)
+secure_restore_v1_device_expect_init (const IrSimState *state, GBytes *nonce, IrTokenExpect *expect)
 {
 	gsize nonce_len = 0;
 
@@ -92,7 +94,10 @@ ir_secure_expect_init (const IrSimState *state, GBytes *nonce, IrTokenExpect *ex
 
 /* Decodes and verifies @text; the refusal, or IR_TOKEN_OK and the token. */
 static IrToken *
-ir_secure_verify (const IrSimState *state, GBytes *nonce, const char *text, IrTokenRefusal *refusal)
+secure_restore_v1_device_verify (const IrSimState *state,
+				 GBytes *nonce,
+				 const char *text,
+				 IrTokenRefusal *refusal)
 {
 	g_autoptr (GBytes) bytes = NULL;
 	g_autoptr (GError) error = NULL;
@@ -116,7 +121,7 @@ ir_secure_verify (const IrSimState *state, GBytes *nonce, const char *text, IrTo
 		*refusal = IR_TOKEN_REFUSED_UNKNOWN_KID;
 		return NULL;
 	}
-	ir_secure_expect_init (state, nonce, &expect);
+	secure_restore_v1_device_expect_init (state, nonce, &expect);
 	data = g_bytes_get_data (bytes, &len);
 	token =
 	    ir_token_verify_bytes (data, len, state->trust_store, &expect, NULL, refusal, &error);
@@ -132,7 +137,9 @@ ir_secure_verify (const IrSimState *state, GBytes *nonce, const char *text, IrTo
 /* Every slot the token names must exist and be writable before the first
  * one is written: a refusal leaves the phone as it was. */
 static gboolean
-ir_secure_check_slots (const IrSimState *state, const IrTokenClaims *claims, GString *reply)
+secure_restore_v1_device_check_slots (const IrSimState *state,
+				      const IrTokenClaims *claims,
+				      GString *reply)
 {
 	for (guint slot = 0; slot < IR_TOKEN_MAX_SLOTS; slot++) {
 		if (claims->imei[slot] == NULL)
@@ -152,24 +159,26 @@ ir_secure_check_slots (const IrSimState *state, const IrTokenClaims *claims, GSt
 /* The common write path, slot by slot; its faults (write_error) strike at
  * the first write, so a failure still leaves every slot as it was. */
 static void
-ir_secure_write_slots (IrSimState *state, const IrTokenClaims *claims, GString *reply)
+secure_restore_v1_device_write_slots (IrSimState *state,
+				      const IrTokenClaims *claims,
+				      GString *reply)
 {
 	for (guint slot = 0; slot < IR_TOKEN_MAX_SLOTS; slot++) {
 		g_autoptr (GString) one = g_string_new (NULL);
 		if (claims->imei[slot] == NULL)
 			continue;
-		ir_sim_state_write_slot (
+		ir_device_model_write_slot (
 		    state, slot, claims->imei[slot], IR_SECURE_READ_ONLY_CME, one);
 		if (g_strcmp0 (one->str, "\r\nOK\r\n") != 0) {
 			g_string_append (reply, one->str);
 			return;
 		}
 	}
-	ir_sim_reply_ok (reply);
+	ir_device_model_reply_ok (reply);
 }
 
 static void
-ir_secure_restore (IrSimState *state, const char *params, GString *reply)
+secure_restore_v1_device_restore (IrSimState *state, const char *params, GString *reply)
 {
 	g_autoptr (GPtrArray) args = ir_device_model_split_args (params);
 	g_autoptr (IrToken) token = NULL;
@@ -190,62 +199,64 @@ ir_secure_restore (IrSimState *state, const char *params, GString *reply)
 		return;
 	}
 	if (nonce == NULL) {
-		ir_secure_reply_refusal (state, reply, IR_TOKEN_REFUSED_NONCE);
+		secure_restore_v1_device_reply_refusal (state, reply, IR_TOKEN_REFUSED_NONCE);
 		return;
 	}
-	token = ir_secure_verify (state, nonce, arg->value, &refusal);
+	token = secure_restore_v1_device_verify (state, nonce, arg->value, &refusal);
 	if (token == NULL) {
-		ir_secure_reply_refusal (state, reply, refusal);
+		secure_restore_v1_device_reply_refusal (state, reply, refusal);
 		return;
 	}
-	if (!ir_secure_check_slots (state, ir_token_get_claims (token), reply))
+	if (!secure_restore_v1_device_check_slots (state, ir_token_get_claims (token), reply))
 		return;
-	ir_secure_write_slots (state, ir_token_get_claims (token), reply);
+	secure_restore_v1_device_write_slots (state, ir_token_get_claims (token), reply);
 }
 
 static gboolean
-ir_secure_handle_irimei (IrSimState *state, const char *params, GString *reply)
+secure_restore_v1_device_handle_irimei (IrSimState *state, const char *params, GString *reply)
 {
 	if (g_strcmp0 (params, "?") == 0) {
-		ir_secure_reply_imeis (state, reply);
+		secure_restore_v1_device_reply_imeis (state, reply);
 	} else if (g_strcmp0 (params, "=?") == 0) {
-		ir_sim_reply_line (reply, "+IRIMEI: (0-%u)", MAX (state->n_slots, 1) - 1);
-		ir_sim_reply_ok (reply);
+		ir_device_model_reply_line (reply, "+IRIMEI: (0-%u)", MAX (state->n_slots, 1) - 1);
+		ir_device_model_reply_ok (reply);
 	} else if (g_str_has_prefix (params, "=")) {
 		/* there is no write without a token */
 		ir_device_model_reply_cme (state, reply, IR_CME_OPERATION_NOT_ALLOWED);
 	} else {
-		ir_sim_reply_error (reply);
+		ir_device_model_reply_error (reply);
 	}
 	return TRUE;
 }
 
 static gboolean
-ir_secure_handle (IrSimState *state, const char *line, GString *reply)
+secure_restore_v1_device_handle (IrSimState *state, const char *line, GString *reply)
 {
 	const char *params;
 
 	if (g_str_has_prefix (line, "AT+IRIMEI"))
-		return ir_secure_handle_irimei (state, line + strlen ("AT+IRIMEI"), reply);
+		return secure_restore_v1_device_handle_irimei (
+		    state, line + strlen ("AT+IRIMEI"), reply);
 	if (g_str_has_prefix (line, "AT+IRCHAL")) {
 		params = line + strlen ("AT+IRCHAL");
 		if (params[0] == '\0')
-			ir_secure_challenge (state, reply);
+			secure_restore_v1_device_challenge (state, reply);
 		else if (g_strcmp0 (params, "=?") == 0)
-			ir_sim_reply_ok (reply);
+			ir_device_model_reply_ok (reply);
 		else
-			ir_sim_reply_error (reply);
+			ir_device_model_reply_error (reply);
 		return TRUE;
 	}
 	if (g_str_has_prefix (line, "AT+IRRESTORE")) {
 		params = line + strlen ("AT+IRRESTORE");
 		if (g_strcmp0 (params, "=?") == 0) {
-			ir_sim_reply_line (reply, "+IRRESTORE: %u", IR_SECURE_TOKEN_TEXT_MAX);
-			ir_sim_reply_ok (reply);
+			ir_device_model_reply_line (
+			    reply, "+IRRESTORE: %u", IR_SECURE_TOKEN_TEXT_MAX);
+			ir_device_model_reply_ok (reply);
 		} else if (g_str_has_prefix (params, "=")) {
-			ir_secure_restore (state, params + 1, reply);
+			secure_restore_v1_device_restore (state, params + 1, reply);
 		} else {
-			ir_sim_reply_error (reply);
+			ir_device_model_reply_error (reply);
 		}
 		return TRUE;
 	}
@@ -254,6 +265,6 @@ ir_secure_handle (IrSimState *state, const char *line, GString *reply)
 
 const IrDeviceModel ir_device_model_secure_restore_v1 = {
     .family = "secure-restore-v1",
-    .handle = ir_secure_handle,
+    .handle = secure_restore_v1_device_handle,
     .max_line = IR_SECURE_MAX_LINE,
 };

@@ -10,7 +10,7 @@
  * AT+SIMEI=<imei> writes it, quoted or not (README.md). */
 
 static gboolean
-ir_simcom_handle (IrSimState *state, const char *line, GString *reply)
+simcom_device_handle (IrSimState *state, const char *line, GString *reply)
 {
 	g_autoptr (GPtrArray) args = NULL;
 	const IrDeviceModelArg *value;
@@ -23,11 +23,11 @@ ir_simcom_handle (IrSimState *state, const char *line, GString *reply)
 		return TRUE;
 	}
 	if (g_strcmp0 (line, "AT+SIMEI=?") == 0) {
-		ir_sim_reply_ok (reply);
+		ir_device_model_reply_ok (reply);
 		return TRUE;
 	}
 	if (!g_str_has_prefix (line, "AT+SIMEI=")) {
-		ir_sim_reply_error (reply);
+		ir_device_model_reply_error (reply);
 		return TRUE;
 	}
 	args = ir_device_model_split_args (line + strlen ("AT+SIMEI="));
@@ -36,11 +36,11 @@ ir_simcom_handle (IrSimState *state, const char *line, GString *reply)
 		return TRUE;
 	}
 	value = g_ptr_array_index (args, 0);
-	ir_sim_state_write_slot (state, 0, value->value, IR_SIMCOM_READ_ONLY_CME, reply);
+	ir_device_model_write_slot (state, 0, value->value, IR_SIMCOM_READ_ONLY_CME, reply);
 	return TRUE;
 }
 
 const IrDeviceModel ir_device_model_simcom = {
     .family = "simcom",
-    .handle = ir_simcom_handle,
+    .handle = simcom_device_handle,
 };

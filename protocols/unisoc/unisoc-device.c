@@ -10,19 +10,19 @@
  * counted from 0; AT+SPIMEI=<slot>,"<imei>" writes one (README.md). */
 
 static void
-ir_unisoc_read (const IrSimState *state, GString *reply)
+unisoc_device_read (const IrSimState *state, GString *reply)
 {
 	for (guint slot = 0; slot < state->n_slots && slot < IR_SIM_MAX_SLOTS; slot++) {
-		ir_sim_reply_line (reply,
-				   "+SPIMEI: %u,\"%s\"",
-				   slot,
-				   state->imei[slot] != NULL ? state->imei[slot] : "");
+		ir_device_model_reply_line (reply,
+					    "+SPIMEI: %u,\"%s\"",
+					    slot,
+					    state->imei[slot] != NULL ? state->imei[slot] : "");
 	}
-	ir_sim_reply_ok (reply);
+	ir_device_model_reply_ok (reply);
 }
 
 static void
-ir_unisoc_write (IrSimState *state, GPtrArray *args, GString *reply)
+unisoc_device_write (IrSimState *state, GPtrArray *args, GString *reply)
 {
 	const IrDeviceModelArg *value;
 	guint slot = 0;
@@ -37,35 +37,35 @@ ir_unisoc_write (IrSimState *state, GPtrArray *args, GString *reply)
 		ir_device_model_reply_cme (state, reply, IR_CME_INCORRECT_PARAMETERS);
 		return;
 	}
-	ir_sim_state_write_slot (state, slot, value->value, IR_UNISOC_READ_ONLY_CME, reply);
+	ir_device_model_write_slot (state, slot, value->value, IR_UNISOC_READ_ONLY_CME, reply);
 }
 
 static gboolean
-ir_unisoc_handle (IrSimState *state, const char *line, GString *reply)
+unisoc_device_handle (IrSimState *state, const char *line, GString *reply)
 {
 	g_autoptr (GPtrArray) args = NULL;
 
 	if (!g_str_has_prefix (line, "AT+SPIMEI"))
 		return FALSE;
 	if (g_strcmp0 (line, "AT+SPIMEI?") == 0) {
-		ir_unisoc_read (state, reply);
+		unisoc_device_read (state, reply);
 		return TRUE;
 	}
 	if (g_strcmp0 (line, "AT+SPIMEI=?") == 0) {
-		ir_sim_reply_line (reply, "+SPIMEI: (0-1),\"imei\"");
-		ir_sim_reply_ok (reply);
+		ir_device_model_reply_line (reply, "+SPIMEI: (0-1),\"imei\"");
+		ir_device_model_reply_ok (reply);
 		return TRUE;
 	}
 	if (!g_str_has_prefix (line, "AT+SPIMEI=")) {
-		ir_sim_reply_error (reply);
+		ir_device_model_reply_error (reply);
 		return TRUE;
 	}
 	args = ir_device_model_split_args (line + strlen ("AT+SPIMEI="));
-	ir_unisoc_write (state, args, reply);
+	unisoc_device_write (state, args, reply);
 	return TRUE;
 }
 
 const IrDeviceModel ir_device_model_unisoc = {
     .family = "unisoc",
-    .handle = ir_unisoc_handle,
+    .handle = unisoc_device_handle,
 };

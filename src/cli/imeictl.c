@@ -74,9 +74,11 @@ static const GOptionEntry imeictl_global_entries[] = {
 	"  0    success\n"                                                                         \
 	"  1    failure (anything not listed below)\n"                                             \
 	"  2    bad input or usage: option, argument, IMEI or file\n"                              \
-	"  3    the port cannot be opened: missing, busy or permission denied\n"                   \
+	"  3    the port cannot be opened: missing, a directory, busy (another program\n"          \
+	"       has it open: named) or permission denied\n"                                        \
 	"  4    the device is silent, went away, or is not a phone\n"                              \
-	"  5    the device refused a command, or a protocol error\n"                               \
+	"  5    the device refused a command, a protocol error, or the phone reports\n"            \
+	"       no IMEI over AT (CDMA ESN/MEID)\n"                                                 \
 	"  6-10 restore: token refused, server unreachable or refused, outcome unknown,\n"         \
 	"       declined (see imeictl(1), RESTORE)\n"                                              \
 	"  11   the migration log does not verify (tampered) or is read-only after that\n"         \
@@ -96,6 +98,21 @@ imeictl_lookup_command (const char *name)
 			return imeictl_commands[i];
 	}
 	return NULL;
+}
+
+/* "list, identify, ... and policy", from the table, so that a new
+ * command is never missing from the message. */
+static char *
+imeictl_command_names (void)
+{
+	GString *names = g_string_new (NULL);
+
+	for (guint i = 0; imeictl_commands[i] != NULL; i++) {
+		if (i > 0)
+			g_string_append (names, imeictl_commands[i + 1] == NULL ? " and " : ", ");
+		g_string_append (names, imeictl_commands[i]->name);
+	}
+	return g_string_free (names, FALSE);
 }
 
 static gboolean
@@ -359,12 +376,13 @@ imeictl_parse (
 		return NULL;
 	}
 	if (cmd == NULL) {
+		g_autofree char *names = imeictl_command_names ();
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
-			     "unknown command '%s': the commands are list, identify, restore, "
-			     "recover, audit and credential (see imeictl --help)",
-			     name);
+			     "unknown command '%s': the commands are %s (see imeictl --help)",
+			     name,
+			     names);
 		return NULL;
 	}
 	if (!imeictl_collect_args (cmd, args, cli, error))
@@ -492,6 +510,9 @@ main (int argc, char **argv)
 
 	setlocale (LC_ALL, "");
 	g_set_prgname ("imeictl");
+	/* debug messages (-v, G_MESSAGES_DEBUG) on standard error: GLib's
+	 * default writer puts them on stdout, where they would break --json */
+	g_log_writer_default_set_use_stderr (TRUE);
 	ir_protocols_register ();
 	/* from the start, so that an early Ctrl-C still ends in a clean 130 */
 	g_unix_signal_add (SIGINT, imeictl_on_signal, &run);

@@ -118,6 +118,8 @@ ir_cli_identify_open (const char *port,
 	if (session != NULL) {
 		ir_session_set_timeout_limit (session, timeout_ms);
 		ir_session_set_protocol (session, protocol);
+		ir_at_channel_set_wait_func (
+		    ir_session_get_channel (session), ir_cli_output_tell_wait, NULL);
 	}
 	return session;
 }
@@ -175,6 +177,7 @@ ir_cli_identify_format_json (const IrDeviceInfo *info,
 	ir_cli_output_json_add_string_or_null (builder, "model", info->model);
 	ir_cli_output_json_add_string_or_null (builder, "revision", info->revision);
 	ir_cli_output_json_add_string_or_null (builder, "serial", info->serial);
+	ir_cli_output_json_add_string_or_null (builder, "imeisv", info->imeisv);
 	ir_cli_output_json_add_string_or_null (builder, "usb_vid", vid);
 	ir_cli_output_json_add_string_or_null (builder, "usb_pid", pid);
 	ir_cli_output_json_add_string_or_null (
@@ -240,6 +243,8 @@ ir_cli_identify_format_identity (const IrDeviceInfo *info,
 	ir_cli_table_add_row (table, "Model", info->model);
 	ir_cli_table_add_row (table, "Firmware", info->revision);
 	ir_cli_table_add_row (table, "Serial", info->serial);
+	if (info->imeisv != NULL)
+		ir_cli_table_add_row (table, "IMEISV", info->imeisv);
 	ir_cli_table_add_row (table, "USB", usb != NULL ? usb : "not a USB device");
 	ir_cli_table_add_row (table, "Family", family);
 	ir_cli_table_add_row (table, "Profile", profile);
@@ -369,11 +374,16 @@ const IrCliCommand ir_cli_command_identify = {
     .name = "identify",
     .parameter_string = "PORT",
     .summary = "Show a phone's identity and classify every IMEI slot",
-    .description = "Reads the manufacturer, model, firmware, serial number and every IMEI slot\n"
-		   "of the phone on PORT and classifies each IMEI: valid, factory default (all\n"
-		   "zeros), wrong check digit, malformed or known duplicate. PORT is a device\n"
-		   "path (/dev/ttyUSB0), a symlink to one, or replay:FILE for a session saved\n"
-		   "with --record. Nothing is written to the phone.",
+    .description = "Reads the manufacturer, model, firmware, serial number, IMEISV and every\n"
+		   "IMEI slot of the phone on PORT and classifies each IMEI: valid, factory\n"
+		   "default (all zeros), wrong check digit, malformed or known duplicate. When\n"
+		   "the phone's own IMEI command is refused, the 27.007 reads are used and the\n"
+		   "write is said to be impossible; every read that failed is a Note (JSON:\n"
+		   "imeisv, read_with, can_write, write_support, notes). PORT is a device path\n"
+		   "(/dev/ttyUSB0), a symlink to one, replay:FILE for a session saved with\n"
+		   "--record, or script:FILE for an answer script. A port another program has\n"
+		   "open is refused, naming it. Waits over 2 s are named on stderr. Nothing is\n"
+		   "written to the phone; a phone that reports no IMEI over AT exits 5.",
     .entries = ir_cli_identify_entries,
     .options_size = sizeof (IrCliIdentifyOptions),
     .min_args = 1,

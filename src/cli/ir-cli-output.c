@@ -110,6 +110,19 @@ ir_cli_output_print_error (const GError *error, gboolean json)
 	fprintf (stderr, "imeictl: %s\n", message);
 }
 
+void
+ir_cli_output_tell_wait (const char *command, const char *port, guint waited_ms, gpointer user_data)
+{
+	g_autofree char *what = ir_cli_output_one_line (command);
+
+	fprintf (stderr,
+		 "imeictl: still waiting for %s on %s, %.1f s so far\n",
+		 what,
+		 port,
+		 waited_ms / 1000.0);
+	fflush (stderr);
+}
+
 char *
 ir_cli_output_json_to_string (JsonNode *root)
 {

@@ -46,6 +46,14 @@ void ir_cli_output_print_error (const GError *error, gboolean json);
 /* Pretty-printed JSON text of @root with a trailing newline. */
 char *ir_cli_output_json_to_string (JsonNode *root);
 
+/* IrAtChannelWaitFunc of every command that talks to a phone: one line on
+ * standard error ("imeictl: still waiting for AT+CGSN=1 on /dev/ttyUSB0,
+ * 2.0 s so far"), never on standard output, where --json goes. */
+void ir_cli_output_tell_wait (const char *command,
+			      const char *port,
+			      guint waited_ms,
+			      gpointer user_data);
+
 /* Adds "@member": @value to the object being built, or null when NULL. */
 void
 ir_cli_output_json_add_string_or_null (JsonBuilder *builder, const char *member, const char *value);

@@ -13,7 +13,8 @@
 #define IR_SIM_EXIT_FAILURE   1
 #define IR_SIM_EXIT_BAD_INPUT 2
 
-typedef struct {
+typedef struct _IrSimApp IrSimApp;
+struct _IrSimApp {
 	IrSimPhoneConfig *config; /* the phone the flags describe */
 	char *config_path;
 	gboolean version;
@@ -21,7 +22,7 @@ typedef struct {
 	GPtrArray *phones; /* IrSimPhone */
 	GMainLoop *loop;
 	guint n_hung_up;
-} IrSimApp;
+};
 
 static void
 ir_sim_app_clear (IrSimApp *app)
@@ -116,6 +117,32 @@ ir_sim_app_parse_args (IrSimApp *app, int *argc, char ***argv, GError **error)
 			 0,
 			 "Drop the 0x7E of the first DIAG answer to command CODE",
 			 "CODE"),
+	    IR_SIM_FLAG ("charset",
+			 0,
+			 "Character set the phone was left in (+CSCS): IRA, GSM, UCS2, HEX",
+			 "CHARSET"),
+	    IR_SIM_FLAG ("result-codes",
+			 0,
+			 "verbose, or numeric: the phone was left in ATV0",
+			 "verbose|numeric"),
+	    IR_SIM_FLAG ("ring-during",
+			 0,
+			 "A call (RING, +CLIP) interrupts the first answer to COMMAND",
+			 "COMMAND"),
+	    IR_SIM_FLAG ("ring-final",
+			 0,
+			 "How the interrupted command ends: NO CARRIER (default), BUSY, NO ANSWER, "
+			 "ERROR, or OK (the answer comes whole, RING in its middle)",
+			 "FINAL"),
+	    IR_SIM_FLAG ("vendor-disabled",
+			 0,
+			 "The firmware refuses the family's own commands (+EGMR, +SIMEI, +SPIMEI) "
+			 "with ERROR or CME:N",
+			 "ERROR|CME:N"),
+	    IR_SIM_FLAG ("slow-command",
+			 0,
+			 "Answer commands starting with COMMAND MS milliseconds late",
+			 "COMMAND:MS"),
 	    IR_SIM_FLAG ("replay", 0, "Play a recorded session as the device", "FILE"),
 	    IR_SIM_FLAG (
 		"trust-store",
@@ -255,7 +282,7 @@ ir_sim_app_run (IrSimApp *app, GPtrArray *configs)
 }
 
 static int
-ir_sim_exit_code (const GError *error)
+ir_sim_app_exit_code (const GError *error)
 {
 	if (g_error_matches (error, IR_ERROR, IR_ERROR_INVALID_INPUT) ||
 	    g_error_matches (error, IR_ERROR, IR_ERROR_NOT_FOUND) ||
@@ -272,6 +299,9 @@ main (int argc, char *argv[])
 	g_autoptr (GError) error = NULL;
 
 	setlocale (LC_ALL, "");
+	/* standard output is the "NAME PATH" lines and "ready" only: debug
+	 * messages (G_MESSAGES_DEBUG) go to standard error */
+	g_log_writer_default_set_use_stderr (TRUE);
 	app.config = ir_sim_phone_config_new ("phone");
 	if (!ir_sim_app_parse_args (&app, &argc, &argv, &error)) {
 		g_printerr ("imei-sim: %s (see imei-sim --help)\n", error->message);
@@ -288,7 +318,7 @@ main (int argc, char *argv[])
 	}
 	if (!ir_sim_app_create_phones (&app, configs, &error)) {
 		g_printerr ("imei-sim: %s\n", error->message);
-		return ir_sim_exit_code (error);
+		return ir_sim_app_exit_code (error);
 	}
 	return ir_sim_app_run (&app, configs);
 }

@@ -36,6 +36,12 @@ static const char *const keys[] = {
     "needs-qcdmg",
     "bad-crc-command",
     "drop-terminator-command",
+    "charset",
+    "result-codes",
+    "ring-during",
+    "ring-final",
+    "vendor-disabled",
+    "slow-command",
     NULL,
 };
 
@@ -79,6 +85,12 @@ static const char *const replay_conflicts[] = {
     "needs-qcdmg",
     "bad-crc-command",
     "drop-terminator-command",
+    "charset",
+    "result-codes",
+    "ring-during",
+    "ring-final",
+    "vendor-disabled",
+    "slow-command",
     NULL,
 };
 
@@ -96,6 +108,7 @@ ir_sim_phone_config_new (const char *name)
 	config->imeis = g_ptr_array_new_with_free_func (g_free);
 	config->echo = TRUE;
 	config->keys_set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+	ir_sim_quirks_init (&config->quirks);
 	return config;
 }
 
@@ -119,13 +132,14 @@ ir_sim_phone_config_free (IrSimPhoneConfig *config)
 	g_free (config->replay);
 	g_clear_pointer (&config->trust_store, ir_trust_store_unref);
 	g_hash_table_unref (config->keys_set);
+	ir_sim_quirks_clear (&config->quirks);
 	g_free (config);
 }
 
 /* Identity strings are sent inside AT answers: keep them printable, free of
  * the characters that would break the answer's framing, and short. */
 static gboolean
-ir_sim_check_text (const char *value, gboolean allow_empty, GError **error)
+ir_sim_config_check_text (const char *value, gboolean allow_empty, GError **error)
 {
 	gsize len = strlen (value);
 
@@ -160,7 +174,8 @@ ir_sim_check_text (const char *value, gboolean allow_empty, GError **error)
 }
 
 static gboolean
-ir_sim_parse_uint (const char *value, guint64 max, const char *what, guint64 *out, GError **error)
+ir_sim_config_parse_uint (
+    const char *value, guint64 max, const char *what, guint64 *out, GError **error)
 {
 	g_autoptr (GError) error_local = NULL;
 
@@ -179,7 +194,7 @@ ir_sim_parse_uint (const char *value, guint64 max, const char *what, guint64 *ou
 }
 
 static gboolean
-ir_sim_parse_rate (const char *value, double *out, GError **error)
+ir_sim_config_parse_rate (const char *value, double *out, GError **error)
 {
 	char *end = NULL;
 	double rate;
@@ -206,7 +221,7 @@ ir_sim_parse_rate (const char *value, double *out, GError **error)
 }
 
 static gboolean
-ir_sim_parse_bool (const char *value, gboolean *out, GError **error)
+ir_sim_config_parse_bool (const char *value, gboolean *out, GError **error)
 {
 	if (g_strcmp0 (value, "true") == 0) {
 		*out = TRUE;
@@ -226,7 +241,7 @@ ir_sim_parse_bool (const char *value, gboolean *out, GError **error)
 
 /* "ERROR" or "CME:N": the final result a write answers instead of OK. */
 static gboolean
-ir_sim_parse_write_error (const char *value, char **out, GError **error)
+ir_sim_config_parse_write_error (const char *value, char **out, GError **error)
 {
 	guint64 code = 0;
 
@@ -250,7 +265,7 @@ ir_sim_parse_write_error (const char *value, char **out, GError **error)
 /* A configured IMEI may be anything a phone could hold (QA wants wrong check
  * digits and wrong lengths too), but it must fit in an answer line. */
 static gboolean
-ir_sim_parse_imei (IrSimPhoneConfig *config, const char *value, GError **error)
+ir_sim_config_parse_imei (IrSimPhoneConfig *config, const char *value, GError **error)
 {
 	if (config->imeis->len >= IR_SIM_MAX_SLOTS) {
 		g_set_error (error,
@@ -263,7 +278,7 @@ ir_sim_parse_imei (IrSimPhoneConfig *config, const char *value, GError **error)
 			     config->imeis->len + 1);
 		return FALSE;
 	}
-	if (!ir_sim_check_text (value, TRUE, error))
+	if (!ir_sim_config_check_text (value, TRUE, error))
 		return FALSE;
 	for (const char *p = value; *p != '\0'; p++) {
 		if (*p == ',' || *p == ';' || g_ascii_isspace (*p)) {
@@ -283,7 +298,7 @@ ir_sim_parse_imei (IrSimPhoneConfig *config, const char *value, GError **error)
 }
 
 static gboolean
-ir_sim_parse_read_only_slot (IrSimPhoneConfig *config, const char *value, GError **error)
+ir_sim_config_parse_read_only_slot (IrSimPhoneConfig *config, const char *value, GError **error)
 {
 	guint64 slot = 0;
 
@@ -302,9 +317,9 @@ ir_sim_parse_read_only_slot (IrSimPhoneConfig *config, const char *value, GError
 }
 
 static gboolean
-ir_sim_set_string (char **field, const char *value, GError **error)
+ir_sim_config_set_string (char **field, const char *value, GError **error)
 {
-	if (!ir_sim_check_text (value, FALSE, error))
+	if (!ir_sim_config_check_text (value, FALSE, error))
 		return FALSE;
 	g_free (*field);
 	*field = g_strdup (value);
@@ -312,7 +327,7 @@ ir_sim_set_string (char **field, const char *value, GError **error)
 }
 
 static gboolean
-ir_sim_set_path (char **field, const char *value, GError **error)
+ir_sim_config_set_path (char **field, const char *value, GError **error)
 {
 	if (value[0] == '\0') {
 		g_set_error_literal (
@@ -326,7 +341,7 @@ ir_sim_set_path (char **field, const char *value, GError **error)
 
 /* Loaded at once, so that a bad file fails on its own flag or line. */
 static gboolean
-ir_sim_set_trust_store (IrSimPhoneConfig *config, const char *value, GError **error)
+ir_sim_config_set_trust_store (IrSimPhoneConfig *config, const char *value, GError **error)
 {
 	g_autoptr (GError) error_local = NULL;
 	IrTrustStore *store;
@@ -352,7 +367,7 @@ ir_sim_set_trust_store (IrSimPhoneConfig *config, const char *value, GError **er
 }
 
 static gboolean
-ir_sim_set_family (IrSimPhoneConfig *config, const char *value, GError **error)
+ir_sim_config_set_family (IrSimPhoneConfig *config, const char *value, GError **error)
 {
 	if (!g_strv_contains (ir_sim_state_get_families (), value)) {
 		g_autofree char *known = g_strjoinv (", ", (char **)ir_sim_state_get_families ());
@@ -371,7 +386,7 @@ ir_sim_set_family (IrSimPhoneConfig *config, const char *value, GError **error)
 
 /* "0x26" or "38": a DIAG command code, kept as code + 1 (0: no fault). */
 static gboolean
-ir_sim_parse_diag_command (const char *value, guint *out, GError **error)
+ir_sim_config_parse_diag_command (const char *value, guint *out, GError **error)
 {
 	guint64 v = 0;
 	gboolean hex = g_str_has_prefix (value, "0x") || g_str_has_prefix (value, "0X");
@@ -404,16 +419,18 @@ ir_sim_phone_config_set_diag (IrSimPhoneConfig *config,
 					     "a service programming code is 6 digits, e.g. 000000");
 			return FALSE;
 		}
-		return ir_sim_set_string (&config->spc, value, error);
+		return ir_sim_config_set_string (&config->spc, value, error);
 	}
 	if (g_strcmp0 (key, "spc-required") == 0)
-		return ir_sim_parse_bool (value, &config->spc_required, error);
+		return ir_sim_config_parse_bool (value, &config->spc_required, error);
 	if (g_strcmp0 (key, "needs-qcdmg") == 0)
-		return ir_sim_parse_bool (value, &config->needs_qcdmg, error);
+		return ir_sim_config_parse_bool (value, &config->needs_qcdmg, error);
 	if (g_strcmp0 (key, "bad-crc-command") == 0)
-		return ir_sim_parse_diag_command (value, &config->faults.bad_crc_command, error);
+		return ir_sim_config_parse_diag_command (
+		    value, &config->faults.bad_crc_command, error);
 	if (g_strcmp0 (key, "drop-terminator-command") == 0)
-		return ir_sim_parse_diag_command (value, &config->faults.no_flag_command, error);
+		return ir_sim_config_parse_diag_command (
+		    value, &config->faults.no_flag_command, error);
 	g_assert_not_reached ();
 	return FALSE;
 }
@@ -427,42 +444,42 @@ ir_sim_phone_config_set_fault (IrSimPhoneConfig *config,
 	guint64 v = 0;
 
 	if (g_strcmp0 (key, "latency") == 0) {
-		if (!ir_sim_parse_uint (
+		if (!ir_sim_config_parse_uint (
 			value, IR_SIM_MAX_LATENCY_MS, "a latency in milliseconds", &v, error))
 			return FALSE;
 		config->faults.latency_ms = (guint)v;
 		return TRUE;
 	}
 	if (g_strcmp0 (key, "drop-rate") == 0)
-		return ir_sim_parse_rate (value, &config->faults.drop_rate, error);
+		return ir_sim_config_parse_rate (value, &config->faults.drop_rate, error);
 	if (g_strcmp0 (key, "garble-rate") == 0)
-		return ir_sim_parse_rate (value, &config->faults.garble_rate, error);
+		return ir_sim_config_parse_rate (value, &config->faults.garble_rate, error);
 	if (g_strcmp0 (key, "disconnect-after") == 0) {
-		if (!ir_sim_parse_uint (value, G_MAXUINT, "a number of commands", &v, error))
+		if (!ir_sim_config_parse_uint (value, G_MAXUINT, "a number of commands", &v, error))
 			return FALSE;
 		config->faults.disconnect_after = (guint)v;
 		return TRUE;
 	}
 	if (g_strcmp0 (key, "seed") == 0) {
-		if (!ir_sim_parse_uint (value, G_MAXUINT32, "a seed", &v, error))
+		if (!ir_sim_config_parse_uint (value, G_MAXUINT32, "a seed", &v, error))
 			return FALSE;
 		config->faults.seed = (guint32)v;
 		return TRUE;
 	}
 	if (g_strcmp0 (key, "write-error") == 0) {
 		g_autofree char *line = NULL;
-		if (!ir_sim_parse_write_error (value, &line, error))
+		if (!ir_sim_config_parse_write_error (value, &line, error))
 			return FALSE;
 		g_free (config->write_error);
 		config->write_error = g_steal_pointer (&line);
 		return TRUE;
 	}
 	if (g_strcmp0 (key, "read-only-slot") == 0)
-		return ir_sim_parse_read_only_slot (config, value, error);
+		return ir_sim_config_parse_read_only_slot (config, value, error);
 	if (g_strcmp0 (key, "no-stick") == 0)
-		return ir_sim_parse_bool (value, &config->no_stick, error);
+		return ir_sim_config_parse_bool (value, &config->no_stick, error);
 	if (g_strcmp0 (key, "disconnect-after-write") == 0)
-		return ir_sim_parse_bool (value, &config->hangup_after_write, error);
+		return ir_sim_config_parse_bool (value, &config->hangup_after_write, error);
 	return ir_sim_phone_config_set_diag (config, key, value, error);
 }
 
@@ -472,30 +489,32 @@ ir_sim_phone_config_set_identity (IrSimPhoneConfig *config,
 				  const char *value,
 				  GError **error)
 {
+	if (ir_sim_quirks_has_key (key))
+		return ir_sim_quirks_set (&config->quirks, key, value, error);
 	if (g_strcmp0 (key, "family") == 0)
-		return ir_sim_set_family (config, value, error);
+		return ir_sim_config_set_family (config, value, error);
 	if (g_strcmp0 (key, "manufacturer") == 0)
-		return ir_sim_set_string (&config->manufacturer, value, error);
+		return ir_sim_config_set_string (&config->manufacturer, value, error);
 	if (g_strcmp0 (key, "model") == 0)
-		return ir_sim_set_string (&config->model, value, error);
+		return ir_sim_config_set_string (&config->model, value, error);
 	if (g_strcmp0 (key, "revision") == 0)
-		return ir_sim_set_string (&config->revision, value, error);
+		return ir_sim_config_set_string (&config->revision, value, error);
 	if (g_strcmp0 (key, "serial") == 0)
-		return ir_sim_set_string (&config->serial, value, error);
+		return ir_sim_config_set_string (&config->serial, value, error);
 	if (g_strcmp0 (key, "hwid") == 0)
-		return ir_sim_set_string (&config->hwid, value, error);
+		return ir_sim_config_set_string (&config->hwid, value, error);
 	if (g_strcmp0 (key, "imei") == 0)
-		return ir_sim_parse_imei (config, value, error);
+		return ir_sim_config_parse_imei (config, value, error);
 	if (g_strcmp0 (key, "echo") == 0)
-		return ir_sim_parse_bool (value, &config->echo, error);
+		return ir_sim_config_parse_bool (value, &config->echo, error);
 	if (g_strcmp0 (key, "state") == 0)
-		return ir_sim_set_path (&config->state_file, value, error);
+		return ir_sim_config_set_path (&config->state_file, value, error);
 	if (g_strcmp0 (key, "link") == 0)
-		return ir_sim_set_path (&config->link, value, error);
+		return ir_sim_config_set_path (&config->link, value, error);
 	if (g_strcmp0 (key, "replay") == 0)
-		return ir_sim_set_path (&config->replay, value, error);
+		return ir_sim_config_set_path (&config->replay, value, error);
 	if (g_strcmp0 (key, "trust-store") == 0)
-		return ir_sim_set_trust_store (config, value, error);
+		return ir_sim_config_set_trust_store (config, value, error);
 	return ir_sim_phone_config_set_fault (config, key, value, error);
 }
 
@@ -607,6 +626,15 @@ ir_sim_phone_config_validate (IrSimPhoneConfig *config, GError **error)
 		return FALSE;
 	if (!ir_sim_phone_config_validate_diag (config, error))
 		return FALSE;
+	if (config->quirks.vendor_final != NULL && g_strcmp0 (config->family, "3gpp") == 0) {
+		g_set_error_literal (
+		    error,
+		    IR_ERROR,
+		    IR_ERROR_INVALID_INPUT,
+		    "vendor-disabled: a 3gpp phone has no vendor commands to refuse; "
+		    "set the family whose commands the firmware lacks");
+		return FALSE;
+	}
 	defaults = ir_sim_state_new_default (config->family);
 	n_slots = config->imeis->len > 0 ? config->imeis->len : defaults->n_slots;
 	for (guint i = n_slots; i < IR_SIM_MAX_SLOTS; i++) {
@@ -627,7 +655,7 @@ ir_sim_phone_config_validate (IrSimPhoneConfig *config, GError **error)
 }
 
 static void
-ir_sim_replace_str (char **field, const char *value)
+ir_sim_config_replace_str (char **field, const char *value)
 {
 	g_free (*field);
 	*field = g_strdup (value);
@@ -641,15 +669,15 @@ ir_sim_phone_config_to_state (IrSimPhoneConfig *config)
 	g_return_val_if_fail (state != NULL, NULL);
 
 	if (config->manufacturer != NULL)
-		ir_sim_replace_str (&state->manufacturer, config->manufacturer);
+		ir_sim_config_replace_str (&state->manufacturer, config->manufacturer);
 	if (config->model != NULL)
-		ir_sim_replace_str (&state->model, config->model);
+		ir_sim_config_replace_str (&state->model, config->model);
 	if (config->revision != NULL)
-		ir_sim_replace_str (&state->revision, config->revision);
+		ir_sim_config_replace_str (&state->revision, config->revision);
 	if (config->serial != NULL)
-		ir_sim_replace_str (&state->serial, config->serial);
+		ir_sim_config_replace_str (&state->serial, config->serial);
 	if (config->hwid != NULL)
-		ir_sim_replace_str (&state->hwid, config->hwid);
+		ir_sim_config_replace_str (&state->hwid, config->hwid);
 	if (config->imeis->len > 0) {
 		state->n_slots = config->imeis->len;
 		for (guint i = 0; i < IR_SIM_MAX_SLOTS; i++) {
@@ -667,7 +695,7 @@ ir_sim_phone_config_to_state (IrSimPhoneConfig *config)
 	state->no_stick = config->no_stick;
 	state->hangup_after_write = config->hangup_after_write;
 	if (config->spc != NULL)
-		ir_sim_replace_str (&state->spc, config->spc);
+		ir_sim_config_replace_str (&state->spc, config->spc);
 	state->spc_required = config->spc_required;
 	/* a DIAG port speaks DIAG from the start unless it needs AT$QCDMG */
 	state->diag_mode =
@@ -695,6 +723,7 @@ ir_sim_phone_config_create_phone (IrSimPhoneConfig *config, GError **error)
 	}
 	if (phone == NULL)
 		return NULL;
+	ir_sim_phone_set_quirks (phone, &config->quirks);
 	if (config->state_file != NULL &&
 	    !ir_sim_phone_set_state_file (phone, config->state_file, error))
 		return NULL;
@@ -705,7 +734,7 @@ ir_sim_phone_config_create_phone (IrSimPhoneConfig *config, GError **error)
 
 /* A phone name is printed as the first word of "NAME PATH": one word. */
 static gboolean
-ir_sim_check_name (const char *name, GError **error)
+ir_sim_config_check_name (const char *name, GError **error)
 {
 	if (name[0] == '\0') {
 		g_set_error_literal (error,
@@ -774,7 +803,7 @@ ir_sim_config_parse_group (GKeyFile *kf, const char *group, GError **error)
 			     group);
 		return NULL;
 	}
-	if (!ir_sim_check_name (group + 6, error)) {
+	if (!ir_sim_config_check_name (group + 6, error)) {
 		g_prefix_error (error, "[%s]: ", group);
 		return NULL;
 	}

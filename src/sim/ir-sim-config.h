@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ir-sim-phone.h"
+#include "ir-sim-quirks.h"
 #include "ir-sim-state.h"
 
 G_BEGIN_DECLS
@@ -10,7 +11,8 @@ G_BEGIN_DECLS
  * [phone NAME] group of a --config file. Both go through the same keys
  * (ir_sim_phone_config_set) so that a flag and a config key always accept
  * the same values and fail with the same message (docs/imei-sim.md). */
-typedef struct {
+typedef struct _IrSimPhoneConfig IrSimPhoneConfig;
+struct _IrSimPhoneConfig {
 	char *name;
 	/* identity; NULL keeps the family's default */
 	char *family;
@@ -32,6 +34,8 @@ typedef struct {
 	gboolean needs_qcdmg; /* AT until AT$QCDMG */
 	/* faults the phone applies to its answers */
 	IrSimFaults faults;
+	/* what real phones do (ir-sim-quirks.h) */
+	IrSimQuirks quirks;
 	char *state_file;
 	char *link;
 	char *replay;
@@ -40,7 +44,7 @@ typedef struct {
 	IrTrustStore *trust_store;
 	/* keys given, to refuse keys that a replayed phone would ignore */
 	GHashTable *keys_set;
-} IrSimPhoneConfig;
+};
 
 IrSimPhoneConfig *ir_sim_phone_config_new (const char *name);
 void ir_sim_phone_config_free (IrSimPhoneConfig *config);

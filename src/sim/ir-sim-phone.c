@@ -34,6 +34,7 @@ struct _IrSimPhone {
 	IrSimState *state;   /* NULL when replaying */
 	IrSimReplay *replay; /* NULL when playing a model */
 	IrSimFaults faults;
+	IrSimQuirks quirks;
 	GRand *rand;
 	int master_fd;
 	int slave_fd;
@@ -66,7 +67,7 @@ static void ir_sim_phone_flush (IrSimPhone *self);
 static void ir_sim_phone_wait_until (IrSimPhone *self, gint64 due_us);
 
 static void
-ir_sim_chunk_free (IrSimChunk *chunk)
+ir_sim_phone_chunk_free (IrSimChunk *chunk)
 {
 	if (chunk->data != NULL)
 		g_bytes_unref (chunk->data);
@@ -116,7 +117,7 @@ ir_sim_phone_hangup (IrSimPhone *self)
 	ir_sim_phone_destroy_source (&self->read_source);
 	ir_sim_phone_destroy_source (&self->write_source);
 	ir_sim_phone_destroy_source (&self->timer_source);
-	g_queue_clear_full (&self->chunks, (GDestroyNotify)ir_sim_chunk_free);
+	g_queue_clear_full (&self->chunks, (GDestroyNotify)ir_sim_phone_chunk_free);
 	ir_sim_phone_remove_link (self);
 	self->hung_up = TRUE;
 	g_signal_emit (self, signals[SIGNAL_HANGUP], 0);
@@ -228,7 +229,7 @@ ir_sim_phone_flush (IrSimPhone *self)
 		}
 		chunk->offset += (gsize)n;
 		if (chunk->offset >= len)
-			ir_sim_chunk_free (g_queue_pop_head (&self->chunks));
+			ir_sim_phone_chunk_free (g_queue_pop_head (&self->chunks));
 	}
 }
 
@@ -269,14 +270,15 @@ ir_sim_phone_apply_faults (IrSimPhone *self, GString *reply)
 /* @reply's bytes go out with the transport faults; the phone hangs up
  * after them when told to (disconnect_after, a model's hangup_now). */
 static void
-ir_sim_phone_answer_bytes (IrSimPhone *self, const guint8 *data, gsize len)
+ir_sim_phone_answer_bytes (IrSimPhone *self, const guint8 *data, gsize len, guint extra_ms)
 {
 	guint n_commands = (guint)g_atomic_int_add (&self->n_commands, 1) + 1;
 	g_autoptr (GString) reply = g_string_new_len ((const char *)data, (gssize)len);
 	gboolean hangup = self->state != NULL && self->state->hangup_now;
 
-	ir_sim_phone_queue (
-	    self, ir_sim_phone_apply_faults (self, reply), (gint64)self->faults.latency_ms * 1000);
+	ir_sim_phone_queue (self,
+			    ir_sim_phone_apply_faults (self, reply),
+			    ((gint64)self->faults.latency_ms + extra_ms) * 1000);
 	if (self->state != NULL)
 		self->state->hangup_now = FALSE;
 	if (hangup ||
@@ -287,9 +289,9 @@ ir_sim_phone_answer_bytes (IrSimPhone *self, const guint8 *data, gsize len)
 }
 
 static void
-ir_sim_phone_answer (IrSimPhone *self, GString *reply)
+ir_sim_phone_answer (IrSimPhone *self, GString *reply, guint extra_ms)
 {
-	ir_sim_phone_answer_bytes (self, (const guint8 *)reply->str, reply->len);
+	ir_sim_phone_answer_bytes (self, (const guint8 *)reply->str, reply->len, extra_ms);
 }
 
 /* Frames a DIAG answer, with the framing faults aimed at its command:
@@ -344,7 +346,7 @@ ir_sim_phone_receive_frames (IrSimPhone *self, const guint8 *data, gsize len)
 		}
 		frame = ir_sim_phone_frame (self, payload);
 		ir_sim_phone_answer_bytes (
-		    self, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame));
+		    self, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame), 0);
 	}
 }
 
@@ -352,11 +354,13 @@ static void
 ir_sim_phone_handle_line (IrSimPhone *self)
 {
 	g_autoptr (GString) reply = g_string_new (NULL);
+	guint extra_ms = 0;
 
 	if (self->line_overflow) {
-		ir_sim_reply_error (reply);
+		ir_device_model_reply_error (reply);
 	} else {
-		ir_device_model_dispatch (self->state, self->line->str, reply);
+		ir_sim_quirks_answer (
+		    &self->quirks, self->state, self->line->str, reply, &extra_ms);
 		/* saved before the answer leaves: a host that reads OK and then
 		 * kills the simulator still finds the IMEI after a reboot */
 		if (self->state->dirty) {
@@ -366,7 +370,7 @@ ir_sim_phone_handle_line (IrSimPhone *self)
 	}
 	g_string_truncate (self->line, 0);
 	self->line_overflow = FALSE;
-	ir_sim_phone_answer (self, reply);
+	ir_sim_phone_answer (self, reply, extra_ms);
 }
 
 /* The device echoes what it receives as it receives it (ATE1); sent
@@ -547,6 +551,15 @@ ir_sim_phone_new_replay (IrRecording *recording, GError **error)
 	return g_steal_pointer (&self);
 }
 
+void
+ir_sim_phone_set_quirks (IrSimPhone *self, const IrSimQuirks *quirks)
+{
+	g_return_if_fail (IR_IS_SIM_PHONE (self));
+	g_return_if_fail (quirks != NULL);
+	ir_sim_quirks_clear (&self->quirks);
+	ir_sim_quirks_copy (&self->quirks, quirks);
+}
+
 const char *
 ir_sim_phone_get_path (IrSimPhone *self)
 {
@@ -714,7 +727,7 @@ ir_sim_phone_finalize (GObject *object)
 	IrSimPhone *self = IR_SIM_PHONE (object);
 
 	ir_sim_phone_stop (self);
-	g_queue_clear_full (&self->chunks, (GDestroyNotify)ir_sim_chunk_free);
+	g_queue_clear_full (&self->chunks, (GDestroyNotify)ir_sim_phone_chunk_free);
 	if (self->master_fd >= 0)
 		close (self->master_fd);
 	if (self->slave_fd >= 0)
@@ -728,6 +741,7 @@ ir_sim_phone_finalize (GObject *object)
 		g_rand_free (self->rand);
 	ir_sim_state_free (self->state);
 	ir_sim_replay_free (self->replay);
+	ir_sim_quirks_clear (&self->quirks);
 	G_OBJECT_CLASS (ir_sim_phone_parent_class)->finalize (object);
 }
 
@@ -739,6 +753,7 @@ ir_sim_phone_init (IrSimPhone *self)
 	self->line = g_string_new (NULL);
 	self->frames = ir_qc_hdlc_reader_new ();
 	g_queue_init (&self->chunks);
+	ir_sim_quirks_init (&self->quirks);
 }
 
 static void

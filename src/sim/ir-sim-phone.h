@@ -5,6 +5,7 @@
 
 #include "ir-device-model.h"
 #include "ir-recording.h"
+#include "ir-sim-quirks.h"
 
 G_BEGIN_DECLS
 
@@ -34,6 +35,9 @@ G_DECLARE_FINAL_TYPE (IrSimPhone, ir_sim_phone, IR, SIM_PHONE, GObject)
 IrSimPhone *ir_sim_phone_new (IrSimState *state, const IrSimFaults *faults, GError **error);
 /* Plays @recording as the device instead of a model (imei-sim --replay). */
 IrSimPhone *ir_sim_phone_new_replay (IrRecording *recording, GError **error);
+
+/* The real-phone quirks it shows from now on (copied; a model phone only). */
+void ir_sim_phone_set_quirks (IrSimPhone *self, const IrSimQuirks *quirks);
 
 const char *ir_sim_phone_get_path (IrSimPhone *self);
 IrSimState *ir_sim_phone_get_state (IrSimPhone *self);

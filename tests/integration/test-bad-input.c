@@ -32,6 +32,8 @@ typedef enum {
 	PORT_REGULAR_FILE,  /* a file, not a terminal */
 	PORT_BUSY,	    /* a simulated phone another program holds (flock) */
 	PORT_NO_PERMISSION, /* a pseudo-terminal we may not open */
+	PORT_DIRECTORY,	    /* a folder given as the port */
+	PORT_HELD,	    /* a simulated phone another program has open, unlocked */
 } PortKind;
 
 typedef struct {
@@ -58,6 +60,11 @@ static const BadCase bad_cases[] = {
      3, "busy", "@PORT@", "in use"},
     {"permission-denied", PORT_NO_PERMISSION, "identify @PORT@ --json", NULL,
      3, "permission_denied", "@PORT@", "permission denied"},
+    {"port-is-directory", PORT_DIRECTORY, "identify @PORT@ --json", NULL,
+     3, "not_found", "@PORT@", "is a directory"},
+    /* screen or cat on the port, no lock: named, with its pid */
+    {"port-held-without-lock", PORT_HELD, "identify @PORT@ --json", NULL,
+     3, "busy", "@PORT@", "in use by sleep (pid "},
     {"silent-port", PORT_PTY_SILENT, "identify @PORT@ --json --timeout 300", NULL,
      4, "timeout", "@PORT@", "\"AT\" got no reply in 300 ms"},
     {"gps-receiver", PORT_PTY_NMEA, "identify @PORT@ --json --timeout 300", NULL,
@@ -75,6 +82,8 @@ static const BadCase bad_cases[] = {
      2, "invalid_input", "no command", "--help"},
     {"unknown-command", PORT_PTY_SILENT, "--json frobnicate", NULL,
      2, "invalid_input", "frobnicate", "--help"},
+    {"unknown-command-names-all", PORT_PTY_SILENT, "--json frobnicate", NULL,
+     2, "invalid_input", "recover, audit, credential, diag-mode and policy", "list, identify"},
     {"unknown-option", PORT_PTY_SILENT, "identify @PORT@ --json --frobnicate", NULL,
      2, "invalid_input", "--frobnicate", "--help"},
     {"credential-unknown-subcommand", PORT_PTY_SILENT, "--json credential frobnicate", NULL,
@@ -145,7 +154,7 @@ static const char nmea[] =
 /* A device that answers AT like a phone but puts terminal control
  * sequences in its identity strings: they must never reach a terminal. */
 static const char *
-pty_peer_hostile_answer (const char *line)
+test_bad_input_pty_peer_hostile_answer (const char *line)
 {
 	if (g_strcmp0 (line, "AT+CGMI") == 0)
 		return "\r\nEvil\x1b[31mCorp\x07\r\n\r\nOK\r\n";
@@ -163,7 +172,7 @@ pty_peer_hostile_answer (const char *line)
 }
 
 static void
-pty_peer_hostile_feed (PtyPeer *peer, const guint8 *buf, gsize len)
+test_bad_input_pty_peer_hostile_feed (PtyPeer *peer, const guint8 *buf, gsize len)
 {
 	for (gsize i = 0; i < len; i++) {
 		const char *answer;
@@ -172,7 +181,7 @@ pty_peer_hostile_feed (PtyPeer *peer, const guint8 *buf, gsize len)
 			g_string_append_c (peer->line, (char)buf[i]);
 			continue;
 		}
-		answer = pty_peer_hostile_answer (peer->line->str);
+		answer = test_bad_input_pty_peer_hostile_answer (peer->line->str);
 		g_string_truncate (peer->line, 0);
 		if (write (peer->master, answer, strlen (answer)) < 0)
 			return;
@@ -181,7 +190,7 @@ pty_peer_hostile_feed (PtyPeer *peer, const guint8 *buf, gsize len)
 
 /* The far end of a pseudo-terminal that is not a phone. */
 static gpointer
-pty_peer_thread (gpointer data)
+test_bad_input_pty_peer_thread (gpointer data)
 {
 	PtyPeer *peer = data;
 
@@ -203,7 +212,7 @@ pty_peer_thread (gpointer data)
 		if (n <= 0 && errno != EAGAIN)
 			break;
 		if (n > 0 && peer->kind == PORT_PTY_HOSTILE) {
-			pty_peer_hostile_feed (peer, buf, (gsize)n);
+			test_bad_input_pty_peer_hostile_feed (peer, buf, (gsize)n);
 			continue;
 		}
 		if (n > 0 && write (peer->master, buf, (size_t)n) < 0)
@@ -219,10 +228,11 @@ typedef struct {
 	IrTestSim *sim;
 	int lock_fd;
 	int slave;
+	GSubprocess *holder; /* PORT_HELD: "sleep" with the port as stdin */
 } Fixture;
 
 static void
-fixture_open_pty (Fixture *fx, PortKind kind)
+test_bad_input_fixture_open_pty (Fixture *fx, PortKind kind)
 {
 	int slave = -1;
 	char name[256] = {0};
@@ -241,11 +251,47 @@ fixture_open_pty (Fixture *fx, PortKind kind)
 	fx->peer.kind = kind;
 	fx->peer.line = g_string_new (NULL);
 	if (kind == PORT_PTY_NMEA || kind == PORT_PTY_ECHO || kind == PORT_PTY_HOSTILE)
-		fx->peer.thread = g_thread_new ("pty-peer", pty_peer_thread, &fx->peer);
+		fx->peer.thread =
+		    g_thread_new ("pty-peer", test_bad_input_pty_peer_thread, &fx->peer);
+}
+
+/* Until the child has become @comm (the fork is named after us first). */
+static void
+test_bad_input_wait_exec (const char *pid, const char *comm)
+{
+	g_autofree char *path = g_build_filename ("/proc", pid, "comm", NULL);
+
+	for (guint i = 0; i < 200; i++) {
+		g_autofree char *text = NULL;
+		if (g_file_get_contents (path, &text, NULL, NULL) &&
+		    g_strcmp0 (g_strstrip (text), comm) == 0)
+			return;
+		g_usleep (10 * 1000);
+	}
+	fail_msg ("pid %s never became %s", pid, comm);
+}
+
+/* A program that has the port open and takes no lock, as screen or cat. */
+static GSubprocess *
+test_bad_input_spawn_holder (const char *port)
+{
+	g_autoptr (GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+	g_autoptr (GError) error = NULL;
+	int fd = open (port, O_RDWR | O_NOCTTY | O_NONBLOCK);
+	GSubprocess *proc;
+
+	assert_true (fd >= 0);
+	g_subprocess_launcher_take_stdin_fd (launcher, fd);
+	proc = g_subprocess_launcher_spawn (launcher, &error, "sleep", "60", NULL);
+	if (proc == NULL)
+		fail_msg ("cannot start sleep: %s", error->message);
+	test_bad_input_wait_exec (g_subprocess_get_identifier (proc), "sleep");
+	return proc;
 }
 
 static void
-fixture_setup_port (Fixture *fx, PortKind kind)
+test_bad_input_fixture_setup_port (Fixture *fx, PortKind kind)
 {
 	fx->lock_fd = -1;
 	fx->slave = -1;
@@ -255,7 +301,7 @@ fixture_setup_port (Fixture *fx, PortKind kind)
 	case PORT_PTY_NMEA:
 	case PORT_PTY_ECHO:
 	case PORT_PTY_HOSTILE:
-		fixture_open_pty (fx, kind);
+		test_bad_input_fixture_open_pty (fx, kind);
 		break;
 	case PORT_MISSING:
 		fx->port = g_strdup ("/dev/imeirestore-no-such-port");
@@ -274,8 +320,16 @@ fixture_setup_port (Fixture *fx, PortKind kind)
 		assert_true (fx->lock_fd >= 0);
 		assert_int_equal (flock (fx->lock_fd, LOCK_EX | LOCK_NB), 0);
 		break;
+	case PORT_DIRECTORY:
+		fx->port = g_strdup (fx->tmpdir);
+		break;
+	case PORT_HELD:
+		fx->sim = ir_test_sim_start ("--family mediatek --imei " IR_TEST_IMEI_A);
+		fx->port = g_strdup (fx->sim->path);
+		fx->holder = test_bad_input_spawn_holder (fx->port);
+		break;
 	case PORT_NO_PERMISSION:
-		fixture_open_pty (fx, PORT_PTY_SILENT);
+		test_bad_input_fixture_open_pty (fx, PORT_PTY_SILENT);
 		/* root passes any mode check, so the test runs imeictl as nobody
 		 * then; a normal user is refused by mode 000 on their own pty */
 		assert_int_equal (chmod (fx->port, geteuid () == 0 ? 0600 : 0000), 0);
@@ -286,7 +340,7 @@ fixture_setup_port (Fixture *fx, PortKind kind)
 }
 
 static void
-fixture_free (Fixture *fx)
+test_bad_input_fixture_free (Fixture *fx)
 {
 	g_atomic_int_set (&fx->peer.stop, 1);
 	if (fx->peer.thread != NULL)
@@ -297,6 +351,11 @@ fixture_free (Fixture *fx)
 		g_string_free (fx->peer.line, TRUE);
 	if (fx->lock_fd >= 0)
 		close (fx->lock_fd);
+	if (fx->holder != NULL) {
+		g_subprocess_force_exit (fx->holder);
+		g_subprocess_wait (fx->holder, NULL, NULL);
+		g_clear_object (&fx->holder);
+	}
 	if (fx->slave >= 0)
 		close (fx->slave);
 	ir_test_sim_free (fx->sim);
@@ -306,7 +365,7 @@ fixture_free (Fixture *fx)
 }
 
 static char *
-expand (const char *text, const Fixture *fx)
+test_bad_input_expand (const char *text, const Fixture *fx)
 {
 	g_autoptr (GString) str = g_string_new (text);
 
@@ -318,7 +377,7 @@ expand (const char *text, const Fixture *fx)
 /* Nothing reached the silent pseudo-terminal: bad input is refused before
  * the port is opened, let alone written to. */
 static void
-assert_nothing_written (const Fixture *fx)
+test_bad_input_assert_nothing_written (const Fixture *fx)
 {
 	guint8 buf[64];
 	ssize_t n = read (fx->peer.master, buf, sizeof (buf));
@@ -328,7 +387,7 @@ assert_nothing_written (const Fixture *fx)
 }
 
 static void
-test_bad_case (void **state)
+test_bad_input_bad_case (void **state)
 {
 	const BadCase *tc = *state;
 	Fixture fx = {.tmpdir = ir_test_mkdtemp ()};
@@ -344,24 +403,24 @@ test_bad_case (void **state)
 	g_free (ir_test_write_file (fx.tmpdir, "garbage.txt", "hello world\nnot an imei\n"));
 	g_free (ir_test_write_file (fx.tmpdir, "binary.txt", "\xff\xfe\x01\x02\x03"));
 	g_free (ir_test_write_file (fx.tmpdir, "short.txt", IR_TEST_IMEI_A "\n12345\n"));
-	fixture_setup_port (&fx, tc->port);
+	test_bad_input_fixture_setup_port (&fx, tc->port);
 
-	args = expand (tc->args, &fx);
+	args = test_bad_input_expand (tc->args, &fx);
 	assert_true (g_shell_parse_argv (args, NULL, &argv, NULL) || tc->args[0] == '\0');
 	if (tc->env != NULL)
-		envv[0] = env = expand (tc->env, &fx);
-	needle1 = tc->needle1 != NULL ? expand (tc->needle1, &fx) : NULL;
-	needle2 = tc->needle2 != NULL ? expand (tc->needle2, &fx) : NULL;
+		envv[0] = env = test_bad_input_expand (tc->env, &fx);
+	needle1 = tc->needle1 != NULL ? test_bad_input_expand (tc->needle1, &fx) : NULL;
+	needle2 = tc->needle2 != NULL ? test_bad_input_expand (tc->needle2, &fx) : NULL;
 	run = ir_test_imeictl_full ((const char *const *)argv, &opts);
 
 	ir_test_assert_error (run, tc->exit_code, tc->code, needle1, needle2, NULL);
 	if (tc->exit_code == 2 && tc->port == PORT_PTY_SILENT)
-		assert_nothing_written (&fx);
-	fixture_free (&fx);
+		test_bad_input_assert_nothing_written (&fx);
+	test_bad_input_fixture_free (&fx);
 }
 
 static void
-assert_no_control_characters (const char *what, const char *text)
+test_bad_input_assert_no_control_characters (const char *what, const char *text)
 {
 	for (const char *p = text; *p != '\0'; p++) {
 		if ((g_ascii_iscntrl (*p) && *p != '\n') || *p == 0x7f)
@@ -371,21 +430,21 @@ assert_no_control_characters (const char *what, const char *text)
 
 /* Identity strings from the device reach the terminal only as text. */
 static void
-test_hostile_identity (void **state)
+test_bad_input_hostile_identity (void **state)
 {
 	Fixture fx = {.tmpdir = ir_test_mkdtemp ()};
 	g_autoptr (IrTestRun) text = NULL;
 	g_autoptr (IrTestRun) json = NULL;
 
-	fixture_setup_port (&fx, PORT_PTY_HOSTILE);
+	test_bad_input_fixture_setup_port (&fx, PORT_PTY_HOSTILE);
 	text = ir_test_imeictl ("identify", fx.port, NULL);
 	json = ir_test_imeictl ("identify", fx.port, "--json", NULL);
-	assert_no_control_characters ("stdout", text->out);
-	assert_no_control_characters ("stderr", text->err);
-	assert_no_control_characters ("stderr", json->err);
+	test_bad_input_assert_no_control_characters ("stdout", text->out);
+	test_bad_input_assert_no_control_characters ("stderr", text->err);
+	test_bad_input_assert_no_control_characters ("stderr", json->err);
 	/* JSON escapes what it carries; whatever the core made of the
 	 * strings, the IMEI it read is the phone's */
-	assert_no_control_characters ("JSON", json->out);
+	test_bad_input_assert_no_control_characters ("JSON", json->out);
 	if (json->exit_code == 0) {
 		assert_int_equal (text->exit_code, 0);
 		assert_string_equal (ir_test_slot_string (json->json, 0, "imei"), IR_TEST_IMEI_A);
@@ -393,18 +452,18 @@ test_hostile_identity (void **state)
 	} else {
 		ir_test_assert_error (json, json->exit_code, NULL, fx.port, NULL);
 	}
-	fixture_free (&fx);
+	test_bad_input_fixture_free (&fx);
 }
 
 int
 main (void)
 {
 	const struct CMUnitTest more[] = {
-	    cmocka_unit_test (test_hostile_identity),
+	    cmocka_unit_test (test_bad_input_hostile_identity),
 	};
 
 	return ir_test_run_table ("bad-input",
-				  test_bad_case,
+				  test_bad_input_bad_case,
 				  bad_cases,
 				  sizeof (bad_cases[0]),
 				  G_N_ELEMENTS (bad_cases),

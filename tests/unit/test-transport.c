@@ -7,7 +7,10 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -229,6 +232,146 @@ test_termios_busy (void **state)
 	g_clear_error (&error);
 	assert_true (ir_transport_open (second, &error));
 	assert_null (error);
+}
+
+/* A program that takes no lock (screen, cat) and has the port open would
+ * steal the phone's answers: the port is refused, naming it, before a
+ * byte is sent; once it is gone the port opens. */
+static void
+test_termios_held_without_lock (void **state)
+{
+	PtyFixture *fx = *state;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+	g_autoptr (GSubprocess) holder = NULL;
+	g_autofree char *pid = NULL;
+	int fd = open (fx->slave_path, O_RDWR | O_NOCTTY);
+
+	assert_true (fd >= 0);
+	g_subprocess_launcher_take_stdin_fd (launcher, fd);
+	holder = g_subprocess_launcher_spawn (launcher, &error, "sleep", "30", NULL);
+	assert_non_null (holder);
+	pid = g_strdup_printf ("sleep (pid %s)", g_subprocess_get_identifier (holder));
+	/* the fork bears our name until it has become sleep */
+	for (guint i = 0; i < 200; i++) {
+		g_autofree char *comm_path =
+		    g_strdup_printf ("/proc/%s/comm", g_subprocess_get_identifier (holder));
+		g_autofree char *comm = NULL;
+		if (g_file_get_contents (comm_path, &comm, NULL, NULL) &&
+		    g_str_has_prefix (comm, "sleep"))
+			break;
+		g_usleep (10 * 1000);
+	}
+	assert_false (ir_transport_open (fx->transport, &error));
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_BUSY));
+	assert_non_null (strstr (error->message, fx->slave_path));
+	assert_non_null (strstr (error->message, pid));
+	assert_false (ir_transport_is_open (fx->transport));
+
+	g_subprocess_force_exit (holder);
+	assert_true (g_subprocess_wait (holder, NULL, NULL));
+	g_clear_error (&error);
+	assert_true (ir_transport_open (fx->transport, &error));
+}
+
+/* Open, the port is exclusive (TIOCEXCL: ModemManager's open() then fails
+ * with EBUSY); closed, it is not, so the next session can open it. */
+static void
+test_termios_exclusive (void **state)
+{
+	PtyFixture *fx = *state;
+	g_autoptr (GError) error = NULL;
+	int other = open (fx->slave_path, O_RDWR | O_NOCTTY | O_NONBLOCK);
+	int excl = 0;
+
+	assert_true (other >= 0);
+	assert_true (ir_transport_open (fx->transport, &error));
+	assert_int_equal (ioctl (other, TIOCGEXCL, &excl), 0);
+	assert_int_equal (excl, 1);
+	ir_transport_close (fx->transport);
+	assert_int_equal (ioctl (other, TIOCGEXCL, &excl), 0);
+	assert_int_equal (excl, 0);
+	close (other);
+}
+
+/* A termios transport over any descriptor the test opens: poll() and
+ * read() are the transport's own, only the descriptor differs. */
+#define TEST_TYPE_FD_TRANSPORT (test_fd_transport_get_type ())
+G_DECLARE_FINAL_TYPE (TestFdTransport, test_fd_transport, TEST, FD_TRANSPORT, IrTransportTermios)
+
+struct _TestFdTransport {
+	IrTransportTermios parent_instance;
+	int fd;
+};
+
+G_DEFINE_TYPE (TestFdTransport, test_fd_transport, IR_TYPE_TRANSPORT_TERMIOS)
+
+static gboolean
+test_fd_transport_open (IrTransport *transport, GError **error)
+{
+	TestFdTransport *self = TEST_FD_TRANSPORT (transport);
+
+	return ir_transport_termios_adopt_fd (IR_TRANSPORT_TERMIOS (self), self->fd, TRUE, error);
+}
+
+static void
+test_fd_transport_class_init (TestFdTransportClass *klass)
+{
+	IR_TRANSPORT_CLASS (klass)->open = test_fd_transport_open;
+}
+
+static void
+test_fd_transport_init (TestFdTransport *self)
+{
+}
+
+static IrTransport *
+test_fd_transport_new (const char *path, int fd)
+{
+	TestFdTransport *self = g_object_new (TEST_TYPE_FD_TRANSPORT, "path", path, NULL);
+
+	self->fd = fd;
+	return IR_TRANSPORT (self);
+}
+
+/* A descriptor that poll() calls readable and read() answers with zero
+ * bytes, the line still up: what a tty shows when another reader took the
+ * bytes poll() saw (screen, cat on the same port). An empty file does it
+ * every time. That is no hang-up: the read waits out its time and says
+ * "nothing yet". */
+static void
+test_termios_zero_read_is_not_hangup (void **state)
+{
+	PtyFixture *fx = *state;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *path = g_build_filename (fx->tmpdir, "empty", NULL);
+	g_autoptr (IrTransport) transport = NULL;
+	guint8 buf[8];
+
+	assert_true (g_file_set_contents (path, "", 0, NULL));
+	transport = test_fd_transport_new (path, open (path, O_RDONLY | O_NONBLOCK));
+	assert_true (ir_transport_open (transport, &error));
+	assert_int_equal (ir_transport_read (transport, buf, sizeof (buf), 100, NULL, &error), 0);
+	assert_null (error);
+}
+
+/* Zero bytes with POLLHUP is the real hang-up: a pipe whose writer is
+ * gone, as a USB port that was unplugged. */
+static void
+test_termios_zero_read_with_hup_is_hangup (void **state)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrTransport) transport = NULL;
+	int fds[2];
+	guint8 buf[8];
+
+	assert_int_equal (pipe (fds), 0);
+	transport = test_fd_transport_new ("pipe", fds[0]);
+	assert_true (ir_transport_open (transport, &error));
+	close (fds[1]);
+	assert_int_equal (ir_transport_read (transport, buf, sizeof (buf), 2000, NULL, &error), -1);
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_DISCONNECTED));
 }
 
 static void
@@ -671,11 +814,11 @@ test_errno_mapping (void **state)
 		const ErrnoCase *c = &errno_cases[i];
 		g_autoptr (GError) error = NULL;
 
-		ir_transport_set_error_errno (&error,
-					      c->errnum,
-					      c->opening ? "open" : "read from",
-					      "/dev/ttyTEST9",
-					      c->opening);
+		ir_transport_termios_set_error_errno (&error,
+						      c->errnum,
+						      c->opening ? "open" : "read from",
+						      "/dev/ttyTEST9",
+						      c->opening);
 		assert_non_null (error);
 		if (!g_error_matches (error, IR_ERROR, c->code))
 			fail_msg ("case %u: code %d, expected %d: %s",
@@ -750,6 +893,12 @@ main (void)
 	    cmocka_unit_test_setup_teardown (test_termios_cancel, pty_setup, pty_teardown),
 	    cmocka_unit_test_setup_teardown (test_termios_hangup, pty_setup, pty_teardown),
 	    cmocka_unit_test_setup_teardown (test_termios_busy, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_termios_held_without_lock, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_termios_exclusive, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_termios_zero_read_is_not_hangup, pty_setup, pty_teardown),
+	    cmocka_unit_test (test_termios_zero_read_with_hup_is_hangup),
 	    cmocka_unit_test_setup_teardown (test_termios_not_a_tty, pty_setup, pty_teardown),
 	    cmocka_unit_test_setup_teardown (test_termios_missing, pty_setup, pty_teardown),
 	    cmocka_unit_test_setup_teardown (test_termios_not_open, pty_setup, pty_teardown),

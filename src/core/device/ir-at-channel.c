@@ -28,6 +28,8 @@ struct _IrAtChannel {
 	GByteArray *pending;	/* bytes after the last final line, not yet parsed */
 	guint timeout_limit_ms; /* 0: none */
 	char *charset;		/* +CSCS; NULL: not asked yet */
+	IrAtChannelWaitFunc wait_func;
+	gpointer wait_data;
 };
 
 enum { PROP_0, PROP_TRANSPORT, N_PROPS };
@@ -150,6 +152,21 @@ ir_at_channel_set_timeout_error (IrAtChannel *self,
 		     timeout_ms);
 }
 
+/* Tells the wait func once the command has waited long enough; TRUE when
+ * it has been told (or there is no one to tell). */
+static gboolean
+ir_at_channel_tell_wait (IrAtChannel *self, const char *command, gint64 start)
+{
+	gint64 waited_ms = (g_get_monotonic_time () - start) / 1000;
+
+	if (self->wait_func == NULL)
+		return TRUE;
+	if (waited_ms < IR_AT_CHANNEL_SLOW_MS)
+		return FALSE;
+	self->wait_func (command, ir_at_channel_port (self), (guint)waited_ms, self->wait_data);
+	return TRUE;
+}
+
 /* Reads and parses until the final result code or the deadline */
 static IrAtResponse *
 ir_at_channel_collect (IrAtChannel *self,
@@ -159,7 +176,9 @@ ir_at_channel_collect (IrAtChannel *self,
 		       GCancellable *cancellable,
 		       GError **error)
 {
-	gint64 deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+	gint64 start = g_get_monotonic_time ();
+	gint64 deadline = start + (gint64)timeout_ms * 1000;
+	gboolean told = FALSE;
 	guint8 buf[1024];
 
 	for (;;) {
@@ -177,6 +196,8 @@ ir_at_channel_collect (IrAtChannel *self,
 			ir_at_channel_set_timeout_error (self, error, command, timeout_ms);
 			return NULL;
 		}
+		if (!told)
+			told = ir_at_channel_tell_wait (self, command, start);
 		n = ir_transport_read (self->transport,
 				       buf,
 				       sizeof (buf),
@@ -276,6 +297,14 @@ ir_at_channel_command (IrAtChannel *self,
 		timeout_ms = MIN (timeout_ms, self->timeout_limit_ms);
 	locker = g_mutex_locker_new (&self->command_lock);
 	return ir_at_channel_command_locked (self, command, timeout_ms, cancellable, error);
+}
+
+void
+ir_at_channel_set_wait_func (IrAtChannel *self, IrAtChannelWaitFunc func, gpointer user_data)
+{
+	g_return_if_fail (IR_IS_AT_CHANNEL (self));
+	self->wait_func = func;
+	self->wait_data = user_data;
 }
 
 const char *

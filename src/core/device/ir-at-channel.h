@@ -46,6 +46,22 @@ void ir_at_channel_set_timeout_limit (IrAtChannel *self, guint limit_ms);
 const char *ir_at_channel_get_charset (IrAtChannel *self);
 void ir_at_channel_set_charset (IrAtChannel *self, const char *charset);
 
+/* How long a command may go unanswered before the user is told what we
+ * wait for: a real phone answers in tens of milliseconds, so two seconds
+ * of silence is worth a word (imeictl prints it on stderr, the app shows
+ * it as its heartbeat). */
+#define IR_AT_CHANNEL_SLOW_MS 2000
+
+/* Called (in the thread running the command) once per command that has
+ * waited IR_AT_CHANNEL_SLOW_MS without its final result code, with the
+ * command ("AT+CGSN=1"), the port and the time waited so far. */
+typedef void (*IrAtChannelWaitFunc) (const char *command,
+				     const char *port,
+				     guint waited_ms,
+				     gpointer user_data);
+/* @func may be NULL to stop; @user_data must outlive the channel's use. */
+void ir_at_channel_set_wait_func (IrAtChannel *self, IrAtChannelWaitFunc func, gpointer user_data);
+
 /* URCs collected so far (array of char *), emptied by the call. */
 GPtrArray *ir_at_channel_take_urcs (IrAtChannel *self);
 

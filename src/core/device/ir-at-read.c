@@ -124,6 +124,22 @@ ir_at_read_charset (IrAtChannel *channel, GCancellable *cancellable)
 	return ir_at_channel_get_charset (channel);
 }
 
+/* A value that could be hex-encoded text: hex digits that decode, in UCS2
+ * or in HEX, to printable ASCII. An IMEISV ("4901542032375101") is hex
+ * digits too, but decodes to neither: no +CSCS? is spent on it. */
+static gboolean
+ir_at_read_may_be_encoded (const char *value)
+{
+	g_autofree char *ucs2 = NULL;
+	g_autofree char *hex = NULL;
+
+	if (!ir_at_charset_looks_encoded (value))
+		return FALSE;
+	ucs2 = ir_at_charset_decode ("UCS2", value);
+	hex = ir_at_charset_decode ("HEX", value);
+	return ucs2 != NULL || hex != NULL;
+}
+
 /* Hex-looking values are decoded when the phone says its charset is UCS2
  * or HEX; +CSCS is only asked the first time a value looks so. */
 static void
@@ -134,7 +150,7 @@ ir_at_read_decode (IrAtChannel *channel, GPtrArray *values, GCancellable *cancel
 		const char *charset;
 		char *decoded;
 
-		if (!ir_at_charset_looks_encoded (value))
+		if (!ir_at_read_may_be_encoded (value))
 			continue;
 		charset = ir_at_read_charset (channel, cancellable);
 		if (!ir_at_charset_is_encoded (charset))

@@ -131,10 +131,23 @@ ir_port_list (GError **error)
 static gboolean
 ir_port_check_exists (const char *path, struct stat *st, GError **error)
 {
-	if (stat (path, st) == 0)
-		return TRUE;
-	ir_transport_set_error_errno (error, errno, "open", path, TRUE);
-	return FALSE;
+	if (stat (path, st) != 0) {
+		ir_transport_termios_set_error_errno (error, errno, "open", path, TRUE);
+		return FALSE;
+	}
+	/* a folder is a wrong path, not a phone that failed: the same exit
+	 * as a missing port (3), with what to give instead */
+	if (S_ISDIR (st->st_mode)) {
+		g_set_error (
+		    error,
+		    IR_ERROR,
+		    IR_ERROR_NOT_FOUND,
+		    "failed to open %s: it is a directory, not a serial port: give the "
+		    "phone's port, e.g. /dev/ttyUSB0 (run `imeictl list` to see the ports)",
+		    path);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 static gboolean
@@ -185,7 +198,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrPortClass, ir_port_class_clear)
 static void
 ir_port_classify (const char *path, const struct stat *st, IrPortClass *klass)
 {
-	klass->resolved = ir_transport_resolve_path (path);
+	klass->resolved = ir_transport_termios_resolve_path (path);
 	klass->port = ir_port_lookup_sp (path);
 	if (klass->port != NULL) {
 		klass->device = g_strdup (path);

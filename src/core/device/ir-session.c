@@ -55,6 +55,7 @@ ir_device_info_free (IrDeviceInfo *info)
 	g_free (info->model);
 	g_free (info->revision);
 	g_free (info->serial);
+	g_free (info->imeisv);
 	g_free (info->write_support);
 	if (info->slots != NULL)
 		g_ptr_array_unref (info->slots);
@@ -492,6 +493,7 @@ static const char *const ir_session_cgmi[] = {"AT+CGMI", "AT+GMI"};
 static const char *const ir_session_cgmm[] = {"AT+CGMM", "AT+GMM"};
 static const char *const ir_session_cgmr[] = {"AT+CGMR", "AT+GMR"};
 static const char *const ir_session_serial[] = {"AT+CGSN=0", NULL};
+static const char *const ir_session_imeisv[] = {"AT+CGSN=2", NULL};
 
 /* ATE0 V1 Q0 as ModemManager sets them: no echo to confuse with answers,
  * verbose result codes, result codes at all; then numeric +CME ERROR
@@ -516,6 +518,56 @@ ir_session_normalise (IrSession *self, GCancellable *cancellable, GError **error
 		}
 	}
 	return TRUE;
+}
+
+/* TRUE when @text is @len decimal digits. */
+static gboolean
+ir_session_is_digits_of_len (const char *text, gsize len)
+{
+	return text != NULL && strlen (text) == len && strspn (text, "0123456789") == len;
+}
+
+/* 27.007 +CGSN=2: the IMEISV (TAC, SNR and the 2-digit software version).
+ * Many modules refuse <snt>; that is said in the notes like any other
+ * read that failed, and an answer that is not 16 digits is shown with what
+ * the phone said rather than passed off as an IMEISV. */
+static gboolean
+ir_session_read_imeisv (IrSession *self,
+			IrDeviceInfo *info,
+			GCancellable *cancellable,
+			GError **error)
+{
+	if (!ir_session_read_text (
+		self, info, "IMEISV", ir_session_imeisv, FALSE, &info->imeisv, cancellable, error))
+		return FALSE;
+	if (info->imeisv != NULL &&
+	    !ir_session_is_digits_of_len (info->imeisv, IR_IMEI_ID_LEN + 2)) {
+		ir_session_note (info,
+				 "IMEISV not read: AT+CGSN=2 answered \"%s\", not 16 digits",
+				 info->imeisv);
+		g_clear_pointer (&info->imeisv, g_free);
+	}
+	return TRUE;
+}
+
+/* An IMEISV that names another phone than slot 1's IMEI (a firmware that
+ * keeps the two apart after a bad flash) is worth a word. */
+static void
+ir_session_check_imeisv (IrDeviceInfo *info)
+{
+	const IrImeiSlot *first;
+
+	if (info->imeisv == NULL || info->slots->len == 0)
+		return;
+	first = g_ptr_array_index (info->slots, 0);
+	if (first->status != IR_IMEI_STATUS_VALID ||
+	    strncmp (first->imei, info->imeisv, IR_IMEI_ID_LEN) == 0)
+		return;
+	ir_session_note (info,
+			 "the IMEISV %s does not start with slot 1's identity digits (%.*s)",
+			 info->imeisv,
+			 (int)IR_IMEI_ID_LEN,
+			 first->imei);
 }
 
 static gboolean
@@ -550,7 +602,8 @@ ir_session_read_identity (IrSession *self,
 				     FALSE,
 				     &info->serial,
 				     cancellable,
-				     error);
+				     error) &&
+	       ir_session_read_imeisv (self, info, cancellable, error);
 }
 
 /* A manufacturer read once that matches no brand's profile may be one
@@ -884,6 +937,7 @@ ir_session_identify (IrSession *self,
 	}
 	if (!ir_session_read_slots (self, info, dups, cancellable, error))
 		return NULL;
+	ir_session_check_imeisv (info);
 	self->profile = info->profile;
 	self->family = info->family;
 	self->can_write = info->can_write;

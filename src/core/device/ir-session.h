@@ -11,19 +11,22 @@ G_BEGIN_DECLS
 /* One phone on one port: identify it (27.007 identity reads, profile match,
  * every IMEI slot, classification) and write a slot through its family. */
 
-typedef struct {
+typedef struct _IrImeiSlot IrImeiSlot;
+struct _IrImeiSlot {
 	guint index; /* 0-based slot */
 	char *imei;  /* as read; NULL when the slot is empty */
 	IrImeiStatus status;
 	char *detail; /* human explanation of the status */
-} IrImeiSlot;
+};
 
-typedef struct {
+typedef struct _IrDeviceInfo IrDeviceInfo;
+struct _IrDeviceInfo {
 	char *port;
 	char *manufacturer;
 	char *model;
 	char *revision;
 	char *serial;	 /* +CGSN=0 when the phone has it, else USB serial, else NULL */
+	char *imeisv;	 /* +CGSN=2: 16 digits (TAC, SNR, SVN), or NULL (said in notes) */
 	guint16 usb_vid; /* 0 when unknown */
 	guint16 usb_pid;
 	const IrProfile *profile;
@@ -34,7 +37,7 @@ typedef struct {
 	char *write_support;	     /* why (not), in words */
 	GPtrArray *slots;	     /* IrImeiSlot */
 	GPtrArray *notes;	     /* char *: reads that failed, fallbacks taken */
-} IrDeviceInfo;
+};
 
 void ir_device_info_free (IrDeviceInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrDeviceInfo, ir_device_info_free)
@@ -75,7 +78,7 @@ void ir_session_set_recording (IrSession *self, IrRecording *recording);
 /* @dups may be NULL. Sends "AT", then normalises the V.250 settings
  * (ATE0 V1 Q0) and asks for numeric +CME errors, reads the identity (each
  * 27.007 read with its V.250 fallback: +CGMI/+GMI, +CGMM/+GMM,
- * +CGMR/+GMR; +CGSN=0), matches a profile and reads every IMEI slot with
+ * +CGMR/+GMR; +CGSN=0; the IMEISV with +CGSN=2), matches a profile and reads every IMEI slot with
  * its family, falling back to the 27.007 reads when the vendor command is
  * refused or unanswered (identify is a read: the vendor command decides
  * only what can be written, info->can_write). Reads that failed are in

@@ -20,7 +20,8 @@ ir_transport_serialport_set_error (
 {
 	switch (rc) {
 	case SP_ERR_FAIL:
-		ir_transport_set_error_errno (error, sp_last_error_code (), action, path, opening);
+		ir_transport_termios_set_error_errno (
+		    error, sp_last_error_code (), action, path, opening);
 		return;
 	case SP_ERR_ARG:
 		/* what libserialport says for a name it cannot find in sysfs */

@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 
 #include "ir-error.h"
+#include "ir-transport-holder.h"
 #include "ir-transport-termios.h"
 
 /* how long a write may wait for the tty to take more bytes */
@@ -30,7 +32,7 @@ G_DEFINE_TYPE_WITH_PRIVATE (IrTransportTermios, ir_transport_termios, IR_TYPE_TR
 #define IR_TRANSPORT_MAX_LINKS 40
 
 char *
-ir_transport_resolve_path (const char *path)
+ir_transport_termios_resolve_path (const char *path)
 {
 	g_autofree char *cur = g_canonicalize_filename (path, NULL);
 
@@ -47,52 +49,10 @@ ir_transport_resolve_path (const char *path)
 	return g_steal_pointer (&cur);
 }
 
-char *
-ir_transport_find_holder (const char *path, int ignore_fd)
-{
-	g_autofree char *self_pid = g_strdup_printf ("%d", (int)getpid ());
-	g_autofree char *ignore = g_strdup_printf ("%d", ignore_fd);
-	g_autofree char *target = ir_transport_resolve_path (path);
-	g_autoptr (GDir) proc = NULL;
-	const char *pid;
-
-	proc = g_dir_open ("/proc", 0, NULL);
-	if (proc == NULL)
-		return NULL;
-	while ((pid = g_dir_read_name (proc)) != NULL) {
-		g_autofree char *fddir = NULL;
-		g_autoptr (GDir) fds = NULL;
-		const char *fd;
-
-		if (!g_ascii_isdigit (pid[0]))
-			continue;
-		fddir = g_build_filename ("/proc", pid, "fd", NULL);
-		fds = g_dir_open (fddir, 0, NULL);
-		if (fds == NULL)
-			continue; /* another user's process: not ours to see */
-		while ((fd = g_dir_read_name (fds)) != NULL) {
-			g_autofree char *link = g_build_filename (fddir, fd, NULL);
-			g_autofree char *dest = g_file_read_link (link, NULL);
-			g_autofree char *comm_path = NULL;
-			g_autofree char *comm = NULL;
-
-			if (g_strcmp0 (dest, target) != 0)
-				continue;
-			if (g_strcmp0 (pid, self_pid) == 0 && g_strcmp0 (fd, ignore) == 0)
-				continue;
-			comm_path = g_build_filename ("/proc", pid, "comm", NULL);
-			if (!g_file_get_contents (comm_path, &comm, NULL, NULL))
-				return g_strdup_printf ("pid %s", pid);
-			return g_strdup_printf ("%s (pid %s)", g_strstrip (comm), pid);
-		}
-	}
-	return NULL;
-}
-
 static void
-ir_transport_set_error_busy (GError **error, const char *path, int ignore_fd)
+ir_transport_termios_set_error_busy (GError **error, const char *path, int ignore_fd)
 {
-	g_autofree char *holder = ir_transport_find_holder (path, ignore_fd);
+	g_autofree char *holder = ir_transport_holder_find (path, ignore_fd, TRUE);
 
 	if (holder != NULL) {
 		g_set_error (error,
@@ -112,7 +72,7 @@ ir_transport_set_error_busy (GError **error, const char *path, int ignore_fd)
 }
 
 void
-ir_transport_set_error_errno (
+ir_transport_termios_set_error_errno (
     GError **error, int errnum, const char *action, const char *path, gboolean opening)
 {
 	switch (errnum) {
@@ -139,7 +99,7 @@ ir_transport_set_error_errno (
 		break;
 	case EBUSY:
 	case EWOULDBLOCK:
-		ir_transport_set_error_busy (error, path, -1);
+		ir_transport_termios_set_error_busy (error, path, -1);
 		return;
 	case EACCES:
 	case EPERM:
@@ -183,6 +143,26 @@ ir_transport_termios_get_fd (IrTransportTermios *self)
 	return priv->fd;
 }
 
+/* BUSY naming the other process that has @path open, if there is one. */
+static gboolean
+ir_transport_termios_check_holders (const char *path, int fd, gboolean owns_fd, GError **error)
+{
+	g_autofree char *holder = ir_transport_holder_find (path, fd, FALSE);
+
+	if (holder == NULL)
+		return TRUE;
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_BUSY,
+		     "port %s is in use by %s, which would take the phone's answers: close "
+		     "that program (or, if it is ModemManager, " IR_UDEV_HINT ") and try again",
+		     path,
+		     holder);
+	if (owns_fd)
+		close (fd);
+	return FALSE;
+}
+
 gboolean
 ir_transport_termios_adopt_fd (IrTransportTermios *self, int fd, gboolean owns_fd, GError **error)
 {
@@ -194,6 +174,10 @@ ir_transport_termios_adopt_fd (IrTransportTermios *self, int fd, gboolean owns_f
 
 	priv = GET_PRIVATE (self);
 	path = ir_transport_get_path (IR_TRANSPORT (self));
+	/* a program that takes no lock (screen, cat, a vendor tool) would
+	 * steal the phone's answers: refuse the port, naming it */
+	if (!ir_transport_termios_check_holders (path, fd, owns_fd, error))
+		return FALSE;
 	/* advisory, but every well-behaved program (ModemManager, minicom,
 	 * another imeictl) takes it: two programs on one phone corrupt both
 	 * sessions */
@@ -202,14 +186,19 @@ ir_transport_termios_adopt_fd (IrTransportTermios *self, int fd, gboolean owns_f
 
 		if (errsv == EWOULDBLOCK) {
 			/* our own descriptor must not be named as the holder */
-			ir_transport_set_error_busy (error, path, fd);
+			ir_transport_termios_set_error_busy (error, path, fd);
 		} else {
-			ir_transport_set_error_errno (error, errsv, "lock", path, TRUE);
+			ir_transport_termios_set_error_errno (error, errsv, "lock", path, TRUE);
 		}
 		if (owns_fd)
 			close (fd);
 		return FALSE;
 	}
+	/* and no open() after ours succeeds (EBUSY), as ModemManager does;
+	 * root may still open it, which the holder check above catches next
+	 * time. A port that is no tty (a test's pipe) has no such mode. */
+	if (ioctl (fd, TIOCEXCL) < 0)
+		g_debug ("TIOCEXCL on %s: %s", path, g_strerror (errno));
 	priv->fd = fd;
 	priv->owns_fd = owns_fd;
 	return TRUE;
@@ -224,6 +213,9 @@ ir_transport_termios_release_fd (IrTransportTermios *self)
 	priv = GET_PRIVATE (self);
 	if (priv->fd < 0)
 		return;
+	/* a pseudo-terminal outlives our descriptor while its master is
+	 * open: left exclusive, it would refuse the next open (EBUSY) */
+	(void)ioctl (priv->fd, TIOCNXCL);
 	if (priv->owns_fd)
 		close (priv->fd);
 	priv->fd = -1;
@@ -235,7 +227,8 @@ ir_transport_termios_configure (int fd, const char *path, GError **error)
 	struct termios tio;
 
 	if (tcgetattr (fd, &tio) < 0) {
-		ir_transport_set_error_errno (error, errno, "read the settings of", path, TRUE);
+		ir_transport_termios_set_error_errno (
+		    error, errno, "read the settings of", path, TRUE);
 		return FALSE;
 	}
 	/* raw bytes: no echo, no line editing, no CR/LF translation, which
@@ -249,7 +242,7 @@ ir_transport_termios_configure (int fd, const char *path, GError **error)
 	tio.c_cc[VMIN] = 0;
 	tio.c_cc[VTIME] = 0;
 	if (tcsetattr (fd, TCSANOW, &tio) < 0) {
-		ir_transport_set_error_errno (error, errno, "configure", path, TRUE);
+		ir_transport_termios_set_error_errno (error, errno, "configure", path, TRUE);
 		return FALSE;
 	}
 	return TRUE;
@@ -264,7 +257,7 @@ ir_transport_termios_open (IrTransport *transport, GError **error)
 
 	fd = g_open (path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0);
 	if (fd < 0) {
-		ir_transport_set_error_errno (error, errno, "open", path, TRUE);
+		ir_transport_termios_set_error_errno (error, errno, "open", path, TRUE);
 		return FALSE;
 	}
 	if (!isatty (fd)) {
@@ -334,7 +327,8 @@ ir_transport_termios_wait (IrTransportTermios *self,
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc < 0) {
-			ir_transport_set_error_errno (error, errno, "wait for", path, FALSE);
+			ir_transport_termios_set_error_errno (
+			    error, errno, "wait for", path, FALSE);
 			return -1;
 		}
 		if (g_cancellable_is_cancelled (cancellable)) {
@@ -379,18 +373,27 @@ ir_transport_termios_read (IrTransport *transport,
 		/* nothing to read and the line is down: spinning until the
 		 * deadline would only hide the hangup */
 		if (n < 0 && errno == EAGAIN && (revents & (G_IO_HUP | G_IO_ERR)) != 0) {
-			ir_transport_set_error_errno (error, EIO, "read from", path, FALSE);
+			ir_transport_termios_set_error_errno (error, EIO, "read from", path, FALSE);
 			return -1;
 		}
 		if (n < 0 && errno == EAGAIN)
 			continue;
 		if (n < 0) {
-			ir_transport_set_error_errno (error, errno, "read from", path, FALSE);
+			ir_transport_termios_set_error_errno (
+			    error, errno, "read from", path, FALSE);
 			return -1;
 		}
-		/* end of file on a tty: the other side is gone */
-		ir_transport_set_error_errno (error, EIO, "read from", path, FALSE);
-		return -1;
+		/* zero bytes with VMIN 0: nothing to read. That is a hang-up
+		 * only when the line says so (a USB port that went away reads
+		 * 0 with POLLHUP); otherwise another reader of the port took
+		 * the bytes poll() saw, and the phone is still there */
+		if ((revents & (G_IO_HUP | G_IO_ERR)) != 0) {
+			ir_transport_termios_set_error_errno (error, EIO, "read from", path, FALSE);
+			return -1;
+		}
+		g_debug ("%s: poll() saw bytes that another reader took", path);
+		if (g_get_monotonic_time () >= deadline_us)
+			return 0;
 	}
 }
 
@@ -413,7 +416,8 @@ ir_transport_termios_write (IrTransport *transport, const guint8 *data, gsize le
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno != EAGAIN) {
-			ir_transport_set_error_errno (error, errno, "write to", path, FALSE);
+			ir_transport_termios_set_error_errno (
+			    error, errno, "write to", path, FALSE);
 			return FALSE;
 		}
 		revents = ir_transport_termios_wait (self,
@@ -437,7 +441,7 @@ ir_transport_termios_write (IrTransport *transport, const guint8 *data, gsize le
 		}
 		if ((revents & (G_IO_HUP | G_IO_ERR | G_IO_NVAL)) != 0 &&
 		    (revents & G_IO_OUT) == 0) {
-			ir_transport_set_error_errno (error, EIO, "write to", path, FALSE);
+			ir_transport_termios_set_error_errno (error, EIO, "write to", path, FALSE);
 			return FALSE;
 		}
 	}

@@ -21,9 +21,10 @@ struct _IrTransportTermiosClass {
 IrTransport *ir_transport_termios_new (const char *path);
 
 /* For subclasses: takes over @fd (opened O_NONBLOCK by the subclass) after
- * taking an exclusive flock on it; BUSY naming the holder when another
- * program has the port. With @owns_fd the transport closes @fd itself,
- * otherwise the subclass does. */
+ * checking that no other process has the port open (ir-transport-holder.h)
+ * and taking an exclusive flock on it, then makes it exclusive (TIOCEXCL);
+ * BUSY naming the holder when another program has the port. With @owns_fd the transport closes @fd
+ * itself, otherwise the subclass does. */
 gboolean
 ir_transport_termios_adopt_fd (IrTransportTermios *self, int fd, gboolean owns_fd, GError **error);
 /* For subclasses: forgets the descriptor (closing it if owned). */
@@ -35,18 +36,13 @@ int ir_transport_termios_get_fd (IrTransportTermios *self);
  * (the dialout group, the udev rule, `imeictl list`, replugging). @opening
  * says whether the port was being opened: ENODEV then means "no such port",
  * afterwards "the phone went away". */
-void ir_transport_set_error_errno (
+void ir_transport_termios_set_error_errno (
     GError **error, int errnum, const char *action, const char *path, gboolean opening);
 
 /* @path with every symlink followed (imei-sim's stable links,
  * /dev/serial/by-id), or a copy of @path when it is not a link. Follows
  * links one by one with readlink() rather than realpath(), which
  * umockdev's preload mishandles. */
-char *ir_transport_resolve_path (const char *path);
-
-/* Best effort: "ModemManager (pid 123)" for the process holding @path open,
- * NULL when it cannot be found (other users' /proc is often unreadable).
- * @ignore_fd (or -1) is a descriptor of this process not to count. */
-char *ir_transport_find_holder (const char *path, int ignore_fd);
+char *ir_transport_termios_resolve_path (const char *path);
 
 G_END_DECLS
