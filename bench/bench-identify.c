@@ -72,30 +72,35 @@ bench_child_setup (gpointer user_data)
 	prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
-/* Starts imei-sim with a dual-IMEI MediaTek phone; returns its pty path. */
+/* The dual-IMEI MediaTek phone of the per-command comparison. */
+static const char *const bench_mediatek_args[] = {"--family",
+						  "mediatek",
+						  "--manufacturer",
+						  "MediaTek",
+						  "--model",
+						  "MT6765",
+						  "--imei",
+						  "490154203237518",
+						  "--imei",
+						  "000000000000000",
+						  NULL};
+
+/* Starts imei-sim with @args; returns its pty path. */
 static GSubprocess *
-bench_start_sim (const char *sim_path, char **pty, GError **error)
+bench_start_sim (const char *sim_path, const char *const *args, char **pty, GError **error)
 {
 	g_autoptr (GSubprocessLauncher) launcher =
 	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 	g_autoptr (GSubprocess) proc = NULL;
 	g_autoptr (GDataInputStream) stream = NULL;
+	g_autoptr (GPtrArray) argv = g_ptr_array_new ();
 
+	g_ptr_array_add (argv, (gpointer)sim_path);
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add (argv, (gpointer)args[i]);
+	g_ptr_array_add (argv, NULL);
 	g_subprocess_launcher_set_child_setup (launcher, bench_child_setup, NULL, NULL);
-	proc = g_subprocess_launcher_spawn (launcher,
-					    error,
-					    sim_path,
-					    "--family",
-					    "mediatek",
-					    "--manufacturer",
-					    "MediaTek",
-					    "--model",
-					    "MT6765",
-					    "--imei",
-					    "490154203237518",
-					    "--imei",
-					    "000000000000000",
-					    NULL);
+	proc = g_subprocess_launcher_spawnv (launcher, (const char *const *)argv->pdata, error);
 	if (proc == NULL)
 		return NULL;
 	stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
@@ -379,6 +384,97 @@ bench_report (guint n, GArray *identify_ms, GArray *open_ms, GArray *raw_ms, GPt
 	}
 }
 
+/* The fewest commands an identify of each family's phone can send on a
+ * clean line: the "AT" probe, ATE0V1Q0 and AT+CMEE=1 (V.250 settings and
+ * numeric errors, as ModemManager sets them), the five identity reads
+ * (+CGMI, +CGMM, +CGMR, +CGSN=0 serial, +CGSN=2 IMEISV), then one IMEI
+ * read per command the family needs: +CGSN=1 (3gpp), +EGMR=0,7 and
+ * +EGMR=0,10 (MediaTek, two slots), +EGMR=0,7 (Quectel), +SIMEI?
+ * (SIMCom), +SPIMEI? (Unisoc, both slots at once). Each is the phone's
+ * default identity in imei-sim (docs/imei-sim.md, "Family defaults"). */
+typedef struct {
+	const char *family;
+	guint minimum;
+} BenchFamily;
+
+static const BenchFamily bench_families[] = {
+    {"3gpp", 9},
+    {"mediatek", 10},
+    {"quectel", 9},
+    {"simcom", 9},
+    {"unisoc", 9},
+};
+
+/* N identifies of one phone, each with a recording to count its commands. */
+static gboolean
+bench_family_runs (const char *pty, guint n, GArray *counts, GArray *times, GError **error)
+{
+	for (guint i = 0; i < n; i++) {
+		g_autoptr (IrSession) session = NULL;
+		g_autoptr (IrRecording) recording = ir_recording_new (pty);
+		g_autoptr (IrDeviceInfo) info = NULL;
+		gint64 t0 = g_get_monotonic_time ();
+		gdouble ms;
+		gdouble count = 0;
+
+		session = ir_session_open (pty, error);
+		if (session == NULL)
+			return FALSE;
+		ir_session_set_recording (session, recording);
+		info = ir_session_identify (session, NULL, NULL, error);
+		if (info == NULL)
+			return FALSE;
+		ms = (gdouble)(g_get_monotonic_time () - t0) / 1000.0;
+		for (guint e = 0; e < ir_recording_get_n_events (recording); e++)
+			count +=
+			    ir_recording_get_event (recording, e)->direction == IR_RECORDING_WRITE;
+		g_array_append_val (counts, count);
+		g_array_append_val (times, ms);
+	}
+	return TRUE;
+}
+
+/* Commands per identify against the minimum, per family (the issue's
+ * target: at most 1.25x on a clean line), and the time it takes. */
+static gboolean
+bench_families_report (const char *sim_path, guint n, GError **error)
+{
+	g_print ("\ncommands per identify on a clean line, per family (%u runs each)\n\n", n);
+	g_print ("  %-10s %9s %8s %7s %12s %12s\n",
+		 "family",
+		 "commands",
+		 "minimum",
+		 "ratio",
+		 "median",
+		 "p90");
+	for (guint f = 0; f < G_N_ELEMENTS (bench_families); f++) {
+		const char *args[] = {"--family", bench_families[f].family, NULL};
+		g_autofree char *pty = NULL;
+		g_autoptr (GArray) counts = g_array_new (FALSE, FALSE, sizeof (gdouble));
+		g_autoptr (GArray) times = g_array_new (FALSE, FALSE, sizeof (gdouble));
+		g_autoptr (GSubprocess) sim = bench_start_sim (sim_path, args, &pty, error);
+		gboolean ok;
+		gdouble median;
+
+		if (sim == NULL)
+			return FALSE;
+		ok = bench_family_runs (pty, n, counts, times, error);
+		g_subprocess_send_signal (sim, SIGTERM);
+		g_subprocess_wait (sim, NULL, NULL);
+		if (!ok)
+			return FALSE;
+		median = bench_percentile (counts, 50);
+		g_print ("  %-10s %9.0f %8u %6.2fx %9.3f ms %9.3f ms\n",
+			 bench_families[f].family,
+			 median,
+			 bench_families[f].minimum,
+			 median / bench_families[f].minimum,
+			 bench_percentile (times, 50),
+			 bench_percentile (times, 90));
+	}
+	return TRUE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -403,7 +499,7 @@ main (int argc, char **argv)
 			    BENCH_DEFAULT_N);
 		return 2;
 	}
-	sim = bench_start_sim (sim_path, &pty, &error);
+	sim = bench_start_sim (sim_path, bench_mediatek_args, &pty, &error);
 	if (sim == NULL || pty == NULL) {
 		g_printerr ("bench-identify: cannot start the simulator %s: %s\n",
 			    sim_path,
@@ -421,5 +517,9 @@ main (int argc, char **argv)
 	bench_report ((guint)n, identify_ms, open_ms, raw_ms, commands);
 	g_subprocess_send_signal (sim, SIGTERM);
 	g_subprocess_wait (sim, NULL, NULL);
+	if (!bench_families_report (sim_path, (guint)n, &error)) {
+		g_printerr ("bench-identify: %s\n", error->message);
+		return 1;
+	}
 	return 0;
 }

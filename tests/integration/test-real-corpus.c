@@ -164,6 +164,26 @@ test_real_corpus_check (const char *file, const IrTestRun *run, const IrAnswerSc
 }
 
 /* One phone: every expectation of its file. */
+/* A script whose every answer was reconstructed is no recording, and its
+ * source says so first, so that nobody takes it for a real phone's words. */
+static void
+test_real_corpus_check_honest (const char *path, IrAnswerScript *script)
+{
+	const char *source = ir_answer_script_get_header (script, "source");
+	const char *made = ir_answer_script_get_header (script, "reconstructed");
+	gboolean all_made = made != NULL && (g_str_has_prefix (made, "all answers") ||
+					     g_str_has_prefix (made, "every answer"));
+
+	if (source == NULL || source[0] == '\0')
+		print_error ("%s: no source\n", path);
+	assert_true (source != NULL && source[0] != '\0');
+	if (all_made && !g_str_has_prefix (source, "NOT A RECORDING"))
+		print_error ("%s: every answer is reconstructed, but its source does not begin "
+			     "with \"NOT A RECORDING\"\n",
+			     path);
+	assert_true (!all_made || g_str_has_prefix (source, "NOT A RECORDING"));
+}
+
 static void
 test_real_corpus_file (const char *path)
 {
@@ -183,6 +203,7 @@ test_real_corpus_file (const char *path)
 	assert_non_null (ir_answer_script_get_header (script, "device"));
 	assert_non_null (ir_answer_script_get_header (script, "vendor"));
 	assert_non_null (ir_answer_script_get_header (script, "transcribed"));
+	test_real_corpus_check_honest (path, script);
 	expect = ir_answer_script_get_expectations (script);
 	assert_true (expect->len > 0);
 	run = ir_test_imeictl_full (argv, NULL);
