@@ -10,10 +10,12 @@
 
 #include "ir-error.h"
 #include "ir-imei-scan.h"
+#include "ir-policy-text.h"
 #include "ir-restore-text.h"
 
-/* The app's pure wording: a scanned IMEI against the registry, and what a
- * restore's result tells the technician. Tables, the bad rows beside the
+/* The app's pure wording: a scanned IMEI against the registry, what a
+ * restore's result tells the technician, and why a phone is or is not
+ * eligible under the rollout policy. Tables, the bad rows beside the
  * good ones. No display needed. */
 
 typedef struct {
@@ -185,10 +187,115 @@ test_app_text_result (void **state)
 		assert_non_null (strstr (all, "Nothing was written"));
 }
 
+/* ---- the rollout policy ---- */
+
+#define TEST_APP_TEXT_POLICY                                                                       \
+	"{\"format\": \"imeirestore-rollout-policy/1\", \"version\": 7,"                           \
+	" \"issued\": \"2026-11-01T00:00:00+05:30\", \"expires\": \"2027-01-01T00:00:00+05:30\","  \
+	" \"centres\": {\"DL-0001\": \"DL\"},"                                                     \
+	" \"phases\": [{\"id\": \"p1\", \"title\": \"Delhi MediaTek\", \"state\": \"active\","     \
+	" \"window\": {\"start\": \"2026-12-01\", \"end\": \"2026-12-10\"}, \"eligibility\": {},"  \
+	" \"centre_daily_cap\": 10, \"national_daily_cap\": 100}]}"
+
+typedef struct {
+	const char *name;
+	IrEligibilityReason reason;
+	const char *phase;
+	const char *when; /* ISO 8601, or NULL */
+	const char *needle1;
+	const char *needle2;
+} PolicyRow;
+
+static const PolicyRow policy_rows[] = {
+    {"eligible",
+     IR_ELIGIBLE,
+     "p1",
+     "2026-12-10T18:30:00Z",
+     "Eligible in phase p1",
+     "2026-12-11 00:00 IST"},
+    {"expired",
+     IR_NOT_ELIGIBLE_EXPIRED,
+     NULL,
+     "2026-12-31T18:30:00Z",
+     "version 7 expired",
+     "2027-01-01 00:00 IST"},
+    {"no phase",
+     IR_NOT_ELIGIBLE_NO_PHASE,
+     NULL,
+     NULL,
+     "No phase of rollout policy version 7",
+     "circle"},
+    {"opens later",
+     IR_NOT_ELIGIBLE_NOT_OPEN,
+     "p1",
+     "2026-11-30T18:30:00Z",
+     "not open yet",
+     "opens 2026-12-01 00:00 IST (Asia/Kolkata)"},
+    {"planned, window open",
+     IR_NOT_ELIGIBLE_NOT_OPEN,
+     "p1",
+     "2026-12-10T18:30:00Z",
+     "not active yet",
+     "has not opened it"},
+    {"paused", IR_NOT_ELIGIBLE_PAUSED, "p1", NULL, "paused by the brand", "resumes"},
+    {"closed",
+     IR_NOT_ELIGIBLE_CLOSED,
+     "p1",
+     "2026-12-10T18:30:00Z",
+     "has closed",
+     "2026-12-11 00:00 IST"},
+    {"centre cap",
+     IR_NOT_ELIGIBLE_CENTRE_CAP,
+     "p1",
+     "2026-12-05T18:30:00Z",
+     "daily cap of 10",
+     "open again 2026-12-06 00:00 IST"},
+    {"national cap",
+     IR_NOT_ELIGIBLE_NATIONAL_CAP,
+     "p1",
+     "2026-12-05T18:30:00Z",
+     "national daily cap of 100",
+     "open again 2026-12-06 00:00 IST"},
+};
+
+static void
+test_app_text_policy (void **state)
+{
+	const PolicyRow *row = *state;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrPolicy) policy =
+	    ir_policy_parse (TEST_APP_TEXT_POLICY, strlen (TEST_APP_TEXT_POLICY), &error);
+	IrEligibility elig = {.reason = row->reason, .policy_version = 7};
+	g_autofree char *text = NULL;
+	g_autofree char *summary = NULL;
+	g_autofree char *phases = NULL;
+
+	if (policy == NULL)
+		fail_msg ("the test policy does not parse: %s", error->message);
+	elig.phase = (char *)row->phase;
+	elig.when = row->when != NULL ? g_date_time_new_from_iso8601 (row->when, NULL) : NULL;
+	text = ir_policy_text_eligibility (policy, &elig);
+	g_clear_pointer (&elig.when, g_date_time_unref);
+	if (strstr (text, row->needle1) == NULL || strstr (text, row->needle2) == NULL)
+		fail_msg ("%s: \"%s\" lacks \"%s\" or \"%s\"",
+			  row->name,
+			  text,
+			  row->needle1,
+			  row->needle2);
+	summary = ir_policy_text_summary (policy);
+	assert_string_equal (
+	    summary, "Rollout policy version 7, expires 2027-01-01 00:00 IST (Asia/Kolkata)");
+	phases = ir_policy_text_phases (policy, NULL);
+	assert_string_equal (phases,
+			     "p1 “Delhi MediaTek”: active, 2026-12-01 to 2026-12-10; 10 a day per "
+			     "centre, 100 a day nationally");
+}
+
 int
 main (void)
 {
-	struct CMUnitTest tests[G_N_ELEMENTS (scan_rows) + G_N_ELEMENTS (result_rows)];
+	struct CMUnitTest tests[G_N_ELEMENTS (scan_rows) + G_N_ELEMENTS (result_rows) +
+				G_N_ELEMENTS (policy_rows)];
 	gsize n = 0;
 
 	for (gsize i = 0; i < G_N_ELEMENTS (scan_rows); i++, n++) {
@@ -200,6 +307,11 @@ main (void)
 		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate (test_app_text_result,
 									 (void *)&result_rows[i]);
 		tests[n].name = result_rows[i].name;
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS (policy_rows); i++, n++) {
+		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate (test_app_text_policy,
+									 (void *)&policy_rows[i]);
+		tests[n].name = policy_rows[i].name;
 	}
 	return cmocka_run_group_tests_name ("app-text", tests, NULL, NULL);
 }
