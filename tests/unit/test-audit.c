@@ -623,6 +623,15 @@ test_bad_input (void **state)
 	assert_null (r);
 	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_INVALID_INPUT));
 	assert_non_null (strstr (error->message, "is not a migration log"));
+	g_clear_error (&error);
+	g_clear_pointer (&r, ir_audit_verify_report_free);
+
+	/* a first append torn by a crash is still a log, a foreign line not */
+	assert_true (g_file_set_contents (notlog, "{\"sche", -1, NULL));
+	r = ir_audit_verify (p2, NULL, NULL, &error);
+	g_assert_no_error (error);
+	assert_null (r->error);
+	assert_true (warnings_contain (r, "is cut short"));
 	g_unlink (notlog);
 }
 

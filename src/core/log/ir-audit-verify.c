@@ -1277,6 +1277,16 @@ ir_audit_verify_finish_inline (IrAuditVerifier *v)
 	}
 }
 
+/* the formatter's first member, or as much of it as a first append
+ * torn by a crash left */
+static gboolean
+ir_audit_verify_opens_like_record (const char *line, gsize len)
+{
+	static const char opener[] = "{\"schema\":";
+
+	return strncmp (line, opener, MIN (len, sizeof (opener) - 1)) == 0;
+}
+
 static gboolean
 ir_audit_verify_is_sigline (const char *line, gsize len)
 {
@@ -1310,15 +1320,14 @@ ir_audit_verify_stream_inline (IrAuditVerifier *v,
 	gboolean ok = TRUE;
 
 	while (ok && v->report->error == NULL && (n1 = getline (&rec, &rec_cap, fp)) > 0) {
-		if (rec[n1 - 1] != '\n' || (n2 = getline (&sig, &sig_cap, fp)) <= 0) {
-			g_string_append_len (v->tail, rec, MIN (n1, IR_AUDIT_VERIFY_MAX_TAIL));
-			break;
-		}
+		gboolean whole = rec[n1 - 1] == '\n' && (n2 = getline (&sig, &sig_cap, fp)) > 0;
+
 		/* the formatter's first member, or a signature line after it,
-		 * says it is a log, however damaged */
-		if (offset == 0 && !g_str_has_prefix (rec, "{\"schema\":") &&
-		    !ir_audit_verify_looks_like_record (rec, (gsize)n1 - 1) &&
-		    !ir_audit_verify_is_sigline (sig, (gsize)n2)) {
+		 * says it is a log, however damaged; a file of one foreign
+		 * line is no torn log either */
+		if (offset == 0 && !ir_audit_verify_opens_like_record (rec, (gsize)n1) &&
+		    !ir_audit_verify_looks_like_record (rec, (gsize)n1 - (rec[n1 - 1] == '\n')) &&
+		    !(whole && ir_audit_verify_is_sigline (sig, (gsize)n2))) {
 			g_set_error (error,
 				     IR_ERROR,
 				     IR_ERROR_INVALID_INPUT,
@@ -1326,6 +1335,10 @@ ir_audit_verify_stream_inline (IrAuditVerifier *v,
 				     "and there is no checkpoint file beside it",
 				     paths->records);
 			ok = FALSE;
+			break;
+		}
+		if (!whole) {
+			g_string_append_len (v->tail, rec, MIN (n1, IR_AUDIT_VERIFY_MAX_TAIL));
 			break;
 		}
 		if (sig[n2 - 1] != '\n') {
