@@ -83,7 +83,7 @@ static const BadCase bad_cases[] = {
     {"unknown-command", PORT_PTY_SILENT, "--json frobnicate", NULL,
      2, "invalid_input", "frobnicate", "--help"},
     {"unknown-command-names-all", PORT_PTY_SILENT, "--json frobnicate", NULL,
-     2, "invalid_input", "recover, audit, credential, diag-mode and policy", "list, identify"},
+     2, "invalid_input", "recover, audit, credential, diag-mode, policy and verify-report", "list, identify"},
     {"unknown-option", PORT_PTY_SILENT, "identify @PORT@ --json --frobnicate", NULL,
      2, "invalid_input", "--frobnicate", "--help"},
     {"credential-unknown-subcommand", PORT_PTY_SILENT, "--json credential frobnicate", NULL,

@@ -177,11 +177,12 @@ crash_loop (gboolean inline_layout, guint kills)
 	max_delay = MAX (max_delay, 120);
 	if (seed == 0)
 		seed = g_random_int ();
-	printf ("# crash test seed %u (IR_CRASH_SEED=%u replays it), log in %s, kills within %u ms\n",
-		seed,
-		seed,
-		dir,
-		max_delay);
+	printf (
+	    "# crash test seed %u (IR_CRASH_SEED=%u replays it), log in %s, kills within %u ms\n",
+	    seed,
+	    seed,
+	    dir,
+	    max_delay);
 	rand = g_rand_new_with_seed (seed);
 
 	for (guint kill = 0; kill < kills; kill++) {
