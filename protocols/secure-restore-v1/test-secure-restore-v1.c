@@ -32,7 +32,7 @@ static EVP_PKEY *key_other; /* an Ed25519 key the phone does not hold */
 /* ---- fixture: the PKI, the phone, tokens ---- */
 
 static int
-setup_pki (void **cstate)
+test_secure_restore_v1_setup_pki (void **cstate)
 {
 	g_autofree char *script = NULL;
 	g_autofree char *path = NULL;
@@ -83,7 +83,7 @@ setup_pki (void **cstate)
 }
 
 static int
-teardown_pki (void **cstate)
+test_secure_restore_v1_teardown_pki (void **cstate)
 {
 	g_autoptr (GDir) dir = g_dir_open (pki_dir, 0, NULL);
 	const char *name;
@@ -103,7 +103,7 @@ teardown_pki (void **cstate)
 
 /* A dual-IMEI secure phone holding IMEI_A and IMEI_B, numeric errors on. */
 static IrSimState *
-secure_state_new (guint n_slots)
+test_secure_restore_v1_secure_state_new (guint n_slots)
 {
 	IrSimState *state = ir_test_state_new (
 	    FAMILY, "imeirestore reference phone", "SR1", n_slots, IR_TEST_IMEI_A, IR_TEST_IMEI_B);
@@ -115,7 +115,7 @@ secure_state_new (guint n_slots)
 }
 
 static char *
-dispatch (IrSimState *state, const char *line)
+test_secure_restore_v1_dispatch (IrSimState *state, const char *line)
 {
 	GString *reply = g_string_new (NULL);
 
@@ -124,7 +124,7 @@ dispatch (IrSimState *state, const char *line)
 }
 
 static IrAtResponse *
-response_from (const char *command, const char *answer)
+test_secure_restore_v1_response_from (const char *command, const char *answer)
 {
 	g_autoptr (IrAtParser) parser = ir_at_parser_new (command);
 	g_autoptr (GError) error = NULL;
@@ -138,10 +138,10 @@ response_from (const char *command, const char *answer)
 
 /* AT+IRCHAL on the model, read back with the host's own parser. */
 static IrChallenge *
-challenge (IrSimState *state)
+test_secure_restore_v1_challenge (IrSimState *state)
 {
-	g_autofree char *reply = dispatch (state, "AT+IRCHAL");
-	g_autoptr (IrAtResponse) resp = response_from ("AT+IRCHAL", reply);
+	g_autofree char *reply = test_secure_restore_v1_dispatch (state, "AT+IRCHAL");
+	g_autoptr (IrAtResponse) resp = test_secure_restore_v1_response_from ("AT+IRCHAL", reply);
 	g_autoptr (GError) error = NULL;
 	IrChallenge *chal = ir_secure_parse_challenge (resp, &error);
 
@@ -151,21 +151,23 @@ challenge (IrSimState *state)
 }
 
 static gint64
-now (void)
+test_secure_restore_v1_now (void)
 {
 	return g_get_real_time () / G_USEC_PER_SEC;
 }
 
 /* The claims a brand server would sign for @chal on @state's phone. */
 static void
-good_claims (IrTokenClaims *c, const IrSimState *state, const IrChallenge *chal)
+test_secure_restore_v1_good_claims (IrTokenClaims *c,
+				    const IrSimState *state,
+				    const IrChallenge *chal)
 {
 	static const guint8 cti[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
 	memset (c, 0, sizeof (*c));
 	c->iss = g_strdup (ir_trust_store_get_issuer (trust));
 	c->aud = g_strdup (ir_trust_store_get_audience (trust));
-	c->iat = now () - 10;
+	c->iat = test_secure_restore_v1_now () - 10;
 	c->nbf = c->iat;
 	c->exp = c->iat + 600;
 	c->cti = g_bytes_new (cti, sizeof (cti));
@@ -199,7 +201,7 @@ typedef enum {
 
 /* {1: -8, 2: [1], 4: h'"dev-ed25519-1"'} */
 static GBytes *
-crit_protected (void)
+test_secure_restore_v1_crit_protected (void)
 {
 	GByteArray *arr = g_byte_array_new ();
 	static const guint8 head[] = {0xa3, 0x01, 0x27, 0x02, 0x81, 0x01, 0x04, 0x40 | 13};
@@ -210,7 +212,7 @@ crit_protected (void)
 }
 
 static GBytes *
-sign (const IrTokenClaims *c, Signing how)
+test_secure_restore_v1_sign (const IrTokenClaims *c, Signing how)
 {
 	g_autoptr (GError) error = NULL;
 	GBytes *token = NULL;
@@ -235,7 +237,7 @@ sign (const IrTokenClaims *c, Signing how)
 		token = ir_token_encode (c, IR_TOKEN_ALG_EDDSA, KID_ED, key_other, &error);
 		break;
 	case SIGN_CRIT: {
-		g_autoptr (GBytes) protected = crit_protected ();
+		g_autoptr (GBytes) protected = test_secure_restore_v1_crit_protected ();
 		g_autoptr (GBytes) payload = ir_token_build_payload (c, &error);
 		assert_non_null (payload);
 		token = ir_token_sign_raw (protected, payload, IR_TOKEN_ALG_EDDSA, key_ed, &error);
@@ -250,23 +252,23 @@ sign (const IrTokenClaims *c, Signing how)
 }
 
 static char *
-restore_line (const char *text)
+test_secure_restore_v1_restore_line (const char *text)
 {
 	return g_strdup_printf ("AT+IRRESTORE=\"%s\"", text);
 }
 
 /* AT+IRRESTORE with @token on the model; the whole answer. */
 static char *
-restore (IrSimState *state, GBytes *token)
+test_secure_restore_v1_restore (IrSimState *state, GBytes *token)
 {
 	g_autofree char *text = ir_token_to_base64url (token);
-	g_autofree char *line = restore_line (text);
+	g_autofree char *line = test_secure_restore_v1_restore_line (text);
 
-	return dispatch (state, line);
+	return test_secure_restore_v1_dispatch (state, line);
 }
 
 static void
-assert_unwritten (const IrSimState *state)
+test_secure_restore_v1_assert_unwritten (const IrSimState *state)
 {
 	assert_string_equal (state->imei[0], IR_TEST_IMEI_A);
 	if (state->n_slots > 1)
@@ -308,7 +310,7 @@ static const struct {
  * not on the wire), and the host reads it back as that refusal, numeric and
  * verbose. */
 static void
-test_secure_codes (void **cstate)
+test_secure_restore_v1_codes (void **cstate)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (code_rows); i++) {
 		const char *name = ir_token_refusal_to_string (code_rows[i].refusal);
@@ -316,14 +318,15 @@ test_secure_codes (void **cstate)
 		    g_strdup_printf ("\r\n+CME ERROR: %d\r\n", code_rows[i].code);
 		g_autofree char *verbose = g_strdup_printf ("\r\n+CME ERROR: token %s\r\n", name);
 		const char *answers[] = {numeric, verbose};
-		/* the restore flow tells a spent challenge (nonce, counter) from
-		 * other refusals by ", <name>)" after the phone's answer */
+		/* the restore flow tells a spent test_secure_restore_v1_challenge (nonce, counter)
+		 * from other refusals by ", <name>)" after the phone's answer */
 		g_autofree char *tag = g_strdup_printf (", %s)", name);
 
 		assert_int_equal (IR_SECURE_CME_TOKEN_BASE + (int)code_rows[i].refusal,
 				  code_rows[i].code);
 		for (guint j = 0; j < G_N_ELEMENTS (answers); j++) {
-			g_autoptr (IrAtResponse) resp = response_from ("AT+IRRESTORE", answers[j]);
+			g_autoptr (IrAtResponse) resp =
+			    test_secure_restore_v1_response_from ("AT+IRRESTORE", answers[j]);
 			g_autoptr (GError) error = NULL;
 			assert_false (ir_secure_check_restore (resp, "model:x", &error));
 			ir_test_assert_error (error, IR_ERROR_TOKEN_REFUSED, tag);
@@ -368,21 +371,21 @@ static const IrTestModelRow model_rows[] = {
 };
 
 static void
-test_secure_model_rows (void **cstate)
+test_secure_restore_v1_model_rows (void **cstate)
 {
-	IrSimState *state = secure_state_new (2);
+	IrSimState *state = test_secure_restore_v1_secure_state_new (2);
 
 	ir_test_model_rows (state, model_rows, G_N_ELEMENTS (model_rows));
-	assert_unwritten (state);
+	test_secure_restore_v1_assert_unwritten (state);
 	assert_int_equal (state->counter, 0);
 	ir_test_state_free (state);
 }
 
 /* Every challenge is fresh, counts up by one, and is saved. */
 static void
-test_secure_challenge_fresh (void **cstate)
+test_secure_restore_v1_challenge_fresh (void **cstate)
 {
-	IrSimState *state = secure_state_new (2);
+	IrSimState *state = test_secure_restore_v1_secure_state_new (2);
 	g_autoptr (GPtrArray) nonces =
 	    g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
 
@@ -390,7 +393,7 @@ test_secure_challenge_fresh (void **cstate)
 	for (guint i = 0; i < 5; i++) {
 		g_autoptr (IrChallenge) chal = NULL;
 		state->dirty = FALSE;
-		chal = challenge (state);
+		chal = test_secure_restore_v1_challenge (state);
 		assert_string_equal (chal->hardware_id, HWID);
 		assert_int_equal (g_bytes_get_size (chal->nonce), IR_SECURE_NONCE_LEN);
 		assert_int_equal (chal->counter, 42 + i);
@@ -404,7 +407,7 @@ test_secure_challenge_fresh (void **cstate)
 	/* a counter at its end can prove nothing new */
 	state->counter = G_MAXUINT64;
 	{
-		g_autofree char *reply = dispatch (state, "AT+IRCHAL");
+		g_autofree char *reply = test_secure_restore_v1_dispatch (state, "AT+IRCHAL");
 		assert_string_equal (reply, IR_CME (3));
 		assert_true (state->counter == G_MAXUINT64);
 	}
@@ -412,7 +415,7 @@ test_secure_challenge_fresh (void **cstate)
 	state->counter = 0;
 	g_clear_pointer (&state->hwid, g_free);
 	{
-		g_autofree char *reply = dispatch (state, "AT+IRCHAL");
+		g_autofree char *reply = test_secure_restore_v1_dispatch (state, "AT+IRCHAL");
 		assert_string_equal (reply, IR_CME (4));
 	}
 	ir_test_state_free (state);
@@ -420,19 +423,19 @@ test_secure_challenge_fresh (void **cstate)
 
 /* The good token writes the slots it names, once. */
 static void
-test_secure_restore_good (void **cstate)
+test_secure_restore_v1_good (void **cstate)
 {
-	IrSimState *state = secure_state_new (2);
-	g_autoptr (IrChallenge) chal = challenge (state);
+	IrSimState *state = test_secure_restore_v1_secure_state_new (2);
+	g_autoptr (IrChallenge) chal = test_secure_restore_v1_challenge (state);
 	g_auto (IrTokenClaims) claims = {0};
 	g_autoptr (GBytes) token = NULL;
 	g_autofree char *first = NULL;
 	g_autofree char *second = NULL;
 
-	good_claims (&claims, state, chal);
-	token = sign (&claims, SIGN_ED);
+	test_secure_restore_v1_good_claims (&claims, state, chal);
+	token = test_secure_restore_v1_sign (&claims, SIGN_ED);
 	state->dirty = FALSE;
-	first = restore (state, token);
+	first = test_secure_restore_v1_restore (state, token);
 	assert_string_equal (first, IR_OK);
 	assert_string_equal (state->imei[0], IR_TEST_IMEI_C);
 	assert_string_equal (state->imei[1], IMEI_D);
@@ -441,7 +444,7 @@ test_secure_restore_good (void **cstate)
 
 	/* the very same token again: its challenge is spent */
 	state->dirty = FALSE;
-	second = restore (state, token);
+	second = test_secure_restore_v1_restore (state, token);
 	assert_string_equal (second, IR_CME (716));
 	assert_string_equal (state->imei[0], IR_TEST_IMEI_C);
 	assert_false (state->dirty);
@@ -451,21 +454,21 @@ test_secure_restore_good (void **cstate)
 /* ES256, one slot named, the other left alone; cnf and centre are for
  * the workstation, not the phone. */
 static void
-test_secure_restore_es256_one_slot (void **cstate)
+test_secure_restore_v1_es256_one_slot (void **cstate)
 {
-	IrSimState *state = secure_state_new (2);
-	g_autoptr (IrChallenge) chal = challenge (state);
+	IrSimState *state = test_secure_restore_v1_secure_state_new (2);
+	g_autoptr (IrChallenge) chal = test_secure_restore_v1_challenge (state);
 	g_auto (IrTokenClaims) claims = {0};
 	g_autoptr (GBytes) token = NULL;
 	g_autofree char *reply = NULL;
 
-	good_claims (&claims, state, chal);
+	test_secure_restore_v1_good_claims (&claims, state, chal);
 	g_clear_pointer (&claims.imei[0], g_free);
 	memset (claims.cnf, 0x55, sizeof (claims.cnf));
 	g_free (claims.centre);
 	claims.centre = g_strdup ("XX-9999");
-	token = sign (&claims, SIGN_ES);
-	reply = restore (state, token);
+	token = test_secure_restore_v1_sign (&claims, SIGN_ES);
+	reply = test_secure_restore_v1_restore (state, token);
 	assert_string_equal (reply, IR_OK);
 	assert_string_equal (state->imei[0], IR_TEST_IMEI_A);
 	assert_string_equal (state->imei[1], IMEI_D);
@@ -481,73 +484,73 @@ typedef struct {
 } RefusalRow;
 
 static void
-set_text (char **field, const char *value)
+test_secure_restore_v1_set_text (char **field, const char *value)
 {
 	g_free (*field);
 	*field = g_strdup (value);
 }
 
 static void
-m_no_centre (IrTokenClaims *c, const IrSimState *s)
+test_secure_restore_v1_m_no_centre (IrTokenClaims *c, const IrSimState *s)
 {
 	g_clear_pointer (&c->centre, g_free);
 }
 
 static void
-m_issuer (IrTokenClaims *c, const IrSimState *s)
+test_secure_restore_v1_m_issuer (IrTokenClaims *c, const IrSimState *s)
 {
-	set_text (&c->iss, "imei-brandd.elsewhere");
+	test_secure_restore_v1_set_text (&c->iss, "imei-brandd.elsewhere");
 }
 
 static void
-m_audience (IrTokenClaims *c, const IrSimState *s)
+test_secure_restore_v1_m_audience (IrTokenClaims *c, const IrSimState *s)
 {
-	set_text (&c->aud, "someone-else");
+	test_secure_restore_v1_set_text (&c->aud, "someone-else");
 }
 
 static void
-m_expired (IrTokenClaims *c, const IrSimState *s)
+test_secure_restore_v1_m_expired (IrTokenClaims *c, const IrSimState *s)
 {
-	c->iat = c->nbf = now () - 1000;
+	c->iat = c->nbf = test_secure_restore_v1_now () - 1000;
 	c->exp = c->iat + 600;
 }
 
 static void
-m_not_yet_valid (IrTokenClaims *c, const IrSimState *s)
+test_secure_restore_v1_m_not_yet_valid (IrTokenClaims *c, const IrSimState *s)
 {
-	c->iat = now ();
+	c->iat = test_secure_restore_v1_now ();
 	c->nbf = c->iat + 600;
 	c->exp = c->iat + 900;
 }
 
 static void
-m_issued_in_future (IrTokenClaims *c, const IrSimState *s)
+test_secure_restore_v1_m_issued_in_future (IrTokenClaims *c, const IrSimState *s)
 {
-	c->nbf = now ();
+	c->nbf = test_secure_restore_v1_now ();
 	c->iat = c->nbf + 300;
 	c->exp = c->iat + 600;
 }
 
 static void
-m_lifetime (IrTokenClaims *c, const IrSimState *s)
+test_secure_restore_v1_m_lifetime (IrTokenClaims *c, const IrSimState *s)
 {
 	c->exp = c->iat + IR_TOKEN_MAX_LIFETIME + 1;
 }
 
 static void
-m_other_hwid (IrTokenClaims *c, const IrSimState *s)
+test_secure_restore_v1_m_other_hwid (IrTokenClaims *c, const IrSimState *s)
 {
-	set_text (&c->hardware_id, "sr1-hw-999999");
+	test_secure_restore_v1_set_text (&c->hardware_id, "sr1-hw-999999");
 }
 
 static void
-m_other_serial (IrTokenClaims *c, const IrSimState *s)
+test_secure_restore_v1_m_other_serial (IrTokenClaims *c, const IrSimState *s)
 {
-	set_text (&c->serial, "SN9999");
+	test_secure_restore_v1_set_text (&c->serial, "SN9999");
 }
 
 static void
-m_other_nonce (IrTokenClaims *c, const IrSimState *s)
+test_secure_restore_v1_m_other_nonce (IrTokenClaims *c, const IrSimState *s)
 {
 	static const guint8 other[IR_SECURE_NONCE_LEN] = {0x5a};
 
@@ -557,34 +560,34 @@ m_other_nonce (IrTokenClaims *c, const IrSimState *s)
 
 /* a legacy family's token: bound to serial and IMEIs, no challenge */
 static void
-m_no_nonce (IrTokenClaims *c, const IrSimState *s)
+test_secure_restore_v1_m_no_nonce (IrTokenClaims *c, const IrSimState *s)
 {
 	g_clear_pointer (&c->nonce, g_bytes_unref);
 	c->has_counter = FALSE;
 }
 
 static void
-m_counter (IrTokenClaims *c, const IrSimState *s)
+test_secure_restore_v1_m_counter (IrTokenClaims *c, const IrSimState *s)
 {
 	c->counter++;
 }
 
 static void
-m_current_imei (IrTokenClaims *c, const IrSimState *s)
+test_secure_restore_v1_m_current_imei (IrTokenClaims *c, const IrSimState *s)
 {
-	set_text (&c->current_imei[0], IR_TEST_IMEI_C);
+	test_secure_restore_v1_set_text (&c->current_imei[0], IR_TEST_IMEI_C);
 }
 
 static void
-m_imei_check_digit (IrTokenClaims *c, const IrSimState *s)
+test_secure_restore_v1_m_imei_check_digit (IrTokenClaims *c, const IrSimState *s)
 {
-	set_text (&c->imei[0], IR_TEST_IMEI_BAD_CD);
+	test_secure_restore_v1_set_text (&c->imei[0], IR_TEST_IMEI_BAD_CD);
 }
 
 static void
-m_imei_factory_default (IrTokenClaims *c, const IrSimState *s)
+test_secure_restore_v1_m_imei_factory_default (IrTokenClaims *c, const IrSimState *s)
 {
-	set_text (&c->imei[1], IR_TEST_IMEI_ZERO);
+	test_secure_restore_v1_set_text (&c->imei[1], IR_TEST_IMEI_ZERO);
 }
 
 static const RefusalRow refusal_rows[] = {
@@ -597,25 +600,35 @@ static const RefusalRow refusal_rows[] = {
     {"unknown-kid", NULL, SIGN_UNKNOWN_KID, NULL, IR_CME (704)},
     {"algorithm-confusion", NULL, SIGN_ALG_CONFUSION, NULL, IR_CME (705)},
     {"wrong-key", NULL, SIGN_OTHER_KEY, NULL, IR_CME (706)},
-    {"missing-claim", m_no_centre, SIGN_UNCHECKED, NULL, IR_CME (707)},
-    {"issuer", m_issuer, SIGN_ED, NULL, IR_CME (708)},
-    {"audience", m_audience, SIGN_ED, NULL, IR_CME (709)},
-    {"expired", m_expired, SIGN_ED, NULL, IR_CME (710)},
-    {"not-yet-valid", m_not_yet_valid, SIGN_ED, NULL, IR_CME (711)},
-    {"issued-in-future", m_issued_in_future, SIGN_ED, NULL, IR_CME (712)},
-    {"lifetime", m_lifetime, SIGN_UNCHECKED, NULL, IR_CME (713)},
-    {"another-device-hwid", m_other_hwid, SIGN_ED, NULL, IR_CME (715)},
-    {"another-device-serial", m_other_serial, SIGN_ED, NULL, IR_CME (715)},
-    {"another-nonce", m_other_nonce, SIGN_ED, NULL, IR_CME (716)},
-    {"no-nonce", m_no_nonce, SIGN_ED, NULL, IR_CME (716)},
-    {"counter", m_counter, SIGN_ED, NULL, IR_CME (717)},
-    {"current-imei", m_current_imei, SIGN_ED, NULL, IR_CME (718)},
-    {"imei-check-digit", m_imei_check_digit, SIGN_UNCHECKED, NULL, IR_CME (719)},
-    {"imei-factory-default", m_imei_factory_default, SIGN_UNCHECKED, NULL, IR_CME (719)},
+    {"missing-claim", test_secure_restore_v1_m_no_centre, SIGN_UNCHECKED, NULL, IR_CME (707)},
+    {"issuer", test_secure_restore_v1_m_issuer, SIGN_ED, NULL, IR_CME (708)},
+    {"audience", test_secure_restore_v1_m_audience, SIGN_ED, NULL, IR_CME (709)},
+    {"expired", test_secure_restore_v1_m_expired, SIGN_ED, NULL, IR_CME (710)},
+    {"not-yet-valid", test_secure_restore_v1_m_not_yet_valid, SIGN_ED, NULL, IR_CME (711)},
+    {"issued-in-future", test_secure_restore_v1_m_issued_in_future, SIGN_ED, NULL, IR_CME (712)},
+    {"lifetime", test_secure_restore_v1_m_lifetime, SIGN_UNCHECKED, NULL, IR_CME (713)},
+    {"another-device-hwid", test_secure_restore_v1_m_other_hwid, SIGN_ED, NULL, IR_CME (715)},
+    {"another-device-serial", test_secure_restore_v1_m_other_serial, SIGN_ED, NULL, IR_CME (715)},
+    {"another-nonce", test_secure_restore_v1_m_other_nonce, SIGN_ED, NULL, IR_CME (716)},
+    {"no-nonce", test_secure_restore_v1_m_no_nonce, SIGN_ED, NULL, IR_CME (716)},
+    {"counter", test_secure_restore_v1_m_counter, SIGN_ED, NULL, IR_CME (717)},
+    {"current-imei", test_secure_restore_v1_m_current_imei, SIGN_ED, NULL, IR_CME (718)},
+    {"imei-check-digit",
+     test_secure_restore_v1_m_imei_check_digit,
+     SIGN_UNCHECKED,
+     NULL,
+     IR_CME (719)},
+    {"imei-factory-default",
+     test_secure_restore_v1_m_imei_factory_default,
+     SIGN_UNCHECKED,
+     NULL,
+     IR_CME (719)},
 };
 
 static char *
-refusal_text (const RefusalRow *row, const IrSimState *state, const IrChallenge *chal)
+test_secure_restore_v1_refusal_text (const RefusalRow *row,
+				     const IrSimState *state,
+				     const IrChallenge *chal)
 {
 	g_auto (IrTokenClaims) claims = {0};
 	g_autoptr (GBytes) token = NULL;
@@ -629,66 +642,66 @@ refusal_text (const RefusalRow *row, const IrSimState *state, const IrChallenge 
 			g_string_append_c (text, 'A');
 		return g_string_free (text, FALSE);
 	}
-	good_claims (&claims, state, chal);
+	test_secure_restore_v1_good_claims (&claims, state, chal);
 	if (row->mutate != NULL)
 		row->mutate (&claims, state);
-	token = sign (&claims, row->how);
+	token = test_secure_restore_v1_sign (&claims, row->how);
 	return ir_token_to_base64url (token);
 }
 
 /* Each refusal has its code; nothing is written; the challenge is spent,
  * so that a good token for it is refused afterwards. */
 static void
-test_secure_refusals (void **cstate)
+test_secure_restore_v1_refusals (void **cstate)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (refusal_rows); i++) {
 		const RefusalRow *row = &refusal_rows[i];
-		IrSimState *state = secure_state_new (2);
-		g_autoptr (IrChallenge) chal = challenge (state);
-		g_autofree char *text = refusal_text (row, state, chal);
-		g_autofree char *line = restore_line (text);
+		IrSimState *state = test_secure_restore_v1_secure_state_new (2);
+		g_autoptr (IrChallenge) chal = test_secure_restore_v1_challenge (state);
+		g_autofree char *text = test_secure_restore_v1_refusal_text (row, state, chal);
+		g_autofree char *line = test_secure_restore_v1_restore_line (text);
 		g_autofree char *reply = NULL;
 		g_autofree char *after = NULL;
 		g_auto (IrTokenClaims) claims = {0};
 		g_autoptr (GBytes) good = NULL;
 
 		state->dirty = FALSE;
-		reply = dispatch (state, line);
+		reply = test_secure_restore_v1_dispatch (state, line);
 		if (g_strcmp0 (reply, row->answer) != 0) {
 			g_autofree char *got = g_strescape (reply, NULL);
 			fail_msg ("%s: answered \"%s\"", row->name, got);
 		}
-		assert_unwritten (state);
+		test_secure_restore_v1_assert_unwritten (state);
 		assert_null (state->nonce);
 
-		good_claims (&claims, state, chal);
-		good = sign (&claims, SIGN_ED);
-		after = restore (state, good);
+		test_secure_restore_v1_good_claims (&claims, state, chal);
+		good = test_secure_restore_v1_sign (&claims, SIGN_ED);
+		after = test_secure_restore_v1_restore (state, good);
 		if (g_strcmp0 (after, IR_CME (716)) != 0)
 			fail_msg ("%s: the challenge was not spent", row->name);
-		assert_unwritten (state);
+		test_secure_restore_v1_assert_unwritten (state);
 		ir_test_state_free (state);
 	}
 }
 
 /* A token made for an older challenge is refused once a newer one exists. */
 static void
-test_secure_superseded (void **cstate)
+test_secure_restore_v1_superseded (void **cstate)
 {
-	IrSimState *state = secure_state_new (2);
-	g_autoptr (IrChallenge) old = challenge (state);
+	IrSimState *state = test_secure_restore_v1_secure_state_new (2);
+	g_autoptr (IrChallenge) old = test_secure_restore_v1_challenge (state);
 	g_autoptr (IrChallenge) fresh = NULL;
 	g_auto (IrTokenClaims) claims = {0};
 	g_autoptr (GBytes) token = NULL;
 	g_autofree char *reply = NULL;
 
-	good_claims (&claims, state, old);
-	token = sign (&claims, SIGN_ED);
-	fresh = challenge (state);
+	test_secure_restore_v1_good_claims (&claims, state, old);
+	token = test_secure_restore_v1_sign (&claims, SIGN_ED);
+	fresh = test_secure_restore_v1_challenge (state);
 	state->dirty = FALSE;
-	reply = restore (state, token);
+	reply = test_secure_restore_v1_restore (state, token);
 	assert_string_equal (reply, IR_CME (716));
-	assert_unwritten (state);
+	test_secure_restore_v1_assert_unwritten (state);
 	ir_test_state_free (state);
 }
 
@@ -718,16 +731,16 @@ static const struct {
 
 /* A good dual-slot token against a phone with a fault: nothing written. */
 static void
-test_secure_restore_faults (void **cstate)
+test_secure_restore_v1_faults (void **cstate)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (fault_rows); i++) {
-		IrSimState *state = secure_state_new (2);
-		g_autoptr (IrChallenge) chal = challenge (state);
+		IrSimState *state = test_secure_restore_v1_secure_state_new (2);
+		g_autoptr (IrChallenge) chal = test_secure_restore_v1_challenge (state);
 		g_auto (IrTokenClaims) claims = {0};
 		g_autoptr (GBytes) token = NULL;
 		g_autofree char *reply = NULL;
 
-		good_claims (&claims, state, chal);
+		test_secure_restore_v1_good_claims (&claims, state, chal);
 		switch (fault_rows[i].fault) {
 		case FAULT_READ_ONLY_SLOT2:
 			state->read_only[1] = TRUE;
@@ -749,9 +762,9 @@ test_secure_restore_faults (void **cstate)
 		default:
 			g_assert_not_reached ();
 		}
-		token = sign (&claims, SIGN_ED);
+		token = test_secure_restore_v1_sign (&claims, SIGN_ED);
 		state->dirty = FALSE;
-		reply = restore (state, token);
+		reply = test_secure_restore_v1_restore (state, token);
 		if (g_strcmp0 (reply, fault_rows[i].answer) != 0) {
 			g_autofree char *got = g_strescape (reply, NULL);
 			fail_msg ("%s: answered \"%s\"", fault_rows[i].name, got);
@@ -766,7 +779,7 @@ test_secure_restore_faults (void **cstate)
 /* Refusals follow +CMEE: plain ERROR at power-up, the reason's name when
  * verbose. */
 static void
-test_secure_cmee_modes (void **cstate)
+test_secure_restore_v1_cmee_modes (void **cstate)
 {
 	const struct {
 		guint cmee;
@@ -778,10 +791,10 @@ test_secure_cmee_modes (void **cstate)
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
-		IrSimState *state = secure_state_new (2);
+		IrSimState *state = test_secure_restore_v1_secure_state_new (2);
 		g_autofree char *reply = NULL;
 		state->cmee = rows[i].cmee;
-		reply = dispatch (state, "AT+IRRESTORE=\"AAAA\"");
+		reply = test_secure_restore_v1_dispatch (state, "AT+IRRESTORE=\"AAAA\"");
 		assert_string_equal (reply, rows[i].answer);
 		ir_test_state_free (state);
 	}
@@ -839,11 +852,11 @@ static const struct {
 };
 
 static void
-test_secure_parse_challenge (void **cstate)
+test_secure_restore_v1_parse_challenge (void **cstate)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (challenge_rows); i++) {
 		g_autoptr (IrAtResponse) resp =
-		    response_from ("AT+IRCHAL", challenge_rows[i].answer);
+		    test_secure_restore_v1_response_from ("AT+IRCHAL", challenge_rows[i].answer);
 		g_autoptr (GError) error = NULL;
 		g_autoptr (IrChallenge) chal = ir_secure_parse_challenge (resp, &error);
 		if (challenge_rows[i].hwid == NULL) {
@@ -901,19 +914,20 @@ static const struct {
 };
 
 static void
-assert_imei (const char *got, const char *want, guint row)
+test_secure_restore_v1_assert_imei (const char *got, const char *want, guint row)
 {
 	if (g_strcmp0 (got, want) != 0)
 		fail_msg ("row %u: got %s, want %s", row, got, want);
 }
 
 static void
-test_secure_parse_imeis (void **cstate)
+test_secure_restore_v1_parse_imeis (void **cstate)
 {
 	const IrProfile *profile = ir_profile_lookup (FAMILY);
 
 	for (guint i = 0; i < G_N_ELEMENTS (imei_rows); i++) {
-		g_autoptr (IrAtResponse) resp = response_from ("AT+IRIMEI?", imei_rows[i].answer);
+		g_autoptr (IrAtResponse) resp =
+		    test_secure_restore_v1_response_from ("AT+IRIMEI?", imei_rows[i].answer);
 		g_autoptr (GError) error = NULL;
 		g_autoptr (GPtrArray) imeis = ir_secure_parse_imeis (resp, profile, NULL, &error);
 		if (imei_rows[i].n_slots == 0) {
@@ -925,9 +939,11 @@ test_secure_parse_imeis (void **cstate)
 		if (imeis == NULL)
 			fail_msg ("row %u: %s", i, error->message);
 		assert_int_equal (imeis->len, imei_rows[i].n_slots);
-		assert_imei (g_ptr_array_index (imeis, 0), imei_rows[i].imei0, i);
+		test_secure_restore_v1_assert_imei (
+		    g_ptr_array_index (imeis, 0), imei_rows[i].imei0, i);
 		if (imeis->len > 1)
-			assert_imei (g_ptr_array_index (imeis, 1), imei_rows[i].imei1, i);
+			test_secure_restore_v1_assert_imei (
+			    g_ptr_array_index (imeis, 1), imei_rows[i].imei1, i);
 	}
 }
 
@@ -950,11 +966,11 @@ static const struct {
 };
 
 static void
-test_secure_check_restore (void **cstate)
+test_secure_restore_v1_check_restore (void **cstate)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (restore_answer_rows); i++) {
-		g_autoptr (IrAtResponse) resp =
-		    response_from ("AT+IRRESTORE", restore_answer_rows[i].answer);
+		g_autoptr (IrAtResponse) resp = test_secure_restore_v1_response_from (
+		    "AT+IRRESTORE", restore_answer_rows[i].answer);
 		g_autoptr (GError) error = NULL;
 		gboolean ok = ir_secure_check_restore (resp, "model:x", &error);
 		if (restore_answer_rows[i].code == 0) {
@@ -970,9 +986,9 @@ test_secure_check_restore (void **cstate)
 /* ---- host driver against the model ---- */
 
 static IrTestPhone *
-secure_phone_new (void)
+test_secure_restore_v1_secure_phone_new (void)
 {
-	IrTestPhone *phone = ir_test_phone_new (secure_state_new (2));
+	IrTestPhone *phone = ir_test_phone_new (test_secure_restore_v1_secure_state_new (2));
 
 	phone->state->cmee = 0; /* identify asks for numeric codes itself */
 	return phone;
@@ -990,9 +1006,9 @@ static const IrTestFamily secure_family = {
 
 /* Identify works; there is no write without a token. */
 static void
-test_secure_host_identify (void **cstate)
+test_secure_restore_v1_host_identify (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = secure_phone_new ();
+	g_autoptr (IrTestPhone) phone = test_secure_restore_v1_secure_phone_new ();
 	g_autoptr (IrDeviceInfo) info = ir_test_phone_identify (phone);
 	g_autoptr (GError) error = NULL;
 
@@ -1006,12 +1022,12 @@ test_secure_host_identify (void **cstate)
 	assert_false (ir_model_transport_saw (phone->transport, "AT+IRCHAL"));
 }
 
-/* challenge(), a token, restore(), the read-back: with the phone echoing,
- * so the echo of a several-kilobyte command line is taken in stride. */
+/* test_secure_restore_v1_challenge(), a token, test_secure_restore_v1_restore(), the read-back:
+ * with the phone echoing, so the echo of a several-kilobyte command line is taken in stride. */
 static void
-test_secure_host_restore (void **cstate)
+test_secure_restore_v1_host_restore (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = secure_phone_new ();
+	g_autoptr (IrTestPhone) phone = test_secure_restore_v1_secure_phone_new ();
 	g_autoptr (IrDeviceInfo) info = NULL;
 	g_autofree IrProfile *profile = ir_test_fast_profile (FAMILY);
 	const IrFamily *family = ir_family_lookup (FAMILY);
@@ -1030,8 +1046,8 @@ test_secure_host_restore (void **cstate)
 	assert_string_equal (chal->hardware_id, HWID);
 	assert_true (g_bytes_equal (chal->nonce, phone->state->nonce));
 	assert_true (chal->counter == phone->state->counter);
-	good_claims (&claims, phone->state, chal);
-	token = sign (&claims, SIGN_ED);
+	test_secure_restore_v1_good_claims (&claims, phone->state, chal);
+	token = test_secure_restore_v1_sign (&claims, SIGN_ED);
 	text = ir_token_to_base64url (token);
 	if (!family->restore (channel, profile, text, NULL, &error))
 		fail_msg ("restore: %s", error->message);
@@ -1051,9 +1067,9 @@ test_secure_host_restore (void **cstate)
 /* A refusal, a write-once slot, a lost answer (sent once), a bad token
  * text (sent never). */
 static void
-test_secure_host_errors (void **cstate)
+test_secure_restore_v1_host_errors (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = secure_phone_new ();
+	g_autoptr (IrTestPhone) phone = test_secure_restore_v1_secure_phone_new ();
 	g_autofree IrProfile *profile = ir_test_fast_profile (FAMILY);
 	const IrFamily *family = ir_family_lookup (FAMILY);
 	IrAtChannel *channel = ir_session_get_channel (phone->session);
@@ -1067,14 +1083,14 @@ test_secure_host_errors (void **cstate)
 		const char *imei0_after;
 	} rows[] = {
 	    {"expired",
-	     m_expired,
+	     test_secure_restore_v1_m_expired,
 	     FALSE,
 	     FALSE,
 	     IR_ERROR_TOKEN_REFUSED,
 	     "expired by the phone's clock",
 	     IR_TEST_IMEI_A},
 	    {"device",
-	     m_other_hwid,
+	     test_secure_restore_v1_m_other_hwid,
 	     FALSE,
 	     FALSE,
 	     IR_ERROR_TOKEN_REFUSED,
@@ -1104,10 +1120,10 @@ test_secure_host_errors (void **cstate)
 
 		chal = family->challenge (channel, profile, NULL, &error);
 		assert_non_null (chal);
-		good_claims (&claims, phone->state, chal);
+		test_secure_restore_v1_good_claims (&claims, phone->state, chal);
 		if (rows[i].mutate != NULL)
 			rows[i].mutate (&claims, phone->state);
-		token = sign (&claims, SIGN_ED);
+		token = test_secure_restore_v1_sign (&claims, SIGN_ED);
 		text = ir_token_to_base64url (token);
 		phone->state->read_only[1] = rows[i].read_only;
 		if (rows[i].drop)
@@ -1136,9 +1152,9 @@ test_secure_host_errors (void **cstate)
 /* A garbled challenge answer is an error, and not asked again behind the
  * caller's back: a second challenge would spend the first. */
 static void
-test_secure_host_challenge_garbled (void **cstate)
+test_secure_restore_v1_host_challenge_garbled (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = secure_phone_new ();
+	g_autoptr (IrTestPhone) phone = test_secure_restore_v1_secure_phone_new ();
 	g_autofree IrProfile *profile = ir_test_fast_profile (FAMILY);
 	const IrFamily *family = ir_family_lookup (FAMILY);
 	g_autoptr (GError) error = NULL;
@@ -1158,22 +1174,22 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_secure_codes),
-	    cmocka_unit_test (test_secure_model_rows),
-	    cmocka_unit_test (test_secure_challenge_fresh),
-	    cmocka_unit_test (test_secure_restore_good),
-	    cmocka_unit_test (test_secure_restore_es256_one_slot),
-	    cmocka_unit_test (test_secure_refusals),
-	    cmocka_unit_test (test_secure_superseded),
-	    cmocka_unit_test (test_secure_restore_faults),
-	    cmocka_unit_test (test_secure_cmee_modes),
-	    cmocka_unit_test (test_secure_parse_challenge),
-	    cmocka_unit_test (test_secure_parse_imeis),
-	    cmocka_unit_test (test_secure_check_restore),
-	    cmocka_unit_test (test_secure_host_identify),
-	    cmocka_unit_test (test_secure_host_restore),
-	    cmocka_unit_test (test_secure_host_errors),
-	    cmocka_unit_test (test_secure_host_challenge_garbled),
+	    cmocka_unit_test (test_secure_restore_v1_codes),
+	    cmocka_unit_test (test_secure_restore_v1_model_rows),
+	    cmocka_unit_test (test_secure_restore_v1_challenge_fresh),
+	    cmocka_unit_test (test_secure_restore_v1_good),
+	    cmocka_unit_test (test_secure_restore_v1_es256_one_slot),
+	    cmocka_unit_test (test_secure_restore_v1_refusals),
+	    cmocka_unit_test (test_secure_restore_v1_superseded),
+	    cmocka_unit_test (test_secure_restore_v1_faults),
+	    cmocka_unit_test (test_secure_restore_v1_cmee_modes),
+	    cmocka_unit_test (test_secure_restore_v1_parse_challenge),
+	    cmocka_unit_test (test_secure_restore_v1_parse_imeis),
+	    cmocka_unit_test (test_secure_restore_v1_check_restore),
+	    cmocka_unit_test (test_secure_restore_v1_host_identify),
+	    cmocka_unit_test (test_secure_restore_v1_host_restore),
+	    cmocka_unit_test (test_secure_restore_v1_host_errors),
+	    cmocka_unit_test (test_secure_restore_v1_host_challenge_garbled),
 	    cmocka_unit_test_prestate (ir_test_family_identify, (void *)&secure_family),
 	    cmocka_unit_test_prestate (ir_test_family_identify_echo, (void *)&secure_family),
 	    cmocka_unit_test_prestate (ir_test_family_factory_default, (void *)&secure_family),
@@ -1183,5 +1199,8 @@ main (void)
 	    cmocka_unit_test_prestate (ir_test_family_shortened_zeros, (void *)&secure_family),
 	};
 	ir_protocols_register ();
-	return cmocka_run_group_tests_name ("secure-restore-v1", tests, setup_pki, teardown_pki);
+	return cmocka_run_group_tests_name ("secure-restore-v1",
+					    tests,
+					    test_secure_restore_v1_setup_pki,
+					    test_secure_restore_v1_teardown_pki);
 }

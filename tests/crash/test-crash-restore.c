@@ -74,7 +74,7 @@ static const CrashRow rows[] = {
 static const char torn[] = "{\"schema\":1,\"seq\":";
 
 static guint
-crash_runs (void)
+test_crash_restore_crash_runs (void)
 {
 	const char *env = g_getenv ("IR_CRASH_RUNS");
 	guint64 n = env != NULL ? g_ascii_strtoull (env, NULL, 10) : 3;
@@ -83,7 +83,10 @@ crash_runs (void)
 }
 
 static IrTestRun *
-restore_crashing (RtServer *server, const char *dir, const char *port, const char *point)
+test_crash_restore_restore_crashing (RtServer *server,
+				     const char *dir,
+				     const char *port,
+				     const char *point)
 {
 	g_autofree char *crash = g_strdup_printf ("IMEIRESTORE_TEST_CRASH_AT=%s", point);
 	const char *env[] = {crash, NULL};
@@ -92,7 +95,7 @@ restore_crashing (RtServer *server, const char *dir, const char *port, const cha
 }
 
 static void
-append_torn_line (const char *dir)
+test_crash_restore_append_torn_line (const char *dir)
 {
 	g_autofree char *path = g_build_filename (dir, "migration-log.jsonl", NULL);
 	g_autofree char *text = rl_log_text (dir);
@@ -103,7 +106,7 @@ append_torn_line (const char *dir)
 
 /* The INTENT left without RESULT by the kill, or NULL. */
 static char *
-open_intent (const char *dir)
+test_crash_restore_open_intent (const char *dir)
 {
 	g_autoptr (GPtrArray) records = rl_records (dir);
 	int i = rl_find (records, 0, "INTENT", NULL);
@@ -120,11 +123,12 @@ open_intent (const char *dir)
 }
 
 static void
-crash_once (
+test_crash_restore_crash_once (
     const CrashRow *row, RtServer *server, const char *dir, const Phone *phone, char **acked)
 {
 	g_autoptr (IrTestSim) sim = rt_sim_start (phone->args);
-	g_autoptr (IrTestRun) killed = restore_crashing (server, dir, sim->path, row->crash_at);
+	g_autoptr (IrTestRun) killed =
+	    test_crash_restore_restore_crashing (server, dir, sim->path, row->crash_at);
 	g_autoptr (IrTestRun) again = NULL;
 	g_autoptr (GPtrArray) before = NULL;
 	g_autoptr (GPtrArray) after = NULL;
@@ -140,18 +144,19 @@ crash_once (
 	assert_true (g_str_has_prefix (log_killed, *acked));
 	before = rl_records (dir);
 	assert_string_equal (state, row->written ? phone->restored : phone->wiped);
-	pending = open_intent (dir);
+	pending = test_crash_restore_open_intent (dir);
 	assert_int_equal (pending != NULL, row->pending);
 
 	if (row->then == THEN_TEAR_TAIL)
-		append_torn_line (dir);
+		test_crash_restore_append_torn_line (dir);
 	if (row->then == THEN_CRASH_RECOVER) {
-		g_autoptr (IrTestRun) twice = restore_crashing (server, dir, sim->path, "recover");
+		g_autoptr (IrTestRun) twice =
+		    test_crash_restore_restore_crashing (server, dir, sim->path, "recover");
 		g_autofree char *log_twice = rl_log_text (dir);
 		g_autofree char *still = NULL;
 		assert_int_equal (twice->exit_code, -9);
 		assert_true (g_str_has_prefix (log_twice, log_killed));
-		still = open_intent (dir);
+		still = test_crash_restore_open_intent (dir);
 		assert_string_equal (still, pending);
 		g_clear_pointer (&before, g_ptr_array_unref);
 		before = rl_records (dir);
@@ -186,23 +191,28 @@ crash_once (
 }
 
 static void
-test_crash (void **state)
+test_crash_restore_crash (void **state)
 {
 	const CrashRow *row = *state;
 	g_autoptr (RtServer) server = rt_server_start (NULL);
 	g_autofree char *dir = g_build_filename (server->dir, "ws", NULL);
 	g_autofree char *acked = g_strdup ("");
-	guint runs = crash_runs ();
+	guint runs = test_crash_restore_crash_runs ();
 
 	for (guint i = 0; i < runs; i++) {
 		print_message ("%s: run %u of %u\n", row->name, i + 1, runs);
-		crash_once (row, server, dir, &phones[i], &acked);
+		test_crash_restore_crash_once (row, server, dir, &phones[i], &acked);
 	}
 }
 
 int
 main (void)
 {
-	return ir_test_run_table (
-	    "crash-restore", test_crash, rows, sizeof (rows[0]), G_N_ELEMENTS (rows), NULL, 0);
+	return ir_test_run_table ("crash-restore",
+				  test_crash_restore_crash,
+				  rows,
+				  sizeof (rows[0]),
+				  G_N_ELEMENTS (rows),
+				  NULL,
+				  0);
 }

@@ -101,7 +101,7 @@ static const FaultRow rows[] = {
 };
 
 static void
-test_io_fault (void **state)
+test_restore_io_fault_io_fault (void **state)
 {
 	const FaultRow *row = *state;
 	const char *preload = g_getenv ("IR_FAULT_PRELOAD");
@@ -153,7 +153,7 @@ int
 main (void)
 {
 	return ir_test_run_table ("restore-io-fault",
-				  test_io_fault,
+				  test_restore_io_fault_io_fault,
 				  rows,
 				  sizeof (rows[0]),
 				  G_N_ELEMENTS (rows),

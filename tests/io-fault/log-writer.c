@@ -26,7 +26,7 @@
 #define ORIGIN "imeirestore/DEL01/ws1"
 
 static JsonObject *
-record_fields (IrLogRecordType type, guint64 n)
+log_writer_record_fields (IrLogRecordType type, guint64 n)
 {
 	JsonObject *fields = json_object_new ();
 	g_autofree char *id = g_strdup_printf ("%04" G_GINT64_MODIFIER "x", n);
@@ -47,9 +47,9 @@ record_fields (IrLogRecordType type, guint64 n)
 }
 
 static gboolean
-append (IrMigrationLog *log, IrLogRecordType type, guint64 n)
+log_writer_append (IrMigrationLog *log, IrLogRecordType type, guint64 n)
 {
-	g_autoptr (JsonObject) fields = record_fields (type, n);
+	g_autoptr (JsonObject) fields = log_writer_record_fields (type, n);
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GError) again = NULL;
 	guint64 seq = 0;
@@ -69,13 +69,13 @@ append (IrMigrationLog *log, IrLogRecordType type, guint64 n)
 /* COUNT records queued, then each waited for in turn: the first wait
  * writes and syncs them all */
 static gboolean
-append_batch (IrMigrationLog *log, guint64 count)
+log_writer_append_batch (IrMigrationLog *log, guint64 count)
 {
 	g_autoptr (GArray) seqs = g_array_new (FALSE, FALSE, sizeof (guint64));
 	g_autoptr (GError) error = NULL;
 
 	for (guint64 i = 1; i <= count; i++) {
-		g_autoptr (JsonObject) fields = record_fields (IR_LOG_RECORD_RESULT, i);
+		g_autoptr (JsonObject) fields = log_writer_record_fields (IR_LOG_RECORD_RESULT, i);
 		guint64 seq = 0;
 
 		if (!ir_migration_log_append_begin (
@@ -143,12 +143,12 @@ main (int argc, char **argv)
 		printf ("tampered %s\n", ir_migration_log_get_tamper_error (log)->message);
 		return 4;
 	}
-	if (!append (log, IR_LOG_RECORD_START, 0))
+	if (!log_writer_append (log, IR_LOG_RECORD_START, 0))
 		return 2;
 	if (batch)
-		return append_batch (log, count) ? 0 : 2;
+		return log_writer_append_batch (log, count) ? 0 : 2;
 	for (guint64 i = 1; i <= count; i++) {
-		if (!append (log, IR_LOG_RECORD_RESULT, i))
+		if (!log_writer_append (log, IR_LOG_RECORD_RESULT, i))
 			return 2;
 	}
 	return 0;

@@ -160,11 +160,11 @@ static const FaultRow rows[] = {
 };
 
 static char *
-run_writer (const char *dir,
-	    const char *count,
-	    gboolean inline_layout,
-	    const FaultRow *row,
-	    const char *report)
+test_io_fault_run_writer (const char *dir,
+			  const char *count,
+			  gboolean inline_layout,
+			  const FaultRow *row,
+			  const char *report)
 {
 	g_autoptr (GSubprocessLauncher) launcher =
 	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -199,7 +199,7 @@ run_writer (const char *dir,
 }
 
 static EVP_PKEY *
-load_key (const char *dir)
+test_io_fault_load_key (const char *dir)
 {
 	g_autofree char *path = g_build_filename (dir, IR_WORKSTATION_KEY_FILE, NULL);
 	g_autoptr (GError) error = NULL;
@@ -211,7 +211,7 @@ load_key (const char *dir)
 }
 
 static guint
-count_acks (const char *out)
+test_io_fault_count_acks (const char *out)
 {
 	guint n = 0;
 
@@ -222,7 +222,7 @@ count_acks (const char *out)
 
 /* the report: the failed call once, no call on the file after it */
 static void
-check_report (const char *report, const FaultRow *row)
+test_io_fault_check_report (const char *report, const FaultRow *row)
 {
 	g_autofree char *text = NULL;
 	g_auto (GStrv) lines = NULL;
@@ -241,17 +241,19 @@ check_report (const char *report, const FaultRow *row)
 }
 
 static void
-test_faults (void **state)
+test_io_fault_faults (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
 		const FaultRow *row = &rows[i];
 		g_autofree char *dir = g_dir_make_tmp ("ir-io-fault-XXXXXX", NULL);
 		g_autofree char *report = g_build_filename (dir, "report", NULL);
-		g_autofree char *first = run_writer (dir, "1", row->inline_layout, NULL, NULL);
-		g_autofree char *out = run_writer (dir, "20", row->inline_layout, row, report);
+		g_autofree char *first =
+		    test_io_fault_run_writer (dir, "1", row->inline_layout, NULL, NULL);
+		g_autofree char *out =
+		    test_io_fault_run_writer (dir, "20", row->inline_layout, row, report);
 		g_autofree char *fail_line = g_strdup_printf ("fail %d ", IR_ERROR_IO);
 		g_autofree char *then_line = g_strdup_printf ("then %d ", IR_ERROR_READ_ONLY_LOG);
-		g_autoptr (EVP_PKEY) key = load_key (dir);
+		g_autoptr (EVP_PKEY) key = test_io_fault_load_key (dir);
 		g_autoptr (GError) error = NULL;
 		g_autoptr (IrMigrationLog) log = NULL;
 		g_autoptr (GPtrArray) lines = NULL;
@@ -260,11 +262,11 @@ test_faults (void **state)
 		guint64 want;
 
 		/* a log of two records (START, RESULT) to start from */
-		assert_int_equal (count_acks (first), 2);
-		if (count_acks (out) != row->acked)
+		assert_int_equal (test_io_fault_count_acks (first), 2);
+		if (test_io_fault_count_acks (out) != row->acked)
 			fail_msg ("%s: %u acknowledged, expected %u:\n%s",
 				  row->name,
-				  count_acks (out),
+				  test_io_fault_count_acks (out),
 				  row->acked,
 				  out);
 		fail = strstr (out, fail_line);
@@ -278,7 +280,7 @@ test_faults (void **state)
 		assert_non_null (strstr (fail, row->errno_text));
 		assert_non_null (strstr (out, then_line));
 		assert_non_null (strstr (out, "read-only"));
-		check_report (report, row);
+		test_io_fault_check_report (report, row);
 
 		/* restart: what was acknowledged is there, the rest cut */
 		log = ir_migration_log_open (dir, ORIGIN, ORIGIN, key, &error);
@@ -306,7 +308,7 @@ test_faults (void **state)
 
 /* How many times @call appears in the preload's report. */
 static guint
-count_calls (const char *report, const char *call)
+test_io_fault_count_calls (const char *report, const char *call)
 {
 	g_autofree char *text = NULL;
 	g_autofree char *needle = g_strdup_printf ("%s ok", call);
@@ -323,7 +325,7 @@ count_calls (const char *report, const char *call)
 /* The io-fault preload counting, never failing (IR_FAULT_AFTER past any
  * count): what one durable append of the inline layout costs. */
 static char *
-count_run (const char *dir, const char *count, const char *report)
+test_io_fault_count_run (const char *dir, const char *count, const char *report)
 {
 	static const FaultRow counting = {"count",
 					  LOG_GLOB,
@@ -337,23 +339,23 @@ count_run (const char *dir, const char *count, const char *report)
 					  FALSE,
 					  TRUE};
 
-	return run_writer (dir, count, TRUE, &counting, report);
+	return test_io_fault_run_writer (dir, count, TRUE, &counting, report);
 }
 
 /* One write and one fdatasync per record, and nothing on any other file
  * (there is no checkpoint file): START and 5 records, 6 of each. */
 static void
-test_one_sync_per_record (void **state)
+test_io_fault_one_sync_per_record (void **state)
 {
 	g_autofree char *dir = g_dir_make_tmp ("ir-io-fault-XXXXXX", NULL);
 	g_autofree char *report = g_build_filename (dir, "report", NULL);
 	g_autofree char *cps = g_build_filename (dir, "migration-log.checkpoints", NULL);
-	g_autofree char *out = count_run (dir, "5", report);
+	g_autofree char *out = test_io_fault_count_run (dir, "5", report);
 
-	assert_int_equal (count_acks (out), 6);
-	assert_int_equal (count_calls (report, "write"), 6);
-	assert_int_equal (count_calls (report, "fdatasync"), 6);
-	assert_int_equal (count_calls (report, "fsync"), 0);
+	assert_int_equal (test_io_fault_count_acks (out), 6);
+	assert_int_equal (test_io_fault_count_calls (report, "write"), 6);
+	assert_int_equal (test_io_fault_count_calls (report, "fdatasync"), 6);
+	assert_int_equal (test_io_fault_count_calls (report, "fsync"), 0);
 	assert_false (g_file_test (cps, G_FILE_TEST_EXISTS));
 }
 
@@ -361,18 +363,18 @@ test_one_sync_per_record (void **state)
  * one write() and made durable by one fdatasync, and each is
  * acknowledged; START before them had its own. */
 static void
-test_group_commit (void **state)
+test_io_fault_group_commit (void **state)
 {
 	g_autofree char *dir = g_dir_make_tmp ("ir-io-fault-XXXXXX", NULL);
 	g_autofree char *report = g_build_filename (dir, "report", NULL);
-	g_autofree char *out = count_run (dir, "batch:8", report);
-	g_autoptr (EVP_PKEY) key = load_key (dir);
+	g_autofree char *out = test_io_fault_count_run (dir, "batch:8", report);
+	g_autoptr (EVP_PKEY) key = test_io_fault_load_key (dir);
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrMigrationLog) log = NULL;
 
-	assert_int_equal (count_acks (out), 9);
-	assert_int_equal (count_calls (report, "write"), 2);
-	assert_int_equal (count_calls (report, "fdatasync"), 2);
+	assert_int_equal (test_io_fault_count_acks (out), 9);
+	assert_int_equal (test_io_fault_count_calls (report, "write"), 2);
+	assert_int_equal (test_io_fault_count_calls (report, "fdatasync"), 2);
 	log = ir_migration_log_open (dir, ORIGIN, ORIGIN, key, &error);
 	g_assert_no_error (error);
 	assert_null (ir_migration_log_get_tamper_error (log));
@@ -383,9 +385,9 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_faults),
-	    cmocka_unit_test (test_one_sync_per_record),
-	    cmocka_unit_test (test_group_commit),
+	    cmocka_unit_test (test_io_fault_faults),
+	    cmocka_unit_test (test_io_fault_one_sync_per_record),
+	    cmocka_unit_test (test_io_fault_group_commit),
 	};
 
 	return cmocka_run_group_tests (tests, NULL, NULL);

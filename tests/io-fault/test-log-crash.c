@@ -39,7 +39,7 @@ typedef struct {
 
 /* whatever the child printed before it died */
 static char *
-run_and_kill (const char *dir, guint delay_ms, gboolean inline_layout)
+test_log_crash_run_and_kill (const char *dir, guint delay_ms, gboolean inline_layout)
 {
 	g_autoptr (GSubprocessLauncher) launcher =
 	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -65,7 +65,7 @@ run_and_kill (const char *dir, guint delay_ms, gboolean inline_layout)
 
 /* inline layout: bytes past the last whole signature line */
 static gsize
-tail_bytes_inline (const char *log, gsize log_len)
+test_log_crash_tail_bytes_inline (const char *log, gsize log_len)
 {
 	gsize pos = 0, first = 0, consumed = 0;
 
@@ -76,7 +76,7 @@ tail_bytes_inline (const char *log, gsize log_len)
 
 /* bytes of the log past its last checkpoint, as the files are now */
 static gsize
-tail_bytes (const char *dir, gboolean inline_layout)
+test_log_crash_tail_bytes (const char *dir, gboolean inline_layout)
 {
 	g_autofree char *log_path = g_build_filename (dir, LOG, NULL);
 	g_autofree char *cps_path = g_build_filename (dir, CPS, NULL);
@@ -87,7 +87,7 @@ tail_bytes (const char *dir, gboolean inline_layout)
 	if (!g_file_get_contents (log_path, &log, &log_len, NULL))
 		return 0;
 	if (inline_layout)
-		return tail_bytes_inline (log, log_len);
+		return test_log_crash_tail_bytes_inline (log, log_len);
 	if (!g_file_get_contents (cps_path, &cps, &cps_len, NULL))
 		cps_len = 0;
 	/* each complete note holds two blank-line separators */
@@ -100,7 +100,7 @@ tail_bytes (const char *dir, gboolean inline_layout)
 }
 
 static void
-check_acked (IrMigrationLog *log, GHashTable *acked)
+test_log_crash_check_acked (IrMigrationLog *log, GHashTable *acked)
 {
 	GHashTableIter iter;
 	gpointer key;
@@ -129,7 +129,7 @@ check_acked (IrMigrationLog *log, GHashTable *acked)
  * machine that is several times what it is in a normal build, and kills
  * that all land before it would leave nothing acknowledged to check. */
 static guint
-first_ack_ms (const char *test_dir, gboolean inline_layout)
+test_log_crash_first_ack_ms (const char *test_dir, gboolean inline_layout)
 {
 	g_autofree char *dir = g_build_filename (test_dir, "calibration", NULL);
 	g_autoptr (GSubprocessLauncher) launcher =
@@ -162,7 +162,7 @@ first_ack_ms (const char *test_dir, gboolean inline_layout)
 }
 
 static void
-crash_loop (gboolean inline_layout, guint kills)
+test_log_crash_crash_loop (gboolean inline_layout, guint kills)
 {
 	g_autofree char *dir = g_dir_make_tmp ("ir-log-crash-XXXXXX", NULL);
 	g_autofree char *key_path = g_build_filename (dir, IR_WORKSTATION_KEY_FILE, NULL);
@@ -172,7 +172,7 @@ crash_loop (gboolean inline_layout, guint kills)
 	    g_getenv ("IR_CRASH_SEED") != NULL ? g_getenv ("IR_CRASH_SEED") : "0", NULL, 10);
 	guint recoveries = 0;
 	/* kills from before the open to well past the first record */
-	guint max_delay = 4 * first_ack_ms (dir, inline_layout);
+	guint max_delay = 4 * test_log_crash_first_ack_ms (dir, inline_layout);
 
 	max_delay = MAX (max_delay, 120);
 	if (seed == 0)
@@ -187,7 +187,7 @@ crash_loop (gboolean inline_layout, guint kills)
 
 	for (guint kill = 0; kill < kills; kill++) {
 		guint delay = (guint)g_rand_int_range (rand, 1, (gint32)max_delay);
-		g_autofree char *out = run_and_kill (dir, delay, inline_layout);
+		g_autofree char *out = test_log_crash_run_and_kill (dir, delay, inline_layout);
 		g_auto (GStrv) lines = g_strsplit (out, "\n", -1);
 		g_autoptr (EVP_PKEY) key = NULL;
 		g_autoptr (IrMigrationLog) log = NULL;
@@ -209,7 +209,7 @@ crash_loop (gboolean inline_layout, guint kills)
 		key = ir_workstation_key_load (key_path, &error);
 		if (key == NULL)
 			fail_msg ("kill %u: %s", kill, error->message);
-		tail = tail_bytes (dir, inline_layout);
+		tail = test_log_crash_tail_bytes (dir, inline_layout);
 		log = ir_migration_log_open (dir, ORIGIN, ORIGIN, key, &error);
 		if (log == NULL)
 			fail_msg ("kill %u: %s", kill, error->message);
@@ -218,7 +218,7 @@ crash_loop (gboolean inline_layout, guint kills)
 				  kill,
 				  delay,
 				  ir_migration_log_get_tamper_error (log)->message);
-		check_acked (log, acked);
+		test_log_crash_check_acked (log, acked);
 		size_before = ir_migration_log_get_size (log);
 		if (tail > 0) {
 			g_autoptr (GPtrArray) last =
@@ -234,7 +234,7 @@ crash_loop (gboolean inline_layout, guint kills)
 		}
 		/* nothing past the last checkpoint now */
 		g_clear_object (&log);
-		assert_int_equal (tail_bytes (dir, inline_layout), 0);
+		assert_int_equal (test_log_crash_tail_bytes (dir, inline_layout), 0);
 	}
 	printf ("# %u kills, %u acknowledged records kept, %u torn tails cut\n",
 		kills,
@@ -244,24 +244,24 @@ crash_loop (gboolean inline_layout, guint kills)
 }
 
 static void
-test_crash_loop_inline (void **state)
+test_log_crash_crash_loop_inline (void **state)
 {
-	crash_loop (TRUE, KILLS);
+	test_log_crash_crash_loop (TRUE, KILLS);
 }
 
 /* logs of the notes layout are still written (one record at a time) */
 static void
-test_crash_loop_notes (void **state)
+test_log_crash_crash_loop_notes (void **state)
 {
-	crash_loop (FALSE, KILLS / 2);
+	test_log_crash_crash_loop (FALSE, KILLS / 2);
 }
 
 int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_crash_loop_inline),
-	    cmocka_unit_test (test_crash_loop_notes),
+	    cmocka_unit_test (test_log_crash_crash_loop_inline),
+	    cmocka_unit_test (test_log_crash_crash_loop_notes),
 	};
 
 	return cmocka_run_group_tests (tests, NULL, NULL);

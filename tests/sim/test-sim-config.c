@@ -17,7 +17,7 @@
 
 /* One key at a time, as a flag or a config line gives it. */
 static void
-test_config_keys (void **state)
+test_sim_config_config_keys (void **state)
 {
 	const struct {
 		const char *key;
@@ -112,7 +112,7 @@ test_config_keys (void **state)
 }
 
 static void
-test_config_third_imei (void **state)
+test_sim_config_config_third_imei (void **state)
 {
 	g_autoptr (IrSimPhoneConfig) config = ir_sim_phone_config_new ("p");
 	g_autoptr (GError) error = NULL;
@@ -126,7 +126,7 @@ test_config_third_imei (void **state)
 /* Whole files: one [phone NAME] group per phone, malformed ones refused
  * with the group and key named. */
 static void
-test_config_files (void **state)
+test_sim_config_config_files (void **state)
 {
 	const struct {
 		const char *ini;
@@ -195,7 +195,7 @@ test_config_files (void **state)
 
 /* The values of a parsed file end up in the phone's state and faults. */
 static void
-test_config_to_state (void **state)
+test_sim_config_config_to_state (void **state)
 {
 	const char *ini = "[phone a]\nfamily=mediatek\nmanufacturer=Acme\nimei=;490154203237518\n"
 			  "echo=false\nlatency=20\ndrop-rate=0.25\ngarble-rate=0.5\nseed=7\n"
@@ -241,7 +241,7 @@ test_config_to_state (void **state)
 
 /* Every family's defaults: the strings its profile matches, valid IMEIs. */
 static void
-test_family_defaults (void **state)
+test_sim_config_family_defaults (void **state)
 {
 	const char *const *families = ir_sim_state_get_families ();
 
@@ -283,7 +283,7 @@ test_family_defaults (void **state)
 }
 
 static void
-test_state_file_roundtrip (void **state)
+test_sim_config_state_file_roundtrip (void **state)
 {
 	g_autofree char *dir = g_dir_make_tmp ("imei-sim-config-XXXXXX", NULL);
 	g_autofree char *path = g_build_filename (dir, "s", NULL);
@@ -307,7 +307,7 @@ test_state_file_roundtrip (void **state)
 /* $IR_SRCDIR/tests/data/token/trust-store.conf: a real trust store whose
  * keys are the token test vectors'. */
 static char *
-vector_trust_store (void)
+test_sim_config_vector_trust_store (void)
 {
 	const char *srcdir = g_getenv ("IR_SRCDIR");
 
@@ -319,9 +319,9 @@ vector_trust_store (void)
 /* A secure-restore-v1 phone needs brand keys, and no other phone takes
  * them; the state gets its own reference. */
 static void
-test_config_trust_store (void **state)
+test_sim_config_config_trust_store (void **state)
 {
-	g_autofree char *store = vector_trust_store ();
+	g_autofree char *store = test_sim_config_vector_trust_store ();
 	g_autofree char *ok_ini =
 	    g_strdup_printf ("[phone s]\nfamily=secure-restore-v1\ntrust-store=%s\n", store);
 	g_autofree char *legacy_ini =
@@ -371,7 +371,7 @@ test_config_trust_store (void **state)
 /* A secure phone's state file keeps its challenge counter (and never its
  * nonce); a counter that is not a number is refused, not guessed. */
 static void
-test_state_file_counter (void **state)
+test_sim_config_state_file_counter (void **state)
 {
 	g_autofree char *dir = g_dir_make_tmp ("imei-sim-config-XXXXXX", NULL);
 	g_autofree char *path = g_build_filename (dir, "s", NULL);
@@ -433,14 +433,14 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_config_keys),
-	    cmocka_unit_test (test_config_third_imei),
-	    cmocka_unit_test (test_config_files),
-	    cmocka_unit_test (test_config_to_state),
-	    cmocka_unit_test (test_family_defaults),
-	    cmocka_unit_test (test_state_file_roundtrip),
-	    cmocka_unit_test (test_config_trust_store),
-	    cmocka_unit_test (test_state_file_counter),
+	    cmocka_unit_test (test_sim_config_config_keys),
+	    cmocka_unit_test (test_sim_config_config_third_imei),
+	    cmocka_unit_test (test_sim_config_config_files),
+	    cmocka_unit_test (test_sim_config_config_to_state),
+	    cmocka_unit_test (test_sim_config_family_defaults),
+	    cmocka_unit_test (test_sim_config_state_file_roundtrip),
+	    cmocka_unit_test (test_sim_config_config_trust_store),
+	    cmocka_unit_test (test_sim_config_state_file_counter),
 	};
 	ir_protocols_register ();
 	return cmocka_run_group_tests (tests, NULL, NULL);

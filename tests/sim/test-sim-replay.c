@@ -25,7 +25,7 @@ typedef struct {
 } Ev;
 
 static IrRecording *
-recording_new (const Ev *events)
+test_sim_replay_recording_new (const Ev *events)
 {
 	IrRecording *recording = ir_recording_new ("/dev/ttyTEST");
 
@@ -63,7 +63,7 @@ static const Ev session_hangup[] = {
 
 /* Pure matching: host writes in, device outputs (and their delays) out. */
 static void
-test_replay_feed (void **state)
+test_sim_replay_replay_feed (void **state)
 {
 	const struct {
 		const Ev *events;
@@ -94,7 +94,7 @@ test_replay_feed (void **state)
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
-		g_autoptr (IrRecording) recording = recording_new (rows[i].events);
+		g_autoptr (IrRecording) recording = test_sim_replay_recording_new (rows[i].events);
 		g_autoptr (IrSimReplay) replay = ir_sim_replay_new (recording);
 		g_autoptr (GPtrArray) start =
 		    g_ptr_array_new_with_free_func ((GDestroyNotify)ir_sim_replay_output_free);
@@ -160,9 +160,9 @@ test_replay_feed (void **state)
 }
 
 static IrSimPhone *
-replay_phone_new (const Ev *events)
+test_sim_replay_replay_phone_new (const Ev *events)
 {
-	g_autoptr (IrRecording) recording = recording_new (events);
+	g_autoptr (IrRecording) recording = test_sim_replay_recording_new (events);
 	g_autoptr (GError) error = NULL;
 	IrSimPhone *phone = ir_sim_phone_new_replay (recording, &error);
 
@@ -173,9 +173,9 @@ replay_phone_new (const Ev *events)
 
 /* Over the pty: right answers with the recorded spacing. */
 static void
-test_replay_phone (void **state)
+test_sim_replay_replay_phone (void **state)
 {
-	g_autoptr (IrSimPhone) phone = replay_phone_new (session);
+	g_autoptr (IrSimPhone) phone = test_sim_replay_replay_phone_new (session);
 	int fd = open (ir_sim_phone_get_path (phone), O_RDWR | O_NOCTTY);
 	g_autoptr (GString) banner = NULL;
 	g_autoptr (GString) cgmi = NULL;
@@ -199,9 +199,9 @@ test_replay_phone (void **state)
 
 /* After a divergence the phone says nothing more: the host times out. */
 static void
-test_replay_phone_diverged (void **state)
+test_sim_replay_replay_phone_diverged (void **state)
 {
-	g_autoptr (IrSimPhone) phone = replay_phone_new (session);
+	g_autoptr (IrSimPhone) phone = test_sim_replay_replay_phone_new (session);
 	int fd = sim_test_host_open (ir_sim_phone_get_path (phone));
 	g_autoptr (GString) wrong = sim_test_host_command (fd, "AT+CGMM", QUIET_MS);
 	g_autoptr (GString) right = sim_test_host_command (fd, "AT+CGMI", QUIET_MS);
@@ -212,9 +212,9 @@ test_replay_phone_diverged (void **state)
 }
 
 static void
-test_replay_phone_hangup (void **state)
+test_sim_replay_replay_phone_hangup (void **state)
 {
-	g_autoptr (IrSimPhone) phone = replay_phone_new (session_hangup);
+	g_autoptr (IrSimPhone) phone = test_sim_replay_replay_phone_new (session_hangup);
 	int fd = sim_test_host_open (ir_sim_phone_get_path (phone));
 	g_autoptr (GString) ok = sim_test_host_command (fd, "AT", CMD_TIMEOUT_MS);
 	gboolean hangup = FALSE;
@@ -230,10 +230,10 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_replay_feed),
-	    cmocka_unit_test (test_replay_phone),
-	    cmocka_unit_test (test_replay_phone_diverged),
-	    cmocka_unit_test (test_replay_phone_hangup),
+	    cmocka_unit_test (test_sim_replay_replay_feed),
+	    cmocka_unit_test (test_sim_replay_replay_phone),
+	    cmocka_unit_test (test_sim_replay_replay_phone_diverged),
+	    cmocka_unit_test (test_sim_replay_replay_phone_hangup),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -54,7 +54,7 @@ typedef struct {
 /* ---- the scripted peer ---- */
 
 static gboolean
-peer_write (int fd, const Chunk *chunk)
+test_at_channel_peer_write (int fd, const Chunk *chunk)
 {
 	gsize done = 0;
 
@@ -70,7 +70,7 @@ peer_write (int fd, const Chunk *chunk)
 
 /* Reads from the master until @expect went by */
 static gboolean
-peer_expect (int fd, const char *expect)
+test_at_channel_peer_expect (int fd, const char *expect)
 {
 	g_autoptr (GString) seen = g_string_new (NULL);
 	gint64 deadline = g_get_monotonic_time () + PEER_WAIT_MS * 1000;
@@ -93,20 +93,21 @@ peer_expect (int fd, const char *expect)
 }
 
 static gpointer
-peer_thread (gpointer data)
+test_at_channel_peer_thread (gpointer data)
 {
 	Fixture *fx = data;
 
 	for (gsize i = 0; i < fx->n_steps; i++) {
 		const PeerStep *step = &fx->script[i];
 
-		if (step->expect != NULL && !peer_expect (fx->master, step->expect)) {
+		if (step->expect != NULL &&
+		    !test_at_channel_peer_expect (fx->master, step->expect)) {
 			g_printerr ("peer: never received %s\n", step->expect);
 			return GINT_TO_POINTER (FALSE);
 		}
 		for (guint c = 0; c < MAX_CHUNKS && step->chunks[c].data != NULL; c++) {
 			g_usleep (step->delay_ms * 1000);
-			if (!peer_write (fx->master, &step->chunks[c]))
+			if (!test_at_channel_peer_write (fx->master, &step->chunks[c]))
 				return GINT_TO_POINTER (FALSE);
 		}
 		if (step->hangup) {
@@ -119,17 +120,17 @@ peer_thread (gpointer data)
 }
 
 static void
-start_peer (Fixture *fx, const PeerStep *script, gsize n_steps)
+test_at_channel_start_peer (Fixture *fx, const PeerStep *script, gsize n_steps)
 {
 	fx->script = script;
 	fx->n_steps = n_steps;
-	fx->peer = g_thread_new ("peer", peer_thread, fx);
+	fx->peer = g_thread_new ("peer", test_at_channel_peer_thread, fx);
 }
 
 /* TRUE once the peer's bytes wait in the pty, so that a test knows they
  * will be drained before its next command rather than race with it */
 static gboolean
-wait_for_input (Fixture *fx, int timeout_ms)
+test_at_channel_wait_for_input (Fixture *fx, int timeout_ms)
 {
 	struct pollfd pfd = {.fd = fx->slave, .events = POLLIN};
 
@@ -139,7 +140,7 @@ wait_for_input (Fixture *fx, int timeout_ms)
 /* ---- fixture ---- */
 
 static int
-setup (void **state)
+test_at_channel_setup (void **state)
 {
 	Fixture *fx = g_new0 (Fixture, 1);
 	g_autoptr (GError) error = NULL;
@@ -157,7 +158,7 @@ setup (void **state)
 }
 
 static int
-teardown (void **state)
+test_at_channel_teardown (void **state)
 {
 	Fixture *fx = *state;
 
@@ -175,7 +176,7 @@ teardown (void **state)
 }
 
 static void
-assert_lines (GPtrArray *got, const char *const *expected)
+test_at_channel_assert_lines (GPtrArray *got, const char *const *expected)
 {
 	guint n = g_strv_length ((char **)expected);
 
@@ -189,7 +190,7 @@ assert_lines (GPtrArray *got, const char *const *expected)
 }
 
 static void
-assert_error_contains (const GError *error, int code, const char *text)
+test_at_channel_assert_error_contains (const GError *error, int code, const char *text)
 {
 	assert_non_null (error);
 	if (!g_error_matches (error, IR_ERROR, code) || strstr (error->message, text) == NULL)
@@ -223,7 +224,7 @@ static const PeerStep script_ok[] = {
 };
 
 static void
-test_ok_answers (void **state)
+test_at_channel_ok_answers (void **state)
 {
 	Fixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -233,17 +234,18 @@ test_ok_answers (void **state)
 	g_autoptr (GPtrArray) urcs = NULL;
 	g_autofree char *imei = NULL;
 
-	start_peer (fx, script_ok, G_N_ELEMENTS (script_ok));
+	test_at_channel_start_peer (fx, script_ok, G_N_ELEMENTS (script_ok));
 
 	cgmi = ir_at_channel_command (fx->channel, "AT+CGMI", 3000, NULL, &error);
 	assert_null (error);
 	assert_int_equal (cgmi->final, IR_AT_FINAL_OK);
-	assert_lines (cgmi->lines, (const char *[]){"+CGMI: Quectel", NULL});
+	test_at_channel_assert_lines (cgmi->lines, (const char *[]){"+CGMI: Quectel", NULL});
 
 	cgsn = ir_at_channel_command_ok (fx->channel, "AT+CGSN=1", 3000, NULL, &error);
 	assert_null (error);
-	assert_lines (cgsn->lines, (const char *[]){"+CGSN: \"490154203237518\"", NULL});
-	assert_lines (cgsn->urcs, (const char *[]){"+CREG: 1,5", NULL});
+	test_at_channel_assert_lines (cgsn->lines,
+				      (const char *[]){"+CGSN: \"490154203237518\"", NULL});
+	test_at_channel_assert_lines (cgsn->urcs, (const char *[]){"+CREG: 1,5", NULL});
 	imei = ir_at_parse_imei (cgsn, "+CGSN", &error);
 	assert_null (error);
 	assert_string_equal (imei, "490154203237518");
@@ -252,10 +254,10 @@ test_ok_answers (void **state)
 	cgmm = ir_at_channel_command (fx->channel, "AT+CGMM", 3000, NULL, &error);
 	assert_null (error);
 	assert_int_equal (cgmm->final, IR_AT_FINAL_OK);
-	assert_lines (cgmm->lines, (const char *[]){"EC25", NULL});
+	test_at_channel_assert_lines (cgmm->lines, (const char *[]){"EC25", NULL});
 
 	urcs = ir_at_channel_take_urcs (fx->channel);
-	assert_lines (urcs, (const char *[]){"+CREG: 1,5", "RING", NULL});
+	test_at_channel_assert_lines (urcs, (const char *[]){"+CREG: 1,5", "RING", NULL});
 	g_ptr_array_unref (g_steal_pointer (&urcs));
 	urcs = ir_at_channel_take_urcs (fx->channel);
 	assert_int_equal (urcs->len, 0);
@@ -271,7 +273,7 @@ static const PeerStep script_errors[] = {
 };
 
 static void
-test_error_answers (void **state)
+test_at_channel_error_answers (void **state)
 {
 	Fixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -281,7 +283,7 @@ test_error_answers (void **state)
 	g_autoptr (IrAtResponse) cpin = NULL;
 	const char *write_cmd = "AT+EGMR=1,7,\"490154203237518\"";
 
-	start_peer (fx, script_errors, G_N_ELEMENTS (script_errors));
+	test_at_channel_start_peer (fx, script_errors, G_N_ELEMENTS (script_errors));
 
 	resp = ir_at_channel_command (fx->channel, write_cmd, 3000, NULL, &error);
 	assert_null (error);
@@ -290,7 +292,7 @@ test_error_answers (void **state)
 
 	refused = ir_at_channel_command_ok (fx->channel, write_cmd, 3000, NULL, &error);
 	assert_null (refused);
-	assert_error_contains (error, IR_ERROR_AT_REFUSED, "operation not allowed");
+	test_at_channel_assert_error_contains (error, IR_ERROR_AT_REFUSED, "operation not allowed");
 	assert_non_null (strstr (error->message, fx->path));
 	assert_non_null (strstr (error->message, write_cmd));
 	g_clear_error (&error);
@@ -314,7 +316,7 @@ static const PeerStep script_silent[] = {
 };
 
 static void
-test_timeout (void **state)
+test_at_channel_timeout (void **state)
 {
 	Fixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -323,14 +325,14 @@ test_timeout (void **state)
 	gint64 start;
 	gint64 elapsed_ms;
 
-	start_peer (fx, script_silent, G_N_ELEMENTS (script_silent));
+	test_at_channel_start_peer (fx, script_silent, G_N_ELEMENTS (script_silent));
 	start = g_get_monotonic_time ();
 	resp = ir_at_channel_command (fx->channel, "AT+CGMI", 300, NULL, &error);
 	elapsed_ms = (g_get_monotonic_time () - start) / 1000;
 
 	assert_null (resp);
 	expected = g_strdup_printf ("no answer to AT+CGMI on %s within 300 ms", fx->path);
-	assert_error_contains (error, IR_ERROR_TIMEOUT, expected);
+	test_at_channel_assert_error_contains (error, IR_ERROR_TIMEOUT, expected);
 	assert_true (elapsed_ms >= 290);
 	assert_true (elapsed_ms < 2000);
 }
@@ -343,7 +345,7 @@ static const PeerStep script_late[] = {
 };
 
 static void
-test_late_answer_drained (void **state)
+test_at_channel_late_answer_drained (void **state)
 {
 	Fixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -351,24 +353,24 @@ test_late_answer_drained (void **state)
 	g_autoptr (IrAtResponse) cgmm = NULL;
 	g_autoptr (GPtrArray) urcs = NULL;
 
-	start_peer (fx, script_late, G_N_ELEMENTS (script_late));
+	test_at_channel_start_peer (fx, script_late, G_N_ELEMENTS (script_late));
 	cgmi = ir_at_channel_command (fx->channel, "AT+CGMI", 150, NULL, &error);
 	assert_null (cgmi);
-	assert_error_contains (error, IR_ERROR_TIMEOUT, "AT+CGMI");
+	test_at_channel_assert_error_contains (error, IR_ERROR_TIMEOUT, "AT+CGMI");
 	g_clear_error (&error);
 
-	assert_true (wait_for_input (fx, 3000));
+	assert_true (test_at_channel_wait_for_input (fx, 3000));
 	cgmm = ir_at_channel_command (fx->channel, "AT+CGMM", 3000, NULL, &error);
 	assert_null (error);
-	assert_lines (cgmm->lines, (const char *[]){"EC25", NULL});
+	test_at_channel_assert_lines (cgmm->lines, (const char *[]){"EC25", NULL});
 	urcs = ir_at_channel_take_urcs (fx->channel);
-	assert_lines (urcs, (const char *[]){"Quectel", "OK", NULL});
+	test_at_channel_assert_lines (urcs, (const char *[]){"Quectel", "OK", NULL});
 }
 
 /* ---- cancellation from another thread, within one poll slice ---- */
 
 static gpointer
-cancel_thread (gpointer data)
+test_at_channel_cancel_thread (gpointer data)
 {
 	g_usleep (200 * 1000);
 	g_cancellable_cancel (G_CANCELLABLE (data));
@@ -376,7 +378,7 @@ cancel_thread (gpointer data)
 }
 
 static void
-test_cancel (void **state)
+test_at_channel_cancel (void **state)
 {
 	Fixture *fx = *state;
 	g_autoptr (GCancellable) cancellable = g_cancellable_new ();
@@ -386,21 +388,21 @@ test_cancel (void **state)
 	gint64 start;
 	gint64 elapsed_ms;
 
-	start_peer (fx, script_silent, G_N_ELEMENTS (script_silent));
-	canceller = g_thread_new ("cancel", cancel_thread, cancellable);
+	test_at_channel_start_peer (fx, script_silent, G_N_ELEMENTS (script_silent));
+	canceller = g_thread_new ("cancel", test_at_channel_cancel_thread, cancellable);
 	start = g_get_monotonic_time ();
 	resp = ir_at_channel_command (fx->channel, "AT+CGMI", 10000, cancellable, &error);
 	elapsed_ms = (g_get_monotonic_time () - start) / 1000;
 	g_thread_join (canceller);
 
 	assert_null (resp);
-	assert_error_contains (error, IR_ERROR_CANCELLED, "AT+CGMI");
+	test_at_channel_assert_error_contains (error, IR_ERROR_CANCELLED, "AT+CGMI");
 	assert_true (elapsed_ms >= 190);
 	assert_true (elapsed_ms < 1000);
 }
 
 static void
-test_cancel_before_start (void **state)
+test_at_channel_cancel_before_start (void **state)
 {
 	Fixture *fx = *state;
 	g_autoptr (GCancellable) cancellable = g_cancellable_new ();
@@ -412,7 +414,7 @@ test_cancel_before_start (void **state)
 	g_cancellable_cancel (cancellable);
 	resp = ir_at_channel_command (fx->channel, "AT+CGMI", 3000, cancellable, &error);
 	assert_null (resp);
-	assert_error_contains (error, IR_ERROR_CANCELLED, "AT+CGMI");
+	test_at_channel_assert_error_contains (error, IR_ERROR_CANCELLED, "AT+CGMI");
 	/* and it was never sent */
 	assert_int_equal (poll (&pfd, 1, 50), 0);
 }
@@ -424,16 +426,16 @@ static const PeerStep script_hangup[] = {
 };
 
 static void
-test_hangup (void **state)
+test_at_channel_hangup (void **state)
 {
 	Fixture *fx = *state;
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrAtResponse) resp = NULL;
 
-	start_peer (fx, script_hangup, G_N_ELEMENTS (script_hangup));
+	test_at_channel_start_peer (fx, script_hangup, G_N_ELEMENTS (script_hangup));
 	resp = ir_at_channel_command (fx->channel, "AT+CGMI", 3000, NULL, &error);
 	assert_null (resp);
-	assert_error_contains (error, IR_ERROR_DISCONNECTED, "AT+CGMI: ");
+	test_at_channel_assert_error_contains (error, IR_ERROR_DISCONNECTED, "AT+CGMI: ");
 	assert_true (g_str_has_prefix (error->message, "AT+CGMI: "));
 }
 
@@ -446,7 +448,7 @@ static const PeerStep script_urcs[] = {
 };
 
 static void
-test_urcs (void **state)
+test_at_channel_urcs (void **state)
 {
 	Fixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -455,30 +457,30 @@ test_urcs (void **state)
 	g_autoptr (GPtrArray) before = NULL;
 	g_autoptr (GPtrArray) after = NULL;
 
-	start_peer (fx, script_urcs, G_N_ELEMENTS (script_urcs));
-	assert_true (wait_for_input (fx, 3000));
+	test_at_channel_start_peer (fx, script_urcs, G_N_ELEMENTS (script_urcs));
+	assert_true (test_at_channel_wait_for_input (fx, 3000));
 	g_usleep (50 * 1000); /* the boot URCs are one write; let it land whole */
 
 	at = ir_at_channel_command_ok (fx->channel, "AT", 3000, NULL, &error);
 	assert_null (error);
 	assert_int_equal (at->lines->len, 0);
-	assert_lines (at->urcs, (const char *[]){"^RSSI: 17", NULL});
+	test_at_channel_assert_lines (at->urcs, (const char *[]){"^RSSI: 17", NULL});
 	before = ir_at_channel_take_urcs (fx->channel);
-	assert_lines (before,
-		      (const char *[]){"RDY", "+CFUN: 1", "+CPIN: READY", "^RSSI: 17", NULL});
+	test_at_channel_assert_lines (
+	    before, (const char *[]){"RDY", "+CFUN: 1", "+CPIN: READY", "^RSSI: 17", NULL});
 
 	/* "+CPIN: READY" answers AT+CPIN?, it is no URC there */
 	cpin = ir_at_channel_command_ok (fx->channel, "AT+CPIN?", 3000, NULL, &error);
 	assert_null (error);
-	assert_lines (cpin->lines, (const char *[]){"+CPIN: READY", NULL});
+	test_at_channel_assert_lines (cpin->lines, (const char *[]){"+CPIN: READY", NULL});
 	after = ir_at_channel_take_urcs (fx->channel);
-	assert_lines (after, (const char *[]){"SMS Ready", NULL});
+	test_at_channel_assert_lines (after, (const char *[]){"SMS Ready", NULL});
 }
 
 /* ---- bad commands never reach the device ---- */
 
 static void
-test_invalid_command (void **state)
+test_at_channel_invalid_command (void **state)
 {
 	Fixture *fx = *state;
 	const char *bad[] = {"", "AT\r", "AT+CGMI\nAT+CGMM"};
@@ -489,7 +491,7 @@ test_invalid_command (void **state)
 		    ir_at_channel_command (fx->channel, bad[i], 100, NULL, &error);
 
 		assert_null (resp);
-		assert_error_contains (error, IR_ERROR_INVALID_INPUT, "AT command");
+		test_at_channel_assert_error_contains (error, IR_ERROR_INVALID_INPUT, "AT command");
 	}
 	/* nothing was written to the phone */
 	{
@@ -503,15 +505,26 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown (test_ok_answers, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_error_answers, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_timeout, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_late_answer_drained, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_cancel, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_cancel_before_start, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_hangup, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_urcs, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_invalid_command, setup, teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_at_channel_ok_answers, test_at_channel_setup, test_at_channel_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_at_channel_error_answers, test_at_channel_setup, test_at_channel_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_at_channel_timeout, test_at_channel_setup, test_at_channel_teardown),
+	    cmocka_unit_test_setup_teardown (test_at_channel_late_answer_drained,
+					     test_at_channel_setup,
+					     test_at_channel_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_at_channel_cancel, test_at_channel_setup, test_at_channel_teardown),
+	    cmocka_unit_test_setup_teardown (test_at_channel_cancel_before_start,
+					     test_at_channel_setup,
+					     test_at_channel_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_at_channel_hangup, test_at_channel_setup, test_at_channel_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_at_channel_urcs, test_at_channel_setup, test_at_channel_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_at_channel_invalid_command, test_at_channel_setup, test_at_channel_teardown),
 	};
 
 	return cmocka_run_group_tests (tests, NULL, NULL);

@@ -24,7 +24,7 @@
 #define SIGLINE DASH "example.com/log " SIG "\n"
 
 static EVP_PKEY *
-new_ed25519 (void)
+test_checkpoint_new_ed25519 (void)
 {
 	EVP_PKEY *key = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
 
@@ -33,7 +33,7 @@ new_ed25519 (void)
 }
 
 static void
-assert_error (const GError *error, gint code, const char *part)
+test_checkpoint_assert_error (const GError *error, gint code, const char *part)
 {
 	if (error == NULL)
 		fail_msg ("no error, expected one with \"%s\"", part);
@@ -134,7 +134,7 @@ static const ParseRow parse_rows[] = {
 };
 
 static void
-test_parse_table (void **state)
+test_checkpoint_parse_table (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (parse_rows); i++) {
 		const ParseRow *row = &parse_rows[i];
@@ -155,12 +155,12 @@ test_parse_table (void **state)
 		}
 		if (cp != NULL)
 			fail_msg ("row %u parsed, expected \"%s\"", i, row->error_part);
-		assert_error (error, IR_ERROR_TAMPERED, row->error_part);
+		test_checkpoint_assert_error (error, IR_ERROR_TAMPERED, row->error_part);
 	}
 }
 
 static void
-test_parse_fields (void **state)
+test_checkpoint_parse_fields (void **state)
 {
 	static const char note[] = BODY "ext one\n\n" SIGLINE DASH "other " SIG "\n";
 	static const guint8 key_id[4] = {0x43, 0xcd, 0xef, 0x01};
@@ -184,7 +184,7 @@ test_parse_fields (void **state)
 
 /* 100 signature lines are fine, 101 are not; nor is a note past 64 KiB */
 static void
-test_parse_limits (void **state)
+test_checkpoint_parse_limits (void **state)
 {
 	g_autoptr (GString) note = g_string_new (BODY "\n");
 	g_autoptr (GError) error = NULL;
@@ -199,14 +199,14 @@ test_parse_limits (void **state)
 	assert_int_equal (cp->signatures->len, 100);
 	g_string_append (note, SIGLINE);
 	assert_null (ir_checkpoint_parse (note->str, note->len, &error));
-	assert_error (error, IR_ERROR_TAMPERED, "more than 100 signature lines");
+	test_checkpoint_assert_error (error, IR_ERROR_TAMPERED, "more than 100 signature lines");
 	g_clear_error (&error);
 
 	while (big->len <= 65536)
 		g_string_append (big, "extension-line-of-some-length\n");
 	g_string_append (big, "\n" SIGLINE);
 	assert_null (ir_checkpoint_parse (big->str, big->len, &error));
-	assert_error (error, IR_ERROR_TAMPERED, "more than the 65536 allowed");
+	test_checkpoint_assert_error (error, IR_ERROR_TAMPERED, "more than the 65536 allowed");
 	g_clear_error (&error);
 	/* just under the limit parses */
 	g_string_truncate (big, 0);
@@ -232,7 +232,7 @@ test_parse_limits (void **state)
 	"SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="
 
 static EVP_PKEY *
-go_public_key (void)
+test_checkpoint_go_public_key (void)
 {
 	gsize len = 0;
 	g_autofree guchar *raw = g_base64_decode (GO_VKEY_B64, &len);
@@ -246,10 +246,10 @@ go_public_key (void)
 }
 
 static void
-test_key_id_go_vector (void **state)
+test_checkpoint_key_id_go_vector (void **state)
 {
 	static const guint8 want[4] = {0xc7, 0x4f, 0x20, 0xa3};
-	g_autoptr (EVP_PKEY) key = go_public_key ();
+	g_autoptr (EVP_PKEY) key = test_checkpoint_go_public_key ();
 	g_autoptr (EVP_MD_CTX) ctx = EVP_MD_CTX_new ();
 	g_autoptr (GError) error = NULL;
 	g_autofree guchar *blob = NULL;
@@ -274,9 +274,9 @@ test_key_id_go_vector (void **state)
 
 /* the spec's construction, computed here independently */
 static void
-test_key_id_construction (void **state)
+test_checkpoint_key_id_construction (void **state)
 {
-	g_autoptr (EVP_PKEY) key = new_ed25519 ();
+	g_autoptr (EVP_PKEY) key = test_checkpoint_new_ed25519 ();
 	g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
 	static const char *const names[] = {"imeirestore/centre-1/ws-7", "a", "w\xc3\xadtness"};
 
@@ -299,9 +299,9 @@ test_key_id_construction (void **state)
 }
 
 static void
-test_key_id_refused (void **state)
+test_checkpoint_key_id_refused (void **state)
 {
-	g_autoptr (EVP_PKEY) key = new_ed25519 ();
+	g_autoptr (EVP_PKEY) key = test_checkpoint_new_ed25519 ();
 	g_autoptr (EVP_PKEY) ec = EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-256");
 	static const char *const bad_names[] = {"", "a b", "a+b", "a\nb", "tab\there"};
 	guint8 id[4];
@@ -310,14 +310,14 @@ test_key_id_refused (void **state)
 		g_autoptr (GError) error = NULL;
 
 		assert_false (ir_checkpoint_key_id (bad_names[i], key, id, &error));
-		assert_error (error, IR_ERROR_INVALID_INPUT, "key name");
+		test_checkpoint_assert_error (error, IR_ERROR_INVALID_INPUT, "key name");
 	}
 	{
 		g_autoptr (GError) error = NULL;
 
 		assert_non_null (ec);
 		assert_false (ir_checkpoint_key_id ("ws", ec, id, &error));
-		assert_error (error, IR_ERROR_NOT_SUPPORTED, "Ed25519");
+		test_checkpoint_assert_error (error, IR_ERROR_NOT_SUPPORTED, "Ed25519");
 	}
 }
 
@@ -327,10 +327,10 @@ static const guint8 test_root[IR_MERKLE_HASH_LEN] = {0x5d, 0xc9, 0xda, 0x79, 0xa
 #define ORIGIN "imeirestore/centre-1/ws-7"
 
 static void
-test_sign_verify_round_trip (void **state)
+test_checkpoint_sign_verify_round_trip (void **state)
 {
 	static const guint64 sizes[] = {0, 1, 42, G_MAXUINT64};
-	g_autoptr (EVP_PKEY) key = new_ed25519 ();
+	g_autoptr (EVP_PKEY) key = test_checkpoint_new_ed25519 ();
 
 	for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
 		g_autoptr (GError) error = NULL;
@@ -363,10 +363,10 @@ test_sign_verify_round_trip (void **state)
 }
 
 static void
-test_verify_wrong_key_and_name (void **state)
+test_checkpoint_verify_wrong_key_and_name (void **state)
 {
-	g_autoptr (EVP_PKEY) key = new_ed25519 ();
-	g_autoptr (EVP_PKEY) other = new_ed25519 ();
+	g_autoptr (EVP_PKEY) key = test_checkpoint_new_ed25519 ();
+	g_autoptr (EVP_PKEY) other = test_checkpoint_new_ed25519 ();
 	g_autoptr (GError) error = NULL;
 	g_autofree char *note = ir_checkpoint_sign (ORIGIN, 7, test_root, ORIGIN, key, NULL);
 	g_autoptr (IrCheckpoint) cp = ir_checkpoint_parse (note, strlen (note), NULL);
@@ -375,10 +375,11 @@ test_verify_wrong_key_and_name (void **state)
 
 	assert_non_null (cp);
 	assert_false (ir_checkpoint_verify (cp, ORIGIN, other, &error));
-	assert_error (error, IR_ERROR_TAMPERED, "has no signature by " ORIGIN);
+	test_checkpoint_assert_error (error, IR_ERROR_TAMPERED, "has no signature by " ORIGIN);
 	g_clear_error (&error);
 	assert_false (ir_checkpoint_verify (cp, "imeirestore/centre-1/ws-8", key, &error));
-	assert_error (error, IR_ERROR_TAMPERED, "has no signature by imeirestore/centre-1/ws-8");
+	test_checkpoint_assert_error (
+	    error, IR_ERROR_TAMPERED, "has no signature by imeirestore/centre-1/ws-8");
 	g_clear_error (&error);
 
 	/* right name and key id, altered signature bytes */
@@ -387,15 +388,15 @@ test_verify_wrong_key_and_name (void **state)
 	raw[10] ^= 0x40;
 	sig->signature = g_bytes_new_take (raw, 64);
 	assert_false (ir_checkpoint_verify (cp, ORIGIN, key, &error));
-	assert_error (error, IR_ERROR_TAMPERED, "does not verify");
+	test_checkpoint_assert_error (error, IR_ERROR_TAMPERED, "does not verify");
 }
 
 /* Every single-byte change anywhere in the note, and every deleted byte,
  * is either refused by the parser or fails verification. */
 static void
-test_tampered_every_byte (void **state)
+test_checkpoint_tampered_every_byte (void **state)
 {
-	g_autoptr (EVP_PKEY) key = new_ed25519 ();
+	g_autoptr (EVP_PKEY) key = test_checkpoint_new_ed25519 ();
 	g_autofree char *note = ir_checkpoint_sign (ORIGIN, 1234567, test_root, ORIGIN, key, NULL);
 	gsize len = strlen (note);
 	static const guint8 flips[] = {0x01, 0x02, 0x20, 0x80};
@@ -420,14 +421,15 @@ test_tampered_every_byte (void **state)
 			}
 			cp = ir_checkpoint_parse (copy, copy_len, &error);
 			if (cp == NULL) {
-				assert_error (error, IR_ERROR_TAMPERED, "malformed");
+				test_checkpoint_assert_error (
+				    error, IR_ERROR_TAMPERED, "malformed");
 				parse_refused++;
 				continue;
 			}
 			if (ir_checkpoint_verify (cp, ORIGIN, key, &error))
 				fail_msg (
 				    "byte %" G_GSIZE_FORMAT " changed (%u), still verifies", i, f);
-			assert_error (error, IR_ERROR_TAMPERED, NULL);
+			test_checkpoint_assert_error (error, IR_ERROR_TAMPERED, NULL);
 			verify_refused++;
 		}
 	}
@@ -436,11 +438,11 @@ test_tampered_every_byte (void **state)
 }
 
 static void
-test_cosign (void **state)
+test_checkpoint_cosign (void **state)
 {
-	g_autoptr (EVP_PKEY) key = new_ed25519 ();
-	g_autoptr (EVP_PKEY) witness = new_ed25519 ();
-	g_autoptr (EVP_PKEY) stranger = new_ed25519 ();
+	g_autoptr (EVP_PKEY) key = test_checkpoint_new_ed25519 ();
+	g_autoptr (EVP_PKEY) witness = test_checkpoint_new_ed25519 ();
+	g_autoptr (EVP_PKEY) stranger = test_checkpoint_new_ed25519 ();
 	g_autoptr (GError) error = NULL;
 	g_autofree char *note = ir_checkpoint_sign (ORIGIN, 9, test_root, ORIGIN, key, NULL);
 	g_autofree char *cosigned =
@@ -458,23 +460,23 @@ test_cosign (void **state)
 	assert_true (ir_checkpoint_verify (cp, "brand.example/witness", witness, NULL));
 	/* the witness name with another key is not the witness */
 	assert_false (ir_checkpoint_verify (cp, "brand.example/witness", stranger, &error));
-	assert_error (error, IR_ERROR_TAMPERED, "no signature");
+	test_checkpoint_assert_error (error, IR_ERROR_TAMPERED, "no signature");
 	g_clear_error (&error);
 
 	/* malformed notes and bad names are refused, nothing signed */
 	assert_null (ir_checkpoint_cosign ("garbage\n", "w", witness, &error));
-	assert_error (error, IR_ERROR_TAMPERED, "cannot cosign as w");
+	test_checkpoint_assert_error (error, IR_ERROR_TAMPERED, "cannot cosign as w");
 	g_clear_error (&error);
 	assert_null (ir_checkpoint_cosign (note, "bad name", witness, &error));
-	assert_error (error, IR_ERROR_INVALID_INPUT, "key name");
+	test_checkpoint_assert_error (error, IR_ERROR_INVALID_INPUT, "key name");
 }
 
 /* Lines by unknown names, or by the right name with another key id, are
  * kept and never trusted; a good line verifies wherever it stands. */
 static void
-test_unknown_lines_not_trusted (void **state)
+test_checkpoint_unknown_lines_not_trusted (void **state)
 {
-	g_autoptr (EVP_PKEY) key = new_ed25519 ();
+	g_autoptr (EVP_PKEY) key = test_checkpoint_new_ed25519 ();
 	g_autoptr (GError) error = NULL;
 	g_autofree char *root_b64 = g_base64_encode (test_root, IR_MERKLE_HASH_LEN);
 	g_autofree char *forged = g_strdup_printf (
@@ -487,7 +489,7 @@ test_unknown_lines_not_trusted (void **state)
 	assert_non_null (cp);
 	assert_int_equal (cp->signatures->len, 2);
 	assert_false (ir_checkpoint_verify (cp, ORIGIN, key, &error));
-	assert_error (error, IR_ERROR_TAMPERED, "no signature by " ORIGIN);
+	test_checkpoint_assert_error (error, IR_ERROR_TAMPERED, "no signature by " ORIGIN);
 
 	/* an unknown line first, then the real one */
 	mixed = g_strdup_printf ("%.*s" DASH "evil " SIG "\n%s",
@@ -501,9 +503,9 @@ test_unknown_lines_not_trusted (void **state)
 }
 
 static void
-test_sign_refused (void **state)
+test_checkpoint_sign_refused (void **state)
 {
-	g_autoptr (EVP_PKEY) key = new_ed25519 ();
+	g_autoptr (EVP_PKEY) key = test_checkpoint_new_ed25519 ();
 	g_autoptr (EVP_PKEY) ec = EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-256");
 	static const char *const bad_origins[] = {"", " o", "o ", "a\nb", "\xff"};
 
@@ -513,7 +515,7 @@ test_sign_refused (void **state)
 		    ir_checkpoint_sign (bad_origins[i], 1, test_root, "k", key, &error);
 
 		assert_null (note);
-		assert_error (error, IR_ERROR_INVALID_INPUT, "origin");
+		test_checkpoint_assert_error (error, IR_ERROR_INVALID_INPUT, "origin");
 	}
 	{
 		g_autoptr (GError) error = NULL;
@@ -521,7 +523,7 @@ test_sign_refused (void **state)
 		    ir_checkpoint_sign (ORIGIN, 1, test_root, ORIGIN, ec, &error);
 
 		assert_null (note);
-		assert_error (error, IR_ERROR_NOT_SUPPORTED, "Ed25519");
+		test_checkpoint_assert_error (error, IR_ERROR_NOT_SUPPORTED, "Ed25519");
 	}
 	{
 		g_autoptr (GError) error = NULL;
@@ -529,7 +531,7 @@ test_sign_refused (void **state)
 		    ir_checkpoint_sign (ORIGIN, 1, test_root, "a+b", key, &error);
 
 		assert_null (note);
-		assert_error (error, IR_ERROR_INVALID_INPUT, "key name");
+		test_checkpoint_assert_error (error, IR_ERROR_INVALID_INPUT, "key name");
 	}
 }
 
@@ -537,18 +539,18 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_parse_table),
-	    cmocka_unit_test (test_parse_fields),
-	    cmocka_unit_test (test_parse_limits),
-	    cmocka_unit_test (test_key_id_go_vector),
-	    cmocka_unit_test (test_key_id_construction),
-	    cmocka_unit_test (test_key_id_refused),
-	    cmocka_unit_test (test_sign_verify_round_trip),
-	    cmocka_unit_test (test_verify_wrong_key_and_name),
-	    cmocka_unit_test (test_tampered_every_byte),
-	    cmocka_unit_test (test_cosign),
-	    cmocka_unit_test (test_unknown_lines_not_trusted),
-	    cmocka_unit_test (test_sign_refused),
+	    cmocka_unit_test (test_checkpoint_parse_table),
+	    cmocka_unit_test (test_checkpoint_parse_fields),
+	    cmocka_unit_test (test_checkpoint_parse_limits),
+	    cmocka_unit_test (test_checkpoint_key_id_go_vector),
+	    cmocka_unit_test (test_checkpoint_key_id_construction),
+	    cmocka_unit_test (test_checkpoint_key_id_refused),
+	    cmocka_unit_test (test_checkpoint_sign_verify_round_trip),
+	    cmocka_unit_test (test_checkpoint_verify_wrong_key_and_name),
+	    cmocka_unit_test (test_checkpoint_tampered_every_byte),
+	    cmocka_unit_test (test_checkpoint_cosign),
+	    cmocka_unit_test (test_checkpoint_unknown_lines_not_trusted),
+	    cmocka_unit_test (test_checkpoint_sign_refused),
 	};
 
 	return cmocka_run_group_tests (tests, NULL, NULL);

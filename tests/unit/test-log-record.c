@@ -343,7 +343,7 @@ static const ParseRow parse_rows[] = {
 };
 
 static void
-test_parse_table (void **state)
+test_log_record_parse_table (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (parse_rows); i++) {
 		const ParseRow *row = &parse_rows[i];
@@ -372,7 +372,7 @@ test_parse_table (void **state)
 
 /* a NUL inside the given length is refused, not read as the end */
 static void
-test_parse_nul (void **state)
+test_log_record_parse_nul (void **state)
 {
 	static const char line[] = "{\"schema\":1}\0garbage";
 	g_autoptr (GError) error = NULL;
@@ -383,7 +383,7 @@ test_parse_nul (void **state)
 }
 
 static void
-test_type_names (void **state)
+test_log_record_type_names (void **state)
 {
 	IrLogRecordType type = IR_LOG_RECORD_START;
 
@@ -398,7 +398,7 @@ test_type_names (void **state)
 }
 
 static JsonObject *
-object_from (const char *json)
+test_log_record_object_from (const char *json)
 {
 	g_autoptr (JsonParser) parser = json_parser_new ();
 
@@ -448,7 +448,7 @@ static const FormatRow format_rows[] = {
 };
 
 static void
-test_format_table (void **state)
+test_log_record_format_table (void **state)
 {
 	/* 19:00:05 at +05:30 is 13:30:05 UTC */
 	g_autoptr (GTimeZone) ist = g_time_zone_new_identifier ("+05:30");
@@ -456,7 +456,7 @@ test_format_table (void **state)
 
 	for (guint i = 0; i < G_N_ELEMENTS (format_rows); i++) {
 		const FormatRow *row = &format_rows[i];
-		g_autoptr (JsonObject) fields = object_from (row->fields);
+		g_autoptr (JsonObject) fields = test_log_record_object_from (row->fields);
 		g_autoptr (GError) error = NULL;
 		g_autofree char *line = ir_log_record_format (row->type, 7, time, fields, &error);
 
@@ -478,7 +478,7 @@ test_format_table (void **state)
 
 /* every good parse row formats back to the same bytes */
 static void
-test_round_trip (void **state)
+test_log_record_round_trip (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (parse_rows); i++) {
 		const ParseRow *row = &parse_rows[i];
@@ -514,11 +514,11 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_parse_table),
-	    cmocka_unit_test (test_parse_nul),
-	    cmocka_unit_test (test_type_names),
-	    cmocka_unit_test (test_format_table),
-	    cmocka_unit_test (test_round_trip),
+	    cmocka_unit_test (test_log_record_parse_table),
+	    cmocka_unit_test (test_log_record_parse_nul),
+	    cmocka_unit_test (test_log_record_type_names),
+	    cmocka_unit_test (test_log_record_format_table),
+	    cmocka_unit_test (test_log_record_round_trip),
 	};
 
 	return cmocka_run_group_tests (tests, NULL, NULL);

@@ -46,7 +46,7 @@ typedef struct {
 } Table;
 
 static char *
-tail_tmp_dir (void)
+test_log_tail_tail_tmp_dir (void)
 {
 	/* thousands of fsyncs: tmpfs when there is one */
 	if (access ("/dev/shm", W_OK) == 0)
@@ -55,7 +55,7 @@ tail_tmp_dir (void)
 }
 
 static void
-tail_rm_dir (const char *dir)
+test_log_tail_tail_rm_dir (const char *dir)
 {
 	g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
 	const char *name;
@@ -69,7 +69,7 @@ tail_rm_dir (const char *dir)
 
 /* the file's bytes; none for a NULL @name */
 static GBytes *
-tail_read (const char *dir, const char *name)
+test_log_tail_tail_read (const char *dir, const char *name)
 {
 	g_autofree char *path = name != NULL ? g_build_filename (dir, name, NULL) : NULL;
 	char *data = NULL;
@@ -82,7 +82,7 @@ tail_read (const char *dir, const char *name)
 }
 
 static void
-tail_write (
+test_log_tail_tail_write (
     const char *dir, const char *name, const char *a, gsize a_len, const char *b, gsize b_len)
 {
 	g_autofree char *path = g_build_filename (dir, name, NULL);
@@ -95,7 +95,7 @@ tail_write (
 }
 
 static void
-tail_append (IrMigrationLog *log, const char *json)
+test_log_tail_tail_append (IrMigrationLog *log, const char *json)
 {
 	g_autoptr (JsonParser) parser = json_parser_new ();
 	g_autoptr (GError) error = NULL;
@@ -110,10 +110,10 @@ tail_append (IrMigrationLog *log, const char *json)
 }
 
 static int
-tail_setup (void **state, IrMigrationLogLayout layout)
+test_log_tail_tail_setup (void **state, IrMigrationLogLayout layout)
 {
 	Table *t = g_new0 (Table, 1);
-	g_autofree char *dir = tail_tmp_dir ();
+	g_autofree char *dir = test_log_tail_tail_tmp_dir ();
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GBytes) log4 = NULL;
 	g_autoptr (GBytes) cps4 = NULL;
@@ -130,15 +130,16 @@ tail_setup (void **state, IrMigrationLogLayout layout)
 		    ir_migration_log_open_layout (dir, ORIGIN, ORIGIN, t->key, layout, &error);
 		g_assert_no_error (error);
 		for (guint i = 0; i < 3; i++)
-			tail_append (
+			test_log_tail_tail_append (
 			    log, "{\"software\":\"imeirestore 0.1.0\",\"workstation\":\"ws1\"}");
-		t->base_log = tail_read (dir, LOG);
-		t->base_cps = tail_read (dir, layout == IR_MIGRATION_LOG_LAYOUT_NOTES ? CPS : NULL);
-		tail_append (log, "{\"software\":\"s\",\"workstation\":\"w\"}");
+		t->base_log = test_log_tail_tail_read (dir, LOG);
+		t->base_cps = test_log_tail_tail_read (
+		    dir, layout == IR_MIGRATION_LOG_LAYOUT_NOTES ? CPS : NULL);
+		test_log_tail_tail_append (log, "{\"software\":\"s\",\"workstation\":\"w\"}");
 		t->cosigned_4 = g_strdup (ir_migration_log_get_checkpoint (log));
 	}
-	log4 = tail_read (dir, LOG);
-	cps4 = tail_read (dir, layout == IR_MIGRATION_LOG_LAYOUT_NOTES ? CPS : NULL);
+	log4 = test_log_tail_tail_read (dir, LOG);
+	cps4 = test_log_tail_tail_read (dir, layout == IR_MIGRATION_LOG_LAYOUT_NOTES ? CPS : NULL);
 	base_log_len = g_bytes_get_size (t->base_log);
 	base_cps_len = g_bytes_get_size (t->base_cps);
 	t->line = g_strndup ((const char *)g_bytes_get_data (log4, NULL) + base_log_len,
@@ -157,25 +158,25 @@ tail_setup (void **state, IrMigrationLogLayout layout)
 		assert_int_equal (strlen (t->note), 0);
 		assert_non_null (strstr (t->line, "}\n\xe2\x80\x94 " ORIGIN " "));
 	}
-	tail_rm_dir (dir);
+	test_log_tail_tail_rm_dir (dir);
 	*state = t;
 	return 0;
 }
 
 static int
-tail_setup_inline (void **state)
+test_log_tail_tail_setup_inline (void **state)
 {
-	return tail_setup (state, IR_MIGRATION_LOG_LAYOUT_INLINE);
+	return test_log_tail_tail_setup (state, IR_MIGRATION_LOG_LAYOUT_INLINE);
 }
 
 static int
-tail_setup_notes (void **state)
+test_log_tail_tail_setup_notes (void **state)
 {
-	return tail_setup (state, IR_MIGRATION_LOG_LAYOUT_NOTES);
+	return test_log_tail_tail_setup (state, IR_MIGRATION_LOG_LAYOUT_NOTES);
 }
 
 static int
-tail_teardown (void **state)
+test_log_tail_tail_teardown (void **state)
 {
 	Table *t = *state;
 
@@ -194,9 +195,9 @@ tail_teardown (void **state)
  * fourth append (its line, then its note); a cosignature of size 4 when
  * @witnessed. */
 static char *
-tail_make_state (Table *t, gsize cut, gboolean witnessed)
+test_log_tail_tail_make_state (Table *t, gsize cut, gboolean witnessed)
 {
-	char *dir = tail_tmp_dir ();
+	char *dir = test_log_tail_tail_tmp_dir ();
 	gsize line_len = strlen (t->line);
 	gsize in_line = MIN (cut, line_len);
 	gsize in_note = cut > line_len ? cut - line_len : 0;
@@ -205,23 +206,24 @@ tail_make_state (Table *t, gsize cut, gboolean witnessed)
 	const char *base_cps = g_bytes_get_data (t->base_cps, &base_cps_len);
 	g_autofree char *key_path = g_build_filename (dir, IR_WORKSTATION_KEY_FILE, NULL);
 
-	tail_write (dir, LOG, base_log, base_log_len, t->line, in_line);
+	test_log_tail_tail_write (dir, LOG, base_log, base_log_len, t->line, in_line);
 	if (t->layout == IR_MIGRATION_LOG_LAYOUT_NOTES)
-		tail_write (dir, CPS, base_cps, base_cps_len, t->note, in_note);
-	tail_write (dir, IR_WORKSTATION_KEY_FILE, t->key_pem, strlen (t->key_pem), "", 0);
+		test_log_tail_tail_write (dir, CPS, base_cps, base_cps_len, t->note, in_note);
+	test_log_tail_tail_write (
+	    dir, IR_WORKSTATION_KEY_FILE, t->key_pem, strlen (t->key_pem), "", 0);
 	if (witnessed)
-		tail_write (dir,
-			    IR_MIGRATION_LOG_COSIGNED_FILE,
-			    t->cosigned_4,
-			    strlen (t->cosigned_4),
-			    "",
-			    0);
+		test_log_tail_tail_write (dir,
+					  IR_MIGRATION_LOG_COSIGNED_FILE,
+					  t->cosigned_4,
+					  strlen (t->cosigned_4),
+					  "",
+					  0);
 	return dir;
 }
 
 /* What docs/migration-log.md says of @cut bytes of the last append. */
 static IrLogTailVerdict
-tail_documented (Table *t, gsize cut, gboolean witnessed)
+test_log_tail_tail_documented (Table *t, gsize cut, gboolean witnessed)
 {
 	gsize complete = strlen (t->line) + t->note_len;
 
@@ -233,9 +235,9 @@ tail_documented (Table *t, gsize cut, gboolean witnessed)
 }
 
 static gboolean
-tail_last_is_recovery (const char *dir)
+test_log_tail_tail_last_is_recovery (const char *dir)
 {
-	g_autoptr (GBytes) log = tail_read (dir, LOG);
+	g_autoptr (GBytes) log = test_log_tail_tail_read (dir, LOG);
 	gsize len = 0;
 	const char *data = g_bytes_get_data (log, &len);
 
@@ -243,7 +245,7 @@ tail_last_is_recovery (const char *dir)
 }
 
 static IrLogTailVerdict
-tail_by_writer (Table *t, const char *dir)
+test_log_tail_tail_by_writer (Table *t, const char *dir)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrMigrationLog) log =
@@ -252,13 +254,13 @@ tail_by_writer (Table *t, const char *dir)
 	g_assert_no_error (error);
 	if (ir_migration_log_get_tamper_error (log) != NULL)
 		return IR_LOG_TAIL_TAMPERED;
-	return tail_last_is_recovery (dir) ? IR_LOG_TAIL_TORN : IR_LOG_TAIL_CLEAN;
+	return test_log_tail_tail_last_is_recovery (dir) ? IR_LOG_TAIL_TORN : IR_LOG_TAIL_CLEAN;
 }
 
 /* imeictl recover's own verdict, in process: its prepare step is
  * ir_engine_open_log(), which refuses a tampered log (exit 11) */
 static IrLogTailVerdict
-tail_by_engine (const char *dir)
+test_log_tail_tail_by_engine (const char *dir)
 {
 	g_autoptr (IrEngine) engine = ir_engine_new ();
 	g_autoptr (GError) error = NULL;
@@ -269,12 +271,12 @@ tail_by_engine (const char *dir)
 		fail_msg ("recover %s: %s", dir, error->message);
 	}
 	g_clear_object (&engine);
-	return tail_last_is_recovery (dir) ? IR_LOG_TAIL_TORN : IR_LOG_TAIL_CLEAN;
+	return test_log_tail_tail_last_is_recovery (dir) ? IR_LOG_TAIL_TORN : IR_LOG_TAIL_CLEAN;
 }
 
 /* the imeictl process itself (exit codes and all) */
 static IrLogTailVerdict
-tail_by_imeictl (const char *dir)
+test_log_tail_tail_by_imeictl (const char *dir)
 {
 	const char *imeictl = g_getenv ("IMEICTL");
 	const char *argv[] = {imeictl, "recover", "--state-dir", dir, "--json", NULL};
@@ -291,11 +293,11 @@ tail_by_imeictl (const char *dir)
 		return IR_LOG_TAIL_TAMPERED;
 	if (!g_spawn_check_wait_status (status, NULL))
 		fail_msg ("imeictl recover %s: status %d: %s", dir, status, err);
-	return tail_last_is_recovery (dir) ? IR_LOG_TAIL_TORN : IR_LOG_TAIL_CLEAN;
+	return test_log_tail_tail_last_is_recovery (dir) ? IR_LOG_TAIL_TORN : IR_LOG_TAIL_CLEAN;
 }
 
 static IrLogTailVerdict
-tail_by_verify (Table *t, const char *dir)
+test_log_tail_tail_by_verify (Table *t, const char *dir)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrAuditPaths) paths = ir_audit_paths_resolve (dir, &error);
@@ -318,7 +320,7 @@ tail_by_verify (Table *t, const char *dir)
  * imeictl runs too (a few thousand process starts for every length would
  * be minutes of the suite, for the same code imeictl runs in process). */
 static gboolean
-tail_is_edge (Table *t, gsize cut)
+test_log_tail_tail_is_edge (Table *t, gsize cut)
 {
 	gsize line_len = strlen (t->line);
 	gsize complete = line_len + t->note_len;
@@ -329,18 +331,18 @@ tail_is_edge (Table *t, gsize cut)
 }
 
 static void
-tail_check_row (Table *t, gsize cut, gboolean witnessed)
+test_log_tail_tail_check_row (Table *t, gsize cut, gboolean witnessed)
 {
-	IrLogTailVerdict want = tail_documented (t, cut, witnessed);
-	g_autofree char *d1 = tail_make_state (t, cut, witnessed);
-	g_autofree char *d2 = tail_make_state (t, cut, witnessed);
-	IrLogTailVerdict by_verify = tail_by_verify (t, d1);
-	IrLogTailVerdict by_writer = tail_by_writer (t, d1);
-	IrLogTailVerdict by_recover = tail_by_engine (d2);
+	IrLogTailVerdict want = test_log_tail_tail_documented (t, cut, witnessed);
+	g_autofree char *d1 = test_log_tail_tail_make_state (t, cut, witnessed);
+	g_autofree char *d2 = test_log_tail_tail_make_state (t, cut, witnessed);
+	IrLogTailVerdict by_verify = test_log_tail_tail_by_verify (t, d1);
+	IrLogTailVerdict by_writer = test_log_tail_tail_by_writer (t, d1);
+	IrLogTailVerdict by_recover = test_log_tail_tail_by_engine (d2);
 
-	if (tail_is_edge (t, cut)) {
-		g_autofree char *d3 = tail_make_state (t, cut, witnessed);
-		IrLogTailVerdict by_imeictl = tail_by_imeictl (d3);
+	if (test_log_tail_tail_is_edge (t, cut)) {
+		g_autofree char *d3 = test_log_tail_tail_make_state (t, cut, witnessed);
+		IrLogTailVerdict by_imeictl = test_log_tail_tail_by_imeictl (d3);
 
 		if (by_imeictl != by_recover)
 			fail_msg ("%" G_GSIZE_FORMAT " bytes%s: imeictl recover %s, its engine %s",
@@ -348,7 +350,7 @@ tail_check_row (Table *t, gsize cut, gboolean witnessed)
 				  witnessed ? " (witnessed)" : "",
 				  ir_log_tail_verdict_to_string (by_imeictl),
 				  ir_log_tail_verdict_to_string (by_recover));
-		tail_rm_dir (d3);
+		test_log_tail_tail_rm_dir (d3);
 	}
 
 	if (by_verify != want || by_writer != want || by_recover != want)
@@ -361,19 +363,19 @@ tail_check_row (Table *t, gsize cut, gboolean witnessed)
 			  ir_log_tail_verdict_to_string (by_writer),
 			  ir_log_tail_verdict_to_string (by_recover),
 			  ir_log_tail_verdict_to_string (by_verify));
-	tail_rm_dir (d1);
-	tail_rm_dir (d2);
+	test_log_tail_tail_rm_dir (d1);
+	test_log_tail_tail_rm_dir (d2);
 }
 
 static void
-test_every_length (void **state)
+test_log_tail_every_length (void **state)
 {
 	Table *t = *state;
 	gsize total = strlen (t->line) + strlen (t->note);
 
 	for (gsize cut = 0; cut <= total; cut++) {
-		tail_check_row (t, cut, FALSE);
-		tail_check_row (t, cut, TRUE);
+		test_log_tail_tail_check_row (t, cut, FALSE);
+		test_log_tail_tail_check_row (t, cut, TRUE);
 	}
 }
 
@@ -381,8 +383,12 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown (test_every_length, tail_setup_inline, tail_teardown),
-	    cmocka_unit_test_setup_teardown (test_every_length, tail_setup_notes, tail_teardown),
+	    cmocka_unit_test_setup_teardown (test_log_tail_every_length,
+					     test_log_tail_tail_setup_inline,
+					     test_log_tail_tail_teardown),
+	    cmocka_unit_test_setup_teardown (test_log_tail_every_length,
+					     test_log_tail_tail_setup_notes,
+					     test_log_tail_tail_teardown),
 	};
 
 	return cmocka_run_group_tests (tests, NULL, NULL);

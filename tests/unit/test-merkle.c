@@ -31,7 +31,7 @@ static const struct {
 };
 
 static IrMerkleTree *
-ct_tree (void)
+test_merkle_ct_tree (void)
 {
 	IrMerkleTree *tree = ir_merkle_tree_new ();
 
@@ -41,7 +41,7 @@ ct_tree (void)
 }
 
 static void
-unhex (const char *hex, guint8 *out, gsize len)
+test_merkle_unhex (const char *hex, guint8 *out, gsize len)
 {
 	assert_int_equal (strlen (hex), len * 2);
 	for (gsize i = 0; i < len; i++) {
@@ -56,7 +56,7 @@ unhex (const char *hex, guint8 *out, gsize len)
 /* ---- a straightforward recursive reference: RFC 9162 §2.1 as written ---- */
 
 static guint64
-ref_k (guint64 n)
+test_merkle_ref_k (guint64 n)
 {
 	guint64 k = 1;
 
@@ -66,7 +66,7 @@ ref_k (guint64 n)
 }
 
 static void
-ref_mth (const guint8 *leaves, guint64 n, guint8 out[HL])
+test_merkle_ref_mth (const guint8 *leaves, guint64 n, guint8 out[HL])
 {
 	guint8 l[HL];
 	guint8 r[HL];
@@ -83,58 +83,58 @@ ref_mth (const guint8 *leaves, guint64 n, guint8 out[HL])
 		memcpy (out, leaves, HL);
 		return;
 	}
-	k = ref_k (n);
-	ref_mth (leaves, k, l);
-	ref_mth (leaves + k * HL, n - k, r);
+	k = test_merkle_ref_k (n);
+	test_merkle_ref_mth (leaves, k, l);
+	test_merkle_ref_mth (leaves + k * HL, n - k, r);
 	ir_merkle_node_hash (l, r, out);
 }
 
 static void
-ref_path (guint64 m, const guint8 *leaves, guint64 n, GByteArray *out)
+test_merkle_ref_path (guint64 m, const guint8 *leaves, guint64 n, GByteArray *out)
 {
 	guint8 h[HL];
 	guint64 k;
 
 	if (n <= 1)
 		return;
-	k = ref_k (n);
+	k = test_merkle_ref_k (n);
 	if (m < k) {
-		ref_path (m, leaves, k, out);
-		ref_mth (leaves + k * HL, n - k, h);
+		test_merkle_ref_path (m, leaves, k, out);
+		test_merkle_ref_mth (leaves + k * HL, n - k, h);
 	} else {
-		ref_path (m - k, leaves + k * HL, n - k, out);
-		ref_mth (leaves, k, h);
+		test_merkle_ref_path (m - k, leaves + k * HL, n - k, out);
+		test_merkle_ref_mth (leaves, k, h);
 	}
 	g_byte_array_append (out, h, HL);
 }
 
 static void
-ref_subproof (guint64 m, const guint8 *leaves, guint64 n, gboolean b, GByteArray *out)
+test_merkle_ref_subproof (guint64 m, const guint8 *leaves, guint64 n, gboolean b, GByteArray *out)
 {
 	guint8 h[HL];
 	guint64 k;
 
 	if (m == n) {
 		if (!b) {
-			ref_mth (leaves, n, h);
+			test_merkle_ref_mth (leaves, n, h);
 			g_byte_array_append (out, h, HL);
 		}
 		return;
 	}
-	k = ref_k (n);
+	k = test_merkle_ref_k (n);
 	if (m <= k) {
-		ref_subproof (m, leaves, k, b, out);
-		ref_mth (leaves + k * HL, n - k, h);
+		test_merkle_ref_subproof (m, leaves, k, b, out);
+		test_merkle_ref_mth (leaves + k * HL, n - k, h);
 	} else {
-		ref_subproof (m - k, leaves + k * HL, n - k, FALSE, out);
-		ref_mth (leaves, k, h);
+		test_merkle_ref_subproof (m - k, leaves + k * HL, n - k, FALSE, out);
+		test_merkle_ref_mth (leaves, k, h);
 	}
 	g_byte_array_append (out, h, HL);
 }
 
 /* all leaf hashes of @tree, flattened */
 static guint8 *
-tree_leaves (const IrMerkleTree *tree)
+test_merkle_tree_leaves (const IrMerkleTree *tree)
 {
 	guint64 n = ir_merkle_tree_get_size (tree);
 	guint8 *out = g_malloc (MAX (n, 1) * HL);
@@ -147,7 +147,7 @@ tree_leaves (const IrMerkleTree *tree)
 /* ---- the vector files in tests/data/merkle/ ---- */
 
 static GPtrArray *
-load_vectors (const char *name)
+test_merkle_load_vectors (const char *name)
 {
 	const char *srcdir = g_getenv ("IR_SRCDIR");
 	g_autofree char *path = NULL;
@@ -171,7 +171,7 @@ load_vectors (const char *name)
 
 /* "a b h1 h2 ..." -> a, b and the hashes concatenated */
 static GBytes *
-parse_row (char **row, guint64 *a, guint64 *b)
+test_merkle_parse_row (char **row, guint64 *a, guint64 *b)
 {
 	GByteArray *hashes = g_byte_array_new ();
 
@@ -181,14 +181,14 @@ parse_row (char **row, guint64 *a, guint64 *b)
 	for (guint i = 2; row[i] != NULL; i++) {
 		guint8 h[HL];
 
-		unhex (row[i], h, HL);
+		test_merkle_unhex (row[i], h, HL);
 		g_byte_array_append (hashes, h, HL);
 	}
 	return g_byte_array_free_to_bytes (hashes);
 }
 
 static void
-assert_bytes_equal (GBytes *got, const guint8 *want, gsize want_len, const char *what)
+test_merkle_assert_bytes_equal (GBytes *got, const guint8 *want, gsize want_len, const char *what)
 {
 	gsize len = 0;
 	const guint8 *data = g_bytes_get_data (got, &len);
@@ -204,7 +204,7 @@ assert_bytes_equal (GBytes *got, const guint8 *want, gsize want_len, const char 
 /* ---- hashing primitives and roots ---- */
 
 static void
-test_hashes (void **state)
+test_merkle_hashes (void **state)
 {
 	guint8 h[HL];
 	guint8 want[HL];
@@ -213,14 +213,16 @@ test_hashes (void **state)
 
 	/* leaf("") = SHA-256(0x00), the well-known size-1 root */
 	ir_merkle_leaf_hash ((const guint8 *)"", 0, h);
-	unhex ("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d", want, HL);
+	test_merkle_unhex (
+	    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d", want, HL);
 	assert_memory_equal (h, want, HL);
 
 	/* node(leaf(""), leaf("\0")): the size-2 root */
 	ir_merkle_leaf_hash ((const guint8 *)"", 0, l0);
 	ir_merkle_leaf_hash ((const guint8 *)"\x00", 1, l1);
 	ir_merkle_node_hash (l0, l1, h);
-	unhex ("fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125", want, HL);
+	test_merkle_unhex (
+	    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125", want, HL);
 	assert_memory_equal (h, want, HL);
 
 	/* order matters */
@@ -229,11 +231,11 @@ test_hashes (void **state)
 }
 
 static void
-test_roots (void **state)
+test_merkle_roots (void **state)
 {
-	g_autoptr (IrMerkleTree) tree = ct_tree ();
-	g_autoptr (GPtrArray) rows = load_vectors ("roots.txt");
-	g_autofree guint8 *leaves = tree_leaves (tree);
+	g_autoptr (IrMerkleTree) tree = test_merkle_ct_tree ();
+	g_autoptr (GPtrArray) rows = test_merkle_load_vectors ("roots.txt");
+	g_autofree guint8 *leaves = test_merkle_tree_leaves (tree);
 	guint8 want[HL];
 	guint8 got[HL];
 	guint8 ref[HL];
@@ -244,20 +246,22 @@ test_roots (void **state)
 		guint64 size = g_ascii_strtoull (row[0], NULL, 10);
 		g_autoptr (GError) error = NULL;
 
-		unhex (row[1], want, HL);
+		test_merkle_unhex (row[1], want, HL);
 		assert_true (ir_merkle_tree_root (tree, size, got, &error));
 		assert_null (error);
-		ref_mth (leaves, size, ref);
+		test_merkle_ref_mth (leaves, size, ref);
 		if (memcmp (got, want, HL) != 0 || memcmp (ref, want, HL) != 0)
 			fail_msg (
 			    "root of size %" G_GUINT64_FORMAT " differs from %s", size, row[1]);
 	}
 
 	/* the two values the brief names, independent of the data file */
-	unhex ("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328", want, HL);
+	test_merkle_unhex (
+	    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328", want, HL);
 	assert_true (ir_merkle_tree_root (tree, 8, got, NULL));
 	assert_memory_equal (got, want, HL);
-	unhex ("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d", want, HL);
+	test_merkle_unhex (
+	    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d", want, HL);
 	assert_true (ir_merkle_tree_root (tree, 1, got, NULL));
 	assert_memory_equal (got, want, HL);
 }
@@ -265,17 +269,18 @@ test_roots (void **state)
 /* ---- every inclusion and consistency proof up to 8, against the files ---- */
 
 static void
-test_inclusion_vectors (void **state)
+test_merkle_inclusion_vectors (void **state)
 {
-	g_autoptr (IrMerkleTree) tree = ct_tree ();
-	g_autoptr (GPtrArray) rows = load_vectors ("inclusion.txt");
-	g_autofree guint8 *leaves = tree_leaves (tree);
+	g_autoptr (IrMerkleTree) tree = test_merkle_ct_tree ();
+	g_autoptr (GPtrArray) rows = test_merkle_load_vectors ("inclusion.txt");
+	g_autofree guint8 *leaves = test_merkle_tree_leaves (tree);
 
 	assert_int_equal (rows->len, 36); /* (index, size) for size 1..8 */
 	for (guint i = 0; i < rows->len; i++) {
 		guint64 index = 0;
 		guint64 size = 0;
-		g_autoptr (GBytes) want = parse_row (g_ptr_array_index (rows, i), &index, &size);
+		g_autoptr (GBytes) want =
+		    test_merkle_parse_row (g_ptr_array_index (rows, i), &index, &size);
 		g_autoptr (GBytes) got = NULL;
 		g_autoptr (GByteArray) ref = g_byte_array_new ();
 		g_autoptr (GError) error = NULL;
@@ -285,10 +290,10 @@ test_inclusion_vectors (void **state)
 
 		got = ir_merkle_tree_inclusion_proof (tree, index, size, &error);
 		assert_non_null (got);
-		assert_bytes_equal (
+		test_merkle_assert_bytes_equal (
 		    got, g_bytes_get_data (want, NULL), g_bytes_get_size (want), what);
-		ref_path (index, leaves, size, ref);
-		assert_bytes_equal (got, ref->data, ref->len, what);
+		test_merkle_ref_path (index, leaves, size, ref);
+		test_merkle_assert_bytes_equal (got, ref->data, ref->len, what);
 
 		assert_true (ir_merkle_tree_root (tree, size, root, NULL));
 		if (!ir_merkle_verify_inclusion (index,
@@ -303,18 +308,18 @@ test_inclusion_vectors (void **state)
 }
 
 static void
-test_consistency_vectors (void **state)
+test_merkle_consistency_vectors (void **state)
 {
-	g_autoptr (IrMerkleTree) tree = ct_tree ();
-	g_autoptr (GPtrArray) rows = load_vectors ("consistency.txt");
-	g_autofree guint8 *leaves = tree_leaves (tree);
+	g_autoptr (IrMerkleTree) tree = test_merkle_ct_tree ();
+	g_autoptr (GPtrArray) rows = test_merkle_load_vectors ("consistency.txt");
+	g_autofree guint8 *leaves = test_merkle_tree_leaves (tree);
 
 	assert_int_equal (rows->len, 36); /* 1 <= old <= new <= 8 */
 	for (guint i = 0; i < rows->len; i++) {
 		guint64 old_size = 0;
 		guint64 new_size = 0;
 		g_autoptr (GBytes) want =
-		    parse_row (g_ptr_array_index (rows, i), &old_size, &new_size);
+		    test_merkle_parse_row (g_ptr_array_index (rows, i), &old_size, &new_size);
 		g_autoptr (GBytes) got = NULL;
 		g_autoptr (GByteArray) ref = g_byte_array_new ();
 		g_autoptr (GError) error = NULL;
@@ -325,10 +330,10 @@ test_consistency_vectors (void **state)
 
 		got = ir_merkle_tree_consistency_proof (tree, old_size, new_size, &error);
 		assert_non_null (got);
-		assert_bytes_equal (
+		test_merkle_assert_bytes_equal (
 		    got, g_bytes_get_data (want, NULL), g_bytes_get_size (want), what);
-		ref_subproof (old_size, leaves, new_size, TRUE, ref);
-		assert_bytes_equal (got, ref->data, ref->len, what);
+		test_merkle_ref_subproof (old_size, leaves, new_size, TRUE, ref);
+		test_merkle_assert_bytes_equal (got, ref->data, ref->len, what);
 
 		assert_true (ir_merkle_tree_root (tree, old_size, old_root, NULL));
 		assert_true (ir_merkle_tree_root (tree, new_size, new_root, NULL));
@@ -351,7 +356,7 @@ test_consistency_vectors (void **state)
  * the steps, so that a "wrong size" case is required to fail unless the
  * steps coincide, and then required to verify. */
 static char *
-inclusion_steps (guint64 index, guint64 size)
+test_merkle_inclusion_steps (guint64 index, guint64 size)
 {
 	GString *s = g_string_new (NULL);
 	guint64 fn = index;
@@ -376,7 +381,7 @@ inclusion_steps (guint64 index, guint64 size)
 }
 
 static char *
-consistency_steps (guint64 old_size, guint64 new_size)
+test_merkle_consistency_steps (guint64 old_size, guint64 new_size)
 {
 	GString *s;
 	guint64 fn;
@@ -410,7 +415,7 @@ consistency_steps (guint64 old_size, guint64 new_size)
 }
 
 static void
-expect_tampered (gboolean ok, GError *error, const char *what)
+test_merkle_expect_tampered (gboolean ok, GError *error, const char *what)
 {
 	if (ok)
 		fail_msg ("%s verified", what);
@@ -420,28 +425,28 @@ expect_tampered (gboolean ok, GError *error, const char *what)
 }
 
 static void
-expect_inclusion_fails (guint64 index,
-			guint64 size,
-			const guint8 *leaf,
-			const guint8 *proof,
-			gsize proof_len,
-			const guint8 *root,
-			const char *what,
-			const char *message_part)
+test_merkle_expect_inclusion_fails (guint64 index,
+				    guint64 size,
+				    const guint8 *leaf,
+				    const guint8 *proof,
+				    gsize proof_len,
+				    const guint8 *root,
+				    const char *what,
+				    const char *message_part)
 {
 	g_autoptr (GError) error = NULL;
 	gboolean ok =
 	    ir_merkle_verify_inclusion (index, size, leaf, proof, proof_len, root, &error);
 
-	expect_tampered (ok, error, what);
+	test_merkle_expect_tampered (ok, error, what);
 	if (message_part != NULL && strstr (error->message, message_part) == NULL)
 		fail_msg ("%s: \"%s\" does not say \"%s\"", what, error->message, message_part);
 }
 
 static void
-test_inclusion_negative (void **state)
+test_merkle_inclusion_negative (void **state)
 {
-	g_autoptr (IrMerkleTree) tree = ct_tree ();
+	g_autoptr (IrMerkleTree) tree = test_merkle_ct_tree ();
 	static const guint8 junk[HL] = {0xde, 0xad, 0xbe, 0xef};
 
 	for (guint64 size = 1; size <= 8; size++) {
@@ -468,7 +473,7 @@ test_inclusion_negative (void **state)
 			/* wrong leaf: every other leaf, and a non-leaf */
 			for (guint64 other = 0; other < 8; other++) {
 				if (other != index)
-					expect_inclusion_fails (
+					test_merkle_expect_inclusion_fails (
 					    index,
 					    size,
 					    ir_merkle_tree_get_leaf_hash (tree, other),
@@ -478,21 +483,23 @@ test_inclusion_negative (void **state)
 					    what,
 					    "does not lead to the expected root");
 			}
-			expect_inclusion_fails (index, size, junk, proof, len, root, what, NULL);
+			test_merkle_expect_inclusion_fails (
+			    index, size, junk, proof, len, root, what, NULL);
 
 			/* wrong index: every other index below the size, and past it */
 			for (guint64 other = 0; other < size + 2; other++) {
 				if (other != index)
-					expect_inclusion_fails (
+					test_merkle_expect_inclusion_fails (
 					    other, size, leaf, proof, len, root, what, NULL);
 			}
-			expect_inclusion_fails (
+			test_merkle_expect_inclusion_fails (
 			    size, size, leaf, proof, len, root, what, "out of range");
 
 			/* wrong size: every other size with the same proof */
 			for (guint64 other = 0; other <= 16; other++) {
-				g_autofree char *steps = inclusion_steps (index, size);
-				g_autofree char *other_steps = inclusion_steps (index, other);
+				g_autofree char *steps = test_merkle_inclusion_steps (index, size);
+				g_autofree char *other_steps =
+				    test_merkle_inclusion_steps (index, other);
 
 				if (other == size)
 					continue;
@@ -500,7 +507,7 @@ test_inclusion_negative (void **state)
 					assert_true (ir_merkle_verify_inclusion (
 					    index, other, leaf, proof, len, root, NULL));
 				else
-					expect_inclusion_fails (
+					test_merkle_expect_inclusion_fails (
 					    index, other, leaf, proof, len, root, what, NULL);
 			}
 
@@ -508,32 +515,33 @@ test_inclusion_negative (void **state)
 			for (gsize bit = 0; bit < len * 8; bit++) {
 				memcpy (buf, proof, len);
 				buf[bit / 8] ^= (guint8)(1u << (bit % 8));
-				expect_inclusion_fails (index,
-							size,
-							leaf,
-							buf,
-							len,
-							root,
-							what,
-							"does not lead to the expected root");
+				test_merkle_expect_inclusion_fails (
+				    index,
+				    size,
+				    leaf,
+				    buf,
+				    len,
+				    root,
+				    what,
+				    "does not lead to the expected root");
 			}
 
 			/* extra node at the end and at the start */
 			memcpy (buf, proof, len);
 			memcpy (buf + len, junk, HL);
-			expect_inclusion_fails (
+			test_merkle_expect_inclusion_fails (
 			    index, size, leaf, buf, len + HL, root, what, "too many");
 			memcpy (buf, root, HL);
 			memcpy (buf + HL, proof, len);
-			expect_inclusion_fails (
+			test_merkle_expect_inclusion_fails (
 			    index, size, leaf, buf, len + HL, root, what, "too many");
 			/* missing node: the last, the first */
 			if (len > 0) {
-				expect_inclusion_fails (
+				test_merkle_expect_inclusion_fails (
 				    index, size, leaf, proof, len - HL, root, what, "too few");
-				expect_inclusion_fails (
+				test_merkle_expect_inclusion_fails (
 				    index, size, leaf, proof + HL, len - HL, root, what, "too few");
-				expect_inclusion_fails (
+				test_merkle_expect_inclusion_fails (
 				    index, size, leaf, proof, len - 1, root, what, "whole number");
 			}
 
@@ -542,44 +550,45 @@ test_inclusion_negative (void **state)
 				if (other == size)
 					continue;
 				assert_true (ir_merkle_tree_root (tree, other, bad_root, NULL));
-				expect_inclusion_fails (
+				test_merkle_expect_inclusion_fails (
 				    index, size, leaf, proof, len, bad_root, what, NULL);
 			}
 			for (guint bit = 0; bit < HL * 8; bit++) {
 				memcpy (bad_root, root, HL);
 				bad_root[bit / 8] ^= (guint8)(1u << (bit % 8));
-				expect_inclusion_fails (
+				test_merkle_expect_inclusion_fails (
 				    index, size, leaf, proof, len, bad_root, what, NULL);
 			}
 		}
 	}
 	/* size 0: nothing is in the empty tree */
-	expect_inclusion_fails (0, 0, junk, NULL, 0, junk, "empty tree", "out of range");
+	test_merkle_expect_inclusion_fails (
+	    0, 0, junk, NULL, 0, junk, "empty tree", "out of range");
 }
 
 static void
-expect_consistency_fails (guint64 old_size,
-			  guint64 new_size,
-			  const guint8 *old_root,
-			  const guint8 *new_root,
-			  const guint8 *proof,
-			  gsize proof_len,
-			  const char *what,
-			  const char *message_part)
+test_merkle_expect_consistency_fails (guint64 old_size,
+				      guint64 new_size,
+				      const guint8 *old_root,
+				      const guint8 *new_root,
+				      const guint8 *proof,
+				      gsize proof_len,
+				      const char *what,
+				      const char *message_part)
 {
 	g_autoptr (GError) error = NULL;
 	gboolean ok = ir_merkle_verify_consistency (
 	    old_size, new_size, old_root, new_root, proof, proof_len, &error);
 
-	expect_tampered (ok, error, what);
+	test_merkle_expect_tampered (ok, error, what);
 	if (message_part != NULL && strstr (error->message, message_part) == NULL)
 		fail_msg ("%s: \"%s\" does not say \"%s\"", what, error->message, message_part);
 }
 
 static void
-test_consistency_negative (void **state)
+test_merkle_consistency_negative (void **state)
 {
-	g_autoptr (IrMerkleTree) tree = ct_tree ();
+	g_autoptr (IrMerkleTree) tree = test_merkle_ct_tree ();
 	static const guint8 junk[HL] = {0xca, 0xfe};
 	guint8 roots[9][HL];
 
@@ -604,14 +613,16 @@ test_consistency_negative (void **state)
 			    m, n, roots[m], roots[n], proof, len, NULL));
 
 			/* wrong sizes: old > new, old = 0, and every other pair */
-			expect_consistency_fails (
+			test_merkle_expect_consistency_fails (
 			    n, m == n ? n - 1 : m, roots[n], roots[m], proof, len, what, NULL);
-			expect_consistency_fails (
+			test_merkle_expect_consistency_fails (
 			    0, n, roots[0], roots[n], proof, len, what, "old size is 0");
 			for (guint64 a = 0; a <= 16; a++) {
 				for (guint64 b = 0; b <= 16; b++) {
-					g_autofree char *steps = consistency_steps (m, n);
-					g_autofree char *other_steps = consistency_steps (a, b);
+					g_autofree char *steps =
+					    test_merkle_consistency_steps (m, n);
+					g_autofree char *other_steps =
+					    test_merkle_consistency_steps (a, b);
 
 					if (a == m && b == n)
 						continue;
@@ -619,34 +630,34 @@ test_consistency_negative (void **state)
 						assert_true (ir_merkle_verify_consistency (
 						    a, b, roots[m], roots[n], proof, len, NULL));
 					else
-						expect_consistency_fails (a,
-									  b,
-									  roots[m],
-									  roots[n],
-									  proof,
-									  len,
-									  what,
-									  NULL);
+						test_merkle_expect_consistency_fails (a,
+										      b,
+										      roots[m],
+										      roots[n],
+										      proof,
+										      len,
+										      what,
+										      NULL);
 				}
 			}
 
 			/* wrong roots: every other old root and new root */
 			for (guint64 s = 0; s <= 8; s++) {
 				if (s != m)
-					expect_consistency_fails (
+					test_merkle_expect_consistency_fails (
 					    m, n, roots[s], roots[n], proof, len, what, NULL);
 				if (s != n)
-					expect_consistency_fails (
+					test_merkle_expect_consistency_fails (
 					    m, n, roots[m], roots[s], proof, len, what, NULL);
 			}
 			for (guint bit = 0; bit < HL * 8; bit++) {
 				memcpy (bad, roots[m], HL);
 				bad[bit / 8] ^= (guint8)(1u << (bit % 8));
-				expect_consistency_fails (
+				test_merkle_expect_consistency_fails (
 				    m, n, bad, roots[n], proof, len, what, NULL);
 				memcpy (bad, roots[n], HL);
 				bad[bit / 8] ^= (guint8)(1u << (bit % 8));
-				expect_consistency_fails (
+				test_merkle_expect_consistency_fails (
 				    m, n, roots[m], bad, proof, len, what, NULL);
 			}
 
@@ -654,49 +665,50 @@ test_consistency_negative (void **state)
 			for (gsize bit = 0; bit < len * 8; bit++) {
 				memcpy (buf, proof, len);
 				buf[bit / 8] ^= (guint8)(1u << (bit % 8));
-				expect_consistency_fails (
+				test_merkle_expect_consistency_fails (
 				    m, n, roots[m], roots[n], buf, len, what, "does not lead");
 			}
 
 			/* extra node at either end, missing node at either end */
 			memcpy (buf, proof, len);
 			memcpy (buf + len, junk, HL);
-			expect_consistency_fails (m,
-						  n,
-						  roots[m],
-						  roots[n],
-						  buf,
-						  len + HL,
-						  what,
-						  m == n ? "must be empty" : "too many");
+			test_merkle_expect_consistency_fails (m,
+							      n,
+							      roots[m],
+							      roots[n],
+							      buf,
+							      len + HL,
+							      what,
+							      m == n ? "must be empty"
+								     : "too many");
 			memcpy (buf, roots[m], HL);
 			memcpy (buf + HL, proof, len);
-			expect_consistency_fails (
+			test_merkle_expect_consistency_fails (
 			    m, n, roots[m], roots[n], buf, len + HL, what, NULL);
 			if (len > 0) {
-				expect_consistency_fails (
+				test_merkle_expect_consistency_fails (
 				    m, n, roots[m], roots[n], proof, len - HL, what, "too few");
-				expect_consistency_fails (m,
-							  n,
-							  roots[m],
-							  roots[n],
-							  proof + HL,
-							  len - HL,
-							  what,
-							  "too few");
-				expect_consistency_fails (
+				test_merkle_expect_consistency_fails (m,
+								      n,
+								      roots[m],
+								      roots[n],
+								      proof + HL,
+								      len - HL,
+								      what,
+								      "too few");
+				test_merkle_expect_consistency_fails (
 				    m, n, roots[m], roots[n], proof, len - 1, what, "whole number");
 			}
 		}
 	}
 	/* same size, different roots: a fork */
-	expect_consistency_fails (5, 5, roots[5], roots[6], NULL, 0, "fork", "forked");
+	test_merkle_expect_consistency_fails (5, 5, roots[5], roots[6], NULL, 0, "fork", "forked");
 }
 
 /* ---- randomised cross-checks against the reference, sizes up to 300 ---- */
 
 static IrMerkleTree *
-random_tree (GRand *rand, guint64 n)
+test_merkle_random_tree (GRand *rand, guint64 n)
 {
 	IrMerkleTree *tree = ir_merkle_tree_new ();
 
@@ -712,16 +724,16 @@ random_tree (GRand *rand, guint64 n)
 }
 
 static void
-check_tree_against_reference (const IrMerkleTree *tree, GRand *rand, guint pairs)
+test_merkle_check_tree_against_reference (const IrMerkleTree *tree, GRand *rand, guint pairs)
 {
 	guint64 n = ir_merkle_tree_get_size (tree);
-	g_autofree guint8 *leaves = tree_leaves (tree);
+	g_autofree guint8 *leaves = test_merkle_tree_leaves (tree);
 	g_autofree guint8 *roots = g_malloc ((n + 1) * HL);
 
 	for (guint64 s = 0; s <= n; s++) {
 		guint8 got[HL];
 
-		ref_mth (leaves, s, roots + s * HL);
+		test_merkle_ref_mth (leaves, s, roots + s * HL);
 		assert_true (ir_merkle_tree_root (tree, s, got, NULL));
 		if (memcmp (got, roots + s * HL, HL) != 0)
 			fail_msg ("root of size %" G_GUINT64_FORMAT " differs from the reference",
@@ -738,10 +750,10 @@ check_tree_against_reference (const IrMerkleTree *tree, GRand *rand, guint pairs
 		    ir_merkle_tree_consistency_proof (tree, old_size, size, NULL);
 		g_autoptr (GError) error = NULL;
 
-		ref_path (index, leaves, size, ref_incl);
-		ref_subproof (old_size, leaves, size, TRUE, ref_cons);
-		assert_bytes_equal (incl, ref_incl->data, ref_incl->len, "inclusion");
-		assert_bytes_equal (cons, ref_cons->data, ref_cons->len, "consistency");
+		test_merkle_ref_path (index, leaves, size, ref_incl);
+		test_merkle_ref_subproof (old_size, leaves, size, TRUE, ref_cons);
+		test_merkle_assert_bytes_equal (incl, ref_incl->data, ref_incl->len, "inclusion");
+		test_merkle_assert_bytes_equal (cons, ref_cons->data, ref_cons->len, "consistency");
 		if (!ir_merkle_verify_inclusion (index,
 						 size,
 						 leaves + index * HL,
@@ -774,29 +786,29 @@ check_tree_against_reference (const IrMerkleTree *tree, GRand *rand, guint pairs
 }
 
 static void
-test_random_cross_check (void **state)
+test_merkle_random_cross_check (void **state)
 {
 	g_autoptr (GRand) rand = g_rand_new_with_seed (9162);
 
 	for (guint64 n = 0; n <= 300; n += 1 + (n > 40 ? 13 : 0)) {
-		g_autoptr (IrMerkleTree) tree = random_tree (rand, n);
+		g_autoptr (IrMerkleTree) tree = test_merkle_random_tree (rand, n);
 
-		check_tree_against_reference (tree, rand, 40);
+		test_merkle_check_tree_against_reference (tree, rand, 40);
 	}
 	{
-		g_autoptr (IrMerkleTree) tree = random_tree (rand, 300);
+		g_autoptr (IrMerkleTree) tree = test_merkle_random_tree (rand, 300);
 
-		check_tree_against_reference (tree, rand, 1000);
+		test_merkle_check_tree_against_reference (tree, rand, 1000);
 	}
 }
 
 /* every proof of every pair in a 64-leaf tree, exhaustively */
 static void
-test_exhaustive_64 (void **state)
+test_merkle_exhaustive_64 (void **state)
 {
 	g_autoptr (GRand) rand = g_rand_new_with_seed (6962);
-	g_autoptr (IrMerkleTree) tree = random_tree (rand, 64);
-	g_autofree guint8 *leaves = tree_leaves (tree);
+	g_autoptr (IrMerkleTree) tree = test_merkle_random_tree (rand, 64);
+	g_autofree guint8 *leaves = test_merkle_tree_leaves (tree);
 
 	for (guint64 n = 1; n <= 64; n++) {
 		guint8 root[HL];
@@ -809,13 +821,13 @@ test_exhaustive_64 (void **state)
 			    ir_merkle_tree_consistency_proof (tree, m + 1, n, NULL);
 			guint8 old_root[HL];
 
-			ref_path (m, leaves, n, ref);
-			assert_bytes_equal (incl, ref->data, ref->len, "inclusion");
+			test_merkle_ref_path (m, leaves, n, ref);
+			test_merkle_assert_bytes_equal (incl, ref->data, ref->len, "inclusion");
 			assert_true (ir_merkle_verify_inclusion (
 			    m, n, leaves + m * HL, ref->data, ref->len, root, NULL));
 			g_byte_array_set_size (ref, 0);
-			ref_subproof (m + 1, leaves, n, TRUE, ref);
-			assert_bytes_equal (cons, ref->data, ref->len, "consistency");
+			test_merkle_ref_subproof (m + 1, leaves, n, TRUE, ref);
+			test_merkle_assert_bytes_equal (cons, ref->data, ref->len, "consistency");
 			assert_true (ir_merkle_tree_root (tree, m + 1, old_root, NULL));
 			assert_true (ir_merkle_verify_consistency (
 			    m + 1, n, old_root, root, ref->data, ref->len, NULL));
@@ -826,7 +838,7 @@ test_exhaustive_64 (void **state)
 /* past the cached levels (2^8 and up): roots of sizes around the powers
  * of two, and truncation back to each of them then growing again */
 static void
-test_large_and_truncate (void **state)
+test_merkle_large_and_truncate (void **state)
 {
 	static const guint64 sizes[] = {
 	    0,
@@ -849,14 +861,14 @@ test_large_and_truncate (void **state)
 	    2049,
 	};
 	g_autoptr (GRand) rand = g_rand_new_with_seed (2049);
-	g_autoptr (IrMerkleTree) tree = random_tree (rand, 2049);
-	g_autofree guint8 *leaves = tree_leaves (tree);
+	g_autoptr (IrMerkleTree) tree = test_merkle_random_tree (rand, 2049);
+	g_autofree guint8 *leaves = test_merkle_tree_leaves (tree);
 
 	for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
 		guint8 want[HL];
 		guint8 got[HL];
 
-		ref_mth (leaves, sizes[i], want);
+		test_merkle_ref_mth (leaves, sizes[i], want);
 		assert_true (ir_merkle_tree_root (tree, sizes[i], got, NULL));
 		assert_memory_equal (got, want, HL);
 	}
@@ -871,7 +883,7 @@ test_large_and_truncate (void **state)
 		ir_merkle_tree_truncate (copy, size);
 		assert_int_equal (ir_merkle_tree_get_size (copy), size);
 		assert_null (ir_merkle_tree_get_leaf_hash (copy, size));
-		ref_mth (leaves, size, want);
+		test_merkle_ref_mth (leaves, size, want);
 		assert_true (ir_merkle_tree_root (copy, size, got, NULL));
 		assert_memory_equal (got, want, HL);
 		/* grow back to the full size: same roots as never truncated */
@@ -910,9 +922,9 @@ typedef struct {
 } SizeRow;
 
 static void
-test_refused_arguments (void **state)
+test_merkle_refused_arguments (void **state)
 {
-	g_autoptr (IrMerkleTree) tree = ct_tree ();
+	g_autoptr (IrMerkleTree) tree = test_merkle_ct_tree ();
 	static const SizeRow inclusion_rows[] = {{0, 0}, {8, 8}, {9, 8}, {0, 9}, {G_MAXUINT64, 8}};
 	static const SizeRow consistency_rows[] = {{0, 1}, {0, 0}, {5, 4}, {1, 9}, {9, 9}};
 	guint8 root[HL];
@@ -949,16 +961,16 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_hashes),
-	    cmocka_unit_test (test_roots),
-	    cmocka_unit_test (test_inclusion_vectors),
-	    cmocka_unit_test (test_consistency_vectors),
-	    cmocka_unit_test (test_inclusion_negative),
-	    cmocka_unit_test (test_consistency_negative),
-	    cmocka_unit_test (test_random_cross_check),
-	    cmocka_unit_test (test_exhaustive_64),
-	    cmocka_unit_test (test_large_and_truncate),
-	    cmocka_unit_test (test_refused_arguments),
+	    cmocka_unit_test (test_merkle_hashes),
+	    cmocka_unit_test (test_merkle_roots),
+	    cmocka_unit_test (test_merkle_inclusion_vectors),
+	    cmocka_unit_test (test_merkle_consistency_vectors),
+	    cmocka_unit_test (test_merkle_inclusion_negative),
+	    cmocka_unit_test (test_merkle_consistency_negative),
+	    cmocka_unit_test (test_merkle_random_cross_check),
+	    cmocka_unit_test (test_merkle_exhaustive_64),
+	    cmocka_unit_test (test_merkle_large_and_truncate),
+	    cmocka_unit_test (test_merkle_refused_arguments),
 	};
 
 	return cmocka_run_group_tests (tests, NULL, NULL);

@@ -13,12 +13,12 @@
 #include "ir-recording.h"
 
 static void
-assert_event (IrRecording *rec,
-	      guint idx,
-	      IrRecordingDirection dir,
-	      gint64 time_us,
-	      const void *data,
-	      gsize len)
+test_recording_assert_event (IrRecording *rec,
+			     guint idx,
+			     IrRecordingDirection dir,
+			     gint64 time_us,
+			     const void *data,
+			     gsize len)
 {
 	const IrRecordingEvent *ev = ir_recording_get_event (rec, idx);
 
@@ -36,7 +36,7 @@ assert_event (IrRecording *rec,
 }
 
 static void
-test_round_trip (void **state)
+test_recording_round_trip (void **state)
 {
 	g_autoptr (IrRecording) rec = ir_recording_new ("/dev/ttyUSB0");
 	g_autoptr (IrRecording) back = NULL;
@@ -70,12 +70,13 @@ test_round_trip (void **state)
 	assert_non_null (back);
 	assert_string_equal (ir_recording_get_port (back), "/dev/ttyUSB0");
 	assert_int_equal (ir_recording_get_n_events (back), 6);
-	assert_event (back, 0, IR_RECORDING_WRITE, 0, "AT+CGMI\r", 8);
-	assert_event (back, 1, IR_RECORDING_READ, 1500, "\r\nMediaTek\r\n\r\nOK\r\n", 18);
-	assert_event (back, 2, IR_RECORDING_WRITE, 1600, binary, sizeof (binary));
-	assert_event (back, 3, IR_RECORDING_READ, 1700, bad_utf8, sizeof (bad_utf8));
-	assert_event (back, 4, IR_RECORDING_READ, 1800, "é\"\\", 4);
-	assert_event (back, 5, IR_RECORDING_HANGUP, 2000, NULL, 0);
+	test_recording_assert_event (back, 0, IR_RECORDING_WRITE, 0, "AT+CGMI\r", 8);
+	test_recording_assert_event (
+	    back, 1, IR_RECORDING_READ, 1500, "\r\nMediaTek\r\n\r\nOK\r\n", 18);
+	test_recording_assert_event (back, 2, IR_RECORDING_WRITE, 1600, binary, sizeof (binary));
+	test_recording_assert_event (back, 3, IR_RECORDING_READ, 1700, bad_utf8, sizeof (bad_utf8));
+	test_recording_assert_event (back, 4, IR_RECORDING_READ, 1800, "é\"\\", 4);
+	test_recording_assert_event (back, 5, IR_RECORDING_HANGUP, 2000, NULL, 0);
 	assert_null (ir_recording_get_event (back, 6));
 
 	/* saving what was loaded gives the same document */
@@ -88,7 +89,7 @@ test_round_trip (void **state)
 }
 
 static void
-test_add_is_timed (void **state)
+test_recording_add_is_timed (void **state)
 {
 	g_autoptr (IrRecording) rec = ir_recording_new ("/dev/pts/3");
 
@@ -106,7 +107,7 @@ test_add_is_timed (void **state)
 }
 
 static void
-test_load_missing (void **state)
+test_recording_load_missing (void **state)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrRecording) rec = ir_recording_load ("/nonexistent/session.json", &error);
@@ -219,7 +220,7 @@ static const ParseCase parse_cases[] = {
 };
 
 static void
-test_parse_table (void **state)
+test_recording_parse_table (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (parse_cases); i++) {
 		const ParseCase *c = &parse_cases[i];
@@ -243,7 +244,7 @@ test_parse_table (void **state)
 
 /* a file's errors name the file */
 static void
-test_load_malformed_names_file (void **state)
+test_recording_load_malformed_names_file (void **state)
 {
 	g_autoptr (GError) error = NULL;
 	g_autofree char *tmpdir = g_dir_make_tmp ("ir-test-recording-XXXXXX", NULL);
@@ -269,11 +270,11 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_round_trip),
-	    cmocka_unit_test (test_add_is_timed),
-	    cmocka_unit_test (test_load_missing),
-	    cmocka_unit_test (test_parse_table),
-	    cmocka_unit_test (test_load_malformed_names_file),
+	    cmocka_unit_test (test_recording_round_trip),
+	    cmocka_unit_test (test_recording_add_is_timed),
+	    cmocka_unit_test (test_recording_load_missing),
+	    cmocka_unit_test (test_recording_parse_table),
+	    cmocka_unit_test (test_recording_load_malformed_names_file),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -32,7 +32,7 @@ typedef struct {
 } PtyFixture;
 
 static int
-pty_setup (void **state)
+test_transport_pty_setup (void **state)
 {
 	PtyFixture *fx = g_new0 (PtyFixture, 1);
 	int slave = -1;
@@ -51,7 +51,7 @@ pty_setup (void **state)
 }
 
 static int
-pty_teardown (void **state)
+test_transport_pty_teardown (void **state)
 {
 	PtyFixture *fx = *state;
 	g_autoptr (GDir) dir = g_dir_open (fx->tmpdir, 0, NULL);
@@ -72,13 +72,13 @@ pty_teardown (void **state)
 }
 
 static void
-master_write (PtyFixture *fx, const char *text)
+test_transport_master_write (PtyFixture *fx, const char *text)
 {
 	assert_int_equal (write (fx->master, text, strlen (text)), (ssize_t)strlen (text));
 }
 
 static char *
-master_read_all (PtyFixture *fx, gsize want)
+test_transport_master_read_all (PtyFixture *fx, gsize want)
 {
 	GString *got = g_string_new (NULL);
 	gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
@@ -98,7 +98,7 @@ master_read_all (PtyFixture *fx, gsize want)
 }
 
 static void
-test_termios_write_read (void **state)
+test_transport_termios_write_read (void **state)
 {
 	PtyFixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -113,10 +113,10 @@ test_termios_write_read (void **state)
 
 	/* raw mode: "\r" must arrive as "\r", not translated to "\n" */
 	assert_true (ir_transport_write (fx->transport, (const guint8 *)"AT+CGMI\r", 8, &error));
-	got = master_read_all (fx, 8);
+	got = test_transport_master_read_all (fx, 8);
 	assert_string_equal (got, "AT+CGMI\r");
 
-	master_write (fx, "\r\nMediaTek\r\n\r\nOK\r\n");
+	test_transport_master_write (fx, "\r\nMediaTek\r\n\r\nOK\r\n");
 	n = ir_transport_read (fx->transport, buf, sizeof (buf) - 1, 2000, NULL, &error);
 	assert_null (error);
 	assert_true (n > 0);
@@ -132,7 +132,7 @@ test_termios_write_read (void **state)
 }
 
 static void
-test_termios_timeout (void **state)
+test_transport_termios_timeout (void **state)
 {
 	PtyFixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -151,22 +151,22 @@ test_termios_timeout (void **state)
 }
 
 static gboolean
-cancel_cb (gpointer user_data)
+test_transport_cancel_cb (gpointer user_data)
 {
 	g_cancellable_cancel (G_CANCELLABLE (user_data));
 	return G_SOURCE_REMOVE;
 }
 
 static gpointer
-cancel_thread (gpointer user_data)
+test_transport_cancel_thread (gpointer user_data)
 {
 	g_usleep (100 * 1000);
-	cancel_cb (user_data);
+	test_transport_cancel_cb (user_data);
 	return NULL;
 }
 
 static void
-test_termios_cancel (void **state)
+test_transport_termios_cancel (void **state)
 {
 	PtyFixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -176,7 +176,7 @@ test_termios_cancel (void **state)
 	gint64 start;
 
 	assert_true (ir_transport_open (fx->transport, &error));
-	thread = g_thread_new ("cancel", cancel_thread, cancellable);
+	thread = g_thread_new ("cancel", test_transport_cancel_thread, cancellable);
 	start = g_get_monotonic_time ();
 	assert_int_equal (
 	    ir_transport_read (fx->transport, buf, sizeof (buf), 10000, cancellable, &error), -1);
@@ -187,7 +187,7 @@ test_termios_cancel (void **state)
 }
 
 static void
-test_termios_hangup (void **state)
+test_transport_termios_hangup (void **state)
 {
 	PtyFixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -211,7 +211,7 @@ test_termios_hangup (void **state)
 }
 
 static void
-test_termios_busy (void **state)
+test_transport_termios_busy (void **state)
 {
 	PtyFixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -238,7 +238,7 @@ test_termios_busy (void **state)
  * steal the phone's answers: the port is refused, naming it, before a
  * byte is sent; once it is gone the port opens. */
 static void
-test_termios_held_without_lock (void **state)
+test_transport_termios_held_without_lock (void **state)
 {
 	PtyFixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -278,7 +278,7 @@ test_termios_held_without_lock (void **state)
 /* Open, the port is exclusive (TIOCEXCL: ModemManager's open() then fails
  * with EBUSY); closed, it is not, so the next session can open it. */
 static void
-test_termios_exclusive (void **state)
+test_transport_termios_exclusive (void **state)
 {
 	PtyFixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -341,7 +341,7 @@ test_fd_transport_new (const char *path, int fd)
  * every time. That is no hang-up: the read waits out its time and says
  * "nothing yet". */
 static void
-test_termios_zero_read_is_not_hangup (void **state)
+test_transport_termios_zero_read_is_not_hangup (void **state)
 {
 	PtyFixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -359,7 +359,7 @@ test_termios_zero_read_is_not_hangup (void **state)
 /* Zero bytes with POLLHUP is the real hang-up: a pipe whose writer is
  * gone, as a USB port that was unplugged. */
 static void
-test_termios_zero_read_with_hup_is_hangup (void **state)
+test_transport_termios_zero_read_with_hup_is_hangup (void **state)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrTransport) transport = NULL;
@@ -375,7 +375,7 @@ test_termios_zero_read_with_hup_is_hangup (void **state)
 }
 
 static void
-test_termios_not_a_tty (void **state)
+test_transport_termios_not_a_tty (void **state)
 {
 	PtyFixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -390,7 +390,7 @@ test_termios_not_a_tty (void **state)
 }
 
 static void
-test_termios_missing (void **state)
+test_transport_termios_missing (void **state)
 {
 	PtyFixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -403,7 +403,7 @@ test_termios_missing (void **state)
 }
 
 static void
-test_termios_not_open (void **state)
+test_transport_termios_not_open (void **state)
 {
 	PtyFixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -418,7 +418,7 @@ test_termios_not_open (void **state)
 }
 
 static void
-test_recording_captures_both_directions (void **state)
+test_transport_recording_captures_both_directions (void **state)
 {
 	PtyFixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -434,9 +434,9 @@ test_recording_captures_both_directions (void **state)
 	assert_ptr_equal (ir_transport_get_recording (fx->transport), recording);
 
 	assert_true (ir_transport_write (fx->transport, (const guint8 *)"AT\r", 3, &error));
-	got = master_read_all (fx, 3);
+	got = test_transport_master_read_all (fx, 3);
 	assert_string_equal (got, "AT\r");
-	master_write (fx, "OK\r\n");
+	test_transport_master_write (fx, "OK\r\n");
 	while (read_back->len < 4) {
 		gssize n = ir_transport_read (fx->transport, buf, sizeof (buf), 2000, NULL, &error);
 		assert_true (n > 0);
@@ -472,7 +472,7 @@ test_recording_captures_both_directions (void **state)
 /* --- replay --- */
 
 static IrRecording *
-replay_session (void)
+test_transport_replay_session (void)
 {
 	IrRecording *rec = ir_recording_new ("/dev/ttyUSB0");
 
@@ -487,7 +487,7 @@ replay_session (void)
 
 /* everything that can be read right now, as a string */
 static char *
-replay_read_available (IrTransport *transport)
+test_transport_replay_read_available (IrTransport *transport)
 {
 	GString *got = g_string_new (NULL);
 
@@ -505,9 +505,9 @@ replay_read_available (IrTransport *transport)
 }
 
 static void
-test_replay_matching (void **state)
+test_transport_replay_matching (void **state)
 {
-	g_autoptr (IrRecording) rec = replay_session ();
+	g_autoptr (IrRecording) rec = test_transport_replay_session ();
 	g_autoptr (IrTransport) transport = ir_transport_replay_new_from_recording (rec, "s.json");
 	g_autoptr (GError) error = NULL;
 	g_autofree char *before = NULL;
@@ -517,20 +517,20 @@ test_replay_matching (void **state)
 	assert_string_equal (ir_transport_get_path (transport), "replay:s.json");
 	assert_true (ir_transport_open (transport, &error));
 	/* the phone does not answer a command it has not been sent */
-	before = replay_read_available (transport);
+	before = test_transport_replay_read_available (transport);
 	assert_string_equal (before, "");
 	assert_true (ir_transport_write (transport, (const guint8 *)"AT+CGMI\r", 8, &error));
-	first = replay_read_available (transport);
+	first = test_transport_replay_read_available (transport);
 	assert_string_equal (first, "\r\nMediaTek\r\n\r\nOK\r\n");
 	assert_true (ir_transport_write (transport, (const guint8 *)"AT+CGMM\r", 8, &error));
-	second = replay_read_available (transport);
+	second = test_transport_replay_read_available (transport);
 	assert_string_equal (second, "\r\nMT6765\r\n\r\nOK\r\n");
 }
 
 static void
-test_replay_split_and_joined_writes (void **state)
+test_transport_replay_split_and_joined_writes (void **state)
 {
-	g_autoptr (IrRecording) rec = replay_session ();
+	g_autoptr (IrRecording) rec = test_transport_replay_session ();
 	g_autoptr (IrTransport) transport = ir_transport_replay_new_from_recording (rec, "s.json");
 	g_autoptr (GError) error = NULL;
 	g_autofree char *partial = NULL;
@@ -539,26 +539,26 @@ test_replay_split_and_joined_writes (void **state)
 	assert_true (ir_transport_open (transport, &error));
 	/* split: the answer comes only once the whole command is in */
 	assert_true (ir_transport_write (transport, (const guint8 *)"AT+", 3, &error));
-	partial = replay_read_available (transport);
+	partial = test_transport_replay_read_available (transport);
 	assert_string_equal (partial, "");
 	/* joined: the rest of one command and all of the next at once */
 	assert_true (ir_transport_write (transport, (const guint8 *)"CGMI\rAT+CGMM\r", 13, &error));
 	assert_null (error);
-	all = replay_read_available (transport);
+	all = test_transport_replay_read_available (transport);
 	assert_string_equal (all, "\r\nMediaTek\r\n\r\nOK\r\n\r\nMT6765\r\n\r\nOK\r\n");
 }
 
 static void
-test_replay_mismatch (void **state)
+test_transport_replay_mismatch (void **state)
 {
-	g_autoptr (IrRecording) rec = replay_session ();
+	g_autoptr (IrRecording) rec = test_transport_replay_session ();
 	g_autoptr (IrTransport) transport = ir_transport_replay_new_from_recording (rec, "s.json");
 	g_autoptr (GError) error = NULL;
 	g_autofree char *first = NULL;
 
 	assert_true (ir_transport_open (transport, &error));
 	assert_true (ir_transport_write (transport, (const guint8 *)"AT+CGMI\r", 8, &error));
-	first = replay_read_available (transport);
+	first = test_transport_replay_read_available (transport);
 	assert_false (ir_transport_write (transport, (const guint8 *)"AT+CGSN\r", 8, &error));
 	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_REPLAY_MISMATCH));
 	assert_non_null (strstr (error->message, "s.json"));
@@ -568,9 +568,9 @@ test_replay_mismatch (void **state)
 }
 
 static void
-test_replay_write_past_end (void **state)
+test_transport_replay_write_past_end (void **state)
 {
-	g_autoptr (IrRecording) rec = replay_session ();
+	g_autoptr (IrRecording) rec = test_transport_replay_session ();
 	g_autoptr (IrTransport) transport = ir_transport_replay_new_from_recording (rec, "s.json");
 	g_autoptr (GError) error = NULL;
 
@@ -584,9 +584,9 @@ test_replay_write_past_end (void **state)
 }
 
 static void
-test_replay_silent_tail (void **state)
+test_transport_replay_silent_tail (void **state)
 {
-	g_autoptr (IrRecording) rec = replay_session ();
+	g_autoptr (IrRecording) rec = test_transport_replay_session ();
 	g_autoptr (IrTransport) transport = ir_transport_replay_new_from_recording (rec, "s.json");
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GCancellable) cancellable = g_cancellable_new ();
@@ -598,7 +598,7 @@ test_replay_silent_tail (void **state)
 	assert_true (ir_transport_open (transport, &error));
 	assert_true (
 	    ir_transport_write (transport, (const guint8 *)"AT+CGMI\rAT+CGMM\r", 16, &error));
-	all = replay_read_available (transport);
+	all = test_transport_replay_read_available (transport);
 	assert_string_equal (all, "\r\nMediaTek\r\n\r\nOK\r\n\r\nMT6765\r\n\r\nOK\r\n");
 	/* past the end the phone is silent for the whole timeout */
 	start = g_get_monotonic_time ();
@@ -606,7 +606,7 @@ test_replay_silent_tail (void **state)
 	assert_null (error);
 	assert_true (g_get_monotonic_time () - start >= 140 * 1000);
 	/* and that wait can be cancelled */
-	thread = g_thread_new ("cancel", cancel_thread, cancellable);
+	thread = g_thread_new ("cancel", test_transport_cancel_thread, cancellable);
 	start = g_get_monotonic_time ();
 	assert_int_equal (
 	    ir_transport_read (transport, buf, sizeof (buf), 10000, cancellable, &error), -1);
@@ -616,7 +616,7 @@ test_replay_silent_tail (void **state)
 }
 
 static void
-test_replay_hangup (void **state)
+test_transport_replay_hangup (void **state)
 {
 	g_autoptr (IrRecording) rec = ir_recording_new ("/dev/ttyUSB0");
 	g_autoptr (IrTransport) transport = NULL;
@@ -638,10 +638,10 @@ test_replay_hangup (void **state)
 }
 
 static void
-test_replay_from_file (void **state)
+test_transport_replay_from_file (void **state)
 {
 	PtyFixture *fx = *state;
-	g_autoptr (IrRecording) rec = replay_session ();
+	g_autoptr (IrRecording) rec = test_transport_replay_session ();
 	g_autofree char *path = g_build_filename (fx->tmpdir, "session.json", NULL);
 	g_autofree char *expected_path = g_strdup_printf ("replay:%s", path);
 	g_autofree char *bad = g_build_filename (fx->tmpdir, "bad.json", NULL);
@@ -657,7 +657,7 @@ test_replay_from_file (void **state)
 	assert_string_equal (ir_transport_get_path (transport), expected_path);
 	assert_true (ir_transport_open (transport, &error));
 	assert_true (ir_transport_write (transport, (const guint8 *)"AT+CGMI\r", 8, &error));
-	first = replay_read_available (transport);
+	first = test_transport_replay_read_available (transport);
 	assert_string_equal (first, "\r\nMediaTek\r\n\r\nOK\r\n");
 
 	missing = ir_transport_replay_new ("/nonexistent.json", &error);
@@ -671,9 +671,9 @@ test_replay_from_file (void **state)
 }
 
 static void
-test_replay_records (void **state)
+test_transport_replay_records (void **state)
 {
-	g_autoptr (IrRecording) rec = replay_session ();
+	g_autoptr (IrRecording) rec = test_transport_replay_session ();
 	g_autoptr (IrRecording) capture = ir_recording_new ("again");
 	g_autoptr (IrTransport) transport = ir_transport_replay_new_from_recording (rec, "s.json");
 	g_autoptr (GError) error = NULL;
@@ -683,7 +683,7 @@ test_replay_records (void **state)
 	ir_transport_set_recording (transport, capture);
 	assert_true (ir_transport_open (transport, &error));
 	assert_true (ir_transport_write (transport, (const guint8 *)"AT+CGMI\r", 8, &error));
-	first = replay_read_available (transport);
+	first = test_transport_replay_read_available (transport);
 	assert_true (ir_recording_get_n_events (capture) >= 2);
 	assert_int_equal (ir_recording_get_event (capture, 0)->direction, IR_RECORDING_WRITE);
 	assert_int_equal (ir_recording_get_event (capture, 1)->direction, IR_RECORDING_READ);
@@ -692,7 +692,7 @@ test_replay_records (void **state)
 /* --- choosing a transport for a path --- */
 
 static void
-test_port_transport_kinds (void **state)
+test_transport_port_transport_kinds (void **state)
 {
 	PtyFixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -700,7 +700,7 @@ test_port_transport_kinds (void **state)
 	g_autofree char *missing = g_build_filename (fx->tmpdir, "ttyGONE", NULL);
 	g_autofree char *session = g_build_filename (fx->tmpdir, "s.json", NULL);
 	g_autofree char *replay_path = g_strdup_printf ("replay:%s", session);
-	g_autoptr (IrRecording) rec = replay_session ();
+	g_autoptr (IrRecording) rec = test_transport_replay_session ();
 	g_autoptr (IrTransport) pty = NULL;
 	g_autoptr (IrTransport) via_link = NULL;
 	g_autoptr (IrTransport) replay = NULL;
@@ -740,7 +740,7 @@ test_port_transport_kinds (void **state)
 }
 
 static void
-test_port_query (void **state)
+test_transport_port_query (void **state)
 {
 	PtyFixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -761,7 +761,7 @@ test_port_query (void **state)
 }
 
 static void
-test_port_list_sorted (void **state)
+test_transport_port_list_sorted (void **state)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GPtrArray) ports = ir_port_list (&error);
@@ -808,7 +808,7 @@ static const ErrnoCase errno_cases[] = {
 };
 
 static void
-test_errno_mapping (void **state)
+test_transport_errno_mapping (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (errno_cases); i++) {
 		const ErrnoCase *c = &errno_cases[i];
@@ -864,7 +864,7 @@ slow_reader_thread (gpointer user_data)
 }
 
 static void
-test_termios_large_write (void **state)
+test_transport_termios_large_write (void **state)
 {
 	PtyFixture *fx = *state;
 	g_autoptr (GError) error = NULL;
@@ -888,35 +888,62 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown (test_termios_write_read, pty_setup, pty_teardown),
-	    cmocka_unit_test_setup_teardown (test_termios_timeout, pty_setup, pty_teardown),
-	    cmocka_unit_test_setup_teardown (test_termios_cancel, pty_setup, pty_teardown),
-	    cmocka_unit_test_setup_teardown (test_termios_hangup, pty_setup, pty_teardown),
-	    cmocka_unit_test_setup_teardown (test_termios_busy, pty_setup, pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_transport_termios_write_read,
+					     test_transport_pty_setup,
+					     test_transport_pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_transport_termios_timeout,
+					     test_transport_pty_setup,
+					     test_transport_pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_transport_termios_cancel,
+					     test_transport_pty_setup,
+					     test_transport_pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_transport_termios_hangup,
+					     test_transport_pty_setup,
+					     test_transport_pty_teardown),
 	    cmocka_unit_test_setup_teardown (
-		test_termios_held_without_lock, pty_setup, pty_teardown),
-	    cmocka_unit_test_setup_teardown (test_termios_exclusive, pty_setup, pty_teardown),
+		test_transport_termios_busy, test_transport_pty_setup, test_transport_pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_transport_termios_held_without_lock,
+					     test_transport_pty_setup,
+					     test_transport_pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_transport_termios_exclusive,
+					     test_transport_pty_setup,
+					     test_transport_pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_transport_termios_zero_read_is_not_hangup,
+					     test_transport_pty_setup,
+					     test_transport_pty_teardown),
+	    cmocka_unit_test (test_transport_termios_zero_read_with_hup_is_hangup),
+	    cmocka_unit_test_setup_teardown (test_transport_termios_not_a_tty,
+					     test_transport_pty_setup,
+					     test_transport_pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_transport_termios_missing,
+					     test_transport_pty_setup,
+					     test_transport_pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_transport_termios_not_open,
+					     test_transport_pty_setup,
+					     test_transport_pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_transport_recording_captures_both_directions,
+					     test_transport_pty_setup,
+					     test_transport_pty_teardown),
+	    cmocka_unit_test (test_transport_replay_matching),
+	    cmocka_unit_test (test_transport_replay_split_and_joined_writes),
+	    cmocka_unit_test (test_transport_replay_mismatch),
+	    cmocka_unit_test (test_transport_replay_write_past_end),
+	    cmocka_unit_test (test_transport_replay_silent_tail),
+	    cmocka_unit_test (test_transport_replay_hangup),
+	    cmocka_unit_test_setup_teardown (test_transport_replay_from_file,
+					     test_transport_pty_setup,
+					     test_transport_pty_teardown),
+	    cmocka_unit_test (test_transport_replay_records),
+	    cmocka_unit_test_setup_teardown (test_transport_port_transport_kinds,
+					     test_transport_pty_setup,
+					     test_transport_pty_teardown),
 	    cmocka_unit_test_setup_teardown (
-		test_termios_zero_read_is_not_hangup, pty_setup, pty_teardown),
-	    cmocka_unit_test (test_termios_zero_read_with_hup_is_hangup),
-	    cmocka_unit_test_setup_teardown (test_termios_not_a_tty, pty_setup, pty_teardown),
-	    cmocka_unit_test_setup_teardown (test_termios_missing, pty_setup, pty_teardown),
-	    cmocka_unit_test_setup_teardown (test_termios_not_open, pty_setup, pty_teardown),
-	    cmocka_unit_test_setup_teardown (
-		test_recording_captures_both_directions, pty_setup, pty_teardown),
-	    cmocka_unit_test (test_replay_matching),
-	    cmocka_unit_test (test_replay_split_and_joined_writes),
-	    cmocka_unit_test (test_replay_mismatch),
-	    cmocka_unit_test (test_replay_write_past_end),
-	    cmocka_unit_test (test_replay_silent_tail),
-	    cmocka_unit_test (test_replay_hangup),
-	    cmocka_unit_test_setup_teardown (test_replay_from_file, pty_setup, pty_teardown),
-	    cmocka_unit_test (test_replay_records),
-	    cmocka_unit_test_setup_teardown (test_port_transport_kinds, pty_setup, pty_teardown),
-	    cmocka_unit_test_setup_teardown (test_port_query, pty_setup, pty_teardown),
-	    cmocka_unit_test (test_port_list_sorted),
-	    cmocka_unit_test (test_errno_mapping),
-	    cmocka_unit_test_setup_teardown (test_termios_large_write, pty_setup, pty_teardown),
+		test_transport_port_query, test_transport_pty_setup, test_transport_pty_teardown),
+	    cmocka_unit_test (test_transport_port_list_sorted),
+	    cmocka_unit_test (test_transport_errno_mapping),
+	    cmocka_unit_test_setup_teardown (test_transport_termios_large_write,
+					     test_transport_pty_setup,
+					     test_transport_pty_teardown),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

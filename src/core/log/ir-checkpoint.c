@@ -28,10 +28,10 @@ ir_checkpoint_free (IrCheckpoint *checkpoint)
 	g_free (checkpoint);
 }
 
-static gboolean fail (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+static gboolean ir_checkpoint_fail (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static gboolean
-fail (GError **error, const char *format, ...)
+ir_checkpoint_fail (GError **error, const char *format, ...)
 {
 	va_list args;
 	g_autofree char *msg = NULL;
@@ -45,7 +45,7 @@ fail (GError **error, const char *format, ...)
 
 /* Decimal uint64, "0" or no leading zero. */
 static gboolean
-parse_size (const char *text, gsize len, guint64 *out)
+ir_checkpoint_parse_size (const char *text, gsize len, guint64 *out)
 {
 	guint64 value = 0;
 
@@ -68,13 +68,13 @@ parse_size (const char *text, gsize len, guint64 *out)
 /* A body or extension line: non-empty text with no leading or trailing
  * space (what a signer wrote is what is signed, nothing to trim). */
 static gboolean
-line_is_clean (const char *line, gsize len)
+ir_checkpoint_line_is_clean (const char *line, gsize len)
 {
 	return len > 0 && !g_ascii_isspace (line[0]) && !g_ascii_isspace (line[len - 1]);
 }
 
 static gboolean
-parse_body (const char *body, gpointer user_data, GError **error)
+ir_checkpoint_parse_body (const char *body, gpointer user_data, GError **error)
 {
 	IrCheckpoint *cp = user_data;
 	/* the body ends with '\n' (the caller split there): not a line */
@@ -85,23 +85,25 @@ parse_body (const char *body, gpointer user_data, GError **error)
 
 	n_lines = g_strv_length (lines);
 	if (n_lines < 3)
-		return fail (error,
-			     "the body has %u lines, a checkpoint needs origin, size and root",
-			     n_lines);
+		return ir_checkpoint_fail (
+		    error,
+		    "the body has %u lines, a checkpoint needs origin, size and root",
+		    n_lines);
 	for (guint i = 0; i < n_lines; i++) {
-		if (!line_is_clean (lines[i], strlen (lines[i])))
-			return fail (
+		if (!ir_checkpoint_line_is_clean (lines[i], strlen (lines[i])))
+			return ir_checkpoint_fail (
 			    error, "body line %u is empty or has leading or trailing space", i + 1);
 	}
 	cp->origin = g_strdup (lines[0]);
-	if (!parse_size (lines[1], strlen (lines[1]), &cp->size))
-		return fail (error,
-			     "the tree size \"%s\" is not a decimal 64-bit number without leading "
-			     "zeros",
-			     lines[1]);
+	if (!ir_checkpoint_parse_size (lines[1], strlen (lines[1]), &cp->size))
+		return ir_checkpoint_fail (
+		    error,
+		    "the tree size \"%s\" is not a decimal 64-bit number without leading "
+		    "zeros",
+		    lines[1]);
 	root = ir_signed_note_base64_decode (lines[2], strlen (lines[2]));
 	if (root == NULL || g_bytes_get_size (root) != IR_MERKLE_HASH_LEN)
-		return fail (
+		return ir_checkpoint_fail (
 		    error, "the root hash is not %d bytes of standard base64", IR_MERKLE_HASH_LEN);
 	memcpy (cp->root, g_bytes_get_data (root, NULL), IR_MERKLE_HASH_LEN);
 	for (guint i = 3; i < n_lines; i++)
@@ -119,8 +121,13 @@ ir_checkpoint_parse (const char *text, gsize len, GError **error)
 
 	cp = g_new0 (IrCheckpoint, 1);
 	cp->extensions = g_ptr_array_new_with_free_func (g_free);
-	note = ir_signed_note_parse (
-	    text, len, IR_CHECKPOINT_MAX_NOTE_LEN, "checkpoint", parse_body, cp, error);
+	note = ir_signed_note_parse (text,
+				     len,
+				     IR_CHECKPOINT_MAX_NOTE_LEN,
+				     "checkpoint",
+				     ir_checkpoint_parse_body,
+				     cp,
+				     error);
 	if (note == NULL)
 		return NULL;
 	cp->signatures = g_ptr_array_ref (note->signatures);
@@ -148,8 +155,8 @@ ir_checkpoint_sign (const char *origin,
 
 	g_return_val_if_fail (origin != NULL && key_name != NULL, NULL);
 
-	if (!line_is_clean (origin, strlen (origin)) || strchr (origin, '\n') != NULL ||
-	    !g_utf8_validate (origin, -1, NULL)) {
+	if (!ir_checkpoint_line_is_clean (origin, strlen (origin)) ||
+	    strchr (origin, '\n') != NULL || !g_utf8_validate (origin, -1, NULL)) {
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,

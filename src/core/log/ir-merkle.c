@@ -36,7 +36,7 @@ struct _IrMerkleTree {
  * audit hashes tens of millions of 65-byte nodes, and a fresh context per
  * hash costs more than the hash. */
 static const EVP_MD *
-sha256_md (void)
+ir_merkle_sha256_md (void)
 {
 	static gsize once = 0;
 	static EVP_MD *md = NULL;
@@ -53,7 +53,7 @@ static GPrivate sha256_ctx_key = G_PRIVATE_INIT ((GDestroyNotify)EVP_MD_CTX_free
 /* Starts a hash on this thread's context; set up with the digest once,
  * later starts reuse it (cheaper than naming the digest again). */
 static EVP_MD_CTX *
-sha256_begin (void)
+ir_merkle_sha256_begin (void)
 {
 	EVP_MD_CTX *ctx = g_private_get (&sha256_ctx_key);
 	gboolean ok;
@@ -61,8 +61,8 @@ sha256_begin (void)
 	if (ctx == NULL) {
 		ctx = EVP_MD_CTX_new ();
 		g_private_set (&sha256_ctx_key, ctx);
-		ok = ctx != NULL && sha256_md () != NULL &&
-		     EVP_DigestInit_ex2 (ctx, sha256_md (), NULL) == 1;
+		ok = ctx != NULL && ir_merkle_sha256_md () != NULL &&
+		     EVP_DigestInit_ex2 (ctx, ir_merkle_sha256_md (), NULL) == 1;
 	} else {
 		ok = EVP_DigestInit_ex2 (ctx, NULL, NULL) == 1;
 	}
@@ -73,7 +73,7 @@ sha256_begin (void)
 }
 
 static void
-sha256_end (EVP_MD_CTX *ctx, gboolean ok, guint8 out[IR_MERKLE_HASH_LEN])
+ir_merkle_sha256_end (EVP_MD_CTX *ctx, gboolean ok, guint8 out[IR_MERKLE_HASH_LEN])
 {
 	if (!ok || EVP_DigestFinal_ex (ctx, out, NULL) != 1)
 		g_error ("OpenSSL SHA-256 failed: out of memory?");
@@ -83,12 +83,12 @@ void
 ir_merkle_leaf_hash (const guint8 *data, gsize len, guint8 out[IR_MERKLE_HASH_LEN])
 {
 	static const guint8 prefix = 0x00;
-	EVP_MD_CTX *ctx = sha256_begin ();
+	EVP_MD_CTX *ctx = ir_merkle_sha256_begin ();
 	gboolean ok = EVP_DigestUpdate (ctx, &prefix, 1) == 1;
 
 	if (len > 0)
 		ok = ok && EVP_DigestUpdate (ctx, data, len) == 1;
-	sha256_end (ctx, ok, out);
+	ir_merkle_sha256_end (ctx, ok, out);
 }
 
 void
@@ -97,21 +97,21 @@ ir_merkle_node_hash (const guint8 left[IR_MERKLE_HASH_LEN],
 		     guint8 out[IR_MERKLE_HASH_LEN])
 {
 	guint8 buf[1 + 2 * IR_MERKLE_HASH_LEN];
-	EVP_MD_CTX *ctx = sha256_begin ();
+	EVP_MD_CTX *ctx = ir_merkle_sha256_begin ();
 
 	/* one update of 65 bytes: @out may alias @left or @right */
 	buf[0] = 0x01;
 	memcpy (buf + 1, left, IR_MERKLE_HASH_LEN);
 	memcpy (buf + 1 + IR_MERKLE_HASH_LEN, right, IR_MERKLE_HASH_LEN);
-	sha256_end (ctx, EVP_DigestUpdate (ctx, buf, sizeof (buf)) == 1, out);
+	ir_merkle_sha256_end (ctx, EVP_DigestUpdate (ctx, buf, sizeof (buf)) == 1, out);
 }
 
 static void
-empty_root (guint8 out[IR_MERKLE_HASH_LEN])
+ir_merkle_empty_root (guint8 out[IR_MERKLE_HASH_LEN])
 {
-	EVP_MD_CTX *ctx = sha256_begin ();
+	EVP_MD_CTX *ctx = ir_merkle_sha256_begin ();
 
-	sha256_end (ctx, TRUE, out);
+	ir_merkle_sha256_end (ctx, TRUE, out);
 }
 
 IrMerkleTree *
@@ -139,7 +139,7 @@ ir_merkle_tree_free (IrMerkleTree *self)
 /* Folds the compact range into the incoming perfect subtree as long as the
  * top of the range has the same height, caching the larger subtrees. */
 static void
-range_push (IrMerkleTree *self, const guint8 hash[IR_MERKLE_HASH_LEN], guint level)
+ir_merkle_range_push (IrMerkleTree *self, const guint8 hash[IR_MERKLE_HASH_LEN], guint level)
 {
 	guint8 acc[IR_MERKLE_HASH_LEN];
 
@@ -165,7 +165,7 @@ ir_merkle_tree_append_hash (IrMerkleTree *self, const guint8 leaf_hash[IR_MERKLE
 
 	g_array_append_vals (self->leaves, leaf_hash, 1);
 	self->size++;
-	range_push (self, leaf_hash, 0);
+	ir_merkle_range_push (self, leaf_hash, 0);
 }
 
 void
@@ -196,7 +196,10 @@ ir_merkle_tree_get_leaf_hash (const IrMerkleTree *self, guint64 index)
 /* The hash of the perfect subtree of 2^level leaves starting at @start
  * (a multiple of 2^level, wholly inside the tree). */
 static void
-perfect_hash (const IrMerkleTree *self, guint64 start, guint level, guint8 out[IR_MERKLE_HASH_LEN])
+ir_merkle_perfect_hash (const IrMerkleTree *self,
+			guint64 start,
+			guint level,
+			guint8 out[IR_MERKLE_HASH_LEN])
 {
 	guint8 buf[(1u << (IR_MERKLE_CACHE_LEVEL - 1)) * IR_MERKLE_HASH_LEN];
 	const guint8 *leaves = (const guint8 *)self->leaves->data + start * IR_MERKLE_HASH_LEN;
@@ -235,7 +238,10 @@ perfect_hash (const IrMerkleTree *self, guint64 start, guint level, guint8 out[I
  * range splits into aligned perfect subtrees, one per set bit of n, folded
  * from the right. */
 static void
-range_hash (const IrMerkleTree *self, guint64 start, guint64 n, guint8 out[IR_MERKLE_HASH_LEN])
+ir_merkle_range_hash (const IrMerkleTree *self,
+		      guint64 start,
+		      guint64 n,
+		      guint8 out[IR_MERKLE_HASH_LEN])
 {
 	guint8 sub[IR_MERKLE_HASH_LEN];
 	guint64 ends[IR_MERKLE_MAX_LEVEL];
@@ -251,9 +257,9 @@ range_hash (const IrMerkleTree *self, guint64 start, guint64 n, guint8 out[IR_ME
 			pos += (guint64)1 << k;
 		}
 	}
-	perfect_hash (self, ends[count - 1], levels[count - 1], out);
+	ir_merkle_perfect_hash (self, ends[count - 1], levels[count - 1], out);
 	for (guint i = count - 1; i > 0; i--) {
-		perfect_hash (self, ends[i - 1], levels[i - 1], sub);
+		ir_merkle_perfect_hash (self, ends[i - 1], levels[i - 1], sub);
 		ir_merkle_node_hash (sub, out, out);
 	}
 }
@@ -275,7 +281,7 @@ ir_merkle_tree_truncate (IrMerkleTree *self, guint64 size)
 		if ((size >> k) & 1) {
 			IrMerkleRange *r = &self->range[self->range_len++];
 
-			perfect_hash (self, pos, (guint)k, r->hash);
+			ir_merkle_perfect_hash (self, pos, (guint)k, r->hash);
 			r->level = (guint)k;
 			pos += (guint64)1 << k;
 		}
@@ -301,7 +307,7 @@ ir_merkle_tree_root (const IrMerkleTree *self,
 		return FALSE;
 	}
 	if (size == 0) {
-		empty_root (out);
+		ir_merkle_empty_root (out);
 		return TRUE;
 	}
 	if (size == self->size) {
@@ -311,13 +317,13 @@ ir_merkle_tree_root (const IrMerkleTree *self,
 			ir_merkle_node_hash (self->range[i - 1].hash, out, out);
 		return TRUE;
 	}
-	range_hash (self, 0, size, out);
+	ir_merkle_range_hash (self, 0, size, out);
 	return TRUE;
 }
 
 /* largest power of two smaller than n (n >= 2) */
 static guint64
-split_point (guint64 n)
+ir_merkle_split_point (guint64 n)
 {
 	guint64 k = 1;
 
@@ -329,27 +335,27 @@ split_point (guint64 n)
 /* RFC 9162 §2.1.3.1 PATH(m, D[start : start + n]); hashes appended leaf
  * side first. */
 static void
-path (const IrMerkleTree *self, guint64 m, guint64 start, guint64 n, GByteArray *out)
+ir_merkle_path (const IrMerkleTree *self, guint64 m, guint64 start, guint64 n, GByteArray *out)
 {
 	guint8 sibling[IR_MERKLE_HASH_LEN];
 	guint64 k;
 
 	if (n <= 1)
 		return;
-	k = split_point (n);
+	k = ir_merkle_split_point (n);
 	if (m < k) {
-		path (self, m, start, k, out);
-		range_hash (self, start + k, n - k, sibling);
+		ir_merkle_path (self, m, start, k, out);
+		ir_merkle_range_hash (self, start + k, n - k, sibling);
 	} else {
-		path (self, m - k, start + k, n - k, out);
-		range_hash (self, start, k, sibling);
+		ir_merkle_path (self, m - k, start + k, n - k, out);
+		ir_merkle_range_hash (self, start, k, sibling);
 	}
 	g_byte_array_append (out, sibling, IR_MERKLE_HASH_LEN);
 }
 
 /* RFC 9162 §2.1.4.1 SUBPROOF(m, D[start : start + n], b) */
 static void
-subproof (
+ir_merkle_subproof (
     const IrMerkleTree *self, guint64 m, guint64 start, guint64 n, gboolean b, GByteArray *out)
 {
 	guint8 hash[IR_MERKLE_HASH_LEN];
@@ -357,18 +363,18 @@ subproof (
 
 	if (m == n) {
 		if (!b) {
-			range_hash (self, start, n, hash);
+			ir_merkle_range_hash (self, start, n, hash);
 			g_byte_array_append (out, hash, IR_MERKLE_HASH_LEN);
 		}
 		return;
 	}
-	k = split_point (n);
+	k = ir_merkle_split_point (n);
 	if (m <= k) {
-		subproof (self, m, start, k, b, out);
-		range_hash (self, start + k, n - k, hash);
+		ir_merkle_subproof (self, m, start, k, b, out);
+		ir_merkle_range_hash (self, start + k, n - k, hash);
 	} else {
-		subproof (self, m - k, start + k, n - k, FALSE, out);
-		range_hash (self, start, k, hash);
+		ir_merkle_subproof (self, m - k, start + k, n - k, FALSE, out);
+		ir_merkle_range_hash (self, start, k, hash);
 	}
 	g_byte_array_append (out, hash, IR_MERKLE_HASH_LEN);
 }
@@ -396,7 +402,7 @@ ir_merkle_tree_inclusion_proof (const IrMerkleTree *self,
 		    self->size);
 		return NULL;
 	}
-	path (self, index, 0, size, out);
+	ir_merkle_path (self, index, 0, size, out);
 	return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
 
@@ -422,12 +428,12 @@ ir_merkle_tree_consistency_proof (const IrMerkleTree *self,
 			     self->size);
 		return NULL;
 	}
-	subproof (self, old_size, 0, new_size, TRUE, out);
+	ir_merkle_subproof (self, old_size, 0, new_size, TRUE, out);
 	return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
 
 static guint
-bit_length (guint64 x)
+ir_merkle_bit_length (guint64 x)
 {
 	guint n = 0;
 
@@ -439,7 +445,7 @@ bit_length (guint64 x)
 }
 
 static guint
-popcount (guint64 x)
+ir_merkle_popcount (guint64 x)
 {
 	guint n = 0;
 
@@ -451,15 +457,15 @@ popcount (guint64 x)
 /* Number of hashes in PATH(index, D[size]): the levels where the paths to
  * @index and to the last leaf part, plus the left siblings above them. */
 static gsize
-inclusion_proof_count (guint64 index, guint64 size)
+ir_merkle_inclusion_proof_count (guint64 index, guint64 size)
 {
-	guint inner = bit_length (index ^ (size - 1));
+	guint inner = ir_merkle_bit_length (index ^ (size - 1));
 
-	return inner + popcount (index >> inner);
+	return inner + ir_merkle_popcount (index >> inner);
 }
 
 static gboolean
-check_proof_len (const char *what, gsize proof_len, gsize want, GError **error)
+ir_merkle_check_proof_len (const char *what, gsize proof_len, gsize want, GError **error)
 {
 	if (proof_len % IR_MERKLE_HASH_LEN != 0) {
 		g_set_error (error,
@@ -514,7 +520,8 @@ ir_merkle_verify_inclusion (guint64 index,
 				" in tree size %" G_GUINT64_FORMAT,
 				index,
 				size);
-	if (!check_proof_len (what, proof_len, inclusion_proof_count (index, size), error))
+	if (!ir_merkle_check_proof_len (
+		what, proof_len, ir_merkle_inclusion_proof_count (index, size), error))
 		return FALSE;
 
 	/* RFC 9162 §2.1.3.2, step by step */
@@ -557,10 +564,10 @@ ir_merkle_verify_inclusion (guint64 index,
 }
 
 static gsize
-consistency_proof_count (guint64 old_size, guint64 new_size)
+ir_merkle_consistency_proof_count (guint64 old_size, guint64 new_size)
 {
-	guint inner = bit_length ((old_size - 1) ^ (new_size - 1));
-	guint border = popcount ((old_size - 1) >> inner);
+	guint inner = ir_merkle_bit_length ((old_size - 1) ^ (new_size - 1));
+	guint border = ir_merkle_popcount ((old_size - 1) >> inner);
 	guint shift = 0;
 
 	while (!((old_size >> shift) & 1))
@@ -570,11 +577,11 @@ consistency_proof_count (guint64 old_size, guint64 new_size)
 }
 
 static gboolean
-verify_equal_sizes (guint64 size,
-		    const guint8 old_root[IR_MERKLE_HASH_LEN],
-		    const guint8 new_root[IR_MERKLE_HASH_LEN],
-		    gsize proof_len,
-		    GError **error)
+ir_merkle_verify_equal_sizes (guint64 size,
+			      const guint8 old_root[IR_MERKLE_HASH_LEN],
+			      const guint8 new_root[IR_MERKLE_HASH_LEN],
+			      gsize proof_len,
+			      GError **error)
 {
 	if (proof_len != 0) {
 		g_set_error (error,
@@ -626,12 +633,14 @@ ir_merkle_verify_consistency (guint64 old_size,
 		return FALSE;
 	}
 	if (old_size == new_size)
-		return verify_equal_sizes (old_size, old_root, new_root, proof_len, error);
+		return ir_merkle_verify_equal_sizes (
+		    old_size, old_root, new_root, proof_len, error);
 	what = g_strdup_printf ("the consistency proof from tree size %" G_GUINT64_FORMAT
 				" to %" G_GUINT64_FORMAT,
 				old_size,
 				new_size);
-	if (!check_proof_len (what, proof_len, consistency_proof_count (old_size, new_size), error))
+	if (!ir_merkle_check_proof_len (
+		what, proof_len, ir_merkle_consistency_proof_count (old_size, new_size), error))
 		return FALSE;
 
 	/* RFC 9162 §2.1.4.2; when old size is a power of two the old root is
