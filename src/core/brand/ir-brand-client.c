@@ -253,11 +253,13 @@ ir_brand_client_unref (IrBrandClient *self)
 	if (self->passphrase != NULL)
 		OPENSSL_cleanse (self->passphrase, strlen (self->passphrase));
 	g_free (self->passphrase);
-	ir_brand_credential_unref (self->cred);
-	/* the handles before the share they use */
+	/* the handles before the share they use, and both before the
+	 * credential: a kept-alive connection holds the client key, and a key
+	 * on a PKCS#11 token holds its slot, which the credential releases */
 	g_ptr_array_unref (self->idle);
 	if (self->share != NULL)
 		curl_share_cleanup (self->share);
+	ir_brand_credential_unref (self->cred);
 	for (guint i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		g_mutex_clear (&self->share_locks[i]);
 	g_mutex_clear (&self->pool_lock);
