@@ -128,16 +128,35 @@ ir_transport_script_init (IrTransportScript *self)
 }
 
 IrTransport *
-ir_transport_script_new (const char *path, GError **error)
+ir_transport_script_new_for_script (IrAnswerScript *script, const char *path)
 {
-	g_autoptr (IrAnswerScript) script = ir_answer_script_load (path, error);
 	g_autofree char *name = NULL;
 	IrTransportScript *self;
 
-	if (script == NULL)
-		return NULL;
+	g_return_val_if_fail (script != NULL && path != NULL, NULL);
+
 	name = g_strdup_printf ("script:%s", path);
 	self = g_object_new (IR_TYPE_TRANSPORT_SCRIPT, "path", name, NULL);
-	self->script = g_steal_pointer (&script);
+	self->script = script;
 	return IR_TRANSPORT (self);
+}
+
+IrTransport *
+ir_transport_script_new (const char *path, GError **error)
+{
+	IrAnswerScript *script = ir_answer_script_load (path, error);
+
+	if (script == NULL)
+		return NULL;
+	return ir_transport_script_new_for_script (script, path);
+}
+
+guint
+ir_transport_script_get_asked (IrTransportScript *self, const char *command)
+{
+	g_autofree char *key = NULL;
+
+	g_return_val_if_fail (IR_IS_TRANSPORT_SCRIPT (self), 0);
+	key = g_ascii_strup (command, -1);
+	return GPOINTER_TO_UINT (g_hash_table_lookup (self->asked, key));
 }

@@ -15,5 +15,10 @@ G_DECLARE_FINAL_TYPE (IrTransportScript, ir_transport_script, IR, TRANSPORT_SCRI
 
 /* Loads @path; the transport's path is "script:@path". */
 IrTransport *ir_transport_script_new (const char *path, GError **error);
+/* Plays @script (taken over) under the name "script:@path". */
+IrTransport *ir_transport_script_new_for_script (IrAnswerScript *script, const char *path);
+/* How many times the host sent @command (compared as the script compares
+ * commands: case-insensitively, as the host wrote it, blanks included). */
+guint ir_transport_script_get_asked (IrTransportScript *self, const char *command);
 
 G_END_DECLS
