@@ -115,6 +115,16 @@ static const TestSessionQuirksRow test_session_quirks_rows[] = {
      NULL, NULL, FALSE, 0, NULL, 0, NULL, NULL,
      IR_ERROR_NOT_SUPPORTED, "this phone reports no IMEI over AT: the IMEI read answered "
      "\"0x3B0C4B98\""},
+    /* a call that cuts off every answer is said so, not "check the cable" */
+    {"ring-every-time", TELIT "> AT+CGSN=1\n< RING\n< NO CARRIER\n"
+     "> AT+CGSN\n< RING\n< NO CARRIER\n> AT+GSN\n< RING\n< NO CARRIER\n",
+     NULL, NULL, FALSE, 0, NULL, 0, NULL, NULL,
+     IR_ERROR_PROTOCOL, "no form of the 27.007 IMEI read worked: after 3 attempts, a call "
+     "interrupted every answer (reject the incoming call"},
+    {"ring-identity-note", "> AT+CGMI\n< Telit\n< OK\n> AT+CGMM\n< RING\n< BUSY\n"
+     "> AT+GMM\n< RING\n< BUSY\n" CGSN1_A,
+     "3gpp", "3gpp", FALSE, 1, A, IR_IMEI_STATUS_VALID, NULL,
+     "a call interrupted every answer"},
     /* every form refused: each named, no "garbled", no "switched on" */
     {"imei-refused", TELIT,
      NULL, NULL, FALSE, 0, NULL, 0, NULL, NULL,

@@ -48,11 +48,13 @@ ir_at_read_saw_ring (const IrAtResponse *resp)
 
 /* One command, one answer: OK, or an error saying why not. A call-progress
  * final, or a refusal that came with a ring, is an interruption
- * (IR_ERROR_PROTOCOL, asked again), never the phone's answer to a read. */
+ * (IR_ERROR_PROTOCOL, asked again, *@interrupted set), never the phone's
+ * answer to a read. */
 static IrAtResponse *
 ir_at_read_command_once (IrAtChannel *channel,
 			 const char *command,
 			 guint timeout_ms,
+			 gboolean *interrupted,
 			 GCancellable *cancellable,
 			 GError **error)
 {
@@ -63,6 +65,8 @@ ir_at_read_command_once (IrAtChannel *channel,
 		return NULL;
 	if (ir_at_final_is_call_progress (resp->final) ||
 	    (resp->final != IR_AT_FINAL_OK && ir_at_read_saw_ring (resp))) {
+		if (interrupted != NULL)
+			*interrupted = TRUE;
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_PROTOCOL,
@@ -87,7 +91,7 @@ ir_at_read_command (IrAtChannel *channel,
 	for (guint attempt = 1;; attempt++) {
 		g_autoptr (GError) error_local = NULL;
 		IrAtResponse *resp = ir_at_read_command_once (
-		    channel, command, timeout_ms, cancellable, &error_local);
+		    channel, command, timeout_ms, NULL, cancellable, &error_local);
 		if (resp != NULL)
 			return resp;
 		if (attempt >= IR_AT_READ_ATTEMPTS ||
@@ -163,19 +167,21 @@ ir_at_read_decode (IrAtChannel *channel, GPtrArray *values, GCancellable *cancel
 	}
 }
 
-/* One attempt: the command, then the parse; *@noisy as the answer came. */
+/* One attempt: the command, then the parse; *@noisy as the answer came,
+ * *@interrupted when a call cut it off. */
 static GPtrArray *
 ir_at_read_once (IrAtChannel *channel,
 		 const IrAtRead *read,
 		 gboolean *noisy,
+		 gboolean *interrupted,
 		 GCancellable *cancellable,
 		 GError **error)
 {
 	g_autoptr (IrAtResponse) resp = NULL;
 	GPtrArray *values;
 
-	resp =
-	    ir_at_read_command_once (channel, read->command, read->timeout_ms, cancellable, error);
+	resp = ir_at_read_command_once (
+	    channel, read->command, read->timeout_ms, interrupted, cancellable, error);
 	if (resp == NULL)
 		return NULL;
 	*noisy = resp->noisy;
@@ -216,16 +222,24 @@ ir_at_read_values_count (GPtrArray *seen, GPtrArray *values)
 	return count;
 }
 
-/* The error after a failed attempt, or NULL to ask again. */
+/* The error after a failed attempt, or NULL to ask again. When a call cut
+ * off every failed answer, nothing arrived garbled: the cable is not the
+ * thing to check. */
 static GError *
-ir_at_read_failed (const IrAtRead *read, GError *error_local, guint failures, guint attempt)
+ir_at_read_failed (
+    const IrAtRead *read, GError *error_local, guint failures, guint calls, guint attempt)
 {
 	if (failures < IR_AT_READ_ATTEMPTS && ir_at_read_error_is_retryable (error_local)) {
 		g_debug ("%s; asking again", error_local->message);
 		g_error_free (error_local);
 		return NULL;
 	}
-	if (g_error_matches (error_local, IR_ERROR, IR_ERROR_PROTOCOL))
+	if (g_error_matches (error_local, IR_ERROR, IR_ERROR_PROTOCOL) && calls == failures)
+		g_prefix_error (&error_local,
+				"after %u attempts, a call interrupted every answer (reject "
+				"the incoming call or take the SIM card out, then try again): ",
+				attempt);
+	else if (g_error_matches (error_local, IR_ERROR, IR_ERROR_PROTOCOL))
 		g_prefix_error (&error_local,
 				"after %u attempts, the answers still arrive garbled or "
 				"interrupted (check the cable and the port, then try again): ",
@@ -244,19 +258,24 @@ ir_at_read_confirmed (IrAtChannel *channel,
 	g_autoptr (GPtrArray) seen =
 	    g_ptr_array_new_with_free_func ((GDestroyNotify)g_ptr_array_unref);
 	guint failures = 0;
+	guint calls = 0; /* failures a call caused */
 
 	g_return_val_if_fail (read != NULL && read->parse != NULL, NULL);
 
 	for (guint attempt = 1; attempt <= IR_AT_READ_CONFIRM_ATTEMPTS; attempt++) {
 		g_autoptr (GError) error_local = NULL;
 		gboolean noisy = FALSE;
+		gboolean interrupted = FALSE;
 		gboolean well_formed;
 		guint agree;
-		g_autoptr (GPtrArray) values =
-		    ir_at_read_once (channel, read, &noisy, cancellable, &error_local);
+		g_autoptr (GPtrArray) values = ir_at_read_once (
+		    channel, read, &noisy, &interrupted, cancellable, &error_local);
 		if (values == NULL) {
-			GError *final = ir_at_read_failed (
-			    read, g_steal_pointer (&error_local), ++failures, attempt);
+			GError *final;
+			if (interrupted)
+				calls++;
+			final = ir_at_read_failed (
+			    read, g_steal_pointer (&error_local), ++failures, calls, attempt);
 			if (final == NULL)
 				continue;
 			g_propagate_error (error, final);
