@@ -72,6 +72,17 @@ ir_test_phone_free (IrTestPhone *phone)
 	g_free (phone);
 }
 
+char *
+ir_test_info_notes (const IrDeviceInfo *info)
+{
+	g_autoptr (GString) all = g_string_new (NULL);
+
+	for (guint i = 0; i < info->notes->len; i++)
+		g_string_append_printf (
+		    all, "%s\n", (const char *)g_ptr_array_index (info->notes, i));
+	return g_string_free (g_steal_pointer (&all), FALSE);
+}
+
 IrDeviceInfo *
 ir_test_phone_identify (IrTestPhone *phone)
 {

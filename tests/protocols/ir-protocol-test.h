@@ -47,6 +47,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrTestPhone, ir_test_phone_free)
 
 /* ir_session_identify() that must succeed. */
 IrDeviceInfo *ir_test_phone_identify (IrTestPhone *phone);
+/* The notes of @info, one a line, for assertions. Free with g_free(). */
+char *ir_test_info_notes (const IrDeviceInfo *info);
 
 /* A copy of the family's built-in profile with short timeouts, so that lost
  * answers cost a test 200 ms, not seconds. Free with g_free(). */

@@ -132,21 +132,10 @@ static const TestSessionQuirksRow test_session_quirks_rows[] = {
 };
 /* clang-format on */
 
-static char *
-test_session_quirks_notes (const IrDeviceInfo *info)
-{
-	g_autoptr (GString) all = g_string_new (NULL);
-
-	for (guint i = 0; i < info->notes->len; i++)
-		g_string_append_printf (
-		    all, "%s\n", (const char *)g_ptr_array_index (info->notes, i));
-	return g_string_free (g_steal_pointer (&all), FALSE);
-}
-
 static void
 test_session_quirks_check_info (const TestSessionQuirksRow *row, const IrDeviceInfo *info)
 {
-	g_autofree char *notes = test_session_quirks_notes (info);
+	g_autofree char *notes = ir_test_info_notes (info);
 	const IrImeiSlot *slot;
 
 	if (g_strcmp0 (info->family->id, row->family) != 0 ||

@@ -72,18 +72,6 @@ test_session_probe_retried (void **cstate)
 	    g_ptr_array_index (ir_model_transport_get_commands (phone->transport), 1), "~"));
 }
 
-/* The notes, joined, for assertions. */
-static char *
-test_session_notes (const IrDeviceInfo *info)
-{
-	g_autoptr (GString) all = g_string_new (NULL);
-
-	for (guint i = 0; i < info->notes->len; i++)
-		g_string_append_printf (
-		    all, "%s\n", (const char *)g_ptr_array_index (info->notes, i));
-	return g_string_free (g_steal_pointer (&all), FALSE);
-}
-
 /* Identity reads a phone refuses in both forms are left out, not fatal,
  * and said so in the notes. */
 static void
@@ -101,7 +89,7 @@ test_session_identity_refused (void **cstate)
 	info = ir_test_phone_identify (phone);
 	assert_null (info->revision);
 	assert_null (info->serial);
-	notes = test_session_notes (info);
+	notes = ir_test_info_notes (info);
 	assert_non_null (
 	    strstr (notes, "revision not read: AT+CGMR on model:mediatek was refused"));
 	assert_non_null (strstr (notes, "AT+GMR on model:mediatek was refused"));
@@ -148,7 +136,7 @@ test_session_unknown_manufacturer (void **cstate)
 	assert_int_equal (info->slots->len, 1);
 	assert_string_equal (((IrImeiSlot *)g_ptr_array_index (info->slots, 0))->imei,
 			     IR_TEST_IMEI_A);
-	notes = test_session_notes (info);
+	notes = ir_test_info_notes (info);
 	assert_non_null (strstr (notes, "manufacturer not read"));
 	assert_non_null (strstr (notes, "if this is a dual-SIM phone, its second IMEI"));
 	assert_false (info->can_write);
@@ -234,7 +222,7 @@ test_session_manufacturer_garbled (void **cstate)
 	assert_null (info->manufacturer);
 	assert_string_equal (info->profile->id, "3gpp");
 	assert_false (info->can_write);
-	notes = test_session_notes (info);
+	notes = ir_test_info_notes (info);
 	assert_non_null (strstr (notes, "still arrive garbled"));
 	assert_false (ir_model_transport_saw (phone->transport, "AT+EGMR"));
 }
@@ -256,7 +244,7 @@ test_session_identity_never_agrees (void **cstate)
 	info = ir_test_phone_identify (phone);
 	assert_null (info->manufacturer);
 	assert_string_equal (info->profile->id, "3gpp");
-	notes = test_session_notes (info);
+	notes = ir_test_info_notes (info);
 	assert_non_null (strstr (notes, "AT+CGMI on model:mediatek answered differently 8 times"));
 	/* once, then 8 tries to confirm */
 	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMI"),
@@ -314,7 +302,7 @@ test_session_vendor_refused_falls_back (void **cstate)
 			     IR_TEST_IMEI_A);
 	assert_false (info->can_write);
 	assert_non_null (strstr (info->write_support, "disabled in this firmware"));
-	notes = test_session_notes (info);
+	notes = ir_test_info_notes (info);
 	assert_non_null (strstr (notes, "AT+EGMR=0,7 on model:mediatek was refused"));
 	assert_non_null (strstr (notes, "IMEI slot 2 not read"));
 	assert_false (ir_session_write_imei (phone->session, 0, IR_TEST_IMEI_C, NULL, &error));
