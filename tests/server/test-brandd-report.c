@@ -343,9 +343,11 @@ test_brandd_report_summary_verifies (void **state)
 	test_brandd_report_assert_contains (
 	    out, "log imeirestore/MH-0002/ws1: its records give the summary's figures");
 	g_clear_pointer (&out, g_free);
+	g_clear_pointer (&err, g_free);
 	assert_int_equal (test_brandd_report_imeictl (alone, &out, &err), 0);
 	test_brandd_report_assert_contains (out, "the figures were not counted again");
 	g_clear_pointer (&out, g_free);
+	g_clear_pointer (&err, g_free);
 	{
 		const char *json[] = {"--json", "verify-report", path, "--log", t->dl->dir, NULL};
 
