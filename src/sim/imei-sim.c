@@ -137,8 +137,8 @@ ir_sim_app_parse_args (IrSimApp *app, int *argc, char ***argv, GError **error)
 	    IR_SIM_FLAG ("vendor-disabled",
 			 0,
 			 "The firmware refuses the family's own commands (+EGMR, +SIMEI, +SPIMEI) "
-			 "with ERROR or CME:N",
-			 "ERROR|CME:N"),
+			 "with ERROR, +CME ERROR: N, MODEM ERROR: N or NA",
+			 "ERROR|CME:N|MODEM:N|NA"),
 	    IR_SIM_FLAG ("slow-command",
 			 0,
 			 "Answer commands starting with COMMAND MS milliseconds late",

@@ -128,15 +128,19 @@ ir_sim_quirks_set_command (const char *value, char **out, GError **error)
 	return TRUE;
 }
 
-/* "ERROR" or "CME:N", as write-error takes it. */
+/* "ERROR" or "CME:N", as write-error takes it, or a refusal in a
+ * firmware's own words that ModemManager's parser knows from real phones
+ * (src/mm-serial-parsers.c): "MODEM:N" for Motorola EZX's "MODEM ERROR: N"
+ * (its commit 319424cc), "NA" for the Samsung Z810's "not available"
+ * (its commit 3b6b049e). */
 static gboolean
 ir_sim_quirks_set_vendor (IrSimQuirks *self, const char *value, GError **error)
 {
 	guint64 code = 0;
 
 	g_clear_pointer (&self->vendor_final, g_free);
-	if (g_strcmp0 (value, "ERROR") == 0) {
-		self->vendor_final = g_strdup ("ERROR");
+	if (g_strcmp0 (value, "ERROR") == 0 || g_strcmp0 (value, "NA") == 0) {
+		self->vendor_final = g_strdup (value);
 		return TRUE;
 	}
 	if (g_str_has_prefix (value, "CME:") &&
@@ -144,11 +148,16 @@ ir_sim_quirks_set_vendor (IrSimQuirks *self, const char *value, GError **error)
 		self->vendor_final = g_strdup_printf ("+CME ERROR: %u", (guint)code);
 		return TRUE;
 	}
+	if (g_str_has_prefix (value, "MODEM:") &&
+	    g_ascii_string_to_unsigned (value + 6, 10, 0, 65535, &code, NULL)) {
+		self->vendor_final = g_strdup_printf ("MODEM ERROR: %u", (guint)code);
+		return TRUE;
+	}
 	g_set_error (error,
 		     IR_ERROR,
 		     IR_ERROR_INVALID_INPUT,
-		     "\"%s\" is not how a firmware refuses: allowed are ERROR and CME:N (N from 0 "
-		     "to 65535)",
+		     "\"%s\" is not how a firmware refuses: allowed are ERROR, CME:N, MODEM:N (N "
+		     "from 0 to 65535) and NA",
 		     value);
 	return FALSE;
 }

@@ -72,6 +72,12 @@ static const TestQuirksCase test_quirks_cases[] = {
     {"vendor-disabled-unisoc", "--family unisoc --vendor-disabled ERROR "
      "--imei " A " --imei " B, NULL,
      "unisoc", "3gpp", FALSE, 1, {A}, NULL, "IMEI slot 2 not read", NULL},
+    /* refusals in a firmware's own words (ModemManager's parser knows both) */
+    {"vendor-disabled-modem-error", "--family quectel --vendor-disabled MODEM:4 --imei " D, NULL,
+     "quectel", "3gpp", FALSE, 1, {D}, NULL, "read with 27.007 instead", NULL},
+    {"vendor-disabled-na", "--family mediatek --vendor-disabled NA "
+     "--imei " A " --imei " B, NULL,
+     "mediatek", "3gpp", FALSE, 1, {A}, NULL, "IMEI slot 2 not read", NULL},
     /* a command answered late: stderr says what we wait for, stdout stays JSON */
     {"slow-command", "--family 3gpp --slow-command AT+CGMM:2300 --imei " A, NULL,
      "3gpp", "3gpp", FALSE, 1, {A}, NULL, NULL,
