@@ -158,3 +158,64 @@ ir_gui_find_by_name (GtkWidget *root, const char *name)
 		gtk_container_forall (GTK_CONTAINER (root), ir_gui_test_find_cb, state);
 	return state[1];
 }
+
+/* What a user operates: buttons of every kind, text fields, choices,
+ * sliders, lists and tables (not a scrolled window's bars: the mouse's,
+ * never focused, announced by their orientation). */
+static gboolean
+ir_gui_test_is_control (GtkWidget *widget)
+{
+	return GTK_IS_BUTTON (widget) || GTK_IS_ENTRY (widget) || GTK_IS_COMBO_BOX (widget) ||
+	       GTK_IS_SWITCH (widget) || GTK_IS_SCALE (widget) || GTK_IS_TREE_VIEW (widget) ||
+	       GTK_IS_TEXT_VIEW (widget) || GTK_IS_LIST_BOX (widget) ||
+	       GTK_IS_LIST_BOX_ROW (widget);
+}
+
+/* A control's parts (a combo's toggle, a tree view's column headers, a
+ * button's label) are named by the control itself. */
+static gboolean
+ir_gui_test_has_parts (GtkWidget *widget)
+{
+	return GTK_IS_CONTAINER (widget) && !GTK_IS_BUTTON (widget) && !GTK_IS_COMBO_BOX (widget) &&
+	       !GTK_IS_TREE_VIEW (widget);
+}
+
+static gboolean
+ir_gui_test_blank (const char *text)
+{
+	for (; text != NULL && *text != '\0'; text++)
+		if (!g_ascii_isspace (*text))
+			return FALSE;
+	return TRUE;
+}
+
+static void
+ir_gui_test_collect_nameless (GtkWidget *widget, gpointer data)
+{
+	GString *nameless = data;
+
+	if (ir_gui_test_is_control (widget)) {
+		const char *id = gtk_buildable_get_name (GTK_BUILDABLE (widget));
+		if (ir_gui_test_blank (atk_object_get_name (gtk_widget_get_accessible (widget))))
+			g_string_append_printf (
+			    nameless, " %s#%s", G_OBJECT_TYPE_NAME (widget), id != NULL ? id : "?");
+	}
+	/* an info bar's close button is GTK's, hidden unless asked for */
+	if (GTK_IS_INFO_BAR (widget) &&
+	    !gtk_info_bar_get_show_close_button (GTK_INFO_BAR (widget))) {
+		GtkInfoBar *bar = GTK_INFO_BAR (widget);
+		ir_gui_test_collect_nameless (gtk_info_bar_get_content_area (bar), data);
+		ir_gui_test_collect_nameless (gtk_info_bar_get_action_area (bar), data);
+	} else if (ir_gui_test_has_parts (widget))
+		gtk_container_forall (GTK_CONTAINER (widget), ir_gui_test_collect_nameless, data);
+}
+
+void
+ir_gui_assert_named (GtkWidget *root, const char *where)
+{
+	g_autoptr (GString) nameless = g_string_new (NULL);
+
+	ir_gui_test_collect_nameless (root, nameless);
+	if (nameless->len > 0)
+		fail_msg ("%s: controls without an accessible name:%s", where, nameless->str);
+}

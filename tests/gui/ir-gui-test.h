@@ -40,4 +40,9 @@ void ir_gui_snapshot (GtkWidget *window, const char *name);
 /* The first widget under @root whose accessible name is @name. */
 GtkWidget *ir_gui_find_by_name (GtkWidget *root, const char *name);
 
+/* Fails the test naming every control under @root whose accessible name is
+ * empty (what a screen reader announces as just "button" or "text"):
+ * hidden ones too, every page of a stack and every step of a phone. */
+void ir_gui_assert_named (GtkWidget *root, const char *where);
+
 G_END_DECLS

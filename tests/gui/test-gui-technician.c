@@ -453,6 +453,8 @@ test_gui_technician_two_phones (void **state)
 	test_gui_technician_wait_state (env, b->path, IR_PHONE_STATE_DONE, "phone B is restored");
 	ir_workbench_select (env->bench, a->path);
 	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "step-3-done");
+	/* both phones' rows and every step page of their views */
+	ir_gui_assert_named (GTK_WIDGET (env->gui->window), "workbench with two phones");
 	assert_true (env->saw_unplug_warning);
 	assert_true (env->saw_inhibited);
 	assert_false (ir_workbench_get_inhibited (env->bench));
@@ -576,6 +578,7 @@ test_gui_technician_unplugged (void **state)
 	dialog = ir_workbench_get_recover_dialog (env->bench);
 	assert_non_null (dialog);
 	ir_gui_snapshot (GTK_WIDGET (dialog), "recover-dialog");
+	ir_gui_assert_named (GTK_WIDGET (dialog), "recovery dialog");
 	gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
 	while (ir_recover_dialog_get_running (dialog) > 0)
 		g_main_context_iteration (NULL, TRUE);
