@@ -35,6 +35,14 @@ static const double ir_audit_chart_colours[IR_AUDIT_N_OUTCOMES][3] = {
     {0.55, 0.35, 0.65}, /* open: violet */
 };
 
+void
+ir_audit_chart_get_colour (guint outcome, double rgb[3])
+{
+	g_return_if_fail (outcome < IR_AUDIT_N_OUTCOMES);
+	for (guint c = 0; c < 3; c++)
+		rgb[c] = ir_audit_chart_colours[outcome][c];
+}
+
 static const char *
 ir_audit_chart_outcome_label (guint i)
 {

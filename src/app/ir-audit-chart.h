@@ -16,6 +16,10 @@ GtkWidget *ir_audit_chart_new (void);
 /* @groups: IrAuditGroup from ir_audit_stats (…, IR_AUDIT_BY_DAY); NULL: none. */
 void ir_audit_chart_set_groups (IrAuditChart *self, GPtrArray *groups);
 
+/* The colour of @outcome (an index of ir_audit_outcomes[]) in the legend
+ * and the bars: what a test reads the bars back by. */
+void ir_audit_chart_get_colour (guint outcome, double rgb[3]);
+
 /* Draws @groups into a @width × @height area of @cr. */
 void ir_audit_chart_render (cairo_t *cr, double width, double height, GPtrArray *groups);
 

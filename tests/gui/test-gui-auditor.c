@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <glib/gstdio.h>
 
+#include "ir-audit-chart.h"
 #include "ir-audit.h"
 #include "ir-gui-test.h"
 #include "ir-test-harness.h"
@@ -17,7 +18,8 @@
 /* The auditor's view in the real app: a log written by the real writer
  * opened with its workstation key (verified, the records and the chart),
  * filters, exports read back and compared with what the core computes for
- * the same filter, then the same log with line 3 altered (the verdict names
+ * the same filter (the chart's PNG, SVG and PDF drawn again and read bar
+ * by bar), then the same log with line 3 altered (the verdict names
  * the line) and a file that is no log at all. */
 
 typedef struct {
@@ -186,41 +188,306 @@ ir_gui_auditor_exports (void **state)
 	assert_true (json_node_equal (json_parser_get_root (parser), expected_json));
 }
 
-static void
-ir_gui_auditor_chart_file (Env *env, const char *format, const char *magic)
-{
-	g_autofree char *name = g_strdup_printf ("chart.%s", format);
-	g_autofree char *path = g_build_filename (env->tmp, name, NULL);
-	g_autofree char *data = NULL;
-	g_autoptr (GError) error = NULL;
+/* The bars start below the title and the legend (the top 40 px of the
+ * 420 px export); everything else a bar could be confused with (text,
+ * axes, grid lines) is grey. */
+#define IR_GUI_AUDITOR_PLOT_TOP 40
 
-	assert_true (ir_auditor_page_export (env->page, format, path, &error));
-	data = ir_gui_auditor_read (path);
-	assert_non_null (strstr (data, magic));
+typedef struct {
+	guint outcome;
+	guint height;
+} IrGuiAuditorSegment;
+
+/* The outcome whose colour a pixel has, with a little slack for the
+ * rasterisers of SVG and PDF; -1 for any other colour. */
+static int
+ir_gui_auditor_pixel_outcome (const guint8 *pixel)
+{
+	for (guint k = 0; k < IR_AUDIT_N_OUTCOMES; k++) {
+		double rgb[3];
+		gboolean same = TRUE;
+		ir_audit_chart_get_colour (k, rgb);
+		for (guint c = 0; c < 3; c++)
+			same = same && ABS ((int)pixel[c] - (int)(rgb[c] * 255.0 + 0.5)) <= 3;
+		if (same)
+			return (int)k;
+	}
+	return -1;
 }
 
-/* The chart's exports: a PDF, an SVG, a PNG that decodes at its size. */
+static const guint8 *
+ir_gui_auditor_pixel (GdkPixbuf *pixbuf, int x, int y)
+{
+	return gdk_pixbuf_read_pixels (pixbuf) + y * gdk_pixbuf_get_rowstride (pixbuf) +
+	       x * gdk_pixbuf_get_n_channels (pixbuf);
+}
+
+/* A bar's column has a run of one outcome's colour; text (axis labels,
+ * the day under each bar) may have coloured fringes where it is smoothed,
+ * never such a run. */
+#define IR_GUI_AUDITOR_MIN_RUN 4
+
+static gboolean
+ir_gui_auditor_column_coloured (GdkPixbuf *pixbuf, int x)
+{
+	int run = 0, last = -1;
+
+	for (int y = IR_GUI_AUDITOR_PLOT_TOP; y < gdk_pixbuf_get_height (pixbuf); y++) {
+		int k = ir_gui_auditor_pixel_outcome (ir_gui_auditor_pixel (pixbuf, x, y));
+		run = k >= 0 && k == last ? run + 1 : 1;
+		last = k;
+		if (k >= 0 && run >= IR_GUI_AUDITOR_MIN_RUN)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* One bar's segments bottom up, read in column @x; a blended pixel where
+ * two segments meet belongs to neither, and a run too short to be a
+ * segment is a text's fringe. */
+static GArray *
+ir_gui_auditor_read_bar (GdkPixbuf *pixbuf, int x)
+{
+	GArray *segments = g_array_new (FALSE, FALSE, sizeof (IrGuiAuditorSegment));
+	IrGuiAuditorSegment run = {0, 0};
+
+	for (int y = gdk_pixbuf_get_height (pixbuf) - 1; y >= IR_GUI_AUDITOR_PLOT_TOP - 1; y--) {
+		int k = y >= IR_GUI_AUDITOR_PLOT_TOP
+			    ? ir_gui_auditor_pixel_outcome (ir_gui_auditor_pixel (pixbuf, x, y))
+			    : -1;
+		if (k >= 0 && run.height > 0 && (guint)k == run.outcome) {
+			run.height++;
+			continue;
+		}
+		if (run.height >= IR_GUI_AUDITOR_MIN_RUN) {
+			IrGuiAuditorSegment *last =
+			    segments->len > 0
+				? &g_array_index (segments, IrGuiAuditorSegment, segments->len - 1)
+				: NULL;
+			if (last != NULL && last->outcome == run.outcome)
+				last->height += run.height;
+			else
+				g_array_append_val (segments, run);
+		}
+		run.outcome = (guint)MAX (k, 0);
+		run.height = k >= 0 ? 1 : 0;
+	}
+	return segments;
+}
+
+/* The bars of a chart's picture, left to right, each read in its middle
+ * column. */
+static GPtrArray *
+ir_gui_auditor_read_bars (GdkPixbuf *pixbuf)
+{
+	GPtrArray *bars = g_ptr_array_new_with_free_func ((GDestroyNotify)g_array_unref);
+	int width = gdk_pixbuf_get_width (pixbuf);
+	int start = -1;
+
+	for (int x = 0; x <= width; x++) {
+		gboolean coloured = x < width && ir_gui_auditor_column_coloured (pixbuf, x);
+		if (coloured && start < 0)
+			start = x;
+		else if (!coloured && start >= 0) {
+			if (x - start >= IR_GUI_AUDITOR_MIN_RUN)
+				g_ptr_array_add (
+				    bars, ir_gui_auditor_read_bar (pixbuf, (start + x - 1) / 2));
+			start = -1;
+		}
+	}
+	return bars;
+}
+
+static guint
+ir_gui_auditor_bar_height (GArray *segments)
+{
+	guint height = 0;
+
+	for (guint j = 0; j < segments->len; j++)
+		height += g_array_index (segments, IrGuiAuditorSegment, j).height;
+	return height;
+}
+
+/* The picture shows @groups: a bar per day in order, each stacked bottom
+ * up in the order of ir_audit_outcomes[] with a segment per outcome that
+ * occurred, its height in proportion to its count (to within the pixels
+ * two blended edges take). */
+static void
+ir_gui_auditor_assert_bars (GdkPixbuf *pixbuf, GPtrArray *groups, const char *what)
+{
+	g_autoptr (GPtrArray) bars = ir_gui_auditor_read_bars (pixbuf);
+	guint64 max = 0;
+	guint tallest = 0;
+	double scale;
+
+	if (bars->len != groups->len)
+		fail_msg ("%s: %u bars for %u days", what, bars->len, groups->len);
+	for (guint i = 0; i < groups->len; i++) {
+		max = MAX (max, ((IrAuditGroup *)g_ptr_array_index (groups, i))->total);
+		tallest = MAX (tallest, ir_gui_auditor_bar_height (g_ptr_array_index (bars, i)));
+	}
+	assert_true (max > 0 && tallest > 0);
+	scale = (double)tallest / (double)max;
+	for (guint i = 0; i < groups->len; i++) {
+		const IrAuditGroup *group = g_ptr_array_index (groups, i);
+		GArray *segments = g_ptr_array_index (bars, i);
+		guint j = 0;
+		for (guint k = 0; k < IR_AUDIT_N_OUTCOMES; k++) {
+			const IrGuiAuditorSegment *segment;
+			double expected = (double)group->outcomes[k] * scale;
+			if (group->outcomes[k] == 0)
+				continue;
+			if (j >= segments->len)
+				fail_msg ("%s: %s has no %s segment",
+					  what,
+					  group->group,
+					  ir_audit_outcomes[k]);
+			segment = &g_array_index (segments, IrGuiAuditorSegment, j++);
+			if (segment->outcome != k || ABS ((double)segment->height - expected) > 3.0)
+				fail_msg ("%s: %s segment %u is %s, %u px; expected %s, %.0f px",
+					  what,
+					  group->group,
+					  j,
+					  ir_audit_outcomes[segment->outcome],
+					  segment->height,
+					  ir_audit_outcomes[k],
+					  expected);
+		}
+		if (j != segments->len)
+			fail_msg ("%s: %s has %u segments, %u outcomes occurred",
+				  what,
+				  group->group,
+				  segments->len,
+				  j);
+	}
+}
+
+/* The exported file drawn again at the export's size: the PNG decoded,
+ * the SVG by librsvg, the PDF by poppler's pdftoppm at 72 dpi (a point a
+ * pixel). */
+static GdkPixbuf *
+ir_gui_auditor_raster (const char *format, const char *path)
+{
+	g_autoptr (GError) error = NULL;
+	GdkPixbuf *pixbuf = NULL;
+
+	if (g_strcmp0 (format, "pdf") == 0) {
+		g_autofree char *prefix = g_strconcat (path, ".raster", NULL);
+		g_autofree char *png = g_strconcat (prefix, ".png", NULL);
+		const char *argv[] = {
+		    g_getenv ("PDFTOPPM"), "-png", "-r", "72", "-singlefile", path, prefix, NULL};
+		int status = 0;
+		assert_non_null (argv[0]);
+		if (!g_spawn_sync (NULL,
+				   (char **)argv,
+				   NULL,
+				   G_SPAWN_DEFAULT,
+				   NULL,
+				   NULL,
+				   NULL,
+				   NULL,
+				   &status,
+				   &error) ||
+		    !g_spawn_check_wait_status (status, &error))
+			fail_msg ("pdftoppm %s: %s", path, error->message);
+		pixbuf = gdk_pixbuf_new_from_file (png, &error);
+	} else if (g_strcmp0 (format, "svg") == 0)
+		pixbuf = gdk_pixbuf_new_from_file_at_size (path, 800, 420, &error);
+	else
+		pixbuf = gdk_pixbuf_new_from_file (path, &error);
+	if (pixbuf == NULL)
+		fail_msg ("cannot read back %s: %s", path, error->message);
+	assert_int_equal (gdk_pixbuf_get_width (pixbuf), 800);
+	assert_int_equal (gdk_pixbuf_get_height (pixbuf), 420);
+	return pixbuf;
+}
+
+static void
+ir_gui_auditor_group_free (gpointer data)
+{
+	IrAuditGroup *group = data;
+
+	g_free (group->group);
+	g_free (group);
+}
+
+static IrAuditGroup *
+ir_gui_auditor_group (const char *day, const guint64 outcomes[IR_AUDIT_N_OUTCOMES])
+{
+	IrAuditGroup *group = g_new0 (IrAuditGroup, 1);
+
+	group->group = g_strdup (day);
+	for (guint k = 0; k < IR_AUDIT_N_OUTCOMES; k++) {
+		group->outcomes[k] = outcomes[k];
+		group->total += outcomes[k];
+	}
+	return group;
+}
+
+/* The page's chart of the log (two successes, a failure, a
+ * restoration left open) in each format, read back bar by bar; a format
+ * the chart cannot have is refused and nothing is written. */
 static void
 ir_gui_auditor_chart (void **state)
 {
 	Env *env = *state;
-	g_autofree char *png = g_build_filename (env->tmp, "chart.png", NULL);
+	const char *formats[] = {"png", "svg", "pdf"};
+	g_autoptr (IrAuditPaths) paths = ir_audit_paths_resolve (env->log, NULL);
+	g_auto (IrAuditFilter) filter;
+	g_autoptr (GPtrArray) rows = NULL;
+	g_autoptr (GPtrArray) days = NULL;
 	g_autofree char *bad = g_build_filename (env->tmp, "chart.gif", NULL);
-	g_autoptr (GdkPixbuf) pixbuf = NULL;
 	g_autoptr (GError) error = NULL;
+	guint64 total = 0;
 
 	ir_auditor_page_set_key (env->page, env->key);
 	ir_gui_auditor_open (env, env->log);
-	ir_gui_auditor_chart_file (env, "pdf", "%PDF-");
-	ir_gui_auditor_chart_file (env, "svg", "<svg");
-	assert_true (ir_auditor_page_export (env->page, "png", png, &error));
-	pixbuf = gdk_pixbuf_new_from_file (png, &error);
-	assert_non_null (pixbuf);
-	assert_int_equal (gdk_pixbuf_get_width (pixbuf), 800);
-	assert_int_equal (gdk_pixbuf_get_height (pixbuf), 420);
+	ir_audit_filter_init (&filter);
+	rows = ir_audit_query (paths, &filter, NULL, &error);
+	assert_non_null (rows);
+	days = ir_audit_stats (rows, IR_AUDIT_BY_DAY);
+	/* one day, unless the setup ran across midnight */
+	for (guint i = 0; i < days->len; i++)
+		total += ((IrAuditGroup *)g_ptr_array_index (days, i))->total;
+	assert_int_equal (total, 4);
+	for (gsize i = 0; i < G_N_ELEMENTS (formats); i++) {
+		g_autofree char *name = g_strdup_printf ("chart.%s", formats[i]);
+		g_autofree char *path = g_build_filename (env->tmp, name, NULL);
+		g_autoptr (GdkPixbuf) pixbuf = NULL;
+		assert_true (ir_auditor_page_export (env->page, formats[i], path, &error));
+		pixbuf = ir_gui_auditor_raster (formats[i], path);
+		ir_gui_auditor_assert_bars (pixbuf, days, name);
+	}
 	assert_false (ir_auditor_page_export (env->page, "gif", bad, &error));
 	assert_non_null (strstr (error->message, "PDF, SVG or PNG"));
 	assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
+}
+
+/* Several days, every outcome: the stacking order and the proportions
+ * survive each format. */
+static void
+ir_gui_auditor_chart_days (void **state)
+{
+	Env *env = *state;
+	const char *formats[] = {"png", "svg", "pdf"};
+	const guint64 d1[IR_AUDIT_N_OUTCOMES] = {3, 2, 0, 0, 0, 0};
+	const guint64 d2[IR_AUDIT_N_OUTCOMES] = {1, 0, 1, 1, 1, 1};
+	const guint64 d3[IR_AUDIT_N_OUTCOMES] = {0, 0, 0, 0, 0, 2};
+	g_autoptr (GPtrArray) days = g_ptr_array_new_with_free_func (ir_gui_auditor_group_free);
+
+	g_ptr_array_add (days, ir_gui_auditor_group ("2026-12-01", d1));
+	g_ptr_array_add (days, ir_gui_auditor_group ("2026-12-02", d2));
+	g_ptr_array_add (days, ir_gui_auditor_group ("2026-12-04", d3));
+	for (gsize i = 0; i < G_N_ELEMENTS (formats); i++) {
+		g_autofree char *name = g_strdup_printf ("days.%s", formats[i]);
+		g_autofree char *path = g_build_filename (env->tmp, name, NULL);
+		g_autoptr (GdkPixbuf) pixbuf = NULL;
+		g_autoptr (GError) error = NULL;
+		if (!ir_audit_chart_export (days, formats[i], path, &error))
+			fail_msg ("%s: %s", name, error->message);
+		pixbuf = ir_gui_auditor_raster (formats[i], path);
+		ir_gui_auditor_assert_bars (pixbuf, days, name);
+	}
 }
 
 /* A tampered log: the verdict comes first and names line 3. */
@@ -282,6 +549,7 @@ main (void)
 	    cmocka_unit_test (ir_gui_auditor_verified),
 	    cmocka_unit_test (ir_gui_auditor_exports),
 	    cmocka_unit_test (ir_gui_auditor_chart),
+	    cmocka_unit_test (ir_gui_auditor_chart_days),
 	    cmocka_unit_test (ir_gui_auditor_tampered),
 	    cmocka_unit_test (ir_gui_auditor_no_key),
 	    cmocka_unit_test (ir_gui_auditor_bad_input),
