@@ -503,6 +503,12 @@ ir_workbench_get_policy_text (IrWorkbench *self)
 				gtk_label_get_text (self->phases_label));
 }
 
+const char *
+ir_workbench_get_identity (IrWorkbench *self)
+{
+	return gtk_label_get_text (self->identity_label);
+}
+
 gboolean
 ir_workbench_get_inhibited (IrWorkbench *self)
 {

@@ -41,6 +41,8 @@ IrRecoverDialog *ir_workbench_get_recover_dialog (IrWorkbench *self);
 /* Whether suspend and logout are inhibited now (a write in flight): asked
  * of the session with gtk_application_inhibit(). */
 gboolean ir_workbench_get_inhibited (IrWorkbench *self);
+/* Who is signed in as shown: "subject · role at centre". */
+const char *ir_workbench_get_identity (IrWorkbench *self);
 /* The rollout policy line and its phases as shown ("summary\nphases"). */
 char *ir_workbench_get_policy_text (IrWorkbench *self);
 /* Phones a "Restore all eligible" would start now. */

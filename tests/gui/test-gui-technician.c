@@ -281,12 +281,19 @@ test_gui_technician_signed_in (void **state)
 {
 	Env *env = *state;
 	g_autofree char *error = NULL;
+	const char *identity;
 
 	ir_signin_page_set_passphrase (ir_app_window_get_signin_page (env->gui->window), "••••");
 	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "step-0-signin");
 	error = test_gui_technician_sign_in (env, env->passphrase);
 	assert_null (error);
 	assert_string_equal (ir_app_window_get_visible_page (env->gui->window), "workbench");
+	/* who, in which role, for which centre: from the certificate
+	 * (gen-dev-pki.sh: alice of DL-0001) */
+	identity = ir_workbench_get_identity (env->bench);
+	if (strstr (identity, "alice") == NULL ||
+	    strstr (identity, " · technician at DL-0001") == NULL)
+		fail_msg ("the workbench shows \"%s\" as who is signed in", identity);
 	/* the technician actions are on now */
 	assert_true (
 	    g_action_group_get_action_enabled (G_ACTION_GROUP (env->gui->window), "restore-all"));
