@@ -35,6 +35,9 @@ static const IrBranddStoreMigration IR_BRANDD_STORE_MIGRATIONS[] = {
     {8,
      IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-8.sql"),
      IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-pg-8.sql")},
+    {9,
+     IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-9.sql"),
+     IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-pg-9.sql")},
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (IR_BRANDD_STORE_MIGRATIONS) == IR_BRANDD_SCHEMA_VERSION);
 

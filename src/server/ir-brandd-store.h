@@ -21,7 +21,7 @@ G_BEGIN_DECLS
  * 6: workstations' first contact (ir-brandd-schema-6.sql); 7: revoked client
  * certificates (ir-brandd-schema-7.sql); 8: report mismatches, live tokens,
  * devices tied to a centre (ir-brandd-schema-8.sql). */
-#define IR_BRANDD_SCHEMA_VERSION 8
+#define IR_BRANDD_SCHEMA_VERSION 9
 
 typedef struct _IrBranddStore IrBranddStore;
 

@@ -17,11 +17,15 @@ ir_brandd_witness_store_log_free (IrBranddWitnessedLog *log)
 		g_bytes_unref (log->public_key);
 	g_free (log->checkpoint);
 	g_free (log->cosigned);
+	if (log->edge != NULL)
+		g_bytes_unref (log->edge);
 	g_free (log);
 }
 
 #define LOG_COLUMNS                                                                                \
-	"origin, centre, public_key, size, root, checkpoint, cosigned, registered_at, updated_at"
+	"origin, centre, public_key, size, root, checkpoint, cosigned, registered_at, "            \
+	"updated_at, "                                                                             \
+	"edge"
 
 static IrBranddWitnessedLog *
 ir_brandd_witness_store_log_from_row (IrBranddStmt *stmt)
@@ -43,6 +47,14 @@ ir_brandd_witness_store_log_from_row (IrBranddStmt *stmt)
 	log->cosigned = ir_brandd_stmt_dup_text (stmt, 6);
 	log->registered_at = ir_brandd_stmt_column_int64 (stmt, 7);
 	log->updated_at = ir_brandd_stmt_column_int64 (stmt, 8);
+	/* an empty edge reads back as NULL: only a non-empty log lacks one */
+	{
+		gsize edge_len = 0;
+		const guint8 *edge = ir_brandd_stmt_column_blob (stmt, 9, &edge_len);
+
+		if (edge != NULL || log->size == 0)
+			log->edge = g_bytes_new (edge, edge_len);
+	}
 	return log;
 }
 
@@ -244,15 +256,16 @@ ir_brandd_witness_store_write_log_row (IrBranddStore *store,
 	const void *key = g_bytes_get_data (log->public_key, &key_len);
 
 	if (create) {
-		stmt = ir_brandd_store_prepare (store,
-						"INSERT INTO witnessed_logs (" LOG_COLUMNS
-						") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-						error);
+		stmt =
+		    ir_brandd_store_prepare (store,
+					     "INSERT INTO witnessed_logs (" LOG_COLUMNS
+					     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+					     error);
 	} else {
 		stmt = ir_brandd_store_prepare (
 		    store,
 		    "UPDATE witnessed_logs SET size = ?4, root = ?5, checkpoint = ?6, "
-		    "cosigned = ?7, updated_at = ?9 WHERE origin = ?1 AND size = ?10",
+		    "cosigned = ?7, updated_at = ?9, edge = ?10 WHERE origin = ?1 AND size = ?11",
 		    error);
 	}
 	if (stmt == NULL)
@@ -263,8 +276,9 @@ ir_brandd_witness_store_write_log_row (IrBranddStore *store,
 		ir_brandd_stmt_bind_blob (stmt, 3, key, (int)key_len);
 		ir_brandd_stmt_bind_int64 (stmt, 8, log->registered_at);
 	} else {
-		ir_brandd_stmt_bind_int64 (stmt, 10, (gint64)old_size);
+		ir_brandd_stmt_bind_int64 (stmt, 11, (gint64)old_size);
 	}
+	ir_brandd_stmt_bind_bytes (stmt, 10, log->edge);
 	ir_brandd_stmt_bind_int64 (stmt, 4, (gint64)log->size);
 	ir_brandd_stmt_bind_blob (stmt, 5, log->root, IR_MERKLE_HASH_LEN);
 	ir_brandd_stmt_bind_text (stmt, 6, log->checkpoint);

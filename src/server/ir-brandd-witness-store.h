@@ -22,6 +22,9 @@ typedef struct {
 	char *cosigned;	  /* the same with the witness's signature line */
 	gint64 registered_at;
 	gint64 updated_at;
+	/* the tree's right edge (ir-merkle-edge.h, ir-brandd-schema-9.sql);
+	 * NULL when not kept yet, for a log witnessed before version 9 */
+	GBytes *edge;
 } IrBranddWitnessedLog;
 
 void ir_brandd_witness_store_log_free (IrBranddWitnessedLog *log);
@@ -36,7 +39,9 @@ gboolean ir_brandd_witness_store_get (IrBranddStore *store,
 /* Every witnessed log, by origin. */
 GPtrArray *ir_brandd_witness_store_list (IrBranddStore *store, GError **error);
 
-/* Appends the leaf hashes of the witnessed records of @origin, in order. */
+/* Appends the leaf hashes of the witnessed records of @origin, in order:
+ * O(n), for proofs and the rare checks below the witnessed size; an upload
+ * appends to the stored edge instead. */
 gboolean ir_brandd_witness_store_load_tree (IrBranddStore *store,
 					    const char *origin,
 					    IrMerkleTree *tree,

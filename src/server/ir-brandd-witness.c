@@ -9,7 +9,7 @@
 #include "ir-brandd-witness-private.h"
 #include "ir-checkpoint.h"
 #include "ir-error.h"
-#include "ir-merkle.h"
+#include "ir-merkle-edge.h"
 #include "ir-pem.h"
 
 /* What is checked, in order, on an upload (docs/brand-api.md):
@@ -55,7 +55,7 @@ ir_brandd_witness_free (IrBranddWitness *self)
 }
 
 static EVP_PKEY *
-load_key (const char *path, GError **error)
+ir_brandd_witness_load_key (const char *path, GError **error)
 {
 	EVP_PKEY *key = ir_pem_load_private_key (path, "[witness] key", error);
 
@@ -79,7 +79,7 @@ ir_brandd_witness_new (const IrBranddConfig *config, IrBranddStore *store, GErro
 
 	self->store = store;
 	if (config->witness_key != NULL) {
-		self->key = load_key (config->witness_key, error);
+		self->key = ir_brandd_witness_load_key (config->witness_key, error);
 		if (self->key == NULL)
 			return NULL;
 	}
@@ -117,7 +117,10 @@ ir_brandd_witness_internal (IrBranddAnswer *answer, const GError *error)
 }
 
 static gboolean
-size_mismatch (IrBranddAnswer *answer, const char *origin, guint64 witnessed, guint64 asked)
+ir_brandd_witness_size_mismatch (IrBranddAnswer *answer,
+				 const char *origin,
+				 guint64 witnessed,
+				 guint64 asked)
 {
 	answer->has_witnessed_size = TRUE;
 	answer->witnessed_size = witnessed;
@@ -133,7 +136,7 @@ size_mismatch (IrBranddAnswer *answer, const char *origin, guint64 witnessed, gu
 }
 
 static gboolean
-malformed (IrBranddAnswer *answer, const char *path, const char *why)
+ir_brandd_witness_malformed (IrBranddAnswer *answer, const char *path, const char *why)
 {
 	return ir_brandd_witness_refuse (answer, IR_BRANDD_MALFORMED_REQUEST, "%s: %s", path, why);
 }
@@ -141,7 +144,7 @@ malformed (IrBranddAnswer *answer, const char *path, const char *why)
 /* -- JSON members -- */
 
 static JsonObject *
-parse_object (const char *body, gsize len, IrBranddAnswer *answer)
+ir_brandd_witness_parse_object (const char *body, gsize len, IrBranddAnswer *answer)
 {
 	g_autoptr (GError) error = NULL;
 	JsonObject *root = ir_brandd_json_parse_object (body, len, &error);
@@ -153,7 +156,7 @@ parse_object (const char *body, gsize len, IrBranddAnswer *answer)
 }
 
 static gboolean
-is_string (JsonNode *node)
+ir_brandd_witness_is_string (JsonNode *node)
 {
 	return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
 	       json_node_get_value_type (node) == G_TYPE_STRING;
@@ -161,45 +164,46 @@ is_string (JsonNode *node)
 
 /* A string member of 1..@max bytes; absent → NULL unless @required. */
 static gboolean
-get_string (JsonObject *obj,
-	    const char *name,
-	    gboolean required,
-	    gsize max,
-	    const char **out,
-	    IrBranddAnswer *answer)
+ir_brandd_witness_get_string (JsonObject *obj,
+			      const char *name,
+			      gboolean required,
+			      gsize max,
+			      const char **out,
+			      IrBranddAnswer *answer)
 {
 	JsonNode *node = json_object_get_member (obj, name);
 	gsize len;
 
 	*out = NULL;
 	if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-		return required ? malformed (answer, name, "missing") : TRUE;
-	if (!is_string (node))
-		return malformed (answer, name, "expected a string");
+		return required ? ir_brandd_witness_malformed (answer, name, "missing") : TRUE;
+	if (!ir_brandd_witness_is_string (node))
+		return ir_brandd_witness_malformed (answer, name, "expected a string");
 	len = strlen (json_node_get_string (node));
 	if (len == 0 || len > max)
-		return malformed (answer, name, "empty or too long");
+		return ir_brandd_witness_malformed (answer, name, "empty or too long");
 	*out = json_node_get_string (node);
 	return TRUE;
 }
 
 static gboolean
-get_size (JsonObject *obj,
-	  const char *name,
-	  gboolean required,
-	  gboolean *present,
-	  guint64 *out,
-	  IrBranddAnswer *answer)
+ir_brandd_witness_get_size (JsonObject *obj,
+			    const char *name,
+			    gboolean required,
+			    gboolean *present,
+			    guint64 *out,
+			    IrBranddAnswer *answer)
 {
 	JsonNode *node = json_object_get_member (obj, name);
 
 	*present = FALSE;
 	*out = 0;
 	if (node == NULL)
-		return required ? malformed (answer, name, "missing") : TRUE;
+		return required ? ir_brandd_witness_malformed (answer, name, "missing") : TRUE;
 	if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
 	    json_node_get_int (node) < 0)
-		return malformed (answer, name, "expected a whole number, 0 or more");
+		return ir_brandd_witness_malformed (
+		    answer, name, "expected a whole number, 0 or more");
 	*present = TRUE;
 	*out = (guint64)json_node_get_int (node);
 	return TRUE;
@@ -208,7 +212,7 @@ get_size (JsonObject *obj,
 /* Standard base64 with padding, checked by encoding the result again:
  * g_base64_decode() skips what it does not know. */
 static GBytes *
-strict_base64 (const char *text)
+ir_brandd_witness_strict_base64 (const char *text)
 {
 	gsize len = 0;
 	g_autofree guint8 *data = NULL;
@@ -227,7 +231,10 @@ strict_base64 (const char *text)
 
 /* An array of base64 SHA-256 hashes, concatenated into @out. */
 static gboolean
-get_proof (JsonObject *obj, const char *name, GByteArray *out, IrBranddAnswer *answer)
+ir_brandd_witness_get_proof (JsonObject *obj,
+			     const char *name,
+			     GByteArray *out,
+			     IrBranddAnswer *answer)
 {
 	JsonNode *node = json_object_get_member (obj, name);
 	JsonArray *arr;
@@ -235,20 +242,23 @@ get_proof (JsonObject *obj, const char *name, GByteArray *out, IrBranddAnswer *a
 	if (node == NULL || JSON_NODE_HOLDS_NULL (node))
 		return TRUE;
 	if (!JSON_NODE_HOLDS_ARRAY (node))
-		return malformed (answer, name, "expected an array of base64 hashes");
+		return ir_brandd_witness_malformed (
+		    answer, name, "expected an array of base64 hashes");
 	arr = json_node_get_array (node);
 	if (json_array_get_length (arr) > PROOF_MAX)
-		return malformed (answer, name, "too many hashes");
+		return ir_brandd_witness_malformed (answer, name, "too many hashes");
 	for (guint i = 0; i < json_array_get_length (arr); i++) {
 		JsonNode *el = json_array_get_element (arr, i);
 		g_autofree char *path = g_strdup_printf ("%s[%u]", name, i);
 		g_autoptr (GBytes) hash = NULL;
 
-		if (!is_string (el))
-			return malformed (answer, path, "expected a base64 string");
-		hash = strict_base64 (json_node_get_string (el));
+		if (!ir_brandd_witness_is_string (el))
+			return ir_brandd_witness_malformed (
+			    answer, path, "expected a base64 string");
+		hash = ir_brandd_witness_strict_base64 (json_node_get_string (el));
 		if (hash == NULL || g_bytes_get_size (hash) != IR_MERKLE_HASH_LEN)
-			return malformed (answer, path, "expected the base64 of a 32-byte hash");
+			return ir_brandd_witness_malformed (
+			    answer, path, "expected the base64 of a 32-byte hash");
 		g_byte_array_append (out, g_bytes_get_data (hash, NULL), IR_MERKLE_HASH_LEN);
 	}
 	return TRUE;
@@ -269,7 +279,7 @@ typedef struct {
 } Upload;
 
 static void
-upload_clear (Upload *u)
+ir_brandd_witness_upload_clear (Upload *u)
 {
 	g_clear_pointer (&u->public_key, g_bytes_unref);
 	g_clear_pointer (&u->pub, EVP_PKEY_free);
@@ -279,52 +289,60 @@ upload_clear (Upload *u)
 	g_clear_pointer (&u->root, json_object_unref);
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Upload, upload_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Upload, ir_brandd_witness_upload_clear)
 
 /* A workstation key as sent: base64 of a DER SubjectPublicKeyInfo,
  * Ed25519 or ECDSA P-256. */
 static gboolean
-parse_spki (const char *b64, GBytes **spki, EVP_PKEY **pub, IrBranddAnswer *answer)
+ir_brandd_witness_parse_spki (const char *b64,
+			      GBytes **spki,
+			      EVP_PKEY **pub,
+			      IrBranddAnswer *answer)
 {
 	const unsigned char *der = NULL;
 	gsize len = 0;
 	int id;
 
-	*spki = strict_base64 (b64);
+	*spki = ir_brandd_witness_strict_base64 (b64);
 	if (*spki == NULL || g_bytes_get_size (*spki) > PUBKEY_MAX)
-		return malformed (answer, "public_key", "expected the base64 of an SPKI (DER)");
+		return ir_brandd_witness_malformed (
+		    answer, "public_key", "expected the base64 of an SPKI (DER)");
 	der = g_bytes_get_data (*spki, &len);
 	*pub = d2i_PUBKEY (NULL, &der, (long)len);
 	if (*pub == NULL || der != (const unsigned char *)g_bytes_get_data (*spki, NULL) + len)
-		return malformed (answer, "public_key", "not a DER SubjectPublicKeyInfo");
+		return ir_brandd_witness_malformed (
+		    answer, "public_key", "not a DER SubjectPublicKeyInfo");
 	id = EVP_PKEY_get_base_id (*pub);
 	if (id != EVP_PKEY_ED25519 && id != EVP_PKEY_EC)
-		return malformed (answer, "public_key", "expected an Ed25519 or ECDSA P-256 key");
+		return ir_brandd_witness_malformed (
+		    answer, "public_key", "expected an Ed25519 or ECDSA P-256 key");
 	return TRUE;
 }
 
 static gboolean
-parse_records (Upload *u, IrBranddAnswer *answer)
+ir_brandd_witness_parse_records (Upload *u, IrBranddAnswer *answer)
 {
 	JsonNode *node = json_object_get_member (u->root, "records");
 	JsonArray *arr;
 
 	u->records = g_ptr_array_new ();
 	if (node == NULL)
-		return malformed (answer, "records", "missing");
+		return ir_brandd_witness_malformed (answer, "records", "missing");
 	if (!JSON_NODE_HOLDS_ARRAY (node))
-		return malformed (answer, "records", "expected an array of record lines");
+		return ir_brandd_witness_malformed (
+		    answer, "records", "expected an array of record lines");
 	arr = json_node_get_array (node);
 	for (guint i = 0; i < json_array_get_length (arr); i++) {
 		JsonNode *el = json_array_get_element (arr, i);
 		g_autofree char *path = g_strdup_printf ("records[%u]", i);
 		const char *line;
 
-		if (!is_string (el))
-			return malformed (answer, path, "expected a string (one record line)");
+		if (!ir_brandd_witness_is_string (el))
+			return ir_brandd_witness_malformed (
+			    answer, path, "expected a string (one record line)");
 		line = json_node_get_string (el);
 		if (line[0] == '\0' || strlen (line) > RECORD_MAX || strchr (line, '\n') != NULL)
-			return malformed (
+			return ir_brandd_witness_malformed (
 			    answer, path, "expected one line of at most 64 KiB, without newline");
 		g_ptr_array_add (u->records, (gpointer)line);
 	}
@@ -332,21 +350,26 @@ parse_records (Upload *u, IrBranddAnswer *answer)
 }
 
 static gboolean
-parse_upload (Upload *u, const char *body, gsize len, IrBranddAnswer *answer)
+ir_brandd_witness_parse_upload (Upload *u, const char *body, gsize len, IrBranddAnswer *answer)
 {
 	g_autoptr (GError) error = NULL;
 	const char *key_b64 = NULL;
 	gboolean present = FALSE;
 
-	u->root = parse_object (body, len, answer);
+	u->root = ir_brandd_witness_parse_object (body, len, answer);
 	u->proof = g_byte_array_new ();
 	if (u->root == NULL ||
-	    !get_string (u->root, "origin", TRUE, ORIGIN_MAX, &u->origin, answer) ||
-	    !get_string (u->root, "public_key", TRUE, PUBKEY_MAX * 2, &key_b64, answer) ||
-	    !get_string (u->root, "checkpoint", TRUE, CHECKPOINT_MAX, &u->note, answer) ||
-	    !get_size (u->root, "old_size", TRUE, &present, &u->old_size, answer) ||
-	    !get_proof (u->root, "consistency", u->proof, answer) ||
-	    !parse_spki (key_b64, &u->public_key, &u->pub, answer) || !parse_records (u, answer))
+	    !ir_brandd_witness_get_string (
+		u->root, "origin", TRUE, ORIGIN_MAX, &u->origin, answer) ||
+	    !ir_brandd_witness_get_string (
+		u->root, "public_key", TRUE, PUBKEY_MAX * 2, &key_b64, answer) ||
+	    !ir_brandd_witness_get_string (
+		u->root, "checkpoint", TRUE, CHECKPOINT_MAX, &u->note, answer) ||
+	    !ir_brandd_witness_get_size (
+		u->root, "old_size", TRUE, &present, &u->old_size, answer) ||
+	    !ir_brandd_witness_get_proof (u->root, "consistency", u->proof, answer) ||
+	    !ir_brandd_witness_parse_spki (key_b64, &u->public_key, &u->pub, answer) ||
+	    !ir_brandd_witness_parse_records (u, answer))
 		return FALSE;
 	u->checkpoint = ir_checkpoint_parse (u->note, strlen (u->note), &error);
 	if (u->checkpoint == NULL)
@@ -367,7 +390,9 @@ parse_upload (Upload *u, const char *body, gsize len, IrBranddAnswer *answer)
 /* imeirestore/<centre>/<workstation>: a workstation only witnesses under
  * the centre of its certificate. */
 static gboolean
-check_origin_centre (const char *origin, const IrBranddPeer *peer, IrBranddAnswer *answer)
+ir_brandd_witness_check_origin_centre (const char *origin,
+				       const IrBranddPeer *peer,
+				       IrBranddAnswer *answer)
 {
 	g_autofree char *prefix = g_strdup_printf ("imeirestore/%s/", peer->centre);
 
@@ -385,7 +410,9 @@ check_origin_centre (const char *origin, const IrBranddPeer *peer, IrBranddAnswe
 }
 
 static gboolean
-check_key (const Upload *u, const IrBranddWitnessedLog *log, IrBranddAnswer *answer)
+ir_brandd_witness_check_key (const Upload *u,
+			     const IrBranddWitnessedLog *log,
+			     IrBranddAnswer *answer)
 {
 	g_autoptr (GError) error = NULL;
 
@@ -415,10 +442,10 @@ check_key (const Upload *u, const IrBranddWitnessedLog *log, IrBranddAnswer *ans
  * server is), another log under the same origin (forked), or, when the
  * client claims to be at the witnessed size, a log that lost records. */
 static gboolean
-check_older (IrBranddWitness *self,
-	     const Upload *u,
-	     const IrBranddWitnessedLog *log,
-	     IrBranddAnswer *answer)
+ir_brandd_witness_check_older (IrBranddWitness *self,
+			       const Upload *u,
+			       const IrBranddWitnessedLog *log,
+			       IrBranddAnswer *answer)
 {
 	g_autoptr (IrMerkleTree) tree = ir_merkle_tree_new ();
 	g_autoptr (GError) error = NULL;
@@ -447,22 +474,22 @@ check_older (IrBranddWitness *self,
 		    "was changed; tell the brand auditor",
 		    u->origin,
 		    size);
-	return size_mismatch (answer, u->origin, log->size, u->old_size);
+	return ir_brandd_witness_size_mismatch (answer, u->origin, log->size, u->old_size);
 }
 
 static gboolean
-check_sizes (IrBranddWitness *self,
-	     const Upload *u,
-	     const IrBranddWitnessedLog *log,
-	     IrBranddAnswer *answer)
+ir_brandd_witness_check_sizes (IrBranddWitness *self,
+			       const Upload *u,
+			       const IrBranddWitnessedLog *log,
+			       IrBranddAnswer *answer)
 {
 	guint64 witnessed = log != NULL ? log->size : 0;
 	guint64 size = u->checkpoint->size;
 
 	if (size < witnessed)
-		return check_older (self, u, log, answer);
+		return ir_brandd_witness_check_older (self, u, log, answer);
 	if (u->old_size != witnessed)
-		return size_mismatch (answer, u->origin, witnessed, u->old_size);
+		return ir_brandd_witness_size_mismatch (answer, u->origin, witnessed, u->old_size);
 	if (u->records->len != size - witnessed)
 		return ir_brandd_witness_refuse (
 		    answer,
@@ -478,19 +505,19 @@ check_sizes (IrBranddWitness *self,
 
 /* Does the checkpoint extend what was witnessed? Shared with tokens. */
 static gboolean
-check_consistency (const char *origin,
-		   const IrBranddWitnessedLog *log,
-		   const IrCheckpoint *cp,
-		   const GByteArray *proof,
-		   IrBranddAnswer *answer)
+ir_brandd_witness_check_consistency (const char *origin,
+				     const IrBranddWitnessedLog *log,
+				     const IrCheckpoint *cp,
+				     const GByteArray *proof,
+				     IrBranddAnswer *answer)
 {
 	g_autoptr (GError) error = NULL;
 
 	if (log == NULL || log->size == 0)
-		return proof->len == 0 ? TRUE
-				       : malformed (answer,
-						    "consistency",
-						    "expected no hashes from an empty tree");
+		return proof->len == 0
+			   ? TRUE
+			   : ir_brandd_witness_malformed (
+				 answer, "consistency", "expected no hashes from an empty tree");
 	if (cp->size == log->size) {
 		if (memcmp (cp->root, log->root, IR_MERKLE_HASH_LEN) == 0 && proof->len == 0)
 			return TRUE;
@@ -518,31 +545,71 @@ check_consistency (const char *origin,
 	return TRUE;
 }
 
-/* Step 6: the records are the leaves the checkpoint commits to. */
-static gboolean
-check_records (IrBranddWitness *self,
-	       const Upload *u,
-	       const IrBranddWitnessedLog *log,
-	       GByteArray *leaf_hashes,
-	       IrBranddAnswer *answer)
+/* The right edge of what was witnessed of @log: the stored one, checked
+ * against the witnessed root (O(log n)); for a log witnessed before schema
+ * 9, built once from its records (O(n)) and stored by this upload. */
+static IrMerkleEdge *
+ir_brandd_witness_load_edge (IrBranddWitness *self, const IrBranddWitnessedLog *log, GError **error)
 {
-	g_autoptr (IrMerkleTree) tree = ir_merkle_tree_new ();
-	g_autoptr (GError) error = NULL;
+	g_autoptr (IrMerkleEdge) edge = NULL;
 	guint8 root[IR_MERKLE_HASH_LEN];
 
-	if (log != NULL &&
-	    !ir_brandd_witness_store_load_tree (self->store, u->origin, tree, &error))
+	if (log == NULL)
+		return ir_merkle_edge_new ();
+	if (log->edge != NULL) {
+		edge = ir_merkle_edge_new_from_bytes (log->size, log->edge, error);
+		if (edge == NULL)
+			return NULL;
+	} else {
+		g_autoptr (IrMerkleTree) tree = ir_merkle_tree_new ();
+
+		if (!ir_brandd_witness_store_load_tree (self->store, log->origin, tree, error))
+			return NULL;
+		edge = ir_merkle_edge_new ();
+		for (guint64 i = 0; i < ir_merkle_tree_get_size (tree); i++)
+			ir_merkle_edge_append_hash (edge, ir_merkle_tree_get_leaf_hash (tree, i));
+	}
+	ir_merkle_edge_root (edge, root);
+	if (ir_merkle_edge_get_size (edge) != log->size ||
+	    memcmp (root, log->root, IR_MERKLE_HASH_LEN) != 0) {
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_FAILED,
+			     "the stored tree of %s does not give its witnessed root at size "
+			     "%" G_GUINT64_FORMAT "; the database was changed by hand",
+			     log->origin,
+			     log->size);
+		return NULL;
+	}
+	return g_steal_pointer (&edge);
+}
+
+/* Step 6: the records are the leaves the checkpoint commits to. They are
+ * appended to the right edge of what was witnessed, so an upload costs
+ * O(new records + log n) however long the log; *edge is the new one. */
+static gboolean
+ir_brandd_witness_check_records (IrBranddWitness *self,
+				 const Upload *u,
+				 const IrBranddWitnessedLog *log,
+				 GByteArray *leaf_hashes,
+				 GBytes **edge_out,
+				 IrBranddAnswer *answer)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrMerkleEdge) edge = ir_brandd_witness_load_edge (self, log, &error);
+	guint8 root[IR_MERKLE_HASH_LEN];
+
+	if (edge == NULL)
 		return ir_brandd_witness_internal (answer, error);
 	for (guint i = 0; i < u->records->len; i++) {
 		const char *line = g_ptr_array_index (u->records, i);
 		guint8 leaf[IR_MERKLE_HASH_LEN];
 
 		ir_merkle_leaf_hash ((const guint8 *)line, strlen (line), leaf);
-		ir_merkle_tree_append_hash (tree, leaf);
+		ir_merkle_edge_append_hash (edge, leaf);
 		g_byte_array_append (leaf_hashes, leaf, sizeof leaf);
 	}
-	if (!ir_merkle_tree_root (tree, ir_merkle_tree_get_size (tree), root, &error))
-		return ir_brandd_witness_internal (answer, error);
+	ir_merkle_edge_root (edge, root);
 	if (memcmp (root, u->checkpoint->root, IR_MERKLE_HASH_LEN) != 0)
 		return ir_brandd_witness_refuse (
 		    answer,
@@ -553,11 +620,12 @@ check_records (IrBranddWitness *self,
 		    u->old_size,
 		    u->checkpoint->size,
 		    u->origin);
+	*edge_out = ir_merkle_edge_to_bytes (edge);
 	return TRUE;
 }
 
 static JsonNode *
-cosigned_answer (const char *cosigned, guint64 size)
+ir_brandd_witness_cosigned_answer (const char *cosigned, guint64 size)
 {
 	g_autoptr (JsonBuilder) b = json_builder_new ();
 
@@ -571,13 +639,14 @@ cosigned_answer (const char *cosigned, guint64 size)
 }
 
 static JsonNode *
-store_upload (IrBranddWitness *self,
-	      const IrBranddPeer *peer,
-	      const Upload *u,
-	      const IrBranddWitnessedLog *old,
-	      GByteArray *leaf_hashes,
-	      gint64 now,
-	      IrBranddAnswer *answer)
+ir_brandd_witness_store_upload (IrBranddWitness *self,
+				const IrBranddPeer *peer,
+				const Upload *u,
+				const IrBranddWitnessedLog *old,
+				GByteArray *leaf_hashes,
+				GBytes *edge,
+				gint64 now,
+				IrBranddAnswer *answer)
 {
 	g_autoptr (GError) error = NULL;
 	g_autofree char *cosigned = ir_checkpoint_cosign (u->note, self->name, self->key, &error);
@@ -590,6 +659,7 @@ store_upload (IrBranddWitness *self,
 	    .cosigned = cosigned,
 	    .registered_at = old != NULL ? old->registered_at : now,
 	    .updated_at = now,
+	    .edge = edge,
 	};
 
 	if (cosigned == NULL) {
@@ -608,7 +678,7 @@ store_upload (IrBranddWitness *self,
 		ir_brandd_witness_internal (answer, error);
 		return NULL;
 	}
-	return cosigned_answer (cosigned, log.size);
+	return ir_brandd_witness_cosigned_answer (cosigned, log.size);
 }
 
 JsonNode *
@@ -622,6 +692,7 @@ ir_brandd_witness_upload (IrBranddWitness *self,
 	g_auto (Upload) u = {0};
 	g_autoptr (IrBranddWitnessedLog) log = NULL;
 	g_autoptr (GByteArray) leaf_hashes = g_byte_array_new ();
+	g_autoptr (GBytes) edge = NULL;
 	g_autoptr (GError) error = NULL;
 
 	if (!ir_brandd_check_technician (peer, answer))
@@ -633,34 +704,35 @@ ir_brandd_witness_upload (IrBranddWitness *self,
 		    "this server has no witness key ([witness] key); ask the brand to set one");
 		return NULL;
 	}
-	if (!parse_upload (&u, body, len, answer) || !check_origin_centre (u.origin, peer, answer))
+	if (!ir_brandd_witness_parse_upload (&u, body, len, answer) ||
+	    !ir_brandd_witness_check_origin_centre (u.origin, peer, answer))
 		return NULL;
 	if (!ir_brandd_witness_store_get (self->store, u.origin, &log, &error)) {
 		ir_brandd_witness_internal (answer, error);
 		return NULL;
 	}
-	if (!check_key (&u, log, answer))
+	if (!ir_brandd_witness_check_key (&u, log, answer))
 		return NULL;
 	/* a repeat of the last upload (its answer was lost) */
 	if (log != NULL && g_strcmp0 (log->checkpoint, u.note) == 0)
-		return cosigned_answer (log->cosigned, log->size);
-	if (!check_sizes (self, &u, log, answer) ||
-	    !check_consistency (u.origin, log, u.checkpoint, u.proof, answer) ||
-	    !check_records (self, &u, log, leaf_hashes, answer))
+		return ir_brandd_witness_cosigned_answer (log->cosigned, log->size);
+	if (!ir_brandd_witness_check_sizes (self, &u, log, answer) ||
+	    !ir_brandd_witness_check_consistency (u.origin, log, u.checkpoint, u.proof, answer) ||
+	    !ir_brandd_witness_check_records (self, &u, log, leaf_hashes, &edge, answer))
 		return NULL;
-	return store_upload (self, peer, &u, log, leaf_hashes, now, answer);
+	return ir_brandd_witness_store_upload (self, peer, &u, log, leaf_hashes, edge, now, answer);
 }
 
 /* -- token requests -- */
 
 static gboolean
-check_token_log (const IrBranddWitnessedLog *log,
-		 const IrBranddPeer *peer,
-		 const IrCheckpoint *cp,
-		 gboolean has_size,
-		 guint64 size,
-		 const GByteArray *proof,
-		 IrBranddAnswer *answer)
+ir_brandd_witness_check_token_log (const IrBranddWitnessedLog *log,
+				   const IrBranddPeer *peer,
+				   const IrCheckpoint *cp,
+				   gboolean has_size,
+				   guint64 size,
+				   const GByteArray *proof,
+				   IrBranddAnswer *answer)
 {
 	g_autoptr (GError) error = NULL;
 	const unsigned char *der = g_bytes_get_data (log->public_key, NULL);
@@ -697,18 +769,18 @@ check_token_log (const IrBranddWitnessedLog *log,
 		    log->size);
 	/* a proof from another size would look like a fork */
 	if (has_size && size != log->size)
-		return size_mismatch (answer, log->origin, log->size, size);
-	return check_consistency (log->origin, log, cp, proof, answer);
+		return ir_brandd_witness_size_mismatch (answer, log->origin, log->size, size);
+	return ir_brandd_witness_check_consistency (log->origin, log, cp, proof, answer);
 }
 
 /* The origin @peer is bound to (by an upload, else by its first
  * contact), or NULL; *first_key: the key of the first contact. */
 static gboolean
-bound_origin (IrBranddWitness *self,
-	      const IrBranddPeer *peer,
-	      char **origin,
-	      GBytes **first_key,
-	      IrBranddAnswer *answer)
+ir_brandd_witness_bound_origin (IrBranddWitness *self,
+				const IrBranddPeer *peer,
+				char **origin,
+				GBytes **first_key,
+				IrBranddAnswer *answer)
 {
 	g_autoptr (GError) error = NULL;
 
@@ -724,13 +796,13 @@ bound_origin (IrBranddWitness *self,
 /* An origin the server never witnessed, from a certificate bound to no
  * other: the workstation's first contact (docs/brand-api.md). */
 static gboolean
-check_first_contact (IrBranddWitness *self,
-		     const IrBranddPeer *peer,
-		     JsonObject *root,
-		     const IrCheckpoint *cp,
-		     GBytes *first_key,
-		     gint64 now,
-		     IrBranddAnswer *answer)
+ir_brandd_witness_check_first_contact (IrBranddWitness *self,
+				       const IrBranddPeer *peer,
+				       JsonObject *root,
+				       const IrCheckpoint *cp,
+				       GBytes *first_key,
+				       gint64 now,
+				       IrBranddAnswer *answer)
 {
 	g_autoptr (GBytes) spki = NULL;
 	g_autoptr (GError) error = NULL;
@@ -738,8 +810,9 @@ check_first_contact (IrBranddWitness *self,
 	const char *key_b64 = NULL;
 	gboolean ok;
 
-	if (!check_origin_centre (cp->origin, peer, answer) ||
-	    !get_string (root, "public_key", FALSE, PUBKEY_MAX * 2, &key_b64, answer))
+	if (!ir_brandd_witness_check_origin_centre (cp->origin, peer, answer) ||
+	    !ir_brandd_witness_get_string (
+		root, "public_key", FALSE, PUBKEY_MAX * 2, &key_b64, answer))
 		return FALSE;
 	if (key_b64 == NULL)
 		return ir_brandd_witness_refuse (
@@ -748,7 +821,7 @@ check_first_contact (IrBranddWitness *self,
 		    "the server has never witnessed the log of %s: a first contact must carry "
 		    "the workstation's public_key, whose signature on the checkpoint is checked",
 		    cp->origin);
-	ok = parse_spki (key_b64, &spki, &pub, answer) &&
+	ok = ir_brandd_witness_parse_spki (key_b64, &spki, &pub, answer) &&
 	     ir_checkpoint_verify (cp, cp->origin, pub, &error);
 	EVP_PKEY_free (pub);
 	if (!ok && error == NULL)
@@ -782,7 +855,7 @@ ir_brandd_witness_check_token (IrBranddWitness *self,
 			       gint64 now,
 			       IrBranddAnswer *answer)
 {
-	g_autoptr (JsonObject) root = parse_object (body, len, answer);
+	g_autoptr (JsonObject) root = ir_brandd_witness_parse_object (body, len, answer);
 	g_autoptr (GByteArray) proof = g_byte_array_new ();
 	g_autoptr (IrCheckpoint) cp = NULL;
 	g_autoptr (IrBranddWitnessedLog) log = NULL;
@@ -794,10 +867,11 @@ ir_brandd_witness_check_token (IrBranddWitness *self,
 	guint64 size = 0;
 
 	if (root == NULL ||
-	    !get_string (root, "checkpoint", FALSE, CHECKPOINT_MAX, &note, answer) ||
-	    !get_proof (root, "consistency", proof, answer) ||
-	    !get_size (root, "witnessed_size", FALSE, &has_size, &size, answer) ||
-	    !bound_origin (self, peer, &bound, &first_key, answer))
+	    !ir_brandd_witness_get_string (
+		root, "checkpoint", FALSE, CHECKPOINT_MAX, &note, answer) ||
+	    !ir_brandd_witness_get_proof (root, "consistency", proof, answer) ||
+	    !ir_brandd_witness_get_size (root, "witnessed_size", FALSE, &has_size, &size, answer) ||
+	    !ir_brandd_witness_bound_origin (self, peer, &bound, &first_key, answer))
 		return FALSE;
 	if (note == NULL) {
 		/* a certificate bound to a log must show it */
@@ -828,6 +902,7 @@ ir_brandd_witness_check_token (IrBranddWitness *self,
 	if (!ir_brandd_witness_store_get (self->store, cp->origin, &log, &error))
 		return ir_brandd_witness_internal (answer, error);
 	if (log == NULL)
-		return check_first_contact (self, peer, root, cp, first_key, now, answer);
-	return check_token_log (log, peer, cp, has_size, size, proof, answer);
+		return ir_brandd_witness_check_first_contact (
+		    self, peer, root, cp, first_key, now, answer);
+	return ir_brandd_witness_check_token_log (log, peer, cp, has_size, size, proof, answer);
 }

@@ -27,7 +27,7 @@ typedef struct {
 } Fixture;
 
 static gint64
-add_device (IrBranddStore *store, const char *serial, const char *imei)
+test_brandd_store_add_device (IrBranddStore *store, const char *serial, const char *imei)
 {
 	IrBranddDevice dev = {.serial = (char *)serial,
 			      .manufacturer = (char *)"M",
@@ -45,7 +45,7 @@ add_device (IrBranddStore *store, const char *serial, const char *imei)
 }
 
 static int
-setup (void **state)
+test_brandd_store_setup (void **state)
 {
 	Fixture *f = g_new0 (Fixture, 1);
 	g_autoptr (GError) error = NULL;
@@ -55,14 +55,14 @@ setup (void **state)
 	assert_true (ir_brandd_store_init (IR_BRANDD_BACKEND_SQLITE, f->db, &error));
 	f->store = ir_brandd_store_open (IR_BRANDD_BACKEND_SQLITE, f->db, &error);
 	assert_non_null (f->store);
-	f->dev1 = add_device (f->store, "SN1", BT_DEV1_IMEI1);
-	f->dev2 = add_device (f->store, "SN2", BT_DEV2_IMEI1);
+	f->dev1 = test_brandd_store_add_device (f->store, "SN1", BT_DEV1_IMEI1);
+	f->dev2 = test_brandd_store_add_device (f->store, "SN2", BT_DEV2_IMEI1);
 	*state = f;
 	return 0;
 }
 
 static int
-teardown (void **state)
+test_brandd_store_teardown (void **state)
 {
 	Fixture *f = *state;
 	g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", f->dir);
@@ -82,14 +82,14 @@ static const guint8 cnf_b[32] = {2};
  * seconds (0: expired at once, so that it never holds the device);
  * *live_until (may be NULL) gets the store's answer on a live token. */
 static gboolean
-issue_full (Fixture *f,
-	    const guint8 *cnf,
-	    guint8 cti_byte,
-	    gint64 at,
-	    gint64 lifetime,
-	    const char *centre,
-	    guint default_quota,
-	    gint64 *live_until)
+test_brandd_store_issue_full (Fixture *f,
+			      const guint8 *cnf,
+			      guint8 cti_byte,
+			      gint64 at,
+			      gint64 lifetime,
+			      const char *centre,
+			      guint default_quota,
+			      gint64 *live_until)
 {
 	guint8 cti[16] = {cti_byte};
 	g_autoptr (GBytes) cti_bytes = g_bytes_new (cti, sizeof cti);
@@ -113,30 +113,32 @@ issue_full (Fixture *f,
 }
 
 static gboolean
-issue (Fixture *f, guint8 cti_byte, gint64 at, const char *centre, guint default_quota)
+test_brandd_store_issue (
+    Fixture *f, guint8 cti_byte, gint64 at, const char *centre, guint default_quota)
 {
-	return issue_full (f, cnf_a, cti_byte, at, 0, centre, default_quota, NULL);
+	return test_brandd_store_issue_full (
+	    f, cnf_a, cti_byte, at, 0, centre, default_quota, NULL);
 }
 
 static void
-test_quota_utc_day (void **state)
+test_brandd_store_quota_utc_day (void **state)
 {
 	Fixture *f = *state;
 	g_autoptr (GError) error = NULL;
 	gint64 n = 0;
 
-	assert_true (issue (f, 1, DAY1_LAST - 10, "C1", 2));
-	assert_true (issue (f, 2, DAY1_LAST, "C1", 2));
-	assert_false (issue (f, 3, DAY1_LAST, "C1", 2)); /* third on day 1 */
-	assert_true (issue (f, 4, DAY1_LAST, "C2", 2));	 /* another centre */
-	assert_true (issue (f, 5, DAY2_FIRST, "C1", 2)); /* new UTC day */
+	assert_true (test_brandd_store_issue (f, 1, DAY1_LAST - 10, "C1", 2));
+	assert_true (test_brandd_store_issue (f, 2, DAY1_LAST, "C1", 2));
+	assert_false (test_brandd_store_issue (f, 3, DAY1_LAST, "C1", 2)); /* third on day 1 */
+	assert_true (test_brandd_store_issue (f, 4, DAY1_LAST, "C2", 2));  /* another centre */
+	assert_true (test_brandd_store_issue (f, 5, DAY2_FIRST, "C1", 2)); /* new UTC day */
 	/* a centre's own quota wins over the default */
 	assert_true (ir_brandd_store_set_centre_quota (f->store, "C1", 3, &error));
-	assert_true (issue (f, 6, DAY2_FIRST, "C1", 2));
-	assert_true (issue (f, 7, DAY2_FIRST, "C1", 2));
-	assert_false (issue (f, 8, DAY2_FIRST, "C1", 2));
+	assert_true (test_brandd_store_issue (f, 6, DAY2_FIRST, "C1", 2));
+	assert_true (test_brandd_store_issue (f, 7, DAY2_FIRST, "C1", 2));
+	assert_false (test_brandd_store_issue (f, 8, DAY2_FIRST, "C1", 2));
 	assert_true (ir_brandd_store_set_centre_quota (f->store, "C1", 0, &error));
-	assert_false (issue (f, 9, DAY2_FIRST + 86400, "C1", 2));
+	assert_false (test_brandd_store_issue (f, 9, DAY2_FIRST + 86400, "C1", 2));
 	/* refused tokens were not recorded */
 	assert_true (ir_brandd_store_count (f->store, "tokens", &n, &error));
 	assert_int_equal (n, 6);
@@ -144,7 +146,7 @@ test_quota_utc_day (void **state)
 
 /* Runs @sql on the database file beside the store (another connection). */
 static void
-sql_exec (Fixture *f, const char *sql)
+test_brandd_store_sql_exec (Fixture *f, const char *sql)
 {
 	sqlite3 *db = NULL;
 
@@ -155,7 +157,7 @@ sql_exec (Fixture *f, const char *sql)
 }
 
 static gint64
-sql_int (Fixture *f, const char *sql)
+test_brandd_store_sql_int (Fixture *f, const char *sql)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *stmt = NULL;
@@ -173,71 +175,80 @@ sql_int (Fixture *f, const char *sql)
 /* The quota reads the centre's counter row for the day, raised with each
  * token, and never counts the day's tokens (issue 7: constant cost). */
 static void
-test_quota_counter_row (void **state)
+test_brandd_store_quota_counter_row (void **state)
 {
 	Fixture *f = *state;
 
-	assert_true (issue (f, 1, DAY1_LAST, "C1", 5));
-	assert_true (issue (f, 2, DAY1_LAST, "C1", 5));
-	assert_true (issue (f, 3, DAY1_LAST, "C2", 5));
-	assert_int_equal (sql_int (f,
-				   "SELECT issued FROM centre_day_counts "
-				   "WHERE centre = 'C1' AND utc_day = '2026-11-29'"),
-			  2);
-	assert_int_equal (sql_int (f,
-				   "SELECT issued FROM centre_day_counts "
-				   "WHERE centre = 'C2' AND utc_day = '2026-11-29'"),
-			  1);
+	assert_true (test_brandd_store_issue (f, 1, DAY1_LAST, "C1", 5));
+	assert_true (test_brandd_store_issue (f, 2, DAY1_LAST, "C1", 5));
+	assert_true (test_brandd_store_issue (f, 3, DAY1_LAST, "C2", 5));
+	assert_int_equal (
+	    test_brandd_store_sql_int (f,
+				       "SELECT issued FROM centre_day_counts "
+				       "WHERE centre = 'C1' AND utc_day = '2026-11-29'"),
+	    2);
+	assert_int_equal (
+	    test_brandd_store_sql_int (f,
+				       "SELECT issued FROM centre_day_counts "
+				       "WHERE centre = 'C2' AND utc_day = '2026-11-29'"),
+	    1);
 	/* the row is the quota's only source: at 5, the sixth is refused
 	 * although only two tokens of C1 exist */
-	sql_exec (f, "UPDATE centre_day_counts SET issued = 5 WHERE centre = 'C1'");
-	assert_false (issue (f, 4, DAY1_LAST, "C1", 5));
-	assert_true (issue (f, 5, DAY2_FIRST, "C1", 5));
+	test_brandd_store_sql_exec (f,
+				    "UPDATE centre_day_counts SET issued = 5 WHERE centre = 'C1'");
+	assert_false (test_brandd_store_issue (f, 4, DAY1_LAST, "C1", 5));
+	assert_true (test_brandd_store_issue (f, 5, DAY2_FIRST, "C1", 5));
 	/* a refused token does not raise it */
-	assert_int_equal (sql_int (f,
-				   "SELECT issued FROM centre_day_counts "
-				   "WHERE centre = 'C1' AND utc_day = '2026-11-29'"),
-			  5);
+	assert_int_equal (
+	    test_brandd_store_sql_int (f,
+				       "SELECT issued FROM centre_day_counts "
+				       "WHERE centre = 'C1' AND utc_day = '2026-11-29'"),
+	    5);
 }
 
 /* init-db takes a version 2 database to the current version, and the
  * counter starts from the tokens the day already has. */
 static void
-test_migration_counts (void **state)
+test_brandd_store_migration_counts (void **state)
 {
 	Fixture *f = *state;
 	g_autoptr (GError) error = NULL;
 
-	assert_true (issue (f, 1, DAY1_LAST, "C1", 5));
-	assert_true (issue (f, 2, DAY1_LAST, "C1", 5));
-	assert_true (issue (f, 3, DAY2_FIRST, "C1", 5));
+	assert_true (test_brandd_store_issue (f, 1, DAY1_LAST, "C1", 5));
+	assert_true (test_brandd_store_issue (f, 2, DAY1_LAST, "C1", 5));
+	assert_true (test_brandd_store_issue (f, 3, DAY2_FIRST, "C1", 5));
 	g_clear_pointer (&f->store, ir_brandd_store_free);
-	sql_exec (f,
-		  "DROP TABLE blocklist; DROP TABLE token_rollout; DROP TABLE rollout_counts; "
-		  "DROP TABLE rollout_paused; DROP TABLE rollout_policies; "
-		  "DROP TABLE centre_day_counts; DROP INDEX devices_serial_nocase; "
-		  "DROP TABLE witness_first_contacts; DROP TABLE revoked_certificates; "
-		  "DROP TABLE report_mismatches; DROP INDEX tokens_device_live; "
-		  "ALTER TABLE devices DROP COLUMN centre; ALTER TABLE devices DROP COLUMN spc; "
-		  "PRAGMA user_version = 2");
+	test_brandd_store_sql_exec (
+	    f,
+	    "DROP TABLE blocklist; DROP TABLE token_rollout; DROP TABLE rollout_counts; "
+	    "DROP TABLE rollout_paused; DROP TABLE rollout_policies; "
+	    "DROP TABLE centre_day_counts; DROP INDEX devices_serial_nocase; "
+	    "DROP TABLE witness_first_contacts; DROP TABLE revoked_certificates; "
+	    "DROP TABLE report_mismatches; DROP INDEX tokens_device_live; "
+	    "ALTER TABLE devices DROP COLUMN centre; ALTER TABLE devices DROP COLUMN spc; "
+	    "ALTER TABLE witnessed_logs DROP COLUMN edge; "
+	    "PRAGMA user_version = 2");
 	f->store = ir_brandd_store_open (IR_BRANDD_BACKEND_SQLITE, f->db, &error);
 	assert_null (f->store);
 	assert_non_null (strstr (error->message, "init-db"));
 	g_clear_error (&error);
 	assert_true (ir_brandd_store_init (IR_BRANDD_BACKEND_SQLITE, f->db, &error));
-	assert_int_equal (sql_int (f, "PRAGMA user_version"), IR_BRANDD_SCHEMA_VERSION);
-	assert_int_equal (sql_int (f,
-				   "SELECT issued FROM centre_day_counts "
-				   "WHERE centre = 'C1' AND utc_day = '2026-11-29'"),
-			  2);
+	assert_int_equal (test_brandd_store_sql_int (f, "PRAGMA user_version"),
+			  IR_BRANDD_SCHEMA_VERSION);
+	assert_int_equal (
+	    test_brandd_store_sql_int (f,
+				       "SELECT issued FROM centre_day_counts "
+				       "WHERE centre = 'C1' AND utc_day = '2026-11-29'"),
+	    2);
 	f->store = ir_brandd_store_open (IR_BRANDD_BACKEND_SQLITE, f->db, &error);
 	assert_non_null (f->store);
-	assert_true (issue (f, 4, DAY2_FIRST, "C1", 2));
-	assert_false (issue (f, 5, DAY2_FIRST, "C1", 2));
+	assert_true (test_brandd_store_issue (f, 4, DAY2_FIRST, "C1", 2));
+	assert_false (test_brandd_store_issue (f, 5, DAY2_FIRST, "C1", 2));
 }
 
 static IrBranddReportResult
-report (Fixture *f, guint8 cti_byte, const guint8 *cnf, const char *outcome, const char *read_back)
+test_brandd_store_report (
+    Fixture *f, guint8 cti_byte, const guint8 *cnf, const char *outcome, const char *read_back)
 {
 	guint8 cti[16] = {cti_byte};
 	g_autoptr (GBytes) cti_bytes = g_bytes_new (cti, sizeof cti);
@@ -259,33 +270,38 @@ report (Fixture *f, guint8 cti_byte, const guint8 *cnf, const char *outcome, con
 }
 
 static void
-test_reports (void **state)
+test_brandd_store_reports (void **state)
 {
 	Fixture *f = *state;
 	g_autoptr (GError) error = NULL;
 	gint64 holder = -1;
 	gint64 n = 0;
 
-	assert_true (issue (f, 1, DAY1_LAST, "C1", 10));
-	assert_int_equal (report (f, 9, cnf_a, "failed", NULL), IR_BRANDD_REPORT_UNKNOWN_TOKEN);
-	assert_int_equal (report (f, 1, cnf_b, "failed", NULL), IR_BRANDD_REPORT_NOT_YOUR_TOKEN);
+	assert_true (test_brandd_store_issue (f, 1, DAY1_LAST, "C1", 10));
+	assert_int_equal (test_brandd_store_report (f, 9, cnf_a, "failed", NULL),
+			  IR_BRANDD_REPORT_UNKNOWN_TOKEN);
+	assert_int_equal (test_brandd_store_report (f, 1, cnf_b, "failed", NULL),
+			  IR_BRANDD_REPORT_NOT_YOUR_TOKEN);
 	/* issue 7: token 1 was issued to write device 1's IMEI; a success that
 	 * read back device 2's is refused and kept as a mismatch, and does not
 	 * make device 2's IMEI "in use" */
-	assert_int_equal (report (f, 1, cnf_a, "success", BT_DEV2_IMEI1),
+	assert_int_equal (test_brandd_store_report (f, 1, cnf_a, "success", BT_DEV2_IMEI1),
 			  IR_BRANDD_REPORT_MISMATCH);
-	assert_int_equal (sql_int (f, "SELECT count(*) FROM report_mismatches"), 1);
+	assert_int_equal (test_brandd_store_sql_int (f, "SELECT count(*) FROM report_mismatches"),
+			  1);
 	assert_true (
 	    ir_brandd_store_imei_holder (f->store, f->dev2, BT_DEV2_IMEI1, &holder, &error));
 	assert_int_equal (holder, 0);
-	assert_int_equal (report (f, 1, cnf_a, "success", NULL), IR_BRANDD_REPORT_MISMATCH);
-	assert_int_equal (sql_int (f, "SELECT count(*) FROM report_mismatches"), 1);
+	assert_int_equal (test_brandd_store_report (f, 1, cnf_a, "success", NULL),
+			  IR_BRANDD_REPORT_MISMATCH);
+	assert_int_equal (test_brandd_store_sql_int (f, "SELECT count(*) FROM report_mismatches"),
+			  1);
 	/* the token is still open: its true outcome is recorded once */
-	assert_int_equal (report (f, 1, cnf_a, "success", BT_DEV1_IMEI1),
+	assert_int_equal (test_brandd_store_report (f, 1, cnf_a, "success", BT_DEV1_IMEI1),
 			  IR_BRANDD_REPORT_RECORDED);
-	assert_int_equal (report (f, 1, cnf_a, "success", BT_DEV1_IMEI1),
+	assert_int_equal (test_brandd_store_report (f, 1, cnf_a, "success", BT_DEV1_IMEI1),
 			  IR_BRANDD_REPORT_ALREADY_REPORTED);
-	assert_int_equal (report (f, 1, cnf_a, "success", BT_DEV2_IMEI1),
+	assert_int_equal (test_brandd_store_report (f, 1, cnf_a, "success", BT_DEV2_IMEI1),
 			  IR_BRANDD_REPORT_ALREADY_REPORTED);
 	/* the device itself is not "another device" */
 	assert_true (
@@ -300,45 +316,64 @@ test_reports (void **state)
  * same certificate asking again (a crash, a lost answer) supersedes its
  * own. */
 static void
-test_live_token (void **state)
+test_brandd_store_live_token (void **state)
 {
 	Fixture *f = *state;
 	gint64 until = 0;
 
-	assert_true (issue_full (f, cnf_a, 1, DAY1_LAST - 1000, 900, "C1", 10, &until));
+	assert_true (
+	    test_brandd_store_issue_full (f, cnf_a, 1, DAY1_LAST - 1000, 900, "C1", 10, &until));
 	assert_int_equal (until, 0);
-	assert_false (issue_full (f, cnf_b, 2, DAY1_LAST - 990, 900, "C2", 10, &until));
+	assert_false (
+	    test_brandd_store_issue_full (f, cnf_b, 2, DAY1_LAST - 990, 900, "C2", 10, &until));
 	assert_int_equal (until, DAY1_LAST - 100);
-	assert_int_equal (sql_int (f, "SELECT count(*) FROM tokens"), 1);
+	assert_int_equal (test_brandd_store_sql_int (f, "SELECT count(*) FROM tokens"), 1);
 	/* refused, it did not count against the quota */
-	assert_int_equal (sql_int (f, "SELECT count(*) FROM centre_day_counts WHERE centre = 'C2'"),
+	assert_int_equal (test_brandd_store_sql_int (
+			      f, "SELECT count(*) FROM centre_day_counts WHERE centre = 'C2'"),
 			  0);
 	/* the holder again: token 3 replaces token 1, closed as aborted */
-	assert_true (issue_full (f, cnf_a, 3, DAY1_LAST - 985, 900, "C1", 10, &until));
-	assert_int_equal (sql_int (f,
-				   "SELECT count(*) FROM reports WHERE outcome = 'aborted' AND "
-				   "detail LIKE 'superseded%'"),
-			  1);
-	assert_int_equal (report (f, 1, cnf_a, "failed", NULL), IR_BRANDD_REPORT_ALREADY_REPORTED);
-	assert_false (issue_full (f, cnf_b, 4, DAY1_LAST - 984, 900, "C2", 10, &until));
+	assert_true (
+	    test_brandd_store_issue_full (f, cnf_a, 3, DAY1_LAST - 985, 900, "C1", 10, &until));
+	assert_int_equal (
+	    test_brandd_store_sql_int (f,
+				       "SELECT count(*) FROM reports WHERE outcome = 'aborted' AND "
+				       "detail LIKE 'superseded%'"),
+	    1);
+	assert_int_equal (test_brandd_store_report (f, 1, cnf_a, "failed", NULL),
+			  IR_BRANDD_REPORT_ALREADY_REPORTED);
+	assert_false (
+	    test_brandd_store_issue_full (f, cnf_b, 4, DAY1_LAST - 984, 900, "C2", 10, &until));
 	assert_int_equal (until, DAY1_LAST - 85);
-	assert_int_equal (report (f, 3, cnf_a, "aborted", NULL), IR_BRANDD_REPORT_RECORDED);
-	assert_true (issue_full (f, cnf_b, 5, DAY1_LAST - 980, 900, "C2", 10, &until));
+	assert_int_equal (test_brandd_store_report (f, 3, cnf_a, "aborted", NULL),
+			  IR_BRANDD_REPORT_RECORDED);
+	assert_true (
+	    test_brandd_store_issue_full (f, cnf_b, 5, DAY1_LAST - 980, 900, "C2", 10, &until));
 	/* token 5 expires at DAY1_LAST - 80: from then on another is issued */
-	assert_false (issue_full (f, cnf_a, 6, DAY1_LAST - 81, 900, "C1", 10, &until));
+	assert_false (
+	    test_brandd_store_issue_full (f, cnf_a, 6, DAY1_LAST - 81, 900, "C1", 10, &until));
 	assert_int_equal (until, DAY1_LAST - 80);
-	assert_true (issue_full (f, cnf_a, 7, DAY1_LAST - 80, 900, "C1", 10, &until));
+	assert_true (
+	    test_brandd_store_issue_full (f, cnf_a, 7, DAY1_LAST - 80, 900, "C1", 10, &until));
 }
 
 int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown (test_quota_utc_day, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_reports, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_live_token, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_quota_counter_row, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_migration_counts, setup, teardown),
+	    cmocka_unit_test_setup_teardown (test_brandd_store_quota_utc_day,
+					     test_brandd_store_setup,
+					     test_brandd_store_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_brandd_store_reports, test_brandd_store_setup, test_brandd_store_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_brandd_store_live_token, test_brandd_store_setup, test_brandd_store_teardown),
+	    cmocka_unit_test_setup_teardown (test_brandd_store_quota_counter_row,
+					     test_brandd_store_setup,
+					     test_brandd_store_teardown),
+	    cmocka_unit_test_setup_teardown (test_brandd_store_migration_counts,
+					     test_brandd_store_setup,
+					     test_brandd_store_teardown),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

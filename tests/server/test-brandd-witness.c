@@ -54,7 +54,7 @@ typedef struct {
 } Ws;
 
 static void
-ws_free (Ws *ws)
+test_brandd_witness_ws_free (Ws *ws)
 {
 	g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", ws->dir);
 
@@ -65,12 +65,12 @@ ws_free (Ws *ws)
 	g_free (ws->dir);
 	g_free (ws);
 }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Ws, ws_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Ws, test_brandd_witness_ws_free)
 
 /* A fresh log in a new folder; @key_from: reuse that workstation's key
  * and origin (a second log under the same identity: a fork). */
 static Ws *
-ws_new (const char *centre, const char *name, const Ws *key_from)
+test_brandd_witness_ws_new (const char *centre, const char *name, const Ws *key_from)
 {
 	Ws *ws = g_new0 (Ws, 1);
 	g_autoptr (GError) error = NULL;
@@ -96,7 +96,7 @@ ws_new (const char *centre, const char *name, const Ws *key_from)
 
 /* Appends @n START records; @tag makes two logs differ. */
 static void
-ws_append (Ws *ws, guint n, const char *tag)
+test_brandd_witness_ws_append (Ws *ws, guint n, const char *tag)
 {
 	for (guint i = 0; i < n; i++) {
 		g_autoptr (JsonObject) fields = json_object_new ();
@@ -112,7 +112,7 @@ ws_append (Ws *ws, guint n, const char *tag)
 }
 
 static char *
-ws_body (Ws *ws, guint64 old_size)
+test_brandd_witness_ws_body (Ws *ws, guint64 old_size)
 {
 	g_autoptr (GError) error = NULL;
 	char *body = ir_witness_upload_body (ws->log, ws->key, old_size, &error);
@@ -123,15 +123,15 @@ ws_body (Ws *ws, guint64 old_size)
 }
 
 static BtResponse *
-upload (BtEnv *env, Ws *ws, guint64 old_size)
+test_brandd_witness_upload (BtEnv *env, Ws *ws, guint64 old_size)
 {
-	g_autofree char *body = ws_body (ws, old_size);
+	g_autofree char *body = test_brandd_witness_ws_body (ws, old_size);
 	return bt_request (env, ALICE, "/v1/witness", body, NULL);
 }
 
 /* Replaces the first @from in @body by @to. */
 static char *
-edit (const char *body, const char *from, const char *to)
+test_brandd_witness_edit (const char *body, const char *from, const char *to)
 {
 	const char *at = strstr (body, from);
 
@@ -141,7 +141,7 @@ edit (const char *body, const char *from, const char *to)
 }
 
 static char *
-set_member (const char *body, const char *member, JsonNode *value)
+test_brandd_witness_set_member (const char *body, const char *member, JsonNode *value)
 {
 	g_autoptr (JsonParser) parser = json_parser_new ();
 	JsonObject *obj;
@@ -156,7 +156,7 @@ set_member (const char *body, const char *member, JsonNode *value)
 }
 
 static JsonNode *
-string_node (const char *s)
+test_brandd_witness_string_node (const char *s)
 {
 	JsonNode *n = json_node_new (JSON_NODE_VALUE);
 	json_node_set_string (n, s);
@@ -164,7 +164,7 @@ string_node (const char *s)
 }
 
 static JsonNode *
-int_node (gint64 v)
+test_brandd_witness_int_node (gint64 v)
 {
 	JsonNode *n = json_node_new (JSON_NODE_VALUE);
 	json_node_set_int (n, v);
@@ -172,7 +172,7 @@ int_node (gint64 v)
 }
 
 static JsonNode *
-parse_node (const char *text)
+test_brandd_witness_parse_node (const char *text)
 {
 	g_autoptr (JsonParser) parser = json_parser_new ();
 	assert_true (json_parser_load_from_data (parser, text, -1, NULL));
@@ -180,14 +180,14 @@ parse_node (const char *text)
 }
 
 static gint64
-json_int (const BtResponse *r, const char *member)
+test_brandd_witness_json_int (const BtResponse *r, const char *member)
 {
 	assert_non_null (r->json);
 	return json_object_get_int_member (json_node_get_object (r->json), member);
 }
 
 static gint64
-error_witnessed_size (const BtResponse *r)
+test_brandd_witness_error_witnessed_size (const BtResponse *r)
 {
 	JsonObject *err = json_object_get_object_member (json_node_get_object (r->json), "error");
 	return json_object_get_int_member (err, "witnessed_size");
@@ -195,7 +195,7 @@ error_witnessed_size (const BtResponse *r)
 
 /* The cosigned note carries the workstation's signature and the witness's. */
 static void
-assert_cosigned (const char *note, const Ws *ws, guint64 size)
+test_brandd_witness_assert_cosigned (const char *note, const Ws *ws, guint64 size)
 {
 	g_autofree char *pub_path = g_build_filename (bt_pki_dir (), "witness.pub.pem", NULL);
 	g_autoptr (GError) error = NULL;
@@ -221,7 +221,7 @@ assert_cosigned (const char *note, const Ws *ws, guint64 size)
 }
 
 static int
-setup (void **state)
+test_brandd_witness_setup (void **state)
 {
 	g_autofree char *extra = g_strdup_printf ("[witness]\nkey=%s/witness.key\n", bt_pki_dir ());
 	BtEnv *env = bt_env_new (extra);
@@ -232,7 +232,7 @@ setup (void **state)
 }
 
 static int
-teardown (void **state)
+test_brandd_witness_teardown (void **state)
 {
 	BtEnv *env = *state;
 
@@ -242,54 +242,59 @@ teardown (void **state)
 }
 
 static void
-test_first_incremental_repeat (void **state)
+test_brandd_witness_first_incremental_repeat (void **state)
 {
 	BtEnv *env = *state;
-	g_autoptr (Ws) ws = ws_new ("DL-0001", "ws-1", NULL);
+	g_autoptr (Ws) ws = test_brandd_witness_ws_new ("DL-0001", "ws-1", NULL);
 	g_autoptr (BtResponse) r1 = NULL;
 	g_autoptr (BtResponse) r2 = NULL;
 	g_autoptr (BtResponse) r3 = NULL;
 	g_autoptr (BtResponse) stale = NULL;
 	g_autofree char *first = NULL;
 
-	ws_append (ws, 3, "a");
-	r1 = upload (env, ws, 0);
+	test_brandd_witness_ws_append (ws, 3, "a");
+	r1 = test_brandd_witness_upload (env, ws, 0);
 	assert_int_equal (r1->status, 200);
-	assert_int_equal (json_int (r1, "size"), ir_migration_log_get_size (ws->log));
-	assert_cosigned (bt_json_string (r1, "cosigned"), ws, ir_migration_log_get_size (ws->log));
+	assert_int_equal (test_brandd_witness_json_int (r1, "size"),
+			  ir_migration_log_get_size (ws->log));
+	test_brandd_witness_assert_cosigned (
+	    bt_json_string (r1, "cosigned"), ws, ir_migration_log_get_size (ws->log));
 	first = g_strdup (bt_json_string (r1, "cosigned"));
 
 	/* the same upload again: the same cosignature, nothing added */
-	r2 = upload (env, ws, 0);
+	r2 = test_brandd_witness_upload (env, ws, 0);
 	assert_int_equal (r2->status, 200);
 	assert_string_equal (bt_json_string (r2, "cosigned"), first);
 
 	/* two more records, from the witnessed size with a proof */
-	ws_append (ws, 2, "a");
-	r3 = upload (env, ws, json_int (r1, "size"));
+	test_brandd_witness_ws_append (ws, 2, "a");
+	r3 = test_brandd_witness_upload (env, ws, test_brandd_witness_json_int (r1, "size"));
 	assert_int_equal (r3->status, 200);
-	assert_int_equal (json_int (r3, "size"), ir_migration_log_get_size (ws->log));
-	assert_cosigned (bt_json_string (r3, "cosigned"), ws, ir_migration_log_get_size (ws->log));
+	assert_int_equal (test_brandd_witness_json_int (r3, "size"),
+			  ir_migration_log_get_size (ws->log));
+	test_brandd_witness_assert_cosigned (
+	    bt_json_string (r3, "cosigned"), ws, ir_migration_log_get_size (ws->log));
 
 	/* a resend from a size the server has left behind names its size */
-	stale = upload (env, ws, 0);
+	stale = test_brandd_witness_upload (env, ws, 0);
 	assert_int_equal (stale->status, 200); /* same checkpoint: a repeat */
-	ws_append (ws, 1, "a");
+	test_brandd_witness_ws_append (ws, 1, "a");
 	g_clear_pointer (&stale, bt_response_free);
-	stale = upload (env, ws, json_int (r1, "size"));
+	stale = test_brandd_witness_upload (env, ws, test_brandd_witness_json_int (r1, "size"));
 	assert_int_equal (stale->status, 409);
 	assert_string_equal (bt_error_code (stale), "witness_size_mismatch");
-	assert_int_equal (error_witnessed_size (stale), json_int (r3, "size"));
+	assert_int_equal (test_brandd_witness_error_witnessed_size (stale),
+			  test_brandd_witness_json_int (r3, "size"));
 }
 
 /* The workstation client: its state says 0 (the answer of an upload that
  * went through was lost), the server says where it is, the client resends
  * from there and keeps the cosigned note beside the log. */
 static void
-test_client_resume (void **state)
+test_brandd_witness_client_resume (void **state)
 {
 	BtEnv *env = *state;
-	g_autoptr (Ws) ws = ws_new ("DL-0001", "ws-2", NULL);
+	g_autoptr (Ws) ws = test_brandd_witness_ws_new ("DL-0001", "ws-2", NULL);
 	g_autoptr (BtResponse) r = NULL;
 	g_autoptr (IrTrustStore) trust = NULL;
 	g_autoptr (IrBrandClient) client = NULL;
@@ -304,14 +309,14 @@ test_client_resume (void **state)
 	guint64 witnessed = 0;
 	guint64 kept = 0;
 
-	ws_append (ws, 4, "b");
-	r = upload (env, ws, 0); /* "lost" answer: the client never saw it */
+	test_brandd_witness_ws_append (ws, 4, "b");
+	r = test_brandd_witness_upload (env, ws, 0); /* "lost" answer: the client never saw it */
 	assert_int_equal (r->status, 200);
 	/* a backlog past one upload's worth: several batches, each with the
 	 * log's checkpoint at its end */
-	ws_append (ws, 150, "b");
+	test_brandd_witness_ws_append (ws, 150, "b");
 	{
-		g_autofree char *all = ws_body (ws, 4);
+		g_autofree char *all = test_brandd_witness_ws_body (ws, 4);
 		assert_true (strlen (all) > 2 * IR_WITNESS_BATCH_BYTES);
 	}
 
@@ -332,7 +337,7 @@ test_client_resume (void **state)
 	assert_true (ir_witness_load_size (ws->dir, &kept, &error));
 	assert_int_equal (kept, 154);
 	assert_true (g_file_get_contents (note_path, &note, NULL, &error));
-	assert_cosigned (note, ws, 154);
+	test_brandd_witness_assert_cosigned (note, ws, 154);
 
 	/* nothing new: the same answer again */
 	assert_true (ir_witness_client_upload (
@@ -341,10 +346,10 @@ test_client_resume (void **state)
 }
 
 static void
-test_forked_and_shrunk (void **state)
+test_brandd_witness_forked_and_shrunk (void **state)
 {
 	BtEnv *env = *state;
-	g_autoptr (Ws) ws = ws_new ("DL-0001", "ws-3", NULL);
+	g_autoptr (Ws) ws = test_brandd_witness_ws_new ("DL-0001", "ws-3", NULL);
 	g_autoptr (Ws) fork = NULL;
 	g_autoptr (Ws) same_size = NULL;
 	g_autoptr (Ws) shrunk = NULL;
@@ -358,33 +363,34 @@ test_forked_and_shrunk (void **state)
 	g_autofree char *shrunk_body = NULL;
 	guint64 size;
 
-	ws_append (ws, 2, "c");
-	body2 = ws_body (ws, 0); /* an older checkpoint, kept for later */
-	ws_append (ws, 1, "c");
-	r = upload (env, ws, 0);
+	test_brandd_witness_ws_append (ws, 2, "c");
+	body2 = test_brandd_witness_ws_body (ws, 0); /* an older checkpoint, kept for later */
+	test_brandd_witness_ws_append (ws, 1, "c");
+	r = test_brandd_witness_upload (env, ws, 0);
 	assert_int_equal (r->status, 200);
 	size = ir_migration_log_get_size (ws->log);
 
 	/* the same identity, other records, longer: not an extension */
-	fork = ws_new (NULL, NULL, ws);
-	ws_append (fork, 5, "forked");
-	rf = upload (env, fork, size);
+	fork = test_brandd_witness_ws_new (NULL, NULL, ws);
+	test_brandd_witness_ws_append (fork, 5, "forked");
+	rf = test_brandd_witness_upload (env, fork, size);
 	assert_int_equal (rf->status, 409);
 	assert_string_equal (bt_error_code (rf), "log_forked");
 
 	/* other records at the very same size */
-	same_size = ws_new (NULL, NULL, ws);
-	ws_append (same_size, 3, "other");
+	same_size = test_brandd_witness_ws_new (NULL, NULL, ws);
+	test_brandd_witness_ws_append (same_size, 3, "other");
 	assert_int_equal (ir_migration_log_get_size (same_size->log), size);
-	rk = upload (env, same_size, size);
+	rk = test_brandd_witness_upload (env, same_size, size);
 	assert_int_equal (rk->status, 409);
 	assert_string_equal (bt_error_code (rk), "log_forked");
 
 	/* fewer records than witnessed, from the witnessed size */
-	shrunk = ws_new (NULL, NULL, ws);
-	ws_append (shrunk, 1, "shrunk");
-	shrunk_body = ws_body (shrunk, 0);
-	body = set_member (shrunk_body, "old_size", int_node ((gint64)size));
+	shrunk = test_brandd_witness_ws_new (NULL, NULL, ws);
+	test_brandd_witness_ws_append (shrunk, 1, "shrunk");
+	shrunk_body = test_brandd_witness_ws_body (shrunk, 0);
+	body = test_brandd_witness_set_member (
+	    shrunk_body, "old_size", test_brandd_witness_int_node ((gint64)size));
 	rs = bt_request (env, ALICE, "/v1/witness", body, NULL);
 	assert_int_equal (rs->status, 409);
 	assert_string_equal (bt_error_code (rs), "log_shrank");
@@ -394,7 +400,7 @@ test_forked_and_shrunk (void **state)
 	older = bt_request (env, ALICE, "/v1/witness", body2, NULL);
 	assert_int_equal (older->status, 409);
 	assert_string_equal (bt_error_code (older), "witness_size_mismatch");
-	assert_int_equal (error_witnessed_size (older), size);
+	assert_int_equal (test_brandd_witness_error_witnessed_size (older), size);
 	g_clear_pointer (&body, g_free);
 	body = g_strdup (shrunk_body);
 	g_clear_pointer (&rs, bt_response_free);
@@ -405,7 +411,10 @@ test_forked_and_shrunk (void **state)
 
 /* @request with the witness members of @ws from @witnessed. */
 static char *
-token_body_for (const char *request, Ws *ws, gboolean with_log, guint64 witnessed)
+test_brandd_witness_token_body_for (const char *request,
+				    Ws *ws,
+				    gboolean with_log,
+				    guint64 witnessed)
 {
 	g_autoptr (JsonParser) parser = json_parser_new ();
 	g_autoptr (GError) error = NULL;
@@ -437,16 +446,16 @@ token_body_for (const char *request, Ws *ws, gboolean with_log, guint64 witnesse
 }
 
 static char *
-token_body (Ws *ws, gboolean with_log, guint64 witnessed)
+test_brandd_witness_token_body (Ws *ws, gboolean with_log, guint64 witnessed)
 {
-	return token_body_for (dev1_request, ws, with_log, witnessed);
+	return test_brandd_witness_token_body_for (dev1_request, ws, with_log, witnessed);
 }
 
 static void
-test_tokens (void **state)
+test_brandd_witness_tokens (void **state)
 {
 	BtEnv *env = *state;
-	g_autoptr (Ws) ws = ws_new ("DL-0001", "ws-4", NULL);
+	g_autoptr (Ws) ws = test_brandd_witness_ws_new ("DL-0001", "ws-4", NULL);
 	g_autoptr (Ws) fork = NULL;
 	g_autoptr (Ws) shrunk = NULL;
 	g_autoptr (BtResponse) r = NULL;
@@ -474,15 +483,15 @@ test_tokens (void **state)
 	    {"a wrong witnessed size", ALICE, &ws, TRUE, FALSE, 409, "witness_size_mismatch"},
 	};
 
-	ws_append (ws, 3, "d");
-	r = upload (env, ws, 0);
+	test_brandd_witness_ws_append (ws, 3, "d");
+	r = test_brandd_witness_upload (env, ws, 0);
 	assert_int_equal (r->status, 200);
 	size = ir_migration_log_get_size (ws->log);
-	ws_append (ws, 2, "d"); /* grown since: consistent */
-	fork = ws_new (NULL, NULL, ws);
-	ws_append (fork, 6, "forked");
-	shrunk = ws_new (NULL, NULL, ws);
-	ws_append (shrunk, 1, "d");
+	test_brandd_witness_ws_append (ws, 2, "d"); /* grown since: consistent */
+	fork = test_brandd_witness_ws_new (NULL, NULL, ws);
+	test_brandd_witness_ws_append (fork, 6, "forked");
+	shrunk = test_brandd_witness_ws_new (NULL, NULL, ws);
+	test_brandd_witness_ws_append (shrunk, 1, "d");
 
 	for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
 		g_autofree char *body = NULL;
@@ -494,11 +503,11 @@ test_tokens (void **state)
 			from = MIN (1, ir_migration_log_get_size ((*cases[i].ws)->log));
 		/* bob's token is for device 2: device 1 has one live token at a
 		 * time, and alice's control case takes it */
-		body = token_body_for (g_strcmp0 (cases[i].client, BOB) == 0 ? dev2_request
-									     : dev1_request,
-				       *cases[i].ws,
-				       cases[i].with_log,
-				       from);
+		body = test_brandd_witness_token_body_for (
+		    g_strcmp0 (cases[i].client, BOB) == 0 ? dev2_request : dev1_request,
+		    *cases[i].ws,
+		    cases[i].with_log,
+		    from);
 		t = bt_request (env, cases[i].client, "/v1/tokens", body, NULL);
 		if (t->status != cases[i].status ||
 		    g_strcmp0 (bt_error_code (t), cases[i].code) != 0)
@@ -509,7 +518,10 @@ test_tokens (void **state)
 /* @request with the checkpoint of @ws (as never witnessed: size 0) and,
  * when @key_of is not NULL, the public key of that workstation. */
 static char *
-first_contact_body (const char *request, Ws *ws, Ws *key_of, gboolean break_signature)
+test_brandd_witness_first_contact_body (const char *request,
+					Ws *ws,
+					Ws *key_of,
+					gboolean break_signature)
 {
 	g_autoptr (JsonParser) parser = json_parser_new ();
 	g_autoptr (GError) error = NULL;
@@ -541,14 +553,14 @@ first_contact_body (const char *request, Ws *ws, Ws *key_of, gboolean break_sign
  * the workstation key whose signature is checked. One row per bypass
  * variant, in order (bob's first contact binds him halfway). */
 static void
-test_token_bypass (void **state)
+test_brandd_witness_token_bypass (void **state)
 {
 	BtEnv *env = *state;
-	g_autoptr (Ws) mine = ws_new ("DL-0001", "ws-10", NULL);
-	g_autoptr (Ws) colleague = ws_new ("DL-0001", "ws-11", NULL);
-	g_autoptr (Ws) other_centre = ws_new ("MH-0002", "ws-12", NULL);
-	g_autoptr (Ws) bobs = ws_new ("MH-0002", "ws-13", NULL);
-	g_autoptr (Ws) bobs_second = ws_new ("MH-0002", "ws-14", NULL);
+	g_autoptr (Ws) mine = test_brandd_witness_ws_new ("DL-0001", "ws-10", NULL);
+	g_autoptr (Ws) colleague = test_brandd_witness_ws_new ("DL-0001", "ws-11", NULL);
+	g_autoptr (Ws) other_centre = test_brandd_witness_ws_new ("MH-0002", "ws-12", NULL);
+	g_autoptr (Ws) bobs = test_brandd_witness_ws_new ("MH-0002", "ws-13", NULL);
+	g_autoptr (Ws) bobs_second = test_brandd_witness_ws_new ("MH-0002", "ws-14", NULL);
 	g_autoptr (BtResponse) r = NULL;
 	const struct {
 		const char *what;
@@ -658,25 +670,26 @@ test_token_bypass (void **state)
 	     "bad_checkpoint"},
 	};
 
-	ws_append (mine, 2, "m");
-	ws_append (colleague, 2, "c");
-	ws_append (other_centre, 2, "o");
-	ws_append (bobs, 2, "b");
-	ws_append (bobs_second, 2, "s");
-	r = upload (env, mine, 0);
+	test_brandd_witness_ws_append (mine, 2, "m");
+	test_brandd_witness_ws_append (colleague, 2, "c");
+	test_brandd_witness_ws_append (other_centre, 2, "o");
+	test_brandd_witness_ws_append (bobs, 2, "b");
+	test_brandd_witness_ws_append (bobs_second, 2, "s");
+	r = test_brandd_witness_upload (env, mine, 0);
 	assert_int_equal (r->status, 200);
 	for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-		g_autofree char *body =
-		    first_contact_body (cases[i].request,
-					*cases[i].ws,
-					cases[i].key_of != NULL ? *cases[i].key_of : NULL,
-					cases[i].break_signature);
+		g_autofree char *body = test_brandd_witness_first_contact_body (
+		    cases[i].request,
+		    *cases[i].ws,
+		    cases[i].key_of != NULL ? *cases[i].key_of : NULL,
+		    cases[i].break_signature);
 		g_autoptr (BtResponse) t = NULL;
 
 		/* her own log: from the witnessed size, as the tool sends it */
 		if (cases[i].ws == &mine) {
 			g_free (body);
-			body = token_body (mine, TRUE, ir_migration_log_get_size (mine->log));
+			body = test_brandd_witness_token_body (
+			    mine, TRUE, ir_migration_log_get_size (mine->log));
 		}
 		t = bt_request (env, cases[i].client, "/v1/tokens", body, NULL);
 		if (t->status != cases[i].status ||
@@ -692,10 +705,10 @@ test_token_bypass (void **state)
 }
 
 static void
-test_auditor (void **state)
+test_brandd_witness_auditor (void **state)
 {
 	BtEnv *env = *state;
-	g_autoptr (Ws) ws = ws_new ("DL-0001", "ws-5", NULL);
+	g_autoptr (Ws) ws = test_brandd_witness_ws_new ("DL-0001", "ws-5", NULL);
 	g_autoptr (BtResponse) r = NULL;
 	g_autoptr (BtResponse) list = NULL;
 	g_autoptr (BtResponse) recs = NULL;
@@ -708,8 +721,8 @@ test_auditor (void **state)
 	JsonObject *item;
 	const char *note;
 
-	ws_append (ws, 6, "e");
-	r = upload (env, ws, 0);
+	test_brandd_witness_ws_append (ws, 6, "e");
+	r = test_brandd_witness_upload (env, ws, 0);
 	assert_int_equal (r->status, 200);
 
 	list = bt_request (env, CAROL, "/v1/workstations", NULL, NULL);
@@ -732,7 +745,7 @@ test_auditor (void **state)
 	recs = bt_request (env, CAROL, path, NULL, NULL);
 	assert_int_equal (recs->status, 200);
 	note = bt_json_string (recs, "cosigned");
-	assert_cosigned (note, ws, 6);
+	test_brandd_witness_assert_cosigned (note, ws, 6);
 	cp = ir_checkpoint_parse (note, strlen (note), &error);
 	assert_non_null (cp);
 	lines = ir_migration_log_read_lines (ws->log, 1, 5, &error);
@@ -769,10 +782,10 @@ test_auditor (void **state)
 }
 
 static void
-test_auditor_refusals (void **state)
+test_brandd_witness_auditor_refusals (void **state)
 {
 	BtEnv *env = *state;
-	g_autoptr (Ws) ws = ws_new ("DL-0001", "ws-6", NULL);
+	g_autoptr (Ws) ws = test_brandd_witness_ws_new ("DL-0001", "ws-6", NULL);
 	g_autoptr (BtResponse) r = NULL;
 	const struct {
 		const char *client;
@@ -806,8 +819,8 @@ test_auditor_refusals (void **state)
 	    {CAROL, "/v1/witness", 405, "method_not_allowed"},
 	};
 
-	ws_append (ws, 2, "f");
-	r = upload (env, ws, 0);
+	test_brandd_witness_ws_append (ws, 2, "f");
+	r = test_brandd_witness_upload (env, ws, 0);
 	assert_int_equal (r->status, 200);
 	for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
 		g_autoptr (BtResponse) t =
@@ -819,27 +832,28 @@ test_auditor_refusals (void **state)
 }
 
 static void
-test_malformed (void **state)
+test_brandd_witness_malformed (void **state)
 {
 	BtEnv *env = *state;
-	g_autoptr (Ws) ws = ws_new ("DL-0001", "ws-7", NULL);
-	g_autoptr (Ws) other_key = ws_new ("DL-0001", "ws-7", NULL); /* same origin, new key */
-	g_autoptr (Ws) bob_ws = ws_new ("MH-0002", "ws-7", NULL);
-	g_autoptr (Ws) known = ws_new ("DL-0001", "ws-8", NULL);
+	g_autoptr (Ws) ws = test_brandd_witness_ws_new ("DL-0001", "ws-7", NULL);
+	g_autoptr (Ws) other_key =
+	    test_brandd_witness_ws_new ("DL-0001", "ws-7", NULL); /* same origin, new key */
+	g_autoptr (Ws) bob_ws = test_brandd_witness_ws_new ("MH-0002", "ws-7", NULL);
+	g_autoptr (Ws) known = test_brandd_witness_ws_new ("DL-0001", "ws-8", NULL);
 	g_autoptr (BtResponse) r = NULL;
 	g_autofree char *good = NULL;
 	g_autofree char *bob_body = NULL;
 	g_autofree char *other_cp = NULL;
 	g_autoptr (GError) error = NULL;
 
-	ws_append (ws, 2, "g");
-	ws_append (other_key, 2, "g");
-	ws_append (bob_ws, 2, "g");
-	ws_append (known, 2, "g");
-	good = ws_body (ws, 0);
-	bob_body = ws_body (bob_ws, 0);
+	test_brandd_witness_ws_append (ws, 2, "g");
+	test_brandd_witness_ws_append (other_key, 2, "g");
+	test_brandd_witness_ws_append (bob_ws, 2, "g");
+	test_brandd_witness_ws_append (known, 2, "g");
+	good = test_brandd_witness_ws_body (ws, 0);
+	bob_body = test_brandd_witness_ws_body (bob_ws, 0);
 	other_cp = g_strdup (ir_migration_log_get_checkpoint (other_key->log));
-	r = upload (env, known, 0);
+	r = test_brandd_witness_upload (env, known, 0);
 	assert_int_equal (r->status, 200);
 
 	struct {
@@ -851,79 +865,100 @@ test_malformed (void **state)
 	} cases[] = {
 	    {"not JSON", ALICE, g_strdup ("{"), 400, "malformed_request"},
 	    {"not an object", ALICE, g_strdup ("[]"), 400, "malformed_request"},
-	    {"no origin", ALICE, set_member (good, "origin", NULL), 400, "malformed_request"},
+	    {"no origin",
+	     ALICE,
+	     test_brandd_witness_set_member (good, "origin", NULL),
+	     400,
+	     "malformed_request"},
 	    {"origin a number",
 	     ALICE,
-	     set_member (good, "origin", int_node (3)),
+	     test_brandd_witness_set_member (good, "origin", test_brandd_witness_int_node (3)),
 	     400,
 	     "malformed_request"},
 	    {"no public key",
 	     ALICE,
-	     set_member (good, "public_key", NULL),
+	     test_brandd_witness_set_member (good, "public_key", NULL),
 	     400,
 	     "malformed_request"},
 	    {"public key not base64",
 	     ALICE,
-	     set_member (good, "public_key", string_node ("@@@")),
+	     test_brandd_witness_set_member (
+		 good, "public_key", test_brandd_witness_string_node ("@@@")),
 	     400,
 	     "malformed_request"},
 	    {"public key not SPKI",
 	     ALICE,
-	     set_member (good, "public_key", string_node ("AAAA")),
+	     test_brandd_witness_set_member (
+		 good, "public_key", test_brandd_witness_string_node ("AAAA")),
 	     400,
 	     "malformed_request"},
 	    {"no checkpoint",
 	     ALICE,
-	     set_member (good, "checkpoint", NULL),
+	     test_brandd_witness_set_member (good, "checkpoint", NULL),
 	     400,
 	     "malformed_request"},
 	    {"checkpoint garbage",
 	     ALICE,
-	     set_member (good, "checkpoint", string_node ("x\n")),
+	     test_brandd_witness_set_member (
+		 good, "checkpoint", test_brandd_witness_string_node ("x\n")),
 	     400,
 	     "bad_checkpoint"},
 	    {"checkpoint signed by another key",
 	     ALICE,
-	     set_member (good, "checkpoint", string_node (other_cp)),
+	     test_brandd_witness_set_member (
+		 good, "checkpoint", test_brandd_witness_string_node (other_cp)),
 	     400,
 	     "bad_checkpoint"},
-	    {"no old_size", ALICE, set_member (good, "old_size", NULL), 400, "malformed_request"},
+	    {"no old_size",
+	     ALICE,
+	     test_brandd_witness_set_member (good, "old_size", NULL),
+	     400,
+	     "malformed_request"},
 	    {"negative old_size",
 	     ALICE,
-	     set_member (good, "old_size", int_node (-1)),
+	     test_brandd_witness_set_member (good, "old_size", test_brandd_witness_int_node (-1)),
 	     400,
 	     "malformed_request"},
 	    {"old_size past a new log",
 	     ALICE,
-	     set_member (good, "old_size", int_node (1)),
+	     test_brandd_witness_set_member (good, "old_size", test_brandd_witness_int_node (1)),
 	     409,
 	     "witness_size_mismatch"},
 	    {"consistency not hashes",
 	     ALICE,
-	     set_member (good, "consistency", parse_node ("[\"AAAA\"]")),
+	     test_brandd_witness_set_member (
+		 good, "consistency", test_brandd_witness_parse_node ("[\"AAAA\"]")),
 	     400,
 	     "malformed_request"},
 	    {"consistency from an empty tree",
 	     ALICE,
-	     set_member (good,
-			 "consistency",
-			 parse_node ("[\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"]")),
+	     test_brandd_witness_set_member (
+		 good,
+		 "consistency",
+		 test_brandd_witness_parse_node (
+		     "[\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"]")),
 	     400,
 	     "malformed_request"},
-	    {"no records", ALICE, set_member (good, "records", NULL), 400, "malformed_request"},
+	    {"no records",
+	     ALICE,
+	     test_brandd_witness_set_member (good, "records", NULL),
+	     400,
+	     "malformed_request"},
 	    {"a record not a string",
 	     ALICE,
-	     set_member (good, "records", parse_node ("[1, 2]")),
+	     test_brandd_witness_set_member (
+		 good, "records", test_brandd_witness_parse_node ("[1, 2]")),
 	     400,
 	     "malformed_request"},
 	    {"one record missing",
 	     ALICE,
-	     set_member (good, "records", parse_node ("[\"{}\"]")),
+	     test_brandd_witness_set_member (
+		 good, "records", test_brandd_witness_parse_node ("[\"{}\"]")),
 	     400,
 	     "malformed_request"},
 	    {"a record changed",
 	     ALICE,
-	     edit (good, "imeirestore-g-1", "imeirestore-g-X"),
+	     test_brandd_witness_edit (good, "imeirestore-g-1", "imeirestore-g-X"),
 	     400,
 	     "records_mismatch"},
 	    {"records swapped", ALICE, NULL, 400, "records_mismatch"},
@@ -941,11 +976,11 @@ test_malformed (void **state)
 		json_array_add_string_element (arr, g_ptr_array_index (both, 1));
 		json_array_add_string_element (arr, g_ptr_array_index (both, 0));
 		json_node_set_array (node, arr);
-		cases[19].body = set_member (good, "records", node);
+		cases[19].body = test_brandd_witness_set_member (good, "records", node);
 	}
 	/* ws-8 is registered: the same origin under another key */
 	{
-		g_autoptr (Ws) known2 = ws_new (NULL, NULL, known);
+		g_autoptr (Ws) known2 = test_brandd_witness_ws_new (NULL, NULL, known);
 		g_autoptr (EVP_PKEY) fresh = NULL;
 		g_autofree char *key_path = g_build_filename (known2->dir, "k2.pem", NULL);
 
@@ -959,8 +994,8 @@ test_malformed (void **state)
 		known2->log = ir_migration_log_open (
 		    known2->dir, known2->origin, known2->origin, known2->key, &error);
 		assert_non_null (known2->log);
-		ws_append (known2, 2, "g");
-		cases[22].body = ws_body (known2, 0);
+		test_brandd_witness_ws_append (known2, 2, "g");
+		cases[22].body = test_brandd_witness_ws_body (known2, 0);
 	}
 
 	for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -975,49 +1010,125 @@ test_malformed (void **state)
 	g_clear_pointer (&r, bt_response_free);
 	r = bt_request (env, ALICE, "/v1/witness", good, NULL);
 	assert_int_equal (r->status, 200);
-	assert_int_equal (json_int (r, "size"), 2);
+	assert_int_equal (test_brandd_witness_json_int (r, "size"), 2);
+}
+
+static gint64
+test_brandd_witness_edge_len (BtEnv *env, const Ws *ws)
+{
+	return bt_db_int (
+	    env, "SELECT length(edge) FROM witnessed_logs WHERE origin = ?", ws->origin);
+}
+
+/* The witness keeps each log's right edge (schema 9), one hash per set bit
+ * of its size, and appends each upload's records to it. A log witnessed
+ * before (no edge) gets one from its records at its next upload; an edge
+ * changed by hand is refused and nothing is witnessed. */
+static void
+test_brandd_witness_edge (void **state)
+{
+	BtEnv *env = *state;
+	g_autoptr (Ws) ws = test_brandd_witness_ws_new ("DL-0001", "ws-edge", NULL);
+	g_autoptr (BtResponse) r = NULL;
+	g_autofree char *break_edge = NULL;
+
+	test_brandd_witness_ws_append (ws, 5, "e");
+	r = test_brandd_witness_upload (env, ws, 0);
+	assert_int_equal (r->status, 200);
+	/* the migration log's own records come on top of the 5 */
+	guint64 size = ir_migration_log_get_size (ws->log);
+	assert_int_equal (test_brandd_witness_edge_len (env, ws),
+			  __builtin_popcountll (size) * IR_MERKLE_HASH_LEN);
+
+	/* as a log witnessed before schema 9 */
+	bt_db_exec (env, "UPDATE witnessed_logs SET edge = NULL WHERE origin = ?", ws->origin);
+	test_brandd_witness_ws_append (ws, 3, "e");
+	g_clear_pointer (&r, bt_response_free);
+	r = test_brandd_witness_upload (env, ws, size);
+	assert_int_equal (r->status, 200);
+	test_brandd_witness_assert_cosigned (
+	    bt_json_string (r, "cosigned"), ws, ir_migration_log_get_size (ws->log));
+	size = ir_migration_log_get_size (ws->log);
+	assert_int_equal (test_brandd_witness_edge_len (env, ws),
+			  __builtin_popcountll (size) * IR_MERKLE_HASH_LEN);
+
+	/* many small uploads: each appends to the edge the last one stored */
+	for (guint i = 0; i < 9; i++) {
+		test_brandd_witness_ws_append (ws, i % 3 + 1, "f");
+		g_clear_pointer (&r, bt_response_free);
+		r = test_brandd_witness_upload (env, ws, size);
+		assert_int_equal (r->status, 200);
+		size = ir_migration_log_get_size (ws->log);
+		assert_int_equal (test_brandd_witness_json_int (r, "size"), size);
+		assert_int_equal (test_brandd_witness_edge_len (env, ws),
+				  __builtin_popcountll (size) * IR_MERKLE_HASH_LEN);
+	}
+
+	/* an edge of the right length that is not the witnessed tree's */
+	break_edge =
+	    g_strdup_printf (brandd_test_pg_wanted ()
+				 ? "UPDATE witnessed_logs SET edge = decode(repeat('00', %d), "
+				   "'hex') WHERE origin = ?"
+				 : "UPDATE witnessed_logs SET edge = zeroblob(%d) WHERE origin = ?",
+			     __builtin_popcountll (size) * IR_MERKLE_HASH_LEN);
+	bt_db_exec (env, break_edge, ws->origin);
+	test_brandd_witness_ws_append (ws, 1, "g");
+	g_clear_pointer (&r, bt_response_free);
+	r = test_brandd_witness_upload (env, ws, size);
+	assert_int_equal (r->status, 500);
+	assert_int_equal (
+	    bt_db_int (env, "SELECT size FROM witnessed_logs WHERE origin = ?", ws->origin), size);
+	assert_int_equal (
+	    bt_db_int (env, "SELECT count(*) FROM witnessed_records WHERE origin = ?", ws->origin),
+	    size);
 }
 
 static void
-test_witness_disabled (void **state)
+test_brandd_witness_witness_disabled (void **state)
 {
 	g_autoptr (BtEnv) env = bt_env_new (NULL);
-	g_autoptr (Ws) ws = ws_new ("DL-0001", "ws-9", NULL);
+	g_autoptr (Ws) ws = test_brandd_witness_ws_new ("DL-0001", "ws-9", NULL);
 	g_autoptr (BtResponse) r = NULL;
 
 	bt_env_start (env);
-	ws_append (ws, 1, "h");
-	r = upload (env, ws, 0);
+	test_brandd_witness_ws_append (ws, 1, "h");
+	r = test_brandd_witness_upload (env, ws, 0);
 	assert_int_equal (r->status, 503);
 	assert_string_equal (bt_error_code (r), "witness_disabled");
 	assert_int_equal (bt_env_stop (env), 0);
 }
 
-/* PostgreSQL came in at schema 8, so no older PostgreSQL database exists
- * to upgrade: one that says it is older is refused, by the commands as by
- * serve, with what to do. */
+/* PostgreSQL came in at schema 8; a version 8 database (no right edge of
+ * the witnessed trees yet) is refused, by the commands as by serve, with
+ * what to do, until init-db upgrades it. */
 static void
-test_schema_older_postgresql (BtEnv *env)
+test_brandd_witness_schema_older_postgresql (BtEnv *env)
 {
 	g_autofree char *err = NULL;
 	const char *centre[] = {"centre", "set", "X", "--quota", "1", "--db", env->db, NULL};
 	const char *serve[] = {"serve", "--config", env->conf, NULL};
+	const char *init[] = {"init-db", "--db", env->db, NULL};
 
-	bt_db_exec (env, "UPDATE schema_version SET version = 7", NULL);
+	bt_db_exec (env, "ALTER TABLE witnessed_logs DROP COLUMN edge", NULL);
+	bt_db_exec (env, "UPDATE schema_version SET version = 8", NULL);
 	assert_int_equal (bt_run_brandd (centre, NULL, &err), 1);
-	assert_non_null (strstr (err, "has schema version 7, this imei-brandd needs"));
+	assert_non_null (strstr (err, "has schema version 8, this imei-brandd needs"));
 	assert_non_null (strstr (err, "upgrade it with imei-brandd init-db"));
 	g_clear_pointer (&err, g_free);
 	assert_int_equal (bt_run_brandd (serve, NULL, &err), 2);
-	assert_non_null (strstr (err, "has schema version 7"));
-	bt_db_exec (env, "UPDATE schema_version SET version = 8", NULL);
+	assert_non_null (strstr (err, "has schema version 8"));
+	assert_int_equal (bt_run_brandd (init, NULL, NULL), 0);
+	assert_int_equal (bt_db_int (env, "SELECT version FROM schema_version", NULL),
+			  IR_BRANDD_SCHEMA_VERSION);
+	assert_int_equal (
+	    bt_db_int (env, "SELECT count(*) FROM witnessed_logs WHERE edge IS NULL", NULL), 0);
 	assert_int_equal (bt_run_brandd (centre, NULL, NULL), 0);
 }
 
 /* A version 1 database (as imei-brandd 1 made it) is upgraded by init-db
  * and refused by serve until then. */
 static void
-test_schema_migration (void **state)
+test_brandd_witness_schema_migration (void **state)
 {
 	g_autoptr (BtEnv) env = bt_env_new (NULL);
 	sqlite3 *db = NULL;
@@ -1027,7 +1138,7 @@ test_schema_migration (void **state)
 	int version = -1;
 
 	if (brandd_test_pg_wanted ()) {
-		test_schema_older_postgresql (env);
+		test_brandd_witness_schema_older_postgresql (env);
 		return;
 	}
 	assert_int_equal (sqlite3_open (env->db, &db), SQLITE_OK);
@@ -1081,16 +1192,34 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown (test_first_incremental_repeat, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_client_resume, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_forked_and_shrunk, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_tokens, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_token_bypass, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_auditor, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_auditor_refusals, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_malformed, setup, teardown),
-	    cmocka_unit_test (test_witness_disabled),
-	    cmocka_unit_test (test_schema_migration),
+	    cmocka_unit_test_setup_teardown (test_brandd_witness_first_incremental_repeat,
+					     test_brandd_witness_setup,
+					     test_brandd_witness_teardown),
+	    cmocka_unit_test_setup_teardown (test_brandd_witness_client_resume,
+					     test_brandd_witness_setup,
+					     test_brandd_witness_teardown),
+	    cmocka_unit_test_setup_teardown (test_brandd_witness_forked_and_shrunk,
+					     test_brandd_witness_setup,
+					     test_brandd_witness_teardown),
+	    cmocka_unit_test_setup_teardown (test_brandd_witness_tokens,
+					     test_brandd_witness_setup,
+					     test_brandd_witness_teardown),
+	    cmocka_unit_test_setup_teardown (test_brandd_witness_token_bypass,
+					     test_brandd_witness_setup,
+					     test_brandd_witness_teardown),
+	    cmocka_unit_test_setup_teardown (test_brandd_witness_auditor,
+					     test_brandd_witness_setup,
+					     test_brandd_witness_teardown),
+	    cmocka_unit_test_setup_teardown (test_brandd_witness_auditor_refusals,
+					     test_brandd_witness_setup,
+					     test_brandd_witness_teardown),
+	    cmocka_unit_test_setup_teardown (test_brandd_witness_malformed,
+					     test_brandd_witness_setup,
+					     test_brandd_witness_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_brandd_witness_edge, test_brandd_witness_setup, test_brandd_witness_teardown),
+	    cmocka_unit_test (test_brandd_witness_witness_disabled),
+	    cmocka_unit_test (test_brandd_witness_schema_migration),
 	};
 
 	curl_global_init (CURL_GLOBAL_DEFAULT);
