@@ -399,7 +399,9 @@ ir_signin_page_sign_in (IrSigninPage *self)
 	IrSigninJob *job = g_new0 (IrSigninJob, 1);
 	g_autoptr (GTask) task = NULL;
 	gboolean token = ir_signin_page_token_mode (self);
-	const char *uri = ir_token_picker_get_uri (self->token_picker);
+	/* a copy: saving the credential setting below sets the picker's URI
+	 * again, which frees the string the picker returned */
+	g_autofree char *uri = g_strdup (ir_token_picker_get_uri (self->token_picker));
 
 	g_return_if_fail (IR_IS_SIGNIN_PAGE (self));
 	if (self->cancellable != NULL)
