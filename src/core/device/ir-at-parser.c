@@ -41,7 +41,7 @@ static const IrAtFinalWord final_words[] = {
     {"ERROR", IR_AT_FINAL_ERROR},
     {"COMMAND NOT SUPPORT", IR_AT_FINAL_ERROR},
     {"TOO MANY PARAMETERS", IR_AT_FINAL_ERROR},
-    /* "not available": older Sony Ericsson and some feature phones */
+    /* "not available": Samsung Z810 (ModemManager commit 3b6b049e) */
     {"NA", IR_AT_FINAL_ERROR},
     {"NO CARRIER", IR_AT_FINAL_NO_CARRIER},
     {"BUSY", IR_AT_FINAL_BUSY},
@@ -106,7 +106,7 @@ ir_at_parse_final (const char *line, IrAtFinal *final, int *code)
 		found = IR_AT_FINAL_CMS_ERROR;
 		number = parse_error_number (g_strstrip ((char *)rest));
 	} else if ((rest = match_error_keyword (text, "MODEM ERROR")) != NULL) {
-		/* Motorola and some ZTE firmwares: "MODEM ERROR: 4" */
+		/* Motorola EZX phones: "MODEM ERROR: 4" (ModemManager commit 319424cc) */
 		found = IR_AT_FINAL_ERROR;
 		number = parse_error_number (g_strstrip ((char *)rest));
 	}
