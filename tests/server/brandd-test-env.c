@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <gio/gunixinputstream.h>
 #include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
@@ -14,6 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include <cmocka.h>
 
@@ -28,7 +30,7 @@
 static char *pki_dir = NULL;
 
 static const char *
-env_or_fail (const char *name)
+brandd_test_env_or_fail (const char *name)
 {
 	const char *value = g_getenv (name);
 
@@ -51,7 +53,7 @@ bt_sh (const char *cmdline, char **out, char **err)
 }
 
 static void
-remove_pki (void)
+brandd_test_env_remove_pki (void)
 {
 	g_autofree char *cmd = NULL;
 
@@ -65,7 +67,7 @@ remove_pki (void)
 /* gen-dev-pki.sh makes every certificate the tests need but one with a
  * role and no centre: that one is signed here with the same CA. */
 static void
-make_nocentre_cert (const char *dir)
+brandd_test_env_make_nocentre_cert (const char *dir)
 {
 	g_autofree char *cmd = g_strdup_printf (
 	    "set -e; cd '%s'; "
@@ -97,12 +99,13 @@ bt_pki_dir (void)
 	pki_dir = g_dir_make_tmp ("brandd-pki-XXXXXX", &error);
 	if (pki_dir == NULL)
 		fail_msg ("cannot make a temporary folder: %s", error->message);
-	atexit (remove_pki);
-	script = g_build_filename (env_or_fail ("IR_SRCDIR"), "certs", "gen-dev-pki.sh", NULL);
+	atexit (brandd_test_env_remove_pki);
+	script = g_build_filename (
+	    brandd_test_env_or_fail ("IR_SRCDIR"), "certs", "gen-dev-pki.sh", NULL);
 	cmd = g_strdup_printf ("'%s' '%s' >/dev/null", script, pki_dir);
 	if (bt_sh (cmd, NULL, &err) != 0)
 		fail_msg ("gen-dev-pki.sh failed: %s", err);
-	make_nocentre_cert (pki_dir);
+	brandd_test_env_make_nocentre_cert (pki_dir);
 	return pki_dir;
 }
 
@@ -124,7 +127,7 @@ bt_run_brandd (const char *const *argv, char **out, char **err)
 	g_autoptr (GError) error = NULL;
 	int status = 0;
 
-	g_ptr_array_add (args, (gpointer)env_or_fail ("IMEI_BRANDD"));
+	g_ptr_array_add (args, (gpointer)brandd_test_env_or_fail ("IMEI_BRANDD"));
 	for (guint i = 0; argv[i] != NULL; i++)
 		g_ptr_array_add (args, (gpointer)argv[i]);
 	g_ptr_array_add (args, NULL);
@@ -196,28 +199,110 @@ bt_env_new (const char *extra_config)
 	return g_steal_pointer (&env);
 }
 
+/* A failed assertion longjmps past bt_env_free(): a server left running
+ * keeps the test's stderr open, and meson then waits for it until the
+ * test's timeout instead of reporting the failure. The server dies with
+ * the test (SIGKILL: nothing is left to stop gracefully for). */
+static void
+brandd_test_env_die_with_parent (gpointer data)
+{
+	prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+brandd_test_env_exited (GObject *source, GAsyncResult *result, gpointer data)
+{
+	gboolean *exited = data;
+
+	g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+	*exited = TRUE;
+}
+
+static gboolean
+brandd_test_env_late (gpointer data)
+{
+	gboolean *late = data;
+
+	*late = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+/* Waits at most @seconds for @proc to exit; FALSE when it did not, and
+ * then it has been killed (and reaped). */
+static gboolean
+brandd_test_env_wait_exit (GSubprocess *proc, guint seconds)
+{
+	g_autoptr (GMainContext) context = g_main_context_new ();
+	g_autoptr (GSource) timer = g_timeout_source_new_seconds (seconds);
+	gboolean exited = FALSE;
+	gboolean late = FALSE;
+
+	g_main_context_push_thread_default (context);
+	g_subprocess_wait_async (proc, NULL, brandd_test_env_exited, &exited);
+	g_source_set_callback (timer, brandd_test_env_late, &late, NULL);
+	g_source_attach (timer, context);
+	while (!exited && !late)
+		g_main_context_iteration (context, TRUE);
+	g_source_destroy (timer);
+	if (!exited)
+		g_subprocess_force_exit (proc);
+	/* the wait's callback points at this frame: let it run */
+	while (!exited)
+		g_main_context_iteration (context, TRUE);
+	g_main_context_pop_thread_default (context);
+	return !late;
+}
+
+/* The first line of @proc's stdout within @seconds, or NULL (@why says). */
+static char *
+brandd_test_env_first_line (GSubprocess *proc, guint seconds, char **why)
+{
+	GInputStream *pipe = g_subprocess_get_stdout_pipe (proc);
+	g_autoptr (GDataInputStream) out = g_data_input_stream_new (pipe);
+	g_autoptr (GError) error = NULL;
+	struct pollfd pfd = {.fd = g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (pipe)),
+			     .events = POLLIN};
+	char *line;
+
+	/* the server prints the line whole and flushes it: once the pipe is
+	 * readable the line (or the end of the stream) is there */
+	if (poll (&pfd, 1, (int)(seconds * 1000)) <= 0) {
+		*why = g_strdup_printf ("nothing within %u s", seconds);
+		return NULL;
+	}
+	line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+	if (line == NULL)
+		*why = g_strdup (error != NULL ? error->message : "it exited");
+	return line;
+}
+
 void
 bt_env_start (BtEnv *env)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (GDataInputStream) out = NULL;
+	g_autoptr (GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 	g_autofree char *line = NULL;
+	g_autofree char *why = NULL;
 	const char *prefix = "listening on https://127.0.0.1:";
 
-	env->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-				      &error,
-				      env_or_fail ("IMEI_BRANDD"),
-				      "serve",
-				      "--config",
-				      env->conf,
-				      NULL);
+	g_subprocess_launcher_set_child_setup (
+	    launcher, brandd_test_env_die_with_parent, NULL, NULL);
+	env->proc = g_subprocess_launcher_spawn (launcher,
+						 &error,
+						 brandd_test_env_or_fail ("IMEI_BRANDD"),
+						 "serve",
+						 "--config",
+						 env->conf,
+						 NULL);
 	if (env->proc == NULL)
 		fail_msg ("cannot start imei-brandd: %s", error->message);
-	out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (env->proc));
-	line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-	if (line == NULL || !g_str_has_prefix (line, prefix))
+	line = brandd_test_env_first_line (env->proc, BT_START_WAIT_S, &why);
+	if (line == NULL || !g_str_has_prefix (line, prefix)) {
+		g_subprocess_force_exit (env->proc);
 		fail_msg ("imei-brandd did not say where it listens: %s",
-			  line != NULL ? line : (error != NULL ? error->message : "EOF"));
+			  line != NULL ? line : why);
+	}
 	env->port = (guint16)g_ascii_strtoull (line + strlen (prefix), NULL, 10);
 	env->url = g_strdup_printf ("https://127.0.0.1:%u", env->port);
 }
@@ -225,14 +310,14 @@ bt_env_start (BtEnv *env)
 int
 bt_env_stop (BtEnv *env)
 {
-	g_autoptr (GError) error = NULL;
 	int status;
 
 	if (env->proc == NULL)
 		return 0;
 	g_subprocess_send_signal (env->proc, SIGTERM);
-	if (!g_subprocess_wait (env->proc, NULL, &error))
-		fail_msg ("waiting for imei-brandd: %s", error->message);
+	if (!brandd_test_env_wait_exit (env->proc, BT_STOP_WAIT_S))
+		fail_msg ("imei-brandd did not stop within %u s of SIGTERM (killed)",
+			  BT_STOP_WAIT_S);
 	status = g_subprocess_get_if_exited (env->proc) ? g_subprocess_get_exit_status (env->proc)
 							: -g_subprocess_get_term_sig (env->proc);
 	g_clear_object (&env->proc);
@@ -274,7 +359,7 @@ bt_response_free (BtResponse *r)
 }
 
 static size_t
-collect (char *data, size_t size, size_t n, void *arg)
+brandd_test_env_collect (char *data, size_t size, size_t n, void *arg)
 {
 	g_string_append_len (arg, data, (gssize)(size * n));
 	return size * n;
@@ -313,7 +398,7 @@ bt_request (
 		curl_easy_setopt (curl, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt (curl, CURLOPT_POSTFIELDSIZE, (long)strlen (body));
 	}
-	curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, brandd_test_env_collect);
 	curl_easy_setopt (curl, CURLOPT_WRITEDATA, buf);
 	r->curl_code = (int)curl_easy_perform (curl);
 	if (r->curl_code == CURLE_OK) {

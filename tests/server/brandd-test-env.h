@@ -42,9 +42,17 @@ const char *bt_pki_dir (void);
  * given again wins), and an initialised
  * database holding the devices above. The server is not started. */
 BtEnv *bt_env_new (const char *extra_config);
-/* Starts imei-brandd serve and waits for "listening on". */
+/* Bounds on a server's start and stop, far above what they take on a
+ * loaded machine under ASan (a second or two), so that a server that
+ * hangs fails the test with a message, never the test's timeout. */
+#define BT_START_WAIT_S 60
+#define BT_STOP_WAIT_S	30
+
+/* Starts imei-brandd serve and waits (at most BT_START_WAIT_S) for
+ * "listening on". The server dies with the test process. */
 void bt_env_start (BtEnv *env);
-/* SIGTERM, then waits; returns the exit status (-signal when killed). */
+/* SIGTERM, then waits at most BT_STOP_WAIT_S (then kills it and fails);
+ * returns the exit status (-signal when killed). */
 int bt_env_stop (BtEnv *env);
 void bt_env_free (BtEnv *env);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BtEnv, bt_env_free)
