@@ -154,9 +154,16 @@ ir_brandd_blocklist_store_day (IrBranddStore *store,
 {
 	IrBranddStmt *stmt = ir_brandd_store_prepare (
 	    store,
-	    unblocked ? "SELECT imei, scheduled_day FROM blocklist WHERE unblocked_day = ? "
-			"ORDER BY imei"
-		      : "SELECT imei, phase FROM blocklist WHERE scheduled_day = ? ORDER BY rowid",
+	    unblocked
+		? "SELECT imei, scheduled_day FROM blocklist WHERE unblocked_day = ? "
+		  "ORDER BY imei"
+		: "SELECT b.imei, b.phase FROM blocklist b JOIN devices d ON d.id = b.device_id "
+		  "LEFT JOIN device_imeis i ON i.device_id = b.device_id AND i.imei = b.imei "
+		  "WHERE b.scheduled_day = ?1 ORDER BY d.tac, coalesce ((SELECT b2.imei "
+		  "FROM blocklist b2 JOIN device_imeis i2 ON i2.device_id = b2.device_id "
+		  "AND i2.imei = b2.imei WHERE b2.device_id = b.device_id AND "
+		  "b2.scheduled_day = ?1 ORDER BY i2.slot LIMIT 1), b.imei), "
+		  "coalesce (i.slot, 2), b.imei",
 	    error);
 	g_autoptr (GPtrArray) pairs = g_ptr_array_new_with_free_func (g_free);
 	gboolean row = TRUE;

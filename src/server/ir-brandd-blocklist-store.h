@@ -40,8 +40,11 @@ gboolean ir_brandd_blocklist_store_schedule (IrBranddStore *store,
 gboolean
 ir_brandd_blocklist_store_unblock_restored (IrBranddStore *store, const char *day, GError **error);
 
-/* What the list of @day holds: the IMEIs scheduled on it (imei, phase,
- * in the order they were scheduled) and those unblocked on it (imei,
+/* What the list of @day holds: the IMEIs scheduled on it (imei, phase;
+ * by TAC, then by the phone's first IMEI, a phone's IMEIs in slot order:
+ * the priority order but for the phases' end dates, which the caller
+ * sorts by, as only the policy knows them; SQL both backends run, as
+ * PostgreSQL has no insertion order) and those unblocked on it (imei,
  * scheduled day, by IMEI); pairs of strings. */
 GPtrArray *ir_brandd_blocklist_store_day (IrBranddStore *store,
 					  const char *day,

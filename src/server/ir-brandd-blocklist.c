@@ -109,6 +109,52 @@ ir_brandd_blocklist_schedule (IrBranddStore *store,
 	return TRUE;
 }
 
+typedef struct {
+	const char *end_date;
+	guint index; /* of the pair in the store's order */
+} IrBranddBlockOrder;
+
+static gint
+ir_brandd_blocklist_order_compare (gconstpointer a, gconstpointer b)
+{
+	const IrBranddBlockOrder *x = a;
+	const IrBranddBlockOrder *y = b;
+	int c = g_strcmp0 (x->end_date, y->end_date);
+
+	return c != 0 ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* The day's (imei, phase) pairs come by TAC, first IMEI and slot: put
+ * them in the order they were scheduled in, phases that ended first
+ * first (a phase the policy no longer names sorts first). */
+static GPtrArray *
+ir_brandd_blocklist_order (const IrPolicy *policy, GPtrArray *pairs)
+{
+	g_autoptr (GArray) keys = g_array_new (FALSE, FALSE, sizeof (IrBranddBlockOrder));
+	GPtrArray *ordered = g_ptr_array_new_with_free_func (g_free);
+
+	for (guint i = 0; i + 1 < pairs->len; i += 2) {
+		const char *phase = g_ptr_array_index (pairs, i + 1);
+		IrBranddBlockOrder key = {"", i};
+
+		for (guint k = 0; k < policy->phases->len; k++) {
+			const IrPolicyPhase *p = g_ptr_array_index (policy->phases, k);
+
+			if (g_strcmp0 (p->id, phase) == 0)
+				key.end_date = p->end_date;
+		}
+		g_array_append_val (keys, key);
+	}
+	g_array_sort (keys, ir_brandd_blocklist_order_compare);
+	for (guint i = 0; i < keys->len; i++) {
+		guint at = g_array_index (keys, IrBranddBlockOrder, i).index;
+
+		g_ptr_array_add (ordered, g_strdup (g_ptr_array_index (pairs, at)));
+		g_ptr_array_add (ordered, g_strdup (g_ptr_array_index (pairs, at + 1)));
+	}
+	return ordered;
+}
+
 static void
 ir_brandd_blocklist_fill (IrBlockList *list, GPtrArray *block, GPtrArray *unblock)
 {
@@ -136,6 +182,7 @@ ir_brandd_blocklist_make_locked (IrBranddStore *store,
 	g_autofree char *last = NULL;
 	g_autoptr (GPtrArray) block = NULL;
 	g_autoptr (GPtrArray) unblock = NULL;
+	g_autoptr (GPtrArray) ordered = NULL;
 
 	if (!ir_brandd_blocklist_store_last_day (store, &last, error))
 		return FALSE;
@@ -158,7 +205,8 @@ ir_brandd_blocklist_make_locked (IrBranddStore *store,
 	unblock = block != NULL ? ir_brandd_blocklist_store_day (store, day, TRUE, error) : NULL;
 	if (unblock == NULL)
 		return FALSE;
-	ir_brandd_blocklist_fill (list, block, unblock);
+	ordered = ir_brandd_blocklist_order (policy, block);
+	ir_brandd_blocklist_fill (list, ordered, unblock);
 	return TRUE;
 }
 

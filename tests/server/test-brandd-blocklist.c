@@ -3,13 +3,13 @@
 
 #include <curl/curl.h>
 #include <setjmp.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "brandd-test-pg.h"
 #include "ir-block-list.h"
 #include "ir-trust-store.h"
 #include "rollout-sim.h"
@@ -163,6 +163,39 @@ test_brandd_blocklist_run (TestBlock *t, const char *day, const char *out, char 
 	return bt_run_brandd (args, NULL, err);
 }
 
+/* The last day of phase @id, as the simulation's policies set it. */
+static guint
+test_brandd_blocklist_phase_end (const char *id)
+{
+	if (g_strcmp0 (id, "p1") == 0)
+		return 10;
+	if (g_strcmp0 (id, "p2") == 0)
+		return 20;
+	assert_string_equal (id, "p3");
+	return DAYS;
+}
+
+/* The documented priority: the phone whose phase ended first, then by
+ * TAC, then by IMEI (the TAC is the IMEI's first 8 digits here). */
+static void
+test_brandd_blocklist_assert_order (const IrBlockList *list)
+{
+	for (guint i = 1; i < list->block->len; i++) {
+		const IrBlockListEntry *a = g_ptr_array_index (list->block, i - 1);
+		const IrBlockListEntry *b = g_ptr_array_index (list->block, i);
+		guint end_a = test_brandd_blocklist_phase_end (a->phase);
+		guint end_b = test_brandd_blocklist_phase_end (b->phase);
+
+		if (end_a > end_b || (end_a == end_b && strcmp (a->imei, b->imei) > 0))
+			fail_msg ("%s: %s (%s) is listed before %s (%s): not the priority order",
+				  list->day,
+				  a->imei,
+				  a->phase,
+				  b->imei,
+				  b->phase);
+	}
+}
+
 /* The morning of day @d: the list is made, verified with the trust store
  * as a network operator would, and held against what the test knows. */
 static void
@@ -197,6 +230,7 @@ test_brandd_blocklist_morning (TestBlock *t, guint d)
 	assert_true (list->block->len <= BLOCK_CAP);
 	if (list->block->len == BLOCK_CAP)
 		t->full_lists++;
+	test_brandd_blocklist_assert_order (list);
 	for (guint i = 0; i < list->block->len; i++) {
 		const IrBlockListEntry *e = g_ptr_array_index (list->block, i);
 
@@ -286,42 +320,34 @@ test_brandd_blocklist_noon_asks (TestBlock *t, guint d)
 	}
 }
 
-static gint64
-test_brandd_blocklist_sql (BtEnv *env, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *stmt = NULL;
-	gint64 n = -1;
-
-	assert_int_equal (sqlite3_open (env->db, &db), SQLITE_OK);
-	assert_int_equal (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), SQLITE_OK);
-	if (sqlite3_step (stmt) == SQLITE_ROW)
-		n = sqlite3_column_int64 (stmt, 0);
-	sqlite3_finalize (stmt);
-	sqlite3_close (db);
-	return n;
-}
-
-/* The last day a list scheduled or unblocked anything. */
+/* The last day a list scheduled or unblocked anything (both backends:
+ * PostgreSQL has no two-argument max, and wants the subquery named). */
 static char *
 test_brandd_blocklist_last_day (BtEnv *env)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *stmt = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrBranddDb) db = ir_brandd_db_open (
+	    brandd_test_pg_wanted () ? IR_BRANDD_BACKEND_POSTGRESQL : IR_BRANDD_BACKEND_SQLITE,
+	    env->db,
+	    FALSE,
+	    &error);
+	IrBranddStmt *stmt = NULL;
+	gboolean row = FALSE;
 	char *day = NULL;
 
-	assert_int_equal (sqlite3_open (env->db, &db), SQLITE_OK);
-	assert_int_equal (sqlite3_prepare_v2 (db,
-					      "SELECT max (max (scheduled_day), coalesce (max "
-					      "(unblocked_day), '')) FROM blocklist",
-					      -1,
-					      &stmt,
-					      NULL),
-			  SQLITE_OK);
-	if (sqlite3_step (stmt) == SQLITE_ROW)
-		day = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
-	sqlite3_finalize (stmt);
-	sqlite3_close (db);
+	if (db == NULL)
+		fail_msg ("cannot open the test database: %s", error->message);
+	stmt =
+	    ir_brandd_db_prepare (db,
+				  "SELECT max (d) FROM (SELECT scheduled_day AS d FROM blocklist "
+				  "UNION ALL SELECT unblocked_day FROM blocklist WHERE "
+				  "unblocked_day IS NOT NULL) AS days",
+				  &error);
+	if (stmt == NULL || !ir_brandd_stmt_step (stmt, &row, "read the last day", &error))
+		fail_msg ("the last block list day: %s", error->message);
+	if (row)
+		day = ir_brandd_stmt_dup_text (stmt, 0);
+	ir_brandd_stmt_reset (stmt);
 	assert_non_null (day);
 	return day;
 }
@@ -350,47 +376,47 @@ test_brandd_blocklist_thirty_days (void **state)
 	g_unsetenv ("IMEI_BRANDD_TEST_NOW");
 	/* the caps held every day, and were reached */
 	assert_true (
-	    test_brandd_blocklist_sql (
-		t->env,
-		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p1' AND centre = ''") ==
-	    P1_NATION);
+	    bt_db_int (t->env,
+		       "SELECT max (issued) FROM rollout_counts WHERE phase = 'p1' AND centre = ''",
+		       NULL) == P1_NATION);
 	assert_true (
-	    test_brandd_blocklist_sql (
+	    bt_db_int (
 		t->env,
-		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p1' AND centre != ''") <=
-	    P1_CENTRE);
+		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p1' AND centre != ''",
+		NULL) <= P1_CENTRE);
 	assert_true (
-	    test_brandd_blocklist_sql (
-		t->env,
-		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p2' AND centre = ''") <=
-	    P2_NATION);
+	    bt_db_int (t->env,
+		       "SELECT max (issued) FROM rollout_counts WHERE phase = 'p2' AND centre = ''",
+		       NULL) <= P2_NATION);
 	assert_true (
-	    test_brandd_blocklist_sql (
+	    bt_db_int (
 		t->env,
-		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p2' AND centre != ''") <=
-	    P2_CENTRE);
+		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p2' AND centre != ''",
+		NULL) <= P2_CENTRE);
 	assert_true (
-	    test_brandd_blocklist_sql (
-		t->env,
-		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p3' AND centre = ''") <=
-	    P3_NATION);
+	    bt_db_int (t->env,
+		       "SELECT max (issued) FROM rollout_counts WHERE phase = 'p3' AND centre = ''",
+		       NULL) <= P3_NATION);
 	assert_true (
-	    test_brandd_blocklist_sql (
+	    bt_db_int (
 		t->env,
-		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p3' AND centre != ''") <=
-	    P3_CENTRE);
-	assert_true (test_brandd_blocklist_sql (t->env, "SELECT count (*) FROM token_rollout") ==
-		     test_brandd_blocklist_sql (
-			 t->env, "SELECT sum (issued) FROM rollout_counts WHERE centre = ''"));
+		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p3' AND centre != ''",
+		NULL) <= P3_CENTRE);
+	assert_int_equal (
+	    bt_db_int (t->env, "SELECT count (*) FROM token_rollout", NULL),
+	    bt_db_int (t->env,
+		       "SELECT CAST (sum (issued) AS BIGINT) FROM rollout_counts WHERE centre = ''",
+		       NULL));
 	assert_true (t->n_refused_cap > 0);
 	/* the block list was full on several days, and phones came off it */
 	assert_true (t->full_lists >= 3);
 	assert_true (t->n_unblocked > 0);
-	assert_int_equal (test_brandd_blocklist_sql (t->env, "SELECT count (*) FROM blocklist"),
+	assert_int_equal (bt_db_int (t->env, "SELECT count (*) FROM blocklist", NULL),
 			  g_hash_table_size (t->blocked));
-	assert_int_equal (test_brandd_blocklist_sql (t->env,
-						     "SELECT max (n) FROM (SELECT count (*) AS n "
-						     "FROM blocklist GROUP BY scheduled_day)"),
+	assert_int_equal (bt_db_int (t->env,
+				     "SELECT max (n) FROM (SELECT count (*) AS n "
+				     "FROM blocklist GROUP BY scheduled_day) AS per_day",
+				     NULL),
 			  BLOCK_CAP);
 }
 
@@ -409,7 +435,7 @@ test_brandd_blocklist_bad_input (void **state)
 	g_autofree char *last = test_brandd_blocklist_last_day (t->env);
 	g_autofree char *earlier = g_strdup_printf ("the last was %s", last);
 	const char *conf = t->env->conf;
-	gint64 rows = test_brandd_blocklist_sql (t->env, "SELECT count (*) FROM blocklist");
+	gint64 rows = bt_db_int (t->env, "SELECT count (*) FROM blocklist", NULL);
 	const RolloutSimRefusal bad[] = {
 	    {"no date",
 	     {"blocklist", "--key", key, "--out", out, "--config", conf},
@@ -468,8 +494,7 @@ test_brandd_blocklist_bad_input (void **state)
 
 	rollout_sim_expect_refusals (bad, G_N_ELEMENTS (bad), bt_run_brandd, out);
 	/* a refusal that wrote would show here: writes are kept */
-	assert_int_equal (test_brandd_blocklist_sql (t->env, "SELECT count (*) FROM blocklist"),
-			  rows);
+	assert_int_equal (bt_db_int (t->env, "SELECT count (*) FROM blocklist", NULL), rows);
 	/* the last day made again: the same list, nothing new scheduled */
 	{
 		g_autofree char *first =
@@ -482,8 +507,8 @@ test_brandd_blocklist_bad_input (void **state)
 		assert_true (g_file_get_contents (first, &a, NULL, NULL));
 		assert_true (g_file_get_contents (again, &b, NULL, NULL));
 		assert_string_equal (a, b);
-		assert_int_equal (
-		    test_brandd_blocklist_sql (t->env, "SELECT count (*) FROM blocklist"), rows);
+		assert_int_equal (bt_db_int (t->env, "SELECT count (*) FROM blocklist", NULL),
+				  rows);
 	}
 }
 
