@@ -225,6 +225,40 @@ test_p12_and_pem_cnf (void **state)
 	assert_true (ir_brand_client_health (client, NULL, NULL, &error));
 }
 
+/* Keep-alive (issue 11): requests of one client ride one TLS connection
+ * to the brand server; the benches' baseline (fresh_connections) makes a
+ * new one each. libcurl counts the connections it opened. */
+static void
+test_connection_kept_alive (void **state)
+{
+	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (IrTrustStore) trust = load_trust ();
+	g_autofree char *cert = g_strdup_printf ("%s/technician-alice.pem", rt_pki ());
+	g_autofree char *key = g_strdup_printf ("%s/technician-alice.key", rt_pki ());
+
+	for (guint fresh = 0; fresh <= 1; fresh++) {
+		IrBrandClientConfig cfg = {
+		    .server_url = server->url,
+		    .trust = trust,
+		    .cert_path = cert,
+		    .key_path = key,
+		    .fresh_connections = fresh,
+		};
+		g_autoptr (GError) error = NULL;
+		g_autoptr (IrBrandClient) client = ir_brand_client_new (&cfg, NULL, &error);
+		guint requests = 0, connections = 0;
+
+		g_assert_no_error (error);
+		for (guint i = 0; i < 3; i++) {
+			assert_true (ir_brand_client_health (client, NULL, NULL, &error));
+			g_assert_no_error (error);
+		}
+		ir_brand_client_get_connection_stats (client, &requests, &connections);
+		assert_int_equal (requests, 3);
+		assert_int_equal (connections, fresh ? 3 : 1);
+	}
+}
+
 int
 main (void)
 {
@@ -234,6 +268,7 @@ main (void)
 	    cmocka_unit_test (test_server_refuses_auditor),
 	    cmocka_unit_test (test_report_twice),
 	    cmocka_unit_test (test_p12_and_pem_cnf),
+	    cmocka_unit_test (test_connection_kept_alive),
 	};
 	ir_protocols_register ();
 	return cmocka_run_group_tests_name ("restore-brand", tests, NULL, NULL);

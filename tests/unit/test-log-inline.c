@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 #include <glib/gstdio.h>
@@ -15,11 +16,13 @@
 #include "ir-log-record.h"
 #include "ir-migration-log.h"
 #include "ir-openssl-autoptr.h"
+#include "ir-workstation-key.h"
 
 /* The inline layout (docs/migration-log.md, "Layout"): a middle
  * signature line removed, duplicated or replaced by an older one, and
  * every byte of a small log flipped, each judged by the writer at open and
- * by audit verify (default and --all-signatures), with the line named. */
+ * by audit verify (default and --all-signatures), with the line named;
+ * imeictl recover on a log whose middle RESULT was changed. */
 
 #define ORIGIN "imeirestore/DEL01/ws1"
 #define LOG    "migration-log.jsonl"
@@ -262,12 +265,127 @@ test_log_inline_flip_every_byte (void **state)
 	test_log_inline_rm (dir);
 }
 
+static JsonObject *
+test_log_inline_object (const char *json)
+{
+	g_autoptr (JsonParser) parser = json_parser_new ();
+
+	assert_true (json_parser_load_from_data (parser, json, -1, NULL));
+	return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+static void
+test_log_inline_append (IrMigrationLog *log, IrLogRecordType type, const char *json)
+{
+	g_autoptr (JsonObject) fields = test_log_inline_object (json);
+	g_autoptr (GError) error = NULL;
+
+	if (!ir_migration_log_append (log, type, fields, NULL, &error))
+		fail_msg ("append: %s", error->message);
+}
+
+/* imeictl recover --json on @dir (no PORT): its exit code, stdout in
+ * @out and stderr in @err. */
+static int
+test_log_inline_recover (const char *dir, char **out, char **err)
+{
+	const char *imeictl = g_getenv ("IMEICTL");
+	const char *argv[] = {imeictl, "recover", "--state-dir", dir, "--json", NULL};
+	g_autoptr (GError) error = NULL;
+	int status = 0;
+
+	assert_non_null (imeictl);
+	assert_true (g_spawn_sync (
+	    NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error));
+	g_assert_no_error (error);
+	assert_true (WIFEXITED (status));
+	return WEXITSTATUS (status);
+}
+
+/* The review's case: restores a1..a4 answered (INTENT, RESULT), a5 left
+ * open; then one byte of RESULT a2 (line 9) changed so that it answers
+ * a3 instead. imeictl recover without PORT lists only a5 before, and
+ * after the change exits 11 naming the line, lists no INTENT (a2 would
+ * look open) and leaves the file as it was. */
+static void
+test_log_inline_recover_tampered (void **state)
+{
+	g_autofree char *dir = g_dir_make_tmp ("ir-log-inline-XXXXXX", NULL);
+	g_autofree char *key_path = g_build_filename (dir, IR_WORKSTATION_KEY_FILE, NULL);
+	g_autofree char *path = g_build_filename (dir, LOG, NULL);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (EVP_PKEY) key = ir_workstation_key_load_or_create (key_path, &error);
+	g_autofree char *text = NULL, *after = NULL;
+	g_autofree char *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL;
+	gsize len = 0, line_len = 0;
+	const char *line9;
+	char *at;
+
+	g_assert_no_error (error);
+	{
+		g_autoptr (IrMigrationLog) log =
+		    ir_migration_log_open (dir, ORIGIN, ORIGIN, key, &error);
+
+		g_assert_no_error (error);
+		test_log_inline_append (
+		    log,
+		    IR_LOG_RECORD_START,
+		    "{\"software\":\"imeirestore 0.1.0\",\"workstation\":\"ws1\"}");
+		for (guint i = 1; i <= 5; i++) {
+			g_autofree char *intent = g_strdup_printf (
+			    "{\"intent_id\":\"a%u\",\"technician\":\"tech-1\",\"centre\":\"DEL01\","
+			    "\"workstation\":\"ws1\",\"phone\":{\"port\":\"/dev/pts/3\","
+			    "\"manufacturer\":\"MediaTek\",\"model\":\"MT6765\",\"serial\":\"SN%"
+			    "u\","
+			    "\"hardware_id\":null,\"family\":\"mediatek\"},"
+			    "\"imeis_before\":[\"000000000000000\",null],"
+			    "\"imeis_target\":[\"490154203237518\",null],\"token_id\":\"b%u\","
+			    "\"token_sha256\":"
+			    "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
+			    "\"phase\":\"phase-1\"}",
+			    i,
+			    i,
+			    i);
+			g_autofree char *result =
+			    g_strdup_printf ("{\"intent_id\":\"a%u\",\"outcome\":\"success\","
+					     "\"imeis_read_back\":[\"490154203237518\",null]}",
+					     i);
+
+			test_log_inline_append (log, IR_LOG_RECORD_INTENT, intent);
+			if (i < 5)
+				test_log_inline_append (log, IR_LOG_RECORD_RESULT, result);
+		}
+	}
+	assert_int_equal (test_log_inline_recover (dir, &out, &err), 0);
+	assert_non_null (strstr (out, "\"a5\""));
+	assert_null (strstr (out, "\"a2\""));
+
+	assert_true (g_file_get_contents (path, &text, &len, NULL));
+	line9 = test_log_inline_line (text, 9, &line_len);
+	assert_non_null (strstr (line9, "\"type\":\"RESULT\""));
+	at = strstr (line9, "\"intent_id\":\"a2\"");
+	assert_true (at != NULL && at < line9 + line_len);
+	at[strlen ("\"intent_id\":\"a")] = '3';
+	test_log_inline_write (dir, text, len);
+
+	assert_int_equal (test_log_inline_recover (dir, &out2, &err2), 11);
+	test_log_inline_expect (err2, "line 9", "recover on a changed RESULT");
+	test_log_inline_expect (err2, "tampered", "recover on a changed RESULT");
+	assert_null (strstr (out2, "\"a2\""));
+	assert_null (strstr (out2, "\"a5\""));
+	assert_true (g_file_get_contents (path, &after, NULL, NULL));
+	assert_string_equal (after, text);
+	g_unlink (key_path);
+	test_log_inline_rm (dir);
+}
+
 int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test (test_log_inline_middle_signature_lines),
 	    cmocka_unit_test (test_log_inline_flip_every_byte),
+	    cmocka_unit_test (test_log_inline_recover_tampered),
 	};
 
 	return cmocka_run_group_tests (tests, test_log_inline_setup, test_log_inline_teardown);
