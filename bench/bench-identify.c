@@ -1,17 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <termios.h>
 #include <unistd.h>
 
+#include "bench-raw-at.h"
 #include "ir-protocols.h"
 #include "ir-session.h"
 
@@ -124,28 +121,16 @@ bench_start_sim (const char *sim_path, const char *const *args, char **pty, GErr
 	return g_steal_pointer (&proc);
 }
 
-static char *
-bench_event_text (const IrRecordingEvent *ev)
-{
-	gsize len = 0;
-	const char *data = g_bytes_get_data (ev->data, &len);
-	g_autofree char *text = g_strndup (data, len);
-
-	return g_strdup (g_strstrip (g_strdelimit (text, "\r\n", ' ')));
-}
-
 /* The commands one identify sends, in order, out of its recording. */
 static void
 bench_collect_commands (IrRecording *recording, GPtrArray *commands)
 {
-	for (guint i = 0; i < ir_recording_get_n_events (recording); i++) {
-		const IrRecordingEvent *ev = ir_recording_get_event (recording, i);
-		BenchCommand *cmd;
+	g_auto (GStrv) written = bench_raw_at_commands (recording);
 
-		if (ev->direction != IR_RECORDING_WRITE)
-			continue;
-		cmd = g_new0 (BenchCommand, 1);
-		cmd->command = bench_event_text (ev);
+	for (guint i = 0; written[i] != NULL; i++) {
+		BenchCommand *cmd = g_new0 (BenchCommand, 1);
+
+		cmd->command = g_strdup (written[i]);
 		cmd->ours = g_array_new (FALSE, FALSE, sizeof (gdouble));
 		cmd->raw = g_array_new (FALSE, FALSE, sizeof (gdouble));
 		g_ptr_array_add (commands, cmd);
@@ -225,77 +210,11 @@ bench_channel (const char *pty, guint n, GPtrArray *commands, GError **error)
 }
 
 static gboolean
-bench_raw_open (const char *pty, int *fd_out, GError **error)
-{
-	struct termios tio;
-	int fd = open (pty, O_RDWR | O_NOCTTY | O_NONBLOCK);
-
-	if (fd < 0 || tcgetattr (fd, &tio) != 0) {
-		g_set_error (error,
-			     G_IO_ERROR,
-			     g_io_error_from_errno (errno),
-			     "cannot open %s: %s",
-			     pty,
-			     g_strerror (errno));
-		if (fd >= 0)
-			close (fd);
-		return FALSE;
-	}
-	cfmakeraw (&tio);
-	tcsetattr (fd, TCSANOW, &tio);
-	*fd_out = fd;
-	return TRUE;
-}
-
-static gboolean
-bench_raw_final (const GString *buf)
-{
-	return g_str_has_suffix (buf->str, "OK\r\n") || g_str_has_suffix (buf->str, "ERROR\r\n") ||
-	       strstr (buf->str, "+CME ERROR") != NULL;
-}
-
-/* One command the bare way: write, read until a final result code. */
-static gboolean
-bench_raw_command (int fd, const char *command, GError **error)
-{
-	g_autofree char *line = g_strdup_printf ("%s\r", command);
-	g_autoptr (GString) buf = g_string_new (NULL);
-
-	if (write (fd, line, strlen (line)) != (ssize_t)strlen (line)) {
-		g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "write %s failed", command);
-		return FALSE;
-	}
-	while (!bench_raw_final (buf)) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		char chunk[512];
-		ssize_t n;
-
-		if (poll (&pfd, 1, BENCH_RAW_TIMEOUT) <= 0) {
-			g_set_error (error,
-				     G_IO_ERROR,
-				     G_IO_ERROR_TIMED_OUT,
-				     "%s: no final result code from the simulator",
-				     command);
-			return FALSE;
-		}
-		n = read (fd, chunk, sizeof (chunk));
-		if (n > 0)
-			g_string_append_len (buf, chunk, n);
-		else if (n == 0 || errno != EAGAIN) {
-			g_set_error (
-			    error, G_IO_ERROR, G_IO_ERROR_FAILED, "read after %s failed", command);
-			return FALSE;
-		}
-	}
-	return TRUE;
-}
-
-static gboolean
 bench_raw (const char *pty, guint n, GArray *sequence_ms, GPtrArray *commands, GError **error)
 {
-	int fd = -1;
+	int fd = bench_raw_at_open (pty, error);
 
-	if (!bench_raw_open (pty, &fd, error))
+	if (fd < 0)
 		return FALSE;
 	for (guint i = 0; i < n; i++) {
 		gint64 t0 = g_get_monotonic_time ();
@@ -304,7 +223,7 @@ bench_raw (const char *pty, guint n, GArray *sequence_ms, GPtrArray *commands, G
 		for (guint c = 0; c < commands->len; c++) {
 			BenchCommand *cmd = g_ptr_array_index (commands, c);
 			gint64 c0 = g_get_monotonic_time ();
-			if (!bench_raw_command (fd, cmd->command, error)) {
+			if (!bench_raw_at_command (fd, cmd->command, BENCH_RAW_TIMEOUT, error)) {
 				close (fd);
 				return FALSE;
 			}

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <curl/curl.h>
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "bench-raw-at.h"
 #include "ir-engine.h"
 #include "ir-restore.h"
 #include "ir-protocols.h"
@@ -27,6 +31,14 @@
  *     brand client's connections kept alive (the default) and with a new
  *     connection per request (the baseline): requests, TLS handshakes
  *     (new connections), requests per handshake and wall time.
+ *  4. One restore end to end through IrEngine (the phone of part 1,
+ *     connections kept alive, the migration log on disk) beside its raw
+ *     baseline measured in the same run (issue 11): the same AT commands
+ *     over a bare termios loop (open, cfmakeraw, write, read until the
+ *     final result), one token request by plain libcurl over a kept-alive
+ *     mutual-TLS connection, and two write+fdatasync of the INTENT's and
+ *     the RESULT's bytes (with their signature lines) as the log holds
+ *     them; medians of N runs and the ratio (target <= 1.3).
  *     Prints figures; never fails on a time. */
 
 #define BENCH_DEFAULT_RUNS 20
@@ -37,6 +49,8 @@ static const guint bench_sizes[] = {1, 16, 64};
 #define BENCH_DEVICES	       (BENCH_ALL_ROUNDS * (1 + 16 + 64) + 2 * BENCH_HANDSHAKE_PHONES)
 #define BENCH_LATENCY_MS       50
 #define BENCH_TAC	       "35209900"
+#define BENCH_RAW_TIMEOUT_MS   5000 /* only to stop on a broken simulator */
+#define BENCH_WIPE	       "AT+EGMR=1,7,\"000000000000000\""
 
 static char *pki = NULL;
 static char *workdir = NULL;
@@ -85,8 +99,11 @@ imei_for (guint n)
 	return g_strdup_printf ("%s%c", id, ir_imei_check_digit (id));
 }
 
+/* imei-brandd with BENCH-00..BENCH_DEVICES registered, and @extra more
+ * after them (part 4's raw token requests, one device each: a device
+ * with a live token gets no other). */
 static char *
-start_server (GSubprocess **proc)
+start_server (guint extra, GSubprocess **proc)
 {
 	g_autoptr (GString) csv =
 	    g_string_new ("serial,hardware_id,manufacturer,model,tac,imei1\n");
@@ -100,12 +117,17 @@ start_server (GSubprocess **proc)
 	g_autofree char *csv_path = g_build_filename (workdir, "devices.csv", NULL);
 	const char *brandd = prog ("IMEI_BRANDD", IR_BENCH_IMEI_BRANDD);
 
-	for (guint i = 0; i <= BENCH_DEVICES; i++) {
+	for (guint i = 0; i <= BENCH_DEVICES + extra; i++) {
 		g_autofree char *imei = imei_for (i + 1);
 		g_string_append_printf (
 		    csv, "BENCH-%02u,,Quectel,EC25," BENCH_TAC ",%s\n", i, imei);
 	}
+	/* every phone's worker connects from 127.0.0.1: the per-address
+	 * handshake limit (16 by default, against floods) would shed 64
+	 * workers' handshakes on a loaded machine, which is not what this
+	 * measures */
 	conf = g_strdup_printf ("[server]\nlisten=127.0.0.1:0\ndatabase=%s\n"
+				"max-handshakes=256\nmax-handshakes-per-address=256\n"
 				"[tls]\ncertificate=%s/server.pem\nprivate-key=%s/server.key\n"
 				"client-ca=%s/ca.pem\n"
 				"[tokens]\nsigning-key=%s/token-ed25519.key\nalgorithm=EdDSA\n"
@@ -215,8 +237,26 @@ bench_confirm (const IrRestoreResult *plan,
 	return TRUE;
 }
 
+/* The phone on @path wiped again (AT+EGMR), for the next restore. */
 static void
-bench_one_phone (const char *url, guint runs)
+bench_wipe (const char *path)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrSession) session = ir_session_open (path, &error);
+	g_autoptr (IrAtResponse) resp = NULL;
+
+	if (session != NULL)
+		resp = ir_at_channel_command_ok (
+		    ir_session_get_channel (session), BENCH_WIPE, 5000, NULL, &error);
+	if (resp == NULL)
+		die ("wiping the phone again", error);
+}
+
+/* Part 1 on the phone at @path; then one more restore, untimed, with a
+ * session recording: the AT commands a restore sends (part 4's raw loop
+ * sends them again). */
+static GStrv
+bench_one_phone (const char *url, guint runs, const char *path)
 {
 	g_autofree char *ts = g_build_filename (pki, "trust-store.conf", NULL);
 	g_autofree char *cert = g_build_filename (pki, "technician-alice.pem", NULL);
@@ -227,8 +267,7 @@ bench_one_phone (const char *url, guint runs)
 	g_autoptr (IrBrandClient) client = NULL;
 	g_autoptr (IrTokenSeen) seen = NULL;
 	g_autoptr (GArray) ms = g_array_new (FALSE, FALSE, sizeof (gdouble));
-	g_autoptr (GPtrArray) paths = NULL;
-	GSubprocess *sim = NULL;
+	g_autoptr (IrRecording) recording = ir_recording_new (path);
 	IrBrandClientConfig cfg = {.server_url = url, .cert_path = cert, .key_path = key};
 
 	if (trust == NULL)
@@ -238,41 +277,36 @@ bench_one_phone (const char *url, guint runs)
 	seen = ir_token_seen_open (seen_path, &error);
 	if (client == NULL || seen == NULL)
 		die ("brand client", error);
-	paths = start_phones (0, 1, 0, &sim);
-	for (guint i = 0; i < runs; i++) {
+	for (guint i = 0; i <= runs; i++) {
 		IrRestoreOptions opts = {
 		    .client = client, .trust = trust, .seen = seen, .confirm = bench_confirm};
-		g_autoptr (IrSession) session =
-		    ir_session_open (g_ptr_array_index (paths, 0), &error);
+		g_autoptr (IrSession) session = ir_session_open (path, &error);
 		g_autoptr (IrRestoreResult) r = NULL;
-		g_autoptr (IrAtResponse) resp = NULL;
 		gint64 t0;
 		gdouble elapsed;
 
 		if (session == NULL)
 			die ("opening the phone", error);
+		if (i == runs)
+			ir_session_set_recording (session, recording);
 		t0 = g_get_monotonic_time ();
 		r = ir_restore_run (session, &opts, NULL);
 		elapsed = (gdouble)(g_get_monotonic_time () - t0) / 1000.0;
 		if (r->outcome != IR_RESTORE_RESTORED)
 			die ("restore", r->error);
-		g_array_append_val (ms, elapsed);
+		if (i < runs)
+			g_array_append_val (ms, elapsed);
+		g_clear_pointer (&session, g_object_unref);
 		/* wipe it again for the next run: untimed */
-		resp = ir_at_channel_command_ok (ir_session_get_channel (session),
-						 "AT+EGMR=1,7,\"000000000000000\"",
-						 5000,
-						 NULL,
-						 &error);
-		if (resp == NULL)
-			die ("wiping the phone again", error);
+		bench_wipe (path);
 	}
-	stop (sim);
 	g_array_sort (ms, compare_doubles);
 	printf ("one phone end to end (Quectel, 1 slot, in-process core flow): %u runs\n", runs);
 	printf ("  median %.1f ms   p90 %.1f ms   min %.1f ms\n\n",
 		percentile (ms, 50),
 		percentile (ms, 90),
 		g_array_index (ms, gdouble, 0));
+	return bench_raw_at_commands (recording);
 }
 
 /* the benchmark answers yes to every plan: it restores its own phones */
@@ -392,6 +426,255 @@ bench_handshakes (const char *url, guint first, gboolean fresh_connections)
 		ms);
 }
 
+/* ---- part 4: one restore against its raw baseline ---- */
+
+typedef struct {
+	GArray *ours;  /* ms, one restore through IrEngine */
+	GArray *at;    /* ms, the AT commands over a bare termios loop */
+	GArray *token; /* ms, one POST /v1/tokens over a kept-alive connection */
+	GArray *sync;  /* ms, INTENT and RESULT: write + fdatasync each */
+	GArray *raw;   /* ms, the sum of the three above */
+} BenchVsRaw;
+
+/* One restore of the phone on @path through @engine, as
+ * imeictl restore PORT runs it; its wall time in ms. */
+static gdouble
+bench_vs_raw_ours (IrEngine *engine, const char *path)
+{
+	g_autoptr (IrRestoreResult) r = NULL;
+	g_autoptr (GError) error = NULL;
+	GAsyncResult *res = NULL;
+	gint64 t0 = g_get_monotonic_time ();
+	gdouble elapsed;
+
+	ir_engine_restore_async (
+	    engine, path, NULL, bench_engine_confirm, NULL, NULL, bench_engine_done, &res);
+	while (res == NULL)
+		g_main_context_iteration (NULL, TRUE);
+	elapsed = (gdouble)(g_get_monotonic_time () - t0) / 1000.0;
+	r = ir_engine_restore_finish (engine, res, &error);
+	g_object_unref (res);
+	if (r == NULL)
+		die ("restore through the engine", error);
+	if (r->outcome != IR_RESTORE_RESTORED)
+		die ("restore through the engine", r->error);
+	return elapsed;
+}
+
+/* The last record of @type in the log at @log_path with the signature
+ * line after it, as the writer wrote them (the bytes one append syncs). */
+static char *
+bench_vs_raw_append_bytes (const char *log_path, const char *type)
+{
+	g_autofree char *text = NULL;
+	g_autofree char *needle = g_strdup_printf ("\"type\":\"%s\"", type);
+	g_auto (GStrv) lines = NULL;
+	char *found = NULL;
+
+	if (!g_file_get_contents (log_path, &text, NULL, NULL))
+		die ("reading the engine's migration log", NULL);
+	lines = g_strsplit (text, "\n", -1);
+	for (guint i = 0; lines[i] != NULL && lines[i + 1] != NULL; i++) {
+		if (strstr (lines[i], needle) == NULL)
+			continue;
+		g_free (found);
+		found = g_strconcat (lines[i], "\n", lines[i + 1], "\n", NULL);
+	}
+	if (found == NULL)
+		die ("no such record in the engine's migration log", NULL);
+	return found;
+}
+
+static size_t
+bench_vs_raw_collect (char *data, size_t size, size_t n, void *user_data)
+{
+	g_string_append_len (user_data, data, (gssize)(size * n));
+	return size * n;
+}
+
+/* A plain libcurl handle for POST /v1/tokens with a technician's
+ * certificate, TLS 1.3 and the brand CA: no pool, no JSON library. Bob's
+ * certificate, never used with a workstation log: alice's is bound to
+ * part 2's log, and the server wants that log's checkpoint with each of
+ * her requests (the real flow sends it; the bare request does not). */
+static CURL *
+bench_vs_raw_curl (const char *url, struct curl_slist *headers, GString *answer)
+{
+	g_autofree char *target = g_strconcat (url, "/v1/tokens", NULL);
+	g_autofree char *cert = g_build_filename (pki, "technician-bob.pem", NULL);
+	g_autofree char *key = g_build_filename (pki, "technician-bob.key", NULL);
+	g_autofree char *ca = g_build_filename (pki, "ca.pem", NULL);
+	CURL *curl = curl_easy_init ();
+
+	curl_easy_setopt (curl, CURLOPT_URL, target);
+	curl_easy_setopt (curl, CURLOPT_SSLCERT, cert);
+	curl_easy_setopt (curl, CURLOPT_SSLKEY, key);
+	curl_easy_setopt (curl, CURLOPT_CAINFO, ca);
+	curl_easy_setopt (curl,
+			  CURLOPT_SSLVERSION,
+			  (long)(CURL_SSLVERSION_TLSv1_3 | CURL_SSLVERSION_MAX_TLSv1_3));
+	curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt (curl, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, bench_vs_raw_collect);
+	curl_easy_setopt (curl, CURLOPT_WRITEDATA, answer);
+	return curl;
+}
+
+/* One token for registered device BENCH-@device (wiped, as the phone):
+ * the raw request's wall time in ms. */
+static gdouble
+bench_vs_raw_token (CURL *curl, GString *answer, guint device)
+{
+	g_autofree char *body =
+	    g_strdup_printf ("{\"device\":{\"manufacturer\":\"Quectel\",\"model\":\"EC25\","
+			     "\"serial\":\"BENCH-%02u\","
+			     "\"family\":\"quectel\"},\"current_imeis\":[\"000000000000000\"]}",
+			     device);
+	gint64 t0 = g_get_monotonic_time ();
+	long code = 0;
+	CURLcode rc;
+
+	g_string_truncate (answer, 0);
+	curl_easy_setopt (curl, CURLOPT_COPYPOSTFIELDS, body);
+	rc = curl_easy_perform (curl);
+	curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &code);
+	if (rc != CURLE_OK || code != 200 || strstr (answer->str, "\"token\"") == NULL) {
+		fprintf (stderr,
+			 "bench-restore: raw token request: %s, HTTP %ld: %s\n",
+			 curl_easy_strerror (rc),
+			 code,
+			 answer->str);
+		exit (1);
+	}
+	return (gdouble)(g_get_monotonic_time () - t0) / 1000.0;
+}
+
+/* The AT commands of a restore over a bare termios loop, the port opened
+ * and closed as the engine does: wall time in ms. The phone is wiped
+ * again afterwards, untimed. */
+static gdouble
+bench_vs_raw_at (const char *path, const char *const *commands)
+{
+	g_autoptr (GError) error = NULL;
+	gint64 t0 = g_get_monotonic_time ();
+	gdouble elapsed;
+	int fd = bench_raw_at_open (path, &error);
+
+	if (fd < 0)
+		die ("raw loop", error);
+	for (guint c = 0; commands[c] != NULL; c++)
+		if (!bench_raw_at_command (fd, commands[c], BENCH_RAW_TIMEOUT_MS, &error))
+			die ("raw loop", error);
+	close (fd);
+	elapsed = (gdouble)(g_get_monotonic_time () - t0) / 1000.0;
+	bench_wipe (path);
+	return elapsed;
+}
+
+/* write + fdatasync of each of @appends on @fd: wall time in ms */
+static gdouble
+bench_vs_raw_sync (int fd, const char *const *appends)
+{
+	gint64 t0 = g_get_monotonic_time ();
+
+	for (guint i = 0; appends[i] != NULL; i++)
+		if (write (fd, appends[i], strlen (appends[i])) != (ssize_t)strlen (appends[i]) ||
+		    fdatasync (fd) != 0)
+			die ("raw write+fdatasync", NULL);
+	return (gdouble)(g_get_monotonic_time () - t0) / 1000.0;
+}
+
+static void
+bench_vs_raw_print (const char *what, GArray *ms)
+{
+	g_array_sort (ms, compare_doubles);
+	printf ("  %-52s %8.2f ms %8.2f ms\n", what, percentile (ms, 50), percentile (ms, 90));
+}
+
+/* Part 4 on the phone at @path; @first_device: the first of the devices
+ * registered for the raw token requests (@runs + 1 of them). */
+static void
+bench_vs_raw (const char *url, guint runs, const char *path, GStrv commands, guint first_device)
+{
+	/* the workstation of parts 2 and 3: the server binds the technician's
+	 * certificate to the first workstation log it saw */
+	g_autoptr (IrEngine) engine = bench_engine_open (url, FALSE);
+	g_autofree char *log_path = g_strdup (ir_engine_get_log_path (engine));
+	g_autofree char *raw_path = g_build_filename (workdir, "raw-appends", NULL);
+	g_autofree char *intent = NULL;
+	g_autofree char *result = NULL;
+	g_autoptr (GString) answer = g_string_new (NULL);
+	struct curl_slist *headers = curl_slist_append (NULL, "Content-Type: application/json");
+	BenchVsRaw b = {
+	    .ours = g_array_new (FALSE, FALSE, sizeof (gdouble)),
+	    .at = g_array_new (FALSE, FALSE, sizeof (gdouble)),
+	    .token = g_array_new (FALSE, FALSE, sizeof (gdouble)),
+	    .sync = g_array_new (FALSE, FALSE, sizeof (gdouble)),
+	    .raw = g_array_new (FALSE, FALSE, sizeof (gdouble)),
+	};
+	CURL *curl = bench_vs_raw_curl (url, headers, answer);
+	const char *appends[3] = {NULL, NULL, NULL};
+	gdouble ratio;
+	int fd;
+
+	/* warm: the engine's first restore opens its connection, as the raw
+	 * side's first request does; neither is timed */
+	bench_vs_raw_ours (engine, path);
+	bench_wipe (path);
+	bench_vs_raw_token (curl, answer, first_device);
+	for (guint i = 0; i < runs; i++) {
+		gdouble ms = bench_vs_raw_ours (engine, path);
+		g_array_append_val (b.ours, ms);
+		bench_wipe (path);
+	}
+	g_clear_object (&engine);
+	intent = bench_vs_raw_append_bytes (log_path, "INTENT");
+	result = bench_vs_raw_append_bytes (log_path, "RESULT");
+	appends[0] = intent;
+	appends[1] = result;
+	fd = open (raw_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die ("raw appends file", NULL);
+	for (guint i = 0; i < runs; i++) {
+		gdouble at = bench_vs_raw_at (path, (const char *const *)commands);
+		gdouble token = bench_vs_raw_token (curl, answer, first_device + 1 + i);
+		gdouble sync = bench_vs_raw_sync (fd, appends);
+		gdouble raw = at + token + sync;
+
+		g_array_append_val (b.at, at);
+		g_array_append_val (b.token, token);
+		g_array_append_val (b.sync, sync);
+		g_array_append_val (b.raw, raw);
+	}
+	close (fd);
+	curl_easy_cleanup (curl);
+	curl_slist_free_all (headers);
+
+	printf ("\none restore end to end beside its raw baseline (the phone of part 1), %u runs:\n"
+		"  %-52s %11s %11s\n",
+		runs,
+		"",
+		"median",
+		"p90");
+	bench_vs_raw_print ("restore through IrEngine (log on disk, kept alive)", b.ours);
+	printf ("  raw baseline:\n");
+	{
+		g_autofree char *what = g_strdup_printf ("  %u AT commands, bare termios loop",
+							 g_strv_length (commands));
+		bench_vs_raw_print (what, b.at);
+	}
+	bench_vs_raw_print ("  POST /v1/tokens, plain curl, kept-alive mTLS", b.token);
+	bench_vs_raw_print ("  2 x write+fdatasync (INTENT, RESULT bytes)", b.sync);
+	bench_vs_raw_print ("  sum", b.raw);
+	ratio = percentile (b.ours, 50) / percentile (b.raw, 50);
+	printf ("  ratio restore/raw (medians): %.2f (target <= 1.3)\n", ratio);
+	g_array_unref (b.ours);
+	g_array_unref (b.at);
+	g_array_unref (b.token);
+	g_array_unref (b.sync);
+	g_array_unref (b.raw);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -404,6 +687,9 @@ main (int argc, char **argv)
 	gdouble ms[G_N_ELEMENTS (bench_sizes)][BENCH_ALL_ROUNDS];
 	gdouble med[G_N_ELEMENTS (bench_sizes)];
 	guint first = 0;
+	g_auto (GStrv) commands = NULL;
+	g_autoptr (GPtrArray) one = NULL;
+	GSubprocess *one_sim = NULL;
 
 	ir_protocols_register ();
 	runs = MAX (runs, 1);
@@ -413,9 +699,10 @@ main (int argc, char **argv)
 	pki = g_build_filename (workdir, "pki", NULL);
 	cmd = g_strdup_printf ("'%s/certs/gen-dev-pki.sh' '%s' >/dev/null", IR_BENCH_SRCDIR, pki);
 	sh (cmd);
-	url = start_server (&server);
+	url = start_server (runs + 1, &server);
 
-	bench_one_phone (url, runs);
+	one = start_phones (0, 1, 0, &one_sim);
+	commands = bench_one_phone (url, runs, g_ptr_array_index (one, 0));
 	engine = bench_engine_open (url, FALSE);
 	for (guint r = 0; r < BENCH_ALL_ROUNDS; r++) {
 		for (guint i = 0; i < G_N_ELEMENTS (bench_sizes); i++) {
@@ -445,6 +732,8 @@ main (int argc, char **argv)
 		BENCH_HANDSHAKE_PHONES);
 	bench_handshakes (url, first, TRUE);
 	bench_handshakes (url, first + BENCH_HANDSHAKE_PHONES, FALSE);
+	bench_vs_raw (url, runs, g_ptr_array_index (one, 0), commands, BENCH_DEVICES + 1);
+	stop (one_sim);
 	fflush (stdout);
 
 	stop (server);
