@@ -411,6 +411,19 @@ char *
 ir_log_record_format (
     IrLogRecordType type, guint64 seq, GDateTime *time, JsonObject *fields, GError **error)
 {
+	g_autoptr (IrLogRecord) parsed = NULL;
+
+	return ir_log_record_format_parsed (type, seq, time, fields, &parsed, error);
+}
+
+char *
+ir_log_record_format_parsed (IrLogRecordType type,
+			     guint64 seq,
+			     GDateTime *time,
+			     JsonObject *fields,
+			     IrLogRecord **parsed,
+			     GError **error)
+{
 	g_autoptr (JsonObject) object = json_object_new ();
 	g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
 	g_autoptr (JsonGenerator) generator = json_generator_new ();
@@ -464,5 +477,6 @@ ir_log_record_format (
 				seq);
 		return NULL;
 	}
+	*parsed = g_steal_pointer (&check);
 	return g_steal_pointer (&line);
 }

@@ -1206,7 +1206,7 @@ ir_migration_log_enqueue (IrMigrationLog *self,
 
 	if (self->read_only)
 		return ir_migration_log_refuse_read_only (self, error);
-	line = ir_log_record_format (type, seq, now, fields, error);
+	line = ir_log_record_format_parsed (type, seq, now, fields, &record, error);
 	if (line == NULL)
 		return FALSE;
 	len = strlen (line);
@@ -1237,9 +1237,7 @@ ir_migration_log_enqueue (IrMigrationLog *self,
 		g_free (self->pending_checkpoint);
 		self->pending_checkpoint = g_steal_pointer (&note);
 	}
-	record = ir_log_record_parse (line, len, NULL);
-	if (record != NULL)
-		ir_migration_log_track_record (self, record);
+	ir_migration_log_track_record (self, record);
 	*seq_out = seq;
 	return TRUE;
 }
