@@ -40,7 +40,7 @@
 #define BENCH_AUDIT_RUNS 3
 
 static JsonArray *
-slots (const char *a, const char *b)
+bench_audit_verify_slots (const char *a, const char *b)
 {
 	JsonArray *array = json_array_new ();
 
@@ -53,7 +53,7 @@ slots (const char *a, const char *b)
 }
 
 static JsonObject *
-intent_fields (guint64 i, const char *id)
+bench_audit_verify_intent_fields (guint64 i, const char *id)
 {
 	JsonObject *o = json_object_new ();
 	JsonObject *phone = json_object_new ();
@@ -73,9 +73,9 @@ intent_fields (guint64 i, const char *id)
 	json_object_set_string_member (phone, "family", "mediatek");
 	json_object_set_object_member (o, "phone", phone);
 	json_object_set_array_member (
-	    o, "imeis_before", slots ("000000000000000", "000000000000000"));
+	    o, "imeis_before", bench_audit_verify_slots ("000000000000000", "000000000000000"));
 	json_object_set_array_member (
-	    o, "imeis_target", slots ("490154203237518", "260531793113837"));
+	    o, "imeis_target", bench_audit_verify_slots ("490154203237518", "260531793113837"));
 	json_object_set_string_member (o, "token_id", id);
 	json_object_set_string_member (o, "token_sha256", sha);
 	json_object_set_string_member (o, "phase", "phase-1");
@@ -83,19 +83,19 @@ intent_fields (guint64 i, const char *id)
 }
 
 static JsonObject *
-result_fields (const char *id)
+bench_audit_verify_result_fields (const char *id)
 {
 	JsonObject *o = json_object_new ();
 
 	json_object_set_string_member (o, "intent_id", id);
 	json_object_set_string_member (o, "outcome", "success");
 	json_object_set_array_member (
-	    o, "imeis_read_back", slots ("490154203237518", "260531793113837"));
+	    o, "imeis_read_back", bench_audit_verify_slots ("490154203237518", "260531793113837"));
 	return o;
 }
 
 static void
-write_checkpoint (FILE *log, IrMerkleTree *tree, EVP_PKEY *key)
+bench_audit_verify_write_checkpoint (FILE *log, IrMerkleTree *tree, EVP_PKEY *key)
 {
 	guint8 root[IR_MERKLE_HASH_LEN];
 	guint64 size = ir_merkle_tree_get_size (tree);
@@ -110,7 +110,7 @@ write_checkpoint (FILE *log, IrMerkleTree *tree, EVP_PKEY *key)
 }
 
 static void
-generate (const char *dir, guint64 n, EVP_PKEY *key)
+bench_audit_verify_generate (const char *dir, guint64 n, EVP_PKEY *key)
 {
 	g_autofree char *log_path = g_build_filename (dir, "migration-log.jsonl", NULL);
 	FILE *log = fopen (log_path, "we");
@@ -120,8 +120,9 @@ generate (const char *dir, guint64 n, EVP_PKEY *key)
 	g_assert (log != NULL);
 	for (guint64 i = 0; i < n; i++) {
 		g_autofree char *id = g_strdup_printf ("%032" G_GINT64_MODIFIER "x", i / 2);
-		g_autoptr (JsonObject) fields =
-		    i % 2 == 0 ? intent_fields (i, id) : result_fields (id);
+		g_autoptr (JsonObject) fields = i % 2 == 0
+						    ? bench_audit_verify_intent_fields (i, id)
+						    : bench_audit_verify_result_fields (id);
 		g_autoptr (GDateTime) t = g_date_time_add_seconds (t0, (gdouble)i * 2);
 		g_autofree char *line = ir_log_record_format (
 		    i % 2 == 0 ? IR_LOG_RECORD_INTENT : IR_LOG_RECORD_RESULT, i, t, fields, NULL);
@@ -129,7 +130,7 @@ generate (const char *dir, guint64 n, EVP_PKEY *key)
 		g_assert (line != NULL);
 		fprintf (log, "%s\n", line);
 		ir_merkle_tree_append (tree, (const guint8 *)line, strlen (line));
-		write_checkpoint (log, tree, key);
+		bench_audit_verify_write_checkpoint (log, tree, key);
 	}
 	g_assert (fclose (log) == 0);
 }
@@ -138,7 +139,7 @@ generate (const char *dir, guint64 n, EVP_PKEY *key)
  * @cpu_s its user + system time (on a shared machine the wall time says
  * as much about the others as about us). */
 static double
-run_timed (const char *const *argv, long *maxrss_kb, double *cpu_s, int *status)
+bench_audit_verify_run_timed (const char *const *argv, long *maxrss_kb, double *cpu_s, int *status)
 {
 	gint64 start = g_get_monotonic_time ();
 	struct rusage ru = {0};
@@ -163,7 +164,7 @@ run_timed (const char *const *argv, long *maxrss_kb, double *cpu_s, int *status)
 /* openssl speed's Ed25519 verify rate (one core): the ceiling one core
  * gives --all-signatures, printed as openssl prints it. */
 static void
-bench_audit_openssl_speed (void)
+bench_audit_verify_openssl_speed (void)
 {
 	const char *argv[] = {"openssl", "speed", "-seconds", "2", "ed25519", NULL};
 	g_autofree char *out = NULL;
@@ -190,7 +191,7 @@ bench_audit_openssl_speed (void)
 }
 
 static int
-bench_audit_cmp (const void *a, const void *b)
+bench_audit_verify_cmp (const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
@@ -198,9 +199,9 @@ bench_audit_cmp (const void *a, const void *b)
 }
 
 static double
-bench_audit_median (double *values)
+bench_audit_verify_median (double *values)
 {
-	qsort (values, BENCH_AUDIT_RUNS, sizeof (double), bench_audit_cmp);
+	qsort (values, BENCH_AUDIT_RUNS, sizeof (double), bench_audit_verify_cmp);
 	return values[BENCH_AUDIT_RUNS / 2];
 }
 
@@ -234,7 +235,7 @@ main (int argc, char **argv)
 	fclose (fp);
 
 	t0 = g_get_monotonic_time ();
-	generate (dir, n, key);
+	bench_audit_verify_generate (dir, n, key);
 	gen_s = (double)(g_get_monotonic_time () - t0) / G_USEC_PER_SEC;
 	g_stat (log_path, &st);
 	g_print ("log: %" G_GUINT64_FORMAT
@@ -246,15 +247,17 @@ main (int argc, char **argv)
 
 	/* warm the page cache for both, so that neither pays the disk; then
 	 * medians of BENCH_AUDIT_RUNS runs each, side by side */
-	run_timed (sha_argv, NULL, NULL, &status);
+	bench_audit_verify_run_timed (sha_argv, NULL, NULL, &status);
 	for (guint r = 0; r < BENCH_AUDIT_RUNS; r++) {
-		sha_runs[r] = run_timed (sha_argv, NULL, &sha_cpu_runs[r], &status);
-		verify_runs[r] = run_timed (verify_argv, &rss_kb, &verify_cpu_runs[r], &status);
+		sha_runs[r] =
+		    bench_audit_verify_run_timed (sha_argv, NULL, &sha_cpu_runs[r], &status);
+		verify_runs[r] = bench_audit_verify_run_timed (
+		    verify_argv, &rss_kb, &verify_cpu_runs[r], &status);
 	}
-	sha_s = bench_audit_median (sha_runs);
-	verify_s = bench_audit_median (verify_runs);
-	sha_cpu = bench_audit_median (sha_cpu_runs);
-	verify_cpu = bench_audit_median (verify_cpu_runs);
+	sha_s = bench_audit_verify_median (sha_runs);
+	verify_s = bench_audit_verify_median (verify_runs);
+	sha_cpu = bench_audit_verify_median (sha_cpu_runs);
+	verify_cpu = bench_audit_verify_median (verify_cpu_runs);
 	g_print ("medians of %d runs:\n", BENCH_AUDIT_RUNS);
 	g_print ("sha256sum:            %.3f s (CPU %.3f s)\n", sha_s, sha_cpu);
 	g_print ("imeictl audit verify: %.3f s (CPU %.3f s, exit %d), %.2f us a record\n",
@@ -268,7 +271,7 @@ main (int argc, char **argv)
 	g_print ("verify peak RSS: %.1f MB (ru_maxrss), %.1f bytes a record\n",
 		 (double)rss_kb / 1024,
 		 (double)rss_kb * 1024 / (double)n);
-	all_s = run_timed (all_argv, &all_rss_kb, &all_cpu, &status);
+	all_s = bench_audit_verify_run_timed (all_argv, &all_rss_kb, &all_cpu, &status);
 	g_print ("imeictl audit verify --all-signatures (%u cores): %.3f s (exit %d), %.0f "
 		 "signatures/s; CPU %.3f s (%.2f cores busy), %.0f signatures a CPU second; "
 		 "peak RSS %.1f MB\n",
@@ -280,7 +283,7 @@ main (int argc, char **argv)
 		 all_s > 0 ? all_cpu / all_s : 0.0,
 		 all_cpu > 0 ? (double)n / all_cpu : 0.0,
 		 (double)all_rss_kb / 1024);
-	bench_audit_openssl_speed ();
+	bench_audit_verify_openssl_speed ();
 
 	if (g_getenv ("IR_BENCH_KEEP") != NULL) {
 		/* for a profiler: the log and its key stay */

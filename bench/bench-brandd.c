@@ -45,7 +45,7 @@ typedef struct {
 } Client;
 
 static int
-compare_doubles (gconstpointer a, gconstpointer b)
+bench_brandd_compare_doubles (gconstpointer a, gconstpointer b)
 {
 	gdouble x = *(const gdouble *)a;
 	gdouble y = *(const gdouble *)b;
@@ -54,7 +54,7 @@ compare_doubles (gconstpointer a, gconstpointer b)
 
 /* Nearest-rank percentile of sorted @samples. */
 static gdouble
-percentile (GArray *sorted, guint pct)
+bench_brandd_percentile (GArray *sorted, guint pct)
 {
 	guint rank;
 
@@ -65,7 +65,7 @@ percentile (GArray *sorted, guint pct)
 }
 
 static size_t
-discard (char *data, size_t size, size_t n, void *arg)
+bench_brandd_discard (char *data, size_t size, size_t n, void *arg)
 {
 	return size * n;
 }
@@ -88,7 +88,7 @@ client_thread (gpointer data)
 	curl_easy_setopt (curl, CURLOPT_SSLKEY, key);
 	curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt (curl, CURLOPT_POSTFIELDS, request_body);
-	curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, bench_brandd_discard);
 	curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt (curl, CURLOPT_TIMEOUT, 30L);
 	for (guint i = 0; i < c->n_requests; i++) {
@@ -112,7 +112,8 @@ client_thread (gpointer data)
 /* One level: @n_clients threads share @total requests. Returns tokens/s;
  * *p50 (may be NULL) the median latency in ms. */
 static gdouble
-run_level (const char *url, const char *pki, guint n_clients, guint total, gdouble *p50)
+bench_brandd_run_level (
+    const char *url, const char *pki, guint n_clients, guint total, gdouble *p50)
 {
 	g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (gdouble));
 	g_autofree Client *clients = g_new0 (Client, n_clients);
@@ -135,23 +136,23 @@ run_level (const char *url, const char *pki, guint n_clients, guint total, gdoub
 		g_array_unref (clients[i].latency_ms);
 	}
 	secs = (gdouble)(g_get_monotonic_time () - start) / G_USEC_PER_SEC;
-	g_array_sort (all, compare_doubles);
+	g_array_sort (all, bench_brandd_compare_doubles);
 	g_print ("%7u  %8u  %9.0f  %8.2f  %8.2f  %8u\n",
 		 n_clients,
 		 all->len,
 		 all->len / secs,
-		 percentile (all, 50),
-		 percentile (all, 99),
+		 bench_brandd_percentile (all, 50),
+		 bench_brandd_percentile (all, 99),
 		 failures);
 	fflush (stdout);
 	if (p50 != NULL)
-		*p50 = percentile (all, 50);
+		*p50 = bench_brandd_percentile (all, 50);
 	return all->len / secs;
 }
 
 /* Ed25519 signatures per second over a token-sized message, one thread. */
 static gdouble
-signatures_per_second (const char *key_path)
+bench_brandd_signatures_per_second (const char *key_path)
 {
 	FILE *f = fopen (key_path, "r");
 	EVP_PKEY *key = f != NULL ? PEM_read_PrivateKey (f, NULL, NULL, NULL) : NULL;
@@ -182,7 +183,7 @@ signatures_per_second (const char *key_path)
 }
 
 static gboolean
-sh (const char *cmd)
+bench_brandd_sh (const char *cmd)
 {
 	const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
 	g_autofree char *err = NULL;
@@ -208,7 +209,7 @@ sh (const char *cmd)
 /* Config @name.conf and database @name.db with one device and a quota the
  * run cannot reach; the PKI in @dir/pki once. */
 static gboolean
-prepare (const char *dir, const char *name, char **conf)
+bench_brandd_prepare (const char *dir, const char *name, char **conf)
 {
 	g_autofree char *pki_cmd =
 	    g_strdup_printf ("test -d '%s/pki' || '%s/certs/gen-dev-pki.sh' '%s/pki' >/dev/null",
@@ -223,7 +224,7 @@ prepare (const char *dir, const char *name, char **conf)
 	    "SN0001,HW-0001,MediaTek,MT6765,49015420,490154203237518,352099001761481\n";
 	g_autofree char *csv_path = g_build_filename (dir, "devices.csv", NULL);
 
-	if (!sh (pki_cmd) || !g_file_set_contents (csv_path, csv, -1, NULL))
+	if (!bench_brandd_sh (pki_cmd) || !g_file_set_contents (csv_path, csv, -1, NULL))
 		return FALSE;
 	text = g_strdup_printf (
 	    "[server]\nlisten=127.0.0.1:0\ndatabase=%s/%s.db\n"
@@ -252,13 +253,13 @@ prepare (const char *dir, const char *name, char **conf)
 				  dir,
 				  name,
 				  csv_path);
-	return sh (db_cmd);
+	return bench_brandd_sh (db_cmd);
 }
 
 /* A policy whose one phase covers the bench's device today, with caps the
  * run cannot reach, signed and published with imei-brandd itself. */
 static gboolean
-publish_policy (const char *dir, const char *conf)
+bench_brandd_publish_policy (const char *dir, const char *conf)
 {
 	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier ("Asia/Kolkata");
 	g_autoptr (GDateTime) now = g_date_time_new_now (tz);
@@ -289,11 +290,11 @@ publish_policy (const char *dir, const char *conf)
 	    conf,
 	    dir);
 
-	return g_file_set_contents (json_path, json, -1, NULL) && sh (cmd);
+	return g_file_set_contents (json_path, json, -1, NULL) && bench_brandd_sh (cmd);
 }
 
 static GSubprocess *
-start_server (const char *conf, char **url)
+bench_brandd_start_server (const char *conf, char **url)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GDataInputStream) out = NULL;
@@ -323,19 +324,19 @@ start_server (const char *conf, char **url)
 }
 
 static gdouble
-median (gdouble *values, guint n)
+bench_brandd_median (gdouble *values, guint n)
 {
 	g_autoptr (GArray) sorted = g_array_new (FALSE, FALSE, sizeof (gdouble));
 
 	g_array_append_vals (sorted, values, n);
-	g_array_sort (sorted, compare_doubles);
+	g_array_sort (sorted, bench_brandd_compare_doubles);
 	return n == 0 ? 0 : g_array_index (sorted, gdouble, (n - 1) / 2);
 }
 
 /* Rounds alternating between the server without a policy (@off_url) and
  * the one with (@on_url). */
 static void
-compare_policy (const char *off_url, const char *on_url, const char *pki, guint total)
+bench_brandd_compare_policy (const char *off_url, const char *on_url, const char *pki, guint total)
 {
 	gdouble rate[2][BENCH_POLICY_ROUNDS];
 	gdouble p50[2][BENCH_POLICY_ROUNDS];
@@ -349,17 +350,19 @@ compare_policy (const char *off_url, const char *on_url, const char *pki, guint 
 	g_print (
 	    "clients  requests   tokens/s   p50 ms    p99 ms  failures  (off, on, off, on...)\n");
 	for (guint r = 0; r < BENCH_POLICY_ROUNDS; r++) {
-		rate[0][r] = run_level (off_url, pki, BENCH_POLICY_CLIENTS, total, &p50[0][r]);
-		rate[1][r] = run_level (on_url, pki, BENCH_POLICY_CLIENTS, total, &p50[1][r]);
+		rate[0][r] =
+		    bench_brandd_run_level (off_url, pki, BENCH_POLICY_CLIENTS, total, &p50[0][r]);
+		rate[1][r] =
+		    bench_brandd_run_level (on_url, pki, BENCH_POLICY_CLIENTS, total, &p50[1][r]);
 	}
-	off = median (rate[0], BENCH_POLICY_ROUNDS);
-	on = median (rate[1], BENCH_POLICY_ROUNDS);
+	off = bench_brandd_median (rate[0], BENCH_POLICY_ROUNDS);
+	on = bench_brandd_median (rate[1], BENCH_POLICY_ROUNDS);
 	g_print ("policy off: median %.0f tokens/s, median p50 %.2f ms\n",
 		 off,
-		 median (p50[0], BENCH_POLICY_ROUNDS));
+		 bench_brandd_median (p50[0], BENCH_POLICY_ROUNDS));
 	g_print ("policy on : median %.0f tokens/s, median p50 %.2f ms\n",
 		 on,
-		 median (p50[1], BENCH_POLICY_ROUNDS));
+		 bench_brandd_median (p50[1], BENCH_POLICY_ROUNDS));
 	g_print ("on/off throughput ratio: %.2f\n", off > 0 ? on / off : 0);
 }
 
@@ -388,12 +391,13 @@ main (int argc, char **argv)
 	if (total == 0)
 		total = BENCH_DEFAULT_REQUESTS;
 	curl_global_init (CURL_GLOBAL_DEFAULT);
-	if (dir == NULL || !prepare (dir, "brandd", &conf) ||
-	    !prepare (dir, "brandd-policy", &policy_conf) || !publish_policy (dir, policy_conf) ||
-	    !prepare (dir, "brandd-off", &off_conf) ||
-	    (server = start_server (conf, &url)) == NULL ||
-	    (policy_server = start_server (policy_conf, &policy_url)) == NULL ||
-	    (off_server = start_server (off_conf, &off_url)) == NULL) {
+	if (dir == NULL || !bench_brandd_prepare (dir, "brandd", &conf) ||
+	    !bench_brandd_prepare (dir, "brandd-policy", &policy_conf) ||
+	    !bench_brandd_publish_policy (dir, policy_conf) ||
+	    !bench_brandd_prepare (dir, "brandd-off", &off_conf) ||
+	    (server = bench_brandd_start_server (conf, &url)) == NULL ||
+	    (policy_server = bench_brandd_start_server (policy_conf, &policy_url)) == NULL ||
+	    (off_server = bench_brandd_start_server (off_conf, &off_url)) == NULL) {
 		if (server != NULL)
 			g_subprocess_force_exit (server);
 		if (policy_server != NULL)
@@ -404,18 +408,18 @@ main (int argc, char **argv)
 		g_print ("clients  requests   tokens/s   p50 ms    p99 ms  failures\n");
 		g_autofree char *pki = g_build_filename (dir, "pki", NULL);
 		for (guint i = 0; i < G_N_ELEMENTS (levels); i++) {
-			gdouble rate = run_level (url, pki, levels[i], total, NULL);
+			gdouble rate = bench_brandd_run_level (url, pki, levels[i], total, NULL);
 			best = MAX (best, rate);
 		}
 		key = g_strdup_printf ("%s/pki/token-ed25519.key", dir);
-		sigs = signatures_per_second (key);
+		sigs = bench_brandd_signatures_per_second (key);
 		g_print ("Ed25519 signatures/s (EVP, one thread): %.0f\n", sigs);
 		if (sigs > 0)
 			g_print ("best tokens/s : signatures/s = 1 : %.1f\n", sigs / MAX (best, 1));
 		/* off and on each on a database of their own that served
 		 * nothing before: the server of the levels above has issued
 		 * thousands of tokens and is no fair baseline */
-		compare_policy (off_url, policy_url, pki, total);
+		bench_brandd_compare_policy (off_url, policy_url, pki, total);
 		g_subprocess_send_signal (off_server, SIGTERM);
 		g_subprocess_wait (off_server, NULL, NULL);
 		g_subprocess_send_signal (policy_server, SIGTERM);
@@ -423,7 +427,7 @@ main (int argc, char **argv)
 		g_subprocess_send_signal (server, SIGTERM);
 		g_subprocess_wait (server, NULL, NULL);
 	}
-	sh (rm);
+	bench_brandd_sh (rm);
 	curl_global_cleanup ();
 	return rc;
 }
