@@ -127,7 +127,7 @@ ir_family_parse_imei_value (const IrAtResponse *resp, const char *prefix, GError
 	 * judge; anything else may have words around the IMEI */
 	if (ir_family_is_digits (value))
 		return g_steal_pointer (&value);
-	imei = ir_at_parse_imei (resp, prefix, NULL);
+	imei = ir_at_parser_parse_imei (resp, prefix, NULL);
 	if (imei != NULL)
 		return g_steal_pointer (&imei);
 	/* an ESN, a MEID, free text: what the phone says, to be shown as such */

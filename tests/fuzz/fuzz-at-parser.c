@@ -161,8 +161,8 @@ fuzz_at_parser_exercise_helpers (const IrAtResponse *resp, const char *command)
 	fuzz_at_parser_check (resp->final != IR_AT_FINAL_NONE && resp->final_line != NULL);
 	/* a basic setting command ("AT") may end in a V.250 numeric code:
 	 * the phone is in ATV0 until the parser's caller sends ATV1 */
-	if (!ir_at_parse_final (resp->final_line, &final, &code)) {
-		fuzz_at_parser_check (ir_at_parse_numeric_final (resp->final_line, &final));
+	if (!ir_at_parser_parse_final (resp->final_line, &final, &code)) {
+		fuzz_at_parser_check (ir_at_parser_parse_numeric_final (resp->final_line, &final));
 		fuzz_at_parser_check (resp->code == -1);
 		code = -1;
 	}
@@ -176,8 +176,8 @@ fuzz_at_parser_exercise_helpers (const IrAtResponse *resp, const char *command)
 		const char *line = g_ptr_array_index (resp->lines, i);
 
 		fuzz_at_parser_check_clean_line (line);
-		fuzz_at_parser_check (!ir_at_parse_final (line, NULL, NULL));
-		ir_at_line_is_urc (line, NULL);
+		fuzz_at_parser_check (!ir_at_parser_parse_final (line, NULL, NULL));
+		ir_at_parser_line_is_urc (line, NULL);
 	}
 	for (guint i = 0; i < resp->urcs->len; i++)
 		fuzz_at_parser_check_clean_line (g_ptr_array_index (resp->urcs, i));
@@ -186,7 +186,7 @@ fuzz_at_parser_exercise_helpers (const IrAtResponse *resp, const char *command)
 		g_autoptr (GError) value_error = NULL;
 		g_autoptr (GError) imei_error = NULL;
 		g_autofree char *value = ir_at_response_get_value (resp, prefixes[i], &value_error);
-		g_autofree char *imei = ir_at_parse_imei (resp, prefixes[i], &imei_error);
+		g_autofree char *imei = ir_at_parser_parse_imei (resp, prefixes[i], &imei_error);
 
 		fuzz_at_parser_check ((value == NULL) == (value_error != NULL));
 		fuzz_at_parser_check ((value == NULL) == (resp->lines->len == 0));
@@ -249,8 +249,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
 	/* the line-level functions on raw text too, as a caller might */
 	text = g_strndup ((const char *)data + 2, MIN (size - 2, 512));
-	ir_at_parse_final (text, NULL, NULL);
-	ir_at_line_is_urc (text, commands[data[1] % G_N_ELEMENTS (commands)]);
+	ir_at_parser_parse_final (text, NULL, NULL);
+	ir_at_parser_line_is_urc (text, commands[data[1] % G_N_ELEMENTS (commands)]);
 
 	run_clear (&chunked);
 	run_clear (&whole);

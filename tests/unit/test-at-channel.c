@@ -246,7 +246,7 @@ test_at_channel_ok_answers (void **state)
 	test_at_channel_assert_lines (cgsn->lines,
 				      (const char *[]){"+CGSN: \"490154203237518\"", NULL});
 	test_at_channel_assert_lines (cgsn->urcs, (const char *[]){"+CREG: 1,5", NULL});
-	imei = ir_at_parse_imei (cgsn, "+CGSN", &error);
+	imei = ir_at_parser_parse_imei (cgsn, "+CGSN", &error);
 	assert_null (error);
 	assert_string_equal (imei, "490154203237518");
 

@@ -527,7 +527,7 @@ parser_result_free (ParserResult *result)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ParserResult, parser_result_free)
 
 static GByteArray *
-row_input (const ParserRow *row)
+test_at_parser_row_input (const ParserRow *row)
 {
 	GByteArray *input = g_byte_array_new ();
 	g_autoptr (GString) text = g_string_new (NULL);
@@ -566,7 +566,7 @@ row_input (const ParserRow *row)
 
 /* Feeds @input in chunks of @chunk bytes (0: all at once) */
 static ParserResult *
-run_parser (const char *command, const GByteArray *input, gsize chunk)
+test_at_parser_run_parser (const char *command, const GByteArray *input, gsize chunk)
 {
 	g_autoptr (IrAtParser) parser = ir_at_parser_new (command);
 	ParserResult *result = g_new0 (ParserResult, 1);
@@ -593,7 +593,10 @@ run_parser (const char *command, const GByteArray *input, gsize chunk)
 }
 
 static void
-check_strv (const char *row, const char *what, const char *const *expected, GPtrArray *got)
+test_at_parser_check_strv (const char *row,
+			   const char *what,
+			   const char *const *expected,
+			   GPtrArray *got)
 {
 	guint n = 0;
 
@@ -615,7 +618,7 @@ check_strv (const char *row, const char *what, const char *const *expected, GPtr
 }
 
 static void
-check_row (const ParserRow *row, ParserResult *result)
+test_at_parser_check_row (const ParserRow *row, ParserResult *result)
 {
 	const char *leftover = row->leftover != NULL ? row->leftover : "";
 	const char *none[] = {NULL};
@@ -641,7 +644,7 @@ check_row (const ParserRow *row, ParserResult *result)
 	assert_memory_equal (result->leftover->data, leftover, strlen (leftover));
 	if (!row->done) {
 		assert_null (result->resp);
-		check_strv (row->name, "stray URCs", row->urcs, result->urcs);
+		test_at_parser_check_strv (row->name, "stray URCs", row->urcs, result->urcs);
 		return;
 	}
 	assert_non_null (result->resp);
@@ -651,10 +654,10 @@ check_row (const ParserRow *row, ParserResult *result)
 		assert_int_equal (strlen (g_ptr_array_index (result->resp->lines, 0)),
 				  IR_AT_MAX_LINE);
 	} else {
-		check_strv (row->name, "lines", row->lines, result->resp->lines);
+		test_at_parser_check_strv (row->name, "lines", row->lines, result->resp->lines);
 	}
-	check_strv (row->name, "URCs", row->urcs, result->resp->urcs);
-	check_strv (row->name, "stray URCs", none, result->urcs);
+	test_at_parser_check_strv (row->name, "URCs", row->urcs, result->resp->urcs);
+	test_at_parser_check_strv (row->name, "stray URCs", none, result->urcs);
 	if (result->resp->final != row->final)
 		print_error (
 		    "row %s: final %d, expected %d\n", row->name, result->resp->final, row->final);
@@ -671,7 +674,7 @@ check_row (const ParserRow *row, ParserResult *result)
 }
 
 static void
-check_same (const char *row, ParserResult *a, ParserResult *b)
+test_at_parser_check_same (const char *row, ParserResult *a, ParserResult *b)
 {
 	assert_int_equal (a->done, b->done);
 	assert_int_equal (a->error != NULL, b->error != NULL);
@@ -697,26 +700,28 @@ check_same (const char *row, ParserResult *a, ParserResult *b)
 }
 
 static void
-test_parser_table (void **state)
+test_at_parser_table (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (parser_rows); i++) {
 		const ParserRow *row = &parser_rows[i];
-		g_autoptr (GByteArray) input = row_input (row);
-		g_autoptr (ParserResult) whole = run_parser (row->command, input, 0);
-		g_autoptr (ParserResult) bytewise = run_parser (row->command, input, 1);
-		g_autoptr (ParserResult) chunked = run_parser (row->command, input, 7);
+		g_autoptr (GByteArray) input = test_at_parser_row_input (row);
+		g_autoptr (ParserResult) whole = test_at_parser_run_parser (row->command, input, 0);
+		g_autoptr (ParserResult) bytewise =
+		    test_at_parser_run_parser (row->command, input, 1);
+		g_autoptr (ParserResult) chunked =
+		    test_at_parser_run_parser (row->command, input, 7);
 
-		check_row (row, whole);
-		check_row (row, bytewise);
-		check_row (row, chunked);
-		check_same (row->name, whole, bytewise);
-		check_same (row->name, whole, chunked);
+		test_at_parser_check_row (row, whole);
+		test_at_parser_check_row (row, bytewise);
+		test_at_parser_check_row (row, chunked);
+		test_at_parser_check_same (row->name, whole, bytewise);
+		test_at_parser_check_same (row->name, whole, chunked);
 	}
 }
 
 /* After an error the parser stays failed; before the final it has no response */
 static void
-test_parser_states (void **state)
+test_at_parser_states (void **state)
 {
 	g_autoptr (IrAtParser) parser = ir_at_parser_new ("AT+CGMR");
 	g_autoptr (GString) longline = g_string_new (NULL);
@@ -743,7 +748,7 @@ test_parser_states (void **state)
  * token of up to 5464 characters) is removed, not refused; once it came,
  * answer lines have the ordinary limit again. */
 static void
-test_parser_long_echo (void **state)
+test_at_parser_long_echo (void **state)
 {
 	g_autoptr (GString) command = g_string_new ("AT+IRRESTORE=\"");
 	g_autoptr (GString) input = NULL;
@@ -779,7 +784,7 @@ test_parser_long_echo (void **state)
 
 /* A response can be stolen once; bytes fed after it become leftover */
 static void
-test_parser_steal_once (void **state)
+test_at_parser_steal_once (void **state)
 {
 	g_autoptr (IrAtParser) parser = ir_at_parser_new ("AT");
 	g_autoptr (IrAtResponse) resp = NULL;
@@ -798,7 +803,7 @@ test_parser_steal_once (void **state)
 	assert_memory_equal (leftover, "RING\r\n", 6);
 }
 
-/* ---- ir_at_parse_final ---- */
+/* ---- ir_at_parser_parse_final ---- */
 
 typedef struct {
 	const char *line;
@@ -851,24 +856,25 @@ static const FinalRow final_rows[] = {
 };
 
 static void
-test_parse_final_table (void **state)
+test_at_parser_parse_final_table (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (final_rows); i++) {
 		const FinalRow *row = &final_rows[i];
 		IrAtFinal final = IR_AT_FINAL_CONNECT;
 		int code = 42;
 
-		if (ir_at_parse_final (row->line, &final, &code) != row->is_final)
+		if (ir_at_parser_parse_final (row->line, &final, &code) != row->is_final)
 			print_error ("final row \"%s\"\n", row->line);
-		assert_int_equal (ir_at_parse_final (row->line, &final, &code), row->is_final);
+		assert_int_equal (ir_at_parser_parse_final (row->line, &final, &code),
+				  row->is_final);
 		assert_int_equal (final, row->final);
 		assert_int_equal (code, row->code);
 	}
 	/* the out-parameters are optional */
-	assert_true (ir_at_parse_final ("OK", NULL, NULL));
+	assert_true (ir_at_parser_parse_final ("OK", NULL, NULL));
 }
 
-/* ---- ir_at_line_is_urc ---- */
+/* ---- ir_at_parser_line_is_urc ---- */
 
 typedef struct {
 	const char *line;
@@ -921,21 +927,22 @@ static const UrcRow urc_rows[] = {
 };
 
 static void
-test_line_is_urc_table (void **state)
+test_at_parser_line_is_urc_table (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (urc_rows); i++) {
 		const UrcRow *row = &urc_rows[i];
 
-		if (ir_at_line_is_urc (row->line, row->expected_prefix) != row->is_urc)
+		if (ir_at_parser_line_is_urc (row->line, row->expected_prefix) != row->is_urc)
 			print_error ("URC row \"%s\" / %s\n", row->line, row->expected_prefix);
-		assert_int_equal (ir_at_line_is_urc (row->line, row->expected_prefix), row->is_urc);
+		assert_int_equal (ir_at_parser_line_is_urc (row->line, row->expected_prefix),
+				  row->is_urc);
 	}
 }
 
 /* ---- helpers over information lines ---- */
 
 static void
-assert_no_error (const GError *error)
+test_at_parser_assert_no_error (const GError *error)
 {
 	if (error != NULL)
 		print_error ("unexpected error: %s\n", error->message);
@@ -943,7 +950,10 @@ assert_no_error (const GError *error)
 }
 
 static IrAtResponse *
-response_new (IrAtFinal final, int code, const char *final_line, const char *const *lines)
+test_at_parser_response_new (IrAtFinal final,
+			     int code,
+			     const char *final_line,
+			     const char *const *lines)
 {
 	IrAtResponse *resp = g_new0 (IrAtResponse, 1);
 
@@ -985,11 +995,12 @@ static const ValueRow value_rows[] = {
 };
 
 static void
-test_get_value_table (void **state)
+test_at_parser_get_value_table (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (value_rows); i++) {
 		const ValueRow *row = &value_rows[i];
-		g_autoptr (IrAtResponse) resp = response_new (IR_AT_FINAL_OK, -1, "OK", row->lines);
+		g_autoptr (IrAtResponse) resp =
+		    test_at_parser_response_new (IR_AT_FINAL_OK, -1, "OK", row->lines);
 		g_autoptr (GError) error = NULL;
 		g_autofree char *value = ir_at_response_get_value (resp, row->prefix, &error);
 
@@ -998,7 +1009,7 @@ test_get_value_table (void **state)
 			assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_PROTOCOL));
 			continue;
 		}
-		assert_no_error (error);
+		test_at_parser_assert_no_error (error);
 		if (g_strcmp0 (value, row->value) != 0)
 			print_error ("value row %u: \"%s\" != \"%s\"\n", i, value, row->value);
 		assert_string_equal (value, row->value);
@@ -1049,13 +1060,14 @@ static const ImeiRow imei_rows[] = {
 };
 
 static void
-test_parse_imei_table (void **state)
+test_at_parser_parse_imei_table (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (imei_rows); i++) {
 		const ImeiRow *row = &imei_rows[i];
-		g_autoptr (IrAtResponse) resp = response_new (IR_AT_FINAL_OK, -1, "OK", row->lines);
+		g_autoptr (IrAtResponse) resp =
+		    test_at_parser_response_new (IR_AT_FINAL_OK, -1, "OK", row->lines);
 		g_autoptr (GError) error = NULL;
-		g_autofree char *imei = ir_at_parse_imei (resp, row->prefix, &error);
+		g_autofree char *imei = ir_at_parser_parse_imei (resp, row->prefix, &error);
 
 		if (row->imei == NULL) {
 			if (imei != NULL)
@@ -1064,7 +1076,7 @@ test_parse_imei_table (void **state)
 			assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_PROTOCOL));
 			continue;
 		}
-		assert_no_error (error);
+		test_at_parser_assert_no_error (error);
 		if (g_strcmp0 (imei, row->imei) != 0)
 			print_error ("IMEI row %u: \"%s\" != \"%s\"\n", i, imei, row->imei);
 		assert_string_equal (imei, row->imei);
@@ -1104,14 +1116,14 @@ static const CheckRow check_rows[] = {
 };
 
 static void
-test_response_check_table (void **state)
+test_at_parser_response_check_table (void **state)
 {
 	const char *none[] = {NULL};
 
 	for (guint i = 0; i < G_N_ELEMENTS (check_rows); i++) {
 		const CheckRow *row = &check_rows[i];
 		g_autoptr (IrAtResponse) resp =
-		    response_new (row->final, row->code, row->final_line, none);
+		    test_at_parser_response_new (row->final, row->code, row->final_line, none);
 		g_autoptr (GError) error = NULL;
 		gboolean ok = ir_at_response_check (resp, "AT+X", "/dev/pts/7", &error);
 
@@ -1132,7 +1144,7 @@ test_response_check_table (void **state)
 }
 
 static void
-test_cme_strings (void **state)
+test_at_parser_cme_strings (void **state)
 {
 	assert_string_equal (ir_at_cme_error_to_string (0), "phone failure");
 	assert_string_equal (ir_at_cme_error_to_string (3), "operation not allowed");
@@ -1153,16 +1165,16 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_parser_table),
-	    cmocka_unit_test (test_parser_states),
-	    cmocka_unit_test (test_parser_steal_once),
-	    cmocka_unit_test (test_parser_long_echo),
-	    cmocka_unit_test (test_parse_final_table),
-	    cmocka_unit_test (test_line_is_urc_table),
-	    cmocka_unit_test (test_get_value_table),
-	    cmocka_unit_test (test_parse_imei_table),
-	    cmocka_unit_test (test_response_check_table),
-	    cmocka_unit_test (test_cme_strings),
+	    cmocka_unit_test (test_at_parser_table),
+	    cmocka_unit_test (test_at_parser_states),
+	    cmocka_unit_test (test_at_parser_steal_once),
+	    cmocka_unit_test (test_at_parser_long_echo),
+	    cmocka_unit_test (test_at_parser_parse_final_table),
+	    cmocka_unit_test (test_at_parser_line_is_urc_table),
+	    cmocka_unit_test (test_at_parser_get_value_table),
+	    cmocka_unit_test (test_at_parser_parse_imei_table),
+	    cmocka_unit_test (test_at_parser_response_check_table),
+	    cmocka_unit_test (test_at_parser_cme_strings),
 	};
 
 	return cmocka_run_group_tests (tests, NULL, NULL);

@@ -52,7 +52,7 @@ static const IrAtFinalWord final_words[] = {
 
 /* "<n>" -> n, anything else (verbose text, empty, absurd numbers) -> -1 */
 static int
-parse_error_number (const char *text)
+ir_at_parser_parse_error_number (const char *text)
 {
 	guint64 value = 0;
 
@@ -64,7 +64,7 @@ parse_error_number (const char *text)
 /* "+CME ERROR: 10", "+CME ERROR:SIM failure", "+CME ERROR 10" -> the text
  * after the keyword; NULL when @line is not that error */
 static const char *
-match_error_keyword (const char *line, const char *keyword)
+ir_at_parser_match_error_keyword (const char *line, const char *keyword)
 {
 	gsize len = strlen (keyword);
 
@@ -78,7 +78,7 @@ match_error_keyword (const char *line, const char *keyword)
 }
 
 gboolean
-ir_at_parse_final (const char *line, IrAtFinal *final, int *code)
+ir_at_parser_parse_final (const char *line, IrAtFinal *final, int *code)
 {
 	g_autofree char *text = NULL;
 	const char *rest;
@@ -99,16 +99,16 @@ ir_at_parse_final (const char *line, IrAtFinal *final, int *code)
 	}
 	if (g_strcmp0 (text, "CONNECT") == 0 || g_str_has_prefix (text, "CONNECT "))
 		found = IR_AT_FINAL_CONNECT;
-	if ((rest = match_error_keyword (text, "+CME ERROR")) != NULL) {
+	if ((rest = ir_at_parser_match_error_keyword (text, "+CME ERROR")) != NULL) {
 		found = IR_AT_FINAL_CME_ERROR;
-		number = parse_error_number (g_strstrip ((char *)rest));
-	} else if ((rest = match_error_keyword (text, "+CMS ERROR")) != NULL) {
+		number = ir_at_parser_parse_error_number (g_strstrip ((char *)rest));
+	} else if ((rest = ir_at_parser_match_error_keyword (text, "+CMS ERROR")) != NULL) {
 		found = IR_AT_FINAL_CMS_ERROR;
-		number = parse_error_number (g_strstrip ((char *)rest));
-	} else if ((rest = match_error_keyword (text, "MODEM ERROR")) != NULL) {
+		number = ir_at_parser_parse_error_number (g_strstrip ((char *)rest));
+	} else if ((rest = ir_at_parser_match_error_keyword (text, "MODEM ERROR")) != NULL) {
 		/* Motorola EZX phones: "MODEM ERROR: 4" (ModemManager commit 319424cc) */
 		found = IR_AT_FINAL_ERROR;
-		number = parse_error_number (g_strstrip ((char *)rest));
+		number = ir_at_parser_parse_error_number (g_strstrip ((char *)rest));
 	}
 	if (found == IR_AT_FINAL_NONE)
 		return FALSE;
@@ -133,7 +133,7 @@ static const IrAtFinal numeric_finals[] = {
 };
 
 gboolean
-ir_at_parse_numeric_final (const char *line, IrAtFinal *final)
+ir_at_parser_parse_numeric_final (const char *line, IrAtFinal *final)
 {
 	g_autofree char *text = g_strstrip (g_strdup (line != NULL ? line : ""));
 	guint digit;
@@ -228,7 +228,7 @@ static const char *const urc_table[] = {
 
 /* TRUE when @line starts with @prefix followed by ':' (blanks allowed) */
 static gboolean
-line_has_prefix (const char *line, const char *prefix)
+ir_at_parser_line_has_prefix (const char *line, const char *prefix)
 {
 	gsize len;
 
@@ -247,7 +247,7 @@ line_has_prefix (const char *line, const char *prefix)
 }
 
 gboolean
-ir_at_line_is_urc (const char *line, const char *expected_prefix)
+ir_at_parser_line_is_urc (const char *line, const char *expected_prefix)
 {
 	g_autofree char *text = NULL;
 
@@ -257,7 +257,7 @@ ir_at_line_is_urc (const char *line, const char *expected_prefix)
 
 	/* the command's own information lines are answers, even when the
 	 * same prefix also comes unsolicited (+CPIN: READY, +CREG: ...) */
-	if (line_has_prefix (text, expected_prefix))
+	if (ir_at_parser_line_has_prefix (text, expected_prefix))
 		return FALSE;
 
 	for (guint i = 0; urc_table[i] != NULL; i++) {
@@ -265,7 +265,7 @@ ir_at_line_is_urc (const char *line, const char *expected_prefix)
 		gsize len = strlen (entry);
 
 		if (entry[len - 1] == ':') {
-			if (line_has_prefix (text, entry))
+			if (ir_at_parser_line_has_prefix (text, entry))
 				return TRUE;
 		} else if (g_ascii_strcasecmp (text, entry) == 0) {
 			return TRUE;
@@ -391,7 +391,7 @@ ir_at_response_free (IrAtResponse *resp)
 
 /* What the device's words mean and what the technician can do about them */
 static char *
-describe_refusal (const IrAtResponse *resp)
+ir_at_parser_describe_refusal (const IrAtResponse *resp)
 {
 	const char *line = resp->final_line != NULL ? resp->final_line : "";
 
@@ -450,7 +450,7 @@ ir_at_response_check (const IrAtResponse *resp,
 			     port);
 		return FALSE;
 	}
-	what = describe_refusal (resp);
+	what = ir_at_parser_describe_refusal (resp);
 	g_set_error (
 	    error, IR_ERROR, IR_ERROR_AT_REFUSED, "%s on %s was refused: %s", command, port, what);
 	return FALSE;
@@ -460,7 +460,7 @@ ir_at_response_check (const IrAtResponse *resp,
 
 /* @text with blanks around it and one pair of surrounding quotes removed */
 static char *
-unquote_value (const char *text)
+ir_at_parser_unquote_value (const char *text)
 {
 	g_autofree char *value = g_strstrip (g_strdup (text));
 	gsize len = strlen (value);
@@ -488,10 +488,10 @@ ir_at_response_get_value (const IrAtResponse *resp, const char *prefix, GError *
 	for (guint i = 0; prefix != NULL && i < resp->lines->len; i++) {
 		const char *line = g_ptr_array_index (resp->lines, i);
 
-		if (line_has_prefix (line, prefix))
-			return unquote_value (strchr (line, ':') + 1);
+		if (ir_at_parser_line_has_prefix (line, prefix))
+			return ir_at_parser_unquote_value (strchr (line, ':') + 1);
 	}
-	return unquote_value (g_ptr_array_index (resp->lines, 0));
+	return ir_at_parser_unquote_value (g_ptr_array_index (resp->lines, 0));
 }
 
 #define IR_AT_IMEI_MIN_DIGITS 14 /* one short of an IMEI: malformed, but shown */
@@ -499,7 +499,7 @@ ir_at_response_get_value (const IrAtResponse *resp, const char *prefix, GError *
 
 /* The first run of digits of a plausible IMEI length in @line */
 static char *
-find_imei_digits (const char *line)
+ir_at_parser_find_imei_digits (const char *line)
 {
 	const char *p = line;
 
@@ -519,13 +519,13 @@ find_imei_digits (const char *line)
  * the ones that call themselves IMEI (ATI text has firmware dates and
  * serials of similar length), then any line. */
 static gboolean
-imei_line_matches (const char *line, const char *prefix, guint pass)
+ir_at_parser_imei_line_matches (const char *line, const char *prefix, guint pass)
 {
 	g_autofree char *upper = NULL;
 
 	switch (pass) {
 	case 0:
-		return line_has_prefix (line, prefix);
+		return ir_at_parser_line_has_prefix (line, prefix);
 	case 1:
 		upper = g_ascii_strup (line, -1);
 		return strstr (upper, "IMEI") != NULL;
@@ -535,7 +535,7 @@ imei_line_matches (const char *line, const char *prefix, guint pass)
 }
 
 char *
-ir_at_parse_imei (const IrAtResponse *resp, const char *prefix, GError **error)
+ir_at_parser_parse_imei (const IrAtResponse *resp, const char *prefix, GError **error)
 {
 	g_return_val_if_fail (resp != NULL, NULL);
 
@@ -544,9 +544,9 @@ ir_at_parse_imei (const IrAtResponse *resp, const char *prefix, GError **error)
 			const char *line = g_ptr_array_index (resp->lines, i);
 			char *digits;
 
-			if (!imei_line_matches (line, prefix, pass))
+			if (!ir_at_parser_imei_line_matches (line, prefix, pass))
 				continue;
-			digits = find_imei_digits (line);
+			digits = ir_at_parser_find_imei_digits (line);
 			if (digits != NULL)
 				return digits;
 		}
@@ -569,7 +569,7 @@ ir_at_parse_imei (const IrAtResponse *resp, const char *prefix, GError **error)
 /* "AT+CGSN=1" -> "+CGSN", "AT^SYSINFO" -> "^SYSINFO"; NULL for basic
  * commands (ATI, ATE0) whose answers carry no prefix */
 static char *
-command_expected_prefix (const char *command)
+ir_at_parser_command_expected_prefix (const char *command)
 {
 	gsize len = 1;
 
@@ -588,7 +588,7 @@ command_expected_prefix (const char *command)
 /* "AT", "ATE0V1Q0", "AT&F": letters, digits and '&' only, never I (ATI
  * answers free text). */
 static gboolean
-command_is_basic_setting (const char *command)
+ir_at_parser_command_is_basic_setting (const char *command)
 {
 	if (g_ascii_strncasecmp (command, "AT", 2) != 0)
 		return FALSE;
@@ -607,8 +607,8 @@ ir_at_parser_new (const char *command)
 	if (command != NULL) {
 		self->command = g_strstrip (g_strdup (command));
 		self->command_len = strlen (self->command);
-		self->expected_prefix = command_expected_prefix (self->command);
-		self->numeric_ok = command_is_basic_setting (self->command);
+		self->expected_prefix = ir_at_parser_command_expected_prefix (self->command);
+		self->numeric_ok = ir_at_parser_command_is_basic_setting (self->command);
 	}
 	self->line = g_string_new (NULL);
 	self->resp = ir_at_response_new ();
@@ -632,7 +632,7 @@ ir_at_parser_free (IrAtParser *self)
 }
 
 static const char *
-parser_subject (IrAtParser *self)
+ir_at_parser_subject (IrAtParser *self)
 {
 	return self->command != NULL ? self->command : "unsolicited data";
 }
@@ -640,7 +640,7 @@ parser_subject (IrAtParser *self)
 /* TRUE when @line is the echo of the command, possibly with line noise
  * glued in front of it (bytes left over from before the command). */
 static gboolean
-line_is_echo (IrAtParser *self, const char *line)
+ir_at_parser_line_is_echo (IrAtParser *self, const char *line)
 {
 	gsize line_len = strlen (line);
 	gsize cmd_len;
@@ -654,7 +654,7 @@ line_is_echo (IrAtParser *self, const char *line)
 }
 
 static void
-finish_response (IrAtParser *self, const char *line, IrAtFinal final, int code)
+ir_at_parser_finish_response (IrAtParser *self, const char *line, IrAtFinal final, int code)
 {
 	self->resp->final = final;
 	self->resp->code = code;
@@ -667,7 +667,7 @@ finish_response (IrAtParser *self, const char *line, IrAtFinal final, int code)
 /* One completed, non-empty line: a final result, the echo, a URC or an
  * information line, in that order of precedence. */
 static void
-handle_line (IrAtParser *self, char *line)
+ir_at_parser_handle_line (IrAtParser *self, char *line)
 {
 	IrAtFinal final;
 	int code;
@@ -677,22 +677,22 @@ handle_line (IrAtParser *self, char *line)
 		g_ptr_array_add (self->urcs, g_strdup (line));
 		return;
 	}
-	if (ir_at_parse_final (line, &final, &code)) {
-		finish_response (self, line, final, code);
+	if (ir_at_parser_parse_final (line, &final, &code)) {
+		ir_at_parser_finish_response (self, line, final, code);
 		return;
 	}
-	if (self->numeric_ok && ir_at_parse_numeric_final (line, &final)) {
-		finish_response (self, line, final, -1);
+	if (self->numeric_ok && ir_at_parser_parse_numeric_final (line, &final)) {
+		ir_at_parser_finish_response (self, line, final, -1);
 		return;
 	}
-	if (line_is_echo (self, line)) {
+	if (ir_at_parser_line_is_echo (self, line)) {
 		/* bytes glued in front of the echo came from nowhere */
 		if (strlen (line) > self->command_len)
 			self->resp->noisy = TRUE;
 		self->echo_checked = TRUE;
 		return;
 	}
-	if (ir_at_line_is_urc (line, self->expected_prefix)) {
+	if (ir_at_parser_line_is_urc (line, self->expected_prefix)) {
 		g_ptr_array_add (self->urcs, g_strdup (line));
 		return;
 	}
@@ -701,7 +701,7 @@ handle_line (IrAtParser *self, char *line)
 }
 
 static void
-complete_line (IrAtParser *self)
+ir_at_parser_complete_line (IrAtParser *self)
 {
 	g_autofree char *valid = NULL;
 
@@ -716,14 +716,14 @@ complete_line (IrAtParser *self)
 	g_strstrip (valid);
 	if (valid[0] == '\0')
 		return;
-	handle_line (self, valid);
+	ir_at_parser_handle_line (self, valid);
 }
 
-static gboolean fail (IrAtParser *self, GError **error, const char *format, ...)
+static gboolean ir_at_parser_fail (IrAtParser *self, GError **error, const char *format, ...)
     G_GNUC_PRINTF (3, 4);
 
 static gboolean
-fail (IrAtParser *self, GError **error, const char *format, ...)
+ir_at_parser_fail (IrAtParser *self, GError **error, const char *format, ...)
 {
 	va_list args;
 	g_autofree char *msg = NULL;
@@ -739,17 +739,18 @@ fail (IrAtParser *self, GError **error, const char *format, ...)
 /* After the final line: keep bytes for the next command, minus the line
  * end that belongs to the final line itself */
 static gboolean
-feed_leftover (IrAtParser *self, guint8 byte, GError **error)
+ir_at_parser_feed_leftover (IrAtParser *self, guint8 byte, GError **error)
 {
 	if (self->leftover->len == 0 && (byte == '\r' || byte == '\n'))
 		return TRUE;
 	if (self->leftover->len >= IR_AT_MAX_RESPONSE) {
-		return fail (self,
-			     error,
-			     "more than %d bytes (IR_AT_MAX_RESPONSE) after the answer to %s: "
-			     "the device is flooding the port; unplug and replug it",
-			     IR_AT_MAX_RESPONSE,
-			     parser_subject (self));
+		return ir_at_parser_fail (
+		    self,
+		    error,
+		    "more than %d bytes (IR_AT_MAX_RESPONSE) after the answer to %s: "
+		    "the device is flooding the port; unplug and replug it",
+		    IR_AT_MAX_RESPONSE,
+		    ir_at_parser_subject (self));
 	}
 	g_byte_array_append (self->leftover, &byte, 1);
 	return TRUE;
@@ -762,7 +763,7 @@ feed_leftover (IrAtParser *self, guint8 byte, GError **error)
  * be the echo of a command longer than an answer line (a restore token is
  * several kilobytes), with some line noise glued in front of it. */
 static gsize
-parser_line_max (IrAtParser *self)
+ir_at_parser_line_max (IrAtParser *self)
 {
 	if (self->command != NULL && !self->echo_checked)
 		return MAX (IR_AT_MAX_LINE, self->command_len + IR_AT_ECHO_NOISE_MAX);
@@ -770,22 +771,23 @@ parser_line_max (IrAtParser *self)
 }
 
 static gboolean
-feed_byte (IrAtParser *self, guint8 byte, GError **error)
+ir_at_parser_feed_byte (IrAtParser *self, guint8 byte, GError **error)
 {
 	if (self->done)
-		return feed_leftover (self, byte, error);
+		return ir_at_parser_feed_leftover (self, byte, error);
 
 	if (++self->response_bytes > IR_AT_MAX_RESPONSE + self->command_len) {
-		return fail (self,
-			     error,
-			     "the answer to %s is longer than %d bytes (IR_AT_MAX_RESPONSE) "
-			     "without a final result code: the port is sending garbage; check that "
-			     "it is the phone's AT port",
-			     parser_subject (self),
-			     IR_AT_MAX_RESPONSE);
+		return ir_at_parser_fail (
+		    self,
+		    error,
+		    "the answer to %s is longer than %d bytes (IR_AT_MAX_RESPONSE) "
+		    "without a final result code: the port is sending garbage; check that "
+		    "it is the phone's AT port",
+		    ir_at_parser_subject (self),
+		    IR_AT_MAX_RESPONSE);
 	}
 	if (byte == '\r' || byte == '\n') {
-		complete_line (self);
+		ir_at_parser_complete_line (self);
 		return TRUE;
 	}
 	/* a tab separates words; other control bytes are line noise */
@@ -795,13 +797,14 @@ feed_byte (IrAtParser *self, guint8 byte, GError **error)
 		self->resp->noisy = TRUE;
 		return TRUE;
 	}
-	if (self->line->len >= parser_line_max (self)) {
-		return fail (self,
-			     error,
-			     "a line of the answer to %s is longer than %d bytes (IR_AT_MAX_LINE): "
-			     "the port is sending garbage; check that it is the phone's AT port",
-			     parser_subject (self),
-			     IR_AT_MAX_LINE);
+	if (self->line->len >= ir_at_parser_line_max (self)) {
+		return ir_at_parser_fail (
+		    self,
+		    error,
+		    "a line of the answer to %s is longer than %d bytes (IR_AT_MAX_LINE): "
+		    "the port is sending garbage; check that it is the phone's AT port",
+		    ir_at_parser_subject (self),
+		    IR_AT_MAX_LINE);
 	}
 	g_string_append_c (self->line, (char)byte);
 	return TRUE;
@@ -818,11 +821,11 @@ ir_at_parser_feed (IrAtParser *self, const guint8 *data, gsize len, gboolean *do
 			     IR_ERROR,
 			     IR_ERROR_PROTOCOL,
 			     "the answer to %s was already rejected as malformed",
-			     parser_subject (self));
+			     ir_at_parser_subject (self));
 		return FALSE;
 	}
 	for (gsize i = 0; i < len; i++) {
-		if (!feed_byte (self, data[i], error))
+		if (!ir_at_parser_feed_byte (self, data[i], error))
 			return FALSE;
 	}
 	if (done != NULL)

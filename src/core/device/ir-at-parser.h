@@ -44,7 +44,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrAtResponse, ir_at_response_free)
  * the V.250 and 27.007 ones, the refusals some firmwares send instead of
  * ERROR: "COMMAND NOT SUPPORT", "TOO MANY PARAMETERS", "NA" (not
  * available) and "MODEM ERROR: <n>" (IR_AT_FINAL_ERROR with @code n). */
-gboolean ir_at_parse_final (const char *line, IrAtFinal *final, int *code);
+gboolean ir_at_parser_parse_final (const char *line, IrAtFinal *final, int *code);
 
 /* TRUE when @line is a V.250 numeric result code (ATV0) that ends a
  * command: "0" OK, "1" CONNECT, "3" NO CARRIER, "4" ERROR, "6" NO
@@ -52,7 +52,7 @@ gboolean ir_at_parse_final (const char *line, IrAtFinal *final, int *code);
  * takes them only as the answer to a basic setting command such as "AT" or
  * "ATE0V1Q0" (the ones sent before the phone is known to be in V1), where
  * no information line can be a lone digit. */
-gboolean ir_at_parse_numeric_final (const char *line, IrAtFinal *final);
+gboolean ir_at_parser_parse_numeric_final (const char *line, IrAtFinal *final);
 
 /* TRUE for a final that a call or its ringing caused (NO CARRIER, BUSY, NO
  * ANSWER, NO DIALTONE): not an answer to a read, which is asked again. */
@@ -60,7 +60,7 @@ gboolean ir_at_final_is_call_progress (IrAtFinal final);
 
 /* TRUE when @line is an unsolicited result code and not an answer to a
  * command whose information lines start with @expected_prefix (may be NULL). */
-gboolean ir_at_line_is_urc (const char *line, const char *expected_prefix);
+gboolean ir_at_parser_line_is_urc (const char *line, const char *expected_prefix);
 
 /* The 27.007 §9.2 text of a +CME ERROR number ("unknown" when not listed). */
 const char *ir_at_cme_error_to_string (int code);
@@ -107,6 +107,6 @@ char *ir_at_response_get_value (const IrAtResponse *resp, const char *prefix, GE
  * "+CGSN: " or "IMEI: " words before it. The digits are returned as sent;
  * classification is the caller's job. IR_ERROR_PROTOCOL when no run of
  * digits of a plausible length is found. */
-char *ir_at_parse_imei (const IrAtResponse *resp, const char *prefix, GError **error);
+char *ir_at_parser_parse_imei (const IrAtResponse *resp, const char *prefix, GError **error);
 
 G_END_DECLS
