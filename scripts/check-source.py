@@ -24,7 +24,9 @@ Rules:
   core-include       src/core never includes a front end's, the server's, the
                      simulator's or another folder's private header
   function-prefix    every function, static ones too, carries its file's
-                     prefix (ir-foo-bar.c: ir_foo_bar_*), or that of a type
+                     prefix (ir-foo-bar.c: ir_foo_bar_*; a name starting
+                     with a digit takes ir_ first: 3gpp-host.c:
+                     ir_3gpp_host_*), or that of a type
                      the file defines, or (exported) that of the header
                      beside it that declares it; enforced where PREFIX_ENFORCED says
                      and for every file not in PREFIX_DEBT
@@ -313,7 +315,13 @@ class Checker:
 
     def prefixes(self, rel, lines):
         base = os.path.basename(rel)[:-2]
-        prefixes = [base.replace("-", "_") + "_"]
+        prefix = base.replace("-", "_") + "_"
+        # an identifier cannot start with a digit: a file named after a
+        # family such as 3gpp takes the project's ir_ before its name
+        # (3gpp-host.c: ir_3gpp_host_*)
+        if prefix[0].isdigit():
+            prefix = "ir_" + prefix
+        prefixes = [prefix]
         # a type the file (or its header) defines lends its prefix too
         texts = ["\n".join(lines)]
         header = os.path.join(self.root, rel[:-2] + ".h")
