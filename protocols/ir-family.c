@@ -207,13 +207,3 @@ ir_family_write (IrAtChannel *channel,
 	}
 	return TRUE;
 }
-
-void
-ir_challenge_free (IrChallenge *challenge)
-{
-	if (challenge == NULL)
-		return;
-	g_free (challenge->hardware_id);
-	g_clear_pointer (&challenge->nonce, g_bytes_unref);
-	g_free (challenge);
-}

@@ -13,7 +13,7 @@
 #define IR_3GPP_SVN "01"
 
 static gboolean
-ir_3gpp_reply_text (const IrSimState *state, const char *text, GString *reply)
+ir_3gpp_device_reply_text (const IrSimState *state, const char *text, GString *reply)
 {
 	if (text == NULL || text[0] == '\0') {
 		ir_device_model_reply_cme (state, reply, IR_CME_OPERATION_NOT_SUPPORTED);
@@ -27,10 +27,13 @@ ir_3gpp_reply_text (const IrSimState *state, const char *text, GString *reply)
 /* +CGMI and friends: action "" answers, test "=?" says OK, anything else
  * (a read "?" or parameters) is a syntax error. */
 static gboolean
-ir_3gpp_identity (const IrSimState *state, const char *params, const char *text, GString *reply)
+ir_3gpp_device_identity (const IrSimState *state,
+			 const char *params,
+			 const char *text,
+			 GString *reply)
 {
 	if (params[0] == '\0')
-		return ir_3gpp_reply_text (state, text, reply);
+		return ir_3gpp_device_reply_text (state, text, reply);
 	if (g_strcmp0 (params, "=?") == 0)
 		ir_device_model_reply_ok (reply);
 	else
@@ -39,7 +42,7 @@ ir_3gpp_identity (const IrSimState *state, const char *params, const char *text,
 }
 
 static gboolean
-ir_3gpp_cgsn_value (const IrSimState *state, guint snt, GString *reply)
+ir_3gpp_device_cgsn_value (const IrSimState *state, guint snt, GString *reply)
 {
 	const char *imei = state->n_slots > 0 ? state->imei[0] : NULL;
 	g_autofree char *imeisv = NULL;
@@ -72,13 +75,13 @@ ir_3gpp_cgsn_value (const IrSimState *state, guint snt, GString *reply)
 /* 27.007 §5.4: +CGSN answers the bare IMEI, +CGSN=<snt> a prefixed
  * string: 0 serial number, 1 IMEI, 2 IMEISV, 3 SVN. */
 static gboolean
-ir_3gpp_cgsn (const IrSimState *state, const char *params, GString *reply)
+ir_3gpp_device_cgsn (const IrSimState *state, const char *params, GString *reply)
 {
 	g_autoptr (GPtrArray) args = NULL;
 	guint snt = 0;
 
 	if (params[0] == '\0')
-		return ir_3gpp_reply_text (
+		return ir_3gpp_device_reply_text (
 		    state, state->n_slots > 0 ? state->imei[0] : NULL, reply);
 	if (g_strcmp0 (params, "=?") == 0) {
 		ir_device_model_reply_line (reply, "+CGSN: (0-3)");
@@ -92,12 +95,12 @@ ir_3gpp_cgsn (const IrSimState *state, const char *params, GString *reply)
 		ir_device_model_reply_error (reply);
 		return TRUE;
 	}
-	return ir_3gpp_cgsn_value (state, snt, reply);
+	return ir_3gpp_device_cgsn_value (state, snt, reply);
 }
 
 /* 27.007 §9.1: +CMEE=[<n>] with n 0, 1 or 2; +CMEE? and +CMEE=?. */
 static gboolean
-ir_3gpp_cmee (IrSimState *state, const char *params, GString *reply)
+ir_3gpp_device_cmee (IrSimState *state, const char *params, GString *reply)
 {
 	g_autoptr (GPtrArray) args = NULL;
 	guint mode = 0;
@@ -130,7 +133,7 @@ ir_3gpp_cmee (IrSimState *state, const char *params, GString *reply)
 }
 
 static gboolean
-ir_3gpp_basic (IrSimState *state, const char *rest, GString *reply)
+ir_3gpp_device_basic (IrSimState *state, const char *rest, GString *reply)
 {
 	if (rest[0] == '\0' || g_strcmp0 (rest, "Z") == 0) {
 		ir_device_model_reply_ok (reply);
@@ -157,7 +160,7 @@ ir_3gpp_basic (IrSimState *state, const char *rest, GString *reply)
 
 /* @name followed by nothing, "?", "=?" or "=..." */
 static const char *
-ir_3gpp_match (const char *rest, const char *name)
+ir_3gpp_device_match (const char *rest, const char *name)
 {
 	gsize len = strlen (name);
 
@@ -169,37 +172,40 @@ ir_3gpp_match (const char *rest, const char *name)
 }
 
 static gboolean
-ir_3gpp_extended (IrSimState *state, const char *rest, GString *reply)
+ir_3gpp_device_extended (IrSimState *state, const char *rest, GString *reply)
 {
 	const char *params;
 
-	if ((params = ir_3gpp_match (rest, "+CGMI")) || (params = ir_3gpp_match (rest, "+GMI")))
-		return ir_3gpp_identity (state, params, state->manufacturer, reply);
-	if ((params = ir_3gpp_match (rest, "+CGMM")) || (params = ir_3gpp_match (rest, "+GMM")))
-		return ir_3gpp_identity (state, params, state->model, reply);
-	if ((params = ir_3gpp_match (rest, "+CGMR")) || (params = ir_3gpp_match (rest, "+GMR")))
-		return ir_3gpp_identity (state, params, state->revision, reply);
-	if ((params = ir_3gpp_match (rest, "+GSN")))
-		return ir_3gpp_identity (
+	if ((params = ir_3gpp_device_match (rest, "+CGMI")) ||
+	    (params = ir_3gpp_device_match (rest, "+GMI")))
+		return ir_3gpp_device_identity (state, params, state->manufacturer, reply);
+	if ((params = ir_3gpp_device_match (rest, "+CGMM")) ||
+	    (params = ir_3gpp_device_match (rest, "+GMM")))
+		return ir_3gpp_device_identity (state, params, state->model, reply);
+	if ((params = ir_3gpp_device_match (rest, "+CGMR")) ||
+	    (params = ir_3gpp_device_match (rest, "+GMR")))
+		return ir_3gpp_device_identity (state, params, state->revision, reply);
+	if ((params = ir_3gpp_device_match (rest, "+GSN")))
+		return ir_3gpp_device_identity (
 		    state, params, state->n_slots > 0 ? state->imei[0] : NULL, reply);
-	if ((params = ir_3gpp_match (rest, "+CGSN")))
-		return ir_3gpp_cgsn (state, params, reply);
-	if ((params = ir_3gpp_match (rest, "+CMEE")))
-		return ir_3gpp_cmee (state, params, reply);
+	if ((params = ir_3gpp_device_match (rest, "+CGSN")))
+		return ir_3gpp_device_cgsn (state, params, reply);
+	if ((params = ir_3gpp_device_match (rest, "+CMEE")))
+		return ir_3gpp_device_cmee (state, params, reply);
 	return FALSE;
 }
 
 static gboolean
-ir_3gpp_handle (IrSimState *state, const char *line, GString *reply)
+ir_3gpp_device_handle (IrSimState *state, const char *line, GString *reply)
 {
 	const char *rest = line + 2; /* after "AT", checked by the dispatcher */
 
 	if (rest[0] == '+')
-		return ir_3gpp_extended (state, rest, reply);
-	return ir_3gpp_basic (state, rest, reply);
+		return ir_3gpp_device_extended (state, rest, reply);
+	return ir_3gpp_device_basic (state, rest, reply);
 }
 
 const IrDeviceModel ir_device_model_3gpp = {
     .family = "3gpp",
-    .handle = ir_3gpp_handle,
+    .handle = ir_3gpp_device_handle,
 };

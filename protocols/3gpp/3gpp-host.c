@@ -21,7 +21,7 @@ static const struct {
 /* The error of the whole chain: silent only when every form was; refused
  * when one was refused and none garbled; each form's outcome named. */
 static void
-ir_3gpp_set_chain_error (GPtrArray *errors, GError **error)
+ir_3gpp_host_set_chain_error (GPtrArray *errors, GError **error)
 {
 	g_autoptr (GString) what = g_string_new (NULL);
 	gint code = IR_ERROR_TIMEOUT;
@@ -40,10 +40,10 @@ ir_3gpp_set_chain_error (GPtrArray *errors, GError **error)
 }
 
 static GPtrArray *
-ir_3gpp_read_imeis (IrAtChannel *channel,
-		    const IrProfile *profile,
-		    GCancellable *cancellable,
-		    GError **error)
+ir_3gpp_host_read_imeis (IrAtChannel *channel,
+			 const IrProfile *profile,
+			 GCancellable *cancellable,
+			 GError **error)
 {
 	g_autoptr (GPtrArray) errors =
 	    g_ptr_array_new_with_free_func ((GDestroyNotify)g_error_free);
@@ -67,13 +67,13 @@ ir_3gpp_read_imeis (IrAtChannel *channel,
 		g_debug ("%s; trying the next form", error_local->message);
 		g_ptr_array_add (errors, g_steal_pointer (&error_local));
 	}
-	ir_3gpp_set_chain_error (errors, error);
+	ir_3gpp_host_set_chain_error (errors, error);
 	return NULL;
 }
 
 const IrFamily ir_family_3gpp = {
     .id = "3gpp",
     .title = "3GPP TS 27.007 (+CGSN, read only)",
-    .read_imeis = ir_3gpp_read_imeis,
+    .read_imeis = ir_3gpp_host_read_imeis,
     .write_imei = NULL,
 };

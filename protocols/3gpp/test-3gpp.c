@@ -9,7 +9,7 @@
 #define CGSN(value) IR_LINE ("+CGSN: \"" value "\"") IR_OK
 
 static IrSimState *
-ir_test_3gpp_state (void)
+test_3gpp_state (void)
 {
 	return ir_test_state_new ("3gpp", "Acme Phones", "A100", 1, IR_TEST_IMEI_A, NULL);
 }
@@ -72,7 +72,7 @@ static const IrTestModelRow ir_test_3gpp_rows[] = {
 static void
 test_3gpp_model_rows (void **cstate)
 {
-	IrSimState *state = ir_test_3gpp_state ();
+	IrSimState *state = test_3gpp_state ();
 
 	ir_test_model_rows (state, ir_test_3gpp_rows, G_N_ELEMENTS (ir_test_3gpp_rows));
 	assert_true (state->echo);
@@ -127,7 +127,7 @@ test_3gpp_model_unknown_family (void **cstate)
 static void
 test_3gpp_identify (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_phone_new (ir_test_3gpp_state ());
+	g_autoptr (IrTestPhone) phone = ir_test_phone_new (test_3gpp_state ());
 	g_autoptr (IrDeviceInfo) info = ir_test_phone_identify (phone);
 	const IrImeiSlot *slot = g_ptr_array_index (info->slots, 0);
 
@@ -149,7 +149,7 @@ static void
 test_3gpp_identify_duplicate (void **cstate)
 {
 	static const char list[] = "# brand list\n" IR_TEST_IMEI_A "\n";
-	g_autoptr (IrTestPhone) phone = ir_test_phone_new (ir_test_3gpp_state ());
+	g_autoptr (IrTestPhone) phone = ir_test_phone_new (test_3gpp_state ());
 	g_autoptr (IrDuplicateList) dups = ir_duplicate_list_new ();
 	g_autoptr (IrDeviceInfo) info = NULL;
 	g_autoptr (GError) error = NULL;
@@ -179,7 +179,7 @@ test_3gpp_read_fallbacks (void **cstate)
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
-		g_autoptr (IrTestPhone) phone = ir_test_phone_new (ir_test_3gpp_state ());
+		g_autoptr (IrTestPhone) phone = ir_test_phone_new (test_3gpp_state ());
 		g_autoptr (GError) error = NULL;
 		g_autoptr (IrDeviceInfo) info = NULL;
 		for (guint j = 0; j < 3 && rows[i].refused[j] != NULL; j++)
@@ -202,7 +202,7 @@ test_3gpp_read_fallbacks (void **cstate)
 static void
 test_3gpp_cannot_write (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_phone_new (ir_test_3gpp_state ());
+	g_autoptr (IrTestPhone) phone = ir_test_phone_new (test_3gpp_state ());
 	g_autoptr (IrDeviceInfo) info = ir_test_phone_identify (phone);
 	g_autoptr (GError) error = NULL;
 	guint sent = ir_model_transport_get_commands (phone->transport)->len;
@@ -217,7 +217,7 @@ test_3gpp_cannot_write (void **cstate)
 static void
 test_3gpp_read_retried (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_phone_new (ir_test_3gpp_state ());
+	g_autoptr (IrTestPhone) phone = ir_test_phone_new (test_3gpp_state ());
 	g_autofree IrProfile *profile = ir_test_fast_profile ("3gpp");
 	IrAtChannel *channel = ir_session_get_channel (phone->session);
 	g_autoptr (GPtrArray) imeis = NULL;

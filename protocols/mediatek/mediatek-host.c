@@ -9,10 +9,10 @@
 static const guint ir_mediatek_types[] = {IR_EGMR_TYPE_IMEI1, IR_EGMR_TYPE_IMEI2};
 
 static GPtrArray *
-ir_mediatek_read_imeis (IrAtChannel *channel,
-			const IrProfile *profile,
-			GCancellable *cancellable,
-			GError **error)
+mediatek_host_read_imeis (IrAtChannel *channel,
+			  const IrProfile *profile,
+			  GCancellable *cancellable,
+			  GError **error)
 {
 	g_autoptr (GPtrArray) imeis = g_ptr_array_new_with_free_func (g_free);
 
@@ -48,12 +48,12 @@ ir_mediatek_read_imeis (IrAtChannel *channel,
 }
 
 static gboolean
-ir_mediatek_write_imei (IrAtChannel *channel,
-			const IrProfile *profile,
-			guint slot,
-			const char *imei,
-			GCancellable *cancellable,
-			GError **error)
+mediatek_host_write_imei (IrAtChannel *channel,
+			  const IrProfile *profile,
+			  guint slot,
+			  const char *imei,
+			  GCancellable *cancellable,
+			  GError **error)
 {
 	g_autofree char *command = NULL;
 
@@ -75,6 +75,6 @@ ir_mediatek_write_imei (IrAtChannel *channel,
 const IrFamily ir_family_mediatek = {
     .id = "mediatek",
     .title = "MediaTek (AT+EGMR)",
-    .read_imeis = ir_mediatek_read_imeis,
-    .write_imei = ir_mediatek_write_imei,
+    .read_imeis = mediatek_host_read_imeis,
+    .write_imei = mediatek_host_write_imei,
 };

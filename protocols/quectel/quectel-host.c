@@ -8,10 +8,10 @@
 /* Quectel modules have one IMEI, +EGMR record 7 (see README.md). */
 
 static GPtrArray *
-ir_quectel_read_imeis (IrAtChannel *channel,
-		       const IrProfile *profile,
-		       GCancellable *cancellable,
-		       GError **error)
+quectel_host_read_imeis (IrAtChannel *channel,
+			 const IrProfile *profile,
+			 GCancellable *cancellable,
+			 GError **error)
 {
 	g_autofree char *command = g_strdup_printf ("AT+EGMR=0,%u", IR_EGMR_TYPE_IMEI1);
 	GPtrArray *values = ir_family_read_imeis (channel,
@@ -30,12 +30,12 @@ ir_quectel_read_imeis (IrAtChannel *channel,
 }
 
 static gboolean
-ir_quectel_write_imei (IrAtChannel *channel,
-		       const IrProfile *profile,
-		       guint slot,
-		       const char *imei,
-		       GCancellable *cancellable,
-		       GError **error)
+quectel_host_write_imei (IrAtChannel *channel,
+			 const IrProfile *profile,
+			 guint slot,
+			 const char *imei,
+			 GCancellable *cancellable,
+			 GError **error)
 {
 	g_autofree char *command = NULL;
 
@@ -56,6 +56,6 @@ ir_quectel_write_imei (IrAtChannel *channel,
 const IrFamily ir_family_quectel = {
     .id = "quectel",
     .title = "Quectel (AT+EGMR)",
-    .read_imeis = ir_quectel_read_imeis,
-    .write_imei = ir_quectel_write_imei,
+    .read_imeis = quectel_host_read_imeis,
+    .write_imei = quectel_host_write_imei,
 };

@@ -17,15 +17,15 @@
 /* ---- commands (the answers are parsed in secure-restore-v1-parse.c) ---- */
 
 static GPtrArray *
-ir_secure_read_imeis (IrAtChannel *channel,
-		      const IrProfile *profile,
-		      GCancellable *cancellable,
-		      GError **error)
+secure_restore_v1_host_read_imeis (IrAtChannel *channel,
+				   const IrProfile *profile,
+				   GCancellable *cancellable,
+				   GError **error)
 {
 	return ir_family_read_imeis (channel,
 				     profile,
 				     "AT+IRIMEI?",
-				     ir_secure_parse_imeis,
+				     secure_restore_v1_parse_imeis,
 				     NULL,
 				     profile->slots,
 				     cancellable,
@@ -35,10 +35,10 @@ ir_secure_read_imeis (IrAtChannel *channel,
 /* Sent once: a new challenge spends the previous one, so asking again
  * behind the caller's back could spend the one a token is on its way for. */
 static IrChallenge *
-ir_secure_challenge (IrAtChannel *channel,
-		     const IrProfile *profile,
-		     GCancellable *cancellable,
-		     GError **error)
+secure_restore_v1_host_challenge (IrAtChannel *channel,
+				  const IrProfile *profile,
+				  GCancellable *cancellable,
+				  GError **error)
 {
 	g_autoptr (IrAtResponse) resp = NULL;
 	IrChallenge *challenge;
@@ -49,7 +49,7 @@ ir_secure_challenge (IrAtChannel *channel,
 		g_prefix_error (error, "failed to get a challenge from the phone: ");
 		return NULL;
 	}
-	challenge = ir_secure_parse_challenge (resp, error);
+	challenge = secure_restore_v1_parse_challenge (resp, error);
 	if (challenge == NULL)
 		g_prefix_error (error,
 				"unreadable challenge from %s (ask for a new one): ",
@@ -60,7 +60,7 @@ ir_secure_challenge (IrAtChannel *channel,
 /* The token text as the phone takes it; checked here so that nothing is
  * sent that the phone could only refuse. */
 static gboolean
-ir_secure_check_token_text (const char *token, GError **error)
+secure_restore_v1_host_check_token_text (const char *token, GError **error)
 {
 	gsize len = strlen (token);
 
@@ -81,7 +81,7 @@ ir_secure_check_token_text (const char *token, GError **error)
 
 /* Errors after which the phone may have taken the command. */
 static gboolean
-ir_secure_outcome_unknown (const GError *error)
+secure_restore_v1_host_outcome_unknown (const GError *error)
 {
 	return g_error_matches (error, IR_ERROR, IR_ERROR_TIMEOUT) ||
 	       g_error_matches (error, IR_ERROR, IR_ERROR_DISCONNECTED) ||
@@ -90,7 +90,7 @@ ir_secure_outcome_unknown (const GError *error)
 }
 
 static const char *
-ir_secure_outcome_reason (const GError *error)
+secure_restore_v1_host_outcome_reason (const GError *error)
 {
 	switch (error->code) {
 	case IR_ERROR_TIMEOUT:
@@ -108,11 +108,11 @@ ir_secure_outcome_reason (const GError *error)
  * per byte of the command: its echo comes back at the line's speed (a
  * 9600-baud line carries about one byte per millisecond). */
 static gboolean
-ir_secure_restore (IrAtChannel *channel,
-		   const IrProfile *profile,
-		   const char *token_base64url,
-		   GCancellable *cancellable,
-		   GError **error)
+secure_restore_v1_host_restore (IrAtChannel *channel,
+				const IrProfile *profile,
+				const char *token_base64url,
+				GCancellable *cancellable,
+				GError **error)
 {
 	const char *port = ir_at_read_port (channel);
 	g_autofree char *command = NULL;
@@ -120,15 +120,15 @@ ir_secure_restore (IrAtChannel *channel,
 	g_autoptr (GError) error_local = NULL;
 	guint timeout_ms;
 
-	if (!ir_secure_check_token_text (token_base64url, error))
+	if (!secure_restore_v1_host_check_token_text (token_base64url, error))
 		return FALSE;
 	command = g_strdup_printf (IR_SECURE_RESTORE_COMMAND "=\"%s\"", token_base64url);
 	timeout_ms = profile->write_timeout_ms + (guint)strlen (command);
 	resp = ir_at_channel_command (channel, command, timeout_ms, cancellable, &error_local);
 	if (resp != NULL)
-		return ir_secure_check_restore (resp, port, error);
+		return secure_restore_v1_parse_check_restore (resp, port, error);
 	/* the channel's messages would quote the whole token */
-	if (ir_secure_outcome_unknown (error_local)) {
+	if (secure_restore_v1_host_outcome_unknown (error_local)) {
 		g_set_error (error,
 			     IR_ERROR,
 			     error_local->code,
@@ -137,7 +137,7 @@ ir_secure_restore (IrAtChannel *channel,
 			     "its challenge is spent: identify the phone again before anything "
 			     "else",
 			     port,
-			     ir_secure_outcome_reason (error_local),
+			     secure_restore_v1_host_outcome_reason (error_local),
 			     timeout_ms);
 		return FALSE;
 	}
@@ -151,8 +151,8 @@ ir_secure_restore (IrAtChannel *channel,
 const IrFamily ir_family_secure_restore_v1 = {
     .id = "secure-restore-v1",
     .title = "secure-restore-v1 (AT+IRCHAL / AT+IRRESTORE)",
-    .read_imeis = ir_secure_read_imeis,
+    .read_imeis = secure_restore_v1_host_read_imeis,
     .write_imei = NULL,
-    .challenge = ir_secure_challenge,
-    .restore = ir_secure_restore,
+    .challenge = secure_restore_v1_host_challenge,
+    .restore = secure_restore_v1_host_restore,
 };

@@ -19,7 +19,7 @@
 /* ---- AT+IRCHAL ---- */
 
 static IrChallenge *
-ir_secure_challenge_fail (const char *line, const char *why, GError **error)
+secure_restore_v1_parse_challenge_fail (const char *line, const char *why, GError **error)
 {
 	g_set_error (error,
 		     IR_ERROR,
@@ -32,7 +32,7 @@ ir_secure_challenge_fail (const char *line, const char *why, GError **error)
 
 /* A quoted string at *@p without quotes inside; advances past it. */
 static char *
-ir_secure_take_quoted (const char **p)
+secure_restore_v1_parse_take_quoted (const char **p)
 {
 	const char *end;
 
@@ -49,7 +49,7 @@ ir_secure_take_quoted (const char **p)
 }
 
 static gboolean
-ir_secure_is_printable (const char *text)
+secure_restore_v1_parse_is_printable (const char *text)
 {
 	for (const char *p = text; *p != '\0'; p++) {
 		if (!g_ascii_isprint (*p))
@@ -60,7 +60,7 @@ ir_secure_is_printable (const char *text)
 
 /* "123": no sign, no leading zero, no blanks, at most G_MAXUINT64. */
 static gboolean
-ir_secure_parse_counter (const char *text, guint64 *out)
+secure_restore_v1_parse_counter (const char *text, guint64 *out)
 {
 	if (text[0] == '\0' || (text[0] == '0' && text[1] != '\0'))
 		return FALSE;
@@ -74,7 +74,7 @@ ir_secure_parse_counter (const char *text, guint64 *out)
 /* The IrChallenge is only made once every field parsed, so that this file
  * needs nothing of ir-family.c (the fuzz target builds it on its own). */
 static IrChallenge *
-ir_secure_parse_challenge_line (const char *line, GError **error)
+secure_restore_v1_parse_challenge_line (const char *line, GError **error)
 {
 	const char *p = line + strlen (IR_SECURE_CHAL_PREFIX);
 	g_autofree char *hardware_id = NULL;
@@ -87,29 +87,34 @@ ir_secure_parse_challenge_line (const char *line, GError **error)
 
 	while (*p == ' ')
 		p++;
-	hardware_id = ir_secure_take_quoted (&p);
+	hardware_id = secure_restore_v1_parse_take_quoted (&p);
 	if (hardware_id == NULL)
-		return ir_secure_challenge_fail (line, "the hardware id is not quoted", error);
+		return secure_restore_v1_parse_challenge_fail (
+		    line, "the hardware id is not quoted", error);
 	if (hardware_id[0] == '\0' || strlen (hardware_id) > IR_TOKEN_TEXT_MAX ||
-	    !ir_secure_is_printable (hardware_id))
-		return ir_secure_challenge_fail (
+	    !secure_restore_v1_parse_is_printable (hardware_id))
+		return secure_restore_v1_parse_challenge_fail (
 		    line, "the hardware id is not 1 to 128 printable characters", error);
 	if (*p++ != ',')
-		return ir_secure_challenge_fail (line, "no comma after the hardware id", error);
-	nonce_text = ir_secure_take_quoted (&p);
+		return secure_restore_v1_parse_challenge_fail (
+		    line, "no comma after the hardware id", error);
+	nonce_text = secure_restore_v1_parse_take_quoted (&p);
 	if (nonce_text == NULL)
-		return ir_secure_challenge_fail (line, "the nonce is not quoted", error);
+		return secure_restore_v1_parse_challenge_fail (
+		    line, "the nonce is not quoted", error);
 	nonce = ir_token_from_base64url (nonce_text, &error_local);
 	if (nonce == NULL)
-		return ir_secure_challenge_fail (
+		return secure_restore_v1_parse_challenge_fail (
 		    line, "the nonce is not base64url without padding", error);
 	nonce_len = g_bytes_get_size (nonce);
 	if (nonce_len < IR_SECURE_NONCE_MIN_LEN || nonce_len > IR_TOKEN_NONCE_MAX)
-		return ir_secure_challenge_fail (line, "the nonce is not 16 to 64 bytes", error);
+		return secure_restore_v1_parse_challenge_fail (
+		    line, "the nonce is not 16 to 64 bytes", error);
 	if (*p++ != ',')
-		return ir_secure_challenge_fail (line, "no comma after the nonce", error);
-	if (!ir_secure_parse_counter (p, &counter))
-		return ir_secure_challenge_fail (
+		return secure_restore_v1_parse_challenge_fail (
+		    line, "no comma after the nonce", error);
+	if (!secure_restore_v1_parse_counter (p, &counter))
+		return secure_restore_v1_parse_challenge_fail (
 		    line, "the counter is not a whole number from 0 to 2^64-1", error);
 	challenge = g_new0 (IrChallenge, 1);
 	challenge->hardware_id = g_steal_pointer (&hardware_id);
@@ -119,7 +124,7 @@ ir_secure_parse_challenge_line (const char *line, GError **error)
 }
 
 IrChallenge *
-ir_secure_parse_challenge (const IrAtResponse *resp, GError **error)
+secure_restore_v1_parse_challenge (const IrAtResponse *resp, GError **error)
 {
 	const char *found = NULL;
 
@@ -144,14 +149,14 @@ ir_secure_parse_challenge (const IrAtResponse *resp, GError **error)
 				     "the answer to AT+IRCHAL has no +IRCHAL line");
 		return NULL;
 	}
-	return ir_secure_parse_challenge_line (found, error);
+	return secure_restore_v1_parse_challenge_line (found, error);
 }
 
 /* ---- AT+IRIMEI? ---- */
 
 /* "0,\"490154203237518\"" -> slot 0, "490154203237518" (NULL when ""). */
 static gboolean
-ir_secure_parse_imei_line (const char *line, guint *slot, char **imei, GError **error)
+secure_restore_v1_parse_imei_line (const char *line, guint *slot, char **imei, GError **error)
 {
 	const char *p = line + strlen (IR_SECURE_IMEI_PREFIX);
 	g_autofree char *value = NULL;
@@ -168,7 +173,7 @@ ir_secure_parse_imei_line (const char *line, guint *slot, char **imei, GError **
 	}
 	*slot = (guint)(p[0] - '0');
 	p += 2;
-	value = ir_secure_take_quoted (&p);
+	value = secure_restore_v1_parse_take_quoted (&p);
 	if (value == NULL || *p != '\0') {
 		g_set_error (
 		    error, IR_ERROR, IR_ERROR_PROTOCOL, "'%s': the IMEI is not quoted", line);
@@ -191,7 +196,10 @@ ir_secure_parse_imei_line (const char *line, guint *slot, char **imei, GError **
 /* A single-IMEI phone answers slot 0 only; a gap before a slot that came is
  * a lost line. */
 static gboolean
-ir_secure_imeis_complete (GPtrArray *values, const gboolean *seen, guint n_slots, GError **error)
+secure_restore_v1_parse_imeis_complete (GPtrArray *values,
+					const gboolean *seen,
+					guint n_slots,
+					GError **error)
 {
 	for (guint slot = 0; slot < n_slots; slot++) {
 		if (seen[slot])
@@ -211,10 +219,10 @@ ir_secure_imeis_complete (GPtrArray *values, const gboolean *seen, guint n_slots
 }
 
 GPtrArray *
-ir_secure_parse_imeis (const IrAtResponse *resp,
-		       const IrProfile *profile,
-		       gpointer user_data,
-		       GError **error)
+secure_restore_v1_parse_imeis (const IrAtResponse *resp,
+			       const IrProfile *profile,
+			       gpointer user_data,
+			       GError **error)
 {
 	g_autoptr (GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
 	gboolean seen[IR_PROFILE_MAX_SLOTS] = {FALSE};
@@ -227,7 +235,7 @@ ir_secure_parse_imeis (const IrAtResponse *resp,
 		char *imei = NULL;
 		if (!g_str_has_prefix (line, IR_SECURE_IMEI_PREFIX))
 			continue;
-		if (!ir_secure_parse_imei_line (line, &slot, &imei, error))
+		if (!secure_restore_v1_parse_imei_line (line, &slot, &imei, error))
 			return NULL;
 		if (slot < n_slots && seen[slot]) {
 			g_free (imei);
@@ -245,7 +253,7 @@ ir_secure_parse_imeis (const IrAtResponse *resp,
 		g_ptr_array_index (values, slot) = imei;
 		seen[slot] = TRUE;
 	}
-	if (!ir_secure_imeis_complete (values, seen, n_slots, error))
+	if (!secure_restore_v1_parse_imeis_complete (values, seen, n_slots, error))
 		return NULL;
 	return g_steal_pointer (&values);
 }
@@ -317,7 +325,7 @@ static const IrSecureRefusalText ir_secure_refusals[] = {
 };
 
 static const IrSecureRefusalText *
-ir_secure_refusal_lookup (IrTokenRefusal refusal)
+secure_restore_v1_parse_refusal_lookup (IrTokenRefusal refusal)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (ir_secure_refusals); i++) {
 		if (ir_secure_refusals[i].refusal == refusal)
@@ -329,14 +337,14 @@ ir_secure_refusal_lookup (IrTokenRefusal refusal)
 /* The refusal a +CME ERROR answer names: numeric 701..722, or verbose
  * "token <reason>". NULL when it names none. */
 static const IrSecureRefusalText *
-ir_secure_refusal_from_answer (const IrAtResponse *resp)
+secure_restore_v1_parse_refusal_from_answer (const IrAtResponse *resp)
 {
 	const char *text;
 
 	if (resp->final != IR_AT_FINAL_CME_ERROR)
 		return NULL;
 	if (resp->code > IR_SECURE_CME_TOKEN_BASE)
-		return ir_secure_refusal_lookup (
+		return secure_restore_v1_parse_refusal_lookup (
 		    (IrTokenRefusal)(resp->code - IR_SECURE_CME_TOKEN_BASE));
 	if (resp->code >= 0 || resp->final_line == NULL)
 		return NULL;
@@ -353,9 +361,9 @@ ir_secure_refusal_from_answer (const IrAtResponse *resp)
 }
 
 gboolean
-ir_secure_check_restore (const IrAtResponse *resp, const char *port, GError **error)
+secure_restore_v1_parse_check_restore (const IrAtResponse *resp, const char *port, GError **error)
 {
-	const IrSecureRefusalText *text = ir_secure_refusal_from_answer (resp);
+	const IrSecureRefusalText *text = secure_restore_v1_parse_refusal_from_answer (resp);
 
 	if (text != NULL) {
 		g_set_error (error,

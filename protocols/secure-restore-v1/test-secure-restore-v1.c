@@ -143,7 +143,7 @@ test_secure_restore_v1_challenge (IrSimState *state)
 	g_autofree char *reply = test_secure_restore_v1_dispatch (state, "AT+IRCHAL");
 	g_autoptr (IrAtResponse) resp = test_secure_restore_v1_response_from ("AT+IRCHAL", reply);
 	g_autoptr (GError) error = NULL;
-	IrChallenge *chal = ir_secure_parse_challenge (resp, &error);
+	IrChallenge *chal = secure_restore_v1_parse_challenge (resp, &error);
 
 	if (chal == NULL)
 		fail_msg ("challenge: %s (answer %s)", error->message, reply);
@@ -328,7 +328,8 @@ test_secure_restore_v1_codes (void **cstate)
 			g_autoptr (IrAtResponse) resp =
 			    test_secure_restore_v1_response_from ("AT+IRRESTORE", answers[j]);
 			g_autoptr (GError) error = NULL;
-			assert_false (ir_secure_check_restore (resp, "model:x", &error));
+			assert_false (
+			    secure_restore_v1_parse_check_restore (resp, "model:x", &error));
 			ir_test_assert_error (error, IR_ERROR_TOKEN_REFUSED, tag);
 			ir_test_assert_error (error, IR_ERROR_TOKEN_REFUSED, "nothing was written");
 		}
@@ -858,7 +859,7 @@ test_secure_restore_v1_parse_challenge (void **cstate)
 		g_autoptr (IrAtResponse) resp =
 		    test_secure_restore_v1_response_from ("AT+IRCHAL", challenge_rows[i].answer);
 		g_autoptr (GError) error = NULL;
-		g_autoptr (IrChallenge) chal = ir_secure_parse_challenge (resp, &error);
+		g_autoptr (IrChallenge) chal = secure_restore_v1_parse_challenge (resp, &error);
 		if (challenge_rows[i].hwid == NULL) {
 			if (chal != NULL)
 				fail_msg ("row %u accepted", i);
@@ -929,7 +930,8 @@ test_secure_restore_v1_parse_imeis (void **cstate)
 		g_autoptr (IrAtResponse) resp =
 		    test_secure_restore_v1_response_from ("AT+IRIMEI?", imei_rows[i].answer);
 		g_autoptr (GError) error = NULL;
-		g_autoptr (GPtrArray) imeis = ir_secure_parse_imeis (resp, profile, NULL, &error);
+		g_autoptr (GPtrArray) imeis =
+		    secure_restore_v1_parse_imeis (resp, profile, NULL, &error);
 		if (imei_rows[i].n_slots == 0) {
 			if (imeis != NULL)
 				fail_msg ("row %u accepted", i);
@@ -972,7 +974,7 @@ test_secure_restore_v1_check_restore (void **cstate)
 		g_autoptr (IrAtResponse) resp = test_secure_restore_v1_response_from (
 		    "AT+IRRESTORE", restore_answer_rows[i].answer);
 		g_autoptr (GError) error = NULL;
-		gboolean ok = ir_secure_check_restore (resp, "model:x", &error);
+		gboolean ok = secure_restore_v1_parse_check_restore (resp, "model:x", &error);
 		if (restore_answer_rows[i].code == 0) {
 			assert_true (ok);
 			continue;

@@ -8,10 +8,10 @@
 /* SIMCom modules have one IMEI behind AT+SIMEI (see README.md). */
 
 static GPtrArray *
-ir_simcom_read_imeis (IrAtChannel *channel,
-		      const IrProfile *profile,
-		      GCancellable *cancellable,
-		      GError **error)
+simcom_host_read_imeis (IrAtChannel *channel,
+			const IrProfile *profile,
+			GCancellable *cancellable,
+			GError **error)
 {
 	GPtrArray *values = ir_family_read_imeis (channel,
 						  profile,
@@ -29,12 +29,12 @@ ir_simcom_read_imeis (IrAtChannel *channel,
 }
 
 static gboolean
-ir_simcom_write_imei (IrAtChannel *channel,
-		      const IrProfile *profile,
-		      guint slot,
-		      const char *imei,
-		      GCancellable *cancellable,
-		      GError **error)
+simcom_host_write_imei (IrAtChannel *channel,
+			const IrProfile *profile,
+			guint slot,
+			const char *imei,
+			GCancellable *cancellable,
+			GError **error)
 {
 	g_autofree char *command = NULL;
 
@@ -56,6 +56,6 @@ ir_simcom_write_imei (IrAtChannel *channel,
 const IrFamily ir_family_simcom = {
     .id = "simcom",
     .title = "SIMCom (AT+SIMEI)",
-    .read_imeis = ir_simcom_read_imeis,
-    .write_imei = ir_simcom_write_imei,
+    .read_imeis = simcom_host_read_imeis,
+    .write_imei = simcom_host_write_imei,
 };

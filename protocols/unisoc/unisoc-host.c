@@ -15,7 +15,7 @@
 
 /* "0,\"490154203237518\"" -> slot 0, "490154203237518". */
 static gboolean
-ir_unisoc_parse_line (const char *line, guint *slot, char **imei, GError **error)
+unisoc_host_parse_line (const char *line, guint *slot, char **imei, GError **error)
 {
 	const char *rest = line + strlen (IR_UNISOC_PREFIX);
 	g_auto (GStrv) parts = NULL;
@@ -58,10 +58,10 @@ ir_unisoc_parse_line (const char *line, guint *slot, char **imei, GError **error
 }
 
 static GPtrArray *
-ir_unisoc_parse (const IrAtResponse *resp,
-		 const IrProfile *profile,
-		 gpointer user_data,
-		 GError **error)
+unisoc_host_parse (const IrAtResponse *resp,
+		   const IrProfile *profile,
+		   gpointer user_data,
+		   GError **error)
 {
 	g_autoptr (GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
 	g_autofree gboolean *seen = g_new0 (gboolean, profile->slots);
@@ -73,7 +73,7 @@ ir_unisoc_parse (const IrAtResponse *resp,
 		char *imei = NULL;
 		if (!g_str_has_prefix (line, IR_UNISOC_PREFIX))
 			continue;
-		if (!ir_unisoc_parse_line (line, &slot, &imei, error))
+		if (!unisoc_host_parse_line (line, &slot, &imei, error))
 			return NULL;
 		if (slot >= profile->slots) {
 			g_free (imei);
@@ -102,15 +102,15 @@ ir_unisoc_parse (const IrAtResponse *resp,
 }
 
 static GPtrArray *
-ir_unisoc_read_imeis (IrAtChannel *channel,
-		      const IrProfile *profile,
-		      GCancellable *cancellable,
-		      GError **error)
+unisoc_host_read_imeis (IrAtChannel *channel,
+			const IrProfile *profile,
+			GCancellable *cancellable,
+			GError **error)
 {
 	return ir_family_read_imeis (channel,
 				     profile,
 				     "AT+SPIMEI?",
-				     ir_unisoc_parse,
+				     unisoc_host_parse,
 				     NULL,
 				     profile->slots,
 				     cancellable,
@@ -118,12 +118,12 @@ ir_unisoc_read_imeis (IrAtChannel *channel,
 }
 
 static gboolean
-ir_unisoc_write_imei (IrAtChannel *channel,
-		      const IrProfile *profile,
-		      guint slot,
-		      const char *imei,
-		      GCancellable *cancellable,
-		      GError **error)
+unisoc_host_write_imei (IrAtChannel *channel,
+			const IrProfile *profile,
+			guint slot,
+			const char *imei,
+			GCancellable *cancellable,
+			GError **error)
 {
 	g_autofree char *command = NULL;
 
@@ -146,6 +146,6 @@ ir_unisoc_write_imei (IrAtChannel *channel,
 const IrFamily ir_family_unisoc = {
     .id = "unisoc",
     .title = "Unisoc (AT+SPIMEI)",
-    .read_imeis = ir_unisoc_read_imeis,
-    .write_imei = ir_unisoc_write_imei,
+    .read_imeis = unisoc_host_read_imeis,
+    .write_imei = unisoc_host_write_imei,
 };

@@ -23,7 +23,7 @@ static void
 fuzz_secure_restore_v1_check_challenge (const IrAtResponse *resp)
 {
 	g_autoptr (GError) error = NULL;
-	IrChallenge *chal = ir_secure_parse_challenge (resp, &error);
+	IrChallenge *chal = secure_restore_v1_parse_challenge (resp, &error);
 	gsize len;
 
 	if (chal == NULL) {
@@ -46,7 +46,7 @@ fuzz_secure_restore_v1_check_imeis (const IrAtResponse *resp)
 {
 	IrProfile profile = {.slots = 2};
 	g_autoptr (GError) error = NULL;
-	g_autoptr (GPtrArray) imeis = ir_secure_parse_imeis (resp, &profile, NULL, &error);
+	g_autoptr (GPtrArray) imeis = secure_restore_v1_parse_imeis (resp, &profile, NULL, &error);
 
 	if (imeis == NULL) {
 		if (error == NULL || error->domain != IR_ERROR)
@@ -68,7 +68,7 @@ static void
 fuzz_secure_restore_v1_check_restore (const IrAtResponse *resp)
 {
 	g_autoptr (GError) error = NULL;
-	gboolean ok = ir_secure_check_restore (resp, "fuzz", &error);
+	gboolean ok = secure_restore_v1_parse_check_restore (resp, "fuzz", &error);
 
 	if (ok != (resp->final == IR_AT_FINAL_OK) || (!ok && error == NULL))
 		abort ();

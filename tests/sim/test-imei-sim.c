@@ -343,7 +343,7 @@ secure_challenge (int fd)
 	    ir_at_parser_feed (parser, (const guint8 *)answer->str, answer->len, &done, &error));
 	assert_true (done);
 	resp = ir_at_parser_steal_response (parser);
-	chal = ir_secure_parse_challenge (resp, &error);
+	chal = secure_restore_v1_parse_challenge (resp, &error);
 	if (chal == NULL)
 		fail_msg ("AT+IRCHAL: %s", error->message);
 	return chal;

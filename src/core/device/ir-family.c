@@ -82,3 +82,13 @@ ir_family_identity_clear (IrFamilyIdentity *identity)
 	g_clear_pointer (&identity->revision, g_free);
 	g_clear_pointer (&identity->serial, g_free);
 }
+
+void
+ir_challenge_free (IrChallenge *challenge)
+{
+	if (challenge == NULL)
+		return;
+	g_free (challenge->hardware_id);
+	g_clear_pointer (&challenge->nonce, g_bytes_unref);
+	g_free (challenge);
+}
