@@ -18,6 +18,7 @@
 #include "ir-token.h"
 #include "secure-restore-v1/secure-restore-v1-host.h"
 #include "sim-test-host.h"
+#include "sim-test-phone.h"
 
 #define CMD_TIMEOUT_MS 3000
 #define QUIET_MS       300
@@ -45,7 +46,7 @@ sim_free (Sim *sim)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Sim, sim_free)
 
 static const char *
-imei_sim_binary (void)
+test_imei_sim_binary (void)
 {
 	const char *path = g_getenv ("IMEI_SIM");
 	if (path == NULL)
@@ -54,13 +55,13 @@ imei_sim_binary (void)
 }
 
 static GSubprocess *
-spawn (const char *const *args)
+test_imei_sim_spawn (const char *const *args)
 {
 	g_autoptr (GPtrArray) argv = g_ptr_array_new ();
 	g_autoptr (GError) error = NULL;
 	GSubprocess *process;
 
-	g_ptr_array_add (argv, (gpointer)imei_sim_binary ());
+	g_ptr_array_add (argv, (gpointer)test_imei_sim_binary ());
 	for (guint i = 0; args[i] != NULL; i++)
 		g_ptr_array_add (argv, (gpointer)args[i]);
 	g_ptr_array_add (argv, NULL);
@@ -81,7 +82,7 @@ sim_start (const char *const *args)
 
 	sim->names = g_ptr_array_new_with_free_func (g_free);
 	sim->paths = g_ptr_array_new_with_free_func (g_free);
-	sim->process = spawn (args);
+	sim->process = test_imei_sim_spawn (args);
 	sim->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (sim->process));
 	for (;;) {
 		g_autoptr (GError) error = NULL;
@@ -101,7 +102,7 @@ sim_start (const char *const *args)
 }
 
 static char *
-read_all (GInputStream *stream)
+test_imei_sim_read_all (GInputStream *stream)
 {
 	g_autoptr (GOutputStream) mem = g_memory_output_stream_new_resizable ();
 	g_autoptr (GError) error = NULL;
@@ -121,7 +122,7 @@ sim_stop (Sim *sim, int signum)
 
 	if (signum != 0)
 		g_subprocess_send_signal (sim->process, signum);
-	err = read_all (g_subprocess_get_stderr_pipe (sim->process));
+	err = test_imei_sim_read_all (g_subprocess_get_stderr_pipe (sim->process));
 	assert_true (g_subprocess_wait (sim->process, NULL, &error));
 	assert_true (g_subprocess_get_if_exited (sim->process));
 	if (g_subprocess_get_exit_status (sim->process) != 0)
@@ -131,7 +132,7 @@ sim_stop (Sim *sim, int signum)
 }
 
 static GString *
-ask (const char *path, const char *cmd)
+test_imei_sim_ask (const char *path, const char *cmd)
 {
 	int fd = sim_test_host_open (path);
 	GString *answer = sim_test_host_command (fd, cmd, CMD_TIMEOUT_MS);
@@ -140,7 +141,7 @@ ask (const char *path, const char *cmd)
 }
 
 static guint
-count_lines (const char *text)
+test_imei_sim_count_lines (const char *text)
 {
 	guint n = 0;
 	for (const char *p = text; *p != '\0'; p++)
@@ -148,32 +149,11 @@ count_lines (const char *text)
 	return n;
 }
 
-static char *
-tmp_dir_new (void)
-{
-	char *dir = g_dir_make_tmp ("imei-sim-bin-XXXXXX", NULL);
-	assert_non_null (dir);
-	return dir;
-}
-
-static void
-tmp_dir_remove (const char *dir)
-{
-	g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-	const char *name;
-
-	while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-		g_autofree char *path = g_build_filename (dir, name, NULL);
-		(void)g_unlink (path);
-	}
-	(void)g_rmdir (dir);
-}
-
 /* Flags, link, state, SIGTERM; then a restart keeps the written IMEI. */
 static void
-test_binary_flags (void **state)
+test_imei_sim_flags (void **state)
 {
-	g_autofree char *dir = tmp_dir_new ();
+	g_autofree char *dir = sim_test_phone_dir_new ("imei-sim-bin-XXXXXX");
 	g_autofree char *link = g_build_filename (dir, "ttySIM0", NULL);
 	g_autofree char *state_file = g_build_filename (dir, "m1.state", NULL);
 	const char *args[] = {"--name",
@@ -200,27 +180,27 @@ test_binary_flags (void **state)
 		assert_int_equal (sim->names->len, 1);
 		assert_string_equal (g_ptr_array_index (sim->names, 0), "m1");
 		assert_string_equal (target, g_ptr_array_index (sim->paths, 0));
-		before = ask (link, "AT+EGMR=0,10");
+		before = test_imei_sim_ask (link, "AT+EGMR=0,10");
 		assert_non_null (strstr (before->str, "000000000000000"));
-		wrote = ask (link, "AT+EGMR=1,10,\"490154203237518\"");
+		wrote = test_imei_sim_ask (link, "AT+EGMR=1,10,\"490154203237518\"");
 		assert_true (g_str_has_suffix (wrote->str, "\r\nOK\r\n"));
 		g_free (sim_stop (sim, SIGTERM));
 		assert_false (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
 	}
 	{
 		g_autoptr (Sim) sim = sim_start (args);
-		g_autoptr (GString) after = ask (link, "AT+EGMR=0,10");
+		g_autoptr (GString) after = test_imei_sim_ask (link, "AT+EGMR=0,10");
 		assert_non_null (strstr (after->str, "490154203237518"));
 		g_free (sim_stop (sim, SIGINT));
 		assert_false (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
 	}
-	tmp_dir_remove (dir);
+	sim_test_phone_dir_remove (dir);
 }
 
 static void
-test_binary_config (void **state)
+test_imei_sim_config (void **state)
 {
-	g_autofree char *dir = tmp_dir_new ();
+	g_autofree char *dir = sim_test_phone_dir_new ("imei-sim-bin-XXXXXX");
 	g_autofree char *ini = g_build_filename (dir, "phones.ini", NULL);
 	const char *contents = "[phone first]\nfamily=simcom\necho=false\n"
 			       "[phone second]\nfamily=unisoc\nmanufacturer=Spreadtrum\n"
@@ -236,18 +216,18 @@ test_binary_config (void **state)
 		assert_int_equal (sim->names->len, 2);
 		assert_string_equal (g_ptr_array_index (sim->names, 0), "first");
 		assert_string_equal (g_ptr_array_index (sim->names, 1), "second");
-		a = ask (g_ptr_array_index (sim->paths, 0), "AT+CGMI");
-		b = ask (g_ptr_array_index (sim->paths, 1), "AT+CGMI");
+		a = test_imei_sim_ask (g_ptr_array_index (sim->paths, 0), "AT+CGMI");
+		b = test_imei_sim_ask (g_ptr_array_index (sim->paths, 1), "AT+CGMI");
 		assert_non_null (strstr (a->str, "SIMCOM"));
 		assert_non_null (strstr (b->str, "Spreadtrum"));
 		g_free (sim_stop (sim, SIGTERM));
 	}
-	tmp_dir_remove (dir);
+	sim_test_phone_dir_remove (dir);
 }
 
 /* The last phone hanging up ends imei-sim, exit 0. */
 static void
-test_binary_disconnect (void **state)
+test_imei_sim_disconnect (void **state)
 {
 	const char *args[] = {"--family", "3gpp", "--disconnect-after", "1", NULL};
 	g_autoptr (Sim) sim = sim_start (args);
@@ -267,9 +247,9 @@ test_binary_disconnect (void **state)
 }
 
 static void
-test_binary_replay_divergence (void **state)
+test_imei_sim_replay_divergence (void **state)
 {
-	g_autofree char *dir = tmp_dir_new ();
+	g_autofree char *dir = sim_test_phone_dir_new ("imei-sim-bin-XXXXXX");
 	g_autofree char *file = g_build_filename (dir, "session.json", NULL);
 	g_autoptr (IrRecording) recording = ir_recording_new ("/dev/ttyUSB0");
 	g_autoptr (GError) error = NULL;
@@ -280,8 +260,10 @@ test_binary_replay_divergence (void **state)
 	assert_true (ir_recording_save (recording, file, &error));
 	{
 		g_autoptr (Sim) sim = sim_start (args);
-		g_autoptr (GString) right = ask (g_ptr_array_index (sim->paths, 0), "AT+CGMI");
-		g_autoptr (GString) wrong = ask (g_ptr_array_index (sim->paths, 0), "AT+CGMM");
+		g_autoptr (GString) right =
+		    test_imei_sim_ask (g_ptr_array_index (sim->paths, 0), "AT+CGMI");
+		g_autoptr (GString) wrong =
+		    test_imei_sim_ask (g_ptr_array_index (sim->paths, 0), "AT+CGMM");
 		g_autofree char *err = NULL;
 
 		assert_string_equal (right->str, "\r\nOK\r\n");
@@ -292,14 +274,14 @@ test_binary_replay_divergence (void **state)
 			    "got \"AT+CGMM\\r\"") == NULL)
 			fail_msg ("stderr: %s", err);
 	}
-	tmp_dir_remove (dir);
+	sim_test_phone_dir_remove (dir);
 }
 
 /* ---- a secure-restore-v1 phone, with a development PKI ---- */
 
 /* certs/gen-dev-pki.sh into @dir. */
 static void
-make_pki (const char *dir)
+test_imei_sim_make_pki (const char *dir)
 {
 	const char *srcdir = g_getenv ("IR_SRCDIR");
 	g_autofree char *script = NULL;
@@ -330,7 +312,7 @@ make_pki (const char *dir)
 
 /* AT+IRCHAL over the port, read with the host driver's parser. */
 static IrChallenge *
-secure_challenge (int fd)
+test_imei_sim_secure_challenge (int fd)
 {
 	g_autoptr (GString) answer = sim_test_host_command (fd, "AT+IRCHAL", CMD_TIMEOUT_MS);
 	g_autoptr (IrAtParser) parser = ir_at_parser_new ("AT+IRCHAL");
@@ -351,7 +333,7 @@ secure_challenge (int fd)
 
 /* A token for @chal that restores the family's default IMEIs. */
 static char *
-secure_token (const char *pki, const IrChallenge *chal)
+test_imei_sim_secure_token (const char *pki, const IrChallenge *chal)
 {
 	g_autofree char *key_path = g_build_filename (pki, "token-ed25519.key", NULL);
 	g_autoptr (GError) error = NULL;
@@ -383,7 +365,7 @@ secure_token (const char *pki, const IrChallenge *chal)
 }
 
 static GString *
-secure_restore (int fd, const char *text)
+test_imei_sim_secure_restore (int fd, const char *text)
 {
 	g_autofree char *line = g_strdup_printf ("AT+IRRESTORE=\"%s\"", text);
 	return sim_test_host_command (fd, line, CMD_TIMEOUT_MS);
@@ -393,9 +375,9 @@ secure_restore (int fd, const char *text)
  * long as the largest token (it arrives whole), one longer (the buffer
  * refuses it); then a restart keeps the IMEIs and the counter. */
 static void
-test_binary_secure (void **state)
+test_imei_sim_secure (void **state)
 {
-	g_autofree char *dir = tmp_dir_new ();
+	g_autofree char *dir = sim_test_phone_dir_new ("imei-sim-bin-XXXXXX");
 	g_autofree char *pki = g_build_filename (dir, "pki", NULL);
 	g_autofree char *store = g_build_filename (pki, "trust-store.conf", NULL);
 	g_autofree char *state_file = g_build_filename (dir, "secure.state", NULL);
@@ -413,15 +395,15 @@ test_binary_secure (void **state)
 			      "000000000000000",
 			      NULL};
 
-	make_pki (pki);
+	test_imei_sim_make_pki (pki);
 	{
 		g_autoptr (Sim) sim = sim_start (args);
 		int fd = sim_test_host_open (g_ptr_array_index (sim->paths, 0));
 		g_autoptr (GString) cmee = sim_test_host_command (fd, "AT+CMEE=1", CMD_TIMEOUT_MS);
-		g_autoptr (IrChallenge) chal = secure_challenge (fd);
-		g_autofree char *text = secure_token (pki, chal);
-		g_autoptr (GString) ok = secure_restore (fd, text);
-		g_autoptr (IrChallenge) chal2 = secure_challenge (fd);
+		g_autoptr (IrChallenge) chal = test_imei_sim_secure_challenge (fd);
+		g_autofree char *text = test_imei_sim_secure_token (pki, chal);
+		g_autoptr (GString) ok = test_imei_sim_secure_restore (fd, text);
+		g_autoptr (IrChallenge) chal2 = test_imei_sim_secure_challenge (fd);
 		g_autoptr (GString) big = NULL;
 		g_autoptr (GString) huge = NULL;
 		g_autoptr (GString) imeis = NULL;
@@ -436,11 +418,11 @@ test_binary_secure (void **state)
 		/* 5468 characters: through the pty whole, refused as too large */
 		for (guint i = 0; i < 5468; i++)
 			g_string_append_c (text_big, 'A');
-		big = secure_restore (fd, text_big->str);
+		big = test_imei_sim_secure_restore (fd, text_big->str);
 		assert_true (g_str_has_suffix (big->str, "\r\n+CME ERROR: 702\r\n"));
 		/* past the phone's 6144-character line buffer */
 		g_string_append (text_big, text_big->str);
-		huge = secure_restore (fd, text_big->str);
+		huge = test_imei_sim_secure_restore (fd, text_big->str);
 		assert_true (g_str_has_suffix (huge->str, "\r\nERROR\r\n"));
 		g_string_free (text_big, TRUE);
 		imeis = sim_test_host_command (fd, "AT+IRIMEI?", CMD_TIMEOUT_MS);
@@ -456,7 +438,7 @@ test_binary_secure (void **state)
 		int fd = sim_test_host_open (g_ptr_array_index (sim->paths, 0));
 		g_autoptr (GString) imeis =
 		    sim_test_host_command (fd, "AT+IRIMEI?", CMD_TIMEOUT_MS);
-		g_autoptr (IrChallenge) chal = secure_challenge (fd);
+		g_autoptr (IrChallenge) chal = test_imei_sim_secure_challenge (fd);
 
 		assert_non_null (strstr (imeis->str, "+IRIMEI: 0,\"352099002000012\""));
 		/* the counter never goes back, across restarts */
@@ -466,14 +448,14 @@ test_binary_secure (void **state)
 	}
 	rm = g_strdup_printf ("rm -rf '%s'", pki);
 	assert_int_equal (system (rm), 0);
-	tmp_dir_remove (dir);
+	sim_test_phone_dir_remove (dir);
 }
 
 /* Bad input: one line naming the flag, exit 2, no phone announced. */
 static void
-test_binary_bad_input (void **state)
+test_imei_sim_bad_input (void **state)
 {
-	g_autofree char *dir = tmp_dir_new ();
+	g_autofree char *dir = sim_test_phone_dir_new ("imei-sim-bin-XXXXXX");
 	g_autofree char *ini = g_build_filename (dir, "ok.ini", NULL);
 	g_autofree char *simcom_state = g_build_filename (dir, "simcom.state", NULL);
 	g_autofree char *regular = g_build_filename (dir, "regular", NULL);
@@ -516,7 +498,7 @@ test_binary_bad_input (void **state)
 	    g_file_set_contents (simcom_state, "[state]\nfamily=simcom\nimei=1;\n", -1, NULL));
 	assert_true (g_file_set_contents (regular, "keep", -1, NULL));
 	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
-		g_autoptr (GSubprocess) process = spawn (rows[i].args);
+		g_autoptr (GSubprocess) process = test_imei_sim_spawn (rows[i].args);
 		g_autofree char *out = NULL;
 		g_autofree char *err = NULL;
 		g_autoptr (GError) error = NULL;
@@ -532,23 +514,23 @@ test_binary_bad_input (void **state)
 				  err,
 				  rows[i].error);
 		/* one line, nothing announced */
-		assert_int_equal (count_lines (err), 1);
+		assert_int_equal (test_imei_sim_count_lines (err), 1);
 		assert_string_equal (out, "");
 	}
 	assert_true (g_file_test (regular, G_FILE_TEST_IS_REGULAR));
-	tmp_dir_remove (dir);
+	sim_test_phone_dir_remove (dir);
 }
 
 int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_binary_flags),
-	    cmocka_unit_test (test_binary_config),
-	    cmocka_unit_test (test_binary_disconnect),
-	    cmocka_unit_test (test_binary_replay_divergence),
-	    cmocka_unit_test (test_binary_bad_input),
-	    cmocka_unit_test (test_binary_secure),
+	    cmocka_unit_test (test_imei_sim_flags),
+	    cmocka_unit_test (test_imei_sim_config),
+	    cmocka_unit_test (test_imei_sim_disconnect),
+	    cmocka_unit_test (test_imei_sim_replay_divergence),
+	    cmocka_unit_test (test_imei_sim_bad_input),
+	    cmocka_unit_test (test_imei_sim_secure),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include "ir-error.h"
 #include "ir-sim-config.h"
 #include "sim-test-host.h"
+#include "sim-test-phone.h"
 
 #define CMD_TIMEOUT_MS 3000
 /* how long silence must last to count as "no answer" */
@@ -22,45 +23,8 @@
 
 #define IMEI_NEW "490154203237518"
 
-/* A phone from config keys ("key", "value", ..., NULL), serving on its own
- * thread: the same path imei-sim takes from its flags. */
-static IrSimPhone *
-phone_new_valist (const char *first_key, va_list ap)
-{
-	g_autoptr (IrSimPhoneConfig) config = ir_sim_phone_config_new ("test");
-	g_autoptr (GError) error = NULL;
-	IrSimPhone *phone;
-
-	for (const char *key = first_key; key != NULL; key = va_arg (ap, const char *)) {
-		const char *value = va_arg (ap, const char *);
-		if (!ir_sim_phone_config_set (config, key, value, &error))
-			fail_msg ("%s=%s: %s", key, value, error->message);
-	}
-	if (!ir_sim_phone_config_validate (config, &error))
-		fail_msg ("%s", error->message);
-	phone = ir_sim_phone_config_create_phone (config, &error);
-	if (phone == NULL)
-		fail_msg ("%s", error->message);
-	ir_sim_phone_start_thread (phone);
-	return phone;
-}
-
-static IrSimPhone *phone_new (const char *first_key, ...) G_GNUC_NULL_TERMINATED;
-
-static IrSimPhone *
-phone_new (const char *first_key, ...)
-{
-	va_list ap;
-	IrSimPhone *phone;
-
-	va_start (ap, first_key);
-	phone = phone_new_valist (first_key, ap);
-	va_end (ap);
-	return phone;
-}
-
 static GString *
-command (IrSimPhone *phone, const char *cmd)
+test_sim_phone_command (IrSimPhone *phone, const char *cmd)
 {
 	int fd = sim_test_host_open (ir_sim_phone_get_path (phone));
 	GString *answer = sim_test_host_command (fd, cmd, CMD_TIMEOUT_MS);
@@ -69,7 +33,7 @@ command (IrSimPhone *phone, const char *cmd)
 }
 
 static guint
-count_substr (const char *haystack, const char *needle)
+test_sim_phone_count_substr (const char *haystack, const char *needle)
 {
 	guint n = 0;
 	for (const char *p = strstr (haystack, needle); p != NULL; p = strstr (p + 1, needle))
@@ -77,32 +41,10 @@ count_substr (const char *haystack, const char *needle)
 	return n;
 }
 
-static char *
-tmp_dir_new (void)
-{
-	g_autoptr (GError) error = NULL;
-	char *dir = g_dir_make_tmp ("imei-sim-test-XXXXXX", &error);
-	assert_non_null (dir);
-	return dir;
-}
-
-static void
-tmp_dir_remove (const char *dir)
-{
-	g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-	const char *name;
-
-	while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-		g_autofree char *path = g_build_filename (dir, name, NULL);
-		(void)g_unlink (path);
-	}
-	(void)g_rmdir (dir);
-}
-
 /* ---- echo and line assembly ---- */
 
 static void
-test_echo (void **state)
+test_sim_phone_echo (void **state)
 {
 	const struct {
 		const char *echo;
@@ -114,8 +56,8 @@ test_echo (void **state)
 
 	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
 		g_autoptr (IrSimPhone) phone =
-		    phone_new ("family", "3gpp", "echo", rows[i].echo, NULL);
-		g_autoptr (GString) answer = command (phone, "AT+CGMI");
+		    sim_test_phone_new ("test", "family", "3gpp", "echo", rows[i].echo, NULL);
+		g_autoptr (GString) answer = test_sim_phone_command (phone, "AT+CGMI");
 		assert_true (sim_test_host_has_final (answer->str));
 		assert_int_equal (g_str_has_prefix (answer->str, "AT+CGMI\r"), rows[i].echoed);
 		assert_non_null (strstr (answer->str, "Telit"));
@@ -125,7 +67,7 @@ test_echo (void **state)
 /* Echo goes line by line, before each answer: ATE0 silences what follows
  * it in the same write, and ATE1 brings echo back. */
 static void
-test_echo_switch (void **state)
+test_sim_phone_echo_switch (void **state)
 {
 	const struct {
 		const char *input;
@@ -137,7 +79,7 @@ test_echo_switch (void **state)
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
-		g_autoptr (IrSimPhone) phone = phone_new ("family", "3gpp", NULL);
+		g_autoptr (IrSimPhone) phone = sim_test_phone_new ("test", "family", "3gpp", NULL);
 		int fd = sim_test_host_open (ir_sim_phone_get_path (phone));
 		g_autoptr (GString) answer = NULL;
 		sim_test_host_write (fd, rows[i].input);
@@ -147,7 +89,8 @@ test_echo_switch (void **state)
 	}
 	/* ATE1 after ATE0: the ATE1 line itself is not echoed, what follows is */
 	{
-		g_autoptr (IrSimPhone) phone = phone_new ("family", "3gpp", "echo", "false", NULL);
+		g_autoptr (IrSimPhone) phone =
+		    sim_test_phone_new ("test", "family", "3gpp", "echo", "false", NULL);
 		int fd = sim_test_host_open (ir_sim_phone_get_path (phone));
 		g_autoptr (GString) answer = NULL;
 		sim_test_host_write (fd, "ATE1\rAT\r");
@@ -158,7 +101,7 @@ test_echo_switch (void **state)
 }
 
 static void
-test_line_assembly (void **state)
+test_sim_phone_line_assembly (void **state)
 {
 	g_autofree char *overlong = g_strnfill (600, 'A');
 	g_autofree char *overlong_then_cmd = g_strdup_printf ("%s\rAT+CGMI\r", overlong);
@@ -180,7 +123,8 @@ test_line_assembly (void **state)
 	    {overlong_cr, -1, 0, 1, NULL},
 	    {overlong_then_cmd, -1, 1, 1, "Telit"},
 	};
-	g_autoptr (IrSimPhone) phone = phone_new ("family", "3gpp", "echo", "false", NULL);
+	g_autoptr (IrSimPhone) phone =
+	    sim_test_phone_new ("test", "family", "3gpp", "echo", "false", NULL);
 
 	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
 		int fd = sim_test_host_open (ir_sim_phone_get_path (phone));
@@ -190,8 +134,10 @@ test_line_assembly (void **state)
 		answer = sim_test_host_read_settled (
 		    fd, rows[i].n_ok + rows[i].n_error > 0 ? CMD_TIMEOUT_MS : QUIET_MS, QUIET_MS);
 		close (fd);
-		assert_int_equal (count_substr (answer->str, "\r\nOK\r\n"), rows[i].n_ok);
-		assert_int_equal (count_substr (answer->str, "ERROR"), rows[i].n_error);
+		assert_int_equal (test_sim_phone_count_substr (answer->str, "\r\nOK\r\n"),
+				  rows[i].n_ok);
+		assert_int_equal (test_sim_phone_count_substr (answer->str, "ERROR"),
+				  rows[i].n_error);
 		if (rows[i].contains != NULL)
 			assert_non_null (strstr (answer->str, rows[i].contains));
 	}
@@ -199,12 +145,12 @@ test_line_assembly (void **state)
 
 /* A host may open and close the port many times: the phone stays. */
 static void
-test_reconnect (void **state)
+test_sim_phone_reconnect (void **state)
 {
-	g_autoptr (IrSimPhone) phone = phone_new ("family", "quectel", NULL);
+	g_autoptr (IrSimPhone) phone = sim_test_phone_new ("test", "family", "quectel", NULL);
 
 	for (guint i = 0; i < 20; i++) {
-		g_autoptr (GString) answer = command (phone, "AT+CGMM");
+		g_autoptr (GString) answer = test_sim_phone_command (phone, "AT+CGMM");
 		assert_non_null (strstr (answer->str, "EC25"));
 	}
 	assert_int_equal (ir_sim_phone_get_n_commands (phone), 20);
@@ -213,9 +159,9 @@ test_reconnect (void **state)
 /* A host that writes a lot before it reads: the pty fills up (more than
  * the kernel buffers), the phone waits for room and loses nothing. */
 static void
-test_slow_reader (void **state)
+test_sim_phone_slow_reader (void **state)
 {
-	g_autoptr (IrSimPhone) phone = phone_new ("family", "3gpp", NULL);
+	g_autoptr (IrSimPhone) phone = sim_test_phone_new ("test", "family", "3gpp", NULL);
 	int fd = sim_test_host_open (ir_sim_phone_get_path (phone));
 	g_autoptr (GString) commands = g_string_new (NULL);
 	g_autoptr (GString) answers = NULL;
@@ -229,14 +175,15 @@ test_slow_reader (void **state)
 	answers = sim_test_host_read_settled (fd, CMD_TIMEOUT_MS, QUIET_MS);
 	close (fd);
 	/* echo and answer of every command, in order */
-	assert_int_equal (count_substr (answers->str, "AT+CGMI\r\r\nTelit\r\n\r\nOK\r\n"), n);
+	assert_int_equal (
+	    test_sim_phone_count_substr (answers->str, "AT+CGMI\r\r\nTelit\r\n\r\nOK\r\n"), n);
 	assert_int_equal (ir_sim_phone_get_n_commands (phone), n);
 }
 
 /* ---- families ---- */
 
 static void
-test_family_reads (void **state)
+test_sim_phone_family_reads (void **state)
 {
 	const struct {
 		const char *family;
@@ -258,8 +205,8 @@ test_family_reads (void **state)
 
 	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
 		g_autoptr (IrSimPhone) phone =
-		    phone_new ("family", rows[i].family, "echo", "false", NULL);
-		g_autoptr (GString) answer = command (phone, rows[i].command);
+		    sim_test_phone_new ("test", "family", rows[i].family, "echo", "false", NULL);
+		g_autoptr (GString) answer = test_sim_phone_command (phone, rows[i].command);
 		if (strstr (answer->str, rows[i].expected) == NULL ||
 		    !g_str_has_suffix (answer->str, "\r\nOK\r\n"))
 			fail_msg ("%s %s answered \"%s\", expected %s and OK",
@@ -287,21 +234,21 @@ static const WriteRow write_rows[] = {
 };
 
 static void
-test_write_survives_reboot (void **state)
+test_sim_phone_write_survives_reboot (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (write_rows); i++) {
 		const WriteRow *row = &write_rows[i];
-		g_autofree char *dir = tmp_dir_new ();
+		g_autofree char *dir = sim_test_phone_dir_new ("imei-sim-test-XXXXXX");
 		g_autofree char *state_file = g_build_filename (dir, "phone.state", NULL);
 		g_autofree char *write_cmd =
 		    g_strconcat (row->write_prefix, IMEI_NEW, row->write_suffix, NULL);
 		g_autofree char *saved = NULL;
 
 		{
-			g_autoptr (IrSimPhone) phone =
-			    phone_new ("family", row->family, "state", state_file, NULL);
-			g_autoptr (GString) wrote = command (phone, write_cmd);
-			g_autoptr (GString) read = command (phone, row->read);
+			g_autoptr (IrSimPhone) phone = sim_test_phone_new (
+			    "test", "family", row->family, "state", state_file, NULL);
+			g_autoptr (GString) wrote = test_sim_phone_command (phone, write_cmd);
+			g_autoptr (GString) read = test_sim_phone_command (phone, row->read);
 			assert_true (g_str_has_suffix (wrote->str, "\r\nOK\r\n"));
 			assert_non_null (strstr (read->str, IMEI_NEW));
 			ir_sim_phone_stop (phone);
@@ -311,22 +258,22 @@ test_write_survives_reboot (void **state)
 		/* "reboot": a new phone, defaults from the family, IMEIs from
 		 * the state file */
 		{
-			g_autoptr (IrSimPhone) phone =
-			    phone_new ("family", row->family, "state", state_file, NULL);
-			g_autoptr (GString) read = command (phone, row->read);
+			g_autoptr (IrSimPhone) phone = sim_test_phone_new (
+			    "test", "family", row->family, "state", state_file, NULL);
+			g_autoptr (GString) read = test_sim_phone_command (phone, row->read);
 			if (strstr (read->str, IMEI_NEW) == NULL)
 				fail_msg ("%s after reboot: %s", row->family, read->str);
 			assert_null (strstr (read->str, row->old_imei));
 		}
-		tmp_dir_remove (dir);
+		sim_test_phone_dir_remove (dir);
 	}
 }
 
 /* A state file of another phone is refused, not silently used. */
 static void
-test_state_file_mismatch (void **state)
+test_sim_phone_state_file_mismatch (void **state)
 {
-	g_autofree char *dir = tmp_dir_new ();
+	g_autofree char *dir = sim_test_phone_dir_new ("imei-sim-test-XXXXXX");
 	g_autofree char *state_file = g_build_filename (dir, "phone.state", NULL);
 	const struct {
 		const char *family;
@@ -356,15 +303,16 @@ test_state_file_mismatch (void **state)
 		if (strstr (error->message, rows[i].error) == NULL)
 			fail_msg ("row %u: \"%s\" lacks \"%s\"", i, error->message, rows[i].error);
 	}
-	tmp_dir_remove (dir);
+	sim_test_phone_dir_remove (dir);
 }
 
 /* ---- faults ---- */
 
 static void
-test_fault_latency (void **state)
+test_sim_phone_fault_latency (void **state)
 {
-	g_autoptr (IrSimPhone) phone = phone_new ("family", "3gpp", "latency", "150", NULL);
+	g_autoptr (IrSimPhone) phone =
+	    sim_test_phone_new ("test", "family", "3gpp", "latency", "150", NULL);
 	int fd = sim_test_host_open (ir_sim_phone_get_path (phone));
 
 	for (guint i = 0; i < 3; i++) {
@@ -379,17 +327,17 @@ test_fault_latency (void **state)
 }
 
 static GString *
-faulty_answer (const char *key, const char *rate, const char *seed)
+test_sim_phone_faulty_answer (const char *key, const char *rate, const char *seed)
 {
 	g_autoptr (IrSimPhone) phone = NULL;
 	int fd;
 	GString *answer;
 
 	if (key != NULL)
-		phone = phone_new (
-		    "family", "mediatek", "echo", "false", key, rate, "seed", seed, NULL);
+		phone = sim_test_phone_new (
+		    "test", "family", "mediatek", "echo", "false", key, rate, "seed", seed, NULL);
 	else
-		phone = phone_new ("family", "mediatek", "echo", "false", NULL);
+		phone = sim_test_phone_new ("test", "family", "mediatek", "echo", "false", NULL);
 	fd = sim_test_host_open (ir_sim_phone_get_path (phone));
 	sim_test_host_write (fd, "AT+EGMR=0,7\r");
 	/* the final line may be lost: read what comes in a while (with every
@@ -400,9 +348,9 @@ faulty_answer (const char *key, const char *rate, const char *seed)
 }
 
 static void
-test_fault_drop_garble (void **state)
+test_sim_phone_fault_drop_garble (void **state)
 {
-	g_autoptr (GString) clean = faulty_answer (NULL, NULL, NULL);
+	g_autoptr (GString) clean = test_sim_phone_faulty_answer (NULL, NULL, NULL);
 	const struct {
 		const char *key;
 		const char *rate;
@@ -414,9 +362,12 @@ test_fault_drop_garble (void **state)
 
 	assert_true (g_str_has_suffix (clean->str, "\r\nOK\r\n"));
 	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
-		g_autoptr (GString) a = faulty_answer (rows[i].key, rows[i].rate, "42");
-		g_autoptr (GString) b = faulty_answer (rows[i].key, rows[i].rate, "42");
-		g_autoptr (GString) other_seed = faulty_answer (rows[i].key, rows[i].rate, "43");
+		g_autoptr (GString) a =
+		    test_sim_phone_faulty_answer (rows[i].key, rows[i].rate, "42");
+		g_autoptr (GString) b =
+		    test_sim_phone_faulty_answer (rows[i].key, rows[i].rate, "42");
+		g_autoptr (GString) other_seed =
+		    test_sim_phone_faulty_answer (rows[i].key, rows[i].rate, "43");
 
 		/* the same seed gives the same damage, the damage is real */
 		assert_true (g_string_equal (a, b));
@@ -434,24 +385,32 @@ test_fault_drop_garble (void **state)
 }
 
 static void
-hangup_cb (IrSimPhone *phone, gpointer user_data)
+test_sim_phone_hangup_cb (IrSimPhone *phone, gpointer user_data)
 {
 	g_atomic_int_set ((gint *)user_data, 1);
 }
 
 static void
-test_fault_disconnect (void **state)
+test_sim_phone_fault_disconnect (void **state)
 {
-	g_autofree char *dir = tmp_dir_new ();
+	g_autofree char *dir = sim_test_phone_dir_new ("imei-sim-test-XXXXXX");
 	g_autofree char *link = g_build_filename (dir, "phone", NULL);
-	g_autoptr (IrSimPhone) phone = phone_new (
-	    "family", "simcom", "disconnect-after", "2", "echo", "false", "link", link, NULL);
+	g_autoptr (IrSimPhone) phone = sim_test_phone_new ("test",
+							   "family",
+							   "simcom",
+							   "disconnect-after",
+							   "2",
+							   "echo",
+							   "false",
+							   "link",
+							   link,
+							   NULL);
 	g_autofree char *path = g_strdup (ir_sim_phone_get_path (phone));
 	gint hung_up = 0;
 	gboolean hangup = FALSE;
 	int fd;
 
-	g_signal_connect (phone, "hangup", G_CALLBACK (hangup_cb), &hung_up);
+	g_signal_connect (phone, "hangup", G_CALLBACK (test_sim_phone_hangup_cb), &hung_up);
 	fd = sim_test_host_open (path);
 	{
 		g_autoptr (GString) first = sim_test_host_command (fd, "AT+CGMI", CMD_TIMEOUT_MS);
@@ -477,11 +436,11 @@ test_fault_disconnect (void **state)
 		assert_int_equal (none->len, 0);
 		close (fd);
 	}
-	tmp_dir_remove (dir);
+	sim_test_phone_dir_remove (dir);
 }
 
 static void
-test_fault_writes (void **state)
+test_sim_phone_fault_writes (void **state)
 {
 	g_autofree char *write1 = g_strdup_printf ("AT+EGMR=1,7,\"%s\"", IMEI_NEW);
 	g_autofree char *write2 = g_strdup_printf ("AT+EGMR=1,10,\"%s\"", IMEI_NEW);
@@ -507,12 +466,18 @@ test_fault_writes (void **state)
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
-		g_autoptr (IrSimPhone) phone = phone_new (
-		    "family", "mediatek", "echo", "false", rows[i].key, rows[i].value, NULL);
+		g_autoptr (IrSimPhone) phone = sim_test_phone_new ("test",
+								   "family",
+								   "mediatek",
+								   "echo",
+								   "false",
+								   rows[i].key,
+								   rows[i].value,
+								   NULL);
 		/* numeric +CME ERROR codes: the power-up default answers ERROR */
-		g_autoptr (GString) cmee = command (phone, "AT+CMEE=1");
-		g_autoptr (GString) wrote = command (phone, rows[i].write);
-		g_autoptr (GString) read = command (phone, rows[i].read);
+		g_autoptr (GString) cmee = test_sim_phone_command (phone, "AT+CMEE=1");
+		g_autoptr (GString) wrote = test_sim_phone_command (phone, rows[i].write);
+		g_autoptr (GString) read = test_sim_phone_command (phone, rows[i].read);
 		assert_true (g_str_has_suffix (cmee->str, "\r\nOK\r\n"));
 		if (strstr (wrote->str, rows[i].final) == NULL)
 			fail_msg (
@@ -525,15 +490,16 @@ test_fault_writes (void **state)
 /* ---- link ---- */
 
 static void
-test_link (void **state)
+test_sim_phone_link (void **state)
 {
-	g_autofree char *dir = tmp_dir_new ();
+	g_autofree char *dir = sim_test_phone_dir_new ("imei-sim-test-XXXXXX");
 	g_autofree char *link = g_build_filename (dir, "phone", NULL);
 	g_autofree char *file = g_build_filename (dir, "file", NULL);
 	g_autoptr (GError) error = NULL;
 
 	{
-		g_autoptr (IrSimPhone) phone = phone_new ("family", "unisoc", NULL);
+		g_autoptr (IrSimPhone) phone =
+		    sim_test_phone_new ("test", "family", "unisoc", NULL);
 		g_autofree char *target = NULL;
 		/* a stale link from an earlier run is replaced */
 		assert_int_equal (symlink ("/nonexistent", link), 0);
@@ -551,32 +517,33 @@ test_link (void **state)
 	assert_false (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
 	/* anything but a symlink is left alone */
 	{
-		g_autoptr (IrSimPhone) phone = phone_new ("family", "unisoc", NULL);
+		g_autoptr (IrSimPhone) phone =
+		    sim_test_phone_new ("test", "family", "unisoc", NULL);
 		assert_true (g_file_set_contents (file, "keep", -1, NULL));
 		assert_false (ir_sim_phone_set_link (phone, file, &error));
 		assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_INVALID_INPUT));
 		assert_true (g_file_test (file, G_FILE_TEST_IS_REGULAR));
 	}
-	tmp_dir_remove (dir);
+	sim_test_phone_dir_remove (dir);
 }
 
 int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_echo),
-	    cmocka_unit_test (test_echo_switch),
-	    cmocka_unit_test (test_line_assembly),
-	    cmocka_unit_test (test_reconnect),
-	    cmocka_unit_test (test_slow_reader),
-	    cmocka_unit_test (test_family_reads),
-	    cmocka_unit_test (test_write_survives_reboot),
-	    cmocka_unit_test (test_state_file_mismatch),
-	    cmocka_unit_test (test_fault_latency),
-	    cmocka_unit_test (test_fault_drop_garble),
-	    cmocka_unit_test (test_fault_disconnect),
-	    cmocka_unit_test (test_fault_writes),
-	    cmocka_unit_test (test_link),
+	    cmocka_unit_test (test_sim_phone_echo),
+	    cmocka_unit_test (test_sim_phone_echo_switch),
+	    cmocka_unit_test (test_sim_phone_line_assembly),
+	    cmocka_unit_test (test_sim_phone_reconnect),
+	    cmocka_unit_test (test_sim_phone_slow_reader),
+	    cmocka_unit_test (test_sim_phone_family_reads),
+	    cmocka_unit_test (test_sim_phone_write_survives_reboot),
+	    cmocka_unit_test (test_sim_phone_state_file_mismatch),
+	    cmocka_unit_test (test_sim_phone_fault_latency),
+	    cmocka_unit_test (test_sim_phone_fault_drop_garble),
+	    cmocka_unit_test (test_sim_phone_fault_disconnect),
+	    cmocka_unit_test (test_sim_phone_fault_writes),
+	    cmocka_unit_test (test_sim_phone_link),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include "ir-error.h"
 #include "ir-sim-config.h"
 #include "sim-test-host.h"
+#include "sim-test-phone.h"
 
 /* The real phones' quirks of imei-sim (src/sim/ir-sim-quirks.c), byte for
  * byte on a real pseudo-terminal: each row is a phone's settings, the
@@ -98,31 +99,11 @@ static const TestSimQuirksRow test_sim_quirks_rows[] = {
 };
 /* clang-format on */
 
-static IrSimPhone *
-test_sim_quirks_phone_new (const char *const *settings)
-{
-	g_autoptr (IrSimPhoneConfig) config = ir_sim_phone_config_new ("quirky");
-	g_autoptr (GError) error = NULL;
-	IrSimPhone *phone;
-
-	for (guint i = 0; settings[i] != NULL; i += 2) {
-		if (!ir_sim_phone_config_set (config, settings[i], settings[i + 1], &error))
-			fail_msg ("%s=%s: %s", settings[i], settings[i + 1], error->message);
-	}
-	if (!ir_sim_phone_config_validate (config, &error))
-		fail_msg ("%s", error->message);
-	phone = ir_sim_phone_config_create_phone (config, &error);
-	if (phone == NULL)
-		fail_msg ("%s", error->message);
-	ir_sim_phone_start_thread (phone);
-	return phone;
-}
-
 static void
 test_sim_quirks_row (void **state)
 {
 	const TestSimQuirksRow *row = *state;
-	g_autoptr (IrSimPhone) phone = test_sim_quirks_phone_new (row->settings);
+	g_autoptr (IrSimPhone) phone = sim_test_phone_new_strv ("quirky", row->settings);
 	int fd = sim_test_host_open (ir_sim_phone_get_path (phone));
 	g_autoptr (GString) answer = NULL;
 
@@ -143,58 +124,6 @@ test_sim_quirks_row (void **state)
 	}
 }
 
-/* Bad quirk values are refused with what is allowed, as every key is. */
-static void
-test_sim_quirks_config (void **state)
-{
-	const struct {
-		const char *key;
-		const char *value;
-		const char *error; /* NULL: accepted */
-	} rows[] = {
-	    {"charset", "UCS2", NULL},
-	    {"charset", "HEX", NULL},
-	    {"charset", "UTF-8", "allowed are IRA, GSM, UCS2, HEX"},
-	    {"result-codes", "numeric", NULL},
-	    {"result-codes", "quiet", "allowed are verbose, numeric"},
-	    {"ring-during", "AT+CGSN", NULL},
-	    {"ring-during", "CGSN", "is not a command"},
-	    {"ring-final", "NO ANSWER", NULL},
-	    {"ring-final", "HANG UP", "allowed are NO CARRIER, BUSY"},
-	    {"vendor-disabled", "CME:4", NULL},
-	    {"vendor-disabled", "error", "allowed are ERROR, CME:N, MODEM:N"},
-	    {"vendor-disabled", "MODEM:4", NULL},
-	    {"vendor-disabled", "NA", NULL},
-	    {"vendor-disabled", "MODEM:x", "allowed are ERROR, CME:N, MODEM:N"},
-	    {"vendor-disabled", "na", "allowed are ERROR, CME:N, MODEM:N"},
-	    {"slow-command", "AT+CGMM:2500", NULL},
-	    {"slow-command", "AT+CGMM", "is not COMMAND:MS"},
-	    {"slow-command", "AT+CGMM:0", "is not COMMAND:MS"},
-	    {"slow-command", "CGMM:100", "is not a command"},
-	};
-
-	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
-		g_autoptr (IrSimPhoneConfig) config = ir_sim_phone_config_new ("p");
-		g_autoptr (GError) error = NULL;
-		gboolean ok = ir_sim_phone_config_set (config, rows[i].key, rows[i].value, &error);
-
-		if (rows[i].error == NULL) {
-			if (!ok)
-				fail_msg ("%s=%s: %s", rows[i].key, rows[i].value, error->message);
-			continue;
-		}
-		if (ok)
-			fail_msg ("%s=%s accepted", rows[i].key, rows[i].value);
-		assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_INVALID_INPUT));
-		if (strstr (error->message, rows[i].error) == NULL)
-			fail_msg ("%s=%s: \"%s\" lacks \"%s\"",
-				  rows[i].key,
-				  rows[i].value,
-				  error->message,
-				  rows[i].error);
-	}
-}
-
 /* A 27.007-only phone has no vendor command to refuse: said, not ignored. */
 static void
 test_sim_quirks_vendor_needs_vendor (void **state)
@@ -212,7 +141,7 @@ int
 main (void)
 {
 	g_autofree struct CMUnitTest *tests =
-	    g_new0 (struct CMUnitTest, G_N_ELEMENTS (test_sim_quirks_rows) + 2);
+	    g_new0 (struct CMUnitTest, G_N_ELEMENTS (test_sim_quirks_rows) + 1);
 	guint n = 0;
 
 	for (guint i = 0; i < G_N_ELEMENTS (test_sim_quirks_rows); i++) {
@@ -221,7 +150,6 @@ main (void)
 		tests[n].initial_state = (void *)&test_sim_quirks_rows[i];
 		n++;
 	}
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test (test_sim_quirks_config);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test (test_sim_quirks_vendor_needs_vendor);
 	return _cmocka_run_group_tests ("sim-quirks", tests, n, NULL, NULL);
 }
