@@ -11,7 +11,7 @@
 static IrSimState *
 test_3gpp_state (void)
 {
-	return ir_test_state_new ("3gpp", "Acme Phones", "A100", 1, IR_TEST_IMEI_A, NULL);
+	return ir_protocol_test_state_new ("3gpp", "Acme Phones", "A100", 1, IR_TEST_IMEI_A, NULL);
 }
 
 /* In order, on one phone holding IMEI_A, serial SN0001. */
@@ -74,10 +74,10 @@ test_3gpp_model_rows (void **cstate)
 {
 	IrSimState *state = test_3gpp_state ();
 
-	ir_test_model_rows (state, ir_test_3gpp_rows, G_N_ELEMENTS (ir_test_3gpp_rows));
+	ir_protocol_test_model_rows (state, ir_test_3gpp_rows, G_N_ELEMENTS (ir_test_3gpp_rows));
 	assert_true (state->echo);
 	assert_false (state->dirty);
-	ir_test_state_free (state);
+	ir_protocol_test_state_free (state);
 }
 
 /* A phone with nothing to say answers "not supported" in its +CMEE mode. */
@@ -98,14 +98,16 @@ static const IrTestModelRow ir_test_3gpp_empty_rows[] = {
 static void
 test_3gpp_model_empty (void **cstate)
 {
-	IrSimState *state = ir_test_state_new ("3gpp", "Acme Phones", "A100", 1, NULL, NULL);
+	IrSimState *state =
+	    ir_protocol_test_state_new ("3gpp", "Acme Phones", "A100", 1, NULL, NULL);
 
 	g_clear_pointer (&state->revision, g_free);
 	g_clear_pointer (&state->serial, g_free);
 	state->echo = TRUE;
-	ir_test_model_rows (state, ir_test_3gpp_empty_rows, G_N_ELEMENTS (ir_test_3gpp_empty_rows));
+	ir_protocol_test_model_rows (
+	    state, ir_test_3gpp_empty_rows, G_N_ELEMENTS (ir_test_3gpp_empty_rows));
 	assert_false (state->echo);
-	ir_test_state_free (state);
+	ir_protocol_test_state_free (state);
 }
 
 /* An unknown family is answered by the 3gpp base alone. */
@@ -116,10 +118,11 @@ test_3gpp_model_unknown_family (void **cstate)
 	    {"AT+CGSN=1", CGSN (IR_TEST_IMEI_A)},
 	    {"AT+EGMR=0,7", IR_ERROR_LINE},
 	};
-	IrSimState *state = ir_test_state_new ("nokia-fbus", "Acme", "A1", 1, IR_TEST_IMEI_A, NULL);
+	IrSimState *state =
+	    ir_protocol_test_state_new ("nokia-fbus", "Acme", "A1", 1, IR_TEST_IMEI_A, NULL);
 
-	ir_test_model_rows (state, rows, G_N_ELEMENTS (rows));
-	ir_test_state_free (state);
+	ir_protocol_test_model_rows (state, rows, G_N_ELEMENTS (rows));
+	ir_protocol_test_state_free (state);
 	assert_null (ir_device_model_lookup ("nokia-fbus"));
 	assert_non_null (ir_device_model_lookup ("unisoc"));
 }
@@ -187,7 +190,7 @@ test_3gpp_read_fallbacks (void **cstate)
 		info = ir_session_identify (phone->session, NULL, NULL, &error);
 		if (rows[i].read_with == NULL) {
 			assert_null (info);
-			ir_test_assert_error (error, IR_ERROR_AT_REFUSED, "AT+GSN");
+			ir_protocol_test_assert_error (error, IR_ERROR_AT_REFUSED, "AT+GSN");
 			/* a refusal is an answer: each asked once */
 			assert_int_equal (ir_model_transport_count (phone->transport, "AT+GSN"), 1);
 			continue;
@@ -209,7 +212,7 @@ test_3gpp_cannot_write (void **cstate)
 
 	assert_string_equal (info->family->id, "3gpp");
 	assert_false (ir_session_write_imei (phone->session, 0, IR_TEST_IMEI_C, NULL, &error));
-	ir_test_assert_error (error, IR_ERROR_NOT_SUPPORTED, "no IMEI write command");
+	ir_protocol_test_assert_error (error, IR_ERROR_NOT_SUPPORTED, "no IMEI write command");
 	assert_int_equal (ir_model_transport_get_commands (phone->transport)->len, sent);
 	assert_null (ir_family_lookup ("3gpp")->write_imei);
 }
@@ -218,7 +221,7 @@ static void
 test_3gpp_read_retried (void **cstate)
 {
 	g_autoptr (IrTestPhone) phone = ir_test_phone_new (test_3gpp_state ());
-	g_autofree IrProfile *profile = ir_test_fast_profile ("3gpp");
+	g_autofree IrProfile *profile = ir_protocol_test_fast_profile ("3gpp");
 	IrAtChannel *channel = ir_session_get_channel (phone->session);
 	g_autoptr (GPtrArray) imeis = NULL;
 	g_autoptr (GError) error = NULL;

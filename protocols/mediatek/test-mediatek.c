@@ -63,12 +63,13 @@ static const IrTestModelRow ir_test_mediatek_rows[] = {
 static void
 test_mediatek_model_rows (void **cstate)
 {
-	IrSimState *state = ir_test_state_new (
+	IrSimState *state = ir_protocol_test_state_new (
 	    "mediatek", "MediaTek Inc.", "MT6765", 2, IR_TEST_IMEI_A, IR_TEST_IMEI_B);
 
-	ir_test_model_rows (state, ir_test_mediatek_rows, G_N_ELEMENTS (ir_test_mediatek_rows));
+	ir_protocol_test_model_rows (
+	    state, ir_test_mediatek_rows, G_N_ELEMENTS (ir_test_mediatek_rows));
 	assert_true (state->dirty);
-	ir_test_state_free (state);
+	ir_protocol_test_state_free (state);
 }
 
 /* Faults and shapes the write path answers, numeric codes on. */
@@ -87,14 +88,14 @@ static const IrTestModelRow ir_test_mediatek_fault_rows[] = {
 static void
 test_mediatek_model_faults (void **cstate)
 {
-	IrSimState *state =
-	    ir_test_state_new ("mediatek", "MediaTek Inc.", "MT6261", 1, IR_TEST_IMEI_A, NULL);
+	IrSimState *state = ir_protocol_test_state_new (
+	    "mediatek", "MediaTek Inc.", "MT6261", 1, IR_TEST_IMEI_A, NULL);
 
 	state->read_only[0] = TRUE;
-	ir_test_model_rows (
+	ir_protocol_test_model_rows (
 	    state, ir_test_mediatek_fault_rows, G_N_ELEMENTS (ir_test_mediatek_fault_rows));
 	assert_false (state->dirty);
-	ir_test_state_free (state);
+	ir_protocol_test_state_free (state);
 }
 
 /* The profile has two slots; a single-IMEI phone refuses record 10: it
@@ -102,8 +103,8 @@ test_mediatek_model_faults (void **cstate)
 static void
 test_mediatek_single_imei_phone (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_phone_new (
-	    ir_test_state_new ("mediatek", "MediaTek Inc.", "MT6261", 1, IR_TEST_IMEI_A, NULL));
+	g_autoptr (IrTestPhone) phone = ir_test_phone_new (ir_protocol_test_state_new (
+	    "mediatek", "MediaTek Inc.", "MT6261", 1, IR_TEST_IMEI_A, NULL));
 	g_autoptr (IrDeviceInfo) info = ir_test_phone_identify (phone);
 	g_autoptr (GError) error = NULL;
 
@@ -115,7 +116,7 @@ test_mediatek_single_imei_phone (void **cstate)
 
 	/* and slot 2 is refused before the phone is asked */
 	assert_false (ir_session_write_imei (phone->session, 1, IR_TEST_IMEI_C, NULL, &error));
-	ir_test_assert_error (error, IR_ERROR_INVALID_INPUT, "has 1 IMEI slot(s)");
+	ir_protocol_test_assert_error (error, IR_ERROR_INVALID_INPUT, "has 1 IMEI slot(s)");
 	assert_false (ir_model_transport_saw (phone->transport, "AT+EGMR=1"));
 }
 
@@ -124,8 +125,8 @@ test_mediatek_single_imei_phone (void **cstate)
 static void
 test_mediatek_refused_read (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_phone_new (
-	    ir_test_state_new ("mediatek", "MediaTek Inc.", "MT6765", 2, IR_TEST_IMEI_A, NULL));
+	g_autoptr (IrTestPhone) phone = ir_test_phone_new (ir_protocol_test_state_new (
+	    "mediatek", "MediaTek Inc.", "MT6765", 2, IR_TEST_IMEI_A, NULL));
 	g_autoptr (IrDeviceInfo) info = NULL;
 
 	ir_model_transport_refuse (phone->transport, "AT+EGMR=0,7");

@@ -164,7 +164,8 @@ test_qualcomm_check_row (const ModelRow *row, GBytes *req, GByteArray *reply)
 static void
 test_qualcomm_model_rows (void **cstate)
 {
-	IrSimState *state = ir_test_state_new ("qualcomm", "Qualcomm", "IRQC-X55", 2, IMEI_A, ZERO);
+	IrSimState *state =
+	    ir_protocol_test_state_new ("qualcomm", "Qualcomm", "IRQC-X55", 2, IMEI_A, ZERO);
 
 	state->spc = g_strdup ("246810");
 	state->spc_required = TRUE;
@@ -193,14 +194,15 @@ test_qualcomm_model_rows (void **cstate)
 	/* the one write that went through is stored */
 	assert_string_equal (state->imei[1], IMEI_A);
 	assert_string_equal (state->imei[0], IMEI_A);
-	ir_test_state_free (state);
+	ir_protocol_test_state_free (state);
 }
 
 /* Three wrong codes lock the SPC out, the right one included. */
 static void
 test_qualcomm_spc_lockout (void **cstate)
 {
-	IrSimState *state = ir_test_state_new ("qualcomm", "Qualcomm", "IRQC-X55", 1, ZERO, NULL);
+	IrSimState *state =
+	    ir_protocol_test_state_new ("qualcomm", "Qualcomm", "IRQC-X55", 1, ZERO, NULL);
 	const char *tries[] = {
 	    "41 313131313131", "41 313131313132", "41 313131313133", "41 303030303030"};
 
@@ -212,14 +214,15 @@ test_qualcomm_spc_lockout (void **cstate)
 		assert_int_equal (reply->data[1], 0);
 	}
 	assert_false (state->spc_unlocked);
-	ir_test_state_free (state);
+	ir_protocol_test_state_free (state);
 }
 
 /* Identity answers the host parses: version model, build id, ESN. */
 static void
 test_qualcomm_identity (void **cstate)
 {
-	IrSimState *state = ir_test_state_new ("qualcomm", "Qualcomm", "IRQC-X55", 1, ZERO, NULL);
+	IrSimState *state =
+	    ir_protocol_test_state_new ("qualcomm", "Qualcomm", "IRQC-X55", 1, ZERO, NULL);
 	const guint8 version = IR_QC_DIAG_VERSION_INFO;
 	const guint8 build = IR_QC_DIAG_EXT_BUILD_ID;
 	const guint8 esn = IR_QC_DIAG_ESN;
@@ -246,7 +249,7 @@ test_qualcomm_identity (void **cstate)
 	assert_string_equal (long_model, "IRQC-X55");
 	esn_text = ir_qc_diag_parse_esn (c->data, c->len, NULL);
 	assert_string_equal (esn_text, "0C1A0001");
-	ir_test_state_free (state);
+	ir_protocol_test_state_free (state);
 }
 
 /* The AT side knows AT$QCDMG only, which switches the port. */
@@ -259,13 +262,14 @@ static const IrTestModelRow ir_test_qualcomm_at_rows[] = {
 static void
 test_qualcomm_qcdmg (void **cstate)
 {
-	IrSimState *state = ir_test_state_new ("qualcomm", "Qualcomm", "IRQC-X55", 1, ZERO, NULL);
+	IrSimState *state =
+	    ir_protocol_test_state_new ("qualcomm", "Qualcomm", "IRQC-X55", 1, ZERO, NULL);
 
 	assert_false (state->diag_mode);
-	ir_test_model_rows (
+	ir_protocol_test_model_rows (
 	    state, ir_test_qualcomm_at_rows, G_N_ELEMENTS (ir_test_qualcomm_at_rows));
 	assert_true (state->diag_mode);
-	ir_test_state_free (state);
+	ir_protocol_test_state_free (state);
 }
 
 int

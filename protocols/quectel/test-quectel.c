@@ -50,11 +50,12 @@ static void
 test_quectel_model_rows (void **cstate)
 {
 	IrSimState *state =
-	    ir_test_state_new ("quectel", "Quectel", "EC25", 1, IR_TEST_IMEI_A, NULL);
+	    ir_protocol_test_state_new ("quectel", "Quectel", "EC25", 1, IR_TEST_IMEI_A, NULL);
 
-	ir_test_model_rows (state, ir_test_quectel_rows, G_N_ELEMENTS (ir_test_quectel_rows));
+	ir_protocol_test_model_rows (
+	    state, ir_test_quectel_rows, G_N_ELEMENTS (ir_test_quectel_rows));
 	assert_true (state->dirty);
-	ir_test_state_free (state);
+	ir_protocol_test_state_free (state);
 }
 
 static const IrTestModelRow ir_test_quectel_fault_rows[] = {
@@ -66,13 +67,14 @@ static const IrTestModelRow ir_test_quectel_fault_rows[] = {
 static void
 test_quectel_model_faults (void **cstate)
 {
-	IrSimState *state = ir_test_state_new ("quectel", "Quectel", "EC25", 1, NULL, NULL);
+	IrSimState *state =
+	    ir_protocol_test_state_new ("quectel", "Quectel", "EC25", 1, NULL, NULL);
 
 	state->read_only[0] = TRUE;
-	ir_test_model_rows (
+	ir_protocol_test_model_rows (
 	    state, ir_test_quectel_fault_rows, G_N_ELEMENTS (ir_test_quectel_fault_rows));
 	assert_false (state->dirty);
-	ir_test_state_free (state);
+	ir_protocol_test_state_free (state);
 }
 
 int

@@ -18,7 +18,7 @@
 
 #define FAMILY "secure-restore-v1"
 #define HWID   "sr1-hw-000001"
-#define SERIAL "SN0001" /* ir_test_state_new()'s */
+#define SERIAL "SN0001" /* ir_protocol_test_state_new()'s */
 #define KID_ED "dev-ed25519-1"
 #define KID_ES "dev-es256-1"
 #define IMEI_D "352099002000020"
@@ -105,7 +105,7 @@ test_secure_restore_v1_teardown_pki (void **cstate)
 static IrSimState *
 test_secure_restore_v1_secure_state_new (guint n_slots)
 {
-	IrSimState *state = ir_test_state_new (
+	IrSimState *state = ir_protocol_test_state_new (
 	    FAMILY, "imeirestore reference phone", "SR1", n_slots, IR_TEST_IMEI_A, IR_TEST_IMEI_B);
 
 	state->hwid = g_strdup (HWID);
@@ -330,8 +330,9 @@ test_secure_restore_v1_codes (void **cstate)
 			g_autoptr (GError) error = NULL;
 			assert_false (
 			    secure_restore_v1_parse_check_restore (resp, "model:x", &error));
-			ir_test_assert_error (error, IR_ERROR_TOKEN_REFUSED, tag);
-			ir_test_assert_error (error, IR_ERROR_TOKEN_REFUSED, "nothing was written");
+			ir_protocol_test_assert_error (error, IR_ERROR_TOKEN_REFUSED, tag);
+			ir_protocol_test_assert_error (
+			    error, IR_ERROR_TOKEN_REFUSED, "nothing was written");
 		}
 	}
 	assert_int_equal (G_N_ELEMENTS (code_rows), IR_TOKEN_REFUSED_STORE);
@@ -376,10 +377,10 @@ test_secure_restore_v1_model_rows (void **cstate)
 {
 	IrSimState *state = test_secure_restore_v1_secure_state_new (2);
 
-	ir_test_model_rows (state, model_rows, G_N_ELEMENTS (model_rows));
+	ir_protocol_test_model_rows (state, model_rows, G_N_ELEMENTS (model_rows));
 	test_secure_restore_v1_assert_unwritten (state);
 	assert_int_equal (state->counter, 0);
-	ir_test_state_free (state);
+	ir_protocol_test_state_free (state);
 }
 
 /* Every challenge is fresh, counts up by one, and is saved. */
@@ -419,7 +420,7 @@ test_secure_restore_v1_challenge_fresh (void **cstate)
 		g_autofree char *reply = test_secure_restore_v1_dispatch (state, "AT+IRCHAL");
 		assert_string_equal (reply, IR_CME (4));
 	}
-	ir_test_state_free (state);
+	ir_protocol_test_state_free (state);
 }
 
 /* The good token writes the slots it names, once. */
@@ -449,7 +450,7 @@ test_secure_restore_v1_good (void **cstate)
 	assert_string_equal (second, IR_CME (716));
 	assert_string_equal (state->imei[0], IR_TEST_IMEI_C);
 	assert_false (state->dirty);
-	ir_test_state_free (state);
+	ir_protocol_test_state_free (state);
 }
 
 /* ES256, one slot named, the other left alone; cnf and centre are for
@@ -473,7 +474,7 @@ test_secure_restore_v1_es256_one_slot (void **cstate)
 	assert_string_equal (reply, IR_OK);
 	assert_string_equal (state->imei[0], IR_TEST_IMEI_A);
 	assert_string_equal (state->imei[1], IMEI_D);
-	ir_test_state_free (state);
+	ir_protocol_test_state_free (state);
 }
 
 typedef struct {
@@ -681,7 +682,7 @@ test_secure_restore_v1_refusals (void **cstate)
 		if (g_strcmp0 (after, IR_CME (716)) != 0)
 			fail_msg ("%s: the challenge was not spent", row->name);
 		test_secure_restore_v1_assert_unwritten (state);
-		ir_test_state_free (state);
+		ir_protocol_test_state_free (state);
 	}
 }
 
@@ -703,7 +704,7 @@ test_secure_restore_v1_superseded (void **cstate)
 	reply = test_secure_restore_v1_restore (state, token);
 	assert_string_equal (reply, IR_CME (716));
 	test_secure_restore_v1_assert_unwritten (state);
-	ir_test_state_free (state);
+	ir_protocol_test_state_free (state);
 }
 
 typedef enum {
@@ -773,7 +774,7 @@ test_secure_restore_v1_faults (void **cstate)
 		assert_string_equal (state->imei[0], IR_TEST_IMEI_A);
 		assert_false (state->dirty);
 		assert_null (state->nonce);
-		ir_test_state_free (state);
+		ir_protocol_test_state_free (state);
 	}
 }
 
@@ -797,7 +798,7 @@ test_secure_restore_v1_cmee_modes (void **cstate)
 		state->cmee = rows[i].cmee;
 		reply = test_secure_restore_v1_dispatch (state, "AT+IRRESTORE=\"AAAA\"");
 		assert_string_equal (reply, rows[i].answer);
-		ir_test_state_free (state);
+		ir_protocol_test_state_free (state);
 	}
 }
 
@@ -980,7 +981,7 @@ test_secure_restore_v1_check_restore (void **cstate)
 			continue;
 		}
 		assert_false (ok);
-		ir_test_assert_error (
+		ir_protocol_test_assert_error (
 		    error, restore_answer_rows[i].code, restore_answer_rows[i].needle);
 	}
 }
@@ -1031,7 +1032,7 @@ test_secure_restore_v1_host_restore (void **cstate)
 {
 	g_autoptr (IrTestPhone) phone = test_secure_restore_v1_secure_phone_new ();
 	g_autoptr (IrDeviceInfo) info = NULL;
-	g_autofree IrProfile *profile = ir_test_fast_profile (FAMILY);
+	g_autofree IrProfile *profile = ir_protocol_test_fast_profile (FAMILY);
 	const IrFamily *family = ir_family_lookup (FAMILY);
 	IrAtChannel *channel = ir_session_get_channel (phone->session);
 	g_autoptr (IrChallenge) chal = NULL;
@@ -1060,9 +1061,9 @@ test_secure_restore_v1_host_restore (void **cstate)
 
 	/* the same token again: refused by the phone, in words */
 	assert_false (family->restore (channel, profile, text, NULL, &error));
-	ir_test_assert_error (
+	ir_protocol_test_assert_error (
 	    error, IR_ERROR_TOKEN_REFUSED, "not for the phone's current challenge");
-	ir_test_assert_error (error, IR_ERROR_TOKEN_REFUSED, "+CME ERROR: 716");
+	ir_protocol_test_assert_error (error, IR_ERROR_TOKEN_REFUSED, "+CME ERROR: 716");
 	assert_int_equal (ir_model_transport_count (phone->transport, "AT+IRRESTORE"), 2);
 }
 
@@ -1072,7 +1073,7 @@ static void
 test_secure_restore_v1_host_errors (void **cstate)
 {
 	g_autoptr (IrTestPhone) phone = test_secure_restore_v1_secure_phone_new ();
-	g_autofree IrProfile *profile = ir_test_fast_profile (FAMILY);
+	g_autofree IrProfile *profile = ir_protocol_test_fast_profile (FAMILY);
 	const IrFamily *family = ir_family_lookup (FAMILY);
 	IrAtChannel *channel = ir_session_get_channel (phone->session);
 	const struct {
@@ -1131,7 +1132,7 @@ test_secure_restore_v1_host_errors (void **cstate)
 		if (rows[i].drop)
 			ir_model_transport_drop_next (phone->transport, 1);
 		assert_false (family->restore (channel, profile, text, NULL, &error));
-		ir_test_assert_error (error, rows[i].code, rows[i].needle);
+		ir_protocol_test_assert_error (error, rows[i].code, rows[i].needle);
 		/* the message never quotes the whole token */
 		assert_null (strstr (error->message, text));
 		assert_int_equal (ir_model_transport_count (phone->transport, "AT+IRRESTORE"),
@@ -1144,7 +1145,8 @@ test_secure_restore_v1_host_errors (void **cstate)
 		for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
 			g_clear_error (&error);
 			assert_false (family->restore (channel, profile, bad[i], NULL, &error));
-			ir_test_assert_error (error, IR_ERROR_INVALID_INPUT, "nothing was sent");
+			ir_protocol_test_assert_error (
+			    error, IR_ERROR_INVALID_INPUT, "nothing was sent");
 		}
 		assert_int_equal (ir_model_transport_count (phone->transport, "AT+IRRESTORE"),
 				  sent);
@@ -1157,7 +1159,7 @@ static void
 test_secure_restore_v1_host_challenge_garbled (void **cstate)
 {
 	g_autoptr (IrTestPhone) phone = test_secure_restore_v1_secure_phone_new ();
-	g_autofree IrProfile *profile = ir_test_fast_profile (FAMILY);
+	g_autofree IrProfile *profile = ir_protocol_test_fast_profile (FAMILY);
 	const IrFamily *family = ir_family_lookup (FAMILY);
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrChallenge) chal = NULL;

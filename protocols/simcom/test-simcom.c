@@ -46,12 +46,13 @@ static const IrTestModelRow ir_test_simcom_rows[] = {
 static void
 test_simcom_model_rows (void **cstate)
 {
-	IrSimState *state =
-	    ir_test_state_new ("simcom", "SIMCOM INCORPORATED", "SIM7600", 1, IR_TEST_IMEI_A, NULL);
+	IrSimState *state = ir_protocol_test_state_new (
+	    "simcom", "SIMCOM INCORPORATED", "SIM7600", 1, IR_TEST_IMEI_A, NULL);
 
-	ir_test_model_rows (state, ir_test_simcom_rows, G_N_ELEMENTS (ir_test_simcom_rows));
+	ir_protocol_test_model_rows (
+	    state, ir_test_simcom_rows, G_N_ELEMENTS (ir_test_simcom_rows));
 	assert_true (state->dirty);
-	ir_test_state_free (state);
+	ir_protocol_test_state_free (state);
 }
 
 static const IrTestModelRow ir_test_simcom_fault_rows[] = {
@@ -64,13 +65,13 @@ static void
 test_simcom_model_faults (void **cstate)
 {
 	IrSimState *state =
-	    ir_test_state_new ("simcom", "SIMCOM INCORPORATED", "SIM7600", 1, NULL, NULL);
+	    ir_protocol_test_state_new ("simcom", "SIMCOM INCORPORATED", "SIM7600", 1, NULL, NULL);
 
 	state->read_only[0] = TRUE;
-	ir_test_model_rows (
+	ir_protocol_test_model_rows (
 	    state, ir_test_simcom_fault_rows, G_N_ELEMENTS (ir_test_simcom_fault_rows));
 	assert_false (state->dirty);
-	ir_test_state_free (state);
+	ir_protocol_test_state_free (state);
 }
 
 int

@@ -48,12 +48,13 @@ static const IrTestModelRow ir_test_unisoc_rows[] = {
 static void
 test_unisoc_model_rows (void **cstate)
 {
-	IrSimState *state =
-	    ir_test_state_new ("unisoc", "UNISOC", "T606", 2, IR_TEST_IMEI_A, IR_TEST_IMEI_B);
+	IrSimState *state = ir_protocol_test_state_new (
+	    "unisoc", "UNISOC", "T606", 2, IR_TEST_IMEI_A, IR_TEST_IMEI_B);
 
-	ir_test_model_rows (state, ir_test_unisoc_rows, G_N_ELEMENTS (ir_test_unisoc_rows));
+	ir_protocol_test_model_rows (
+	    state, ir_test_unisoc_rows, G_N_ELEMENTS (ir_test_unisoc_rows));
 	assert_true (state->dirty);
-	ir_test_state_free (state);
+	ir_protocol_test_state_free (state);
 }
 
 static const IrTestModelRow ir_test_unisoc_fault_rows[] = {
@@ -66,12 +67,13 @@ static const IrTestModelRow ir_test_unisoc_fault_rows[] = {
 static void
 test_unisoc_model_faults (void **cstate)
 {
-	IrSimState *state = ir_test_state_new ("unisoc", "UNISOC", "T606", 2, IR_TEST_IMEI_A, NULL);
+	IrSimState *state =
+	    ir_protocol_test_state_new ("unisoc", "UNISOC", "T606", 2, IR_TEST_IMEI_A, NULL);
 
 	state->read_only[1] = TRUE;
-	ir_test_model_rows (
+	ir_protocol_test_model_rows (
 	    state, ir_test_unisoc_fault_rows, G_N_ELEMENTS (ir_test_unisoc_fault_rows));
-	ir_test_state_free (state);
+	ir_protocol_test_state_free (state);
 }
 
 /* A single-IMEI phone answers slot 0 only: believed once it said so
@@ -80,7 +82,7 @@ static void
 test_unisoc_single_imei_phone (void **cstate)
 {
 	g_autoptr (IrTestPhone) phone = ir_test_phone_new (
-	    ir_test_state_new ("unisoc", "UNISOC", "T107", 1, IR_TEST_IMEI_A, NULL));
+	    ir_protocol_test_state_new ("unisoc", "UNISOC", "T107", 1, IR_TEST_IMEI_A, NULL));
 	g_autoptr (IrDeviceInfo) info = ir_test_phone_identify (phone);
 
 	assert_int_equal (info->slots->len, 1);
@@ -116,9 +118,10 @@ test_unisoc_parse_rows (void **cstate)
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
-		IrSimState *state = ir_test_state_new ("unisoc", "UNISOC", "T606", 2, NULL, NULL);
+		IrSimState *state =
+		    ir_protocol_test_state_new ("unisoc", "UNISOC", "T606", 2, NULL, NULL);
 		g_autoptr (IrTestPhone) phone = ir_test_phone_new (state);
-		g_autofree IrProfile *profile = ir_test_fast_profile ("unisoc");
+		g_autofree IrProfile *profile = ir_protocol_test_fast_profile ("unisoc");
 		g_autoptr (GPtrArray) imeis = NULL;
 		g_autoptr (GError) error = NULL;
 		g_autofree char *answer = g_strdup_printf ("\r\n%s\r\n\r\nOK\r\n", rows[i].answer);
@@ -133,7 +136,7 @@ test_unisoc_parse_rows (void **cstate)
 			continue;
 		}
 		assert_null (imeis);
-		ir_test_assert_error (error, IR_ERROR_PROTOCOL, rows[i].error);
+		ir_protocol_test_assert_error (error, IR_ERROR_PROTOCOL, rows[i].error);
 	}
 }
 

@@ -8,12 +8,12 @@
 #define IR_TEST_FAST_TIMEOUT_MS 200
 
 IrSimState *
-ir_test_state_new (const char *family,
-		   const char *manufacturer,
-		   const char *model,
-		   guint n_slots,
-		   const char *imei0,
-		   const char *imei1)
+ir_protocol_test_state_new (const char *family,
+			    const char *manufacturer,
+			    const char *model,
+			    guint n_slots,
+			    const char *imei0,
+			    const char *imei1)
 {
 	IrSimState *state = g_new0 (IrSimState, 1);
 
@@ -29,7 +29,7 @@ ir_test_state_new (const char *family,
 }
 
 void
-ir_test_state_free (IrSimState *state)
+ir_protocol_test_state_free (IrSimState *state)
 {
 	if (state == NULL)
 		return;
@@ -68,12 +68,12 @@ ir_test_phone_free (IrTestPhone *phone)
 		return;
 	g_clear_object (&phone->session);
 	g_clear_object (&phone->transport);
-	ir_test_state_free (phone->state);
+	ir_protocol_test_state_free (phone->state);
 	g_free (phone);
 }
 
 char *
-ir_test_info_notes (const IrDeviceInfo *info)
+ir_protocol_test_info_notes (const IrDeviceInfo *info)
 {
 	g_autoptr (GString) all = g_string_new (NULL);
 
@@ -95,7 +95,7 @@ ir_test_phone_identify (IrTestPhone *phone)
 }
 
 IrProfile *
-ir_test_fast_profile (const char *id)
+ir_protocol_test_fast_profile (const char *id)
 {
 	const IrProfile *builtin = ir_profile_lookup (id);
 	IrProfile *profile = g_new (IrProfile, 1);
@@ -108,7 +108,7 @@ ir_test_fast_profile (const char *id)
 }
 
 void
-ir_test_model_rows (IrSimState *state, const IrTestModelRow *rows, gsize n_rows)
+ir_protocol_test_model_rows (IrSimState *state, const IrTestModelRow *rows, gsize n_rows)
 {
 	for (gsize i = 0; i < n_rows; i++) {
 		g_autoptr (GString) reply = g_string_new (NULL);
@@ -128,7 +128,7 @@ ir_test_model_rows (IrSimState *state, const IrTestModelRow *rows, gsize n_rows)
 }
 
 void
-ir_test_assert_error (const GError *error, int code, const char *needle)
+ir_protocol_test_assert_error (const GError *error, int code, const char *needle)
 {
 	if (error == NULL)
 		fail_msg ("expected error %d containing \"%s\", got success", code, needle);
@@ -144,8 +144,8 @@ ir_test_assert_error (const GError *error, int code, const char *needle)
 static IrTestPhone *
 ir_test_family_phone (const IrTestFamily *f, const char *imei0, const char *imei1)
 {
-	return ir_test_phone_new (
-	    ir_test_state_new (f->family, f->manufacturer, f->model, f->n_slots, imei0, imei1));
+	return ir_test_phone_new (ir_protocol_test_state_new (
+	    f->family, f->manufacturer, f->model, f->n_slots, imei0, imei1));
 }
 
 static void
@@ -164,7 +164,7 @@ ir_test_family_check_identity (const IrTestFamily *f, const IrDeviceInfo *info)
 }
 
 static const IrImeiSlot *
-ir_test_slot (const IrDeviceInfo *info, guint i)
+ir_protocol_test_slot (const IrDeviceInfo *info, guint i)
 {
 	return g_ptr_array_index (info->slots, i);
 }
@@ -177,13 +177,13 @@ ir_test_family_identify (void **cstate)
 	g_autoptr (IrDeviceInfo) info = ir_test_phone_identify (phone);
 
 	ir_test_family_check_identity (f, info);
-	assert_string_equal (ir_test_slot (info, 0)->imei, IR_TEST_IMEI_A);
-	assert_int_equal (ir_test_slot (info, 0)->status, IR_IMEI_STATUS_VALID);
-	assert_non_null (ir_test_slot (info, 0)->detail);
+	assert_string_equal (ir_protocol_test_slot (info, 0)->imei, IR_TEST_IMEI_A);
+	assert_int_equal (ir_protocol_test_slot (info, 0)->status, IR_IMEI_STATUS_VALID);
+	assert_non_null (ir_protocol_test_slot (info, 0)->detail);
 	if (f->n_slots > 1) {
-		assert_int_equal (ir_test_slot (info, 1)->index, 1);
-		assert_string_equal (ir_test_slot (info, 1)->imei, IR_TEST_IMEI_B);
-		assert_int_equal (ir_test_slot (info, 1)->status, IR_IMEI_STATUS_VALID);
+		assert_int_equal (ir_protocol_test_slot (info, 1)->index, 1);
+		assert_string_equal (ir_protocol_test_slot (info, 1)->imei, IR_TEST_IMEI_B);
+		assert_int_equal (ir_protocol_test_slot (info, 1)->status, IR_IMEI_STATUS_VALID);
 	}
 	/* numeric error codes were asked for: the only way to see write-once */
 	assert_true (ir_model_transport_saw (phone->transport, "AT+CMEE=1"));
@@ -201,7 +201,7 @@ ir_test_family_identify_echo (void **cstate)
 	phone->state->echo = TRUE;
 	info = ir_test_phone_identify (phone);
 	ir_test_family_check_identity (f, info);
-	assert_string_equal (ir_test_slot (info, 0)->imei, IR_TEST_IMEI_A);
+	assert_string_equal (ir_protocol_test_slot (info, 0)->imei, IR_TEST_IMEI_A);
 }
 
 void
@@ -211,11 +211,11 @@ ir_test_family_factory_default (void **cstate)
 	g_autoptr (IrTestPhone) phone = ir_test_family_phone (f, IR_TEST_IMEI_ZERO, NULL);
 	g_autoptr (IrDeviceInfo) info = ir_test_phone_identify (phone);
 
-	assert_string_equal (ir_test_slot (info, 0)->imei, IR_TEST_IMEI_ZERO);
-	assert_int_equal (ir_test_slot (info, 0)->status, IR_IMEI_STATUS_FACTORY_DEFAULT);
+	assert_string_equal (ir_protocol_test_slot (info, 0)->imei, IR_TEST_IMEI_ZERO);
+	assert_int_equal (ir_protocol_test_slot (info, 0)->status, IR_IMEI_STATUS_FACTORY_DEFAULT);
 	if (f->n_slots > 1) {
-		assert_null (ir_test_slot (info, 1)->imei);
-		assert_int_equal (ir_test_slot (info, 1)->status, IR_IMEI_STATUS_EMPTY);
+		assert_null (ir_protocol_test_slot (info, 1)->imei);
+		assert_int_equal (ir_protocol_test_slot (info, 1)->status, IR_IMEI_STATUS_EMPTY);
 	}
 }
 
@@ -243,10 +243,10 @@ ir_test_family_write_read_back (void **cstate)
 	assert_true (phone->state->dirty);
 
 	info = ir_test_phone_identify (phone);
-	assert_string_equal (ir_test_slot (info, last)->imei, IR_TEST_IMEI_C);
-	assert_int_equal (ir_test_slot (info, last)->status, IR_IMEI_STATUS_VALID);
+	assert_string_equal (ir_protocol_test_slot (info, last)->imei, IR_TEST_IMEI_C);
+	assert_int_equal (ir_protocol_test_slot (info, last)->status, IR_IMEI_STATUS_VALID);
 	if (last > 0)
-		assert_string_equal (ir_test_slot (info, 0)->imei, IR_TEST_IMEI_ZERO);
+		assert_string_equal (ir_protocol_test_slot (info, 0)->imei, IR_TEST_IMEI_ZERO);
 }
 
 void
@@ -258,7 +258,7 @@ ir_test_family_read_only (void **cstate)
 
 	phone->state->read_only[0] = TRUE;
 	ir_test_family_write (phone, 0, IR_TEST_IMEI_C, &error);
-	ir_test_assert_error (error, IR_ERROR_READ_ONLY, "write-once");
+	ir_protocol_test_assert_error (error, IR_ERROR_READ_ONLY, "write-once");
 	assert_non_null (strstr (error->message, "cannot be restored at a service centre"));
 	assert_non_null (strstr (error->message, "model:"));
 	/* a hard stop: asked once, never again */
@@ -277,7 +277,7 @@ ir_test_family_write_error (void **cstate)
 
 	phone->state->write_error = g_strdup ("+CME ERROR: 100");
 	ir_test_family_write (phone, 0, IR_TEST_IMEI_C, &error);
-	ir_test_assert_error (error, IR_ERROR_AT_REFUSED, f->write_prefix);
+	ir_protocol_test_assert_error (error, IR_ERROR_AT_REFUSED, f->write_prefix);
 	assert_non_null (strstr (error->message, "model:"));
 	assert_string_equal (phone->state->imei[0], IR_TEST_IMEI_A);
 
@@ -285,7 +285,7 @@ ir_test_family_write_error (void **cstate)
 	g_free (phone->state->write_error);
 	phone->state->write_error = g_strdup ("ERROR");
 	ir_test_family_write (phone, 0, IR_TEST_IMEI_C, &error2);
-	ir_test_assert_error (error2, IR_ERROR_AT_REFUSED, f->write_prefix);
+	ir_protocol_test_assert_error (error2, IR_ERROR_AT_REFUSED, f->write_prefix);
 	assert_int_equal (ir_model_transport_count (phone->transport, f->write_prefix), 2);
 	assert_string_equal (phone->state->imei[0], IR_TEST_IMEI_A);
 }
@@ -302,8 +302,8 @@ ir_test_family_no_stick (void **cstate)
 	ir_test_family_write (phone, 0, IR_TEST_IMEI_C, &error);
 	assert_null (error);
 	info = ir_test_phone_identify (phone);
-	assert_string_equal (ir_test_slot (info, 0)->imei, IR_TEST_IMEI_ZERO);
-	assert_int_equal (ir_test_slot (info, 0)->status, IR_IMEI_STATUS_FACTORY_DEFAULT);
+	assert_string_equal (ir_protocol_test_slot (info, 0)->imei, IR_TEST_IMEI_ZERO);
+	assert_int_equal (ir_protocol_test_slot (info, 0)->status, IR_IMEI_STATUS_FACTORY_DEFAULT);
 }
 
 void
@@ -325,7 +325,7 @@ ir_test_family_invalid_imei (void **cstate)
 	for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
 		g_autoptr (GError) error = NULL;
 		assert_false (ir_session_write_imei (phone->session, 0, bad[i], NULL, &error));
-		ir_test_assert_error (error, IR_ERROR_INVALID_INPUT, "nothing written");
+		ir_protocol_test_assert_error (error, IR_ERROR_INVALID_INPUT, "nothing written");
 	}
 	assert_int_equal (ir_model_transport_count (phone->transport, f->write_prefix), 0);
 	assert_string_equal (phone->state->imei[0], IR_TEST_IMEI_A);
@@ -335,7 +335,7 @@ ir_test_family_invalid_imei (void **cstate)
 		g_autoptr (GError) error = NULL;
 		assert_false (ir_session_write_imei (
 		    phone->session, f->n_slots, IR_TEST_IMEI_C, NULL, &error));
-		ir_test_assert_error (error, IR_ERROR_INVALID_INPUT, "no slot");
+		ir_protocol_test_assert_error (error, IR_ERROR_INVALID_INPUT, "no slot");
 		assert_int_equal (ir_model_transport_count (phone->transport, f->write_prefix), 0);
 	}
 }
@@ -345,21 +345,21 @@ ir_test_family_write_not_retried (void **cstate)
 {
 	const IrTestFamily *f = *cstate;
 	g_autoptr (IrTestPhone) phone = ir_test_family_phone (f, IR_TEST_IMEI_ZERO, NULL);
-	g_autofree IrProfile *profile = ir_test_fast_profile (f->family);
+	g_autofree IrProfile *profile = ir_protocol_test_fast_profile (f->family);
 	const IrFamily *family = ir_family_lookup (f->family);
 	IrAtChannel *channel = ir_session_get_channel (phone->session);
 	g_autoptr (GError) error = NULL;
 
 	ir_model_transport_drop_next (phone->transport, 1);
 	assert_false (family->write_imei (channel, profile, 0, IR_TEST_IMEI_C, NULL, &error));
-	ir_test_assert_error (error, IR_ERROR_TIMEOUT, "did not confirm");
+	ir_protocol_test_assert_error (error, IR_ERROR_TIMEOUT, "did not confirm");
 	assert_int_equal (ir_model_transport_count (phone->transport, f->write_prefix), 1);
 }
 
 static GPtrArray *
 ir_test_family_read (IrTestPhone *phone, const IrTestFamily *f, GError **error)
 {
-	g_autofree IrProfile *profile = ir_test_fast_profile (f->family);
+	g_autofree IrProfile *profile = ir_protocol_test_fast_profile (f->family);
 	const IrFamily *family = ir_family_lookup (f->family);
 
 	return family->read_imeis (ir_session_get_channel (phone->session), profile, NULL, error);
@@ -409,7 +409,7 @@ ir_test_family_read_gives_up (void **cstate)
 	ir_model_transport_drop_next (phone->transport, IR_AT_READ_ATTEMPTS);
 	imeis = ir_test_family_read (phone, f, &error);
 	assert_null (imeis);
-	ir_test_assert_error (error, IR_ERROR_TIMEOUT, "after 3 attempts");
+	ir_protocol_test_assert_error (error, IR_ERROR_TIMEOUT, "after 3 attempts");
 	assert_int_equal (ir_model_transport_count (phone->transport, f->read_prefix), 3);
 }
 
@@ -424,7 +424,7 @@ ir_test_family_read_never_agrees (void **cstate)
 	ir_model_transport_flip_next (phone->transport, IR_AT_READ_CONFIRM_ATTEMPTS);
 	imeis = ir_test_family_read (phone, f, &error);
 	assert_null (imeis);
-	ir_test_assert_error (error, IR_ERROR_PROTOCOL, "answered differently 8 times");
+	ir_protocol_test_assert_error (error, IR_ERROR_PROTOCOL, "answered differently 8 times");
 	assert_int_equal (ir_model_transport_count (phone->transport, f->read_prefix),
 			  IR_AT_READ_CONFIRM_ATTEMPTS);
 }
@@ -438,8 +438,8 @@ ir_test_family_bad_imei_read_thrice (void **cstate)
 	g_autoptr (IrDeviceInfo) info = ir_test_phone_identify (phone);
 
 	/* the phone really holds it: said three times, reported as it is */
-	assert_string_equal (ir_test_slot (info, 0)->imei, IR_TEST_IMEI_BAD_CD);
-	assert_int_equal (ir_test_slot (info, 0)->status, IR_IMEI_STATUS_BAD_CHECK_DIGIT);
+	assert_string_equal (ir_protocol_test_slot (info, 0)->imei, IR_TEST_IMEI_BAD_CD);
+	assert_int_equal (ir_protocol_test_slot (info, 0)->status, IR_IMEI_STATUS_BAD_CHECK_DIGIT);
 	assert_int_equal (ir_model_transport_count (phone->transport, f->read_prefix),
 			  f->n_reads + 2);
 }
@@ -454,6 +454,6 @@ ir_test_family_shortened_zeros (void **cstate)
 
 	/* what a lossy line makes of the factory default: never taken */
 	assert_null (imeis);
-	ir_test_assert_error (error, IR_ERROR_PROTOCOL, "bytes were lost on the way");
+	ir_protocol_test_assert_error (error, IR_ERROR_PROTOCOL, "bytes were lost on the way");
 	assert_int_equal (ir_model_transport_count (phone->transport, f->read_prefix), 3);
 }

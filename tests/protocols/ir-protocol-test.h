@@ -26,13 +26,13 @@ G_BEGIN_DECLS
 #define IR_TEST_IMEI_ZERO   "000000000000000"
 #define IR_TEST_IMEI_BAD_CD "490154203237519" /* should end in 8 */
 
-IrSimState *ir_test_state_new (const char *family,
-			       const char *manufacturer,
-			       const char *model,
-			       guint n_slots,
-			       const char *imei0,
-			       const char *imei1);
-void ir_test_state_free (IrSimState *state);
+IrSimState *ir_protocol_test_state_new (const char *family,
+					const char *manufacturer,
+					const char *model,
+					guint n_slots,
+					const char *imei0,
+					const char *imei1);
+void ir_protocol_test_state_free (IrSimState *state);
 
 typedef struct {
 	IrSimState *state;
@@ -48,11 +48,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrTestPhone, ir_test_phone_free)
 /* ir_session_identify() that must succeed. */
 IrDeviceInfo *ir_test_phone_identify (IrTestPhone *phone);
 /* The notes of @info, one a line, for assertions. Free with g_free(). */
-char *ir_test_info_notes (const IrDeviceInfo *info);
+char *ir_protocol_test_info_notes (const IrDeviceInfo *info);
 
 /* A copy of the family's built-in profile with short timeouts, so that lost
  * answers cost a test 200 ms, not seconds. Free with g_free(). */
-IrProfile *ir_test_fast_profile (const char *id);
+IrProfile *ir_protocol_test_fast_profile (const char *id);
 
 /* One row of a device model table: the line sent and the exact answer
  * (NULL for none at all). Rows run in order on one state. */
@@ -61,7 +61,7 @@ typedef struct {
 	const char *answer;
 } IrTestModelRow;
 
-void ir_test_model_rows (IrSimState *state, const IrTestModelRow *rows, gsize n_rows);
+void ir_protocol_test_model_rows (IrSimState *state, const IrTestModelRow *rows, gsize n_rows);
 
 /* V.250 framing for the tables. */
 #define IR_OK	      "\r\nOK\r\n"
@@ -113,6 +113,6 @@ void ir_test_family_shortened_zeros (void **cstate);
 	    cmocka_unit_test_prestate (ir_test_family_shortened_zeros, (void *)&(family))
 
 /* The GError's message contains @needle. */
-void ir_test_assert_error (const GError *error, int code, const char *needle);
+void ir_protocol_test_assert_error (const GError *error, int code, const char *needle);
 
 G_END_DECLS

@@ -77,7 +77,8 @@ test_profile_parse (void **cstate)
 		}
 		if (profile != NULL)
 			fail_msg ("row %u parsed, expected \"%s\"", i, ir_test_parse_rows[i].error);
-		ir_test_assert_error (error, IR_ERROR_INVALID_INPUT, ir_test_parse_rows[i].error);
+		ir_protocol_test_assert_error (
+		    error, IR_ERROR_INVALID_INPUT, ir_test_parse_rows[i].error);
 		/* every message names the profile */
 		assert_true (g_str_has_prefix (error->message, "profile test"));
 	}

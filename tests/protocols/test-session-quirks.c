@@ -135,7 +135,7 @@ static const TestSessionQuirksRow test_session_quirks_rows[] = {
 static void
 test_session_quirks_check_info (const TestSessionQuirksRow *row, const IrDeviceInfo *info)
 {
-	g_autofree char *notes = ir_test_info_notes (info);
+	g_autofree char *notes = ir_protocol_test_info_notes (info);
 	const IrImeiSlot *slot;
 
 	if (g_strcmp0 (info->family->id, row->family) != 0 ||
@@ -181,7 +181,7 @@ test_session_quirks_row (const TestSessionQuirksRow *row)
 	if (row->error_code != 0) {
 		if (info != NULL)
 			fail_msg ("%s: identified, expected an error", row->name);
-		ir_test_assert_error (error, row->error_code, row->error);
+		ir_protocol_test_assert_error (error, row->error_code, row->error);
 		assert_null (strstr (error->message, "garbled"));
 		assert_null (strstr (error->message, "switched on"));
 	} else {

@@ -7,9 +7,9 @@
 #include "ir-protocols.h"
 
 static IrTestPhone *
-ir_test_session_phone (void)
+test_session_phone (void)
 {
-	return ir_test_phone_new (ir_test_state_new (
+	return ir_test_phone_new (ir_protocol_test_state_new (
 	    "mediatek", "MediaTek Inc.", "MT6765", 2, IR_TEST_IMEI_A, IR_TEST_IMEI_ZERO));
 }
 
@@ -17,14 +17,14 @@ ir_test_session_phone (void)
 static void
 test_session_silent (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrTestPhone) phone = test_session_phone ();
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrDeviceInfo) info = NULL;
 
 	ir_model_transport_set_mode (phone->transport, IR_MODEL_TRANSPORT_SILENT);
 	info = ir_session_identify (phone->session, NULL, NULL, &error);
 	assert_null (info);
-	ir_test_assert_error (
+	ir_protocol_test_assert_error (
 	    error, IR_ERROR_TIMEOUT, "no answer on model:mediatek: is it a phone's AT port?");
 	/* only "AT" was tried, and DIAG's version-info request once after
 	 * the first silence (DESIGN.md §5): nothing else is sent to a silent
@@ -38,14 +38,14 @@ test_session_silent (void **cstate)
 static void
 test_session_not_a_phone (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrTestPhone) phone = test_session_phone ();
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrDeviceInfo) info = NULL;
 
 	ir_model_transport_set_mode (phone->transport, IR_MODEL_TRANSPORT_GARBAGE);
 	info = ir_session_identify (phone->session, NULL, NULL, &error);
 	assert_null (info);
-	ir_test_assert_error (
+	ir_protocol_test_assert_error (
 	    error, IR_ERROR_NOT_A_PHONE, "model:mediatek answers but not as an AT modem");
 	/* quotes what it sent, escaped */
 	assert_non_null (strstr (error->message, "$GPGGA"));
@@ -56,7 +56,7 @@ test_session_not_a_phone (void **cstate)
 static void
 test_session_probe_retried (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrTestPhone) phone = test_session_phone ();
 	g_autoptr (IrDeviceInfo) info = NULL;
 
 	ir_model_transport_drop_next (phone->transport, 1);
@@ -77,7 +77,7 @@ test_session_probe_retried (void **cstate)
 static void
 test_session_identity_refused (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrTestPhone) phone = test_session_phone ();
 	g_autoptr (IrDeviceInfo) info = NULL;
 	g_autofree char *notes = NULL;
 	const IrImeiSlot *slot;
@@ -89,7 +89,7 @@ test_session_identity_refused (void **cstate)
 	info = ir_test_phone_identify (phone);
 	assert_null (info->revision);
 	assert_null (info->serial);
-	notes = ir_test_info_notes (info);
+	notes = ir_protocol_test_info_notes (info);
 	assert_non_null (
 	    strstr (notes, "revision not read: AT+CGMR on model:mediatek was refused"));
 	assert_non_null (strstr (notes, "AT+GMR on model:mediatek was refused"));
@@ -105,7 +105,7 @@ test_session_identity_refused (void **cstate)
 static void
 test_session_identity_v250_fallback (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrTestPhone) phone = test_session_phone ();
 	g_autoptr (IrDeviceInfo) info = NULL;
 
 	ir_model_transport_refuse (phone->transport, "AT+CGMI");
@@ -124,7 +124,7 @@ test_session_identity_v250_fallback (void **cstate)
 static void
 test_session_unknown_manufacturer (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrTestPhone) phone = test_session_phone ();
 	g_autoptr (IrDeviceInfo) info = NULL;
 	g_autofree char *notes = NULL;
 
@@ -136,7 +136,7 @@ test_session_unknown_manufacturer (void **cstate)
 	assert_int_equal (info->slots->len, 1);
 	assert_string_equal (((IrImeiSlot *)g_ptr_array_index (info->slots, 0))->imei,
 			     IR_TEST_IMEI_A);
-	notes = ir_test_info_notes (info);
+	notes = ir_protocol_test_info_notes (info);
 	assert_non_null (strstr (notes, "manufacturer not read"));
 	assert_non_null (strstr (notes, "if this is a dual-SIM phone, its second IMEI"));
 	assert_false (info->can_write);
@@ -148,7 +148,7 @@ test_session_unknown_manufacturer (void **cstate)
 static void
 test_session_clean_line_reads_once (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrTestPhone) phone = test_session_phone ();
 	g_autoptr (IrDeviceInfo) info = ir_test_phone_identify (phone);
 	const char *const expected[] = {"AT",
 					"ATE0V1Q0",
@@ -174,7 +174,7 @@ test_session_clean_line_reads_once (void **cstate)
 static void
 test_session_identity_confirmed (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrTestPhone) phone = test_session_phone ();
 	g_autoptr (IrDeviceInfo) info = NULL;
 
 	ir_model_transport_corrupt_once (phone->transport, "AT+CGMI");
@@ -193,7 +193,7 @@ test_session_identity_confirmed (void **cstate)
 static void
 test_session_identity_garbled (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrTestPhone) phone = test_session_phone ();
 	g_autoptr (IrDeviceInfo) info = NULL;
 
 	g_free (phone->state->revision);
@@ -212,7 +212,7 @@ test_session_identity_garbled (void **cstate)
 static void
 test_session_manufacturer_garbled (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrTestPhone) phone = test_session_phone ();
 	g_autoptr (IrDeviceInfo) info = NULL;
 	g_autofree char *notes = NULL;
 
@@ -222,7 +222,7 @@ test_session_manufacturer_garbled (void **cstate)
 	assert_null (info->manufacturer);
 	assert_string_equal (info->profile->id, "3gpp");
 	assert_false (info->can_write);
-	notes = ir_test_info_notes (info);
+	notes = ir_protocol_test_info_notes (info);
 	assert_non_null (strstr (notes, "still arrive garbled"));
 	assert_false (ir_model_transport_saw (phone->transport, "AT+EGMR"));
 }
@@ -232,7 +232,7 @@ test_session_manufacturer_garbled (void **cstate)
 static void
 test_session_identity_never_agrees (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrTestPhone) phone = test_session_phone ();
 	g_autoptr (IrDeviceInfo) info = NULL;
 	g_autofree char *notes = NULL;
 
@@ -244,7 +244,7 @@ test_session_identity_never_agrees (void **cstate)
 	info = ir_test_phone_identify (phone);
 	assert_null (info->manufacturer);
 	assert_string_equal (info->profile->id, "3gpp");
-	notes = ir_test_info_notes (info);
+	notes = ir_protocol_test_info_notes (info);
 	assert_non_null (strstr (notes, "AT+CGMI on model:mediatek answered differently 8 times"));
 	/* once, then 8 tries to confirm */
 	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGMI"),
@@ -254,11 +254,11 @@ test_session_identity_never_agrees (void **cstate)
 static void
 test_session_write_before_identify (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrTestPhone) phone = test_session_phone ();
 	g_autoptr (GError) error = NULL;
 
 	assert_false (ir_session_write_imei (phone->session, 0, IR_TEST_IMEI_C, NULL, &error));
-	ir_test_assert_error (error, IR_ERROR_FAILED, "identify the phone before writing");
+	ir_protocol_test_assert_error (error, IR_ERROR_FAILED, "identify the phone before writing");
 	assert_int_equal (ir_model_transport_get_commands (phone->transport)->len, 0);
 }
 
@@ -266,7 +266,7 @@ test_session_write_before_identify (void **cstate)
 static void
 test_session_write_after_failed_identify (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrTestPhone) phone = test_session_phone ();
 	g_autoptr (IrDeviceInfo) info = ir_test_phone_identify (phone);
 	g_autoptr (IrDeviceInfo) info2 = NULL;
 	g_autoptr (GError) error = NULL;
@@ -277,9 +277,10 @@ test_session_write_after_failed_identify (void **cstate)
 	ir_model_transport_set_mode (phone->transport, IR_MODEL_TRANSPORT_SILENT);
 	info2 = ir_session_identify (phone->session, NULL, NULL, &error);
 	assert_null (info2);
-	ir_test_assert_error (error, IR_ERROR_TIMEOUT, "no answer on model:mediatek");
+	ir_protocol_test_assert_error (error, IR_ERROR_TIMEOUT, "no answer on model:mediatek");
 	assert_false (ir_session_write_imei (phone->session, 0, IR_TEST_IMEI_C, NULL, &error2));
-	ir_test_assert_error (error2, IR_ERROR_FAILED, "identify the phone before writing");
+	ir_protocol_test_assert_error (
+	    error2, IR_ERROR_FAILED, "identify the phone before writing");
 	assert_false (ir_model_transport_saw (phone->transport, "AT+EGMR=1"));
 }
 
@@ -288,7 +289,7 @@ test_session_write_after_failed_identify (void **cstate)
 static void
 test_session_vendor_refused_falls_back (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrTestPhone) phone = test_session_phone ();
 	g_autoptr (IrDeviceInfo) info = NULL;
 	g_autoptr (GError) error = NULL;
 	g_autofree char *notes = NULL;
@@ -302,11 +303,11 @@ test_session_vendor_refused_falls_back (void **cstate)
 			     IR_TEST_IMEI_A);
 	assert_false (info->can_write);
 	assert_non_null (strstr (info->write_support, "disabled in this firmware"));
-	notes = ir_test_info_notes (info);
+	notes = ir_protocol_test_info_notes (info);
 	assert_non_null (strstr (notes, "AT+EGMR=0,7 on model:mediatek was refused"));
 	assert_non_null (strstr (notes, "IMEI slot 2 not read"));
 	assert_false (ir_session_write_imei (phone->session, 0, IR_TEST_IMEI_C, NULL, &error));
-	ir_test_assert_error (error, IR_ERROR_NOT_SUPPORTED, "disabled in this firmware");
+	ir_protocol_test_assert_error (error, IR_ERROR_NOT_SUPPORTED, "disabled in this firmware");
 	assert_false (ir_model_transport_saw (phone->transport, "AT+EGMR=1"));
 }
 
@@ -315,7 +316,7 @@ test_session_vendor_refused_falls_back (void **cstate)
 static void
 test_session_read_only_without_cmee (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrTestPhone) phone = test_session_phone ();
 	g_autoptr (IrDeviceInfo) info = NULL;
 	g_autoptr (GError) error = NULL;
 
@@ -323,7 +324,7 @@ test_session_read_only_without_cmee (void **cstate)
 	phone->state->read_only[1] = TRUE;
 	info = ir_test_phone_identify (phone);
 	assert_false (ir_session_write_imei (phone->session, 1, IR_TEST_IMEI_C, NULL, &error));
-	ir_test_assert_error (error, IR_ERROR_AT_REFUSED, "AT+EGMR=1,10");
+	ir_protocol_test_assert_error (error, IR_ERROR_AT_REFUSED, "AT+EGMR=1,10");
 	assert_int_equal (ir_model_transport_count (phone->transport, "AT+EGMR=1"), 1);
 	assert_string_equal (phone->state->imei[1], IR_TEST_IMEI_ZERO);
 }
@@ -335,7 +336,7 @@ test_session_open_missing_port (void **cstate)
 	g_autoptr (IrSession) session = ir_session_open ("/dev/imeirestore-no-such-port", &error);
 
 	assert_null (session);
-	ir_test_assert_error (error, IR_ERROR_NOT_FOUND, "/dev/imeirestore-no-such-port");
+	ir_protocol_test_assert_error (error, IR_ERROR_NOT_FOUND, "/dev/imeirestore-no-such-port");
 }
 
 /* Opening errors come from the transport, which names the port: once. */
@@ -356,7 +357,7 @@ test_session_open_not_a_tty (void **cstate)
 static void
 test_session_recording (void **cstate)
 {
-	g_autoptr (IrTestPhone) phone = ir_test_session_phone ();
+	g_autoptr (IrTestPhone) phone = test_session_phone ();
 	g_autoptr (IrRecording) recording = ir_recording_new ("model:mediatek");
 	g_autoptr (IrDeviceInfo) info = NULL;
 	const IrRecordingEvent *first;
