@@ -64,7 +64,7 @@ static const FaultCase fault_cases[] = {
 
 /* The notes, joined. */
 static char *
-notes_text (JsonNode *json)
+test_faults_notes_text (JsonNode *json)
 {
 	JsonArray *notes = json_object_get_array_member (json_node_get_object (json), "notes");
 	g_autoptr (GString) all = g_string_new (NULL);
@@ -75,7 +75,7 @@ notes_text (JsonNode *json)
 }
 
 static void
-assert_right_imeis (JsonNode *json)
+test_faults_assert_right_imeis (JsonNode *json)
 {
 	assert_int_equal (json_array_get_length (ir_test_json_slots (json)), 2);
 	assert_string_equal (ir_test_slot_string (json, 0, "imei"), IR_TEST_IMEI_A);
@@ -91,9 +91,9 @@ assert_right_imeis (JsonNode *json)
  * the first IMEI is right; a second slot is right or said to be unread;
  * a missing manufacturer is said to be unread. */
 static void
-assert_right_or_said (JsonNode *json)
+test_faults_assert_right_or_said (JsonNode *json)
 {
-	g_autofree char *notes = notes_text (json);
+	g_autofree char *notes = test_faults_notes_text (json);
 	guint n_slots = json_array_get_length (ir_test_json_slots (json));
 
 	assert_string_equal (ir_test_slot_string (json, 0, "imei"), IR_TEST_IMEI_A);
@@ -114,7 +114,7 @@ assert_right_or_said (JsonNode *json)
 }
 
 static void
-test_fault_case (void **state)
+test_faults_case (void **state)
 {
 	const FaultCase *tc = *state;
 	g_autoptr (IrTestSim) sim = ir_test_sim_start (tc->sim_args);
@@ -128,7 +128,7 @@ test_fault_case (void **state)
 	case EXPECT_SUCCESS:
 		assert_int_equal (run->exit_code, 0);
 		assert_string_equal (run->err, "");
-		assert_right_imeis (run->json);
+		test_faults_assert_right_imeis (run->json);
 		break;
 	case EXPECT_ERROR:
 		ir_test_assert_error (run, tc->exit_code, tc->code, sim->path, tc->needle, NULL);
@@ -138,7 +138,7 @@ test_fault_case (void **state)
 		 * phone holds; failing is allowed, lying is not */
 		if (run->exit_code == 0) {
 			assert_string_equal (run->err, "");
-			assert_right_or_said (run->json);
+			test_faults_assert_right_or_said (run->json);
 		} else {
 			const char *code;
 			ir_test_assert_error (run, run->exit_code, NULL, sim->path, NULL);
@@ -166,7 +166,7 @@ int
 main (void)
 {
 	return ir_test_run_table ("faults",
-				  test_fault_case,
+				  test_faults_case,
 				  fault_cases,
 				  sizeof (fault_cases[0]),
 				  G_N_ELEMENTS (fault_cases),

@@ -99,7 +99,7 @@ static const IdentifyCase identify_cases[] = {
 /* The simulator with @args, @SRCDIR@ standing for the source tree (the
  * committed public test trust store is there). */
 static IrTestSim *
-identify_sim_start (const char *args)
+test_identify_sim_start (const char *args)
 {
 	g_autoptr (GString) expanded = g_string_new (args);
 	const char *srcdir = g_getenv ("IR_SRCDIR");
@@ -114,7 +114,7 @@ static void
 test_identify_case (void **state)
 {
 	const IdentifyCase *tc = *state;
-	g_autoptr (IrTestSim) sim = identify_sim_start (tc->sim_args);
+	g_autoptr (IrTestSim) sim = test_identify_sim_start (tc->sim_args);
 	g_autofree char *dups = ir_test_write_file (sim->tmpdir,
 						    "duplicates.txt",
 						    "# known duplicates, for the tests\n"
@@ -219,7 +219,7 @@ test_identify_symlink (void **state)
 
 /* list never fails for want of ports: an empty list is a friendly line. */
 static void
-test_list (void **state)
+test_identify_list (void **state)
 {
 	g_autoptr (IrTestRun) text = ir_test_imeictl ("list", NULL);
 	g_autoptr (IrTestRun) json = ir_test_imeictl ("list", "--json", NULL);
@@ -247,7 +247,7 @@ test_list (void **state)
 }
 
 static void
-test_help_lists_commands_and_exit_codes (void **state)
+test_identify_help_lists_commands_and_exit_codes (void **state)
 {
 	g_autoptr (IrTestRun) run = ir_test_imeictl ("--help", NULL);
 
@@ -270,8 +270,8 @@ main (void)
 	    cmocka_unit_test (test_identify_text),
 	    cmocka_unit_test (test_identify_options_before_command),
 	    cmocka_unit_test (test_identify_symlink),
-	    cmocka_unit_test (test_list),
-	    cmocka_unit_test (test_help_lists_commands_and_exit_codes),
+	    cmocka_unit_test (test_identify_list),
+	    cmocka_unit_test (test_identify_help_lists_commands_and_exit_codes),
 	};
 
 	return ir_test_run_table ("identify",

@@ -37,7 +37,7 @@ static const ReplayCase replay_cases[] = {
 };
 
 static JsonNode *
-load_json_file (const char *path)
+test_record_load_json_file (const char *path)
 {
 	g_autoptr (JsonParser) parser = json_parser_new ();
 	g_autoptr (GError) error = NULL;
@@ -49,9 +49,9 @@ load_json_file (const char *path)
 
 /* How many events of direction @dir the recording at @path holds. */
 static guint
-count_events (const char *path, const char *dir)
+test_record_count_events (const char *path, const char *dir)
 {
-	g_autoptr (JsonNode) root = load_json_file (path);
+	g_autoptr (JsonNode) root = test_record_load_json_file (path);
 	JsonArray *events;
 	guint n = 0;
 
@@ -67,7 +67,7 @@ count_events (const char *path, const char *dir)
 }
 
 static void
-test_replay_case (void **state)
+test_record_replay_case (void **state)
 {
 	const ReplayCase *tc = *state;
 	g_autoptr (IrTestSim) sim = ir_test_sim_start (tc->sim_args);
@@ -81,8 +81,8 @@ test_replay_case (void **state)
 
 	live = ir_test_imeictl ("identify", sim->path, "--json", "--record", record, NULL);
 	assert_int_equal (live->exit_code, 0);
-	assert_true (count_events (record, "w") > 0);
-	assert_true (count_events (record, "r") > 0);
+	assert_true (test_record_count_events (record, "w") > 0);
+	assert_true (test_record_count_events (record, "r") > 0);
 	if (g_strcmp0 (tc->name, "qualcomm") == 0) {
 		g_autofree char *text = NULL;
 		/* DIAG frames are no text: kept as base64, byte for byte */
@@ -118,8 +118,8 @@ test_record_disconnect (void **state)
 
 	live = ir_test_imeictl ("identify", sim->path, "--json", "--record", record, NULL);
 	ir_test_assert_error (live, 4, "disconnected", sim->path, NULL);
-	assert_true (count_events (record, "w") >= 3);
-	assert_int_equal (count_events (record, "hangup"), 1);
+	assert_true (test_record_count_events (record, "w") >= 3);
+	assert_int_equal (test_record_count_events (record, "hangup"), 1);
 
 	replayed = ir_test_imeictl ("identify", replay_port, "--json", NULL);
 	ir_test_assert_error (replayed, 4, "disconnected", NULL);
@@ -135,12 +135,12 @@ test_record_timeout (void **state)
 	    "--record", record, "identify", sim->path, "--timeout", "300", "--json", NULL);
 
 	ir_test_assert_error (run, 4, "timeout", sim->path, NULL);
-	assert_true (count_events (record, "w") >= 1);
+	assert_true (test_record_count_events (record, "w") >= 1);
 }
 
 /* Ctrl-C while the phone is slow: exit 130 at once, the recording saved. */
 static void
-test_cancel (void **state)
+test_record_cancel (void **state)
 {
 	g_autoptr (IrTestSim) sim =
 	    ir_test_sim_start ("--family mediatek --imei " IR_TEST_IMEI_A " --latency 2500");
@@ -154,7 +154,7 @@ test_cancel (void **state)
 	ir_test_assert_error (run, 130, "cancelled", "cancelled", NULL);
 	/* the first answer would take 2500 ms: the cancel did not wait for it */
 	assert_true (elapsed_ms < 2400);
-	assert_true (count_events (record, "w") >= 1);
+	assert_true (test_record_count_events (record, "w") >= 1);
 }
 
 int
@@ -163,11 +163,11 @@ main (void)
 	const struct CMUnitTest more[] = {
 	    cmocka_unit_test (test_record_disconnect),
 	    cmocka_unit_test (test_record_timeout),
-	    cmocka_unit_test (test_cancel),
+	    cmocka_unit_test (test_record_cancel),
 	};
 
 	return ir_test_run_table ("record-replay",
-				  test_replay_case,
+				  test_record_replay_case,
 				  replay_cases,
 				  sizeof (replay_cases[0]),
 				  G_N_ELEMENTS (replay_cases),

@@ -35,7 +35,7 @@ static long calls;
 static int failing;
 
 static int
-report_fd (void)
+io_fault_report_fd (void)
 {
 	static int fd = -2;
 	const char *path;
@@ -48,7 +48,7 @@ report_fd (void)
 }
 
 static int
-op_selected (const char *op)
+io_fault_op_selected (const char *op)
 {
 	const char *ops = getenv ("IR_FAULT_OPS");
 	size_t len = strlen (op);
@@ -65,14 +65,14 @@ op_selected (const char *op)
 }
 
 static int
-path_matches (int fd)
+io_fault_path_matches (int fd)
 {
 	const char *pattern = getenv ("IR_FAULT_PATH");
 	char link[64];
 	char path[PATH_MAX];
 	ssize_t n;
 
-	if (pattern == NULL || fd == report_fd ())
+	if (pattern == NULL || fd == io_fault_report_fd ())
 		return 0;
 	snprintf (link, sizeof (link), "/proc/self/fd/%d", fd);
 	n = readlink (link, path, sizeof (path) - 1);
@@ -83,7 +83,7 @@ path_matches (int fd)
 }
 
 static int
-fault_errno (void)
+io_fault_fault_errno (void)
 {
 	const char *name = getenv ("IR_FAULT_ERRNO");
 
@@ -97,10 +97,10 @@ fault_errno (void)
 }
 
 static void
-report (const char *op, int failed)
+io_fault_report (const char *op, int failed)
 {
 	char line[64];
-	int fd = report_fd ();
+	int fd = io_fault_report_fd ();
 	int len;
 	write_fn real_write = (write_fn)dlsym (RTLD_NEXT, "write");
 
@@ -113,18 +113,18 @@ report (const char *op, int failed)
 
 /* 1: this call must fail (errno set) */
 static int
-should_fail (const char *op, int fd)
+io_fault_should_fail (const char *op, int fd)
 {
 	const char *after = getenv ("IR_FAULT_AFTER");
 
-	if (!op_selected (op) || !path_matches (fd))
+	if (!io_fault_op_selected (op) || !io_fault_path_matches (fd))
 		return 0;
 	calls++;
 	if (!failing && calls > (after != NULL ? atol (after) : 0))
 		failing = 1;
-	report (op, failing);
+	io_fault_report (op, failing);
 	if (failing)
-		errno = fault_errno ();
+		errno = io_fault_fault_errno ();
 	return failing;
 }
 
@@ -133,7 +133,7 @@ write (int fd, const void *buf, size_t count)
 {
 	write_fn real = (write_fn)dlsym (RTLD_NEXT, "write");
 
-	if (should_fail ("write", fd))
+	if (io_fault_should_fail ("write", fd))
 		return -1;
 	return real (fd, buf, count);
 }
@@ -143,7 +143,7 @@ pwrite (int fd, const void *buf, size_t count, off_t offset)
 {
 	pwrite_fn real = (pwrite_fn)dlsym (RTLD_NEXT, "pwrite");
 
-	if (should_fail ("pwrite", fd))
+	if (io_fault_should_fail ("pwrite", fd))
 		return -1;
 	return real (fd, buf, count, offset);
 }
@@ -153,7 +153,7 @@ fdatasync (int fd)
 {
 	sync_fn real = (sync_fn)dlsym (RTLD_NEXT, "fdatasync");
 
-	if (should_fail ("fdatasync", fd))
+	if (io_fault_should_fail ("fdatasync", fd))
 		return -1;
 	return real (fd);
 }
@@ -163,7 +163,7 @@ fsync (int fd)
 {
 	sync_fn real = (sync_fn)dlsym (RTLD_NEXT, "fsync");
 
-	if (should_fail ("fsync", fd))
+	if (io_fault_should_fail ("fsync", fd))
 		return -1;
 	return real (fd);
 }
