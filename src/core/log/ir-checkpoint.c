@@ -14,6 +14,9 @@
  * keep a hostile note from costing more than a few kilobytes of work; they
  * are far above anything a log writes. */
 #define IR_CHECKPOINT_MAX_NOTE_LEN 65536
+/* base64 of a 32-byte root: 44 characters (g_base64_encode_step wants room
+ * for 48) */
+#define IR_CHECKPOINT_ROOT_B64_LEN 48
 
 void
 ir_checkpoint_free (IrCheckpoint *checkpoint)
@@ -141,6 +144,53 @@ ir_checkpoint_key_id (const char *key_name, EVP_PKEY *public_key, guint8 out[4],
 	return ir_signed_note_key_id (key_name, public_key, out, error);
 }
 
+static gboolean
+ir_checkpoint_check_origin (const char *origin, GError **error)
+{
+	if (ir_checkpoint_line_is_clean (origin, strlen (origin)) &&
+	    strchr (origin, '\n') == NULL && g_utf8_validate (origin, -1, NULL))
+		return TRUE;
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_INVALID_INPUT,
+		     "checkpoint origin \"%s\" must be one non-empty line of UTF-8 without "
+		     "leading or trailing space",
+		     origin);
+	return FALSE;
+}
+
+char *
+ir_checkpoint_sign_with (const char *origin,
+			 guint64 size,
+			 const guint8 root[IR_MERKLE_HASH_LEN],
+			 IrNoteSigner *signer,
+			 GError **error)
+{
+	char root_b64[IR_CHECKPOINT_ROOT_B64_LEN + 1];
+	g_autoptr (GString) note = NULL;
+	gsize body_len;
+	gint state = 0;
+	gint save = 0;
+	gsize n;
+
+	g_return_val_if_fail (origin != NULL && signer != NULL, NULL);
+
+	if (!ir_checkpoint_check_origin (origin, error))
+		return NULL;
+	n = g_base64_encode_step (root, IR_MERKLE_HASH_LEN, FALSE, root_b64, &state, &save);
+	n += g_base64_encode_close (FALSE, root_b64 + n, &state, &save);
+	root_b64[n] = '\0';
+	/* the body, then the empty line and the signature line over it, in
+	 * one buffer */
+	note = g_string_sized_new (2 * strlen (origin) + 192);
+	g_string_printf (note, "%s\n%" G_GUINT64_FORMAT "\n%s\n", origin, size, root_b64);
+	body_len = note->len;
+	g_string_append_c (note, '\n');
+	if (!ir_note_signer_append_line (signer, note->str, body_len, note, error))
+		return NULL;
+	return g_string_free (g_steal_pointer (&note), FALSE);
+}
+
 char *
 ir_checkpoint_sign (const char *origin,
 		    guint64 size,
@@ -149,27 +199,17 @@ ir_checkpoint_sign (const char *origin,
 		    EVP_PKEY *key,
 		    GError **error)
 {
-	g_autofree char *root_b64 = g_base64_encode (root, IR_MERKLE_HASH_LEN);
-	g_autofree char *body = NULL;
-	g_autofree char *line = NULL;
+	g_autoptr (IrNoteSigner) signer = NULL;
 
 	g_return_val_if_fail (origin != NULL && key_name != NULL, NULL);
 
-	if (!ir_checkpoint_line_is_clean (origin, strlen (origin)) ||
-	    strchr (origin, '\n') != NULL || !g_utf8_validate (origin, -1, NULL)) {
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_INVALID_INPUT,
-			     "checkpoint origin \"%s\" must be one non-empty line of UTF-8 without "
-			     "leading or trailing space",
-			     origin);
+	/* the origin first, as before signers: its error is the one reported */
+	if (!ir_checkpoint_check_origin (origin, error))
 		return NULL;
-	}
-	body = g_strdup_printf ("%s\n%" G_GUINT64_FORMAT "\n%s\n", origin, size, root_b64);
-	line = ir_signed_note_signature_line (body, key_name, key, error);
-	if (line == NULL)
+	signer = ir_note_signer_new (key_name, key, error);
+	if (signer == NULL)
 		return NULL;
-	return g_strconcat (body, "\n", line, NULL);
+	return ir_checkpoint_sign_with (origin, size, root, signer, error);
 }
 
 char *

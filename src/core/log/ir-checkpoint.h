@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include "ir-merkle.h"
+#include "ir-note-signer.h"
 #include "ir-signed-note.h"
 
 G_BEGIN_DECLS
@@ -42,6 +43,14 @@ char *ir_checkpoint_sign (const char *origin,
 			  const char *key_name,
 			  EVP_PKEY *key,
 			  GError **error);
+
+/* The same with a signer kept for many notes (a log signing a checkpoint
+ * per record): the key is checked and its id computed once. */
+char *ir_checkpoint_sign_with (const char *origin,
+			       guint64 size,
+			       const guint8 root[IR_MERKLE_HASH_LEN],
+			       IrNoteSigner *signer,
+			       GError **error);
 
 /* Adds a signature line to an existing note (a witness cosigning). */
 char *ir_checkpoint_cosign (const char *note, const char *key_name, EVP_PKEY *key, GError **error);

@@ -432,6 +432,7 @@ ir_log_record_format_parsed (IrLogRecordType type,
 	g_autoptr (IrLogRecord) check = NULL;
 	g_autofree char *time_text = NULL;
 	g_autofree char *line = NULL;
+	IrLogScanRecord scan;
 	gsize len = 0;
 
 	if (ir_log_record_type_to_string (type) == NULL || seq > G_MAXINT64) {
@@ -468,15 +469,22 @@ ir_log_record_format_parsed (IrLogRecordType type,
 	json_node_set_object (root, object);
 	json_generator_set_root (generator, root);
 	line = json_generator_to_data (generator, &len);
-	/* what we write must read back as the same record, or not be written */
-	check = ir_log_record_parse (line, len, error);
-	if (check == NULL) {
+	/* what we write must read back as a record, or not be written: the
+	 * strict parser that decides at open and in audit verify checks the
+	 * text; the object it was made from is the record read back (no
+	 * second parse into a JsonObject, a fifth of an append's CPU) */
+	if (!ir_log_scan_record (line, len, &scan, error)) {
 		g_prefix_error (error,
 				"cannot format %s record %" G_GUINT64_FORMAT ": ",
 				ir_log_record_type_to_string (type),
 				seq);
 		return NULL;
 	}
+	check = g_new0 (IrLogRecord, 1);
+	check->seq = seq;
+	check->type = type;
+	check->time = g_steal_pointer (&time_text);
+	check->object = json_object_ref (object);
 	*parsed = g_steal_pointer (&check);
 	return g_steal_pointer (&line);
 }

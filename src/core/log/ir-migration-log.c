@@ -47,6 +47,7 @@ struct _IrMigrationLog {
 	char *origin;
 	char *key_name;
 	EVP_PKEY *key;
+	IrNoteSigner *signer; /* made at the first append, kept: one key setup */
 	int log_fd;
 	int cp_fd;
 	IrMigrationLogLayout layout;
@@ -91,6 +92,7 @@ ir_migration_log_finalize (GObject *object)
 	g_free (self->origin);
 	g_free (self->key_name);
 	EVP_PKEY_free (self->key);
+	g_clear_pointer (&self->signer, ir_note_signer_free);
 	g_clear_pointer (&self->tree, ir_merkle_tree_free);
 	g_array_unref (self->lines);
 	g_string_free (self->pending, TRUE);
@@ -1211,9 +1213,11 @@ ir_migration_log_enqueue (IrMigrationLog *self,
 		return FALSE;
 	len = strlen (line);
 	ir_merkle_tree_append (self->tree, (const guint8 *)line, len);
-	if (!ir_merkle_tree_root (self->tree, seq + 1, root, error) ||
-	    (note = ir_checkpoint_sign (
-		 self->origin, seq + 1, root, self->key_name, self->key, error)) == NULL) {
+	if (self->signer == NULL)
+		self->signer = ir_note_signer_new (self->key_name, self->key, error);
+	if (self->signer == NULL || !ir_merkle_tree_root (self->tree, seq + 1, root, error) ||
+	    (note = ir_checkpoint_sign_with (self->origin, seq + 1, root, self->signer, error)) ==
+		NULL) {
 		ir_merkle_tree_truncate (self->tree, seq);
 		return FALSE;
 	}

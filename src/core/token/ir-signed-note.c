@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ir-error.h"
+#include "ir-note-signer.h"
 #include "ir-signed-note.h"
 #include "ir-openssl-autoptr.h"
 
@@ -297,25 +298,13 @@ ir_signed_note_signature_line (const char *body,
 			       EVP_PKEY *key,
 			       GError **error)
 {
-	g_autoptr (EVP_MD_CTX) ctx = EVP_MD_CTX_new ();
-	guint8 blob[4 + ED25519_LEN];
-	gsize sig_len = ED25519_LEN;
-	g_autofree char *b64 = NULL;
+	g_autoptr (IrNoteSigner) signer = ir_note_signer_new (key_name, key, error);
+	g_autoptr (GString) line = g_string_new (NULL);
 
-	if (!ir_signed_note_key_id (key_name, key, blob, error))
+	if (signer == NULL ||
+	    !ir_note_signer_append_line (signer, body, strlen (body), line, error))
 		return NULL;
-	if (ctx == NULL || EVP_DigestSignInit (ctx, NULL, NULL, NULL, key) != 1 ||
-	    EVP_DigestSign (ctx, blob + 4, &sig_len, (const guint8 *)body, strlen (body)) != 1 ||
-	    sig_len != ED25519_LEN) {
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_FAILED,
-			     "failed to sign with key %s: is it a private key?",
-			     key_name);
-		return NULL;
-	}
-	b64 = g_base64_encode (blob, sizeof (blob));
-	return g_strdup_printf (EM_DASH "%s %s\n", key_name, b64);
+	return g_string_free (g_steal_pointer (&line), FALSE);
 }
 
 char *
