@@ -4,7 +4,6 @@
 #include "ir-error.h"
 #include "ir-phone.h"
 #include "ir-policy-text.h"
-#include "ir-restore-eligible.h"
 
 struct _IrPhone {
 	GObject parent_instance;
@@ -66,22 +65,22 @@ ir_phone_begin (IrPhone *self, IrProgress *progress, GCancellable *cancellable)
 	ir_phone_emit_changed (self);
 }
 
-/* The same decision the restore makes before it asks for a token, so that
- * the list never promises what a restore would refuse. */
+/* The engine's decision, the one a restore makes before it asks for a
+ * token, so that the list never promises what a restore would refuse. */
 static void
-ir_phone_check_rollout (IrPhone *self)
+ir_phone_check (IrPhone *self)
 {
 	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-
+	g_autoptr (IrRestoreEligibleVerdict) verdict =
+	    ir_engine_check_phone (self->engine, self->info, now);
 	IrPolicyCache *cache = ir_engine_get_policy_cache (self->engine);
 
-	self->rollout = ir_engine_check_eligibility (self->engine, self->info, now);
-	if (self->rollout == NULL)
-		return;
-	self->rollout_text =
-	    ir_policy_text_eligibility (ir_policy_cache_get_policy (cache), self->rollout);
-	if (self->rollout->reason != IR_ELIGIBLE)
-		self->eligible = FALSE;
+	self->eligible = ir_restore_eligible_verdict_allows (verdict);
+	self->ineligible = g_steal_pointer (&verdict->cannot);
+	self->rollout = g_steal_pointer (&verdict->rollout);
+	if (self->rollout != NULL)
+		self->rollout_text =
+		    ir_policy_text_eligibility (ir_policy_cache_get_policy (cache), self->rollout);
 }
 
 static void
@@ -101,9 +100,7 @@ ir_phone_identified (GObject *source, GAsyncResult *res, gpointer user_data)
 		self->error = g_steal_pointer (&error);
 	} else {
 		self->info = info;
-		self->eligible = ir_restore_eligible_check (info, &self->ineligible);
-		if (self->eligible)
-			ir_phone_check_rollout (self);
+		ir_phone_check (self);
 		self->state = IR_PHONE_STATE_IDENTIFIED;
 	}
 	ir_phone_emit_changed (self);

@@ -38,7 +38,7 @@ gboolean ir_phone_get_eligible (IrPhone *self);
 /* Why not eligible when a restore is needed; NULL otherwise. */
 const GError *ir_phone_get_ineligible_error (IrPhone *self);
 /* What the rollout policy in force says of this phone after identify
- * (ir_engine_check_eligibility): NULL when no policy is cached (the
+ * (ir_engine_check_phone): NULL when no policy is cached (the
  * server decides alone) or the phone needs no restore. A phone the policy
  * refuses is not eligible, and a restore would stop before any token. */
 const IrEligibility *ir_phone_get_rollout (IrPhone *self);

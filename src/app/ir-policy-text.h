@@ -18,7 +18,7 @@ char *ir_policy_text_summary (const IrPolicy *policy);
  * lists it), window, the two daily caps. */
 char *ir_policy_text_phases (const IrPolicy *policy, const char *const *paused);
 
-/* Why @elig (from ir_engine_check_eligibility) is what it is: which
+/* Why @elig (from ir_engine_check_phone) is what it is: which
  * phase, when it opens or closed, which cap is reached and until when. */
 char *ir_policy_text_eligibility (const IrPolicy *policy, const IrEligibility *elig);
 

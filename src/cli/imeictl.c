@@ -137,7 +137,8 @@ imeictl_option_takes_value (const char *arg)
 	if (imeictl_entries_take_value (imeictl_global_entries, arg))
 		return TRUE;
 	for (guint i = 0; imeictl_commands[i] != NULL; i++) {
-		if (imeictl_entries_take_value (imeictl_commands[i]->entries, arg))
+		if (imeictl_entries_take_value (imeictl_commands[i]->entries, arg) ||
+		    imeictl_entries_take_value (imeictl_commands[i]->engine_entries, arg))
 			return TRUE;
 	}
 	return FALSE;
@@ -252,6 +253,8 @@ imeictl_option_context_new (const IrCliCommand *cmd, ImeictlGlobalOptions *globa
 		summary = g_strdup (cmd->description);
 		if (cmd->entries != NULL)
 			imeictl_context_add_entries (context, cmd->entries, cli->options);
+		if (cmd->engine_entries != NULL)
+			imeictl_context_add_entries (context, cmd->engine_entries, cli->options);
 	}
 	imeictl_context_add_entries (context, imeictl_global_entries, global);
 	g_option_context_set_summary (context, summary);
@@ -486,8 +489,10 @@ imeictl_main_clear (ImeictlMain *m)
 
 	if (m->cmd != NULL && m->cmd->state_free != NULL && cli->state != NULL)
 		m->cmd->state_free (cli->state);
-	if (m->cmd != NULL && cli->options != NULL)
+	if (m->cmd != NULL && cli->options != NULL) {
 		imeictl_entries_free_values (m->cmd->entries, cli->options);
+		imeictl_entries_free_values (m->cmd->engine_entries, cli->options);
+	}
 	g_free (cli->options);
 	imeictl_entries_free_values (imeictl_global_entries, &m->global);
 	g_strfreev (cli->args);

@@ -1,19 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "ir-cli-engine.h"
 #include "ir-cli-output.h"
 #include "ir-cli.h"
 #include "ir-error.h"
 #include "ir-session.h"
 
 /* imeictl identify PORT: the phone's identity and every IMEI slot with its
- * classification. Only reads: nothing is ever written to the phone. */
+ * classification, and, when a rollout policy is cached or can be fetched,
+ * whether the phone is eligible now (the engine's verdict, the one the
+ * app's phone list shows and a restore checks). Only reads: nothing is
+ * ever written to the phone, nor to the migration log. */
 
 #define IR_CLI_TIMEOUT_MAX_MS 600000
 
 typedef struct {
+	IrCliEngineOptions engine; /* first: ir_cli_engine_entries point into it */
 	char *duplicates;
 	char *timeout;
 	char *protocol;
@@ -51,6 +57,7 @@ typedef struct {
 	char *duplicates_path;
 	guint timeout_ms;
 	IrSessionProtocol protocol;
+	IrEngine *engine; /* the rollout policy; NULL when none can be had */
 } IrCliIdentifyState;
 
 static void
@@ -60,7 +67,36 @@ ir_cli_identify_state_free (gpointer data)
 
 	g_clear_pointer (&state->duplicates, ir_duplicate_list_free);
 	g_free (state->duplicates_path);
+	if (state->engine != NULL)
+		ir_cli_engine_release (&state->engine);
 	g_free (state);
+}
+
+/* The engine for eligibility, when a policy can be had (a server set, or
+ * a trust store to verify the cached one): opened here, in the main
+ * thread, so that a bad setting or a token's PIN comes before the phone. */
+static gboolean
+ir_cli_identify_open_engine (const IrCliIdentifyOptions *opts,
+			     IrCliIdentifyState *state,
+			     GError **error)
+{
+	g_autoptr (GError) error_local = NULL;
+	g_autoptr (GKeyFile) config = ir_cli_engine_load_config (&error_local);
+
+	if (error_local != NULL) {
+		g_propagate_error (error, g_steal_pointer (&error_local));
+		return FALSE;
+	}
+	if (!ir_cli_engine_has_policy_source (&opts->engine, config))
+		return TRUE;
+	state->engine = ir_engine_new ();
+	return ir_cli_engine_open (&opts->engine,
+				   config,
+				   NULL,
+				   state->protocol,
+				   IR_CLI_ENGINE_POLICY,
+				   state->engine,
+				   error);
 }
 
 static gboolean
@@ -103,8 +139,10 @@ ir_cli_identify_prepare (IrCli *cli, GError **error)
 		return FALSE;
 	if (!ir_cli_output_parse_protocol (opts->protocol, &state->protocol, error))
 		return FALSE;
-	return ir_cli_output_load_duplicates (
-	    opts->duplicates, &state->duplicates, &state->duplicates_path, error);
+	if (!ir_cli_output_load_duplicates (
+		opts->duplicates, &state->duplicates, &state->duplicates_path, error))
+		return FALSE;
+	return ir_cli_identify_open_engine (opts, state, error);
 }
 
 static IrSession *
@@ -160,9 +198,89 @@ ir_cli_identify_status_text (const IrImeiSlot *slot)
 	}
 }
 
+/* What the verdict says, as a stable code and for people. */
+static const char *
+ir_cli_identify_reason (const IrRestoreEligibleVerdict *verdict)
+{
+	if (!verdict->needed)
+		return "no_restore_needed";
+	if (verdict->cannot != NULL)
+		return "cannot_restore";
+	return verdict->rollout != NULL ? ir_eligibility_reason_to_string (verdict->rollout->reason)
+					: "no_policy";
+}
+
+static char *
+ir_cli_identify_sentence (const IrRestoreEligibleVerdict *verdict)
+{
+	if (!verdict->needed)
+		return g_strdup ("no restore needed: every IMEI is valid");
+	if (verdict->cannot != NULL)
+		return g_strdup_printf ("a restore is needed but cannot be done here: %s",
+					verdict->cannot->message);
+	if (verdict->rollout == NULL)
+		return g_strdup ("no rollout policy: the brand server decides");
+	if (verdict->rollout->reason == IR_ELIGIBLE)
+		return g_strdup (verdict->rollout->sentence);
+	return g_strdup_printf ("not eligible: %s", verdict->rollout->sentence);
+}
+
+static void
+ir_cli_identify_json_eligibility (JsonBuilder *builder,
+				  const IrRestoreEligibleVerdict *verdict,
+				  const IrPolicy *policy,
+				  const char *centre)
+{
+	const IrEligibility *elig = verdict != NULL ? verdict->rollout : NULL;
+	g_autoptr (GDateTime) local = NULL;
+	g_autofree char *when = NULL;
+	g_autofree char *message = NULL;
+
+	json_builder_set_member_name (builder, "eligibility");
+	if (verdict == NULL) {
+		json_builder_add_null_value (builder);
+		return;
+	}
+	if (elig != NULL && elig->when != NULL) {
+		local = g_date_time_to_timezone (elig->when, policy->time_zone);
+		when = g_date_time_format_iso8601 (local);
+	}
+	message = ir_cli_identify_sentence (verdict);
+	json_builder_begin_object (builder);
+	json_builder_set_member_name (builder, "restore_needed");
+	json_builder_add_boolean_value (builder, verdict->needed);
+	json_builder_set_member_name (builder, "eligible");
+	json_builder_add_boolean_value (builder, ir_restore_eligible_verdict_allows (verdict));
+	ir_cli_output_json_add_string_or_null (builder, "reason", ir_cli_identify_reason (verdict));
+	json_builder_set_member_name (builder, "policy_version");
+	json_builder_add_int_value (builder, policy->version);
+	ir_cli_output_json_add_string_or_null (builder, "time_zone", policy->time_zone_id);
+	ir_cli_output_json_add_string_or_null (builder, "centre", centre);
+	ir_cli_output_json_add_string_or_null (builder, "phase", elig != NULL ? elig->phase : NULL);
+	ir_cli_output_json_add_string_or_null (builder, "day", elig != NULL ? elig->day : NULL);
+	ir_cli_output_json_add_string_or_null (builder, "until", when);
+	ir_cli_output_json_add_string_or_null (builder, "message", message);
+	json_builder_end_object (builder);
+}
+
+static const IrPolicy *
+ir_cli_identify_policy (const IrCliIdentifyState *state)
+{
+	return state->engine != NULL
+		   ? ir_policy_cache_get_policy (ir_engine_get_policy_cache (state->engine))
+		   : NULL;
+}
+
+static const char *
+ir_cli_identify_centre (const IrCliIdentifyState *state)
+{
+	return state->engine != NULL ? ir_engine_get_centre (state->engine) : NULL;
+}
+
 static void
 ir_cli_identify_format_json (const IrDeviceInfo *info,
 			     const IrCliIdentifyState *state,
+			     const IrRestoreEligibleVerdict *verdict,
 			     GString *out)
 {
 	g_autoptr (JsonBuilder) builder = json_builder_new ();
@@ -216,6 +334,8 @@ ir_cli_identify_format_json (const IrDeviceInfo *info,
 		json_builder_end_object (builder);
 	}
 	json_builder_end_array (builder);
+	ir_cli_identify_json_eligibility (
+	    builder, verdict, ir_cli_identify_policy (state), ir_cli_identify_centre (state));
 	json_builder_end_object (builder);
 	root = json_builder_get_root (builder);
 	text = ir_cli_output_json_to_string (root);
@@ -273,6 +393,7 @@ ir_cli_identify_join_slots (GPtrArray *numbers)
 static void
 ir_cli_identify_format_text (const IrDeviceInfo *info,
 			     const IrCliIdentifyState *state,
+			     const IrRestoreEligibleVerdict *verdict,
 			     GString *out)
 {
 	g_autoptr (IrCliTable) table = ir_cli_table_new (4);
@@ -311,6 +432,18 @@ ir_cli_identify_format_text (const IrDeviceInfo *info,
 		    "original IMEI of %s.\n",
 		    which);
 	}
+	if (verdict != NULL) {
+		const IrPolicy *policy = ir_cli_identify_policy (state);
+		const char *centre = ir_cli_identify_centre (state);
+		g_autofree char *sentence = ir_cli_identify_sentence (verdict);
+
+		g_string_append_printf (out,
+					"\nRollout policy version %" G_GINT64_FORMAT
+					", centre %s: %s.\n",
+					policy->version,
+					centre != NULL ? centre : "unknown",
+					sentence);
+	}
 }
 
 static gboolean
@@ -325,6 +458,30 @@ ir_cli_identify_save_recording (IrCli *cli, IrRecording *recording, GError **err
 	return TRUE;
 }
 
+/* The engine's verdict on the phone, under the newest policy it can have:
+ * fetched from the server when one is set (a refused or unreachable
+ * server is a warning, and the cached policy still applies). NULL when no
+ * policy is held. */
+static IrRestoreEligibleVerdict *
+ir_cli_identify_check (const IrCliIdentifyState *state,
+		       const IrDeviceInfo *info,
+		       GCancellable *cancellable)
+{
+	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+	g_autoptr (GError) error = NULL;
+
+	if (state->engine == NULL)
+		return NULL;
+	if (ir_engine_get_client (state->engine) != NULL &&
+	    !ir_engine_refresh_policy (state->engine, cancellable, &error)) {
+		g_autofree char *line = ir_cli_output_one_line (error->message);
+		fprintf (stderr, "imeictl: warning: %s\n", line);
+	}
+	if (ir_cli_identify_policy (state) == NULL)
+		return NULL;
+	return ir_engine_check_phone (state->engine, info, now);
+}
+
 static gboolean
 ir_cli_identify_run (IrCli *cli, GCancellable *cancellable, GError **error)
 {
@@ -333,6 +490,7 @@ ir_cli_identify_run (IrCli *cli, GCancellable *cancellable, GError **error)
 	g_autoptr (IrSession) session = NULL;
 	g_autoptr (IrRecording) recording = NULL;
 	g_autoptr (IrDeviceInfo) info = NULL;
+	g_autoptr (IrRestoreEligibleVerdict) verdict = NULL;
 	g_autoptr (GError) error_local = NULL;
 
 	session = ir_cli_identify_open (port, state->timeout_ms, state->protocol, error);
@@ -363,10 +521,11 @@ ir_cli_identify_run (IrCli *cli, GCancellable *cancellable, GError **error)
 		g_propagate_error (error, g_steal_pointer (&error_local));
 		return FALSE;
 	}
+	verdict = ir_cli_identify_check (state, info, cancellable);
 	if (cli->json)
-		ir_cli_identify_format_json (info, state, cli->out);
+		ir_cli_identify_format_json (info, state, verdict, cli->out);
 	else
-		ir_cli_identify_format_text (info, state, cli->out);
+		ir_cli_identify_format_text (info, state, verdict, cli->out);
 	return TRUE;
 }
 
@@ -383,8 +542,14 @@ const IrCliCommand ir_cli_command_identify = {
 		   "(/dev/ttyUSB0), a symlink to one, replay:FILE for a session saved with\n"
 		   "--record, or script:FILE for an answer script. A port another program has\n"
 		   "open is refused, naming it. Waits over 2 s are named on stderr. Nothing is\n"
-		   "written to the phone; a phone that reports no IMEI over AT exits 5.",
+		   "written to the phone; a phone that reports no IMEI over AT exits 5.\n"
+		   "With a rollout policy (fetched when --server is set, else the one cached\n"
+		   "in --state-dir, verified with --trust-store), says whether the phone is\n"
+		   "eligible now for your centre, and if not why: no phase covers it, its phase\n"
+		   "is paused, opens later or closed, or a daily cap is reached and until when\n"
+		   "(JSON: eligibility). Nothing is written to the migration log.",
     .entries = ir_cli_identify_entries,
+    .engine_entries = ir_cli_engine_entries,
     .options_size = sizeof (IrCliIdentifyOptions),
     .min_args = 1,
     .max_args = 1,

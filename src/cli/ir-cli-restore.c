@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ir-cli-engine.h"
 #include "ir-cli-loop.h"
 #include "ir-cli-output.h"
 #include "ir-cli.h"
@@ -39,21 +39,10 @@ enum {
 };
 
 typedef struct {
+	IrCliEngineOptions engine; /* first: ir_cli_engine_entries point into it */
 	gboolean all;
 	gboolean yes;
-	char *server;
-	char *trust_store;
-	char *cert;
-	char *key;
-	char *p12;
-	char *passphrase_file;
-	char *credential;
-	char *module;
-	char *pin_file;
-	char *centre;
-	char *state_dir;
 	char *duplicates;
-	char *workstation;
 	char *protocol;
 } IrCliRestoreOptions;
 
@@ -72,93 +61,6 @@ static const GOptionEntry ir_cli_restore_entries[] = {
      IR_CLI_OPTION (IrCliRestoreOptions, yes),
      "Do not ask before writing (scripts)",
      NULL},
-    {"server",
-     0,
-     0,
-     G_OPTION_ARG_STRING,
-     IR_CLI_OPTION (IrCliRestoreOptions, server),
-     "The brand server (default: $IMEIRESTORE_SERVER)",
-     "URL"},
-    {"trust-store",
-     0,
-     0,
-     G_OPTION_ARG_FILENAME,
-     IR_CLI_OPTION (IrCliRestoreOptions, trust_store),
-     "The brand's trust store (default: $IMEIRESTORE_TRUST_STORE)",
-     "FILE"},
-    {"cert",
-     0,
-     0,
-     G_OPTION_ARG_FILENAME,
-     IR_CLI_OPTION (IrCliRestoreOptions, cert),
-     "Your client certificate, PEM (with --key)",
-     "FILE"},
-    {"key",
-     0,
-     0,
-     G_OPTION_ARG_FILENAME,
-     IR_CLI_OPTION (IrCliRestoreOptions, key),
-     "The private key of --cert, PEM",
-     "FILE"},
-    {"p12",
-     0,
-     0,
-     G_OPTION_ARG_FILENAME,
-     IR_CLI_OPTION (IrCliRestoreOptions, p12),
-     "Your client certificate and key, PKCS#12",
-     "FILE"},
-    {"p12-passphrase-file",
-     0,
-     0,
-     G_OPTION_ARG_FILENAME,
-     IR_CLI_OPTION (IrCliRestoreOptions, passphrase_file),
-     "Read the PKCS#12 passphrase from FILE (default: $IMEIRESTORE_P12_PASSPHRASE)",
-     "FILE"},
-    {"credential",
-     0,
-     0,
-     G_OPTION_ARG_STRING,
-     IR_CLI_OPTION (IrCliRestoreOptions, credential),
-     "Your certificate and key on a PKCS#11 token (see imeictl credential list)",
-     "pkcs11:URI"},
-    {"module",
-     0,
-     0,
-     G_OPTION_ARG_FILENAME,
-     IR_CLI_OPTION (IrCliRestoreOptions, module),
-     "The token's PKCS#11 module (default: the URI's module-path, else p11-kit's "
-     "modules)",
-     "FILE"},
-    {"pin-file",
-     0,
-     0,
-     G_OPTION_ARG_FILENAME,
-     IR_CLI_OPTION (IrCliRestoreOptions, pin_file),
-     "Read the token's PIN from FILE (default: asked without echo)",
-     "FILE"},
-    {"centre",
-     0,
-     0,
-     G_OPTION_ARG_STRING,
-     IR_CLI_OPTION (IrCliRestoreOptions, centre),
-     "Your service centre; must be the one in your certificate",
-     "ID"},
-    {"state-dir",
-     0,
-     0,
-     G_OPTION_ARG_FILENAME,
-     IR_CLI_OPTION (IrCliRestoreOptions, state_dir),
-     "Used tokens, the migration log and the workstation key (default: "
-     "$XDG_DATA_HOME/imeirestore)",
-     "DIR"},
-    {"workstation",
-     0,
-     0,
-     G_OPTION_ARG_STRING,
-     IR_CLI_OPTION (IrCliRestoreOptions, workstation),
-     "This workstation's id in the migration log (default: $IMEIRESTORE_WORKSTATION, "
-     "else the host name)",
-     "ID"},
     {"duplicates",
      0,
      0,
@@ -183,66 +85,13 @@ typedef struct {
 	gboolean yes; /* --yes: the answer to every plan, chosen by the user */
 } IrCliRestoreState;
 
-/* Drops the engine and waits (a few seconds at most) until it is gone: a
- * GTask's worker thread may hold it a moment after the task returned, and
- * its last unref must not run during exit(): with a PKCS#11 credential it
- * closes the token's sessions and finalizes the module, whose library
- * (SoftHSM's C++ statics, OpenSSL's tables) exit() is tearing down. */
 static void
 ir_cli_restore_state_free (gpointer data)
 {
 	IrCliRestoreState *state = data;
-	GWeakRef weak;
 
-	g_weak_ref_init (&weak, state->engine);
-	g_clear_object (&state->engine);
-	for (guint i = 0; i < 500; i++) {
-		IrEngine *engine = g_weak_ref_get (&weak);
-		if (engine == NULL)
-			break;
-		g_object_unref (engine);
-		g_usleep (10 * 1000);
-	}
-	g_weak_ref_clear (&weak);
+	ir_cli_engine_release (&state->engine);
 	g_free (state);
-}
-
-/* option, else environment, else [restore] in the config file */
-static char *
-ir_cli_restore_setting (const char *option, const char *env, GKeyFile *config, const char *key)
-{
-	const char *value = option != NULL ? option : g_getenv (env);
-
-	if (value != NULL && value[0] != '\0')
-		return g_strdup (value);
-	if (config != NULL)
-		return g_key_file_get_string (config, "restore", key, NULL);
-	return NULL;
-}
-
-static GKeyFile *
-ir_cli_restore_load_config (GError **error)
-{
-	const char *env = g_getenv ("IMEIRESTORE_CONFIG");
-	g_autofree char *path =
-	    env != NULL
-		? g_strdup (env)
-		: g_build_filename (g_get_user_config_dir (), "imeirestore", "imeictl.conf", NULL);
-	g_autoptr (GKeyFile) kf = g_key_file_new ();
-	g_autoptr (GError) error_local = NULL;
-
-	if (env == NULL && !g_file_test (path, G_FILE_TEST_EXISTS))
-		return NULL;
-	if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error_local)) {
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_INVALID_INPUT,
-			     "cannot read the imeictl configuration %s: %s",
-			     path,
-			     error_local->message);
-		return NULL;
-	}
-	return g_steal_pointer (&kf);
 }
 
 static gboolean ir_cli_restore_input_error (GError **error, const char *format, ...)
@@ -259,17 +108,6 @@ ir_cli_restore_input_error (GError **error, const char *format, ...)
 	va_end (ap);
 	g_set_error_literal (error, IR_ERROR, IR_ERROR_INVALID_INPUT, message);
 	return FALSE;
-}
-
-/* The PKCS#12 passphrase: the first line of --p12-passphrase-file, else
- * $IMEIRESTORE_P12_PASSPHRASE. The caller wipes it. */
-static char *
-ir_cli_restore_passphrase (const IrCliRestoreOptions *opts, GError **error)
-{
-	if (opts->passphrase_file == NULL)
-		return g_strdup (g_getenv ("IMEIRESTORE_P12_PASSPHRASE"));
-	return ir_cli_credential_read_secret (
-	    opts->passphrase_file, "--p12-passphrase-file", error);
 }
 
 static gboolean
@@ -300,113 +138,6 @@ ir_cli_restore_check_args (IrCli *cli, const IrCliRestoreOptions *opts, GError *
 	return TRUE;
 }
 
-/* The credential settings that go together, before any file is read;
- * @token is the --credential URI. */
-static gboolean
-ir_cli_restore_check_credential (const IrEngineConfig *cfg, const char *token, GError **error)
-{
-	if (cfg->server_url == NULL)
-		return ir_cli_restore_input_error (
-		    error,
-		    "%s: give --server https://HOST:PORT or set $IMEIRESTORE_SERVER",
-		    "no brand server");
-	if (token != NULL &&
-	    (cfg->p12_path != NULL || cfg->cert_path != NULL || cfg->key_path != NULL))
-		return ir_cli_restore_input_error (
-		    error,
-		    "%s: give --credential (a token), --p12, or --cert and --key: one of them",
-		    "two client certificates");
-	if (cfg->p12_path != NULL && (cfg->cert_path != NULL || cfg->key_path != NULL))
-		return ir_cli_restore_input_error (error,
-						   "%s: give --p12, or --cert and --key, not both",
-						   "two client certificates");
-	if (cfg->p12_path == NULL && (cfg->cert_path == NULL) != (cfg->key_path == NULL))
-		return ir_cli_restore_input_error (error,
-						   "%s: --cert and --key go together",
-						   cfg->cert_path == NULL ? "--key without --cert"
-									  : "--cert without --key");
-	return TRUE;
-}
-
-/* Options, environment and config file into the engine's configuration,
- * then the engine opened: trust store, credential, state folder, log. */
-static gboolean
-ir_cli_restore_open_engine (const IrCliRestoreOptions *opts,
-			    GKeyFile *config,
-			    IrDuplicateList *duplicates,
-			    IrEngine *engine,
-			    GError **error)
-{
-	g_autofree char *server =
-	    ir_cli_restore_setting (opts->server, "IMEIRESTORE_SERVER", config, "server");
-	g_autofree char *trust_store = ir_cli_restore_setting (
-	    opts->trust_store, "IMEIRESTORE_TRUST_STORE", config, "trust-store");
-	g_autofree char *cert =
-	    ir_cli_restore_setting (opts->cert, "IMEIRESTORE_CERT", config, "cert");
-	g_autofree char *key = ir_cli_restore_setting (opts->key, "IMEIRESTORE_KEY", config, "key");
-	g_autofree char *p12 = ir_cli_restore_setting (opts->p12, "IMEIRESTORE_P12", config, "p12");
-	g_autofree char *centre =
-	    ir_cli_restore_setting (opts->centre, "IMEIRESTORE_CENTRE", config, "centre");
-	g_autofree char *state_dir =
-	    ir_cli_restore_setting (opts->state_dir, "IMEIRESTORE_STATE_DIR", config, "state-dir");
-	g_autofree char *workstation = ir_cli_restore_setting (
-	    opts->workstation, "IMEIRESTORE_WORKSTATION", config, "workstation");
-	g_autofree char *token = ir_cli_restore_setting (
-	    opts->credential, "IMEIRESTORE_CREDENTIAL", config, "credential");
-	g_autofree char *module =
-	    ir_cli_restore_setting (opts->module, "IMEIRESTORE_PKCS11_MODULE", config, "module");
-	g_autoptr (IrBrandCredential) token_cred = NULL;
-	g_autofree char *passphrase = NULL;
-	IrEngineConfig cfg = {
-	    .server_url = server,
-	    .trust_store_path = trust_store,
-	    .cert_path = cert,
-	    .key_path = key,
-	    .p12_path = p12,
-	    .centre = centre,
-	    .centre_setting = "--centre",
-	    .state_dir = state_dir,
-	    .workstation = workstation,
-	    .duplicates = duplicates,
-	};
-	gboolean ok;
-
-	if (!ir_cli_output_parse_protocol (opts->protocol, &cfg.protocol, error)) {
-		ir_duplicate_list_free (duplicates);
-		return FALSE;
-	}
-	if (!ir_cli_restore_check_credential (&cfg, token, error)) {
-		ir_duplicate_list_free (duplicates);
-		return FALSE;
-	}
-	/* the token's PIN is asked here, in the main thread, before the
-	 * state folder is touched */
-	if (token != NULL) {
-		token_cred = ir_cli_credential_open (token, module, opts->pin_file, error);
-		if (token_cred == NULL) {
-			ir_duplicate_list_free (duplicates);
-			return FALSE;
-		}
-		cfg.credential = token_cred;
-	}
-	passphrase = ir_cli_restore_passphrase (opts, error);
-	if (opts->passphrase_file != NULL && passphrase == NULL) {
-		ir_duplicate_list_free (duplicates);
-		return FALSE;
-	}
-	if (trust_store == NULL)
-		cfg.trust_store_path = trust_store =
-		    g_build_filename (IR_SYSCONFDIR, "trust-store.conf", NULL);
-	if (state_dir == NULL)
-		cfg.state_dir = state_dir =
-		    g_build_filename (g_get_user_data_dir (), "imeirestore", NULL);
-	cfg.passphrase = passphrase;
-	ok = ir_engine_open (engine, &cfg, error);
-	if (passphrase != NULL)
-		OPENSSL_cleanse (passphrase, strlen (passphrase));
-	return ok;
-}
-
 static gboolean
 ir_cli_restore_prepare (IrCli *cli, GError **error)
 {
@@ -416,22 +147,31 @@ ir_cli_restore_prepare (IrCli *cli, GError **error)
 	g_autoptr (GError) error_local = NULL;
 	IrDuplicateList *duplicates = NULL;
 	g_autofree char *duplicates_path = NULL;
+	IrSessionProtocol protocol;
 
 	cli->state = state;
 	state->all = opts->all;
 	state->yes = opts->yes;
 	if (!ir_cli_restore_check_args (cli, opts, error))
 		return FALSE;
-	config = ir_cli_restore_load_config (&error_local);
+	config = ir_cli_engine_load_config (&error_local);
 	if (error_local != NULL) {
 		g_propagate_error (error, g_steal_pointer (&error_local));
 		return FALSE;
 	}
 	/* bad input before the state folder or the log is opened */
+	if (!ir_cli_output_parse_protocol (opts->protocol, &protocol, error))
+		return FALSE;
 	if (!ir_cli_output_load_duplicates (opts->duplicates, &duplicates, &duplicates_path, error))
 		return FALSE;
 	state->engine = ir_engine_new ();
-	return ir_cli_restore_open_engine (opts, config, duplicates, state->engine, error);
+	return ir_cli_engine_open (&opts->engine,
+				   config,
+				   duplicates,
+				   protocol,
+				   IR_CLI_ENGINE_RESTORE,
+				   state->engine,
+				   error);
 }
 
 /* ---- confirmation ---- */
@@ -1066,6 +806,7 @@ const IrCliCommand ir_cli_command_restore = {
 	"reports the outcome to the server. With --all, every USB phone and every PORT\n"
 	"given is restored at once, one line per phone. See imeictl(1), RESTORE.",
     .entries = ir_cli_restore_entries,
+    .engine_entries = ir_cli_engine_entries,
     .options_size = sizeof (IrCliRestoreOptions),
     .min_args = 0,
     .max_args = G_MAXUINT,

@@ -38,6 +38,9 @@ typedef struct {
 	/* command options, NULL-terminated, may be NULL; arg_data is
 	 * IR_CLI_OPTION (options type, member) */
 	const GOptionEntry *entries;
+	/* options the command shares with others, bound at the start of its
+	 * options struct (ir_cli_engine_entries); may be NULL */
+	const GOptionEntry *engine_entries;
 	gsize options_size;
 	guint min_args;
 	guint max_args;

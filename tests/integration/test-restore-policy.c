@@ -169,11 +169,137 @@ test_restore_policy_restore (void **state)
 	}
 }
 
+/* imeictl identify PORT [--json] with alice's credential: the policy is
+ * fetched, nothing restored. */
+static IrTestRun *
+test_restore_policy_identify (RtServer *server, const char *port, gboolean json)
+{
+	g_autofree char *ts = g_build_filename (rt_pki (), "trust-store.conf", NULL);
+	g_autofree char *p12 = g_build_filename (rt_pki (), "technician-alice.p12", NULL);
+	g_autofree char *pass = g_build_filename (rt_pki (), "pkcs12-passphrase.txt", NULL);
+	const char *argv[] = {"identify",
+			      port,
+			      "--server",
+			      server->url,
+			      "--trust-store",
+			      ts,
+			      "--p12",
+			      p12,
+			      "--p12-passphrase-file",
+			      pass,
+			      "--state-dir",
+			      server->state_dir,
+			      json ? "--json" : NULL,
+			      NULL};
+
+	return ir_test_imeictl_full (argv, NULL);
+}
+
+/* The member @name of the identify JSON's eligibility object. */
+static const char *
+test_restore_policy_elig (const IrTestRun *run, const char *name)
+{
+	JsonObject *root = json_node_get_object (run->json);
+	JsonObject *elig = json_object_get_object_member (root, "eligibility");
+
+	assert_non_null (elig);
+	return json_object_get_string_member_with_default (elig, name, NULL);
+}
+
+/* One phone: identify in text and in JSON says @reason, @phase and, in
+ * text, @needle. */
+static void
+test_restore_policy_one (
+    RtServer *server, const char *imei, const char *reason, const char *phase, const char *needle)
+{
+	g_autofree char *args =
+	    g_strdup_printf ("--family mediatek --serial SN-ELIG --imei %s --imei %s", imei, imei);
+	g_autoptr (IrTestSim) sim = rt_sim_start (args);
+	g_autoptr (IrTestRun) text = test_restore_policy_identify (server, sim->path, FALSE);
+	g_autoptr (IrTestRun) json = test_restore_policy_identify (server, sim->path, TRUE);
+	g_autofree char *after = rt_sim_imeis (sim);
+	g_autofree char *expect = g_strdup_printf ("%s;%s;", imei, imei);
+
+	assert_int_equal (text->exit_code, 0);
+	if (strstr (text->out, needle) == NULL)
+		fail_msg ("identify of %s does not say \"%s\":\n%s", imei, needle, text->out);
+	assert_int_equal (json->exit_code, 0);
+	assert_non_null (json->json);
+	assert_string_equal (test_restore_policy_elig (json, "reason"), reason);
+	assert_string_equal (test_restore_policy_elig (json, "centre"), "DL-0001");
+	if (phase != NULL)
+		assert_string_equal (test_restore_policy_elig (json, "phase"), phase);
+	assert_true (
+	    json_object_get_boolean_member (
+		json_object_get_object_member (json_node_get_object (json->json), "eligibility"),
+		"eligible") == (g_strcmp0 (reason, "eligible") == 0));
+	/* identify only reads */
+	assert_string_equal (after, expect);
+}
+
+/* imeictl identify shows eligibility without starting a restore, under
+ * the policy fetched from the real server: an eligible phone, a TAC no
+ * phase covers, a phase the kill switch paused, a phase that opens
+ * tomorrow, and a phone whose IMEI is valid. No token is issued. */
+static void
+test_restore_policy_identify_eligibility (void **state)
+{
+	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autofree char *start = rt_policy_day (-1);
+	g_autofree char *end = rt_policy_day (2);
+	g_autofree char *tomorrow = rt_policy_day (1);
+	g_autofree char *expires = rt_policy_day (30);
+	g_autofree char *opens =
+	    g_strdup_printf ("phase p3 (Kolkata later) opens at %s 00:00", tomorrow);
+	g_autofree char *cmd = NULL;
+	g_autofree char *json = g_strdup_printf (
+	    "{\"format\": \"imeirestore-rollout-policy/1\", \"version\": 1,"
+	    " \"issued\": \"2025-12-01T00:00:00+05:30\", \"expires\": \"%sT00:00:00+05:30\","
+	    " \"centres\": {\"DL-0001\": \"DL\"},"
+	    " \"phases\": ["
+	    "{\"id\": \"p1\", \"title\": \"Delhi MediaTek\", \"state\": \"active\","
+	    " \"window\": {\"start\": \"%s\", \"end\": \"%s\"},"
+	    " \"eligibility\": {\"tac_prefixes\": [\"4901\"], \"circles\": [\"DL\"]},"
+	    " \"centre_daily_cap\": 10, \"national_daily_cap\": 100},"
+	    "{\"id\": \"p2\", \"title\": \"Unisoc\", \"state\": \"active\","
+	    " \"window\": {\"start\": \"%s\", \"end\": \"%s\"},"
+	    " \"eligibility\": {\"tac_prefixes\": [\"8640\"]},"
+	    " \"centre_daily_cap\": 10, \"national_daily_cap\": 100},"
+	    "{\"id\": \"p3\", \"title\": \"Kolkata later\", \"state\": \"active\","
+	    " \"window\": {\"start\": \"%s\", \"end\": \"%s\"},"
+	    " \"eligibility\": {\"tac_prefixes\": [\"8689\"]},"
+	    " \"centre_daily_cap\": 10, \"national_daily_cap\": 100}]}\n",
+	    expires,
+	    start,
+	    end,
+	    start,
+	    end,
+	    tomorrow,
+	    end);
+
+	rt_policy_publish (server, json);
+	cmd = g_strdup_printf (
+	    "'%s' policy pause p2 --db '%s' >/dev/null", g_getenv ("IMEI_BRANDD"), server->db);
+	assert_int_equal (rt_sh (cmd, NULL), 0);
+	/* wrong check digits: each needs a restore and shows its TAC */
+	test_restore_policy_one (
+	    server, "490154203237519", "eligible", "p1", "eligible in phase p1 (Delhi MediaTek)");
+	test_restore_policy_one (
+	    server, "352099001761482", "no_phase", NULL, "not eligible: no phase of rollout");
+	test_restore_policy_one (
+	    server, "864012039876546", "paused", "p2", "not eligible: phase p2 (Unisoc) is paused");
+	test_restore_policy_one (server, "868915031234561", "not_open", "p3", opens);
+	test_restore_policy_one (
+	    server, RT_MTK_IMEI1, "no_restore_needed", NULL, "no restore needed");
+	assert_int_equal (test_restore_policy_sql (server, "SELECT count(*) FROM tokens"), 0);
+}
+
 int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test (test_restore_policy_restore),
+	    cmocka_unit_test (test_restore_policy_identify_eligibility),
 	};
 
 	return cmocka_run_group_tests (tests, NULL, NULL);

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
+
 #include "ir-engine.h"
 #include "ir-error.h"
 #include "ir-progress-private.h"
 #include "ir-protocols.h"
+#include "ir-restore-eligible.h"
 #include "ir-restore-plan-private.h"
 
 /* Every operation runs its blocking part in a worker thread (an inner
@@ -20,6 +24,7 @@ struct _IrEngine {
 	IrDuplicateList *duplicates;
 	IrRestoreLog *log;
 	IrPolicyCache *policy; /* the cached rollout policy */
+	char *centre;	       /* ir_engine_open_policy() without a server */
 	char *policy_warning;  /* why the last refresh was refused (lock) */
 	guint max_workers;
 	IrSessionProtocol protocol;
@@ -85,6 +90,7 @@ ir_engine_finalize (GObject *object)
 	g_clear_pointer (&self->log, ir_restore_log_free);
 	g_clear_pointer (&self->policy, ir_policy_cache_free);
 	g_free (self->policy_warning);
+	g_free (self->centre);
 	g_clear_pointer (&self->seen, ir_token_seen_free);
 	g_clear_pointer (&self->client, ir_brand_client_unref);
 	g_clear_pointer (&self->trust, ir_trust_store_unref);
@@ -202,19 +208,11 @@ ir_engine_open_state (IrEngine *self, const IrEngineConfig *config, GError **err
 	return TRUE;
 }
 
-gboolean
-ir_engine_open (IrEngine *self, const IrEngineConfig *config, GError **error)
+static gboolean
+ir_engine_open_trust (IrEngine *self, const IrEngineConfig *config, GError **error)
 {
 	g_autoptr (GError) error_local = NULL;
 
-	g_return_val_if_fail (IR_IS_ENGINE (self), FALSE);
-	g_return_val_if_fail (self->log == NULL, FALSE);
-	g_return_val_if_fail (config->state_dir != NULL, FALSE);
-
-	self->duplicates = config->duplicates;
-	if (config->max_workers > 0)
-		self->max_workers = config->max_workers;
-	self->protocol = config->protocol;
 	if (config->trust_store_path == NULL) {
 		g_set_error_literal (error,
 				     IR_ERROR,
@@ -232,8 +230,52 @@ ir_engine_open (IrEngine *self, const IrEngineConfig *config, GError **error)
 			     error_local->message);
 		return FALSE;
 	}
+	return TRUE;
+}
+
+gboolean
+ir_engine_open (IrEngine *self, const IrEngineConfig *config, GError **error)
+{
+	g_return_val_if_fail (IR_IS_ENGINE (self), FALSE);
+	g_return_val_if_fail (self->log == NULL, FALSE);
+	g_return_val_if_fail (config->state_dir != NULL, FALSE);
+
+	self->duplicates = config->duplicates;
+	if (config->max_workers > 0)
+		self->max_workers = config->max_workers;
+	self->protocol = config->protocol;
+	if (!ir_engine_open_trust (self, config, error))
+		return FALSE;
 	return ir_engine_open_client (self, config, error) &&
 	       ir_engine_open_state (self, config, error);
+}
+
+gboolean
+ir_engine_open_policy (IrEngine *self, const IrEngineConfig *config, GError **error)
+{
+	g_return_val_if_fail (IR_IS_ENGINE (self), FALSE);
+	g_return_val_if_fail (self->log == NULL && self->policy == NULL, FALSE);
+	g_return_val_if_fail (config->state_dir != NULL, FALSE);
+
+	if (!ir_engine_open_trust (self, config, error))
+		return FALSE;
+	if (config->server_url != NULL && !ir_engine_open_client (self, config, error))
+		return FALSE;
+	/* a fetched policy is cached there; a first run has no folder yet */
+	if (self->client != NULL && g_mkdir_with_parents (config->state_dir, 0700) != 0) {
+		int saved = errno;
+		g_set_error (error,
+			     IR_ERROR,
+			     IR_ERROR_INVALID_INPUT,
+			     "cannot create the state folder %s: %s; give a writable --state-dir",
+			     config->state_dir,
+			     g_strerror (saved));
+		return FALSE;
+	}
+	if (self->client == NULL)
+		self->centre = g_strdup (config->centre);
+	self->policy = ir_policy_cache_new (config->state_dir, self->trust);
+	return ir_policy_cache_load (self->policy, error);
 }
 
 gboolean
@@ -273,7 +315,7 @@ const char *
 ir_engine_get_centre (IrEngine *self)
 {
 	g_return_val_if_fail (IR_IS_ENGINE (self), NULL);
-	return self->client != NULL ? ir_brand_client_get_centre (self->client) : NULL;
+	return self->client != NULL ? ir_brand_client_get_centre (self->client) : self->centre;
 }
 
 IrBrandClient *
@@ -543,28 +585,17 @@ ir_engine_get_policy_cache (IrEngine *self)
 	return self->policy;
 }
 
-IrEligibility *
-ir_engine_check_eligibility (IrEngine *self, const IrDeviceInfo *info, GDateTime *now)
+IrRestoreEligibleVerdict *
+ir_engine_check_phone (IrEngine *self, const IrDeviceInfo *info, GDateTime *now)
 {
-	const IrImeiSlot *slot =
-	    info->slots != NULL && info->slots->len > 0 ? g_ptr_array_index (info->slots, 0) : NULL;
-	g_autofree char *tac = NULL;
-	IrPolicyPhone phone = {
-	    .model = info->model,
-	    .centre = self->client != NULL ? ir_brand_client_get_centre (self->client) : NULL,
-	};
-	IrEligibility *elig;
+	IrRestoreEligibleVerdict *verdict;
 
-	if (self->policy == NULL)
-		return NULL;
-	/* a wiped phone's zeros are no TAC: the server checks it then */
-	if (slot != NULL && slot->imei != NULL && strlen (slot->imei) == 15 &&
-	    !g_str_has_prefix (slot->imei, "00000000"))
-		phone.tac = tac = g_strndup (slot->imei, 8);
+	g_return_val_if_fail (IR_IS_ENGINE (self), NULL);
 	g_mutex_lock (&self->lock);
-	elig = ir_policy_cache_check (self->policy, &phone, now);
+	verdict =
+	    ir_restore_eligible_verdict (info, self->policy, ir_engine_get_centre (self), now);
 	g_mutex_unlock (&self->lock);
-	return elig;
+	return verdict;
 }
 
 void

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "ir-progress.h"
+#include "ir-restore-eligible.h"
 #include "ir-restore-log.h"
 #include "ir-restore-plan.h"
 #include "ir-restore.h"
@@ -93,6 +94,16 @@ IrEngine *ir_engine_new (void);
  * file I/O only (no network, no phone): call it once, at start. */
 gboolean ir_engine_open (IrEngine *self, const IrEngineConfig *config, GError **error);
 
+/* Opens only what eligibility needs, and nothing that writes (no log, no
+ * token-seen store), for showing a phone's eligibility without starting
+ * a restore (imeictl identify): the trust store, the cached policy in
+ * @config's state_dir, and the brand client when @config names a server
+ * (the centre is then the certificate's, and ir_engine_refresh_policy()
+ * can fetch a newer policy); without a server the centre is @config's
+ * (NULL: unknown, and a phase limited to circles covers no phone). A
+ * cached policy that does not verify is IR_ERROR_TAMPERED. */
+gboolean ir_engine_open_policy (IrEngine *self, const IrEngineConfig *config, GError **error);
+
 /* Opens only the migration log in @state_dir, as it is (no START, no
  * credential), for listing and recovering pending INTENTs
  * (ir_engine_recover_async()); restores need ir_engine_open(). No log in
@@ -123,7 +134,7 @@ gboolean ir_engine_get_log_refused (IrEngine *self);
  * (IrPolicyCache), refreshes it with every ir_engine_check_server_async(),
  * and a restore stops before asking for a token when the cached policy
  * says the phone is not eligible. Front ends show eligibility with
- * ir_engine_check_eligibility(). */
+ * ir_engine_check_phone(). */
 
 /* GET /v1/policy now (blocking: call it from a worker, or at start): the
  * cache takes the server's policy when it verifies, is not older and not
@@ -138,13 +149,16 @@ char *ir_engine_get_policy_warning (IrEngine *self);
 /* The cached policy; NULL before ir_engine_open(). */
 IrPolicyCache *ir_engine_get_policy_cache (IrEngine *self);
 
-/* Is the identified phone @info eligible at @now under the cached policy,
- * and if not, why (IrEligibility: reason, phase, until when, a sentence in
- * the policy's local time)? NULL when no policy is cached: the server
- * decides alone. The phone's TAC is the one it shows (none for a wiped
- * phone), its model, and this technician's centre. */
-IrEligibility *
-ir_engine_check_eligibility (IrEngine *self, const IrDeviceInfo *info, GDateTime *now);
+/* What to say of the identified phone @info at @now before anyone starts
+ * a restore: whether it needs one, whether this workstation can do it,
+ * and (when a policy is cached) whether it is eligible under the rollout
+ * policy and if not why (IrEligibility: reason, phase, until when, a
+ * sentence in the policy's local time), for this technician's centre.
+ * The one decision the app's phone list and imeictl identify show, and
+ * the one a restore makes before it asks for a token
+ * (ir_restore_eligible_verdict()). */
+IrRestoreEligibleVerdict *
+ir_engine_check_phone (IrEngine *self, const IrDeviceInfo *info, GDateTime *now);
 
 /* ---- operations: each one async, cancellable, with progress ----
  *

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "ir-error.h"
 #include "ir-family.h"
 #include "ir-restore-eligible.h"
@@ -70,4 +72,73 @@ ir_restore_eligible_check (const IrDeviceInfo *info, GError **error)
 		return FALSE;
 	}
 	return TRUE;
+}
+
+const char *
+ir_restore_eligible_shown_tac (const IrDeviceInfo *info, char tac[9])
+{
+	const IrImeiSlot *slot =
+	    info->slots != NULL && info->slots->len > 0 ? g_ptr_array_index (info->slots, 0) : NULL;
+
+	if (slot == NULL || slot->imei == NULL || strlen (slot->imei) != 15 ||
+	    g_str_has_prefix (slot->imei, "00000000"))
+		return NULL;
+	for (guint i = 0; i < 8; i++) {
+		if (!g_ascii_isdigit (slot->imei[i]))
+			return NULL;
+	}
+	memcpy (tac, slot->imei, 8);
+	tac[8] = '\0';
+	return tac;
+}
+
+IrEligibility *
+ir_restore_eligible_rollout (const IrPolicyCache *policy,
+			     const IrDeviceInfo *info,
+			     const char *centre,
+			     GDateTime *now)
+{
+	char tac[9];
+	IrPolicyPhone phone = {
+	    .tac = ir_restore_eligible_shown_tac (info, tac),
+	    .model = info->model,
+	    .centre = centre,
+	};
+
+	if (policy == NULL)
+		return NULL;
+	return ir_policy_cache_check (policy, &phone, now);
+}
+
+void
+ir_restore_eligible_verdict_free (IrRestoreEligibleVerdict *verdict)
+{
+	if (verdict == NULL)
+		return;
+	g_clear_error (&verdict->cannot);
+	g_clear_pointer (&verdict->rollout, ir_eligibility_free);
+	g_free (verdict);
+}
+
+IrRestoreEligibleVerdict *
+ir_restore_eligible_verdict (const IrDeviceInfo *info,
+			     const IrPolicyCache *policy,
+			     const char *centre,
+			     GDateTime *now)
+{
+	IrRestoreEligibleVerdict *verdict = g_new0 (IrRestoreEligibleVerdict, 1);
+
+	verdict->needed = ir_restore_eligible_check (info, &verdict->cannot);
+	if (verdict->cannot != NULL)
+		verdict->needed = TRUE;
+	else if (verdict->needed)
+		verdict->rollout = ir_restore_eligible_rollout (policy, info, centre, now);
+	return verdict;
+}
+
+gboolean
+ir_restore_eligible_verdict_allows (const IrRestoreEligibleVerdict *verdict)
+{
+	return verdict->needed && verdict->cannot == NULL &&
+	       (verdict->rollout == NULL || verdict->rollout->reason == IR_ELIGIBLE);
 }

@@ -150,44 +150,16 @@ ir_restore_identify (IrRestoreRun *run)
 	return TRUE;
 }
 
-/* The TAC the phone shows, when it shows a real one: a wiped phone's
- * zeros say nothing, and then only the server (which knows the original
- * IMEI) can check the TAC. */
-static const char *
-ir_restore_shown_tac (const IrRestoreResult *r, char tac[9])
-{
-	const IrRestoreSlot *slot = r->slots->len > 0 ? g_ptr_array_index (r->slots, 0) : NULL;
-
-	if (slot == NULL || slot->before == NULL || strlen (slot->before) != 15 ||
-	    g_str_has_prefix (slot->before, "00000000"))
-		return NULL;
-	for (guint i = 0; i < 8; i++) {
-		if (!g_ascii_isdigit (slot->before[i]))
-			return NULL;
-	}
-	memcpy (tac, slot->before, 8);
-	tac[8] = '\0';
-	return tac;
-}
-
 /* Eligibility under the cached rollout policy, before a token is asked
  * for: the technician learns why now, not after a refusal. */
 static gboolean
 ir_restore_check_policy (IrRestoreRun *run)
 {
 	IrRestoreResult *r = run->result;
-	char tac[9];
-	IrPolicyPhone phone = {
-	    .tac = ir_restore_shown_tac (r, tac),
-	    .model = r->info->model,
-	    .centre = ir_brand_client_get_centre (run->opts->client),
-	};
 	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-	g_autoptr (IrEligibility) elig = NULL;
+	g_autoptr (IrEligibility) elig = ir_restore_eligible_rollout (
+	    run->opts->policy, r->info, ir_brand_client_get_centre (run->opts->client), now);
 
-	if (run->opts->policy == NULL)
-		return TRUE;
-	elig = ir_policy_cache_check (run->opts->policy, &phone, now);
 	if (elig == NULL || elig->reason == IR_ELIGIBLE)
 		return TRUE;
 	return ir_restore_stop (
