@@ -319,10 +319,9 @@ static const struct {
 	RouteFunc func;
 	gboolean witness;	     /* needs the witness */
 	PrefixRouteFunc prefix_func; /* path is a prefix */
-	gboolean on_loop;	     /* no database: answered on the loop */
 	gboolean tokens;	     /* issued in batches (group commit) */
 } routes[] = {
-    {"/v1/health", EVHTTP_REQ_GET, "GET", ir_brandd_http_route_health, .on_loop = TRUE},
+    {"/v1/health", EVHTTP_REQ_GET, "GET", ir_brandd_http_route_health},
     {"/v1/tokens", EVHTTP_REQ_POST, "POST", NULL, .tokens = TRUE},
     {"/v1/reports", EVHTTP_REQ_POST, "POST", ir_brandd_http_route_reports},
     {"/v1/policy", EVHTTP_REQ_GET, "GET", ir_brandd_http_route_policy},
@@ -500,11 +499,11 @@ ir_brandd_http_dispatch (IrBranddServer *self,
 	gsize len = evbuffer_get_length (input);
 	g_auto (IrBranddPeer) peer = {0};
 	g_auto (IrBranddAnswer) answer = {0};
-	g_autoptr (JsonNode) result = NULL;
 	const char *body;
 
-	if (!ir_brandd_http_read_peer (req, &peer, &answer) ||
-	    (routes[route].on_loop && !ir_brandd_http_check_revoked (self, &peer, &answer))) {
+	/* every route goes to the database thread, health too: its
+	 * revocation check reads the store, which only that thread uses */
+	if (!ir_brandd_http_read_peer (req, &peer, &answer)) {
 		ir_brandd_http_send_refusal (self, req, &answer);
 		return;
 	}
@@ -521,16 +520,7 @@ ir_brandd_http_dispatch (IrBranddServer *self,
 		return;
 	}
 	body = len > 0 ? (const char *)evbuffer_pullup (input, (ev_ssize_t)len) : "";
-	if (!routes[route].on_loop) {
-		ir_brandd_http_push_job (self, req, route, rest, &peer, body, len);
-		return;
-	}
-	result = routes[route].func (self, &peer, body, len, &answer);
-	if (result == NULL) {
-		ir_brandd_http_send_refusal (self, req, &answer);
-		return;
-	}
-	ir_brandd_http_send_json (self, req, 200, result);
+	ir_brandd_http_push_job (self, req, route, rest, &peer, body, len);
 }
 
 static void
