@@ -966,7 +966,9 @@ group_commit_stop (BtEnv *env, guint64 *issued, guint64 *commits)
 static void
 test_group_commit (void **state)
 {
-	g_autoptr (BtEnv) env = bt_env_new ("[centres]\ndefault-daily-quota=1000");
+	/* all the clients from one address handshake at once */
+	g_autoptr (BtEnv) env = bt_env_new ("[centres]\ndefault-daily-quota=1000\n"
+					    "[server]\nmax-handshakes-per-address=64\n");
 	GroupCall calls[GROUP_CLIENTS] = {0};
 	GThread *threads[GROUP_CLIENTS];
 	const char *sql = brandd_test_pg_wanted ()
