@@ -202,6 +202,22 @@ imei_brandd_raise_fd_limit (void)
 	}
 }
 
+/* On stdout at the end, for the benches and tests of group commit: each
+ * write transaction is one sync of the database's log. */
+static void
+imei_brandd_print_stats (IrBranddIssuer *issuer)
+{
+	guint64 issued = 0;
+	guint64 commits = 0;
+
+	ir_brandd_issuer_get_stats (issuer, &issued, &commits);
+	g_print ("stats: %" G_GUINT64_FORMAT " tokens issued, %" G_GUINT64_FORMAT
+		 " write transactions committed\n",
+		 issued,
+		 commits);
+	fflush (stdout);
+}
+
 typedef struct {
 	IrBranddIssuer *issuer;
 	IrBranddWitness *witness;
@@ -234,6 +250,7 @@ imei_brandd_run_loop (IrBranddConfig *config, SSL_CTX *ctx, const ServeParts *pa
 	event_free (sigint);
 	ir_brandd_server_free (state.server);
 	event_base_free (state.base);
+	imei_brandd_print_stats (parts->issuer);
 	g_message ("stopped");
 	return EXIT_SUCCESS;
 }

@@ -16,6 +16,7 @@ struct _IrBranddDb {
 	char *name;
 	GHashTable *stmts; /* SQL text (static) → IrBranddStmt */
 	gboolean in_transaction;
+	guint64 n_commits; /* write transactions committed */
 };
 
 struct _IrBranddStmt {
@@ -229,7 +230,33 @@ ir_brandd_db_commit (IrBranddDb *self, GError **error)
 		return FALSE;
 	}
 	self->in_transaction = FALSE;
+	self->n_commits++;
 	return TRUE;
+}
+
+guint64
+ir_brandd_db_get_commits (IrBranddDb *self)
+{
+	return self->n_commits;
+}
+
+/* One savepoint name is enough: a batch sets one, ends it, then the next
+ * (ir-brandd-store.c never nests them). Both backends keep the savepoint
+ * after ROLLBACK TO; RELEASE drops it. */
+gboolean
+ir_brandd_db_savepoint (IrBranddDb *self, GError **error)
+{
+	return ir_brandd_db_exec_simple (self, "SAVEPOINT ir_one", "set a savepoint", error);
+}
+
+gboolean
+ir_brandd_db_release (IrBranddDb *self, gboolean undo, GError **error)
+{
+	if (undo && !ir_brandd_db_exec_simple (
+			self, "ROLLBACK TO SAVEPOINT ir_one", "roll back to a savepoint", error))
+		return FALSE;
+	return ir_brandd_db_exec_simple (
+	    self, "RELEASE SAVEPOINT ir_one", "release a savepoint", error);
 }
 
 void

@@ -56,6 +56,18 @@ gboolean ir_brandd_db_commit (IrBranddDb *self, GError **error);
 void ir_brandd_db_rollback (IrBranddDb *self);
 gboolean ir_brandd_db_in_transaction (IrBranddDb *self);
 
+/* Write transactions committed on this connection since it was opened:
+ * each is one sync of the database's log (SQLite's WAL, PostgreSQL's
+ * WAL flush at commit), the figure group commit lowers per token. */
+guint64 ir_brandd_db_get_commits (IrBranddDb *self);
+
+/* Inside a transaction, around one request's statements (a batch of
+ * several in one transaction, ir_brandd_store_record_tokens()): the
+ * savepoint, then its end, keeping what was done since, or with @undo
+ * rolling it back first while the transaction goes on. */
+gboolean ir_brandd_db_savepoint (IrBranddDb *self, GError **error);
+gboolean ir_brandd_db_release (IrBranddDb *self, gboolean undo, GError **error);
+
 /* What a transaction does between BEGIN and COMMIT. Returns FALSE with
  * @error on failure; *commit FALSE to roll back what it did and succeed
  * (a refusal decided inside it). */

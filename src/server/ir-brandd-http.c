@@ -19,9 +19,13 @@
 #include "ir-brandd-request.h"
 #include "ir-brandd-tls.h"
 #include "ir-brandd-witness.h"
+#include "ir-brandd-worker.h"
 #include "ir-error.h"
 
 #define STOP_POLL_MS 20
+/* At most this many requests go to the database thread at once: one
+ * transaction for their tokens; about max-connections' default. */
+#define MAX_BATCH 128
 
 struct _IrBranddServer {
 	struct event_base *base;
@@ -33,8 +37,10 @@ struct _IrBranddServer {
 	IrBranddWitness *witness;	/* NULL: no witnessing routes */
 	IrBranddRevocation *revocation; /* NULL: the handshake's check only */
 	IrBranddConns *conns;		/* connection limits and deadlines */
+	IrBranddWorker *worker;		/* the database thread */
 	gsize max_body_size;
 	guint n_sending; /* answers handed to evhttp and not yet written */
+	guint n_pending; /* requests on the database thread */
 	guint16 port;
 	gboolean stopping;
 	gint64 stop_deadline;
@@ -105,8 +111,12 @@ ir_brandd_http_send_json (IrBranddServer *self,
 		 evhttp_request_get_command (req) == EVHTTP_REQ_POST ? "POST" : "GET",
 		 evhttp_request_get_uri (req),
 		 status);
-	self->n_sending++;
-	evhttp_request_set_on_complete_cb (req, ir_brandd_http_reply_complete, self);
+	/* a client that hung up while the database thread had its request:
+	 * evhttp frees the request without writing or completing it */
+	if (evhttp_request_get_connection (req) != NULL) {
+		self->n_sending++;
+		evhttp_request_set_on_complete_cb (req, ir_brandd_http_reply_complete, self);
+	}
 	evhttp_send_reply (req, (int)status, NULL, buf);
 	evbuffer_free (buf);
 }
@@ -196,29 +206,34 @@ ir_brandd_http_malformed (IrBranddAnswer *answer, const GError *error)
 	return NULL;
 }
 
-static JsonNode *
-ir_brandd_http_route_tokens (IrBranddServer *self,
+/* POST /v1/tokens up to the token itself, which the batch's transaction
+ * records (ir_brandd_issuer_issue_many()): the parsed request, or NULL
+ * with the refusal in @answer. */
+static IrBranddTokenRequest *
+ir_brandd_http_check_tokens (IrBranddServer *self,
 			     const IrBranddPeer *peer,
 			     const char *body,
 			     gsize len,
+			     gint64 now,
 			     IrBranddAnswer *answer)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrBranddTokenRequest) req = NULL;
-	gint64 now = ir_brandd_clock_now ();
 
 	/* who asks comes before what is asked: an auditor learns nothing
 	 * about the request format or the registry */
 	if (!ir_brandd_check_technician (peer, answer))
 		return NULL;
 	req = ir_brandd_token_request_parse (body, len, &error);
-	if (req == NULL)
-		return ir_brandd_http_malformed (answer, error);
+	if (req == NULL) {
+		ir_brandd_http_malformed (answer, error);
+		return NULL;
+	}
 	/* no token to a workstation whose log forked or shrank */
 	if (self->witness != NULL &&
 	    !ir_brandd_witness_check_token (self->witness, peer, body, len, now, answer))
 		return NULL;
-	return ir_brandd_issuer_issue (self->issuer, peer, req, now, answer);
+	return g_steal_pointer (&req);
 }
 
 static JsonNode *
@@ -304,9 +319,10 @@ static const struct {
 	RouteFunc func;
 	gboolean witness;	     /* needs the witness */
 	PrefixRouteFunc prefix_func; /* path is a prefix */
+	gboolean tokens;	     /* issued in batches (group commit) */
 } routes[] = {
     {"/v1/health", EVHTTP_REQ_GET, "GET", ir_brandd_http_route_health},
-    {"/v1/tokens", EVHTTP_REQ_POST, "POST", ir_brandd_http_route_tokens},
+    {"/v1/tokens", EVHTTP_REQ_POST, "POST", NULL, .tokens = TRUE},
     {"/v1/reports", EVHTTP_REQ_POST, "POST", ir_brandd_http_route_reports},
     {"/v1/policy", EVHTTP_REQ_GET, "GET", ir_brandd_http_route_policy},
     {"/v1/witness", EVHTTP_REQ_POST, "POST", ir_brandd_http_route_witness, TRUE},
@@ -340,6 +356,139 @@ ir_brandd_http_read_peer (struct evhttp_request *req, IrBranddPeer *peer, IrBran
 	return TRUE;
 }
 
+/* a certificate may expire or be revoked while its connection is open:
+ * every request is checked, not only the handshake, and on the real
+ * clock as TLS does (never the rollout's test clock) */
+static gboolean
+ir_brandd_http_check_revoked (IrBranddServer *self,
+			      const IrBranddPeer *peer,
+			      IrBranddAnswer *answer)
+{
+	return self->revocation == NULL ||
+	       ir_brandd_revocation_check (
+		   self->revocation, peer, g_get_real_time () / G_USEC_PER_SEC, answer);
+}
+
+/* A request on the database thread: what it needs, copied off the
+ * connection (which only the loop touches), and what was decided. */
+typedef struct {
+	IrBranddServer *server;
+	struct evhttp_request *req;
+	guint route;
+	char *rest;
+	char *query;
+	char *body;
+	gsize len;
+	IrBranddPeer peer;
+	IrBranddAnswer answer;
+	JsonNode *result;
+	IrBranddTokenRequest *token_req; /* POST /v1/tokens, once parsed */
+	IrBranddIssueJob issue;
+} IrBranddHttpJob;
+
+static void
+ir_brandd_http_job_free (IrBranddHttpJob *job)
+{
+	g_free (job->rest);
+	g_free (job->query);
+	g_free (job->body);
+	ir_brandd_peer_clear (&job->peer);
+	ir_brandd_answer_clear (&job->answer);
+	g_clear_pointer (&job->result, json_node_unref);
+	g_clear_pointer (&job->token_req, ir_brandd_token_request_free);
+	g_free (job);
+}
+
+static void
+ir_brandd_http_push_job (IrBranddServer *self,
+			 struct evhttp_request *req,
+			 guint route,
+			 const char *rest,
+			 IrBranddPeer *peer,
+			 const char *body,
+			 gsize len)
+{
+	IrBranddHttpJob *job = g_new0 (IrBranddHttpJob, 1);
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri (req);
+
+	job->server = self;
+	job->req = req;
+	job->route = route;
+	job->rest = g_strdup (rest);
+	job->query = g_strdup (uri != NULL ? evhttp_uri_get_query (uri) : NULL);
+	job->body = g_memdup2 (body, len + 1);
+	job->body[len] = '\0';
+	job->len = len;
+	job->peer = *peer;
+	*peer = (IrBranddPeer){0};
+	self->n_pending++;
+	ir_brandd_worker_push (self->worker, job);
+}
+
+/* On the database thread: one request that is not a token's. */
+static void
+ir_brandd_http_run_one (IrBranddServer *self, IrBranddHttpJob *job)
+{
+	if (routes[job->route].prefix_func != NULL)
+		job->result = routes[job->route].prefix_func (
+		    self, &job->peer, job->rest, job->query, &job->answer);
+	else
+		job->result =
+		    routes[job->route].func (self, &job->peer, job->body, job->len, &job->answer);
+}
+
+/* On the database thread: the requests that queued up together, the
+ * tokens among them issued in one transaction. */
+static void
+ir_brandd_http_run_jobs (GPtrArray *jobs, gpointer user_data)
+{
+	IrBranddServer *self = user_data;
+	g_autoptr (GPtrArray) issue = g_ptr_array_new ();
+
+	for (guint i = 0; i < jobs->len; i++) {
+		IrBranddHttpJob *job = g_ptr_array_index (jobs, i);
+		gint64 now = ir_brandd_clock_now ();
+
+		if (!ir_brandd_http_check_revoked (self, &job->peer, &job->answer))
+			continue;
+		if (!routes[job->route].tokens) {
+			ir_brandd_http_run_one (self, job);
+			continue;
+		}
+		job->token_req = ir_brandd_http_check_tokens (
+		    self, &job->peer, job->body, job->len, now, &job->answer);
+		if (job->token_req == NULL)
+			continue;
+		job->issue = (IrBranddIssueJob){
+		    .peer = &job->peer, .req = job->token_req, .now = now, .answer = &job->answer};
+		g_ptr_array_add (issue, &job->issue);
+	}
+	if (issue->len > 0)
+		ir_brandd_issuer_issue_many (
+		    self->issuer, (IrBranddIssueJob *const *)issue->pdata, issue->len);
+	for (guint i = 0; i < jobs->len; i++) {
+		IrBranddHttpJob *job = g_ptr_array_index (jobs, i);
+
+		if (routes[job->route].tokens && job->result == NULL)
+			job->result = g_steal_pointer (&job->issue.result);
+	}
+}
+
+/* Back on the loop: the answer goes out. */
+static void
+ir_brandd_http_job_done (gpointer data, gpointer user_data)
+{
+	IrBranddHttpJob *job = data;
+	IrBranddServer *self = user_data;
+
+	self->n_pending--;
+	if (job->result != NULL)
+		ir_brandd_http_send_json (self, job->req, 200, job->result);
+	else
+		ir_brandd_http_send_refusal (self, job->req, &job->answer);
+	ir_brandd_http_job_free (job);
+}
+
 static void
 ir_brandd_http_dispatch (IrBranddServer *self,
 			 struct evhttp_request *req,
@@ -350,16 +499,11 @@ ir_brandd_http_dispatch (IrBranddServer *self,
 	gsize len = evbuffer_get_length (input);
 	g_auto (IrBranddPeer) peer = {0};
 	g_auto (IrBranddAnswer) answer = {0};
-	g_autoptr (JsonNode) result = NULL;
 	const char *body;
 
-	/* a certificate may expire or be revoked while its connection is
-	 * open: every request is checked, not only the handshake, and on the
-	 * real clock as TLS does (never the rollout's test clock) */
-	if (!ir_brandd_http_read_peer (req, &peer, &answer) ||
-	    (self->revocation != NULL &&
-	     !ir_brandd_revocation_check (
-		 self->revocation, &peer, g_get_real_time () / G_USEC_PER_SEC, &answer))) {
+	/* every route goes to the database thread, health too: its
+	 * revocation check reads the store, which only that thread uses */
+	if (!ir_brandd_http_read_peer (req, &peer, &answer)) {
 		ir_brandd_http_send_refusal (self, req, &answer);
 		return;
 	}
@@ -376,18 +520,7 @@ ir_brandd_http_dispatch (IrBranddServer *self,
 		return;
 	}
 	body = len > 0 ? (const char *)evbuffer_pullup (input, (ev_ssize_t)len) : "";
-	if (routes[route].prefix_func != NULL) {
-		const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri (req);
-		result = routes[route].prefix_func (
-		    self, &peer, rest, evhttp_uri_get_query (uri), &answer);
-	} else {
-		result = routes[route].func (self, &peer, body, len, &answer);
-	}
-	if (result == NULL) {
-		ir_brandd_http_send_refusal (self, req, &answer);
-		return;
-	}
-	ir_brandd_http_send_json (self, req, 200, result);
+	ir_brandd_http_push_job (self, req, route, rest, &peer, body, len);
 }
 
 static void
@@ -497,6 +630,10 @@ ir_brandd_server_new (struct event_base *base,
 	self->issuer = issuer;
 	self->max_body_size = config->max_body_size;
 	self->conns = ir_brandd_conns_new (base, ctx, &limits);
+	self->worker = ir_brandd_worker_new (
+	    base, MAX_BATCH, ir_brandd_http_run_jobs, ir_brandd_http_job_done, self, error);
+	if (self->worker == NULL)
+		return NULL;
 	self->http = evhttp_new (base);
 	if (self->http == NULL) {
 		g_set_error (error, IR_ERROR, IR_ERROR_FAILED, "failed to create the HTTP server");
@@ -537,7 +674,8 @@ ir_brandd_http_stop_poll (evutil_socket_t fd, short what, void *arg)
 	IrBranddServer *self = arg;
 	struct timeval tv = {0, STOP_POLL_MS * 1000};
 
-	if (self->n_sending == 0 || g_get_monotonic_time () >= self->stop_deadline) {
+	if ((self->n_sending == 0 && self->n_pending == 0) ||
+	    g_get_monotonic_time () >= self->stop_deadline) {
 		event_base_loopbreak (self->base);
 		return;
 	}
@@ -567,6 +705,8 @@ ir_brandd_server_free (IrBranddServer *self)
 {
 	if (self == NULL)
 		return;
+	/* the requests the database thread still has are answered first */
+	g_clear_pointer (&self->worker, ir_brandd_worker_free);
 	if (self->http != NULL)
 		evhttp_free (self->http); /* closes every connection */
 	if (self->stop_timer != NULL)

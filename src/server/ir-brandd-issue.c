@@ -24,6 +24,7 @@ struct _IrBranddIssuer {
 	char *phase;
 	guint lifetime;
 	guint default_quota;
+	guint64 n_issued; /* tokens answered since the server started */
 };
 
 static const struct {
@@ -423,54 +424,6 @@ token_answer (const IrTokenClaims *c, GBytes *token, const IrBranddRolloutDecisi
 }
 
 static gboolean
-record_token (IrBranddIssuer *self,
-	      const IrTokenClaims *c,
-	      const IrBranddDevice *dev,
-	      IrBranddRolloutDecision *decision,
-	      IrBranddAnswer *answer)
-{
-	g_autoptr (JsonNode) imeis = imeis_array (c->imei);
-	g_autofree char *imeis_json = json_to_string (imeis, FALSE);
-	IrBranddTokenRecord rec = {
-	    .cti = c->cti,
-	    .device_id = dev->id,
-	    .cnf = c->cnf,
-	    .centre = c->centre,
-	    .issued_at = c->iat,
-	    .expires_at = c->exp,
-	    .imeis_json = imeis_json,
-	    .rollout = decision->applies ? &decision->claim : NULL,
-	};
-	g_autoptr (GError) error = NULL;
-	gboolean reached = FALSE;
-	guint quota = 0;
-	gint64 live_until = 0;
-
-	if (!ir_brandd_store_record_token (
-		self->store, &rec, self->default_quota, &reached, &quota, &live_until, &error))
-		return internal (answer, error);
-	if (live_until != 0) {
-		g_autofree char *until = rfc3339 (live_until);
-		answer->live_token_expires = live_until;
-		return refuse (answer,
-			       IR_BRANDD_TOKEN_LIVE,
-			       "device %s already has a live token, until %s: a device has one "
-			       "token at a time; report that token's outcome (the technician "
-			       "who holds it), or try again after it expires",
-			       dev->serial != NULL ? dev->serial : dev->hardware_id,
-			       until);
-	}
-	if (reached)
-		return refuse (answer,
-			       IR_BRANDD_QUOTA_REACHED,
-			       "centre %s has used its quota of %u tokens for today (UTC); it "
-			       "resets at 00:00 UTC",
-			       c->centre,
-			       quota);
-	return TRUE;
-}
-
-static gboolean
 refuse_ineligible (IrBranddAnswer *answer, const IrEligibility *elig)
 {
 	IrBranddRefusal refusal = IR_BRANDD_NOT_ELIGIBLE;
@@ -492,45 +445,198 @@ refuse_ineligible (IrBranddAnswer *answer, const IrEligibility *elig)
 	return refuse (answer, refusal, "%s", elig->sentence);
 }
 
-/* Signs a token and records it with its rollout claim; *retry when a
- * newer policy was published in between (decide again). */
-static JsonNode *
-issue_once (IrBranddIssuer *self,
-	    const IrBranddPeer *peer,
-	    const IrBranddTokenRequest *req,
-	    const IrBranddDevice *dev,
-	    IrBranddRolloutDecision *decision,
-	    gint64 now,
-	    gboolean *retry,
-	    IrBranddAnswer *answer)
+/* One request of a batch (ir_brandd_issuer_issue_many()) on its way: the
+ * device, the rollout decision, the signed token and the row to record. */
+typedef struct {
+	IrBranddIssueJob *job;
+	IrBranddDevice *by_hwid;
+	IrBranddDevice *by_serial;
+	IrBranddDevice *dev; /* one of the two */
+	IrBranddRolloutDecision decision;
+	IrTokenClaims claims;
+	GBytes *token;
+	char *imeis_json;
+	IrBranddTokenRecord record;
+	gboolean active; /* goes into the next round's transaction */
+} IrBranddIssuePending;
+
+static void
+ir_brandd_issue_pending_reset (IrBranddIssuePending *p)
 {
-	g_auto (IrTokenClaims) claims = {0};
-	g_autoptr (GBytes) token = NULL;
+	ir_brandd_rollout_decision_clear (&p->decision);
+	ir_token_claims_clear (&p->claims);
+	g_clear_pointer (&p->token, g_bytes_unref);
+	g_clear_pointer (&p->imeis_json, g_free);
+}
+
+static void
+ir_brandd_issue_pending_clear (IrBranddIssuePending *p)
+{
+	ir_brandd_issue_pending_reset (p);
+	g_clear_pointer (&p->by_hwid, ir_brandd_store_device_free);
+	g_clear_pointer (&p->by_serial, ir_brandd_store_device_free);
+}
+
+/* What does not change between rounds: who asks, which device, whether
+ * its IMEIs are free. */
+static gboolean
+ir_brandd_issue_check (IrBranddIssuer *self, IrBranddIssuePending *p)
+{
+	IrBranddIssueJob *job = p->job;
+
+	return ir_brandd_check_technician (job->peer, job->answer) &&
+	       find_device (self, job->req, &p->by_hwid, &p->by_serial, job->answer) &&
+	       ir_brandd_match_device (job->req, p->by_hwid, p->by_serial, &p->dev, job->answer) &&
+	       ir_brandd_check_device_centre (job->peer, p->dev, job->answer) &&
+	       check_imeis_free (self, p->dev, job->answer);
+}
+
+/* Decides eligibility (from the registry's TAC and model, never from what
+ * the request says) and signs the token before it is recorded, so that a
+ * token is only counted once it exists; the quota and rollout checks and
+ * the insert share the batch's transaction. */
+static gboolean
+ir_brandd_issue_prepare (IrBranddIssuer *self, IrBranddIssuePending *p)
+{
+	IrBranddIssueJob *job = p->job;
+	g_autoptr (GDateTime) when = g_date_time_new_from_unix_utc (job->now);
 	g_autoptr (GError) error = NULL;
-	g_autoptr (GDateTime) when = g_date_time_new_from_unix_utc (now);
+	g_autoptr (JsonNode) imeis = NULL;
+
+	ir_brandd_issue_pending_reset (p);
+	if (!ir_brandd_rollout_decide (self->rollout,
+				       job->peer->centre,
+				       p->dev->tac,
+				       p->dev->model,
+				       when,
+				       &p->decision,
+				       &error))
+		return internal (job->answer, error);
+	if (p->decision.refusal != NULL)
+		return refuse_ineligible (job->answer, p->decision.refusal);
+	ir_brandd_answer_clear (job->answer);
+	if (!fill_claims (
+		self, job->peer, job->req, p->dev, &p->decision, job->now, &p->claims, job->answer))
+		return FALSE;
+	p->token = ir_token_encode (&p->claims, self->alg, self->kid, self->key, &error);
+	if (p->token == NULL)
+		return internal (job->answer, error);
+	imeis = imeis_array (p->claims.imei);
+	p->imeis_json = json_to_string (imeis, FALSE);
+	p->record = (IrBranddTokenRecord){
+	    .cti = p->claims.cti,
+	    .device_id = p->dev->id,
+	    .cnf = p->claims.cnf,
+	    .centre = p->claims.centre,
+	    .issued_at = p->claims.iat,
+	    .expires_at = p->claims.exp,
+	    .imeis_json = p->imeis_json,
+	    .rollout = p->decision.applies ? &p->decision.claim : NULL,
+	};
+	return TRUE;
+}
+
+/* After the batch's commit: the answer for one token; p->active when a
+ * newer policy was published in between (decide and sign again). */
+static void
+ir_brandd_issue_finish (IrBranddIssuer *self,
+			IrBranddIssuePending *p,
+			const IrBranddTokenResult *res)
+{
+	IrBranddIssueJob *job = p->job;
+	const IrBranddDevice *dev = p->dev;
+	g_autoptr (GDateTime) when = g_date_time_new_from_unix_utc (job->now);
 	g_autoptr (IrEligibility) refusal = NULL;
 
-	*retry = FALSE;
-	if (!fill_claims (self, peer, req, dev, decision, now, &claims, answer))
-		return NULL;
-	/* sign before recording, so that a token is only counted once it
-	 * exists; the quota and rollout checks and the insert share one
-	 * transaction */
-	token = ir_token_encode (&claims, self->alg, self->kid, self->key, &error);
-	if (token == NULL) {
-		internal (answer, error);
-		return NULL;
+	p->active = FALSE;
+	if (res->error != NULL) {
+		internal (job->answer, res->error);
+	} else if (res->live_until != 0) {
+		g_autofree char *until = rfc3339 (res->live_until);
+		job->answer->live_token_expires = res->live_until;
+		refuse (job->answer,
+			IR_BRANDD_TOKEN_LIVE,
+			"device %s already has a live token, until %s: a device has one "
+			"token at a time; report that token's outcome (the technician "
+			"who holds it), or try again after it expires",
+			dev->serial != NULL ? dev->serial : dev->hardware_id,
+			until);
+	} else if (res->quota_reached) {
+		refuse (job->answer,
+			IR_BRANDD_QUOTA_REACHED,
+			"centre %s has used its quota of %u tokens for today (UTC); it "
+			"resets at 00:00 UTC",
+			p->claims.centre,
+			res->quota);
+	} else if (!res->recorded) {
+		/* the rollout claim was refused in the transaction */
+		p->active = p->decision.claim.result == IR_BRANDD_CLAIM_POLICY_CHANGED;
+		refusal = ir_brandd_rollout_claim_refusal (
+		    self->rollout, &p->decision, job->peer->centre, when);
+		refuse_ineligible (job->answer, refusal);
+	} else {
+		job->result = token_answer (&p->claims, p->token, &p->decision);
+		self->n_issued++;
 	}
-	if (!record_token (self, &claims, dev, decision, answer))
-		return NULL;
-	if (decision->applies && decision->claim.result != IR_BRANDD_CLAIM_OK) {
-		*retry = decision->claim.result == IR_BRANDD_CLAIM_POLICY_CHANGED;
-		refusal =
-		    ir_brandd_rollout_claim_refusal (self->rollout, decision, peer->centre, when);
-		refuse_ineligible (answer, refusal);
-		return NULL;
+}
+
+/* One round: every active request decided and signed, then recorded in
+ * one transaction, then answered. */
+static void
+ir_brandd_issue_round (IrBranddIssuer *self, IrBranddIssuePending *p, guint n)
+{
+	g_autoptr (GPtrArray) records = g_ptr_array_new ();
+	g_autoptr (GArray) which = g_array_new (FALSE, FALSE, sizeof (guint));
+	g_autofree IrBranddTokenResult *results = NULL;
+	g_autoptr (GError) error = NULL;
+
+	for (guint i = 0; i < n; i++) {
+		if (!p[i].active)
+			continue;
+		p[i].active = ir_brandd_issue_prepare (self, &p[i]);
+		if (!p[i].active)
+			continue;
+		g_ptr_array_add (records, &p[i].record);
+		g_array_append_val (which, i);
 	}
-	return token_answer (&claims, token, decision);
+	if (records->len == 0)
+		return;
+	results = g_new0 (IrBranddTokenResult, records->len);
+	if (!ir_brandd_store_record_tokens (self->store,
+					    (const IrBranddTokenRecord *const *)records->pdata,
+					    results,
+					    records->len,
+					    self->default_quota,
+					    &error)) {
+		for (guint k = 0; k < which->len; k++) {
+			IrBranddIssuePending *q = &p[g_array_index (which, guint, k)];
+			internal (q->job->answer, error);
+			q->active = FALSE;
+		}
+	}
+	for (guint k = 0; k < which->len; k++) {
+		if (error == NULL)
+			ir_brandd_issue_finish (
+			    self, &p[g_array_index (which, guint, k)], &results[k]);
+		g_clear_error (&results[k].error);
+	}
+}
+
+void
+ir_brandd_issuer_issue_many (IrBranddIssuer *self, IrBranddIssueJob *const *jobs, guint n)
+{
+	g_autofree IrBranddIssuePending *p = g_new0 (IrBranddIssuePending, n);
+
+	for (guint i = 0; i < n; i++) {
+		p[i].job = jobs[i];
+		jobs[i]->result = NULL;
+		p[i].active = ir_brandd_issue_check (self, &p[i]);
+	}
+	/* a second round for the tokens whose policy changed under them */
+	for (guint round = 0; round < 2; round++)
+		ir_brandd_issue_round (self, p, n);
+	for (guint i = 0; i < n; i++)
+		ir_brandd_issue_pending_clear (&p[i]);
 }
 
 JsonNode *
@@ -540,43 +646,18 @@ ir_brandd_issuer_issue (IrBranddIssuer *self,
 			gint64 now,
 			IrBranddAnswer *answer)
 {
-	g_autoptr (IrBranddDevice) by_hwid = NULL;
-	g_autoptr (IrBranddDevice) by_serial = NULL;
-	g_autoptr (GDateTime) when = g_date_time_new_from_unix_utc (now);
-	IrBranddDevice *dev = NULL;
-	gboolean retry = TRUE;
-	JsonNode *result = NULL;
+	IrBranddIssueJob job = {.peer = peer, .req = req, .now = now, .answer = answer};
+	IrBranddIssueJob *jobs[] = {&job};
 
-	if (!ir_brandd_check_technician (peer, answer) ||
-	    !find_device (self, req, &by_hwid, &by_serial, answer) ||
-	    !ir_brandd_match_device (req, by_hwid, by_serial, &dev, answer) ||
-	    !ir_brandd_check_device_centre (peer, dev, answer) ||
-	    !check_imeis_free (self, dev, answer))
-		return NULL;
-	/* eligibility comes from the registry's TAC and model, never from what
-	 * the request says */
-	for (guint attempt = 0; retry && attempt < 2; attempt++) {
-		g_auto (IrBranddRolloutDecision) decision = {0};
-		g_autoptr (GError) error = NULL;
+	ir_brandd_issuer_issue_many (self, jobs, 1);
+	return job.result;
+}
 
-		if (!ir_brandd_rollout_decide (self->rollout,
-					       peer->centre,
-					       dev->tac,
-					       dev->model,
-					       when,
-					       &decision,
-					       &error)) {
-			internal (answer, error);
-			return NULL;
-		}
-		if (decision.refusal != NULL) {
-			refuse_ineligible (answer, decision.refusal);
-			return NULL;
-		}
-		ir_brandd_answer_clear (answer);
-		result = issue_once (self, peer, req, dev, &decision, now, &retry, answer);
-	}
-	return result;
+void
+ir_brandd_issuer_get_stats (IrBranddIssuer *self, guint64 *issued, guint64 *commits)
+{
+	*issued = self->n_issued;
+	*commits = ir_brandd_db_get_commits (ir_brandd_store_get_db (self->store));
 }
 
 JsonNode *

@@ -114,6 +114,27 @@ JsonNode *ir_brandd_issuer_issue (IrBranddIssuer *self,
 				  gint64 now,
 				  IrBranddAnswer *answer);
 
+/* One POST /v1/tokens of a batch. */
+typedef struct {
+	const IrBranddPeer *peer;
+	const IrBranddTokenRequest *req;
+	gint64 now;		/* Unix seconds */
+	IrBranddAnswer *answer; /* the refusal, when result is NULL */
+	JsonNode *result;	/* out: the token's answer (the caller's) */
+} IrBranddIssueJob;
+
+/* Group commit: requests that arrived together, each checked as
+ * ir_brandd_issuer_issue() does, their tokens recorded in one write
+ * transaction (ir_brandd_store_record_tokens()); a request refused there
+ * does not hold the others back. A token is in a job's result only once
+ * that transaction is committed: an answer never names a token the
+ * database could lose. */
+void ir_brandd_issuer_issue_many (IrBranddIssuer *self, IrBranddIssueJob *const *jobs, guint n);
+
+/* Tokens answered since @self was made, and write transactions committed
+ * on its store's connection (each one sync). */
+void ir_brandd_issuer_get_stats (IrBranddIssuer *self, guint64 *issued, guint64 *commits);
+
 /* GET /v1/policy: the current signed policy, the paused phases and the
  * centre's usage today. */
 JsonNode *ir_brandd_issuer_policy (IrBranddIssuer *self,

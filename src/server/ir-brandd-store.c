@@ -454,39 +454,26 @@ ir_brandd_store_supersede_own (IrBranddStore *self, const IrBranddTokenRecord *r
 	return ir_brandd_stmt_run (stmt, "close superseded tokens", error);
 }
 
-typedef struct {
-	IrBranddStore *self;
-	const IrBranddTokenRecord *record;
-	const char *day;
-	guint default_quota;
-	gboolean *quota_reached;
-	guint *quota;
-	gint64 *live_until;
-} IrBranddStoreTokenTxn;
-
+/* One token's checks and writes, inside the batch's transaction: the
+ * refusals come before any write, so a refused token leaves nothing. */
 static gboolean
-ir_brandd_store_record_token_txn (IrBranddDb *db,
-				  gpointer user_data,
-				  gboolean *commit,
-				  GError **error)
+ir_brandd_store_record_one (IrBranddStore *self,
+			    const IrBranddTokenRecord *record,
+			    guint default_quota,
+			    IrBranddTokenResult *res,
+			    GError **error)
 {
-	IrBranddStoreTokenTxn *t = user_data;
-	IrBranddStore *self = t->self;
-	const IrBranddTokenRecord *record = t->record;
+	g_autofree char *day = ir_brandd_store_utc_day (record->issued_at);
 	guint issued = 0;
 
-	(void)db;
-	*t->quota_reached = FALSE;
-	*t->quota = t->default_quota;
-	*commit = FALSE;
-	if (!ir_brandd_store_live_token (self, record, t->live_until, error) ||
-	    !ir_brandd_store_centre_quota (self, record->centre, t->quota, error) ||
-	    !ir_brandd_store_count_issued (self, record->centre, t->day, &issued, error))
+	if (!ir_brandd_store_live_token (self, record, &res->live_until, error) ||
+	    !ir_brandd_store_centre_quota (self, record->centre, &res->quota, error) ||
+	    !ir_brandd_store_count_issued (self, record->centre, day, &issued, error))
 		return FALSE;
-	if (*t->live_until != 0)
+	if (res->live_until != 0)
 		return TRUE;
-	if (issued >= *t->quota) {
-		*t->quota_reached = TRUE;
+	if (issued >= res->quota) {
+		res->quota_reached = TRUE;
 		return TRUE;
 	}
 	if (record->rollout != NULL &&
@@ -494,14 +481,96 @@ ir_brandd_store_record_token_txn (IrBranddDb *db,
 		return FALSE;
 	if (record->rollout != NULL && record->rollout->result != IR_BRANDD_CLAIM_OK)
 		return TRUE;
-	if (!ir_brandd_store_insert_token (self, record, t->day, error) ||
-	    !ir_brandd_store_count_one_more (self, record->centre, t->day, error) ||
+	if (!ir_brandd_store_insert_token (self, record, day, error) ||
+	    !ir_brandd_store_count_one_more (self, record->centre, day, error) ||
 	    (record->rollout != NULL &&
 	     !ir_brandd_rollout_store_record (
 		 self, record->cti, record->centre, record->rollout, error)) ||
 	    !ir_brandd_store_supersede_own (self, record, error))
 		return FALSE;
-	*commit = TRUE;
+	res->recorded = TRUE;
+	return TRUE;
+}
+
+typedef struct {
+	IrBranddStore *self;
+	const IrBranddTokenRecord *const *records;
+	IrBranddTokenResult *results;
+	guint n;
+	guint default_quota;
+} IrBranddStoreTokensTxn;
+
+/* A lost lock, a serialization failure or a lost connection ends the whole
+ * transaction (on PostgreSQL it cannot go on): the batch runs again. */
+static gboolean
+ir_brandd_store_fails_batch (const GError *error)
+{
+	return error->domain == IR_ERROR &&
+	       (error->code == IR_ERROR_BUSY || error->code == IR_ERROR_TIMEOUT ||
+		error->code == IR_ERROR_DISCONNECTED);
+}
+
+static void
+ir_brandd_store_token_result_reset (IrBranddTokenResult *res, guint default_quota)
+{
+	g_clear_error (&res->error);
+	res->recorded = FALSE;
+	res->quota_reached = FALSE;
+	res->quota = default_quota;
+	res->live_until = 0;
+}
+
+/* Each token under its own savepoint, in turn, so that each sees the
+ * ones before it exactly as if they had committed one by one, and a
+ * token that is refused or fails rolls back alone. */
+static gboolean
+ir_brandd_store_record_tokens_txn (IrBranddDb *db,
+				   gpointer user_data,
+				   gboolean *commit,
+				   GError **error)
+{
+	IrBranddStoreTokensTxn *t = user_data;
+
+	*commit = FALSE;
+	for (guint i = 0; i < t->n; i++) {
+		IrBranddTokenResult *res = &t->results[i];
+		GError *local = NULL;
+
+		ir_brandd_store_token_result_reset (res, t->default_quota);
+		if (!ir_brandd_db_savepoint (db, error))
+			return FALSE;
+		if (!ir_brandd_store_record_one (
+			t->self, t->records[i], t->default_quota, res, &local)) {
+			res->recorded = FALSE;
+			if (ir_brandd_store_fails_batch (local)) {
+				g_propagate_error (error, local);
+				return FALSE;
+			}
+			res->error = local;
+		}
+		if (!ir_brandd_db_release (db, !res->recorded, error))
+			return FALSE;
+		*commit = *commit || res->recorded;
+	}
+	return TRUE;
+}
+
+gboolean
+ir_brandd_store_record_tokens (IrBranddStore *self,
+			       const IrBranddTokenRecord *const *records,
+			       IrBranddTokenResult *results,
+			       guint n,
+			       guint default_quota,
+			       GError **error)
+{
+	IrBranddStoreTokensTxn t = {self, records, results, n, default_quota};
+
+	if (!ir_brandd_db_transact (self->db, ir_brandd_store_record_tokens_txn, &t, error)) {
+		/* nothing of the batch is durable */
+		for (guint i = 0; i < n; i++)
+			results[i].recorded = FALSE;
+		return FALSE;
+	}
 	return TRUE;
 }
 
@@ -514,11 +583,18 @@ ir_brandd_store_record_token (IrBranddStore *self,
 			      gint64 *live_until,
 			      GError **error)
 {
-	g_autofree char *day = ir_brandd_store_utc_day (record->issued_at);
-	IrBranddStoreTokenTxn t = {
-	    self, record, day, default_quota, quota_reached, quota, live_until};
+	IrBranddTokenResult res = {0};
 
-	return ir_brandd_db_transact (self->db, ir_brandd_store_record_token_txn, &t, error);
+	if (!ir_brandd_store_record_tokens (self, &record, &res, 1, default_quota, error))
+		return FALSE;
+	*quota_reached = res.quota_reached;
+	*quota = res.quota;
+	*live_until = res.live_until;
+	if (res.error != NULL) {
+		g_propagate_error (error, res.error);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 typedef struct {

@@ -99,6 +99,28 @@ gboolean ir_brandd_store_record_token (IrBranddStore *self,
 				       gint64 *live_until,
 				       GError **error);
 
+/* What ir_brandd_store_record_tokens() decided for one token. */
+typedef struct {
+	gboolean recorded; /* committed with the others */
+	gboolean quota_reached;
+	guint quota;
+	gint64 live_until;
+	GError *error; /* this token's own failure; the others went on */
+} IrBranddTokenResult;
+
+/* Group commit: the @n tokens in one write transaction, so that one sync
+ * covers them all. Each is checked and recorded as
+ * ir_brandd_store_record_token() does, in order, under a savepoint of its
+ * own: it sees the ones before it, and a refused or failed token rolls back
+ * alone. FALSE when the transaction itself failed (nothing recorded, no
+ * result is "recorded"). The caller frees each results[i].error. */
+gboolean ir_brandd_store_record_tokens (IrBranddStore *self,
+					const IrBranddTokenRecord *const *records,
+					IrBranddTokenResult *results,
+					guint n,
+					guint default_quota,
+					GError **error);
+
 typedef enum {
 	IR_BRANDD_REPORT_RECORDED,
 	IR_BRANDD_REPORT_UNKNOWN_TOKEN,

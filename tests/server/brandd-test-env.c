@@ -262,6 +262,10 @@ brandd_test_env_first_line (GSubprocess *proc, guint seconds, char **why)
 	g_autoptr (GError) error = NULL;
 	struct pollfd pfd = {.fd = g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (pipe)),
 			     .events = POLLIN};
+
+	/* the pipe stays open: the server prints its stats there as it
+	 * stops (test-brandd-server.c's group commit test reads them) */
+	g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (out), FALSE);
 	char *line;
 
 	/* the server prints the line whole and flushes it: once the pipe is
