@@ -83,6 +83,10 @@ ir_pkcs11_module_check (const char *path, GError **error)
 	gpointer symbol = NULL;
 
 	if (module != NULL && g_module_symbol (module, "C_GetFunctionList", &symbol)) {
+		/* never unloaded: a module may leave exit handlers behind
+		 * (imeictl under ASan crashed in exit() on an unmapped one
+		 * after libp11 closed SoftHSM on an error path) */
+		g_module_make_resident (module);
 		g_module_close (module);
 		return TRUE;
 	}
