@@ -12,7 +12,7 @@
 #include "ir-migration-log.h"
 #include "ir-openssl-autoptr.h"
 
-/* Durable append rate of the migration log (records/s, median of runs)
+/* Durable append rate of the migration log (records/s, bench_log_median of runs)
  * beside a raw loop of write + fdatasync of the same bytes (each record
  * line and its signature line) on the same filesystem, and the ratios: a
  * new log (inline layout: one write and one fdatasync a record, plus a
@@ -28,7 +28,7 @@
 #define ORIGIN "imeirestore/BENCH/ws1"
 
 static JsonObject *
-intent_fields (guint i)
+bench_log_intent_fields (guint i)
 {
 	g_autofree char *id = g_strdup_printf ("%08x", i);
 	g_autoptr (JsonParser) parser = json_parser_new ();
@@ -50,7 +50,7 @@ intent_fields (guint i)
 }
 
 static void
-rm_dir (const char *dir)
+bench_log_rm_dir (const char *dir)
 {
 	g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
 	const char *name;
@@ -64,7 +64,7 @@ rm_dir (const char *dir)
 
 /* each append's bytes: an inline log's record line and signature line */
 static GPtrArray *
-split_appends (const char *dir)
+bench_log_split_appends (const char *dir)
 {
 	g_autofree char *path = g_build_filename (dir, "migration-log.jsonl", NULL);
 	g_autofree char *text = NULL;
@@ -93,7 +93,7 @@ typedef struct {
 } Worker;
 
 static gpointer
-append_thread (gpointer data)
+bench_log_append_thread (gpointer data)
 {
 	Worker *w = data;
 
@@ -112,12 +112,12 @@ append_thread (gpointer data)
 /* records/s of @n durable appends by @threads threads; an inline log's
  * appends (their bytes) go to @appends */
 static double
-run_log (const char *base,
-	 EVP_PKEY *key,
-	 guint n,
-	 IrMigrationLogLayout layout,
-	 guint threads,
-	 GPtrArray **appends)
+bench_log_run_log (const char *base,
+		   EVP_PKEY *key,
+		   guint n,
+		   IrMigrationLogLayout layout,
+		   guint threads,
+		   GPtrArray **appends)
 {
 	g_autofree char *dir = g_build_filename (base, "bench-log-XXXXXX", NULL);
 	g_autoptr (IrMigrationLog) log = NULL;
@@ -137,7 +137,7 @@ run_log (const char *base,
 	/* the caller's record, as the engine hands it over: not the log's
 	 * work, so not timed (the raw side has its bytes ready too) */
 	for (guint i = 0; i < n; i++)
-		g_ptr_array_add (fields, intent_fields (i));
+		g_ptr_array_add (fields, bench_log_intent_fields (i));
 	start = g_get_monotonic_time ();
 	{
 		g_autofree GThread **t = g_new0 (GThread *, threads);
@@ -145,7 +145,7 @@ run_log (const char *base,
 
 		for (guint i = 0; i < threads; i++) {
 			w[i] = (Worker){log, fields, i * (n / threads), n / threads};
-			t[i] = g_thread_new ("append", append_thread, &w[i]);
+			t[i] = g_thread_new ("append", bench_log_append_thread, &w[i]);
 		}
 		for (guint i = 0; i < threads; i++)
 			g_thread_join (t[i]);
@@ -153,14 +153,14 @@ run_log (const char *base,
 	secs = (double)(g_get_monotonic_time () - start) / G_USEC_PER_SEC;
 	g_clear_object (&log);
 	if (appends != NULL && *appends == NULL)
-		*appends = split_appends (dir);
-	rm_dir (dir);
+		*appends = bench_log_split_appends (dir);
+	bench_log_rm_dir (dir);
 	return n / secs;
 }
 
 /* the same bytes, write + fdatasync each append, nothing else */
 static double
-run_raw (const char *base, GPtrArray *lines)
+bench_log_run_raw (const char *base, GPtrArray *lines)
 {
 	g_autofree char *path = g_build_filename (base, "bench-raw-XXXXXX", NULL);
 	int fd = g_mkstemp (path);
@@ -174,7 +174,7 @@ run_raw (const char *base, GPtrArray *lines)
 	start = g_get_monotonic_time ();
 	for (guint i = 0; i < lines->len; i++) {
 		/* one append: the record line and its signature line, each with
-		 * its newline, as split_appends() cut them */
+		 * its newline, as bench_log_split_appends() cut them */
 		const char *data = lines->pdata[i];
 		gsize len = strlen (data);
 
@@ -188,7 +188,7 @@ run_raw (const char *base, GPtrArray *lines)
 }
 
 static int
-cmp_double (gconstpointer a, gconstpointer b)
+bench_log_cmp_double (gconstpointer a, gconstpointer b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
@@ -196,9 +196,9 @@ cmp_double (gconstpointer a, gconstpointer b)
 }
 
 static double
-median (GArray *values)
+bench_log_median (GArray *values)
 {
-	g_array_sort (values, cmp_double);
+	g_array_sort (values, bench_log_cmp_double);
 	return g_array_index (values, double, values->len / 2);
 }
 
@@ -223,37 +223,43 @@ main (int argc, char **argv)
 		return 1;
 	}
 	for (guint r = 0; r < runs; r++) {
-		double rate = run_log (base, key, n, IR_MIGRATION_LOG_LAYOUT_INLINE, 1, &lines);
+		double rate =
+		    bench_log_run_log (base, key, n, IR_MIGRATION_LOG_LAYOUT_INLINE, 1, &lines);
 
 		g_array_append_val (log_rates, rate);
-		rate = run_raw (base, lines);
+		rate = bench_log_run_raw (base, lines);
 		g_array_append_val (raw_rates, rate);
-		rate = run_log (base, key, n, IR_MIGRATION_LOG_LAYOUT_NOTES, 1, NULL);
+		rate = bench_log_run_log (base, key, n, IR_MIGRATION_LOG_LAYOUT_NOTES, 1, NULL);
 		g_array_append_val (notes_rates, rate);
-		rate = run_log (base, key, n - n % 8, IR_MIGRATION_LOG_LAYOUT_INLINE, 8, NULL);
+		rate = bench_log_run_log (
+		    base, key, n - n % 8, IR_MIGRATION_LOG_LAYOUT_INLINE, 8, NULL);
 		g_array_append_val (group_rates, rate);
 	}
 	if (lines == NULL)
 		return 1;
 	for (guint i = 0; i < lines->len; i++)
 		bytes += strlen (lines->pdata[i]);
-	log_rate = median (log_rates);
-	notes_rate = median (notes_rates);
-	group_rate = median (group_rates);
-	raw_rate = median (raw_rates);
+	log_rate = bench_log_median (log_rates);
+	notes_rate = bench_log_median (notes_rates);
+	group_rate = bench_log_median (group_rates);
+	raw_rate = bench_log_median (raw_rates);
 	printf ("migration log durable append, %u records of %" G_GSIZE_FORMAT
 		" bytes on average, %u runs, in %s\n",
 		n,
 		bytes / n,
 		runs,
 		base);
-	printf ("  raw write+fdatasync of the same bytes (baseline):   %8.1f records/s (median)\n",
+	printf ("  raw write+fdatasync of the same bytes (baseline):   %8.1f records/s "
+		"(bench_log_median)\n",
 		raw_rate);
-	printf ("  log append, inline layout (1 write, 1 fdatasync):  %8.1f records/s (median)\n",
+	printf ("  log append, inline layout (1 write, 1 fdatasync):  %8.1f records/s "
+		"(bench_log_median)\n",
 		log_rate);
-	printf ("  log append, notes layout (2 writes, 2 syncs):      %8.1f records/s (median)\n",
+	printf ("  log append, notes layout (2 writes, 2 syncs):      %8.1f records/s "
+		"(bench_log_median)\n",
 		notes_rate);
-	printf ("  log append, inline, 8 threads (group commit):      %8.1f records/s (median)\n",
+	printf ("  log append, inline, 8 threads (group commit):      %8.1f records/s "
+		"(bench_log_median)\n",
 		group_rate);
 	printf ("  ratio raw/log: inline %.2f, notes %.2f (target <= 1.2), 8 threads %.2f\n",
 		raw_rate / log_rate,
