@@ -141,10 +141,7 @@ ir_cli_engine_load_config (GError **error)
 	return g_steal_pointer (&kf);
 }
 
-static gboolean ir_cli_engine_input_error (GError **error, const char *format, ...)
-    G_GNUC_PRINTF (2, 3);
-
-static gboolean
+gboolean
 ir_cli_engine_input_error (GError **error, const char *format, ...)
 {
 	va_list ap;

@@ -34,6 +34,10 @@ extern const GOptionEntry ir_cli_engine_entries[];
  * input. */
 GKeyFile *ir_cli_engine_load_config (GError **error);
 
+/* Sets an IR_ERROR_INVALID_INPUT error (a bad option or argument) and
+ * returns FALSE. */
+gboolean ir_cli_engine_input_error (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
 /* One setting: @option, else $@env, else [restore] @key of @config. */
 char *
 ir_cli_engine_setting (const char *option, const char *env, GKeyFile *config, const char *key);

@@ -94,43 +94,27 @@ ir_cli_restore_state_free (gpointer data)
 	g_free (state);
 }
 
-static gboolean ir_cli_restore_input_error (GError **error, const char *format, ...)
-    G_GNUC_PRINTF (2, 3);
-
-static gboolean
-ir_cli_restore_input_error (GError **error, const char *format, ...)
-{
-	va_list ap;
-	g_autofree char *message = NULL;
-
-	va_start (ap, format);
-	message = g_strdup_vprintf (format, ap);
-	va_end (ap);
-	g_set_error_literal (error, IR_ERROR, IR_ERROR_INVALID_INPUT, message);
-	return FALSE;
-}
-
 static gboolean
 ir_cli_restore_check_args (IrCli *cli, const IrCliRestoreOptions *opts, GError **error)
 {
 	guint n = g_strv_length (cli->args);
 
 	if (!opts->all && n != 1)
-		return ir_cli_restore_input_error (
+		return ir_cli_engine_input_error (
 		    error,
 		    "%s: give one PORT (e.g. imeictl restore /dev/ttyUSB0), or --all for every "
 		    "connected phone",
 		    n == 0 ? "restore needs a PORT" : "restore takes one PORT");
 	for (guint i = 0; i < n; i++) {
 		if (cli->args[i][0] == '\0')
-			return ir_cli_restore_input_error (error,
-							   "%s: name a port from `imeictl list`",
-							   "the port is an empty string");
+			return ir_cli_engine_input_error (error,
+							  "%s: name a port from `imeictl list`",
+							  "the port is an empty string");
 	}
 	/* confirmation needs someone to answer: refuse now, before any phone
 	 * or server is touched */
 	if (!opts->yes && !isatty (STDIN_FILENO))
-		return ir_cli_restore_input_error (
+		return ir_cli_engine_input_error (
 		    error,
 		    "%s: restore asks before it writes, and standard input is not a terminal; "
 		    "run it in a terminal, or give --yes in scripts",
