@@ -16,17 +16,25 @@ fi || { cat "$dir.setup.log"; exit 1; }
 
 targets=$(find tests/fuzz -maxdepth 1 -name 'fuzz-*.c' ! -name 'fuzz-corpus-main.c' -printf '%f\n' | sed 's/\.c$//' | sort)
 [ -n "$targets" ] || { echo "fuzz: no targets found" >&2; exit 1; }
-for t in $targets; do
-  meson compile -C "$dir" "tests/fuzz/$t" >/dev/null
-  corpus=tests/fuzz/corpus/${t#fuzz-}
+# Build every target in one call (ninja builds them in parallel), then fuzz
+# them side by side, one per core: each still gets its full SECONDS, and the
+# whole run takes SECONDS × targets / cores instead of SECONDS × targets.
+# shellcheck disable=SC2086
+meson compile -C "$dir" $(printf 'tests/fuzz/%s ' $targets) >/dev/null
+
+fuzz_one () { # target -> exit status; its log and reproducer stay on failure
+  local t=$1 corpus=tests/fuzz/corpus/${1#fuzz-} work
   work=$(mktemp -d)
-  echo "fuzz: $t for ${seconds}s from $corpus"
-  "$dir/tests/fuzz/$t" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
-    -artifact_prefix="$work/" "$work" "$corpus" 2>"$work/log" || {
+  if "$dir/tests/fuzz/$t" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
+    -artifact_prefix="$work/" "$work" "$corpus" 2>"$work/log"; then
+    echo "fuzz: $t for ${seconds}s from $corpus: $(grep -E '^(Done|#[0-9]+ *DONE)' "$work/log" | tail -1)"
+    rm -rf "$work"
+  else
     tail -40 "$work/log" >&2
     echo "fuzz: $t failed; reproducer in $work" >&2
-    exit 1
-  }
-  grep -E '^(Done|#[0-9]+ *DONE)' "$work/log" | tail -1 || true
-  rm -rf "$work"
-done
+    return 1
+  fi
+}
+export -f fuzz_one
+export dir seconds
+printf '%s\n' $targets | xargs -P "$(nproc)" -I{} bash -c 'fuzz_one {}'
