@@ -229,7 +229,10 @@ static GError *
 ir_at_read_failed (
     const IrAtRead *read, GError *error_local, guint failures, guint calls, guint attempt)
 {
-	if (failures < IR_AT_READ_ATTEMPTS && ir_at_read_error_is_retryable (error_local)) {
+	gboolean silent = g_error_matches (error_local, IR_ERROR, IR_ERROR_TIMEOUT);
+
+	if (failures < IR_AT_READ_ATTEMPTS && ir_at_read_error_is_retryable (error_local) &&
+	    !(silent && read->silence_ends)) {
 		g_debug ("%s; asking again", error_local->message);
 		g_error_free (error_local);
 		return NULL;
