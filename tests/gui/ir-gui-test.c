@@ -81,6 +81,23 @@ ir_gui_settle (void)
 }
 
 static gboolean
+ir_gui_test_signin_idle (gpointer data)
+{
+	return !ir_signin_page_get_busy (IR_SIGNIN_PAGE (data));
+}
+
+char *
+ir_gui_sign_in (IrGuiApp *gui, const char *passphrase)
+{
+	IrSigninPage *page = ir_app_window_get_signin_page (gui->window);
+
+	ir_signin_page_set_passphrase (page, passphrase);
+	ir_signin_page_sign_in (page);
+	ir_gui_wait (ir_gui_test_signin_idle, page, "the sign-in ends");
+	return ir_signin_page_get_error_text (page);
+}
+
+static gboolean
 ir_gui_test_drawn_cb (GtkWidget *widget, cairo_t *cr, gpointer data)
 {
 	*(gboolean *)data = TRUE;

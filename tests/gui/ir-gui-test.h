@@ -33,6 +33,10 @@ void ir_gui_wait (IrGuiCondition condition, gpointer data, const char *what);
 /* Runs what is pending now (layout, redraws, idle callbacks). */
 void ir_gui_settle (void);
 
+/* Types @passphrase on the sign-in page, presses Sign In and waits for the
+ * answer; the error the page shows (NULL: signed in). */
+char *ir_gui_sign_in (IrGuiApp *gui, const char *passphrase);
+
 /* Draws @window into $IR_BUILDDIR/tests/gui/screenshots/@name.png, or into
  * $IR_SCREENSHOT_DIR when set (scripts/demo.sh --screenshots DIR). */
 void ir_gui_snapshot (GtkWidget *window, const char *name);

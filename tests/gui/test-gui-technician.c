@@ -127,22 +127,11 @@ test_gui_technician_teardown (void **state)
 	return 0;
 }
 
-static gboolean
-test_gui_technician_signin_idle (gpointer data)
-{
-	return !ir_signin_page_get_busy (IR_SIGNIN_PAGE (data));
-}
-
 /* Types @passphrase and presses Sign In; returns the error shown, if any. */
 static char *
 test_gui_technician_sign_in (Env *env, const char *passphrase)
 {
-	IrSigninPage *page = ir_app_window_get_signin_page (env->gui->window);
-
-	ir_signin_page_set_passphrase (page, passphrase);
-	ir_signin_page_sign_in (page);
-	ir_gui_wait (test_gui_technician_signin_idle, page, "the sign-in ends");
-	return ir_signin_page_get_error_text (page);
+	return ir_gui_sign_in (env->gui, passphrase);
 }
 
 static char *
