@@ -675,39 +675,19 @@ bench_vs_raw (const char *url, guint runs, const char *path, GStrv commands, gui
 	g_array_unref (b.raw);
 }
 
-int
-main (int argc, char **argv)
+/* Parts 2 and 3: restore --all of 1, 16 and 64 phones, then the
+ * handshakes of 16; *@first is the next fresh phone. */
+static void
+bench_restore_parts_2_3 (const char *url, guint *first)
 {
-	guint runs = argc > 1 ? (guint)g_ascii_strtoull (argv[1], NULL, 10) : BENCH_DEFAULT_RUNS;
-	g_autoptr (GError) error = NULL;
-	g_autofree char *cmd = NULL;
-	g_autofree char *url = NULL;
-	GSubprocess *server = NULL;
-	g_autoptr (IrEngine) engine = NULL;
+	g_autoptr (IrEngine) engine = bench_engine_open (url, FALSE);
 	gdouble ms[G_N_ELEMENTS (bench_sizes)][BENCH_ALL_ROUNDS];
 	gdouble med[G_N_ELEMENTS (bench_sizes)];
-	guint first = 0;
-	g_auto (GStrv) commands = NULL;
-	g_autoptr (GPtrArray) one = NULL;
-	GSubprocess *one_sim = NULL;
 
-	ir_protocols_register ();
-	runs = MAX (runs, 1);
-	workdir = g_dir_make_tmp ("bench-restore-XXXXXX", &error);
-	if (workdir == NULL)
-		die ("temporary folder", error);
-	pki = g_build_filename (workdir, "pki", NULL);
-	cmd = g_strdup_printf ("'%s/certs/gen-dev-pki.sh' '%s' >/dev/null", IR_BENCH_SRCDIR, pki);
-	sh (cmd);
-	url = start_server (runs + 1, &server);
-
-	one = start_phones (0, 1, 0, &one_sim);
-	commands = bench_one_phone (url, runs, g_ptr_array_index (one, 0));
-	engine = bench_engine_open (url, FALSE);
 	for (guint r = 0; r < BENCH_ALL_ROUNDS; r++) {
 		for (guint i = 0; i < G_N_ELEMENTS (bench_sizes); i++) {
-			ms[i][r] = bench_all (engine, first, bench_sizes[i]);
-			first += bench_sizes[i];
+			ms[i][r] = bench_all (engine, *first, bench_sizes[i]);
+			*first += bench_sizes[i];
 		}
 	}
 	g_clear_object (&engine);
@@ -730,8 +710,39 @@ main (int argc, char **argv)
 			bench_sizes[i]);
 	printf ("restore --all of %u phones, TLS handshakes with the brand server:\n",
 		BENCH_HANDSHAKE_PHONES);
-	bench_handshakes (url, first, TRUE);
-	bench_handshakes (url, first + BENCH_HANDSHAKE_PHONES, FALSE);
+	bench_handshakes (url, *first, TRUE);
+	bench_handshakes (url, *first + BENCH_HANDSHAKE_PHONES, FALSE);
+}
+
+int
+main (int argc, char **argv)
+{
+	guint runs = argc > 1 ? (guint)g_ascii_strtoull (argv[1], NULL, 10) : BENCH_DEFAULT_RUNS;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *cmd = NULL;
+	g_autofree char *url = NULL;
+	GSubprocess *server = NULL;
+	guint first = 0;
+	g_auto (GStrv) commands = NULL;
+	g_autoptr (GPtrArray) one = NULL;
+	GSubprocess *one_sim = NULL;
+
+	ir_protocols_register ();
+	runs = MAX (runs, 1);
+	workdir = g_dir_make_tmp ("bench-restore-XXXXXX", &error);
+	if (workdir == NULL)
+		die ("temporary folder", error);
+	pki = g_build_filename (workdir, "pki", NULL);
+	cmd = g_strdup_printf ("'%s/certs/gen-dev-pki.sh' '%s' >/dev/null", IR_BENCH_SRCDIR, pki);
+	sh (cmd);
+	url = start_server (runs + 1, &server);
+
+	one = start_phones (0, 1, 0, &one_sim);
+	commands = bench_one_phone (url, runs, g_ptr_array_index (one, 0));
+	/* IR_BENCH_VS_RAW_ONLY=1: parts 1 and 4 only (part 4 needs part 1's
+	 * commands), for a profiler */
+	if (g_getenv ("IR_BENCH_VS_RAW_ONLY") == NULL)
+		bench_restore_parts_2_3 (url, &first);
 	bench_vs_raw (url, runs, g_ptr_array_index (one, 0), commands, BENCH_DEVICES + 1);
 	stop (one_sim);
 	fflush (stdout);
