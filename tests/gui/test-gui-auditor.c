@@ -74,7 +74,7 @@ test_gui_auditor_setup (void **state)
 	Env *env = g_new0 (Env, 1);
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GPtrArray) lines = NULL;
-	EVP_PKEY *key = ir_test_audit_keygen ();
+	EVP_PKEY *key = test_audit_common_keygen ();
 	char *p;
 
 	env->tmp = ir_test_mkdtemp ();
@@ -82,17 +82,17 @@ test_gui_auditor_setup (void **state)
 	env->bad = g_build_filename (env->tmp, "bad", NULL);
 	env->key = g_build_filename (env->tmp, "ws.pub.pem", NULL);
 	g_mkdir (env->log, 0700);
-	if (!ir_test_audit_write_log (env->log, key, &error))
+	if (!test_audit_common_write_log (env->log, key, &error))
 		fail_msg ("cannot write the log: %s", error->message);
-	assert_true (ir_test_audit_write_public_key (key, env->key, NULL));
+	assert_true (test_audit_common_write_public_key (key, env->key, NULL));
 	EVP_PKEY_free (key);
 	/* the bad log: a target IMEI of line 3 quietly changed */
 	test_gui_auditor_copy_log (env->log, env->bad);
-	lines = ir_test_audit_read_lines (env->bad);
+	lines = test_audit_common_read_lines (env->bad);
 	p = strstr (g_ptr_array_index (lines, 2), "490154203237518");
 	assert_non_null (p);
 	p[3] = '2';
-	ir_test_audit_write_lines (env->bad, lines);
+	test_audit_common_write_lines (env->bad, lines);
 
 	env->gui = ir_gui_app_start ();
 	env->page = ir_app_window_get_auditor_page (env->gui->window);

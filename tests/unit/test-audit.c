@@ -58,11 +58,11 @@ fixture_setup (void **state)
 		f->dir = g_dir_make_tmp ("test-audit-XXXXXX", &error);
 	g_assert_no_error (error);
 	assert_non_null (f->dir);
-	f->key = ir_test_audit_keygen ();
-	f->witness = ir_test_audit_keygen ();
-	if (!ir_test_audit_write_log (f->dir, f->key, &error))
+	f->key = test_audit_common_keygen ();
+	f->witness = test_audit_common_keygen ();
+	if (!test_audit_common_write_log (f->dir, f->key, &error))
 		fail_msg ("cannot write the test log: %s", error->message);
-	note = ir_test_audit_last_note (f->dir);
+	note = test_audit_common_last_note (f->dir);
 	f->cosigned = ir_checkpoint_cosign (note, "witness.example", f->witness, &error);
 	g_assert_no_error (error);
 	*state = f;
@@ -174,7 +174,7 @@ test_audit_verify_witness (void **state)
 	IrAuditVerifyOptions options = {
 	    .key = f->key, .witness_key = f->witness, .cosigned_note = f->cosigned};
 	g_autoptr (IrAuditReport) r = test_audit_verify_dir (f->dir, &options);
-	g_autoptr (EVP_PKEY) other = ir_test_audit_keygen ();
+	g_autoptr (EVP_PKEY) other = test_audit_common_keygen ();
 	IrAuditVerifyOptions wrong = {
 	    .key = f->key, .witness_key = other, .cosigned_note = f->cosigned};
 	g_autoptr (IrAuditReport) r2 = test_audit_verify_dir (f->dir, &wrong);
@@ -268,10 +268,10 @@ static void
 test_audit_start_announces_other_key (void **state)
 {
 	Fixture *f = *state;
-	g_autoptr (EVP_PKEY) other = ir_test_audit_keygen ();
+	g_autoptr (EVP_PKEY) other = test_audit_common_keygen ();
 	g_autofree char *ours = ir_workstation_key_public_base64 (f->key, NULL);
 	g_autofree char *theirs = ir_workstation_key_public_base64 (other, NULL);
-	g_autoptr (GPtrArray) lines = ir_test_audit_read_lines (f->dir);
+	g_autoptr (GPtrArray) lines = test_audit_common_read_lines (f->dir);
 	IrAuditVerifyOptions options = {.key = f->key};
 	g_autoptr (IrAuditReport) r = NULL;
 	char *start = g_ptr_array_index (lines, 0);
@@ -280,8 +280,8 @@ test_audit_start_announces_other_key (void **state)
 	assert_int_equal (g_strv_length (parts), 2);
 	lines->pdata[0] = g_strjoin (theirs, parts[0], parts[1], NULL);
 	g_free (start);
-	ir_test_audit_write_lines (f->dir, lines);
-	ir_test_audit_resign (f->dir, f->key, IR_TEST_AUDIT_ORIGIN);
+	test_audit_common_write_lines (f->dir, lines);
+	test_audit_common_resign (f->dir, f->key, IR_TEST_AUDIT_ORIGIN);
 	r = test_audit_verify_dir (f->dir, &options);
 	assert_null (r->error);
 	assert_true (test_audit_warnings_contain (
@@ -304,11 +304,11 @@ test_audit_truncate_two (Fixture *f, GPtrArray *lines)
 static void
 test_audit_truncate_resign_other_key (Fixture *f, GPtrArray *lines)
 {
-	g_autoptr (EVP_PKEY) other = ir_test_audit_keygen ();
+	g_autoptr (EVP_PKEY) other = test_audit_common_keygen ();
 
 	g_ptr_array_set_size (lines, IR_TEST_AUDIT_N - 2);
-	ir_test_audit_write_lines (f->dir, lines);
-	ir_test_audit_resign (f->dir, other, IR_TEST_AUDIT_ORIGIN);
+	test_audit_common_write_lines (f->dir, lines);
+	test_audit_common_resign (f->dir, other, IR_TEST_AUDIT_ORIGIN);
 }
 
 /* the workstation's own key re-signs a shorter log: only the witness,
@@ -317,8 +317,8 @@ static void
 test_audit_truncate_resign_same_key (Fixture *f, GPtrArray *lines)
 {
 	g_ptr_array_set_size (lines, IR_TEST_AUDIT_N - 2);
-	ir_test_audit_write_lines (f->dir, lines);
-	ir_test_audit_resign (f->dir, f->key, IR_TEST_AUDIT_ORIGIN);
+	test_audit_common_write_lines (f->dir, lines);
+	test_audit_common_resign (f->dir, f->key, IR_TEST_AUDIT_ORIGIN);
 }
 
 static void
@@ -410,8 +410,8 @@ test_audit_orphan_result (Fixture *f, GPtrArray *lines)
 	char *line = g_ptr_array_index (lines, 4);
 	char *p = strstr (line, "22222222222222222222222222222222");
 	p[0] = '9';
-	ir_test_audit_write_lines (f->dir, lines);
-	ir_test_audit_resign (f->dir, f->key, IR_TEST_AUDIT_ORIGIN);
+	test_audit_common_write_lines (f->dir, lines);
+	test_audit_common_resign (f->dir, f->key, IR_TEST_AUDIT_ORIGIN);
 }
 
 static const TamperRow tamper_rows[] = {
@@ -506,7 +506,7 @@ test_audit_tamper (void **state)
 	g_autoptr (IrAuditReport) r = NULL;
 
 	fixture_setup ((void **)&f);
-	lines = ir_test_audit_read_lines (f->dir);
+	lines = test_audit_common_read_lines (f->dir);
 	options.key = f->key;
 	if (row->use_witness) {
 		options.witness_key = f->witness;
@@ -520,7 +520,7 @@ test_audit_tamper (void **state)
 	    row->mutate != test_audit_orphan_result && row->mutate != test_audit_remove_note_3 &&
 	    row->mutate != test_audit_duplicate_note_3 &&
 	    row->mutate != test_audit_replace_note_4_by_2)
-		ir_test_audit_write_lines (f->dir, lines);
+		test_audit_common_write_lines (f->dir, lines);
 	r = test_audit_verify_dir (f->dir, &options);
 	if (r->error == NULL)
 		fail_msg ("%s: not detected", row->name);
@@ -614,7 +614,7 @@ test_audit_torn_tail (void **state)
 	IrAuditVerifyOptions options = {.key = f->key};
 	g_autoptr (IrAuditReport) r1 = NULL;
 	g_autoptr (IrAuditReport) r2 = NULL;
-	g_autoptr (GPtrArray) lines = ir_test_audit_read_lines (f->dir);
+	g_autoptr (GPtrArray) lines = test_audit_common_read_lines (f->dir);
 
 	/* a crash mid-append: a partial line, or one whole line unsigned */
 	assert_true (g_file_get_contents (path, &orig, NULL, NULL));
@@ -625,7 +625,7 @@ test_audit_torn_tail (void **state)
 	assert_true (test_audit_warnings_contain (r1, "line 9 is cut short"));
 
 	g_ptr_array_add (lines, test_audit_copy_as_seq (lines, 8));
-	ir_test_audit_write_lines (f->dir, lines);
+	test_audit_common_write_lines (f->dir, lines);
 	r2 = test_audit_verify_dir (f->dir, &options);
 	assert_null (r2->error);
 	assert_true (test_audit_warnings_contain (r2, "line 9 ("));
@@ -1017,7 +1017,7 @@ static void
 test_audit_key_rotation (void **state)
 {
 	Fixture *f = *state;
-	g_autoptr (EVP_PKEY) key2 = ir_test_audit_keygen ();
+	g_autoptr (EVP_PKEY) key2 = test_audit_common_keygen ();
 	IrAuditVerifyOptions with_key = {.key = f->key};
 	IrAuditVerifyOptions with_new_key = {.key = key2};
 	g_autoptr (IrAuditReport) r1 = NULL;
@@ -1052,11 +1052,11 @@ static void
 test_audit_key_rotation_forged (void **state)
 {
 	Fixture *f = *state;
-	g_autoptr (EVP_PKEY) evil = ir_test_audit_keygen ();
+	g_autoptr (EVP_PKEY) evil = test_audit_common_keygen ();
 	IrAuditVerifyOptions with_key = {.key = f->key};
 	g_autoptr (IrAuditReport) r = NULL;
 
-	g_autoptr (GPtrArray) lines = ir_test_audit_read_lines (f->dir);
+	g_autoptr (GPtrArray) lines = test_audit_common_read_lines (f->dir);
 	g_autoptr (IrMerkleTree) tree = ir_merkle_tree_new ();
 	g_autoptr (JsonObject) rot = json_object_new ();
 	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
@@ -1074,7 +1074,7 @@ test_audit_key_rotation_forged (void **state)
 	json_object_set_string_member (rot, "new_public_key", b64);
 	g_ptr_array_add (
 	    lines, ir_log_record_format (IR_LOG_RECORD_KEY_ROTATION, lines->len, now, rot, NULL));
-	ir_test_audit_write_lines (f->dir, lines);
+	test_audit_common_write_lines (f->dir, lines);
 	for (guint i = 0; i < lines->len; i++) {
 		const char *line = g_ptr_array_index (lines, i);
 		ir_merkle_tree_append (tree, (const guint8 *)line, strlen (line));
