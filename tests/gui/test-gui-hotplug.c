@@ -160,7 +160,7 @@ test_gui_hotplug_setup (void **state)
 	g_settings_set_string (settings, "state-dir", state_dir);
 	g_settings_set_string (settings, "server-url", env->server->url);
 	assert_true (g_file_get_contents (pass_file, &passphrase, NULL, NULL));
-	error = ir_gui_sign_in (env->gui, g_strstrip (passphrase));
+	error = ir_gui_test_sign_in (env->gui, g_strstrip (passphrase));
 	if (error != NULL)
 		fail_msg ("cannot sign in: %s", error);
 	assert_string_equal (ir_app_window_get_visible_page (env->gui->window), "workbench");
@@ -320,7 +320,7 @@ test_gui_hotplug_read_then_unplug (Env *env, const char *shot)
 	IrPhoneRow *row;
 	IrPhone *phone;
 
-	ir_gui_wait (test_gui_hotplug_read, env, "the plugged-in phone is read");
+	ir_gui_test_wait (test_gui_hotplug_read, env, "the plugged-in phone is read");
 	phone = ir_workbench_get_phone (env->bench, env->port);
 	if (ir_phone_get_state (phone) == IR_PHONE_STATE_FAILED)
 		fail_msg ("the phone on %s was not read: %s",
@@ -334,10 +334,10 @@ test_gui_hotplug_read_then_unplug (Env *env, const char *shot)
 	if (strstr (ir_phone_row_get_slots_text (row), PHONE_IMEI1) == NULL ||
 	    strstr (ir_phone_row_get_slots_text (row), PHONE_IMEI2) == NULL)
 		fail_msg ("the row's slots say: %s", ir_phone_row_get_slots_text (row));
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), shot);
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), shot);
 
 	test_gui_hotplug_unplug (env);
-	ir_gui_wait (test_gui_hotplug_gone, env, "the unplugged phone's row goes");
+	ir_gui_test_wait (test_gui_hotplug_gone, env, "the unplugged phone's row goes");
 	assert_null (ir_workbench_get_phone (env->bench, env->port));
 	assert_int_equal (ir_workbench_get_n_phones (env->bench), 0);
 }
@@ -351,7 +351,7 @@ test_gui_hotplug_row_follows_the_cable (void **state)
 	test_gui_hotplug_new_phone (env, "ttyUSB0");
 	test_gui_hotplug_plug_in (env);
 	test_gui_hotplug_read_then_unplug (env, "hotplug-plugged-in");
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "hotplug-unplugged");
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "hotplug-unplugged");
 }
 
 static void
@@ -387,8 +387,8 @@ test_gui_hotplug_port_after_device (void **state)
 	test_gui_hotplug_new_phone (env, "ttyUSB1");
 	test_gui_hotplug_add_records (env, 1, 0);
 	test_gui_hotplug_announce (env);
-	ir_gui_wait (test_gui_hotplug_flag, &arrived, "the USB device is announced");
-	ir_gui_settle ();
+	ir_gui_test_wait (test_gui_hotplug_flag, &arrived, "the USB device is announced");
+	ir_gui_test_settle ();
 	assert_int_equal (ir_workbench_get_n_phones (env->bench), 0);
 
 	test_gui_hotplug_add_records (env, 0, 1);
