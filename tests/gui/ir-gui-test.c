@@ -93,7 +93,7 @@ ir_gui_test_sign_in (IrGuiApp *gui, const char *passphrase)
 
 	ir_signin_page_set_passphrase (page, passphrase);
 	ir_signin_page_sign_in (page);
-	ir_gui_wait (ir_gui_test_signin_idle, page, "the sign-in ends");
+	ir_gui_test_wait (ir_gui_test_signin_idle, page, "the sign-in ends");
 	return ir_signin_page_get_error_text (page);
 }
 
