@@ -12,6 +12,7 @@
 
 #include "bench-raw-at.h"
 #include "ir-engine.h"
+#include "ir-progress.h"
 #include "ir-restore.h"
 #include "ir-protocols.h"
 
@@ -26,7 +27,12 @@
  *     GMainLoop) with 1, 16 and 64 phones, each answering after 50 ms
  *     (imei-sim latency), fresh phones for each run: wall time of each
  *     and the ratios 16/1 and 64/1 (1.0 would be perfect parallelism),
- *     medians of BENCH_ALL_ROUNDS rounds.
+ *     medians of BENCH_ALL_ROUNDS rounds. Then where the time goes: the
+ *     mean time a phone spends in each stage of the flow (from the
+ *     engine's progress, as a front end sees it), and the CPU time per
+ *     phone of this process (the engine), imei-sim and imei-brandd: on a
+ *     loaded machine a batch waits for CPU, so CPU per phone is what
+ *     decides the ratio there.
  *  3. restore --all of 16 phones on an engine opened for it, with the
  *     brand client's connections kept alive (the default) and with a new
  *     connection per request (the baseline): requests, TLS handshakes
@@ -54,6 +60,16 @@ static const guint bench_sizes[] = {1, 16, 64};
 
 static char *pki = NULL;
 static char *workdir = NULL;
+static char *server_pid = NULL; /* imei-brandd's, for its CPU time */
+
+/* One batch size of part 2, summed over its rounds. */
+typedef struct {
+	gdouble stage_ms[IR_RESTORE_STAGE_DONE + 1]; /* over every phone */
+	gdouble cpu_ms[3];			     /* this process, imei-sim, imei-brandd */
+	guint phones;
+} BenchBatch;
+
+static const char *const bench_cpu_names[] = {"engine (bench)", "imei-sim", "imei-brandd"};
 
 static void
 die (const char *what, const GError *error)
@@ -348,24 +364,102 @@ bench_engine_open (const char *url, gboolean fresh_connections)
 	return g_steal_pointer (&engine);
 }
 
-/* Wall time of one restore --all through the engine over @n fresh phones. */
+/* CPU time (user + system) of process @pid so far, in ms, from
+ * /proc/PID/stat (utime and stime, fields 14 and 15). */
 static gdouble
-bench_all (IrEngine *engine, guint first, guint n)
+bench_cpu_ms (const char *pid)
+{
+	g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
+	g_autofree char *text = NULL;
+	g_auto (GStrv) fields = NULL;
+	const char *end;
+
+	if (!g_file_get_contents (path, &text, NULL, NULL) || (end = strrchr (text, ')')) == NULL)
+		return 0.0;
+	/* after "pid (comm)": field 3 is fields[0] */
+	fields = g_strsplit (end + 2, " ", 16);
+	if (g_strv_length (fields) < 14)
+		return 0.0;
+	return (gdouble)(g_ascii_strtoull (fields[11], NULL, 10) +
+			 g_ascii_strtoull (fields[12], NULL, 10)) *
+	       1000.0 / (gdouble)sysconf (_SC_CLK_TCK);
+}
+
+static void
+bench_cpu_now (const char *sim_pid, gdouble out[3])
+{
+	g_autofree char *self = g_strdup_printf ("%d", (int)getpid ());
+
+	out[0] = bench_cpu_ms (self);
+	out[1] = bench_cpu_ms (sim_pid);
+	out[2] = bench_cpu_ms (server_pid);
+}
+
+/* A phone's progress in a batch: a stage lasts from its update to the
+ * next (as delivered on this thread). */
+typedef struct {
+	BenchBatch *batch;
+	IrRestoreStage stage;
+	gint64 since;
+} BenchChild;
+
+static void
+bench_child_changed (IrProgress *child, gpointer user_data)
+{
+	BenchChild *c = user_data;
+	IrRestoreStage stage = ir_progress_get_stage (child);
+	gint64 now = g_get_monotonic_time ();
+
+	if (stage == c->stage)
+		return;
+	c->batch->stage_ms[c->stage] += (gdouble)(now - c->since) / 1000.0;
+	c->stage = stage;
+	c->since = now;
+}
+
+static void
+bench_child_free (gpointer data, GClosure *closure)
+{
+	g_free (data);
+}
+
+static void
+bench_child_added (IrProgress *parent, IrProgress *child, gpointer user_data)
+{
+	BenchChild *c = g_new0 (BenchChild, 1);
+
+	c->batch = user_data;
+	c->stage = ir_progress_get_stage (child);
+	c->since = g_get_monotonic_time ();
+	c->batch->phones++;
+	g_signal_connect_data (
+	    child, "changed", G_CALLBACK (bench_child_changed), c, bench_child_free, 0);
+}
+
+/* Wall time of one restore --all through the engine over @n fresh phones;
+ * @batch (or NULL) gets the stages' times and the CPU times. */
+static gdouble
+bench_all (IrEngine *engine, guint first, guint n, BenchBatch *batch)
 {
 	g_autoptr (GPtrArray) paths = NULL;
 	g_autoptr (GPtrArray) results = NULL;
 	g_autoptr (GError) error = NULL;
+	g_autoptr (IrProgress) progress = ir_progress_new ();
 	GAsyncResult *res = NULL;
 	GSubprocess *sim = NULL;
+	gdouble cpu0[3], cpu1[3];
 	gint64 t0;
 	gdouble elapsed;
 
 	paths = start_phones (first, n, BENCH_LATENCY_MS, &sim);
 	g_ptr_array_add (paths, NULL);
+	if (batch != NULL)
+		g_signal_connect (progress, "child-added", G_CALLBACK (bench_child_added), batch);
+	bench_cpu_now (g_subprocess_get_identifier (sim), cpu0);
 	t0 = g_get_monotonic_time ();
 	ir_engine_restore_many_async (engine,
 				      (const char *const *)paths->pdata,
-				      NULL,
+				      progress,
 				      bench_engine_confirm,
 				      NULL,
 				      NULL,
@@ -374,6 +468,9 @@ bench_all (IrEngine *engine, guint first, guint n)
 	while (res == NULL)
 		g_main_context_iteration (NULL, TRUE);
 	elapsed = (gdouble)(g_get_monotonic_time () - t0) / 1000.0;
+	bench_cpu_now (g_subprocess_get_identifier (sim), cpu1);
+	for (guint i = 0; batch != NULL && i < G_N_ELEMENTS (cpu0); i++)
+		batch->cpu_ms[i] += cpu1[i] - cpu0[i];
 	results = ir_engine_restore_many_finish (engine, res, &error);
 	g_object_unref (res);
 	if (results == NULL)
@@ -404,6 +501,37 @@ bench_median (gdouble *values, guint n)
 	return sorted[n / 2];
 }
 
+/* Part 2's breakdown: each stage's mean time per phone, and the CPU time
+ * per phone of each process, for each batch size. */
+static void
+bench_all_print_batches (const BenchBatch *batches)
+{
+	printf ("  where a phone's time goes, mean ms per phone (stage from the engine's "
+		"progress):\n  %-10s",
+		"stage");
+	for (guint i = 0; i < G_N_ELEMENTS (bench_sizes); i++)
+		printf (" %7u/%-2s", bench_sizes[i], "");
+	printf ("\n");
+	for (guint st = 0; st < IR_RESTORE_STAGE_DONE; st++) {
+		printf ("  %-10s", ir_restore_stage_to_string ((IrRestoreStage)st));
+		for (guint i = 0; i < G_N_ELEMENTS (bench_sizes); i++)
+			printf (" %10.1f",
+				batches[i].phones > 0 ? batches[i].stage_ms[st] / batches[i].phones
+						      : 0.0);
+		printf ("\n");
+	}
+	printf ("  CPU ms per phone (user + system):\n");
+	for (guint c = 0; c < G_N_ELEMENTS (bench_cpu_names); c++) {
+		printf ("  %-16s", bench_cpu_names[c]);
+		for (guint i = 0; i < G_N_ELEMENTS (bench_sizes); i++)
+			printf (" %3u: %6.1f",
+				bench_sizes[i],
+				batches[i].phones > 0 ? batches[i].cpu_ms[c] / batches[i].phones
+						      : 0.0);
+		printf ("\n");
+	}
+}
+
 /* Part 3: one restore --all of 16 phones on an engine of its own. */
 static void
 bench_handshakes (const char *url, guint first, gboolean fresh_connections)
@@ -414,7 +542,7 @@ bench_handshakes (const char *url, guint first, gboolean fresh_connections)
 	gdouble ms;
 
 	ir_brand_client_get_connection_stats (client, &req0, &conn0);
-	ms = bench_all (engine, first, BENCH_HANDSHAKE_PHONES);
+	ms = bench_all (engine, first, BENCH_HANDSHAKE_PHONES, NULL);
 	ir_brand_client_get_connection_stats (client, &req, &conn);
 	req -= req0;
 	conn -= conn0;
@@ -675,39 +803,20 @@ bench_vs_raw (const char *url, guint runs, const char *path, GStrv commands, gui
 	g_array_unref (b.raw);
 }
 
-int
-main (int argc, char **argv)
+/* Parts 2 and 3: restore --all of 1, 16 and 64 phones, then the
+ * handshakes of 16; *@first is the next fresh phone. */
+static void
+bench_restore_parts_2_3 (const char *url, guint *first)
 {
-	guint runs = argc > 1 ? (guint)g_ascii_strtoull (argv[1], NULL, 10) : BENCH_DEFAULT_RUNS;
-	g_autoptr (GError) error = NULL;
-	g_autofree char *cmd = NULL;
-	g_autofree char *url = NULL;
-	GSubprocess *server = NULL;
-	g_autoptr (IrEngine) engine = NULL;
+	g_autoptr (IrEngine) engine = bench_engine_open (url, FALSE);
 	gdouble ms[G_N_ELEMENTS (bench_sizes)][BENCH_ALL_ROUNDS];
 	gdouble med[G_N_ELEMENTS (bench_sizes)];
-	guint first = 0;
-	g_auto (GStrv) commands = NULL;
-	g_autoptr (GPtrArray) one = NULL;
-	GSubprocess *one_sim = NULL;
+	BenchBatch batches[G_N_ELEMENTS (bench_sizes)] = {0};
 
-	ir_protocols_register ();
-	runs = MAX (runs, 1);
-	workdir = g_dir_make_tmp ("bench-restore-XXXXXX", &error);
-	if (workdir == NULL)
-		die ("temporary folder", error);
-	pki = g_build_filename (workdir, "pki", NULL);
-	cmd = g_strdup_printf ("'%s/certs/gen-dev-pki.sh' '%s' >/dev/null", IR_BENCH_SRCDIR, pki);
-	sh (cmd);
-	url = start_server (runs + 1, &server);
-
-	one = start_phones (0, 1, 0, &one_sim);
-	commands = bench_one_phone (url, runs, g_ptr_array_index (one, 0));
-	engine = bench_engine_open (url, FALSE);
 	for (guint r = 0; r < BENCH_ALL_ROUNDS; r++) {
 		for (guint i = 0; i < G_N_ELEMENTS (bench_sizes); i++) {
-			ms[i][r] = bench_all (engine, first, bench_sizes[i]);
-			first += bench_sizes[i];
+			ms[i][r] = bench_all (engine, *first, bench_sizes[i], &batches[i]);
+			*first += bench_sizes[i];
 		}
 	}
 	g_clear_object (&engine);
@@ -728,10 +837,43 @@ main (int argc, char **argv)
 			bench_sizes[i],
 			med[i] / med[0],
 			bench_sizes[i]);
+	bench_all_print_batches (batches);
 	printf ("restore --all of %u phones, TLS handshakes with the brand server:\n",
 		BENCH_HANDSHAKE_PHONES);
-	bench_handshakes (url, first, TRUE);
-	bench_handshakes (url, first + BENCH_HANDSHAKE_PHONES, FALSE);
+	bench_handshakes (url, *first, TRUE);
+	bench_handshakes (url, *first + BENCH_HANDSHAKE_PHONES, FALSE);
+}
+
+int
+main (int argc, char **argv)
+{
+	guint runs = argc > 1 ? (guint)g_ascii_strtoull (argv[1], NULL, 10) : BENCH_DEFAULT_RUNS;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *cmd = NULL;
+	g_autofree char *url = NULL;
+	GSubprocess *server = NULL;
+	guint first = 0;
+	g_auto (GStrv) commands = NULL;
+	g_autoptr (GPtrArray) one = NULL;
+	GSubprocess *one_sim = NULL;
+
+	ir_protocols_register ();
+	runs = MAX (runs, 1);
+	workdir = g_dir_make_tmp ("bench-restore-XXXXXX", &error);
+	if (workdir == NULL)
+		die ("temporary folder", error);
+	pki = g_build_filename (workdir, "pki", NULL);
+	cmd = g_strdup_printf ("'%s/certs/gen-dev-pki.sh' '%s' >/dev/null", IR_BENCH_SRCDIR, pki);
+	sh (cmd);
+	url = start_server (runs + 1, &server);
+	server_pid = g_strdup (g_subprocess_get_identifier (server));
+
+	one = start_phones (0, 1, 0, &one_sim);
+	commands = bench_one_phone (url, runs, g_ptr_array_index (one, 0));
+	/* IR_BENCH_VS_RAW_ONLY=1: parts 1 and 4 only (part 4 needs part 1's
+	 * commands), for a profiler */
+	if (g_getenv ("IR_BENCH_VS_RAW_ONLY") == NULL)
+		bench_restore_parts_2_3 (url, &first);
 	bench_vs_raw (url, runs, g_ptr_array_index (one, 0), commands, BENCH_DEVICES + 1);
 	stop (one_sim);
 	fflush (stdout);

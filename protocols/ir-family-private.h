@@ -38,8 +38,28 @@ GPtrArray *ir_family_read_imeis (IrAtChannel *channel,
 				 IrFamilyParseFunc parse,
 				 gpointer user_data,
 				 guint n_expected,
+				 IrFamilyReadReport *report,
 				 GCancellable *cancellable,
 				 GError **error);
+
+/* One form of a read that has several (3gpp: +CGSN=1, +CGSN, +GSN). */
+typedef struct {
+	const char *command;
+	IrFamilyParseFunc parse;
+	gpointer user_data;
+	guint n_expected;
+	guint timeout_ms;      /* 0: the profile's command timeout */
+	gboolean silence_ends; /* IrAtRead.silence_ends: a form with a fallback */
+} IrFamilyReadForm;
+
+/* ir_family_read_imeis() for one form; on success @form->command is added
+ * to @report (may be NULL). */
+GPtrArray *ir_family_read_form (IrAtChannel *channel,
+				const IrProfile *profile,
+				const IrFamilyReadForm *form,
+				IrFamilyReadReport *report,
+				GCancellable *cancellable,
+				GError **error);
 
 /* One IMEI value out of an answer such as "+EGMR: \"490154203237518\"":
  * "" (returned as an empty string) is an empty slot; an answer with no run

@@ -84,25 +84,49 @@ ir_family_read_well_formed (GPtrArray *values, gpointer user_data)
 }
 
 GPtrArray *
+ir_family_read_form (IrAtChannel *channel,
+		     const IrProfile *profile,
+		     const IrFamilyReadForm *form,
+		     IrFamilyReadReport *report,
+		     GCancellable *cancellable,
+		     GError **error)
+{
+	IrFamilyRead family_read = {
+	    profile, form->command, form->parse, form->user_data, form->n_expected};
+	IrAtRead read = {
+	    .command = form->command,
+	    .timeout_ms = form->timeout_ms > 0 ? form->timeout_ms : profile->command_timeout_ms,
+	    .parse = ir_family_read_parse,
+	    .well_formed = ir_family_read_well_formed,
+	    .user_data = &family_read,
+	    .silence_ends = form->silence_ends,
+	};
+	GPtrArray *values = ir_at_read_confirmed (channel, &read, cancellable, error);
+
+	if (values != NULL)
+		ir_family_read_report_add_command (report, form->command);
+	return values;
+}
+
+GPtrArray *
 ir_family_read_imeis (IrAtChannel *channel,
 		      const IrProfile *profile,
 		      const char *command,
 		      IrFamilyParseFunc parse,
 		      gpointer user_data,
 		      guint n_expected,
+		      IrFamilyReadReport *report,
 		      GCancellable *cancellable,
 		      GError **error)
 {
-	IrFamilyRead family_read = {profile, command, parse, user_data, n_expected};
-	IrAtRead read = {
+	IrFamilyReadForm form = {
 	    .command = command,
-	    .timeout_ms = profile->command_timeout_ms,
-	    .parse = ir_family_read_parse,
-	    .well_formed = ir_family_read_well_formed,
-	    .user_data = &family_read,
+	    .parse = parse,
+	    .user_data = user_data,
+	    .n_expected = n_expected,
 	};
 
-	return ir_at_read_confirmed (channel, &read, cancellable, error);
+	return ir_family_read_form (channel, profile, &form, report, cancellable, error);
 }
 
 static gboolean

@@ -24,7 +24,8 @@ Rules:
   core-include       src/core never includes a front end's, the server's, the
                      simulator's or another folder's private header
   function-prefix    every function, static ones too, carries its file's
-                     prefix (ir-foo-bar.c: ir_foo_bar_*; a name starting
+                     prefix (ir-foo-bar.c: ir_foo_bar_*, or the file's
+                     one job named as the file: ir_foo_bar(); a name starting
                      with a digit takes ir_ first: 3gpp-host.c:
                      ir_3gpp_host_*), or that of a type
                      the file defines, or (exported) that of the header
@@ -388,6 +389,7 @@ class Checker:
                     if (
                         name != "main"
                         and not name.startswith(tuple(prefixes))
+                        and name + "_" not in prefixes
                         and not self.declared_by_own_header(rel, name, prev)
                         and name not in interposed
                     ):

@@ -30,6 +30,8 @@ packages=(
   xvfb xauth dbus-x11 at-spi2-core python3-dogtail python3-gi gir1.2-gtk-3.0
   # validation of its desktop integration: .desktop, AppStream metainfo
   desktop-file-utils appstream
+  # the screenshots in docs/screenshots/ are optimised (scripts/screenshots.sh)
+  optipng
   # the auditor's chart exported as PDF is read back by rasterising it (pdftoppm)
   poppler-utils
   # the app's SVG icon is drawn by librsvg; fonts for Latin and Devanagari (hi)

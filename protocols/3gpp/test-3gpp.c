@@ -217,22 +217,56 @@ test_3gpp_cannot_write (void **cstate)
 	assert_null (ir_family_lookup ("3gpp")->write_imei);
 }
 
+/* A lost answer to a form that has a next form is not asked again: the
+ * next form is the retry, the report says which form answered and why
+ * the one before it was passed over, and a lost answer is never taken
+ * for a refusal. */
 static void
-test_3gpp_read_retried (void **cstate)
+test_3gpp_read_lost_moves_on (void **cstate)
 {
 	g_autoptr (IrTestPhone) phone = ir_test_phone_new (test_3gpp_state ());
 	g_autofree IrProfile *profile = ir_protocol_test_fast_profile ("3gpp");
 	IrAtChannel *channel = ir_session_get_channel (phone->session);
+	g_auto (IrFamilyReadReport) report = {NULL};
 	g_autoptr (GPtrArray) imeis = NULL;
 	g_autoptr (GError) error = NULL;
 
 	ir_model_transport_drop_next (phone->transport, 1);
-	imeis = ir_family_lookup ("3gpp")->read_imeis (channel, profile, NULL, &error);
+	imeis = ir_family_lookup ("3gpp")->read_imeis (channel, profile, &report, NULL, &error);
 	assert_non_null (imeis);
 	assert_string_equal (g_ptr_array_index (imeis, 0), IR_TEST_IMEI_A);
-	/* a lost answer is asked again, not taken for a refusal */
-	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGSN=1"), 2);
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGSN=1"), 1);
+	/* "AT+CGSN" counts AT+CGSN=1 too: one of each */
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+CGSN"), 2);
 	assert_false (ir_model_transport_saw (phone->transport, "AT+GSN"));
+	assert_string_equal (report.command, "AT+CGSN");
+	assert_non_null (strstr (report.passed_over, "AT+CGSN=1 on "));
+	assert_non_null (strstr (report.passed_over, "did not answer"));
+}
+
+/* The last form has nothing to fall back on: a lost answer to it is asked
+ * again, as every read's is. */
+static void
+test_3gpp_read_last_form_retried (void **cstate)
+{
+	g_autoptr (IrTestPhone) phone = ir_test_phone_new (test_3gpp_state ());
+	g_autofree IrProfile *profile = ir_protocol_test_fast_profile ("3gpp");
+	IrAtChannel *channel = ir_session_get_channel (phone->session);
+	g_auto (IrFamilyReadReport) report = {NULL};
+	g_autoptr (GPtrArray) imeis = NULL;
+	g_autoptr (GError) error = NULL;
+
+	ir_model_transport_refuse (phone->transport, "AT+CGSN=1");
+	ir_model_transport_refuse (phone->transport, "AT+CGSN");
+	/* refusals bypass the drop: the answer lost is +GSN's */
+	ir_model_transport_drop_next (phone->transport, 1);
+	imeis = ir_family_lookup ("3gpp")->read_imeis (channel, profile, &report, NULL, &error);
+	assert_non_null (imeis);
+	assert_string_equal (g_ptr_array_index (imeis, 0), IR_TEST_IMEI_A);
+	assert_int_equal (ir_model_transport_count (phone->transport, "AT+GSN"), 2);
+	assert_string_equal (report.command, "AT+GSN");
+	assert_non_null (strstr (report.passed_over, "AT+CGSN=1 on "));
+	assert_non_null (strstr (report.passed_over, "was refused"));
 }
 
 int
@@ -246,7 +280,8 @@ main (void)
 	    cmocka_unit_test (test_3gpp_identify_duplicate),
 	    cmocka_unit_test (test_3gpp_read_fallbacks),
 	    cmocka_unit_test (test_3gpp_cannot_write),
-	    cmocka_unit_test (test_3gpp_read_retried),
+	    cmocka_unit_test (test_3gpp_read_lost_moves_on),
+	    cmocka_unit_test (test_3gpp_read_last_form_retried),
 	};
 	ir_protocols_register ();
 	return cmocka_run_group_tests_name ("3gpp", tests, NULL, NULL);

@@ -11,6 +11,7 @@ static const guint ir_mediatek_types[] = {IR_EGMR_TYPE_IMEI1, IR_EGMR_TYPE_IMEI2
 static GPtrArray *
 mediatek_host_read_imeis (IrAtChannel *channel,
 			  const IrProfile *profile,
+			  IrFamilyReadReport *report,
 			  GCancellable *cancellable,
 			  GError **error)
 {
@@ -27,6 +28,7 @@ mediatek_host_read_imeis (IrAtChannel *channel,
 								     ir_family_parse_single,
 								     (gpointer) "+EGMR",
 								     1,
+								     report,
 								     cancellable,
 								     &error_local);
 		/* a single-IMEI phone has no record 10: it has one slot */

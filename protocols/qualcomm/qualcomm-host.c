@@ -126,6 +126,7 @@ qualcomm_host_read_slot (IrAtChannel *channel,
 static GPtrArray *
 qualcomm_host_read_imeis (IrAtChannel *channel,
 			  const IrProfile *profile,
+			  IrFamilyReadReport *report,
 			  GCancellable *cancellable,
 			  GError **error)
 {
@@ -152,6 +153,7 @@ qualcomm_host_read_imeis (IrAtChannel *channel,
 		}
 		g_ptr_array_add (imeis, imei);
 	}
+	ir_family_read_report_add_command (report, "DIAG NV read of item 550 (NV_UE_IMEI_I)");
 	return g_steal_pointer (&imeis);
 }
 

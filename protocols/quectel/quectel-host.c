@@ -10,6 +10,7 @@
 static GPtrArray *
 quectel_host_read_imeis (IrAtChannel *channel,
 			 const IrProfile *profile,
+			 IrFamilyReadReport *report,
 			 GCancellable *cancellable,
 			 GError **error)
 {
@@ -20,6 +21,7 @@ quectel_host_read_imeis (IrAtChannel *channel,
 						  ir_family_parse_single,
 						  (gpointer) "+EGMR",
 						  1,
+						  report,
 						  cancellable,
 						  error);
 	if (values == NULL)

@@ -19,6 +19,7 @@
 static GPtrArray *
 secure_restore_v1_host_read_imeis (IrAtChannel *channel,
 				   const IrProfile *profile,
+				   IrFamilyReadReport *report,
 				   GCancellable *cancellable,
 				   GError **error)
 {
@@ -28,6 +29,7 @@ secure_restore_v1_host_read_imeis (IrAtChannel *channel,
 				     secure_restore_v1_parse_imeis,
 				     NULL,
 				     profile->slots,
+				     report,
 				     cancellable,
 				     error);
 }

@@ -1054,7 +1054,7 @@ test_secure_restore_v1_host_restore (void **cstate)
 	text = ir_token_to_base64url (token);
 	if (!family->restore (channel, profile, text, NULL, &error))
 		fail_msg ("restore: %s", error->message);
-	imeis = family->read_imeis (channel, profile, NULL, &error);
+	imeis = family->read_imeis (channel, profile, NULL, NULL, &error);
 	assert_non_null (imeis);
 	assert_string_equal (g_ptr_array_index (imeis, 0), IR_TEST_IMEI_C);
 	assert_string_equal (g_ptr_array_index (imeis, 1), IMEI_D);

@@ -10,6 +10,7 @@
 static GPtrArray *
 simcom_host_read_imeis (IrAtChannel *channel,
 			const IrProfile *profile,
+			IrFamilyReadReport *report,
 			GCancellable *cancellable,
 			GError **error)
 {
@@ -19,6 +20,7 @@ simcom_host_read_imeis (IrAtChannel *channel,
 						  ir_family_parse_single,
 						  (gpointer) "+SIMEI",
 						  1,
+						  report,
 						  cancellable,
 						  error);
 	if (values == NULL)

@@ -128,7 +128,7 @@ test_unisoc_parse_rows (void **cstate)
 
 		ir_model_transport_answer (phone->transport, "AT+SPIMEI?", answer);
 		imeis = ir_family_lookup ("unisoc")->read_imeis (
-		    ir_session_get_channel (phone->session), profile, NULL, &error);
+		    ir_session_get_channel (phone->session), profile, NULL, NULL, &error);
 		if (rows[i].error == NULL) {
 			if (imeis == NULL)
 				fail_msg ("row %u: %s", i, error->message);

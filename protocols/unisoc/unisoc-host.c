@@ -104,6 +104,7 @@ unisoc_host_parse (const IrAtResponse *resp,
 static GPtrArray *
 unisoc_host_read_imeis (IrAtChannel *channel,
 			const IrProfile *profile,
+			IrFamilyReadReport *report,
 			GCancellable *cancellable,
 			GError **error)
 {
@@ -113,6 +114,7 @@ unisoc_host_read_imeis (IrAtChannel *channel,
 				     unisoc_host_parse,
 				     NULL,
 				     profile->slots,
+				     report,
 				     cancellable,
 				     error);
 }

@@ -197,6 +197,18 @@ ir_phone_row_get_phone (IrPhoneRow *self)
 }
 
 const char *
+ir_phone_row_get_title_text (IrPhoneRow *self)
+{
+	return gtk_label_get_text (self->title_label);
+}
+
+const char *
+ir_phone_row_get_slots_text (IrPhoneRow *self)
+{
+	return gtk_label_get_text (self->slots_label);
+}
+
+const char *
 ir_phone_row_get_stage_text (IrPhoneRow *self)
 {
 	return gtk_label_get_text (self->stage_label);

@@ -16,6 +16,10 @@ G_DECLARE_FINAL_TYPE (IrPhoneRow, ir_phone_row, IR, PHONE_ROW, GtkListBoxRow)
 
 GtkWidget *ir_phone_row_new (IrPhone *phone);
 IrPhone *ir_phone_row_get_phone (IrPhoneRow *self);
+/* What the title line says now: manufacturer and model once identified. */
+const char *ir_phone_row_get_title_text (IrPhoneRow *self);
+/* What the slots lines say now: each IMEI with its classification. */
+const char *ir_phone_row_get_slots_text (IrPhoneRow *self);
 /* What the stage line says now. */
 const char *ir_phone_row_get_stage_text (IrPhoneRow *self);
 /* What the rollout line says now ("" when hidden). */

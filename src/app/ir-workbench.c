@@ -27,6 +27,8 @@ struct _IrWorkbench {
 	GHashTable *rows;	/* port → IrPhoneRow (borrowed: the list owns it) */
 	GHashTable *hotplugged; /* ports hotplug added: hotplug may remove them */
 	IrPortMonitor *monitor;
+	guint settle_id;     /* looks again for the port of a USB device that arrived */
+	guint settle_left;   /* how many more times */
 	GCancellable *batch; /* of the "Restore all eligible" in flight */
 	GtkWidget *recover_dialog;
 	guint inhibit_cookie;
@@ -196,11 +198,19 @@ ir_workbench_add_port (IrWorkbench *self, const char *path, GError **error)
 	return TRUE;
 }
 
+/* The kernel announces a USB device before its driver has made the serial
+ * port (on a first plug udev loads the driver's module in between): after
+ * an arrival that brought no new port, look again this often, this many
+ * times. */
+#define IR_WORKBENCH_SETTLE_MS	  250
+#define IR_WORKBENCH_SETTLE_TRIES 20
+
 /* USB hotplug: the monitor says something arrived or left; the port list
- * says which serial ports exist now. */
-static void
+ * says which serial ports exist now. Returns how many phones it added. */
+static guint
 ir_workbench_rescan (IrWorkbench *self)
 {
+	guint added = 0;
 	g_autoptr (GPtrArray) ports = ir_port_list (NULL);
 	g_autoptr (GHashTable) present = g_hash_table_new (g_str_hash, g_str_equal);
 	g_autoptr (GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
@@ -215,6 +225,7 @@ ir_workbench_rescan (IrWorkbench *self)
 		if (!g_hash_table_contains (self->phones, info->path)) {
 			g_hash_table_add (self->hotplugged, g_strdup (info->path));
 			ir_workbench_add_phone (self, info->path);
+			added++;
 		}
 	}
 	g_hash_table_iter_init (&iter, self->hotplugged);
@@ -229,13 +240,46 @@ ir_workbench_rescan (IrWorkbench *self)
 	}
 	for (guint i = 0; i < gone->len; i++)
 		ir_workbench_remove_phone (self, g_ptr_array_index (gone, i));
+	return added;
+}
+
+static gboolean
+ir_workbench_settle (gpointer user_data)
+{
+	IrWorkbench *self = IR_WORKBENCH (user_data);
+
+	if (ir_workbench_rescan (self) > 0 || --self->settle_left == 0) {
+		self->settle_id = 0;
+		return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
 }
 
 static void
-ir_workbench_hotplug (
+ir_workbench_arrived (
+    IrPortMonitor *monitor, guint vid, guint pid, int bus, int address, gpointer user_data)
+{
+	IrWorkbench *self = IR_WORKBENCH (user_data);
+
+	if (ir_workbench_rescan (self) > 0)
+		return;
+	self->settle_left = IR_WORKBENCH_SETTLE_TRIES;
+	if (self->settle_id == 0)
+		self->settle_id = g_timeout_add (IR_WORKBENCH_SETTLE_MS, ir_workbench_settle, self);
+}
+
+static void
+ir_workbench_left (
     IrPortMonitor *monitor, guint vid, guint pid, int bus, int address, gpointer user_data)
 {
 	ir_workbench_rescan (IR_WORKBENCH (user_data));
+}
+
+static void
+ir_workbench_stop_hotplug (IrWorkbench *self)
+{
+	g_clear_handle_id (&self->settle_id, g_source_remove);
+	g_clear_object (&self->monitor);
 }
 
 static void
@@ -249,8 +293,8 @@ ir_workbench_start_hotplug (IrWorkbench *self)
 		return;
 	}
 	g_signal_connect_object (
-	    self->monitor, "arrived", G_CALLBACK (ir_workbench_hotplug), self, 0);
-	g_signal_connect_object (self->monitor, "left", G_CALLBACK (ir_workbench_hotplug), self, 0);
+	    self->monitor, "arrived", G_CALLBACK (ir_workbench_arrived), self, 0);
+	g_signal_connect_object (self->monitor, "left", G_CALLBACK (ir_workbench_left), self, 0);
 	ir_workbench_rescan (self);
 }
 
@@ -303,7 +347,7 @@ ir_workbench_set_signin (IrWorkbench *self, IrSignin *signin)
 	g_return_if_fail (IR_IS_WORKBENCH (self));
 	if (self->batch != NULL)
 		g_cancellable_cancel (self->batch);
-	g_clear_object (&self->monitor);
+	ir_workbench_stop_hotplug (self);
 	if (self->recover_dialog != NULL)
 		gtk_widget_destroy (self->recover_dialog);
 	ir_workbench_clear_phones (self);
@@ -523,7 +567,7 @@ ir_workbench_dispose (GObject *object)
 	if (self->batch != NULL)
 		g_cancellable_cancel (self->batch);
 	g_clear_object (&self->batch);
-	g_clear_object (&self->monitor);
+	ir_workbench_stop_hotplug (self);
 	g_clear_object (&self->settings);
 	G_OBJECT_CLASS (ir_workbench_parent_class)->dispose (object);
 }

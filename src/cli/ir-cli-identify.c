@@ -308,6 +308,7 @@ ir_cli_identify_format_json (const IrDeviceInfo *info,
 	    builder, "profile_name", info->profile != NULL ? info->profile->name : NULL);
 	ir_cli_output_json_add_string_or_null (
 	    builder, "read_with", info->read_family != NULL ? info->read_family->id : NULL);
+	ir_cli_output_json_add_string_or_null (builder, "read_command", info->read_command);
 	json_builder_set_member_name (builder, "can_write");
 	json_builder_add_boolean_value (builder, info->can_write);
 	ir_cli_output_json_add_string_or_null (builder, "write_support", info->write_support);
@@ -351,6 +352,7 @@ ir_cli_identify_format_identity (const IrDeviceInfo *info,
 	g_autofree char *usb = NULL;
 	g_autofree char *family = NULL;
 	g_autofree char *profile = NULL;
+	g_autofree char *read_with = NULL;
 
 	if (info->usb_vid != 0 || info->usb_pid != 0)
 		usb = g_strdup_printf ("%04x:%04x", info->usb_vid, info->usb_pid);
@@ -368,8 +370,13 @@ ir_cli_identify_format_identity (const IrDeviceInfo *info,
 	ir_cli_table_add_row (table, "USB", usb != NULL ? usb : "not a USB device");
 	ir_cli_table_add_row (table, "Family", family);
 	ir_cli_table_add_row (table, "Profile", profile);
-	if (info->read_family != NULL && info->read_family != info->family)
-		ir_cli_table_add_row (table, "IMEI read with", info->read_family->title);
+	if (info->read_family != NULL && info->read_family != info->family) {
+		read_with =
+		    info->read_command != NULL
+			? g_strdup_printf ("%s, %s", info->read_family->title, info->read_command)
+			: g_strdup (info->read_family->title);
+		ir_cli_table_add_row (table, "IMEI read with", read_with);
+	}
 	ir_cli_table_add_row (table, "IMEI write", info->write_support);
 	if (state->duplicates_path != NULL)
 		ir_cli_table_add_row (table, "Duplicate list", state->duplicates_path);
@@ -538,11 +545,12 @@ const IrCliCommand ir_cli_command_identify = {
 		   "default (all zeros), wrong check digit, malformed or known duplicate. When\n"
 		   "the phone's own IMEI command is refused, the 27.007 reads are used and the\n"
 		   "write is said to be impossible; every read that failed is a Note (JSON:\n"
-		   "imeisv, read_with, can_write, write_support, notes). PORT is a device path\n"
-		   "(/dev/ttyUSB0), a symlink to one, replay:FILE for a session saved with\n"
-		   "--record, or script:FILE for an answer script. A port another program has\n"
-		   "open is refused, naming it. Waits over 2 s are named on stderr. Nothing is\n"
-		   "written to the phone; a phone that reports no IMEI over AT exits 5.\n"
+		   "imeisv, read_with, read_command, can_write, write_support, notes). PORT is\n"
+		   "a device path (/dev/ttyUSB0), a symlink to one, replay:FILE for a session\n"
+		   "saved with --record, or script:FILE for an answer script. A port another\n"
+		   "program has open is refused, naming it. Waits over 2 s are named on stderr.\n"
+		   "Nothing is written to the phone; a phone that reports no IMEI over AT\n"
+		   "exits 5.\n"
 		   "With a rollout policy (fetched when --server is set, else the one cached\n"
 		   "in --state-dir, verified with --trust-store), says whether the phone is\n"
 		   "eligible now for your centre, and if not why: no phase covers it, its phase\n"

@@ -10,77 +10,140 @@
 	"WHERE t.device_id = " device " AND r.outcome = 'success')"
 
 void
-ir_brandd_blocklist_store_device_free (gpointer data)
+ir_brandd_blocklist_store_kind_free (gpointer data)
 {
-	IrBranddBlockDevice *d = data;
+	IrBranddBlockKind *k = data;
 
-	g_free (d->tac);
-	g_free (d->model);
-	g_free (d->centre);
-	g_strfreev (d->imeis);
-	g_free (d);
+	g_free (k->tac);
+	g_free (k->model);
+	g_free (k->centre);
+	g_free (k);
 }
 
-/* One row per IMEI not yet scheduled, by device then slot: the device's
- * rows are gathered into one IrBranddBlockDevice. */
-static IrBranddBlockDevice *
-ir_brandd_blocklist_store_device_row (IrBranddStmt *stmt, GPtrArray *devices, GPtrArray *imeis)
+void
+ir_brandd_blocklist_store_imei_free (gpointer data)
 {
-	gint64 id = ir_brandd_stmt_column_int64 (stmt, 0);
-	IrBranddBlockDevice *d =
-	    devices->len > 0 ? g_ptr_array_index (devices, devices->len - 1) : NULL;
+	IrBranddBlockImei *i = data;
 
-	if (d != NULL && d->id == id)
-		return d;
-	if (d != NULL) {
-		g_ptr_array_add (imeis, NULL);
-		d->imeis = (char **)g_ptr_array_steal (imeis, NULL);
-	}
-	d = g_new0 (IrBranddBlockDevice, 1);
-	d->id = id;
-	d->tac = ir_brandd_stmt_dup_text (stmt, 1);
-	d->model = ir_brandd_stmt_dup_text (stmt, 2);
-	d->centre = ir_brandd_stmt_dup_text (stmt, 3);
-	d->restored = ir_brandd_stmt_column_int64 (stmt, 4) != 0;
-	g_ptr_array_add (devices, d);
-	return d;
+	g_free (i->imei);
+	g_free (i->phase);
+	g_free (i);
 }
 
 GPtrArray *
-ir_brandd_blocklist_store_devices (IrBranddStore *store, GError **error)
+ir_brandd_blocklist_store_kinds (IrBranddStore *store, GError **error)
 {
 	IrBranddStmt *stmt = ir_brandd_store_prepare (
-	    store,
-	    "SELECT d.id, d.tac, d.model, d.centre, CASE WHEN " RESTORED (
-		"d.id") " THEN 1 ELSE 0 "
-			"END, i.imei FROM devices d JOIN device_imeis i ON i.device_id = d.id "
-			"WHERE NOT EXISTS (SELECT 1 FROM blocklist b WHERE b.imei = i.imei) "
-			"ORDER BY d.id, i.slot",
-	    error);
-	g_autoptr (GPtrArray) devices =
-	    g_ptr_array_new_with_free_func (ir_brandd_blocklist_store_device_free);
-	g_autoptr (GPtrArray) imeis = g_ptr_array_new_with_free_func (g_free);
+	    store, "SELECT DISTINCT tac, model, centre FROM devices", error);
+	g_autoptr (GPtrArray) kinds =
+	    g_ptr_array_new_with_free_func (ir_brandd_blocklist_store_kind_free);
 	gboolean row = TRUE;
 
 	if (stmt == NULL)
 		return NULL;
 	while (row) {
+		IrBranddBlockKind *k;
+
 		if (!ir_brandd_store_step_row (store, stmt, &row, "read the registry", error)) {
 			ir_brandd_stmt_reset (stmt);
 			return NULL;
 		}
-		if (row) {
-			ir_brandd_blocklist_store_device_row (stmt, devices, imeis);
-			g_ptr_array_add (imeis, ir_brandd_stmt_dup_text (stmt, 5));
-		}
+		if (!row)
+			break;
+		k = g_new0 (IrBranddBlockKind, 1);
+		k->tac = ir_brandd_stmt_dup_text (stmt, 0);
+		k->model = ir_brandd_stmt_dup_text (stmt, 1);
+		k->centre = ir_brandd_stmt_dup_text (stmt, 2);
+		g_ptr_array_add (kinds, k);
 	}
 	ir_brandd_stmt_reset (stmt);
-	if (devices->len > 0) {
-		IrBranddBlockDevice *last = g_ptr_array_index (devices, devices->len - 1);
-		g_ptr_array_add (imeis, NULL);
-		last->imeis = (char **)g_ptr_array_steal (imeis, NULL);
+	return g_steal_pointer (&kinds);
+}
+
+/* The rules go to a temporary table (this connection's, emptied first)
+ * that the candidates' query joins: SQL both backends run. */
+static gboolean
+ir_brandd_blocklist_store_put_rules (IrBranddStore *store,
+				     const IrBranddBlockRule *rules,
+				     guint n_rules,
+				     GError **error)
+{
+	if (!ir_brandd_db_exec_script (
+		ir_brandd_store_get_db (store),
+		"CREATE TEMP TABLE IF NOT EXISTS blocklist_rules (tac TEXT "
+		"NOT NULL, model TEXT NOT NULL, centre TEXT, phase TEXT NOT "
+		"NULL, end_rank INTEGER NOT NULL); DELETE FROM blocklist_rules;",
+		error))
+		return FALSE;
+	for (guint i = 0; i < n_rules; i++) {
+		IrBranddStmt *stmt = ir_brandd_store_prepare (
+		    store,
+		    "INSERT INTO blocklist_rules (tac, model, centre, phase, end_rank) "
+		    "VALUES (?, ?, ?, ?, ?)",
+		    error);
+
+		if (stmt == NULL)
+			return FALSE;
+		ir_brandd_stmt_bind_text (stmt, 1, rules[i].kind->tac);
+		ir_brandd_stmt_bind_text (stmt, 2, rules[i].kind->model);
+		ir_brandd_stmt_bind_text (stmt, 3, rules[i].kind->centre);
+		ir_brandd_stmt_bind_text (stmt, 4, rules[i].phase);
+		ir_brandd_stmt_bind_int64 (stmt, 5, rules[i].rank);
+		if (!ir_brandd_store_step_done (store, stmt, "note a block-list rule", error))
+			return FALSE;
 	}
-	return g_steal_pointer (&devices);
+	return TRUE;
+}
+
+/* One row per IMEI not yet scheduled of a phone not restored whose kind
+ * has a rule; n: the phone's rows, first_imei: its first by slot. */
+#define CANDIDATES                                                                                 \
+	"SELECT d.id, d.tac, i.imei, i.slot, r.phase, r.end_rank, "                                \
+	"count (*) OVER (PARTITION BY d.id) AS n, "                                                \
+	"first_value (i.imei) OVER (PARTITION BY d.id ORDER BY i.slot) AS first_imei "             \
+	"FROM devices d JOIN blocklist_rules r ON r.tac = d.tac AND r.model = d.model AND "        \
+	"(r.centre = d.centre OR (r.centre IS NULL AND d.centre IS NULL)) "                        \
+	"JOIN device_imeis i ON i.device_id = d.id "                                               \
+	"WHERE NOT EXISTS (SELECT 1 FROM blocklist b WHERE b.imei = i.imei) "                      \
+	"AND NOT " RESTORED ("d.id")
+
+GPtrArray *
+ir_brandd_blocklist_store_candidates (
+    IrBranddStore *store, const IrBranddBlockRule *rules, guint n_rules, guint cap, GError **error)
+{
+	IrBranddStmt *stmt = NULL;
+	g_autoptr (GPtrArray) imeis =
+	    g_ptr_array_new_with_free_func (ir_brandd_blocklist_store_imei_free);
+	gboolean row = TRUE;
+
+	if (!ir_brandd_blocklist_store_put_rules (store, rules, n_rules, error))
+		return NULL;
+	stmt = ir_brandd_store_prepare (store,
+					"SELECT id, imei, phase, n FROM (" CANDIDATES
+					") c ORDER BY end_rank, tac, first_imei, slot LIMIT ?",
+					error);
+	if (stmt == NULL)
+		return NULL;
+	ir_brandd_stmt_bind_int64 (stmt, 1, cap);
+	while (row) {
+		IrBranddBlockImei *c;
+
+		if (!ir_brandd_store_step_row (
+			store, stmt, &row, "select the block list's candidates", error)) {
+			ir_brandd_stmt_reset (stmt);
+			return NULL;
+		}
+		if (!row)
+			break;
+		c = g_new0 (IrBranddBlockImei, 1);
+		c->device_id = ir_brandd_stmt_column_int64 (stmt, 0);
+		c->imei = ir_brandd_stmt_dup_text (stmt, 1);
+		c->phase = ir_brandd_stmt_dup_text (stmt, 2);
+		c->n_imeis = (guint)ir_brandd_stmt_column_int64 (stmt, 3);
+		g_ptr_array_add (imeis, c);
+	}
+	ir_brandd_stmt_reset (stmt);
+	return g_steal_pointer (&imeis);
 }
 
 gboolean

@@ -11,19 +11,42 @@ G_BEGIN_DECLS
  * write transaction (ir_brandd_store_begin) so that a list is made from
  * one state of the database. */
 
+/* A kind of registered phone: what decides which phases cover it. */
 typedef struct {
-	gint64 id;
 	char *tac;
 	char *model;
-	char *centre;	   /* NULL: any centre */
-	char **imeis;	   /* original IMEIs not yet scheduled, by slot */
-	gboolean restored; /* a successful restore was reported */
-} IrBranddBlockDevice;
+	char *centre; /* NULL: tied to no centre */
+} IrBranddBlockKind;
 
-void ir_brandd_blocklist_store_device_free (gpointer device);
+void ir_brandd_blocklist_store_kind_free (gpointer kind);
 
-/* Every registered device with an IMEI not yet on the block list, by id. */
-GPtrArray *ir_brandd_blocklist_store_devices (IrBranddStore *store, GError **error);
+/* Every (TAC, model, centre) of the registry, once: far fewer than the
+ * phones, so the policy's phases are matched in C once per kind. */
+GPtrArray *ir_brandd_blocklist_store_kinds (IrBranddStore *store, GError **error);
+
+/* A kind whose covering phases have all closed: its phones' phase and
+ * the rank of that phase's end date (0 first). */
+typedef struct {
+	const IrBranddBlockKind *kind;
+	const char *phase;
+	guint rank;
+} IrBranddBlockRule;
+
+/* The candidates of @rules, in the priority order (rank, TAC, the phone's
+ * first IMEI not yet scheduled, slot), at most @cap IMEIs: selected and
+ * sorted by the database, never the whole registry in memory. Phones
+ * restored or fully scheduled are left out. */
+typedef struct {
+	gint64 device_id;
+	char *imei;
+	char *phase;
+	guint n_imeis; /* the phone's IMEIs not yet scheduled, all of them */
+} IrBranddBlockImei;
+
+void ir_brandd_blocklist_store_imei_free (gpointer imei);
+
+GPtrArray *ir_brandd_blocklist_store_candidates (
+    IrBranddStore *store, const IrBranddBlockRule *rules, guint n_rules, guint cap, GError **error);
 
 /* The last day a list scheduled or unblocked an IMEI; NULL: none. */
 gboolean ir_brandd_blocklist_store_last_day (IrBranddStore *store, char **day, GError **error);

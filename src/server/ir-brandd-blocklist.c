@@ -23,20 +23,14 @@
 #define EXIT_FAILED 1
 #define EXIT_USAGE  2
 
-typedef struct {
-	const IrBranddBlockDevice *device;
-	const IrPolicyPhase *phase; /* the covering phase that closed last */
-} IrBranddBlockCandidate;
-
 /* The covering phase that closed last, or NULL when one covering phase
- * has not closed before @day (or none covers the phone). */
+ * has not closed before @day (or none covers the kind). */
 static const IrPolicyPhase *
 ir_brandd_blocklist_closed_phase (const IrPolicy *policy,
-				  const IrBranddBlockDevice *device,
+				  const IrBranddBlockKind *kind,
 				  const char *day)
 {
-	IrPolicyPhone phone = {
-	    .tac = device->tac, .model = device->model, .centre = device->centre};
+	IrPolicyPhone phone = {.tac = kind->tac, .model = kind->model, .centre = kind->centre};
 	const IrPolicyPhase *last = NULL;
 
 	for (guint i = 0; i < policy->phases->len; i++) {
@@ -54,57 +48,86 @@ ir_brandd_blocklist_closed_phase (const IrPolicy *policy,
 }
 
 static gint
-ir_brandd_blocklist_compare (gconstpointer a, gconstpointer b)
+ir_brandd_blocklist_compare_dates (gconstpointer a, gconstpointer b)
 {
-	const IrBranddBlockCandidate *x = a;
-	const IrBranddBlockCandidate *y = b;
-	int c = g_strcmp0 (x->phase->end_date, y->phase->end_date);
-
-	if (c == 0)
-		c = g_strcmp0 (x->device->tac, y->device->tac);
-	return c != 0 ? c : g_strcmp0 (x->device->imeis[0], y->device->imeis[0]);
+	return g_strcmp0 (*(const char *const *)a, *(const char *const *)b);
 }
 
+/* The rule of each kind of phone whose covering phases have all closed:
+ * its phase, and the rank of that phase's end date among the rules'. */
+static GArray *
+ir_brandd_blocklist_rules (const IrPolicy *policy, GPtrArray *kinds, const char *day)
+{
+	GArray *rules = g_array_new (FALSE, FALSE, sizeof (IrBranddBlockRule));
+	g_autoptr (GPtrArray) ends = g_ptr_array_new ();
+	g_autoptr (GPtrArray) phases = g_ptr_array_new ();
+
+	for (guint i = 0; i < kinds->len; i++) {
+		const IrBranddBlockKind *k = g_ptr_array_index (kinds, i);
+		const IrPolicyPhase *p = ir_brandd_blocklist_closed_phase (policy, k, day);
+		IrBranddBlockRule rule = {k, NULL, 0};
+
+		if (p == NULL)
+			continue;
+		rule.phase = p->id;
+		g_array_append_val (rules, rule);
+		g_ptr_array_add (phases, (gpointer)p);
+		g_ptr_array_add (ends, p->end_date);
+	}
+	/* the distinct end dates, in order: a rule's rank is its date's place */
+	g_ptr_array_sort (ends, ir_brandd_blocklist_compare_dates);
+	for (guint i = 1; i < ends->len;) {
+		if (g_strcmp0 (ends->pdata[i - 1], ends->pdata[i]) == 0)
+			g_ptr_array_remove_index (ends, i);
+		else
+			i++;
+	}
+	for (guint i = 0; i < rules->len; i++) {
+		const IrPolicyPhase *p = g_ptr_array_index (phases, i);
+		IrBranddBlockRule *rule = &g_array_index (rules, IrBranddBlockRule, i);
+
+		while (g_strcmp0 (ends->pdata[rule->rank], p->end_date) != 0)
+			rule->rank++;
+	}
+	return rules;
+}
+
+/* The database selects the day's candidates in the priority order, at
+ * most the cap's IMEIs; the last phone may come cut short by that limit:
+ * it does not fit, and the list stops there. */
 static gboolean
 ir_brandd_blocklist_schedule (IrBranddStore *store,
 			      const IrPolicy *policy,
 			      const char *day,
 			      GError **error)
 {
-	g_autoptr (GPtrArray) devices = ir_brandd_blocklist_store_devices (store, error);
-	g_autoptr (GArray) candidates = g_array_new (FALSE, FALSE, sizeof (IrBranddBlockCandidate));
-	guint room = policy->national_block_cap;
+	g_autoptr (GPtrArray) kinds = ir_brandd_blocklist_store_kinds (store, error);
+	g_autoptr (GArray) rules = NULL;
+	g_autoptr (GPtrArray) imeis = NULL;
 
-	if (devices == NULL)
+	if (kinds == NULL)
 		return FALSE;
-	for (guint i = 0; i < devices->len; i++) {
-		const IrBranddBlockDevice *d = g_ptr_array_index (devices, i);
-		IrBranddBlockCandidate c = {d, NULL};
+	rules = ir_brandd_blocklist_rules (policy, kinds, day);
+	imeis =
+	    ir_brandd_blocklist_store_candidates (store,
+						  (const IrBranddBlockRule *)(gpointer)rules->data,
+						  rules->len,
+						  policy->national_block_cap,
+						  error);
+	if (imeis == NULL)
+		return FALSE;
+	for (guint i = 0; i < imeis->len;) {
+		const IrBranddBlockImei *first = g_ptr_array_index (imeis, i);
 
-		if (d->restored)
-			continue;
-		c.phase = ir_brandd_blocklist_closed_phase (policy, d, day);
-		if (c.phase != NULL)
-			g_array_append_val (candidates, c);
-	}
-	g_array_sort (candidates, ir_brandd_blocklist_compare);
-	for (guint i = 0; i < candidates->len; i++) {
-		const IrBranddBlockCandidate *c =
-		    &g_array_index (candidates, IrBranddBlockCandidate, i);
-		guint n = g_strv_length (c->device->imeis);
-
-		if (n > room)
+		if (i + first->n_imeis > imeis->len)
 			break;
-		for (guint k = 0; k < n; k++) {
-			if (!ir_brandd_blocklist_store_schedule (store,
-								 c->device->imeis[k],
-								 c->device->id,
-								 c->phase->id,
-								 day,
-								 error))
+		for (guint k = 0; k < first->n_imeis; k++, i++) {
+			const IrBranddBlockImei *c = g_ptr_array_index (imeis, i);
+
+			if (!ir_brandd_blocklist_store_schedule (
+				store, c->imei, c->device_id, c->phase, day, error))
 				return FALSE;
 		}
-		room -= n;
 	}
 	return TRUE;
 }

@@ -28,6 +28,16 @@ ir_brandd_report_data_log_free (gpointer data)
 	g_free (l);
 }
 
+static void
+ir_brandd_report_data_mismatch_free (gpointer data)
+{
+	IrBranddReportMismatch *m = data;
+
+	ir_brandd_witness_store_mismatch_free (m->mismatch);
+	g_free (m->day);
+	g_free (m);
+}
+
 void
 ir_brandd_report_data_free (IrBranddReportData *data)
 {
@@ -35,6 +45,7 @@ ir_brandd_report_data_free (IrBranddReportData *data)
 		return;
 	g_ptr_array_unref (data->rows);
 	g_ptr_array_unref (data->logs);
+	g_ptr_array_unref (data->mismatches);
 	g_free (data);
 }
 
@@ -145,6 +156,39 @@ ir_brandd_report_data_add_logs (IrBranddReportData *data,
 	return TRUE;
 }
 
+/* Each kept mismatch under the phase its INTENT claims, on the local day
+ * of the INTENT, at the centre of its log. */
+static gboolean
+ir_brandd_report_data_add_mismatches (IrBranddReportData *data,
+				      GHashTable *rows,
+				      IrBranddStore *store,
+				      const IrPolicy *policy,
+				      const IrBranddReportFilter *filter,
+				      GError **error)
+{
+	g_autoptr (GPtrArray) found =
+	    ir_brandd_witness_store_mismatches (store, filter->phase, error);
+
+	if (found == NULL)
+		return FALSE;
+	for (guint i = 0; i < found->len; i++) {
+		IrBranddIntentMismatch *m = g_ptr_array_index (found, i);
+		g_autoptr (GDateTime) when = g_date_time_new_from_unix_utc (m->intent_time);
+		g_autofree char *day = when != NULL ? ir_policy_local_day (policy, when) : NULL;
+		IrBranddReportMismatch *rm;
+
+		if (day == NULL || !ir_brandd_report_data_wanted (filter, m->phase, day))
+			continue;
+		ir_brandd_report_data_row (data, rows, policy, m->phase, day, m->centre)
+		    ->intent_mismatches++;
+		rm = g_new0 (IrBranddReportMismatch, 1);
+		rm->mismatch = g_ptr_array_steal_index (found, i--);
+		rm->day = g_steal_pointer (&day);
+		g_ptr_array_add (data->mismatches, rm);
+	}
+	return TRUE;
+}
+
 IrBranddReportData *
 ir_brandd_report_data_collect (IrBranddStore *store,
 			       const IrPolicy *policy,
@@ -157,6 +201,7 @@ ir_brandd_report_data_collect (IrBranddStore *store,
 
 	data->rows = g_ptr_array_new_with_free_func (ir_brandd_report_data_row_free);
 	data->logs = g_ptr_array_new_with_free_func (ir_brandd_report_data_log_free);
+	data->mismatches = g_ptr_array_new_with_free_func (ir_brandd_report_data_mismatch_free);
 	issued =
 	    ir_brandd_report_store_issued (store, filter->phase, filter->from, filter->to, error);
 	if (issued == NULL)
@@ -167,7 +212,8 @@ ir_brandd_report_data_collect (IrBranddStore *store,
 		ir_brandd_report_data_row (data, rows, policy, r->phase, r->day, r->centre)
 		    ->issued += r->issued;
 	}
-	if (!ir_brandd_report_data_add_logs (data, rows, store, policy, filter, error))
+	if (!ir_brandd_report_data_add_logs (data, rows, store, policy, filter, error) ||
+	    !ir_brandd_report_data_add_mismatches (data, rows, store, policy, filter, error))
 		return NULL;
 	g_ptr_array_sort (data->rows, ir_brandd_report_data_compare);
 	return g_steal_pointer (&data);

@@ -16,7 +16,9 @@ G_BEGIN_DECLS
  * (ir-log-tally.h: INTENTs with a policy version, by the local day of the
  * INTENT, with the outcome of their last RESULT), each log counted up to
  * the size the server witnessed and filed under the centre its uploads
- * are bound to. */
+ * are bound to. Beside them, the witnessed INTENTs no issued token
+ * accounts for (ir-brandd-witness-intents.h), by the phase they claim
+ * and the local day of the INTENT. */
 
 typedef struct {
 	const char *phase; /* NULL: every phase */
@@ -31,6 +33,7 @@ typedef struct {
 	char *circle; /* from the policy; NULL: none */
 	guint64 issued;
 	guint64 counts[IR_LOG_N_OUTCOMES];
+	guint64 intent_mismatches;
 } IrBranddReportRow;
 
 typedef struct {
@@ -39,8 +42,14 @@ typedef struct {
 } IrBranddReportLog;
 
 typedef struct {
-	GPtrArray *rows; /* IrBranddReportRow, by phase, day, centre */
-	GPtrArray *logs; /* IrBranddReportLog, by origin */
+	IrBranddIntentMismatch *mismatch;
+	char *day; /* the local day of its INTENT */
+} IrBranddReportMismatch;
+
+typedef struct {
+	GPtrArray *rows;       /* IrBranddReportRow, by phase, day, centre */
+	GPtrArray *logs;       /* IrBranddReportLog, by origin */
+	GPtrArray *mismatches; /* IrBranddReportMismatch, by origin, seq */
 } IrBranddReportData;
 
 void ir_brandd_report_data_free (IrBranddReportData *data);

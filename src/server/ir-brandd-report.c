@@ -133,7 +133,7 @@ ir_brandd_report_csv (const IrBranddReportData *data)
 
 	for (guint o = 0; o < IR_LOG_N_OUTCOMES; o++)
 		g_string_append_printf (out, ",%s", ir_log_tally_outcome_to_string (o));
-	g_string_append (out, "\r\n");
+	g_string_append (out, ",intent_mismatches\r\n");
 	for (guint i = 0; i < data->rows->len; i++) {
 		const IrBranddReportRow *row = g_ptr_array_index (data->rows, i);
 
@@ -145,7 +145,7 @@ ir_brandd_report_csv (const IrBranddReportData *data)
 		g_string_append_printf (out, ",%" G_GUINT64_FORMAT, row->issued);
 		for (guint o = 0; o < IR_LOG_N_OUTCOMES; o++)
 			g_string_append_printf (out, ",%" G_GUINT64_FORMAT, row->counts[o]);
-		g_string_append (out, "\r\n");
+		g_string_append_printf (out, ",%" G_GUINT64_FORMAT "\r\n", row->intent_mismatches);
 	}
 	return g_string_free (out, FALSE);
 }
@@ -158,6 +158,37 @@ ir_brandd_report_json_string (JsonBuilder *b, const char *name, const char *valu
 		json_builder_add_string_value (b, value);
 	else
 		json_builder_add_null_value (b);
+}
+
+/* Each witnessed INTENT no issued token accounts for, for the auditor:
+ * where it is, which token it names and what is wrong. */
+static void
+ir_brandd_report_json_mismatches (JsonBuilder *b, const IrBranddReportData *data)
+{
+	json_builder_set_member_name (b, "intent_mismatches");
+	json_builder_begin_array (b);
+	for (guint i = 0; i < data->mismatches->len; i++) {
+		const IrBranddReportMismatch *rm = g_ptr_array_index (data->mismatches, i);
+		const IrBranddIntentMismatch *m = rm->mismatch;
+
+		json_builder_begin_object (b);
+		ir_brandd_report_json_string (b, "origin", m->origin);
+		ir_brandd_report_json_string (b, "centre", m->centre);
+		json_builder_set_member_name (b, "seq");
+		json_builder_add_int_value (b, (gint64)m->seq);
+		ir_brandd_report_json_string (b, "token_id", m->token_id);
+		ir_brandd_report_json_string (b, "reason", m->reason);
+		ir_brandd_report_json_string (b, "phase", m->phase);
+		json_builder_set_member_name (b, "policy_version");
+		if (m->policy_version > 0)
+			json_builder_add_int_value (b, m->policy_version);
+		else
+			json_builder_add_null_value (b);
+		ir_brandd_report_json_string (b, "day", rm->day);
+		ir_brandd_report_json_string (b, "detail", m->detail);
+		json_builder_end_object (b);
+	}
+	json_builder_end_array (b);
 }
 
 static char *
@@ -187,9 +218,12 @@ ir_brandd_report_json (const IrBranddReportData *data, const IrPolicy *policy)
 			json_builder_set_member_name (b, ir_log_tally_outcome_to_string (o));
 			json_builder_add_int_value (b, (gint64)row->counts[o]);
 		}
+		json_builder_set_member_name (b, "intent_mismatches");
+		json_builder_add_int_value (b, (gint64)row->intent_mismatches);
 		json_builder_end_object (b);
 	}
 	json_builder_end_array (b);
+	ir_brandd_report_json_mismatches (b, data);
 	json_builder_end_object (b);
 	root = json_builder_get_root (b);
 	text = json_to_string (root, TRUE);
@@ -220,6 +254,11 @@ ir_brandd_report_table (const IrBranddConfig *config, const IrBranddReportOption
 	if (data == NULL)
 		return ir_brandd_report_fail (EXIT_FAILED, error);
 	text = options->json ? ir_brandd_report_json (data, policy) : ir_brandd_report_csv (data);
+	if (data->mismatches->len > 0)
+		g_printerr ("imei-brandd: %u witnessed INTENTs name a token this server did not "
+			    "issue for them (column intent_mismatches); report --json lists "
+			    "each with its log, record and why\n",
+			    data->mismatches->len);
 	return ir_brandd_report_emit (options, text, "the report");
 }
 

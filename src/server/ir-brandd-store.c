@@ -38,6 +38,9 @@ static const IrBranddStoreMigration IR_BRANDD_STORE_MIGRATIONS[] = {
     {9,
      IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-9.sql"),
      IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-pg-9.sql")},
+    {10,
+     IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-10.sql"),
+     IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-pg-10.sql")},
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (IR_BRANDD_STORE_MIGRATIONS) == IR_BRANDD_SCHEMA_VERSION);
 
@@ -644,9 +647,7 @@ ir_brandd_store_token_owner (IrBranddStore *self,
 	return TRUE;
 }
 
-/* Does the read-back hold, in every slot, what the token was issued to
- * write (@issued: its JSON array, as ir-brandd-issue.c stored it)? */
-static gboolean
+gboolean
 ir_brandd_store_read_back_matches (const char *issued, char *const *read_back)
 {
 	g_autoptr (JsonParser) parser = json_parser_new ();

@@ -20,8 +20,10 @@ G_BEGIN_DECLS
  * (ir-brandd-schema-4.sql); 5: the SPC of DIAG phones (ir-brandd-schema-5.sql);
  * 6: workstations' first contact (ir-brandd-schema-6.sql); 7: revoked client
  * certificates (ir-brandd-schema-7.sql); 8: report mismatches, live tokens,
- * devices tied to a centre (ir-brandd-schema-8.sql). */
-#define IR_BRANDD_SCHEMA_VERSION 9
+ * devices tied to a centre (ir-brandd-schema-8.sql); 9: the witness's tree
+ * edge (ir-brandd-schema-9.sql); 10: witnessed INTENTs no issued token
+ * accounts for (ir-brandd-schema-10.sql). */
+#define IR_BRANDD_SCHEMA_VERSION 10
 
 typedef struct _IrBranddStore IrBranddStore;
 
@@ -150,6 +152,12 @@ gboolean ir_brandd_store_record_report (IrBranddStore *self,
 					IrBranddReportResult *result,
 					char **issued_imeis,
 					GError **error);
+
+/* Does @imeis (IR_TOKEN_MAX_SLOTS, NULL: none) hold, in every slot, what
+ * a token was issued to write (@issued: its JSON array, as
+ * ir-brandd-issue.c stored it)? A report's read-back, an INTENT's
+ * target. */
+gboolean ir_brandd_store_read_back_matches (const char *issued, char *const *imeis);
 
 gboolean ir_brandd_store_set_centre_quota (IrBranddStore *self,
 					   const char *centre,

@@ -344,6 +344,135 @@ ir_brandd_witness_store_write_client (IrBranddStore *store,
 	return ir_brandd_store_step_done (store, stmt, "record a witness client", error);
 }
 
+void
+ir_brandd_witness_store_mismatch_free (gpointer data)
+{
+	IrBranddIntentMismatch *m = data;
+
+	g_free (m->origin);
+	g_free (m->centre);
+	g_free (m->token_id);
+	g_free (m->phase);
+	g_free (m->detail);
+	g_free (m);
+}
+
+void
+ir_brandd_witness_store_issued_clear (IrBranddIssuedToken *token)
+{
+	g_clear_pointer (&token->imeis, g_free);
+	g_clear_pointer (&token->serial, g_free);
+	g_clear_pointer (&token->hardware_id, g_free);
+	g_clear_pointer (&token->phase, g_free);
+}
+
+gboolean
+ir_brandd_witness_store_issued (IrBranddStore *store,
+				GBytes *cti,
+				IrBranddIssuedToken *token,
+				GError **error)
+{
+	IrBranddStmt *stmt = ir_brandd_store_prepare (
+	    store,
+	    "SELECT t.imeis, d.serial, d.hardware_id, tr.phase, tr.policy_version "
+	    "FROM tokens t JOIN devices d ON d.id = t.device_id "
+	    "LEFT JOIN token_rollout tr ON tr.cti = t.cti WHERE t.cti = ?",
+	    error);
+
+	if (stmt == NULL)
+		return FALSE;
+	ir_brandd_stmt_bind_bytes (stmt, 1, cti);
+	if (!ir_brandd_store_step_row (store, stmt, &token->found, "look a token up", error))
+		return FALSE;
+	if (token->found) {
+		token->imeis = ir_brandd_stmt_dup_text (stmt, 0);
+		token->serial = ir_brandd_stmt_dup_text (stmt, 1);
+		token->hardware_id = ir_brandd_stmt_dup_text (stmt, 2);
+		token->phase = ir_brandd_stmt_dup_text (stmt, 3);
+		token->policy_version = ir_brandd_stmt_column_int64 (stmt, 4);
+	}
+	ir_brandd_stmt_reset (stmt);
+	return TRUE;
+}
+
+GPtrArray *
+ir_brandd_witness_store_mismatches (IrBranddStore *store, const char *phase, GError **error)
+{
+	IrBranddStmt *stmt = ir_brandd_store_prepare (
+	    store,
+	    "SELECT m.origin, l.centre, m.seq, m.token_id, m.reason, m.phase, m.policy_version, "
+	    "m.intent_time, m.detail FROM witness_intent_mismatches m JOIN witnessed_logs l "
+	    "ON l.origin = m.origin WHERE (CAST (?1 AS TEXT) IS NULL OR m.phase = ?1) "
+	    "ORDER BY m.origin, m.seq",
+	    error);
+	g_autoptr (GPtrArray) out =
+	    g_ptr_array_new_with_free_func (ir_brandd_witness_store_mismatch_free);
+	gboolean row = TRUE;
+
+	if (stmt == NULL)
+		return NULL;
+	ir_brandd_stmt_bind_text (stmt, 1, phase);
+	while (row) {
+		IrBranddIntentMismatch *m;
+
+		if (!ir_brandd_store_step_row (
+			store, stmt, &row, "read the INTENT mismatches", error)) {
+			ir_brandd_stmt_reset (stmt);
+			return NULL;
+		}
+		if (!row)
+			break;
+		m = g_new0 (IrBranddIntentMismatch, 1);
+		m->origin = ir_brandd_stmt_dup_text (stmt, 0);
+		m->centre = ir_brandd_stmt_dup_text (stmt, 1);
+		m->seq = (guint64)ir_brandd_stmt_column_int64 (stmt, 2);
+		m->token_id = ir_brandd_stmt_dup_text (stmt, 3);
+		m->reason = g_intern_string (ir_brandd_stmt_column_text (stmt, 4));
+		m->phase = ir_brandd_stmt_dup_text (stmt, 5);
+		m->policy_version = ir_brandd_stmt_column_int64 (stmt, 6);
+		m->intent_time = ir_brandd_stmt_column_int64 (stmt, 7);
+		m->detail = ir_brandd_stmt_dup_text (stmt, 8);
+		g_ptr_array_add (out, m);
+	}
+	ir_brandd_stmt_reset (stmt);
+	return g_steal_pointer (&out);
+}
+
+static gboolean
+ir_brandd_witness_store_write_mismatches (IrBranddStore *store,
+					  GPtrArray *mismatches,
+					  gint64 now,
+					  GError **error)
+{
+	for (guint i = 0; mismatches != NULL && i < mismatches->len; i++) {
+		const IrBranddIntentMismatch *m = g_ptr_array_index (mismatches, i);
+		IrBranddStmt *stmt = ir_brandd_store_prepare (
+		    store,
+		    "INSERT INTO witness_intent_mismatches (origin, seq, token_id, reason, phase, "
+		    "policy_version, intent_time, detail, found_at) "
+		    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		    error);
+
+		if (stmt == NULL)
+			return FALSE;
+		ir_brandd_stmt_bind_text (stmt, 1, m->origin);
+		ir_brandd_stmt_bind_int64 (stmt, 2, (gint64)m->seq);
+		ir_brandd_stmt_bind_text (stmt, 3, m->token_id);
+		ir_brandd_stmt_bind_text (stmt, 4, m->reason);
+		ir_brandd_stmt_bind_text (stmt, 5, m->phase);
+		if (m->policy_version > 0)
+			ir_brandd_stmt_bind_int64 (stmt, 6, m->policy_version);
+		else
+			ir_brandd_stmt_bind_null (stmt, 6);
+		ir_brandd_stmt_bind_int64 (stmt, 7, m->intent_time);
+		ir_brandd_stmt_bind_text (stmt, 8, m->detail);
+		ir_brandd_stmt_bind_int64 (stmt, 9, now);
+		if (!ir_brandd_store_step_done (store, stmt, "keep an INTENT mismatch", error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean
 ir_brandd_witness_store_save (IrBranddStore *store,
 			      const IrBranddWitnessedLog *log,
@@ -351,6 +480,7 @@ ir_brandd_witness_store_save (IrBranddStore *store,
 			      guint64 old_size,
 			      GPtrArray *lines,
 			      const guint8 *leaf_hashes,
+			      GPtrArray *mismatches,
 			      const guint8 *cnf,
 			      GError **error)
 {
@@ -359,6 +489,7 @@ ir_brandd_witness_store_save (IrBranddStore *store,
 	if (!ir_brandd_witness_store_write_log_row (store, log, create, old_size, error) ||
 	    !ir_brandd_witness_store_write_records (
 		store, log->origin, old_size, lines, leaf_hashes, error) ||
+	    !ir_brandd_witness_store_write_mismatches (store, mismatches, log->updated_at, error) ||
 	    !ir_brandd_witness_store_write_client (store, log->origin, cnf, error)) {
 		ir_brandd_store_rollback (store);
 		return FALSE;

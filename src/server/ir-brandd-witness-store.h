@@ -69,17 +69,59 @@ gboolean ir_brandd_witness_store_add_first_contact (IrBranddStore *store,
 						    gint64 now,
 						    GError **error);
 
+/* A witnessed INTENT that no issued token accounts for
+ * (ir-brandd-schema-10.sql; ir-brandd-witness-intents.c decides). */
+typedef struct {
+	char *origin;
+	char *centre; /* of the log; filled when read back */
+	guint64 seq;
+	char *token_id;
+	const char *reason; /* "unknown_token", "other_device", "other_phase",
+			     * "other_policy_version" */
+	char *phase;
+	gint64 policy_version; /* 0: the INTENT names none */
+	gint64 intent_time;
+	char *detail;
+} IrBranddIntentMismatch;
+
+void ir_brandd_witness_store_mismatch_free (gpointer mismatch);
+
+/* What the server issued as token @cti: found FALSE when nothing. */
+typedef struct {
+	gboolean found;
+	char *imeis; /* JSON array of the IMEIs it was issued to write */
+	char *serial;
+	char *hardware_id;
+	char *phase; /* NULL: issued before any rollout policy */
+	gint64 policy_version;
+} IrBranddIssuedToken;
+
+void ir_brandd_witness_store_issued_clear (IrBranddIssuedToken *token);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrBranddIssuedToken, ir_brandd_witness_store_issued_clear)
+
+gboolean ir_brandd_witness_store_issued (IrBranddStore *store,
+					 GBytes *cti,
+					 IrBranddIssuedToken *token,
+					 GError **error);
+
+/* The mismatches kept, of @phase (NULL: all), by origin and seq, each
+ * with its log's centre. */
+GPtrArray *
+ir_brandd_witness_store_mismatches (IrBranddStore *store, const char *phase, GError **error);
+
 /* In one transaction: creates the row of @log (@create) or moves it from
  * @old_size to log->size (refused with IR_ERROR_BUSY when another upload
  * moved it first), adds the records @lines with their @leaf_hashes (32
- * bytes each, concatenated) from @old_size on, and remembers @cnf as a
- * client of the log. */
+ * bytes each, concatenated) from @old_size on, keeps the INTENT
+ * @mismatches (IrBranddIntentMismatch) found in them, and remembers @cnf
+ * as a client of the log. */
 gboolean ir_brandd_witness_store_save (IrBranddStore *store,
 				       const IrBranddWitnessedLog *log,
 				       gboolean create,
 				       guint64 old_size,
 				       GPtrArray *lines,
 				       const guint8 *leaf_hashes,
+				       GPtrArray *mismatches,
 				       const guint8 *cnf,
 				       GError **error);
 

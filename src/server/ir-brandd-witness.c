@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ir-brandd-json.h"
+#include "ir-brandd-witness-intents.h"
 #include "ir-brandd-witness-private.h"
 #include "ir-checkpoint.h"
 #include "ir-error.h"
@@ -34,8 +35,10 @@
  *     are the ones the checkpoint commits to. Step 6 alone would prove
  *     both; step 5 tells a fork from a client that sent the wrong lines.
  *
- * Then the records and the checkpoint are stored in one transaction and
- * the witness's signature line is added to the note. Ed25519 signatures
+ * Then the records and the checkpoint are stored in one transaction, with
+ * the INTENTs among the records that no issued token accounts for
+ * (ir-brandd-witness-intents.h), and the witness's signature line is
+ * added to the note. Ed25519 signatures
  * are deterministic, so cosigning the same note gives the same answer. */
 
 #define ORIGIN_MAX     256
@@ -662,19 +665,24 @@ ir_brandd_witness_store_upload (IrBranddWitness *self,
 	    .edge = edge,
 	};
 
+	g_autoptr (GPtrArray) mismatches = NULL;
+
 	if (cosigned == NULL) {
 		ir_brandd_witness_internal (answer, error);
 		return NULL;
 	}
 	memcpy (log.root, u->checkpoint->root, IR_MERKLE_HASH_LEN);
-	if (!ir_brandd_witness_store_save (self->store,
-					   &log,
-					   old == NULL,
-					   u->old_size,
-					   u->records,
-					   leaf_hashes->data,
-					   peer->cnf,
-					   &error)) {
+	mismatches = ir_brandd_witness_intents_match (
+	    self->store, u->origin, u->old_size, u->records, &error);
+	if (mismatches == NULL || !ir_brandd_witness_store_save (self->store,
+								 &log,
+								 old == NULL,
+								 u->old_size,
+								 u->records,
+								 leaf_hashes->data,
+								 mismatches,
+								 peer->cnf,
+								 &error)) {
 		ir_brandd_witness_internal (answer, error);
 		return NULL;
 	}

@@ -141,7 +141,8 @@ ir_sim_app_parse_args (IrSimApp *app, int *argc, char ***argv, GError **error)
 			 "ERROR|CME:N|MODEM:N|NA"),
 	    IR_SIM_FLAG ("slow-command",
 			 0,
-			 "Answer commands starting with COMMAND MS milliseconds late",
+			 "Answer commands starting with COMMAND MS milliseconds late (the "
+			 "answers to later commands are not held back)",
 			 "COMMAND:MS"),
 	    IR_SIM_FLAG ("replay", 0, "Play a recorded session as the device", "FILE"),
 	    IR_SIM_FLAG (

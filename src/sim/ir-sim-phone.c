@@ -233,6 +233,27 @@ ir_sim_phone_flush (IrSimPhone *self)
 	}
 }
 
+/* Puts @chunk after every chunk due no later than it: first-in first-out
+ * among equal times, and never before a chunk already being written (due
+ * before now). A chunk that becomes the first one cancels the wait for the
+ * one it overtook. */
+static void
+ir_sim_phone_insert (IrSimPhone *self, IrSimChunk *chunk)
+{
+	GList *l = self->chunks.tail;
+
+	while (l != NULL && ((IrSimChunk *)l->data)->due_us > chunk->due_us)
+		l = l->prev;
+	if (l == NULL)
+		g_queue_push_head (&self->chunks, chunk);
+	else
+		g_queue_insert_after (&self->chunks, l, chunk);
+	if (g_queue_peek_head (&self->chunks) == chunk)
+		ir_sim_phone_destroy_source (&self->timer_source);
+	if (self->context != NULL && self->timer_source == NULL)
+		ir_sim_phone_flush (self);
+}
+
 /* Queues output @delay_us after now, never before what is already queued. */
 static void
 ir_sim_phone_queue (IrSimPhone *self, GBytes *data, gint64 delay_us)
@@ -242,9 +263,21 @@ ir_sim_phone_queue (IrSimPhone *self, GBytes *data, gint64 delay_us)
 	chunk->data = data;
 	chunk->due_us = MAX (g_get_monotonic_time () + delay_us, self->last_due_us);
 	self->last_due_us = chunk->due_us;
-	g_queue_push_tail (&self->chunks, chunk);
-	if (self->context != NULL && self->timer_source == NULL)
-		ir_sim_phone_flush (self);
+	ir_sim_phone_insert (self, chunk);
+}
+
+/* Queues a late answer (slow-command) @delay_us after now: it holds back
+ * nothing queued after it, as a firmware that works on one command in a
+ * task of its own answers the next ones meanwhile. A delay longer than
+ * the host waits is a command the phone is silent to. */
+static void
+ir_sim_phone_queue_late (IrSimPhone *self, GBytes *data, gint64 delay_us)
+{
+	IrSimChunk *chunk = g_new0 (IrSimChunk, 1);
+
+	chunk->data = data;
+	chunk->due_us = MAX (g_get_monotonic_time () + delay_us, self->last_due_us);
+	ir_sim_phone_insert (self, chunk);
 }
 
 /* Drops and garbles answer bytes; draws from the GRand only for a fault
@@ -276,9 +309,13 @@ ir_sim_phone_answer_bytes (IrSimPhone *self, const guint8 *data, gsize len, guin
 	g_autoptr (GString) reply = g_string_new_len ((const char *)data, (gssize)len);
 	gboolean hangup = self->state != NULL && self->state->hangup_now;
 
-	ir_sim_phone_queue (self,
-			    ir_sim_phone_apply_faults (self, reply),
-			    ((gint64)self->faults.latency_ms + extra_ms) * 1000);
+	GBytes *bytes = ir_sim_phone_apply_faults (self, reply);
+	gint64 delay_us = ((gint64)self->faults.latency_ms + extra_ms) * 1000;
+
+	if (extra_ms > 0)
+		ir_sim_phone_queue_late (self, bytes, delay_us);
+	else
+		ir_sim_phone_queue (self, bytes, delay_us);
 	if (self->state != NULL)
 		self->state->hangup_now = FALSE;
 	if (hangup ||

@@ -21,7 +21,9 @@ G_BEGIN_DECLS
  *   (+EGMR, +SIMEI, +SPIMEI: user builds, other module variants) while the
  *   27.007 reads still work;
  * - slow-command: one command is answered seconds late (a phone busy
- *   registering), for the host's "still waiting" line.
+ *   registering), for the host's "still waiting" line; the answers to the
+ *   commands after it are not held back, so a delay longer than the host
+ *   waits is a command the phone is silent to.
  *
  * Every phone also answers +CSCS and compound V.250 basic commands
  * (ATE0V1Q0) here, as real ones do. */

@@ -91,14 +91,14 @@ test_crash_restore_restore_crashing (RtServer *server,
 	g_autofree char *crash = g_strdup_printf ("IMEIRESTORE_TEST_CRASH_AT=%s", point);
 	const char *env[] = {crash, NULL};
 
-	return rl_restore (server, dir, port, env);
+	return test_restore_log_env_restore (server, dir, port, env);
 }
 
 static void
 test_crash_restore_append_torn_line (const char *dir)
 {
 	g_autofree char *path = g_build_filename (dir, "migration-log.jsonl", NULL);
-	g_autofree char *text = rl_log_text (dir);
+	g_autofree char *text = test_restore_log_env_log_text (dir);
 	g_autofree char *torn_text = g_strconcat (text, torn, NULL);
 
 	assert_true (g_file_set_contents (path, torn_text, -1, NULL));
@@ -108,13 +108,14 @@ test_crash_restore_append_torn_line (const char *dir)
 static char *
 test_crash_restore_open_intent (const char *dir)
 {
-	g_autoptr (GPtrArray) records = rl_records (dir);
-	int i = rl_find (records, 0, "INTENT", NULL);
+	g_autoptr (GPtrArray) records = test_restore_log_env_records (dir);
+	int i = test_restore_log_env_find (records, 0, "INTENT", NULL);
 	char *found = NULL;
 
-	for (; i >= 0; i = rl_find (records, (guint)i + 1, "INTENT", NULL)) {
-		const char *id = rl_string (g_ptr_array_index (records, i), "intent_id");
-		if (rl_find (records, (guint)i + 1, "RESULT", id) < 0) {
+	for (; i >= 0; i = test_restore_log_env_find (records, (guint)i + 1, "INTENT", NULL)) {
+		const char *id =
+		    test_restore_log_env_string (g_ptr_array_index (records, i), "intent_id");
+		if (test_restore_log_env_find (records, (guint)i + 1, "RESULT", id) < 0) {
 			g_free (found);
 			found = g_strdup (id);
 		}
@@ -134,7 +135,7 @@ test_crash_restore_crash_once (
 	g_autoptr (GPtrArray) after = NULL;
 	g_autofree char *state = rt_sim_imeis (sim);
 	g_autofree char *state_after = NULL;
-	g_autofree char *log_killed = rl_log_text (dir);
+	g_autofree char *log_killed = test_restore_log_env_log_text (dir);
 	g_autofree char *log_after = NULL;
 	g_autofree char *pending = NULL;
 	guint start_of_run;
@@ -142,7 +143,7 @@ test_crash_restore_crash_once (
 	assert_int_equal (killed->exit_code, -9);
 	/* everything acknowledged before the kill is still there */
 	assert_true (g_str_has_prefix (log_killed, *acked));
-	before = rl_records (dir);
+	before = test_restore_log_env_records (dir);
 	assert_string_equal (state, row->written ? phone->restored : phone->wiped);
 	pending = test_crash_restore_open_intent (dir);
 	assert_int_equal (pending != NULL, row->pending);
@@ -152,38 +153,39 @@ test_crash_restore_crash_once (
 	if (row->then == THEN_CRASH_RECOVER) {
 		g_autoptr (IrTestRun) twice =
 		    test_crash_restore_restore_crashing (server, dir, sim->path, "recover");
-		g_autofree char *log_twice = rl_log_text (dir);
+		g_autofree char *log_twice = test_restore_log_env_log_text (dir);
 		g_autofree char *still = NULL;
 		assert_int_equal (twice->exit_code, -9);
 		assert_true (g_str_has_prefix (log_twice, log_killed));
 		still = test_crash_restore_open_intent (dir);
 		assert_string_equal (still, pending);
 		g_clear_pointer (&before, g_ptr_array_unref);
-		before = rl_records (dir);
+		before = test_restore_log_env_records (dir);
 	}
 
-	again = rl_restore (server, dir, sim->path, NULL);
+	again = test_restore_log_env_restore (server, dir, sim->path, NULL);
 	assert_int_equal (again->exit_code, 0);
-	log_after = rl_log_text (dir);
-	after = rl_records (dir);
+	log_after = test_restore_log_env_log_text (dir);
+	after = test_restore_log_env_records (dir);
 	/* no acknowledged record lost; a torn tail cut and said so */
 	assert_true (g_str_has_prefix (log_after, log_killed));
 	start_of_run = before->len;
 	if (row->then == THEN_TEAR_TAIL) {
 		JsonObject *rec = g_ptr_array_index (after, start_of_run);
-		assert_string_equal (rl_type (rec), "RECOVERY");
+		assert_string_equal (test_restore_log_env_type (rec), "RECOVERY");
 		assert_int_equal (json_object_get_int_member (rec, "cut_bytes"), strlen (torn));
 		start_of_run++;
 	}
-	assert_string_equal (rl_type (g_ptr_array_index (after, start_of_run)), "START");
+	assert_string_equal (test_restore_log_env_type (g_ptr_array_index (after, start_of_run)),
+			     "START");
 	if (pending != NULL) {
 		/* recovered before anything else was done to the phone */
 		JsonObject *rec = g_ptr_array_index (after, start_of_run + 1);
-		assert_string_equal (rl_type (rec), "RESULT");
-		assert_string_equal (rl_string (rec, "intent_id"), pending);
-		assert_string_equal (rl_string (rec, "outcome"), "recovered");
+		assert_string_equal (test_restore_log_env_type (rec), "RESULT");
+		assert_string_equal (test_restore_log_env_string (rec, "intent_id"), pending);
+		assert_string_equal (test_restore_log_env_string (rec, "outcome"), "recovered");
 	}
-	rl_assert_all_resolved (after);
+	test_restore_log_env_assert_all_resolved (after);
 	state_after = rt_sim_imeis (sim);
 	assert_string_equal (state_after, phone->restored);
 	g_free (*acked);

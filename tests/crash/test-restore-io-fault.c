@@ -127,7 +127,7 @@ test_restore_io_fault_io_fault (void **state)
 	g_autofree char *final = NULL;
 
 	assert_non_null (preload);
-	failed = rl_restore (server, dir, sim->path, env);
+	failed = test_restore_log_env_restore (server, dir, sim->path, env);
 	ir_test_assert_error (failed, row->exit_code, row->code, row->needle, NULL);
 	after = rt_sim_imeis (sim);
 	assert_string_equal (after, row->state_after);
@@ -141,12 +141,12 @@ test_restore_io_fault_io_fault (void **state)
 
 	/* the disk is back: the next run finds the phone as it is, resolves
 	 * what the failed run left open, and restores what is left to do */
-	again = rl_restore (server, dir, sim->path, NULL);
+	again = test_restore_log_env_restore (server, dir, sim->path, NULL);
 	assert_int_equal (again->exit_code, 0);
 	final = rt_sim_imeis (sim);
 	assert_string_equal (final, RT_QCT_IMEI1 ";");
-	records = rl_records (dir);
-	rl_assert_all_resolved (records);
+	records = test_restore_log_env_records (dir);
+	test_restore_log_env_assert_all_resolved (records);
 }
 
 int

@@ -36,7 +36,7 @@ ir_gui_app_start (void)
 	if (!g_application_register (G_APPLICATION (gui->app), NULL, &error))
 		fail_msg ("cannot register the app: %s", error->message);
 	g_application_activate (G_APPLICATION (gui->app));
-	ir_gui_wait (ir_gui_test_window_mapped, gui, "the main window is shown");
+	ir_gui_test_wait (ir_gui_test_window_mapped, gui, "the main window is shown");
 	return gui;
 }
 
@@ -47,7 +47,7 @@ ir_gui_app_free (IrGuiApp *gui)
 		return;
 	if (gui->window != NULL)
 		gtk_widget_destroy (GTK_WIDGET (gui->window));
-	ir_gui_settle ();
+	ir_gui_test_settle ();
 	g_object_unref (gui->app);
 	g_free (gui);
 }
@@ -60,7 +60,7 @@ ir_gui_test_timed_out (gpointer data)
 }
 
 void
-ir_gui_wait (IrGuiCondition condition, gpointer data, const char *what)
+ir_gui_test_wait (IrGuiCondition condition, gpointer data, const char *what)
 {
 	gboolean timed_out = FALSE;
 	guint id = g_timeout_add_seconds (IR_GUI_WAIT_LIMIT_S, ir_gui_test_timed_out, &timed_out);
@@ -74,10 +74,27 @@ ir_gui_wait (IrGuiCondition condition, gpointer data, const char *what)
 }
 
 void
-ir_gui_settle (void)
+ir_gui_test_settle (void)
 {
 	while (g_main_context_pending (NULL))
 		g_main_context_iteration (NULL, FALSE);
+}
+
+static gboolean
+ir_gui_test_signin_idle (gpointer data)
+{
+	return !ir_signin_page_get_busy (IR_SIGNIN_PAGE (data));
+}
+
+char *
+ir_gui_test_sign_in (IrGuiApp *gui, const char *passphrase)
+{
+	IrSigninPage *page = ir_app_window_get_signin_page (gui->window);
+
+	ir_signin_page_set_passphrase (page, passphrase);
+	ir_signin_page_sign_in (page);
+	ir_gui_test_wait (ir_gui_test_signin_idle, page, "the sign-in ends");
+	return ir_signin_page_get_error_text (page);
 }
 
 static gboolean
@@ -103,12 +120,12 @@ ir_gui_test_wait_painted (GtkWidget *window)
 	    g_signal_connect_after (window, "draw", G_CALLBACK (ir_gui_test_drawn_cb), &drawn);
 
 	gtk_widget_queue_draw (window);
-	ir_gui_wait (ir_gui_test_flag, &drawn, "the window is painted");
+	ir_gui_test_wait (ir_gui_test_flag, &drawn, "the window is painted");
 	g_signal_handler_disconnect (window, id);
 }
 
 void
-ir_gui_snapshot (GtkWidget *window, const char *name)
+ir_gui_test_snapshot (GtkWidget *window, const char *name)
 {
 	const char *builddir = g_getenv ("IR_BUILDDIR");
 	const char *wanted = g_getenv ("IR_SCREENSHOT_DIR"); /* scripts/demo.sh --screenshots */
@@ -143,11 +160,11 @@ ir_gui_test_find_cb (GtkWidget *widget, gpointer data)
 	gpointer *state = data;
 
 	if (state[1] == NULL)
-		state[1] = ir_gui_find_by_name (widget, state[0]);
+		state[1] = ir_gui_test_find_by_name (widget, state[0]);
 }
 
 GtkWidget *
-ir_gui_find_by_name (GtkWidget *root, const char *name)
+ir_gui_test_find_by_name (GtkWidget *root, const char *name)
 {
 	gpointer state[2] = {(gpointer)name, NULL};
 	AtkObject *accessible = gtk_widget_get_accessible (root);
@@ -211,7 +228,7 @@ ir_gui_test_collect_nameless (GtkWidget *widget, gpointer data)
 }
 
 void
-ir_gui_assert_named (GtkWidget *root, const char *where)
+ir_gui_test_assert_named (GtkWidget *root, const char *where)
 {
 	g_autoptr (GString) nameless = g_string_new (NULL);
 

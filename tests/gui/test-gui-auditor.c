@@ -32,13 +32,13 @@ typedef struct {
 } Env;
 
 static gboolean
-ir_gui_auditor_idle (gpointer data)
+test_gui_auditor_idle (gpointer data)
 {
 	return !ir_auditor_page_get_busy (IR_AUDITOR_PAGE (data));
 }
 
 static void
-ir_gui_auditor_open (Env *env, const char *path)
+test_gui_auditor_open (Env *env, const char *path)
 {
 	const char *fields[] = {"from", "to", "technician", "centre", "imei"};
 
@@ -47,11 +47,11 @@ ir_gui_auditor_open (Env *env, const char *path)
 	ir_auditor_page_set_filter (env->page, "outcome", "");
 	ir_auditor_page_open (env->page, path);
 	assert_true (ir_auditor_page_get_busy (env->page));
-	ir_gui_wait (ir_gui_auditor_idle, env->page, "the log is verified and loaded");
+	ir_gui_test_wait (test_gui_auditor_idle, env->page, "the log is verified and loaded");
 }
 
 static void
-ir_gui_auditor_copy_log (const char *from, const char *to)
+test_gui_auditor_copy_log (const char *from, const char *to)
 {
 	const char *names[] = {"migration-log.jsonl", "migration-log.checkpoints"};
 
@@ -69,12 +69,12 @@ ir_gui_auditor_copy_log (const char *from, const char *to)
 }
 
 static int
-ir_gui_auditor_setup (void **state)
+test_gui_auditor_setup (void **state)
 {
 	Env *env = g_new0 (Env, 1);
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GPtrArray) lines = NULL;
-	EVP_PKEY *key = ir_test_audit_keygen ();
+	EVP_PKEY *key = test_audit_common_keygen ();
 	char *p;
 
 	env->tmp = ir_test_mkdtemp ();
@@ -82,17 +82,17 @@ ir_gui_auditor_setup (void **state)
 	env->bad = g_build_filename (env->tmp, "bad", NULL);
 	env->key = g_build_filename (env->tmp, "ws.pub.pem", NULL);
 	g_mkdir (env->log, 0700);
-	if (!ir_test_audit_write_log (env->log, key, &error))
+	if (!test_audit_common_write_log (env->log, key, &error))
 		fail_msg ("cannot write the log: %s", error->message);
-	assert_true (ir_test_audit_write_public_key (key, env->key, NULL));
+	assert_true (test_audit_common_write_public_key (key, env->key, NULL));
 	EVP_PKEY_free (key);
 	/* the bad log: a target IMEI of line 3 quietly changed */
-	ir_gui_auditor_copy_log (env->log, env->bad);
-	lines = ir_test_audit_read_lines (env->bad);
+	test_gui_auditor_copy_log (env->log, env->bad);
+	lines = test_audit_common_read_lines (env->bad);
 	p = strstr (g_ptr_array_index (lines, 2), "490154203237518");
 	assert_non_null (p);
 	p[3] = '2';
-	ir_test_audit_write_lines (env->bad, lines);
+	test_audit_common_write_lines (env->bad, lines);
 
 	env->gui = ir_gui_app_start ();
 	env->page = ir_app_window_get_auditor_page (env->gui->window);
@@ -104,7 +104,7 @@ ir_gui_auditor_setup (void **state)
 }
 
 static int
-ir_gui_auditor_teardown (void **state)
+test_gui_auditor_teardown (void **state)
 {
 	Env *env = *state;
 
@@ -119,7 +119,7 @@ ir_gui_auditor_teardown (void **state)
 }
 
 static char *
-ir_gui_auditor_read (const char *path)
+test_gui_auditor_read (const char *path)
 {
 	char *data = NULL;
 
@@ -129,26 +129,26 @@ ir_gui_auditor_read (const char *path)
 
 /* The good log with its key: verified, every row, the chart. */
 static void
-ir_gui_auditor_verified (void **state)
+test_gui_auditor_verified (void **state)
 {
 	Env *env = *state;
 	g_autofree char *text = NULL;
 
 	ir_auditor_page_set_key (env->page, env->key);
-	ir_gui_auditor_open (env, env->log);
+	test_gui_auditor_open (env, env->log);
 	text = ir_auditor_page_get_verdict_text (env->page);
 	assert_int_equal (ir_auditor_page_get_verdict (env->page), IR_AUDITOR_VERDICT_VERIFIED);
 	assert_non_null (strstr (text, "Verified"));
 	assert_non_null (strstr (text, "Records: 8."));
 	/* START + four restorations (INTENT joined with its RESULT) */
 	assert_int_equal (ir_auditor_page_get_n_shown (env->page), 5);
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "auditor-verified");
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "auditor-verified");
 }
 
 /* Filters narrow the table; exports hold exactly what the core gives for
  * the same filter. */
 static void
-ir_gui_auditor_exports (void **state)
+test_gui_auditor_exports (void **state)
 {
 	Env *env = *state;
 	g_autofree char *csv_path = g_build_filename (env->tmp, "out.csv", NULL);
@@ -163,12 +163,12 @@ ir_gui_auditor_exports (void **state)
 	g_autoptr (GError) error = NULL;
 
 	ir_auditor_page_set_key (env->page, env->key);
-	ir_gui_auditor_open (env, env->log);
+	test_gui_auditor_open (env, env->log);
 	ir_auditor_page_set_filter (env->page, "technician", "tech-anita");
 	assert_int_equal (ir_auditor_page_get_n_shown (env->page), 2);
 	ir_auditor_page_set_filter (env->page, "outcome", "success");
 	assert_int_equal (ir_auditor_page_get_n_shown (env->page), 2);
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "auditor-filtered");
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "auditor-filtered");
 
 	ir_audit_filter_init (&filter);
 	filter.technician = g_strdup ("tech-anita");
@@ -176,7 +176,7 @@ ir_gui_auditor_exports (void **state)
 	rows = ir_audit_query (paths, &filter, NULL, &error);
 	assert_non_null (rows);
 	assert_true (ir_auditor_page_export (env->page, "csv", csv_path, &error));
-	csv = ir_gui_auditor_read (csv_path);
+	csv = test_gui_auditor_read (csv_path);
 	expected_csv = ir_audit_export_rows_to_csv (rows);
 	assert_string_equal (csv, expected_csv);
 	assert_non_null (strstr (csv, "tech-anita"));
@@ -201,7 +201,7 @@ typedef struct {
 /* The outcome whose colour a pixel has, with a little slack for the
  * rasterisers of SVG and PDF; -1 for any other colour. */
 static int
-ir_gui_auditor_pixel_outcome (const guint8 *pixel)
+test_gui_auditor_pixel_outcome (const guint8 *pixel)
 {
 	for (guint k = 0; k < IR_AUDIT_N_OUTCOMES; k++) {
 		double rgb[3];
@@ -216,7 +216,7 @@ ir_gui_auditor_pixel_outcome (const guint8 *pixel)
 }
 
 static const guint8 *
-ir_gui_auditor_pixel (GdkPixbuf *pixbuf, int x, int y)
+test_gui_auditor_pixel (GdkPixbuf *pixbuf, int x, int y)
 {
 	return gdk_pixbuf_read_pixels (pixbuf) + y * gdk_pixbuf_get_rowstride (pixbuf) +
 	       x * gdk_pixbuf_get_n_channels (pixbuf);
@@ -228,12 +228,12 @@ ir_gui_auditor_pixel (GdkPixbuf *pixbuf, int x, int y)
 #define IR_GUI_AUDITOR_MIN_RUN 4
 
 static gboolean
-ir_gui_auditor_column_coloured (GdkPixbuf *pixbuf, int x)
+test_gui_auditor_column_coloured (GdkPixbuf *pixbuf, int x)
 {
 	int run = 0, last = -1;
 
 	for (int y = IR_GUI_AUDITOR_PLOT_TOP; y < gdk_pixbuf_get_height (pixbuf); y++) {
-		int k = ir_gui_auditor_pixel_outcome (ir_gui_auditor_pixel (pixbuf, x, y));
+		int k = test_gui_auditor_pixel_outcome (test_gui_auditor_pixel (pixbuf, x, y));
 		run = k >= 0 && k == last ? run + 1 : 1;
 		last = k;
 		if (k >= 0 && run >= IR_GUI_AUDITOR_MIN_RUN)
@@ -246,14 +246,14 @@ ir_gui_auditor_column_coloured (GdkPixbuf *pixbuf, int x)
  * two segments meet belongs to neither, and a run too short to be a
  * segment is a text's fringe. */
 static GArray *
-ir_gui_auditor_read_bar (GdkPixbuf *pixbuf, int x)
+test_gui_auditor_read_bar (GdkPixbuf *pixbuf, int x)
 {
 	GArray *segments = g_array_new (FALSE, FALSE, sizeof (IrGuiAuditorSegment));
 	IrGuiAuditorSegment run = {0, 0};
 
 	for (int y = gdk_pixbuf_get_height (pixbuf) - 1; y >= IR_GUI_AUDITOR_PLOT_TOP - 1; y--) {
 		int k = y >= IR_GUI_AUDITOR_PLOT_TOP
-			    ? ir_gui_auditor_pixel_outcome (ir_gui_auditor_pixel (pixbuf, x, y))
+			    ? test_gui_auditor_pixel_outcome (test_gui_auditor_pixel (pixbuf, x, y))
 			    : -1;
 		if (k >= 0 && run.height > 0 && (guint)k == run.outcome) {
 			run.height++;
@@ -278,20 +278,20 @@ ir_gui_auditor_read_bar (GdkPixbuf *pixbuf, int x)
 /* The bars of a chart's picture, left to right, each read in its middle
  * column. */
 static GPtrArray *
-ir_gui_auditor_read_bars (GdkPixbuf *pixbuf)
+test_gui_auditor_read_bars (GdkPixbuf *pixbuf)
 {
 	GPtrArray *bars = g_ptr_array_new_with_free_func ((GDestroyNotify)g_array_unref);
 	int width = gdk_pixbuf_get_width (pixbuf);
 	int start = -1;
 
 	for (int x = 0; x <= width; x++) {
-		gboolean coloured = x < width && ir_gui_auditor_column_coloured (pixbuf, x);
+		gboolean coloured = x < width && test_gui_auditor_column_coloured (pixbuf, x);
 		if (coloured && start < 0)
 			start = x;
 		else if (!coloured && start >= 0) {
 			if (x - start >= IR_GUI_AUDITOR_MIN_RUN)
 				g_ptr_array_add (
-				    bars, ir_gui_auditor_read_bar (pixbuf, (start + x - 1) / 2));
+				    bars, test_gui_auditor_read_bar (pixbuf, (start + x - 1) / 2));
 			start = -1;
 		}
 	}
@@ -299,7 +299,7 @@ ir_gui_auditor_read_bars (GdkPixbuf *pixbuf)
 }
 
 static guint
-ir_gui_auditor_bar_height (GArray *segments)
+test_gui_auditor_bar_height (GArray *segments)
 {
 	guint height = 0;
 
@@ -313,9 +313,9 @@ ir_gui_auditor_bar_height (GArray *segments)
  * occurred, its height in proportion to its count (to within the pixels
  * two blended edges take). */
 static void
-ir_gui_auditor_assert_bars (GdkPixbuf *pixbuf, GPtrArray *groups, const char *what)
+test_gui_auditor_assert_bars (GdkPixbuf *pixbuf, GPtrArray *groups, const char *what)
 {
-	g_autoptr (GPtrArray) bars = ir_gui_auditor_read_bars (pixbuf);
+	g_autoptr (GPtrArray) bars = test_gui_auditor_read_bars (pixbuf);
 	guint64 max = 0;
 	guint tallest = 0;
 	double scale;
@@ -324,7 +324,7 @@ ir_gui_auditor_assert_bars (GdkPixbuf *pixbuf, GPtrArray *groups, const char *wh
 		fail_msg ("%s: %u bars for %u days", what, bars->len, groups->len);
 	for (guint i = 0; i < groups->len; i++) {
 		max = MAX (max, ((IrAuditGroup *)g_ptr_array_index (groups, i))->total);
-		tallest = MAX (tallest, ir_gui_auditor_bar_height (g_ptr_array_index (bars, i)));
+		tallest = MAX (tallest, test_gui_auditor_bar_height (g_ptr_array_index (bars, i)));
 	}
 	assert_true (max > 0 && tallest > 0);
 	scale = (double)tallest / (double)max;
@@ -366,7 +366,7 @@ ir_gui_auditor_assert_bars (GdkPixbuf *pixbuf, GPtrArray *groups, const char *wh
  * the SVG by librsvg, the PDF by poppler's pdftoppm at 72 dpi (a point a
  * pixel). */
 static GdkPixbuf *
-ir_gui_auditor_raster (const char *format, const char *path)
+test_gui_auditor_raster (const char *format, const char *path)
 {
 	g_autoptr (GError) error = NULL;
 	GdkPixbuf *pixbuf = NULL;
@@ -403,7 +403,7 @@ ir_gui_auditor_raster (const char *format, const char *path)
 }
 
 static void
-ir_gui_auditor_group_free (gpointer data)
+test_gui_auditor_group_free (gpointer data)
 {
 	IrAuditGroup *group = data;
 
@@ -412,7 +412,7 @@ ir_gui_auditor_group_free (gpointer data)
 }
 
 static IrAuditGroup *
-ir_gui_auditor_group (const char *day, const guint64 outcomes[IR_AUDIT_N_OUTCOMES])
+test_gui_auditor_group (const char *day, const guint64 outcomes[IR_AUDIT_N_OUTCOMES])
 {
 	IrAuditGroup *group = g_new0 (IrAuditGroup, 1);
 
@@ -428,7 +428,7 @@ ir_gui_auditor_group (const char *day, const guint64 outcomes[IR_AUDIT_N_OUTCOME
  * restoration left open) in each format, read back bar by bar; a format
  * the chart cannot have is refused and nothing is written. */
 static void
-ir_gui_auditor_chart (void **state)
+test_gui_auditor_chart (void **state)
 {
 	Env *env = *state;
 	const char *formats[] = {"png", "svg", "pdf"};
@@ -441,7 +441,7 @@ ir_gui_auditor_chart (void **state)
 	guint64 total = 0;
 
 	ir_auditor_page_set_key (env->page, env->key);
-	ir_gui_auditor_open (env, env->log);
+	test_gui_auditor_open (env, env->log);
 	ir_audit_filter_init (&filter);
 	rows = ir_audit_query (paths, &filter, NULL, &error);
 	assert_non_null (rows);
@@ -455,8 +455,8 @@ ir_gui_auditor_chart (void **state)
 		g_autofree char *path = g_build_filename (env->tmp, name, NULL);
 		g_autoptr (GdkPixbuf) pixbuf = NULL;
 		assert_true (ir_auditor_page_export (env->page, formats[i], path, &error));
-		pixbuf = ir_gui_auditor_raster (formats[i], path);
-		ir_gui_auditor_assert_bars (pixbuf, days, name);
+		pixbuf = test_gui_auditor_raster (formats[i], path);
+		test_gui_auditor_assert_bars (pixbuf, days, name);
 	}
 	assert_false (ir_auditor_page_export (env->page, "gif", bad, &error));
 	assert_non_null (strstr (error->message, "PDF, SVG or PNG"));
@@ -466,18 +466,18 @@ ir_gui_auditor_chart (void **state)
 /* Several days, every outcome: the stacking order and the proportions
  * survive each format. */
 static void
-ir_gui_auditor_chart_days (void **state)
+test_gui_auditor_chart_days (void **state)
 {
 	Env *env = *state;
 	const char *formats[] = {"png", "svg", "pdf"};
 	const guint64 d1[IR_AUDIT_N_OUTCOMES] = {3, 2, 0, 0, 0, 0};
 	const guint64 d2[IR_AUDIT_N_OUTCOMES] = {1, 0, 1, 1, 1, 1};
 	const guint64 d3[IR_AUDIT_N_OUTCOMES] = {0, 0, 0, 0, 0, 2};
-	g_autoptr (GPtrArray) days = g_ptr_array_new_with_free_func (ir_gui_auditor_group_free);
+	g_autoptr (GPtrArray) days = g_ptr_array_new_with_free_func (test_gui_auditor_group_free);
 
-	g_ptr_array_add (days, ir_gui_auditor_group ("2026-12-01", d1));
-	g_ptr_array_add (days, ir_gui_auditor_group ("2026-12-02", d2));
-	g_ptr_array_add (days, ir_gui_auditor_group ("2026-12-04", d3));
+	g_ptr_array_add (days, test_gui_auditor_group ("2026-12-01", d1));
+	g_ptr_array_add (days, test_gui_auditor_group ("2026-12-02", d2));
+	g_ptr_array_add (days, test_gui_auditor_group ("2026-12-04", d3));
 	for (gsize i = 0; i < G_N_ELEMENTS (formats); i++) {
 		g_autofree char *name = g_strdup_printf ("days.%s", formats[i]);
 		g_autofree char *path = g_build_filename (env->tmp, name, NULL);
@@ -485,53 +485,53 @@ ir_gui_auditor_chart_days (void **state)
 		g_autoptr (GError) error = NULL;
 		if (!ir_audit_chart_export (days, formats[i], path, &error))
 			fail_msg ("%s: %s", name, error->message);
-		pixbuf = ir_gui_auditor_raster (formats[i], path);
-		ir_gui_auditor_assert_bars (pixbuf, days, name);
+		pixbuf = test_gui_auditor_raster (formats[i], path);
+		test_gui_auditor_assert_bars (pixbuf, days, name);
 	}
 }
 
 /* A tampered log: the verdict comes first and names line 3. */
 static void
-ir_gui_auditor_tampered (void **state)
+test_gui_auditor_tampered (void **state)
 {
 	Env *env = *state;
 	g_autofree char *text = NULL;
 
 	ir_auditor_page_set_key (env->page, env->key);
-	ir_gui_auditor_open (env, env->bad);
+	test_gui_auditor_open (env, env->bad);
 	text = ir_auditor_page_get_verdict_text (env->page);
 	assert_int_equal (ir_auditor_page_get_verdict (env->page), IR_AUDITOR_VERDICT_TAMPERED);
 	assert_non_null (strstr (text, "Tampered: line 3 "));
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "auditor-tampered");
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "auditor-tampered");
 }
 
 /* Without the key: consistent, but only as far as the log vouches for itself. */
 static void
-ir_gui_auditor_no_key (void **state)
+test_gui_auditor_no_key (void **state)
 {
 	Env *env = *state;
 
 	ir_auditor_page_set_key (env->page, NULL);
-	ir_gui_auditor_open (env, env->log);
+	test_gui_auditor_open (env, env->log);
 	assert_int_not_equal (ir_auditor_page_get_verdict (env->page), IR_AUDITOR_VERDICT_VERIFIED);
 	assert_int_not_equal (ir_auditor_page_get_verdict (env->page), IR_AUDITOR_VERDICT_TAMPERED);
 }
 
 /* Bad input: a file that is no log, a date that is no date. */
 static void
-ir_gui_auditor_bad_input (void **state)
+test_gui_auditor_bad_input (void **state)
 {
 	Env *env = *state;
 	g_autofree char *passwd =
 	    ir_test_write_file (env->tmp, "passwd", "root:x:0:0::/:/bin/sh\n");
 	g_autofree char *text = NULL;
 
-	ir_gui_auditor_open (env, passwd);
+	test_gui_auditor_open (env, passwd);
 	assert_int_equal (ir_auditor_page_get_verdict (env->page), IR_AUDITOR_VERDICT_ERROR);
 	assert_int_equal (ir_auditor_page_get_n_shown (env->page), 0);
 
 	ir_auditor_page_set_key (env->page, env->key);
-	ir_gui_auditor_open (env, env->log);
+	test_gui_auditor_open (env, env->log);
 	ir_auditor_page_set_filter (env->page, "from", "2026-13-45");
 	/* the table stays as it was and the field is named */
 	assert_int_equal (ir_auditor_page_get_n_shown (env->page), 5);
@@ -546,16 +546,16 @@ main (void)
 	/* one app for the group (a GApplication registers once per process);
 	 * each test opens the log it needs */
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (ir_gui_auditor_verified),
-	    cmocka_unit_test (ir_gui_auditor_exports),
-	    cmocka_unit_test (ir_gui_auditor_chart),
-	    cmocka_unit_test (ir_gui_auditor_chart_days),
-	    cmocka_unit_test (ir_gui_auditor_tampered),
-	    cmocka_unit_test (ir_gui_auditor_no_key),
-	    cmocka_unit_test (ir_gui_auditor_bad_input),
+	    cmocka_unit_test (test_gui_auditor_verified),
+	    cmocka_unit_test (test_gui_auditor_exports),
+	    cmocka_unit_test (test_gui_auditor_chart),
+	    cmocka_unit_test (test_gui_auditor_chart_days),
+	    cmocka_unit_test (test_gui_auditor_tampered),
+	    cmocka_unit_test (test_gui_auditor_no_key),
+	    cmocka_unit_test (test_gui_auditor_bad_input),
 	};
 
 	gtk_init (NULL, NULL);
 	return cmocka_run_group_tests_name (
-	    "gui-auditor", tests, ir_gui_auditor_setup, ir_gui_auditor_teardown);
+	    "gui-auditor", tests, test_gui_auditor_setup, test_gui_auditor_teardown);
 }

@@ -148,8 +148,8 @@ test_gui_keyboard_shortcuts (void **state)
 	/* the action F1 and Ctrl+? are bound to (checked above) opens it */
 	g_action_group_activate_action (
 	    G_ACTION_GROUP (env->gui->window), "show-help-overlay", NULL);
-	ir_gui_wait (test_gui_keyboard_visible, overlay, "the shortcuts window is shown");
-	ir_gui_snapshot (GTK_WIDGET (overlay), "shortcuts-window");
+	ir_gui_test_wait (test_gui_keyboard_visible, overlay, "the shortcuts window is shown");
+	ir_gui_test_snapshot (GTK_WIDGET (overlay), "shortcuts-window");
 	gtk_widget_hide (GTK_WIDGET (overlay));
 }
 
@@ -161,7 +161,7 @@ test_gui_keyboard_window_named (void **state)
 {
 	Env *env = *state;
 
-	ir_gui_assert_named (GTK_WIDGET (env->gui->window), "main window");
+	ir_gui_test_assert_named (GTK_WIDGET (env->gui->window), "main window");
 }
 
 static void
@@ -176,8 +176,8 @@ test_gui_keyboard_dialogs_named (void **state)
 	GtkWidget *port = ir_port_dialog_new (GTK_WINDOW (env->gui->window));
 	GtkWidget *pin = ir_pin_dialog_new (GTK_WINDOW (env->gui->window), &request, NULL);
 
-	ir_gui_assert_named (port, "add-a-port dialog");
-	ir_gui_assert_named (pin, "PIN dialog");
+	ir_gui_test_assert_named (port, "add-a-port dialog");
+	ir_gui_test_assert_named (pin, "PIN dialog");
 	gtk_widget_destroy (port);
 	gtk_widget_destroy (pin);
 }

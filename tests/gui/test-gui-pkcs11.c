@@ -102,7 +102,7 @@ static void
 test_gui_pkcs11_refresh (Env *env)
 {
 	ir_token_picker_refresh (env->picker);
-	ir_gui_wait (test_gui_pkcs11_listed, env->picker, "the tokens are listed");
+	ir_gui_test_wait (test_gui_pkcs11_listed, env->picker, "the tokens are listed");
 }
 
 /* The dialog on screen now, if any. */
@@ -146,7 +146,8 @@ test_gui_pkcs11_next (Env *env, IrPinDialog *dialog, const char *pin)
 		ir_pin_dialog_set_pin (dialog, pin);
 		gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
 	}
-	ir_gui_wait (test_gui_pkcs11_asked_or_done, &wait, "a PIN dialog or the sign-in's end");
+	ir_gui_test_wait (
+	    test_gui_pkcs11_asked_or_done, &wait, "a PIN dialog or the sign-in's end");
 	return wait.dialog;
 }
 
@@ -167,12 +168,12 @@ test_gui_pkcs11_picker (void **state)
 {
 	Env *env = *state;
 
-	ir_gui_wait (test_gui_pkcs11_listed, env->picker, "the tokens are listed");
+	ir_gui_test_wait (test_gui_pkcs11_listed, env->picker, "the tokens are listed");
 	/* imeirestore-dev: technician, auditor, expired, foreign; -nokey: one */
 	assert_int_equal (ir_token_picker_get_n_certificates (env->picker), 5);
 	test_gui_pkcs11_assert_chosen (env, "alice-token · technician at DL-0001");
 	assert_string_equal (ir_token_picker_get_status (env->picker), "");
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "signin-token-picker");
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "signin-token-picker");
 }
 
 /* An expired certificate is refused before any PIN is asked. */
@@ -209,7 +210,7 @@ test_gui_pkcs11_wrong_then_right (void **state)
 	if (strstr (ir_pin_dialog_get_warning (dialog), "Wrong PIN") == NULL ||
 	    strstr (ir_pin_dialog_get_warning (dialog), "few tries are left") == NULL)
 		fail_msg ("the PIN dialog says: %s", ir_pin_dialog_get_warning (dialog));
-	ir_gui_snapshot (GTK_WIDGET (dialog), "signin-token-wrong-pin");
+	ir_gui_test_snapshot (GTK_WIDGET (dialog), "signin-token-wrong-pin");
 	assert_null (test_gui_pkcs11_next (env, dialog, env->pin));
 	error = ir_signin_page_get_error_text (env->page);
 	if (error != NULL)
@@ -237,7 +238,7 @@ test_gui_pkcs11_wait_state (IrWorkbench *bench, const char *port, IrPhoneState s
 {
 	TestGuiPkcs11PhoneWait wait = {bench, port, state};
 
-	ir_gui_wait (test_gui_pkcs11_phone_in, &wait, "the phone's next state");
+	ir_gui_test_wait (test_gui_pkcs11_phone_in, &wait, "the phone's next state");
 }
 
 /* A phone restored with the key on the token: confirmed, written, read
@@ -268,7 +269,7 @@ test_gui_pkcs11_restore (void **state)
 	assert_int_equal (ir_phone_get_result (phone)->outcome, IR_RESTORE_RESTORED);
 	imeis = rt_sim_imeis (sim);
 	assert_string_equal (imeis, RT_QCT_IMEI1 ";");
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "token-restored");
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "token-restored");
 	assert_true (g_file_get_contents (log, &text, NULL, NULL));
 	assert_non_null (strstr (text, "alice-token"));
 	g_action_group_activate_action (G_ACTION_GROUP (env->gui->window), "sign-out", NULL);
@@ -314,7 +315,7 @@ test_gui_pkcs11_locked (void **state)
 	if (strstr (error, "Your token's PIN is locked") == NULL ||
 	    strstr (error, "security officer") == NULL)
 		fail_msg ("the info bar says: %s", error);
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "signin-token-locked");
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "signin-token-locked");
 	g_setenv ("SOFTHSM2_CONF", env->softhsm_conf, TRUE);
 }
 
@@ -335,7 +336,7 @@ test_gui_pkcs11_no_token (void **state)
 	assert_non_null (error);
 	if (strstr (error, "No token is inserted") == NULL)
 		fail_msg ("the info bar says: %s", error);
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "signin-no-token");
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "signin-no-token");
 	g_setenv ("SOFTHSM2_CONF", env->softhsm_conf, TRUE);
 }
 

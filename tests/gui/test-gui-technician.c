@@ -127,22 +127,11 @@ test_gui_technician_teardown (void **state)
 	return 0;
 }
 
-static gboolean
-test_gui_technician_signin_idle (gpointer data)
-{
-	return !ir_signin_page_get_busy (IR_SIGNIN_PAGE (data));
-}
-
 /* Types @passphrase and presses Sign In; returns the error shown, if any. */
 static char *
 test_gui_technician_sign_in (Env *env, const char *passphrase)
 {
-	IrSigninPage *page = ir_app_window_get_signin_page (env->gui->window);
-
-	ir_signin_page_set_passphrase (page, passphrase);
-	ir_signin_page_sign_in (page);
-	ir_gui_wait (test_gui_technician_signin_idle, page, "the sign-in ends");
-	return ir_signin_page_get_error_text (page);
+	return ir_gui_test_sign_in (env->gui, passphrase);
 }
 
 static char *
@@ -181,7 +170,7 @@ test_gui_technician_wrong_passphrase (void **state)
 	assert_non_null (strstr (error, "Wrong passphrase"));
 	assert_string_equal (ir_app_window_get_visible_page (env->gui->window), "signin");
 	assert_false (g_file_test (log, G_FILE_TEST_EXISTS));
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "signin-wrong-passphrase");
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "signin-wrong-passphrase");
 }
 
 /* Signs in with the PKI's certificate @name (PKCS#12, the run's
@@ -211,7 +200,7 @@ test_gui_technician_expired (void **state)
 	    strstr (error, "expired") == NULL)
 		fail_msg ("the info bar says: %s", error);
 	assert_string_equal (ir_app_window_get_visible_page (env->gui->window), "signin");
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "signin-expired");
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "signin-expired");
 }
 
 /* A certificate the brand revoked (imei-brandd cert revoke): the server
@@ -235,7 +224,7 @@ test_gui_technician_revoked (void **state)
 	if (strstr (error, "Your certificate was revoked") == NULL)
 		fail_msg ("the info bar says: %s", error);
 	assert_string_equal (ir_app_window_get_visible_page (env->gui->window), "signin");
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "signin-revoked");
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "signin-revoked");
 }
 
 /* A port of 127.0.0.1 where nothing listens, for as long as @socket (the
@@ -272,7 +261,7 @@ test_gui_technician_server_down_at_signin (void **state)
 	assert_non_null (error);
 	assert_non_null (strstr (error, "cannot be reached"));
 	assert_string_equal (ir_app_window_get_visible_page (env->gui->window), "signin");
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "signin-server-down");
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "signin-server-down");
 	g_settings_set_string (test_gui_technician_settings (env), "server-url", env->server->url);
 }
 
@@ -284,7 +273,7 @@ test_gui_technician_signed_in (void **state)
 	const char *identity;
 
 	ir_signin_page_set_passphrase (ir_app_window_get_signin_page (env->gui->window), "••••");
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "step-0-signin");
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "step-0-signin");
 	error = test_gui_technician_sign_in (env, env->passphrase);
 	assert_null (error);
 	assert_string_equal (ir_app_window_get_visible_page (env->gui->window), "workbench");
@@ -319,7 +308,7 @@ test_gui_technician_wait_state (Env *env, const char *port, IrPhoneState state, 
 {
 	IrGuiPhoneWait wait = {env->bench, port, state};
 
-	ir_gui_wait (test_gui_technician_phone_in, &wait, what);
+	ir_gui_test_wait (test_gui_technician_phone_in, &wait, what);
 }
 
 /* Every change of a phone: whether suspend was inhibited and "Do not
@@ -342,7 +331,7 @@ test_gui_technician_phone_changed (IrPhone *phone, gpointer user_data)
 	     g_strcmp0 (step, "authorise") == 0) &&
 	    !g_hash_table_contains (env->shot, name)) {
 		g_hash_table_add (env->shot, g_strdup (name));
-		ir_gui_snapshot (GTK_WIDGET (env->gui->window), name);
+		ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), name);
 	}
 }
 
@@ -404,7 +393,7 @@ test_gui_technician_policy (void **state)
 		fail_msg ("the row says: %s", ir_phone_row_get_rollout_text (row));
 	assert_int_equal (ir_workbench_get_n_eligible (env->bench), 0);
 	ir_workbench_select (env->bench, sim->path);
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "step-1-not-eligible");
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "step-1-not-eligible");
 }
 
 /* Two wiped phones at once through "Restore all eligible": each confirmed
@@ -426,7 +415,7 @@ test_gui_technician_two_phones (void **state)
 	ir_workbench_select (env->bench, a->path);
 	assert_string_equal (ir_phone_view_get_step (ir_workbench_get_view (env->bench, a->path)),
 			     "diagnose");
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "step-1-diagnose");
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "step-1-diagnose");
 
 	g_action_group_activate_action (G_ACTION_GROUP (env->gui->window), "restore-all", NULL);
 	test_gui_technician_wait_state (
@@ -449,7 +438,7 @@ test_gui_technician_two_phones (void **state)
 			    strstr (ir_phone_view_get_scan_text (view), "should be 8"));
 			ir_phone_view_scan (view, "352099001761481");
 			assert_non_null (strstr (ir_phone_view_get_scan_text (view), "slot 2"));
-			ir_gui_snapshot (GTK_WIDGET (env->gui->window), "step-2-confirm");
+			ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "step-2-confirm");
 			ir_phone_view_scan (view, "356938035643809");
 			assert_non_null (
 			    strstr (ir_phone_view_get_scan_text (view), "does not hold"));
@@ -459,9 +448,9 @@ test_gui_technician_two_phones (void **state)
 	test_gui_technician_wait_state (env, a->path, IR_PHONE_STATE_DONE, "phone A is restored");
 	test_gui_technician_wait_state (env, b->path, IR_PHONE_STATE_DONE, "phone B is restored");
 	ir_workbench_select (env->bench, a->path);
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "step-3-done");
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "step-3-done");
 	/* both phones' rows and every step page of their views */
-	ir_gui_assert_named (GTK_WIDGET (env->gui->window), "workbench with two phones");
+	ir_gui_test_assert_named (GTK_WIDGET (env->gui->window), "workbench with two phones");
 	assert_true (env->saw_unplug_warning);
 	assert_true (env->saw_inhibited);
 	assert_false (ir_workbench_get_inhibited (env->bench));
@@ -530,13 +519,13 @@ test_gui_technician_token_refused (void **state)
 	g_autofree char *text = NULL;
 	g_autofree char *imeis = NULL;
 
-	ir_gui_wait (test_gui_technician_settled, phone, "the refused restore ends");
+	ir_gui_test_wait (test_gui_technician_settled, phone, "the refused restore ends");
 	assert_int_equal (ir_phone_get_state (phone), IR_PHONE_STATE_DONE);
 	assert_int_equal (ir_phone_get_result (phone)->outcome, IR_RESTORE_NOT_STARTED);
 	text = test_gui_technician_done_text (env, phone);
 	assert_non_null (strstr (text, "refused a token"));
 	assert_non_null (strstr (text, "Nothing was written"));
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "failure-token-refused");
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "failure-token-refused");
 	imeis = rt_sim_imeis (sim);
 	assert_int_equal (strspn (imeis, "0;"), strlen (imeis));
 	after = test_gui_technician_verify_log (env);
@@ -564,7 +553,7 @@ test_gui_technician_unplugged (void **state)
 	g_autofree char *text = NULL;
 	IrRecoverDialog *dialog;
 
-	ir_gui_wait (test_gui_technician_settled, phone, "the restore asks to confirm");
+	ir_gui_test_wait (test_gui_technician_settled, phone, "the restore asks to confirm");
 	assert_int_equal (ir_phone_get_state (phone), IR_PHONE_STATE_CONFIRM);
 	ir_phone_answer (phone, TRUE);
 	test_gui_technician_wait_state (env, sim->path, IR_PHONE_STATE_DONE, "the write ends");
@@ -572,7 +561,7 @@ test_gui_technician_unplugged (void **state)
 	text = test_gui_technician_done_text (env, phone);
 	assert_non_null (strstr (text, "Outcome unknown"));
 	assert_non_null (strstr (text, "Plug the same phone in again"));
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "failure-unplugged");
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "failure-unplugged");
 	report = test_gui_technician_verify_log (env);
 	assert_int_equal (report->n_open_intents, 1);
 
@@ -584,8 +573,8 @@ test_gui_technician_unplugged (void **state)
 	g_free (test_gui_technician_sign_in (env, env->passphrase));
 	dialog = ir_workbench_get_recover_dialog (env->bench);
 	assert_non_null (dialog);
-	ir_gui_snapshot (GTK_WIDGET (dialog), "recover-dialog");
-	ir_gui_assert_named (GTK_WIDGET (dialog), "recovery dialog");
+	ir_gui_test_snapshot (GTK_WIDGET (dialog), "recover-dialog");
+	ir_gui_test_assert_named (GTK_WIDGET (dialog), "recovery dialog");
 	gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
 	while (ir_recover_dialog_get_running (dialog) > 0)
 		g_main_context_iteration (NULL, TRUE);
@@ -632,11 +621,11 @@ test_gui_technician_server_gone (void **state)
 	g_clear_pointer (&env->server, rt_server_free);
 	hold = test_gui_technician_hold_port (url);
 	phone = test_gui_technician_restore_one (env, MTK_WIPED, NULL, &sim);
-	ir_gui_wait (test_gui_technician_settled, phone, "the restore ends");
+	ir_gui_test_wait (test_gui_technician_settled, phone, "the restore ends");
 	assert_int_equal (ir_phone_get_result (phone)->outcome, IR_RESTORE_NOT_STARTED);
 	text = test_gui_technician_done_text (env, phone);
 	assert_non_null (strstr (text, "cannot be reached"));
-	ir_gui_snapshot (GTK_WIDGET (env->gui->window), "failure-server-down");
+	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "failure-server-down");
 	after = test_gui_technician_verify_log (env);
 	assert_int_equal (after->n_intents, before->n_intents);
 	assert_int_equal (after->n_open_intents, 0);

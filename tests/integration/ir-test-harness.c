@@ -314,19 +314,44 @@ ir_test_slot_string (JsonNode *root, guint idx, const char *name)
 	return json_object_get_string_member (slot, name);
 }
 
+/* @node as JSON text without its "port" member, the port named anywhere
+ * else in it (a note: "AT+CGSN=1 on /dev/pts/3 did not answer") as
+ * @PORT@. */
+static char *
+ir_test_json_text_but_port (JsonNode *node)
+{
+	g_autoptr (JsonNode) copy = json_node_copy (node);
+	JsonObject *obj = json_node_get_object (copy);
+	g_autofree char *port =
+	    g_strdup (json_object_get_string_member_with_default (obj, "port", ""));
+	g_autofree char *json = NULL;
+	g_autoptr (GString) text = NULL;
+	g_autoptr (GRegex) pty_regex = g_regex_new ("/dev/pts/[0-9]+", 0, 0, NULL);
+
+	json_object_remove_member (obj, "port");
+	json = json_to_string (copy, FALSE);
+	text = g_string_new (json);
+	if (port[0] != '\0')
+		g_string_replace (text, port, "@PORT@", 0);
+	/* the simulator's port is a link to a pty, which a note names */
+	return g_regex_replace_literal (pty_regex, text->str, -1, 0, "@PORT@", 0, NULL);
+}
+
 gboolean
 ir_test_json_equal_but_port (JsonNode *a, JsonNode *b)
 {
-	g_autoptr (JsonNode) ca = NULL;
-	g_autoptr (JsonNode) cb = NULL;
+	g_autofree char *ta = NULL;
+	g_autofree char *tb = NULL;
 
 	if (a == NULL || b == NULL || !JSON_NODE_HOLDS_OBJECT (a) || !JSON_NODE_HOLDS_OBJECT (b))
 		return FALSE;
-	ca = json_node_copy (a);
-	cb = json_node_copy (b);
-	json_object_remove_member (json_node_get_object (ca), "port");
-	json_object_remove_member (json_node_get_object (cb), "port");
-	return json_node_equal (ca, cb);
+	ta = ir_test_json_text_but_port (a);
+	tb = ir_test_json_text_but_port (b);
+	if (g_strcmp0 (ta, tb) != 0) {
+		g_printerr ("JSON differs but for the port:\n%s\n%s\n", ta, tb);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 int

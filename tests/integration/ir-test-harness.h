@@ -74,7 +74,8 @@ const char *ir_test_json_string (JsonNode *root, const char *name);
 JsonArray *ir_test_json_slots (JsonNode *root);
 /* Member @name of slot @idx, a string or NULL. */
 const char *ir_test_slot_string (JsonNode *root, guint idx, const char *name);
-/* Equal JSON objects once the "port" member is left out of both. */
+/* Equal JSON objects once the "port" member is left out of both and the
+ * port named elsewhere (in a note) is taken for the same. */
 gboolean ir_test_json_equal_but_port (JsonNode *a, JsonNode *b);
 
 /* Runs one cmocka test per row of the table @rows (@n_rows rows of

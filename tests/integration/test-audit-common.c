@@ -12,13 +12,13 @@
 #include "test-audit-common.h"
 
 EVP_PKEY *
-ir_test_audit_keygen (void)
+test_audit_common_keygen (void)
 {
 	return EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
 }
 
 gboolean
-ir_test_audit_write_public_key (EVP_PKEY *key, const char *path, GError **error)
+test_audit_common_write_public_key (EVP_PKEY *key, const char *path, GError **error)
 {
 	BIO *bio = BIO_new (BIO_s_mem ());
 	char *data = NULL;
@@ -33,7 +33,7 @@ ir_test_audit_write_public_key (EVP_PKEY *key, const char *path, GError **error)
 }
 
 static JsonObject *
-slots (JsonObject *obj, const char *name, const char *a, const char *b)
+test_audit_common_slots (JsonObject *obj, const char *name, const char *a, const char *b)
 {
 	JsonArray *array = json_array_new ();
 
@@ -48,14 +48,14 @@ slots (JsonObject *obj, const char *name, const char *a, const char *b)
 }
 
 static gboolean
-append_intent (IrMigrationLog *log,
-	       const char *id,
-	       const char *tech,
-	       const char *centre,
-	       const char *phase,
-	       const char *before[2],
-	       const char *target[2],
-	       GError **error)
+test_audit_common_append_intent (IrMigrationLog *log,
+				 const char *id,
+				 const char *tech,
+				 const char *centre,
+				 const char *phase,
+				 const char *before[2],
+				 const char *target[2],
+				 GError **error)
 {
 	g_autoptr (JsonObject) o = json_object_new ();
 	JsonObject *phone = json_object_new ();
@@ -72,8 +72,8 @@ append_intent (IrMigrationLog *log,
 	json_object_set_null_member (phone, "hardware_id");
 	json_object_set_string_member (phone, "family", "mediatek");
 	json_object_set_object_member (o, "phone", phone);
-	slots (o, "imeis_before", before[0], before[1]);
-	slots (o, "imeis_target", target[0], target[1]);
+	test_audit_common_slots (o, "imeis_before", before[0], before[1]);
+	test_audit_common_slots (o, "imeis_target", target[0], target[1]);
 	json_object_set_string_member (o, "token_id", id);
 	json_object_set_string_member (o, "token_sha256", sha);
 	json_object_set_string_member (o, "phase", phase);
@@ -81,12 +81,12 @@ append_intent (IrMigrationLog *log,
 }
 
 static gboolean
-append_result (IrMigrationLog *log,
-	       const char *id,
-	       const char *outcome,
-	       const char *reason,
-	       const char *back[2],
-	       GError **error)
+test_audit_common_append_result (IrMigrationLog *log,
+				 const char *id,
+				 const char *outcome,
+				 const char *reason,
+				 const char *back[2],
+				 GError **error)
 {
 	g_autoptr (JsonObject) o = json_object_new ();
 
@@ -94,7 +94,7 @@ append_result (IrMigrationLog *log,
 	json_object_set_string_member (o, "outcome", outcome);
 	if (reason != NULL)
 		json_object_set_string_member (o, "reason", reason);
-	slots (o, "imeis_read_back", back[0], back[1]);
+	test_audit_common_slots (o, "imeis_read_back", back[0], back[1]);
 	return ir_migration_log_append (log, IR_LOG_RECORD_RESULT, o, NULL, error);
 }
 
@@ -105,7 +105,7 @@ append_result (IrMigrationLog *log,
 #define Z  "000000000000000"
 
 gboolean
-ir_test_audit_write_log (const char *dir, EVP_PKEY *key, GError **error)
+test_audit_common_write_log (const char *dir, EVP_PKEY *key, GError **error)
 {
 	g_autoptr (IrMigrationLog) log =
 	    ir_migration_log_open_layout (dir,
@@ -134,17 +134,22 @@ ir_test_audit_write_log (const char *dir, EVP_PKEY *key, GError **error)
 		return FALSE;
 	json_object_set_string_member (start, "public_key", public_key);
 	return ir_migration_log_append (log, IR_LOG_RECORD_START, start, NULL, error) &&
-	       append_intent (log, I1, "tech-anita", "centre-delhi", "phase-1", z2, ab, error) &&
-	       append_result (log, I1, "success", NULL, ab, error) &&
-	       append_intent (log, I2, "tech-bala", "centre-delhi", "phase-1", c, d, error) &&
-	       append_result (log, I2, "failed", "the phone said \"ERROR\", twice", c, error) &&
-	       append_intent (log, I3, "tech-anita", "centre-mumbai", "phase-2", z1, e, error) &&
-	       append_result (log, I3, "success", NULL, e, error) &&
-	       append_intent (log, I4, "tech-bala", "centre-mumbai", "phase-2", z1, f, error);
+	       test_audit_common_append_intent (
+		   log, I1, "tech-anita", "centre-delhi", "phase-1", z2, ab, error) &&
+	       test_audit_common_append_result (log, I1, "success", NULL, ab, error) &&
+	       test_audit_common_append_intent (
+		   log, I2, "tech-bala", "centre-delhi", "phase-1", c, d, error) &&
+	       test_audit_common_append_result (
+		   log, I2, "failed", "the phone said \"ERROR\", twice", c, error) &&
+	       test_audit_common_append_intent (
+		   log, I3, "tech-anita", "centre-mumbai", "phase-2", z1, e, error) &&
+	       test_audit_common_append_result (log, I3, "success", NULL, e, error) &&
+	       test_audit_common_append_intent (
+		   log, I4, "tech-bala", "centre-mumbai", "phase-2", z1, f, error);
 }
 
 GPtrArray *
-ir_test_audit_read_lines (const char *dir)
+test_audit_common_read_lines (const char *dir)
 {
 	g_autofree char *path = g_build_filename (dir, "migration-log.jsonl", NULL);
 	g_autofree char *text = NULL;
@@ -161,7 +166,7 @@ ir_test_audit_read_lines (const char *dir)
 }
 
 void
-ir_test_audit_write_lines (const char *dir, GPtrArray *lines)
+test_audit_common_write_lines (const char *dir, GPtrArray *lines)
 {
 	g_autofree char *path = g_build_filename (dir, "migration-log.jsonl", NULL);
 	g_autoptr (GString) text = g_string_new (NULL);
@@ -172,9 +177,9 @@ ir_test_audit_write_lines (const char *dir, GPtrArray *lines)
 }
 
 void
-ir_test_audit_resign (const char *dir, EVP_PKEY *key, const char *key_name)
+test_audit_common_resign (const char *dir, EVP_PKEY *key, const char *key_name)
 {
-	g_autoptr (GPtrArray) lines = ir_test_audit_read_lines (dir);
+	g_autoptr (GPtrArray) lines = test_audit_common_read_lines (dir);
 	g_autoptr (IrMerkleTree) tree = ir_merkle_tree_new ();
 	g_autoptr (GString) text = g_string_new (NULL);
 	g_autofree char *path = g_build_filename (dir, "migration-log.checkpoints", NULL);
@@ -194,7 +199,7 @@ ir_test_audit_resign (const char *dir, EVP_PKEY *key, const char *key_name)
 }
 
 char *
-ir_test_audit_last_note (const char *dir)
+test_audit_common_last_note (const char *dir)
 {
 	g_autofree char *path = g_build_filename (dir, "migration-log.checkpoints", NULL);
 	g_autofree char *text = NULL;

@@ -22,20 +22,20 @@ G_BEGIN_DECLS
  *   5 INTENT i3 tech-anita centre-mumbai phase-2  000000000000000 -> 353456789012348
  *   6 RESULT i3 success
  *   7 INTENT i4 tech-bala  centre-mumbai phase-2  000000000000000 -> 867230030123454 (open) */
-gboolean ir_test_audit_write_log (const char *dir, EVP_PKEY *key, GError **error);
+gboolean test_audit_common_write_log (const char *dir, EVP_PKEY *key, GError **error);
 
-EVP_PKEY *ir_test_audit_keygen (void);
+EVP_PKEY *test_audit_common_keygen (void);
 /* Writes @key's public half as PEM to @path. */
-gboolean ir_test_audit_write_public_key (EVP_PKEY *key, const char *path, GError **error);
+gboolean test_audit_common_write_public_key (EVP_PKEY *key, const char *path, GError **error);
 
 /* The record lines of the log in @dir (without newlines). */
-GPtrArray *ir_test_audit_read_lines (const char *dir);
+GPtrArray *test_audit_common_read_lines (const char *dir);
 /* Rewrites the record file of @dir from @lines (each followed by "\n"). */
-void ir_test_audit_write_lines (const char *dir, GPtrArray *lines);
+void test_audit_common_write_lines (const char *dir, GPtrArray *lines);
 /* Replaces the checkpoint file of @dir by checkpoints for each size 1..n
  * of the current record file, signed by @key under @key_name. */
-void ir_test_audit_resign (const char *dir, EVP_PKEY *key, const char *key_name);
+void test_audit_common_resign (const char *dir, EVP_PKEY *key, const char *key_name);
 /* The last note of the checkpoint file of @dir. */
-char *ir_test_audit_last_note (const char *dir);
+char *test_audit_common_last_note (const char *dir);
 
 G_END_DECLS

@@ -32,7 +32,7 @@ typedef struct {
 static Env env;
 
 static void
-copy_file (const char *from, const char *to)
+test_audit_copy_file (const char *from, const char *to)
 {
 	g_autofree char *data = NULL;
 	gsize len = 0;
@@ -45,8 +45,8 @@ static int
 env_setup (void **state)
 {
 	g_autoptr (GError) error = NULL;
-	EVP_PKEY *key = ir_test_audit_keygen ();
-	EVP_PKEY *witness = ir_test_audit_keygen ();
+	EVP_PKEY *key = test_audit_common_keygen ();
+	EVP_PKEY *witness = test_audit_common_keygen ();
 	g_autofree char *last = NULL;
 	g_autofree char *cosigned = NULL;
 	g_autoptr (GPtrArray) lines = NULL;
@@ -58,11 +58,11 @@ env_setup (void **state)
 	env.bad = g_build_filename (env.tmp, "bad", NULL);
 	g_mkdir (env.log, 0700);
 	g_mkdir (env.bad, 0700);
-	if (!ir_test_audit_write_log (env.log, key, &error))
+	if (!test_audit_common_write_log (env.log, key, &error))
 		fail_msg ("cannot write the log: %s", error->message);
 	env.key = g_build_filename (env.tmp, "ws.pub.pem", NULL);
 	env.wkey = g_build_filename (env.tmp, "witness.pub.pem", NULL);
-	assert_true (ir_test_audit_write_public_key (key, env.key, NULL));
+	assert_true (test_audit_common_write_public_key (key, env.key, NULL));
 	/* the private key beside the log, as imeictl restore keeps it */
 	{
 		g_autofree char *path = g_build_filename (env.log, "workstation-key.pem", NULL);
@@ -73,8 +73,8 @@ env_setup (void **state)
 		assert_true (PEM_write_PrivateKey (fp, key, NULL, NULL, 0, NULL, NULL) == 1);
 		assert_int_equal (fclose (fp), 0);
 	}
-	assert_true (ir_test_audit_write_public_key (witness, env.wkey, NULL));
-	last = ir_test_audit_last_note (env.log);
+	assert_true (test_audit_common_write_public_key (witness, env.wkey, NULL));
+	last = test_audit_common_last_note (env.log);
 	cosigned = ir_checkpoint_cosign (last, "witness.example", witness, NULL);
 	env.note = ir_test_write_file (env.tmp, "cosigned.note", cosigned);
 	env.notapem = ir_test_write_file (env.tmp, "not.pem", "hello\n");
@@ -85,19 +85,19 @@ env_setup (void **state)
 		g_autofree char *from =
 		    g_build_filename (env.log, "migration-log.checkpoints", NULL);
 		g_autofree char *to = g_build_filename (env.bad, "migration-log.checkpoints", NULL);
-		copy_file (from, to);
+		test_audit_copy_file (from, to);
 	}
 	{
 		g_autofree char *from = g_build_filename (env.log, "migration-log.jsonl", NULL);
 		g_autofree char *to = g_build_filename (env.bad, "migration-log.jsonl", NULL);
-		copy_file (from, to);
+		test_audit_copy_file (from, to);
 	}
-	lines = ir_test_audit_read_lines (env.bad);
+	lines = test_audit_common_read_lines (env.bad);
 	line = g_ptr_array_index (lines, 2);
 	p = strstr (line, "490154203237518");
 	assert_non_null (p);
 	p[3] = '2';
-	ir_test_audit_write_lines (env.bad, lines);
+	test_audit_common_write_lines (env.bad, lines);
 	EVP_PKEY_free (key);
 	EVP_PKEY_free (witness);
 	return 0;
@@ -113,7 +113,7 @@ env_teardown (void **state)
 /* Words of a command line; @LOG@, @BAD@, @KEY@, @WKEY@, @NOTE@, @NOTAPEM@,
  * @NOTALOG@ and @TMP@ are replaced. */
 static GPtrArray *
-expand_args (const char *words)
+test_audit_expand_args (const char *words)
 {
 	g_auto (GStrv) parts = g_strsplit (words, " ", -1);
 	GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
@@ -264,10 +264,10 @@ static const CliRow cli_rows[] = {
 };
 
 static void
-test_cli (void **state)
+test_audit_cli (void **state)
 {
 	const CliRow *row = *state;
-	g_autoptr (GPtrArray) argv = expand_args (row->args);
+	g_autoptr (GPtrArray) argv = test_audit_expand_args (row->args);
 	g_autoptr (IrTestRun) run = ir_test_imeictl_full ((const char *const *)argv->pdata, NULL);
 
 	if (run->exit_code != row->exit_code)
@@ -287,7 +287,7 @@ test_cli (void **state)
 /* imeictl audit key prints the key that verifies the log, byte for byte
  * the PEM the brand would register. */
 static void
-test_key_verifies (void **state)
+test_audit_key_verifies (void **state)
 {
 	g_autoptr (IrTestRun) run = ir_test_imeictl ("audit", "key", env.log, NULL);
 	g_autofree char *want = NULL;
@@ -303,7 +303,7 @@ test_key_verifies (void **state)
 }
 
 static void
-test_export_json (void **state)
+test_audit_export_json (void **state)
 {
 	g_autoptr (IrTestRun) run =
 	    ir_test_imeictl ("audit", "export", env.log, "--json", "--outcome", "success", NULL);
@@ -320,7 +320,7 @@ test_export_json (void **state)
 }
 
 static void
-test_verify_json_tampered (void **state)
+test_audit_verify_json_tampered (void **state)
 {
 	g_autoptr (IrTestRun) run = ir_test_imeictl ("audit", "verify", env.bad, "--json", NULL);
 	JsonObject *o;
@@ -339,7 +339,7 @@ test_verify_json_tampered (void **state)
 }
 
 static void
-test_stats_json (void **state)
+test_audit_stats_json (void **state)
 {
 	g_autoptr (IrTestRun) run =
 	    ir_test_imeictl ("audit", "stats", env.log, "--by", "centre", "--json", NULL);
@@ -363,16 +363,16 @@ int
 main (void)
 {
 	const struct CMUnitTest extra[] = {
-	    cmocka_unit_test (test_key_verifies),
-	    cmocka_unit_test (test_export_json),
-	    cmocka_unit_test (test_verify_json_tampered),
-	    cmocka_unit_test (test_stats_json),
+	    cmocka_unit_test (test_audit_key_verifies),
+	    cmocka_unit_test (test_audit_export_json),
+	    cmocka_unit_test (test_audit_verify_json_tampered),
+	    cmocka_unit_test (test_audit_stats_json),
 	};
 	int failed;
 
 	env_setup (NULL);
 	failed = ir_test_run_table ("audit-cli",
-				    test_cli,
+				    test_audit_cli,
 				    cli_rows,
 				    sizeof (CliRow),
 				    G_N_ELEMENTS (cli_rows),

@@ -212,7 +212,7 @@ test_engine_open (RtServer *server, const char *state_dir)
 	    .cert_path = cert,
 	    .key_path = key,
 	    .state_dir = state_dir,
-	    .workstation = "ws-test-1", /* as rl_restore() */
+	    .workstation = "ws-test-1", /* as test_restore_log_env_restore() */
 	};
 	g_autoptr (IrEngine) engine = ir_engine_new ();
 	g_autoptr (GError) error = NULL;
@@ -270,7 +270,10 @@ test_engine_count (GPtrArray *records, const char *type)
 	guint n = 0;
 
 	for (guint i = 0; i < records->len; i++)
-		n += g_strcmp0 (rl_type (g_ptr_array_index (records, i)), type) == 0 ? 1 : 0;
+		n += g_strcmp0 (test_restore_log_env_type (g_ptr_array_index (records, i)), type) ==
+			     0
+			 ? 1
+			 : 0;
 	return n;
 }
 
@@ -336,7 +339,7 @@ test_engine_cancel_before_commit (void **state)
 	assert_string_equal (run.result->report_outcome, "aborted");
 	imeis = rt_sim_imeis (sim);
 	assert_string_equal (imeis, ZERO ";");
-	records = rl_records (dir);
+	records = test_restore_log_env_records (dir);
 	assert_int_equal (test_engine_count (records, "INTENT"), 0);
 	assert_int_equal (test_engine_count (records, "START"), 1);
 	pending = ir_engine_get_pending (engine, &error);
@@ -366,7 +369,7 @@ test_engine_confirm_no (void **state)
 	assert_true (run.result->reported);
 	imeis = rt_sim_imeis (sim);
 	assert_string_equal (imeis, ZERO ";");
-	records = rl_records (dir);
+	records = test_restore_log_env_records (dir);
 	assert_int_equal (test_engine_count (records, "INTENT"), 0);
 	test_engine_run_clear (&run);
 }
@@ -501,9 +504,9 @@ test_engine_many (void **state)
 		assert_int_equal (stages->len, 11);
 		assert_int_equal (ir_progress_get_percentage (child), 100);
 	}
-	records = rl_records (dir);
+	records = test_restore_log_env_records (dir);
 	assert_int_equal (test_engine_count (records, "INTENT"), ENG_PHONES);
-	rl_assert_all_resolved (records);
+	test_restore_log_env_assert_all_resolved (records);
 	g_subprocess_send_signal (sim, SIGTERM);
 	g_subprocess_wait (sim, NULL, NULL);
 	test_engine_run_clear (&run);
@@ -534,7 +537,7 @@ test_engine_recovers_first (void **state)
 	g_autoptr (RtServer) server = rt_server_start (NULL);
 	g_autoptr (IrTestSim) sim = rt_sim_start (QCT_WIPED);
 	g_autofree char *dir = g_build_filename (server->dir, "eng-recover", NULL);
-	g_autoptr (IrTestRun) crashed = rl_restore (server, dir, sim->path, env);
+	g_autoptr (IrTestRun) crashed = test_restore_log_env_restore (server, dir, sim->path, env);
 	g_autoptr (IrEngine) engine = NULL;
 	g_autoptr (GPtrArray) records = NULL;
 	const char *intent_id;
@@ -547,20 +550,21 @@ test_engine_recovers_first (void **state)
 	test_engine_restore (engine, sim->path, &run);
 	assert_int_equal (run.result->outcome, IR_RESTORE_RESTORED);
 	test_engine_assert_stages (run.stages, want, G_N_ELEMENTS (want));
-	records = rl_records (dir);
-	first = rl_find (records, 0, "INTENT", NULL);
+	records = test_restore_log_env_records (dir);
+	first = test_restore_log_env_find (records, 0, "INTENT", NULL);
 	assert_true (first >= 0);
-	intent_id = rl_string (g_ptr_array_index (records, first), "intent_id");
-	recovered = rl_find (records, 0, "RESULT", intent_id);
-	start2 = rl_find (records, 1, "START", NULL);
-	second = rl_find (records, (guint)first + 1, "INTENT", NULL);
+	intent_id = test_restore_log_env_string (g_ptr_array_index (records, first), "intent_id");
+	recovered = test_restore_log_env_find (records, 0, "RESULT", intent_id);
+	start2 = test_restore_log_env_find (records, 1, "START", NULL);
+	second = test_restore_log_env_find (records, (guint)first + 1, "INTENT", NULL);
 	/* the engine's START, then the recovery, then the new INTENT */
 	assert_true (start2 > first);
 	assert_true (recovered > start2);
 	assert_true (second > recovered);
-	assert_string_equal (rl_string (g_ptr_array_index (records, recovered), "outcome"),
-			     "recovered");
-	rl_assert_all_resolved (records);
+	assert_string_equal (
+	    test_restore_log_env_string (g_ptr_array_index (records, recovered), "outcome"),
+	    "recovered");
+	test_restore_log_env_assert_all_resolved (records);
 	test_engine_run_clear (&run);
 }
 

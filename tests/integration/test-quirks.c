@@ -29,9 +29,10 @@ typedef struct {
 	gboolean can_write;
 	guint n_slots;
 	const char *imei[2];
-	const char *imeisv; /* NULL: not checked */
-	const char *note;   /* one note contains it; NULL: not checked */
-	const char *err;    /* stderr contains it (@PORT@ replaced); NULL: stderr empty */
+	const char *imeisv;	  /* NULL: not checked */
+	const char *note;	  /* one note contains it; NULL: not checked */
+	const char *err;	  /* stderr contains it (@PORT@ replaced); NULL: stderr empty */
+	const char *read_command; /* the command that gave the IMEIs; NULL: not checked */
 } TestQuirksCase;
 
 /* clang-format off */
@@ -82,6 +83,14 @@ static const TestQuirksCase test_quirks_cases[] = {
     {"slow-command", "--family 3gpp --slow-command AT+CGMM:2300 --imei " A, NULL,
      "3gpp", "3gpp", FALSE, 1, {A}, NULL, NULL,
      "imeictl: still waiting for AT+CGMM on @PORT@"},
+    /* silent to +CGSN=1 (its answer a minute late, the phone answering
+     * the next commands meanwhile): +CGSN is asked at once, and identify
+     * says which form read the IMEI and why */
+    {"silent-cgsn1", "--family 3gpp --slow-command AT+CGSN=1:60000 --imei " A, NULL,
+     "3gpp", "3gpp", FALSE, 1, {A}, NULL, "IMEI read with AT+CGSN: AT+CGSN=1 on", NULL,
+     "AT+CGSN"},
+    {"cgsn1-answers", "--family 3gpp --imei " A, NULL,
+     "3gpp", "3gpp", FALSE, 1, {A}, NULL, NULL, NULL, "AT+CGSN=1"},
     /* -v: debug messages on stderr, never in the JSON */
     {"verbose-json", "--family 3gpp --ring-during AT+CGSN=1 --imei " A, "-v",
      "3gpp", "3gpp", FALSE, 1, {A}, NULL, NULL, "DEBUG"},
@@ -116,6 +125,9 @@ test_quirks_case (void **state)
 	}
 	if (tc->imeisv != NULL)
 		assert_string_equal (ir_test_json_string (run->json, "imeisv"), tc->imeisv);
+	if (tc->read_command != NULL)
+		assert_string_equal (ir_test_json_string (run->json, "read_command"),
+				     tc->read_command);
 	if (tc->note != NULL) {
 		JsonArray *notes = json_object_get_array_member (root, "notes");
 		gboolean found = FALSE;

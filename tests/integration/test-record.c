@@ -22,6 +22,9 @@ typedef struct {
 
 static const ReplayCase replay_cases[] = {
     {"3gpp", "--family 3gpp --manufacturer 'Acme Mobile' --model A1 --imei " IR_TEST_IMEI_A},
+    /* silent to AT+CGSN=1: the recording holds the command and no answer
+     * to it, and plays back to the same read with AT+CGSN and its note */
+    {"3gpp-silent-cgsn1", "--family 3gpp --slow-command AT+CGSN=1:60000 --imei " IR_TEST_IMEI_A},
     {"mediatek",
      "--family mediatek --manufacturer MediaTek --model MT6765 --imei " IR_TEST_IMEI_ZERO
      " --imei " IR_TEST_IMEI_BAD},

@@ -23,7 +23,7 @@
  * giving the same cnf). */
 
 static IrTrustStore *
-load_trust (void)
+test_restore_brand_load_trust (void)
 {
 	g_autofree char *path = g_build_filename (rt_pki (), "trust-store.conf", NULL);
 	g_autoptr (GError) error = NULL;
@@ -35,7 +35,10 @@ load_trust (void)
 }
 
 static IrBrandClient *
-make_client (RtServer *server, IrTrustStore *trust, const char *stem, gboolean no_local_checks)
+test_restore_brand_make_client (RtServer *server,
+				IrTrustStore *trust,
+				const char *stem,
+				gboolean no_local_checks)
 {
 	g_autofree char *cert = g_strdup_printf ("%s/%s.pem", rt_pki (), stem);
 	g_autofree char *key = g_strdup_printf ("%s/%s.key", rt_pki (), stem);
@@ -62,10 +65,10 @@ typedef struct {
 /* The technician takes a while; meanwhile someone else asks the phone
  * for a challenge, so the token's nonce is no longer the phone's. */
 static gboolean
-confirm_and_rechallenge (const IrRestoreResult *plan,
-			 gpointer user_data,
-			 GCancellable *cancellable,
-			 GError **error)
+test_restore_brand_confirm_and_rechallenge (const IrRestoreResult *plan,
+					    gpointer user_data,
+					    GCancellable *cancellable,
+					    GError **error)
 {
 	NonceChanger *nc = user_data;
 	g_autoptr (IrAtResponse) resp = NULL;
@@ -80,7 +83,7 @@ confirm_and_rechallenge (const IrRestoreResult *plan,
 }
 
 static void
-test_nonce_changes_mid_flow (void **state)
+test_restore_brand_nonce_changes_mid_flow (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
 	g_autofree char *args = g_strdup_printf (
@@ -89,8 +92,9 @@ test_nonce_changes_mid_flow (void **state)
 	    IR_TEST_IMEI_ZERO,
 	    IR_TEST_IMEI_ZERO);
 	g_autoptr (IrTestSim) sim = rt_sim_start (args);
-	g_autoptr (IrTrustStore) trust = load_trust ();
-	g_autoptr (IrBrandClient) client = make_client (server, trust, "technician-alice", FALSE);
+	g_autoptr (IrTrustStore) trust = test_restore_brand_load_trust ();
+	g_autoptr (IrBrandClient) client =
+	    test_restore_brand_make_client (server, trust, "technician-alice", FALSE);
 	g_autofree char *seen_path = g_build_filename (server->dir, "token-seen", NULL);
 	g_autoptr (IrTokenSeen) seen = ir_token_seen_open (seen_path, NULL);
 	g_autoptr (GError) error = NULL;
@@ -108,7 +112,7 @@ test_nonce_changes_mid_flow (void **state)
 	    .client = client,
 	    .trust = trust,
 	    .seen = seen,
-	    .confirm = confirm_and_rechallenge,
+	    .confirm = test_restore_brand_confirm_and_rechallenge,
 	    .confirm_data = &nc,
 	    .journal = ir_restore_log_journal (),
 	    .journal_data = log,
@@ -137,11 +141,12 @@ test_nonce_changes_mid_flow (void **state)
 
 /* Without the local checks, the server's own refusals of a certificate. */
 static void
-test_server_refuses_expired_cert (void **state)
+test_restore_brand_server_refuses_expired_cert (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTrustStore) trust = load_trust ();
-	g_autoptr (IrBrandClient) client = make_client (server, trust, "technician-expired", TRUE);
+	g_autoptr (IrTrustStore) trust = test_restore_brand_load_trust ();
+	g_autoptr (IrBrandClient) client =
+	    test_restore_brand_make_client (server, trust, "technician-expired", TRUE);
 	g_auto (IrBrandStatus) status = {0};
 	g_autoptr (GError) error = NULL;
 
@@ -154,11 +159,12 @@ test_server_refuses_expired_cert (void **state)
 }
 
 static void
-test_server_refuses_auditor (void **state)
+test_restore_brand_server_refuses_auditor (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTrustStore) trust = load_trust ();
-	g_autoptr (IrBrandClient) client = make_client (server, trust, "auditor-carol", TRUE);
+	g_autoptr (IrTrustStore) trust = test_restore_brand_load_trust ();
+	g_autoptr (IrBrandClient) client =
+	    test_restore_brand_make_client (server, trust, "auditor-carol", TRUE);
 	IrBrandTokenRequest req = {
 	    .serial = RT_QCT_SERIAL, .n_slots = 1, .current_imei = {IR_TEST_IMEI_ZERO}};
 	g_auto (IrBrandStatus) status = {0};
@@ -177,11 +183,12 @@ test_server_refuses_auditor (void **state)
 /* A token is reported once; a report the server already has, on a first
  * attempt, is somebody else's: an error, not "done". */
 static void
-test_report_twice (void **state)
+test_restore_brand_report_twice (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTrustStore) trust = load_trust ();
-	g_autoptr (IrBrandClient) client = make_client (server, trust, "technician-alice", FALSE);
+	g_autoptr (IrTrustStore) trust = test_restore_brand_load_trust ();
+	g_autoptr (IrBrandClient) client =
+	    test_restore_brand_make_client (server, trust, "technician-alice", FALSE);
 	IrBrandTokenRequest req = {.serial = RT_QCT_SERIAL,
 				   .manufacturer = "Quectel",
 				   .model = "EC25",
@@ -204,11 +211,12 @@ test_report_twice (void **state)
 /* PKCS#12 and PEM of one technician: the same cnf, the one the server
  * binds tokens to. */
 static void
-test_p12_and_pem_cnf (void **state)
+test_restore_brand_p12_and_pem_cnf (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTrustStore) trust = load_trust ();
-	g_autoptr (IrBrandClient) pem = make_client (server, trust, "technician-alice", FALSE);
+	g_autoptr (IrTrustStore) trust = test_restore_brand_load_trust ();
+	g_autoptr (IrBrandClient) pem =
+	    test_restore_brand_make_client (server, trust, "technician-alice", FALSE);
 	g_autofree char *p12 = g_build_filename (rt_pki (), "technician-alice.p12", NULL);
 	IrBrandClientConfig cfg = {.server_url = server->url,
 				   .trust = trust,
@@ -229,10 +237,10 @@ test_p12_and_pem_cnf (void **state)
  * to the brand server; the benches' baseline (fresh_connections) makes a
  * new one each. libcurl counts the connections it opened. */
 static void
-test_connection_kept_alive (void **state)
+test_restore_brand_connection_kept_alive (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTrustStore) trust = load_trust ();
+	g_autoptr (IrTrustStore) trust = test_restore_brand_load_trust ();
 	g_autofree char *cert = g_strdup_printf ("%s/technician-alice.pem", rt_pki ());
 	g_autofree char *key = g_strdup_printf ("%s/technician-alice.key", rt_pki ());
 
@@ -263,12 +271,12 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_nonce_changes_mid_flow),
-	    cmocka_unit_test (test_server_refuses_expired_cert),
-	    cmocka_unit_test (test_server_refuses_auditor),
-	    cmocka_unit_test (test_report_twice),
-	    cmocka_unit_test (test_p12_and_pem_cnf),
-	    cmocka_unit_test (test_connection_kept_alive),
+	    cmocka_unit_test (test_restore_brand_nonce_changes_mid_flow),
+	    cmocka_unit_test (test_restore_brand_server_refuses_expired_cert),
+	    cmocka_unit_test (test_restore_brand_server_refuses_auditor),
+	    cmocka_unit_test (test_restore_brand_report_twice),
+	    cmocka_unit_test (test_restore_brand_p12_and_pem_cnf),
+	    cmocka_unit_test (test_restore_brand_connection_kept_alive),
 	};
 	ir_protocols_register ();
 	return cmocka_run_group_tests_name ("restore-brand", tests, NULL, NULL);

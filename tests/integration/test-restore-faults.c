@@ -278,7 +278,7 @@ static const FaultRow rows[] = {
 };
 
 static char *
-expand (const char *word)
+test_restore_faults_expand (const char *word)
 {
 	g_autoptr (GString) s = g_string_new (word);
 	g_string_replace (s, "@PKI@", rt_pki (), 0);
@@ -286,7 +286,7 @@ expand (const char *word)
 }
 
 static void
-make_trust_store_variants (void)
+test_restore_faults_make_trust_store_variants (void)
 {
 	g_autofree char *foreign = g_build_filename (rt_pki (), "foreign-ca.pem", NULL);
 	g_autofree char *c = rt_trust_store_variant ("ts-phone-other-key.conf", NULL, NULL);
@@ -337,7 +337,7 @@ setup_imei_in_use (RtServer *server)
  * (counted from a recording of a twin phone), the slot re-read before
  * the write, and the write itself. */
 static char *
-disconnect_args (void)
+test_restore_faults_disconnect_args (void)
 {
 	g_autoptr (IrTestSim) twin = ir_test_sim_start (QUECTEL_WIPED);
 	g_autofree char *rec = g_build_filename (twin->tmpdir, "identify.json", NULL);
@@ -367,7 +367,7 @@ disconnect_args (void)
 }
 
 static void
-test_restore_fault (void **state)
+test_restore_faults_restore_fault (void **state)
 {
 	const FaultRow *row = *state;
 	g_autoptr (RtServer) server = NULL;
@@ -378,16 +378,17 @@ test_restore_fault (void **state)
 	g_autofree char *after = NULL;
 	const char *recovery;
 
-	make_trust_store_variants ();
+	test_restore_faults_make_trust_store_variants ();
 	server = rt_server_start (row->server_config);
-	sim_args = row->setup == SETUP_DISCONNECT ? disconnect_args () : expand (row->sim_args);
+	sim_args = row->setup == SETUP_DISCONNECT ? test_restore_faults_disconnect_args ()
+						  : test_restore_faults_expand (row->sim_args);
 	sim = rt_sim_start (sim_args);
 	if (row->setup == SETUP_SPEND_QUOTA)
 		setup_spend_quota (server);
 	if (row->setup == SETUP_IMEI_IN_USE)
 		setup_imei_in_use (server);
 	for (guint i = 0; i < G_N_ELEMENTS (row->extra) && row->extra[i] != NULL; i++)
-		g_ptr_array_add (extra, expand (row->extra[i]));
+		g_ptr_array_add (extra, test_restore_faults_expand (row->extra[i]));
 	g_ptr_array_add (extra, NULL);
 
 	run = rt_restore (server, sim->path, !row->no_yes, (const char *const *)extra->pdata);
@@ -422,7 +423,7 @@ main (void)
 			g_array_append_val (table, rows[i]);
 	}
 	return ir_test_run_table (rt_pkcs11 () ? "restore-faults-pkcs11" : "restore-faults",
-				  test_restore_fault,
+				  test_restore_faults_restore_fault,
 				  table->data,
 				  sizeof (FaultRow),
 				  table->len,

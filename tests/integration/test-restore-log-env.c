@@ -12,7 +12,10 @@
 #include "test-restore-log-env.h"
 
 IrTestRun *
-rl_restore (RtServer *server, const char *state_dir, const char *port, const char *const *env)
+test_restore_log_env_restore (RtServer *server,
+			      const char *state_dir,
+			      const char *port,
+			      const char *const *env)
 {
 	const char *pki = rt_pki ();
 	g_autofree char *p12 = g_build_filename (pki, "technician-alice.p12", NULL);
@@ -41,7 +44,7 @@ rl_restore (RtServer *server, const char *state_dir, const char *port, const cha
 }
 
 IrTestRun *
-rl_recover (const char *state_dir, const char *port, gboolean json)
+test_restore_log_env_recover (const char *state_dir, const char *port, gboolean json)
 {
 	const char *argv[6] = {"recover", "--state-dir", state_dir, NULL, NULL, NULL};
 	guint n = 3;
@@ -54,7 +57,7 @@ rl_recover (const char *state_dir, const char *port, gboolean json)
 }
 
 char *
-rl_log_text (const char *state_dir)
+test_restore_log_env_log_text (const char *state_dir)
 {
 	g_autofree char *path = g_build_filename (state_dir, "migration-log.jsonl", NULL);
 	char *text = NULL;
@@ -65,9 +68,9 @@ rl_log_text (const char *state_dir)
 }
 
 GPtrArray *
-rl_records (const char *state_dir)
+test_restore_log_env_records (const char *state_dir)
 {
-	g_autofree char *text = rl_log_text (state_dir);
+	g_autofree char *text = test_restore_log_env_log_text (state_dir);
 	g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
 	GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify)json_object_unref);
 	guint n = g_strv_length (lines);
@@ -100,7 +103,7 @@ rl_records (const char *state_dir)
 }
 
 const char *
-rl_string (JsonObject *record, const char *name)
+test_restore_log_env_string (JsonObject *record, const char *name)
 {
 	JsonNode *node = json_object_get_member (record, name);
 
@@ -111,38 +114,40 @@ rl_string (JsonObject *record, const char *name)
 }
 
 const char *
-rl_type (JsonObject *record)
+test_restore_log_env_type (JsonObject *record)
 {
-	return rl_string (record, "type");
+	return test_restore_log_env_string (record, "type");
 }
 
 int
-rl_find (GPtrArray *records, guint from, const char *type, const char *intent_id)
+test_restore_log_env_find (GPtrArray *records, guint from, const char *type, const char *intent_id)
 {
 	for (guint i = from; i < records->len; i++) {
 		JsonObject *rec = g_ptr_array_index (records, i);
-		if (g_strcmp0 (rl_type (rec), type) != 0)
+		if (g_strcmp0 (test_restore_log_env_type (rec), type) != 0)
 			continue;
-		if (intent_id == NULL || g_strcmp0 (rl_string (rec, "intent_id"), intent_id) == 0)
+		if (intent_id == NULL ||
+		    g_strcmp0 (test_restore_log_env_string (rec, "intent_id"), intent_id) == 0)
 			return (int)i;
 	}
 	return -1;
 }
 
 void
-rl_assert_all_resolved (GPtrArray *records)
+test_restore_log_env_assert_all_resolved (GPtrArray *records)
 {
 	for (guint i = 0; i < records->len; i++) {
 		JsonObject *rec = g_ptr_array_index (records, i);
-		const char *id = rl_string (rec, "intent_id");
+		const char *id = test_restore_log_env_string (rec, "intent_id");
 		const char *outcome = NULL;
 
-		if (g_strcmp0 (rl_type (rec), "INTENT") != 0)
+		if (g_strcmp0 (test_restore_log_env_type (rec), "INTENT") != 0)
 			continue;
 		/* the last RESULT of this INTENT counts */
-		for (int at = rl_find (records, i + 1, "RESULT", id); at >= 0;
-		     at = rl_find (records, (guint)at + 1, "RESULT", id))
-			outcome = rl_string (g_ptr_array_index (records, at), "outcome");
+		for (int at = test_restore_log_env_find (records, i + 1, "RESULT", id); at >= 0;
+		     at = test_restore_log_env_find (records, (guint)at + 1, "RESULT", id))
+			outcome = test_restore_log_env_string (g_ptr_array_index (records, at),
+							       "outcome");
 		if (outcome == NULL || g_strcmp0 (outcome, "unknown") == 0)
 			fail_msg ("INTENT %s (record %u) is not resolved: last outcome %s",
 				  id,

@@ -11,28 +11,31 @@ G_BEGIN_DECLS
 
 /* imeictl --json restore @port --yes with the PKI's alice, @server, and
  * --state-dir @state_dir; @env: "NAME=VALUE" words or NULL. */
-IrTestRun *
-rl_restore (RtServer *server, const char *state_dir, const char *port, const char *const *env);
+IrTestRun *test_restore_log_env_restore (RtServer *server,
+					 const char *state_dir,
+					 const char *port,
+					 const char *const *env);
 
 /* imeictl [--json] recover [@port] --state-dir @state_dir. */
-IrTestRun *rl_recover (const char *state_dir, const char *port, gboolean json);
+IrTestRun *test_restore_log_env_recover (const char *state_dir, const char *port, gboolean json);
 
 /* STATE/migration-log.jsonl as it is on disk ("" when absent). */
-char *rl_log_text (const char *state_dir);
+char *test_restore_log_env_log_text (const char *state_dir);
 
 /* Every record of the log (JsonObject), asserting that each line is one
  * JSON object whose "seq" is its line number (0-based) and "schema" 1. */
-GPtrArray *rl_records (const char *state_dir);
+GPtrArray *test_restore_log_env_records (const char *state_dir);
 
-const char *rl_type (JsonObject *record);
-const char *rl_string (JsonObject *record, const char *name);
+const char *test_restore_log_env_type (JsonObject *record);
+const char *test_restore_log_env_string (JsonObject *record, const char *name);
 
 /* Asserts that every INTENT has a later RESULT whose outcome is known
  * (not "unknown"). */
-void rl_assert_all_resolved (GPtrArray *records);
+void test_restore_log_env_assert_all_resolved (GPtrArray *records);
 
 /* The index of the first record of @type with "intent_id" @intent_id
  * (any when NULL) at or after @from; -1 when none. */
-int rl_find (GPtrArray *records, guint from, const char *type, const char *intent_id);
+int
+test_restore_log_env_find (GPtrArray *records, guint from, const char *type, const char *intent_id);
 
 G_END_DECLS

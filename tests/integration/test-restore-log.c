@@ -24,7 +24,7 @@
 	" --imei " ZERO
 
 static char *
-sim_args (const char *args)
+test_restore_log_sim_args (const char *args)
 {
 	g_autoptr (GString) s = g_string_new (args);
 	g_string_replace (s, "@PKI@", rt_pki (), 0);
@@ -32,7 +32,7 @@ sim_args (const char *args)
 }
 
 static char *
-state_dir (RtServer *server, const char *name)
+test_restore_log_state_dir (RtServer *server, const char *name)
 {
 	return g_build_filename (server->dir, name, NULL);
 }
@@ -81,17 +81,17 @@ static const LogRow rows[] = {
 };
 
 static void
-test_log_row (void **state)
+test_restore_log_log_row (void **state)
 {
 	const LogRow *row = *state;
 	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autofree char *dir = state_dir (server, "ws");
-	g_autofree char *args = sim_args (row->sim_args);
+	g_autofree char *dir = test_restore_log_state_dir (server, "ws");
+	g_autofree char *args = test_restore_log_sim_args (row->sim_args);
 	g_autoptr (IrTestSim) sim = rt_sim_start (args);
-	g_autoptr (IrTestRun) run = rl_restore (server, dir, sim->path, NULL);
-	g_autoptr (GPtrArray) records = rl_records (dir);
+	g_autoptr (IrTestRun) run = test_restore_log_env_restore (server, dir, sim->path, NULL);
+	g_autoptr (GPtrArray) records = test_restore_log_env_records (dir);
 	g_autofree char *after = rt_sim_imeis (sim);
-	g_autofree char *text = rl_log_text (dir);
+	g_autofree char *text = test_restore_log_env_log_text (dir);
 	g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
 	JsonObject *intent, *result, *phone;
 	int i_intent, i_result;
@@ -99,16 +99,17 @@ test_log_row (void **state)
 	assert_int_equal (run->exit_code, row->exit_code);
 	assert_string_equal (after, row->state_after);
 	assert_true (records->len >= 1);
-	assert_string_equal (rl_type (g_ptr_array_index (records, 0)), "START");
-	assert_string_equal (rl_string (g_ptr_array_index (records, 0), "workstation"),
-			     "ws-test-1");
+	assert_string_equal (test_restore_log_env_type (g_ptr_array_index (records, 0)), "START");
+	assert_string_equal (
+	    test_restore_log_env_string (g_ptr_array_index (records, 0), "workstation"),
+	    "ws-test-1");
 	/* a checkpoint after every record: its signature line follows the
 	 * record (inline layout), signed by the origin's key name */
 	for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
 		assert_int_equal (
 		    g_str_has_prefix (lines[i], "\xe2\x80\x94 imeirestore/DL-0001/ws-test-1 "),
 		    i % 2 == 1);
-	i_intent = rl_find (records, 0, "INTENT", NULL);
+	i_intent = test_restore_log_env_find (records, 0, "INTENT", NULL);
 	if (row->result == NULL) {
 		assert_int_equal (i_intent, -1);
 		assert_int_equal (records->len, 1);
@@ -116,12 +117,14 @@ test_log_row (void **state)
 	}
 	assert_int_equal (i_intent, 1);
 	intent = g_ptr_array_index (records, i_intent);
-	assert_string_equal (rl_string (intent, "intent_id"), rt_json_path (run, "token.id"));
-	assert_string_equal (rl_string (intent, "token_id"), rt_json_path (run, "token.id"));
-	assert_string_equal (rl_string (intent, "centre"), "DL-0001");
-	assert_string_equal (rl_string (intent, "workstation"), "ws-test-1");
-	assert_non_null (rl_string (intent, "technician"));
-	assert_int_equal (strlen (rl_string (intent, "token_sha256")), 64);
+	assert_string_equal (test_restore_log_env_string (intent, "intent_id"),
+			     rt_json_path (run, "token.id"));
+	assert_string_equal (test_restore_log_env_string (intent, "token_id"),
+			     rt_json_path (run, "token.id"));
+	assert_string_equal (test_restore_log_env_string (intent, "centre"), "DL-0001");
+	assert_string_equal (test_restore_log_env_string (intent, "workstation"), "ws-test-1");
+	assert_non_null (test_restore_log_env_string (intent, "technician"));
+	assert_int_equal (strlen (test_restore_log_env_string (intent, "token_sha256")), 64);
 	assert_string_equal (json_array_get_string_element (
 				 json_object_get_array_member (intent, "imeis_target"), 0),
 			     row->target);
@@ -133,17 +136,18 @@ test_log_row (void **state)
 	if (g_str_has_prefix (row->sim_args, "--family secure"))
 		assert_string_equal (json_object_get_string_member (phone, "hardware_id"),
 				     RT_SR_HWID);
-	i_result = rl_find (records, i_intent + 1, "RESULT", rl_string (intent, "intent_id"));
+	i_result = test_restore_log_env_find (
+	    records, i_intent + 1, "RESULT", test_restore_log_env_string (intent, "intent_id"));
 	assert_int_equal (i_result, i_intent + 1);
 	assert_int_equal (records->len, i_result + 1);
 	result = g_ptr_array_index (records, i_result);
-	assert_string_equal (rl_string (result, "outcome"), row->result);
+	assert_string_equal (test_restore_log_env_string (result, "outcome"), row->result);
 	assert_string_equal (json_array_get_string_element (
 				 json_object_get_array_member (result, "imeis_read_back"), 0),
 			     row->read_back);
 	if (g_strcmp0 (row->result, "success") != 0)
-		assert_non_null (rl_string (result, "reason"));
-	rl_assert_all_resolved (records);
+		assert_non_null (test_restore_log_env_string (result, "reason"));
+	test_restore_log_env_assert_all_resolved (records);
 }
 
 /* ---- the tamper alarm ---- */
@@ -151,16 +155,16 @@ test_log_row (void **state)
 /* A byte changed inside the checkpointed part: restores stop before
  * any phone, naming the log, and the log is left as found. */
 static void
-test_log_tampered_refuses (void **state)
+test_restore_log_log_tampered_refuses (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autofree char *dir = state_dir (server, "ws");
+	g_autofree char *dir = test_restore_log_state_dir (server, "ws");
 	g_autofree char *path = g_build_filename (dir, "migration-log.jsonl", NULL);
 	g_autoptr (IrTestSim) first = rt_sim_start (QCT_WIPED);
 	g_autoptr (IrTestSim) second = rt_sim_start (MTK_WIPED);
-	g_autoptr (IrTestRun) ok = rl_restore (server, dir, first->path, NULL);
+	g_autoptr (IrTestRun) ok = test_restore_log_env_restore (server, dir, first->path, NULL);
 	g_autoptr (IrTestRun) refused = NULL;
-	g_autofree char *text = rl_log_text (dir);
+	g_autofree char *text = test_restore_log_env_log_text (dir);
 	g_autofree char *after_text = NULL;
 	g_autofree char *after = NULL;
 	char *at;
@@ -172,12 +176,12 @@ test_log_tampered_refuses (void **state)
 	at[3] = at[3] == '9' ? '8' : '9';
 	assert_true (g_file_set_contents (path, text, -1, NULL));
 
-	refused = rl_restore (server, dir, second->path, NULL);
+	refused = test_restore_log_env_restore (server, dir, second->path, NULL);
 	ir_test_assert_error (
 	    refused, 11, "read_only_log", "read-only", "migration-log.jsonl", "audit verify", NULL);
 	after = rt_sim_imeis (second);
 	assert_string_equal (after, ZERO ";" ZERO ";");
-	after_text = rl_log_text (dir);
+	after_text = test_restore_log_env_log_text (dir);
 	assert_string_equal (after_text, text);
 }
 
@@ -225,20 +229,20 @@ static const RecoverRow recover_rows[] = {
 };
 
 static void
-test_recover_row (void **state)
+test_restore_log_recover_row (void **state)
 {
 	const RecoverRow *row = *state;
 	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autofree char *dir = state_dir (server, "ws");
-	g_autofree char *args = sim_args (row->sim_args);
+	g_autofree char *dir = test_restore_log_state_dir (server, "ws");
+	g_autofree char *args = test_restore_log_sim_args (row->sim_args);
 	g_autoptr (IrTestSim) sim = rt_sim_start (args);
 	g_autofree char *crash = g_strdup_printf ("IMEIRESTORE_TEST_CRASH_AT=%s", row->crash_at);
 	const char *env[] = {crash, NULL};
-	g_autoptr (IrTestRun) killed = rl_restore (server, dir, sim->path, env);
-	g_autoptr (IrTestRun) listed = rl_recover (dir, NULL, TRUE);
+	g_autoptr (IrTestRun) killed = test_restore_log_env_restore (server, dir, sim->path, env);
+	g_autoptr (IrTestRun) listed = test_restore_log_env_recover (dir, NULL, TRUE);
 	g_autoptr (IrTestRun) second = NULL;
 	g_autoptr (IrTestRun) listed_after = NULL;
-	g_autoptr (GPtrArray) before = rl_records (dir);
+	g_autoptr (GPtrArray) before = test_restore_log_env_records (dir);
 	g_autoptr (GPtrArray) records = NULL;
 	g_autofree char *after = NULL;
 	JsonArray *pending;
@@ -250,59 +254,61 @@ test_recover_row (void **state)
 	assert_int_equal (listed->exit_code, 0);
 	pending = json_object_get_array_member (json_node_get_object (listed->json), "pending");
 	assert_int_equal (json_array_get_length (pending), 1);
-	intent_id = rl_string (json_array_get_object_element (pending, 0), "intent_id");
+	intent_id =
+	    test_restore_log_env_string (json_array_get_object_element (pending, 0), "intent_id");
 	assert_non_null (intent_id);
-	assert_string_equal (rl_type (g_ptr_array_index (before, before->len - 1)), "INTENT");
+	assert_string_equal (
+	    test_restore_log_env_type (g_ptr_array_index (before, before->len - 1)), "INTENT");
 
-	second = row->by_restore ? rl_restore (server, dir, sim->path, NULL)
-				 : rl_recover (dir, sim->path, FALSE);
+	second = row->by_restore ? test_restore_log_env_restore (server, dir, sim->path, NULL)
+				 : test_restore_log_env_recover (dir, sim->path, FALSE);
 	assert_int_equal (second->exit_code, 0);
-	records = rl_records (dir);
+	records = test_restore_log_env_records (dir);
 	/* restore appends START first; the recovery comes right after, before
 	 * anything else is done to the phone */
-	i_recovered = rl_find (records, before->len, "RESULT", intent_id);
+	i_recovered = test_restore_log_env_find (records, before->len, "RESULT", intent_id);
 	assert_int_equal (i_recovered, (int)before->len + (row->by_restore ? 1 : 0));
 	recovered = g_ptr_array_index (records, i_recovered);
-	assert_string_equal (rl_string (recovered, "outcome"), "recovered");
-	assert_non_null (strstr (rl_string (recovered, "reason"), row->verdict));
+	assert_string_equal (test_restore_log_env_string (recovered, "outcome"), "recovered");
+	assert_non_null (strstr (test_restore_log_env_string (recovered, "reason"), row->verdict));
 	assert_string_equal (json_array_get_string_element (
 				 json_object_get_array_member (recovered, "imeis_read_back"), 0),
 			     row->read_back);
-	rl_assert_all_resolved (records);
+	test_restore_log_env_assert_all_resolved (records);
 	after = rt_sim_imeis (sim);
 	assert_string_equal (after, row->state_after);
-	listed_after = rl_recover (dir, NULL, FALSE);
+	listed_after = test_restore_log_env_recover (dir, NULL, FALSE);
 	assert_int_equal (listed_after->exit_code, 0);
 	assert_non_null (strstr (listed_after->out, "No pending INTENT"));
 }
 
 /* Another phone is not taken for the one with the pending INTENT. */
 static void
-test_recover_other_phone_untouched (void **state)
+test_restore_log_recover_other_phone_untouched (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autofree char *dir = state_dir (server, "ws");
+	g_autofree char *dir = test_restore_log_state_dir (server, "ws");
 	g_autoptr (IrTestSim) sim = rt_sim_start (QCT_WIPED);
 	g_autoptr (IrTestSim) other = rt_sim_start (MTK_WIPED);
 	const char *env[] = {"IMEIRESTORE_TEST_CRASH_AT=result", NULL};
-	g_autoptr (IrTestRun) killed = rl_restore (server, dir, sim->path, env);
-	g_autoptr (IrTestRun) rec = rl_recover (dir, other->path, TRUE);
-	g_autoptr (GPtrArray) records = rl_records (dir);
+	g_autoptr (IrTestRun) killed = test_restore_log_env_restore (server, dir, sim->path, env);
+	g_autoptr (IrTestRun) rec = test_restore_log_env_recover (dir, other->path, TRUE);
+	g_autoptr (GPtrArray) records = test_restore_log_env_records (dir);
 	JsonArray *pending;
 
 	assert_int_equal (killed->exit_code, -9);
 	assert_int_equal (rec->exit_code, 0);
 	pending = json_object_get_array_member (json_node_get_object (rec->json), "pending");
 	assert_int_equal (json_array_get_length (pending), 1);
-	assert_int_equal (rl_find (records, 0, "RESULT", NULL), -1);
+	assert_int_equal (test_restore_log_env_find (records, 0, "RESULT", NULL), -1);
 }
 
 /* No log yet: recover says so and names the folder. */
 static void
-test_recover_no_log (void **state)
+test_restore_log_recover_no_log (void **state)
 {
 	g_autofree char *dir = ir_test_mkdtemp ();
-	g_autoptr (IrTestRun) run = rl_recover (dir, NULL, FALSE);
+	g_autoptr (IrTestRun) run = test_restore_log_env_recover (dir, NULL, FALSE);
 
 	ir_test_assert_error (run, 3, NULL, "no migration log in", dir, NULL);
 	ir_test_rmdir (dir);
@@ -312,12 +318,12 @@ int
 main (void)
 {
 	const struct CMUnitTest extra[] = {
-	    cmocka_unit_test (test_log_tampered_refuses),
-	    cmocka_unit_test (test_recover_other_phone_untouched),
-	    cmocka_unit_test (test_recover_no_log),
+	    cmocka_unit_test (test_restore_log_log_tampered_refuses),
+	    cmocka_unit_test (test_restore_log_recover_other_phone_untouched),
+	    cmocka_unit_test (test_restore_log_recover_no_log),
 	};
 	int failed = ir_test_run_table ("restore-log",
-					test_log_row,
+					test_restore_log_log_row,
 					rows,
 					sizeof (rows[0]),
 					G_N_ELEMENTS (rows),
@@ -325,7 +331,7 @@ main (void)
 					G_N_ELEMENTS (extra));
 
 	return failed + ir_test_run_table ("restore-log-recover",
-					   test_recover_row,
+					   test_restore_log_recover_row,
 					   recover_rows,
 					   sizeof (recover_rows[0]),
 					   G_N_ELEMENTS (recover_rows),

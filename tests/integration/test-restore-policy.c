@@ -15,7 +15,8 @@
  * the policy comes with the server check and is cached; a phone the
  * cached policy says is not eligible stops before any token is asked for,
  * with the reason; an eligible one is restored and its INTENT and RESULT
- * carry the phase and the policy version; imeictl policy show prints the
+ * carry the phase and the policy version, which the witness finds to be
+ * those of the token it issued; imeictl policy show prints the
  * cached policy; an older policy served later is refused by the tool,
  * which keeps the newer one. */
 
@@ -132,6 +133,13 @@ test_restore_policy_restore (void **state)
 		assert_int_equal (json_object_get_int_member (intent, "policy_version"), 2);
 		assert_string_equal (json_object_get_string_member (result, "phase"), "p1");
 		assert_int_equal (json_object_get_int_member (result, "policy_version"), 2);
+		/* the witness held the real INTENT against its token: the same
+		 * device (IMEIs, serial, hardware id), phase and version */
+		assert_true (
+		    test_restore_policy_sql (server, "SELECT count(*) FROM witnessed_records") > 0);
+		assert_int_equal (test_restore_policy_sql (
+				      server, "SELECT count(*) FROM witness_intent_mismatches"),
+				  0);
 	}
 	{
 		g_autoptr (IrTestRun) show = ir_test_imeictl ("--json",

@@ -24,7 +24,7 @@
 #define MTK_WIPED "--family mediatek --serial " RT_MTK_SERIAL " --imei " ZERO " --imei " ZERO
 
 static guint64
-witnessed_size (const char *dir)
+test_restore_witness_witnessed_size (const char *dir)
 {
 	g_autofree char *path = g_build_filename (dir, "migration-log.witnessed", NULL);
 	g_autofree char *text = NULL;
@@ -36,7 +36,7 @@ witnessed_size (const char *dir)
 
 /* imeictl audit verify with the server's witness public key */
 static int
-audit_witness (const char *dir, const char *witness_pub)
+test_restore_witness_audit_witness (const char *dir, const char *witness_pub)
 {
 	g_autofree char *log = g_build_filename (dir, "migration-log.jsonl", NULL);
 	g_autofree char *note = g_build_filename (dir, "migration-log.cosigned", NULL);
@@ -52,7 +52,7 @@ audit_witness (const char *dir, const char *witness_pub)
  * consistency proof from the first's witnessed size, and the cosigned
  * note verifies with the witness key and not with another key. */
 static void
-test_witnessed_after_restore (void **state)
+test_restore_witness_witnessed_after_restore (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
 	g_autofree char *dir = g_build_filename (server->dir, "ws", NULL);
@@ -61,46 +61,46 @@ test_witnessed_after_restore (void **state)
 	g_autofree char *cmd = NULL;
 	g_autoptr (IrTestSim) first = rt_sim_start (QCT_WIPED);
 	g_autoptr (IrTestSim) second = rt_sim_start (MTK_WIPED);
-	g_autoptr (IrTestRun) run1 = rl_restore (server, dir, first->path, NULL);
+	g_autoptr (IrTestRun) run1 = test_restore_log_env_restore (server, dir, first->path, NULL);
 	g_autoptr (IrTestRun) run2 = NULL;
 	g_autoptr (GPtrArray) records = NULL;
 	guint64 size1;
 
 	assert_int_equal (run1->exit_code, 0);
 	assert_null (rt_json_path (run1, "witness_warning"));
-	size1 = witnessed_size (dir);
-	records = rl_records (dir);
+	size1 = test_restore_witness_witnessed_size (dir);
+	records = test_restore_log_env_records (dir);
 	assert_int_equal (size1, records->len);
-	assert_int_equal (audit_witness (dir, wpub), 0);
+	assert_int_equal (test_restore_witness_audit_witness (dir, wpub), 0);
 
-	run2 = rl_restore (server, dir, second->path, NULL);
+	run2 = test_restore_log_env_restore (server, dir, second->path, NULL);
 	assert_int_equal (run2->exit_code, 0);
 	assert_null (rt_json_path (run2, "witness_warning"));
 	g_clear_pointer (&records, g_ptr_array_unref);
-	records = rl_records (dir);
-	assert_true (witnessed_size (dir) > size1);
-	assert_int_equal (witnessed_size (dir), records->len);
-	assert_int_equal (audit_witness (dir, wpub), 0);
+	records = test_restore_log_env_records (dir);
+	assert_true (test_restore_witness_witnessed_size (dir) > size1);
+	assert_int_equal (test_restore_witness_witnessed_size (dir), records->len);
+	assert_int_equal (test_restore_witness_audit_witness (dir, wpub), 0);
 
 	/* a key that is not the witness's does not verify the note */
 	cmd = g_strdup_printf ("openssl genpkey -algorithm ed25519 2>/dev/null | "
 			       "openssl pkey -pubout -out '%s'",
 			       other_pub);
 	assert_int_equal (rt_sh (cmd, NULL), 0);
-	assert_int_equal (audit_witness (dir, other_pub), 11);
+	assert_int_equal (test_restore_witness_audit_witness (dir, other_pub), 11);
 }
 
 /* A server that does not witness refuses the upload (witness_disabled):
  * the restore succeeded, so exit 0, with a warning on stderr and in the
  * JSON, and nothing recorded as witnessed. */
 static void
-test_upload_refused_is_warning (void **state)
+test_restore_witness_upload_refused_is_warning (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start ("[witness]\n");
 	g_autofree char *dir = g_build_filename (server->dir, "ws", NULL);
 	g_autofree char *size_file = g_build_filename (dir, "migration-log.witnessed", NULL);
 	g_autoptr (IrTestSim) sim = rt_sim_start (QCT_WIPED);
-	g_autoptr (IrTestRun) run = rl_restore (server, dir, sim->path, NULL);
+	g_autoptr (IrTestRun) run = test_restore_log_env_restore (server, dir, sim->path, NULL);
 	g_autofree char *after = rt_sim_imeis (sim);
 	const char *warning;
 
@@ -119,7 +119,7 @@ test_upload_refused_is_warning (void **state)
  * at least the witnessed size): the next token is refused as log_forked,
  * nothing is written, and the message says what to do. */
 static void
-test_forked_log_refused (void **state)
+test_restore_witness_forked_log_refused (void **state)
 {
 	g_autoptr (RtServer) server = rt_server_start (NULL);
 	g_autofree char *dir = g_build_filename (server->dir, "ws", NULL);
@@ -129,13 +129,13 @@ test_forked_log_refused (void **state)
 	g_autoptr (IrTestSim) first = rt_sim_start (QCT_WIPED);
 	g_autoptr (IrTestSim) valid = rt_sim_start (QCT_VALID);
 	g_autoptr (IrTestSim) victim = rt_sim_start (MTK_WIPED);
-	g_autoptr (IrTestRun) run1 = rl_restore (server, dir, first->path, NULL);
+	g_autoptr (IrTestRun) run1 = test_restore_log_env_restore (server, dir, first->path, NULL);
 	g_autoptr (IrTestRun) refused = NULL;
 	g_autofree char *after = NULL;
 	guint64 witnessed;
 
 	assert_int_equal (run1->exit_code, 0);
-	witnessed = witnessed_size (dir);
+	witnessed = test_restore_witness_witnessed_size (dir);
 	assert_true (witnessed >= 2);
 	assert_int_equal (g_unlink (log), 0);
 	/* a new log has none (inline layout); remove one all the same */
@@ -147,11 +147,12 @@ test_forked_log_refused (void **state)
 	/* each run on a phone with nothing to do writes one START: grow the
 	 * new log to witnessed - 1, the refused run's START makes it witnessed */
 	for (guint64 i = 0; i + 1 < witnessed; i++) {
-		g_autoptr (IrTestRun) run = rl_restore (server, dir, valid->path, NULL);
+		g_autoptr (IrTestRun) run =
+		    test_restore_log_env_restore (server, dir, valid->path, NULL);
 		assert_int_equal (run->exit_code, 0);
 		assert_string_equal (rt_json_path (run, "outcome"), "nothing_to_do");
 	}
-	refused = rl_restore (server, dir, victim->path, NULL);
+	refused = test_restore_log_env_restore (server, dir, victim->path, NULL);
 	ir_test_assert_error (refused,
 			      8,
 			      "log_forked",
@@ -193,7 +194,7 @@ static const DupRow dup_rows[] = {
 };
 
 static void
-test_duplicates_env_row (void **state)
+test_restore_witness_duplicates_env_row (void **state)
 {
 	const DupRow *row = *state;
 	g_autoptr (RtServer) server = rt_server_start (NULL);
@@ -208,7 +209,7 @@ test_duplicates_env_row (void **state)
 
 	if (row->list != NULL)
 		assert_true (g_file_set_contents (list, row->list, -1, NULL));
-	run = rl_restore (server, dir, sim->path, env);
+	run = test_restore_log_env_restore (server, dir, sim->path, env);
 	if (run->exit_code != row->exit_code)
 		print_message ("stderr: %s\n", run->err);
 	assert_int_equal (run->exit_code, row->exit_code);
@@ -228,13 +229,13 @@ int
 main (void)
 {
 	const struct CMUnitTest extra[] = {
-	    cmocka_unit_test (test_witnessed_after_restore),
-	    cmocka_unit_test (test_forked_log_refused),
-	    cmocka_unit_test (test_upload_refused_is_warning),
+	    cmocka_unit_test (test_restore_witness_witnessed_after_restore),
+	    cmocka_unit_test (test_restore_witness_forked_log_refused),
+	    cmocka_unit_test (test_restore_witness_upload_refused_is_warning),
 	};
 
 	return ir_test_run_table ("restore-witness",
-				  test_duplicates_env_row,
+				  test_restore_witness_duplicates_env_row,
 				  dup_rows,
 				  sizeof (dup_rows[0]),
 				  G_N_ELEMENTS (dup_rows),

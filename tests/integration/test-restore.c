@@ -52,7 +52,7 @@ static const RestoreRow rows[] = {
 };
 
 static char *
-sim_args (const char *args)
+test_restore_sim_args (const char *args)
 {
 	g_autoptr (GString) s = g_string_new (args);
 	g_string_replace (s, "@PKI@", rt_pki (), 0);
@@ -64,7 +64,7 @@ test_restore_family (void **state)
 {
 	const RestoreRow *row = *state;
 	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autofree char *args = sim_args (row->sim_args);
+	g_autofree char *args = test_restore_sim_args (row->sim_args);
 	g_autoptr (IrTestSim) sim = rt_sim_start (args);
 	g_autoptr (IrTestRun) run = rt_restore (server, sim->path, TRUE, NULL);
 	g_autofree char *after = NULL;

@@ -362,7 +362,8 @@ ir_test_family_read (IrTestPhone *phone, const IrTestFamily *f, GError **error)
 	g_autofree IrProfile *profile = ir_protocol_test_fast_profile (f->family);
 	const IrFamily *family = ir_family_lookup (f->family);
 
-	return family->read_imeis (ir_session_get_channel (phone->session), profile, NULL, error);
+	return family->read_imeis (
+	    ir_session_get_channel (phone->session), profile, NULL, NULL, error);
 }
 
 void

@@ -154,13 +154,49 @@ test_brandd_blocklist_teardown (void **state)
 }
 
 static int
-test_brandd_blocklist_run (TestBlock *t, const char *day, const char *out, char **err)
+test_brandd_blocklist_make (BtEnv *env, const char *day, const char *out, char **err)
 {
 	g_autofree char *key = g_build_filename (bt_pki_dir (), "policy.key", NULL);
 	const char *args[] = {
-	    "blocklist", "--date", day, "--key", key, "--out", out, "--config", t->env->conf, NULL};
+	    "blocklist", "--date", day, "--key", key, "--out", out, "--config", env->conf, NULL};
 
 	return bt_run_brandd (args, NULL, err);
+}
+
+static int
+test_brandd_blocklist_run (TestBlock *t, const char *day, const char *out, char **err)
+{
+	return test_brandd_blocklist_make (t->env, day, out, err);
+}
+
+/* The list of @day, made and verified with @trust as a network operator
+ * would. */
+static IrBlockList *
+test_brandd_blocklist_read (BtEnv *env, IrTrustStore *trust, const char *day)
+{
+	g_autofree char *out = g_strdup_printf ("%s/blocklist-%s.note", env->dir, day);
+	g_autofree char *err = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *key_name = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrSignedNote) note = NULL;
+	g_autoptr (JsonNode) body = NULL;
+	IrBlockList *list = NULL;
+	IrRolloutNoteKind kind;
+
+	if (test_brandd_blocklist_make (env, day, out, &err) != 0)
+		fail_msg ("blocklist %s: %s", day, err);
+	assert_true (g_file_get_contents (out, &text, NULL, NULL));
+	note = ir_rollout_note_parse (text, strlen (text), &kind, &body, &error);
+	assert_non_null (note);
+	assert_int_equal (kind, IR_ROLLOUT_NOTE_BLOCK_LIST);
+	if (!ir_rollout_note_verify (note, trust, "block list", &key_name, &error))
+		fail_msg ("%s", error->message);
+	list = ir_block_list_parse (body, note->body, &error);
+	if (list == NULL)
+		fail_msg ("block list of %s: %s", day, error->message);
+	assert_string_equal (list->day, day);
+	return list;
 }
 
 /* The last day of phase @id, as the simulation's policies set it. */
@@ -202,30 +238,10 @@ static void
 test_brandd_blocklist_morning (TestBlock *t, guint d)
 {
 	g_autofree char *day = test_brandd_blocklist_day (d);
-	g_autofree char *out = g_strdup_printf ("%s/blocklist-%s.note", t->env->dir, day);
-	g_autofree char *err = NULL;
-	g_autofree char *text = NULL;
-	g_autofree char *key_name = NULL;
-	g_autoptr (GError) error = NULL;
-	g_autoptr (IrSignedNote) note = NULL;
-	g_autoptr (JsonNode) body = NULL;
-	g_autoptr (IrBlockList) list = NULL;
-	IrRolloutNoteKind kind;
+	g_autoptr (IrBlockList) list = test_brandd_blocklist_read (t->env, t->trust, day);
 	GHashTableIter iter;
 	gpointer key;
 
-	if (test_brandd_blocklist_run (t, day, out, &err) != 0)
-		fail_msg ("blocklist %s: %s", day, err);
-	assert_true (g_file_get_contents (out, &text, NULL, NULL));
-	note = ir_rollout_note_parse (text, strlen (text), &kind, &body, &error);
-	assert_non_null (note);
-	assert_int_equal (kind, IR_ROLLOUT_NOTE_BLOCK_LIST);
-	if (!ir_rollout_note_verify (note, t->trust, "block list", &key_name, &error))
-		fail_msg ("%s", error->message);
-	list = ir_block_list_parse (body, note->body, &error);
-	if (list == NULL)
-		fail_msg ("block list of %s: %s", day, error->message);
-	assert_string_equal (list->day, day);
 	assert_int_equal (list->cap, BLOCK_CAP);
 	assert_true (list->block->len <= BLOCK_CAP);
 	if (list->block->len == BLOCK_CAP)
@@ -420,6 +436,231 @@ test_brandd_blocklist_thirty_days (void **state)
 			  BLOCK_CAP);
 }
 
+/* ---- many candidates: the database selects, the cap and order hold ---- */
+
+#define MANY_CAP 500
+
+typedef struct {
+	const char *tac;
+	const char *centre; /* NULL: tied to none */
+	guint n;	    /* phones */
+	gboolean dual;	    /* two IMEIs, slot 0 the larger */
+	int end;	    /* the covering phase's end (its day in March 2027), 0: none */
+} TestBlockGroup;
+
+/* TACs 36...: the env's own devices (bt_env_new) are 35... and 49...,
+ * which no phase covers. pB ends first (Feb 1), pD (circle MH, model r1) Feb 10, pA Feb 15; pC
+ * is still open on the day; TAC 3699 no phase covers; a 3630 phone tied
+ * to DL or to no centre is outside pD's circle. 733 IMEIs are candidates,
+ * more than the cap; the first list stops at a dual phone that would go
+ * one over it. */
+static const TestBlockGroup test_brandd_blocklist_groups[] = {
+    {"36200000", NULL, 100, FALSE, 15},
+    {"36209999", "DL-0001", 150, TRUE, 15},
+    {"36210000", NULL, 151, TRUE, 1},
+    {"36300000", "MH-0002", 31, FALSE, 10},
+    {"36300002", "DL-0001", 20, FALSE, 0},
+    {"36300001", NULL, 20, FALSE, 0},
+    {"36220000", NULL, 40, FALSE, 0},
+    {"36990000", NULL, 20, FALSE, 0},
+};
+
+typedef struct {
+	int end;
+	const char *tac;
+	char *imeis[2];
+} TestBlockPhone;
+
+static void
+test_brandd_blocklist_phone_free (gpointer data)
+{
+	TestBlockPhone *p = data;
+
+	g_free (p->imeis[0]);
+	g_free (p->imeis[1]);
+	g_free (p);
+}
+
+static gint
+test_brandd_blocklist_phone_compare (gconstpointer a, gconstpointer b)
+{
+	const TestBlockPhone *x = *(TestBlockPhone *const *)a;
+	const TestBlockPhone *y = *(TestBlockPhone *const *)b;
+
+	if (x->end != y->end)
+		return x->end < y->end ? -1 : 1;
+	if (strcmp (x->tac, y->tac) != 0)
+		return strcmp (x->tac, y->tac);
+	return strcmp (x->imeis[0], y->imeis[0]);
+}
+
+/* The phones of the groups, shuffled (the registry's ids are not the
+ * priority order), imported; returns them. */
+static GPtrArray *
+test_brandd_blocklist_many_import (BtEnv *env)
+{
+	g_autoptr (GString) csv =
+	    g_string_new ("serial,hardware_id,manufacturer,model,tac,imei1,imei2,centre\n");
+	g_autoptr (GRand) rand = g_rand_new_with_seed (12);
+	GPtrArray *phones = g_ptr_array_new_with_free_func (test_brandd_blocklist_phone_free);
+	g_autofree char *path = NULL;
+	g_autofree char *err = NULL;
+	guint serial = 0;
+
+	for (guint g = 0; g < G_N_ELEMENTS (test_brandd_blocklist_groups); g++) {
+		const TestBlockGroup *group = &test_brandd_blocklist_groups[g];
+
+		for (guint i = 0; i < group->n; i++) {
+			TestBlockPhone *p = g_new0 (TestBlockPhone, 1);
+
+			p->end = group->end;
+			p->tac = group->tac;
+			p->imeis[0] = rollout_sim_imei (group->tac, group->dual ? 2 * i + 1 : i);
+			if (group->dual)
+				p->imeis[1] = rollout_sim_imei (group->tac, 2 * i);
+			g_ptr_array_add (phones, p);
+		}
+	}
+	for (guint i = phones->len; i > 1; i--) {
+		guint k = (guint)g_rand_int_range (rand, 0, (gint32)i);
+		gpointer swap = phones->pdata[i - 1];
+
+		phones->pdata[i - 1] = phones->pdata[k];
+		phones->pdata[k] = swap;
+	}
+	for (guint i = 0; i < phones->len; i++) {
+		const TestBlockPhone *p = g_ptr_array_index (phones, i);
+		const char *centre = NULL;
+
+		for (guint g = 0; g < G_N_ELEMENTS (test_brandd_blocklist_groups); g++) {
+			const TestBlockGroup *group = &test_brandd_blocklist_groups[g];
+
+			if (strcmp (group->tac, p->tac) == 0 && group->end == p->end)
+				centre = group->centre;
+		}
+		g_string_append_printf (csv,
+					"MANY-%04u,,Acme,R1,%s,%s,%s,%s\n",
+					serial++,
+					p->tac,
+					p->imeis[0],
+					p->imeis[1] != NULL ? p->imeis[1] : "",
+					centre != NULL ? centre : "");
+	}
+	path = bt_write_file (env->dir, "many.csv", csv->str);
+	{
+		const char *import[] = {"import", "--db", env->db, path, NULL};
+		if (bt_run_brandd (import, NULL, &err) != 0)
+			fail_msg ("import failed: %s", err);
+	}
+	return phones;
+}
+
+static void
+test_brandd_blocklist_many_publish (BtEnv *env)
+{
+	static const char policy[] =
+	    "{\"format\": \"imeirestore-rollout-policy/1\", \"version\": 1,\n"
+	    " \"issued\": \"2026-11-01T00:00:00+05:30\", \"expires\": "
+	    "\"2027-12-31T00:00:00+05:30\",\n"
+	    " \"centres\": {\"DL-0001\": \"DL\", \"MH-0002\": \"MH\"},\n"
+	    " \"phases\": [\n"
+	    "  {\"id\": \"pA\", \"title\": \"A\", \"state\": \"active\",\n"
+	    "   \"window\": {\"start\": \"2027-01-01\", \"end\": \"2027-02-15\"},\n"
+	    "   \"eligibility\": {\"tac_prefixes\": [\"3620\"]},\n"
+	    "   \"centre_daily_cap\": 5, \"national_daily_cap\": 5},\n"
+	    "  {\"id\": \"pB\", \"title\": \"B\", \"state\": \"active\",\n"
+	    "   \"window\": {\"start\": \"2027-01-01\", \"end\": \"2027-02-01\"},\n"
+	    "   \"eligibility\": {\"tac_prefixes\": [\"3621\"]},\n"
+	    "   \"centre_daily_cap\": 5, \"national_daily_cap\": 5},\n"
+	    "  {\"id\": \"pC\", \"title\": \"C\", \"state\": \"active\",\n"
+	    "   \"window\": {\"start\": \"2027-01-01\", \"end\": \"2027-04-30\"},\n"
+	    "   \"eligibility\": {\"tac_prefixes\": [\"3622\"]},\n"
+	    "   \"centre_daily_cap\": 5, \"national_daily_cap\": 5},\n"
+	    "  {\"id\": \"pD\", \"title\": \"D\", \"state\": \"active\",\n"
+	    "   \"window\": {\"start\": \"2027-01-01\", \"end\": \"2027-02-10\"},\n"
+	    "   \"eligibility\": {\"tac_prefixes\": [\"3630\"], \"models\": [\"r1\"],\n"
+	    "                   \"circles\": [\"MH\"]},\n"
+	    "   \"centre_daily_cap\": 5, \"national_daily_cap\": 5}]}\n";
+
+	rollout_sim_publish (env, policy);
+}
+
+/* What the lists of three days must be: the candidates in the priority
+ * order, each day's filled up to the cap and stopped at the first phone
+ * that does not fit; "imei phase" per entry. */
+static GPtrArray *
+test_brandd_blocklist_many_expected (GPtrArray *phones)
+{
+	g_autoptr (GPtrArray) sorted = g_ptr_array_new ();
+	GPtrArray *days = g_ptr_array_new_with_free_func ((GDestroyNotify)g_ptr_array_unref);
+	guint next = 0;
+
+	for (guint i = 0; i < phones->len; i++) {
+		TestBlockPhone *p = g_ptr_array_index (phones, i);
+
+		if (p->end != 0)
+			g_ptr_array_add (sorted, p);
+	}
+	g_ptr_array_sort (sorted, test_brandd_blocklist_phone_compare);
+	for (guint d = 0; d < 3; d++) {
+		GPtrArray *list = g_ptr_array_new_with_free_func (g_free);
+
+		for (; next < sorted->len; next++) {
+			const TestBlockPhone *p = g_ptr_array_index (sorted, next);
+			const char *phase = p->end == 1 ? "pB" : p->end == 10 ? "pD" : "pA";
+			guint n = p->imeis[1] != NULL ? 2 : 1;
+
+			if (list->len + n > MANY_CAP)
+				break;
+			for (guint k = 0; k < n; k++)
+				g_ptr_array_add (list,
+						 g_strdup_printf ("%s %s", p->imeis[k], phase));
+		}
+		g_ptr_array_add (days, list);
+	}
+	return days;
+}
+
+/* 812 phones, 733 candidate IMEIs under a cap of 500 (the default): the
+ * lists of three days are exactly the priority order cut by the cap, the
+ * second day takes up where the first stopped, and the third is empty. */
+static void
+test_brandd_blocklist_many (void **state)
+{
+	g_autofree char *trust_path = g_build_filename (bt_pki_dir (), "trust-store.conf", NULL);
+	g_autoptr (IrTrustStore) trust = ir_trust_store_load (trust_path, NULL);
+	BtEnv *env = rollout_sim_env_new ();
+	g_autoptr (GPtrArray) phones = test_brandd_blocklist_many_import (env);
+	g_autoptr (GPtrArray) expected = test_brandd_blocklist_many_expected (phones);
+	static const char *const days[] = {"2027-03-10", "2027-03-11", "2027-03-12"};
+
+	(void)state;
+	assert_non_null (trust);
+	test_brandd_blocklist_many_publish (env);
+	assert_int_equal (((GPtrArray *)expected->pdata[0])->len, MANY_CAP - 1);
+	assert_int_equal (((GPtrArray *)expected->pdata[1])->len, 733 - (MANY_CAP - 1));
+	for (guint d = 0; d < G_N_ELEMENTS (days); d++) {
+		g_autoptr (IrBlockList) list = test_brandd_blocklist_read (env, trust, days[d]);
+		GPtrArray *want = expected->pdata[d];
+
+		assert_int_equal (list->cap, MANY_CAP);
+		for (guint i = 0; i < MIN (list->block->len, want->len); i++) {
+			const IrBlockListEntry *e = g_ptr_array_index (list->block, i);
+			g_autofree char *got = g_strdup_printf ("%s %s", e->imei, e->phase);
+
+			if (strcmp (got, want->pdata[i]) != 0)
+				fail_msg ("%s, entry %u: %s, expected %s",
+					  days[d],
+					  i,
+					  got,
+					  (char *)want->pdata[i]);
+		}
+		assert_int_equal (list->block->len, want->len);
+	}
+	assert_int_equal (bt_db_int (env, "SELECT count (*) FROM blocklist", NULL), 733);
+	bt_env_free (env);
+}
+
 /* After the thirty days: each refusal names what is wrong, and neither the
  * block list table nor --out changes. */
 static void
@@ -518,6 +759,7 @@ main (void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test (test_brandd_blocklist_thirty_days),
 	    cmocka_unit_test (test_brandd_blocklist_bad_input),
+	    cmocka_unit_test (test_brandd_blocklist_many),
 	};
 
 	curl_global_init (CURL_GLOBAL_DEFAULT);

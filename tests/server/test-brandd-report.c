@@ -272,12 +272,12 @@ test_brandd_report_matches_logs (void **state)
 	assert_int_equal (bt_run_brandd (csv_args, &csv, NULL), 0);
 	test_brandd_report_assert_contains (csv,
 					    "phase,day,circle,centre,issued,success,failed,aborted,"
-					    "unknown,recovered,no_result\r\n");
+					    "unknown,recovered,no_result,intent_mismatches\r\n");
 	{
 		g_autofree char *dl =
-		    g_strdup_printf ("p1,%s,DL,DL-0001,6,3,1,1,0,0,1\r\n", t->today);
+		    g_strdup_printf ("p1,%s,DL,DL-0001,6,3,1,1,0,0,1,0\r\n", t->today);
 		g_autofree char *mh =
-		    g_strdup_printf ("p1,%s,MH,MH-0002,4,1,0,0,1,1,0\r\n", t->today);
+		    g_strdup_printf ("p1,%s,MH,MH-0002,4,1,0,0,1,1,0,0\r\n", t->today);
 
 		test_brandd_report_assert_contains (csv, dl);
 		test_brandd_report_assert_contains (csv, mh);
@@ -614,6 +614,117 @@ test_brandd_report_bad_input (void **state)
 	}
 }
 
+/* ---- witnessed INTENTs held against the tokens issued ---- */
+
+#define FRG_TAC "35000100"
+
+static gint64
+test_brandd_report_mismatches (BtEnv *env, const char *reason)
+{
+	return bt_db_int (env,
+			  reason != NULL ? "SELECT count (*) FROM witness_intent_mismatches "
+					   "WHERE reason = ?"
+					 : "SELECT count (*) FROM witness_intent_mismatches",
+			  reason);
+}
+
+/* A workstation's real log, uploaded to the real witness in three
+ * batches: an honest restoration, then four forged INTENTs (a token never
+ * issued, another device's token, another phase, another policy
+ * version), then a RESULT. Each forged INTENT is kept once, with the
+ * record it is, and counted by report (CSV and JSON) under the phase it
+ * claims; the honest one is not; the last upload matches only its own
+ * record. */
+static void
+test_brandd_report_forged_intent (void **state)
+{
+	g_autoptr (BtEnv) env = rollout_sim_env_new ();
+	g_autoptr (RolloutSimWs) ws = rollout_sim_ws_new ("DL-0001", "ws9");
+	g_autofree char *policy = test_brandd_report_policy ();
+	g_autofree char *today = test_brandd_report_day (0);
+	g_autofree char *out = NULL;
+	g_autofree char *err = NULL;
+	g_autofree char *json = NULL;
+	g_autoptr (JsonParser) parser = json_parser_new ();
+	const char *csv_args[] = {"report", "--config", env->conf, NULL};
+	const char *json_args[] = {"report", "--json", "--config", env->conf, NULL};
+	static const char *const reasons[] = {
+	    "unknown_token", "other_device", "other_phase", "other_policy_version"};
+	char *token[4] = {NULL};
+	char *imei[4] = {NULL};
+	JsonArray *listed;
+	guint64 forged_at;
+
+	(void)state;
+	rollout_sim_import (env, "FRG", FRG_TAC, 4);
+	rollout_sim_publish (env, policy);
+	bt_env_start (env);
+	for (guint i = 0; i < 4; i++) {
+		g_autofree char *serial = g_strdup_printf ("FRG-%03u", i);
+
+		imei[i] = rollout_sim_imei (FRG_TAC, i);
+		assert_int_equal (rollout_sim_token (env, ALICE, serial, &token[i]), 200);
+	}
+	/* an honest restoration */
+	rollout_sim_ws_intent (ws, token[0], "p1", 1, imei[0]);
+	rollout_sim_ws_result (ws, token[0], "success", "p1", 1, imei[0]);
+	rollout_sim_ws_upload (ws, env, ALICE);
+	assert_int_equal (test_brandd_report_mismatches (env, NULL), 0);
+	forged_at = ws->uploaded;
+	rollout_sim_ws_intent (ws, "00112233445566778899aabbccddeeff", "p1", 1, imei[3]);
+	rollout_sim_ws_intent (ws, token[1], "p1", 1, imei[0]);
+	rollout_sim_ws_intent (ws, token[2], "p2", 1, imei[2]);
+	rollout_sim_ws_intent (ws, token[3], "p1", 2, imei[3]);
+	rollout_sim_ws_upload (ws, env, ALICE);
+	assert_int_equal (test_brandd_report_mismatches (env, NULL), 4);
+	for (guint r = 0; r < G_N_ELEMENTS (reasons); r++)
+		assert_int_equal (test_brandd_report_mismatches (env, reasons[r]), 1);
+	rollout_sim_ws_result (ws, token[2], "failed", "p2", 1, imei[2]);
+	rollout_sim_ws_upload (ws, env, ALICE);
+	assert_int_equal (test_brandd_report_mismatches (env, NULL), 4);
+
+	/* CSV: three under p1, one under p2, on the INTENTs' day at DL-0001;
+	 * as restorations, the forged INTENTs count as the log says */
+	assert_int_equal (bt_run_brandd (csv_args, &out, &err), 0);
+	test_brandd_report_assert_contains (out, ",no_result,intent_mismatches\r\n");
+	{
+		g_autofree char *p1 =
+		    g_strdup_printf ("p1,%s,DL,DL-0001,4,1,0,0,0,0,3,3\r\n", today);
+		g_autofree char *p2 =
+		    g_strdup_printf ("p2,%s,DL,DL-0001,0,0,1,0,0,0,0,1\r\n", today);
+
+		test_brandd_report_assert_contains (out, p1);
+		test_brandd_report_assert_contains (out, p2);
+	}
+	test_brandd_report_assert_contains (err, "4 witnessed INTENTs name a token");
+	/* JSON: each, with its record and why */
+	assert_int_equal (bt_run_brandd (json_args, &json, NULL), 0);
+	assert_true (json_parser_load_from_data (parser, json, -1, NULL));
+	listed = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+					       "intent_mismatches");
+	assert_non_null (listed);
+	assert_int_equal (json_array_get_length (listed), 4);
+	for (guint i = 0; i < 4; i++) {
+		JsonObject *m = json_array_get_object_element (listed, i);
+
+		assert_string_equal (json_object_get_string_member (m, "origin"), ws->origin);
+		assert_int_equal (json_object_get_int_member (m, "seq"), forged_at + i);
+		assert_string_equal (json_object_get_string_member (m, "reason"), reasons[i]);
+		assert_string_equal (json_object_get_string_member (m, "day"), today);
+		if (i > 0)
+			assert_string_equal (json_object_get_string_member (m, "token_id"),
+					     token[i]);
+	}
+	test_brandd_report_assert_contains (
+	    json_object_get_string_member (json_array_get_object_element (listed, 1), "detail"),
+	    imei[1]);
+	assert_int_equal (bt_env_stop (env), 0);
+	for (guint i = 0; i < 4; i++) {
+		g_free (token[i]);
+		g_free (imei[i]);
+	}
+}
+
 int
 main (void)
 {
@@ -624,6 +735,7 @@ main (void)
 	    cmocka_unit_test (test_brandd_report_changed_log_refused),
 	    cmocka_unit_test (test_brandd_report_register),
 	    cmocka_unit_test (test_brandd_report_bad_input),
+	    cmocka_unit_test (test_brandd_report_forged_intent),
 	};
 
 	curl_global_init (CURL_GLOBAL_DEFAULT);

@@ -1109,6 +1109,7 @@ test_brandd_witness_schema_older_postgresql (BtEnv *env)
 	const char *serve[] = {"serve", "--config", env->conf, NULL};
 	const char *init[] = {"init-db", "--db", env->db, NULL};
 
+	bt_db_exec (env, "DROP TABLE witness_intent_mismatches", NULL);
 	bt_db_exec (env, "ALTER TABLE witnessed_logs DROP COLUMN edge", NULL);
 	bt_db_exec (env, "UPDATE schema_version SET version = 8", NULL);
 	assert_int_equal (bt_run_brandd (centre, NULL, &err), 1);
@@ -1144,6 +1145,7 @@ test_brandd_witness_schema_migration (void **state)
 	assert_int_equal (sqlite3_open (env->db, &db), SQLITE_OK);
 	assert_int_equal (
 	    sqlite3_exec (db,
+			  "DROP TABLE witness_intent_mismatches; "
 			  "DROP TABLE blocklist; DROP TABLE token_rollout; "
 			  "DROP TABLE rollout_counts; DROP TABLE rollout_paused; "
 			  "DROP TABLE rollout_policies; "

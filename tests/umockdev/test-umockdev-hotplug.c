@@ -16,6 +16,7 @@
 #include "ir-error.h"
 #include "ir-port.h"
 #include "ir-port-monitor.h"
+#include "ir-umockdev-phone.h"
 
 #define EVENT_WAIT_US (5 * G_USEC_PER_SEC)
 
@@ -82,40 +83,10 @@ test_umockdev_hotplug_on_left (
 	test_umockdev_hotplug_on_event (fx, vid, pid, bus, address);
 }
 
-/* a MediaTek phone as usbfs/sysfs show it: the descriptors file is what
- * libusb reads for the ids */
+/* a MediaTek phone as usbfs/sysfs show it */
 static char *
 test_umockdev_hotplug_add_phone (Fixture *fx, guint devnum)
 {
-	guint8 descriptors[] = {/* device: USB 2.0, vendor 0e8d, product 2000, one configuration */
-				0x12,
-				0x01,
-				0x00,
-				0x02,
-				0x00,
-				0x00,
-				0x00,
-				0x40,
-				0x8d,
-				0x0e,
-				0x00,
-				0x20,
-				0x00,
-				0x01,
-				0x01,
-				0x02,
-				0x03,
-				0x01,
-				/* configuration 1, no interfaces */
-				0x09,
-				0x02,
-				0x09,
-				0x00,
-				0x00,
-				0x01,
-				0x00,
-				0x80,
-				0x32};
 	g_autofree char *name = g_strdup_printf ("1-%u", devnum);
 	g_autofree char *devnum_str = g_strdup_printf ("%u", devnum);
 	g_autofree char *devnum_prop = g_strdup_printf ("%03u", devnum);
@@ -150,8 +121,7 @@ test_umockdev_hotplug_add_phone (Fixture *fx, guint devnum)
 						   NULL);
 
 	assert_non_null (sysfs);
-	umockdev_testbed_set_attribute_binary (
-	    fx->testbed, sysfs, "descriptors", descriptors, sizeof (descriptors));
+	ir_umockdev_phone_set_descriptors (fx->testbed, sysfs);
 	/* add_device announced it before the descriptors were there */
 	umockdev_testbed_uevent (fx->testbed, sysfs, "add");
 	return sysfs;

@@ -31,7 +31,7 @@ typedef struct {
 } Fixture;
 
 static void
-rm_rf (const char *dir)
+test_audit_rm_rf (const char *dir)
 {
 	g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
 	const char *name;
@@ -58,11 +58,11 @@ fixture_setup (void **state)
 		f->dir = g_dir_make_tmp ("test-audit-XXXXXX", &error);
 	g_assert_no_error (error);
 	assert_non_null (f->dir);
-	f->key = ir_test_audit_keygen ();
-	f->witness = ir_test_audit_keygen ();
-	if (!ir_test_audit_write_log (f->dir, f->key, &error))
+	f->key = test_audit_common_keygen ();
+	f->witness = test_audit_common_keygen ();
+	if (!test_audit_common_write_log (f->dir, f->key, &error))
 		fail_msg ("cannot write the test log: %s", error->message);
-	note = ir_test_audit_last_note (f->dir);
+	note = test_audit_common_last_note (f->dir);
 	f->cosigned = ir_checkpoint_cosign (note, "witness.example", f->witness, &error);
 	g_assert_no_error (error);
 	*state = f;
@@ -74,7 +74,7 @@ fixture_teardown (void **state)
 {
 	Fixture *f = *state;
 
-	rm_rf (f->dir);
+	test_audit_rm_rf (f->dir);
 	g_free (f->dir);
 	g_free (f->cosigned);
 	EVP_PKEY_free (f->key);
@@ -85,7 +85,7 @@ fixture_teardown (void **state)
 
 /* g_file_set_contents() syncs: thousands of rewrites need not */
 static void
-write_quick (const char *path, const char *data, gsize len)
+test_audit_write_quick (const char *path, const char *data, gsize len)
 {
 	FILE *fp = fopen (path, "we");
 
@@ -95,7 +95,7 @@ write_quick (const char *path, const char *data, gsize len)
 }
 
 static IrAuditReport *
-verify_dir (const char *dir, const IrAuditVerifyOptions *options)
+test_audit_verify_dir (const char *dir, const IrAuditVerifyOptions *options)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrAuditPaths) paths = ir_audit_paths_resolve (dir, &error);
@@ -109,7 +109,7 @@ verify_dir (const char *dir, const IrAuditVerifyOptions *options)
 }
 
 static gboolean
-warnings_contain (const IrAuditReport *r, const char *needle)
+test_audit_warnings_contain (const IrAuditReport *r, const char *needle)
 {
 	for (guint i = 0; i < r->warnings->len; i++) {
 		if (strstr (g_ptr_array_index (r->warnings, i), needle) != NULL)
@@ -119,11 +119,11 @@ warnings_contain (const IrAuditReport *r, const char *needle)
 }
 
 static void
-test_verify_good (void **state)
+test_audit_verify_good (void **state)
 {
 	Fixture *f = *state;
 	IrAuditVerifyOptions options = {.key = f->key};
-	g_autoptr (IrAuditReport) r = verify_dir (f->dir, &options);
+	g_autoptr (IrAuditReport) r = test_audit_verify_dir (f->dir, &options);
 
 	assert_null (r->error);
 	assert_int_equal (r->n_records, IR_TEST_AUDIT_N);
@@ -140,44 +140,44 @@ test_verify_good (void **state)
 	{
 		g_autofree char *b64 = ir_workstation_key_public_base64 (f->key, NULL);
 		assert_string_equal (r->announced_key, b64);
-		assert_false (warnings_contain (r, "START announces"));
+		assert_false (test_audit_warnings_contain (r, "START announces"));
 	}
 
 	/* --all-signatures: every checkpoint's */
 	options.all_signatures = TRUE;
 	g_clear_pointer (&r, ir_audit_verify_report_free);
-	r = verify_dir (f->dir, &options);
+	r = test_audit_verify_dir (f->dir, &options);
 	assert_null (r->error);
 	assert_int_equal (r->n_signatures_checked, IR_TEST_AUDIT_N);
-	assert_true (warnings_contain (r, "1 INTENT(s) without a final RESULT"));
+	assert_true (test_audit_warnings_contain (r, "1 INTENT(s) without a final RESULT"));
 	assert_false (r->witnessed);
 }
 
 static void
-test_verify_no_key (void **state)
+test_audit_verify_no_key (void **state)
 {
 	Fixture *f = *state;
-	g_autoptr (IrAuditReport) r = verify_dir (f->dir, NULL);
+	g_autoptr (IrAuditReport) r = test_audit_verify_dir (f->dir, NULL);
 
 	/* roots and records still verify, but nothing says who signed */
 	assert_null (r->error);
 	assert_int_equal (r->n_signatures_checked, 0);
 	assert_int_equal (r->trust, IR_AUDIT_TRUST_NONE);
-	assert_true (warnings_contain (r, "signature not checked"));
+	assert_true (test_audit_warnings_contain (r, "signature not checked"));
 	assert_non_null (strstr (ir_audit_verify_trust_to_string (r->trust), "--key"));
 }
 
 static void
-test_verify_witness (void **state)
+test_audit_verify_witness (void **state)
 {
 	Fixture *f = *state;
 	IrAuditVerifyOptions options = {
 	    .key = f->key, .witness_key = f->witness, .cosigned_note = f->cosigned};
-	g_autoptr (IrAuditReport) r = verify_dir (f->dir, &options);
-	g_autoptr (EVP_PKEY) other = ir_test_audit_keygen ();
+	g_autoptr (IrAuditReport) r = test_audit_verify_dir (f->dir, &options);
+	g_autoptr (EVP_PKEY) other = test_audit_common_keygen ();
 	IrAuditVerifyOptions wrong = {
 	    .key = f->key, .witness_key = other, .cosigned_note = f->cosigned};
-	g_autoptr (IrAuditReport) r2 = verify_dir (f->dir, &wrong);
+	g_autoptr (IrAuditReport) r2 = test_audit_verify_dir (f->dir, &wrong);
 
 	assert_null (r->error);
 	assert_true (r->witnessed);
@@ -197,7 +197,7 @@ typedef struct {
 } TamperRow;
 
 static void
-flip_value (Fixture *f, GPtrArray *lines)
+test_audit_flip_value (Fixture *f, GPtrArray *lines)
 {
 	char *line = g_ptr_array_index (lines, 2); /* RESULT i1 */
 	char *p = strstr (line, "490154203237518");
@@ -205,20 +205,20 @@ flip_value (Fixture *f, GPtrArray *lines)
 }
 
 static void
-flip_syntax (Fixture *f, GPtrArray *lines)
+test_audit_flip_syntax (Fixture *f, GPtrArray *lines)
 {
 	char *line = g_ptr_array_index (lines, 4);
 	line[0] = '[';
 }
 
 static void
-delete_line (Fixture *f, GPtrArray *lines)
+test_audit_delete_line (Fixture *f, GPtrArray *lines)
 {
 	g_ptr_array_remove_index (lines, 3);
 }
 
 static void
-reorder_lines (Fixture *f, GPtrArray *lines)
+test_audit_reorder_lines (Fixture *f, GPtrArray *lines)
 {
 	gpointer tmp = lines->pdata[3];
 	lines->pdata[3] = lines->pdata[4];
@@ -226,14 +226,14 @@ reorder_lines (Fixture *f, GPtrArray *lines)
 }
 
 static void
-insert_copy (Fixture *f, GPtrArray *lines)
+test_audit_insert_copy (Fixture *f, GPtrArray *lines)
 {
 	g_ptr_array_insert (lines, 2, g_strdup (g_ptr_array_index (lines, 1)));
 }
 
 /* an inserted record with the right seq, the ones after renumbered */
 static void
-insert_renumbered (Fixture *f, GPtrArray *lines)
+test_audit_insert_renumbered (Fixture *f, GPtrArray *lines)
 {
 	g_ptr_array_insert (lines, 5, g_strdup (g_ptr_array_index (lines, 4)));
 	for (guint i = 5; i < lines->len; i++) {
@@ -253,7 +253,7 @@ insert_renumbered (Fixture *f, GPtrArray *lines)
 
 /* a copy of line 7 (seq 6) as the record of @seq */
 static char *
-copy_as_seq (GPtrArray *lines, guint seq)
+test_audit_copy_as_seq (GPtrArray *lines, guint seq)
 {
 	const char *line = g_ptr_array_index (lines, 6);
 	const char *p = strstr (line, "\"seq\":6,");
@@ -265,13 +265,13 @@ copy_as_seq (GPtrArray *lines, guint seq)
 /* A START announcing another key than the one that signs: a warning (the
  * signatures hold; the announcement is what is wrong). */
 static void
-test_start_announces_other_key (void **state)
+test_audit_start_announces_other_key (void **state)
 {
 	Fixture *f = *state;
-	g_autoptr (EVP_PKEY) other = ir_test_audit_keygen ();
+	g_autoptr (EVP_PKEY) other = test_audit_common_keygen ();
 	g_autofree char *ours = ir_workstation_key_public_base64 (f->key, NULL);
 	g_autofree char *theirs = ir_workstation_key_public_base64 (other, NULL);
-	g_autoptr (GPtrArray) lines = ir_test_audit_read_lines (f->dir);
+	g_autoptr (GPtrArray) lines = test_audit_common_read_lines (f->dir);
 	IrAuditVerifyOptions options = {.key = f->key};
 	g_autoptr (IrAuditReport) r = NULL;
 	char *start = g_ptr_array_index (lines, 0);
@@ -280,56 +280,56 @@ test_start_announces_other_key (void **state)
 	assert_int_equal (g_strv_length (parts), 2);
 	lines->pdata[0] = g_strjoin (theirs, parts[0], parts[1], NULL);
 	g_free (start);
-	ir_test_audit_write_lines (f->dir, lines);
-	ir_test_audit_resign (f->dir, f->key, IR_TEST_AUDIT_ORIGIN);
-	r = verify_dir (f->dir, &options);
+	test_audit_common_write_lines (f->dir, lines);
+	test_audit_common_resign (f->dir, f->key, IR_TEST_AUDIT_ORIGIN);
+	r = test_audit_verify_dir (f->dir, &options);
 	assert_null (r->error);
-	assert_true (warnings_contain (
+	assert_true (test_audit_warnings_contain (
 	    r, "line 1 (seq 0): START announces a public key that is not the trusted (--key) key"));
 }
 
 static void
-append_two (Fixture *f, GPtrArray *lines)
+test_audit_append_two (Fixture *f, GPtrArray *lines)
 {
-	g_ptr_array_add (lines, copy_as_seq (lines, 8));
-	g_ptr_array_add (lines, copy_as_seq (lines, 9));
+	g_ptr_array_add (lines, test_audit_copy_as_seq (lines, 8));
+	g_ptr_array_add (lines, test_audit_copy_as_seq (lines, 9));
 }
 
 static void
-truncate_two (Fixture *f, GPtrArray *lines)
+test_audit_truncate_two (Fixture *f, GPtrArray *lines)
 {
 	g_ptr_array_set_size (lines, IR_TEST_AUDIT_N - 2);
 }
 
 static void
-truncate_resign_other_key (Fixture *f, GPtrArray *lines)
+test_audit_truncate_resign_other_key (Fixture *f, GPtrArray *lines)
 {
-	g_autoptr (EVP_PKEY) other = ir_test_audit_keygen ();
+	g_autoptr (EVP_PKEY) other = test_audit_common_keygen ();
 
 	g_ptr_array_set_size (lines, IR_TEST_AUDIT_N - 2);
-	ir_test_audit_write_lines (f->dir, lines);
-	ir_test_audit_resign (f->dir, other, IR_TEST_AUDIT_ORIGIN);
+	test_audit_common_write_lines (f->dir, lines);
+	test_audit_common_resign (f->dir, other, IR_TEST_AUDIT_ORIGIN);
 }
 
 /* the workstation's own key re-signs a shorter log: only the witness,
  * who cosigned the longer one, can tell */
 static void
-truncate_resign_same_key (Fixture *f, GPtrArray *lines)
+test_audit_truncate_resign_same_key (Fixture *f, GPtrArray *lines)
 {
 	g_ptr_array_set_size (lines, IR_TEST_AUDIT_N - 2);
-	ir_test_audit_write_lines (f->dir, lines);
-	ir_test_audit_resign (f->dir, f->key, IR_TEST_AUDIT_ORIGIN);
+	test_audit_common_write_lines (f->dir, lines);
+	test_audit_common_resign (f->dir, f->key, IR_TEST_AUDIT_ORIGIN);
 }
 
 static void
-remove_checkpoints (Fixture *f, GPtrArray *lines)
+test_audit_remove_checkpoints (Fixture *f, GPtrArray *lines)
 {
 	g_autofree char *path = g_build_filename (f->dir, "migration-log.checkpoints", NULL);
 	g_unlink (path);
 }
 
 static void
-flip_checkpoint_root (Fixture *f, GPtrArray *lines)
+test_audit_flip_checkpoint_root (Fixture *f, GPtrArray *lines)
 {
 	g_autofree char *path = g_build_filename (f->dir, "migration-log.checkpoints", NULL);
 	g_autofree char *text = NULL;
@@ -345,7 +345,7 @@ flip_checkpoint_root (Fixture *f, GPtrArray *lines)
 
 /* The notes of the checkpoint file, each with its empty line. */
 static GPtrArray *
-read_notes (Fixture *f)
+test_audit_read_notes (Fixture *f)
 {
 	g_autofree char *path = g_build_filename (f->dir, "migration-log.checkpoints", NULL);
 	g_autofree char *text = NULL;
@@ -364,7 +364,7 @@ read_notes (Fixture *f)
 }
 
 static void
-write_notes (Fixture *f, GPtrArray *notes)
+test_audit_write_notes (Fixture *f, GPtrArray *notes)
 {
 	g_autofree char *path = g_build_filename (f->dir, "migration-log.checkpoints", NULL);
 	g_autoptr (GString) out = g_string_new (NULL);
@@ -375,82 +375,112 @@ write_notes (Fixture *f, GPtrArray *notes)
 }
 
 static void
-remove_note_3 (Fixture *f, GPtrArray *lines)
+test_audit_remove_note_3 (Fixture *f, GPtrArray *lines)
 {
-	g_autoptr (GPtrArray) notes = read_notes (f);
+	g_autoptr (GPtrArray) notes = test_audit_read_notes (f);
 
 	g_ptr_array_remove_index (notes, 2);
-	write_notes (f, notes);
+	test_audit_write_notes (f, notes);
 }
 
 static void
-duplicate_note_3 (Fixture *f, GPtrArray *lines)
+test_audit_duplicate_note_3 (Fixture *f, GPtrArray *lines)
 {
-	g_autoptr (GPtrArray) notes = read_notes (f);
+	g_autoptr (GPtrArray) notes = test_audit_read_notes (f);
 
 	g_ptr_array_insert (notes, 3, g_strdup (g_ptr_array_index (notes, 2)));
-	write_notes (f, notes);
+	test_audit_write_notes (f, notes);
 }
 
 static void
-replace_note_4_by_2 (Fixture *f, GPtrArray *lines)
+test_audit_replace_note_4_by_2 (Fixture *f, GPtrArray *lines)
 {
-	g_autoptr (GPtrArray) notes = read_notes (f);
+	g_autoptr (GPtrArray) notes = test_audit_read_notes (f);
 
 	g_free (notes->pdata[3]);
 	notes->pdata[3] = g_strdup (g_ptr_array_index (notes, 1));
-	write_notes (f, notes);
+	test_audit_write_notes (f, notes);
 }
 
 static void
-orphan_result (Fixture *f, GPtrArray *lines)
+test_audit_orphan_result (Fixture *f, GPtrArray *lines)
 {
 	/* RESULT i2 pointed at an intent id no INTENT has, then re-signed by
 	 * the workstation key: signatures hold, the story does not */
 	char *line = g_ptr_array_index (lines, 4);
 	char *p = strstr (line, "22222222222222222222222222222222");
 	p[0] = '9';
-	ir_test_audit_write_lines (f->dir, lines);
-	ir_test_audit_resign (f->dir, f->key, IR_TEST_AUDIT_ORIGIN);
+	test_audit_common_write_lines (f->dir, lines);
+	test_audit_common_resign (f->dir, f->key, IR_TEST_AUDIT_ORIGIN);
 }
 
 static const TamperRow tamper_rows[] = {
-    {"tamper-flip-value", flip_value, FALSE, 3, 3, "line 3 (seq 2) does not match checkpoint 3"},
-    {"tamper-flip-syntax", flip_syntax, FALSE, 5, 0, "line 5 (seq 4 expected): not a valid record"},
-    {"tamper-delete", delete_line, FALSE, 4, 0, "line 4: seq 4 where 3 was expected"},
-    {"tamper-reorder", reorder_lines, FALSE, 4, 0, "line 4: seq 4 where 3 was expected"},
-    {"tamper-insert-copy", insert_copy, FALSE, 3, 0, "line 3: seq 1 where 2 was expected"},
-    {"tamper-insert-renumbered", insert_renumbered, FALSE, 6, 6, "line 6 (seq 5) does not match"},
-    {"tamper-append", append_two, FALSE, 10, 0, "more than one record past the last checkpoint"},
-    {"tamper-truncate", truncate_two, FALSE, 7, 7, "from line 7 on were removed (truncated)"},
+    {"tamper-flip-value",
+     test_audit_flip_value,
+     FALSE,
+     3,
+     3,
+     "line 3 (seq 2) does not match checkpoint 3"},
+    {"tamper-flip-syntax",
+     test_audit_flip_syntax,
+     FALSE,
+     5,
+     0,
+     "line 5 (seq 4 expected): not a valid record"},
+    {"tamper-delete", test_audit_delete_line, FALSE, 4, 0, "line 4: seq 4 where 3 was expected"},
+    {"tamper-reorder", test_audit_reorder_lines, FALSE, 4, 0, "line 4: seq 4 where 3 was expected"},
+    {"tamper-insert-copy",
+     test_audit_insert_copy,
+     FALSE,
+     3,
+     0,
+     "line 3: seq 1 where 2 was expected"},
+    {"tamper-insert-renumbered",
+     test_audit_insert_renumbered,
+     FALSE,
+     6,
+     6,
+     "line 6 (seq 5) does not match"},
+    {"tamper-append",
+     test_audit_append_two,
+     FALSE,
+     10,
+     0,
+     "more than one record past the last checkpoint"},
+    {"tamper-truncate",
+     test_audit_truncate_two,
+     FALSE,
+     7,
+     7,
+     "from line 7 on were removed (truncated)"},
     {"tamper-truncate-resign-other-key",
-     truncate_resign_other_key,
+     test_audit_truncate_resign_other_key,
      FALSE,
      6,
      6,
      "checkpoint 6 (migration-log.checkpoints line 31, size 6) is not signed by the trusted key"},
     {"tamper-truncate-resign-same-key-witness",
-     truncate_resign_same_key,
+     test_audit_truncate_resign_same_key,
      TRUE,
      7,
      0,
      "the witness cosigned 8 records but the last checkpoint covers 6"},
-    {"tamper-checkpoints-removed", remove_checkpoints, FALSE, 1, 0, "is missing"},
+    {"tamper-checkpoints-removed", test_audit_remove_checkpoints, FALSE, 1, 0, "is missing"},
     {"tamper-checkpoint-altered",
-     flip_checkpoint_root,
+     test_audit_flip_checkpoint_root,
      FALSE,
      3,
      3,
      "checkpoint 3 (migration-log.checkpoints line 13) is for 4 records where 3 was expected"},
     {"tamper-middle-note-removed",
-     remove_note_3,
+     test_audit_remove_note_3,
      FALSE,
      3,
      3,
      "is for 4 records where 3 was expected: there is one checkpoint per record, and one "
      "before it was removed"},
     {"tamper-middle-note-duplicated",
-     duplicate_note_3,
+     test_audit_duplicate_note_3,
      FALSE,
      3,
      4,
@@ -458,16 +488,16 @@ static const TamperRow tamper_rows[] = {
      "there is one checkpoint per record, and this one was duplicated or replaced by an older "
      "one"},
     {"tamper-middle-note-replaced-by-older",
-     replace_note_4_by_2,
+     test_audit_replace_note_4_by_2,
      FALSE,
      2,
      4,
      "checkpoint 4 (migration-log.checkpoints line 19) is for 2 records where 4 was expected"},
-    {"tamper-orphan-result", orphan_result, FALSE, 5, 0, "RESULT for intent 9222"},
+    {"tamper-orphan-result", test_audit_orphan_result, FALSE, 5, 0, "RESULT for intent 9222"},
 };
 
 static void
-test_tamper (void **state)
+test_audit_tamper (void **state)
 {
 	const TamperRow *row = *state;
 	Fixture *f = NULL;
@@ -476,19 +506,22 @@ test_tamper (void **state)
 	g_autoptr (IrAuditReport) r = NULL;
 
 	fixture_setup ((void **)&f);
-	lines = ir_test_audit_read_lines (f->dir);
+	lines = test_audit_common_read_lines (f->dir);
 	options.key = f->key;
 	if (row->use_witness) {
 		options.witness_key = f->witness;
 		options.cosigned_note = f->cosigned;
 	}
 	row->mutate (f, lines);
-	if (row->mutate != truncate_resign_other_key && row->mutate != truncate_resign_same_key &&
-	    row->mutate != remove_checkpoints && row->mutate != flip_checkpoint_root &&
-	    row->mutate != orphan_result && row->mutate != remove_note_3 &&
-	    row->mutate != duplicate_note_3 && row->mutate != replace_note_4_by_2)
-		ir_test_audit_write_lines (f->dir, lines);
-	r = verify_dir (f->dir, &options);
+	if (row->mutate != test_audit_truncate_resign_other_key &&
+	    row->mutate != test_audit_truncate_resign_same_key &&
+	    row->mutate != test_audit_remove_checkpoints &&
+	    row->mutate != test_audit_flip_checkpoint_root &&
+	    row->mutate != test_audit_orphan_result && row->mutate != test_audit_remove_note_3 &&
+	    row->mutate != test_audit_duplicate_note_3 &&
+	    row->mutate != test_audit_replace_note_4_by_2)
+		test_audit_common_write_lines (f->dir, lines);
+	r = test_audit_verify_dir (f->dir, &options);
 	if (r->error == NULL)
 		fail_msg ("%s: not detected", row->name);
 	assert_true (g_error_matches (r->error, IR_ERROR, IR_ERROR_TAMPERED));
@@ -502,7 +535,7 @@ test_tamper (void **state)
 /* Any single byte of the record file changed: detected, and the line
  * named is the one holding the byte (or the next, for its newline). */
 static void
-test_tamper_every_byte (void **state)
+test_audit_tamper_every_byte (void **state)
 {
 	Fixture *f = *state;
 	g_autofree char *path = g_build_filename (f->dir, "migration-log.jsonl", NULL);
@@ -517,8 +550,8 @@ test_tamper_every_byte (void **state)
 		g_autoptr (IrAuditReport) r = NULL;
 
 		copy[i] ^= 0x01;
-		write_quick (path, copy, len);
-		r = verify_dir (f->dir, &options);
+		test_audit_write_quick (path, copy, len);
+		r = test_audit_verify_dir (f->dir, &options);
 		if (r->error == NULL)
 			fail_msg ("byte %" G_GSIZE_FORMAT " (line %" G_GUINT64_FORMAT
 				  ") flipped: not "
@@ -540,7 +573,7 @@ test_tamper_every_byte (void **state)
 
 /* Any byte of the checkpoint file changed is detected. */
 static void
-test_tamper_every_checkpoint_byte (void **state)
+test_audit_tamper_every_checkpoint_byte (void **state)
 {
 	Fixture *f = *state;
 	g_autofree char *path = g_build_filename (f->dir, "migration-log.checkpoints", NULL);
@@ -557,8 +590,8 @@ test_tamper_every_checkpoint_byte (void **state)
 		g_autoptr (IrAuditReport) r = NULL;
 
 		copy[i] ^= 0x01;
-		write_quick (path, copy, len);
-		r = verify_dir (f->dir, &options);
+		test_audit_write_quick (path, copy, len);
+		r = test_audit_verify_dir (f->dir, &options);
 		if (r->error == NULL) {
 			g_test_message ("checkpoint byte %" G_GSIZE_FORMAT " ('%c') flipped: not "
 					"detected",
@@ -572,7 +605,7 @@ test_tamper_every_checkpoint_byte (void **state)
 }
 
 static void
-test_torn_tail (void **state)
+test_audit_torn_tail (void **state)
 {
 	Fixture *f = *state;
 	g_autofree char *path = g_build_filename (f->dir, "migration-log.jsonl", NULL);
@@ -581,27 +614,27 @@ test_torn_tail (void **state)
 	IrAuditVerifyOptions options = {.key = f->key};
 	g_autoptr (IrAuditReport) r1 = NULL;
 	g_autoptr (IrAuditReport) r2 = NULL;
-	g_autoptr (GPtrArray) lines = ir_test_audit_read_lines (f->dir);
+	g_autoptr (GPtrArray) lines = test_audit_common_read_lines (f->dir);
 
 	/* a crash mid-append: a partial line, or one whole line unsigned */
 	assert_true (g_file_get_contents (path, &orig, NULL, NULL));
 	torn = g_strconcat (orig, "{\"schema\":1,\"seq\":8,\"ty", NULL);
 	assert_true (g_file_set_contents (path, torn, -1, NULL));
-	r1 = verify_dir (f->dir, &options);
+	r1 = test_audit_verify_dir (f->dir, &options);
 	assert_null (r1->error);
-	assert_true (warnings_contain (r1, "line 9 is cut short"));
+	assert_true (test_audit_warnings_contain (r1, "line 9 is cut short"));
 
-	g_ptr_array_add (lines, copy_as_seq (lines, 8));
-	ir_test_audit_write_lines (f->dir, lines);
-	r2 = verify_dir (f->dir, &options);
+	g_ptr_array_add (lines, test_audit_copy_as_seq (lines, 8));
+	test_audit_common_write_lines (f->dir, lines);
+	r2 = test_audit_verify_dir (f->dir, &options);
 	assert_null (r2->error);
-	assert_true (warnings_contain (r2, "line 9 ("));
-	assert_true (warnings_contain (r2, "has no checkpoint"));
+	assert_true (test_audit_warnings_contain (r2, "line 9 ("));
+	assert_true (test_audit_warnings_contain (r2, "has no checkpoint"));
 	assert_true (g_file_set_contents (path, orig, -1, NULL));
 }
 
 static void
-test_bad_input (void **state)
+test_audit_bad_input (void **state)
 {
 	Fixture *f = *state;
 	g_autoptr (GError) error = NULL;
@@ -631,7 +664,7 @@ test_bad_input (void **state)
 	r = ir_audit_verify (p2, NULL, NULL, &error);
 	g_assert_no_error (error);
 	assert_null (r->error);
-	assert_true (warnings_contain (r, "is cut short"));
+	assert_true (test_audit_warnings_contain (r, "is cut short"));
 	g_unlink (notlog);
 }
 
@@ -644,7 +677,7 @@ typedef struct {
 } TimeRow;
 
 static void
-test_parse_time (void **state)
+test_audit_parse_time (void **state)
 {
 	static const TimeRow rows[] = {
 	    {"2026-11-29", FALSE, TRUE, 1795910400},
@@ -711,7 +744,7 @@ static const FilterRow filter_rows[] = {
 };
 
 static gboolean
-set_filter (IrAuditFilter *filter, const FilterRow *row, GError **error)
+test_audit_set_filter (IrAuditFilter *filter, const FilterRow *row, GError **error)
 {
 	if (row->option == NULL)
 		return TRUE;
@@ -736,7 +769,7 @@ set_filter (IrAuditFilter *filter, const FilterRow *row, GError **error)
 }
 
 static void
-test_filters (void **state)
+test_audit_filters (void **state)
 {
 	Fixture *f = *state;
 	g_autoptr (IrAuditPaths) paths = ir_audit_paths_resolve (f->dir, NULL);
@@ -750,7 +783,7 @@ test_filters (void **state)
 		gboolean ok;
 
 		ir_audit_filter_init (&filter);
-		ok = set_filter (&filter, row, &error);
+		ok = test_audit_set_filter (&filter, row, &error);
 		if (ok != row->ok)
 			fail_msg ("%s: %s", row->name, ok ? "accepted" : error->message);
 		if (!ok) {
@@ -772,7 +805,7 @@ test_filters (void **state)
 }
 
 static void
-test_join (void **state)
+test_audit_join (void **state)
 {
 	Fixture *f = *state;
 	g_autoptr (IrAuditPaths) paths = ir_audit_paths_resolve (f->dir, NULL);
@@ -797,7 +830,7 @@ test_join (void **state)
 
 /* A small RFC 4180 reader to read the export back. */
 static GPtrArray *
-csv_parse (const char *text)
+test_audit_csv_parse (const char *text)
 {
 	GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify)g_ptr_array_unref);
 	GPtrArray *fields = g_ptr_array_new_with_free_func (g_free);
@@ -835,7 +868,7 @@ csv_parse (const char *text)
 }
 
 static const char *
-csv_get (GPtrArray *records, guint row, const char *column)
+test_audit_csv_get (GPtrArray *records, guint row, const char *column)
 {
 	GPtrArray *header = g_ptr_array_index (records, 0);
 	GPtrArray *fields = g_ptr_array_index (records, row);
@@ -849,30 +882,32 @@ csv_get (GPtrArray *records, guint row, const char *column)
 }
 
 static void
-test_export_csv (void **state)
+test_audit_export_csv (void **state)
 {
 	Fixture *f = *state;
 	g_autoptr (IrAuditPaths) paths = ir_audit_paths_resolve (f->dir, NULL);
 	g_autoptr (GPtrArray) rows = ir_audit_query (paths, NULL, NULL, NULL);
 	g_autofree char *csv = ir_audit_export_rows_to_csv (rows);
-	g_autoptr (GPtrArray) records = csv_parse (csv);
+	g_autoptr (GPtrArray) records = test_audit_csv_parse (csv);
 	GPtrArray *header = g_ptr_array_index (records, 0);
 
 	assert_int_equal (records->len, rows->len + 1);
 	for (guint i = 1; i < records->len; i++)
 		assert_int_equal (((GPtrArray *)g_ptr_array_index (records, i))->len, header->len);
 	assert_string_equal (g_ptr_array_index (header, 0), "seq");
-	assert_string_equal (csv_get (records, 3, "reason"), "the phone said \"ERROR\", twice");
-	assert_string_equal (csv_get (records, 3, "outcome"), "failed");
-	assert_string_equal (csv_get (records, 2, "imei_read_back_2"), "260531793113837");
-	assert_string_equal (csv_get (records, 2, "technician"), "tech-anita");
-	assert_string_equal (csv_get (records, 5, "outcome"), "open");
-	assert_string_equal (csv_get (records, 5, "imei_read_back_1"), "");
-	assert_string_equal (csv_get (records, 1, "type"), "START");
+	assert_string_equal (test_audit_csv_get (records, 3, "reason"),
+			     "the phone said \"ERROR\", twice");
+	assert_string_equal (test_audit_csv_get (records, 3, "outcome"), "failed");
+	assert_string_equal (test_audit_csv_get (records, 2, "imei_read_back_2"),
+			     "260531793113837");
+	assert_string_equal (test_audit_csv_get (records, 2, "technician"), "tech-anita");
+	assert_string_equal (test_audit_csv_get (records, 5, "outcome"), "open");
+	assert_string_equal (test_audit_csv_get (records, 5, "imei_read_back_1"), "");
+	assert_string_equal (test_audit_csv_get (records, 1, "type"), "START");
 }
 
 static void
-test_export_json (void **state)
+test_audit_export_json (void **state)
 {
 	Fixture *f = *state;
 	g_autoptr (IrAuditPaths) paths = ir_audit_paths_resolve (f->dir, NULL);
@@ -905,7 +940,7 @@ typedef struct {
 } StatsRow;
 
 static void
-test_stats (void **state)
+test_audit_stats (void **state)
 {
 	static const StatsRow stats_rows[] = {
 	    {IR_AUDIT_BY_OUTCOME, "failed=1/0/1/0;open=1/0/0/1;success=2/2/0/0"},
@@ -949,11 +984,11 @@ test_stats (void **state)
 
 /* Appends KEY_ROTATION to @new_key by @old_key, then one START by @new_key. */
 static void
-rotate (const char *dir,
-	EVP_PKEY *old_key,
-	const char *old_name,
-	EVP_PKEY *new_key,
-	const char *new_name)
+test_audit_rotate (const char *dir,
+		   EVP_PKEY *old_key,
+		   const char *old_name,
+		   EVP_PKEY *new_key,
+		   const char *new_name)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (JsonObject) rot = json_object_new ();
@@ -979,19 +1014,19 @@ rotate (const char *dir,
 }
 
 static void
-test_key_rotation (void **state)
+test_audit_key_rotation (void **state)
 {
 	Fixture *f = *state;
-	g_autoptr (EVP_PKEY) key2 = ir_test_audit_keygen ();
+	g_autoptr (EVP_PKEY) key2 = test_audit_common_keygen ();
 	IrAuditVerifyOptions with_key = {.key = f->key};
 	IrAuditVerifyOptions with_new_key = {.key = key2};
 	g_autoptr (IrAuditReport) r1 = NULL;
 	g_autoptr (IrAuditReport) r2 = NULL;
 	g_autoptr (IrAuditReport) r3 = NULL;
 
-	rotate (f->dir, f->key, IR_TEST_AUDIT_ORIGIN, key2, ORIGIN2);
+	test_audit_rotate (f->dir, f->key, IR_TEST_AUDIT_ORIGIN, key2, ORIGIN2);
 	/* the registered key, then the rotation it signed */
-	r1 = verify_dir (f->dir, &with_key);
+	r1 = test_audit_verify_dir (f->dir, &with_key);
 	assert_null (r1->error);
 	assert_int_equal (r1->n_records, IR_TEST_AUDIT_N + 2);
 	/* the one that covers the rotation (old key) and the last (new key) */
@@ -999,12 +1034,12 @@ test_key_rotation (void **state)
 	assert_int_equal (r1->trust, IR_AUDIT_TRUST_GIVEN);
 	assert_string_equal (r1->key_names, IR_TEST_AUDIT_ORIGIN ", " ORIGIN2);
 	/* no key: only the checkpoint after the rotation, with the log's key */
-	r2 = verify_dir (f->dir, NULL);
+	r2 = test_audit_verify_dir (f->dir, NULL);
 	assert_null (r2->error);
 	assert_int_equal (r2->n_signatures_checked, 1);
 	assert_int_equal (r2->trust, IR_AUDIT_TRUST_LOG_ONLY);
 	/* the new key did not sign the first checkpoints */
-	r3 = verify_dir (f->dir, &with_new_key);
+	r3 = test_audit_verify_dir (f->dir, &with_new_key);
 	assert_non_null (r3->error);
 	/* the first signature the default mode checks: the one that covers
 	 * the rotation, signed by the old key */
@@ -1014,14 +1049,14 @@ test_key_rotation (void **state)
 /* Someone with another key announces it in a KEY_ROTATION: the
  * checkpoint covering that record is not signed by the trusted key. */
 static void
-test_key_rotation_forged (void **state)
+test_audit_key_rotation_forged (void **state)
 {
 	Fixture *f = *state;
-	g_autoptr (EVP_PKEY) evil = ir_test_audit_keygen ();
+	g_autoptr (EVP_PKEY) evil = test_audit_common_keygen ();
 	IrAuditVerifyOptions with_key = {.key = f->key};
 	g_autoptr (IrAuditReport) r = NULL;
 
-	g_autoptr (GPtrArray) lines = ir_test_audit_read_lines (f->dir);
+	g_autoptr (GPtrArray) lines = test_audit_common_read_lines (f->dir);
 	g_autoptr (IrMerkleTree) tree = ir_merkle_tree_new ();
 	g_autoptr (JsonObject) rot = json_object_new ();
 	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
@@ -1039,7 +1074,7 @@ test_key_rotation_forged (void **state)
 	json_object_set_string_member (rot, "new_public_key", b64);
 	g_ptr_array_add (
 	    lines, ir_log_record_format (IR_LOG_RECORD_KEY_ROTATION, lines->len, now, rot, NULL));
-	ir_test_audit_write_lines (f->dir, lines);
+	test_audit_common_write_lines (f->dir, lines);
 	for (guint i = 0; i < lines->len; i++) {
 		const char *line = g_ptr_array_index (lines, i);
 		ir_merkle_tree_append (tree, (const guint8 *)line, strlen (line));
@@ -1049,7 +1084,7 @@ test_key_rotation_forged (void **state)
 	assert_true (g_file_get_contents (cp_path, &cps, NULL, NULL));
 	all = g_strconcat (cps, note, "\n", NULL);
 	assert_true (g_file_set_contents (cp_path, all, -1, NULL));
-	r = verify_dir (f->dir, &with_key);
+	r = test_audit_verify_dir (f->dir, &with_key);
 	assert_non_null (r->error);
 	assert_int_equal (r->bad_checkpoint, IR_TEST_AUDIT_N + 1);
 	assert_non_null (strstr (r->error->message, "is not signed by the trusted key"));
@@ -1062,31 +1097,37 @@ main (void)
 	    g_new0 (struct CMUnitTest, G_N_ELEMENTS (tamper_rows) + 16);
 	guint n = 0;
 	const struct CMUnitTest fixed[] = {
-	    cmocka_unit_test_setup_teardown (test_verify_good, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown (
-		test_start_announces_other_key, fixture_setup, fixture_teardown),
-	    cmocka_unit_test_setup_teardown (test_verify_no_key, fixture_setup, fixture_teardown),
-	    cmocka_unit_test_setup_teardown (test_verify_witness, fixture_setup, fixture_teardown),
+		test_audit_verify_good, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown (
-		test_tamper_every_byte, fixture_setup, fixture_teardown),
+		test_audit_start_announces_other_key, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown (
-		test_tamper_every_checkpoint_byte, fixture_setup, fixture_teardown),
-	    cmocka_unit_test_setup_teardown (test_torn_tail, fixture_setup, fixture_teardown),
-	    cmocka_unit_test_setup_teardown (test_bad_input, fixture_setup, fixture_teardown),
-	    cmocka_unit_test (test_parse_time),
-	    cmocka_unit_test_setup_teardown (test_filters, fixture_setup, fixture_teardown),
-	    cmocka_unit_test_setup_teardown (test_join, fixture_setup, fixture_teardown),
-	    cmocka_unit_test_setup_teardown (test_export_csv, fixture_setup, fixture_teardown),
-	    cmocka_unit_test_setup_teardown (test_export_json, fixture_setup, fixture_teardown),
-	    cmocka_unit_test_setup_teardown (test_stats, fixture_setup, fixture_teardown),
-	    cmocka_unit_test_setup_teardown (test_key_rotation, fixture_setup, fixture_teardown),
+		test_audit_verify_no_key, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown (
-		test_key_rotation_forged, fixture_setup, fixture_teardown),
+		test_audit_verify_witness, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_audit_tamper_every_byte, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_audit_tamper_every_checkpoint_byte, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown (test_audit_torn_tail, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown (test_audit_bad_input, fixture_setup, fixture_teardown),
+	    cmocka_unit_test (test_audit_parse_time),
+	    cmocka_unit_test_setup_teardown (test_audit_filters, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown (test_audit_join, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_audit_export_csv, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_audit_export_json, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown (test_audit_stats, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_audit_key_rotation, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_audit_key_rotation_forged, fixture_setup, fixture_teardown),
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS (tamper_rows); i++) {
 		tests[n].name = tamper_rows[i].name;
-		tests[n].test_func = test_tamper;
+		tests[n].test_func = test_audit_tamper;
 		tests[n].initial_state = (void *)&tamper_rows[i];
 		n++;
 	}

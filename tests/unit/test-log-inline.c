@@ -11,7 +11,9 @@
 #include <cmocka.h>
 #include <glib/gstdio.h>
 
+#include "ir-audit-marks.h"
 #include "ir-audit.h"
+#include "ir-checkpoint.h"
 #include "ir-error.h"
 #include "ir-log-record.h"
 #include "ir-migration-log.h"
@@ -379,6 +381,75 @@ test_log_inline_recover_tampered (void **state)
 	test_log_inline_rm (dir);
 }
 
+/* A log past two of audit verify's marks (it keeps only the tree's right
+ * edge and re-reads from the mark before a size): a record after the
+ * second mark changed is found by the bisection over both, and a witness
+ * that cosigned a middle size is checked against the root kept as the
+ * tree passed that size. */
+static void
+test_log_inline_past_marks (void **state)
+{
+	const guint n = 2 * IR_AUDIT_MARKS_EVERY + 60;
+	const guint bad = 2 * IR_AUDIT_MARKS_EVERY + 20;
+	g_autofree char *dir = g_mkdtemp (g_strdup (g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR)
+							? "/dev/shm/ir-log-inline-XXXXXX"
+							: "/tmp/ir-log-inline-XXXXXX"));
+	g_autofree char *path = g_build_filename (dir, LOG, NULL);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrMigrationLog) log =
+	    ir_migration_log_open (dir, ORIGIN, ORIGIN, test_log_inline_key, &error);
+	g_autoptr (EVP_PKEY) witness = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
+	g_autoptr (IrAuditPaths) paths = NULL;
+	g_autoptr (IrAuditReport) report = NULL;
+	g_autofree char *note = NULL;
+	g_autofree char *cosigned = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *v = NULL;
+	g_autofree char *want = NULL;
+	gsize len = 0;
+	gsize line_len = 0;
+	char *line;
+
+	g_assert_no_error (error);
+	for (guint i = 0; i < n; i++)
+		test_log_inline_append (
+		    log,
+		    IR_LOG_RECORD_START,
+		    "{\"software\":\"imeirestore 0.1.0\",\"workstation\":\"ws1\"}");
+	note = ir_migration_log_read_checkpoint (log, IR_AUDIT_MARKS_EVERY + 7, &error);
+	g_assert_no_error (error);
+	cosigned = ir_checkpoint_cosign (note, "witness.example", witness, &error);
+	g_assert_no_error (error);
+	g_clear_object (&log);
+
+	paths = ir_audit_paths_resolve (dir, &error);
+	g_assert_no_error (error);
+	{
+		IrAuditVerifyOptions options = {
+		    .key = test_log_inline_key, .witness_key = witness, .cosigned_note = cosigned};
+
+		report = ir_audit_verify (paths, &options, NULL, &error);
+		g_assert_no_error (error);
+		if (report->error != NULL)
+			fail_msg ("witnessed at a middle size: %s", report->error->message);
+		assert_true (report->witnessed);
+		assert_int_equal (report->witnessed_size, IR_AUDIT_MARKS_EVERY + 7);
+		assert_int_equal (report->n_records, n);
+	}
+
+	/* record @bad says 0.1.1: still a record, its signature no longer
+	 * holds, and only the last signature is checked by default */
+	assert_true (g_file_get_contents (path, &text, &len, NULL));
+	line = (char *)test_log_inline_line (text, 2 * bad - 1, &line_len);
+	memcpy (strstr (line, "0.1.0"), "0.1.1", 5);
+	test_log_inline_write (dir, text, len);
+	v = test_log_inline_by_verify (dir, FALSE);
+	want = g_strdup_printf ("line %u (seq %u): the record was altered", 2 * bad - 1, bad - 1);
+	test_log_inline_expect (v, want, "a record past the second mark changed");
+	g_unlink (path);
+	g_rmdir (dir);
+}
+
 int
 main (void)
 {
@@ -386,6 +457,7 @@ main (void)
 	    cmocka_unit_test (test_log_inline_middle_signature_lines),
 	    cmocka_unit_test (test_log_inline_flip_every_byte),
 	    cmocka_unit_test (test_log_inline_recover_tampered),
+	    cmocka_unit_test (test_log_inline_past_marks),
 	};
 
 	return cmocka_run_group_tests (tests, test_log_inline_setup, test_log_inline_teardown);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ir-error.h"
+#include "ir-log-json-writer.h"
 #include "ir-log-record.h"
 
 /* The record parser and formatter of docs/migration-log.md, from tables:
@@ -510,6 +511,55 @@ test_log_record_round_trip (void **state)
 	}
 }
 
+/* the record writer's bytes are json-glib's generator's (the line is
+ * hashed into the tree: canonical), compared on @node */
+static void
+test_log_record_assert_as_generator (JsonNode *node, const char *what)
+{
+	g_autofree char *want = json_to_string (node, FALSE);
+	g_autoptr (GString) got = g_string_new (NULL);
+
+	ir_log_json_writer_append_node (got, node);
+	if (strcmp (got->str, want) != 0)
+		fail_msg ("%s: writer \"%s\", generator \"%s\"", what, got->str, want);
+}
+
+/* every byte in a string (escapes, 0x1f and DEL where json-glib is
+ * uneven, bytes from 0x80 raw), every value type, nesting, and every
+ * parse row json-glib reads (good and refused records alike) */
+static void
+test_log_record_writer_as_generator (void **state)
+{
+	static const char *const corpus[] = {
+	    "{\"a\":null,\"b\":true,\"c\":false,\"d\":-9223372036854775807,\"e\":0}",
+	    "{\"x\":[null,\"s\",[],{}],\"y\":{\"z\":{\"w\":[1,2,-3]}},\"\":\"\"}",
+	    "{\"d\":1.5,\"e\":1e300,\"f\":[0.1]}",
+	    "{\"u\":\"\\u00e9\\u20ac\\ud83d\\ude00 \\\" \\\\ \\/ end\"}",
+	    "[\"a\",{\"b\\\"\\n\":1}]",
+	};
+
+	for (guint c = 1; c < 256; c++) {
+		char text[] = {'<', (char)c, '>', '\0'};
+		g_autoptr (JsonNode) node = json_node_new (JSON_NODE_VALUE);
+		g_autofree char *what = g_strdup_printf ("byte 0x%02x", c);
+
+		json_node_set_string (node, text);
+		test_log_record_assert_as_generator (node, what);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS (corpus); i++) {
+		g_autoptr (JsonNode) node = json_from_string (corpus[i], NULL);
+
+		assert_non_null (node);
+		test_log_record_assert_as_generator (node, corpus[i]);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS (parse_rows); i++) {
+		g_autoptr (JsonNode) node = json_from_string (parse_rows[i].line, NULL);
+
+		if (node != NULL)
+			test_log_record_assert_as_generator (node, parse_rows[i].name);
+	}
+}
+
 int
 main (void)
 {
@@ -519,6 +569,7 @@ main (void)
 	    cmocka_unit_test (test_log_record_type_names),
 	    cmocka_unit_test (test_log_record_format_table),
 	    cmocka_unit_test (test_log_record_round_trip),
+	    cmocka_unit_test (test_log_record_writer_as_generator),
 	};
 
 	return cmocka_run_group_tests (tests, NULL, NULL);

@@ -30,21 +30,21 @@
 static EVP_PKEY *key;
 
 static int
-setup (void **state)
+test_migration_log_setup (void **state)
 {
 	key = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
 	return key == NULL;
 }
 
 static int
-teardown (void **state)
+test_migration_log_teardown (void **state)
 {
 	EVP_PKEY_free (key);
 	return 0;
 }
 
 static JsonObject *
-object_from (const char *json)
+test_migration_log_object_from (const char *json)
 {
 	g_autoptr (JsonParser) parser = json_parser_new ();
 
@@ -53,7 +53,7 @@ object_from (const char *json)
 }
 
 static JsonObject *
-intent_fields (const char *id)
+test_migration_log_intent_fields (const char *id)
 {
 	g_autofree char *json = g_strdup_printf (
 	    "{\"intent_id\":\"%s\",\"technician\":\"tech-1\",\"centre\":\"DEL01\","
@@ -66,28 +66,29 @@ intent_fields (const char *id)
 	    id,
 	    id);
 
-	return object_from (json);
+	return test_migration_log_object_from (json);
 }
 
 static JsonObject *
-result_fields (const char *id)
+test_migration_log_result_fields (const char *id)
 {
 	g_autofree char *json = g_strdup_printf ("{\"intent_id\":\"%s\",\"outcome\":\"success\","
 						 "\"imeis_read_back\":[\"490154203237518\","
 						 "null]}",
 						 id);
 
-	return object_from (json);
+	return test_migration_log_object_from (json);
 }
 
 static JsonObject *
-start_fields (void)
+test_migration_log_start_fields (void)
 {
-	return object_from ("{\"software\":\"imeirestore 0.1.0\",\"workstation\":\"ws1\"}");
+	return test_migration_log_object_from (
+	    "{\"software\":\"imeirestore 0.1.0\",\"workstation\":\"ws1\"}");
 }
 
 static IrMigrationLog *
-open_log (const char *dir, EVP_PKEY *with)
+test_migration_log_open_log (const char *dir, EVP_PKEY *with)
 {
 	g_autoptr (GError) error = NULL;
 	IrMigrationLog *log = ir_migration_log_open_layout (
@@ -99,7 +100,10 @@ open_log (const char *dir, EVP_PKEY *with)
 }
 
 static void
-append (IrMigrationLog *log, IrLogRecordType type, JsonObject *fields, guint64 want)
+test_migration_log_append (IrMigrationLog *log,
+			   IrLogRecordType type,
+			   JsonObject *fields,
+			   guint64 want)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (JsonObject) owned = fields;
@@ -114,32 +118,36 @@ append (IrMigrationLog *log, IrLogRecordType type, JsonObject *fields, guint64 w
  * @short_last: the fourth is a short START instead (torn tails of every
  * length of it cost one open each) */
 static char *
-make_log_with (gboolean short_last)
+test_migration_log_make_log_with (gboolean short_last)
 {
 	char *dir = g_dir_make_tmp ("ir-log-XXXXXX", NULL);
-	g_autoptr (IrMigrationLog) log = open_log (dir, key);
+	g_autoptr (IrMigrationLog) log = test_migration_log_open_log (dir, key);
 
-	append (log, IR_LOG_RECORD_START, start_fields (), 0);
-	append (log, IR_LOG_RECORD_INTENT, intent_fields ("a1"), 1);
-	append (log, IR_LOG_RECORD_RESULT, result_fields ("a1"), 2);
+	test_migration_log_append (log, IR_LOG_RECORD_START, test_migration_log_start_fields (), 0);
+	test_migration_log_append (
+	    log, IR_LOG_RECORD_INTENT, test_migration_log_intent_fields ("a1"), 1);
+	test_migration_log_append (
+	    log, IR_LOG_RECORD_RESULT, test_migration_log_result_fields ("a1"), 2);
 	if (short_last)
-		append (log,
-			IR_LOG_RECORD_START,
-			object_from ("{\"software\":\"s\",\"workstation\":\"w\"}"),
-			3);
+		test_migration_log_append (
+		    log,
+		    IR_LOG_RECORD_START,
+		    test_migration_log_object_from ("{\"software\":\"s\",\"workstation\":\"w\"}"),
+		    3);
 	else
-		append (log, IR_LOG_RECORD_INTENT, intent_fields ("b2"), 3);
+		test_migration_log_append (
+		    log, IR_LOG_RECORD_INTENT, test_migration_log_intent_fields ("b2"), 3);
 	return dir;
 }
 
 static char *
-make_log (void)
+test_migration_log_make_log (void)
 {
-	return make_log_with (FALSE);
+	return test_migration_log_make_log_with (FALSE);
 }
 
 static void
-rm_log (const char *dir)
+test_migration_log_rm_log (const char *dir)
 {
 	g_autofree char *log = g_build_filename (dir, LOG, NULL);
 	g_autofree char *cps = g_build_filename (dir, CPS, NULL);
@@ -150,7 +158,7 @@ rm_log (const char *dir)
 }
 
 static char *
-read_in (const char *dir, const char *name, gsize *len)
+test_migration_log_read_in (const char *dir, const char *name, gsize *len)
 {
 	g_autofree char *path = g_build_filename (dir, name, NULL);
 	char *data = NULL;
@@ -160,7 +168,7 @@ read_in (const char *dir, const char *name, gsize *len)
 }
 
 static void
-write_in (const char *dir, const char *name, const char *data, gsize len)
+test_migration_log_write_in (const char *dir, const char *name, const char *data, gsize len)
 {
 	g_autofree char *path = g_build_filename (dir, name, NULL);
 
@@ -175,10 +183,10 @@ write_in (const char *dir, const char *name, const char *data, gsize len)
 /* ---- round trip ---- */
 
 static void
-test_round_trip (void **state)
+test_migration_log_round_trip (void **state)
 {
-	g_autofree char *dir = make_log ();
-	g_autoptr (IrMigrationLog) log = open_log (dir, key);
+	g_autofree char *dir = test_migration_log_make_log ();
+	g_autoptr (IrMigrationLog) log = test_migration_log_open_log (dir, key);
 	g_autoptr (GPtrArray) lines = NULL;
 	g_autoptr (GPtrArray) intents = NULL;
 	g_autoptr (GError) error = NULL;
@@ -196,8 +204,8 @@ test_round_trip (void **state)
 	assert_null (ir_migration_log_get_tamper_error (log));
 	assert_int_equal (ir_migration_log_get_size (log), 4);
 	/* open appends nothing by itself (START is the caller's) */
-	log_data = read_in (dir, LOG, &log_len);
-	cp_data = read_in (dir, CPS, &cp_len);
+	log_data = test_migration_log_read_in (dir, LOG, &log_len);
+	cp_data = test_migration_log_read_in (dir, CPS, &cp_len);
 	{
 		g_auto (GStrv) split = g_strsplit (log_data, "\n", -1);
 		assert_int_equal (g_strv_length (split), 5);
@@ -239,15 +247,15 @@ test_round_trip (void **state)
 
 	/* reopen keeps size, root and checkpoint, and changes no byte */
 	g_clear_object (&log);
-	log = open_log (dir, key);
+	log = test_migration_log_open_log (dir, key);
 	assert_int_equal (ir_migration_log_get_size (log), 4);
 	assert_true (ir_merkle_tree_root (ir_migration_log_get_tree (log), 4, again, NULL));
 	assert_memory_equal (root, again, sizeof (root));
 	assert_string_equal (ir_migration_log_get_checkpoint (log), checkpoint);
 	{
 		gsize l2 = 0, c2 = 0;
-		g_autofree char *log2 = read_in (dir, LOG, &l2);
-		g_autofree char *cp2 = read_in (dir, CPS, &c2);
+		g_autofree char *log2 = test_migration_log_read_in (dir, LOG, &l2);
+		g_autofree char *cp2 = test_migration_log_read_in (dir, CPS, &c2);
 
 		assert_int_equal (l2, log_len);
 		assert_memory_equal (log2, log_data, log_len);
@@ -268,19 +276,20 @@ test_round_trip (void **state)
 	}
 
 	/* appending goes on from 4 */
-	append (log, IR_LOG_RECORD_RESULT, result_fields ("b2"), 4);
+	test_migration_log_append (
+	    log, IR_LOG_RECORD_RESULT, test_migration_log_result_fields ("b2"), 4);
 	intents = ir_migration_log_get_open_intents (log);
 	assert_int_equal (intents->len, 0);
 	g_clear_object (&log);
-	rm_log (dir);
+	test_migration_log_rm_log (dir);
 }
 
 static void
-test_bad_fields (void **state)
+test_migration_log_bad_fields (void **state)
 {
 	g_autofree char *dir = g_dir_make_tmp ("ir-log-XXXXXX", NULL);
-	g_autoptr (IrMigrationLog) log = open_log (dir, key);
-	g_autoptr (JsonObject) fields = object_from ("{\"software\":\"x\"}");
+	g_autoptr (IrMigrationLog) log = test_migration_log_open_log (dir, key);
+	g_autoptr (JsonObject) fields = test_migration_log_object_from ("{\"software\":\"x\"}");
 	g_autoptr (GError) error = NULL;
 	gsize len = 1;
 	g_autofree char *data = NULL;
@@ -290,25 +299,29 @@ test_bad_fields (void **state)
 	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_INVALID_INPUT));
 	assert_non_null (strstr (error->message, "no \"workstation\""));
 	assert_false (ir_migration_log_is_read_only (log));
-	data = read_in (dir, LOG, &len);
+	data = test_migration_log_read_in (dir, LOG, &len);
 	assert_int_equal (len, 0);
-	append (log, IR_LOG_RECORD_START, start_fields (), 0);
+	test_migration_log_append (log, IR_LOG_RECORD_START, test_migration_log_start_fields (), 0);
 	g_clear_object (&log);
-	rm_log (dir);
+	test_migration_log_rm_log (dir);
 }
 
 static void
-test_open_intents (void **state)
+test_migration_log_open_intents (void **state)
 {
 	g_autofree char *dir = g_dir_make_tmp ("ir-log-XXXXXX", NULL);
-	g_autoptr (IrMigrationLog) log = open_log (dir, key);
+	g_autoptr (IrMigrationLog) log = test_migration_log_open_log (dir, key);
 	g_autoptr (GPtrArray) intents = NULL;
 
-	append (log, IR_LOG_RECORD_START, start_fields (), 0);
-	append (log, IR_LOG_RECORD_INTENT, intent_fields ("cc"), 1);
-	append (log, IR_LOG_RECORD_INTENT, intent_fields ("aa"), 2);
-	append (log, IR_LOG_RECORD_INTENT, intent_fields ("bb"), 3);
-	append (log, IR_LOG_RECORD_RESULT, result_fields ("aa"), 4);
+	test_migration_log_append (log, IR_LOG_RECORD_START, test_migration_log_start_fields (), 0);
+	test_migration_log_append (
+	    log, IR_LOG_RECORD_INTENT, test_migration_log_intent_fields ("cc"), 1);
+	test_migration_log_append (
+	    log, IR_LOG_RECORD_INTENT, test_migration_log_intent_fields ("aa"), 2);
+	test_migration_log_append (
+	    log, IR_LOG_RECORD_INTENT, test_migration_log_intent_fields ("bb"), 3);
+	test_migration_log_append (
+	    log, IR_LOG_RECORD_RESULT, test_migration_log_result_fields ("aa"), 4);
 	intents = ir_migration_log_get_open_intents (log);
 	assert_int_equal (intents->len, 2);
 	assert_string_equal (json_object_get_string_member (intents->pdata[0], "intent_id"), "cc");
@@ -317,13 +330,13 @@ test_open_intents (void **state)
 
 	/* the same after a reopen, from the file */
 	g_clear_object (&log);
-	log = open_log (dir, key);
+	log = test_migration_log_open_log (dir, key);
 	intents = ir_migration_log_get_open_intents (log);
 	assert_int_equal (intents->len, 2);
 	assert_string_equal (json_object_get_string_member (intents->pdata[0], "intent_id"), "cc");
 	assert_true (json_object_get_int_member (intents->pdata[1], "seq") == 3);
 	g_clear_object (&log);
-	rm_log (dir);
+	test_migration_log_rm_log (dir);
 }
 
 /* ---- tampering ---- */
@@ -331,14 +344,14 @@ test_open_intents (void **state)
 /* Opens @dir expecting the tamper alarm with every part of @want in its
  * message, no byte of either file changed, and appends refused. */
 static void
-expect_tamper (const char *dir, const char *const *want, const char *what)
+test_migration_log_expect_tamper (const char *dir, const char *const *want, const char *what)
 {
 	gsize log_len = 0, cp_len = 0, log_after = 0, cp_after = 0;
-	g_autofree char *log_data = read_in (dir, LOG, &log_len);
-	g_autofree char *cp_data = read_in (dir, CPS, &cp_len);
-	g_autoptr (IrMigrationLog) log = open_log (dir, key);
+	g_autofree char *log_data = test_migration_log_read_in (dir, LOG, &log_len);
+	g_autofree char *cp_data = test_migration_log_read_in (dir, CPS, &cp_len);
+	g_autoptr (IrMigrationLog) log = test_migration_log_open_log (dir, key);
 	g_autoptr (GError) error = NULL;
-	g_autoptr (JsonObject) fields = start_fields ();
+	g_autoptr (JsonObject) fields = test_migration_log_start_fields ();
 	g_autofree char *log_now = NULL;
 	g_autofree char *cp_now = NULL;
 	const GError *alarm = ir_migration_log_get_tamper_error (log);
@@ -355,8 +368,8 @@ expect_tamper (const char *dir, const char *const *want, const char *what)
 	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_READ_ONLY_LOG));
 	assert_non_null (strstr (error->message, "tampered"));
 
-	log_now = read_in (dir, LOG, &log_after);
-	cp_now = read_in (dir, CPS, &cp_after);
+	log_now = test_migration_log_read_in (dir, LOG, &log_after);
+	cp_now = test_migration_log_read_in (dir, CPS, &cp_after);
 	assert_int_equal (log_after, log_len);
 	assert_memory_equal (log_now, log_data, log_len);
 	assert_int_equal (cp_after, cp_len);
@@ -365,11 +378,11 @@ expect_tamper (const char *dir, const char *const *want, const char *what)
 
 /* every byte of the log, two bit flips each: the line holding it named */
 static void
-test_flip_every_log_byte (void **state)
+test_migration_log_flip_every_log_byte (void **state)
 {
-	g_autofree char *dir = make_log ();
+	g_autofree char *dir = test_migration_log_make_log ();
 	gsize len = 0;
-	g_autofree char *orig = read_in (dir, LOG, &len);
+	g_autofree char *orig = test_migration_log_read_in (dir, LOG, &len);
 	static const guint8 masks[] = {0x01, 0x80};
 
 	for (gsize i = 0; i < len; i++) {
@@ -385,25 +398,25 @@ test_flip_every_log_byte (void **state)
 			const char *want[] = {want_line, NULL};
 
 			copy[i] ^= masks[m];
-			write_in (dir, LOG, copy, len);
-			expect_tamper (dir, want, what);
+			test_migration_log_write_in (dir, LOG, copy, len);
+			test_migration_log_expect_tamper (dir, want, what);
 		}
 	}
-	write_in (dir, LOG, orig, len);
+	test_migration_log_write_in (dir, LOG, orig, len);
 	{
-		g_autoptr (IrMigrationLog) log = open_log (dir, key);
+		g_autoptr (IrMigrationLog) log = test_migration_log_open_log (dir, key);
 		assert_null (ir_migration_log_get_tamper_error (log));
 	}
-	rm_log (dir);
+	test_migration_log_rm_log (dir);
 }
 
 /* every byte of the checkpoint file: detected, the file named */
 static void
-test_flip_every_checkpoint_byte (void **state)
+test_migration_log_flip_every_checkpoint_byte (void **state)
 {
-	g_autofree char *dir = make_log ();
+	g_autofree char *dir = test_migration_log_make_log ();
 	gsize len = 0;
-	g_autofree char *orig = read_in (dir, CPS, &len);
+	g_autofree char *orig = test_migration_log_read_in (dir, CPS, &len);
 
 	/* the signature line of the last note: every other note's root is
 	 * checked against the records, and this signature covers them all; a
@@ -423,32 +436,32 @@ test_flip_every_checkpoint_byte (void **state)
 			continue;
 
 		copy[i] ^= 0x01;
-		write_in (dir, CPS, copy, len);
-		expect_tamper (dir, want, what);
+		test_migration_log_write_in (dir, CPS, copy, len);
+		test_migration_log_expect_tamper (dir, want, what);
 	}
-	rm_log (dir);
+	test_migration_log_rm_log (dir);
 }
 
 static char **
-split_lines (const char *dir)
+test_migration_log_split_lines (const char *dir)
 {
 	gsize len = 0;
-	g_autofree char *data = read_in (dir, LOG, &len);
+	g_autofree char *data = test_migration_log_read_in (dir, LOG, &len);
 
 	return g_strsplit (data, "\n", -1); /* last element "" */
 }
 
 static void
-write_lines (const char *dir, char **lines)
+test_migration_log_write_lines (const char *dir, char **lines)
 {
 	g_autofree char *data = g_strjoinv ("\n", lines);
 
-	write_in (dir, LOG, data, strlen (data));
+	test_migration_log_write_in (dir, LOG, data, strlen (data));
 }
 
 /* notes for sizes 1..n of @lines, signed by @by, with @sizes[i] when given */
 static char *
-make_notes (char **lines, guint n, EVP_PKEY *by, const guint64 *sizes)
+test_migration_log_make_notes (char **lines, guint n, EVP_PKEY *by, const guint64 *sizes)
 {
 	g_autoptr (IrMerkleTree) tree = ir_merkle_tree_new ();
 	g_autoptr (GString) out = g_string_new (NULL);
@@ -524,11 +537,11 @@ static const TamperRow tamper_rows[] = {
 };
 
 static void
-apply_edit (const char *dir, Edit edit)
+test_migration_log_apply_edit (const char *dir, Edit edit)
 {
-	g_auto (GStrv) lines = split_lines (dir);
+	g_auto (GStrv) lines = test_migration_log_split_lines (dir);
 	gsize cp_len = 0;
-	g_autofree char *cps = read_in (dir, CPS, &cp_len);
+	g_autofree char *cps = test_migration_log_read_in (dir, CPS, &cp_len);
 	g_autofree char *notes = NULL;
 	char *tmp;
 
@@ -537,13 +550,13 @@ apply_edit (const char *dir, Edit edit)
 		tmp = lines[1];
 		memmove (&lines[1], &lines[2], sizeof (char *) * 4);
 		g_free (tmp);
-		write_lines (dir, lines);
+		test_migration_log_write_lines (dir, lines);
 		break;
 	case EDIT_SWAP_2_3:
 		tmp = lines[1];
 		lines[1] = lines[2];
 		lines[2] = tmp;
-		write_lines (dir, lines);
+		test_migration_log_write_lines (dir, lines);
 		break;
 	case EDIT_INSERT_COPY_OF_2: {
 		g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
@@ -555,27 +568,27 @@ apply_edit (const char *dir, Edit edit)
 				g_strv_builder_add (b, lines[i]);
 		}
 		more = g_strv_builder_end (b);
-		write_lines (dir, more);
+		test_migration_log_write_lines (dir, more);
 		break;
 	}
 	case EDIT_CHANGE_IMEI_LINE_4:
 		tmp = strstr (lines[3], "490154203237518");
 		tmp[3] = '2';
-		write_lines (dir, lines);
+		test_migration_log_write_lines (dir, lines);
 		break;
 	case EDIT_TRUNCATE_MID_LINE_3: {
 		g_autofree char *two =
 		    g_strdup_printf ("%s\n%s\n%.20s", lines[0], lines[1], lines[2]);
-		write_in (dir, LOG, two, strlen (two));
+		test_migration_log_write_in (dir, LOG, two, strlen (two));
 		break;
 	}
 	case EDIT_TRUNCATE_RESIGN_OTHER_KEY: {
 		g_autoptr (EVP_PKEY) other = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
 		g_autofree char *two = g_strdup_printf ("%s\n%s\n", lines[0], lines[1]);
 
-		write_in (dir, LOG, two, strlen (two));
-		notes = make_notes (lines, 2, other, NULL);
-		write_in (dir, CPS, notes, strlen (notes));
+		test_migration_log_write_in (dir, LOG, two, strlen (two));
+		notes = test_migration_log_make_notes (lines, 2, other, NULL);
+		test_migration_log_write_in (dir, CPS, notes, strlen (notes));
 		break;
 	}
 	case EDIT_DAMAGE_LAST_SIGNATURE: {
@@ -590,20 +603,20 @@ apply_edit (const char *dir, Edit edit)
 		sig = strstr (note4, "\xe2\x80\x94 ");
 		sig = strchr (sig + 4, ' ') + 30;
 		*sig = *sig == 'A' ? 'B' : 'A';
-		write_in (dir, CPS, cps, cp_len);
+		test_migration_log_write_in (dir, CPS, cps, cp_len);
 		break;
 	}
 	case EDIT_SIZE_SHRINKS: {
 		const guint64 sizes[] = {1, 2, 1, 4};
 
-		notes = make_notes (lines, 4, key, sizes);
-		write_in (dir, CPS, notes, strlen (notes));
+		notes = test_migration_log_make_notes (lines, 4, key, sizes);
+		test_migration_log_write_in (dir, CPS, notes, strlen (notes));
 		break;
 	}
 	case EDIT_OTHER_ORIGIN:
 		tmp = strstr (cps, "/ws1\n");
 		tmp[3] = '9';
-		write_in (dir, CPS, cps, cp_len);
+		test_migration_log_write_in (dir, CPS, cps, cp_len);
 		break;
 	case EDIT_CHECKPOINT_FILE_CUT_MID_NOTE: {
 		/* note 3 cut after its body, the log cut after line 2: the torn
@@ -613,36 +626,37 @@ apply_edit (const char *dir, Edit edit)
 
 		for (guint i = 0; i < 4; i++)
 			note3 = strstr (note3, "\n\n") + 2;
-		write_in (dir, LOG, two, strlen (two));
-		write_in (dir, CPS, cps, (gsize)(strstr (note3, "\n\n") + 2 - cps));
+		test_migration_log_write_in (dir, LOG, two, strlen (two));
+		test_migration_log_write_in (
+		    dir, CPS, cps, (gsize)(strstr (note3, "\n\n") + 2 - cps));
 		break;
 	}
 	case EDIT_CHECKPOINTS_DELETED:
-		write_in (dir, CPS, "", 0);
+		test_migration_log_write_in (dir, CPS, "", 0);
 		break;
 	case EDIT_TWO_LINES_PAST_CHECKPOINT:
-		notes = make_notes (lines, 2, key, NULL);
-		write_in (dir, CPS, notes, strlen (notes));
+		notes = test_migration_log_make_notes (lines, 2, key, NULL);
+		test_migration_log_write_in (dir, CPS, notes, strlen (notes));
 		break;
 	}
 }
 
 static void
-test_tamper_table (void **state)
+test_migration_log_tamper_table (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (tamper_rows); i++) {
-		g_autofree char *dir = make_log ();
+		g_autofree char *dir = test_migration_log_make_log ();
 
-		apply_edit (dir, tamper_rows[i].edit);
-		expect_tamper (dir, tamper_rows[i].want, tamper_rows[i].name);
-		rm_log (dir);
+		test_migration_log_apply_edit (dir, tamper_rows[i].edit);
+		test_migration_log_expect_tamper (dir, tamper_rows[i].want, tamper_rows[i].name);
+		test_migration_log_rm_log (dir);
 	}
 }
 
 /* ---- torn tails ---- */
 
 static IrLogRecord *
-last_record (IrMigrationLog *log)
+test_migration_log_last_record (IrMigrationLog *log)
 {
 	guint64 size = ir_migration_log_get_size (log);
 	g_autoptr (GPtrArray) lines = ir_migration_log_read_lines (log, size - 1, size, NULL);
@@ -652,9 +666,9 @@ last_record (IrMigrationLog *log)
 }
 
 static void
-expect_recovered (const char *dir, gsize cut, const char *what)
+test_migration_log_expect_recovered (const char *dir, gsize cut, const char *what)
 {
-	g_autoptr (IrMigrationLog) log = open_log (dir, key);
+	g_autoptr (IrMigrationLog) log = test_migration_log_open_log (dir, key);
 	g_autoptr (IrLogRecord) rec = NULL;
 	g_autoptr (GPtrArray) intents = NULL;
 
@@ -663,7 +677,7 @@ expect_recovered (const char *dir, gsize cut, const char *what)
 	assert_false (ir_migration_log_is_read_only (log));
 	/* the three checkpointed records and the RECOVERY */
 	assert_int_equal (ir_migration_log_get_size (log), 4);
-	rec = last_record (log);
+	rec = test_migration_log_last_record (log);
 	assert_non_null (rec);
 	assert_int_equal (rec->type, IR_LOG_RECORD_RECOVERY);
 	assert_true (rec->seq == 3);
@@ -678,19 +692,19 @@ expect_recovered (const char *dir, gsize cut, const char *what)
 	g_clear_object (&log);
 
 	/* and the recovered log opens clean, with nothing more to cut */
-	log = open_log (dir, key);
+	log = test_migration_log_open_log (dir, key);
 	assert_null (ir_migration_log_get_tamper_error (log));
 	assert_int_equal (ir_migration_log_get_size (log), 4);
 }
 
 /* the last record torn at every length, its checkpoint never written */
 static void
-test_torn_last_line (void **state)
+test_migration_log_torn_last_line (void **state)
 {
-	g_autofree char *orig = make_log_with (TRUE);
+	g_autofree char *orig = test_migration_log_make_log_with (TRUE);
 	gsize log_len = 0, cp_len = 0;
-	g_autofree char *log_data = read_in (orig, LOG, &log_len);
-	g_autofree char *cp_data = read_in (orig, CPS, &cp_len);
+	g_autofree char *log_data = test_migration_log_read_in (orig, LOG, &log_len);
+	g_autofree char *cp_data = test_migration_log_read_in (orig, CPS, &cp_len);
 	gsize last = (gsize)(g_strrstr_len (log_data, (gssize)log_len - 1, "\n") + 1 - log_data);
 	gsize cp3 = 0;
 
@@ -706,22 +720,22 @@ test_torn_last_line (void **state)
 		g_autofree char *dir = g_dir_make_tmp ("ir-log-XXXXXX", NULL);
 		g_autofree char *what = g_strdup_printf ("last line torn at %" G_GSIZE_FORMAT, t);
 
-		write_in (dir, LOG, log_data, last + t);
-		write_in (dir, CPS, cp_data, cp3);
-		expect_recovered (dir, t, what);
-		rm_log (dir);
+		test_migration_log_write_in (dir, LOG, log_data, last + t);
+		test_migration_log_write_in (dir, CPS, cp_data, cp3);
+		test_migration_log_expect_recovered (dir, t, what);
+		test_migration_log_rm_log (dir);
 	}
-	rm_log (orig);
+	test_migration_log_rm_log (orig);
 }
 
 /* the last record whole, its checkpoint torn at every length */
 static void
-test_torn_checkpoint (void **state)
+test_migration_log_torn_checkpoint (void **state)
 {
-	g_autofree char *orig = make_log_with (TRUE);
+	g_autofree char *orig = test_migration_log_make_log_with (TRUE);
 	gsize log_len = 0, cp_len = 0;
-	g_autofree char *log_data = read_in (orig, LOG, &log_len);
-	g_autofree char *cp_data = read_in (orig, CPS, &cp_len);
+	g_autofree char *log_data = test_migration_log_read_in (orig, LOG, &log_len);
+	g_autofree char *cp_data = test_migration_log_read_in (orig, CPS, &cp_len);
 	gsize last = (gsize)(g_strrstr_len (log_data, (gssize)log_len - 1, "\n") + 1 - log_data);
 	gsize cp3 = 0;
 
@@ -739,25 +753,25 @@ test_torn_checkpoint (void **state)
 		gsize cp_after = 0;
 		g_autofree char *cp_now = NULL;
 
-		write_in (dir, LOG, log_data, log_len);
-		write_in (dir, CPS, cp_data, cp3 + t);
-		expect_recovered (dir, log_len - last, what);
+		test_migration_log_write_in (dir, LOG, log_data, log_len);
+		test_migration_log_write_in (dir, CPS, cp_data, cp3 + t);
+		test_migration_log_expect_recovered (dir, log_len - last, what);
 		/* the torn note is gone; note 4 now covers the RECOVERY */
-		cp_now = read_in (dir, CPS, &cp_after);
+		cp_now = test_migration_log_read_in (dir, CPS, &cp_after);
 		assert_memory_equal (cp_now, cp_data, cp3);
-		rm_log (dir);
+		test_migration_log_rm_log (dir);
 	}
-	rm_log (orig);
+	test_migration_log_rm_log (orig);
 }
 
 /* a torn note that is not the start of the note for the line is not a
  * crash: tampering */
 static void
-test_torn_checkpoint_foreign (void **state)
+test_migration_log_torn_checkpoint_foreign (void **state)
 {
-	g_autofree char *dir = make_log ();
+	g_autofree char *dir = test_migration_log_make_log ();
 	gsize cp_len = 0;
-	g_autofree char *cp_data = read_in (dir, CPS, &cp_len);
+	g_autofree char *cp_data = test_migration_log_read_in (dir, CPS, &cp_len);
 	gsize cp3 = 0;
 	const char *want[] = {
 	    CPS " line 19: the file ends with a partial checkpoint that is not the one for " LOG
@@ -772,31 +786,31 @@ test_torn_checkpoint_foreign (void **state)
 	}
 	/* note 4 torn, with its size changed to 5 */
 	cp_data[cp3 + strlen (ORIGIN) + 1] = '5';
-	write_in (dir, CPS, cp_data, cp3 + strlen (ORIGIN) + 4);
-	expect_tamper (dir, want, "foreign torn note");
-	rm_log (dir);
+	test_migration_log_write_in (dir, CPS, cp_data, cp3 + strlen (ORIGIN) + 4);
+	test_migration_log_expect_tamper (dir, want, "foreign torn note");
+	test_migration_log_rm_log (dir);
 }
 
 /* ---- key rotation ---- */
 
 static void
-test_key_rotation (void **state)
+test_migration_log_key_rotation (void **state)
 {
 	g_autofree char *dir = g_dir_make_tmp ("ir-log-XXXXXX", NULL);
 	g_autoptr (EVP_PKEY) next = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
 	g_autoptr (EVP_PKEY) other = EVP_PKEY_Q_keygen (NULL, NULL, "ED25519");
-	g_autoptr (IrMigrationLog) log = open_log (dir, key);
+	g_autoptr (IrMigrationLog) log = test_migration_log_open_log (dir, key);
 	g_autoptr (JsonObject) rotation = json_object_new ();
 	g_autofree char *b64 = ir_workstation_key_public_base64 (next, NULL);
 	const char *want_old[] = {CPS " line 13: checkpoint 3 (log line 3) is not signed", NULL};
 	const char *want_other[] = {LOG " line 2: the KEY_ROTATION record hands over to a key",
 				    NULL};
 
-	append (log, IR_LOG_RECORD_START, start_fields (), 0);
+	test_migration_log_append (log, IR_LOG_RECORD_START, test_migration_log_start_fields (), 0);
 	json_object_set_string_member (rotation, "old_key_name", KEY_NAME);
 	json_object_set_string_member (rotation, "new_key_name", KEY_NAME);
 	json_object_set_string_member (rotation, "new_public_key", b64);
-	append (log, IR_LOG_RECORD_KEY_ROTATION, json_object_ref (rotation), 1);
+	test_migration_log_append (log, IR_LOG_RECORD_KEY_ROTATION, json_object_ref (rotation), 1);
 	g_clear_object (&log);
 
 	/* right after the rotation, a key it did not name is refused */
@@ -804,30 +818,30 @@ test_key_rotation (void **state)
 		EVP_PKEY *saved = key;
 
 		key = other;
-		expect_tamper (dir, want_other, "key not named by the rotation");
+		test_migration_log_expect_tamper (dir, want_other, "key not named by the rotation");
 		key = saved;
 	}
 
 	/* the new key takes over: its checkpoints verify, the old ones are
 	 * checked by root */
-	log = open_log (dir, next);
+	log = test_migration_log_open_log (dir, next);
 	assert_null (ir_migration_log_get_tamper_error (log));
-	append (log, IR_LOG_RECORD_START, start_fields (), 2);
+	test_migration_log_append (log, IR_LOG_RECORD_START, test_migration_log_start_fields (), 2);
 	g_clear_object (&log);
-	log = open_log (dir, next);
+	log = test_migration_log_open_log (dir, next);
 	assert_null (ir_migration_log_get_tamper_error (log));
 	assert_int_equal (ir_migration_log_get_size (log), 3);
 	g_clear_object (&log);
 
 	/* the old key cannot sign on after the rotation */
-	expect_tamper (dir, want_old, "old key after rotation");
-	rm_log (dir);
+	test_migration_log_expect_tamper (dir, want_old, "old key after rotation");
+	test_migration_log_rm_log (dir);
 }
 
 /* ---- the workstation key ---- */
 
 static void
-test_workstation_key (void **state)
+test_migration_log_workstation_key (void **state)
 {
 	g_autofree char *dir = g_dir_make_tmp ("ir-key-XXXXXX", NULL);
 	g_autofree char *path = g_build_filename (dir, "state", IR_WORKSTATION_KEY_FILE, NULL);
@@ -866,7 +880,7 @@ test_workstation_key (void **state)
 	assert_int_equal (chmod (path, 0600), 0);
 	{
 		g_autofree char *sub = g_path_get_dirname (path);
-		write_in (sub, IR_WORKSTATION_KEY_FILE, "not a key\n", 10);
+		test_migration_log_write_in (sub, IR_WORKSTATION_KEY_FILE, "not a key\n", 10);
 	}
 	refused = ir_workstation_key_load (path, &error);
 	assert_null (refused);
@@ -895,18 +909,19 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_round_trip),
-	    cmocka_unit_test (test_bad_fields),
-	    cmocka_unit_test (test_open_intents),
-	    cmocka_unit_test (test_tamper_table),
-	    cmocka_unit_test (test_flip_every_log_byte),
-	    cmocka_unit_test (test_flip_every_checkpoint_byte),
-	    cmocka_unit_test (test_torn_last_line),
-	    cmocka_unit_test (test_torn_checkpoint),
-	    cmocka_unit_test (test_torn_checkpoint_foreign),
-	    cmocka_unit_test (test_key_rotation),
-	    cmocka_unit_test (test_workstation_key),
+	    cmocka_unit_test (test_migration_log_round_trip),
+	    cmocka_unit_test (test_migration_log_bad_fields),
+	    cmocka_unit_test (test_migration_log_open_intents),
+	    cmocka_unit_test (test_migration_log_tamper_table),
+	    cmocka_unit_test (test_migration_log_flip_every_log_byte),
+	    cmocka_unit_test (test_migration_log_flip_every_checkpoint_byte),
+	    cmocka_unit_test (test_migration_log_torn_last_line),
+	    cmocka_unit_test (test_migration_log_torn_checkpoint),
+	    cmocka_unit_test (test_migration_log_torn_checkpoint_foreign),
+	    cmocka_unit_test (test_migration_log_key_rotation),
+	    cmocka_unit_test (test_migration_log_workstation_key),
 	};
 
-	return cmocka_run_group_tests (tests, setup, teardown);
+	return cmocka_run_group_tests (
+	    tests, test_migration_log_setup, test_migration_log_teardown);
 }

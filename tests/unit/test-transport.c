@@ -275,6 +275,78 @@ test_transport_termios_held_without_lock (void **state)
 	assert_true (ir_transport_open (fx->transport, &error));
 }
 
+#define TEST_TRANSPORT_CONCURRENT_PORTS 8
+
+typedef struct {
+	IrTransport *transport;
+	GError *error;
+	gboolean opened;
+} TestTransportConcurrentOpen;
+
+static gpointer
+test_transport_concurrent_open (gpointer data)
+{
+	TestTransportConcurrentOpen *job = data;
+
+	job->opened = ir_transport_open (job->transport, &job->error);
+	return NULL;
+}
+
+/* Ports opened at once from several threads (restore --all) share the
+ * /proc scans for rivals, and each still sees the rival that held its port
+ * before it asked: the held one is refused, naming the holder; the
+ * others open. */
+static void
+test_transport_termios_held_concurrent (void **state)
+{
+	TestTransportConcurrentOpen jobs[TEST_TRANSPORT_CONCURRENT_PORTS] = {{NULL}};
+	GThread *threads[TEST_TRANSPORT_CONCURRENT_PORTS];
+	int masters[TEST_TRANSPORT_CONCURRENT_PORTS];
+	g_autoptr (GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+	g_autoptr (GSubprocess) holder = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *held_by = NULL;
+	const guint held = 3;
+
+	for (guint i = 0; i < TEST_TRANSPORT_CONCURRENT_PORTS; i++) {
+		char name[256] = {0};
+		int slave = -1;
+
+		assert_int_equal (openpty (&masters[i], &slave, name, NULL, NULL), 0);
+		if (i == held)
+			g_subprocess_launcher_take_stdin_fd (launcher, slave);
+		else
+			close (slave);
+		jobs[i].transport = ir_transport_termios_new (name);
+	}
+	/* a scan from before the holder was there: it must not be reused */
+	assert_true (ir_transport_open (jobs[held].transport, &error));
+	ir_transport_close (jobs[held].transport);
+	holder = g_subprocess_launcher_spawn (launcher, &error, "sleep", "30", NULL);
+	assert_non_null (holder);
+	held_by = g_strdup_printf ("(pid %s)", g_subprocess_get_identifier (holder));
+	for (guint i = 0; i < TEST_TRANSPORT_CONCURRENT_PORTS; i++)
+		threads[i] = g_thread_new ("open", test_transport_concurrent_open, &jobs[i]);
+	for (guint i = 0; i < TEST_TRANSPORT_CONCURRENT_PORTS; i++)
+		g_thread_join (threads[i]);
+	for (guint i = 0; i < TEST_TRANSPORT_CONCURRENT_PORTS; i++) {
+		if (i == held) {
+			assert_false (jobs[i].opened);
+			assert_true (g_error_matches (jobs[i].error, IR_ERROR, IR_ERROR_BUSY));
+			assert_non_null (strstr (jobs[i].error->message, held_by));
+		} else {
+			assert_true (jobs[i].opened);
+			assert_null (jobs[i].error);
+		}
+		g_clear_error (&jobs[i].error);
+		g_object_unref (jobs[i].transport);
+		close (masters[i]);
+	}
+	g_subprocess_force_exit (holder);
+	assert_true (g_subprocess_wait (holder, NULL, NULL));
+}
+
 /* Open, the port is exclusive (TIOCEXCL: ModemManager's open() then fails
  * with EBUSY); closed, it is not, so the next session can open it. */
 static void
@@ -905,6 +977,7 @@ main (void)
 	    cmocka_unit_test_setup_teardown (test_transport_termios_held_without_lock,
 					     test_transport_pty_setup,
 					     test_transport_pty_teardown),
+	    cmocka_unit_test (test_transport_termios_held_concurrent),
 	    cmocka_unit_test_setup_teardown (test_transport_termios_exclusive,
 					     test_transport_pty_setup,
 					     test_transport_pty_teardown),

@@ -167,13 +167,29 @@ ir_at_read_decode (IrAtChannel *channel, GPtrArray *values, GCancellable *cancel
 	}
 }
 
+/* An answer as it came (its lines, then its final line), to tell the same
+ * unreadable answer from a different one. */
+static char *
+ir_at_read_answer_text (const IrAtResponse *resp)
+{
+	GString *text = g_string_new (NULL);
+
+	for (guint i = 0; resp->lines != NULL && i < resp->lines->len; i++)
+		g_string_append_printf (
+		    text, "%s\n", (const char *)g_ptr_array_index (resp->lines, i));
+	g_string_append (text, resp->final_line != NULL ? resp->final_line : "");
+	return g_string_free (text, FALSE);
+}
+
 /* One attempt: the command, then the parse; *@noisy as the answer came,
- * *@interrupted when a call cut it off. */
+ * *@interrupted when a call cut it off, *@unreadable the answer when it
+ * came whole but could not be read. */
 static GPtrArray *
 ir_at_read_once (IrAtChannel *channel,
 		 const IrAtRead *read,
 		 gboolean *noisy,
 		 gboolean *interrupted,
+		 char **unreadable,
 		 GCancellable *cancellable,
 		 GError **error)
 {
@@ -187,6 +203,7 @@ ir_at_read_once (IrAtChannel *channel,
 	*noisy = resp->noisy;
 	values = read->parse (resp, read->user_data, error);
 	if (values == NULL) {
+		*unreadable = ir_at_read_answer_text (resp);
 		g_prefix_error (error,
 				"unreadable answer to %s on %s: ",
 				read->command,
@@ -222,24 +239,67 @@ ir_at_read_values_count (GPtrArray *seen, GPtrArray *values)
 	return count;
 }
 
-/* The error after a failed attempt, or NULL to ask again. When a call cut
- * off every failed answer, nothing arrived garbled: the cable is not the
- * thing to check. */
-static GError *
-ir_at_read_failed (
-    const IrAtRead *read, GError *error_local, guint failures, guint calls, guint attempt)
+/* The failed attempts of one read so far. */
+typedef struct {
+	guint failures;
+	guint calls;	  /* failures a call caused */
+	char *unreadable; /* the first answer that came whole but unreadable */
+	gboolean differ;  /* a failure that was not that same answer */
+} IrAtReadFailures;
+
+static void
+ir_at_read_failures_clear (IrAtReadFailures *failed)
 {
-	if (failures < IR_AT_READ_ATTEMPTS && ir_at_read_error_is_retryable (error_local)) {
+	g_clear_pointer (&failed->unreadable, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrAtReadFailures, ir_at_read_failures_clear)
+
+static void
+ir_at_read_failures_add (IrAtReadFailures *failed, gboolean interrupted, char *unreadable)
+{
+	failed->failures++;
+	if (interrupted)
+		failed->calls++;
+	if (unreadable == NULL ||
+	    (failed->unreadable != NULL && g_strcmp0 (failed->unreadable, unreadable) != 0))
+		failed->differ = TRUE;
+	if (failed->unreadable == NULL)
+		failed->unreadable = unreadable;
+	else
+		g_free (unreadable);
+}
+
+/* The error after a failed attempt, or NULL to ask again. When a call cut
+ * off every failed answer, nothing arrived garbled; when the phone gave
+ * the same unreadable answer every time, it answers so: in neither case
+ * is the cable the thing to check (issue 10: "garbled" only when the
+ * answers differ). */
+static GError *
+ir_at_read_failed (const IrAtRead *read,
+		   GError *error_local,
+		   const IrAtReadFailures *failed,
+		   guint attempt)
+{
+	gboolean silent = g_error_matches (error_local, IR_ERROR, IR_ERROR_TIMEOUT);
+	gboolean unreadable = g_error_matches (error_local, IR_ERROR, IR_ERROR_PROTOCOL);
+
+	if (failed->failures < IR_AT_READ_ATTEMPTS && ir_at_read_error_is_retryable (error_local) &&
+	    !(silent && read->silence_ends)) {
 		g_debug ("%s; asking again", error_local->message);
 		g_error_free (error_local);
 		return NULL;
 	}
-	if (g_error_matches (error_local, IR_ERROR, IR_ERROR_PROTOCOL) && calls == failures)
+	if (unreadable && failed->calls == failed->failures)
 		g_prefix_error (&error_local,
 				"after %u attempts, a call interrupted every answer (reject "
 				"the incoming call or take the SIM card out, then try again): ",
 				attempt);
-	else if (g_error_matches (error_local, IR_ERROR, IR_ERROR_PROTOCOL))
+	else if (unreadable && !failed->differ)
+		g_prefix_error (&error_local,
+				"after %u attempts, the same answer every time (the phone "
+				"answers so; the line is not at fault): ",
+				attempt);
+	else if (unreadable)
 		g_prefix_error (&error_local,
 				"after %u attempts, the answers still arrive garbled or "
 				"interrupted (check the cable and the port, then try again): ",
@@ -257,8 +317,7 @@ ir_at_read_confirmed (IrAtChannel *channel,
 {
 	g_autoptr (GPtrArray) seen =
 	    g_ptr_array_new_with_free_func ((GDestroyNotify)g_ptr_array_unref);
-	guint failures = 0;
-	guint calls = 0; /* failures a call caused */
+	g_auto (IrAtReadFailures) failed = {0};
 
 	g_return_val_if_fail (read != NULL && read->parse != NULL, NULL);
 
@@ -266,16 +325,16 @@ ir_at_read_confirmed (IrAtChannel *channel,
 		g_autoptr (GError) error_local = NULL;
 		gboolean noisy = FALSE;
 		gboolean interrupted = FALSE;
+		char *unreadable = NULL;
 		gboolean well_formed;
 		guint agree;
 		g_autoptr (GPtrArray) values = ir_at_read_once (
-		    channel, read, &noisy, &interrupted, cancellable, &error_local);
+		    channel, read, &noisy, &interrupted, &unreadable, cancellable, &error_local);
 		if (values == NULL) {
 			GError *final;
-			if (interrupted)
-				calls++;
+			ir_at_read_failures_add (&failed, interrupted, unreadable);
 			final = ir_at_read_failed (
-			    read, g_steal_pointer (&error_local), ++failures, calls, attempt);
+			    read, g_steal_pointer (&error_local), &failed, attempt);
 			if (final == NULL)
 				continue;
 			g_propagate_error (error, final);

@@ -46,6 +46,11 @@ typedef struct {
 	/* confirm even a clean, well-formed answer (a value read once that
 	 * matters more than it first seemed) */
 	gboolean confirm;
+	/* a lost answer (timeout) ends the read at once, never asked again:
+	 * for a form of a read that has another form to fall back on, which
+	 * is the better next try (a phone silent to one form stays silent to
+	 * it). Garbled and interrupted answers are still asked again. */
+	gboolean silence_ends;
 } IrAtRead;
 
 /* Reads @read->command as described above; values encoded in the phone's

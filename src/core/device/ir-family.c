@@ -84,6 +84,26 @@ ir_family_identity_clear (IrFamilyIdentity *identity)
 }
 
 void
+ir_family_read_report_clear (IrFamilyReadReport *report)
+{
+	g_clear_pointer (&report->command, g_free);
+	g_clear_pointer (&report->passed_over, g_free);
+}
+
+void
+ir_family_read_report_add_command (IrFamilyReadReport *report, const char *command)
+{
+	char *joined;
+
+	if (report == NULL)
+		return;
+	joined = report->command != NULL ? g_strdup_printf ("%s, %s", report->command, command)
+					 : g_strdup (command);
+	g_free (report->command);
+	report->command = joined;
+}
+
+void
 ir_challenge_free (IrChallenge *challenge)
 {
 	if (challenge == NULL)

@@ -30,6 +30,21 @@ typedef struct {
 
 void ir_family_identity_clear (IrFamilyIdentity *identity);
 
+/* How a family's IMEI read went, for identify's output: the command(s)
+ * whose answer gave the IMEIs ("AT+CGSN", "AT+EGMR=0,7, AT+EGMR=0,10"),
+ * and, for a read with several forms (3gpp: +CGSN=1, +CGSN, +GSN), why
+ * the forms tried before it gave nothing. NULL members: not known, or
+ * nothing was passed over. */
+typedef struct {
+	char *command;
+	char *passed_over; /* "AT+CGSN=1 on /dev/ttyUSB2 did not answer" */
+} IrFamilyReadReport;
+
+void ir_family_read_report_clear (IrFamilyReadReport *report);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrFamilyReadReport, ir_family_read_report_clear)
+/* Adds @command to @report's commands (@report may be NULL). */
+void ir_family_read_report_add_command (IrFamilyReadReport *report, const char *command);
+
 /* The host side of one protocol family (protocols/<family>/<family>-host.c).
  * Reads are idempotent and may be retried by the driver on a garbled or
  * lost answer; writes are never retried. A slot that refuses writes for
@@ -39,9 +54,11 @@ typedef struct {
 	const char *title; /* "MediaTek (AT+EGMR)" */
 	/* Reads every IMEI slot the profile has; returns char * per slot (NULL
 	 * for an empty slot), in slot order. Fewer when the phone says it has
-	 * fewer (a single-IMEI phone matched by a dual-IMEI profile). */
+	 * fewer (a single-IMEI phone matched by a dual-IMEI profile).
+	 * @report (may be NULL, else zeroed by the caller) says how. */
 	GPtrArray *(*read_imeis) (IrAtChannel *channel,
 				  const IrProfile *profile,
+				  IrFamilyReadReport *report,
 				  GCancellable *cancellable,
 				  GError **error);
 	/* Writes @imei (already validated) to 0-based @slot. NULL when the

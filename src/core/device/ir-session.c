@@ -56,6 +56,7 @@ ir_device_info_free (IrDeviceInfo *info)
 	g_free (info->revision);
 	g_free (info->serial);
 	g_free (info->imeisv);
+	g_free (info->read_command);
 	g_free (info->write_support);
 	if (info->slots != NULL)
 		g_ptr_array_unref (info->slots);
@@ -685,6 +686,21 @@ ir_session_classify (GPtrArray *imeis, const IrDuplicateList *dups)
 	return slots;
 }
 
+/* Which command gave the IMEIs (info->read_command), and a note of why
+ * the forms before it did not: a phone silent to +CGSN=1 that answered
+ * +CGSN is said so, rather than being slow without a word. */
+static void
+ir_session_take_report (IrDeviceInfo *info, IrFamilyReadReport *report)
+{
+	info->read_command = g_steal_pointer (&report->command);
+	if (report->passed_over != NULL)
+		ir_session_note (info,
+				 "IMEI read with %s: %s",
+				 info->read_command != NULL ? info->read_command
+							    : info->read_family->title,
+				 report->passed_over);
+}
+
 /* The first value that is not an IMEI read's answer (an ESN, a MEID, free
  * text), or NULL. */
 static const char *
@@ -705,8 +721,9 @@ ir_session_read_vendor (
     IrSession *self, IrDeviceInfo *info, char **why, GCancellable *cancellable, GError **error)
 {
 	g_autoptr (GError) error_local = NULL;
-	g_autoptr (GPtrArray) imeis =
-	    info->family->read_imeis (self->channel, info->profile, cancellable, &error_local);
+	g_auto (IrFamilyReadReport) report = {NULL};
+	g_autoptr (GPtrArray) imeis = info->family->read_imeis (
+	    self->channel, info->profile, &report, cancellable, &error_local);
 	const char *odd;
 
 	if (imeis == NULL) {
@@ -722,6 +739,7 @@ ir_session_read_vendor (
 		*why = g_strdup_printf ("its IMEI read answered \"%s\", not an IMEI", odd);
 		return NULL;
 	}
+	ir_session_take_report (info, &report);
 	return g_steal_pointer (&imeis);
 }
 
@@ -754,6 +772,7 @@ ir_session_read_3gpp (IrSession *self,
 		      GError **error)
 {
 	g_autoptr (GPtrArray) imeis = NULL;
+	g_auto (IrFamilyReadReport) report = {NULL};
 	const char *odd;
 
 	info->read_family = ir_family_lookup ("3gpp");
@@ -766,7 +785,7 @@ ir_session_read_3gpp (IrSession *self,
 		return NULL;
 	}
 	imeis = info->read_family->read_imeis (
-	    self->channel, ir_profile_lookup ("3gpp"), cancellable, error);
+	    self->channel, ir_profile_lookup ("3gpp"), &report, cancellable, error);
 	if (imeis == NULL)
 		return NULL;
 	odd = ir_session_find_non_imei (imeis);
@@ -780,6 +799,7 @@ ir_session_read_3gpp (IrSession *self,
 			     odd);
 		return NULL;
 	}
+	ir_session_take_report (info, &report);
 	g_ptr_array_set_size (imeis, MIN (imeis->len, 1));
 	return g_steal_pointer (&imeis);
 }

@@ -33,6 +33,8 @@ struct _IrDeviceInfo {
 	const IrFamily *family;	     /* the profile's family: what writes */
 	const IrFamily *read_family; /* what read the IMEIs: the profile's family, or
 					3gpp when the vendor read failed */
+	char *read_command;	     /* the command(s) whose answer gave the IMEIs
+					("AT+CGSN" when +CGSN=1 gave nothing) */
 	gboolean can_write;	     /* a write command is there and worked for reads */
 	char *write_support;	     /* why (not), in words */
 	GPtrArray *slots;	     /* IrImeiSlot */

@@ -392,8 +392,8 @@ ir_restore_recheck_legacy (IrRestoreRun *run)
 
 	if (r->device_verifies)
 		return TRUE;
-	now =
-	    r->info->family->read_imeis (run->channel, r->info->profile, run->cancellable, &error);
+	now = r->info->family->read_imeis (
+	    run->channel, r->info->profile, NULL, run->cancellable, &error);
 	if (now == NULL) {
 		g_prefix_error (
 		    &error, "failed to read %s again before writing; nothing written: ", r->port);
@@ -557,7 +557,7 @@ ir_restore_read_back (IrRestoreRun *run)
 	g_autoptr (GString) wrong = g_string_new (NULL);
 
 	ir_restore_enter (run, IR_RESTORE_STAGE_READ_BACK);
-	after = r->info->family->read_imeis (run->channel, r->info->profile, NULL, &error);
+	after = r->info->family->read_imeis (run->channel, r->info->profile, NULL, NULL, &error);
 	if (after == NULL) {
 		g_prefix_error (&error,
 				"the write to %s was sent, but reading it back failed, so what the "
@@ -691,7 +691,7 @@ ir_restore_authorise_and_write (IrRestoreRun *run)
 		if (r->outcome == IR_RESTORE_WRITE_FAILED && r->stage == IR_RESTORE_STAGE_WRITE) {
 			/* what the phone holds now, for the report; best effort */
 			g_autoptr (GPtrArray) now = r->info->family->read_imeis (
-			    run->channel, r->info->profile, NULL, NULL);
+			    run->channel, r->info->profile, NULL, NULL, NULL);
 			for (guint i = 0; now != NULL && i < r->slots->len && i < now->len; i++) {
 				IrRestoreSlot *slot = g_ptr_array_index (r->slots, i);
 				slot->after = g_strdup (g_ptr_array_index (now, i));

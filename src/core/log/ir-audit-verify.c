@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <openssl/x509.h>
 
+#include "ir-audit-marks.h"
 #include "ir-audit-sigpool.h"
 #include "ir-audit-verify.h"
 #include "ir-checkpoint.h"
@@ -16,12 +17,14 @@
 #include "ir-log-scan.h"
 #include "ir-log-sigline.h"
 #include "ir-log-tail.h"
+#include "ir-merkle-edge.h"
 
 /* Verification reads the record file and the checkpoint file side by side,
  * once: each record line becomes a leaf, and each checkpoint is checked
- * when the tree reaches its size. Nothing but the tree (32 bytes a leaf)
- * and the INTENTs still waiting for a RESULT is kept, so a million records
- * cost tens of megabytes, not the file's size. */
+ * when the tree reaches its size. Only the tree's right edge (a hash per
+ * set bit of the size) is kept of the tree, plus a mark every
+ * IR_AUDIT_MARKS_EVERY records of an inline log to re-read it from, and
+ * the INTENTs: memory grows with the INTENTs, not with the file. */
 
 #define IR_AUDIT_VERIFY_DEFAULT_SKEW 300
 #define IR_AUDIT_VERIFY_CANCEL_EVERY 4096
@@ -162,7 +165,7 @@ ir_audit_verify_pending_key_free (gpointer data)
 typedef struct {
 	const IrAuditVerifyOptions *options;
 	IrAuditReport *report;
-	IrMerkleTree *tree;
+	IrMerkleEdge *edge; /* the tree of the records read so far */
 	IrAuditNoteReader cps;
 	IrCheckpoint *next_cp; /* read, not yet reached */
 	/* the last checked checkpoint */
@@ -186,11 +189,13 @@ typedef struct {
 	IrCheckpoint *deferred;
 	guint64 deferred_number;
 	guint64 deferred_line;
-	GString *tail;		/* record bytes past the last checkpoint (at most two lines) */
-	guint64 witnessed;	/* the size a witness cosigned, 0 if none */
-	gboolean inline_layout; /* signature lines in the record file */
-	GArray *sig_offsets;	/* inline: guint64, where each signature line starts */
-	GString *deferred_sig;	/* inline: the signature line of v->deferred_number */
+	GString *tail;	   /* record bytes past the last checkpoint (at most two lines) */
+	guint64 witnessed; /* the size a witness cosigned, 0 if none */
+	gboolean have_witnessed_root;
+	guint8 witnessed_root[IR_MERKLE_HASH_LEN]; /* the records' root at that size */
+	gboolean inline_layout;			   /* signature lines in the record file */
+	IrAuditMarks *marks;			   /* inline: where to re-read the tree from */
+	GString *deferred_sig; /* inline: the signature line of v->deferred_number */
 	const char *records_path;
 	guint64 verified_size;	 /* the last size whose signature verified */
 	IrAuditSigpool *sigpool; /* --all-signatures: every core verifies */
@@ -201,6 +206,21 @@ static guint64
 ir_audit_verify_line (const IrAuditVerifier *v, guint64 record)
 {
 	return v->inline_layout ? 2 * record - 1 : record;
+}
+
+/* A record line joins the tree; the root at the witnessed size is kept
+ * as the tree passes it (the edge forgets it). */
+static void
+ir_audit_verify_append (IrAuditVerifier *v, const char *line, gsize len)
+{
+	guint8 leaf[IR_MERKLE_HASH_LEN];
+
+	ir_merkle_leaf_hash ((const guint8 *)line, len, leaf);
+	ir_merkle_edge_append_hash (v->edge, leaf);
+	if (ir_merkle_edge_get_size (v->edge) == v->witnessed) {
+		ir_merkle_edge_root (v->edge, v->witnessed_root);
+		v->have_witnessed_root = TRUE;
+	}
 }
 
 static void G_GNUC_PRINTF (4, 5) ir_audit_verify_fail (
@@ -567,7 +587,6 @@ ir_audit_verify_checkpoint (IrAuditVerifier *v, IrCheckpoint *cp, guint64 number
 {
 	gboolean deferred = FALSE;
 	guint8 root[IR_MERKLE_HASH_LEN];
-	g_autoptr (GError) error_local = NULL;
 
 	if (v->report->origin == NULL)
 		v->report->origin = g_strdup (cp->origin);
@@ -590,10 +609,8 @@ ir_audit_verify_checkpoint (IrAuditVerifier *v, IrCheckpoint *cp, guint64 number
 	} else if (!ir_audit_verify_check_signature (v, cp, number, v->cps.note_line)) {
 		return;
 	}
-	if (!ir_merkle_tree_root (v->tree, cp->size, root, &error_local)) {
-		ir_audit_verify_fail (v, cp->size, number, "%s", error_local->message);
-		return;
-	}
+	/* reached when the tree has exactly cp->size records (verify_reach) */
+	ir_merkle_edge_root (v->edge, root);
 	if (memcmp (root, cp->root, IR_MERKLE_HASH_LEN) != 0) {
 		g_autofree char *span = ir_audit_verify_span (v, cp->size);
 		ir_audit_verify_fail (
@@ -682,7 +699,7 @@ ir_audit_verify_next_checkpoint (IrAuditVerifier *v, GError **error)
 static gboolean
 ir_audit_verify_reach (IrAuditVerifier *v, GError **error)
 {
-	guint64 size = ir_merkle_tree_get_size (v->tree);
+	guint64 size = ir_merkle_edge_get_size (v->edge);
 
 	while (v->report->error == NULL && v->next_cp != NULL && v->next_cp->size == size) {
 		ir_audit_verify_checkpoint (v, v->next_cp, v->cps.index);
@@ -704,14 +721,14 @@ ir_audit_verify_clear (IrAuditVerifier *v)
 	g_clear_pointer (&v->deferred, ir_checkpoint_free);
 	if (v->tail != NULL)
 		g_string_free (g_steal_pointer (&v->tail), TRUE);
-	g_clear_pointer (&v->tree, ir_merkle_tree_free);
+	g_clear_pointer (&v->edge, ir_merkle_edge_free);
 	g_clear_pointer (&v->key, EVP_PKEY_free);
 	g_clear_pointer (&v->key_name, g_free);
 	g_clear_pointer (&v->pending_keys, g_ptr_array_unref);
 	g_clear_pointer (&v->key_names, g_hash_table_unref);
 	g_clear_pointer (&v->open_intents, g_hash_table_unref);
 	g_clear_pointer (&v->closed_intents, g_hash_table_unref);
-	g_clear_pointer (&v->sig_offsets, g_array_unref);
+	g_clear_pointer (&v->marks, ir_audit_marks_free);
 	g_clear_pointer (&v->sigpool, ir_audit_sigpool_free);
 	if (v->deferred_sig != NULL)
 		g_string_free (g_steal_pointer (&v->deferred_sig), TRUE);
@@ -769,9 +786,10 @@ ir_audit_verify_tail (IrAuditVerifier *v, guint64 n_lines)
 	};
 	g_auto (IrLogTailFinding) found = {0};
 
-	if (n_lines == v->report->signed_size + 1 &&
-	    ir_merkle_tree_root (v->tree, n_lines, next_root, NULL))
+	if (n_lines == v->report->signed_size + 1 && ir_merkle_edge_get_size (v->edge) == n_lines) {
+		ir_merkle_edge_root (v->edge, next_root);
 		in.next_root = next_root;
+	}
 	ir_log_tail_classify (&in, &found);
 	if (found.verdict == IR_LOG_TAIL_TAMPERED)
 		ir_audit_verify_fail (v, found.bad_line, 0, "%s", found.what);
@@ -904,7 +922,6 @@ ir_audit_verify_witness (IrAuditVerifier *v, guint64 n_lines)
 	g_autoptr (IrCheckpoint) cp =
 	    ir_checkpoint_parse (o->cosigned_note, strlen (o->cosigned_note), &error_local);
 	const char *wname = NULL;
-	guint8 root[IR_MERKLE_HASH_LEN];
 
 	if (cp == NULL) {
 		ir_audit_verify_fail (
@@ -953,8 +970,12 @@ ir_audit_verify_witness (IrAuditVerifier *v, guint64 n_lines)
 		    MIN (n_lines, v->report->signed_size) + 1);
 		return;
 	}
-	if (!ir_merkle_tree_root (v->tree, cp->size, root, NULL) ||
-	    memcmp (root, cp->root, IR_MERKLE_HASH_LEN) != 0) {
+	/* the root at the cosigned size was kept as the tree passed it
+	 * (v->witnessed is this note's size). No consistency proof to the last
+	 * checkpoint: both roots were recomputed from the same records, so
+	 * they are consistent by construction. */
+	if (cp->size != v->witnessed || !v->have_witnessed_root ||
+	    memcmp (v->witnessed_root, cp->root, IR_MERKLE_HASH_LEN) != 0) {
 		ir_audit_verify_fail (
 		    v,
 		    1,
@@ -965,23 +986,6 @@ ir_audit_verify_witness (IrAuditVerifier *v, guint64 n_lines)
 		    cp->size,
 		    cp->size);
 		return;
-	}
-	if (cp->size > 0 && cp->size < v->report->signed_size) {
-		g_autoptr (GBytes) proof = ir_merkle_tree_consistency_proof (
-		    v->tree, cp->size, v->report->signed_size, NULL);
-		gsize plen = 0;
-		const guint8 *p = proof != NULL ? g_bytes_get_data (proof, &plen) : NULL;
-		if (!ir_merkle_verify_consistency (cp->size,
-						   v->report->signed_size,
-						   cp->root,
-						   v->prev_root,
-						   p,
-						   plen,
-						   &error_local)) {
-			ir_audit_verify_fail (
-			    v, 0, 0, "witnessed checkpoint: %s", error_local->message);
-			return;
-		}
 	}
 	v->report->witnessed = TRUE;
 	v->report->witnessed_size = cp->size;
@@ -1043,12 +1047,12 @@ ir_audit_verify_stream (IrAuditVerifier *v,
 			ok = FALSE;
 			break;
 		}
-		ir_merkle_tree_append (v->tree, (const guint8 *)buf, (gsize)n - 1);
+		ir_audit_verify_append (v, buf, (gsize)n - 1);
 		*n_lines = line;
 		/* past the last checkpoint until one covers it; two lines are
 		 * already more than a crash leaves */
 		if (v->tail->len < IR_AUDIT_VERIFY_MAX_TAIL &&
-		    ir_merkle_tree_get_size (v->tree) <= v->report->signed_size + 2)
+		    ir_merkle_edge_get_size (v->edge) <= v->report->signed_size + 2)
 			g_string_append_len (v->tail, buf, n);
 		ir_audit_verify_record (v, line, buf, (gsize)n - 1);
 		ok = ir_audit_verify_reach (v, error);
@@ -1071,32 +1075,32 @@ ir_audit_verify_stream (IrAuditVerifier *v,
 
 /* ---- the inline layout: a signature line after each record ---- */
 
-/* The checkpoint for size @size whose signature line is @sig. */
+/* The checkpoint for size @size and @root whose signature line is @sig. */
 static IrCheckpoint *
-ir_audit_verify_inline_note (IrAuditVerifier *v, guint64 size, const char *sig, gsize len)
+ir_audit_verify_inline_note (IrAuditVerifier *v,
+			     guint64 size,
+			     const guint8 root[IR_MERKLE_HASH_LEN],
+			     const char *sig,
+			     gsize len)
 {
-	guint8 root[IR_MERKLE_HASH_LEN];
 	g_autofree char *note = NULL;
 
-	if (!ir_merkle_tree_root (v->tree, size, root, NULL))
-		return NULL;
 	note = ir_log_sigline_note (v->report->origin, size, root, sig, len);
 	return ir_checkpoint_parse (note, strlen (note), NULL);
 }
 
-/* The signature of checkpoint @size, read back from the file. */
+/* The signature of checkpoint @size, its root and signature line read
+ * back from the file (from the mark before it). */
 static gboolean
 ir_audit_verify_inline_sig_ok (IrAuditVerifier *v, FILE *fp, guint64 size, const char *name)
 {
-	gsize len =
-	    strlen (IR_LOG_SIGLINE_EM_DASH) + strlen (v->report->origin) + 1 + IR_LOG_SIGLINE_B64;
-	g_autofree char *sig = g_malloc (len);
+	g_autoptr (GString) sig = g_string_new (NULL);
 	g_autoptr (IrCheckpoint) cp = NULL;
+	guint8 root[IR_MERKLE_HASH_LEN];
 
-	if (fseeko (fp, (off_t)g_array_index (v->sig_offsets, guint64, size - 1), SEEK_SET) != 0 ||
-	    fread (sig, 1, len, fp) != len)
+	if (!ir_audit_marks_read (v->marks, fp, size, root, sig))
 		return FALSE;
-	cp = ir_audit_verify_inline_note (v, size, sig, len);
+	cp = ir_audit_verify_inline_note (v, size, root, sig->str, sig->len);
 	return cp != NULL && ir_checkpoint_verify (cp, name, v->key, NULL);
 }
 
@@ -1135,9 +1139,9 @@ ir_audit_verify_inline_locate (IrAuditVerifier *v, guint64 size)
 					  : "it is not a signed-note signature line");
 }
 
-/* A whole pair: the record line @rec (@rec_len bytes), then its
- * signature line @sig (@len bytes), both without their newline, the
- * signature line at @sig_offset. */
+/* A whole pair: the record line @rec (@rec_len bytes) at @rec_offset,
+ * then its signature line @sig (@len bytes), both without their
+ * newline. */
 static void
 ir_audit_verify_pair (IrAuditVerifier *v,
 		      guint64 number,
@@ -1145,7 +1149,7 @@ ir_audit_verify_pair (IrAuditVerifier *v,
 		      gsize rec_len,
 		      const char *sig,
 		      gsize len,
-		      guint64 sig_offset)
+		      guint64 rec_offset)
 {
 	const char *name = NULL;
 	gsize name_len = 0;
@@ -1165,7 +1169,8 @@ ir_audit_verify_pair (IrAuditVerifier *v,
 				      number);
 		return;
 	}
-	ir_merkle_tree_append (v->tree, (const guint8 *)rec, rec_len);
+	ir_audit_marks_add (v->marks, v->edge, rec_offset);
+	ir_audit_verify_append (v, rec, rec_len);
 	ir_audit_verify_record (v, number, rec, rec_len);
 	if (v->report->error != NULL)
 		return;
@@ -1210,7 +1215,6 @@ ir_audit_verify_pair (IrAuditVerifier *v,
 				      v->report->origin);
 		return;
 	}
-	g_array_append_val (v->sig_offsets, sig_offset);
 	v->report->n_checkpoints++;
 	v->report->signed_size = number;
 	v->have_prev = TRUE;
@@ -1225,7 +1229,10 @@ ir_audit_verify_pair (IrAuditVerifier *v,
 	}
 	g_string_truncate (v->deferred_sig, 0);
 	if (v->key != NULL) {
-		cp = ir_audit_verify_inline_note (v, number, sig, len);
+		guint8 root[IR_MERKLE_HASH_LEN];
+
+		ir_merkle_edge_root (v->edge, root);
+		cp = ir_audit_verify_inline_note (v, number, root, sig, len);
 		if (cp == NULL) {
 			ir_audit_verify_fail (v,
 					      number,
@@ -1265,8 +1272,19 @@ ir_audit_verify_finish_inline (IrAuditVerifier *v)
 		ir_audit_verify_warn (
 		    v, "%s; the workstation cuts it at its next start", found.what);
 	if (v->report->error == NULL && v->deferred_sig->len > 0) {
-		g_autoptr (IrCheckpoint) cp = ir_audit_verify_inline_note (
-		    v, v->deferred_number, v->deferred_sig->str, v->deferred_sig->len);
+		guint8 root[IR_MERKLE_HASH_LEN];
+		g_autoptr (IrCheckpoint) cp = NULL;
+
+		/* the deferred pair is the last one read (any later pair
+		 * replaced it or was checked at once): its root is the
+		 * edge's, computed once here rather than at every pair */
+		ir_merkle_edge_root (v->edge, root);
+		if (ir_merkle_edge_get_size (v->edge) == v->deferred_number)
+			cp = ir_audit_verify_inline_note (v,
+							  v->deferred_number,
+							  root,
+							  v->deferred_sig->str,
+							  v->deferred_sig->len);
 
 		if (cp == NULL || !ir_audit_verify_check_signature (
 				      v,
@@ -1348,7 +1366,7 @@ ir_audit_verify_stream_inline (IrAuditVerifier *v,
 		}
 		*n_records += 1;
 		ir_audit_verify_pair (
-		    v, *n_records, rec, (gsize)n1 - 1, sig, (gsize)n2 - 1, offset + (guint64)n1);
+		    v, *n_records, rec, (gsize)n1 - 1, sig, (gsize)n2 - 1, offset);
 		offset += (guint64)(n1 + n2);
 		if (*n_records % IR_AUDIT_VERIFY_CANCEL_EVERY == 0 &&
 		    g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -1414,7 +1432,7 @@ ir_audit_verify (const IrAuditPaths *paths,
 
 	report->warnings = g_ptr_array_new_with_free_func (g_free);
 	v.report = report;
-	v.tree = ir_merkle_tree_new ();
+	v.edge = ir_merkle_edge_new ();
 	v.pending_keys = g_ptr_array_new_with_free_func (ir_audit_verify_pending_key_free);
 	v.key_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 	v.open_intents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -1423,6 +1441,10 @@ ir_audit_verify (const IrAuditPaths *paths,
 	v.tail = g_string_new (NULL);
 	v.cps.buf = g_byte_array_new ();
 	v.witnessed = ir_audit_verify_witnessed_size (v.options, paths);
+	if (v.witnessed == 0) {
+		ir_merkle_edge_root (v.edge, v.witnessed_root);
+		v.have_witnessed_root = TRUE;
+	}
 	if (v.options->key != NULL) {
 		EVP_PKEY_up_ref (v.options->key);
 		v.key = v.options->key;
@@ -1444,7 +1466,7 @@ ir_audit_verify (const IrAuditPaths *paths,
 	setvbuf (fp, NULL, _IOFBF, IR_AUDIT_VERIFY_READ_BUFFER);
 	v.records_path = paths->records;
 	v.inline_layout = ir_audit_verify_is_inline (paths);
-	v.sig_offsets = g_array_new (FALSE, FALSE, sizeof (guint64));
+	v.marks = ir_audit_marks_new ();
 	v.deferred_sig = g_string_new (NULL);
 	if (v.options->all_signatures && v.options->key != NULL)
 		v.sigpool = ir_audit_sigpool_new ();
@@ -1460,7 +1482,7 @@ ir_audit_verify (const IrAuditPaths *paths,
 		if (report->error == NULL && v.options->cosigned_note != NULL &&
 		    v.options->witness_key != NULL)
 			ir_audit_verify_witness (&v, n_lines);
-		ir_merkle_tree_root (v.tree, ir_merkle_tree_get_size (v.tree), report->root, NULL);
+		ir_merkle_edge_root (v.edge, report->root);
 		report->key_names = ir_audit_verify_key_names (&v);
 		if (v.key_from_log && report->n_signatures_checked > 0)
 			report->trust = IR_AUDIT_TRUST_LOG_ONLY;

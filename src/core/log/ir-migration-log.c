@@ -371,7 +371,7 @@ ir_migration_log_check_note_root (
 }
 
 static EVP_PKEY *
-public_key_from_base64 (const char *text)
+ir_migration_log_public_key_from_base64 (const char *text)
 {
 	gsize len = 0;
 	g_autofree guint8 *der = g_base64_decode (text, &len);
@@ -491,7 +491,7 @@ ir_migration_log_check_rotation (IrMigrationLog *self, Scan *scan, GError **erro
 		    scan->rotation_horizon);
 	if (scan->rotation == 0)
 		return TRUE;
-	rotated = public_key_from_base64 (scan->rotation_key);
+	rotated = ir_migration_log_public_key_from_base64 (scan->rotation_key);
 	if (rotated == NULL || EVP_PKEY_eq (rotated, self->key) != 1)
 		return ir_migration_log_tamper (
 		    error,

@@ -36,3 +36,10 @@ ir_good_thing_ok (IrGoodThing *thing)
 {
 	return thing != NULL;
 }
+
+/* the file's one job, named as the file itself */
+gboolean
+ir_good (const char *path)
+{
+	return ir_good_thing_ok ((IrGoodThing *)path);
+}

@@ -4,3 +4,4 @@
 #include <glib.h>
 
 gboolean ir_good_save (const char *path);
+gboolean ir_good (const char *path);
