@@ -40,7 +40,7 @@ bench_command_free (BenchCommand *cmd)
 }
 
 static int
-bench_compare_doubles (gconstpointer a, gconstpointer b)
+bench_identify_compare_doubles (gconstpointer a, gconstpointer b)
 {
 	gdouble x = *(const gdouble *)a;
 	gdouble y = *(const gdouble *)b;
@@ -49,7 +49,7 @@ bench_compare_doubles (gconstpointer a, gconstpointer b)
 
 /* The @pct percentile (nearest rank) of @samples, in their unit. */
 static gdouble
-bench_percentile (GArray *samples, guint pct)
+bench_identify_percentile (GArray *samples, guint pct)
 {
 	g_autoptr (GArray) sorted = NULL;
 	guint rank;
@@ -57,13 +57,13 @@ bench_percentile (GArray *samples, guint pct)
 	if (samples->len == 0)
 		return 0;
 	sorted = g_array_copy (samples);
-	g_array_sort (sorted, bench_compare_doubles);
+	g_array_sort (sorted, bench_identify_compare_doubles);
 	rank = (pct * sorted->len + 99) / 100;
 	return g_array_index (sorted, gdouble, MAX (rank, 1) - 1);
 }
 
 static void
-bench_child_setup (gpointer user_data)
+bench_identify_child_setup (gpointer user_data)
 {
 	/* the simulator must not outlive the benchmark */
 	prctl (PR_SET_PDEATHSIG, SIGTERM);
@@ -84,7 +84,7 @@ static const char *const bench_mediatek_args[] = {"--family",
 
 /* Starts imei-sim with @args; returns its pty path. */
 static GSubprocess *
-bench_start_sim (const char *sim_path, const char *const *args, char **pty, GError **error)
+bench_identify_start_sim (const char *sim_path, const char *const *args, char **pty, GError **error)
 {
 	g_autoptr (GSubprocessLauncher) launcher =
 	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -96,16 +96,19 @@ bench_start_sim (const char *sim_path, const char *const *args, char **pty, GErr
 	for (guint i = 0; args[i] != NULL; i++)
 		g_ptr_array_add (argv, (gpointer)args[i]);
 	g_ptr_array_add (argv, NULL);
-	g_subprocess_launcher_set_child_setup (launcher, bench_child_setup, NULL, NULL);
+	g_subprocess_launcher_set_child_setup (launcher, bench_identify_child_setup, NULL, NULL);
 	proc = g_subprocess_launcher_spawnv (launcher, (const char *const *)argv->pdata, error);
 	if (proc == NULL)
 		return NULL;
 	stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
 	for (;;) {
+		g_autoptr (GError) error_local = NULL;
 		g_autofree char *line =
-		    g_data_input_stream_read_line_utf8 (stream, NULL, NULL, error);
+		    g_data_input_stream_read_line_utf8 (stream, NULL, NULL, &error_local);
 		if (line == NULL) {
-			if (error != NULL && *error == NULL)
+			if (error_local != NULL)
+				g_propagate_error (error, g_steal_pointer (&error_local));
+			else
 				g_set_error (error,
 					     G_IO_ERROR,
 					     G_IO_ERROR_FAILED,
@@ -123,7 +126,7 @@ bench_start_sim (const char *sim_path, const char *const *args, char **pty, GErr
 
 /* The commands one identify sends, in order, out of its recording. */
 static void
-bench_collect_commands (IrRecording *recording, GPtrArray *commands)
+bench_identify_collect_commands (IrRecording *recording, GPtrArray *commands)
 {
 	g_auto (GStrv) written = bench_raw_at_commands (recording);
 
@@ -139,7 +142,7 @@ bench_collect_commands (IrRecording *recording, GPtrArray *commands)
 
 /* One untimed identify with a recording, to learn which commands it sends. */
 static gboolean
-bench_learn_commands (const char *pty, GPtrArray *commands, GError **error)
+bench_identify_learn_commands (const char *pty, GPtrArray *commands, GError **error)
 {
 	g_autoptr (IrSession) session = ir_session_open (pty, error);
 	g_autoptr (IrRecording) recording = ir_recording_new (pty);
@@ -151,13 +154,13 @@ bench_learn_commands (const char *pty, GPtrArray *commands, GError **error)
 	info = ir_session_identify (session, NULL, NULL, error);
 	if (info == NULL)
 		return FALSE;
-	bench_collect_commands (recording, commands);
+	bench_identify_collect_commands (recording, commands);
 	return commands->len > 0;
 }
 
 /* N whole identify sessions, as imeictl runs them (without --record). */
 static gboolean
-bench_ours (const char *pty, guint n, GArray *identify_ms, GArray *open_ms, GError **error)
+bench_identify_ours (const char *pty, guint n, GArray *identify_ms, GArray *open_ms, GError **error)
 {
 	for (guint i = 0; i < n; i++) {
 		g_autoptr (IrSession) session = NULL;
@@ -184,7 +187,7 @@ bench_ours (const char *pty, guint n, GArray *identify_ms, GArray *open_ms, GErr
 /* The same commands one at a time through our AT channel: write, read,
  * parse, as the drivers use it. */
 static gboolean
-bench_channel (const char *pty, guint n, GPtrArray *commands, GError **error)
+bench_identify_channel (const char *pty, guint n, GPtrArray *commands, GError **error)
 {
 	g_autoptr (IrSession) session = ir_session_open (pty, error);
 	IrAtChannel *channel;
@@ -210,7 +213,7 @@ bench_channel (const char *pty, guint n, GPtrArray *commands, GError **error)
 }
 
 static gboolean
-bench_raw (const char *pty, guint n, GArray *sequence_ms, GPtrArray *commands, GError **error)
+bench_identify_raw (const char *pty, guint n, GArray *sequence_ms, GPtrArray *commands, GError **error)
 {
 	int fd = bench_raw_at_open (pty, error);
 
@@ -238,16 +241,16 @@ bench_raw (const char *pty, guint n, GArray *sequence_ms, GPtrArray *commands, G
 }
 
 static void
-bench_print_row (const char *what, GArray *samples)
+bench_identify_print_row (const char *what, GArray *samples)
 {
 	g_print ("  %-34s %9.3f ms %9.3f ms\n",
 		 what,
-		 bench_percentile (samples, 50),
-		 bench_percentile (samples, 90));
+		 bench_identify_percentile (samples, 50),
+		 bench_identify_percentile (samples, 90));
 }
 
 static GArray *
-bench_all_samples (GPtrArray *commands, gboolean ours)
+bench_identify_all_samples (GPtrArray *commands, gboolean ours)
 {
 	GArray *all = g_array_new (FALSE, FALSE, sizeof (gdouble));
 
@@ -260,30 +263,30 @@ bench_all_samples (GPtrArray *commands, gboolean ours)
 }
 
 static gdouble
-bench_ratio (gdouble ours, gdouble raw)
+bench_identify_ratio (gdouble ours, gdouble raw)
 {
 	return raw > 0 ? ours / raw : 0;
 }
 
 static void
-bench_report (guint n, GArray *identify_ms, GArray *open_ms, GArray *raw_ms, GPtrArray *commands)
+bench_identify_report (guint n, GArray *identify_ms, GArray *open_ms, GArray *raw_ms, GPtrArray *commands)
 {
-	g_autoptr (GArray) ours_all = bench_all_samples (commands, TRUE);
-	g_autoptr (GArray) raw_all = bench_all_samples (commands, FALSE);
+	g_autoptr (GArray) ours_all = bench_identify_all_samples (commands, TRUE);
+	g_autoptr (GArray) raw_all = bench_identify_all_samples (commands, FALSE);
 
 	g_print ("identify against imei-sim (MediaTek, 2 IMEI slots): %u runs, %u AT commands "
 		 "each\n\n",
 		 n,
 		 commands->len);
 	g_print ("  %-34s %12s %12s\n", "", "median", "p90");
-	bench_print_row ("open the port (ours)", open_ms);
-	bench_print_row ("identify (ours)", identify_ms);
-	bench_print_row ("same commands, raw termios loop", raw_ms);
-	bench_print_row ("per AT command (our AT channel)", ours_all);
-	bench_print_row ("per AT command (raw loop)", raw_all);
+	bench_identify_print_row ("open the port (ours)", open_ms);
+	bench_identify_print_row ("identify (ours)", identify_ms);
+	bench_identify_print_row ("same commands, raw termios loop", raw_ms);
+	bench_identify_print_row ("per AT command (our AT channel)", ours_all);
+	bench_identify_print_row ("per AT command (raw loop)", raw_all);
 	g_print ("\n  ratio ours/raw, median: identify %.2fx, per AT command %.2fx\n\n",
-		 bench_ratio (bench_percentile (identify_ms, 50), bench_percentile (raw_ms, 50)),
-		 bench_ratio (bench_percentile (ours_all, 50), bench_percentile (raw_all, 50)));
+		 bench_identify_ratio (bench_identify_percentile (identify_ms, 50), bench_identify_percentile (raw_ms, 50)),
+		 bench_identify_ratio (bench_identify_percentile (ours_all, 50), bench_identify_percentile (raw_all, 50)));
 	g_print ("  %-20s %12s %12s %12s %8s\n",
 		 "command",
 		 "ours median",
@@ -292,14 +295,14 @@ bench_report (guint n, GArray *identify_ms, GArray *open_ms, GArray *raw_ms, GPt
 		 "ratio");
 	for (guint c = 0; c < commands->len; c++) {
 		BenchCommand *cmd = g_ptr_array_index (commands, c);
-		gdouble ours = bench_percentile (cmd->ours, 50);
-		gdouble raw = bench_percentile (cmd->raw, 50);
+		gdouble ours = bench_identify_percentile (cmd->ours, 50);
+		gdouble raw = bench_identify_percentile (cmd->raw, 50);
 		g_print ("  %-20s %9.3f ms %9.3f ms %9.3f ms %7.2fx\n",
 			 cmd->command,
 			 ours,
-			 bench_percentile (cmd->ours, 90),
+			 bench_identify_percentile (cmd->ours, 90),
 			 raw,
-			 bench_ratio (ours, raw));
+			 bench_identify_ratio (ours, raw));
 	}
 }
 
@@ -367,7 +370,7 @@ bench_family_row (const char *sim_path,
 	g_autofree char *pty = NULL;
 	g_autoptr (GArray) counts = g_array_new (FALSE, FALSE, sizeof (gdouble));
 	g_autoptr (GArray) times = g_array_new (FALSE, FALSE, sizeof (gdouble));
-	g_autoptr (GSubprocess) sim = bench_start_sim (sim_path, args, &pty, error);
+	g_autoptr (GSubprocess) sim = bench_identify_start_sim (sim_path, args, &pty, error);
 	gboolean ok;
 	gdouble median;
 
@@ -378,15 +381,15 @@ bench_family_row (const char *sim_path,
 	g_subprocess_wait (sim, NULL, NULL);
 	if (!ok)
 		return FALSE;
-	median = bench_percentile (counts, 50);
-	*median_ms = bench_percentile (times, 50);
+	median = bench_identify_percentile (counts, 50);
+	*median_ms = bench_identify_percentile (times, 50);
 	g_print ("  %-10s %9.0f %8u %6.2fx %9.3f ms %9.3f ms\n",
 		 label,
 		 median,
 		 minimum,
 		 median / minimum,
 		 *median_ms,
-		 bench_percentile (times, 90));
+		 bench_identify_percentile (times, 90));
 	return TRUE;
 }
 
@@ -398,7 +401,7 @@ bench_family_row (const char *sim_path,
 #define BENCH_SILENT_RUNS 5
 
 static gboolean
-bench_silent_report (const char *sim_path, guint n, gdouble clean_ms, GError **error)
+bench_identify_silent_report (const char *sim_path, guint n, gdouble clean_ms, GError **error)
 {
 	const char *args[] = {"--family", "3gpp", "--slow-command", "AT+CGSN=1:60000", NULL};
 	guint runs = MIN (n, BENCH_SILENT_RUNS);
@@ -411,14 +414,14 @@ bench_silent_report (const char *sim_path, guint n, gdouble clean_ms, GError **e
 	g_print ("\n  median identify, silent to +CGSN=1 / clean: %.0f ms / %.0f ms = %.1fx\n",
 		 median_ms,
 		 clean_ms,
-		 bench_ratio (median_ms, clean_ms));
+		 bench_identify_ratio (median_ms, clean_ms));
 	return TRUE;
 }
 
 /* Commands per identify against the minimum, per family (the issue's
  * target: at most 1.25x on a clean line), and the time it takes. */
 static gboolean
-bench_families_report (const char *sim_path, guint n, GError **error)
+bench_identify_families_report (const char *sim_path, guint n, GError **error)
 {
 	gdouble clean_3gpp_ms = 0;
 
@@ -445,7 +448,7 @@ bench_families_report (const char *sim_path, guint n, GError **error)
 		if (g_strcmp0 (bench_families[f].family, "3gpp") == 0)
 			clean_3gpp_ms = median_ms;
 	}
-	return bench_silent_report (sim_path, n, clean_3gpp_ms, error);
+	return bench_identify_silent_report (sim_path, n, clean_3gpp_ms, error);
 }
 
 int
@@ -472,25 +475,25 @@ main (int argc, char **argv)
 			    BENCH_DEFAULT_N);
 		return 2;
 	}
-	sim = bench_start_sim (sim_path, bench_mediatek_args, &pty, &error);
+	sim = bench_identify_start_sim (sim_path, bench_mediatek_args, &pty, &error);
 	if (sim == NULL || pty == NULL) {
 		g_printerr ("bench-identify: cannot start the simulator %s: %s\n",
 			    sim_path,
 			    error != NULL ? error->message : "it printed no port");
 		return 1;
 	}
-	if (!bench_learn_commands (pty, commands, &error) ||
-	    !bench_ours (pty, (guint)n, identify_ms, open_ms, &error) ||
-	    !bench_channel (pty, (guint)n, commands, &error) ||
-	    !bench_raw (pty, (guint)n, raw_ms, commands, &error)) {
+	if (!bench_identify_learn_commands (pty, commands, &error) ||
+	    !bench_identify_ours (pty, (guint)n, identify_ms, open_ms, &error) ||
+	    !bench_identify_channel (pty, (guint)n, commands, &error) ||
+	    !bench_identify_raw (pty, (guint)n, raw_ms, commands, &error)) {
 		g_printerr ("bench-identify: %s\n", error->message);
 		g_subprocess_send_signal (sim, SIGTERM);
 		return 1;
 	}
-	bench_report ((guint)n, identify_ms, open_ms, raw_ms, commands);
+	bench_identify_report ((guint)n, identify_ms, open_ms, raw_ms, commands);
 	g_subprocess_send_signal (sim, SIGTERM);
 	g_subprocess_wait (sim, NULL, NULL);
-	if (!bench_families_report (sim_path, (guint)n, &error)) {
+	if (!bench_identify_families_report (sim_path, (guint)n, &error)) {
 		g_printerr ("bench-identify: %s\n", error->message);
 		return 1;
 	}

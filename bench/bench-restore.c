@@ -72,7 +72,7 @@ typedef struct {
 static const char *const bench_cpu_names[] = {"engine (bench)", "imei-sim", "imei-brandd"};
 
 static void
-die (const char *what, const GError *error)
+bench_restore_die (const char *what, const GError *error)
 {
 	fprintf (
 	    stderr, "bench-restore: %s: %s\n", what, error != NULL ? error->message : "failed");
@@ -80,14 +80,14 @@ die (const char *what, const GError *error)
 }
 
 static const char *
-prog (const char *env, const char *built)
+bench_restore_prog (const char *env, const char *built)
 {
 	const char *value = g_getenv (env);
 	return value != NULL ? value : built;
 }
 
 static void
-sh (const char *cmd)
+bench_restore_sh (const char *cmd)
 {
 	g_autoptr (GError) error = NULL;
 	int status = 0;
@@ -104,12 +104,12 @@ sh (const char *cmd)
 			   &status,
 			   &error) ||
 	    !g_spawn_check_wait_status (status, &error))
-		die (cmd, error);
+		bench_restore_die (cmd, error);
 }
 
 /* IMEI with its Luhn check digit for serial number @n under BENCH_TAC. */
 static char *
-imei_for (guint n)
+bench_restore_imei_for (guint n)
 {
 	g_autofree char *id = g_strdup_printf (BENCH_TAC "%06u", n);
 	return g_strdup_printf ("%s%c", id, ir_imei_check_digit (id));
@@ -131,10 +131,10 @@ start_server (guint extra, GSubprocess **proc)
 	g_autofree char *db = g_build_filename (workdir, "brandd.db", NULL);
 	g_autofree char *conf_path = g_build_filename (workdir, "brandd.conf", NULL);
 	g_autofree char *csv_path = g_build_filename (workdir, "devices.csv", NULL);
-	const char *brandd = prog ("IMEI_BRANDD", IR_BENCH_IMEI_BRANDD);
+	const char *brandd = bench_restore_prog ("IMEI_BRANDD", IR_BENCH_IMEI_BRANDD);
 
 	for (guint i = 0; i <= BENCH_DEVICES + extra; i++) {
-		g_autofree char *imei = imei_for (i + 1);
+		g_autofree char *imei = bench_restore_imei_for (i + 1);
 		g_string_append_printf (
 		    csv, "BENCH-%02u,,Quectel,EC25," BENCH_TAC ",%s\n", i, imei);
 	}
@@ -156,7 +156,7 @@ start_server (guint extra, GSubprocess **proc)
 				pki);
 	if (!g_file_set_contents (conf_path, conf, -1, &error) ||
 	    !g_file_set_contents (csv_path, csv->str, -1, &error))
-		die ("writing the server's files", error);
+		bench_restore_die ("writing the server's files", error);
 	cmd = g_strdup_printf (
 	    "'%s' init-db --db '%s' >/dev/null && '%s' import --db '%s' '%s' >/dev/null",
 	    brandd,
@@ -164,15 +164,15 @@ start_server (guint extra, GSubprocess **proc)
 	    brandd,
 	    db,
 	    csv_path);
-	sh (cmd);
+	bench_restore_sh (cmd);
 	*proc = g_subprocess_new (
 	    G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, brandd, "serve", "--config", conf_path, NULL);
 	if (*proc == NULL)
-		die ("starting imei-brandd", error);
+		bench_restore_die ("starting imei-brandd", error);
 	out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (*proc));
 	line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
 	if (line == NULL || !g_str_has_prefix (line, "listening on "))
-		die ("imei-brandd did not say where it listens", error);
+		bench_restore_die ("imei-brandd did not say where it listens", error);
 	return g_strdup (line + strlen ("listening on "));
 }
 
@@ -195,22 +195,22 @@ start_phones (guint first, guint n, guint latency, GSubprocess **proc)
 					first + i,
 					latency);
 	if (!g_file_set_contents (path, ini->str, -1, &error))
-		die ("writing phones.ini", error);
+		bench_restore_die ("writing phones.ini", error);
 	*proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE,
 				  &error,
-				  prog ("IMEI_SIM", IR_BENCH_IMEI_SIM),
+				  bench_restore_prog ("IMEI_SIM", IR_BENCH_IMEI_SIM),
 				  "--config",
 				  path,
 				  NULL);
 	if (*proc == NULL)
-		die ("starting imei-sim", error);
+		bench_restore_die ("starting imei-sim", error);
 	out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (*proc));
 	for (;;) {
 		g_autofree char *line =
 		    g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
 		const char *space;
 		if (line == NULL)
-			die ("imei-sim exited before ready", error);
+			bench_restore_die ("imei-sim exited before ready", error);
 		if (g_strcmp0 (line, "ready") == 0)
 			break;
 		space = strchr (line, ' ');
@@ -265,7 +265,7 @@ bench_wipe (const char *path)
 		resp = ir_at_channel_command_ok (
 		    ir_session_get_channel (session), BENCH_WIPE, 5000, NULL, &error);
 	if (resp == NULL)
-		die ("wiping the phone again", error);
+		bench_restore_die ("wiping the phone again", error);
 }
 
 /* Part 1 on the phone at @path; then one more restore, untimed, with a
@@ -287,12 +287,12 @@ bench_one_phone (const char *url, guint runs, const char *path)
 	IrBrandClientConfig cfg = {.server_url = url, .cert_path = cert, .key_path = key};
 
 	if (trust == NULL)
-		die ("trust store", error);
+		bench_restore_die ("trust store", error);
 	cfg.trust = trust;
 	client = ir_brand_client_new (&cfg, NULL, &error);
 	seen = ir_token_seen_open (seen_path, &error);
 	if (client == NULL || seen == NULL)
-		die ("brand client", error);
+		bench_restore_die ("brand client", error);
 	for (guint i = 0; i <= runs; i++) {
 		IrRestoreOptions opts = {
 		    .client = client, .trust = trust, .seen = seen, .confirm = bench_confirm};
@@ -302,14 +302,14 @@ bench_one_phone (const char *url, guint runs, const char *path)
 		gdouble elapsed;
 
 		if (session == NULL)
-			die ("opening the phone", error);
+			bench_restore_die ("opening the phone", error);
 		if (i == runs)
 			ir_session_set_recording (session, recording);
 		t0 = g_get_monotonic_time ();
 		r = ir_restore_run (session, &opts, NULL);
 		elapsed = (gdouble)(g_get_monotonic_time () - t0) / 1000.0;
 		if (r->outcome != IR_RESTORE_RESTORED)
-			die ("restore", r->error);
+			bench_restore_die ("restore", r->error);
 		if (i < runs)
 			g_array_append_val (ms, elapsed);
 		g_clear_pointer (&session, g_object_unref);
@@ -360,7 +360,7 @@ bench_engine_open (const char *url, gboolean fresh_connections)
 	g_autoptr (GError) error = NULL;
 
 	if (!ir_engine_open (engine, &cfg, &error))
-		die ("opening the engine", error);
+		bench_restore_die ("opening the engine", error);
 	return g_steal_pointer (&engine);
 }
 
@@ -474,11 +474,11 @@ bench_all (IrEngine *engine, guint first, guint n, BenchBatch *batch)
 	results = ir_engine_restore_many_finish (engine, res, &error);
 	g_object_unref (res);
 	if (results == NULL)
-		die ("restore --all", error);
+		bench_restore_die ("restore --all", error);
 	for (guint i = 0; i < results->len; i++) {
 		const IrRestoreResult *r = g_ptr_array_index (results, i);
 		if (r->outcome != IR_RESTORE_RESTORED)
-			die ("restore --all: a phone was not restored", r->error);
+			bench_restore_die ("restore --all: a phone was not restored", r->error);
 	}
 	stop (sim);
 	return elapsed;
@@ -583,9 +583,9 @@ bench_vs_raw_ours (IrEngine *engine, const char *path)
 	r = ir_engine_restore_finish (engine, res, &error);
 	g_object_unref (res);
 	if (r == NULL)
-		die ("restore through the engine", error);
+		bench_restore_die ("restore through the engine", error);
 	if (r->outcome != IR_RESTORE_RESTORED)
-		die ("restore through the engine", r->error);
+		bench_restore_die ("restore through the engine", r->error);
 	return elapsed;
 }
 
@@ -600,7 +600,7 @@ bench_vs_raw_append_bytes (const char *log_path, const char *type)
 	char *found = NULL;
 
 	if (!g_file_get_contents (log_path, &text, NULL, NULL))
-		die ("reading the engine's migration log", NULL);
+		bench_restore_die ("reading the engine's migration log", NULL);
 	lines = g_strsplit (text, "\n", -1);
 	for (guint i = 0; lines[i] != NULL && lines[i + 1] != NULL; i++) {
 		if (strstr (lines[i], needle) == NULL)
@@ -609,7 +609,7 @@ bench_vs_raw_append_bytes (const char *log_path, const char *type)
 		found = g_strconcat (lines[i], "\n", lines[i + 1], "\n", NULL);
 	}
 	if (found == NULL)
-		die ("no such record in the engine's migration log", NULL);
+		bench_restore_die ("no such record in the engine's migration log", NULL);
 	return found;
 }
 
@@ -689,10 +689,10 @@ bench_vs_raw_at (const char *path, const char *const *commands)
 	int fd = bench_raw_at_open (path, &error);
 
 	if (fd < 0)
-		die ("raw loop", error);
+		bench_restore_die ("raw loop", error);
 	for (guint c = 0; commands[c] != NULL; c++)
 		if (!bench_raw_at_command (fd, commands[c], BENCH_RAW_TIMEOUT_MS, &error))
-			die ("raw loop", error);
+			bench_restore_die ("raw loop", error);
 	close (fd);
 	elapsed = (gdouble)(g_get_monotonic_time () - t0) / 1000.0;
 	bench_wipe (path);
@@ -708,7 +708,7 @@ bench_vs_raw_sync (int fd, const char *const *appends)
 	for (guint i = 0; appends[i] != NULL; i++)
 		if (write (fd, appends[i], strlen (appends[i])) != (ssize_t)strlen (appends[i]) ||
 		    fdatasync (fd) != 0)
-			die ("raw write+fdatasync", NULL);
+			bench_restore_die ("raw write+fdatasync", NULL);
 	return (gdouble)(g_get_monotonic_time () - t0) / 1000.0;
 }
 
@@ -762,7 +762,7 @@ bench_vs_raw (const char *url, guint runs, const char *path, GStrv commands, gui
 	appends[1] = result;
 	fd = open (raw_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0)
-		die ("raw appends file", NULL);
+		bench_restore_die ("raw appends file", NULL);
 	for (guint i = 0; i < runs; i++) {
 		gdouble at = bench_vs_raw_at (path, (const char *const *)commands);
 		gdouble token = bench_vs_raw_token (curl, answer, first_device + 1 + i);
@@ -861,10 +861,10 @@ main (int argc, char **argv)
 	runs = MAX (runs, 1);
 	workdir = g_dir_make_tmp ("bench-restore-XXXXXX", &error);
 	if (workdir == NULL)
-		die ("temporary folder", error);
+		bench_restore_die ("temporary folder", error);
 	pki = g_build_filename (workdir, "pki", NULL);
 	cmd = g_strdup_printf ("'%s/certs/gen-dev-pki.sh' '%s' >/dev/null", IR_BENCH_SRCDIR, pki);
-	sh (cmd);
+	bench_restore_sh (cmd);
 	url = start_server (runs + 1, &server);
 	server_pid = g_strdup (g_subprocess_get_identifier (server));
 
@@ -881,6 +881,6 @@ main (int argc, char **argv)
 	stop (server);
 	g_free (cmd);
 	cmd = g_strdup_printf ("rm -rf '%s'", workdir);
-	sh (cmd);
+	bench_restore_sh (cmd);
 	return 0;
 }
