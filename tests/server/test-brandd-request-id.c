@@ -218,6 +218,37 @@ test_brandd_request_id_same_batch (void **state)
 		brandd_test_env_response_free (calls[i].r);
 }
 
+/* Two nodes on one database get the same request at once, many times
+ * over: one token, and every answer is it. */
+static void
+test_brandd_request_id_race (void **state)
+{
+	g_autoptr (BtEnv) a = brandd_test_env_new ("[centres]\ndefault-daily-quota=50\n"
+						   "[server]\nmax-handshakes-per-address=64\n");
+	BtEnv b = {.dir = a->dir, .pki = a->pki, .conf = a->conf, .db = a->db};
+	Call calls[16];
+	GThread *threads[G_N_ELEMENTS (calls)];
+
+	(void)state;
+	brandd_test_env_start (a);
+	brandd_test_env_start (&b);
+	for (guint i = 0; i < G_N_ELEMENTS (calls); i++) {
+		calls[i] = (Call){i % 2 == 0 ? a : &b, DEV1_FIELDS, "\"" RID_A "\"", NULL};
+		threads[i] = g_thread_new ("race", test_brandd_request_id_thread, &calls[i]);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+		g_thread_join (threads[i]);
+	for (guint i = 1; i < G_N_ELEMENTS (calls); i++)
+		test_brandd_request_id_same_token (calls[0].r, calls[i].r);
+	assert_int_equal (test_brandd_request_id_count (a, "SELECT count(*) FROM tokens"), 1);
+	assert_int_equal (test_brandd_request_id_issued (a), 1);
+	assert_int_equal (brandd_test_env_stop (&b), 0);
+	g_free (b.url);
+	assert_int_equal (brandd_test_env_stop (a), 0);
+	for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+		brandd_test_env_response_free (calls[i].r);
+}
+
 /* Optional (an older client sends none: a token as before, never
  * replayed); strict when given. */
 static void
@@ -349,6 +380,7 @@ main (void)
 	    cmocka_unit_test (test_brandd_request_id_retry),
 	    cmocka_unit_test (test_brandd_request_id_reused),
 	    cmocka_unit_test (test_brandd_request_id_same_batch),
+	    cmocka_unit_test (test_brandd_request_id_race),
 	    cmocka_unit_test (test_brandd_request_id_malformed),
 	    cmocka_unit_test (test_brandd_request_id_store),
 	};
