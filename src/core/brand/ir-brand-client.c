@@ -760,6 +760,9 @@ static const IrBrandRefusal ir_brand_refusals[] = {
     {"certificate_expired",
      "says this client certificate has expired (or is not valid yet): ask the brand for a "
      "new certificate, and check the workstation's clock"},
+    {"request_id_reused",
+     "says this token request's id was already used for another request (imeictl makes a "
+     "new one for each request): try again, and report this if it goes on"},
     {"origin_not_bound",
      "says this certificate is bound to another workstation's migration log: use the "
      "workstation it was first used on, or ask the brand to re-register the certificate"},
