@@ -309,14 +309,14 @@ test_restore_env_server_start (const char *extra_config)
 }
 
 RtServer *
-test_restore_env_server_node (RtServer *first, const char *const *env)
+test_restore_env_server_node (RtServer *first, const char *conf, const char *const *env)
 {
 	g_autoptr (RtServer) s = g_new0 (RtServer, 1);
 
 	/* the first's folder, database and state: freed with the first */
 	s->db = g_strdup (first->db);
 	s->state_dir = g_strdup (first->state_dir);
-	test_restore_env_serve (s, first->conf, env);
+	test_restore_env_serve (s, conf != NULL ? conf : first->conf, env);
 	return g_steal_pointer (&s);
 }
 

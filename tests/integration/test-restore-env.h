@@ -79,11 +79,12 @@ test_restore_env_trust_store_variant (const char *name, const char *brand_ca, co
  * server witnesses logs with the PKI's witness.key unless @extra_config
  * has a [witness] group of its own. */
 RtServer *test_restore_env_server_start (const char *extra_config);
-/* Another node of @first: imei-brandd serve with the same config and
- * database (SQLite in WAL, shared by the two processes) on another port,
- * with @env (NAME=VALUE, NULL-terminated, may be NULL) added to its
- * environment. Free it before @first, whose folder it uses. */
-RtServer *test_restore_env_server_node (RtServer *first, const char *const *env);
+/* Another node of @first: imei-brandd serve with the same config (or
+ * @conf, when not NULL) and database (SQLite in WAL, shared by the two
+ * processes) on another port, with @env (NAME=VALUE, NULL-terminated, may
+ * be NULL) added to its environment. Free it before @first, whose folder
+ * it uses. */
+RtServer *test_restore_env_server_node (RtServer *first, const char *conf, const char *const *env);
 /* https://127.0.0.1:PORT where nothing listens (connection refused). */
 char *test_restore_env_dead_url (void);
 void test_restore_env_server_free (RtServer *server);

@@ -80,7 +80,7 @@ static void
 test_restore_nodes_first_dead (void **state)
 {
 	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
-	g_autoptr (RtServer) node2 = test_restore_env_server_node (server, NULL);
+	g_autoptr (RtServer) node2 = test_restore_env_server_node (server, NULL, NULL);
 	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QUECTEL_WIPED);
 	g_autofree char *dead = test_restore_env_dead_url ();
 	const char *extra[] = {"--server", dead, "--server", node2->url, NULL};
@@ -102,7 +102,7 @@ test_restore_nodes_killed_after_record (void **state)
 {
 	const char *die[] = {"IMEI_BRANDD_TEST_DIE_BEFORE_TOKEN_ANSWER=1", NULL};
 	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
-	g_autoptr (RtServer) node1 = test_restore_env_server_node (server, die);
+	g_autoptr (RtServer) node1 = test_restore_env_server_node (server, NULL, die);
 	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QUECTEL_WIPED);
 	g_autofree char *list = g_strdup_printf ("%s; %s", node1->url, server->url);
 	const char *extra[] = {"--server", list, NULL};
@@ -144,6 +144,46 @@ test_restore_nodes_429_not_failed_over (void **state)
 	assert_string_equal (after, ZERO ";");
 	assert_int_equal (test_restore_nodes_tokens (full), 0);
 	assert_int_equal (test_restore_nodes_tokens (spare), 0);
+}
+
+/* A node whose certificate fails verification (the brand CA's, but not
+ * for this host, nor the pinned key) is not a node that is down: the
+ * restore stops there (exit 7, tls_server_name or tls_pin_mismatch) and
+ * the good node after it is never asked. */
+static void
+test_restore_nodes_bad_certificate_not_failed_over (void **state)
+{
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autofree char *conf_text = NULL;
+	g_autofree char *bad_conf = NULL;
+	g_autoptr (RtServer) impostor = NULL;
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QUECTEL_WIPED);
+	g_autoptr (IrTestRun) run = NULL;
+	g_autofree char *after = NULL;
+	const char *code;
+
+	(void)state;
+	assert_true (g_file_get_contents (server->conf, &conf_text, NULL, NULL));
+	{
+		g_autoptr (GString) text = g_string_new (conf_text);
+
+		g_string_replace (text, "/server.pem", "/technician-serverauth.pem", 1);
+		g_string_replace (text, "/server.key", "/technician-serverauth.key", 1);
+		bad_conf = ir_test_harness_write_file (server->dir, "impostor.conf", text->str);
+	}
+	impostor = test_restore_env_server_node (server, bad_conf, NULL);
+	{
+		const char *extra[] = {"--server", impostor->url, "--server", server->url, NULL};
+		run = test_restore_env_restore (server, sim->path, TRUE, extra);
+	}
+	after = test_restore_env_sim_imeis (sim);
+	code = test_restore_env_error_code (run);
+	assert_int_equal (run->exit_code, 7);
+	assert_non_null (code);
+	if (g_strcmp0 (code, "tls_server_name") != 0 && g_strcmp0 (code, "tls_pin_mismatch") != 0)
+		fail_msg ("expected a failed verification, got %s", code);
+	assert_string_equal (after, ZERO ";");
+	assert_int_equal (test_restore_nodes_tokens (server), 0);
 }
 
 /* Every node down: the transport exit code (7), an error that names
@@ -197,6 +237,7 @@ main (void)
 	    cmocka_unit_test (test_restore_nodes_first_dead),
 	    cmocka_unit_test (test_restore_nodes_killed_after_record),
 	    cmocka_unit_test (test_restore_nodes_429_not_failed_over),
+	    cmocka_unit_test (test_restore_nodes_bad_certificate_not_failed_over),
 	    cmocka_unit_test (test_restore_nodes_all_dead),
 	    cmocka_unit_test (test_restore_nodes_bad_list),
 	};
