@@ -350,7 +350,7 @@ ir_brandd_http_read_peer (struct evhttp_request *req, IrBranddPeer *peer, IrBran
 	SSL *ssl = ir_brandd_http_request_ssl (req);
 	g_autoptr (GError) error = NULL;
 
-	if (ssl == NULL || !ir_brandd_tls_peer (ssl, peer, &error)) {
+	if (ssl == NULL || !ir_brandd_conns_peer (ssl, peer, &error)) {
 		answer->refusal = IR_BRANDD_ROLE_NOT_ALLOWED;
 		answer->message =
 		    g_strdup (error != NULL ? error->message : "not a TLS connection");
