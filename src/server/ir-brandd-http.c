@@ -15,6 +15,7 @@
 
 #include "ir-brandd-conns.h"
 #include "ir-brandd-clock.h"
+#include "ir-brandd-db.h"
 #include "ir-brandd-http.h"
 #include "ir-brandd-request.h"
 #include "ir-brandd-tls.h"
@@ -450,9 +451,13 @@ static void
 ir_brandd_http_run_jobs (GPtrArray *jobs, gpointer user_data)
 {
 	IrBranddServer *self = user_data;
+	IrBranddDb *db = ir_brandd_store_get_db (ir_brandd_issuer_get_store (self->issuer));
 	g_autoptr (GPtrArray) issue = g_ptr_array_new ();
 	g_autoptr (GPtrArray) reports = g_ptr_array_new ();
 
+	/* the checks before the batch's write transactions read in one read
+	 * transaction (on SQLite), not one each; the first write ends it */
+	ir_brandd_db_read_begin (db);
 	for (guint i = 0; i < jobs->len; i++) {
 		IrBranddHttpJob *job = g_ptr_array_index (jobs, i);
 		gint64 now = ir_brandd_clock_now ();
@@ -497,6 +502,7 @@ ir_brandd_http_run_jobs (GPtrArray *jobs, gpointer user_data)
 		if (routes[job->route].reports && job->result == NULL)
 			job->result = g_steal_pointer (&job->report.result);
 	}
+	ir_brandd_db_read_end (db);
 }
 
 /* Back on the loop: the answer goes out. */

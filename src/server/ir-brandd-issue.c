@@ -677,6 +677,12 @@ ir_brandd_issuer_get_stats (IrBranddIssuer *self, guint64 *issued, guint64 *comm
 	*commits = ir_brandd_db_get_commits (ir_brandd_store_get_db (self->store));
 }
 
+IrBranddStore *
+ir_brandd_issuer_get_store (IrBranddIssuer *self)
+{
+	return self->store;
+}
+
 JsonNode *
 ir_brandd_issuer_policy (IrBranddIssuer *self,
 			 const IrBranddPeer *peer,

@@ -135,6 +135,9 @@ void ir_brandd_issuer_issue_many (IrBranddIssuer *self, IrBranddIssueJob *const 
  * on its store's connection (each one sync). */
 void ir_brandd_issuer_get_stats (IrBranddIssuer *self, guint64 *issued, guint64 *commits);
 
+/* The store it was made with (borrowed). */
+IrBranddStore *ir_brandd_issuer_get_store (IrBranddIssuer *self);
+
 /* GET /v1/policy: the current signed policy, the paused phases and the
  * centre's usage today. */
 JsonNode *ir_brandd_issuer_policy (IrBranddIssuer *self,
