@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -513,6 +514,12 @@ ir_brandd_http_job_done (gpointer data, gpointer user_data)
 	IrBranddServer *self = user_data;
 
 	self->n_pending--;
+	/* tests only (tests/integration/test-restore-nodes.c): a node that
+	 * dies the worst way, its token durable and its answer never sent,
+	 * so that the client's retry on another node is what answers */
+	if (job->result != NULL && routes[job->route].tokens &&
+	    g_strcmp0 (g_getenv ("IMEI_BRANDD_TEST_DIE_BEFORE_TOKEN_ANSWER"), "1") == 0)
+		raise (SIGKILL);
 	if (job->result != NULL)
 		ir_brandd_http_send_json (self, job->req, 200, job->result);
 	else

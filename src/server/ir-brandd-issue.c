@@ -67,6 +67,7 @@ static const struct {
     [IR_BRANDD_TOKEN_LIVE] = {"token_live", 409},
     [IR_BRANDD_READ_BACK_MISMATCH] = {"read_back_mismatch", 409},
     [IR_BRANDD_UNAVAILABLE] = {"unavailable", 503},
+    [IR_BRANDD_REQUEST_ID_REUSED] = {"request_id_reused", 409},
 };
 
 const char *
@@ -469,6 +470,9 @@ typedef struct {
 	IrTokenClaims claims;
 	GBytes *token;
 	char *imeis_json;
+	JsonNode *answer;  /* the 200 answer, once recorded */
+	char *answer_json; /* the same, kept with a request id */
+	guint8 request_hash[IR_BRANDD_REQUEST_HASH_LEN];
 	IrBranddTokenRecord record;
 	gboolean active; /* goes into the next round's transaction */
 } IrBranddIssuePending;
@@ -480,6 +484,77 @@ ir_brandd_issue_pending_reset (IrBranddIssuePending *p)
 	ir_token_claims_clear (&p->claims);
 	g_clear_pointer (&p->token, g_bytes_unref);
 	g_clear_pointer (&p->imeis_json, g_free);
+	g_clear_pointer (&p->answer, json_node_unref);
+	g_clear_pointer (&p->answer_json, g_free);
+}
+
+/* The answer kept with a request id, for a retry: the same bytes' token,
+ * id and expiry as the first answer. */
+static void
+ir_brandd_issue_replay (IrBranddIssueJob *job, const char *answer_json)
+{
+	g_autoptr (GError) error = NULL;
+	JsonNode *node = json_from_string (answer_json, &error);
+
+	if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node)) {
+		if (error == NULL)
+			g_set_error (&error,
+				     IR_ERROR,
+				     IR_ERROR_FAILED,
+				     "the answer kept for request id %s is not a JSON object",
+				     job->req->request_id);
+		g_clear_pointer (&node, json_node_unref);
+		ir_brandd_answer_store_failed (job->answer, error);
+		return;
+	}
+	job->result = node;
+}
+
+static gboolean
+ir_brandd_issue_refuse_reused (IrBranddAnswer *answer, const char *request_id)
+{
+	return ir_brandd_issue_refuse (
+	    answer,
+	    IR_BRANDD_REQUEST_ID_REUSED,
+	    "request_id %s was already used by this certificate for another request "
+	    "(another device or other fields); a request_id is for retrying the same "
+	    "request only: make a new one for each new request",
+	    request_id);
+}
+
+/* A retry answered before anything else is checked: the device may be
+ * held by its own token by now, the quota used up by it. FALSE when the
+ * job is answered (a replay in job->result, or a refusal). The decision
+ * that counts is taken again in the transaction that records the token. */
+static gboolean
+ir_brandd_issue_check_request_id (IrBranddIssuer *self, IrBranddIssuePending *p)
+{
+	IrBranddIssueJob *job = p->job;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *kept = NULL;
+	IrBranddRequestSeen seen = IR_BRANDD_REQUEST_NEW;
+
+	if (job->req->request_id == NULL)
+		return TRUE;
+	ir_brandd_request_token_request_hash (job->req, p->request_hash);
+	if (!ir_brandd_store_find_request (self->store,
+					   job->peer->cnf,
+					   job->req->request_id,
+					   p->request_hash,
+					   &seen,
+					   &kept,
+					   &error))
+		return ir_brandd_issue_internal (job->answer, error);
+	switch (seen) {
+	case IR_BRANDD_REQUEST_NEW:
+		return TRUE;
+	case IR_BRANDD_REQUEST_REPLAY:
+		ir_brandd_issue_replay (job, kept);
+		return FALSE;
+	case IR_BRANDD_REQUEST_REUSED:
+	default:
+		return ir_brandd_issue_refuse_reused (job->answer, job->req->request_id);
+	}
 }
 
 static void
@@ -498,6 +573,7 @@ ir_brandd_issue_check (IrBranddIssuer *self, IrBranddIssuePending *p)
 	IrBranddIssueJob *job = p->job;
 
 	return ir_brandd_issue_check_technician (job->peer, job->answer) &&
+	       ir_brandd_issue_check_request_id (self, p) &&
 	       ir_brandd_issue_find_device (
 		   self, job->req, &p->by_hwid, &p->by_serial, job->answer) &&
 	       ir_brandd_issue_match_device (
@@ -538,6 +614,9 @@ ir_brandd_issue_prepare (IrBranddIssuer *self, IrBranddIssuePending *p)
 		return ir_brandd_issue_internal (job->answer, error);
 	imeis = ir_brandd_issue_imeis_array (p->claims.imei);
 	p->imeis_json = json_to_string (imeis, FALSE);
+	p->answer = ir_brandd_issue_token_answer (&p->claims, p->token, &p->decision);
+	if (job->req->request_id != NULL)
+		p->answer_json = json_to_string (p->answer, FALSE);
 	p->record = (IrBranddTokenRecord){
 	    .cti = p->claims.cti,
 	    .device_id = p->dev->id,
@@ -547,6 +626,9 @@ ir_brandd_issue_prepare (IrBranddIssuer *self, IrBranddIssuePending *p)
 	    .expires_at = p->claims.exp,
 	    .imeis_json = p->imeis_json,
 	    .rollout = p->decision.applies ? &p->decision.claim : NULL,
+	    .request_id = job->req->request_id,
+	    .request_hash = p->request_hash,
+	    .answer_json = p->answer_json,
 	};
 	return TRUE;
 }
@@ -566,6 +648,11 @@ ir_brandd_issue_finish (IrBranddIssuer *self,
 	p->active = FALSE;
 	if (res->error != NULL) {
 		ir_brandd_issue_internal (job->answer, res->error);
+	} else if (res->request_seen == IR_BRANDD_REQUEST_REPLAY) {
+		/* recorded before (another node, or earlier in this batch) */
+		ir_brandd_issue_replay (job, res->answer);
+	} else if (res->request_seen == IR_BRANDD_REQUEST_REUSED) {
+		ir_brandd_issue_refuse_reused (job->answer, job->req->request_id);
 	} else if (res->live_until != 0) {
 		g_autofree char *until = ir_brandd_issue_rfc3339 (res->live_until);
 		job->answer->live_token_expires = res->live_until;
@@ -592,7 +679,7 @@ ir_brandd_issue_finish (IrBranddIssuer *self,
 		    self->rollout, &p->decision, job->peer->centre, when);
 		ir_brandd_issue_refuse_ineligible (job->answer, refusal);
 	} else {
-		job->result = ir_brandd_issue_token_answer (&p->claims, p->token, &p->decision);
+		job->result = g_steal_pointer (&p->answer);
 		self->n_issued++;
 	}
 }
@@ -636,6 +723,7 @@ ir_brandd_issue_round (IrBranddIssuer *self, IrBranddIssuePending *p, guint n)
 			ir_brandd_issue_finish (
 			    self, &p[g_array_index (which, guint, k)], &results[k]);
 		g_clear_error (&results[k].error);
+		g_clear_pointer (&results[k].answer, g_free);
 	}
 }
 

@@ -57,6 +57,8 @@ typedef enum {
 	IR_BRANDD_READ_BACK_MISMATCH,
 	/* the database is busy or away for now (503, Retry-After) */
 	IR_BRANDD_UNAVAILABLE,
+	/* a request id this certificate used for another request */
+	IR_BRANDD_REQUEST_ID_REUSED,
 } IrBranddRefusal;
 
 /* The stable "code" of the error object and its HTTP status. */
@@ -128,7 +130,9 @@ typedef struct {
  * transaction (ir_brandd_store_record_tokens()); a request refused there
  * does not hold the others back. A token is in a job's result only once
  * that transaction is committed: an answer never names a token the
- * database could lose. */
+ * database could lose. A request whose request_id a token was recorded
+ * under (by any node, or earlier in the batch) gets that token's answer
+ * again when its fields are the same, request_id_reused when not. */
 void ir_brandd_issuer_issue_many (IrBranddIssuer *self, IrBranddIssueJob *const *jobs, guint n);
 
 /* Tokens answered since @self was made, and write transactions committed

@@ -221,6 +221,8 @@ test_brandd_store_migration_counts (void **state)
 	g_clear_pointer (&f->store, ir_brandd_store_free);
 	test_brandd_store_sql_exec (
 	    f,
+	    "DROP INDEX tokens_request_id; ALTER TABLE tokens DROP COLUMN request_id; "
+	    "ALTER TABLE tokens DROP COLUMN request_hash; ALTER TABLE tokens DROP COLUMN answer; "
 	    "DROP TABLE witness_intent_mismatches; "
 	    "DROP TABLE blocklist; DROP TABLE token_rollout; DROP TABLE rollout_counts; "
 	    "DROP TABLE rollout_paused; DROP TABLE rollout_policies; "
