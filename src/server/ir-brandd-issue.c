@@ -765,6 +765,12 @@ ir_brandd_issuer_get_stats (IrBranddIssuer *self, guint64 *issued, guint64 *comm
 	*commits = ir_brandd_db_get_commits (ir_brandd_store_get_db (self->store));
 }
 
+IrBranddStore *
+ir_brandd_issuer_get_store (IrBranddIssuer *self)
+{
+	return self->store;
+}
+
 JsonNode *
 ir_brandd_issuer_policy (IrBranddIssuer *self,
 			 const IrBranddPeer *peer,
@@ -807,38 +813,18 @@ ir_brandd_issue_recorded_answer (void)
 	return json_builder_get_root (b);
 }
 
-JsonNode *
-ir_brandd_issuer_report (IrBranddIssuer *self,
-			 const IrBranddPeer *peer,
-			 const IrBranddReport *report,
-			 gint64 now,
-			 IrBranddAnswer *answer)
+/* The answer to one report, from what its transaction decided. */
+static JsonNode *
+ir_brandd_issue_report_answer (const IrBranddReportOutcome *out,
+			       const char *hex,
+			       const char *read_back_json,
+			       IrBranddAnswer *answer)
 {
-	g_autoptr (JsonNode) read_back =
-	    report->has_read_back ? ir_brandd_issue_imeis_array (report->read_back) : NULL;
-	g_autofree char *read_back_json =
-	    read_back != NULL ? json_to_string (read_back, FALSE) : NULL;
-	g_autofree char *hex = ir_brandd_issue_to_hex (report->cti);
-	IrBranddReportRecord rec = {
-	    .cti = report->cti,
-	    .cnf = peer->cnf,
-	    .outcome = ir_brandd_request_outcome_to_string (report->outcome),
-	    .read_back_json = read_back_json,
-	    .read_back = report->has_read_back ? report->read_back : NULL,
-	    .detail = report->detail,
-	    .now = now,
-	};
-	g_autoptr (GError) error = NULL;
-	g_autofree char *issued = NULL;
-	IrBranddReportResult result = IR_BRANDD_REPORT_RECORDED;
-
-	if (!ir_brandd_issue_check_technician (peer, answer))
-		return NULL;
-	if (!ir_brandd_store_record_report (self->store, &rec, &result, &issued, &error)) {
-		ir_brandd_issue_internal (answer, error);
+	if (out->error != NULL) {
+		ir_brandd_issue_internal (answer, out->error);
 		return NULL;
 	}
-	switch (result) {
+	switch (out->result) {
 	case IR_BRANDD_REPORT_RECORDED:
 		return ir_brandd_issue_recorded_answer ();
 	case IR_BRANDD_REPORT_UNKNOWN_TOKEN:
@@ -870,9 +856,97 @@ ir_brandd_issuer_report (IrBranddIssuer *self,
 		    "recorded as a success (kept for the brand auditor as a mismatch); "
 		    "report the outcome as failed with what the phone holds",
 		    hex,
-		    issued != NULL ? issued : "?",
+		    out->issued_imeis != NULL ? out->issued_imeis : "?",
 		    read_back_json != NULL ? read_back_json : "nothing");
 		break;
 	}
 	return NULL;
+}
+
+/* One report of a batch on its way: the row to record and what its
+ * messages name. */
+typedef struct {
+	IrBranddReportJob *job;
+	char *read_back_json;
+	char *hex;
+	IrBranddReportRecord record;
+	IrBranddReportOutcome outcome;
+} IrBranddIssueReportPending;
+
+void
+ir_brandd_issuer_report_many (IrBranddIssuer *self, IrBranddReportJob *const *jobs, guint n)
+{
+	g_autofree IrBranddIssueReportPending *p = g_new0 (IrBranddIssueReportPending, n);
+	g_autofree IrBranddReportOutcome *outcomes = NULL;
+	g_autoptr (GPtrArray) records = g_ptr_array_new ();
+	g_autoptr (GArray) which = g_array_new (FALSE, FALSE, sizeof (guint));
+	g_autoptr (GError) error = NULL;
+
+	for (guint i = 0; i < n; i++) {
+		IrBranddReportJob *job = jobs[i];
+		const IrBranddReport *report = job->report;
+
+		p[i].job = job;
+		job->result = NULL;
+		if (!ir_brandd_issue_check_technician (job->peer, job->answer))
+			continue;
+		if (report->has_read_back) {
+			g_autoptr (JsonNode) read_back =
+			    ir_brandd_issue_imeis_array (report->read_back);
+			p[i].read_back_json = json_to_string (read_back, FALSE);
+		}
+		p[i].hex = ir_brandd_issue_to_hex (report->cti);
+		p[i].record = (IrBranddReportRecord){
+		    .cti = report->cti,
+		    .cnf = job->peer->cnf,
+		    .outcome = ir_brandd_request_outcome_to_string (report->outcome),
+		    .read_back_json = p[i].read_back_json,
+		    .read_back = report->has_read_back ? report->read_back : NULL,
+		    .detail = report->detail,
+		    .now = job->now,
+		};
+		g_ptr_array_add (records, &p[i].record);
+		g_array_append_val (which, i);
+	}
+	if (records->len > 0) {
+		outcomes = g_new0 (IrBranddReportOutcome, records->len);
+		if (!ir_brandd_store_record_reports (
+			self->store,
+			(const IrBranddReportRecord *const *)records->pdata,
+			outcomes,
+			records->len,
+			&error)) {
+			/* nothing of the batch is durable */
+			for (guint k = 0; k < which->len; k++)
+				ir_brandd_issue_internal (
+				    p[g_array_index (which, guint, k)].job->answer, error);
+		} else {
+			for (guint k = 0; k < which->len; k++) {
+				IrBranddIssueReportPending *q = &p[g_array_index (which, guint, k)];
+
+				q->job->result = ir_brandd_issue_report_answer (
+				    &outcomes[k], q->hex, q->read_back_json, q->job->answer);
+			}
+		}
+		for (guint k = 0; k < records->len; k++)
+			ir_brandd_store_report_outcome_clear (&outcomes[k]);
+	}
+	for (guint i = 0; i < n; i++) {
+		g_free (p[i].read_back_json);
+		g_free (p[i].hex);
+	}
+}
+
+JsonNode *
+ir_brandd_issuer_report (IrBranddIssuer *self,
+			 const IrBranddPeer *peer,
+			 const IrBranddReport *report,
+			 gint64 now,
+			 IrBranddAnswer *answer)
+{
+	IrBranddReportJob job = {.peer = peer, .report = report, .now = now, .answer = answer};
+	IrBranddReportJob *jobs[] = {&job};
+
+	ir_brandd_issuer_report_many (self, jobs, 1);
+	return job.result;
 }

@@ -139,6 +139,9 @@ void ir_brandd_issuer_issue_many (IrBranddIssuer *self, IrBranddIssueJob *const 
  * on its store's connection (each one sync). */
 void ir_brandd_issuer_get_stats (IrBranddIssuer *self, guint64 *issued, guint64 *commits);
 
+/* The store it was made with (borrowed). */
+IrBranddStore *ir_brandd_issuer_get_store (IrBranddIssuer *self);
+
 /* GET /v1/policy: the current signed policy, the paused phases and the
  * centre's usage today. */
 JsonNode *ir_brandd_issuer_policy (IrBranddIssuer *self,
@@ -152,6 +155,22 @@ JsonNode *ir_brandd_issuer_report (IrBranddIssuer *self,
 				   const IrBranddReport *report,
 				   gint64 now,
 				   IrBranddAnswer *answer);
+
+/* One POST /v1/reports of a batch. */
+typedef struct {
+	const IrBranddPeer *peer;
+	const IrBranddReport *report;
+	gint64 now;		/* Unix seconds */
+	IrBranddAnswer *answer; /* the refusal, when result is NULL */
+	JsonNode *result;	/* out: the answer (the caller's) */
+} IrBranddReportJob;
+
+/* Group commit of reports, as ir_brandd_issuer_issue_many() for tokens:
+ * each checked as ir_brandd_issuer_report() does, all recorded in one
+ * write transaction (ir_brandd_store_record_reports()), in order, so a
+ * second report of one token in a batch is already_reported. A job's
+ * result is set only once that transaction is committed. */
+void ir_brandd_issuer_report_many (IrBranddIssuer *self, IrBranddReportJob *const *jobs, guint n);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBranddIssuer, ir_brandd_issuer_free)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrBranddAnswer, ir_brandd_issue_answer_clear)

@@ -864,43 +864,34 @@ ir_brandd_store_replace_reported (IrBranddStore *self,
 	return TRUE;
 }
 
-typedef struct {
-	IrBranddStore *self;
-	const IrBranddReportRecord *record;
-	IrBranddReportResult *result;
-	char **issued_imeis;
-} IrBranddStoreReportTxn;
-
+/* One report's checks and writes, inside the batch's transaction; *keep
+ * says whether what it wrote stays (a refusal writes nothing, a mismatch
+ * keeps its row for the auditor). */
 static gboolean
-ir_brandd_store_record_report_txn (IrBranddDb *db,
-				   gpointer user_data,
-				   gboolean *commit,
+ir_brandd_store_record_report_one (IrBranddStore *self,
+				   const IrBranddReportRecord *r,
+				   IrBranddReportOutcome *out,
+				   gboolean *keep,
 				   GError **error)
 {
-	IrBranddStoreReportTxn *txn = user_data;
-	const IrBranddReportRecord *r = txn->record;
 	g_auto (IrBranddStoreTokenRow) t = {0};
 	gboolean success = g_strcmp0 (r->outcome, "success") == 0;
 	gboolean dup = FALSE;
 
-	(void)db;
-	*commit = FALSE;
-	if (txn->issued_imeis != NULL)
-		g_clear_pointer (txn->issued_imeis, g_free);
-	if (!ir_brandd_store_token_owner (txn->self, r, &t, error))
+	*keep = FALSE;
+	if (!ir_brandd_store_token_owner (self, r, &t, error))
 		return FALSE;
 	if (!t.found) {
-		*txn->result = IR_BRANDD_REPORT_UNKNOWN_TOKEN;
+		out->result = IR_BRANDD_REPORT_UNKNOWN_TOKEN;
 		return TRUE;
 	}
-	if (txn->issued_imeis != NULL)
-		*txn->issued_imeis = g_strdup (t.imeis);
+	out->issued_imeis = g_strdup (t.imeis);
 	if (!t.same_client) {
-		*txn->result = IR_BRANDD_REPORT_NOT_YOUR_TOKEN;
+		out->result = IR_BRANDD_REPORT_NOT_YOUR_TOKEN;
 		return TRUE;
 	}
 	if (t.reported) {
-		*txn->result = IR_BRANDD_REPORT_ALREADY_REPORTED;
+		out->result = IR_BRANDD_REPORT_ALREADY_REPORTED;
 		return TRUE;
 	}
 	/* a success names what the device holds now: only what the token was
@@ -908,22 +899,90 @@ ir_brandd_store_record_report_txn (IrBranddDb *db,
 	 * mismatch is kept for the auditor although the report is refused */
 	if (success &&
 	    (r->read_back == NULL || !ir_brandd_store_read_back_matches (t.imeis, r->read_back))) {
-		*txn->result = IR_BRANDD_REPORT_MISMATCH;
-		*commit = TRUE;
-		return ir_brandd_store_insert_mismatch (txn->self, r, error);
+		out->result = IR_BRANDD_REPORT_MISMATCH;
+		*keep = TRUE;
+		return ir_brandd_store_insert_mismatch (self, r, error);
 	}
-	if (!ir_brandd_store_insert_report (txn->self, r, &dup, error))
+	if (!ir_brandd_store_insert_report (self, r, &dup, error))
 		return FALSE;
 	if (dup) {
-		*txn->result = IR_BRANDD_REPORT_ALREADY_REPORTED;
+		out->result = IR_BRANDD_REPORT_ALREADY_REPORTED;
 		return TRUE;
 	}
-	if (success &&
-	    !ir_brandd_store_replace_reported (txn->self, t.device_id, r->read_back, error))
+	if (success && !ir_brandd_store_replace_reported (self, t.device_id, r->read_back, error))
 		return FALSE;
-	*txn->result = IR_BRANDD_REPORT_RECORDED;
-	*commit = TRUE;
+	out->result = IR_BRANDD_REPORT_RECORDED;
+	*keep = TRUE;
 	return TRUE;
+}
+
+static void
+ir_brandd_store_report_outcome_reset (IrBranddReportOutcome *out)
+{
+	out->result = IR_BRANDD_REPORT_RECORDED;
+	g_clear_pointer (&out->issued_imeis, g_free);
+	g_clear_error (&out->error);
+}
+
+void
+ir_brandd_store_report_outcome_clear (IrBranddReportOutcome *out)
+{
+	ir_brandd_store_report_outcome_reset (out);
+}
+
+typedef struct {
+	IrBranddStore *self;
+	const IrBranddReportRecord *const *records;
+	IrBranddReportOutcome *outcomes;
+	guint n;
+} IrBranddStoreReportsTxn;
+
+/* As for tokens: each report under its own savepoint, in turn, so that
+ * each sees the ones before it (a second report of one token in the same
+ * batch is already_reported) and one that fails rolls back alone. */
+static gboolean
+ir_brandd_store_record_reports_txn (IrBranddDb *db,
+				    gpointer user_data,
+				    gboolean *commit,
+				    GError **error)
+{
+	IrBranddStoreReportsTxn *t = user_data;
+
+	*commit = FALSE;
+	for (guint i = 0; i < t->n; i++) {
+		IrBranddReportOutcome *out = &t->outcomes[i];
+		GError *local = NULL;
+		gboolean keep = FALSE;
+
+		ir_brandd_store_report_outcome_reset (out);
+		if (!ir_brandd_db_savepoint (db, error))
+			return FALSE;
+		if (!ir_brandd_store_record_report_one (
+			t->self, t->records[i], out, &keep, &local)) {
+			keep = FALSE;
+			if (ir_brandd_store_fails_batch (local)) {
+				g_propagate_error (error, local);
+				return FALSE;
+			}
+			out->error = local;
+		}
+		if (!ir_brandd_db_release (db, !keep, error))
+			return FALSE;
+		*commit = *commit || keep;
+	}
+	return TRUE;
+}
+
+gboolean
+ir_brandd_store_record_reports (IrBranddStore *self,
+				const IrBranddReportRecord *const *records,
+				IrBranddReportOutcome *outcomes,
+				guint n,
+				GError **error)
+{
+	IrBranddStoreReportsTxn t = {self, records, outcomes, n};
+
+	return ir_brandd_db_transact (self->db, ir_brandd_store_record_reports_txn, &t, error);
 }
 
 gboolean
@@ -933,11 +992,24 @@ ir_brandd_store_record_report (IrBranddStore *self,
 			       char **issued_imeis,
 			       GError **error)
 {
-	IrBranddStoreReportTxn txn = {self, record, result, issued_imeis};
+	IrBranddReportOutcome out = {0};
 
 	if (issued_imeis != NULL)
 		*issued_imeis = NULL;
-	return ir_brandd_db_transact (self->db, ir_brandd_store_record_report_txn, &txn, error);
+	if (!ir_brandd_store_record_reports (self, &record, &out, 1, error)) {
+		ir_brandd_store_report_outcome_clear (&out);
+		return FALSE;
+	}
+	*result = out.result;
+	if (issued_imeis != NULL)
+		*issued_imeis = g_steal_pointer (&out.issued_imeis);
+	if (out.error != NULL) {
+		g_propagate_error (error, g_steal_pointer (&out.error));
+		ir_brandd_store_report_outcome_clear (&out);
+		return FALSE;
+	}
+	ir_brandd_store_report_outcome_clear (&out);
+	return TRUE;
 }
 
 gboolean

@@ -191,6 +191,26 @@ gboolean ir_brandd_store_record_report (IrBranddStore *self,
 					char **issued_imeis,
 					GError **error);
 
+/* What ir_brandd_store_record_reports() decided for one report. */
+typedef struct {
+	IrBranddReportResult result;
+	char *issued_imeis; /* the token's IMEIs as a JSON array, when it exists */
+	GError *error;	    /* this report's own failure; the others went on */
+} IrBranddReportOutcome;
+
+void ir_brandd_store_report_outcome_clear (IrBranddReportOutcome *out);
+
+/* Group commit of reports: the @n reports in one write transaction (one
+ * sync), each checked and recorded as ir_brandd_store_record_report()
+ * does, in order, under a savepoint of its own: it sees the ones before
+ * it, and one that fails rolls back alone. FALSE when the transaction
+ * itself failed (nothing recorded). The caller clears each outcome. */
+gboolean ir_brandd_store_record_reports (IrBranddStore *self,
+					 const IrBranddReportRecord *const *records,
+					 IrBranddReportOutcome *outcomes,
+					 guint n,
+					 GError **error);
+
 /* Does @imeis (IR_TOKEN_MAX_SLOTS, NULL: none) hold, in every slot, what
  * a token was issued to write (@issued: its JSON array, as
  * ir-brandd-issue.c stored it)? A report's read-back, an INTENT's
