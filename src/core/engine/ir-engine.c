@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <openssl/crypto.h>
 
 #include "ir-engine.h"
 #include "ir-error.h"
@@ -64,6 +65,7 @@ typedef struct {
 	guint n_recovered;
 	guint64 witnessed;
 	IrBrandStatus status;
+	GTaskThreadFunc func;
 } IrEngineOp;
 
 static void
@@ -371,6 +373,19 @@ ir_engine_op_done (GObject *source, GAsyncResult *res, gpointer user_data)
 	g_task_return_boolean (outer, TRUE);
 }
 
+/* The engine's work runs on GLib's shared worker threads, which outlive
+ * it. OpenSSL keeps state per thread (its DRBGs, the error queue) until
+ * the thread exits; each job frees its own, so none is left behind on an
+ * idle thread when the process exits. */
+static void
+ir_engine_op_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+	IrEngineOp *op = task_data;
+
+	op->func (task, source, task_data, cancellable);
+	OPENSSL_thread_stop ();
+}
+
 static void
 ir_engine_op_run (IrEngine *self,
 		  IrEngineOp *op,
@@ -387,7 +402,8 @@ ir_engine_op_run (IrEngine *self,
 	/* the worker decides what a cancel means: after a write, nothing */
 	g_task_set_check_cancellable (inner, FALSE);
 	g_task_set_check_cancellable (outer, FALSE);
-	g_task_run_in_thread (inner, func);
+	op->func = func;
+	g_task_run_in_thread (inner, ir_engine_op_thread);
 }
 
 static IrEngineOp *
@@ -844,6 +860,8 @@ ir_engine_many_worker (gpointer data, gpointer user_data)
 	IrEngineManyJob *mj = data;
 
 	mj->result = ir_engine_restore_job (&mj->job, mj->cancellable);
+	/* as ir_engine_op_thread: the pool's threads outlive the job */
+	OPENSSL_thread_stop ();
 }
 
 static void
