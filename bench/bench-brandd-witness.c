@@ -222,7 +222,7 @@ main (int argc, char **argv)
 
 		if (ok == NULL)
 			bench_brandd_witness_die ("upload refused", answer.message);
-		ir_brandd_answer_clear (&answer);
+		ir_brandd_issue_answer_clear (&answer);
 		size += n;
 		g_array_append_val (upload_ms, ms);
 		/* the baseline at a few sizes only: it is O(n) each time */

@@ -4,12 +4,10 @@
 spirit of fwupd's contrib/ci/check-source.py. Prints one line per problem,
 "path:line: rule-id: what and what to do", and exits 1 when there is any.
 
-  check-source.py [--root DIR] [--list-prefix-debt]
+  check-source.py [--root DIR] [FILE...]
 
 --root scans another tree laid out like this one (the fixtures under
-tests/check-source/ use it to prove each rule can fail). --list-prefix-debt
-prints, instead, every function in the tree whose name lacks its file's
-prefix: the list for the whole-tree rename.
+tests/check-source/ use it to prove each rule can fail).
 
 Rules:
   gerror-deref       a caller's GError ** is never dereferenced: use a local
@@ -29,8 +27,7 @@ Rules:
                      with a digit takes ir_ first: 3gpp-host.c:
                      ir_3gpp_host_*), or that of a type
                      the file defines, or (exported) that of the header
-                     beside it that declares it; enforced where PREFIX_ENFORCED says
-                     and for every file not in PREFIX_DEBT
+                     beside it that declares it
 """
 
 import argparse
@@ -44,21 +41,10 @@ SKIP_DIRS = ("tests/check-source",)
 # Rule exceptions, each narrow and explained; remove an entry when its
 # reason is gone.
 EXCEPTIONS = {
-    # issue 10 (device engineer) moves the read-until-agree loop out of the
-    # session and drops this include
-    ("core-include", "src/core/device/ir-session.c", "ir-family-private.h"),
     # issue 11 (log engineer): one SHA-256 context per thread for the Merkle
     # tree's tens of millions of hashes; a thread-local key, not shared state
     ("static-mutable", "src/core/log/ir-merkle.c", "GPrivate sha256_ctx_key"),
 }
-
-# Where the prefix rule holds today for every file, old or new.
-PREFIX_ENFORCED = ("src/core/engine/", "src/cli/")
-
-# Files written before the prefix rule, with functions still to rename in
-# the whole-tree sweep (scripts/check-source.py --list-prefix-debt lists
-# them). A file not listed here is held to the rule: new files always are.
-PREFIX_DEBT_FILE = "scripts/check-source-prefix-debt.txt"
 
 RULES = (
     "gerror-deref",
@@ -106,19 +92,7 @@ class Checker:
     def __init__(self, root):
         self.root = root
         self.problems = []
-        self.prefix_debt = self.load_prefix_debt()
         self.header_cache = {}
-
-    def load_prefix_debt(self):
-        path = os.path.join(self.root, PREFIX_DEBT_FILE)
-        if not os.path.exists(path):
-            return set()
-        with open(path, encoding="utf-8") as f:
-            return {
-                line.split()[0]
-                for line in f
-                if line.strip() and not line.startswith("#")
-            }
 
     def report(self, rel, lineno, rule, message, detail=None):
         if (rule, rel, detail) in EXCEPTIONS:
@@ -158,7 +132,7 @@ class Checker:
             self.check_assert_side_effect(rel, lines)
         if rel.startswith("src/core/"):
             self.check_core_include(rel, raw_lines)
-        if rel.endswith(".c") and self.prefix_enforced(rel):
+        if rel.endswith(".c"):
             for lineno, name, prefixes in self.prefix_violations(rel, lines):
                 self.report(
                     rel,
@@ -311,9 +285,6 @@ class Checker:
 
     # ---- function prefixes ----
 
-    def prefix_enforced(self, rel):
-        return rel.startswith(PREFIX_ENFORCED) or rel not in self.prefix_debt
-
     def prefixes(self, rel, lines):
         base = os.path.basename(rel)[:-2]
         prefix = base.replace("-", "_") + "_"
@@ -396,16 +367,6 @@ class Checker:
                         yield i + 1, name, prefixes
             depth += line.count("{") - line.count("}")
 
-    def list_prefix_debt(self):
-        for rel in self.files():
-            if not rel.endswith(".c"):
-                continue
-            with open(os.path.join(self.root, rel), encoding="utf-8", errors="replace") as f:
-                lines = strip_comments_and_strings(f.read()).split("\n")
-            names = [name for _, name, _ in self.prefix_violations(rel, lines)]
-            if names:
-                print(f"{rel} {len(names)} {' '.join(names)}")
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -413,7 +374,6 @@ def main():
         "--root",
         default=os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."),
     )
-    parser.add_argument("--list-prefix-debt", action="store_true")
     parser.add_argument("--list-rules", action="store_true")
     parser.add_argument(
         "files", nargs="*", help="check only these C files (default: the whole tree)"
@@ -423,9 +383,6 @@ def main():
         print("\n".join(RULES))
         return 0
     checker = Checker(os.path.abspath(args.root))
-    if args.list_prefix_debt:
-        checker.list_prefix_debt()
-        return 0
     if args.files:
         wanted = [os.path.relpath(os.path.abspath(f), checker.root) for f in args.files]
     else:

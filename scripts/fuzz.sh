@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang and runs each for SECONDS, seeded
 # from its corpus in tests/fuzz/corpus/. Fails on any crash, leak or hang.
-#   CC=clang scripts/fuzz.sh [BUILDDIR] [SECONDS]
+#   CC=clang scripts/fuzz.sh [--build-only] [BUILDDIR] [SECONDS]
+# --build-only builds the targets and stops (scripts/test.sh builds them
+# while another suite runs, then fuzzes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build_only=false
+if [ "${1:-}" = --build-only ]; then
+  build_only=true
+  shift
+fi
 dir=${1:-build-fuzz}
 seconds=${2:-60}
 export CC=${CC:-clang}
@@ -21,6 +28,10 @@ targets=$(find tests/fuzz -maxdepth 1 -name 'fuzz-*.c' ! -name 'fuzz-corpus-main
 # whole run takes SECONDS × targets / cores instead of SECONDS × targets.
 # shellcheck disable=SC2086
 meson compile -C "$dir" $(printf 'tests/fuzz/%s ' $targets) >/dev/null
+if $build_only; then
+  echo "fuzz: built $(echo $targets | wc -w) targets in $dir"
+  exit 0
+fi
 
 fuzz_one () { # target -> exit status; its log and reproducer stay on failure
   local t=$1 corpus=tests/fuzz/corpus/${1#fuzz-} work

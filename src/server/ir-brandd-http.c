@@ -133,7 +133,7 @@ ir_brandd_http_send_refusal (IrBranddServer *self,
 	json_builder_set_member_name (b, "error");
 	json_builder_begin_object (b);
 	json_builder_set_member_name (b, "code");
-	json_builder_add_string_value (b, ir_brandd_refusal_code (answer->refusal));
+	json_builder_add_string_value (b, ir_brandd_issue_refusal_code (answer->refusal));
 	json_builder_set_member_name (b, "message");
 	json_builder_add_string_value (b, answer->message != NULL ? answer->message : "");
 	if (answer->has_witnessed_size) {
@@ -151,10 +151,12 @@ ir_brandd_http_send_refusal (IrBranddServer *self,
 	json_builder_end_object (b);
 	json_builder_end_object (b);
 	root = json_builder_get_root (b);
-	g_debug ("refused: %s: %s", ir_brandd_refusal_code (answer->refusal), answer->message);
+	g_debug (
+	    "refused: %s: %s", ir_brandd_issue_refusal_code (answer->refusal), answer->message);
 	if (answer->refusal == IR_BRANDD_UNAVAILABLE)
 		evhttp_add_header (evhttp_request_get_output_headers (req), "Retry-After", "2");
-	ir_brandd_http_send_json (self, req, ir_brandd_refusal_status (answer->refusal), root);
+	ir_brandd_http_send_json (
+	    self, req, ir_brandd_issue_refusal_status (answer->refusal), root);
 }
 
 static void
@@ -222,9 +224,9 @@ ir_brandd_http_check_tokens (IrBranddServer *self,
 
 	/* who asks comes before what is asked: an auditor learns nothing
 	 * about the request format or the registry */
-	if (!ir_brandd_check_technician (peer, answer))
+	if (!ir_brandd_issue_check_technician (peer, answer))
 		return NULL;
-	req = ir_brandd_token_request_parse (body, len, &error);
+	req = ir_brandd_request_token_request_parse (body, len, &error);
 	if (req == NULL) {
 		ir_brandd_http_malformed (answer, error);
 		return NULL;
@@ -246,9 +248,9 @@ ir_brandd_http_route_reports (IrBranddServer *self,
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrBranddReport) rep = NULL;
 
-	if (!ir_brandd_check_technician (peer, answer))
+	if (!ir_brandd_issue_check_technician (peer, answer))
 		return NULL;
-	rep = ir_brandd_report_parse (body, len, &error);
+	rep = ir_brandd_request_report_parse (body, len, &error);
 	if (rep == NULL)
 		return ir_brandd_http_malformed (answer, error);
 	return ir_brandd_issuer_report (self->issuer, peer, rep, ir_brandd_clock_now (), answer);
@@ -282,7 +284,7 @@ ir_brandd_http_route_workstations (IrBranddServer *self,
 				   gsize len,
 				   IrBranddAnswer *answer)
 {
-	return ir_brandd_witness_list (self->witness, peer, answer);
+	return ir_brandd_witness_audit_list (self->witness, peer, answer);
 }
 
 /* /v1/workstations/ORIGIN/records: the origin has slashes of its own,
@@ -309,7 +311,7 @@ ir_brandd_http_route_records (IrBranddServer *self,
 		answer->message = g_strdup ("the origin in the path is not percent-encoded UTF-8");
 		return NULL;
 	}
-	return ir_brandd_witness_records (self->witness, peer, origin, query, answer);
+	return ir_brandd_witness_audit_records (self->witness, peer, origin, query, answer);
 }
 
 static const struct {
@@ -392,10 +394,10 @@ ir_brandd_http_job_free (IrBranddHttpJob *job)
 	g_free (job->rest);
 	g_free (job->query);
 	g_free (job->body);
-	ir_brandd_peer_clear (&job->peer);
-	ir_brandd_answer_clear (&job->answer);
+	ir_brandd_tls_peer_clear (&job->peer);
+	ir_brandd_issue_answer_clear (&job->answer);
 	g_clear_pointer (&job->result, json_node_unref);
-	g_clear_pointer (&job->token_req, ir_brandd_token_request_free);
+	g_clear_pointer (&job->token_req, ir_brandd_request_token_request_free);
 	g_free (job);
 }
 

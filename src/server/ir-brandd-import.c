@@ -41,7 +41,7 @@ G_STATIC_ASSERT (COL_IMEI2 - COL_IMEI1 + 1 == IR_IMEI_MAX_SLOTS);
 #define FIELD_MAX 128
 
 static void
-row_free (gpointer data)
+ir_brandd_import_row_free (gpointer data)
 {
 	IrBranddImportRow *row = data;
 
@@ -60,7 +60,7 @@ ir_brandd_import_free (IrBranddImport *self)
 }
 
 static gboolean
-skip_line (const char *line)
+ir_brandd_import_skip_line (const char *line)
 {
 	const char *p = line;
 
@@ -71,7 +71,7 @@ skip_line (const char *line)
 
 /* Splits on commas and trims; quoting is not part of the format. */
 static char **
-split_fields (const char *line)
+ir_brandd_import_split_fields (const char *line)
 {
 	char **fields = g_strsplit (line, ",", -1);
 
@@ -81,9 +81,10 @@ split_fields (const char *line)
 }
 
 static gboolean
-parse_header (const char *line, guint line_no, int *map, guint *n_fields, GError **error)
+ir_brandd_import_parse_header (
+    const char *line, guint line_no, int *map, guint *n_fields, GError **error)
 {
-	g_auto (GStrv) names = split_fields (line);
+	g_auto (GStrv) names = ir_brandd_import_split_fields (line);
 	gboolean seen[N_COLS] = {FALSE};
 
 	*n_fields = g_strv_length (names);
@@ -123,7 +124,7 @@ parse_header (const char *line, guint line_no, int *map, guint *n_fields, GError
 }
 
 static char *
-check_text (const char *name, const char *value, gboolean required)
+ir_brandd_import_check_text (const char *name, const char *value, gboolean required)
 {
 	if (value[0] == '\0')
 		return required ? g_strdup_printf ("%s is empty", name) : NULL;
@@ -141,7 +142,7 @@ check_text (const char *name, const char *value, gboolean required)
 }
 
 static char *
-check_imei (const char *name, const char *imei, const char *tac)
+ir_brandd_import_check_imei (const char *name, const char *imei, const char *tac)
 {
 	g_autoptr (GError) why = NULL;
 
@@ -159,24 +160,25 @@ check_imei (const char *name, const char *imei, const char *tac)
 
 /* Checks one row's own fields; returns the reason it is refused, or NULL. */
 static char *
-check_device (const IrBranddDevice *d)
+ir_brandd_import_check_device (const IrBranddDevice *d)
 {
 	char *why = NULL;
 
-	if ((why = check_text ("serial", d->serial, FALSE)) != NULL ||
-	    (why = check_text ("hardware_id", d->hardware_id, FALSE)) != NULL ||
-	    (why = check_text ("manufacturer", d->manufacturer, TRUE)) != NULL ||
-	    (why = check_text ("model", d->model, TRUE)) != NULL ||
-	    (why = check_text ("centre", d->centre, FALSE)) != NULL)
+	if ((why = ir_brandd_import_check_text ("serial", d->serial, FALSE)) != NULL ||
+	    (why = ir_brandd_import_check_text ("hardware_id", d->hardware_id, FALSE)) != NULL ||
+	    (why = ir_brandd_import_check_text ("manufacturer", d->manufacturer, TRUE)) != NULL ||
+	    (why = ir_brandd_import_check_text ("model", d->model, TRUE)) != NULL ||
+	    (why = ir_brandd_import_check_text ("centre", d->centre, FALSE)) != NULL)
 		return why;
 	if (d->serial[0] == '\0' && d->hardware_id[0] == '\0')
 		return g_strdup ("serial and hardware_id are both empty; give at least one");
 	if (strlen (d->tac) != IR_IMEI_TAC_LEN || strspn (d->tac, "0123456789") != IR_IMEI_TAC_LEN)
 		return g_strdup_printf ("tac '%s' is not 8 digits", d->tac);
-	if ((why = check_imei ("imei1", d->imei[0], d->tac)) != NULL)
+	if ((why = ir_brandd_import_check_imei ("imei1", d->imei[0], d->tac)) != NULL)
 		return why;
 	/* slot 2 may carry another TAC (docs/brand-api.md's example does) */
-	if (d->imei[1] != NULL && (why = check_imei ("imei2", d->imei[1], NULL)) != NULL)
+	if (d->imei[1] != NULL &&
+	    (why = ir_brandd_import_check_imei ("imei2", d->imei[1], NULL)) != NULL)
 		return why;
 	if (d->imei[1] != NULL && ir_imei_same_identity (d->imei[0], d->imei[1]))
 		return g_strdup_printf ("imei1 and imei2 are the same IMEI %s", d->imei[0]);
@@ -187,7 +189,7 @@ check_device (const IrBranddDevice *d)
 
 /* Empty optional identifiers become NULL (absent) once checked. */
 static void
-normalise (IrBranddDevice *d)
+ir_brandd_import_normalise (IrBranddDevice *d)
 {
 	if (d->serial != NULL && d->serial[0] == '\0')
 		g_clear_pointer (&d->serial, g_free);
@@ -198,9 +200,9 @@ normalise (IrBranddDevice *d)
 }
 
 static IrBranddImportRow *
-parse_row (const char *line, guint line_no, const int *map, guint n_fields)
+ir_brandd_import_parse_row (const char *line, guint line_no, const int *map, guint n_fields)
 {
-	g_auto (GStrv) fields = split_fields (line);
+	g_auto (GStrv) fields = ir_brandd_import_split_fields (line);
 	IrBranddImportRow *row = g_new0 (IrBranddImportRow, 1);
 	const char *v[N_COLS] = {"", "", "", "", "", "", "", "", ""};
 	IrBranddDevice *d;
@@ -223,15 +225,15 @@ parse_row (const char *line, guint line_no, const int *map, guint n_fields)
 	d->imei[1] = v[COL_IMEI2][0] != '\0' ? g_strdup (v[COL_IMEI2]) : NULL;
 	d->spc = v[COL_SPC][0] != '\0' ? g_strdup (v[COL_SPC]) : NULL;
 	d->centre = g_strdup (v[COL_CENTRE]);
-	row->reason = check_device (d);
-	normalise (d);
+	row->reason = ir_brandd_import_check_device (d);
+	ir_brandd_import_normalise (d);
 	row->device = d;
 	return row;
 }
 
 /* Remembers @key for @line; the reason when it was seen on an earlier line. */
 static char *
-seen_before (GHashTable *seen, const char *what, const char *key, guint line)
+ir_brandd_import_seen_before (GHashTable *seen, const char *what, const char *key, guint line)
 {
 	gpointer prev = NULL;
 
@@ -244,7 +246,7 @@ seen_before (GHashTable *seen, const char *what, const char *key, guint line)
 }
 
 static void
-check_duplicates (IrBranddImport *self)
+ir_brandd_import_check_duplicates (IrBranddImport *self)
 {
 	g_autoptr (GHashTable) serials =
 	    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -265,16 +267,17 @@ check_duplicates (IrBranddImport *self)
 		 * technician reads them off a label, and the registry must
 		 * not hold both */
 		folded = d->serial != NULL ? g_ascii_strdown (d->serial, -1) : NULL;
-		row->reason =
-		    seen_before (serials, serial != NULL ? serial : "", folded, row->line);
+		row->reason = ir_brandd_import_seen_before (
+		    serials, serial != NULL ? serial : "", folded, row->line);
 		if (row->reason == NULL && d->hardware_id != NULL)
-			row->reason = seen_before (hwids, "hardware id", d->hardware_id, row->line);
+			row->reason = ir_brandd_import_seen_before (
+			    hwids, "hardware id", d->hardware_id, row->line);
 		for (guint s = 0; row->reason == NULL && s < IR_TOKEN_MAX_SLOTS; s++) {
 			g_autofree char *id =
 			    d->imei[s] != NULL ? g_strndup (d->imei[s], IR_IMEI_ID_LEN) : NULL;
 			g_autofree char *what =
 			    d->imei[s] != NULL ? g_strdup_printf ("IMEI %s", d->imei[s]) : NULL;
-			row->reason = seen_before (ids, what, id, row->line);
+			row->reason = ir_brandd_import_seen_before (ids, what, id, row->line);
 		}
 	}
 }
@@ -289,7 +292,7 @@ ir_brandd_import_parse (const char *text, gsize len, GError **error)
 	guint n_fields = 0;
 	gboolean have_header = FALSE;
 
-	self->rows = g_ptr_array_new_with_free_func (row_free);
+	self->rows = g_ptr_array_new_with_free_func (ir_brandd_import_row_free);
 	if (memchr (text, '\0', len) != NULL || !g_utf8_validate (text, (gssize)len, NULL)) {
 		g_set_error_literal (error, IR_ERROR, IR_ERROR_INVALID_INPUT, "not UTF-8 text");
 		return NULL;
@@ -308,15 +311,16 @@ ir_brandd_import_parse (const char *text, gsize len, GError **error)
 
 		if (n > 0 && line[n - 1] == '\r')
 			line[n - 1] = '\0';
-		if (skip_line (line))
+		if (ir_brandd_import_skip_line (line))
 			continue;
 		if (!have_header) {
-			if (!parse_header (line, i + 1, map, &n_fields, error))
+			if (!ir_brandd_import_parse_header (line, i + 1, map, &n_fields, error))
 				return NULL;
 			have_header = TRUE;
 			continue;
 		}
-		g_ptr_array_add (self->rows, parse_row (line, i + 1, map, n_fields));
+		g_ptr_array_add (self->rows,
+				 ir_brandd_import_parse_row (line, i + 1, map, n_fields));
 	}
 	if (!have_header) {
 		g_set_error_literal (error,
@@ -325,7 +329,7 @@ ir_brandd_import_parse (const char *text, gsize len, GError **error)
 				     "no header line; the first line names the columns");
 		return NULL;
 	}
-	check_duplicates (self);
+	ir_brandd_import_check_duplicates (self);
 	for (guint i = 0; i < self->rows->len; i++)
 		self->n_rejected +=
 		    ((IrBranddImportRow *)g_ptr_array_index (self->rows, i))->reason != NULL;
@@ -333,7 +337,7 @@ ir_brandd_import_parse (const char *text, gsize len, GError **error)
 }
 
 static gboolean
-check_against_store (IrBranddImport *self, IrBranddStore *store, GError **error)
+ir_brandd_import_check_against_store (IrBranddImport *self, IrBranddStore *store, GError **error)
 {
 	for (guint i = 0; i < self->rows->len; i++) {
 		IrBranddImportRow *row = g_ptr_array_index (self->rows, i);
@@ -352,7 +356,7 @@ ir_brandd_import_apply (IrBranddImport *self, IrBranddStore *store, gint64 now, 
 {
 	if (!ir_brandd_store_begin (store, error))
 		return FALSE;
-	if (!check_against_store (self, store, error)) {
+	if (!ir_brandd_import_check_against_store (self, store, error)) {
 		ir_brandd_store_rollback (store);
 		return FALSE;
 	}

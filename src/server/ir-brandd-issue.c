@@ -70,19 +70,19 @@ static const struct {
 };
 
 const char *
-ir_brandd_refusal_code (IrBranddRefusal refusal)
+ir_brandd_issue_refusal_code (IrBranddRefusal refusal)
 {
 	return (guint)refusal < G_N_ELEMENTS (refusals) ? refusals[refusal].code : "internal";
 }
 
 guint
-ir_brandd_refusal_status (IrBranddRefusal refusal)
+ir_brandd_issue_refusal_status (IrBranddRefusal refusal)
 {
 	return (guint)refusal < G_N_ELEMENTS (refusals) ? refusals[refusal].status : 500;
 }
 
 void
-ir_brandd_answer_clear (IrBranddAnswer *answer)
+ir_brandd_issue_answer_clear (IrBranddAnswer *answer)
 {
 	g_clear_pointer (&answer->message, g_free);
 	answer->refusal = IR_BRANDD_OK;
@@ -91,11 +91,12 @@ ir_brandd_answer_clear (IrBranddAnswer *answer)
 	answer->live_token_expires = 0;
 }
 
-static gboolean refuse (IrBranddAnswer *answer, IrBranddRefusal refusal, const char *fmt, ...)
+static gboolean
+ir_brandd_issue_refuse (IrBranddAnswer *answer, IrBranddRefusal refusal, const char *fmt, ...)
     G_GNUC_PRINTF (3, 4);
 
 static gboolean
-refuse (IrBranddAnswer *answer, IrBranddRefusal refusal, const char *fmt, ...)
+ir_brandd_issue_refuse (IrBranddAnswer *answer, IrBranddRefusal refusal, const char *fmt, ...)
 {
 	va_list args;
 
@@ -108,60 +109,64 @@ refuse (IrBranddAnswer *answer, IrBranddRefusal refusal, const char *fmt, ...)
 }
 
 gboolean
-ir_brandd_check_technician (const IrBranddPeer *peer, IrBranddAnswer *answer)
+ir_brandd_issue_check_technician (const IrBranddPeer *peer, IrBranddAnswer *answer)
 {
 	if (g_strcmp0 (peer->role, "technician") != 0)
-		return refuse (answer,
-			       IR_BRANDD_ROLE_NOT_ALLOWED,
-			       "this needs a technician certificate; %s has role %s",
-			       peer->subject != NULL ? peer->subject : "the client certificate",
-			       peer->role != NULL ? peer->role : "none");
+		return ir_brandd_issue_refuse (
+		    answer,
+		    IR_BRANDD_ROLE_NOT_ALLOWED,
+		    "this needs a technician certificate; %s has role %s",
+		    peer->subject != NULL ? peer->subject : "the client certificate",
+		    peer->role != NULL ? peer->role : "none");
 	if (peer->centre != NULL && strlen (peer->centre) > IR_TOKEN_TEXT_MAX)
-		return refuse (answer,
-			       IR_BRANDD_NO_CENTRE,
-			       "the centre id in the client certificate is longer than %d bytes",
-			       IR_TOKEN_TEXT_MAX);
+		return ir_brandd_issue_refuse (
+		    answer,
+		    IR_BRANDD_NO_CENTRE,
+		    "the centre id in the client certificate is longer than %d bytes",
+		    IR_TOKEN_TEXT_MAX);
 	if (peer->centre == NULL)
-		return refuse (answer,
-			       IR_BRANDD_NO_CENTRE,
-			       "the client certificate %s names no service centre "
-			       "(urn:imeirestore:centre:ID); ask the brand for a new certificate",
-			       peer->subject != NULL ? peer->subject : "");
+		return ir_brandd_issue_refuse (
+		    answer,
+		    IR_BRANDD_NO_CENTRE,
+		    "the client certificate %s names no service centre "
+		    "(urn:imeirestore:centre:ID); ask the brand for a new certificate",
+		    peer->subject != NULL ? peer->subject : "");
 	return TRUE;
 }
 
 static const char *
-device_name (const IrBranddTokenRequest *req)
+ir_brandd_issue_device_name (const IrBranddTokenRequest *req)
 {
 	return req->hardware_id != NULL ? req->hardware_id : req->serial;
 }
 
 static gboolean
-same_text (const char *registered, const char *asked)
+ir_brandd_issue_same_text (const char *registered, const char *asked)
 {
 	return asked == NULL || (registered != NULL && g_ascii_strcasecmp (registered, asked) == 0);
 }
 
 gboolean
-ir_brandd_match_device (const IrBranddTokenRequest *req,
-			IrBranddDevice *by_hwid,
-			IrBranddDevice *by_serial,
-			IrBranddDevice **device,
-			IrBranddAnswer *answer)
+ir_brandd_issue_match_device (const IrBranddTokenRequest *req,
+			      IrBranddDevice *by_hwid,
+			      IrBranddDevice *by_serial,
+			      IrBranddDevice **device,
+			      IrBranddAnswer *answer)
 {
 	IrBranddDevice *dev = by_hwid != NULL ? by_hwid : by_serial;
 
 	*device = NULL;
 	if (dev == NULL)
-		return refuse (answer,
-			       IR_BRANDD_UNKNOWN_DEVICE,
-			       "no device with %s%s%s%s%s is registered; check the phone's "
-			       "identity or ask the brand to import it",
-			       req->hardware_id != NULL ? "hardware id " : "",
-			       req->hardware_id != NULL ? req->hardware_id : "",
-			       req->hardware_id != NULL && req->serial != NULL ? " or " : "",
-			       req->serial != NULL ? "serial " : "",
-			       req->serial != NULL ? req->serial : "");
+		return ir_brandd_issue_refuse (
+		    answer,
+		    IR_BRANDD_UNKNOWN_DEVICE,
+		    "no device with %s%s%s%s%s is registered; check the phone's "
+		    "identity or ask the brand to import it",
+		    req->hardware_id != NULL ? "hardware id " : "",
+		    req->hardware_id != NULL ? req->hardware_id : "",
+		    req->hardware_id != NULL && req->serial != NULL ? " or " : "",
+		    req->serial != NULL ? "serial " : "",
+		    req->serial != NULL ? req->serial : "");
 	/* both identifiers given: they must not name two registered devices,
 	 * nor contradict what the registry knows of the device */
 	if ((by_hwid != NULL && by_serial != NULL && by_hwid->id != by_serial->id) ||
@@ -169,42 +174,45 @@ ir_brandd_match_device (const IrBranddTokenRequest *req,
 	     g_strcmp0 (dev->serial, req->serial) != 0) ||
 	    (req->hardware_id != NULL && dev->hardware_id != NULL &&
 	     g_strcmp0 (dev->hardware_id, req->hardware_id) != 0))
-		return refuse (answer,
-			       IR_BRANDD_DEVICE_MISMATCH,
-			       "hardware id %s and serial %s do not belong to the same registered "
-			       "device; identify the phone again",
-			       req->hardware_id != NULL ? req->hardware_id : "(none)",
-			       req->serial != NULL ? req->serial : "(none)");
-	if (!same_text (dev->manufacturer, req->manufacturer) ||
-	    !same_text (dev->model, req->model))
-		return refuse (answer,
-			       IR_BRANDD_DEVICE_MISMATCH,
-			       "device %s is registered as %s %s (TAC %s), the phone says %s %s; "
-			       "check that this is the right phone",
-			       device_name (req),
-			       dev->manufacturer,
-			       dev->model,
-			       dev->tac,
-			       req->manufacturer != NULL ? req->manufacturer : "?",
-			       req->model != NULL ? req->model : "?");
+		return ir_brandd_issue_refuse (
+		    answer,
+		    IR_BRANDD_DEVICE_MISMATCH,
+		    "hardware id %s and serial %s do not belong to the same registered "
+		    "device; identify the phone again",
+		    req->hardware_id != NULL ? req->hardware_id : "(none)",
+		    req->serial != NULL ? req->serial : "(none)");
+	if (!ir_brandd_issue_same_text (dev->manufacturer, req->manufacturer) ||
+	    !ir_brandd_issue_same_text (dev->model, req->model))
+		return ir_brandd_issue_refuse (
+		    answer,
+		    IR_BRANDD_DEVICE_MISMATCH,
+		    "device %s is registered as %s %s (TAC %s), the phone says %s %s; "
+		    "check that this is the right phone",
+		    ir_brandd_issue_device_name (req),
+		    dev->manufacturer,
+		    dev->model,
+		    dev->tac,
+		    req->manufacturer != NULL ? req->manufacturer : "?",
+		    req->model != NULL ? req->model : "?");
 	*device = dev;
 	return TRUE;
 }
 
 gboolean
-ir_brandd_check_device_centre (const IrBranddPeer *peer,
-			       const IrBranddDevice *device,
-			       IrBranddAnswer *answer)
+ir_brandd_issue_check_device_centre (const IrBranddPeer *peer,
+				     const IrBranddDevice *device,
+				     IrBranddAnswer *answer)
 {
 	if (device->centre == NULL || g_strcmp0 (device->centre, peer->centre) == 0)
 		return TRUE;
-	return refuse (answer,
-		       IR_BRANDD_WRONG_CENTRE,
-		       "device %s is registered to service centre %s, the certificate is of "
-		       "centre %s: it is restored there only",
-		       device->serial != NULL ? device->serial : device->hardware_id,
-		       device->centre,
-		       peer->centre);
+	return ir_brandd_issue_refuse (
+	    answer,
+	    IR_BRANDD_WRONG_CENTRE,
+	    "device %s is registered to service centre %s, the certificate is of "
+	    "centre %s: it is restored there only",
+	    device->serial != NULL ? device->serial : device->hardware_id,
+	    device->centre,
+	    peer->centre);
 }
 
 void
@@ -251,29 +259,31 @@ ir_brandd_issuer_new (const IrBranddConfig *config, IrBranddStore *store, GError
 }
 
 static gboolean
-internal (IrBranddAnswer *answer, const GError *error)
+ir_brandd_issue_internal (IrBranddAnswer *answer, const GError *error)
 {
 	return ir_brandd_answer_store_failed (answer, error);
 }
 
 static gboolean
-find_device (IrBranddIssuer *self,
-	     const IrBranddTokenRequest *req,
-	     IrBranddDevice **by_hwid,
-	     IrBranddDevice **by_serial,
-	     IrBranddAnswer *answer)
+ir_brandd_issue_find_device (IrBranddIssuer *self,
+			     const IrBranddTokenRequest *req,
+			     IrBranddDevice **by_hwid,
+			     IrBranddDevice **by_serial,
+			     IrBranddAnswer *answer)
 {
 	g_autoptr (GError) error = NULL;
 
 	if (!ir_brandd_store_find_device (
 		self->store, "hardware_id", req->hardware_id, by_hwid, &error) ||
 	    !ir_brandd_store_find_device (self->store, "serial", req->serial, by_serial, &error))
-		return internal (answer, error);
+		return ir_brandd_issue_internal (answer, error);
 	return TRUE;
 }
 
 static gboolean
-check_imeis_free (IrBranddIssuer *self, const IrBranddDevice *dev, IrBranddAnswer *answer)
+ir_brandd_issue_check_imeis_free (IrBranddIssuer *self,
+				  const IrBranddDevice *dev,
+				  IrBranddAnswer *answer)
 {
 	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++) {
 		g_autoptr (GError) error = NULL;
@@ -283,29 +293,30 @@ check_imeis_free (IrBranddIssuer *self, const IrBranddDevice *dev, IrBranddAnswe
 			continue;
 		if (!ir_brandd_store_imei_holder (
 			self->store, dev->id, dev->imei[i], &holder, &error))
-			return internal (answer, error);
+			return ir_brandd_issue_internal (answer, error);
 		if (holder != 0)
-			return refuse (answer,
-				       IR_BRANDD_IMEI_IN_USE,
-				       "the original IMEI %s (slot %u) of this device is in use by "
-				       "another registered device (#%" G_GINT64_FORMAT
-				       "); ask the brand to investigate before restoring",
-				       dev->imei[i],
-				       i + 1,
-				       holder);
+			return ir_brandd_issue_refuse (
+			    answer,
+			    IR_BRANDD_IMEI_IN_USE,
+			    "the original IMEI %s (slot %u) of this device is in use by "
+			    "another registered device (#%" G_GINT64_FORMAT
+			    "); ask the brand to investigate before restoring",
+			    dev->imei[i],
+			    i + 1,
+			    holder);
 	}
 	return TRUE;
 }
 
 static gboolean
-fill_claims (IrBranddIssuer *self,
-	     const IrBranddPeer *peer,
-	     const IrBranddTokenRequest *req,
-	     const IrBranddDevice *dev,
-	     const IrBranddRolloutDecision *decision,
-	     gint64 now,
-	     IrTokenClaims *c,
-	     IrBranddAnswer *answer)
+ir_brandd_issue_fill_claims (IrBranddIssuer *self,
+			     const IrBranddPeer *peer,
+			     const IrBranddTokenRequest *req,
+			     const IrBranddDevice *dev,
+			     const IrBranddRolloutDecision *decision,
+			     gint64 now,
+			     IrTokenClaims *c,
+			     IrBranddAnswer *answer)
 {
 	guint8 cti[CTI_LEN];
 
@@ -313,7 +324,7 @@ fill_claims (IrBranddIssuer *self,
 	if (RAND_bytes (cti, sizeof cti) != 1) {
 		g_autoptr (GError) error =
 		    g_error_new_literal (IR_ERROR, IR_ERROR_FAILED, "the random generator failed");
-		return internal (answer, error);
+		return ir_brandd_issue_internal (answer, error);
 	}
 	c->iss = g_strdup (self->iss);
 	c->aud = g_strdup (self->aud);
@@ -344,7 +355,7 @@ fill_claims (IrBranddIssuer *self,
 }
 
 static char *
-to_hex (GBytes *bytes)
+ir_brandd_issue_to_hex (GBytes *bytes)
 {
 	gsize len = 0;
 	const guint8 *data = g_bytes_get_data (bytes, &len);
@@ -356,7 +367,7 @@ to_hex (GBytes *bytes)
 }
 
 static char *
-to_base64url (GBytes *bytes)
+ir_brandd_issue_to_base64url (GBytes *bytes)
 {
 	gsize len = 0;
 	const guint8 *data = g_bytes_get_data (bytes, &len);
@@ -372,14 +383,14 @@ to_base64url (GBytes *bytes)
 }
 
 static char *
-rfc3339 (gint64 t)
+ir_brandd_issue_rfc3339 (gint64 t)
 {
 	g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (t);
 	return g_date_time_format (dt, "%Y-%m-%dT%H:%M:%SZ");
 }
 
 static JsonNode *
-imeis_array (char *const *imeis)
+ir_brandd_issue_imeis_array (char *const *imeis)
 {
 	g_autoptr (JsonBuilder) b = json_builder_new ();
 
@@ -395,12 +406,14 @@ imeis_array (char *const *imeis)
 }
 
 static JsonNode *
-token_answer (const IrTokenClaims *c, GBytes *token, const IrBranddRolloutDecision *decision)
+ir_brandd_issue_token_answer (const IrTokenClaims *c,
+			      GBytes *token,
+			      const IrBranddRolloutDecision *decision)
 {
 	g_autoptr (JsonBuilder) b = json_builder_new ();
-	g_autofree char *b64 = to_base64url (token);
-	g_autofree char *hex = to_hex (c->cti);
-	g_autofree char *expires = rfc3339 (c->exp);
+	g_autofree char *b64 = ir_brandd_issue_to_base64url (token);
+	g_autofree char *hex = ir_brandd_issue_to_hex (c->cti);
+	g_autofree char *expires = ir_brandd_issue_rfc3339 (c->exp);
 
 	json_builder_begin_object (b);
 	json_builder_set_member_name (b, "token");
@@ -410,7 +423,7 @@ token_answer (const IrTokenClaims *c, GBytes *token, const IrBranddRolloutDecisi
 	json_builder_set_member_name (b, "expires");
 	json_builder_add_string_value (b, expires);
 	json_builder_set_member_name (b, "imeis");
-	json_builder_add_value (b, imeis_array (c->imei));
+	json_builder_add_value (b, ir_brandd_issue_imeis_array (c->imei));
 	json_builder_set_member_name (b, "phase");
 	json_builder_add_string_value (b, c->phase);
 	json_builder_set_member_name (b, "centre");
@@ -424,7 +437,7 @@ token_answer (const IrTokenClaims *c, GBytes *token, const IrBranddRolloutDecisi
 }
 
 static gboolean
-refuse_ineligible (IrBranddAnswer *answer, const IrEligibility *elig)
+ir_brandd_issue_refuse_ineligible (IrBranddAnswer *answer, const IrEligibility *elig)
 {
 	IrBranddRefusal refusal = IR_BRANDD_NOT_ELIGIBLE;
 
@@ -442,7 +455,7 @@ refuse_ineligible (IrBranddAnswer *answer, const IrEligibility *elig)
 	default:
 		break;
 	}
-	return refuse (answer, refusal, "%s", elig->sentence);
+	return ir_brandd_issue_refuse (answer, refusal, "%s", elig->sentence);
 }
 
 /* One request of a batch (ir_brandd_issuer_issue_many()) on its way: the
@@ -484,11 +497,13 @@ ir_brandd_issue_check (IrBranddIssuer *self, IrBranddIssuePending *p)
 {
 	IrBranddIssueJob *job = p->job;
 
-	return ir_brandd_check_technician (job->peer, job->answer) &&
-	       find_device (self, job->req, &p->by_hwid, &p->by_serial, job->answer) &&
-	       ir_brandd_match_device (job->req, p->by_hwid, p->by_serial, &p->dev, job->answer) &&
-	       ir_brandd_check_device_centre (job->peer, p->dev, job->answer) &&
-	       check_imeis_free (self, p->dev, job->answer);
+	return ir_brandd_issue_check_technician (job->peer, job->answer) &&
+	       ir_brandd_issue_find_device (
+		   self, job->req, &p->by_hwid, &p->by_serial, job->answer) &&
+	       ir_brandd_issue_match_device (
+		   job->req, p->by_hwid, p->by_serial, &p->dev, job->answer) &&
+	       ir_brandd_issue_check_device_centre (job->peer, p->dev, job->answer) &&
+	       ir_brandd_issue_check_imeis_free (self, p->dev, job->answer);
 }
 
 /* Decides eligibility (from the registry's TAC and model, never from what
@@ -511,17 +526,17 @@ ir_brandd_issue_prepare (IrBranddIssuer *self, IrBranddIssuePending *p)
 				       when,
 				       &p->decision,
 				       &error))
-		return internal (job->answer, error);
+		return ir_brandd_issue_internal (job->answer, error);
 	if (p->decision.refusal != NULL)
-		return refuse_ineligible (job->answer, p->decision.refusal);
-	ir_brandd_answer_clear (job->answer);
-	if (!fill_claims (
+		return ir_brandd_issue_refuse_ineligible (job->answer, p->decision.refusal);
+	ir_brandd_issue_answer_clear (job->answer);
+	if (!ir_brandd_issue_fill_claims (
 		self, job->peer, job->req, p->dev, &p->decision, job->now, &p->claims, job->answer))
 		return FALSE;
 	p->token = ir_token_encode (&p->claims, self->alg, self->kid, self->key, &error);
 	if (p->token == NULL)
-		return internal (job->answer, error);
-	imeis = imeis_array (p->claims.imei);
+		return ir_brandd_issue_internal (job->answer, error);
+	imeis = ir_brandd_issue_imeis_array (p->claims.imei);
 	p->imeis_json = json_to_string (imeis, FALSE);
 	p->record = (IrBranddTokenRecord){
 	    .cti = p->claims.cti,
@@ -550,32 +565,34 @@ ir_brandd_issue_finish (IrBranddIssuer *self,
 
 	p->active = FALSE;
 	if (res->error != NULL) {
-		internal (job->answer, res->error);
+		ir_brandd_issue_internal (job->answer, res->error);
 	} else if (res->live_until != 0) {
-		g_autofree char *until = rfc3339 (res->live_until);
+		g_autofree char *until = ir_brandd_issue_rfc3339 (res->live_until);
 		job->answer->live_token_expires = res->live_until;
-		refuse (job->answer,
-			IR_BRANDD_TOKEN_LIVE,
-			"device %s already has a live token, until %s: a device has one "
-			"token at a time; report that token's outcome (the technician "
-			"who holds it), or try again after it expires",
-			dev->serial != NULL ? dev->serial : dev->hardware_id,
-			until);
+		ir_brandd_issue_refuse (
+		    job->answer,
+		    IR_BRANDD_TOKEN_LIVE,
+		    "device %s already has a live token, until %s: a device has one "
+		    "token at a time; report that token's outcome (the technician "
+		    "who holds it), or try again after it expires",
+		    dev->serial != NULL ? dev->serial : dev->hardware_id,
+		    until);
 	} else if (res->quota_reached) {
-		refuse (job->answer,
-			IR_BRANDD_QUOTA_REACHED,
-			"centre %s has used its quota of %u tokens for today (UTC); it "
-			"resets at 00:00 UTC",
-			p->claims.centre,
-			res->quota);
+		ir_brandd_issue_refuse (
+		    job->answer,
+		    IR_BRANDD_QUOTA_REACHED,
+		    "centre %s has used its quota of %u tokens for today (UTC); it "
+		    "resets at 00:00 UTC",
+		    p->claims.centre,
+		    res->quota);
 	} else if (!res->recorded) {
 		/* the rollout claim was refused in the transaction */
 		p->active = p->decision.claim.result == IR_BRANDD_CLAIM_POLICY_CHANGED;
 		refusal = ir_brandd_rollout_claim_refusal (
 		    self->rollout, &p->decision, job->peer->centre, when);
-		refuse_ineligible (job->answer, refusal);
+		ir_brandd_issue_refuse_ineligible (job->answer, refusal);
 	} else {
-		job->result = token_answer (&p->claims, p->token, &p->decision);
+		job->result = ir_brandd_issue_token_answer (&p->claims, p->token, &p->decision);
 		self->n_issued++;
 	}
 }
@@ -610,7 +627,7 @@ ir_brandd_issue_round (IrBranddIssuer *self, IrBranddIssuePending *p, guint n)
 					    &error)) {
 		for (guint k = 0; k < which->len; k++) {
 			IrBranddIssuePending *q = &p[g_array_index (which, guint, k)];
-			internal (q->job->answer, error);
+			ir_brandd_issue_internal (q->job->answer, error);
 			q->active = FALSE;
 		}
 	}
@@ -671,25 +688,27 @@ ir_brandd_issuer_policy (IrBranddIssuer *self,
 	JsonNode *node = NULL;
 
 	if (peer->role == NULL) {
-		refuse (answer,
-			IR_BRANDD_ROLE_NOT_ALLOWED,
-			"the client certificate has no role; ask the brand for a new certificate");
+		ir_brandd_issue_refuse (
+		    answer,
+		    IR_BRANDD_ROLE_NOT_ALLOWED,
+		    "the client certificate has no role; ask the brand for a new certificate");
 		return NULL;
 	}
 	if (!ir_brandd_rollout_answer (self->rollout, peer->centre, when, &node, &error)) {
-		internal (answer, error);
+		ir_brandd_issue_internal (answer, error);
 		return NULL;
 	}
 	if (node == NULL)
-		refuse (answer,
-			IR_BRANDD_NO_POLICY,
-			"no rollout policy has been published on this server; the brand "
-			"publishes one with imei-brandd policy publish");
+		ir_brandd_issue_refuse (
+		    answer,
+		    IR_BRANDD_NO_POLICY,
+		    "no rollout policy has been published on this server; the brand "
+		    "publishes one with imei-brandd policy publish");
 	return node;
 }
 
 static JsonNode *
-recorded_answer (void)
+ir_brandd_issue_recorded_answer (void)
 {
 	g_autoptr (JsonBuilder) b = json_builder_new ();
 
@@ -708,14 +727,14 @@ ir_brandd_issuer_report (IrBranddIssuer *self,
 			 IrBranddAnswer *answer)
 {
 	g_autoptr (JsonNode) read_back =
-	    report->has_read_back ? imeis_array (report->read_back) : NULL;
+	    report->has_read_back ? ir_brandd_issue_imeis_array (report->read_back) : NULL;
 	g_autofree char *read_back_json =
 	    read_back != NULL ? json_to_string (read_back, FALSE) : NULL;
-	g_autofree char *hex = to_hex (report->cti);
+	g_autofree char *hex = ir_brandd_issue_to_hex (report->cti);
 	IrBranddReportRecord rec = {
 	    .cti = report->cti,
 	    .cnf = peer->cnf,
-	    .outcome = ir_brandd_outcome_to_string (report->outcome),
+	    .outcome = ir_brandd_request_outcome_to_string (report->outcome),
 	    .read_back_json = read_back_json,
 	    .read_back = report->has_read_back ? report->read_back : NULL,
 	    .detail = report->detail,
@@ -725,43 +744,46 @@ ir_brandd_issuer_report (IrBranddIssuer *self,
 	g_autofree char *issued = NULL;
 	IrBranddReportResult result = IR_BRANDD_REPORT_RECORDED;
 
-	if (!ir_brandd_check_technician (peer, answer))
+	if (!ir_brandd_issue_check_technician (peer, answer))
 		return NULL;
 	if (!ir_brandd_store_record_report (self->store, &rec, &result, &issued, &error)) {
-		internal (answer, error);
+		ir_brandd_issue_internal (answer, error);
 		return NULL;
 	}
 	switch (result) {
 	case IR_BRANDD_REPORT_RECORDED:
-		return recorded_answer ();
+		return ir_brandd_issue_recorded_answer ();
 	case IR_BRANDD_REPORT_UNKNOWN_TOKEN:
-		refuse (answer,
-			IR_BRANDD_UNKNOWN_TOKEN,
-			"this server never issued token %s; check the token id",
-			hex);
+		ir_brandd_issue_refuse (answer,
+					IR_BRANDD_UNKNOWN_TOKEN,
+					"this server never issued token %s; check the token id",
+					hex);
 		break;
 	case IR_BRANDD_REPORT_NOT_YOUR_TOKEN:
-		refuse (answer,
-			IR_BRANDD_NOT_YOUR_TOKEN,
-			"token %s was issued to another client certificate; only the technician "
-			"who asked for it may report it",
-			hex);
+		ir_brandd_issue_refuse (
+		    answer,
+		    IR_BRANDD_NOT_YOUR_TOKEN,
+		    "token %s was issued to another client certificate; only the technician "
+		    "who asked for it may report it",
+		    hex);
 		break;
 	case IR_BRANDD_REPORT_ALREADY_REPORTED:
-		refuse (answer,
-			IR_BRANDD_ALREADY_REPORTED,
-			"the outcome of token %s was already reported; tokens are single use",
-			hex);
+		ir_brandd_issue_refuse (
+		    answer,
+		    IR_BRANDD_ALREADY_REPORTED,
+		    "the outcome of token %s was already reported; tokens are single use",
+		    hex);
 		break;
 	case IR_BRANDD_REPORT_MISMATCH:
-		refuse (answer,
-			IR_BRANDD_READ_BACK_MISMATCH,
-			"token %s was issued to write %s, the success report read back %s: not "
-			"recorded as a success (kept for the brand auditor as a mismatch); "
-			"report the outcome as failed with what the phone holds",
-			hex,
-			issued != NULL ? issued : "?",
-			read_back_json != NULL ? read_back_json : "nothing");
+		ir_brandd_issue_refuse (
+		    answer,
+		    IR_BRANDD_READ_BACK_MISMATCH,
+		    "token %s was issued to write %s, the success report read back %s: not "
+		    "recorded as a success (kept for the brand auditor as a mismatch); "
+		    "report the outcome as failed with what the phone holds",
+		    hex,
+		    issued != NULL ? issued : "?",
+		    read_back_json != NULL ? read_back_json : "nothing");
 		break;
 	}
 	return NULL;

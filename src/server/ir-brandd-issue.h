@@ -60,8 +60,8 @@ typedef enum {
 } IrBranddRefusal;
 
 /* The stable "code" of the error object and its HTTP status. */
-const char *ir_brandd_refusal_code (IrBranddRefusal refusal);
-guint ir_brandd_refusal_status (IrBranddRefusal refusal);
+const char *ir_brandd_issue_refusal_code (IrBranddRefusal refusal);
+guint ir_brandd_issue_refusal_status (IrBranddRefusal refusal);
 
 typedef struct {
 	IrBranddRefusal refusal;
@@ -73,7 +73,7 @@ typedef struct {
 	gint64 live_token_expires;
 } IrBranddAnswer;
 
-void ir_brandd_answer_clear (IrBranddAnswer *answer);
+void ir_brandd_issue_answer_clear (IrBranddAnswer *answer);
 
 /* Logs @error, a failed database step, and refuses: unavailable (503) when
  * the database is busy or unreachable, else internal (500). FALSE. */
@@ -81,23 +81,23 @@ gboolean ir_brandd_answer_store_failed (IrBranddAnswer *answer, const GError *er
 
 /* Refuses a certificate whose role is not technician, or that names no
  * centre. */
-gboolean ir_brandd_check_technician (const IrBranddPeer *peer, IrBranddAnswer *answer);
+gboolean ir_brandd_issue_check_technician (const IrBranddPeer *peer, IrBranddAnswer *answer);
 
 /* Which registered device a request means: the one its hardware id names,
  * else the one its serial names; refused when the two name different
  * devices, or when manufacturer or model (compared without case) disagree
  * with the registry. Whether @peer's centre may restore it is
- * ir_brandd_check_device_centre(). */
-gboolean ir_brandd_match_device (const IrBranddTokenRequest *req,
-				 IrBranddDevice *by_hwid,
-				 IrBranddDevice *by_serial,
-				 IrBranddDevice **device,
-				 IrBranddAnswer *answer);
+ * ir_brandd_issue_check_device_centre(). */
+gboolean ir_brandd_issue_match_device (const IrBranddTokenRequest *req,
+				       IrBranddDevice *by_hwid,
+				       IrBranddDevice *by_serial,
+				       IrBranddDevice **device,
+				       IrBranddAnswer *answer);
 
 /* A device the registry ties to a centre is only restored there. */
-gboolean ir_brandd_check_device_centre (const IrBranddPeer *peer,
-					const IrBranddDevice *device,
-					IrBranddAnswer *answer);
+gboolean ir_brandd_issue_check_device_centre (const IrBranddPeer *peer,
+					      const IrBranddDevice *device,
+					      IrBranddAnswer *answer);
 
 typedef struct _IrBranddIssuer IrBranddIssuer;
 
@@ -150,6 +150,6 @@ JsonNode *ir_brandd_issuer_report (IrBranddIssuer *self,
 				   IrBranddAnswer *answer);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBranddIssuer, ir_brandd_issuer_free)
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrBranddAnswer, ir_brandd_answer_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrBranddAnswer, ir_brandd_issue_answer_clear)
 
 G_END_DECLS

@@ -12,13 +12,13 @@
 static const char *const outcomes[] = {"success", "failed", "aborted", "unknown"};
 
 const char *
-ir_brandd_outcome_to_string (IrBranddOutcome outcome)
+ir_brandd_request_outcome_to_string (IrBranddOutcome outcome)
 {
 	return (guint)outcome < G_N_ELEMENTS (outcomes) ? outcomes[outcome] : NULL;
 }
 
 static gboolean
-bad (GError **error, const char *path, const char *why)
+ir_brandd_request_bad (GError **error, const char *path, const char *why)
 {
 	g_set_error (error, IR_ERROR, IR_ERROR_INVALID_INPUT, "%s: %s", path, why);
 	return FALSE;
@@ -27,15 +27,15 @@ bad (GError **error, const char *path, const char *why)
 /* A text member: absent → *out NULL (an error when @required), otherwise a
  * string of @min..@max bytes without control characters. */
 static gboolean
-get_text_full (JsonObject *obj,
-	       const char *parent,
-	       const char *name,
-	       gboolean required,
-	       gsize min,
-	       gsize max,
-	       gboolean free_text,
-	       char **out,
-	       GError **error)
+ir_brandd_request_get_text_full (JsonObject *obj,
+				 const char *parent,
+				 const char *name,
+				 gboolean required,
+				 gsize min,
+				 gsize max,
+				 gboolean free_text,
+				 char **out,
+				 GError **error)
 {
 	g_autofree char *path =
 	    parent != NULL ? g_strdup_printf ("%s.%s", parent, name) : g_strdup (name);
@@ -45,9 +45,9 @@ get_text_full (JsonObject *obj,
 
 	*out = NULL;
 	if (node == NULL || (!required && JSON_NODE_HOLDS_NULL (node)))
-		return required ? bad (error, path, "missing") : TRUE;
+		return required ? ir_brandd_request_bad (error, path, "missing") : TRUE;
 	if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-		return bad (error, path, "expected a string");
+		return ir_brandd_request_bad (error, path, "expected a string");
 	text = json_node_get_string (node);
 	len = strlen (text);
 	if (len < min || len > max) {
@@ -57,55 +57,56 @@ get_text_full (JsonObject *obj,
 				     min,
 				     max,
 				     len);
-		return bad (error, path, why);
+		return ir_brandd_request_bad (error, path, why);
 	}
 	for (const char *p = text; *p != '\0'; p++) {
 		/* free text (detail) may run over several lines */
 		if (((guchar)*p < 0x20 || *p == 0x7f) && !(free_text && (*p == '\n' || *p == '\t')))
-			return bad (error, path, "contains a control character");
+			return ir_brandd_request_bad (error, path, "contains a control character");
 	}
 	*out = g_strdup (text);
 	return TRUE;
 }
 
 static gboolean
-get_text (JsonObject *obj,
-	  const char *parent,
-	  const char *name,
-	  gboolean required,
-	  gsize min,
-	  gsize max,
-	  char **out,
-	  GError **error)
+ir_brandd_request_get_text (JsonObject *obj,
+			    const char *parent,
+			    const char *name,
+			    gboolean required,
+			    gsize min,
+			    gsize max,
+			    char **out,
+			    GError **error)
 {
-	return get_text_full (obj, parent, name, required, min, max, FALSE, out, error);
+	return ir_brandd_request_get_text_full (
+	    obj, parent, name, required, min, max, FALSE, out, error);
 }
 
 static JsonObject *
-get_object (JsonObject *obj, const char *name, gboolean required, GError **error)
+ir_brandd_request_get_object (JsonObject *obj, const char *name, gboolean required, GError **error)
 {
 	JsonNode *node = json_object_get_member (obj, name);
 
 	if (node == NULL || (!required && JSON_NODE_HOLDS_NULL (node))) {
 		if (required)
-			bad (error, name, "missing");
+			ir_brandd_request_bad (error, name, "missing");
 		return NULL;
 	}
 	if (!JSON_NODE_HOLDS_OBJECT (node)) {
-		bad (error, name, "expected an object");
+		ir_brandd_request_bad (error, name, "expected an object");
 		return NULL;
 	}
 	return json_node_get_object (node);
 }
 
 static gboolean
-get_base64url (JsonObject *obj,
-	       const char *path,
-	       const char *name,
-	       gsize min,
-	       gsize max,
-	       GBytes **out,
-	       GError **error)
+ir_brandd_request_get_base64url (JsonObject *obj,
+				 const char *path,
+				 const char *name,
+				 gsize min,
+				 gsize max,
+				 GBytes **out,
+				 GError **error)
 {
 	g_autofree char *text = NULL;
 	g_autofree char *std = NULL;
@@ -113,7 +114,7 @@ get_base64url (JsonObject *obj,
 	gsize raw_len = 0;
 	gsize len;
 
-	if (!get_text (obj, path, name, TRUE, 1, 4 * max / 3 + 4, &text, error))
+	if (!ir_brandd_request_get_text (obj, path, name, TRUE, 1, 4 * max / 3 + 4, &text, error))
 		return FALSE;
 	len = strlen (text);
 	/* base64url without padding: translate, pad, decode, and refuse
@@ -121,7 +122,8 @@ get_base64url (JsonObject *obj,
 	if (strspn (text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
 		len ||
 	    len % 4 == 1)
-		return bad (error, "challenge.nonce", "expected base64url without padding");
+		return ir_brandd_request_bad (
+		    error, "challenge.nonce", "expected base64url without padding");
 	std = g_strnfill (len + (4 - len % 4) % 4, '=');
 	for (gsize i = 0; i < len; i++)
 		std[i] = text[i] == '-' ? '+' : text[i] == '_' ? '/' : text[i];
@@ -133,37 +135,44 @@ get_base64url (JsonObject *obj,
 				     min,
 				     max,
 				     raw_len);
-		return bad (error, "challenge.nonce", why);
+		return ir_brandd_request_bad (error, "challenge.nonce", why);
 	}
 	*out = g_bytes_new_take (g_steal_pointer (&raw), raw_len);
 	return TRUE;
 }
 
 static gboolean
-parse_device (JsonObject *root, IrBranddTokenRequest *req, GError **error)
+ir_brandd_request_parse_device (JsonObject *root, IrBranddTokenRequest *req, GError **error)
 {
-	JsonObject *dev = get_object (root, "device", TRUE, error);
+	JsonObject *dev = ir_brandd_request_get_object (root, "device", TRUE, error);
 	const gsize max = IR_TOKEN_TEXT_MAX;
 
 	if (dev == NULL)
 		return FALSE;
-	if (!get_text (dev, "device", "manufacturer", FALSE, 1, max, &req->manufacturer, error) ||
-	    !get_text (dev, "device", "model", FALSE, 1, max, &req->model, error) ||
-	    !get_text (dev, "device", "revision", FALSE, 0, max, &req->revision, error) ||
-	    !get_text (dev, "device", "serial", FALSE, 1, max, &req->serial, error) ||
-	    !get_text (dev, "device", "hardware_id", FALSE, 1, max, &req->hardware_id, error) ||
-	    !get_text (dev, "device", "family", FALSE, 1, 64, &req->family, error))
+	if (!ir_brandd_request_get_text (
+		dev, "device", "manufacturer", FALSE, 1, max, &req->manufacturer, error) ||
+	    !ir_brandd_request_get_text (
+		dev, "device", "model", FALSE, 1, max, &req->model, error) ||
+	    !ir_brandd_request_get_text (
+		dev, "device", "revision", FALSE, 0, max, &req->revision, error) ||
+	    !ir_brandd_request_get_text (
+		dev, "device", "serial", FALSE, 1, max, &req->serial, error) ||
+	    !ir_brandd_request_get_text (
+		dev, "device", "hardware_id", FALSE, 1, max, &req->hardware_id, error) ||
+	    !ir_brandd_request_get_text (
+		dev, "device", "family", FALSE, 1, 64, &req->family, error))
 		return FALSE;
 	if (req->serial == NULL && req->hardware_id == NULL)
-		return bad (error, "device.serial", "missing: give serial, hardware_id or both");
+		return ir_brandd_request_bad (
+		    error, "device.serial", "missing: give serial, hardware_id or both");
 	return TRUE;
 }
 
 static gboolean
-parse_challenge (JsonObject *root, IrBranddTokenRequest *req, GError **error)
+ir_brandd_request_parse_challenge (JsonObject *root, IrBranddTokenRequest *req, GError **error)
 {
 	g_autoptr (GError) none = NULL;
-	JsonObject *ch = get_object (root, "challenge", FALSE, &none);
+	JsonObject *ch = ir_brandd_request_get_object (root, "challenge", FALSE, &none);
 	JsonNode *counter;
 
 	if (none != NULL) {
@@ -172,20 +181,21 @@ parse_challenge (JsonObject *root, IrBranddTokenRequest *req, GError **error)
 	}
 	if (ch == NULL)
 		return TRUE;
-	if (!get_base64url (ch,
-			    "challenge",
-			    "nonce",
-			    IR_TOKEN_NONCE_MIN,
-			    IR_TOKEN_NONCE_MAX,
-			    &req->nonce,
-			    error))
+	if (!ir_brandd_request_get_base64url (ch,
+					      "challenge",
+					      "nonce",
+					      IR_TOKEN_NONCE_MIN,
+					      IR_TOKEN_NONCE_MAX,
+					      &req->nonce,
+					      error))
 		return FALSE;
 	counter = json_object_get_member (ch, "counter");
 	if (counter == NULL)
-		return bad (error, "challenge.counter", "missing");
+		return ir_brandd_request_bad (error, "challenge.counter", "missing");
 	if (!JSON_NODE_HOLDS_VALUE (counter) ||
 	    json_node_get_value_type (counter) != G_TYPE_INT64 || json_node_get_int (counter) < 0)
-		return bad (error, "challenge.counter", "expected a whole number, 0 or more");
+		return ir_brandd_request_bad (
+		    error, "challenge.counter", "expected a whole number, 0 or more");
 	req->has_counter = TRUE;
 	req->counter = (guint64)json_node_get_int (counter);
 	return TRUE;
@@ -193,18 +203,20 @@ parse_challenge (JsonObject *root, IrBranddTokenRequest *req, GError **error)
 
 /* An array of one string-or-null per slot, as read from the phone. */
 static gboolean
-parse_slots (JsonObject *root, const char *name, gboolean digits_only, char **slots, GError **error)
+ir_brandd_request_parse_slots (
+    JsonObject *root, const char *name, gboolean digits_only, char **slots, GError **error)
 {
 	JsonNode *node = json_object_get_member (root, name);
 	JsonArray *arr;
 
 	if (node == NULL)
-		return bad (error, name, "missing");
+		return ir_brandd_request_bad (error, name, "missing");
 	if (!JSON_NODE_HOLDS_ARRAY (node))
-		return bad (error, name, "expected an array of strings or nulls, one per slot");
+		return ir_brandd_request_bad (
+		    error, name, "expected an array of strings or nulls, one per slot");
 	arr = json_node_get_array (node);
 	if (json_array_get_length (arr) < 1 || json_array_get_length (arr) > IR_TOKEN_MAX_SLOTS)
-		return bad (error, name, "expected 1 or 2 slots");
+		return ir_brandd_request_bad (error, name, "expected 1 or 2 slots");
 	for (guint i = 0; i < json_array_get_length (arr); i++) {
 		JsonNode *el = json_array_get_element (arr, i);
 		g_autofree char *path = g_strdup_printf ("%s[%u]", name, i);
@@ -213,15 +225,16 @@ parse_slots (JsonObject *root, const char *name, gboolean digits_only, char **sl
 		if (JSON_NODE_HOLDS_NULL (el))
 			continue;
 		if (!JSON_NODE_HOLDS_VALUE (el) || json_node_get_value_type (el) != G_TYPE_STRING)
-			return bad (error, path, "expected a string or null");
+			return ir_brandd_request_bad (error, path, "expected a string or null");
 		text = json_node_get_string (el);
 		if (strlen (text) > IR_BRANDD_SLOT_TEXT_MAX)
-			return bad (error, path, "too long");
+			return ir_brandd_request_bad (error, path, "too long");
 		if (digits_only && strspn (text, "0123456789") != strlen (text))
-			return bad (error, path, "expected digits only");
+			return ir_brandd_request_bad (error, path, "expected digits only");
 		for (const char *p = text; *p != '\0'; p++) {
 			if (!g_ascii_isprint (*p))
-				return bad (error, path, "expected printable ASCII");
+				return ir_brandd_request_bad (
+				    error, path, "expected printable ASCII");
 		}
 		slots[i] = g_strdup (text);
 	}
@@ -229,7 +242,7 @@ parse_slots (JsonObject *root, const char *name, gboolean digits_only, char **sl
 }
 
 void
-ir_brandd_token_request_free (IrBranddTokenRequest *self)
+ir_brandd_request_token_request_free (IrBranddTokenRequest *self)
 {
 	if (self == NULL)
 		return;
@@ -247,7 +260,7 @@ ir_brandd_token_request_free (IrBranddTokenRequest *self)
 }
 
 IrBranddTokenRequest *
-ir_brandd_token_request_parse (const char *body, gsize len, GError **error)
+ir_brandd_request_token_request_parse (const char *body, gsize len, GError **error)
 {
 	g_autoptr (JsonObject) root = ir_brandd_json_parse_object (body, len, error);
 	g_autoptr (IrBranddTokenRequest) req = NULL;
@@ -255,14 +268,15 @@ ir_brandd_token_request_parse (const char *body, gsize len, GError **error)
 	if (root == NULL)
 		return NULL;
 	req = g_new0 (IrBranddTokenRequest, 1);
-	if (!parse_device (root, req, error) || !parse_challenge (root, req, error) ||
-	    !parse_slots (root, "current_imeis", FALSE, req->current_imei, error))
+	if (!ir_brandd_request_parse_device (root, req, error) ||
+	    !ir_brandd_request_parse_challenge (root, req, error) ||
+	    !ir_brandd_request_parse_slots (root, "current_imeis", FALSE, req->current_imei, error))
 		return NULL;
 	return g_steal_pointer (&req);
 }
 
 void
-ir_brandd_report_free (IrBranddReport *self)
+ir_brandd_request_report_free (IrBranddReport *self)
 {
 	if (self == NULL)
 		return;
@@ -275,24 +289,24 @@ ir_brandd_report_free (IrBranddReport *self)
 }
 
 static gboolean
-parse_token_id (JsonObject *root, IrBranddReport *rep, GError **error)
+ir_brandd_request_parse_token_id (JsonObject *root, IrBranddReport *rep, GError **error)
 {
 	g_autofree char *hex = NULL;
 	g_autofree guint8 *raw = NULL;
 	gsize n;
 
-	if (!get_text (root,
-		       NULL,
-		       "token_id",
-		       TRUE,
-		       2 * IR_TOKEN_CTI_MIN,
-		       2 * IR_TOKEN_CTI_MAX,
-		       &hex,
-		       error))
+	if (!ir_brandd_request_get_text (root,
+					 NULL,
+					 "token_id",
+					 TRUE,
+					 2 * IR_TOKEN_CTI_MIN,
+					 2 * IR_TOKEN_CTI_MAX,
+					 &hex,
+					 error))
 		return FALSE;
 	n = strlen (hex);
 	if (n % 2 != 0 || strspn (hex, "0123456789abcdefABCDEF") != n)
-		return bad (error, "token_id", "expected the token's cti in hex");
+		return ir_brandd_request_bad (error, "token_id", "expected the token's cti in hex");
 	raw = g_malloc (n / 2);
 	for (gsize i = 0; i < n / 2; i++)
 		raw[i] = (guint8)(g_ascii_xdigit_value (hex[2 * i]) << 4 |
@@ -302,11 +316,11 @@ parse_token_id (JsonObject *root, IrBranddReport *rep, GError **error)
 }
 
 static gboolean
-parse_outcome (JsonObject *root, IrBranddReport *rep, GError **error)
+ir_brandd_request_parse_outcome (JsonObject *root, IrBranddReport *rep, GError **error)
 {
 	g_autofree char *text = NULL;
 
-	if (!get_text (root, NULL, "outcome", TRUE, 1, 16, &text, error))
+	if (!ir_brandd_request_get_text (root, NULL, "outcome", TRUE, 1, 16, &text, error))
 		return FALSE;
 	for (guint i = 0; i < G_N_ELEMENTS (outcomes); i++) {
 		if (g_strcmp0 (text, outcomes[i]) == 0) {
@@ -314,11 +328,12 @@ parse_outcome (JsonObject *root, IrBranddReport *rep, GError **error)
 			return TRUE;
 		}
 	}
-	return bad (error, "outcome", "expected success, failed, aborted or unknown");
+	return ir_brandd_request_bad (
+	    error, "outcome", "expected success, failed, aborted or unknown");
 }
 
 IrBranddReport *
-ir_brandd_report_parse (const char *body, gsize len, GError **error)
+ir_brandd_request_report_parse (const char *body, gsize len, GError **error)
 {
 	g_autoptr (JsonObject) root = ir_brandd_json_parse_object (body, len, error);
 	g_autoptr (IrBranddReport) rep = NULL;
@@ -326,8 +341,9 @@ ir_brandd_report_parse (const char *body, gsize len, GError **error)
 	if (root == NULL)
 		return NULL;
 	rep = g_new0 (IrBranddReport, 1);
-	if (!parse_token_id (root, rep, error) || !parse_outcome (root, rep, error) ||
-	    !get_text_full (
+	if (!ir_brandd_request_parse_token_id (root, rep, error) ||
+	    !ir_brandd_request_parse_outcome (root, rep, error) ||
+	    !ir_brandd_request_get_text_full (
 		root, NULL, "detail", FALSE, 0, IR_BRANDD_DETAIL_MAX, TRUE, &rep->detail, error))
 		return NULL;
 	rep->has_read_back =
@@ -336,13 +352,13 @@ ir_brandd_report_parse (const char *body, gsize len, GError **error)
 	/* a success says what the phone holds now: that is how the server
 	 * learns that an IMEI is in use */
 	if (rep->outcome == IR_BRANDD_OUTCOME_SUCCESS && !rep->has_read_back) {
-		bad (error,
-		     "imeis_read_back",
-		     "missing: a success report must say what was read back");
+		ir_brandd_request_bad (error,
+				       "imeis_read_back",
+				       "missing: a success report must say what was read back");
 		return NULL;
 	}
 	if (rep->has_read_back &&
-	    !parse_slots (root, "imeis_read_back", TRUE, rep->read_back, error))
+	    !ir_brandd_request_parse_slots (root, "imeis_read_back", TRUE, rep->read_back, error))
 		return NULL;
 	return g_steal_pointer (&rep);
 }

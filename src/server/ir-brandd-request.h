@@ -44,15 +44,16 @@ typedef struct {
 	char *detail;
 } IrBranddReport;
 
-IrBranddTokenRequest *ir_brandd_token_request_parse (const char *body, gsize len, GError **error);
-void ir_brandd_token_request_free (IrBranddTokenRequest *self);
+IrBranddTokenRequest *
+ir_brandd_request_token_request_parse (const char *body, gsize len, GError **error);
+void ir_brandd_request_token_request_free (IrBranddTokenRequest *self);
 
-IrBranddReport *ir_brandd_report_parse (const char *body, gsize len, GError **error);
-void ir_brandd_report_free (IrBranddReport *self);
+IrBranddReport *ir_brandd_request_report_parse (const char *body, gsize len, GError **error);
+void ir_brandd_request_report_free (IrBranddReport *self);
 
-const char *ir_brandd_outcome_to_string (IrBranddOutcome outcome);
+const char *ir_brandd_request_outcome_to_string (IrBranddOutcome outcome);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBranddTokenRequest, ir_brandd_token_request_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBranddReport, ir_brandd_report_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBranddTokenRequest, ir_brandd_request_token_request_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBranddReport, ir_brandd_request_report_free)
 
 G_END_DECLS

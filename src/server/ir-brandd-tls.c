@@ -11,7 +11,7 @@
 #include "ir-error.h"
 
 static gboolean
-tls_error (GError **error, const char *what, const char *path)
+ir_brandd_tls_error (GError **error, const char *what, const char *path)
 {
 	char buf[256] = "unknown error";
 	unsigned long e = ERR_peek_last_error ();
@@ -25,27 +25,31 @@ tls_error (GError **error, const char *what, const char *path)
 }
 
 static gboolean
-load_identity (SSL_CTX *ctx, const IrBranddConfig *config, GError **error)
+ir_brandd_tls_load_identity (SSL_CTX *ctx, const IrBranddConfig *config, GError **error)
 {
 	if (SSL_CTX_use_certificate_chain_file (ctx, config->certificate) != 1)
-		return tls_error (error, "load the server certificate", config->certificate);
+		return ir_brandd_tls_error (
+		    error, "load the server certificate", config->certificate);
 	if (SSL_CTX_use_PrivateKey_file (ctx, config->private_key, SSL_FILETYPE_PEM) != 1)
-		return tls_error (error, "load the server private key", config->private_key);
+		return ir_brandd_tls_error (
+		    error, "load the server private key", config->private_key);
 	if (SSL_CTX_check_private_key (ctx) != 1)
-		return tls_error (error, "match the server key with", config->certificate);
+		return ir_brandd_tls_error (
+		    error, "match the server key with", config->certificate);
 	return TRUE;
 }
 
 static gboolean
-load_client_ca (SSL_CTX *ctx, const IrBranddConfig *config, GError **error)
+ir_brandd_tls_load_client_ca (SSL_CTX *ctx, const IrBranddConfig *config, GError **error)
 {
 	STACK_OF (X509_NAME) *names = NULL;
 
 	if (SSL_CTX_load_verify_locations (ctx, config->client_ca, NULL) != 1)
-		return tls_error (error, "load the client CA", config->client_ca);
+		return ir_brandd_tls_error (error, "load the client CA", config->client_ca);
 	names = SSL_load_client_CA_file (config->client_ca);
 	if (names == NULL)
-		return tls_error (error, "read the client CA names from", config->client_ca);
+		return ir_brandd_tls_error (
+		    error, "read the client CA names from", config->client_ca);
 	SSL_CTX_set_client_CA_list (ctx, names);
 	return TRUE;
 }
@@ -53,7 +57,7 @@ load_client_ca (SSL_CTX *ctx, const IrBranddConfig *config, GError **error)
 /* OpenSSL's purpose check lets a certificate without any extended key
  * usage through; a client certificate here must name clientAuth. */
 static int
-verify_cb (int preverify_ok, X509_STORE_CTX *store)
+ir_brandd_tls_verify_cb (int preverify_ok, X509_STORE_CTX *store)
 {
 	X509 *cert = X509_STORE_CTX_get_current_cert (store);
 
@@ -70,7 +74,7 @@ verify_cb (int preverify_ok, X509_STORE_CTX *store)
 /* The CA's CRL, checked for the client certificate at the handshake (and
  * by ir-brandd-revocation.c at every request). */
 static gboolean
-load_crl (SSL_CTX *ctx, const IrBranddConfig *config, GError **error)
+ir_brandd_tls_load_crl (SSL_CTX *ctx, const IrBranddConfig *config, GError **error)
 {
 	X509_STORE *store = SSL_CTX_get_cert_store (ctx);
 	X509_LOOKUP *lookup = X509_STORE_add_lookup (store, X509_LOOKUP_file ());
@@ -78,7 +82,7 @@ load_crl (SSL_CTX *ctx, const IrBranddConfig *config, GError **error)
 	if (config->crl == NULL)
 		return TRUE;
 	if (lookup == NULL || X509_load_crl_file (lookup, config->crl, X509_FILETYPE_PEM) < 1)
-		return tls_error (error, "load the CRL", config->crl);
+		return ir_brandd_tls_error (error, "load the CRL", config->crl);
 	X509_STORE_set_flags (store, X509_V_FLAG_CRL_CHECK);
 	return TRUE;
 }
@@ -89,7 +93,7 @@ ir_brandd_tls_context_new (const IrBranddConfig *config, GError **error)
 	SSL_CTX *ctx = SSL_CTX_new (TLS_server_method ());
 
 	if (ctx == NULL) {
-		tls_error (error, "create", "a TLS context");
+		ir_brandd_tls_error (error, "create", "a TLS context");
 		return NULL;
 	}
 	SSL_CTX_set_min_proto_version (ctx, TLS1_3_VERSION);
@@ -101,11 +105,13 @@ ir_brandd_tls_context_new (const IrBranddConfig *config, GError **error)
 	SSL_CTX_set_options (ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
 	SSL_CTX_set_num_tickets (ctx, 0);
 	SSL_CTX_set_session_cache_mode (ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_verify (ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
+	SSL_CTX_set_verify (
+	    ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, ir_brandd_tls_verify_cb);
 	SSL_CTX_set_purpose (ctx, X509_PURPOSE_SSL_CLIENT);
 	SSL_CTX_set_verify_depth (ctx, 4);
-	if (!load_identity (ctx, config, error) || !load_client_ca (ctx, config, error) ||
-	    !load_crl (ctx, config, error)) {
+	if (!ir_brandd_tls_load_identity (ctx, config, error) ||
+	    !ir_brandd_tls_load_client_ca (ctx, config, error) ||
+	    !ir_brandd_tls_load_crl (ctx, config, error)) {
 		SSL_CTX_free (ctx);
 		return NULL;
 	}
@@ -113,7 +119,7 @@ ir_brandd_tls_context_new (const IrBranddConfig *config, GError **error)
 }
 
 void
-ir_brandd_peer_clear (IrBranddPeer *peer)
+ir_brandd_tls_peer_clear (IrBranddPeer *peer)
 {
 	g_clear_pointer (&peer->role, g_free);
 	g_clear_pointer (&peer->centre, g_free);
@@ -151,7 +157,7 @@ ir_brandd_tls_normalise_serial (const char *text)
 }
 
 static gboolean
-read_validity_failed (GError **error)
+ir_brandd_tls_read_validity_failed (GError **error)
 {
 	g_set_error_literal (
 	    error, IR_ERROR, IR_ERROR_FAILED, "failed to read the client certificate's validity");
@@ -160,7 +166,7 @@ read_validity_failed (GError **error)
 
 /* Serial (as ir_brandd_tls_normalise_serial() writes it) and validity. */
 static gboolean
-read_serial_and_validity (X509 *cert, IrBranddPeer *peer, GError **error)
+ir_brandd_tls_read_serial_and_validity (X509 *cert, IrBranddPeer *peer, GError **error)
 {
 	BIGNUM *bn = ASN1_INTEGER_to_BN (X509_get0_serialNumber (cert), NULL);
 	char *hex = bn != NULL ? BN_bn2hex (bn) : NULL;
@@ -177,10 +183,10 @@ read_serial_and_validity (X509 *cert, IrBranddPeer *peer, GError **error)
 	peer->serial = g_ascii_strup (hex, -1);
 	OPENSSL_free (hex);
 	if (ASN1_TIME_to_tm (X509_get0_notBefore (cert), &tm) != 1)
-		return read_validity_failed (error);
+		return ir_brandd_tls_read_validity_failed (error);
 	peer->not_before = (gint64)timegm (&tm);
 	if (ASN1_TIME_to_tm (X509_get0_notAfter (cert), &tm) != 1)
-		return read_validity_failed (error);
+		return ir_brandd_tls_read_validity_failed (error);
 	peer->not_after = (gint64)timegm (&tm);
 	return TRUE;
 }
@@ -188,7 +194,7 @@ read_serial_and_validity (X509 *cert, IrBranddPeer *peer, GError **error)
 /* Sets *slot to @value the first time; a second, different value makes the
  * attribute ambiguous, which counts as absent. */
 static void
-take_unique (char **slot, gboolean *ambiguous, const char *value)
+ir_brandd_tls_take_unique (char **slot, gboolean *ambiguous, const char *value)
 {
 	if (*slot == NULL && !*ambiguous) {
 		*slot = g_strdup (value);
@@ -199,7 +205,7 @@ take_unique (char **slot, gboolean *ambiguous, const char *value)
 }
 
 static void
-read_san_uris (X509 *cert, IrBranddPeer *peer)
+ir_brandd_tls_read_san_uris (X509 *cert, IrBranddPeer *peer)
 {
 	GENERAL_NAMES *names = X509_get_ext_d2i (cert, NID_subject_alt_name, NULL, NULL);
 	gboolean role_ambiguous = FALSE;
@@ -218,11 +224,11 @@ read_san_uris (X509 *cert, IrBranddPeer *peer)
 			continue;
 		if (g_str_has_prefix (uri, IR_BRANDD_ROLE_URN) &&
 		    uri[strlen (IR_BRANDD_ROLE_URN)] != '\0')
-			take_unique (
+			ir_brandd_tls_take_unique (
 			    &peer->role, &role_ambiguous, uri + strlen (IR_BRANDD_ROLE_URN));
 		else if (g_str_has_prefix (uri, IR_BRANDD_CENTRE_URN) &&
 			 uri[strlen (IR_BRANDD_CENTRE_URN)] != '\0')
-			take_unique (
+			ir_brandd_tls_take_unique (
 			    &peer->centre, &centre_ambiguous, uri + strlen (IR_BRANDD_CENTRE_URN));
 	}
 	GENERAL_NAMES_free (names);
@@ -257,6 +263,6 @@ ir_brandd_tls_peer (SSL *ssl, IrBranddPeer *peer, GError **error)
 		return FALSE;
 	X509_NAME_oneline (X509_get_subject_name (cert), subject, sizeof subject);
 	peer->subject = g_strdup (subject);
-	read_san_uris (cert, peer);
-	return read_serial_and_validity (cert, peer, error);
+	ir_brandd_tls_read_san_uris (cert, peer);
+	return ir_brandd_tls_read_serial_and_validity (cert, peer, error);
 }

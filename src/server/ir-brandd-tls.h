@@ -30,7 +30,7 @@ typedef struct {
 	gint64 not_after;
 } IrBranddPeer;
 
-void ir_brandd_peer_clear (IrBranddPeer *peer);
+void ir_brandd_tls_peer_clear (IrBranddPeer *peer);
 
 /* A certificate serial as typed (hex, colons and a 0x prefix allowed) in
  * the form IrBranddPeer.serial has; NULL when it is not one. */
@@ -40,6 +40,6 @@ char *ir_brandd_tls_normalise_serial (const char *text);
  * is done, since it is required). */
 gboolean ir_brandd_tls_peer (SSL *ssl, IrBranddPeer *peer, GError **error);
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrBranddPeer, ir_brandd_peer_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrBranddPeer, ir_brandd_tls_peer_clear)
 
 G_END_DECLS

@@ -13,13 +13,13 @@
  * the server's copy. */
 
 static gboolean
-malformed (IrBranddAnswer *answer, const char *path, const char *why)
+ir_brandd_witness_audit_malformed (IrBranddAnswer *answer, const char *path, const char *why)
 {
 	return ir_brandd_witness_refuse (answer, IR_BRANDD_MALFORMED_REQUEST, "%s: %s", path, why);
 }
 
 static gboolean
-check_auditor (const IrBranddPeer *peer, IrBranddAnswer *answer)
+ir_brandd_witness_audit_check_auditor (const IrBranddPeer *peer, IrBranddAnswer *answer)
 {
 	if (g_strcmp0 (peer->role, "auditor") != 0)
 		return ir_brandd_witness_refuse (
@@ -32,17 +32,17 @@ check_auditor (const IrBranddPeer *peer, IrBranddAnswer *answer)
 }
 
 static char *
-rfc3339 (gint64 t)
+ir_brandd_witness_audit_rfc3339 (gint64 t)
 {
 	g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (t);
 	return g_date_time_format (dt, "%Y-%m-%dT%H:%M:%SZ");
 }
 
 static void
-add_log_members (JsonBuilder *b, const IrBranddWitnessedLog *log)
+ir_brandd_witness_audit_add_log_members (JsonBuilder *b, const IrBranddWitnessedLog *log)
 {
-	g_autofree char *updated = rfc3339 (log->updated_at);
-	g_autofree char *registered = rfc3339 (log->registered_at);
+	g_autofree char *updated = ir_brandd_witness_audit_rfc3339 (log->updated_at);
+	g_autofree char *registered = ir_brandd_witness_audit_rfc3339 (log->registered_at);
 	g_autofree char *key = NULL;
 
 	json_builder_set_member_name (b, "origin");
@@ -71,13 +71,15 @@ add_log_members (JsonBuilder *b, const IrBranddWitnessedLog *log)
 }
 
 JsonNode *
-ir_brandd_witness_list (IrBranddWitness *self, const IrBranddPeer *peer, IrBranddAnswer *answer)
+ir_brandd_witness_audit_list (IrBranddWitness *self,
+			      const IrBranddPeer *peer,
+			      IrBranddAnswer *answer)
 {
 	g_autoptr (JsonBuilder) b = json_builder_new ();
 	g_autoptr (GPtrArray) logs = NULL;
 	g_autoptr (GError) error = NULL;
 
-	if (!check_auditor (peer, answer))
+	if (!ir_brandd_witness_audit_check_auditor (peer, answer))
 		return NULL;
 	logs = ir_brandd_witness_store_list (self->store, &error);
 	if (logs == NULL) {
@@ -89,7 +91,7 @@ ir_brandd_witness_list (IrBranddWitness *self, const IrBranddPeer *peer, IrBrand
 	json_builder_begin_array (b);
 	for (guint i = 0; i < logs->len; i++) {
 		json_builder_begin_object (b);
-		add_log_members (b, g_ptr_array_index (logs, i));
+		ir_brandd_witness_audit_add_log_members (b, g_ptr_array_index (logs, i));
 		json_builder_end_object (b);
 	}
 	json_builder_end_array (b);
@@ -99,7 +101,8 @@ ir_brandd_witness_list (IrBranddWitness *self, const IrBranddPeer *peer, IrBrand
 
 /* start=&end= of a query string; absent: @start 0, @end the size. */
 static gboolean
-parse_range (const char *query, guint64 size, guint64 *start, guint64 *end, IrBranddAnswer *answer)
+ir_brandd_witness_audit_parse_range (
+    const char *query, guint64 size, guint64 *start, guint64 *end, IrBranddAnswer *answer)
 {
 	g_autoptr (GHashTable) params = NULL;
 	g_autoptr (GError) error = NULL;
@@ -112,12 +115,14 @@ parse_range (const char *query, guint64 size, guint64 *start, guint64 *end, IrBr
 		return TRUE;
 	params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE, &error);
 	if (params == NULL)
-		return malformed (answer, "query", "expected start=N&end=N");
+		return ir_brandd_witness_audit_malformed (
+		    answer, "query", "expected start=N&end=N");
 	for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
 		const char *v = g_hash_table_lookup (params, names[i]);
 
 		if (v != NULL && !g_ascii_string_to_unsigned (v, 10, 0, G_MAXINT64, outs[i], NULL))
-			return malformed (answer, names[i], "expected a whole number, 0 or more");
+			return ir_brandd_witness_audit_malformed (
+			    answer, names[i], "expected a whole number, 0 or more");
 	}
 	if (g_hash_table_lookup (params, "end") == NULL)
 		*end = MIN (size, *start + IR_BRANDD_WITNESS_MAX_RECORDS_PAGE);
@@ -140,7 +145,7 @@ parse_range (const char *query, guint64 size, guint64 *start, guint64 *end, IrBr
 }
 
 static void
-add_proof (JsonBuilder *b, GBytes *proof)
+ir_brandd_witness_audit_add_proof (JsonBuilder *b, GBytes *proof)
 {
 	gsize len = 0;
 	const guint8 *data = g_bytes_get_data (proof, &len);
@@ -154,12 +159,12 @@ add_proof (JsonBuilder *b, GBytes *proof)
 }
 
 static gboolean
-add_records (JsonBuilder *b,
-	     const IrMerkleTree *tree,
-	     GPtrArray *lines,
-	     guint64 start,
-	     guint64 size,
-	     GError **error)
+ir_brandd_witness_audit_add_records (JsonBuilder *b,
+				     const IrMerkleTree *tree,
+				     GPtrArray *lines,
+				     guint64 start,
+				     guint64 size,
+				     GError **error)
 {
 	json_builder_begin_array (b);
 	for (guint i = 0; i < lines->len; i++) {
@@ -174,7 +179,7 @@ add_records (JsonBuilder *b,
 		json_builder_set_member_name (b, "line");
 		json_builder_add_string_value (b, g_ptr_array_index (lines, i));
 		json_builder_set_member_name (b, "inclusion");
-		add_proof (b, proof);
+		ir_brandd_witness_audit_add_proof (b, proof);
 		json_builder_end_object (b);
 	}
 	json_builder_end_array (b);
@@ -182,11 +187,11 @@ add_records (JsonBuilder *b,
 }
 
 JsonNode *
-ir_brandd_witness_records (IrBranddWitness *self,
-			   const IrBranddPeer *peer,
-			   const char *origin,
-			   const char *query,
-			   IrBranddAnswer *answer)
+ir_brandd_witness_audit_records (IrBranddWitness *self,
+				 const IrBranddPeer *peer,
+				 const char *origin,
+				 const char *query,
+				 IrBranddAnswer *answer)
 {
 	g_autoptr (JsonBuilder) b = json_builder_new ();
 	g_autoptr (IrBranddWitnessedLog) log = NULL;
@@ -197,7 +202,7 @@ ir_brandd_witness_records (IrBranddWitness *self,
 	guint64 start = 0;
 	guint64 end = 0;
 
-	if (!check_auditor (peer, answer))
+	if (!ir_brandd_witness_audit_check_auditor (peer, answer))
 		return NULL;
 	if (!ir_brandd_witness_store_get (self->store, origin, &log, &error)) {
 		ir_brandd_witness_internal (answer, error);
@@ -211,7 +216,7 @@ ir_brandd_witness_records (IrBranddWitness *self,
 		    origin);
 		return NULL;
 	}
-	if (!parse_range (query, log->size, &start, &end, answer))
+	if (!ir_brandd_witness_audit_parse_range (query, log->size, &start, &end, answer))
 		return NULL;
 	if (!ir_brandd_witness_store_load_tree (self->store, origin, tree, &error) ||
 	    (lines = ir_brandd_witness_store_lines (self->store, origin, start, end, &error)) ==
@@ -221,11 +226,11 @@ ir_brandd_witness_records (IrBranddWitness *self,
 	}
 	root_b64 = g_base64_encode (log->root, IR_MERKLE_HASH_LEN);
 	json_builder_begin_object (b);
-	add_log_members (b, log);
+	ir_brandd_witness_audit_add_log_members (b, log);
 	json_builder_set_member_name (b, "root");
 	json_builder_add_string_value (b, root_b64);
 	json_builder_set_member_name (b, "records");
-	if (!add_records (b, tree, lines, start, log->size, &error)) {
+	if (!ir_brandd_witness_audit_add_records (b, tree, lines, start, log->size, &error)) {
 		ir_brandd_witness_internal (answer, error);
 		return NULL;
 	}

@@ -703,7 +703,7 @@ ir_brandd_witness_upload (IrBranddWitness *self,
 	g_autoptr (GBytes) edge = NULL;
 	g_autoptr (GError) error = NULL;
 
-	if (!ir_brandd_check_technician (peer, answer))
+	if (!ir_brandd_issue_check_technician (peer, answer))
 		return NULL;
 	if (self->key == NULL) {
 		ir_brandd_witness_refuse (

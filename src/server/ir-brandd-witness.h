@@ -50,16 +50,17 @@ gboolean ir_brandd_witness_check_token (IrBranddWitness *self,
 					IrBranddAnswer *answer);
 
 /* GET /v1/workstations (auditor). */
-JsonNode *
-ir_brandd_witness_list (IrBranddWitness *self, const IrBranddPeer *peer, IrBranddAnswer *answer);
+JsonNode *ir_brandd_witness_audit_list (IrBranddWitness *self,
+					const IrBranddPeer *peer,
+					IrBranddAnswer *answer);
 
 /* GET /v1/workstations/ORIGIN/records?start=&end= (auditor); @origin
  * already percent-decoded, @query may be NULL. */
-JsonNode *ir_brandd_witness_records (IrBranddWitness *self,
-				     const IrBranddPeer *peer,
-				     const char *origin,
-				     const char *query,
-				     IrBranddAnswer *answer);
+JsonNode *ir_brandd_witness_audit_records (IrBranddWitness *self,
+					   const IrBranddPeer *peer,
+					   const char *origin,
+					   const char *query,
+					   IrBranddAnswer *answer);
 
 #define IR_BRANDD_WITNESS_MAX_RECORDS_PAGE 1000
 

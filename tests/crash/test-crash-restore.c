@@ -127,13 +127,13 @@ static void
 test_crash_restore_crash_once (
     const CrashRow *row, RtServer *server, const char *dir, const Phone *phone, char **acked)
 {
-	g_autoptr (IrTestSim) sim = rt_sim_start (phone->args);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (phone->args);
 	g_autoptr (IrTestRun) killed =
 	    test_crash_restore_restore_crashing (server, dir, sim->path, row->crash_at);
 	g_autoptr (IrTestRun) again = NULL;
 	g_autoptr (GPtrArray) before = NULL;
 	g_autoptr (GPtrArray) after = NULL;
-	g_autofree char *state = rt_sim_imeis (sim);
+	g_autofree char *state = test_restore_env_sim_imeis (sim);
 	g_autofree char *state_after = NULL;
 	g_autofree char *log_killed = test_restore_log_env_log_text (dir);
 	g_autofree char *log_after = NULL;
@@ -186,7 +186,7 @@ test_crash_restore_crash_once (
 		assert_string_equal (test_restore_log_env_string (rec, "outcome"), "recovered");
 	}
 	test_restore_log_env_assert_all_resolved (after);
-	state_after = rt_sim_imeis (sim);
+	state_after = test_restore_env_sim_imeis (sim);
 	assert_string_equal (state_after, phone->restored);
 	g_free (*acked);
 	*acked = g_steal_pointer (&log_after);
@@ -196,7 +196,7 @@ static void
 test_crash_restore_crash (void **state)
 {
 	const CrashRow *row = *state;
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autofree char *dir = g_build_filename (server->dir, "ws", NULL);
 	g_autofree char *acked = g_strdup ("");
 	guint runs = test_crash_restore_crash_runs ();
@@ -210,11 +210,11 @@ test_crash_restore_crash (void **state)
 int
 main (void)
 {
-	return ir_test_run_table ("crash-restore",
-				  test_crash_restore_crash,
-				  rows,
-				  sizeof (rows[0]),
-				  G_N_ELEMENTS (rows),
-				  NULL,
-				  0);
+	return ir_test_harness_run_table ("crash-restore",
+					  test_crash_restore_crash,
+					  rows,
+					  sizeof (rows[0]),
+					  G_N_ELEMENTS (rows),
+					  NULL,
+					  0);
 }

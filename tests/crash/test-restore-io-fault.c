@@ -105,9 +105,9 @@ test_restore_io_fault_io_fault (void **state)
 {
 	const FaultRow *row = *state;
 	const char *preload = g_getenv ("IR_FAULT_PRELOAD");
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autofree char *dir = g_build_filename (server->dir, "ws", NULL);
-	g_autoptr (IrTestSim) sim = rt_sim_start (QCT_WIPED);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QCT_WIPED);
 	g_autofree char *e_preload = g_strdup_printf ("LD_PRELOAD=%s", preload);
 	g_autofree char *e_path = g_strdup_printf ("IR_FAULT_PATH=*/%s", row->file);
 	g_autofree char *e_call = g_strdup_printf ("IR_FAULT_OPS=%s", row->call);
@@ -128,22 +128,23 @@ test_restore_io_fault_io_fault (void **state)
 
 	assert_non_null (preload);
 	failed = test_restore_log_env_restore (server, dir, sim->path, env);
-	ir_test_assert_error (failed, row->exit_code, row->code, row->needle, NULL);
-	after = rt_sim_imeis (sim);
+	ir_test_harness_assert_error (failed, row->exit_code, row->code, row->needle, NULL);
+	after = test_restore_env_sim_imeis (sim);
 	assert_string_equal (after, row->state_after);
-	assert_string_equal (rt_json_path (failed, "report.outcome") != NULL
-				 ? rt_json_path (failed, "report.outcome")
+	assert_string_equal (test_restore_env_json_path (failed, "report.outcome") != NULL
+				 ? test_restore_env_json_path (failed, "report.outcome")
 				 : "none",
 			     row->report != NULL ? row->report : "none");
-	assert_string_not_equal (
-	    rt_json_path (failed, "outcome") != NULL ? rt_json_path (failed, "outcome") : "none",
-	    "restored");
+	assert_string_not_equal (test_restore_env_json_path (failed, "outcome") != NULL
+				     ? test_restore_env_json_path (failed, "outcome")
+				     : "none",
+				 "restored");
 
 	/* the disk is back: the next run finds the phone as it is, resolves
 	 * what the failed run left open, and restores what is left to do */
 	again = test_restore_log_env_restore (server, dir, sim->path, NULL);
 	assert_int_equal (again->exit_code, 0);
-	final = rt_sim_imeis (sim);
+	final = test_restore_env_sim_imeis (sim);
 	assert_string_equal (final, RT_QCT_IMEI1 ";");
 	records = test_restore_log_env_records (dir);
 	test_restore_log_env_assert_all_resolved (records);
@@ -152,11 +153,11 @@ test_restore_io_fault_io_fault (void **state)
 int
 main (void)
 {
-	return ir_test_run_table ("restore-io-fault",
-				  test_restore_io_fault_io_fault,
-				  rows,
-				  sizeof (rows[0]),
-				  G_N_ELEMENTS (rows),
-				  NULL,
-				  0);
+	return ir_test_harness_run_table ("restore-io-fault",
+					  test_restore_io_fault_io_fault,
+					  rows,
+					  sizeof (rows[0]),
+					  G_N_ELEMENTS (rows),
+					  NULL,
+					  0);
 }

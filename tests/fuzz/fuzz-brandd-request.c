@@ -56,7 +56,8 @@ static void
 fuzz_brandd_request_token_request (const char *body, gsize len)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (IrBranddTokenRequest) req = ir_brandd_token_request_parse (body, len, &error);
+	g_autoptr (IrBranddTokenRequest) req =
+	    ir_brandd_request_token_request_parse (body, len, &error);
 
 	if (req == NULL) {
 		fuzz_brandd_request_check_refusal (error);
@@ -78,14 +79,14 @@ static void
 fuzz_brandd_request_report (const char *body, gsize len)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (IrBranddReport) rep = ir_brandd_report_parse (body, len, &error);
+	g_autoptr (IrBranddReport) rep = ir_brandd_request_report_parse (body, len, &error);
 
 	if (rep == NULL) {
 		fuzz_brandd_request_check_refusal (error);
 		return;
 	}
 	fuzz_brandd_request_check (error == NULL);
-	fuzz_brandd_request_check (ir_brandd_outcome_to_string (rep->outcome) != NULL);
+	fuzz_brandd_request_check (ir_brandd_request_outcome_to_string (rep->outcome) != NULL);
 	fuzz_brandd_request_check (rep->cti != NULL && g_bytes_get_size (rep->cti) > 0);
 	fuzz_brandd_request_check (rep->outcome != IR_BRANDD_OUTCOME_SUCCESS || rep->has_read_back);
 	fuzz_brandd_request_check (rep->detail == NULL ||

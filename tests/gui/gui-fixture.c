@@ -38,8 +38,9 @@ main (int argc, char *argv[])
 	guint n = argc > 1 ? (guint)g_ascii_strtoull (argv[1], NULL, 10) : 1;
 	const char *latency = argc > 3 && g_strcmp0 (argv[2], "--latency") == 0 ? argv[3] : NULL;
 	g_autoptr (GPtrArray) sims =
-	    g_ptr_array_new_with_free_func ((GDestroyNotify)ir_test_sim_free);
-	g_autofree char *pass_file = g_build_filename (rt_pki (), "pkcs12-passphrase.txt", NULL);
+	    g_ptr_array_new_with_free_func ((GDestroyNotify)ir_test_harness_sim_free);
+	g_autofree char *pass_file =
+	    g_build_filename (test_restore_env_pki (), "pkcs12-passphrase.txt", NULL);
 	g_autofree char *passphrase = NULL;
 	g_autoptr (RtServer) server = NULL;
 	char line[64];
@@ -51,18 +52,18 @@ main (int argc, char *argv[])
 	}
 	if (!g_file_get_contents (pass_file, &passphrase, NULL, NULL))
 		return 1;
-	server = rt_server_start (NULL);
+	server = test_restore_env_server_start (NULL);
 	for (guint i = 0; i < n; i++) {
 		g_autoptr (GString) args = g_string_new (gui_fixture_phones[i]);
-		g_string_replace (args, "@PKI@", rt_pki (), 0);
+		g_string_replace (args, "@PKI@", test_restore_env_pki (), 0);
 		if (latency != NULL)
 			g_string_append_printf (args, " --latency %s", latency);
-		g_ptr_array_add (sims, rt_sim_start (args->str));
+		g_ptr_array_add (sims, test_restore_env_sim_start (args->str));
 	}
 	printf ("url=%s\n", server->url);
-	printf ("p12=%s/technician-alice.p12\n", rt_pki ());
+	printf ("p12=%s/technician-alice.p12\n", test_restore_env_pki ());
 	printf ("passphrase=%s\n", g_strstrip (passphrase));
-	printf ("trust=%s/trust-store.conf\n", rt_pki ());
+	printf ("trust=%s/trust-store.conf\n", test_restore_env_pki ());
 	for (guint i = 0; i < sims->len; i++)
 		printf ("port%u=%s\n", i, ((IrTestSim *)g_ptr_array_index (sims, i))->path);
 	printf ("ready\n");

@@ -77,7 +77,7 @@ test_gui_auditor_setup (void **state)
 	EVP_PKEY *key = test_audit_common_keygen ();
 	char *p;
 
-	env->tmp = ir_test_mkdtemp ();
+	env->tmp = ir_test_harness_mkdtemp ();
 	env->log = g_build_filename (env->tmp, "good", NULL);
 	env->bad = g_build_filename (env->tmp, "bad", NULL);
 	env->key = g_build_filename (env->tmp, "ws.pub.pem", NULL);
@@ -109,7 +109,7 @@ test_gui_auditor_teardown (void **state)
 	Env *env = *state;
 
 	ir_gui_app_free (env->gui);
-	ir_test_rmdir (env->tmp);
+	ir_test_harness_rmdir (env->tmp);
 	g_free (env->tmp);
 	g_free (env->log);
 	g_free (env->bad);
@@ -523,7 +523,7 @@ test_gui_auditor_bad_input (void **state)
 {
 	Env *env = *state;
 	g_autofree char *passwd =
-	    ir_test_write_file (env->tmp, "passwd", "root:x:0:0::/:/bin/sh\n");
+	    ir_test_harness_write_file (env->tmp, "passwd", "root:x:0:0::/:/bin/sh\n");
 	g_autofree char *text = NULL;
 
 	test_gui_auditor_open (env, passwd);

@@ -137,9 +137,12 @@ static int
 test_gui_hotplug_setup (void **state)
 {
 	Env *env = g_new0 (Env, 1);
-	g_autofree char *pass_file = g_build_filename (rt_pki (), "pkcs12-passphrase.txt", NULL);
-	g_autofree char *p12 = g_build_filename (rt_pki (), "technician-alice.p12", NULL);
-	g_autofree char *trust = g_build_filename (rt_pki (), "trust-store.conf", NULL);
+	g_autofree char *pass_file =
+	    g_build_filename (test_restore_env_pki (), "pkcs12-passphrase.txt", NULL);
+	g_autofree char *p12 =
+	    g_build_filename (test_restore_env_pki (), "technician-alice.p12", NULL);
+	g_autofree char *trust =
+	    g_build_filename (test_restore_env_pki (), "trust-store.conf", NULL);
 	g_autofree char *state_dir = NULL;
 	g_autofree char *passphrase = NULL;
 	g_autofree char *error = NULL;
@@ -149,8 +152,8 @@ test_gui_hotplug_setup (void **state)
 		fail_msg ("not running under umockdev: use `meson test --suite gui`");
 	env->bridge.fd[0] = env->bridge.fd[1] = env->bridge.hold = -1;
 	env->testbed = umockdev_testbed_new ();
-	env->server = rt_server_start (NULL);
-	env->tmp = ir_test_mkdtemp ();
+	env->server = test_restore_env_server_start (NULL);
+	env->tmp = ir_test_harness_mkdtemp ();
 	state_dir = g_build_filename (env->tmp, "state", NULL);
 	env->gui = ir_gui_app_start ();
 	env->bench = ir_app_window_get_workbench (env->gui->window);
@@ -175,12 +178,12 @@ test_gui_hotplug_teardown (void **state)
 
 	test_gui_hotplug_bridge_stop (&env->bridge);
 	ir_gui_app_free (env->gui);
-	g_clear_pointer (&env->sim, ir_test_sim_free);
+	g_clear_pointer (&env->sim, ir_test_harness_sim_free);
 	g_clear_object (&env->testbed);
 	g_free (env->tty);
 	g_free (env->port);
-	rt_server_free (env->server);
-	ir_test_rmdir (env->tmp);
+	test_restore_env_server_free (env->server);
+	ir_test_harness_rmdir (env->tmp);
 	g_free (env->tmp);
 	g_free (env);
 	return 0;
@@ -190,8 +193,8 @@ test_gui_hotplug_teardown (void **state)
 static void
 test_gui_hotplug_new_phone (Env *env, const char *tty)
 {
-	g_clear_pointer (&env->sim, ir_test_sim_free);
-	env->sim = rt_sim_start (PHONE);
+	g_clear_pointer (&env->sim, ir_test_harness_sim_free);
+	env->sim = test_restore_env_sim_start (PHONE);
 	g_free (env->tty);
 	g_free (env->port);
 	env->tty = g_strdup (tty);

@@ -55,14 +55,14 @@ test_gui_pkcs11_setup (void **state)
 
 	/* the PKI with its SoftHSM tokens; SOFTHSM2_CONF set for this process */
 	g_setenv ("RT_PKCS11", "1", TRUE);
-	trust = g_build_filename (rt_pki (), "trust-store.conf", NULL);
-	module = rt_pki_text ("pkcs11-module.txt");
-	env->pin = rt_pki_text ("pkcs11-pin.txt");
+	trust = g_build_filename (test_restore_env_pki (), "trust-store.conf", NULL);
+	module = test_restore_env_pki_text ("pkcs11-module.txt");
+	env->pin = test_restore_env_pki_text ("pkcs11-pin.txt");
 	env->softhsm_conf = g_strdup (g_getenv ("SOFTHSM2_CONF"));
-	env->server = rt_server_start (NULL);
-	env->tmp = ir_test_mkdtemp ();
+	env->server = test_restore_env_server_start (NULL);
+	env->tmp = ir_test_harness_mkdtemp ();
 	env->state_dir = g_build_filename (env->tmp, "state", NULL);
-	env->sims = g_ptr_array_new_with_free_func ((GDestroyNotify)ir_test_sim_free);
+	env->sims = g_ptr_array_new_with_free_func ((GDestroyNotify)ir_test_harness_sim_free);
 	env->gui = ir_gui_app_start ();
 	env->page = ir_app_window_get_signin_page (env->gui->window);
 	env->picker = ir_signin_page_get_token_picker (env->page);
@@ -82,8 +82,8 @@ test_gui_pkcs11_teardown (void **state)
 
 	ir_gui_app_free (env->gui);
 	g_ptr_array_unref (env->sims);
-	rt_server_free (env->server);
-	ir_test_rmdir (env->tmp);
+	test_restore_env_server_free (env->server);
+	ir_test_harness_rmdir (env->tmp);
 	g_free (env->tmp);
 	g_free (env->state_dir);
 	g_free (env->pin);
@@ -248,7 +248,7 @@ test_gui_pkcs11_restore (void **state)
 {
 	Env *env = *state;
 	IrWorkbench *bench = ir_app_window_get_workbench (env->gui->window);
-	IrTestSim *sim = rt_sim_start (QCT_WIPED);
+	IrTestSim *sim = test_restore_env_sim_start (QCT_WIPED);
 	g_autoptr (GError) error = NULL;
 	g_autofree char *imeis = NULL;
 	g_autofree char *log = g_build_filename (env->state_dir, "migration-log.jsonl", NULL);
@@ -267,7 +267,7 @@ test_gui_pkcs11_restore (void **state)
 	ir_phone_answer (phone, TRUE);
 	test_gui_pkcs11_wait_state (bench, sim->path, IR_PHONE_STATE_DONE);
 	assert_int_equal (ir_phone_get_result (phone)->outcome, IR_RESTORE_RESTORED);
-	imeis = rt_sim_imeis (sim);
+	imeis = test_restore_env_sim_imeis (sim);
 	assert_string_equal (imeis, RT_QCT_IMEI1 ";");
 	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "token-restored");
 	assert_true (g_file_get_contents (log, &text, NULL, NULL));
@@ -284,16 +284,17 @@ test_gui_pkcs11_tokens_in (const char *dir, gboolean copy, gboolean locked)
 	    g_strdup_printf ("directories.tokendir = %s/tokens\nobjectstore.backend = file\n", dir);
 	g_autofree char *conf = NULL;
 	g_autofree char *tokens = g_build_filename (dir, "tokens", NULL);
-	g_autofree char *cmd = g_strdup_printf ("cp -r '%s/tokens' '%s/'", rt_pki (), dir);
+	g_autofree char *cmd =
+	    g_strdup_printf ("cp -r '%s/tokens' '%s/'", test_restore_env_pki (), dir);
 
 	assert_int_equal (g_mkdir_with_parents (dir, 0700), 0);
 	if (copy)
-		assert_int_equal (rt_sh (cmd, NULL), 0);
+		assert_int_equal (test_restore_env_sh (cmd, NULL), 0);
 	else
 		assert_int_equal (g_mkdir_with_parents (tokens, 0700), 0);
 	if (locked)
-		rt_pkcs11_lock_pin (dir, TOKEN);
-	conf = ir_test_write_file (dir, "softhsm2.conf", conf_text);
+		test_restore_env_pkcs11_lock_pin (dir, TOKEN);
+	conf = ir_test_harness_write_file (dir, "softhsm2.conf", conf_text);
 	g_setenv ("SOFTHSM2_CONF", conf, TRUE);
 }
 

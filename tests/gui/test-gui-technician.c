@@ -59,10 +59,10 @@ test_gui_technician_settings (Env *env)
 static void
 test_gui_technician_publish_policy (RtServer *server)
 {
-	g_autofree char *yesterday = rt_policy_day (-1);
-	g_autofree char *tomorrow = rt_policy_day (1);
-	g_autofree char *later = rt_policy_day (2);
-	g_autofree char *end = rt_policy_day (20);
+	g_autofree char *yesterday = test_restore_env_policy_day (-1);
+	g_autofree char *tomorrow = test_restore_env_policy_day (1);
+	g_autofree char *later = test_restore_env_policy_day (2);
+	g_autofree char *end = test_restore_env_policy_day (20);
 	g_autofree char *json = g_strdup_printf (
 	    "{\"format\": \"imeirestore-rollout-policy/1\", \"version\": 1,"
 	    " \"issued\": \"2025-12-01T00:00:00+05:30\", \"expires\": \"%sT00:00:00+05:30\","
@@ -81,24 +81,27 @@ test_gui_technician_publish_policy (RtServer *server)
 	    later,
 	    end);
 
-	rt_policy_publish (server, json);
+	test_restore_env_policy_publish (server, json);
 }
 
 static int
 test_gui_technician_setup (void **state)
 {
 	Env *env = g_new0 (Env, 1);
-	g_autofree char *pass_file = g_build_filename (rt_pki (), "pkcs12-passphrase.txt", NULL);
-	g_autofree char *p12 = g_build_filename (rt_pki (), "technician-alice.p12", NULL);
-	g_autofree char *trust = g_build_filename (rt_pki (), "trust-store.conf", NULL);
+	g_autofree char *pass_file =
+	    g_build_filename (test_restore_env_pki (), "pkcs12-passphrase.txt", NULL);
+	g_autofree char *p12 =
+	    g_build_filename (test_restore_env_pki (), "technician-alice.p12", NULL);
+	g_autofree char *trust =
+	    g_build_filename (test_restore_env_pki (), "trust-store.conf", NULL);
 
 	assert_true (g_file_get_contents (pass_file, &env->passphrase, NULL, NULL));
 	g_strstrip (env->passphrase);
-	env->server = rt_server_start (NULL);
+	env->server = test_restore_env_server_start (NULL);
 	test_gui_technician_publish_policy (env->server);
-	env->tmp = ir_test_mkdtemp ();
+	env->tmp = ir_test_harness_mkdtemp ();
 	env->state_dir = g_build_filename (env->tmp, "state", NULL);
-	env->sims = g_ptr_array_new_with_free_func ((GDestroyNotify)ir_test_sim_free);
+	env->sims = g_ptr_array_new_with_free_func ((GDestroyNotify)ir_test_harness_sim_free);
 	env->shot = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 	env->gui = ir_gui_app_start ();
 	env->bench = ir_app_window_get_workbench (env->gui->window);
@@ -118,8 +121,8 @@ test_gui_technician_teardown (void **state)
 	ir_gui_app_free (env->gui);
 	g_ptr_array_unref (env->sims);
 	g_hash_table_unref (env->shot);
-	rt_server_free (env->server);
-	ir_test_rmdir (env->tmp);
+	test_restore_env_server_free (env->server);
+	ir_test_harness_rmdir (env->tmp);
 	g_free (env->tmp);
 	g_free (env->state_dir);
 	g_free (env->passphrase);
@@ -178,8 +181,9 @@ test_gui_technician_wrong_passphrase (void **state)
 static char *
 test_gui_technician_sign_in_as (Env *env, const char *name)
 {
-	g_autofree char *p12 = g_strdup_printf ("%s/%s.p12", rt_pki (), name);
-	g_autofree char *alice = g_build_filename (rt_pki (), "technician-alice.p12", NULL);
+	g_autofree char *p12 = g_strdup_printf ("%s/%s.p12", test_restore_env_pki (), name);
+	g_autofree char *alice =
+	    g_build_filename (test_restore_env_pki (), "technician-alice.p12", NULL);
 	char *error;
 
 	g_settings_set_string (test_gui_technician_settings (env), "credential", p12);
@@ -213,12 +217,12 @@ test_gui_technician_revoked (void **state)
 	    "serial=$(openssl x509 -noout -serial -in '%s/technician-revoked.pem' | cut -d= -f2) "
 	    "&& "
 	    "'%s' cert revoke \"$serial\" --reason 'laptop stolen' --db '%s' >/dev/null",
-	    rt_pki (),
+	    test_restore_env_pki (),
 	    g_getenv ("IMEI_BRANDD"),
 	    env->server->db);
 	g_autofree char *error = NULL;
 
-	assert_int_equal (rt_sh (cmd, NULL), 0);
+	assert_int_equal (test_restore_env_sh (cmd, NULL), 0);
 	error = test_gui_technician_sign_in_as (env, "technician-revoked");
 	assert_non_null (error);
 	if (strstr (error, "Your certificate was revoked") == NULL)
@@ -339,7 +343,7 @@ test_gui_technician_phone_changed (IrPhone *phone, gpointer user_data)
 static IrTestSim *
 test_gui_technician_add_phone_at (Env *env, const char *args, const char *port)
 {
-	IrTestSim *sim = rt_sim_start (args);
+	IrTestSim *sim = test_restore_env_sim_start (args);
 	g_autoptr (GError) error = NULL;
 
 	if (port != NULL) {
@@ -370,7 +374,7 @@ test_gui_technician_policy (void **state)
 {
 	Env *env = *state;
 	g_autofree char *shown = ir_workbench_get_policy_text (env->bench);
-	g_autofree char *opens = rt_policy_day (2);
+	g_autofree char *opens = test_restore_env_policy_day (2);
 	g_autofree char *when = g_strdup_printf ("opens %s 00:00 IST (Asia/Kolkata)", opens);
 	IrTestSim *sim = test_gui_technician_add_phone (env, SIM_WIPED);
 	IrPhoneRow *row;
@@ -461,8 +465,8 @@ test_gui_technician_two_phones (void **state)
 		assert_int_equal (ir_phone_get_result (phone)->outcome, IR_RESTORE_RESTORED);
 		assert_non_null (strstr (text, "IMEI restored"));
 	}
-	imeis_a = rt_sim_imeis (a);
-	imeis_b = rt_sim_imeis (b);
+	imeis_a = test_restore_env_sim_imeis (a);
+	imeis_b = test_restore_env_sim_imeis (b);
 	assert_string_equal (imeis_a, RT_MTK_IMEI1 ";" RT_MTK_IMEI2 ";");
 	assert_string_equal (imeis_b, RT_MTK2_IMEI1 ";" RT_MTK2_IMEI2 ";");
 	report = test_gui_technician_verify_log (env);
@@ -526,7 +530,7 @@ test_gui_technician_token_refused (void **state)
 	assert_non_null (strstr (text, "refused a token"));
 	assert_non_null (strstr (text, "Nothing was written"));
 	ir_gui_test_snapshot (GTK_WIDGET (env->gui->window), "failure-token-refused");
-	imeis = rt_sim_imeis (sim);
+	imeis = test_restore_env_sim_imeis (sim);
 	assert_int_equal (strspn (imeis, "0;"), strlen (imeis));
 	after = test_gui_technician_verify_log (env);
 	assert_int_equal (after->n_intents, before->n_intents);
@@ -569,7 +573,7 @@ test_gui_technician_unplugged (void **state)
 	 * hung-up simulator stopped first: it removes its link as it exits) */
 	g_action_group_activate_action (G_ACTION_GROUP (env->gui->window), "sign-out", NULL);
 	g_ptr_array_remove (env->sims, sim);
-	g_ptr_array_add (env->sims, rt_sim_start (back));
+	g_ptr_array_add (env->sims, test_restore_env_sim_start (back));
 	g_free (test_gui_technician_sign_in (env, env->passphrase));
 	dialog = ir_workbench_get_recover_dialog (env->bench);
 	assert_non_null (dialog);
@@ -618,7 +622,7 @@ test_gui_technician_server_gone (void **state)
 	g_autofree char *url = g_strdup (env->server->url);
 	g_autoptr (GSocket) hold = NULL;
 
-	g_clear_pointer (&env->server, rt_server_free);
+	g_clear_pointer (&env->server, test_restore_env_server_free);
 	hold = test_gui_technician_hold_port (url);
 	phone = test_gui_technician_restore_one (env, MTK_WIPED, NULL, &sim);
 	ir_gui_test_wait (test_gui_technician_settled, phone, "the restore ends");

@@ -17,7 +17,7 @@
 #include "ir-test-harness.h"
 
 static const char *
-ir_test_getenv (const char *name)
+ir_test_harness_getenv (const char *name)
 {
 	const char *value = g_getenv (name);
 
@@ -28,7 +28,7 @@ ir_test_getenv (const char *name)
 }
 
 char *
-ir_test_mkdtemp (void)
+ir_test_harness_mkdtemp (void)
 {
 	g_autoptr (GError) error = NULL;
 	char *dir = g_dir_make_tmp ("imeictl-it-XXXXXX", &error);
@@ -41,7 +41,7 @@ ir_test_mkdtemp (void)
 }
 
 void
-ir_test_rmdir (const char *dir)
+ir_test_harness_rmdir (const char *dir)
 {
 	g_autoptr (GDir) d = NULL;
 	const char *name;
@@ -57,7 +57,7 @@ ir_test_rmdir (const char *dir)
 }
 
 char *
-ir_test_write_file (const char *dir, const char *name, const char *contents)
+ir_test_harness_write_file (const char *dir, const char *name, const char *contents)
 {
 	g_autofree char *path = g_build_filename (dir, name, NULL);
 	g_autoptr (GError) error = NULL;
@@ -69,15 +69,15 @@ ir_test_write_file (const char *dir, const char *name, const char *contents)
 }
 
 static void
-ir_test_child_die_with_parent (gpointer user_data)
+ir_test_harness_child_die_with_parent (gpointer user_data)
 {
-	/* a failed assertion longjmps past ir_test_sim_free(): the simulator
+	/* a failed assertion longjmps past ir_test_harness_sim_free(): the simulator
 	 * must not outlive the test and keep meson waiting on its stderr */
 	prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
 IrTestSim *
-ir_test_sim_start_in (const char *tmpdir, const char *args)
+ir_test_harness_sim_start_in (const char *tmpdir, const char *args)
 {
 	g_autoptr (IrTestSim) sim = g_new0 (IrTestSim, 1);
 	g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
@@ -89,7 +89,7 @@ ir_test_sim_start_in (const char *tmpdir, const char *args)
 	sim->tmpdir = g_strdup (tmpdir);
 	if (!g_shell_parse_argv (args, NULL, &words, &error))
 		fail_msg ("bad simulator arguments \"%s\": %s", args, error->message);
-	g_ptr_array_add (argv, g_strdup (ir_test_getenv ("IMEI_SIM")));
+	g_ptr_array_add (argv, g_strdup (ir_test_harness_getenv ("IMEI_SIM")));
 	for (guint i = 0; words[i] != NULL; i++) {
 		g_autoptr (GString) word = g_string_new (words[i]);
 		g_string_replace (word, "@TMP@", tmpdir, 0);
@@ -99,7 +99,8 @@ ir_test_sim_start_in (const char *tmpdir, const char *args)
 
 	/* stderr goes to the test log: the simulator's own complaints */
 	launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-	g_subprocess_launcher_set_child_setup (launcher, ir_test_child_die_with_parent, NULL, NULL);
+	g_subprocess_launcher_set_child_setup (
+	    launcher, ir_test_harness_child_die_with_parent, NULL, NULL);
 	sim->proc =
 	    g_subprocess_launcher_spawnv (launcher, (const char *const *)argv->pdata, &error);
 	if (sim->proc == NULL)
@@ -126,17 +127,17 @@ ir_test_sim_start_in (const char *tmpdir, const char *args)
 }
 
 IrTestSim *
-ir_test_sim_start (const char *args)
+ir_test_harness_sim_start (const char *args)
 {
-	g_autofree char *tmpdir = ir_test_mkdtemp ();
-	IrTestSim *sim = ir_test_sim_start_in (tmpdir, args);
+	g_autofree char *tmpdir = ir_test_harness_mkdtemp ();
+	IrTestSim *sim = ir_test_harness_sim_start_in (tmpdir, args);
 
 	sim->owns_tmpdir = TRUE;
 	return sim;
 }
 
 void
-ir_test_sim_free (IrTestSim *sim)
+ir_test_harness_sim_free (IrTestSim *sim)
 {
 	if (sim == NULL)
 		return;
@@ -147,14 +148,14 @@ ir_test_sim_free (IrTestSim *sim)
 	g_clear_object (&sim->stdout_stream);
 	g_clear_object (&sim->proc);
 	if (sim->owns_tmpdir)
-		ir_test_rmdir (sim->tmpdir);
+		ir_test_harness_rmdir (sim->tmpdir);
 	g_free (sim->path);
 	g_free (sim->tmpdir);
 	g_free (sim);
 }
 
 void
-ir_test_run_free (IrTestRun *run)
+ir_test_harness_run_free (IrTestRun *run)
 {
 	if (run == NULL)
 		return;
@@ -166,7 +167,7 @@ ir_test_run_free (IrTestRun *run)
 }
 
 static void
-ir_test_child_drop_privileges (gpointer user_data)
+ir_test_harness_child_drop_privileges (gpointer user_data)
 {
 	/* async-signal-safe calls only: this runs between fork and exec */
 	gid_t nogroup = 65534;
@@ -175,7 +176,7 @@ ir_test_child_drop_privileges (gpointer user_data)
 }
 
 static JsonNode *
-ir_test_parse_json (const char *text)
+ir_test_harness_parse_json (const char *text)
 {
 	g_autoptr (JsonParser) parser = json_parser_new ();
 
@@ -187,7 +188,7 @@ ir_test_parse_json (const char *text)
 }
 
 IrTestRun *
-ir_test_imeictl_full (const char *const *argv, const IrTestRunOptions *opts)
+ir_test_harness_imeictl_full (const char *const *argv, const IrTestRunOptions *opts)
 {
 	g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
 	    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
@@ -204,8 +205,8 @@ ir_test_imeictl_full (const char *const *argv, const IrTestRunOptions *opts)
 	}
 	if (opts != NULL && opts->as_nobody && geteuid () == 0)
 		g_subprocess_launcher_set_child_setup (
-		    launcher, ir_test_child_drop_privileges, NULL, NULL);
-	g_ptr_array_add (args, (gpointer)ir_test_getenv ("IMEICTL"));
+		    launcher, ir_test_harness_child_drop_privileges, NULL, NULL);
+	g_ptr_array_add (args, (gpointer)ir_test_harness_getenv ("IMEICTL"));
 	for (guint i = 0; argv[i] != NULL; i++)
 		g_ptr_array_add (args, (gpointer)argv[i]);
 	g_ptr_array_add (args, NULL);
@@ -223,7 +224,7 @@ ir_test_imeictl_full (const char *const *argv, const IrTestRunOptions *opts)
 		run->exit_code = g_subprocess_get_exit_status (proc);
 	else
 		run->exit_code = -g_subprocess_get_term_sig (proc);
-	run->json = ir_test_parse_json (run->out);
+	run->json = ir_test_harness_parse_json (run->out);
 	/* the test log shows what imeictl said, whatever the assertion */
 	print_message ("imeictl exit %d; stderr: %s", run->exit_code, run->err);
 	if (run->exit_code == 99 && opts != NULL && opts->as_nobody)
@@ -232,7 +233,7 @@ ir_test_imeictl_full (const char *const *argv, const IrTestRunOptions *opts)
 }
 
 IrTestRun *
-ir_test_imeictl (const char *first, ...)
+ir_test_harness_imeictl (const char *first, ...)
 {
 	g_autoptr (GPtrArray) argv = g_ptr_array_new ();
 	va_list ap;
@@ -242,11 +243,11 @@ ir_test_imeictl (const char *first, ...)
 		g_ptr_array_add (argv, (gpointer)arg);
 	va_end (ap);
 	g_ptr_array_add (argv, NULL);
-	return ir_test_imeictl_full ((const char *const *)argv->pdata, NULL);
+	return ir_test_harness_imeictl_full ((const char *const *)argv->pdata, NULL);
 }
 
 void
-ir_test_assert_error (const IrTestRun *run, int exit_code, const char *code, ...)
+ir_test_harness_assert_error (const IrTestRun *run, int exit_code, const char *code, ...)
 {
 	const char *newline;
 	va_list ap;
@@ -277,7 +278,7 @@ ir_test_assert_error (const IrTestRun *run, int exit_code, const char *code, ...
 }
 
 const char *
-ir_test_json_string (JsonNode *root, const char *name)
+ir_test_harness_json_string (JsonNode *root, const char *name)
 {
 	JsonObject *obj;
 
@@ -290,7 +291,7 @@ ir_test_json_string (JsonNode *root, const char *name)
 }
 
 JsonArray *
-ir_test_json_slots (JsonNode *root)
+ir_test_harness_json_slots (JsonNode *root)
 {
 	JsonObject *obj;
 
@@ -302,9 +303,9 @@ ir_test_json_slots (JsonNode *root)
 }
 
 const char *
-ir_test_slot_string (JsonNode *root, guint idx, const char *name)
+ir_test_harness_slot_string (JsonNode *root, guint idx, const char *name)
 {
-	JsonArray *slots = ir_test_json_slots (root);
+	JsonArray *slots = ir_test_harness_json_slots (root);
 	JsonObject *slot;
 
 	assert_true (idx < json_array_get_length (slots));
@@ -318,7 +319,7 @@ ir_test_slot_string (JsonNode *root, guint idx, const char *name)
  * else in it (a note: "AT+CGSN=1 on /dev/pts/3 did not answer") as
  * @PORT@. */
 static char *
-ir_test_json_text_but_port (JsonNode *node)
+ir_test_harness_json_text_but_port (JsonNode *node)
 {
 	g_autoptr (JsonNode) copy = json_node_copy (node);
 	JsonObject *obj = json_node_get_object (copy);
@@ -338,15 +339,15 @@ ir_test_json_text_but_port (JsonNode *node)
 }
 
 gboolean
-ir_test_json_equal_but_port (JsonNode *a, JsonNode *b)
+ir_test_harness_json_equal_but_port (JsonNode *a, JsonNode *b)
 {
 	g_autofree char *ta = NULL;
 	g_autofree char *tb = NULL;
 
 	if (a == NULL || b == NULL || !JSON_NODE_HOLDS_OBJECT (a) || !JSON_NODE_HOLDS_OBJECT (b))
 		return FALSE;
-	ta = ir_test_json_text_but_port (a);
-	tb = ir_test_json_text_but_port (b);
+	ta = ir_test_harness_json_text_but_port (a);
+	tb = ir_test_harness_json_text_but_port (b);
 	if (g_strcmp0 (ta, tb) != 0) {
 		g_printerr ("JSON differs but for the port:\n%s\n%s\n", ta, tb);
 		return FALSE;
@@ -355,13 +356,13 @@ ir_test_json_equal_but_port (JsonNode *a, JsonNode *b)
 }
 
 int
-ir_test_run_table (const char *group,
-		   void (*func) (void **state),
-		   const void *rows,
-		   gsize row_size,
-		   guint n_rows,
-		   const void *extra,
-		   guint n_extra)
+ir_test_harness_run_table (const char *group,
+			   void (*func) (void **state),
+			   const void *rows,
+			   gsize row_size,
+			   guint n_rows,
+			   const void *extra,
+			   guint n_extra)
 {
 	g_autofree struct CMUnitTest *tests = g_new0 (struct CMUnitTest, n_rows + n_extra);
 

@@ -27,20 +27,20 @@ typedef struct {
 	gboolean owns_tmpdir;
 } IrTestSim;
 
-/* A fresh temporary directory (removed with its files by ir_test_rmdir()). */
-char *ir_test_mkdtemp (void);
-void ir_test_rmdir (const char *dir);
+/* A fresh temporary directory (removed with its files by ir_test_harness_rmdir()). */
+char *ir_test_harness_mkdtemp (void);
+void ir_test_harness_rmdir (const char *dir);
 /* Writes @contents to @name in @dir; returns the path. */
-char *ir_test_write_file (const char *dir, const char *name, const char *contents);
+char *ir_test_harness_write_file (const char *dir, const char *name, const char *contents);
 
 /* Starts imei-sim with @args (shell words; "@TMP@" is replaced by the
  * simulator's temporary directory) and waits for "ready". */
-IrTestSim *ir_test_sim_start (const char *args);
+IrTestSim *ir_test_harness_sim_start (const char *args);
 /* Same, in @tmpdir (owned by the caller). */
-IrTestSim *ir_test_sim_start_in (const char *tmpdir, const char *args);
+IrTestSim *ir_test_harness_sim_start_in (const char *tmpdir, const char *args);
 /* Stops the simulator (SIGTERM) and removes its temporary directory. */
-void ir_test_sim_free (IrTestSim *sim);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrTestSim, ir_test_sim_free)
+void ir_test_harness_sim_free (IrTestSim *sim);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrTestSim, ir_test_harness_sim_free)
 
 typedef struct {
 	int exit_code; /* -signal when killed */
@@ -49,8 +49,8 @@ typedef struct {
 	JsonNode *json; /* stdout parsed, NULL when it is not JSON */
 } IrTestRun;
 
-void ir_test_run_free (IrTestRun *run);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrTestRun, ir_test_run_free)
+void ir_test_harness_run_free (IrTestRun *run);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrTestRun, ir_test_harness_run_free)
 
 typedef struct {
 	const char *const *env; /* "NAME=VALUE" to set, NULL-terminated; may be NULL */
@@ -60,34 +60,34 @@ typedef struct {
 
 /* Runs imeictl with @argv (without the program name); IMEIRESTORE_DUPLICATES
  * is unset unless @opts sets it. */
-IrTestRun *ir_test_imeictl_full (const char *const *argv, const IrTestRunOptions *opts);
+IrTestRun *ir_test_harness_imeictl_full (const char *const *argv, const IrTestRunOptions *opts);
 /* Varargs convenience: NULL-terminated words. */
-IrTestRun *ir_test_imeictl (const char *first, ...) G_GNUC_NULL_TERMINATED;
+IrTestRun *ir_test_harness_imeictl (const char *first, ...) G_GNUC_NULL_TERMINATED;
 
 /* Asserts stderr is exactly one line "imeictl: ..." containing every one
  * of the NULL-terminated @needles, and (with --json) the error object. */
-void ir_test_assert_error (const IrTestRun *run, int exit_code, const char *code, ...)
+void ir_test_harness_assert_error (const IrTestRun *run, int exit_code, const char *code, ...)
     G_GNUC_NULL_TERMINATED;
 
 /* Member @name of the root object (NULL when absent or null). */
-const char *ir_test_json_string (JsonNode *root, const char *name);
-JsonArray *ir_test_json_slots (JsonNode *root);
+const char *ir_test_harness_json_string (JsonNode *root, const char *name);
+JsonArray *ir_test_harness_json_slots (JsonNode *root);
 /* Member @name of slot @idx, a string or NULL. */
-const char *ir_test_slot_string (JsonNode *root, guint idx, const char *name);
+const char *ir_test_harness_slot_string (JsonNode *root, guint idx, const char *name);
 /* Equal JSON objects once the "port" member is left out of both and the
  * port named elsewhere (in a note) is taken for the same. */
-gboolean ir_test_json_equal_but_port (JsonNode *a, JsonNode *b);
+gboolean ir_test_harness_json_equal_but_port (JsonNode *a, JsonNode *b);
 
 /* Runs one cmocka test per row of the table @rows (@n_rows rows of
  * @row_size bytes whose first member is the row's name, const char *), each
  * calling @func with the row as its state, then the @n_extra tests of
  * @extra. Returns what cmocka returns: the number of failed tests. */
-int ir_test_run_table (const char *group,
-		       void (*func) (void **state),
-		       const void *rows,
-		       gsize row_size,
-		       guint n_rows,
-		       const void *extra,
-		       guint n_extra);
+int ir_test_harness_run_table (const char *group,
+			       void (*func) (void **state),
+			       const void *rows,
+			       gsize row_size,
+			       guint n_rows,
+			       const void *extra,
+			       guint n_extra);
 
 G_END_DECLS

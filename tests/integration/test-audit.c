@@ -53,7 +53,7 @@ env_setup (void **state)
 	char *line;
 	char *p;
 
-	env.tmp = ir_test_mkdtemp ();
+	env.tmp = ir_test_harness_mkdtemp ();
 	env.log = g_build_filename (env.tmp, "good", NULL);
 	env.bad = g_build_filename (env.tmp, "bad", NULL);
 	g_mkdir (env.log, 0700);
@@ -76,9 +76,10 @@ env_setup (void **state)
 	assert_true (test_audit_common_write_public_key (witness, env.wkey, NULL));
 	last = test_audit_common_last_note (env.log);
 	cosigned = ir_checkpoint_cosign (last, "witness.example", witness, NULL);
-	env.note = ir_test_write_file (env.tmp, "cosigned.note", cosigned);
-	env.notapem = ir_test_write_file (env.tmp, "not.pem", "hello\n");
-	env.notalog = ir_test_write_file (env.tmp, "passwd", "root:x:0:0:root:/root:/bin/sh\n");
+	env.note = ir_test_harness_write_file (env.tmp, "cosigned.note", cosigned);
+	env.notapem = ir_test_harness_write_file (env.tmp, "not.pem", "hello\n");
+	env.notalog =
+	    ir_test_harness_write_file (env.tmp, "passwd", "root:x:0:0:root:/root:/bin/sh\n");
 
 	/* the bad log: a read-back IMEI of line 3 quietly changed */
 	{
@@ -106,7 +107,7 @@ env_setup (void **state)
 static int
 env_teardown (void **state)
 {
-	ir_test_rmdir (env.tmp);
+	ir_test_harness_rmdir (env.tmp);
 	return 0;
 }
 
@@ -268,7 +269,8 @@ test_audit_cli (void **state)
 {
 	const CliRow *row = *state;
 	g_autoptr (GPtrArray) argv = test_audit_expand_args (row->args);
-	g_autoptr (IrTestRun) run = ir_test_imeictl_full ((const char *const *)argv->pdata, NULL);
+	g_autoptr (IrTestRun) run =
+	    ir_test_harness_imeictl_full ((const char *const *)argv->pdata, NULL);
 
 	if (run->exit_code != row->exit_code)
 		fail_msg ("%s: exit %d, expected %d; stderr: %s",
@@ -279,7 +281,8 @@ test_audit_cli (void **state)
 	if (row->err1 == NULL)
 		assert_string_equal (run->err, "");
 	else
-		ir_test_assert_error (run, row->exit_code, NULL, row->err1, row->err2, NULL);
+		ir_test_harness_assert_error (
+		    run, row->exit_code, NULL, row->err1, row->err2, NULL);
 	if (row->out != NULL && strstr (run->out, row->out) == NULL)
 		fail_msg ("%s: stdout does not mention \"%s\": %s", row->name, row->out, run->out);
 }
@@ -289,7 +292,7 @@ test_audit_cli (void **state)
 static void
 test_audit_key_verifies (void **state)
 {
-	g_autoptr (IrTestRun) run = ir_test_imeictl ("audit", "key", env.log, NULL);
+	g_autoptr (IrTestRun) run = ir_test_harness_imeictl ("audit", "key", env.log, NULL);
 	g_autofree char *want = NULL;
 	g_autofree char *printed = g_build_filename (env.tmp, "printed.pub.pem", NULL);
 	g_autoptr (IrTestRun) verify = NULL;
@@ -298,15 +301,15 @@ test_audit_key_verifies (void **state)
 	assert_true (g_file_get_contents (env.key, &want, NULL, NULL));
 	assert_string_equal (run->out, want);
 	assert_true (g_file_set_contents (printed, run->out, -1, NULL));
-	verify = ir_test_imeictl ("audit", "verify", env.log, "--key", printed, NULL);
+	verify = ir_test_harness_imeictl ("audit", "verify", env.log, "--key", printed, NULL);
 	assert_int_equal (verify->exit_code, 0);
 }
 
 static void
 test_audit_export_json (void **state)
 {
-	g_autoptr (IrTestRun) run =
-	    ir_test_imeictl ("audit", "export", env.log, "--json", "--outcome", "success", NULL);
+	g_autoptr (IrTestRun) run = ir_test_harness_imeictl (
+	    "audit", "export", env.log, "--json", "--outcome", "success", NULL);
 	JsonArray *array;
 
 	assert_int_equal (run->exit_code, 0);
@@ -322,7 +325,8 @@ test_audit_export_json (void **state)
 static void
 test_audit_verify_json_tampered (void **state)
 {
-	g_autoptr (IrTestRun) run = ir_test_imeictl ("audit", "verify", env.bad, "--json", NULL);
+	g_autoptr (IrTestRun) run =
+	    ir_test_harness_imeictl ("audit", "verify", env.bad, "--json", NULL);
 	JsonObject *o;
 	JsonObject *err;
 
@@ -342,7 +346,7 @@ static void
 test_audit_stats_json (void **state)
 {
 	g_autoptr (IrTestRun) run =
-	    ir_test_imeictl ("audit", "stats", env.log, "--by", "centre", "--json", NULL);
+	    ir_test_harness_imeictl ("audit", "stats", env.log, "--by", "centre", "--json", NULL);
 	JsonObject *o;
 	JsonArray *groups;
 
@@ -371,13 +375,13 @@ main (void)
 	int failed;
 
 	env_setup (NULL);
-	failed = ir_test_run_table ("audit-cli",
-				    test_audit_cli,
-				    cli_rows,
-				    sizeof (CliRow),
-				    G_N_ELEMENTS (cli_rows),
-				    extra,
-				    G_N_ELEMENTS (extra));
+	failed = ir_test_harness_run_table ("audit-cli",
+					    test_audit_cli,
+					    cli_rows,
+					    sizeof (CliRow),
+					    G_N_ELEMENTS (cli_rows),
+					    extra,
+					    G_N_ELEMENTS (extra));
 	env_teardown (NULL);
 	return failed;
 }

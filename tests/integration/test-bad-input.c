@@ -311,10 +311,10 @@ test_bad_input_fixture_setup_port (Fixture *fx, PortKind kind)
 		assert_int_equal (symlink ("/dev/imeirestore-no-such-port", fx->port), 0);
 		break;
 	case PORT_REGULAR_FILE:
-		fx->port = ir_test_write_file (fx->tmpdir, "notes.txt", "AT\r\nOK\r\n");
+		fx->port = ir_test_harness_write_file (fx->tmpdir, "notes.txt", "AT\r\nOK\r\n");
 		break;
 	case PORT_BUSY:
-		fx->sim = ir_test_sim_start ("--family mediatek --imei " IR_TEST_IMEI_A);
+		fx->sim = ir_test_harness_sim_start ("--family mediatek --imei " IR_TEST_IMEI_A);
 		fx->port = g_strdup (fx->sim->path);
 		fx->lock_fd = open (fx->port, O_RDWR | O_NOCTTY | O_NONBLOCK);
 		assert_true (fx->lock_fd >= 0);
@@ -324,7 +324,7 @@ test_bad_input_fixture_setup_port (Fixture *fx, PortKind kind)
 		fx->port = g_strdup (fx->tmpdir);
 		break;
 	case PORT_HELD:
-		fx->sim = ir_test_sim_start ("--family mediatek --imei " IR_TEST_IMEI_A);
+		fx->sim = ir_test_harness_sim_start ("--family mediatek --imei " IR_TEST_IMEI_A);
 		fx->port = g_strdup (fx->sim->path);
 		fx->holder = test_bad_input_spawn_holder (fx->port);
 		break;
@@ -358,8 +358,8 @@ test_bad_input_fixture_free (Fixture *fx)
 	}
 	if (fx->slave >= 0)
 		close (fx->slave);
-	ir_test_sim_free (fx->sim);
-	ir_test_rmdir (fx->tmpdir);
+	ir_test_harness_sim_free (fx->sim);
+	ir_test_harness_rmdir (fx->tmpdir);
 	g_free (fx->tmpdir);
 	g_free (fx->port);
 }
@@ -390,7 +390,7 @@ static void
 test_bad_input_bad_case (void **state)
 {
 	const BadCase *tc = *state;
-	Fixture fx = {.tmpdir = ir_test_mkdtemp ()};
+	Fixture fx = {.tmpdir = ir_test_harness_mkdtemp ()};
 	g_autofree char *args = NULL;
 	g_autofree char *env = NULL;
 	g_autofree char *needle1 = NULL;
@@ -400,9 +400,10 @@ test_bad_input_bad_case (void **state)
 	IrTestRunOptions opts = {.env = envv, .as_nobody = tc->port == PORT_NO_PERMISSION};
 	g_autoptr (IrTestRun) run = NULL;
 
-	g_free (ir_test_write_file (fx.tmpdir, "garbage.txt", "hello world\nnot an imei\n"));
-	g_free (ir_test_write_file (fx.tmpdir, "binary.txt", "\xff\xfe\x01\x02\x03"));
-	g_free (ir_test_write_file (fx.tmpdir, "short.txt", IR_TEST_IMEI_A "\n12345\n"));
+	g_free (
+	    ir_test_harness_write_file (fx.tmpdir, "garbage.txt", "hello world\nnot an imei\n"));
+	g_free (ir_test_harness_write_file (fx.tmpdir, "binary.txt", "\xff\xfe\x01\x02\x03"));
+	g_free (ir_test_harness_write_file (fx.tmpdir, "short.txt", IR_TEST_IMEI_A "\n12345\n"));
 	test_bad_input_fixture_setup_port (&fx, tc->port);
 
 	args = test_bad_input_expand (tc->args, &fx);
@@ -411,9 +412,9 @@ test_bad_input_bad_case (void **state)
 		envv[0] = env = test_bad_input_expand (tc->env, &fx);
 	needle1 = tc->needle1 != NULL ? test_bad_input_expand (tc->needle1, &fx) : NULL;
 	needle2 = tc->needle2 != NULL ? test_bad_input_expand (tc->needle2, &fx) : NULL;
-	run = ir_test_imeictl_full ((const char *const *)argv, &opts);
+	run = ir_test_harness_imeictl_full ((const char *const *)argv, &opts);
 
-	ir_test_assert_error (run, tc->exit_code, tc->code, needle1, needle2, NULL);
+	ir_test_harness_assert_error (run, tc->exit_code, tc->code, needle1, needle2, NULL);
 	if (tc->exit_code == 2 && tc->port == PORT_PTY_SILENT)
 		test_bad_input_assert_nothing_written (&fx);
 	test_bad_input_fixture_free (&fx);
@@ -432,13 +433,13 @@ test_bad_input_assert_no_control_characters (const char *what, const char *text)
 static void
 test_bad_input_hostile_identity (void **state)
 {
-	Fixture fx = {.tmpdir = ir_test_mkdtemp ()};
+	Fixture fx = {.tmpdir = ir_test_harness_mkdtemp ()};
 	g_autoptr (IrTestRun) text = NULL;
 	g_autoptr (IrTestRun) json = NULL;
 
 	test_bad_input_fixture_setup_port (&fx, PORT_PTY_HOSTILE);
-	text = ir_test_imeictl ("identify", fx.port, NULL);
-	json = ir_test_imeictl ("identify", fx.port, "--json", NULL);
+	text = ir_test_harness_imeictl ("identify", fx.port, NULL);
+	json = ir_test_harness_imeictl ("identify", fx.port, "--json", NULL);
 	test_bad_input_assert_no_control_characters ("stdout", text->out);
 	test_bad_input_assert_no_control_characters ("stderr", text->err);
 	test_bad_input_assert_no_control_characters ("stderr", json->err);
@@ -447,10 +448,12 @@ test_bad_input_hostile_identity (void **state)
 	test_bad_input_assert_no_control_characters ("JSON", json->out);
 	if (json->exit_code == 0) {
 		assert_int_equal (text->exit_code, 0);
-		assert_string_equal (ir_test_slot_string (json->json, 0, "imei"), IR_TEST_IMEI_A);
-		assert_string_equal (ir_test_slot_string (json->json, 0, "status"), "valid");
+		assert_string_equal (ir_test_harness_slot_string (json->json, 0, "imei"),
+				     IR_TEST_IMEI_A);
+		assert_string_equal (ir_test_harness_slot_string (json->json, 0, "status"),
+				     "valid");
 	} else {
-		ir_test_assert_error (json, json->exit_code, NULL, fx.port, NULL);
+		ir_test_harness_assert_error (json, json->exit_code, NULL, fx.port, NULL);
 	}
 	test_bad_input_fixture_free (&fx);
 }
@@ -462,11 +465,11 @@ main (void)
 	    cmocka_unit_test (test_bad_input_hostile_identity),
 	};
 
-	return ir_test_run_table ("bad-input",
-				  test_bad_input_bad_case,
-				  bad_cases,
-				  sizeof (bad_cases[0]),
-				  G_N_ELEMENTS (bad_cases),
-				  more,
-				  G_N_ELEMENTS (more));
+	return ir_test_harness_run_table ("bad-input",
+					  test_bad_input_bad_case,
+					  bad_cases,
+					  sizeof (bad_cases[0]),
+					  G_N_ELEMENTS (bad_cases),
+					  more,
+					  G_N_ELEMENTS (more));
 }

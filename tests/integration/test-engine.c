@@ -202,7 +202,7 @@ test_engine_run_loop (TestEngineRun *run)
 static IrEngine *
 test_engine_open (RtServer *server, const char *state_dir)
 {
-	const char *pki = rt_pki ();
+	const char *pki = test_restore_env_pki ();
 	g_autofree char *ts = g_build_filename (pki, "trust-store.conf", NULL);
 	g_autofree char *cert = g_build_filename (pki, "technician-alice.pem", NULL);
 	g_autofree char *key = g_build_filename (pki, "technician-alice.key", NULL);
@@ -295,8 +295,8 @@ test_engine_progress_in_order (void **state)
 	    IR_RESTORE_STAGE_REPORT,
 	    IR_RESTORE_STAGE_DONE,
 	};
-	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTestSim) sim = rt_sim_start (QCT_WIPED);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QCT_WIPED);
 	g_autofree char *dir = g_build_filename (server->dir, "eng-progress", NULL);
 	g_autoptr (IrEngine) engine = test_engine_open (server, dir);
 	g_autofree char *imeis = NULL;
@@ -310,7 +310,7 @@ test_engine_progress_in_order (void **state)
 	assert_true (run.confirm_after_confirm_stage);
 	assert_true (run.write_in_flight_seen);
 	assert_false (run.write_in_flight_outside_write);
-	imeis = rt_sim_imeis (sim);
+	imeis = test_restore_env_sim_imeis (sim);
 	assert_string_equal (imeis, RT_QCT_IMEI1 ";");
 	test_engine_run_clear (&run);
 }
@@ -320,8 +320,8 @@ test_engine_progress_in_order (void **state)
 static void
 test_engine_cancel_before_commit (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTestSim) sim = rt_sim_start (QCT_WIPED);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QCT_WIPED);
 	g_autofree char *dir = g_build_filename (server->dir, "eng-cancel", NULL);
 	g_autoptr (IrEngine) engine = test_engine_open (server, dir);
 	g_autoptr (GPtrArray) records = NULL;
@@ -337,7 +337,7 @@ test_engine_cancel_before_commit (void **state)
 	assert_true (g_error_matches (run.result->error, IR_ERROR, IR_ERROR_CANCELLED));
 	assert_false (run.write_in_flight_seen);
 	assert_string_equal (run.result->report_outcome, "aborted");
-	imeis = rt_sim_imeis (sim);
+	imeis = test_restore_env_sim_imeis (sim);
 	assert_string_equal (imeis, ZERO ";");
 	records = test_restore_log_env_records (dir);
 	assert_int_equal (test_engine_count (records, "INTENT"), 0);
@@ -352,8 +352,8 @@ test_engine_cancel_before_commit (void **state)
 static void
 test_engine_confirm_no (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTestSim) sim = rt_sim_start (QCT_WIPED);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QCT_WIPED);
 	g_autofree char *dir = g_build_filename (server->dir, "eng-no", NULL);
 	g_autoptr (IrEngine) engine = test_engine_open (server, dir);
 	g_autoptr (GPtrArray) records = NULL;
@@ -367,7 +367,7 @@ test_engine_confirm_no (void **state)
 	assert_false (run.write_in_flight_seen);
 	assert_string_equal (run.result->report_outcome, "aborted");
 	assert_true (run.result->reported);
-	imeis = rt_sim_imeis (sim);
+	imeis = test_restore_env_sim_imeis (sim);
 	assert_string_equal (imeis, ZERO ";");
 	records = test_restore_log_env_records (dir);
 	assert_int_equal (test_engine_count (records, "INTENT"), 0);
@@ -378,8 +378,8 @@ test_engine_confirm_no (void **state)
 static void
 test_engine_null_confirm (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTestSim) sim = rt_sim_start (QCT_WIPED);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QCT_WIPED);
 	g_autofree char *dir = g_build_filename (server->dir, "eng-null", NULL);
 	g_autoptr (IrEngine) engine = test_engine_open (server, dir);
 	g_autofree char *imeis = NULL;
@@ -392,7 +392,7 @@ test_engine_null_confirm (void **state)
 	assert_non_null (run.result);
 	assert_int_equal (run.result->outcome, IR_RESTORE_NOT_STARTED);
 	assert_int_equal (run.result->stage, IR_RESTORE_STAGE_CONFIRM);
-	imeis = rt_sim_imeis (sim);
+	imeis = test_restore_env_sim_imeis (sim);
 	assert_string_equal (imeis, ZERO ";");
 	test_engine_run_clear (&run);
 }
@@ -425,13 +425,13 @@ test_engine_start_phones (RtServer *server, GSubprocess **proc)
 					i,
 					i);
 	}
-	csv_path = ir_test_write_file (server->dir, "engine-devices.csv", csv->str);
-	ini_path = ir_test_write_file (server->dir, "engine-phones.ini", ini->str);
+	csv_path = ir_test_harness_write_file (server->dir, "engine-devices.csv", csv->str);
+	ini_path = ir_test_harness_write_file (server->dir, "engine-phones.ini", ini->str);
 	cmd = g_strdup_printf ("'%s' import --db '%s' '%s' >/dev/null",
 			       g_getenv ("IMEI_BRANDD"),
 			       server->db,
 			       csv_path);
-	assert_int_equal (rt_sh (cmd, NULL), 0);
+	assert_int_equal (test_restore_env_sh (cmd, NULL), 0);
 	*proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE,
 				  &error,
 				  g_getenv ("IMEI_SIM"),
@@ -460,7 +460,7 @@ test_engine_start_phones (RtServer *server, GSubprocess **proc)
 static void
 test_engine_many (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autofree char *dir = g_build_filename (server->dir, "eng-many", NULL);
 	g_autoptr (IrEngine) engine = test_engine_open (server, dir);
 	g_autoptr (IrProgress) progress = ir_progress_new ();
@@ -534,8 +534,8 @@ test_engine_recovers_first (void **state)
 	    IR_RESTORE_STAGE_DONE,
 	};
 	const char *env[] = {"IMEIRESTORE_TEST_CRASH_AT=write", NULL};
-	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTestSim) sim = rt_sim_start (QCT_WIPED);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QCT_WIPED);
 	g_autofree char *dir = g_build_filename (server->dir, "eng-recover", NULL);
 	g_autoptr (IrTestRun) crashed = test_restore_log_env_restore (server, dir, sim->path, env);
 	g_autoptr (IrEngine) engine = NULL;

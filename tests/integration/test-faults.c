@@ -77,13 +77,13 @@ test_faults_notes_text (JsonNode *json)
 static void
 test_faults_assert_right_imeis (JsonNode *json)
 {
-	assert_int_equal (json_array_get_length (ir_test_json_slots (json)), 2);
-	assert_string_equal (ir_test_slot_string (json, 0, "imei"), IR_TEST_IMEI_A);
-	assert_string_equal (ir_test_slot_string (json, 0, "status"), "valid");
-	assert_string_equal (ir_test_slot_string (json, 1, "imei"), IR_TEST_IMEI_ZERO);
-	assert_string_equal (ir_test_slot_string (json, 1, "status"), "factory_default");
-	assert_string_equal (ir_test_json_string (json, "manufacturer"), "MediaTek");
-	assert_string_equal (ir_test_json_string (json, "model"), "MT6765");
+	assert_int_equal (json_array_get_length (ir_test_harness_json_slots (json)), 2);
+	assert_string_equal (ir_test_harness_slot_string (json, 0, "imei"), IR_TEST_IMEI_A);
+	assert_string_equal (ir_test_harness_slot_string (json, 0, "status"), "valid");
+	assert_string_equal (ir_test_harness_slot_string (json, 1, "imei"), IR_TEST_IMEI_ZERO);
+	assert_string_equal (ir_test_harness_slot_string (json, 1, "status"), "factory_default");
+	assert_string_equal (ir_test_harness_json_string (json, "manufacturer"), "MediaTek");
+	assert_string_equal (ir_test_harness_json_string (json, "model"), "MT6765");
 }
 
 /* Under noise an identify may fall back to fewer reads, but what it
@@ -94,21 +94,24 @@ static void
 test_faults_assert_right_or_said (JsonNode *json)
 {
 	g_autofree char *notes = test_faults_notes_text (json);
-	guint n_slots = json_array_get_length (ir_test_json_slots (json));
+	guint n_slots = json_array_get_length (ir_test_harness_json_slots (json));
 
-	assert_string_equal (ir_test_slot_string (json, 0, "imei"), IR_TEST_IMEI_A);
-	assert_string_equal (ir_test_slot_string (json, 0, "status"), "valid");
+	assert_string_equal (ir_test_harness_slot_string (json, 0, "imei"), IR_TEST_IMEI_A);
+	assert_string_equal (ir_test_harness_slot_string (json, 0, "status"), "valid");
 	if (n_slots == 2) {
-		assert_string_equal (ir_test_slot_string (json, 1, "imei"), IR_TEST_IMEI_ZERO);
-		assert_string_equal (ir_test_slot_string (json, 1, "status"), "factory_default");
+		assert_string_equal (ir_test_harness_slot_string (json, 1, "imei"),
+				     IR_TEST_IMEI_ZERO);
+		assert_string_equal (ir_test_harness_slot_string (json, 1, "status"),
+				     "factory_default");
 	} else {
 		assert_int_equal (n_slots, 1);
 		assert_non_null (strstr (notes, "second IMEI") != NULL
 				     ? strstr (notes, "second IMEI")
 				     : strstr (notes, "IMEI slot 2 not read"));
 	}
-	if (ir_test_json_string (json, "manufacturer") != NULL)
-		assert_string_equal (ir_test_json_string (json, "manufacturer"), "MediaTek");
+	if (ir_test_harness_json_string (json, "manufacturer") != NULL)
+		assert_string_equal (ir_test_harness_json_string (json, "manufacturer"),
+				     "MediaTek");
 	else
 		assert_non_null (strstr (notes, "manufacturer"));
 }
@@ -117,12 +120,12 @@ static void
 test_faults_case (void **state)
 {
 	const FaultCase *tc = *state;
-	g_autoptr (IrTestSim) sim = ir_test_sim_start (tc->sim_args);
+	g_autoptr (IrTestSim) sim = ir_test_harness_sim_start (tc->sim_args);
 	const char *argv_timeout[] = {
 	    "identify", sim->path, "--json", "--timeout", tc->timeout, NULL};
 	const char *argv_plain[] = {"identify", sim->path, "--json", NULL};
 	g_autoptr (IrTestRun) run =
-	    ir_test_imeictl_full (tc->timeout != NULL ? argv_timeout : argv_plain, NULL);
+	    ir_test_harness_imeictl_full (tc->timeout != NULL ? argv_timeout : argv_plain, NULL);
 
 	switch (tc->expect) {
 	case EXPECT_SUCCESS:
@@ -131,7 +134,8 @@ test_faults_case (void **state)
 		test_faults_assert_right_imeis (run->json);
 		break;
 	case EXPECT_ERROR:
-		ir_test_assert_error (run, tc->exit_code, tc->code, sim->path, tc->needle, NULL);
+		ir_test_harness_assert_error (
+		    run, tc->exit_code, tc->code, sim->path, tc->needle, NULL);
 		break;
 	case EXPECT_SUCCESS_OR_ERROR:
 		/* whatever the noise did, what is reported as read is what the
@@ -141,7 +145,7 @@ test_faults_case (void **state)
 			test_faults_assert_right_or_said (run->json);
 		} else {
 			const char *code;
-			ir_test_assert_error (run, run->exit_code, NULL, sim->path, NULL);
+			ir_test_harness_assert_error (run, run->exit_code, NULL, sim->path, NULL);
 			assert_non_null (run->json);
 			code = json_object_get_string_member (
 			    json_object_get_object_member (json_node_get_object (run->json),
@@ -165,11 +169,11 @@ test_faults_case (void **state)
 int
 main (void)
 {
-	return ir_test_run_table ("faults",
-				  test_faults_case,
-				  fault_cases,
-				  sizeof (fault_cases[0]),
-				  G_N_ELEMENTS (fault_cases),
-				  NULL,
-				  0);
+	return ir_test_harness_run_table ("faults",
+					  test_faults_case,
+					  fault_cases,
+					  sizeof (fault_cases[0]),
+					  G_N_ELEMENTS (fault_cases),
+					  NULL,
+					  0);
 }

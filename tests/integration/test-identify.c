@@ -107,7 +107,7 @@ test_identify_sim_start (const char *args)
 	if (srcdir == NULL)
 		fail_msg ("IR_SRCDIR is not set: run the tests with meson test");
 	g_string_replace (expanded, "@SRCDIR@", srcdir, 0);
-	return ir_test_sim_start (expanded->str);
+	return ir_test_harness_sim_start (expanded->str);
 }
 
 static void
@@ -115,50 +115,54 @@ test_identify_case (void **state)
 {
 	const IdentifyCase *tc = *state;
 	g_autoptr (IrTestSim) sim = test_identify_sim_start (tc->sim_args);
-	g_autofree char *dups = ir_test_write_file (sim->tmpdir,
-						    "duplicates.txt",
-						    "# known duplicates, for the tests\n"
-						    "\n" IR_TEST_IMEI_C "\n");
+	g_autofree char *dups = ir_test_harness_write_file (sim->tmpdir,
+							    "duplicates.txt",
+							    "# known duplicates, for the tests\n"
+							    "\n" IR_TEST_IMEI_C "\n");
 	g_autofree char *dups_env = g_strdup_printf ("IMEIRESTORE_DUPLICATES=%s", dups);
 	const char *env[] = {dups_env, NULL};
 	const char *argv_flag[] = {"identify", sim->path, "--json", "--duplicates", dups, NULL};
 	const char *argv_plain[] = {"identify", sim->path, "--json", NULL};
 	IrTestRunOptions opts = {.env = tc->dups == DUPS_ENV ? env : NULL};
 	g_autoptr (IrTestRun) run =
-	    ir_test_imeictl_full (tc->dups == DUPS_FLAG ? argv_flag : argv_plain, &opts);
+	    ir_test_harness_imeictl_full (tc->dups == DUPS_FLAG ? argv_flag : argv_plain, &opts);
 	JsonArray *slots;
 
 	assert_int_equal (run->exit_code, 0);
 	assert_string_equal (run->err, "");
 	assert_non_null (run->json);
-	assert_string_equal (ir_test_json_string (run->json, "port"), sim->path);
-	assert_string_equal (ir_test_json_string (run->json, "manufacturer"), tc->manufacturer);
-	assert_string_equal (ir_test_json_string (run->json, "model"), tc->model);
-	assert_string_equal (ir_test_json_string (run->json, "family"), tc->family);
-	assert_non_null (ir_test_json_string (run->json, "profile"));
-	assert_non_null (ir_test_json_string (run->json, "revision"));
+	assert_string_equal (ir_test_harness_json_string (run->json, "port"), sim->path);
+	assert_string_equal (ir_test_harness_json_string (run->json, "manufacturer"),
+			     tc->manufacturer);
+	assert_string_equal (ir_test_harness_json_string (run->json, "model"), tc->model);
+	assert_string_equal (ir_test_harness_json_string (run->json, "family"), tc->family);
+	assert_non_null (ir_test_harness_json_string (run->json, "profile"));
+	assert_non_null (ir_test_harness_json_string (run->json, "revision"));
 	if (tc->dups == DUPS_NONE)
-		assert_null (ir_test_json_string (run->json, "duplicates_list"));
+		assert_null (ir_test_harness_json_string (run->json, "duplicates_list"));
 	else
-		assert_string_equal (ir_test_json_string (run->json, "duplicates_list"), dups);
+		assert_string_equal (ir_test_harness_json_string (run->json, "duplicates_list"),
+				     dups);
 
-	slots = ir_test_json_slots (run->json);
+	slots = ir_test_harness_json_slots (run->json);
 	assert_int_equal (json_array_get_length (slots), tc->n_slots);
 	for (guint i = 0; i < tc->n_slots; i++) {
 		JsonObject *slot = json_array_get_object_element (slots, i);
-		const char *imei = ir_test_slot_string (run->json, i, "imei");
+		const char *imei = ir_test_harness_slot_string (run->json, i, "imei");
 
 		assert_int_equal (json_object_get_int_member (slot, "index"), i);
 		if (tc->imei[i] == NULL)
 			assert_null (imei);
 		else
 			assert_string_equal (imei, tc->imei[i]);
-		assert_string_equal (ir_test_slot_string (run->json, i, "status"), tc->status[i]);
+		assert_string_equal (ir_test_harness_slot_string (run->json, i, "status"),
+				     tc->status[i]);
 		if (tc->check_digit[i] == NULL)
-			assert_null (ir_test_slot_string (run->json, i, "check_digit"));
+			assert_null (ir_test_harness_slot_string (run->json, i, "check_digit"));
 		else
-			assert_string_equal (ir_test_slot_string (run->json, i, "check_digit"),
-					     tc->check_digit[i]);
+			assert_string_equal (
+			    ir_test_harness_slot_string (run->json, i, "check_digit"),
+			    tc->check_digit[i]);
 	}
 }
 
@@ -166,9 +170,9 @@ test_identify_case (void **state)
 static void
 test_identify_text (void **state)
 {
-	g_autoptr (IrTestSim) sim = ir_test_sim_start (
+	g_autoptr (IrTestSim) sim = ir_test_harness_sim_start (
 	    "--family mediatek --manufacturer MediaTek --model MT6765 --imei " ZERO " --imei " BAD);
-	g_autoptr (IrTestRun) run = ir_test_imeictl ("identify", sim->path, NULL);
+	g_autoptr (IrTestRun) run = ir_test_harness_imeictl ("identify", sim->path, NULL);
 	g_autofree char *port_line = g_strdup_printf ("Port          %s\n", sim->path);
 
 	assert_int_equal (run->exit_code, 0);
@@ -190,13 +194,13 @@ test_identify_text (void **state)
 static void
 test_identify_options_before_command (void **state)
 {
-	g_autoptr (IrTestSim) sim = ir_test_sim_start ("--family simcom --imei " D);
+	g_autoptr (IrTestSim) sim = ir_test_harness_sim_start ("--family simcom --imei " D);
 	g_autofree char *record = g_build_filename (sim->tmpdir, "session.json", NULL);
 	g_autoptr (IrTestRun) run =
-	    ir_test_imeictl ("--json", "--record", record, "identify", sim->path, NULL);
+	    ir_test_harness_imeictl ("--json", "--record", record, "identify", sim->path, NULL);
 
 	assert_int_equal (run->exit_code, 0);
-	assert_string_equal (ir_test_slot_string (run->json, 0, "imei"), D);
+	assert_string_equal (ir_test_harness_slot_string (run->json, 0, "imei"), D);
 	assert_true (g_file_test (record, G_FILE_TEST_IS_REGULAR));
 }
 
@@ -205,24 +209,24 @@ static void
 test_identify_symlink (void **state)
 {
 	g_autoptr (IrTestSim) sim =
-	    ir_test_sim_start ("--family quectel --imei " D " --link @TMP@/quectel-modem");
+	    ir_test_harness_sim_start ("--family quectel --imei " D " --link @TMP@/quectel-modem");
 	g_autofree char *link = g_build_filename (sim->tmpdir, "quectel-modem", NULL);
-	g_autoptr (IrTestRun) run = ir_test_imeictl ("identify", link, "--json", NULL);
+	g_autoptr (IrTestRun) run = ir_test_harness_imeictl ("identify", link, "--json", NULL);
 
 	assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
 	assert_int_equal (run->exit_code, 0);
-	assert_string_equal (ir_test_json_string (run->json, "port"), link);
-	assert_string_equal (ir_test_json_string (run->json, "family"), "quectel");
-	assert_string_equal (ir_test_slot_string (run->json, 0, "imei"), D);
-	assert_string_equal (ir_test_slot_string (run->json, 0, "status"), "valid");
+	assert_string_equal (ir_test_harness_json_string (run->json, "port"), link);
+	assert_string_equal (ir_test_harness_json_string (run->json, "family"), "quectel");
+	assert_string_equal (ir_test_harness_slot_string (run->json, 0, "imei"), D);
+	assert_string_equal (ir_test_harness_slot_string (run->json, 0, "status"), "valid");
 }
 
 /* list never fails for want of ports: an empty list is a friendly line. */
 static void
 test_identify_list (void **state)
 {
-	g_autoptr (IrTestRun) text = ir_test_imeictl ("list", NULL);
-	g_autoptr (IrTestRun) json = ir_test_imeictl ("list", "--json", NULL);
+	g_autoptr (IrTestRun) text = ir_test_harness_imeictl ("list", NULL);
+	g_autoptr (IrTestRun) json = ir_test_harness_imeictl ("list", "--json", NULL);
 	JsonArray *ports;
 
 	assert_int_equal (text->exit_code, 0);
@@ -249,7 +253,7 @@ test_identify_list (void **state)
 static void
 test_identify_help_lists_commands_and_exit_codes (void **state)
 {
-	g_autoptr (IrTestRun) run = ir_test_imeictl ("--help", NULL);
+	g_autoptr (IrTestRun) run = ir_test_harness_imeictl ("--help", NULL);
 
 	assert_int_equal (run->exit_code, 0);
 	assert_non_null (strstr (run->out, "list"));
@@ -274,11 +278,11 @@ main (void)
 	    cmocka_unit_test (test_identify_help_lists_commands_and_exit_codes),
 	};
 
-	return ir_test_run_table ("identify",
-				  test_identify_case,
-				  identify_cases,
-				  sizeof (identify_cases[0]),
-				  G_N_ELEMENTS (identify_cases),
-				  more,
-				  G_N_ELEMENTS (more));
+	return ir_test_harness_run_table ("identify",
+					  test_identify_case,
+					  identify_cases,
+					  sizeof (identify_cases[0]),
+					  G_N_ELEMENTS (identify_cases),
+					  more,
+					  G_N_ELEMENTS (more));
 }

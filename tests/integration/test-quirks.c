@@ -101,11 +101,11 @@ static void
 test_quirks_case (void **state)
 {
 	const TestQuirksCase *tc = *state;
-	g_autoptr (IrTestSim) sim = ir_test_sim_start (tc->sim_args);
+	g_autoptr (IrTestSim) sim = ir_test_harness_sim_start (tc->sim_args);
 	const char *argv_plain[] = {"identify", sim->path, "--json", NULL};
 	const char *argv_flag[] = {tc->imeictl_flag, "identify", sim->path, "--json", NULL};
 	g_autoptr (IrTestRun) run =
-	    ir_test_imeictl_full (tc->imeictl_flag != NULL ? argv_flag : argv_plain, NULL);
+	    ir_test_harness_imeictl_full (tc->imeictl_flag != NULL ? argv_flag : argv_plain, NULL);
 	JsonObject *root;
 
 	if (run->exit_code != 0 || run->json == NULL)
@@ -115,18 +115,20 @@ test_quirks_case (void **state)
 			  run->out,
 			  run->err);
 	root = json_node_get_object (run->json);
-	assert_string_equal (ir_test_json_string (run->json, "family"), tc->family);
-	assert_string_equal (ir_test_json_string (run->json, "read_with"), tc->read_with);
+	assert_string_equal (ir_test_harness_json_string (run->json, "family"), tc->family);
+	assert_string_equal (ir_test_harness_json_string (run->json, "read_with"), tc->read_with);
 	assert_int_equal (json_object_get_boolean_member (root, "can_write"), tc->can_write);
-	assert_int_equal (json_array_get_length (ir_test_json_slots (run->json)), tc->n_slots);
+	assert_int_equal (json_array_get_length (ir_test_harness_json_slots (run->json)),
+			  tc->n_slots);
 	for (guint i = 0; i < tc->n_slots; i++) {
-		assert_string_equal (ir_test_slot_string (run->json, i, "imei"), tc->imei[i]);
-		assert_string_equal (ir_test_slot_string (run->json, i, "status"), "valid");
+		assert_string_equal (ir_test_harness_slot_string (run->json, i, "imei"),
+				     tc->imei[i]);
+		assert_string_equal (ir_test_harness_slot_string (run->json, i, "status"), "valid");
 	}
 	if (tc->imeisv != NULL)
-		assert_string_equal (ir_test_json_string (run->json, "imeisv"), tc->imeisv);
+		assert_string_equal (ir_test_harness_json_string (run->json, "imeisv"), tc->imeisv);
 	if (tc->read_command != NULL)
-		assert_string_equal (ir_test_json_string (run->json, "read_command"),
+		assert_string_equal (ir_test_harness_json_string (run->json, "read_command"),
 				     tc->read_command);
 	if (tc->note != NULL) {
 		JsonArray *notes = json_object_get_array_member (root, "notes");
@@ -150,11 +152,11 @@ test_quirks_case (void **state)
 int
 main (void)
 {
-	return ir_test_run_table ("quirks",
-				  test_quirks_case,
-				  test_quirks_cases,
-				  sizeof (test_quirks_cases[0]),
-				  G_N_ELEMENTS (test_quirks_cases),
-				  NULL,
-				  0);
+	return ir_test_harness_run_table ("quirks",
+					  test_quirks_case,
+					  test_quirks_cases,
+					  sizeof (test_quirks_cases[0]),
+					  G_N_ELEMENTS (test_quirks_cases),
+					  NULL,
+					  0);
 }

@@ -113,11 +113,11 @@ test_real_corpus_check_slot (const char *file, JsonNode *json, const char *key, 
 	g_auto (GStrv) words = g_strsplit (value, " ", 2);
 
 	assert_int_equal (g_strv_length (words), 2);
-	assert_true (index < json_array_get_length (ir_test_json_slots (json)));
+	assert_true (index < json_array_get_length (ir_test_harness_json_slots (json)));
 	test_real_corpus_check_string (
-	    file, key, ir_test_slot_string (json, index, "imei"), words[0]);
+	    file, key, ir_test_harness_slot_string (json, index, "imei"), words[0]);
 	test_real_corpus_check_string (
-	    file, key, ir_test_slot_string (json, index, "status"), words[1]);
+	    file, key, ir_test_harness_slot_string (json, index, "status"), words[1]);
 }
 
 static void
@@ -144,14 +144,14 @@ test_real_corpus_check (const char *file, const IrTestRun *run, const IrAnswerSc
 			print_error ("%s: no note contains \"%s\": %s\n", file, e->value, run->out);
 		assert_non_null (test_real_corpus_notes_contain (run->json, e->value));
 	} else if (g_strcmp0 (e->key, "write") == 0) {
-		const char *words = ir_test_json_string (run->json, "write_support");
+		const char *words = ir_test_harness_json_string (run->json, "write_support");
 		if (words == NULL || strstr (words, e->value) == NULL)
 			print_error (
 			    "%s: write support \"%s\" lacks \"%s\"\n", file, words, e->value);
 		assert_non_null (words);
 		assert_non_null (strstr (words, e->value));
 	} else if (g_strcmp0 (e->key, "slots") == 0) {
-		assert_int_equal (json_array_get_length (ir_test_json_slots (run->json)),
+		assert_int_equal (json_array_get_length (ir_test_harness_json_slots (run->json)),
 				  (guint)g_ascii_strtoull (e->value, NULL, 10));
 	} else if (g_str_has_prefix (e->key, "slot")) {
 		test_real_corpus_check_slot (file, run->json, e->key, e->value);
@@ -159,7 +159,7 @@ test_real_corpus_check (const char *file, const IrTestRun *run, const IrAnswerSc
 		test_real_corpus_check_bool (file, run->json, e->key, e->value);
 	} else {
 		test_real_corpus_check_string (
-		    file, e->key, ir_test_json_string (run->json, e->key), e->value);
+		    file, e->key, ir_test_harness_json_string (run->json, e->key), e->value);
 	}
 }
 
@@ -206,7 +206,7 @@ test_real_corpus_file (const char *path)
 	test_real_corpus_check_honest (path, script);
 	expect = ir_answer_script_get_expectations (script);
 	assert_true (expect->len > 0);
-	run = ir_test_imeictl_full (argv, NULL);
+	run = ir_test_harness_imeictl_full (argv, NULL);
 	if (run->json == NULL)
 		print_error ("%s: not JSON: %s %s\n", path, run->out, run->err);
 	assert_non_null (run->json);

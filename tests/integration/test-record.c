@@ -73,7 +73,7 @@ static void
 test_record_replay_case (void **state)
 {
 	const ReplayCase *tc = *state;
-	g_autoptr (IrTestSim) sim = ir_test_sim_start (tc->sim_args);
+	g_autoptr (IrTestSim) sim = ir_test_harness_sim_start (tc->sim_args);
 	g_autofree char *record = g_build_filename (sim->tmpdir, "session.json", NULL);
 	g_autofree char *replay_port = g_strdup_printf ("replay:%s", record);
 	g_autofree char *sim_args = g_strdup_printf ("--replay '%s'", record);
@@ -82,7 +82,7 @@ test_record_replay_case (void **state)
 	g_autoptr (IrTestRun) resimulated = NULL;
 	g_autoptr (IrTestSim) replay_sim = NULL;
 
-	live = ir_test_imeictl ("identify", sim->path, "--json", "--record", record, NULL);
+	live = ir_test_harness_imeictl ("identify", sim->path, "--json", "--record", record, NULL);
 	assert_int_equal (live->exit_code, 0);
 	assert_true (test_record_count_events (record, "w") > 0);
 	assert_true (test_record_count_events (record, "r") > 0);
@@ -91,20 +91,21 @@ test_record_replay_case (void **state)
 		/* DIAG frames are no text: kept as base64, byte for byte */
 		assert_true (g_file_get_contents (record, &text, NULL, NULL));
 		assert_non_null (strstr (text, "\"base64\""));
-		assert_string_equal (ir_test_json_string (live->json, "family"), "qualcomm");
+		assert_string_equal (ir_test_harness_json_string (live->json, "family"),
+				     "qualcomm");
 	}
 
 	/* the host side plays the phone from the file */
-	replayed = ir_test_imeictl ("identify", replay_port, "--json", NULL);
+	replayed = ir_test_harness_imeictl ("identify", replay_port, "--json", NULL);
 	assert_int_equal (replayed->exit_code, 0);
-	assert_string_equal (ir_test_json_string (replayed->json, "port"), replay_port);
-	assert_true (ir_test_json_equal_but_port (live->json, replayed->json));
+	assert_string_equal (ir_test_harness_json_string (replayed->json, "port"), replay_port);
+	assert_true (ir_test_harness_json_equal_but_port (live->json, replayed->json));
 
 	/* the simulator plays the phone from the file, on a real pty */
-	replay_sim = ir_test_sim_start_in (sim->tmpdir, sim_args);
-	resimulated = ir_test_imeictl ("identify", replay_sim->path, "--json", NULL);
+	replay_sim = ir_test_harness_sim_start_in (sim->tmpdir, sim_args);
+	resimulated = ir_test_harness_imeictl ("identify", replay_sim->path, "--json", NULL);
 	assert_int_equal (resimulated->exit_code, 0);
-	assert_true (ir_test_json_equal_but_port (live->json, resimulated->json));
+	assert_true (ir_test_harness_json_equal_but_port (live->json, resimulated->json));
 }
 
 /* A session that fails is recorded up to the failure, and plays back to
@@ -112,32 +113,32 @@ test_record_replay_case (void **state)
 static void
 test_record_disconnect (void **state)
 {
-	g_autoptr (IrTestSim) sim =
-	    ir_test_sim_start ("--family mediatek --imei " IR_TEST_IMEI_A " --disconnect-after 3");
+	g_autoptr (IrTestSim) sim = ir_test_harness_sim_start (
+	    "--family mediatek --imei " IR_TEST_IMEI_A " --disconnect-after 3");
 	g_autofree char *record = g_build_filename (sim->tmpdir, "failed.json", NULL);
 	g_autofree char *replay_port = g_strdup_printf ("replay:%s", record);
 	g_autoptr (IrTestRun) live = NULL;
 	g_autoptr (IrTestRun) replayed = NULL;
 
-	live = ir_test_imeictl ("identify", sim->path, "--json", "--record", record, NULL);
-	ir_test_assert_error (live, 4, "disconnected", sim->path, NULL);
+	live = ir_test_harness_imeictl ("identify", sim->path, "--json", "--record", record, NULL);
+	ir_test_harness_assert_error (live, 4, "disconnected", sim->path, NULL);
 	assert_true (test_record_count_events (record, "w") >= 3);
 	assert_int_equal (test_record_count_events (record, "hangup"), 1);
 
-	replayed = ir_test_imeictl ("identify", replay_port, "--json", NULL);
-	ir_test_assert_error (replayed, 4, "disconnected", NULL);
+	replayed = ir_test_harness_imeictl ("identify", replay_port, "--json", NULL);
+	ir_test_harness_assert_error (replayed, 4, "disconnected", NULL);
 }
 
 static void
 test_record_timeout (void **state)
 {
-	g_autoptr (IrTestSim) sim =
-	    ir_test_sim_start ("--family mediatek --imei " IR_TEST_IMEI_A " --latency 1500");
+	g_autoptr (IrTestSim) sim = ir_test_harness_sim_start (
+	    "--family mediatek --imei " IR_TEST_IMEI_A " --latency 1500");
 	g_autofree char *record = g_build_filename (sim->tmpdir, "silent.json", NULL);
-	g_autoptr (IrTestRun) run = ir_test_imeictl (
+	g_autoptr (IrTestRun) run = ir_test_harness_imeictl (
 	    "--record", record, "identify", sim->path, "--timeout", "300", "--json", NULL);
 
-	ir_test_assert_error (run, 4, "timeout", sim->path, NULL);
+	ir_test_harness_assert_error (run, 4, "timeout", sim->path, NULL);
 	assert_true (test_record_count_events (record, "w") >= 1);
 }
 
@@ -145,16 +146,16 @@ test_record_timeout (void **state)
 static void
 test_record_cancel (void **state)
 {
-	g_autoptr (IrTestSim) sim =
-	    ir_test_sim_start ("--family mediatek --imei " IR_TEST_IMEI_A " --latency 2500");
+	g_autoptr (IrTestSim) sim = ir_test_harness_sim_start (
+	    "--family mediatek --imei " IR_TEST_IMEI_A " --latency 2500");
 	g_autofree char *record = g_build_filename (sim->tmpdir, "cancelled.json", NULL);
 	const char *argv[] = {"identify", sim->path, "--json", "--record", record, NULL};
 	IrTestRunOptions opts = {.sigint_after_ms = 700};
 	gint64 start = g_get_monotonic_time ();
-	g_autoptr (IrTestRun) run = ir_test_imeictl_full (argv, &opts);
+	g_autoptr (IrTestRun) run = ir_test_harness_imeictl_full (argv, &opts);
 	gint64 elapsed_ms = (g_get_monotonic_time () - start) / 1000;
 
-	ir_test_assert_error (run, 130, "cancelled", "cancelled", NULL);
+	ir_test_harness_assert_error (run, 130, "cancelled", "cancelled", NULL);
 	/* the first answer would take 2500 ms: the cancel did not wait for it */
 	assert_true (elapsed_ms < 2400);
 	assert_true (test_record_count_events (record, "w") >= 1);
@@ -169,11 +170,11 @@ main (void)
 	    cmocka_unit_test (test_record_cancel),
 	};
 
-	return ir_test_run_table ("record-replay",
-				  test_record_replay_case,
-				  replay_cases,
-				  sizeof (replay_cases[0]),
-				  G_N_ELEMENTS (replay_cases),
-				  more,
-				  G_N_ELEMENTS (more));
+	return ir_test_harness_run_table ("record-replay",
+					  test_record_replay_case,
+					  replay_cases,
+					  sizeof (replay_cases[0]),
+					  G_N_ELEMENTS (replay_cases),
+					  more,
+					  G_N_ELEMENTS (more));
 }

@@ -25,7 +25,8 @@
 static IrTrustStore *
 test_restore_brand_load_trust (void)
 {
-	g_autofree char *path = g_build_filename (rt_pki (), "trust-store.conf", NULL);
+	g_autofree char *path =
+	    g_build_filename (test_restore_env_pki (), "trust-store.conf", NULL);
 	g_autoptr (GError) error = NULL;
 	IrTrustStore *trust = ir_trust_store_load (path, &error);
 
@@ -40,8 +41,8 @@ test_restore_brand_make_client (RtServer *server,
 				const char *stem,
 				gboolean no_local_checks)
 {
-	g_autofree char *cert = g_strdup_printf ("%s/%s.pem", rt_pki (), stem);
-	g_autofree char *key = g_strdup_printf ("%s/%s.key", rt_pki (), stem);
+	g_autofree char *cert = g_strdup_printf ("%s/%s.pem", test_restore_env_pki (), stem);
+	g_autofree char *key = g_strdup_printf ("%s/%s.key", test_restore_env_pki (), stem);
 	IrBrandClientConfig cfg = {
 	    .server_url = server->url,
 	    .trust = trust,
@@ -85,13 +86,13 @@ test_restore_brand_confirm_and_rechallenge (const IrRestoreResult *plan,
 static void
 test_restore_brand_nonce_changes_mid_flow (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autofree char *args = g_strdup_printf (
 	    "--family secure-restore-v1 --trust-store %s/trust-store.conf --imei %s --imei %s",
-	    rt_pki (),
+	    test_restore_env_pki (),
 	    IR_TEST_IMEI_ZERO,
 	    IR_TEST_IMEI_ZERO);
-	g_autoptr (IrTestSim) sim = rt_sim_start (args);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (args);
 	g_autoptr (IrTrustStore) trust = test_restore_brand_load_trust ();
 	g_autoptr (IrBrandClient) client =
 	    test_restore_brand_make_client (server, trust, "technician-alice", FALSE);
@@ -135,7 +136,7 @@ test_restore_brand_nonce_changes_mid_flow (void **state)
 	pending = ir_restore_log_pending (log, &error);
 	assert_non_null (pending);
 	assert_int_equal (pending->len, 0);
-	after = rt_sim_imeis (sim);
+	after = test_restore_env_sim_imeis (sim);
 	assert_string_equal (after, RT_SR_IMEI1 ";" RT_SR_IMEI2 ";");
 }
 
@@ -143,7 +144,7 @@ test_restore_brand_nonce_changes_mid_flow (void **state)
 static void
 test_restore_brand_server_refuses_expired_cert (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autoptr (IrTrustStore) trust = test_restore_brand_load_trust ();
 	g_autoptr (IrBrandClient) client =
 	    test_restore_brand_make_client (server, trust, "technician-expired", TRUE);
@@ -161,7 +162,7 @@ test_restore_brand_server_refuses_expired_cert (void **state)
 static void
 test_restore_brand_server_refuses_auditor (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autoptr (IrTrustStore) trust = test_restore_brand_load_trust ();
 	g_autoptr (IrBrandClient) client =
 	    test_restore_brand_make_client (server, trust, "auditor-carol", TRUE);
@@ -185,7 +186,7 @@ test_restore_brand_server_refuses_auditor (void **state)
 static void
 test_restore_brand_report_twice (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autoptr (IrTrustStore) trust = test_restore_brand_load_trust ();
 	g_autoptr (IrBrandClient) client =
 	    test_restore_brand_make_client (server, trust, "technician-alice", FALSE);
@@ -213,11 +214,12 @@ test_restore_brand_report_twice (void **state)
 static void
 test_restore_brand_p12_and_pem_cnf (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autoptr (IrTrustStore) trust = test_restore_brand_load_trust ();
 	g_autoptr (IrBrandClient) pem =
 	    test_restore_brand_make_client (server, trust, "technician-alice", FALSE);
-	g_autofree char *p12 = g_build_filename (rt_pki (), "technician-alice.p12", NULL);
+	g_autofree char *p12 =
+	    g_build_filename (test_restore_env_pki (), "technician-alice.p12", NULL);
 	IrBrandClientConfig cfg = {.server_url = server->url,
 				   .trust = trust,
 				   .p12_path = p12,
@@ -239,10 +241,11 @@ test_restore_brand_p12_and_pem_cnf (void **state)
 static void
 test_restore_brand_connection_kept_alive (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autoptr (IrTrustStore) trust = test_restore_brand_load_trust ();
-	g_autofree char *cert = g_strdup_printf ("%s/technician-alice.pem", rt_pki ());
-	g_autofree char *key = g_strdup_printf ("%s/technician-alice.key", rt_pki ());
+	g_autofree char *cert =
+	    g_strdup_printf ("%s/technician-alice.pem", test_restore_env_pki ());
+	g_autofree char *key = g_strdup_printf ("%s/technician-alice.key", test_restore_env_pki ());
 
 	for (guint fresh = 0; fresh <= 1; fresh++) {
 		IrBrandClientConfig cfg = {

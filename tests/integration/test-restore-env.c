@@ -16,7 +16,7 @@
 static char *pki_dir = NULL;
 
 int
-rt_sh (const char *cmdline, char **out)
+test_restore_env_sh (const char *cmdline, char **out)
 {
 	const char *argv[] = {"/bin/sh", "-c", cmdline, NULL};
 	g_autoptr (GError) error = NULL;
@@ -32,7 +32,7 @@ rt_sh (const char *cmdline, char **out)
 }
 
 static const char *
-rt_getenv (const char *name)
+test_restore_env_getenv (const char *name)
 {
 	const char *value = g_getenv (name);
 
@@ -42,19 +42,19 @@ rt_getenv (const char *name)
 }
 
 static void
-rt_remove_pki (void)
+test_restore_env_remove_pki (void)
 {
 	g_autofree char *cmd = NULL;
 
 	if (pki_dir == NULL)
 		return;
 	cmd = g_strdup_printf ("rm -rf '%s'", pki_dir);
-	rt_sh (cmd, NULL);
+	test_restore_env_sh (cmd, NULL);
 	g_clear_pointer (&pki_dir, g_free);
 }
 
 const char *
-rt_pki (void)
+test_restore_env_pki (void)
 {
 	g_autoptr (GError) error = NULL;
 	g_autofree char *cmd = NULL;
@@ -64,14 +64,14 @@ rt_pki (void)
 	pki_dir = g_dir_make_tmp ("restore-pki-XXXXXX", &error);
 	if (pki_dir == NULL)
 		fail_msg ("cannot make a temporary folder: %s", error->message);
-	atexit (rt_remove_pki);
+	atexit (test_restore_env_remove_pki);
 	cmd = g_strdup_printf ("'%s/certs/gen-dev-pki.sh' %s '%s' >/dev/null",
-			       rt_getenv ("IR_SRCDIR"),
-			       rt_pkcs11 () ? "--pkcs11" : "",
+			       test_restore_env_getenv ("IR_SRCDIR"),
+			       test_restore_env_pkcs11 () ? "--pkcs11" : "",
 			       pki_dir);
-	if (rt_sh (cmd, NULL) != 0)
+	if (test_restore_env_sh (cmd, NULL) != 0)
 		fail_msg ("gen-dev-pki.sh failed");
-	if (rt_pkcs11 ()) {
+	if (test_restore_env_pkcs11 ()) {
 		/* every imeictl of the run sees the run's tokens */
 		g_autofree char *conf = g_build_filename (pki_dir, "softhsm2.conf", NULL);
 		g_setenv ("SOFTHSM2_CONF", conf, TRUE);
@@ -80,15 +80,15 @@ rt_pki (void)
 }
 
 gboolean
-rt_pkcs11 (void)
+test_restore_env_pkcs11 (void)
 {
 	return g_strcmp0 (g_getenv ("RT_PKCS11"), "1") == 0;
 }
 
 char *
-rt_pki_text (const char *name)
+test_restore_env_pki_text (const char *name)
 {
-	g_autofree char *path = g_build_filename (rt_pki (), name, NULL);
+	g_autofree char *path = g_build_filename (test_restore_env_pki (), name, NULL);
 	g_autoptr (GError) error = NULL;
 	char *text = NULL;
 
@@ -100,22 +100,22 @@ rt_pki_text (const char *name)
 
 /* --credential for @object on the run's token, with its module and PIN. */
 static void
-rt_add_token_words (GPtrArray *argv, const char *object)
+test_restore_env_add_token_words (GPtrArray *argv, const char *object)
 {
-	g_autofree char *module = rt_pki_text ("pkcs11-module.txt");
+	g_autofree char *module = test_restore_env_pki_text ("pkcs11-module.txt");
 
 	g_ptr_array_add (argv, g_strdup ("--credential"));
 	g_ptr_array_add (argv, g_strdup_printf ("pkcs11:token=imeirestore-dev;object=%s", object));
 	g_ptr_array_add (argv, g_strdup ("--module"));
 	g_ptr_array_add (argv, g_steal_pointer (&module));
 	g_ptr_array_add (argv, g_strdup ("--pin-file"));
-	g_ptr_array_add (argv, g_build_filename (rt_pki (), "pkcs11-pin.txt", NULL));
+	g_ptr_array_add (argv, g_build_filename (test_restore_env_pki (), "pkcs11-pin.txt", NULL));
 }
 
 /* Under RT_PKCS11, a PEM or PKCS#12 credential a test names is the same
  * certificate's object on the token (gen-dev-pki-pkcs11.sh). */
 static const char *
-rt_token_object (const char *file)
+test_restore_env_token_object (const char *file)
 {
 	static const struct {
 		const char *file;
@@ -140,11 +140,12 @@ rt_token_object (const char *file)
 /* @extra with its file credential (--cert/--key, --p12 and its passphrase
  * file) replaced by the token's. */
 static void
-rt_add_extra_on_token (GPtrArray *argv, const char *const *extra)
+test_restore_env_add_extra_on_token (GPtrArray *argv, const char *const *extra)
 {
 	for (guint i = 0; extra != NULL && extra[i] != NULL; i++) {
 		if (g_strcmp0 (extra[i], "--cert") == 0 || g_strcmp0 (extra[i], "--p12") == 0) {
-			rt_add_token_words (argv, rt_token_object (extra[++i]));
+			test_restore_env_add_token_words (
+			    argv, test_restore_env_token_object (extra[++i]));
 		} else if (g_strcmp0 (extra[i], "--key") == 0 ||
 			   g_strcmp0 (extra[i], "--p12-passphrase-file") == 0) {
 			i++;
@@ -155,9 +156,9 @@ rt_add_extra_on_token (GPtrArray *argv, const char *const *extra)
 }
 
 char *
-rt_trust_store_variant (const char *name, const char *brand_ca, const char *pin)
+test_restore_env_trust_store_variant (const char *name, const char *brand_ca, const char *pin)
 {
-	const char *pki = rt_pki ();
+	const char *pki = test_restore_env_pki ();
 	g_autofree char *orig = g_build_filename (pki, "trust-store.conf", NULL);
 	g_autofree char *text = NULL;
 	g_autoptr (GKeyFile) kf = g_key_file_new ();
@@ -195,20 +196,20 @@ static const char devices_qualcomm_csv[] =
     ",,Qualcomm,IRQC-X55,35847631," RT_QCSPC_IMEI1 ",," RT_QCSPC_SPC "\n";
 
 static void
-rt_child_die_with_parent (gpointer data)
+test_restore_env_child_die_with_parent (gpointer data)
 {
 	prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
 static void
-rt_brandd (const char *const *args)
+test_restore_env_brandd (const char *const *args)
 {
 	g_autoptr (GPtrArray) argv = g_ptr_array_new ();
 	g_autoptr (GError) error = NULL;
 	g_autofree char *err = NULL;
 	int status = 0;
 
-	g_ptr_array_add (argv, (gpointer)rt_getenv ("IMEI_BRANDD"));
+	g_ptr_array_add (argv, (gpointer)test_restore_env_getenv ("IMEI_BRANDD"));
 	for (guint i = 0; args[i] != NULL; i++)
 		g_ptr_array_add (argv, (gpointer)args[i]);
 	g_ptr_array_add (argv, NULL);
@@ -228,7 +229,7 @@ rt_brandd (const char *const *args)
 }
 
 RtServer *
-rt_server_start (const char *extra_config)
+test_restore_env_server_start (const char *extra_config)
 {
 	g_autoptr (RtServer) s = g_new0 (RtServer, 1);
 	g_autoptr (GError) error = NULL;
@@ -239,12 +240,12 @@ rt_server_start (const char *extra_config)
 	g_autofree char *csv = NULL;
 	g_autofree char *qc_csv = NULL;
 	g_autofree char *line = NULL;
-	const char *pki = rt_pki ();
+	const char *pki = test_restore_env_pki ();
 	const char *prefix = "listening on ";
 	/* the witness key unless the test configures the witness itself */
 	gboolean own_witness = extra_config != NULL && strstr (extra_config, "[witness]") != NULL;
 
-	s->dir = ir_test_mkdtemp ();
+	s->dir = ir_test_harness_mkdtemp ();
 	s->db = g_build_filename (s->dir, "brandd.db", NULL);
 	s->state_dir = g_build_filename (s->dir, "state", NULL);
 	conf = g_strdup_printf ("[server]\nlisten=127.0.0.1:0\ndatabase=%s\n"
@@ -262,20 +263,26 @@ rt_server_start (const char *extra_config)
 				own_witness ? "" : pki,
 				own_witness ? "" : "/witness.key",
 				extra_config != NULL ? extra_config : "");
-	s->conf = ir_test_write_file (s->dir, "brandd.conf", conf);
-	csv = ir_test_write_file (s->dir, "devices.csv", devices_csv);
-	qc_csv = ir_test_write_file (s->dir, "devices-qualcomm.csv", devices_qualcomm_csv);
+	s->conf = ir_test_harness_write_file (s->dir, "brandd.conf", conf);
+	csv = ir_test_harness_write_file (s->dir, "devices.csv", devices_csv);
+	qc_csv = ir_test_harness_write_file (s->dir, "devices-qualcomm.csv", devices_qualcomm_csv);
 	{
 		const char *init[] = {"init-db", "--db", s->db, NULL};
 		const char *import[] = {"import", "--db", s->db, csv, NULL};
 		const char *import_qc[] = {"import", "--db", s->db, qc_csv, NULL};
-		rt_brandd (init);
-		rt_brandd (import);
-		rt_brandd (import_qc);
+		test_restore_env_brandd (init);
+		test_restore_env_brandd (import);
+		test_restore_env_brandd (import_qc);
 	}
-	g_subprocess_launcher_set_child_setup (launcher, rt_child_die_with_parent, NULL, NULL);
-	s->proc = g_subprocess_launcher_spawn (
-	    launcher, &error, rt_getenv ("IMEI_BRANDD"), "serve", "--config", s->conf, NULL);
+	g_subprocess_launcher_set_child_setup (
+	    launcher, test_restore_env_child_die_with_parent, NULL, NULL);
+	s->proc = g_subprocess_launcher_spawn (launcher,
+					       &error,
+					       test_restore_env_getenv ("IMEI_BRANDD"),
+					       "serve",
+					       "--config",
+					       s->conf,
+					       NULL);
 	if (s->proc == NULL)
 		fail_msg ("cannot start imei-brandd: %s", error->message);
 	out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));
@@ -288,7 +295,7 @@ rt_server_start (const char *extra_config)
 }
 
 void
-rt_server_free (RtServer *s)
+test_restore_env_server_free (RtServer *s)
 {
 	g_autofree char *cmd = NULL;
 
@@ -300,7 +307,7 @@ rt_server_free (RtServer *s)
 		g_object_unref (s->proc);
 	}
 	cmd = g_strdup_printf ("rm -rf '%s'", s->dir);
-	rt_sh (cmd, NULL);
+	test_restore_env_sh (cmd, NULL);
 	g_free (s->dir);
 	g_free (s->conf);
 	g_free (s->db);
@@ -310,7 +317,7 @@ rt_server_free (RtServer *s)
 }
 
 static gboolean
-rt_has_word (const char *const *words, const char *word)
+test_restore_env_has_word (const char *const *words, const char *word)
 {
 	for (guint i = 0; words != NULL && words[i] != NULL; i++) {
 		if (g_strcmp0 (words[i], word) == 0)
@@ -320,9 +327,12 @@ rt_has_word (const char *const *words, const char *word)
 }
 
 IrTestRun *
-rt_restore (RtServer *server, const char *port, gboolean yes, const char *const *extra)
+test_restore_env_restore (RtServer *server,
+			  const char *port,
+			  gboolean yes,
+			  const char *const *extra)
 {
-	const char *pki = rt_pki ();
+	const char *pki = test_restore_env_pki ();
 	g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
 	g_autofree char *pass_file = g_build_filename (pki, "pkcs12-passphrase.txt", NULL);
 
@@ -334,16 +344,18 @@ rt_restore (RtServer *server, const char *port, gboolean yes, const char *const 
 		g_ptr_array_add (argv, g_strdup ("--yes"));
 	g_ptr_array_add (argv, g_strdup ("--server"));
 	g_ptr_array_add (argv, g_strdup (server->url));
-	if (!rt_has_word (extra, "--trust-store")) {
+	if (!test_restore_env_has_word (extra, "--trust-store")) {
 		g_ptr_array_add (argv, g_strdup ("--trust-store"));
 		g_ptr_array_add (argv, g_build_filename (pki, "trust-store.conf", NULL));
 	}
-	if (rt_pkcs11 ()) {
-		if (!rt_has_word (extra, "--cert") && !rt_has_word (extra, "--p12") &&
-		    !rt_has_word (extra, "--credential"))
-			rt_add_token_words (argv, "technician");
-	} else if (!rt_has_word (extra, "--cert") && !rt_has_word (extra, "--p12") &&
-		   !rt_has_word (extra, "--credential")) {
+	if (test_restore_env_pkcs11 ()) {
+		if (!test_restore_env_has_word (extra, "--cert") &&
+		    !test_restore_env_has_word (extra, "--p12") &&
+		    !test_restore_env_has_word (extra, "--credential"))
+			test_restore_env_add_token_words (argv, "technician");
+	} else if (!test_restore_env_has_word (extra, "--cert") &&
+		   !test_restore_env_has_word (extra, "--p12") &&
+		   !test_restore_env_has_word (extra, "--credential")) {
 		g_ptr_array_add (argv, g_strdup ("--p12"));
 		g_ptr_array_add (argv, g_build_filename (pki, "technician-alice.p12", NULL));
 		g_ptr_array_add (argv, g_strdup ("--p12-passphrase-file"));
@@ -351,25 +363,25 @@ rt_restore (RtServer *server, const char *port, gboolean yes, const char *const 
 	}
 	g_ptr_array_add (argv, g_strdup ("--state-dir"));
 	g_ptr_array_add (argv, g_strdup (server->state_dir));
-	if (rt_pkcs11 ()) {
-		rt_add_extra_on_token (argv, extra);
+	if (test_restore_env_pkcs11 ()) {
+		test_restore_env_add_extra_on_token (argv, extra);
 	} else {
 		for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
 			g_ptr_array_add (argv, g_strdup (extra[i]));
 	}
 	g_ptr_array_add (argv, NULL);
-	return ir_test_imeictl_full ((const char *const *)argv->pdata, NULL);
+	return ir_test_harness_imeictl_full ((const char *const *)argv->pdata, NULL);
 }
 
 IrTestSim *
-rt_sim_start (const char *args)
+test_restore_env_sim_start (const char *args)
 {
 	g_autofree char *full = g_strdup_printf ("%s --state @TMP@/phone.state", args);
-	return ir_test_sim_start (full);
+	return ir_test_harness_sim_start (full);
 }
 
 char *
-rt_sim_imeis (IrTestSim *sim)
+test_restore_env_sim_imeis (IrTestSim *sim)
 {
 	g_autofree char *path = g_build_filename (sim->tmpdir, "phone.state", NULL);
 	g_autoptr (GKeyFile) kf = g_key_file_new ();
@@ -381,7 +393,7 @@ rt_sim_imeis (IrTestSim *sim)
 }
 
 const char *
-rt_json_path (const IrTestRun *run, const char *path)
+test_restore_env_json_path (const IrTestRun *run, const char *path)
 {
 	g_auto (GStrv) parts = g_strsplit (path, ".", 2);
 	JsonObject *obj;
@@ -404,13 +416,13 @@ rt_json_path (const IrTestRun *run, const char *path)
 }
 
 const char *
-rt_error_code (const IrTestRun *run)
+test_restore_env_error_code (const IrTestRun *run)
 {
-	return rt_json_path (run, "error.code");
+	return test_restore_env_json_path (run, "error.code");
 }
 
 char *
-rt_policy_day (int offset)
+test_restore_env_policy_day (int offset)
 {
 	g_autoptr (GTimeZone) tz = g_time_zone_new_identifier ("Asia/Kolkata");
 	g_autoptr (GDateTime) now = g_date_time_new_now (tz);
@@ -420,7 +432,7 @@ rt_policy_day (int offset)
 }
 
 void
-rt_policy_publish (RtServer *server, const char *json)
+test_restore_env_policy_publish (RtServer *server, const char *json)
 {
 	g_autofree char *in = g_build_filename (server->dir, "policy.json", NULL);
 	g_autofree char *note = g_build_filename (server->dir, "policy.note", NULL);
@@ -431,14 +443,14 @@ rt_policy_publish (RtServer *server, const char *json)
 	    "'%s' policy sign --key '%s/policy.key' --out '%s' '%s' >/dev/null && "
 	    "'%s' policy publish --db '%s' --key '%s/policy.pub.pem' '%s' >/dev/null",
 	    g_getenv ("IMEI_BRANDD"),
-	    rt_pki (),
+	    test_restore_env_pki (),
 	    note,
 	    in,
 	    g_getenv ("IMEI_BRANDD"),
 	    server->db,
-	    rt_pki (),
+	    test_restore_env_pki (),
 	    note);
-	assert_int_equal (rt_sh (cmd, NULL), 0);
+	assert_int_equal (test_restore_env_sh (cmd, NULL), 0);
 }
 
 /* SoftHSM's token file: the token flags attribute (CKA_VENDOR_DEFINED +
@@ -447,7 +459,7 @@ rt_policy_publish (RtServer *server, const char *json)
 #define RT_SOFTHSM_ULONG_ATTR  2UL
 
 void
-rt_pkcs11_lock_pin (const char *dir, const char *label)
+test_restore_env_pkcs11_lock_pin (const char *dir, const char *label)
 {
 	g_autofree char *cmd = g_strdup_printf (
 	    "grep -l '%s' '%s'/tokens/*/token.object | head -n 1 | tr -d '\\n'", label, dir);
@@ -457,7 +469,7 @@ rt_pkcs11_lock_pin (const char *dir, const char *label)
 	guint8 pattern[16];
 	gboolean done = FALSE;
 
-	assert_int_equal (rt_sh (cmd, &path), 0);
+	assert_int_equal (test_restore_env_sh (cmd, &path), 0);
 	assert_true (g_file_get_contents (path, &data, &len, NULL));
 	for (guint i = 0; i < 8; i++) {
 		pattern[i] = (guint8)(RT_SOFTHSM_TOKEN_FLAGS >> (8 * (7 - i)));

@@ -57,51 +57,55 @@ typedef struct {
 	char *state_dir;
 } RtServer;
 
-const char *rt_pki (void);
+const char *test_restore_env_pki (void);
 /* $RT_PKCS11=1: the PKI has the SoftHSM token of gen-dev-pki.sh --pkcs11
  * ($SOFTHSM2_CONF set for every child), and rt_restore uses the token's
  * technician, a PEM or PKCS#12 credential in @extra the same certificate's
  * object on the token. */
-gboolean rt_pkcs11 (void);
+gboolean test_restore_env_pkcs11 (void);
 /* Sets CKF_USER_PIN_LOCKED on the SoftHSM token @label whose files are
  * under @dir/tokens: what a real token reports after too many wrong PINs
  * (SoftHSM counts no tries, so it never locks by itself). */
-void rt_pkcs11_lock_pin (const char *dir, const char *label);
+void test_restore_env_pkcs11_lock_pin (const char *dir, const char *label);
 /* The first line of a file of the PKI folder ("pkcs11-pin.txt"). */
-char *rt_pki_text (const char *name);
+char *test_restore_env_pki_text (const char *name);
 /* A trust store file in the PKI folder: @name with @brand_ca and @pin
  * (NULL: the PKI's own). */
-char *rt_trust_store_variant (const char *name, const char *brand_ca, const char *pin);
+char *
+test_restore_env_trust_store_variant (const char *name, const char *brand_ca, const char *pin);
 
 /* A database with every device above; @extra_config appended to the
  * config (e.g. "[centres]\ndefault-daily-quota=1\n"); started. The
  * server witnesses logs with the PKI's witness.key unless @extra_config
  * has a [witness] group of its own. */
-RtServer *rt_server_start (const char *extra_config);
-void rt_server_free (RtServer *server);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (RtServer, rt_server_free)
+RtServer *test_restore_env_server_start (const char *extra_config);
+void test_restore_env_server_free (RtServer *server);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RtServer, test_restore_env_server_free)
 
 /* imeictl --json restore @port (--yes when @yes) with the PKI's alice (PKCS#12),
  * the server, trust store and a state folder in the server's folder.
  * @extra: more words (NULL-terminated list, may be NULL), which replace
  * the default credential when they contain --cert, --p12 or --credential. */
-IrTestRun *rt_restore (RtServer *server, const char *port, gboolean yes, const char *const *extra);
+IrTestRun *test_restore_env_restore (RtServer *server,
+				     const char *port,
+				     gboolean yes,
+				     const char *const *extra);
 
 /* A simulated phone with a state file; the IMEIs it holds now. */
-IrTestSim *rt_sim_start (const char *args);
-char *rt_sim_imeis (IrTestSim *sim);
+IrTestSim *test_restore_env_sim_start (const char *args);
+char *test_restore_env_sim_imeis (IrTestSim *sim);
 
 /* "error"."code" of a restore JSON result (NULL when absent). */
-const char *rt_error_code (const IrTestRun *run);
+const char *test_restore_env_error_code (const IrTestRun *run);
 /* A member of the root object, or of an object member: "report.outcome". */
-const char *rt_json_path (const IrTestRun *run, const char *path);
+const char *test_restore_env_json_path (const IrTestRun *run, const char *path);
 
-int rt_sh (const char *cmdline, char **out);
+int test_restore_env_sh (const char *cmdline, char **out);
 
 /* The local date (Asia/Kolkata) @offset days from today, "YYYY-MM-DD". */
-char *rt_policy_day (int offset);
+char *test_restore_env_policy_day (int offset);
 /* Signs the rollout policy document @json with the PKI's policy key and
  * publishes it in @server's database (imei-brandd policy sign, publish). */
-void rt_policy_publish (RtServer *server, const char *json);
+void test_restore_env_policy_publish (RtServer *server, const char *json);
 
 G_END_DECLS

@@ -281,20 +281,22 @@ static char *
 test_restore_faults_expand (const char *word)
 {
 	g_autoptr (GString) s = g_string_new (word);
-	g_string_replace (s, "@PKI@", rt_pki (), 0);
+	g_string_replace (s, "@PKI@", test_restore_env_pki (), 0);
 	return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
 static void
 test_restore_faults_make_trust_store_variants (void)
 {
-	g_autofree char *foreign = g_build_filename (rt_pki (), "foreign-ca.pem", NULL);
-	g_autofree char *c = rt_trust_store_variant ("ts-phone-other-key.conf", NULL, NULL);
+	g_autofree char *foreign =
+	    g_build_filename (test_restore_env_pki (), "foreign-ca.pem", NULL);
+	g_autofree char *c =
+	    test_restore_env_trust_store_variant ("ts-phone-other-key.conf", NULL, NULL);
 	g_autoptr (GKeyFile) kf = g_key_file_new ();
 
 	/* written for the rows that name them; only the last is edited here */
-	g_free (rt_trust_store_variant ("ts-foreign-ca.conf", foreign, NULL));
-	g_free (rt_trust_store_variant ("ts-other-pin.conf", NULL, PIN_OTHER));
+	g_free (test_restore_env_trust_store_variant ("ts-foreign-ca.conf", foreign, NULL));
+	g_free (test_restore_env_trust_store_variant ("ts-other-pin.conf", NULL, PIN_OTHER));
 
 	/* a phone that knows only the ES256 key: the server signs with EdDSA */
 	assert_true (g_key_file_load_from_file (kf, c, G_KEY_FILE_NONE, NULL));
@@ -305,8 +307,8 @@ test_restore_faults_make_trust_store_variants (void)
 static void
 setup_spend_quota (RtServer *server)
 {
-	g_autoptr (IrTestSim) other = rt_sim_start (MTK_WIPED);
-	g_autoptr (IrTestRun) run = rt_restore (server, other->path, TRUE, NULL);
+	g_autoptr (IrTestSim) other = test_restore_env_sim_start (MTK_WIPED);
+	g_autoptr (IrTestRun) run = test_restore_env_restore (server, other->path, TRUE, NULL);
 	assert_int_equal (run->exit_code, 0);
 }
 
@@ -339,9 +341,10 @@ setup_imei_in_use (RtServer *server)
 static char *
 test_restore_faults_disconnect_args (void)
 {
-	g_autoptr (IrTestSim) twin = ir_test_sim_start (QUECTEL_WIPED);
+	g_autoptr (IrTestSim) twin = ir_test_harness_sim_start (QUECTEL_WIPED);
 	g_autofree char *rec = g_build_filename (twin->tmpdir, "identify.json", NULL);
-	g_autoptr (IrTestRun) run = ir_test_imeictl ("identify", twin->path, "--record", rec, NULL);
+	g_autoptr (IrTestRun) run =
+	    ir_test_harness_imeictl ("identify", twin->path, "--record", rec, NULL);
 	g_autoptr (JsonParser) parser = json_parser_new ();
 	g_autoptr (GError) error = NULL;
 	JsonArray *events;
@@ -379,10 +382,10 @@ test_restore_faults_restore_fault (void **state)
 	const char *recovery;
 
 	test_restore_faults_make_trust_store_variants ();
-	server = rt_server_start (row->server_config);
+	server = test_restore_env_server_start (row->server_config);
 	sim_args = row->setup == SETUP_DISCONNECT ? test_restore_faults_disconnect_args ()
 						  : test_restore_faults_expand (row->sim_args);
-	sim = rt_sim_start (sim_args);
+	sim = test_restore_env_sim_start (sim_args);
 	if (row->setup == SETUP_SPEND_QUOTA)
 		setup_spend_quota (server);
 	if (row->setup == SETUP_IMEI_IN_USE)
@@ -391,21 +394,23 @@ test_restore_faults_restore_fault (void **state)
 		g_ptr_array_add (extra, test_restore_faults_expand (row->extra[i]));
 	g_ptr_array_add (extra, NULL);
 
-	run = rt_restore (server, sim->path, !row->no_yes, (const char *const *)extra->pdata);
-	ir_test_assert_error (run, row->exit_code, row->code, row->needle1, row->needle2, NULL);
-	after = rt_sim_imeis (sim);
+	run = test_restore_env_restore (
+	    server, sim->path, !row->no_yes, (const char *const *)extra->pdata);
+	ir_test_harness_assert_error (
+	    run, row->exit_code, row->code, row->needle1, row->needle2, NULL);
+	after = test_restore_env_sim_imeis (sim);
 	assert_string_equal (after, row->state_after);
 	if (row->code != NULL && g_strcmp0 (row->code, "invalid_input") != 0 && run->exit_code != 7)
-		assert_string_equal (rt_json_path (run, "report.outcome") != NULL
-					 ? rt_json_path (run, "report.outcome")
+		assert_string_equal (test_restore_env_json_path (run, "report.outcome") != NULL
+					 ? test_restore_env_json_path (run, "report.outcome")
 					 : "none",
 				     row->report != NULL ? row->report : "none");
-	recovery = rt_json_path (run, "recovery_file");
+	recovery = test_restore_env_json_path (run, "recovery_file");
 	if (row->kept) {
 		g_autofree char *kept = NULL;
 		assert_non_null (recovery);
 		assert_true (g_file_get_contents (recovery, &kept, NULL, NULL));
-		assert_non_null (strstr (kept, rt_json_path (run, "token.id")));
+		assert_non_null (strstr (kept, test_restore_env_json_path (run, "token.id")));
 		assert_non_null (strstr (kept, "\"unknown\""));
 	} else {
 		assert_null (recovery);
@@ -419,14 +424,15 @@ main (void)
 
 	/* with RT_PKCS11=1 the same rows run with the key on a token */
 	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
-		if (!rt_pkcs11 () || !rows[i].file_credential_only)
+		if (!test_restore_env_pkcs11 () || !rows[i].file_credential_only)
 			g_array_append_val (table, rows[i]);
 	}
-	return ir_test_run_table (rt_pkcs11 () ? "restore-faults-pkcs11" : "restore-faults",
-				  test_restore_faults_restore_fault,
-				  table->data,
-				  sizeof (FaultRow),
-				  table->len,
-				  NULL,
-				  0);
+	return ir_test_harness_run_table (test_restore_env_pkcs11 () ? "restore-faults-pkcs11"
+								     : "restore-faults",
+					  test_restore_faults_restore_fault,
+					  table->data,
+					  sizeof (FaultRow),
+					  table->len,
+					  NULL,
+					  0);
 }

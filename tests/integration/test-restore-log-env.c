@@ -17,7 +17,7 @@ test_restore_log_env_restore (RtServer *server,
 			      const char *port,
 			      const char *const *env)
 {
-	const char *pki = rt_pki ();
+	const char *pki = test_restore_env_pki ();
 	g_autofree char *p12 = g_build_filename (pki, "technician-alice.p12", NULL);
 	g_autofree char *ts = g_build_filename (pki, "trust-store.conf", NULL);
 	g_autofree char *pass = g_build_filename (pki, "pkcs12-passphrase.txt", NULL);
@@ -40,7 +40,7 @@ test_restore_log_env_restore (RtServer *server,
 			      NULL};
 	IrTestRunOptions opts = {.env = env};
 
-	return ir_test_imeictl_full (argv, &opts);
+	return ir_test_harness_imeictl_full (argv, &opts);
 }
 
 IrTestRun *
@@ -53,7 +53,7 @@ test_restore_log_env_recover (const char *state_dir, const char *port, gboolean 
 		argv[n++] = "--json";
 	if (port != NULL)
 		argv[n++] = port;
-	return ir_test_imeictl_full (argv, NULL);
+	return ir_test_harness_imeictl_full (argv, NULL);
 }
 
 char *

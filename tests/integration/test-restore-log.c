@@ -27,7 +27,7 @@ static char *
 test_restore_log_sim_args (const char *args)
 {
 	g_autoptr (GString) s = g_string_new (args);
-	g_string_replace (s, "@PKI@", rt_pki (), 0);
+	g_string_replace (s, "@PKI@", test_restore_env_pki (), 0);
 	return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
@@ -84,13 +84,13 @@ static void
 test_restore_log_log_row (void **state)
 {
 	const LogRow *row = *state;
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autofree char *dir = test_restore_log_state_dir (server, "ws");
 	g_autofree char *args = test_restore_log_sim_args (row->sim_args);
-	g_autoptr (IrTestSim) sim = rt_sim_start (args);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (args);
 	g_autoptr (IrTestRun) run = test_restore_log_env_restore (server, dir, sim->path, NULL);
 	g_autoptr (GPtrArray) records = test_restore_log_env_records (dir);
-	g_autofree char *after = rt_sim_imeis (sim);
+	g_autofree char *after = test_restore_env_sim_imeis (sim);
 	g_autofree char *text = test_restore_log_env_log_text (dir);
 	g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
 	JsonObject *intent, *result, *phone;
@@ -118,9 +118,9 @@ test_restore_log_log_row (void **state)
 	assert_int_equal (i_intent, 1);
 	intent = g_ptr_array_index (records, i_intent);
 	assert_string_equal (test_restore_log_env_string (intent, "intent_id"),
-			     rt_json_path (run, "token.id"));
+			     test_restore_env_json_path (run, "token.id"));
 	assert_string_equal (test_restore_log_env_string (intent, "token_id"),
-			     rt_json_path (run, "token.id"));
+			     test_restore_env_json_path (run, "token.id"));
 	assert_string_equal (test_restore_log_env_string (intent, "centre"), "DL-0001");
 	assert_string_equal (test_restore_log_env_string (intent, "workstation"), "ws-test-1");
 	assert_non_null (test_restore_log_env_string (intent, "technician"));
@@ -157,11 +157,11 @@ test_restore_log_log_row (void **state)
 static void
 test_restore_log_log_tampered_refuses (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autofree char *dir = test_restore_log_state_dir (server, "ws");
 	g_autofree char *path = g_build_filename (dir, "migration-log.jsonl", NULL);
-	g_autoptr (IrTestSim) first = rt_sim_start (QCT_WIPED);
-	g_autoptr (IrTestSim) second = rt_sim_start (MTK_WIPED);
+	g_autoptr (IrTestSim) first = test_restore_env_sim_start (QCT_WIPED);
+	g_autoptr (IrTestSim) second = test_restore_env_sim_start (MTK_WIPED);
 	g_autoptr (IrTestRun) ok = test_restore_log_env_restore (server, dir, first->path, NULL);
 	g_autoptr (IrTestRun) refused = NULL;
 	g_autofree char *text = test_restore_log_env_log_text (dir);
@@ -177,9 +177,9 @@ test_restore_log_log_tampered_refuses (void **state)
 	assert_true (g_file_set_contents (path, text, -1, NULL));
 
 	refused = test_restore_log_env_restore (server, dir, second->path, NULL);
-	ir_test_assert_error (
+	ir_test_harness_assert_error (
 	    refused, 11, "read_only_log", "read-only", "migration-log.jsonl", "audit verify", NULL);
-	after = rt_sim_imeis (second);
+	after = test_restore_env_sim_imeis (second);
 	assert_string_equal (after, ZERO ";" ZERO ";");
 	after_text = test_restore_log_env_log_text (dir);
 	assert_string_equal (after_text, text);
@@ -232,10 +232,10 @@ static void
 test_restore_log_recover_row (void **state)
 {
 	const RecoverRow *row = *state;
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autofree char *dir = test_restore_log_state_dir (server, "ws");
 	g_autofree char *args = test_restore_log_sim_args (row->sim_args);
-	g_autoptr (IrTestSim) sim = rt_sim_start (args);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (args);
 	g_autofree char *crash = g_strdup_printf ("IMEIRESTORE_TEST_CRASH_AT=%s", row->crash_at);
 	const char *env[] = {crash, NULL};
 	g_autoptr (IrTestRun) killed = test_restore_log_env_restore (server, dir, sim->path, env);
@@ -275,7 +275,7 @@ test_restore_log_recover_row (void **state)
 				 json_object_get_array_member (recovered, "imeis_read_back"), 0),
 			     row->read_back);
 	test_restore_log_env_assert_all_resolved (records);
-	after = rt_sim_imeis (sim);
+	after = test_restore_env_sim_imeis (sim);
 	assert_string_equal (after, row->state_after);
 	listed_after = test_restore_log_env_recover (dir, NULL, FALSE);
 	assert_int_equal (listed_after->exit_code, 0);
@@ -286,10 +286,10 @@ test_restore_log_recover_row (void **state)
 static void
 test_restore_log_recover_other_phone_untouched (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autofree char *dir = test_restore_log_state_dir (server, "ws");
-	g_autoptr (IrTestSim) sim = rt_sim_start (QCT_WIPED);
-	g_autoptr (IrTestSim) other = rt_sim_start (MTK_WIPED);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QCT_WIPED);
+	g_autoptr (IrTestSim) other = test_restore_env_sim_start (MTK_WIPED);
 	const char *env[] = {"IMEIRESTORE_TEST_CRASH_AT=result", NULL};
 	g_autoptr (IrTestRun) killed = test_restore_log_env_restore (server, dir, sim->path, env);
 	g_autoptr (IrTestRun) rec = test_restore_log_env_recover (dir, other->path, TRUE);
@@ -307,11 +307,11 @@ test_restore_log_recover_other_phone_untouched (void **state)
 static void
 test_restore_log_recover_no_log (void **state)
 {
-	g_autofree char *dir = ir_test_mkdtemp ();
+	g_autofree char *dir = ir_test_harness_mkdtemp ();
 	g_autoptr (IrTestRun) run = test_restore_log_env_recover (dir, NULL, FALSE);
 
-	ir_test_assert_error (run, 3, NULL, "no migration log in", dir, NULL);
-	ir_test_rmdir (dir);
+	ir_test_harness_assert_error (run, 3, NULL, "no migration log in", dir, NULL);
+	ir_test_harness_rmdir (dir);
 }
 
 int
@@ -322,19 +322,19 @@ main (void)
 	    cmocka_unit_test (test_restore_log_recover_other_phone_untouched),
 	    cmocka_unit_test (test_restore_log_recover_no_log),
 	};
-	int failed = ir_test_run_table ("restore-log",
-					test_restore_log_log_row,
-					rows,
-					sizeof (rows[0]),
-					G_N_ELEMENTS (rows),
-					extra,
-					G_N_ELEMENTS (extra));
+	int failed = ir_test_harness_run_table ("restore-log",
+						test_restore_log_log_row,
+						rows,
+						sizeof (rows[0]),
+						G_N_ELEMENTS (rows),
+						extra,
+						G_N_ELEMENTS (extra));
 
-	return failed + ir_test_run_table ("restore-log-recover",
-					   test_restore_log_recover_row,
-					   recover_rows,
-					   sizeof (recover_rows[0]),
-					   G_N_ELEMENTS (recover_rows),
-					   NULL,
-					   0);
+	return failed + ir_test_harness_run_table ("restore-log-recover",
+						   test_restore_log_recover_row,
+						   recover_rows,
+						   sizeof (recover_rows[0]),
+						   G_N_ELEMENTS (recover_rows),
+						   NULL,
+						   0);
 }

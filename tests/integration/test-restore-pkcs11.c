@@ -34,20 +34,20 @@
 static char *
 test_restore_pkcs11_module_path (void)
 {
-	return rt_pki_text ("pkcs11-module.txt");
+	return test_restore_env_pki_text ("pkcs11-module.txt");
 }
 
 static IrTestRun *
 test_restore_pkcs11_restore_with (RtServer *server, const char *port, const char *const *words)
 {
-	return rt_restore (server, port, TRUE, words);
+	return test_restore_env_restore (server, port, TRUE, words);
 }
 
 static char *
 test_restore_pkcs11_pin_file_with (const char *pin)
 {
 	g_autofree char *text = g_strdup_printf ("%s\n", pin);
-	return ir_test_write_file (rt_pki (), "pin-other.txt", text);
+	return ir_test_harness_write_file (test_restore_env_pki (), "pin-other.txt", text);
 }
 
 /* ---- a restore with the key on the token ---- */
@@ -55,33 +55,33 @@ test_restore_pkcs11_pin_file_with (const char *pin)
 static void
 test_restore_pkcs11_restore_with_token (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTestSim) sim = rt_sim_start (QUECTEL_WIPED);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QUECTEL_WIPED);
 	g_autoptr (IrTestRun) run = test_restore_pkcs11_restore_with (server, sim->path, NULL);
-	g_autofree char *after = rt_sim_imeis (sim);
+	g_autofree char *after = test_restore_env_sim_imeis (sim);
 	g_autofree char *cmd =
 	    g_strdup_printf ("grep -rl 'alice-token' '%s' >/dev/null", server->state_dir);
 
 	assert_int_equal (run->exit_code, 0);
-	assert_string_equal (rt_json_path (run, "outcome"), "restored");
-	assert_string_equal (rt_json_path (run, "report.outcome"), "success");
+	assert_string_equal (test_restore_env_json_path (run, "outcome"), "restored");
+	assert_string_equal (test_restore_env_json_path (run, "report.outcome"), "success");
 	assert_string_equal (after, RT_QCT_IMEI1 ";");
 	/* the migration log names the token's certificate as the technician */
-	assert_int_equal (rt_sh (cmd, NULL), 0);
+	assert_int_equal (test_restore_env_sh (cmd, NULL), 0);
 }
 
 /* Two phones at once: the workers share the token's key. */
 static void
 test_restore_pkcs11_restore_all_with_token (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTestSim) a = rt_sim_start ("--family mediatek --serial " RT_MTK_SERIAL
-						" --imei " ZERO " --imei " ZERO);
-	g_autoptr (IrTestSim) b = rt_sim_start (QUECTEL_WIPED);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autoptr (IrTestSim) a = test_restore_env_sim_start (
+	    "--family mediatek --serial " RT_MTK_SERIAL " --imei " ZERO " --imei " ZERO);
+	g_autoptr (IrTestSim) b = test_restore_env_sim_start (QUECTEL_WIPED);
 	const char *words[] = {"--all", b->path, NULL};
-	g_autoptr (IrTestRun) run = rt_restore (server, a->path, TRUE, words);
-	g_autofree char *after_a = rt_sim_imeis (a);
-	g_autofree char *after_b = rt_sim_imeis (b);
+	g_autoptr (IrTestRun) run = test_restore_env_restore (server, a->path, TRUE, words);
+	g_autofree char *after_a = test_restore_env_sim_imeis (a);
+	g_autofree char *after_b = test_restore_env_sim_imeis (b);
 
 	assert_int_equal (run->exit_code, 0);
 	assert_string_equal (after_a, RT_MTK_IMEI1 ";" RT_MTK_IMEI2 ";");
@@ -112,11 +112,11 @@ test_restore_pkcs11_read_until (int fd, const char *needle, GString *seen)
 static void
 test_restore_pkcs11_pin_prompt_no_echo (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTestSim) sim = rt_sim_start (QUECTEL_WIPED);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QUECTEL_WIPED);
 	g_autofree char *module = test_restore_pkcs11_module_path ();
-	g_autofree char *pin = rt_pki_text ("pkcs11-pin.txt");
-	g_autofree char *ts = g_build_filename (rt_pki (), "trust-store.conf", NULL);
+	g_autofree char *pin = test_restore_env_pki_text ("pkcs11-pin.txt");
+	g_autofree char *ts = g_build_filename (test_restore_env_pki (), "trust-store.conf", NULL);
 	g_autofree char *line = g_strdup_printf ("%s\n", pin);
 	g_autoptr (GString) seen = g_string_new (NULL);
 	g_autoptr (GSubprocessLauncher) launcher =
@@ -161,7 +161,7 @@ test_restore_pkcs11_pin_prompt_no_echo (void **state)
 	/* echo was off: the PIN never came back on the terminal */
 	assert_null (strstr (seen->str, pin));
 	assert_non_null (strstr (seen->str, "\"restored\""));
-	after = rt_sim_imeis (sim);
+	after = test_restore_env_sim_imeis (sim);
 	assert_string_equal (after, RT_QCT_IMEI1 ";");
 }
 
@@ -170,8 +170,8 @@ test_restore_pkcs11_pin_prompt_no_echo (void **state)
 static void
 test_restore_pkcs11_wrong_pin (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTestSim) sim = rt_sim_start (QUECTEL_WIPED);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QUECTEL_WIPED);
 	g_autofree char *module = test_restore_pkcs11_module_path ();
 	g_autofree char *wrong = test_restore_pkcs11_pin_file_with ("00000000");
 	const char *words[] = {
@@ -179,14 +179,15 @@ test_restore_pkcs11_wrong_pin (void **state)
 	g_autoptr (IrTestRun) first = test_restore_pkcs11_restore_with (server, sim->path, words);
 	g_autoptr (IrTestRun) second = NULL;
 	g_autoptr (IrTestRun) right = NULL;
-	g_autofree char *after = rt_sim_imeis (sim);
+	g_autofree char *after = test_restore_env_sim_imeis (sim);
 
-	ir_test_assert_error (first, 2, "invalid_input", "wrong PIN for token " TOKEN, NULL);
+	ir_test_harness_assert_error (
+	    first, 2, "invalid_input", "wrong PIN for token " TOKEN, NULL);
 	assert_string_equal (after, ZERO ";");
-	assert_null (rt_json_path (first, "token.id"));
+	assert_null (test_restore_env_json_path (first, "token.id"));
 	/* the token now says a wrong PIN was given: the next message says so */
 	second = test_restore_pkcs11_restore_with (server, sim->path, words);
-	ir_test_assert_error (
+	ir_test_harness_assert_error (
 	    second, 2, "invalid_input", "wrong PIN for token " TOKEN, "few tries are left", NULL);
 	/* and the right PIN still works: nothing was spent on the server */
 	right = test_restore_pkcs11_restore_with (server, sim->path, NULL);
@@ -196,13 +197,14 @@ test_restore_pkcs11_wrong_pin (void **state)
 static void
 test_restore_pkcs11_locked_pin (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTestSim) sim = rt_sim_start (QUECTEL_WIPED);
-	g_autofree char *copy = ir_test_mkdtemp ();
-	g_autofree char *cmd = g_strdup_printf ("cp -r '%s/tokens' '%s/'", rt_pki (), copy);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QUECTEL_WIPED);
+	g_autofree char *copy = ir_test_harness_mkdtemp ();
+	g_autofree char *cmd =
+	    g_strdup_printf ("cp -r '%s/tokens' '%s/'", test_restore_env_pki (), copy);
 	g_autofree char *conf_text = g_strdup_printf (
 	    "directories.tokendir = %s/tokens\nobjectstore.backend = file\n", copy);
-	g_autofree char *conf = ir_test_write_file (copy, "softhsm2.conf", conf_text);
+	g_autofree char *conf = ir_test_harness_write_file (copy, "softhsm2.conf", conf_text);
 	g_autofree char *saved = g_strdup (g_getenv ("SOFTHSM2_CONF"));
 	g_autofree char *module = test_restore_pkcs11_module_path ();
 	/* no --pin-file and no terminal: had the PIN been asked, the message
@@ -213,30 +215,30 @@ test_restore_pkcs11_locked_pin (void **state)
 	g_autoptr (IrTestRun) list = NULL;
 	g_autofree char *after = NULL;
 
-	assert_int_equal (rt_sh (cmd, NULL), 0);
-	rt_pkcs11_lock_pin (copy, TOKEN);
+	assert_int_equal (test_restore_env_sh (cmd, NULL), 0);
+	test_restore_env_pkcs11_lock_pin (copy, TOKEN);
 	g_setenv ("SOFTHSM2_CONF", conf, TRUE);
-	run = rt_restore (server, sim->path, TRUE, words);
-	list = ir_test_imeictl_full (list_argv, NULL);
+	run = test_restore_env_restore (server, sim->path, TRUE, words);
+	list = ir_test_harness_imeictl_full (list_argv, NULL);
 	g_setenv ("SOFTHSM2_CONF", saved, TRUE);
-	ir_test_assert_error (
+	ir_test_harness_assert_error (
 	    run, 2, "invalid_input", "PIN of token " TOKEN " is locked", "security officer", NULL);
 	assert_int_equal (list->exit_code, 0);
 	assert_non_null (strstr (list->out, "\"pin\" : \"locked\""));
-	after = rt_sim_imeis (sim);
+	after = test_restore_env_sim_imeis (sim);
 	assert_string_equal (after, ZERO ";");
 	g_free (cmd);
 	cmd = g_strdup_printf ("rm -rf '%s'", copy);
-	rt_sh (cmd, NULL);
+	test_restore_env_sh (cmd, NULL);
 }
 
 static void
 test_restore_pkcs11_token_without_key (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTestSim) sim = rt_sim_start (QUECTEL_WIPED);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QUECTEL_WIPED);
 	g_autofree char *module = test_restore_pkcs11_module_path ();
-	g_autofree char *pin = g_build_filename (rt_pki (), "pkcs11-pin.txt", NULL);
+	g_autofree char *pin = g_build_filename (test_restore_env_pki (), "pkcs11-pin.txt", NULL);
 	const char *words[] = {"--credential",
 			       "pkcs11:token=imeirestore-nokey;object=technician",
 			       "--module",
@@ -245,14 +247,14 @@ test_restore_pkcs11_token_without_key (void **state)
 			       pin,
 			       NULL};
 	g_autoptr (IrTestRun) run = test_restore_pkcs11_restore_with (server, sim->path, words);
-	g_autofree char *after = rt_sim_imeis (sim);
+	g_autofree char *after = test_restore_env_sim_imeis (sim);
 
-	ir_test_assert_error (run,
-			      2,
-			      "invalid_input",
-			      "imeirestore-nokey holds the certificate",
-			      "not its private key",
-			      NULL);
+	ir_test_harness_assert_error (run,
+				      2,
+				      "invalid_input",
+				      "imeirestore-nokey holds the certificate",
+				      "not its private key",
+				      NULL);
 	assert_string_equal (after, ZERO ";");
 }
 
@@ -307,16 +309,16 @@ static void
 test_restore_pkcs11_token_input (void **state)
 {
 	const TokenInputRow *row = *state;
-	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTestSim) sim = rt_sim_start (QUECTEL_WIPED);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QUECTEL_WIPED);
 	g_autofree char *module =
 	    row->module != NULL ? g_strdup (row->module) : test_restore_pkcs11_module_path ();
 	/* no --pin-file: every row must stop before a PIN is asked */
 	const char *words[] = {"--credential", row->credential, "--module", module, NULL};
 	g_autoptr (IrTestRun) run = test_restore_pkcs11_restore_with (server, sim->path, words);
-	g_autofree char *after = rt_sim_imeis (sim);
+	g_autofree char *after = test_restore_env_sim_imeis (sim);
 
-	ir_test_assert_error (run, 2, "invalid_input", row->needle1, row->needle2, NULL);
+	ir_test_harness_assert_error (run, 2, "invalid_input", row->needle1, row->needle2, NULL);
 	assert_string_equal (after, ZERO ";");
 }
 
@@ -328,13 +330,13 @@ test_restore_pkcs11_credential_list (void **state)
 	g_autofree char *module = test_restore_pkcs11_module_path ();
 	const char *argv[] = {"--json", "credential", "list", "--module", module, NULL};
 	const char *text_argv[] = {"credential", "list", "--module", module, NULL};
-	g_autoptr (IrTestRun) run = ir_test_imeictl_full (argv, NULL);
-	g_autoptr (IrTestRun) text = ir_test_imeictl_full (text_argv, NULL);
+	g_autoptr (IrTestRun) run = ir_test_harness_imeictl_full (argv, NULL);
+	g_autoptr (IrTestRun) text = ir_test_harness_imeictl_full (text_argv, NULL);
 	JsonArray *tokens;
 	guint n_certs = 0;
 	gboolean seen_technician = FALSE;
 
-	rt_pki ();
+	test_restore_env_pki ();
 	assert_int_equal (run->exit_code, 0);
 	tokens = json_object_get_array_member (json_node_get_object (run->json), "tokens");
 	assert_int_equal (json_array_get_length (tokens), 2);
@@ -373,8 +375,8 @@ test_restore_pkcs11_credential_list_p11kit (void **state)
 	const char *argv[] = {"--json", "credential", "list", NULL};
 	g_autoptr (IrTestRun) run = NULL;
 
-	rt_pki ();
-	run = ir_test_imeictl_full (argv, NULL);
+	test_restore_env_pki ();
+	run = ir_test_harness_imeictl_full (argv, NULL);
 	assert_int_equal (run->exit_code, 0);
 	assert_non_null (strstr (run->out, "token=" TOKEN));
 	assert_non_null (strstr (run->out, "libsofthsm2.so"));
@@ -404,7 +406,7 @@ static void
 test_restore_pkcs11_key_not_extractable (void **state)
 {
 	g_autofree char *module = test_restore_pkcs11_module_path ();
-	g_autofree char *pin = rt_pki_text ("pkcs11-pin.txt");
+	g_autofree char *pin = test_restore_env_pki_text ("pkcs11-pin.txt");
 	CK_FUNCTION_LIST *p11 = p11_kit_module_load (module, P11_KIT_MODULE_UNMANAGED);
 	CK_OBJECT_CLASS klass = CKO_PRIVATE_KEY;
 	CK_ATTRIBUTE find[] = {{CKA_CLASS, &klass, sizeof (klass)}};
@@ -466,13 +468,14 @@ test_restore_pkcs11_pin_from_file (const IrBrandPinRequest *request,
 	(*calls)++;
 	assert_string_equal (request->token_label, TOKEN);
 	assert_false (request->protected_auth);
-	return rt_pki_text ("pkcs11-pin.txt");
+	return test_restore_env_pki_text ("pkcs11-pin.txt");
 }
 
 static IrTrustStore *
 test_restore_pkcs11_load_trust (void)
 {
-	g_autofree char *path = g_build_filename (rt_pki (), "trust-store.conf", NULL);
+	g_autofree char *path =
+	    g_build_filename (test_restore_env_pki (), "trust-store.conf", NULL);
 	g_autoptr (GError) error = NULL;
 	IrTrustStore *trust = ir_trust_store_load (path, &error);
 
@@ -486,7 +489,7 @@ test_restore_pkcs11_load_trust (void)
 static void
 test_restore_pkcs11_api_server_refuses_auditor (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autoptr (IrTrustStore) trust = test_restore_pkcs11_load_trust ();
 	g_autofree char *module = test_restore_pkcs11_module_path ();
 	g_autoptr (GError) error = NULL;
@@ -520,7 +523,7 @@ test_restore_pkcs11_api_server_refuses_auditor (void **state)
 static void
 test_restore_pkcs11_api_list_then_sign_in (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autoptr (IrTrustStore) trust = test_restore_pkcs11_load_trust ();
 	g_autofree char *module = test_restore_pkcs11_module_path ();
 	g_autoptr (GError) error = NULL;
@@ -580,13 +583,13 @@ main (void)
 	    cmocka_unit_test (test_restore_pkcs11_api_list_then_sign_in),
 	};
 
-	if (!rt_pkcs11 ())
+	if (!test_restore_env_pkcs11 ())
 		fail_msg ("run with RT_PKCS11=1 (meson test does)");
-	return ir_test_run_table ("restore-pkcs11",
-				  test_restore_pkcs11_token_input,
-				  token_input_rows,
-				  sizeof (token_input_rows[0]),
-				  G_N_ELEMENTS (token_input_rows),
-				  tests,
-				  G_N_ELEMENTS (tests));
+	return ir_test_harness_run_table ("restore-pkcs11",
+					  test_restore_pkcs11_token_input,
+					  token_input_rows,
+					  sizeof (token_input_rows[0]),
+					  G_N_ELEMENTS (token_input_rows),
+					  tests,
+					  G_N_ELEMENTS (tests));
 }

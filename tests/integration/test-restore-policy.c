@@ -27,9 +27,9 @@
 static void
 test_restore_policy_publish (RtServer *server, gint64 version, const char *models)
 {
-	g_autofree char *start = rt_policy_day (-1);
-	g_autofree char *end = rt_policy_day (1);
-	g_autofree char *expires = rt_policy_day (30);
+	g_autofree char *start = test_restore_env_policy_day (-1);
+	g_autofree char *end = test_restore_env_policy_day (1);
+	g_autofree char *expires = test_restore_env_policy_day (30);
 	g_autofree char *json = g_strdup_printf (
 	    "{\"format\": \"imeirestore-rollout-policy/1\", \"version\": %" G_GINT64_FORMAT ","
 	    " \"issued\": \"2025-12-01T00:00:00+05:30\", \"expires\": \"%sT00:00:00+05:30\","
@@ -45,7 +45,7 @@ test_restore_policy_publish (RtServer *server, gint64 version, const char *model
 	    end,
 	    models);
 
-	rt_policy_publish (server, json);
+	test_restore_env_policy_publish (server, json);
 }
 
 /* One SQL statement on the server's database: the first column of its
@@ -97,19 +97,20 @@ test_restore_policy_last_record (RtServer *server, const char *type)
 static void
 test_restore_policy_restore (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTestSim) sim = rt_sim_start ("--family mediatek --serial " RT_MTK_SERIAL
-						  " --imei " ZERO " --imei " ZERO);
-	g_autofree char *ts = g_build_filename (rt_pki (), "trust-store.conf", NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (
+	    "--family mediatek --serial " RT_MTK_SERIAL " --imei " ZERO " --imei " ZERO);
+	g_autofree char *ts = g_build_filename (test_restore_env_pki (), "trust-store.conf", NULL);
 
 	/* version 1 covers other models only: the tool stops before a token */
 	test_restore_policy_publish (server, 1, "[\"NO-SUCH-MODEL\"]");
 	{
-		g_autoptr (IrTestRun) run = rt_restore (server, sim->path, TRUE, NULL);
-		g_autofree char *after = rt_sim_imeis (sim);
+		g_autoptr (IrTestRun) run =
+		    test_restore_env_restore (server, sim->path, TRUE, NULL);
+		g_autofree char *after = test_restore_env_sim_imeis (sim);
 
 		assert_int_not_equal (run->exit_code, 0);
-		assert_string_equal (rt_json_path (run, "outcome"), "not_started");
+		assert_string_equal (test_restore_env_json_path (run, "outcome"), "not_started");
 		assert_non_null (
 		    strstr (run->err, "is not eligible under rollout policy version 1 (no_phase)"));
 		assert_non_null (
@@ -121,12 +122,13 @@ test_restore_policy_restore (void **state)
 	/* version 2 covers it */
 	test_restore_policy_publish (server, 2, "[]");
 	{
-		g_autoptr (IrTestRun) run = rt_restore (server, sim->path, TRUE, NULL);
+		g_autoptr (IrTestRun) run =
+		    test_restore_env_restore (server, sim->path, TRUE, NULL);
 		g_autoptr (JsonObject) intent = NULL;
 		g_autoptr (JsonObject) result = NULL;
 
 		assert_int_equal (run->exit_code, 0);
-		assert_string_equal (rt_json_path (run, "outcome"), "restored");
+		assert_string_equal (test_restore_env_json_path (run, "outcome"), "restored");
 		intent = test_restore_policy_last_record (server, "INTENT");
 		result = test_restore_policy_last_record (server, "RESULT");
 		assert_string_equal (json_object_get_string_member (intent, "phase"), "p1");
@@ -142,14 +144,14 @@ test_restore_policy_restore (void **state)
 				  0);
 	}
 	{
-		g_autoptr (IrTestRun) show = ir_test_imeictl ("--json",
-							      "policy",
-							      "show",
-							      "--state-dir",
-							      server->state_dir,
-							      "--trust-store",
-							      ts,
-							      NULL);
+		g_autoptr (IrTestRun) show = ir_test_harness_imeictl ("--json",
+								      "policy",
+								      "show",
+								      "--state-dir",
+								      server->state_dir,
+								      "--trust-store",
+								      ts,
+								      NULL);
 
 		assert_int_equal (show->exit_code, 0);
 		assert_int_equal (
@@ -160,17 +162,17 @@ test_restore_policy_restore (void **state)
 	{
 		g_autofree char *cmd = g_strdup_printf (
 		    "sqlite3 '%s' 'DELETE FROM rollout_policies WHERE version = 2'", server->db);
-		g_autoptr (IrTestSim) other = rt_sim_start (
+		g_autoptr (IrTestSim) other = test_restore_env_sim_start (
 		    "--family mediatek --serial " RT_MTK2_SERIAL " --imei " ZERO " --imei " ZERO);
 		g_autoptr (IrTestRun) run = NULL;
 		g_autoptr (IrTestRun) show = NULL;
 
 		test_restore_policy_sql (server, "DELETE FROM rollout_policies WHERE version = 2");
-		run = rt_restore (server, other->path, TRUE, NULL);
+		run = test_restore_env_restore (server, other->path, TRUE, NULL);
 		assert_non_null (strstr (run->err,
 					 "warning: refused the server's rollout policy: rollout "
 					 "policy version 1 is older than version 2"));
-		show = ir_test_imeictl (
+		show = ir_test_harness_imeictl (
 		    "policy", "show", "--state-dir", server->state_dir, "--trust-store", ts, NULL);
 		assert_int_equal (show->exit_code, 0);
 		assert_non_null (strstr (show->out, "rollout policy version 2"));
@@ -182,9 +184,11 @@ test_restore_policy_restore (void **state)
 static IrTestRun *
 test_restore_policy_identify (RtServer *server, const char *port, gboolean json)
 {
-	g_autofree char *ts = g_build_filename (rt_pki (), "trust-store.conf", NULL);
-	g_autofree char *p12 = g_build_filename (rt_pki (), "technician-alice.p12", NULL);
-	g_autofree char *pass = g_build_filename (rt_pki (), "pkcs12-passphrase.txt", NULL);
+	g_autofree char *ts = g_build_filename (test_restore_env_pki (), "trust-store.conf", NULL);
+	g_autofree char *p12 =
+	    g_build_filename (test_restore_env_pki (), "technician-alice.p12", NULL);
+	g_autofree char *pass =
+	    g_build_filename (test_restore_env_pki (), "pkcs12-passphrase.txt", NULL);
 	const char *argv[] = {"identify",
 			      port,
 			      "--server",
@@ -200,7 +204,7 @@ test_restore_policy_identify (RtServer *server, const char *port, gboolean json)
 			      json ? "--json" : NULL,
 			      NULL};
 
-	return ir_test_imeictl_full (argv, NULL);
+	return ir_test_harness_imeictl_full (argv, NULL);
 }
 
 /* The member @name of the identify JSON's eligibility object. */
@@ -222,10 +226,10 @@ test_restore_policy_one (
 {
 	g_autofree char *args =
 	    g_strdup_printf ("--family mediatek --serial SN-ELIG --imei %s --imei %s", imei, imei);
-	g_autoptr (IrTestSim) sim = rt_sim_start (args);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (args);
 	g_autoptr (IrTestRun) text = test_restore_policy_identify (server, sim->path, FALSE);
 	g_autoptr (IrTestRun) json = test_restore_policy_identify (server, sim->path, TRUE);
-	g_autofree char *after = rt_sim_imeis (sim);
+	g_autofree char *after = test_restore_env_sim_imeis (sim);
 	g_autofree char *expect = g_strdup_printf ("%s;%s;", imei, imei);
 
 	assert_int_equal (text->exit_code, 0);
@@ -252,11 +256,11 @@ test_restore_policy_one (
 static void
 test_restore_policy_identify_eligibility (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autofree char *start = rt_policy_day (-1);
-	g_autofree char *end = rt_policy_day (2);
-	g_autofree char *tomorrow = rt_policy_day (1);
-	g_autofree char *expires = rt_policy_day (30);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autofree char *start = test_restore_env_policy_day (-1);
+	g_autofree char *end = test_restore_env_policy_day (2);
+	g_autofree char *tomorrow = test_restore_env_policy_day (1);
+	g_autofree char *expires = test_restore_env_policy_day (30);
 	g_autofree char *opens =
 	    g_strdup_printf ("phase p3 (Kolkata later) opens at %s 00:00", tomorrow);
 	g_autofree char *cmd = NULL;
@@ -285,10 +289,10 @@ test_restore_policy_identify_eligibility (void **state)
 	    tomorrow,
 	    end);
 
-	rt_policy_publish (server, json);
+	test_restore_env_policy_publish (server, json);
 	cmd = g_strdup_printf (
 	    "'%s' policy pause p2 --db '%s' >/dev/null", g_getenv ("IMEI_BRANDD"), server->db);
-	assert_int_equal (rt_sh (cmd, NULL), 0);
+	assert_int_equal (test_restore_env_sh (cmd, NULL), 0);
 	/* wrong check digits: each needs a restore and shows its TAC */
 	test_restore_policy_one (
 	    server, "490154203237519", "eligible", "p1", "eligible in phase p1 (Delhi MediaTek)");

@@ -167,29 +167,29 @@ static void
 test_restore_qualcomm_restore (void **state)
 {
 	const QcRow *row = *state;
-	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTestSim) sim = rt_sim_start (row->sim_args);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (row->sim_args);
 	const char *extra[] = {"--protocol", "diag", NULL};
 	g_autoptr (IrTestRun) run =
-	    rt_restore (server, sim->path, TRUE, row->auto_probe ? NULL : extra);
-	g_autofree char *after = rt_sim_imeis (sim);
+	    test_restore_env_restore (server, sim->path, TRUE, row->auto_probe ? NULL : extra);
+	g_autofree char *after = test_restore_env_sim_imeis (sim);
 
 	if (row->code == NULL) {
 		if (run->exit_code != 0)
 			fail_msg ("%s: exit %d: %s", row->name, run->exit_code, run->err);
-		assert_string_equal (rt_json_path (run, "outcome"), "restored");
+		assert_string_equal (test_restore_env_json_path (run, "outcome"), "restored");
 		/* the reset is the technician's */
-		assert_non_null (strstr (rt_json_path (run, "advice"), "restart it"));
+		assert_non_null (strstr (test_restore_env_json_path (run, "advice"), "restart it"));
 	} else {
-		ir_test_assert_error (
+		ir_test_harness_assert_error (
 		    run, row->exit_code, row->code, row->needle1, row->needle2, NULL);
 	}
 	assert_string_equal (after, row->state_after);
-	assert_string_equal (rt_json_path (run, "report.outcome"), row->report);
+	assert_string_equal (test_restore_env_json_path (run, "report.outcome"), row->report);
 	if (row->kept)
-		assert_non_null (rt_json_path (run, "recovery_file"));
+		assert_non_null (test_restore_env_json_path (run, "recovery_file"));
 	else
-		assert_null (rt_json_path (run, "recovery_file"));
+		assert_null (test_restore_env_json_path (run, "recovery_file"));
 	test_restore_qualcomm_assert_log (server, row->kept);
 }
 
@@ -197,50 +197,52 @@ test_restore_qualcomm_restore (void **state)
 static void
 test_restore_qualcomm_identify (void **state)
 {
-	g_autoptr (IrTestSim) one = ir_test_sim_start (QC1);
-	g_autoptr (IrTestSim) two = ir_test_sim_start ("--family qualcomm --serial " RT_QC2_ESN
-						       " --imei " RT_QC2_IMEI1 " --imei " ZERO);
+	g_autoptr (IrTestSim) one = ir_test_harness_sim_start (QC1);
+	g_autoptr (IrTestSim) two = ir_test_harness_sim_start (
+	    "--family qualcomm --serial " RT_QC2_ESN " --imei " RT_QC2_IMEI1 " --imei " ZERO);
 	g_autoptr (IrTestSim) empty =
-	    ir_test_sim_start ("--family qualcomm --serial " RT_QC1_ESN " --imei \"\"");
+	    ir_test_harness_sim_start ("--family qualcomm --serial " RT_QC1_ESN " --imei \"\"");
 	g_autoptr (IrTestRun) r4 =
-	    ir_test_imeictl ("--json", "identify", "--protocol", "diag", empty->path, NULL);
-	g_autoptr (IrTestRun) r1 = ir_test_imeictl ("--json", "identify", one->path, NULL);
+	    ir_test_harness_imeictl ("--json", "identify", "--protocol", "diag", empty->path, NULL);
+	g_autoptr (IrTestRun) r1 = ir_test_harness_imeictl ("--json", "identify", one->path, NULL);
 	g_autoptr (IrTestRun) r2 =
-	    ir_test_imeictl ("--json", "identify", "--protocol", "diag", two->path, NULL);
+	    ir_test_harness_imeictl ("--json", "identify", "--protocol", "diag", two->path, NULL);
 	g_autoptr (IrTestRun) r3 =
-	    ir_test_imeictl ("--json", "identify", "--protocol", "at", one->path, NULL);
+	    ir_test_harness_imeictl ("--json", "identify", "--protocol", "at", one->path, NULL);
 
 	assert_int_equal (r1->exit_code, 0);
-	assert_string_equal (ir_test_json_string (r1->json, "family"), "qualcomm");
-	assert_string_equal (ir_test_json_string (r1->json, "serial"), RT_QC1_SERIAL);
-	assert_int_equal (json_array_get_length (ir_test_json_slots (r1->json)), 1);
-	assert_string_equal (ir_test_slot_string (r1->json, 0, "status"), "factory_default");
+	assert_string_equal (ir_test_harness_json_string (r1->json, "family"), "qualcomm");
+	assert_string_equal (ir_test_harness_json_string (r1->json, "serial"), RT_QC1_SERIAL);
+	assert_int_equal (json_array_get_length (ir_test_harness_json_slots (r1->json)), 1);
+	assert_string_equal (ir_test_harness_slot_string (r1->json, 0, "status"),
+			     "factory_default");
 	assert_int_equal (r2->exit_code, 0);
-	assert_int_equal (json_array_get_length (ir_test_json_slots (r2->json)), 2);
-	assert_string_equal (ir_test_slot_string (r2->json, 0, "imei"), RT_QC2_IMEI1);
-	assert_string_equal (ir_test_slot_string (r2->json, 1, "status"), "factory_default");
+	assert_int_equal (json_array_get_length (ir_test_harness_json_slots (r2->json)), 2);
+	assert_string_equal (ir_test_harness_slot_string (r2->json, 0, "imei"), RT_QC2_IMEI1);
+	assert_string_equal (ir_test_harness_slot_string (r2->json, 1, "status"),
+			     "factory_default");
 	/* an inactive NV item is an empty slot */
 	assert_int_equal (r4->exit_code, 0);
-	assert_string_equal (ir_test_slot_string (r4->json, 0, "status"), "empty");
+	assert_string_equal (ir_test_harness_slot_string (r4->json, 0, "status"), "empty");
 	/* forced to AT, a DIAG port is silent */
-	ir_test_assert_error (r3, 4, "timeout", "no answer on", NULL);
+	ir_test_harness_assert_error (r3, 4, "timeout", "no answer on", NULL);
 }
 
 static void
 test_restore_qualcomm_qcdmg (void **state)
 {
-	g_autoptr (IrTestSim) sim = ir_test_sim_start (QC1 " --needs-qcdmg");
+	g_autoptr (IrTestSim) sim = ir_test_harness_sim_start (QC1 " --needs-qcdmg");
 	g_autoptr (IrTestRun) before =
-	    ir_test_imeictl ("--json", "identify", "--protocol", "diag", sim->path, NULL);
-	g_autoptr (IrTestRun) sw = ir_test_imeictl ("diag-mode", sim->path, NULL);
+	    ir_test_harness_imeictl ("--json", "identify", "--protocol", "diag", sim->path, NULL);
+	g_autoptr (IrTestRun) sw = ir_test_harness_imeictl ("diag-mode", sim->path, NULL);
 	g_autoptr (IrTestRun) after =
-	    ir_test_imeictl ("--json", "identify", "--protocol", "diag", sim->path, NULL);
+	    ir_test_harness_imeictl ("--json", "identify", "--protocol", "diag", sim->path, NULL);
 
-	ir_test_assert_error (before, 4, "timeout", "no DIAG answer", "AT$QCDMG", NULL);
+	ir_test_harness_assert_error (before, 4, "timeout", "no DIAG answer", "AT$QCDMG", NULL);
 	assert_int_equal (sw->exit_code, 0);
 	assert_non_null (strstr (sw->out, "DIAG mode"));
 	assert_int_equal (after->exit_code, 0);
-	assert_string_equal (ir_test_json_string (after->json, "family"), "qualcomm");
+	assert_string_equal (ir_test_harness_json_string (after->json, "family"), "qualcomm");
 }
 
 int
@@ -251,11 +253,11 @@ main (void)
 	    cmocka_unit_test (test_restore_qualcomm_qcdmg),
 	};
 
-	return ir_test_run_table ("restore-qualcomm",
-				  test_restore_qualcomm_restore,
-				  rows,
-				  sizeof (rows[0]),
-				  G_N_ELEMENTS (rows),
-				  extra,
-				  G_N_ELEMENTS (extra));
+	return ir_test_harness_run_table ("restore-qualcomm",
+					  test_restore_qualcomm_restore,
+					  rows,
+					  sizeof (rows[0]),
+					  G_N_ELEMENTS (rows),
+					  extra,
+					  G_N_ELEMENTS (extra));
 }

@@ -40,7 +40,7 @@ test_restore_witness_audit_witness (const char *dir, const char *witness_pub)
 {
 	g_autofree char *log = g_build_filename (dir, "migration-log.jsonl", NULL);
 	g_autofree char *note = g_build_filename (dir, "migration-log.cosigned", NULL);
-	g_autoptr (IrTestRun) run = ir_test_imeictl (
+	g_autoptr (IrTestRun) run = ir_test_harness_imeictl (
 	    "audit", "verify", log, "--witness-key", witness_pub, "--cosigned", note, NULL);
 
 	if (run->exit_code != 0)
@@ -54,20 +54,20 @@ test_restore_witness_audit_witness (const char *dir, const char *witness_pub)
 static void
 test_restore_witness_witnessed_after_restore (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autofree char *dir = g_build_filename (server->dir, "ws", NULL);
-	g_autofree char *wpub = g_build_filename (rt_pki (), "witness.pub.pem", NULL);
+	g_autofree char *wpub = g_build_filename (test_restore_env_pki (), "witness.pub.pem", NULL);
 	g_autofree char *other_pub = g_build_filename (server->dir, "other.pub.pem", NULL);
 	g_autofree char *cmd = NULL;
-	g_autoptr (IrTestSim) first = rt_sim_start (QCT_WIPED);
-	g_autoptr (IrTestSim) second = rt_sim_start (MTK_WIPED);
+	g_autoptr (IrTestSim) first = test_restore_env_sim_start (QCT_WIPED);
+	g_autoptr (IrTestSim) second = test_restore_env_sim_start (MTK_WIPED);
 	g_autoptr (IrTestRun) run1 = test_restore_log_env_restore (server, dir, first->path, NULL);
 	g_autoptr (IrTestRun) run2 = NULL;
 	g_autoptr (GPtrArray) records = NULL;
 	guint64 size1;
 
 	assert_int_equal (run1->exit_code, 0);
-	assert_null (rt_json_path (run1, "witness_warning"));
+	assert_null (test_restore_env_json_path (run1, "witness_warning"));
 	size1 = test_restore_witness_witnessed_size (dir);
 	records = test_restore_log_env_records (dir);
 	assert_int_equal (size1, records->len);
@@ -75,7 +75,7 @@ test_restore_witness_witnessed_after_restore (void **state)
 
 	run2 = test_restore_log_env_restore (server, dir, second->path, NULL);
 	assert_int_equal (run2->exit_code, 0);
-	assert_null (rt_json_path (run2, "witness_warning"));
+	assert_null (test_restore_env_json_path (run2, "witness_warning"));
 	g_clear_pointer (&records, g_ptr_array_unref);
 	records = test_restore_log_env_records (dir);
 	assert_true (test_restore_witness_witnessed_size (dir) > size1);
@@ -86,7 +86,7 @@ test_restore_witness_witnessed_after_restore (void **state)
 	cmd = g_strdup_printf ("openssl genpkey -algorithm ed25519 2>/dev/null | "
 			       "openssl pkey -pubout -out '%s'",
 			       other_pub);
-	assert_int_equal (rt_sh (cmd, NULL), 0);
+	assert_int_equal (test_restore_env_sh (cmd, NULL), 0);
 	assert_int_equal (test_restore_witness_audit_witness (dir, other_pub), 11);
 }
 
@@ -96,17 +96,17 @@ test_restore_witness_witnessed_after_restore (void **state)
 static void
 test_restore_witness_upload_refused_is_warning (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start ("[witness]\n");
+	g_autoptr (RtServer) server = test_restore_env_server_start ("[witness]\n");
 	g_autofree char *dir = g_build_filename (server->dir, "ws", NULL);
 	g_autofree char *size_file = g_build_filename (dir, "migration-log.witnessed", NULL);
-	g_autoptr (IrTestSim) sim = rt_sim_start (QCT_WIPED);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QCT_WIPED);
 	g_autoptr (IrTestRun) run = test_restore_log_env_restore (server, dir, sim->path, NULL);
-	g_autofree char *after = rt_sim_imeis (sim);
+	g_autofree char *after = test_restore_env_sim_imeis (sim);
 	const char *warning;
 
 	assert_int_equal (run->exit_code, 0);
-	assert_string_equal (rt_json_path (run, "outcome"), "restored");
-	warning = rt_json_path (run, "witness_warning");
+	assert_string_equal (test_restore_env_json_path (run, "outcome"), "restored");
+	warning = test_restore_env_json_path (run, "witness_warning");
 	assert_non_null (warning);
 	assert_non_null (strstr (warning, "next run sends it again"));
 	assert_non_null (strstr (run->err, "imeictl: warning: "));
@@ -121,14 +121,14 @@ test_restore_witness_upload_refused_is_warning (void **state)
 static void
 test_restore_witness_forked_log_refused (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autofree char *dir = g_build_filename (server->dir, "ws", NULL);
 	g_autofree char *log = g_build_filename (dir, "migration-log.jsonl", NULL);
 	g_autofree char *cps = g_build_filename (dir, "migration-log.checkpoints", NULL);
 	g_autofree char *cosigned = g_build_filename (dir, "migration-log.cosigned", NULL);
-	g_autoptr (IrTestSim) first = rt_sim_start (QCT_WIPED);
-	g_autoptr (IrTestSim) valid = rt_sim_start (QCT_VALID);
-	g_autoptr (IrTestSim) victim = rt_sim_start (MTK_WIPED);
+	g_autoptr (IrTestSim) first = test_restore_env_sim_start (QCT_WIPED);
+	g_autoptr (IrTestSim) valid = test_restore_env_sim_start (QCT_VALID);
+	g_autoptr (IrTestSim) victim = test_restore_env_sim_start (MTK_WIPED);
 	g_autoptr (IrTestRun) run1 = test_restore_log_env_restore (server, dir, first->path, NULL);
 	g_autoptr (IrTestRun) refused = NULL;
 	g_autofree char *after = NULL;
@@ -150,17 +150,17 @@ test_restore_witness_forked_log_refused (void **state)
 		g_autoptr (IrTestRun) run =
 		    test_restore_log_env_restore (server, dir, valid->path, NULL);
 		assert_int_equal (run->exit_code, 0);
-		assert_string_equal (rt_json_path (run, "outcome"), "nothing_to_do");
+		assert_string_equal (test_restore_env_json_path (run, "outcome"), "nothing_to_do");
 	}
 	refused = test_restore_log_env_restore (server, dir, victim->path, NULL);
-	ir_test_assert_error (refused,
-			      8,
-			      "log_forked",
-			      "no longer trusts this workstation's migration log",
-			      "audit verify",
-			      NULL);
-	assert_string_equal (rt_json_path (refused, "outcome"), "not_started");
-	after = rt_sim_imeis (victim);
+	ir_test_harness_assert_error (refused,
+				      8,
+				      "log_forked",
+				      "no longer trusts this workstation's migration log",
+				      "audit verify",
+				      NULL);
+	assert_string_equal (test_restore_env_json_path (refused, "outcome"), "not_started");
+	after = test_restore_env_sim_imeis (victim);
 	assert_string_equal (after, ZERO ";" ZERO ";");
 }
 
@@ -197,13 +197,13 @@ static void
 test_restore_witness_duplicates_env_row (void **state)
 {
 	const DupRow *row = *state;
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autofree char *dir = g_build_filename (server->dir, "ws", NULL);
 	g_autofree char *list = g_build_filename (server->dir, "duplicates.txt", NULL);
 	g_autofree char *env_dup = g_strdup_printf ("IMEIRESTORE_DUPLICATES=%s", list);
 	const char *env[] = {env_dup, NULL};
 	g_autoptr (IrTestSim) sim =
-	    rt_sim_start ("--family 3gpp --serial SN-TELIT --imei " RT_QCT_IMEI1);
+	    test_restore_env_sim_start ("--family 3gpp --serial SN-TELIT --imei " RT_QCT_IMEI1);
 	g_autoptr (IrTestRun) run = NULL;
 	g_autofree char *after = NULL;
 
@@ -213,15 +213,16 @@ test_restore_witness_duplicates_env_row (void **state)
 	if (run->exit_code != row->exit_code)
 		print_message ("stderr: %s\n", run->err);
 	assert_int_equal (run->exit_code, row->exit_code);
-	if (g_strcmp0 (rt_error_code (run), row->code) != 0)
-		fail_msg ("error code %s, expected %s", rt_error_code (run), row->code);
+	if (g_strcmp0 (test_restore_env_error_code (run), row->code) != 0)
+		fail_msg (
+		    "error code %s, expected %s", test_restore_env_error_code (run), row->code);
 	if (row->outcome != NULL) {
-		assert_string_equal (rt_json_path (run, "outcome"), row->outcome);
+		assert_string_equal (test_restore_env_json_path (run, "outcome"), row->outcome);
 	} else {
 		assert_non_null (strstr (run->err, "$IMEIRESTORE_DUPLICATES"));
 		assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
 	}
-	after = rt_sim_imeis (sim);
+	after = test_restore_env_sim_imeis (sim);
 	assert_string_equal (after, RT_QCT_IMEI1 ";");
 }
 
@@ -234,11 +235,11 @@ main (void)
 	    cmocka_unit_test (test_restore_witness_upload_refused_is_warning),
 	};
 
-	return ir_test_run_table ("restore-witness",
-				  test_restore_witness_duplicates_env_row,
-				  dup_rows,
-				  sizeof (dup_rows[0]),
-				  G_N_ELEMENTS (dup_rows),
-				  extra,
-				  G_N_ELEMENTS (extra));
+	return ir_test_harness_run_table ("restore-witness",
+					  test_restore_witness_duplicates_env_row,
+					  dup_rows,
+					  sizeof (dup_rows[0]),
+					  G_N_ELEMENTS (dup_rows),
+					  extra,
+					  G_N_ELEMENTS (extra));
 }

@@ -55,7 +55,7 @@ static char *
 test_restore_sim_args (const char *args)
 {
 	g_autoptr (GString) s = g_string_new (args);
-	g_string_replace (s, "@PKI@", rt_pki (), 0);
+	g_string_replace (s, "@PKI@", test_restore_env_pki (), 0);
 	return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
@@ -63,31 +63,33 @@ static void
 test_restore_family (void **state)
 {
 	const RestoreRow *row = *state;
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autofree char *args = test_restore_sim_args (row->sim_args);
-	g_autoptr (IrTestSim) sim = rt_sim_start (args);
-	g_autoptr (IrTestRun) run = rt_restore (server, sim->path, TRUE, NULL);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (args);
+	g_autoptr (IrTestRun) run = test_restore_env_restore (server, sim->path, TRUE, NULL);
 	g_autofree char *after = NULL;
 	JsonObject *root;
 
 	assert_int_equal (run->exit_code, 0);
-	assert_string_equal (rt_json_path (run, "outcome"), "restored");
-	assert_string_equal (rt_json_path (run, "report.outcome"), "success");
-	assert_null (rt_error_code (run));
+	assert_string_equal (test_restore_env_json_path (run, "outcome"), "restored");
+	assert_string_equal (test_restore_env_json_path (run, "report.outcome"), "success");
+	assert_null (test_restore_env_error_code (run));
 	root = json_node_get_object (run->json);
 	assert_true (json_object_get_boolean_member (json_object_get_object_member (root, "report"),
 						     "reported"));
 	assert_int_equal (json_object_get_boolean_member (root, "device_verifies_token"),
 			  row->device_verifies);
-	assert_null (rt_json_path (run, "recovery_file"));
-	after = rt_sim_imeis (sim);
+	assert_null (test_restore_env_json_path (run, "recovery_file"));
+	after = test_restore_env_sim_imeis (sim);
 	assert_string_equal (after, row->state_after);
 	/* the same phone again: nothing to do, no token spent */
 	{
-		g_autoptr (IrTestRun) again = rt_restore (server, sim->path, TRUE, NULL);
+		g_autoptr (IrTestRun) again =
+		    test_restore_env_restore (server, sim->path, TRUE, NULL);
 		assert_int_equal (again->exit_code, 0);
-		assert_string_equal (rt_json_path (again, "outcome"), "nothing_to_do");
-		assert_null (rt_json_path (again, "token.id"));
+		assert_string_equal (test_restore_env_json_path (again, "outcome"),
+				     "nothing_to_do");
+		assert_null (test_restore_env_json_path (again, "token.id"));
 	}
 }
 
@@ -95,14 +97,16 @@ test_restore_family (void **state)
 static void
 test_restore_3gpp_not_supported (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTestSim) sim = rt_sim_start ("--family 3gpp --serial SN-TELIT --imei " ZERO);
-	g_autoptr (IrTestRun) run = rt_restore (server, sim->path, TRUE, NULL);
-	g_autofree char *after = rt_sim_imeis (sim);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autoptr (IrTestSim) sim =
+	    test_restore_env_sim_start ("--family 3gpp --serial SN-TELIT --imei " ZERO);
+	g_autoptr (IrTestRun) run = test_restore_env_restore (server, sim->path, TRUE, NULL);
+	g_autofree char *after = test_restore_env_sim_imeis (sim);
 
-	ir_test_assert_error (run, 5, "not_supported", "no IMEI write command", "no token", NULL);
-	assert_string_equal (rt_json_path (run, "outcome"), "not_started");
-	assert_null (rt_json_path (run, "token.id"));
+	ir_test_harness_assert_error (
+	    run, 5, "not_supported", "no IMEI write command", "no token", NULL);
+	assert_string_equal (test_restore_env_json_path (run, "outcome"), "not_started");
+	assert_null (test_restore_env_json_path (run, "token.id"));
 	assert_string_equal (after, ZERO ";");
 }
 
@@ -110,11 +114,13 @@ test_restore_3gpp_not_supported (void **state)
 static void
 test_restore_text_output (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
 	g_autoptr (IrTestSim) sim =
-	    rt_sim_start ("--family quectel --serial " RT_QCT_SERIAL " --imei " ZERO);
-	g_autofree char *pki_p12 = g_build_filename (rt_pki (), "technician-alice.p12", NULL);
-	g_autofree char *pki_ts = g_build_filename (rt_pki (), "trust-store.conf", NULL);
+	    test_restore_env_sim_start ("--family quectel --serial " RT_QCT_SERIAL " --imei " ZERO);
+	g_autofree char *pki_p12 =
+	    g_build_filename (test_restore_env_pki (), "technician-alice.p12", NULL);
+	g_autofree char *pki_ts =
+	    g_build_filename (test_restore_env_pki (), "trust-store.conf", NULL);
 	const char *env[] = {"IMEIRESTORE_P12_PASSPHRASE=imeirestore-dev", NULL};
 	const char *argv[] = {"restore",
 			      sim->path,
@@ -129,7 +135,7 @@ test_restore_text_output (void **state)
 			      server->state_dir,
 			      NULL};
 	IrTestRunOptions opts = {.env = env};
-	g_autoptr (IrTestRun) run = ir_test_imeictl_full (argv, &opts);
+	g_autoptr (IrTestRun) run = ir_test_harness_imeictl_full (argv, &opts);
 
 	assert_int_equal (run->exit_code, 0);
 	assert_string_equal (run->err, "");
@@ -143,14 +149,17 @@ test_restore_text_output (void **state)
 static void
 test_restore_all (void **state)
 {
-	g_autoptr (RtServer) server = rt_server_start (NULL);
-	g_autoptr (IrTestSim) a = rt_sim_start ("--family mediatek --serial " RT_MTK_SERIAL
-						" --imei " ZERO " --imei " ZERO);
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autoptr (IrTestSim) a = test_restore_env_sim_start (
+	    "--family mediatek --serial " RT_MTK_SERIAL " --imei " ZERO " --imei " ZERO);
 	g_autoptr (IrTestSim) b =
-	    rt_sim_start ("--family quectel --serial " RT_QCT_SERIAL " --imei " ZERO);
-	g_autoptr (IrTestSim) c = rt_sim_start ("--family quectel --serial SN-NOBODY --imei " ZERO);
-	g_autofree char *pki_p12 = g_build_filename (rt_pki (), "technician-alice.p12", NULL);
-	g_autofree char *pki_ts = g_build_filename (rt_pki (), "trust-store.conf", NULL);
+	    test_restore_env_sim_start ("--family quectel --serial " RT_QCT_SERIAL " --imei " ZERO);
+	g_autoptr (IrTestSim) c =
+	    test_restore_env_sim_start ("--family quectel --serial SN-NOBODY --imei " ZERO);
+	g_autofree char *pki_p12 =
+	    g_build_filename (test_restore_env_pki (), "technician-alice.p12", NULL);
+	g_autofree char *pki_ts =
+	    g_build_filename (test_restore_env_pki (), "trust-store.conf", NULL);
 	const char *env[] = {
 	    "IMEIRESTORE_P12_PASSPHRASE=imeirestore-dev", "IMEIRESTORE_SERVER=", NULL};
 	const char *argv[] = {"restore",
@@ -169,10 +178,10 @@ test_restore_all (void **state)
 			      server->state_dir,
 			      NULL};
 	IrTestRunOptions opts = {.env = env};
-	g_autoptr (IrTestRun) run = ir_test_imeictl_full (argv, &opts);
+	g_autoptr (IrTestRun) run = ir_test_harness_imeictl_full (argv, &opts);
 	g_auto (GStrv) lines = g_strsplit (run->out, "\n", -1);
-	g_autofree char *after_a = rt_sim_imeis (a);
-	g_autofree char *after_c = rt_sim_imeis (c);
+	g_autofree char *after_a = test_restore_env_sim_imeis (a);
+	g_autofree char *after_c = test_restore_env_sim_imeis (c);
 
 	/* unknown_device for c: the brand refused, exit 8 */
 	assert_int_equal (run->exit_code, 8);
@@ -195,11 +204,11 @@ main (void)
 	    cmocka_unit_test (test_restore_all),
 	};
 
-	return ir_test_run_table ("restore",
-				  test_restore_family,
-				  rows,
-				  sizeof (rows[0]),
-				  G_N_ELEMENTS (rows),
-				  extra,
-				  G_N_ELEMENTS (extra));
+	return ir_test_harness_run_table ("restore",
+					  test_restore_family,
+					  rows,
+					  sizeof (rows[0]),
+					  G_N_ELEMENTS (rows),
+					  extra,
+					  G_N_ELEMENTS (extra));
 }

@@ -40,7 +40,7 @@ brandd_test_env_or_fail (const char *name)
 }
 
 int
-bt_sh (const char *cmdline, char **out, char **err)
+brandd_test_env_sh (const char *cmdline, char **out, char **err)
 {
 	const char *argv[] = {"/bin/sh", "-c", cmdline, NULL};
 	g_autoptr (GError) error = NULL;
@@ -60,7 +60,7 @@ brandd_test_env_remove_pki (void)
 	if (pki_dir == NULL)
 		return;
 	cmd = g_strdup_printf ("rm -rf '%s'", pki_dir);
-	bt_sh (cmd, NULL, NULL);
+	brandd_test_env_sh (cmd, NULL, NULL);
 	g_clear_pointer (&pki_dir, g_free);
 }
 
@@ -82,12 +82,12 @@ brandd_test_env_make_nocentre_cert (const char *dir)
 	    dir);
 	g_autofree char *err = NULL;
 
-	if (bt_sh (cmd, NULL, &err) != 0)
+	if (brandd_test_env_sh (cmd, NULL, &err) != 0)
 		fail_msg ("cannot make the no-centre certificate: %s", err);
 }
 
 const char *
-bt_pki_dir (void)
+brandd_test_env_pki_dir (void)
 {
 	g_autofree char *script = NULL;
 	g_autofree char *cmd = NULL;
@@ -103,14 +103,14 @@ bt_pki_dir (void)
 	script = g_build_filename (
 	    brandd_test_env_or_fail ("IR_SRCDIR"), "certs", "gen-dev-pki.sh", NULL);
 	cmd = g_strdup_printf ("'%s' '%s' >/dev/null", script, pki_dir);
-	if (bt_sh (cmd, NULL, &err) != 0)
+	if (brandd_test_env_sh (cmd, NULL, &err) != 0)
 		fail_msg ("gen-dev-pki.sh failed: %s", err);
 	brandd_test_env_make_nocentre_cert (pki_dir);
 	return pki_dir;
 }
 
 char *
-bt_write_file (const char *dir, const char *name, const char *contents)
+brandd_test_env_write_file (const char *dir, const char *name, const char *contents)
 {
 	char *path = g_build_filename (dir, name, NULL);
 	g_autoptr (GError) error = NULL;
@@ -121,7 +121,7 @@ bt_write_file (const char *dir, const char *name, const char *contents)
 }
 
 int
-bt_run_brandd (const char *const *argv, char **out, char **err)
+brandd_test_env_run_brandd (const char *const *argv, char **out, char **err)
 {
 	g_autoptr (GPtrArray) args = g_ptr_array_new ();
 	g_autoptr (GError) error = NULL;
@@ -152,7 +152,7 @@ static const char devices_csv[] =
     "," BT_DEV3_HWID ",imeirestore,SR1,35209900," BT_DEV3_IMEI1 ",\n";
 
 BtEnv *
-bt_env_new (const char *extra_config)
+brandd_test_env_new (const char *extra_config)
 {
 	g_autoptr (BtEnv) env = g_new0 (BtEnv, 1);
 	g_autoptr (GError) error = NULL;
@@ -160,7 +160,7 @@ bt_env_new (const char *extra_config)
 	g_autofree char *csv = NULL;
 	g_autofree char *err = NULL;
 	g_autofree char *store = NULL;
-	const char *pki = bt_pki_dir ();
+	const char *pki = brandd_test_env_pki_dir ();
 
 	env->dir = g_dir_make_tmp ("brandd-test-XXXXXX", &error);
 	if (env->dir == NULL)
@@ -185,21 +185,21 @@ bt_env_new (const char *extra_config)
 				pki,
 				pki,
 				extra_config != NULL ? extra_config : "");
-	env->conf = bt_write_file (env->dir, "brandd.conf", conf);
-	csv = bt_write_file (env->dir, "devices.csv", devices_csv);
+	env->conf = brandd_test_env_write_file (env->dir, "brandd.conf", conf);
+	csv = brandd_test_env_write_file (env->dir, "devices.csv", devices_csv);
 	{
 		const char *init[] = {"init-db", "--db", env->db, NULL};
 		const char *import[] = {"import", "--db", env->db, csv, NULL};
-		if (bt_run_brandd (init, NULL, &err) != 0)
+		if (brandd_test_env_run_brandd (init, NULL, &err) != 0)
 			fail_msg ("init-db failed: %s", err);
 		g_clear_pointer (&err, g_free);
-		if (bt_run_brandd (import, NULL, &err) != 0)
+		if (brandd_test_env_run_brandd (import, NULL, &err) != 0)
 			fail_msg ("import failed: %s", err);
 	}
 	return g_steal_pointer (&env);
 }
 
-/* A failed assertion longjmps past bt_env_free(): a server left running
+/* A failed assertion longjmps past brandd_test_env_free(): a server left running
  * keeps the test's stderr open, and meson then waits for it until the
  * test's timeout instead of reporting the failure. The server dies with
  * the test (SIGKILL: nothing is left to stop gracefully for). */
@@ -281,7 +281,7 @@ brandd_test_env_first_line (GSubprocess *proc, guint seconds, char **why)
 }
 
 void
-bt_env_start (BtEnv *env)
+brandd_test_env_start (BtEnv *env)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GSubprocessLauncher) launcher =
@@ -312,7 +312,7 @@ bt_env_start (BtEnv *env)
 }
 
 int
-bt_env_stop (BtEnv *env)
+brandd_test_env_stop (BtEnv *env)
 {
 	int status;
 
@@ -329,7 +329,7 @@ bt_env_stop (BtEnv *env)
 }
 
 void
-bt_env_free (BtEnv *env)
+brandd_test_env_free (BtEnv *env)
 {
 	g_autofree char *cmd = NULL;
 
@@ -341,7 +341,7 @@ bt_env_free (BtEnv *env)
 		g_object_unref (env->proc);
 	}
 	cmd = g_strdup_printf ("rm -rf '%s'", env->dir);
-	bt_sh (cmd, NULL, NULL);
+	brandd_test_env_sh (cmd, NULL, NULL);
 	g_free (env->dir);
 	g_free (env->pki);
 	g_free (env->conf);
@@ -351,7 +351,7 @@ bt_env_free (BtEnv *env)
 }
 
 void
-bt_response_free (BtResponse *r)
+brandd_test_env_response_free (BtResponse *r)
 {
 	if (r == NULL)
 		return;
@@ -370,7 +370,7 @@ brandd_test_env_collect (char *data, size_t size, size_t n, void *arg)
 }
 
 BtResponse *
-bt_request (
+brandd_test_env_request (
     BtEnv *env, const char *client, const char *path, const char *body, const char *content_type)
 {
 	CURL *curl = curl_easy_init ();
@@ -423,7 +423,7 @@ bt_request (
 }
 
 const char *
-bt_json_string (const BtResponse *r, const char *member)
+brandd_test_env_json_string (const BtResponse *r, const char *member)
 {
 	JsonObject *obj;
 
@@ -437,7 +437,7 @@ bt_json_string (const BtResponse *r, const char *member)
 }
 
 const char *
-bt_error_code (const BtResponse *r)
+brandd_test_env_error_code (const BtResponse *r)
 {
 	JsonObject *obj;
 	JsonNode *err;
@@ -589,7 +589,7 @@ bt_tls_closed (BtTls *tls, guint wait_ms)
 }
 
 void
-bt_raise_fd_limit (guint n)
+brandd_test_env_raise_fd_limit (guint n)
 {
 	struct rlimit rl;
 
@@ -605,7 +605,7 @@ bt_raise_fd_limit (guint n)
 }
 
 static IrBranddDb *
-bt_db_open (BtEnv *env)
+brandd_test_env_db_open (BtEnv *env)
 {
 	g_autoptr (GError) error = NULL;
 	IrBranddDb *db = ir_brandd_db_open (brandd_test_pg_wanted () ? IR_BRANDD_BACKEND_POSTGRESQL
@@ -620,9 +620,9 @@ bt_db_open (BtEnv *env)
 }
 
 gint64
-bt_db_int (BtEnv *env, const char *sql, const char *arg)
+brandd_test_env_db_int (BtEnv *env, const char *sql, const char *arg)
 {
-	g_autoptr (IrBranddDb) db = bt_db_open (env);
+	g_autoptr (IrBranddDb) db = brandd_test_env_db_open (env);
 	g_autoptr (GError) error = NULL;
 	IrBranddStmt *stmt = ir_brandd_db_prepare (db, sql, &error);
 	gboolean row = FALSE;
@@ -641,9 +641,9 @@ bt_db_int (BtEnv *env, const char *sql, const char *arg)
 }
 
 void
-bt_db_exec (BtEnv *env, const char *sql, const char *arg)
+brandd_test_env_db_exec (BtEnv *env, const char *sql, const char *arg)
 {
-	g_autoptr (IrBranddDb) db = bt_db_open (env);
+	g_autoptr (IrBranddDb) db = brandd_test_env_db_open (env);
 	g_autoptr (GError) error = NULL;
 	IrBranddStmt *stmt = ir_brandd_db_prepare (db, sql, &error);
 
@@ -656,9 +656,9 @@ bt_db_exec (BtEnv *env, const char *sql, const char *arg)
 }
 
 IrBranddDb *
-bt_db_lock (BtEnv *env)
+brandd_test_env_db_lock (BtEnv *env)
 {
-	IrBranddDb *db = bt_db_open (env);
+	IrBranddDb *db = brandd_test_env_db_open (env);
 	g_autoptr (GError) error = NULL;
 	const char *sql =
 	    brandd_test_pg_wanted ()
@@ -671,7 +671,7 @@ bt_db_lock (BtEnv *env)
 }
 
 void
-bt_db_unlock (IrBranddDb *db)
+brandd_test_env_db_unlock (IrBranddDb *db)
 {
 	g_autoptr (GError) error = NULL;
 

@@ -35,13 +35,13 @@ typedef struct {
 } BtEnv;
 
 /* The PKI is made once per test binary (it is slow) and shared. */
-const char *bt_pki_dir (void);
+const char *brandd_test_env_pki_dir (void);
 
 /* A temporary folder with the shared PKI, a config with @extra_config
  * appended (may be NULL; GKeyFile merges a repeated group, and a key
  * given again wins), and an initialised
  * database holding the devices above. The server is not started. */
-BtEnv *bt_env_new (const char *extra_config);
+BtEnv *brandd_test_env_new (const char *extra_config);
 /* Bounds on a server's start and stop, far above what they take on a
  * loaded machine under ASan (a second or two), so that a server that
  * hangs fails the test with a message, never the test's timeout. */
@@ -50,12 +50,12 @@ BtEnv *bt_env_new (const char *extra_config);
 
 /* Starts imei-brandd serve and waits (at most BT_START_WAIT_S) for
  * "listening on". The server dies with the test process. */
-void bt_env_start (BtEnv *env);
+void brandd_test_env_start (BtEnv *env);
 /* SIGTERM, then waits at most BT_STOP_WAIT_S (then kills it and fails);
  * returns the exit status (-signal when killed). */
-int bt_env_stop (BtEnv *env);
-void bt_env_free (BtEnv *env);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BtEnv, bt_env_free)
+int brandd_test_env_stop (BtEnv *env);
+void brandd_test_env_free (BtEnv *env);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BtEnv, brandd_test_env_free)
 
 typedef struct {
 	long status;   /* 0 when there was no HTTP answer (TLS refused...) */
@@ -65,12 +65,12 @@ typedef struct {
 	char *retry_after; /* the Retry-After header, NULL when none */
 } BtResponse;
 
-void bt_response_free (BtResponse *r);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BtResponse, bt_response_free)
+void brandd_test_env_response_free (BtResponse *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BtResponse, brandd_test_env_response_free)
 
 /* @client is the stem of a certificate in the PKI ("technician-alice"), or
  * NULL for none. @body NULL makes a GET. @content_type NULL: JSON. */
-BtResponse *bt_request (
+BtResponse *brandd_test_env_request (
     BtEnv *env, const char *client, const char *path, const char *body, const char *content_type);
 
 /* A keep-alive mutual TLS 1.3 connection of our own (OpenSSL, blocking,
@@ -95,29 +95,29 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BtTls, bt_tls_free)
 
 /* Raises this process's open-file limit to at least @n (fails the test if
  * the hard limit is lower). */
-void bt_raise_fd_limit (guint n);
+void brandd_test_env_raise_fd_limit (guint n);
 
 /* The "error"."code" of a refusal, or NULL. */
-const char *bt_error_code (const BtResponse *r);
-const char *bt_json_string (const BtResponse *r, const char *member);
+const char *brandd_test_env_error_code (const BtResponse *r);
+const char *brandd_test_env_json_string (const BtResponse *r, const char *member);
 
 /* Runs imei-brandd with @argv (NULL-terminated, without the program). */
-int bt_run_brandd (const char *const *argv, char **out, char **err);
+int brandd_test_env_run_brandd (const char *const *argv, char **out, char **err);
 
 /* Writes @contents into @dir/@name; returns the path. */
-char *bt_write_file (const char *dir, const char *name, const char *contents);
+char *brandd_test_env_write_file (const char *dir, const char *name, const char *contents);
 
 /* The test's database, on the backend the suite runs (SQLite, or
  * PostgreSQL in server-pg): the first column of the first row of @sql
  * (-1 when no row), with @arg (may be NULL) bound to its one parameter. */
-gint64 bt_db_int (BtEnv *env, const char *sql, const char *arg);
-void bt_db_exec (BtEnv *env, const char *sql, const char *arg);
+gint64 brandd_test_env_db_int (BtEnv *env, const char *sql, const char *arg);
+void brandd_test_env_db_exec (BtEnv *env, const char *sql, const char *arg);
 /* Holds the write lock of the database (SQLite) or of the token tables
- * (PostgreSQL) as another process would, until bt_db_unlock(). */
-IrBranddDb *bt_db_lock (BtEnv *env);
-void bt_db_unlock (IrBranddDb *db);
+ * (PostgreSQL) as another process would, until brandd_test_env_db_unlock(). */
+IrBranddDb *brandd_test_env_db_lock (BtEnv *env);
+void brandd_test_env_db_unlock (IrBranddDb *db);
 
 /* Runs a shell command line; returns its exit status. */
-int bt_sh (const char *cmdline, char **out, char **err);
+int brandd_test_env_sh (const char *cmdline, char **out, char **err);
 
 G_END_DECLS

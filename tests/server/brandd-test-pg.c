@@ -37,15 +37,16 @@ brandd_test_pg_find_bindir (void)
 	g_autofree char *out = NULL;
 
 	/* Debian keeps the server's programs out of PATH */
-	if (bt_sh ("ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1", &out, NULL) ==
-		0 &&
+	if (brandd_test_env_sh ("ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1",
+				&out,
+				NULL) == 0 &&
 	    out != NULL && g_strstrip (out)[0] != '\0') {
 		g_autofree char *initdb = g_build_filename (out, "initdb", NULL);
 		if (g_file_test (initdb, G_FILE_TEST_IS_EXECUTABLE))
 			return g_steal_pointer (&out);
 	}
 	g_clear_pointer (&out, g_free);
-	if (bt_sh ("command -v initdb", &out, NULL) == 0 && out != NULL)
+	if (brandd_test_env_sh ("command -v initdb", &out, NULL) == 0 && out != NULL)
 		return g_path_get_dirname (g_strstrip (out));
 	fail_msg ("PostgreSQL's initdb is not installed (Debian: apt-get install postgresql; "
 		  "scripts/setup.sh does it): the server-pg tests need a real cluster");
@@ -60,7 +61,7 @@ brandd_test_pg_run (const char *what, const char *args)
 	g_autofree char *out = NULL;
 	g_autofree char *err = NULL;
 
-	if (bt_sh (cmd, &out, &err) != 0)
+	if (brandd_test_env_sh (cmd, &out, &err) != 0)
 		fail_msg ("PostgreSQL could not %s: %s\n%s%s", what, cmd, out, err);
 }
 
@@ -78,10 +79,10 @@ brandd_test_pg_cleanup (void)
 				     brandd_test_pg->run_as,
 				     brandd_test_pg->bindir,
 				     brandd_test_pg->dir);
-		bt_sh (cmd, NULL, NULL);
+		brandd_test_env_sh (cmd, NULL, NULL);
 	}
 	rm = g_strdup_printf ("rm -rf '%s'", brandd_test_pg->dir);
-	bt_sh (rm, NULL, NULL);
+	brandd_test_env_sh (rm, NULL, NULL);
 }
 
 void
@@ -137,7 +138,7 @@ brandd_test_pg_cluster (void)
 				  user);
 		/* the folder is made 0700 for root: hand it to that user */
 		chown = g_strdup_printf ("chown '%s' '%s'", user, brandd_test_pg->dir);
-		if (bt_sh (chown, NULL, &err) != 0)
+		if (brandd_test_env_sh (chown, NULL, &err) != 0)
 			fail_msg ("cannot give %s to %s: %s", brandd_test_pg->dir, user, err);
 		brandd_test_pg->run_as = g_strdup_printf ("runuser -u '%s' -- ", user);
 		brandd_test_pg->user = g_strdup (user);

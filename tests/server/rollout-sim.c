@@ -21,10 +21,10 @@ rollout_sim_env_new (void)
 {
 	g_autofree char *extra = g_strdup_printf (
 	    "[policy]\npublic-key=%s/policy.pub.pem\n[witness]\nkey=%s/witness.key\n",
-	    bt_pki_dir (),
-	    bt_pki_dir ());
+	    brandd_test_env_pki_dir (),
+	    brandd_test_env_pki_dir ());
 
-	return bt_env_new (extra);
+	return brandd_test_env_new (extra);
 }
 
 char *
@@ -49,10 +49,10 @@ rollout_sim_import (BtEnv *env, const char *prefix, const char *tac, guint n)
 
 		g_string_append_printf (csv, "%s-%03u,,Acme,R1,%s,%s,\n", prefix, i, tac, imei);
 	}
-	path = bt_write_file (env->dir, name, csv->str);
+	path = brandd_test_env_write_file (env->dir, name, csv->str);
 	{
 		const char *import[] = {"import", "--db", env->db, path, NULL};
-		if (bt_run_brandd (import, NULL, &err) != 0)
+		if (brandd_test_env_run_brandd (import, NULL, &err) != 0)
 			fail_msg ("import failed: %s", err);
 	}
 }
@@ -60,7 +60,8 @@ rollout_sim_import (BtEnv *env, const char *prefix, const char *tac, guint n)
 void
 rollout_sim_publish (BtEnv *env, const char *json)
 {
-	g_autofree char *key_path = g_build_filename (bt_pki_dir (), "policy.key", NULL);
+	g_autofree char *key_path =
+	    g_build_filename (brandd_test_env_pki_dir (), "policy.key", NULL);
 	g_autoptr (GError) error = NULL;
 	g_autoptr (EVP_PKEY) key = ir_pem_load_private_key (key_path, "test", &error);
 	g_autofree char *note = NULL;
@@ -70,10 +71,10 @@ rollout_sim_publish (BtEnv *env, const char *json)
 	assert_non_null (key);
 	note = ir_signed_note_sign (json, "imei-brandd.dev/policy", key, &error);
 	assert_non_null (note);
-	path = bt_write_file (env->dir, "published.note", note);
+	path = brandd_test_env_write_file (env->dir, "published.note", note);
 	{
 		const char *publish[] = {"policy", "publish", "--config", env->conf, path, NULL};
-		if (bt_run_brandd (publish, NULL, &err) != 0)
+		if (brandd_test_env_run_brandd (publish, NULL, &err) != 0)
 			fail_msg ("publish failed: %s", err);
 	}
 }
@@ -83,10 +84,12 @@ rollout_sim_token (BtEnv *env, const char *client, const char *serial, char **to
 {
 	g_autofree char *body = g_strdup_printf (
 	    "{\"device\": {\"serial\": \"%s\"}, \"current_imeis\": [\"000000000000000\"]}", serial);
-	g_autoptr (BtResponse) r = bt_request (env, client, "/v1/tokens", body, NULL);
+	g_autoptr (BtResponse) r = brandd_test_env_request (env, client, "/v1/tokens", body, NULL);
 
 	if (token_id != NULL)
-		*token_id = r->status == 200 ? g_strdup (bt_json_string (r, "token_id")) : NULL;
+		*token_id = r->status == 200
+				? g_strdup (brandd_test_env_json_string (r, "token_id"))
+				: NULL;
 	/* a refusal other than a cap says why in the test's log */
 	if (r->status != 200 && r->status != 429)
 		g_printerr ("token for %s: %ld %s\n", serial, r->status, r->body);
@@ -105,7 +108,7 @@ rollout_sim_report (BtEnv *env,
 			     token_id,
 			     outcome,
 			     read_back);
-	g_autoptr (BtResponse) r = bt_request (env, client, "/v1/reports", body, NULL);
+	g_autoptr (BtResponse) r = brandd_test_env_request (env, client, "/v1/reports", body, NULL);
 
 	return r->status;
 }
@@ -136,7 +139,7 @@ rollout_sim_ws_free (RolloutSimWs *ws)
 {
 	g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", ws->dir);
 
-	bt_sh (cmd, NULL, NULL);
+	brandd_test_env_sh (cmd, NULL, NULL);
 	g_clear_object (&ws->log);
 	EVP_PKEY_free (ws->key);
 	g_free (ws->origin);
@@ -213,12 +216,13 @@ void
 rollout_sim_ws_upload (RolloutSimWs *ws, BtEnv *env, const char *client)
 {
 	g_autoptr (GError) error = NULL;
-	g_autofree char *body = ir_witness_upload_body (ws->log, ws->key, ws->uploaded, &error);
+	g_autofree char *body =
+	    ir_witness_client_upload_body (ws->log, ws->key, ws->uploaded, &error);
 	g_autoptr (BtResponse) r = NULL;
 
 	if (body == NULL)
 		fail_msg ("cannot build the upload: %s", error->message);
-	r = bt_request (env, client, "/v1/witness", body, NULL);
+	r = brandd_test_env_request (env, client, "/v1/witness", body, NULL);
 	if (r->status != 200)
 		fail_msg ("upload refused: %ld %s", r->status, r->body);
 	ws->uploaded = ir_migration_log_get_size (ws->log);

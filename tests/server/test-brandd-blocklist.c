@@ -122,7 +122,8 @@ static int
 test_brandd_blocklist_setup (void **state)
 {
 	TestBlock *t = g_new0 (TestBlock, 1);
-	g_autofree char *trust = g_build_filename (bt_pki_dir (), "trust-store.conf", NULL);
+	g_autofree char *trust =
+	    g_build_filename (brandd_test_env_pki_dir (), "trust-store.conf", NULL);
 	g_autofree char *v1 = test_brandd_blocklist_policy (1);
 
 	t->env = rollout_sim_env_new ();
@@ -148,7 +149,7 @@ test_brandd_blocklist_teardown (void **state)
 	g_hash_table_unref (t->restored);
 	g_hash_table_unref (t->blocked);
 	g_hash_table_unref (t->unblocked);
-	bt_env_free (t->env);
+	brandd_test_env_free (t->env);
 	g_free (t);
 	return 0;
 }
@@ -156,11 +157,11 @@ test_brandd_blocklist_teardown (void **state)
 static int
 test_brandd_blocklist_make (BtEnv *env, const char *day, const char *out, char **err)
 {
-	g_autofree char *key = g_build_filename (bt_pki_dir (), "policy.key", NULL);
+	g_autofree char *key = g_build_filename (brandd_test_env_pki_dir (), "policy.key", NULL);
 	const char *args[] = {
 	    "blocklist", "--date", day, "--key", key, "--out", out, "--config", env->conf, NULL};
 
-	return bt_run_brandd (args, NULL, err);
+	return brandd_test_env_run_brandd (args, NULL, err);
 }
 
 static int
@@ -383,57 +384,62 @@ test_brandd_blocklist_thirty_days (void **state)
 		}
 		test_brandd_blocklist_morning (t, d);
 		g_setenv ("IMEI_BRANDD_TEST_NOW", now, TRUE);
-		bt_env_start (t->env);
+		brandd_test_env_start (t->env);
 		test_brandd_blocklist_noon_asks (t, d);
-		assert_int_equal (bt_env_stop (t->env), 0);
+		assert_int_equal (brandd_test_env_stop (t->env), 0);
 		g_free (t->env->url);
 		t->env->url = NULL;
 	}
 	g_unsetenv ("IMEI_BRANDD_TEST_NOW");
 	/* the caps held every day, and were reached */
 	assert_true (
-	    bt_db_int (t->env,
-		       "SELECT max (issued) FROM rollout_counts WHERE phase = 'p1' AND centre = ''",
-		       NULL) == P1_NATION);
+	    brandd_test_env_db_int (
+		t->env,
+		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p1' AND centre = ''",
+		NULL) == P1_NATION);
 	assert_true (
-	    bt_db_int (
+	    brandd_test_env_db_int (
 		t->env,
 		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p1' AND centre != ''",
 		NULL) <= P1_CENTRE);
 	assert_true (
-	    bt_db_int (t->env,
-		       "SELECT max (issued) FROM rollout_counts WHERE phase = 'p2' AND centre = ''",
-		       NULL) <= P2_NATION);
+	    brandd_test_env_db_int (
+		t->env,
+		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p2' AND centre = ''",
+		NULL) <= P2_NATION);
 	assert_true (
-	    bt_db_int (
+	    brandd_test_env_db_int (
 		t->env,
 		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p2' AND centre != ''",
 		NULL) <= P2_CENTRE);
 	assert_true (
-	    bt_db_int (t->env,
-		       "SELECT max (issued) FROM rollout_counts WHERE phase = 'p3' AND centre = ''",
-		       NULL) <= P3_NATION);
+	    brandd_test_env_db_int (
+		t->env,
+		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p3' AND centre = ''",
+		NULL) <= P3_NATION);
 	assert_true (
-	    bt_db_int (
+	    brandd_test_env_db_int (
 		t->env,
 		"SELECT max (issued) FROM rollout_counts WHERE phase = 'p3' AND centre != ''",
 		NULL) <= P3_CENTRE);
 	assert_int_equal (
-	    bt_db_int (t->env, "SELECT count (*) FROM token_rollout", NULL),
-	    bt_db_int (t->env,
-		       "SELECT CAST (sum (issued) AS BIGINT) FROM rollout_counts WHERE centre = ''",
-		       NULL));
+	    brandd_test_env_db_int (t->env, "SELECT count (*) FROM token_rollout", NULL),
+	    brandd_test_env_db_int (
+		t->env,
+		"SELECT CAST (sum (issued) AS BIGINT) FROM rollout_counts WHERE centre = ''",
+		NULL));
 	assert_true (t->n_refused_cap > 0);
 	/* the block list was full on several days, and phones came off it */
 	assert_true (t->full_lists >= 3);
 	assert_true (t->n_unblocked > 0);
-	assert_int_equal (bt_db_int (t->env, "SELECT count (*) FROM blocklist", NULL),
+	assert_int_equal (brandd_test_env_db_int (t->env, "SELECT count (*) FROM blocklist", NULL),
 			  g_hash_table_size (t->blocked));
-	assert_int_equal (bt_db_int (t->env,
-				     "SELECT max (n) FROM (SELECT count (*) AS n "
-				     "FROM blocklist GROUP BY scheduled_day) AS per_day",
-				     NULL),
-			  BLOCK_CAP);
+	assert_int_equal (
+	    brandd_test_env_db_int (t->env,
+				    "SELECT max (n) FROM (SELECT count (*) AS n "
+				    "FROM blocklist GROUP BY scheduled_day) AS per_day",
+				    NULL),
+	    BLOCK_CAP);
 }
 
 /* ---- many candidates: the database selects, the cap and order hold ---- */
@@ -546,10 +552,10 @@ test_brandd_blocklist_many_import (BtEnv *env)
 					p->imeis[1] != NULL ? p->imeis[1] : "",
 					centre != NULL ? centre : "");
 	}
-	path = bt_write_file (env->dir, "many.csv", csv->str);
+	path = brandd_test_env_write_file (env->dir, "many.csv", csv->str);
 	{
 		const char *import[] = {"import", "--db", env->db, path, NULL};
-		if (bt_run_brandd (import, NULL, &err) != 0)
+		if (brandd_test_env_run_brandd (import, NULL, &err) != 0)
 			fail_msg ("import failed: %s", err);
 	}
 	return phones;
@@ -627,7 +633,8 @@ test_brandd_blocklist_many_expected (GPtrArray *phones)
 static void
 test_brandd_blocklist_many (void **state)
 {
-	g_autofree char *trust_path = g_build_filename (bt_pki_dir (), "trust-store.conf", NULL);
+	g_autofree char *trust_path =
+	    g_build_filename (brandd_test_env_pki_dir (), "trust-store.conf", NULL);
 	g_autoptr (IrTrustStore) trust = ir_trust_store_load (trust_path, NULL);
 	BtEnv *env = rollout_sim_env_new ();
 	g_autoptr (GPtrArray) phones = test_brandd_blocklist_many_import (env);
@@ -657,8 +664,9 @@ test_brandd_blocklist_many (void **state)
 		}
 		assert_int_equal (list->block->len, want->len);
 	}
-	assert_int_equal (bt_db_int (env, "SELECT count (*) FROM blocklist", NULL), 733);
-	bt_env_free (env);
+	assert_int_equal (brandd_test_env_db_int (env, "SELECT count (*) FROM blocklist", NULL),
+			  733);
+	brandd_test_env_free (env);
 }
 
 /* After the thirty days: each refusal names what is wrong, and neither the
@@ -667,8 +675,9 @@ static void
 test_brandd_blocklist_bad_input (void **state)
 {
 	TestBlock *t = *state;
-	g_autofree char *key = g_build_filename (bt_pki_dir (), "policy.key", NULL);
-	g_autofree char *foreign = g_build_filename (bt_pki_dir (), "witness.key", NULL);
+	g_autofree char *key = g_build_filename (brandd_test_env_pki_dir (), "policy.key", NULL);
+	g_autofree char *foreign =
+	    g_build_filename (brandd_test_env_pki_dir (), "witness.key", NULL);
 	g_autofree char *out = g_build_filename (t->env->dir, "never-written", NULL);
 	g_autofree char *day1 = test_brandd_blocklist_day (1);
 	/* a day whose list was empty is not remembered: lists with nothing
@@ -676,7 +685,7 @@ test_brandd_blocklist_bad_input (void **state)
 	g_autofree char *last = test_brandd_blocklist_last_day (t->env);
 	g_autofree char *earlier = g_strdup_printf ("the last was %s", last);
 	const char *conf = t->env->conf;
-	gint64 rows = bt_db_int (t->env, "SELECT count (*) FROM blocklist", NULL);
+	gint64 rows = brandd_test_env_db_int (t->env, "SELECT count (*) FROM blocklist", NULL);
 	const RolloutSimRefusal bad[] = {
 	    {"no date",
 	     {"blocklist", "--key", key, "--out", out, "--config", conf},
@@ -733,9 +742,10 @@ test_brandd_blocklist_bad_input (void **state)
 	     earlier},
 	};
 
-	rollout_sim_expect_refusals (bad, G_N_ELEMENTS (bad), bt_run_brandd, out);
+	rollout_sim_expect_refusals (bad, G_N_ELEMENTS (bad), brandd_test_env_run_brandd, out);
 	/* a refusal that wrote would show here: writes are kept */
-	assert_int_equal (bt_db_int (t->env, "SELECT count (*) FROM blocklist", NULL), rows);
+	assert_int_equal (brandd_test_env_db_int (t->env, "SELECT count (*) FROM blocklist", NULL),
+			  rows);
 	/* the last day made again: the same list, nothing new scheduled */
 	{
 		g_autofree char *first =
@@ -748,8 +758,8 @@ test_brandd_blocklist_bad_input (void **state)
 		assert_true (g_file_get_contents (first, &a, NULL, NULL));
 		assert_true (g_file_get_contents (again, &b, NULL, NULL));
 		assert_string_equal (a, b);
-		assert_int_equal (bt_db_int (t->env, "SELECT count (*) FROM blocklist", NULL),
-				  rows);
+		assert_int_equal (
+		    brandd_test_env_db_int (t->env, "SELECT count (*) FROM blocklist", NULL), rows);
 	}
 }
 
@@ -763,7 +773,7 @@ main (void)
 	};
 
 	curl_global_init (CURL_GLOBAL_DEFAULT);
-	bt_pki_dir ();
+	brandd_test_env_pki_dir ();
 	return cmocka_run_group_tests (
 	    tests, test_brandd_blocklist_setup, test_brandd_blocklist_teardown);
 }

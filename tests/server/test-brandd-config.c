@@ -35,7 +35,7 @@ static const ListenRow listen_rows[] = {
 };
 
 static void
-test_listen (void **state)
+test_brandd_config_listen (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (listen_rows); i++) {
 		const ListenRow *t = &listen_rows[i];
@@ -55,7 +55,7 @@ test_listen (void **state)
 }
 
 static void
-test_example_file (void **state)
+test_brandd_config_example_file (void **state)
 {
 	g_autofree char *path =
 	    g_build_filename (g_getenv ("IR_SRCDIR"), "data", "imei-brandd.conf.example", NULL);
@@ -82,14 +82,15 @@ test_example_file (void **state)
 }
 
 static void
-test_relative_paths_and_decimals (void **state)
+test_brandd_config_relative_paths_and_decimals (void **state)
 {
 	g_autoptr (GError) error = NULL;
 	g_autofree char *dir = g_dir_make_tmp ("brandd-config-XXXXXX", &error);
-	g_autofree char *path = bt_write_file (dir,
-					       "c.conf",
-					       "[server]\ndatabase=db/brandd.db\ntimeout=2.5\n"
-					       "[tls]\ncertificate=/abs/server.pem\n");
+	g_autofree char *path =
+	    brandd_test_env_write_file (dir,
+					"c.conf",
+					"[server]\ndatabase=db/brandd.db\ntimeout=2.5\n"
+					"[tls]\ncertificate=/abs/server.pem\n");
 	g_autofree char *expected = g_build_filename (dir, "db", "brandd.db", NULL);
 	g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", dir);
 	g_autoptr (IrBranddConfig) config = ir_brandd_config_new ();
@@ -101,16 +102,16 @@ test_relative_paths_and_decimals (void **state)
 	/* serve needs what is still missing, and says which key */
 	assert_false (ir_brandd_config_check_serve (config, &error));
 	assert_non_null (strstr (error->message, "[tls] private-key"));
-	bt_sh (rm, NULL, NULL);
+	brandd_test_env_sh (rm, NULL, NULL);
 }
 
 int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_listen),
-	    cmocka_unit_test (test_example_file),
-	    cmocka_unit_test (test_relative_paths_and_decimals),
+	    cmocka_unit_test (test_brandd_config_listen),
+	    cmocka_unit_test (test_brandd_config_example_file),
+	    cmocka_unit_test (test_brandd_config_relative_paths_and_decimals),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -118,7 +118,7 @@ static const Row rows[] = {
 };
 
 static void
-test_parse_table (void **state)
+test_brandd_import_parse_table (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
 		const Row *t = &rows[i];
@@ -154,7 +154,7 @@ test_parse_table (void **state)
 }
 
 static gint64
-count_devices (const char *db)
+test_brandd_import_count_devices (const char *db)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrBranddStore) store =
@@ -169,18 +169,18 @@ count_devices (const char *db)
 /* Through the real binary: exit codes, reasons printed, nothing written
  * when a row is bad, also when the conflict is with the database. */
 static void
-test_cli_import (void **state)
+test_brandd_import_cli_import (void **state)
 {
 	g_autoptr (GError) error = NULL;
 	g_autofree char *dir = g_dir_make_tmp ("brandd-import-XXXXXX", &error);
 	g_autofree char *db = g_build_filename (dir, "brandd.db", NULL);
-	g_autofree char *good = bt_write_file (dir, "good.csv", HEADER GOOD1 GOOD2);
-	g_autofree char *bad =
-	    bt_write_file (dir,
-			   "bad.csv",
-			   HEADER "SN7,,Quectel,EC25,49015420,490154203237534,\n"
-				  "SN8,,Quectel,EC25,49015420,490154203237533,\n" GOOD2);
-	g_autofree char *lower = bt_write_file (
+	g_autofree char *good = brandd_test_env_write_file (dir, "good.csv", HEADER GOOD1 GOOD2);
+	g_autofree char *bad = brandd_test_env_write_file (
+	    dir,
+	    "bad.csv",
+	    HEADER "SN7,,Quectel,EC25,49015420,490154203237534,\n"
+		   "SN8,,Quectel,EC25,49015420,490154203237533,\n" GOOD2);
+	g_autofree char *lower = brandd_test_env_write_file (
 	    dir, "lower.csv", HEADER "sn2,,Quectel,EC25,49015420,490154203237534,\n");
 	g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
 	const char *init[] = {"init-db", "--db", db, NULL};
@@ -189,41 +189,41 @@ test_cli_import (void **state)
 	const char *imp_bad[] = {"import", "--db", db, bad, NULL};
 	const char *imp_missing[] = {"import", "--db", db, NULL};
 
-	assert_int_equal (bt_run_brandd (init, NULL, NULL), 0);
+	assert_int_equal (brandd_test_env_run_brandd (init, NULL, NULL), 0);
 	{
 		g_autofree char *out = NULL;
-		assert_int_equal (bt_run_brandd (imp_good, &out, NULL), 0);
+		assert_int_equal (brandd_test_env_run_brandd (imp_good, &out, NULL), 0);
 		assert_non_null (strstr (out, "2 rows accepted, 0 rejected"));
-		assert_int_equal (count_devices (db), 2);
+		assert_int_equal (test_brandd_import_count_devices (db), 2);
 	}
 	{
 		g_autofree char *out = NULL;
 		g_autofree char *err = NULL;
 		/* line 2 is fine, line 3 has a bad check digit, line 4 is in the
 		 * database already: nothing of the file is written */
-		assert_int_equal (bt_run_brandd (imp_bad, &out, &err), 1);
+		assert_int_equal (brandd_test_env_run_brandd (imp_bad, &out, &err), 1);
 		assert_null (strstr (out, "line 2:"));
 		assert_non_null (strstr (out, "line 3: rejected: imei1 490154203237533"));
 		assert_non_null (
 		    strstr (out, "line 4: rejected: serial SN2 is already registered"));
 		assert_non_null (strstr (out, "1 rows accepted, 2 rejected"));
 		assert_non_null (strstr (err, "nothing imported"));
-		assert_int_equal (count_devices (db), 2);
+		assert_int_equal (test_brandd_import_count_devices (db), 2);
 	}
 	{
 		g_autofree char *out = NULL;
 		/* SN2 is registered: sn2 is the same label to a technician */
-		assert_int_equal (bt_run_brandd (imp_lower, &out, NULL), 1);
+		assert_int_equal (brandd_test_env_run_brandd (imp_lower, &out, NULL), 1);
 		assert_non_null (
 		    strstr (out, "line 2: rejected: serial sn2 is already registered"));
-		assert_int_equal (count_devices (db), 2);
+		assert_int_equal (test_brandd_import_count_devices (db), 2);
 	}
-	assert_int_equal (bt_run_brandd (imp_missing, NULL, NULL), 2);
-	bt_sh (cmd, NULL, NULL);
+	assert_int_equal (brandd_test_env_run_brandd (imp_missing, NULL, NULL), 2);
+	brandd_test_env_sh (cmd, NULL, NULL);
 }
 
 static void
-test_init_db_versions (void **state)
+test_brandd_import_init_db_versions (void **state)
 {
 	g_autoptr (GError) error = NULL;
 	g_autofree char *dir = g_dir_make_tmp ("brandd-db-XXXXXX", &error);
@@ -252,16 +252,16 @@ test_init_db_versions (void **state)
 		assert_null (store);
 		assert_non_null (strstr (error->message, "version 99"));
 	}
-	bt_sh (cmd, NULL, NULL);
+	brandd_test_env_sh (cmd, NULL, NULL);
 }
 
 int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_parse_table),
-	    cmocka_unit_test (test_cli_import),
-	    cmocka_unit_test (test_init_db_versions),
+	    cmocka_unit_test (test_brandd_import_parse_table),
+	    cmocka_unit_test (test_brandd_import_cli_import),
+	    cmocka_unit_test (test_brandd_import_init_db_versions),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -147,7 +147,7 @@ test_brandd_lockout_slow_closed (Slow *slow)
 static void
 test_brandd_lockout_run_attack (const char *config)
 {
-	g_autoptr (BtEnv) env = bt_env_new (config);
+	g_autoptr (BtEnv) env = brandd_test_env_new (config);
 	g_autoptr (BtTls) keep = NULL;
 	g_autofree Slow *slow = g_new0 (Slow, 1);
 	GThread *thread;
@@ -155,8 +155,8 @@ test_brandd_lockout_run_attack (const char *config)
 	guint kept = 0;
 	gint64 until;
 
-	bt_raise_fd_limit (N_SLOW + 256);
-	bt_env_start (env);
+	brandd_test_env_raise_fd_limit (N_SLOW + 256);
+	brandd_test_env_start (env);
 	keep = bt_tls_connect (env, ALICE);
 	assert_non_null (keep);
 	g_mutex_init (&slow->lock);
@@ -168,7 +168,8 @@ test_brandd_lockout_run_attack (const char *config)
 	g_usleep (700 * 1000);
 	for (guint i = 0; i < N_REQUESTS; i++) {
 		/* a new connection (a new handshake) each time, and the open one */
-		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/health", NULL, NULL);
+		g_autoptr (BtResponse) r =
+		    brandd_test_env_request (env, ALICE, "/v1/health", NULL, NULL);
 		g_autoptr (BtResponse) k = bt_tls_request (keep, "/v1/health", NULL);
 
 		served += r->status == 200;
@@ -192,7 +193,7 @@ test_brandd_lockout_run_attack (const char *config)
 	assert_int_equal (slow->n_open, N_SLOW);
 	if (slow->n_closed != N_SLOW)
 		fail_msg ("the server closed %u of %u slow connections", slow->n_closed, N_SLOW);
-	assert_int_equal (bt_env_stop (env), 0);
+	assert_int_equal (brandd_test_env_stop (env), 0);
 }
 
 /* One address: its own limit (16) sheds the slow ones. */
@@ -215,14 +216,14 @@ test_brandd_lockout_slow_handshakes_global (void **state)
 static void
 test_brandd_lockout_slow_request (void **state)
 {
-	g_autoptr (BtEnv) env = bt_env_new ("[server]\ntimeout=1");
+	g_autoptr (BtEnv) env = brandd_test_env_new ("[server]\ntimeout=1");
 	g_autoptr (BtTls) tls = NULL;
 	const char head[] =
 	    "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 	gboolean closed = FALSE;
 
-	bt_env_start (env);
+	brandd_test_env_start (env);
 	tls = bt_tls_connect (env, ALICE);
 	assert_non_null (tls);
 	{
@@ -234,7 +235,7 @@ test_brandd_lockout_slow_request (void **state)
 		closed = !bt_tls_write (tls, head + i, 1) || bt_tls_closed (tls, 100);
 	}
 	assert_true (closed);
-	assert_int_equal (bt_env_stop (env), 0);
+	assert_int_equal (brandd_test_env_stop (env), 0);
 }
 
 int
@@ -247,6 +248,6 @@ main (void)
 	};
 
 	curl_global_init (CURL_GLOBAL_DEFAULT);
-	bt_pki_dir ();
+	brandd_test_env_pki_dir ();
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

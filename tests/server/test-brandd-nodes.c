@@ -52,11 +52,13 @@ test_brandd_nodes_call_clear (NodesCall *c)
 static void
 test_brandd_nodes_call (NodesCall *c, const char *path)
 {
-	g_autoptr (BtResponse) r = bt_request (c->node, c->client, path, c->body, NULL);
+	g_autoptr (BtResponse) r =
+	    brandd_test_env_request (c->node, c->client, path, c->body, NULL);
 
 	c->status = r->status;
 	g_free (c->token_id);
-	c->token_id = g_strdup (c->status == 200 ? bt_json_string (r, "token_id") : NULL);
+	c->token_id =
+	    g_strdup (c->status == 200 ? brandd_test_env_json_string (r, "token_id") : NULL);
 	g_free (c->retry_after);
 	c->retry_after = g_strdup (r->retry_after);
 }
@@ -117,9 +119,9 @@ test_brandd_nodes_import (BtEnv *env, guint n)
 					digits,
 					ir_imei_check_digit (digits));
 	}
-	path = bt_write_file (env->dir, "nodes.csv", csv->str);
+	path = brandd_test_env_write_file (env->dir, "nodes.csv", csv->str);
 	import[3] = path;
-	if (bt_run_brandd (import, NULL, &err) != 0)
+	if (brandd_test_env_run_brandd (import, NULL, &err) != 0)
 		fail_msg ("import failed: %s", err);
 }
 
@@ -130,7 +132,7 @@ test_brandd_nodes_quota (BtEnv *env, const char *centre, guint quota)
 	const char *set[] = {"centre", "set", centre, "--quota", q, "--db", env->db, NULL};
 	g_autofree char *err = NULL;
 
-	if (bt_run_brandd (set, NULL, &err) != 0)
+	if (brandd_test_env_run_brandd (set, NULL, &err) != 0)
 		fail_msg ("centre set failed: %s", err);
 }
 
@@ -144,7 +146,7 @@ test_brandd_nodes_second (BtEnv *a)
 static gint64
 test_brandd_nodes_recorded (BtEnv *env, const char *token_id)
 {
-	return bt_db_int (
+	return brandd_test_env_db_int (
 	    env, "SELECT count(*) FROM tokens WHERE cti = decode(?, 'hex')", token_id);
 }
 
@@ -193,7 +195,7 @@ test_brandd_nodes_race_run (BtEnv *a, BtEnv *b, guint run, GHashTable *seen)
 	/* never over the quota; and, with 32 asks for 20, never under it */
 	assert_int_equal (granted[0], RACE_QUOTA_STEP);
 	assert_int_equal (granted[1], RACE_QUOTA_STEP);
-	assert_int_equal (bt_db_int (a, "SELECT count(*) FROM tokens", NULL),
+	assert_int_equal (brandd_test_env_db_int (a, "SELECT count(*) FROM tokens", NULL),
 			  2 * RACE_QUOTA_STEP * (run + 1));
 	for (guint i = 0; i < n_reports; i++)
 		threads[i] = g_thread_new ("report", test_brandd_nodes_report_thread, &reports[i]);
@@ -210,7 +212,7 @@ test_brandd_nodes_race_run (BtEnv *a, BtEnv *b, guint run, GHashTable *seen)
 		accepted++;
 	}
 	assert_int_equal (accepted, 2 * RACE_QUOTA_STEP);
-	assert_int_equal (bt_db_int (a, "SELECT count(*) FROM reports", NULL),
+	assert_int_equal (brandd_test_env_db_int (a, "SELECT count(*) FROM reports", NULL),
 			  2 * RACE_QUOTA_STEP * (run + 1));
 	for (guint i = 0; i < RACE_CLIENTS; i++)
 		test_brandd_nodes_call_clear (&calls[i]);
@@ -221,20 +223,20 @@ test_brandd_nodes_race_run (BtEnv *a, BtEnv *b, guint run, GHashTable *seen)
 static void
 test_brandd_nodes_race (void **state)
 {
-	g_autoptr (BtEnv) a = bt_env_new (TEST_BRANDD_NODES_CONFIG);
+	g_autoptr (BtEnv) a = brandd_test_env_new (TEST_BRANDD_NODES_CONFIG);
 	BtEnv b = test_brandd_nodes_second (a);
 	g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
 	(void)state;
-	bt_raise_fd_limit (1024);
+	brandd_test_env_raise_fd_limit (1024);
 	test_brandd_nodes_import (a, RACE_RUNS * RACE_CLIENTS);
-	bt_env_start (a);
-	bt_env_start (&b);
+	brandd_test_env_start (a);
+	brandd_test_env_start (&b);
 	for (guint run = 0; run < RACE_RUNS; run++)
 		test_brandd_nodes_race_run (a, &b, run, seen);
-	assert_int_equal (bt_env_stop (&b), 0);
+	assert_int_equal (brandd_test_env_stop (&b), 0);
 	g_free (b.url);
-	assert_int_equal (bt_env_stop (a), 0);
+	assert_int_equal (brandd_test_env_stop (a), 0);
 }
 
 /* Clients that ask for tokens, each for devices of its own, over both
@@ -296,8 +298,8 @@ test_brandd_nodes_report_twice_thread (gpointer data)
 			continue;
 		body = test_brandd_nodes_report (load->calls[i].token_id);
 		for (guint k = 0; k < 2; k++) {
-			g_autoptr (BtResponse) r =
-			    bt_request (load->nodes[1], ALICE, "/v1/reports", body, NULL);
+			g_autoptr (BtResponse) r = brandd_test_env_request (
+			    load->nodes[1], ALICE, "/v1/reports", body, NULL);
 			load->reported[i][k] = r->status;
 		}
 	}
@@ -354,7 +356,7 @@ test_brandd_nodes_load_clear (NodesLoad *loads)
 static void
 test_brandd_nodes_kill_one (void **state)
 {
-	g_autoptr (BtEnv) a = bt_env_new (TEST_BRANDD_NODES_CONFIG);
+	g_autoptr (BtEnv) a = brandd_test_env_new (TEST_BRANDD_NODES_CONFIG);
 	BtEnv b = test_brandd_nodes_second (a);
 	NodesLoad loads[LOAD_THREADS];
 	GThread *threads[LOAD_THREADS];
@@ -364,12 +366,12 @@ test_brandd_nodes_kill_one (void **state)
 	(void)state;
 	test_brandd_nodes_import (a, LOAD_THREADS * LOAD_EACH);
 	test_brandd_nodes_quota (a, "DL-0001", 100000);
-	bt_env_start (a);
-	bt_env_start (&b);
+	brandd_test_env_start (a);
+	brandd_test_env_start (&b);
 	test_brandd_nodes_load (a, &b, loads, threads, &done);
 	test_brandd_nodes_wait_done (&done, LOAD_THREADS * LOAD_EACH / 3);
 	g_subprocess_send_signal (a->proc, SIGKILL);
-	assert_int_equal (bt_env_stop (a), -SIGKILL);
+	assert_int_equal (brandd_test_env_stop (a), -SIGKILL);
 	for (guint t = 0; t < LOAD_THREADS; t++)
 		g_thread_join (threads[t]);
 	/* node b answered every request it was sent */
@@ -380,9 +382,10 @@ test_brandd_nodes_kill_one (void **state)
 	assert_true (acknowledged >= LOAD_THREADS * LOAD_EACH / 2);
 	/* and nothing else, but what the dead node committed and could not
 	 * send any more */
-	assert_true (bt_db_int (&b, "SELECT count(*) FROM tokens", NULL) >= acknowledged);
+	assert_true (brandd_test_env_db_int (&b, "SELECT count(*) FROM tokens", NULL) >=
+		     acknowledged);
 	test_brandd_nodes_load_clear (loads);
-	assert_int_equal (bt_env_stop (&b), 0);
+	assert_int_equal (brandd_test_env_stop (&b), 0);
 	g_free (b.url);
 }
 
@@ -392,7 +395,7 @@ test_brandd_nodes_kill_one (void **state)
 static void
 test_brandd_nodes_database_restart (void **state)
 {
-	g_autoptr (BtEnv) a = bt_env_new (TEST_BRANDD_NODES_CONFIG);
+	g_autoptr (BtEnv) a = brandd_test_env_new (TEST_BRANDD_NODES_CONFIG);
 	BtEnv b = test_brandd_nodes_second (a);
 	NodesLoad loads[LOAD_THREADS];
 	GThread *threads[LOAD_THREADS];
@@ -402,8 +405,8 @@ test_brandd_nodes_database_restart (void **state)
 	(void)state;
 	test_brandd_nodes_import (a, LOAD_THREADS * LOAD_EACH + 2);
 	test_brandd_nodes_quota (a, "DL-0001", 100000);
-	bt_env_start (a);
-	bt_env_start (&b);
+	brandd_test_env_start (a);
+	brandd_test_env_start (&b);
 	test_brandd_nodes_load (a, &b, loads, threads, &done);
 	test_brandd_nodes_wait_done (&done, LOAD_THREADS * LOAD_EACH / 4);
 	brandd_test_pg_stop (TRUE);
@@ -432,7 +435,7 @@ test_brandd_nodes_database_restart (void **state)
 
 		for (guint attempt = 0; attempt < 20 && status != 200; attempt++) {
 			g_autoptr (BtResponse) r =
-			    bt_request (node, ALICE, "/v1/tokens", body, NULL);
+			    brandd_test_env_request (node, ALICE, "/v1/tokens", body, NULL);
 
 			status = r->status;
 			if (status != 200)
@@ -442,9 +445,9 @@ test_brandd_nodes_database_restart (void **state)
 	}
 	test_brandd_nodes_check_acknowledged (&b, loads);
 	test_brandd_nodes_load_clear (loads);
-	assert_int_equal (bt_env_stop (&b), 0);
+	assert_int_equal (brandd_test_env_stop (&b), 0);
 	g_free (b.url);
-	assert_int_equal (bt_env_stop (a), 0);
+	assert_int_equal (brandd_test_env_stop (a), 0);
 }
 
 int
@@ -459,6 +462,6 @@ main (void)
 	if (!brandd_test_pg_wanted ())
 		g_setenv ("IR_BRANDD_TEST_BACKEND", "postgresql", TRUE);
 	curl_global_init (CURL_GLOBAL_DEFAULT);
-	bt_pki_dir ();
+	brandd_test_env_pki_dir ();
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -77,7 +77,8 @@ test_brandd_report_imeictl (const char *const *argv, char **out, char **err)
 {
 	g_autoptr (GPtrArray) args = g_ptr_array_new ();
 	g_autoptr (GError) error = NULL;
-	g_autofree char *trust = g_build_filename (bt_pki_dir (), "trust-store.conf", NULL);
+	g_autofree char *trust =
+	    g_build_filename (brandd_test_env_pki_dir (), "trust-store.conf", NULL);
 	g_auto (GStrv) envp =
 	    g_environ_setenv (g_get_environ (), "IMEIRESTORE_TRUST_STORE", trust, TRUE);
 	int status = 0;
@@ -116,7 +117,7 @@ test_brandd_report_setup (void **state)
 	t->today = test_brandd_report_day (0);
 	rollout_sim_import (t->env, "RPT", TAC, N_DEV);
 	rollout_sim_publish (t->env, policy);
-	bt_env_start (t->env);
+	brandd_test_env_start (t->env);
 	for (guint i = 0; i < N_DEV; i++) {
 		g_autofree char *serial = g_strdup_printf ("RPT-%03u", i);
 		assert_int_equal (
@@ -162,13 +163,13 @@ test_brandd_report_teardown (void **state)
 {
 	TestReport *t = *state;
 
-	assert_int_equal (bt_env_stop (t->env), 0);
+	assert_int_equal (brandd_test_env_stop (t->env), 0);
 	rollout_sim_ws_free (t->dl);
 	rollout_sim_ws_free (t->mh);
 	for (guint i = 0; i < N_DEV; i++)
 		g_free (t->token[i]);
 	g_free (t->today);
-	bt_env_free (t->env);
+	brandd_test_env_free (t->env);
 	g_free (t);
 	return 0;
 }
@@ -245,7 +246,7 @@ test_brandd_report_matches_logs (void **state)
 	g_autoptr (JsonParser) parser = json_parser_new ();
 	JsonArray *rows;
 
-	assert_int_equal (bt_run_brandd (json_args, &out, NULL), 0);
+	assert_int_equal (brandd_test_env_run_brandd (json_args, &out, NULL), 0);
 	assert_true (json_parser_load_from_data (parser, out, -1, NULL));
 	rows = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
 					     "rows");
@@ -269,7 +270,7 @@ test_brandd_report_matches_logs (void **state)
 			    GPOINTER_TO_UINT (g_hash_table_lookup (counts, outcomes[o])));
 	}
 	/* the same in CSV, with the figures worked out by hand */
-	assert_int_equal (bt_run_brandd (csv_args, &csv, NULL), 0);
+	assert_int_equal (brandd_test_env_run_brandd (csv_args, &csv, NULL), 0);
 	test_brandd_report_assert_contains (csv,
 					    "phase,day,circle,centre,issued,success,failed,aborted,"
 					    "unknown,recovered,no_result,intent_mismatches\r\n");
@@ -287,7 +288,7 @@ test_brandd_report_matches_logs (void **state)
 static char *
 test_brandd_report_make_summary (TestReport *t)
 {
-	g_autofree char *key = g_build_filename (bt_pki_dir (), "policy.key", NULL);
+	g_autofree char *key = g_build_filename (brandd_test_env_pki_dir (), "policy.key", NULL);
 	char *path = g_build_filename (t->env->dir, "summary.note", NULL);
 	g_autofree char *err = NULL;
 	const char *args[] = {"report",
@@ -304,7 +305,7 @@ test_brandd_report_make_summary (TestReport *t)
 			      t->env->conf,
 			      NULL};
 
-	if (bt_run_brandd (args, NULL, &err) != 0)
+	if (brandd_test_env_run_brandd (args, NULL, &err) != 0)
 		fail_msg ("report summary failed: %s", err);
 	return path;
 }
@@ -313,13 +314,14 @@ test_brandd_report_make_summary (TestReport *t)
 static char *
 test_brandd_report_resign (TestReport *t, const char *name, const char *body)
 {
-	g_autofree char *key_path = g_build_filename (bt_pki_dir (), "policy.key", NULL);
+	g_autofree char *key_path =
+	    g_build_filename (brandd_test_env_pki_dir (), "policy.key", NULL);
 	g_autoptr (GError) error = NULL;
 	g_autoptr (EVP_PKEY) key = ir_pem_load_private_key (key_path, "test", &error);
 	g_autofree char *note = ir_signed_note_sign (body, "imei-brandd.dev/policy", key, &error);
 
 	assert_non_null (note);
-	return bt_write_file (t->env->dir, name, note);
+	return brandd_test_env_write_file (t->env->dir, name, note);
 }
 
 static void
@@ -376,7 +378,7 @@ test_brandd_report_tampered_refused (void **state)
 
 		assert_non_null (at);
 		at[strlen ("\"issued\": 1")] = '1';
-		bad = bt_write_file (t->env->dir, "tampered.note", note);
+		bad = brandd_test_env_write_file (t->env->dir, "tampered.note", note);
 		verify[1] = bad;
 		assert_int_equal (test_brandd_report_imeictl (verify, NULL, &err), 11);
 		test_brandd_report_assert_contains (err, "does not verify");
@@ -459,7 +461,7 @@ test_brandd_report_changed_log_refused (void **state)
 	g_autofree char *err = NULL;
 	const char *verify[] = {"verify-report", path, "--log", copy, NULL};
 
-	assert_int_equal (bt_sh (cmd, NULL, NULL), 0);
+	assert_int_equal (brandd_test_env_sh (cmd, NULL, NULL), 0);
 	assert_int_equal (test_brandd_report_imeictl (verify, NULL, &err), 11);
 	/* an inline-layout log verified without the workstation's key cannot
 	 * tell a changed record by itself; the witnessed root in the summary
@@ -478,7 +480,7 @@ test_brandd_report_register (void **state)
 	g_autofree char *out = NULL;
 	g_auto (GStrv) lines = NULL;
 
-	assert_int_equal (bt_run_brandd (args, &out, NULL), 0);
+	assert_int_equal (brandd_test_env_run_brandd (args, &out, NULL), 0);
 	lines = g_strsplit (out, "\r\n", -1);
 	assert_string_equal (lines[0], "imei,tac,date,centre,phase");
 	/* the four successes the server was told of, and only those */
@@ -497,10 +499,12 @@ static void
 test_brandd_report_bad_input (void **state)
 {
 	TestReport *t = *state;
-	g_autofree char *key = g_build_filename (bt_pki_dir (), "policy.key", NULL);
-	g_autofree char *foreign = g_build_filename (bt_pki_dir (), "witness.key", NULL);
+	g_autofree char *key = g_build_filename (brandd_test_env_pki_dir (), "policy.key", NULL);
+	g_autofree char *foreign =
+	    g_build_filename (brandd_test_env_pki_dir (), "witness.key", NULL);
 	g_autofree char *out = g_build_filename (t->env->dir, "never-written", NULL);
-	g_autofree char *garbage = bt_write_file (t->env->dir, "garbage.note", "hello\n");
+	g_autofree char *garbage =
+	    brandd_test_env_write_file (t->env->dir, "garbage.note", "hello\n");
 	const char *conf = t->env->conf;
 	const RolloutSimRefusal rows[] = {
 	    {"from not a date",
@@ -594,7 +598,7 @@ test_brandd_report_bad_input (void **state)
 	    {"no database", {"report", NULL}, 2, "report needs --db PATH"},
 	};
 
-	rollout_sim_expect_refusals (rows, G_N_ELEMENTS (rows), bt_run_brandd, out);
+	rollout_sim_expect_refusals (rows, G_N_ELEMENTS (rows), brandd_test_env_run_brandd, out);
 	/* imeictl verify-report */
 	{
 		const RolloutSimRefusal bad[] = {
@@ -621,11 +625,12 @@ test_brandd_report_bad_input (void **state)
 static gint64
 test_brandd_report_mismatches (BtEnv *env, const char *reason)
 {
-	return bt_db_int (env,
-			  reason != NULL ? "SELECT count (*) FROM witness_intent_mismatches "
-					   "WHERE reason = ?"
-					 : "SELECT count (*) FROM witness_intent_mismatches",
-			  reason);
+	return brandd_test_env_db_int (env,
+				       reason != NULL
+					   ? "SELECT count (*) FROM witness_intent_mismatches "
+					     "WHERE reason = ?"
+					   : "SELECT count (*) FROM witness_intent_mismatches",
+				       reason);
 }
 
 /* A workstation's real log, uploaded to the real witness in three
@@ -658,7 +663,7 @@ test_brandd_report_forged_intent (void **state)
 	(void)state;
 	rollout_sim_import (env, "FRG", FRG_TAC, 4);
 	rollout_sim_publish (env, policy);
-	bt_env_start (env);
+	brandd_test_env_start (env);
 	for (guint i = 0; i < 4; i++) {
 		g_autofree char *serial = g_strdup_printf ("FRG-%03u", i);
 
@@ -685,7 +690,7 @@ test_brandd_report_forged_intent (void **state)
 
 	/* CSV: three under p1, one under p2, on the INTENTs' day at DL-0001;
 	 * as restorations, the forged INTENTs count as the log says */
-	assert_int_equal (bt_run_brandd (csv_args, &out, &err), 0);
+	assert_int_equal (brandd_test_env_run_brandd (csv_args, &out, &err), 0);
 	test_brandd_report_assert_contains (out, ",no_result,intent_mismatches\r\n");
 	{
 		g_autofree char *p1 =
@@ -698,7 +703,7 @@ test_brandd_report_forged_intent (void **state)
 	}
 	test_brandd_report_assert_contains (err, "4 witnessed INTENTs name a token");
 	/* JSON: each, with its record and why */
-	assert_int_equal (bt_run_brandd (json_args, &json, NULL), 0);
+	assert_int_equal (brandd_test_env_run_brandd (json_args, &json, NULL), 0);
 	assert_true (json_parser_load_from_data (parser, json, -1, NULL));
 	listed = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
 					       "intent_mismatches");
@@ -718,7 +723,7 @@ test_brandd_report_forged_intent (void **state)
 	test_brandd_report_assert_contains (
 	    json_object_get_string_member (json_array_get_object_element (listed, 1), "detail"),
 	    imei[1]);
-	assert_int_equal (bt_env_stop (env), 0);
+	assert_int_equal (brandd_test_env_stop (env), 0);
 	for (guint i = 0; i < 4; i++) {
 		g_free (token[i]);
 		g_free (imei[i]);
@@ -739,7 +744,7 @@ main (void)
 	};
 
 	curl_global_init (CURL_GLOBAL_DEFAULT);
-	bt_pki_dir ();
+	brandd_test_env_pki_dir ();
 	return cmocka_run_group_tests (
 	    tests, test_brandd_report_setup, test_brandd_report_teardown);
 }

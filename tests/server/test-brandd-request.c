@@ -197,7 +197,7 @@ static const Row report_rows[] = {
 };
 
 static void
-check_error (const Row *row, const GError *error)
+test_brandd_request_check_error (const Row *row, const GError *error)
 {
 	g_autofree char *prefix = g_strdup_printf ("%s: ", row->error_path);
 
@@ -211,23 +211,23 @@ check_error (const Row *row, const GError *error)
 }
 
 static void
-test_token_requests (void **state)
+test_brandd_request_token_requests (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (token_rows); i++) {
 		g_autoptr (GError) error = NULL;
-		g_autoptr (IrBranddTokenRequest) req = ir_brandd_token_request_parse (
+		g_autoptr (IrBranddTokenRequest) req = ir_brandd_request_token_request_parse (
 		    token_rows[i].body, strlen (token_rows[i].body), &error);
-		check_error (&token_rows[i], error);
+		test_brandd_request_check_error (&token_rows[i], error);
 		assert_true ((req != NULL) == (error == NULL));
 	}
 }
 
 static void
-test_token_request_values (void **state)
+test_brandd_request_token_request_values (void **state)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (IrBranddTokenRequest) req =
-	    ir_brandd_token_request_parse (token_rows[0].body, strlen (token_rows[0].body), &error);
+	g_autoptr (IrBranddTokenRequest) req = ir_brandd_request_token_request_parse (
+	    token_rows[0].body, strlen (token_rows[0].body), &error);
 
 	assert_non_null (req);
 	assert_string_equal (req->serial, "SN1");
@@ -242,23 +242,23 @@ test_token_request_values (void **state)
 }
 
 static void
-test_reports (void **state)
+test_brandd_request_reports (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (report_rows); i++) {
 		g_autoptr (GError) error = NULL;
-		g_autoptr (IrBranddReport) rep = ir_brandd_report_parse (
+		g_autoptr (IrBranddReport) rep = ir_brandd_request_report_parse (
 		    report_rows[i].body, strlen (report_rows[i].body), &error);
-		check_error (&report_rows[i], error);
+		test_brandd_request_check_error (&report_rows[i], error);
 		assert_true ((rep != NULL) == (error == NULL));
 	}
 }
 
 static void
-test_report_values (void **state)
+test_brandd_request_report_values (void **state)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (IrBranddReport) rep =
-	    ir_brandd_report_parse (report_rows[1].body, strlen (report_rows[1].body), &error);
+	g_autoptr (IrBranddReport) rep = ir_brandd_request_report_parse (
+	    report_rows[1].body, strlen (report_rows[1].body), &error);
 	const guint8 *cti;
 
 	assert_non_null (rep);
@@ -277,10 +277,10 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test (test_token_requests),
-	    cmocka_unit_test (test_token_request_values),
-	    cmocka_unit_test (test_reports),
-	    cmocka_unit_test (test_report_values),
+	    cmocka_unit_test (test_brandd_request_token_requests),
+	    cmocka_unit_test (test_brandd_request_token_request_values),
+	    cmocka_unit_test (test_brandd_request_reports),
+	    cmocka_unit_test (test_brandd_request_report_values),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -32,7 +32,7 @@ test_brandd_revocation_cert_serial (const char *pki, const char *client)
 	    g_strdup_printf ("openssl x509 -noout -serial -in '%s/%s.pem'", pki, client);
 	g_autofree char *out = NULL;
 
-	assert_int_equal (bt_sh (cmd, &out, NULL), 0);
+	assert_int_equal (brandd_test_env_sh (cmd, &out, NULL), 0);
 	assert_true (g_str_has_prefix (out, "serial="));
 	return g_strstrip (g_strdup (out + strlen ("serial=")));
 }
@@ -40,7 +40,7 @@ test_brandd_revocation_cert_serial (const char *pki, const char *client)
 static void
 test_brandd_revocation_assert_refused (BtResponse *r, const char *code)
 {
-	if (r->status != 403 || g_strcmp0 (bt_error_code (r), code) != 0)
+	if (r->status != 403 || g_strcmp0 (brandd_test_env_error_code (r), code) != 0)
 		fail_msg ("expected 403 %s, got %ld: %s", code, r->status, r->body);
 }
 
@@ -49,9 +49,10 @@ test_brandd_revocation_assert_refused (BtResponse *r, const char *code)
 static void
 test_brandd_revocation_revoke_open_connection (void **state)
 {
-	g_autoptr (BtEnv) env = bt_env_new (NULL);
+	g_autoptr (BtEnv) env = brandd_test_env_new (NULL);
 	g_autoptr (BtTls) tls = NULL;
-	g_autofree char *serial = test_brandd_revocation_cert_serial (bt_pki_dir (), ALICE);
+	g_autofree char *serial =
+	    test_brandd_revocation_cert_serial (brandd_test_env_pki_dir (), ALICE);
 	g_autofree char *lower = g_ascii_strdown (serial, -1);
 	g_autofree char *out = NULL;
 	g_autofree char *err = NULL;
@@ -59,24 +60,26 @@ test_brandd_revocation_revoke_open_connection (void **state)
 	    "cert", "revoke", lower, "--reason", "laptop stolen", "--db", env->db, NULL};
 	const char *bad[] = {"cert", "revoke", "12:XY", "--db", env->db, NULL};
 
-	bt_env_start (env);
+	brandd_test_env_start (env);
 	tls = bt_tls_connect (env, ALICE);
 	assert_non_null (tls);
 	{
 		g_autoptr (BtResponse) r = bt_tls_request (tls, "/v1/tokens", dev2_request);
 		assert_int_equal (r->status, 200);
 	}
-	assert_int_equal (bt_run_brandd (bad, NULL, &err), 2);
+	assert_int_equal (brandd_test_env_run_brandd (bad, NULL, &err), 2);
 	assert_non_null (strstr (err, "SERIAL"));
 	g_clear_pointer (&err, g_free);
 	/* by another process, while the server runs: as a brand would */
-	assert_int_equal (bt_run_brandd (revoke, &out, &err), 0);
+	assert_int_equal (brandd_test_env_run_brandd (revoke, &out, &err), 0);
 	assert_non_null (strstr (out, "is revoked"));
 	{
 		g_autoptr (BtResponse) again = bt_tls_request (tls, "/v1/tokens", dev2_request);
 		g_autoptr (BtResponse) health = bt_tls_request (tls, "/v1/health", NULL);
-		g_autoptr (BtResponse) fresh = bt_request (env, ALICE, "/v1/health", NULL, NULL);
-		g_autoptr (BtResponse) other = bt_request (env, BOB, "/v1/health", NULL, NULL);
+		g_autoptr (BtResponse) fresh =
+		    brandd_test_env_request (env, ALICE, "/v1/health", NULL, NULL);
+		g_autoptr (BtResponse) other =
+		    brandd_test_env_request (env, BOB, "/v1/health", NULL, NULL);
 
 		test_brandd_revocation_assert_refused (again, "certificate_revoked");
 		assert_non_null (strstr (again->body, serial));
@@ -84,7 +87,7 @@ test_brandd_revocation_revoke_open_connection (void **state)
 		test_brandd_revocation_assert_refused (fresh, "certificate_revoked");
 		assert_int_equal (other->status, 200);
 	}
-	assert_int_equal (bt_env_stop (env), 0);
+	assert_int_equal (brandd_test_env_stop (env), 0);
 }
 
 /* A technician certificate valid for LIFETIME_S seconds from now, signed
@@ -115,7 +118,7 @@ test_brandd_revocation_make_short_lived (const char *pki)
 	    from,
 	    until);
 
-	if (bt_sh (cmd, NULL, &err) != 0)
+	if (brandd_test_env_sh (cmd, NULL, &err) != 0)
 		fail_msg ("cannot make the short-lived certificate: %s", err);
 }
 
@@ -124,13 +127,13 @@ test_brandd_revocation_make_short_lived (const char *pki)
 static void
 test_brandd_revocation_expiry_open_connection (void **state)
 {
-	g_autoptr (BtEnv) env = bt_env_new (NULL);
+	g_autoptr (BtEnv) env = brandd_test_env_new (NULL);
 	g_autoptr (BtTls) tls = NULL;
 	gint64 expires;
 
-	test_brandd_revocation_make_short_lived (bt_pki_dir ());
+	test_brandd_revocation_make_short_lived (brandd_test_env_pki_dir ());
 	expires = g_get_real_time () / G_USEC_PER_SEC + LIFETIME_S;
-	bt_env_start (env);
+	brandd_test_env_start (env);
 	tls = bt_tls_connect (env, SHORT_LIVED);
 	assert_non_null (tls);
 	{
@@ -143,13 +146,13 @@ test_brandd_revocation_expiry_open_connection (void **state)
 	{
 		g_autoptr (BtResponse) r = bt_tls_request (tls, "/v1/tokens", dev2_request);
 		g_autoptr (BtResponse) fresh =
-		    bt_request (env, SHORT_LIVED, "/v1/health", NULL, NULL);
+		    brandd_test_env_request (env, SHORT_LIVED, "/v1/health", NULL, NULL);
 
 		test_brandd_revocation_assert_refused (r, "certificate_expired");
 		/* and a new connection does not get past the handshake */
 		assert_int_equal (fresh->status, 0);
 	}
-	assert_int_equal (bt_env_stop (env), 0);
+	assert_int_equal (brandd_test_env_stop (env), 0);
 }
 
 /* [tls] crl: the revoked certificate of the development PKI is refused at
@@ -157,47 +160,51 @@ test_brandd_revocation_expiry_open_connection (void **state)
 static void
 test_brandd_revocation_crl (void **state)
 {
-	g_autofree char *extra = g_strdup_printf ("[tls]\ncrl=%s/crl.pem", bt_pki_dir ());
-	g_autoptr (BtEnv) with = bt_env_new (extra);
-	g_autoptr (BtEnv) without = bt_env_new (NULL);
+	g_autofree char *extra =
+	    g_strdup_printf ("[tls]\ncrl=%s/crl.pem", brandd_test_env_pki_dir ());
+	g_autoptr (BtEnv) with = brandd_test_env_new (extra);
+	g_autoptr (BtEnv) without = brandd_test_env_new (NULL);
 
-	bt_env_start (with);
-	bt_env_start (without);
+	brandd_test_env_start (with);
+	brandd_test_env_start (without);
 	{
 		g_autoptr (BtResponse) r =
-		    bt_request (with, "technician-revoked", "/v1/health", NULL, NULL);
-		g_autoptr (BtResponse) ok = bt_request (with, ALICE, "/v1/health", NULL, NULL);
-		g_autoptr (BtResponse) control =
-		    bt_request (without, "technician-revoked", "/v1/health", NULL, NULL);
+		    brandd_test_env_request (with, "technician-revoked", "/v1/health", NULL, NULL);
+		g_autoptr (BtResponse) ok =
+		    brandd_test_env_request (with, ALICE, "/v1/health", NULL, NULL);
+		g_autoptr (BtResponse) control = brandd_test_env_request (
+		    without, "technician-revoked", "/v1/health", NULL, NULL);
 
 		assert_int_equal (r->status, 0);
 		assert_int_not_equal (r->curl_code, CURLE_OK);
 		assert_int_equal (ok->status, 200);
 		assert_int_equal (control->status, 200);
 	}
-	assert_int_equal (bt_env_stop (with), 0);
-	assert_int_equal (bt_env_stop (without), 0);
+	assert_int_equal (brandd_test_env_stop (with), 0);
+	assert_int_equal (brandd_test_env_stop (without), 0);
 }
 
 /* No extended key usage, or serverAuth only: not a client certificate. */
 static void
 test_brandd_revocation_client_auth_eku (void **state)
 {
-	g_autoptr (BtEnv) env = bt_env_new (NULL);
+	g_autoptr (BtEnv) env = brandd_test_env_new (NULL);
 	const char *const refused[] = {"technician-noeku", "technician-serverauth"};
 
-	bt_env_start (env);
+	brandd_test_env_start (env);
 	for (guint i = 0; i < G_N_ELEMENTS (refused); i++) {
-		g_autoptr (BtResponse) r = bt_request (env, refused[i], "/v1/health", NULL, NULL);
+		g_autoptr (BtResponse) r =
+		    brandd_test_env_request (env, refused[i], "/v1/health", NULL, NULL);
 		if (r->status != 0 || r->curl_code == CURLE_OK)
 			fail_msg (
 			    "%s: expected a TLS refusal, got HTTP %ld", refused[i], r->status);
 	}
 	{
-		g_autoptr (BtResponse) ok = bt_request (env, ALICE, "/v1/health", NULL, NULL);
+		g_autoptr (BtResponse) ok =
+		    brandd_test_env_request (env, ALICE, "/v1/health", NULL, NULL);
 		assert_int_equal (ok->status, 200);
 	}
-	assert_int_equal (bt_env_stop (env), 0);
+	assert_int_equal (brandd_test_env_stop (env), 0);
 }
 
 int
@@ -211,6 +218,6 @@ main (void)
 	};
 
 	curl_global_init (CURL_GLOBAL_DEFAULT);
-	bt_pki_dir ();
+	brandd_test_env_pki_dir ();
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -87,7 +87,7 @@ test_brandd_rollout_future (void)
 static char *
 test_brandd_rollout_sign (const char *json, const char *key_file)
 {
-	g_autofree char *path = g_build_filename (bt_pki_dir (), key_file, NULL);
+	g_autofree char *path = g_build_filename (brandd_test_env_pki_dir (), key_file, NULL);
 	g_autoptr (GError) error = NULL;
 	g_autoptr (EVP_PKEY) key = ir_pem_load_private_key (path, "test", &error);
 	char *note;
@@ -110,16 +110,16 @@ test_brandd_rollout_env (void)
 	    g_strdup_printf ("[policy]\npublic-key=%s/policy.pub.pem\n"
 			     "[server]\nmax-handshakes=256\nmax-handshakes-per-address=256\n"
 			     "handshake-timeout=60\ntimeout=60\n",
-			     bt_pki_dir ());
+			     brandd_test_env_pki_dir ());
 
-	return bt_env_new (extra);
+	return brandd_test_env_new (extra);
 }
 
 /* `policy sign` then `policy publish`; returns publish's exit code. */
 static int
 test_brandd_rollout_publish_json (BtEnv *env, const char *json, char **err)
 {
-	g_autofree char *in = bt_write_file (env->dir, "policy.json", json);
+	g_autofree char *in = brandd_test_env_write_file (env->dir, "policy.json", json);
 	g_autofree char *out = g_build_filename (env->dir, "policy.note", NULL);
 	g_autofree char *key = g_build_filename (env->pki, "policy.key", NULL);
 	g_autofree char *sign_err = NULL;
@@ -127,18 +127,18 @@ test_brandd_rollout_publish_json (BtEnv *env, const char *json, char **err)
 	    "policy", "sign", "--config", env->conf, "--key", key, "--out", out, in, NULL};
 	const char *publish[] = {"policy", "publish", "--config", env->conf, out, NULL};
 
-	if (bt_run_brandd (sign, NULL, &sign_err) != 0)
+	if (brandd_test_env_run_brandd (sign, NULL, &sign_err) != 0)
 		fail_msg ("policy sign failed: %s", sign_err);
-	return bt_run_brandd (publish, NULL, err);
+	return brandd_test_env_run_brandd (publish, NULL, err);
 }
 
 static int
 test_brandd_rollout_publish_note (BtEnv *env, const char *note, char **err)
 {
-	g_autofree char *path = bt_write_file (env->dir, "given.note", note);
+	g_autofree char *path = brandd_test_env_write_file (env->dir, "given.note", note);
 	const char *publish[] = {"policy", "publish", "--config", env->conf, path, NULL};
 
-	return bt_run_brandd (publish, NULL, err);
+	return brandd_test_env_run_brandd (publish, NULL, err);
 }
 
 static void
@@ -167,18 +167,18 @@ test_brandd_rollout_policy_commands (void **state)
 	const char *show_json[] = {"policy", "show", "--json", "--config", env->conf, NULL};
 
 	/* nothing published yet */
-	assert_int_equal (bt_run_brandd (show, NULL, &err), 1);
+	assert_int_equal (brandd_test_env_run_brandd (show, NULL, &err), 1);
 	test_brandd_rollout_assert_contains (err, "no rollout policy has been published");
 	g_clear_pointer (&err, g_free);
 
 	assert_int_equal (test_brandd_rollout_publish_json (env, v2, &err), 0);
 	g_clear_pointer (&err, g_free);
-	assert_int_equal (bt_run_brandd (show, &out, NULL), 0);
+	assert_int_equal (brandd_test_env_run_brandd (show, &out, NULL), 0);
 	test_brandd_rollout_assert_contains (out, "rollout policy version 2");
 	test_brandd_rollout_assert_contains (out, "time zone Asia/Kolkata");
 	test_brandd_rollout_assert_contains (out, "phase p1: Test phase [active]");
 	g_clear_pointer (&out, g_free);
-	assert_int_equal (bt_run_brandd (show_json, &out, NULL), 0);
+	assert_int_equal (brandd_test_env_run_brandd (show_json, &out, NULL), 0);
 	test_brandd_rollout_assert_contains (out, "\"version\" : 2");
 	test_brandd_rollout_assert_contains (out, "\"national_daily_cap\" : 10");
 	g_clear_pointer (&out, g_free);
@@ -195,12 +195,13 @@ test_brandd_rollout_policy_commands (void **state)
 	g_clear_pointer (&err, g_free);
 	/* an expired one: sign refuses it, and publish refuses it signed */
 	{
-		g_autofree char *in = bt_write_file (env->dir, "expired.json", expired);
+		g_autofree char *in =
+		    brandd_test_env_write_file (env->dir, "expired.json", expired);
 		g_autofree char *key = g_build_filename (env->pki, "policy.key", NULL);
 		const char *sign[] = {"policy", "sign", "--key", key, in, NULL};
 		g_autofree char *note = test_brandd_rollout_sign (expired, "policy.key");
 
-		assert_int_equal (bt_run_brandd (sign, NULL, &err), 1);
+		assert_int_equal (brandd_test_env_run_brandd (sign, NULL, &err), 1);
 		test_brandd_rollout_assert_contains (
 		    err, "expired at 2026-01-01 00:00 IST (Asia/Kolkata)");
 		g_clear_pointer (&err, g_free);
@@ -224,13 +225,13 @@ test_brandd_rollout_policy_commands (void **state)
 		test_brandd_rollout_assert_contains (err, "does not verify");
 		g_clear_pointer (&err, g_free);
 	}
-	assert_int_equal (bt_run_brandd (show, &out, NULL), 0);
+	assert_int_equal (brandd_test_env_run_brandd (show, &out, NULL), 0);
 	test_brandd_rollout_assert_contains (out, "rollout policy version 2");
 	g_clear_pointer (&out, g_free);
 	/* the kill switch needs a phase the policy has */
 	{
 		const char *pause_bad[] = {"policy", "pause", "p9", "--config", env->conf, NULL};
-		assert_int_equal (bt_run_brandd (pause_bad, NULL, &err), 1);
+		assert_int_equal (brandd_test_env_run_brandd (pause_bad, NULL, &err), 1);
 		test_brandd_rollout_assert_contains (
 		    err, "phase p9 is not in the published rollout policy");
 	}
@@ -274,30 +275,36 @@ test_brandd_rollout_enforcement (void **state)
 	g_autofree char *err = NULL;
 
 	/* before any policy: tokens as before, with the configured phase */
-	bt_env_start (env);
+	brandd_test_env_start (env);
 	{
-		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/tokens", dev1, NULL);
-		g_autoptr (BtResponse) p = bt_request (env, ALICE, "/v1/policy", NULL, NULL);
+		g_autoptr (BtResponse) r =
+		    brandd_test_env_request (env, ALICE, "/v1/tokens", dev1, NULL);
+		g_autoptr (BtResponse) p =
+		    brandd_test_env_request (env, ALICE, "/v1/policy", NULL, NULL);
 
 		assert_int_equal (r->status, 200);
-		assert_string_equal (bt_json_string (r, "phase"), "IN-2026-P1");
+		assert_string_equal (brandd_test_env_json_string (r, "phase"), "IN-2026-P1");
 		assert_int_equal (p->status, 404);
-		assert_string_equal (bt_error_code (p), "no_policy");
+		assert_string_equal (brandd_test_env_error_code (p), "no_policy");
 	}
 	/* published while the server runs: it applies to the next request */
 	assert_int_equal (test_brandd_rollout_publish_json (env, policy, &err), 0);
 	{
-		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/tokens", dev1, NULL);
-		g_autoptr (BtResponse) again = bt_request (env, ALICE, "/v1/tokens", dev2, NULL);
-		g_autoptr (BtResponse) other = bt_request (env, BOB, "/v1/tokens", dev2, NULL);
-		g_autoptr (BtResponse) no = bt_request (env, BOB, "/v1/tokens", dev3, NULL);
+		g_autoptr (BtResponse) r =
+		    brandd_test_env_request (env, ALICE, "/v1/tokens", dev1, NULL);
+		g_autoptr (BtResponse) again =
+		    brandd_test_env_request (env, ALICE, "/v1/tokens", dev2, NULL);
+		g_autoptr (BtResponse) other =
+		    brandd_test_env_request (env, BOB, "/v1/tokens", dev2, NULL);
+		g_autoptr (BtResponse) no =
+		    brandd_test_env_request (env, BOB, "/v1/tokens", dev3, NULL);
 
 		assert_int_equal (r->status, 200);
-		assert_string_equal (bt_json_string (r, "phase"), "p1");
+		assert_string_equal (brandd_test_env_json_string (r, "phase"), "p1");
 		assert_int_equal (test_brandd_rollout_json_int (r, "policy_version"), 1);
 		/* alice's centre has used its cap of 1 today */
 		assert_int_equal (again->status, 429);
-		assert_string_equal (bt_error_code (again), "cap_reached");
+		assert_string_equal (brandd_test_env_error_code (again), "cap_reached");
 		test_brandd_rollout_assert_contains (
 		    test_brandd_rollout_error_message (again),
 		    "centre DL-0001 has reached its cap of 1 restorations in phase p1");
@@ -307,13 +314,14 @@ test_brandd_rollout_enforcement (void **state)
 		assert_int_equal (other->status, 200);
 		/* device 3's TAC is in no phase */
 		assert_int_equal (no->status, 403);
-		assert_string_equal (bt_error_code (no), "not_eligible");
+		assert_string_equal (brandd_test_env_error_code (no), "not_eligible");
 		test_brandd_rollout_assert_contains (
 		    test_brandd_rollout_error_message (no),
 		    "no phase of rollout policy version 1 covers this phone (TAC 35209900");
 	}
 	{
-		g_autoptr (BtResponse) p = bt_request (env, BOB, "/v1/policy", NULL, NULL);
+		g_autoptr (BtResponse) p =
+		    brandd_test_env_request (env, BOB, "/v1/policy", NULL, NULL);
 		JsonObject *obj = json_node_get_object (p->json);
 		JsonObject *usage =
 		    json_array_get_object_element (json_object_get_array_member (obj, "usage"), 0);
@@ -325,7 +333,7 @@ test_brandd_rollout_enforcement (void **state)
 		assert_int_equal (json_object_get_int_member (usage, "centre_issued"), 1);
 		assert_int_equal (json_object_get_int_member (usage, "national_issued"), 2);
 	}
-	assert_int_equal (bt_env_stop (env), 0);
+	assert_int_equal (brandd_test_env_stop (env), 0);
 }
 
 static void
@@ -341,32 +349,36 @@ test_brandd_rollout_kill_switch (void **state)
 	const char *resume[] = {"policy", "resume", "p1", "--config", env->conf, NULL};
 
 	assert_int_equal (test_brandd_rollout_publish_json (env, policy, &err), 0);
-	bt_env_start (env);
+	brandd_test_env_start (env);
 	{
-		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/tokens", dev1, NULL);
+		g_autoptr (BtResponse) r =
+		    brandd_test_env_request (env, ALICE, "/v1/tokens", dev1, NULL);
 		assert_int_equal (r->status, 200);
 	}
 	/* another process pulls the switch: the very next request is refused */
-	assert_int_equal (bt_run_brandd (pause, NULL, NULL), 0);
+	assert_int_equal (brandd_test_env_run_brandd (pause, NULL, NULL), 0);
 	{
-		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/tokens", dev1, NULL);
-		g_autoptr (BtResponse) p = bt_request (env, ALICE, "/v1/policy", NULL, NULL);
+		g_autoptr (BtResponse) r =
+		    brandd_test_env_request (env, ALICE, "/v1/tokens", dev1, NULL);
+		g_autoptr (BtResponse) p =
+		    brandd_test_env_request (env, ALICE, "/v1/policy", NULL, NULL);
 		JsonArray *paused =
 		    json_object_get_array_member (json_node_get_object (p->json), "paused");
 
 		assert_int_equal (r->status, 403);
-		assert_string_equal (bt_error_code (r), "phase_paused");
+		assert_string_equal (brandd_test_env_error_code (r), "phase_paused");
 		test_brandd_rollout_assert_contains (test_brandd_rollout_error_message (r),
 						     "phase p1 (Test phase) is paused");
 		assert_int_equal (json_array_get_length (paused), 1);
 		assert_string_equal (json_array_get_string_element (paused, 0), "p1");
 	}
-	assert_int_equal (bt_run_brandd (resume, NULL, NULL), 0);
+	assert_int_equal (brandd_test_env_run_brandd (resume, NULL, NULL), 0);
 	{
-		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/tokens", dev1, NULL);
+		g_autoptr (BtResponse) r =
+		    brandd_test_env_request (env, ALICE, "/v1/tokens", dev1, NULL);
 		assert_int_equal (r->status, 200);
 	}
-	assert_int_equal (bt_env_stop (env), 0);
+	assert_int_equal (brandd_test_env_stop (env), 0);
 }
 
 /* A policy that expired after it was published refuses every token. */
@@ -380,16 +392,17 @@ test_brandd_rollout_expired_in_database (void **state)
 	g_autofree char *dev1 = test_brandd_rollout_request_for ("SN0001");
 
 	note = test_brandd_rollout_sign (json, "policy.key");
-	bt_db_exec (env, "INSERT INTO rollout_policies VALUES (9, ?, 0)", note);
-	bt_env_start (env);
+	brandd_test_env_db_exec (env, "INSERT INTO rollout_policies VALUES (9, ?, 0)", note);
+	brandd_test_env_start (env);
 	{
-		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/tokens", dev1, NULL);
+		g_autoptr (BtResponse) r =
+		    brandd_test_env_request (env, ALICE, "/v1/tokens", dev1, NULL);
 		assert_int_equal (r->status, 403);
-		assert_string_equal (bt_error_code (r), "policy_expired");
+		assert_string_equal (brandd_test_env_error_code (r), "policy_expired");
 		test_brandd_rollout_assert_contains (test_brandd_rollout_error_message (r),
 						     "expired at 2026-01-01 00:00 IST");
 	}
-	assert_int_equal (bt_env_stop (env), 0);
+	assert_int_equal (brandd_test_env_stop (env), 0);
 }
 
 /* ---- the race ---- */
@@ -408,11 +421,11 @@ test_brandd_rollout_race_thread (gpointer data)
 {
 	RtRaceCall *call = data;
 	g_autoptr (BtResponse) r =
-	    bt_request (call->server, call->client, "/v1/tokens", call->body, NULL);
+	    brandd_test_env_request (call->server, call->client, "/v1/tokens", call->body, NULL);
 
 	call->status = r->status;
 	call->curl_code = r->curl_code;
-	call->code = g_strdup (bt_error_code (r));
+	call->code = g_strdup (brandd_test_env_error_code (r));
 	return NULL;
 }
 
@@ -434,10 +447,10 @@ test_brandd_rollout_import_race_devices (BtEnv *env)
 					digits,
 					ir_imei_check_digit (digits));
 	}
-	path = bt_write_file (env->dir, "race.csv", csv->str);
+	path = brandd_test_env_write_file (env->dir, "race.csv", csv->str);
 	{
 		const char *import[] = {"import", "--db", env->db, path, NULL};
-		if (bt_run_brandd (import, NULL, &err) != 0)
+		if (brandd_test_env_run_brandd (import, NULL, &err) != 0)
 			fail_msg ("import failed: %s", err);
 	}
 }
@@ -492,10 +505,10 @@ test_brandd_rollout_race_round (BtEnv *a, BtEnv *b, guint round)
 	assert_true (granted[0] <= RACE_CENTRE_CAP && granted[1] <= RACE_CENTRE_CAP);
 	assert_int_equal (granted[0] + granted[1], RACE_NATIONAL_CAP);
 	assert_int_equal (
-	    bt_db_int (a, "SELECT count(*) FROM token_rollout WHERE phase = ?", phase),
+	    brandd_test_env_db_int (a, "SELECT count(*) FROM token_rollout WHERE phase = ?", phase),
 	    RACE_NATIONAL_CAP);
 	assert_int_equal (
-	    bt_db_int (
+	    brandd_test_env_db_int (
 		a, "SELECT issued FROM rollout_counts WHERE phase = ? AND centre = ''", phase),
 	    RACE_NATIONAL_CAP);
 }
@@ -507,13 +520,13 @@ test_brandd_rollout_cap_race_two_servers (void **state)
 	BtEnv b = {.dir = a->dir, .pki = a->pki, .conf = a->conf, .db = a->db};
 
 	test_brandd_rollout_import_race_devices (a);
-	bt_env_start (a);
-	bt_env_start (&b);
+	brandd_test_env_start (a);
+	brandd_test_env_start (&b);
 	for (guint round = 0; round < RACE_ROUNDS; round++)
 		test_brandd_rollout_race_round (a, &b, round);
-	assert_int_equal (bt_env_stop (&b), 0);
+	assert_int_equal (brandd_test_env_stop (&b), 0);
 	g_free (b.url);
-	assert_int_equal (bt_env_stop (a), 0);
+	assert_int_equal (brandd_test_env_stop (a), 0);
 }
 
 int
@@ -528,6 +541,6 @@ main (void)
 	};
 
 	curl_global_init (CURL_GLOBAL_DEFAULT);
-	bt_pki_dir ();
+	brandd_test_env_pki_dir ();
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -39,27 +39,27 @@ static const char dev2_request[] = "{\"device\": {\"serial\": \"" BT_DEV2_SERIAL
 				   " \"current_imeis\": [" ZEROS "]}";
 
 static int
-setup (void **state)
+test_brandd_server_setup (void **state)
 {
-	BtEnv *env = bt_env_new ("[centres]\ndefault-daily-quota=50");
-	bt_env_start (env);
+	BtEnv *env = brandd_test_env_new ("[centres]\ndefault-daily-quota=50");
+	brandd_test_env_start (env);
 	*state = env;
 	return 0;
 }
 
 static int
-teardown (void **state)
+test_brandd_server_teardown (void **state)
 {
 	BtEnv *env = *state;
 
 	/* every test ends with a clean stop: SIGTERM → exit 0 */
-	assert_int_equal (bt_env_stop (env), 0);
-	bt_env_free (env);
+	assert_int_equal (brandd_test_env_stop (env), 0);
+	brandd_test_env_free (env);
 	return 0;
 }
 
 static GBytes *
-base64url_decode (const char *text)
+test_brandd_server_base64url_decode (const char *text)
 {
 	g_autofree char *std = g_strnfill (strlen (text) + (4 - strlen (text) % 4) % 4, '=');
 	gsize len = 0;
@@ -72,7 +72,7 @@ base64url_decode (const char *text)
 }
 
 static void
-client_cnf (BtEnv *env, const char *client, guint8 cnf[IR_TOKEN_CNF_LEN])
+test_brandd_server_client_cnf (BtEnv *env, const char *client, guint8 cnf[IR_TOKEN_CNF_LEN])
 {
 	g_autofree char *path = g_strdup_printf ("%s/%s.pem", env->pki, client);
 	g_autofree char *pem = NULL;
@@ -84,15 +84,15 @@ client_cnf (BtEnv *env, const char *client, guint8 cnf[IR_TOKEN_CNF_LEN])
 }
 
 static IrToken *
-decode_token (const BtResponse *r)
+test_brandd_server_decode_token (const BtResponse *r)
 {
-	const char *b64 = bt_json_string (r, "token");
+	const char *b64 = brandd_test_env_json_string (r, "token");
 	g_autoptr (GBytes) bytes = NULL;
 	g_autoptr (GError) error = NULL;
 	IrToken *token;
 
 	assert_non_null (b64);
-	bytes = base64url_decode (b64);
+	bytes = test_brandd_server_base64url_decode (b64);
 	token = ir_token_decode (
 	    g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL, &error);
 	if (token == NULL)
@@ -101,7 +101,7 @@ decode_token (const BtResponse *r)
 }
 
 static IrTrustStore *
-trust_store (BtEnv *env)
+test_brandd_server_trust_store (BtEnv *env)
 {
 	g_autofree char *path = g_build_filename (env->pki, "trust-store.conf", NULL);
 	g_autoptr (GError) error = NULL;
@@ -113,18 +113,19 @@ trust_store (BtEnv *env)
 }
 
 static char *
-token_id (const BtResponse *r)
+test_brandd_server_token_id (const BtResponse *r)
 {
-	return g_strdup (bt_json_string (r, "token_id"));
+	return g_strdup (brandd_test_env_json_string (r, "token_id"));
 }
 
 static void
-test_token_verifies (void **state)
+test_brandd_server_token_verifies (void **state)
 {
 	BtEnv *env = *state;
-	g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
+	g_autoptr (BtResponse) r =
+	    brandd_test_env_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
 	g_autoptr (IrToken) token = NULL;
-	g_autoptr (IrTrustStore) trust = trust_store (env);
+	g_autoptr (IrTrustStore) trust = test_brandd_server_trust_store (env);
 	g_autoptr (GError) error = NULL;
 	guint8 cnf[IR_TOKEN_CNF_LEN];
 	guint8 nonce[10];
@@ -136,11 +137,11 @@ test_token_verifies (void **state)
 	const guint8 *cti;
 
 	assert_int_equal (r->status, 200);
-	token = decode_token (r);
+	token = test_brandd_server_decode_token (r);
 	c = ir_token_get_claims (token);
 	for (guint i = 0; i < sizeof nonce; i++)
 		nonce[i] = (guint8)i;
-	client_cnf (env, ALICE, cnf);
+	test_brandd_server_client_cnf (env, ALICE, cnf);
 	expect.client_spki_sha256 = cnf;
 	expect.hardware_id = BT_DEV1_HWID;
 	expect.serial = BT_DEV1_SERIAL;
@@ -164,28 +165,29 @@ test_token_verifies (void **state)
 	cti = g_bytes_get_data (c->cti, &cti_len);
 	assert_int_equal (cti_len, 16);
 	cti_hex = g_strdup_printf ("%02x%02x", cti[0], cti[1]);
-	assert_true (g_str_has_prefix (bt_json_string (r, "token_id"), cti_hex));
-	assert_string_equal (bt_json_string (r, "centre"), "DL-0001");
-	assert_string_equal (bt_json_string (r, "phase"), "IN-2026-P1");
-	assert_true (g_str_has_suffix (bt_json_string (r, "expires"), "Z"));
+	assert_true (g_str_has_prefix (brandd_test_env_json_string (r, "token_id"), cti_hex));
+	assert_string_equal (brandd_test_env_json_string (r, "centre"), "DL-0001");
+	assert_string_equal (brandd_test_env_json_string (r, "phase"), "IN-2026-P1");
+	assert_true (g_str_has_suffix (brandd_test_env_json_string (r, "expires"), "Z"));
 
 	/* the same token presented by bob's certificate is not his */
 	g_clear_error (&error);
-	client_cnf (env, BOB, cnf);
+	test_brandd_server_client_cnf (env, BOB, cnf);
 	assert_false (ir_token_verify (token, trust, &expect, &refusal, &error));
 	assert_int_equal (refusal, IR_TOKEN_REFUSED_CNF);
 }
 
 static void
-test_token_legacy (void **state)
+test_brandd_server_token_legacy (void **state)
 {
 	BtEnv *env = *state;
-	g_autoptr (BtResponse) r = bt_request (env, BOB, "/v1/tokens", dev2_request, NULL);
+	g_autoptr (BtResponse) r =
+	    brandd_test_env_request (env, BOB, "/v1/tokens", dev2_request, NULL);
 	g_autoptr (IrToken) token = NULL;
 	const IrTokenClaims *c;
 
 	assert_int_equal (r->status, 200);
-	token = decode_token (r);
+	token = test_brandd_server_decode_token (r);
 	c = ir_token_get_claims (token);
 	assert_null (c->nonce);
 	assert_false (c->has_counter);
@@ -444,15 +446,15 @@ static const Refusal refusals[] = {
 };
 
 static void
-test_refusals (void **state)
+test_brandd_server_refusals (void **state)
 {
 	BtEnv *env = *state;
 
 	for (guint i = 0; i < G_N_ELEMENTS (refusals); i++) {
 		const Refusal *t = &refusals[i];
 		g_autoptr (BtResponse) r =
-		    bt_request (env, t->client, t->path, t->body, t->content_type);
-		const char *code = bt_error_code (r);
+		    brandd_test_env_request (env, t->client, t->path, t->body, t->content_type);
+		const char *code = brandd_test_env_error_code (r);
 		JsonObject *err;
 		const char *message;
 
@@ -475,7 +477,7 @@ test_refusals (void **state)
 }
 
 static char *
-report_body (const char *id, const char *outcome, const char *read_back)
+test_brandd_server_report_body (const char *id, const char *outcome, const char *read_back)
 {
 	return g_strdup_printf (
 	    "{\"token_id\": \"%s\", \"outcome\": \"%s\", \"imeis_read_back\": %s,"
@@ -486,13 +488,14 @@ report_body (const char *id, const char *outcome, const char *read_back)
 }
 
 static void
-test_report_single_use (void **state)
+test_brandd_server_report_single_use (void **state)
 {
 	BtEnv *env = *state;
-	g_autoptr (BtResponse) tok = bt_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
-	g_autofree char *id = token_id (tok);
-	g_autofree char *body =
-	    report_body (id, "success", "[\"" BT_DEV1_IMEI1 "\", \"" BT_DEV1_IMEI2 "\"]");
+	g_autoptr (BtResponse) tok =
+	    brandd_test_env_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
+	g_autofree char *id = test_brandd_server_token_id (tok);
+	g_autofree char *body = test_brandd_server_report_body (
+	    id, "success", "[\"" BT_DEV1_IMEI1 "\", \"" BT_DEV1_IMEI2 "\"]");
 	g_autoptr (BtResponse) other = NULL;
 	g_autoptr (BtResponse) first = NULL;
 	g_autoptr (BtResponse) second = NULL;
@@ -500,38 +503,38 @@ test_report_single_use (void **state)
 	assert_int_equal (tok->status, 200);
 	/* another technician's certificate may not report it, and does not
 	 * consume it */
-	other = bt_request (env, BOB, "/v1/reports", body, NULL);
+	other = brandd_test_env_request (env, BOB, "/v1/reports", body, NULL);
 	assert_int_equal (other->status, 403);
-	assert_string_equal (bt_error_code (other), "not_your_token");
-	first = bt_request (env, ALICE, "/v1/reports", body, NULL);
+	assert_string_equal (brandd_test_env_error_code (other), "not_your_token");
+	first = brandd_test_env_request (env, ALICE, "/v1/reports", body, NULL);
 	assert_int_equal (first->status, 200);
-	assert_string_equal (bt_json_string (first, "status"), "recorded");
-	second = bt_request (env, ALICE, "/v1/reports", body, NULL);
+	assert_string_equal (brandd_test_env_json_string (first, "status"), "recorded");
+	second = brandd_test_env_request (env, ALICE, "/v1/reports", body, NULL);
 	assert_int_equal (second->status, 409);
-	assert_string_equal (bt_error_code (second), "already_reported");
+	assert_string_equal (brandd_test_env_error_code (second), "already_reported");
 }
 
 static char *
-outcome_body (const char *id, const char *outcome)
+test_brandd_server_outcome_body (const char *id, const char *outcome)
 {
 	return g_strdup_printf ("{\"token_id\": \"%s\", \"outcome\": \"%s\"}", id, outcome);
 }
 
 /* Reports @tok (a token answer) as aborted: its device is free again. */
 static void
-release (BtEnv *env, const char *client, const BtResponse *tok)
+test_brandd_server_release (BtEnv *env, const char *client, const BtResponse *tok)
 {
-	g_autofree char *id = token_id (tok);
-	g_autofree char *body = outcome_body (id, "aborted");
-	g_autoptr (BtResponse) r = bt_request (env, client, "/v1/reports", body, NULL);
+	g_autofree char *id = test_brandd_server_token_id (tok);
+	g_autofree char *body = test_brandd_server_outcome_body (id, "aborted");
+	g_autoptr (BtResponse) r = brandd_test_env_request (env, client, "/v1/reports", body, NULL);
 
 	assert_int_equal (r->status, 200);
 }
 
 static gint64
-sql_count (BtEnv *env, const char *sql)
+test_brandd_server_sql_count (BtEnv *env, const char *sql)
 {
-	gint64 n = bt_db_int (env, sql, NULL);
+	gint64 n = brandd_test_env_db_int (env, sql, NULL);
 
 	assert_true (n >= 0);
 	return n;
@@ -542,28 +545,32 @@ sql_count (BtEnv *env, const char *sql)
  * mismatch, kept for the auditor, and device 1 can still be restored; the
  * token stays open for its true outcome. */
 static void
-test_read_back_mismatch (void **state)
+test_brandd_server_read_back_mismatch (void **state)
 {
 	BtEnv *env = *state;
-	g_autoptr (BtResponse) tok = bt_request (env, ALICE, "/v1/tokens", dev2_request, NULL);
-	g_autofree char *id = token_id (tok);
-	g_autofree char *body = report_body (id, "success", "[\"" BT_DEV1_IMEI1 "\"]");
-	g_autofree char *truth = report_body (id, "success", "[\"" BT_DEV2_IMEI1 "\"]");
+	g_autoptr (BtResponse) tok =
+	    brandd_test_env_request (env, ALICE, "/v1/tokens", dev2_request, NULL);
+	g_autofree char *id = test_brandd_server_token_id (tok);
+	g_autofree char *body =
+	    test_brandd_server_report_body (id, "success", "[\"" BT_DEV1_IMEI1 "\"]");
+	g_autofree char *truth =
+	    test_brandd_server_report_body (id, "success", "[\"" BT_DEV2_IMEI1 "\"]");
 	g_autoptr (BtResponse) rep = NULL;
 	g_autoptr (BtResponse) r = NULL;
 	g_autoptr (BtResponse) ok = NULL;
 
 	assert_int_equal (tok->status, 200);
-	rep = bt_request (env, ALICE, "/v1/reports", body, NULL);
+	rep = brandd_test_env_request (env, ALICE, "/v1/reports", body, NULL);
 	assert_int_equal (rep->status, 409);
-	assert_string_equal (bt_error_code (rep), "read_back_mismatch");
+	assert_string_equal (brandd_test_env_error_code (rep), "read_back_mismatch");
 	assert_non_null (strstr (rep->body, BT_DEV2_IMEI1));
 	assert_non_null (strstr (rep->body, "mismatch"));
-	assert_int_equal (sql_count (env, "SELECT count(*) FROM report_mismatches"), 1);
-	assert_int_equal (sql_count (env, "SELECT count(*) FROM reports"), 0);
-	r = bt_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
+	assert_int_equal (
+	    test_brandd_server_sql_count (env, "SELECT count(*) FROM report_mismatches"), 1);
+	assert_int_equal (test_brandd_server_sql_count (env, "SELECT count(*) FROM reports"), 0);
+	r = brandd_test_env_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
 	assert_int_equal (r->status, 200);
-	ok = bt_request (env, ALICE, "/v1/reports", truth, NULL);
+	ok = brandd_test_env_request (env, ALICE, "/v1/reports", truth, NULL);
 	assert_int_equal (ok->status, 200);
 }
 
@@ -572,115 +579,120 @@ test_read_back_mismatch (void **state)
  * again gets a new token that supersedes its own; reporting it frees the
  * device. */
 static void
-test_live_token (void **state)
+test_brandd_server_live_token (void **state)
 {
 	BtEnv *env = *state;
-	g_autoptr (BtResponse) first = bt_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
+	g_autoptr (BtResponse) first =
+	    brandd_test_env_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
 	g_autoptr (BtResponse) other_centre = NULL;
 	g_autoptr (BtResponse) again = NULL;
 	g_autoptr (BtResponse) late = NULL;
 	g_autoptr (BtResponse) still = NULL;
 	g_autoptr (BtResponse) after = NULL;
-	g_autofree char *first_id = token_id (first);
+	g_autofree char *first_id = test_brandd_server_token_id (first);
 	g_autofree char *late_body = NULL;
 	JsonObject *err;
 
 	assert_int_equal (first->status, 200);
-	other_centre = bt_request (env, BOB, "/v1/tokens", dev1_request, NULL);
+	other_centre = brandd_test_env_request (env, BOB, "/v1/tokens", dev1_request, NULL);
 	assert_int_equal (other_centre->status, 409);
-	assert_string_equal (bt_error_code (other_centre), "token_live");
+	assert_string_equal (brandd_test_env_error_code (other_centre), "token_live");
 	err = json_object_get_object_member (json_node_get_object (other_centre->json), "error");
 	assert_string_equal (json_object_get_string_member (err, "live_token_expires"),
-			     bt_json_string (first, "expires"));
+			     brandd_test_env_json_string (first, "expires"));
 	assert_non_null (strstr (json_object_get_string_member (err, "message"),
-				 bt_json_string (first, "expires")));
+				 brandd_test_env_json_string (first, "expires")));
 	/* refused requests were not recorded */
-	assert_int_equal (sql_count (env, "SELECT count(*) FROM tokens"), 1);
-	again = bt_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
+	assert_int_equal (test_brandd_server_sql_count (env, "SELECT count(*) FROM tokens"), 1);
+	again = brandd_test_env_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
 	assert_int_equal (again->status, 200);
-	late_body = outcome_body (first_id, "failed");
-	late = bt_request (env, ALICE, "/v1/reports", late_body, NULL);
+	late_body = test_brandd_server_outcome_body (first_id, "failed");
+	late = brandd_test_env_request (env, ALICE, "/v1/reports", late_body, NULL);
 	assert_int_equal (late->status, 409);
-	assert_string_equal (bt_error_code (late), "already_reported");
-	still = bt_request (env, BOB, "/v1/tokens", dev1_request, NULL);
+	assert_string_equal (brandd_test_env_error_code (late), "already_reported");
+	still = brandd_test_env_request (env, BOB, "/v1/tokens", dev1_request, NULL);
 	assert_int_equal (still->status, 409);
-	assert_string_equal (bt_error_code (still), "token_live");
-	release (env, ALICE, again);
-	after = bt_request (env, BOB, "/v1/tokens", dev1_request, NULL);
+	assert_string_equal (brandd_test_env_error_code (still), "token_live");
+	test_brandd_server_release (env, ALICE, again);
+	after = brandd_test_env_request (env, BOB, "/v1/tokens", dev1_request, NULL);
 	assert_int_equal (after->status, 200);
 }
 
 /* A device the factory records tie to a centre is restored there only. */
 static void
-test_device_centre (void **state)
+test_brandd_server_device_centre (void **state)
 {
-	g_autoptr (BtEnv) env = bt_env_new (NULL);
+	g_autoptr (BtEnv) env = brandd_test_env_new (NULL);
 	g_autofree char *csv =
-	    bt_write_file (env->dir,
-			   "tied.csv",
-			   "serial,hardware_id,manufacturer,model,tac,imei1,centre\n"
-			   "SN0009,,Quectel,EC25,49015420,490154203237534,MH-0002\n");
+	    brandd_test_env_write_file (env->dir,
+					"tied.csv",
+					"serial,hardware_id,manufacturer,model,tac,imei1,centre\n"
+					"SN0009,,Quectel,EC25,49015420,490154203237534,MH-0002\n");
 	const char *imp[] = {"import", "--db", env->db, csv, NULL};
 	const char *req = "{\"device\": {\"serial\": \"SN0009\"}, \"current_imeis\": [null]}";
 
-	assert_int_equal (bt_run_brandd (imp, NULL, NULL), 0);
-	bt_env_start (env);
+	assert_int_equal (brandd_test_env_run_brandd (imp, NULL, NULL), 0);
+	brandd_test_env_start (env);
 	{
-		g_autoptr (BtResponse) alice = bt_request (env, ALICE, "/v1/tokens", req, NULL);
-		g_autoptr (BtResponse) bob = bt_request (env, BOB, "/v1/tokens", req, NULL);
+		g_autoptr (BtResponse) alice =
+		    brandd_test_env_request (env, ALICE, "/v1/tokens", req, NULL);
+		g_autoptr (BtResponse) bob =
+		    brandd_test_env_request (env, BOB, "/v1/tokens", req, NULL);
 
 		assert_int_equal (alice->status, 403);
-		assert_string_equal (bt_error_code (alice), "wrong_centre");
+		assert_string_equal (brandd_test_env_error_code (alice), "wrong_centre");
 		assert_non_null (strstr (alice->body, "MH-0002"));
 		assert_int_equal (bob->status, 200);
 	}
-	assert_int_equal (bt_env_stop (env), 0);
+	assert_int_equal (brandd_test_env_stop (env), 0);
 }
 
 static void
-test_quota (void **state)
+test_brandd_server_quota (void **state)
 {
-	BtEnv *env = bt_env_new ("[centres]\ndefault-daily-quota=1");
+	BtEnv *env = brandd_test_env_new ("[centres]\ndefault-daily-quota=1");
 	const char *set[] = {"centre", "set", "DL-0001", "--quota", "3", "--db", env->db, NULL};
 	g_autofree char *err = NULL;
 
-	assert_int_equal (bt_run_brandd (set, NULL, &err), 0);
-	bt_env_start (env);
+	assert_int_equal (brandd_test_env_run_brandd (set, NULL, &err), 0);
+	brandd_test_env_start (env);
 	/* alice's centre has its own quota of 3, bob's the default of 1; each
 	 * token is reported at once, so that the device is free again */
 	for (guint i = 0; i < 3; i++) {
 		g_autoptr (BtResponse) r =
-		    bt_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
+		    brandd_test_env_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
 		assert_int_equal (r->status, 200);
-		release (env, ALICE, r);
+		test_brandd_server_release (env, ALICE, r);
 	}
 	{
 		g_autoptr (BtResponse) r =
-		    bt_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
-		g_autoptr (BtResponse) b1 = bt_request (env, BOB, "/v1/tokens", dev2_request, NULL);
+		    brandd_test_env_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
+		g_autoptr (BtResponse) b1 =
+		    brandd_test_env_request (env, BOB, "/v1/tokens", dev2_request, NULL);
 		g_autoptr (BtResponse) b2 = NULL;
 
 		assert_int_equal (r->status, 429);
-		assert_string_equal (bt_error_code (r), "quota_reached");
+		assert_string_equal (brandd_test_env_error_code (r), "quota_reached");
 		assert_non_null (strstr (r->body, "00:00 UTC"));
 		assert_int_equal (b1->status, 200);
-		release (env, BOB, b1);
-		b2 = bt_request (env, BOB, "/v1/tokens", dev2_request, NULL);
+		test_brandd_server_release (env, BOB, b1);
+		b2 = brandd_test_env_request (env, BOB, "/v1/tokens", dev2_request, NULL);
 		assert_int_equal (b2->status, 429);
-		assert_string_equal (bt_error_code (b2), "quota_reached");
+		assert_string_equal (brandd_test_env_error_code (b2), "quota_reached");
 	}
-	assert_int_equal (bt_env_stop (env), 0);
-	bt_env_free (env);
+	assert_int_equal (brandd_test_env_stop (env), 0);
+	brandd_test_env_free (env);
 }
 
 static void
-test_tls_refusals (void **state)
+test_brandd_server_tls_refusals (void **state)
 {
 	BtEnv *env = *state;
 	const char *const refused[] = {"technician-expired", "technician-foreign", NULL};
 
 	for (guint i = 0; i < G_N_ELEMENTS (refused); i++) {
-		g_autoptr (BtResponse) r = bt_request (env, refused[i], "/v1/health", NULL, NULL);
+		g_autoptr (BtResponse) r =
+		    brandd_test_env_request (env, refused[i], "/v1/health", NULL, NULL);
 		if (r->status != 0 || r->curl_code == CURLE_OK)
 			fail_msg ("client %s: expected a TLS refusal, got HTTP %ld",
 				  refused[i] != NULL ? refused[i] : "without a certificate",
@@ -688,43 +700,44 @@ test_tls_refusals (void **state)
 	}
 	{
 		g_autoptr (BtResponse) ok =
-		    bt_request (env, "auditor-carol", "/v1/health", NULL, NULL);
+		    brandd_test_env_request (env, "auditor-carol", "/v1/health", NULL, NULL);
 		assert_int_equal (ok->status, 200);
-		assert_string_equal (bt_json_string (ok, "status"), "ok");
+		assert_string_equal (brandd_test_env_json_string (ok, "status"), "ok");
 	}
 }
 
 static void
-test_size_limits (void **state)
+test_brandd_server_size_limits (void **state)
 {
-	g_autoptr (BtEnv) env = bt_env_new ("[server]\nmax-body-size=1024\nmax-header-size=1024");
+	g_autoptr (BtEnv) env =
+	    brandd_test_env_new ("[server]\nmax-body-size=1024\nmax-header-size=1024");
 	g_autoptr (GString) big =
 	    g_string_new ("{\"device\": {\"serial\": \"SN0001\", \"pad\": \"");
 	g_autoptr (BtResponse) r = NULL;
 	g_autoptr (BtResponse) small = NULL;
 
-	bt_env_start (env);
+	brandd_test_env_start (env);
 	for (guint i = 0; i < 2000; i++)
 		g_string_append_c (big, 'x');
 	g_string_append (big, "\"}, \"current_imeis\": [null]}");
-	r = bt_request (env, ALICE, "/v1/tokens", big->str, NULL);
+	r = brandd_test_env_request (env, ALICE, "/v1/tokens", big->str, NULL);
 	assert_int_equal (r->status, 413);
 	/* headers over max-header-size: refused by libevent with 400 */
 	{
 		g_autoptr (BtResponse) h = NULL;
 		g_autofree char *path = g_strnfill (2000, 'a');
 		g_autofree char *long_path = g_strconcat ("/v1/health?", path, NULL);
-		h = bt_request (env, ALICE, long_path, NULL, NULL);
+		h = brandd_test_env_request (env, ALICE, long_path, NULL, NULL);
 		assert_int_equal (h->status, 400);
 	}
 	/* the server is still there for the next client */
-	small = bt_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
+	small = brandd_test_env_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
 	assert_int_equal (small->status, 200);
-	assert_int_equal (bt_env_stop (env), 0);
+	assert_int_equal (brandd_test_env_stop (env), 0);
 }
 
 static int
-tcp_connect (guint16 port)
+test_brandd_server_tcp_connect (guint16 port)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons (port)};
 	int fd = socket (AF_INET, SOCK_STREAM, 0);
@@ -739,19 +752,20 @@ tcp_connect (guint16 port)
  * connections do not hold its slots (issue 7), two keep-alive clients
  * with certificates do. */
 static void
-test_max_connections (void **state)
+test_brandd_server_max_connections (void **state)
 {
-	g_autoptr (BtEnv) env = bt_env_new ("[server]\nmax-connections=2");
+	g_autoptr (BtEnv) env = brandd_test_env_new ("[server]\nmax-connections=2");
 	g_autoptr (BtTls) held0 = NULL;
 	g_autoptr (BtTls) held1 = NULL;
 	BtTls **held[2] = {&held0, &held1};
 	int fds[4];
 
-	bt_env_start (env);
+	brandd_test_env_start (env);
 	for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
-		fds[i] = tcp_connect (env->port);
+		fds[i] = test_brandd_server_tcp_connect (env->port);
 	{
-		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/health", NULL, NULL);
+		g_autoptr (BtResponse) r =
+		    brandd_test_env_request (env, ALICE, "/v1/health", NULL, NULL);
 		assert_int_equal (r->status, 200);
 	}
 	for (guint i = 0; i < G_N_ELEMENTS (held); i++) {
@@ -762,7 +776,8 @@ test_max_connections (void **state)
 		assert_int_equal (r->status, 200);
 	}
 	{
-		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/health", NULL, NULL);
+		g_autoptr (BtResponse) r =
+		    brandd_test_env_request (env, ALICE, "/v1/health", NULL, NULL);
 		assert_int_equal (r->status, 0);
 		assert_int_not_equal (r->curl_code, CURLE_OK);
 	}
@@ -772,23 +787,24 @@ test_max_connections (void **state)
 		close (fds[i]);
 	g_usleep (300 * 1000);
 	{
-		g_autoptr (BtResponse) r = bt_request (env, ALICE, "/v1/health", NULL, NULL);
+		g_autoptr (BtResponse) r =
+		    brandd_test_env_request (env, ALICE, "/v1/health", NULL, NULL);
 		assert_int_equal (r->status, 200);
 	}
-	assert_int_equal (bt_env_stop (env), 0);
+	assert_int_equal (brandd_test_env_stop (env), 0);
 }
 
 static void
-test_idle_timeout (void **state)
+test_brandd_server_idle_timeout (void **state)
 {
-	g_autoptr (BtEnv) env = bt_env_new ("[server]\ntimeout=0.5");
+	g_autoptr (BtEnv) env = brandd_test_env_new ("[server]\ntimeout=0.5");
 	struct pollfd pfd;
 	char byte;
 	gint64 start;
 	int fd;
 
-	bt_env_start (env);
-	fd = tcp_connect (env->port);
+	brandd_test_env_start (env);
+	fd = test_brandd_server_tcp_connect (env->port);
 	start = g_get_monotonic_time ();
 	pfd.fd = fd;
 	pfd.events = POLLIN;
@@ -797,7 +813,7 @@ test_idle_timeout (void **state)
 	assert_true (read (fd, &byte, 1) <= 0);
 	assert_true (g_get_monotonic_time () - start < 4 * G_USEC_PER_SEC);
 	close (fd);
-	assert_int_equal (bt_env_stop (env), 0);
+	assert_int_equal (brandd_test_env_stop (env), 0);
 }
 
 typedef struct {
@@ -820,14 +836,14 @@ static const BadConfig bad_configs[] = {
 };
 
 static void
-test_bad_config (void **state)
+test_brandd_server_bad_config (void **state)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (bad_configs); i++) {
-		g_autoptr (BtEnv) env = bt_env_new (bad_configs[i].config);
+		g_autoptr (BtEnv) env = brandd_test_env_new (bad_configs[i].config);
 		const char *argv[] = {"serve", "--config", env->conf, NULL};
 		g_autofree char *out = NULL;
 		g_autofree char *err = NULL;
-		int rc = bt_run_brandd (argv, &out, &err);
+		int rc = brandd_test_env_run_brandd (argv, &out, &err);
 
 		if (rc != 2 || strstr (err, bad_configs[i].in_error) == NULL ||
 		    strchr (err, '\n') != err + strlen (err) - 1)
@@ -839,35 +855,36 @@ test_bad_config (void **state)
  * the answer is unavailable (503, try again shortly), and nothing was
  * recorded. */
 static void
-test_internal (void **state)
+test_brandd_server_internal (void **state)
 {
 	BtEnv *env = *state;
 	IrBranddDb *lock = NULL;
 	g_autoptr (BtResponse) r = NULL;
 	g_autoptr (BtResponse) after = NULL;
-	gint64 tokens = sql_count (env, "SELECT count(*) FROM tokens");
+	gint64 tokens = test_brandd_server_sql_count (env, "SELECT count(*) FROM tokens");
 
-	lock = bt_db_lock (env);
-	r = bt_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
-	bt_db_unlock (lock);
+	lock = brandd_test_env_db_lock (env);
+	r = brandd_test_env_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
+	brandd_test_env_db_unlock (lock);
 	assert_int_equal (r->status, 503);
-	assert_string_equal (bt_error_code (r), "unavailable");
+	assert_string_equal (brandd_test_env_error_code (r), "unavailable");
 	assert_string_equal (r->retry_after, "2");
 	assert_non_null (strstr (r->body, "nothing was recorded"));
-	assert_int_equal (sql_count (env, "SELECT count(*) FROM tokens"), tokens);
+	assert_int_equal (test_brandd_server_sql_count (env, "SELECT count(*) FROM tokens"),
+			  tokens);
 	/* the lock gone, the server serves again */
-	after = bt_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
+	after = brandd_test_env_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
 	assert_int_equal (after->status, 200);
 }
 
 static void
-test_sigint (void **state)
+test_brandd_server_sigint (void **state)
 {
-	g_autoptr (BtEnv) env = bt_env_new (NULL);
+	g_autoptr (BtEnv) env = brandd_test_env_new (NULL);
 	g_autoptr (BtResponse) r = NULL;
 
-	bt_env_start (env);
-	r = bt_request (env, ALICE, "/v1/health", NULL, NULL);
+	brandd_test_env_start (env);
+	r = brandd_test_env_request (env, ALICE, "/v1/health", NULL, NULL);
 	assert_int_equal (r->status, 200);
 	g_subprocess_send_signal (env->proc, SIGINT);
 	assert_true (g_subprocess_wait (env->proc, NULL, NULL));
@@ -877,12 +894,12 @@ test_sigint (void **state)
 }
 
 static void
-test_es256_key (void **state)
+test_brandd_server_es256_key (void **state)
 {
 	g_autofree char *extra = g_strdup_printf ("[tokens]\nsigning-key=%s/token-es256.key\n"
 						  "algorithm=ES256\nkey-id=dev-es256-1",
-						  bt_pki_dir ());
-	g_autoptr (BtEnv) env = bt_env_new (extra);
+						  brandd_test_env_pki_dir ());
+	g_autoptr (BtEnv) env = brandd_test_env_new (extra);
 	g_autoptr (BtResponse) r = NULL;
 	g_autoptr (IrToken) token = NULL;
 	g_autoptr (IrTrustStore) trust = NULL;
@@ -891,16 +908,16 @@ test_es256_key (void **state)
 	guint8 nonce[10];
 	IrTokenExpect expect = {0};
 
-	bt_env_start (env);
-	r = bt_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
+	brandd_test_env_start (env);
+	r = brandd_test_env_request (env, ALICE, "/v1/tokens", dev1_request, NULL);
 	assert_int_equal (r->status, 200);
-	token = decode_token (r);
+	token = test_brandd_server_decode_token (r);
 	assert_int_equal (ir_token_get_alg (token), IR_TOKEN_ALG_ES256);
 	assert_string_equal (ir_token_get_kid (token), "dev-es256-1");
-	trust = trust_store (env);
+	trust = test_brandd_server_trust_store (env);
 	for (guint i = 0; i < sizeof nonce; i++)
 		nonce[i] = (guint8)i;
-	client_cnf (env, ALICE, cnf);
+	test_brandd_server_client_cnf (env, ALICE, cnf);
 	expect.client_spki_sha256 = cnf;
 	expect.hardware_id = BT_DEV1_HWID;
 	expect.serial = BT_DEV1_SERIAL;
@@ -912,7 +929,7 @@ test_es256_key (void **state)
 	expect.current_imei[1] = "000000000000000";
 	if (!ir_token_verify (token, trust, &expect, NULL, &error))
 		fail_msg ("ES256 token refused: %s", error->message);
-	assert_int_equal (bt_env_stop (env), 0);
+	assert_int_equal (brandd_test_env_stop (env), 0);
 }
 
 #define GROUP_CLIENTS 24
@@ -923,18 +940,18 @@ typedef struct {
 } GroupCall;
 
 static gpointer
-group_commit_thread (gpointer data)
+test_brandd_server_group_commit_thread (gpointer data)
 {
 	GroupCall *c = data;
 
-	c->r = bt_request (c->env, ALICE, "/v1/tokens", dev1_request, NULL);
+	c->r = brandd_test_env_request (c->env, ALICE, "/v1/tokens", dev1_request, NULL);
 	return NULL;
 }
 
 /* SIGTERM, then the "stats:" line imei-brandd prints on stdout as it
  * stops: tokens issued and write transactions committed. */
 static void
-group_commit_stop (BtEnv *env, guint64 *issued, guint64 *commits)
+test_brandd_server_group_commit_stop (BtEnv *env, guint64 *issued, guint64 *commits)
 {
 	GInputStream *out = g_subprocess_get_stdout_pipe (env->proc);
 	g_autoptr (GDataInputStream) data = g_data_input_stream_new (out);
@@ -956,7 +973,7 @@ group_commit_stop (BtEnv *env, guint64 *issued, guint64 *commits)
 	g_clear_pointer (&line, g_free);
 	while ((line = g_data_input_stream_read_line_utf8 (data, NULL, NULL, NULL)) != NULL)
 		g_clear_pointer (&line, g_free);
-	assert_int_equal (bt_env_stop (env), 0);
+	assert_int_equal (brandd_test_env_stop (env), 0);
 }
 
 /* Group commit (issue 14): requests that wait together for the database
@@ -964,11 +981,11 @@ group_commit_stop (BtEnv *env, guint64 *issued, guint64 *commits)
  * transactions than tokens; each answered token is recorded, once, and
  * single use. */
 static void
-test_group_commit (void **state)
+test_brandd_server_group_commit (void **state)
 {
 	/* all the clients from one address handshake at once */
-	g_autoptr (BtEnv) env = bt_env_new ("[centres]\ndefault-daily-quota=1000\n"
-					    "[server]\nmax-handshakes-per-address=64\n");
+	g_autoptr (BtEnv) env = brandd_test_env_new ("[centres]\ndefault-daily-quota=1000\n"
+						     "[server]\nmax-handshakes-per-address=64\n");
 	GroupCall calls[GROUP_CLIENTS] = {0};
 	GThread *threads[GROUP_CLIENTS];
 	const char *sql = brandd_test_pg_wanted ()
@@ -978,25 +995,27 @@ test_group_commit (void **state)
 	guint64 issued = 0;
 	guint64 commits = 0;
 
-	bt_env_start (env);
-	lock = bt_db_lock (env);
+	brandd_test_env_start (env);
+	lock = brandd_test_env_db_lock (env);
 	for (guint i = 0; i < GROUP_CLIENTS; i++) {
 		calls[i].env = env;
-		threads[i] = g_thread_new ("group", group_commit_thread, &calls[i]);
+		threads[i] =
+		    g_thread_new ("group", test_brandd_server_group_commit_thread, &calls[i]);
 	}
 	/* not a timing assertion: however the requests fall, each waits for
 	 * the lock at most once, and at least two share a transaction */
 	g_usleep (1500 * 1000);
-	bt_db_unlock (lock);
+	brandd_test_env_db_unlock (lock);
 	for (guint i = 0; i < GROUP_CLIENTS; i++) {
 		g_autofree char *id = NULL;
 
 		g_thread_join (threads[i]);
 		assert_int_equal (calls[i].r->status, 200);
-		id = token_id (calls[i].r);
-		assert_int_equal (bt_db_int (env, sql, id), 1);
+		id = test_brandd_server_token_id (calls[i].r);
+		assert_int_equal (brandd_test_env_db_int (env, sql, id), 1);
 	}
-	assert_int_equal (sql_count (env, "SELECT count(*) FROM tokens"), GROUP_CLIENTS);
+	assert_int_equal (test_brandd_server_sql_count (env, "SELECT count(*) FROM tokens"),
+			  GROUP_CLIENTS);
 	/* single use: the newest token is still open and takes one report,
 	 * the others were closed as superseded as each next one was recorded;
 	 * a second report of any is refused */
@@ -1004,50 +1023,66 @@ test_group_commit (void **state)
 		guint accepted = 0;
 
 		for (guint i = 0; i < GROUP_CLIENTS; i++) {
-			g_autofree char *id = token_id (calls[i].r);
-			g_autofree char *body = outcome_body (id, "aborted");
+			g_autofree char *id = test_brandd_server_token_id (calls[i].r);
+			g_autofree char *body = test_brandd_server_outcome_body (id, "aborted");
 			g_autoptr (BtResponse) r =
-			    bt_request (env, ALICE, "/v1/reports", body, NULL);
+			    brandd_test_env_request (env, ALICE, "/v1/reports", body, NULL);
 
 			if (r->status == 200)
 				accepted++;
 			else
-				assert_string_equal (bt_error_code (r), "already_reported");
+				assert_string_equal (brandd_test_env_error_code (r),
+						     "already_reported");
 		}
 		assert_int_equal (accepted, pass == 0 ? 1 : 0);
 	}
-	assert_int_equal (sql_count (env, "SELECT count(*) FROM reports"), GROUP_CLIENTS);
-	group_commit_stop (env, &issued, &commits);
+	assert_int_equal (test_brandd_server_sql_count (env, "SELECT count(*) FROM reports"),
+			  GROUP_CLIENTS);
+	test_brandd_server_group_commit_stop (env, &issued, &commits);
 	assert_int_equal (issued, GROUP_CLIENTS);
 	assert_true (commits < issued);
 	for (guint i = 0; i < GROUP_CLIENTS; i++)
-		bt_response_free (calls[i].r);
+		brandd_test_env_response_free (calls[i].r);
 }
 
 int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown (test_token_verifies, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_token_legacy, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_refusals, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_report_single_use, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_read_back_mismatch, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_live_token, setup, teardown),
-	    cmocka_unit_test (test_device_centre),
-	    cmocka_unit_test_setup_teardown (test_tls_refusals, setup, teardown),
-	    cmocka_unit_test (test_quota),
-	    cmocka_unit_test (test_size_limits),
-	    cmocka_unit_test (test_max_connections),
-	    cmocka_unit_test (test_idle_timeout),
-	    cmocka_unit_test (test_bad_config),
-	    cmocka_unit_test (test_es256_key),
-	    cmocka_unit_test (test_sigint),
-	    cmocka_unit_test_setup_teardown (test_internal, setup, teardown),
-	    cmocka_unit_test (test_group_commit),
+	    cmocka_unit_test_setup_teardown (test_brandd_server_token_verifies,
+					     test_brandd_server_setup,
+					     test_brandd_server_teardown),
+	    cmocka_unit_test_setup_teardown (test_brandd_server_token_legacy,
+					     test_brandd_server_setup,
+					     test_brandd_server_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_brandd_server_refusals, test_brandd_server_setup, test_brandd_server_teardown),
+	    cmocka_unit_test_setup_teardown (test_brandd_server_report_single_use,
+					     test_brandd_server_setup,
+					     test_brandd_server_teardown),
+	    cmocka_unit_test_setup_teardown (test_brandd_server_read_back_mismatch,
+					     test_brandd_server_setup,
+					     test_brandd_server_teardown),
+	    cmocka_unit_test_setup_teardown (test_brandd_server_live_token,
+					     test_brandd_server_setup,
+					     test_brandd_server_teardown),
+	    cmocka_unit_test (test_brandd_server_device_centre),
+	    cmocka_unit_test_setup_teardown (test_brandd_server_tls_refusals,
+					     test_brandd_server_setup,
+					     test_brandd_server_teardown),
+	    cmocka_unit_test (test_brandd_server_quota),
+	    cmocka_unit_test (test_brandd_server_size_limits),
+	    cmocka_unit_test (test_brandd_server_max_connections),
+	    cmocka_unit_test (test_brandd_server_idle_timeout),
+	    cmocka_unit_test (test_brandd_server_bad_config),
+	    cmocka_unit_test (test_brandd_server_es256_key),
+	    cmocka_unit_test (test_brandd_server_sigint),
+	    cmocka_unit_test_setup_teardown (
+		test_brandd_server_internal, test_brandd_server_setup, test_brandd_server_teardown),
+	    cmocka_unit_test (test_brandd_server_group_commit),
 	};
 
 	curl_global_init (CURL_GLOBAL_DEFAULT);
-	bt_pki_dir ();
+	brandd_test_env_pki_dir ();
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

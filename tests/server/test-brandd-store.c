@@ -68,7 +68,7 @@ test_brandd_store_teardown (void **state)
 	g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", f->dir);
 
 	ir_brandd_store_free (f->store);
-	bt_sh (rm, NULL, NULL);
+	brandd_test_env_sh (rm, NULL, NULL);
 	g_free (f->dir);
 	g_free (f->db);
 	g_free (f);

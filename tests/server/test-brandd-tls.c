@@ -15,28 +15,28 @@
  * without a client certificate from the brand CA. */
 
 static int
-setup (void **state)
+test_brandd_tls_setup (void **state)
 {
-	BtEnv *env = bt_env_new (NULL);
-	bt_env_start (env);
+	BtEnv *env = brandd_test_env_new (NULL);
+	brandd_test_env_start (env);
 	*state = env;
 	return 0;
 }
 
 static int
-teardown (void **state)
+test_brandd_tls_teardown (void **state)
 {
 	BtEnv *env = *state;
 
-	assert_int_equal (bt_env_stop (env), 0);
-	bt_env_free (env);
+	assert_int_equal (brandd_test_env_stop (env), 0);
+	brandd_test_env_free (env);
 	return 0;
 }
 
 /* Sends a GET /v1/health with s_client @options; returns what came back
  * (stdout and stderr together). */
 static char *
-s_client (BtEnv *env, const char *options, const char *client)
+test_brandd_tls_s_client (BtEnv *env, const char *options, const char *client)
 {
 	g_autofree char *creds =
 	    client != NULL
@@ -54,41 +54,41 @@ s_client (BtEnv *env, const char *options, const char *client)
 	    creds);
 	char *out = NULL;
 
-	bt_sh (cmd, &out, NULL);
+	brandd_test_env_sh (cmd, &out, NULL);
 	return out;
 }
 
 static void
-test_tls13_works (void **state)
+test_brandd_tls_tls13_works (void **state)
 {
-	g_autofree char *out = s_client (*state, "-tls1_3", "technician-alice");
+	g_autofree char *out = test_brandd_tls_s_client (*state, "-tls1_3", "technician-alice");
 
 	if (strstr (out, "\"status\":\"ok\"") == NULL || strstr (out, "TLSv1.3") == NULL)
 		fail_msg ("TLS 1.3 with a client certificate should work:\n%s", out);
 }
 
 static void
-test_tls12_refused (void **state)
+test_brandd_tls_tls12_refused (void **state)
 {
-	g_autofree char *out = s_client (*state, "-tls1_2", "technician-alice");
+	g_autofree char *out = test_brandd_tls_s_client (*state, "-tls1_2", "technician-alice");
 
 	if (strstr (out, "\"status\"") != NULL || strstr (out, "alert protocol version") == NULL)
 		fail_msg ("TLS 1.2 should be refused with a protocol_version alert:\n%s", out);
 }
 
 static void
-test_tls11_refused (void **state)
+test_brandd_tls_tls11_refused (void **state)
 {
-	g_autofree char *out = s_client (*state, "-tls1_1", "technician-alice");
+	g_autofree char *out = test_brandd_tls_s_client (*state, "-tls1_1", "technician-alice");
 
 	if (strstr (out, "\"status\"") != NULL)
 		fail_msg ("TLS 1.1 should be refused:\n%s", out);
 }
 
 static void
-test_no_client_certificate (void **state)
+test_brandd_tls_no_client_certificate (void **state)
 {
-	g_autofree char *out = s_client (*state, "-tls1_3", NULL);
+	g_autofree char *out = test_brandd_tls_s_client (*state, "-tls1_3", NULL);
 
 	if (strstr (out, "\"status\"") != NULL || strstr (out, "certificate required") == NULL)
 		fail_msg ("a client without a certificate should get certificate_required:\n%s",
@@ -96,9 +96,9 @@ test_no_client_certificate (void **state)
 }
 
 static void
-test_foreign_client_certificate (void **state)
+test_brandd_tls_foreign_client_certificate (void **state)
 {
-	g_autofree char *out = s_client (*state, "-tls1_3", "technician-foreign");
+	g_autofree char *out = test_brandd_tls_s_client (*state, "-tls1_3", "technician-foreign");
 
 	if (strstr (out, "\"status\"") != NULL || strstr (out, "alert") == NULL)
 		fail_msg ("a certificate from another CA should be refused:\n%s", out);
@@ -108,13 +108,20 @@ int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown (test_tls13_works, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_tls12_refused, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_tls11_refused, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_no_client_certificate, setup, teardown),
-	    cmocka_unit_test_setup_teardown (test_foreign_client_certificate, setup, teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_brandd_tls_tls13_works, test_brandd_tls_setup, test_brandd_tls_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_brandd_tls_tls12_refused, test_brandd_tls_setup, test_brandd_tls_teardown),
+	    cmocka_unit_test_setup_teardown (
+		test_brandd_tls_tls11_refused, test_brandd_tls_setup, test_brandd_tls_teardown),
+	    cmocka_unit_test_setup_teardown (test_brandd_tls_no_client_certificate,
+					     test_brandd_tls_setup,
+					     test_brandd_tls_teardown),
+	    cmocka_unit_test_setup_teardown (test_brandd_tls_foreign_client_certificate,
+					     test_brandd_tls_setup,
+					     test_brandd_tls_teardown),
 	};
 
-	bt_pki_dir ();
+	brandd_test_env_pki_dir ();
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -58,7 +58,7 @@ test_brandd_witness_ws_free (Ws *ws)
 {
 	g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", ws->dir);
 
-	bt_sh (cmd, NULL, NULL);
+	brandd_test_env_sh (cmd, NULL, NULL);
 	g_clear_object (&ws->log);
 	EVP_PKEY_free (ws->key);
 	g_free (ws->origin);
@@ -115,7 +115,7 @@ static char *
 test_brandd_witness_ws_body (Ws *ws, guint64 old_size)
 {
 	g_autoptr (GError) error = NULL;
-	char *body = ir_witness_upload_body (ws->log, ws->key, old_size, &error);
+	char *body = ir_witness_client_upload_body (ws->log, ws->key, old_size, &error);
 
 	if (body == NULL)
 		fail_msg ("cannot build the upload: %s", error->message);
@@ -126,7 +126,7 @@ static BtResponse *
 test_brandd_witness_upload (BtEnv *env, Ws *ws, guint64 old_size)
 {
 	g_autofree char *body = test_brandd_witness_ws_body (ws, old_size);
-	return bt_request (env, ALICE, "/v1/witness", body, NULL);
+	return brandd_test_env_request (env, ALICE, "/v1/witness", body, NULL);
 }
 
 /* Replaces the first @from in @body by @to. */
@@ -197,7 +197,8 @@ test_brandd_witness_error_witnessed_size (const BtResponse *r)
 static void
 test_brandd_witness_assert_cosigned (const char *note, const Ws *ws, guint64 size)
 {
-	g_autofree char *pub_path = g_build_filename (bt_pki_dir (), "witness.pub.pem", NULL);
+	g_autofree char *pub_path =
+	    g_build_filename (brandd_test_env_pki_dir (), "witness.pub.pem", NULL);
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrCheckpoint) cp = NULL;
 	g_autoptr (EVP_PKEY) pub = NULL;
@@ -223,10 +224,11 @@ test_brandd_witness_assert_cosigned (const char *note, const Ws *ws, guint64 siz
 static int
 test_brandd_witness_setup (void **state)
 {
-	g_autofree char *extra = g_strdup_printf ("[witness]\nkey=%s/witness.key\n", bt_pki_dir ());
-	BtEnv *env = bt_env_new (extra);
+	g_autofree char *extra =
+	    g_strdup_printf ("[witness]\nkey=%s/witness.key\n", brandd_test_env_pki_dir ());
+	BtEnv *env = brandd_test_env_new (extra);
 
-	bt_env_start (env);
+	brandd_test_env_start (env);
 	*state = env;
 	return 0;
 }
@@ -236,8 +238,8 @@ test_brandd_witness_teardown (void **state)
 {
 	BtEnv *env = *state;
 
-	assert_int_equal (bt_env_stop (env), 0);
-	bt_env_free (env);
+	assert_int_equal (brandd_test_env_stop (env), 0);
+	brandd_test_env_free (env);
 	return 0;
 }
 
@@ -258,13 +260,13 @@ test_brandd_witness_first_incremental_repeat (void **state)
 	assert_int_equal (test_brandd_witness_json_int (r1, "size"),
 			  ir_migration_log_get_size (ws->log));
 	test_brandd_witness_assert_cosigned (
-	    bt_json_string (r1, "cosigned"), ws, ir_migration_log_get_size (ws->log));
-	first = g_strdup (bt_json_string (r1, "cosigned"));
+	    brandd_test_env_json_string (r1, "cosigned"), ws, ir_migration_log_get_size (ws->log));
+	first = g_strdup (brandd_test_env_json_string (r1, "cosigned"));
 
 	/* the same upload again: the same cosignature, nothing added */
 	r2 = test_brandd_witness_upload (env, ws, 0);
 	assert_int_equal (r2->status, 200);
-	assert_string_equal (bt_json_string (r2, "cosigned"), first);
+	assert_string_equal (brandd_test_env_json_string (r2, "cosigned"), first);
 
 	/* two more records, from the witnessed size with a proof */
 	test_brandd_witness_ws_append (ws, 2, "a");
@@ -273,16 +275,16 @@ test_brandd_witness_first_incremental_repeat (void **state)
 	assert_int_equal (test_brandd_witness_json_int (r3, "size"),
 			  ir_migration_log_get_size (ws->log));
 	test_brandd_witness_assert_cosigned (
-	    bt_json_string (r3, "cosigned"), ws, ir_migration_log_get_size (ws->log));
+	    brandd_test_env_json_string (r3, "cosigned"), ws, ir_migration_log_get_size (ws->log));
 
 	/* a resend from a size the server has left behind names its size */
 	stale = test_brandd_witness_upload (env, ws, 0);
 	assert_int_equal (stale->status, 200); /* same checkpoint: a repeat */
 	test_brandd_witness_ws_append (ws, 1, "a");
-	g_clear_pointer (&stale, bt_response_free);
+	g_clear_pointer (&stale, brandd_test_env_response_free);
 	stale = test_brandd_witness_upload (env, ws, test_brandd_witness_json_int (r1, "size"));
 	assert_int_equal (stale->status, 409);
-	assert_string_equal (bt_error_code (stale), "witness_size_mismatch");
+	assert_string_equal (brandd_test_env_error_code (stale), "witness_size_mismatch");
 	assert_int_equal (test_brandd_witness_error_witnessed_size (stale),
 			  test_brandd_witness_json_int (r3, "size"));
 }
@@ -300,9 +302,10 @@ test_brandd_witness_client_resume (void **state)
 	g_autoptr (IrBrandClient) client = NULL;
 	g_autoptr (GError) error = NULL;
 	g_auto (IrBrandStatus) status = {0};
-	g_autofree char *ts = g_build_filename (bt_pki_dir (), "trust-store.conf", NULL);
-	g_autofree char *cert = g_build_filename (bt_pki_dir (), ALICE ".pem", NULL);
-	g_autofree char *key = g_build_filename (bt_pki_dir (), ALICE ".key", NULL);
+	g_autofree char *ts =
+	    g_build_filename (brandd_test_env_pki_dir (), "trust-store.conf", NULL);
+	g_autofree char *cert = g_build_filename (brandd_test_env_pki_dir (), ALICE ".pem", NULL);
+	g_autofree char *key = g_build_filename (brandd_test_env_pki_dir (), ALICE ".key", NULL);
 	g_autofree char *note_path = g_build_filename (ws->dir, IR_WITNESS_COSIGNED_FILE, NULL);
 	g_autofree char *note = NULL;
 	IrBrandClientConfig cfg = {0};
@@ -334,7 +337,7 @@ test_brandd_witness_client_resume (void **state)
 		client, ws->log, ws->key, ws->dir, &witnessed, &status, NULL, &error))
 		fail_msg ("upload: %s", error->message);
 	assert_int_equal (witnessed, 154);
-	assert_true (ir_witness_load_size (ws->dir, &kept, &error));
+	assert_true (ir_witness_client_load_size (ws->dir, &kept, &error));
 	assert_int_equal (kept, 154);
 	assert_true (g_file_get_contents (note_path, &note, NULL, &error));
 	test_brandd_witness_assert_cosigned (note, ws, 154);
@@ -375,7 +378,7 @@ test_brandd_witness_forked_and_shrunk (void **state)
 	test_brandd_witness_ws_append (fork, 5, "forked");
 	rf = test_brandd_witness_upload (env, fork, size);
 	assert_int_equal (rf->status, 409);
-	assert_string_equal (bt_error_code (rf), "log_forked");
+	assert_string_equal (brandd_test_env_error_code (rf), "log_forked");
 
 	/* other records at the very same size */
 	same_size = test_brandd_witness_ws_new (NULL, NULL, ws);
@@ -383,7 +386,7 @@ test_brandd_witness_forked_and_shrunk (void **state)
 	assert_int_equal (ir_migration_log_get_size (same_size->log), size);
 	rk = test_brandd_witness_upload (env, same_size, size);
 	assert_int_equal (rk->status, 409);
-	assert_string_equal (bt_error_code (rk), "log_forked");
+	assert_string_equal (brandd_test_env_error_code (rk), "log_forked");
 
 	/* fewer records than witnessed, from the witnessed size */
 	shrunk = test_brandd_witness_ws_new (NULL, NULL, ws);
@@ -391,22 +394,22 @@ test_brandd_witness_forked_and_shrunk (void **state)
 	shrunk_body = test_brandd_witness_ws_body (shrunk, 0);
 	body = test_brandd_witness_set_member (
 	    shrunk_body, "old_size", test_brandd_witness_int_node ((gint64)size));
-	rs = bt_request (env, ALICE, "/v1/witness", body, NULL);
+	rs = brandd_test_env_request (env, ALICE, "/v1/witness", body, NULL);
 	assert_int_equal (rs->status, 409);
-	assert_string_equal (bt_error_code (rs), "log_shrank");
+	assert_string_equal (brandd_test_env_error_code (rs), "log_shrank");
 
 	/* an older checkpoint of the witnessed log (a stale client's batch):
 	 * the server says where it is; another log at that size: a fork */
-	older = bt_request (env, ALICE, "/v1/witness", body2, NULL);
+	older = brandd_test_env_request (env, ALICE, "/v1/witness", body2, NULL);
 	assert_int_equal (older->status, 409);
-	assert_string_equal (bt_error_code (older), "witness_size_mismatch");
+	assert_string_equal (brandd_test_env_error_code (older), "witness_size_mismatch");
 	assert_int_equal (test_brandd_witness_error_witnessed_size (older), size);
 	g_clear_pointer (&body, g_free);
 	body = g_strdup (shrunk_body);
-	g_clear_pointer (&rs, bt_response_free);
-	rs = bt_request (env, ALICE, "/v1/witness", body, NULL);
+	g_clear_pointer (&rs, brandd_test_env_response_free);
+	rs = brandd_test_env_request (env, ALICE, "/v1/witness", body, NULL);
 	assert_int_equal (rs->status, 409);
-	assert_string_equal (bt_error_code (rs), "log_forked");
+	assert_string_equal (brandd_test_env_error_code (rs), "log_forked");
 }
 
 /* @request with the witness members of @ws from @witnessed. */
@@ -429,7 +432,7 @@ test_brandd_witness_token_body_for (const char *request,
 	assert_true (json_parser_load_from_data (parser, request, -1, NULL));
 	obj = json_node_get_object (json_parser_get_root (parser));
 	if (with_log) {
-		if (!ir_witness_fill_token_request (
+		if (!ir_witness_client_fill_token_request (
 			&req, ws->log, witnessed, &note, &proof, &error))
 			fail_msg ("token members: %s", error->message);
 		json_object_set_string_member (obj, "checkpoint", req.log_checkpoint);
@@ -508,9 +511,9 @@ test_brandd_witness_tokens (void **state)
 		    *cases[i].ws,
 		    cases[i].with_log,
 		    from);
-		t = bt_request (env, cases[i].client, "/v1/tokens", body, NULL);
+		t = brandd_test_env_request (env, cases[i].client, "/v1/tokens", body, NULL);
 		if (t->status != cases[i].status ||
-		    g_strcmp0 (bt_error_code (t), cases[i].code) != 0)
+		    g_strcmp0 (brandd_test_env_error_code (t), cases[i].code) != 0)
 			fail_msg ("%s: HTTP %ld %s", cases[i].what, t->status, t->body);
 	}
 }
@@ -691,16 +694,17 @@ test_brandd_witness_token_bypass (void **state)
 			body = test_brandd_witness_token_body (
 			    mine, TRUE, ir_migration_log_get_size (mine->log));
 		}
-		t = bt_request (env, cases[i].client, "/v1/tokens", body, NULL);
+		t = brandd_test_env_request (env, cases[i].client, "/v1/tokens", body, NULL);
 		if (t->status != cases[i].status ||
-		    g_strcmp0 (bt_error_code (t), cases[i].code) != 0)
+		    g_strcmp0 (brandd_test_env_error_code (t), cases[i].code) != 0)
 			fail_msg ("%s: HTTP %ld %s", cases[i].what, t->status, t->body);
 	}
 	/* the first contact binds bob: without a checkpoint he is refused */
 	{
-		g_autoptr (BtResponse) t = bt_request (env, BOB, "/v1/tokens", dev2_request, NULL);
+		g_autoptr (BtResponse) t =
+		    brandd_test_env_request (env, BOB, "/v1/tokens", dev2_request, NULL);
 		assert_int_equal (t->status, 409);
-		assert_string_equal (bt_error_code (t), "log_missing");
+		assert_string_equal (brandd_test_env_error_code (t), "log_missing");
 	}
 }
 
@@ -725,7 +729,7 @@ test_brandd_witness_auditor (void **state)
 	r = test_brandd_witness_upload (env, ws, 0);
 	assert_int_equal (r->status, 200);
 
-	list = bt_request (env, CAROL, "/v1/workstations", NULL, NULL);
+	list = brandd_test_env_request (env, CAROL, "/v1/workstations", NULL, NULL);
 	assert_int_equal (list->status, 200);
 	arr = json_object_get_array_member (json_node_get_object (list->json), "workstations");
 	assert_int_equal (json_array_get_length (arr), 1);
@@ -742,9 +746,9 @@ test_brandd_witness_auditor (void **state)
 
 	escaped = g_uri_escape_string (ws->origin, NULL, FALSE);
 	path = g_strdup_printf ("/v1/workstations/%s/records?start=1&end=5", escaped);
-	recs = bt_request (env, CAROL, path, NULL, NULL);
+	recs = brandd_test_env_request (env, CAROL, path, NULL, NULL);
 	assert_int_equal (recs->status, 200);
-	note = bt_json_string (recs, "cosigned");
+	note = brandd_test_env_json_string (recs, "cosigned");
 	test_brandd_witness_assert_cosigned (note, ws, 6);
 	cp = ir_checkpoint_parse (note, strlen (note), &error);
 	assert_non_null (cp);
@@ -824,9 +828,9 @@ test_brandd_witness_auditor_refusals (void **state)
 	assert_int_equal (r->status, 200);
 	for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
 		g_autoptr (BtResponse) t =
-		    bt_request (env, cases[i].client, cases[i].path, NULL, NULL);
+		    brandd_test_env_request (env, cases[i].client, cases[i].path, NULL, NULL);
 		if (t->status != cases[i].status ||
-		    g_strcmp0 (bt_error_code (t), cases[i].code) != 0)
+		    g_strcmp0 (brandd_test_env_error_code (t), cases[i].code) != 0)
 			fail_msg ("%s: HTTP %ld %s", cases[i].path, t->status, t->body);
 	}
 }
@@ -999,16 +1003,16 @@ test_brandd_witness_malformed (void **state)
 	}
 
 	for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-		g_autoptr (BtResponse) t =
-		    bt_request (env, cases[i].client, "/v1/witness", cases[i].body, NULL);
+		g_autoptr (BtResponse) t = brandd_test_env_request (
+		    env, cases[i].client, "/v1/witness", cases[i].body, NULL);
 		if (t->status != cases[i].status ||
-		    g_strcmp0 (bt_error_code (t), cases[i].code) != 0)
+		    g_strcmp0 (brandd_test_env_error_code (t), cases[i].code) != 0)
 			fail_msg ("%s: HTTP %ld %s", cases[i].what, t->status, t->body);
 		g_free (cases[i].body);
 	}
 	/* none of that was recorded: the good upload is still the first */
-	g_clear_pointer (&r, bt_response_free);
-	r = bt_request (env, ALICE, "/v1/witness", good, NULL);
+	g_clear_pointer (&r, brandd_test_env_response_free);
+	r = brandd_test_env_request (env, ALICE, "/v1/witness", good, NULL);
 	assert_int_equal (r->status, 200);
 	assert_int_equal (test_brandd_witness_json_int (r, "size"), 2);
 }
@@ -1016,7 +1020,7 @@ test_brandd_witness_malformed (void **state)
 static gint64
 test_brandd_witness_edge_len (BtEnv *env, const Ws *ws)
 {
-	return bt_db_int (
+	return brandd_test_env_db_int (
 	    env, "SELECT length(edge) FROM witnessed_logs WHERE origin = ?", ws->origin);
 }
 
@@ -1041,13 +1045,14 @@ test_brandd_witness_edge (void **state)
 			  __builtin_popcountll (size) * IR_MERKLE_HASH_LEN);
 
 	/* as a log witnessed before schema 9 */
-	bt_db_exec (env, "UPDATE witnessed_logs SET edge = NULL WHERE origin = ?", ws->origin);
+	brandd_test_env_db_exec (
+	    env, "UPDATE witnessed_logs SET edge = NULL WHERE origin = ?", ws->origin);
 	test_brandd_witness_ws_append (ws, 3, "e");
-	g_clear_pointer (&r, bt_response_free);
+	g_clear_pointer (&r, brandd_test_env_response_free);
 	r = test_brandd_witness_upload (env, ws, size);
 	assert_int_equal (r->status, 200);
 	test_brandd_witness_assert_cosigned (
-	    bt_json_string (r, "cosigned"), ws, ir_migration_log_get_size (ws->log));
+	    brandd_test_env_json_string (r, "cosigned"), ws, ir_migration_log_get_size (ws->log));
 	size = ir_migration_log_get_size (ws->log);
 	assert_int_equal (test_brandd_witness_edge_len (env, ws),
 			  __builtin_popcountll (size) * IR_MERKLE_HASH_LEN);
@@ -1055,7 +1060,7 @@ test_brandd_witness_edge (void **state)
 	/* many small uploads: each appends to the edge the last one stored */
 	for (guint i = 0; i < 9; i++) {
 		test_brandd_witness_ws_append (ws, i % 3 + 1, "f");
-		g_clear_pointer (&r, bt_response_free);
+		g_clear_pointer (&r, brandd_test_env_response_free);
 		r = test_brandd_witness_upload (env, ws, size);
 		assert_int_equal (r->status, 200);
 		size = ir_migration_log_get_size (ws->log);
@@ -1071,31 +1076,33 @@ test_brandd_witness_edge (void **state)
 				   "'hex') WHERE origin = ?"
 				 : "UPDATE witnessed_logs SET edge = zeroblob(%d) WHERE origin = ?",
 			     __builtin_popcountll (size) * IR_MERKLE_HASH_LEN);
-	bt_db_exec (env, break_edge, ws->origin);
+	brandd_test_env_db_exec (env, break_edge, ws->origin);
 	test_brandd_witness_ws_append (ws, 1, "g");
-	g_clear_pointer (&r, bt_response_free);
+	g_clear_pointer (&r, brandd_test_env_response_free);
 	r = test_brandd_witness_upload (env, ws, size);
 	assert_int_equal (r->status, 500);
+	assert_int_equal (brandd_test_env_db_int (
+			      env, "SELECT size FROM witnessed_logs WHERE origin = ?", ws->origin),
+			  size);
 	assert_int_equal (
-	    bt_db_int (env, "SELECT size FROM witnessed_logs WHERE origin = ?", ws->origin), size);
-	assert_int_equal (
-	    bt_db_int (env, "SELECT count(*) FROM witnessed_records WHERE origin = ?", ws->origin),
+	    brandd_test_env_db_int (
+		env, "SELECT count(*) FROM witnessed_records WHERE origin = ?", ws->origin),
 	    size);
 }
 
 static void
 test_brandd_witness_witness_disabled (void **state)
 {
-	g_autoptr (BtEnv) env = bt_env_new (NULL);
+	g_autoptr (BtEnv) env = brandd_test_env_new (NULL);
 	g_autoptr (Ws) ws = test_brandd_witness_ws_new ("DL-0001", "ws-9", NULL);
 	g_autoptr (BtResponse) r = NULL;
 
-	bt_env_start (env);
+	brandd_test_env_start (env);
 	test_brandd_witness_ws_append (ws, 1, "h");
 	r = test_brandd_witness_upload (env, ws, 0);
 	assert_int_equal (r->status, 503);
-	assert_string_equal (bt_error_code (r), "witness_disabled");
-	assert_int_equal (bt_env_stop (env), 0);
+	assert_string_equal (brandd_test_env_error_code (r), "witness_disabled");
+	assert_int_equal (brandd_test_env_stop (env), 0);
 }
 
 /* PostgreSQL came in at schema 8; a version 8 database (no right edge of
@@ -1109,21 +1116,22 @@ test_brandd_witness_schema_older_postgresql (BtEnv *env)
 	const char *serve[] = {"serve", "--config", env->conf, NULL};
 	const char *init[] = {"init-db", "--db", env->db, NULL};
 
-	bt_db_exec (env, "DROP TABLE witness_intent_mismatches", NULL);
-	bt_db_exec (env, "ALTER TABLE witnessed_logs DROP COLUMN edge", NULL);
-	bt_db_exec (env, "UPDATE schema_version SET version = 8", NULL);
-	assert_int_equal (bt_run_brandd (centre, NULL, &err), 1);
+	brandd_test_env_db_exec (env, "DROP TABLE witness_intent_mismatches", NULL);
+	brandd_test_env_db_exec (env, "ALTER TABLE witnessed_logs DROP COLUMN edge", NULL);
+	brandd_test_env_db_exec (env, "UPDATE schema_version SET version = 8", NULL);
+	assert_int_equal (brandd_test_env_run_brandd (centre, NULL, &err), 1);
 	assert_non_null (strstr (err, "has schema version 8, this imei-brandd needs"));
 	assert_non_null (strstr (err, "upgrade it with imei-brandd init-db"));
 	g_clear_pointer (&err, g_free);
-	assert_int_equal (bt_run_brandd (serve, NULL, &err), 2);
+	assert_int_equal (brandd_test_env_run_brandd (serve, NULL, &err), 2);
 	assert_non_null (strstr (err, "has schema version 8"));
-	assert_int_equal (bt_run_brandd (init, NULL, NULL), 0);
-	assert_int_equal (bt_db_int (env, "SELECT version FROM schema_version", NULL),
+	assert_int_equal (brandd_test_env_run_brandd (init, NULL, NULL), 0);
+	assert_int_equal (brandd_test_env_db_int (env, "SELECT version FROM schema_version", NULL),
 			  IR_BRANDD_SCHEMA_VERSION);
-	assert_int_equal (
-	    bt_db_int (env, "SELECT count(*) FROM witnessed_logs WHERE edge IS NULL", NULL), 0);
-	assert_int_equal (bt_run_brandd (centre, NULL, NULL), 0);
+	assert_int_equal (brandd_test_env_db_int (
+			      env, "SELECT count(*) FROM witnessed_logs WHERE edge IS NULL", NULL),
+			  0);
+	assert_int_equal (brandd_test_env_run_brandd (centre, NULL, NULL), 0);
 }
 
 /* A version 1 database (as imei-brandd 1 made it) is upgraded by init-db
@@ -1131,7 +1139,7 @@ test_brandd_witness_schema_older_postgresql (BtEnv *env)
 static void
 test_brandd_witness_schema_migration (void **state)
 {
-	g_autoptr (BtEnv) env = bt_env_new (NULL);
+	g_autoptr (BtEnv) env = brandd_test_env_new (NULL);
 	sqlite3 *db = NULL;
 	sqlite3_stmt *stmt = NULL;
 	g_autofree char *err = NULL;
@@ -1164,10 +1172,10 @@ test_brandd_witness_schema_migration (void **state)
 	{
 		const char *centre[] = {
 		    "centre", "set", "X", "--quota", "1", "--db", env->db, NULL};
-		assert_int_equal (bt_run_brandd (centre, NULL, &err), 1);
+		assert_int_equal (brandd_test_env_run_brandd (centre, NULL, &err), 1);
 		assert_non_null (strstr (err, "upgrade it with imei-brandd init-db"));
 	}
-	assert_int_equal (bt_run_brandd (init, NULL, NULL), 0);
+	assert_int_equal (brandd_test_env_run_brandd (init, NULL, NULL), 0);
 	assert_int_equal (sqlite3_open (env->db, &db), SQLITE_OK);
 	assert_int_equal (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL),
 			  SQLITE_OK);
@@ -1225,6 +1233,6 @@ main (void)
 	};
 
 	curl_global_init (CURL_GLOBAL_DEFAULT);
-	bt_pki_dir ();
+	brandd_test_env_pki_dir ();
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -48,7 +48,7 @@ struct _IrBrandClient {
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CURL, curl_easy_cleanup)
 
 void
-ir_brand_status_clear (IrBrandStatus *status)
+ir_brand_client_status_clear (IrBrandStatus *status)
 {
 	g_clear_pointer (&status->server_code, g_free);
 	status->failure = IR_BRAND_FAILURE_NONE;
@@ -60,7 +60,7 @@ ir_brand_status_clear (IrBrandStatus *status)
 }
 
 const char *
-ir_brand_failure_to_string (IrBrandFailure failure)
+ir_brand_client_failure_to_string (IrBrandFailure failure)
 {
 	static const char *const names[] = {
 	    [IR_BRAND_FAILURE_NONE] = "none",
@@ -81,17 +81,18 @@ ir_brand_failure_to_string (IrBrandFailure failure)
 }
 
 static void
-ir_brand_status_set (IrBrandStatus *status, IrBrandFailure failure, const char *code)
+ir_brand_client_status_set (IrBrandStatus *status, IrBrandFailure failure, const char *code)
 {
 	if (status == NULL)
 		return;
 	status->failure = failure;
 	g_free (status->server_code);
-	status->server_code = g_strdup (code != NULL ? code : ir_brand_failure_to_string (failure));
+	status->server_code =
+	    g_strdup (code != NULL ? code : ir_brand_client_failure_to_string (failure));
 }
 
 static gboolean
-ir_brand_curl_is_openssl (GError **error)
+ir_brand_client_curl_is_openssl (GError **error)
 {
 	const curl_version_info_data *info = curl_version_info (CURLVERSION_NOW);
 
@@ -109,7 +110,10 @@ ir_brand_curl_is_openssl (GError **error)
 }
 
 static void
-ir_brand_share_lock (CURL *curl, curl_lock_data data, curl_lock_access access, void *user_data)
+ir_brand_client_share_lock (CURL *curl,
+			    curl_lock_data data,
+			    curl_lock_access access,
+			    void *user_data)
 {
 	IrBrandClient *self = user_data;
 
@@ -117,7 +121,7 @@ ir_brand_share_lock (CURL *curl, curl_lock_data data, curl_lock_access access, v
 }
 
 static void
-ir_brand_share_unlock (CURL *curl, curl_lock_data data, void *user_data)
+ir_brand_client_share_unlock (CURL *curl, curl_lock_data data, void *user_data)
 {
 	IrBrandClient *self = user_data;
 
@@ -134,15 +138,15 @@ ir_brand_client_init_pool (IrBrandClient *self)
 	self->share = curl_share_init ();
 	if (self->share == NULL)
 		return;
-	curl_share_setopt (self->share, CURLSHOPT_LOCKFUNC, ir_brand_share_lock);
-	curl_share_setopt (self->share, CURLSHOPT_UNLOCKFUNC, ir_brand_share_unlock);
+	curl_share_setopt (self->share, CURLSHOPT_LOCKFUNC, ir_brand_client_share_lock);
+	curl_share_setopt (self->share, CURLSHOPT_UNLOCKFUNC, ir_brand_client_share_unlock);
 	curl_share_setopt (self->share, CURLSHOPT_USERDATA, self);
 	curl_share_setopt (self->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
 	curl_share_setopt (self->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 }
 
 static gpointer
-ir_brand_curl_global_init (gpointer data)
+ir_brand_client_curl_global_init (gpointer data)
 {
 	return GINT_TO_POINTER (curl_global_init (CURL_GLOBAL_DEFAULT) == CURLE_OK);
 }
@@ -156,16 +160,16 @@ ir_brand_client_new (const IrBrandClientConfig *config, IrBrandStatus *status, G
 
 	g_return_val_if_fail (config->server_url != NULL && config->trust != NULL, NULL);
 
-	g_once (&once, ir_brand_curl_global_init, NULL);
+	g_once (&once, ir_brand_client_curl_global_init, NULL);
 	if (!GPOINTER_TO_INT (once.retval)) {
 		g_set_error_literal (
 		    error, IR_ERROR, IR_ERROR_FAILED, "libcurl could not be initialised");
 		return NULL;
 	}
-	if (!ir_brand_curl_is_openssl (error))
+	if (!ir_brand_client_curl_is_openssl (error))
 		return NULL;
 	if (!g_str_has_prefix (config->server_url, "https://")) {
-		ir_brand_status_set (status, IR_BRAND_FAILURE_CREDENTIAL, "invalid_url");
+		ir_brand_client_status_set (status, IR_BRAND_FAILURE_CREDENTIAL, "invalid_url");
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
@@ -197,7 +201,7 @@ ir_brand_client_new (const IrBrandClientConfig *config, IrBrandStatus *status, G
 				     "the token credential %s is not unlocked: log in to the token "
 				     "first",
 				     origin);
-			ir_brand_status_set (status, IR_BRAND_FAILURE_CREDENTIAL, NULL);
+			ir_brand_client_status_set (status, IR_BRAND_FAILURE_CREDENTIAL, NULL);
 			return NULL;
 		}
 	} else if (config->p12_path != NULL) {
@@ -220,13 +224,13 @@ ir_brand_client_new (const IrBrandClientConfig *config, IrBrandStatus *status, G
 		    IR_ERROR_INVALID_INPUT,
 		    "no client certificate: give --credential pkcs11:… (a token), --p12 FILE "
 		    "(with its passphrase), or --cert FILE and --key FILE");
-		ir_brand_status_set (status, IR_BRAND_FAILURE_CREDENTIAL, NULL);
+		ir_brand_client_status_set (status, IR_BRAND_FAILURE_CREDENTIAL, NULL);
 		return NULL;
 	}
 	self->origin = g_strdup (origin);
 	if (self->cred == NULL || (!config->no_local_checks &&
 				   !ir_brand_credential_check (self->cred, origin, 0, error))) {
-		ir_brand_status_set (status, IR_BRAND_FAILURE_CREDENTIAL, NULL);
+		ir_brand_client_status_set (status, IR_BRAND_FAILURE_CREDENTIAL, NULL);
 		return NULL;
 	}
 	return g_steal_pointer (&self);
@@ -314,7 +318,7 @@ typedef struct {
 } IrBrandTransfer;
 
 static size_t
-ir_brand_collect (char *data, size_t size, size_t n, void *arg)
+ir_brand_client_collect (char *data, size_t size, size_t n, void *arg)
 {
 	IrBrandTransfer *xfer = arg;
 
@@ -327,7 +331,7 @@ ir_brand_collect (char *data, size_t size, size_t n, void *arg)
 }
 
 static int
-ir_brand_progress (
+ir_brand_client_progress (
     void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
 	IrBrandTransfer *xfer = arg;
@@ -345,7 +349,7 @@ ir_brand_progress (
  * is used by every handle of the session; libp11 serialises the token's
  * sessions, so parallel workers may share it. */
 static CURLcode
-ir_brand_ssl_ctx (CURL *curl, void *ssl_ctx, void *user_data)
+ir_brand_client_ssl_ctx (CURL *curl, void *ssl_ctx, void *user_data)
 {
 	const IrBrandCredential *cred = user_data;
 
@@ -356,10 +360,10 @@ ir_brand_ssl_ctx (CURL *curl, void *ssl_ctx, void *user_data)
 }
 
 static void
-ir_brand_easy_credential (IrBrandClient *self, CURL *curl)
+ir_brand_client_easy_credential (IrBrandClient *self, CURL *curl)
 {
 	if (self->cred->key != NULL) {
-		curl_easy_setopt (curl, CURLOPT_SSL_CTX_FUNCTION, ir_brand_ssl_ctx);
+		curl_easy_setopt (curl, CURLOPT_SSL_CTX_FUNCTION, ir_brand_client_ssl_ctx);
 		curl_easy_setopt (curl, CURLOPT_SSL_CTX_DATA, self->cred);
 		return;
 	}
@@ -410,7 +414,7 @@ ir_brand_easy_release (IrBrandEasy *easy)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrBrandEasy, ir_brand_easy_release)
 
 static CURL *
-ir_brand_easy_new (IrBrandClient *self, const char *url, IrBrandTransfer *xfer, char *errbuf)
+ir_brand_client_easy_new (IrBrandClient *self, const char *url, IrBrandTransfer *xfer, char *errbuf)
 {
 	CURL *curl = ir_brand_easy_take (self);
 
@@ -437,7 +441,7 @@ ir_brand_easy_new (IrBrandClient *self, const char *url, IrBrandTransfer *xfer, 
 	curl_easy_setopt (curl, CURLOPT_CAPATH, NULL);
 	curl_easy_setopt (
 	    curl, CURLOPT_PINNEDPUBLICKEY, ir_trust_store_get_server_pins (self->trust));
-	ir_brand_easy_credential (self, curl);
+	ir_brand_client_easy_credential (self, curl);
 	if (self->key_path != NULL)
 		curl_easy_setopt (curl, CURLOPT_SSLKEY, self->key_path);
 	if (self->passphrase != NULL)
@@ -447,9 +451,9 @@ ir_brand_easy_new (IrBrandClient *self, const char *url, IrBrandTransfer *xfer, 
 	curl_easy_setopt (curl, CURLOPT_FOLLOWLOCATION, 0L);
 	/* a proxy on loopback makes no sense; elsewhere the environment's wins */
 	curl_easy_setopt (curl, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
-	curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, ir_brand_collect);
+	curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, ir_brand_client_collect);
 	curl_easy_setopt (curl, CURLOPT_WRITEDATA, xfer);
-	curl_easy_setopt (curl, CURLOPT_XFERINFOFUNCTION, ir_brand_progress);
+	curl_easy_setopt (curl, CURLOPT_XFERINFOFUNCTION, ir_brand_client_progress);
 	curl_easy_setopt (curl, CURLOPT_XFERINFODATA, xfer);
 	curl_easy_setopt (curl, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt (curl, CURLOPT_USERAGENT, "imeictl/" PACKAGE_VERSION);
@@ -480,7 +484,7 @@ ir_brand_client_alert_advice (const char *errbuf)
 }
 
 static gboolean
-ir_brand_is_ca_problem (long verify)
+ir_brand_client_is_ca_problem (long verify)
 {
 	switch (verify) {
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
@@ -497,14 +501,14 @@ ir_brand_is_ca_problem (long verify)
 }
 
 static void
-ir_brand_fail_tls_verify (
+ir_brand_client_fail_tls_verify (
     IrBrandClient *self, CURL *curl, const char *errbuf, IrBrandStatus *status, GError **error)
 {
 	long verify = X509_V_OK;
 
 	curl_easy_getinfo (curl, CURLINFO_SSL_VERIFYRESULT, &verify);
 	if (verify == X509_V_OK || strstr (errbuf, "subject name") != NULL) {
-		ir_brand_status_set (status, IR_BRAND_FAILURE_TLS_SERVER_NAME, NULL);
+		ir_brand_client_status_set (status, IR_BRAND_FAILURE_TLS_SERVER_NAME, NULL);
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_FAILED,
@@ -514,8 +518,8 @@ ir_brand_fail_tls_verify (
 			     errbuf);
 		return;
 	}
-	if (ir_brand_is_ca_problem (verify)) {
-		ir_brand_status_set (status, IR_BRAND_FAILURE_TLS_SERVER_CA, NULL);
+	if (ir_brand_client_is_ca_problem (verify)) {
+		ir_brand_client_status_set (status, IR_BRAND_FAILURE_TLS_SERVER_CA, NULL);
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_FAILED,
@@ -527,7 +531,7 @@ ir_brand_fail_tls_verify (
 			     X509_verify_cert_error_string (verify));
 		return;
 	}
-	ir_brand_status_set (status, IR_BRAND_FAILURE_TLS, NULL);
+	ir_brand_client_status_set (status, IR_BRAND_FAILURE_TLS, NULL);
 	g_set_error (error,
 		     IR_ERROR,
 		     IR_ERROR_FAILED,
@@ -539,18 +543,18 @@ ir_brand_fail_tls_verify (
 
 /* Turns a failed transfer into a message that says what to do. */
 static void
-ir_brand_fail_transport (IrBrandClient *self,
-			 CURL *curl,
-			 CURLcode code,
-			 const char *errbuf,
-			 IrBrandStatus *status,
-			 GError **error)
+ir_brand_client_fail_transport (IrBrandClient *self,
+				CURL *curl,
+				CURLcode code,
+				const char *errbuf,
+				IrBrandStatus *status,
+				GError **error)
 {
 	const char *detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror (code);
 	const char *advice = ir_brand_client_alert_advice (detail);
 
 	if (advice != NULL) {
-		ir_brand_status_set (status, IR_BRAND_FAILURE_TLS_CLIENT, NULL);
+		ir_brand_client_status_set (status, IR_BRAND_FAILURE_TLS_CLIENT, NULL);
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_FAILED,
@@ -571,7 +575,7 @@ ir_brand_fail_transport (IrBrandClient *self,
 						       self->origin,
 						       ir_trust_store_get_brand_ca (self->trust),
 						       &issuer_error)) {
-			ir_brand_status_set (status, IR_BRAND_FAILURE_TLS_CLIENT, NULL);
+			ir_brand_client_status_set (status, IR_BRAND_FAILURE_TLS_CLIENT, NULL);
 			g_set_error (error,
 				     IR_ERROR,
 				     IR_ERROR_FAILED,
@@ -584,7 +588,7 @@ ir_brand_fail_transport (IrBrandClient *self,
 	}
 	switch (code) {
 	case CURLE_ABORTED_BY_CALLBACK:
-		ir_brand_status_set (status, IR_BRAND_FAILURE_NONE, "cancelled");
+		ir_brand_client_status_set (status, IR_BRAND_FAILURE_NONE, "cancelled");
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_CANCELLED,
@@ -594,7 +598,7 @@ ir_brand_fail_transport (IrBrandClient *self,
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
-		ir_brand_status_set (status, IR_BRAND_FAILURE_UNREACHABLE, NULL);
+		ir_brand_client_status_set (status, IR_BRAND_FAILURE_UNREACHABLE, NULL);
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_FAILED,
@@ -605,7 +609,7 @@ ir_brand_fail_transport (IrBrandClient *self,
 			     detail);
 		return;
 	case CURLE_OPERATION_TIMEDOUT:
-		ir_brand_status_set (status, IR_BRAND_FAILURE_TIMEOUT, NULL);
+		ir_brand_client_status_set (status, IR_BRAND_FAILURE_TIMEOUT, NULL);
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_TIMEOUT,
@@ -615,7 +619,7 @@ ir_brand_fail_transport (IrBrandClient *self,
 			     detail);
 		return;
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-		ir_brand_status_set (status, IR_BRAND_FAILURE_TLS_PIN, NULL);
+		ir_brand_client_status_set (status, IR_BRAND_FAILURE_TLS_PIN, NULL);
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_FAILED,
@@ -626,12 +630,12 @@ ir_brand_fail_transport (IrBrandClient *self,
 			     self->url);
 		return;
 	case CURLE_PEER_FAILED_VERIFICATION:
-		ir_brand_fail_tls_verify (self, curl, detail, status, error);
+		ir_brand_client_fail_tls_verify (self, curl, detail, status, error);
 		return;
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_CACERT_BADFILE:
-		ir_brand_status_set (status, IR_BRAND_FAILURE_CREDENTIAL, NULL);
+		ir_brand_client_status_set (status, IR_BRAND_FAILURE_CREDENTIAL, NULL);
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_FAILED,
@@ -642,7 +646,7 @@ ir_brand_fail_transport (IrBrandClient *self,
 			     detail);
 		return;
 	case CURLE_SSL_CONNECT_ERROR:
-		ir_brand_status_set (status, IR_BRAND_FAILURE_TLS, NULL);
+		ir_brand_client_status_set (status, IR_BRAND_FAILURE_TLS, NULL);
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_FAILED,
@@ -656,7 +660,7 @@ ir_brand_fail_transport (IrBrandClient *self,
 	case CURLE_GOT_NOTHING:
 		/* with TLS 1.3 the server judges our certificate after the
 		 * handshake; its alert is lost when it closes before we read */
-		ir_brand_status_set (status, IR_BRAND_FAILURE_UNREACHABLE, NULL);
+		ir_brand_client_status_set (status, IR_BRAND_FAILURE_UNREACHABLE, NULL);
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_FAILED,
@@ -668,7 +672,7 @@ ir_brand_fail_transport (IrBrandClient *self,
 			     self->cred->subject);
 		return;
 	default:
-		ir_brand_status_set (status, IR_BRAND_FAILURE_UNREACHABLE, NULL);
+		ir_brand_client_status_set (status, IR_BRAND_FAILURE_UNREACHABLE, NULL);
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_FAILED,
@@ -758,7 +762,7 @@ static const IrBrandRefusal ir_brand_refusals[] = {
 };
 
 static const char *
-ir_brand_refusal_advice (const char *code)
+ir_brand_client_refusal_advice (const char *code)
 {
 	for (guint i = 0; i < G_N_ELEMENTS (ir_brand_refusals); i++) {
 		if (g_strcmp0 (ir_brand_refusals[i].code, code) == 0)
@@ -768,7 +772,7 @@ ir_brand_refusal_advice (const char *code)
 }
 
 static JsonObject *
-ir_brand_parse_object (const char *body, JsonParser *parser)
+ir_brand_client_parse_object (const char *body, JsonParser *parser)
 {
 	JsonNode *root;
 
@@ -781,7 +785,7 @@ ir_brand_parse_object (const char *body, JsonParser *parser)
 }
 
 static const char *
-ir_brand_member_string (JsonObject *obj, const char *name)
+ir_brand_client_member_string (JsonObject *obj, const char *name)
 {
 	JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
 
@@ -793,15 +797,15 @@ ir_brand_member_string (JsonObject *obj, const char *name)
 
 /* A non-200 answer: the documented error object, or something else. */
 static void
-ir_brand_fail_answer (IrBrandClient *self,
-		      const char *path,
-		      long http_status,
-		      const char *body,
-		      IrBrandStatus *status,
-		      GError **error)
+ir_brand_client_fail_answer (IrBrandClient *self,
+			     const char *path,
+			     long http_status,
+			     const char *body,
+			     IrBrandStatus *status,
+			     GError **error)
 {
 	g_autoptr (JsonParser) parser = json_parser_new ();
-	JsonObject *obj = ir_brand_parse_object (body, parser);
+	JsonObject *obj = ir_brand_client_parse_object (body, parser);
 	JsonObject *err = NULL;
 	const char *code = NULL;
 	const char *message = NULL;
@@ -810,14 +814,14 @@ ir_brand_fail_answer (IrBrandClient *self,
 	if (obj != NULL && json_object_has_member (obj, "error") &&
 	    JSON_NODE_HOLDS_OBJECT (json_object_get_member (obj, "error")))
 		err = json_object_get_object_member (obj, "error");
-	code = ir_brand_member_string (err, "code");
-	message = ir_brand_member_string (err, "message");
+	code = ir_brand_client_member_string (err, "code");
+	message = ir_brand_client_member_string (err, "message");
 	/* libevent refuses an oversized body with its own HTML page */
 	if (code == NULL && http_status == 413)
 		code = "too_large";
-	advice = ir_brand_refusal_advice (code);
+	advice = ir_brand_client_refusal_advice (code);
 	if (advice == NULL) {
-		ir_brand_status_set (status, IR_BRAND_FAILURE_BAD_ANSWER, code);
+		ir_brand_client_status_set (status, IR_BRAND_FAILURE_BAD_ANSWER, code);
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_PROTOCOL,
@@ -830,7 +834,7 @@ ir_brand_fail_answer (IrBrandClient *self,
 			     code != NULL ? code : "");
 		return;
 	}
-	ir_brand_status_set (status, IR_BRAND_FAILURE_REFUSED, code);
+	ir_brand_client_status_set (status, IR_BRAND_FAILURE_REFUSED, code);
 	if (status != NULL && err != NULL && json_object_has_member (err, "witnessed_size") &&
 	    json_node_get_value_type (json_object_get_member (err, "witnessed_size")) ==
 		G_TYPE_INT64 &&
@@ -839,10 +843,10 @@ ir_brand_fail_answer (IrBrandClient *self,
 		status->witnessed_size =
 		    (guint64)json_object_get_int_member (err, "witnessed_size");
 	}
-	if (status != NULL && ir_brand_member_string (err, "live_token_expires") != NULL) {
+	if (status != NULL && ir_brand_client_member_string (err, "live_token_expires") != NULL) {
 		g_free (status->live_token_expires);
 		status->live_token_expires =
-		    g_strdup (ir_brand_member_string (err, "live_token_expires"));
+		    g_strdup (ir_brand_client_member_string (err, "live_token_expires"));
 	}
 	g_set_error (error,
 		     IR_ERROR,
@@ -857,19 +861,19 @@ ir_brand_fail_answer (IrBrandClient *self,
 /* One request, no retry. Returns the answer's JSON object (in @parser)
  * on HTTP 200. */
 static JsonObject *
-ir_brand_request_once (IrBrandClient *self,
-		       const char *path,
-		       const char *body,
-		       JsonParser *parser,
-		       IrBrandStatus *status,
-		       GCancellable *cancellable,
-		       GError **error)
+ir_brand_client_request_once (IrBrandClient *self,
+			      const char *path,
+			      const char *body,
+			      JsonParser *parser,
+			      IrBrandStatus *status,
+			      GCancellable *cancellable,
+			      GError **error)
 {
 	g_autofree char *url = g_strconcat (self->url, path, NULL);
 	g_autoptr (GString) answer = g_string_new (NULL);
 	IrBrandTransfer xfer = {.body = answer, .cancellable = cancellable};
 	char errbuf[CURL_ERROR_SIZE] = "";
-	g_auto (IrBrandEasy) easy = {self, ir_brand_easy_new (self, url, &xfer, errbuf)};
+	g_auto (IrBrandEasy) easy = {self, ir_brand_client_easy_new (self, url, &xfer, errbuf)};
 	CURL *curl = easy.curl;
 	struct curl_slist *headers = NULL;
 	long connects = 0;
@@ -899,7 +903,7 @@ ir_brand_request_once (IrBrandClient *self,
 		status->request_sent = request_size > 0;
 	if (code != CURLE_OK) {
 		if (xfer.too_large) {
-			ir_brand_status_set (status, IR_BRAND_FAILURE_BAD_ANSWER, NULL);
+			ir_brand_client_status_set (status, IR_BRAND_FAILURE_BAD_ANSWER, NULL);
 			g_set_error (error,
 				     IR_ERROR,
 				     IR_ERROR_PROTOCOL,
@@ -910,19 +914,19 @@ ir_brand_request_once (IrBrandClient *self,
 				     path);
 			return NULL;
 		}
-		ir_brand_fail_transport (self, curl, code, errbuf, status, error);
+		ir_brand_client_fail_transport (self, curl, code, errbuf, status, error);
 		return NULL;
 	}
 	curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &http_status);
 	if (status != NULL)
 		status->http_status = http_status;
 	if (http_status != 200) {
-		ir_brand_fail_answer (self, path, http_status, answer->str, status, error);
+		ir_brand_client_fail_answer (self, path, http_status, answer->str, status, error);
 		return NULL;
 	}
-	obj = ir_brand_parse_object (answer->str, parser);
+	obj = ir_brand_client_parse_object (answer->str, parser);
 	if (obj == NULL) {
-		ir_brand_status_set (status, IR_BRAND_FAILURE_BAD_ANSWER, NULL);
+		ir_brand_client_status_set (status, IR_BRAND_FAILURE_BAD_ANSWER, NULL);
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_PROTOCOL,
@@ -936,7 +940,7 @@ ir_brand_request_once (IrBrandClient *self,
 }
 
 static gboolean
-ir_brand_failure_is_transport (const IrBrandStatus *status)
+ir_brand_client_failure_is_transport (const IrBrandStatus *status)
 {
 	return status->failure == IR_BRAND_FAILURE_UNREACHABLE ||
 	       status->failure == IR_BRAND_FAILURE_TIMEOUT;
@@ -955,13 +959,13 @@ ir_brand_client_health (IrBrandClient *self,
 		g_autoptr (JsonParser) parser = json_parser_new ();
 		g_autoptr (GError) error_local = NULL;
 
-		ir_brand_status_clear (st);
-		if (ir_brand_request_once (
+		ir_brand_client_status_clear (st);
+		if (ir_brand_client_request_once (
 			self, "/v1/health", NULL, parser, st, cancellable, &error_local) != NULL)
 			return TRUE;
 		/* a GET changes nothing on the server: any transport failure may be
 		 * tried again */
-		if (attempt >= IR_BRAND_ATTEMPTS || !ir_brand_failure_is_transport (st)) {
+		if (attempt >= IR_BRAND_ATTEMPTS || !ir_brand_client_failure_is_transport (st)) {
 			g_propagate_error (error, g_steal_pointer (&error_local));
 			return FALSE;
 		}
@@ -984,15 +988,15 @@ ir_brand_client_get_json (IrBrandClient *self,
 		g_autoptr (GError) error_local = NULL;
 		JsonObject *obj;
 
-		ir_brand_status_clear (st);
-		obj =
-		    ir_brand_request_once (self, path, NULL, parser, st, cancellable, &error_local);
+		ir_brand_client_status_clear (st);
+		obj = ir_brand_client_request_once (
+		    self, path, NULL, parser, st, cancellable, &error_local);
 		/* the object lives in the parser's tree */
 		if (obj != NULL)
 			return json_object_ref (obj);
 		/* a GET changes nothing on the server: try again after a
 		 * transport failure */
-		if (attempt >= IR_BRAND_ATTEMPTS || !ir_brand_failure_is_transport (st)) {
+		if (attempt >= IR_BRAND_ATTEMPTS || !ir_brand_client_failure_is_transport (st)) {
 			g_propagate_error (error, g_steal_pointer (&error_local));
 			return NULL;
 		}
@@ -1002,7 +1006,7 @@ ir_brand_client_get_json (IrBrandClient *self,
 
 /* The witness members (docs/brand-api.md, "Witnessing"). */
 static void
-ir_brand_add_log_members (JsonBuilder *b, const IrBrandTokenRequest *req)
+ir_brand_client_add_log_members (JsonBuilder *b, const IrBrandTokenRequest *req)
 {
 	gsize len = 0;
 	const guint8 *data =
@@ -1026,7 +1030,7 @@ ir_brand_add_log_members (JsonBuilder *b, const IrBrandTokenRequest *req)
 }
 
 static char *
-ir_brand_token_request_body (const IrBrandTokenRequest *req)
+ir_brand_client_token_request_body (const IrBrandTokenRequest *req)
 {
 	g_autoptr (JsonBuilder) b = json_builder_new ();
 	g_autoptr (JsonGenerator) gen = json_generator_new ();
@@ -1073,7 +1077,7 @@ ir_brand_token_request_body (const IrBrandTokenRequest *req)
 	}
 	json_builder_end_array (b);
 	if (req->log_checkpoint != NULL)
-		ir_brand_add_log_members (b, req);
+		ir_brand_client_add_log_members (b, req);
 	json_builder_end_object (b);
 	root = json_builder_get_root (b);
 	json_generator_set_root (gen, root);
@@ -1081,7 +1085,7 @@ ir_brand_token_request_body (const IrBrandTokenRequest *req)
 }
 
 void
-ir_brand_token_answer_free (IrBrandTokenAnswer *answer)
+ir_brand_client_token_answer_free (IrBrandTokenAnswer *answer)
 {
 	if (answer == NULL)
 		return;
@@ -1094,18 +1098,18 @@ ir_brand_token_answer_free (IrBrandTokenAnswer *answer)
 }
 
 static IrBrandTokenAnswer *
-ir_brand_token_answer_parse (IrBrandClient *self,
-			     JsonObject *obj,
-			     IrBrandStatus *status,
-			     GError **error)
+ir_brand_client_token_answer_parse (IrBrandClient *self,
+				    JsonObject *obj,
+				    IrBrandStatus *status,
+				    GError **error)
 {
 	g_autoptr (IrBrandTokenAnswer) answer = g_new0 (IrBrandTokenAnswer, 1);
-	const char *token = ir_brand_member_string (obj, "token");
-	const char *token_id = ir_brand_member_string (obj, "token_id");
+	const char *token = ir_brand_client_member_string (obj, "token");
+	const char *token_id = ir_brand_client_member_string (obj, "token_id");
 	g_autoptr (GError) error_local = NULL;
 
 	if (token == NULL || token_id == NULL) {
-		ir_brand_status_set (status, IR_BRAND_FAILURE_BAD_ANSWER, NULL);
+		ir_brand_client_status_set (status, IR_BRAND_FAILURE_BAD_ANSWER, NULL);
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_PROTOCOL,
@@ -1117,7 +1121,7 @@ ir_brand_token_answer_parse (IrBrandClient *self,
 	}
 	answer->token = ir_token_from_base64url (token, &error_local);
 	if (answer->token == NULL) {
-		ir_brand_status_set (status, IR_BRAND_FAILURE_BAD_ANSWER, NULL);
+		ir_brand_client_status_set (status, IR_BRAND_FAILURE_BAD_ANSWER, NULL);
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_PROTOCOL,
@@ -1129,9 +1133,9 @@ ir_brand_token_answer_parse (IrBrandClient *self,
 		return NULL;
 	}
 	answer->token_id = g_strdup (token_id);
-	answer->expires = g_strdup (ir_brand_member_string (obj, "expires"));
-	answer->phase = g_strdup (ir_brand_member_string (obj, "phase"));
-	answer->centre = g_strdup (ir_brand_member_string (obj, "centre"));
+	answer->expires = g_strdup (ir_brand_client_member_string (obj, "expires"));
+	answer->phase = g_strdup (ir_brand_client_member_string (obj, "phase"));
+	answer->centre = g_strdup (ir_brand_client_member_string (obj, "centre"));
 	if (json_object_has_member (obj, "policy_version") &&
 	    json_node_get_value_type (json_object_get_member (obj, "policy_version")) ==
 		G_TYPE_INT64)
@@ -1148,18 +1152,18 @@ ir_brand_client_request_token (IrBrandClient *self,
 {
 	g_auto (IrBrandStatus) status_local = {0};
 	IrBrandStatus *st = status != NULL ? status : &status_local;
-	g_autofree char *body = ir_brand_token_request_body (request);
+	g_autofree char *body = ir_brand_client_token_request_body (request);
 
 	for (guint attempt = 1;; attempt++) {
 		g_autoptr (JsonParser) parser = json_parser_new ();
 		g_autoptr (GError) error_local = NULL;
 		JsonObject *obj;
 
-		ir_brand_status_clear (st);
-		obj = ir_brand_request_once (
+		ir_brand_client_status_clear (st);
+		obj = ir_brand_client_request_once (
 		    self, "/v1/tokens", body, parser, st, cancellable, &error_local);
 		if (obj != NULL)
-			return ir_brand_token_answer_parse (self, obj, st, error);
+			return ir_brand_client_token_answer_parse (self, obj, st, error);
 		/* a token spends quota: ask again only when nothing left this
 		 * workstation (no connection was made) */
 		if (attempt >= IR_BRAND_ATTEMPTS || st->request_sent ||
@@ -1172,11 +1176,11 @@ ir_brand_client_request_token (IrBrandClient *self,
 }
 
 static char *
-ir_brand_report_body (const char *token_id,
-		      const char *outcome,
-		      const char *const *read_back,
-		      guint n_read_back,
-		      const char *detail)
+ir_brand_client_report_body (const char *token_id,
+			     const char *outcome,
+			     const char *const *read_back,
+			     guint n_read_back,
+			     const char *detail)
 {
 	g_autoptr (JsonBuilder) b = json_builder_new ();
 	g_autoptr (JsonGenerator) gen = json_generator_new ();
@@ -1234,24 +1238,24 @@ ir_brand_client_report (IrBrandClient *self,
 	g_auto (IrBrandStatus) status_local = {0};
 	IrBrandStatus *st = status != NULL ? status : &status_local;
 	g_autofree char *body =
-	    ir_brand_report_body (token_id, outcome, read_back, n_read_back, detail);
+	    ir_brand_client_report_body (token_id, outcome, read_back, n_read_back, detail);
 	gboolean earlier_may_have_arrived = FALSE;
 
 	for (guint attempt = 1;; attempt++) {
 		g_autoptr (JsonParser) parser = json_parser_new ();
 		g_autoptr (GError) error_local = NULL;
 
-		ir_brand_status_clear (st);
-		if (ir_brand_request_once (
+		ir_brand_client_status_clear (st);
+		if (ir_brand_client_request_once (
 			self, "/v1/reports", body, parser, st, cancellable, &error_local) != NULL)
 			return TRUE;
 		/* our own earlier attempt got through, but its answer was lost */
 		if (earlier_may_have_arrived && st->failure == IR_BRAND_FAILURE_REFUSED &&
 		    g_strcmp0 (st->server_code, "already_reported") == 0) {
-			ir_brand_status_clear (st);
+			ir_brand_client_status_clear (st);
 			return TRUE;
 		}
-		if (attempt >= IR_BRAND_ATTEMPTS || !ir_brand_failure_is_transport (st)) {
+		if (attempt >= IR_BRAND_ATTEMPTS || !ir_brand_client_failure_is_transport (st)) {
 			g_propagate_prefixed_error (error,
 						    g_steal_pointer (&error_local),
 						    "failed to report outcome %s of token %s: ",
@@ -1276,8 +1280,8 @@ ir_brand_client_post_json (IrBrandClient *self,
 	JsonObject *obj;
 
 	if (status != NULL)
-		ir_brand_status_clear (status);
-	obj = ir_brand_request_once (self, path, body, parser, status, cancellable, error);
+		ir_brand_client_status_clear (status);
+	obj = ir_brand_client_request_once (self, path, body, parser, status, cancellable, error);
 	/* the object lives in the parser's tree */
 	return obj != NULL ? json_object_ref (obj) : NULL;
 }

@@ -63,12 +63,12 @@ typedef struct {
 	char *live_token_expires;
 } IrBrandStatus;
 
-void ir_brand_status_clear (IrBrandStatus *status);
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrBrandStatus, ir_brand_status_clear)
+void ir_brand_client_status_clear (IrBrandStatus *status);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrBrandStatus, ir_brand_client_status_clear)
 
 /* A stable word for @failure ("unreachable", "tls_pin"...); for
  * IR_BRAND_FAILURE_REFUSED the caller prints server_code instead. */
-const char *ir_brand_failure_to_string (IrBrandFailure failure);
+const char *ir_brand_client_failure_to_string (IrBrandFailure failure);
 
 typedef struct {
 	const char *server_url; /* https://host:port, without a path */
@@ -136,7 +136,7 @@ typedef struct {
 	const char *current_imei[IR_TOKEN_MAX_SLOTS]; /* NULL: empty slot */
 	guint n_slots;
 	/* the workstation's migration log, for the witness check
-	 * (ir_witness_fill_token_request()): its latest checkpoint note (NULL:
+	 * (ir_witness_client_fill_token_request()): its latest checkpoint note (NULL:
 	 * not sent), the size the server last witnessed and the consistency
 	 * proof from there (concatenated hashes, NULL: empty) */
 	const char *log_checkpoint;
@@ -157,8 +157,8 @@ typedef struct {
 	gint64 policy_version; /* 0: issued without a rollout policy */
 } IrBrandTokenAnswer;
 
-void ir_brand_token_answer_free (IrBrandTokenAnswer *answer);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBrandTokenAnswer, ir_brand_token_answer_free)
+void ir_brand_client_token_answer_free (IrBrandTokenAnswer *answer);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBrandTokenAnswer, ir_brand_client_token_answer_free)
 
 /* POST /v1/tokens. Not retried once sent (see above). */
 IrBrandTokenAnswer *ir_brand_client_request_token (IrBrandClient *self,

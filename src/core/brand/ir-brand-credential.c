@@ -47,7 +47,7 @@ ir_brand_credential_unref (IrBrandCredential *cred)
 /* The newest OpenSSL error as text, and the queue emptied (it is per
  * thread: a stale error would be blamed on the next request). */
 static char *
-ir_brand_openssl_error (void)
+ir_brand_credential_openssl_error (void)
 {
 	char buf[256] = "no detail from OpenSSL";
 	unsigned long code = ERR_peek_last_error ();
@@ -59,7 +59,7 @@ ir_brand_openssl_error (void)
 }
 
 static char *
-ir_brand_asn1_time (const ASN1_TIME *t)
+ir_brand_credential_asn1_time (const ASN1_TIME *t)
 {
 	g_autoptr (BIO) bio = BIO_new (BIO_s_mem ());
 	char *data = NULL;
@@ -72,7 +72,7 @@ ir_brand_asn1_time (const ASN1_TIME *t)
 }
 
 static gint64
-ir_brand_asn1_unix (const ASN1_TIME *t)
+ir_brand_credential_asn1_unix (const ASN1_TIME *t)
 {
 	struct tm tm = {0};
 
@@ -84,7 +84,7 @@ ir_brand_asn1_unix (const ASN1_TIME *t)
 /* One value of a SAN URI with @prefix; two different ones count as none,
  * as the server counts them (docs/imei-brandd.md). */
 static char *
-ir_brand_san_value (X509 *cert, const char *prefix)
+ir_brand_credential_san_value (X509 *cert, const char *prefix)
 {
 	g_autoptr (GENERAL_NAMES) names = X509_get_ext_d2i (cert, NID_subject_alt_name, NULL, NULL);
 	g_autofree char *found = NULL;
@@ -123,7 +123,7 @@ ir_brand_credential_new_from_x509 (X509 *cert, const char *origin, GError **erro
 
 	g_atomic_ref_count_init (&cred->ref);
 	if (der_len <= 0) {
-		g_autofree char *why = ir_brand_openssl_error ();
+		g_autofree char *why = ir_brand_credential_openssl_error ();
 		g_set_error (
 		    error, IR_ERROR, IR_ERROR_INVALID_INPUT, "cannot encode %s: %s", origin, why);
 		return NULL;
@@ -135,16 +135,16 @@ ir_brand_credential_new_from_x509 (X509 *cert, const char *origin, GError **erro
 		return NULL;
 	X509_NAME_oneline (X509_get_subject_name (cert), subject, sizeof (subject));
 	cred->subject = g_strdup (subject);
-	cred->role = ir_brand_san_value (cert, IR_URN_ROLE);
-	cred->centre = ir_brand_san_value (cert, IR_URN_CENTRE);
-	cred->not_after = ir_brand_asn1_time (X509_get0_notAfter (cert));
-	cred->not_after_unix = ir_brand_asn1_unix (X509_get0_notAfter (cert));
-	cred->not_before_unix = ir_brand_asn1_unix (X509_get0_notBefore (cert));
+	cred->role = ir_brand_credential_san_value (cert, IR_URN_ROLE);
+	cred->centre = ir_brand_credential_san_value (cert, IR_URN_CENTRE);
+	cred->not_after = ir_brand_credential_asn1_time (X509_get0_notAfter (cert));
+	cred->not_after_unix = ir_brand_credential_asn1_unix (X509_get0_notAfter (cert));
+	cred->not_before_unix = ir_brand_credential_asn1_unix (X509_get0_notBefore (cert));
 	return g_steal_pointer (&cred);
 }
 
 static BIO *
-ir_brand_open_file (const char *path, const char *what, GError **error)
+ir_brand_credential_open_file (const char *path, const char *what, GError **error)
 {
 	BIO *bio;
 
@@ -160,7 +160,7 @@ ir_brand_open_file (const char *path, const char *what, GError **error)
 	}
 	bio = BIO_new_file (path, "rb");
 	if (bio == NULL) {
-		g_autofree char *why = ir_brand_openssl_error ();
+		g_autofree char *why = ir_brand_credential_openssl_error ();
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
@@ -178,7 +178,8 @@ ir_brand_credential_load_pem (const char *cert_path,
 			      const char *passphrase,
 			      GError **error)
 {
-	g_autoptr (BIO) cert_bio = ir_brand_open_file (cert_path, "client certificate", error);
+	g_autoptr (BIO) cert_bio =
+	    ir_brand_credential_open_file (cert_path, "client certificate", error);
 	g_autoptr (BIO) key_bio = NULL;
 	g_autoptr (X509) cert = NULL;
 	g_autoptr (EVP_PKEY) key = NULL;
@@ -187,7 +188,7 @@ ir_brand_credential_load_pem (const char *cert_path,
 		return NULL;
 	cert = PEM_read_bio_X509 (cert_bio, NULL, NULL, NULL);
 	if (cert == NULL) {
-		g_autofree char *why = ir_brand_openssl_error ();
+		g_autofree char *why = ir_brand_credential_openssl_error ();
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
@@ -196,12 +197,12 @@ ir_brand_credential_load_pem (const char *cert_path,
 			     why);
 		return NULL;
 	}
-	key_bio = ir_brand_open_file (key_path, "private key", error);
+	key_bio = ir_brand_credential_open_file (key_path, "private key", error);
 	if (key_bio == NULL)
 		return NULL;
 	key = PEM_read_bio_PrivateKey (key_bio, NULL, NULL, (void *)passphrase);
 	if (key == NULL) {
-		g_autofree char *why = ir_brand_openssl_error ();
+		g_autofree char *why = ir_brand_credential_openssl_error ();
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
@@ -229,7 +230,7 @@ ir_brand_credential_load_pem (const char *cert_path,
 IrBrandCredential *
 ir_brand_credential_load_p12 (const char *path, const char *passphrase, GError **error)
 {
-	g_autoptr (BIO) bio = ir_brand_open_file (path, "PKCS#12 file", error);
+	g_autoptr (BIO) bio = ir_brand_credential_open_file (path, "PKCS#12 file", error);
 	g_autoptr (PKCS12) p12 = NULL;
 	g_autoptr (X509) cert = NULL;
 	g_autoptr (EVP_PKEY) key = NULL;
@@ -239,7 +240,7 @@ ir_brand_credential_load_p12 (const char *path, const char *passphrase, GError *
 		return NULL;
 	p12 = d2i_PKCS12_bio (bio, NULL);
 	if (p12 == NULL) {
-		g_autofree char *why = ir_brand_openssl_error ();
+		g_autofree char *why = ir_brand_credential_openssl_error ();
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
@@ -249,7 +250,7 @@ ir_brand_credential_load_p12 (const char *path, const char *passphrase, GError *
 		return NULL;
 	}
 	if (!PKCS12_parse (p12, passphrase != NULL ? passphrase : "", &key, &cert, &chain)) {
-		g_autofree char *why = ir_brand_openssl_error ();
+		g_autofree char *why = ir_brand_credential_openssl_error ();
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,
@@ -340,7 +341,7 @@ ir_brand_credential_check_issuer (const IrBrandCredential *cred,
 	cert = d2i_X509 (NULL, &p, (long)len);
 	if (cert == NULL || store == NULL || ctx == NULL ||
 	    !X509_STORE_load_file (store, ca_path)) {
-		g_autofree char *why = ir_brand_openssl_error ();
+		g_autofree char *why = ir_brand_credential_openssl_error ();
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_INVALID_INPUT,

@@ -8,12 +8,12 @@
 #include "ir-workstation-key.h"
 
 static void
-add_proof (JsonBuilder *b,
-	   IrMigrationLog *log,
-	   guint64 old_size,
-	   guint64 size,
-	   GError **error,
-	   gboolean *ok)
+ir_witness_client_add_proof (JsonBuilder *b,
+			     IrMigrationLog *log,
+			     guint64 old_size,
+			     guint64 size,
+			     GError **error,
+			     gboolean *ok)
 {
 	const IrMerkleTree *tree = ir_migration_log_get_tree (log);
 	g_autoptr (GBytes) proof = NULL;
@@ -41,7 +41,7 @@ add_proof (JsonBuilder *b,
 /* The latest durable checkpoint and its size, taken together: phones may
  * be appending in other threads. */
 static char *
-checkpoint_or_error (IrMigrationLog *log, guint64 *size, GError **error)
+ir_witness_client_checkpoint_or_error (IrMigrationLog *log, guint64 *size, GError **error)
 {
 	char *note = ir_migration_log_dup_checkpoint (log, size);
 
@@ -56,7 +56,8 @@ checkpoint_or_error (IrMigrationLog *log, guint64 *size, GError **error)
 /* The body for records [@old_size, @note's size), @note being the log's
  * signed checkpoint at that size. */
 static char *
-upload_body (IrMigrationLog *log, EVP_PKEY *key, guint64 old_size, const char *note, GError **error)
+ir_witness_client_upload_body_to (
+    IrMigrationLog *log, EVP_PKEY *key, guint64 old_size, const char *note, GError **error)
 {
 	g_autoptr (JsonBuilder) b = json_builder_new ();
 	g_autoptr (JsonNode) root = NULL;
@@ -92,7 +93,7 @@ upload_body (IrMigrationLog *log, EVP_PKEY *key, guint64 old_size, const char *n
 	json_builder_set_member_name (b, "old_size");
 	json_builder_add_int_value (b, (gint64)old_size);
 	json_builder_set_member_name (b, "consistency");
-	add_proof (b, log, old_size, cp->size, error, &ok);
+	ir_witness_client_add_proof (b, log, old_size, cp->size, error, &ok);
 	json_builder_set_member_name (b, "records");
 	json_builder_begin_array (b);
 	for (guint i = 0; i < lines->len; i++)
@@ -106,17 +107,18 @@ upload_body (IrMigrationLog *log, EVP_PKEY *key, guint64 old_size, const char *n
 }
 
 char *
-ir_witness_upload_body (IrMigrationLog *log, EVP_PKEY *key, guint64 old_size, GError **error)
+ir_witness_client_upload_body (IrMigrationLog *log, EVP_PKEY *key, guint64 old_size, GError **error)
 {
-	g_autofree char *note = checkpoint_or_error (log, NULL, error);
+	g_autofree char *note = ir_witness_client_checkpoint_or_error (log, NULL, error);
 
-	return note != NULL ? upload_body (log, key, old_size, note, error) : NULL;
+	return note != NULL ? ir_witness_client_upload_body_to (log, key, old_size, note, error)
+			    : NULL;
 }
 
 /* Where a batch from @from ends: records up to IR_WITNESS_BATCH_BYTES (at
  * least one), so that an upload stays under the server's body limit. */
 static guint64
-batch_end (IrMigrationLog *log, guint64 from, GError **error, gboolean *ok)
+ir_witness_client_batch_end (IrMigrationLog *log, guint64 from, GError **error, gboolean *ok)
 {
 	guint64 size = ir_migration_log_get_size (log);
 	guint64 end = from;
@@ -141,7 +143,7 @@ batch_end (IrMigrationLog *log, guint64 from, GError **error, gboolean *ok)
 }
 
 gboolean
-ir_witness_load_size (const char *dir, guint64 *size, GError **error)
+ir_witness_client_load_size (const char *dir, guint64 *size, GError **error)
 {
 	g_autofree char *path = g_build_filename (dir, IR_WITNESS_SIZE_FILE, NULL);
 	g_autofree char *text = NULL;
@@ -165,7 +167,7 @@ ir_witness_load_size (const char *dir, guint64 *size, GError **error)
 }
 
 static gboolean
-save_state (const char *dir, guint64 size, const char *cosigned, GError **error)
+ir_witness_client_save_state (const char *dir, guint64 size, const char *cosigned, GError **error)
 {
 	g_autofree char *size_path = g_build_filename (dir, IR_WITNESS_SIZE_FILE, NULL);
 	g_autofree char *note_path = g_build_filename (dir, IR_WITNESS_COSIGNED_FILE, NULL);
@@ -184,7 +186,7 @@ save_state (const char *dir, guint64 size, const char *cosigned, GError **error)
 
 /* The answer: {"cosigned": note, "size": N}. */
 static gboolean
-read_answer (
+ir_witness_client_read_answer (
     JsonObject *obj, const char *ours, const char **cosigned, guint64 *size, GError **error)
 {
 	JsonNode *note = json_object_get_member (obj, "cosigned");
@@ -207,18 +209,18 @@ read_answer (
 }
 
 static JsonObject *
-post_batch (IrBrandClient *client,
-	    IrMigrationLog *log,
-	    EVP_PKEY *key,
-	    const char *dir,
-	    guint64 from,
-	    char **sent,
-	    IrBrandStatus *status,
-	    GCancellable *cancellable,
-	    GError **error)
+ir_witness_client_post_batch (IrBrandClient *client,
+			      IrMigrationLog *log,
+			      EVP_PKEY *key,
+			      const char *dir,
+			      guint64 from,
+			      char **sent,
+			      IrBrandStatus *status,
+			      GCancellable *cancellable,
+			      GError **error)
 {
 	gboolean ok = TRUE;
-	guint64 end = batch_end (log, from, error, &ok);
+	guint64 end = ir_witness_client_batch_end (log, from, error, &ok);
 	g_autofree char *note = NULL;
 	g_autofree char *body = NULL;
 	JsonObject *obj;
@@ -227,7 +229,7 @@ post_batch (IrBrandClient *client,
 		return NULL;
 	note = ir_migration_log_read_checkpoint (log, end, error);
 	if (note != NULL)
-		body = upload_body (log, key, from, note, error);
+		body = ir_witness_client_upload_body_to (log, key, from, note, error);
 	if (body == NULL)
 		return NULL;
 	obj = ir_brand_client_post_json (client, "/v1/witness", body, status, cancellable, error);
@@ -252,7 +254,7 @@ ir_witness_client_upload (IrBrandClient *client,
 	guint64 size = ir_migration_log_get_size (log);
 	gboolean resent = FALSE;
 
-	if (!ir_witness_load_size (dir, &from, error))
+	if (!ir_witness_client_load_size (dir, &from, error))
 		return FALSE;
 	do {
 		g_autoptr (JsonObject) obj = NULL;
@@ -260,7 +262,7 @@ ir_witness_client_upload (IrBrandClient *client,
 		g_autofree char *sent = NULL;
 		const char *cosigned = NULL;
 
-		obj = post_batch (
+		obj = ir_witness_client_post_batch (
 		    client, log, key, dir, MIN (from, size), &sent, st, cancellable, &local);
 		/* an earlier upload went through but its answer was lost, or
 		 * the state file is stale: the server says where it is (once) */
@@ -277,8 +279,8 @@ ir_witness_client_upload (IrBrandClient *client,
 			    "failed to upload the migration log for witnessing: ");
 			return FALSE;
 		}
-		if (!read_answer (obj, sent, &cosigned, &from, error) ||
-		    !save_state (dir, from, cosigned, error))
+		if (!ir_witness_client_read_answer (obj, sent, &cosigned, &from, error) ||
+		    !ir_witness_client_save_state (dir, from, cosigned, error))
 			return FALSE;
 		resent = FALSE;
 	} while (from < size);
@@ -288,15 +290,15 @@ ir_witness_client_upload (IrBrandClient *client,
 }
 
 gboolean
-ir_witness_fill_token_request (IrBrandTokenRequest *req,
-			       IrMigrationLog *log,
-			       guint64 witnessed_size,
-			       char **note_out,
-			       GBytes **proof,
-			       GError **error)
+ir_witness_client_fill_token_request (IrBrandTokenRequest *req,
+				      IrMigrationLog *log,
+				      guint64 witnessed_size,
+				      char **note_out,
+				      GBytes **proof,
+				      GError **error)
 {
 	guint64 size = 0;
-	g_autofree char *note = checkpoint_or_error (log, &size, error);
+	g_autofree char *note = ir_witness_client_checkpoint_or_error (log, &size, error);
 
 	*proof = NULL;
 	if (note == NULL)

@@ -30,10 +30,13 @@ G_BEGIN_DECLS
 
 /* The POST /v1/witness body for records [@old_size, size of @log). @key
  * is the workstation key (its public half is sent). */
-char *ir_witness_upload_body (IrMigrationLog *log, EVP_PKEY *key, guint64 old_size, GError **error);
+char *ir_witness_client_upload_body (IrMigrationLog *log,
+				     EVP_PKEY *key,
+				     guint64 old_size,
+				     GError **error);
 
 /* The last size the server accepted (0 when the file is absent). */
-gboolean ir_witness_load_size (const char *dir, guint64 *size, GError **error);
+gboolean ir_witness_client_load_size (const char *dir, guint64 *size, GError **error);
 
 /* Uploads what the server lacks, in batches; on witness_size_mismatch
  * resends from the server's size. After each batch stores the size and
@@ -52,11 +55,11 @@ gboolean ir_witness_client_upload (IrBrandClient *client,
  * log_consistency) from @log and the size the server last witnessed;
  * *note holds the checkpoint (free it) and *proof the consistency proof
  * (unref it) after the request. */
-gboolean ir_witness_fill_token_request (IrBrandTokenRequest *req,
-					IrMigrationLog *log,
-					guint64 witnessed_size,
-					char **note,
-					GBytes **proof,
-					GError **error);
+gboolean ir_witness_client_fill_token_request (IrBrandTokenRequest *req,
+					       IrMigrationLog *log,
+					       guint64 witnessed_size,
+					       char **note,
+					       GBytes **proof,
+					       GError **error);
 
 G_END_DECLS

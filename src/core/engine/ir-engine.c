@@ -78,7 +78,7 @@ ir_engine_op_free (IrEngineOp *op)
 	if (op->results != NULL)
 		g_ptr_array_unref (op->results);
 	ir_device_info_free (op->info);
-	ir_brand_status_clear (&op->status);
+	ir_brand_client_status_clear (&op->status);
 	g_free (op);
 }
 

@@ -410,11 +410,11 @@ ir_restore_log_fill_token_request (IrRestoreLog *self,
 
 	*keep = g_ptr_array_new_with_free_func (ir_restore_log_held_free);
 	g_ptr_array_add (*keep, held);
-	if (!ir_witness_load_size (self->dir, &witnessed, error))
+	if (!ir_witness_client_load_size (self->dir, &witnessed, error))
 		return FALSE;
 	/* assigned apart from its declaration: clang sees it used */
 	locker = g_mutex_locker_new (&self->lock);
-	if (!ir_witness_fill_token_request (
+	if (!ir_witness_client_fill_token_request (
 		req, self->log, witnessed, &held->note, &held->proof, error)) {
 		g_prefix_error (error, "cannot prove the migration log %s: ", self->path);
 		return FALSE;

@@ -73,7 +73,7 @@ ir_restore_result_free (IrRestoreResult *result)
 	g_free (result->token_expires);
 	g_free (result->phase);
 	g_free (result->centre);
-	ir_brand_status_clear (&result->brand);
+	ir_brand_client_status_clear (&result->brand);
 	g_clear_error (&result->report_error);
 	g_free (result->recovery_path);
 	g_free (result->token_sha256);
@@ -108,7 +108,7 @@ ir_restore_run_clear (IrRestoreRun *run)
 	ir_restore_run_clear_spc (run);
 	g_clear_pointer (&run->challenge, ir_challenge_free);
 	g_clear_pointer (&run->token, g_bytes_unref);
-	g_clear_pointer (&run->answer, ir_brand_token_answer_free);
+	g_clear_pointer (&run->answer, ir_brand_client_token_answer_free);
 }
 
 static void
@@ -247,9 +247,9 @@ ir_restore_request_token (IrRestoreRun *run)
 		g_prefix_error (&error, "no token asked for %s: ", r->port);
 		return ir_restore_stop (run, IR_RESTORE_NOT_STARTED, IR_RESTORE_STAGE_TOKEN, error);
 	}
-	g_clear_pointer (&run->answer, ir_brand_token_answer_free);
+	g_clear_pointer (&run->answer, ir_brand_client_token_answer_free);
 	g_clear_pointer (&r->token_id, g_free);
-	ir_brand_status_clear (&r->brand);
+	ir_brand_client_status_clear (&r->brand);
 	r->token_requests++;
 	run->answer = ir_brand_client_request_token (
 	    run->opts->client, &req, &r->brand, run->cancellable, &error);
