@@ -404,10 +404,8 @@ typedef struct {
 } BenchChild;
 
 static void
-bench_child_changed (IrProgress *child, gpointer user_data)
+bench_child_changed_to (BenchChild *c, IrRestoreStage stage)
 {
-	BenchChild *c = user_data;
-	IrRestoreStage stage = ir_progress_get_stage (child);
 	gint64 now = g_get_monotonic_time ();
 
 	if (stage == c->stage)
@@ -415,6 +413,12 @@ bench_child_changed (IrProgress *child, gpointer user_data)
 	c->batch->stage_ms[c->stage] += (gdouble)(now - c->since) / 1000.0;
 	c->stage = stage;
 	c->since = now;
+}
+
+static void
+bench_child_changed (IrProgress *child, gpointer user_data)
+{
+	bench_child_changed_to (user_data, ir_progress_get_stage (child));
 }
 
 static void
@@ -567,19 +571,29 @@ typedef struct {
 /* One restore of the phone on @path through @engine, as
  * imeictl restore PORT runs it; its wall time in ms. */
 static gdouble
-bench_vs_raw_ours (IrEngine *engine, const char *path)
+bench_vs_raw_ours (IrEngine *engine, const char *path, BenchBatch *stages)
 {
 	g_autoptr (IrRestoreResult) r = NULL;
 	g_autoptr (GError) error = NULL;
+	g_autoptr (IrProgress) progress = ir_progress_new ();
 	GAsyncResult *res = NULL;
 	gint64 t0 = g_get_monotonic_time ();
 	gdouble elapsed;
+	BenchChild *c = g_new0 (BenchChild, 1);
 
+	/* where the time goes, stage by stage (as part 2 does for batches) */
+	c->batch = stages;
+	c->stage = IR_RESTORE_STAGE_OPEN;
+	c->since = t0;
+	stages->phones++;
+	g_signal_connect_data (
+	    progress, "changed", G_CALLBACK (bench_child_changed), c, bench_child_free, 0);
 	ir_engine_restore_async (
-	    engine, path, NULL, bench_engine_confirm, NULL, NULL, bench_engine_done, &res);
+	    engine, path, progress, bench_engine_confirm, NULL, NULL, bench_engine_done, &res);
 	while (res == NULL)
 		g_main_context_iteration (NULL, TRUE);
 	elapsed = (gdouble)(g_get_monotonic_time () - t0) / 1000.0;
+	bench_child_changed_to (c, IR_RESTORE_STAGE_DONE);
 	r = ir_engine_restore_finish (engine, res, &error);
 	g_object_unref (res);
 	if (r == NULL)
@@ -742,16 +756,18 @@ bench_vs_raw (const char *url, guint runs, const char *path, GStrv commands, gui
 	};
 	CURL *curl = bench_vs_raw_curl (url, headers, answer);
 	const char *appends[3] = {NULL, NULL, NULL};
+	BenchBatch warm = {0};
+	BenchBatch stages = {0};
 	gdouble ratio;
 	int fd;
 
 	/* warm: the engine's first restore opens its connection, as the raw
 	 * side's first request does; neither is timed */
-	bench_vs_raw_ours (engine, path);
+	bench_vs_raw_ours (engine, path, &warm);
 	bench_wipe (path);
 	bench_vs_raw_token (curl, answer, first_device);
 	for (guint i = 0; i < runs; i++) {
-		gdouble ms = bench_vs_raw_ours (engine, path);
+		gdouble ms = bench_vs_raw_ours (engine, path, &stages);
 		g_array_append_val (b.ours, ms);
 		bench_wipe (path);
 	}
@@ -796,6 +812,14 @@ bench_vs_raw (const char *url, guint runs, const char *path, GStrv commands, gui
 	bench_vs_raw_print ("  sum", b.raw);
 	ratio = percentile (b.ours, 50) / percentile (b.raw, 50);
 	printf ("  ratio restore/raw (medians): %.2f (target <= 1.3)\n", ratio);
+	printf ("  the restore's stages, mean ms (from the engine's progress):");
+	for (guint st = 0; st <= IR_RESTORE_STAGE_DONE; st++) {
+		if (stages.stage_ms[st] > 0)
+			printf (" %s %.2f",
+				ir_restore_stage_to_string ((IrRestoreStage)st),
+				stages.stage_ms[st] / stages.phones);
+	}
+	printf ("\n");
 	g_array_unref (b.ours);
 	g_array_unref (b.at);
 	g_array_unref (b.token);

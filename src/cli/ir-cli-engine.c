@@ -17,9 +17,10 @@ const GOptionEntry ir_cli_engine_entries[] = {
     {"server",
      0,
      0,
-     G_OPTION_ARG_STRING,
-     IR_CLI_OPTION (IrCliEngineOptions, server),
-     "The brand server (default: $IMEIRESTORE_SERVER)",
+     G_OPTION_ARG_STRING_ARRAY,
+     IR_CLI_OPTION (IrCliEngineOptions, servers),
+     "The brand server; again for another node, tried in turn when one cannot be reached "
+     "(default: $IMEIRESTORE_SERVER, a list separated by ';' or ',')",
      "URL"},
     {"trust-store",
      0,
@@ -193,11 +194,21 @@ ir_cli_engine_check_credential (const IrEngineConfig *cfg, const char *token, GE
 	return TRUE;
 }
 
+/* The brand server setting: every --server joined with ';', else
+ * $IMEIRESTORE_SERVER, else [restore] server; each may be a list
+ * (ir-server-list.h), which the brand client checks. NULL: none set. */
+static char *
+ir_cli_engine_server (const IrCliEngineOptions *opts, GKeyFile *config)
+{
+	g_autofree char *joined = opts->servers != NULL ? g_strjoinv (";", opts->servers) : NULL;
+
+	return ir_cli_engine_setting (joined, "IMEIRESTORE_SERVER", config, "server");
+}
+
 gboolean
 ir_cli_engine_has_policy_source (const IrCliEngineOptions *opts, GKeyFile *config)
 {
-	g_autofree char *server =
-	    ir_cli_engine_setting (opts->server, "IMEIRESTORE_SERVER", config, "server");
+	g_autofree char *server = ir_cli_engine_server (opts, config);
 	g_autofree char *trust_store = ir_cli_engine_setting (
 	    opts->trust_store, "IMEIRESTORE_TRUST_STORE", config, "trust-store");
 	g_autofree char *installed = g_build_filename (IR_SYSCONFDIR, "trust-store.conf", NULL);
@@ -242,8 +253,7 @@ ir_cli_engine_open (const IrCliEngineOptions *opts,
 		    IrEngine *engine,
 		    GError **error)
 {
-	g_autofree char *server =
-	    ir_cli_engine_setting (opts->server, "IMEIRESTORE_SERVER", config, "server");
+	g_autofree char *server = ir_cli_engine_server (opts, config);
 	g_autofree char *trust_store = ir_cli_engine_setting (
 	    opts->trust_store, "IMEIRESTORE_TRUST_STORE", config, "trust-store");
 	g_autofree char *cert =

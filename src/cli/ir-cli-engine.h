@@ -14,7 +14,7 @@ G_BEGIN_DECLS
  * A command's options struct starts with IrCliEngineOptions, and its
  * IrCliCommand.engine_entries is ir_cli_engine_entries. */
 typedef struct {
-	char *server;
+	char **servers; /* --server, repeatable: the nodes in order */
 	char *trust_store;
 	char *cert;
 	char *key;

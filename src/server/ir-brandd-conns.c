@@ -34,6 +34,8 @@ typedef struct {
 	gboolean authenticated;
 	gboolean dropped;
 	gboolean drop_pending; /* dropped before evhttp set its socket */
+	IrBranddPeer peer;     /* the client, once read (has_peer) */
+	gboolean has_peer;
 } IrBranddConn;
 
 static int ir_brandd_conn_index = -1;
@@ -157,6 +159,7 @@ ir_brandd_conns_free_conn (
 	event_free (conn->deadline);
 	event_free (conn->settle);
 	g_free (conn->address);
+	ir_brandd_tls_peer_clear (&conn->peer);
 	ir_brandd_conns_unref (conn->conns);
 	g_free (conn);
 }
@@ -325,4 +328,22 @@ void
 ir_brandd_conns_stop_accepting (IrBranddConns *self)
 {
 	self->stopping = TRUE;
+}
+
+gboolean
+ir_brandd_conns_peer (SSL *ssl, IrBranddPeer *peer, GError **error)
+{
+	IrBranddConn *conn = ir_brandd_conns_get (ssl);
+
+	if (conn == NULL)
+		return ir_brandd_tls_peer (ssl, peer, error);
+	if (!conn->has_peer) {
+		if (!ir_brandd_tls_peer (ssl, &conn->peer, error)) {
+			ir_brandd_tls_peer_clear (&conn->peer);
+			return FALSE;
+		}
+		conn->has_peer = TRUE;
+	}
+	ir_brandd_tls_peer_copy (&conn->peer, peer);
+	return TRUE;
 }

@@ -6,6 +6,8 @@
 #include <glib.h>
 #include <openssl/ssl.h>
 
+#include "ir-brandd-tls.h"
+
 G_BEGIN_DECLS
 
 /* imei-brandd's connection limits (issue 7: one laptop must not lock every
@@ -52,6 +54,14 @@ void ir_brandd_conns_request_read (SSL *ssl);
 
 /* The answer on @ssl is written: the next request's deadline starts. */
 void ir_brandd_conns_request_done (SSL *ssl);
+
+/* The verified client of @ssl, as ir_brandd_tls_peer() reads it, into
+ * @peer (the caller clears it). Read once per connection and kept: the
+ * certificate cannot change on a TLS 1.3 connection (no renegotiation),
+ * and reading it costs more than the rest of a token's request (the DER
+ * decoded again for its key's hash). The checks that depend on the time
+ * (expiry, revocation) are the caller's, on every request. */
+gboolean ir_brandd_conns_peer (SSL *ssl, IrBranddPeer *peer, GError **error);
 
 /* From now on every handshake is refused. */
 void ir_brandd_conns_stop_accepting (IrBranddConns *self);

@@ -34,6 +34,8 @@ typedef struct {
 	gint64 (*column_int64) (gpointer stmt, int col);
 	const char *(*column_text) (gpointer stmt, int col);
 	const guint8 *(*column_blob) (gpointer stmt, int col, gsize *len);
+	/* does the statement only read? NULL: no read scopes */
+	gboolean (*readonly) (gpointer stmt);
 } IrBranddDbBackend;
 
 extern const IrBranddDbBackend ir_brandd_db_sqlite_backend;

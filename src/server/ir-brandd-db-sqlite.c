@@ -215,6 +215,12 @@ ir_brandd_db_sqlite_column_blob (gpointer stmt, int col, gsize *len)
 	return data;
 }
 
+static gboolean
+ir_brandd_db_sqlite_readonly (gpointer stmt)
+{
+	return sqlite3_stmt_readonly (stmt) != 0;
+}
+
 const IrBranddDbBackend ir_brandd_db_sqlite_backend = {
     .open = ir_brandd_db_sqlite_open,
     .close = ir_brandd_db_sqlite_close,
@@ -237,4 +243,5 @@ const IrBranddDbBackend ir_brandd_db_sqlite_backend = {
     .column_int64 = ir_brandd_db_sqlite_column_int64,
     .column_text = ir_brandd_db_sqlite_column_text,
     .column_blob = ir_brandd_db_sqlite_column_blob,
+    .readonly = ir_brandd_db_sqlite_readonly,
 };

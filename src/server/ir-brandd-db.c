@@ -16,6 +16,7 @@ struct _IrBranddDb {
 	char *name;
 	GHashTable *stmts; /* SQL text (static) → IrBranddStmt */
 	gboolean in_transaction;
+	gboolean in_read;  /* a read scope's BEGIN (SQLite), see ir_brandd_db_read_begin */
 	guint64 n_commits; /* write transactions committed */
 };
 
@@ -85,6 +86,7 @@ ir_brandd_db_free (IrBranddDb *self)
 {
 	if (self == NULL)
 		return;
+	ir_brandd_db_read_end (self);
 	if (self->in_transaction)
 		ir_brandd_db_rollback (self);
 	g_hash_table_unref (self->stmts);
@@ -212,9 +214,40 @@ ir_brandd_db_exec_simple (IrBranddDb *self, const char *sql, const char *what, G
 	return stmt != NULL && ir_brandd_stmt_run (stmt, what, error);
 }
 
+void
+ir_brandd_db_read_begin (IrBranddDb *self)
+{
+	g_autoptr (GError) error = NULL;
+
+	if (self->backend->readonly == NULL || self->in_transaction || self->in_read)
+		return;
+	/* deferred: nothing is locked until the first statement reads */
+	if (!ir_brandd_db_exec_simple (self, "BEGIN DEFERRED", "start a read scope", &error)) {
+		g_debug ("%s", error->message);
+		return;
+	}
+	self->in_read = TRUE;
+}
+
+void
+ir_brandd_db_read_end (IrBranddDb *self)
+{
+	g_autoptr (GError) error = NULL;
+
+	if (!self->in_read)
+		return;
+	self->in_read = FALSE;
+	if (!ir_brandd_db_exec_simple (self, "COMMIT", "end a read scope", &error)) {
+		g_debug ("%s", error->message);
+		ir_brandd_db_rollback (self);
+	}
+}
+
 gboolean
 ir_brandd_db_begin (IrBranddDb *self, GError **error)
 {
+	/* a write starts from the newest state, not the read scope's */
+	ir_brandd_db_read_end (self);
 	if (!ir_brandd_db_exec_simple (
 		self, self->backend->begin_sql, "start a transaction", error))
 		return FALSE;
@@ -364,6 +397,10 @@ ir_brandd_stmt_step (IrBranddStmt *stmt, gboolean *row, const char *what, GError
 {
 	GError *cause = NULL;
 
+	/* a write in a read scope runs as it would outside one: on its own,
+	 * durable when it returns (and never on a stale snapshot) */
+	if (stmt->db->in_read && !stmt->db->backend->readonly (stmt->impl))
+		ir_brandd_db_read_end (stmt->db);
 	if (!stmt->db->backend->step (stmt->impl, row, &stmt->changes, &cause)) {
 		*row = FALSE;
 		stmt->db->backend->reset (stmt->impl);

@@ -52,6 +52,18 @@ gboolean ir_brandd_db_schema_version (IrBranddDb *self, int *version, GError **e
  * across nodes. A conflict shows as IR_ERROR_BUSY from a statement or the
  * commit: ir_brandd_db_transact() runs the whole transaction again. */
 gboolean ir_brandd_db_begin (IrBranddDb *self, GError **error);
+
+/* A read scope: the statements until ir_brandd_db_read_end() or the next
+ * ir_brandd_db_begin() (which ends it first) read one snapshot in one read
+ * transaction. On SQLite each statement outside a transaction is a read
+ * transaction of its own, its locks taken and dropped with 4-6 fcntl()
+ * calls; the database thread's checks before a batch's write transaction
+ * (revocation, registry, witness) share one. A statement that writes
+ * ends the scope before it runs, so it runs and is durable as it would be
+ * outside one. Nothing on PostgreSQL, and nothing when a transaction is
+ * open. Failing to start one only costs those locks again. */
+void ir_brandd_db_read_begin (IrBranddDb *self);
+void ir_brandd_db_read_end (IrBranddDb *self);
 gboolean ir_brandd_db_commit (IrBranddDb *self, GError **error);
 void ir_brandd_db_rollback (IrBranddDb *self);
 gboolean ir_brandd_db_in_transaction (IrBranddDb *self);

@@ -10,11 +10,13 @@
 #include <json-glib/json-glib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "ir-brandd-conns.h"
 #include "ir-brandd-clock.h"
+#include "ir-brandd-db.h"
 #include "ir-brandd-http.h"
 #include "ir-brandd-request.h"
 #include "ir-brandd-tls.h"
@@ -238,22 +240,22 @@ ir_brandd_http_check_tokens (IrBranddServer *self,
 	return g_steal_pointer (&req);
 }
 
-static JsonNode *
-ir_brandd_http_route_reports (IrBranddServer *self,
-			      const IrBranddPeer *peer,
-			      const char *body,
-			      gsize len,
-			      IrBranddAnswer *answer)
+/* POST /v1/reports, checked and parsed before its batch's transaction. */
+static IrBranddReport *
+ir_brandd_http_check_report (const IrBranddPeer *peer,
+			     const char *body,
+			     gsize len,
+			     IrBranddAnswer *answer)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (IrBranddReport) rep = NULL;
+	IrBranddReport *rep = NULL;
 
 	if (!ir_brandd_issue_check_technician (peer, answer))
 		return NULL;
 	rep = ir_brandd_request_report_parse (body, len, &error);
 	if (rep == NULL)
-		return ir_brandd_http_malformed (answer, error);
-	return ir_brandd_issuer_report (self->issuer, peer, rep, ir_brandd_clock_now (), answer);
+		ir_brandd_http_malformed (answer, error);
+	return rep;
 }
 
 static JsonNode *
@@ -322,10 +324,11 @@ static const struct {
 	gboolean witness;	     /* needs the witness */
 	PrefixRouteFunc prefix_func; /* path is a prefix */
 	gboolean tokens;	     /* issued in batches (group commit) */
+	gboolean reports;	     /* recorded in batches (group commit) */
 } routes[] = {
     {"/v1/health", EVHTTP_REQ_GET, "GET", ir_brandd_http_route_health},
     {"/v1/tokens", EVHTTP_REQ_POST, "POST", NULL, .tokens = TRUE},
-    {"/v1/reports", EVHTTP_REQ_POST, "POST", ir_brandd_http_route_reports},
+    {"/v1/reports", EVHTTP_REQ_POST, "POST", NULL, .reports = TRUE},
     {"/v1/policy", EVHTTP_REQ_GET, "GET", ir_brandd_http_route_policy},
     {"/v1/witness", EVHTTP_REQ_POST, "POST", ir_brandd_http_route_witness, TRUE},
     {"/v1/workstations", EVHTTP_REQ_GET, "GET", ir_brandd_http_route_workstations, TRUE},
@@ -349,7 +352,7 @@ ir_brandd_http_read_peer (struct evhttp_request *req, IrBranddPeer *peer, IrBran
 	SSL *ssl = ir_brandd_http_request_ssl (req);
 	g_autoptr (GError) error = NULL;
 
-	if (ssl == NULL || !ir_brandd_tls_peer (ssl, peer, &error)) {
+	if (ssl == NULL || !ir_brandd_conns_peer (ssl, peer, &error)) {
 		answer->refusal = IR_BRANDD_ROLE_NOT_ALLOWED;
 		answer->message =
 		    g_strdup (error != NULL ? error->message : "not a TLS connection");
@@ -386,6 +389,8 @@ typedef struct {
 	JsonNode *result;
 	IrBranddTokenRequest *token_req; /* POST /v1/tokens, once parsed */
 	IrBranddIssueJob issue;
+	IrBranddReport *report_req; /* POST /v1/reports, once parsed */
+	IrBranddReportJob report;
 } IrBranddHttpJob;
 
 static void
@@ -398,6 +403,7 @@ ir_brandd_http_job_free (IrBranddHttpJob *job)
 	ir_brandd_issue_answer_clear (&job->answer);
 	g_clear_pointer (&job->result, json_node_unref);
 	g_clear_pointer (&job->token_req, ir_brandd_request_token_request_free);
+	g_clear_pointer (&job->report_req, ir_brandd_request_report_free);
 	g_free (job);
 }
 
@@ -440,19 +446,37 @@ ir_brandd_http_run_one (IrBranddServer *self, IrBranddHttpJob *job)
 }
 
 /* On the database thread: the requests that queued up together, the
- * tokens among them issued in one transaction. */
+ * tokens among them issued in one transaction and the reports recorded
+ * in another (each one sync for all). */
 static void
 ir_brandd_http_run_jobs (GPtrArray *jobs, gpointer user_data)
 {
 	IrBranddServer *self = user_data;
+	IrBranddDb *db = ir_brandd_store_get_db (ir_brandd_issuer_get_store (self->issuer));
 	g_autoptr (GPtrArray) issue = g_ptr_array_new ();
+	g_autoptr (GPtrArray) reports = g_ptr_array_new ();
 
+	/* the checks before the batch's write transactions read in one read
+	 * transaction (on SQLite), not one each; the first write ends it */
+	ir_brandd_db_read_begin (db);
 	for (guint i = 0; i < jobs->len; i++) {
 		IrBranddHttpJob *job = g_ptr_array_index (jobs, i);
 		gint64 now = ir_brandd_clock_now ();
 
 		if (!ir_brandd_http_check_revoked (self, &job->peer, &job->answer))
 			continue;
+		if (routes[job->route].reports) {
+			job->report_req = ir_brandd_http_check_report (
+			    &job->peer, job->body, job->len, &job->answer);
+			if (job->report_req == NULL)
+				continue;
+			job->report = (IrBranddReportJob){.peer = &job->peer,
+							  .report = job->report_req,
+							  .now = now,
+							  .answer = &job->answer};
+			g_ptr_array_add (reports, &job->report);
+			continue;
+		}
 		if (!routes[job->route].tokens) {
 			ir_brandd_http_run_one (self, job);
 			continue;
@@ -468,12 +492,18 @@ ir_brandd_http_run_jobs (GPtrArray *jobs, gpointer user_data)
 	if (issue->len > 0)
 		ir_brandd_issuer_issue_many (
 		    self->issuer, (IrBranddIssueJob *const *)issue->pdata, issue->len);
+	if (reports->len > 0)
+		ir_brandd_issuer_report_many (
+		    self->issuer, (IrBranddReportJob *const *)reports->pdata, reports->len);
 	for (guint i = 0; i < jobs->len; i++) {
 		IrBranddHttpJob *job = g_ptr_array_index (jobs, i);
 
 		if (routes[job->route].tokens && job->result == NULL)
 			job->result = g_steal_pointer (&job->issue.result);
+		if (routes[job->route].reports && job->result == NULL)
+			job->result = g_steal_pointer (&job->report.result);
 	}
+	ir_brandd_db_read_end (db);
 }
 
 /* Back on the loop: the answer goes out. */
@@ -484,6 +514,12 @@ ir_brandd_http_job_done (gpointer data, gpointer user_data)
 	IrBranddServer *self = user_data;
 
 	self->n_pending--;
+	/* tests only (tests/integration/test-restore-nodes.c): a node that
+	 * dies the worst way, its token durable and its answer never sent,
+	 * so that the client's retry on another node is what answers */
+	if (job->result != NULL && routes[job->route].tokens &&
+	    g_strcmp0 (g_getenv ("IMEI_BRANDD_TEST_DIE_BEFORE_TOKEN_ANSWER"), "1") == 0)
+		raise (SIGKILL);
 	if (job->result != NULL)
 		ir_brandd_http_send_json (self, job->req, 200, job->result);
 	else

@@ -67,6 +67,7 @@ static const struct {
     [IR_BRANDD_TOKEN_LIVE] = {"token_live", 409},
     [IR_BRANDD_READ_BACK_MISMATCH] = {"read_back_mismatch", 409},
     [IR_BRANDD_UNAVAILABLE] = {"unavailable", 503},
+    [IR_BRANDD_REQUEST_ID_REUSED] = {"request_id_reused", 409},
 };
 
 const char *
@@ -469,6 +470,9 @@ typedef struct {
 	IrTokenClaims claims;
 	GBytes *token;
 	char *imeis_json;
+	JsonNode *answer;  /* the 200 answer, once recorded */
+	char *answer_json; /* the same, kept with a request id */
+	guint8 request_hash[IR_BRANDD_REQUEST_HASH_LEN];
 	IrBranddTokenRecord record;
 	gboolean active; /* goes into the next round's transaction */
 } IrBranddIssuePending;
@@ -480,6 +484,77 @@ ir_brandd_issue_pending_reset (IrBranddIssuePending *p)
 	ir_token_claims_clear (&p->claims);
 	g_clear_pointer (&p->token, g_bytes_unref);
 	g_clear_pointer (&p->imeis_json, g_free);
+	g_clear_pointer (&p->answer, json_node_unref);
+	g_clear_pointer (&p->answer_json, g_free);
+}
+
+/* The answer kept with a request id, for a retry: the same bytes' token,
+ * id and expiry as the first answer. */
+static void
+ir_brandd_issue_replay (IrBranddIssueJob *job, const char *answer_json)
+{
+	g_autoptr (GError) error = NULL;
+	JsonNode *node = json_from_string (answer_json, &error);
+
+	if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node)) {
+		if (error == NULL)
+			g_set_error (&error,
+				     IR_ERROR,
+				     IR_ERROR_FAILED,
+				     "the answer kept for request id %s is not a JSON object",
+				     job->req->request_id);
+		g_clear_pointer (&node, json_node_unref);
+		ir_brandd_answer_store_failed (job->answer, error);
+		return;
+	}
+	job->result = node;
+}
+
+static gboolean
+ir_brandd_issue_refuse_reused (IrBranddAnswer *answer, const char *request_id)
+{
+	return ir_brandd_issue_refuse (
+	    answer,
+	    IR_BRANDD_REQUEST_ID_REUSED,
+	    "request_id %s was already used by this certificate for another request "
+	    "(another device or other fields); a request_id is for retrying the same "
+	    "request only: make a new one for each new request",
+	    request_id);
+}
+
+/* A retry answered before anything else is checked: the device may be
+ * held by its own token by now, the quota used up by it. FALSE when the
+ * job is answered (a replay in job->result, or a refusal). The decision
+ * that counts is taken again in the transaction that records the token. */
+static gboolean
+ir_brandd_issue_check_request_id (IrBranddIssuer *self, IrBranddIssuePending *p)
+{
+	IrBranddIssueJob *job = p->job;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *kept = NULL;
+	IrBranddRequestSeen seen = IR_BRANDD_REQUEST_NEW;
+
+	if (job->req->request_id == NULL)
+		return TRUE;
+	ir_brandd_request_token_request_hash (job->req, p->request_hash);
+	if (!ir_brandd_store_find_request (self->store,
+					   job->peer->cnf,
+					   job->req->request_id,
+					   p->request_hash,
+					   &seen,
+					   &kept,
+					   &error))
+		return ir_brandd_issue_internal (job->answer, error);
+	switch (seen) {
+	case IR_BRANDD_REQUEST_NEW:
+		return TRUE;
+	case IR_BRANDD_REQUEST_REPLAY:
+		ir_brandd_issue_replay (job, kept);
+		return FALSE;
+	case IR_BRANDD_REQUEST_REUSED:
+	default:
+		return ir_brandd_issue_refuse_reused (job->answer, job->req->request_id);
+	}
 }
 
 static void
@@ -498,6 +573,7 @@ ir_brandd_issue_check (IrBranddIssuer *self, IrBranddIssuePending *p)
 	IrBranddIssueJob *job = p->job;
 
 	return ir_brandd_issue_check_technician (job->peer, job->answer) &&
+	       ir_brandd_issue_check_request_id (self, p) &&
 	       ir_brandd_issue_find_device (
 		   self, job->req, &p->by_hwid, &p->by_serial, job->answer) &&
 	       ir_brandd_issue_match_device (
@@ -538,6 +614,9 @@ ir_brandd_issue_prepare (IrBranddIssuer *self, IrBranddIssuePending *p)
 		return ir_brandd_issue_internal (job->answer, error);
 	imeis = ir_brandd_issue_imeis_array (p->claims.imei);
 	p->imeis_json = json_to_string (imeis, FALSE);
+	p->answer = ir_brandd_issue_token_answer (&p->claims, p->token, &p->decision);
+	if (job->req->request_id != NULL)
+		p->answer_json = json_to_string (p->answer, FALSE);
 	p->record = (IrBranddTokenRecord){
 	    .cti = p->claims.cti,
 	    .device_id = p->dev->id,
@@ -547,6 +626,9 @@ ir_brandd_issue_prepare (IrBranddIssuer *self, IrBranddIssuePending *p)
 	    .expires_at = p->claims.exp,
 	    .imeis_json = p->imeis_json,
 	    .rollout = p->decision.applies ? &p->decision.claim : NULL,
+	    .request_id = job->req->request_id,
+	    .request_hash = p->request_hash,
+	    .answer_json = p->answer_json,
 	};
 	return TRUE;
 }
@@ -566,6 +648,11 @@ ir_brandd_issue_finish (IrBranddIssuer *self,
 	p->active = FALSE;
 	if (res->error != NULL) {
 		ir_brandd_issue_internal (job->answer, res->error);
+	} else if (res->request_seen == IR_BRANDD_REQUEST_REPLAY) {
+		/* recorded before (another node, or earlier in this batch) */
+		ir_brandd_issue_replay (job, res->answer);
+	} else if (res->request_seen == IR_BRANDD_REQUEST_REUSED) {
+		ir_brandd_issue_refuse_reused (job->answer, job->req->request_id);
 	} else if (res->live_until != 0) {
 		g_autofree char *until = ir_brandd_issue_rfc3339 (res->live_until);
 		job->answer->live_token_expires = res->live_until;
@@ -592,7 +679,7 @@ ir_brandd_issue_finish (IrBranddIssuer *self,
 		    self->rollout, &p->decision, job->peer->centre, when);
 		ir_brandd_issue_refuse_ineligible (job->answer, refusal);
 	} else {
-		job->result = ir_brandd_issue_token_answer (&p->claims, p->token, &p->decision);
+		job->result = g_steal_pointer (&p->answer);
 		self->n_issued++;
 	}
 }
@@ -636,6 +723,7 @@ ir_brandd_issue_round (IrBranddIssuer *self, IrBranddIssuePending *p, guint n)
 			ir_brandd_issue_finish (
 			    self, &p[g_array_index (which, guint, k)], &results[k]);
 		g_clear_error (&results[k].error);
+		g_clear_pointer (&results[k].answer, g_free);
 	}
 }
 
@@ -675,6 +763,12 @@ ir_brandd_issuer_get_stats (IrBranddIssuer *self, guint64 *issued, guint64 *comm
 {
 	*issued = self->n_issued;
 	*commits = ir_brandd_db_get_commits (ir_brandd_store_get_db (self->store));
+}
+
+IrBranddStore *
+ir_brandd_issuer_get_store (IrBranddIssuer *self)
+{
+	return self->store;
 }
 
 JsonNode *
@@ -719,38 +813,18 @@ ir_brandd_issue_recorded_answer (void)
 	return json_builder_get_root (b);
 }
 
-JsonNode *
-ir_brandd_issuer_report (IrBranddIssuer *self,
-			 const IrBranddPeer *peer,
-			 const IrBranddReport *report,
-			 gint64 now,
-			 IrBranddAnswer *answer)
+/* The answer to one report, from what its transaction decided. */
+static JsonNode *
+ir_brandd_issue_report_answer (const IrBranddReportOutcome *out,
+			       const char *hex,
+			       const char *read_back_json,
+			       IrBranddAnswer *answer)
 {
-	g_autoptr (JsonNode) read_back =
-	    report->has_read_back ? ir_brandd_issue_imeis_array (report->read_back) : NULL;
-	g_autofree char *read_back_json =
-	    read_back != NULL ? json_to_string (read_back, FALSE) : NULL;
-	g_autofree char *hex = ir_brandd_issue_to_hex (report->cti);
-	IrBranddReportRecord rec = {
-	    .cti = report->cti,
-	    .cnf = peer->cnf,
-	    .outcome = ir_brandd_request_outcome_to_string (report->outcome),
-	    .read_back_json = read_back_json,
-	    .read_back = report->has_read_back ? report->read_back : NULL,
-	    .detail = report->detail,
-	    .now = now,
-	};
-	g_autoptr (GError) error = NULL;
-	g_autofree char *issued = NULL;
-	IrBranddReportResult result = IR_BRANDD_REPORT_RECORDED;
-
-	if (!ir_brandd_issue_check_technician (peer, answer))
-		return NULL;
-	if (!ir_brandd_store_record_report (self->store, &rec, &result, &issued, &error)) {
-		ir_brandd_issue_internal (answer, error);
+	if (out->error != NULL) {
+		ir_brandd_issue_internal (answer, out->error);
 		return NULL;
 	}
-	switch (result) {
+	switch (out->result) {
 	case IR_BRANDD_REPORT_RECORDED:
 		return ir_brandd_issue_recorded_answer ();
 	case IR_BRANDD_REPORT_UNKNOWN_TOKEN:
@@ -782,9 +856,97 @@ ir_brandd_issuer_report (IrBranddIssuer *self,
 		    "recorded as a success (kept for the brand auditor as a mismatch); "
 		    "report the outcome as failed with what the phone holds",
 		    hex,
-		    issued != NULL ? issued : "?",
+		    out->issued_imeis != NULL ? out->issued_imeis : "?",
 		    read_back_json != NULL ? read_back_json : "nothing");
 		break;
 	}
 	return NULL;
+}
+
+/* One report of a batch on its way: the row to record and what its
+ * messages name. */
+typedef struct {
+	IrBranddReportJob *job;
+	char *read_back_json;
+	char *hex;
+	IrBranddReportRecord record;
+	IrBranddReportOutcome outcome;
+} IrBranddIssueReportPending;
+
+void
+ir_brandd_issuer_report_many (IrBranddIssuer *self, IrBranddReportJob *const *jobs, guint n)
+{
+	g_autofree IrBranddIssueReportPending *p = g_new0 (IrBranddIssueReportPending, n);
+	g_autofree IrBranddReportOutcome *outcomes = NULL;
+	g_autoptr (GPtrArray) records = g_ptr_array_new ();
+	g_autoptr (GArray) which = g_array_new (FALSE, FALSE, sizeof (guint));
+	g_autoptr (GError) error = NULL;
+
+	for (guint i = 0; i < n; i++) {
+		IrBranddReportJob *job = jobs[i];
+		const IrBranddReport *report = job->report;
+
+		p[i].job = job;
+		job->result = NULL;
+		if (!ir_brandd_issue_check_technician (job->peer, job->answer))
+			continue;
+		if (report->has_read_back) {
+			g_autoptr (JsonNode) read_back =
+			    ir_brandd_issue_imeis_array (report->read_back);
+			p[i].read_back_json = json_to_string (read_back, FALSE);
+		}
+		p[i].hex = ir_brandd_issue_to_hex (report->cti);
+		p[i].record = (IrBranddReportRecord){
+		    .cti = report->cti,
+		    .cnf = job->peer->cnf,
+		    .outcome = ir_brandd_request_outcome_to_string (report->outcome),
+		    .read_back_json = p[i].read_back_json,
+		    .read_back = report->has_read_back ? report->read_back : NULL,
+		    .detail = report->detail,
+		    .now = job->now,
+		};
+		g_ptr_array_add (records, &p[i].record);
+		g_array_append_val (which, i);
+	}
+	if (records->len > 0) {
+		outcomes = g_new0 (IrBranddReportOutcome, records->len);
+		if (!ir_brandd_store_record_reports (
+			self->store,
+			(const IrBranddReportRecord *const *)records->pdata,
+			outcomes,
+			records->len,
+			&error)) {
+			/* nothing of the batch is durable */
+			for (guint k = 0; k < which->len; k++)
+				ir_brandd_issue_internal (
+				    p[g_array_index (which, guint, k)].job->answer, error);
+		} else {
+			for (guint k = 0; k < which->len; k++) {
+				IrBranddIssueReportPending *q = &p[g_array_index (which, guint, k)];
+
+				q->job->result = ir_brandd_issue_report_answer (
+				    &outcomes[k], q->hex, q->read_back_json, q->job->answer);
+			}
+		}
+		for (guint k = 0; k < records->len; k++)
+			ir_brandd_store_report_outcome_clear (&outcomes[k]);
+	}
+	for (guint i = 0; i < n; i++) {
+		g_free (p[i].read_back_json);
+		g_free (p[i].hex);
+	}
+}
+
+JsonNode *
+ir_brandd_issuer_report (IrBranddIssuer *self,
+			 const IrBranddPeer *peer,
+			 const IrBranddReport *report,
+			 gint64 now,
+			 IrBranddAnswer *answer)
+{
+	IrBranddReportJob job = {.peer = peer, .report = report, .now = now, .answer = answer};
+	IrBranddReportJob *jobs[] = {&job};
+
+	ir_brandd_issuer_report_many (self, jobs, 1);
+	return job.result;
 }

@@ -57,6 +57,8 @@ typedef enum {
 	IR_BRANDD_READ_BACK_MISMATCH,
 	/* the database is busy or away for now (503, Retry-After) */
 	IR_BRANDD_UNAVAILABLE,
+	/* a request id this certificate used for another request */
+	IR_BRANDD_REQUEST_ID_REUSED,
 } IrBranddRefusal;
 
 /* The stable "code" of the error object and its HTTP status. */
@@ -128,12 +130,17 @@ typedef struct {
  * transaction (ir_brandd_store_record_tokens()); a request refused there
  * does not hold the others back. A token is in a job's result only once
  * that transaction is committed: an answer never names a token the
- * database could lose. */
+ * database could lose. A request whose request_id a token was recorded
+ * under (by any node, or earlier in the batch) gets that token's answer
+ * again when its fields are the same, request_id_reused when not. */
 void ir_brandd_issuer_issue_many (IrBranddIssuer *self, IrBranddIssueJob *const *jobs, guint n);
 
 /* Tokens answered since @self was made, and write transactions committed
  * on its store's connection (each one sync). */
 void ir_brandd_issuer_get_stats (IrBranddIssuer *self, guint64 *issued, guint64 *commits);
+
+/* The store it was made with (borrowed). */
+IrBranddStore *ir_brandd_issuer_get_store (IrBranddIssuer *self);
 
 /* GET /v1/policy: the current signed policy, the paused phases and the
  * centre's usage today. */
@@ -148,6 +155,22 @@ JsonNode *ir_brandd_issuer_report (IrBranddIssuer *self,
 				   const IrBranddReport *report,
 				   gint64 now,
 				   IrBranddAnswer *answer);
+
+/* One POST /v1/reports of a batch. */
+typedef struct {
+	const IrBranddPeer *peer;
+	const IrBranddReport *report;
+	gint64 now;		/* Unix seconds */
+	IrBranddAnswer *answer; /* the refusal, when result is NULL */
+	JsonNode *result;	/* out: the answer (the caller's) */
+} IrBranddReportJob;
+
+/* Group commit of reports, as ir_brandd_issuer_issue_many() for tokens:
+ * each checked as ir_brandd_issuer_report() does, all recorded in one
+ * write transaction (ir_brandd_store_record_reports()), in order, so a
+ * second report of one token in a batch is already_reported. A job's
+ * result is set only once that transaction is committed. */
+void ir_brandd_issuer_report_many (IrBranddIssuer *self, IrBranddReportJob *const *jobs, guint n);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBranddIssuer, ir_brandd_issuer_free)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrBranddAnswer, ir_brandd_issue_answer_clear)

@@ -256,7 +256,71 @@ ir_brandd_request_token_request_free (IrBranddTokenRequest *self)
 		g_bytes_unref (self->nonce);
 	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++)
 		g_free (self->current_imei[i]);
+	g_free (self->request_id);
 	g_free (self);
+}
+
+/* Optional, for older clients; when given, exactly 128 bits in lower-case
+ * hex, so that one id has one spelling and the unique index sees it. */
+static gboolean
+ir_brandd_request_parse_request_id (JsonObject *root, IrBranddTokenRequest *req, GError **error)
+{
+	const gsize len = IR_BRANDD_REQUEST_ID_LEN;
+
+	if (!ir_brandd_request_get_text (
+		root, NULL, "request_id", FALSE, len, len, &req->request_id, error))
+		return FALSE;
+	if (req->request_id != NULL && strspn (req->request_id, "0123456789abcdef") != len)
+		return ir_brandd_request_bad (
+		    error, "request_id", "expected 32 lower-case hex digits (128 random bits)");
+	return TRUE;
+}
+
+static void
+ir_brandd_request_hash_text (GChecksum *sum, const char *text)
+{
+	guint8 len[4] = {0xff, 0xff, 0xff, 0xff}; /* absent */
+	gsize n = text != NULL ? strlen (text) : 0;
+
+	if (text != NULL) {
+		len[0] = (guint8)(n >> 24);
+		len[1] = (guint8)(n >> 16);
+		len[2] = (guint8)(n >> 8);
+		len[3] = (guint8)n;
+	}
+	g_checksum_update (sum, len, sizeof len);
+	if (text != NULL)
+		g_checksum_update (sum, (const guchar *)text, n);
+}
+
+void
+ir_brandd_request_token_request_hash (const IrBranddTokenRequest *self,
+				      guint8 out[IR_BRANDD_REQUEST_HASH_LEN])
+{
+	g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+	g_autofree char *nonce = NULL;
+	g_autofree char *counter = NULL;
+	gsize out_len = IR_BRANDD_REQUEST_HASH_LEN;
+
+	if (self->nonce != NULL)
+		nonce = g_base64_encode (g_bytes_get_data (self->nonce, NULL),
+					 g_bytes_get_size (self->nonce));
+	if (self->has_counter)
+		counter = g_strdup_printf ("%" G_GUINT64_FORMAT, self->counter);
+	/* a version tag, so that a later change of these fields cannot make
+	 * an old hash match */
+	ir_brandd_request_hash_text (sum, "imeirestore token request 1");
+	ir_brandd_request_hash_text (sum, self->manufacturer);
+	ir_brandd_request_hash_text (sum, self->model);
+	ir_brandd_request_hash_text (sum, self->revision);
+	ir_brandd_request_hash_text (sum, self->serial);
+	ir_brandd_request_hash_text (sum, self->hardware_id);
+	ir_brandd_request_hash_text (sum, self->family);
+	ir_brandd_request_hash_text (sum, nonce);
+	ir_brandd_request_hash_text (sum, counter);
+	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++)
+		ir_brandd_request_hash_text (sum, self->current_imei[i]);
+	g_checksum_get_digest (sum, out, &out_len);
 }
 
 IrBranddTokenRequest *
@@ -270,7 +334,9 @@ ir_brandd_request_token_request_parse (const char *body, gsize len, GError **err
 	req = g_new0 (IrBranddTokenRequest, 1);
 	if (!ir_brandd_request_parse_device (root, req, error) ||
 	    !ir_brandd_request_parse_challenge (root, req, error) ||
-	    !ir_brandd_request_parse_slots (root, "current_imeis", FALSE, req->current_imei, error))
+	    !ir_brandd_request_parse_slots (
+		root, "current_imeis", FALSE, req->current_imei, error) ||
+	    !ir_brandd_request_parse_request_id (root, req, error))
 		return NULL;
 	return g_steal_pointer (&req);
 }

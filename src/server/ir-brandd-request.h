@@ -27,7 +27,14 @@ typedef struct {
 	gboolean has_counter;
 	guint64 counter;
 	char *current_imei[IR_TOKEN_MAX_SLOTS]; /* NULL: slot empty or absent */
+	/* The client's id for this request, the same on every retry
+	 * (IR_BRANDD_REQUEST_ID_LEN lower-case hex digits, 128 random bits);
+	 * NULL: an older client that sent none. */
+	char *request_id;
 } IrBranddTokenRequest;
+
+#define IR_BRANDD_REQUEST_ID_LEN   32
+#define IR_BRANDD_REQUEST_HASH_LEN 32
 
 typedef enum {
 	IR_BRANDD_OUTCOME_SUCCESS,
@@ -47,6 +54,14 @@ typedef struct {
 IrBranddTokenRequest *
 ir_brandd_request_token_request_parse (const char *body, gsize len, GError **error);
 void ir_brandd_request_token_request_free (IrBranddTokenRequest *self);
+
+/* SHA-256 of the request's canonical fields (every parsed member but the
+ * request id, each length-prefixed, absent ones marked): two bodies that
+ * ask for the same thing hash the same whatever their member order,
+ * spacing or unknown members. What a retry under one request id must
+ * match. */
+void ir_brandd_request_token_request_hash (const IrBranddTokenRequest *self,
+					   guint8 out[IR_BRANDD_REQUEST_HASH_LEN]);
 
 IrBranddReport *ir_brandd_request_report_parse (const char *body, gsize len, GError **error);
 void ir_brandd_request_report_free (IrBranddReport *self);

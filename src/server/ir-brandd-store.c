@@ -41,6 +41,9 @@ static const IrBranddStoreMigration IR_BRANDD_STORE_MIGRATIONS[] = {
     {10,
      IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-10.sql"),
      IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-pg-10.sql")},
+    {11,
+     IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-11.sql"),
+     IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-pg-11.sql")},
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (IR_BRANDD_STORE_MIGRATIONS) == IR_BRANDD_SCHEMA_VERSION);
 
@@ -377,16 +380,62 @@ ir_brandd_store_utc_day (gint64 unix_time)
 	return g_date_time_format (dt, "%Y-%m-%d");
 }
 
+gboolean
+ir_brandd_store_find_request (IrBranddStore *self,
+			      const guint8 *cnf,
+			      const char *request_id,
+			      const guint8 *request_hash,
+			      IrBranddRequestSeen *seen,
+			      char **answer,
+			      GError **error)
+{
+	IrBranddStmt *stmt = ir_brandd_db_prepare (
+	    self->db,
+	    "SELECT request_hash, answer FROM tokens WHERE cnf = ? AND request_id = ?",
+	    error);
+	gboolean row = FALSE;
+
+	*seen = IR_BRANDD_REQUEST_NEW;
+	*answer = NULL;
+	if (stmt == NULL)
+		return FALSE;
+	ir_brandd_stmt_bind_blob (stmt, 1, cnf, IR_TOKEN_CNF_LEN);
+	ir_brandd_stmt_bind_text (stmt, 2, request_id);
+	if (!ir_brandd_stmt_step (stmt, &row, "look a request id up", error))
+		return FALSE;
+	if (row) {
+		gsize len = 0;
+		const guint8 *hash = ir_brandd_stmt_column_blob (stmt, 0, &len);
+		const char *kept = ir_brandd_stmt_column_text (stmt, 1);
+
+		if (hash != NULL && len == IR_BRANDD_REQUEST_HASH_LEN && kept != NULL &&
+		    memcmp (hash, request_hash, IR_BRANDD_REQUEST_HASH_LEN) == 0) {
+			*seen = IR_BRANDD_REQUEST_REPLAY;
+			*answer = g_strdup (kept);
+		} else {
+			*seen = IR_BRANDD_REQUEST_REUSED;
+		}
+	}
+	ir_brandd_stmt_reset (stmt);
+	return TRUE;
+}
+
+/* *inserted FALSE: a token was recorded under the same request id since
+ * this transaction looked (a READ COMMITTED race; under SERIALIZABLE the
+ * unique index makes it a serialization failure instead). */
 static gboolean
 ir_brandd_store_insert_token (IrBranddStore *self,
 			      const IrBranddTokenRecord *r,
 			      const char *day,
+			      gboolean *inserted,
 			      GError **error)
 {
 	IrBranddStmt *stmt =
 	    ir_brandd_db_prepare (self->db,
 				  "INSERT INTO tokens (cti, device_id, cnf, centre, issued_at, "
-				  "utc_day, expires_at, imeis) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+				  "utc_day, expires_at, imeis, request_id, request_hash, answer) "
+				  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+				  "ON CONFLICT (cnf, request_id) DO NOTHING",
 				  error);
 
 	if (stmt == NULL)
@@ -399,7 +448,37 @@ ir_brandd_store_insert_token (IrBranddStore *self,
 	ir_brandd_stmt_bind_text (stmt, 6, day);
 	ir_brandd_stmt_bind_int64 (stmt, 7, r->expires_at);
 	ir_brandd_stmt_bind_text (stmt, 8, r->imeis_json);
-	return ir_brandd_stmt_run (stmt, "record a token", error);
+	ir_brandd_stmt_bind_text (stmt, 9, r->request_id);
+	if (r->request_id != NULL)
+		ir_brandd_stmt_bind_blob (stmt, 10, r->request_hash, IR_BRANDD_REQUEST_HASH_LEN);
+	else
+		ir_brandd_stmt_bind_null (stmt, 10);
+	ir_brandd_stmt_bind_text (stmt, 11, r->request_id != NULL ? r->answer_json : NULL);
+	if (!ir_brandd_stmt_run (stmt, "record a token", error))
+		return FALSE;
+	*inserted = ir_brandd_stmt_changes (stmt) > 0;
+	return TRUE;
+}
+
+/* A record with a request id that a token was already recorded under:
+ * res->request_seen says so, and nothing is recorded. */
+static gboolean
+ir_brandd_store_seen_request (IrBranddStore *self,
+			      const IrBranddTokenRecord *record,
+			      IrBranddTokenResult *res,
+			      GError **error)
+{
+	g_clear_pointer (&res->answer, g_free);
+	res->request_seen = IR_BRANDD_REQUEST_NEW;
+	if (record->request_id == NULL)
+		return TRUE;
+	return ir_brandd_store_find_request (self,
+					     record->cnf,
+					     record->request_id,
+					     record->request_hash,
+					     &res->request_seen,
+					     &res->answer,
+					     error);
 }
 
 /* The expiry of the device's live token (unexpired at @now, not
@@ -468,7 +547,14 @@ ir_brandd_store_record_one (IrBranddStore *self,
 {
 	g_autofree char *day = ir_brandd_store_utc_day (record->issued_at);
 	guint issued = 0;
+	gboolean inserted = FALSE;
 
+	/* a retry (on this node or another) is answered before the checks:
+	 * its token holds the device and was counted already */
+	if (!ir_brandd_store_seen_request (self, record, res, error))
+		return FALSE;
+	if (res->request_seen != IR_BRANDD_REQUEST_NEW)
+		return TRUE;
 	if (!ir_brandd_store_live_token (self, record, &res->live_until, error) ||
 	    !ir_brandd_store_centre_quota (self, record->centre, &res->quota, error) ||
 	    !ir_brandd_store_count_issued (self, record->centre, day, &issued, error))
@@ -484,8 +570,25 @@ ir_brandd_store_record_one (IrBranddStore *self,
 		return FALSE;
 	if (record->rollout != NULL && record->rollout->result != IR_BRANDD_CLAIM_OK)
 		return TRUE;
-	if (!ir_brandd_store_insert_token (self, record, day, error) ||
-	    !ir_brandd_store_count_one_more (self, record->centre, day, error) ||
+	/* the token's row first: when it loses a race for its request id,
+	 * nothing else was written and the winner's answer is the one */
+	if (!ir_brandd_store_insert_token (self, record, day, &inserted, error))
+		return FALSE;
+	if (!inserted) {
+		if (!ir_brandd_store_seen_request (self, record, res, error))
+			return FALSE;
+		if (res->request_seen == IR_BRANDD_REQUEST_NEW) {
+			/* the other row is not visible yet: run the batch again */
+			g_set_error (error,
+				     IR_ERROR,
+				     IR_ERROR_BUSY,
+				     "request id %s is being recorded by another transaction",
+				     record->request_id);
+			return FALSE;
+		}
+		return TRUE;
+	}
+	if (!ir_brandd_store_count_one_more (self, record->centre, day, error) ||
 	    (record->rollout != NULL &&
 	     !ir_brandd_rollout_store_record (
 		 self, record->cti, record->centre, record->rollout, error)) ||
@@ -517,6 +620,8 @@ static void
 ir_brandd_store_token_result_reset (IrBranddTokenResult *res, guint default_quota)
 {
 	g_clear_error (&res->error);
+	g_clear_pointer (&res->answer, g_free);
+	res->request_seen = IR_BRANDD_REQUEST_NEW;
 	res->recorded = FALSE;
 	res->quota_reached = FALSE;
 	res->quota = default_quota;
@@ -590,6 +695,7 @@ ir_brandd_store_record_token (IrBranddStore *self,
 
 	if (!ir_brandd_store_record_tokens (self, &record, &res, 1, default_quota, error))
 		return FALSE;
+	g_free (res.answer);
 	*quota_reached = res.quota_reached;
 	*quota = res.quota;
 	*live_until = res.live_until;
@@ -758,43 +864,34 @@ ir_brandd_store_replace_reported (IrBranddStore *self,
 	return TRUE;
 }
 
-typedef struct {
-	IrBranddStore *self;
-	const IrBranddReportRecord *record;
-	IrBranddReportResult *result;
-	char **issued_imeis;
-} IrBranddStoreReportTxn;
-
+/* One report's checks and writes, inside the batch's transaction; *keep
+ * says whether what it wrote stays (a refusal writes nothing, a mismatch
+ * keeps its row for the auditor). */
 static gboolean
-ir_brandd_store_record_report_txn (IrBranddDb *db,
-				   gpointer user_data,
-				   gboolean *commit,
+ir_brandd_store_record_report_one (IrBranddStore *self,
+				   const IrBranddReportRecord *r,
+				   IrBranddReportOutcome *out,
+				   gboolean *keep,
 				   GError **error)
 {
-	IrBranddStoreReportTxn *txn = user_data;
-	const IrBranddReportRecord *r = txn->record;
 	g_auto (IrBranddStoreTokenRow) t = {0};
 	gboolean success = g_strcmp0 (r->outcome, "success") == 0;
 	gboolean dup = FALSE;
 
-	(void)db;
-	*commit = FALSE;
-	if (txn->issued_imeis != NULL)
-		g_clear_pointer (txn->issued_imeis, g_free);
-	if (!ir_brandd_store_token_owner (txn->self, r, &t, error))
+	*keep = FALSE;
+	if (!ir_brandd_store_token_owner (self, r, &t, error))
 		return FALSE;
 	if (!t.found) {
-		*txn->result = IR_BRANDD_REPORT_UNKNOWN_TOKEN;
+		out->result = IR_BRANDD_REPORT_UNKNOWN_TOKEN;
 		return TRUE;
 	}
-	if (txn->issued_imeis != NULL)
-		*txn->issued_imeis = g_strdup (t.imeis);
+	out->issued_imeis = g_strdup (t.imeis);
 	if (!t.same_client) {
-		*txn->result = IR_BRANDD_REPORT_NOT_YOUR_TOKEN;
+		out->result = IR_BRANDD_REPORT_NOT_YOUR_TOKEN;
 		return TRUE;
 	}
 	if (t.reported) {
-		*txn->result = IR_BRANDD_REPORT_ALREADY_REPORTED;
+		out->result = IR_BRANDD_REPORT_ALREADY_REPORTED;
 		return TRUE;
 	}
 	/* a success names what the device holds now: only what the token was
@@ -802,22 +899,90 @@ ir_brandd_store_record_report_txn (IrBranddDb *db,
 	 * mismatch is kept for the auditor although the report is refused */
 	if (success &&
 	    (r->read_back == NULL || !ir_brandd_store_read_back_matches (t.imeis, r->read_back))) {
-		*txn->result = IR_BRANDD_REPORT_MISMATCH;
-		*commit = TRUE;
-		return ir_brandd_store_insert_mismatch (txn->self, r, error);
+		out->result = IR_BRANDD_REPORT_MISMATCH;
+		*keep = TRUE;
+		return ir_brandd_store_insert_mismatch (self, r, error);
 	}
-	if (!ir_brandd_store_insert_report (txn->self, r, &dup, error))
+	if (!ir_brandd_store_insert_report (self, r, &dup, error))
 		return FALSE;
 	if (dup) {
-		*txn->result = IR_BRANDD_REPORT_ALREADY_REPORTED;
+		out->result = IR_BRANDD_REPORT_ALREADY_REPORTED;
 		return TRUE;
 	}
-	if (success &&
-	    !ir_brandd_store_replace_reported (txn->self, t.device_id, r->read_back, error))
+	if (success && !ir_brandd_store_replace_reported (self, t.device_id, r->read_back, error))
 		return FALSE;
-	*txn->result = IR_BRANDD_REPORT_RECORDED;
-	*commit = TRUE;
+	out->result = IR_BRANDD_REPORT_RECORDED;
+	*keep = TRUE;
 	return TRUE;
+}
+
+static void
+ir_brandd_store_report_outcome_reset (IrBranddReportOutcome *out)
+{
+	out->result = IR_BRANDD_REPORT_RECORDED;
+	g_clear_pointer (&out->issued_imeis, g_free);
+	g_clear_error (&out->error);
+}
+
+void
+ir_brandd_store_report_outcome_clear (IrBranddReportOutcome *out)
+{
+	ir_brandd_store_report_outcome_reset (out);
+}
+
+typedef struct {
+	IrBranddStore *self;
+	const IrBranddReportRecord *const *records;
+	IrBranddReportOutcome *outcomes;
+	guint n;
+} IrBranddStoreReportsTxn;
+
+/* As for tokens: each report under its own savepoint, in turn, so that
+ * each sees the ones before it (a second report of one token in the same
+ * batch is already_reported) and one that fails rolls back alone. */
+static gboolean
+ir_brandd_store_record_reports_txn (IrBranddDb *db,
+				    gpointer user_data,
+				    gboolean *commit,
+				    GError **error)
+{
+	IrBranddStoreReportsTxn *t = user_data;
+
+	*commit = FALSE;
+	for (guint i = 0; i < t->n; i++) {
+		IrBranddReportOutcome *out = &t->outcomes[i];
+		GError *local = NULL;
+		gboolean keep = FALSE;
+
+		ir_brandd_store_report_outcome_reset (out);
+		if (!ir_brandd_db_savepoint (db, error))
+			return FALSE;
+		if (!ir_brandd_store_record_report_one (
+			t->self, t->records[i], out, &keep, &local)) {
+			keep = FALSE;
+			if (ir_brandd_store_fails_batch (local)) {
+				g_propagate_error (error, local);
+				return FALSE;
+			}
+			out->error = local;
+		}
+		if (!ir_brandd_db_release (db, !keep, error))
+			return FALSE;
+		*commit = *commit || keep;
+	}
+	return TRUE;
+}
+
+gboolean
+ir_brandd_store_record_reports (IrBranddStore *self,
+				const IrBranddReportRecord *const *records,
+				IrBranddReportOutcome *outcomes,
+				guint n,
+				GError **error)
+{
+	IrBranddStoreReportsTxn t = {self, records, outcomes, n};
+
+	return ir_brandd_db_transact (self->db, ir_brandd_store_record_reports_txn, &t, error);
 }
 
 gboolean
@@ -827,11 +992,24 @@ ir_brandd_store_record_report (IrBranddStore *self,
 			       char **issued_imeis,
 			       GError **error)
 {
-	IrBranddStoreReportTxn txn = {self, record, result, issued_imeis};
+	IrBranddReportOutcome out = {0};
 
 	if (issued_imeis != NULL)
 		*issued_imeis = NULL;
-	return ir_brandd_db_transact (self->db, ir_brandd_store_record_report_txn, &txn, error);
+	if (!ir_brandd_store_record_reports (self, &record, &out, 1, error)) {
+		ir_brandd_store_report_outcome_clear (&out);
+		return FALSE;
+	}
+	*result = out.result;
+	if (issued_imeis != NULL)
+		*issued_imeis = g_steal_pointer (&out.issued_imeis);
+	if (out.error != NULL) {
+		g_propagate_error (error, g_steal_pointer (&out.error));
+		ir_brandd_store_report_outcome_clear (&out);
+		return FALSE;
+	}
+	ir_brandd_store_report_outcome_clear (&out);
+	return TRUE;
 }
 
 gboolean

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 #include "ir-brandd-db.h"
+#include "ir-brandd-request.h"
 #include "ir-token.h"
 
 G_BEGIN_DECLS
@@ -22,8 +23,10 @@ G_BEGIN_DECLS
  * certificates (ir-brandd-schema-7.sql); 8: report mismatches, live tokens,
  * devices tied to a centre (ir-brandd-schema-8.sql); 9: the witness's tree
  * edge (ir-brandd-schema-9.sql); 10: witnessed INTENTs no issued token
- * accounts for (ir-brandd-schema-10.sql). */
-#define IR_BRANDD_SCHEMA_VERSION 10
+ * accounts for (ir-brandd-schema-10.sql); 11: the client's request id, the
+ * request's hash and the answer on each token, for retries on another node
+ * (ir-brandd-schema-11.sql). */
+#define IR_BRANDD_SCHEMA_VERSION 11
 
 typedef struct _IrBranddStore IrBranddStore;
 
@@ -83,7 +86,32 @@ typedef struct {
 	 * current, phase not paused, both caps) and counted in the same
 	 * transaction; its result says whether the token was recorded. */
 	IrBranddRolloutClaim *rollout;
+	/* The client's request id (NULL: none given) and, with it, the
+	 * SHA-256 of the request's canonical fields and the answer to keep
+	 * for a retry (ir-brandd-schema-11.sql). */
+	const char *request_id;
+	const guint8 *request_hash; /* IR_BRANDD_REQUEST_HASH_LEN bytes */
+	const char *answer_json;
 } IrBranddTokenRecord;
+
+/* What the tokens table knows of a client's request id. */
+typedef enum {
+	IR_BRANDD_REQUEST_NEW,	  /* no token was recorded under it */
+	IR_BRANDD_REQUEST_REPLAY, /* recorded for the same request: its answer */
+	IR_BRANDD_REQUEST_REUSED, /* recorded for another request */
+} IrBranddRequestSeen;
+
+/* Looks up the token @cnf recorded under @request_id: *seen says whether
+ * there is one and whether its request hash is @request_hash; *answer
+ * (REPLAY only, else NULL) is the answer that was kept. A read: the
+ * decision that counts is the one inside ir_brandd_store_record_tokens(). */
+gboolean ir_brandd_store_find_request (IrBranddStore *self,
+				       const guint8 *cnf,
+				       const char *request_id,
+				       const guint8 *request_hash,
+				       IrBranddRequestSeen *seen,
+				       char **answer,
+				       GError **error);
 
 /* In one write transaction: refuses when another certificate holds a live
  * token for the device (not expired at issued_at, not reported:
@@ -107,6 +135,12 @@ typedef struct {
 	gboolean quota_reached;
 	guint quota;
 	gint64 live_until;
+	/* REPLAY: a token was recorded under the record's request id for
+	 * the same request, by this batch or before (on any node); nothing
+	 * new was recorded and @answer is the kept one. REUSED: the id was
+	 * used for another request; nothing was recorded. */
+	IrBranddRequestSeen request_seen;
+	char *answer;
 	GError *error; /* this token's own failure; the others went on */
 } IrBranddTokenResult;
 
@@ -115,7 +149,11 @@ typedef struct {
  * ir_brandd_store_record_token() does, in order, under a savepoint of its
  * own: it sees the ones before it, and a refused or failed token rolls back
  * alone. FALSE when the transaction itself failed (nothing recorded, no
- * result is "recorded"). The caller frees each results[i].error. */
+ * result is "recorded"). A record with a request id is first looked up
+ * by it, in the same savepoint (request_seen), so that two nodes racing
+ * one request id record one token: the unique index makes the second
+ * wait, fail its serialization and run again, and find the first. The
+ * caller frees each results[i].error and results[i].answer. */
 gboolean ir_brandd_store_record_tokens (IrBranddStore *self,
 					const IrBranddTokenRecord *const *records,
 					IrBranddTokenResult *results,
@@ -152,6 +190,26 @@ gboolean ir_brandd_store_record_report (IrBranddStore *self,
 					IrBranddReportResult *result,
 					char **issued_imeis,
 					GError **error);
+
+/* What ir_brandd_store_record_reports() decided for one report. */
+typedef struct {
+	IrBranddReportResult result;
+	char *issued_imeis; /* the token's IMEIs as a JSON array, when it exists */
+	GError *error;	    /* this report's own failure; the others went on */
+} IrBranddReportOutcome;
+
+void ir_brandd_store_report_outcome_clear (IrBranddReportOutcome *out);
+
+/* Group commit of reports: the @n reports in one write transaction (one
+ * sync), each checked and recorded as ir_brandd_store_record_report()
+ * does, in order, under a savepoint of its own: it sees the ones before
+ * it, and one that fails rolls back alone. FALSE when the transaction
+ * itself failed (nothing recorded). The caller clears each outcome. */
+gboolean ir_brandd_store_record_reports (IrBranddStore *self,
+					 const IrBranddReportRecord *const *records,
+					 IrBranddReportOutcome *outcomes,
+					 guint n,
+					 GError **error);
 
 /* Does @imeis (IR_TOKEN_MAX_SLOTS, NULL: none) hold, in every slot, what
  * a token was issued to write (@issued: its JSON array, as

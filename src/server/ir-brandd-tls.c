@@ -127,6 +127,16 @@ ir_brandd_tls_peer_clear (IrBranddPeer *peer)
 	g_clear_pointer (&peer->serial, g_free);
 }
 
+void
+ir_brandd_tls_peer_copy (const IrBranddPeer *from, IrBranddPeer *to)
+{
+	*to = *from;
+	to->role = g_strdup (from->role);
+	to->centre = g_strdup (from->centre);
+	to->subject = g_strdup (from->subject);
+	to->serial = g_strdup (from->serial);
+}
+
 char *
 ir_brandd_tls_normalise_serial (const char *text)
 {

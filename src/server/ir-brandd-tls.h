@@ -31,6 +31,8 @@ typedef struct {
 } IrBranddPeer;
 
 void ir_brandd_tls_peer_clear (IrBranddPeer *peer);
+/* @to gets copies of @from's strings; the caller clears it. */
+void ir_brandd_tls_peer_copy (const IrBranddPeer *from, IrBranddPeer *to);
 
 /* A certificate serial as typed (hex, colons and a 0x prefix allowed) in
  * the form IrBranddPeer.serial has; NULL when it is not one. */

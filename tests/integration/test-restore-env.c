@@ -228,20 +228,50 @@ test_restore_env_brandd (const char *const *args)
 		    "imei-brandd %s failed: %s", args[0], error != NULL ? error->message : err);
 }
 
-RtServer *
-test_restore_env_server_start (const char *extra_config)
+/* imei-brandd serve --config @conf, with @env (NULL-terminated
+ * NAME=VALUE, may be NULL) added; s->proc and s->url set once it
+ * listens. */
+static void
+test_restore_env_serve (RtServer *s, const char *conf, const char *const *env)
 {
-	g_autoptr (RtServer) s = g_new0 (RtServer, 1);
 	g_autoptr (GError) error = NULL;
 	g_autoptr (GSubprocessLauncher) launcher =
 	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 	g_autoptr (GDataInputStream) out = NULL;
+	g_autofree char *line = NULL;
+	const char *prefix = "listening on ";
+
+	for (guint i = 0; env != NULL && env[i] != NULL; i++) {
+		g_auto (GStrv) kv = g_strsplit (env[i], "=", 2);
+		g_subprocess_launcher_setenv (launcher, kv[0], kv[1] != NULL ? kv[1] : "", TRUE);
+	}
+	g_subprocess_launcher_set_child_setup (
+	    launcher, test_restore_env_child_die_with_parent, NULL, NULL);
+	s->proc = g_subprocess_launcher_spawn (launcher,
+					       &error,
+					       test_restore_env_getenv ("IMEI_BRANDD"),
+					       "serve",
+					       "--config",
+					       conf,
+					       NULL);
+	if (s->proc == NULL)
+		fail_msg ("cannot start imei-brandd: %s", error->message);
+	out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));
+	line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+	if (line == NULL || !g_str_has_prefix (line, prefix))
+		fail_msg ("imei-brandd did not say where it listens: %s",
+			  line != NULL ? line : "EOF");
+	s->url = g_strdup (line + strlen (prefix));
+}
+
+RtServer *
+test_restore_env_server_start (const char *extra_config)
+{
+	g_autoptr (RtServer) s = g_new0 (RtServer, 1);
 	g_autofree char *conf = NULL;
 	g_autofree char *csv = NULL;
 	g_autofree char *qc_csv = NULL;
-	g_autofree char *line = NULL;
 	const char *pki = test_restore_env_pki ();
-	const char *prefix = "listening on ";
 	/* the witness key unless the test configures the witness itself */
 	gboolean own_witness = extra_config != NULL && strstr (extra_config, "[witness]") != NULL;
 
@@ -274,24 +304,43 @@ test_restore_env_server_start (const char *extra_config)
 		test_restore_env_brandd (import);
 		test_restore_env_brandd (import_qc);
 	}
-	g_subprocess_launcher_set_child_setup (
-	    launcher, test_restore_env_child_die_with_parent, NULL, NULL);
-	s->proc = g_subprocess_launcher_spawn (launcher,
-					       &error,
-					       test_restore_env_getenv ("IMEI_BRANDD"),
-					       "serve",
-					       "--config",
-					       s->conf,
-					       NULL);
-	if (s->proc == NULL)
-		fail_msg ("cannot start imei-brandd: %s", error->message);
-	out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));
-	line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-	if (line == NULL || !g_str_has_prefix (line, prefix))
-		fail_msg ("imei-brandd did not say where it listens: %s",
-			  line != NULL ? line : "EOF");
-	s->url = g_strdup (line + strlen (prefix));
+	test_restore_env_serve (s, s->conf, NULL);
 	return g_steal_pointer (&s);
+}
+
+RtServer *
+test_restore_env_server_node (RtServer *first, const char *conf, const char *const *env)
+{
+	g_autoptr (RtServer) s = g_new0 (RtServer, 1);
+
+	/* the first's folder, database and state: freed with the first */
+	s->db = g_strdup (first->db);
+	s->state_dir = g_strdup (first->state_dir);
+	test_restore_env_serve (s, conf != NULL ? conf : first->conf, env);
+	return g_steal_pointer (&s);
+}
+
+char *
+test_restore_env_dead_url (void)
+{
+	GSocketAddress *any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+	g_autoptr (GSocket) sock =
+	    g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+	g_autoptr (GSocketAddress) bound = NULL;
+	g_autoptr (GError) error = NULL;
+	guint16 port;
+
+	/* a port the kernel just gave out, closed again: nothing listens
+	 * there, and a connection is refused at once */
+	if (sock == NULL || !g_socket_bind (sock, any, FALSE, &error))
+		fail_msg ("cannot bind a loopback port: %s", error != NULL ? error->message : "");
+	g_object_unref (any);
+	bound = g_socket_get_local_address (sock, &error);
+	if (bound == NULL)
+		fail_msg ("cannot read the bound port: %s", error->message);
+	port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+	g_socket_close (sock, NULL);
+	return g_strdup_printf ("https://127.0.0.1:%u", port);
 }
 
 void
@@ -306,8 +355,11 @@ test_restore_env_server_free (RtServer *s)
 		g_subprocess_wait (s->proc, NULL, NULL);
 		g_object_unref (s->proc);
 	}
-	cmd = g_strdup_printf ("rm -rf '%s'", s->dir);
-	test_restore_env_sh (cmd, NULL);
+	/* a second node's folder is the first's */
+	if (s->dir != NULL) {
+		cmd = g_strdup_printf ("rm -rf '%s'", s->dir);
+		test_restore_env_sh (cmd, NULL);
+	}
 	g_free (s->dir);
 	g_free (s->conf);
 	g_free (s->db);
@@ -342,8 +394,12 @@ test_restore_env_restore (RtServer *server,
 	g_ptr_array_add (argv, g_strdup ("--json"));
 	if (yes)
 		g_ptr_array_add (argv, g_strdup ("--yes"));
-	g_ptr_array_add (argv, g_strdup ("--server"));
-	g_ptr_array_add (argv, g_strdup (server->url));
+	/* --server in @extra replaces this server's URL (and may be given
+	 * several times: the nodes, in order) */
+	if (!test_restore_env_has_word (extra, "--server")) {
+		g_ptr_array_add (argv, g_strdup ("--server"));
+		g_ptr_array_add (argv, g_strdup (server->url));
+	}
 	if (!test_restore_env_has_word (extra, "--trust-store")) {
 		g_ptr_array_add (argv, g_strdup ("--trust-store"));
 		g_ptr_array_add (argv, g_build_filename (pki, "trust-store.conf", NULL));

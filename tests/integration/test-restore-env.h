@@ -79,13 +79,22 @@ test_restore_env_trust_store_variant (const char *name, const char *brand_ca, co
  * server witnesses logs with the PKI's witness.key unless @extra_config
  * has a [witness] group of its own. */
 RtServer *test_restore_env_server_start (const char *extra_config);
+/* Another node of @first: imei-brandd serve with the same config (or
+ * @conf, when not NULL) and database (SQLite in WAL, shared by the two
+ * processes) on another port, with @env (NAME=VALUE, NULL-terminated, may
+ * be NULL) added to its environment. Free it before @first, whose folder
+ * it uses. */
+RtServer *test_restore_env_server_node (RtServer *first, const char *conf, const char *const *env);
+/* https://127.0.0.1:PORT where nothing listens (connection refused). */
+char *test_restore_env_dead_url (void);
 void test_restore_env_server_free (RtServer *server);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RtServer, test_restore_env_server_free)
 
 /* imeictl --json restore @port (--yes when @yes) with the PKI's alice (PKCS#12),
  * the server, trust store and a state folder in the server's folder.
  * @extra: more words (NULL-terminated list, may be NULL), which replace
- * the default credential when they contain --cert, --p12 or --credential. */
+ * the default credential when they contain --cert, --p12 or --credential,
+ * and the server when they contain --server. */
 IrTestRun *test_restore_env_restore (RtServer *server,
 				     const char *port,
 				     gboolean yes,

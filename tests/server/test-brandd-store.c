@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "brandd-test-env.h"
+#include "ir-brandd-db.h"
 #include "ir-brandd-store.h"
 
 /* The registry store on its own: the quota's UTC day, the single-use
@@ -220,6 +221,8 @@ test_brandd_store_migration_counts (void **state)
 	g_clear_pointer (&f->store, ir_brandd_store_free);
 	test_brandd_store_sql_exec (
 	    f,
+	    "DROP INDEX tokens_request_id; ALTER TABLE tokens DROP COLUMN request_id; "
+	    "ALTER TABLE tokens DROP COLUMN request_hash; ALTER TABLE tokens DROP COLUMN answer; "
 	    "DROP TABLE witness_intent_mismatches; "
 	    "DROP TABLE blocklist; DROP TABLE token_rollout; DROP TABLE rollout_counts; "
 	    "DROP TABLE rollout_paused; DROP TABLE rollout_policies; "
@@ -312,6 +315,56 @@ test_brandd_store_reports (void **state)
 	assert_int_equal (n, 1);
 }
 
+/* Group commit of reports: one transaction for the batch, each report
+ * seeing the ones before it (the second report of a token is refused),
+ * one refused report not holding the others back. */
+static void
+test_brandd_store_reports_batch (void **state)
+{
+	Fixture *f = *state;
+	IrBranddDb *db = ir_brandd_store_get_db (f->store);
+	guint8 cti[4][16] = {{1}, {1}, {9}, {2}};
+	const char *outcome[4] = {"success", "failed", "failed", "failed"};
+	char *slots[2] = {(char *)BT_DEV1_IMEI1, NULL};
+	IrBranddReportRecord rec[4];
+	const IrBranddReportRecord *recs[4];
+	IrBranddReportOutcome out[4] = {{0}};
+	GBytes *cti_bytes[4];
+	g_autoptr (GError) error = NULL;
+	guint64 commits;
+	gint64 n = 0;
+
+	assert_true (test_brandd_store_issue (f, 1, DAY1_LAST, "C1", 10));
+	assert_true (test_brandd_store_issue (f, 2, DAY1_LAST, "C1", 10));
+	for (guint i = 0; i < 4; i++) {
+		cti_bytes[i] = g_bytes_new (cti[i], sizeof cti[i]);
+		rec[i] = (IrBranddReportRecord){.cti = cti_bytes[i],
+						.cnf = cnf_a,
+						.outcome = outcome[i],
+						.read_back_json = "[]",
+						.read_back = i == 0 ? slots : NULL,
+						.now = DAY2_FIRST};
+		recs[i] = &rec[i];
+	}
+	commits = ir_brandd_db_get_commits (db);
+	assert_true (ir_brandd_store_record_reports (f->store, recs, out, 4, &error));
+	assert_int_equal (ir_brandd_db_get_commits (db), commits + 1);
+	assert_int_equal (out[0].result, IR_BRANDD_REPORT_RECORDED);
+	assert_int_equal (out[1].result, IR_BRANDD_REPORT_ALREADY_REPORTED);
+	assert_int_equal (out[2].result, IR_BRANDD_REPORT_UNKNOWN_TOKEN);
+	assert_null (out[2].issued_imeis);
+	assert_int_equal (out[3].result, IR_BRANDD_REPORT_RECORDED);
+	for (guint i = 0; i < 4; i++) {
+		assert_null (out[i].error);
+		if (i != 2)
+			assert_string_equal (out[i].issued_imeis, "[\"" BT_DEV1_IMEI1 "\"]");
+		ir_brandd_store_report_outcome_clear (&out[i]);
+		g_bytes_unref (cti_bytes[i]);
+	}
+	assert_true (ir_brandd_store_count (f->store, "reports", &n, &error));
+	assert_int_equal (n, 2);
+}
+
 /* At most one live token per device: another certificate is refused
  * with the live one's expiry until it is reported or has expired; the
  * same certificate asking again (a crash, a lost answer) supersedes its
@@ -367,6 +420,9 @@ main (void)
 					     test_brandd_store_teardown),
 	    cmocka_unit_test_setup_teardown (
 		test_brandd_store_reports, test_brandd_store_setup, test_brandd_store_teardown),
+	    cmocka_unit_test_setup_teardown (test_brandd_store_reports_batch,
+					     test_brandd_store_setup,
+					     test_brandd_store_teardown),
 	    cmocka_unit_test_setup_teardown (
 		test_brandd_store_live_token, test_brandd_store_setup, test_brandd_store_teardown),
 	    cmocka_unit_test_setup_teardown (test_brandd_store_quota_counter_row,

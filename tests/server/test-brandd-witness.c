@@ -1117,6 +1117,10 @@ test_brandd_witness_schema_older_postgresql (BtEnv *env)
 	const char *init[] = {"init-db", "--db", env->db, NULL};
 
 	brandd_test_env_db_exec (env, "DROP TABLE witness_intent_mismatches", NULL);
+	brandd_test_env_db_exec (env,
+				 "ALTER TABLE tokens DROP COLUMN request_id, DROP COLUMN "
+				 "request_hash, DROP COLUMN answer",
+				 NULL);
 	brandd_test_env_db_exec (env, "ALTER TABLE witnessed_logs DROP COLUMN edge", NULL);
 	brandd_test_env_db_exec (env, "UPDATE schema_version SET version = 8", NULL);
 	assert_int_equal (brandd_test_env_run_brandd (centre, NULL, &err), 1);
@@ -1153,6 +1157,10 @@ test_brandd_witness_schema_migration (void **state)
 	assert_int_equal (sqlite3_open (env->db, &db), SQLITE_OK);
 	assert_int_equal (
 	    sqlite3_exec (db,
+			  "DROP INDEX tokens_request_id; "
+			  "ALTER TABLE tokens DROP COLUMN request_id; "
+			  "ALTER TABLE tokens DROP COLUMN request_hash; "
+			  "ALTER TABLE tokens DROP COLUMN answer; "
 			  "DROP TABLE witness_intent_mismatches; "
 			  "DROP TABLE blocklist; DROP TABLE token_rollout; "
 			  "DROP TABLE rollout_counts; DROP TABLE rollout_paused; "

@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <glib/gstdio.h>
@@ -195,12 +197,87 @@ test_token_seen_seen_store (void **state)
 	g_rmdir (dir);
 }
 
+/* Each handle reads only what was appended since its last look: what
+ * another handle (another process) added, a torn tail or a damaged line
+ * after what it read, and a store moved aside and made anew, are all seen
+ * as a fresh read of the whole file would see them. */
+static void
+test_token_seen_incremental (void **state)
+{
+	g_autofree char *dir = g_dir_make_tmp ("ir-seen-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename (dir, "seen", NULL);
+	g_autofree char *aside = g_build_filename (dir, "seen.damaged", NULL);
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrTokenSeen) a = ir_token_seen_open (path, &error);
+	g_autoptr (IrTokenSeen) b = ir_token_seen_open (path, &error);
+	static const guint8 c1[] = {0x11};
+	static const guint8 c2[] = {0x22};
+	static const guint8 c3[] = {0x33};
+	g_autofree char *text = NULL;
+	gboolean has = FALSE, replayed = FALSE;
+	FILE *fp;
+
+	assert_non_null (a);
+	assert_non_null (b);
+	/* b has read the store; a adds to it; b sees it */
+	assert_true (ir_token_seen_contains (b, c1, 1, &has, &error));
+	assert_false (has);
+	assert_true (ir_token_seen_add (a, c1, 1, 7, &replayed, &error));
+	assert_true (ir_token_seen_contains (b, c1, 1, &has, &error));
+	assert_true (has);
+	assert_false (ir_token_seen_add (b, c1, 1, 7, &replayed, &error));
+	assert_true (replayed);
+	g_clear_error (&error);
+
+	/* a torn append after what a read is cut by a's next add */
+	fp = fopen (path, "ae");
+	fputs ("22", fp);
+	fclose (fp);
+	assert_true (ir_token_seen_add (a, c2, 1, 8, &replayed, &error));
+	assert_true (g_file_get_contents (path, &text, NULL, NULL));
+	assert_string_equal (text, IR_TOKEN_SEEN_MAGIC "\n11 7\n22 8\n");
+	g_clear_pointer (&text, g_free);
+
+	/* a damaged line after what b read: refused, naming its line */
+	fp = fopen (path, "ae");
+	fputs ("not a line\n", fp);
+	fclose (fp);
+	assert_false (ir_token_seen_add (b, c3, 1, 9, &replayed, &error));
+	assert_false (replayed);
+	assert_non_null (strstr (error->message, "damaged at line 4"));
+	g_clear_error (&error);
+	assert_false (ir_token_seen_contains (a, c3, 1, &has, &error));
+	g_clear_error (&error);
+
+	/* moved aside and made anew: read from the start again */
+	assert_int_equal (g_rename (path, aside), 0);
+	assert_true (ir_token_seen_contains (a, c1, 1, &has, &error));
+	assert_false (has);
+	assert_true (ir_token_seen_add (b, c3, 1, 9, &replayed, &error));
+	assert_true (ir_token_seen_add (a, c1, 1, 10, &replayed, &error));
+	assert_true (g_file_get_contents (path, &text, NULL, NULL));
+	assert_string_equal (text, IR_TOKEN_SEEN_MAGIC "\n33 9\n11 10\n");
+	g_clear_pointer (&text, g_free);
+
+	/* shortened in place: read from the start again */
+	fp = fopen (path, "r+e");
+	assert_int_equal (ftruncate (fileno (fp), strlen (IR_TOKEN_SEEN_MAGIC "\n")), 0);
+	fclose (fp);
+	assert_true (ir_token_seen_contains (b, c3, 1, &has, &error));
+	assert_false (has);
+
+	g_unlink (path);
+	g_unlink (aside);
+	g_rmdir (dir);
+}
+
 int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test (test_token_seen_replay),
 	    cmocka_unit_test (test_token_seen_seen_store),
+	    cmocka_unit_test (test_token_seen_incremental),
 	};
 	return cmocka_run_group_tests (tests, token_test_common_setup, token_test_common_teardown);
 }

@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <json-glib/json-glib.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "ir-brand-client.h"
 #include "ir-brand-credential.h"
 #include "ir-error.h"
+#include "ir-server-list.h"
 
 /* A brand server's answers are small JSON objects; anything larger is not
  * the server we want to talk to. */
@@ -19,7 +21,8 @@
 
 struct _IrBrandClient {
 	gatomicrefcount ref;
-	char *url;
+	GStrv urls; /* the nodes, tried in order (ir-server-list.h) */
+	char *url;  /* the same, as one line for messages */
 	IrTrustStore *trust;
 	char *origin;	 /* how the credential is named in messages */
 	char *cert_path; /* NULL for a token's credential */
@@ -156,6 +159,7 @@ ir_brand_client_new (const IrBrandClientConfig *config, IrBrandStatus *status, G
 {
 	static GOnce once = G_ONCE_INIT;
 	g_autoptr (IrBrandClient) self = NULL;
+	g_auto (GStrv) urls = NULL;
 	const char *origin;
 
 	g_return_val_if_fail (config->server_url != NULL && config->trust != NULL, NULL);
@@ -168,23 +172,17 @@ ir_brand_client_new (const IrBrandClientConfig *config, IrBrandStatus *status, G
 	}
 	if (!ir_brand_client_curl_is_openssl (error))
 		return NULL;
-	if (!g_str_has_prefix (config->server_url, "https://")) {
+	urls = ir_server_list_parse (config->server_url, error);
+	if (urls == NULL) {
 		ir_brand_client_status_set (status, IR_BRAND_FAILURE_CREDENTIAL, "invalid_url");
-		g_set_error (error,
-			     IR_ERROR,
-			     IR_ERROR_INVALID_INPUT,
-			     "the brand server URL '%s' does not start with https://: give it as "
-			     "https://HOST:PORT",
-			     config->server_url);
 		return NULL;
 	}
 	self = g_new0 (IrBrandClient, 1);
 	g_atomic_ref_count_init (&self->ref);
 	ir_brand_client_init_pool (self);
 	self->fresh_connections = config->fresh_connections;
-	self->url = g_strdup (config->server_url);
-	while (g_str_has_suffix (self->url, "/"))
-		self->url[strlen (self->url) - 1] = '\0';
+	self->urls = g_steal_pointer (&urls);
+	self->url = ir_server_list_to_string ((const char *const *)self->urls);
 	self->trust = ir_trust_store_ref (config->trust);
 	self->passphrase = g_strdup (config->passphrase);
 	self->connect_timeout_ms = config->connect_timeout_ms != 0 ? config->connect_timeout_ms
@@ -248,6 +246,7 @@ ir_brand_client_unref (IrBrandClient *self)
 {
 	if (self == NULL || !g_atomic_ref_count_dec (&self->ref))
 		return;
+	g_strfreev (self->urls);
 	g_free (self->url);
 	ir_trust_store_unref (self->trust);
 	g_free (self->origin);
@@ -501,8 +500,12 @@ ir_brand_client_is_ca_problem (long verify)
 }
 
 static void
-ir_brand_client_fail_tls_verify (
-    IrBrandClient *self, CURL *curl, const char *errbuf, IrBrandStatus *status, GError **error)
+ir_brand_client_fail_tls_verify (IrBrandClient *self,
+				 const char *node,
+				 CURL *curl,
+				 const char *errbuf,
+				 IrBrandStatus *status,
+				 GError **error)
 {
 	long verify = X509_V_OK;
 
@@ -514,7 +517,7 @@ ir_brand_client_fail_tls_verify (
 			     IR_ERROR_FAILED,
 			     "the brand server at %s has a certificate for another name (%s): give "
 			     "--server with the host name in its certificate",
-			     self->url,
+			     node,
 			     errbuf);
 		return;
 	}
@@ -526,7 +529,7 @@ ir_brand_client_fail_tls_verify (
 			     "the brand server at %s has a certificate the brand CA %s does not "
 			     "vouch for (%s): it is not the brand's server, or the trust store is "
 			     "out of date; do not go on, ask the brand for the current trust store",
-			     self->url,
+			     node,
 			     ir_trust_store_get_brand_ca (self->trust),
 			     X509_verify_cert_error_string (verify));
 		return;
@@ -537,13 +540,14 @@ ir_brand_client_fail_tls_verify (
 		     IR_ERROR_FAILED,
 		     "the brand server's certificate at %s failed verification (%s): ask the "
 		     "brand to check its server certificate",
-		     self->url,
+		     node,
 		     X509_verify_cert_error_string (verify));
 }
 
 /* Turns a failed transfer into a message that says what to do. */
 static void
 ir_brand_client_fail_transport (IrBrandClient *self,
+				const char *node,
 				CURL *curl,
 				CURLcode code,
 				const char *errbuf,
@@ -560,7 +564,7 @@ ir_brand_client_fail_transport (IrBrandClient *self,
 			     IR_ERROR_FAILED,
 			     "the brand server at %s refused this workstation's client "
 			     "certificate %s %s (%s)",
-			     self->url,
+			     node,
 			     self->cred->subject,
 			     advice,
 			     detail);
@@ -580,7 +584,7 @@ ir_brand_client_fail_transport (IrBrandClient *self,
 				     IR_ERROR,
 				     IR_ERROR_FAILED,
 				     "the brand server at %s closed the connection (%s): %s",
-				     self->url,
+				     node,
 				     detail,
 				     issuer_error->message);
 			return;
@@ -593,7 +597,7 @@ ir_brand_client_fail_transport (IrBrandClient *self,
 			     IR_ERROR,
 			     IR_ERROR_CANCELLED,
 			     "request to the brand server %s cancelled",
-			     self->url);
+			     node);
 		return;
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
@@ -605,7 +609,7 @@ ir_brand_client_fail_transport (IrBrandClient *self,
 			     "cannot reach the brand server at %s (%s): check that the server is "
 			     "running and that this workstation's network reaches it, and the "
 			     "URL (--server or $IMEIRESTORE_SERVER)",
-			     self->url,
+			     node,
 			     detail);
 		return;
 	case CURLE_OPERATION_TIMEDOUT:
@@ -615,7 +619,7 @@ ir_brand_client_fail_transport (IrBrandClient *self,
 			     IR_ERROR_TIMEOUT,
 			     "the brand server at %s did not answer in time (%s): check the server "
 			     "and the network, then try again",
-			     self->url,
+			     node,
 			     detail);
 		return;
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
@@ -627,10 +631,10 @@ ir_brand_client_fail_transport (IrBrandClient *self,
 			     "trust store: the connection may be intercepted, or the brand changed "
 			     "its server key; do not go on, ask the brand for the current trust "
 			     "store",
-			     self->url);
+			     node);
 		return;
 	case CURLE_PEER_FAILED_VERIFICATION:
-		ir_brand_client_fail_tls_verify (self, curl, detail, status, error);
+		ir_brand_client_fail_tls_verify (self, node, curl, detail, status, error);
 		return;
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
@@ -642,7 +646,7 @@ ir_brand_client_fail_transport (IrBrandClient *self,
 			     "TLS could not use this workstation's certificate or trust store for "
 			     "%s (%s): check the credential given with --credential, --p12 or "
 			     "--cert/--key, and --trust-store",
-			     self->url,
+			     node,
 			     detail);
 		return;
 	case CURLE_SSL_CONNECT_ERROR:
@@ -652,7 +656,7 @@ ir_brand_client_fail_transport (IrBrandClient *self,
 			     IR_ERROR_FAILED,
 			     "the TLS 1.3 handshake with the brand server at %s failed (%s): the "
 			     "server must speak TLS 1.3; check the URL and the server",
-			     self->url,
+			     node,
 			     detail);
 		return;
 	case CURLE_SEND_ERROR:
@@ -667,7 +671,7 @@ ir_brand_client_fail_transport (IrBrandClient *self,
 			     "the brand server at %s closed the connection (%s): check the server "
 			     "and the network; if it goes on, the server may refuse this "
 			     "workstation's client certificate %s: ask the brand to check it",
-			     self->url,
+			     node,
 			     detail,
 			     self->cred->subject);
 		return;
@@ -678,7 +682,7 @@ ir_brand_client_fail_transport (IrBrandClient *self,
 			     IR_ERROR_FAILED,
 			     "talking to the brand server at %s failed (%s, curl code %d): check "
 			     "the server and the network, then try again",
-			     self->url,
+			     node,
 			     detail,
 			     (int)code);
 		return;
@@ -756,6 +760,9 @@ static const IrBrandRefusal ir_brand_refusals[] = {
     {"certificate_expired",
      "says this client certificate has expired (or is not valid yet): ask the brand for a "
      "new certificate, and check the workstation's clock"},
+    {"request_id_reused",
+     "says this token request's id was already used for another request (imeictl makes a "
+     "new one for each request): try again, and report this if it goes on"},
     {"origin_not_bound",
      "says this certificate is bound to another workstation's migration log: use the "
      "workstation it was first used on, or ask the brand to re-register the certificate"},
@@ -798,6 +805,7 @@ ir_brand_client_member_string (JsonObject *obj, const char *name)
 /* A non-200 answer: the documented error object, or something else. */
 static void
 ir_brand_client_fail_answer (IrBrandClient *self,
+			     const char *node,
 			     const char *path,
 			     long http_status,
 			     const char *body,
@@ -827,7 +835,7 @@ ir_brand_client_fail_answer (IrBrandClient *self,
 			     IR_ERROR_PROTOCOL,
 			     "the brand server at %s answered %s with HTTP %ld%s%s: that is not in "
 			     "the brand API; check that --server names an imei-brandd",
-			     self->url,
+			     node,
 			     path,
 			     http_status,
 			     code != NULL ? " and code " : "",
@@ -858,18 +866,21 @@ ir_brand_client_fail_answer (IrBrandClient *self,
 		     message != NULL ? message : "");
 }
 
-/* One request, no retry. Returns the answer's JSON object (in @parser)
- * on HTTP 200. */
+/* One request to the server @node, no retry. Returns the answer's JSON
+ * object (in @parser) on HTTP 200; *failed_code (may be NULL) is libcurl's
+ * code, CURLE_OK when there was an HTTP answer. */
 static JsonObject *
 ir_brand_client_request_once (IrBrandClient *self,
+			      const char *node,
 			      const char *path,
 			      const char *body,
 			      JsonParser *parser,
 			      IrBrandStatus *status,
+			      CURLcode *failed_code,
 			      GCancellable *cancellable,
 			      GError **error)
 {
-	g_autofree char *url = g_strconcat (self->url, path, NULL);
+	g_autofree char *url = g_strconcat (node, path, NULL);
 	g_autoptr (GString) answer = g_string_new (NULL);
 	IrBrandTransfer xfer = {.body = answer, .cancellable = cancellable};
 	char errbuf[CURL_ERROR_SIZE] = "";
@@ -894,6 +905,8 @@ ir_brand_client_request_once (IrBrandClient *self,
 		curl_easy_setopt (curl, CURLOPT_POSTFIELDSIZE, (long)strlen (body));
 	}
 	code = curl_easy_perform (curl);
+	if (failed_code != NULL)
+		*failed_code = code;
 	curl_slist_free_all (headers);
 	curl_easy_getinfo (curl, CURLINFO_NUM_CONNECTS, &connects);
 	g_atomic_int_inc (&self->n_requests);
@@ -909,19 +922,20 @@ ir_brand_client_request_once (IrBrandClient *self,
 				     IR_ERROR_PROTOCOL,
 				     "the brand server at %s sent more than %u bytes for %s: that "
 				     "is not an imei-brandd answer",
-				     self->url,
+				     node,
 				     (guint)IR_BRAND_MAX_ANSWER,
 				     path);
 			return NULL;
 		}
-		ir_brand_client_fail_transport (self, curl, code, errbuf, status, error);
+		ir_brand_client_fail_transport (self, node, curl, code, errbuf, status, error);
 		return NULL;
 	}
 	curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &http_status);
 	if (status != NULL)
 		status->http_status = http_status;
 	if (http_status != 200) {
-		ir_brand_client_fail_answer (self, path, http_status, answer->str, status, error);
+		ir_brand_client_fail_answer (
+		    self, node, path, http_status, answer->str, status, error);
 		return NULL;
 	}
 	obj = ir_brand_client_parse_object (answer->str, parser);
@@ -932,11 +946,108 @@ ir_brand_client_request_once (IrBrandClient *self,
 			     IR_ERROR_PROTOCOL,
 			     "the brand server at %s answered %s with something that is not a "
 			     "JSON object: check that --server names an imei-brandd",
-			     self->url,
+			     node,
 			     path);
 		return NULL;
 	}
 	return obj;
+}
+
+/* A failure of one node's transport, which the next node may not have:
+ * no connection, no answer in time, a TLS handshake that broke off before
+ * any certificate was judged, a connection closed before an answer. An
+ * HTTP answer (any status, 429 and 503 too) is the brand's word, and a
+ * server certificate that fails verification or its pin, or a refusal of
+ * ours, is not a node being down: those are reported, never failed over. */
+static gboolean
+ir_brand_client_fails_over (const IrBrandStatus *status, CURLcode code)
+{
+	switch (code) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+		/* fail_transport() judged it: a closed connection may have been
+		 * the server refusing our certificate (TLS_CLIENT) */
+		return status->failure == IR_BRAND_FAILURE_UNREACHABLE ||
+		       status->failure == IR_BRAND_FAILURE_TIMEOUT ||
+		       status->failure == IR_BRAND_FAILURE_TLS;
+	default:
+		return FALSE;
+	}
+}
+
+/* One request to each node in turn until one answers (ir-brand-client.h
+ * says when that is allowed). @idempotent: the request may be repeated on
+ * another node after it may have reached one (a token request with its
+ * request_id, a report, a GET); otherwise the next node is tried only when
+ * nothing was sent. *sent_before (may be NULL): an earlier node's try, that
+ * failed, may have reached it. *answered_by: the node that answered. */
+static JsonObject *
+ir_brand_client_request_nodes (IrBrandClient *self,
+			       const char *path,
+			       const char *body,
+			       gboolean idempotent,
+			       JsonParser *parser,
+			       IrBrandStatus *status,
+			       gboolean *sent_before,
+			       const char **answered_by,
+			       GCancellable *cancellable,
+			       GError **error)
+{
+	g_autoptr (GString) tried = g_string_new (NULL);
+	g_autoptr (GError) last = NULL;
+	gboolean sent = FALSE;
+	guint n = 0;
+
+	if (sent_before != NULL)
+		*sent_before = FALSE;
+	for (; self->urls[n] != NULL; n++) {
+		CURLcode code = CURLE_OK;
+		JsonObject *obj;
+
+		g_clear_error (&last);
+		ir_brand_client_status_clear (status);
+		if (answered_by != NULL)
+			*answered_by = self->urls[n];
+		obj = ir_brand_client_request_once (
+		    self, self->urls[n], path, body, parser, status, &code, cancellable, &last);
+		if (obj != NULL || !ir_brand_client_fails_over (status, code) ||
+		    (!idempotent && status->request_sent)) {
+			if (sent_before != NULL)
+				*sent_before = sent;
+			status->request_sent = status->request_sent || sent;
+			if (obj == NULL)
+				g_propagate_error (error, g_steal_pointer (&last));
+			return obj;
+		}
+		sent = sent || status->request_sent;
+		g_string_append_printf (tried,
+					"\n  %s: %s (%s)",
+					self->urls[n],
+					ir_brand_client_failure_to_string (status->failure),
+					last->message);
+	}
+	if (sent_before != NULL)
+		*sent_before = sent;
+	status->request_sent = sent;
+	/* one node: its own message, as before there were several */
+	if (n == 1) {
+		g_propagate_error (error, g_steal_pointer (&last));
+		return NULL;
+	}
+	g_set_error (error,
+		     last->domain,
+		     last->code,
+		     "none of the %u brand servers answered %s; what happened at each, in the "
+		     "order tried:%s",
+		     n,
+		     path,
+		     tried->str);
+	return NULL;
 }
 
 static gboolean
@@ -960,8 +1071,16 @@ ir_brand_client_health (IrBrandClient *self,
 		g_autoptr (GError) error_local = NULL;
 
 		ir_brand_client_status_clear (st);
-		if (ir_brand_client_request_once (
-			self, "/v1/health", NULL, parser, st, cancellable, &error_local) != NULL)
+		if (ir_brand_client_request_nodes (self,
+						   "/v1/health",
+						   NULL,
+						   TRUE,
+						   parser,
+						   st,
+						   NULL,
+						   NULL,
+						   cancellable,
+						   &error_local) != NULL)
 			return TRUE;
 		/* a GET changes nothing on the server: any transport failure may be
 		 * tried again */
@@ -989,8 +1108,8 @@ ir_brand_client_get_json (IrBrandClient *self,
 		JsonObject *obj;
 
 		ir_brand_client_status_clear (st);
-		obj = ir_brand_client_request_once (
-		    self, path, NULL, parser, st, cancellable, &error_local);
+		obj = ir_brand_client_request_nodes (
+		    self, path, NULL, TRUE, parser, st, NULL, NULL, cancellable, &error_local);
 		/* the object lives in the parser's tree */
 		if (obj != NULL)
 			return json_object_ref (obj);
@@ -1029,8 +1148,27 @@ ir_brand_client_add_log_members (JsonBuilder *b, const IrBrandTokenRequest *req)
 	json_builder_end_array (b);
 }
 
+/* 128 random bits in lower-case hex (docs/brand-api.md): one per token
+ * request, the same on every try of it. */
 static char *
-ir_brand_client_token_request_body (const IrBrandTokenRequest *req)
+ir_brand_client_new_request_id (void)
+{
+	guint8 raw[16];
+	char hex[2 * sizeof raw + 1];
+
+	if (RAND_bytes (raw, sizeof raw) != 1) {
+		/* OpenSSL's generator failing is not worth losing a restore over:
+		 * the id only has to be unique, not secret */
+		for (guint i = 0; i < sizeof raw; i++)
+			raw[i] = (guint8)g_random_int ();
+	}
+	for (guint i = 0; i < sizeof raw; i++)
+		g_snprintf (hex + 2 * i, 3, "%02x", raw[i]);
+	return g_strdup (hex);
+}
+
+static char *
+ir_brand_client_token_request_body (const IrBrandTokenRequest *req, const char *request_id)
 {
 	g_autoptr (JsonBuilder) b = json_builder_new ();
 	g_autoptr (JsonGenerator) gen = json_generator_new ();
@@ -1078,6 +1216,8 @@ ir_brand_client_token_request_body (const IrBrandTokenRequest *req)
 	json_builder_end_array (b);
 	if (req->log_checkpoint != NULL)
 		ir_brand_client_add_log_members (b, req);
+	json_builder_set_member_name (b, "request_id");
+	json_builder_add_string_value (b, request_id);
 	json_builder_end_object (b);
 	root = json_builder_get_root (b);
 	json_generator_set_root (gen, root);
@@ -1098,10 +1238,8 @@ ir_brand_client_token_answer_free (IrBrandTokenAnswer *answer)
 }
 
 static IrBrandTokenAnswer *
-ir_brand_client_token_answer_parse (IrBrandClient *self,
-				    JsonObject *obj,
-				    IrBrandStatus *status,
-				    GError **error)
+ir_brand_client_token_answer_parse (
+    IrBrandClient *self, const char *node, JsonObject *obj, IrBrandStatus *status, GError **error)
 {
 	g_autoptr (IrBrandTokenAnswer) answer = g_new0 (IrBrandTokenAnswer, 1);
 	const char *token = ir_brand_client_member_string (obj, "token");
@@ -1115,7 +1253,7 @@ ir_brand_client_token_answer_parse (IrBrandClient *self,
 			     IR_ERROR_PROTOCOL,
 			     "the brand server at %s answered the token request without %s: check "
 			     "that --server names an imei-brandd",
-			     self->url,
+			     node,
 			     token == NULL ? "a token" : "a token_id");
 		return NULL;
 	}
@@ -1127,7 +1265,7 @@ ir_brand_client_token_answer_parse (IrBrandClient *self,
 			     IR_ERROR_PROTOCOL,
 			     "the brand server at %s sent token %s in a form that is not strict "
 			     "base64url: %s",
-			     self->url,
+			     node,
 			     token_id,
 			     error_local->message);
 		return NULL;
@@ -1152,18 +1290,33 @@ ir_brand_client_request_token (IrBrandClient *self,
 {
 	g_auto (IrBrandStatus) status_local = {0};
 	IrBrandStatus *st = status != NULL ? status : &status_local;
-	g_autofree char *body = ir_brand_client_token_request_body (request);
+	g_autofree char *request_id = request->request_id != NULL
+					  ? g_strdup (request->request_id)
+					  : ir_brand_client_new_request_id ();
+	g_autofree char *body = ir_brand_client_token_request_body (request, request_id);
 
 	for (guint attempt = 1;; attempt++) {
 		g_autoptr (JsonParser) parser = json_parser_new ();
 		g_autoptr (GError) error_local = NULL;
+		const char *node = NULL;
 		JsonObject *obj;
 
 		ir_brand_client_status_clear (st);
-		obj = ir_brand_client_request_once (
-		    self, "/v1/tokens", body, parser, st, cancellable, &error_local);
+		/* idempotent: every node and every try get the same request_id,
+		 * so a node that recorded the token before it died is answered
+		 * with that token by the next */
+		obj = ir_brand_client_request_nodes (self,
+						     "/v1/tokens",
+						     body,
+						     TRUE,
+						     parser,
+						     st,
+						     NULL,
+						     &node,
+						     cancellable,
+						     &error_local);
 		if (obj != NULL)
-			return ir_brand_client_token_answer_parse (self, obj, st, error);
+			return ir_brand_client_token_answer_parse (self, node, obj, st, error);
 		/* a token spends quota: ask again only when nothing left this
 		 * workstation (no connection was made) */
 		if (attempt >= IR_BRAND_ATTEMPTS || st->request_sent ||
@@ -1244,12 +1397,23 @@ ir_brand_client_report (IrBrandClient *self,
 	for (guint attempt = 1;; attempt++) {
 		g_autoptr (JsonParser) parser = json_parser_new ();
 		g_autoptr (GError) error_local = NULL;
+		gboolean sent_before = FALSE;
 
 		ir_brand_client_status_clear (st);
-		if (ir_brand_client_request_once (
-			self, "/v1/reports", body, parser, st, cancellable, &error_local) != NULL)
+		if (ir_brand_client_request_nodes (self,
+						   "/v1/reports",
+						   body,
+						   TRUE,
+						   parser,
+						   st,
+						   &sent_before,
+						   NULL,
+						   cancellable,
+						   &error_local) != NULL)
 			return TRUE;
-		/* our own earlier attempt got through, but its answer was lost */
+		/* our own earlier attempt (here, or at a node that failed since)
+		 * got through, but its answer was lost */
+		earlier_may_have_arrived = earlier_may_have_arrived || sent_before;
 		if (earlier_may_have_arrived && st->failure == IR_BRAND_FAILURE_REFUSED &&
 		    g_strcmp0 (st->server_code, "already_reported") == 0) {
 			ir_brand_client_status_clear (st);
@@ -1277,11 +1441,15 @@ ir_brand_client_post_json (IrBrandClient *self,
 			   GError **error)
 {
 	g_autoptr (JsonParser) parser = json_parser_new ();
+	g_auto (IrBrandStatus) status_local = {0};
+	IrBrandStatus *st = status != NULL ? status : &status_local;
 	JsonObject *obj;
 
-	if (status != NULL)
-		ir_brand_client_status_clear (status);
-	obj = ir_brand_client_request_once (self, path, body, parser, status, cancellable, error);
+	ir_brand_client_status_clear (st);
+	/* not known to be idempotent (a witness upload): another node only
+	 * when nothing reached the first */
+	obj = ir_brand_client_request_nodes (
+	    self, path, body, FALSE, parser, st, NULL, NULL, cancellable, error);
 	/* the object lives in the parser's tree */
 	return obj != NULL ? json_object_ref (obj) : NULL;
 }

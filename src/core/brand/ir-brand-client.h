@@ -15,10 +15,22 @@ G_BEGIN_DECLS
  * trust store's brand CA as the only CA and its server pin(s) as
  * CURLOPT_PINNEDPUBLICKEY. Verification is always on.
  *
- * Retries (only where a second attempt cannot do harm):
+ * Several nodes: the server URL may be a list (ir-server-list.h). Each
+ * request goes to the first node, and to the next only after a transport
+ * failure there (no connection, no answer in time, a TLS handshake that
+ * broke off, a connection closed before an answer): never after an HTTP
+ * answer, whatever its status (429 and 503 are the brand's answers), and
+ * never after a server certificate failed verification or its pin. When
+ * every node failed, the error names each URL and what happened there.
+ *
+ * Retries (only where a second attempt cannot do harm), each a round of
+ * the nodes:
  *  - GET /v1/health: any transport failure, up to IR_BRAND_ATTEMPTS times.
- *  - POST /v1/tokens: spends the centre's quota, so it is retried only
- *    when the connection was never made (nothing was sent).
+ *  - POST /v1/tokens: carries a request_id, the same on every node and
+ *    every try, so that a node that recorded the token before its answer
+ *    was lost gives the same token on the next (counted once). Failed over
+ *    after any transport failure; a round is repeated only when the
+ *    connection was never made (nothing was sent).
  *  - POST /v1/reports: retried after a transport failure even when the
  *    request may have reached the server, because the server refuses a
  *    second report of a token (already_reported). An already_reported
@@ -71,8 +83,10 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (IrBrandStatus, ir_brand_client_status_clear)
 const char *ir_brand_client_failure_to_string (IrBrandFailure failure);
 
 typedef struct {
-	const char *server_url; /* https://host:port, without a path */
-	IrTrustStore *trust;	/* brand CA and server pins */
+	/* https://host:port, without a path; or several, separated by ';' or
+	 * ',' (ir-server-list.h), tried in order */
+	const char *server_url;
+	IrTrustStore *trust; /* brand CA and server pins */
 	/* the technician's credential: one opened beforehand (a PKCS#11
 	 * token's, unlocked: ir-brand-credential-pkcs11.h; the client takes a
 	 * reference), else PEM certificate + key, or PKCS#12 */
@@ -108,6 +122,7 @@ void ir_brand_client_unref (IrBrandClient *self);
 void
 ir_brand_client_get_connection_stats (IrBrandClient *self, guint *requests, guint *connections);
 
+/* The server's URL, or its nodes' URLs as one line ("https://a, https://b"). */
 const char *ir_brand_client_get_url (const IrBrandClient *self);
 /* SHA-256 of our certificate's SubjectPublicKeyInfo: what a token's cnf
  * must hold. */
@@ -146,6 +161,9 @@ typedef struct {
 	 * server checks the checkpoint with it at the workstation's first
 	 * contact, before it has witnessed the log */
 	const char *log_public_key;
+	/* the request's id (32 lower-case hex digits), NULL: a new random
+	 * one for this call; the same on every node and try of the call */
+	const char *request_id;
 } IrBrandTokenRequest;
 
 typedef struct {
@@ -160,7 +178,8 @@ typedef struct {
 void ir_brand_client_token_answer_free (IrBrandTokenAnswer *answer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrBrandTokenAnswer, ir_brand_client_token_answer_free)
 
-/* POST /v1/tokens. Not retried once sent (see above). */
+/* POST /v1/tokens, failed over to the next node with the same request id
+ * (see above). */
 IrBrandTokenAnswer *ir_brand_client_request_token (IrBrandClient *self,
 						   const IrBrandTokenRequest *request,
 						   IrBrandStatus *status,
@@ -180,8 +199,9 @@ gboolean ir_brand_client_report (IrBrandClient *self,
 				 GError **error);
 
 /* POST @path with the JSON text @body, once (never retried: the caller
- * knows whether a repeat is harmless). The answer's JSON object on HTTP
- * 200 (unref it); a refusal as for the other requests. */
+ * knows whether a repeat is harmless; another node only when nothing
+ * reached the first). The answer's JSON object on HTTP 200 (unref it); a
+ * refusal as for the other requests. */
 JsonObject *ir_brand_client_post_json (IrBrandClient *self,
 				       const char *path,
 				       const char *body,

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <openssl/x509.h>
 
+#include "ir-audit-lines.h"
 #include "ir-audit-marks.h"
 #include "ir-audit-sigpool.h"
 #include "ir-audit-verify.h"
@@ -1316,10 +1317,10 @@ ir_audit_verify_is_sigline (const char *line, gsize len)
 	return ir_log_sigline_parse (line, len, &name, &name_len);
 }
 
-/* Streams a record file of the inline layout: pairs of lines, each read
- * into a buffer of its own (no copy). A record without its whole
- * signature line is the tail, kept in v->tail and judged like the writer
- * judges it. */
+/* Streams a record file of the inline layout: pairs of lines, parsed
+ * where they were read (ir_audit_lines: no copy). A record without its
+ * whole signature line is the tail, kept in v->tail and judged like the
+ * writer judges it. */
 static gboolean
 ir_audit_verify_stream_inline (IrAuditVerifier *v,
 			       FILE *fp,
@@ -1328,17 +1329,18 @@ ir_audit_verify_stream_inline (IrAuditVerifier *v,
 			       guint64 *n_records,
 			       GError **error)
 {
-	char *rec = NULL;
-	char *sig = NULL;
-	size_t rec_cap = 0;
-	size_t sig_cap = 0;
+	IrAuditLines lines;
 	ssize_t n1;
 	ssize_t n2 = 0;
 	guint64 offset = 0;
 	gboolean ok = TRUE;
 
-	while (ok && v->report->error == NULL && (n1 = getline (&rec, &rec_cap, fp)) > 0) {
-		gboolean whole = rec[n1 - 1] == '\n' && (n2 = getline (&sig, &sig_cap, fp)) > 0;
+	ir_audit_lines_init (&lines, fileno (fp));
+	while (ok && v->report->error == NULL && (n1 = ir_audit_lines_next (&lines)) > 0) {
+		gboolean whole = ir_audit_lines_get (&lines, 0)[n1 - 1] == '\n' &&
+				 (n2 = ir_audit_lines_next (&lines)) > 0;
+		const char *rec = ir_audit_lines_get (&lines, 0);
+		const char *sig = whole ? ir_audit_lines_get (&lines, 1) : NULL;
 
 		/* the formatter's first member, or a signature line after it,
 		 * says it is a log, however damaged; a file of one foreign
@@ -1368,21 +1370,21 @@ ir_audit_verify_stream_inline (IrAuditVerifier *v,
 		ir_audit_verify_pair (
 		    v, *n_records, rec, (gsize)n1 - 1, sig, (gsize)n2 - 1, offset);
 		offset += (guint64)(n1 + n2);
+		ir_audit_lines_release (&lines);
 		if (*n_records % IR_AUDIT_VERIFY_CANCEL_EVERY == 0 &&
 		    g_cancellable_set_error_if_cancelled (cancellable, error))
 			ok = FALSE;
 	}
-	free (rec);
-	free (sig);
-	if (ok && ferror (fp)) {
+	if (ok && lines.errnum != 0) {
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_IO,
 			     "failed to read the log %s: %s",
 			     paths->records,
-			     g_strerror (errno));
+			     g_strerror (lines.errnum));
 		ok = FALSE;
 	}
+	ir_audit_lines_clear (&lines);
 	return ok;
 }
 

@@ -412,14 +412,13 @@ char *
 ir_log_record_format (
     IrLogRecordType type, guint64 seq, GDateTime *time, JsonObject *fields, GError **error)
 {
-	g_autoptr (IrLogRecord) parsed = NULL;
-
-	return ir_log_record_format_parsed (type, seq, time, fields, &parsed, error);
+	return ir_log_record_format_parsed (type, seq, time, fields, NULL, error);
 }
 
 /* The record's line straight into a GString (ir-log-json-writer: the
- * generator's bytes, without its object tree) and the record object the
- * writer keeps (its INTENTs stay open in memory). */
+ * generator's bytes, without its object tree) and, when @object is not
+ * NULL, the record object the writer keeps (its INTENTs stay open in
+ * memory; no other record needs the copy). */
 static gboolean
 ir_log_record_write_line (GString *line, JsonObject *object, JsonObject *fields, GError **error)
 {
@@ -441,7 +440,8 @@ ir_log_record_write_line (GString *line, JsonObject *object, JsonObject *fields,
 		}
 		g_string_append_c (line, ',');
 		ir_log_json_writer_append_member (line, name, member);
-		json_object_set_member (object, name, json_node_copy (member));
+		if (object != NULL)
+			json_object_set_member (object, name, json_node_copy (member));
 	}
 	return TRUE;
 }
@@ -454,7 +454,7 @@ ir_log_record_format_parsed (IrLogRecordType type,
 			     IrLogRecord **parsed,
 			     GError **error)
 {
-	g_autoptr (JsonObject) object = json_object_new ();
+	g_autoptr (JsonObject) object = parsed != NULL ? json_object_new () : NULL;
 	g_autoptr (GDateTime) utc = NULL;
 	g_autoptr (IrLogRecord) check = NULL;
 	g_autoptr (GString) line = NULL;
@@ -473,10 +473,12 @@ ir_log_record_format_parsed (IrLogRecordType type,
 	}
 	utc = g_date_time_to_utc (time);
 	time_text = g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
-	json_object_set_int_member (object, "schema", IR_MIGRATION_LOG_SCHEMA);
-	json_object_set_int_member (object, "seq", (gint64)seq);
-	json_object_set_string_member (object, "type", type_text);
-	json_object_set_string_member (object, "time", time_text);
+	if (object != NULL) {
+		json_object_set_int_member (object, "schema", IR_MIGRATION_LOG_SCHEMA);
+		json_object_set_int_member (object, "seq", (gint64)seq);
+		json_object_set_string_member (object, "type", type_text);
+		json_object_set_string_member (object, "time", time_text);
+	}
 	line = g_string_sized_new (512);
 	g_string_append_printf (line,
 				"{\"schema\":%d,\"seq\":%" G_GUINT64_FORMAT ",\"type\":",
@@ -497,6 +499,8 @@ ir_log_record_format_parsed (IrLogRecordType type,
 		    error, "cannot format %s record %" G_GUINT64_FORMAT ": ", type_text, seq);
 		return NULL;
 	}
+	if (parsed == NULL)
+		return g_string_free (g_steal_pointer (&line), FALSE);
 	check = g_new0 (IrLogRecord, 1);
 	check->seq = seq;
 	check->type = type;

@@ -42,9 +42,10 @@ gboolean ir_log_record_validate (JsonObject *object, GError **error);
 char *ir_log_record_format (
     IrLogRecordType type, guint64 seq, GDateTime *time, JsonObject *fields, GError **error);
 
-/* The same, and in *@parsed the record the line reads back as (the check
- * above parses it anyway): the writer tracks open INTENTs from it
- * without parsing the line a second time. */
+/* The same, and in *@parsed (unless NULL) the record the line reads back
+ * as (the check above parses it anyway): the writer tracks open INTENTs
+ * from it without parsing the line a second time. With @parsed NULL the
+ * fields are not copied into a record object. */
 char *ir_log_record_format_parsed (IrLogRecordType type,
 				   guint64 seq,
 				   GDateTime *time,

@@ -172,6 +172,22 @@ ir_migration_log_track_record (IrMigrationLog *self, const IrLogRecord *record)
 		g_hash_table_remove (self->open_intents, id);
 }
 
+/* An appended record: only an INTENT is kept (as its record object); a
+ * RESULT closes one by the intent_id of its @fields (already validated
+ * as a record's). */
+static void
+ir_migration_log_track_appended (IrMigrationLog *self,
+				 IrLogRecordType type,
+				 JsonObject *fields,
+				 const IrLogRecord *intent)
+{
+	if (type == IR_LOG_RECORD_INTENT)
+		ir_migration_log_track_record (self, intent);
+	else if (type == IR_LOG_RECORD_RESULT)
+		g_hash_table_remove (self->open_intents,
+				     json_object_get_string_member (fields, "intent_id"));
+}
+
 /* ---- open: the scan of both files ---- */
 
 typedef struct {
@@ -1208,7 +1224,9 @@ ir_migration_log_enqueue (IrMigrationLog *self,
 
 	if (self->read_only)
 		return ir_migration_log_refuse_read_only (self, error);
-	line = ir_log_record_format_parsed (type, seq, now, fields, &record, error);
+	/* only an INTENT's record object is kept: no copy of the others' fields */
+	line = ir_log_record_format_parsed (
+	    type, seq, now, fields, type == IR_LOG_RECORD_INTENT ? &record : NULL, error);
 	if (line == NULL)
 		return FALSE;
 	len = strlen (line);
@@ -1241,7 +1259,7 @@ ir_migration_log_enqueue (IrMigrationLog *self,
 		g_free (self->pending_checkpoint);
 		self->pending_checkpoint = g_steal_pointer (&note);
 	}
-	ir_migration_log_track_record (self, record);
+	ir_migration_log_track_appended (self, type, fields, record);
 	*seq_out = seq;
 	return TRUE;
 }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -15,8 +16,20 @@
 
 #define CTI_MAX_LEN 64
 
+/* The ctis of the lines read so far stay in memory: each operation reads
+ * only what was appended since (by this process or another), where it
+ * used to read and parse the whole store, which only grows (a line per
+ * token ever accepted here), on every restore. The store is read again
+ * from the start when it is another file (moved aside and made anew, as
+ * the damage message tells people to) or shorter than what was read. */
 struct _IrTokenSeen {
 	char *path;
+	GMutex lock;	 /* the fields below; threads of one engine share them */
+	GHashTable *set; /* hex ctis of the lines read; NULL: nothing read yet */
+	gsize read_len;	 /* bytes of those lines, from the start of the file */
+	guint read_lines;
+	dev_t dev; /* the file those bytes came from */
+	ino_t ino;
 };
 
 /* The file, opened and exclusively locked for one operation. */
@@ -50,10 +63,23 @@ ir_token_seen_fail_errno (const char *what, const char *path, GError **error)
 	return FALSE;
 }
 
-static gboolean
-ir_token_seen_locked_open (Locked *lk, const char *path, GError **error)
+/* Nothing read: the next operation reads the store from its start. */
+static void
+ir_token_seen_forget (IrTokenSeen *self)
 {
+	g_clear_pointer (&self->set, g_hash_table_unref);
+	self->read_len = 0;
+	self->read_lines = 0;
+}
+
+/* Opens and locks the store; the bytes past what @self has read (all of
+ * them when it is another file or shorter) go to lk->contents. */
+static gboolean
+ir_token_seen_locked_open (IrTokenSeen *self, Locked *lk, GError **error)
+{
+	const char *path = self->path;
 	guint8 buf[4096];
+	struct stat st;
 
 	lk->fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lk->fd < 0)
@@ -62,6 +88,18 @@ ir_token_seen_locked_open (Locked *lk, const char *path, GError **error)
 		if (errno != EINTR)
 			return ir_token_seen_fail_errno ("lock", path, error);
 	}
+	if (fstat (lk->fd, &st) < 0)
+		return ir_token_seen_fail_errno ("read", path, error);
+	if (self->set == NULL || st.st_dev != self->dev || st.st_ino != self->ino ||
+	    (gsize)st.st_size < self->read_len)
+		ir_token_seen_forget (self);
+	if (self->set == NULL) {
+		self->set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+		self->dev = st.st_dev;
+		self->ino = st.st_ino;
+	}
+	if (lseek (lk->fd, (off_t)self->read_len, SEEK_SET) < 0)
+		return ir_token_seen_fail_errno ("read", path, error);
 	lk->contents = g_byte_array_new ();
 	for (;;) {
 		ssize_t n = read (lk->fd, buf, sizeof (buf));
@@ -133,16 +171,17 @@ ir_token_seen_check_line (const char *line, gsize len, guint line_no, GHashTable
 	return NULL;
 }
 
-/* Parses the whole file into a set of hex ctis. *@valid_len is where a torn
- * last line starts (the file length when there is none). */
-static GHashTable *
-ir_token_seen_parse_store (const char *path, GByteArray *contents, gsize *valid_len, GError **error)
+/* Parses the lines of lk->contents (what follows the lines already read)
+ * into self->set. *@valid_len is where a torn last line starts in
+ * lk->contents (its length when there is none). */
+static gboolean
+ir_token_seen_parse_store (
+    IrTokenSeen *self, GByteArray *contents, gsize *valid_len, guint *n_lines, GError **error)
 {
-	g_autoptr (GHashTable) set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 	const char *data = (const char *)contents->data;
 	gsize len = contents->len;
 	gsize pos = 0;
-	guint line_no = 0;
+	guint line_no = self->read_lines;
 
 	*valid_len = len;
 	while (pos < len) {
@@ -154,53 +193,70 @@ ir_token_seen_parse_store (const char *path, GByteArray *contents, gsize *valid_
 			break;
 		}
 		why = ir_token_seen_check_line (
-		    data + pos, (gsize)(nl - (data + pos)), ++line_no, set);
-		if (why != NULL) {
-			ir_token_seen_corrupt (path, line_no, why, error);
-			return NULL;
-		}
+		    data + pos, (gsize)(nl - (data + pos)), ++line_no, self->set);
+		if (why != NULL)
+			return ir_token_seen_corrupt (self->path, line_no, why, error);
 		pos = (gsize)(nl - data) + 1;
 	}
-	return g_steal_pointer (&set);
+	*n_lines = line_no - self->read_lines;
+	return TRUE;
 }
 
-/* Writes the header into an empty file or cuts a torn tail, under the lock. */
+/* Writes the header into an empty file or cuts a torn tail (at @end, from
+ * the start of the file), under the lock; *@header: the header was
+ * written. */
 static gboolean
-ir_token_seen_repair_tail (Locked *lk, const char *path, gsize valid_len)
+ir_token_seen_repair_tail (Locked *lk, gsize end, gboolean *header)
 {
-	if (valid_len == 0) {
+	struct stat st;
+
+	*header = FALSE;
+	if (end == 0) {
 		const char *hdr = IR_TOKEN_SEEN_MAGIC "\n";
 		if (ftruncate (lk->fd, 0) < 0 || lseek (lk->fd, 0, SEEK_SET) < 0 ||
 		    !ir_durable_write_all (lk->fd, hdr, strlen (hdr)))
 			return FALSE;
-		g_byte_array_set_size (lk->contents, 0);
-		g_byte_array_append (lk->contents, (const guint8 *)hdr, (guint)strlen (hdr));
-	} else if (valid_len != lk->contents->len) {
-		if (ftruncate (lk->fd, (off_t)valid_len) < 0)
+		*header = TRUE;
+	} else if (fstat (lk->fd, &st) < 0) {
+		return FALSE;
+	} else if ((gsize)st.st_size != end) {
+		if (ftruncate (lk->fd, (off_t)end) < 0)
 			return FALSE;
-		g_byte_array_set_size (lk->contents, (guint)valid_len);
 	} else {
 		return TRUE;
 	}
 	return fsync (lk->fd) == 0;
 }
 
-static GHashTable *
-ir_token_seen_load_locked (Locked *lk, const char *path, gboolean repair, GError **error)
+/* Opens and locks the store, and reads into self->set what was appended
+ * since the last operation (@repair: a torn tail is cut, an empty file
+ * gets its header). Under self->lock. */
+static gboolean
+ir_token_seen_load_locked (IrTokenSeen *self, Locked *lk, gboolean repair, GError **error)
 {
 	gsize valid_len = 0;
-	g_autoptr (GHashTable) set = NULL;
+	guint n_lines = 0;
+	gboolean header = FALSE;
 
-	if (!ir_token_seen_locked_open (lk, path, error))
-		return NULL;
-	set = ir_token_seen_parse_store (path, lk->contents, &valid_len, error);
-	if (set == NULL)
-		return NULL;
-	if (repair && !ir_token_seen_repair_tail (lk, path, valid_len)) {
-		ir_token_seen_fail_errno ("repair", path, error);
-		return NULL;
+	if (!ir_token_seen_locked_open (self, lk, error))
+		return FALSE;
+	if (!ir_token_seen_parse_store (self, lk->contents, &valid_len, &n_lines, error)) {
+		/* read it all again next time: refused until repaired */
+		ir_token_seen_forget (self);
+		return FALSE;
 	}
-	return g_steal_pointer (&set);
+	if (repair && !ir_token_seen_repair_tail (lk, self->read_len + valid_len, &header)) {
+		ir_token_seen_fail_errno ("repair", self->path, error);
+		ir_token_seen_forget (self);
+		return FALSE;
+	}
+	self->read_len += valid_len;
+	self->read_lines += n_lines;
+	if (header) {
+		self->read_len = strlen (IR_TOKEN_SEEN_MAGIC "\n");
+		self->read_lines = 1;
+	}
+	return TRUE;
 }
 
 IrTokenSeen *
@@ -209,15 +265,14 @@ ir_token_seen_open (const char *path, GError **error)
 	g_autofree char *dir = g_path_get_dirname (path);
 	g_autoptr (IrTokenSeen) self = g_new0 (IrTokenSeen, 1);
 	g_auto (Locked) lk = {.fd = -1};
-	g_autoptr (GHashTable) set = NULL;
 
 	self->path = g_strdup (path);
+	g_mutex_init (&self->lock);
 	if (g_mkdir_with_parents (dir, 0700) < 0) {
 		ir_token_seen_fail_errno ("create the folder of", path, error);
 		return NULL;
 	}
-	set = ir_token_seen_load_locked (&lk, path, TRUE, error);
-	if (set == NULL)
+	if (!ir_token_seen_load_locked (self, &lk, TRUE, error))
 		return NULL;
 	return g_steal_pointer (&self);
 }
@@ -226,6 +281,8 @@ void
 ir_token_seen_free (IrTokenSeen *self)
 {
 	g_free (self->path);
+	ir_token_seen_forget (self);
+	g_mutex_clear (&self->lock);
 	g_free (self);
 }
 
@@ -263,17 +320,17 @@ gboolean
 ir_token_seen_contains (
     IrTokenSeen *self, const guint8 *cti, gsize cti_len, gboolean *seen, GError **error)
 {
+	g_autoptr (GMutexLocker) locker = NULL;
 	g_auto (Locked) lk = {.fd = -1};
-	g_autoptr (GHashTable) set = NULL;
 	g_autofree char *hex = NULL;
 
 	if (!ir_token_seen_check_cti (cti, cti_len, error))
 		return FALSE;
-	set = ir_token_seen_load_locked (&lk, self->path, FALSE, error);
-	if (set == NULL)
+	locker = g_mutex_locker_new (&self->lock);
+	if (!ir_token_seen_load_locked (self, &lk, FALSE, error))
 		return FALSE;
 	hex = ir_token_seen_cti_to_hex (cti, cti_len);
-	*seen = g_hash_table_contains (set, hex);
+	*seen = g_hash_table_contains (self->set, hex);
 	return TRUE;
 }
 
@@ -285,19 +342,19 @@ ir_token_seen_add (IrTokenSeen *self,
 		   gboolean *replayed,
 		   GError **error)
 {
+	g_autoptr (GMutexLocker) locker = NULL;
 	g_auto (Locked) lk = {.fd = -1};
-	g_autoptr (GHashTable) set = NULL;
 	g_autofree char *hex = NULL;
 	g_autofree char *line = NULL;
 
 	*replayed = FALSE;
 	if (!ir_token_seen_check_cti (cti, cti_len, error))
 		return FALSE;
-	set = ir_token_seen_load_locked (&lk, self->path, TRUE, error);
-	if (set == NULL)
+	locker = g_mutex_locker_new (&self->lock);
+	if (!ir_token_seen_load_locked (self, &lk, TRUE, error))
 		return FALSE;
 	hex = ir_token_seen_cti_to_hex (cti, cti_len);
-	if (g_hash_table_contains (set, hex)) {
+	if (g_hash_table_contains (self->set, hex)) {
 		*replayed = TRUE;
 		g_set_error (error,
 			     IR_ERROR,

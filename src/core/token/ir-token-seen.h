@@ -13,9 +13,10 @@ G_BEGIN_DECLS
  *   line 1:  "imeirestore-token-seen 1"
  *   then one line per accepted token: the cti in lowercase hex, a space, and
  *   the token's exp as decimal Unix seconds.
- * Each add takes an exclusive flock(2) on the file, re-reads it, appends the
- * line and fsync()s before returning, so a token is never accepted twice
- * and an accepted token is on disk before it is used.
+ * Each add takes an exclusive flock(2) on the file, reads what was appended
+ * since its last look (the whole file again when it was replaced or
+ * shortened), appends the line and fsync()s before returning, so a token is
+ * never accepted twice and an accepted token is on disk before it is used.
  *
  * A last line without its newline is an append torn by a crash: that cti
  * was never reported as accepted, so the tail is cut off. Anything else
