@@ -9,23 +9,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pg-cluster.h"
+
 /* Token issuance by imei-brandd on 127.0.0.1: throughput and p50/p99
  * latency of POST /v1/tokens with 1, 16 and 64 concurrent keep-alive mutual
- * TLS clients, each level on a fresh server whose stats line at its stop
- * gives the syncs (write transactions) per token; the day's 500,000th
- * token beside its first (one libcurl easy handle per thread, so each
- * client does one handshake and then reuses its connection), beside Ed25519 signatures per
- * second in-process with the same key (EVP, one thread), and the ratio of
- * the two: what a token costs over its signature (JSON, registry lookups,
- * the SQLite transaction with its fsync, HTTP and TLS records). Then the
- * rollout policy's cost (issue 12): the same requests with 4 clients
- * against a second server whose database has a published policy (the
- * eligibility decision, the kill switch, two cap counters read and raised
- * in the token's transaction), rounds alternating with a third server,
- * as fresh, without one (not the first: it has issued thousands of
- * tokens by then), so that the machine's load falls on both alike;
- * medians of the rounds and the on/off ratio. The number of requests per level is bounded
- * (argument 1, default 2000). Prints figures; never fails on a time. */
+ * TLS clients (one libcurl easy handle per thread, so each client does one
+ * handshake and then reuses its connection), in rows for SQLite on one
+ * node, PostgreSQL on one node and PostgreSQL on two nodes sharing one
+ * database (clients spread over both, each keeping to its node). Each row
+ * runs on fresh servers and a fresh database; the servers' stats lines at
+ * their stop give the syncs (write transactions) per token. PostgreSQL is
+ * a throwaway cluster (tests/pg-cluster), durable as a deployment runs it;
+ * when it cannot start the bench says why and fails. Every row sets its
+ * tokens/s beside Ed25519 signatures per second in-process with the same
+ * key (EVP, one thread): what a token costs over its signature (JSON,
+ * registry lookups, the transaction with its sync, HTTP and TLS records).
+ * A request that fails is counted, with what failed (curl's error, or the
+ * status and the refusal), apart from a 503 with Retry-After, the server's
+ * clean "come back later", counted on its own. Then the day's 500,000th
+ * token on SQLite beside its first, and the rollout policy's cost (issue
+ * 12): the same requests with 4 clients against a server whose database
+ * has a published policy (the eligibility decision, the kill switch, two
+ * cap counters read and raised in the token's transaction), rounds
+ * alternating with a server, as fresh, without one, so that the machine's
+ * load falls on both alike; medians of the rounds and the on/off ratio.
+ * The number of requests per row is bounded (argument 1, default 2000);
+ * argument 2, when given, names the only rows to run (sqlite, pg1, pg2).
+ * Prints figures; never fails on a time. */
 
 #define BENCH_DEFAULT_REQUESTS 2000
 #define BENCH_SIGN_SECONDS     2.0
@@ -43,8 +53,23 @@ typedef struct {
 	const char *pki;
 	guint n_requests;
 	GArray *latency_ms; /* gdouble */
-	guint failures;
+	guint unavailable;  /* 503 with Retry-After: the server's clean "later" */
+	guint failures;	    /* anything else */
+	GHashTable *why;    /* what failed (curl's error, or HTTP status and body) → count */
 } Client;
+
+/* What one level gave; the rows print once the servers have stopped, for
+ * their syncs per token. */
+typedef struct {
+	guint n_clients;
+	guint ok;
+	gdouble rate;
+	gdouble p50;
+	gdouble p99;
+	guint unavailable;
+	guint failures;
+	GHashTable *why; /* all clients' */
+} BenchLevel;
 
 static int
 bench_brandd_compare_doubles (gconstpointer a, gconstpointer b)
@@ -67,13 +92,56 @@ bench_brandd_percentile (GArray *sorted, guint pct)
 }
 
 static size_t
-bench_brandd_discard (char *data, size_t size, size_t n, void *arg)
+bench_brandd_collect (char *data, size_t size, size_t n, void *arg)
 {
+	GString *body = arg;
+
+	/* the start of an answer is enough to say why it was a refusal */
+	if (body->len < 512)
+		g_string_append_len (body, data, (gssize)MIN (size * n, 512 - body->len));
 	return size * n;
 }
 
+/* How often one reason of failure came, and how long such a request took
+ * (a deadline shows as the same time every time). */
+typedef struct {
+	guint count;
+	gdouble min_ms;
+	gdouble max_ms;
+} BenchWhy;
+
+static void
+bench_brandd_count_why (GHashTable *why, char *reason, guint count, gdouble min_ms, gdouble max_ms)
+{
+	BenchWhy *w = g_hash_table_lookup (why, reason);
+
+	if (w == NULL) {
+		w = g_new0 (BenchWhy, 1);
+		w->min_ms = min_ms;
+		w->max_ms = max_ms;
+		g_hash_table_insert (why, reason, w);
+	} else {
+		g_free (reason);
+	}
+	w->count += count;
+	w->min_ms = MIN (w->min_ms, min_ms);
+	w->max_ms = MAX (w->max_ms, max_ms);
+}
+
+/* One failed request: curl's own error when there was no HTTP answer,
+ * else the status and the refusal's body. */
+static char *
+bench_brandd_reason (CURLcode code, const char *errbuf, long status, GString *body)
+{
+	if (code != CURLE_OK)
+		return g_strdup_printf ("curl error %d: %s",
+					(int)code,
+					errbuf[0] != '\0' ? errbuf : curl_easy_strerror (code));
+	return g_strdup_printf ("HTTP %ld: %s", status, g_strstrip (body->str));
+}
+
 static gpointer
-client_thread (gpointer data)
+bench_brandd_client_thread (gpointer data)
 {
 	Client *c = data;
 	CURL *curl = curl_easy_init ();
@@ -82,6 +150,8 @@ client_thread (gpointer data)
 	g_autofree char *ca = g_build_filename (c->pki, "ca.pem", NULL);
 	g_autofree char *cert = g_build_filename (c->pki, "technician-alice.pem", NULL);
 	g_autofree char *key = g_build_filename (c->pki, "technician-alice.key", NULL);
+	g_autoptr (GString) body = g_string_new (NULL);
+	char errbuf[CURL_ERROR_SIZE];
 
 	curl_easy_setopt (curl, CURLOPT_URL, url);
 	curl_easy_setopt (curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3);
@@ -90,66 +160,153 @@ client_thread (gpointer data)
 	curl_easy_setopt (curl, CURLOPT_SSLKEY, key);
 	curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt (curl, CURLOPT_POSTFIELDS, request_body);
-	curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, bench_brandd_discard);
+	curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, bench_brandd_collect);
+	curl_easy_setopt (curl, CURLOPT_WRITEDATA, body);
+	curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt (curl, CURLOPT_TIMEOUT, 30L);
 	for (guint i = 0; i < c->n_requests; i++) {
 		gint64 start = g_get_monotonic_time ();
+		struct curl_header *retry = NULL;
+		CURLcode code;
 		long status = 0;
 		gdouble ms;
 
-		if (curl_easy_perform (curl) == CURLE_OK)
+		errbuf[0] = '\0';
+		g_string_truncate (body, 0);
+		code = curl_easy_perform (curl);
+		if (code == CURLE_OK)
 			curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
 		ms = (gdouble)(g_get_monotonic_time () - start) / 1000.0;
-		if (status != 200)
-			c->failures++;
-		else
+		if (status == 200) {
 			g_array_append_val (c->latency_ms, ms);
+			continue;
+		}
+		if (status == 503 &&
+		    curl_easy_header (curl, "Retry-After", 0, CURLH_HEADER, -1, &retry) ==
+			CURLHE_OK)
+			c->unavailable++;
+		else
+			c->failures++;
+		bench_brandd_count_why (
+		    c->why, bench_brandd_reason (code, errbuf, status, body), 1, ms, ms);
 	}
 	curl_slist_free_all (headers);
 	curl_easy_cleanup (curl);
 	return NULL;
 }
 
-/* One level: @n_clients threads share @total requests. Returns tokens/s;
- * *p50 (may be NULL) the median latency in ms. */
-static gdouble
-bench_brandd_run_level (
-    const char *url, const char *pki, guint n_clients, guint total, gdouble *p50)
+/* One level: @n_clients threads share @total requests, client i on
+ * @urls[i % n_urls] (two nodes: clients spread over both, each keeping its
+ * connection to its node). */
+static void
+bench_brandd_run_level (char *const *urls,
+			guint n_urls,
+			const char *pki,
+			guint n_clients,
+			guint total,
+			BenchLevel *level)
 {
 	g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (gdouble));
 	g_autofree Client *clients = g_new0 (Client, n_clients);
 	g_autofree GThread **threads = g_new0 (GThread *, n_clients);
-	guint failures = 0;
 	gint64 start = g_get_monotonic_time ();
 	gdouble secs;
 
+	*level =
+	    (BenchLevel){.n_clients = n_clients,
+			 .why = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free)};
 	for (guint i = 0; i < n_clients; i++) {
-		clients[i].url = url;
+		clients[i].url = urls[i % n_urls];
 		clients[i].pki = pki;
 		clients[i].n_requests = total / n_clients + (i < total % n_clients);
 		clients[i].latency_ms = g_array_new (FALSE, FALSE, sizeof (gdouble));
-		threads[i] = g_thread_new ("bench-client", client_thread, &clients[i]);
+		clients[i].why = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+		threads[i] = g_thread_new ("bench-client", bench_brandd_client_thread, &clients[i]);
 	}
 	for (guint i = 0; i < n_clients; i++) {
+		GHashTableIter iter;
+		gpointer reason;
+		gpointer value;
+
 		g_thread_join (threads[i]);
 		g_array_append_vals (all, clients[i].latency_ms->data, clients[i].latency_ms->len);
-		failures += clients[i].failures;
+		level->failures += clients[i].failures;
+		level->unavailable += clients[i].unavailable;
+		g_hash_table_iter_init (&iter, clients[i].why);
+		while (g_hash_table_iter_next (&iter, &reason, &value)) {
+			BenchWhy *w = value;
+
+			bench_brandd_count_why (
+			    level->why, g_strdup (reason), w->count, w->min_ms, w->max_ms);
+		}
 		g_array_unref (clients[i].latency_ms);
+		g_hash_table_unref (clients[i].why);
 	}
 	secs = (gdouble)(g_get_monotonic_time () - start) / G_USEC_PER_SEC;
 	g_array_sort (all, bench_brandd_compare_doubles);
-	g_print ("%7u  %8u  %9.0f  %8.2f  %8.2f  %8u\n",
-		 n_clients,
-		 all->len,
-		 all->len / secs,
-		 bench_brandd_percentile (all, 50),
-		 bench_brandd_percentile (all, 99),
-		 failures);
+	level->ok = all->len;
+	level->rate = all->len / secs;
+	level->p50 = bench_brandd_percentile (all, 50);
+	level->p99 = bench_brandd_percentile (all, 99);
+}
+
+static void
+bench_brandd_level_clear (BenchLevel *level)
+{
+	g_clear_pointer (&level->why, g_hash_table_unref);
+}
+
+static void
+bench_brandd_print_header (void)
+{
+	g_print ("%-20s %7s  %8s  %8s  %7s  %8s  %8s  %4s  %6s  %9s\n",
+		 "",
+		 "clients",
+		 "tokens",
+		 "tokens/s",
+		 "p50 ms",
+		 "p99 ms",
+		 "failures",
+		 "503",
+		 "syncs",
+		 "x signing");
+}
+
+/* The row of @level; @syncs < 0 (no stats) and @sigs 0 print as "-". */
+static void
+bench_brandd_print_level (const char *label, const BenchLevel *level, gdouble syncs, gdouble sigs)
+{
+	GHashTableIter iter;
+	gpointer reason;
+	gpointer value;
+	g_autofree char *syncs_text = syncs >= 0 ? g_strdup_printf ("%.3f", syncs) : g_strdup ("-");
+	g_autofree char *ratio_text =
+	    sigs > 0 ? g_strdup_printf ("%.3f", level->rate / sigs) : g_strdup ("-");
+
+	g_print ("%-20s %7u  %8u  %8.0f  %7.2f  %8.2f  %8u  %4u  %6s  %9s\n",
+		 label,
+		 level->n_clients,
+		 level->ok,
+		 level->rate,
+		 level->p50,
+		 level->p99,
+		 level->failures,
+		 level->unavailable,
+		 syncs_text,
+		 ratio_text);
+	/* a failure is a bug to find: say what it was */
+	g_hash_table_iter_init (&iter, level->why);
+	while (g_hash_table_iter_next (&iter, &reason, &value)) {
+		BenchWhy *w = value;
+
+		g_print ("    %u x %s (after %.0f to %.0f ms)\n",
+			 w->count,
+			 (const char *)reason,
+			 w->min_ms,
+			 w->max_ms);
+	}
 	fflush (stdout);
-	if (p50 != NULL)
-		*p50 = bench_brandd_percentile (all, 50);
-	return all->len / secs;
 }
 
 /* Ed25519 signatures per second over a token-sized message, one thread. */
@@ -208,10 +365,11 @@ bench_brandd_sh (const char *cmd)
 	return TRUE;
 }
 
-/* Config @name.conf and database @name.db with one device and a quota the
- * run cannot reach; the PKI in @dir/pki once. */
+/* Config @name.conf and its database with one device and a quota the
+ * run cannot reach: @name.db, or with @pg_uri that PostgreSQL database;
+ * the PKI in @dir/pki once. */
 static gboolean
-bench_brandd_prepare (const char *dir, const char *name, char **conf)
+bench_brandd_prepare (const char *dir, const char *name, const char *pg_uri, char **conf)
 {
 	g_autofree char *pki_cmd =
 	    g_strdup_printf ("test -d '%s/pki' || '%s/certs/gen-dev-pki.sh' '%s/pki' >/dev/null",
@@ -221,6 +379,8 @@ bench_brandd_prepare (const char *dir, const char *name, char **conf)
 	g_autofree char *db_cmd = NULL;
 	g_autofree char *conf_name = g_strdup_printf ("%s.conf", name);
 	g_autofree char *text = NULL;
+	g_autofree char *store = NULL;
+	g_autofree char *target = NULL;
 	const char csv[] =
 	    "serial,hardware_id,manufacturer,model,tac,imei1,imei2\n"
 	    "SN0001,HW-0001,MediaTek,MT6765,49015420,490154203237518,352099001761481\n";
@@ -228,9 +388,20 @@ bench_brandd_prepare (const char *dir, const char *name, char **conf)
 
 	if (!bench_brandd_sh (pki_cmd) || !g_file_set_contents (csv_path, csv, -1, NULL))
 		return FALSE;
+	if (pg_uri != NULL) {
+		store = g_strdup_printf ("[store]\nbackend=postgresql\nconnection=%s\n", pg_uri);
+		target = g_strdup (pg_uri);
+	} else {
+		store = g_strdup ("");
+		target = g_strdup_printf ("%s/%s.db", dir, name);
+	}
+	/* every client comes from 127.0.0.1, as through a load balancer:
+	 * at the default max-handshakes-per-address (16) the server sheds
+	 * the handshakes of a 64-client start beyond it, by design (issue 7),
+	 * and those clients fail before they send a request */
 	text = g_strdup_printf (
 	    "[server]\nlisten=127.0.0.1:0\ndatabase=%s/%s.db\n"
-	    "max-connections=256\n"
+	    "max-connections=256\nmax-handshakes=256\nmax-handshakes-per-address=256\n%s"
 	    "[tls]\ncertificate=%s/pki/server.pem\nprivate-key=%s/pki/server.key\n"
 	    "client-ca=%s/pki/ca.pem\n"
 	    "[tokens]\nsigning-key=%s/pki/token-ed25519.key\nkey-id=dev-ed25519-1\n"
@@ -238,6 +409,7 @@ bench_brandd_prepare (const char *dir, const char *name, char **conf)
 	    "[policy]\npublic-key=%s/pki/policy.pub.pem\n",
 	    dir,
 	    name,
+	    store,
 	    dir,
 	    dir,
 	    dir,
@@ -246,14 +418,12 @@ bench_brandd_prepare (const char *dir, const char *name, char **conf)
 	*conf = g_build_filename (dir, conf_name, NULL);
 	if (!g_file_set_contents (*conf, text, -1, NULL))
 		return FALSE;
-	db_cmd = g_strdup_printf ("'%s' init-db --db '%s/%s.db' >/dev/null && "
-				  "'%s' import --db '%s/%s.db' '%s' >/dev/null",
+	db_cmd = g_strdup_printf ("'%s' init-db --db '%s' >/dev/null && "
+				  "'%s' import --db '%s' '%s' >/dev/null",
 				  IR_BENCH_IMEI_BRANDD,
-				  dir,
-				  name,
+				  target,
 				  IR_BENCH_IMEI_BRANDD,
-				  dir,
-				  name,
+				  target,
 				  csv_path);
 	return bench_brandd_sh (db_cmd);
 }
@@ -295,31 +465,73 @@ bench_brandd_publish_policy (const char *dir, const char *conf)
 	return g_file_set_contents (json_path, json, -1, NULL) && bench_brandd_sh (cmd);
 }
 
+/* The output of the server on @conf, stdout and stderr, one file a node. */
+static char *
+bench_brandd_log_path (const char *conf, guint node)
+{
+	return g_strdup_printf ("%s.node%u.log", conf, node);
+}
+
+/* The first line of @path starting with @prefix, or NULL. */
+static char *
+bench_brandd_find_line (const char *path, const char *prefix)
+{
+	g_autofree char *text = NULL;
+	g_auto (GStrv) lines = NULL;
+
+	if (!g_file_get_contents (path, &text, NULL, NULL))
+		return NULL;
+	lines = g_strsplit (text, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++)
+		if (g_str_has_prefix (lines[i], prefix) && lines[i + 1] != NULL)
+			return g_strdup (lines[i]);
+	return NULL;
+}
+
+/* imei-brandd serve on @conf, its output into a file, never a pipe: with
+ * $IR_BENCH_BRANDD_VERBOSE set it logs every request and every dropped
+ * connection (--verbose, on stdout), and a pipe nobody reads while the
+ * clients run would fill and stall the server. */
 static GSubprocess *
-bench_brandd_start_server (const char *conf, char **url)
+bench_brandd_start_server (const char *conf, guint node, char **url)
 {
 	g_autoptr (GError) error = NULL;
-	g_autoptr (GDataInputStream) out = NULL;
+	g_autoptr (GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+	g_autofree char *log = bench_brandd_log_path (conf, node);
 	g_autofree char *line = NULL;
-	GSubprocess *proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-					      &error,
-					      IR_BENCH_IMEI_BRANDD,
-					      "serve",
-					      "--config",
-					      conf,
-					      NULL);
+	gboolean verbose = g_getenv ("IR_BENCH_BRANDD_VERBOSE") != NULL;
+	GSubprocess *proc;
 
+	g_subprocess_launcher_set_stdout_file_path (launcher, log);
+	proc = g_subprocess_launcher_spawn (launcher,
+					    &error,
+					    IR_BENCH_IMEI_BRANDD,
+					    "serve",
+					    verbose ? "--verbose" : "--config",
+					    verbose ? "--config" : conf,
+					    verbose ? conf : NULL,
+					    NULL);
 	if (proc == NULL) {
 		g_printerr ("bench-brandd: %s\n", error->message);
 		return NULL;
 	}
-	out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
-	/* open for the stats line the server prints as it stops */
-	g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (out), FALSE);
-	line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, NULL);
-	if (line == NULL || !g_str_has_prefix (line, "listening on ")) {
-		g_printerr ("bench-brandd: the server did not start\n");
+	/* the line is written whole and flushed */
+	for (guint i = 0; i < 3000 && line == NULL; i++) {
+		line = bench_brandd_find_line (log, "listening on ");
+		if (line == NULL && g_subprocess_get_identifier (proc) == NULL)
+			break;
+		if (line == NULL)
+			g_usleep (20 * 1000);
+	}
+	if (line == NULL) {
+		g_autofree char *text = NULL;
+
+		g_file_get_contents (log, &text, NULL, NULL);
+		g_printerr ("bench-brandd: the server did not start: %s\n",
+			    text != NULL ? text : "");
 		g_subprocess_force_exit (proc);
+		g_subprocess_wait (proc, NULL, NULL);
 		g_object_unref (proc);
 		return NULL;
 	}
@@ -327,53 +539,139 @@ bench_brandd_start_server (const char *conf, char **url)
 	return proc;
 }
 
-/* SIGTERM, then the server's stats line: write transactions (each one
- * sync of the WAL) per token issued; -1 when it printed none. */
-static gdouble
-bench_brandd_stop_server (GSubprocess *proc)
+/* After a row with failures: what its servers logged beyond their start,
+ * stop and each request's line (at most 20 lines a node). */
+static void
+bench_brandd_print_logs (const char *conf, guint n_nodes)
 {
-	g_autoptr (GDataInputStream) out =
-	    g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
-	g_autofree char *line = NULL;
-	guint64 issued = 0;
-	guint64 commits = 0;
+	static const char *const routine[] = {
+	    "listening on ", "stats: ", "received SIGTERM", ": stopped", "/v1/tokens: 200"};
 
-	g_subprocess_send_signal (proc, SIGTERM);
-	while ((line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, NULL)) != NULL) {
-		if (sscanf (line,
-			    "stats: %" G_GUINT64_FORMAT " tokens issued, %" G_GUINT64_FORMAT,
-			    &issued,
-			    &commits) == 2)
-			break;
-		g_clear_pointer (&line, g_free);
+	for (guint i = 0; i < n_nodes; i++) {
+		g_autofree char *log = bench_brandd_log_path (conf, i);
+		g_autofree char *text = NULL;
+		g_auto (GStrv) lines = NULL;
+		guint shown = 0;
+
+		if (!g_file_get_contents (log, &text, NULL, NULL))
+			continue;
+		lines = g_strsplit (text, "\n", -1);
+		for (guint k = 0; lines[k] != NULL && shown < 20; k++) {
+			gboolean skip = lines[k][0] == '\0';
+
+			for (guint r = 0; r < G_N_ELEMENTS (routine) && !skip; r++)
+				skip = strstr (lines[k], routine[r]) != NULL;
+			if (skip)
+				continue;
+			g_print ("    node %u log: %s\n", i, lines[k]);
+			shown++;
+		}
 	}
-	g_subprocess_wait (proc, NULL, NULL);
-	return issued > 0 ? (gdouble)commits / (gdouble)issued : -1;
 }
 
-/* One level on a fresh server: tokens/s, p50, p99, then syncs per token. */
-static gdouble
-bench_brandd_fresh_level (const char *dir, const char *pki, guint n_clients, guint total)
+/* SIGTERM, then the server's stats line: the tokens it issued and its
+ * write transactions (each one sync of SQLite's WAL or PostgreSQL's),
+ * added to *@issued and *@commits; FALSE when it printed none. */
+static gboolean
+bench_brandd_stop_server (
+    GSubprocess *proc, const char *conf, guint node, guint64 *issued, guint64 *commits)
 {
-	g_autofree char *name = g_strdup_printf ("level-%u", n_clients);
-	g_autofree char *conf = NULL;
-	g_autofree char *url = NULL;
-	g_autoptr (GSubprocess) proc = NULL;
-	gdouble rate;
+	g_autofree char *log = bench_brandd_log_path (conf, node);
+	g_autofree char *line = NULL;
+	guint64 n_issued = 0;
+	guint64 n_commits = 0;
 
-	if (!bench_brandd_prepare (dir, name, &conf) ||
-	    (proc = bench_brandd_start_server (conf, &url)) == NULL)
-		return 0;
-	rate = bench_brandd_run_level (url, pki, n_clients, total, NULL);
-	g_print ("         syncs (write transactions) per token: %.3f\n",
-		 bench_brandd_stop_server (proc));
-	return rate;
+	g_subprocess_send_signal (proc, SIGTERM);
+	g_subprocess_wait (proc, NULL, NULL);
+	line = bench_brandd_find_line (log, "stats: ");
+	if (line == NULL ||
+	    sscanf (line,
+		    "stats: %" G_GUINT64_FORMAT " tokens issued, %" G_GUINT64_FORMAT,
+		    &n_issued,
+		    &n_commits) != 2)
+		return FALSE;
+	*issued += n_issued;
+	*commits += n_commits;
+	return TRUE;
+}
+
+/* Where a row's servers keep their data: SQLite on one node, or one
+ * PostgreSQL database shared by @n_nodes. */
+typedef struct {
+	const char *label; /* the row's first column */
+	const char *key;   /* names its files and databases */
+	PgCluster *pg;	   /* NULL: SQLite */
+	guint n_nodes;
+} BenchSetup;
+
+/* @n servers on @conf; FALSE (and none left running) when one did not
+ * start. */
+static gboolean
+bench_brandd_start_nodes (const char *conf, guint n, GSubprocess **procs, char **urls)
+{
+	for (guint i = 0; i < n; i++) {
+		procs[i] = bench_brandd_start_server (conf, i, &urls[i]);
+		if (procs[i] != NULL)
+			continue;
+		for (guint k = 0; k < i; k++) {
+			g_subprocess_force_exit (procs[k]);
+			g_subprocess_wait (procs[k], NULL, NULL);
+			g_clear_object (&procs[k]);
+		}
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* One level on fresh servers and a fresh database: tokens/s, p50, p99,
+ * failures, then the servers' syncs per token; the row printed. FALSE
+ * when the servers could not be set up. */
+static gboolean
+bench_brandd_fresh_level (const char *dir,
+			  const char *pki,
+			  const BenchSetup *setup,
+			  guint n_clients,
+			  guint total,
+			  gdouble sigs,
+			  gdouble *rate)
+{
+	g_autofree char *name = g_strdup_printf ("%s_%u", setup->key, n_clients);
+	g_autofree char *conf = NULL;
+	g_autofree char *pg_uri = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autofree GSubprocess **procs = g_new0 (GSubprocess *, setup->n_nodes);
+	g_auto (GStrv) urls = g_new0 (char *, setup->n_nodes + 1);
+	BenchLevel level;
+	guint64 issued = 0;
+	guint64 commits = 0;
+	gboolean stats = TRUE;
+
+	if (setup->pg != NULL &&
+	    (pg_uri = pg_cluster_new_database (setup->pg, name, &error)) == NULL) {
+		g_printerr ("bench-brandd: %s\n", error->message);
+		return FALSE;
+	}
+	if (!bench_brandd_prepare (dir, name, pg_uri, &conf) ||
+	    !bench_brandd_start_nodes (conf, setup->n_nodes, procs, urls))
+		return FALSE;
+	bench_brandd_run_level (urls, setup->n_nodes, pki, n_clients, total, &level);
+	for (guint i = 0; i < setup->n_nodes; i++) {
+		stats = bench_brandd_stop_server (procs[i], conf, i, &issued, &commits) && stats;
+		g_object_unref (procs[i]);
+	}
+	bench_brandd_print_level (
+	    setup->label, &level, stats && issued > 0 ? (gdouble)commits / issued : -1, sigs);
+	if (level.failures > 0 || level.unavailable > 0)
+		bench_brandd_print_logs (conf, setup->n_nodes);
+	*rate = level.rate;
+	bench_brandd_level_clear (&level);
+	return TRUE;
 }
 
 /* The day's 500,000th token: 499,999 expired tokens of the centre today,
  * inserted with SQL and counted in its day's row, then 16 clients. */
-static gdouble
-bench_brandd_full_day (const char *dir, const char *pki, guint total)
+static gboolean
+bench_brandd_full_day (const char *dir, const char *pki, guint total, gdouble sigs, gdouble *rate)
 {
 	g_autofree char *conf = NULL;
 	g_autofree char *url = NULL;
@@ -393,15 +691,25 @@ bench_brandd_full_day (const char *dir, const char *pki, guint total)
 	    day,
 	    t - 3600,
 	    day);
-	gdouble rate;
+	char *urls[] = {NULL, NULL};
+	BenchLevel level;
+	guint64 issued = 0;
+	guint64 commits = 0;
+	gboolean stats;
 
-	if (!bench_brandd_prepare (dir, "day", &conf) || !bench_brandd_sh (cmd) ||
-	    (proc = bench_brandd_start_server (conf, &url)) == NULL)
-		return 0;
-	rate = bench_brandd_run_level (url, pki, 16, total, NULL);
-	g_print ("         syncs (write transactions) per token: %.3f\n",
-		 bench_brandd_stop_server (proc));
-	return rate;
+	if (!bench_brandd_prepare (dir, "day", NULL, &conf) || !bench_brandd_sh (cmd) ||
+	    (proc = bench_brandd_start_server (conf, 0, &url)) == NULL)
+		return FALSE;
+	urls[0] = url;
+	bench_brandd_run_level (urls, 1, pki, 16, total, &level);
+	stats = bench_brandd_stop_server (proc, conf, 0, &issued, &commits);
+	bench_brandd_print_level ("SQLite, 500,000th",
+				  &level,
+				  stats && issued > 0 ? (gdouble)commits / issued : -1,
+				  sigs);
+	*rate = level.rate;
+	bench_brandd_level_clear (&level);
+	return TRUE;
 }
 
 static gdouble
@@ -417,24 +725,31 @@ bench_brandd_median (gdouble *values, guint n)
 /* Rounds alternating between the server without a policy (@off_url) and
  * the one with (@on_url). */
 static void
-bench_brandd_compare_policy (const char *off_url, const char *on_url, const char *pki, guint total)
+bench_brandd_compare_policy (char *off_url, char *on_url, const char *pki, guint total)
 {
 	gdouble rate[2][BENCH_POLICY_ROUNDS];
 	gdouble p50[2][BENCH_POLICY_ROUNDS];
+	char *urls[2][1] = {{off_url}, {on_url}};
 	gdouble off;
 	gdouble on;
 
-	g_print ("\nrollout policy and cap checks off vs on, %u clients, %u rounds each, "
-		 "alternating\n",
+	g_print ("\nrollout policy and cap checks off vs on, SQLite, %u clients, %u rounds each, "
+		 "alternating (off, on, off, on...)\n",
 		 BENCH_POLICY_CLIENTS,
 		 BENCH_POLICY_ROUNDS);
-	g_print (
-	    "clients  requests   tokens/s   p50 ms    p99 ms  failures  (off, on, off, on...)\n");
+	bench_brandd_print_header ();
 	for (guint r = 0; r < BENCH_POLICY_ROUNDS; r++) {
-		rate[0][r] =
-		    bench_brandd_run_level (off_url, pki, BENCH_POLICY_CLIENTS, total, &p50[0][r]);
-		rate[1][r] =
-		    bench_brandd_run_level (on_url, pki, BENCH_POLICY_CLIENTS, total, &p50[1][r]);
+		for (guint k = 0; k < 2; k++) {
+			BenchLevel level;
+
+			bench_brandd_run_level (
+			    urls[k], 1, pki, BENCH_POLICY_CLIENTS, total, &level);
+			bench_brandd_print_level (
+			    k == 0 ? "policy off" : "policy on", &level, -1, 0);
+			rate[k][r] = level.rate;
+			p50[k][r] = level.p50;
+			bench_brandd_level_clear (&level);
+		}
 	}
 	off = bench_brandd_median (rate[0], BENCH_POLICY_ROUNDS);
 	on = bench_brandd_median (rate[1], BENCH_POLICY_ROUNDS);
@@ -447,78 +762,131 @@ bench_brandd_compare_policy (const char *off_url, const char *on_url, const char
 	g_print ("on/off throughput ratio: %.2f\n", off > 0 ? on / off : 0);
 }
 
+/* Tokens/s at 1, 16 and 64 clients for each setup: SQLite on one node,
+ * PostgreSQL on one node, PostgreSQL on two nodes; then the day's
+ * 500,000th token on SQLite. FALSE when a setup could not run. */
+static gboolean
+bench_brandd_levels (
+    const char *dir, const char *pki, PgCluster *pg, guint total, gdouble sigs, const char *only)
+{
+	static const guint levels[] = {1, 16, 64};
+	const BenchSetup setups[] = {
+	    {"SQLite, 1 node", "sqlite", NULL, 1},
+	    {"PostgreSQL, 1 node", "pg1", pg, 1},
+	    {"PostgreSQL, 2 nodes", "pg2", pg, 2},
+	};
+	gdouble sqlite_16 = 0;
+	gdouble day_rate = 0;
+
+	g_print ("tokens/s at 1, 16 and 64 keep-alive clients, fresh servers and database per "
+		 "row; failures: other than 503; 503: with Retry-After; syncs: write "
+		 "transactions per token; x signing: tokens/s over Ed25519 signatures/s\n");
+	bench_brandd_print_header ();
+	for (guint s = 0; s < G_N_ELEMENTS (setups); s++) {
+		if (only != NULL && strstr (only, setups[s].key) == NULL)
+			continue;
+		for (guint i = 0; i < G_N_ELEMENTS (levels); i++) {
+			gdouble rate = 0;
+
+			if (!bench_brandd_fresh_level (
+				dir, pki, &setups[s], levels[i], total, sigs, &rate))
+				return FALSE;
+			if (s == 0 && levels[i] == 16)
+				sqlite_16 = rate;
+		}
+	}
+	if (only != NULL)
+		return TRUE;
+	g_print ("the day's 500,000th token (499,999 already issued today), 16 clients:\n");
+	if (!bench_brandd_full_day (dir, pki, total, sigs, &day_rate))
+		return FALSE;
+	g_print ("500,000th token / first, SQLite, 16 clients: %.2f (1.00: flat as the day "
+		 "fills)\n",
+		 sqlite_16 > 0 ? day_rate / sqlite_16 : 0);
+	return TRUE;
+}
+
+/* The rollout policy's cost: off and on each on a database of their own
+ * that served nothing before. */
+static gboolean
+bench_brandd_policy (const char *dir, const char *pki, guint total)
+{
+	g_autofree char *policy_conf = NULL;
+	g_autofree char *policy_url = NULL;
+	g_autofree char *off_conf = NULL;
+	g_autofree char *off_url = NULL;
+	g_autoptr (GSubprocess) policy_server = NULL;
+	g_autoptr (GSubprocess) off_server = NULL;
+	guint64 issued = 0;
+	guint64 commits = 0;
+
+	if (!bench_brandd_prepare (dir, "brandd-policy", NULL, &policy_conf) ||
+	    !bench_brandd_publish_policy (dir, policy_conf) ||
+	    !bench_brandd_prepare (dir, "brandd-off", NULL, &off_conf) ||
+	    (policy_server = bench_brandd_start_server (policy_conf, 0, &policy_url)) == NULL)
+		return FALSE;
+	off_server = bench_brandd_start_server (off_conf, 0, &off_url);
+	if (off_server != NULL)
+		bench_brandd_compare_policy (off_url, policy_url, pki, total);
+	bench_brandd_stop_server (policy_server, policy_conf, 0, &issued, &commits);
+	if (off_server != NULL)
+		bench_brandd_stop_server (off_server, off_conf, 0, &issued, &commits);
+	return off_server != NULL;
+}
+
 int
 main (int argc, char **argv)
 {
 	guint total =
 	    argc > 1 ? (guint)g_ascii_strtoull (argv[1], NULL, 10) : BENCH_DEFAULT_REQUESTS;
-	static const guint levels[] = {1, 16, 64};
+	/* argument 2, for a closer look at one setup: the keys of the rows
+	 * to run (sqlite, pg1, pg2), and nothing else */
+	const char *only = argc > 2 ? argv[2] : NULL;
 	g_autofree char *dir = g_dir_make_tmp ("bench-brandd-XXXXXX", NULL);
-	g_autofree char *conf = NULL;
-	g_autofree char *url = NULL;
-	g_autofree char *key = NULL;
 	g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", dir);
-	g_autoptr (GSubprocess) server = NULL;
-	g_autoptr (GSubprocess) policy_server = NULL;
-	g_autoptr (GSubprocess) off_server = NULL;
-	g_autofree char *policy_conf = NULL;
-	g_autofree char *policy_url = NULL;
-	g_autofree char *off_conf = NULL;
-	g_autofree char *off_url = NULL;
-	gdouble best = 0;
+	g_autofree char *pki = NULL;
+	g_autofree char *key = NULL;
+	g_autofree char *pki_conf = NULL;
+	g_autoptr (PgCluster) pg = NULL;
+	g_autoptr (GError) error = NULL;
 	gdouble sigs;
 	int rc = EXIT_SUCCESS;
 
 	if (total == 0)
 		total = BENCH_DEFAULT_REQUESTS;
+	if (dir == NULL) {
+		g_printerr ("bench-brandd: cannot make a temporary folder\n");
+		return EXIT_FAILURE;
+	}
+	/* PostgreSQL first: when it cannot start, say why before anything
+	 * else runs; durable, as a deployment runs it (a commit's WAL flush
+	 * is part of a token's cost, as SQLite's sync is) */
+	pg = pg_cluster_new (PG_CLUSTER_FLAG_DURABLE, &error);
+	if (pg == NULL) {
+		g_printerr ("bench-brandd: PostgreSQL cannot start, so its rows cannot run: %s\n",
+			    error->message);
+		bench_brandd_sh (rm);
+		return EXIT_FAILURE;
+	}
 	curl_global_init (CURL_GLOBAL_DEFAULT);
-	if (dir == NULL || !bench_brandd_prepare (dir, "brandd", &conf) ||
-	    !bench_brandd_prepare (dir, "brandd-policy", &policy_conf) ||
-	    !bench_brandd_publish_policy (dir, policy_conf) ||
-	    !bench_brandd_prepare (dir, "brandd-off", &off_conf) ||
-	    (server = bench_brandd_start_server (conf, &url)) == NULL ||
-	    (policy_server = bench_brandd_start_server (policy_conf, &policy_url)) == NULL ||
-	    (off_server = bench_brandd_start_server (off_conf, &off_url)) == NULL) {
-		if (server != NULL)
-			g_subprocess_force_exit (server);
-		if (policy_server != NULL)
-			g_subprocess_force_exit (policy_server);
+	pki = g_build_filename (dir, "pki", NULL);
+	key = g_build_filename (pki, "token-ed25519.key", NULL);
+	g_print ("imei-brandd token issuance, %u requests per row, PostgreSQL %s in %s\n",
+		 total,
+		 "durable (fsync on)",
+		 pg_cluster_get_dir (pg));
+	/* the PKI, for the signing key; then one core's signing rate, the
+	 * yardstick of every row */
+	if (!bench_brandd_prepare (dir, "pki", NULL, &pki_conf) ||
+	    (sigs = bench_brandd_signatures_per_second (key)) <= 0) {
 		rc = EXIT_FAILURE;
 	} else {
-		g_print ("imei-brandd token issuance, %u requests per level, %s\n", total, url);
-		g_print ("clients  requests   tokens/s   p50 ms    p99 ms  failures\n");
-		g_autofree char *pki = g_build_filename (dir, "pki", NULL);
-		gdouble rate[G_N_ELEMENTS (levels)];
-		gdouble day_rate;
-
-		g_print ("SQLite, one node, a fresh server per level (group commit)\n");
-		for (guint i = 0; i < G_N_ELEMENTS (levels); i++) {
-			rate[i] = bench_brandd_fresh_level (dir, pki, levels[i], total);
-			best = MAX (best, rate[i]);
-		}
-		g_print ("the day's 500,000th token (499,999 already issued today), 16 clients:\n");
-		day_rate = bench_brandd_full_day (dir, pki, total);
-		key = g_strdup_printf ("%s/pki/token-ed25519.key", dir);
-		sigs = bench_brandd_signatures_per_second (key);
-		g_print ("Ed25519 signatures/s (EVP, one thread): %.0f\n", sigs);
-		for (guint i = 0; i < G_N_ELEMENTS (levels) && sigs > 0; i++)
-			g_print ("%2u clients: tokens/s / signatures/s = %.3f\n",
-				 levels[i],
-				 rate[i] / sigs);
-		g_print (
-		    "500,000th token / first, 16 clients: %.2f (1.00: flat as the day fills)\n",
-		    rate[1] > 0 ? day_rate / rate[1] : 0);
-		/* off and on each on a database of their own that served
-		 * nothing before: the server of the levels above has issued
-		 * thousands of tokens and is no fair baseline */
-		bench_brandd_compare_policy (off_url, policy_url, pki, total);
-		g_subprocess_send_signal (off_server, SIGTERM);
-		g_subprocess_wait (off_server, NULL, NULL);
-		g_subprocess_send_signal (policy_server, SIGTERM);
-		g_subprocess_wait (policy_server, NULL, NULL);
-		g_subprocess_send_signal (server, SIGTERM);
-		g_subprocess_wait (server, NULL, NULL);
+		g_print ("Ed25519 signatures/s (EVP, one thread): %.0f\n\n", sigs);
+		if (!bench_brandd_levels (dir, pki, pg, total, sigs, only) ||
+		    (only == NULL && !bench_brandd_policy (dir, pki, total)))
+			rc = EXIT_FAILURE;
 	}
+	g_clear_pointer (&pg, pg_cluster_free);
 	bench_brandd_sh (rm);
 	curl_global_cleanup ();
 	return rc;

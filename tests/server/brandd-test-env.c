@@ -357,6 +357,7 @@ brandd_test_env_response_free (BtResponse *r)
 		return;
 	g_free (r->body);
 	g_free (r->retry_after);
+	g_free (r->curl_error);
 	if (r->json != NULL)
 		json_node_unref (r->json);
 	g_free (r);
@@ -384,6 +385,8 @@ brandd_test_env_request (
 	    "Content-Type: %s", content_type != NULL ? content_type : "application/json");
 	BtResponse *r = g_new0 (BtResponse, 1);
 	g_autoptr (JsonParser) parser = json_parser_new ();
+	char errbuf[CURL_ERROR_SIZE] = "";
+	gint64 start = g_get_monotonic_time ();
 
 	curl_easy_setopt (curl, CURLOPT_URL, url);
 	curl_easy_setopt (curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_3);
@@ -404,7 +407,13 @@ brandd_test_env_request (
 	}
 	curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, brandd_test_env_collect);
 	curl_easy_setopt (curl, CURLOPT_WRITEDATA, buf);
+	curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, errbuf);
 	r->curl_code = (int)curl_easy_perform (curl);
+	if (r->curl_code != CURLE_OK)
+		r->curl_error = g_strdup_printf (
+		    "%s, after %.2f s",
+		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror ((CURLcode)r->curl_code),
+		    (gdouble)(g_get_monotonic_time () - start) / G_USEC_PER_SEC);
 	if (r->curl_code == CURLE_OK) {
 		struct curl_header *retry = NULL;
 

@@ -60,6 +60,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BtEnv, brandd_test_env_free)
 typedef struct {
 	long status;   /* 0 when there was no HTTP answer (TLS refused...) */
 	int curl_code; /* CURLcode */
+	/* with status 0: curl's error and when it came ("Connection reset by
+	 * peer, after 5.35 s": a server's deadline shows as its time) */
+	char *curl_error;
 	char *body;
 	JsonNode *json;	   /* body parsed, NULL when not JSON */
 	char *retry_after; /* the Retry-After header, NULL when none */

@@ -6,11 +6,12 @@
 G_BEGIN_DECLS
 
 /* A throwaway PostgreSQL cluster for the imei-brandd tests, one per test
- * binary: initdb into a temporary folder, pg_ctl with no TCP listener and
- * its Unix socket in that folder, run as an unprivileged user when the
- * tests run as root (PostgreSQL refuses root): $IR_PG_USER, else the
- * Debian package's `postgres`. Stopped and removed at exit. When it cannot
- * start, the current test fails and says why; it never skips. */
+ * binary (tests/pg-cluster/pg-cluster.c: initdb into a temporary folder,
+ * pg_ctl with no TCP listener and its Unix socket in that folder, run as
+ * an unprivileged user when the tests run as root, since PostgreSQL
+ * refuses root: $IR_PG_USER, else the Debian package's `postgres`).
+ * Stopped and removed at exit. When it cannot start, the current test
+ * fails and says why; it never skips. */
 
 /* TRUE when $IR_BRANDD_TEST_BACKEND is "postgresql" (meson's server-pg
  * suite sets it): the server tests then run on PostgreSQL. */
