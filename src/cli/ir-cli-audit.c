@@ -389,6 +389,7 @@ ir_cli_audit_report_json (const IrAuditReport *r, GString *out)
 	ir_cli_output_json_add_string_or_null (b, "root", r->error == NULL ? root_b64 : NULL);
 	ir_cli_output_json_add_string_or_null (b, "origin", r->origin);
 	ir_cli_output_json_add_string_or_null (b, "keys", r->key_names);
+	ir_cli_output_json_add_string_or_null (b, "announced_key", r->announced_key);
 	ir_cli_output_json_add_string_or_null (b, "trust", ir_cli_audit_trust_id (r->trust));
 	ir_cli_output_json_add_string_or_null (
 	    b, "trust_note", ir_audit_verify_trust_to_string (r->trust));
@@ -448,6 +449,13 @@ ir_cli_audit_report_text (const IrCliAuditState *st, const IrAuditReport *r, GSt
 	g_string_append_printf (out, "Origin:      %s\n", r->origin != NULL ? r->origin : "-");
 	g_string_append_printf (
 	    out, "Signed by:   %s\n", r->key_names != NULL ? r->key_names : "-");
+	/* what `imeictl audit key` prints on the workstation: shown so that
+	 * the auditor can hold it against the brand's registry */
+	if (r->announced_key != NULL)
+		g_string_append_printf (out,
+					"Announced:   %s (the START's key: trust it only as the "
+					"brand's registry confirms it)\n",
+					r->announced_key);
 	g_string_append_printf (
 	    out, "Trust:       %s\n", ir_audit_verify_trust_to_string (r->trust));
 	if (r->witnessed)

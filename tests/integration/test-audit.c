@@ -161,6 +161,8 @@ static const CliRow cli_rows[] = {
      NULL,
      "checked against the key given with --key"},
     {"verify-no-key-caveat", "audit verify @LOG@", 0, NULL, NULL, "NOT checked"},
+    /* the START's key, shown for the auditor to hold against the registry */
+    {"verify-announced-key", "audit verify @LOG@", 0, NULL, NULL, "Announced:   MCowBQYDK2Vw"},
     {"verify-witness",
      "audit verify @LOG@ --key @KEY@ --witness-key @WKEY@ --cosigned @NOTE@",
      0,

@@ -58,8 +58,9 @@ ir_audit_verify_trust_to_string (IrAuditTrust trust)
 		       "--key with the key the brand registered for this workstation";
 	case IR_AUDIT_TRUST_NONE:
 	default:
-		return "checkpoint signatures NOT checked: no key was given and the log announces "
-		       "none; pass --key with the key the brand registered for this workstation";
+		return "checkpoint signatures NOT checked: no key was given (a key the log "
+		       "announces itself proves nothing of who wrote it); pass --key with the key "
+		       "the brand registered for this workstation";
 	}
 }
 
