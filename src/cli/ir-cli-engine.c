@@ -22,6 +22,14 @@ const GOptionEntry ir_cli_engine_entries[] = {
      "The brand server; again for another node, tried in turn when one cannot be reached "
      "(default: $IMEIRESTORE_SERVER, a list separated by ';' or ',')",
      "URL"},
+    {"server-timeout",
+     0,
+     0,
+     G_OPTION_ARG_STRING,
+     IR_CLI_OPTION (IrCliEngineOptions, server_timeout),
+     "Seconds one brand server node may take to answer before the next is tried, 1 to 600 "
+     "(default: $IMEIRESTORE_SERVER_TIMEOUT, else 20)",
+     "SECONDS"},
     {"trust-store",
      0,
      0,
@@ -205,6 +213,31 @@ ir_cli_engine_server (const IrCliEngineOptions *opts, GKeyFile *config)
 	return ir_cli_engine_setting (joined, "IMEIRESTORE_SERVER", config, "server");
 }
 
+/* --server-timeout (or $IMEIRESTORE_SERVER_TIMEOUT, [restore]
+ * server-timeout): whole seconds, 1 to 600; unset: 0, the client's own. */
+static gboolean
+ir_cli_engine_server_timeout (const IrCliEngineOptions *opts,
+			      GKeyFile *config,
+			      guint *timeout_ms,
+			      GError **error)
+{
+	g_autofree char *text = ir_cli_engine_setting (
+	    opts->server_timeout, "IMEIRESTORE_SERVER_TIMEOUT", config, "server-timeout");
+	guint64 seconds = 0;
+
+	*timeout_ms = 0;
+	if (text == NULL)
+		return TRUE;
+	if (!g_ascii_string_to_unsigned (text, 10, 1, 600, &seconds, NULL))
+		return ir_cli_engine_input_error (
+		    error,
+		    "server timeout '%s' is not a whole number of seconds from 1 to 600: give "
+		    "--server-timeout SECONDS, e.g. --server-timeout 5",
+		    text);
+	*timeout_ms = (guint)seconds * 1000;
+	return TRUE;
+}
+
 gboolean
 ir_cli_engine_has_policy_source (const IrCliEngineOptions *opts, GKeyFile *config)
 {
@@ -283,6 +316,10 @@ ir_cli_engine_open (const IrCliEngineOptions *opts,
 	};
 	gboolean ok;
 
+	if (!ir_cli_engine_server_timeout (opts, config, &cfg.server_timeout_ms, error)) {
+		ir_duplicate_list_free (duplicates);
+		return FALSE;
+	}
 	/* a restore needs the server; eligibility only when one is set */
 	if ((mode == IR_CLI_ENGINE_RESTORE || server != NULL) &&
 	    !ir_cli_engine_open_credential (opts, config, &cfg, &token_cred, &passphrase, error)) {

@@ -15,6 +15,7 @@ G_BEGIN_DECLS
  * IrCliCommand.engine_entries is ir_cli_engine_entries. */
 typedef struct {
 	char **servers; /* --server, repeatable: the nodes in order */
+	char *server_timeout;
 	char *trust_store;
 	char *cert;
 	char *key;

@@ -92,6 +92,40 @@ test_restore_nodes_first_dead (void **state)
 	assert_int_equal (test_restore_nodes_issued (server), 1);
 }
 
+/* A node that accepts the connection and never answers (a listening
+ * socket nobody accepts from: the kernel completes the TCP handshake, the
+ * TLS one never comes), as a hung node behind a dead route would: past
+ * --server-timeout it counts as down and the next node restores. */
+static void
+test_restore_nodes_silent_node_times_out (void **state)
+{
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QUECTEL_WIPED);
+	g_autoptr (GSocket) silent =
+	    g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+	g_autoptr (GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+	g_autoptr (GSocketAddress) bound = NULL;
+	g_autoptr (GError) error = NULL;
+	g_autofree char *silent_url = NULL;
+	g_autoptr (IrTestRun) run = NULL;
+
+	(void)state;
+	if (!g_socket_bind (silent, any, FALSE, &error) || !g_socket_listen (silent, &error))
+		fail_msg ("cannot listen on a loopback port: %s", error->message);
+	bound = g_socket_get_local_address (silent, &error);
+	assert_non_null (bound);
+	silent_url = g_strdup_printf (
+	    "https://127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+	{
+		const char *extra[] = {
+		    "--server", silent_url, "--server", server->url, "--server-timeout", "1", NULL};
+		run = test_restore_env_restore (server, sim->path, TRUE, extra);
+	}
+	test_restore_nodes_restored (run, sim);
+	assert_int_equal (test_restore_nodes_tokens (server), 1);
+	assert_int_equal (test_restore_nodes_issued (server), 1);
+}
+
 /* The first node records the token and dies before its answer leaves
  * (its test hook SIGKILLs it there): the same request, with the same
  * request_id, on the second node gets the token the first recorded, and
@@ -230,16 +264,44 @@ test_restore_nodes_bad_list (void **state)
 	assert_string_equal (after, ZERO ";");
 }
 
+/* A server timeout that is not 1 to 600 whole seconds is bad input (2),
+ * before anything is sent or written. */
+static void
+test_restore_nodes_bad_timeout (void **state)
+{
+	static const char *const bad[] = {"0", "601", "2.5", "soon", "-1"};
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QUECTEL_WIPED);
+
+	(void)state;
+	for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+		const char *extra[] = {"--server-timeout", bad[i], NULL};
+		g_autoptr (IrTestRun) run =
+		    test_restore_env_restore (server, sim->path, TRUE, extra);
+		g_autofree char *after = test_restore_env_sim_imeis (sim);
+		g_autofree char *log = test_restore_nodes_log (server);
+
+		if (run->exit_code != 2 || strstr (run->out, "--server-timeout SECONDS") == NULL)
+			fail_msg (
+			    "--server-timeout %s: exit %d: %s", bad[i], run->exit_code, run->out);
+		assert_string_equal (after, ZERO ";");
+		assert_string_equal (log, "");
+	}
+	assert_int_equal (test_restore_nodes_tokens (server), 0);
+}
+
 int
 main (void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test (test_restore_nodes_first_dead),
+	    cmocka_unit_test (test_restore_nodes_silent_node_times_out),
 	    cmocka_unit_test (test_restore_nodes_killed_after_record),
 	    cmocka_unit_test (test_restore_nodes_429_not_failed_over),
 	    cmocka_unit_test (test_restore_nodes_bad_certificate_not_failed_over),
 	    cmocka_unit_test (test_restore_nodes_all_dead),
 	    cmocka_unit_test (test_restore_nodes_bad_list),
+	    cmocka_unit_test (test_restore_nodes_bad_timeout),
 	};
 	return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -138,6 +138,8 @@ ir_engine_open_client (IrEngine *self, const IrEngineConfig *config, GError **er
 	    .p12_path = config->p12_path,
 	    .passphrase = config->passphrase,
 	    .fresh_connections = config->brand_fresh_connections,
+	    .timeout_ms = config->server_timeout_ms,
+	    .connect_timeout_ms = MIN (config->server_timeout_ms, IR_BRAND_DEFAULT_CONNECT_MS),
 	};
 	const char *centre;
 

@@ -52,7 +52,10 @@ G_DECLARE_FINAL_TYPE (IrEngine, ir_engine, IR, ENGINE, GObject)
 #define IR_ENGINE_DEFAULT_MAX_WORKERS 64
 
 typedef struct {
-	const char *server_url;	      /* https://host:port of the brand server */
+	const char *server_url; /* https://host:port of the brand server */
+	/* how long one node may take to answer before the next is tried (and
+	 * to connect, when shorter than the default); 0: the client's defaults */
+	guint server_timeout_ms;
 	const char *trust_store_path; /* the brand's trust store (ir-trust-store.h) */
 	/* the technician's credential: a PKCS#11 token's, found and unlocked
 	 * by the front end at sign-in (ir-brand-credential-pkcs11.h: the
