@@ -12,6 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "ir-protocols.h"
 #include "ir-session.h"
 
 /* How long an identify of a Qualcomm phone over DIAG takes against
@@ -26,7 +27,7 @@
 #define BENCH_RAW_TIMEOUT 5000 /* ms: only to stop on a broken simulator */
 
 static int
-bench_diag_compare (gconstpointer a, gconstpointer b)
+bench_diag_identify_compare (gconstpointer a, gconstpointer b)
 {
 	gdouble x = *(const gdouble *)a;
 	gdouble y = *(const gdouble *)b;
@@ -34,7 +35,7 @@ bench_diag_compare (gconstpointer a, gconstpointer b)
 }
 
 static gdouble
-bench_diag_percentile (GArray *samples, guint pct)
+bench_diag_identify_percentile (GArray *samples, guint pct)
 {
 	g_autoptr (GArray) sorted = NULL;
 	guint rank;
@@ -42,13 +43,13 @@ bench_diag_percentile (GArray *samples, guint pct)
 	if (samples->len == 0)
 		return 0;
 	sorted = g_array_copy (samples);
-	g_array_sort (sorted, bench_diag_compare);
+	g_array_sort (sorted, bench_diag_identify_compare);
 	rank = (pct * sorted->len + 99) / 100;
 	return g_array_index (sorted, gdouble, MAX (rank, 1) - 1);
 }
 
 static void
-bench_diag_child_setup (gpointer user_data)
+bench_diag_identify_child_setup (gpointer user_data)
 {
 	/* the simulator must not outlive the benchmark */
 	prctl (PR_SET_PDEATHSIG, SIGTERM);
@@ -56,14 +57,15 @@ bench_diag_child_setup (gpointer user_data)
 
 /* imei-sim with a dual-IMEI DIAG phone; its pty path in *@pty. */
 static GSubprocess *
-bench_diag_start_sim (const char *sim_path, char **pty, GError **error)
+bench_diag_identify_start_sim (const char *sim_path, char **pty, GError **error)
 {
 	g_autoptr (GSubprocessLauncher) launcher =
 	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 	g_autoptr (GSubprocess) proc = NULL;
 	g_autoptr (GDataInputStream) stream = NULL;
 
-	g_subprocess_launcher_set_child_setup (launcher, bench_diag_child_setup, NULL, NULL);
+	g_subprocess_launcher_set_child_setup (
+	    launcher, bench_diag_identify_child_setup, NULL, NULL);
 	proc = g_subprocess_launcher_spawn (launcher,
 					    error,
 					    sim_path,
@@ -112,7 +114,7 @@ bench_diag_identify_once (const char *pty, IrRecording *recording, GError **erro
 
 /* The frames one identify writes, in order (GBytes each). */
 static gboolean
-bench_diag_learn (const char *pty, GPtrArray *requests, GError **error)
+bench_diag_identify_learn (const char *pty, GPtrArray *requests, GError **error)
 {
 	g_autoptr (IrRecording) recording = ir_recording_new (pty);
 	g_autoptr (IrDeviceInfo) info = bench_diag_identify_once (pty, recording, error);
@@ -136,7 +138,7 @@ bench_diag_learn (const char *pty, GPtrArray *requests, GError **error)
 }
 
 static gboolean
-bench_diag_ours (const char *pty, guint n, GArray *samples, GError **error)
+bench_diag_identify_ours (const char *pty, guint n, GArray *samples, GError **error)
 {
 	for (guint i = 0; i < n; i++) {
 		gint64 t0 = g_get_monotonic_time ();
@@ -151,7 +153,7 @@ bench_diag_ours (const char *pty, guint n, GArray *samples, GError **error)
 }
 
 static int
-bench_diag_raw_open (const char *pty, GError **error)
+bench_diag_identify_raw_open (const char *pty, GError **error)
 {
 	struct termios tio;
 	int fd = open (pty, O_RDWR | O_NOCTTY | O_NONBLOCK);
@@ -169,7 +171,7 @@ bench_diag_raw_open (const char *pty, GError **error)
 
 /* One request the bare way: write it, read until a 0x7E ends the answer. */
 static gboolean
-bench_diag_raw_request (int fd, GBytes *request, GError **error)
+bench_diag_identify_raw_request (int fd, GBytes *request, GError **error)
 {
 	gsize len = 0;
 	const guint8 *data = g_bytes_get_data (request, &len);
@@ -204,9 +206,10 @@ bench_diag_raw_request (int fd, GBytes *request, GError **error)
 }
 
 static gboolean
-bench_diag_raw (const char *pty, guint n, GPtrArray *requests, GArray *samples, GError **error)
+bench_diag_identify_raw (
+    const char *pty, guint n, GPtrArray *requests, GArray *samples, GError **error)
 {
-	int fd = bench_diag_raw_open (pty, error);
+	int fd = bench_diag_identify_raw_open (pty, error);
 
 	if (fd < 0)
 		return FALSE;
@@ -215,7 +218,8 @@ bench_diag_raw (const char *pty, guint n, GPtrArray *requests, GArray *samples, 
 		gdouble ms;
 
 		for (guint r = 0; r < requests->len; r++) {
-			if (!bench_diag_raw_request (fd, g_ptr_array_index (requests, r), error)) {
+			if (!bench_diag_identify_raw_request (
+				fd, g_ptr_array_index (requests, r), error)) {
 				g_prefix_error (error, "run %u, request %u: ", i, r);
 				close (fd);
 				return FALSE;
@@ -229,10 +233,10 @@ bench_diag_raw (const char *pty, guint n, GPtrArray *requests, GArray *samples, 
 }
 
 static void
-bench_diag_report (guint n, guint n_requests, GArray *ours, GArray *raw)
+bench_diag_identify_report (guint n, guint n_requests, GArray *ours, GArray *raw)
 {
-	gdouble ours_med = bench_diag_percentile (ours, 50);
-	gdouble raw_med = bench_diag_percentile (raw, 50);
+	gdouble ours_med = bench_diag_identify_percentile (ours, 50);
+	gdouble raw_med = bench_diag_identify_percentile (raw, 50);
 
 	g_print ("DIAG identify against imei-sim (qualcomm, 2 IMEI slots): %u runs, %u DIAG "
 		 "requests each\n\n",
@@ -241,10 +245,10 @@ bench_diag_report (guint n, guint n_requests, GArray *ours, GArray *raw)
 	g_print ("                                           median          p90\n");
 	g_print ("  identify (ours, open included)     %9.3f ms %9.3f ms\n",
 		 ours_med,
-		 bench_diag_percentile (ours, 90));
+		 bench_diag_identify_percentile (ours, 90));
 	g_print ("  raw termios loop, same frames      %9.3f ms %9.3f ms\n",
 		 raw_med,
-		 bench_diag_percentile (raw, 90));
+		 bench_diag_identify_percentile (raw, 90));
 	g_print ("\n  ratio ours/raw (medians)           %9.2f\n",
 		 raw_med > 0 ? ours_med / raw_med : 0.0);
 }
@@ -271,21 +275,23 @@ main (int argc, char **argv)
 			    BENCH_DEFAULT_N);
 		return 2;
 	}
-	sim = bench_diag_start_sim (sim_path, &pty, &error);
+	/* the session finds the DIAG driver among the registered families */
+	ir_protocols_register ();
+	sim = bench_diag_identify_start_sim (sim_path, &pty, &error);
 	if (sim == NULL || pty == NULL) {
 		g_printerr ("bench-diag-identify: cannot start the simulator %s: %s\n",
 			    sim_path,
 			    error != NULL ? error->message : "it printed no port");
 		return 1;
 	}
-	if (!bench_diag_learn (pty, requests, &error) ||
-	    !bench_diag_ours (pty, (guint)n, ours, &error) ||
-	    !bench_diag_raw (pty, (guint)n, requests, raw, &error)) {
+	if (!bench_diag_identify_learn (pty, requests, &error) ||
+	    !bench_diag_identify_ours (pty, (guint)n, ours, &error) ||
+	    !bench_diag_identify_raw (pty, (guint)n, requests, raw, &error)) {
 		g_printerr ("bench-diag-identify: %s\n", error->message);
 		g_subprocess_send_signal (sim, SIGTERM);
 		return 1;
 	}
-	bench_diag_report ((guint)n, requests->len, ours, raw);
+	bench_diag_identify_report ((guint)n, requests->len, ours, raw);
 	g_subprocess_send_signal (sim, SIGTERM);
 	g_subprocess_wait (sim, NULL, NULL);
 	return 0;
