@@ -25,7 +25,7 @@
 static const guint levels[] = {0, 100000, 500000};
 
 static int
-bench_quota_compare (gconstpointer a, gconstpointer b)
+bench_brandd_quota_compare (gconstpointer a, gconstpointer b)
 {
 	gdouble x = *(const gdouble *)a;
 	gdouble y = *(const gdouble *)b;
@@ -34,7 +34,7 @@ bench_quota_compare (gconstpointer a, gconstpointer b)
 
 /* Nearest-rank percentile of sorted @samples. */
 static gdouble
-bench_quota_percentile (GArray *sorted, guint pct)
+bench_brandd_quota_percentile (GArray *sorted, guint pct)
 {
 	guint rank = (guint)((pct * (guint64)sorted->len + 99) / 100);
 
@@ -42,21 +42,21 @@ bench_quota_percentile (GArray *sorted, guint pct)
 }
 
 static void
-bench_quota_die (const char *what, const char *why)
+bench_brandd_quota_die (const char *what, const char *why)
 {
 	g_printerr ("bench-brandd-quota: %s: %s\n", what, why);
 	exit (1);
 }
 
 static char *
-bench_quota_today (void)
+bench_brandd_quota_today (void)
 {
 	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
 	return g_date_time_format (now, "%Y-%m-%d");
 }
 
 static gint64
-bench_quota_add_device (IrBranddStore *store)
+bench_brandd_quota_add_device (IrBranddStore *store)
 {
 	IrBranddDevice dev = {.serial = (char *)"SN0001",
 			      .manufacturer = (char *)"MediaTek",
@@ -68,7 +68,7 @@ bench_quota_add_device (IrBranddStore *store)
 
 	if (!ir_brandd_store_insert_device (store, &dev, 0, &error) ||
 	    !ir_brandd_store_find_device (store, "serial", "SN0001", &found, &error))
-		bench_quota_die ("add a device", error->message);
+		bench_brandd_quota_die ("add a device", error->message);
 	return found->id;
 }
 
@@ -76,9 +76,9 @@ bench_quota_add_device (IrBranddStore *store)
  * another connection, with the counter row to match (as issuing one by
  * one would leave it). */
 static void
-bench_quota_fill (const char *path, gint64 device_id, guint level)
+bench_brandd_quota_fill (const char *path, gint64 device_id, guint level)
 {
-	g_autofree char *day = bench_quota_today ();
+	g_autofree char *day = bench_brandd_quota_today ();
 	g_autofree char *sql = g_strdup_printf (
 	    "BEGIN IMMEDIATE;"
 	    "WITH RECURSIVE n(i) AS (SELECT (SELECT count(*) FROM tokens) UNION ALL "
@@ -104,13 +104,13 @@ bench_quota_fill (const char *path, gint64 device_id, guint level)
 
 	if (sqlite3_open (path, &db) != SQLITE_OK ||
 	    sqlite3_exec (db, sql, NULL, NULL, &err) != SQLITE_OK)
-		bench_quota_die ("fill the tokens", err != NULL ? err : sqlite3_errmsg (db));
+		bench_brandd_quota_die ("fill the tokens", err != NULL ? err : sqlite3_errmsg (db));
 	sqlite3_close (db);
 }
 
 /* One record_token, in milliseconds. */
 static gdouble
-bench_quota_issue_once (IrBranddStore *store, gint64 device_id, guint64 serial)
+bench_brandd_quota_issue_once (IrBranddStore *store, gint64 device_id, guint64 serial)
 {
 	guint8 cti[16] = {0xbe, 0x4c};
 	guint8 cnf[32] = {1};
@@ -136,34 +136,34 @@ bench_quota_issue_once (IrBranddStore *store, gint64 device_id, guint64 serial)
 	start = g_get_monotonic_time ();
 	if (!ir_brandd_store_record_token (
 		store, &rec, 10000000, &reached, &quota, &live_until, &error))
-		bench_quota_die ("record a token", error->message);
+		bench_brandd_quota_die ("record a token", error->message);
 	if (reached || live_until != 0)
-		bench_quota_die ("record a token", "quota reached or a live token");
+		bench_brandd_quota_die ("record a token", "quota reached or a live token");
 	return (gdouble)(g_get_monotonic_time () - start) / 1000.0;
 }
 
 /* One run of a prepared quota query, in milliseconds (the server also
  * prepares its statements once). */
 static gdouble
-bench_quota_query_once (sqlite3 *db, sqlite3_stmt *stmt)
+bench_brandd_quota_query_once (sqlite3 *db, sqlite3_stmt *stmt)
 {
 	gint64 start = g_get_monotonic_time ();
 	int rc = sqlite3_step (stmt);
 
 	/* no counter row yet: nothing issued today */
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		bench_quota_die (sqlite3_sql (stmt), sqlite3_errmsg (db));
+		bench_brandd_quota_die (sqlite3_sql (stmt), sqlite3_errmsg (db));
 	sqlite3_reset (stmt);
 	return (gdouble)(g_get_monotonic_time () - start) / 1000.0;
 }
 
 static sqlite3_stmt *
-bench_quota_prepare (sqlite3 *db, const char *sql, const char *day)
+bench_brandd_quota_prepare (sqlite3 *db, const char *sql, const char *day)
 {
 	sqlite3_stmt *stmt = NULL;
 
 	if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
-		bench_quota_die (sql, sqlite3_errmsg (db));
+		bench_brandd_quota_die (sql, sqlite3_errmsg (db));
 	sqlite3_bind_text (stmt, 1, BENCH_CENTRE, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text (stmt, 2, day, -1, SQLITE_TRANSIENT);
 	return stmt;
@@ -188,16 +188,16 @@ typedef struct {
 } BenchQuotaLevel;
 
 static void
-bench_quota_measure (IrBranddStore *store,
-		     sqlite3 *db,
-		     gint64 device_id,
-		     guint calls,
-		     guint64 *serial,
-		     BenchQuotaLevel *out)
+bench_brandd_quota_measure (IrBranddStore *store,
+			    sqlite3 *db,
+			    gint64 device_id,
+			    guint calls,
+			    guint64 *serial,
+			    BenchQuotaLevel *out)
 {
-	g_autofree char *day = bench_quota_today ();
-	sqlite3_stmt *check = bench_quota_prepare (db, BENCH_SQL_CHECK, day);
-	sqlite3_stmt *count = bench_quota_prepare (db, BENCH_SQL_COUNT, day);
+	g_autofree char *day = bench_brandd_quota_today ();
+	sqlite3_stmt *check = bench_brandd_quota_prepare (db, BENCH_SQL_CHECK, day);
+	sqlite3_stmt *count = bench_brandd_quota_prepare (db, BENCH_SQL_COUNT, day);
 	GArray *samples[BENCH_N];
 
 	for (guint k = 0; k < BENCH_N; k++)
@@ -205,21 +205,21 @@ bench_quota_measure (IrBranddStore *store,
 	/* each in a loop of its own, so that the commits of record_token do
 	 * not sit between the reads being timed */
 	for (guint i = 0; i < calls; i++) {
-		gdouble ms = bench_quota_query_once (db, check);
+		gdouble ms = bench_brandd_quota_query_once (db, check);
 		g_array_append_val (samples[BENCH_CHECK], ms);
 	}
 	for (guint i = 0; i < calls; i++) {
-		gdouble ms = bench_quota_query_once (db, count);
+		gdouble ms = bench_brandd_quota_query_once (db, count);
 		g_array_append_val (samples[BENCH_COUNT], ms);
 	}
 	for (guint i = 0; i < calls; i++) {
-		gdouble ms = bench_quota_issue_once (store, device_id, (*serial)++);
+		gdouble ms = bench_brandd_quota_issue_once (store, device_id, (*serial)++);
 		g_array_append_val (samples[BENCH_ISSUE], ms);
 	}
 	for (guint k = 0; k < BENCH_N; k++) {
-		g_array_sort (samples[k], bench_quota_compare);
-		out->p50[k] = bench_quota_percentile (samples[k], 50);
-		out->p99[k] = bench_quota_percentile (samples[k], 99);
+		g_array_sort (samples[k], bench_brandd_quota_compare);
+		out->p50[k] = bench_brandd_quota_percentile (samples[k], 50);
+		out->p99[k] = bench_brandd_quota_percentile (samples[k], 99);
 		g_array_unref (samples[k]);
 	}
 	sqlite3_finalize (check);
@@ -227,7 +227,7 @@ bench_quota_measure (IrBranddStore *store,
 }
 
 static void
-bench_quota_print (const BenchQuotaLevel *results, guint calls)
+bench_brandd_quota_print (const BenchQuotaLevel *results, guint calls)
 {
 	printf ("quota check as the day fills: %u calls per level, one centre, SQLite WAL on "
 		"disk\n",
@@ -263,21 +263,21 @@ main (int argc, char **argv)
 	gint64 device_id;
 
 	if (dir == NULL)
-		bench_quota_die ("make a folder", error->message);
+		bench_brandd_quota_die ("make a folder", error->message);
 	calls = calls == 0 ? BENCH_DEFAULT_CALLS : calls;
 	path = g_build_filename (dir, "brandd.db", NULL);
 	if (!ir_brandd_store_init (IR_BRANDD_BACKEND_SQLITE, path, &error) ||
 	    (store = ir_brandd_store_open (IR_BRANDD_BACKEND_SQLITE, path, &error)) == NULL)
-		bench_quota_die (path, error->message);
-	device_id = bench_quota_add_device (store);
+		bench_brandd_quota_die (path, error->message);
+	device_id = bench_brandd_quota_add_device (store);
 	if (sqlite3_open (path, &db) != SQLITE_OK)
-		bench_quota_die (path, sqlite3_errmsg (db));
+		bench_brandd_quota_die (path, sqlite3_errmsg (db));
 	for (guint l = 0; l < G_N_ELEMENTS (levels); l++) {
-		bench_quota_fill (path, device_id, levels[l]);
-		bench_quota_measure (store, db, device_id, calls, &serial, &results[l]);
+		bench_brandd_quota_fill (path, device_id, levels[l]);
+		bench_brandd_quota_measure (store, db, device_id, calls, &serial, &results[l]);
 	}
 	sqlite3_close (db);
-	bench_quota_print (results, calls);
+	bench_brandd_quota_print (results, calls);
 	rm = g_strdup_printf ("rm -rf '%s'", dir);
 	if (system (rm) != 0)
 		g_printerr ("bench-brandd-quota: could not remove %s\n", dir);

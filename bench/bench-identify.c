@@ -213,7 +213,8 @@ bench_identify_channel (const char *pty, guint n, GPtrArray *commands, GError **
 }
 
 static gboolean
-bench_identify_raw (const char *pty, guint n, GArray *sequence_ms, GPtrArray *commands, GError **error)
+bench_identify_raw (
+    const char *pty, guint n, GArray *sequence_ms, GPtrArray *commands, GError **error)
 {
 	int fd = bench_raw_at_open (pty, error);
 
@@ -269,7 +270,8 @@ bench_identify_ratio (gdouble ours, gdouble raw)
 }
 
 static void
-bench_identify_report (guint n, GArray *identify_ms, GArray *open_ms, GArray *raw_ms, GPtrArray *commands)
+bench_identify_report (
+    guint n, GArray *identify_ms, GArray *open_ms, GArray *raw_ms, GPtrArray *commands)
 {
 	g_autoptr (GArray) ours_all = bench_identify_all_samples (commands, TRUE);
 	g_autoptr (GArray) raw_all = bench_identify_all_samples (commands, FALSE);
@@ -285,8 +287,10 @@ bench_identify_report (guint n, GArray *identify_ms, GArray *open_ms, GArray *ra
 	bench_identify_print_row ("per AT command (our AT channel)", ours_all);
 	bench_identify_print_row ("per AT command (raw loop)", raw_all);
 	g_print ("\n  ratio ours/raw, median: identify %.2fx, per AT command %.2fx\n\n",
-		 bench_identify_ratio (bench_identify_percentile (identify_ms, 50), bench_identify_percentile (raw_ms, 50)),
-		 bench_identify_ratio (bench_identify_percentile (ours_all, 50), bench_identify_percentile (raw_all, 50)));
+		 bench_identify_ratio (bench_identify_percentile (identify_ms, 50),
+				       bench_identify_percentile (raw_ms, 50)),
+		 bench_identify_ratio (bench_identify_percentile (ours_all, 50),
+				       bench_identify_percentile (raw_all, 50)));
 	g_print ("  %-20s %12s %12s %12s %8s\n",
 		 "command",
 		 "ours median",

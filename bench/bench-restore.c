@@ -119,7 +119,7 @@ bench_restore_imei_for (guint n)
  * after them (part 4's raw token requests, one device each: a device
  * with a live token gets no other). */
 static char *
-start_server (guint extra, GSubprocess **proc)
+bench_restore_start_server (guint extra, GSubprocess **proc)
 {
 	g_autoptr (GString) csv =
 	    g_string_new ("serial,hardware_id,manufacturer,model,tac,imei1\n");
@@ -179,7 +179,7 @@ start_server (guint extra, GSubprocess **proc)
 /* imei-sim with @n phones BENCH-@first.. (wiped, @latency ms); returns
  * their paths. */
 static GPtrArray *
-start_phones (guint first, guint n, guint latency, GSubprocess **proc)
+bench_restore_start_phones (guint first, guint n, guint latency, GSubprocess **proc)
 {
 	g_autoptr (GString) ini = g_string_new (NULL);
 	g_autofree char *path = g_build_filename (workdir, "phones.ini", NULL);
@@ -221,7 +221,7 @@ start_phones (guint first, guint n, guint latency, GSubprocess **proc)
 }
 
 static void
-stop (GSubprocess *proc)
+bench_restore_stop (GSubprocess *proc)
 {
 	g_subprocess_send_signal (proc, SIGTERM);
 	g_subprocess_wait (proc, NULL, NULL);
@@ -229,7 +229,7 @@ stop (GSubprocess *proc)
 }
 
 static int
-compare_doubles (gconstpointer a, gconstpointer b)
+bench_restore_compare_doubles (gconstpointer a, gconstpointer b)
 {
 	gdouble x = *(const gdouble *)a;
 	gdouble y = *(const gdouble *)b;
@@ -237,7 +237,7 @@ compare_doubles (gconstpointer a, gconstpointer b)
 }
 
 static gdouble
-percentile (GArray *sorted, guint pct)
+bench_restore_percentile (GArray *sorted, guint pct)
 {
 	guint rank = (guint)((pct * (guint64)sorted->len + 99) / 100);
 	return g_array_index (sorted, gdouble, MAX (rank, 1) - 1);
@@ -245,17 +245,17 @@ percentile (GArray *sorted, guint pct)
 
 /* the benchmark answers yes to every plan: it restores its own phones */
 static gboolean
-bench_confirm (const IrRestoreResult *plan,
-	       gpointer user_data,
-	       GCancellable *cancellable,
-	       GError **error)
+bench_restore_confirm (const IrRestoreResult *plan,
+		       gpointer user_data,
+		       GCancellable *cancellable,
+		       GError **error)
 {
 	return TRUE;
 }
 
 /* The phone on @path wiped again (AT+EGMR), for the next restore. */
 static void
-bench_wipe (const char *path)
+bench_restore_wipe (const char *path)
 {
 	g_autoptr (GError) error = NULL;
 	g_autoptr (IrSession) session = ir_session_open (path, &error);
@@ -272,7 +272,7 @@ bench_wipe (const char *path)
  * session recording: the AT commands a restore sends (part 4's raw loop
  * sends them again). */
 static GStrv
-bench_one_phone (const char *url, guint runs, const char *path)
+bench_restore_one_phone (const char *url, guint runs, const char *path)
 {
 	g_autofree char *ts = g_build_filename (pki, "trust-store.conf", NULL);
 	g_autofree char *cert = g_build_filename (pki, "technician-alice.pem", NULL);
@@ -294,8 +294,10 @@ bench_one_phone (const char *url, guint runs, const char *path)
 	if (client == NULL || seen == NULL)
 		bench_restore_die ("brand client", error);
 	for (guint i = 0; i <= runs; i++) {
-		IrRestoreOptions opts = {
-		    .client = client, .trust = trust, .seen = seen, .confirm = bench_confirm};
+		IrRestoreOptions opts = {.client = client,
+					 .trust = trust,
+					 .seen = seen,
+					 .confirm = bench_restore_confirm};
 		g_autoptr (IrSession) session = ir_session_open (path, &error);
 		g_autoptr (IrRestoreResult) r = NULL;
 		gint64 t0;
@@ -314,26 +316,26 @@ bench_one_phone (const char *url, guint runs, const char *path)
 			g_array_append_val (ms, elapsed);
 		g_clear_pointer (&session, g_object_unref);
 		/* wipe it again for the next run: untimed */
-		bench_wipe (path);
+		bench_restore_wipe (path);
 	}
-	g_array_sort (ms, compare_doubles);
+	g_array_sort (ms, bench_restore_compare_doubles);
 	printf ("one phone end to end (Quectel, 1 slot, in-process core flow): %u runs\n", runs);
 	printf ("  median %.1f ms   p90 %.1f ms   min %.1f ms\n\n",
-		percentile (ms, 50),
-		percentile (ms, 90),
+		bench_restore_percentile (ms, 50),
+		bench_restore_percentile (ms, 90),
 		g_array_index (ms, gdouble, 0));
 	return bench_raw_at_commands (recording);
 }
 
 /* the benchmark answers yes to every plan: it restores its own phones */
 static void
-bench_engine_confirm (IrEngine *engine, IrRestorePlan *plan, gpointer user_data)
+bench_restore_engine_confirm (IrEngine *engine, IrRestorePlan *plan, gpointer user_data)
 {
 	ir_restore_plan_answer (plan, TRUE);
 }
 
 static void
-bench_engine_done (GObject *source, GAsyncResult *res, gpointer user_data)
+bench_restore_engine_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	GAsyncResult **out = user_data;
 
@@ -341,7 +343,7 @@ bench_engine_done (GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 static IrEngine *
-bench_engine_open (const char *url, gboolean fresh_connections)
+bench_restore_engine_open (const char *url, gboolean fresh_connections)
 {
 	g_autofree char *ts = g_build_filename (pki, "trust-store.conf", NULL);
 	g_autofree char *cert = g_build_filename (pki, "technician-alice.pem", NULL);
@@ -367,7 +369,7 @@ bench_engine_open (const char *url, gboolean fresh_connections)
 /* CPU time (user + system) of process @pid so far, in ms, from
  * /proc/PID/stat (utime and stime, fields 14 and 15). */
 static gdouble
-bench_cpu_ms (const char *pid)
+bench_restore_cpu_ms (const char *pid)
 {
 	g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
 	g_autofree char *text = NULL;
@@ -386,13 +388,13 @@ bench_cpu_ms (const char *pid)
 }
 
 static void
-bench_cpu_now (const char *sim_pid, gdouble out[3])
+bench_restore_cpu_now (const char *sim_pid, gdouble out[3])
 {
 	g_autofree char *self = g_strdup_printf ("%d", (int)getpid ());
 
-	out[0] = bench_cpu_ms (self);
-	out[1] = bench_cpu_ms (sim_pid);
-	out[2] = bench_cpu_ms (server_pid);
+	out[0] = bench_restore_cpu_ms (self);
+	out[1] = bench_restore_cpu_ms (sim_pid);
+	out[2] = bench_restore_cpu_ms (server_pid);
 }
 
 /* A phone's progress in a batch: a stage lasts from its update to the
@@ -443,7 +445,7 @@ bench_child_added (IrProgress *parent, IrProgress *child, gpointer user_data)
 /* Wall time of one restore --all through the engine over @n fresh phones;
  * @batch (or NULL) gets the stages' times and the CPU times. */
 static gdouble
-bench_all (IrEngine *engine, guint first, guint n, BenchBatch *batch)
+bench_restore_all (IrEngine *engine, guint first, guint n, BenchBatch *batch)
 {
 	g_autoptr (GPtrArray) paths = NULL;
 	g_autoptr (GPtrArray) results = NULL;
@@ -455,24 +457,24 @@ bench_all (IrEngine *engine, guint first, guint n, BenchBatch *batch)
 	gint64 t0;
 	gdouble elapsed;
 
-	paths = start_phones (first, n, BENCH_LATENCY_MS, &sim);
+	paths = bench_restore_start_phones (first, n, BENCH_LATENCY_MS, &sim);
 	g_ptr_array_add (paths, NULL);
 	if (batch != NULL)
 		g_signal_connect (progress, "child-added", G_CALLBACK (bench_child_added), batch);
-	bench_cpu_now (g_subprocess_get_identifier (sim), cpu0);
+	bench_restore_cpu_now (g_subprocess_get_identifier (sim), cpu0);
 	t0 = g_get_monotonic_time ();
 	ir_engine_restore_many_async (engine,
 				      (const char *const *)paths->pdata,
 				      progress,
-				      bench_engine_confirm,
+				      bench_restore_engine_confirm,
 				      NULL,
 				      NULL,
-				      bench_engine_done,
+				      bench_restore_engine_done,
 				      &res);
 	while (res == NULL)
 		g_main_context_iteration (NULL, TRUE);
 	elapsed = (gdouble)(g_get_monotonic_time () - t0) / 1000.0;
-	bench_cpu_now (g_subprocess_get_identifier (sim), cpu1);
+	bench_restore_cpu_now (g_subprocess_get_identifier (sim), cpu1);
 	for (guint i = 0; batch != NULL && i < G_N_ELEMENTS (cpu0); i++)
 		batch->cpu_ms[i] += cpu1[i] - cpu0[i];
 	results = ir_engine_restore_many_finish (engine, res, &error);
@@ -484,31 +486,23 @@ bench_all (IrEngine *engine, guint first, guint n, BenchBatch *batch)
 		if (r->outcome != IR_RESTORE_RESTORED)
 			bench_restore_die ("restore --all: a phone was not restored", r->error);
 	}
-	stop (sim);
+	bench_restore_stop (sim);
 	return elapsed;
 }
 
-static int
-bench_cmp_double (gconstpointer a, gconstpointer b)
-{
-	gdouble x = *(const gdouble *)a, y = *(const gdouble *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static gdouble
-bench_median (gdouble *values, guint n)
+bench_restore_median (gdouble *values, guint n)
 {
 	g_autofree gdouble *sorted = g_memdup2 (values, n * sizeof (gdouble));
 
-	qsort (sorted, n, sizeof (gdouble), bench_cmp_double);
+	qsort (sorted, n, sizeof (gdouble), bench_restore_compare_doubles);
 	return sorted[n / 2];
 }
 
 /* Part 2's breakdown: each stage's mean time per phone, and the CPU time
  * per phone of each process, for each batch size. */
 static void
-bench_all_print_batches (const BenchBatch *batches)
+bench_restore_all_print_batches (const BenchBatch *batches)
 {
 	printf ("  where a phone's time goes, mean ms per phone (stage from the engine's "
 		"progress):\n  %-10s",
@@ -538,15 +532,15 @@ bench_all_print_batches (const BenchBatch *batches)
 
 /* Part 3: one restore --all of 16 phones on an engine of its own. */
 static void
-bench_handshakes (const char *url, guint first, gboolean fresh_connections)
+bench_restore_handshakes (const char *url, guint first, gboolean fresh_connections)
 {
-	g_autoptr (IrEngine) engine = bench_engine_open (url, fresh_connections);
+	g_autoptr (IrEngine) engine = bench_restore_engine_open (url, fresh_connections);
 	IrBrandClient *client = ir_engine_get_client (engine);
 	guint req0 = 0, conn0 = 0, req = 0, conn = 0;
 	gdouble ms;
 
 	ir_brand_client_get_connection_stats (client, &req0, &conn0);
-	ms = bench_all (engine, first, BENCH_HANDSHAKE_PHONES, NULL);
+	ms = bench_restore_all (engine, first, BENCH_HANDSHAKE_PHONES, NULL);
 	ir_brand_client_get_connection_stats (client, &req, &conn);
 	req -= req0;
 	conn -= conn0;
@@ -588,8 +582,14 @@ bench_vs_raw_ours (IrEngine *engine, const char *path, BenchBatch *stages)
 	stages->phones++;
 	g_signal_connect_data (
 	    progress, "changed", G_CALLBACK (bench_child_changed), c, bench_child_free, 0);
-	ir_engine_restore_async (
-	    engine, path, progress, bench_engine_confirm, NULL, NULL, bench_engine_done, &res);
+	ir_engine_restore_async (engine,
+				 path,
+				 progress,
+				 bench_restore_engine_confirm,
+				 NULL,
+				 NULL,
+				 bench_restore_engine_done,
+				 &res);
 	while (res == NULL)
 		g_main_context_iteration (NULL, TRUE);
 	elapsed = (gdouble)(g_get_monotonic_time () - t0) / 1000.0;
@@ -709,7 +709,7 @@ bench_vs_raw_at (const char *path, const char *const *commands)
 			bench_restore_die ("raw loop", error);
 	close (fd);
 	elapsed = (gdouble)(g_get_monotonic_time () - t0) / 1000.0;
-	bench_wipe (path);
+	bench_restore_wipe (path);
 	return elapsed;
 }
 
@@ -729,8 +729,11 @@ bench_vs_raw_sync (int fd, const char *const *appends)
 static void
 bench_vs_raw_print (const char *what, GArray *ms)
 {
-	g_array_sort (ms, compare_doubles);
-	printf ("  %-52s %8.2f ms %8.2f ms\n", what, percentile (ms, 50), percentile (ms, 90));
+	g_array_sort (ms, bench_restore_compare_doubles);
+	printf ("  %-52s %8.2f ms %8.2f ms\n",
+		what,
+		bench_restore_percentile (ms, 50),
+		bench_restore_percentile (ms, 90));
 }
 
 /* Part 4 on the phone at @path; @first_device: the first of the devices
@@ -740,7 +743,7 @@ bench_vs_raw (const char *url, guint runs, const char *path, GStrv commands, gui
 {
 	/* the workstation of parts 2 and 3: the server binds the technician's
 	 * certificate to the first workstation log it saw */
-	g_autoptr (IrEngine) engine = bench_engine_open (url, FALSE);
+	g_autoptr (IrEngine) engine = bench_restore_engine_open (url, FALSE);
 	g_autofree char *log_path = g_strdup (ir_engine_get_log_path (engine));
 	g_autofree char *raw_path = g_build_filename (workdir, "raw-appends", NULL);
 	g_autofree char *intent = NULL;
@@ -764,12 +767,12 @@ bench_vs_raw (const char *url, guint runs, const char *path, GStrv commands, gui
 	/* warm: the engine's first restore opens its connection, as the raw
 	 * side's first request does; neither is timed */
 	bench_vs_raw_ours (engine, path, &warm);
-	bench_wipe (path);
+	bench_restore_wipe (path);
 	bench_vs_raw_token (curl, answer, first_device);
 	for (guint i = 0; i < runs; i++) {
 		gdouble ms = bench_vs_raw_ours (engine, path, &stages);
 		g_array_append_val (b.ours, ms);
-		bench_wipe (path);
+		bench_restore_wipe (path);
 	}
 	g_clear_object (&engine);
 	intent = bench_vs_raw_append_bytes (log_path, "INTENT");
@@ -810,7 +813,7 @@ bench_vs_raw (const char *url, guint runs, const char *path, GStrv commands, gui
 	bench_vs_raw_print ("  POST /v1/tokens, plain curl, kept-alive mTLS", b.token);
 	bench_vs_raw_print ("  2 x write+fdatasync (INTENT, RESULT bytes)", b.sync);
 	bench_vs_raw_print ("  sum", b.raw);
-	ratio = percentile (b.ours, 50) / percentile (b.raw, 50);
+	ratio = bench_restore_percentile (b.ours, 50) / bench_restore_percentile (b.raw, 50);
 	printf ("  ratio restore/raw (medians): %.2f (target <= 1.3)\n", ratio);
 	printf ("  the restore's stages, mean ms (from the engine's progress):");
 	for (guint st = 0; st <= IR_RESTORE_STAGE_DONE; st++) {
@@ -832,14 +835,14 @@ bench_vs_raw (const char *url, guint runs, const char *path, GStrv commands, gui
 static void
 bench_restore_parts_2_3 (const char *url, guint *first)
 {
-	g_autoptr (IrEngine) engine = bench_engine_open (url, FALSE);
+	g_autoptr (IrEngine) engine = bench_restore_engine_open (url, FALSE);
 	gdouble ms[G_N_ELEMENTS (bench_sizes)][BENCH_ALL_ROUNDS];
 	gdouble med[G_N_ELEMENTS (bench_sizes)];
 	BenchBatch batches[G_N_ELEMENTS (bench_sizes)] = {0};
 
 	for (guint r = 0; r < BENCH_ALL_ROUNDS; r++) {
 		for (guint i = 0; i < G_N_ELEMENTS (bench_sizes); i++) {
-			ms[i][r] = bench_all (engine, *first, bench_sizes[i], &batches[i]);
+			ms[i][r] = bench_restore_all (engine, *first, bench_sizes[i], &batches[i]);
 			*first += bench_sizes[i];
 		}
 	}
@@ -850,7 +853,7 @@ bench_restore_parts_2_3 (const char *url, guint *first)
 		BENCH_LATENCY_MS,
 		BENCH_ALL_ROUNDS);
 	for (guint i = 0; i < G_N_ELEMENTS (bench_sizes); i++) {
-		med[i] = bench_median (ms[i], BENCH_ALL_ROUNDS);
+		med[i] = bench_restore_median (ms[i], BENCH_ALL_ROUNDS);
 		printf ("  %2u phone%s %8.1f ms\n",
 			bench_sizes[i],
 			bench_sizes[i] == 1 ? " " : "s",
@@ -861,11 +864,11 @@ bench_restore_parts_2_3 (const char *url, guint *first)
 			bench_sizes[i],
 			med[i] / med[0],
 			bench_sizes[i]);
-	bench_all_print_batches (batches);
+	bench_restore_all_print_batches (batches);
 	printf ("restore --all of %u phones, TLS handshakes with the brand server:\n",
 		BENCH_HANDSHAKE_PHONES);
-	bench_handshakes (url, *first, TRUE);
-	bench_handshakes (url, *first + BENCH_HANDSHAKE_PHONES, FALSE);
+	bench_restore_handshakes (url, *first, TRUE);
+	bench_restore_handshakes (url, *first + BENCH_HANDSHAKE_PHONES, FALSE);
 }
 
 int
@@ -889,20 +892,20 @@ main (int argc, char **argv)
 	pki = g_build_filename (workdir, "pki", NULL);
 	cmd = g_strdup_printf ("'%s/certs/gen-dev-pki.sh' '%s' >/dev/null", IR_BENCH_SRCDIR, pki);
 	bench_restore_sh (cmd);
-	url = start_server (runs + 1, &server);
+	url = bench_restore_start_server (runs + 1, &server);
 	server_pid = g_strdup (g_subprocess_get_identifier (server));
 
-	one = start_phones (0, 1, 0, &one_sim);
-	commands = bench_one_phone (url, runs, g_ptr_array_index (one, 0));
+	one = bench_restore_start_phones (0, 1, 0, &one_sim);
+	commands = bench_restore_one_phone (url, runs, g_ptr_array_index (one, 0));
 	/* IR_BENCH_VS_RAW_ONLY=1: parts 1 and 4 only (part 4 needs part 1's
 	 * commands), for a profiler */
 	if (g_getenv ("IR_BENCH_VS_RAW_ONLY") == NULL)
 		bench_restore_parts_2_3 (url, &first);
 	bench_vs_raw (url, runs, g_ptr_array_index (one, 0), commands, BENCH_DEVICES + 1);
-	stop (one_sim);
+	bench_restore_stop (one_sim);
 	fflush (stdout);
 
-	stop (server);
+	bench_restore_stop (server);
 	g_free (cmd);
 	cmd = g_strdup_printf ("rm -rf '%s'", workdir);
 	bench_restore_sh (cmd);

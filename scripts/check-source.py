@@ -35,7 +35,7 @@ import os
 import re
 import sys
 
-SCAN_DIRS = ("src", "protocols", "tests")
+SCAN_DIRS = ("src", "protocols", "tests", "bench")
 SKIP_DIRS = ("tests/check-source",)
 
 # Rule exceptions, each narrow and explained; remove an entry when its
