@@ -163,9 +163,9 @@ ir_restore_stop (IrRestoreRun *run, IrRestoreOutcome outcome, IrRestoreStage sta
 }
 
 /* The rival scan ir_session_open_check_later() started at open, finished
- * before anything is written anywhere (the used-token store first): a
- * port another program holds is refused with the text an open refused at
- * once has. */
+ * before a token is asked for and so before anything is written anywhere:
+ * a port another program holds is refused with the text an open refused
+ * at once has. */
 static gboolean
 ir_restore_check_port (IrRestoreRun *run)
 {
@@ -334,8 +334,6 @@ ir_restore_verify (IrRestoreRun *run)
 	const guint8 *data = g_bytes_get_data (run->answer->token, &len);
 
 	ir_restore_enter (run, IR_RESTORE_STAGE_VERIFY);
-	if (!ir_restore_check_port (run))
-		return FALSE;
 	if (run->challenge != NULL) {
 		expect.nonce = g_bytes_get_data (run->challenge->nonce, &expect.nonce_len);
 		expect.has_counter = TRUE;
@@ -737,6 +735,11 @@ ir_restore_authorise_and_write (IrRestoreRun *run)
 {
 	IrRestoreResult *r = run->result;
 
+	/* the rival scan overlaps identify; it is joined before a token is
+	 * asked for, so that a held port never spends one of the centre's
+	 * quota (and nothing is written to the phone, the log or the store) */
+	if (!ir_restore_check_port (run))
+		return;
 	for (;;) {
 		gboolean again = FALSE;
 		gboolean written;
@@ -810,9 +813,9 @@ ir_restore_run (IrSession *session, const IrRestoreOptions *options, GCancellabl
 		if (ir_restore_diagnose (&run))
 			ir_restore_authorise_and_write (&run);
 	}
-	/* a run that stopped before the token was verified (nothing written
-	 * anywhere) still says so when the port is held: the rival, which
-	 * may have taken the phone's answers, is the reason to give */
+	/* a run that stopped during identify or diagnosis (nothing asked
+	 * for, nothing written) still says so when the port is held: the
+	 * rival, which may have taken the phone's answers, is the reason */
 	if (!ir_restore_check_port (&run)) {
 		g_clear_pointer (&r->info, ir_device_info_free);
 		g_ptr_array_set_size (r->slots, 0);
