@@ -427,9 +427,10 @@ bench_brandd_lean_post (BenchLean *l,
 		}
 	}
 	connection = bench_brandd_lean_header (l->in->str, head_len, "connection");
-	closing = connection != NULL && g_ascii_strncasecmp (g_strchug ((char *)connection),
-							     "close",
-							     strlen ("close")) == 0;
+	while (connection != NULL && *connection == ' ')
+		connection++;
+	closing = connection != NULL &&
+		  g_ascii_strncasecmp (connection, "close", strlen ("close")) == 0;
 	g_string_truncate (answer, 0);
 	g_string_append_len (answer, l->in->str + head_len, MIN (body_len, 512));
 	g_string_erase (l->in, 0, (gssize)(head_len + body_len));
