@@ -43,6 +43,7 @@
  * alternating with a server, as fresh, without one, so that the machine's
  * load falls on both alike; medians of the rounds and the on/off ratio.
  * The number of requests per row is bounded (argument 1, default 2000);
+ * $IR_BENCH_BRANDD runs another build's imei-brandd with the same clients;
  * argument 2, when given, names the only rows to run (sqlite, pg1, pg2;
  * PostgreSQL starts only for its rows); argument 3 the numbers of clients
  * (default 1,16,64). Beside each row the CPU time per token of the
@@ -651,6 +652,16 @@ bench_brandd_signatures_per_second (const char *key_path)
 	return n / ((gdouble)(g_get_monotonic_time () - start) / G_USEC_PER_SEC);
 }
 
+/* The imei-brandd to run: this build's, or $IR_BENCH_BRANDD (another
+ * build's, to set two builds side by side with the same clients). */
+static const char *
+bench_brandd_binary (void)
+{
+	const char *other = g_getenv ("IR_BENCH_BRANDD");
+
+	return other != NULL && other[0] != '\0' ? other : IR_BENCH_IMEI_BRANDD;
+}
+
 static gboolean
 bench_brandd_sh (const char *cmd)
 {
@@ -730,9 +741,9 @@ bench_brandd_prepare (const char *dir, const char *name, const char *pg_uri, cha
 		return FALSE;
 	db_cmd = g_strdup_printf ("'%s' init-db --db '%s' >/dev/null && "
 				  "'%s' import --db '%s' '%s' >/dev/null",
-				  IR_BENCH_IMEI_BRANDD,
+				  bench_brandd_binary (),
 				  target,
-				  IR_BENCH_IMEI_BRANDD,
+				  bench_brandd_binary (),
 				  target,
 				  csv_path);
 	return bench_brandd_sh (db_cmd);
@@ -764,11 +775,11 @@ bench_brandd_publish_policy (const char *dir, const char *conf)
 	g_autofree char *cmd = g_strdup_printf (
 	    "'%s' policy sign --key '%s/pki/policy.key' --out '%s/policy.note' '%s' >/dev/null && "
 	    "'%s' policy publish --config '%s' '%s/policy.note' >/dev/null",
-	    IR_BENCH_IMEI_BRANDD,
+	    bench_brandd_binary (),
 	    dir,
 	    dir,
 	    json_path,
-	    IR_BENCH_IMEI_BRANDD,
+	    bench_brandd_binary (),
 	    conf,
 	    dir);
 
@@ -816,7 +827,7 @@ bench_brandd_start_server (const char *conf, guint node, char **url)
 	g_subprocess_launcher_set_stdout_file_path (launcher, log);
 	proc = g_subprocess_launcher_spawn (launcher,
 					    &error,
-					    IR_BENCH_IMEI_BRANDD,
+					    bench_brandd_binary (),
 					    "serve",
 					    verbose ? "--verbose" : "--config",
 					    verbose ? "--config" : conf,
