@@ -413,8 +413,7 @@ bench_brandd_lean_post (BenchLean *l,
 	}
 	head_len = end + 4 - l->in->str;
 	if (sscanf (l->in->str, "HTTP/1.1 %ld ", status) != 1 ||
-	    (length = bench_brandd_lean_header (l->in->str, head_len, "content-length")) ==
-		NULL) {
+	    (length = bench_brandd_lean_header (l->in->str, head_len, "content-length")) == NULL) {
 		/* the server always sends a length (evhttp, never chunked) */
 		g_string_printf (why, "lean client: an answer without a status or a length");
 		bench_brandd_lean_close (l);
@@ -431,8 +430,8 @@ bench_brandd_lean_post (BenchLean *l,
 	connection = bench_brandd_lean_header (l->in->str, head_len, "connection");
 	while (connection != NULL && *connection == ' ')
 		connection++;
-	closing = connection != NULL &&
-		  g_ascii_strncasecmp (connection, "close", strlen ("close")) == 0;
+	closing =
+	    connection != NULL && g_ascii_strncasecmp (connection, "close", strlen ("close")) == 0;
 	g_string_truncate (answer, 0);
 	g_string_append_len (answer, l->in->str + head_len, MIN (body_len, 512));
 	g_string_erase (l->in, 0, (gssize)(head_len + body_len));
@@ -457,12 +456,13 @@ bench_brandd_lean_thread (gpointer data)
 		bench_brandd_lean_clear (&l);
 		return NULL;
 	}
-	request = g_strdup_printf ("POST /v1/tokens HTTP/1.1\r\nHost: %s:%u\r\n"
-				   "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-				   l.host,
-				   l.port,
-				   strlen (request_body),
-				   request_body);
+	request =
+	    g_strdup_printf ("POST /v1/tokens HTTP/1.1\r\nHost: %s:%u\r\n"
+			     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+			     l.host,
+			     l.port,
+			     strlen (request_body),
+			     request_body);
 	request_len = strlen (request);
 	for (guint i = 0; i < c->n_requests; i++) {
 		gint64 start = g_get_monotonic_time ();
@@ -480,13 +480,13 @@ bench_brandd_lean_thread (gpointer data)
 			c->unavailable++;
 		else
 			c->failures++;
-		bench_brandd_count_why (c->why,
-					ok ? g_strdup_printf (
-						 "HTTP %ld: %s", status, g_strstrip (answer->str))
-					   : g_strdup (why->str),
-					1,
-					ms,
-					ms);
+		bench_brandd_count_why (
+		    c->why,
+		    ok ? g_strdup_printf ("HTTP %ld: %s", status, g_strstrip (answer->str))
+		       : g_strdup (why->str),
+		    1,
+		    ms,
+		    ms);
 	}
 	bench_brandd_lean_clear (&l);
 	return NULL;
@@ -590,9 +590,8 @@ bench_brandd_print_level (const char *label, const BenchLevel *level, gdouble sy
 	g_autofree char *server_text = level->server_us >= 0 && level->ok > 0
 					   ? g_strdup_printf ("%.0f", level->server_us / level->ok)
 					   : g_strdup ("-");
-	g_autofree char *client_text = level->ok > 0
-					   ? g_strdup_printf ("%.0f", level->client_us / level->ok)
-					   : g_strdup ("-");
+	g_autofree char *client_text =
+	    level->ok > 0 ? g_strdup_printf ("%.0f", level->client_us / level->ok) : g_strdup ("-");
 
 	g_print ("%-20s %7u  %8u  %8.0f  %7.2f  %8.2f  %8u  %4u  %6s  %9s  %7s  %7s\n",
 		 label,

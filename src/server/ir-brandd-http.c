@@ -421,7 +421,8 @@ ir_brandd_http_job_free (IrBranddHttpJob *job)
 static void
 ir_brandd_http_parse_tokens (IrBranddHttpJob *job)
 {
-	job->token_root = ir_brandd_json_parse_object (job->body, job->len, &job->token_parse_error);
+	job->token_root =
+	    ir_brandd_json_parse_object (job->body, job->len, &job->token_parse_error);
 	if (job->token_root != NULL)
 		job->token_parsed = ir_brandd_request_token_request_from_object (
 		    job->token_root, &job->token_parse_error);

@@ -490,11 +490,8 @@ ir_brandd_store_seen_request (IrBranddStore *self,
  * another certificate than the record's holds it, else 0; *own: its cti
  * when the record's certificate holds it (to be superseded), else NULL. */
 static gboolean
-ir_brandd_store_live_token (IrBranddStore *self,
-			    const IrBranddTokenRecord *r,
-			    gint64 *until,
-			    GBytes **own,
-			    GError **error)
+ir_brandd_store_live_token (
+    IrBranddStore *self, const IrBranddTokenRecord *r, gint64 *until, GBytes **own, GError **error)
 {
 	IrBranddStmt *stmt =
 	    ir_brandd_db_prepare (self->db,
@@ -541,11 +538,12 @@ ir_brandd_store_supersede_own (IrBranddStore *self,
 
 	if (own == NULL)
 		return TRUE;
-	stmt = ir_brandd_db_prepare (self->db,
-				     "INSERT INTO reports (cti, outcome, imeis_read_back, detail, "
-				     "reported_at) VALUES (?, 'aborted', NULL, 'superseded by a newer "
-				     "token for the same certificate', ?)",
-				     error);
+	stmt =
+	    ir_brandd_db_prepare (self->db,
+				  "INSERT INTO reports (cti, outcome, imeis_read_back, detail, "
+				  "reported_at) VALUES (?, 'aborted', NULL, 'superseded by a newer "
+				  "token for the same certificate', ?)",
+				  error);
 	if (stmt == NULL)
 		return FALSE;
 	ir_brandd_stmt_bind_bytes (stmt, 1, own);

@@ -478,10 +478,9 @@ test_brandd_store_live_token_repeated (void **state)
 				       "SELECT count(*) FROM tokens t WHERE NOT EXISTS "
 				       "(SELECT 1 FROM reports r WHERE r.cti = t.cti)"),
 	    1);
-	assert_int_equal (
-	    test_brandd_store_sql_int (
-		f, "SELECT count(*) FROM reports WHERE detail LIKE 'superseded%'"),
-	    49);
+	assert_int_equal (test_brandd_store_sql_int (
+			      f, "SELECT count(*) FROM reports WHERE detail LIKE 'superseded%'"),
+			  49);
 	assert_false (
 	    test_brandd_store_issue_full (f, cnf_b, 51, DAY1_LAST - 940, 900, "C2", 100, &until));
 	assert_int_equal (until, DAY1_LAST - 1000 + 50 + 900);
