@@ -22,8 +22,9 @@
 
 /* Token issuance by imei-brandd on 127.0.0.1: throughput and p50/p99
  * latency of POST /v1/tokens with 1, 16 and 64 concurrent keep-alive mutual
- * TLS clients (one libcurl easy handle per thread, so each client does one
- * handshake and then reuses its connection), in rows for SQLite on one
+ * TLS clients (a thread each, the lean client below or a libcurl easy
+ * handle, so each client does one handshake and then reuses its
+ * connection), in rows for SQLite on one
  * node, PostgreSQL on one node and PostgreSQL on two nodes sharing one
  * database (clients spread over both, each keeping to its node). Each row
  * runs on fresh servers and a fresh database; the servers' stats lines at
@@ -33,7 +34,7 @@
  * tokens/s beside Ed25519 signatures per second in-process with the same
  * key (EVP, one thread): what a token costs over its signature (JSON,
  * registry lookups, the transaction with its sync, HTTP and TLS records).
- * A request that fails is counted, with what failed (curl's error, or the
+ * A request that fails is counted, with what failed (the client's error, or the
  * status and the refusal), apart from a 503 with Retry-After, the server's
  * clean "come back later", counted on its own. Then the day's 500,000th
  * token on SQLite beside its first, and the rollout policy's cost (issue
