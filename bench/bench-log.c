@@ -144,8 +144,11 @@ bench_log_run_log (const char *base,
 		g_autofree GThread **t = g_new0 (GThread *, threads);
 		g_autofree Worker *w = g_new0 (Worker, threads);
 
+		/* every record is appended even when @threads does not divide @n */
 		for (guint i = 0; i < threads; i++) {
-			w[i] = (Worker){log, fields, i * (n / threads), n / threads};
+			guint from = i * n / threads;
+
+			w[i] = (Worker){log, fields, from, (i + 1) * n / threads - from};
 			t[i] = g_thread_new ("append", bench_log_append_thread, &w[i]);
 		}
 		for (guint i = 0; i < threads; i++)
@@ -217,8 +220,7 @@ main (int argc, char **argv)
 		g_array_append_val (raw_rates, rate);
 		rate = bench_log_run_log (base, key, n, IR_MIGRATION_LOG_LAYOUT_NOTES, 1, NULL);
 		g_array_append_val (notes_rates, rate);
-		rate = bench_log_run_log (
-		    base, key, n - n % 8, IR_MIGRATION_LOG_LAYOUT_INLINE, 8, NULL);
+		rate = bench_log_run_log (base, key, n, IR_MIGRATION_LOG_LAYOUT_INLINE, 8, NULL);
 		g_array_append_val (group_rates, rate);
 	}
 	if (lines == NULL)
