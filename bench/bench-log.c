@@ -11,8 +11,9 @@
 
 #include "ir-migration-log.h"
 #include "ir-openssl-autoptr.h"
+#include "bench-stats.h"
 
-/* Durable append rate of the migration log (records/s, bench_log_median of runs)
+/* Durable append rate of the migration log (records/s, median of runs)
  * beside a raw loop of write + fdatasync of the same bytes (each record
  * line and its signature line) on the same filesystem, and the ratios: a
  * new log (inline layout: one write and one fdatasync a record, plus a
@@ -143,8 +144,11 @@ bench_log_run_log (const char *base,
 		g_autofree GThread **t = g_new0 (GThread *, threads);
 		g_autofree Worker *w = g_new0 (Worker, threads);
 
+		/* every record is appended even when @threads does not divide @n */
 		for (guint i = 0; i < threads; i++) {
-			w[i] = (Worker){log, fields, i * (n / threads), n / threads};
+			guint from = i * n / threads;
+
+			w[i] = (Worker){log, fields, from, (i + 1) * n / threads - from};
 			t[i] = g_thread_new ("append", bench_log_append_thread, &w[i]);
 		}
 		for (guint i = 0; i < threads; i++)
@@ -187,21 +191,6 @@ bench_log_run_raw (const char *base, GPtrArray *lines)
 	return lines->len / secs;
 }
 
-static int
-bench_log_cmp_double (gconstpointer a, gconstpointer b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-bench_log_median (GArray *values)
-{
-	g_array_sort (values, bench_log_cmp_double);
-	return g_array_index (values, double, values->len / 2);
-}
-
 int
 main (int argc, char **argv)
 {
@@ -231,18 +220,17 @@ main (int argc, char **argv)
 		g_array_append_val (raw_rates, rate);
 		rate = bench_log_run_log (base, key, n, IR_MIGRATION_LOG_LAYOUT_NOTES, 1, NULL);
 		g_array_append_val (notes_rates, rate);
-		rate = bench_log_run_log (
-		    base, key, n - n % 8, IR_MIGRATION_LOG_LAYOUT_INLINE, 8, NULL);
+		rate = bench_log_run_log (base, key, n, IR_MIGRATION_LOG_LAYOUT_INLINE, 8, NULL);
 		g_array_append_val (group_rates, rate);
 	}
 	if (lines == NULL)
 		return 1;
 	for (guint i = 0; i < lines->len; i++)
 		bytes += strlen (lines->pdata[i]);
-	log_rate = bench_log_median (log_rates);
-	notes_rate = bench_log_median (notes_rates);
-	group_rate = bench_log_median (group_rates);
-	raw_rate = bench_log_median (raw_rates);
+	log_rate = bench_stats_array_median (log_rates);
+	notes_rate = bench_stats_array_median (notes_rates);
+	group_rate = bench_stats_array_median (group_rates);
+	raw_rate = bench_stats_array_median (raw_rates);
 	printf ("migration log durable append, %u records of %" G_GSIZE_FORMAT
 		" bytes on average, %u runs, in %s\n",
 		n,
@@ -250,16 +238,16 @@ main (int argc, char **argv)
 		runs,
 		base);
 	printf ("  raw write+fdatasync of the same bytes (baseline):   %8.1f records/s "
-		"(bench_log_median)\n",
+		"(median)\n",
 		raw_rate);
 	printf ("  log append, inline layout (1 write, 1 fdatasync):  %8.1f records/s "
-		"(bench_log_median)\n",
+		"(median)\n",
 		log_rate);
 	printf ("  log append, notes layout (2 writes, 2 syncs):      %8.1f records/s "
-		"(bench_log_median)\n",
+		"(median)\n",
 		notes_rate);
 	printf ("  log append, inline, 8 threads (group commit):      %8.1f records/s "
-		"(bench_log_median)\n",
+		"(median)\n",
 		group_rate);
 	printf ("  ratio raw/log: inline %.2f, notes %.2f (target <= 1.2), 8 threads %.2f\n",
 		raw_rate / log_rate,
