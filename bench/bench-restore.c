@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "bench-raw-at.h"
@@ -329,12 +330,6 @@ bench_restore_one_phone (const char *url, guint runs, const char *path)
 
 /* the benchmark answers yes to every plan: it restores its own phones */
 static void
-bench_restore_engine_confirm (IrEngine *engine, IrRestorePlan *plan, gpointer user_data)
-{
-	ir_restore_plan_answer (plan, TRUE);
-}
-
-static void
 bench_restore_engine_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	GAsyncResult **out = user_data;
@@ -466,7 +461,7 @@ bench_restore_all (IrEngine *engine, guint first, guint n, BenchBatch *batch)
 	ir_engine_restore_many_async (engine,
 				      (const char *const *)paths->pdata,
 				      progress,
-				      bench_restore_engine_confirm,
+				      ir_engine_confirm_yes, /* imeictl restore --yes */
 				      NULL,
 				      NULL,
 				      bench_restore_engine_done,
@@ -560,7 +555,24 @@ typedef struct {
 	GArray *token; /* ms, one POST /v1/tokens over a kept-alive connection */
 	GArray *sync;  /* ms, INTENT and RESULT: write + fdatasync each */
 	GArray *raw;   /* ms, the sum of the three above */
+	/* CPU ms over all runs: this process (getrusage, every thread) for
+	 * ours and for the raw side; imei-sim and imei-brandd (/proc) for
+	 * ours and for the raw side */
+	gdouble cpu_self_ours, cpu_self_raw;
+	gdouble cpu_sim_ours, cpu_sim_raw;
+	gdouble cpu_server_ours, cpu_server_raw;
 } BenchVsRaw;
+
+/* user + system CPU time of this process, every thread, in ms */
+static gdouble
+bench_vs_raw_self_cpu_ms (void)
+{
+	struct rusage ru;
+
+	getrusage (RUSAGE_SELF, &ru);
+	return (gdouble)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 +
+	       (gdouble)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
+}
 
 /* One restore of the phone on @path through @engine, as
  * imeictl restore PORT runs it; its wall time in ms. */
@@ -585,7 +597,7 @@ bench_vs_raw_ours (IrEngine *engine, const char *path, BenchBatch *stages)
 	ir_engine_restore_async (engine,
 				 path,
 				 progress,
-				 bench_restore_engine_confirm,
+				 ir_engine_confirm_yes, /* imeictl restore --yes */
 				 NULL,
 				 NULL,
 				 bench_restore_engine_done,
@@ -692,8 +704,8 @@ bench_vs_raw_token (CURL *curl, GString *answer, guint device)
 }
 
 /* The AT commands of a restore over a bare termios loop, the port opened
- * and closed as the engine does: wall time in ms. The phone is wiped
- * again afterwards, untimed. */
+ * and closed as the engine does: wall time in ms. The caller wipes the
+ * phone again afterwards, untimed. */
 static gdouble
 bench_vs_raw_at (const char *path, const char *const *commands)
 {
@@ -709,7 +721,6 @@ bench_vs_raw_at (const char *path, const char *const *commands)
 			bench_restore_die ("raw loop", error);
 	close (fd);
 	elapsed = (gdouble)(g_get_monotonic_time () - t0) / 1000.0;
-	bench_restore_wipe (path);
 	return elapsed;
 }
 
@@ -739,7 +750,12 @@ bench_vs_raw_print (const char *what, GArray *ms)
 /* Part 4 on the phone at @path; @first_device: the first of the devices
  * registered for the raw token requests (@runs + 1 of them). */
 static void
-bench_vs_raw (const char *url, guint runs, const char *path, GStrv commands, guint first_device)
+bench_vs_raw (const char *url,
+	      guint runs,
+	      const char *path,
+	      const char *sim_pid,
+	      GStrv commands,
+	      guint first_device)
 {
 	/* the workstation of parts 2 and 3: the server binds the technician's
 	 * certificate to the first workstation log it saw */
@@ -770,7 +786,14 @@ bench_vs_raw (const char *url, guint runs, const char *path, GStrv commands, gui
 	bench_restore_wipe (path);
 	bench_vs_raw_token (curl, answer, first_device);
 	for (guint i = 0; i < runs; i++) {
+		gdouble self0 = bench_vs_raw_self_cpu_ms ();
+		gdouble sim0 = bench_restore_cpu_ms (sim_pid);
+		gdouble server0 = bench_restore_cpu_ms (server_pid);
 		gdouble ms = bench_vs_raw_ours (engine, path, &stages);
+
+		b.cpu_self_ours += bench_vs_raw_self_cpu_ms () - self0;
+		b.cpu_sim_ours += bench_restore_cpu_ms (sim_pid) - sim0;
+		b.cpu_server_ours += bench_restore_cpu_ms (server_pid) - server0;
 		g_array_append_val (b.ours, ms);
 		bench_restore_wipe (path);
 	}
@@ -783,10 +806,19 @@ bench_vs_raw (const char *url, guint runs, const char *path, GStrv commands, gui
 	if (fd < 0)
 		bench_restore_die ("raw appends file", NULL);
 	for (guint i = 0; i < runs; i++) {
+		gdouble self0 = bench_vs_raw_self_cpu_ms ();
+		gdouble sim0 = bench_restore_cpu_ms (sim_pid);
+		gdouble server0 = bench_restore_cpu_ms (server_pid);
 		gdouble at = bench_vs_raw_at (path, (const char *const *)commands);
 		gdouble token = bench_vs_raw_token (curl, answer, first_device + 1 + i);
 		gdouble sync = bench_vs_raw_sync (fd, appends);
 		gdouble raw = at + token + sync;
+
+		b.cpu_self_raw += bench_vs_raw_self_cpu_ms () - self0;
+		b.cpu_sim_raw += bench_restore_cpu_ms (sim_pid) - sim0;
+		b.cpu_server_raw += bench_restore_cpu_ms (server_pid) - server0;
+		/* untimed, outside the CPU too: it opens a session (a /proc scan) */
+		bench_restore_wipe (path);
 
 		g_array_append_val (b.at, at);
 		g_array_append_val (b.token, token);
@@ -815,6 +847,14 @@ bench_vs_raw (const char *url, guint runs, const char *path, GStrv commands, gui
 	bench_vs_raw_print ("  sum", b.raw);
 	ratio = bench_restore_percentile (b.ours, 50) / bench_restore_percentile (b.raw, 50);
 	printf ("  ratio restore/raw (medians): %.2f (target <= 1.3)\n", ratio);
+	printf ("  CPU per restore, ms (mean): this process %.2f (raw %.2f), imei-sim %.2f "
+		"(raw %.2f), imei-brandd %.2f (raw %.2f)\n",
+		b.cpu_self_ours / runs,
+		b.cpu_self_raw / runs,
+		b.cpu_sim_ours / runs,
+		b.cpu_sim_raw / runs,
+		b.cpu_server_ours / runs,
+		b.cpu_server_raw / runs);
 	printf ("  the restore's stages, mean ms (from the engine's progress):");
 	for (guint st = 0; st <= IR_RESTORE_STAGE_DONE; st++) {
 		if (stages.stage_ms[st] > 0)
@@ -901,7 +941,12 @@ main (int argc, char **argv)
 	 * commands), for a profiler */
 	if (g_getenv ("IR_BENCH_VS_RAW_ONLY") == NULL)
 		bench_restore_parts_2_3 (url, &first);
-	bench_vs_raw (url, runs, g_ptr_array_index (one, 0), commands, BENCH_DEVICES + 1);
+	bench_vs_raw (url,
+		      runs,
+		      g_ptr_array_index (one, 0),
+		      g_subprocess_get_identifier (one_sim),
+		      commands,
+		      BENCH_DEVICES + 1);
 	bench_restore_stop (one_sim);
 	fflush (stdout);
 

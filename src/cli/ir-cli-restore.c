@@ -220,19 +220,15 @@ ir_cli_restore_describe_plan (IrRestorePlan *plan, GString *out)
 }
 
 /* IrEngineConfirmFunc, on the command's own main context: one question
- * at a time on the terminal, whatever --all runs. --yes answers every
- * plan without asking: the user chose so on the command line. */
+ * at a time on the terminal, whatever --all runs. (--yes answers every
+ * plan without asking, with ir_engine_confirm_yes: the user chose so on
+ * the command line.) */
 static void
 ir_cli_restore_confirm (IrEngine *engine, IrRestorePlan *plan, gpointer user_data)
 {
-	const IrCliRestoreState *state = user_data;
 	g_autoptr (GString) text = g_string_new (NULL);
 	char answer[32] = "";
 
-	if (state->yes) {
-		ir_restore_plan_answer (plan, TRUE);
-		return;
-	}
 	ir_cli_restore_describe_plan (plan, text);
 	g_string_append (text, "Write these IMEIs to the phone? Type yes to write: ");
 	fputs (text->str, stderr);
@@ -598,7 +594,7 @@ ir_cli_restore_one (IrCli *cli, IrCliLoop *loop, GCancellable *cancellable, GErr
 	ir_engine_restore_async (state->engine,
 				 cli->args[0],
 				 NULL,
-				 ir_cli_restore_confirm,
+				 state->yes ? ir_engine_confirm_yes : ir_cli_restore_confirm,
 				 state,
 				 cancellable,
 				 ir_cli_loop_done,
@@ -710,7 +706,7 @@ ir_cli_restore_all (IrCli *cli, IrCliLoop *loop, GCancellable *cancellable, GErr
 	ir_engine_restore_many_async (state->engine,
 				      (const char *const *)ports->pdata,
 				      NULL,
-				      ir_cli_restore_confirm,
+				      state->yes ? ir_engine_confirm_yes : ir_cli_restore_confirm,
 				      state,
 				      cancellable,
 				      ir_cli_loop_done,

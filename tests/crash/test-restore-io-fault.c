@@ -74,6 +74,30 @@ static const FaultRow rows[] = {
      "Input/output error",
      ZERO ";",
      "aborted"},
+    /* the used-token store: its line is appended when the token is
+     * verified and synced beside the INTENT, on a thread of its own; the
+     * phone is written only once that sync succeeded (the first write and
+     * fsync are the new store's header) */
+    {"token-seen write fails (ENOSPC): token refused, phone untouched",
+     "token-seen",
+     "write",
+     "ENOSPC",
+     1,
+     6,
+     "token_refused",
+     "used-token store",
+     ZERO ";",
+     "aborted"},
+    {"token-seen fsync fails (EIO): phone untouched, though the INTENT is durable",
+     "token-seen",
+     "fsync",
+     "EIO",
+     1,
+     6,
+     "token_refused",
+     "used-token store",
+     ZERO ";",
+     "aborted"},
     /* no row for the checkpoint file: a new log (the inline layout) has
      * none, the checkpoint goes with its record in the write and the
      * fdatasync above; tests/io-fault fails both files of a notes-layout
@@ -150,14 +174,52 @@ test_restore_io_fault_io_fault (void **state)
 	test_restore_log_env_assert_all_resolved (records);
 }
 
+/* The used-token store's sync moved off the verify stage: it is still
+ * made, once per token, after the token's line (counted by the preload,
+ * never failing): the new store's header (write, fsync), then the line
+ * (write, fsync). */
+static void
+test_restore_io_fault_seen_synced (void **state)
+{
+	const char *preload = g_getenv ("IR_FAULT_PRELOAD");
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autofree char *dir = g_build_filename (server->dir, "ws", NULL);
+	g_autofree char *report = g_build_filename (server->dir, "fault-report", NULL);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QCT_WIPED);
+	g_autofree char *e_preload = g_strdup_printf ("LD_PRELOAD=%s", preload);
+	g_autofree char *e_report = g_strdup_printf ("IR_FAULT_REPORT=%s", report);
+	const char *env[] = {e_preload,
+			     "IR_FAULT_PATH=*/token-seen",
+			     "IR_FAULT_OPS=write,fsync",
+			     "IR_FAULT_AFTER=1000",
+			     e_report,
+			     "ASAN_OPTIONS=verify_asan_link_order=0",
+			     NULL};
+	g_autoptr (IrTestRun) run = NULL;
+	g_autofree char *calls = NULL;
+	g_autofree char *after = NULL;
+
+	assert_non_null (preload);
+	run = test_restore_log_env_restore (server, dir, sim->path, env);
+	assert_int_equal (run->exit_code, 0);
+	after = test_restore_env_sim_imeis (sim);
+	assert_string_equal (after, RT_QCT_IMEI1 ";");
+	assert_true (g_file_get_contents (report, &calls, NULL, NULL));
+	assert_string_equal (calls, "write ok\nfsync ok\nwrite ok\nfsync ok\n");
+}
+
 int
 main (void)
 {
+	const struct CMUnitTest extra[] = {
+	    cmocka_unit_test (test_restore_io_fault_seen_synced),
+	};
+
 	return ir_test_harness_run_table ("restore-io-fault",
 					  test_restore_io_fault_io_fault,
 					  rows,
 					  sizeof (rows[0]),
 					  G_N_ELEMENTS (rows),
-					  NULL,
-					  0);
+					  extra,
+					  G_N_ELEMENTS (extra));
 }

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "test-restore-log-env.h"
 
@@ -148,6 +150,99 @@ test_restore_log_log_row (void **state)
 	if (g_strcmp0 (row->result, "success") != 0)
 		assert_non_null (test_restore_log_env_string (result, "reason"));
 	test_restore_log_env_assert_all_resolved (records);
+}
+
+/* ---- a port another program holds ---- */
+
+/* A program that has @port open and takes no lock (screen, cat): "sleep"
+ * with the port as its stdin, once it has become sleep. */
+static GSubprocess *
+test_restore_log_spawn_holder (const char *port)
+{
+	g_autoptr (GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+	g_autoptr (GError) error = NULL;
+	int fd = open (port, O_RDWR | O_NOCTTY | O_NONBLOCK);
+	GSubprocess *proc;
+
+	assert_true (fd >= 0);
+	g_subprocess_launcher_take_stdin_fd (launcher, fd);
+	proc = g_subprocess_launcher_spawn (launcher, &error, "sleep", "60", NULL);
+	if (proc == NULL)
+		fail_msg ("cannot start sleep: %s", error->message);
+	for (guint i = 0; i < 500; i++) {
+		g_autofree char *path =
+		    g_strdup_printf ("/proc/%s/comm", g_subprocess_get_identifier (proc));
+		g_autofree char *comm = NULL;
+
+		if (g_file_get_contents (path, &comm, NULL, NULL) &&
+		    g_str_has_prefix (comm, "sleep"))
+			return proc;
+		g_usleep (10 * 1000);
+	}
+	fail_msg ("the holder never became sleep");
+	return NULL;
+}
+
+static guint
+test_restore_log_count (GPtrArray *records, const char *type)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < records->len; i++)
+		n += g_strcmp0 (test_restore_log_env_type (g_ptr_array_index (records, i)), type) ==
+		     0;
+	return n;
+}
+
+/* The rival scan runs in the background while the phone is identified:
+ * a port held without a lock is still refused, with the text of a refusal
+ * at open, before a token is asked for (no token, so no report) and before
+ * anything is written (no INTENT, no line in the used-token store, the
+ * phone as it was). Once the rival is gone, it restores. */
+static void
+test_restore_log_held_port_refused (void **state)
+{
+	g_autoptr (RtServer) server = test_restore_env_server_start (NULL);
+	g_autofree char *dir = test_restore_log_state_dir (server, "ws");
+	g_autofree char *seen_path = g_build_filename (dir, "token-seen", NULL);
+	g_autoptr (IrTestSim) sim = test_restore_env_sim_start (QCT_WIPED);
+	g_autoptr (IrTestSim) other = test_restore_env_sim_start (MTK_WIPED);
+	g_autoptr (IrTestRun) ok = test_restore_log_env_restore (server, dir, other->path, NULL);
+	g_autoptr (IrTestRun) refused = NULL;
+	g_autoptr (IrTestRun) again = NULL;
+	g_autoptr (GSubprocess) holder = NULL;
+	g_autoptr (GPtrArray) records = NULL;
+	g_autofree char *held_by = NULL;
+	g_autofree char *seen_before = NULL;
+	g_autofree char *seen_after = NULL;
+	g_autofree char *after = NULL;
+
+	assert_int_equal (ok->exit_code, 0);
+	assert_true (g_file_get_contents (seen_path, &seen_before, NULL, NULL));
+	holder = test_restore_log_spawn_holder (sim->path);
+	held_by =
+	    g_strdup_printf ("in use by sleep (pid %s)", g_subprocess_get_identifier (holder));
+
+	refused = test_restore_log_env_restore (server, dir, sim->path, NULL);
+	ir_test_harness_assert_error (
+	    refused, 3, "busy", held_by, "would take the phone's answers", NULL);
+	assert_null (test_restore_env_json_path (refused, "token.id"));
+	assert_null (test_restore_env_json_path (refused, "report.outcome"));
+	after = test_restore_env_sim_imeis (sim);
+	assert_string_equal (after, ZERO ";");
+	assert_true (g_file_get_contents (seen_path, &seen_after, NULL, NULL));
+	assert_string_equal (seen_after, seen_before);
+	records = test_restore_log_env_records (dir);
+	assert_int_equal (test_restore_log_count (records, "INTENT"), 1);
+
+	g_subprocess_force_exit (holder);
+	assert_true (g_subprocess_wait (holder, NULL, NULL));
+	again = test_restore_log_env_restore (server, dir, sim->path, NULL);
+	assert_int_equal (again->exit_code, 0);
+	g_free (after);
+	after = test_restore_env_sim_imeis (sim);
+	assert_string_equal (after, RT_QCT_IMEI1 ";");
 }
 
 /* ---- the tamper alarm ---- */
@@ -319,6 +414,7 @@ main (void)
 {
 	const struct CMUnitTest extra[] = {
 	    cmocka_unit_test (test_restore_log_log_tampered_refuses),
+	    cmocka_unit_test (test_restore_log_held_port_refused),
 	    cmocka_unit_test (test_restore_log_recover_other_phone_untouched),
 	    cmocka_unit_test (test_restore_log_recover_no_log),
 	};

@@ -275,6 +275,69 @@ test_transport_termios_held_without_lock (void **state)
 	assert_true (ir_transport_open (fx->transport, &error));
 }
 
+/* The restore flow's open: the port is taken at once and the rival scan
+ * runs on a thread of its own until the caller finishes it, before it
+ * writes anything. A rival found then is named with the text of a
+ * refusal at open; without one the check passes, and it is finished once. */
+static void
+test_transport_termios_held_check_later (void **state)
+{
+	PtyFixture *fx = *state;
+	g_autoptr (GError) error = NULL;
+	g_autoptr (GSubprocessLauncher) launcher =
+	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+	g_autoptr (GSubprocess) holder = NULL;
+	g_autoptr (IrTransport) later = ir_transport_termios_new (fx->slave_path);
+	g_autofree char *pid = NULL;
+	int fd = open (fx->slave_path, O_RDWR | O_NOCTTY);
+
+	assert_true (fd >= 0);
+	g_subprocess_launcher_take_stdin_fd (launcher, fd);
+	holder = g_subprocess_launcher_spawn (launcher, &error, "sleep", "30", NULL);
+	assert_non_null (holder);
+	pid = g_strdup_printf ("sleep (pid %s)", g_subprocess_get_identifier (holder));
+	for (guint i = 0; i < 200; i++) {
+		g_autofree char *comm_path =
+		    g_strdup_printf ("/proc/%s/comm", g_subprocess_get_identifier (holder));
+		g_autofree char *comm = NULL;
+		if (g_file_get_contents (comm_path, &comm, NULL, NULL) &&
+		    g_str_has_prefix (comm, "sleep"))
+			break;
+		g_usleep (10 * 1000);
+	}
+	/* the text a refusal at open has */
+	assert_false (ir_transport_open (fx->transport, &error));
+	assert_non_null (strstr (error->message, "would take the phone's answers"));
+	g_clear_error (&error);
+
+	ir_transport_termios_set_check_later (IR_TRANSPORT_TERMIOS (fx->transport), TRUE);
+	assert_true (ir_transport_open (fx->transport, &error));
+	assert_true (ir_transport_is_open (fx->transport));
+	assert_false (
+	    ir_transport_termios_check_finish (IR_TRANSPORT_TERMIOS (fx->transport), &error));
+	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_BUSY));
+	assert_non_null (strstr (error->message, fx->slave_path));
+	assert_non_null (strstr (error->message, pid));
+	assert_non_null (strstr (error->message, "would take the phone's answers"));
+	g_clear_error (&error);
+	/* finished: not asked again */
+	assert_true (
+	    ir_transport_termios_check_finish (IR_TRANSPORT_TERMIOS (fx->transport), &error));
+	ir_transport_close (fx->transport);
+
+	/* a check never finished is waited for at close */
+	ir_transport_termios_set_check_later (IR_TRANSPORT_TERMIOS (later), TRUE);
+	assert_true (ir_transport_open (later, &error));
+	ir_transport_close (later);
+
+	g_subprocess_force_exit (holder);
+	assert_true (g_subprocess_wait (holder, NULL, NULL));
+	assert_true (ir_transport_open (fx->transport, &error));
+	assert_true (
+	    ir_transport_termios_check_finish (IR_TRANSPORT_TERMIOS (fx->transport), &error));
+	assert_null (error);
+}
+
 #define TEST_TRANSPORT_CONCURRENT_PORTS 8
 
 typedef struct {
@@ -975,6 +1038,9 @@ main (void)
 	    cmocka_unit_test_setup_teardown (
 		test_transport_termios_busy, test_transport_pty_setup, test_transport_pty_teardown),
 	    cmocka_unit_test_setup_teardown (test_transport_termios_held_without_lock,
+					     test_transport_pty_setup,
+					     test_transport_pty_teardown),
+	    cmocka_unit_test_setup_teardown (test_transport_termios_held_check_later,
 					     test_transport_pty_setup,
 					     test_transport_pty_teardown),
 	    cmocka_unit_test (test_transport_termios_held_concurrent),

@@ -6,6 +6,7 @@
 #include "ir-error.h"
 #include "ir-at-read.h"
 #include "ir-session.h"
+#include "ir-transport-termios.h"
 
 /* "AT" is asked at most this often before we decide what the port is; two
  * silent tries in a row are enough to call it silent. */
@@ -101,8 +102,8 @@ ir_session_new (IrTransport *transport)
 	return self;
 }
 
-IrSession *
-ir_session_open (const char *port, GError **error)
+static IrSession *
+ir_session_open_full (const char *port, gboolean check_later, GError **error)
 {
 	g_autoptr (IrTransport) transport = NULL;
 	g_autoptr (GError) error_local = NULL;
@@ -112,6 +113,8 @@ ir_session_open (const char *port, GError **error)
 	transport = ir_port_transport_new (port, error);
 	if (transport == NULL)
 		return NULL;
+	if (check_later && IR_IS_TRANSPORT_TERMIOS (transport))
+		ir_transport_termios_set_check_later (IR_TRANSPORT_TERMIOS (transport), TRUE);
 	if (!ir_transport_open (transport, &error_local)) {
 		/* the transports name the port already; say it once */
 		if (strstr (error_local->message, port) == NULL)
@@ -120,6 +123,27 @@ ir_session_open (const char *port, GError **error)
 		return NULL;
 	}
 	return ir_session_new (transport);
+}
+
+IrSession *
+ir_session_open (const char *port, GError **error)
+{
+	return ir_session_open_full (port, FALSE, error);
+}
+
+IrSession *
+ir_session_open_check_later (const char *port, GError **error)
+{
+	return ir_session_open_full (port, TRUE, error);
+}
+
+gboolean
+ir_session_check_port (IrSession *self, GError **error)
+{
+	g_return_val_if_fail (IR_IS_SESSION (self), FALSE);
+	if (!IR_IS_TRANSPORT_TERMIOS (self->transport))
+		return TRUE;
+	return ir_transport_termios_check_finish (IR_TRANSPORT_TERMIOS (self->transport), error);
 }
 
 IrAtChannel *

@@ -64,6 +64,15 @@ G_DECLARE_FINAL_TYPE (IrSession, ir_session, IR, SESSION, GObject)
  * to do (NOT_FOUND, BUSY with the ModemManager hint, PERMISSION_DENIED with
  * the group / udev rule). */
 IrSession *ir_session_open (const char *port, GError **error);
+/* As ir_session_open(), but the check for a rival that holds the port
+ * without a lock (screen, cat) runs on a thread of its own while the
+ * caller asks the phone its questions (ir_transport_termios_set_check_later()):
+ * the caller must call ir_session_check_port() before it writes anything
+ * to the phone, the migration log or the used-token store. */
+IrSession *ir_session_open_check_later (const char *port, GError **error);
+/* Waits for the check of ir_session_open_check_later(): BUSY naming the
+ * rival, with ir_session_open()'s text. TRUE when none is pending. */
+gboolean ir_session_check_port (IrSession *self, GError **error);
 /* Wraps an already open transport. */
 IrSession *ir_session_new (IrTransport *transport);
 

@@ -279,3 +279,40 @@ ir_transport_holder_find (const char *path, int ignore_fd, gboolean far_end_coun
 	}
 	return NULL;
 }
+
+struct _IrTransportHolderCheck {
+	char *path;
+	int ignore_fd;
+	GThread *thread;
+};
+
+static gpointer
+ir_transport_holder_check_thread (gpointer data)
+{
+	IrTransportHolderCheck *check = data;
+
+	return ir_transport_holder_find (check->path, check->ignore_fd, FALSE);
+}
+
+IrTransportHolderCheck *
+ir_transport_holder_check_start (const char *path, int ignore_fd)
+{
+	IrTransportHolderCheck *check = g_new0 (IrTransportHolderCheck, 1);
+
+	check->path = g_strdup (path);
+	check->ignore_fd = ignore_fd;
+	check->thread = g_thread_new ("ir-holder-scan", ir_transport_holder_check_thread, check);
+	return check;
+}
+
+char *
+ir_transport_holder_check_finish (IrTransportHolderCheck *check)
+{
+	char *holder;
+
+	g_return_val_if_fail (check != NULL, NULL);
+	holder = g_thread_join (check->thread);
+	g_free (check->path);
+	g_free (check);
+	return holder;
+}

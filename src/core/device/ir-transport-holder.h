@@ -19,4 +19,15 @@ G_BEGIN_DECLS
  * open too; a lock it holds on the slave is another matter (count it). */
 char *ir_transport_holder_find (const char *path, int ignore_fd, gboolean far_end_counts);
 
+/* ir_transport_holder_find (@path, @ignore_fd, FALSE) on a thread of its
+ * own, so that the scan (most of a restore's CPU, ~2 ms on a quiet
+ * machine) overlaps what the caller does meanwhile; its scan begins after
+ * this call, as ir_transport_holder_find()'s does. @ignore_fd must stay
+ * open until the check is finished. */
+typedef struct _IrTransportHolderCheck IrTransportHolderCheck;
+IrTransportHolderCheck *ir_transport_holder_check_start (const char *path, int ignore_fd);
+/* Waits for the scan and frees @check: what ir_transport_holder_find()
+ * would have returned. */
+char *ir_transport_holder_check_finish (IrTransportHolderCheck *check);
+
 G_END_DECLS

@@ -22,6 +22,8 @@
 typedef struct {
 	int fd;
 	gboolean owns_fd;
+	gboolean check_later;	       /* see ir_transport_termios_set_check_later() */
+	IrTransportHolderCheck *check; /* started at open, not finished yet */
 } IrTransportTermiosPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (IrTransportTermios, ir_transport_termios, IR_TYPE_TRANSPORT)
@@ -143,6 +145,20 @@ ir_transport_termios_get_fd (IrTransportTermios *self)
 	return priv->fd;
 }
 
+/* One text for a rival found at open and one found by a check that ran
+ * in the background: the technician's next step is the same. */
+static void
+ir_transport_termios_set_error_held (GError **error, const char *path, const char *holder)
+{
+	g_set_error (error,
+		     IR_ERROR,
+		     IR_ERROR_BUSY,
+		     "port %s is in use by %s, which would take the phone's answers: close "
+		     "that program (or, if it is ModemManager, " IR_UDEV_HINT ") and try again",
+		     path,
+		     holder);
+}
+
 /* BUSY naming the other process that has @path open, if there is one. */
 static gboolean
 ir_transport_termios_check_holders (const char *path, int fd, gboolean owns_fd, GError **error)
@@ -151,15 +167,37 @@ ir_transport_termios_check_holders (const char *path, int fd, gboolean owns_fd, 
 
 	if (holder == NULL)
 		return TRUE;
-	g_set_error (error,
-		     IR_ERROR,
-		     IR_ERROR_BUSY,
-		     "port %s is in use by %s, which would take the phone's answers: close "
-		     "that program (or, if it is ModemManager, " IR_UDEV_HINT ") and try again",
-		     path,
-		     holder);
+	ir_transport_termios_set_error_held (error, path, holder);
 	if (owns_fd)
 		close (fd);
+	return FALSE;
+}
+
+void
+ir_transport_termios_set_check_later (IrTransportTermios *self, gboolean later)
+{
+	IrTransportTermiosPrivate *priv;
+
+	g_return_if_fail (IR_IS_TRANSPORT_TERMIOS (self));
+	priv = GET_PRIVATE (self);
+	priv->check_later = later;
+}
+
+gboolean
+ir_transport_termios_check_finish (IrTransportTermios *self, GError **error)
+{
+	IrTransportTermiosPrivate *priv;
+	g_autofree char *holder = NULL;
+
+	g_return_val_if_fail (IR_IS_TRANSPORT_TERMIOS (self), FALSE);
+	priv = GET_PRIVATE (self);
+	if (priv->check == NULL)
+		return TRUE;
+	holder = ir_transport_holder_check_finish (g_steal_pointer (&priv->check));
+	if (holder == NULL)
+		return TRUE;
+	ir_transport_termios_set_error_held (
+	    error, ir_transport_get_path (IR_TRANSPORT (self)), holder);
 	return FALSE;
 }
 
@@ -175,8 +213,9 @@ ir_transport_termios_adopt_fd (IrTransportTermios *self, int fd, gboolean owns_f
 	priv = GET_PRIVATE (self);
 	path = ir_transport_get_path (IR_TRANSPORT (self));
 	/* a program that takes no lock (screen, cat, a vendor tool) would
-	 * steal the phone's answers: refuse the port, naming it */
-	if (!ir_transport_termios_check_holders (path, fd, owns_fd, error))
+	 * steal the phone's answers: refuse the port, naming it (now, or
+	 * when the caller finishes the check it asked to run later) */
+	if (!priv->check_later && !ir_transport_termios_check_holders (path, fd, owns_fd, error))
 		return FALSE;
 	/* advisory, but every well-behaved program (ModemManager, minicom,
 	 * another imeictl) takes it: two programs on one phone corrupt both
@@ -201,6 +240,9 @@ ir_transport_termios_adopt_fd (IrTransportTermios *self, int fd, gboolean owns_f
 		g_debug ("TIOCEXCL on %s: %s", path, g_strerror (errno));
 	priv->fd = fd;
 	priv->owns_fd = owns_fd;
+	/* after the flock: a rival that locks is refused above, at once */
+	if (priv->check_later)
+		priv->check = ir_transport_holder_check_start (path, fd);
 	return TRUE;
 }
 
@@ -213,6 +255,9 @@ ir_transport_termios_release_fd (IrTransportTermios *self)
 	priv = GET_PRIVATE (self);
 	if (priv->fd < 0)
 		return;
+	/* the scan ignores our descriptor by its number: not reused before */
+	if (priv->check != NULL)
+		g_free (ir_transport_holder_check_finish (g_steal_pointer (&priv->check)));
 	/* a pseudo-terminal outlives our descriptor while its master is
 	 * open: left exclusive, it would refuse the next open (EBUSY) */
 	(void)ioctl (priv->fd, TIOCNXCL);

@@ -27,6 +27,17 @@ IrTransport *ir_transport_termios_new (const char *path);
  * itself, otherwise the subclass does. */
 gboolean
 ir_transport_termios_adopt_fd (IrTransportTermios *self, int fd, gboolean owns_fd, GError **error);
+/* With @later, the next open takes the lock and the port at once and
+ * looks for rivals that hold the port without a lock (the /proc scan of
+ * ir-transport-holder.h, most of a restore's CPU) on a thread of its own,
+ * until ir_transport_termios_check_finish(): the caller may talk to the
+ * phone meanwhile (read-only questions; a rival may take their answers),
+ * but must finish the check before it writes anything anywhere. */
+void ir_transport_termios_set_check_later (IrTransportTermios *self, gboolean later);
+/* Waits for the check of ir_transport_termios_set_check_later(): BUSY
+ * naming the rival, with the text an open refused at once has. TRUE when
+ * no check is pending (it was finished, or never asked for). */
+gboolean ir_transport_termios_check_finish (IrTransportTermios *self, GError **error);
 /* For subclasses: forgets the descriptor (closing it if owned). */
 void ir_transport_termios_release_fd (IrTransportTermios *self);
 int ir_transport_termios_get_fd (IrTransportTermios *self);

@@ -680,6 +680,12 @@ ir_engine_ask (gpointer user_data)
 	return G_SOURCE_REMOVE;
 }
 
+void
+ir_engine_confirm_yes (IrEngine *engine, IrRestorePlan *plan, gpointer user_data)
+{
+	ir_restore_plan_answer (plan, TRUE);
+}
+
 /* IrRestoreConfirmFunc, on the worker: the plan goes to the front end's
  * context, after the CONFIRM stage, and the worker waits for the answer. */
 static gboolean
@@ -689,8 +695,14 @@ ir_engine_restore_confirm (const IrRestoreResult *r,
 			   GError **error)
 {
 	IrEngineRestoreJob *job = user_data;
-	g_autoptr (IrRestorePlan) plan = ir_restore_plan_new (r);
-	IrEngineAsk *ask = g_new0 (IrEngineAsk, 1);
+	g_autoptr (IrRestorePlan) plan = NULL;
+	IrEngineAsk *ask;
+
+	/* answered beforehand: the same yes, without the round trip */
+	if (job->confirm == ir_engine_confirm_yes)
+		return TRUE;
+	plan = ir_restore_plan_new (r);
+	ask = g_new0 (IrEngineAsk, 1);
 
 	ask->engine = g_object_ref (job->engine);
 	ask->plan = g_object_ref (plan);

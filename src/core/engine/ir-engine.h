@@ -198,6 +198,12 @@ IrDeviceInfo *ir_engine_identify_finish (IrEngine *self, GAsyncResult *res, GErr
  * The restore waits for the answer, or for its cancellable. */
 typedef void (*IrEngineConfirmFunc) (IrEngine *engine, IrRestorePlan *plan, gpointer user_data);
 
+/* The IrEngineConfirmFunc of a front end whose user answered every plan
+ * yes beforehand (imeictl restore --yes). The engine knows it and answers
+ * on the worker, without the two trips through the caller's context that
+ * a question costs; called directly, it answers @plan yes. */
+void ir_engine_confirm_yes (IrEngine *engine, IrRestorePlan *plan, gpointer user_data);
+
 /* Restores the phone on @port (ir-restore.h has the flow): pending
  * INTENTs of the phone recovered first, then identify, diagnose, token,
  * verify, @confirm, INTENT, write, read back, RESULT, report. @confirm is

@@ -91,6 +91,9 @@ typedef struct {
 	GBytes *token;
 	IrBrandTokenAnswer *answer;
 	char *spc; /* from the verified token, for the family's prepare_write() */
+	/* the token's line in the used-token store, syncing beside the
+	 * INTENT's append: joined before the phone is written */
+	GThread *seen_sync;
 } IrRestoreRun;
 
 /* the SPC unlocks the phone: no copy outlives its use */
@@ -102,9 +105,40 @@ ir_restore_run_clear_spc (IrRestoreRun *run)
 	g_clear_pointer (&run->spc, g_free);
 }
 
+static gpointer
+ir_restore_seen_sync_thread (gpointer data)
+{
+	GError *error = NULL;
+
+	if (!ir_token_seen_sync_finish (data, &error))
+		return error;
+	return NULL;
+}
+
+/* Waits for the used-token store's sync: FALSE with its error when it
+ * failed (the token must then not be used). */
+static gboolean
+ir_restore_seen_sync_join (IrRestoreRun *run, GError **error)
+{
+	GError *failed;
+
+	if (run->seen_sync == NULL)
+		return TRUE;
+	failed = g_thread_join (g_steal_pointer (&run->seen_sync));
+	if (failed == NULL)
+		return TRUE;
+	g_propagate_error (error, failed);
+	return FALSE;
+}
+
 static void
 ir_restore_run_clear (IrRestoreRun *run)
 {
+	g_autoptr (GError) ignored = NULL;
+
+	/* a token whose store line may not be on disk is never used: the
+	 * runs that stopped before the write only wait for the thread */
+	(void)ir_restore_seen_sync_join (run, &ignored);
 	ir_restore_run_clear_spc (run);
 	g_clear_pointer (&run->challenge, ir_challenge_free);
 	g_clear_pointer (&run->token, g_bytes_unref);
@@ -126,6 +160,20 @@ ir_restore_stop (IrRestoreRun *run, IrRestoreOutcome outcome, IrRestoreStage sta
 	g_clear_error (&run->result->error);
 	run->result->error = error;
 	return FALSE;
+}
+
+/* The rival scan ir_session_open_check_later() started at open, finished
+ * before a token is asked for and so before anything is written anywhere:
+ * a port another program holds is refused with the text an open refused
+ * at once has. */
+static gboolean
+ir_restore_check_port (IrRestoreRun *run)
+{
+	GError *error = NULL;
+
+	if (ir_session_check_port (run->session, &error))
+		return TRUE;
+	return ir_restore_stop (run, IR_RESTORE_NOT_STARTED, IR_RESTORE_STAGE_OPEN, error);
 }
 
 static gboolean
@@ -280,6 +328,7 @@ ir_restore_verify (IrRestoreRun *run)
 	g_autoptr (IrToken) token = NULL;
 	const IrTokenClaims *claims;
 	IrTokenRefusal refusal = IR_TOKEN_OK;
+	IrTokenSeenSync *sync = NULL;
 	GError *error = NULL;
 	gsize len = 0;
 	const guint8 *data = g_bytes_get_data (run->answer->token, &len);
@@ -294,8 +343,8 @@ ir_restore_verify (IrRestoreRun *run)
 		const IrRestoreSlot *slot = g_ptr_array_index (r->slots, i);
 		expect.current_imei[i] = slot->before;
 	}
-	token = ir_token_verify_bytes (
-	    data, len, run->opts->trust, &expect, run->opts->seen, &refusal, &error);
+	token = ir_token_verify_bytes_unsynced (
+	    data, len, run->opts->trust, &expect, run->opts->seen, &sync, &refusal, &error);
 	if (token == NULL) {
 		g_prefix_error (&error,
 				"the restore token %s from %s was refused by this workstation "
@@ -306,6 +355,10 @@ ir_restore_verify (IrRestoreRun *run)
 		return ir_restore_stop (
 		    run, IR_RESTORE_NOT_STARTED, IR_RESTORE_STAGE_VERIFY, error);
 	}
+	/* the line is in the store (every other adder refuses the cti now);
+	 * its fsync overlaps the confirmation and the INTENT's own sync */
+	if (sync != NULL)
+		run->seen_sync = g_thread_new ("ir-token-seen", ir_restore_seen_sync_thread, sync);
 	claims = ir_token_get_claims (token);
 	for (guint i = 0; i < IR_TOKEN_MAX_SLOTS; i++) {
 		IrRestoreSlot *slot;
@@ -439,12 +492,34 @@ ir_restore_intent (IrRestoreRun *run)
 				 IR_ERROR_CANCELLED,
 				 "the restore of %s was cancelled; nothing written",
 				 run->result->port));
-	if (journal == NULL || journal->intent == NULL)
+	if (journal != NULL && journal->intent != NULL &&
+	    !journal->intent (run->result, run->opts->journal_data, &error)) {
+		g_prefix_error (&error, "nothing written to %s: ", run->result->port);
+		return ir_restore_stop (
+		    run, IR_RESTORE_NOT_STARTED, IR_RESTORE_STAGE_INTENT, error);
+	}
+	return TRUE;
+}
+
+/* The used-token store's line must be on disk before the token is used:
+ * a crash after the write must not let it be accepted again. A failed
+ * sync comes after the INTENT: the phone is untouched, and the caller
+ * records an aborted RESULT. */
+static gboolean
+ir_restore_seen_durable (IrRestoreRun *run)
+{
+	GError *error = NULL;
+
+	if (ir_restore_seen_sync_join (run, &error))
 		return TRUE;
-	if (journal->intent (run->result, run->opts->journal_data, &error))
-		return TRUE;
-	g_prefix_error (&error, "nothing written to %s: ", run->result->port);
-	return ir_restore_stop (run, IR_RESTORE_NOT_STARTED, IR_RESTORE_STAGE_INTENT, error);
+	g_prefix_error (&error,
+			"the restore token %s was refused by this workstation (%s); nothing "
+			"written to %s: restore token not accepted: ",
+			run->result->token_id,
+			ir_token_refusal_to_string (IR_TOKEN_REFUSED_STORE),
+			run->result->port);
+	/* the verification's last step, as a store failure at VERIFY is */
+	return ir_restore_stop (run, IR_RESTORE_NOT_STARTED, IR_RESTORE_STAGE_VERIFY, error);
 }
 
 /* After a write command left, these errors leave us not knowing whether
@@ -660,6 +735,11 @@ ir_restore_authorise_and_write (IrRestoreRun *run)
 {
 	IrRestoreResult *r = run->result;
 
+	/* the rival scan overlaps identify; it is joined before a token is
+	 * asked for, so that a held port never spends one of the centre's
+	 * quota (and nothing is written to the phone, the log or the store) */
+	if (!ir_restore_check_port (run))
+		return;
 	for (;;) {
 		gboolean again = FALSE;
 		gboolean written;
@@ -668,6 +748,11 @@ ir_restore_authorise_and_write (IrRestoreRun *run)
 			return;
 		if (!ir_restore_verify (run) || !ir_restore_confirm (run) ||
 		    !ir_restore_recheck_legacy (run) || !ir_restore_intent (run)) {
+			ir_restore_report (run);
+			return;
+		}
+		if (!ir_restore_seen_durable (run)) {
+			ir_restore_record_result (run);
 			ir_restore_report (run);
 			return;
 		}
@@ -728,6 +813,13 @@ ir_restore_run (IrSession *session, const IrRestoreOptions *options, GCancellabl
 		if (ir_restore_diagnose (&run))
 			ir_restore_authorise_and_write (&run);
 	}
+	/* a run that stopped during identify or diagnosis (nothing asked
+	 * for, nothing written) still says so when the port is held: the
+	 * rival, which may have taken the phone's answers, is the reason */
+	if (!ir_restore_check_port (&run)) {
+		g_clear_pointer (&r->info, ir_device_info_free);
+		g_ptr_array_set_size (r->slots, 0);
+	}
 	ir_restore_run_clear (&run);
 	return r;
 }
@@ -739,7 +831,8 @@ ir_restore_run_port (const char *port, const IrRestoreOptions *options, GCancell
 	IrRestoreResult *r;
 	GError *error = NULL;
 
-	session = ir_session_open (port, &error);
+	/* the rival scan overlaps identify and the token request */
+	session = ir_session_open_check_later (port, &error);
 	if (session != NULL)
 		ir_session_set_protocol (session, options->protocol);
 	if (session == NULL) {

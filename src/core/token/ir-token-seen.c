@@ -334,20 +334,28 @@ ir_token_seen_contains (
 	return TRUE;
 }
 
+struct _IrTokenSeenSync {
+	int fd; /* the store, unlocked: its flock is the OFD's, released */
+	char *path;
+};
+
 gboolean
-ir_token_seen_add (IrTokenSeen *self,
-		   const guint8 *cti,
-		   gsize cti_len,
-		   gint64 exp,
-		   gboolean *replayed,
-		   GError **error)
+ir_token_seen_add_unsynced (IrTokenSeen *self,
+			    const guint8 *cti,
+			    gsize cti_len,
+			    gint64 exp,
+			    gboolean *replayed,
+			    IrTokenSeenSync **sync,
+			    GError **error)
 {
 	g_autoptr (GMutexLocker) locker = NULL;
 	g_auto (Locked) lk = {.fd = -1};
 	g_autofree char *hex = NULL;
 	g_autofree char *line = NULL;
+	IrTokenSeenSync *pending;
 
 	*replayed = FALSE;
+	*sync = NULL;
 	if (!ir_token_seen_check_cti (cti, cti_len, error))
 		return FALSE;
 	locker = g_mutex_locker_new (&self->lock);
@@ -366,8 +374,55 @@ ir_token_seen_add (IrTokenSeen *self,
 		return FALSE;
 	}
 	line = g_strdup_printf ("%s %" G_GINT64_FORMAT "\n", hex, MAX (exp, 0));
-	if (lseek (lk.fd, 0, SEEK_END) < 0 || !ir_durable_write_all (lk.fd, line, strlen (line)) ||
-	    fsync (lk.fd) < 0)
+	if (lseek (lk.fd, 0, SEEK_END) < 0 || !ir_durable_write_all (lk.fd, line, strlen (line)))
 		return ir_token_seen_fail_errno ("append to", self->path, error);
+	/* every other adder (thread or process) sees the line from the page
+	 * cache once the lock is gone, and refuses the cti; only a crash can
+	 * lose it, and until the sync is finished the token is not used. The
+	 * descriptor that wrote is the one synced: a descriptor opened later
+	 * would not be told of a write-back error from before its open. */
+	pending = g_new0 (IrTokenSeenSync, 1);
+	pending->fd = lk.fd;
+	pending->path = g_strdup (self->path);
+	lk.fd = -1;
+	(void)flock (pending->fd, LOCK_UN);
+	*sync = pending;
 	return TRUE;
+}
+
+gboolean
+ir_token_seen_sync_finish (IrTokenSeenSync *sync, GError **error)
+{
+	gboolean ok = TRUE;
+
+	g_return_val_if_fail (sync != NULL, FALSE);
+	if (fsync (sync->fd) < 0)
+		ok = ir_token_seen_fail_errno ("append to", sync->path, error);
+	ir_token_seen_sync_free (sync);
+	return ok;
+}
+
+void
+ir_token_seen_sync_free (IrTokenSeenSync *sync)
+{
+	if (sync == NULL)
+		return;
+	close (sync->fd);
+	g_free (sync->path);
+	g_free (sync);
+}
+
+gboolean
+ir_token_seen_add (IrTokenSeen *self,
+		   const guint8 *cti,
+		   gsize cti_len,
+		   gint64 exp,
+		   gboolean *replayed,
+		   GError **error)
+{
+	IrTokenSeenSync *sync = NULL;
+
+	if (!ir_token_seen_add_unsynced (self, cti, cti_len, exp, replayed, &sync, error))
+		return FALSE;
+	return ir_token_seen_sync_finish (sync, error);
 }

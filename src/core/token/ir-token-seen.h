@@ -47,6 +47,26 @@ gboolean ir_token_seen_add (IrTokenSeen *self,
 			    gboolean *replayed,
 			    GError **error);
 
+/* ir_token_seen_add() in two halves, so that the sync can run beside other
+ * work (the restore flow's INTENT append): the line is appended under the
+ * lock, which is then released, so every other adder refuses @cti at
+ * once; *@sync is the pending fsync. Until ir_token_seen_sync_finish()
+ * returned TRUE the token must not be used. */
+typedef struct _IrTokenSeenSync IrTokenSeenSync;
+gboolean ir_token_seen_add_unsynced (IrTokenSeen *self,
+				     const guint8 *cti,
+				     gsize cti_len,
+				     gint64 exp,
+				     gboolean *replayed,
+				     IrTokenSeenSync **sync,
+				     GError **error);
+/* fsync()s the store through the descriptor that appended, and frees
+ * @sync: FALSE with the error ir_token_seen_add() would have given. */
+gboolean ir_token_seen_sync_finish (IrTokenSeenSync *sync, GError **error);
+/* Drops a sync never finished (the token was not used). */
+void ir_token_seen_sync_free (IrTokenSeenSync *sync);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrTokenSeen, ir_token_seen_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrTokenSeenSync, ir_token_seen_sync_free)
 
 G_END_DECLS

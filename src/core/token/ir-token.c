@@ -832,13 +832,14 @@ ir_token_verify (const IrToken *token,
 }
 
 IrToken *
-ir_token_verify_bytes (const guint8 *data,
-		       gsize len,
-		       const IrTrustStore *trust,
-		       const IrTokenExpect *expect,
-		       IrTokenSeen *seen,
-		       IrTokenRefusal *refusal,
-		       GError **error)
+ir_token_verify_bytes_unsynced (const guint8 *data,
+				gsize len,
+				const IrTrustStore *trust,
+				const IrTokenExpect *expect,
+				IrTokenSeen *seen,
+				IrTokenSeenSync **sync,
+				IrTokenRefusal *refusal,
+				GError **error)
 {
 	g_autoptr (IrToken) token = ir_token_decode (data, len, refusal, error);
 	g_autoptr (GError) store_error = NULL;
@@ -846,12 +847,14 @@ ir_token_verify_bytes (const guint8 *data,
 	gsize cti_len = 0;
 	const guint8 *cti;
 
+	*sync = NULL;
 	if (token == NULL || !ir_token_verify (token, trust, expect, refusal, error))
 		return NULL;
 	if (seen == NULL)
 		return g_steal_pointer (&token);
 	cti = g_bytes_get_data (token->claims.cti, &cti_len);
-	if (!ir_token_seen_add (seen, cti, cti_len, token->claims.exp, &replayed, &store_error)) {
+	if (!ir_token_seen_add_unsynced (
+		seen, cti, cti_len, token->claims.exp, &replayed, sync, &store_error)) {
 		if (replayed) {
 			ir_token_refuse (refusal,
 					 error,
@@ -864,6 +867,30 @@ ir_token_verify_bytes (const guint8 *data,
 			*refusal = IR_TOKEN_REFUSED_STORE;
 		g_propagate_prefixed_error (
 		    error, g_steal_pointer (&store_error), "restore token not accepted: ");
+		return NULL;
+	}
+	return g_steal_pointer (&token);
+}
+
+IrToken *
+ir_token_verify_bytes (const guint8 *data,
+		       gsize len,
+		       const IrTrustStore *trust,
+		       const IrTokenExpect *expect,
+		       IrTokenSeen *seen,
+		       IrTokenRefusal *refusal,
+		       GError **error)
+{
+	IrTokenSeenSync *sync = NULL;
+	g_autoptr (IrToken) token =
+	    ir_token_verify_bytes_unsynced (data, len, trust, expect, seen, &sync, refusal, error);
+
+	if (token == NULL || sync == NULL)
+		return g_steal_pointer (&token);
+	if (!ir_token_seen_sync_finish (sync, error)) {
+		if (refusal != NULL)
+			*refusal = IR_TOKEN_REFUSED_STORE;
+		g_prefix_error (error, "restore token not accepted: ");
 		return NULL;
 	}
 	return g_steal_pointer (&token);

@@ -175,6 +175,17 @@ IrToken *ir_token_verify_bytes (const guint8 *data,
 				IrTokenSeen *seen,
 				IrTokenRefusal *refusal,
 				GError **error);
+/* The same, but the cti's line in @seen is not synced yet: *@sync (NULL
+ * when @seen is) is its fsync, to finish with ir_token_seen_sync_finish()
+ * before the token is used; IR_TOKEN_REFUSED_STORE when that fails. */
+IrToken *ir_token_verify_bytes_unsynced (const guint8 *data,
+					 gsize len,
+					 const IrTrustStore *trust,
+					 const IrTokenExpect *expect,
+					 IrTokenSeen *seen,
+					 IrTokenSeenSync **sync,
+					 IrTokenRefusal *refusal,
+					 GError **error);
 
 void ir_token_free (IrToken *token);
 
