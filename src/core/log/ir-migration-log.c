@@ -1346,6 +1346,7 @@ ir_migration_log_enqueue (IrMigrationLog *self,
 	gsize start;
 	gsize len;
 	IrLogScanRecord scan;
+	gsize id_at;
 	guint8 root[IR_MERKLE_HASH_LEN];
 
 	if (self->read_only)
@@ -1364,6 +1365,9 @@ ir_migration_log_enqueue (IrMigrationLog *self,
 	if (!ir_log_record_append_line (out, type, seq, self->time_text, fields, &scan, error))
 		return FALSE;
 	len = out->len - start;
+	/* the scan's spans point into @out, which the signature line may
+	 * move: where the intent_id is, as an offset */
+	id_at = scan.intent_id.text != NULL ? (gsize)(scan.intent_id.text - out->str) : 0;
 	ir_merkle_tree_append (self->tree, (const guint8 *)out->str + start, len);
 	if (!ir_merkle_tree_root (self->tree, seq + 1, root, error) ||
 	    !(inline_layout ? ir_migration_log_queue_sigline (self, seq + 1, root, error)
@@ -1375,6 +1379,8 @@ ir_migration_log_enqueue (IrMigrationLog *self,
 	ir_migration_log_add_line (self, line_start, len);
 	if (inline_layout)
 		self->log_end += out->len - start;
+	if (scan.intent_id.text != NULL)
+		scan.intent_id.text = out->str + id_at;
 	ir_migration_log_track_appended (self, seq, &scan, out->str + start, len);
 	*seq_out = seq;
 	return TRUE;
