@@ -3,18 +3,28 @@
 
 #include <curl/curl.h>
 #include <gio/gio.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "pg-cluster.h"
 
 /* Token issuance by imei-brandd on 127.0.0.1: throughput and p50/p99
  * latency of POST /v1/tokens with 1, 16 and 64 concurrent keep-alive mutual
- * TLS clients (one libcurl easy handle per thread, so each client does one
- * handshake and then reuses its connection), in rows for SQLite on one
+ * TLS clients (a thread each, the lean client below or a libcurl easy
+ * handle, so each client does one handshake and then reuses its
+ * connection), in rows for SQLite on one
  * node, PostgreSQL on one node and PostgreSQL on two nodes sharing one
  * database (clients spread over both, each keeping to its node). Each row
  * runs on fresh servers and a fresh database; the servers' stats lines at
@@ -24,7 +34,7 @@
  * tokens/s beside Ed25519 signatures per second in-process with the same
  * key (EVP, one thread): what a token costs over its signature (JSON,
  * registry lookups, the transaction with its sync, HTTP and TLS records).
- * A request that fails is counted, with what failed (curl's error, or the
+ * A request that fails is counted, with what failed (the client's error, or the
  * status and the refusal), apart from a 503 with Retry-After, the server's
  * clean "come back later", counted on its own. Then the day's 500,000th
  * token on SQLite beside its first, and the rollout policy's cost (issue
@@ -34,7 +44,14 @@
  * alternating with a server, as fresh, without one, so that the machine's
  * load falls on both alike; medians of the rounds and the on/off ratio.
  * The number of requests per row is bounded (argument 1, default 2000);
- * argument 2, when given, names the only rows to run (sqlite, pg1, pg2).
+ * $IR_BENCH_BRANDD runs another build's imei-brandd with the same clients;
+ * argument 2, when given, names the only rows to run (sqlite, pg1, pg2,
+ * day: the 500,000th token;
+ * PostgreSQL starts only for its rows); argument 3 the numbers of clients
+ * (default 1,16,64). Beside each row the CPU time per token of the
+ * servers (getrusage of the children, at their stop) and of the bench's
+ * own clients, since on a small machine both share the cores and the
+ * client's cost caps the rate as much as the server's.
  * Prints figures; never fails on a time. */
 
 #define BENCH_DEFAULT_REQUESTS 2000
@@ -68,8 +85,22 @@ typedef struct {
 	gdouble p99;
 	guint unavailable;
 	guint failures;
-	GHashTable *why; /* all clients' */
+	GHashTable *why;   /* all clients' */
+	gdouble client_us; /* CPU (user + system) of the bench's clients */
+	gdouble server_us; /* CPU of the servers, from their start to their stop */
 } BenchLevel;
+
+/* CPU time of @who (RUSAGE_SELF: this process, its client threads;
+ * RUSAGE_CHILDREN: the servers it has waited for), in microseconds. */
+static gdouble
+bench_brandd_cpu_us (int who)
+{
+	struct rusage ru;
+
+	getrusage (who, &ru);
+	return (gdouble)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * G_USEC_PER_SEC +
+	       (gdouble)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
 
 static int
 bench_brandd_compare_doubles (gconstpointer a, gconstpointer b)
@@ -140,6 +171,14 @@ bench_brandd_reason (CURLcode code, const char *errbuf, long status, GString *bo
 	return g_strdup_printf ("HTTP %ld: %s", status, g_strstrip (body->str));
 }
 
+/* IR_BENCH_BRANDD_CLIENT=curl: the clients are libcurl easy handles, as
+ * before the lean client, to compare the two. */
+static gboolean
+bench_brandd_use_curl (void)
+{
+	return g_strcmp0 (g_getenv ("IR_BENCH_BRANDD_CLIENT"), "curl") == 0;
+}
+
 static gpointer
 bench_brandd_client_thread (gpointer data)
 {
@@ -196,6 +235,264 @@ bench_brandd_client_thread (gpointer data)
 	return NULL;
 }
 
+/* The lean client: one TLS 1.3 connection with the client certificate,
+ * verified against the CA and the server's address as libcurl does, and
+ * HTTP/1.1 written and read by hand, one request in one TLS record. With
+ * libcurl (IR_BENCH_BRANDD_CLIENT=curl) the client took about as much CPU
+ * per token as the server's database thread (bench/README.md), and on a
+ * 2-core machine the clients' CPU comes out of the server's. */
+typedef struct {
+	SSL_CTX *ctx;
+	SSL *ssl;
+	int fd;
+	char host[64];
+	guint16 port;
+	GString *in; /* bytes read past the last answer's end */
+} BenchLean;
+
+static gboolean
+bench_brandd_lean_init (BenchLean *l, const Client *c, GString *why)
+{
+	g_autofree char *ca = g_build_filename (c->pki, "ca.pem", NULL);
+	g_autofree char *cert = g_build_filename (c->pki, "technician-alice.pem", NULL);
+	g_autofree char *key = g_build_filename (c->pki, "technician-alice.key", NULL);
+	const char *hostport = c->url + strlen ("https://");
+	const char *colon = strrchr (hostport, ':');
+
+	l->fd = -1;
+	l->in = g_string_new (NULL);
+	if (!g_str_has_prefix (c->url, "https://") || colon == NULL ||
+	    (gsize)(colon - hostport) >= sizeof l->host) {
+		g_string_printf (why, "lean client: cannot read the URL %s", c->url);
+		return FALSE;
+	}
+	memcpy (l->host, hostport, colon - hostport);
+	l->host[colon - hostport] = '\0';
+	l->port = (guint16)g_ascii_strtoull (colon + 1, NULL, 10);
+	l->ctx = SSL_CTX_new (TLS_client_method ());
+	if (l->ctx == NULL || SSL_CTX_set_min_proto_version (l->ctx, TLS1_3_VERSION) != 1 ||
+	    SSL_CTX_load_verify_locations (l->ctx, ca, NULL) != 1 ||
+	    SSL_CTX_use_certificate_chain_file (l->ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file (l->ctx, key, SSL_FILETYPE_PEM) != 1) {
+		g_string_printf (why,
+				 "lean client: TLS setup failed: %s",
+				 ERR_error_string (ERR_get_error (), NULL));
+		return FALSE;
+	}
+	SSL_CTX_set_verify (l->ctx, SSL_VERIFY_PEER, NULL);
+	return TRUE;
+}
+
+static void
+bench_brandd_lean_close (BenchLean *l)
+{
+	if (l->ssl != NULL) {
+		SSL_shutdown (l->ssl);
+		SSL_free (l->ssl);
+		l->ssl = NULL;
+	}
+	if (l->fd >= 0)
+		close (l->fd);
+	l->fd = -1;
+	g_string_truncate (l->in, 0);
+}
+
+static void
+bench_brandd_lean_clear (BenchLean *l)
+{
+	bench_brandd_lean_close (l);
+	if (l->ctx != NULL)
+		SSL_CTX_free (l->ctx);
+	if (l->in != NULL)
+		g_string_free (l->in, TRUE);
+}
+
+/* A new connection and its handshake, the server checked as libcurl
+ * checks it: chain to the CA, and its certificate names the address. */
+static gboolean
+bench_brandd_lean_connect (BenchLean *l, GString *why)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons (l->port)};
+	int one = 1;
+
+	if (inet_pton (AF_INET, l->host, &sa.sin_addr) != 1) {
+		g_string_printf (why, "lean client: %s is not an IPv4 address", l->host);
+		return FALSE;
+	}
+	l->fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l->fd < 0 || connect (l->fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		g_string_printf (why, "lean client: connect: %s", g_strerror (errno));
+		bench_brandd_lean_close (l);
+		return FALSE;
+	}
+	setsockopt (l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	l->ssl = SSL_new (l->ctx);
+	SSL_set_fd (l->ssl, l->fd);
+	X509_VERIFY_PARAM_set1_ip_asc (SSL_get0_param (l->ssl), l->host);
+	if (SSL_connect (l->ssl) != 1) {
+		g_string_printf (why,
+				 "lean client: handshake failed: %s (verify: %s)",
+				 ERR_error_string (ERR_get_error (), NULL),
+				 X509_verify_cert_error_string (SSL_get_verify_result (l->ssl)));
+		bench_brandd_lean_close (l);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* More bytes of the answer into l->in; FALSE at the connection's end. */
+static gboolean
+bench_brandd_lean_read (BenchLean *l, GString *why)
+{
+	char buf[16384];
+	int n = SSL_read (l->ssl, buf, sizeof buf);
+
+	if (n <= 0) {
+		g_string_printf (why,
+				 "lean client: the connection ended (%s)",
+				 n == 0 || SSL_get_error (l->ssl, n) == SSL_ERROR_ZERO_RETURN
+				     ? "closed by the server"
+				     : ERR_error_string (ERR_get_error (), NULL));
+		return FALSE;
+	}
+	g_string_append_len (l->in, buf, n);
+	return TRUE;
+}
+
+/* The value of header @name in the head @head (lower case @name), or NULL. */
+static const char *
+bench_brandd_lean_header (const char *head, gsize head_len, const char *name)
+{
+	gsize n = strlen (name);
+
+	for (const char *p = head; p != NULL && p < head + head_len;) {
+		const char *eol = g_strstr_len (p, head + head_len - p, "\r\n");
+
+		if (eol == NULL)
+			break;
+		if ((gsize)(eol - p) > n && p[n] == ':' && g_ascii_strncasecmp (p, name, n) == 0)
+			return p + n + 1;
+		p = eol + 2;
+	}
+	return NULL;
+}
+
+/* One POST of @body; *status the answer's, @answer its body (its start),
+ * *retry_after whether it had one; FALSE with @why when there was no
+ * whole answer (the connection is closed then, and the next request
+ * opens a new one). */
+static gboolean
+bench_brandd_lean_post (BenchLean *l,
+			const char *request,
+			gsize request_len,
+			long *status,
+			gboolean *retry_after,
+			GString *answer,
+			GString *why)
+{
+	const char *end;
+	const char *length;
+	const char *connection;
+	gboolean closing;
+	gsize head_len;
+	gsize body_len;
+
+	if (l->ssl == NULL && !bench_brandd_lean_connect (l, why))
+		return FALSE;
+	if (SSL_write (l->ssl, request, (int)request_len) != (int)request_len) {
+		g_string_printf (why,
+				 "lean client: write failed: %s",
+				 ERR_error_string (ERR_get_error (), NULL));
+		bench_brandd_lean_close (l);
+		return FALSE;
+	}
+	while ((end = g_strstr_len (l->in->str, l->in->len, "\r\n\r\n")) == NULL) {
+		if (!bench_brandd_lean_read (l, why)) {
+			bench_brandd_lean_close (l);
+			return FALSE;
+		}
+	}
+	head_len = end + 4 - l->in->str;
+	if (sscanf (l->in->str, "HTTP/1.1 %ld ", status) != 1 ||
+	    (length = bench_brandd_lean_header (l->in->str, head_len, "content-length")) == NULL) {
+		/* the server always sends a length (evhttp, never chunked) */
+		g_string_printf (why, "lean client: an answer without a status or a length");
+		bench_brandd_lean_close (l);
+		return FALSE;
+	}
+	*retry_after = bench_brandd_lean_header (l->in->str, head_len, "retry-after") != NULL;
+	body_len = (gsize)g_ascii_strtoull (length, NULL, 10);
+	while (l->in->len < head_len + body_len) {
+		if (!bench_brandd_lean_read (l, why)) {
+			bench_brandd_lean_close (l);
+			return FALSE;
+		}
+	}
+	connection = bench_brandd_lean_header (l->in->str, head_len, "connection");
+	while (connection != NULL && *connection == ' ')
+		connection++;
+	closing =
+	    connection != NULL && g_ascii_strncasecmp (connection, "close", strlen ("close")) == 0;
+	g_string_truncate (answer, 0);
+	g_string_append_len (answer, l->in->str + head_len, MIN (body_len, 512));
+	g_string_erase (l->in, 0, (gssize)(head_len + body_len));
+	if (closing)
+		bench_brandd_lean_close (l);
+	return TRUE;
+}
+
+static gpointer
+bench_brandd_lean_thread (gpointer data)
+{
+	Client *c = data;
+	BenchLean l = {0};
+	g_autoptr (GString) why = g_string_new (NULL);
+	g_autoptr (GString) answer = g_string_new (NULL);
+	g_autofree char *request = NULL;
+	gsize request_len;
+
+	if (!bench_brandd_lean_init (&l, c, why)) {
+		c->failures += c->n_requests;
+		bench_brandd_count_why (c->why, g_strdup (why->str), c->n_requests, 0, 0);
+		bench_brandd_lean_clear (&l);
+		return NULL;
+	}
+	request =
+	    g_strdup_printf ("POST /v1/tokens HTTP/1.1\r\nHost: %s:%u\r\n"
+			     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+			     l.host,
+			     l.port,
+			     strlen (request_body),
+			     request_body);
+	request_len = strlen (request);
+	for (guint i = 0; i < c->n_requests; i++) {
+		gint64 start = g_get_monotonic_time ();
+		gboolean retry_after = FALSE;
+		long status = 0;
+		gboolean ok = bench_brandd_lean_post (
+		    &l, request, request_len, &status, &retry_after, answer, why);
+		gdouble ms = (gdouble)(g_get_monotonic_time () - start) / 1000.0;
+
+		if (ok && status == 200) {
+			g_array_append_val (c->latency_ms, ms);
+			continue;
+		}
+		if (ok && status == 503 && retry_after)
+			c->unavailable++;
+		else
+			c->failures++;
+		bench_brandd_count_why (
+		    c->why,
+		    ok ? g_strdup_printf ("HTTP %ld: %s", status, g_strstrip (answer->str))
+		       : g_strdup (why->str),
+		    1,
+		    ms,
+		    ms);
+	}
+	bench_brandd_lean_clear (&l);
+	return NULL;
+}
+
 /* One level: @n_clients threads share @total requests, client i on
  * @urls[i % n_urls] (two nodes: clients spread over both, each keeping its
  * connection to its node). */
@@ -211,6 +508,7 @@ bench_brandd_run_level (char *const *urls,
 	g_autofree Client *clients = g_new0 (Client, n_clients);
 	g_autofree GThread **threads = g_new0 (GThread *, n_clients);
 	gint64 start = g_get_monotonic_time ();
+	gdouble cpu_start = bench_brandd_cpu_us (RUSAGE_SELF);
 	gdouble secs;
 
 	*level =
@@ -222,7 +520,10 @@ bench_brandd_run_level (char *const *urls,
 		clients[i].n_requests = total / n_clients + (i < total % n_clients);
 		clients[i].latency_ms = g_array_new (FALSE, FALSE, sizeof (gdouble));
 		clients[i].why = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-		threads[i] = g_thread_new ("bench-client", bench_brandd_client_thread, &clients[i]);
+		threads[i] = g_thread_new ("bench-client",
+					   bench_brandd_use_curl () ? bench_brandd_client_thread
+								    : bench_brandd_lean_thread,
+					   &clients[i]);
 	}
 	for (guint i = 0; i < n_clients; i++) {
 		GHashTableIter iter;
@@ -244,6 +545,8 @@ bench_brandd_run_level (char *const *urls,
 		g_hash_table_unref (clients[i].why);
 	}
 	secs = (gdouble)(g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+	level->client_us = bench_brandd_cpu_us (RUSAGE_SELF) - cpu_start;
+	level->server_us = -1;
 	g_array_sort (all, bench_brandd_compare_doubles);
 	level->ok = all->len;
 	level->rate = all->len / secs;
@@ -260,7 +563,7 @@ bench_brandd_level_clear (BenchLevel *level)
 static void
 bench_brandd_print_header (void)
 {
-	g_print ("%-20s %7s  %8s  %8s  %7s  %8s  %8s  %4s  %6s  %9s\n",
+	g_print ("%-20s %7s  %8s  %8s  %7s  %8s  %8s  %4s  %6s  %9s  %7s  %7s\n",
 		 "",
 		 "clients",
 		 "tokens",
@@ -270,7 +573,9 @@ bench_brandd_print_header (void)
 		 "failures",
 		 "503",
 		 "syncs",
-		 "x signing");
+		 "x signing",
+		 "srv us",
+		 "cli us");
 }
 
 /* The row of @level; @syncs < 0 (no stats) and @sigs 0 print as "-". */
@@ -283,8 +588,13 @@ bench_brandd_print_level (const char *label, const BenchLevel *level, gdouble sy
 	g_autofree char *syncs_text = syncs >= 0 ? g_strdup_printf ("%.3f", syncs) : g_strdup ("-");
 	g_autofree char *ratio_text =
 	    sigs > 0 ? g_strdup_printf ("%.3f", level->rate / sigs) : g_strdup ("-");
+	g_autofree char *server_text = level->server_us >= 0 && level->ok > 0
+					   ? g_strdup_printf ("%.0f", level->server_us / level->ok)
+					   : g_strdup ("-");
+	g_autofree char *client_text =
+	    level->ok > 0 ? g_strdup_printf ("%.0f", level->client_us / level->ok) : g_strdup ("-");
 
-	g_print ("%-20s %7u  %8u  %8.0f  %7.2f  %8.2f  %8u  %4u  %6s  %9s\n",
+	g_print ("%-20s %7u  %8u  %8.0f  %7.2f  %8.2f  %8u  %4u  %6s  %9s  %7s  %7s\n",
 		 label,
 		 level->n_clients,
 		 level->ok,
@@ -294,7 +604,9 @@ bench_brandd_print_level (const char *label, const BenchLevel *level, gdouble sy
 		 level->failures,
 		 level->unavailable,
 		 syncs_text,
-		 ratio_text);
+		 ratio_text,
+		 server_text,
+		 client_text);
 	/* a failure is a bug to find: say what it was */
 	g_hash_table_iter_init (&iter, level->why);
 	while (g_hash_table_iter_next (&iter, &reason, &value)) {
@@ -339,6 +651,16 @@ bench_brandd_signatures_per_second (const char *key_path)
 	}
 	EVP_PKEY_free (key);
 	return n / ((gdouble)(g_get_monotonic_time () - start) / G_USEC_PER_SEC);
+}
+
+/* The imei-brandd to run: this build's, or $IR_BENCH_BRANDD (another
+ * build's, to set two builds side by side with the same clients). */
+static const char *
+bench_brandd_binary (void)
+{
+	const char *other = g_getenv ("IR_BENCH_BRANDD");
+
+	return other != NULL && other[0] != '\0' ? other : IR_BENCH_IMEI_BRANDD;
 }
 
 static gboolean
@@ -420,9 +742,9 @@ bench_brandd_prepare (const char *dir, const char *name, const char *pg_uri, cha
 		return FALSE;
 	db_cmd = g_strdup_printf ("'%s' init-db --db '%s' >/dev/null && "
 				  "'%s' import --db '%s' '%s' >/dev/null",
-				  IR_BENCH_IMEI_BRANDD,
+				  bench_brandd_binary (),
 				  target,
-				  IR_BENCH_IMEI_BRANDD,
+				  bench_brandd_binary (),
 				  target,
 				  csv_path);
 	return bench_brandd_sh (db_cmd);
@@ -454,11 +776,11 @@ bench_brandd_publish_policy (const char *dir, const char *conf)
 	g_autofree char *cmd = g_strdup_printf (
 	    "'%s' policy sign --key '%s/pki/policy.key' --out '%s/policy.note' '%s' >/dev/null && "
 	    "'%s' policy publish --config '%s' '%s/policy.note' >/dev/null",
-	    IR_BENCH_IMEI_BRANDD,
+	    bench_brandd_binary (),
 	    dir,
 	    dir,
 	    json_path,
-	    IR_BENCH_IMEI_BRANDD,
+	    bench_brandd_binary (),
 	    conf,
 	    dir);
 
@@ -506,7 +828,7 @@ bench_brandd_start_server (const char *conf, guint node, char **url)
 	g_subprocess_launcher_set_stdout_file_path (launcher, log);
 	proc = g_subprocess_launcher_spawn (launcher,
 					    &error,
-					    IR_BENCH_IMEI_BRANDD,
+					    bench_brandd_binary (),
 					    "serve",
 					    verbose ? "--verbose" : "--config",
 					    verbose ? "--config" : conf,
@@ -645,6 +967,7 @@ bench_brandd_fresh_level (const char *dir,
 	guint64 issued = 0;
 	guint64 commits = 0;
 	gboolean stats = TRUE;
+	gdouble children_us;
 
 	if (setup->pg != NULL &&
 	    (pg_uri = pg_cluster_new_database (setup->pg, name, &error)) == NULL) {
@@ -654,11 +977,15 @@ bench_brandd_fresh_level (const char *dir,
 	if (!bench_brandd_prepare (dir, name, pg_uri, &conf) ||
 	    !bench_brandd_start_nodes (conf, setup->n_nodes, procs, urls))
 		return FALSE;
+	/* the servers are the only children not yet waited for: their CPU
+	 * comes in at their stop (PostgreSQL's own processes are not ours) */
+	children_us = bench_brandd_cpu_us (RUSAGE_CHILDREN);
 	bench_brandd_run_level (urls, setup->n_nodes, pki, n_clients, total, &level);
 	for (guint i = 0; i < setup->n_nodes; i++) {
 		stats = bench_brandd_stop_server (procs[i], conf, i, &issued, &commits) && stats;
 		g_object_unref (procs[i]);
 	}
+	level.server_us = bench_brandd_cpu_us (RUSAGE_CHILDREN) - children_us;
 	bench_brandd_print_level (
 	    setup->label, &level, stats && issued > 0 ? (gdouble)commits / issued : -1, sigs);
 	if (level.failures > 0 || level.unavailable > 0)
@@ -696,13 +1023,16 @@ bench_brandd_full_day (const char *dir, const char *pki, guint total, gdouble si
 	guint64 issued = 0;
 	guint64 commits = 0;
 	gboolean stats;
+	gdouble children_us;
 
 	if (!bench_brandd_prepare (dir, "day", NULL, &conf) || !bench_brandd_sh (cmd) ||
 	    (proc = bench_brandd_start_server (conf, 0, &url)) == NULL)
 		return FALSE;
 	urls[0] = url;
+	children_us = bench_brandd_cpu_us (RUSAGE_CHILDREN);
 	bench_brandd_run_level (urls, 1, pki, 16, total, &level);
 	stats = bench_brandd_stop_server (proc, conf, 0, &issued, &commits);
+	level.server_us = bench_brandd_cpu_us (RUSAGE_CHILDREN) - children_us;
 	bench_brandd_print_level ("SQLite, 500,000th",
 				  &level,
 				  stats && issued > 0 ? (gdouble)commits / issued : -1,
@@ -766,10 +1096,15 @@ bench_brandd_compare_policy (char *off_url, char *on_url, const char *pki, guint
  * PostgreSQL on one node, PostgreSQL on two nodes; then the day's
  * 500,000th token on SQLite. FALSE when a setup could not run. */
 static gboolean
-bench_brandd_levels (
-    const char *dir, const char *pki, PgCluster *pg, guint total, gdouble sigs, const char *only)
+bench_brandd_levels (const char *dir,
+		     const char *pki,
+		     PgCluster *pg,
+		     guint total,
+		     gdouble sigs,
+		     const char *only,
+		     const guint *levels,
+		     guint n_levels)
 {
-	static const guint levels[] = {1, 16, 64};
 	const BenchSetup setups[] = {
 	    {"SQLite, 1 node", "sqlite", NULL, 1},
 	    {"PostgreSQL, 1 node", "pg1", pg, 1},
@@ -778,14 +1113,16 @@ bench_brandd_levels (
 	gdouble sqlite_16 = 0;
 	gdouble day_rate = 0;
 
-	g_print ("tokens/s at 1, 16 and 64 keep-alive clients, fresh servers and database per "
-		 "row; failures: other than 503; 503: with Retry-After; syncs: write "
-		 "transactions per token; x signing: tokens/s over Ed25519 signatures/s\n");
+	g_print ("tokens/s with keep-alive clients, fresh servers and database per row; "
+		 "failures: other than 503; 503: with Retry-After; syncs: write transactions "
+		 "per token; x signing: tokens/s over Ed25519 signatures/s; srv us, cli us: "
+		 "CPU time (user + system) per token of imei-brandd (PostgreSQL's own "
+		 "processes not counted) and of the bench's clients\n");
 	bench_brandd_print_header ();
 	for (guint s = 0; s < G_N_ELEMENTS (setups); s++) {
 		if (only != NULL && strstr (only, setups[s].key) == NULL)
 			continue;
-		for (guint i = 0; i < G_N_ELEMENTS (levels); i++) {
+		for (guint i = 0; i < n_levels; i++) {
 			gdouble rate = 0;
 
 			if (!bench_brandd_fresh_level (
@@ -795,7 +1132,7 @@ bench_brandd_levels (
 				sqlite_16 = rate;
 		}
 	}
-	if (only != NULL)
+	if (only != NULL && strstr (only, "day") == NULL)
 		return TRUE;
 	g_print ("the day's 500,000th token (499,999 already issued today), 16 clients:\n");
 	if (!bench_brandd_full_day (dir, pki, total, sigs, &day_rate))
@@ -842,6 +1179,10 @@ main (int argc, char **argv)
 	/* argument 2, for a closer look at one setup: the keys of the rows
 	 * to run (sqlite, pg1, pg2), and nothing else */
 	const char *only = argc > 2 ? argv[2] : NULL;
+	/* argument 3: the numbers of clients, comma-separated (1,16,64) */
+	g_auto (GStrv) level_args = g_strsplit (argc > 3 ? argv[3] : "1,16,64", ",", -1);
+	g_autofree guint *levels = g_new0 (guint, g_strv_length (level_args) + 1);
+	guint n_levels = 0;
 	g_autofree char *dir = g_dir_make_tmp ("bench-brandd-XXXXXX", NULL);
 	g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", dir);
 	g_autofree char *pki = NULL;
@@ -854,6 +1195,16 @@ main (int argc, char **argv)
 
 	if (total == 0)
 		total = BENCH_DEFAULT_REQUESTS;
+	for (guint i = 0; level_args[i] != NULL; i++) {
+		guint n = (guint)g_ascii_strtoull (level_args[i], NULL, 10);
+
+		if (n == 0 || n > 1024) {
+			g_printerr ("bench-brandd: '%s' is not a number of clients (1 to 1024)\n",
+				    level_args[i]);
+			return EXIT_FAILURE;
+		}
+		levels[n_levels++] = n;
+	}
 	if (dir == NULL) {
 		g_printerr ("bench-brandd: cannot make a temporary folder\n");
 		return EXIT_FAILURE;
@@ -861,8 +1212,9 @@ main (int argc, char **argv)
 	/* PostgreSQL first: when it cannot start, say why before anything
 	 * else runs; durable, as a deployment runs it (a commit's WAL flush
 	 * is part of a token's cost, as SQLite's sync is) */
-	pg = pg_cluster_new (PG_CLUSTER_FLAG_DURABLE, &error);
-	if (pg == NULL) {
+	if (only == NULL || strstr (only, "pg") != NULL)
+		pg = pg_cluster_new (PG_CLUSTER_FLAG_DURABLE, &error);
+	if (pg == NULL && error != NULL) {
 		g_printerr ("bench-brandd: PostgreSQL cannot start, so its rows cannot run: %s\n",
 			    error->message);
 		bench_brandd_sh (rm);
@@ -874,7 +1226,7 @@ main (int argc, char **argv)
 	g_print ("imei-brandd token issuance, %u requests per row, PostgreSQL %s in %s\n",
 		 total,
 		 "durable (fsync on)",
-		 pg_cluster_get_dir (pg));
+		 pg != NULL ? pg_cluster_get_dir (pg) : "(not started: no row of it)");
 	/* the PKI, for the signing key; then one core's signing rate, the
 	 * yardstick of every row */
 	if (!bench_brandd_prepare (dir, "pki", NULL, &pki_conf) ||
@@ -882,7 +1234,7 @@ main (int argc, char **argv)
 		rc = EXIT_FAILURE;
 	} else {
 		g_print ("Ed25519 signatures/s (EVP, one thread): %.0f\n\n", sigs);
-		if (!bench_brandd_levels (dir, pki, pg, total, sigs, only) ||
+		if (!bench_brandd_levels (dir, pki, pg, total, sigs, only, levels, n_levels) ||
 		    (only == NULL && !bench_brandd_policy (dir, pki, total)))
 			rc = EXIT_FAILURE;
 	}

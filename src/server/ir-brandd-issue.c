@@ -11,7 +11,8 @@
 #include "ir-imei.h"
 #include "ir-pem.h"
 
-#define CTI_LEN 16
+#define CTI_LEN	     16
+#define CTI_TIME_LEN 6
 
 struct _IrBranddIssuer {
 	IrBranddStore *store;
@@ -320,9 +321,18 @@ ir_brandd_issue_fill_claims (IrBranddIssuer *self,
 			     IrBranddAnswer *answer)
 {
 	guint8 cti[CTI_LEN];
+	guint64 ms = (guint64)g_get_real_time () / 1000;
 
-	/* the cti is what makes a token single use: never a weak one */
-	if (RAND_bytes (cti, sizeof cti) != 1) {
+	/* the cti is what makes a token single use: never a weak one. Its
+	 * first 6 bytes are the milliseconds since 1970 (big-endian) and
+	 * the other 10 random (80 bits), as in a UUIDv7: a new token's key
+	 * goes to the right edge of the tokens' and reports' cti indexes,
+	 * pages a batch shares and that stay cached, not to a random page of
+	 * each (on SQLite ~30 WAL pages per batch of 8 tokens before, and
+	 * the day's 500,000th token reading cold pages) */
+	for (guint i = 0; i < CTI_TIME_LEN; i++)
+		cti[i] = (guint8)(ms >> (8 * (CTI_TIME_LEN - 1 - i)));
+	if (RAND_bytes (cti + CTI_TIME_LEN, sizeof cti - CTI_TIME_LEN) != 1) {
 		g_autoptr (GError) error =
 		    g_error_new_literal (IR_ERROR, IR_ERROR_FAILED, "the random generator failed");
 		return ir_brandd_issue_internal (answer, error);

@@ -327,11 +327,16 @@ IrBranddTokenRequest *
 ir_brandd_request_token_request_parse (const char *body, gsize len, GError **error)
 {
 	g_autoptr (JsonObject) root = ir_brandd_json_parse_object (body, len, error);
-	g_autoptr (IrBranddTokenRequest) req = NULL;
 
 	if (root == NULL)
 		return NULL;
-	req = g_new0 (IrBranddTokenRequest, 1);
+	return ir_brandd_request_token_request_from_object (root, error);
+}
+
+IrBranddTokenRequest *
+ir_brandd_request_token_request_from_object (JsonObject *root, GError **error)
+{
+	g_autoptr (IrBranddTokenRequest) req = g_new0 (IrBranddTokenRequest, 1);
 	if (!ir_brandd_request_parse_device (root, req, error) ||
 	    !ir_brandd_request_parse_challenge (root, req, error) ||
 	    !ir_brandd_request_parse_slots (

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "ir-token.h"
 
@@ -53,6 +54,10 @@ typedef struct {
 
 IrBranddTokenRequest *
 ir_brandd_request_token_request_parse (const char *body, gsize len, GError **error);
+/* The same from a body already parsed (ir_brandd_json_parse_object()), so
+ * that the server reads a request's JSON once for it and the witness. */
+IrBranddTokenRequest *ir_brandd_request_token_request_from_object (JsonObject *root,
+								   GError **error);
 void ir_brandd_request_token_request_free (IrBranddTokenRequest *self);
 
 /* SHA-256 of the request's canonical fields (every parsed member but the

@@ -44,6 +44,9 @@ static const IrBranddStoreMigration IR_BRANDD_STORE_MIGRATIONS[] = {
     {11,
      IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-11.sql"),
      IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-pg-11.sql")},
+    {12,
+     IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-12.sql"),
+     IR_BRANDD_STORE_RESOURCE ("ir-brandd-schema-pg-12.sql")},
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (IR_BRANDD_STORE_MIGRATIONS) == IR_BRANDD_SCHEMA_VERSION);
 
@@ -481,59 +484,91 @@ ir_brandd_store_seen_request (IrBranddStore *self,
 					     error);
 }
 
-/* The expiry of the device's live token (unexpired at @now, not
- * reported) held by another certificate than @cnf, or 0. */
+/* The device's live token, from its row in device_live_tokens
+ * (ir-brandd-schema-12.sql): one row per device, so the check costs the
+ * same however many tokens the device had. *until: its expiry when
+ * another certificate than the record's holds it, else 0; *own: its cti
+ * when the record's certificate holds it (to be superseded), else NULL. */
 static gboolean
-ir_brandd_store_live_token (IrBranddStore *self,
-			    const IrBranddTokenRecord *r,
-			    gint64 *until,
-			    GError **error)
+ir_brandd_store_live_token (
+    IrBranddStore *self, const IrBranddTokenRecord *r, gint64 *until, GBytes **own, GError **error)
 {
 	IrBranddStmt *stmt =
 	    ir_brandd_db_prepare (self->db,
-				  "SELECT max(expires_at) FROM tokens t "
-				  "WHERE t.device_id = ? AND t.expires_at > ? AND t.cnf <> ? "
-				  "AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.cti = t.cti)",
+				  "SELECT l.expires_at, l.cnf, l.cti FROM device_live_tokens l "
+				  "WHERE l.device_id = ? AND l.expires_at > ? "
+				  "AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.cti = l.cti)",
 				  error);
 	gboolean row = FALSE;
 
 	*until = 0;
+	*own = NULL;
 	if (stmt == NULL)
 		return FALSE;
 	ir_brandd_stmt_bind_int64 (stmt, 1, r->device_id);
 	ir_brandd_stmt_bind_int64 (stmt, 2, r->issued_at);
-	ir_brandd_stmt_bind_blob (stmt, 3, r->cnf, IR_TOKEN_CNF_LEN);
 	if (!ir_brandd_stmt_step (stmt, &row, "look for a live token", error))
 		return FALSE;
-	/* NULL (no live token) reads as 0 */
-	if (row)
-		*until = ir_brandd_stmt_column_int64 (stmt, 0);
+	if (row) {
+		gsize cnf_len = 0;
+		gsize cti_len = 0;
+		const guint8 *cnf = ir_brandd_stmt_column_blob (stmt, 1, &cnf_len);
+		const guint8 *cti = ir_brandd_stmt_column_blob (stmt, 2, &cti_len);
+
+		if (cnf != NULL && cnf_len == IR_TOKEN_CNF_LEN &&
+		    memcmp (cnf, r->cnf, IR_TOKEN_CNF_LEN) == 0)
+			*own = g_bytes_new (cti, cti_len);
+		else
+			*until = ir_brandd_stmt_column_int64 (stmt, 0);
+	}
 	ir_brandd_stmt_reset (stmt);
 	return TRUE;
 }
 
 /* The same certificate asking again (a retry after a crash or a lost
- * answer): its earlier live tokens for the device are closed as aborted,
- * so that the device still has one live token. */
+ * answer): its earlier live token for the device, @own, is closed as
+ * aborted, so that the device still has one live token. */
 static gboolean
-ir_brandd_store_supersede_own (IrBranddStore *self, const IrBranddTokenRecord *r, GError **error)
+ir_brandd_store_supersede_own (IrBranddStore *self,
+			       const IrBranddTokenRecord *r,
+			       GBytes *own,
+			       GError **error)
+{
+	IrBranddStmt *stmt = NULL;
+
+	if (own == NULL)
+		return TRUE;
+	stmt =
+	    ir_brandd_db_prepare (self->db,
+				  "INSERT INTO reports (cti, outcome, imeis_read_back, detail, "
+				  "reported_at) VALUES (?, 'aborted', NULL, 'superseded by a newer "
+				  "token for the same certificate', ?)",
+				  error);
+	if (stmt == NULL)
+		return FALSE;
+	ir_brandd_stmt_bind_bytes (stmt, 1, own);
+	ir_brandd_stmt_bind_int64 (stmt, 2, r->issued_at);
+	return ir_brandd_stmt_run (stmt, "close a superseded token", error);
+}
+
+/* The new token is the device's live one. */
+static gboolean
+ir_brandd_store_hold_device (IrBranddStore *self, const IrBranddTokenRecord *r, GError **error)
 {
 	IrBranddStmt *stmt = ir_brandd_db_prepare (
 	    self->db,
-	    "INSERT INTO reports (cti, outcome, imeis_read_back, detail, reported_at) "
-	    "SELECT cti, 'aborted', NULL, 'superseded by a newer token for the same "
-	    "certificate', CAST(?1 AS BIGINT) FROM tokens t WHERE t.device_id = ?2 "
-	    "AND t.expires_at > ?1 AND t.cnf = ?3 AND t.cti <> ?4 AND NOT EXISTS "
-	    "(SELECT 1 FROM reports r WHERE r.cti = t.cti)",
+	    "INSERT INTO device_live_tokens (device_id, cti, cnf, expires_at) "
+	    "VALUES (?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET cti = excluded.cti, "
+	    "cnf = excluded.cnf, expires_at = excluded.expires_at",
 	    error);
 
 	if (stmt == NULL)
 		return FALSE;
-	ir_brandd_stmt_bind_int64 (stmt, 1, r->issued_at);
-	ir_brandd_stmt_bind_int64 (stmt, 2, r->device_id);
+	ir_brandd_stmt_bind_int64 (stmt, 1, r->device_id);
+	ir_brandd_stmt_bind_bytes (stmt, 2, r->cti);
 	ir_brandd_stmt_bind_blob (stmt, 3, r->cnf, IR_TOKEN_CNF_LEN);
-	ir_brandd_stmt_bind_bytes (stmt, 4, r->cti);
-	return ir_brandd_stmt_run (stmt, "close superseded tokens", error);
+	ir_brandd_stmt_bind_int64 (stmt, 4, r->expires_at);
+	return ir_brandd_stmt_run (stmt, "record the device's live token", error);
 }
 
 /* One token's checks and writes, inside the batch's transaction: the
@@ -546,6 +581,7 @@ ir_brandd_store_record_one (IrBranddStore *self,
 			    GError **error)
 {
 	g_autofree char *day = ir_brandd_store_utc_day (record->issued_at);
+	g_autoptr (GBytes) own = NULL;
 	guint issued = 0;
 	gboolean inserted = FALSE;
 
@@ -555,7 +591,7 @@ ir_brandd_store_record_one (IrBranddStore *self,
 		return FALSE;
 	if (res->request_seen != IR_BRANDD_REQUEST_NEW)
 		return TRUE;
-	if (!ir_brandd_store_live_token (self, record, &res->live_until, error) ||
+	if (!ir_brandd_store_live_token (self, record, &res->live_until, &own, error) ||
 	    !ir_brandd_store_centre_quota (self, record->centre, &res->quota, error) ||
 	    !ir_brandd_store_count_issued (self, record->centre, day, &issued, error))
 		return FALSE;
@@ -592,7 +628,8 @@ ir_brandd_store_record_one (IrBranddStore *self,
 	    (record->rollout != NULL &&
 	     !ir_brandd_rollout_store_record (
 		 self, record->cti, record->centre, record->rollout, error)) ||
-	    !ir_brandd_store_supersede_own (self, record, error))
+	    !ir_brandd_store_supersede_own (self, record, own, error) ||
+	    !ir_brandd_store_hold_device (self, record, error))
 		return FALSE;
 	res->recorded = TRUE;
 	return TRUE;

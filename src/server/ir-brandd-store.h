@@ -25,8 +25,10 @@ G_BEGIN_DECLS
  * edge (ir-brandd-schema-9.sql); 10: witnessed INTENTs no issued token
  * accounts for (ir-brandd-schema-10.sql); 11: the client's request id, the
  * request's hash and the answer on each token, for retries on another node
- * (ir-brandd-schema-11.sql). */
-#define IR_BRANDD_SCHEMA_VERSION 11
+ * (ir-brandd-schema-11.sql); 12: each device's live token in a row of its
+ * own, so that checking and replacing it costs the same however many
+ * tokens the device had (ir-brandd-schema-12.sql). */
+#define IR_BRANDD_SCHEMA_VERSION 12
 
 typedef struct _IrBranddStore IrBranddStore;
 

@@ -858,12 +858,10 @@ ir_brandd_witness_check_first_contact (IrBranddWitness *self,
 gboolean
 ir_brandd_witness_check_token (IrBranddWitness *self,
 			       const IrBranddPeer *peer,
-			       const char *body,
-			       gsize len,
+			       JsonObject *root,
 			       gint64 now,
 			       IrBranddAnswer *answer)
 {
-	g_autoptr (JsonObject) root = ir_brandd_witness_parse_object (body, len, answer);
 	g_autoptr (GByteArray) proof = g_byte_array_new ();
 	g_autoptr (IrCheckpoint) cp = NULL;
 	g_autoptr (IrBranddWitnessedLog) log = NULL;
@@ -874,8 +872,7 @@ ir_brandd_witness_check_token (IrBranddWitness *self,
 	gboolean has_size = FALSE;
 	guint64 size = 0;
 
-	if (root == NULL ||
-	    !ir_brandd_witness_get_string (
+	if (!ir_brandd_witness_get_string (
 		root, "checkpoint", FALSE, CHECKPOINT_MAX, &note, answer) ||
 	    !ir_brandd_witness_get_proof (root, "consistency", proof, answer) ||
 	    !ir_brandd_witness_get_size (root, "witnessed_size", FALSE, &has_size, &size, answer) ||

@@ -44,8 +44,7 @@ JsonNode *ir_brandd_witness_upload (IrBranddWitness *self,
  * the checkpoint must verify; the contact is recorded (@now). */
 gboolean ir_brandd_witness_check_token (IrBranddWitness *self,
 					const IrBranddPeer *peer,
-					const char *body,
-					gsize len,
+					JsonObject *root,
 					gint64 now,
 					IrBranddAnswer *answer);
 

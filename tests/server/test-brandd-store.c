@@ -221,6 +221,7 @@ test_brandd_store_migration_counts (void **state)
 	g_clear_pointer (&f->store, ir_brandd_store_free);
 	test_brandd_store_sql_exec (
 	    f,
+	    "DROP TABLE device_live_tokens; "
 	    "DROP INDEX tokens_request_id; ALTER TABLE tokens DROP COLUMN request_id; "
 	    "ALTER TABLE tokens DROP COLUMN request_hash; ALTER TABLE tokens DROP COLUMN answer; "
 	    "DROP TABLE witness_intent_mismatches; "
@@ -411,6 +412,80 @@ test_brandd_store_live_token (void **state)
 	    test_brandd_store_issue_full (f, cnf_a, 7, DAY1_LAST - 80, 900, "C1", 10, &until));
 }
 
+/* init-db takes a version 11 database (the live token found by scanning
+ * the device's tokens) to version 12 with each device's newest
+ * unreported token as its live one, so a token live across the upgrade
+ * still holds its device. */
+static void
+test_brandd_store_live_token_migration (void **state)
+{
+	Fixture *f = *state;
+	g_autoptr (GError) error = NULL;
+	gint64 until = 0;
+
+	/* token 1 reported, token 2 superseded by 3, which is live */
+	assert_true (
+	    test_brandd_store_issue_full (f, cnf_a, 1, DAY1_LAST - 1000, 900, "C1", 10, &until));
+	assert_int_equal (test_brandd_store_report (f, 1, cnf_a, "failed", NULL),
+			  IR_BRANDD_REPORT_RECORDED);
+	assert_true (
+	    test_brandd_store_issue_full (f, cnf_a, 2, DAY1_LAST - 995, 900, "C1", 10, &until));
+	assert_true (
+	    test_brandd_store_issue_full (f, cnf_a, 3, DAY1_LAST - 990, 900, "C1", 10, &until));
+	g_clear_pointer (&f->store, ir_brandd_store_free);
+	test_brandd_store_sql_exec (f, "DROP TABLE device_live_tokens; PRAGMA user_version = 11");
+	f->store = ir_brandd_store_open (IR_BRANDD_BACKEND_SQLITE, f->db, &error);
+	assert_null (f->store);
+	assert_non_null (strstr (error->message, "has schema version 11"));
+	g_clear_error (&error);
+	assert_true (ir_brandd_store_init (IR_BRANDD_BACKEND_SQLITE, f->db, &error));
+	assert_int_equal (test_brandd_store_sql_int (f, "PRAGMA user_version"),
+			  IR_BRANDD_SCHEMA_VERSION);
+	assert_int_equal (test_brandd_store_sql_int (f,
+						     "SELECT count(*) FROM device_live_tokens "
+						     "WHERE expires_at = 1795996799 - 90"),
+			  1);
+	f->store = ir_brandd_store_open (IR_BRANDD_BACKEND_SQLITE, f->db, &error);
+	assert_non_null (f->store);
+	/* another certificate is refused until token 3 expires */
+	assert_false (
+	    test_brandd_store_issue_full (f, cnf_b, 4, DAY1_LAST - 980, 900, "C2", 10, &until));
+	assert_int_equal (until, DAY1_LAST - 90);
+	/* its holder supersedes it, and holds the device with token 5 */
+	assert_true (
+	    test_brandd_store_issue_full (f, cnf_a, 5, DAY1_LAST - 970, 900, "C1", 10, &until));
+	assert_int_equal (test_brandd_store_report (f, 3, cnf_a, "failed", NULL),
+			  IR_BRANDD_REPORT_ALREADY_REPORTED);
+	assert_false (
+	    test_brandd_store_issue_full (f, cnf_b, 6, DAY1_LAST - 960, 900, "C2", 10, &until));
+	assert_int_equal (until, DAY1_LAST - 70);
+}
+
+/* A device asked for again and again by its holder: each token closes
+ * the one before it, so the device has one live token and every earlier
+ * one is closed as superseded, never left open. */
+static void
+test_brandd_store_live_token_repeated (void **state)
+{
+	Fixture *f = *state;
+	gint64 until = 0;
+
+	for (guint i = 1; i <= 50; i++)
+		assert_true (test_brandd_store_issue_full (
+		    f, cnf_a, (guint8)i, DAY1_LAST - 1000 + i, 900, "C1", 100, &until));
+	assert_int_equal (
+	    test_brandd_store_sql_int (f,
+				       "SELECT count(*) FROM tokens t WHERE NOT EXISTS "
+				       "(SELECT 1 FROM reports r WHERE r.cti = t.cti)"),
+	    1);
+	assert_int_equal (test_brandd_store_sql_int (
+			      f, "SELECT count(*) FROM reports WHERE detail LIKE 'superseded%'"),
+			  49);
+	assert_false (
+	    test_brandd_store_issue_full (f, cnf_b, 51, DAY1_LAST - 940, 900, "C2", 100, &until));
+	assert_int_equal (until, DAY1_LAST - 1000 + 50 + 900);
+}
+
 int
 main (void)
 {
@@ -425,6 +500,12 @@ main (void)
 					     test_brandd_store_teardown),
 	    cmocka_unit_test_setup_teardown (
 		test_brandd_store_live_token, test_brandd_store_setup, test_brandd_store_teardown),
+	    cmocka_unit_test_setup_teardown (test_brandd_store_live_token_migration,
+					     test_brandd_store_setup,
+					     test_brandd_store_teardown),
+	    cmocka_unit_test_setup_teardown (test_brandd_store_live_token_repeated,
+					     test_brandd_store_setup,
+					     test_brandd_store_teardown),
 	    cmocka_unit_test_setup_teardown (test_brandd_store_quota_counter_row,
 					     test_brandd_store_setup,
 					     test_brandd_store_teardown),

@@ -1116,6 +1116,7 @@ test_brandd_witness_schema_older_postgresql (BtEnv *env)
 	const char *serve[] = {"serve", "--config", env->conf, NULL};
 	const char *init[] = {"init-db", "--db", env->db, NULL};
 
+	brandd_test_env_db_exec (env, "DROP TABLE device_live_tokens", NULL);
 	brandd_test_env_db_exec (env, "DROP TABLE witness_intent_mismatches", NULL);
 	brandd_test_env_db_exec (env,
 				 "ALTER TABLE tokens DROP COLUMN request_id, DROP COLUMN "
@@ -1157,7 +1158,7 @@ test_brandd_witness_schema_migration (void **state)
 	assert_int_equal (sqlite3_open (env->db, &db), SQLITE_OK);
 	assert_int_equal (
 	    sqlite3_exec (db,
-			  "DROP INDEX tokens_request_id; "
+			  "DROP TABLE device_live_tokens; DROP INDEX tokens_request_id; "
 			  "ALTER TABLE tokens DROP COLUMN request_id; "
 			  "ALTER TABLE tokens DROP COLUMN request_hash; "
 			  "ALTER TABLE tokens DROP COLUMN answer; "
