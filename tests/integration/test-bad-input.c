@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "ir-test-harness.h"
+#include "ir-test-holder.h"
 
 /* Bad input and ports that are not phones: each gives one clear line on
  * stderr, the documented exit code, and nothing written to the port. */
@@ -255,41 +256,6 @@ test_bad_input_fixture_open_pty (Fixture *fx, PortKind kind)
 		    g_thread_new ("pty-peer", test_bad_input_pty_peer_thread, &fx->peer);
 }
 
-/* Until the child has become @comm (the fork is named after us first). */
-static void
-test_bad_input_wait_exec (const char *pid, const char *comm)
-{
-	g_autofree char *path = g_build_filename ("/proc", pid, "comm", NULL);
-
-	for (guint i = 0; i < 200; i++) {
-		g_autofree char *text = NULL;
-		if (g_file_get_contents (path, &text, NULL, NULL) &&
-		    g_strcmp0 (g_strstrip (text), comm) == 0)
-			return;
-		g_usleep (10 * 1000);
-	}
-	fail_msg ("pid %s never became %s", pid, comm);
-}
-
-/* A program that has the port open and takes no lock, as screen or cat. */
-static GSubprocess *
-test_bad_input_spawn_holder (const char *port)
-{
-	g_autoptr (GSubprocessLauncher) launcher =
-	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-	g_autoptr (GError) error = NULL;
-	int fd = open (port, O_RDWR | O_NOCTTY | O_NONBLOCK);
-	GSubprocess *proc;
-
-	assert_true (fd >= 0);
-	g_subprocess_launcher_take_stdin_fd (launcher, fd);
-	proc = g_subprocess_launcher_spawn (launcher, &error, "sleep", "60", NULL);
-	if (proc == NULL)
-		fail_msg ("cannot start sleep: %s", error->message);
-	test_bad_input_wait_exec (g_subprocess_get_identifier (proc), "sleep");
-	return proc;
-}
-
 static void
 test_bad_input_fixture_setup_port (Fixture *fx, PortKind kind)
 {
@@ -326,7 +292,7 @@ test_bad_input_fixture_setup_port (Fixture *fx, PortKind kind)
 	case PORT_HELD:
 		fx->sim = ir_test_harness_sim_start ("--family mediatek --imei " IR_TEST_IMEI_A);
 		fx->port = g_strdup (fx->sim->path);
-		fx->holder = test_bad_input_spawn_holder (fx->port);
+		fx->holder = ir_test_holder_spawn (fx->port);
 		break;
 	case PORT_NO_PERMISSION:
 		test_bad_input_fixture_open_pty (fx, PORT_PTY_SILENT);

@@ -8,9 +8,8 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <fcntl.h>
-#include <unistd.h>
 
+#include "ir-test-holder.h"
 #include "test-restore-log-env.h"
 
 /* imeictl restore writes the migration log: START, then INTENT before the
@@ -154,36 +153,6 @@ test_restore_log_log_row (void **state)
 
 /* ---- a port another program holds ---- */
 
-/* A program that has @port open and takes no lock (screen, cat): "sleep"
- * with the port as its stdin, once it has become sleep. */
-static GSubprocess *
-test_restore_log_spawn_holder (const char *port)
-{
-	g_autoptr (GSubprocessLauncher) launcher =
-	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-	g_autoptr (GError) error = NULL;
-	int fd = open (port, O_RDWR | O_NOCTTY | O_NONBLOCK);
-	GSubprocess *proc;
-
-	assert_true (fd >= 0);
-	g_subprocess_launcher_take_stdin_fd (launcher, fd);
-	proc = g_subprocess_launcher_spawn (launcher, &error, "sleep", "60", NULL);
-	if (proc == NULL)
-		fail_msg ("cannot start sleep: %s", error->message);
-	for (guint i = 0; i < 500; i++) {
-		g_autofree char *path =
-		    g_strdup_printf ("/proc/%s/comm", g_subprocess_get_identifier (proc));
-		g_autofree char *comm = NULL;
-
-		if (g_file_get_contents (path, &comm, NULL, NULL) &&
-		    g_str_has_prefix (comm, "sleep"))
-			return proc;
-		g_usleep (10 * 1000);
-	}
-	fail_msg ("the holder never became sleep");
-	return NULL;
-}
-
 static guint
 test_restore_log_count (GPtrArray *records, const char *type)
 {
@@ -213,6 +182,7 @@ test_restore_log_held_port_refused (void **state)
 	g_autoptr (IrTestRun) again = NULL;
 	g_autoptr (GSubprocess) holder = NULL;
 	g_autoptr (GPtrArray) records = NULL;
+	g_autofree char *holder_name = NULL;
 	g_autofree char *held_by = NULL;
 	g_autofree char *seen_before = NULL;
 	g_autofree char *seen_after = NULL;
@@ -220,9 +190,9 @@ test_restore_log_held_port_refused (void **state)
 
 	assert_int_equal (ok->exit_code, 0);
 	assert_true (g_file_get_contents (seen_path, &seen_before, NULL, NULL));
-	holder = test_restore_log_spawn_holder (sim->path);
-	held_by =
-	    g_strdup_printf ("in use by sleep (pid %s)", g_subprocess_get_identifier (holder));
+	holder = ir_test_holder_spawn (sim->path);
+	holder_name = ir_test_holder_describe (holder);
+	held_by = g_strdup_printf ("in use by %s", holder_name);
 
 	refused = test_restore_log_env_restore (server, dir, sim->path, NULL);
 	ir_test_harness_assert_error (

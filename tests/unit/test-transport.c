@@ -21,6 +21,7 @@
 #include "ir-transport-replay.h"
 #include "ir-transport-serialport.h"
 #include "ir-transport-termios.h"
+#include "ir-test-holder.h"
 
 /* A real pseudo-terminal pair: the test plays the phone on the master, the
  * transport under test opens the slave by path, as it opens imei-sim's. */
@@ -242,27 +243,11 @@ test_transport_termios_held_without_lock (void **state)
 {
 	PtyFixture *fx = *state;
 	g_autoptr (GError) error = NULL;
-	g_autoptr (GSubprocessLauncher) launcher =
-	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
 	g_autoptr (GSubprocess) holder = NULL;
 	g_autofree char *pid = NULL;
-	int fd = open (fx->slave_path, O_RDWR | O_NOCTTY);
 
-	assert_true (fd >= 0);
-	g_subprocess_launcher_take_stdin_fd (launcher, fd);
-	holder = g_subprocess_launcher_spawn (launcher, &error, "sleep", "30", NULL);
-	assert_non_null (holder);
-	pid = g_strdup_printf ("sleep (pid %s)", g_subprocess_get_identifier (holder));
-	/* the fork bears our name until it has become sleep */
-	for (guint i = 0; i < 200; i++) {
-		g_autofree char *comm_path =
-		    g_strdup_printf ("/proc/%s/comm", g_subprocess_get_identifier (holder));
-		g_autofree char *comm = NULL;
-		if (g_file_get_contents (comm_path, &comm, NULL, NULL) &&
-		    g_str_has_prefix (comm, "sleep"))
-			break;
-		g_usleep (10 * 1000);
-	}
+	holder = ir_test_holder_spawn (fx->slave_path);
+	pid = ir_test_holder_describe (holder);
 	assert_false (ir_transport_open (fx->transport, &error));
 	assert_true (g_error_matches (error, IR_ERROR, IR_ERROR_BUSY));
 	assert_non_null (strstr (error->message, fx->slave_path));
@@ -284,27 +269,12 @@ test_transport_termios_held_check_later (void **state)
 {
 	PtyFixture *fx = *state;
 	g_autoptr (GError) error = NULL;
-	g_autoptr (GSubprocessLauncher) launcher =
-	    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
 	g_autoptr (GSubprocess) holder = NULL;
 	g_autoptr (IrTransport) later = ir_transport_termios_new (fx->slave_path);
 	g_autofree char *pid = NULL;
-	int fd = open (fx->slave_path, O_RDWR | O_NOCTTY);
 
-	assert_true (fd >= 0);
-	g_subprocess_launcher_take_stdin_fd (launcher, fd);
-	holder = g_subprocess_launcher_spawn (launcher, &error, "sleep", "30", NULL);
-	assert_non_null (holder);
-	pid = g_strdup_printf ("sleep (pid %s)", g_subprocess_get_identifier (holder));
-	for (guint i = 0; i < 200; i++) {
-		g_autofree char *comm_path =
-		    g_strdup_printf ("/proc/%s/comm", g_subprocess_get_identifier (holder));
-		g_autofree char *comm = NULL;
-		if (g_file_get_contents (comm_path, &comm, NULL, NULL) &&
-		    g_str_has_prefix (comm, "sleep"))
-			break;
-		g_usleep (10 * 1000);
-	}
+	holder = ir_test_holder_spawn (fx->slave_path);
+	pid = ir_test_holder_describe (holder);
 	/* the text a refusal at open has */
 	assert_false (ir_transport_open (fx->transport, &error));
 	assert_non_null (strstr (error->message, "would take the phone's answers"));
