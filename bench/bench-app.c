@@ -6,6 +6,7 @@
 
 #include "ir-app-window.h"
 #include "ir-app.h"
+#include "bench-stats.h"
 
 /* bench-app: the GTK app, under an Xvfb of its own.
  *
@@ -32,26 +33,6 @@ bench_app_die (const char *what, const GError *error)
 {
 	g_printerr ("bench-app: %s: %s\n", what, error != NULL ? error->message : "failed");
 	exit (1);
-}
-
-static int
-bench_app_compare (gconstpointer a, gconstpointer b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double
-bench_app_median (GArray *values)
-{
-	guint mid = values->len / 2;
-
-	g_array_sort (values, bench_app_compare);
-	if (values->len % 2 == 0)
-		return (g_array_index (values, double, mid - 1) +
-			g_array_index (values, double, mid)) /
-		       2;
-	return g_array_index (values, double, mid);
 }
 
 /* An X server for this process and its children. */
@@ -185,12 +166,13 @@ bench_app_startup (const char *self_path, guint runs)
 	}
 	printf ("start to first drawn window, median of %u:\n", runs);
 	printf ("  imei-restore       %7.1f ms   RSS %6.1f MiB\n",
-		bench_app_median (app) * 1e3,
-		bench_app_median (rss) / 1024);
+		bench_stats_array_median (app) * 1e3,
+		bench_stats_array_median (rss) / 1024);
 	printf ("  bare GTK window    %7.1f ms   RSS %6.1f MiB (baseline)\n",
-		bench_app_median (bare) * 1e3,
-		bench_app_median (bare_rss) / 1024);
-	printf ("  ratio app/baseline %7.2f x\n", bench_app_median (app) / bench_app_median (bare));
+		bench_stats_array_median (bare) * 1e3,
+		bench_stats_array_median (bare_rss) / 1024);
+	printf ("  ratio app/baseline %7.2f x\n",
+		bench_stats_array_median (app) / bench_stats_array_median (bare));
 }
 
 typedef struct {
@@ -360,8 +342,8 @@ bench_app_restores (guint runs)
 		g_array_append_val (one, t1);
 		g_array_append_val (many, t8);
 	}
-	m1 = bench_app_median (one);
-	m8 = bench_app_median (many);
+	m1 = bench_stats_array_median (one);
+	m8 = bench_stats_array_median (many);
 	printf ("restore through the app (Restore all eligible, %s ms per answer), median of "
 		"%u:\n",
 		BENCH_APP_LATENCY_MS,

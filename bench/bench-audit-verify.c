@@ -16,6 +16,7 @@
 #include "ir-log-sigline.h"
 #include "ir-merkle.h"
 #include "ir-openssl-autoptr.h"
+#include "bench-stats.h"
 
 /* `imeictl audit verify` on a 1,000,000-record log of the real shape (a
  * signed checkpoint per record, as the writer makes it: the inline
@@ -191,21 +192,6 @@ bench_audit_verify_openssl_speed (void)
 	}
 }
 
-static int
-bench_audit_verify_cmp (const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-bench_audit_verify_median (double *values)
-{
-	qsort (values, BENCH_AUDIT_RUNS, sizeof (double), bench_audit_verify_cmp);
-	return values[BENCH_AUDIT_RUNS / 2];
-}
-
 int
 main (int argc, char **argv)
 {
@@ -255,10 +241,10 @@ main (int argc, char **argv)
 		verify_runs[r] = bench_audit_verify_run_timed (
 		    verify_argv, &rss_kb, &verify_cpu_runs[r], &status);
 	}
-	sha_s = bench_audit_verify_median (sha_runs);
-	verify_s = bench_audit_verify_median (verify_runs);
-	sha_cpu = bench_audit_verify_median (sha_cpu_runs);
-	verify_cpu = bench_audit_verify_median (verify_cpu_runs);
+	sha_s = bench_stats_median (sha_runs, BENCH_AUDIT_RUNS);
+	verify_s = bench_stats_median (verify_runs, BENCH_AUDIT_RUNS);
+	sha_cpu = bench_stats_median (sha_cpu_runs, BENCH_AUDIT_RUNS);
+	verify_cpu = bench_stats_median (verify_cpu_runs, BENCH_AUDIT_RUNS);
 	g_print ("medians of %d runs:\n", BENCH_AUDIT_RUNS);
 	g_print ("sha256sum:            %.3f s (CPU %.3f s)\n", sha_s, sha_cpu);
 	g_print ("imeictl audit verify: %.3f s (CPU %.3f s, exit %d), %.2f us a record\n",

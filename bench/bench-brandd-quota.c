@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "ir-brandd-store.h"
+#include "bench-stats.h"
 
 /* The cost of imei-brandd's quota check as the day fills (issue 7), with
  * 0, 100,000 and 500,000 tokens already issued to the centre today, p50
@@ -23,23 +24,6 @@
 #define BENCH_CENTRE	    "DL-0001"
 
 static const guint levels[] = {0, 100000, 500000};
-
-static int
-bench_brandd_quota_compare (gconstpointer a, gconstpointer b)
-{
-	gdouble x = *(const gdouble *)a;
-	gdouble y = *(const gdouble *)b;
-	return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of sorted @samples. */
-static gdouble
-bench_brandd_quota_percentile (GArray *sorted, guint pct)
-{
-	guint rank = (guint)((pct * (guint64)sorted->len + 99) / 100);
-
-	return sorted->len == 0 ? 0 : g_array_index (sorted, gdouble, MAX (rank, 1) - 1);
-}
 
 static void
 bench_brandd_quota_die (const char *what, const char *why)
@@ -217,9 +201,8 @@ bench_brandd_quota_measure (IrBranddStore *store,
 		g_array_append_val (samples[BENCH_ISSUE], ms);
 	}
 	for (guint k = 0; k < BENCH_N; k++) {
-		g_array_sort (samples[k], bench_brandd_quota_compare);
-		out->p50[k] = bench_brandd_quota_percentile (samples[k], 50);
-		out->p99[k] = bench_brandd_quota_percentile (samples[k], 99);
+		out->p50[k] = bench_stats_array_percentile (samples[k], 50);
+		out->p99[k] = bench_stats_array_percentile (samples[k], 99);
 		g_array_unref (samples[k]);
 	}
 	sqlite3_finalize (check);

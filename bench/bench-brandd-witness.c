@@ -16,6 +16,7 @@
 #include "ir-merkle.h"
 #include "ir-openssl-autoptr.h"
 #include "ir-workstation-key.h"
+#include "bench-stats.h"
 
 /* The witness as a workstation's log grows (issue 14): N records
  * (argument 1, default 100,000) uploaded in batches of B (argument 2,
@@ -40,29 +41,6 @@ bench_brandd_witness_die (const char *what, const char *why)
 {
 	g_printerr ("bench-brandd-witness: %s: %s\n", what, why);
 	exit (1);
-}
-
-static int
-bench_brandd_witness_compare (gconstpointer a, gconstpointer b)
-{
-	gdouble x = *(const gdouble *)a;
-	gdouble y = *(const gdouble *)b;
-	return (x > y) - (x < y);
-}
-
-/* Median of samples [@from, @to) of @all. */
-static gdouble
-bench_brandd_witness_median (GArray *all, guint from, guint to)
-{
-	g_autoptr (GArray) part = g_array_new (FALSE, FALSE, sizeof (gdouble));
-	guint n = to - from;
-
-	g_array_append_vals (part, &g_array_index (all, gdouble, from), n);
-	g_array_sort (part, bench_brandd_witness_compare);
-	return n % 2 == 1 ? g_array_index (part, gdouble, n / 2)
-			  : (g_array_index (part, gdouble, n / 2 - 1) +
-			     g_array_index (part, gdouble, n / 2)) /
-				2;
 }
 
 static char *
@@ -234,9 +212,11 @@ main (int argc, char **argv)
 				 bench_brandd_witness_rebuild_ms (store, size));
 	}
 	{
-		gdouble first = bench_brandd_witness_median (upload_ms, 0, tenth);
+		gdouble first =
+		    bench_stats_median (&g_array_index (upload_ms, gdouble, 0), tenth - 0);
 		gdouble last =
-		    bench_brandd_witness_median (upload_ms, n_batches - tenth, n_batches);
+		    bench_stats_median (&g_array_index (upload_ms, gdouble, n_batches - tenth),
+					n_batches - n_batches - tenth);
 		gdouble rebuild = bench_brandd_witness_rebuild_ms (store, size);
 
 		g_print ("upload median, first tenth (%u uploads): %.2f ms\n", tenth, first);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "pg-cluster.h"
+#include "bench-stats.h"
 
 /* Token issuance by imei-brandd on 127.0.0.1: throughput and p50/p99
  * latency of POST /v1/tokens with 1, 16 and 64 concurrent keep-alive mutual
@@ -100,26 +101,6 @@ bench_brandd_cpu_us (int who)
 	getrusage (who, &ru);
 	return (gdouble)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * G_USEC_PER_SEC +
 	       (gdouble)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
-
-static int
-bench_brandd_compare_doubles (gconstpointer a, gconstpointer b)
-{
-	gdouble x = *(const gdouble *)a;
-	gdouble y = *(const gdouble *)b;
-	return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of sorted @samples. */
-static gdouble
-bench_brandd_percentile (GArray *sorted, guint pct)
-{
-	guint rank;
-
-	if (sorted->len == 0)
-		return 0;
-	rank = (guint)((pct * (guint64)sorted->len + 99) / 100);
-	return g_array_index (sorted, gdouble, MAX (rank, 1) - 1);
 }
 
 static size_t
@@ -547,11 +528,10 @@ bench_brandd_run_level (char *const *urls,
 	secs = (gdouble)(g_get_monotonic_time () - start) / G_USEC_PER_SEC;
 	level->client_us = bench_brandd_cpu_us (RUSAGE_SELF) - cpu_start;
 	level->server_us = -1;
-	g_array_sort (all, bench_brandd_compare_doubles);
 	level->ok = all->len;
 	level->rate = all->len / secs;
-	level->p50 = bench_brandd_percentile (all, 50);
-	level->p99 = bench_brandd_percentile (all, 99);
+	level->p50 = bench_stats_array_percentile (all, 50);
+	level->p99 = bench_stats_array_percentile (all, 99);
 }
 
 static void
@@ -1042,16 +1022,6 @@ bench_brandd_full_day (const char *dir, const char *pki, guint total, gdouble si
 	return TRUE;
 }
 
-static gdouble
-bench_brandd_median (gdouble *values, guint n)
-{
-	g_autoptr (GArray) sorted = g_array_new (FALSE, FALSE, sizeof (gdouble));
-
-	g_array_append_vals (sorted, values, n);
-	g_array_sort (sorted, bench_brandd_compare_doubles);
-	return n == 0 ? 0 : g_array_index (sorted, gdouble, (n - 1) / 2);
-}
-
 /* Rounds alternating between the server without a policy (@off_url) and
  * the one with (@on_url). */
 static void
@@ -1081,14 +1051,14 @@ bench_brandd_compare_policy (char *off_url, char *on_url, const char *pki, guint
 			bench_brandd_level_clear (&level);
 		}
 	}
-	off = bench_brandd_median (rate[0], BENCH_POLICY_ROUNDS);
-	on = bench_brandd_median (rate[1], BENCH_POLICY_ROUNDS);
+	off = bench_stats_median (rate[0], BENCH_POLICY_ROUNDS);
+	on = bench_stats_median (rate[1], BENCH_POLICY_ROUNDS);
 	g_print ("policy off: median %.0f tokens/s, median p50 %.2f ms\n",
 		 off,
-		 bench_brandd_median (p50[0], BENCH_POLICY_ROUNDS));
+		 bench_stats_median (p50[0], BENCH_POLICY_ROUNDS));
 	g_print ("policy on : median %.0f tokens/s, median p50 %.2f ms\n",
 		 on,
-		 bench_brandd_median (p50[1], BENCH_POLICY_ROUNDS));
+		 bench_stats_median (p50[1], BENCH_POLICY_ROUNDS));
 	g_print ("on/off throughput ratio: %.2f\n", off > 0 ? on / off : 0);
 }
 

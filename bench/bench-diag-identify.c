@@ -14,6 +14,7 @@
 
 #include "ir-protocols.h"
 #include "ir-session.h"
+#include "bench-stats.h"
 
 /* How long an identify of a Qualcomm phone over DIAG takes against
  * imei-sim, through the core API in-process (probe, version info, build id,
@@ -25,28 +26,6 @@
 
 #define BENCH_DEFAULT_N	  200
 #define BENCH_RAW_TIMEOUT 5000 /* ms: only to stop on a broken simulator */
-
-static int
-bench_diag_identify_compare (gconstpointer a, gconstpointer b)
-{
-	gdouble x = *(const gdouble *)a;
-	gdouble y = *(const gdouble *)b;
-	return (x > y) - (x < y);
-}
-
-static gdouble
-bench_diag_identify_percentile (GArray *samples, guint pct)
-{
-	g_autoptr (GArray) sorted = NULL;
-	guint rank;
-
-	if (samples->len == 0)
-		return 0;
-	sorted = g_array_copy (samples);
-	g_array_sort (sorted, bench_diag_identify_compare);
-	rank = (pct * sorted->len + 99) / 100;
-	return g_array_index (sorted, gdouble, MAX (rank, 1) - 1);
-}
 
 static void
 bench_diag_identify_child_setup (gpointer user_data)
@@ -235,8 +214,8 @@ bench_diag_identify_raw (
 static void
 bench_diag_identify_report (guint n, guint n_requests, GArray *ours, GArray *raw)
 {
-	gdouble ours_med = bench_diag_identify_percentile (ours, 50);
-	gdouble raw_med = bench_diag_identify_percentile (raw, 50);
+	gdouble ours_med = bench_stats_array_median (ours);
+	gdouble raw_med = bench_stats_array_median (raw);
 
 	g_print ("DIAG identify against imei-sim (qualcomm, 2 IMEI slots): %u runs, %u DIAG "
 		 "requests each\n\n",
@@ -245,10 +224,10 @@ bench_diag_identify_report (guint n, guint n_requests, GArray *ours, GArray *raw
 	g_print ("                                           median          p90\n");
 	g_print ("  identify (ours, open included)     %9.3f ms %9.3f ms\n",
 		 ours_med,
-		 bench_diag_identify_percentile (ours, 90));
+		 bench_stats_array_percentile (ours, 90));
 	g_print ("  raw termios loop, same frames      %9.3f ms %9.3f ms\n",
 		 raw_med,
-		 bench_diag_identify_percentile (raw, 90));
+		 bench_stats_array_percentile (raw, 90));
 	g_print ("\n  ratio ours/raw (medians)           %9.2f\n",
 		 raw_med > 0 ? ours_med / raw_med : 0.0);
 }

@@ -11,6 +11,7 @@
 #include "bench-raw-at.h"
 #include "ir-protocols.h"
 #include "ir-session.h"
+#include "bench-stats.h"
 
 /* How long one `imeictl identify` takes against a simulated MediaTek phone,
  * through the core API in-process, beside a minimal raw termios loop that
@@ -37,29 +38,6 @@ bench_command_free (BenchCommand *cmd)
 	g_array_unref (cmd->ours);
 	g_array_unref (cmd->raw);
 	g_free (cmd);
-}
-
-static int
-bench_identify_compare_doubles (gconstpointer a, gconstpointer b)
-{
-	gdouble x = *(const gdouble *)a;
-	gdouble y = *(const gdouble *)b;
-	return (x > y) - (x < y);
-}
-
-/* The @pct percentile (nearest rank) of @samples, in their unit. */
-static gdouble
-bench_identify_percentile (GArray *samples, guint pct)
-{
-	g_autoptr (GArray) sorted = NULL;
-	guint rank;
-
-	if (samples->len == 0)
-		return 0;
-	sorted = g_array_copy (samples);
-	g_array_sort (sorted, bench_identify_compare_doubles);
-	rank = (pct * sorted->len + 99) / 100;
-	return g_array_index (sorted, gdouble, MAX (rank, 1) - 1);
 }
 
 static void
@@ -246,8 +224,8 @@ bench_identify_print_row (const char *what, GArray *samples)
 {
 	g_print ("  %-34s %9.3f ms %9.3f ms\n",
 		 what,
-		 bench_identify_percentile (samples, 50),
-		 bench_identify_percentile (samples, 90));
+		 bench_stats_array_median (samples),
+		 bench_stats_array_percentile (samples, 90));
 }
 
 static GArray *
@@ -287,10 +265,10 @@ bench_identify_report (
 	bench_identify_print_row ("per AT command (our AT channel)", ours_all);
 	bench_identify_print_row ("per AT command (raw loop)", raw_all);
 	g_print ("\n  ratio ours/raw, median: identify %.2fx, per AT command %.2fx\n\n",
-		 bench_identify_ratio (bench_identify_percentile (identify_ms, 50),
-				       bench_identify_percentile (raw_ms, 50)),
-		 bench_identify_ratio (bench_identify_percentile (ours_all, 50),
-				       bench_identify_percentile (raw_all, 50)));
+		 bench_identify_ratio (bench_stats_array_median (identify_ms),
+				       bench_stats_array_median (raw_ms)),
+		 bench_identify_ratio (bench_stats_array_median (ours_all),
+				       bench_stats_array_median (raw_all)));
 	g_print ("  %-20s %12s %12s %12s %8s\n",
 		 "command",
 		 "ours median",
@@ -299,12 +277,12 @@ bench_identify_report (
 		 "ratio");
 	for (guint c = 0; c < commands->len; c++) {
 		BenchCommand *cmd = g_ptr_array_index (commands, c);
-		gdouble ours = bench_identify_percentile (cmd->ours, 50);
-		gdouble raw = bench_identify_percentile (cmd->raw, 50);
+		gdouble ours = bench_stats_array_median (cmd->ours);
+		gdouble raw = bench_stats_array_median (cmd->raw);
 		g_print ("  %-20s %9.3f ms %9.3f ms %9.3f ms %7.2fx\n",
 			 cmd->command,
 			 ours,
-			 bench_identify_percentile (cmd->ours, 90),
+			 bench_stats_array_percentile (cmd->ours, 90),
 			 raw,
 			 bench_identify_ratio (ours, raw));
 	}
@@ -385,15 +363,15 @@ bench_family_row (const char *sim_path,
 	g_subprocess_wait (sim, NULL, NULL);
 	if (!ok)
 		return FALSE;
-	median = bench_identify_percentile (counts, 50);
-	*median_ms = bench_identify_percentile (times, 50);
+	median = bench_stats_array_median (counts);
+	*median_ms = bench_stats_array_median (times);
 	g_print ("  %-10s %9.0f %8u %6.2fx %9.3f ms %9.3f ms\n",
 		 label,
 		 median,
 		 minimum,
 		 median / minimum,
 		 *median_ms,
-		 bench_identify_percentile (times, 90));
+		 bench_stats_array_percentile (times, 90));
 	return TRUE;
 }
 

@@ -8,6 +8,7 @@
 
 #include "ir-brand-client.h"
 #include "ir-brand-credential-pkcs11.h"
+#include "bench-stats.h"
 
 /* What a technician's key on a PKCS#11 token costs, against the same
  * client with a PEM key, on loopback with a development PKI made here
@@ -152,27 +153,16 @@ bench_pkcs11_sign_in (const BenchPkcs11 *b)
 	return g_steal_pointer (&cred);
 }
 
-static int
-bench_pkcs11_compare (gconstpointer a, gconstpointer b)
-{
-	gdouble x = *(const gdouble *)a;
-	gdouble y = *(const gdouble *)b;
-	return (x > y) - (x < y);
-}
-
-/* Sorts @ms and prints its median and p90; returns the median. */
+/* Prints the median and p90 of @ms; returns the median. */
 static gdouble
 bench_pkcs11_report (const char *what, GArray *ms)
 {
-	guint p90 = (guint)((90 * (guint64)ms->len + 99) / 100);
-	gdouble median;
+	gdouble median = bench_stats_array_median (ms);
 
-	g_array_sort (ms, bench_pkcs11_compare);
-	median = g_array_index (ms, gdouble, ms->len / 2);
 	printf ("  %-34s median %7.2f ms   p90 %7.2f ms   (%u runs)\n",
 		what,
 		median,
-		g_array_index (ms, gdouble, MAX (p90, 1) - 1),
+		bench_stats_array_percentile (ms, 90),
 		ms->len);
 	return median;
 }

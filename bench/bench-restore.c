@@ -16,6 +16,7 @@
 #include "ir-progress.h"
 #include "ir-restore.h"
 #include "ir-protocols.h"
+#include "bench-stats.h"
 
 /* A restoration end to end on loopback: a development PKI, imei-brandd and
  * imei-sim, all started here.
@@ -229,21 +230,6 @@ bench_restore_stop (GSubprocess *proc)
 	g_object_unref (proc);
 }
 
-static int
-bench_restore_compare_doubles (gconstpointer a, gconstpointer b)
-{
-	gdouble x = *(const gdouble *)a;
-	gdouble y = *(const gdouble *)b;
-	return (x > y) - (x < y);
-}
-
-static gdouble
-bench_restore_percentile (GArray *sorted, guint pct)
-{
-	guint rank = (guint)((pct * (guint64)sorted->len + 99) / 100);
-	return g_array_index (sorted, gdouble, MAX (rank, 1) - 1);
-}
-
 /* the benchmark answers yes to every plan: it restores its own phones */
 static gboolean
 bench_restore_confirm (const IrRestoreResult *plan,
@@ -319,12 +305,11 @@ bench_restore_one_phone (const char *url, guint runs, const char *path)
 		/* wipe it again for the next run: untimed */
 		bench_restore_wipe (path);
 	}
-	g_array_sort (ms, bench_restore_compare_doubles);
 	printf ("one phone end to end (Quectel, 1 slot, in-process core flow): %u runs\n", runs);
 	printf ("  median %.1f ms   p90 %.1f ms   min %.1f ms\n\n",
-		bench_restore_percentile (ms, 50),
-		bench_restore_percentile (ms, 90),
-		g_array_index (ms, gdouble, 0));
+		bench_stats_array_median (ms),
+		bench_stats_array_percentile (ms, 90),
+		bench_stats_array_percentile (ms, 0));
 	return bench_raw_at_commands (recording);
 }
 
@@ -483,15 +468,6 @@ bench_restore_all (IrEngine *engine, guint first, guint n, BenchBatch *batch)
 	}
 	bench_restore_stop (sim);
 	return elapsed;
-}
-
-static gdouble
-bench_restore_median (gdouble *values, guint n)
-{
-	g_autofree gdouble *sorted = g_memdup2 (values, n * sizeof (gdouble));
-
-	qsort (sorted, n, sizeof (gdouble), bench_restore_compare_doubles);
-	return sorted[n / 2];
 }
 
 /* Part 2's breakdown: each stage's mean time per phone, and the CPU time
@@ -740,11 +716,10 @@ bench_vs_raw_sync (int fd, const char *const *appends)
 static void
 bench_vs_raw_print (const char *what, GArray *ms)
 {
-	g_array_sort (ms, bench_restore_compare_doubles);
 	printf ("  %-52s %8.2f ms %8.2f ms\n",
 		what,
-		bench_restore_percentile (ms, 50),
-		bench_restore_percentile (ms, 90));
+		bench_stats_array_median (ms),
+		bench_stats_array_percentile (ms, 90));
 }
 
 /* Part 4 on the phone at @path; @first_device: the first of the devices
@@ -845,7 +820,7 @@ bench_vs_raw (const char *url,
 	bench_vs_raw_print ("  POST /v1/tokens, plain curl, kept-alive mTLS", b.token);
 	bench_vs_raw_print ("  2 x write+fdatasync (INTENT, RESULT bytes)", b.sync);
 	bench_vs_raw_print ("  sum", b.raw);
-	ratio = bench_restore_percentile (b.ours, 50) / bench_restore_percentile (b.raw, 50);
+	ratio = bench_stats_array_median (b.ours) / bench_stats_array_median (b.raw);
 	printf ("  ratio restore/raw (medians): %.2f (target <= 1.3)\n", ratio);
 	printf ("  CPU per restore, ms (mean): this process %.2f (raw %.2f), imei-sim %.2f "
 		"(raw %.2f), imei-brandd %.2f (raw %.2f)\n",
@@ -893,7 +868,7 @@ bench_restore_parts_2_3 (const char *url, guint *first)
 		BENCH_LATENCY_MS,
 		BENCH_ALL_ROUNDS);
 	for (guint i = 0; i < G_N_ELEMENTS (bench_sizes); i++) {
-		med[i] = bench_restore_median (ms[i], BENCH_ALL_ROUNDS);
+		med[i] = bench_stats_median (ms[i], BENCH_ALL_ROUNDS);
 		printf ("  %2u phone%s %8.1f ms\n",
 			bench_sizes[i],
 			bench_sizes[i] == 1 ? " " : "s",

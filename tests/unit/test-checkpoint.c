@@ -12,6 +12,7 @@
 
 #include "ir-checkpoint.h"
 #include "ir-error.h"
+#include "ir-log-sigline.h"
 #include "ir-openssl-autoptr.h"
 
 #define DASH "\xe2\x80\x94 "
@@ -362,6 +363,55 @@ test_checkpoint_sign_verify_round_trip (void **state)
 	}
 }
 
+/* One signer for many notes (the writer's way: its signing context is set
+ * up once and reused): every note verifies, the inline layout's signature
+ * line is the one of the whole note (Ed25519 is deterministic), and an
+ * origin longer than the writer's stack buffer signs the same way. */
+static void
+test_checkpoint_signer_reused (void **state)
+{
+	static const guint64 sizes[] = {1, 0, 42, G_MAXUINT64, 2, 2};
+	g_autoptr (EVP_PKEY) key = test_checkpoint_new_ed25519 ();
+	g_autofree char *long_origin = g_strnfill (400, 'o');
+	const char *origins[] = {ORIGIN, long_origin};
+
+	for (guint o = 0; o < G_N_ELEMENTS (origins); o++) {
+		g_autoptr (GError) error = NULL;
+		g_autoptr (IrNoteSigner) signer = ir_note_signer_new (origins[o], key, &error);
+
+		assert_non_null (signer);
+		for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
+			g_autofree char *note = ir_checkpoint_sign_with (
+			    origins[o], sizes[i], test_root, signer, &error);
+			g_autofree char *want = NULL;
+			g_autoptr (GString) line = g_string_new ("{}\n");
+			g_autoptr (IrCheckpoint) cp = NULL;
+
+			assert_non_null (note);
+			cp = ir_checkpoint_parse (note, strlen (note), &error);
+			assert_non_null (cp);
+			if (!ir_checkpoint_verify (cp, origins[o], key, &error))
+				fail_msg (
+				    "size %" G_GUINT64_FORMAT ": %s", sizes[i], error->message);
+			assert_true (ir_log_sigline_append_signed (
+			    signer, origins[o], sizes[i], test_root, line, &error));
+			want = ir_log_sigline_from_note (note);
+			assert_string_equal (line->str + 3, want);
+			if (!ir_log_sigline_verify (origins[o],
+						    sizes[i],
+						    test_root,
+						    line->str + 3,
+						    line->len - 4,
+						    origins[o],
+						    key,
+						    &error))
+				fail_msg ("sigline, size %" G_GUINT64_FORMAT ": %s",
+					  sizes[i],
+					  error->message);
+		}
+	}
+}
+
 static void
 test_checkpoint_verify_wrong_key_and_name (void **state)
 {
@@ -546,6 +596,7 @@ main (void)
 	    cmocka_unit_test (test_checkpoint_key_id_construction),
 	    cmocka_unit_test (test_checkpoint_key_id_refused),
 	    cmocka_unit_test (test_checkpoint_sign_verify_round_trip),
+	    cmocka_unit_test (test_checkpoint_signer_reused),
 	    cmocka_unit_test (test_checkpoint_verify_wrong_key_and_name),
 	    cmocka_unit_test (test_checkpoint_tampered_every_byte),
 	    cmocka_unit_test (test_checkpoint_cosign),

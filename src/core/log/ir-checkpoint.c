@@ -144,7 +144,7 @@ ir_checkpoint_key_id (const char *key_name, EVP_PKEY *public_key, guint8 out[4],
 	return ir_signed_note_key_id (key_name, public_key, out, error);
 }
 
-static gboolean
+gboolean
 ir_checkpoint_check_origin (const char *origin, GError **error)
 {
 	if (ir_checkpoint_line_is_clean (origin, strlen (origin)) &&

@@ -36,6 +36,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (IrCheckpoint, ir_checkpoint_free)
 
 IrCheckpoint *ir_checkpoint_parse (const char *text, gsize len, GError **error);
 
+/* TRUE when @origin can be a checkpoint's first line (one non-empty
+ * line of UTF-8, no leading or trailing space); IR_ERROR_INVALID_INPUT
+ * otherwise. ir_checkpoint_sign() checks it; a writer signing many notes
+ * checks it once. */
+gboolean ir_checkpoint_check_origin (const char *origin, GError **error);
+
 /* The whole note: body + one signature line by @key (private). */
 char *ir_checkpoint_sign (const char *origin,
 			  guint64 size,

@@ -3,6 +3,13 @@
 
 #include "ir-log-json-writer.h"
 
+/* TRUE for a byte written as it is */
+static inline gboolean
+ir_log_json_writer_is_plain (guchar c)
+{
+	return c >= 0x20 && c != '"' && c != '\\' && c != 0x7f;
+}
+
 /* json-glib 1.6's escaping, kept as it is because the bytes are canonical:
  * '"' and '\\' by a backslash; \b \f \n \r \t by name; other controls
  * below 0x1f and DEL as \u00xx (lower-case hex); 0x1f itself and every
@@ -11,11 +18,22 @@ void
 ir_log_json_writer_append_string (GString *out, const char *text)
 {
 	static const char hex[] = "0123456789abcdef";
+	const char *p = text;
 
 	g_string_append_c (out, '"');
-	for (const char *p = text; *p != '\0'; p++) {
-		guchar c = (guchar)*p;
+	for (;;) {
+		const char *run = p;
+		guchar c;
 
+		/* runs of plain bytes in one copy: most strings are all plain */
+		while (ir_log_json_writer_is_plain ((guchar)*p))
+			p++;
+		if (p > run)
+			g_string_append_len (out, run, p - run);
+		c = (guchar)*p;
+		if (c == '\0')
+			break;
+		p++;
 		if (c == '"' || c == '\\') {
 			g_string_append_c (out, '\\');
 			g_string_append_c (out, (char)c);
@@ -34,10 +52,24 @@ ir_log_json_writer_append_string (GString *out, const char *text)
 			g_string_append_c (out, hex[c >> 4]);
 			g_string_append_c (out, hex[c & 0xf]);
 		} else {
+			/* 0x1f: as it is (json-glib 1.6) */
 			g_string_append_c (out, (char)c);
 		}
 	}
 	g_string_append_c (out, '"');
+}
+
+void
+ir_log_json_writer_append_uint (GString *out, guint64 value)
+{
+	char digits[20];
+	guint n = 0;
+
+	do {
+		digits[sizeof (digits) - 1 - n++] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value != 0);
+	g_string_append_len (out, digits + sizeof (digits) - n, n);
 }
 
 /* what the record schema holds: strings, integers, booleans, null; any
@@ -46,13 +78,18 @@ static void
 ir_log_json_writer_append_value (GString *out, JsonNode *node)
 {
 	g_autofree char *other = NULL;
+	gint64 value;
 
 	switch (json_node_get_value_type (node)) {
 	case G_TYPE_STRING:
 		ir_log_json_writer_append_string (out, json_node_get_string (node));
 		return;
 	case G_TYPE_INT64:
-		g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+		value = json_node_get_int (node);
+		if (value < 0)
+			g_string_append_c (out, '-');
+		/* as unsigned: G_MININT64 has no positive gint64 */
+		ir_log_json_writer_append_uint (out, value < 0 ? -(guint64)value : (guint64)value);
 		return;
 	case G_TYPE_BOOLEAN:
 		g_string_append (out, json_node_get_boolean (node) ? "true" : "false");

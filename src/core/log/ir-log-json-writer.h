@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 /* "\"@text\"", escaped as json-glib escapes it */
 void ir_log_json_writer_append_string (GString *out, const char *text);
 
+/* @value in decimal, as the generator writes an integer */
+void ir_log_json_writer_append_uint (GString *out, guint64 value);
+
 /* @node, members and elements in their order */
 void ir_log_json_writer_append_node (GString *out, JsonNode *node);
 

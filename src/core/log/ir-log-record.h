@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "ir-log-scan.h"
 #include "ir-migration-log.h"
 
 G_BEGIN_DECLS
@@ -42,15 +43,17 @@ gboolean ir_log_record_validate (JsonObject *object, GError **error);
 char *ir_log_record_format (
     IrLogRecordType type, guint64 seq, GDateTime *time, JsonObject *fields, GError **error);
 
-/* The same, and in *@parsed (unless NULL) the record the line reads back
- * as (the check above parses it anyway): the writer tracks open INTENTs
- * from it without parsing the line a second time. With @parsed NULL the
- * fields are not copied into a record object. */
-char *ir_log_record_format_parsed (IrLogRecordType type,
-				   guint64 seq,
-				   GDateTime *time,
-				   JsonObject *fields,
-				   IrLogRecord **parsed,
-				   GError **error);
+/* The same record line appended to @out, the writer's way (no copy, no
+ * GDateTime): @time_text is the record's time as it is written
+ * ("YYYY-MM-DDTHH:MM:SSZ", checked with the rest). The line is checked by
+ * the strict parser (ir-log-scan.h); its findings go to @scan unless
+ * NULL. On error @out is left as it was. */
+gboolean ir_log_record_append_line (GString *out,
+				    IrLogRecordType type,
+				    guint64 seq,
+				    const char *time_text,
+				    JsonObject *fields,
+				    IrLogScanRecord *scan,
+				    GError **error);
 
 G_END_DECLS

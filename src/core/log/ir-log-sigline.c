@@ -17,6 +17,57 @@ ir_log_sigline_body (const char *origin, guint64 size, const guint8 root[IR_MERK
 	return g_strdup_printf ("%s\n%" G_GUINT64_FORMAT "\n%s\n", origin, size, b64);
 }
 
+/* the body "origin\nsize\nroot\n" into @buf (room for the origin + 70):
+ * the bytes of ir_log_sigline_body(), without printf */
+static gsize
+ir_log_sigline_write_body (char *buf,
+			   const char *origin,
+			   gsize origin_len,
+			   guint64 size,
+			   const guint8 root[IR_MERKLE_HASH_LEN])
+{
+	char digits[20];
+	guint n_digits = 0;
+	gint state = 0;
+	gint save = 0;
+	gsize n = 0;
+
+	memcpy (buf, origin, origin_len);
+	n += origin_len;
+	buf[n++] = '\n';
+	do {
+		digits[sizeof (digits) - 1 - n_digits++] = (char)('0' + size % 10);
+		size /= 10;
+	} while (size != 0);
+	memcpy (buf + n, digits + sizeof (digits) - n_digits, n_digits);
+	n += n_digits;
+	buf[n++] = '\n';
+	n += g_base64_encode_step (root, IR_MERKLE_HASH_LEN, FALSE, buf + n, &state, &save);
+	n += g_base64_encode_close (FALSE, buf + n, &state, &save);
+	buf[n++] = '\n';
+	return n;
+}
+
+gboolean
+ir_log_sigline_append_signed (IrNoteSigner *signer,
+			      const char *origin,
+			      guint64 size,
+			      const guint8 root[IR_MERKLE_HASH_LEN],
+			      GString *out,
+			      GError **error)
+{
+	/* newline, 20 digits, newline, base64 (44, g_base64_encode_step wants
+	 * room for 48), newline */
+	gsize origin_len = strlen (origin);
+	gsize room = origin_len + 1 + 20 + 1 + 48 + 1;
+	char stack[320];
+	g_autofree char *heap = room > sizeof (stack) ? g_malloc (room) : NULL;
+	char *body = heap != NULL ? heap : stack;
+	gsize len = ir_log_sigline_write_body (body, origin, origin_len, size, root);
+
+	return ir_note_signer_append_line (signer, body, len, out, error);
+}
+
 char *
 ir_log_sigline_note (const char *origin,
 		     guint64 size,

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include "ir-merkle.h"
+#include "ir-note-signer.h"
 
 G_BEGIN_DECLS
 
@@ -26,6 +27,18 @@ G_BEGIN_DECLS
 
 /* The checkpoint body "origin\nsize\nroot\n" the signature line signs. */
 char *ir_log_sigline_body (const char *origin, guint64 size, const guint8 root[IR_MERKLE_HASH_LEN]);
+
+/* The writer's side: signs the body for (@origin, @size, @root) with
+ * @signer and appends the signature line, with its "\n", to @out. No
+ * allocation for an origin of ordinary length (this runs once per
+ * durable append). @origin must be one that ir_checkpoint_check_origin()
+ * accepts; the signer's key name is the one in the line. */
+gboolean ir_log_sigline_append_signed (IrNoteSigner *signer,
+				       const char *origin,
+				       guint64 size,
+				       const guint8 root[IR_MERKLE_HASH_LEN],
+				       GString *out,
+				       GError **error);
 
 /* The whole note (body, empty line, @line + "\n") for size @size: what
  * ir_checkpoint_parse() takes, what the witness cosigns. */

@@ -40,6 +40,14 @@
 #define LOG_FILE	"migration-log.jsonl"
 #define CHECKPOINT_FILE "migration-log.checkpoints"
 
+/* A checkpoint of the inline layout as its parts: its size and root, and
+ * where its signature line is (an offset into the text that holds it). */
+typedef struct {
+	guint64 size;
+	guint8 root[IR_MERKLE_HASH_LEN];
+	gsize sig_at;
+} IrMigrationLogSigned;
+
 struct _IrMigrationLog {
 	GObject parent_instance;
 	char *log_path;
@@ -59,17 +67,34 @@ struct _IrMigrationLog {
 	IrMerkleTree *tree;
 	GArray *lines; /* IrMigrationLogLine: where each record line is */
 	guint64 log_end;
-	guint64 durable;  /* records written and synced */
-	GString *pending; /* INLINE: lines and signature lines not yet written */
-	char *pending_checkpoint;
-	gboolean syncing; /* a thread is writing and syncing a batch */
+	guint64 durable;		 /* records written and synced */
+	GString *pending;		 /* INLINE: lines and signature lines not yet written */
+	GString *scratch;		 /* NOTES: the record line being appended */
+	IrMigrationLogSigned pending_cp; /* INLINE: the last record in pending */
+	gboolean syncing;		 /* a thread is writing and syncing a batch */
+	/* INLINE: the last durable checkpoint as its parts; the note text
+	 * (checkpoint) is made from them only when asked for */
+	IrMigrationLogSigned durable_cp;
+	GString *durable_sig; /* the batch that held it */
+	GString *spare;	      /* the next pending: buffers rotate, none allocated */
 	char *checkpoint;
+	gint64 time_sec; /* the second time_text says, -1: none yet */
+	char time_text[32];
 	gboolean cp_separated; /* the checkpoint file ends with the empty line after a note */
 	gboolean read_only;
 	GError *tamper_error;
 	GError *io_error;
-	GHashTable *open_intents; /* intent_id -> JsonObject (INTENT record) */
+	GHashTable *open_intents; /* intent_id -> IrMigrationLogIntent */
 };
+
+/* An open INTENT: the record object when it was read at open, else its
+ * line as appended, parsed only when the open intents are asked for
+ * (rarely: at start-up), not on every append. */
+typedef struct {
+	guint64 seq;
+	JsonObject *object;
+	char *line;
+} IrMigrationLogIntent;
 
 typedef struct {
 	guint64 start;
@@ -77,6 +102,17 @@ typedef struct {
 } IrMigrationLogLine;
 
 G_DEFINE_TYPE (IrMigrationLog, ir_migration_log, G_TYPE_OBJECT)
+
+static void
+ir_migration_log_intent_free (gpointer data)
+{
+	IrMigrationLogIntent *intent = data;
+
+	if (intent->object != NULL)
+		json_object_unref (intent->object);
+	g_free (intent->line);
+	g_free (intent);
+}
 
 static void
 ir_migration_log_finalize (GObject *object)
@@ -96,7 +132,10 @@ ir_migration_log_finalize (GObject *object)
 	g_clear_pointer (&self->tree, ir_merkle_tree_free);
 	g_array_unref (self->lines);
 	g_string_free (self->pending, TRUE);
-	g_free (self->pending_checkpoint);
+	g_string_free (self->scratch, TRUE);
+	g_string_free (self->durable_sig, TRUE);
+	if (self->spare != NULL)
+		g_string_free (self->spare, TRUE);
 	g_free (self->checkpoint);
 	g_mutex_clear (&self->lock);
 	g_cond_clear (&self->durable_cond);
@@ -121,9 +160,13 @@ ir_migration_log_init (IrMigrationLog *self)
 	g_cond_init (&self->durable_cond);
 	self->tree = ir_merkle_tree_new ();
 	self->lines = g_array_new (FALSE, FALSE, sizeof (IrMigrationLogLine));
-	self->pending = g_string_new (NULL);
-	self->open_intents = g_hash_table_new_full (
-	    g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_object_unref);
+	self->pending = g_string_sized_new (2048);
+	self->scratch = g_string_sized_new (1024);
+	self->durable_sig = g_string_new (NULL);
+	self->spare = g_string_sized_new (2048);
+	self->time_sec = -1;
+	self->open_intents =
+	    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, ir_migration_log_intent_free);
 }
 
 static gboolean
@@ -161,31 +204,51 @@ static void
 ir_migration_log_track_record (IrMigrationLog *self, const IrLogRecord *record)
 {
 	const char *id;
+	IrMigrationLogIntent *intent;
 
 	if (record->type != IR_LOG_RECORD_INTENT && record->type != IR_LOG_RECORD_RESULT)
 		return;
 	id = json_object_get_string_member (record->object, "intent_id");
-	if (record->type == IR_LOG_RECORD_INTENT)
-		g_hash_table_replace (
-		    self->open_intents, g_strdup (id), json_object_ref (record->object));
-	else
+	if (record->type == IR_LOG_RECORD_RESULT) {
 		g_hash_table_remove (self->open_intents, id);
+		return;
+	}
+	intent = g_new0 (IrMigrationLogIntent, 1);
+	intent->seq = record->seq;
+	intent->object = json_object_ref (record->object);
+	g_hash_table_replace (self->open_intents, g_strdup (id), intent);
 }
 
-/* An appended record: only an INTENT is kept (as its record object); a
- * RESULT closes one by the intent_id of its @fields (already validated
- * as a record's). */
+/* An appended record (its line already checked by the strict parser,
+ * which found its intent_id): an INTENT is kept as its line, a RESULT
+ * closes one. */
 static void
-ir_migration_log_track_appended (IrMigrationLog *self,
-				 IrLogRecordType type,
-				 JsonObject *fields,
-				 const IrLogRecord *intent)
+ir_migration_log_track_appended (
+    IrMigrationLog *self, guint64 seq, const IrLogScanRecord *scan, const char *line, gsize len)
 {
-	if (type == IR_LOG_RECORD_INTENT)
-		ir_migration_log_track_record (self, intent);
-	else if (type == IR_LOG_RECORD_RESULT)
-		g_hash_table_remove (self->open_intents,
-				     json_object_get_string_member (fields, "intent_id"));
+	g_autofree char *id = NULL;
+	IrMigrationLogIntent *intent;
+
+	if (scan->type != IR_LOG_RECORD_INTENT && scan->type != IR_LOG_RECORD_RESULT)
+		return;
+	/* the writer's ids are lower-case hex: no escape to undo (an id
+	 * with one is looked up by its parsed text below) */
+	if (memchr (scan->intent_id.text, '\\', scan->intent_id.len) != NULL) {
+		g_autoptr (IrLogRecord) record = ir_log_record_parse (line, len, NULL);
+
+		if (record != NULL)
+			ir_migration_log_track_record (self, record);
+		return;
+	}
+	id = g_strndup (scan->intent_id.text, scan->intent_id.len);
+	if (scan->type == IR_LOG_RECORD_RESULT) {
+		g_hash_table_remove (self->open_intents, id);
+		return;
+	}
+	intent = g_new0 (IrMigrationLogIntent, 1);
+	intent->seq = seq;
+	intent->line = g_strndup (line, len);
+	g_hash_table_replace (self->open_intents, g_steal_pointer (&id), intent);
 }
 
 /* ---- open: the scan of both files ---- */
@@ -1202,9 +1265,73 @@ ir_migration_log_refuse_read_only (IrMigrationLog *self, GError **error)
 	return FALSE;
 }
 
+/* The record's time (RFC 3339 UTC, whole seconds) in self->time_text:
+ * made with GDateTime once a second, not once an append. */
+static void
+ir_migration_log_update_time (IrMigrationLog *self)
+{
+	gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+	g_autoptr (GDateTime) time = NULL;
+	g_autofree char *text = NULL;
+
+	if (now == self->time_sec)
+		return;
+	time = g_date_time_new_from_unix_utc (now);
+	text = time != NULL ? g_date_time_format (time, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+	/* a clock out of GDateTime's range: the empty time is refused by
+	 * the record's own check, naming the member */
+	g_strlcpy (self->time_text, text != NULL ? text : "", sizeof (self->time_text));
+	self->time_sec = now;
+}
+
+/* INLINE (the lock held): the record's signature line after its line in
+ * self->pending; where it is and what it signed go to pending_cp. */
+static gboolean
+ir_migration_log_queue_sigline (IrMigrationLog *self,
+				guint64 size,
+				const guint8 root[IR_MERKLE_HASH_LEN],
+				GError **error)
+{
+	gsize sig_at = self->pending->len + 1;
+
+	g_string_append_c (self->pending, '\n');
+	if (!ir_log_sigline_append_signed (
+		self->signer, self->origin, size, root, self->pending, error))
+		return FALSE;
+	self->pending_cp.size = size;
+	memcpy (self->pending_cp.root, root, IR_MERKLE_HASH_LEN);
+	self->pending_cp.sig_at = sig_at;
+	return TRUE;
+}
+
+/* NOTES (the lock held): the note for the record line in self->scratch,
+ * written and synced with it. */
+static gboolean
+ir_migration_log_commit_note (IrMigrationLog *self,
+			      guint64 size,
+			      const guint8 root[IR_MERKLE_HASH_LEN],
+			      GError **error)
+{
+	g_autofree char *note =
+	    ir_checkpoint_sign_with (self->origin, size, root, self->signer, error);
+	g_autoptr (GError) io_error = NULL;
+
+	if (note == NULL)
+		return FALSE;
+	if (!ir_migration_log_commit_notes (self, self->scratch->str, note, &io_error))
+		return ir_migration_log_fail_io (self, g_steal_pointer (&io_error), error);
+	self->log_end += self->scratch->len + 1;
+	self->durable = size;
+	g_free (self->checkpoint);
+	self->checkpoint = g_steal_pointer (&note);
+	return TRUE;
+}
+
 /* Formats, extends the tree and signs (the lock held). INLINE: the pair
  * waits in self->pending for the next group commit; NOTES: written and
- * synced here. */
+ * synced here. The line is formatted where it is written from (pending or
+ * scratch), and an INTENT keeps only its line: no copy of the record,
+ * no JSON object built per append. */
 static gboolean
 ir_migration_log_enqueue (IrMigrationLog *self,
 			  IrLogRecordType type,
@@ -1213,53 +1340,48 @@ ir_migration_log_enqueue (IrMigrationLog *self,
 			  GError **error)
 {
 	guint64 seq = ir_merkle_tree_get_size (self->tree);
-	g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-	g_autoptr (GError) io_error = NULL;
-	g_autoptr (IrLogRecord) record = NULL;
-	g_autofree char *line = NULL;
-	g_autofree char *note = NULL;
-	g_autofree char *sig = NULL;
-	guint8 root[IR_MERKLE_HASH_LEN];
+	guint64 line_start = self->log_end;
+	gboolean inline_layout = self->layout != IR_MIGRATION_LOG_LAYOUT_NOTES;
+	GString *out = inline_layout ? self->pending : self->scratch;
+	gsize start;
 	gsize len;
+	IrLogScanRecord scan;
+	gsize id_at;
+	guint8 root[IR_MERKLE_HASH_LEN];
 
 	if (self->read_only)
 		return ir_migration_log_refuse_read_only (self, error);
-	/* only an INTENT's record object is kept: no copy of the others' fields */
-	line = ir_log_record_format_parsed (
-	    type, seq, now, fields, type == IR_LOG_RECORD_INTENT ? &record : NULL, error);
-	if (line == NULL)
-		return FALSE;
-	len = strlen (line);
-	ir_merkle_tree_append (self->tree, (const guint8 *)line, len);
-	if (self->signer == NULL)
+	if (self->signer == NULL) {
+		if (!ir_checkpoint_check_origin (self->origin, error))
+			return FALSE;
 		self->signer = ir_note_signer_new (self->key_name, self->key, error);
-	if (self->signer == NULL || !ir_merkle_tree_root (self->tree, seq + 1, root, error) ||
-	    (note = ir_checkpoint_sign_with (self->origin, seq + 1, root, self->signer, error)) ==
-		NULL) {
+		if (self->signer == NULL)
+			return FALSE;
+	}
+	if (!inline_layout)
+		g_string_truncate (out, 0);
+	start = out->len;
+	ir_migration_log_update_time (self);
+	if (!ir_log_record_append_line (out, type, seq, self->time_text, fields, &scan, error))
+		return FALSE;
+	len = out->len - start;
+	/* the scan's spans point into @out, which the signature line may
+	 * move: where the intent_id is, as an offset */
+	id_at = scan.intent_id.text != NULL ? (gsize)(scan.intent_id.text - out->str) : 0;
+	ir_merkle_tree_append (self->tree, (const guint8 *)out->str + start, len);
+	if (!ir_merkle_tree_root (self->tree, seq + 1, root, error) ||
+	    !(inline_layout ? ir_migration_log_queue_sigline (self, seq + 1, root, error)
+			    : ir_migration_log_commit_note (self, seq + 1, root, error))) {
 		ir_merkle_tree_truncate (self->tree, seq);
+		g_string_truncate (out, start);
 		return FALSE;
 	}
-	if (self->layout == IR_MIGRATION_LOG_LAYOUT_NOTES) {
-		if (!ir_migration_log_commit_notes (self, line, note, &io_error)) {
-			ir_merkle_tree_truncate (self->tree, seq);
-			return ir_migration_log_fail_io (self, g_steal_pointer (&io_error), error);
-		}
-		ir_migration_log_add_line (self, self->log_end, len);
-		self->log_end += len + 1;
-		self->durable = seq + 1;
-		g_free (self->checkpoint);
-		self->checkpoint = g_steal_pointer (&note);
-	} else {
-		sig = ir_log_sigline_from_note (note);
-		ir_migration_log_add_line (self, self->log_end, len);
-		g_string_append_len (self->pending, line, (gssize)len);
-		g_string_append_c (self->pending, '\n');
-		g_string_append (self->pending, sig);
-		self->log_end += len + 1 + strlen (sig);
-		g_free (self->pending_checkpoint);
-		self->pending_checkpoint = g_steal_pointer (&note);
-	}
-	ir_migration_log_track_appended (self, type, fields, record);
+	ir_migration_log_add_line (self, line_start, len);
+	if (inline_layout)
+		self->log_end += out->len - start;
+	if (scan.intent_id.text != NULL)
+		scan.intent_id.text = out->str + id_at;
+	ir_migration_log_track_appended (self, seq, &scan, out->str + start, len);
 	*seq_out = seq;
 	return TRUE;
 }
@@ -1267,17 +1389,17 @@ ir_migration_log_enqueue (IrMigrationLog *self,
 /* Group commit (the lock held): the first waiter writes everything
  * pending in one write() and syncs it once, outside the lock, while later
  * appends queue up for the next batch; every waiter whose record that
- * sync covered returns. */
+ * sync covered returns. The two buffers swap: no allocation per batch. */
 static void
 ir_migration_log_commit_batch (IrMigrationLog *self)
 {
-	g_autoptr (GString) batch = g_steal_pointer (&self->pending);
-	g_autofree char *note = g_steal_pointer (&self->pending_checkpoint);
+	GString *batch = self->pending;
+	IrMigrationLogSigned cp = self->pending_cp;
 	guint64 end = ir_merkle_tree_get_size (self->tree);
 	g_autoptr (GError) io_error = NULL;
 	gboolean ok;
 
-	self->pending = g_string_new (NULL);
+	self->pending = g_steal_pointer (&self->spare);
 	self->syncing = TRUE;
 	g_mutex_unlock (&self->lock);
 	ok = ir_migration_log_write_once (
@@ -1287,12 +1409,17 @@ ir_migration_log_commit_batch (IrMigrationLog *self)
 	g_mutex_lock (&self->lock);
 	self->syncing = FALSE;
 	if (ok) {
+		/* the batch keeps its last signature line: the durable one's */
+		self->spare = self->durable_sig;
+		self->durable_sig = batch;
 		self->durable = end;
-		g_free (self->checkpoint);
-		self->checkpoint = g_steal_pointer (&note);
+		self->durable_cp = cp;
+		g_clear_pointer (&self->checkpoint, g_free);
 	} else {
+		self->spare = batch;
 		ir_migration_log_fail_io (self, g_steal_pointer (&io_error), NULL);
 	}
+	g_string_truncate (self->spare, 0);
 	g_cond_broadcast (&self->durable_cond);
 }
 
@@ -1393,11 +1520,31 @@ ir_migration_log_get_tree (IrMigrationLog *self)
 	return self->tree;
 }
 
+/* INLINE (the lock held): the note text of the last durable checkpoint,
+ * made from its parts when first asked for after an append. */
+static const char *
+ir_migration_log_checkpoint_text (IrMigrationLog *self)
+{
+	const IrMigrationLogSigned *cp = &self->durable_cp;
+
+	if (self->checkpoint == NULL && cp->size > 0 && cp->size == self->durable)
+		/* the signature line without its newline */
+		self->checkpoint = ir_log_sigline_note (self->origin,
+							cp->size,
+							cp->root,
+							self->durable_sig->str + cp->sig_at,
+							self->durable_sig->len - cp->sig_at - 1);
+	return self->checkpoint;
+}
+
 const char *
 ir_migration_log_get_checkpoint (IrMigrationLog *self)
 {
+	g_autoptr (GMutexLocker) locker = NULL;
+
 	g_return_val_if_fail (IR_IS_MIGRATION_LOG (self), NULL);
-	return self->checkpoint;
+	locker = g_mutex_locker_new (&self->lock);
+	return ir_migration_log_checkpoint_text (self);
 }
 
 char *
@@ -1409,7 +1556,7 @@ ir_migration_log_dup_checkpoint (IrMigrationLog *self, guint64 *size)
 	locker = g_mutex_locker_new (&self->lock);
 	if (size != NULL)
 		*size = self->durable;
-	return g_strdup (self->checkpoint);
+	return g_strdup (ir_migration_log_checkpoint_text (self));
 }
 
 /* NOTES layout: note @size is the @size-th of the checkpoint file (one
@@ -1538,6 +1685,29 @@ ir_migration_log_compare_seq (gconstpointer a, gconstpointer b)
 	return sa < sb ? -1 : sa > sb;
 }
 
+/* The record object of an open intent (the lock held): an appended one is
+ * parsed from its line the first time it is asked for. */
+static JsonObject *
+ir_migration_log_intent_object (IrMigrationLogIntent *intent)
+{
+	g_autoptr (GError) error = NULL;
+	g_autoptr (IrLogRecord) record = NULL;
+
+	if (intent->object != NULL)
+		return intent->object;
+	record = ir_log_record_parse (intent->line, strlen (intent->line), &error);
+	if (record == NULL) {
+		/* the strict parser accepted the line before it was written */
+		g_critical ("open intent at seq %" G_GUINT64_FORMAT " does not parse: %s",
+			    intent->seq,
+			    error->message);
+		return NULL;
+	}
+	intent->object = json_object_ref (record->object);
+	g_clear_pointer (&intent->line, g_free);
+	return intent->object;
+}
+
 GPtrArray *
 ir_migration_log_get_open_intents (IrMigrationLog *self)
 {
@@ -1549,8 +1719,12 @@ ir_migration_log_get_open_intents (IrMigrationLog *self)
 
 	g_mutex_lock (&self->lock);
 	g_hash_table_iter_init (&iter, self->open_intents);
-	while (g_hash_table_iter_next (&iter, NULL, &value))
-		g_ptr_array_add (intents, json_object_ref (value));
+	while (g_hash_table_iter_next (&iter, NULL, &value)) {
+		JsonObject *object = ir_migration_log_intent_object (value);
+
+		if (object != NULL)
+			g_ptr_array_add (intents, json_object_ref (object));
+	}
 	g_mutex_unlock (&self->lock);
 	g_ptr_array_sort (intents, ir_migration_log_compare_seq);
 	return intents;

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <openssl/err.h>
+
 #include "ir-error.h"
 #include "ir-note-signer.h"
 #include "ir-signed-note.h"
@@ -13,7 +15,8 @@
 struct _IrNoteSigner {
 	char *key_name;
 	EVP_PKEY *key;
-	EVP_MD_CTX *ctx; /* re-initialised per note: Ed25519 signs one-shot */
+	EVP_MD_CTX *ctx; /* initialised once, reused while OpenSSL takes it */
+	gboolean ready;	 /* ctx is initialised for signing with key */
 	guint8 blob[4 + IR_NOTE_SIGNER_SIG_LEN]; /* key id, then the signature */
 };
 
@@ -55,20 +58,52 @@ ir_note_signer_get_key_name (const IrNoteSigner *self)
 	return self->key_name;
 }
 
+static gboolean
+ir_note_signer_sign_once (IrNoteSigner *self, const guint8 *body, gsize len)
+{
+	gsize sig_len = IR_NOTE_SIGNER_SIG_LEN;
+
+	if (!self->ready && EVP_DigestSignInit (self->ctx, NULL, NULL, NULL, self->key) != 1)
+		return FALSE;
+	self->ready = TRUE;
+	if (EVP_DigestSign (self->ctx, self->blob + 4, &sig_len, body, len) != 1 ||
+	    sig_len != IR_NOTE_SIGNER_SIG_LEN) {
+		self->ready = FALSE;
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Ed25519 signs one-shot and OpenSSL 3.0's EdDSA context keeps no state
+ * between messages, so the context is set up once and reused: a new
+ * EVP_DigestSignInit per note (a provider context, the key's checks) cost
+ * about 8,000 instructions of every migration-log append. An OpenSSL that
+ * refuses a second EVP_DigestSign on one context gets a fresh
+ * initialisation and one more try, so it only costs the old price. */
+static gboolean
+ir_note_signer_sign (IrNoteSigner *self, const guint8 *body, gsize len)
+{
+	gboolean reused = self->ready;
+
+	if (ir_note_signer_sign_once (self, body, len))
+		return TRUE;
+	if (!reused)
+		return FALSE;
+	ERR_clear_error ();
+	return ir_note_signer_sign_once (self, body, len);
+}
+
 gboolean
 ir_note_signer_append_line (
     IrNoteSigner *self, const char *body, gsize len, GString *out, GError **error)
 {
-	gsize sig_len = IR_NOTE_SIGNER_SIG_LEN;
 	/* base64 of 68 bytes: 92 characters (g_base64_encode_step wants room for 96) */
 	char b64[100];
 	gint state = 0;
 	gint save = 0;
 	gsize n;
 
-	if (EVP_DigestSignInit (self->ctx, NULL, NULL, NULL, self->key) != 1 ||
-	    EVP_DigestSign (self->ctx, self->blob + 4, &sig_len, (const guint8 *)body, len) != 1 ||
-	    sig_len != IR_NOTE_SIGNER_SIG_LEN) {
+	if (!ir_note_signer_sign (self, (const guint8 *)body, len)) {
 		g_set_error (error,
 			     IR_ERROR,
 			     IR_ERROR_FAILED,

@@ -8,8 +8,8 @@ G_BEGIN_DECLS
 
 /* One key signing many signed notes (ir-signed-note.h), e.g. a checkpoint
  * per record of a migration log: the key's checks and its signed-note key
- * id are done once, and one signing context is kept and re-initialised
- * for each note instead of allocated and set up again. Not thread-safe:
+ * id are done once, and one signing context is set up once and reused
+ * for every note. Not thread-safe:
  * one caller at a time (the migration log signs under its lock). */
 typedef struct _IrNoteSigner IrNoteSigner;
 
