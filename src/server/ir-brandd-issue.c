@@ -276,8 +276,15 @@ ir_brandd_issue_find_device (IrBranddIssuer *self,
 	g_autoptr (GError) error = NULL;
 
 	if (!ir_brandd_store_find_device (
-		self->store, "hardware_id", req->hardware_id, by_hwid, &error) ||
-	    !ir_brandd_store_find_device (self->store, "serial", req->serial, by_serial, &error))
+		self->store, "hardware_id", req->hardware_id, by_hwid, &error))
+		return ir_brandd_issue_internal (answer, error);
+	/* serial is UNIQUE and compared exactly (as in the lookup's WHERE):
+	 * when the hardware id's device has the asked serial, the serial's
+	 * lookup can only find that same row, so it is not read twice */
+	if (*by_hwid != NULL && req->serial != NULL &&
+	    g_strcmp0 ((*by_hwid)->serial, req->serial) == 0)
+		return TRUE;
+	if (!ir_brandd_store_find_device (self->store, "serial", req->serial, by_serial, &error))
 		return ir_brandd_issue_internal (answer, error);
 	return TRUE;
 }
@@ -365,32 +372,22 @@ ir_brandd_issue_fill_claims (IrBranddIssuer *self,
 	return TRUE;
 }
 
+/* by hand, not a printf per byte: this runs for every token and report
+ * on the database thread */
 static char *
 ir_brandd_issue_to_hex (GBytes *bytes)
 {
+	static const char digits[] = "0123456789abcdef";
 	gsize len = 0;
 	const guint8 *data = g_bytes_get_data (bytes, &len);
-	GString *s = g_string_sized_new (len * 2);
+	char *hex = g_new (char, len * 2 + 1);
 
-	for (gsize i = 0; i < len; i++)
-		g_string_append_printf (s, "%02x", data[i]);
-	return g_string_free (s, FALSE);
-}
-
-static char *
-ir_brandd_issue_to_base64url (GBytes *bytes)
-{
-	gsize len = 0;
-	const guint8 *data = g_bytes_get_data (bytes, &len);
-	char *b64 = g_base64_encode (data, len);
-
-	g_strdelimit (b64, "+", '-');
-	g_strdelimit (b64, "/", '_');
-	char *pad = strchr (b64, '=');
-
-	if (pad != NULL)
-		*pad = '\0';
-	return b64;
+	for (gsize i = 0; i < len; i++) {
+		hex[2 * i] = digits[data[i] >> 4];
+		hex[2 * i + 1] = digits[data[i] & 0x0f];
+	}
+	hex[len * 2] = '\0';
+	return hex;
 }
 
 static char *
@@ -422,7 +419,7 @@ ir_brandd_issue_token_answer (const IrTokenClaims *c,
 			      const IrBranddRolloutDecision *decision)
 {
 	g_autoptr (JsonBuilder) b = json_builder_new ();
-	g_autofree char *b64 = ir_brandd_issue_to_base64url (token);
+	g_autofree char *b64 = ir_token_to_base64url (token);
 	g_autofree char *hex = ir_brandd_issue_to_hex (c->cti);
 	g_autofree char *expires = ir_brandd_issue_rfc3339 (c->exp);
 

@@ -297,7 +297,7 @@ ir_brandd_store_imei_holder (
 	    ir_brandd_db_prepare (self->db,
 				  "SELECT device_id FROM device_imeis "
 				  "WHERE identity = ?1 AND device_id <> ?2 "
-				  "UNION SELECT device_id FROM reported_imeis "
+				  "UNION ALL SELECT device_id FROM reported_imeis "
 				  "WHERE identity = ?1 AND device_id <> ?2 LIMIT 1",
 				  error);
 	g_autofree char *identity = g_strndup (imei, IR_IMEI_ID_LEN);
@@ -316,43 +316,40 @@ ir_brandd_store_imei_holder (
 	return TRUE;
 }
 
+/* The centre's quota (its row in centres, else @quota as given) and its
+ * counter row for @day (ir-brandd-schema-3.sql), in one statement: one
+ * row read each, however many tokens the day has. */
 static gboolean
-ir_brandd_store_centre_quota (IrBranddStore *self, const char *centre, guint *quota, GError **error)
+ir_brandd_store_centre_count (IrBranddStore *self,
+			      const char *centre,
+			      const char *day,
+			      guint *quota,
+			      guint *n,
+			      GError **error)
 {
-	IrBranddStmt *stmt =
-	    ir_brandd_db_prepare (self->db, "SELECT daily_quota FROM centres WHERE id = ?", error);
-	gboolean row = FALSE;
-
-	if (stmt == NULL)
-		return FALSE;
-	ir_brandd_stmt_bind_text (stmt, 1, centre);
-	if (!ir_brandd_stmt_step (stmt, &row, "read a centre's quota", error))
-		return FALSE;
-	if (row)
-		*quota = (guint)ir_brandd_stmt_column_int64 (stmt, 0);
-	ir_brandd_stmt_reset (stmt);
-	return TRUE;
-}
-
-/* The centre's counter row for @day (ir-brandd-schema-3.sql): one row
- * read, however many tokens the day has. */
-static gboolean
-ir_brandd_store_count_issued (
-    IrBranddStore *self, const char *centre, const char *day, guint *n, GError **error)
-{
+	/* daily_quota is NOT NULL: -1 can only mean that the centre has no row */
 	IrBranddStmt *stmt = ir_brandd_db_prepare (
 	    self->db,
-	    "SELECT issued FROM centre_day_counts WHERE centre = ? AND utc_day = ?",
+	    "SELECT COALESCE((SELECT daily_quota FROM centres WHERE id = ?1), -1), "
+	    "COALESCE((SELECT issued FROM centre_day_counts WHERE centre = ?1 AND utc_day = ?2), "
+	    "0)",
 	    error);
 	gboolean row = FALSE;
 
+	*n = 0;
 	if (stmt == NULL)
 		return FALSE;
 	ir_brandd_stmt_bind_text (stmt, 1, centre);
 	ir_brandd_stmt_bind_text (stmt, 2, day);
-	if (!ir_brandd_stmt_step (stmt, &row, "read a centre's token count", error))
+	if (!ir_brandd_stmt_step (stmt, &row, "read a centre's quota and token count", error))
 		return FALSE;
-	*n = row ? (guint)ir_brandd_stmt_column_int64 (stmt, 0) : 0;
+	if (row) {
+		gint64 q = ir_brandd_stmt_column_int64 (stmt, 0);
+
+		if (q >= 0)
+			*quota = (guint)q;
+		*n = (guint)ir_brandd_stmt_column_int64 (stmt, 1);
+	}
 	ir_brandd_stmt_reset (stmt);
 	return TRUE;
 }
@@ -592,8 +589,7 @@ ir_brandd_store_record_one (IrBranddStore *self,
 	if (res->request_seen != IR_BRANDD_REQUEST_NEW)
 		return TRUE;
 	if (!ir_brandd_store_live_token (self, record, &res->live_until, &own, error) ||
-	    !ir_brandd_store_centre_quota (self, record->centre, &res->quota, error) ||
-	    !ir_brandd_store_count_issued (self, record->centre, day, &issued, error))
+	    !ir_brandd_store_centre_count (self, record->centre, day, &res->quota, &issued, error))
 		return FALSE;
 	if (res->live_until != 0)
 		return TRUE;
